@@ -1,0 +1,242 @@
+//! Opening the database and keeping its schema current.
+//!
+//! Connection settings (WAL, foreign keys, busy timeout) are applied in code every time a
+//! connection opens; the schema is built only by the ordered migrations below, tracked in
+//! `PRAGMA user_version`. Migrations are only ever added, never edited: a database written by
+//! any earlier version upgrades step by step, and a database from a newer program is refused.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+
+use crate::error::{Error, Result};
+use crate::search_keys;
+
+/// One schema step.
+pub struct Migration {
+    pub version: i64,
+    pub description: &'static str,
+    step: Step,
+}
+
+enum Step {
+    Sql(&'static str),
+    /// SQL followed by a data step written in Rust (e.g. computing pinyin keys).
+    SqlThen(&'static str, fn(&Transaction) -> rusqlite::Result<()>),
+}
+
+/// Version 1: places, households, toilets with their baseline fields, settings.
+const V1_BASE: &str = r#"
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE villages (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    sort_order INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+-- 社 (村民小组). `number` is the 社's number when it has one ("3社" → 3), used for sorting and
+-- for matching the many spellings of the same 社 (三社, 3组, 第三村民小组).
+CREATE TABLE village_groups (
+    id         INTEGER PRIMARY KEY,
+    village_id INTEGER NOT NULL REFERENCES villages(id),
+    name       TEXT NOT NULL,
+    number     INTEGER,
+    sort_order INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (village_id, name),
+    UNIQUE (id, village_id)
+) STRICT;
+
+-- 农户. village_id repeats the group's village (enforced by the composite foreign key) so that
+-- a village's households are one index range.
+CREATE TABLE households (
+    id             INTEGER PRIMARY KEY,
+    village_id     INTEGER NOT NULL,
+    group_id       INTEGER NOT NULL,
+    head_name      TEXT NOT NULL CHECK (length(trim(head_name)) > 0),
+    id_number      TEXT CHECK (id_number IS NULL OR length(id_number) = 18),
+    phone          TEXT,
+    address        TEXT,
+    registered_pop INTEGER CHECK (registered_pop IS NULL OR registered_pop >= 0),
+    resident_pop   INTEGER CHECK (resident_pop IS NULL OR resident_pop >= 0),
+    category       TEXT NOT NULL DEFAULT 'ordinary'
+                   CHECK (category IN ('poverty_alleviated', 'monitored', 'ordinary')),
+    is_resident    INTEGER NOT NULL DEFAULT 1 CHECK (is_resident IN (0, 1)),
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    FOREIGN KEY (group_id, village_id) REFERENCES village_groups(id, village_id)
+) STRICT;
+CREATE UNIQUE INDEX households_id_number ON households(id_number) WHERE id_number IS NOT NULL;
+CREATE INDEX households_by_village ON households(village_id, group_id, id);
+CREATE INDEX households_by_group ON households(group_id, id);
+
+-- 户厕 with the baseline fields (台账底数). NULL means "not recorded".
+CREATE TABLE toilets (
+    id                 INTEGER PRIMARY KEY,
+    household_id       INTEGER NOT NULL REFERENCES households(id),
+    seq                INTEGER NOT NULL CHECK (seq >= 1),
+    tech_mode          TEXT CHECK (tech_mode IN ('three_compartment', 'double_urn', 'three_urn',
+                           'sewer', 'urine_diversion', 'double_pit', 'biogas', 'central_collection',
+                           'other_sanitary', 'non_sanitary', 'no_toilet')),
+    location           TEXT CHECK (location IN ('indoor', 'yard', 'outside')),
+    build_year         INTEGER CHECK (build_year BETWEEN 1949 AND 2100),
+    subsidized         INTEGER CHECK (subsidized IN (0, 1)),
+    subsidy_year       INTEGER CHECK (subsidy_year BETWEEN 1949 AND 2100),
+    subsidy_amount_fen INTEGER CHECK (subsidy_amount_fen >= 0),
+    project_name       TEXT,
+    is_sanitary        INTEGER CHECK (is_sanitary IN (0, 1)),
+    use_status         TEXT CHECK (use_status IN ('in_use', 'idle', 'unusable', 'demolished')),
+    baseline_source    TEXT NOT NULL CHECK (baseline_source IN ('survey', 'subsidy', 'field')),
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    UNIQUE (household_id, seq)
+) STRICT;
+"#;
+
+/// Version 2: search keys (name n-grams, pinyin initials) and the reversed ID number for
+/// "last digits" search, both answered by index ranges.
+const V2_SEARCH: &str = r#"
+CREATE TABLE household_search (
+    term         TEXT NOT NULL,
+    household_id INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+    PRIMARY KEY (term, household_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX household_search_by_household ON household_search(household_id);
+
+ALTER TABLE households ADD COLUMN id_number_rev TEXT;
+UPDATE households SET id_number_rev = reverse_text(id_number) WHERE id_number IS NOT NULL;
+CREATE INDEX households_by_id_rev ON households(id_number_rev) WHERE id_number_rev IS NOT NULL;
+"#;
+
+fn v2_backfill(tx: &Transaction) -> rusqlite::Result<()> {
+    let mut read = tx.prepare("SELECT id, head_name FROM households")?;
+    let rows = read
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut write = tx.prepare("INSERT OR IGNORE INTO household_search (term, household_id) VALUES (?1, ?2)")?;
+    for (id, name) in rows {
+        for key in search_keys::household_keys(&name) {
+            write.execute(rusqlite::params![key, id])?;
+        }
+    }
+    Ok(())
+}
+
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, description: "行政村、社、农户、户厕及台账底数字段", step: Step::Sql(V1_BASE) },
+    Migration { version: 2, description: "户主姓名、拼音首字母和身份证号尾号检索", step: Step::SqlThen(V2_SEARCH, v2_backfill) },
+];
+
+/// The schema version this program writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Opens (creating if needed) the database file and brings its schema up to date.
+pub fn open(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|source| Error::Open { path: path.to_path_buf(), source })?;
+    configure(&conn).map_err(|source| Error::Open { path: path.to_path_buf(), source })?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+/// An in-memory database with the real migrations, for tests.
+pub fn open_in_memory() -> Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    configure(&conn)?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+/// Per-connection settings; never part of a migration.
+pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // In-memory databases answer "memory"; files switch to WAL and stay there.
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
+    register_functions(conn)
+}
+
+/// SQL functions the schema relies on.
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "reverse_text",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let s: Option<String> = ctx.get(0)?;
+            Ok(s.map(|s| s.chars().rev().collect::<String>()))
+        },
+    )
+}
+
+/// The schema version stored in the database file.
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Applies every migration newer than the database, each in its own transaction.
+pub fn migrate(conn: &Connection) -> Result<()> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Applies migrations up to and including `target` (tests use this to build older versions).
+pub fn migrate_to(conn: &Connection, target: i64) -> Result<()> {
+    let current = schema_version(conn)?;
+    if current > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew { found: current, supported: SCHEMA_VERSION });
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > current && m.version <= target) {
+        apply(conn, m).map_err(|source| Error::Migration { version: m.version, source })?;
+    }
+    Ok(())
+}
+
+fn apply(conn: &Connection, m: &Migration) -> rusqlite::Result<()> {
+    // unchecked_transaction: the caller holds `&Connection`; nothing else runs on it meanwhile.
+    let tx = conn.unchecked_transaction()?;
+    match m.step {
+        Step::Sql(sql) => tx.execute_batch(sql)?,
+        Step::SqlThen(sql, data) => {
+            tx.execute_batch(sql)?;
+            data(&tx)?;
+        }
+    }
+    tx.pragma_update(None, "user_version", m.version)?;
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1, "migration {} is out of order", m.description);
+        }
+    }
+
+    #[test]
+    fn fresh_database_is_current() {
+        let conn = open_in_memory().unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1, "foreign keys must be enforced on every connection");
+    }
+
+    #[test]
+    fn newer_database_is_refused() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        let err = migrate(&conn).unwrap_err();
+        assert_eq!(err.code(), "schema_too_new", "{err}");
+        assert!(err.to_string().contains("最新版本"), "the message must say what to do: {err}");
+    }
+}

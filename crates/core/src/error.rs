@@ -1,0 +1,61 @@
+//! The core's error type. Every message is Chinese, says what is wrong and what to do next;
+//! `code()` gives a stable English identifier the front end and scripts can match on.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("无法打开数据库文件“{path}”：{source}。请确认文件夹存在、文件没有被其他程序占用，并且当前用户有读写权限。")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error("数据库文件的版本（{found}）比本程序支持的版本（{supported}）新，可能是用更新版本的程序写入的。请安装最新版本的程序后再打开，不要用旧程序修改它。")]
+    SchemaTooNew { found: i64, supported: i64 },
+
+    #[error("升级数据库结构到第 {version} 版时失败：{source}。数据库没有被改动；请把数据库文件交给管理员检查。")]
+    Migration {
+        version: i64,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error("数据库操作失败：{0}。数据没有被部分写入；请重试，如果反复出现，请先备份数据库文件再联系管理员。")]
+    Sqlite(#[from] rusqlite::Error),
+
+    #[error("找不到编号为 {0} 的农户，它可能已被合并或删除。请刷新列表后重试。")]
+    HouseholdNotFound(i64),
+
+    #[error("当前数据库里已经有 {households} 户数据，不能再载入示例数据（会和真实数据混在一起）。如需查看示例，请用“huce demo”生成一个单独的示例数据库。")]
+    DatabaseNotEmpty { households: i64 },
+
+    #[error("{0}")]
+    Invalid(String),
+
+    #[error("读写文件“{path}”失败：{source}。请确认路径正确、磁盘有空间并且有写入权限。")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// A stable identifier for the kind of error, for the front end and for scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Open { .. } => "db_open",
+            Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::Migration { .. } => "migration",
+            Error::Sqlite(_) => "db",
+            Error::HouseholdNotFound(_) => "household_not_found",
+            Error::DatabaseNotEmpty { .. } => "database_not_empty",
+            Error::Invalid(_) => "invalid",
+            Error::Io { .. } => "io",
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! Households by place: the 镇 → 行政村 → 社 tree with counts, the paged and searchable household
+//! list, one household's details with its toilets, and the write path for places, households
+//! and toilets (which keeps the search keys in step).
+
+use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::idcard;
+use crate::model::{HouseholdCategory, NewHousehold, NewToilet, Toilet};
+use crate::search_keys::{self, Query};
+
+/// The largest page the list returns at once.
+pub const MAX_PAGE: i64 = 500;
+
+// ---------------------------------------------------------------------------------------------
+// The place tree
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupNode {
+    pub id: i64,
+    pub name: String,
+    pub households: i64,
+    pub toilets: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VillageNode {
+    pub id: i64,
+    pub name: String,
+    pub households: i64,
+    pub toilets: i64,
+    pub groups: Vec<GroupNode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tree {
+    pub households: i64,
+    pub toilets: i64,
+    pub villages: Vec<VillageNode>,
+}
+
+/// Every village and 社 (also empty ones) with its household and toilet counts.
+pub fn tree(conn: &Connection) -> Result<Tree> {
+    use std::collections::HashMap;
+    let mut per_group: HashMap<i64, (i64, i64)> = HashMap::new();
+    let mut stmt = conn.prepare("SELECT group_id, COUNT(*) FROM households GROUP BY group_id")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (g, n) = row?;
+        per_group.entry(g).or_default().0 = n;
+    }
+    let mut stmt = conn.prepare(
+        "SELECT h.group_id, COUNT(*) FROM toilets t JOIN households h ON h.id = t.household_id
+         GROUP BY h.group_id",
+    )?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (g, n) = row?;
+        per_group.entry(g).or_default().1 = n;
+    }
+
+    let mut villages: Vec<VillageNode> = conn
+        .prepare("SELECT id, name FROM villages ORDER BY sort_order, id")?
+        .query_map([], |r| {
+            Ok(VillageNode { id: r.get(0)?, name: r.get(1)?, households: 0, toilets: 0, groups: vec![] })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let index: HashMap<i64, usize> = villages.iter().enumerate().map(|(i, v)| (v.id, i)).collect();
+    let mut stmt = conn.prepare(
+        "SELECT id, village_id, name FROM village_groups ORDER BY village_id, sort_order, number, id",
+    )?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))? {
+        let (id, village_id, name) = row?;
+        let (households, toilets) = per_group.get(&id).copied().unwrap_or_default();
+        if let Some(&vi) = index.get(&village_id) {
+            let v = &mut villages[vi];
+            v.households += households;
+            v.toilets += toilets;
+            v.groups.push(GroupNode { id, name, households, toilets });
+        }
+    }
+    Ok(Tree {
+        households: villages.iter().map(|v| v.households).sum(),
+        toilets: villages.iter().map(|v| v.toilets).sum(),
+        villages,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The household list
+
+/// Which node of the tree the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Scope {
+    Town,
+    Village(i64),
+    Group(i64),
+}
+
+/// One line of the household list; personal data is already masked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HouseholdRow {
+    pub id: i64,
+    pub head_name: String,
+    pub village_name: String,
+    pub group_name: String,
+    pub id_number_masked: Option<String>,
+    pub category: HouseholdCategory,
+    pub is_resident: bool,
+    pub toilet_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HouseholdPage {
+    /// How many households match in all (not only on this page).
+    pub total: i64,
+    pub offset: i64,
+    pub rows: Vec<HouseholdRow>,
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The end of a prefix range: every string that starts with `prefix` sorts below it.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// The WHERE clause and its bound values for a scope and a search text.
+struct Filter {
+    sql: String,
+    values: Vec<(&'static str, rusqlite::types::Value)>,
+}
+
+impl Filter {
+    fn new(scope: Scope, query: &Query) -> Filter {
+        use rusqlite::types::Value::{Integer, Text};
+        let mut clauses: Vec<&str> = Vec::new();
+        let mut values = Vec::new();
+        match scope {
+            Scope::Town => {}
+            Scope::Village(id) => {
+                clauses.push("h.village_id = :scope");
+                values.push((":scope", Integer(id)));
+            }
+            Scope::Group(id) => {
+                clauses.push("h.group_id = :scope");
+                values.push((":scope", Integer(id)));
+            }
+        }
+        match query {
+            Query::All => {}
+            Query::NamePart(part) => {
+                let chars: Vec<char> = part.chars().collect();
+                let gram: String = chars.iter().take(2).collect();
+                clauses.push("h.id IN (SELECT household_id FROM household_search WHERE term = :term)");
+                values.push((":term", Text(format!("{}{gram}", search_keys::NAME_PREFIX))));
+                if chars.len() > 2 {
+                    clauses.push("h.head_name LIKE :like ESCAPE '\\'");
+                    values.push((":like", Text(format!("%{}%", like_escape(part)))));
+                }
+            }
+            Query::PinyinInitials(initials) => {
+                let lo = format!("{}{initials}", search_keys::PINYIN_PREFIX);
+                clauses.push(
+                    "h.id IN (SELECT household_id FROM household_search WHERE term >= :lo AND term < :hi)",
+                );
+                values.push((":hi", Text(prefix_end(&lo))));
+                values.push((":lo", Text(lo)));
+            }
+            Query::IdTail(tail) => {
+                let lo: String = tail.chars().rev().collect();
+                clauses.push("h.id_number_rev IS NOT NULL AND h.id_number_rev >= :lo AND h.id_number_rev < :hi");
+                values.push((":hi", Text(prefix_end(&lo))));
+                values.push((":lo", Text(lo)));
+            }
+        }
+        let sql = if clauses.is_empty() { "1".to_string() } else { clauses.join(" AND ") };
+        Filter { sql, values }
+    }
+
+    fn params(&self) -> Vec<(&str, &dyn rusqlite::ToSql)> {
+        self.values.iter().map(|(k, v)| (*k, v as &dyn rusqlite::ToSql)).collect()
+    }
+}
+
+/// A page of the households in `scope` whose head matches `search` (any part of the name, pinyin
+/// initials, or the last digits of the ID number), in village, 社 and entry order.
+pub fn list(conn: &Connection, scope: Scope, search: &str, offset: i64, limit: i64) -> Result<HouseholdPage> {
+    let filter = Filter::new(scope, &Query::parse(search));
+    let limit = limit.clamp(1, MAX_PAGE);
+    let offset = offset.max(0);
+    let total: i64 = conn.prepare_cached(&format!("SELECT COUNT(*) FROM households h WHERE {}", filter.sql))?
+        .query_row(filter.params().as_slice(), |r| r.get(0))?;
+    let sql = format!(
+        "SELECT h.id, h.head_name, v.name, g.name, h.id_number, h.category, h.is_resident,
+                (SELECT COUNT(*) FROM toilets t WHERE t.household_id = h.id)
+         FROM households h
+         JOIN villages v ON v.id = h.village_id
+         JOIN village_groups g ON g.id = h.group_id
+         WHERE {}
+         ORDER BY h.village_id, h.group_id, h.id
+         LIMIT :limit OFFSET :offset",
+        filter.sql
+    );
+    let mut params = filter.params();
+    params.push((":limit", &limit));
+    params.push((":offset", &offset));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params.as_slice(), |r| {
+            Ok(HouseholdRow {
+                id: r.get(0)?,
+                head_name: r.get(1)?,
+                village_name: r.get(2)?,
+                group_name: r.get(3)?,
+                id_number_masked: r.get::<_, Option<String>>(4)?.map(|s| idcard::mask_id(&s)),
+                category: r.get(5)?,
+                is_resident: r.get(6)?,
+                toilet_count: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(HouseholdPage { total, offset, rows })
+}
+
+// ---------------------------------------------------------------------------------------------
+// One household
+
+/// Whether personal data is shown in full. Lists and prints are always masked; full values are
+/// for roles that need them (accounts and roles arrive with the accountability work).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disclosure {
+    Masked,
+    Full,
+}
+
+/// A household as the details pane shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HouseholdDetail {
+    pub id: i64,
+    pub head_name: String,
+    pub village_id: i64,
+    pub village_name: String,
+    pub group_id: i64,
+    pub group_name: String,
+    pub id_number: Option<String>,
+    /// False when the stored ID number fails the GB 11643 checksum.
+    pub id_number_valid: Option<bool>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub registered_pop: Option<i64>,
+    pub resident_pop: Option<i64>,
+    pub category: HouseholdCategory,
+    pub is_resident: bool,
+    pub masked: bool,
+    pub toilets: Vec<Toilet>,
+}
+
+fn toilet_from_row(r: &Row) -> rusqlite::Result<Toilet> {
+    Ok(Toilet {
+        id: r.get("id")?,
+        household_id: r.get("household_id")?,
+        seq: r.get("seq")?,
+        tech_mode: r.get("tech_mode")?,
+        location: r.get("location")?,
+        build_year: r.get("build_year")?,
+        subsidized: r.get("subsidized")?,
+        subsidy_year: r.get("subsidy_year")?,
+        subsidy_amount_fen: r.get("subsidy_amount_fen")?,
+        project_name: r.get("project_name")?,
+        is_sanitary: r.get("is_sanitary")?,
+        use_status: r.get("use_status")?,
+        baseline_source: r.get("baseline_source")?,
+    })
+}
+
+/// The toilets of one household, in order.
+pub fn toilets_of(conn: &Connection, household_id: i64) -> Result<Vec<Toilet>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, household_id, seq, tech_mode, location, build_year, subsidized, subsidy_year,
+                subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source
+         FROM toilets WHERE household_id = ?1 ORDER BY seq",
+    )?;
+    let toilets = stmt.query_map([household_id], toilet_from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(toilets)
+}
+
+pub fn detail(conn: &Connection, id: i64, disclosure: Disclosure) -> Result<HouseholdDetail> {
+    let masked = disclosure == Disclosure::Masked;
+    let found = conn
+        .prepare_cached(
+            "SELECT h.id, h.head_name, h.village_id, v.name, h.group_id, g.name, h.id_number, h.phone,
+                    h.address, h.registered_pop, h.resident_pop, h.category, h.is_resident
+             FROM households h
+             JOIN villages v ON v.id = h.village_id
+             JOIN village_groups g ON g.id = h.group_id
+             WHERE h.id = ?1",
+        )?
+        .query_row([id], |r| {
+            let id_number: Option<String> = r.get(6)?;
+            let phone: Option<String> = r.get(7)?;
+            Ok(HouseholdDetail {
+                id: r.get(0)?,
+                head_name: r.get(1)?,
+                village_id: r.get(2)?,
+                village_name: r.get(3)?,
+                group_id: r.get(4)?,
+                group_name: r.get(5)?,
+                id_number_valid: id_number.as_deref().map(idcard::is_valid),
+                id_number: id_number.map(|s| if masked { idcard::mask_id(&s) } else { s }),
+                phone: phone.map(|s| if masked { idcard::mask_phone(&s) } else { s }),
+                address: r.get(8)?,
+                registered_pop: r.get(9)?,
+                resident_pop: r.get(10)?,
+                category: r.get(11)?,
+                is_resident: r.get(12)?,
+                masked,
+                toilets: vec![],
+            })
+        })
+        .optional()?;
+    let mut detail = found.ok_or(Error::HouseholdNotFound(id))?;
+    detail.toilets = toilets_of(conn, id)?;
+    Ok(detail)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes. Callers wrap multi-row work in one transaction (a `Transaction` derefs to `Connection`).
+
+pub fn add_village(conn: &Connection, name: &str, sort_order: i64) -> Result<i64> {
+    conn.prepare_cached("INSERT INTO villages (name, sort_order) VALUES (?1, ?2)")?
+        .execute(params![name, sort_order])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn add_group(conn: &Connection, village_id: i64, name: &str, number: Option<i64>, sort_order: i64) -> Result<i64> {
+    conn.prepare_cached("INSERT INTO village_groups (village_id, name, number, sort_order) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![village_id, name, number, sort_order])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Inserts a household and its search keys; `now` is an ISO timestamp.
+pub fn insert_household(conn: &Connection, h: &NewHousehold, now: &str) -> Result<i64> {
+    let id_number = h.id_number.as_deref().map(idcard::normalize);
+    let id_rev: Option<String> = id_number.as_deref().map(|s| s.chars().rev().collect());
+    conn.prepare_cached(
+        "INSERT INTO households (village_id, group_id, head_name, id_number, id_number_rev, phone, address,
+                                 registered_pop, resident_pop, category, is_resident, created_at, updated_at)
+         SELECT g.village_id, g.id, :name, :idn, :idrev, :phone, :address, :reg, :res, :cat, :resident, :now, :now
+         FROM village_groups g WHERE g.id = :group",
+    )?
+    .execute(named_params! {
+        ":name": h.head_name.trim(),
+        ":idn": id_number,
+        ":idrev": id_rev,
+        ":phone": h.phone,
+        ":address": h.address,
+        ":reg": h.registered_pop,
+        ":res": h.resident_pop,
+        ":cat": h.category,
+        ":resident": h.is_resident,
+        ":now": now,
+        ":group": h.group_id,
+    })
+    .and_then(|n| if n == 1 { Ok(()) } else { Err(rusqlite::Error::QueryReturnedNoRows) })
+    .map_err(|e| match e {
+        rusqlite::Error::QueryReturnedNoRows => {
+            Error::Invalid(format!("社（编号 {}）不存在，无法添加农户“{}”。请先在行政村下建立这个社。", h.group_id, h.head_name))
+        }
+        other => Error::Sqlite(other),
+    })?;
+    let id = conn.last_insert_rowid();
+    let mut keys = conn.prepare_cached("INSERT OR IGNORE INTO household_search (term, household_id) VALUES (?1, ?2)")?;
+    for key in search_keys::household_keys(&h.head_name) {
+        keys.execute(params![key, id])?;
+    }
+    Ok(id)
+}
+
+/// Inserts a toilet as the household's next one (seq = current count + 1).
+pub fn insert_toilet(conn: &Connection, household_id: i64, t: &NewToilet, now: &str) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO toilets (household_id, seq, tech_mode, location, build_year, subsidized, subsidy_year,
+                              subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source,
+                              created_at, updated_at)
+         VALUES (:hh, (SELECT COALESCE(MAX(seq), 0) + 1 FROM toilets WHERE household_id = :hh),
+                 :mode, :loc, :year, :sub, :subyear, :amount, :project, :sanitary, :status, :source, :now, :now)",
+    )?
+    .execute(named_params! {
+        ":hh": household_id,
+        ":mode": t.tech_mode,
+        ":loc": t.location,
+        ":year": t.build_year,
+        ":sub": t.subsidized,
+        ":subyear": t.subsidy_year,
+        ":amount": t.subsidy_amount_fen,
+        ":project": t.project_name,
+        ":sanitary": t.is_sanitary,
+        ":status": t.use_status,
+        ":source": t.baseline_source,
+        ":now": now,
+    })?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Households and toilets in the whole database.
+pub fn counts(conn: &Connection) -> Result<(i64, i64)> {
+    Ok(conn.query_row(
+        "SELECT (SELECT COUNT(*) FROM households), (SELECT COUNT(*) FROM toilets)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}

@@ -1,0 +1,18 @@
+//! Core of the rural household toilet survey and rectification workbench (农村户厕问题摸排整改).
+//!
+//! Everything that is not a screen lives here: the domain model, the SQLite schema and its
+//! migrations, the queries behind the household browser, personal-data masking, pinyin search
+//! keys and the deterministic demo-town generator. The crate knows nothing about Tauri; the
+//! desktop app and the `huce` CLI are thin callers of it.
+
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod households;
+pub mod idcard;
+pub mod model;
+pub mod rng;
+pub mod search_keys;
+pub mod settings;
+
+pub use error::{Error, Result};

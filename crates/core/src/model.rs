@@ -1,0 +1,260 @@
+//! The domain model: places (镇 → 行政村 → 社), households (农户) and their toilets (户厕) with the
+//! baseline fields (台账底数), plus the fixed vocabularies. Each vocabulary value is stored by a
+//! stable English code and shown by its Chinese label, exactly as DOMAIN.md words it.
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use serde::{Deserialize, Serialize};
+
+/// Declares a vocabulary enum stored as its code and shown as its label.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident, $title:literal { $($variant:ident = $code:literal, $label:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $code)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The Chinese name of this vocabulary, as a form would head it.
+            pub const TITLE: &'static str = $title;
+
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            pub fn from_label(label: &str) -> Option<Self> {
+                match label { $($label => Some($name::$variant),)+ _ => None }
+            }
+
+            fn vocab_entry() -> Vocabulary {
+                Vocabulary {
+                    name: stringify!($name),
+                    title: $title,
+                    entries: Self::ALL.iter().map(|v| VocabEntry { code: v.code(), label: v.label() }).collect(),
+                }
+            }
+        }
+
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.code()))
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                let text = value.as_str()?;
+                $name::from_code(text).ok_or_else(|| {
+                    FromSqlError::Other(format!("未知的{}代码：{text}", $title).into())
+                })
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// 技术模式 — the toilet's technical mode, as in the national sanitation monitoring form.
+    TechMode, "技术模式" {
+        ThreeCompartment = "three_compartment", "三格式化粪池";
+        DoubleUrn = "double_urn", "双瓮漏斗式";
+        ThreeUrn = "three_urn", "三瓮式";
+        Sewer = "sewer", "完整下水道水冲式";
+        UrineDiversion = "urine_diversion", "粪尿分集式";
+        DoublePit = "double_pit", "双坑交替式";
+        Biogas = "biogas", "沼气池式";
+        CentralCollection = "central_collection", "粪尿集中清运";
+        OtherSanitary = "other_sanitary", "其他卫生厕所";
+        NonSanitary = "non_sanitary", "非卫生厕所";
+        NoToilet = "no_toilet", "无厕所";
+    }
+);
+
+impl TechMode {
+    /// Whether this mode counts as a sanitary toilet (卫生厕所) by the national definition.
+    pub fn is_sanitary(self) -> bool {
+        !matches!(self, TechMode::NonSanitary | TechMode::NoToilet)
+    }
+}
+
+vocabulary!(
+    /// 厕所位置.
+    Location, "厕所位置" {
+        Indoor = "indoor", "室内";
+        Yard = "yard", "院内";
+        Outside = "outside", "院外";
+    }
+);
+
+vocabulary!(
+    /// 使用状态, as county survey forms record it.
+    UseStatus, "使用状态" {
+        InUse = "in_use", "正常使用";
+        Idle = "idle", "闲置（具备使用功能）";
+        Unusable = "unusable", "无法使用";
+        Demolished = "demolished", "已拆除";
+    }
+);
+
+vocabulary!(
+    /// 户类别.
+    HouseholdCategory, "户类别" {
+        PovertyAlleviated = "poverty_alleviated", "脱贫户";
+        Monitored = "monitored", "监测对象";
+        Ordinary = "ordinary", "一般农户";
+    }
+);
+
+vocabulary!(
+    /// Which baseline data set (台账底数) a toilet record came from.
+    BaselineSource, "底数来源" {
+        Survey = "survey", "农村户厕摸底调查数据";
+        Subsidy = "subsidy", "2013年以来享受财政补助的农村户厕";
+        Field = "field", "入户核查新增";
+    }
+);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VocabEntry {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Vocabulary {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub entries: Vec<VocabEntry>,
+}
+
+/// Every fixed vocabulary, for the front end to turn codes into labels.
+pub fn vocabularies() -> Vec<Vocabulary> {
+    vec![
+        TechMode::vocab_entry(),
+        Location::vocab_entry(),
+        UseStatus::vocab_entry(),
+        HouseholdCategory::vocab_entry(),
+        BaselineSource::vocab_entry(),
+    ]
+}
+
+/// 行政村.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Village {
+    pub id: i64,
+    pub name: String,
+}
+
+/// 社 (村民小组).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    pub id: i64,
+    pub village_id: i64,
+    pub name: String,
+}
+
+/// A household (农户) as stored, with full personal data. Never send this to a screen as is:
+/// screens get [`crate::households::HouseholdDetail`], which masks by default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Household {
+    pub id: i64,
+    pub village_id: i64,
+    pub group_id: i64,
+    pub head_name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub registered_pop: Option<i64>,
+    pub resident_pop: Option<i64>,
+    pub category: HouseholdCategory,
+    pub is_resident: bool,
+}
+
+/// A household to insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewHousehold {
+    pub group_id: i64,
+    pub head_name: String,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub registered_pop: Option<i64>,
+    pub resident_pop: Option<i64>,
+    pub category: HouseholdCategory,
+    pub is_resident: bool,
+}
+
+/// A toilet (户厕) with its baseline fields. `None` means "not recorded", never "no".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Toilet {
+    pub id: i64,
+    pub household_id: i64,
+    /// 1 for the household's first toilet, 2 for the second, …
+    pub seq: i64,
+    pub tech_mode: Option<TechMode>,
+    pub location: Option<Location>,
+    /// 建设（改造）年度.
+    pub build_year: Option<i64>,
+    /// 是否财政补助.
+    pub subsidized: Option<bool>,
+    pub subsidy_year: Option<i64>,
+    /// 补助金额, in fen (分) so sums are exact.
+    pub subsidy_amount_fen: Option<i64>,
+    pub project_name: Option<String>,
+    /// 是否卫生厕所.
+    pub is_sanitary: Option<bool>,
+    pub use_status: Option<UseStatus>,
+    pub baseline_source: BaselineSource,
+}
+
+/// A toilet to insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewToilet {
+    pub tech_mode: Option<TechMode>,
+    pub location: Option<Location>,
+    pub build_year: Option<i64>,
+    pub subsidized: Option<bool>,
+    pub subsidy_year: Option<i64>,
+    pub subsidy_amount_fen: Option<i64>,
+    pub project_name: Option<String>,
+    pub is_sanitary: Option<bool>,
+    pub use_status: Option<UseStatus>,
+    pub baseline_source: BaselineSource,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_labels_round_trip() {
+        for v in vocabularies() {
+            let mut codes = std::collections::HashSet::new();
+            let mut labels = std::collections::HashSet::new();
+            for e in &v.entries {
+                assert!(codes.insert(e.code), "duplicate code {} in {}", e.code, v.name);
+                assert!(labels.insert(e.label), "duplicate label {} in {}", e.label, v.name);
+            }
+        }
+        for m in TechMode::ALL {
+            assert_eq!(TechMode::from_code(m.code()), Some(*m));
+            assert_eq!(TechMode::from_label(m.label()), Some(*m));
+        }
+        assert_eq!(TechMode::ALL.len(), 11, "DOMAIN.md lists 11 technical modes");
+    }
+
+    #[test]
+    fn sanitary_modes() {
+        assert!(TechMode::ThreeCompartment.is_sanitary());
+        assert!(!TechMode::NonSanitary.is_sanitary());
+        assert!(!TechMode::NoToilet.is_sanitary());
+    }
+}

@@ -1,0 +1,60 @@
+//! Town settings (镇设置): one database serves one town; its names are settings, not code.
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::Result;
+
+pub const KEY_DISTRICT: &str = "district_name";
+pub const KEY_TOWN: &str = "town_name";
+/// "1" when the database holds the synthetic demo town (示例数据).
+pub const KEY_DEMO: &str = "is_demo";
+
+pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+/// The names the header and printed forms use.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TownSettings {
+    pub district_name: String,
+    pub town_name: String,
+    pub is_demo: bool,
+}
+
+impl TownSettings {
+    pub fn load(conn: &Connection) -> Result<TownSettings> {
+        Ok(TownSettings {
+            district_name: get(conn, KEY_DISTRICT)?.unwrap_or_default(),
+            town_name: get(conn, KEY_TOWN)?.unwrap_or_else(|| "（未设置镇名）".to_string()),
+            is_demo: get(conn, KEY_DEMO)?.as_deref() == Some("1"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_overwrites_and_defaults_are_clear() {
+        let conn = crate::db::open_in_memory().unwrap();
+        let s = TownSettings::load(&conn).unwrap();
+        assert_eq!(s.town_name, "（未设置镇名）", "an unset town name must be visible as unset");
+        assert!(!s.is_demo);
+        set(&conn, KEY_TOWN, "石鱼镇").unwrap();
+        set(&conn, KEY_TOWN, "安居镇").unwrap();
+        assert_eq!(get(&conn, KEY_TOWN).unwrap().as_deref(), Some("安居镇"));
+    }
+}

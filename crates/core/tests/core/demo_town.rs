@@ -1,0 +1,120 @@
+use std::collections::HashSet;
+
+use huce_core::demo::{self, DemoOptions};
+use huce_core::households::{self, Scope};
+use huce_core::model::{HouseholdCategory, TechMode};
+use huce_core::settings::TownSettings;
+use huce_core::{db, idcard};
+
+use crate::NOW;
+
+fn town(households: usize, seed: u64) -> rusqlite::Connection {
+    let mut conn = db::open_in_memory().unwrap();
+    demo::generate(&mut conn, DemoOptions { households, seed }, NOW).unwrap();
+    conn
+}
+
+fn dump(conn: &rusqlite::Connection) -> Vec<String> {
+    conn.prepare(
+        "SELECT h.head_name || '|' || ifnull(h.id_number,'') || '|' || ifnull(h.phone,'') || '|' || h.group_id
+                || '|' || (SELECT group_concat(ifnull(tech_mode,'') || ifnull(build_year,''), ',') FROM toilets t WHERE t.household_id = h.id)
+         FROM households h ORDER BY h.id",
+    )
+    .unwrap()
+    .query_map([], |r| r.get(0))
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[test]
+fn default_town_is_realistic() {
+    let conn = town(DemoOptions::default().households, DemoOptions::default().seed);
+    let tree = households::tree(&conn).unwrap();
+    assert_eq!(tree.villages.len(), 12, "about 12 villages");
+    for v in &tree.villages {
+        assert!((6..=12).contains(&v.groups.len()), "{} has {} 社", v.name, v.groups.len());
+    }
+    assert_eq!(tree.households, 9_000);
+    assert!((9_800..=10_800).contains(&tree.toilets), "about 10,000 toilets, got {}", tree.toilets);
+
+    // Every ID passes GB 11643 and is unique.
+    let ids: Vec<String> = conn
+        .prepare("SELECT id_number FROM households")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(ids.len(), 9_000);
+    assert!(ids.iter().all(|id| idcard::is_valid(id)), "every demo ID passes the checksum");
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "demo IDs are unique");
+
+    // Every technical mode and household category appears; years are 2013–2022.
+    let modes: HashSet<String> = conn
+        .prepare("SELECT DISTINCT tech_mode FROM toilets")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for m in TechMode::ALL {
+        assert!(modes.contains(m.code()), "technical mode {} missing from the demo", m.label());
+    }
+    let cats: HashSet<String> =
+        conn.prepare("SELECT DISTINCT category FROM households").unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+    for c in HouseholdCategory::ALL {
+        assert!(cats.contains(c.code()), "category {} missing", c.label());
+    }
+    let (min_year, max_year, subsidized, unsubsidized): (i64, i64, i64, i64) = conn
+        .query_row(
+            "SELECT MIN(build_year), MAX(build_year), SUM(subsidized = 1), SUM(subsidized = 0) FROM toilets",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!((min_year, max_year), (2013, 2022));
+    assert!(subsidized > 1000 && unsubsidized > 1000, "with and without fiscal subsidy");
+
+    // Rare characters outside GB2312 appear in names.
+    let rare: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM households WHERE head_name GLOB '*[堃犇喆赟昇珺玥䶮]*'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(rare >= 20, "some names use 堃 犇 喆 赟 昇 珺 玥 䶮, got {rare}");
+
+    let settings = TownSettings::load(&conn).unwrap();
+    assert!(settings.is_demo, "a demo database is marked as such");
+    assert_eq!(settings.town_name, "石鱼镇");
+
+    // The household everybody searches for exists and is found by initials.
+    assert!(households::list(&conn, Scope::Town, "zjg", 0, 50).unwrap().rows.iter().any(|r| r.head_name == "张建国"));
+}
+
+#[test]
+fn same_seed_same_town_other_seed_other_town() {
+    let a = dump(&town(300, 42));
+    let b = dump(&town(300, 42));
+    assert_eq!(a, b, "the generator must be deterministic");
+    let c = dump(&town(300, 43));
+    assert_ne!(a, c, "another seed gives another town");
+}
+
+#[test]
+fn big_towns_get_more_villages() {
+    let conn = town(20_000, 1);
+    let tree = households::tree(&conn).unwrap();
+    assert_eq!(tree.villages.len(), 27, "about 750 households a village");
+    assert_eq!(tree.households, 20_000);
+}
+
+#[test]
+fn refuses_a_database_with_data() {
+    let mut conn = town(10, 1);
+    let err = demo::generate(&mut conn, DemoOptions::default(), NOW).unwrap_err();
+    assert_eq!(err.code(), "database_not_empty");
+    assert_eq!(households::counts(&conn).unwrap().0, 10, "nothing was added");
+}

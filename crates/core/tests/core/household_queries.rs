@@ -1,0 +1,194 @@
+use huce_core::db;
+use huce_core::households::{self, Disclosure, Scope};
+use huce_core::model::{BaselineSource, HouseholdCategory, NewHousehold, NewToilet, TechMode};
+use rusqlite::Connection;
+
+use crate::NOW;
+
+struct Fixture {
+    conn: Connection,
+    v1: i64,
+    v2: i64,
+    g1: i64,
+    g2: i64,
+}
+
+fn household(group_id: i64, name: &str, id: Option<&str>, phone: Option<&str>) -> NewHousehold {
+    NewHousehold {
+        group_id,
+        head_name: name.to_string(),
+        id_number: id.map(str::to_string),
+        phone: phone.map(str::to_string),
+        address: None,
+        registered_pop: Some(3),
+        resident_pop: Some(2),
+        category: HouseholdCategory::Ordinary,
+        is_resident: true,
+    }
+}
+
+fn toilet(mode: TechMode) -> NewToilet {
+    NewToilet {
+        tech_mode: Some(mode),
+        location: None,
+        build_year: Some(2017),
+        subsidized: Some(true),
+        subsidy_year: Some(2017),
+        subsidy_amount_fen: Some(100_000),
+        project_name: Some("2017年农村户厕改造项目".into()),
+        is_sanitary: Some(true),
+        use_status: None,
+        baseline_source: BaselineSource::Subsidy,
+    }
+}
+
+/// Two villages; 石鱼村 has 1社 and 2社.
+fn fixture() -> Fixture {
+    let conn = db::open_in_memory().unwrap();
+    let v1 = households::add_village(&conn, "石鱼村", 1).unwrap();
+    let v2 = households::add_village(&conn, "太平村", 2).unwrap();
+    let g1 = households::add_group(&conn, v1, "1社", Some(1), 1).unwrap();
+    let g2 = households::add_group(&conn, v1, "2社", Some(2), 2).unwrap();
+    let g3 = households::add_group(&conn, v2, "1社", Some(1), 1).unwrap();
+    let rows = [
+        (g1, "张建国", Some("11010519491231002X"), Some("13812345678")),
+        (g1, "曾建华", Some("440524188001010014"), None),
+        (g2, "单雄信", None, None),
+        (g2, "刘䶮", None, None),
+        (g3, "张建国", None, None),
+        (g3, "王100%_", None, None),
+    ];
+    for (g, name, id, phone) in rows {
+        let h = households::insert_household(&conn, &household(g, name, id, phone), NOW).unwrap();
+        households::insert_toilet(&conn, h, &toilet(TechMode::ThreeCompartment), NOW).unwrap();
+    }
+    Fixture { conn, v1, v2, g1, g2 }
+}
+
+fn names(conn: &Connection, scope: Scope, q: &str) -> Vec<String> {
+    households::list(conn, scope, q, 0, 100).unwrap().rows.into_iter().map(|r| r.head_name).collect()
+}
+
+#[test]
+fn search_cases() {
+    let f = fixture();
+    // (scope, query, expected names in list order)
+    let cases: Vec<(Scope, &str, Vec<&str>)> = vec![
+        (Scope::Town, "", vec!["张建国", "曾建华", "单雄信", "刘䶮", "张建国", "王100%_"]),
+        (Scope::Town, "建国", vec!["张建国", "张建国"]),
+        (Scope::Village(f.v1), "建国", vec!["张建国"]),
+        (Scope::Town, "建", vec!["张建国", "曾建华", "张建国"]),
+        (Scope::Town, "张建国", vec!["张建国", "张建国"]),
+        (Scope::Town, "曾建华", vec!["曾建华"]),
+        (Scope::Town, "建华", vec!["曾建华"]),
+        (Scope::Town, "国建", vec![]),
+        (Scope::Town, "zjg", vec!["张建国", "张建国"]),
+        (Scope::Town, "ZJ", vec!["张建国", "曾建华", "张建国"]),
+        (Scope::Town, "zjh", vec!["曾建华"]),
+        (Scope::Town, "sxx", vec!["单雄信"]),
+        (Scope::Town, "ly", vec!["刘䶮"]),
+        (Scope::Town, "䶮", vec!["刘䶮"]),
+        (Scope::Town, "002X", vec!["张建国"]),
+        (Scope::Town, "002x", vec!["张建国"]),
+        (Scope::Town, "0014", vec!["曾建华"]),
+        (Scope::Town, "9999", vec![]),
+        (Scope::Group(f.g2), "", vec!["单雄信", "刘䶮"]),
+        (Scope::Group(f.g1), "sxx", vec![]),
+        (Scope::Town, "100%_", vec!["王100%_"]),
+        (Scope::Town, "0%_", vec!["王100%_"]),
+        (Scope::Town, "%", vec!["王100%_"]),
+        // `_` and `%` are literal, not LIKE wildcards: "10_" must not match "100".
+        (Scope::Town, "10_", vec![]),
+        (Scope::Town, "1%", vec![]),
+    ];
+    for (scope, q, want) in cases {
+        assert_eq!(names(&f.conn, scope, q), want, "search {q:?} in {scope:?}");
+    }
+}
+
+#[test]
+fn paging_reports_total_and_slices() {
+    let f = fixture();
+    let page = households::list(&f.conn, Scope::Town, "", 2, 3).unwrap();
+    assert_eq!(page.total, 6, "total counts all matches, not the page");
+    assert_eq!(page.offset, 2);
+    let got: Vec<_> = page.rows.iter().map(|r| r.head_name.as_str()).collect();
+    assert_eq!(got, vec!["单雄信", "刘䶮", "张建国"]);
+    let beyond = households::list(&f.conn, Scope::Town, "", 100, 10).unwrap();
+    assert!(beyond.rows.is_empty() && beyond.total == 6);
+}
+
+#[test]
+fn list_rows_are_masked_and_counted() {
+    let f = fixture();
+    let page = households::list(&f.conn, Scope::Group(f.g1), "", 0, 10).unwrap();
+    let first = &page.rows[0];
+    assert_eq!(first.id_number_masked.as_deref(), Some("110105********002X"));
+    assert_eq!(first.toilet_count, 1);
+    assert_eq!(first.group_name, "1社");
+    assert_eq!(first.village_name, "石鱼村");
+}
+
+#[test]
+fn tree_counts_every_level() {
+    let f = fixture();
+    let tree = households::tree(&f.conn).unwrap();
+    assert_eq!((tree.households, tree.toilets), (6, 6));
+    let v1 = tree.villages.iter().find(|v| v.id == f.v1).unwrap();
+    assert_eq!((v1.households, v1.toilets), (4, 4));
+    assert_eq!(v1.groups.iter().map(|g| g.households).collect::<Vec<_>>(), vec![2, 2]);
+    let v2 = tree.villages.iter().find(|v| v.id == f.v2).unwrap();
+    assert_eq!(v2.households, 2);
+}
+
+#[test]
+fn detail_masks_by_default_and_reports_checksum() {
+    let f = fixture();
+    let id = households::list(&f.conn, Scope::Group(f.g1), "zjg", 0, 1).unwrap().rows[0].id;
+    let masked = households::detail(&f.conn, id, Disclosure::Masked).unwrap();
+    assert_eq!(masked.id_number.as_deref(), Some("110105********002X"));
+    assert_eq!(masked.phone.as_deref(), Some("138****5678"));
+    assert_eq!(masked.id_number_valid, Some(true));
+    assert_eq!(masked.toilets.len(), 1);
+    assert_eq!(masked.toilets[0].tech_mode, Some(TechMode::ThreeCompartment));
+    assert_eq!(masked.toilets[0].subsidy_year, Some(2017));
+    let full = households::detail(&f.conn, id, Disclosure::Full).unwrap();
+    assert_eq!(full.id_number.as_deref(), Some("11010519491231002X"));
+    assert_eq!(full.phone.as_deref(), Some("13812345678"));
+}
+
+#[test]
+fn missing_household_is_a_clear_error() {
+    let f = fixture();
+    let err = households::detail(&f.conn, 999_999, Disclosure::Masked).unwrap_err();
+    assert_eq!(err.code(), "household_not_found");
+    assert!(err.to_string().contains("刷新列表"), "{err}");
+}
+
+#[test]
+fn toilets_get_consecutive_numbers() {
+    let f = fixture();
+    let h = households::insert_household(&f.conn, &household(f.g1, "李四", None, None), NOW).unwrap();
+    for _ in 0..3 {
+        households::insert_toilet(&f.conn, h, &toilet(TechMode::Biogas), NOW).unwrap();
+    }
+    let seqs: Vec<i64> = households::toilets_of(&f.conn, h).unwrap().iter().map(|t| t.seq).collect();
+    assert_eq!(seqs, vec![1, 2, 3]);
+}
+
+#[test]
+fn household_in_unknown_group_is_refused_in_chinese() {
+    let f = fixture();
+    let err = households::insert_household(&f.conn, &household(424242, "李四", None, None), NOW).unwrap_err();
+    assert!(err.to_string().contains("社（编号 424242）不存在"), "{err}");
+}
+
+#[test]
+fn duplicate_id_number_is_refused() {
+    let f = fixture();
+    let dup = household(f.g2, "张建国", Some("11010519491231002x"), None);
+    assert!(
+        households::insert_household(&f.conn, &dup, NOW).is_err(),
+        "the same ID number (x and X alike) must not belong to two households"
+    );
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the core on real SQLite files and in-memory databases with the real
+//! migrations. One binary, one module per area.
+
+mod demo_town;
+mod household_queries;
+mod migrations;
+
+pub const NOW: &str = "2026-11-29T10:00:00+08:00";
