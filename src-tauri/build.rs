@@ -1,0 +1,21 @@
+//! Builds the Tauri context from the root `tauri.conf.json` and the root `capabilities/`,
+//! and generates one permission per app command so the capability lists exactly what the UI uses.
+
+fn main() {
+    println!("cargo:rerun-if-changed=../tauri.conf.json");
+    println!("cargo:rerun-if-changed=../capabilities");
+    println!("cargo:rerun-if-changed=../ui");
+    println!("cargo:rerun-if-changed=../assets/icons");
+    let attrs = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .capabilities_path_pattern("../capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "vocabularies",
+            "load_demo",
+            "village_tree",
+            "list_households",
+            "household_detail",
+        ]));
+    tauri_build::try_build(attrs).expect("failed to build the Tauri context");
+}

@@ -1,0 +1,58 @@
+//! The app frame: which town and database are open, the vocabularies, the demo data.
+
+use huce_core::demo::{self, DemoOptions, DemoSummary};
+use huce_core::model::{self, Vocabulary};
+use huce_core::settings::TownSettings;
+use serde::Serialize;
+use tauri::{AppHandle, Manager, State};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct AppInfo {
+    pub db_path: String,
+    pub town: Option<TownSettings>,
+    pub households: i64,
+    pub toilets: i64,
+    pub schema_version: i64,
+    /// Set when the database could not be opened; the UI shows it instead of the workbench.
+    pub open_error: Option<ApiError>,
+}
+
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, ApiError> {
+    let db_path = state.path.display().to_string();
+    let conn = match state.conn() {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(AppInfo { db_path, town: None, households: 0, toilets: 0, schema_version: 0, open_error: Some(e) })
+        }
+    };
+    let (households, toilets) = huce_core::households::counts(&conn)?;
+    Ok(AppInfo {
+        db_path,
+        town: Some(TownSettings::load(&conn)?),
+        households,
+        toilets,
+        schema_version: huce_core::db::schema_version(&conn)?,
+        open_error: None,
+    })
+}
+
+#[tauri::command]
+pub async fn vocabularies() -> Vec<Vocabulary> {
+    model::vocabularies()
+}
+
+/// Loads the default demo town into an empty database, off the UI thread.
+#[tauri::command]
+pub async fn load_demo(app: AppHandle) -> Result<DemoSummary, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let mut conn = state.conn()?;
+        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        Ok(demo::generate(&mut conn, DemoOptions::default(), &now)?)
+    })
+    .await?
+}

@@ -1,0 +1,29 @@
+//! Browsing households by village and 社.
+
+use huce_core::households::{self, Disclosure, HouseholdDetail, HouseholdPage, Scope, Tree};
+use tauri::State;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[tauri::command]
+pub async fn village_tree(state: State<'_, AppState>) -> Result<Tree, ApiError> {
+    Ok(households::tree(&*state.conn()?)?)
+}
+
+#[tauri::command]
+pub async fn list_households(
+    state: State<'_, AppState>,
+    scope: Scope,
+    search: String,
+    offset: i64,
+    limit: i64,
+) -> Result<HouseholdPage, ApiError> {
+    Ok(households::list(&*state.conn()?, scope, &search, offset, limit)?)
+}
+
+/// Personal data stays masked until accounts and roles decide who may see it in full.
+#[tauri::command]
+pub async fn household_detail(state: State<'_, AppState>, id: i64) -> Result<HouseholdDetail, ApiError> {
+    Ok(households::detail(&*state.conn()?, id, Disclosure::Masked)?)
+}

@@ -1,0 +1,5 @@
+//! Tauri commands, one module per area. Each is a few lines: take the state, call the core,
+//! map the error. Every command must also be listed in build.rs and capabilities/main.json.
+
+pub mod app;
+pub mod households;

@@ -1,0 +1,29 @@
+//! 农村户厕问题摸排整改工作台 — the desktop shell. It opens the database, hands the core to the
+//! commands and serves the static UI in `ui/`. All logic lives in `huce-core`.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod state;
+
+use tauri::Manager;
+
+fn main() {
+    tauri::Builder::default()
+        .setup(|app| {
+            let path = state::database_path(app.handle())?;
+            app.manage(state::AppState::open(path));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::app::vocabularies,
+            commands::app::load_demo,
+            commands::households::village_tree,
+            commands::households::list_households,
+            commands::households::household_detail,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"))
+        .expect("农村户厕问题摸排整改工作台无法启动");
+}

@@ -1,0 +1,59 @@
+//! Where the database lives and the one connection the commands share.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::Connection;
+use tauri::{AppHandle, Manager};
+
+use crate::error::ApiError;
+
+/// File name of the embedded default database inside the per-user app-data folder.
+pub const DEFAULT_DB_FILE: &str = "huce.db";
+
+/// The database path: `--db PATH` on the command line, else `HUCE_DB`, else the OS's per-user
+/// app-data folder (on Windows `%APPDATA%\cn.cq.tongliang.shiyu.huce\huce.db`).
+pub fn database_path(app: &AppHandle) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--db" {
+            if let Some(p) = args.next() {
+                return Ok(PathBuf::from(p));
+            }
+        }
+    }
+    if let Some(p) = std::env::var_os("HUCE_DB").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    let dir = app.path().app_data_dir()?;
+    Ok(dir.join(DEFAULT_DB_FILE))
+}
+
+pub struct AppState {
+    pub path: PathBuf,
+    /// The open database, or why it could not be opened (shown to the user instead of crashing).
+    db: Result<Mutex<Connection>, ApiError>,
+}
+
+impl AppState {
+    pub fn open(path: PathBuf) -> AppState {
+        let db = (|| {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|source| huce_core::Error::Io { path: dir.to_path_buf(), source })?;
+            }
+            huce_core::db::open(&path)
+        })()
+        .map(Mutex::new)
+        .map_err(ApiError::from);
+        AppState { path, db }
+    }
+
+    /// The connection, or the error that kept the database from opening.
+    pub fn conn(&self) -> Result<MutexGuard<'_, Connection>, ApiError> {
+        match &self.db {
+            Ok(m) => m.lock().map_err(|_| ApiError::internal()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! End-to-end test of the real desktop app: starts the `huce-app` binary under Xvfb through
+//! tauri-driver and WebKitWebDriver, loads the demo data through the UI, browses village → 社 →
+//! household, checks the toilets are shown, searches by pinyin initials and saves screenshots
+//! under `tests/output/`.
+//!
+//! Needs: Xvfb (started here when DISPLAY is unset), `tauri-driver` (cargo install
+//! tauri-driver --locked; found on PATH or in ~/.cargo/bin) and WebKitWebDriver (Debian
+//! webkit2gtk-driver). `.ci/run` installs all of them.
+
+#![cfg(target_os = "linux")]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use thirtyfour::prelude::*;
+
+const WAIT: Duration = Duration::from_secs(40);
+const POLL: Duration = Duration::from_millis(100);
+
+/// A child process stopped with SIGTERM when dropped (SIGKILL would orphan WebKitWebDriver).
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start listening on port {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Uses $DISPLAY when set, else starts a private Xvfb.
+fn display() -> (String, Option<Proc>) {
+    if let Ok(d) = std::env::var("DISPLAY") {
+        if !d.is_empty() {
+            return (d, None);
+        }
+    }
+    let n = (90..200).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()).expect("a free X display number");
+    let name = format!(":{n}");
+    let child = Command::new("Xvfb")
+        .args([name.as_str(), "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb must be installed (Debian package xvfb)");
+    let proc = Proc(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+        assert!(Instant::now() < deadline, "Xvfb did not start on {name}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (name, Some(proc))
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home_bin = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tauri-driver"));
+    match home_bin {
+        Some(p) if p.exists() => p,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+fn output_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/output");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+struct Session {
+    driver: WebDriver,
+    display: String,
+    db: PathBuf,
+    _driver_proc: Proc,
+    _xvfb: Option<Proc>,
+}
+
+impl Drop for Session {
+    /// If the test failed before quitting, make sure its app does not outlive it.
+    fn drop(&mut self) {
+        let _ = Command::new("pkill").args(["-TERM", "-f"]).arg(&self.db).status();
+    }
+}
+
+async fn start_app(db: &Path) -> Session {
+    let (display, xvfb) = display();
+    let port = free_port();
+    let native_port = free_port();
+    let child = Command::new(tauri_driver())
+        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .env("DISPLAY", &display)
+        .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver must be installed: cargo install tauri-driver --locked");
+    let driver_proc = Proc(child);
+    wait_for_port(port, "tauri-driver");
+
+    let mut caps = Capabilities::new();
+    caps.set(
+        "tauri:options",
+        serde_json::json!({
+            "application": env!("CARGO_BIN_EXE_huce-app"),
+            "args": ["--db", db.to_str().unwrap()],
+        }),
+    )
+    .unwrap();
+    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await.expect("WebDriver session with the app");
+    Session { driver, display, db: db.to_path_buf(), _driver_proc: driver_proc, _xvfb: xvfb }
+}
+
+async fn find(driver: &WebDriver, css: &str) -> WebElement {
+    driver.query(By::Css(css)).wait(WAIT, POLL).first().await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+}
+
+/// Waits until the element's text satisfies `ok`, returning the text.
+async fn wait_text(driver: &WebDriver, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(e) = driver.find(By::Css(css)).await {
+            if let Ok(Some(t)) = e.prop("textContent").await {
+                if ok(&t) {
+                    return t;
+                }
+                assert!(Instant::now() < deadline, "{css} never had the expected text; last: {t:?}");
+            }
+        }
+        assert!(Instant::now() < deadline, "{css} did not appear");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Saves a PNG of the whole X display with ImageMagick's `import` (WebKitWebDriver's own
+/// screenshot command hung through thirtyfour here, while `import` is dependable under Xvfb).
+/// The DOM text (`textContent`) of an element. WebKitWebDriver's "visible text" leaves out
+/// text in `overflow: hidden` cells (ellipsis columns), which the screenshots show fine.
+async fn text(e: &WebElement) -> String {
+    e.prop("textContent").await.unwrap().unwrap_or_default()
+}
+
+/// The text of `css` inside `parent`, waiting until it is not empty.
+async fn text_in(parent: &WebElement, css: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let t = text(&parent.find(By::Css(css)).await.unwrap()).await;
+        if !t.is_empty() {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "{css} stayed empty");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn screenshot(s: &Session, name: &str) {
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let path = output_dir().join(name);
+    let status = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&path)
+        .env("DISPLAY", &s.display)
+        .status()
+        .expect("ImageMagick's import must be installed (Debian package imagemagick)");
+    assert!(status.success(), "screenshot {name} failed");
+    assert!(std::fs::metadata(&path).map(|m| m.len() > 10_000).unwrap_or(false), "screenshot {name} is empty");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn browse_demo_town_by_village_and_group() {
+    let dir = tempfile::tempdir().unwrap();
+    // A user folder with Chinese characters and a space, as on real office PCs.
+    let db = dir.path().join("张三 的文件").join("huce.db");
+    let s = start_app(&db).await;
+    let d = &s.driver;
+
+    // An empty database offers the demo data.
+    let load = find(d, "#load-demo").await;
+    assert_eq!(text(&load).await, "载入示例数据");
+    screenshot(&s, "e2e-empty.png").await;
+    load.click().await.unwrap();
+
+    // The tree appears with villages and counts; the header marks the demo and names the file.
+    let village = find(d, "[data-node^='village:']").await;
+    let village_name = text_in(&village, ".node-name").await;
+    assert!(village_name.ends_with('村'), "a village node: {village_name:?}");
+    let town = wait_text(d, "#town-name", |t| t.contains("石鱼镇")).await;
+    assert!(town.contains("铜梁区"), "{town}");
+    assert!(d.find(By::Id("demo-badge")).await.unwrap().is_displayed().await.unwrap(), "示例数据 badge shown");
+    let path_text = text(&d.find(By::Id("db-path")).await.unwrap()).await;
+    assert!(path_text.contains("huce.db"), "header names the open database: {path_text}");
+    let root_count = text_in(&find(d, "[data-node='town']").await, ".node-count").await;
+    assert_eq!(root_count, "9000户 · ".to_string() + root_count.split(" · ").nth(1).unwrap());
+
+    // Village → 社 → household.
+    village.click().await.unwrap();
+    wait_text(d, "#scope-title", |t| t == village_name).await;
+    let group = find(d, "[data-node^='group:']").await;
+    let group_name = text_in(&group, ".node-name").await;
+    group.click().await.unwrap();
+    let title = wait_text(d, "#scope-title", |t| t.contains(&group_name)).await;
+    assert_eq!(title, format!("{village_name} {group_name}"));
+    wait_text(d, "#list-count", |t| t.starts_with('共') && t != "共 0 户").await;
+
+    let row = find(d, ".hh-row:not(.loading)").await;
+    let row_name = text_in(&row, ".c-name").await;
+    let row_place = text_in(&row, ".c-place").await;
+    assert_eq!(row_place, format!("{village_name} · {group_name}"), "the row belongs to the chosen 社");
+    let row_id = text_in(&row, ".c-id").await;
+    assert!(row_id.contains("********"), "ID numbers are masked in the list: {row_id}");
+    let row_toilets: usize = text_in(&row, ".c-toilets").await.parse().unwrap();
+    row.click().await.unwrap();
+
+    wait_text(d, "#detail-name", |t| t == row_name).await;
+    let cards = d.query(By::Css(".toilet-card")).wait(WAIT, POLL).all_from_selector_required().await.unwrap();
+    assert!(row_toilets >= 1, "demo households have toilets");
+    assert_eq!(cards.len(), row_toilets, "one card per toilet of the household");
+    let card_text = text(&cards[0]).await;
+    for field in ["技术模式", "建设（改造）年度", "是否财政补助", "补助年度", "项目名称"] {
+        assert!(card_text.contains(field), "toilet card shows {field}: {card_text}");
+    }
+    screenshot(&s, "e2e-household.png").await;
+
+    // Search the whole town by pinyin initials.
+    find(d, "[data-node='town']").await.click().await.unwrap();
+    let search = find(d, "#search").await;
+    search.send_keys("zjg").await.unwrap();
+    wait_text(d, "#list-count", |t| t.starts_with("找到")).await;
+    let names = d.query(By::Css(".hh-row:not(.loading) .c-name")).wait(WAIT, POLL).all_from_selector_required().await.unwrap();
+    let mut found = Vec::new();
+    for n in names {
+        found.push(text(&n).await);
+    }
+    assert!(found.iter().any(|n| n == "张建国"), "zjg finds 张建国 among {found:?}");
+    screenshot(&s, "e2e-search.png").await;
+
+    s.driver.clone().quit().await.unwrap();
+    assert!(db.exists(), "the database file was created where the app was told");
+}

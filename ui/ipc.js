@@ -1,0 +1,31 @@
+// The one place that calls the Rust commands. Screens import these functions and never call
+// `invoke` themselves. A failed command throws an `AppError` with a Chinese message.
+
+export class AppError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+async function call(command, args) {
+  const tauri = window.__TAURI__;
+  if (!tauri || !tauri.core) {
+    throw new AppError('no_backend', '程序后台没有启动。请从“户厕摸排整改工作台”程序打开本页面，而不是用浏览器直接打开。');
+  }
+  try {
+    return await tauri.core.invoke(command, args);
+  } catch (e) {
+    if (e && typeof e === 'object' && 'message' in e) throw new AppError(e.code || 'unknown', e.message);
+    throw new AppError('unknown', `操作没有完成：${String(e)}。请重试；如果反复出现，请重新打开程序。`);
+  }
+}
+
+export const appInfo = () => call('app_info');
+export const vocabularies = () => call('vocabularies');
+export const loadDemo = () => call('load_demo');
+export const villageTree = () => call('village_tree');
+/** scope: {kind: 'town'} | {kind: 'village', id} | {kind: 'group', id} */
+export const listHouseholds = (scope, search, offset, limit) =>
+  call('list_households', { scope, search, offset, limit });
+export const householdDetail = (id) => call('household_detail', { id });

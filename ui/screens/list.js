@@ -1,0 +1,156 @@
+// The household list of the selected place: a virtual list that fetches pages on demand, so a
+// district of 300,000 toilets never builds more than a screenful of rows.
+// Keyboard: ↑/↓, PageUp/PageDown, Home/End move the selection; the details follow it.
+
+import { el } from '../dom.js';
+import { label } from '../labels.js';
+import { listHouseholds } from '../ipc.js';
+
+const ROW_HEIGHT = 34;
+const PAGE = 100;
+const OVERSCAN = 8;
+
+export class HouseholdList {
+  constructor({ body, spacer, countEl, onSelect, onError }) {
+    Object.assign(this, { body, spacer, countEl, onSelect, onError });
+    this.generation = 0;
+    this.total = 0;
+    this.pages = new Map();
+    this.selectedIndex = -1;
+    this.selectedId = null;
+    body.addEventListener('scroll', () => this.render());
+    body.addEventListener('keydown', (e) => this.onKey(e));
+    body.addEventListener('click', (e) => {
+      const row = e.target.closest('.hh-row');
+      if (row) this.select(Number(row.dataset.index));
+    });
+    new ResizeObserver(() => this.render()).observe(body);
+  }
+
+  /** Shows the households of `scope` matching `search`, from the top. */
+  async load(scope, search) {
+    this.scope = scope;
+    this.search = search;
+    this.generation += 1;
+    this.pages = new Map();
+    this.selectedIndex = -1;
+    this.selectedId = null;
+    this.body.scrollTop = 0;
+    this.countEl.textContent = '正在查询…';
+    await this.fetchPage(0);
+    this.render();
+  }
+
+  async fetchPage(n) {
+    if (this.pages.has(n)) return this.pages.get(n);
+    const generation = this.generation;
+    const pending = listHouseholds(this.scope, this.search, n * PAGE, PAGE).then(
+      (page) => {
+        if (generation !== this.generation) return null;
+        this.total = page.total;
+        this.pages.set(n, page.rows);
+        this.updateCount();
+        return page.rows;
+      },
+      (err) => {
+        if (generation === this.generation) this.pages.delete(n);
+        this.onError(err);
+        return null;
+      },
+    );
+    this.pages.set(n, pending);
+    return pending;
+  }
+
+  updateCount() {
+    const q = this.search.trim();
+    this.countEl.textContent = q ? `找到 ${this.total} 户` : `共 ${this.total} 户`;
+  }
+
+  rowAt(i) {
+    const page = this.pages.get(Math.floor(i / PAGE));
+    return Array.isArray(page) ? page[i % PAGE] : undefined;
+  }
+
+  render() {
+    this.spacer.style.height = `${this.total * ROW_HEIGHT}px`;
+    const top = this.body.scrollTop;
+    const height = this.body.clientHeight || 600;
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(this.total - 1, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+    const rows = [];
+    const missing = new Set();
+    for (let i = first; i <= last; i += 1) {
+      const r = this.rowAt(i);
+      if (!r) missing.add(Math.floor(i / PAGE));
+      rows.push(this.rowElement(i, r));
+    }
+    this.spacer.replaceChildren(...rows);
+    for (const n of missing) {
+      if (!this.pages.has(n)) this.fetchPage(n).then(() => this.render());
+    }
+    if (this.total === 0 && this.pages.has(0) && Array.isArray(this.pages.get(0))) {
+      this.spacer.replaceChildren(el('div', { class: 'list-none' }, this.search.trim()
+        ? '没有找到符合条件的农户。可以换一个字、拼音首字母或身份证号后几位再试。'
+        : '这里还没有农户。'));
+    }
+  }
+
+  rowElement(i, r) {
+    const selected = i === this.selectedIndex;
+    const row = el('div', {
+      class: `hh-row${selected ? ' selected' : ''}${r ? '' : ' loading'}`,
+      role: 'option',
+      'aria-selected': selected ? 'true' : 'false',
+      dataset: { index: i, id: r ? r.id : '' },
+    },
+    el('span', { class: 'c-no' }, i + 1),
+    el('span', { class: 'c-name' }, r ? r.head_name : '…'),
+    el('span', { class: 'c-place' }, r ? `${r.village_name} · ${r.group_name}` : ''),
+    el('span', { class: 'c-id mono' }, r ? (r.id_number_masked ?? '未登记') : ''),
+    el('span', { class: `c-cat cat-${r ? r.category : ''}` }, r ? label('HouseholdCategory', r.category) : ''),
+    el('span', { class: 'c-toilets' }, r ? r.toilet_count : ''));
+    row.style.top = `${i * ROW_HEIGHT}px`;
+    return row;
+  }
+
+  async select(i, { debounce = false } = {}) {
+    if (i < 0 || i >= this.total) return;
+    this.selectedIndex = i;
+    this.ensureVisible(i);
+    let r = this.rowAt(i);
+    if (!r) {
+      await this.fetchPage(Math.floor(i / PAGE));
+      r = this.rowAt(i);
+    }
+    this.render();
+    if (!r) return;
+    this.selectedId = r.id;
+    clearTimeout(this.selectTimer);
+    if (debounce) this.selectTimer = setTimeout(() => this.onSelect(r.id), 120);
+    else this.onSelect(r.id);
+  }
+
+  ensureVisible(i) {
+    const top = i * ROW_HEIGHT;
+    const h = this.body.clientHeight;
+    if (top < this.body.scrollTop) this.body.scrollTop = top;
+    else if (top + ROW_HEIGHT > this.body.scrollTop + h) this.body.scrollTop = top + ROW_HEIGHT - h;
+  }
+
+  onKey(e) {
+    const perPage = Math.max(1, Math.floor(this.body.clientHeight / ROW_HEIGHT) - 1);
+    const cur = this.selectedIndex;
+    const moves = {
+      ArrowDown: cur + 1,
+      ArrowUp: Math.max(0, cur - 1),
+      PageDown: cur + perPage,
+      PageUp: Math.max(0, cur - perPage),
+      Home: 0,
+      End: this.total - 1,
+    };
+    if (!(e.key in moves)) return;
+    e.preventDefault();
+    this.select(Math.min(this.total - 1, moves[e.key]), { debounce: true });
+  }
+}
