@@ -24,7 +24,9 @@ struct Proc(Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.0.try_wait() {
@@ -37,13 +39,20 @@ impl Drop for Proc {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_for_port(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not start listening on port {port}");
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start listening on port {port}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -55,10 +64,19 @@ fn display() -> (String, Option<Proc>) {
             return (d, None);
         }
     }
-    let n = (90..200).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()).expect("a free X display number");
+    let n = (90..200)
+        .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
+        .expect("a free X display number");
     let name = format!(":{n}");
     let child = Command::new("Xvfb")
-        .args([name.as_str(), "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+        .args([
+            name.as_str(),
+            "-screen",
+            "0",
+            "1440x900x24",
+            "-nolisten",
+            "tcp",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -76,7 +94,8 @@ fn tauri_driver() -> PathBuf {
     if let Some(p) = std::env::var_os("TAURI_DRIVER") {
         return PathBuf::from(p);
     }
-    let home_bin = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tauri-driver"));
+    let home_bin =
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tauri-driver"));
     match home_bin {
         Some(p) if p.exists() => p,
         _ => PathBuf::from("tauri-driver"),
@@ -100,7 +119,10 @@ struct Session {
 impl Drop for Session {
     /// If the test failed before quitting, make sure its app does not outlive it.
     fn drop(&mut self) {
-        let _ = Command::new("pkill").args(["-TERM", "-f"]).arg(&self.db).status();
+        let _ = Command::new("pkill")
+            .args(["-TERM", "-f"])
+            .arg(&self.db)
+            .status();
     }
 }
 
@@ -109,7 +131,12 @@ async fn start_app(db: &Path) -> Session {
     let port = free_port();
     let native_port = free_port();
     let child = Command::new(tauri_driver())
-        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
         .env("DISPLAY", &display)
         .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
         .stdout(Stdio::null())
@@ -128,12 +155,25 @@ async fn start_app(db: &Path) -> Session {
         }),
     )
     .unwrap();
-    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await.expect("WebDriver session with the app");
-    Session { driver, display, db: db.to_path_buf(), _driver_proc: driver_proc, _xvfb: xvfb }
+    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+        .await
+        .expect("WebDriver session with the app");
+    Session {
+        driver,
+        display,
+        db: db.to_path_buf(),
+        _driver_proc: driver_proc,
+        _xvfb: xvfb,
+    }
 }
 
 async fn find(driver: &WebDriver, css: &str) -> WebElement {
-    driver.query(By::Css(css)).wait(WAIT, POLL).first().await.unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    driver
+        .query(By::Css(css))
+        .wait(WAIT, POLL)
+        .first()
+        .await
+        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
 }
 
 /// Waits until the element's text satisfies `ok`, returning the text.
@@ -145,7 +185,10 @@ async fn wait_text(driver: &WebDriver, css: &str, ok: impl Fn(&str) -> bool) -> 
                 if ok(&t) {
                     return t;
                 }
-                assert!(Instant::now() < deadline, "{css} never had the expected text; last: {t:?}");
+                assert!(
+                    Instant::now() < deadline,
+                    "{css} never had the expected text; last: {t:?}"
+                );
             }
         }
         assert!(Instant::now() < deadline, "{css} did not appear");
@@ -184,7 +227,12 @@ async fn screenshot(s: &Session, name: &str) {
         .status()
         .expect("ImageMagick's import must be installed (Debian package imagemagick)");
     assert!(status.success(), "screenshot {name} failed");
-    assert!(std::fs::metadata(&path).map(|m| m.len() > 10_000).unwrap_or(false), "screenshot {name} is empty");
+    assert!(
+        std::fs::metadata(&path)
+            .map(|m| m.len() > 10_000)
+            .unwrap_or(false),
+        "screenshot {name} is empty"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -204,14 +252,31 @@ async fn browse_demo_town_by_village_and_group() {
     // The tree appears with villages and counts; the header marks the demo and names the file.
     let village = find(d, "[data-node^='village:']").await;
     let village_name = text_in(&village, ".node-name").await;
-    assert!(village_name.ends_with('村'), "a village node: {village_name:?}");
+    assert!(
+        village_name.ends_with('村'),
+        "a village node: {village_name:?}"
+    );
     let town = wait_text(d, "#town-name", |t| t.contains("石鱼镇")).await;
     assert!(town.contains("铜梁区"), "{town}");
-    assert!(d.find(By::Id("demo-badge")).await.unwrap().is_displayed().await.unwrap(), "示例数据 badge shown");
+    assert!(
+        d.find(By::Id("demo-badge"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap(),
+        "示例数据 badge shown"
+    );
     let path_text = text(&d.find(By::Id("db-path")).await.unwrap()).await;
-    assert!(path_text.contains("huce.db"), "header names the open database: {path_text}");
+    assert!(
+        path_text.contains("huce.db"),
+        "header names the open database: {path_text}"
+    );
     let root_count = text_in(&find(d, "[data-node='town']").await, ".node-count").await;
-    assert_eq!(root_count, "9000户 · ".to_string() + root_count.split(" · ").nth(1).unwrap());
+    assert_eq!(
+        root_count,
+        "9000户 · ".to_string() + root_count.split(" · ").nth(1).unwrap()
+    );
 
     // Village → 社 → household.
     village.click().await.unwrap();
@@ -226,19 +291,44 @@ async fn browse_demo_town_by_village_and_group() {
     let row = find(d, ".hh-row:not(.loading)").await;
     let row_name = text_in(&row, ".c-name").await;
     let row_place = text_in(&row, ".c-place").await;
-    assert_eq!(row_place, format!("{village_name} · {group_name}"), "the row belongs to the chosen 社");
+    assert_eq!(
+        row_place,
+        format!("{village_name} · {group_name}"),
+        "the row belongs to the chosen 社"
+    );
     let row_id = text_in(&row, ".c-id").await;
-    assert!(row_id.contains("********"), "ID numbers are masked in the list: {row_id}");
+    assert!(
+        row_id.contains("********"),
+        "ID numbers are masked in the list: {row_id}"
+    );
     let row_toilets: usize = text_in(&row, ".c-toilets").await.parse().unwrap();
     row.click().await.unwrap();
 
     wait_text(d, "#detail-name", |t| t == row_name).await;
-    let cards = d.query(By::Css(".toilet-card")).wait(WAIT, POLL).all_from_selector_required().await.unwrap();
+    let cards = d
+        .query(By::Css(".toilet-card"))
+        .wait(WAIT, POLL)
+        .all_from_selector_required()
+        .await
+        .unwrap();
     assert!(row_toilets >= 1, "demo households have toilets");
-    assert_eq!(cards.len(), row_toilets, "one card per toilet of the household");
+    assert_eq!(
+        cards.len(),
+        row_toilets,
+        "one card per toilet of the household"
+    );
     let card_text = text(&cards[0]).await;
-    for field in ["技术模式", "建设（改造）年度", "是否财政补助", "补助年度", "项目名称"] {
-        assert!(card_text.contains(field), "toilet card shows {field}: {card_text}");
+    for field in [
+        "技术模式",
+        "建设（改造）年度",
+        "是否财政补助",
+        "补助年度",
+        "项目名称",
+    ] {
+        assert!(
+            card_text.contains(field),
+            "toilet card shows {field}: {card_text}"
+        );
     }
     screenshot(&s, "e2e-household.png").await;
 
@@ -247,14 +337,25 @@ async fn browse_demo_town_by_village_and_group() {
     let search = find(d, "#search").await;
     search.send_keys("zjg").await.unwrap();
     wait_text(d, "#list-count", |t| t.starts_with("找到")).await;
-    let names = d.query(By::Css(".hh-row:not(.loading) .c-name")).wait(WAIT, POLL).all_from_selector_required().await.unwrap();
+    let names = d
+        .query(By::Css(".hh-row:not(.loading) .c-name"))
+        .wait(WAIT, POLL)
+        .all_from_selector_required()
+        .await
+        .unwrap();
     let mut found = Vec::new();
     for n in names {
         found.push(text(&n).await);
     }
-    assert!(found.iter().any(|n| n == "张建国"), "zjg finds 张建国 among {found:?}");
+    assert!(
+        found.iter().any(|n| n == "张建国"),
+        "zjg finds 张建国 among {found:?}"
+    );
     screenshot(&s, "e2e-search.png").await;
 
     s.driver.clone().quit().await.unwrap();
-    assert!(db.exists(), "the database file was created where the app was told");
+    assert!(
+        db.exists(),
+        "the database file was created where the app was told"
+    );
 }

@@ -20,7 +20,10 @@ impl ApiError {
 
 impl From<huce_core::Error> for ApiError {
     fn from(e: huce_core::Error) -> Self {
-        ApiError { code: e.code().to_string(), message: e.to_string() }
+        ApiError {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
     }
 }
 

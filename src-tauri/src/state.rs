@@ -39,8 +39,10 @@ impl AppState {
     pub fn open(path: PathBuf) -> AppState {
         let db = (|| {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|source| huce_core::Error::Io { path: dir.to_path_buf(), source })?;
+                std::fs::create_dir_all(dir).map_err(|source| huce_core::Error::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
             }
             huce_core::db::open(&path)
         })()

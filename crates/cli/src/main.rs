@@ -10,7 +10,11 @@ use huce_core::demo::{self, DemoOptions};
 use huce_core::{db, households, settings::TownSettings};
 
 #[derive(Parser)]
-#[command(name = "huce", version, about = "农村户厕问题摸排整改工作台 · 命令行工具")]
+#[command(
+    name = "huce",
+    version,
+    about = "农村户厕问题摸排整改工作台 · 命令行工具"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,10 +58,16 @@ fn now() -> String {
 
 fn run(command: Command) -> Result<(), huce_core::Error> {
     match command {
-        Command::Demo { households, seed, out } => {
+        Command::Demo {
+            households,
+            seed,
+            out,
+        } => {
             if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .map_err(|source| huce_core::Error::Io { path: parent.to_path_buf(), source })?;
+                std::fs::create_dir_all(parent).map_err(|source| huce_core::Error::Io {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
             }
             let mut conn = db::open(&out)?;
             let started = std::time::Instant::now();
@@ -89,11 +99,27 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                 "镇：{}{}{}",
                 town.district_name,
                 town.town_name,
-                if town.is_demo { "（示例数据）" } else { "" }
+                if town.is_demo {
+                    "（示例数据）"
+                } else {
+                    ""
+                }
             );
-            println!("行政村 {} 个，社 {} 个，农户 {} 户，户厕 {} 个", tree.villages.len(), groups, tree.households, tree.toilets);
+            println!(
+                "行政村 {} 个，社 {} 个，农户 {} 户，户厕 {} 个",
+                tree.villages.len(),
+                groups,
+                tree.households,
+                tree.toilets
+            );
             for v in &tree.villages {
-                println!("  {}：{} 个社，{} 户，{} 个户厕", v.name, v.groups.len(), v.households, v.toilets);
+                println!(
+                    "  {}：{} 个社，{} 户，{} 个户厕",
+                    v.name,
+                    v.groups.len(),
+                    v.households,
+                    v.toilets
+                );
             }
         }
     }

@@ -10,8 +10,16 @@ fn huce() -> Command {
 fn demo_then_stats() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("示例 镇").join("demo.db");
-    let out = huce().args(["demo", "--households", "500", "--seed", "7", "--out"]).arg(&db).output().unwrap();
-    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = huce()
+        .args(["demo", "--households", "500", "--seed", "7", "--out"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "demo failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("500 户"), "{text}");
 
@@ -27,9 +35,21 @@ fn demo_then_stats() {
 fn demo_into_a_filled_database_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    assert!(huce().args(["demo", "--households", "20", "--out"]).arg(&db).status().unwrap().success());
-    let out = huce().args(["demo", "--households", "20", "--out"]).arg(&db).output().unwrap();
-    assert!(!out.status.success(), "a second demo into the same file must fail");
+    assert!(huce()
+        .args(["demo", "--households", "20", "--out"])
+        .arg(&db)
+        .status()
+        .unwrap()
+        .success());
+    let out = huce()
+        .args(["demo", "--households", "20", "--out"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a second demo into the same file must fail"
+    );
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("已经有 20 户数据"), "{err}");
 }

@@ -42,7 +42,10 @@ fn time<T>(f: impl FnOnce() -> T) -> (Duration, T) {
 
 fn main() {
     // `cargo bench` passes `--bench`; ignore arguments.
-    let households: usize = std::env::var("HUCE_BENCH_HOUSEHOLDS").ok().and_then(|s| s.parse().ok()).unwrap_or(262_000);
+    let households: usize = std::env::var("HUCE_BENCH_HOUSEHOLDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(262_000);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/huce-bench");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("town-{households}-v{}.db", db::SCHEMA_VERSION));
@@ -50,13 +53,28 @@ fn main() {
         let tmp = path.with_extension("tmp");
         let _ = std::fs::remove_file(&tmp);
         let mut conn = db::open(&tmp).unwrap();
-        let (t, s) = time(|| demo::generate(&mut conn, DemoOptions { households, seed: 1 }, "2026-11-29T00:00:00+08:00").unwrap());
+        let (t, s) = time(|| {
+            demo::generate(
+                &mut conn,
+                DemoOptions {
+                    households,
+                    seed: 1,
+                },
+                "2026-11-29T00:00:00+08:00",
+            )
+            .unwrap()
+        });
         drop(conn);
         for ext in ["tmp-wal", "tmp-shm"] {
             let _ = std::fs::remove_file(path.with_extension(ext));
         }
         std::fs::rename(&tmp, &path).unwrap();
-        println!("built demo town: {} households, {} toilets in {:.1} s", s.households, s.toilets, t.as_secs_f64());
+        println!(
+            "built demo town: {} households, {} toilets in {:.1} s",
+            s.households,
+            s.toilets,
+            t.as_secs_f64()
+        );
     }
 
     let mut all_ok = true;
@@ -80,27 +98,59 @@ fn main() {
     let villages: Vec<i64> = tree.villages.iter().map(|v| v.id).collect();
 
     let mut rng = Rng::new(99);
-    let mut bench = |name: &str, n: usize, mut make: Box<dyn FnMut(&mut Rng) -> (Scope, String)>| {
-        let mut samples = Vec::with_capacity(n);
-        let mut hits = 0i64;
-        for _ in 0..n {
-            let (scope, q) = make(&mut rng);
-            let (t, page) = time(|| households::list(&conn, scope, &q, 0, 100).unwrap());
-            hits += page.total;
-            samples.push(t);
+    let mut bench =
+        |name: &str, n: usize, mut make: Box<dyn FnMut(&mut Rng) -> (Scope, String)>| {
+            let mut samples = Vec::with_capacity(n);
+            let mut hits = 0i64;
+            for _ in 0..n {
+                let (scope, q) = make(&mut rng);
+                let (t, page) = time(|| households::list(&conn, scope, &q, 0, 100).unwrap());
+                hits += page.total;
+                samples.push(t);
+            }
+            let ok = report(name, samples);
+            println!("{:<40} (average matches {:.1})", "", hits as f64 / n as f64);
+            ok
+        };
+    let vs = villages.clone();
+    all_ok &= bench(
+        "village households, first page",
+        300,
+        Box::new(move |r| (Scope::Village(*r.pick(&vs)), String::new())),
+    );
+    let parts = [
+        "建国", "秀英", "德明", "光荣", "志强", "玉兰", "明华", "世华", "长春", "桂芳",
+    ];
+    all_ok &= bench(
+        "2-character name part, whole town",
+        300,
+        Box::new(move |r| (Scope::Town, r.pick(&parts).to_string())),
+    );
+    let initials = [
+        "zjg", "lxy", "wdm", "cgr", "yzq", "zyl", "lmh", "hsh", "zcc", "tgf", "zj", "lm",
+    ];
+    all_ok &= bench(
+        "pinyin initials, whole town",
+        300,
+        Box::new(move |r| (Scope::Town, r.pick(&initials).to_string())),
+    );
+    all_ok &= bench(
+        "ID number tail (4 digits), whole town",
+        300,
+        Box::new(|r| (Scope::Town, format!("{:04}", r.below(10_000)))),
+    );
+    let vs = villages.clone();
+    all_ok &= bench(
+        "pinyin initials within a village",
+        300,
+        Box::new(move |r| (Scope::Village(*r.pick(&vs)), "zj".to_string())),
+    );
+    println!(
+        "{}",
+        if all_ok {
+            "all queries within target"
+        } else {
+            "SOME QUERIES OVER TARGET"
         }
-        let ok = report(name, samples);
-        println!("{:<40} (average matches {:.1})", "", hits as f64 / n as f64);
-        ok
-    };
-    let vs = villages.clone();
-    all_ok &= bench("village households, first page", 300, Box::new(move |r| (Scope::Village(*r.pick(&vs)), String::new())));
-    let parts = ["建国", "秀英", "德明", "光荣", "志强", "玉兰", "明华", "世华", "长春", "桂芳"];
-    all_ok &= bench("2-character name part, whole town", 300, Box::new(move |r| (Scope::Town, r.pick(&parts).to_string())));
-    let initials = ["zjg", "lxy", "wdm", "cgr", "yzq", "zyl", "lmh", "hsh", "zcc", "tgf", "zj", "lm"];
-    all_ok &= bench("pinyin initials, whole town", 300, Box::new(move |r| (Scope::Town, r.pick(&initials).to_string())));
-    all_ok &= bench("ID number tail (4 digits), whole town", 300, Box::new(|r| (Scope::Town, format!("{:04}", r.below(10_000)))));
-    let vs = villages.clone();
-    all_ok &= bench("pinyin initials within a village", 300, Box::new(move |r| (Scope::Village(*r.pick(&vs)), "zj".to_string())));
-    println!("{}", if all_ok { "all queries within target" } else { "SOME QUERIES OVER TARGET" });
+    );
 }

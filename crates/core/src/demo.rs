@@ -14,7 +14,9 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::households;
 use crate::idcard;
-use crate::model::{BaselineSource, HouseholdCategory, Location, NewHousehold, NewToilet, TechMode, UseStatus};
+use crate::model::{
+    BaselineSource, HouseholdCategory, Location, NewHousehold, NewToilet, TechMode, UseStatus,
+};
 use crate::rng::Rng;
 use crate::settings;
 
@@ -26,7 +28,10 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { households: 9_000, seed: 20_220_916 }
+        DemoOptions {
+            households: 9_000,
+            seed: 20_220_916,
+        }
     }
 }
 
@@ -39,26 +44,81 @@ pub struct DemoSummary {
 }
 
 const VILLAGE_NAMES: &[&str] = &[
-    "石鱼村", "太平村", "龙井村", "红岩村", "新华村", "金龙村", "双河村", "长岭村", "永安村", "桂花村",
-    "白云村", "青龙村",
+    "石鱼村",
+    "太平村",
+    "龙井村",
+    "红岩村",
+    "新华村",
+    "金龙村",
+    "双河村",
+    "长岭村",
+    "永安村",
+    "桂花村",
+    "白云村",
+    "青龙村",
 ];
 /// For districts bigger than one town: two syllables from here make further village names.
 const VILLAGE_SYLLABLES: &[&str] = &[
-    "安", "宝", "碑", "朝", "大", "东", "凤", "高", "观", "广", "合", "和", "虎", "花", "黄", "金", "进", "旧",
-    "乐", "莲", "林", "柳", "龙", "马", "茅", "梅", "南", "平", "千", "清", "庆", "三", "沙", "山", "狮", "双",
-    "水", "松", "塘", "天", "铁", "万", "文", "五", "西", "仙", "小", "新", "兴", "杨", "永", "玉", "元", "云",
-    "长", "中", "竹",
+    "安", "宝", "碑", "朝", "大", "东", "凤", "高", "观", "广", "合", "和", "虎", "花", "黄", "金",
+    "进", "旧", "乐", "莲", "林", "柳", "龙", "马", "茅", "梅", "南", "平", "千", "清", "庆", "三",
+    "沙", "山", "狮", "双", "水", "松", "塘", "天", "铁", "万", "文", "五", "西", "仙", "小", "新",
+    "兴", "杨", "永", "玉", "元", "云", "长", "中", "竹",
 ];
 
 /// Surnames with rough frequencies in rural western Chongqing; polyphonic surnames included on
 /// purpose (曾 zeng, 单 shan, 解 xie, 仇 qiu, 区 ou, 查 zha, 翟 zhai, 朴 piao, 盖 ge, 缪 miao, 覃 qin).
 const SURNAMES: &[(&str, u32)] = &[
-    ("王", 60), ("李", 60), ("张", 55), ("刘", 50), ("陈", 50), ("杨", 40), ("黄", 25), ("周", 30),
-    ("吴", 20), ("徐", 15), ("赵", 20), ("罗", 25), ("唐", 25), ("邓", 20), ("蒋", 18), ("谭", 18),
-    ("何", 18), ("胡", 15), ("曾", 15), ("彭", 12), ("冉", 8), ("向", 8), ("甘", 6), ("余", 12),
-    ("蒲", 6), ("秦", 6), ("喻", 5), ("代", 8), ("付", 8), ("龙", 6), ("舒", 5), ("廖", 8), ("肖", 10),
-    ("郭", 10), ("林", 8), ("游", 5), ("蔡", 6), ("卢", 6), ("牟", 5), ("熊", 6), ("雷", 6), ("侯", 5),
-    ("单", 3), ("解", 3), ("仇", 2), ("区", 2), ("查", 2), ("翟", 3), ("朴", 1), ("盖", 2), ("缪", 2),
+    ("王", 60),
+    ("李", 60),
+    ("张", 55),
+    ("刘", 50),
+    ("陈", 50),
+    ("杨", 40),
+    ("黄", 25),
+    ("周", 30),
+    ("吴", 20),
+    ("徐", 15),
+    ("赵", 20),
+    ("罗", 25),
+    ("唐", 25),
+    ("邓", 20),
+    ("蒋", 18),
+    ("谭", 18),
+    ("何", 18),
+    ("胡", 15),
+    ("曾", 15),
+    ("彭", 12),
+    ("冉", 8),
+    ("向", 8),
+    ("甘", 6),
+    ("余", 12),
+    ("蒲", 6),
+    ("秦", 6),
+    ("喻", 5),
+    ("代", 8),
+    ("付", 8),
+    ("龙", 6),
+    ("舒", 5),
+    ("廖", 8),
+    ("肖", 10),
+    ("郭", 10),
+    ("林", 8),
+    ("游", 5),
+    ("蔡", 6),
+    ("卢", 6),
+    ("牟", 5),
+    ("熊", 6),
+    ("雷", 6),
+    ("侯", 5),
+    ("单", 3),
+    ("解", 3),
+    ("仇", 2),
+    ("区", 2),
+    ("查", 2),
+    ("翟", 3),
+    ("朴", 1),
+    ("盖", 2),
+    ("缪", 2),
     ("覃", 3),
 ];
 
@@ -70,17 +130,18 @@ const GIVEN_NAMES: &[&str] = &[
 ];
 /// Single characters for the rest of the names.
 const GIVEN_CHARS: &[&str] = &[
-    "明", "华", "英", "兰", "芳", "德", "文", "光", "伟", "勇", "军", "平", "红", "琼", "淑", "素", "世",
-    "昌", "福", "贵", "强", "林", "成", "国", "庆", "荣", "清", "云", "海", "泽", "凤", "仙", "珍", "全",
-    "友", "富", "康", "春", "秋", "冬", "梅", "菊", "莲", "蓉", "容", "先", "绍", "宗", "祖", "远", "良",
-    "志", "忠", "孝", "义", "礼", "长", "天", "玉", "金", "银", "秀", "丽", "敏", "静", "洪", "波", "涛",
+    "明", "华", "英", "兰", "芳", "德", "文", "光", "伟", "勇", "军", "平", "红", "琼", "淑", "素",
+    "世", "昌", "福", "贵", "强", "林", "成", "国", "庆", "荣", "清", "云", "海", "泽", "凤", "仙",
+    "珍", "全", "友", "富", "康", "春", "秋", "冬", "梅", "菊", "莲", "蓉", "容", "先", "绍", "宗",
+    "祖", "远", "良", "志", "忠", "孝", "义", "礼", "长", "天", "玉", "金", "银", "秀", "丽", "敏",
+    "静", "洪", "波", "涛",
 ];
 /// Characters outside GB2312 that real registers contain; printing and search must cope with them.
 const RARE_CHARS: &[&str] = &["堃", "犇", "喆", "赟", "昇", "珺", "玥", "䶮"];
 
 const PHONE_PREFIXES: &[&str] = &[
-    "133", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159", "177", "180",
-    "181", "182", "183", "185", "187", "188", "189", "199",
+    "133", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159", "177",
+    "180", "181", "182", "183", "185", "187", "188", "189", "199",
 ];
 
 const TECH_MODES: &[(TechMode, u32)] = &[
@@ -106,7 +167,11 @@ fn village_names(count: usize) -> Vec<String> {
         let b = k % (n - 1);
         let b = if b >= a { b + 1 } else { b };
         let round = k / (n * (n - 1));
-        let suffix = if round == 0 { String::new() } else { (round + 1).to_string() };
+        let suffix = if round == 0 {
+            String::new()
+        } else {
+            (round + 1).to_string()
+        };
         format!("{}{}{suffix}村", VILLAGE_SYLLABLES[a], VILLAGE_SYLLABLES[b])
     });
     VILLAGE_NAMES
@@ -172,7 +237,11 @@ fn toilet(rng: &mut Rng, district: &str) -> NewToilet {
         };
     }
     let sanitary = mode.is_sanitary();
-    let build_year = if sanitary { Some(rng.range(2013, 2022)) } else { None };
+    let build_year = if sanitary {
+        Some(rng.range(2013, 2022))
+    } else {
+        None
+    };
     let subsidized = sanitary && rng.chance(0.72);
     let (subsidy_year, amount, project) = if subsidized {
         let by = build_year.unwrap_or(2018);
@@ -193,7 +262,11 @@ fn toilet(rng: &mut Rng, district: &str) -> NewToilet {
     } else {
         (None, None, None)
     };
-    let location = *rng.weighted(&[(Location::Indoor, 35), (Location::Yard, 45), (Location::Outside, 20)]);
+    let location = *rng.weighted(&[
+        (Location::Indoor, 35),
+        (Location::Yard, 45),
+        (Location::Outside, 20),
+    ]);
     let use_status = *rng.weighted(&[
         (UseStatus::InUse, 88),
         (UseStatus::Idle, 6),
@@ -210,7 +283,11 @@ fn toilet(rng: &mut Rng, district: &str) -> NewToilet {
         project_name: project,
         is_sanitary: Some(sanitary),
         use_status: Some(use_status),
-        baseline_source: if subsidized { BaselineSource::Subsidy } else { BaselineSource::Survey },
+        baseline_source: if subsidized {
+            BaselineSource::Subsidy
+        } else {
+            BaselineSource::Survey
+        },
     }
 }
 
@@ -219,7 +296,9 @@ fn toilet(rng: &mut Rng, district: &str) -> NewToilet {
 pub fn generate(conn: &mut Connection, opts: DemoOptions, now: &str) -> Result<DemoSummary> {
     let (existing, _) = households::counts(conn)?;
     if existing > 0 {
-        return Err(Error::DatabaseNotEmpty { households: existing });
+        return Err(Error::DatabaseNotEmpty {
+            households: existing,
+        });
     }
     if opts.households == 0 || opts.households > 1_000_000 {
         return Err(Error::Invalid(format!(
@@ -229,7 +308,11 @@ pub fn generate(conn: &mut Connection, opts: DemoOptions, now: &str) -> Result<D
     }
     let district = "铜梁区";
     let mut rng = Rng::new(opts.seed);
-    let village_count = if opts.households <= 12_000 { 12 } else { opts.households.div_ceil(750) };
+    let village_count = if opts.households <= 12_000 {
+        12
+    } else {
+        opts.households.div_ceil(750)
+    };
 
     // Plan the places and how many households each 社 gets, then write them in order so that a
     // 社's households are listed together, as on the village's paper register.
@@ -259,12 +342,18 @@ pub fn generate(conn: &mut Connection, opts: DemoOptions, now: &str) -> Result<D
     settings::set(&tx, settings::KEY_TOWN, "石鱼镇")?;
     settings::set(&tx, settings::KEY_DEMO, "1")?;
     let mut used_ids = HashSet::with_capacity(opts.households);
-    let mut summary = DemoSummary { villages: 0, groups: 0, households: 0, toilets: 0 };
+    let mut summary = DemoSummary {
+        villages: 0,
+        groups: 0,
+        households: 0,
+        toilets: 0,
+    };
     for (vi, (vname, groups)) in plan.iter().enumerate() {
         let village_id = households::add_village(&tx, vname, vi as i64 + 1)?;
         summary.villages += 1;
         for (gi, (gname, count)) in groups.iter().enumerate() {
-            let group_id = households::add_group(&tx, village_id, gname, Some(gi as i64 + 1), gi as i64 + 1)?;
+            let group_id =
+                households::add_group(&tx, village_id, gname, Some(gi as i64 + 1), gi as i64 + 1)?;
             summary.groups += 1;
             for n in 0..*count {
                 let male = rng.chance(0.8);
@@ -280,10 +369,18 @@ pub fn generate(conn: &mut Connection, opts: DemoOptions, now: &str) -> Result<D
                     group_id,
                     head_name: person_name(&mut rng),
                     id_number: Some(id),
-                    phone: if rng.chance(0.85) { Some(phone(&mut rng)) } else { None },
+                    phone: if rng.chance(0.85) {
+                        Some(phone(&mut rng))
+                    } else {
+                        None
+                    },
                     address: Some(format!("重庆市{district}石鱼镇{vname}{gname}{}号", n + 1)),
                     registered_pop: Some(registered),
-                    resident_pop: Some(if is_resident { rng.range(1, registered) } else { 0 }),
+                    resident_pop: Some(if is_resident {
+                        rng.range(1, registered)
+                    } else {
+                        0
+                    }),
                     category: *rng.weighted(&[
                         (HouseholdCategory::PovertyAlleviated, 9),
                         (HouseholdCategory::Monitored, 2),
@@ -313,7 +410,11 @@ mod tests {
     fn village_names_are_unique_for_a_district() {
         let names = village_names(4000);
         assert_eq!(names.len(), 4000);
-        assert_eq!(names.iter().collect::<HashSet<_>>().len(), 4000, "village names must not repeat");
+        assert_eq!(
+            names.iter().collect::<HashSet<_>>().len(),
+            4000,
+            "village names must not repeat"
+        );
         assert_eq!(names[0], "石鱼村", "the town's own villages come first");
     }
 
@@ -325,7 +426,11 @@ mod tests {
             let id = id_number(&mut rng, male);
             assert!(idcard::is_valid(&id), "demo ID {id} must pass GB 11643");
             let gender_digit = id.as_bytes()[16] - b'0';
-            assert_eq!(gender_digit % 2 == 1, male, "17th digit odd means male: {id}");
+            assert_eq!(
+                gender_digit % 2 == 1,
+                male,
+                "17th digit odd means male: {id}"
+            );
         }
     }
 }

@@ -61,21 +61,42 @@ pub fn tree(conn: &Connection) -> Result<Tree> {
     let mut villages: Vec<VillageNode> = conn
         .prepare("SELECT id, name FROM villages ORDER BY sort_order, id")?
         .query_map([], |r| {
-            Ok(VillageNode { id: r.get(0)?, name: r.get(1)?, households: 0, toilets: 0, groups: vec![] })
+            Ok(VillageNode {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                households: 0,
+                toilets: 0,
+                groups: vec![],
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let index: HashMap<i64, usize> = villages.iter().enumerate().map(|(i, v)| (v.id, i)).collect();
+    let index: HashMap<i64, usize> = villages
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.id, i))
+        .collect();
     let mut stmt = conn.prepare(
         "SELECT id, village_id, name FROM village_groups ORDER BY village_id, sort_order, number, id",
     )?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))? {
+    for row in stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })? {
         let (id, village_id, name) = row?;
         let (households, toilets) = per_group.get(&id).copied().unwrap_or_default();
         if let Some(&vi) = index.get(&village_id) {
             let v = &mut villages[vi];
             v.households += households;
             v.toilets += toilets;
-            v.groups.push(GroupNode { id, name, households, toilets });
+            v.groups.push(GroupNode {
+                id,
+                name,
+                households,
+                toilets,
+            });
         }
     }
     Ok(Tree {
@@ -162,7 +183,8 @@ impl Filter {
             Query::NamePart(part) => {
                 let chars: Vec<char> = part.chars().collect();
                 let gram: String = chars.iter().take(2).collect();
-                clauses.push("h.id IN (SELECT household_id FROM household_search WHERE term = :term)");
+                clauses
+                    .push("h.id IN (SELECT household_id FROM household_search WHERE term = :term)");
                 values.push((":term", Text(format!("{}{gram}", search_keys::NAME_PREFIX))));
                 if chars.len() > 2 {
                     clauses.push("h.head_name LIKE :like ESCAPE '\\'");
@@ -184,22 +206,39 @@ impl Filter {
                 values.push((":lo", Text(lo)));
             }
         }
-        let sql = if clauses.is_empty() { "1".to_string() } else { clauses.join(" AND ") };
+        let sql = if clauses.is_empty() {
+            "1".to_string()
+        } else {
+            clauses.join(" AND ")
+        };
         Filter { sql, values }
     }
 
     fn params(&self) -> Vec<(&str, &dyn rusqlite::ToSql)> {
-        self.values.iter().map(|(k, v)| (*k, v as &dyn rusqlite::ToSql)).collect()
+        self.values
+            .iter()
+            .map(|(k, v)| (*k, v as &dyn rusqlite::ToSql))
+            .collect()
     }
 }
 
 /// A page of the households in `scope` whose head matches `search` (any part of the name, pinyin
 /// initials, or the last digits of the ID number), in village, 社 and entry order.
-pub fn list(conn: &Connection, scope: Scope, search: &str, offset: i64, limit: i64) -> Result<HouseholdPage> {
+pub fn list(
+    conn: &Connection,
+    scope: Scope,
+    search: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<HouseholdPage> {
     let filter = Filter::new(scope, &Query::parse(search));
     let limit = limit.clamp(1, MAX_PAGE);
     let offset = offset.max(0);
-    let total: i64 = conn.prepare_cached(&format!("SELECT COUNT(*) FROM households h WHERE {}", filter.sql))?
+    let total: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM households h WHERE {}",
+            filter.sql
+        ))?
         .query_row(filter.params().as_slice(), |r| r.get(0))?;
     let sql = format!(
         "SELECT h.id, h.head_name, v.name, g.name, h.id_number, h.category, h.is_resident,
@@ -230,7 +269,11 @@ pub fn list(conn: &Connection, scope: Scope, search: &str, offset: i64, limit: i
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(HouseholdPage { total, offset, rows })
+    Ok(HouseholdPage {
+        total,
+        offset,
+        rows,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -291,7 +334,9 @@ pub fn toilets_of(conn: &Connection, household_id: i64) -> Result<Vec<Toilet>> {
                 subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source
          FROM toilets WHERE household_id = ?1 ORDER BY seq",
     )?;
-    let toilets = stmt.query_map([household_id], toilet_from_row)?.collect::<rusqlite::Result<_>>()?;
+    let toilets = stmt
+        .query_map([household_id], toilet_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(toilets)
 }
 
@@ -343,9 +388,17 @@ pub fn add_village(conn: &Connection, name: &str, sort_order: i64) -> Result<i64
     Ok(conn.last_insert_rowid())
 }
 
-pub fn add_group(conn: &Connection, village_id: i64, name: &str, number: Option<i64>, sort_order: i64) -> Result<i64> {
-    conn.prepare_cached("INSERT INTO village_groups (village_id, name, number, sort_order) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![village_id, name, number, sort_order])?;
+pub fn add_group(
+    conn: &Connection,
+    village_id: i64,
+    name: &str,
+    number: Option<i64>,
+    sort_order: i64,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO village_groups (village_id, name, number, sort_order) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![village_id, name, number, sort_order])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -380,7 +433,9 @@ pub fn insert_household(conn: &Connection, h: &NewHousehold, now: &str) -> Resul
         other => Error::Sqlite(other),
     })?;
     let id = conn.last_insert_rowid();
-    let mut keys = conn.prepare_cached("INSERT OR IGNORE INTO household_search (term, household_id) VALUES (?1, ?2)")?;
+    let mut keys = conn.prepare_cached(
+        "INSERT OR IGNORE INTO household_search (term, household_id) VALUES (?1, ?2)",
+    )?;
     for key in search_keys::household_keys(&h.head_name) {
         keys.execute(params![key, id])?;
     }
@@ -388,7 +443,12 @@ pub fn insert_household(conn: &Connection, h: &NewHousehold, now: &str) -> Resul
 }
 
 /// Inserts a toilet as the household's next one (seq = current count + 1).
-pub fn insert_toilet(conn: &Connection, household_id: i64, t: &NewToilet, now: &str) -> Result<i64> {
+pub fn insert_toilet(
+    conn: &Connection,
+    household_id: i64,
+    t: &NewToilet,
+    now: &str,
+) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO toilets (household_id, seq, tech_mode, location, build_year, subsidized, subsidy_year,
                               subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source,

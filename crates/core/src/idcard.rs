@@ -88,7 +88,11 @@ mod tests {
     #[test]
     fn masks() {
         assert_eq!(mask_id("50022419800101123X"), "500224********123X");
-        assert_eq!(mask_id("12345"), "*2345", "short values keep only 4 visible");
+        assert_eq!(
+            mask_id("12345"),
+            "*2345",
+            "short values keep only 4 visible"
+        );
         assert_eq!(mask_id("123"), "***");
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_phone("023-4567890"), "023****7890");

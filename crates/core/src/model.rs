@@ -240,15 +240,29 @@ mod tests {
             let mut codes = std::collections::HashSet::new();
             let mut labels = std::collections::HashSet::new();
             for e in &v.entries {
-                assert!(codes.insert(e.code), "duplicate code {} in {}", e.code, v.name);
-                assert!(labels.insert(e.label), "duplicate label {} in {}", e.label, v.name);
+                assert!(
+                    codes.insert(e.code),
+                    "duplicate code {} in {}",
+                    e.code,
+                    v.name
+                );
+                assert!(
+                    labels.insert(e.label),
+                    "duplicate label {} in {}",
+                    e.label,
+                    v.name
+                );
             }
         }
         for m in TechMode::ALL {
             assert_eq!(TechMode::from_code(m.code()), Some(*m));
             assert_eq!(TechMode::from_label(m.label()), Some(*m));
         }
-        assert_eq!(TechMode::ALL.len(), 11, "DOMAIN.md lists 11 technical modes");
+        assert_eq!(
+            TechMode::ALL.len(),
+            11,
+            "DOMAIN.md lists 11 technical modes"
+        );
     }
 
     #[test]

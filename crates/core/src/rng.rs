@@ -59,10 +59,16 @@ mod tests {
 
     #[test]
     fn same_seed_same_sequence() {
-        let a: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
-        let b: Vec<u64> = (0..5).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
+        let a: Vec<u64> = (0..5)
+            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
+            .collect();
+        let b: Vec<u64> = (0..5)
+            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
+            .collect();
         assert_eq!(a, b, "a seed must reproduce its sequence");
-        let c: Vec<u64> = (0..5).scan(Rng::new(8), |r, _| Some(r.next_u64())).collect();
+        let c: Vec<u64> = (0..5)
+            .scan(Rng::new(8), |r, _| Some(r.next_u64()))
+            .collect();
         assert_ne!(a, c, "different seeds must give different sequences");
     }
 
@@ -77,7 +83,10 @@ mod tests {
         let mut r = Rng::new(1);
         for _ in 0..10_000 {
             let v = r.range(2013, 2022);
-            assert!((2013..=2022).contains(&v), "range must be inclusive and bounded: {v}");
+            assert!(
+                (2013..=2022).contains(&v),
+                "range must be inclusive and bounded: {v}"
+            );
         }
     }
 }

@@ -98,7 +98,11 @@ pub fn household_keys(name: &str) -> Vec<String> {
     let mut keys: Vec<String> = name_grams(name)
         .into_iter()
         .map(|g| format!("{NAME_PREFIX}{g}"))
-        .chain(initials_variants(name).into_iter().map(|p| format!("{PINYIN_PREFIX}{p}")))
+        .chain(
+            initials_variants(name)
+                .into_iter()
+                .map(|p| format!("{PINYIN_PREFIX}{p}")),
+        )
         .collect();
     keys.sort();
     keys.dedup();
@@ -123,7 +127,11 @@ impl Query {
         let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         if t.is_empty() {
             Query::All
-        } else if t.chars().all(|c| c.is_ascii_digit() || c == 'x' || c == 'X') && t.chars().any(|c| c.is_ascii_digit()) {
+        } else if t
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == 'x' || c == 'X')
+            && t.chars().any(|c| c.is_ascii_digit())
+        {
             Query::IdTail(t.to_ascii_uppercase())
         } else if t.chars().all(|c| c.is_ascii_alphabetic()) {
             Query::PinyinInitials(t.to_ascii_lowercase())
@@ -159,9 +167,16 @@ mod tests {
         ];
         for (name, want) in cases {
             let v = initials_variants(name);
-            assert!(v.iter().any(|x| x == want), "{name}: expected {want} among {v:?}");
+            assert!(
+                v.iter().any(|x| x == want),
+                "{name}: expected {want} among {v:?}"
+            );
         }
-        assert_eq!(initials_variants("曾小红")[0], "zxh", "the surname reading comes first");
+        assert_eq!(
+            initials_variants("曾小红")[0],
+            "zxh",
+            "the surname reading comes first"
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ pub const KEY_DEMO: &str = "is_demo";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
         .optional()?)
 }
 
@@ -51,7 +53,10 @@ mod tests {
     fn set_overwrites_and_defaults_are_clear() {
         let conn = crate::db::open_in_memory().unwrap();
         let s = TownSettings::load(&conn).unwrap();
-        assert_eq!(s.town_name, "（未设置镇名）", "an unset town name must be visible as unset");
+        assert_eq!(
+            s.town_name, "（未设置镇名）",
+            "an unset town name must be visible as unset"
+        );
         assert!(!s.is_demo);
         set(&conn, KEY_TOWN, "石鱼镇").unwrap();
         set(&conn, KEY_TOWN, "安居镇").unwrap();

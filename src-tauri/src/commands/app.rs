@@ -26,7 +26,14 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, ApiError> {
     let conn = match state.conn() {
         Ok(c) => c,
         Err(e) => {
-            return Ok(AppInfo { db_path, town: None, households: 0, toilets: 0, schema_version: 0, open_error: Some(e) })
+            return Ok(AppInfo {
+                db_path,
+                town: None,
+                households: 0,
+                toilets: 0,
+                schema_version: 0,
+                open_error: Some(e),
+            })
         }
     };
     let (households, toilets) = huce_core::households::counts(&conn)?;

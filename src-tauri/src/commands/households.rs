@@ -19,11 +19,20 @@ pub async fn list_households(
     offset: i64,
     limit: i64,
 ) -> Result<HouseholdPage, ApiError> {
-    Ok(households::list(&*state.conn()?, scope, &search, offset, limit)?)
+    Ok(households::list(
+        &*state.conn()?,
+        scope,
+        &search,
+        offset,
+        limit,
+    )?)
 }
 
 /// Personal data stays masked until accounts and roles decide who may see it in full.
 #[tauri::command]
-pub async fn household_detail(state: State<'_, AppState>, id: i64) -> Result<HouseholdDetail, ApiError> {
+pub async fn household_detail(
+    state: State<'_, AppState>,
+    id: i64,
+) -> Result<HouseholdDetail, ApiError> {
     Ok(households::detail(&*state.conn()?, id, Disclosure::Masked)?)
 }

@@ -29,14 +29,26 @@ fn dump(conn: &rusqlite::Connection) -> Vec<String> {
 
 #[test]
 fn default_town_is_realistic() {
-    let conn = town(DemoOptions::default().households, DemoOptions::default().seed);
+    let conn = town(
+        DemoOptions::default().households,
+        DemoOptions::default().seed,
+    );
     let tree = households::tree(&conn).unwrap();
     assert_eq!(tree.villages.len(), 12, "about 12 villages");
     for v in &tree.villages {
-        assert!((6..=12).contains(&v.groups.len()), "{} has {} 社", v.name, v.groups.len());
+        assert!(
+            (6..=12).contains(&v.groups.len()),
+            "{} has {} 社",
+            v.name,
+            v.groups.len()
+        );
     }
     assert_eq!(tree.households, 9_000);
-    assert!((9_800..=10_800).contains(&tree.toilets), "about 10,000 toilets, got {}", tree.toilets);
+    assert!(
+        (9_800..=10_800).contains(&tree.toilets),
+        "about 10,000 toilets, got {}",
+        tree.toilets
+    );
 
     // Every ID passes GB 11643 and is unique.
     let ids: Vec<String> = conn
@@ -47,8 +59,15 @@ fn default_town_is_realistic() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(ids.len(), 9_000);
-    assert!(ids.iter().all(|id| idcard::is_valid(id)), "every demo ID passes the checksum");
-    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "demo IDs are unique");
+    assert!(
+        ids.iter().all(|id| idcard::is_valid(id)),
+        "every demo ID passes the checksum"
+    );
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        ids.len(),
+        "demo IDs are unique"
+    );
 
     // Every technical mode and household category appears; years are 2013–2022.
     let modes: HashSet<String> = conn
@@ -59,10 +78,19 @@ fn default_town_is_realistic() {
         .collect::<Result<_, _>>()
         .unwrap();
     for m in TechMode::ALL {
-        assert!(modes.contains(m.code()), "technical mode {} missing from the demo", m.label());
+        assert!(
+            modes.contains(m.code()),
+            "technical mode {} missing from the demo",
+            m.label()
+        );
     }
-    let cats: HashSet<String> =
-        conn.prepare("SELECT DISTINCT category FROM households").unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+    let cats: HashSet<String> = conn
+        .prepare("SELECT DISTINCT category FROM households")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     for c in HouseholdCategory::ALL {
         assert!(cats.contains(c.code()), "category {} missing", c.label());
     }
@@ -74,7 +102,10 @@ fn default_town_is_realistic() {
         )
         .unwrap();
     assert_eq!((min_year, max_year), (2013, 2022));
-    assert!(subsidized > 1000 && unsubsidized > 1000, "with and without fiscal subsidy");
+    assert!(
+        subsidized > 1000 && unsubsidized > 1000,
+        "with and without fiscal subsidy"
+    );
 
     // Rare characters outside GB2312 appear in names.
     let rare: i64 = conn
@@ -84,14 +115,21 @@ fn default_town_is_realistic() {
             |r| r.get(0),
         )
         .unwrap();
-    assert!(rare >= 20, "some names use 堃 犇 喆 赟 昇 珺 玥 䶮, got {rare}");
+    assert!(
+        rare >= 20,
+        "some names use 堃 犇 喆 赟 昇 珺 玥 䶮, got {rare}"
+    );
 
     let settings = TownSettings::load(&conn).unwrap();
     assert!(settings.is_demo, "a demo database is marked as such");
     assert_eq!(settings.town_name, "石鱼镇");
 
     // The household everybody searches for exists and is found by initials.
-    assert!(households::list(&conn, Scope::Town, "zjg", 0, 50).unwrap().rows.iter().any(|r| r.head_name == "张建国"));
+    assert!(households::list(&conn, Scope::Town, "zjg", 0, 50)
+        .unwrap()
+        .rows
+        .iter()
+        .any(|r| r.head_name == "张建国"));
 }
 
 #[test]
@@ -116,5 +154,9 @@ fn refuses_a_database_with_data() {
     let mut conn = town(10, 1);
     let err = demo::generate(&mut conn, DemoOptions::default(), NOW).unwrap_err();
     assert_eq!(err.code(), "database_not_empty");
-    assert_eq!(households::counts(&conn).unwrap().0, 10, "nothing was added");
+    assert_eq!(
+        households::counts(&conn).unwrap().0,
+        10,
+        "nothing was added"
+    );
 }

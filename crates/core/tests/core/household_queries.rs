@@ -51,7 +51,12 @@ fn fixture() -> Fixture {
     let g2 = households::add_group(&conn, v1, "2社", Some(2), 2).unwrap();
     let g3 = households::add_group(&conn, v2, "1社", Some(1), 1).unwrap();
     let rows = [
-        (g1, "张建国", Some("11010519491231002X"), Some("13812345678")),
+        (
+            g1,
+            "张建国",
+            Some("11010519491231002X"),
+            Some("13812345678"),
+        ),
         (g1, "曾建华", Some("440524188001010014"), None),
         (g2, "单雄信", None, None),
         (g2, "刘䶮", None, None),
@@ -62,11 +67,22 @@ fn fixture() -> Fixture {
         let h = households::insert_household(&conn, &household(g, name, id, phone), NOW).unwrap();
         households::insert_toilet(&conn, h, &toilet(TechMode::ThreeCompartment), NOW).unwrap();
     }
-    Fixture { conn, v1, v2, g1, g2 }
+    Fixture {
+        conn,
+        v1,
+        v2,
+        g1,
+        g2,
+    }
 }
 
 fn names(conn: &Connection, scope: Scope, q: &str) -> Vec<String> {
-    households::list(conn, scope, q, 0, 100).unwrap().rows.into_iter().map(|r| r.head_name).collect()
+    households::list(conn, scope, q, 0, 100)
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.head_name)
+        .collect()
 }
 
 #[test]
@@ -74,7 +90,11 @@ fn search_cases() {
     let f = fixture();
     // (scope, query, expected names in list order)
     let cases: Vec<(Scope, &str, Vec<&str>)> = vec![
-        (Scope::Town, "", vec!["张建国", "曾建华", "单雄信", "刘䶮", "张建国", "王100%_"]),
+        (
+            Scope::Town,
+            "",
+            vec!["张建国", "曾建华", "单雄信", "刘䶮", "张建国", "王100%_"],
+        ),
         (Scope::Town, "建国", vec!["张建国", "张建国"]),
         (Scope::Village(f.v1), "建国", vec!["张建国"]),
         (Scope::Town, "建", vec!["张建国", "曾建华", "张建国"]),
@@ -123,7 +143,10 @@ fn list_rows_are_masked_and_counted() {
     let f = fixture();
     let page = households::list(&f.conn, Scope::Group(f.g1), "", 0, 10).unwrap();
     let first = &page.rows[0];
-    assert_eq!(first.id_number_masked.as_deref(), Some("110105********002X"));
+    assert_eq!(
+        first.id_number_masked.as_deref(),
+        Some("110105********002X")
+    );
     assert_eq!(first.toilet_count, 1);
     assert_eq!(first.group_name, "1社");
     assert_eq!(first.village_name, "石鱼村");
@@ -136,7 +159,10 @@ fn tree_counts_every_level() {
     assert_eq!((tree.households, tree.toilets), (6, 6));
     let v1 = tree.villages.iter().find(|v| v.id == f.v1).unwrap();
     assert_eq!((v1.households, v1.toilets), (4, 4));
-    assert_eq!(v1.groups.iter().map(|g| g.households).collect::<Vec<_>>(), vec![2, 2]);
+    assert_eq!(
+        v1.groups.iter().map(|g| g.households).collect::<Vec<_>>(),
+        vec![2, 2]
+    );
     let v2 = tree.villages.iter().find(|v| v.id == f.v2).unwrap();
     assert_eq!(v2.households, 2);
 }
@@ -144,13 +170,19 @@ fn tree_counts_every_level() {
 #[test]
 fn detail_masks_by_default_and_reports_checksum() {
     let f = fixture();
-    let id = households::list(&f.conn, Scope::Group(f.g1), "zjg", 0, 1).unwrap().rows[0].id;
+    let id = households::list(&f.conn, Scope::Group(f.g1), "zjg", 0, 1)
+        .unwrap()
+        .rows[0]
+        .id;
     let masked = households::detail(&f.conn, id, Disclosure::Masked).unwrap();
     assert_eq!(masked.id_number.as_deref(), Some("110105********002X"));
     assert_eq!(masked.phone.as_deref(), Some("138****5678"));
     assert_eq!(masked.id_number_valid, Some(true));
     assert_eq!(masked.toilets.len(), 1);
-    assert_eq!(masked.toilets[0].tech_mode, Some(TechMode::ThreeCompartment));
+    assert_eq!(
+        masked.toilets[0].tech_mode,
+        Some(TechMode::ThreeCompartment)
+    );
     assert_eq!(masked.toilets[0].subsidy_year, Some(2017));
     let full = households::detail(&f.conn, id, Disclosure::Full).unwrap();
     assert_eq!(full.id_number.as_deref(), Some("11010519491231002X"));
@@ -168,18 +200,24 @@ fn missing_household_is_a_clear_error() {
 #[test]
 fn toilets_get_consecutive_numbers() {
     let f = fixture();
-    let h = households::insert_household(&f.conn, &household(f.g1, "李四", None, None), NOW).unwrap();
+    let h =
+        households::insert_household(&f.conn, &household(f.g1, "李四", None, None), NOW).unwrap();
     for _ in 0..3 {
         households::insert_toilet(&f.conn, h, &toilet(TechMode::Biogas), NOW).unwrap();
     }
-    let seqs: Vec<i64> = households::toilets_of(&f.conn, h).unwrap().iter().map(|t| t.seq).collect();
+    let seqs: Vec<i64> = households::toilets_of(&f.conn, h)
+        .unwrap()
+        .iter()
+        .map(|t| t.seq)
+        .collect();
     assert_eq!(seqs, vec![1, 2, 3]);
 }
 
 #[test]
 fn household_in_unknown_group_is_refused_in_chinese() {
     let f = fixture();
-    let err = households::insert_household(&f.conn, &household(424242, "李四", None, None), NOW).unwrap_err();
+    let err = households::insert_household(&f.conn, &household(424242, "李四", None, None), NOW)
+        .unwrap_err();
     assert!(err.to_string().contains("社（编号 424242）不存在"), "{err}");
 }
 

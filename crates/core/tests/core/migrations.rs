@@ -27,15 +27,26 @@ fn every_earlier_version_upgrades_to_current_and_keeps_data() {
     for start in 0..SCHEMA_VERSION {
         let conn = database_at(start);
         db::migrate(&conn).unwrap_or_else(|e| panic!("upgrade from version {start} failed: {e}"));
-        assert_eq!(db::schema_version(&conn).unwrap(), SCHEMA_VERSION, "from version {start}");
+        assert_eq!(
+            db::schema_version(&conn).unwrap(),
+            SCHEMA_VERSION,
+            "from version {start}"
+        );
         let (h, t) = households::counts(&conn).unwrap();
         let expected = if start >= 1 { (1, 1) } else { (0, 0) };
-        assert_eq!((h, t), expected, "data written at version {start} must survive the upgrade");
+        assert_eq!(
+            (h, t),
+            expected,
+            "data written at version {start} must survive the upgrade"
+        );
         if start >= 1 {
             // Search keys must exist for rows written before search existed.
             for q in ["曾", "建国", "zjg", "002X"] {
                 let page = households::list(&conn, Scope::Town, q, 0, 10).unwrap();
-                assert_eq!(page.total, 1, "query {q:?} after upgrade from version {start}");
+                assert_eq!(
+                    page.total, 1,
+                    "query {q:?} after upgrade from version {start}"
+                );
             }
         }
     }
@@ -54,7 +65,11 @@ fn migrating_twice_changes_nothing() {
     };
     let before = schema(&conn);
     db::migrate(&conn).unwrap();
-    assert_eq!(schema(&conn), before, "re-running migrations on a current database must be a no-op");
+    assert_eq!(
+        schema(&conn),
+        before,
+        "re-running migrations on a current database must be a no-op"
+    );
 }
 
 #[test]
@@ -84,12 +99,18 @@ fn file_database_uses_wal_and_reopens() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     {
         let conn = db::open(&path).unwrap();
-        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal", "file databases must use WAL");
         households::add_village(&conn, "太平村", 1).unwrap();
     }
     let conn = db::open(&path).unwrap();
-    assert_eq!(households::tree(&conn).unwrap().villages.len(), 1, "data must persist across opens");
+    assert_eq!(
+        households::tree(&conn).unwrap().villages.len(),
+        1,
+        "data must persist across opens"
+    );
 }
 
 #[test]

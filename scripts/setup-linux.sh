@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One-time set-up of a Debian 12 / Ubuntu 22.04+ machine for building, running and testing the
+# workbench: the WebKitGTK stack Tauri needs, Xvfb and WebKitWebDriver for the end-to-end test,
+# a CJK font, the MinGW toolchain for the Windows cross-check, and tauri-driver.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential pkg-config curl ca-certificates \
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev \
+  xvfb xauth webkit2gtk-driver imagemagick fonts-noto-cjk \
+  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 >/dev/null
+
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  cargo install tauri-driver --version 2.1.0 --locked
+fi
+rustup target add x86_64-pc-windows-gnu >/dev/null
+echo "setup done"
