@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Every test: formatting, the core, the CLI and the desktop app's end-to-end test (which starts
+# Every test: formatting and lints, the core, the CLI and the desktop app's end-to-end test (which starts
 # its own Xvfb when DISPLAY is unset), then the Windows cross-check of the app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 cargo check --workspace --locked --target x86_64-pc-windows-gnu

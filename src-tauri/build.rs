@@ -13,6 +13,7 @@ fn main() {
             "app_info",
             "vocabularies",
             "load_demo",
+            "save_town_names",
             "village_tree",
             "list_households",
             "household_detail",

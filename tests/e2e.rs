@@ -353,6 +353,18 @@ async fn browse_demo_town_by_village_and_group() {
     );
     screenshot(&s, "e2e-search.png").await;
 
+    // Settings: an empty town name is refused with a message; a valid one shows in the header.
+    find(d, "#open-settings").await.click().await.unwrap();
+    let town_input = find(d, "#set-town").await;
+    town_input.clear().await.unwrap();
+    find(d, "#settings-save").await.click().await.unwrap();
+    wait_text(d, "#settings-error", |t| t.contains("镇（乡）名称不能为空")).await;
+    town_input.send_keys("安居镇").await.unwrap();
+    screenshot(&s, "e2e-settings.png").await;
+    find(d, "#settings-save").await.click().await.unwrap();
+    wait_text(d, "#town-name", |t| t == "铜梁区 安居镇").await;
+    wait_text(d, "#scope-title", |t| t == "安居镇（全镇）").await;
+
     s.driver.clone().quit().await.unwrap();
     assert!(
         db.exists(),

@@ -29,3 +29,5 @@ export const villageTree = () => call('village_tree');
 export const listHouseholds = (scope, search, offset, limit) =>
   call('list_households', { scope, search, offset, limit });
 export const householdDetail = (id) => call('household_detail', { id });
+export const saveTownNames = (districtName, townName) =>
+  call('save_town_names', { districtName, townName });

@@ -90,6 +90,30 @@ $('load-demo').addEventListener('click', async () => {
   }
 });
 
+// Settings: district and town names.
+$('open-settings').addEventListener('click', () => {
+  if (!info || info.open_error) return;
+  $('set-district').value = info.town?.district_name ?? '';
+  $('set-town').value = info.town && info.town.town_name !== '（未设置镇名）' ? info.town.town_name : '';
+  $('settings-error').textContent = '';
+  $('settings-dialog').showModal();
+  $('set-district').focus();
+});
+$('settings-cancel').addEventListener('click', () => $('settings-dialog').close());
+$('settings-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    info.town = await ipc.saveTownNames($('set-district').value, $('set-town').value);
+    $('settings-dialog').close();
+    showHeader();
+    tree.show(await ipc.villageTree(), info.town.town_name);
+    $('scope-title').textContent = tree.describe(tree.selected).title;
+    toast('已保存区、镇名称。', 'info');
+  } catch (err) {
+    $('settings-error').textContent = err.message;
+  }
+});
+
 let searchTimer;
 $('search').addEventListener('input', () => {
   clearTimeout(searchTimer);

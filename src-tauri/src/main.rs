@@ -20,6 +20,7 @@ fn main() {
             commands::app::app_info,
             commands::app::vocabularies,
             commands::app::load_demo,
+            commands::app::save_town_names,
             commands::households::village_tree,
             commands::households::list_households,
             commands::households::household_detail,

@@ -12,6 +12,9 @@ use huce_core::demo::{self, DemoOptions};
 use huce_core::households::{self, Scope};
 use huce_core::{db, rng::Rng};
 
+/// Makes the next query of a benchmark from the shared generator.
+type QueryMaker = Box<dyn FnMut(&mut Rng) -> (Scope, String)>;
+
 const TARGET_P95: Duration = Duration::from_millis(10);
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -98,25 +101,24 @@ fn main() {
     let villages: Vec<i64> = tree.villages.iter().map(|v| v.id).collect();
 
     let mut rng = Rng::new(99);
-    let mut bench =
-        |name: &str, n: usize, mut make: Box<dyn FnMut(&mut Rng) -> (Scope, String)>| {
-            let mut samples = Vec::with_capacity(n);
-            let mut hits = 0i64;
-            for _ in 0..n {
-                let (scope, q) = make(&mut rng);
-                let (t, page) = time(|| households::list(&conn, scope, &q, 0, 100).unwrap());
-                hits += page.total;
-                samples.push(t);
-            }
-            let ok = report(name, samples);
-            println!("{:<40} (average matches {:.1})", "", hits as f64 / n as f64);
-            ok
-        };
+    let mut bench = |name: &str, n: usize, mut make: QueryMaker| {
+        let mut samples = Vec::with_capacity(n);
+        let mut hits = 0i64;
+        for _ in 0..n {
+            let (scope, q) = make(&mut rng);
+            let (t, page) = time(|| households::list(&conn, scope, &q, 0, 100).unwrap());
+            hits += page.total;
+            samples.push(t);
+        }
+        let ok = report(name, samples);
+        println!("{:<40} (average matches {:.1})", "", hits as f64 / n as f64);
+        ok
+    };
     let vs = villages.clone();
     all_ok &= bench(
         "village households, first page",
         300,
-        Box::new(move |r| (Scope::Village(*r.pick(&vs)), String::new())),
+        Box::new(move |r| (Scope::Village(r.pick(&vs)), String::new())),
     );
     let parts = [
         "建国", "秀英", "德明", "光荣", "志强", "玉兰", "明华", "世华", "长春", "桂芳",
@@ -143,7 +145,7 @@ fn main() {
     all_ok &= bench(
         "pinyin initials within a village",
         300,
-        Box::new(move |r| (Scope::Village(*r.pick(&vs)), "zj".to_string())),
+        Box::new(move |r| (Scope::Village(r.pick(&vs)), "zj".to_string())),
     );
     println!(
         "{}",

@@ -63,3 +63,17 @@ pub async fn load_demo(app: AppHandle) -> Result<DemoSummary, ApiError> {
     })
     .await?
 }
+
+/// Saves the district and town names shown in the header and on printed forms.
+#[tauri::command]
+pub async fn save_town_names(
+    state: State<'_, AppState>,
+    district_name: String,
+    town_name: String,
+) -> Result<TownSettings, ApiError> {
+    Ok(huce_core::settings::save_names(
+        &*state.conn()?,
+        &district_name,
+        &town_name,
+    )?)
+}
