@@ -59,3 +59,39 @@ impl AppState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_cannot_open_is_reported_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("这是一个文件");
+        std::fs::write(&file, b"not a folder").unwrap();
+        let state = AppState::open(file.join("huce.db"));
+        let err = state.conn().err().expect("opening under a file must fail");
+        assert_eq!(err.code, "io");
+        assert!(
+            err.message.contains("读写文件"),
+            "a Chinese message that says what to check: {}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_database_from_a_newer_program_is_refused_with_advice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huce.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", huce_core::db::SCHEMA_VERSION + 5)
+            .unwrap();
+        drop(conn);
+        let err = AppState::open(path)
+            .conn()
+            .err()
+            .expect("a newer schema must be refused");
+        assert_eq!(err.code, "schema_too_new");
+        assert!(err.message.contains("最新版本"), "{}", err.message);
+    }
+}

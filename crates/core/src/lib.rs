@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod households;
 pub mod idcard;
+pub mod import;
 pub mod model;
 pub mod rng;
 pub mod search_keys;

@@ -1,0 +1,622 @@
+//! Normalising one cell of an imported ledger. Every parser takes the cell's text (numbers and
+//! dates already turned into text by the reader) and returns the clean value, `None` for an empty
+//! cell, or a Chinese message saying what is wrong with the value as written.
+
+use crate::idcard;
+use crate::model::{HouseholdCategory, Location, TechMode, UseStatus};
+
+pub type Parsed<T> = Result<Option<T>, String>;
+
+/// Full-width ASCII (０-９, Ａ-Ｚ, （）…) to half-width, ideographic space to space, trimmed, and
+/// runs of whitespace (including line breaks inside a cell) collapsed to one space.
+pub fn clean(text: &str) -> String {
+    let half: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' | '\u{00A0}' => ' ',
+            _ => c,
+        })
+        .collect();
+    half.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A person's name: cleaned, with all inner spaces removed ("张 三" → "张三").
+pub fn name(text: &str) -> Option<String> {
+    let n: String = clean(text).chars().filter(|c| !c.is_whitespace()).collect();
+    (!n.is_empty()).then_some(n)
+}
+
+/// The value of a Chinese numeral from 0 to 99 (一, 十二, 二十一, 两, 〇).
+pub fn chinese_number(text: &str) -> Option<i64> {
+    fn digit(c: char) -> Option<i64> {
+        Some(match c {
+            '〇' | '零' => 0,
+            '一' => 1,
+            '二' | '两' => 2,
+            '三' => 3,
+            '四' => 4,
+            '五' => 5,
+            '六' => 6,
+            '七' => 7,
+            '八' => 8,
+            '九' => 9,
+            _ => return None,
+        })
+    }
+    let chars: Vec<char> = text.chars().collect();
+    match chars.as_slice() {
+        [] => None,
+        ['十'] => Some(10),
+        [d] => digit(*d),
+        ['十', d] => Some(10 + digit(*d)?),
+        [t, '十'] => Some(digit(*t)? * 10),
+        [t, '十', d] => Some(digit(*t)? * 10 + digit(*d)?),
+        _ => None,
+    }
+}
+
+/// A 社 as written in a ledger: its number when it has one, and the name to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupName {
+    pub number: Option<i64>,
+    /// "3社" for numbered groups; the cleaned text otherwise.
+    pub name: String,
+}
+
+/// 3社, 三社, 3组, 三组, 第三村民小组, 第3组, 03社, 3 → the same 社 (number 3, "3社").
+/// A name without a number (e.g. "石坝社") is kept as written.
+pub fn group(text: &str) -> Option<GroupName> {
+    let t: String = clean(text).chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return None;
+    }
+    let core = t.strip_prefix('第').unwrap_or(&t);
+    let core = ["村民小组", "小组", "社", "组", "队"]
+        .iter()
+        .find_map(|suffix| core.strip_suffix(suffix))
+        .unwrap_or(core);
+    let number = if !core.is_empty() && core.chars().all(|c| c.is_ascii_digit()) {
+        core.parse::<i64>().ok()
+    } else {
+        chinese_number(core)
+    };
+    match number {
+        Some(n) if (1..=99).contains(&n) => Some(GroupName {
+            number: Some(n),
+            name: format!("{n}社"),
+        }),
+        _ => Some(GroupName {
+            number: None,
+            name: t,
+        }),
+    }
+}
+
+/// A village name: cleaned; "石鱼" and "石鱼村" are the same village, so a missing 村 is added.
+pub fn village(text: &str) -> Option<String> {
+    let t: String = clean(text).chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        None
+    } else if t.ends_with('村') || t.ends_with("社区") || t.ends_with("居委会") {
+        Some(t)
+    } else {
+        Some(format!("{t}村"))
+    }
+}
+
+/// A year written as 2019, 2019年, 2019.0, 2019-05-01, 2019/5/1, 2019年5月, 2019.05.
+/// Years outside 1949..=`max_year` are refused as implausible.
+pub fn year(text: &str, max_year: i64) -> Parsed<i64> {
+    let t = clean(text);
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let rest = &t[digits.len()..];
+    let plain_number = rest.is_empty() || rest == ".0" || rest == "年";
+    let date_like = rest.starts_with(['-', '/', '年', '.']);
+    if digits.len() == 4 && (plain_number || date_like) {
+        let y: i64 = digits.parse().map_err(|_| format!("“{t}”不是年份"))?;
+        if (1949..=max_year).contains(&y) {
+            return Ok(Some(y));
+        }
+        return Err(format!("年份“{t}”不合理：应在 1949 到 {max_year} 年之间"));
+    }
+    Err(format!("“{t}”不是年份，请写成 2019 或 2019年"))
+}
+
+/// Yes/no as ledgers write it: 是/否, √/×, 有/无, 1/0, Y/N, 已/未.
+pub fn yes_no(text: &str) -> Parsed<bool> {
+    let t = clean(text).to_lowercase();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    const YES: &[&str] = &[
+        "是",
+        "√",
+        "✓",
+        "✔",
+        "有",
+        "1",
+        "y",
+        "yes",
+        "true",
+        "对",
+        "已",
+        "已补助",
+        "享受",
+    ];
+    const NO: &[&str] = &[
+        "否",
+        "×",
+        "✗",
+        "✘",
+        "x",
+        "无",
+        "没有",
+        "0",
+        "n",
+        "no",
+        "false",
+        "未",
+        "未补助",
+        "不是",
+        "/",
+    ];
+    if YES.contains(&t.as_str()) {
+        Ok(Some(true))
+    } else if NO.contains(&t.as_str()) {
+        Ok(Some(false))
+    } else {
+        Err(format!("“{t}”看不出是“是”还是“否”，请填写 是 或 否"))
+    }
+}
+
+/// An amount of money in yuan (1000, 1,000, 1000元, ￥1000.50, 0.1万元) → fen.
+pub fn amount_fen(text: &str) -> Parsed<i64> {
+    let mut t: String = clean(text)
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，' | ' ' | '￥' | '¥'))
+        .collect();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let mut scale = 1.0;
+    if let Some(s) = t.strip_suffix("万元").or_else(|| t.strip_suffix('万')) {
+        scale = 10_000.0;
+        t = s.to_string();
+    } else if let Some(s) = t.strip_suffix('元') {
+        t = s.to_string();
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 && v * scale < 10_000_000.0 => {
+            Ok(Some((v * scale * 100.0).round() as i64))
+        }
+        Ok(_) => Err(format!(
+            "金额“{}”不合理，请填写以元为单位的数字",
+            clean(text)
+        )),
+        Err(_) => Err(format!(
+            "“{}”不是金额，请填写以元为单位的数字，例如 1000",
+            clean(text)
+        )),
+    }
+}
+
+/// Why an ID number cannot be taken as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdProblem {
+    /// Excel stored it as a number and kept only 15 significant digits.
+    TruncatedByExcel,
+    /// A 15-digit first-generation number.
+    OldFormat,
+    /// Not 18 characters, or letters where digits belong.
+    Malformed,
+    /// 18 characters but the check character is wrong.
+    BadChecksum,
+}
+
+impl IdProblem {
+    pub fn message(&self, written: &str) -> String {
+        match self {
+            IdProblem::TruncatedByExcel => format!(
+                "身份证号已被Excel截断（“{written}”）：Excel 把它当成数字，只保留了前 15 位。请把这一列设为“文本”格式后重新填写"
+            ),
+            IdProblem::OldFormat => format!("“{written}”是 15 位旧身份证号，请换成 18 位身份证号"),
+            IdProblem::Malformed => format!("身份证号“{written}”格式不对：应为 18 位，最后一位可以是 X"),
+            IdProblem::BadChecksum => format!("身份证号“{written}”校验位不正确，可能有数字抄错，请核对"),
+        }
+    }
+}
+
+/// An ID number as a cell holds it. `from_number` is true when the spreadsheet stored the cell as
+/// a number (then the last digits are already lost and nothing can "repair" it).
+pub fn id_number(text: &str, from_number: bool) -> Result<Option<String>, IdProblem> {
+    let t: String = clean(text)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\'')
+        .collect();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let upper = t.to_ascii_uppercase();
+    if from_number || upper.contains("E+") || upper.contains('.') {
+        return Err(IdProblem::TruncatedByExcel);
+    }
+    if upper.len() == 15 && upper.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(IdProblem::OldFormat);
+    }
+    if upper.len() != 18 || !upper[..17].bytes().all(|b| b.is_ascii_digit()) {
+        return Err(IdProblem::Malformed);
+    }
+    if idcard::is_valid(&upper) {
+        Ok(Some(upper))
+    } else if upper.ends_with("000") {
+        // 15 significant digits followed by zeros: a number Excel rounded, pasted back as text.
+        Err(IdProblem::TruncatedByExcel)
+    } else {
+        Err(IdProblem::BadChecksum)
+    }
+}
+
+/// A phone number: mobile (11 digits from 1) or landline (区号-号码); separators removed.
+pub fn phone(text: &str) -> Parsed<String> {
+    let t = clean(text);
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
+    let only_phone_chars = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '(' | ')' | '+'));
+    let digits = digits
+        .strip_prefix("86")
+        .filter(|d| d.len() == 11)
+        .map(str::to_string)
+        .unwrap_or(digits);
+    if only_phone_chars && digits.len() == 11 && digits.starts_with('1') {
+        Ok(Some(digits))
+    } else if only_phone_chars && (10..=12).contains(&digits.len()) && digits.starts_with('0') {
+        Ok(Some(format!("{}-{}", &digits[..3], &digits[3..])))
+    } else {
+        Err(format!(
+            "联系电话“{t}”不对：手机号应为 11 位，座机写成 023-12345678"
+        ))
+    }
+}
+
+/// A whole number of people, 0..=50.
+pub fn people(text: &str) -> Parsed<i64> {
+    let t = clean(text);
+    let t = t.strip_suffix('人').unwrap_or(&t).trim().to_string();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let t = t.strip_suffix(".0").unwrap_or(&t);
+    match t.parse::<i64>() {
+        Ok(n) if (0..=50).contains(&n) => Ok(Some(n)),
+        _ => Err(format!("人口数“{t}”不对，请填写 0 到 50 之间的整数")),
+    }
+}
+
+/// Looks `text` up in a synonym table after cleaning and removing spaces.
+fn lookup<T: Copy>(text: &str, table: &[(&str, T)], what: &str, choices: &str) -> Parsed<T> {
+    let t: String = clean(text).chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    table
+        .iter()
+        .find(|(k, _)| *k == t)
+        .map(|(_, v)| Some(*v))
+        .ok_or_else(|| format!("{what}“{t}”无法识别，请填写：{choices}"))
+}
+
+pub fn tech_mode(text: &str) -> Parsed<TechMode> {
+    use TechMode::*;
+    const TABLE: &[(&str, TechMode)] = &[
+        ("三格式化粪池", ThreeCompartment),
+        ("三格式", ThreeCompartment),
+        ("三格化粪池", ThreeCompartment),
+        ("三格式化粪池厕所", ThreeCompartment),
+        ("双瓮漏斗式", DoubleUrn),
+        ("双瓮式", DoubleUrn),
+        ("双瓮", DoubleUrn),
+        ("三瓮式", ThreeUrn),
+        ("三瓮", ThreeUrn),
+        ("完整下水道水冲式", Sewer),
+        ("完整下水道水冲式(接入管网)", Sewer),
+        ("下水道水冲式", Sewer),
+        ("完整下水道", Sewer),
+        ("接入管网", Sewer),
+        ("水冲式(接入管网)", Sewer),
+        ("粪尿分集式", UrineDiversion),
+        ("粪尿分集", UrineDiversion),
+        ("双坑交替式", DoublePit),
+        ("双坑交替", DoublePit),
+        ("双坑式", DoublePit),
+        ("沼气池式", Biogas),
+        ("沼气池", Biogas),
+        ("三联通沼气池", Biogas),
+        ("三联通沼气池式", Biogas),
+        ("三联通", Biogas),
+        ("粪尿集中清运", CentralCollection),
+        ("集中清运", CentralCollection),
+        ("其他卫生厕所", OtherSanitary),
+        ("其它卫生厕所", OtherSanitary),
+        ("非卫生厕所", NonSanitary),
+        ("旱厕", NonSanitary),
+        ("简易旱厕", NonSanitary),
+        ("无厕所", NoToilet),
+        ("无", NoToilet),
+    ];
+    lookup(text, TABLE, "技术模式", "三格式化粪池、双瓮漏斗式、三瓮式、完整下水道水冲式、粪尿分集式、双坑交替式、沼气池式、粪尿集中清运、其他卫生厕所、非卫生厕所、无厕所")
+}
+
+pub fn location(text: &str) -> Parsed<Location> {
+    const TABLE: &[(&str, Location)] = &[
+        ("室内", Location::Indoor),
+        ("户内", Location::Indoor),
+        ("屋内", Location::Indoor),
+        ("院内", Location::Yard),
+        ("院子内", Location::Yard),
+        ("庭院内", Location::Yard),
+        ("院外", Location::Outside),
+        ("户外", Location::Outside),
+        ("庭院外", Location::Outside),
+        ("院子外", Location::Outside),
+    ];
+    lookup(text, TABLE, "厕所位置", "室内、院内、院外")
+}
+
+pub fn use_status(text: &str) -> Parsed<UseStatus> {
+    const TABLE: &[(&str, UseStatus)] = &[
+        ("正常使用", UseStatus::InUse),
+        ("正常", UseStatus::InUse),
+        ("在用", UseStatus::InUse),
+        ("使用", UseStatus::InUse),
+        ("闲置", UseStatus::Idle),
+        ("闲置(具备使用功能)", UseStatus::Idle),
+        ("无法使用", UseStatus::Unusable),
+        ("不能使用", UseStatus::Unusable),
+        ("不能正常使用", UseStatus::Unusable),
+        ("已拆除", UseStatus::Demolished),
+        ("拆除", UseStatus::Demolished),
+    ];
+    lookup(text, TABLE, "使用状态", "正常使用、闲置、无法使用、已拆除")
+}
+
+pub fn category(text: &str) -> Parsed<HouseholdCategory> {
+    use HouseholdCategory::*;
+    const TABLE: &[(&str, HouseholdCategory)] = &[
+        ("脱贫户", PovertyAlleviated),
+        ("脱贫人口", PovertyAlleviated),
+        ("建档立卡户", PovertyAlleviated),
+        ("建档立卡贫困户", PovertyAlleviated),
+        ("脱贫不稳定户", Monitored),
+        ("监测对象", Monitored),
+        ("监测户", Monitored),
+        ("边缘易致贫户", Monitored),
+        ("突发严重困难户", Monitored),
+        ("一般农户", Ordinary),
+        ("一般户", Ordinary),
+        ("非贫困户", Ordinary),
+        ("普通农户", Ordinary),
+    ];
+    lookup(text, TABLE, "户类别", "脱贫户、监测对象、一般农户")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_cases() {
+        let cases = [
+            ("  张三 ", "张三"),
+            ("２０１９年", "2019年"),
+            ("（接入管网）", "(接入管网)"),
+            ("3\u{3000}社", "3 社"),
+            ("a\n b\t c", "a b c"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(clean(input), want, "clean({input:?})");
+        }
+        assert_eq!(name(" 张 三 "), Some("张三".into()));
+        assert_eq!(name("  "), None);
+    }
+
+    #[test]
+    fn chinese_numbers() {
+        let cases = [
+            ("一", Some(1)),
+            ("十", Some(10)),
+            ("十二", Some(12)),
+            ("二十", Some(20)),
+            ("二十一", Some(21)),
+            ("两", Some(2)),
+            ("九十九", Some(99)),
+            ("百", None),
+            ("", None),
+            ("三三三", None),
+        ];
+        for (t, want) in cases {
+            assert_eq!(chinese_number(t), want, "{t}");
+        }
+    }
+
+    #[test]
+    fn group_spellings_are_one_group() {
+        for t in [
+            "3社",
+            "三社",
+            "3组",
+            "三组",
+            "第三村民小组",
+            "第3村民小组",
+            "第三组",
+            "03社",
+            "３社",
+            " 3 社 ",
+            "3",
+            "三队",
+            "3小组",
+        ] {
+            assert_eq!(
+                group(t),
+                Some(GroupName {
+                    number: Some(3),
+                    name: "3社".into()
+                }),
+                "{t:?}"
+            );
+        }
+        assert_eq!(group("十二社").unwrap().number, Some(12));
+        assert_eq!(
+            group("石坝社"),
+            Some(GroupName {
+                number: None,
+                name: "石坝社".into()
+            })
+        );
+        assert_eq!(group(""), None);
+        assert_eq!(
+            group("0社").unwrap().number,
+            None,
+            "there is no 社 number 0"
+        );
+    }
+
+    #[test]
+    fn villages() {
+        assert_eq!(village("石鱼"), Some("石鱼村".into()));
+        assert_eq!(village(" 石鱼村 "), Some("石鱼村".into()));
+        assert_eq!(village("石鱼社区"), Some("石鱼社区".into()));
+        assert_eq!(village(""), None);
+    }
+
+    #[test]
+    fn years() {
+        let ok = [
+            ("2019", 2019),
+            ("2019年", 2019),
+            ("2019.0", 2019),
+            ("2019-05-01", 2019),
+            ("2019/5/1", 2019),
+            ("2019年5月", 2019),
+            ("２０１９", 2019),
+            ("2019.05", 2019),
+        ];
+        for (t, want) in ok {
+            assert_eq!(year(t, 2026), Ok(Some(want)), "{t}");
+        }
+        assert_eq!(year("", 2026), Ok(None));
+        for bad in ["19", "二〇一九", "2030", "1900", "43466", "去年"] {
+            assert!(year(bad, 2026).is_err(), "{bad} must be refused");
+        }
+        assert!(year("2030", 2026).unwrap_err().contains("1949 到 2026"));
+    }
+
+    #[test]
+    fn yes_no_cases() {
+        for t in ["是", "√", "有", "1", "Y", "yes", "已"] {
+            assert_eq!(yes_no(t), Ok(Some(true)), "{t}");
+        }
+        for t in ["否", "×", "无", "0", "N", "no", "未"] {
+            assert_eq!(yes_no(t), Ok(Some(false)), "{t}");
+        }
+        assert_eq!(yes_no(" "), Ok(None));
+        assert!(yes_no("可能").is_err());
+    }
+
+    #[test]
+    fn amounts() {
+        let ok = [
+            ("1000", 100_000),
+            ("1,000", 100_000),
+            ("1000元", 100_000),
+            ("￥1000.50", 100_050),
+            ("0.1万元", 100_000),
+            ("１２００", 120_000),
+        ];
+        for (t, want) in ok {
+            assert_eq!(amount_fen(t), Ok(Some(want)), "{t}");
+        }
+        assert_eq!(amount_fen(""), Ok(None));
+        for bad in ["一千", "-5", "abc", "99999999"] {
+            assert!(amount_fen(bad).is_err(), "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn id_numbers() {
+        assert_eq!(
+            id_number("11010519491231002x", false),
+            Ok(Some("11010519491231002X".into()))
+        );
+        assert_eq!(
+            id_number(" 110105 19491231002X ", false),
+            Ok(Some("11010519491231002X".into()))
+        );
+        assert_eq!(id_number("", false), Ok(None));
+        let cases = [
+            ("5.00224E+17", false, IdProblem::TruncatedByExcel),
+            ("500224199001011234", true, IdProblem::TruncatedByExcel),
+            ("500224199001011000", false, IdProblem::TruncatedByExcel),
+            ("500224900101123", false, IdProblem::OldFormat),
+            ("50022419900101123", false, IdProblem::Malformed),
+            ("5002241990010112AB", false, IdProblem::Malformed),
+            ("110105194912310021", false, IdProblem::BadChecksum),
+        ];
+        for (t, numeric, want) in cases {
+            assert_eq!(id_number(t, numeric), Err(want.clone()), "{t}");
+        }
+        assert!(IdProblem::TruncatedByExcel
+            .message("5.00224E+17")
+            .contains("身份证号已被Excel截断"));
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(phone("138 1234 5678"), Ok(Some("13812345678".into())));
+        assert_eq!(phone("+86 13812345678"), Ok(Some("13812345678".into())));
+        assert_eq!(phone("023-45678901"), Ok(Some("023-45678901".into())));
+        assert_eq!(phone(""), Ok(None));
+        assert!(phone("1381234").is_err());
+        assert!(phone("无").is_err());
+    }
+
+    #[test]
+    fn vocabularies() {
+        assert_eq!(tech_mode("三格式"), Ok(Some(TechMode::ThreeCompartment)));
+        assert_eq!(
+            tech_mode("完整下水道水冲式（接入管网）"),
+            Ok(Some(TechMode::Sewer))
+        );
+        assert_eq!(tech_mode("三联通沼气池"), Ok(Some(TechMode::Biogas)));
+        assert!(tech_mode("马桶")
+            .unwrap_err()
+            .contains("技术模式“马桶”无法识别"));
+        for m in TechMode::ALL {
+            assert_eq!(
+                tech_mode(m.label()),
+                Ok(Some(*m)),
+                "every label is accepted: {}",
+                m.label()
+            );
+        }
+        for s in UseStatus::ALL {
+            assert_eq!(use_status(s.label()), Ok(Some(*s)), "{}", s.label());
+        }
+        for l in Location::ALL {
+            assert_eq!(location(l.label()), Ok(Some(*l)));
+        }
+        for c in HouseholdCategory::ALL {
+            assert_eq!(category(c.label()), Ok(Some(*c)));
+        }
+        assert_eq!(people("3人"), Ok(Some(3)));
+        assert_eq!(people("3.0"), Ok(Some(3)));
+        assert!(people("-1").is_err());
+    }
+}
