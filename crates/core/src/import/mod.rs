@@ -12,3 +12,4 @@
 
 pub mod headers;
 pub mod normalize;
+pub mod read;

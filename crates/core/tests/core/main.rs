@@ -3,6 +3,7 @@
 
 mod demo_town;
 mod household_queries;
+mod import_files;
 mod migrations;
 
 pub const NOW: &str = "2026-11-29T10:00:00+08:00";

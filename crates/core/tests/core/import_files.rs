@@ -1,0 +1,228 @@
+//! Reading real import files: xlsx written by rust_xlsxwriter, a legacy .xls fixture, CSV in
+//! several encodings, and broken inputs that must give a Chinese error and never a panic.
+
+use std::path::{Path, PathBuf};
+
+use huce_core::import::headers::{find_header, Field};
+use huce_core::import::read::{read_file, Cell, Sheet};
+use rust_xlsxwriter::{Format, Workbook};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+}
+
+fn texts(sheet: &Sheet) -> Vec<Vec<String>> {
+    sheet
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.text.clone()).collect())
+        .collect()
+}
+
+/// A survey ledger as an office makes it: title row, merged title, header, an ID as text and one
+/// typed as a number (Excel keeps 15 significant digits), a date-formatted year.
+fn write_survey_xlsx(path: &Path) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("摸底调查").unwrap();
+    let bold = Format::new().set_bold();
+    sheet
+        .merge_range(0, 0, 0, 5, "石鱼镇农村户厕摸排台账", &bold)
+        .unwrap();
+    for (c, h) in [
+        "序号",
+        "行政村",
+        "所在社",
+        "户主姓名",
+        "身份证号码",
+        "建设年份",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(1, c as u16, *h).unwrap();
+    }
+    sheet.write_number(2, 0, 1).unwrap();
+    sheet.write_string(2, 1, "石鱼村").unwrap();
+    sheet.write_string(2, 2, "3社").unwrap();
+    sheet.write_string(2, 3, "张建国").unwrap();
+    sheet.write_string(2, 4, "11010519491231002X").unwrap();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2019, 5, 1).unwrap();
+    sheet
+        .write_datetime_with_format(2, 5, &date, &Format::new().set_num_format("yyyy-mm-dd"))
+        .unwrap();
+    sheet.write_number(3, 0, 2).unwrap();
+    sheet.write_string(3, 1, "石鱼村").unwrap();
+    sheet.write_string(3, 2, "三社").unwrap();
+    sheet.write_string(3, 3, "李四").unwrap();
+    sheet.write_number(3, 4, 440524188001010014.0).unwrap();
+    sheet.write_number(3, 5, 2018).unwrap();
+    book.save(path).unwrap();
+}
+
+#[test]
+fn xlsx_with_title_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("台账 2022.xlsx");
+    write_survey_xlsx(&path);
+    let sheets = read_file(&path).unwrap();
+    assert_eq!(sheets.len(), 1);
+    assert_eq!(sheets[0].name, "摸底调查");
+    let rows = texts(&sheets[0]);
+    assert_eq!(rows[0][0], "石鱼镇农村户厕摸排台账");
+    assert_eq!(
+        rows[2],
+        vec![
+            "1",
+            "石鱼村",
+            "3社",
+            "张建国",
+            "11010519491231002X",
+            "2019-05-01"
+        ]
+    );
+    assert_eq!(
+        sheets[0].rows[3][4],
+        Cell {
+            text: "440524188001010000".into(),
+            numeric: true
+        },
+        "a numeric ID is flagged as numeric"
+    );
+    let header = find_header(&rows).unwrap();
+    assert_eq!(header.header_row, 1);
+    assert_eq!(header.columns[3], Some(Field::HeadName));
+}
+
+#[test]
+fn legacy_xls_with_merged_two_row_header() {
+    let sheets = read_file(&fixture("ledger-legacy.xls")).unwrap();
+    let rows = texts(&sheets[0]);
+    let header = find_header(&rows).unwrap();
+    assert_eq!(header.header_row, 2);
+    assert_eq!(
+        header.columns,
+        vec![
+            Some(Field::Village),
+            Some(Field::Group),
+            Some(Field::HeadName),
+            Some(Field::IdNumber),
+            Some(Field::TechMode),
+            Some(Field::BuildYear),
+            Some(Field::SubsidyYear),
+            Some(Field::SubsidyAmount)
+        ]
+    );
+    assert_eq!(rows[3][2], "张建国");
+    assert_eq!(
+        rows[6][2], "王䶮",
+        "characters outside GBK survive a legacy .xls"
+    );
+    assert!(
+        sheets[0].rows[4][3].numeric,
+        "an ID typed as a number is known to be damaged"
+    );
+    assert!(
+        rows[5].iter().all(|c| c.is_empty()),
+        "the blank row stays blank"
+    );
+}
+
+#[test]
+fn csv_in_gb18030_and_utf8_bom() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "户主姓名,所在社,身份证号\r\n张建国,三社,11010519491231002X\r\n\"曾,小红\",3组,\r\n";
+    let (gb, _, _) = encoding_rs::GB18030.encode(text);
+    let gb_path = dir.path().join("gbk.csv");
+    std::fs::write(&gb_path, &gb).unwrap();
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(text.as_bytes());
+    let bom_path = dir.path().join("bom.csv");
+    std::fs::write(&bom_path, &bom).unwrap();
+    for path in [gb_path, bom_path] {
+        let rows = texts(&read_file(&path).unwrap()[0]);
+        assert_eq!(rows[0][0], "户主姓名", "{}", path.display());
+        assert_eq!(rows[2][0], "曾,小红", "quoted commas stay in the cell");
+        assert_eq!(rows.len(), 3);
+    }
+}
+
+#[test]
+fn broken_inputs_give_chinese_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut good = Vec::new();
+    write_survey_xlsx(&dir.path().join("good.xlsx"));
+    good.extend(std::fs::read(dir.path().join("good.xlsx")).unwrap());
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "truncated.xlsx",
+            good[..good.len() / 2].to_vec(),
+            "无法作为 Excel 表格读取",
+        ),
+        (
+            "random.xlsx",
+            (0..5000u32)
+                .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                .collect(),
+            "内容不是 Excel 表格",
+        ),
+        (
+            "binary.csv",
+            (0..5000u32).map(|i| (i % 7) as u8).collect(),
+            "不是可以导入的表格",
+        ),
+        (
+            "ole-junk.xls",
+            [
+                vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
+                vec![0u8; 600],
+            ]
+            .concat(),
+            "无法作为 Excel 表格读取",
+        ),
+    ];
+    for (name, bytes, want) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let err = read_file(&path).unwrap_err();
+        assert!(err.to_string().contains(want), "{name}: {err}");
+    }
+    let err = read_file(&dir.path().join("没有这个文件.xlsx")).unwrap_err();
+    assert_eq!(err.code(), "io");
+}
+
+#[test]
+fn oversized_files_are_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.csv");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(huce_core::import::read::MAX_FILE_BYTES + 1)
+        .unwrap(); // sparse: no disk used
+    let err = read_file(&path).unwrap_err();
+    assert!(err.to_string().contains("太大"), "{err}");
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    // A small deterministic fuzz: mutations of a valid xlsx and of random data.
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.xlsx");
+    write_survey_xlsx(&base);
+    let good = std::fs::read(&base).unwrap();
+    let mut rng = huce_core::rng::Rng::new(11);
+    for i in 0..150 {
+        let mut bytes = good.clone();
+        for _ in 0..(1 + rng.below(20)) {
+            let at = rng.below(bytes.len() as u64) as usize;
+            bytes[at] = rng.below(256) as u8;
+        }
+        if i % 3 == 0 {
+            bytes.truncate(rng.below(bytes.len() as u64) as usize);
+        }
+        let path = dir.path().join(format!("m{i}.xlsx"));
+        std::fs::write(&path, &bytes).unwrap();
+        let _ = read_file(&path); // must return, Ok or Err, without panicking
+    }
+}
