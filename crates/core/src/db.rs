@@ -126,6 +126,39 @@ fn v2_backfill(tx: &Transaction) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Version 3: the history of every field change (old → new, who, when, why) and the record of
+/// each import, so a corrected baseline never loses what it said before.
+const V3_CHANGES: &str = r#"
+CREATE TABLE import_batches (
+    id            INTEGER PRIMARY KEY,
+    at            TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    file_name     TEXT NOT NULL,
+    sheet_name    TEXT NOT NULL,
+    rows_total    INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL,
+    households_new     INTEGER NOT NULL,
+    households_updated INTEGER NOT NULL,
+    toilets_new        INTEGER NOT NULL,
+    toilets_updated    INTEGER NOT NULL,
+    backup_path   TEXT
+) STRICT;
+
+CREATE TABLE change_log (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    entity     TEXT NOT NULL CHECK (entity IN ('household', 'toilet')),
+    entity_id  INTEGER NOT NULL,
+    field      TEXT NOT NULL,
+    old_value  TEXT,
+    new_value  TEXT,
+    source     TEXT NOT NULL,
+    import_batch_id INTEGER REFERENCES import_batches(id)
+) STRICT;
+CREATE INDEX change_log_by_entity ON change_log(entity, entity_id, id);
+"#;
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -136,6 +169,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 2,
         description: "户主姓名、拼音首字母和身份证号尾号检索",
         step: Step::SqlThen(V2_SEARCH, v2_backfill),
+    },
+    Migration {
+        version: 3,
+        description: "字段修改记录（原值→新值）和导入批次",
+        step: Step::Sql(V3_CHANGES),
     },
 ];
 

@@ -5,9 +5,11 @@
 //! keys and the deterministic demo-town generator. The crate knows nothing about Tauri; the
 //! desktop app and the `huce` CLI are thin callers of it.
 
+pub mod backup;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod households;
 pub mod idcard;
 pub mod import;

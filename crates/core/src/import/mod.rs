@@ -10,6 +10,7 @@
 //! Still to come (see the import issue): reading .xlsx/.xls/.csv files, row validation against
 //! the database, the dry-run preview, the all-or-nothing commit with a backup, and export.
 
+pub mod apply;
 pub mod headers;
 pub mod normalize;
 pub mod read;

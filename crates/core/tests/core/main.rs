@@ -3,6 +3,7 @@
 
 mod demo_town;
 mod household_queries;
+mod import_apply;
 mod import_files;
 mod migrations;
 

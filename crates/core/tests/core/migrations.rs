@@ -19,6 +19,21 @@ fn database_at(version: i64) -> Connection {
         )
         .unwrap();
     }
+    if version >= 2 {
+        // What version 2's write path adds for every household: search keys, reversed ID.
+        conn.execute(
+            "UPDATE households SET id_number_rev = reverse_text(id_number)",
+            [],
+        )
+        .unwrap();
+        for key in huce_core::search_keys::household_keys("曾建国") {
+            conn.execute(
+                "INSERT INTO household_search (term, household_id) VALUES (?1, 1)",
+                [key],
+            )
+            .unwrap();
+        }
+    }
     conn
 }
 

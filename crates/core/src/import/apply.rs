@@ -1,0 +1,1076 @@
+//! Turning the rows of an import file into households and toilets: parse and validate every row,
+//! match it to the database (by ID number, else by 户主 + 行政村 + 社), and insert or update,
+//! recording every changed field as old → new in `change_log`.
+//!
+//! A dry run and a commit run the same code inside one transaction; the dry run rolls it back,
+//! so the preview is exactly what the commit will do. A commit takes a verified backup first.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use super::headers::{find_header, header_key, Field, HeaderMatch};
+use super::normalize::{self as norm, GroupName};
+use super::read::{read_file, Cell, Sheet};
+use crate::error::{Error, Result};
+use crate::households;
+use crate::model::{
+    BaselineSource, HouseholdCategory, Location, NewHousehold, NewToilet, TechMode, UseStatus,
+};
+use crate::{backup, search_keys};
+
+/// What the user chose for this import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The sheet to read; by default the first sheet with a recognisable header.
+    pub sheet: Option<String>,
+    /// The column → field mapping as corrected by the user; by default the detected one.
+    pub columns: Option<Vec<Option<Field>>>,
+    /// The village of every row when the file has no 行政村 column (a file per village).
+    pub default_village: Option<String>,
+    /// Create villages and 社 the database does not have yet (the first import of a town).
+    pub create_places: bool,
+    /// Who imports (recorded with every change).
+    pub actor: String,
+    /// ISO timestamp of the import.
+    pub now: String,
+    /// Years after this are refused as implausible.
+    pub current_year: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    DryRun,
+    /// Apply, after a verified backup into `backup_dir`.
+    Commit {
+        backup_dir: PathBuf,
+        stamp: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnInfo {
+    pub index: usize,
+    pub header: String,
+    pub field: Option<Field>,
+    pub field_label: Option<&'static str>,
+}
+
+/// One problem of one row, in the words of the person who has to fix it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowProblem {
+    /// The spreadsheet's row number (1-based, as Excel shows it).
+    pub row: usize,
+    /// The column header, or empty when the problem is the whole row.
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    pub file_name: String,
+    pub sheet_name: String,
+    pub sheets: Vec<String>,
+    /// 1-based row of the (last) header row.
+    pub header_row: usize,
+    pub columns: Vec<ColumnInfo>,
+    pub rows_total: usize,
+    pub rows_blank: usize,
+    pub rows_rejected: usize,
+    pub households_new: usize,
+    pub households_updated: usize,
+    pub households_unchanged: usize,
+    pub toilets_new: usize,
+    pub toilets_updated: usize,
+    pub toilets_unchanged: usize,
+    pub fields_changed: usize,
+    pub new_villages: Vec<String>,
+    pub new_groups: Vec<String>,
+    pub problems: Vec<RowProblem>,
+    pub committed: bool,
+    pub backup_path: Option<String>,
+    pub batch_id: Option<i64>,
+}
+
+/// The parsed values of one row; `None` means the cell was empty or the column absent.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Values {
+    village: Option<String>,
+    group: Option<GroupName>,
+    head_name: Option<String>,
+    id_number: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    registered_pop: Option<i64>,
+    resident_pop: Option<i64>,
+    category: Option<HouseholdCategory>,
+    is_resident: Option<bool>,
+    tech_mode: Option<TechMode>,
+    location: Option<Location>,
+    build_year: Option<i64>,
+    subsidized: Option<bool>,
+    subsidy_year: Option<i64>,
+    subsidy_amount_fen: Option<i64>,
+    project_name: Option<String>,
+    is_sanitary: Option<bool>,
+    use_status: Option<UseStatus>,
+}
+
+impl Values {
+    fn has_toilet(&self) -> bool {
+        self.tech_mode.is_some()
+            || self.location.is_some()
+            || self.build_year.is_some()
+            || self.subsidized.is_some()
+            || self.subsidy_year.is_some()
+            || self.subsidy_amount_fen.is_some()
+            || self.project_name.is_some()
+            || self.is_sanitary.is_some()
+            || self.use_status.is_some()
+    }
+}
+
+/// A value to store in one column, with how a person reads it (for the change log).
+struct FieldValue {
+    column: &'static str,
+    label: &'static str,
+    value: Value,
+    display: String,
+}
+
+fn text(column: &'static str, label: &'static str, v: &Option<String>) -> Option<FieldValue> {
+    v.as_ref().map(|s| FieldValue {
+        column,
+        label,
+        value: Value::Text(s.clone()),
+        display: s.clone(),
+    })
+}
+
+fn int(
+    column: &'static str,
+    label: &'static str,
+    v: Option<i64>,
+    unit: &str,
+) -> Option<FieldValue> {
+    v.map(|n| FieldValue {
+        column,
+        label,
+        value: Value::Integer(n),
+        display: format!("{n}{unit}"),
+    })
+}
+
+fn flag(column: &'static str, label: &'static str, v: Option<bool>) -> Option<FieldValue> {
+    v.map(|b| FieldValue {
+        column,
+        label,
+        value: Value::Integer(b as i64),
+        display: (if b { "是" } else { "否" }).into(),
+    })
+}
+
+fn code(
+    column: &'static str,
+    label: &'static str,
+    v: Option<(&'static str, &'static str)>,
+) -> Option<FieldValue> {
+    v.map(|(c, l)| FieldValue {
+        column,
+        label,
+        value: Value::Text(c.into()),
+        display: l.into(),
+    })
+}
+
+fn yuan(fen: i64) -> String {
+    if fen % 100 == 0 {
+        format!("{}元", fen / 100)
+    } else {
+        format!("{:.2}元", fen as f64 / 100.0)
+    }
+}
+
+fn household_fields(v: &Values) -> Vec<FieldValue> {
+    [
+        text("head_name", "户主姓名", &v.head_name),
+        text("id_number", "身份证号", &v.id_number),
+        text("phone", "联系电话", &v.phone),
+        text("address", "住址", &v.address),
+        int("registered_pop", "户籍人口", v.registered_pop, "人"),
+        int("resident_pop", "常住人口", v.resident_pop, "人"),
+        code(
+            "category",
+            "户类别",
+            v.category.map(|c| (c.code(), c.label())),
+        ),
+        flag("is_resident", "是否常住", v.is_resident),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn toilet_fields(v: &Values) -> Vec<FieldValue> {
+    [
+        code(
+            "tech_mode",
+            "技术模式",
+            v.tech_mode.map(|m| (m.code(), m.label())),
+        ),
+        code(
+            "location",
+            "厕所位置",
+            v.location.map(|m| (m.code(), m.label())),
+        ),
+        int("build_year", "建设（改造）年度", v.build_year, "年"),
+        flag("subsidized", "是否财政补助", v.subsidized),
+        int("subsidy_year", "补助年度", v.subsidy_year, "年"),
+        v.subsidy_amount_fen.map(|f| FieldValue {
+            column: "subsidy_amount_fen",
+            label: "补助金额",
+            value: Value::Integer(f),
+            display: yuan(f),
+        }),
+        text("project_name", "项目名称", &v.project_name),
+        flag("is_sanitary", "是否卫生厕所", v.is_sanitary),
+        code(
+            "use_status",
+            "使用状态",
+            v.use_status.map(|m| (m.code(), m.label())),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// How a stored value reads in the change log (codes become labels).
+fn display_stored(column: &str, v: &Value) -> Option<String> {
+    let s = match v {
+        Value::Null => return None,
+        Value::Integer(n) => match column {
+            "subsidized" | "is_sanitary" | "is_resident" => {
+                (if *n != 0 { "是" } else { "否" }).to_string()
+            }
+            "subsidy_amount_fen" => yuan(*n),
+            "build_year" | "subsidy_year" => format!("{n}年"),
+            "registered_pop" | "resident_pop" => format!("{n}人"),
+            _ => n.to_string(),
+        },
+        Value::Text(t) => match column {
+            "tech_mode" => TechMode::from_code(t)
+                .map(|m| m.label().to_string())
+                .unwrap_or_else(|| t.clone()),
+            "location" => Location::from_code(t)
+                .map(|m| m.label().to_string())
+                .unwrap_or_else(|| t.clone()),
+            "use_status" => UseStatus::from_code(t)
+                .map(|m| m.label().to_string())
+                .unwrap_or_else(|| t.clone()),
+            "category" => HouseholdCategory::from_code(t)
+                .map(|m| m.label().to_string())
+                .unwrap_or_else(|| t.clone()),
+            _ => t.clone(),
+        },
+        Value::Real(f) => f.to_string(),
+        Value::Blob(_) => "（二进制）".to_string(),
+    };
+    Some(s)
+}
+
+/// Parses one row; problems name the column by its header.
+fn parse_row(
+    cells: &[Cell],
+    columns: &[Option<Field>],
+    headers: &[String],
+    row: usize,
+    year_max: i64,
+) -> (Values, Vec<RowProblem>) {
+    let mut v = Values::default();
+    let mut problems = Vec::new();
+    for (i, field) in columns.iter().enumerate() {
+        let Some(field) = field else { continue };
+        let cell = cells.get(i).cloned().unwrap_or_default();
+        let t = cell.text.as_str();
+        let mut fail = |msg: String| {
+            problems.push(RowProblem {
+                row,
+                column: headers.get(i).cloned().unwrap_or_default(),
+                message: msg,
+            })
+        };
+        let masked = t.contains('*');
+        match field {
+            Field::Village => v.village = norm::village(t),
+            Field::Group => v.group = norm::group(t),
+            Field::HeadName => v.head_name = norm::name(t),
+            // A masked value (from a masked export) means "not given", never a wrong value.
+            Field::IdNumber if masked => {}
+            Field::IdNumber => match norm::id_number(t, cell.numeric) {
+                Ok(x) => v.id_number = x,
+                Err(p) => fail(p.message(&norm::clean(t))),
+            },
+            Field::Phone if masked => {}
+            Field::Phone => match norm::phone(t) {
+                Ok(x) => v.phone = x,
+                Err(m) => fail(m),
+            },
+            Field::Address => v.address = Some(norm::clean(t)).filter(|s| !s.is_empty()),
+            Field::ProjectName => v.project_name = Some(norm::clean(t)).filter(|s| !s.is_empty()),
+            Field::RegisteredPop => norm::people(t)
+                .map(|x| v.registered_pop = x)
+                .unwrap_or_else(&mut fail),
+            Field::ResidentPop => norm::people(t)
+                .map(|x| v.resident_pop = x)
+                .unwrap_or_else(&mut fail),
+            Field::Category => norm::category(t)
+                .map(|x| v.category = x)
+                .unwrap_or_else(&mut fail),
+            Field::IsResident => norm::yes_no(t)
+                .map(|x| v.is_resident = x)
+                .unwrap_or_else(&mut fail),
+            Field::TechMode => norm::tech_mode(t)
+                .map(|x| v.tech_mode = x)
+                .unwrap_or_else(&mut fail),
+            Field::Location => norm::location(t)
+                .map(|x| v.location = x)
+                .unwrap_or_else(&mut fail),
+            Field::BuildYear => norm::year(t, year_max)
+                .map(|x| v.build_year = x)
+                .unwrap_or_else(&mut fail),
+            Field::Subsidized => norm::yes_no(t)
+                .map(|x| v.subsidized = x)
+                .unwrap_or_else(&mut fail),
+            Field::SubsidyYear => norm::year(t, year_max)
+                .map(|x| v.subsidy_year = x)
+                .unwrap_or_else(&mut fail),
+            Field::SubsidyAmount => norm::amount_fen(t)
+                .map(|x| v.subsidy_amount_fen = x)
+                .unwrap_or_else(&mut fail),
+            Field::IsSanitary => norm::yes_no(t)
+                .map(|x| v.is_sanitary = x)
+                .unwrap_or_else(&mut fail),
+            Field::UseStatus => norm::use_status(t)
+                .map(|x| v.use_status = x)
+                .unwrap_or_else(&mut fail),
+        }
+    }
+    let header_of = |f: Field| {
+        columns
+            .iter()
+            .position(|c| *c == Some(f))
+            .and_then(|i| headers.get(i).cloned())
+            .unwrap_or_else(|| f.label().to_string())
+    };
+    if let Some(y) = v.subsidy_year.filter(|y| *y < 2013) {
+        problems.push(RowProblem {
+            row,
+            column: header_of(Field::SubsidyYear),
+            message: format!(
+                "补助年度 {y} 年早于 2013 年：本台账只登记 2013 年以来的财政补助，请核对"
+            ),
+        });
+    }
+    if let (Some(r), Some(res)) = (v.registered_pop, v.resident_pop) {
+        if res > r + 20 {
+            problems.push(RowProblem {
+                row,
+                column: header_of(Field::ResidentPop),
+                message: format!("常住人口 {res} 人远多于户籍人口 {r} 人，请核对"),
+            });
+        }
+    }
+    (v, problems)
+}
+
+/// The household a row belongs to, as far as this file is concerned.
+struct FileHousehold {
+    toilet_rows: i64,
+    new: bool,
+    changed: bool,
+}
+
+struct Places {
+    villages: HashMap<String, i64>,
+    /// (village_id, number) → group id, and (village_id, name) → group id.
+    by_number: HashMap<(i64, i64), i64>,
+    by_name: HashMap<(i64, String), i64>,
+    names: HashMap<i64, String>,
+}
+
+impl Places {
+    fn load(conn: &Connection) -> Result<Places> {
+        let mut p = Places {
+            villages: HashMap::new(),
+            by_number: HashMap::new(),
+            by_name: HashMap::new(),
+            names: HashMap::new(),
+        };
+        let mut stmt = conn.prepare("SELECT id, name FROM villages")?;
+        for r in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+            let (id, name) = r?;
+            p.villages.insert(name, id);
+        }
+        let mut stmt = conn.prepare("SELECT g.id, g.village_id, g.name, g.number, v.name FROM village_groups g JOIN villages v ON v.id = g.village_id")?;
+        for r in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })? {
+            let (id, village, name, number, vname) = r?;
+            if let Some(n) = number {
+                p.by_number.insert((village, n), id);
+            }
+            p.names.insert(id, format!("{vname}{name}"));
+            p.by_name.insert((village, name), id);
+        }
+        Ok(p)
+    }
+}
+
+struct Households {
+    by_id_number: HashMap<String, i64>,
+    by_name: HashMap<(i64, String), Vec<i64>>,
+}
+
+impl Households {
+    fn load(conn: &Connection) -> Result<Households> {
+        let mut h = Households {
+            by_id_number: HashMap::new(),
+            by_name: HashMap::new(),
+        };
+        let mut stmt = conn.prepare("SELECT id, group_id, head_name, id_number FROM households")?;
+        for r in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })? {
+            let (id, group, name, idn) = r?;
+            if let Some(idn) = idn {
+                h.by_id_number.insert(idn, id);
+            }
+            h.by_name.entry((group, name)).or_default().push(id);
+        }
+        Ok(h)
+    }
+}
+
+fn columns_info(headers: &[String], columns: &[Option<Field>]) -> Vec<ColumnInfo> {
+    (0..headers.len().max(columns.len()))
+        .map(|i| {
+            let field = columns.get(i).copied().flatten();
+            ColumnInfo {
+                index: i,
+                header: headers.get(i).cloned().unwrap_or_default(),
+                field,
+                field_label: field.map(Field::label),
+            }
+        })
+        .collect()
+}
+
+/// The header text of each column; for a two-row header, "upper / lower" where both exist.
+fn header_texts(sheet: &Sheet, header: &HeaderMatch) -> Vec<String> {
+    let row = |i: usize| -> Vec<String> {
+        sheet
+            .rows
+            .get(i)
+            .map(|r| r.iter().map(|c| norm::clean(&c.text)).collect())
+            .unwrap_or_default()
+    };
+    let lower = row(header.header_row);
+    let two_rows = header.header_row > 0
+        && sheet.rows.get(header.header_row - 1).is_some_and(|r| {
+            r.iter()
+                .any(|c| super::headers::match_header(&c.text) == Some(Field::HeadName))
+        });
+    if !two_rows {
+        return lower;
+    }
+    let mut upper = row(header.header_row - 1);
+    let n = upper.len().max(lower.len());
+    upper.resize(n, String::new());
+    (0..n)
+        .map(|i| {
+            let l = lower.get(i).cloned().unwrap_or_default();
+            if l.is_empty() {
+                upper[i].clone()
+            } else {
+                l
+            }
+        })
+        .collect()
+}
+
+/// Reads `path` and imports it: a dry run (nothing changes) or a commit (backup, then one
+/// transaction). `progress(done, total)` is called as rows are processed.
+pub fn import_file(
+    conn: &mut Connection,
+    path: &Path,
+    opts: &ImportOptions,
+    mode: &Mode,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport> {
+    let sheets = read_file(path)?;
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sheet_names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
+    let text_rows = |s: &Sheet| -> Vec<Vec<String>> {
+        s.rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.clone()).collect())
+            .collect()
+    };
+    let (sheet, header) = match &opts.sheet {
+        Some(name) => {
+            let sheet = sheets.iter().find(|s| &s.name == name).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "文件“{file_name}”里没有名为“{name}”的工作表。现有工作表：{}。",
+                    sheet_names.join("、")
+                ))
+            })?;
+            let header = find_header(&text_rows(sheet));
+            (sheet, header)
+        }
+        None => sheets
+            .iter()
+            .find_map(|s| find_header(&text_rows(s)).map(|h| (s, Some(h))))
+            .unwrap_or((
+                sheets.first().ok_or_else(|| {
+                    Error::Invalid(format!("文件“{file_name}”是空的，没有可导入的内容。"))
+                })?,
+                None,
+            )),
+    };
+    let header = match (header, &opts.columns) {
+        (Some(h), Some(cols)) => HeaderMatch { header_row: h.header_row, columns: cols.clone() },
+        (Some(h), None) => h,
+        (None, Some(cols)) => HeaderMatch { header_row: 0, columns: cols.clone() },
+        (None, None) => {
+            return Err(Error::Invalid(format!(
+                "在“{file_name}”的工作表“{}”里没有找到表头。表头行要有“户主姓名”（或“户主”“姓名”）一列，以及“行政村”“社”等列；请检查后重试，或在导入界面手动指定各列。",
+                sheet.name
+            )))
+        }
+    };
+    let headers = header_texts(sheet, &header);
+    let columns = header.columns.clone();
+    let has = |f: Field| columns.contains(&Some(f));
+    let mut missing = Vec::new();
+    if !has(Field::HeadName) {
+        missing.push("户主姓名");
+    }
+    if !has(Field::Group) {
+        missing.push("社");
+    }
+    if !has(Field::Village) && opts.default_village.is_none() {
+        missing.push("行政村（或在导入时指定本文件所属的行政村）");
+    }
+    if !missing.is_empty() {
+        return Err(Error::Invalid(format!(
+            "“{file_name}”缺少必需的列：{}。请在导入界面把对应的列指定出来。",
+            missing.join("、")
+        )));
+    }
+
+    let mut report = ImportReport {
+        file_name: file_name.clone(),
+        sheet_name: sheet.name.clone(),
+        sheets: sheet_names,
+        header_row: header.header_row + 1,
+        columns: columns_info(&headers, &columns),
+        ..Default::default()
+    };
+
+    if let Mode::Commit { backup_dir, stamp } = mode {
+        let dest = backup::new_backup_path(backup_dir, stamp, "导入前");
+        backup::backup_to(conn, &dest)?;
+        report.backup_path = Some(dest.display().to_string());
+    }
+
+    let tx = conn.transaction()?;
+    let batch_id = if matches!(mode, Mode::Commit { .. }) {
+        tx.execute(
+            "INSERT INTO import_batches (at, actor, file_name, sheet_name, rows_total, rows_rejected, households_new,
+                                         households_updated, toilets_new, toilets_updated, backup_path)
+             VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, ?5)",
+            params![opts.now, opts.actor, file_name, sheet.name, report.backup_path],
+        )?;
+        Some(tx.last_insert_rowid())
+    } else {
+        None
+    };
+    apply_rows(
+        &tx,
+        sheet,
+        &header,
+        &headers,
+        opts,
+        batch_id,
+        &mut report,
+        progress,
+    )?;
+    if let Some(id) = batch_id {
+        tx.execute(
+            "UPDATE import_batches SET rows_total = ?1, rows_rejected = ?2, households_new = ?3, households_updated = ?4,
+                                      toilets_new = ?5, toilets_updated = ?6 WHERE id = ?7",
+            params![
+                report.rows_total as i64,
+                report.rows_rejected as i64,
+                report.households_new as i64,
+                report.households_updated as i64,
+                report.toilets_new as i64,
+                report.toilets_updated as i64,
+                id
+            ],
+        )?;
+        tx.commit()?;
+        report.committed = true;
+        report.batch_id = Some(id);
+    }
+    // A dry run drops the transaction here: nothing it did stays.
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply_rows(
+    tx: &Transaction,
+    sheet: &Sheet,
+    header: &HeaderMatch,
+    headers: &[String],
+    opts: &ImportOptions,
+    batch_id: Option<i64>,
+    report: &mut ImportReport,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<()> {
+    let columns = &header.columns;
+    let mut places = Places::load(tx)?;
+    let mut homes = Households::load(tx)?;
+    let mut in_file: HashMap<i64, FileHousehold> = HashMap::new();
+    let mut seen_rows: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut seen_ids: HashMap<String, (usize, String)> = HashMap::new();
+    let source = format!("导入：{}", report.file_name);
+    let data_rows = &sheet.rows[(header.header_row + 1).min(sheet.rows.len())..];
+    let total = data_rows.len();
+    let mut log = tx.prepare_cached(
+        "INSERT INTO change_log (at, actor, entity, entity_id, field, old_value, new_value, source, import_batch_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+
+    for (k, cells) in data_rows.iter().enumerate() {
+        if k % 500 == 0 {
+            progress(k, total);
+        }
+        let row = header.header_row + 2 + k;
+        let mapped: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.is_some())
+            .map(|(i, _)| {
+                cells
+                    .get(i)
+                    .map(|c| header_key(&c.text))
+                    .unwrap_or_default()
+            })
+            .collect();
+        if mapped.iter().all(|t| t.is_empty()) {
+            report.rows_blank += 1;
+            continue;
+        }
+        report.rows_total += 1;
+        let reject = |report: &mut ImportReport, column: String, message: String| {
+            report.problems.push(RowProblem {
+                row,
+                column,
+                message,
+            });
+        };
+        if let Some(first) = seen_rows.get(&mapped) {
+            report.rows_rejected += 1;
+            reject(
+                report,
+                String::new(),
+                format!("与第 {first} 行完全相同（重复行），已跳过"),
+            );
+            continue;
+        }
+        seen_rows.insert(mapped, row);
+        let (mut v, problems) = parse_row(cells, columns, headers, row, opts.current_year);
+        if v.village.is_none() {
+            v.village = opts.default_village.as_deref().and_then(norm::village);
+        }
+        let before = report.problems.len();
+        report.problems.extend(problems);
+        let col = |f: Field| {
+            columns
+                .iter()
+                .position(|c| *c == Some(f))
+                .and_then(|i| headers.get(i).cloned())
+                .unwrap_or_else(|| f.label().into())
+        };
+        let Some(name) = v.head_name.clone() else {
+            reject(report, col(Field::HeadName), "缺少户主姓名".into());
+            report.rows_rejected += 1;
+            continue;
+        };
+        if v.village.is_none() {
+            reject(report, col(Field::Village), "缺少行政村".into());
+        }
+        if v.group.is_none() {
+            reject(report, col(Field::Group), "缺少社（村民小组）".into());
+        }
+        if let Some(idn) = &v.id_number {
+            match seen_ids.get(idn) {
+                Some((first, other)) if *other != name => reject(
+                    report,
+                    col(Field::IdNumber),
+                    format!("身份证号与第 {first} 行相同，但户主姓名不同（“{other}”和“{name}”），请核对是哪一户"),
+                ),
+                _ => {
+                    seen_ids.insert(idn.clone(), (row, name.clone()));
+                }
+            }
+        }
+        if report.problems.len() > before {
+            report.rows_rejected += 1;
+            continue;
+        }
+
+        // Places.
+        let village_name = v.village.clone().unwrap_or_default();
+        let village_id = match places.villages.get(&village_name) {
+            Some(id) => *id,
+            None if opts.create_places => {
+                let id =
+                    households::add_village(tx, &village_name, places.villages.len() as i64 + 1)?;
+                places.villages.insert(village_name.clone(), id);
+                report.new_villages.push(village_name.clone());
+                id
+            }
+            None => {
+                reject(report, col(Field::Village), format!("行政村“{village_name}”不在本镇的村名单里。请检查村名是否写错；如确是新村，请在导入时勾选“新建数据库中没有的行政村和社”"));
+                report.rows_rejected += 1;
+                continue;
+            }
+        };
+        let g = v.group.clone().unwrap_or(GroupName {
+            number: None,
+            name: String::new(),
+        });
+        let existing_group = g
+            .number
+            .and_then(|n| places.by_number.get(&(village_id, n)).copied())
+            .or_else(|| places.by_name.get(&(village_id, g.name.clone())).copied());
+        let group_id = match existing_group {
+            Some(id) => id,
+            None if opts.create_places => {
+                let id = households::add_group(
+                    tx,
+                    village_id,
+                    &g.name,
+                    g.number,
+                    g.number.unwrap_or(1000),
+                )?;
+                if let Some(n) = g.number {
+                    places.by_number.insert((village_id, n), id);
+                }
+                places.by_name.insert((village_id, g.name.clone()), id);
+                places.names.insert(id, format!("{village_name}{}", g.name));
+                report.new_groups.push(format!("{village_name}{}", g.name));
+                id
+            }
+            None => {
+                reject(report, col(Field::Group), format!("{village_name}没有“{}”。请检查社名是否写错；如确是新社，请在导入时勾选“新建数据库中没有的行政村和社”", g.name));
+                report.rows_rejected += 1;
+                continue;
+            }
+        };
+
+        // The household: by ID number, else by 户主 + 社.
+        let by_id = v
+            .id_number
+            .as_ref()
+            .and_then(|i| homes.by_id_number.get(i).copied());
+        let matched = match by_id {
+            Some(id) => Some(id),
+            None => match homes
+                .by_name
+                .get(&(group_id, name.clone()))
+                .map(Vec::as_slice)
+            {
+                None | Some([]) => None,
+                Some([one]) => Some(*one),
+                Some(many) => {
+                    // Several heads of that name in the 社: only an ID number can tell them apart.
+                    let message = format!(
+                        "{}有 {} 户户主都叫“{name}”，无法确定是哪一户：请填写身份证号",
+                        places.names.get(&group_id).cloned().unwrap_or_default(),
+                        many.len()
+                    );
+                    reject(report, col(Field::IdNumber), message);
+                    report.rows_rejected += 1;
+                    continue;
+                }
+            },
+        };
+        let household_id = match matched {
+            Some(id) => {
+                let changed = update_household(
+                    tx, &mut log, id, group_id, &v, &places, opts, &source, batch_id, report,
+                )?;
+                if let Some(idn) = &v.id_number {
+                    homes.by_id_number.insert(idn.clone(), id);
+                }
+                let entry = in_file.entry(id).or_insert(FileHousehold {
+                    toilet_rows: 0,
+                    new: false,
+                    changed: false,
+                });
+                entry.changed |= changed;
+                id
+            }
+            None => {
+                let new = NewHousehold {
+                    group_id,
+                    head_name: name.clone(),
+                    id_number: v.id_number.clone(),
+                    phone: v.phone.clone(),
+                    address: v.address.clone(),
+                    registered_pop: v.registered_pop,
+                    resident_pop: v.resident_pop,
+                    category: v.category.unwrap_or(HouseholdCategory::Ordinary),
+                    is_resident: v.is_resident.unwrap_or(true),
+                };
+                let id = households::insert_household(tx, &new, &opts.now)?;
+                if let Some(idn) = &v.id_number {
+                    homes.by_id_number.insert(idn.clone(), id);
+                }
+                homes
+                    .by_name
+                    .entry((group_id, name.clone()))
+                    .or_default()
+                    .push(id);
+                in_file.insert(
+                    id,
+                    FileHousehold {
+                        toilet_rows: 0,
+                        new: true,
+                        changed: false,
+                    },
+                );
+                id
+            }
+        };
+
+        // The toilet: the k-th toilet row of a household is its k-th toilet.
+        if v.has_toilet() {
+            let entry = in_file
+                .get_mut(&household_id)
+                .expect("household recorded above");
+            entry.toilet_rows += 1;
+            let seq = entry.toilet_rows;
+            let existing: Option<i64> = tx
+                .prepare_cached("SELECT id FROM toilets WHERE household_id = ?1 AND seq = ?2")?
+                .query_row(params![household_id, seq], |r| r.get(0))
+                .optional()?;
+            match existing {
+                Some(toilet_id) => {
+                    if update_fields(
+                        tx,
+                        &mut log,
+                        "toilets",
+                        "toilet",
+                        toilet_id,
+                        &toilet_fields(&v),
+                        opts,
+                        &source,
+                        batch_id,
+                        report,
+                    )? {
+                        report.toilets_updated += 1;
+                    } else {
+                        report.toilets_unchanged += 1;
+                    }
+                }
+                None => {
+                    let t = NewToilet {
+                        tech_mode: v.tech_mode,
+                        location: v.location,
+                        build_year: v.build_year,
+                        subsidized: v.subsidized,
+                        subsidy_year: v.subsidy_year,
+                        subsidy_amount_fen: v.subsidy_amount_fen,
+                        project_name: v.project_name.clone(),
+                        is_sanitary: v.is_sanitary.or(v.tech_mode.map(TechMode::is_sanitary)),
+                        use_status: v.use_status,
+                        baseline_source: if v.subsidized == Some(true) {
+                            BaselineSource::Subsidy
+                        } else {
+                            BaselineSource::Survey
+                        },
+                    };
+                    households::insert_toilet(tx, household_id, &t, &opts.now)?;
+                    report.toilets_new += 1;
+                }
+            }
+        }
+    }
+    progress(total, total);
+    for h in in_file.values() {
+        if h.new {
+            report.households_new += 1;
+        } else if h.changed {
+            report.households_updated += 1;
+        } else {
+            report.households_unchanged += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Updates the household's fields that the row gives and that differ, and moves it to another
+/// 社 when the row says so. Returns whether anything changed.
+#[allow(clippy::too_many_arguments)]
+fn update_household(
+    tx: &Transaction,
+    log: &mut rusqlite::CachedStatement,
+    id: i64,
+    group_id: i64,
+    v: &Values,
+    places: &Places,
+    opts: &ImportOptions,
+    source: &str,
+    batch_id: Option<i64>,
+    report: &mut ImportReport,
+) -> Result<bool> {
+    let old_name: String = tx.query_row(
+        "SELECT head_name FROM households WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    let mut changed = update_fields(
+        tx,
+        log,
+        "households",
+        "household",
+        id,
+        &household_fields(v),
+        opts,
+        source,
+        batch_id,
+        report,
+    )?;
+    let current_group: i64 =
+        tx.query_row("SELECT group_id FROM households WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?;
+    if current_group != group_id {
+        tx.execute(
+            "UPDATE households SET group_id = ?1, village_id = (SELECT village_id FROM village_groups WHERE id = ?1), updated_at = ?2 WHERE id = ?3",
+            params![group_id, opts.now, id],
+        )?;
+        log.execute(params![
+            opts.now,
+            opts.actor,
+            "household",
+            id,
+            "社",
+            places.names.get(&current_group),
+            places.names.get(&group_id),
+            source,
+            batch_id
+        ])?;
+        report.fields_changed += 1;
+        changed = true;
+    }
+    if let Some(name) = v.head_name.as_ref().filter(|n| **n != old_name) {
+        // A new head of household (户主变更): keep the search keys in step.
+        tx.execute("DELETE FROM household_search WHERE household_id = ?1", [id])?;
+        let mut keys = tx.prepare_cached(
+            "INSERT OR IGNORE INTO household_search (term, household_id) VALUES (?1, ?2)",
+        )?;
+        for key in search_keys::household_keys(name) {
+            keys.execute(params![key, id])?;
+        }
+    }
+    Ok(changed)
+}
+
+/// Writes the given fields of one row where they differ from what is stored, logging each
+/// change. `table` and the columns come from this module only, never from input.
+#[allow(clippy::too_many_arguments)]
+fn update_fields(
+    tx: &Transaction,
+    log: &mut rusqlite::CachedStatement,
+    table: &'static str,
+    entity: &'static str,
+    id: i64,
+    fields: &[FieldValue],
+    opts: &ImportOptions,
+    source: &str,
+    batch_id: Option<i64>,
+    report: &mut ImportReport,
+) -> Result<bool> {
+    if fields.is_empty() {
+        return Ok(false);
+    }
+    let cols: Vec<&str> = fields.iter().map(|f| f.column).collect();
+    let current: Vec<Value> = tx
+        .prepare_cached(&format!(
+            "SELECT {} FROM {table} WHERE id = ?1",
+            cols.join(", ")
+        ))?
+        .query_row([id], |r| {
+            (0..cols.len()).map(|i| r.get::<_, Value>(i)).collect()
+        })?;
+    let mut changed = false;
+    for (f, old) in fields.iter().zip(current) {
+        if old == f.value {
+            continue;
+        }
+        tx.execute(
+            &format!(
+                "UPDATE {table} SET {} = ?1, updated_at = ?2 WHERE id = ?3",
+                f.column
+            ),
+            params![f.value, opts.now, id],
+        )?;
+        if f.column == "id_number" {
+            let rev: Option<String> = match &f.value {
+                Value::Text(s) => Some(s.chars().rev().collect()),
+                _ => None,
+            };
+            tx.execute(
+                "UPDATE households SET id_number_rev = ?1 WHERE id = ?2",
+                params![rev, id],
+            )?;
+        }
+        log.execute(params![
+            opts.now,
+            opts.actor,
+            entity,
+            id,
+            f.label,
+            display_stored(f.column, &old),
+            f.display,
+            source,
+            batch_id
+        ])?;
+        report.fields_changed += 1;
+        changed = true;
+    }
+    Ok(changed)
+}

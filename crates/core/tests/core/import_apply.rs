@@ -1,0 +1,406 @@
+//! Importing ledgers into a real database: the fixture .xls, corrected files, re-imports,
+//! unknown places, and the export → import round trip.
+
+use std::path::{Path, PathBuf};
+
+use huce_core::demo::{self, DemoOptions};
+use huce_core::export::{self, Personal};
+use huce_core::households::{self, Scope};
+use huce_core::import::apply::{import_file, ImportOptions, ImportReport, Mode};
+use huce_core::{db, model::TechMode};
+use rusqlite::Connection;
+use rust_xlsxwriter::Workbook;
+
+use crate::NOW;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+}
+
+fn opts(create_places: bool) -> ImportOptions {
+    ImportOptions {
+        sheet: None,
+        columns: None,
+        default_village: None,
+        create_places,
+        actor: "测试员".into(),
+        now: NOW.into(),
+        current_year: 2026,
+    }
+}
+
+fn run(
+    conn: &mut Connection,
+    path: &Path,
+    o: &ImportOptions,
+    commit: bool,
+    backups: &Path,
+) -> ImportReport {
+    let mode = if commit {
+        Mode::Commit {
+            backup_dir: backups.to_path_buf(),
+            stamp: "20261129-100000".into(),
+        }
+    } else {
+        Mode::DryRun
+    };
+    import_file(conn, path, o, &mode, &mut |_, _| {})
+        .unwrap_or_else(|e| panic!("import of {} failed: {e}", path.display()))
+}
+
+fn write_xlsx(path: &Path, rows: &[&[&str]]) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    book.save(path).unwrap();
+}
+
+#[test]
+fn legacy_xls_into_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let path = fixture("ledger-legacy.xls");
+
+    let dry = run(&mut conn, &path, &opts(true), false, dir.path());
+    assert_eq!(
+        households::counts(&conn).unwrap(),
+        (0, 0),
+        "a dry run changes nothing"
+    );
+    assert!(
+        households::tree(&conn).unwrap().villages.is_empty(),
+        "not even the villages"
+    );
+
+    let r = run(
+        &mut conn,
+        &path,
+        &opts(true),
+        true,
+        &dir.path().join("备份"),
+    );
+    assert_eq!(
+        (r.rows_total, r.rows_blank, r.rows_rejected),
+        (4, 1, 2),
+        "{:#?}",
+        r.problems
+    );
+    assert_eq!((r.households_new, r.toilets_new), (2, 2));
+    assert_eq!(r.new_villages, vec!["石鱼村", "太平村"]);
+    assert_eq!(r.new_groups, vec!["石鱼村3社", "太平村2社"]);
+    let problems: Vec<(usize, &str)> = r
+        .problems
+        .iter()
+        .map(|p| (p.row, p.message.as_str()))
+        .collect();
+    assert!(
+        problems[0].0 == 5 && problems[0].1.contains("身份证号已被Excel截断"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].0 == 8 && problems[1].1.contains("与第 7 行完全相同"),
+        "{problems:?}"
+    );
+    assert_eq!(
+        r.problems[0].column, "身份证号",
+        "the problem names the column"
+    );
+
+    // The preview said exactly what the commit did.
+    let strip = |r: &ImportReport| {
+        (
+            r.rows_total,
+            r.rows_rejected,
+            r.households_new,
+            r.toilets_new,
+            r.problems.clone(),
+        )
+    };
+    assert_eq!(strip(&dry), strip(&r));
+    assert!(r.committed && r.batch_id.is_some());
+    let backup = r
+        .backup_path
+        .as_deref()
+        .expect("a commit takes a backup first");
+    assert!(Path::new(backup).exists(), "backup file {backup}");
+
+    let page = households::list(&conn, Scope::Town, "zjg", 0, 10).unwrap();
+    assert_eq!(
+        page.rows[0].head_name, "张建国",
+        "imported households are searchable"
+    );
+    let d = households::detail(&conn, page.rows[0].id, households::Disclosure::Full).unwrap();
+    assert_eq!(d.id_number.as_deref(), Some("11010519491231002X"));
+    assert_eq!(d.toilets[0].tech_mode, Some(TechMode::ThreeCompartment));
+    assert_eq!(d.toilets[0].subsidy_amount_fen, Some(100_000));
+    assert_eq!(d.group_name, "3社", "三社 and 第3村民小组 are one 社");
+
+    // Importing the same file again changes nothing.
+    let again = run(
+        &mut conn,
+        &path,
+        &opts(true),
+        true,
+        &dir.path().join("备份"),
+    );
+    assert_eq!(
+        (
+            again.households_new,
+            again.households_updated,
+            again.households_unchanged
+        ),
+        (0, 0, 2)
+    );
+    assert_eq!(
+        (
+            again.toilets_new,
+            again.toilets_updated,
+            again.toilets_unchanged
+        ),
+        (0, 0, 2)
+    );
+    assert_eq!(again.fields_changed, 0);
+}
+
+#[test]
+fn a_corrected_file_updates_and_records_old_and_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let header: &[&str] = &[
+        "行政村",
+        "社",
+        "户主姓名",
+        "身份证号",
+        "技术模式",
+        "建设年份",
+    ];
+    let first = dir.path().join("first.xlsx");
+    write_xlsx(
+        &first,
+        &[
+            &["石鱼镇农村户厕摸底调查"],
+            header,
+            &[
+                "石鱼村",
+                "3社",
+                "张建国",
+                "11010519491231002X",
+                "三格式",
+                "2017",
+            ],
+            &["石鱼村", "三组", "李四", "", "沼气池", "2015"],
+        ],
+    );
+    let r = run(&mut conn, &first, &opts(true), true, dir.path());
+    assert_eq!(
+        (r.households_new, r.new_groups.len()),
+        (2, 1),
+        "3社 and 三组 are the same 社: {:?}",
+        r.new_groups
+    );
+
+    let second = dir.path().join("corrected.xlsx");
+    write_xlsx(
+        &second,
+        &[
+            header,
+            &[
+                "石鱼村",
+                "第三村民小组",
+                "张建国",
+                "11010519491231002X",
+                "三瓮式",
+                "2017",
+            ],
+            &[
+                "石鱼村",
+                "3社",
+                "李四",
+                "440524188001010014",
+                "沼气池",
+                "2015",
+            ],
+        ],
+    );
+    let r = run(&mut conn, &second, &opts(false), true, dir.path());
+    assert_eq!(
+        (
+            r.households_new,
+            r.households_updated,
+            r.toilets_updated,
+            r.toilets_unchanged
+        ),
+        (0, 1, 1, 1),
+        "{:#?}",
+        r.problems
+    );
+    assert_eq!(
+        r.fields_changed, 2,
+        "the mode of one toilet and the ID of the other household"
+    );
+    let changes: Vec<(String, Option<String>, Option<String>)> = conn
+        .prepare("SELECT field, old_value, new_value FROM change_log ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        changes.contains(&(
+            "技术模式".into(),
+            Some("三格式化粪池".into()),
+            Some("三瓮式".into())
+        )),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&("身份证号".into(), None, Some("440524188001010014".into()))),
+        "{changes:?}"
+    );
+    assert_eq!(
+        households::list(&conn, Scope::Town, "0014", 0, 5)
+            .unwrap()
+            .total,
+        1,
+        "a new ID is searchable by its tail"
+    );
+}
+
+#[test]
+fn unknown_places_are_rejected_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let v = households::add_village(&conn, "石鱼村", 1).unwrap();
+    households::add_group(&conn, v, "1社", Some(1), 1).unwrap();
+    let path = dir.path().join("f.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            &["村", "组", "户主"],
+            &["石鱼", "1组", "甲"],
+            &["石鱼村", "9组", "乙"],
+            &["龙井村", "1社", "丙"],
+            &["石鱼村", "", "丁"],
+            &["", "", ""],
+            &["石鱼村", "1社", ""],
+        ],
+    );
+    let r = run(&mut conn, &path, &opts(false), true, dir.path());
+    assert_eq!(
+        (r.rows_total, r.rows_rejected, r.households_new),
+        (5, 4, 1),
+        "{:#?}",
+        r.problems
+    );
+    let msgs: Vec<String> = r
+        .problems
+        .iter()
+        .map(|p| format!("{}:{}", p.row, p.message))
+        .collect();
+    assert!(msgs[0].starts_with("3:石鱼村没有“9社”"), "{msgs:?}");
+    assert!(
+        msgs[1].starts_with("4:行政村“龙井村”不在本镇的村名单里"),
+        "{msgs:?}"
+    );
+    assert!(msgs[2].starts_with("5:缺少社"), "{msgs:?}");
+    assert!(msgs[3].starts_with("7:缺少户主姓名"), "{msgs:?}");
+}
+
+#[test]
+fn a_file_without_a_name_column_is_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let path = dir.path().join("f.xlsx");
+    write_xlsx(&path, &[&["序号", "技术模式"], &["1", "三格式"]]);
+    let err =
+        import_file(&mut conn, &path, &opts(true), &Mode::DryRun, &mut |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("没有找到表头"), "{err}");
+}
+
+#[test]
+fn export_then_import_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 400,
+            seed: 5,
+        },
+        NOW,
+    )
+    .unwrap();
+    let (households, toilets) = households::counts(&conn).unwrap();
+    let path = dir.path().join("改厕台账.xlsx");
+    let s = export::toilet_ledger(&conn, Scope::Town, Personal::Full, &path, "2026-11-29").unwrap();
+    assert_eq!((s.households as i64, s.rows as i64), (households, toilets));
+
+    let r = run(&mut conn, &path, &opts(false), false, dir.path());
+    assert_eq!(
+        r.rows_rejected,
+        0,
+        "{:#?}",
+        &r.problems[..r.problems.len().min(5)]
+    );
+    assert_eq!(
+        (
+            r.households_new,
+            r.households_updated,
+            r.households_unchanged as i64
+        ),
+        (0, 0, households)
+    );
+    assert_eq!(
+        (r.toilets_new, r.toilets_updated, r.toilets_unchanged as i64),
+        (0, 0, toilets)
+    );
+    assert_eq!(r.fields_changed, 0);
+
+    // Into an empty database the same file rebuilds the same town.
+    let mut fresh = db::open(&dir.path().join("fresh.db")).unwrap();
+    let r = run(&mut fresh, &path, &opts(true), true, dir.path());
+    assert_eq!(r.rows_rejected, 0);
+    assert_eq!(households::counts(&fresh).unwrap(), (households, toilets));
+    let again = dir.path().join("again.xlsx");
+    export::toilet_ledger(&fresh, Scope::Town, Personal::Full, &again, "2026-11-29").unwrap();
+    let rows = |p: &Path| -> Vec<Vec<String>> {
+        huce_core::import::read::read_file(p).unwrap()[0]
+            .rows
+            .iter()
+            .skip(2)
+            .map(|r| r.iter().map(|c| c.text.clone()).collect())
+            .collect()
+    };
+    assert_eq!(
+        rows(&path),
+        rows(&again),
+        "the rebuilt town exports to the same table"
+    );
+}
+
+#[test]
+fn masked_export_hides_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 30,
+            seed: 5,
+        },
+        NOW,
+    )
+    .unwrap();
+    let path = dir.path().join("masked.xlsx");
+    export::toilet_ledger(&conn, Scope::Town, Personal::Masked, &path, "2026-11-29").unwrap();
+    let sheet = &huce_core::import::read::read_file(&path).unwrap()[0];
+    assert!(sheet.rows[1][0].text.contains("已隐去中间位"));
+    let id = &sheet.rows[3][4].text;
+    assert!(id.contains("********") && id.len() == 18, "{id}");
+}
