@@ -70,7 +70,7 @@ mod tests {
         let file = dir.path().join("这是一个文件");
         std::fs::write(&file, b"not a folder").unwrap();
         let state = AppState::open(file.join("huce.db"));
-        let err = state.conn().err().expect("opening under a file must fail");
+        let err = state.conn().expect_err("opening under a file must fail");
         assert_eq!(err.code, "io");
         assert!(
             err.message.contains("读写文件"),
@@ -89,8 +89,7 @@ mod tests {
         drop(conn);
         let err = AppState::open(path)
             .conn()
-            .err()
-            .expect("a newer schema must be refused");
+            .expect_err("a newer schema must be refused");
         assert_eq!(err.code, "schema_too_new");
         assert!(err.message.contains("最新版本"), "{}", err.message);
     }

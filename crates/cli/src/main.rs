@@ -1,12 +1,16 @@
 //! `huce`: the workbench's command line, on the same core as the desktop app. For
 //! administrators (demo data, statistics; later import, export, print, backup, verify),
-//! scripts and benchmarks.
+//! scripts and benchmarks: demo data, statistics, import and export.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use chrono::Datelike;
 use clap::{Parser, Subcommand};
 use huce_core::demo::{self, DemoOptions};
+use huce_core::export::{self, Personal};
+use huce_core::households::Scope;
+use huce_core::import::apply::{import_file, ImportOptions, ImportReport, Mode};
 use huce_core::{db, households, settings::TownSettings};
 
 #[derive(Parser)]
@@ -34,11 +38,60 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// 导入台账（.xlsx / .xls / .csv）：先校验，再在一个事务里写入，写入前自动备份
+    Import {
+        /// 要导入的文件
+        file: PathBuf,
+        /// 数据库文件
+        #[arg(long)]
+        db: PathBuf,
+        /// 只检查、预览，不写入数据库
+        #[arg(long)]
+        dry_run: bool,
+        /// 文件中没有“行政村”列时，所有行属于这个行政村
+        #[arg(long)]
+        village: Option<String>,
+        /// 新建数据库中还没有的行政村和社（第一次导入全镇台账时使用）
+        #[arg(long)]
+        create_places: bool,
+        /// 要导入的工作表名称（默认：第一个能识别表头的工作表）
+        #[arg(long)]
+        sheet: Option<String>,
+        /// 把有问题的行导出到这个 .xlsx 文件，发回村里改正
+        #[arg(long)]
+        problems_out: Option<PathBuf>,
+        /// 操作人姓名（记入修改记录）
+        #[arg(long, default_value = "命令行")]
+        actor: String,
+    },
+    /// 导出 Excel：改厕台账（ledger）或农户名单（households）；身份证号、电话默认隐去中间位
+    Export {
+        /// ledger（改厕台账）或 households（农户名单）
+        kind: ExportKind,
+        /// 数据库文件
+        #[arg(long)]
+        db: PathBuf,
+        /// 输出的 .xlsx 文件
+        #[arg(long)]
+        out: PathBuf,
+        /// 只导出这个行政村
+        #[arg(long)]
+        village: Option<String>,
+        /// 导出完整的身份证号和电话（用于重新导入；注意保管）
+        #[arg(long)]
+        full: bool,
+    },
     /// 显示数据库的概况：镇名、行政村、社、农户和户厕数
     Stats {
         /// 数据库文件
         file: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportKind {
+    Ledger,
+    Households,
 }
 
 fn main() -> ExitCode {
@@ -49,6 +102,73 @@ fn main() -> ExitCode {
             eprintln!("错误：{e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Opens a database that must already exist (a typo must not create an empty one).
+fn open_existing(path: &Path) -> Result<rusqlite::Connection, huce_core::Error> {
+    if !path.exists() {
+        return Err(huce_core::Error::Invalid(format!(
+            "找不到数据库文件“{}”。请检查路径是否正确。",
+            path.display()
+        )));
+    }
+    db::open(path)
+}
+
+fn print_report(r: &ImportReport) {
+    println!(
+        "{}：工作表“{}”，表头在第 {} 行",
+        if r.committed {
+            "已导入"
+        } else {
+            "预览（未写入）"
+        },
+        r.sheet_name,
+        r.header_row
+    );
+    let cols: Vec<String> = r
+        .columns
+        .iter()
+        .filter_map(|c| c.field_label.map(|f| format!("{}→{f}", c.header)))
+        .collect();
+    println!("识别的列：{}", cols.join("，"));
+    println!(
+        "数据行 {}（空行 {}），有问题未导入 {} 行",
+        r.rows_total, r.rows_blank, r.rows_rejected
+    );
+    println!(
+        "农户：新增 {}，更新 {}，无变化 {}；户厕：新增 {}，更新 {}，无变化 {}；修改字段 {} 处",
+        r.households_new,
+        r.households_updated,
+        r.households_unchanged,
+        r.toilets_new,
+        r.toilets_updated,
+        r.toilets_unchanged,
+        r.fields_changed
+    );
+    if !r.new_villages.is_empty() {
+        println!("新建行政村：{}", r.new_villages.join("、"));
+    }
+    if !r.new_groups.is_empty() {
+        println!("新建社：{}", r.new_groups.join("、"));
+    }
+    for p in r.problems.iter().take(100) {
+        let col = if p.column.is_empty() {
+            String::new()
+        } else {
+            format!("【{}】", p.column)
+        };
+        println!("  第 {} 行{col}：{}", p.row, p.message);
+    }
+    if r.problems.len() > 100 {
+        println!(
+            "  …另有 {} 条问题，请用 --problems-out 导出全部问题行",
+            r.problems.len() - 100
+        );
+    }
+    if let Some(b) = &r.backup_path {
+        println!("导入前的备份：{b}");
     }
 }
 
@@ -82,14 +202,100 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                 out.display()
             );
         }
-        Command::Stats { file } => {
-            if !file.exists() {
-                return Err(huce_core::Error::Invalid(format!(
-                    "找不到数据库文件“{}”。请检查路径是否正确。",
-                    file.display()
-                )));
+        Command::Import {
+            file,
+            db: db_path,
+            dry_run,
+            village,
+            create_places,
+            sheet,
+            problems_out,
+            actor,
+        } => {
+            let mut conn = open_existing(&db_path)?;
+            let opts = ImportOptions {
+                sheet,
+                columns: None,
+                default_village: village,
+                create_places,
+                actor,
+                now: now(),
+                current_year: chrono::Local::now().year() as i64,
+            };
+            let mode = if dry_run {
+                Mode::DryRun
+            } else {
+                let dir = db_path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .join("backups");
+                Mode::Commit {
+                    backup_dir: dir,
+                    stamp: chrono::Local::now().format("%Y%m%d-%H%M%S").to_string(),
+                }
+            };
+            let r = import_file(&mut conn, &file, &opts, &mode, &mut |_, _| {})?;
+            print_report(&r);
+            if let Some(out) = problems_out {
+                if r.problems.is_empty() {
+                    println!("没有问题行，未生成 {}", out.display());
+                } else {
+                    let n = huce_core::import::apply::write_problem_rows(&file, &r, &out)?;
+                    println!("已把 {n} 个问题行导出到 {}", out.display());
+                }
             }
-            let conn = db::open(&file)?;
+        }
+        Command::Export {
+            kind,
+            db: db_path,
+            out,
+            village,
+            full,
+        } => {
+            let conn = open_existing(&db_path)?;
+            let scope = match village {
+                None => Scope::Town,
+                Some(name) => {
+                    let tree = households::tree(&conn)?;
+                    let v = tree
+                        .villages
+                        .iter()
+                        .find(|v| v.name == name)
+                        .ok_or_else(|| {
+                            huce_core::Error::Invalid(format!(
+                                "没有名为“{name}”的行政村。现有：{}。",
+                                tree.villages
+                                    .iter()
+                                    .map(|v| v.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join("、")
+                            ))
+                        })?;
+                    Scope::Village(v.id)
+                }
+            };
+            let personal = if full {
+                Personal::Full
+            } else {
+                Personal::Masked
+            };
+            let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+            let s = match kind {
+                ExportKind::Ledger => export::toilet_ledger(&conn, scope, personal, &out, &today)?,
+                ExportKind::Households => {
+                    export::household_list(&conn, scope, personal, &out, &today)?
+                }
+            };
+            println!(
+                "已导出 {} 户、{} 行 → {}",
+                s.households,
+                s.rows,
+                out.display()
+            );
+        }
+        Command::Stats { file } => {
+            let conn = open_existing(&file)?;
             let town = TownSettings::load(&conn)?;
             let tree = households::tree(&conn)?;
             let groups: usize = tree.villages.iter().map(|v| v.groups.len()).sum();

@@ -61,3 +61,144 @@ fn stats_of_a_missing_file_says_so() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("找不到数据库文件"), "{err}");
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn import_dry_run_then_commit_with_problem_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("town.db");
+    huce_core::db::open(&db).unwrap();
+    let problems = dir.path().join("问题行.xlsx");
+    let out = huce()
+        .arg("import")
+        .arg(fixture("ledger-legacy.xls"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--dry-run", "--create-places", "--problems-out"])
+        .arg(&problems)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("预览（未写入）"), "{text}");
+    assert!(
+        text.contains("第 5 行【身份证号】：身份证号已被Excel截断"),
+        "{text}"
+    );
+    assert!(text.contains("农户：新增 2"), "{text}");
+    assert!(problems.exists(), "problem rows were written");
+
+    let out = huce()
+        .arg("import")
+        .arg(fixture("ledger-legacy.xls"))
+        .arg("--db")
+        .arg(&db)
+        .arg("--create-places")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("已导入") && text.contains("导入前的备份"),
+        "{text}"
+    );
+    assert!(
+        db.parent()
+            .unwrap()
+            .join("backups")
+            .read_dir()
+            .unwrap()
+            .count()
+            >= 1,
+        "a backup was taken"
+    );
+    let stats = String::from_utf8(huce().arg("stats").arg(&db).output().unwrap().stdout).unwrap();
+    assert!(stats.contains("农户 2 户"), "{stats}");
+}
+
+#[test]
+fn export_then_import_into_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo.db");
+    assert!(huce()
+        .args(["demo", "--households", "200", "--out"])
+        .arg(&demo)
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let xlsx = dir.path().join("台账.xlsx");
+    let out = huce()
+        .args(["export", "ledger", "--full", "--db"])
+        .arg(&demo)
+        .arg("--out")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copy = dir.path().join("copy.db");
+    huce_core::db::open(&copy).unwrap();
+    let out = huce()
+        .arg("import")
+        .arg(&xlsx)
+        .arg("--db")
+        .arg(&copy)
+        .arg("--create-places")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats = |p: &std::path::Path| {
+        let t = String::from_utf8(huce().arg("stats").arg(p).output().unwrap().stdout).unwrap();
+        // Empty 社 do not travel in a ledger, so compare villages, households and toilets.
+        t.lines()
+            .filter(|l| l.contains("户厕"))
+            .map(|l| {
+                l.split(['，', '：'])
+                    .filter(|part| !part.contains("个社") && !part.starts_with("社 "))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        stats(&demo),
+        stats(&copy),
+        "the same villages, households and toilets"
+    );
+
+    let masked = dir.path().join("masked.xlsx");
+    let out = huce()
+        .args(["export", "households", "--village", "石鱼村", "--db"])
+        .arg(&demo)
+        .arg("--out")
+        .arg(&masked)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("已导出"));
+    let out = huce()
+        .args(["export", "ledger", "--village", "没有这个村", "--db"])
+        .arg(&demo)
+        .arg("--out")
+        .arg(&masked)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("没有名为“没有这个村”的行政村"));
+}

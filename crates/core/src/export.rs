@@ -118,18 +118,7 @@ pub fn toilet_ledger(
         ),
         path,
     )?;
-    let head = Format::new()
-        .set_bold()
-        .set_background_color("#E7F3EC")
-        .set_align(FormatAlign::Center)
-        .set_text_wrap();
-    for (c, (h, w)) in LEDGER_HEADERS.iter().enumerate() {
-        sheet.set_column_width(c as u16, *w).map_err(&e)?;
-        sheet
-            .write_string_with_format(2, c as u16, *h, &head)
-            .map_err(&e)?;
-    }
-    sheet.set_freeze_panes(3, 0).map_err(&e)?;
+    header_row(sheet, LEDGER_HEADERS, path)?;
 
     let mut stmt = conn.prepare(&format!(
         "SELECT v.name, g.name, h.head_name, h.id_number, h.phone, h.address, h.registered_pop, h.resident_pop,
@@ -216,6 +205,121 @@ pub fn toilet_ledger(
     book.save(path).map_err(&e)?;
     Ok(ExportSummary {
         households: household_count,
+        rows: n as usize,
+    })
+}
+
+const HOUSEHOLD_HEADERS: &[(&str, f64)] = &[
+    ("序号", 6.0),
+    ("行政村", 10.0),
+    ("社", 6.0),
+    ("户主姓名", 10.0),
+    ("身份证号", 21.0),
+    ("联系电话", 14.0),
+    ("住址", 30.0),
+    ("户籍人口", 8.0),
+    ("常住人口", 8.0),
+    ("户类别", 9.0),
+    ("是否常住", 8.0),
+    ("户厕数", 8.0),
+];
+
+fn header_row(sheet: &mut Worksheet, headers: &[(&str, f64)], path: &Path) -> Result<()> {
+    let e = xlsx_err(path);
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#E7F3EC")
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
+    for (c, (h, w)) in headers.iter().enumerate() {
+        sheet.set_column_width(c as u16, *w).map_err(&e)?;
+        sheet
+            .write_string_with_format(2, c as u16, *h, &head)
+            .map_err(&e)?;
+    }
+    sheet.set_freeze_panes(3, 0).map_err(&e)?;
+    Ok(())
+}
+
+/// Writes the household list (农户名单) of `scope`.
+pub fn household_list(
+    conn: &Connection,
+    scope: Scope,
+    personal: Personal,
+    path: &Path,
+    today: &str,
+) -> Result<ExportSummary> {
+    let e = xlsx_err(path);
+    let town = TownSettings::load(conn)?;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet_with_constant_memory().map_err(&e)?;
+    sheet.set_name("农户名单").map_err(&e)?;
+    let (filter, scope_id) = scope_filter(scope);
+    let count: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM households h WHERE {filter}"),
+        [scope_id],
+        |r| r.get(0),
+    )?;
+    let masked_note = if personal == Personal::Masked {
+        "　身份证号、电话已隐去中间位"
+    } else {
+        ""
+    };
+    write_title(
+        sheet,
+        &format!("{}{}农户名单", town.district_name, town.town_name),
+        &format!("导出日期：{today}　共 {count} 户{masked_note}"),
+        path,
+    )?;
+    header_row(sheet, HOUSEHOLD_HEADERS, path)?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT v.name, g.name, h.head_name, h.id_number, h.phone, h.address, h.registered_pop, h.resident_pop,
+                h.category, h.is_resident, (SELECT COUNT(*) FROM toilets t WHERE t.household_id = h.id)
+         FROM households h
+         JOIN villages v ON v.id = h.village_id
+         JOIN village_groups g ON g.id = h.group_id
+         WHERE {filter}
+         ORDER BY v.sort_order, v.id, g.sort_order, g.number, g.id, h.id"
+    ))?;
+    let mut rows = stmt.query([scope_id])?;
+    let mut n: u32 = 0;
+    while let Some(r) = rows.next()? {
+        let row = 3 + n;
+        n += 1;
+        let (id_number, phone): (Option<String>, Option<String>) = (r.get(3)?, r.get(4)?);
+        let (id_number, phone) = match personal {
+            Personal::Full => (id_number, phone),
+            Personal::Masked => (
+                id_number.map(|s| idcard::mask_id(&s)),
+                phone.map(|s| idcard::mask_phone(&s)),
+            ),
+        };
+        let category: HouseholdCategory = r.get(8)?;
+        sheet.write_number(row, 0, n as f64).map_err(&e)?;
+        let texts: [(u16, Option<String>); 8] = [
+            (1, r.get(0)?),
+            (2, r.get(1)?),
+            (3, r.get(2)?),
+            (4, id_number),
+            (5, phone),
+            (6, r.get(5)?),
+            (9, Some(category.label().to_string())),
+            (10, Some(yes_no(r.get(9)?).to_string())),
+        ];
+        for (c, t) in texts {
+            if let Some(t) = t.filter(|t| !t.is_empty()) {
+                sheet.write_string(row, c, t).map_err(&e)?;
+            }
+        }
+        for (c, i) in [(7u16, 6usize), (8, 7), (11, 10)] {
+            if let Some(v) = r.get::<_, Option<i64>>(i)? {
+                sheet.write_number(row, c, v as f64).map_err(&e)?;
+            }
+        }
+    }
+    book.save(path).map_err(&e)?;
+    Ok(ExportSummary {
+        households: n as usize,
         rows: n as usize,
     })
 }

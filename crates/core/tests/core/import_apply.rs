@@ -404,3 +404,31 @@ fn masked_export_hides_personal_data() {
     let id = &sheet.rows[3][4].text;
     assert!(id.contains("********") && id.len() == 18, "{id}");
 }
+
+#[test]
+fn problem_rows_go_back_to_the_village_as_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let path = fixture("ledger-legacy.xls");
+    let r = run(&mut conn, &path, &opts(true), false, dir.path());
+    let out = dir.path().join("问题行.xlsx");
+    let n = huce_core::import::apply::write_problem_rows(&path, &r, &out).unwrap();
+    assert_eq!(n, 2);
+    let sheet = &huce_core::import::read::read_file(&out).unwrap()[0];
+    let rows: Vec<Vec<String>> = sheet
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.text.clone()).collect())
+        .collect();
+    assert_eq!(rows[1][0], "原行号");
+    assert_eq!(rows[2][0], "5");
+    assert_eq!(rows[2][3], "李堃", "the original cells are kept");
+    assert!(
+        rows[2]
+            .last()
+            .unwrap()
+            .contains("【身份证号】身份证号已被Excel截断"),
+        "{:?}",
+        rows[2]
+    );
+}
