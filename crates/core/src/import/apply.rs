@@ -90,6 +90,8 @@ pub struct ImportReport {
     pub new_villages: Vec<String>,
     pub new_groups: Vec<String>,
     pub problems: Vec<RowProblem>,
+    /// The columns came from a mapping saved when a file with the same header was imported.
+    pub used_saved_mapping: bool,
     pub committed: bool,
     pub backup_path: Option<String>,
     pub batch_id: Option<i64>,
@@ -555,9 +557,16 @@ pub fn import_file(
                 None,
             )),
     };
+    let mut used_saved_mapping = false;
     let header = match (header, &opts.columns) {
         (Some(h), Some(cols)) => HeaderMatch { header_row: h.header_row, columns: cols.clone() },
-        (Some(h), None) => h,
+        (Some(h), None) => match super::mapping::load(conn, &header_texts(sheet, &h))? {
+            Some(saved) => {
+                used_saved_mapping = true;
+                HeaderMatch { header_row: h.header_row, columns: saved }
+            }
+            None => h,
+        },
         (None, Some(cols)) => HeaderMatch { header_row: 0, columns: cols.clone() },
         (None, None) => {
             return Err(Error::Invalid(format!(
@@ -592,6 +601,7 @@ pub fn import_file(
         sheets: sheet_names,
         header_row: header.header_row + 1,
         columns: columns_info(&headers, &columns),
+        used_saved_mapping,
         ..Default::default()
     };
 
@@ -637,6 +647,10 @@ pub fn import_file(
                 id
             ],
         )?;
+        if opts.columns.is_some() {
+            // The user corrected the mapping: remember it for the next file of this layout.
+            super::mapping::save(&tx, &headers, &columns)?;
+        }
         tx.commit()?;
         report.committed = true;
         report.batch_id = Some(id);

@@ -432,3 +432,36 @@ fn problem_rows_go_back_to_the_village_as_xlsx() {
         rows[2]
     );
 }
+
+#[test]
+fn a_corrected_mapping_is_remembered_for_the_next_file() {
+    use huce_core::import::headers::Field;
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let path = dir.path().join("f.xlsx");
+    // "户主" is the head; "备注人" would not map; the user maps column 3 ("联系人电话") to 联系电话.
+    write_xlsx(
+        &path,
+        &[
+            &["村", "社", "户主", "联系人电话"],
+            &["石鱼村", "1社", "甲", "13812345678"],
+        ],
+    );
+    let detected = run(&mut conn, &path, &opts(true), false, dir.path());
+    assert_eq!(detected.columns[3].field, None);
+    assert!(!detected.used_saved_mapping);
+    let mut o = opts(true);
+    o.columns = Some(vec![
+        Some(Field::Village),
+        Some(Field::Group),
+        Some(Field::HeadName),
+        Some(Field::Phone),
+    ]);
+    run(&mut conn, &path, &o, true, dir.path());
+    let again = run(&mut conn, &path, &opts(true), false, dir.path());
+    assert!(
+        again.used_saved_mapping,
+        "the same header layout reuses the saved mapping"
+    );
+    assert_eq!(again.columns[3].field, Some(Field::Phone));
+}
