@@ -17,6 +17,12 @@ fn main() {
             "village_tree",
             "list_households",
             "household_detail",
+            "import_fields",
+            "import_preview",
+            "import_commit",
+            "import_progress",
+            "import_save_problems",
+            "export_xlsx",
         ]));
     tauri_build::try_build(attrs).expect("failed to build the Tauri context");
 }

@@ -235,8 +235,12 @@ async fn screenshot(s: &Session, name: &str) {
     );
 }
 
+/// The tests share one machine-wide display and driver ports: run them one at a time.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread")]
 async fn browse_demo_town_by_village_and_group() {
+    let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
     // A user folder with Chinese characters and a space, as on real office PCs.
     let db = dir.path().join("张三 的文件").join("huce.db");
@@ -370,4 +374,71 @@ async fn browse_demo_town_by_village_and_group() {
         db.exists(),
         "the database file was created where the app was told"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_a_ledger_into_an_empty_database() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("导入 测试").join("huce.db");
+    let s = start_app(&db).await;
+    let d = &s.driver;
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ledger-legacy.xls");
+
+    // The empty database offers the import next to the demo data.
+    find(d, "#empty-import").await.click().await.unwrap();
+    let path = find(d, "#import-path").await;
+    path.send_keys(fixture.canonicalize().unwrap().to_str().unwrap())
+        .await
+        .unwrap();
+    let create = find(d, "#import-create").await;
+    assert!(
+        create.is_selected().await.unwrap(),
+        "an empty database creates villages and 社 by default"
+    );
+    find(d, "#import-check").await.click().await.unwrap();
+
+    // The preview shows the counts and the problem rows; nothing is written yet.
+    wait_text(d, "#import-counts", |t| t.contains("农户：新增 2")).await;
+    let problems = wait_text(d, "#import-problems", |t| {
+        t.contains("身份证号已被Excel截断")
+    })
+    .await;
+    assert!(problems.contains("与第 7 行完全相同"), "{problems}");
+    let mapping = text(&find(d, "#import-mapping").await).await;
+    assert!(mapping.contains("户主姓名"), "{mapping}");
+    screenshot(&s, "e2e-import-preview.png").await;
+
+    // Commit, then find an imported household through the search box.
+    find(d, "#import-commit").await.click().await.unwrap();
+    wait_text(d, "#import-summary", |t| t.contains("已导入")).await;
+    find(d, "#import-close").await.click().await.unwrap();
+    wait_text(d, "#list-count", |t| t == "共 2 户").await;
+    let search = find(d, "#search").await;
+    search.send_keys("wy").await.unwrap();
+    wait_text(d, "#list-count", |t| t == "找到 1 户").await;
+    find(d, ".hh-row:not(.loading)")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(d, "#detail-name", |t| t == "王䶮").await;
+    let card = text(&find(d, ".toilet-card").await).await;
+    assert!(
+        card.contains("双瓮漏斗式") && card.contains("2016年"),
+        "{card}"
+    );
+    screenshot(&s, "e2e-import-done.png").await;
+    assert!(
+        db.parent()
+            .unwrap()
+            .join("backups")
+            .read_dir()
+            .unwrap()
+            .count()
+            >= 1,
+        "a backup was taken before the import"
+    );
+    s.driver.clone().quit().await.unwrap();
 }

@@ -31,3 +31,27 @@ export const listHouseholds = (scope, search, offset, limit) =>
 export const householdDetail = (id) => call('household_detail', { id });
 export const saveTownNames = (districtName, townName) =>
   call('save_town_names', { districtName, townName });
+export const importFields = () => call('import_fields');
+/** request: {path, sheet, columns, defaultVillage, createPlaces} */
+export const importPreview = (request) => call('import_preview', { request: toRequest(request) });
+export const importCommit = (request) => call('import_commit', { request: toRequest(request) });
+export const importProgress = () => call('import_progress');
+export const importSaveProblems = (request, out) => call('import_save_problems', { request: toRequest(request), out });
+export const exportXlsx = (kind, scope, full, out) => call('export_xlsx', { kind, scope, full, out });
+
+function toRequest(r) {
+  return {
+    path: r.path,
+    sheet: r.sheet ?? null,
+    columns: r.columns ?? null,
+    default_village: r.defaultVillage || null,
+    create_places: !!r.createPlaces,
+  };
+}
+
+/** The system's open-file dialog; resolves to a path or null. */
+export const pickFile = (title, extensions) =>
+  call('plugin:dialog|open', { options: { title, multiple: false, directory: false, filters: [{ name: '表格文件', extensions }] } });
+/** The system's save-file dialog; resolves to a path or null. */
+export const pickSavePath = (title, defaultPath) =>
+  call('plugin:dialog|save', { options: { title, defaultPath, filters: [{ name: 'Excel 文件', extensions: ['xlsx'] }] } });

@@ -6,6 +6,8 @@ import { setVocabularies } from './labels.js';
 import { PlaceTree } from './screens/tree.js';
 import { HouseholdList } from './screens/list.js';
 import { renderDetail } from './screens/detail.js';
+import { ImportDialog } from './screens/import.js';
+import { ExportDialog } from './screens/export.js';
 
 const showError = (err) => toast(err.message || String(err));
 
@@ -33,6 +35,10 @@ const list = new HouseholdList({
   },
 });
 
+const UNSET_TOWN = '（未设置镇名）';
+/** The town's name for titles, or 全镇 when it has not been set yet. */
+const townLabel = () => (info.town && info.town.town_name !== UNSET_TOWN ? info.town.town_name : '全镇');
+
 function showHeader() {
   const town = info.town;
   $('town-name').textContent = town ? `${town.district_name} ${town.town_name}`.trim() : '';
@@ -49,9 +55,11 @@ async function showWorkbench() {
   document.querySelector('.list-head').hidden = empty;
   $('search').disabled = empty;
   const t = await ipc.villageTree();
-  tree.show(t, info.town ? info.town.town_name : '本镇');
+  currentTree = t;
+  $('open-export').disabled = empty;
+  tree.show(t, townLabel());
   if (!empty) {
-    $('scope-title').textContent = `${info.town.town_name}（全镇）`;
+    $('scope-title').textContent = tree.describe('town').title;
     await list.load({ kind: 'town' }, '');
   }
 }
@@ -94,7 +102,7 @@ $('load-demo').addEventListener('click', async () => {
 $('open-settings').addEventListener('click', () => {
   if (!info || info.open_error) return;
   $('set-district').value = info.town?.district_name ?? '';
-  $('set-town').value = info.town && info.town.town_name !== '（未设置镇名）' ? info.town.town_name : '';
+  $('set-town').value = info.town && info.town.town_name !== UNSET_TOWN ? info.town.town_name : '';
   $('settings-error').textContent = '';
   $('settings-dialog').showModal();
   $('set-district').focus();
@@ -106,12 +114,34 @@ $('settings-form').addEventListener('submit', async (e) => {
     info.town = await ipc.saveTownNames($('set-district').value, $('set-town').value);
     $('settings-dialog').close();
     showHeader();
-    tree.show(await ipc.villageTree(), info.town.town_name);
+    tree.show(await ipc.villageTree(), townLabel());
     $('scope-title').textContent = tree.describe(tree.selected).title;
     toast('已保存区、镇名称。', 'info');
   } catch (err) {
     $('settings-error').textContent = err.message;
   }
+});
+
+// Import and export.
+let currentTree = null;
+const importDialog = new ImportDialog({
+  onImported: async () => {
+    info = await ipc.appInfo();
+    showHeader();
+    await showWorkbench();
+    if (info.town?.town_name === UNSET_TOWN) toast('导入完成。请点右上角“设置”填写区、镇名称，它们会印在文书上。', 'info');
+  },
+});
+const exportDialog = new ExportDialog();
+const openImport = () => {
+  const villages = (currentTree?.villages ?? []).map((v) => v.name);
+  importDialog.open(villages, villages.length === 0).catch(showError);
+};
+$('open-import').addEventListener('click', openImport);
+$('empty-import').addEventListener('click', openImport);
+$('open-export').addEventListener('click', () => {
+  const { scope, title } = tree.describe(tree.selected);
+  exportDialog.open(scope, title.replace('（全镇）', ''));
 });
 
 let searchTimer;

@@ -11,6 +11,7 @@ use tauri::Manager;
 
 fn main() {
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let path = state::database_path(app.handle())?;
             app.manage(state::AppState::open(path));
@@ -24,6 +25,12 @@ fn main() {
             commands::households::village_tree,
             commands::households::list_households,
             commands::households::household_detail,
+            commands::ledger_files::import_fields,
+            commands::ledger_files::import_preview,
+            commands::ledger_files::import_commit,
+            commands::ledger_files::import_progress,
+            commands::ledger_files::import_save_problems,
+            commands::ledger_files::export_xlsx,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("农村户厕问题摸排整改工作台无法启动");

@@ -1,7 +1,8 @@
 //! Where the database lives and the one connection the commands share.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 use tauri::{AppHandle, Manager};
@@ -31,6 +32,8 @@ pub fn database_path(app: &AppHandle) -> Result<PathBuf, Box<dyn std::error::Err
 
 pub struct AppState {
     pub path: PathBuf,
+    /// Rows done and in all of the import under way (read without locking the database).
+    pub progress: Arc<(AtomicUsize, AtomicUsize)>,
     /// The open database, or why it could not be opened (shown to the user instead of crashing).
     db: Result<Mutex<Connection>, ApiError>,
 }
@@ -48,7 +51,19 @@ impl AppState {
         })()
         .map(Mutex::new)
         .map_err(ApiError::from);
-        AppState { path, db }
+        AppState {
+            path,
+            db,
+            progress: Arc::new((AtomicUsize::new(0), AtomicUsize::new(1))),
+        }
+    }
+
+    /// Where automatic backups go: `backups/` beside the database.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(|d| d.join("backups"))
+            .unwrap_or_else(|| PathBuf::from("backups"))
     }
 
     /// The connection, or the error that kept the database from opening.

@@ -63,7 +63,10 @@ export class PlaceTree {
 
   /** The scope for the household list and a title for it. */
   describe(key) {
-    if (key === 'town') return { scope: { kind: 'town' }, title: `${this.townName}（全镇）` };
+    if (key === 'town') {
+      const title = this.townName === '全镇' ? '全镇' : `${this.townName}（全镇）`;
+      return { scope: { kind: 'town' }, title };
+    }
     const [kind, idText] = key.split(':');
     const id = Number(idText);
     for (const v of this.tree.villages) {

@@ -14,6 +14,7 @@ pub mod households;
 pub mod idcard;
 pub mod import;
 pub mod model;
+pub mod paths;
 pub mod rng;
 pub mod search_keys;
 pub mod settings;

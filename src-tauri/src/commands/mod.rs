@@ -3,3 +3,4 @@
 
 pub mod app;
 pub mod households;
+pub mod ledger_files;

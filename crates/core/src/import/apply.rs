@@ -361,6 +361,11 @@ fn parse_row(
                 .unwrap_or_else(&mut fail),
         }
     }
+    // A subsidy year or amount means the toilet was subsidised, even without a 是否财政补助 column
+    // (the 2013年以来享受财政补助 ledger often has none).
+    if v.subsidized.is_none() && (v.subsidy_year.is_some() || v.subsidy_amount_fen.is_some()) {
+        v.subsidized = Some(true);
+    }
     let header_of = |f: Field| {
         columns
             .iter()

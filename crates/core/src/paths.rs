@@ -1,0 +1,98 @@
+//! Checking file paths that come from the user interface before the core touches them: an
+//! input must be an existing regular file, an output must go into an existing folder with the
+//! expected extension and must not overwrite the open database.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// A file to read: exists and is a regular file.
+pub fn input_file(path: &str) -> Result<PathBuf> {
+    let p = PathBuf::from(path.trim());
+    if p.as_os_str().is_empty() {
+        return Err(Error::Invalid("请先选择要导入的文件。".into()));
+    }
+    match std::fs::metadata(&p) {
+        Ok(m) if m.is_file() => Ok(p),
+        Ok(_) => Err(Error::Invalid(format!(
+            "“{}”是一个文件夹，不是文件。请选择 .xlsx、.xls 或 .csv 文件。",
+            p.display()
+        ))),
+        Err(_) => Err(Error::Invalid(format!(
+            "找不到文件“{}”。请确认路径正确，文件没有被移动或删除。",
+            p.display()
+        ))),
+    }
+}
+
+/// A file to write: its folder exists, its extension is `ext`, and it is not `protected`
+/// (the database itself).
+pub fn output_file(path: &str, ext: &str, protected: &Path) -> Result<PathBuf> {
+    let mut p = PathBuf::from(path.trim());
+    if p.as_os_str().is_empty() {
+        return Err(Error::Invalid("请先选择保存位置。".into()));
+    }
+    if !p
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+    {
+        p.as_mut_os_string().push(format!(".{ext}"));
+    }
+    let dir = p
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(Error::Invalid(format!(
+            "文件夹“{}”不存在。请选择一个已有的文件夹。",
+            dir.display()
+        )));
+    }
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    };
+    if same(&p, protected) {
+        return Err(Error::Invalid(
+            "不能覆盖正在使用的数据库文件，请换一个文件名。".into(),
+        ));
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_and_outputs_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("台账.xlsx");
+        std::fs::write(&file, b"x").unwrap();
+        assert_eq!(input_file(file.to_str().unwrap()).unwrap(), file);
+        assert!(input_file("").unwrap_err().to_string().contains("请先选择"));
+        assert!(input_file(dir.path().to_str().unwrap())
+            .unwrap_err()
+            .to_string()
+            .contains("文件夹"));
+        assert!(input_file("/没有/这个.xlsx")
+            .unwrap_err()
+            .to_string()
+            .contains("找不到文件"));
+
+        let db = dir.path().join("huce.db");
+        std::fs::write(&db, b"db").unwrap();
+        let out = output_file(dir.path().join("导出").to_str().unwrap(), "xlsx", &db).unwrap();
+        assert_eq!(out.extension().unwrap(), "xlsx", "the extension is added");
+        assert!(output_file("/没有这个文件夹/a.xlsx", "xlsx", &db)
+            .unwrap_err()
+            .to_string()
+            .contains("不存在"));
+        let db_as_xlsx = dir.path().join("huce.db");
+        assert!(output_file(db_as_xlsx.to_str().unwrap(), "db", &db)
+            .unwrap_err()
+            .to_string()
+            .contains("数据库"));
+    }
+}

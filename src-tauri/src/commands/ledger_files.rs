@@ -1,0 +1,176 @@
+//! Importing and exporting ledgers (导入台账、导出 Excel). Long imports run off the UI thread
+//! and report progress through `import_progress`, which never waits for the database.
+
+use std::sync::atomic::Ordering;
+
+use huce_core::export::{self, ExportSummary, Personal};
+use huce_core::households::Scope;
+use huce_core::import::apply::{self, ImportOptions, ImportReport, Mode};
+use huce_core::import::headers::Field;
+use huce_core::paths;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager, State};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Who is recorded as the importer until accounts exist.
+const ACTOR: &str = "本机用户";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportRequest {
+    pub path: String,
+    pub sheet: Option<String>,
+    pub columns: Option<Vec<Option<Field>>>,
+    pub default_village: Option<String>,
+    pub create_places: bool,
+}
+
+impl ImportRequest {
+    fn options(&self) -> ImportOptions {
+        let now = chrono::Local::now();
+        ImportOptions {
+            sheet: self.sheet.clone(),
+            columns: self.columns.clone(),
+            default_village: self
+                .default_village
+                .clone()
+                .filter(|v| !v.trim().is_empty()),
+            create_places: self.create_places,
+            actor: ACTOR.into(),
+            now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            current_year: chrono::Datelike::year(&now) as i64,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct FieldChoice {
+    pub code: Field,
+    pub label: &'static str,
+}
+
+/// The fields a column can be mapped to, for the mapping drop-downs.
+#[tauri::command]
+pub async fn import_fields() -> Vec<FieldChoice> {
+    Field::ALL
+        .iter()
+        .map(|f| FieldChoice {
+            code: *f,
+            label: f.label(),
+        })
+        .collect()
+}
+
+fn run_import(
+    app: &AppHandle,
+    req: &ImportRequest,
+    commit: bool,
+) -> Result<ImportReport, ApiError> {
+    let state = app.state::<AppState>();
+    let path = paths::input_file(&req.path)?;
+    let mode = if commit {
+        Mode::Commit {
+            backup_dir: state.backup_dir(),
+            stamp: chrono::Local::now().format("%Y%m%d-%H%M%S").to_string(),
+        }
+    } else {
+        Mode::DryRun
+    };
+    let mut conn = state.conn()?;
+    let progress = state.progress.clone();
+    progress.0.store(0, Ordering::Relaxed);
+    progress.1.store(1, Ordering::Relaxed);
+    let report = apply::import_file(
+        &mut conn,
+        &path,
+        &req.options(),
+        &mode,
+        &mut |done, total| {
+            progress.0.store(done, Ordering::Relaxed);
+            progress.1.store(total.max(1), Ordering::Relaxed);
+        },
+    )?;
+    Ok(report)
+}
+
+/// Checks the file and shows what an import would do; nothing is written.
+#[tauri::command]
+pub async fn import_preview(
+    app: AppHandle,
+    request: ImportRequest,
+) -> Result<ImportReport, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || run_import(&app, &request, false)).await?
+}
+
+/// Imports for real: backup, then one transaction.
+#[tauri::command]
+pub async fn import_commit(
+    app: AppHandle,
+    request: ImportRequest,
+) -> Result<ImportReport, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || run_import(&app, &request, true)).await?
+}
+
+/// Rows processed so far and in all, of the import under way.
+#[tauri::command]
+pub async fn import_progress(state: State<'_, AppState>) -> Result<(usize, usize), ApiError> {
+    Ok((
+        state.progress.0.load(Ordering::Relaxed),
+        state.progress.1.load(Ordering::Relaxed),
+    ))
+}
+
+/// Writes the rows with problems to an .xlsx for the village to correct.
+#[tauri::command]
+pub async fn import_save_problems(
+    app: AppHandle,
+    request: ImportRequest,
+    out: String,
+) -> Result<usize, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let report = run_import(&app, &request, false)?;
+        let state = app.state::<AppState>();
+        let out = paths::output_file(&out, "xlsx", &state.path)?;
+        Ok(apply::write_problem_rows(
+            &paths::input_file(&request.path)?,
+            &report,
+            &out,
+        )?)
+    })
+    .await?
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    Ledger,
+    Households,
+}
+
+/// Exports the 改厕台账 or the household list of `scope`; masked unless `full`.
+#[tauri::command]
+pub async fn export_xlsx(
+    app: AppHandle,
+    kind: ExportKind,
+    scope: Scope,
+    full: bool,
+    out: String,
+) -> Result<ExportSummary, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let out = paths::output_file(&out, "xlsx", &state.path)?;
+        let conn = state.conn()?;
+        let personal = if full {
+            Personal::Full
+        } else {
+            Personal::Masked
+        };
+        let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+        Ok(match kind {
+            ExportKind::Ledger => export::toilet_ledger(&conn, scope, personal, &out, &today)?,
+            ExportKind::Households => export::household_list(&conn, scope, personal, &out, &today)?,
+        })
+    })
+    .await?
+}

@@ -1,0 +1,167 @@
+// 导入台账: pick a file, check it (a dry run in the core), correct the column mapping, look at
+// the problem rows, then import for real. A progress bar follows long files.
+
+import { $, el, toast } from '../dom.js';
+import * as ipc from '../ipc.js';
+
+const MAX_PROBLEMS_SHOWN = 300;
+
+export class ImportDialog {
+  constructor({ onImported }) {
+    this.onImported = onImported;
+    this.fields = [];
+    this.columns = null; // the user's corrected mapping, or null for the detected one
+    this.report = null;
+    $('import-pick').addEventListener('click', () => this.pick());
+    $('import-check').addEventListener('click', () => { this.columns = null; this.preview(); });
+    $('import-commit').addEventListener('click', () => this.commit());
+    $('import-close').addEventListener('click', () => $('import-dialog').close());
+    $('import-save-problems').addEventListener('click', () => this.saveProblems());
+    $('import-path').addEventListener('keydown', (e) => { if (e.key === 'Enter') { this.columns = null; this.preview(); } });
+  }
+
+  async open(villages, emptyDatabase) {
+    if (!this.fields.length) this.fields = await ipc.importFields();
+    const select = $('import-village');
+    select.replaceChildren(el('option', { value: '' }, '（文件中有行政村列）'), ...villages.map((v) => el('option', { value: v }, v)));
+    $('import-create').checked = emptyDatabase;
+    this.reset();
+    $('import-dialog').showModal();
+    $('import-path').focus();
+  }
+
+  reset() {
+    this.report = null;
+    this.columns = null;
+    $('import-preview').hidden = true;
+    $('import-commit').disabled = true;
+    $('import-save-problems').hidden = true;
+    $('import-error').textContent = '';
+  }
+
+  request() {
+    return {
+      path: $('import-path').value.trim(),
+      columns: this.columns,
+      defaultVillage: $('import-village').value,
+      createPlaces: $('import-create').checked,
+      sheet: this.report?.sheet_name ?? null,
+    };
+  }
+
+  async pick() {
+    try {
+      const path = await ipc.pickFile('选择要导入的台账', ['xlsx', 'xls', 'xlsm', 'csv']);
+      if (path) {
+        $('import-path').value = path;
+        this.columns = null;
+        this.report = null;
+        await this.preview();
+      }
+    } catch (err) {
+      $('import-error').textContent = err.message;
+    }
+  }
+
+  /** Runs `task` with the progress bar shown and the buttons disabled. */
+  async busy(label, task) {
+    const buttons = ['import-check', 'import-commit', 'import-pick', 'import-close'].map($);
+    buttons.forEach((b) => { b.disabled = true; });
+    $('import-progress').hidden = false;
+    $('import-progress-text').textContent = label;
+    $('import-bar').style.width = '0%';
+    const timer = setInterval(async () => {
+      try {
+        const [done, total] = await ipc.importProgress();
+        $('import-bar').style.width = `${Math.round((100 * done) / Math.max(total, 1))}%`;
+        $('import-progress-text').textContent = `${label} ${done} / ${total} 行`;
+      } catch { /* progress is best effort */ }
+    }, 250);
+    try {
+      return await task();
+    } finally {
+      clearInterval(timer);
+      $('import-progress').hidden = true;
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  async preview() {
+    $('import-error').textContent = '';
+    if (!$('import-path').value.trim()) {
+      $('import-error').textContent = '请先选择要导入的文件。';
+      return;
+    }
+    try {
+      const sheet = this.report?.sheet_name;
+      this.report = await this.busy('正在检查…', () => ipc.importPreview({ ...this.request(), sheet }));
+      this.showReport(this.report);
+    } catch (err) {
+      this.reset();
+      $('import-error').textContent = err.message;
+    }
+  }
+
+  showReport(r) {
+    $('import-preview').hidden = false;
+    const ok = r.rows_total - r.rows_rejected;
+    const summary = [
+      el('div', {}, `文件：${r.file_name}　工作表：${r.sheet_name}　表头在第 ${r.header_row} 行${r.used_saved_mapping ? '（套用了上次保存的列对应关系）' : ''}`),
+      el('div', {}, `数据 ${r.rows_total} 行（另有空行 ${r.rows_blank}），可以导入 ${ok} 行，`,
+        el('span', { class: r.rows_rejected ? 'bad' : '' }, `有问题 ${r.rows_rejected} 行`), '（有问题的行不会导入）'),
+      el('div', { id: 'import-counts' }, `农户：新增 ${r.households_new}，更新 ${r.households_updated}，无变化 ${r.households_unchanged}；`
+        + `户厕：新增 ${r.toilets_new}，更新 ${r.toilets_updated}，无变化 ${r.toilets_unchanged}；修改字段 ${r.fields_changed} 处`),
+    ];
+    if (r.new_villages.length) summary.push(el('div', {}, `将新建行政村：${r.new_villages.join('、')}`));
+    if (r.new_groups.length) summary.push(el('div', {}, `将新建社：${r.new_groups.slice(0, 30).join('、')}${r.new_groups.length > 30 ? ` 等 ${r.new_groups.length} 个` : ''}`));
+    if (r.committed) summary.unshift(el('div', { class: 'done' }, `✔ 已导入。导入前的备份：${r.backup_path ?? ''}`));
+    $('import-summary').replaceChildren(...summary);
+
+    $('import-mapping').replaceChildren(...r.columns.map((c) => {
+      const select = el('select', { dataset: { index: c.index }, class: c.field ? '' : 'unmapped' },
+        el('option', { value: '' }, '— 不导入 —'),
+        ...this.fields.map((f) => el('option', { value: f.code, selected: f.code === c.field }, f.label)));
+      select.addEventListener('change', () => this.remap());
+      return el('label', {}, c.header || `（第 ${c.index + 1} 列，无表头）`, select);
+    }));
+
+    const shown = r.problems.slice(0, MAX_PROBLEMS_SHOWN);
+    $('import-problems-title').textContent = r.problems.length
+      ? `有问题的行（${r.problems.length} 条${r.problems.length > shown.length ? `，只显示前 ${shown.length} 条，全部可导出` : ''}）`
+      : '没有发现问题';
+    $('import-problems').replaceChildren(r.problems.length ? el('table', {},
+      el('thead', {}, el('tr', {}, el('th', {}, '行号'), el('th', {}, '列'), el('th', {}, '问题'))),
+      el('tbody', {}, shown.map((p) => el('tr', {}, el('td', {}, p.row), el('td', {}, p.column), el('td', { class: 'msg' }, p.message))))) : '');
+    $('import-save-problems').hidden = !r.problems.length;
+    $('import-commit').disabled = r.committed || ok === 0;
+  }
+
+  remap() {
+    this.columns = [...$('import-mapping').querySelectorAll('select')].map((s) => s.value || null);
+    this.preview();
+  }
+
+  async commit() {
+    $('import-error').textContent = '';
+    try {
+      const r = await this.busy('正在导入…', () => ipc.importCommit(this.request()));
+      this.report = r;
+      this.showReport(r);
+      toast(`导入完成：新增 ${r.households_new} 户、${r.toilets_new} 个户厕，更新 ${r.households_updated} 户、${r.toilets_updated} 个户厕。`, 'info');
+      await this.onImported();
+    } catch (err) {
+      $('import-error').textContent = err.message;
+    }
+  }
+
+  async saveProblems() {
+    try {
+      const out = await ipc.pickSavePath('保存问题行', `${this.report.file_name.replace(/\.[^.]+$/, '')}-问题行.xlsx`);
+      if (!out) return;
+      const n = await ipc.importSaveProblems(this.request(), out);
+      toast(`已把 ${n} 个问题行保存到 ${out}，可以发回村里改正后重新导入。`, 'info');
+    } catch (err) {
+      $('import-error').textContent = err.message;
+    }
+  }
+}
