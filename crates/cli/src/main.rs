@@ -63,6 +63,9 @@ enum Command {
         /// 操作人姓名（记入修改记录）
         #[arg(long, default_value = "命令行")]
         actor: String,
+        /// 结束时报告用时和峰值内存（用于性能测试）
+        #[arg(long, hide = true)]
+        report_resources: bool,
     },
     /// 导出 Excel：改厕台账（ledger）或农户名单（households）；身份证号、电话默认隐去中间位
     Export {
@@ -80,6 +83,23 @@ enum Command {
         /// 导出完整的身份证号和电话（用于重新导入；注意保管）
         #[arg(long)]
         full: bool,
+        /// 列模板的名称（kind 为 template 时）
+        #[arg(long)]
+        template: Option<String>,
+    },
+    /// 管理导出列模板：list 列出；save 保存（--columns "身份证号=证件号码,户主姓名=户主"）；delete 删除
+    Template {
+        /// list、save 或 delete
+        action: TemplateAction,
+        /// 数据库文件
+        #[arg(long)]
+        db: PathBuf,
+        /// 模板名称（save、delete 时）
+        #[arg(long)]
+        name: Option<String>,
+        /// 列：台账列名=导出表头，用逗号分隔；“=表头”可省略
+        #[arg(long)]
+        columns: Option<String>,
     },
     /// 显示数据库的概况：镇名、行政村、社、农户和户厕数
     Stats {
@@ -92,6 +112,15 @@ enum Command {
 enum ExportKind {
     Ledger,
     Households,
+    /// 按保存的列模板导出（需要 --template）
+    Template,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TemplateAction {
+    List,
+    Save,
+    Delete,
 }
 
 fn main() -> ExitCode {
@@ -172,6 +201,13 @@ fn print_report(r: &ImportReport) {
     }
 }
 
+/// Peak resident memory of this process in kB (Linux; None elsewhere).
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 fn now() -> String {
     chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
@@ -211,7 +247,9 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             sheet,
             problems_out,
             actor,
+            report_resources,
         } => {
+            let started = std::time::Instant::now();
             let mut conn = open_existing(&db_path)?;
             let opts = ImportOptions {
                 sheet,
@@ -245,6 +283,13 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                     println!("已把 {n} 个问题行导出到 {}", out.display());
                 }
             }
+            if report_resources {
+                println!(
+                    "resources: wall_s={:.3} peak_rss_kb={}",
+                    started.elapsed().as_secs_f64(),
+                    peak_rss_kb().unwrap_or(0)
+                );
+            }
         }
         Command::Export {
             kind,
@@ -252,6 +297,7 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             out,
             village,
             full,
+            template,
         } => {
             let conn = open_existing(&db_path)?;
             let scope = match village {
@@ -286,6 +332,12 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                 ExportKind::Households => {
                     export::household_list(&conn, scope, personal, &out, &today)?
                 }
+                ExportKind::Template => {
+                    let name = template.ok_or_else(|| {
+                        huce_core::Error::Invalid("按模板导出时请用 --template 指定模板名称（huce template list 可以列出）。".into())
+                    })?;
+                    export::with_template(&conn, &name, scope, personal, &out, &today)?
+                }
             };
             println!(
                 "已导出 {} 户、{} 行 → {}",
@@ -293,6 +345,64 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                 s.rows,
                 out.display()
             );
+        }
+        Command::Template {
+            action,
+            db: db_path,
+            name,
+            columns,
+        } => {
+            let conn = open_existing(&db_path)?;
+            let need_name = || {
+                name.clone()
+                    .ok_or_else(|| huce_core::Error::Invalid("请用 --name 指定模板名称。".into()))
+            };
+            match action {
+                TemplateAction::List => {
+                    let list = export::templates(&conn)?;
+                    if list.is_empty() {
+                        println!(
+                            "还没有导出模板。可选的列：{}",
+                            export::template_sources().join("、")
+                        );
+                    }
+                    for t in list {
+                        let cols: Vec<String> = t
+                            .columns
+                            .iter()
+                            .map(|c| format!("{}={}", c.source, c.header))
+                            .collect();
+                        println!("{}：{}", t.name, cols.join("，"));
+                    }
+                }
+                TemplateAction::Save => {
+                    let spec = columns.ok_or_else(|| {
+                        huce_core::Error::Invalid("请用 --columns 列出要导出的列，例如 --columns \"身份证号=证件号码,户主姓名=户主\"。".into())
+                    })?;
+                    let cols = spec
+                        .split([',', '，'])
+                        .filter(|p| !p.trim().is_empty())
+                        .map(|p| {
+                            let (source, header) = p.split_once('=').unwrap_or((p, p));
+                            export::TemplateColumn {
+                                source: source.trim().to_string(),
+                                header: header.trim().to_string(),
+                            }
+                        })
+                        .collect();
+                    let t = export::ExportTemplate {
+                        name: need_name()?,
+                        columns: cols,
+                    };
+                    export::save_template(&conn, &t)?;
+                    println!("已保存模板“{}”（{} 列）", t.name, t.columns.len());
+                }
+                TemplateAction::Delete => {
+                    let n = need_name()?;
+                    export::delete_template(&conn, &n)?;
+                    println!("已删除模板“{n}”");
+                }
+            }
         }
         Command::Stats { file } => {
             let conn = open_existing(&file)?;

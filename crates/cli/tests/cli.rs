@@ -202,3 +202,72 @@ fn export_then_import_into_a_new_database() {
         .unwrap()
         .contains("没有名为“没有这个村”的行政村"));
 }
+
+#[test]
+fn templates_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    assert!(huce()
+        .args(["demo", "--households", "30", "--out"])
+        .arg(&db)
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let out = huce()
+        .args([
+            "template",
+            "save",
+            "--name",
+            "平台",
+            "--columns",
+            "身份证号=证件号码，户主姓名=户主,技术模式",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("已保存模板“平台”（3 列）"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = String::from_utf8(
+        huce()
+            .args(["template", "list", "--db"])
+            .arg(&db)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        list.contains("平台：身份证号=证件号码，户主姓名=户主，技术模式=技术模式"),
+        "{list}"
+    );
+    let xlsx = dir.path().join("平台.xlsx");
+    let out = huce()
+        .args(["export", "template", "--template", "平台", "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = huce()
+        .args(["export", "template", "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("--template"));
+}

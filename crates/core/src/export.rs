@@ -86,40 +86,44 @@ fn write_title(sheet: &mut Worksheet, title: &str, subtitle: &str, path: &Path) 
     Ok(())
 }
 
-/// Writes the 改厕台账 of `scope`: one row per toilet (a household without toilets gets one row).
-pub fn toilet_ledger(
+/// One cell of an exported row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Empty,
+    Text(String),
+    Number(f64),
+}
+
+impl Val {
+    fn text(s: Option<String>) -> Val {
+        s.filter(|s| !s.is_empty())
+            .map(Val::Text)
+            .unwrap_or(Val::Empty)
+    }
+
+    fn write(
+        &self,
+        sheet: &mut Worksheet,
+        row: u32,
+        col: u16,
+    ) -> std::result::Result<(), XlsxError> {
+        match self {
+            Val::Empty => Ok(()),
+            Val::Text(t) => sheet.write_string(row, col, t).map(|_| ()),
+            Val::Number(n) => sheet.write_number(row, col, *n).map(|_| ()),
+        }
+    }
+}
+
+/// Calls `each` with the values of every 改厕台账 row of `scope`, in [`LEDGER_HEADERS`] order
+/// (one row per toilet; a household without toilets gets one row). Returns the counts.
+pub fn ledger_rows(
     conn: &Connection,
     scope: Scope,
     personal: Personal,
-    path: &Path,
-    today: &str,
+    mut each: impl FnMut(&[Val]) -> Result<()>,
 ) -> Result<ExportSummary> {
-    let e = xlsx_err(path);
-    let town = TownSettings::load(conn)?;
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet_with_constant_memory().map_err(&e)?;
-    sheet.set_name("改厕台账").map_err(&e)?;
     let (filter, scope_id) = scope_filter(scope);
-    let (households, toilets): (i64, i64) = conn.query_row(
-        &format!("SELECT COUNT(*), (SELECT COUNT(*) FROM toilets t JOIN households h ON h.id = t.household_id WHERE {filter}) FROM households h WHERE {filter}"),
-        [scope_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    write_title(
-        sheet,
-        &format!("{}{}改厕台账", town.district_name, town.town_name),
-        &format!(
-            "导出日期：{today}　共 {households} 户、{toilets} 个户厕{}",
-            if personal == Personal::Masked {
-                "　身份证号、电话已隐去中间位"
-            } else {
-                ""
-            }
-        ),
-        path,
-    )?;
-    header_row(sheet, LEDGER_HEADERS, path)?;
-
     let mut stmt = conn.prepare(&format!(
         "SELECT v.name, g.name, h.head_name, h.id_number, h.phone, h.address, h.registered_pop, h.resident_pop,
                 h.category, h.is_resident, t.tech_mode, t.location, t.build_year, t.subsidized, t.subsidy_year,
@@ -132,19 +136,17 @@ pub fn toilet_ledger(
          ORDER BY v.sort_order, v.id, g.sort_order, g.number, g.id, h.id, t.seq"
     ))?;
     let mut rows = stmt.query([scope_id])?;
-    let mut n: u32 = 0;
-    let mut last_household = None;
-    let mut household_count = 0;
+    let (mut n, mut households, mut last) = (0usize, 0usize, None);
+    let num = |v: Option<i64>| v.map(|v| Val::Number(v as f64)).unwrap_or(Val::Empty);
+    let flag = |v: Option<bool>| Val::text(Some(yes_no(v).to_string()));
     while let Some(r) = rows.next()? {
-        let row = 3 + n;
         n += 1;
         let hid: i64 = r.get(19)?;
-        if last_household != Some(hid) {
-            household_count += 1;
-            last_household = Some(hid);
+        if last != Some(hid) {
+            households += 1;
+            last = Some(hid);
         }
-        let id_number: Option<String> = r.get(3)?;
-        let phone: Option<String> = r.get(4)?;
+        let (id_number, phone): (Option<String>, Option<String>) = (r.get(3)?, r.get(4)?);
         let (id_number, phone) = match personal {
             Personal::Full => (id_number, phone),
             Personal::Masked => (
@@ -153,60 +155,239 @@ pub fn toilet_ledger(
             ),
         };
         let category: HouseholdCategory = r.get(8)?;
-        let texts: [(u16, Option<String>); 12] = [
-            (1, r.get(0)?),
-            (2, r.get(1)?),
-            (3, r.get(2)?),
-            (4, id_number),
-            (5, phone),
-            (6, r.get(5)?),
-            (9, Some(category.label().to_string())),
-            (10, Some(yes_no(r.get(9)?).to_string())),
-            (
-                11,
+        let values = [
+            Val::Number(n as f64),
+            Val::text(r.get(0)?),
+            Val::text(r.get(1)?),
+            Val::text(r.get(2)?),
+            Val::text(id_number),
+            Val::text(phone),
+            Val::text(r.get(5)?),
+            num(r.get(6)?),
+            num(r.get(7)?),
+            Val::text(Some(category.label().to_string())),
+            flag(r.get(9)?),
+            Val::text(
                 r.get::<_, Option<TechMode>>(10)?
                     .map(|m| m.label().to_string()),
             ),
-            (
-                12,
+            Val::text(
                 r.get::<_, Option<Location>>(11)?
                     .map(|m| m.label().to_string()),
             ),
-            (17, r.get(16)?),
-            (
-                19,
+            num(r.get(12)?),
+            flag(r.get(13)?),
+            num(r.get(14)?),
+            r.get::<_, Option<i64>>(15)?
+                .map(|fen| Val::Number(fen as f64 / 100.0))
+                .unwrap_or(Val::Empty),
+            Val::text(r.get(16)?),
+            flag(r.get(17)?),
+            Val::text(
                 r.get::<_, Option<UseStatus>>(18)?
                     .map(|m| m.label().to_string()),
             ),
         ];
-        sheet.write_number(row, 0, n as f64).map_err(&e)?;
-        for (c, t) in texts {
-            if let Some(t) = t.filter(|t| !t.is_empty()) {
-                sheet.write_string(row, c, t).map_err(&e)?;
-            }
+        each(&values)?;
+    }
+    Ok(ExportSummary {
+        households,
+        rows: n,
+    })
+}
+
+fn masked_note(personal: Personal) -> &'static str {
+    if personal == Personal::Masked {
+        "　身份证号、电话已隐去中间位"
+    } else {
+        ""
+    }
+}
+
+/// Writes the 改厕台账 of `scope`: one row per toilet (a household without toilets gets one row).
+pub fn toilet_ledger(
+    conn: &Connection,
+    scope: Scope,
+    personal: Personal,
+    path: &Path,
+    today: &str,
+) -> Result<ExportSummary> {
+    let columns: Vec<TemplateColumn> = LEDGER_HEADERS
+        .iter()
+        .map(|(h, _)| TemplateColumn {
+            source: h.to_string(),
+            header: h.to_string(),
+        })
+        .collect();
+    write_ledger(conn, scope, personal, path, today, "改厕台账", &columns)
+}
+
+/// Writes ledger rows with the given columns (source column → header) in the given order.
+fn write_ledger(
+    conn: &Connection,
+    scope: Scope,
+    personal: Personal,
+    path: &Path,
+    today: &str,
+    title: &str,
+    columns: &[TemplateColumn],
+) -> Result<ExportSummary> {
+    let e = xlsx_err(path);
+    let mut picks = Vec::with_capacity(columns.len());
+    for c in columns {
+        let i = LEDGER_HEADERS
+            .iter()
+            .position(|(h, _)| *h == c.source)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "导出模板里的列“{}”不存在。请在模板中重新选择这一列。",
+                    c.source
+                ))
+            })?;
+        picks.push(i);
+    }
+    let town = TownSettings::load(conn)?;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet_with_constant_memory().map_err(&e)?;
+    sheet
+        .set_name(title.chars().take(31).collect::<String>())
+        .map_err(&e)?;
+    let (filter, scope_id) = scope_filter(scope);
+    let (households, toilets): (i64, i64) = conn.query_row(
+        &format!("SELECT COUNT(*), (SELECT COUNT(*) FROM toilets t JOIN households h ON h.id = t.household_id WHERE {filter}) FROM households h WHERE {filter}"),
+        [scope_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    write_title(
+        sheet,
+        &format!("{}{}{title}", town.district_name, town.town_name),
+        &format!(
+            "导出日期：{today}　共 {households} 户、{toilets} 个户厕{}",
+            masked_note(personal)
+        ),
+        path,
+    )?;
+    let headers: Vec<(&str, f64)> = columns
+        .iter()
+        .zip(&picks)
+        .map(|(c, i)| (c.header.as_str(), LEDGER_HEADERS[*i].1))
+        .collect();
+    header_row(sheet, &headers, path)?;
+    let mut row = 3u32;
+    let summary = ledger_rows(conn, scope, personal, |values| {
+        for (col, i) in picks.iter().enumerate() {
+            values[*i].write(sheet, row, col as u16).map_err(&e)?;
         }
-        for (c, i) in [(7u16, 6usize), (8, 7), (13, 12), (15, 14)] {
-            if let Some(v) = r.get::<_, Option<i64>>(i)? {
-                sheet.write_number(row, c, v as f64).map_err(&e)?;
-            }
+        row += 1;
+        Ok(())
+    })?;
+    book.save(path).map_err(&e)?;
+    Ok(summary)
+}
+
+/// One column of an export template: which ledger column, under which header.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TemplateColumn {
+    /// A header of the 改厕台账 (e.g. 身份证号).
+    pub source: String,
+    /// The header the receiving system expects (e.g. 证件号码).
+    pub header: String,
+}
+
+/// A saved column template, e.g. for 重庆市防止返贫大数据监测平台, whose layout is not public:
+/// the office picks and orders the columns and names their headers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExportTemplate {
+    pub name: String,
+    pub columns: Vec<TemplateColumn>,
+}
+
+/// The columns a template can use, in the ledger's order.
+pub fn template_sources() -> Vec<&'static str> {
+    LEDGER_HEADERS.iter().map(|(h, _)| *h).collect()
+}
+
+const TEMPLATE_PREFIX: &str = "export_template:";
+
+/// Saves (or replaces) a template after checking it.
+pub fn save_template(conn: &Connection, t: &ExportTemplate) -> Result<()> {
+    let name = t.name.trim();
+    if name.is_empty() || name.chars().count() > 40 {
+        return Err(Error::Invalid(
+            "模板名称不能为空，也不要超过 40 个字。".into(),
+        ));
+    }
+    if t.columns.is_empty() {
+        return Err(Error::Invalid("模板里至少要有一列。".into()));
+    }
+    for c in &t.columns {
+        if !LEDGER_HEADERS.iter().any(|(h, _)| *h == c.source) {
+            return Err(Error::Invalid(format!(
+                "没有“{}”这一列，请从可选的列中选择。",
+                c.source
+            )));
         }
-        for (c, i) in [(14u16, 13usize), (18, 17)] {
-            let s = yes_no(r.get(i)?);
-            if !s.is_empty() {
-                sheet.write_string(row, c, s).map_err(&e)?;
-            }
-        }
-        if let Some(fen) = r.get::<_, Option<i64>>(15)? {
-            sheet
-                .write_number(row, 16, fen as f64 / 100.0)
-                .map_err(&e)?;
+        if c.header.trim().is_empty() {
+            return Err(Error::Invalid(format!(
+                "“{}”这一列的表头名称不能为空。",
+                c.source
+            )));
         }
     }
-    book.save(path).map_err(&e)?;
-    Ok(ExportSummary {
-        households: household_count,
-        rows: n as usize,
-    })
+    let t = ExportTemplate {
+        name: name.to_string(),
+        columns: t.columns.clone(),
+    };
+    let json = serde_json::to_string(&t).expect("templates serialise");
+    crate::settings::set(conn, &format!("{TEMPLATE_PREFIX}{name}"), &json)
+}
+
+/// Every saved template, by name.
+pub fn templates(conn: &Connection) -> Result<Vec<ExportTemplate>> {
+    let mut stmt =
+        conn.prepare("SELECT value FROM settings WHERE key >= ?1 AND key < ?2 ORDER BY key")?;
+    let rows = stmt.query_map(
+        [
+            TEMPLATE_PREFIX.to_string(),
+            format!("{TEMPLATE_PREFIX}\u{10FFFF}"),
+        ],
+        |r| r.get::<_, String>(0),
+    )?;
+    let mut out = Vec::new();
+    for json in rows {
+        if let Ok(t) = serde_json::from_str(&json?) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+pub fn delete_template(conn: &Connection, name: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM settings WHERE key = ?1",
+        [format!("{TEMPLATE_PREFIX}{name}")],
+    )?;
+    Ok(())
+}
+
+/// Exports the ledger of `scope` with a saved template's columns and headers.
+pub fn with_template(
+    conn: &Connection,
+    name: &str,
+    scope: Scope,
+    personal: Personal,
+    path: &Path,
+    today: &str,
+) -> Result<ExportSummary> {
+    let t = templates(conn)?
+        .into_iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "没有名为“{name}”的导出模板。请先在“导出 Excel”里建立模板。"
+            ))
+        })?;
+    write_ledger(conn, scope, personal, path, today, &t.name, &t.columns)
 }
 
 const HOUSEHOLD_HEADERS: &[(&str, f64)] = &[

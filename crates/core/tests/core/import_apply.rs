@@ -465,3 +465,97 @@ fn a_corrected_mapping_is_remembered_for_the_next_file() {
     );
     assert_eq!(again.columns[3].field, Some(Field::Phone));
 }
+
+#[test]
+fn export_templates_pick_order_and_rename_columns() {
+    use huce_core::export::{ExportTemplate, TemplateColumn};
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 50,
+            seed: 9,
+        },
+        NOW,
+    )
+    .unwrap();
+    let col = |source: &str, header: &str| TemplateColumn {
+        source: source.into(),
+        header: header.into(),
+    };
+    let t = ExportTemplate {
+        name: "防止返贫监测平台".into(),
+        columns: vec![
+            col("身份证号", "证件号码"),
+            col("户主姓名", "户主"),
+            col("技术模式", "改厕类型"),
+            col("建设（改造）年度", "改厕年份"),
+        ],
+    };
+    export::save_template(&conn, &t).unwrap();
+    assert_eq!(
+        export::templates(&conn).unwrap(),
+        vec![t.clone()],
+        "saved and listed"
+    );
+
+    let path = dir.path().join("平台.xlsx");
+    let s = export::with_template(
+        &conn,
+        "防止返贫监测平台",
+        Scope::Town,
+        Personal::Full,
+        &path,
+        "2026-11-29",
+    )
+    .unwrap();
+    let sheet = &huce_core::import::read::read_file(&path).unwrap()[0];
+    let row = |i: usize| {
+        sheet.rows[i]
+            .iter()
+            .map(|c| c.text.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(row(2), vec!["证件号码", "户主", "改厕类型", "改厕年份"]);
+    assert_eq!(sheet.rows.len() - 3, s.rows);
+    assert_eq!(row(3)[0].len(), 18, "full IDs as text: {:?}", row(3));
+
+    // The receiving system's headers are ones the importer also understands.
+    let rows: Vec<Vec<String>> = sheet
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.text.clone()).collect())
+        .collect();
+    let header = huce_core::import::headers::find_header(&rows).unwrap();
+    assert!(
+        header.columns.iter().all(|c| c.is_some()),
+        "{:?}",
+        header.columns
+    );
+
+    let bad = ExportTemplate {
+        name: "坏模板".into(),
+        columns: vec![col("不存在的列", "x")],
+    };
+    assert!(export::save_template(&conn, &bad)
+        .unwrap_err()
+        .to_string()
+        .contains("没有“不存在的列”这一列"));
+    let empty_header = ExportTemplate {
+        name: "空表头".into(),
+        columns: vec![col("户主姓名", " ")],
+    };
+    assert!(export::save_template(&conn, &empty_header).is_err());
+    export::delete_template(&conn, "防止返贫监测平台").unwrap();
+    assert!(export::templates(&conn).unwrap().is_empty());
+    assert!(export::with_template(
+        &conn,
+        "防止返贫监测平台",
+        Scope::Town,
+        Personal::Full,
+        &path,
+        "x"
+    )
+    .is_err());
+}

@@ -1,0 +1,174 @@
+//! Import benchmark (run with `cargo bench -p huce-cli`): a 100,000-row × 20-column 改厕台账
+//! .xlsx made by `huce demo` + `huce export`, imported into an empty database and re-imported
+//! (all unchanged), each as a separate `huce import` process so wall time and peak memory are
+//! the command's own. Beside it, the floor for raw inserts: the same rows as CSV loaded by the
+//! sqlite3 shell's `.import`, and the time calamine takes just to parse the .xlsx.
+//!
+//! Targets (the import issue): import ≤ 3 s and ≤ 2× (sqlite3 floor + xlsx parse); re-import ≤ 3 s.
+//! `HUCE_BENCH_ROWS` changes the size.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn huce(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_huce"))
+        .args(args)
+        .output()
+        .expect("run huce");
+    assert!(
+        out.status.success(),
+        "huce {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn resources(output: &str) -> (f64, u64) {
+    let line = output
+        .lines()
+        .find(|l| l.starts_with("resources:"))
+        .expect("resources line");
+    let mut wall = 0.0;
+    let mut rss = 0;
+    for part in line.split_whitespace() {
+        if let Some(v) = part.strip_prefix("wall_s=") {
+            wall = v.parse().unwrap();
+        }
+        if let Some(v) = part.strip_prefix("peak_rss_kb=") {
+            rss = v.parse().unwrap();
+        }
+    }
+    (wall, rss)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn main() {
+    let rows: usize = std::env::var("HUCE_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/huce-bench/import");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // About 1.15 toilets a household: this many households give `rows` ledger rows.
+    let households = (rows as f64 / 1.151) as usize;
+    let demo = dir.join("demo.db");
+    huce(&[
+        "demo",
+        "--households",
+        &households.to_string(),
+        "--out",
+        s(&demo),
+    ]);
+    let xlsx = dir.join("ledger.xlsx");
+    let t = Instant::now();
+    let exported = huce(&[
+        "export",
+        "ledger",
+        "--full",
+        "--db",
+        s(&demo),
+        "--out",
+        s(&xlsx),
+    ]);
+    let export_s = t.elapsed().as_secs_f64();
+    println!("{}", exported.trim());
+    println!(
+        "export (rust_xlsxwriter, constant memory): {export_s:.2} s, {:.1} MB",
+        std::fs::metadata(&xlsx).unwrap().len() as f64 / 1e6
+    );
+
+    // The parse alone.
+    let t = Instant::now();
+    let sheets = huce_core::import::read::read_file(&xlsx).unwrap();
+    let parse_s = t.elapsed().as_secs_f64();
+    let data: Vec<Vec<String>> = sheets[0]
+        .rows
+        .iter()
+        .skip(3)
+        .map(|r| r.iter().map(|c| c.text.clone()).collect())
+        .collect();
+    println!(
+        "rows in the file: {}; xlsx parse only (calamine): {parse_s:.2} s",
+        data.len()
+    );
+
+    // The floor: sqlite3 .import of the same rows as CSV into an empty table.
+    let csv_path = dir.join("ledger.csv");
+    let mut w = csv::Writer::from_path(&csv_path).unwrap();
+    for r in &data {
+        let mut r = r.clone();
+        r.resize(20, String::new());
+        w.write_record(&r).unwrap();
+    }
+    w.flush().unwrap();
+    let floor_db = dir.join("floor.db");
+    let cols: Vec<String> = (0..20).map(|i| format!("c{i} TEXT")).collect();
+    let script = format!(
+        "CREATE TABLE t({});\n.mode csv\n.import {} t\n",
+        cols.join(", "),
+        s(&csv_path)
+    );
+    let t = Instant::now();
+    let floor = Command::new("sqlite3")
+        .arg(s(&floor_db))
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(script.as_bytes())?;
+            c.wait_with_output()
+        });
+    let floor_s = t.elapsed().as_secs_f64();
+    let floor_s = match floor {
+        Ok(o) if o.status.success() => {
+            println!("sqlite3 .import of the same rows (CSV): {floor_s:.2} s");
+            Some(floor_s)
+        }
+        _ => {
+            println!("sqlite3 shell not found: no floor measured (apt-get install sqlite3)");
+            None
+        }
+    };
+
+    let target = dir.join("town.db");
+    huce_core::db::open(&target).unwrap();
+    let first = huce(&[
+        "import",
+        s(&xlsx),
+        "--db",
+        s(&target),
+        "--create-places",
+        "--report-resources",
+    ]);
+    let (import_s, import_kb) = resources(&first);
+    let again = huce(&["import", s(&xlsx), "--db", s(&target), "--report-resources"]);
+    let (reimport_s, reimport_kb) = resources(&again);
+    assert!(
+        again.contains("新增 0，更新 0"),
+        "a re-import must change nothing:\n{again}"
+    );
+    println!(
+        "import into an empty database: {import_s:.2} s, peak memory {:.0} MB",
+        import_kb as f64 / 1024.0
+    );
+    println!(
+        "re-import (all unchanged):     {reimport_s:.2} s, peak memory {:.0} MB",
+        reimport_kb as f64 / 1024.0
+    );
+    if let Some(floor_s) = floor_s {
+        let bound = 2.0 * (floor_s + parse_s);
+        println!(
+            "target: import ≤ 3 s and ≤ 2 × (floor {floor_s:.2} s + parse {parse_s:.2} s) = {bound:.2} s → {}",
+            if import_s <= 3.0 && import_s <= bound { "met" } else { "NOT MET" }
+        );
+    }
+    println!(
+        "target: re-import ≤ 3 s → {}",
+        if reimport_s <= 3.0 { "met" } else { "NOT MET" }
+    );
+}
