@@ -23,6 +23,9 @@ fn main() {
             "import_progress",
             "import_save_problems",
             "export_xlsx",
+            "export_templates",
+            "save_export_template",
+            "delete_export_template",
         ]));
     tauri_build::try_build(attrs).expect("failed to build the Tauri context");
 }

@@ -176,6 +176,22 @@ async fn find(driver: &WebDriver, css: &str) -> WebElement {
         .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
 }
 
+/// Clicks `css`, retrying while the element is still hidden or covered (the page is rendering).
+async fn click(driver: &WebDriver, css: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let result = match driver.find(By::Css(css)).await {
+            Ok(e) => e.click().await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => return,
+            Err(e) => assert!(Instant::now() < deadline, "could not click {css}: {e}"),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
 /// Waits until the element's text satisfies `ok`, returning the text.
 async fn wait_text(driver: &WebDriver, css: &str, ok: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + WAIT;
@@ -337,7 +353,7 @@ async fn browse_demo_town_by_village_and_group() {
     screenshot(&s, "e2e-household.png").await;
 
     // Search the whole town by pinyin initials.
-    find(d, "[data-node='town']").await.click().await.unwrap();
+    click(d, "[data-node='town']").await;
     let search = find(d, "#search").await;
     search.send_keys("zjg").await.unwrap();
     wait_text(d, "#list-count", |t| t.starts_with("找到")).await;
@@ -357,15 +373,40 @@ async fn browse_demo_town_by_village_and_group() {
     );
     screenshot(&s, "e2e-search.png").await;
 
+    // Export: build a column template for the 防止返贫 platform (the save dialog itself is native).
+    click(d, "#open-export").await;
+    click(d, "#edit-templates").await;
+    find(d, "#tpl-name")
+        .await
+        .send_keys("防止返贫监测平台")
+        .await
+        .unwrap();
+    let boxes = d
+        .query(By::Css("#tpl-columns .tpl-row input[type=checkbox]"))
+        .wait(WAIT, POLL)
+        .all_from_selector_required()
+        .await
+        .unwrap();
+    assert_eq!(boxes.len(), 20, "every ledger column can be chosen");
+    boxes[4].click().await.unwrap(); // 身份证号
+    let header = find(d, "#tpl-columns .tpl-row:nth-child(5) input[type=text]").await;
+    header.clear().await.unwrap();
+    header.send_keys("证件号码").await.unwrap();
+    click(d, "#tpl-columns .tpl-row:nth-child(4) input[type=checkbox]").await; // 户主姓名
+    screenshot(&s, "e2e-template.png").await;
+    click(d, "#tpl-save").await;
+    wait_text(d, "#export-template", |t| t.contains("防止返贫监测平台")).await;
+    click(d, "#export-cancel").await;
+
     // Settings: an empty town name is refused with a message; a valid one shows in the header.
-    find(d, "#open-settings").await.click().await.unwrap();
+    click(d, "#open-settings").await;
     let town_input = find(d, "#set-town").await;
     town_input.clear().await.unwrap();
-    find(d, "#settings-save").await.click().await.unwrap();
+    click(d, "#settings-save").await;
     wait_text(d, "#settings-error", |t| t.contains("镇（乡）名称不能为空")).await;
     town_input.send_keys("安居镇").await.unwrap();
     screenshot(&s, "e2e-settings.png").await;
-    find(d, "#settings-save").await.click().await.unwrap();
+    click(d, "#settings-save").await;
     wait_text(d, "#town-name", |t| t == "铜梁区 安居镇").await;
     wait_text(d, "#scope-title", |t| t == "安居镇（全镇）").await;
 
@@ -387,7 +428,7 @@ async fn import_a_ledger_into_an_empty_database() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ledger-legacy.xls");
 
     // The empty database offers the import next to the demo data.
-    find(d, "#empty-import").await.click().await.unwrap();
+    click(d, "#empty-import").await;
     let path = find(d, "#import-path").await;
     path.send_keys(fixture.canonicalize().unwrap().to_str().unwrap())
         .await
@@ -397,7 +438,7 @@ async fn import_a_ledger_into_an_empty_database() {
         create.is_selected().await.unwrap(),
         "an empty database creates villages and 社 by default"
     );
-    find(d, "#import-check").await.click().await.unwrap();
+    click(d, "#import-check").await;
 
     // The preview shows the counts and the problem rows; nothing is written yet.
     wait_text(d, "#import-counts", |t| t.contains("农户：新增 2")).await;
@@ -411,18 +452,14 @@ async fn import_a_ledger_into_an_empty_database() {
     screenshot(&s, "e2e-import-preview.png").await;
 
     // Commit, then find an imported household through the search box.
-    find(d, "#import-commit").await.click().await.unwrap();
+    click(d, "#import-commit").await;
     wait_text(d, "#import-summary", |t| t.contains("已导入")).await;
-    find(d, "#import-close").await.click().await.unwrap();
+    click(d, "#import-close").await;
     wait_text(d, "#list-count", |t| t == "共 2 户").await;
     let search = find(d, "#search").await;
     search.send_keys("wy").await.unwrap();
     wait_text(d, "#list-count", |t| t == "找到 1 户").await;
-    find(d, ".hh-row:not(.loading)")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(d, ".hh-row:not(.loading)").await;
     wait_text(d, "#detail-name", |t| t == "王䶮").await;
     let card = text(&find(d, ".toilet-card").await).await;
     assert!(

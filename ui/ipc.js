@@ -37,7 +37,10 @@ export const importPreview = (request) => call('import_preview', { request: toRe
 export const importCommit = (request) => call('import_commit', { request: toRequest(request) });
 export const importProgress = () => call('import_progress');
 export const importSaveProblems = (request, out) => call('import_save_problems', { request: toRequest(request), out });
-export const exportXlsx = (kind, scope, full, out) => call('export_xlsx', { kind, scope, full, out });
+export const exportXlsx = (kind, template, scope, full, out) => call('export_xlsx', { kind, template, scope, full, out });
+export const exportTemplates = () => call('export_templates');
+export const saveExportTemplate = (template) => call('save_export_template', { template });
+export const deleteExportTemplate = (name) => call('delete_export_template', { name });
 
 function toRequest(r) {
   return {

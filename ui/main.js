@@ -141,7 +141,7 @@ $('open-import').addEventListener('click', openImport);
 $('empty-import').addEventListener('click', openImport);
 $('open-export').addEventListener('click', () => {
   const { scope, title } = tree.describe(tree.selected);
-  exportDialog.open(scope, title.replace('（全镇）', ''));
+  exportDialog.open(scope, title.replace('（全镇）', '')).catch(showError);
 });
 
 let searchTimer;

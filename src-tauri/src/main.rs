@@ -31,6 +31,9 @@ fn main() {
             commands::ledger_files::import_progress,
             commands::ledger_files::import_save_problems,
             commands::ledger_files::export_xlsx,
+            commands::ledger_files::export_templates,
+            commands::ledger_files::save_export_template,
+            commands::ledger_files::delete_export_template,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("农村户厕问题摸排整改工作台无法启动");

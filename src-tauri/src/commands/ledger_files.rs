@@ -3,7 +3,7 @@
 
 use std::sync::atomic::Ordering;
 
-use huce_core::export::{self, ExportSummary, Personal};
+use huce_core::export::{self, ExportSummary, ExportTemplate, Personal};
 use huce_core::households::Scope;
 use huce_core::import::apply::{self, ImportOptions, ImportReport, Mode};
 use huce_core::import::headers::Field;
@@ -146,13 +146,47 @@ pub async fn import_save_problems(
 pub enum ExportKind {
     Ledger,
     Households,
+    Template,
 }
 
-/// Exports the 改厕台账 or the household list of `scope`; masked unless `full`.
+#[derive(Serialize)]
+pub struct TemplateChoices {
+    /// The ledger columns a template can use.
+    pub sources: Vec<&'static str>,
+    pub templates: Vec<ExportTemplate>,
+}
+
+#[tauri::command]
+pub async fn export_templates(state: State<'_, AppState>) -> Result<TemplateChoices, ApiError> {
+    Ok(TemplateChoices {
+        sources: export::template_sources(),
+        templates: export::templates(&*state.conn()?)?,
+    })
+}
+
+#[tauri::command]
+pub async fn save_export_template(
+    state: State<'_, AppState>,
+    template: ExportTemplate,
+) -> Result<(), ApiError> {
+    Ok(export::save_template(&*state.conn()?, &template)?)
+}
+
+#[tauri::command]
+pub async fn delete_export_template(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<(), ApiError> {
+    Ok(export::delete_template(&*state.conn()?, &name)?)
+}
+
+/// Exports the 改厕台账, the household list, or a template's columns of `scope`; masked unless
+/// `full`.
 #[tauri::command]
 pub async fn export_xlsx(
     app: AppHandle,
     kind: ExportKind,
+    template: Option<String>,
     scope: Scope,
     full: bool,
     out: String,
@@ -170,6 +204,11 @@ pub async fn export_xlsx(
         Ok(match kind {
             ExportKind::Ledger => export::toilet_ledger(&conn, scope, personal, &out, &today)?,
             ExportKind::Households => export::household_list(&conn, scope, personal, &out, &today)?,
+            ExportKind::Template => {
+                let name = template
+                    .ok_or_else(|| huce_core::Error::Invalid("请先选择导出模板。".into()))?;
+                export::with_template(&conn, &name, scope, personal, &out, &today)?
+            }
         })
     })
     .await?
