@@ -406,13 +406,26 @@ pub fn add_group(
 pub fn insert_household(conn: &Connection, h: &NewHousehold, now: &str) -> Result<i64> {
     let id_number = h.id_number.as_deref().map(idcard::normalize);
     let id_rev: Option<String> = id_number.as_deref().map(|s| s.chars().rev().collect());
+    let village_id: i64 = conn
+        .prepare_cached("SELECT village_id FROM village_groups WHERE id = ?1")?
+        .query_row([h.group_id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "社（编号 {}）不存在，无法添加农户“{}”。请先在行政村下建立这个社。",
+                h.group_id, h.head_name
+            ))
+        })?;
+    // Plain VALUES (no INSERT … SELECT, no subqueries): bulk imports run this statement
+    // hundreds of thousands of times and it must never need re-preparing.
     conn.prepare_cached(
         "INSERT INTO households (village_id, group_id, head_name, id_number, id_number_rev, phone, address,
                                  registered_pop, resident_pop, category, is_resident, created_at, updated_at)
-         SELECT g.village_id, g.id, :name, :idn, :idrev, :phone, :address, :reg, :res, :cat, :resident, :now, :now
-         FROM village_groups g WHERE g.id = :group",
+         VALUES (:village, :group, :name, :idn, :idrev, :phone, :address, :reg, :res, :cat, :resident, :now, :now)",
     )?
     .execute(named_params! {
+        ":village": village_id,
+        ":group": h.group_id,
         ":name": h.head_name.trim(),
         ":idn": id_number,
         ":idrev": id_rev,
@@ -423,14 +436,6 @@ pub fn insert_household(conn: &Connection, h: &NewHousehold, now: &str) -> Resul
         ":cat": h.category,
         ":resident": h.is_resident,
         ":now": now,
-        ":group": h.group_id,
-    })
-    .and_then(|n| if n == 1 { Ok(()) } else { Err(rusqlite::Error::QueryReturnedNoRows) })
-    .map_err(|e| match e {
-        rusqlite::Error::QueryReturnedNoRows => {
-            Error::Invalid(format!("社（编号 {}）不存在，无法添加农户“{}”。请先在行政村下建立这个社。", h.group_id, h.head_name))
-        }
-        other => Error::Sqlite(other),
     })?;
     let id = conn.last_insert_rowid();
     let mut keys = conn.prepare_cached(
@@ -449,15 +454,23 @@ pub fn insert_toilet(
     t: &NewToilet,
     now: &str,
 ) -> Result<i64> {
+    // An index lookup, not MAX(): the aggregate form was re-prepared on every call.
+    let last: Option<i64> = conn
+        .prepare_cached(
+            "SELECT seq FROM toilets WHERE household_id = ?1 ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([household_id], |r| r.get(0))
+        .optional()?;
+    let seq = last.unwrap_or(0) + 1;
     conn.prepare_cached(
         "INSERT INTO toilets (household_id, seq, tech_mode, location, build_year, subsidized, subsidy_year,
                               subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source,
                               created_at, updated_at)
-         VALUES (:hh, (SELECT COALESCE(MAX(seq), 0) + 1 FROM toilets WHERE household_id = :hh),
-                 :mode, :loc, :year, :sub, :subyear, :amount, :project, :sanitary, :status, :source, :now, :now)",
+         VALUES (:hh, :seq, :mode, :loc, :year, :sub, :subyear, :amount, :project, :sanitary, :status, :source, :now, :now)",
     )?
     .execute(named_params! {
         ":hh": household_id,
+        ":seq": seq,
         ":mode": t.tech_mode,
         ":loc": t.location,
         ":year": t.build_year,

@@ -616,6 +616,37 @@ pub fn import_file(
         report.backup_path = Some(dest.display().to_string());
     }
 
+    // A bigger page cache while the import runs: matching and updating touch the whole table.
+    let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    conn.pragma_update(None, "cache_size", -131_072)?;
+    let result = import_in_transaction(
+        conn,
+        sheet,
+        &header,
+        &headers,
+        opts,
+        mode,
+        &mut report,
+        progress,
+    );
+    conn.pragma_update(None, "cache_size", cache)?;
+    result?;
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn import_in_transaction(
+    conn: &mut Connection,
+    sheet: &Sheet,
+    header: &HeaderMatch,
+    headers: &[String],
+    opts: &ImportOptions,
+    mode: &Mode,
+    report: &mut ImportReport,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<()> {
+    let file_name = report.file_name.clone();
+    let columns = header.columns.clone();
     let tx = conn.transaction()?;
     let batch_id = if matches!(mode, Mode::Commit { .. }) {
         tx.execute(
@@ -629,14 +660,7 @@ pub fn import_file(
         None
     };
     apply_rows(
-        &tx,
-        sheet,
-        &header,
-        &headers,
-        opts,
-        batch_id,
-        &mut report,
-        progress,
+        &tx, sheet, header, headers, opts, batch_id, report, progress,
     )?;
     if let Some(id) = batch_id {
         tx.execute(
@@ -654,14 +678,14 @@ pub fn import_file(
         )?;
         if opts.columns.is_some() {
             // The user corrected the mapping: remember it for the next file of this layout.
-            super::mapping::save(&tx, &headers, &columns)?;
+            super::mapping::save(&tx, headers, &columns)?;
         }
         tx.commit()?;
         report.committed = true;
         report.batch_id = Some(id);
     }
     // A dry run drops the transaction here: nothing it did stays.
-    Ok(report)
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
