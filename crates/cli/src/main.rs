@@ -26,6 +26,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// 新建一个空数据库，并填写区、镇名称（之后用 import 导入台账）
+    Init {
+        /// 新数据库文件（必须不存在）
+        file: PathBuf,
+        /// 区（县）名称，例如 铜梁区
+        #[arg(long)]
+        district: String,
+        /// 镇（乡）名称，例如 石鱼镇
+        #[arg(long)]
+        town: String,
+    },
     /// 生成示例数据库（虚构的镇，可指定户数，用于试用、测试和性能测试）
     Demo {
         /// 农户数（默认 9000，约 10000 个户厕；270000 户约 30 万个户厕）
@@ -403,6 +414,32 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                     println!("已删除模板“{n}”");
                 }
             }
+        }
+        Command::Init {
+            file,
+            district,
+            town,
+        } => {
+            if file.exists() {
+                return Err(huce_core::Error::Invalid(format!(
+                    "文件“{}”已经存在。为免覆盖已有数据，请换一个文件名。",
+                    file.display()
+                )));
+            }
+            if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|source| huce_core::Error::Io {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
+            let conn = db::open(&file)?;
+            let s = huce_core::settings::save_names(&conn, &district, &town)?;
+            println!(
+                "已新建数据库 {}（{}{}）",
+                file.display(),
+                s.district_name,
+                s.town_name
+            );
         }
         Command::Stats { file } => {
             let conn = open_existing(&file)?;

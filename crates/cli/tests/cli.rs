@@ -72,7 +72,25 @@ fn fixture(name: &str) -> std::path::PathBuf {
 fn import_dry_run_then_commit_with_problem_rows() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("town.db");
-    huce_core::db::open(&db).unwrap();
+    let out = huce()
+        .args(["init", "--district", "铜梁区", "--town", "石鱼镇"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("已新建数据库"));
+    let again = huce()
+        .args(["init", "--district", "铜梁区", "--town", "石鱼镇"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(again.stderr)
+            .unwrap()
+            .contains("已经存在"),
+        "init never overwrites"
+    );
     let problems = dir.path().join("问题行.xlsx");
     let out = huce()
         .arg("import")
