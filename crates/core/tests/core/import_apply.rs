@@ -559,3 +559,73 @@ fn export_templates_pick_order_and_rename_columns() {
     )
     .is_err());
 }
+
+#[test]
+fn broken_files_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 40,
+            seed: 2,
+        },
+        NOW,
+    )
+    .unwrap();
+    let before = households::counts(&conn).unwrap();
+    let changes = |c: &Connection| -> i64 {
+        c.query_row("SELECT COUNT(*) FROM change_log", [], |r| r.get(0))
+            .unwrap()
+    };
+    let good = dir.path().join("good.xlsx");
+    export::toilet_ledger(&conn, Scope::Town, Personal::Full, &good, "2026-11-29").unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    let mut rng = huce_core::rng::Rng::new(3);
+    let mut cases: Vec<Vec<u8>> = vec![
+        bytes[..bytes.len() / 3].to_vec(),
+        (0..4096).map(|_| rng.below(256) as u8).collect(),
+        vec![],
+    ];
+    for _ in 0..20 {
+        let mut b = bytes.clone();
+        for _ in 0..10 {
+            let at = rng.below(b.len() as u64) as usize;
+            b[at] ^= 0x5A;
+        }
+        cases.push(b);
+    }
+    let backups = dir.path().join("backups");
+    for (i, b) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("broken{i}.xlsx"));
+        std::fs::write(&path, b).unwrap();
+        let mode = Mode::Commit {
+            backup_dir: backups.clone(),
+            stamp: format!("{i}"),
+        };
+        // Ok (a mutation that still parses) or a Chinese error — never a panic, never a half import.
+        if let Err(e) = import_file(&mut conn, &path, &opts(false), &mode, &mut |_, _| {}) {
+            assert!(
+                e.to_string()
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{e}"
+            );
+            assert_eq!(
+                households::counts(&conn).unwrap(),
+                before,
+                "case {i}: a failed import changes nothing"
+            );
+        }
+    }
+    assert_eq!(
+        households::counts(&conn).unwrap(),
+        before,
+        "mutated ledgers only ever match existing households"
+    );
+    assert_eq!(
+        changes(&conn),
+        0,
+        "no field of the town was changed by broken files"
+    );
+}
