@@ -446,6 +446,8 @@ impl Places {
 struct Households {
     by_id_number: HashMap<String, i64>,
     by_name: HashMap<(i64, String), Vec<i64>>,
+    /// Households that have an ID number on record.
+    with_id: std::collections::HashSet<i64>,
 }
 
 impl Households {
@@ -453,6 +455,7 @@ impl Households {
         let mut h = Households {
             by_id_number: HashMap::new(),
             by_name: HashMap::new(),
+            with_id: std::collections::HashSet::new(),
         };
         let mut stmt = conn.prepare("SELECT id, group_id, head_name, id_number FROM households")?;
         for r in stmt.query_map([], |r| {
@@ -466,6 +469,7 @@ impl Households {
             let (id, group, name, idn) = r?;
             if let Some(idn) = idn {
                 h.by_id_number.insert(idn, id);
+                h.with_id.insert(id);
             }
             h.by_name.entry((group, name)).or_default().push(id);
         }
@@ -849,25 +853,34 @@ fn apply_rows(
             .and_then(|i| homes.by_id_number.get(i).copied());
         let matched = match by_id {
             Some(id) => Some(id),
-            None => match homes
-                .by_name
-                .get(&(group_id, name.clone()))
-                .map(Vec::as_slice)
-            {
-                None | Some([]) => None,
-                Some([one]) => Some(*one),
-                Some(many) => {
-                    // Several heads of that name in the 社: only an ID number can tell them apart.
-                    let message = format!(
-                        "{}有 {} 户户主都叫“{name}”，无法确定是哪一户：请填写身份证号",
-                        places.names.get(&group_id).cloned().unwrap_or_default(),
-                        many.len()
-                    );
-                    reject(report, col(Field::IdNumber), message);
-                    report.rows_rejected += 1;
-                    continue;
+            None => {
+                // A same-name household that already has another ID number is another person.
+                let candidates: Vec<i64> = homes
+                    .by_name
+                    .get(&(group_id, name.clone()))
+                    .map(|c| {
+                        c.iter()
+                            .copied()
+                            .filter(|h| v.id_number.is_none() || !homes.with_id.contains(h))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                match candidates.as_slice() {
+                    [] => None,
+                    [one] => Some(*one),
+                    many => {
+                        // Several heads of that name in the 社: only an ID number can tell them apart.
+                        let message = format!(
+                            "{}有 {} 户户主都叫“{name}”，无法确定是哪一户：请填写身份证号",
+                            places.names.get(&group_id).cloned().unwrap_or_default(),
+                            many.len()
+                        );
+                        reject(report, col(Field::IdNumber), message);
+                        report.rows_rejected += 1;
+                        continue;
+                    }
                 }
-            },
+            }
         };
         let household_id = match matched {
             Some(id) => {
@@ -876,6 +889,7 @@ fn apply_rows(
                 )?;
                 if let Some(idn) = &v.id_number {
                     homes.by_id_number.insert(idn.clone(), id);
+                    homes.with_id.insert(id);
                 }
                 let entry = in_file.entry(id).or_insert(FileHousehold {
                     toilet_rows: 0,
@@ -900,6 +914,7 @@ fn apply_rows(
                 let id = households::insert_household(tx, &new, &opts.now)?;
                 if let Some(idn) = &v.id_number {
                     homes.by_id_number.insert(idn.clone(), id);
+                    homes.with_id.insert(id);
                 }
                 homes
                     .by_name

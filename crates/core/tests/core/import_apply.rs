@@ -629,3 +629,35 @@ fn broken_files_change_nothing() {
         "no field of the town was changed by broken files"
     );
 }
+
+#[test]
+fn a_namesake_with_another_id_is_another_household() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let header: &[&str] = &["行政村", "社", "户主姓名", "身份证号"];
+    let first = dir.path().join("first.xlsx");
+    write_xlsx(
+        &first,
+        &[header, &["石鱼村", "1社", "张伟", "11010519491231002X"]],
+    );
+    run(&mut conn, &first, &opts(true), true, dir.path());
+    // Another 张伟 of the same 社, with his own ID: a new household, never an ID overwrite.
+    let second = dir.path().join("second.xlsx");
+    write_xlsx(
+        &second,
+        &[
+            header,
+            &["石鱼村", "1社", "张伟", "440524188001010014"],
+            &["石鱼村", "1社", "张伟", ""],
+        ],
+    );
+    let r = run(&mut conn, &second, &opts(false), true, dir.path());
+    assert_eq!(r.households_new, 1, "{:#?}", r.problems);
+    assert_eq!(r.fields_changed, 0, "the first 张伟 keeps his ID");
+    assert_eq!(r.rows_rejected, 1, "a 张伟 without an ID is now ambiguous");
+    assert!(
+        r.problems[0].message.contains("有 2 户户主都叫“张伟”"),
+        "{:?}",
+        r.problems
+    );
+}
