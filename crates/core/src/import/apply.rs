@@ -12,7 +12,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 
-use super::headers::{find_header, header_key, Field, HeaderMatch};
+use super::headers::{find_header, Field, HeaderMatch};
 use super::normalize::{self as norm, GroupName};
 use super::read::{read_file, Cell, Sheet};
 use crate::error::{Error, Result};
@@ -21,6 +21,37 @@ use crate::model::{
     BaselineSource, HouseholdCategory, Location, NewHousehold, NewToilet, TechMode, UseStatus,
 };
 use crate::{backup, search_keys};
+
+/// FNV-1a: a fast, deterministic hasher for the import's in-memory indexes (the keys are our
+/// own data, so SipHash's protection against crafted keys buys nothing here and costs time).
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+type FastSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDefault<Fnv>>;
+
+/// The text of a cell as compared for duplicate rows (spaces and full-width differences ignored).
+fn cell_key(cell: Option<&Cell>) -> impl Iterator<Item = char> + '_ {
+    super::headers::key_chars(cell.map(|c| c.text.as_str()).unwrap_or(""))
+}
 
 /// What the user chose for this import.
 #[derive(Debug, Clone)]
@@ -402,20 +433,20 @@ struct FileHousehold {
 }
 
 struct Places {
-    villages: HashMap<String, i64>,
+    villages: FastMap<String, i64>,
     /// (village_id, number) → group id, and (village_id, name) → group id.
-    by_number: HashMap<(i64, i64), i64>,
-    by_name: HashMap<(i64, String), i64>,
-    names: HashMap<i64, String>,
+    by_number: FastMap<(i64, i64), i64>,
+    by_name: FastMap<(i64, String), i64>,
+    names: FastMap<i64, String>,
 }
 
 impl Places {
     fn load(conn: &Connection) -> Result<Places> {
         let mut p = Places {
-            villages: HashMap::new(),
-            by_number: HashMap::new(),
-            by_name: HashMap::new(),
-            names: HashMap::new(),
+            villages: FastMap::default(),
+            by_number: FastMap::default(),
+            by_name: FastMap::default(),
+            names: FastMap::default(),
         };
         let mut stmt = conn.prepare("SELECT id, name FROM villages")?;
         for r in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
@@ -444,18 +475,18 @@ impl Places {
 }
 
 struct Households {
-    by_id_number: HashMap<String, i64>,
-    by_name: HashMap<(i64, String), Vec<i64>>,
+    by_id_number: FastMap<String, i64>,
+    by_name: FastMap<(i64, String), Vec<i64>>,
     /// Households that have an ID number on record.
-    with_id: std::collections::HashSet<i64>,
+    with_id: FastSet<i64>,
 }
 
 impl Households {
     fn load(conn: &Connection) -> Result<Households> {
         let mut h = Households {
-            by_id_number: HashMap::new(),
-            by_name: HashMap::new(),
-            with_id: std::collections::HashSet::new(),
+            by_id_number: FastMap::default(),
+            by_name: FastMap::default(),
+            with_id: FastSet::default(),
         };
         let mut stmt = conn.prepare("SELECT id, group_id, head_name, id_number FROM households")?;
         for r in stmt.query_map([], |r| {
@@ -706,9 +737,16 @@ fn apply_rows(
     let columns = &header.columns;
     let mut places = Places::load(tx)?;
     let mut homes = Households::load(tx)?;
-    let mut in_file: HashMap<i64, FileHousehold> = HashMap::new();
-    let mut seen_rows: HashMap<Vec<String>, usize> = HashMap::new();
-    let mut seen_ids: HashMap<String, (usize, String)> = HashMap::new();
+    let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
+    // Rows by the hash of their mapped cells; equal hashes are compared in full.
+    let mut seen_rows: FastMap<u64, Vec<usize>> = FastMap::default();
+    let mapped_cols: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    let mut seen_ids: FastMap<String, (usize, String)> = FastMap::default();
     let source = format!("导入：{}", report.file_name);
     let data_rows = &sheet.rows[(header.header_row + 1).min(sheet.rows.len())..];
     let total = data_rows.len();
@@ -722,18 +760,16 @@ fn apply_rows(
             progress(k, total);
         }
         let row = header.header_row + 2 + k;
-        let mapped: Vec<String> = columns
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.is_some())
-            .map(|(i, _)| {
-                cells
-                    .get(i)
-                    .map(|c| header_key(&c.text))
-                    .unwrap_or_default()
-            })
-            .collect();
-        if mapped.iter().all(|t| t.is_empty()) {
+        let mut blank = true;
+        let mut hasher = Fnv::default();
+        for &i in &mapped_cols {
+            for c in cell_key(cells.get(i)) {
+                blank = false;
+                std::hash::Hasher::write_u32(&mut hasher, c as u32);
+            }
+            std::hash::Hasher::write_u8(&mut hasher, 0xFF); // cell separator
+        }
+        if blank {
             report.rows_blank += 1;
             continue;
         }
@@ -745,8 +781,18 @@ fn apply_rows(
                 message,
             });
         };
-        if let Some(first) = seen_rows.get(&mapped) {
+        let hash = std::hash::Hasher::finish(&hasher);
+        let same_as = seen_rows.get(&hash).and_then(|earlier| {
+            earlier.iter().copied().find(|&j| {
+                let other = &data_rows[j];
+                mapped_cols
+                    .iter()
+                    .all(|&i| cell_key(cells.get(i)).eq(cell_key(other.get(i))))
+            })
+        });
+        if let Some(j) = same_as {
             report.rows_rejected += 1;
+            let first = header.header_row + 2 + j;
             reject(
                 report,
                 String::new(),
@@ -754,7 +800,7 @@ fn apply_rows(
             );
             continue;
         }
-        seen_rows.insert(mapped, row);
+        seen_rows.entry(hash).or_default().push(k);
         let (mut v, problems) = parse_row(cells, columns, headers, row, opts.current_year);
         if v.village.is_none() {
             v.village = opts.default_village.as_deref().and_then(norm::village);

@@ -4,8 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::normalize::clean;
-
 /// A field of the import, one per column the town's ledgers use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -156,10 +154,15 @@ impl Field {
 /// A header cell reduced to what matters: no spaces or line breaks, half-width brackets, no
 /// required-field stars, no trailing units in brackets except where a synonym keeps them.
 pub fn header_key(text: &str) -> String {
-    clean(text)
-        .chars()
+    key_chars(text).collect()
+}
+
+/// The characters of [`header_key`], without building a string (for hashing and comparing
+/// hundreds of thousands of cells).
+pub fn key_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars()
+        .map(super::normalize::half_width)
         .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '★' | ':' | '：'))
-        .collect()
 }
 
 /// The field a header cell names, if any.

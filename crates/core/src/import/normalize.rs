@@ -10,15 +10,17 @@ pub type Parsed<T> = Result<Option<T>, String>;
 /// Full-width ASCII (０-９, Ａ-Ｚ, （）…) to half-width, ideographic space to space, trimmed, and
 /// runs of whitespace (including line breaks inside a cell) collapsed to one space.
 pub fn clean(text: &str) -> String {
-    let half: String = text
-        .chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' | '\u{00A0}' => ' ',
-            _ => c,
-        })
-        .collect();
+    let half: String = text.chars().map(half_width).collect();
     half.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One character as [`clean`] sees it: full-width ASCII to half-width, wide spaces to a space.
+pub fn half_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' | '\u{00A0}' => ' ',
+        _ => c,
+    }
 }
 
 /// A person's name: cleaned, with all inner spaces removed ("张 三" → "张三").
