@@ -363,6 +363,7 @@ fn write_town(
     settings::set(&tx, settings::KEY_TOWN, "石鱼镇")?;
     settings::set(&tx, settings::KEY_DEMO, "1")?;
     let mut used_ids = HashSet::with_capacity(households);
+    let mut bulk = households::Bulk::new();
     let mut summary = DemoSummary {
         villages: 0,
         groups: 0,
@@ -409,16 +410,17 @@ fn write_town(
                     ]),
                     is_resident,
                 };
-                let household_id = households::insert_household(&tx, &household, now)?;
+                let household_id = bulk.insert_household(&tx, &household, now)?;
                 summary.households += 1;
                 let toilets = *rng.weighted(&[(1usize, 87), (2, 11), (3, 2)]);
                 for _ in 0..toilets {
-                    households::insert_toilet(&tx, household_id, &toilet(rng, district), now)?;
+                    bulk.insert_toilet(&tx, household_id, &toilet(rng, district), now)?;
                     summary.toilets += 1;
                 }
             }
         }
     }
+    bulk.finish(&tx)?;
     tx.commit()?;
     Ok(summary)
 }

@@ -738,6 +738,7 @@ fn apply_rows(
     let mut places = Places::load(tx)?;
     let mut homes = Households::load(tx)?;
     let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
+    let mut bulk = households::Bulk::new();
     // Rows by the hash of their mapped cells; equal hashes are compared in full.
     let mut seen_rows: FastMap<u64, Vec<usize>> = FastMap::default();
     let mapped_cols: Vec<usize> = columns
@@ -957,7 +958,7 @@ fn apply_rows(
                     category: v.category.unwrap_or(HouseholdCategory::Ordinary),
                     is_resident: v.is_resident.unwrap_or(true),
                 };
-                let id = households::insert_household(tx, &new, &opts.now)?;
+                let id = bulk.insert_household_now(tx, &new, &opts.now)?;
                 if let Some(idn) = &v.id_number {
                     homes.by_id_number.insert(idn.clone(), id);
                     homes.with_id.insert(id);
@@ -986,10 +987,14 @@ fn apply_rows(
                 .expect("household recorded above");
             entry.toilet_rows += 1;
             let seq = entry.toilet_rows;
-            let existing: Option<i64> = tx
-                .prepare_cached("SELECT id FROM toilets WHERE household_id = ?1 AND seq = ?2")?
-                .query_row(params![household_id, seq], |r| r.get(0))
-                .optional()?;
+            // A household created by this import has no toilets but the ones it adds.
+            let existing: Option<i64> = if entry.new {
+                None
+            } else {
+                tx.prepare_cached("SELECT id FROM toilets WHERE household_id = ?1 AND seq = ?2")?
+                    .query_row(params![household_id, seq], |r| r.get(0))
+                    .optional()?
+            };
             match existing {
                 Some(toilet_id) => {
                     if update_fields(
@@ -1026,12 +1031,13 @@ fn apply_rows(
                             BaselineSource::Survey
                         },
                     };
-                    households::insert_toilet(tx, household_id, &t, &opts.now)?;
+                    bulk.insert_toilet(tx, household_id, &t, &opts.now)?;
                     report.toilets_new += 1;
                 }
             }
         }
     }
+    bulk.finish(tx)?;
     progress(total, total);
     for h in in_file.values() {
         if h.new {
