@@ -390,20 +390,14 @@ pub fn with_template(
     write_ledger(conn, scope, personal, path, today, &t.name, &t.columns)
 }
 
-const HOUSEHOLD_HEADERS: &[(&str, f64)] = &[
-    ("序号", 6.0),
-    ("行政村", 10.0),
-    ("社", 6.0),
-    ("户主姓名", 10.0),
-    ("身份证号", 21.0),
-    ("联系电话", 14.0),
-    ("住址", 30.0),
-    ("户籍人口", 8.0),
-    ("常住人口", 8.0),
-    ("户类别", 9.0),
-    ("是否常住", 8.0),
-    ("户厕数", 8.0),
-];
+/// The household list: the ledger's household columns (序号 … 是否常住) and the toilet count.
+fn household_headers() -> Vec<(&'static str, f64)> {
+    LEDGER_HEADERS[..11]
+        .iter()
+        .copied()
+        .chain([("户厕数", 8.0)])
+        .collect()
+}
 
 fn header_row(sheet: &mut Worksheet, headers: &[(&str, f64)], path: &Path) -> Result<()> {
     let e = xlsx_err(path);
@@ -452,7 +446,7 @@ pub fn household_list(
         &format!("导出日期：{today}　共 {count} 户{masked_note}"),
         path,
     )?;
-    header_row(sheet, HOUSEHOLD_HEADERS, path)?;
+    header_row(sheet, &household_headers(), path)?;
     let mut stmt = conn.prepare(&format!(
         "SELECT v.name, g.name, h.head_name, h.id_number, h.phone, h.address, h.registered_pop, h.resident_pop,
                 h.category, h.is_resident, (SELECT COUNT(*) FROM toilets t WHERE t.household_id = h.id)
