@@ -405,14 +405,19 @@ fn masked_export_hides_personal_data() {
     assert!(id.contains("********") && id.len() == 18, "{id}");
 
     let list = dir.path().join("农户名单.xlsx");
-    let s = export::household_list(&conn, Scope::Town, Personal::Masked, &list, "2026-11-29").unwrap();
+    let s =
+        export::household_list(&conn, Scope::Town, Personal::Masked, &list, "2026-11-29").unwrap();
     assert_eq!(s.households, 30);
     let sheet = &huce_core::import::read::read_file(&list).unwrap()[0];
     let header: Vec<&str> = sheet.rows[2].iter().map(|c| c.text.as_str()).collect();
     assert_eq!(header.first(), Some(&"序号"));
     assert_eq!(header.last(), Some(&"户厕数"));
     assert_eq!(header.len(), 12);
-    assert_eq!(sheet.rows.len(), 3 + 30, "title, subtitle, header and one row a household");
+    assert_eq!(
+        sheet.rows.len(),
+        3 + 30,
+        "title, subtitle, header and one row a household"
+    );
 }
 
 #[test]
