@@ -23,6 +23,23 @@ pub enum Personal {
     Full,
 }
 
+impl Personal {
+    /// The ID number and phone as this export writes them.
+    fn apply(
+        self,
+        id_number: Option<String>,
+        phone: Option<String>,
+    ) -> (Option<String>, Option<String>) {
+        match self {
+            Personal::Full => (id_number, phone),
+            Personal::Masked => (
+                id_number.map(|s| idcard::mask_id(&s)),
+                phone.map(|s| idcard::mask_phone(&s)),
+            ),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ExportSummary {
     pub households: usize,
@@ -146,14 +163,7 @@ pub fn ledger_rows(
             households += 1;
             last = Some(hid);
         }
-        let (id_number, phone): (Option<String>, Option<String>) = (r.get(3)?, r.get(4)?);
-        let (id_number, phone) = match personal {
-            Personal::Full => (id_number, phone),
-            Personal::Masked => (
-                id_number.map(|s| idcard::mask_id(&s)),
-                phone.map(|s| idcard::mask_phone(&s)),
-            ),
-        };
+        let (id_number, phone) = personal.apply(r.get(3)?, r.get(4)?);
         let category: HouseholdCategory = r.get(8)?;
         let values = [
             Val::Number(n as f64),
@@ -461,14 +471,7 @@ pub fn household_list(
     while let Some(r) = rows.next()? {
         let row = 3 + n;
         n += 1;
-        let (id_number, phone): (Option<String>, Option<String>) = (r.get(3)?, r.get(4)?);
-        let (id_number, phone) = match personal {
-            Personal::Full => (id_number, phone),
-            Personal::Masked => (
-                id_number.map(|s| idcard::mask_id(&s)),
-                phone.map(|s| idcard::mask_phone(&s)),
-            ),
-        };
+        let (id_number, phone) = personal.apply(r.get(3)?, r.get(4)?);
         let category: HouseholdCategory = r.get(8)?;
         sheet.write_number(row, 0, n as f64).map_err(&e)?;
         let texts: [(u16, Option<String>); 8] = [
