@@ -16,6 +16,7 @@ pub mod import;
 pub mod model;
 pub mod paths;
 pub mod rng;
+pub mod rules;
 pub mod search_keys;
 pub mod settings;
 
