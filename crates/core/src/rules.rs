@@ -124,10 +124,12 @@ mod tests {
         }
     }
 
+    /// (problems, subsidized, subsidy year, expected category)
+    type Case = (Vec<Found>, Option<bool>, Option<i64>, Option<Category>);
+
     #[test]
     fn rules_table() {
-        // (problems, subsidized, subsidy year, expected category)
-        let cases: Vec<(Vec<Found>, Option<bool>, Option<i64>, Option<Category>)> = vec![
+        let cases: Vec<Case> = vec![
             (vec![], Some(true), Some(2016), None),
             (vec![MINOR], Some(true), Some(2016), Some(ImmediateFix)),
             (vec![MINOR, MINOR], None, None, Some(ImmediateFix)),
