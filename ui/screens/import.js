@@ -13,11 +13,12 @@ export class ImportDialog {
     this.columns = null; // the user's corrected mapping, or null for the detected one
     this.report = null;
     $('import-pick').addEventListener('click', () => this.pick());
-    $('import-check').addEventListener('click', () => { this.columns = null; this.preview(); });
+    // A new check starts from the file as it is: detected sheet and columns, not the last file's.
+    $('import-check').addEventListener('click', () => this.checkAgain());
     $('import-commit').addEventListener('click', () => this.commit());
     $('import-close').addEventListener('click', () => $('import-dialog').close());
     $('import-save-problems').addEventListener('click', () => this.saveProblems());
-    $('import-path').addEventListener('keydown', (e) => { if (e.key === 'Enter') { this.columns = null; this.preview(); } });
+    $('import-path').addEventListener('keydown', (e) => { if (e.key === 'Enter') this.checkAgain(); });
   }
 
   async open(villages, emptyDatabase) {
@@ -28,6 +29,12 @@ export class ImportDialog {
     this.reset();
     $('import-dialog').showModal();
     $('import-path').focus();
+  }
+
+  checkAgain() {
+    this.columns = null;
+    this.report = null;
+    this.preview();
   }
 
   reset() {
