@@ -38,12 +38,14 @@ impl Drop for Proc {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Two distinct free ports (both listeners are held until both are chosen).
+fn free_ports() -> (u16, u16) {
+    let a = TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = TcpListener::bind("127.0.0.1:0").unwrap();
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
 }
 
 fn wait_for_port(port: u16, what: &str) {
@@ -128,8 +130,7 @@ impl Drop for Session {
 
 async fn start_app(db: &Path) -> Session {
     let (display, xvfb) = display();
-    let port = free_port();
-    let native_port = free_port();
+    let (port, native_port) = free_ports();
     let child = Command::new(tauri_driver())
         .args([
             "--port",
@@ -145,6 +146,9 @@ async fn start_app(db: &Path) -> Session {
         .expect("tauri-driver must be installed: cargo install tauri-driver --locked");
     let driver_proc = Proc(child);
     wait_for_port(port, "tauri-driver");
+    // tauri-driver listens before its WebKitWebDriver child does; a session request in between
+    // is dropped without an answer (seen on CI), so wait for both.
+    wait_for_port(native_port, "WebKitWebDriver");
 
     let mut caps = Capabilities::new();
     caps.set(
@@ -155,9 +159,19 @@ async fn start_app(db: &Path) -> Session {
         }),
     )
     .unwrap();
-    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
-        .await
-        .expect("WebDriver session with the app");
+    let url = format!("http://127.0.0.1:{port}");
+    let mut attempt = 0;
+    let driver = loop {
+        attempt += 1;
+        match WebDriver::new(&url, caps.clone()).await {
+            Ok(d) => break d,
+            Err(e) if attempt < 3 => {
+                eprintln!("WebDriver session attempt {attempt} failed: {e}; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => panic!("WebDriver session with the app: {e}"),
+        }
+    };
     Session {
         driver,
         display,
