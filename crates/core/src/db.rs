@@ -159,6 +159,169 @@ CREATE TABLE change_log (
 CREATE INDEX change_log_by_entity ON change_log(entity, entity_id, id);
 "#;
 
+/// Version 4: the field work — staff, the problem-item list (问题口径), inspections with their
+/// groups, problems and photos, and the problem ledger (问题厕所台账) with every state move.
+/// Nothing here is ever deleted: inspections are added, cases move and reopen.
+const V4_FIELD_WORK: &str = r#"
+-- 工作人员: inspection groups, operators, verifiers and responsible people are picked from here.
+CREATE TABLE staff (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    unit       TEXT NOT NULL DEFAULT '',
+    phone      TEXT,
+    roles      TEXT NOT NULL DEFAULT '',
+    active     INTEGER NOT NULL DEFAULT 1 CHECK ((active = 0 OR active = 1)),
+    created_at TEXT NOT NULL,
+    UNIQUE (name, unit)
+) STRICT;
+
+-- 问题口径: editable by an administrator; a retired item stays on old records.
+CREATE TABLE problem_items (
+    id         INTEGER PRIMARY KEY,
+    part       TEXT NOT NULL CHECK (part = 'house' OR part = 'pan' OR part = 'tank' OR part = 'pipe' OR part = 'emptying' OR part = 'usage'),
+    name       TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    stops_use  INTEGER NOT NULL CHECK ((stops_use = 0 OR stops_use = 1)),
+    sort_order INTEGER NOT NULL,
+    retired    INTEGER NOT NULL DEFAULT 0 CHECK ((retired = 0 OR retired = 1)),
+    UNIQUE (part, name)
+) STRICT;
+
+-- 入户核查 of one toilet.
+CREATE TABLE inspections (
+    id                INTEGER PRIMARY KEY,
+    toilet_id         INTEGER NOT NULL REFERENCES toilets(id),
+    kind              TEXT NOT NULL CHECK (kind = 'village_self' OR kind = 'town_recheck' OR kind = 'district_spot'),
+    inspected_on      TEXT NOT NULL CHECK (inspected_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    household_status  TEXT NOT NULL CHECK (household_status = 'normal' OR household_status = 'vacant' OR household_status = 'moved_out' OR household_status = 'demolished' OR household_status = 'other'),
+    status_note       TEXT,
+    in_normal_use     INTEGER CHECK ((in_normal_use = 0 OR in_normal_use = 1)),
+    has_problems      INTEGER NOT NULL CHECK ((has_problems = 0 OR has_problems = 1)),
+    remarks           TEXT,
+    proposed_category TEXT,
+    proposal_reason   TEXT NOT NULL,
+    recorded_by       INTEGER NOT NULL REFERENCES staff(id),
+    recorded_at       TEXT NOT NULL
+) STRICT;
+CREATE INDEX inspections_by_toilet ON inspections(toilet_id, id);
+
+CREATE TABLE inspection_members (
+    inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+    staff_id      INTEGER NOT NULL REFERENCES staff(id),
+    PRIMARY KEY (inspection_id, staff_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE inspection_problems (
+    id            INTEGER PRIMARY KEY,
+    inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+    item_id       INTEGER NOT NULL REFERENCES problem_items(id),
+    stops_use     INTEGER NOT NULL CHECK ((stops_use = 0 OR stops_use = 1)),
+    cause         TEXT CHECK (cause = 'construction' OR cause = 'product_quality' OR cause = 'unsuitable_mode' OR cause = 'other'),
+    remarks       TEXT,
+    UNIQUE (inspection_id, item_id)
+) STRICT;
+
+-- Photos are copied into the data folder and named by their SHA-256; the original path is not kept.
+CREATE TABLE photos (
+    hash          TEXT PRIMARY KEY,
+    file_name     TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    bytes         INTEGER NOT NULL,
+    added_at      TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE inspection_photos (
+    inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+    hash          TEXT NOT NULL REFERENCES photos(hash),
+    PRIMARY KEY (inspection_id, hash)
+) STRICT, WITHOUT ROWID;
+
+-- 问题厕所台账: one case per inspection that found problems (while the toilet has no open case).
+CREATE TABLE rectifications (
+    id                INTEGER PRIMARY KEY,
+    toilet_id         INTEGER NOT NULL REFERENCES toilets(id),
+    household_id      INTEGER NOT NULL REFERENCES households(id),
+    -- The household's place, repeated so a village's ledger and counts are one index range;
+    -- kept in step by the trigger below when a household moves to another 社.
+    village_id        INTEGER NOT NULL,
+    group_id          INTEGER NOT NULL,
+    inspection_id     INTEGER NOT NULL UNIQUE REFERENCES inspections(id),
+    proposed_category TEXT CHECK (proposed_category = 'immediate_fix' OR proposed_category = 'plan_district' OR proposed_category = 'plan_town_funded'),
+    proposal_reason   TEXT NOT NULL,
+    category          TEXT CHECK (category = 'immediate_fix' OR category = 'plan_district' OR category = 'plan_town_funded'),
+    override_reason   TEXT,
+    confirmed_by      INTEGER REFERENCES staff(id),
+    confirmed_at      TEXT,
+    measures          TEXT,
+    responsible       TEXT,
+    planned_month     TEXT CHECK (planned_month GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+    funding           TEXT,
+    state             TEXT NOT NULL CHECK (state = 'pending' OR state = 'in_progress' OR state = 'awaiting_acceptance' OR state = 'closed'),
+    state_since       TEXT NOT NULL,
+    created_at        TEXT NOT NULL
+) STRICT;
+CREATE INDEX rectifications_by_household ON rectifications(household_id);
+CREATE INDEX rectifications_by_place ON rectifications(village_id, group_id, state, planned_month);
+CREATE TRIGGER rectifications_follow_household AFTER UPDATE OF group_id ON households
+BEGIN
+    UPDATE rectifications SET village_id = NEW.village_id, group_id = NEW.group_id
+    WHERE household_id = NEW.id;
+END;
+CREATE INDEX rectifications_by_toilet ON rectifications(toilet_id);
+
+-- Every move of a case, dated and signed; the case row holds only the current state.
+CREATE TABLE rectification_events (
+    id               INTEGER PRIMARY KEY,
+    rectification_id INTEGER NOT NULL REFERENCES rectifications(id),
+    kind             TEXT NOT NULL CHECK (kind = 'opened' OR kind = 'category' OR kind = 'plan' OR kind = 'move' OR kind = 'reopen'),
+    from_state       TEXT,
+    to_state         TEXT,
+    actor_id         INTEGER NOT NULL REFERENCES staff(id),
+    happened_on      TEXT NOT NULL,
+    recorded_at      TEXT NOT NULL,
+    remark           TEXT,
+    verifier_id      INTEGER REFERENCES staff(id),
+    photo_hash       TEXT REFERENCES photos(hash)
+) STRICT;
+CREATE INDEX rectification_events_by_case ON rectification_events(rectification_id, id);
+
+INSERT INTO problem_items (part, name, stops_use, sort_order) VALUES
+    ('house', '无厕屋或厕屋倒塌', 1, 10),
+    ('house', '厕屋破损、漏雨', 0, 20),
+    ('house', '无门或门损坏', 0, 30),
+    ('house', '通风、采光差', 0, 40),
+    ('house', '厨卫不分', 0, 50),
+    ('house', '隔断未到顶', 0, 60),
+    ('pan', '便器破损', 1, 70),
+    ('pan', '便器堵塞', 1, 80),
+    ('pan', '无冲水设施或冲水设施损坏', 1, 90),
+    ('pan', '便器不防臭、无存水弯', 0, 100),
+    ('pan', '压力桶出水少或不出水', 1, 110),
+    ('pan', '冲水配件发放未安装', 1, 120),
+    ('tank', '渗漏', 1, 130),
+    ('tank', '池体破损、塌陷', 1, 140),
+    ('tank', '池盖缺失或破损', 0, 150),
+    ('tank', '容积不足、格数不符', 1, 160),
+    ('tank', '未密闭、溢流', 1, 170),
+    ('tank', '过粪管装反', 1, 180),
+    ('tank', '串水', 1, 190),
+    ('tank', '盖板未分割', 0, 200),
+    ('tank', '排气管高度不够', 0, 210),
+    ('pipe', '进粪管堵塞', 1, 220),
+    ('pipe', '管道破损、渗漏', 1, 230),
+    ('pipe', '冬季冻裂', 1, 240),
+    ('pipe', '过粪管安装不规范', 0, 250),
+    ('emptying', '清掏不及时、无清掏服务', 0, 260),
+    ('emptying', '粪污直排、未资源化利用', 0, 270),
+    ('emptying', '抽污车无法进入', 0, 280),
+    ('emptying', '返味', 0, 290),
+    ('usage', '建而未用', 1, 300),
+    ('usage', '已弃用', 1, 310),
+    ('usage', '缺水无法冲厕', 1, 320),
+    ('usage', '冬季无法使用', 1, 330),
+    ('usage', '远离庭院、不便使用', 0, 340),
+    ('usage', '旧厕未拆除', 0, 350);
+"#;
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -174,6 +337,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 3,
         description: "字段修改记录（原值→新值）和导入批次",
         step: Step::Sql(V3_CHANGES),
+    },
+    Migration {
+        version: 4,
+        description: "工作人员、问题口径、入户核查、照片和问题厕所台账（整改、销号）",
+        step: Step::Sql(V4_FIELD_WORK),
     },
 ];
 

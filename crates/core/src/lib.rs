@@ -13,11 +13,15 @@ pub mod export;
 pub mod households;
 pub mod idcard;
 pub mod import;
+pub mod inspections;
 pub mod model;
 pub mod paths;
+pub mod photos;
+pub mod rectification;
 pub mod rng;
 pub mod rules;
 pub mod search_keys;
 pub mod settings;
+pub mod staff;
 
 pub use error::{Error, Result};

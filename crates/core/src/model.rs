@@ -122,6 +122,74 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// 核查类别: who made an inspection.
+    InspectionKind, "核查类别" {
+        VillageSelf = "village_self", "村级自查";
+        TownRecheck = "town_recheck", "镇级复核";
+        DistrictSpot = "district_spot", "区级抽查";
+    }
+);
+
+vocabulary!(
+    /// 农户状态 found at the door.
+    HouseholdStatus, "农户状态" {
+        Normal = "normal", "正常";
+        Vacant = "vacant", "无人居住";
+        MovedOut = "moved_out", "户已迁出";
+        Demolished = "demolished", "厕所已拆除";
+        Other = "other", "其他";
+    }
+);
+
+vocabulary!(
+    /// The part of a toilet a problem item belongs to (问题口径 by part).
+    ProblemPart, "部位" {
+        House = "house", "厕屋";
+        Pan = "pan", "便器";
+        Tank = "tank", "化粪池/粪池";
+        Pipe = "pipe", "管道";
+        Emptying = "emptying", "粪污清掏与处理";
+        Usage = "usage", "使用情况";
+    }
+);
+
+vocabulary!(
+    /// Why a toilet cannot be used (the plan's words), or 其他.
+    Cause, "问题原因" {
+        Construction = "construction", "施工不到位";
+        ProductQuality = "product_quality", "产品质量不过关";
+        UnsuitableMode = "unsuitable_mode", "技术模式不适宜";
+        Other = "other", "其他";
+    }
+);
+
+vocabulary!(
+    /// 整改类别.
+    Category, "整改类别" {
+        ImmediateFix = "immediate_fix", "立行立改";
+        PlanDistrict = "plan_district", "计划整改·纳入全区改厕计划";
+        PlanTownFunded = "plan_town_funded", "计划整改·镇筹资农户自改";
+    }
+);
+
+impl Category {
+    /// Planned rectification needs measures, a responsible person and a completion month.
+    pub fn is_planned(self) -> bool {
+        !matches!(self, Category::ImmediateFix)
+    }
+}
+
+vocabulary!(
+    /// 整改状态 of a problem toilet in the 问题厕所台账.
+    CaseState, "整改状态" {
+        Pending = "pending", "待整改";
+        InProgress = "in_progress", "整改中";
+        AwaitingAcceptance = "awaiting_acceptance", "已整改待验收";
+        Closed = "closed", "已销号";
+    }
+);
+
 #[derive(Debug, Clone, Serialize)]
 pub struct VocabEntry {
     pub code: &'static str,
@@ -143,6 +211,12 @@ pub fn vocabularies() -> Vec<Vocabulary> {
         UseStatus::vocab_entry(),
         HouseholdCategory::vocab_entry(),
         BaselineSource::vocab_entry(),
+        InspectionKind::vocab_entry(),
+        HouseholdStatus::vocab_entry(),
+        ProblemPart::vocab_entry(),
+        Cause::vocab_entry(),
+        Category::vocab_entry(),
+        CaseState::vocab_entry(),
     ]
 }
 

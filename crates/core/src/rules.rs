@@ -1,47 +1,10 @@
 //! 分类整改 rules: which rectification category the town's plan proposes for a problem toilet.
 //! The proposal is a suggestion a person confirms; where the plan says nothing (a toilet built
 //! without fiscal support) or data is missing, there is no proposal and a person decides.
-//!
-//! Groundwork for the inspection issue: the rules and their table tests; the inspection form and
-//! the problem ledger that use them come with that issue.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// 整改类别.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// 立行立改: a minor problem that does not stop use.
-    ImmediateFix,
-    /// 计划整改 · 纳入全区改厕计划: unusable, fiscally supported in 2017 or earlier.
-    PlanDistrict,
-    /// 计划整改 · 镇筹资农户自改: unusable, fiscally supported in 2018 or later.
-    PlanTownFunded,
-}
-
-impl Category {
-    pub fn label(self) -> &'static str {
-        match self {
-            Category::ImmediateFix => "立行立改",
-            Category::PlanDistrict => "计划整改·纳入全区改厕计划",
-            Category::PlanTownFunded => "计划整改·镇筹资农户自改",
-        }
-    }
-}
-
-/// Why a toilet cannot be used (the plan's words), or 其他.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cause {
-    /// 施工不到位
-    Construction,
-    /// 产品质量不过关
-    ProductQuality,
-    /// 技术模式不适宜
-    UnsuitableMode,
-    /// 其他
-    Other,
-}
+pub use crate::model::{Category, Cause};
 
 /// One problem found on a toilet, as the rules need it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! migrations. One binary, one module per area.
 
 mod demo_town;
+mod field_work;
 mod household_queries;
 mod import_apply;
 mod import_files;

@@ -1,0 +1,652 @@
+//! 入户核查: recording what an inspection group found at one toilet — household status, use,
+//! the checklist's problems with their severity and cause, photos, and corrections to the
+//! baseline — in one transaction together with the problem ledger entry it opens, the category
+//! decision and, for 立行立改, the close-out made in the same sitting.
+
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::households::toilets_of;
+use crate::model::{
+    CaseState, Category, Cause, HouseholdStatus, InspectionKind, Location, TechMode, Toilet,
+    UseStatus,
+};
+use crate::rectification::{self, check_date, Decision, MoveInput};
+use crate::rules::{self, Found, Proposal};
+use crate::staff;
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ProblemInput {
+    pub item_id: i64,
+    /// 影响使用; the form fills it from the item's default severity, the inspector may change it.
+    pub stops_use: bool,
+    #[serde(default)]
+    pub cause: Option<Cause>,
+    #[serde(default)]
+    pub remarks: Option<String>,
+}
+
+/// A correction to one baseline field: the field's code and the new value (a vocabulary code,
+/// a year, "1"/"0" for yes/no, or text). `None` clears the field.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct CorrectionInput {
+    pub field: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// 立行立改 fixed and verified during the visit.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct OnSiteClose {
+    /// 验收人: not the recorder.
+    pub verifier_id: i64,
+    #[serde(default)]
+    pub remark: Option<String>,
+}
+
+/// One filled-in inspection form.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct InspectionInput {
+    pub toilet_id: i64,
+    pub kind: InspectionKind,
+    /// `YYYY-MM-DD`.
+    pub inspected_on: String,
+    /// The inspection group: at least two people from the staff list.
+    pub members: Vec<i64>,
+    pub household_status: HouseholdStatus,
+    #[serde(default)]
+    pub status_note: Option<String>,
+    /// 是否正常使用.
+    #[serde(default)]
+    pub in_normal_use: Option<bool>,
+    /// "No problem" is an explicit answer.
+    #[serde(default)]
+    pub no_problem: bool,
+    #[serde(default)]
+    pub problems: Vec<ProblemInput>,
+    /// Hashes of photos already stored with [`crate::photos::store`].
+    #[serde(default)]
+    pub photos: Vec<String>,
+    #[serde(default)]
+    pub corrections: Vec<CorrectionInput>,
+    #[serde(default)]
+    pub remarks: Option<String>,
+    /// Who keyed it in (录入人).
+    pub recorded_by: i64,
+    /// The category decision, made on the same form (optional: it can be made later).
+    #[serde(default)]
+    pub decision: Option<Decision>,
+    #[serde(default)]
+    pub close_on_site: Option<OnSiteClose>,
+}
+
+/// What saving an inspection did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Saved {
+    pub inspection_id: i64,
+    pub proposal: Proposal,
+    /// The case opened in the problem ledger.
+    pub case_id: Option<i64>,
+    /// The toilet already had an open case, which stays as it is.
+    pub existing_case_id: Option<i64>,
+    pub corrections_applied: usize,
+}
+
+/// A baseline field the form can correct.
+struct FieldSpec {
+    code: &'static str,
+    label: &'static str,
+}
+
+const FIELDS: &[FieldSpec] = &[
+    FieldSpec {
+        code: "tech_mode",
+        label: "技术模式",
+    },
+    FieldSpec {
+        code: "location",
+        label: "厕所位置",
+    },
+    FieldSpec {
+        code: "build_year",
+        label: "建设（改造）年度",
+    },
+    FieldSpec {
+        code: "subsidized",
+        label: "是否财政补助",
+    },
+    FieldSpec {
+        code: "subsidy_year",
+        label: "补助年度",
+    },
+    FieldSpec {
+        code: "is_sanitary",
+        label: "是否卫生厕所",
+    },
+    FieldSpec {
+        code: "use_status",
+        label: "使用状态",
+    },
+    FieldSpec {
+        code: "project_name",
+        label: "项目名称",
+    },
+];
+
+/// The value a correction writes and how the change log shows it.
+fn parse_correction(c: &CorrectionInput) -> Result<(&'static FieldSpec, Value, String)> {
+    let spec = FIELDS
+        .iter()
+        .find(|f| f.code == c.field)
+        .ok_or_else(|| Error::Invalid(format!("“{}”不是可以在核查时更正的台账字段。", c.field)))?;
+    let raw = c.value.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    let Some(raw) = raw else {
+        return Ok((spec, Value::Null, "（空）".into()));
+    };
+    let bad = || {
+        Error::Invalid(format!(
+            "更正“{}”的新值“{raw}”无法识别，请从下拉列表中选择。",
+            spec.label
+        ))
+    };
+    let year = || -> Result<(Value, String)> {
+        let y: i64 = raw.parse().map_err(|_| bad())?;
+        if !(1949..=2100).contains(&y) {
+            return Err(Error::Invalid(format!(
+                "“{}”填的 {y} 不是合理的年份。",
+                spec.label
+            )));
+        }
+        Ok((Value::Integer(y), y.to_string()))
+    };
+    let yes_no = || -> Result<(Value, String)> {
+        match raw {
+            "1" | "是" => Ok((Value::Integer(1), "是".into())),
+            "0" | "否" => Ok((Value::Integer(0), "否".into())),
+            _ => Err(bad()),
+        }
+    };
+    let (v, shown) = match spec.code {
+        "tech_mode" => {
+            let m = TechMode::from_code(raw).ok_or_else(bad)?;
+            (Value::Text(m.code().into()), m.label().into())
+        }
+        "location" => {
+            let m = Location::from_code(raw).ok_or_else(bad)?;
+            (Value::Text(m.code().into()), m.label().into())
+        }
+        "use_status" => {
+            let m = UseStatus::from_code(raw).ok_or_else(bad)?;
+            (Value::Text(m.code().into()), m.label().into())
+        }
+        "build_year" | "subsidy_year" => year()?,
+        "subsidized" | "is_sanitary" => yes_no()?,
+        _ => (Value::Text(raw.to_string()), raw.to_string()),
+    };
+    Ok((spec, v, shown))
+}
+
+fn shown(field: &str, v: &Value) -> String {
+    match (field, v) {
+        (_, Value::Null) => "（空）".into(),
+        ("subsidized" | "is_sanitary", Value::Integer(i)) => {
+            if *i == 1 { "是" } else { "否" }.into()
+        }
+        ("tech_mode", Value::Text(t)) => {
+            TechMode::from_code(t).map_or(t.clone(), |m| m.label().into())
+        }
+        ("location", Value::Text(t)) => {
+            Location::from_code(t).map_or(t.clone(), |m| m.label().into())
+        }
+        ("use_status", Value::Text(t)) => {
+            UseStatus::from_code(t).map_or(t.clone(), |m| m.label().into())
+        }
+        (_, Value::Integer(i)) => i.to_string(),
+        (_, Value::Text(t)) => t.clone(),
+        (_, other) => format!("{other:?}"),
+    }
+}
+
+fn toilet(conn: &Connection, id: i64) -> Result<Toilet> {
+    let household: i64 = conn
+        .query_row(
+            "SELECT household_id FROM toilets WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| {
+            Error::Invalid(format!("找不到编号为 {id} 的户厕，请刷新农户信息后重试。"))
+        })?;
+    Ok(toilets_of(conn, household)?
+        .into_iter()
+        .find(|t| t.id == id)
+        .expect("the toilet of its own household"))
+}
+
+/// The category the rules propose for these problems on this toilet, taking the form's
+/// corrections to the subsidy fields into account (the live hint on the form).
+pub fn preview_proposal(
+    conn: &Connection,
+    toilet_id: i64,
+    problems: &[ProblemInput],
+    corrections: &[CorrectionInput],
+) -> Result<Proposal> {
+    let t = toilet(conn, toilet_id)?;
+    let mut subsidized = t.subsidized;
+    let mut subsidy_year = t.subsidy_year;
+    for c in corrections {
+        let (spec, v, _) = parse_correction(c)?;
+        match (spec.code, v) {
+            ("subsidized", Value::Integer(i)) => subsidized = Some(i == 1),
+            ("subsidized", _) => subsidized = None,
+            ("subsidy_year", Value::Integer(y)) => subsidy_year = Some(y),
+            ("subsidy_year", _) => subsidy_year = None,
+            _ => {}
+        }
+    }
+    let found: Vec<Found> = problems
+        .iter()
+        .map(|p| Found {
+            stops_use: p.stops_use,
+            cause: p.cause,
+        })
+        .collect();
+    Ok(rules::propose(&found, subsidized, subsidy_year))
+}
+
+fn text(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Checks a form without saving it; every refusal says what to fix.
+pub fn validate(conn: &Connection, f: &InspectionInput, today: &str) -> Result<()> {
+    toilet(conn, f.toilet_id)?;
+    check_date(&f.inspected_on, "核查日期", today)?;
+    if f.inspected_on.as_str() < "2013-01-01" {
+        return Err(Error::Invalid(format!(
+            "核查日期“{}”太早了，请核对（本项工作从 2022 年开始）。",
+            f.inspected_on
+        )));
+    }
+    let mut members = f.members.clone();
+    members.sort_unstable();
+    members.dedup();
+    if members.len() < 2 {
+        return Err(Error::Invalid(
+            "入户调查组至少要有 2 人（包村包社干部 + 村社人员）。请在“调查组成员”中再选一人。"
+                .into(),
+        ));
+    }
+    for m in &members {
+        let s = staff::get_staff(conn, *m)?;
+        if !s.active {
+            return Err(Error::Invalid(format!(
+                "{}已停用（不在在岗名单中），不能作为调查组成员。",
+                s.name
+            )));
+        }
+    }
+    staff::get_staff(conn, f.recorded_by)?;
+    if f.household_status == HouseholdStatus::Other && text(&f.status_note).is_none() {
+        return Err(Error::Invalid(
+            "农户状态选了“其他”，请写明具体情况。".into(),
+        ));
+    }
+    let normal = f.household_status == HouseholdStatus::Normal;
+    if normal && f.in_normal_use.is_none() {
+        return Err(Error::Invalid("请选择户厕是否正常使用。".into()));
+    }
+    if f.no_problem && !f.problems.is_empty() {
+        return Err(Error::Invalid(
+            "选了“无问题”，又勾选了问题。请取消“无问题”，或者取消勾选的问题。".into(),
+        ));
+    }
+    if normal && !f.no_problem && f.problems.is_empty() {
+        return Err(Error::Invalid(
+            "请勾选发现的问题；没有发现问题请选择“无问题”（“无问题”也是核查结果，要明确选择）。"
+                .into(),
+        ));
+    }
+    let items = staff::problem_items(conn, true)?;
+    let mut seen = std::collections::HashSet::new();
+    for p in &f.problems {
+        let item = items.iter().find(|i| i.id == p.item_id).ok_or_else(|| {
+            Error::Invalid(format!("问题项 {} 不存在，请刷新后重新勾选。", p.item_id))
+        })?;
+        if !seen.insert(p.item_id) {
+            return Err(Error::Invalid(format!("问题“{}”勾选了两次。", item.name)));
+        }
+        if item.retired {
+            return Err(Error::Invalid(format!(
+                "问题项“{}”已经停用，不能再用于新的核查。请选择现行的问题项。",
+                item.name
+            )));
+        }
+        if p.stops_use && p.cause.is_none() {
+            return Err(Error::Invalid(format!(
+                "问题“{}”影响使用，请选择原因（施工不到位 / 产品质量不过关 / 技术模式不适宜 / 其他）。",
+                item.name
+            )));
+        }
+        if p.cause == Some(Cause::Other) && text(&p.remarks).is_none() {
+            return Err(Error::Invalid(format!(
+                "问题“{}”的原因选了“其他”，请在备注里写明原因。",
+                item.name
+            )));
+        }
+        if p.stops_use && f.in_normal_use == Some(true) {
+            return Err(Error::Invalid(format!(
+                "填了“正常使用”，但问题“{}”标为影响使用。请核对：能正常使用就把问题改为“不影响使用”，否则把“是否正常使用”改为“否”。",
+                item.name
+            )));
+        }
+    }
+    for h in &f.photos {
+        if crate::photos::get(conn, h)?.is_none() {
+            return Err(Error::Invalid(
+                "有一张照片没有保存成功，请删除后重新选择。".into(),
+            ));
+        }
+    }
+    for c in &f.corrections {
+        parse_correction(c)?;
+    }
+    if f.close_on_site.is_some() {
+        let category = f.decision.as_ref().and_then(|d| d.category);
+        if category != Some(Category::ImmediateFix) {
+            return Err(Error::Invalid(
+                "只有“立行立改”的问题可以在核查时当场销号；计划整改请在问题台账中跟踪。".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Saves one inspection and everything that follows from it, all or nothing.
+pub fn save(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -> Result<Saved> {
+    let tx = conn.unchecked_transaction()?;
+    let saved = save_in(&tx, f, today, now)?;
+    tx.commit()?;
+    Ok(saved)
+}
+
+/// [`save`] inside the caller's transaction.
+pub fn save_in(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -> Result<Saved> {
+    validate(conn, f, today)?;
+    let recorder = staff::get_staff(conn, f.recorded_by)?.name;
+
+    // Corrections first: the category rules read the corrected baseline.
+    let mut applied = Vec::new();
+    for c in &f.corrections {
+        let (spec, new, new_shown) = parse_correction(c)?;
+        let old: Value = conn.query_row(
+            &format!("SELECT {} FROM toilets WHERE id = ?1", spec.code),
+            [f.toilet_id],
+            |r| r.get(0),
+        )?;
+        if old == new {
+            continue;
+        }
+        conn.execute(
+            &format!(
+                "UPDATE toilets SET {} = ?1, updated_at = ?2 WHERE id = ?3",
+                spec.code
+            ),
+            params![new, now, f.toilet_id],
+        )?;
+        applied.push((spec.label, shown(spec.code, &old), new_shown));
+    }
+    let has_problems = !f.problems.is_empty();
+    let proposal = preview_proposal(conn, f.toilet_id, &f.problems, &[])?;
+    conn.prepare_cached(
+        "INSERT INTO inspections (toilet_id, kind, inspected_on, household_status, status_note,
+            in_normal_use, has_problems, remarks, proposed_category, proposal_reason, recorded_by, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        f.toilet_id,
+        f.kind,
+        f.inspected_on,
+        f.household_status,
+        text(&f.status_note),
+        f.in_normal_use,
+        has_problems,
+        text(&f.remarks),
+        proposal.category,
+        proposal.reason,
+        f.recorded_by,
+        now
+    ])?;
+    let id = conn.last_insert_rowid();
+    {
+        let mut member = conn.prepare_cached(
+            "INSERT OR IGNORE INTO inspection_members (inspection_id, staff_id) VALUES (?1, ?2)",
+        )?;
+        for m in &f.members {
+            member.execute(params![id, m])?;
+        }
+        let mut problem = conn.prepare_cached(
+            "INSERT INTO inspection_problems (inspection_id, item_id, stops_use, cause, remarks)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for p in &f.problems {
+            problem.execute(params![
+                id,
+                p.item_id,
+                p.stops_use,
+                p.cause,
+                text(&p.remarks)
+            ])?;
+        }
+        let mut photo = conn.prepare_cached(
+            "INSERT OR IGNORE INTO inspection_photos (inspection_id, hash) VALUES (?1, ?2)",
+        )?;
+        for h in &f.photos {
+            photo.execute(params![id, h])?;
+        }
+        let mut log = conn.prepare_cached(
+            "INSERT INTO change_log (at, actor, entity, entity_id, field, old_value, new_value, source)
+             VALUES (?1, ?2, 'toilet', ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        let source = format!("入户核查（{}，核查记录 {id}）", f.kind.label());
+        for (label, old, new) in &applied {
+            log.execute(params![now, recorder, f.toilet_id, label, old, new, source])?;
+        }
+    }
+
+    let mut case_id = None;
+    let mut existing_case_id = None;
+    if has_problems {
+        match rectification::open_case_of(conn, f.toilet_id)? {
+            Some(open) => existing_case_id = Some(open),
+            None => {
+                let c = rectification::open_case(
+                    conn,
+                    f.toilet_id,
+                    id,
+                    proposal.category,
+                    &proposal.reason,
+                    f.recorded_by,
+                    &f.inspected_on,
+                    now,
+                )?;
+                if let Some(d) = &f.decision {
+                    rectification::decide_in(conn, c, d, f.recorded_by, today, now)?;
+                }
+                if let Some(close) = &f.close_on_site {
+                    let fixed = MoveInput {
+                        case_id: c,
+                        to: CaseState::AwaitingAcceptance,
+                        actor_id: f.recorded_by,
+                        date: f.inspected_on.clone(),
+                        remark: Some("立行立改，核查时当场整改".into()),
+                        verifier_id: None,
+                        photo: None,
+                    };
+                    rectification::move_in(conn, &fixed, today, now)?;
+                    let closed = MoveInput {
+                        case_id: c,
+                        to: CaseState::Closed,
+                        actor_id: f.recorded_by,
+                        date: f.inspected_on.clone(),
+                        remark: text(&close.remark).or(Some("当场验收销号".into())),
+                        verifier_id: Some(close.verifier_id),
+                        photo: None,
+                    };
+                    rectification::move_in(conn, &closed, today, now)?;
+                }
+                case_id = Some(c);
+            }
+        }
+    } else if f.decision.is_some() || f.close_on_site.is_some() {
+        return Err(Error::Invalid("没有勾选问题，不需要确定整改类别。".into()));
+    }
+    Ok(Saved {
+        inspection_id: id,
+        proposal,
+        case_id,
+        existing_case_id,
+        corrections_applied: applied.len(),
+    })
+}
+
+/// One problem as a record shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FoundProblem {
+    pub item_id: i64,
+    pub part: crate::model::ProblemPart,
+    pub name: String,
+    pub stops_use: bool,
+    pub cause: Option<Cause>,
+    pub remarks: Option<String>,
+}
+
+/// One inspection as the household's file shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InspectionRecord {
+    pub id: i64,
+    pub toilet_id: i64,
+    pub kind: InspectionKind,
+    pub inspected_on: String,
+    pub members: Vec<String>,
+    pub household_status: HouseholdStatus,
+    pub status_note: Option<String>,
+    pub in_normal_use: Option<bool>,
+    pub has_problems: bool,
+    pub problems: Vec<FoundProblem>,
+    pub photos: Vec<String>,
+    pub remarks: Option<String>,
+    pub proposed_category: Option<Category>,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+/// A case as the household's file shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub toilet_id: i64,
+    pub category: Option<Category>,
+    pub proposed_category: Option<Category>,
+    pub state: CaseState,
+    pub state_since: String,
+    pub planned_month: Option<String>,
+}
+
+/// Everything recorded in the field for one household: its inspections (newest first) and
+/// its problem cases.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldFile {
+    pub inspections: Vec<InspectionRecord>,
+    pub cases: Vec<CaseSummary>,
+}
+
+pub fn field_file(conn: &Connection, household_id: i64) -> Result<FieldFile> {
+    let mut inspections: Vec<InspectionRecord> = conn
+        .prepare_cached(
+            "SELECT i.id, i.toilet_id, i.kind, i.inspected_on, i.household_status, i.status_note,
+                    i.in_normal_use, i.has_problems, i.remarks, i.proposed_category, s.name, i.recorded_at
+             FROM inspections i JOIN toilets t ON t.id = i.toilet_id JOIN staff s ON s.id = i.recorded_by
+             WHERE t.household_id = ?1 ORDER BY i.inspected_on DESC, i.id DESC",
+        )?
+        .query_map([household_id], |r| {
+            Ok(InspectionRecord {
+                id: r.get(0)?,
+                toilet_id: r.get(1)?,
+                kind: r.get(2)?,
+                inspected_on: r.get(3)?,
+                household_status: r.get(4)?,
+                status_note: r.get(5)?,
+                in_normal_use: r.get(6)?,
+                has_problems: r.get(7)?,
+                remarks: r.get(8)?,
+                proposed_category: r.get(9)?,
+                recorded_by: r.get(10)?,
+                recorded_at: r.get(11)?,
+                members: vec![],
+                problems: vec![],
+                photos: vec![],
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for i in &mut inspections {
+        i.members = conn
+            .prepare_cached(
+                "SELECT s.name FROM inspection_members m JOIN staff s ON s.id = m.staff_id
+                 WHERE m.inspection_id = ?1 ORDER BY s.name",
+            )?
+            .query_map([i.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        i.problems = conn
+            .prepare_cached(
+                "SELECT p.item_id, pi.part, pi.name, p.stops_use, p.cause, p.remarks
+                 FROM inspection_problems p JOIN problem_items pi ON pi.id = p.item_id
+                 WHERE p.inspection_id = ?1 ORDER BY p.id",
+            )?
+            .query_map([i.id], |r| {
+                Ok(FoundProblem {
+                    item_id: r.get(0)?,
+                    part: r.get(1)?,
+                    name: r.get(2)?,
+                    stops_use: r.get(3)?,
+                    cause: r.get(4)?,
+                    remarks: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        i.photos = conn
+            .prepare_cached("SELECT hash FROM inspection_photos WHERE inspection_id = ?1")?
+            .query_map([i.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    let cases = conn
+        .prepare_cached(
+            "SELECT id, toilet_id, category, proposed_category, state, state_since, planned_month
+             FROM rectifications WHERE household_id = ?1 ORDER BY id DESC",
+        )?
+        .query_map([household_id], |r| {
+            Ok(CaseSummary {
+                id: r.get(0)?,
+                toilet_id: r.get(1)?,
+                category: r.get(2)?,
+                proposed_category: r.get(3)?,
+                state: r.get(4)?,
+                state_since: r.get(5)?,
+                planned_month: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(FieldFile { inspections, cases })
+}
+
+/// The baseline fields the form offers for correction: code and label.
+pub fn correctable_fields() -> Vec<(&'static str, &'static str)> {
+    FIELDS.iter().map(|f| (f.code, f.label)).collect()
+}

@@ -1,0 +1,195 @@
+//! Photos taken in the field. A picked file is copied at once into the app's photo folder and
+//! named by the SHA-256 of its content, so the original path (a USB stick, a phone) is never
+//! relied on, and the same photo picked twice is stored once.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Larger files are refused: a phone photo is 2–8 MB; 30 MB is almost surely not a photo.
+pub const MAX_PHOTO_BYTES: u64 = 30 * 1024 * 1024;
+
+/// A stored photo.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Photo {
+    pub hash: String,
+    pub file_name: String,
+    pub original_name: String,
+    pub bytes: i64,
+}
+
+/// The image kinds accepted, by their first bytes (the extension alone is not trusted).
+fn kind_of(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("jpg", "image/jpeg"))
+    } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("png", "image/png"))
+    } else if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        Some(("webp", "image/webp"))
+    } else if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+        Some(("gif", "image/gif"))
+    } else if head.starts_with(b"BM") {
+        Some(("bmp", "image/bmp"))
+    } else {
+        None
+    }
+}
+
+/// The MIME type of a stored photo's file name.
+pub fn mime_of(file_name: &str) -> &'static str {
+    match file_name.rsplit('.').next() {
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        Some("gif") => "image/gif",
+        Some("bmp") => "image/bmp",
+        _ => "image/jpeg",
+    }
+}
+
+fn stored_path(dir: &Path, file_name: &str) -> PathBuf {
+    dir.join(&file_name[..2]).join(file_name)
+}
+
+/// Copies `source` into `dir` (if not already there) and records it. Returns the stored photo.
+pub fn store(conn: &Connection, dir: &Path, source: &Path, now: &str) -> Result<Photo> {
+    let io = |e| Error::Io {
+        path: source.to_path_buf(),
+        source: e,
+    };
+    let original_name = source
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let meta = std::fs::metadata(source).map_err(io)?;
+    if !meta.is_file() {
+        return Err(Error::Invalid(format!(
+            "“{}”不是文件，请选择照片文件（.jpg、.png）。",
+            source.display()
+        )));
+    }
+    if meta.len() > MAX_PHOTO_BYTES {
+        return Err(Error::Invalid(format!(
+            "照片“{original_name}”有 {} MB，超过 30 MB，可能不是照片。请选择手机或相机拍的 .jpg 照片。",
+            meta.len() / 1024 / 1024
+        )));
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(source)
+        .and_then(|mut f| f.read_to_end(&mut data))
+        .map_err(io)?;
+    let Some((ext, _)) = kind_of(&data[..data.len().min(16)]) else {
+        return Err(Error::Invalid(format!(
+            "“{original_name}”不是能识别的照片（支持 JPG、PNG、WEBP、GIF、BMP）。如果是 HEIC 格式，请在手机上改为“兼容性最佳”后重新导出。"
+        )));
+    };
+    let hash = format!("{:x}", Sha256::digest(&data));
+    let file_name = format!("{hash}.{ext}");
+    let path = stored_path(dir, &file_name);
+    if !path.exists() {
+        let parent = path.parent().expect("stored path has a folder");
+        std::fs::create_dir_all(parent).map_err(|e| Error::Io {
+            path: parent.to_path_buf(),
+            source: e,
+        })?;
+        // Write to a temporary name first so a half-written file never carries the hash name.
+        let tmp = path.with_extension("part");
+        std::fs::write(&tmp, &data)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+    }
+    conn.execute(
+        "INSERT OR IGNORE INTO photos (hash, file_name, original_name, bytes, added_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![hash, file_name, original_name, data.len() as i64, now],
+    )?;
+    Ok(Photo {
+        hash,
+        file_name,
+        original_name,
+        bytes: data.len() as i64,
+    })
+}
+
+/// A stored photo's record, if any.
+pub fn get(conn: &Connection, hash: &str) -> Result<Option<Photo>> {
+    Ok(conn
+        .prepare_cached("SELECT hash, file_name, original_name, bytes FROM photos WHERE hash = ?1")?
+        .query_row([hash], |r| {
+            Ok(Photo {
+                hash: r.get(0)?,
+                file_name: r.get(1)?,
+                original_name: r.get(2)?,
+                bytes: r.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The bytes and MIME type of a stored photo.
+pub fn read(conn: &Connection, dir: &Path, hash: &str) -> Result<(Vec<u8>, &'static str)> {
+    let photo = get(conn, hash)?
+        .ok_or_else(|| Error::Invalid(format!("数据库中没有这张照片（{hash}）。请刷新后重试。")))?;
+    let path = stored_path(dir, &photo.file_name);
+    let data = std::fs::read(&path).map_err(|_| {
+        Error::Invalid(format!(
+            "照片文件“{}”不见了（原文件名“{}”）。照片文件夹可能被移动或删除：请从备份中恢复“{}”文件夹。",
+            path.display(),
+            photo.original_name,
+            dir.display()
+        ))
+    })?;
+    Ok((data, mime_of(&photo.file_name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db;
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-rest-of-a-tiny-png";
+
+    #[test]
+    fn a_photo_is_copied_named_by_content_and_stored_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let conn = db::open_in_memory().unwrap();
+        let src = tmp.path().join("IMG_0001.PNG");
+        std::fs::write(&src, PNG).unwrap();
+        let store_dir = tmp.path().join("photos");
+        let a = store(&conn, &store_dir, &src, "t").unwrap();
+        assert_eq!(a.hash.len(), 64);
+        assert!(a.file_name.ends_with(".png"));
+        assert_eq!(a.original_name, "IMG_0001.PNG");
+        // The original can go away: the stored copy is what counts.
+        let copy = tmp.path().join("copy.png");
+        std::fs::rename(&src, &copy).unwrap();
+        let b = store(&conn, &store_dir, &copy, "t").unwrap();
+        assert_eq!(a.hash, b.hash);
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM photos", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        let (bytes, mime) = read(&conn, &store_dir, &a.hash).unwrap();
+        assert_eq!(bytes, PNG);
+        assert_eq!(mime, "image/png");
+    }
+
+    #[test]
+    fn what_is_not_a_photo_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let conn = db::open_in_memory().unwrap();
+        let src = tmp.path().join("notes.jpg");
+        std::fs::write(&src, "这不是照片").unwrap();
+        let err = store(&conn, tmp.path(), &src, "t").unwrap_err();
+        assert!(err.to_string().contains("不是能识别的照片"), "{err}");
+        let err = store(&conn, tmp.path(), tmp.path(), "t").unwrap_err();
+        assert!(err.to_string().contains("不是文件"), "{err}");
+    }
+}

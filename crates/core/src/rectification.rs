@@ -1,0 +1,779 @@
+//! 问题厕所台账 and 销号管理: each problem toilet's case, its rectification category (proposed by
+//! [`crate::rules`], confirmed or overridden by a person), its plan, and its moves
+//! 待整改 → 整改中 → 已整改待验收 → 已销号, each a dated, signed event. Nothing is deleted: a wrong
+//! close-out is reopened with a reason.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::households::Scope;
+use crate::model::{CaseState, Category, TechMode};
+use crate::staff;
+
+/// Planned rectification is to be finished within the 十四五 plan, by the end of 2025.
+pub const LAST_PLANNED_MONTH: &str = "2025-12";
+/// The town's plan starts in 2022.
+pub const FIRST_PLANNED_MONTH: &str = "2022-01";
+
+/// Why a move between two states is refused, or `None` when it is allowed.
+pub fn refuse_move(from: CaseState, to: CaseState) -> Option<String> {
+    use CaseState::*;
+    let allowed = matches!(
+        (from, to),
+        (Pending, InProgress)
+            | (Pending, AwaitingAcceptance)
+            | (InProgress, AwaitingAcceptance)
+            | (AwaitingAcceptance, Closed)
+            | (AwaitingAcceptance, InProgress)
+            | (Closed, InProgress)
+    );
+    if allowed {
+        return None;
+    }
+    Some(match (from, to) {
+        (a, b) if a == b => format!("这个问题已经是“{}”，不需要再改。", a.label()),
+        (_, Closed) => {
+            "只有“已整改待验收”的问题才能销号：请先登记整改完成，再由另一位工作人员验收销号。"
+                .into()
+        }
+        (Closed, _) => "已销号的问题只能“重新打开”（并写明原因），不能直接改为其他状态。".into(),
+        (_, Pending) => "问题一旦开始整改就不能退回“待整改”；整改没有完成请保持“整改中”。".into(),
+        (a, b) => format!("不能从“{}”改为“{}”。", a.label(), b.label()),
+    })
+}
+
+/// A person's category decision, with the plan for planned rectification.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+pub struct Decision {
+    pub category: Option<Category>,
+    #[serde(default)]
+    pub override_reason: Option<String>,
+    /// 整改措施.
+    #[serde(default)]
+    pub measures: Option<String>,
+    /// 责任人.
+    #[serde(default)]
+    pub responsible: Option<String>,
+    /// 计划完成时间, `YYYY-MM`.
+    #[serde(default)]
+    pub planned_month: Option<String>,
+    /// 资金来源.
+    #[serde(default)]
+    pub funding: Option<String>,
+}
+
+fn filled(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn check_month(m: &str) -> Result<()> {
+    let ok = m.len() == 7
+        && m.as_bytes()[4] == b'-'
+        && m[..4].bytes().all(|b| b.is_ascii_digit())
+        && matches!(m[5..].parse::<u32>(), Ok(1..=12));
+    if !ok {
+        return Err(Error::Invalid(format!(
+            "计划完成时间“{m}”格式不对，请写成“2024-06”（年-月）。"
+        )));
+    }
+    if !(FIRST_PLANNED_MONTH..=LAST_PLANNED_MONTH).contains(&m) {
+        return Err(Error::Invalid(format!(
+            "计划完成时间“{m}”不在方案规定的期限内：计划整改要在“十四五”期间完成，请填 2022-01 至 2025-12 之间的年月。"
+        )));
+    }
+    Ok(())
+}
+
+/// A date as `YYYY-MM-DD`, not after `today`.
+pub fn check_date(d: &str, what: &str, today: &str) -> Result<()> {
+    if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() || d.len() != 10 {
+        return Err(Error::Invalid(format!(
+            "{what}“{d}”不是有效日期，请写成“2022-09-20”这样的年-月-日。"
+        )));
+    }
+    if d > today {
+        return Err(Error::Invalid(format!(
+            "{what}“{d}”在今天（{today}）之后，请核对日期。"
+        )));
+    }
+    Ok(())
+}
+
+struct CaseCore {
+    state: CaseState,
+    proposed: Option<Category>,
+    category: Option<Category>,
+}
+
+fn case_core(conn: &Connection, id: i64) -> Result<CaseCore> {
+    conn.prepare_cached(
+        "SELECT state, proposed_category, category FROM rectifications WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(CaseCore {
+            state: r.get(0)?,
+            proposed: r.get(1)?,
+            category: r.get(2)?,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| {
+        Error::Invalid(format!(
+            "找不到编号为 {id} 的整改记录，请刷新问题台账后重试。"
+        ))
+    })
+}
+
+/// One entry of a case's history.
+struct Event<'a> {
+    kind: &'a str,
+    from: Option<CaseState>,
+    to: Option<CaseState>,
+    actor: i64,
+    on: &'a str,
+    remark: Option<&'a str>,
+    verifier: Option<i64>,
+    photo: Option<&'a str>,
+}
+
+fn event(conn: &Connection, case_id: i64, e: Event, now: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO rectification_events
+           (rectification_id, kind, from_state, to_state, actor_id, happened_on, recorded_at, remark, verifier_id, photo_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        case_id, e.kind, e.from, e.to, e.actor, e.on, now, e.remark, e.verifier, e.photo
+    ])?;
+    Ok(())
+}
+
+/// Opens a case for a toilet whose inspection found problems. Call inside the inspection's
+/// transaction.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn open_case(
+    conn: &Connection,
+    toilet_id: i64,
+    inspection_id: i64,
+    proposed: Option<Category>,
+    reason: &str,
+    actor: i64,
+    on: &str,
+    now: &str,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO rectifications
+           (toilet_id, household_id, village_id, group_id, inspection_id, proposed_category,
+            proposal_reason, state, state_since, created_at)
+         SELECT t.id, h.id, h.village_id, h.group_id, ?2, ?3, ?4, 'pending', ?5, ?6
+         FROM toilets t JOIN households h ON h.id = t.household_id WHERE t.id = ?1",
+    )?
+    .execute(params![toilet_id, inspection_id, proposed, reason, on, now])?;
+    let id = conn.last_insert_rowid();
+    let opened = Event {
+        kind: "opened",
+        from: None,
+        to: Some(CaseState::Pending),
+        actor,
+        on,
+        remark: Some(reason),
+        verifier: None,
+        photo: None,
+    };
+    event(conn, id, opened, now)?;
+    Ok(id)
+}
+
+/// The open case of a toilet (any state but 已销号), if there is one.
+pub fn open_case_of(conn: &Connection, toilet_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM rectifications WHERE toilet_id = ?1 AND state <> 'closed' ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([toilet_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Confirms or overrides the category and records the plan. Runs in the caller's transaction.
+pub fn decide_in(
+    conn: &Connection,
+    case_id: i64,
+    d: &Decision,
+    actor: i64,
+    today: &str,
+    now: &str,
+) -> Result<()> {
+    let case = case_core(conn, case_id)?;
+    let actor_name = staff::get_staff(conn, actor)?.name;
+    if case.state == CaseState::Closed {
+        return Err(Error::Invalid(
+            "这个问题已经销号，不能再改整改类别。确有错误请先“重新打开”。".into(),
+        ));
+    }
+    let Some(category) = d.category else {
+        return Err(Error::Invalid("请选择整改类别。".into()));
+    };
+    let reason = filled(&d.override_reason);
+    if case.proposed != Some(category) && reason.as_deref().map_or(0, |r| r.chars().count()) < 2 {
+        return Err(Error::Invalid(match case.proposed {
+            Some(p) => format!(
+                "按方案建议的类别是“{}”，改为“{}”需要写明理由。",
+                p.label(),
+                category.label()
+            ),
+            None => "方案对这种情况没有规定类别，由人工确定时需要写明理由。".into(),
+        }));
+    }
+    let (measures, responsible, month, funding) = (
+        filled(&d.measures),
+        filled(&d.responsible),
+        filled(&d.planned_month),
+        filled(&d.funding),
+    );
+    if category.is_planned() {
+        let mut missing = Vec::new();
+        if measures.is_none() {
+            missing.push("整改措施");
+        }
+        if responsible.is_none() {
+            missing.push("责任人");
+        }
+        if month.is_none() {
+            missing.push("计划完成时间");
+        }
+        if !missing.is_empty() {
+            return Err(Error::Invalid(format!(
+                "“{}”要填写{}（路线图、任务书、时间表）。",
+                category.label(),
+                missing.join("、")
+            )));
+        }
+    }
+    if let Some(m) = &month {
+        check_month(m)?;
+    }
+    conn.prepare_cached(
+        "UPDATE rectifications SET category = ?2, override_reason = ?3, confirmed_by = ?4,
+            confirmed_at = ?5, measures = ?6, responsible = ?7, planned_month = ?8, funding = ?9
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        case_id,
+        category,
+        if case.proposed == Some(category) {
+            None
+        } else {
+            reason.clone()
+        },
+        actor,
+        now,
+        measures,
+        responsible,
+        month,
+        funding
+    ])?;
+    let remark = match (case.category, case.proposed == Some(category)) {
+        (Some(old), _) if old != category => format!(
+            "{actor_name}把类别由“{}”改为“{}”{}",
+            old.label(),
+            category.label(),
+            reason.map(|r| format!("，理由：{r}")).unwrap_or_default()
+        ),
+        (_, true) => format!("{actor_name}确认方案建议的类别“{}”", category.label()),
+        (_, false) => format!(
+            "{actor_name}确定类别“{}”（方案建议：{}），理由：{}",
+            category.label(),
+            case.proposed.map_or("无", |p| p.label()),
+            reason.unwrap_or_default()
+        ),
+    };
+    let decided = Event {
+        kind: "category",
+        from: None,
+        to: None,
+        actor,
+        on: today,
+        remark: Some(&remark),
+        verifier: None,
+        photo: None,
+    };
+    event(conn, case_id, decided, now)
+}
+
+/// A request to move a case to another state.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MoveInput {
+    pub case_id: i64,
+    pub to: CaseState,
+    /// The person keying it in (or doing the work).
+    pub actor_id: i64,
+    /// When it happened (for 销号: the verification date), `YYYY-MM-DD`.
+    pub date: String,
+    #[serde(default)]
+    pub remark: Option<String>,
+    /// 验收人, for 销号: not the person who recorded the rectification.
+    #[serde(default)]
+    pub verifier_id: Option<i64>,
+    /// An after-photo, already stored (see [`crate::photos::store`]).
+    #[serde(default)]
+    pub photo: Option<String>,
+}
+
+/// Moves a case, in the caller's transaction.
+pub fn move_in(conn: &Connection, m: &MoveInput, today: &str, now: &str) -> Result<()> {
+    let case = case_core(conn, m.case_id)?;
+    if let Some(why) = refuse_move(case.state, m.to) {
+        return Err(Error::Invalid(why));
+    }
+    staff::get_staff(conn, m.actor_id)?;
+    check_date(&m.date, "日期", today)?;
+    let remark = filled(&m.remark);
+    if case.category.is_none() {
+        return Err(Error::Invalid(
+            "请先确定整改类别（确认方案建议的类别，或写明理由另定），再登记整改进度。".into(),
+        ));
+    }
+    let backwards = matches!(
+        (case.state, m.to),
+        (CaseState::AwaitingAcceptance, CaseState::InProgress)
+            | (CaseState::Closed, CaseState::InProgress)
+    );
+    if backwards && remark.as_deref().map_or(0, |r| r.chars().count()) < 2 {
+        return Err(Error::Invalid(if case.state == CaseState::Closed {
+            "重新打开已销号的问题必须写明原因（例如：复核发现仍有渗漏）。".into()
+        } else {
+            "验收不通过、退回整改，请写明原因。".into()
+        }));
+    }
+    let since: String = conn.query_row(
+        "SELECT state_since FROM rectifications WHERE id = ?1",
+        [m.case_id],
+        |r| r.get(0),
+    )?;
+    if m.date.as_str() < since.get(..10).unwrap_or("") {
+        return Err(Error::Invalid(format!(
+            "日期 {} 早于上一步（{}）的日期 {}，请核对。",
+            m.date,
+            case.state.label(),
+            &since[..10]
+        )));
+    }
+    let mut verifier = None;
+    if m.to == CaseState::Closed {
+        let Some(v) = m.verifier_id else {
+            return Err(Error::Invalid("销号要选择验收人。".into()));
+        };
+        let v_name = staff::get_staff(conn, v)?.name;
+        let recorder: Option<i64> = conn
+            .query_row(
+                "SELECT actor_id FROM rectification_events
+                 WHERE rectification_id = ?1 AND to_state = 'awaiting_acceptance'
+                 ORDER BY id DESC LIMIT 1",
+                [m.case_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if recorder == Some(v) {
+            return Err(Error::Invalid(format!(
+                "整改完成是{v_name}登记的，验收销号要由另一位工作人员负责（谁整改、谁不能自己验收）。请换一位验收人。"
+            )));
+        }
+        verifier = Some(v);
+    }
+    if let Some(p) = &m.photo {
+        if crate::photos::get(conn, p)?.is_none() {
+            return Err(Error::Invalid(
+                "所选照片没有保存成功，请重新选择照片。".into(),
+            ));
+        }
+    }
+    let kind = if case.state == CaseState::Closed {
+        "reopen"
+    } else {
+        "move"
+    };
+    conn.prepare_cached("UPDATE rectifications SET state = ?2, state_since = ?3 WHERE id = ?1")?
+        .execute(params![m.case_id, m.to, m.date])?;
+    let moved = Event {
+        kind,
+        from: Some(case.state),
+        to: Some(m.to),
+        actor: m.actor_id,
+        on: &m.date,
+        remark: remark.as_deref(),
+        verifier,
+        photo: m.photo.as_deref(),
+    };
+    event(conn, m.case_id, moved, now)
+}
+
+/// Moves a case in its own transaction.
+pub fn move_case(conn: &Connection, m: &MoveInput, today: &str, now: &str) -> Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    move_in(&tx, m, today, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Confirms or overrides the category in its own transaction.
+pub fn decide(
+    conn: &Connection,
+    case_id: i64,
+    d: &Decision,
+    actor: i64,
+    today: &str,
+    now: &str,
+) -> Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    decide_in(&tx, case_id, d, actor, today, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Which cases the ledger shows.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LedgerFilter {
+    pub scope: Scope,
+    /// A category code, or "undecided" for cases a person has not categorised yet.
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub state: Option<CaseState>,
+    #[serde(default)]
+    pub overdue_only: bool,
+    #[serde(default)]
+    pub sort: LedgerSort,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerSort {
+    /// By village, 社 and household (the paper ledger's order).
+    #[default]
+    Place,
+    /// Longest in their current state first.
+    Oldest,
+    /// Earliest planned completion first.
+    Planned,
+}
+
+/// One line of the problem ledger.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerRow {
+    pub case_id: i64,
+    pub household_id: i64,
+    pub head_name: String,
+    pub village_name: String,
+    pub group_name: String,
+    pub toilet_seq: i64,
+    pub tech_mode: Option<TechMode>,
+    pub subsidy_year: Option<i64>,
+    pub inspected_on: String,
+    pub problems: String,
+    pub stops_use: bool,
+    pub proposed_category: Option<Category>,
+    pub category: Option<Category>,
+    pub state: CaseState,
+    pub state_since: String,
+    pub planned_month: Option<String>,
+    pub responsible: Option<String>,
+    pub overdue: bool,
+}
+
+/// Counts of one village's cases.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct VillageCounts {
+    pub village_id: i64,
+    pub village_name: String,
+    pub total: i64,
+    pub undecided: i64,
+    pub pending: i64,
+    pub in_progress: i64,
+    pub awaiting: i64,
+    pub closed: i64,
+    pub overdue: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerPage {
+    pub total: i64,
+    pub rows: Vec<LedgerRow>,
+    /// Every village of the town (also those with no cases), in the town's order.
+    pub villages: Vec<VillageCounts>,
+}
+
+/// The month before which a planned case is overdue: the current month, `YYYY-MM`.
+fn overdue_sql() -> &'static str {
+    "(r.state <> 'closed' AND r.planned_month IS NOT NULL AND r.planned_month < ?2)"
+}
+
+/// The problem ledger: one page of cases matching `f`, the number matching, and every
+/// village's counts. `this_month` is `YYYY-MM` (a planned case is overdue after its month).
+pub fn ledger(
+    conn: &Connection,
+    f: &LedgerFilter,
+    this_month: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<LedgerPage> {
+    let (place, place_id) = match f.scope {
+        Scope::Town => ("1", 0),
+        Scope::Village(v) => ("r.village_id = ?1", v),
+        Scope::Group(g) => (
+            "r.village_id = (SELECT village_id FROM village_groups WHERE id = ?1) AND r.group_id = ?1",
+            g,
+        ),
+    };
+    let category = match f.category.as_deref() {
+        None | Some("") => "1".to_string(),
+        Some("undecided") => "r.category IS NULL".to_string(),
+        Some(code) => match Category::from_code(code) {
+            Some(c) => format!("r.category = '{}'", c.code()),
+            None => return Err(Error::Invalid(format!("未知的整改类别：{code}"))),
+        },
+    };
+    let state = match f.state {
+        Some(s) => format!("r.state = '{}'", s.code()),
+        None => "1".into(),
+    };
+    let overdue = if f.overdue_only { overdue_sql() } else { "1" };
+    let filter = format!("{place} AND {category} AND {state} AND {overdue} AND ?2 = ?2");
+    let total: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM rectifications r WHERE {filter}"
+        ))?
+        .query_row(params![place_id, this_month], |r| r.get(0))?;
+    let order = match f.sort {
+        LedgerSort::Place => "v.sort_order, v.id, g.sort_order, g.id, r.household_id, t.seq, r.id",
+        LedgerSort::Oldest => "r.state = 'closed', r.state_since, r.id",
+        LedgerSort::Planned => "r.planned_month IS NULL, r.planned_month, r.id",
+    };
+    let sql = format!(
+        "SELECT r.id, r.household_id, h.head_name, v.name, g.name, t.seq, t.tech_mode, t.subsidy_year,
+                i.inspected_on,
+                (SELECT group_concat(pi.name, '、') FROM inspection_problems ip
+                   JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = r.inspection_id),
+                EXISTS (SELECT 1 FROM inspection_problems ip WHERE ip.inspection_id = r.inspection_id AND ip.stops_use = 1),
+                r.proposed_category, r.category, r.state, r.state_since, r.planned_month, r.responsible,
+                {od}
+         FROM rectifications r
+         JOIN households h ON h.id = r.household_id
+         JOIN villages v ON v.id = r.village_id
+         JOIN village_groups g ON g.id = r.group_id
+         JOIN toilets t ON t.id = r.toilet_id
+         JOIN inspections i ON i.id = r.inspection_id
+         WHERE {filter}
+         ORDER BY {order}
+         LIMIT ?3 OFFSET ?4",
+        od = overdue_sql()
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![place_id, this_month, limit, offset], ledger_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(LedgerPage {
+        total,
+        rows,
+        villages: village_counts(conn, this_month)?,
+    })
+}
+
+fn ledger_row(r: &Row) -> rusqlite::Result<LedgerRow> {
+    Ok(LedgerRow {
+        case_id: r.get(0)?,
+        household_id: r.get(1)?,
+        head_name: r.get(2)?,
+        village_name: r.get(3)?,
+        group_name: r.get(4)?,
+        toilet_seq: r.get(5)?,
+        tech_mode: r.get(6)?,
+        subsidy_year: r.get(7)?,
+        inspected_on: r.get(8)?,
+        problems: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+        stops_use: r.get(10)?,
+        proposed_category: r.get(11)?,
+        category: r.get(12)?,
+        state: r.get(13)?,
+        state_since: r.get(14)?,
+        planned_month: r.get(15)?,
+        responsible: r.get(16)?,
+        overdue: r.get(17)?,
+    })
+}
+
+/// Every village's case counts (月调度's first columns).
+pub fn village_counts(conn: &Connection, this_month: &str) -> Result<Vec<VillageCounts>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.id, v.name,
+                count(r.id),
+                count(r.id) FILTER (WHERE r.category IS NULL AND r.state <> 'closed'),
+                count(r.id) FILTER (WHERE r.state = 'pending'),
+                count(r.id) FILTER (WHERE r.state = 'in_progress'),
+                count(r.id) FILTER (WHERE r.state = 'awaiting_acceptance'),
+                count(r.id) FILTER (WHERE r.state = 'closed'),
+                count(r.id) FILTER (WHERE r.state <> 'closed' AND r.planned_month < ?1)
+         FROM villages v LEFT JOIN rectifications r ON r.village_id = v.id
+         GROUP BY v.id ORDER BY v.sort_order, v.id",
+    )?;
+    let rows = stmt
+        .query_map([this_month], |r| {
+            Ok(VillageCounts {
+                village_id: r.get(0)?,
+                village_name: r.get(1)?,
+                total: r.get(2)?,
+                undecided: r.get(3)?,
+                pending: r.get(4)?,
+                in_progress: r.get(5)?,
+                awaiting: r.get(6)?,
+                closed: r.get(7)?,
+                overdue: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// One dated move of a case, as its history shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseEvent {
+    pub kind: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: Option<CaseState>,
+    pub actor: String,
+    pub happened_on: String,
+    pub recorded_at: String,
+    pub remark: Option<String>,
+    pub verifier: Option<String>,
+    pub photo: Option<String>,
+}
+
+/// A case with everything the ledger's side panel shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Case {
+    pub id: i64,
+    pub toilet_id: i64,
+    pub household_id: i64,
+    pub inspection_id: i64,
+    pub proposed_category: Option<Category>,
+    pub proposal_reason: String,
+    pub category: Option<Category>,
+    pub override_reason: Option<String>,
+    pub measures: Option<String>,
+    pub responsible: Option<String>,
+    pub planned_month: Option<String>,
+    pub funding: Option<String>,
+    pub state: CaseState,
+    pub state_since: String,
+    /// The moves allowed from the current state.
+    pub next_states: Vec<CaseState>,
+    pub events: Vec<CaseEvent>,
+}
+
+pub fn case(conn: &Connection, id: i64) -> Result<Case> {
+    let mut c = conn
+        .prepare_cached(
+            "SELECT id, toilet_id, household_id, inspection_id, proposed_category, proposal_reason,
+                    category, override_reason, measures, responsible, planned_month, funding,
+                    state, state_since
+             FROM rectifications WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(Case {
+                id: r.get(0)?,
+                toilet_id: r.get(1)?,
+                household_id: r.get(2)?,
+                inspection_id: r.get(3)?,
+                proposed_category: r.get(4)?,
+                proposal_reason: r.get(5)?,
+                category: r.get(6)?,
+                override_reason: r.get(7)?,
+                measures: r.get(8)?,
+                responsible: r.get(9)?,
+                planned_month: r.get(10)?,
+                funding: r.get(11)?,
+                state: r.get(12)?,
+                state_since: r.get(13)?,
+                next_states: vec![],
+                events: vec![],
+            })
+        })
+        .optional()?
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "找不到编号为 {id} 的整改记录，请刷新问题台账后重试。"
+            ))
+        })?;
+    c.next_states = CaseState::ALL
+        .iter()
+        .copied()
+        .filter(|to| refuse_move(c.state, *to).is_none())
+        .collect();
+    c.events = conn
+        .prepare_cached(
+            "SELECT e.kind, e.from_state, e.to_state, a.name, e.happened_on, e.recorded_at, e.remark,
+                    v.name, e.photo_hash
+             FROM rectification_events e
+             JOIN staff a ON a.id = e.actor_id
+             LEFT JOIN staff v ON v.id = e.verifier_id
+             WHERE e.rectification_id = ?1 ORDER BY e.id",
+        )?
+        .query_map([id], |r| {
+            Ok(CaseEvent {
+                kind: r.get(0)?,
+                from_state: r.get(1)?,
+                to_state: r.get(2)?,
+                actor: r.get(3)?,
+                happened_on: r.get(4)?,
+                recorded_at: r.get(5)?,
+                remark: r.get(6)?,
+                verifier: r.get(7)?,
+                photo: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CaseState::*;
+
+    #[test]
+    fn every_move_is_either_allowed_or_refused_with_a_reason() {
+        let allowed = [
+            (Pending, InProgress),
+            (Pending, AwaitingAcceptance),
+            (InProgress, AwaitingAcceptance),
+            (AwaitingAcceptance, Closed),
+            (AwaitingAcceptance, InProgress),
+            (Closed, InProgress),
+        ];
+        for from in CaseState::ALL {
+            for to in CaseState::ALL {
+                let refused = refuse_move(*from, *to);
+                if allowed.contains(&(*from, *to)) {
+                    assert_eq!(refused, None, "{from:?} → {to:?} must be allowed");
+                } else {
+                    let why =
+                        refused.unwrap_or_else(|| panic!("{from:?} → {to:?} must be refused"));
+                    assert!(why.chars().count() > 8, "{from:?} → {to:?}: {why}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn months_outside_the_plan_are_refused() {
+        assert!(check_month("2024-06").is_ok());
+        assert!(check_month("2025-12").is_ok());
+        assert!(check_month("2026-01").is_err());
+        assert!(check_month("2021-12").is_err());
+        assert!(check_month("2024-13").is_err());
+        assert!(check_month("2024/06").is_err());
+    }
+}

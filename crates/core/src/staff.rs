@@ -1,0 +1,345 @@
+//! The office's own lists: 工作人员 (staff, from whom inspection groups, operators and verifiers
+//! are picked) and 问题口径 (the problem items of the inspection checklist). Both are edited by
+//! an administrator; nothing is deleted — a person who leaves or an item that is retired stays on
+//! the records that name them.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::ProblemPart;
+
+/// 工作人员.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Staff {
+    pub id: i64,
+    pub name: String,
+    /// 单位, e.g. 镇农业服务中心, 某某村村委.
+    pub unit: String,
+    pub phone: Option<String>,
+    /// 职务/角色 as the office words it (包村干部, 督导组 …).
+    pub roles: String,
+    pub active: bool,
+}
+
+/// A staff member to add or the new values of one.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StaffInput {
+    pub name: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub roles: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn staff_from_row(r: &Row) -> rusqlite::Result<Staff> {
+    Ok(Staff {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        unit: r.get(2)?,
+        phone: r.get(3)?,
+        roles: r.get(4)?,
+        active: r.get(5)?,
+    })
+}
+
+const STAFF_COLUMNS: &str = "id, name, unit, phone, roles, active";
+
+/// The staff list, active people first, then by unit and name.
+pub fn list_staff(conn: &Connection, include_inactive: bool) -> Result<Vec<Staff>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {STAFF_COLUMNS} FROM staff WHERE active = 1 OR ?1
+         ORDER BY active DESC, unit, name"
+    ))?;
+    let rows = stmt
+        .query_map([include_inactive], staff_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub fn get_staff(conn: &Connection, id: i64) -> Result<Staff> {
+    conn.prepare_cached(&format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = ?1"))?
+        .query_row([id], staff_from_row)
+        .optional()?
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "找不到编号为 {id} 的工作人员。请在“工作人员”名单中重新选择。"
+            ))
+        })
+}
+
+fn clean(input: &StaffInput) -> Result<StaffInput> {
+    let name = input.name.trim().to_string();
+    if name.is_empty() {
+        return Err(Error::Invalid("请填写工作人员的姓名。".into()));
+    }
+    if name.chars().count() > 20 {
+        return Err(Error::Invalid(format!(
+            "姓名“{name}”超过 20 个字，请检查是否填错了栏目。"
+        )));
+    }
+    let phone = input
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string);
+    if let Some(p) = &phone {
+        if !p.chars().all(|c| c.is_ascii_digit() || c == '-') || p.len() < 7 {
+            return Err(Error::Invalid(format!(
+                "联系电话“{p}”不像电话号码：只能填数字和“-”，至少 7 位。"
+            )));
+        }
+    }
+    Ok(StaffInput {
+        name,
+        unit: input.unit.trim().to_string(),
+        phone,
+        roles: input.roles.trim().to_string(),
+        active: input.active,
+    })
+}
+
+fn duplicate(e: rusqlite::Error, input: &StaffInput) -> Error {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Error::Invalid(format!(
+                "“{}”（{}）已经在工作人员名单中。同单位同名的两个人请在姓名后加以区分，例如“张伟（二社）”。",
+                input.name,
+                if input.unit.is_empty() { "未填单位" } else { &input.unit }
+            ))
+        }
+        e => e.into(),
+    }
+}
+
+pub fn add_staff(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64> {
+    let s = clean(input)?;
+    conn.prepare_cached(
+        "INSERT INTO staff (name, unit, phone, roles, active, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![s.name, s.unit, s.phone, s.roles, s.active, now])
+    .map_err(|e| duplicate(e, &s))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Changes a staff member's details; `active = false` takes them off the pick lists.
+pub fn update_staff(conn: &Connection, id: i64, input: &StaffInput) -> Result<()> {
+    get_staff(conn, id)?;
+    let s = clean(input)?;
+    conn.prepare_cached(
+        "UPDATE staff SET name = ?2, unit = ?3, phone = ?4, roles = ?5, active = ?6 WHERE id = ?1",
+    )?
+    .execute(params![id, s.name, s.unit, s.phone, s.roles, s.active])
+    .map_err(|e| duplicate(e, &s))?;
+    Ok(())
+}
+
+/// One item of the 问题口径 checklist.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProblemItem {
+    pub id: i64,
+    pub part: ProblemPart,
+    pub name: String,
+    /// Default severity: 影响使用 (true) or 不影响使用.
+    pub stops_use: bool,
+    pub sort_order: i64,
+    pub retired: bool,
+}
+
+/// A problem item to add or the new values of one.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ProblemItemInput {
+    pub part: ProblemPart,
+    pub name: String,
+    pub stops_use: bool,
+    #[serde(default)]
+    pub retired: bool,
+}
+
+fn item_from_row(r: &Row) -> rusqlite::Result<ProblemItem> {
+    Ok(ProblemItem {
+        id: r.get(0)?,
+        part: r.get(1)?,
+        name: r.get(2)?,
+        stops_use: r.get(3)?,
+        sort_order: r.get(4)?,
+        retired: r.get(5)?,
+    })
+}
+
+/// The checklist in the paper form's order (by part, then the item's order).
+pub fn problem_items(conn: &Connection, include_retired: bool) -> Result<Vec<ProblemItem>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, part, name, stops_use, sort_order, retired FROM problem_items
+         WHERE retired = 0 OR ?1",
+    )?;
+    let mut rows: Vec<ProblemItem> = stmt
+        .query_map([include_retired], item_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    let part_order = |p: ProblemPart| ProblemPart::ALL.iter().position(|x| *x == p);
+    rows.sort_by_key(|i| (part_order(i.part), i.sort_order, i.id));
+    Ok(rows)
+}
+
+fn clean_item_name(name: &str) -> Result<String> {
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return Err(Error::Invalid("请填写问题名称。".into()));
+    }
+    if name.chars().count() > 40 {
+        return Err(Error::Invalid(
+            "问题名称不要超过 40 个字；详细情况在核查时写在备注里。".into(),
+        ));
+    }
+    Ok(name)
+}
+
+fn item_duplicate(e: rusqlite::Error, part: ProblemPart, name: &str) -> Error {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Error::Invalid(format!(
+                "“{}”部位已经有“{name}”这一项（可能已停用）。请改用原有的一项，或换一个名称。",
+                part.label()
+            ))
+        }
+        e => e.into(),
+    }
+}
+
+pub fn add_problem_item(conn: &Connection, input: &ProblemItemInput) -> Result<i64> {
+    let name = clean_item_name(&input.name)?;
+    let next: i64 = conn.query_row(
+        "SELECT coalesce(max(sort_order), 0) + 10 FROM problem_items WHERE part = ?1",
+        [input.part],
+        |r| r.get(0),
+    )?;
+    conn.execute(
+        "INSERT INTO problem_items (part, name, stops_use, sort_order, retired)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![input.part, name, input.stops_use, next, input.retired],
+    )
+    .map_err(|e| item_duplicate(e, input.part, &name))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Renames, re-grades or retires an item. Records already made keep pointing at it, and keep
+/// the severity they were recorded with.
+pub fn update_problem_item(conn: &Connection, id: i64, input: &ProblemItemInput) -> Result<()> {
+    let name = clean_item_name(&input.name)?;
+    let changed = conn
+        .execute(
+            "UPDATE problem_items SET part = ?2, name = ?3, stops_use = ?4, retired = ?5 WHERE id = ?1",
+            params![id, input.part, name, input.stops_use, input.retired],
+        )
+        .map_err(|e| item_duplicate(e, input.part, &name))?;
+    if changed == 0 {
+        return Err(Error::Invalid(format!(
+            "找不到编号为 {id} 的问题项，请刷新后重试。"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db;
+
+    fn person(name: &str, unit: &str) -> StaffInput {
+        StaffInput {
+            name: name.into(),
+            unit: unit.into(),
+            phone: None,
+            roles: String::new(),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn staff_are_added_listed_and_retired_not_deleted() {
+        let conn = db::open_in_memory().unwrap();
+        let a = add_staff(&conn, &person(" 李明 ", "镇农业服务中心"), "t").unwrap();
+        let b = add_staff(&conn, &person("王芳", "石鱼村"), "t").unwrap();
+        let err = add_staff(&conn, &person("李明", "镇农业服务中心"), "t").unwrap_err();
+        assert!(err.to_string().contains("已经在工作人员名单中"), "{err}");
+        let mut retired = person("王芳", "石鱼村");
+        retired.active = false;
+        update_staff(&conn, b, &retired).unwrap();
+        let active = list_staff(&conn, false).unwrap();
+        assert_eq!(active.iter().map(|s| s.id).collect::<Vec<_>>(), vec![a]);
+        assert_eq!(active[0].name, "李明", "names are trimmed");
+        assert_eq!(list_staff(&conn, true).unwrap().len(), 2);
+        let mut bad = person("赵六", "");
+        bad.phone = Some("电话".into());
+        assert!(add_staff(&conn, &bad, "t").is_err());
+        assert!(add_staff(&conn, &person("  ", ""), "t").is_err());
+    }
+
+    #[test]
+    fn the_standard_checklist_is_seeded_in_form_order_and_editable() {
+        let conn = db::open_in_memory().unwrap();
+        let items = problem_items(&conn, false).unwrap();
+        assert!(items.len() >= 30, "{} items", items.len());
+        assert_eq!(items[0].part, ProblemPart::House);
+        assert_eq!(items.last().unwrap().part, ProblemPart::Usage);
+        let leak = items.iter().find(|i| i.name == "渗漏").unwrap();
+        assert!(leak.stops_use);
+        let lid = items.iter().find(|i| i.name == "池盖缺失或破损").unwrap();
+        assert!(!lid.stops_use);
+
+        let id = add_problem_item(
+            &conn,
+            &ProblemItemInput {
+                part: ProblemPart::Tank,
+                name: "出粪口未封闭".into(),
+                stops_use: false,
+                retired: false,
+            },
+        )
+        .unwrap();
+        let dup = add_problem_item(
+            &conn,
+            &ProblemItemInput {
+                part: ProblemPart::Tank,
+                name: "渗漏".into(),
+                stops_use: true,
+                retired: false,
+            },
+        )
+        .unwrap_err();
+        assert!(dup.to_string().contains("已经有"), "{dup}");
+        update_problem_item(
+            &conn,
+            id,
+            &ProblemItemInput {
+                part: ProblemPart::Tank,
+                name: "出粪口未封闭".into(),
+                stops_use: false,
+                retired: true,
+            },
+        )
+        .unwrap();
+        assert!(!problem_items(&conn, false)
+            .unwrap()
+            .iter()
+            .any(|i| i.id == id));
+        assert!(problem_items(&conn, true)
+            .unwrap()
+            .iter()
+            .any(|i| i.id == id && i.retired));
+    }
+}
