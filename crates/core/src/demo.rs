@@ -41,6 +41,10 @@ pub struct DemoSummary {
     pub groups: usize,
     pub households: usize,
     pub toilets: usize,
+    /// 工作人员, inspections and problem toilets of the demo's field work.
+    pub staff: usize,
+    pub inspections: usize,
+    pub problem_toilets: usize,
 }
 
 const VILLAGE_NAMES: &[&str] = &[
@@ -183,7 +187,7 @@ fn village_names(count: usize) -> Vec<String> {
         .collect()
 }
 
-fn person_name(rng: &mut Rng) -> String {
+pub(crate) fn person_name(rng: &mut Rng) -> String {
     let mut name = rng.weighted(SURNAMES).to_string();
     let roll = rng.below(100);
     if roll < 40 {
@@ -216,7 +220,7 @@ fn id_number(rng: &mut Rng, male: bool) -> String {
     format!("{body}{check}")
 }
 
-fn phone(rng: &mut Rng) -> String {
+pub(crate) fn phone(rng: &mut Rng) -> String {
     format!("{}{:08}", rng.pick(PHONE_PREFIXES), rng.below(100_000_000))
 }
 
@@ -345,7 +349,7 @@ pub fn generate(conn: &mut Connection, opts: DemoOptions, now: &str) -> Result<D
         "cache_size",
         -((opts.households as i64 / 1000 + 32) * 1024),
     )?;
-    let result = write_town(conn, &plan, &mut rng, opts.households, district, now);
+    let result = write_town(conn, &plan, &mut rng, opts, district, now);
     conn.pragma_update(None, "cache_size", cache)?;
     result
 }
@@ -354,7 +358,7 @@ fn write_town(
     conn: &mut Connection,
     plan: &[(String, Vec<(String, usize)>)],
     rng: &mut Rng,
-    households: usize,
+    opts: DemoOptions,
     district: &str,
     now: &str,
 ) -> Result<DemoSummary> {
@@ -362,13 +366,16 @@ fn write_town(
     settings::set(&tx, settings::KEY_DISTRICT, district)?;
     settings::set(&tx, settings::KEY_TOWN, "石鱼镇")?;
     settings::set(&tx, settings::KEY_DEMO, "1")?;
-    let mut used_ids = HashSet::with_capacity(households);
+    let mut used_ids = HashSet::with_capacity(opts.households);
     let mut bulk = households::Bulk::new();
     let mut summary = DemoSummary {
         villages: 0,
         groups: 0,
         households: 0,
         toilets: 0,
+        staff: 0,
+        inspections: 0,
+        problem_toilets: 0,
     };
     for (vi, (vname, groups)) in plan.iter().enumerate() {
         let village_id = households::add_village(&tx, vname, vi as i64 + 1)?;
@@ -421,6 +428,10 @@ fn write_town(
         }
     }
     bulk.finish(&tx)?;
+    let field = crate::demo_field::generate(&tx, opts.seed, now)?;
+    summary.staff = field.staff;
+    summary.inspections = field.inspections;
+    summary.problem_toilets = field.problem_toilets;
     tx.commit()?;
     Ok(summary)
 }

@@ -8,6 +8,7 @@
 pub mod backup;
 pub mod db;
 pub mod demo;
+mod demo_field;
 pub mod error;
 pub mod export;
 pub mod households;

@@ -160,3 +160,65 @@ fn refuses_a_database_with_data() {
         "nothing was added"
     );
 }
+
+#[test]
+fn the_demo_field_work_obeys_the_ledger_rules() {
+    use huce_core::rectification::{self, LedgerFilter, LedgerSort};
+    let conn = town(3000, 7);
+    let n = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let toilets = n("SELECT count(*) FROM toilets");
+    let inspected = n("SELECT count(DISTINCT toilet_id) FROM inspections");
+    assert!(
+        inspected * 100 / toilets > 60,
+        "most toilets are inspected: {inspected}/{toilets}"
+    );
+    assert_eq!(
+        n("SELECT count(*) FROM inspections i WHERE (SELECT count(*) FROM inspection_members m WHERE m.inspection_id = i.id) < 2"),
+        0,
+        "every inspection group has at least 2 people"
+    );
+    assert_eq!(
+        n("SELECT count(*) FROM inspections WHERE has_problems <> EXISTS (SELECT 1 FROM inspection_problems p WHERE p.inspection_id = inspections.id)"),
+        0
+    );
+    // Every closed case was verified by somebody other than who recorded the rectification.
+    assert_eq!(
+        n(
+            "SELECT count(*) FROM rectification_events c JOIN rectification_events a
+             ON a.rectification_id = c.rectification_id AND a.to_state = 'awaiting_acceptance'
+           WHERE c.to_state = 'closed' AND (c.verifier_id IS NULL OR c.verifier_id = a.actor_id)"
+        ),
+        0
+    );
+    let page = rectification::ledger(
+        &conn,
+        &LedgerFilter {
+            scope: Scope::Town,
+            category: None,
+            state: None,
+            overdue_only: false,
+            sort: LedgerSort::Place,
+        },
+        "2026-11",
+        0,
+        20,
+    )
+    .unwrap();
+    let cases = n("SELECT count(*) FROM rectifications");
+    assert_eq!(page.total, cases);
+    assert!(
+        cases * 100 / inspected > 5,
+        "{cases} problem toilets of {inspected}"
+    );
+    assert_eq!(page.villages.iter().map(|v| v.total).sum::<i64>(), cases);
+    let states: HashSet<_> = conn
+        .prepare("SELECT DISTINCT state FROM rectifications")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(states.len(), 4, "cases at every stage: {states:?}");
+    assert!(n("SELECT count(*) FROM rectifications WHERE category IS NULL") > 0);
+    assert!(n("SELECT count(*) FROM staff") >= 12 * 3);
+}
