@@ -26,6 +26,20 @@ fn main() {
             "export_templates",
             "save_export_template",
             "delete_export_template",
+            "staff_list",
+            "save_staff",
+            "problem_items",
+            "save_problem_item",
+            "correctable_fields",
+            "store_photo",
+            "photo_data",
+            "preview_proposal",
+            "save_inspection",
+            "field_file",
+            "problem_ledger",
+            "rectification_case",
+            "decide_category",
+            "move_case",
         ]));
     tauri_build::try_build(attrs).expect("failed to build the Tauri context");
 }

@@ -493,3 +493,240 @@ async fn import_a_ledger_into_an_empty_database() {
     );
     s.driver.clone().quit().await.unwrap();
 }
+
+/// Sets a `<select>` (or any input) by value and fires `change`, as a user's pick would.
+async fn choose(driver: &WebDriver, css: &str, value: &str) {
+    let e = find(driver, css).await;
+    driver
+        .execute(
+            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![e.to_json().unwrap(), serde_json::json!(value)],
+        )
+        .await
+        .unwrap();
+}
+
+/// The text of `css` now, or "" while it is missing or being replaced.
+async fn text_now(driver: &WebDriver, css: &str) -> String {
+    match driver.find(By::Css(css)).await {
+        Ok(e) => e
+            .prop("textContent")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Clicks a checkbox or radio button until it is checked (a click that lands while the form
+/// re-renders is lost, as it would be for a person, who would click again).
+async fn check(driver: &WebDriver, css: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        click(driver, css).await;
+        tokio::time::sleep(POLL).await;
+        if let Ok(e) = driver.find(By::Css(css)).await {
+            if e.prop("checked").await.ok().flatten().as_deref() == Some("true") {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "{css} could not be checked");
+    }
+}
+
+/// One cell of a village's row in the ledger's counts table, as a number.
+async fn village_count(driver: &WebDriver, village: i64, column: usize) -> i64 {
+    let css = format!("#counts-table tr[data-village='{village}'] td:nth-child({column})");
+    wait_text(driver, &css, |t| t.parse::<i64>().is_ok())
+        .await
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inspect_a_toilet_and_close_out_its_problem() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("核查").join("huce.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+
+    // The demo town, made by the core beforehand, with its staff and earlier field work.
+    let mut conn = huce_core::db::open(&db).unwrap();
+    huce_core::demo::generate(
+        &mut conn,
+        huce_core::demo::DemoOptions::default(),
+        "2026-11-29T09:00:00+08:00",
+    )
+    .unwrap();
+    // A household with two toilets, the first built with fiscal support before 2018, no case
+    // yet, and a name nobody else in the town has.
+    let (household, name, village): (i64, String, i64) = conn
+        .query_row(
+            "SELECT h.id, h.head_name, h.village_id FROM households h
+             JOIN toilets t ON t.household_id = h.id AND t.seq = 1
+             WHERE (SELECT count(*) FROM toilets x WHERE x.household_id = h.id) = 2
+               AND t.subsidized = 1 AND t.subsidy_year <= 2017
+               AND NOT EXISTS (SELECT 1 FROM rectifications r WHERE r.household_id = h.id)
+               AND (SELECT count(*) FROM households y WHERE y.head_name = h.head_name) = 1
+             ORDER BY h.id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let staff_of = |unit_like: &str| -> i64 {
+        conn.query_row(
+            "SELECT id FROM staff WHERE unit LIKE ?1 ORDER BY id LIMIT 1",
+            [unit_like],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let clerk = staff_of("%农业服务中心");
+    let cadre = staff_of("%人民政府");
+    let local = staff_of("%村民委员会");
+    let supervisor = staff_of("%督导组");
+    let leak: i64 = conn
+        .query_row(
+            "SELECT id FROM problem_items WHERE name = '渗漏'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(conn);
+    let _ = household;
+
+    let s = start_app(&db).await;
+    let d = &s.driver;
+    find(d, "[data-node^='village:']").await;
+    choose(d, "#operator", &clerk.to_string()).await;
+
+    // The village's counts before.
+    click(d, "#view-ledger").await;
+    let total_before = village_count(d, village, 2).await;
+    let pending_before = village_count(d, village, 4).await;
+    let closed_before = village_count(d, village, 7).await;
+    screenshot(&s, "e2e-ledger-town.png").await;
+    click(d, "#view-households").await;
+
+    // Find the household and open the inspection form.
+    let search = find(d, "#search").await;
+    search.send_keys(&name).await.unwrap();
+    wait_text(d, "#list-count", |t| t == "找到 1 户").await;
+    click(d, ".hh-row:not(.loading)").await;
+    wait_text(d, "#detail-name", |t| t == name).await;
+    click(d, "#inspect-household").await;
+    wait_text(d, "#insp-title", |t| t.contains(&name)).await;
+    wait_text(d, ".insp-toilet", |t| t.contains("第 1 个户厕")).await;
+
+    // Fewer than two inspectors is refused with a clear message.
+    check(d, &format!("#insp-members input[value='{cadre}']")).await;
+    check(d, "#insp-in_use-0").await;
+    check(d, "#insp-result-problems").await;
+    check(d, &format!("#insp-item-{leak}")).await;
+    choose(d, &format!("#insp-cause-{leak}"), "construction").await;
+    click(d, "#insp-save").await;
+    wait_text(d, "#insp-error", |t| t.contains("至少要有 2 人")).await;
+    check(d, &format!("#insp-members input[value='{local}']")).await;
+
+    // The rules propose the category from the baseline; the plan is filled in.
+    wait_text(d, "#insp-proposal", |t| {
+        t.contains("方案建议：计划整改·纳入全区改厕计划")
+    })
+    .await;
+    find(d, "#insp-measures")
+        .await
+        .send_keys("重新砌筑化粪池并做防渗处理")
+        .await
+        .unwrap();
+    find(d, "#insp-responsible")
+        .await
+        .send_keys("李明")
+        .await
+        .unwrap();
+    find(d, "#insp-month")
+        .await
+        .send_keys("2025-06")
+        .await
+        .unwrap();
+    let funding = find(d, "#insp-funding").await;
+    funding.send_keys("区级农村改厕资金").await.unwrap();
+    screenshot(&s, "e2e-inspection-form.png").await;
+
+    // Enter saves and moves on to the household's second toilet.
+    funding.send_keys(Key::Enter).await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let toilet = text_now(d, ".insp-toilet").await;
+        if toilet.contains("第 2 个户厕") {
+            break;
+        }
+        let error = text_now(d, "#insp-error").await;
+        assert!(error.is_empty(), "saving the inspection failed: {error}");
+        assert!(Instant::now() < deadline, "Enter did not save: {toilet}");
+        tokio::time::sleep(POLL).await;
+    }
+    click(d, "#insp-cancel").await;
+    wait_text(d, "#inspections", |t| t.contains("渗漏")).await;
+    screenshot(&s, "e2e-household-inspected.png").await;
+
+    // The problem is in the ledger; the village's counts moved.
+    click(d, "#view-ledger").await;
+    click(d, &format!("#counts-table tr[data-village='{village}'] td")).await;
+    wait_text(d, "#ledger-title", |t| t.contains('村')).await;
+    assert_eq!(village_count(d, village, 2).await, total_before + 1);
+    assert_eq!(village_count(d, village, 4).await, pending_before + 1);
+    let rows = d
+        .query(By::Css("#ledger-rows tr[data-case]"))
+        .wait(WAIT, POLL)
+        .all_from_selector_required()
+        .await
+        .unwrap();
+    let mut mine = None;
+    for r in rows {
+        let t = text(&r).await;
+        if t.contains(&name) && t.contains("渗漏") {
+            mine = Some(r);
+            break;
+        }
+    }
+    // (WebKitWebDriver clicks cells, not table rows.)
+    mine.expect("the new problem is listed in the village's ledger")
+        .find(By::Css("td"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(d, "#case-name", |t| t == name).await;
+    wait_text(d, "#case-category", |t| t == "计划整改·纳入全区改厕计划").await;
+
+    // 待整改 → 整改中 → 已整改待验收.
+    click(d, "#case-moves button[data-to='in_progress']").await;
+    click(d, "#move-confirm").await;
+    wait_text(d, "#case-state", |t| t == "整改中").await;
+    click(d, "#case-moves button[data-to='awaiting_acceptance']").await;
+    find(d, "#move-remark")
+        .await
+        .send_keys("化粪池已重新砌筑")
+        .await
+        .unwrap();
+    click(d, "#move-confirm").await;
+    wait_text(d, "#case-state", |t| t == "已整改待验收").await;
+
+    // The person who recorded the rectification cannot close it out; another staff member can.
+    click(d, "#case-moves button[data-to='closed']").await;
+    choose(d, "#move-verifier", &clerk.to_string()).await;
+    click(d, "#move-confirm").await;
+    wait_text(d, "#move-error", |t| t.contains("另一位工作人员")).await;
+    choose(d, "#move-verifier", &supervisor.to_string()).await;
+    click(d, "#move-confirm").await;
+    wait_text(d, "#case-state", |t| t == "已销号").await;
+    let history = wait_text(d, "#case-history", |t| t.contains("验收人")).await;
+    assert!(history.contains("已整改待验收 → 已销号"), "{history}");
+    assert_eq!(village_count(d, village, 7).await, closed_before + 1);
+    assert_eq!(village_count(d, village, 4).await, pending_before);
+    screenshot(&s, "e2e-case-closed.png").await;
+
+    s.driver.clone().quit().await.unwrap();
+}

@@ -29,3 +29,10 @@ export function toast(message, kind = 'error') {
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => { t.hidden = true; }, kind === 'error' ? 12000 : 4000);
 }
+
+/** Replaces `node`'s children, skipping null/false/undefined (DOM's own replaceChildren would
+ *  print them as text). */
+export function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}

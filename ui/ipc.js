@@ -42,6 +42,24 @@ export const exportTemplates = () => call('export_templates');
 export const saveExportTemplate = (template) => call('save_export_template', { template });
 export const deleteExportTemplate = (name) => call('delete_export_template', { name });
 
+export const staffList = (includeInactive = false) => call('staff_list', { includeInactive });
+export const saveStaff = (id, input) => call('save_staff', { id, input });
+export const problemItems = (includeRetired = false) => call('problem_items', { includeRetired });
+export const saveProblemItem = (id, input) => call('save_problem_item', { id, input });
+export const correctableFields = () => call('correctable_fields');
+export const storePhoto = (path) => call('store_photo', { path });
+export const photoData = (hash) => call('photo_data', { hash });
+export const previewProposal = (toiletId, problems, corrections) =>
+  call('preview_proposal', { toiletId, problems, corrections });
+export const saveInspection = (input) => call('save_inspection', { input });
+export const fieldFile = (householdId) => call('field_file', { householdId });
+/** filter: {scope, category, state, overdue_only, sort} */
+export const problemLedger = (filter, offset, limit) => call('problem_ledger', { filter, offset, limit });
+export const rectificationCase = (id) => call('rectification_case', { id });
+export const decideCategory = (caseId, decision, actorId) => call('decide_category', { caseId, decision, actorId });
+/** input: {case_id, to, actor_id, date, remark, verifier_id, photo} */
+export const moveCase = (input) => call('move_case', { input });
+
 function toRequest(r) {
   return {
     path: r.path,
@@ -58,3 +76,11 @@ export const pickFile = (title, extensions) =>
 /** The system's save-file dialog; resolves to a path or null. */
 export const pickSavePath = (title, defaultPath) =>
   call('plugin:dialog|save', { options: { title, defaultPath, filters: [{ name: 'Excel 文件', extensions: ['xlsx'] }] } });
+/** The system's open-file dialog for photos; resolves to a list of paths (maybe empty). */
+export async function pickPhotos(title) {
+  const picked = await call('plugin:dialog|open', {
+    options: { title, multiple: true, directory: false, filters: [{ name: '照片', extensions: ['jpg', 'jpeg', 'png', 'webp', 'gif', 'bmp', 'JPG', 'JPEG', 'PNG'] }] },
+  });
+  if (!picked) return [];
+  return Array.isArray(picked) ? picked : [picked];
+}

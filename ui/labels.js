@@ -15,3 +15,8 @@ export function label(name, code) {
 }
 
 export const yesNo = (v) => (v === null || v === undefined ? '—' : v ? '是' : '否');
+
+/** The [code, label] pairs of vocabulary `name`, in the core's order (for selects). */
+export function entries(name) {
+  return [...(maps.get(name) ?? new Map()).entries()];
+}

@@ -8,32 +8,105 @@ import { HouseholdList } from './screens/list.js';
 import { renderDetail } from './screens/detail.js';
 import { ImportDialog } from './screens/import.js';
 import { ExportDialog } from './screens/export.js';
+import { InspectionForm } from './screens/inspection.js';
+import { ProblemLedger } from './screens/ledger.js';
+import { ItemsDialog, StaffDialog } from './screens/lists.js';
+import { initOperator, reloadStaff, setDatabase } from './people.js';
 
 const showError = (err) => toast(err.message || String(err));
 
 let info;
 let detailRequest = 0;
+let view = 'households';
+/** Set when the inspection form should open on the next household shown (continuous entry). */
+let continueEntry = false;
 
 const tree = new PlaceTree($('tree'), ({ scope, title }) => {
   $('scope-title').textContent = title;
-  list.load(scope, $('search').value);
+  if (view === 'ledger') ledger.load(scope, title);
+  else list.load(scope, $('search').value);
 });
+
+/** Shows household `id` in the details pane, with its inspections and problem cases. */
+async function showHousehold(id) {
+  const mine = ++detailRequest;
+  try {
+    const [d, file] = await Promise.all([ipc.householdDetail(id), ipc.fieldFile(id)]);
+    if (mine !== detailRequest) return;
+    renderDetail($('detail'), d, file, (index) => inspection.open(d, index).catch(showError));
+    if (continueEntry) {
+      continueEntry = false;
+      await inspection.open(d, 0);
+    }
+  } catch (err) {
+    continueEntry = false;
+    showError(err);
+  }
+}
 
 const list = new HouseholdList({
   body: $('list-body'),
   spacer: $('list-spacer'),
   countEl: $('list-count'),
   onError: showError,
-  onSelect: async (id) => {
-    const mine = ++detailRequest;
-    try {
-      const d = await ipc.householdDetail(id);
-      if (mine === detailRequest) renderDetail($('detail'), d);
-    } catch (err) {
-      showError(err);
+  onSelect: (id) => showHousehold(id),
+});
+
+const inspection = new InspectionForm({
+  onSaved: async (saved, household) => {
+    const file = await ipc.fieldFile(household.id);
+    renderDetail($('detail'), household, file, (index) => inspection.open(household, index).catch(showError));
+  },
+  onNextHousehold: async () => {
+    const next = list.selectedIndex + 1;
+    if (list.selectedIndex < 0 || next >= list.total) {
+      toast('这已是列表中的最后一户。', 'info');
+      return;
     }
+    continueEntry = true;
+    await list.select(next);
   },
 });
+
+const ledger = new ProblemLedger({
+  onOpenHousehold: async (id) => {
+    setView('households');
+    await showHousehold(id);
+  },
+  onSelectVillage: (villageId) => tree.select(`village:${villageId}`, true),
+});
+
+function setView(next) {
+  view = next;
+  const isLedger = next === 'ledger';
+  $('ledger-pane').hidden = !isLedger;
+  $('case-pane').hidden = !isLedger;
+  document.querySelector('.list-pane').hidden = isLedger;
+  document.querySelector('.detail-pane').hidden = isLedger;
+  $('view-households').classList.toggle('active', !isLedger);
+  $('view-ledger').classList.toggle('active', isLedger);
+  $('view-households').setAttribute('aria-pressed', String(!isLedger));
+  $('view-ledger').setAttribute('aria-pressed', String(isLedger));
+}
+
+$('view-households').addEventListener('click', () => {
+  if (view === 'households') return;
+  setView('households');
+  const { scope } = tree.describe(tree.selected);
+  if (JSON.stringify(scope) !== JSON.stringify(list.scope)) list.load(scope, $('search').value);
+});
+$('view-ledger').addEventListener('click', () => {
+  if (view === 'ledger' || !info || info.open_error) return;
+  setView('ledger');
+  const { scope, title } = tree.describe(tree.selected);
+  ledger.load(scope, title);
+});
+
+initOperator();
+const staffDialog = new StaffDialog();
+const itemsDialog = new ItemsDialog();
+$('open-staff').addEventListener('click', () => { if (info && !info.open_error) staffDialog.open().catch(showError); });
+$('open-items').addEventListener('click', () => { if (info && !info.open_error) itemsDialog.open().catch(showError); });
 
 const UNSET_TOWN = '（未设置镇名）';
 /** The town's name for titles, or 全镇 when it has not been set yet. */
@@ -56,6 +129,8 @@ async function showWorkbench() {
   $('search').disabled = empty;
   const t = await ipc.villageTree();
   currentTree = t;
+  await reloadStaff();
+  $('view-ledger').disabled = empty;
   $('open-export').disabled = empty;
   tree.show(t, townLabel());
   if (!empty) {
@@ -68,6 +143,7 @@ async function start() {
   try {
     setVocabularies(await ipc.vocabularies());
     info = await ipc.appInfo();
+    setDatabase(info.db_path);
     showHeader();
     if (info.open_error) {
       $('fatal').hidden = false;

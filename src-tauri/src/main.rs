@@ -34,6 +34,20 @@ fn main() {
             commands::ledger_files::export_templates,
             commands::ledger_files::save_export_template,
             commands::ledger_files::delete_export_template,
+            commands::field_work::staff_list,
+            commands::field_work::save_staff,
+            commands::field_work::problem_items,
+            commands::field_work::save_problem_item,
+            commands::field_work::correctable_fields,
+            commands::field_work::store_photo,
+            commands::field_work::photo_data,
+            commands::field_work::preview_proposal,
+            commands::field_work::save_inspection,
+            commands::field_work::field_file,
+            commands::field_work::problem_ledger,
+            commands::field_work::rectification_case,
+            commands::field_work::decide_category,
+            commands::field_work::move_case,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("农村户厕问题摸排整改工作台无法启动");

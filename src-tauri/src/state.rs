@@ -66,6 +66,21 @@ impl AppState {
             .unwrap_or_else(|| PathBuf::from("backups"))
     }
 
+    /// Where inspection photos are copied: `<database name>-photos/` beside the database, so
+    /// two databases in one folder never share photos and a backup of the folder has both.
+    pub fn photo_dir(&self) -> PathBuf {
+        let stem = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "huce".into());
+        let name = format!("{stem}-photos");
+        self.path
+            .parent()
+            .map(|d| d.join(&name))
+            .unwrap_or_else(|| PathBuf::from(&name))
+    }
+
     /// The connection, or the error that kept the database from opening.
     pub fn conn(&self) -> Result<MutexGuard<'_, Connection>, ApiError> {
         match &self.db {

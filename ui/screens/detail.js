@@ -1,7 +1,8 @@
 // The details pane: one household (personal data masked) and its toilets with their baseline
 // fields (台账底数), as the town received them.
 
-import { el } from '../dom.js';
+import { el, fill } from '../dom.js';
+import * as ipc from '../ipc.js';
 import { label, yesNo } from '../labels.js';
 
 const field = (name, value, extra) =>
@@ -11,12 +12,18 @@ const yuan = (fen) => (fen === null || fen === undefined ? '—' : `${(fen / 100
 const year = (y) => (y === null || y === undefined ? '—' : `${y}年`);
 const people = (n) => (n === null || n === undefined ? '—' : `${n} 人`);
 
-function toiletCard(t) {
+function toiletCard(t, index, file, onInspect) {
   const mode = label('TechMode', t.tech_mode);
   const status = t.use_status ? label('UseStatus', t.use_status) : null;
+  const inspections = file ? file.inspections.filter((i) => i.toilet_id === t.id) : [];
+  const cases = file ? file.cases.filter((c) => c.toilet_id === t.id) : [];
+  const open = cases.find((c) => c.state !== 'closed');
   return el('section', { class: 'toilet-card', dataset: { toiletId: t.id } },
     el('h3', {}, `第 ${t.seq} 个户厕`, el('span', { class: 'toilet-mode' }, mode),
-      status ? el('span', { class: `status status-${t.use_status}` }, status) : null),
+      status ? el('span', { class: `status status-${t.use_status}` }, status) : null,
+      inspections.length ? el('span', { class: 'status status-inspected' }, `已核查 ${inspections.length} 次`) : el('span', { class: 'status status-uninspected' }, '未核查'),
+      open ? el('span', { class: `state state-${open.state}` }, label('CaseState', open.state)) : null,
+      el('button', { type: 'button', class: 'tool small inspect-toilet', onclick: () => onInspect(index) }, '录入核查')),
     el('dl', { class: 'fields' },
       field('技术模式', mode),
       field('厕所位置', label('Location', t.location)),
@@ -30,15 +37,38 @@ function toiletCard(t) {
       field('底数来源', label('BaselineSource', t.baseline_source))));
 }
 
-export function renderDetail(container, d) {
+const RESULT = (i) => {
+  if (i.household_status !== 'normal') return label('HouseholdStatus', i.household_status) + (i.status_note ? `（${i.status_note}）` : '');
+  if (!i.has_problems) return '无问题';
+  return i.problems.map((p) => `${p.name}${p.stops_use ? '（影响使用）' : ''}`).join('、');
+};
+
+function inspectionItem(i, toilets) {
+  const t = toilets.find((x) => x.id === i.toilet_id);
+  const photos = el('div', { class: 'photos small' }, i.photos.map((hash) => {
+    const img = el('img', { alt: '核查照片' });
+    ipc.photoData(hash).then((url) => { img.src = url; }, () => { img.alt = '照片文件缺失'; });
+    return el('figure', { class: 'thumb' }, img);
+  }));
+  return el('li', { class: `inspection${i.has_problems ? ' has-problems' : ''}` },
+    el('div', { class: 'when' }, `${i.inspected_on} · ${label('InspectionKind', i.kind)} · 第${t?.seq ?? '?'}个户厕`),
+    el('div', { class: 'what' }, RESULT(i)),
+    el('div', { class: 'who' }, `调查组：${i.members.join('、')}；录入：${i.recorded_by}`),
+    i.remarks ? el('div', { class: 'remark' }, i.remarks) : null,
+    i.photos.length ? photos : null);
+}
+
+/** d: HouseholdDetail; file: FieldFile or null; onInspect(toiletIndex) opens the form. */
+export function renderDetail(container, d, file = null, onInspect = () => {}) {
   const idWarning = d.id_number_valid === false
     ? el('span', { class: 'warn' }, '校验位不正确，请核对')
     : null;
-  container.replaceChildren(
+  fill(container, 
     el('div', { class: 'hh-head' },
       el('h2', { id: 'detail-name' }, d.head_name),
       el('div', { class: 'hh-place' }, `${d.village_name} · ${d.group_name}`),
-      el('span', { class: `cat-tag cat-${d.category}` }, label('HouseholdCategory', d.category))),
+      el('span', { class: `cat-tag cat-${d.category}` }, label('HouseholdCategory', d.category)),
+      d.toilets.length ? el('button', { type: 'button', class: 'primary small', id: 'inspect-household', title: '从第一个户厕开始录入入户核查表（Enter 保存后自动转到下一个）', onclick: () => onInspect(0) }, '录入核查') : null),
     el('dl', { class: 'fields household-fields' },
       field('身份证号', d.id_number ?? '未登记', idWarning),
       field('联系电话', d.phone ?? '未登记'),
@@ -49,7 +79,11 @@ export function renderDetail(container, d) {
     d.masked ? el('p', { class: 'note' }, '身份证号和电话按个人信息保护要求隐去中间位。') : null,
     el('h3', { class: 'section-title' }, `户厕（${d.toilets.length} 个）`),
     d.toilets.length
-      ? el('div', { class: 'toilets', id: 'toilets' }, d.toilets.map(toiletCard))
+      ? el('div', { class: 'toilets', id: 'toilets' }, d.toilets.map((t, i) => toiletCard(t, i, file, onInspect)))
       : el('p', { class: 'placeholder', id: 'toilets' }, '这户没有登记户厕。'),
+    file ? el('h3', { class: 'section-title' }, `核查记录（${file.inspections.length} 次）`) : null,
+    file && file.inspections.length
+      ? el('ol', { class: 'history inspections', id: 'inspections' }, file.inspections.map((i) => inspectionItem(i, d.toilets)))
+      : file ? el('p', { class: 'placeholder' }, '还没有核查记录。') : null,
   );
 }

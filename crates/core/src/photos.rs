@@ -149,6 +149,31 @@ pub fn read(conn: &Connection, dir: &Path, hash: &str) -> Result<(Vec<u8>, &'sta
     Ok((data, mime_of(&photo.file_name)))
 }
 
+/// A `data:` URL of a stored photo, for the screen to show without file-system access.
+pub fn data_url(bytes: &[u8], mime: &str) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + mime.len() + 20);
+    out.push_str("data:");
+    out.push_str(mime);
+    out.push_str(";base64,");
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +204,15 @@ mod tests {
         let (bytes, mime) = read(&conn, &store_dir, &a.hash).unwrap();
         assert_eq!(bytes, PNG);
         assert_eq!(mime, "image/png");
+    }
+
+    #[test]
+    fn data_urls_are_standard_base64() {
+        assert_eq!(data_url(b"", "image/png"), "data:image/png;base64,");
+        assert_eq!(data_url(b"f", "x"), "data:x;base64,Zg==");
+        assert_eq!(data_url(b"fo", "x"), "data:x;base64,Zm8=");
+        assert_eq!(data_url(b"foobar", "x"), "data:x;base64,Zm9vYmFy");
+        assert_eq!(data_url(&[0xFF, 0xFE, 0xFD], "x"), "data:x;base64,//79");
     }
 
     #[test]

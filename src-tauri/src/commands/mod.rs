@@ -2,5 +2,6 @@
 //! map the error. Every command must also be listed in build.rs and capabilities/main.json.
 
 pub mod app;
+pub mod field_work;
 pub mod households;
 pub mod ledger_files;

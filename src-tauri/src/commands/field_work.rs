@@ -1,0 +1,185 @@
+//! The field work: staff and problem-item lists, inspection entry with photos, the problem
+//! ledger and its moves. Each command checks nothing the core does not; it passes today's date
+//! and the time, and maps errors.
+
+use std::path::PathBuf;
+
+use huce_core::inspections::{
+    self, CorrectionInput, FieldFile, InspectionInput, ProblemInput, Saved,
+};
+use huce_core::photos::{self, Photo};
+use huce_core::rectification::{self, Case, Decision, LedgerFilter, LedgerPage, MoveInput};
+use huce_core::rules::Proposal;
+use huce_core::staff::{self, ProblemItem, ProblemItemInput, Staff, StaffInput};
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn now() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn today() -> String {
+    chrono::Local::now().format("%Y-%m-%d").to_string()
+}
+
+fn this_month() -> String {
+    chrono::Local::now().format("%Y-%m").to_string()
+}
+
+#[tauri::command]
+pub async fn staff_list(
+    state: State<'_, AppState>,
+    include_inactive: bool,
+) -> Result<Vec<Staff>, ApiError> {
+    Ok(staff::list_staff(&*state.conn()?, include_inactive)?)
+}
+
+/// Adds a staff member (`id` empty) or changes one.
+#[tauri::command]
+pub async fn save_staff(
+    state: State<'_, AppState>,
+    id: Option<i64>,
+    input: StaffInput,
+) -> Result<i64, ApiError> {
+    let conn = state.conn()?;
+    Ok(match id {
+        Some(id) => {
+            staff::update_staff(&conn, id, &input)?;
+            id
+        }
+        None => staff::add_staff(&conn, &input, &now())?,
+    })
+}
+
+#[tauri::command]
+pub async fn problem_items(
+    state: State<'_, AppState>,
+    include_retired: bool,
+) -> Result<Vec<ProblemItem>, ApiError> {
+    Ok(staff::problem_items(&*state.conn()?, include_retired)?)
+}
+
+#[tauri::command]
+pub async fn save_problem_item(
+    state: State<'_, AppState>,
+    id: Option<i64>,
+    input: ProblemItemInput,
+) -> Result<i64, ApiError> {
+    let conn = state.conn()?;
+    Ok(match id {
+        Some(id) => {
+            staff::update_problem_item(&conn, id, &input)?;
+            id
+        }
+        None => staff::add_problem_item(&conn, &input)?,
+    })
+}
+
+#[derive(Serialize)]
+pub struct Field {
+    code: &'static str,
+    label: &'static str,
+}
+
+/// The baseline fields the inspection form can correct.
+#[tauri::command]
+pub async fn correctable_fields() -> Vec<Field> {
+    inspections::correctable_fields()
+        .into_iter()
+        .map(|(code, label)| Field { code, label })
+        .collect()
+}
+
+/// Copies a picked photo into the app's photo folder at once.
+#[tauri::command]
+pub async fn store_photo(state: State<'_, AppState>, path: PathBuf) -> Result<Photo, ApiError> {
+    let conn = state.conn()?;
+    Ok(photos::store(&conn, &state.photo_dir(), &path, &now())?)
+}
+
+/// A stored photo as a `data:` URL, for thumbnails.
+#[tauri::command]
+pub async fn photo_data(state: State<'_, AppState>, hash: String) -> Result<String, ApiError> {
+    let conn = state.conn()?;
+    let (bytes, mime) = photos::read(&conn, &state.photo_dir(), &hash)?;
+    Ok(photos::data_url(&bytes, mime))
+}
+
+#[tauri::command]
+pub async fn preview_proposal(
+    state: State<'_, AppState>,
+    toilet_id: i64,
+    problems: Vec<ProblemInput>,
+    corrections: Vec<CorrectionInput>,
+) -> Result<Proposal, ApiError> {
+    Ok(inspections::preview_proposal(
+        &*state.conn()?,
+        toilet_id,
+        &problems,
+        &corrections,
+    )?)
+}
+
+#[tauri::command]
+pub async fn save_inspection(
+    state: State<'_, AppState>,
+    input: InspectionInput,
+) -> Result<Saved, ApiError> {
+    Ok(inspections::save(
+        &*state.conn()?,
+        &input,
+        &today(),
+        &now(),
+    )?)
+}
+
+#[tauri::command]
+pub async fn field_file(
+    state: State<'_, AppState>,
+    household_id: i64,
+) -> Result<FieldFile, ApiError> {
+    Ok(inspections::field_file(&*state.conn()?, household_id)?)
+}
+
+#[tauri::command]
+pub async fn problem_ledger(
+    state: State<'_, AppState>,
+    filter: LedgerFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<LedgerPage, ApiError> {
+    Ok(rectification::ledger(
+        &*state.conn()?,
+        &filter,
+        &this_month(),
+        offset,
+        limit,
+    )?)
+}
+
+#[tauri::command]
+pub async fn rectification_case(state: State<'_, AppState>, id: i64) -> Result<Case, ApiError> {
+    Ok(rectification::case(&*state.conn()?, id)?)
+}
+
+#[tauri::command]
+pub async fn decide_category(
+    state: State<'_, AppState>,
+    case_id: i64,
+    decision: Decision,
+    actor_id: i64,
+) -> Result<Case, ApiError> {
+    let conn = state.conn()?;
+    rectification::decide(&conn, case_id, &decision, actor_id, &today(), &now())?;
+    Ok(rectification::case(&conn, case_id)?)
+}
+
+#[tauri::command]
+pub async fn move_case(state: State<'_, AppState>, input: MoveInput) -> Result<Case, ApiError> {
+    let conn = state.conn()?;
+    rectification::move_case(&conn, &input, &today(), &now())?;
+    Ok(rectification::case(&conn, input.case_id)?)
+}

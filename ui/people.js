@@ -1,0 +1,56 @@
+// The staff list (工作人员) as the screens need it, and the 当前操作人 (who is at the keyboard),
+// picked in the header and remembered on this computer. Until accounts exist (issue 7) the
+// operator is who the records name as having keyed in or moved a case.
+
+import { $, el } from './dom.js';
+import * as ipc from './ipc.js';
+
+let dbPath = '';
+let staff = [];
+
+/** Keys for this computer's local storage, per database file: staff and toilet ids of one
+ *  database mean nothing in another, so drafts and the operator never leak between them. */
+export const scopedKey = (name) => `huce:${dbPath}:${name}`;
+export const setDatabase = (path) => { dbPath = path; };
+const KEY = () => scopedKey('operator');
+const listeners = [];
+
+export const activeStaff = () => staff;
+export const staffName = (id) => staff.find((s) => s.id === id)?.name ?? '';
+export const onStaffChange = (fn) => listeners.push(fn);
+
+export function operatorId() {
+  const id = Number(localStorage.getItem(KEY()));
+  return staff.some((s) => s.id === id) ? id : null;
+}
+
+export async function reloadStaff() {
+  staff = await ipc.staffList(false);
+  renderOperator();
+  for (const fn of listeners) fn(staff);
+}
+
+function renderOperator() {
+  const select = $('operator');
+  const current = operatorId();
+  select.replaceChildren(
+    el('option', { value: '' }, staff.length ? '（请选择）' : '（先添加工作人员）'),
+    ...staff.map((s) => el('option', { value: s.id, selected: s.id === current }, `${s.name}${s.unit ? `（${s.unit}）` : ''}`)),
+  );
+  select.classList.toggle('unset', !current);
+}
+
+export function initOperator() {
+  $('operator').addEventListener('change', (e) => {
+    if (e.target.value) localStorage.setItem(KEY(), e.target.value);
+    else localStorage.removeItem(KEY());
+    renderOperator();
+  });
+}
+
+/** A <select> of active staff; `blank` is the text of the empty choice. */
+export function staffSelect(attrs, selected, blank = '（请选择）') {
+  return el('select', attrs,
+    el('option', { value: '' }, blank),
+    ...staff.map((s) => el('option', { value: s.id, selected: s.id === selected }, s.name + (s.unit ? `（${s.unit}）` : ''))));
+}

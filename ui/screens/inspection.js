@@ -1,0 +1,445 @@
+// 录入核查: the inspection form for one toilet, in the paper form's order. Keyboard-first: Tab
+// follows the form, Enter saves and moves on to the household's next toilet, then to the next
+// household of the list. Every change is kept as a draft on this computer until it is saved,
+// so closing the window mid-form loses nothing.
+
+import { $, el, toast } from '../dom.js';
+import * as ipc from '../ipc.js';
+import { entries, label, yesNo } from '../labels.js';
+import { activeStaff, operatorId, scopedKey, staffSelect } from '../people.js';
+
+const DRAFT = (toiletId) => scopedKey(`draft-toilet-${toiletId}`);
+const LAST = () => scopedKey('last-inspection');
+const today = () => {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+};
+
+const PARTS = ['house', 'pan', 'tank', 'pipe', 'emptying', 'usage'];
+const YES_NO_FIELDS = new Set(['subsidized', 'is_sanitary']);
+const VOCAB_FIELDS = { tech_mode: 'TechMode', location: 'Location', use_status: 'UseStatus' };
+
+function emptyState(last) {
+  return {
+    kind: last?.kind ?? 'village_self',
+    date: last?.date ?? today(),
+    members: last?.members ?? [],
+    recorded_by: operatorId(),
+    status: 'normal',
+    status_note: '',
+    in_use: null,
+    result: null, // 'none' | 'problems'
+    problems: {}, // item_id → {stops_use, cause, remarks}
+    photos: [], // {hash, original_name}
+    corrections: [], // {field, value}
+    remarks: '',
+    category: '', // '' = not decided on the form
+    categoryTouched: false,
+    override_reason: '',
+    measures: '',
+    responsible: '',
+    planned_month: '',
+    funding: '',
+    close_on_site: false,
+    verifier_id: null,
+  };
+}
+
+export class InspectionForm {
+  /** onSaved(saved, household) after each save; onNext() → true when it moved to another household. */
+  constructor({ onSaved, onNextHousehold }) {
+    this.dialog = $('inspection-dialog');
+    this.onSaved = onSaved;
+    this.onNextHousehold = onNextHousehold;
+    this.items = [];
+    this.fields = [];
+    this.dialog.addEventListener('keydown', (e) => this.onKey(e));
+    this.dialog.addEventListener('cancel', (e) => { e.preventDefault(); this.close(); });
+  }
+
+  /** Opens the form for toilet `index` of household `h` (a HouseholdDetail). */
+  async open(h, index = 0) {
+    if (!h.toilets.length) {
+      toast('这户没有登记户厕，不能录入核查。如果实际有户厕，请先在台账中补登。');
+      return;
+    }
+    if (activeStaff().length < 2) {
+      toast('工作人员名单中不到 2 人，无法组成入户调查组。请先点右上角“工作人员”添加。');
+      return;
+    }
+    [this.items, this.fields] = await Promise.all([ipc.problemItems(false), ipc.correctableFields()]);
+    this.household = h;
+    this.index = index;
+    this.toilet = h.toilets[index];
+    const draft = localStorage.getItem(DRAFT(this.toilet.id));
+    let last = null;
+    try { last = JSON.parse(localStorage.getItem(LAST()) ?? 'null'); } catch { last = null; }
+    this.state = emptyState(last);
+    this.restored = false;
+    if (draft) {
+      try {
+        Object.assign(this.state, JSON.parse(draft));
+        this.restored = true;
+      } catch { /* a broken draft is ignored */ }
+    }
+    if (!this.state.recorded_by) this.state.recorded_by = operatorId();
+    this.proposal = null;
+    this.render();
+    if (!this.dialog.open) this.dialog.showModal();
+    this.refreshProposal();
+    this.dialog.querySelector('#insp-kind').focus();
+  }
+
+  saveDraft() {
+    localStorage.setItem(DRAFT(this.toilet.id), JSON.stringify(this.state));
+    this.dirty = true;
+  }
+
+  close() {
+    const kept = this.dirty && localStorage.getItem(DRAFT(this.toilet?.id));
+    this.dialog.close();
+    if (kept) toast('这张核查表还没有保存，已作为草稿留在本机；下次打开这个户厕的核查会自动恢复。', 'info');
+  }
+
+  discardDraft() {
+    localStorage.removeItem(DRAFT(this.toilet.id));
+    this.dirty = false;
+    this.open(this.household, this.index);
+  }
+
+  onKey(e) {
+    if (e.key !== 'Enter' || e.isComposing || e.shiftKey) return;
+    const t = e.target;
+    if (t.tagName === 'TEXTAREA' || t.tagName === 'BUTTON') return;
+    e.preventDefault();
+    this.save();
+  }
+
+  set(key, value, rerender = false) {
+    this.state[key] = value;
+    this.saveDraft();
+    if (rerender) this.render(true);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Rendering
+
+  render(keepFocus = false) {
+    const focusedId = keepFocus ? document.activeElement?.id : null;
+    const scroll = this.dialog.scrollTop;
+    const h = this.household;
+    const t = this.toilet;
+    const s = this.state;
+    const form = el('div', { class: 'insp' },
+      el('div', { class: 'insp-head' },
+        el('h2', { id: 'insp-title' }, `录入核查：${h.head_name}`),
+        el('span', { class: 'hh-place' }, `${h.village_name} · ${h.group_name}`),
+        el('span', { class: 'insp-toilet' }, `第 ${t.seq} 个户厕（共 ${h.toilets.length} 个）· ${label('TechMode', t.tech_mode)}`)),
+      el('p', { class: 'insp-baseline' },
+        `台账底数：${label('TechMode', t.tech_mode)}，${label('Location', t.location)}，建设 ${t.build_year ?? '—'} 年，`
+        + `财政补助 ${yesNo(t.subsidized)}${t.subsidy_year ? `（${t.subsidy_year} 年）` : ''}，${label('UseStatus', t.use_status)}`),
+      this.restored ? el('p', { class: 'draft-note' }, '已恢复上次没有保存的内容。',
+        el('button', { type: 'button', class: 'link', onclick: () => this.discardDraft() }, '放弃草稿，重新填写')) : null,
+      this.section('一、基本情况',
+        el('div', { class: 'insp-row' },
+          el('label', {}, '核查类别', this.select('insp-kind', entries('InspectionKind'), s.kind, (v) => this.set('kind', v))),
+          el('label', {}, '核查日期', el('input', { id: 'insp-date', type: 'date', value: s.date, max: today(), oninput: (e) => this.set('date', e.target.value) })),
+          el('label', {}, '录入人', staffSelect({ id: 'insp-recorder', onchange: (e) => this.set('recorded_by', Number(e.target.value) || null) }, s.recorded_by))),
+        el('div', { class: 'insp-members' },
+          el('span', { class: 'label' }, '入户调查组成员（至少 2 人）'),
+          el('div', { class: 'member-list', id: 'insp-members' },
+            activeStaff().map((p) => el('label', { class: 'check' },
+              el('input', {
+                type: 'checkbox', value: p.id, checked: s.members.includes(p.id),
+                onchange: (e) => {
+                  const set = new Set(this.state.members);
+                  if (e.target.checked) set.add(p.id); else set.delete(p.id);
+                  this.set('members', [...set]);
+                  this.dialog.querySelector('#insp-member-count').textContent = `已选 ${set.size} 人`;
+                },
+              }),
+              p.name, el('small', {}, p.unit)))),
+          el('span', { class: 'hint-inline', id: 'insp-member-count' }, `已选 ${s.members.length} 人`)),
+        el('div', { class: 'insp-row' },
+          el('fieldset', { class: 'radios', id: 'insp-status' }, el('legend', {}, '农户状态'),
+            entries('HouseholdStatus').map(([code, text]) => this.radio('status', code, text, s.status === code, () => this.set('status', code, true)))),
+          s.status === 'other'
+            ? el('label', {}, '具体情况', el('input', { id: 'insp-status-note', value: s.status_note, oninput: (e) => this.set('status_note', e.target.value) }))
+            : null),
+        el('fieldset', { class: 'radios', id: 'insp-use' }, el('legend', {}, '户厕是否正常使用'),
+          this.radio('in_use', '1', '是', s.in_use === true, () => this.set('in_use', true, true)),
+          this.radio('in_use', '0', '否', s.in_use === false, () => this.set('in_use', false, true)))),
+      this.section('二、核查结果',
+        el('fieldset', { class: 'radios', id: 'insp-result' }, el('legend', {}, '是否发现问题'),
+          this.radio('result', 'none', '无问题', s.result === 'none', () => { this.state.problems = {}; this.set('result', 'none', true); this.refreshProposal(); }),
+          this.radio('result', 'problems', '有问题（在下面勾选）', s.result === 'problems', () => this.set('result', 'problems', true))),
+        s.result === 'problems' ? this.checklist() : null),
+      this.section('三、照片',
+        el('div', { class: 'photos', id: 'insp-photos' },
+          s.photos.map((p) => this.thumb(p)),
+          el('button', { type: 'button', class: 'tool', id: 'insp-add-photo', onclick: () => this.addPhotos() }, '添加照片…'))),
+      this.section('四、台账更正（核对发现台账底数有误时填写）', this.corrections()),
+      s.result === 'problems' ? this.section('五、整改类别', this.decision()) : null,
+      el('label', { class: 'insp-remarks' }, '备注', el('textarea', { id: 'insp-remarks', rows: 2, oninput: (e) => this.set('remarks', e.target.value) }, s.remarks)),
+      el('p', { class: 'form-error', id: 'insp-error', role: 'alert' }),
+      el('div', { class: 'dialog-buttons' },
+        el('span', { class: 'hint-inline' }, 'Enter 保存并转到下一个户厕；Esc 关闭（未保存的内容留作草稿）'),
+        el('button', { type: 'button', id: 'insp-cancel', onclick: () => this.close() }, '关闭'),
+        el('button', { type: 'button', class: 'primary', id: 'insp-save', onclick: () => this.save() }, '保存并转到下一个')),
+    );
+    this.dialog.replaceChildren(form);
+    for (const p of s.photos) this.loadThumb(p.hash);
+    if (keepFocus) {
+      // Re-rendering after a click must not move the form under the user's hand.
+      this.dialog.scrollTop = scroll;
+      if (focusedId) this.dialog.querySelector(`#${CSS.escape(focusedId)}`)?.focus({ preventScroll: true });
+    }
+  }
+
+  section(title, ...children) {
+    return el('section', { class: 'insp-section' }, el('h3', {}, title), ...children);
+  }
+
+  select(id, options, value, onchange, blank) {
+    return el('select', { id, onchange: (e) => onchange(e.target.value) },
+      blank !== undefined ? el('option', { value: '' }, blank) : null,
+      options.map(([code, text]) => el('option', { value: code, selected: code === value }, text)));
+  }
+
+  radio(name, value, text, checked, onchange) {
+    return el('label', { class: 'check' },
+      el('input', { type: 'radio', name: `insp-${name}`, value, checked, onchange, id: `insp-${name}-${value}` }), text);
+  }
+
+  checklist() {
+    const s = this.state;
+    return el('div', { class: 'checklist', id: 'insp-checklist' },
+      PARTS.map((part) => {
+        const items = this.items.filter((i) => i.part === part);
+        if (!items.length) return null;
+        return el('div', { class: 'part' },
+          el('div', { class: 'part-name' }, label('ProblemPart', part)),
+          items.map((item) => {
+            const p = s.problems[item.id];
+            return el('div', { class: `item${p ? ' on' : ''}` },
+              el('label', { class: 'check' },
+                el('input', {
+                  type: 'checkbox', id: `insp-item-${item.id}`, checked: !!p,
+                  onchange: (e) => {
+                    if (e.target.checked) s.problems[item.id] = { stops_use: item.stops_use, cause: null, remarks: '' };
+                    else delete s.problems[item.id];
+                    this.set('problems', s.problems, true);
+                    this.refreshProposal();
+                  },
+                }),
+                item.name,
+                el('small', { class: item.stops_use ? 'sev stop' : 'sev' }, item.stops_use ? '影响使用' : '不影响使用')),
+              p ? el('div', { class: 'item-detail' },
+                el('label', { class: 'check' }, el('input', {
+                  type: 'checkbox', id: `insp-stop-${item.id}`, checked: p.stops_use,
+                  onchange: (e) => { p.stops_use = e.target.checked; this.set('problems', s.problems, true); this.refreshProposal(); },
+                }), '影响使用'),
+                this.select(`insp-cause-${item.id}`, entries('Cause'), p.cause ?? '', (v) => { p.cause = v || null; this.set('problems', s.problems); this.refreshProposal(); }, '原因…'),
+                el('input', { id: `insp-remark-${item.id}`, placeholder: '备注', value: p.remarks, oninput: (e) => { p.remarks = e.target.value; this.set('problems', s.problems); } }))
+                : null);
+          }));
+      }));
+  }
+
+  corrections() {
+    const s = this.state;
+    const t = this.toilet;
+    const rows = s.corrections.map((c, i) => {
+      const spec = this.fields.find((f) => f.code === c.field);
+      const old = this.oldValue(c.field);
+      let input;
+      if (VOCAB_FIELDS[c.field]) {
+        input = this.select(`insp-corr-${i}`, entries(VOCAB_FIELDS[c.field]), c.value ?? '', (v) => { c.value = v || null; this.set('corrections', s.corrections); this.refreshProposal(); }, '（空）');
+      } else if (YES_NO_FIELDS.has(c.field)) {
+        input = this.select(`insp-corr-${i}`, [['1', '是'], ['0', '否']], c.value ?? '', (v) => { c.value = v || null; this.set('corrections', s.corrections); this.refreshProposal(); }, '（空）');
+      } else {
+        input = el('input', { id: `insp-corr-${i}`, value: c.value ?? '', placeholder: c.field.endsWith('year') ? '例如 2018' : '', oninput: (e) => { c.value = e.target.value; this.set('corrections', s.corrections); this.refreshProposal(); } });
+      }
+      return el('div', { class: 'corr-row' },
+        el('span', { class: 'corr-field' }, spec?.label ?? c.field),
+        el('span', { class: 'corr-old' }, old), el('span', { 'aria-hidden': 'true' }, '→'), input,
+        el('button', { type: 'button', class: 'tool', title: '不更正这一项', onclick: () => { s.corrections.splice(i, 1); this.set('corrections', s.corrections, true); this.refreshProposal(); } }, '×'));
+    });
+    const unused = this.fields.filter((f) => !s.corrections.some((c) => c.field === f.code));
+    void t;
+    return el('div', { class: 'corrections' }, rows,
+      unused.length ? el('div', { class: 'corr-add' },
+        this.select('insp-corr-add', unused.map((f) => [f.code, f.label]), '', (v) => {
+          if (!v) return;
+          s.corrections.push({ field: v, value: null });
+          this.set('corrections', s.corrections, true);
+        }, '更正一项台账字段…')) : null);
+  }
+
+  oldValue(field) {
+    const t = this.toilet;
+    const v = t[field];
+    if (VOCAB_FIELDS[field]) return label(VOCAB_FIELDS[field], v);
+    if (YES_NO_FIELDS.has(field)) return yesNo(v);
+    return v === null || v === undefined ? '（空）' : String(v);
+  }
+
+  decision() {
+    const s = this.state;
+    const p = this.proposal;
+    const chosen = s.category;
+    const differs = p && chosen && p.category !== chosen;
+    const needReason = chosen && (differs || (p && !p.category));
+    const planned = chosen && chosen !== 'immediate_fix';
+    return el('div', { class: 'decision' },
+      el('p', { class: 'proposal', id: 'insp-proposal' },
+        p ? [el('b', {}, p.category ? `方案建议：${label('Category', p.category)}` : '方案没有规定类别，请人工确定'), el('br'), p.reason] : '正在按方案判断类别…'),
+      el('div', { class: 'insp-row' },
+        el('label', {}, '整改类别', this.select('insp-category', entries('Category'), chosen, (v) => { s.categoryTouched = true; this.set('category', v, true); }, '暂不确定（以后在问题台账中确定）')),
+        needReason ? el('label', { class: 'grow' }, '理由（与方案建议不同时必填）', el('input', { id: 'insp-override', value: s.override_reason, oninput: (e) => this.set('override_reason', e.target.value) })) : null),
+      planned ? el('div', { class: 'insp-row plan' },
+        el('label', { class: 'grow' }, '整改措施', el('input', { id: 'insp-measures', value: s.measures, oninput: (e) => this.set('measures', e.target.value) })),
+        el('label', {}, '责任人', el('input', { id: 'insp-responsible', value: s.responsible, oninput: (e) => this.set('responsible', e.target.value) })),
+        el('label', {}, '计划完成（年-月）', el('input', { id: 'insp-month', placeholder: '2024-06', value: s.planned_month, maxlength: 7, oninput: (e) => this.set('planned_month', e.target.value) })),
+        el('label', {}, '资金来源', el('input', { id: 'insp-funding', value: s.funding, oninput: (e) => this.set('funding', e.target.value) }))) : null,
+      chosen === 'immediate_fix' ? el('div', { class: 'insp-row' },
+        el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'insp-close', checked: s.close_on_site, onchange: (e) => this.set('close_on_site', e.target.checked, true) }), '当场整改完毕，验收销号'),
+        s.close_on_site ? el('label', {}, '验收人（不能是录入人）', staffSelect({ id: 'insp-verifier', onchange: (e) => this.set('verifier_id', Number(e.target.value) || null) }, s.verifier_id)) : null) : null);
+  }
+
+  async refreshProposal() {
+    const s = this.state;
+    if (s.result !== 'problems') return;
+    const mine = (this.proposalRequest = (this.proposalRequest ?? 0) + 1);
+    try {
+      const p = await ipc.previewProposal(this.toilet.id, this.problemList(), this.correctionList());
+      if (mine !== this.proposalRequest) return;
+      this.proposal = p;
+      if (!s.categoryTouched) s.category = p.category ?? '';
+      const box = this.dialog.querySelector('.decision');
+      if (box) box.replaceWith(this.decision());
+    } catch (err) {
+      const e = this.dialog.querySelector('#insp-error');
+      if (e) e.textContent = err.message;
+    }
+  }
+
+  problemList() {
+    return Object.entries(this.state.problems).map(([id, p]) => ({
+      item_id: Number(id), stops_use: p.stops_use, cause: p.cause || null, remarks: p.remarks || null,
+    }));
+  }
+
+  correctionList() {
+    return this.state.corrections.map((c) => ({ field: c.field, value: c.value === '' ? null : c.value }));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Photos
+
+  thumb(p) {
+    return el('figure', { class: 'thumb', dataset: { hash: p.hash } },
+      el('img', { alt: p.original_name, title: p.original_name }),
+      el('button', { type: 'button', class: 'thumb-remove', title: '去掉这张照片', onclick: () => {
+        this.set('photos', this.state.photos.filter((x) => x.hash !== p.hash), true);
+      } }, '×'));
+  }
+
+  async loadThumb(hash) {
+    try {
+      const url = await ipc.photoData(hash);
+      const img = this.dialog.querySelector(`.thumb[data-hash="${hash}"] img`);
+      if (img) img.src = url;
+    } catch (err) {
+      toast(err.message);
+    }
+  }
+
+  async addPhotos() {
+    try {
+      const paths = await ipc.pickPhotos('选择核查照片');
+      for (const path of paths) {
+        const photo = await ipc.storePhoto(path);
+        if (!this.state.photos.some((p) => p.hash === photo.hash)) {
+          this.state.photos.push({ hash: photo.hash, original_name: photo.original_name });
+        }
+      }
+      this.set('photos', this.state.photos, true);
+    } catch (err) {
+      toast(err.message);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Saving
+
+  input() {
+    const s = this.state;
+    const problems = s.result === 'problems' ? this.problemList() : [];
+    const decide = problems.length && s.category;
+    return {
+      toilet_id: this.toilet.id,
+      kind: s.kind,
+      inspected_on: s.date,
+      members: s.members,
+      household_status: s.status,
+      status_note: s.status_note || null,
+      in_normal_use: s.in_use,
+      no_problem: s.result === 'none',
+      problems,
+      photos: s.photos.map((p) => p.hash),
+      corrections: this.correctionList(),
+      remarks: s.remarks || null,
+      recorded_by: s.recorded_by ?? 0,
+      decision: decide ? {
+        category: s.category,
+        override_reason: s.override_reason || null,
+        measures: s.measures || null,
+        responsible: s.responsible || null,
+        planned_month: s.planned_month || null,
+        funding: s.funding || null,
+      } : null,
+      close_on_site: decide && s.category === 'immediate_fix' && s.close_on_site
+        ? { verifier_id: s.verifier_id ?? 0, remark: null } : null,
+    };
+  }
+
+  async save() {
+    if (this.saving) return;
+    const errorEl = this.dialog.querySelector('#insp-error');
+    const s = this.state;
+    if (!s.recorded_by) { errorEl.textContent = '请选择录入人（也可以在页面顶部选好“当前操作人”）。'; return; }
+    if (s.status === 'normal' && s.in_use === null) { errorEl.textContent = '请选择户厕是否正常使用。'; return; }
+    if (s.status === 'normal' && !s.result) { errorEl.textContent = '请选择核查结果：“无问题”或“有问题”。“无问题”也是结果，要明确选择。'; return; }
+    if (s.close_on_site && !s.verifier_id) { errorEl.textContent = '当场销号要选择验收人。'; return; }
+    this.saving = true;
+    this.dialog.querySelector('#insp-save').disabled = true;
+    try {
+      const saved = await ipc.saveInspection(this.input());
+      localStorage.removeItem(DRAFT(this.toilet.id));
+      localStorage.setItem(LAST(), JSON.stringify({ kind: s.kind, date: s.date, members: s.members }));
+      this.dirty = false;
+      toast(this.describe(saved), 'info');
+      await this.onSaved?.(saved, this.household);
+      if (this.index + 1 < this.household.toilets.length) {
+        await this.open(this.household, this.index + 1);
+      } else {
+        this.dialog.close();
+        await this.onNextHousehold?.();
+      }
+    } catch (err) {
+      errorEl.textContent = err.message;
+    } finally {
+      this.saving = false;
+      const b = this.dialog.querySelector('#insp-save');
+      if (b) b.disabled = false;
+    }
+  }
+
+  describe(saved) {
+    const who = `${this.household.head_name}第 ${this.toilet.seq} 个户厕`;
+    if (saved.existing_case_id) return `已保存${who}的核查。这个户厕已有未销号的问题，本次核查记入它的档案。`;
+    if (!saved.case_id) return `已保存${who}的核查。`;
+    return `已保存${who}的核查，问题已列入问题厕所台账。`;
+  }
+}

@@ -1,0 +1,277 @@
+// 问题厕所台账: every problem toilet of the selected place, filtered and sorted, with each
+// village's counts; the side panel follows one case — its category decision, its moves
+// 待整改 → 整改中 → 已整改待验收 → 已销号, and its dated history.
+
+import { $, el, fill, toast } from '../dom.js';
+import * as ipc from '../ipc.js';
+import { entries, label } from '../labels.js';
+import { operatorId, staffSelect } from '../people.js';
+
+const PAGE = 100;
+const today = () => {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+};
+
+const MOVE_TEXT = {
+  in_progress: '开始整改',
+  awaiting_acceptance: '登记整改完成',
+  closed: '验收销号',
+};
+const BACK_TEXT = { awaiting_acceptance: '验收不通过，退回整改', closed: '重新打开' };
+
+const categoryText = (r) => (r.category ? label('Category', r.category) : '待确定');
+
+export class ProblemLedger {
+  constructor({ onOpenHousehold, onSelectVillage, onChanged }) {
+    Object.assign(this, { onOpenHousehold, onSelectVillage, onChanged });
+    this.scope = { kind: 'town' };
+    this.offset = 0;
+    for (const id of ['ledger-category', 'ledger-state', 'ledger-overdue', 'ledger-sort']) {
+      $(id).addEventListener('change', () => { this.offset = 0; this.refresh(); });
+    }
+    $('ledger-prev').addEventListener('click', () => { this.offset = Math.max(0, this.offset - PAGE); this.refresh(); });
+    $('ledger-next').addEventListener('click', () => { this.offset += PAGE; this.refresh(); });
+    $('ledger-rows').addEventListener('click', (e) => {
+      const row = e.target.closest('tr[data-case]');
+      if (row) this.showCase(Number(row.dataset.case));
+    });
+    $('ledger-rows').addEventListener('dblclick', (e) => {
+      const row = e.target.closest('tr[data-household]');
+      if (row) this.onOpenHousehold(Number(row.dataset.household));
+    });
+  }
+
+  filter() {
+    return {
+      scope: this.scope,
+      category: $('ledger-category').value || null,
+      state: $('ledger-state').value || null,
+      overdue_only: $('ledger-overdue').checked,
+      sort: $('ledger-sort').value,
+    };
+  }
+
+  async load(scope, title) {
+    this.scope = scope;
+    this.offset = 0;
+    $('ledger-title').textContent = `问题厕所台账 · ${title}`;
+    await this.refresh();
+  }
+
+  async refresh() {
+    try {
+      const page = await ipc.problemLedger(this.filter(), this.offset, PAGE);
+      this.page = page;
+      this.renderCounts(page.villages);
+      this.renderRows(page);
+    } catch (err) {
+      toast(err.message);
+    }
+  }
+
+  renderCounts(villages) {
+    const sum = (k) => villages.reduce((a, v) => a + v[k], 0);
+    const total = {
+      village_name: '合计', total: sum('total'), undecided: sum('undecided'), pending: sum('pending'),
+      in_progress: sum('in_progress'), awaiting: sum('awaiting'), closed: sum('closed'), overdue: sum('overdue'),
+    };
+    const selectedVillage = this.scope.kind === 'village' ? this.scope.id : null;
+    const row = (v, isTotal) => el('tr', {
+      class: `${isTotal ? 'total' : ''}${v.village_id === selectedVillage ? ' selected' : ''}`,
+      dataset: v.village_id ? { village: v.village_id } : {},
+      onclick: v.village_id ? () => this.onSelectVillage(v.village_id) : undefined,
+      title: v.village_id ? `只看${v.village_name}` : undefined,
+    },
+    el('td', {}, v.village_name), el('td', {}, v.total), el('td', {}, v.undecided), el('td', {}, v.pending),
+    el('td', {}, v.in_progress), el('td', {}, v.awaiting), el('td', {}, v.closed),
+    el('td', { class: v.overdue ? 'bad' : '' }, v.overdue),
+    el('td', {}, v.total ? `${Math.round((v.closed * 100) / v.total)}%` : '—'));
+    $('village-counts').replaceChildren(el('table', { class: 'counts-table', id: 'counts-table' },
+      el('thead', {}, el('tr', {}, ['行政村', '问题户厕', '待确定类别', '待整改', '整改中', '待验收', '已销号', '逾期', '销号率'].map((h) => el('th', {}, h)))),
+      el('tbody', {}, villages.map((v) => row(v, false)), row(total, true))));
+  }
+
+  renderRows(page) {
+    $('ledger-rows').replaceChildren(...page.rows.map((r) => el('tr', {
+      dataset: { case: r.case_id, household: r.household_id },
+      class: `${r.case_id === this.caseId ? 'selected' : ''}${r.overdue ? ' overdue' : ''}`,
+      title: '单击查看整改记录，双击打开农户档案',
+    },
+    el('td', { class: 'c-name' }, r.head_name),
+    el('td', {}, `${r.village_name} · ${r.group_name}`),
+    el('td', {}, `第${r.toilet_seq}个 ${label('TechMode', r.tech_mode)}`),
+    el('td', { class: 'problems-cell', title: r.problems }, r.stops_use ? el('span', { class: 'sev stop' }, '影响使用') : null, r.problems),
+    el('td', { class: 'cat-cell' }, categoryText(r)),
+    el('td', {}, el('span', { class: `state state-${r.state}` }, label('CaseState', r.state))),
+    el('td', {}, r.planned_month ?? '—', r.overdue ? el('span', { class: 'bad' }, ' 逾期') : null),
+    el('td', {}, r.inspected_on))));
+    if (!page.rows.length) {
+      $('ledger-rows').append(el('tr', {}, el('td', { colspan: 8, class: 'list-none' }, '没有符合条件的问题户厕。')));
+    }
+    const from = page.total ? this.offset + 1 : 0;
+    const to = Math.min(this.offset + PAGE, page.total);
+    $('ledger-count').textContent = `共 ${page.total} 个问题户厕${page.total > PAGE ? `，第 ${from}–${to} 个` : ''}`;
+    $('ledger-prev').disabled = this.offset === 0;
+    $('ledger-next').disabled = to >= page.total;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // One case
+
+  async showCase(id) {
+    this.caseId = id;
+    for (const tr of $('ledger-rows').querySelectorAll('tr[data-case]')) {
+      tr.classList.toggle('selected', Number(tr.dataset.case) === id);
+    }
+    try {
+      this.renderCase(await ipc.rectificationCase(id));
+    } catch (err) {
+      toast(err.message);
+    }
+  }
+
+  renderCase(c) {
+    const row = this.page?.rows.find((r) => r.case_id === c.id);
+    const closed = c.state === 'closed';
+    fill($('case-detail'), 
+      el('div', { class: 'hh-head' },
+        el('h2', { id: 'case-name' }, row?.head_name ?? `整改记录 ${c.id}`),
+        row ? el('div', { class: 'hh-place' }, `${row.village_name} · ${row.group_name} · 第${row.toilet_seq}个户厕`) : null,
+        el('span', { class: `state state-${c.state}`, id: 'case-state' }, label('CaseState', c.state))),
+      el('button', { type: 'button', class: 'tool', id: 'case-open-household', onclick: () => this.onOpenHousehold(c.household_id) }, '打开农户档案'),
+      row ? el('p', { class: 'case-problems' }, el('b', {}, '发现的问题：'), row.problems) : null,
+      el('h3', { class: 'section-title' }, '整改类别'),
+      el('p', { class: 'proposal' },
+        el('b', {}, c.proposed_category ? `方案建议：${label('Category', c.proposed_category)}` : '方案没有规定类别'), el('br'), c.proposal_reason),
+      c.category ? el('p', {}, '已确定：', el('b', { id: 'case-category' }, label('Category', c.category)),
+        c.override_reason ? el('span', { class: 'hint-inline' }, `（理由：${c.override_reason}）`) : null) : null,
+      c.category && c.category !== 'immediate_fix' ? el('dl', { class: 'fields' },
+        el('div', { class: 'field' }, el('dt', {}, '整改措施'), el('dd', {}, c.measures ?? '—')),
+        el('div', { class: 'field' }, el('dt', {}, '责任人'), el('dd', {}, c.responsible ?? '—')),
+        el('div', { class: 'field' }, el('dt', {}, '计划完成'), el('dd', {}, c.planned_month ?? '—')),
+        el('div', { class: 'field' }, el('dt', {}, '资金来源'), el('dd', {}, c.funding ?? '—'))) : null,
+      closed ? null : this.decisionForm(c),
+      el('h3', { class: 'section-title' }, '整改进度'),
+      el('div', { class: 'moves', id: 'case-moves' },
+        c.next_states.map((to) => {
+          const back = (c.state === 'awaiting_acceptance' || c.state === 'closed') && to === 'in_progress';
+          const text = back ? BACK_TEXT[c.state] : MOVE_TEXT[to];
+          return el('button', { type: 'button', class: back ? 'tool' : 'secondary', dataset: { to }, onclick: () => this.moveForm(c, to, text) }, text);
+        })),
+      el('div', { id: 'case-move-form' }),
+      el('h3', { class: 'section-title' }, '记录'),
+      el('ol', { class: 'history', id: 'case-history' }, c.events.map((e) => el('li', {},
+        el('span', { class: 'when' }, e.happened_on),
+        el('span', { class: 'what' }, this.eventText(e)),
+        e.remark ? el('span', { class: 'remark' }, e.remark) : null,
+        el('span', { class: 'who' }, `${e.actor}${e.verifier ? ` · 验收人 ${e.verifier}` : ''} · 录入于 ${e.recorded_at.slice(0, 16).replace('T', ' ')}`)))),
+    );
+  }
+
+  eventText(e) {
+    switch (e.kind) {
+      case 'opened': return '核查发现问题，列入台账';
+      case 'category': return '确定整改类别';
+      case 'reopen': return `重新打开：${label('CaseState', e.from_state)} → ${label('CaseState', e.to_state)}`;
+      default: return `${label('CaseState', e.from_state)} → ${label('CaseState', e.to_state)}`;
+    }
+  }
+
+  decisionForm(c) {
+    const current = c.category ?? c.proposed_category ?? '';
+    const box = el('div', { class: 'case-decision' });
+    const render = (category) => {
+      const planned = category && category !== 'immediate_fix';
+      const needReason = category && category !== c.proposed_category;
+      fill(box, 
+        el('div', { class: 'insp-row' },
+          el('label', {}, c.category ? '改为' : '确定为',
+            el('select', { id: 'case-category-select', onchange: (e) => render(e.target.value) },
+              el('option', { value: '' }, '（请选择）'),
+              entries('Category').map(([code, text]) => el('option', { value: code, selected: code === category }, text))))),
+        needReason ? el('label', {}, '理由（与方案建议不同时必填）', el('input', { id: 'case-reason', value: c.override_reason ?? '' })) : null,
+        planned ? el('div', { class: 'plan-grid' },
+          el('label', {}, '整改措施', el('input', { id: 'case-measures', value: c.measures ?? '' })),
+          el('label', {}, '责任人', el('input', { id: 'case-responsible', value: c.responsible ?? '' })),
+          el('label', {}, '计划完成（年-月）', el('input', { id: 'case-month', placeholder: '2024-06', maxlength: 7, value: c.planned_month ?? '' })),
+          el('label', {}, '资金来源', el('input', { id: 'case-funding', value: c.funding ?? '' }))) : null,
+        el('p', { class: 'form-error', id: 'case-decision-error', role: 'alert' }),
+        el('button', { type: 'button', class: 'primary small', id: 'case-decide', onclick: () => this.decide(c) }, c.category ? '保存类别' : '确认类别'));
+    };
+    render(current);
+    return box;
+  }
+
+  async decide(c) {
+    const v = (id) => $(id)?.value.trim() || null;
+    const actor = operatorId();
+    if (!actor) { $('case-decision-error').textContent = '请先在页面顶部选择“当前操作人”。'; return; }
+    try {
+      const updated = await ipc.decideCategory(c.id, {
+        category: v('case-category-select'),
+        override_reason: v('case-reason'),
+        measures: v('case-measures'),
+        responsible: v('case-responsible'),
+        planned_month: v('case-month'),
+        funding: v('case-funding'),
+      }, actor);
+      toast('已确定整改类别。', 'info');
+      await this.afterChange(updated);
+    } catch (err) {
+      $('case-decision-error').textContent = err.message;
+    }
+  }
+
+  moveForm(c, to, text) {
+    const photo = { hash: null };
+    const needVerifier = to === 'closed';
+    const back = (c.state === 'awaiting_acceptance' || c.state === 'closed') && to === 'in_progress';
+    $('case-move-form').replaceChildren(el('div', { class: 'move-form' },
+      el('h4', {}, text),
+      el('label', {}, needVerifier ? '验收日期' : '日期', el('input', { id: 'move-date', type: 'date', value: today(), max: today() })),
+      needVerifier ? el('label', {}, '验收人（不能是登记整改完成的人）', staffSelect({ id: 'move-verifier' }, null)) : null,
+      el('label', {}, back ? '原因（必填）' : '说明', el('input', { id: 'move-remark', placeholder: needVerifier ? '例如：复核无渗漏，户主已签字确认' : '' })),
+      el('div', { class: 'insp-row' },
+        el('button', { type: 'button', class: 'tool', id: 'move-photo', onclick: async () => {
+          try {
+            const [path] = await ipc.pickPhotos('选择整改后照片');
+            if (!path) return;
+            const p = await ipc.storePhoto(path);
+            photo.hash = p.hash;
+            $('move-photo').textContent = `照片：${p.original_name}`;
+          } catch (err) { toast(err.message); }
+        } }, '附整改后照片…')),
+      el('p', { class: 'form-error', id: 'move-error', role: 'alert' }),
+      el('div', { class: 'dialog-buttons' },
+        el('button', { type: 'button', onclick: () => $('case-move-form').replaceChildren() }, '取消'),
+        el('button', { type: 'button', class: 'primary small', id: 'move-confirm', onclick: () => this.move(c, to, photo.hash) }, '确认'))));
+    $('move-date').focus();
+  }
+
+  async move(c, to, photo) {
+    const actor = operatorId();
+    if (!actor) { $('move-error').textContent = '请先在页面顶部选择“当前操作人”。'; return; }
+    try {
+      const updated = await ipc.moveCase({
+        case_id: c.id,
+        to,
+        actor_id: actor,
+        date: $('move-date').value,
+        remark: $('move-remark').value.trim() || null,
+        verifier_id: Number($('move-verifier')?.value) || null,
+        photo,
+      });
+      toast(`已登记：${label('CaseState', updated.state)}。`, 'info');
+      await this.afterChange(updated);
+    } catch (err) {
+      $('move-error').textContent = err.message;
+    }
+  }
+
+  async afterChange(updated) {
+    await this.refresh();
+    this.renderCase(updated);
+    this.onChanged?.();
+  }
+}
