@@ -195,7 +195,16 @@ async fn click(driver: &WebDriver, css: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
         let result = match driver.find(By::Css(css)).await {
-            Ok(e) => e.click().await,
+            Ok(e) => {
+                // WebKitWebDriver does not scroll nested scroll boxes (dialogs, panes) by itself.
+                let _ = driver
+                    .execute(
+                        "arguments[0].scrollIntoView({ block: 'center' });",
+                        vec![e.to_json().unwrap()],
+                    )
+                    .await;
+                e.click().await
+            }
             Err(e) => Err(e),
         };
         match result {
@@ -599,6 +608,20 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     let s = start_app(&db).await;
     let d = &s.driver;
     find(d, "[data-node^='village:']").await;
+
+    // The staff list is kept in the app; a new person can be picked at once.
+    click(d, "#open-staff").await;
+    let new_row = find(d, "#staff-rows tr[data-new] .s-name").await;
+    new_row.send_keys("周玥").await.unwrap();
+    find(d, "#staff-rows tr[data-new] .s-unit")
+        .await
+        .send_keys("石鱼镇农业服务中心")
+        .await
+        .unwrap();
+    click(d, "#staff-rows tr[data-new] button").await;
+    wait_text(d, "#operator", |t| t.contains("周玥")).await;
+    screenshot(&s, "e2e-staff.png").await;
+    click(d, "#staff-close").await;
     choose(d, "#operator", &clerk.to_string()).await;
 
     // The village's counts before.
@@ -618,6 +641,7 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     click(d, "#inspect-household").await;
     wait_text(d, "#insp-title", |t| t.contains(&name)).await;
     wait_text(d, ".insp-toilet", |t| t.contains("第 1 个户厕")).await;
+    screenshot(&s, "e2e-inspection-open.png").await;
 
     // Fewer than two inspectors is refused with a clear message.
     check(d, &format!("#insp-members input[value='{cadre}']")).await;
@@ -666,8 +690,19 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
         assert!(Instant::now() < deadline, "Enter did not save: {toilet}");
         tokio::time::sleep(POLL).await;
     }
+    // A half-filled form is kept as a draft when closed, and comes back when reopened.
+    check(d, "#insp-in_use-1").await;
     click(d, "#insp-cancel").await;
+    wait_text(d, "#toast", |t| t.contains("草稿")).await;
     wait_text(d, "#inspections", |t| t.contains("渗漏")).await;
+    click(d, ".toilet-card:nth-child(2) .inspect-toilet").await;
+    wait_text(d, ".draft-note", |t| t.contains("已恢复")).await;
+    let restored = find(d, "#insp-in_use-1").await;
+    assert!(
+        restored.is_selected().await.unwrap(),
+        "the draft's answer is back"
+    );
+    click(d, "#insp-cancel").await;
     screenshot(&s, "e2e-household-inspected.png").await;
 
     // The problem is in the ledger; the village's counts moved.

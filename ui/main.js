@@ -81,6 +81,7 @@ function setView(next) {
   const isLedger = next === 'ledger';
   $('ledger-pane').hidden = !isLedger;
   $('case-pane').hidden = !isLedger;
+  $('workbench').classList.toggle('ledger-mode', isLedger);
   document.querySelector('.list-pane').hidden = isLedger;
   document.querySelector('.detail-pane').hidden = isLedger;
   $('view-households').classList.toggle('active', !isLedger);

@@ -83,6 +83,7 @@ export class InspectionForm {
       } catch { /* a broken draft is ignored */ }
     }
     if (!this.state.recorded_by) this.state.recorded_by = operatorId();
+    this.dirty = this.restored;
     this.proposal = null;
     this.render();
     if (!this.dialog.open) this.dialog.showModal();
@@ -148,7 +149,7 @@ export class InspectionForm {
         el('div', { class: 'insp-members' },
           el('span', { class: 'label' }, '入户调查组成员（至少 2 人）'),
           el('div', { class: 'member-list', id: 'insp-members' },
-            activeStaff().map((p) => el('label', { class: 'check' },
+            this.membersInOrder().map((p) => el('label', { class: 'check' },
               el('input', {
                 type: 'checkbox', value: p.id, checked: s.members.includes(p.id),
                 onchange: (e) => {
@@ -194,6 +195,13 @@ export class InspectionForm {
       this.dialog.scrollTop = scroll;
       if (focusedId) this.dialog.querySelector(`#${CSS.escape(focusedId)}`)?.focus({ preventScroll: true });
     }
+  }
+
+  /** The household's own village's people first, then the town's, then everybody else. */
+  membersInOrder() {
+    const village = this.household.village_name;
+    const rank = (p) => (p.unit.includes(village) || p.roles.includes(village) ? 0 : p.unit.includes('镇') ? 1 : 2);
+    return [...activeStaff()].sort((a, b) => rank(a) - rank(b));
   }
 
   section(title, ...children) {
@@ -407,6 +415,7 @@ export class InspectionForm {
   async save() {
     if (this.saving) return;
     const errorEl = this.dialog.querySelector('#insp-error');
+    errorEl.textContent = '';
     const s = this.state;
     if (!s.recorded_by) { errorEl.textContent = '请选择录入人（也可以在页面顶部选好“当前操作人”）。'; return; }
     if (s.status === 'normal' && s.in_use === null) { errorEl.textContent = '请选择户厕是否正常使用。'; return; }

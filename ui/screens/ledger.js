@@ -100,10 +100,10 @@ export class ProblemLedger {
     },
     el('td', { class: 'c-name' }, r.head_name),
     el('td', {}, `${r.village_name} · ${r.group_name}`),
-    el('td', {}, `第${r.toilet_seq}个 ${label('TechMode', r.tech_mode)}`),
-    el('td', { class: 'problems-cell', title: r.problems }, r.stops_use ? el('span', { class: 'sev stop' }, '影响使用') : null, r.problems),
-    el('td', { class: 'cat-cell' }, categoryText(r)),
     el('td', {}, el('span', { class: `state state-${r.state}` }, label('CaseState', r.state))),
+    el('td', { class: 'cat-cell' }, categoryText(r)),
+    el('td', { class: 'problems-cell', title: r.problems }, r.stops_use ? el('span', { class: 'sev stop' }, '影响使用') : null, r.problems),
+    el('td', {}, `第${r.toilet_seq}个 ${label('TechMode', r.tech_mode)}`),
     el('td', {}, r.planned_month ?? '—', r.overdue ? el('span', { class: 'bad' }, ' 逾期') : null),
     el('td', {}, r.inspected_on))));
     if (!page.rows.length) {

@@ -648,3 +648,50 @@ fn a_recheck_of_a_toilet_with_an_open_case_adds_to_its_file_not_to_the_ledger() 
     );
     assert_eq!(file.cases.len(), 1);
 }
+
+#[test]
+fn photos_stay_with_the_inspection_and_cases_follow_a_household_that_moves() {
+    let t = town();
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("现场照片.jpg");
+    std::fs::write(&src, b"\xFF\xD8\xFF\xE0 a very small jpeg").unwrap();
+    let photo = huce_core::photos::store(&t.conn, &tmp.path().join("photos"), &src, NOW).unwrap();
+    std::fs::remove_file(&src).unwrap();
+
+    let mut f = form(&t, t.t2016);
+    f.problems = vec![leak(&t)];
+    f.photos = vec![photo.hash.clone(), "0".repeat(64)];
+    refused(&t, &f, "照片没有保存成功");
+    f.photos = vec![photo.hash.clone()];
+    let saved = inspections::save(&t.conn, &f, TODAY, NOW).unwrap();
+    let household: i64 = t
+        .conn
+        .query_row(
+            "SELECT household_id FROM toilets WHERE id = ?1",
+            [t.t2016],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let file = inspections::field_file(&t.conn, household).unwrap();
+    assert_eq!(file.inspections[0].photos, vec![photo.hash]);
+
+    // The household moves to another village's 社 (a corrected import): its case goes along.
+    let other_group: i64 = t
+        .conn
+        .query_row(
+            "SELECT id FROM village_groups WHERE village_id = ?1",
+            [t.other_village],
+            |r| r.get(0),
+        )
+        .unwrap();
+    t.conn
+        .execute(
+            "UPDATE households SET group_id = ?1, village_id = ?2 WHERE id = ?3",
+            rusqlite::params![other_group, t.other_village, household],
+        )
+        .unwrap();
+    let page = ledger(&t, all(Scope::Village(t.other_village)));
+    assert_eq!(page.rows.len(), 1);
+    assert_eq!(page.rows[0].case_id, saved.case_id.unwrap());
+    assert_eq!(ledger(&t, all(Scope::Village(t.village))).total, 0);
+}
