@@ -1345,7 +1345,7 @@ fn apply_rows(
                         category: v.category.unwrap_or(HouseholdCategory::Ordinary),
                         is_resident: v.is_resident.unwrap_or(true),
                     };
-                    let id = bulk.insert_household_now(tx, &new, &opts.now)?;
+                    let id = bulk.insert_household_now_in(tx, &new, village_id, &opts.now)?;
                     if let Some(idn) = &v.id_number {
                         homes.by_id_number.insert(idn.clone(), id);
                         homes.with_id.insert(id);
