@@ -475,6 +475,7 @@ impl Places {
 }
 
 struct Households {
+    count: usize,
     by_id_number: FastMap<String, i64>,
     by_name: FastMap<(i64, String), Vec<i64>>,
     /// Households that have an ID number on record.
@@ -484,6 +485,7 @@ struct Households {
 impl Households {
     fn load(conn: &Connection) -> Result<Households> {
         let mut h = Households {
+            count: 0,
             by_id_number: FastMap::default(),
             by_name: FastMap::default(),
             with_id: FastSet::default(),
@@ -498,6 +500,7 @@ impl Households {
             ))
         })? {
             let (id, group, name, idn) = r?;
+            h.count += 1;
             if let Some(idn) = idn {
                 h.by_id_number.insert(idn, id);
                 h.with_id.insert(id);
@@ -953,6 +956,17 @@ impl<'p> Checker<'p> {
     }
 }
 
+/// Waits for the check of the backup copy, if one is running; its error if it failed.
+fn backup_checked(verified: &mut Option<std::thread::JoinHandle<Result<()>>>) -> Result<()> {
+    match verified.take().map(|h| h.join()) {
+        None => Ok(()),
+        Some(Ok(checked)) => checked,
+        Some(Err(_)) => Err(Error::Invalid(
+            "备份文件写入后无法校验。原数据库没有被改动；请检查磁盘空间后重试。".into(),
+        )),
+    }
+}
+
 /// The header of the column holding `f`, or the field's name when no column does.
 fn column_header(columns: &[Option<Field>], headers: &[String], f: Field) -> String {
     columns
@@ -1054,10 +1068,19 @@ pub fn import_file(
         ..Default::default()
     };
 
+    // The copy is checked (a full integrity check, the slow part) on a thread of its own while
+    // the rows are written; the import commits only once the check has passed.
+    let mut verified = None;
     if let Mode::Commit { backup_dir, stamp } = mode {
         let dest = backup::new_backup_path(backup_dir, stamp, "导入前");
-        backup::backup_to(conn, &dest)?;
+        backup::copy_to(conn, &dest)?;
         report.backup_path = Some(dest.display().to_string());
+        verified = Some(
+            std::thread::Builder::new()
+                .name("backup-check".into())
+                .spawn(move || backup::verify(&dest))
+                .expect("start the backup check thread"),
+        );
     }
 
     // A bigger page cache while the import runs: matching and updating touch the whole table.
@@ -1073,6 +1096,7 @@ pub fn import_file(
         &headers,
         opts,
         mode,
+        &mut verified,
         &mut report,
         progress,
     );
@@ -1091,14 +1115,19 @@ pub fn import_file(
                 &headers,
                 opts,
                 mode,
+                &mut verified,
                 &mut report,
                 progress,
             )
         });
     }
     drop(reader);
+    // Never leave the check running (an error above may have left it unjoined).
+    let checked = backup_checked(&mut verified);
     conn.pragma_update(None, "cache_size", cache)?;
-    match result? {
+    let flow = result?;
+    checked?;
+    match flow {
         Flow::Done => Ok(report),
         Flow::Unreadable(e) => {
             // The file broke after the backup was taken: nothing changed, so the backup only
@@ -1121,6 +1150,7 @@ fn import_in_transaction(
     headers: &[String],
     opts: &ImportOptions,
     mode: &Mode,
+    verified: &mut Option<std::thread::JoinHandle<Result<()>>>,
     report: &mut ImportReport,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Flow> {
@@ -1161,6 +1191,7 @@ fn import_in_transaction(
             // The user corrected the mapping: remember it for the next file of this layout.
             super::mapping::save(&tx, headers, columns)?;
         }
+        backup_checked(verified)?;
         tx.commit()?;
         report.committed = true;
         report.batch_id = Some(id);
@@ -1183,6 +1214,10 @@ fn apply_rows(
 ) -> Result<Flow> {
     let mut places = Places::load(tx)?;
     let mut homes = Households::load(tx)?;
+    // A file about as big as the town (a re-import, a corrected ledger) is compared with
+    // everything stored, read in two table scans instead of a few lookups a row.
+    let preload = rows_hint.saturating_mul(4) >= homes.count;
+    let mut stored = Stored::load(tx, preload)?;
     let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
     let mut bulk = households::Bulk::new();
     let source = format!("导入：{}", report.file_name);
@@ -1319,7 +1354,17 @@ fn apply_rows(
             let household_id = match matched {
                 Some(id) => {
                     let changed = update_household(
-                        tx, &mut log, id, group_id, &v, &places, opts, &source, batch_id, report,
+                        tx,
+                        &mut log,
+                        id,
+                        group_id,
+                        &v,
+                        &places,
+                        opts,
+                        &source,
+                        batch_id,
+                        report,
+                        &mut stored,
                     )?;
                     if let Some(idn) = &v.id_number {
                         homes.by_id_number.insert(idn.clone(), id);
@@ -1375,17 +1420,13 @@ fn apply_rows(
                 entry.toilet_rows += 1;
                 let seq = entry.toilet_rows;
                 // A household created by this import has no toilets but the ones it adds.
-                let existing: Option<i64> = if entry.new {
+                let existing = if entry.new {
                     None
                 } else {
-                    tx.prepare_cached(
-                        "SELECT id FROM toilets WHERE household_id = ?1 AND seq = ?2",
-                    )?
-                    .query_row(params![household_id, seq], |r| r.get(0))
-                    .optional()?
+                    stored.toilet(tx, household_id, seq)?
                 };
                 match existing {
-                    Some(toilet_id) => {
+                    Some((toilet_id, mut current)) => {
                         if update_fields(
                             tx,
                             &mut log,
@@ -1393,11 +1434,14 @@ fn apply_rows(
                             "toilet",
                             toilet_id,
                             &toilet_fields(&v),
+                            &mut current,
+                            &TOILET_COLUMNS,
                             opts,
                             &source,
                             batch_id,
                             report,
                         )? {
+                            stored.set_toilet(household_id, seq, toilet_id, &current);
                             report.toilets_updated += 1;
                         } else {
                             report.toilets_unchanged += 1;
@@ -1421,6 +1465,7 @@ fn apply_rows(
                             },
                         };
                         bulk.insert_toilet(tx, household_id, &t, &opts.now)?;
+                        stored.toilet_added(household_id);
                         report.toilets_new += 1;
                     }
                 }
@@ -1441,6 +1486,210 @@ fn apply_rows(
     Ok(Flow::Done)
 }
 
+/// The stored columns an import compares, in the order [`Stored`] holds them.
+const HOUSEHOLD_COLUMNS: [&str; 9] = [
+    "head_name",
+    "id_number",
+    "phone",
+    "address",
+    "registered_pop",
+    "resident_pop",
+    "category",
+    "is_resident",
+    "group_id",
+];
+const TOILET_COLUMNS: [&str; 9] = [
+    "tech_mode",
+    "location",
+    "build_year",
+    "subsidized",
+    "subsidy_year",
+    "subsidy_amount_fen",
+    "project_name",
+    "is_sanitary",
+    "use_status",
+];
+
+/// What the database holds for the households and toilets the import compares rows with: read
+/// all at once when the file is big (two table scans beat a few lookups a row), else one row
+/// at a time on first use. Every write of the import goes to the database and here alike.
+/// Rows are kept packed ([`pack`]): a town's worth of `Value`s took several times the memory.
+struct Stored {
+    households: FastMap<i64, Box<[u8]>>,
+    /// (household, seq) → (toilet id, values).
+    toilets: FastMap<(i64, i64), (i64, Box<[u8]>)>,
+    /// Every toilet the database had before the import is in `toilets`.
+    all_toilets: bool,
+    /// Households that got a toilet in this import (their new toilets are not in `toilets`).
+    toilets_added: FastSet<i64>,
+}
+
+/// Values packed into one allocation: per value a tag byte, then nothing (NULL), 8 bytes (an
+/// integer or a real) or a 4-byte length and the bytes (text, blob).
+fn pack<'a>(values: impl Iterator<Item = rusqlite::types::ValueRef<'a>>) -> Box<[u8]> {
+    use rusqlite::types::ValueRef;
+    let mut out = Vec::with_capacity(96);
+    for v in values {
+        match v {
+            ValueRef::Null => out.push(0),
+            ValueRef::Integer(n) => {
+                out.push(1);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            ValueRef::Real(f) => {
+                out.push(2);
+                out.extend_from_slice(&f.to_le_bytes());
+            }
+            ValueRef::Text(b) | ValueRef::Blob(b) => {
+                out.push(if matches!(v, ValueRef::Text(_)) { 3 } else { 4 });
+                out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                out.extend_from_slice(b);
+            }
+        }
+    }
+    out.into_boxed_slice()
+}
+
+fn pack_values(values: &[Value]) -> Box<[u8]> {
+    pack(values.iter().map(rusqlite::types::ValueRef::from))
+}
+
+fn unpack(mut bytes: &[u8]) -> Vec<Value> {
+    fn take<'a>(n: usize, bytes: &mut &'a [u8]) -> &'a [u8] {
+        let (head, rest) = bytes.split_at(n);
+        *bytes = rest;
+        head
+    }
+    let mut out = Vec::with_capacity(HOUSEHOLD_COLUMNS.len());
+    while let Some((&tag, rest)) = bytes.split_first() {
+        bytes = rest;
+        let v = match tag {
+            0 => Value::Null,
+            1 => Value::Integer(i64::from_le_bytes(
+                take(8, &mut bytes).try_into().expect("8 bytes"),
+            )),
+            2 => Value::Real(f64::from_le_bytes(
+                take(8, &mut bytes).try_into().expect("8 bytes"),
+            )),
+            _ => {
+                let len = u32::from_le_bytes(take(4, &mut bytes).try_into().expect("4 bytes"));
+                let b = take(len as usize, &mut bytes);
+                if tag == 3 {
+                    // Packed from SQLite text, which rusqlite hands out as UTF-8 too.
+                    Value::Text(String::from_utf8_lossy(b).into_owned())
+                } else {
+                    Value::Blob(b.to_vec())
+                }
+            }
+        };
+        out.push(v);
+    }
+    out
+}
+
+/// The values of columns `from..from + n` of a row, packed.
+fn packed_row(r: &rusqlite::Row, from: usize, n: usize) -> rusqlite::Result<Box<[u8]>> {
+    let refs = (from..from + n)
+        .map(|i| r.get_ref(i))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(pack(refs.into_iter()))
+}
+
+impl Stored {
+    fn load(conn: &Connection, all: bool) -> Result<Stored> {
+        let mut s = Stored {
+            households: FastMap::default(),
+            toilets: FastMap::default(),
+            all_toilets: all,
+            toilets_added: FastSet::default(),
+        };
+        if all {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT id, {} FROM households",
+                HOUSEHOLD_COLUMNS.join(", ")
+            ))?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                s.households
+                    .insert(r.get(0)?, packed_row(r, 1, HOUSEHOLD_COLUMNS.len())?);
+            }
+            let mut stmt = conn.prepare(&format!(
+                "SELECT household_id, seq, id, {} FROM toilets",
+                TOILET_COLUMNS.join(", ")
+            ))?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                s.toilets.insert(
+                    (r.get(0)?, r.get(1)?),
+                    (r.get(2)?, packed_row(r, 3, TOILET_COLUMNS.len())?),
+                );
+            }
+        }
+        Ok(s)
+    }
+
+    /// The stored values of a household ([`HOUSEHOLD_COLUMNS`]).
+    fn household(&mut self, conn: &Connection, id: i64) -> Result<Vec<Value>> {
+        if let Some(packed) = self.households.get(&id) {
+            return Ok(unpack(packed));
+        }
+        // Not read yet, or written by this import.
+        let packed = conn
+            .prepare_cached(&format!(
+                "SELECT {} FROM households WHERE id = ?1",
+                HOUSEHOLD_COLUMNS.join(", ")
+            ))?
+            .query_row([id], |r| packed_row(r, 0, HOUSEHOLD_COLUMNS.len()))?;
+        let values = unpack(&packed);
+        self.households.insert(id, packed);
+        Ok(values)
+    }
+
+    fn set_household(&mut self, id: i64, values: &[Value]) {
+        self.households.insert(id, pack_values(values));
+    }
+
+    /// The toilet `seq` of a household with its stored values ([`TOILET_COLUMNS`]), if it has
+    /// one.
+    fn toilet(
+        &mut self,
+        conn: &Connection,
+        household_id: i64,
+        seq: i64,
+    ) -> Result<Option<(i64, Vec<Value>)>> {
+        let key = (household_id, seq);
+        if let Some((id, packed)) = self.toilets.get(&key) {
+            return Ok(Some((*id, unpack(packed))));
+        }
+        if self.all_toilets && !self.toilets_added.contains(&household_id) {
+            return Ok(None);
+        }
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT id, {} FROM toilets WHERE household_id = ?1 AND seq = ?2",
+                TOILET_COLUMNS.join(", ")
+            ))?
+            .query_row(params![household_id, seq], |r| {
+                Ok((r.get::<_, i64>(0)?, packed_row(r, 1, TOILET_COLUMNS.len())?))
+            })
+            .optional()?;
+        Ok(found.map(|(id, packed)| {
+            let values = unpack(&packed);
+            self.toilets.insert(key, (id, packed));
+            (id, values)
+        }))
+    }
+
+    fn set_toilet(&mut self, household_id: i64, seq: i64, id: i64, values: &[Value]) {
+        self.toilets
+            .insert((household_id, seq), (id, pack_values(values)));
+    }
+
+    fn toilet_added(&mut self, household_id: i64) {
+        self.toilets_added.insert(household_id);
+    }
+}
+
 /// Updates the household's fields that the row gives and that differ, and moves it to another
 /// 社 when the row says so. Returns whether anything changed.
 #[allow(clippy::too_many_arguments)]
@@ -1455,12 +1704,13 @@ fn update_household(
     source: &str,
     batch_id: Option<i64>,
     report: &mut ImportReport,
+    stored: &mut Stored,
 ) -> Result<bool> {
-    let old_name: String = tx.query_row(
-        "SELECT head_name FROM households WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )?;
+    let mut current = stored.household(tx, id)?;
+    let old_name = match &current[0] {
+        Value::Text(name) => name.clone(),
+        _ => String::new(),
+    };
     let mut changed = update_fields(
         tx,
         log,
@@ -1468,20 +1718,23 @@ fn update_household(
         "household",
         id,
         &household_fields(v),
+        &mut current,
+        &HOUSEHOLD_COLUMNS,
         opts,
         source,
         batch_id,
         report,
     )?;
-    let current_group: i64 =
-        tx.query_row("SELECT group_id FROM households WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })?;
+    let current_group = match current[8] {
+        Value::Integer(g) => g,
+        _ => 0,
+    };
     if current_group != group_id {
         tx.execute(
             "UPDATE households SET group_id = ?1, village_id = (SELECT village_id FROM village_groups WHERE id = ?1), updated_at = ?2 WHERE id = ?3",
             params![group_id, opts.now, id],
         )?;
+        current[8] = Value::Integer(group_id);
         log.execute(params![
             opts.now,
             opts.actor,
@@ -1496,6 +1749,9 @@ fn update_household(
         report.fields_changed += 1;
         changed = true;
     }
+    if changed {
+        stored.set_household(id, &current);
+    }
     if let Some(name) = v.head_name.as_ref().filter(|n| **n != old_name) {
         // A new head of household (户主变更): keep the search keys in step.
         tx.execute("DELETE FROM household_search WHERE household_id = ?1", [id])?;
@@ -1509,8 +1765,9 @@ fn update_household(
     Ok(changed)
 }
 
-/// Writes the given fields of one row where they differ from what is stored, logging each
-/// change. `table` and the columns come from this module only, never from input.
+/// Writes the given fields of one row where they differ from what is stored (`current`, the
+/// values of `columns`), logging each change and keeping `current` in step. `table` and the
+/// columns come from this module only, never from input.
 #[allow(clippy::too_many_arguments)]
 fn update_fields(
     tx: &Transaction,
@@ -1519,28 +1776,23 @@ fn update_fields(
     entity: &'static str,
     id: i64,
     fields: &[FieldValue],
+    current: &mut [Value],
+    columns: &[&str],
     opts: &ImportOptions,
     source: &str,
     batch_id: Option<i64>,
     report: &mut ImportReport,
 ) -> Result<bool> {
-    if fields.is_empty() {
-        return Ok(false);
-    }
-    let cols: Vec<&str> = fields.iter().map(|f| f.column).collect();
-    let current: Vec<Value> = tx
-        .prepare_cached(&format!(
-            "SELECT {} FROM {table} WHERE id = ?1",
-            cols.join(", ")
-        ))?
-        .query_row([id], |r| {
-            (0..cols.len()).map(|i| r.get::<_, Value>(i)).collect()
-        })?;
     let mut changed = false;
-    for (f, old) in fields.iter().zip(current) {
-        if old == f.value {
+    for f in fields {
+        let i = columns
+            .iter()
+            .position(|c| *c == f.column)
+            .expect("every imported field is a stored column");
+        if current[i] == f.value {
             continue;
         }
+        let old = std::mem::replace(&mut current[i], f.value.clone());
         tx.execute(
             &format!(
                 "UPDATE {table} SET {} = ?1, updated_at = ?2 WHERE id = ?3",
