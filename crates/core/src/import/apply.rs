@@ -1516,13 +1516,15 @@ const TOILET_COLUMNS: [&str; 9] = [
 /// Rows are kept packed ([`pack`]): a town's worth of `Value`s took several times the memory.
 struct Stored {
     households: FastMap<i64, Box<[u8]>>,
-    /// (household, seq) → (toilet id, values).
-    toilets: FastMap<(i64, i64), (i64, Box<[u8]>)>,
+    toilets: FastMap<ToiletKey, (i64, Box<[u8]>)>,
     /// Every toilet the database had before the import is in `toilets`.
     all_toilets: bool,
     /// Households that got a toilet in this import (their new toilets are not in `toilets`).
     toilets_added: FastSet<i64>,
 }
+
+/// (household, seq) of a toilet, which [`Stored`] maps to (toilet id, packed values).
+type ToiletKey = (i64, i64);
 
 /// Values packed into one allocation: per value a tag byte, then nothing (NULL), 8 bytes (an
 /// integer or a real) or a 4-byte length and the bytes (text, blob).

@@ -316,13 +316,13 @@ impl Workbook {
                     .map(|r| r.dimensions().end.0 as usize + 1)
                     .unwrap_or(0);
                 Ok(Rows {
-                    inner: RowsInner::Xlsx(XlsxRows {
+                    inner: RowsInner::Xlsx(Box::new(XlsxRows {
                         reader,
                         next: 0,
                         collecting: None,
                         ready: None,
                         done: false,
-                    }),
+                    })),
                     hint,
                     path: path.to_path_buf(),
                 })
@@ -351,7 +351,7 @@ pub struct Rows<'a> {
 }
 
 enum RowsInner<'a> {
-    Xlsx(XlsxRows<'a>),
+    Xlsx(Box<XlsxRows<'a>>),
     Read(std::slice::Iter<'a, Vec<Cell>>),
 }
 

@@ -677,6 +677,9 @@ fn a_namesake_with_another_id_is_another_household() {
     );
 }
 
+/// One row of `change_log`: entity, id, field, old and new value.
+type Change = (String, i64, String, Option<String>, Option<String>);
+
 /// The same corrected file gives the same changes whether the import compares it with the whole
 /// town read at once (a file about as big as the town) or row by row (a small file into a big
 /// database): a second toilet, a household named twice, a move to another 社, a new head.
@@ -772,7 +775,7 @@ fn updates_are_the_same_read_whole_or_row_by_row() {
         let b = dir.path().join("b.xlsx");
         write_xlsx(&b, second);
         let r = run(&mut conn, &b, &opts(false), true, dir.path());
-        let changes: Vec<(String, i64, String, Option<String>, Option<String>)> = conn
+        let changes: Vec<Change> = conn
             .prepare(
                 "SELECT entity, entity_id, field, old_value, new_value FROM change_log ORDER BY id",
             )
