@@ -9,6 +9,12 @@ use crate::error::{Error, Result};
 
 /// Copies the open database to `dest` and verifies the copy with `PRAGMA integrity_check`.
 pub fn backup_to(conn: &Connection, dest: &Path) -> Result<()> {
+    copy_to(conn, dest)?;
+    verify(dest)
+}
+
+/// Copies the open database to `dest`, unverified: call [`verify`] before relying on it.
+pub fn copy_to(conn: &Connection, dest: &Path) -> Result<()> {
     if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.to_path_buf(),
@@ -24,7 +30,7 @@ pub fn backup_to(conn: &Connection, dest: &Path) -> Result<()> {
         b.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
     }
     drop(target);
-    verify(dest)
+    Ok(())
 }
 
 /// Opens a backup read-only and runs `PRAGMA integrity_check` on it.

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::headers::{find_header, Field, HeaderMatch};
 use super::normalize::{self as norm, GroupName};
-use super::read::{read_file, Cell, Sheet};
+use super::read::{read_file, Cell, NextRow, Rows, Workbook};
 use crate::error::{Error, Result};
 use crate::households;
 use crate::model::{
@@ -475,6 +475,7 @@ impl Places {
 }
 
 struct Households {
+    count: usize,
     by_id_number: FastMap<String, i64>,
     by_name: FastMap<(i64, String), Vec<i64>>,
     /// Households that have an ID number on record.
@@ -484,6 +485,7 @@ struct Households {
 impl Households {
     fn load(conn: &Connection) -> Result<Households> {
         let mut h = Households {
+            count: 0,
             by_id_number: FastMap::default(),
             by_name: FastMap::default(),
             with_id: FastSet::default(),
@@ -498,6 +500,7 @@ impl Households {
             ))
         })? {
             let (id, group, name, idn) = r?;
+            h.count += 1;
             if let Some(idn) = idn {
                 h.by_id_number.insert(idn, id);
                 h.with_id.insert(id);
@@ -523,17 +526,16 @@ fn columns_info(headers: &[String], columns: &[Option<Field>]) -> Vec<ColumnInfo
 }
 
 /// The header text of each column; for a two-row header, "upper / lower" where both exist.
-fn header_texts(sheet: &Sheet, header: &HeaderMatch) -> Vec<String> {
+/// `rows` are the first rows of the sheet (the header is always among them).
+fn header_texts(rows: &[Vec<Cell>], header: &HeaderMatch) -> Vec<String> {
     let row = |i: usize| -> Vec<String> {
-        sheet
-            .rows
-            .get(i)
+        rows.get(i)
             .map(|r| r.iter().map(|c| norm::clean(&c.text)).collect())
             .unwrap_or_default()
     };
     let lower = row(header.header_row);
     let two_rows = header.header_row > 0
-        && sheet.rows.get(header.header_row - 1).is_some_and(|r| {
+        && rows.get(header.header_row - 1).is_some_and(|r| {
             r.iter()
                 .any(|c| super::headers::match_header(&c.text) == Some(Field::HeadName))
         });
@@ -555,6 +557,425 @@ fn header_texts(sheet: &Sheet, header: &HeaderMatch) -> Vec<String> {
         .collect()
 }
 
+// ---------------------------------------------------------------------------------------------
+// Reading and checking rows on a thread of their own
+//
+// The file is parsed, and every row normalised and checked against the rest of the file, on a
+// reader thread while this thread backs the database up and writes the rows already checked:
+// the import takes about as long as the slower of the two instead of their sum. Everything the
+// reader does depends on the file alone; matching and writing stay on the database's thread.
+
+/// The rows searched for the header (and one more, for a header of two rows).
+const HEAD_ROWS: usize = super::headers::HEADER_SEARCH_ROWS + 1;
+/// Rows sent to the writer at a time, and how many such batches may wait: the reader runs
+/// ahead while the backup is taken, with a bounded amount of memory.
+const BATCH_ROWS: usize = 512;
+const BATCHES_AHEAD: usize = 256;
+
+/// The sheet the reader chose, with its first rows.
+struct Opened {
+    sheet_names: Vec<String>,
+    chosen: Chosen,
+}
+
+enum Chosen {
+    /// `opts.sheet` names no sheet of the file.
+    NoSuchSheet,
+    /// The file has no sheets.
+    NoSheets,
+    Sheet {
+        name: String,
+        head: Vec<Vec<Cell>>,
+        header: Option<HeaderMatch>,
+        /// Rows in the sheet as it declares them (for progress; 0 when unknown).
+        rows_hint: usize,
+    },
+}
+
+/// What the reader needs to check rows: decided from the header by the writer's thread.
+#[derive(Clone)]
+struct Plan {
+    header_row: usize,
+    columns: Vec<Option<Field>>,
+    headers: Vec<String>,
+    default_village: Option<String>,
+    current_year: i64,
+}
+
+/// One data row after the checks that need only the file.
+enum Checked {
+    Blank,
+    /// Problems that reject the row (at least one).
+    Rejected(Vec<RowProblem>),
+    Valid(Box<ValidRow>),
+}
+
+struct ValidRow {
+    row: usize,
+    v: Values,
+    name: String,
+}
+
+enum Msg {
+    Opened(Opened),
+    Rows(Vec<Checked>),
+    End,
+    /// The rows of the sheet are stored out of order: read it again, whole.
+    Unordered,
+    Failed(Error),
+}
+
+/// How applying the rows ended, short of a database error.
+enum Flow {
+    Done,
+    Unordered,
+    /// The file could not be read to its end (it was fine up to some row).
+    Unreadable(Error),
+}
+
+/// The reader thread, seen from the writer.
+struct RowReader {
+    rx: Option<std::sync::mpsc::Receiver<Msg>>,
+    plan_tx: Option<std::sync::mpsc::Sender<Plan>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+    path: PathBuf,
+}
+
+impl RowReader {
+    fn spawn(path: &Path, sheet: Option<String>, stream: bool) -> RowReader {
+        let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
+        let (plan_tx, plan_rx) = std::sync::mpsc::channel();
+        let p = path.to_path_buf();
+        let handle = std::thread::Builder::new()
+            .name("import-reader".into())
+            .spawn(move || {
+                if let Err(e) = read_rows(&p, sheet.as_deref(), stream, &tx, &plan_rx) {
+                    let _ = tx.send(Msg::Failed(e));
+                }
+            })
+            .expect("start the import reader thread");
+        RowReader {
+            rx: Some(rx),
+            plan_tx: Some(plan_tx),
+            handle: Some(handle),
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// The next message; the reader's panic (calamine is third-party code fed untrusted bytes)
+    /// becomes the same error a broken file gives.
+    fn recv(&mut self) -> Msg {
+        if let Some(msg) = self.rx.as_ref().and_then(|rx| rx.recv().ok()) {
+            return msg;
+        }
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+        Msg::Failed(Error::Invalid(format!(
+            "文件“{}”无法作为 Excel 表格读取（读取时出错）。文件可能已损坏或没有保存完整；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。",
+            self.path.display()
+        )))
+    }
+
+    fn opened(&mut self) -> Result<Opened> {
+        match self.recv() {
+            Msg::Opened(o) => Ok(o),
+            Msg::Failed(e) => Err(e),
+            _ => unreachable!("the reader opens the file first"),
+        }
+    }
+
+    fn start(&mut self, plan: Plan) {
+        if let Some(tx) = &self.plan_tx {
+            let _ = tx.send(plan);
+        }
+    }
+}
+
+impl Drop for RowReader {
+    fn drop(&mut self) {
+        // Closing both channels stops the reader at its next send or wait.
+        self.rx = None;
+        self.plan_tx = None;
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Reads up to [`HEAD_ROWS`] rows; `None` when the rows are out of order.
+fn read_head(rows: &mut Rows) -> Result<Option<Vec<Vec<Cell>>>> {
+    let mut head = Vec::new();
+    while head.len() < HEAD_ROWS {
+        match rows.next_row()? {
+            NextRow::Row(r) => head.push(r),
+            NextRow::End => break,
+            NextRow::Unordered => return Ok(None),
+        }
+    }
+    Ok(Some(head))
+}
+
+fn texts(rows: &[Vec<Cell>]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|r| r.iter().map(|c| c.text.clone()).collect())
+        .collect()
+}
+
+/// The reader thread: opens the file, picks the sheet (the one asked for, else the first with a
+/// recognisable header, else the first), sends its first rows, waits for the plan, then checks
+/// and sends the data rows in batches. Returns early, quietly, when the writer hangs up.
+fn read_rows(
+    path: &Path,
+    sheet: Option<&str>,
+    stream: bool,
+    tx: &std::sync::mpsc::SyncSender<Msg>,
+    plan_rx: &std::sync::mpsc::Receiver<Plan>,
+) -> Result<()> {
+    let mut book = Workbook::open(path, stream)?;
+    let sheet_names = book.sheet_names();
+    let opened = |chosen| {
+        Msg::Opened(Opened {
+            sheet_names: sheet_names.clone(),
+            chosen,
+        })
+    };
+    let mut pick: Option<(String, Option<HeaderMatch>)> = None;
+    match sheet {
+        Some(name) if !sheet_names.iter().any(|s| s == name) => {
+            let _ = tx.send(opened(Chosen::NoSuchSheet));
+            return Ok(());
+        }
+        Some(name) => pick = Some((name.to_string(), None)),
+        None => {
+            for name in &sheet_names {
+                let Some(head) = read_head(&mut book.rows(path, name)?)? else {
+                    return read_rows(path, sheet, false, tx, plan_rx);
+                };
+                if let Some(h) = find_header(&texts(&head)) {
+                    pick = Some((name.clone(), Some(h)));
+                    break;
+                }
+            }
+        }
+    }
+    let (name, _) = match pick.or_else(|| sheet_names.first().map(|n| (n.clone(), None))) {
+        Some(p) => p,
+        None => {
+            let _ = tx.send(opened(Chosen::NoSheets));
+            return Ok(());
+        }
+    };
+    let mut rows = book.rows(path, &name)?;
+    let Some(head) = read_head(&mut rows)? else {
+        drop(rows);
+        return read_rows(path, sheet, false, tx, plan_rx);
+    };
+    let header = find_header(&texts(&head));
+    let rows_hint = rows.rows_hint();
+    let head_len = head.len();
+    if tx
+        .send(opened(Chosen::Sheet {
+            name,
+            head: head.clone(),
+            header,
+            rows_hint,
+        }))
+        .is_err()
+    {
+        return Ok(());
+    }
+    let Ok(plan) = plan_rx.recv() else {
+        return Ok(());
+    };
+    let mut checker = Checker::new(&plan);
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let send = |batch: &mut Vec<Checked>| -> bool {
+        let full = std::mem::replace(batch, Vec::with_capacity(BATCH_ROWS));
+        tx.send(Msg::Rows(full)).is_ok()
+    };
+    for cells in head.into_iter().skip(plan.header_row + 1) {
+        batch.push(checker.check(&cells));
+    }
+    // The rows below the head (when the header row is in the head, all of them are data).
+    if head_len == HEAD_ROWS {
+        loop {
+            let cells = match rows.next_row()? {
+                NextRow::Row(r) => r,
+                NextRow::End => break,
+                NextRow::Unordered => {
+                    let _ = tx.send(Msg::Unordered);
+                    return Ok(());
+                }
+            };
+            batch.push(checker.check(&cells));
+            if batch.len() == BATCH_ROWS && !send(&mut batch) {
+                return Ok(());
+            }
+        }
+    }
+    if !batch.is_empty() && !send(&mut batch) {
+        return Ok(());
+    }
+    let _ = tx.send(Msg::End);
+    Ok(())
+}
+
+/// The checks of a row that need only the file: blank and duplicate rows, every cell's value,
+/// the required fields, and one ID number given to two different names.
+struct Checker<'p> {
+    plan: &'p Plan,
+    mapped_cols: Vec<usize>,
+    /// The row's mapped cells as compared for duplicates, for every row so far: one string
+    /// (see [`Checker::key`]) and each row's span of it.
+    keys: String,
+    spans: Vec<(usize, usize)>,
+    /// Rows by the hash of their key; equal hashes are compared in full.
+    seen_rows: FastMap<u64, Vec<usize>>,
+    seen_ids: FastMap<String, (usize, String)>,
+    k: usize,
+}
+
+impl<'p> Checker<'p> {
+    fn new(plan: &'p Plan) -> Checker<'p> {
+        Checker {
+            plan,
+            mapped_cols: plan
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.is_some())
+                .map(|(i, _)| i)
+                .collect(),
+            keys: String::new(),
+            spans: Vec::new(),
+            seen_rows: FastMap::default(),
+            seen_ids: FastMap::default(),
+            k: 0,
+        }
+    }
+
+    /// The header of the column holding `f`, or the field's name.
+    fn col(&self, f: Field) -> String {
+        column_header(&self.plan.columns, &self.plan.headers, f)
+    }
+
+    fn check(&mut self, cells: &[Cell]) -> Checked {
+        let k = self.k;
+        self.k += 1;
+        let row = self.plan.header_row + 2 + k;
+        // The key: each mapped cell's comparison characters, NUL escaped as NUL 1 and each cell
+        // ended by NUL NUL, so two rows have equal keys exactly when every cell compares equal.
+        let start = self.keys.len();
+        let mut blank = true;
+        for &i in &self.mapped_cols {
+            for c in cell_key(cells.get(i)) {
+                blank = false;
+                self.keys.push(c);
+                if c == '\0' {
+                    self.keys.push('\u{1}');
+                }
+            }
+            self.keys.push_str("\0\0");
+        }
+        if blank {
+            self.keys.truncate(start);
+            self.spans.push((start, start));
+            return Checked::Blank;
+        }
+        let key = &self.keys[start..];
+        let mut hasher = Fnv::default();
+        std::hash::Hasher::write(&mut hasher, key.as_bytes());
+        let hash = std::hash::Hasher::finish(&hasher);
+        let same_as = self.seen_rows.get(&hash).and_then(|earlier| {
+            earlier.iter().copied().find(|&j| {
+                let (a, b) = self.spans[j];
+                self.keys[a..b] == *key
+            })
+        });
+        if let Some(j) = same_as {
+            self.keys.truncate(start);
+            self.spans.push((start, start));
+            let first = self.plan.header_row + 2 + j;
+            return Checked::Rejected(vec![RowProblem {
+                row,
+                column: String::new(),
+                message: format!("与第 {first} 行完全相同（重复行），已跳过"),
+            }]);
+        }
+        self.spans.push((start, self.keys.len()));
+        self.seen_rows.entry(hash).or_default().push(k);
+
+        let plan = self.plan;
+        let (mut v, mut problems) =
+            parse_row(cells, &plan.columns, &plan.headers, row, plan.current_year);
+        if v.village.is_none() {
+            v.village = plan.default_village.as_deref().and_then(norm::village);
+        }
+        let reject = |problems: &mut Vec<RowProblem>, column: String, message: String| {
+            problems.push(RowProblem {
+                row,
+                column,
+                message,
+            });
+        };
+        let Some(name) = v.head_name.clone() else {
+            reject(
+                &mut problems,
+                self.col(Field::HeadName),
+                "缺少户主姓名".into(),
+            );
+            return Checked::Rejected(problems);
+        };
+        if v.village.is_none() {
+            reject(&mut problems, self.col(Field::Village), "缺少行政村".into());
+        }
+        if v.group.is_none() {
+            reject(
+                &mut problems,
+                self.col(Field::Group),
+                "缺少社（村民小组）".into(),
+            );
+        }
+        if let Some(idn) = &v.id_number {
+            match self.seen_ids.get(idn) {
+                Some((first, other)) if *other != name => reject(
+                    &mut problems,
+                    self.col(Field::IdNumber),
+                    format!("身份证号与第 {first} 行相同，但户主姓名不同（“{other}”和“{name}”），请核对是哪一户"),
+                ),
+                _ => {
+                    self.seen_ids.insert(idn.clone(), (row, name.clone()));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Checked::Rejected(problems);
+        }
+        Checked::Valid(Box::new(ValidRow { row, v, name }))
+    }
+}
+
+/// Waits for the check of the backup copy, if one is running; its error if it failed.
+fn backup_checked(verified: &mut Option<std::thread::JoinHandle<Result<()>>>) -> Result<()> {
+    match verified.take().map(|h| h.join()) {
+        None => Ok(()),
+        Some(Ok(checked)) => checked,
+        Some(Err(_)) => Err(Error::Invalid(
+            "备份文件写入后无法校验。原数据库没有被改动；请检查磁盘空间后重试。".into(),
+        )),
+    }
+}
+
+/// The header of the column holding `f`, or the field's name when no column does.
+fn column_header(columns: &[Option<Field>], headers: &[String], f: Field) -> String {
+    columns
+        .iter()
+        .position(|c| *c == Some(f))
+        .and_then(|i| headers.get(i).cloned())
+        .unwrap_or_else(|| f.label().into())
+}
+
 /// Reads `path` and imports it: a dry run (nothing changes) or a commit (backup, then one
 /// transaction). `progress(done, total)` is called as rows are processed.
 pub fn import_file(
@@ -564,43 +985,37 @@ pub fn import_file(
     mode: &Mode,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
-    let sheets = read_file(path)?;
+    let mut reader = RowReader::spawn(path, opts.sheet.clone(), true);
+    let opened = reader.opened()?;
     let file_name = path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let sheet_names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
-    let text_rows = |s: &Sheet| -> Vec<Vec<String>> {
-        s.rows
-            .iter()
-            .map(|r| r.iter().map(|c| c.text.clone()).collect())
-            .collect()
-    };
-    let (sheet, header) = match &opts.sheet {
-        Some(name) => {
-            let sheet = sheets.iter().find(|s| &s.name == name).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "文件“{file_name}”里没有名为“{name}”的工作表。现有工作表：{}。",
-                    sheet_names.join("、")
-                ))
-            })?;
-            let header = find_header(&text_rows(sheet));
-            (sheet, header)
+    let sheet_names = opened.sheet_names;
+    let (sheet_name, head, header, rows_hint) = match opened.chosen {
+        Chosen::Sheet {
+            name,
+            head,
+            header,
+            rows_hint,
+        } => (name, head, header, rows_hint),
+        Chosen::NoSuchSheet => {
+            return Err(Error::Invalid(format!(
+                "文件“{file_name}”里没有名为“{}”的工作表。现有工作表：{}。",
+                opts.sheet.as_deref().unwrap_or_default(),
+                sheet_names.join("、")
+            )))
         }
-        None => sheets
-            .iter()
-            .find_map(|s| find_header(&text_rows(s)).map(|h| (s, Some(h))))
-            .unwrap_or((
-                sheets.first().ok_or_else(|| {
-                    Error::Invalid(format!("文件“{file_name}”是空的，没有可导入的内容。"))
-                })?,
-                None,
-            )),
+        Chosen::NoSheets => {
+            return Err(Error::Invalid(format!(
+                "文件“{file_name}”是空的，没有可导入的内容。"
+            )))
+        }
     };
     let mut used_saved_mapping = false;
     let header = match (header, &opts.columns) {
         (Some(h), Some(cols)) => HeaderMatch { header_row: h.header_row, columns: cols.clone() },
-        (Some(h), None) => match super::mapping::load(conn, &header_texts(sheet, &h))? {
+        (Some(h), None) => match super::mapping::load(conn, &header_texts(&head, &h))? {
             Some(saved) => {
                 used_saved_mapping = true;
                 HeaderMatch { header_row: h.header_row, columns: saved }
@@ -610,12 +1025,11 @@ pub fn import_file(
         (None, Some(cols)) => HeaderMatch { header_row: 0, columns: cols.clone() },
         (None, None) => {
             return Err(Error::Invalid(format!(
-                "在“{file_name}”的工作表“{}”里没有找到表头。表头行要有“户主姓名”（或“户主”“姓名”）一列，以及“行政村”“社”等列；请检查后重试，或在导入界面手动指定各列。",
-                sheet.name
+                "在“{file_name}”的工作表“{sheet_name}”里没有找到表头。表头行要有“户主姓名”（或“户主”“姓名”）一列，以及“行政村”“社”等列；请检查后重试，或在导入界面手动指定各列。",
             )))
         }
     };
-    let headers = header_texts(sheet, &header);
+    let headers = header_texts(&head, &header);
     let columns = header.columns.clone();
     let has = |f: Field| columns.contains(&Some(f));
     let mut missing = Vec::new();
@@ -634,10 +1048,19 @@ pub fn import_file(
             missing.join("、")
         )));
     }
+    let plan = Plan {
+        header_row: header.header_row,
+        columns: columns.clone(),
+        headers: headers.clone(),
+        default_village: opts.default_village.clone(),
+        current_year: opts.current_year,
+    };
+    // The reader checks rows from here on, while the backup is taken.
+    reader.start(plan.clone());
 
     let mut report = ImportReport {
         file_name: file_name.clone(),
-        sheet_name: sheet.name.clone(),
+        sheet_name,
         sheets: sheet_names,
         header_row: header.header_row + 1,
         columns: columns_info(&headers, &columns),
@@ -645,58 +1068,111 @@ pub fn import_file(
         ..Default::default()
     };
 
+    // The copy is checked (a full integrity check, the slow part) on a thread of its own while
+    // the rows are written; the import commits only once the check has passed.
+    let mut verified = None;
     if let Mode::Commit { backup_dir, stamp } = mode {
         let dest = backup::new_backup_path(backup_dir, stamp, "导入前");
-        backup::backup_to(conn, &dest)?;
+        backup::copy_to(conn, &dest)?;
         report.backup_path = Some(dest.display().to_string());
+        verified = Some(
+            std::thread::Builder::new()
+                .name("backup-check".into())
+                .spawn(move || backup::verify(&dest))
+                .expect("start the backup check thread"),
+        );
     }
 
     // A bigger page cache while the import runs: matching and updating touch the whole table.
     let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", -131_072)?;
-    let result = import_in_transaction(
+    let data_rows_hint = rows_hint.saturating_sub(header.header_row + 1);
+    let before = report.clone();
+    let mut result = import_in_transaction(
         conn,
-        sheet,
-        &header,
+        &mut reader,
+        data_rows_hint,
+        &columns,
         &headers,
         opts,
         mode,
+        &mut verified,
         &mut report,
         progress,
     );
+    if let Ok(Flow::Unordered) = result {
+        // Rolled back: read the sheet again, whole, and import it from the start.
+        drop(reader);
+        report = before;
+        reader = RowReader::spawn(path, opts.sheet.clone(), false);
+        result = reader.opened().and_then(|_| {
+            reader.start(plan);
+            import_in_transaction(
+                conn,
+                &mut reader,
+                data_rows_hint,
+                &columns,
+                &headers,
+                opts,
+                mode,
+                &mut verified,
+                &mut report,
+                progress,
+            )
+        });
+    }
+    drop(reader);
+    // Never leave the check running (an error above may have left it unjoined).
+    let checked = backup_checked(&mut verified);
     conn.pragma_update(None, "cache_size", cache)?;
-    result?;
-    Ok(report)
+    let flow = result?;
+    checked?;
+    match flow {
+        Flow::Done => Ok(report),
+        Flow::Unreadable(e) => {
+            // The file broke after the backup was taken: nothing changed, so the backup only
+            // adds clutter (a file unreadable at the start never gets one).
+            if let Some(backup) = &report.backup_path {
+                let _ = std::fs::remove_file(backup);
+            }
+            Err(e)
+        }
+        Flow::Unordered => unreachable!("the whole-sheet reader hands out rows in order"),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
 fn import_in_transaction(
     conn: &mut Connection,
-    sheet: &Sheet,
-    header: &HeaderMatch,
+    reader: &mut RowReader,
+    rows_hint: usize,
+    columns: &[Option<Field>],
     headers: &[String],
     opts: &ImportOptions,
     mode: &Mode,
+    verified: &mut Option<std::thread::JoinHandle<Result<()>>>,
     report: &mut ImportReport,
     progress: &mut dyn FnMut(usize, usize),
-) -> Result<()> {
+) -> Result<Flow> {
     let file_name = report.file_name.clone();
-    let columns = header.columns.clone();
     let tx = conn.transaction()?;
     let batch_id = if matches!(mode, Mode::Commit { .. }) {
         tx.execute(
             "INSERT INTO import_batches (at, actor, file_name, sheet_name, rows_total, rows_rejected, households_new,
                                          households_updated, toilets_new, toilets_updated, backup_path)
              VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, ?5)",
-            params![opts.now, opts.actor, file_name, sheet.name, report.backup_path],
+            params![opts.now, opts.actor, file_name, report.sheet_name, report.backup_path],
         )?;
         Some(tx.last_insert_rowid())
     } else {
         None
     };
-    apply_rows(
-        &tx, sheet, header, headers, opts, batch_id, report, progress,
+    let flow = apply_rows(
+        &tx, reader, rows_hint, columns, headers, opts, batch_id, report, progress,
     )?;
+    if !matches!(flow, Flow::Done) {
+        return Ok(flow); // dropping the transaction rolls it back
+    }
     if let Some(id) = batch_id {
         tx.execute(
             "UPDATE import_batches SET rows_total = ?1, rows_rejected = ?2, households_new = ?3, households_updated = ?4,
@@ -713,332 +1189,291 @@ fn import_in_transaction(
         )?;
         if opts.columns.is_some() {
             // The user corrected the mapping: remember it for the next file of this layout.
-            super::mapping::save(&tx, headers, &columns)?;
+            super::mapping::save(&tx, headers, columns)?;
         }
+        backup_checked(verified)?;
         tx.commit()?;
         report.committed = true;
         report.batch_id = Some(id);
     }
     // A dry run drops the transaction here: nothing it did stays.
-    Ok(())
+    Ok(Flow::Done)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn apply_rows(
     tx: &Transaction,
-    sheet: &Sheet,
-    header: &HeaderMatch,
+    reader: &mut RowReader,
+    rows_hint: usize,
+    columns: &[Option<Field>],
     headers: &[String],
     opts: &ImportOptions,
     batch_id: Option<i64>,
     report: &mut ImportReport,
     progress: &mut dyn FnMut(usize, usize),
-) -> Result<()> {
-    let columns = &header.columns;
+) -> Result<Flow> {
     let mut places = Places::load(tx)?;
     let mut homes = Households::load(tx)?;
+    // A file about as big as the town (a re-import, a corrected ledger) is compared with
+    // everything stored, read in two table scans instead of a few lookups a row.
+    let preload = rows_hint.saturating_mul(4) >= homes.count;
+    let mut stored = Stored::load(tx, preload)?;
     let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
     let mut bulk = households::Bulk::new();
-    // Rows by the hash of their mapped cells; equal hashes are compared in full.
-    let mut seen_rows: FastMap<u64, Vec<usize>> = FastMap::default();
-    let mapped_cols: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.is_some())
-        .map(|(i, _)| i)
-        .collect();
-    let mut seen_ids: FastMap<String, (usize, String)> = FastMap::default();
     let source = format!("导入：{}", report.file_name);
-    let data_rows = &sheet.rows[(header.header_row + 1).min(sheet.rows.len())..];
-    let total = data_rows.len();
     let mut log = tx.prepare_cached(
         "INSERT INTO change_log (at, actor, entity, entity_id, field, old_value, new_value, source, import_batch_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
-
-    for (k, cells) in data_rows.iter().enumerate() {
-        if k % 500 == 0 {
-            progress(k, total);
-        }
-        let row = header.header_row + 2 + k;
-        let mut blank = true;
-        let mut hasher = Fnv::default();
-        for &i in &mapped_cols {
-            for c in cell_key(cells.get(i)) {
-                blank = false;
-                std::hash::Hasher::write_u32(&mut hasher, c as u32);
+    let col = |f: Field| column_header(columns, headers, f);
+    let mut k = 0;
+    loop {
+        let batch = match reader.recv() {
+            Msg::Rows(batch) => batch,
+            Msg::End => break,
+            Msg::Unordered => return Ok(Flow::Unordered),
+            Msg::Failed(e) => return Ok(Flow::Unreadable(e)),
+            Msg::Opened(_) => continue,
+        };
+        for checked in batch {
+            if k % 500 == 0 {
+                progress(k, rows_hint.max(k));
             }
-            std::hash::Hasher::write_u8(&mut hasher, 0xFF); // cell separator
-        }
-        if blank {
-            report.rows_blank += 1;
-            continue;
-        }
-        report.rows_total += 1;
-        let reject = |report: &mut ImportReport, column: String, message: String| {
-            report.problems.push(RowProblem {
-                row,
-                column,
-                message,
+            k += 1;
+            let ValidRow { row, v, name } = match checked {
+                Checked::Blank => {
+                    report.rows_blank += 1;
+                    continue;
+                }
+                Checked::Rejected(problems) => {
+                    report.rows_total += 1;
+                    report.rows_rejected += 1;
+                    report.problems.extend(problems);
+                    continue;
+                }
+                Checked::Valid(valid) => *valid,
+            };
+            report.rows_total += 1;
+            let reject = |report: &mut ImportReport, column: String, message: String| {
+                report.problems.push(RowProblem {
+                    row,
+                    column,
+                    message,
+                });
+            };
+
+            // Places.
+            let village_name = v.village.clone().unwrap_or_default();
+            let village_id = match places.villages.get(&village_name) {
+                Some(id) => *id,
+                None if opts.create_places => {
+                    let id = households::add_village(
+                        tx,
+                        &village_name,
+                        places.villages.len() as i64 + 1,
+                    )?;
+                    places.villages.insert(village_name.clone(), id);
+                    report.new_villages.push(village_name.clone());
+                    id
+                }
+                None => {
+                    reject(report, col(Field::Village), format!("行政村“{village_name}”不在本镇的村名单里。请检查村名是否写错；如确是新村，请在导入时勾选“新建数据库中没有的行政村和社”"));
+                    report.rows_rejected += 1;
+                    continue;
+                }
+            };
+            let g = v.group.clone().unwrap_or(GroupName {
+                number: None,
+                name: String::new(),
             });
-        };
-        let hash = std::hash::Hasher::finish(&hasher);
-        let same_as = seen_rows.get(&hash).and_then(|earlier| {
-            earlier.iter().copied().find(|&j| {
-                let other = &data_rows[j];
-                mapped_cols
-                    .iter()
-                    .all(|&i| cell_key(cells.get(i)).eq(cell_key(other.get(i))))
-            })
-        });
-        if let Some(j) = same_as {
-            report.rows_rejected += 1;
-            let first = header.header_row + 2 + j;
-            reject(
-                report,
-                String::new(),
-                format!("与第 {first} 行完全相同（重复行），已跳过"),
-            );
-            continue;
-        }
-        seen_rows.entry(hash).or_default().push(k);
-        let (mut v, problems) = parse_row(cells, columns, headers, row, opts.current_year);
-        if v.village.is_none() {
-            v.village = opts.default_village.as_deref().and_then(norm::village);
-        }
-        let before = report.problems.len();
-        report.problems.extend(problems);
-        let col = |f: Field| {
-            columns
-                .iter()
-                .position(|c| *c == Some(f))
-                .and_then(|i| headers.get(i).cloned())
-                .unwrap_or_else(|| f.label().into())
-        };
-        let Some(name) = v.head_name.clone() else {
-            reject(report, col(Field::HeadName), "缺少户主姓名".into());
-            report.rows_rejected += 1;
-            continue;
-        };
-        if v.village.is_none() {
-            reject(report, col(Field::Village), "缺少行政村".into());
-        }
-        if v.group.is_none() {
-            reject(report, col(Field::Group), "缺少社（村民小组）".into());
-        }
-        if let Some(idn) = &v.id_number {
-            match seen_ids.get(idn) {
-                Some((first, other)) if *other != name => reject(
-                    report,
-                    col(Field::IdNumber),
-                    format!("身份证号与第 {first} 行相同，但户主姓名不同（“{other}”和“{name}”），请核对是哪一户"),
-                ),
-                _ => {
-                    seen_ids.insert(idn.clone(), (row, name.clone()));
+            let existing_group = g
+                .number
+                .and_then(|n| places.by_number.get(&(village_id, n)).copied())
+                .or_else(|| places.by_name.get(&(village_id, g.name.clone())).copied());
+            let group_id = match existing_group {
+                Some(id) => id,
+                None if opts.create_places => {
+                    let id = households::add_group(
+                        tx,
+                        village_id,
+                        &g.name,
+                        g.number,
+                        g.number.unwrap_or(1000),
+                    )?;
+                    if let Some(n) = g.number {
+                        places.by_number.insert((village_id, n), id);
+                    }
+                    places.by_name.insert((village_id, g.name.clone()), id);
+                    places.names.insert(id, format!("{village_name}{}", g.name));
+                    report.new_groups.push(format!("{village_name}{}", g.name));
+                    id
                 }
-            }
-        }
-        if report.problems.len() > before {
-            report.rows_rejected += 1;
-            continue;
-        }
-
-        // Places.
-        let village_name = v.village.clone().unwrap_or_default();
-        let village_id = match places.villages.get(&village_name) {
-            Some(id) => *id,
-            None if opts.create_places => {
-                let id =
-                    households::add_village(tx, &village_name, places.villages.len() as i64 + 1)?;
-                places.villages.insert(village_name.clone(), id);
-                report.new_villages.push(village_name.clone());
-                id
-            }
-            None => {
-                reject(report, col(Field::Village), format!("行政村“{village_name}”不在本镇的村名单里。请检查村名是否写错；如确是新村，请在导入时勾选“新建数据库中没有的行政村和社”"));
-                report.rows_rejected += 1;
-                continue;
-            }
-        };
-        let g = v.group.clone().unwrap_or(GroupName {
-            number: None,
-            name: String::new(),
-        });
-        let existing_group = g
-            .number
-            .and_then(|n| places.by_number.get(&(village_id, n)).copied())
-            .or_else(|| places.by_name.get(&(village_id, g.name.clone())).copied());
-        let group_id = match existing_group {
-            Some(id) => id,
-            None if opts.create_places => {
-                let id = households::add_group(
-                    tx,
-                    village_id,
-                    &g.name,
-                    g.number,
-                    g.number.unwrap_or(1000),
-                )?;
-                if let Some(n) = g.number {
-                    places.by_number.insert((village_id, n), id);
+                None => {
+                    reject(report, col(Field::Group), format!("{village_name}没有“{}”。请检查社名是否写错；如确是新社，请在导入时勾选“新建数据库中没有的行政村和社”", g.name));
+                    report.rows_rejected += 1;
+                    continue;
                 }
-                places.by_name.insert((village_id, g.name.clone()), id);
-                places.names.insert(id, format!("{village_name}{}", g.name));
-                report.new_groups.push(format!("{village_name}{}", g.name));
-                id
-            }
-            None => {
-                reject(report, col(Field::Group), format!("{village_name}没有“{}”。请检查社名是否写错；如确是新社，请在导入时勾选“新建数据库中没有的行政村和社”", g.name));
-                report.rows_rejected += 1;
-                continue;
-            }
-        };
+            };
 
-        // The household: by ID number, else by 户主 + 社.
-        let by_id = v
-            .id_number
-            .as_ref()
-            .and_then(|i| homes.by_id_number.get(i).copied());
-        let matched = match by_id {
-            Some(id) => Some(id),
-            None => {
-                // A same-name household that already has another ID number is another person.
-                let candidates: Vec<i64> = homes
-                    .by_name
-                    .get(&(group_id, name.clone()))
-                    .map(|c| {
-                        c.iter()
-                            .copied()
-                            .filter(|h| v.id_number.is_none() || !homes.with_id.contains(h))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                match candidates.as_slice() {
-                    [] => None,
-                    [one] => Some(*one),
-                    many => {
-                        // Several heads of that name in the 社: only an ID number can tell them apart.
-                        let message = format!(
-                            "{}有 {} 户户主都叫“{name}”，无法确定是哪一户：请填写身份证号",
-                            places.names.get(&group_id).cloned().unwrap_or_default(),
-                            many.len()
-                        );
-                        reject(report, col(Field::IdNumber), message);
-                        report.rows_rejected += 1;
-                        continue;
+            // The household: by ID number, else by 户主 + 社.
+            let by_id = v
+                .id_number
+                .as_ref()
+                .and_then(|i| homes.by_id_number.get(i).copied());
+            let matched = match by_id {
+                Some(id) => Some(id),
+                None => {
+                    // A same-name household that already has another ID number is another person.
+                    let candidates: Vec<i64> = homes
+                        .by_name
+                        .get(&(group_id, name.clone()))
+                        .map(|c| {
+                            c.iter()
+                                .copied()
+                                .filter(|h| v.id_number.is_none() || !homes.with_id.contains(h))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    match candidates.as_slice() {
+                        [] => None,
+                        [one] => Some(*one),
+                        many => {
+                            // Several heads of that name in the 社: only an ID number can tell them apart.
+                            let message = format!(
+                                "{}有 {} 户户主都叫“{name}”，无法确定是哪一户：请填写身份证号",
+                                places.names.get(&group_id).cloned().unwrap_or_default(),
+                                many.len()
+                            );
+                            reject(report, col(Field::IdNumber), message);
+                            report.rows_rejected += 1;
+                            continue;
+                        }
                     }
                 }
-            }
-        };
-        let household_id = match matched {
-            Some(id) => {
-                let changed = update_household(
-                    tx, &mut log, id, group_id, &v, &places, opts, &source, batch_id, report,
-                )?;
-                if let Some(idn) = &v.id_number {
-                    homes.by_id_number.insert(idn.clone(), id);
-                    homes.with_id.insert(id);
-                }
-                let entry = in_file.entry(id).or_insert(FileHousehold {
-                    toilet_rows: 0,
-                    new: false,
-                    changed: false,
-                });
-                entry.changed |= changed;
-                id
-            }
-            None => {
-                let new = NewHousehold {
-                    group_id,
-                    head_name: name.clone(),
-                    id_number: v.id_number.clone(),
-                    phone: v.phone.clone(),
-                    address: v.address.clone(),
-                    registered_pop: v.registered_pop,
-                    resident_pop: v.resident_pop,
-                    category: v.category.unwrap_or(HouseholdCategory::Ordinary),
-                    is_resident: v.is_resident.unwrap_or(true),
-                };
-                let id = bulk.insert_household_now(tx, &new, &opts.now)?;
-                if let Some(idn) = &v.id_number {
-                    homes.by_id_number.insert(idn.clone(), id);
-                    homes.with_id.insert(id);
-                }
-                homes
-                    .by_name
-                    .entry((group_id, name.clone()))
-                    .or_default()
-                    .push(id);
-                in_file.insert(
-                    id,
-                    FileHousehold {
-                        toilet_rows: 0,
-                        new: true,
-                        changed: false,
-                    },
-                );
-                id
-            }
-        };
-
-        // The toilet: the k-th toilet row of a household is its k-th toilet.
-        if v.has_toilet() {
-            let entry = in_file
-                .get_mut(&household_id)
-                .expect("household recorded above");
-            entry.toilet_rows += 1;
-            let seq = entry.toilet_rows;
-            // A household created by this import has no toilets but the ones it adds.
-            let existing: Option<i64> = if entry.new {
-                None
-            } else {
-                tx.prepare_cached("SELECT id FROM toilets WHERE household_id = ?1 AND seq = ?2")?
-                    .query_row(params![household_id, seq], |r| r.get(0))
-                    .optional()?
             };
-            match existing {
-                Some(toilet_id) => {
-                    if update_fields(
+            let household_id = match matched {
+                Some(id) => {
+                    let changed = update_household(
                         tx,
                         &mut log,
-                        "toilets",
-                        "toilet",
-                        toilet_id,
-                        &toilet_fields(&v),
+                        id,
+                        group_id,
+                        &v,
+                        &places,
                         opts,
                         &source,
                         batch_id,
                         report,
-                    )? {
-                        report.toilets_updated += 1;
-                    } else {
-                        report.toilets_unchanged += 1;
+                        &mut stored,
+                    )?;
+                    if let Some(idn) = &v.id_number {
+                        homes.by_id_number.insert(idn.clone(), id);
+                        homes.with_id.insert(id);
                     }
+                    let entry = in_file.entry(id).or_insert(FileHousehold {
+                        toilet_rows: 0,
+                        new: false,
+                        changed: false,
+                    });
+                    entry.changed |= changed;
+                    id
                 }
                 None => {
-                    let t = NewToilet {
-                        tech_mode: v.tech_mode,
-                        location: v.location,
-                        build_year: v.build_year,
-                        subsidized: v.subsidized,
-                        subsidy_year: v.subsidy_year,
-                        subsidy_amount_fen: v.subsidy_amount_fen,
-                        project_name: v.project_name.clone(),
-                        is_sanitary: v.is_sanitary.or(v.tech_mode.map(TechMode::is_sanitary)),
-                        use_status: v.use_status,
-                        baseline_source: if v.subsidized == Some(true) {
-                            BaselineSource::Subsidy
-                        } else {
-                            BaselineSource::Survey
-                        },
+                    let new = NewHousehold {
+                        group_id,
+                        head_name: name.clone(),
+                        id_number: v.id_number.clone(),
+                        phone: v.phone.clone(),
+                        address: v.address.clone(),
+                        registered_pop: v.registered_pop,
+                        resident_pop: v.resident_pop,
+                        category: v.category.unwrap_or(HouseholdCategory::Ordinary),
+                        is_resident: v.is_resident.unwrap_or(true),
                     };
-                    bulk.insert_toilet(tx, household_id, &t, &opts.now)?;
-                    report.toilets_new += 1;
+                    let id = bulk.insert_household_now_in(tx, &new, village_id, &opts.now)?;
+                    if let Some(idn) = &v.id_number {
+                        homes.by_id_number.insert(idn.clone(), id);
+                        homes.with_id.insert(id);
+                    }
+                    homes
+                        .by_name
+                        .entry((group_id, name.clone()))
+                        .or_default()
+                        .push(id);
+                    in_file.insert(
+                        id,
+                        FileHousehold {
+                            toilet_rows: 0,
+                            new: true,
+                            changed: false,
+                        },
+                    );
+                    id
+                }
+            };
+
+            // The toilet: the k-th toilet row of a household is its k-th toilet.
+            if v.has_toilet() {
+                let entry = in_file
+                    .get_mut(&household_id)
+                    .expect("household recorded above");
+                entry.toilet_rows += 1;
+                let seq = entry.toilet_rows;
+                // A household created by this import has no toilets but the ones it adds.
+                let existing = if entry.new {
+                    None
+                } else {
+                    stored.toilet(tx, household_id, seq)?
+                };
+                match existing {
+                    Some((toilet_id, mut current)) => {
+                        if update_fields(
+                            tx,
+                            &mut log,
+                            "toilets",
+                            "toilet",
+                            toilet_id,
+                            &toilet_fields(&v),
+                            &mut current,
+                            &TOILET_COLUMNS,
+                            opts,
+                            &source,
+                            batch_id,
+                            report,
+                        )? {
+                            stored.set_toilet(household_id, seq, toilet_id, &current);
+                            report.toilets_updated += 1;
+                        } else {
+                            report.toilets_unchanged += 1;
+                        }
+                    }
+                    None => {
+                        let t = NewToilet {
+                            tech_mode: v.tech_mode,
+                            location: v.location,
+                            build_year: v.build_year,
+                            subsidized: v.subsidized,
+                            subsidy_year: v.subsidy_year,
+                            subsidy_amount_fen: v.subsidy_amount_fen,
+                            project_name: v.project_name.clone(),
+                            is_sanitary: v.is_sanitary.or(v.tech_mode.map(TechMode::is_sanitary)),
+                            use_status: v.use_status,
+                            baseline_source: if v.subsidized == Some(true) {
+                                BaselineSource::Subsidy
+                            } else {
+                                BaselineSource::Survey
+                            },
+                        };
+                        bulk.insert_toilet(tx, household_id, &t, &opts.now)?;
+                        stored.toilet_added(household_id);
+                        report.toilets_new += 1;
+                    }
                 }
             }
         }
     }
     bulk.finish(tx)?;
-    progress(total, total);
+    progress(k, k);
     for h in in_file.values() {
         if h.new {
             report.households_new += 1;
@@ -1048,7 +1483,213 @@ fn apply_rows(
             report.households_unchanged += 1;
         }
     }
-    Ok(())
+    Ok(Flow::Done)
+}
+
+/// The stored columns an import compares, in the order [`Stored`] holds them.
+const HOUSEHOLD_COLUMNS: [&str; 9] = [
+    "head_name",
+    "id_number",
+    "phone",
+    "address",
+    "registered_pop",
+    "resident_pop",
+    "category",
+    "is_resident",
+    "group_id",
+];
+const TOILET_COLUMNS: [&str; 9] = [
+    "tech_mode",
+    "location",
+    "build_year",
+    "subsidized",
+    "subsidy_year",
+    "subsidy_amount_fen",
+    "project_name",
+    "is_sanitary",
+    "use_status",
+];
+
+/// What the database holds for the households and toilets the import compares rows with: read
+/// all at once when the file is big (two table scans beat a few lookups a row), else one row
+/// at a time on first use. Every write of the import goes to the database and here alike.
+/// Rows are kept packed ([`pack`]): a town's worth of `Value`s took several times the memory.
+struct Stored {
+    households: FastMap<i64, Box<[u8]>>,
+    toilets: FastMap<ToiletKey, (i64, Box<[u8]>)>,
+    /// Every toilet the database had before the import is in `toilets`.
+    all_toilets: bool,
+    /// Households that got a toilet in this import (their new toilets are not in `toilets`).
+    toilets_added: FastSet<i64>,
+}
+
+/// (household, seq) of a toilet, which [`Stored`] maps to (toilet id, packed values).
+type ToiletKey = (i64, i64);
+
+/// Values packed into one allocation: per value a tag byte, then nothing (NULL), 8 bytes (an
+/// integer or a real) or a 4-byte length and the bytes (text, blob).
+fn pack<'a>(values: impl Iterator<Item = rusqlite::types::ValueRef<'a>>) -> Box<[u8]> {
+    use rusqlite::types::ValueRef;
+    let mut out = Vec::with_capacity(96);
+    for v in values {
+        match v {
+            ValueRef::Null => out.push(0),
+            ValueRef::Integer(n) => {
+                out.push(1);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            ValueRef::Real(f) => {
+                out.push(2);
+                out.extend_from_slice(&f.to_le_bytes());
+            }
+            ValueRef::Text(b) | ValueRef::Blob(b) => {
+                out.push(if matches!(v, ValueRef::Text(_)) { 3 } else { 4 });
+                out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                out.extend_from_slice(b);
+            }
+        }
+    }
+    out.into_boxed_slice()
+}
+
+fn pack_values(values: &[Value]) -> Box<[u8]> {
+    pack(values.iter().map(rusqlite::types::ValueRef::from))
+}
+
+fn unpack(mut bytes: &[u8]) -> Vec<Value> {
+    fn take<'a>(n: usize, bytes: &mut &'a [u8]) -> &'a [u8] {
+        let (head, rest) = bytes.split_at(n);
+        *bytes = rest;
+        head
+    }
+    let mut out = Vec::with_capacity(HOUSEHOLD_COLUMNS.len());
+    while let Some((&tag, rest)) = bytes.split_first() {
+        bytes = rest;
+        let v = match tag {
+            0 => Value::Null,
+            1 => Value::Integer(i64::from_le_bytes(
+                take(8, &mut bytes).try_into().expect("8 bytes"),
+            )),
+            2 => Value::Real(f64::from_le_bytes(
+                take(8, &mut bytes).try_into().expect("8 bytes"),
+            )),
+            _ => {
+                let len = u32::from_le_bytes(take(4, &mut bytes).try_into().expect("4 bytes"));
+                let b = take(len as usize, &mut bytes);
+                if tag == 3 {
+                    // Packed from SQLite text, which rusqlite hands out as UTF-8 too.
+                    Value::Text(String::from_utf8_lossy(b).into_owned())
+                } else {
+                    Value::Blob(b.to_vec())
+                }
+            }
+        };
+        out.push(v);
+    }
+    out
+}
+
+/// The values of columns `from..from + n` of a row, packed.
+fn packed_row(r: &rusqlite::Row, from: usize, n: usize) -> rusqlite::Result<Box<[u8]>> {
+    let refs = (from..from + n)
+        .map(|i| r.get_ref(i))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(pack(refs.into_iter()))
+}
+
+impl Stored {
+    fn load(conn: &Connection, all: bool) -> Result<Stored> {
+        let mut s = Stored {
+            households: FastMap::default(),
+            toilets: FastMap::default(),
+            all_toilets: all,
+            toilets_added: FastSet::default(),
+        };
+        if all {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT id, {} FROM households",
+                HOUSEHOLD_COLUMNS.join(", ")
+            ))?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                s.households
+                    .insert(r.get(0)?, packed_row(r, 1, HOUSEHOLD_COLUMNS.len())?);
+            }
+            let mut stmt = conn.prepare(&format!(
+                "SELECT household_id, seq, id, {} FROM toilets",
+                TOILET_COLUMNS.join(", ")
+            ))?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                s.toilets.insert(
+                    (r.get(0)?, r.get(1)?),
+                    (r.get(2)?, packed_row(r, 3, TOILET_COLUMNS.len())?),
+                );
+            }
+        }
+        Ok(s)
+    }
+
+    /// The stored values of a household ([`HOUSEHOLD_COLUMNS`]).
+    fn household(&mut self, conn: &Connection, id: i64) -> Result<Vec<Value>> {
+        if let Some(packed) = self.households.get(&id) {
+            return Ok(unpack(packed));
+        }
+        // Not read yet, or written by this import.
+        let packed = conn
+            .prepare_cached(&format!(
+                "SELECT {} FROM households WHERE id = ?1",
+                HOUSEHOLD_COLUMNS.join(", ")
+            ))?
+            .query_row([id], |r| packed_row(r, 0, HOUSEHOLD_COLUMNS.len()))?;
+        let values = unpack(&packed);
+        self.households.insert(id, packed);
+        Ok(values)
+    }
+
+    fn set_household(&mut self, id: i64, values: &[Value]) {
+        self.households.insert(id, pack_values(values));
+    }
+
+    /// The toilet `seq` of a household with its stored values ([`TOILET_COLUMNS`]), if it has
+    /// one.
+    fn toilet(
+        &mut self,
+        conn: &Connection,
+        household_id: i64,
+        seq: i64,
+    ) -> Result<Option<(i64, Vec<Value>)>> {
+        let key = (household_id, seq);
+        if let Some((id, packed)) = self.toilets.get(&key) {
+            return Ok(Some((*id, unpack(packed))));
+        }
+        if self.all_toilets && !self.toilets_added.contains(&household_id) {
+            return Ok(None);
+        }
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT id, {} FROM toilets WHERE household_id = ?1 AND seq = ?2",
+                TOILET_COLUMNS.join(", ")
+            ))?
+            .query_row(params![household_id, seq], |r| {
+                Ok((r.get::<_, i64>(0)?, packed_row(r, 1, TOILET_COLUMNS.len())?))
+            })
+            .optional()?;
+        Ok(found.map(|(id, packed)| {
+            let values = unpack(&packed);
+            self.toilets.insert(key, (id, packed));
+            (id, values)
+        }))
+    }
+
+    fn set_toilet(&mut self, household_id: i64, seq: i64, id: i64, values: &[Value]) {
+        self.toilets
+            .insert((household_id, seq), (id, pack_values(values)));
+    }
+
+    fn toilet_added(&mut self, household_id: i64) {
+        self.toilets_added.insert(household_id);
+    }
 }
 
 /// Updates the household's fields that the row gives and that differ, and moves it to another
@@ -1065,12 +1706,13 @@ fn update_household(
     source: &str,
     batch_id: Option<i64>,
     report: &mut ImportReport,
+    stored: &mut Stored,
 ) -> Result<bool> {
-    let old_name: String = tx.query_row(
-        "SELECT head_name FROM households WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )?;
+    let mut current = stored.household(tx, id)?;
+    let old_name = match &current[0] {
+        Value::Text(name) => name.clone(),
+        _ => String::new(),
+    };
     let mut changed = update_fields(
         tx,
         log,
@@ -1078,20 +1720,23 @@ fn update_household(
         "household",
         id,
         &household_fields(v),
+        &mut current,
+        &HOUSEHOLD_COLUMNS,
         opts,
         source,
         batch_id,
         report,
     )?;
-    let current_group: i64 =
-        tx.query_row("SELECT group_id FROM households WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })?;
+    let current_group = match current[8] {
+        Value::Integer(g) => g,
+        _ => 0,
+    };
     if current_group != group_id {
         tx.execute(
             "UPDATE households SET group_id = ?1, village_id = (SELECT village_id FROM village_groups WHERE id = ?1), updated_at = ?2 WHERE id = ?3",
             params![group_id, opts.now, id],
         )?;
+        current[8] = Value::Integer(group_id);
         log.execute(params![
             opts.now,
             opts.actor,
@@ -1106,6 +1751,9 @@ fn update_household(
         report.fields_changed += 1;
         changed = true;
     }
+    if changed {
+        stored.set_household(id, &current);
+    }
     if let Some(name) = v.head_name.as_ref().filter(|n| **n != old_name) {
         // A new head of household (户主变更): keep the search keys in step.
         tx.execute("DELETE FROM household_search WHERE household_id = ?1", [id])?;
@@ -1119,8 +1767,9 @@ fn update_household(
     Ok(changed)
 }
 
-/// Writes the given fields of one row where they differ from what is stored, logging each
-/// change. `table` and the columns come from this module only, never from input.
+/// Writes the given fields of one row where they differ from what is stored (`current`, the
+/// values of `columns`), logging each change and keeping `current` in step. `table` and the
+/// columns come from this module only, never from input.
 #[allow(clippy::too_many_arguments)]
 fn update_fields(
     tx: &Transaction,
@@ -1129,28 +1778,23 @@ fn update_fields(
     entity: &'static str,
     id: i64,
     fields: &[FieldValue],
+    current: &mut [Value],
+    columns: &[&str],
     opts: &ImportOptions,
     source: &str,
     batch_id: Option<i64>,
     report: &mut ImportReport,
 ) -> Result<bool> {
-    if fields.is_empty() {
-        return Ok(false);
-    }
-    let cols: Vec<&str> = fields.iter().map(|f| f.column).collect();
-    let current: Vec<Value> = tx
-        .prepare_cached(&format!(
-            "SELECT {} FROM {table} WHERE id = ?1",
-            cols.join(", ")
-        ))?
-        .query_row([id], |r| {
-            (0..cols.len()).map(|i| r.get::<_, Value>(i)).collect()
-        })?;
     let mut changed = false;
-    for (f, old) in fields.iter().zip(current) {
-        if old == f.value {
+    for f in fields {
+        let i = columns
+            .iter()
+            .position(|c| *c == f.column)
+            .expect("every imported field is a stored column");
+        if current[i] == f.value {
             continue;
         }
+        let old = std::mem::replace(&mut current[i], f.value.clone());
         tx.execute(
             &format!(
                 "UPDATE {table} SET {} = ?1, updated_at = ?2 WHERE id = ?3",

@@ -195,7 +195,7 @@ pub struct HeaderMatch {
 }
 
 /// How many rows from the top are searched for the header.
-const HEADER_SEARCH_ROWS: usize = 30;
+pub const HEADER_SEARCH_ROWS: usize = 30;
 
 /// Finds the header: the row (within the first 30) whose cells name the most fields, at least
 /// the household head and one other. When the row below also names fields (a merged two-row

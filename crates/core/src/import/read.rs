@@ -7,7 +7,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use calamine::{Data, Reader};
+use calamine::{Data, DataRef, Reader, Sheets, Xlsx, XlsxError};
 
 use crate::error::{Error, Result};
 
@@ -105,38 +105,66 @@ fn cell_from(data: &Data) -> Cell {
     }
 }
 
+/// The same cell as [`cell_from`] gives for the `Data` calamine would have made of it.
+fn cell_from_ref(data: &DataRef) -> Cell {
+    match data {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            Cell::text(s.as_str())
+        }
+        DataRef::SharedString(s) => Cell::text(*s),
+        DataRef::Empty => Cell::default(),
+        DataRef::Int(i) => cell_from(&Data::Int(*i)),
+        DataRef::Float(f) => cell_from(&Data::Float(*f)),
+        DataRef::Bool(b) => cell_from(&Data::Bool(*b)),
+        DataRef::DateTime(dt) => cell_from(&Data::DateTime(*dt)),
+        DataRef::Error(e) => cell_from(&Data::Error(e.clone())),
+    }
+}
+
+/// Drops the empty cells at the end of a row, as every reader here does.
+fn trim_row(cells: &mut Vec<Cell>) {
+    while cells.last().is_some_and(|c| c.text.trim().is_empty()) {
+        cells.pop();
+    }
+}
+
+/// The message for a spreadsheet calamine cannot read.
+fn broken(path: &Path, detail: &str) -> Error {
+    Error::Invalid(format!(
+        "文件“{}”无法作为 Excel 表格读取（{detail}）。文件可能已损坏或没有保存完整；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。",
+        path.display()
+    ))
+}
+
+/// Every sheet of an opened workbook, read whole.
+fn read_book(book: &mut Sheets<Cursor<Vec<u8>>>) -> std::result::Result<Vec<Sheet>, String> {
+    let mut sheets = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).map_err(|e| e.to_string())?;
+        let (row0, col0) = range.start().unwrap_or((0, 0));
+        let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); row0 as usize];
+        for r in range.rows() {
+            let mut cells = vec![Cell::default(); col0 as usize];
+            cells.extend(r.iter().map(cell_from));
+            trim_row(&mut cells);
+            rows.push(cells);
+        }
+        sheets.push(Sheet { name, rows });
+    }
+    Ok(sheets)
+}
+
 fn read_spreadsheet(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
-    let broken = |detail: String| {
-        Error::Invalid(format!(
-            "文件“{}”无法作为 Excel 表格读取（{detail}）。文件可能已损坏或没有保存完整；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。",
-            path.display()
-        ))
-    };
     // calamine is third-party code fed untrusted bytes: a panic in it must not take the app down.
     let result = std::panic::catch_unwind(move || -> std::result::Result<Vec<Sheet>, String> {
         let mut book =
             calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-        let mut sheets = Vec::new();
-        for name in book.sheet_names() {
-            let range = book.worksheet_range(&name).map_err(|e| e.to_string())?;
-            let (row0, col0) = range.start().unwrap_or((0, 0));
-            let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); row0 as usize];
-            for r in range.rows() {
-                let mut cells = vec![Cell::default(); col0 as usize];
-                cells.extend(r.iter().map(cell_from));
-                while cells.last().is_some_and(|c| c.text.trim().is_empty()) {
-                    cells.pop();
-                }
-                rows.push(cells);
-            }
-            sheets.push(Sheet { name, rows });
-        }
-        Ok(sheets)
+        read_book(&mut book)
     });
     match result {
         Ok(Ok(sheets)) => Ok(sheets),
-        Ok(Err(detail)) => Err(broken(detail)),
-        Err(_) => Err(broken("读取时出错".to_string())),
+        Ok(Err(detail)) => Err(broken(path, &detail)),
+        Err(_) => Err(broken(path, "读取时出错")),
     }
 }
 
@@ -158,8 +186,8 @@ fn read_csv(text: &str, name: &str) -> Result<Sheet> {
     })
 }
 
-/// Reads every sheet of an import file (a CSV file has one).
-pub fn read_file(path: &Path) -> Result<Vec<Sheet>> {
+/// Reads the bytes of an import file, refusing files far too big to be a ledger.
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -173,10 +201,23 @@ pub fn read_file(path: &Path) -> Result<Vec<Sheet>> {
             MAX_FILE_BYTES / 1048576
         )));
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    std::fs::read(path).map_err(io)
+}
+
+fn is_spreadsheet(bytes: &[u8]) -> bool {
     let is_zip = bytes.starts_with(b"PK\x03\x04");
     let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
-    if is_zip || is_ole {
+    is_zip || is_ole
+}
+
+/// Reads every sheet of an import file (a CSV file has one).
+pub fn read_file(path: &Path) -> Result<Vec<Sheet>> {
+    let bytes = read_bytes(path)?;
+    read_bytes_as_sheets(path, bytes)
+}
+
+fn read_bytes_as_sheets(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
+    if is_spreadsheet(&bytes) {
         return read_spreadsheet(path, bytes);
     }
     let ext = path
@@ -206,6 +247,197 @@ pub fn read_file(path: &Path) -> Result<Vec<Sheet>> {
         .unwrap_or("CSV")
         .to_string();
     Ok(vec![read_csv(&text, &name)?])
+}
+
+/// An import file opened for reading one sheet row by row. The sheets of an .xlsx file are
+/// parsed as they are read, so no copy of a whole sheet is ever held in memory and the rows can
+/// be used while the rest of the file is still being parsed; other formats are read whole by
+/// [`read_file`] first. Either way the rows are exactly those [`read_file`] gives.
+///
+/// calamine runs unguarded here: call this on a thread of its own, whose panic (a bug in the
+/// parser fed untrusted bytes) the caller turns into an error.
+pub struct Workbook {
+    inner: Book,
+}
+
+enum Book {
+    Xlsx(Box<Xlsx<Cursor<Vec<u8>>>>),
+    Read(Vec<Sheet>),
+}
+
+/// What [`Rows::next_row`] found.
+#[derive(Debug, PartialEq)]
+pub enum NextRow {
+    Row(Vec<Cell>),
+    End,
+    /// The sheet stores its rows out of order (Excel never writes that): only [`read_file`],
+    /// which places every cell before handing out any row, reads it correctly.
+    Unordered,
+}
+
+impl Workbook {
+    /// Opens `path`. With `stream` false every format is read whole first (the fallback for an
+    /// .xlsx sheet whose rows are out of order).
+    pub fn open(path: &Path, stream: bool) -> Result<Workbook> {
+        let bytes = read_bytes(path)?;
+        if !stream || !bytes.starts_with(b"PK\x03\x04") {
+            return Ok(Workbook {
+                inner: Book::Read(read_bytes_as_sheets(path, bytes)?),
+            });
+        }
+        let book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+            .map_err(|e| broken(path, &e.to_string()))?;
+        let inner = match book {
+            Sheets::Xlsx(x) => Book::Xlsx(Box::new(x)),
+            mut other => Book::Read(read_book(&mut other).map_err(|e| broken(path, &e))?),
+        };
+        Ok(Workbook { inner })
+    }
+
+    pub fn sheet_names(&self) -> Vec<String> {
+        match &self.inner {
+            Book::Xlsx(x) => x.sheet_names(),
+            Book::Read(sheets) => sheets.iter().map(|s| s.name.clone()).collect(),
+        }
+    }
+
+    /// The rows of the sheet called `name`, from the first.
+    pub fn rows(&mut self, path: &Path, name: &str) -> Result<Rows<'_>> {
+        match &mut self.inner {
+            Book::Xlsx(x) => {
+                let reader = match x.worksheet_cells_reader(name) {
+                    Ok(reader) => Some(reader),
+                    // A chart sheet reads as an empty sheet, as in `worksheet_range`.
+                    Err(XlsxError::NotAWorksheet(_)) => None,
+                    Err(e) => return Err(broken(path, &e.to_string())),
+                };
+                let hint = reader
+                    .as_ref()
+                    .map(|r| r.dimensions().end.0 as usize + 1)
+                    .unwrap_or(0);
+                Ok(Rows {
+                    inner: RowsInner::Xlsx(Box::new(XlsxRows {
+                        reader,
+                        next: 0,
+                        collecting: None,
+                        ready: None,
+                        done: false,
+                    })),
+                    hint,
+                    path: path.to_path_buf(),
+                })
+            }
+            Book::Read(sheets) => {
+                let rows = sheets
+                    .iter()
+                    .find(|s| s.name == name)
+                    .map(|s| s.rows.as_slice())
+                    .unwrap_or(&[]);
+                Ok(Rows {
+                    hint: rows.len(),
+                    inner: RowsInner::Read(rows.iter()),
+                    path: path.to_path_buf(),
+                })
+            }
+        }
+    }
+}
+
+/// The rows of one sheet, in order; row `i` is the spreadsheet's row `i + 1`.
+pub struct Rows<'a> {
+    inner: RowsInner<'a>,
+    hint: usize,
+    path: std::path::PathBuf,
+}
+
+enum RowsInner<'a> {
+    Xlsx(Box<XlsxRows<'a>>),
+    Read(std::slice::Iter<'a, Vec<Cell>>),
+}
+
+struct XlsxRows<'a> {
+    reader: Option<calamine::XlsxCellReader<'a, Cursor<Vec<u8>>>>,
+    /// The index of the next row to hand out.
+    next: u32,
+    /// The row whose cells are being read.
+    collecting: Option<(u32, Vec<Cell>)>,
+    /// A complete row, handed out when `next` reaches it.
+    ready: Option<(u32, Vec<Cell>)>,
+    done: bool,
+}
+
+impl Rows<'_> {
+    /// How many rows the sheet says it has (for progress only; 0 when unknown).
+    pub fn rows_hint(&self) -> usize {
+        self.hint
+    }
+
+    pub fn next_row(&mut self) -> Result<NextRow> {
+        match &mut self.inner {
+            RowsInner::Read(rows) => Ok(match rows.next() {
+                Some(r) => NextRow::Row(r.clone()),
+                None => NextRow::End,
+            }),
+            RowsInner::Xlsx(x) => x.next_row().map_err(|e| broken(&self.path, &e)),
+        }
+    }
+}
+
+impl XlsxRows<'_> {
+    /// Rows as `worksheet_range` lays them out: calamine's empty cells are skipped, every row
+    /// up to the last one with a cell is handed out (empty rows as empty), cells are placed by
+    /// their column, and trailing empty cells are dropped.
+    fn next_row(&mut self) -> std::result::Result<NextRow, String> {
+        loop {
+            if let Some((r, _)) = &self.ready {
+                if self.next < *r {
+                    self.next += 1;
+                    return Ok(NextRow::Row(Vec::new()));
+                }
+                let (_, mut cells) = self.ready.take().expect("checked above");
+                self.next += 1;
+                trim_row(&mut cells);
+                return Ok(NextRow::Row(cells));
+            }
+            if self.done {
+                return Ok(NextRow::End);
+            }
+            let Some(reader) = self.reader.as_mut() else {
+                self.done = true;
+                continue;
+            };
+            let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? else {
+                self.done = true;
+                self.ready = self.collecting.take();
+                continue;
+            };
+            let value = cell.get_value();
+            if matches!(value, DataRef::Empty) {
+                continue;
+            }
+            let (r, c) = cell.get_position();
+            if r < self.next {
+                return Ok(NextRow::Unordered);
+            }
+            match &mut self.collecting {
+                Some((row, cells)) if *row == r => place(cells, c, cell_from_ref(value)),
+                Some((row, _)) if *row > r => return Ok(NextRow::Unordered),
+                _ => {
+                    let mut cells = Vec::new();
+                    place(&mut cells, c, cell_from_ref(value));
+                    self.ready = self.collecting.replace((r, cells));
+                }
+            }
+        }
+    }
+}
+
+fn place(cells: &mut Vec<Cell>, col: u32, cell: Cell) {
+    let col = col as usize;
+    if cells.len() <= col {
+        cells.resize(col + 1, Cell::default());
+    }
+    cells[col] = cell;
 }
 
 #[cfg(test)]

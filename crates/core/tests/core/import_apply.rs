@@ -676,3 +676,143 @@ fn a_namesake_with_another_id_is_another_household() {
         r.problems
     );
 }
+
+/// One row of `change_log`: entity, id, field, old and new value.
+type Change = (String, i64, String, Option<String>, Option<String>);
+
+/// The same corrected file gives the same changes whether the import compares it with the whole
+/// town read at once (a file about as big as the town) or row by row (a small file into a big
+/// database): a second toilet, a household named twice, a move to another 社, a new head.
+#[test]
+fn updates_are_the_same_read_whole_or_row_by_row() {
+    let header: &[&str] = &[
+        "行政村",
+        "社",
+        "户主姓名",
+        "身份证号",
+        "联系电话",
+        "技术模式",
+    ];
+    let first: &[&[&str]] = &[
+        header,
+        &[
+            "石鱼村",
+            "1社",
+            "张建国",
+            "11010519491231002X",
+            "",
+            "三格式",
+        ],
+        &[
+            "石鱼村",
+            "1社",
+            "张建国",
+            "11010519491231002X",
+            "",
+            "沼气池",
+        ],
+        &["石鱼村", "2社", "李四", "", "", "双瓮"],
+        &["石鱼村", "2社", "王五", "440524188001010014", "", "三格式"],
+    ];
+    let second: &[&[&str]] = &[
+        header,
+        // The first toilet unchanged, the second changed, a third added; a phone on the way.
+        &[
+            "石鱼村",
+            "1社",
+            "张建国",
+            "11010519491231002X",
+            "",
+            "三格式",
+        ],
+        &[
+            "石鱼村",
+            "1社",
+            "张建国",
+            "11010519491231002X",
+            "13800138000",
+            "三瓮式",
+        ],
+        &[
+            "石鱼村",
+            "1社",
+            "张建国",
+            "11010519491231002X",
+            "13800138000",
+            "双瓮",
+        ],
+        // Moved to 1社 (matched by ID number) with a new head of household.
+        &["石鱼村", "1社", "王六", "440524188001010014", "", "三格式"],
+        &["石鱼村", "2社", "李四", "", "13900139000", "双瓮"],
+    ];
+    let outcome = |padding: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+        let a = dir.path().join("a.xlsx");
+        write_xlsx(&a, first);
+        run(&mut conn, &a, &opts(true), true, dir.path());
+        let group: i64 = conn
+            .query_row(
+                "SELECT id FROM village_groups WHERE name = '2社'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        for i in 0..padding {
+            let h = huce_core::model::NewHousehold {
+                group_id: group,
+                head_name: format!("其他户{i}"),
+                id_number: None,
+                phone: None,
+                address: None,
+                registered_pop: None,
+                resident_pop: None,
+                category: huce_core::model::HouseholdCategory::Ordinary,
+                is_resident: true,
+            };
+            households::insert_household(&conn, &h, NOW).unwrap();
+        }
+        let b = dir.path().join("b.xlsx");
+        write_xlsx(&b, second);
+        let r = run(&mut conn, &b, &opts(false), true, dir.path());
+        let changes: Vec<Change> = conn
+            .prepare(
+                "SELECT entity, entity_id, field, old_value, new_value FROM change_log ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let toilets: Vec<(i64, i64, Option<String>)> = conn
+            .prepare("SELECT household_id, seq, tech_mode FROM toilets ORDER BY household_id, seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let found = households::list(&conn, Scope::Town, "王六", 0, 5)
+            .unwrap()
+            .total;
+        (
+            (
+                r.households_new,
+                r.households_updated,
+                r.households_unchanged,
+                r.toilets_new,
+                r.toilets_updated,
+                r.toilets_unchanged,
+                r.fields_changed,
+            ),
+            changes,
+            toilets,
+            found,
+        )
+    };
+    let whole = outcome(0);
+    assert_eq!(whole.0, (0, 3, 0, 1, 1, 3, 5), "{:#?}", whole.1);
+    assert_eq!(whole.3, 1, "the new head is searchable");
+    assert_eq!(outcome(40), whole, "row by row gives the same");
+}

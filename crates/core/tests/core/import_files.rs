@@ -226,3 +226,49 @@ fn random_bytes_never_panic() {
         let _ = read_file(&path); // must return, Ok or Err, without panicking
     }
 }
+
+#[test]
+fn streamed_rows_are_the_rows_read_whole() {
+    // Leading empty rows and columns, gaps, cells of spaces at a row's end, shared and inline
+    // strings, numbers, dates, booleans, and a second sheet.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("layout.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("台账").unwrap();
+    sheet.write_string(2, 1, "户主姓名").unwrap();
+    sheet.write_string(2, 2, "社").unwrap();
+    sheet.write_string(2, 4, "   ").unwrap();
+    sheet.write_string(3, 1, "张三").unwrap();
+    sheet.write_number(3, 2, 3).unwrap();
+    sheet.write_number(3, 3, 1000.5).unwrap();
+    sheet.write_boolean(3, 5, true).unwrap();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2019, 5, 1).unwrap();
+    sheet
+        .write_datetime_with_format(7, 2, &date, &Format::new().set_num_format("yyyy-mm-dd"))
+        .unwrap();
+    sheet.write_string(7, 6, "李四").unwrap();
+    sheet.write_blank(9, 3, &Format::new().set_bold()).unwrap();
+    let second = book.add_worksheet();
+    second.write_string(0, 0, "另一张表").unwrap();
+    book.save(&path).unwrap();
+
+    let whole = read_file(&path).unwrap();
+    let mut streamed = huce_core::import::read::Workbook::open(&path, true).unwrap();
+    assert_eq!(
+        streamed.sheet_names(),
+        whole.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
+    );
+    for sheet in &whole {
+        let mut rows = streamed.rows(&path, &sheet.name).unwrap();
+        let mut got = Vec::new();
+        loop {
+            match rows.next_row().unwrap() {
+                huce_core::import::read::NextRow::Row(r) => got.push(r),
+                huce_core::import::read::NextRow::End => break,
+                huce_core::import::read::NextRow::Unordered => panic!("rows are in order"),
+            }
+        }
+        assert_eq!(got, sheet.rows, "sheet {}", sheet.name);
+    }
+}
