@@ -13,7 +13,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential pkg-config curl ca-certificates \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev \
   xvfb xauth webkit2gtk-driver imagemagick fonts-noto-cjk \
-  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 >/dev/null
+  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 sqlite3 >/dev/null
 
 export PATH="$HOME/.cargo/bin:$PATH"
 if ! command -v tauri-driver >/dev/null 2>&1; then

@@ -54,6 +54,7 @@ function inspectionItem(i, toilets) {
     el('div', { class: 'when' }, `${i.inspected_on} · ${label('InspectionKind', i.kind)} · 第${t?.seq ?? '?'}个户厕`),
     el('div', { class: 'what' }, RESULT(i)),
     el('div', { class: 'who' }, `调查组：${i.members.join('、')}；录入：${i.recorded_by}`),
+    i.corrections.length ? el('div', { class: 'remark' }, `台账更正：${i.corrections.map((c) => `${c.field} ${c.old_value ?? '（空）'} → ${c.new_value ?? '（空）'}`).join('；')}`) : null,
     i.remarks ? el('div', { class: 'remark' }, i.remarks) : null,
     i.photos.length ? photos : null);
 }

@@ -165,8 +165,15 @@ export class ProblemLedger {
         el('span', { class: 'when' }, e.happened_on),
         el('span', { class: 'what' }, this.eventText(e)),
         e.remark ? el('span', { class: 'remark' }, e.remark) : null,
+        e.photo ? this.photo(e.photo) : null,
         el('span', { class: 'who' }, `${e.actor}${e.verifier ? ` · 验收人 ${e.verifier}` : ''} · 录入于 ${e.recorded_at.slice(0, 16).replace('T', ' ')}`)))),
     );
+  }
+
+  photo(hash) {
+    const img = el('img', { alt: '整改照片' });
+    ipc.photoData(hash).then((url) => { img.src = url; }, () => { img.alt = '照片文件缺失'; });
+    return el('figure', { class: 'thumb' }, img);
   }
 
   eventText(e) {

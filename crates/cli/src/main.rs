@@ -117,6 +117,14 @@ enum Command {
         /// 数据库文件
         file: PathBuf,
     },
+    /// 问题厕所台账：各行政村问题户厕数和整改进度（待整改、整改中、待验收、已销号、逾期）
+    Ledger {
+        /// 数据库文件
+        file: PathBuf,
+        /// 逾期按哪个月算（YYYY-MM），默认本月
+        #[arg(long)]
+        month: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -472,6 +480,55 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                     v.groups.len(),
                     v.households,
                     v.toilets
+                );
+            }
+            let count = |sql: &str| -> Result<i64, huce_core::Error> {
+                Ok(conn.query_row(sql, [], |r| r.get(0))?)
+            };
+            println!(
+                "入户核查 {} 次（已核查户厕 {} 个），问题户厕 {} 个，其中已销号 {} 个；工作人员 {} 人",
+                count("SELECT count(*) FROM inspections")?,
+                count("SELECT count(DISTINCT toilet_id) FROM inspections")?,
+                count("SELECT count(*) FROM rectifications")?,
+                count("SELECT count(*) FROM rectifications WHERE state = 'closed'")?,
+                count("SELECT count(*) FROM staff WHERE active = 1")?
+            );
+        }
+        Command::Ledger { file, month } => {
+            let conn = open_existing(&file)?;
+            let month = month.unwrap_or_else(|| chrono::Local::now().format("%Y-%m").to_string());
+            let rows = huce_core::rectification::village_counts(&conn, &month)?;
+            println!("行政村\t问题户厕\t待确定类别\t待整改\t整改中\t待验收\t已销号\t逾期\t销号率");
+            let mut total = huce_core::rectification::VillageCounts {
+                village_name: "合计".into(),
+                ..Default::default()
+            };
+            for v in &rows {
+                total.total += v.total;
+                total.undecided += v.undecided;
+                total.pending += v.pending;
+                total.in_progress += v.in_progress;
+                total.awaiting += v.awaiting;
+                total.closed += v.closed;
+                total.overdue += v.overdue;
+            }
+            for v in rows.iter().chain(std::iter::once(&total)) {
+                let rate = if v.total > 0 {
+                    format!("{}%", v.closed * 100 / v.total)
+                } else {
+                    "—".into()
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    v.village_name,
+                    v.total,
+                    v.undecided,
+                    v.pending,
+                    v.in_progress,
+                    v.awaiting,
+                    v.closed,
+                    v.overdue,
+                    rate
                 );
             }
         }

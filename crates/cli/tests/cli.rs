@@ -29,6 +29,27 @@ fn demo_then_stats() {
     assert!(text.contains("石鱼镇（示例数据）"), "{text}");
     assert!(text.contains("行政村 12 个"), "{text}");
     assert!(text.contains("农户 500 户"), "{text}");
+    assert!(text.contains("入户核查"), "{text}");
+
+    // The problem ledger's village counts, with a total row that adds up.
+    let out = huce()
+        .args(["ledger", "--month", "2026-11"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines[0][0], "行政村");
+    assert_eq!(lines.len(), 1 + 12 + 1, "{text}");
+    let sum: i64 = lines[1..13]
+        .iter()
+        .map(|l| l[1].parse::<i64>().unwrap())
+        .sum();
+    let total = lines.last().unwrap();
+    assert_eq!(total[0], "合计");
+    assert_eq!(total[1].parse::<i64>().unwrap(), sum);
+    assert!(sum > 0, "the demo town has problem toilets: {text}");
 }
 
 #[test]
@@ -183,9 +204,10 @@ fn export_then_import_into_a_new_database() {
     );
     let stats = |p: &std::path::Path| {
         let t = String::from_utf8(huce().arg("stats").arg(p).output().unwrap().stdout).unwrap();
-        // Empty 社 do not travel in a ledger, so compare villages, households and toilets.
+        // Empty 社 and the field work do not travel in a ledger, so compare villages,
+        // households and toilets.
         t.lines()
-            .filter(|l| l.contains("户厕"))
+            .filter(|l| l.contains("户厕") && !l.starts_with("入户核查"))
             .map(|l| {
                 l.split(['，', '：'])
                     .filter(|part| !part.contains("个社") && !part.starts_with("社 "))

@@ -455,7 +455,7 @@ pub fn save_in(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -
             "INSERT INTO change_log (at, actor, entity, entity_id, field, old_value, new_value, source)
              VALUES (?1, ?2, 'toilet', ?3, ?4, ?5, ?6, ?7)",
         )?;
-        let source = format!("入户核查（{}，核查记录 {id}）", f.kind.label());
+        let source = correction_source(f.kind, id);
         for (label, old, new) in &applied {
             log.execute(params![now, recorder, f.toilet_id, label, old, new, source])?;
         }
@@ -517,6 +517,19 @@ pub fn save_in(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -
     })
 }
 
+/// How `change_log` names an inspection as the source of a correction.
+fn correction_source(kind: InspectionKind, id: i64) -> String {
+    format!("入户核查（{}，核查记录 {id}）", kind.label())
+}
+
+/// A baseline field an inspection corrected.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Correction {
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
 /// One problem as a record shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FoundProblem {
@@ -542,6 +555,8 @@ pub struct InspectionRecord {
     pub has_problems: bool,
     pub problems: Vec<FoundProblem>,
     pub photos: Vec<String>,
+    /// Baseline corrections made with this inspection (old → new).
+    pub corrections: Vec<Correction>,
     pub remarks: Option<String>,
     pub proposed_category: Option<Category>,
     pub recorded_by: String,
@@ -593,6 +608,7 @@ pub fn field_file(conn: &Connection, household_id: i64) -> Result<FieldFile> {
                 members: vec![],
                 problems: vec![],
                 photos: vec![],
+                corrections: vec![],
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -624,6 +640,19 @@ pub fn field_file(conn: &Connection, household_id: i64) -> Result<FieldFile> {
         i.photos = conn
             .prepare_cached("SELECT hash FROM inspection_photos WHERE inspection_id = ?1")?
             .query_map([i.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        i.corrections = conn
+            .prepare_cached(
+                "SELECT field, old_value, new_value FROM change_log
+                 WHERE entity = 'toilet' AND entity_id = ?1 AND source = ?2 ORDER BY id",
+            )?
+            .query_map(params![i.toilet_id, correction_source(i.kind, i.id)], |r| {
+                Ok(Correction {
+                    field: r.get(0)?,
+                    old_value: r.get(1)?,
+                    new_value: r.get(2)?,
+                })
+            })?
             .collect::<rusqlite::Result<_>>()?;
     }
     let cases = conn

@@ -314,6 +314,26 @@ fn the_rules_propose_the_category_from_the_corrected_baseline() {
         (field.as_str(), old.as_str(), new.as_str(), actor.as_str()),
         ("补助年度", "2016", "2018", "李明")
     );
+    let household: i64 = t
+        .conn
+        .query_row(
+            "SELECT household_id FROM toilets WHERE id = ?1",
+            [t.t2016],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let file = inspections::field_file(&t.conn, household).unwrap();
+    let c = &file.inspections[0].corrections;
+    assert_eq!(c.len(), 1);
+    assert_eq!(
+        (
+            c[0].field.as_str(),
+            c[0].old_value.as_deref(),
+            c[0].new_value.as_deref()
+        ),
+        ("补助年度", Some("2016"), Some("2018")),
+        "the household's file shows what the inspection corrected"
+    );
     let bad = vec![CorrectionInput {
         field: "tech_mode".into(),
         value: Some("火箭".into()),
