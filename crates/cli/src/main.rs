@@ -11,7 +11,7 @@ use huce_core::demo::{self, DemoOptions};
 use huce_core::export::{self, Personal};
 use huce_core::households::Scope;
 use huce_core::import::apply::{import_file, ImportOptions, ImportReport, Mode};
-use huce_core::{db, households, settings::TownSettings};
+use huce_core::{db, households, print, settings::TownSettings};
 
 #[derive(Parser)]
 #[command(
@@ -117,6 +117,19 @@ enum Command {
         /// 数据库文件
         file: PathBuf,
     },
+    /// 打印文书（PDF）：notices 整改告知单、problem-ledger 问题厕所台账、toilet-ledger 改厕台账、signoff 签字背书表
+    Print {
+        kind: PrintKind,
+        /// 数据库文件
+        #[arg(long)]
+        db: PathBuf,
+        /// 只打印这个行政村（签字背书表按村打印时必填）
+        #[arg(long)]
+        village: Option<String>,
+        /// 输出的 .pdf 文件
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
     /// 问题厕所台账：各行政村问题户厕数和整改进度（待整改、整改中、待验收、已销号、逾期）
     Ledger {
         /// 数据库文件
@@ -133,6 +146,14 @@ enum ExportKind {
     Households,
     /// 按保存的列模板导出（需要 --template）
     Template,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PrintKind {
+    Notices,
+    ProblemLedger,
+    ToiletLedger,
+    Signoff,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -154,6 +175,33 @@ fn main() -> ExitCode {
 }
 
 /// Opens a database that must already exist (a typo must not create an empty one).
+/// The scope of `--village NAME` (the whole town without it) and its title.
+fn village_scope(
+    conn: &rusqlite::Connection,
+    village: Option<String>,
+) -> Result<(Scope, String), huce_core::Error> {
+    let Some(name) = village else {
+        let town = TownSettings::load(conn)?;
+        return Ok((Scope::Town, format!("{}（全镇）", town.town_name)));
+    };
+    let tree = households::tree(conn)?;
+    let v = tree
+        .villages
+        .iter()
+        .find(|v| v.name == name)
+        .ok_or_else(|| {
+            huce_core::Error::Invalid(format!(
+                "没有名为“{name}”的行政村。现有：{}。",
+                tree.villages
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ))
+        })?;
+    Ok((Scope::Village(v.id), name))
+}
+
 fn open_existing(path: &Path) -> Result<rusqlite::Connection, huce_core::Error> {
     if !path.exists() {
         return Err(huce_core::Error::Invalid(format!(
@@ -319,27 +367,7 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             template,
         } => {
             let conn = open_existing(&db_path)?;
-            let scope = match village {
-                None => Scope::Town,
-                Some(name) => {
-                    let tree = households::tree(&conn)?;
-                    let v = tree
-                        .villages
-                        .iter()
-                        .find(|v| v.name == name)
-                        .ok_or_else(|| {
-                            huce_core::Error::Invalid(format!(
-                                "没有名为“{name}”的行政村。现有：{}。",
-                                tree.villages
-                                    .iter()
-                                    .map(|v| v.name.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join("、")
-                            ))
-                        })?;
-                    Scope::Village(v.id)
-                }
-            };
+            let (scope, _) = village_scope(&conn, village)?;
             let personal = if full {
                 Personal::Full
             } else {
@@ -493,6 +521,60 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                 count("SELECT count(*) FROM rectifications WHERE state = 'closed'")?,
                 count("SELECT count(*) FROM staff WHERE active = 1")?
             );
+        }
+        Command::Print {
+            kind,
+            db: db_path,
+            village,
+            out,
+        } => {
+            let out = huce_core::paths::output_file(&out.to_string_lossy(), "pdf", &db_path)?;
+            let conn = open_existing(&db_path)?;
+            let (scope, title) = village_scope(&conn, village)?;
+            let now = chrono::Local::now();
+            let today = now.format("%Y-%m-%d").to_string();
+            let month = now.format("%Y-%m").to_string();
+            let filter = huce_core::rectification::LedgerFilter {
+                scope,
+                category: None,
+                state: None,
+                overdue_only: false,
+                sort: huce_core::rectification::LedgerSort::Place,
+            };
+            let started = std::time::Instant::now();
+            let printed = match kind {
+                PrintKind::Notices => {
+                    let cases = print::notice_cases(&conn, &filter, &month)?;
+                    print::notices(&conn, &cases, &today, &mut |_, _| {})?
+                }
+                PrintKind::ProblemLedger => {
+                    print::problem_ledger(&conn, &filter, &month, &today, &title)?
+                }
+                PrintKind::ToiletLedger => print::toilet_ledger(&conn, scope, &today, &title)?,
+                PrintKind::Signoff => print::signoff_sheet(&conn, scope, &today, &title)?,
+            };
+            std::fs::write(&out, &printed.bytes).map_err(|source| huce_core::Error::Io {
+                path: out.clone(),
+                source,
+            })?;
+            for w in &printed.warnings {
+                eprintln!("注意：{w}");
+            }
+            println!(
+                "已生成 {} 页，{:.1} MB，用时 {:.2} 秒 → {}",
+                printed.pages,
+                printed.bytes.len() as f64 / 1e6,
+                started.elapsed().as_secs_f64(),
+                out.display()
+            );
+            if let Some(kb) =
+                peak_rss_kb().filter(|_| std::env::var_os("HUCE_REPORT_RESOURCES").is_some())
+            {
+                println!(
+                    "resources: wall_s={:.3} peak_rss_kb={kb}",
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
         Command::Ledger { file, month } => {
             let conn = open_existing(&file)?;

@@ -18,6 +18,7 @@ pub mod inspections;
 pub mod model;
 pub mod paths;
 pub mod photos;
+pub mod print;
 pub mod rectification;
 pub mod rng;
 pub mod rules;

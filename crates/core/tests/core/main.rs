@@ -7,5 +7,6 @@ mod household_queries;
 mod import_apply;
 mod import_files;
 mod migrations;
+mod printing;
 
 pub const NOW: &str = "2026-11-29T10:00:00+08:00";

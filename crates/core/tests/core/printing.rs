@@ -1,0 +1,406 @@
+//! Printed documents, checked as a reader of the PDF would: poppler's pdftotext / pdffonts /
+//! pdfinfo / pdftoppm, and PDFium (pypdfium2, as Chrome and Edge render). Page images are kept
+//! in tests/output/print/ for a person to look at.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use huce_core::demo::{self, DemoOptions};
+use huce_core::households::{self, Scope};
+use huce_core::inspections::{self, InspectionInput, ProblemInput};
+use huce_core::model::*;
+use huce_core::print::{self, NoticeSettings};
+use huce_core::rectification::{LedgerFilter, LedgerSort};
+use huce_core::{db, staff};
+
+use crate::NOW;
+
+const TODAY: &str = "2026-11-29";
+const RARE: [&str; 6] = ["李堃", "张犇", "王喆", "赵赟", "刘昇", "陈䶮"];
+
+fn out_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/output/print");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn tool(name: &str, args: &[&str]) -> String {
+    let out = Command::new(name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} must be installed (Debian poppler-utils): {e}"));
+    assert!(
+        out.status.success(),
+        "{name} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Renders pages with poppler and PDFium into tests/output/print; fails if either cannot.
+fn render(pdf: &Path, name: &str, pages: &[usize]) {
+    let dir = out_dir();
+    for p in pages {
+        let prefix = dir.join(format!("{name}-poppler-p{p}"));
+        tool(
+            "pdftoppm",
+            &[
+                "-png",
+                "-r",
+                "80",
+                "-singlefile",
+                "-f",
+                &p.to_string(),
+                "-l",
+                &p.to_string(),
+                s(pdf),
+                s(&prefix),
+            ],
+        );
+        assert!(prefix.with_extension("png").exists());
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/render-pdfium.py");
+    let python = std::env::var("HUCE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let prefix = dir.join(format!("{name}-pdfium"));
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(pdf)
+        .arg(&prefix)
+        .arg("0.6")
+        .output()
+        .expect("python3 must be installed");
+    assert!(
+        out.status.success(),
+        "PDFium could not render {name} (pypdfium2 and pillow come from scripts/setup-linux.sh): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+struct Town {
+    conn: rusqlite::Connection,
+    village: i64,
+    cases: Vec<i64>,
+}
+
+/// A small demo town plus households whose names use rare characters, each with a problem.
+fn town() -> Town {
+    let mut conn = db::open_in_memory().unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 400,
+            seed: 5,
+        },
+        NOW,
+    )
+    .unwrap();
+    let tree = households::tree(&conn).unwrap();
+    let village = tree.villages[0].id;
+    let group = tree.villages[0].groups[0].id;
+    let staff: Vec<i64> = staff::list_staff(&conn, false)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let leak = staff::problem_items(&conn, false)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.name == "渗漏")
+        .unwrap()
+        .id;
+    let mut cases = Vec::new();
+    for (k, name) in RARE.iter().chain(["王𠮷"].iter()).enumerate() {
+        let h = households::insert_household(
+            &conn,
+            &NewHousehold {
+                group_id: group,
+                head_name: name.to_string(),
+                id_number: None,
+                phone: Some("13800001234".into()),
+                address: None,
+                registered_pop: Some(3),
+                resident_pop: Some(3),
+                category: HouseholdCategory::Ordinary,
+                is_resident: true,
+            },
+            NOW,
+        )
+        .unwrap();
+        let t = households::insert_toilet(
+            &conn,
+            h,
+            &NewToilet {
+                tech_mode: Some(TechMode::ThreeCompartment),
+                location: Some(Location::Yard),
+                build_year: Some(2016),
+                subsidized: Some(true),
+                subsidy_year: Some(2016),
+                subsidy_amount_fen: Some(120_000),
+                project_name: None,
+                is_sanitary: Some(true),
+                use_status: Some(UseStatus::InUse),
+                baseline_source: BaselineSource::Subsidy,
+            },
+            NOW,
+        )
+        .unwrap();
+        let long = "化粪池第二格池壁开裂渗水，雨季时溢流到院坝，农户反映已有两年，曾自行用水泥修补但仍渗漏，需要整体重新砌筑并做防渗处理，同时更换破损的池盖和过粪管。".repeat(k / 5 + 1);
+        let saved = inspections::save(
+            &conn,
+            &InspectionInput {
+                toilet_id: t,
+                kind: InspectionKind::VillageSelf,
+                inspected_on: "2022-09-20".into(),
+                members: vec![staff[0], staff[1]],
+                household_status: HouseholdStatus::Normal,
+                status_note: None,
+                in_normal_use: Some(false),
+                no_problem: false,
+                problems: vec![ProblemInput {
+                    item_id: leak,
+                    stops_use: true,
+                    cause: Some(Cause::Construction),
+                    remarks: Some(long),
+                }],
+                photos: vec![],
+                corrections: vec![],
+                remarks: None,
+                recorded_by: staff[2],
+                decision: None,
+                close_on_site: None,
+            },
+            TODAY,
+            NOW,
+        )
+        .unwrap();
+        cases.push(saved.case_id.unwrap());
+    }
+    Town {
+        conn,
+        village,
+        cases,
+    }
+}
+
+fn filter(scope: Scope) -> LedgerFilter {
+    LedgerFilter {
+        scope,
+        category: None,
+        state: None,
+        overdue_only: false,
+        sort: LedgerSort::Place,
+    }
+}
+
+#[test]
+fn notices_name_every_household_exactly_one_page_each() {
+    let t = town();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("告知单.pdf");
+    let mut calls = 0;
+    let printed = print::notices(&t.conn, &t.cases, TODAY, &mut |_, _| calls += 1).unwrap();
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    assert_eq!(printed.pages, t.cases.len(), "one notice per page");
+    assert!(calls > t.cases.len(), "progress is reported");
+
+    let info = tool("pdfinfo", &[s(&pdf)]);
+    assert!(
+        info.contains(&format!("Pages:           {}", t.cases.len())),
+        "{info}"
+    );
+    assert!(info.contains("595.28 x 841.89 pts (A4)"), "{info}");
+    let fonts = tool("pdffonts", &[s(&pdf)]);
+    let embedded: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!embedded.is_empty(), "{fonts}");
+    for line in &embedded {
+        assert!(
+            line.contains("yes yes yes"),
+            "every font embedded as a subset: {line}"
+        );
+        assert!(
+            line.split('+').next().unwrap().len() == 6,
+            "a subset tag: {line}"
+        );
+    }
+    assert!(
+        printed.bytes.len() < 600_000,
+        "subset fonts keep the file small: {} bytes",
+        printed.bytes.len()
+    );
+
+    let text = tool("pdftotext", &["-layout", s(&pdf), "-"]);
+    for name in RARE {
+        assert!(
+            text.contains(name),
+            "{name} is printed: the text has no {name}"
+        );
+    }
+    for words in [
+        "农村户厕问题整改告知单",
+        "回",
+        "户主（签字或按手印）",
+        "整改类别：待确定",
+        "渗漏（影响使用，原因：施工不到位）",
+        "（盖章）",
+    ] {
+        assert!(text.contains(words), "{words} missing");
+    }
+    // A character no font has is printed as 〓 and reported with the household's name.
+    assert!(text.contains("王〓"));
+    assert!(
+        printed
+            .warnings
+            .iter()
+            .any(|w| w.contains("王𠮷") && w.contains("𠮷")),
+        "{:?}",
+        printed.warnings
+    );
+    // The long remark wraps inside the page (no line of text runs past the right margin).
+    let page_text = tool("pdftotext", &["-f", "7", "-l", "7", "-bbox", s(&pdf), "-"]);
+    for word in page_text.lines().filter(|l| l.contains("<word ")) {
+        let x_max: f32 = word
+            .split("xMax=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(x_max < 595.28 - 40.0, "text past the margin: {word}");
+    }
+    render(&pdf, "notice", &[1, 7]);
+}
+
+#[test]
+fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
+    let t = town();
+    let dir = tempfile::tempdir().unwrap();
+
+    let printed = print::problem_ledger(
+        &t.conn,
+        &filter(Scope::Town),
+        "2026-11",
+        TODAY,
+        "石鱼镇（全镇）",
+    )
+    .unwrap();
+    let pdf = dir.path().join("问题厕所台账.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    assert!(
+        printed.pages >= 2,
+        "the town's ledger runs over pages: {}",
+        printed.pages
+    );
+    let info = tool("pdfinfo", &[s(&pdf)]);
+    assert!(
+        info.contains("841.89 x 595.28 pts (A4)"),
+        "landscape A4: {info}"
+    );
+    for p in 1..=printed.pages {
+        let text = tool(
+            "pdftotext",
+            &["-f", &p.to_string(), "-l", &p.to_string(), s(&pdf), "-"],
+        );
+        assert!(text.contains("问题厕所台账"), "title on page {p}");
+        assert!(
+            text.contains("发现的问题"),
+            "header row repeated on page {p}"
+        );
+        assert!(
+            // (pdftotext keeps or drops the spaces around the numbers by their width)
+            text.replace(' ', "")
+                .contains(&format!("第{p}页共{}页", printed.pages)),
+            "page {p} of {}: {}",
+            printed.pages,
+            text.chars()
+                .rev()
+                .take(120)
+                .collect::<String>()
+                .chars()
+                .rev()
+                .collect::<String>()
+        );
+        assert!(text.contains("制表人"), "signature line on page {p}");
+    }
+    render(&pdf, "problem-ledger", &[1, 2]);
+
+    let printed =
+        print::toilet_ledger(&t.conn, Scope::Village(t.village), TODAY, "石鱼村").unwrap();
+    let pdf = dir.path().join("改厕台账.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let text = tool("pdftotext", &[s(&pdf), "-"]);
+    assert!(text.contains("农村改厕台账") && text.contains("技术模式") && text.contains("陈䶮"));
+    assert!(
+        !text.contains("13800001234"),
+        "no full phone numbers on paper"
+    );
+    render(&pdf, "toilet-ledger", &[1]);
+
+    let printed =
+        print::signoff_sheet(&t.conn, Scope::Village(t.village), TODAY, "石鱼村").unwrap();
+    let pdf = dir.path().join("签字背书表.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let text = tool("pdftotext", &[s(&pdf), "-"]);
+    for words in [
+        "签字背书表",
+        "排查人",
+        "审核人签字",
+        "负责人",
+        "谁排查、谁审核、谁负责",
+    ] {
+        assert!(text.contains(words), "{words} missing");
+    }
+    render(&pdf, "signoff", &[1, printed.pages]);
+}
+
+#[test]
+fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
+    let t = town();
+    let custom = NoticeSettings {
+        text: "请于{镇}规定时间内完成整改，逾期未整改的，由村民小组督促落实。".into(),
+        contact: "周玥".into(),
+        phone: "023-45678901".into(),
+    };
+    custom.save(&t.conn).unwrap();
+    assert_eq!(NoticeSettings::load(&t.conn).unwrap(), custom);
+    assert!(NoticeSettings {
+        text: " ".into(),
+        ..custom.clone()
+    }
+    .save(&t.conn)
+    .is_err());
+    let printed = print::notices(&t.conn, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("n.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let text = tool("pdftotext", &[s(&pdf), "-"]);
+    assert!(text.contains("请于石鱼镇规定时间内完成整改"), "{text}");
+    assert!(text.contains("023-45678901"));
+
+    // The notice run of a village skips cases already closed out.
+    let cases =
+        print::notice_cases(&t.conn, &filter(Scope::Village(t.village)), "2026-11").unwrap();
+    let closed: i64 = t
+        .conn
+        .query_row(
+            "SELECT count(*) FROM rectifications WHERE village_id = ?1 AND state = 'closed'",
+            [t.village],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let all: i64 = t
+        .conn
+        .query_row(
+            "SELECT count(*) FROM rectifications WHERE village_id = ?1",
+            [t.village],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(cases.len() as i64, all - closed);
+    assert!(print::notices(&t.conn, &[], TODAY, &mut |_, _| {}).is_err());
+}
