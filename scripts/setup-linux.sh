@@ -13,7 +13,14 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential pkg-config curl ca-certificates \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev \
   xvfb xauth webkit2gtk-driver imagemagick fonts-noto-cjk \
-  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 sqlite3 >/dev/null
+  gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 sqlite3 \
+  poppler-utils python3 python3-pip >/dev/null
+
+# PDFium (as Chrome and Edge render PDFs) for the printed-document tests.
+if ! python3 -c "import pypdfium2, PIL" >/dev/null 2>&1; then
+  python3 -m pip install -q --break-system-packages pypdfium2==5.15.2 pillow==13.0.0 \
+    || python3 -m pip install -q pypdfium2==5.15.2 pillow==13.0.0
+fi
 
 export PATH="$HOME/.cargo/bin:$PATH"
 if ! command -v tauri-driver >/dev/null 2>&1; then

@@ -40,6 +40,9 @@ fn main() {
             "rectification_case",
             "decide_category",
             "move_case",
+            "document_settings",
+            "save_document_settings",
+            "print_document",
         ]));
     tauri_build::try_build(attrs).expect("failed to build the Tauri context");
 }

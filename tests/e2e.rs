@@ -763,5 +763,35 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     assert_eq!(village_count(d, village, 4).await, pending_before);
     screenshot(&s, "e2e-case-closed.png").await;
 
+    // Print the village's notices from the ledger: one page per problem toilet not closed out.
+    click(d, "#ledger-print").await;
+    check(d, "#print-kind-notices").await;
+    click(d, "#print-open").await; // no PDF viewer on a test machine
+    click(d, "#print-go").await;
+    let done = wait_text(d, "#print-result", |t| t.contains("已生成")).await;
+    screenshot(&s, "e2e-print.png").await;
+    let folder = db.parent().unwrap().join("文书");
+    let pdfs: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    assert_eq!(pdfs.len(), 1, "one PDF in {folder:?}: {done}");
+    let open_cases: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM rectifications WHERE village_id = ?1 AND state <> 'closed'",
+            [village],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let info = Command::new("pdfinfo").arg(&pdfs[0]).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.contains(&format!("Pages:           {open_cases}")),
+        "one notice per open problem toilet ({open_cases}): {info}"
+    );
+    assert!(done.contains(&format!("已生成 {open_cases} 页")), "{done}");
+
     s.driver.clone().quit().await.unwrap();
 }

@@ -60,6 +60,14 @@ export const decideCategory = (caseId, decision, actorId) => call('decide_catego
 /** input: {case_id, to, actor_id, date, remark, verifier_id, photo} */
 export const moveCase = (input) => call('move_case', { input });
 
+export const documentSettings = () => call('document_settings');
+export const saveDocumentSettings = (settings) => call('save_document_settings', { settings });
+/** request: {kind, filter, scope_title, open} */
+export const printDocument = (request) => call('print_document', { request });
+/** The system's folder picker; resolves to a path or null. */
+export const pickFolder = (title) =>
+  call('plugin:dialog|open', { options: { title, multiple: false, directory: true } });
+
 function toRequest(r) {
   return {
     path: r.path,

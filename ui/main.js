@@ -11,6 +11,7 @@ import { ExportDialog } from './screens/export.js';
 import { InspectionForm } from './screens/inspection.js';
 import { ProblemLedger } from './screens/ledger.js';
 import { ItemsDialog, StaffDialog } from './screens/lists.js';
+import { PrintDialog } from './screens/print.js';
 import { initOperator, reloadStaff, setDatabase } from './people.js';
 
 const showError = (err) => toast(err.message || String(err));
@@ -103,6 +104,17 @@ $('view-ledger').addEventListener('click', () => {
   ledger.load(scope, title);
 });
 
+const printDialog = new PrintDialog();
+$('open-print').addEventListener('click', () => {
+  const { scope, title } = tree.describe(tree.selected);
+  const filter = { scope, category: null, state: null, overdue_only: false, sort: 'place' };
+  printDialog.open(['toilet_ledger', 'signoff', 'notices', 'problem_ledger'], filter, title).catch(showError);
+});
+$('ledger-print').addEventListener('click', () => {
+  const { title } = tree.describe(tree.selected);
+  printDialog.open(['notices', 'problem_ledger'], ledger.filter(), title).catch(showError);
+});
+
 initOperator();
 const staffDialog = new StaffDialog();
 const itemsDialog = new ItemsDialog();
@@ -133,6 +145,7 @@ async function showWorkbench() {
   await reloadStaff();
   $('view-ledger').disabled = empty;
   $('open-export').disabled = empty;
+  $('open-print').disabled = empty;
   tree.show(t, townLabel());
   if (!empty) {
     $('scope-title').textContent = tree.describe('town').title;

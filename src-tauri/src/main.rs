@@ -12,6 +12,7 @@ use tauri::Manager;
 fn main() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let path = state::database_path(app.handle())?;
             app.manage(state::AppState::open(path));
@@ -48,6 +49,9 @@ fn main() {
             commands::field_work::rectification_case,
             commands::field_work::decide_category,
             commands::field_work::move_case,
+            commands::documents::document_settings,
+            commands::documents::save_document_settings,
+            commands::documents::print_document,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("农村户厕问题摸排整改工作台无法启动");

@@ -129,6 +129,12 @@ enum Command {
         /// 输出的 .pdf 文件
         #[arg(short = 'o', long)]
         out: PathBuf,
+        /// 最多打印多少份告知单（基准测试用）
+        #[arg(long, hide = true)]
+        limit: Option<usize>,
+        /// 告知单写成 HTML 而不是 PDF（基准测试中与浏览器打印对比用）
+        #[arg(long, hide = true)]
+        html: bool,
     },
     /// 问题厕所台账：各行政村问题户厕数和整改进度（待整改、整改中、待验收、已销号、逾期）
     Ledger {
@@ -527,8 +533,14 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             db: db_path,
             village,
             out,
+            limit,
+            html,
         } => {
-            let out = huce_core::paths::output_file(&out.to_string_lossy(), "pdf", &db_path)?;
+            let out = huce_core::paths::output_file(
+                &out.to_string_lossy(),
+                if html { "html" } else { "pdf" },
+                &db_path,
+            )?;
             let conn = open_existing(&db_path)?;
             let (scope, title) = village_scope(&conn, village)?;
             let now = chrono::Local::now();
@@ -544,7 +556,17 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             let started = std::time::Instant::now();
             let printed = match kind {
                 PrintKind::Notices => {
-                    let cases = print::notice_cases(&conn, &filter, &month)?;
+                    let mut cases = print::notice_cases(&conn, &filter, &month)?;
+                    cases.truncate(limit.unwrap_or(usize::MAX));
+                    if html {
+                        let page = print::notices_html(&conn, &cases, &today)?;
+                        std::fs::write(&out, page).map_err(|source| huce_core::Error::Io {
+                            path: out.clone(),
+                            source,
+                        })?;
+                        println!("已写出 {} 份告知单的 HTML → {}", cases.len(), out.display());
+                        return Ok(());
+                    }
                     print::notices(&conn, &cases, &today, &mut |_, _| {})?
                 }
                 PrintKind::ProblemLedger => {

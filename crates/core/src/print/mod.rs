@@ -258,6 +258,51 @@ pub fn notices(
     })
 }
 
+/// The same notices as HTML (one per printed page), for comparing with a browser's
+/// print-to-PDF in the benchmark.
+pub fn notices_html(conn: &Connection, case_ids: &[i64], today: &str) -> Result<String> {
+    fn esc(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+    let town = TownSettings::load(conn)?;
+    let settings = NoticeSettings::load(conn)?;
+    let body = settings.text.replace("{镇}", &town.town_name);
+    let mut html = String::from(
+        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><style>\
+         @page{size:A4;margin:22mm} body{font-family:'Noto Serif CJK SC',serif;font-size:11pt;line-height:1.75}\
+         .p{page-break-after:always} h1{text-align:center;font-size:18pt} table{border-collapse:collapse;width:100%}\
+         td{border:1px solid #000;padding:4pt} .seal{float:right;text-align:center} .cut{border-top:1px dashed #000;margin-top:40pt;text-align:center;font-size:8pt}\
+         </style><body>",
+    );
+    for id in case_ids {
+        let Some((d, problems)) = notice_data(conn, *id)? else {
+            continue;
+        };
+        html.push_str(&format!(
+            "<div class=p><div style=\"text-align:right;font-size:9pt\">编号：{}-{:06}</div><h1>{}农村户厕问题整改告知单</h1><b>{}（户主）：</b>\
+             <table><tr><td>户主<td>{}<td>身份证号<td>{}</tr><tr><td>行政村·社<td>{}{}<td>联系电话<td>{}</tr>\
+             <tr><td>户厕<td>第{}个，{}<td>建设年度<td>{}</tr><tr><td>财政补助<td>{}<td>核查日期<td>{}</tr></table>\
+             <p><b>一、核查发现的问题</b></p>{}<p><b>二、整改要求</b></p><p>整改类别：{}</p><p>整改措施：{}</p><p>完成时限：{}</p>\
+             <p style=\"text-indent:2em\">{}</p><p>联系人：{}　联系电话：{}</p><div class=seal>（盖章）<br>{}人民政府<br>{}</div>\
+             <div class=cut style=\"clear:both\">沿此线剪开，回执由村（社）收回</div><h2 style=\"text-align:center\">回　　执</h2>\
+             <p style=\"text-indent:2em\">本户已收到编号为{}-{:06}的《农村户厕问题整改告知单》，将按时完成整改。</p><p>户主（签字或按手印）：________　日期：____年__月__日</p></div>",
+            esc(&town.town_name), d.case_id, esc(&town.town_name), esc(&d.head_name), esc(&d.head_name),
+            d.id_number.as_deref().map(mask_id).unwrap_or_default(), esc(&d.village), esc(&d.group),
+            d.phone.as_deref().map(mask_phone).unwrap_or_default(), d.seq, d.tech_mode.map_or("", |t| t.label()),
+            d.build_year.map(|y| y.to_string()).unwrap_or_default(), d.subsidy_year.map(|y| y.to_string()).unwrap_or_default(),
+            chinese_date(&d.inspected_on),
+            problems.iter().enumerate().map(|(i, p)| format!("<p>{}. {}</p>", i + 1, esc(p))).collect::<String>(),
+            d.category.map_or("待确定", |c| c.label()), esc(d.measures.as_deref().unwrap_or("")), month_text(&d.planned_month),
+            esc(&body), esc(&settings.contact), esc(&settings.phone), esc(&town_title(&town)), chinese_date(today),
+            esc(&town.town_name), d.case_id,
+        ));
+    }
+    html.push_str("</body></html>");
+    Ok(html)
+}
+
 fn notice_page(
     doc: &mut Doc,
     town: &TownSettings,

@@ -1,0 +1,184 @@
+//! Printed documents: the PDF is written into the office's documents folder (chosen in the print
+//! dialog; `文书/` beside the database until then) and, if asked, opened in the system's PDF
+//! viewer, from which the user prints. Long notice runs report progress like imports do.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+use huce_core::households::Scope;
+use huce_core::print::{self, NoticeSettings, Printed};
+use huce_core::rectification::LedgerFilter;
+use huce_core::settings;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+const KEY_DOCUMENTS_DIR: &str = "documents_dir";
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Notices,
+    ProblemLedger,
+    ToiletLedger,
+    Signoff,
+}
+
+impl DocumentKind {
+    fn title(self) -> &'static str {
+        match self {
+            DocumentKind::Notices => "整改告知单",
+            DocumentKind::ProblemLedger => "问题厕所台账",
+            DocumentKind::ToiletLedger => "改厕台账",
+            DocumentKind::Signoff => "签字背书表",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PrintRequest {
+    pub kind: DocumentKind,
+    /// The ledger filter (its scope is also the scope of the other documents).
+    pub filter: LedgerFilter,
+    /// The place as the title shows it (石鱼村, 石鱼村 3社, 石鱼镇（全镇）).
+    pub scope_title: String,
+    /// Open the PDF in the system's viewer when done.
+    pub open: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintResult {
+    pub path: String,
+    pub pages: usize,
+    pub bytes: usize,
+    pub warnings: Vec<String>,
+    /// Set when the viewer could not be started (the file is there all the same).
+    pub open_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocumentSettings {
+    pub notice: NoticeSettings,
+    pub folder: String,
+}
+
+fn documents_dir(conn: &rusqlite::Connection, state: &AppState) -> Result<PathBuf, ApiError> {
+    if let Some(dir) = settings::get(conn, KEY_DOCUMENTS_DIR)?.filter(|d| !d.trim().is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    Ok(state
+        .path
+        .parent()
+        .map(|d| d.join("文书"))
+        .unwrap_or_else(|| PathBuf::from("文书")))
+}
+
+#[tauri::command]
+pub async fn document_settings(state: State<'_, AppState>) -> Result<DocumentSettings, ApiError> {
+    let conn = state.conn()?;
+    Ok(DocumentSettings {
+        notice: NoticeSettings::load(&conn)?,
+        folder: documents_dir(&conn, &state)?.display().to_string(),
+    })
+}
+
+#[tauri::command]
+pub async fn save_document_settings(
+    state: State<'_, AppState>,
+    settings: DocumentSettings,
+) -> Result<(), ApiError> {
+    let conn = state.conn()?;
+    let folder = PathBuf::from(settings.folder.trim());
+    if !folder.is_absolute() {
+        return Err(huce_core::Error::Invalid(
+            "请选择一个完整的文件夹位置（例如 D:\\户厕文书），不要只写文件夹名。".into(),
+        )
+        .into());
+    }
+    settings.notice.save(&conn)?;
+    settings::set(&conn, KEY_DOCUMENTS_DIR, &folder.display().to_string())?;
+    Ok(())
+}
+
+/// A file name that says what, where and when, and never overwrites an earlier print.
+fn file_name(kind: DocumentKind, scope_title: &str) -> String {
+    let place: String = scope_title
+        .chars()
+        .filter(|c| !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+        .collect();
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    format!("{}-{}-{stamp}.pdf", kind.title(), place.replace(' ', ""))
+}
+
+#[tauri::command]
+pub async fn print_document(
+    app: AppHandle,
+    request: PrintRequest,
+) -> Result<PrintResult, ApiError> {
+    let app2 = app.clone();
+    let (path, printed) = tauri::async_runtime::spawn_blocking(move || {
+        let state = app2.state::<AppState>();
+        let conn = state.conn()?;
+        let now = chrono::Local::now();
+        let today = now.format("%Y-%m-%d").to_string();
+        let month = now.format("%Y-%m").to_string();
+        let scope: Scope = request.filter.scope;
+        let progress = state.progress.clone();
+        progress.0.store(0, Ordering::Relaxed);
+        progress.1.store(1, Ordering::Relaxed);
+        let printed: Printed = match request.kind {
+            DocumentKind::Notices => {
+                let cases = print::notice_cases(&conn, &request.filter, &month)?;
+                print::notices(&conn, &cases, &today, &mut |done, total| {
+                    progress.1.store(total.max(1), Ordering::Relaxed);
+                    progress.0.store(done, Ordering::Relaxed);
+                })?
+            }
+            DocumentKind::ProblemLedger => {
+                print::problem_ledger(&conn, &request.filter, &month, &today, &request.scope_title)?
+            }
+            DocumentKind::ToiletLedger => {
+                print::toilet_ledger(&conn, scope, &today, &request.scope_title)?
+            }
+            DocumentKind::Signoff => {
+                print::signoff_sheet(&conn, scope, &today, &request.scope_title)?
+            }
+        };
+        let dir = documents_dir(&conn, &state)?;
+        std::fs::create_dir_all(&dir).map_err(|source| huce_core::Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let path = dir.join(file_name(request.kind, &request.scope_title));
+        let tmp = path.with_extension("part");
+        std::fs::write(&tmp, &printed.bytes)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|source| huce_core::Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+        Ok::<_, ApiError>((path, printed))
+    })
+    .await
+    .map_err(|_| ApiError::internal())??;
+    let open_error = if request.open {
+        app.opener()
+            .open_path(path.display().to_string(), None::<&str>)
+            .err()
+            .map(|e| {
+                format!("没能打开 PDF 阅读器（{e}）。文件已经保存，请到文件夹中双击打开后打印。")
+            })
+    } else {
+        None
+    };
+    Ok(PrintResult {
+        path: path.display().to_string(),
+        pages: printed.pages,
+        bytes: printed.bytes.len(),
+        warnings: printed.warnings,
+        open_error,
+    })
+}

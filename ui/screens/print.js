@@ -1,0 +1,89 @@
+// 打印文书: pick the document for the selected place, adjust the notice text and contact, and
+// generate the PDF into the documents folder; it opens in the system's PDF viewer for printing.
+
+import { $, el, fill } from '../dom.js';
+import * as ipc from '../ipc.js';
+
+const KINDS = {
+  notices: ['整改告知单', '每个未销号的问题户厕一页，下方带回执'],
+  problem_ledger: ['问题厕所台账', '横排表格，每页重复表头，带页码和制表人、审核人'],
+  toilet_ledger: ['改厕台账', '每个户厕一行：台账底数和核查、整改情况'],
+  signoff: ['签字背书表', '已核查户厕的结果，排查人、审核人、负责人签字栏'],
+};
+
+const DEFAULT_TEXT = '根据《{镇}农村户厕问题摸排整改工作方案》，经入户核查，您家户厕存在上述问题。请按照告知的整改措施和完成时限抓紧整改，整改完成后及时告知村（社）干部，由镇组织验收销号。整改中遇到困难，请与联系人联系。感谢您对农村人居环境整治工作的理解和支持！';
+
+export class PrintDialog {
+  constructor() {
+    this.dialog = $('print-dialog');
+    $('print-close').addEventListener('click', () => this.dialog.close());
+    $('print-go').addEventListener('click', () => this.go());
+    $('notice-default').addEventListener('click', () => { $('notice-text').value = DEFAULT_TEXT; });
+    $('print-pick-folder').addEventListener('click', async () => {
+      try {
+        const dir = await ipc.pickFolder('选择文书保存的文件夹');
+        if (dir) $('print-folder').textContent = dir;
+      } catch (err) {
+        $('print-error').textContent = err.message;
+      }
+    });
+  }
+
+  /** kinds: which documents to offer; filter: the ledger filter (its scope is the place). */
+  async open(kinds, filter, scopeTitle) {
+    this.filter = filter;
+    this.scopeTitle = scopeTitle;
+    const settings = await ipc.documentSettings();
+    $('notice-text').value = settings.notice.text;
+    $('notice-contact').value = settings.notice.contact;
+    $('notice-phone').value = settings.notice.phone;
+    $('print-folder').textContent = settings.folder;
+    $('print-scope').textContent = `范围：${scopeTitle}${filter.category || filter.state || filter.overdue_only ? '（按台账当前的筛选条件）' : ''}`;
+    fill($('print-kinds'), kinds.map((k, i) => el('label', { class: 'check' },
+      el('input', { type: 'radio', name: 'print-kind', value: k, checked: i === 0, id: `print-kind-${k}` }),
+      el('b', {}, KINDS[k][0]), el('span', { class: 'hint-inline' }, KINDS[k][1]))));
+    $('notice-settings').hidden = !kinds.includes('notices');
+    $('print-result').replaceChildren();
+    $('print-error').textContent = '';
+    $('print-progress').hidden = true;
+    this.dialog.showModal();
+  }
+
+  async go() {
+    const kind = this.dialog.querySelector('input[name=print-kind]:checked')?.value;
+    const button = $('print-go');
+    $('print-error').textContent = '';
+    $('print-result').replaceChildren();
+    button.disabled = true;
+    let timer;
+    try {
+      await ipc.saveDocumentSettings({
+        notice: { text: $('notice-text').value, contact: $('notice-contact').value, phone: $('notice-phone').value },
+        folder: $('print-folder').textContent,
+      });
+      $('print-progress').hidden = false;
+      $('print-bar').style.width = '0';
+      $('print-progress-text').textContent = '正在生成…';
+      timer = setInterval(async () => {
+        const [done, total] = await ipc.importProgress();
+        if (kind === 'notices' && total > 1) {
+          $('print-bar').style.width = `${Math.round((done * 100) / total)}%`;
+          $('print-progress-text').textContent = `正在生成第 ${done} / ${total} 份告知单…`;
+        }
+      }, 300);
+      const r = await ipc.printDocument({ kind, filter: this.filter, scope_title: this.scopeTitle, open: $('print-open').checked });
+      $('print-bar').style.width = '100%';
+      $('print-progress-text').textContent = '完成';
+      fill($('print-result'),
+        el('p', { id: 'print-done' }, `已生成 ${r.pages} 页（${(r.bytes / 1e6).toFixed(1)} MB）：`, el('span', { class: 'mono' }, r.path)),
+        r.warnings.map((w) => el('p', { class: 'warn' }, w)),
+        r.open_error ? el('p', { class: 'warn' }, r.open_error) : null);
+    } catch (err) {
+      $('print-error').textContent = err.message;
+      $('print-progress').hidden = true;
+    } finally {
+      clearInterval(timer);
+      button.disabled = false;
+    }
+  }
+}
