@@ -705,6 +705,17 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     click(d, "#insp-cancel").await;
     screenshot(&s, "e2e-household-inspected.png").await;
 
+    // The household's file for a spot check, from its details.
+    click(d, "#print-household").await;
+    check(d, "#print-kind-household_file").await;
+    click(d, "#print-open").await; // no PDF viewer on a test machine
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| {
+        t.contains("已生成") && t.contains("户档案")
+    })
+    .await;
+    click(d, "#print-close").await;
+
     // The problem is in the ledger; the village's counts moved.
     click(d, "#view-ledger").await;
     click(d, &format!("#counts-table tr[data-village='{village}'] td")).await;
@@ -774,9 +785,9 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     let pdfs: Vec<_> = std::fs::read_dir(&folder)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .filter(|p| p.to_string_lossy().contains("整改告知单"))
         .collect();
-    assert_eq!(pdfs.len(), 1, "one PDF in {folder:?}: {done}");
+    assert_eq!(pdfs.len(), 1, "one notice PDF in {folder:?}: {done}");
     let open_cases: i64 = rusqlite::Connection::open(&db)
         .unwrap()
         .query_row(

@@ -34,7 +34,7 @@ async function showHousehold(id) {
   try {
     const [d, file] = await Promise.all([ipc.householdDetail(id), ipc.fieldFile(id)]);
     if (mine !== detailRequest) return;
-    renderDetail($('detail'), d, file, (index) => inspection.open(d, index).catch(showError));
+    renderDetail($('detail'), d, file, (index) => inspection.open(d, index).catch(showError), () => printHousehold(d));
     if (continueEntry) {
       continueEntry = false;
       await inspection.open(d, 0);
@@ -56,7 +56,7 @@ const list = new HouseholdList({
 const inspection = new InspectionForm({
   onSaved: async (saved, household) => {
     const file = await ipc.fieldFile(household.id);
-    renderDetail($('detail'), household, file, (index) => inspection.open(household, index).catch(showError));
+    renderDetail($('detail'), household, file, (index) => inspection.open(household, index).catch(showError), () => printHousehold(household));
   },
   onNextHousehold: async () => {
     const next = list.selectedIndex + 1;
@@ -105,6 +105,10 @@ $('view-ledger').addEventListener('click', () => {
 });
 
 const printDialog = new PrintDialog();
+function printHousehold(d) {
+  const filter = { scope: { kind: 'town' }, category: null, state: null, overdue_only: false, sort: 'place' };
+  printDialog.open(['household_file'], filter, `${d.village_name}${d.group_name}${d.head_name}`, d.id).catch(showError);
+}
 $('open-print').addEventListener('click', () => {
   const { scope, title } = tree.describe(tree.selected);
   const filter = { scope, category: null, state: null, overdue_only: false, sort: 'place' };

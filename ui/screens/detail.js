@@ -60,7 +60,7 @@ function inspectionItem(i, toilets) {
 }
 
 /** d: HouseholdDetail; file: FieldFile or null; onInspect(toiletIndex) opens the form. */
-export function renderDetail(container, d, file = null, onInspect = () => {}) {
+export function renderDetail(container, d, file = null, onInspect = () => {}, onPrint = null) {
   const idWarning = d.id_number_valid === false
     ? el('span', { class: 'warn' }, '校验位不正确，请核对')
     : null;
@@ -69,7 +69,8 @@ export function renderDetail(container, d, file = null, onInspect = () => {}) {
       el('h2', { id: 'detail-name' }, d.head_name),
       el('div', { class: 'hh-place' }, `${d.village_name} · ${d.group_name}`),
       el('span', { class: `cat-tag cat-${d.category}` }, label('HouseholdCategory', d.category)),
-      d.toilets.length ? el('button', { type: 'button', class: 'primary small', id: 'inspect-household', title: '从第一个户厕开始录入入户核查表（Enter 保存后自动转到下一个）', onclick: () => onInspect(0) }, '录入核查') : null),
+      d.toilets.length ? el('button', { type: 'button', class: 'primary small', id: 'inspect-household', title: '从第一个户厕开始录入入户核查表（Enter 保存后自动转到下一个）', onclick: () => onInspect(0) }, '录入核查') : null,
+      onPrint ? el('button', { type: 'button', class: 'tool small', id: 'print-household', title: '打印这户的档案（台账底数、核查记录、照片、整改记录），用于区级抽查', onclick: onPrint }, '打印户档案') : null),
     el('dl', { class: 'fields household-fields' },
       field('身份证号', d.id_number ?? '未登记', idWarning),
       field('联系电话', d.phone ?? '未登记'),

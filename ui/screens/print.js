@@ -9,6 +9,7 @@ const KINDS = {
   problem_ledger: ['问题厕所台账', '横排表格，每页重复表头，带页码和制表人、审核人'],
   toilet_ledger: ['改厕台账', '每个户厕一行：台账底数和核查、整改情况'],
   signoff: ['签字背书表', '已核查户厕的结果，排查人、审核人、负责人签字栏'],
+  household_file: ['户档案', '一户一档：台账底数、每次核查、照片和整改记录，用于区级抽查'],
 };
 
 const DEFAULT_TEXT = '根据《{镇}农村户厕问题摸排整改工作方案》，经入户核查，您家户厕存在上述问题。请按照告知的整改措施和完成时限抓紧整改，整改完成后及时告知村（社）干部，由镇组织验收销号。整改中遇到困难，请与联系人联系。感谢您对农村人居环境整治工作的理解和支持！';
@@ -30,8 +31,9 @@ export class PrintDialog {
   }
 
   /** kinds: which documents to offer; filter: the ledger filter (its scope is the place). */
-  async open(kinds, filter, scopeTitle) {
+  async open(kinds, filter, scopeTitle, householdId = null) {
     this.filter = filter;
+    this.householdId = householdId;
     this.scopeTitle = scopeTitle;
     const settings = await ipc.documentSettings();
     $('notice-text').value = settings.notice.text;
@@ -71,7 +73,9 @@ export class PrintDialog {
           $('print-progress-text').textContent = `正在生成第 ${done} / ${total} 份告知单…`;
         }
       }, 300);
-      const r = await ipc.printDocument({ kind, filter: this.filter, scope_title: this.scopeTitle, open: $('print-open').checked });
+      const r = await ipc.printDocument({
+        kind, filter: this.filter, scope_title: this.scopeTitle, open: $('print-open').checked, household_id: this.householdId,
+      });
       $('print-bar').style.width = '100%';
       $('print-progress-text').textContent = '完成';
       fill($('print-result'),

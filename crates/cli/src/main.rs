@@ -129,6 +129,9 @@ enum Command {
         /// 输出的 .pdf 文件
         #[arg(short = 'o', long)]
         out: PathBuf,
+        /// 户档案：农户编号（huce stats 不列出；可在程序的农户详情中看到）
+        #[arg(long)]
+        household: Option<i64>,
         /// 最多打印多少份告知单（基准测试用）
         #[arg(long, hide = true)]
         limit: Option<usize>,
@@ -160,6 +163,8 @@ enum PrintKind {
     ProblemLedger,
     ToiletLedger,
     Signoff,
+    /// 户档案（需要 --household）
+    HouseholdFile,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -535,6 +540,7 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             out,
             limit,
             html,
+            household,
         } => {
             let out = huce_core::paths::output_file(
                 &out.to_string_lossy(),
@@ -574,6 +580,19 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                 }
                 PrintKind::ToiletLedger => print::toilet_ledger(&conn, scope, &today, &title)?,
                 PrintKind::Signoff => print::signoff_sheet(&conn, scope, &today, &title)?,
+                PrintKind::HouseholdFile => {
+                    let id = household.ok_or_else(|| {
+                        huce_core::Error::Invalid(
+                            "打印户档案要用 --household 指明农户编号。".into(),
+                        )
+                    })?;
+                    let stem = db_path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "huce".into());
+                    let photos = db_path.with_file_name(format!("{stem}-photos"));
+                    print::household_file(&conn, id, &photos, &today)?
+                }
             };
             std::fs::write(&out, &printed.bytes).map_err(|source| huce_core::Error::Io {
                 path: out.clone(),

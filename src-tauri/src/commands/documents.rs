@@ -25,6 +25,7 @@ pub enum DocumentKind {
     ProblemLedger,
     ToiletLedger,
     Signoff,
+    HouseholdFile,
 }
 
 impl DocumentKind {
@@ -34,6 +35,7 @@ impl DocumentKind {
             DocumentKind::ProblemLedger => "问题厕所台账",
             DocumentKind::ToiletLedger => "改厕台账",
             DocumentKind::Signoff => "签字背书表",
+            DocumentKind::HouseholdFile => "户档案",
         }
     }
 }
@@ -47,6 +49,9 @@ pub struct PrintRequest {
     pub scope_title: String,
     /// Open the PDF in the system's viewer when done.
     pub open: bool,
+    /// The household, for 户档案.
+    #[serde(default)]
+    pub household_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -145,6 +150,12 @@ pub async fn print_document(
             }
             DocumentKind::Signoff => {
                 print::signoff_sheet(&conn, scope, &today, &request.scope_title)?
+            }
+            DocumentKind::HouseholdFile => {
+                let id = request.household_id.ok_or_else(|| {
+                    huce_core::Error::Invalid("请先在列表中选择一户，再打印户档案。".into())
+                })?;
+                print::household_file(&conn, id, &state.photo_dir(), &today)?
             }
         };
         let dir = documents_dir(&conn, &state)?;

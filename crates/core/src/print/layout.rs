@@ -227,6 +227,8 @@ pub struct Doc {
     pub bottom: f32,
     /// Characters no face could draw, with what they were part of.
     pub warnings: Vec<String>,
+    /// Photos are recompressed as JPEG when the document has any.
+    has_images: bool,
 }
 
 impl Doc {
@@ -251,6 +253,7 @@ impl Doc {
             y: margin,
             bottom: height - margin,
             warnings: Vec::new(),
+            has_images: false,
         }
     }
 
@@ -445,6 +448,40 @@ impl Doc {
         self.line(page, x, y + h, x, y, 0.6, dash);
     }
 
+    /// Places an image with its top-left corner at (`x`, `top`), `width` points wide; returns
+    /// its height in points.
+    pub fn image(
+        &mut self,
+        page: usize,
+        x: f32,
+        top: f32,
+        width: f32,
+        img: &image::DynamicImage,
+    ) -> f32 {
+        let (w, h) = (img.width().max(1) as f32, img.height().max(1) as f32);
+        let height = width * h / w;
+        let Ok(raw) = printpdf::RawImage::from_dynamic_image(img.clone()) else {
+            return 0.0;
+        };
+        let id = self.doc.add_image(&raw);
+        self.has_images = true;
+        let page_h = self.height;
+        let scale = width / w;
+        self.ops(page).push(Op::UseXobject {
+            id,
+            transform: printpdf::XObjectTransform {
+                translate_x: Some(Pt(x)),
+                translate_y: Some(Pt(page_h - top - height)),
+                rotate: None,
+                scale_x: Some(scale),
+                scale_y: Some(scale),
+                dpi: Some(72.0),
+                no_auto_scale: false,
+            },
+        });
+        height
+    }
+
     /// Adds `draw(doc, page, page_number, total)` to every page once the page count is known
     /// (running headers and footers such as 第 x 页 共 y 页).
     pub fn each_page(&mut self, mut draw: impl FnMut(&mut Doc, usize, usize, usize)) {
@@ -466,6 +503,11 @@ impl Doc {
         let mut doc = self.doc;
         let options = PdfSaveOptions {
             subset_fonts: true,
+            image_optimization: self.has_images.then(|| printpdf::ImageOptimizationOptions {
+                quality: Some(0.8),
+                format: Some(printpdf::ImageCompression::Jpeg),
+                ..Default::default()
+            }),
             ..PdfSaveOptions::default()
         };
         doc.with_pages(pages).save(&options, &mut Vec::new())

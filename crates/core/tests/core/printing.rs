@@ -404,3 +404,87 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
     assert_eq!(cases.len() as i64, all - closed);
     assert!(print::notices(&t.conn, &[], TODAY, &mut |_, _| {}).is_err());
 }
+
+/// A 400 × 200 JPEG whose EXIF says "turn a quarter clockwise" (as a phone held upright saves it).
+fn sideways_photo() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(400, 200, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut plain = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 80)
+        .encode_image(&img)
+        .unwrap();
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend([0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend(((app1.len() + 2) as u16).to_be_bytes());
+    out.extend(app1);
+    out.extend(&plain[2..]);
+    out
+}
+
+#[test]
+fn a_household_file_has_its_inspections_cases_and_upright_photos() {
+    let t = town();
+    let dir = tempfile::tempdir().unwrap();
+    let photo_dir = dir.path().join("photos");
+    let src = dir.path().join("IMG_0001.jpg");
+    std::fs::write(&src, sideways_photo()).unwrap();
+    let photo = huce_core::photos::store(&t.conn, &photo_dir, &src, NOW).unwrap();
+    // Attach the photo to the first rare-name household's inspection.
+    let (household, inspection): (i64, i64) = t
+        .conn
+        .query_row(
+            "SELECT household_id, inspection_id FROM rectifications WHERE id = ?1",
+            [t.cases[5]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    t.conn
+        .execute(
+            "INSERT INTO inspection_photos (inspection_id, hash) VALUES (?1, ?2)",
+            rusqlite::params![inspection, photo.hash],
+        )
+        .unwrap();
+
+    let printed = print::household_file(&t.conn, household, &photo_dir, TODAY).unwrap();
+    let pdf = dir.path().join("户档案.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let text = tool("pdftotext", &[s(&pdf), "-"]);
+    for words in [
+        "农村户厕档案（一户一档）",
+        "陈䶮",
+        "第 1 个户厕",
+        "入户核查记录（1 次）",
+        "渗漏（影响使用",
+        "问题整改",
+        "列入问题台账",
+        "三格式化粪池",
+    ] {
+        assert!(text.contains(words), "{words} missing: {text}");
+    }
+    let images = tool("pdfimages", &["-list", s(&pdf)]);
+    let row = images
+        .lines()
+        .nth(2)
+        .unwrap_or_else(|| panic!("one image: {images}"));
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        (cols[3], cols[4]),
+        ("200", "400"),
+        "the photo is upright (portrait): {row}"
+    );
+    assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
+    render(&pdf, "household-file", &[1]);
+
+    // A photo whose file went missing leaves a marked gap and a warning, not a failure.
+    std::fs::remove_dir_all(&photo_dir).unwrap();
+    let printed = print::household_file(&t.conn, household, &photo_dir, TODAY).unwrap();
+    assert!(
+        printed.warnings.iter().any(|w| w.contains("照片")),
+        "{:?}",
+        printed.warnings
+    );
+}
