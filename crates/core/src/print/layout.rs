@@ -263,7 +263,18 @@ impl Doc {
     }
 
     pub fn new_page(&mut self) {
-        self.pages.push(Vec::new());
+        // Strokes are black, 0.6 pt, unless an op says otherwise inside save/restore.
+        self.pages.push(vec![
+            Op::SetOutlineColor {
+                col: Color::Rgb(Rgb {
+                    r: 0.0,
+                    g: 0.0,
+                    b: 0.0,
+                    icc_profile: None,
+                }),
+            },
+            Op::SetOutlineThickness { pt: Pt(0.6) },
+        ]);
         self.y = self.margin;
     }
 
@@ -440,12 +451,26 @@ impl Doc {
         ops.push(Op::RestoreGraphicsState);
     }
 
-    /// A rectangle outline.
+    /// A rectangle outline: one path op (a large table has tens of thousands of cells).
     pub fn rect(&mut self, page: usize, x: f32, y: f32, w: f32, h: f32, dash: bool) {
-        self.line(page, x, y, x + w, y, 0.6, dash);
-        self.line(page, x + w, y, x + w, y + h, 0.6, dash);
-        self.line(page, x + w, y + h, x, y + h, 0.6, dash);
-        self.line(page, x, y + h, x, y, 0.6, dash);
+        if dash {
+            self.line(page, x, y, x + w, y, 0.6, dash);
+            self.line(page, x + w, y, x + w, y + h, 0.6, dash);
+            self.line(page, x + w, y + h, x, y + h, 0.6, dash);
+            self.line(page, x, y + h, x, y, 0.6, dash);
+            return;
+        }
+        let page_h = self.height;
+        self.ops(page).push(Op::DrawRectangle {
+            rectangle: printpdf::Rect {
+                x: Pt(x),
+                y: Pt(page_h - y - h),
+                width: Pt(w),
+                height: Pt(h),
+                mode: Some(printpdf::PaintMode::Stroke),
+                winding_order: None,
+            },
+        });
     }
 
     /// Places an image with its top-left corner at (`x`, `top`), `width` points wide; returns

@@ -568,17 +568,17 @@ pub fn problem_ledger(
         },
         Column {
             title: "发现的问题",
-            weight: 2.65,
+            weight: 2.3,
             align: Align::Left,
         },
         Column {
             title: "整改类别",
-            weight: 1.6,
+            weight: 1.75,
             align: Align::Left,
         },
         Column {
             title: "整改状态",
-            weight: 1.0,
+            weight: 1.2,
             align: Align::Center,
         },
         Column {
