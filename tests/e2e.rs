@@ -738,7 +738,7 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     }
     // (WebKitWebDriver clicks cells, not table rows.)
     mine.expect("the new problem is listed in the village's ledger")
-        .find(By::Css("td"))
+        .find(By::Css("td.c-name"))
         .await
         .unwrap()
         .click()
@@ -803,6 +803,21 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
         "one notice per open problem toilet ({open_cases}): {info}"
     );
     assert!(done.contains(&format!("已生成 {open_cases} 页")), "{done}");
+    click(d, "#print-close").await;
+
+    // Or only the notices ticked in the ledger.
+    choose(d, "#ledger-state", "pending").await;
+    wait_text(d, "#ledger-rows", |t| {
+        t.contains("待整改") && !t.contains("已销号") && !t.contains("整改中")
+    })
+    .await;
+    check(d, "#ledger-rows tr[data-case]:nth-child(1) input.pick").await;
+    check(d, "#ledger-rows tr[data-case]:nth-child(2) input.pick").await;
+    wait_text(d, "#ledger-picked", |t| t == "已选 2 个").await;
+    click(d, "#ledger-print").await;
+    check(d, "#print-kind-notices").await;
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| t.contains("已生成 2 页")).await;
 
     s.driver.clone().quit().await.unwrap();
 }

@@ -116,7 +116,8 @@ $('open-print').addEventListener('click', () => {
 });
 $('ledger-print').addEventListener('click', () => {
   const { title } = tree.describe(tree.selected);
-  printDialog.open(['notices', 'problem_ledger'], ledger.filter(), title).catch(showError);
+  const picked = [...ledger.picked];
+  printDialog.open(['notices', 'problem_ledger'], ledger.filter(), title, null, picked.length ? picked : null).catch(showError);
 });
 
 initOperator();

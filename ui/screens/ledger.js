@@ -27,12 +27,36 @@ export class ProblemLedger {
     Object.assign(this, { onOpenHousehold, onSelectVillage, onChanged });
     this.scope = { kind: 'town' };
     this.offset = 0;
+    /** Cases ticked for printing their notices, kept across pages and filters. */
+    this.picked = new Set();
+    $('ledger-rows').addEventListener('change', (e) => {
+      const box = e.target.closest('input.pick');
+      if (!box) return;
+      const id = Number(box.dataset.case);
+      if (box.checked) this.picked.add(id); else this.picked.delete(id);
+      this.showPicked();
+    });
+    $('ledger-pick-page').addEventListener('change', (e) => {
+      for (const box of $('ledger-rows').querySelectorAll('input.pick')) {
+        box.checked = e.target.checked;
+        const id = Number(box.dataset.case);
+        if (box.checked) this.picked.add(id); else this.picked.delete(id);
+      }
+      this.showPicked();
+    });
+    $('ledger-unpick').addEventListener('click', () => {
+      this.picked.clear();
+      for (const box of $('ledger-rows').querySelectorAll('input.pick')) box.checked = false;
+      $('ledger-pick-page').checked = false;
+      this.showPicked();
+    });
     for (const id of ['ledger-category', 'ledger-state', 'ledger-overdue', 'ledger-sort']) {
       $(id).addEventListener('change', () => { this.offset = 0; this.refresh(); });
     }
     $('ledger-prev').addEventListener('click', () => { this.offset = Math.max(0, this.offset - PAGE); this.refresh(); });
     $('ledger-next').addEventListener('click', () => { this.offset += PAGE; this.refresh(); });
     $('ledger-rows').addEventListener('click', (e) => {
+      if (e.target.closest('td.pick')) return;
       const row = e.target.closest('tr[data-case]');
       if (row) this.showCase(Number(row.dataset.case));
     });
@@ -98,6 +122,7 @@ export class ProblemLedger {
       class: `${r.case_id === this.caseId ? 'selected' : ''}${r.overdue ? ' overdue' : ''}`,
       title: '单击查看整改记录，双击打开农户档案',
     },
+    el('td', { class: 'pick' }, el('input', { type: 'checkbox', class: 'pick', dataset: { case: r.case_id }, checked: this.picked.has(r.case_id), title: '选中后可以只打印所选的告知单' })),
     el('td', { class: 'c-name' }, r.head_name),
     el('td', {}, `${r.village_name} · ${r.group_name}`),
     el('td', {}, el('span', { class: `state state-${r.state}` }, label('CaseState', r.state))),
@@ -107,13 +132,20 @@ export class ProblemLedger {
     el('td', {}, r.planned_month ?? '—', r.overdue ? el('span', { class: 'bad' }, ' 逾期') : null),
     el('td', {}, r.inspected_on))));
     if (!page.rows.length) {
-      $('ledger-rows').append(el('tr', {}, el('td', { colspan: 8, class: 'list-none' }, '没有符合条件的问题户厕。')));
+      $('ledger-rows').append(el('tr', {}, el('td', { colspan: 9, class: 'list-none' }, '没有符合条件的问题户厕。')));
     }
     const from = page.total ? this.offset + 1 : 0;
     const to = Math.min(this.offset + PAGE, page.total);
     $('ledger-count').textContent = `共 ${page.total} 个问题户厕${page.total > PAGE ? `，第 ${from}–${to} 个` : ''}`;
     $('ledger-prev').disabled = this.offset === 0;
     $('ledger-next').disabled = to >= page.total;
+  }
+
+  showPicked() {
+    const n = this.picked.size;
+    $('ledger-picked').hidden = n === 0;
+    $('ledger-unpick').hidden = n === 0;
+    $('ledger-picked').textContent = `已选 ${n} 个`;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -31,16 +31,19 @@ export class PrintDialog {
   }
 
   /** kinds: which documents to offer; filter: the ledger filter (its scope is the place). */
-  async open(kinds, filter, scopeTitle, householdId = null) {
+  async open(kinds, filter, scopeTitle, householdId = null, caseIds = null) {
     this.filter = filter;
     this.householdId = householdId;
+    this.caseIds = caseIds;
     this.scopeTitle = scopeTitle;
     const settings = await ipc.documentSettings();
     $('notice-text').value = settings.notice.text;
     $('notice-contact').value = settings.notice.contact;
     $('notice-phone').value = settings.notice.phone;
     $('print-folder').textContent = settings.folder;
-    $('print-scope').textContent = `范围：${scopeTitle}${filter.category || filter.state || filter.overdue_only ? '（按台账当前的筛选条件）' : ''}`;
+    $('print-scope').textContent = caseIds
+      ? `告知单：台账中选中的 ${caseIds.length} 个问题户厕；问题厕所台账：${scopeTitle}`
+      : `范围：${scopeTitle}${filter.category || filter.state || filter.overdue_only ? '（按台账当前的筛选条件）' : ''}`;
     fill($('print-kinds'), kinds.map((k, i) => el('label', { class: 'check' },
       el('input', { type: 'radio', name: 'print-kind', value: k, checked: i === 0, id: `print-kind-${k}` }),
       el('b', {}, KINDS[k][0]), el('span', { class: 'hint-inline' }, KINDS[k][1]))));
@@ -75,6 +78,7 @@ export class PrintDialog {
       }, 300);
       const r = await ipc.printDocument({
         kind, filter: this.filter, scope_title: this.scopeTitle, open: $('print-open').checked, household_id: this.householdId,
+        case_ids: this.caseIds,
       });
       $('print-bar').style.width = '100%';
       $('print-progress-text').textContent = '完成';

@@ -52,6 +52,9 @@ pub struct PrintRequest {
     /// The household, for 户档案.
     #[serde(default)]
     pub household_id: Option<i64>,
+    /// Cases ticked in the ledger: their notices only (cases closed since are left out).
+    #[serde(default)]
+    pub case_ids: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -136,7 +139,10 @@ pub async fn print_document(
         progress.1.store(1, Ordering::Relaxed);
         let printed: Printed = match request.kind {
             DocumentKind::Notices => {
-                let cases = print::notice_cases(&conn, &request.filter, &month)?;
+                let cases = match &request.case_ids {
+                    Some(ids) => print::open_cases_among(&conn, ids)?,
+                    None => print::notice_cases(&conn, &request.filter, &month)?,
+                };
                 print::notices(&conn, &cases, &today, &mut |done, total| {
                     progress.1.store(total.max(1), Ordering::Relaxed);
                     progress.0.store(done, Ordering::Relaxed);

@@ -223,6 +223,34 @@ pub fn notice_cases(
         .collect())
 }
 
+/// Of the cases picked in the ledger, those not closed out, in the ledger's place order.
+pub fn open_cases_among(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, v.sort_order, g.sort_order, r.household_id FROM rectifications r
+         JOIN villages v ON v.id = r.village_id JOIN village_groups g ON g.id = r.group_id
+         WHERE r.id = ?1 AND r.state <> 'closed'",
+    )?;
+    let mut found = Vec::new();
+    for id in ids {
+        if let Some(row) = stmt
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(0)?,
+                ))
+            })
+            .optional()?
+        {
+            found.push(row);
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    Ok(found.into_iter().map(|r| r.3).collect())
+}
+
 /// 整改告知单: one page per case, in the order given. `progress(done, total)` is called as pages
 /// are laid out.
 pub fn notices(

@@ -403,6 +403,20 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
         .unwrap();
     assert_eq!(cases.len() as i64, all - closed);
     assert!(print::notices(&t.conn, &[], TODAY, &mut |_, _| {}).is_err());
+
+    // Cases ticked in the ledger: closed ones left out, the rest in place order, once each.
+    let closed_one: i64 = t
+        .conn
+        .query_row(
+            "SELECT id FROM rectifications WHERE state = 'closed' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let picked =
+        print::open_cases_among(&t.conn, &[t.cases[2], closed_one, t.cases[0], t.cases[2]])
+            .unwrap();
+    assert_eq!(picked, vec![t.cases[0], t.cases[2]]);
 }
 
 /// A 400 × 200 JPEG whose EXIF says "turn a quarter clockwise" (as a phone held upright saves it).
