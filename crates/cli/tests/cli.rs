@@ -311,3 +311,50 @@ fn templates_from_the_command_line() {
         .unwrap()
         .contains("--template"));
 }
+
+#[test]
+fn print_writes_each_kind_of_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    assert!(huce()
+        .args(["demo", "--households", "300", "--seed", "3", "--out"])
+        .arg(&db)
+        .status()
+        .unwrap()
+        .success());
+    for (kind, extra) in [
+        ("notices", vec!["--village", "石鱼村"]),
+        ("problem-ledger", vec![]),
+        ("toilet-ledger", vec!["--village", "石鱼村"]),
+        ("signoff", vec!["--village", "石鱼村"]),
+        ("household-file", vec!["--household", "1"]),
+    ] {
+        let out_file = dir.path().join(format!("{kind}.pdf"));
+        let out = huce()
+            .args(["print", kind, "--db"])
+            .arg(&db)
+            .args(&extra)
+            .arg("-o")
+            .arg(&out_file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "print {kind}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("已生成") && text.contains(" 页"), "{text}");
+        let bytes = std::fs::read(&out_file).unwrap();
+        assert!(bytes.starts_with(b"%PDF-"), "{kind} is a PDF");
+    }
+    let out = huce()
+        .args(["print", "household-file", "--db"])
+        .arg(&db)
+        .args(["-o"])
+        .arg(dir.path().join("x.pdf"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--household"));
+}
