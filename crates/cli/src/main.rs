@@ -139,6 +139,36 @@ enum Command {
         #[arg(long, hide = true)]
         html: bool,
     },
+    /// 区级抽查：按行政村分层随机抽取户厕，保存样本（含随机种子和方法），可同时打印样本清单
+    Sample {
+        /// 数据库文件
+        #[arg(long)]
+        db: PathBuf,
+        /// 只从这些行政村抽（可重复；不写则全镇）
+        #[arg(long)]
+        village: Vec<String>,
+        /// 抽多少个户厕
+        #[arg(long, conflicts_with = "percent")]
+        count: Option<usize>,
+        /// 抽百分之几（例如 10）
+        #[arg(long)]
+        percent: Option<f64>,
+        /// 每个行政村至少抽几个
+        #[arg(long, default_value_t = 0)]
+        min_per_village: usize,
+        /// 问题户厕按 2 倍权重加抽
+        #[arg(long)]
+        oversample_problems: bool,
+        /// 随机种子（不写则用当前时间生成并打印出来）
+        #[arg(long)]
+        seed: Option<u64>,
+        /// 同时把样本清单打印成 PDF
+        #[arg(short = 'o', long)]
+        out: Option<PathBuf>,
+        /// 抽样人（记录在样本上）
+        #[arg(long, default_value = "管理员（命令行）")]
+        actor: String,
+    },
     /// 问题厕所台账：各行政村问题户厕数和整改进度（待整改、整改中、待验收、已销号、逾期）
     Ledger {
         /// 数据库文件
@@ -615,6 +645,64 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                     "resources: wall_s={:.3} peak_rss_kb={kb}",
                     started.elapsed().as_secs_f64()
                 );
+            }
+        }
+        Command::Sample {
+            db: db_path,
+            village,
+            count,
+            percent,
+            min_per_village,
+            oversample_problems,
+            seed,
+            out,
+            actor,
+        } => {
+            let conn = open_existing(&db_path)?;
+            let mut villages = Vec::new();
+            for name in village {
+                match village_scope(&conn, Some(name))?.0 {
+                    Scope::Village(id) => villages.push(id),
+                    _ => unreachable!("a named village"),
+                }
+            }
+            let size = match (count, percent) {
+                (Some(n), _) => huce_core::sampling::SampleSize::Count(n),
+                (None, Some(p)) => huce_core::sampling::SampleSize::Percent(p),
+                (None, None) => {
+                    return Err(huce_core::Error::Invalid(
+                        "请用 --count 指定抽几个户厕，或用 --percent 指定比例。".into(),
+                    ))
+                }
+            };
+            let seed = seed.unwrap_or_else(|| {
+                chrono::Local::now().timestamp_nanos_opt().unwrap_or(0) as u64 % 1_000_000_000
+            });
+            let spec = huce_core::sampling::SampleSpec {
+                villages,
+                size,
+                min_per_village,
+                oversample_problems,
+                seed,
+            };
+            let sample = huce_core::sampling::draw(&conn, &spec, &actor, &now())?;
+            println!(
+                "第 {} 号抽查样本：{} 个户厕（总体 {} 个），随机种子 {}",
+                sample.id,
+                sample.toilets.len(),
+                sample.population,
+                sample.seed
+            );
+            println!("{}", sample.method);
+            if let Some(out) = out {
+                let out = huce_core::paths::output_file(&out.to_string_lossy(), "pdf", &db_path)?;
+                let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+                let printed = print::sample_list(&conn, sample.id, &today)?;
+                std::fs::write(&out, &printed.bytes).map_err(|source| huce_core::Error::Io {
+                    path: out.clone(),
+                    source,
+                })?;
+                println!("样本清单 {} 页 → {}", printed.pages, out.display());
             }
         }
         Command::Ledger { file, month } => {

@@ -358,3 +358,56 @@ fn print_writes_each_kind_of_document() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--household"));
 }
+
+#[test]
+fn a_spot_check_sample_is_reproducible_from_its_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    assert!(huce()
+        .args(["demo", "--households", "800", "--seed", "4", "--out"])
+        .arg(&db)
+        .status()
+        .unwrap()
+        .success());
+    let draw = |out: &str| {
+        let o = huce()
+            .args([
+                "sample",
+                "--percent",
+                "10",
+                "--min-per-village",
+                "3",
+                "--seed",
+                "20221016",
+                "--db",
+            ])
+            .arg(&db)
+            .arg("-o")
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let first = draw("a.pdf");
+    assert!(first.contains("随机种子 20221016"), "{first}");
+    assert!(std::fs::read(dir.path().join("a.pdf"))
+        .unwrap()
+        .starts_with(b"%PDF-"));
+    draw("b.pdf");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let list = |id: i64| -> Vec<i64> {
+        conn.prepare("SELECT toilet_id FROM spot_sample_items WHERE sample_id = ?1 ORDER BY seq")
+            .unwrap()
+            .query_map([id], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        list(1),
+        list(2),
+        "the same seed and data give the same sample"
+    );
+    assert!(!list(1).is_empty());
+}

@@ -322,6 +322,30 @@ INSERT INTO problem_items (part, name, stops_use, sort_order) VALUES
     ('usage', '旧厕未拆除', 0, 350);
 "#;
 
+/// Version 5: district spot-check samples (区级抽查), each kept with its seed and method so it can
+/// be reproduced and shown to the district.
+const V5_SAMPLES: &str = r#"
+CREATE TABLE spot_samples (
+    id          INTEGER PRIMARY KEY,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    seed        INTEGER NOT NULL,
+    method      TEXT NOT NULL,
+    params      TEXT NOT NULL,
+    population  INTEGER NOT NULL,
+    size        INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE spot_sample_items (
+    sample_id  INTEGER NOT NULL REFERENCES spot_samples(id),
+    seq        INTEGER NOT NULL,
+    toilet_id  INTEGER NOT NULL REFERENCES toilets(id),
+    village_id INTEGER NOT NULL,
+    is_problem INTEGER NOT NULL CHECK ((is_problem = 0 OR is_problem = 1)),
+    PRIMARY KEY (sample_id, seq)
+) STRICT, WITHOUT ROWID;
+"#;
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -342,6 +366,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 4,
         description: "工作人员、问题口径、入户核查、照片和问题厕所台账（整改、销号）",
         step: Step::Sql(V4_FIELD_WORK),
+    },
+    Migration {
+        version: 5,
+        description: "区级抽查样本（随机种子、抽样方法和抽中的户厕）",
+        step: Step::Sql(V5_SAMPLES),
     },
 ];
 

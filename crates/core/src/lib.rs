@@ -22,6 +22,7 @@ pub mod print;
 pub mod rectification;
 pub mod rng;
 pub mod rules;
+pub mod sampling;
 pub mod search_keys;
 pub mod settings;
 pub mod staff;

@@ -1,0 +1,323 @@
+//! 区级抽查 samples: a reproducible random sample of toilets, stratified by village (each village
+//! gets its share and at least a minimum), optionally over-sampling problem toilets. The seed,
+//! the method in words and the parameters are stored with the sample, so the same seed and data
+//! give the same sample again and the district can check how it was drawn.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::rng::Rng;
+
+/// How large the sample is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleSize {
+    Count(usize),
+    /// Per cent of the population (e.g. 10.0 for 10%).
+    Percent(f64),
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleSpec {
+    /// Villages in scope; empty means the whole town.
+    #[serde(default)]
+    pub villages: Vec<i64>,
+    pub size: SampleSize,
+    /// At least this many toilets from every village in scope (or all it has).
+    #[serde(default)]
+    pub min_per_village: usize,
+    /// Problem toilets (any case in the ledger) count twice in the draw.
+    #[serde(default)]
+    pub oversample_problems: bool,
+    pub seed: u64,
+}
+
+/// A drawn sample.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sample {
+    pub id: i64,
+    pub created_at: String,
+    pub created_by: String,
+    pub seed: u64,
+    pub method: String,
+    pub population: usize,
+    /// Toilet ids in the order printed (village, 社, household, toilet).
+    pub toilets: Vec<i64>,
+}
+
+/// The sample size for estimating a rate `p` within ± `margin` at confidence `z` (1.96 for 95%),
+/// with the finite-population correction: n = (z/m)²·p(1−p), n′ = nN/(n+N−1), rounded up.
+pub fn recommended_size(population: usize, p: f64, margin: f64, z: f64) -> usize {
+    if population == 0 {
+        return 0;
+    }
+    let n = (z / margin).powi(2) * p * (1.0 - p);
+    let big_n = population as f64;
+    ((n * big_n) / (n + big_n - 1.0)).ceil() as usize
+}
+
+struct Unit {
+    toilet: i64,
+    village: i64,
+    problem: bool,
+}
+
+/// Splits `total` over strata of the given sizes: proportional shares (largest remainder), at
+/// least `min` each (or the whole stratum), never more than a stratum holds.
+fn allocate(sizes: &[usize], total: usize, min: usize) -> Vec<usize> {
+    let population: usize = sizes.iter().sum();
+    let total = total.min(population);
+    let mut take: Vec<usize> = sizes.iter().map(|&s| min.min(s)).collect();
+    let mut left = total.saturating_sub(take.iter().sum());
+    while left > 0 {
+        // Give the rest in proportion to what each stratum still has room for.
+        let room: Vec<usize> = sizes.iter().zip(&take).map(|(s, t)| s - t).collect();
+        let room_total: usize = room.iter().sum();
+        if room_total == 0 {
+            break;
+        }
+        let shares: Vec<f64> = room
+            .iter()
+            .map(|&r| left as f64 * r as f64 / room_total as f64)
+            .collect();
+        let mut given = 0;
+        for (i, sh) in shares.iter().enumerate() {
+            let g = (sh.floor() as usize).min(room[i]);
+            take[i] += g;
+            given += g;
+        }
+        let mut rest = left - given;
+        if rest > 0 {
+            let mut order: Vec<usize> = (0..sizes.len()).filter(|&i| take[i] < sizes[i]).collect();
+            order.sort_by(|&a, &b| {
+                let fa = shares[a] - shares[a].floor();
+                let fb = shares[b] - shares[b].floor();
+                fb.partial_cmp(&fa)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(a.cmp(&b))
+            });
+            for i in order {
+                if rest == 0 {
+                    break;
+                }
+                take[i] += 1;
+                rest -= 1;
+            }
+        }
+        left = total.saturating_sub(take.iter().sum());
+    }
+    take
+}
+
+/// Draws the toilets of a sample without storing it.
+pub fn draw_toilets(conn: &Connection, spec: &SampleSpec) -> Result<(Vec<i64>, usize, String)> {
+    let mut units: Vec<Unit> = conn
+        .prepare(
+            "SELECT t.id, h.village_id, EXISTS (SELECT 1 FROM rectifications r WHERE r.toilet_id = t.id)
+             FROM toilets t JOIN households h ON h.id = t.household_id
+             ORDER BY h.village_id, t.id",
+        )?
+        .query_map([], |r| {
+            Ok(Unit {
+                toilet: r.get(0)?,
+                village: r.get(1)?,
+                problem: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if !spec.villages.is_empty() {
+        units.retain(|u| spec.villages.contains(&u.village));
+    }
+    if units.is_empty() {
+        return Err(Error::Invalid(
+            "所选范围内没有户厕，无法抽样。请换一个范围。".into(),
+        ));
+    }
+    let population = units.len();
+    let total = match spec.size {
+        SampleSize::Count(n) => n,
+        SampleSize::Percent(p) if p > 0.0 && p <= 100.0 => {
+            ((population as f64) * p / 100.0).ceil() as usize
+        }
+        SampleSize::Percent(p) => {
+            return Err(Error::Invalid(format!(
+                "抽样比例 {p}% 不合适，请填 0 到 100 之间的数。"
+            )))
+        }
+    };
+    if total == 0 {
+        return Err(Error::Invalid("抽样数量要大于 0。".into()));
+    }
+    let mut strata: Vec<(i64, Vec<&Unit>)> = Vec::new();
+    for u in &units {
+        match strata.last_mut() {
+            Some((v, list)) if *v == u.village => list.push(u),
+            _ => strata.push((u.village, vec![u])),
+        }
+    }
+    let sizes: Vec<usize> = strata.iter().map(|s| s.1.len()).collect();
+    let take = allocate(&sizes, total, spec.min_per_village);
+
+    // Weighted sampling without replacement (Efraimidis–Spirakis): each toilet gets the key
+    // u^(1/w) from the seeded generator, in a fixed order; the largest keys are taken.
+    let mut rng = Rng::new(spec.seed);
+    let mut chosen = Vec::new();
+    for ((_, list), k) in strata.iter().zip(&take) {
+        let mut keyed: Vec<(f64, i64)> = list
+            .iter()
+            .map(|u| {
+                let r = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                let w = if spec.oversample_problems && u.problem {
+                    2.0
+                } else {
+                    1.0
+                };
+                (r.max(f64::MIN_POSITIVE).powf(1.0 / w), u.toilet)
+            })
+            .collect();
+        keyed.sort_by(|a, b| {
+            b.0.partial_cmp(&a.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+        });
+        chosen.extend(keyed.into_iter().take(*k).map(|(_, t)| t));
+    }
+    let method = format!(
+        "分层随机抽样：按行政村分层，各村按户厕数比例分配{}{}，共抽 {} 个（总体 {} 个户厕，{} 个行政村）；随机种子 {}，SplitMix64 生成器，按户厕编号顺序逐一生成随机数（Efraimidis–Spirakis 加权无放回抽样）。",
+        if spec.min_per_village > 0 { format!("、每村至少 {} 个", spec.min_per_village) } else { String::new() },
+        if spec.oversample_problems { "，问题户厕按 2 倍权重加抽" } else { "" },
+        chosen.len(),
+        population,
+        strata.len(),
+        spec.seed
+    );
+    // Print order: village, 社, household, toilet.
+    let mut ordered: Vec<(i64, i64, i64, i64, i64, i64)> = Vec::with_capacity(chosen.len());
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.sort_order, v.id, g.sort_order, h.id, t.seq FROM toilets t
+         JOIN households h ON h.id = t.household_id JOIN villages v ON v.id = h.village_id
+         JOIN village_groups g ON g.id = h.group_id WHERE t.id = ?1",
+    )?;
+    for t in chosen {
+        let k = stmt.query_row([t], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, t))
+        })?;
+        ordered.push(k);
+    }
+    ordered.sort_unstable();
+    Ok((
+        ordered.into_iter().map(|k| k.5).collect(),
+        population,
+        method,
+    ))
+}
+
+/// Draws a sample and keeps it (seed, method, parameters and the toilets).
+pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Result<Sample> {
+    let (toilets, population, method) = draw_toilets(conn, spec)?;
+    let tx = conn.unchecked_transaction()?;
+    tx.execute(
+        "INSERT INTO spot_samples (created_at, created_by, seed, method, params, population, size)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            now,
+            actor,
+            spec.seed as i64,
+            method,
+            serde_json::to_string(spec).expect("spec serialises"),
+            population as i64,
+            toilets.len() as i64
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    {
+        let mut item = tx.prepare_cached(
+            "INSERT INTO spot_sample_items (sample_id, seq, toilet_id, village_id, is_problem)
+             SELECT ?1, ?2, t.id, h.village_id, EXISTS (SELECT 1 FROM rectifications r WHERE r.toilet_id = t.id)
+             FROM toilets t JOIN households h ON h.id = t.household_id WHERE t.id = ?3",
+        )?;
+        for (i, t) in toilets.iter().enumerate() {
+            item.execute(params![id, i as i64 + 1, t])?;
+        }
+    }
+    tx.commit()?;
+    Ok(Sample {
+        id,
+        created_at: now.to_string(),
+        created_by: actor.to_string(),
+        seed: spec.seed,
+        method,
+        population,
+        toilets,
+    })
+}
+
+/// A stored sample.
+pub fn sample(conn: &Connection, id: i64) -> Result<Sample> {
+    let head = conn
+        .query_row(
+            "SELECT created_at, created_by, seed, method, population FROM spot_samples WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or_else(|| Error::Invalid(format!("找不到编号为 {id} 的抽查样本。")))?;
+    let toilets = conn
+        .prepare("SELECT toilet_id FROM spot_sample_items WHERE sample_id = ?1 ORDER BY seq")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Sample {
+        id,
+        created_at: head.0,
+        created_by: head.1,
+        seed: head.2 as u64,
+        method: head.3,
+        population: head.4 as usize,
+        toilets,
+    })
+}
+
+/// Every stored sample, newest first: (id, created_at, size, method).
+pub fn samples(conn: &Connection) -> Result<Vec<(i64, String, i64, String)>> {
+    Ok(conn
+        .prepare("SELECT id, created_at, size, method FROM spot_samples ORDER BY id DESC")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_textbook_sample_size() {
+        // n = (1.96/0.05)² · 0.25 = 384.16; with N = 10,000: 384.16·10000/(10383.16) = 369.98 → 370.
+        assert_eq!(recommended_size(10_000, 0.5, 0.05, 1.96), 370);
+        assert_eq!(recommended_size(100, 0.5, 0.05, 1.96), 80);
+        assert_eq!(recommended_size(0, 0.5, 0.05, 1.96), 0);
+    }
+
+    #[test]
+    fn allocation_is_proportional_with_a_floor_and_adds_up() {
+        assert_eq!(allocate(&[100, 100, 200], 40, 0), vec![10, 10, 20]);
+        let a = allocate(&[1000, 30, 5], 50, 5);
+        assert_eq!(a.iter().sum::<usize>(), 50);
+        assert!(a[1] >= 5 && a[2] == 5, "{a:?}");
+        assert_eq!(
+            allocate(&[3, 4], 100, 0),
+            vec![3, 4],
+            "never more than there is"
+        );
+        assert_eq!(allocate(&[10, 10, 10], 10, 0).iter().sum::<usize>(), 10);
+    }
+}
