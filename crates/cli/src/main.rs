@@ -169,6 +169,15 @@ enum Command {
         #[arg(long, default_value = "管理员（命令行）")]
         actor: String,
     },
+    /// 多方比对：村级自查、镇级复核、区级抽查和台账底数不一致的地方（制表符分隔）
+    Compare {
+        /// 数据库文件
+        #[arg(long)]
+        db: PathBuf,
+        /// 只比对这个行政村
+        #[arg(long)]
+        village: Option<String>,
+    },
     /// 问题厕所台账：各行政村问题户厕数和整改进度（待整改、整改中、待验收、已销号、逾期）
     Ledger {
         /// 数据库文件
@@ -703,6 +712,51 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                     source,
                 })?;
                 println!("样本清单 {} 页 → {}", printed.pages, out.display());
+            }
+        }
+        Command::Compare {
+            db: db_path,
+            village,
+        } => {
+            let conn = open_existing(&db_path)?;
+            let (scope, _) = village_scope(&conn, village)?;
+            let c = huce_core::compare::compare(&conn, scope)?;
+            println!("行政村\t比对户厕\t有差异\t差异率");
+            for v in &c.villages {
+                println!(
+                    "{}\t{}\t{}\t{:.1}%",
+                    v.name,
+                    v.compared,
+                    v.differing,
+                    v.percent()
+                );
+            }
+            println!();
+            println!("调查组\t比对户厕\t有差异\t差异率");
+            for g in &c.groups {
+                println!(
+                    "{}\t{}\t{}\t{:.1}%",
+                    g.name,
+                    g.compared,
+                    g.differing,
+                    g.percent()
+                );
+            }
+            println!();
+            println!("行政村\t社\t户主\t户厕\t比对\t字段\t前\t后");
+            for d in &c.differences {
+                println!(
+                    "{}\t{}\t{}\t{}\t{} / {}\t{}\t{}\t{}",
+                    d.village_name,
+                    d.group_name,
+                    d.head_name,
+                    d.toilet_seq,
+                    d.left,
+                    d.right,
+                    d.field,
+                    d.left_value,
+                    d.right_value
+                );
             }
         }
         Command::Ledger { file, month } => {

@@ -50,6 +50,16 @@ fn demo_then_stats() {
     assert_eq!(total[0], "合计");
     assert_eq!(total[1].parse::<i64>().unwrap(), sum);
     assert!(sum > 0, "the demo town has problem toilets: {text}");
+
+    // The comparison lists every village with its discrepancy rate.
+    let out = huce().args(["compare", "--db"]).arg(&db).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("行政村\t比对户厕\t有差异\t差异率"),
+        "{text}"
+    );
+    assert!(text.contains("调查组\t比对户厕"), "{text}");
 }
 
 #[test]

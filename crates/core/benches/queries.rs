@@ -164,6 +164,21 @@ fn main() {
         Box::new(move |r| (Scope::Village(r.pick(&vs)), "zj".to_string())),
     );
     all_ok &= field_work(&path, &villages, &mut rng);
+
+    // 多方比对 of the whole district (target ≤ 200 ms in the core, from the re-check issue).
+    let mut samples = Vec::new();
+    let mut found = 0;
+    for _ in 0..5 {
+        let (t, c) = time(|| huce_core::compare::compare(&conn, Scope::Town).unwrap());
+        found = c.differences.len();
+        samples.push(t);
+    }
+    all_ok &= report_against(
+        "comparison, whole district",
+        samples,
+        Duration::from_millis(200),
+    );
+    println!("{:<40} ({found} differences)", "");
     println!(
         "{}",
         if all_ok {

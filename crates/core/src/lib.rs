@@ -6,6 +6,7 @@
 //! desktop app and the `huce` CLI are thin callers of it.
 
 pub mod backup;
+pub mod compare;
 pub mod db;
 pub mod demo;
 mod demo_field;

@@ -715,3 +715,97 @@ fn photos_stay_with_the_inspection_and_cases_follow_a_household_that_moves() {
     assert_eq!(page.rows[0].case_id, saved.case_id.unwrap());
     assert_eq!(ledger(&t, all(Scope::Village(t.village))).total, 0);
 }
+
+#[test]
+fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
+    let t = town();
+    let save = |toilet: i64,
+                kind: InspectionKind,
+                on: &str,
+                problems: Vec<ProblemInput>,
+                in_use: bool,
+                members: Vec<i64>| {
+        let mut f = form(&t, toilet);
+        f.kind = kind;
+        f.inspected_on = on.into();
+        f.no_problem = problems.is_empty();
+        f.problems = problems;
+        f.in_normal_use = Some(in_use);
+        f.members = members;
+        inspections::save(&t.conn, &f, TODAY, NOW).unwrap();
+    };
+    // The village found a leak; the town found nothing: three fields differ.
+    save(
+        t.t2016,
+        InspectionKind::VillageSelf,
+        "2022-09-20",
+        vec![leak(&t)],
+        false,
+        vec![t.li, t.wang],
+    );
+    save(
+        t.t2016,
+        InspectionKind::TownRecheck,
+        "2022-10-12",
+        vec![],
+        true,
+        vec![t.wang, t.zhao],
+    );
+    // Both found nothing: no difference.
+    save(
+        t.t2019,
+        InspectionKind::VillageSelf,
+        "2022-09-20",
+        vec![],
+        true,
+        vec![t.li, t.wang],
+    );
+    save(
+        t.t2019,
+        InspectionKind::TownRecheck,
+        "2022-10-12",
+        vec![],
+        true,
+        vec![t.wang, t.zhao],
+    );
+    // Only the village's check, which says not usable while the baseline says 正常使用.
+    save(
+        t.unsupported,
+        InspectionKind::VillageSelf,
+        "2022-09-21",
+        vec![leak(&t)],
+        false,
+        vec![t.li, t.zhao],
+    );
+
+    let c = huce_core::compare::compare(&t.conn, Scope::Village(t.village)).unwrap();
+    let fields: Vec<(&str, &str, &str, &str)> = c
+        .differences
+        .iter()
+        .map(|d| {
+            (
+                d.head_name.as_str(),
+                d.field.as_str(),
+                d.left_value.as_str(),
+                d.right_value.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("张建国", "是否正常使用", "否", "是"),
+            ("张建国", "发现的问题", "渗漏", "无问题"),
+            ("张建国", "是否影响使用", "是", "否"),
+            ("曾玥", "使用状态", "正常使用", "不能正常使用"),
+        ]
+    );
+    assert_eq!(c.differences[0].left, "村级自查 2022-09-20");
+    assert_eq!(c.differences[0].right, "镇级复核 2022-10-12");
+    assert_eq!(c.differences[3].left, "台账底数");
+    assert_eq!(c.villages.len(), 1);
+    assert_eq!((c.villages[0].compared, c.villages[0].differing), (3, 2));
+    let group = c.groups.iter().find(|g| g.name == "李明、王芳").unwrap();
+    assert_eq!((group.compared, group.differing), (2, 1));
+    assert!((group.percent() - 50.0).abs() < 1e-9);
+}
