@@ -12,14 +12,13 @@ const KINDS = {
   household_file: ['户档案', '一户一档：台账底数、每次核查、照片和整改记录，用于区级抽查'],
 };
 
-const DEFAULT_TEXT = '根据《{镇}农村户厕问题摸排整改工作方案》，经入户核查，您家户厕存在上述问题。请按照告知的整改措施和完成时限抓紧整改，整改完成后及时告知村（社）干部，由镇组织验收销号。整改中遇到困难，请与联系人联系。感谢您对农村人居环境整治工作的理解和支持！';
 
 export class PrintDialog {
   constructor() {
     this.dialog = $('print-dialog');
     $('print-close').addEventListener('click', () => this.dialog.close());
     $('print-go').addEventListener('click', () => this.go());
-    $('notice-default').addEventListener('click', () => { $('notice-text').value = DEFAULT_TEXT; });
+    $('notice-default').addEventListener('click', () => { $('notice-text').value = this.defaultText ?? ''; });
     $('print-pick-folder').addEventListener('click', async () => {
       try {
         const dir = await ipc.pickFolder('选择文书保存的文件夹');
@@ -37,6 +36,7 @@ export class PrintDialog {
     this.caseIds = caseIds;
     this.scopeTitle = scopeTitle;
     const settings = await ipc.documentSettings();
+    this.defaultText = settings.default_text;
     $('notice-text').value = settings.notice.text;
     $('notice-contact').value = settings.notice.contact;
     $('notice-phone').value = settings.notice.phone;

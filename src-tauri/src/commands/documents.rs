@@ -71,6 +71,9 @@ pub struct PrintResult {
 pub struct DocumentSettings {
     pub notice: NoticeSettings,
     pub folder: String,
+    /// The core's default notice paragraph, for 恢复默认正文 (not saved).
+    #[serde(default, skip_deserializing)]
+    pub default_text: String,
 }
 
 fn documents_dir(conn: &rusqlite::Connection, state: &AppState) -> Result<PathBuf, ApiError> {
@@ -90,6 +93,7 @@ pub async fn document_settings(state: State<'_, AppState>) -> Result<DocumentSet
     Ok(DocumentSettings {
         notice: NoticeSettings::load(&conn)?,
         folder: documents_dir(&conn, &state)?.display().to_string(),
+        default_text: print::DEFAULT_NOTICE_TEXT.to_string(),
     })
 }
 

@@ -659,24 +659,29 @@ pub fn problem_ledger(
         rows.len(),
         chinese_date(today)
     );
-    table_document(doc, &title, &subtitle, &columns, &rows)
+    table_document(doc, &title, &subtitle, &columns, &rows, true, |_, _| {})
 }
 
+/// A titled landscape table over as many pages as it needs, with page footers; `after` adds
+/// what follows the table (it gets the page-head drawer for a page break of its own).
 fn table_document(
     mut doc: Doc,
     title: &str,
     subtitle: &str,
     columns: &[Column],
     rows: &[Vec<String>],
+    signers: bool,
+    after: impl FnOnce(&mut Doc, &dyn Fn(&mut Doc)),
 ) -> Result<Printed> {
-    let mut head = |d: &mut Doc| {
+    let head = |d: &mut Doc| {
         d.centered(title, Face::Bold, 16.0, 6.0);
         d.centered(subtitle, Face::Regular, 9.5, 8.0);
     };
     doc.new_page();
     head(&mut doc);
-    doc.table(columns, rows, &TableStyle::default(), &mut head);
-    doc.each_page(|d, page, n, total| page_footer(d, page, n, total, true));
+    doc.table(columns, rows, &TableStyle::default(), &mut |d| head(d));
+    after(&mut doc, &head);
+    doc.each_page(|d, page, n, total| page_footer(d, page, n, total, signers));
     let pages = doc.page_count();
     let warnings = doc.warnings.clone();
     Ok(Printed {
@@ -825,7 +830,7 @@ pub fn toilet_ledger(
         rows.len(),
         chinese_date(today)
     );
-    table_document(doc, &title, &subtitle, &columns, &rows)
+    table_document(doc, &title, &subtitle, &columns, &rows, true, |_, _| {})
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -964,61 +969,55 @@ pub fn signoff_sheet(
         rows.len(),
         chinese_date(today)
     );
-    let mut head = |d: &mut Doc| {
-        d.centered(&title, Face::Bold, 16.0, 6.0);
-        d.centered(&subtitle, Face::Regular, 9.5, 8.0);
-    };
-    doc.new_page();
-    head(&mut doc);
-    doc.table(&columns, &rows, &TableStyle::default(), &mut head);
-
-    // Signatures: 谁排查、谁审核、谁负责.
-    let block = 120.0;
-    if doc.y + block > doc.bottom {
-        doc.new_page();
-        head(&mut doc);
-    }
-    doc.y += 14.0;
-    doc.paragraph(
-        "以上核查结果经本人逐户逐厕核实，真实准确。谁排查、谁审核、谁负责。",
-        Face::Regular,
-        10.5,
-        false,
-    );
-    doc.y += 6.0;
     let names = inspectors.join("、");
-    doc.check("排查人", &names);
-    doc.paragraph(
-        &format!(
-            "排查人（{}）签字：________________________________    日期：______年____月____日",
-            if names.is_empty() { "—" } else { &names }
-        ),
-        Face::Regular,
-        10.5,
+    table_document(
+        doc,
+        &title,
+        &subtitle,
+        &columns,
+        &rows,
         false,
-    );
-    doc.y += 8.0;
-    doc.paragraph(
-        "审核人签字：________________________    日期：______年____月____日",
-        Face::Regular,
-        10.5,
-        false,
-    );
-    doc.y += 8.0;
-    doc.paragraph(
-        "负责人（包村镇领导）签字：________________________    日期：______年____月____日",
-        Face::Regular,
-        10.5,
-        false,
-    );
-    doc.each_page(|d, page, n, total| page_footer(d, page, n, total, false));
-    let pages = doc.page_count();
-    let warnings = doc.warnings.clone();
-    Ok(Printed {
-        bytes: doc.finish(),
-        pages,
-        warnings,
-    })
+        |doc, head| {
+            // Signatures: 谁排查、谁审核、谁负责.
+            let block = 120.0;
+            if doc.y + block > doc.bottom {
+                doc.new_page();
+                head(doc);
+            }
+            doc.y += 14.0;
+            doc.paragraph(
+                "以上核查结果经本人逐户逐厕核实，真实准确。谁排查、谁审核、谁负责。",
+                Face::Regular,
+                10.5,
+                false,
+            );
+            doc.y += 6.0;
+            doc.check("排查人", &names);
+            doc.paragraph(
+                &format!(
+                "排查人（{}）签字：________________________________    日期：______年____月____日",
+                if names.is_empty() { "—" } else { &names }
+            ),
+                Face::Regular,
+                10.5,
+                false,
+            );
+            doc.y += 8.0;
+            doc.paragraph(
+                "审核人签字：________________________    日期：______年____月____日",
+                Face::Regular,
+                10.5,
+                false,
+            );
+            doc.y += 8.0;
+            doc.paragraph(
+                "负责人（包村镇领导）签字：________________________    日期：______年____月____日",
+                Face::Regular,
+                10.5,
+                false,
+            );
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1492,29 +1491,16 @@ pub fn sample_list(conn: &Connection, sample_id: i64, today: &str) -> Result<Pri
         sample.population,
         chinese_date(today)
     );
-    let mut head = |d: &mut Doc| {
-        d.centered(&title, Face::Bold, 16.0, 6.0);
-        d.centered(&subtitle, Face::Regular, 9.5, 8.0);
-    };
-    doc.new_page();
-    head(&mut doc);
-    doc.table(&columns, &rows, &TableStyle::default(), &mut head);
-    doc.y += 10.0;
-    doc.paragraph(
-        &format!(
-            "抽样方法：{}同一数据和同一随机种子可以重新得到完全相同的样本。",
-            sample.method
-        ),
-        Face::Regular,
-        9.5,
-        false,
-    );
-    doc.each_page(|d, page, n, total| page_footer(d, page, n, total, true));
-    let pages = doc.page_count();
-    let warnings = doc.warnings.clone();
-    Ok(Printed {
-        bytes: doc.finish(),
-        pages,
-        warnings,
+    table_document(doc, &title, &subtitle, &columns, &rows, true, |doc, _| {
+        doc.y += 10.0;
+        doc.paragraph(
+            &format!(
+                "抽样方法：{}同一数据和同一随机种子可以重新得到完全相同的样本。",
+                sample.method
+            ),
+            Face::Regular,
+            9.5,
+            false,
+        );
     })
 }
