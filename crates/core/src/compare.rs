@@ -3,7 +3,7 @@
 //! listed; per village and per inspection group the share of toilets with a difference shows
 //! where an office-only survey (办公室摸排) or a careless group is.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::Connection;
 use serde::Serialize;
@@ -57,22 +57,18 @@ pub struct Comparison {
 
 #[derive(Clone)]
 struct Visit {
+    id: i64,
     kind: InspectionKind,
-    on: String,
+    /// The date as yyyymmdd, for ordering without allocating.
+    on: u32,
     status: HouseholdStatus,
     in_use: Option<bool>,
     problems: BTreeSet<String>,
     stops_use: bool,
-    members: String,
 }
 
-struct ToiletRow {
-    household_id: i64,
-    head_name: String,
-    village: String,
-    group: String,
-    seq: i64,
-    use_status: Option<UseStatus>,
+struct ToiletRow<'a> {
+    place: &'a Place,
     visits: Vec<Visit>,
 }
 
@@ -88,183 +84,397 @@ fn set_text(s: &BTreeSet<String>) -> String {
     }
 }
 
-/// Compares the inspections of every toilet in `scope`.
-pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
+fn date_key(s: &str) -> u32 {
+    s.bytes()
+        .filter(u8::is_ascii_digit)
+        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+}
+
+fn date_text(d: u32) -> String {
+    format!("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100)
+}
+
+/// Runs `sql` with the ids as one JSON array bound to ?1 (`json_each`), so a few thousand
+/// point lookups become one statement.
+fn for_ids(
+    conn: &Connection,
+    sql: &str,
+    ids: impl Iterator<Item = i64>,
+    mut each: impl FnMut(&rusqlite::Row) -> Result<()>,
+) -> Result<()> {
+    let mut list = String::from("[");
+    for (i, id) in ids.enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        list.push_str(&id.to_string());
+    }
+    list.push(']');
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query([list])?;
+    while let Some(r) = rows.next()? {
+        each(r)?;
+    }
+    Ok(())
+}
+
+/// Where a toilet is and what the baseline says of it.
+#[derive(Clone, Copy)]
+struct Place {
+    household_id: i64,
+    village_id: i64,
+    group_id: i64,
+    seq: i64,
+    use_status: Option<UseStatus>,
+}
+
+/// Every toilet of `scope` with its place, indexed by toilet id (ids are dense: rows are
+/// never deleted).
+fn places(conn: &Connection, scope: Scope) -> Result<Vec<Option<Place>>> {
     let (filter, id) = match scope {
         Scope::Town => ("1", 0),
         Scope::Village(v) => ("h.village_id = ?1", v),
         Scope::Group(g) => ("h.group_id = ?1", g),
     };
-    let mut toilets: BTreeMap<i64, ToiletRow> = BTreeMap::new();
+    let max: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM toilets", [], |r| r.get(0))?;
+    let mut out = vec![None; usize::try_from(max).unwrap_or(0) + 1];
     let sql = format!(
-        "SELECT t.id, h.id, h.head_name, v.name, g.name, t.seq, t.use_status,
-                i.kind, i.inspected_on, i.household_status, i.in_normal_use,
-                (SELECT group_concat(pi.name, '|') FROM inspection_problems p JOIN problem_items pi ON pi.id = p.item_id WHERE p.inspection_id = i.id),
-                EXISTS (SELECT 1 FROM inspection_problems p WHERE p.inspection_id = i.id AND p.stops_use = 1),
-                (SELECT group_concat(name, '、') FROM (SELECT s.name FROM inspection_members m JOIN staff s ON s.id = m.staff_id WHERE m.inspection_id = i.id ORDER BY s.name))
-         FROM inspections i JOIN toilets t ON t.id = i.toilet_id JOIN households h ON h.id = t.household_id
-         JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
-         WHERE {filter} AND ?1 = ?1
-         ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq, i.inspected_on, i.id"
+        "SELECT t.id, t.seq, t.use_status, h.id, h.village_id, h.group_id
+         FROM toilets t JOIN households h ON h.id = t.household_id
+         WHERE {filter} AND ?1 = ?1"
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([id])?;
     while let Some(r) = rows.next()? {
-        let toilet: i64 = r.get(0)?;
-        let problems: Option<String> = r.get(11)?;
-        let visit = Visit {
-            kind: r.get(7)?,
-            on: r.get(8)?,
-            status: r.get(9)?,
-            in_use: r.get(10)?,
-            problems: problems
-                .map(|p| p.split('|').map(str::to_string).collect())
-                .unwrap_or_default(),
-            stops_use: r.get(12)?,
-            members: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
-        };
-        let entry = match toilets.entry(toilet) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => e.insert(ToiletRow {
-                household_id: r.get(1)?,
-                head_name: r.get(2)?,
-                village: r.get(3)?,
-                group: r.get(4)?,
-                seq: r.get(5)?,
-                use_status: r.get(6)?,
-                visits: Vec::new(),
-            }),
-        };
-        entry.visits.push(visit);
-    }
-
-    let mut differences = Vec::new();
-    let mut villages: Vec<Rate> = Vec::new();
-    let mut groups: BTreeMap<String, Rate> = BTreeMap::new();
-    let mut order: Vec<(String, Vec<&ToiletRow>)> = Vec::new();
-    for t in toilets.values() {
-        match order.last_mut() {
-            Some((v, list)) if *v == t.village => list.push(t),
-            _ => order.push((t.village.clone(), vec![t])),
+        let id: i64 = r.get(0)?;
+        if let Some(slot) = usize::try_from(id).ok().and_then(|i| out.get_mut(i)) {
+            *slot = Some(Place {
+                seq: r.get(1)?,
+                use_status: r.get(2)?,
+                household_id: r.get(3)?,
+                village_id: r.get(4)?,
+                group_id: r.get(5)?,
+            });
         }
     }
-    for (village, list) in order {
-        let mut rate = Rate {
-            name: village,
-            ..Rate::default()
+    Ok(out)
+}
+
+/// Every inspection, grouped by toilet and in date order.
+fn visits(conn: &Connection) -> Result<Visits> {
+    let mut stmt = conn.prepare(
+        "SELECT toilet_id, id, kind, inspected_on, household_status, in_normal_use
+         FROM inspections",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut flat: Vec<(i64, Visit)> = Vec::new();
+    while let Some(r) = rows.next()? {
+        flat.push((
+            r.get(0)?,
+            Visit {
+                id: r.get(1)?,
+                kind: r.get(2)?,
+                on: date_key(r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?),
+                status: r.get(4)?,
+                in_use: r.get(5)?,
+                problems: BTreeSet::new(),
+                stops_use: false,
+            },
+        ));
+    }
+    flat.sort_unstable_by_key(|a| (a.0, a.1.on, a.1.id));
+    let mut toilets: Vec<(i64, Vec<Visit>)> = Vec::new();
+    for (toilet, visit) in flat {
+        match toilets.last_mut() {
+            Some((t, list)) if *t == toilet => list.push(visit),
+            _ => toilets.push((toilet, vec![visit])),
+        }
+    }
+    Ok(toilets)
+}
+
+/// Reads the places of `scope` and every inspection at once: the places on a second,
+/// read-only connection when the database is a file (the two scans take about as long each).
+/// Toilet id with its inspections in date order.
+type Visits = Vec<(i64, Vec<Visit>)>;
+
+fn load(conn: &Connection, scope: Scope) -> Result<(Vec<Option<Place>>, Visits)> {
+    let file = conn
+        .path()
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from);
+    let Some(file) = file else {
+        return Ok((places(conn, scope)?, visits(conn)?));
+    };
+    std::thread::scope(|s| {
+        let other = s.spawn(move || -> Result<Vec<Option<Place>>> {
+            let second = Connection::open_with_flags(
+                &file,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            places(&second, scope)
+        });
+        let visits = visits(conn)?;
+        let places = other.join().expect("the place reader does not panic")?;
+        Ok((places, visits))
+    })
+}
+
+/// The latest inspection of each kind, in the order 村级 → 镇级 → 区级.
+fn latest(t: &ToiletRow) -> Vec<usize> {
+    InspectionKind::ALL
+        .iter()
+        .filter_map(|kind| t.visits.iter().rposition(|v| v.kind == *kind))
+        .collect()
+}
+
+/// Compares the inspections of every toilet in `scope`.
+pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
+    let (places, visits) = load(conn, scope)?;
+    let mut toilets: Vec<ToiletRow> = visits
+        .into_iter()
+        .filter_map(|(id, visits)| {
+            let place = usize::try_from(id)
+                .ok()
+                .and_then(|i| places.get(i))?
+                .as_ref()?;
+            Some(ToiletRow { place, visits })
+        })
+        .collect();
+    // Problems of the compared inspections (those of toilets with two kinds or more).
+    let mut wanted: HashMap<i64, (usize, usize)> = HashMap::new();
+    for (ti, t) in toilets.iter().enumerate() {
+        let l = latest(t);
+        if l.len() >= 2 {
+            for vi in l {
+                wanted.insert(t.visits[vi].id, (ti, vi));
+            }
+        }
+    }
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT p.inspection_id, pi.name, p.stops_use
+             FROM inspection_problems p JOIN problem_items pi ON pi.id = p.item_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(&(ti, vi)) = wanted.get(&r.get::<_, i64>(0)?) {
+                let v = &mut toilets[ti].visits[vi];
+                v.problems.insert(r.get(1)?);
+                v.stops_use |= r.get::<_, bool>(2)?;
+            }
+        }
+    }
+    let mut village_names: Vec<(i64, String)> = Vec::new();
+    {
+        let mut stmt =
+            conn.prepare_cached("SELECT id, name FROM villages ORDER BY sort_order, id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            village_names.push((r.get(0)?, r.get(1)?));
+        }
+    }
+    let mut group_names: HashMap<i64, (String, i64)> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached("SELECT id, name, sort_order FROM village_groups")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            group_names.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
+        }
+    }
+    let village_index: HashMap<i64, usize> = village_names
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i))
+        .collect();
+
+    // First pass: what differs, per toilet. Places and inspection groups are then looked up
+    // in two statements, only for the toilets that need them.
+    struct Outcome<'a> {
+        toilet: &'a ToiletRow<'a>,
+        village: usize,
+        /// (left, right, field, left value, right value)
+        found: Vec<(String, String, &'static str, String, String)>,
+        between_checks: usize,
+        /// The earlier inspection whose group is rated, when two kinds were compared.
+        rated: Option<i64>,
+    }
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut villages: Vec<Option<Rate>> = vec![None; village_names.len()];
+    for t in &toilets {
+        let Some(&vx) = village_index.get(&t.place.village_id) else {
+            continue;
         };
-        for t in list {
-            // The latest inspection of each kind, in the order 村级 → 镇级 → 区级.
-            let mut latest: Vec<&Visit> = Vec::new();
-            for kind in InspectionKind::ALL {
-                if let Some(v) = t.visits.iter().rfind(|v| v.kind == *kind) {
-                    latest.push(v);
+        villages[vx].get_or_insert_with(|| Rate {
+            name: village_names[vx].1.clone(),
+            ..Rate::default()
+        });
+        let latest: Vec<&Visit> = latest(t).into_iter().map(|i| &t.visits[i]).collect();
+        let compared = latest.len() >= 2 || (t.place.use_status.is_some() && !latest.is_empty());
+        if !compared {
+            continue;
+        }
+        let mut found: Vec<(String, String, &'static str, String, String)> = Vec::new();
+        let name = |v: &Visit| format!("{} {}", v.kind.label(), date_text(v.on));
+        for (i, a) in latest.iter().enumerate() {
+            for b in &latest[i + 1..] {
+                if a.status != b.status {
+                    found.push((
+                        name(a),
+                        name(b),
+                        "农户状态",
+                        a.status.label().into(),
+                        b.status.label().into(),
+                    ));
+                }
+                if a.in_use != b.in_use {
+                    found.push((
+                        name(a),
+                        name(b),
+                        "是否正常使用",
+                        yes_no(a.in_use),
+                        yes_no(b.in_use),
+                    ));
+                }
+                if a.problems != b.problems {
+                    found.push((
+                        name(a),
+                        name(b),
+                        "发现的问题",
+                        set_text(&a.problems),
+                        set_text(&b.problems),
+                    ));
+                }
+                if a.stops_use != b.stops_use {
+                    found.push((
+                        name(a),
+                        name(b),
+                        "是否影响使用",
+                        yes_no(Some(a.stops_use)),
+                        yes_no(Some(b.stops_use)),
+                    ));
                 }
             }
-            let before = differences.len();
-            let mut push = |left: String, right: String, field: &str, a: String, b: String| {
-                differences.push(Difference {
-                    household_id: t.household_id,
-                    head_name: t.head_name.clone(),
-                    village_name: t.village.clone(),
-                    group_name: t.group.clone(),
-                    toilet_seq: t.seq,
+        }
+        let between_checks = found.len();
+        // The baseline says in normal use; the field says not (or the other way round).
+        if let (Some(base), Some(last)) = (t.place.use_status, latest.last()) {
+            if let Some(in_use) = last.in_use {
+                if (base == UseStatus::InUse) != in_use {
+                    found.push((
+                        "台账底数".into(),
+                        name(last),
+                        "使用状态",
+                        base.label().into(),
+                        if in_use {
+                            "正常使用".into()
+                        } else {
+                            "不能正常使用".into()
+                        },
+                    ));
+                }
+            }
+        }
+        outcomes.push(Outcome {
+            toilet: t,
+            village: vx,
+            found,
+            between_checks,
+            rated: (latest.len() >= 2).then(|| latest[0].id),
+        });
+    }
+
+    let mut members: HashMap<i64, String> = HashMap::new();
+    for_ids(
+        conn,
+        "SELECT m.inspection_id, s.name FROM inspection_members m JOIN staff s ON s.id = m.staff_id
+         WHERE m.inspection_id IN (SELECT value FROM json_each(?1))
+         ORDER BY m.inspection_id, s.name",
+        outcomes.iter().filter_map(|o| o.rated),
+        |r| {
+            let names = members.entry(r.get(0)?).or_default();
+            if !names.is_empty() {
+                names.push('、');
+            }
+            names.push_str(r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?);
+            Ok(())
+        },
+    )?;
+    let mut heads: HashMap<i64, String> = HashMap::new();
+    for_ids(
+        conn,
+        "SELECT id, head_name FROM households WHERE id IN (SELECT value FROM json_each(?1))",
+        outcomes
+            .iter()
+            .filter(|o| !o.found.is_empty())
+            .map(|o| o.toilet.place.household_id),
+        |r| {
+            heads.insert(r.get(0)?, r.get(1)?);
+            Ok(())
+        },
+    )?;
+    // Sorted by village, 社, household and toilet.
+    type Key = (usize, (i64, i64), i64, i64);
+    let mut differences: Vec<(Key, Difference)> = Vec::new();
+    let mut groups: HashMap<String, Rate> = HashMap::new();
+    for o in outcomes {
+        let rate = villages[o.village]
+            .as_mut()
+            .expect("village rate made above");
+        rate.compared += 1;
+        if !o.found.is_empty() {
+            rate.differing += 1;
+        }
+        if let Some(inspection) = o.rated {
+            let who = members.get(&inspection).cloned().unwrap_or_default();
+            let g = groups.entry(who).or_insert_with_key(|m| Rate {
+                name: m.clone(),
+                ..Rate::default()
+            });
+            g.compared += 1;
+            if o.between_checks > 0 {
+                g.differing += 1;
+            }
+        }
+        let place = o.toilet.place;
+        let (group_name, group_sort) = group_names
+            .get(&place.group_id)
+            .cloned()
+            .unwrap_or_default();
+        for (left, right, field, a, b) in o.found {
+            differences.push((
+                (
+                    o.village,
+                    (group_sort, place.group_id),
+                    place.household_id,
+                    place.seq,
+                ),
+                Difference {
+                    household_id: place.household_id,
+                    head_name: heads.get(&place.household_id).cloned().unwrap_or_default(),
+                    village_name: village_names[o.village].1.clone(),
+                    group_name: group_name.clone(),
+                    toilet_seq: place.seq,
                     left,
                     right,
                     field: field.to_string(),
                     left_value: a,
                     right_value: b,
-                });
-            };
-            let name = |v: &Visit| format!("{} {}", v.kind.label(), v.on);
-            for (i, a) in latest.iter().enumerate() {
-                for b in &latest[i + 1..] {
-                    if a.status != b.status {
-                        push(
-                            name(a),
-                            name(b),
-                            "农户状态",
-                            a.status.label().into(),
-                            b.status.label().into(),
-                        );
-                    }
-                    if a.in_use != b.in_use {
-                        push(
-                            name(a),
-                            name(b),
-                            "是否正常使用",
-                            yes_no(a.in_use),
-                            yes_no(b.in_use),
-                        );
-                    }
-                    if a.problems != b.problems {
-                        push(
-                            name(a),
-                            name(b),
-                            "发现的问题",
-                            set_text(&a.problems),
-                            set_text(&b.problems),
-                        );
-                    }
-                    if a.stops_use != b.stops_use {
-                        push(
-                            name(a),
-                            name(b),
-                            "是否影响使用",
-                            yes_no(Some(a.stops_use)),
-                            yes_no(Some(b.stops_use)),
-                        );
-                    }
-                }
-            }
-            // The baseline says in normal use; the field says not (or the other way round).
-            if let (Some(base), Some(last)) = (t.use_status, latest.last()) {
-                if let Some(in_use) = last.in_use {
-                    let base_in_use = base == UseStatus::InUse;
-                    if base_in_use != in_use {
-                        push(
-                            "台账底数".into(),
-                            name(last),
-                            "使用状态",
-                            base.label().into(),
-                            if in_use {
-                                "正常使用".into()
-                            } else {
-                                "不能正常使用".into()
-                            },
-                        );
-                    }
-                }
-            }
-            let compared = latest.len() >= 2 || (t.use_status.is_some() && !latest.is_empty());
-            if compared {
-                rate.compared += 1;
-                let differs = differences.len() > before;
-                if differs {
-                    rate.differing += 1;
-                }
-                if latest.len() >= 2 {
-                    let g = groups
-                        .entry(latest[0].members.clone())
-                        .or_insert_with(|| Rate {
-                            name: latest[0].members.clone(),
-                            ..Rate::default()
-                        });
-                    g.compared += 1;
-                    if differences[before..].iter().any(|d| d.left != "台账底数") {
-                        g.differing += 1;
-                    }
-                }
-            }
+                },
+            ));
         }
-        villages.push(rate);
     }
+    differences.sort_by_key(|a| a.0);
+    let differences: Vec<Difference> = differences.into_iter().map(|(_, d)| d).collect();
+    let villages: Vec<Rate> = villages.into_iter().flatten().collect();
     let mut groups: Vec<Rate> = groups.into_values().collect();
     groups.sort_by(|a, b| {
         b.percent()
             .partial_cmp(&a.percent())
             .unwrap_or(std::cmp::Ordering::Equal)
             .then(b.compared.cmp(&a.compared))
+            .then_with(|| a.name.cmp(&b.name))
     });
     Ok(Comparison {
         differences,

@@ -808,4 +808,18 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
     let group = c.groups.iter().find(|g| g.name == "李明、王芳").unwrap();
     assert_eq!((group.compared, group.differing), (2, 1));
     assert!((group.percent() - 50.0).abs() < 1e-9);
+
+    // A database file is read on two connections at once; the result is the same.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("对比 town.db");
+    t.conn
+        .execute("VACUUM INTO ?1", [file.to_str().unwrap()])
+        .unwrap();
+    let on_disk = huce_core::db::open(&file).unwrap();
+    for scope in [Scope::Village(t.village), Scope::Town] {
+        assert_eq!(
+            huce_core::compare::compare(&on_disk, scope).unwrap(),
+            huce_core::compare::compare(&t.conn, scope).unwrap()
+        );
+    }
 }
