@@ -179,6 +179,21 @@ fn main() {
         Duration::from_millis(200),
     );
     println!("{:<40} ({found} differences)", "");
+
+    // 月调度 dashboard numbers of the whole district, as of today (target ≤ 200 ms).
+    let mut samples = Vec::new();
+    let mut inspected = 0;
+    for _ in 0..5 {
+        let (t, p) = time(|| huce_core::progress::progress(&conn, "2026-11-29").unwrap());
+        inspected = p.town.inspected;
+        samples.push(t);
+    }
+    all_ok &= report_against(
+        "dashboard numbers, whole district",
+        samples,
+        Duration::from_millis(200),
+    );
+    println!("{:<40} ({inspected} toilets inspected)", "");
     println!(
         "{}",
         if all_ok {

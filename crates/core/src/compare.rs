@@ -198,27 +198,8 @@ fn visits(conn: &Connection) -> Result<Visits> {
 /// Toilet id with its inspections in date order.
 type Visits = Vec<(i64, Vec<Visit>)>;
 
-fn load(conn: &Connection, scope: Scope) -> Result<(Vec<Option<Place>>, Visits)> {
-    let file = conn
-        .path()
-        .filter(|p| !p.is_empty())
-        .map(std::path::PathBuf::from);
-    let Some(file) = file else {
-        return Ok((places(conn, scope)?, visits(conn)?));
-    };
-    std::thread::scope(|s| {
-        let other = s.spawn(move || -> Result<Vec<Option<Place>>> {
-            let second = Connection::open_with_flags(
-                &file,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            places(&second, scope)
-        });
-        let visits = visits(conn)?;
-        let places = other.join().expect("the place reader does not panic")?;
-        Ok((places, visits))
-    })
+fn load(conn: &Connection, scope: Scope) -> Result<(Visits, Vec<Option<Place>>)> {
+    crate::db::in_parallel(conn, visits, |second| places(second, scope))
 }
 
 /// The latest inspection of each kind, in the order 村级 → 镇级 → 区级.
@@ -231,7 +212,7 @@ fn latest(t: &ToiletRow) -> Vec<usize> {
 
 /// Compares the inspections of every toilet in `scope`.
 pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
-    let (places, visits) = load(conn, scope)?;
+    let (visits, places) = load(conn, scope)?;
     let mut toilets: Vec<ToiletRow> = visits
         .into_iter()
         .filter_map(|(id, visits)| {
@@ -385,33 +366,47 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         });
     }
 
-    let mut members: HashMap<i64, String> = HashMap::new();
-    for_ids(
+    // The inspection groups and the household heads, read at once.
+    let rated: Vec<i64> = outcomes.iter().filter_map(|o| o.rated).collect();
+    let differing: Vec<i64> = outcomes
+        .iter()
+        .filter(|o| !o.found.is_empty())
+        .map(|o| o.toilet.place.household_id)
+        .collect();
+    let (members, heads) = crate::db::in_parallel(
         conn,
-        "SELECT m.inspection_id, s.name FROM inspection_members m JOIN staff s ON s.id = m.staff_id
-         WHERE m.inspection_id IN (SELECT value FROM json_each(?1))
-         ORDER BY m.inspection_id, s.name",
-        outcomes.iter().filter_map(|o| o.rated),
-        |r| {
-            let names = members.entry(r.get(0)?).or_default();
-            if !names.is_empty() {
-                names.push('、');
-            }
-            names.push_str(r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?);
-            Ok(())
+        |conn| {
+            let mut members: HashMap<i64, String> = HashMap::new();
+            for_ids(
+                conn,
+                "SELECT m.inspection_id, s.name FROM inspection_members m
+                 JOIN staff s ON s.id = m.staff_id
+                 WHERE m.inspection_id IN (SELECT value FROM json_each(?1))
+                 ORDER BY m.inspection_id, s.name",
+                rated.iter().copied(),
+                |r| {
+                    let names = members.entry(r.get(0)?).or_default();
+                    if !names.is_empty() {
+                        names.push('、');
+                    }
+                    names.push_str(r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?);
+                    Ok(())
+                },
+            )?;
+            Ok(members)
         },
-    )?;
-    let mut heads: HashMap<i64, String> = HashMap::new();
-    for_ids(
-        conn,
-        "SELECT id, head_name FROM households WHERE id IN (SELECT value FROM json_each(?1))",
-        outcomes
-            .iter()
-            .filter(|o| !o.found.is_empty())
-            .map(|o| o.toilet.place.household_id),
-        |r| {
-            heads.insert(r.get(0)?, r.get(1)?);
-            Ok(())
+        |conn| {
+            let mut heads: HashMap<i64, String> = HashMap::new();
+            for_ids(
+                conn,
+                "SELECT id, head_name FROM households WHERE id IN (SELECT value FROM json_each(?1))",
+                differing.iter().copied(),
+                |r| {
+                    heads.insert(r.get(0)?, r.get(1)?);
+                    Ok(())
+                },
+            )?;
+            Ok(heads)
         },
     )?;
     // Sorted by village, 社, household and toilet.

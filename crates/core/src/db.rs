@@ -5,7 +5,7 @@
 //! `PRAGMA user_version`. Migrations are only ever added, never edited: a database written by
 //! any earlier version upgrades step by step, and a database from a newer program is refused.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 
@@ -395,6 +395,36 @@ pub fn open(path: &Path) -> Result<Connection> {
     })?;
     migrate(&conn)?;
     Ok(conn)
+}
+
+/// Runs two reads at once: `here` on `conn`, `there` on a second, read-only connection to the
+/// same file (for the heavy reports on 2 cores). An in-memory database runs them one after the
+/// other on `conn`.
+pub(crate) fn in_parallel<A, B>(
+    conn: &Connection,
+    here: impl FnOnce(&Connection) -> Result<A>,
+    there: impl FnOnce(&Connection) -> Result<B> + Send,
+) -> Result<(A, B)>
+where
+    B: Send,
+{
+    let file = conn.path().filter(|p| !p.is_empty()).map(PathBuf::from);
+    let Some(file) = file else {
+        return Ok((here(conn)?, there(conn)?));
+    };
+    std::thread::scope(|s| {
+        let other = s.spawn(move || -> Result<B> {
+            let second = Connection::open_with_flags(
+                &file,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            second.busy_timeout(std::time::Duration::from_secs(5))?;
+            there(&second)
+        });
+        let a = here(conn);
+        let b = other.join().expect("the second reader does not panic");
+        Ok((a?, b?))
+    })
 }
 
 /// An in-memory database with the real migrations, for tests.

@@ -20,6 +20,7 @@ pub mod model;
 pub mod paths;
 pub mod photos;
 pub mod print;
+pub mod progress;
 pub mod rectification;
 pub mod rng;
 pub mod rules;

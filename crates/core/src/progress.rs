@@ -1,0 +1,580 @@
+//! 月调度: progress per village as of a date — households and toilets in scope, inspected,
+//! problem toilets by category, rectified, closed out (销号), overdue — the town's totals, the
+//! ranking of villages, a progress line over time from the dated records, and the phases of the
+//! town's plan against that date with the villages behind schedule.
+//!
+//! Everything is computed from dated records: an inspection counts from its date, a case from
+//! its inspection's date, and a case's state is replayed from its moves up to the date. The
+//! category is the case's current one (a decision, not a dated state).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{CaseState, Category};
+use crate::settings;
+
+/// The numbers of one village, or of the whole town.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Counts {
+    pub village_id: i64,
+    pub name: String,
+    pub households: i64,
+    pub toilets: i64,
+    /// Toilets with at least one inspection (any kind) on or before the date.
+    pub inspected: i64,
+    /// Toilets re-checked by the town (镇级复核) on or before the date.
+    pub rechecked: i64,
+    /// Problem cases opened (their inspection on or before the date).
+    pub problems: i64,
+    pub undecided: i64,
+    pub immediate_fix: i64,
+    pub plan_district: i64,
+    pub plan_town_funded: i64,
+    /// Cases rectified: awaiting acceptance or closed out on the date.
+    pub rectified: i64,
+    pub closed: i64,
+    /// Open on the date with a planned month before the date's month.
+    pub overdue: i64,
+    /// 综合进度: the mean of the inspection rate and the close-out rate, in per cent.
+    pub score: f64,
+    /// 1 = best; equal scores share a rank.
+    pub rank: usize,
+    /// Why the village is behind schedule (empty when it is not).
+    pub behind: Vec<String>,
+}
+
+impl Counts {
+    pub fn inspected_percent(&self) -> f64 {
+        percent(self.inspected, self.toilets)
+    }
+    /// Closed out of the problem cases; 100 when there are none.
+    pub fn closed_percent(&self) -> f64 {
+        if self.problems == 0 {
+            100.0
+        } else {
+            percent(self.closed, self.problems)
+        }
+    }
+    fn add(&mut self, o: &Counts) {
+        self.households += o.households;
+        self.toilets += o.toilets;
+        self.inspected += o.inspected;
+        self.rechecked += o.rechecked;
+        self.problems += o.problems;
+        self.undecided += o.undecided;
+        self.immediate_fix += o.immediate_fix;
+        self.plan_district += o.plan_district;
+        self.plan_town_funded += o.plan_town_funded;
+        self.rectified += o.rectified;
+        self.closed += o.closed;
+        self.overdue += o.overdue;
+    }
+}
+
+pub fn percent(part: i64, whole: i64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// What a phase of the plan is measured by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// 排查完成率: inspected toilets of all toilets.
+    Inspection,
+    /// 复核率: toilets re-checked by the town of those inspected.
+    Recheck,
+    /// 销号率: closed-out cases of the problem cases.
+    CloseOut,
+}
+
+impl Measure {
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::Inspection => "排查完成率",
+            Measure::Recheck => "镇级复核率",
+            Measure::CloseOut => "销号率",
+        }
+    }
+    fn of(self, c: &Counts) -> f64 {
+        match self {
+            Measure::Inspection => c.inspected_percent(),
+            Measure::Recheck => percent(c.rechecked, c.inspected),
+            Measure::CloseOut => c.closed_percent(),
+        }
+    }
+}
+
+/// One phase of the town's plan (DOMAIN: the work, step by step).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    pub name: String,
+    /// `YYYY-MM-DD`, both days included.
+    pub start: String,
+    pub end: String,
+    /// The share that should reach `target` by the end, rising evenly over the phase.
+    pub measure: Option<Measure>,
+    /// Per cent to reach by the end (100 for inspection and close-out).
+    #[serde(default = "hundred")]
+    pub target: f64,
+}
+
+fn hundred() -> f64 {
+    100.0
+}
+
+pub const KEY_PHASES: &str = "plan_phases";
+
+/// The phases of 石鱼镇's 2022 plan; problems are rectified within 十四五 (to 2025).
+pub fn default_phases() -> Vec<Phase> {
+    let p = |name: &str, start: &str, end: &str, measure, target| Phase {
+        name: name.into(),
+        start: start.into(),
+        end: end.into(),
+        measure,
+        target,
+    };
+    vec![
+        p("安排部署", "2022-08-30", "2022-09-15", None, 100.0),
+        p(
+            "镇村实施（入户排查）",
+            "2022-09-16",
+            "2022-10-10",
+            Some(Measure::Inspection),
+            100.0,
+        ),
+        p(
+            "镇级核查（复核）",
+            "2022-09-16",
+            "2022-10-25",
+            Some(Measure::Recheck),
+            10.0,
+        ),
+        p(
+            "问题整改（销号）",
+            "2022-09-16",
+            "2025-12-31",
+            Some(Measure::CloseOut),
+            100.0,
+        ),
+    ]
+}
+
+fn date(s: &str, what: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        Error::Invalid(format!(
+            "{what}“{s}”不是有效日期，请按“2022-09-16”的格式填写。"
+        ))
+    })
+}
+
+/// The plan's phases from the settings, or the default plan.
+pub fn phases(conn: &Connection) -> Result<Vec<Phase>> {
+    match settings::get(conn, KEY_PHASES)? {
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            Error::Invalid(format!(
+                "设置中保存的工作阶段无法读取（{e}），请在“工作阶段”设置里重新保存。"
+            ))
+        }),
+        None => Ok(default_phases()),
+    }
+}
+
+/// Checks and saves the phases.
+pub fn save_phases(conn: &Connection, phases: &[Phase]) -> Result<Vec<Phase>> {
+    if phases.is_empty() || phases.len() > 12 {
+        return Err(Error::Invalid(
+            "工作阶段应有 1 到 12 个，请检查后再保存。".into(),
+        ));
+    }
+    let mut clean = Vec::new();
+    for (i, p) in phases.iter().enumerate() {
+        let n = i + 1;
+        let name = p.name.trim();
+        if name.is_empty() || name.chars().count() > 20 {
+            return Err(Error::Invalid(format!(
+                "第 {n} 个阶段的名称应为 1 到 20 个字，请修改。"
+            )));
+        }
+        let start = date(&p.start, &format!("“{name}”的开始日期"))?;
+        let end = date(&p.end, &format!("“{name}”的结束日期"))?;
+        if end < start {
+            return Err(Error::Invalid(format!(
+                "“{name}”的结束日期 {end} 早于开始日期 {start}，请修改。"
+            )));
+        }
+        if !(0.0..=100.0).contains(&p.target) {
+            return Err(Error::Invalid(format!(
+                "“{name}”的目标应在 0% 到 100% 之间，请修改。"
+            )));
+        }
+        clean.push(Phase {
+            name: name.into(),
+            start: start.to_string(),
+            end: end.to_string(),
+            measure: p.measure,
+            target: p.target,
+        });
+    }
+    let json = serde_json::to_string(&clean).expect("phases serialize");
+    settings::set(conn, KEY_PHASES, &json)?;
+    Ok(clean)
+}
+
+/// A phase against the report's date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseStatus {
+    #[serde(flatten)]
+    pub phase: Phase,
+    /// 未开始 / 进行中 / 已结束
+    pub state: &'static str,
+    /// Share of the phase's days passed, 0–100.
+    pub elapsed: f64,
+    /// What the measure should be on the date (rising evenly to the target).
+    pub expected: Option<f64>,
+    /// The town's value of the measure.
+    pub actual: Option<f64>,
+    /// Names of the villages below the expected value.
+    pub behind: Vec<String>,
+}
+
+/// One day on the progress line: cumulative counts at the end of that day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Point {
+    pub date: String,
+    pub inspected: i64,
+    pub problems: i64,
+    pub closed: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Progress {
+    pub as_of: String,
+    /// In the town's order.
+    pub villages: Vec<Counts>,
+    pub town: Counts,
+    /// Indices into `villages`, best first.
+    pub ranking: Vec<usize>,
+    /// Days on which something changed, up to the date.
+    pub timeline: Vec<Point>,
+    pub phases: Vec<PhaseStatus>,
+}
+
+fn month_of(d: &str) -> &str {
+    d.get(..7).unwrap_or(d)
+}
+
+/// Progress of every village as of `as_of` (`YYYY-MM-DD`, the day included).
+pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
+    let day = date(as_of, "统计日期")?.to_string();
+    let day = day.as_str();
+    let month = month_of(day);
+
+    let mut villages: Vec<Counts> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    {
+        let mut stmt =
+            conn.prepare_cached("SELECT id, name FROM villages ORDER BY sort_order, id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            index.insert(r.get(0)?, villages.len());
+            villages.push(Counts {
+                village_id: r.get(0)?,
+                name: r.get(1)?,
+                ..Counts::default()
+            });
+        }
+    }
+
+    // Household → village (the covering index), toilet → village through it.
+    let mut household_village: Vec<usize> = Vec::new();
+    {
+        let mut stmt = conn.prepare_cached("SELECT id, village_id FROM households")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (id, v): (i64, i64) = (r.get(0)?, r.get(1)?);
+            let Some(&vx) = index.get(&v) else { continue };
+            let id = usize::try_from(id).unwrap_or(0);
+            if household_village.len() <= id {
+                household_village.resize(id + 1, usize::MAX);
+            }
+            household_village[id] = vx;
+            villages[vx].households += 1;
+        }
+    }
+    let mut toilet_village: Vec<usize> = Vec::new();
+    {
+        let mut stmt = conn.prepare_cached("SELECT id, household_id FROM toilets")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (id, h): (i64, i64) = (r.get(0)?, r.get(1)?);
+            let vx = usize::try_from(h)
+                .ok()
+                .and_then(|h| household_village.get(h).copied())
+                .unwrap_or(usize::MAX);
+            if vx == usize::MAX {
+                continue;
+            }
+            let id = usize::try_from(id).unwrap_or(0);
+            if toilet_village.len() <= id {
+                toilet_village.resize(id + 1, usize::MAX);
+            }
+            toilet_village[id] = vx;
+            villages[vx].toilets += 1;
+        }
+    }
+
+    // The first inspection of each toilet, and the first town re-check, up to the date.
+    // Dates are compared as text (ISO dates order as text).
+    let mut first: Vec<Option<[u8; 10]>> = vec![None; toilet_village.len()];
+    let mut rechecked: Vec<bool> = vec![false; toilet_village.len()];
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT toilet_id, inspected_on, kind = 'town_recheck' FROM inspections
+             WHERE inspected_on <= ?1",
+        )?;
+        let mut rows = stmt.query([day])?;
+        while let Some(r) = rows.next()? {
+            let t = usize::try_from(r.get::<_, i64>(0)?).unwrap_or(usize::MAX);
+            let Some(slot) = first.get_mut(t) else {
+                continue;
+            };
+            let on = r.get_ref(1)?.as_bytes().map_err(rusqlite::Error::from)?;
+            let mut key = [0u8; 10];
+            let n = on.len().min(10);
+            key[..n].copy_from_slice(&on[..n]);
+            if slot.is_none_or(|s| key < s) {
+                *slot = Some(key);
+            }
+            if r.get::<_, bool>(2)? {
+                rechecked[t] = true;
+            }
+        }
+    }
+    // date → (inspected, problems, closed) changes
+    let mut changes: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    for (t, on) in first.iter().enumerate() {
+        let Some(on) = on else { continue };
+        let vx = toilet_village[t];
+        if vx == usize::MAX {
+            continue;
+        }
+        villages[vx].inspected += 1;
+        if rechecked[t] {
+            villages[vx].rechecked += 1;
+        }
+        let d = String::from_utf8_lossy(on).into_owned();
+        changes.entry(d).or_default().0 += 1;
+    }
+
+    // Cases opened by the date, their state on the date replayed from their moves.
+    struct Case {
+        village: usize,
+        category: Option<Category>,
+        planned: Option<String>,
+        state: CaseState,
+    }
+    let mut cases: HashMap<i64, Case> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT r.id, r.village_id, r.category, r.planned_month, i.inspected_on
+             FROM rectifications r JOIN inspections i ON i.id = r.inspection_id
+             WHERE i.inspected_on <= ?1",
+        )?;
+        let mut rows = stmt.query([day])?;
+        while let Some(r) = rows.next()? {
+            let Some(&vx) = index.get(&r.get::<_, i64>(1)?) else {
+                continue;
+            };
+            let on: String = r.get(4)?;
+            changes.entry(on).or_default().1 += 1;
+            cases.insert(
+                r.get(0)?,
+                Case {
+                    village: vx,
+                    category: r.get(2)?,
+                    planned: r.get(3)?,
+                    state: CaseState::Pending,
+                },
+            );
+        }
+    }
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT rectification_id, to_state, happened_on FROM rectification_events
+             WHERE to_state IS NOT NULL AND happened_on <= ?1
+             ORDER BY happened_on, id",
+        )?;
+        let mut rows = stmt.query([day])?;
+        while let Some(r) = rows.next()? {
+            let Some(case) = cases.get_mut(&r.get::<_, i64>(0)?) else {
+                continue;
+            };
+            let to: CaseState = r.get(1)?;
+            let was_closed = case.state == CaseState::Closed;
+            let now_closed = to == CaseState::Closed;
+            if was_closed != now_closed {
+                let on: String = r.get(2)?;
+                changes.entry(on).or_default().2 += if now_closed { 1 } else { -1 };
+            }
+            case.state = to;
+        }
+    }
+    for case in cases.values() {
+        let v = &mut villages[case.village];
+        v.problems += 1;
+        match case.category {
+            None => v.undecided += 1,
+            Some(Category::ImmediateFix) => v.immediate_fix += 1,
+            Some(Category::PlanDistrict) => v.plan_district += 1,
+            Some(Category::PlanTownFunded) => v.plan_town_funded += 1,
+        }
+        match case.state {
+            CaseState::Closed => {
+                v.rectified += 1;
+                v.closed += 1;
+            }
+            CaseState::AwaitingAcceptance => v.rectified += 1,
+            _ => {}
+        }
+        if case.state != CaseState::Closed && case.planned.as_deref().is_some_and(|p| p < month) {
+            v.overdue += 1;
+        }
+    }
+
+    let mut town = Counts {
+        name: "全镇".into(),
+        ..Counts::default()
+    };
+    for v in &mut villages {
+        v.score = (v.inspected_percent() + v.closed_percent()) / 2.0;
+        town.add(v);
+    }
+    town.score = (town.inspected_percent() + town.closed_percent()) / 2.0;
+    let mut ranking: Vec<usize> = (0..villages.len()).collect();
+    ranking.sort_by(|&a, &b| {
+        villages[b]
+            .score
+            .partial_cmp(&villages[a].score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
+    });
+    for (pos, &i) in ranking.iter().enumerate() {
+        let rank = if pos > 0 && villages[ranking[pos - 1]].score == villages[i].score {
+            villages[ranking[pos - 1]].rank
+        } else {
+            pos + 1
+        };
+        villages[i].rank = rank;
+    }
+
+    let mut timeline = Vec::with_capacity(changes.len());
+    let (mut a, mut b, mut c) = (0, 0, 0);
+    for (d, (di, dp, dc)) in changes {
+        a += di;
+        b += dp;
+        c += dc;
+        timeline.push(Point {
+            date: d,
+            inspected: a,
+            problems: b,
+            closed: c,
+        });
+    }
+
+    let today = date(day, "统计日期")?;
+    let mut statuses = Vec::new();
+    for p in phases(conn)? {
+        let start = date(&p.start, "阶段开始日期")?;
+        let end = date(&p.end, "阶段结束日期")?;
+        let days = (end - start).num_days() + 1;
+        let passed = ((today - start).num_days() + 1).clamp(0, days);
+        let elapsed = percent(passed, days);
+        let state = if today < start {
+            "未开始"
+        } else if today > end {
+            "已结束"
+        } else {
+            "进行中"
+        };
+        let (expected, actual, behind) = match p.measure {
+            Some(m) if today >= start => {
+                let expected = p.target * elapsed / 100.0;
+                let behind: Vec<String> = villages
+                    .iter()
+                    .filter(|v| v.toilets > 0 && m.of(v) + 1e-9 < expected)
+                    .map(|v| v.name.clone())
+                    .collect();
+                (Some(expected), Some(m.of(&town)), behind)
+            }
+            Some(m) => (Some(0.0), Some(m.of(&town)), Vec::new()),
+            None => (None, None, Vec::new()),
+        };
+        for name in &behind {
+            if let Some(v) = villages.iter_mut().find(|v| &v.name == name) {
+                let m = p.measure.expect("behind only with a measure");
+                v.behind.push(format!(
+                    "{}：{}{:.1}%，应达 {:.1}%",
+                    p.name,
+                    m.label(),
+                    m.of(v),
+                    expected.unwrap_or(0.0)
+                ));
+            }
+        }
+        statuses.push(PhaseStatus {
+            phase: p,
+            state,
+            elapsed,
+            expected,
+            actual,
+            behind,
+        });
+    }
+
+    Ok(Progress {
+        as_of: day.to_string(),
+        villages,
+        town,
+        ranking,
+        timeline,
+        phases: statuses,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_default_save_and_refuse() {
+        let conn = crate::db::open_in_memory().unwrap();
+        assert_eq!(phases(&conn).unwrap(), default_phases());
+        let mut p = default_phases();
+        p[1].end = "2022-10-20".into();
+        p[0].name = " 部署 ".into();
+        let saved = save_phases(&conn, &p).unwrap();
+        assert_eq!(saved[0].name, "部署");
+        assert_eq!(phases(&conn).unwrap(), saved);
+        let mut bad = default_phases();
+        bad[2].end = "2022-09-01".into();
+        let err = save_phases(&conn, &bad).unwrap_err().to_string();
+        assert!(err.contains("早于开始日期"), "{err}");
+        bad = default_phases();
+        bad[0].start = "2022/8/30".into();
+        let err = save_phases(&conn, &bad).unwrap_err().to_string();
+        assert!(err.contains("不是有效日期"), "{err}");
+        assert_eq!(
+            phases(&conn).unwrap(),
+            saved,
+            "a refused save changes nothing"
+        );
+    }
+}
