@@ -43,6 +43,14 @@ fn main() {
             "document_settings",
             "save_document_settings",
             "print_document",
+            "progress_report",
+            "plan_phases",
+            "save_plan_phases",
+            "comparison",
+            "sample_list",
+            "recommended_sample_size",
+            "draw_sample",
+            "sample_detail",
         ]));
     tauri_build::try_build(attrs).expect("failed to build the Tauri context");
 }

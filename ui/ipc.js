@@ -64,6 +64,15 @@ export const documentSettings = () => call('document_settings');
 export const saveDocumentSettings = (settings) => call('save_document_settings', { settings });
 /** request: {kind, filter, scope_title, open} */
 export const printDocument = (request) => call('print_document', { request });
+
+export const progressReport = (asOf) => call('progress_report', { asOf });
+export const planPhases = () => call('plan_phases');
+export const savePlanPhases = (phases) => call('save_plan_phases', { phases });
+export const comparison = (scope, limit) => call('comparison', { scope, limit });
+export const sampleList = () => call('sample_list');
+export const recommendedSampleSize = (population) => call('recommended_sample_size', { population });
+export const drawSample = (spec, actorId) => call('draw_sample', { spec, actorId });
+export const sampleDetail = (id) => call('sample_detail', { id });
 /** The system's folder picker; resolves to a path or null. */
 export const pickFolder = (title) =>
   call('plugin:dialog|open', { options: { title, multiple: false, directory: true } });

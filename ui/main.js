@@ -13,6 +13,8 @@ import { ProblemLedger } from './screens/ledger.js';
 import { ItemsDialog, StaffDialog } from './screens/lists.js';
 import { PrintDialog } from './screens/print.js';
 import { initOperator, reloadStaff, setDatabase } from './people.js';
+import { Dashboard } from './screens/progress.js';
+import { Checks } from './screens/checks.js';
 
 const showError = (err) => toast(err.message || String(err));
 
@@ -25,7 +27,8 @@ let continueEntry = false;
 const tree = new PlaceTree($('tree'), ({ scope, title }) => {
   $('scope-title').textContent = title;
   if (view === 'ledger') ledger.load(scope, title);
-  else list.load(scope, $('search').value);
+  else if (view === 'checks') checks.load(scope, title).catch(showError);
+  else if (view === 'households') list.load(scope, $('search').value);
 });
 
 /** Shows household `id` in the details pane, with its inspections and problem cases. */
@@ -70,25 +73,33 @@ const inspection = new InspectionForm({
 });
 
 const ledger = new ProblemLedger({
-  onOpenHousehold: async (id) => {
-    setView('households');
-    await showHousehold(id);
-  },
+  onOpenHousehold: (id) => openHousehold(id),
   onSelectVillage: (villageId) => tree.select(`village:${villageId}`, true),
 });
+
+const VIEWS = ['households', 'ledger', 'progress', 'checks'];
 
 function setView(next) {
   view = next;
   const isLedger = next === 'ledger';
+  const wide = next === 'progress' || next === 'checks';
   $('ledger-pane').hidden = !isLedger;
   $('case-pane').hidden = !isLedger;
+  $('progress-pane').hidden = next !== 'progress';
+  $('checks-pane').hidden = next !== 'checks';
   $('workbench').classList.toggle('ledger-mode', isLedger);
-  document.querySelector('.list-pane').hidden = isLedger;
-  document.querySelector('.detail-pane').hidden = isLedger;
-  $('view-households').classList.toggle('active', !isLedger);
-  $('view-ledger').classList.toggle('active', isLedger);
-  $('view-households').setAttribute('aria-pressed', String(!isLedger));
-  $('view-ledger').setAttribute('aria-pressed', String(isLedger));
+  $('workbench').classList.toggle('wide-mode', wide);
+  document.querySelector('.list-pane').hidden = next !== 'households';
+  document.querySelector('.detail-pane').hidden = next !== 'households';
+  for (const v of VIEWS) {
+    $(`view-${v}`).classList.toggle('active', v === next);
+    $(`view-${v}`).setAttribute('aria-pressed', String(v === next));
+  }
+}
+
+async function openHousehold(id) {
+  setView('households');
+  await showHousehold(id);
 }
 
 $('view-households').addEventListener('click', () => {
@@ -102,6 +113,38 @@ $('view-ledger').addEventListener('click', () => {
   setView('ledger');
   const { scope, title } = tree.describe(tree.selected);
   ledger.load(scope, title);
+});
+
+const dashboard = new Dashboard({
+  onOpenVillage: (villageId) => {
+    setView('ledger');
+    tree.select(`village:${villageId}`, true);
+  },
+  onPrintBulletin: (month) => {
+    const filter = { scope: { kind: 'town' }, category: null, state: null, overdue_only: false, sort: 'place' };
+    printDialog.open(['bulletin'], filter, townLabel(), null, null, { month }).catch(showError);
+  },
+});
+dashboard.bindRows();
+$('view-progress').addEventListener('click', () => {
+  if (view === 'progress' || !info || info.open_error) return;
+  setView('progress');
+  dashboard.load().catch(showError);
+});
+
+const checks = new Checks({
+  onOpenHousehold: (id) => openHousehold(id).catch(showError),
+  villages: () => currentTree?.villages ?? [],
+  onPrint: (kind, sampleId) => {
+    const filter = { scope: { kind: 'town' }, category: null, state: null, overdue_only: false, sort: 'place' };
+    printDialog.open([kind], filter, `第${sampleId}号抽查样本`, null, null, { sample_id: sampleId }).catch(showError);
+  },
+});
+$('view-checks').addEventListener('click', () => {
+  if (view === 'checks' || !info || info.open_error) return;
+  setView('checks');
+  const { scope, title } = tree.describe(tree.selected);
+  checks.load(scope, title).catch(showError);
 });
 
 const printDialog = new PrintDialog();
@@ -149,6 +192,8 @@ async function showWorkbench() {
   currentTree = t;
   await reloadStaff();
   $('view-ledger').disabled = empty;
+  $('view-progress').disabled = empty;
+  $('view-checks').disabled = empty;
   $('open-export').disabled = empty;
   $('open-print').disabled = empty;
   tree.show(t, townLabel());

@@ -52,6 +52,14 @@ fn main() {
             commands::documents::document_settings,
             commands::documents::save_document_settings,
             commands::documents::print_document,
+            commands::reports::progress_report,
+            commands::reports::plan_phases,
+            commands::reports::save_plan_phases,
+            commands::reports::comparison,
+            commands::reports::sample_list,
+            commands::reports::recommended_sample_size,
+            commands::reports::draw_sample,
+            commands::reports::sample_detail,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("农村户厕问题摸排整改工作台无法启动");

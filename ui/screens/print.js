@@ -10,6 +10,8 @@ const KINDS = {
   toilet_ledger: ['改厕台账', '每个户厕一行：台账底数和核查、整改情况'],
   signoff: ['签字背书表', '已核查户厕的结果，排查人、审核人、负责人签字栏'],
   household_file: ['户档案', '一户一档：台账底数、每次核查、照片和整改记录，用于区级抽查'],
+  sample_list: ['抽查样本清单', '样本中的户厕、随机种子和抽取方法，留有抽查人填写栏'],
+  bulletin: ['月通报', '所选月份的进度通报：说明、各村情况表、排名和图表'],
 };
 
 
@@ -30,7 +32,9 @@ export class PrintDialog {
   }
 
   /** kinds: which documents to offer; filter: the ledger filter (its scope is the place). */
-  async open(kinds, filter, scopeTitle, householdId = null, caseIds = null) {
+  /** extra: { sample_id } for sample documents, { month } for the bulletin. */
+  async open(kinds, filter, scopeTitle, householdId = null, caseIds = null, extra = {}) {
+    this.extra = extra;
     this.filter = filter;
     this.householdId = householdId;
     this.caseIds = caseIds;
@@ -48,6 +52,8 @@ export class PrintDialog {
       el('input', { type: 'radio', name: 'print-kind', value: k, checked: i === 0, id: `print-kind-${k}` }),
       el('b', {}, KINDS[k][0]), el('span', { class: 'hint-inline' }, KINDS[k][1]))));
     $('notice-settings').hidden = !kinds.includes('notices');
+    $('print-month-row').hidden = !kinds.includes('bulletin');
+    if (extra.month) $('print-month').value = extra.month;
     $('print-result').replaceChildren();
     $('print-error').textContent = '';
     $('print-progress').hidden = true;
@@ -78,7 +84,8 @@ export class PrintDialog {
       }, 300);
       const r = await ipc.printDocument({
         kind, filter: this.filter, scope_title: this.scopeTitle, open: $('print-open').checked, household_id: this.householdId,
-        case_ids: this.caseIds,
+        case_ids: this.caseIds, ...this.extra,
+        ...(kind === 'bulletin' ? { month: $('print-month').value } : {}),
       });
       $('print-bar').style.width = '100%';
       $('print-progress-text').textContent = '完成';

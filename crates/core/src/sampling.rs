@@ -287,6 +287,67 @@ pub fn sample(conn: &Connection, id: i64) -> Result<Sample> {
     })
 }
 
+/// One sampled toilet, as the sample screen lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SampleRow {
+    pub seq: i64,
+    pub household_id: i64,
+    pub village_name: String,
+    pub group_name: String,
+    pub head_name: String,
+    pub toilet_seq: i64,
+    pub is_problem: bool,
+    /// The latest inspection's kind label and date, e.g. "村级自查 2022-09-20".
+    pub last_check: Option<String>,
+    /// Whether a 区级抽查 has been recorded for the toilet since the sample was drawn.
+    pub spot_checked: bool,
+}
+
+/// The toilets of a stored sample, in its order.
+pub fn rows(conn: &Connection, id: i64) -> Result<Vec<SampleRow>> {
+    let created: String = conn
+        .query_row(
+            "SELECT created_at FROM spot_samples WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| Error::Invalid(format!("找不到编号为 {id} 的抽查样本。")))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.seq, h.id, v.name, g.name, h.head_name, t.seq, s.is_problem,
+                (SELECT i.kind || ' ' || i.inspected_on FROM inspections i WHERE i.toilet_id = t.id
+                 ORDER BY i.inspected_on DESC, i.id DESC LIMIT 1),
+                EXISTS (SELECT 1 FROM inspections i WHERE i.toilet_id = t.id
+                        AND i.kind = 'district_spot' AND i.inspected_on >= substr(?2, 1, 10))
+         FROM spot_sample_items s JOIN toilets t ON t.id = s.toilet_id
+         JOIN households h ON h.id = t.household_id
+         JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
+         WHERE s.sample_id = ?1 ORDER BY s.seq",
+    )?;
+    let rows = stmt
+        .query_map(params![id, created], |r| {
+            let last: Option<String> = r.get(7)?;
+            Ok(SampleRow {
+                seq: r.get(0)?,
+                household_id: r.get(1)?,
+                village_name: r.get(2)?,
+                group_name: r.get(3)?,
+                head_name: r.get(4)?,
+                toilet_seq: r.get(5)?,
+                is_problem: r.get(6)?,
+                last_check: last.map(|l| {
+                    let (kind, on) = l.split_once(' ').unwrap_or((l.as_str(), ""));
+                    let label =
+                        crate::model::InspectionKind::from_code(kind).map_or(kind, |k| k.label());
+                    format!("{label} {on}")
+                }),
+                spot_checked: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 /// Every stored sample, newest first: (id, created_at, size, method).
 pub fn samples(conn: &Connection) -> Result<Vec<(i64, String, i64, String)>> {
     Ok(conn

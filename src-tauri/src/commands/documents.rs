@@ -26,6 +26,7 @@ pub enum DocumentKind {
     ToiletLedger,
     Signoff,
     HouseholdFile,
+    SampleList,
 }
 
 impl DocumentKind {
@@ -36,6 +37,7 @@ impl DocumentKind {
             DocumentKind::ToiletLedger => "改厕台账",
             DocumentKind::Signoff => "签字背书表",
             DocumentKind::HouseholdFile => "户档案",
+            DocumentKind::SampleList => "区级抽查样本清单",
         }
     }
 }
@@ -55,6 +57,13 @@ pub struct PrintRequest {
     /// Cases ticked in the ledger: their notices only (cases closed since are left out).
     #[serde(default)]
     pub case_ids: Option<Vec<i64>>,
+    /// The spot-check sample, for its list and check sheets.
+    #[serde(default)]
+    pub sample_id: Option<i64>,
+}
+
+fn sample_id(id: Option<i64>) -> Result<i64, huce_core::Error> {
+    id.ok_or_else(|| huce_core::Error::Invalid("请先在左侧选择一个抽查样本，再打印。".into()))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -166,6 +175,9 @@ pub async fn print_document(
                     huce_core::Error::Invalid("请先在列表中选择一户，再打印户档案。".into())
                 })?;
                 print::household_file(&conn, id, &state.photo_dir(), &today)?
+            }
+            DocumentKind::SampleList => {
+                print::sample_list(&conn, sample_id(request.sample_id)?, &today)?
             }
         };
         let dir = documents_dir(&conn, &state)?;

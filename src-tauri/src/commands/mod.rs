@@ -6,3 +6,4 @@ pub mod documents;
 pub mod field_work;
 pub mod households;
 pub mod ledger_files;
+pub mod reports;

@@ -48,6 +48,25 @@ fn the_same_seed_and_data_give_the_same_sample() {
     assert_eq!(stored.seed, 20221016);
     assert_eq!(sampling::samples(&conn).unwrap().len(), 2);
     assert_ne!(d.id, a.id);
+
+    // The listed rows are the sample's toilets in its order, with their place.
+    let rows = sampling::rows(&conn, a.id).unwrap();
+    assert_eq!(rows.len(), a.toilets.len());
+    for (i, (row, toilet)) in rows.iter().zip(&a.toilets).enumerate() {
+        assert_eq!(row.seq, i as i64 + 1);
+        let (household, seq): (i64, i64) = conn
+            .query_row(
+                "SELECT household_id, seq FROM toilets WHERE id = ?1",
+                [toilet],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((row.household_id, row.toilet_seq), (household, seq));
+        assert!(!row.head_name.is_empty() && !row.village_name.is_empty());
+        assert!(!row.spot_checked, "nothing was spot-checked after the draw");
+    }
+    let err = sampling::rows(&conn, 999).unwrap_err().to_string();
+    assert!(err.contains("找不到编号为 999 的抽查样本"), "{err}");
 }
 
 #[test]

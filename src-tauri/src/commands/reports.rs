@@ -1,0 +1,128 @@
+//! 月调度 and proving the data: the progress dashboard with the plan's phases, 多方比对, and
+//! 区级抽查 samples. Heavy reads run off the UI thread.
+
+use huce_core::compare::{self, Difference, Rate};
+use huce_core::households::Scope;
+use huce_core::progress::{self, Phase, Progress};
+use huce_core::sampling::{self, Sample, SampleRow, SampleSpec};
+use huce_core::staff;
+use serde::Serialize;
+use tauri::{AppHandle, Manager, State};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Progress as of `as_of` (`YYYY-MM-DD`), today when empty.
+#[tauri::command]
+pub async fn progress_report(app: AppHandle, as_of: Option<String>) -> Result<Progress, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let conn = state.conn()?;
+        let day = as_of
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| chrono::Local::now().format("%Y-%m-%d").to_string());
+        Ok(progress::progress(&conn, &day)?)
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+}
+
+#[tauri::command]
+pub async fn plan_phases(state: State<'_, AppState>) -> Result<Vec<Phase>, ApiError> {
+    Ok(progress::phases(&*state.conn()?)?)
+}
+
+#[tauri::command]
+pub async fn save_plan_phases(
+    state: State<'_, AppState>,
+    phases: Vec<Phase>,
+) -> Result<Vec<Phase>, ApiError> {
+    Ok(progress::save_phases(&*state.conn()?, &phases)?)
+}
+
+/// The comparison with at most `limit` differences listed (the rates cover all).
+#[derive(Serialize)]
+pub struct ComparisonView {
+    pub total: usize,
+    pub differences: Vec<Difference>,
+    pub villages: Vec<Rate>,
+    pub groups: Vec<Rate>,
+}
+
+#[tauri::command]
+pub async fn comparison(
+    app: AppHandle,
+    scope: Scope,
+    limit: usize,
+) -> Result<ComparisonView, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let conn = state.conn()?;
+        let mut c = compare::compare(&conn, scope)?;
+        let total = c.differences.len();
+        c.differences.truncate(limit);
+        Ok(ComparisonView {
+            total,
+            differences: c.differences,
+            villages: c.villages,
+            groups: c.groups,
+        })
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+}
+
+#[derive(Serialize)]
+pub struct SampleSummary {
+    pub id: i64,
+    pub created_at: String,
+    pub size: i64,
+    pub method: String,
+}
+
+#[tauri::command]
+pub async fn sample_list(state: State<'_, AppState>) -> Result<Vec<SampleSummary>, ApiError> {
+    Ok(sampling::samples(&*state.conn()?)?
+        .into_iter()
+        .map(|(id, created_at, size, method)| SampleSummary {
+            id,
+            created_at,
+            size,
+            method,
+        })
+        .collect())
+}
+
+/// The recommended size for estimating a rate of about 50% within ±5% at 95% confidence.
+#[tauri::command]
+pub async fn recommended_sample_size(population: usize) -> usize {
+    sampling::recommended_size(population, 0.5, 0.05, 1.96)
+}
+
+/// Draws and keeps a sample, signed by the operator.
+#[tauri::command]
+pub async fn draw_sample(
+    state: State<'_, AppState>,
+    spec: SampleSpec,
+    actor_id: i64,
+) -> Result<Sample, ApiError> {
+    let conn = state.conn()?;
+    let actor = staff::get_staff(&conn, actor_id)?.name;
+    let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    Ok(sampling::draw(&conn, &spec, &actor, &now)?)
+}
+
+#[derive(Serialize)]
+pub struct SampleDetail {
+    pub sample: Sample,
+    pub rows: Vec<SampleRow>,
+}
+
+#[tauri::command]
+pub async fn sample_detail(state: State<'_, AppState>, id: i64) -> Result<SampleDetail, ApiError> {
+    let conn = state.conn()?;
+    Ok(SampleDetail {
+        sample: sampling::sample(&conn, id)?,
+        rows: sampling::rows(&conn, id)?,
+    })
+}

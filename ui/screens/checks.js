@@ -1,0 +1,180 @@
+// 比对抽查: 多方比对 (the village's own check against the town's re-check, the district's spot
+// check and the baseline) and 区级抽查 samples (drawn, kept and printed).
+
+import { $, el, fill, toast } from '../dom.js';
+import * as ipc from '../ipc.js';
+import { operatorId } from '../people.js';
+
+const LIMIT = 500;
+const fmt = (r) => (r.compared ? `${((r.differing * 100) / r.compared).toFixed(1)}%` : '—');
+/** DOMAIN: above 10% retrain; 20–30% a second back-check; above 40% re-survey the batch. */
+function advice(r) {
+  const p = r.compared ? (r.differing * 100) / r.compared : 0;
+  if (r.compared < 5) return ['', '样本太少'];
+  if (p > 40) return ['bad', '重新调查该批'];
+  if (p >= 20) return ['bad', '二次回查并扩大抽查'];
+  if (p > 10) return ['warn', '需要再培训'];
+  return ['', ''];
+}
+
+export class Checks {
+  constructor({ onOpenHousehold, villages, onPrint }) {
+    this.onOpenHousehold = onOpenHousehold;
+    this.villages = villages;
+    this.onPrint = onPrint;
+    this.tab = 'compare';
+    $('checks-tab-compare').addEventListener('click', () => this.show('compare'));
+    $('checks-tab-samples').addEventListener('click', () => this.show('samples'));
+    $('diff-rows').addEventListener('click', (e) => {
+      const tr = e.target.closest('tr[data-household]');
+      if (tr) this.onOpenHousehold(Number(tr.dataset.household));
+    });
+    $('sample-rows').addEventListener('click', (e) => {
+      const tr = e.target.closest('tr[data-household]');
+      if (tr) this.onOpenHousehold(Number(tr.dataset.household));
+    });
+    $('sample-new').addEventListener('click', () => this.newSample());
+    $('sample-form').addEventListener('submit', (e) => { e.preventDefault(); this.draw(); });
+    $('sample-cancel').addEventListener('click', () => $('sample-dialog').close());
+    $('sample-seed-new').addEventListener('click', () => { $('sample-seed').value = String(randomSeed()); });
+    for (const id of ['sample-size-kind', 'sample-size']) $(id).addEventListener('input', () => this.sizeHint());
+    $('sample-print-list').addEventListener('click', () => this.print('sample_list'));
+  }
+
+  show(tab) {
+    this.tab = tab;
+    $('checks-compare').hidden = tab !== 'compare';
+    $('checks-samples').hidden = tab !== 'samples';
+    $('checks-tab-compare').classList.toggle('active', tab === 'compare');
+    $('checks-tab-samples').classList.toggle('active', tab === 'samples');
+    (tab === 'compare' ? this.loadCompare() : this.loadSamples()).catch((e) => toast(e.message));
+  }
+
+  async load(scope, title) {
+    this.scope = scope;
+    this.title = title;
+    $('checks-title').textContent = title;
+    if (this.tab === 'compare') await this.loadCompare();
+    else await this.loadSamples();
+  }
+
+  async loadCompare() {
+    if (!this.scope) return;
+    $('diff-count').textContent = '正在比对…';
+    const c = await ipc.comparison(this.scope, LIMIT);
+    const rateRow = (r) => {
+      const [cls, say] = advice(r);
+      return el('tr', { class: cls }, el('td', {}, r.name || '（未记录调查组）'), el('td', { class: 'num' }, r.compared),
+        el('td', { class: 'num' }, r.differing), el('td', { class: 'num' }, fmt(r)), el('td', {}, say));
+    };
+    fill($('rate-villages'), c.villages.map(rateRow));
+    fill($('rate-groups'), c.groups.length ? c.groups.map(rateRow)
+      : el('tr', {}, el('td', { colspan: 5, class: 'placeholder' }, '还没有同一户厕的两次核查（村级自查和镇级复核）可比。')));
+    fill($('diff-rows'), c.differences.map((d) => el('tr', { dataset: { household: d.household_id }, title: '点击查看这一户' },
+      el('td', {}, `${d.village_name} ${d.group_name}`), el('td', {}, d.head_name), el('td', { class: 'num' }, d.toilet_seq),
+      el('td', {}, d.field), el('td', {}, `${d.left}：${d.left_value}`), el('td', {}, `${d.right}：${d.right_value}`))));
+    $('diff-count').textContent = c.total > c.differences.length
+      ? `共 ${c.total} 处差异，这里列出前 ${c.differences.length} 处；全部请导出 Excel。`
+      : `共 ${c.total} 处差异。`;
+  }
+
+  async loadSamples(selectId = null) {
+    const list = await ipc.sampleList();
+    this.samples = list;
+    fill($('sample-list'), list.length ? list.map((s) => el('li', {},
+      el('button', { type: 'button', class: `sample-item ${s.id === this.sampleId ? 'active' : ''}`, dataset: { id: s.id }, onclick: () => this.openSample(s.id) },
+        el('b', {}, `第 ${s.id} 号样本`), el('span', {}, `${s.created_at.slice(0, 10)} · ${s.size} 个户厕`))))
+      : el('li', { class: 'placeholder' }, '还没有抽查样本。点“新建抽查样本”抽取。'));
+    const id = selectId ?? this.sampleId ?? list[0]?.id;
+    if (id) await this.openSample(id);
+    else {
+      $('sample-detail').hidden = true;
+    }
+  }
+
+  async openSample(id) {
+    this.sampleId = id;
+    for (const b of $('sample-list').querySelectorAll('.sample-item')) b.classList.toggle('active', Number(b.dataset.id) === id);
+    const d = await ipc.sampleDetail(id);
+    $('sample-detail').hidden = false;
+    $('sample-title').textContent = `第 ${id} 号抽查样本（${d.sample.toilets.length} 个户厕，抽自 ${d.sample.population} 个）`;
+    $('sample-method').textContent = `${d.sample.method}　抽取人：${d.sample.created_by}　时间：${d.sample.created_at.replace('T', ' ').slice(0, 16)}`;
+    const done = d.rows.filter((r) => r.spot_checked).length;
+    $('sample-progress').textContent = `已录入区级抽查结果 ${done} / ${d.rows.length}`;
+    fill($('sample-rows'), d.rows.map((r) => el('tr', { dataset: { household: r.household_id }, title: '点击查看这一户，录入抽查结果' },
+      el('td', { class: 'num' }, r.seq), el('td', {}, `${r.village_name} ${r.group_name}`), el('td', {}, r.head_name),
+      el('td', { class: 'num' }, r.toilet_seq), el('td', {}, r.is_problem ? '问题户厕' : ''),
+      el('td', {}, r.last_check ?? '尚无核查'), el('td', { class: r.spot_checked ? 'ok' : '' }, r.spot_checked ? '已抽查' : ''))));
+  }
+
+  newSample() {
+    const box = $('sample-villages');
+    fill(box, this.villages().map((v) => el('label', { class: 'check' },
+      el('input', { type: 'checkbox', value: v.id, checked: true }), v.name)));
+    $('sample-seed').value = String(randomSeed());
+    $('sample-error').textContent = '';
+    this.sizeHint();
+    $('sample-dialog').showModal();
+  }
+
+  sizeHint() {
+    const kind = $('sample-size-kind').value;
+    $('sample-size').placeholder = kind === 'percent' ? '例如 10' : '例如 300';
+    const population = this.villages().reduce((n, v) => n + (v.toilets ?? 0), 0);
+    ipc.recommendedSampleSize(population).then((n) => {
+      $('sample-hint').textContent = `全镇 ${population} 个户厕。按 95% 置信度、±5% 误差估计一个比率，建议至少 ${n} 个；抽查实践一般为 10%–20%。`;
+    }).catch(() => {});
+  }
+
+  async draw() {
+    const villages = [...$('sample-villages').querySelectorAll('input:checked')].map((i) => Number(i.value));
+    const amount = Number($('sample-size').value);
+    const kind = $('sample-size-kind').value;
+    const actor = operatorId();
+    if (!actor) {
+      $('sample-error').textContent = '请先在页面顶部选择“当前操作人”，样本上要记录抽取人。';
+      return;
+    }
+    if (!villages.length) {
+      $('sample-error').textContent = '请至少选择一个行政村。';
+      return;
+    }
+    if (!(amount > 0)) {
+      $('sample-error').textContent = kind === 'percent' ? '请填写抽查比例，例如 10（表示 10%）。' : '请填写抽查户厕数，例如 300。';
+      return;
+    }
+    const seed = Number($('sample-seed').value);
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      $('sample-error').textContent = '随机种子应是一个非负整数。';
+      return;
+    }
+    const all = villages.length === this.villages().length;
+    const spec = {
+      villages: all ? [] : villages,
+      size: kind === 'percent' ? { percent: amount } : { count: Math.round(amount) },
+      min_per_village: Number($('sample-min').value || 0),
+      oversample_problems: $('sample-oversample').checked,
+      seed,
+    };
+    try {
+      const s = await ipc.drawSample(spec, actor);
+      $('sample-dialog').close();
+      toast(`已抽取第 ${s.id} 号样本：${s.toilets.length} 个户厕。`, 'info');
+      this.sampleId = s.id;
+      await this.loadSamples(s.id);
+    } catch (err) {
+      $('sample-error').textContent = err.message;
+    }
+  }
+
+  print(kind) {
+    if (!this.sampleId) return;
+    this.onPrint(kind, this.sampleId);
+  }
+}
+
+function randomSeed() {
+  const a = new Uint32Array(1);
+  crypto.getRandomValues(a);
+  return a[0];
+}

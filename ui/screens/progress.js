@@ -1,0 +1,137 @@
+// 进度调度: the town's progress as of a date — the plan's phases against it, the totals, a bar
+// per village and the progress line, and the table per village with the ranking. Villages behind
+// schedule are marked red.
+
+import { $, el, fill, toast } from '../dom.js';
+import * as ipc from '../ipc.js';
+import { percentBars, progressLine } from '../charts.js';
+
+const pct = (part, whole) => (whole > 0 ? (part * 100) / whole : 0);
+const closedPct = (c) => (c.problems > 0 ? pct(c.closed, c.problems) : 100);
+const fmt = (v) => `${v.toFixed(1)}%`;
+const today = () => {
+  const d = new Date();
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+};
+
+const MEASURES = [
+  ['', '（不考核）'],
+  ['inspection', '排查完成率'],
+  ['recheck', '镇级复核率'],
+  ['close_out', '销号率'],
+];
+
+export class Dashboard {
+  constructor({ onOpenVillage, onPrintBulletin }) {
+    this.onOpenVillage = onOpenVillage;
+    $('progress-date').value = today();
+    $('progress-date').addEventListener('change', () => this.load().catch((e) => toast(e.message)));
+    $('progress-refresh').addEventListener('click', () => this.load().catch((e) => toast(e.message)));
+    $('progress-phases-edit').addEventListener('click', () => this.editPhases().catch((e) => toast(e.message)));
+    $('progress-bulletin').addEventListener('click', () => onPrintBulletin(($('progress-date').value || today()).slice(0, 7)));
+    $('phases-cancel').addEventListener('click', () => $('phases-dialog').close());
+    $('phases-add').addEventListener('click', () => $('phases-rows').append(this.phaseRow({ name: '', start: '', end: '', measure: null, target: 100 })));
+    $('phases-form').addEventListener('submit', (e) => { e.preventDefault(); this.savePhases(); });
+  }
+
+  async load() {
+    $('progress-status').textContent = '正在统计…';
+    const p = await ipc.progressReport($('progress-date').value || null);
+    this.data = p;
+    $('progress-status').textContent = `统计截至 ${p.as_of}`;
+    this.render(p);
+  }
+
+  render(p) {
+    const t = p.town;
+    const tile = (label, value, sub, cls) => el('div', { class: `kpi ${cls ?? ''}` },
+      el('div', { class: 'kpi-label' }, label), el('div', { class: 'kpi-value' }, value), sub ? el('div', { class: 'kpi-sub' }, sub) : null);
+    fill($('progress-kpis'),
+      tile('农户', t.households.toLocaleString('zh-CN')),
+      tile('户厕', t.toilets.toLocaleString('zh-CN')),
+      tile('已排查', t.inspected.toLocaleString('zh-CN'), `排查率 ${fmt(pct(t.inspected, t.toilets))}`),
+      tile('镇级复核', t.rechecked.toLocaleString('zh-CN'), `复核率 ${fmt(pct(t.rechecked, t.inspected))}`),
+      tile('问题厕所', t.problems.toLocaleString('zh-CN'), `立行立改 ${t.immediate_fix} · 计划整改 ${t.plan_district + t.plan_town_funded} · 待定 ${t.undecided}`),
+      tile('已整改', t.rectified.toLocaleString('zh-CN')),
+      tile('已销号', t.closed.toLocaleString('zh-CN'), `销号率 ${fmt(closedPct(t))}`),
+      tile('逾期未整改', t.overdue.toLocaleString('zh-CN'), null, t.overdue > 0 ? 'bad' : ''));
+
+    fill($('progress-phases'), p.phases.map((s) => {
+      const late = s.behind.length > 0;
+      return el('div', { class: `phase ${s.state === '进行中' ? 'current' : ''} ${late ? 'late' : ''}` },
+        el('div', { class: 'phase-name' }, s.name, el('span', { class: `chip state-${s.state}` }, s.state)),
+        el('div', { class: 'phase-dates' }, `${s.start} 至 ${s.end}`),
+        s.measure ? el('div', { class: 'phase-measure' },
+          `${MEASURES.find((m) => m[0] === s.measure)[1]}：全镇 ${fmt(s.actual)}，应达 ${fmt(s.expected)}`) : null,
+        late ? el('div', { class: 'phase-behind', title: s.behind.join('、') }, `${s.behind.length} 个村滞后：${s.behind.slice(0, 6).join('、')}${s.behind.length > 6 ? '…' : ''}`) : null,
+        el('div', { class: 'phase-bar' }, el('span', { style: `width:${s.elapsed.toFixed(1)}%` })));
+    }));
+
+    const bars = p.villages.map((v) => ({
+      label: v.name,
+      values: [pct(v.inspected, v.toilets), closedPct(v)],
+      marked: v.behind.length > 0,
+    }));
+    fill($('progress-bars'), percentBars(bars, [
+      { label: '排查率', color: '#2f6db5' },
+      { label: '销号率', color: '#3a9a5b' },
+    ], { title: '各村排查率和销号率（红字为进度滞后的村）' }));
+    fill($('progress-line'), progressLine(p.timeline, [
+      { key: 'inspected', label: '已排查户厕', color: '#2f6db5' },
+      { key: 'problems', label: '发现问题', color: '#c77c1e' },
+      { key: 'closed', label: '已销号', color: '#3a9a5b' },
+    ], { title: '全镇进度（按记录日期累计）' }));
+
+    const num = (v) => el('td', { class: 'num' }, v);
+    const row = (v, isTown) => el('tr', { class: `${isTown ? 'total' : ''} ${v.behind.length ? 'behind' : ''}`, dataset: isTown ? {} : { village: v.village_id }, title: v.behind.join('\n') },
+      el('td', {}, v.name), num(v.households), num(v.toilets), num(v.inspected), num(fmt(pct(v.inspected, v.toilets))),
+      num(v.problems), num(v.immediate_fix), num(v.plan_district), num(v.plan_town_funded), num(v.undecided),
+      num(v.rectified), num(v.closed), num(fmt(closedPct(v))), el('td', { class: `num ${v.overdue ? 'bad' : ''}` }, v.overdue),
+      num(isTown ? '' : v.rank), el('td', { class: 'behind-cell' }, v.behind.length ? '滞后' : ''));
+    fill($('progress-rows'), p.villages.map((v) => row(v, false)), row(t, true));
+  }
+
+  phaseRow(ph) {
+    const measure = el('select', { class: 'ph-measure' }, MEASURES.map(([v, l]) => el('option', { value: v, selected: (ph.measure ?? '') === v }, l)));
+    return el('tr', {},
+      el('td', {}, el('input', { class: 'ph-name', value: ph.name, maxlength: 20 })),
+      el('td', {}, el('input', { class: 'ph-start', type: 'date', value: ph.start })),
+      el('td', {}, el('input', { class: 'ph-end', type: 'date', value: ph.end })),
+      el('td', {}, measure),
+      el('td', {}, el('input', { class: 'ph-target', type: 'number', min: 0, max: 100, step: 1, value: ph.target })),
+      el('td', {}, el('button', { type: 'button', class: 'link', onclick: (e) => e.target.closest('tr').remove() }, '删除')));
+  }
+
+  async editPhases() {
+    const phases = await ipc.planPhases();
+    fill($('phases-rows'), phases.map((ph) => this.phaseRow(ph)));
+    $('phases-error').textContent = '';
+    $('phases-dialog').showModal();
+  }
+
+  async savePhases() {
+    const phases = [...$('phases-rows').querySelectorAll('tr')].map((tr) => ({
+      name: tr.querySelector('.ph-name').value,
+      start: tr.querySelector('.ph-start').value,
+      end: tr.querySelector('.ph-end').value,
+      measure: tr.querySelector('.ph-measure').value || null,
+      target: Number(tr.querySelector('.ph-target').value || 0),
+    }));
+    try {
+      await ipc.savePlanPhases(phases);
+      $('phases-dialog').close();
+      toast('已保存工作阶段。', 'info');
+      await this.load();
+    } catch (err) {
+      $('phases-error').textContent = err.message;
+    }
+  }
+
+  bindRows() {
+    $('progress-rows').addEventListener('click', (e) => {
+      const tr = e.target.closest('tr[data-village]');
+      if (tr) this.onOpenVillage(Number(tr.dataset.village));
+    });
+  }
+}
