@@ -821,3 +821,150 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
 
     s.driver.clone().quit().await.unwrap();
 }
+
+/// Sets an `<input>`'s value and fires `input` and `change`, as typing would.
+async fn type_value(driver: &WebDriver, css: &str, value: &str) {
+    let e = find(driver, css).await;
+    driver
+        .execute(
+            "arguments[0].value = arguments[1];
+             arguments[0].dispatchEvent(new Event('input', { bubbles: true }));
+             arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![e.to_json().unwrap(), serde_json::json!(value)],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboard_comparison_and_a_spot_check_sample() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("抽查 样本").join("huce.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let mut conn = huce_core::db::open(&db).unwrap();
+    huce_core::demo::generate(
+        &mut conn,
+        huce_core::demo::DemoOptions::default(),
+        "2026-11-29T09:00:00+08:00",
+    )
+    .unwrap();
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let progress = huce_core::progress::progress(&conn, &today).unwrap();
+    let clerk: i64 = conn
+        .query_row("SELECT id FROM staff ORDER BY id LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    let comparison =
+        huce_core::compare::compare(&conn, huce_core::households::Scope::Town).unwrap();
+    drop(conn);
+
+    let s = start_app(&db).await;
+    let d = &s.driver;
+    find(d, "[data-node^='village:']").await;
+    choose(d, "#operator", &clerk.to_string()).await;
+
+    // 进度调度: the town's row carries the core's numbers; every village has a row.
+    click(d, "#view-progress").await;
+    wait_text(d, "#progress-status", |t| t.contains(&today)).await;
+    let total = wait_text(d, "#progress-rows tr.total", |t| t.starts_with("全镇")).await;
+    assert!(
+        total.contains(&progress.town.inspected.to_string())
+            && total.contains(&progress.town.closed.to_string()),
+        "town row {total:?} vs {:?}",
+        progress.town
+    );
+    let rows = d
+        .find_all(By::Css("#progress-rows tr[data-village]"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), progress.villages.len());
+    let phases = text_now(d, "#progress-phases").await;
+    assert!(
+        phases.contains("镇村实施（入户排查）") && phases.contains("已结束"),
+        "{phases}"
+    );
+    find(d, "#progress-bars svg rect").await;
+    find(d, "#progress-line svg path").await;
+    screenshot(&s, "e2e-progress.png").await;
+
+    // A phase that ends before it starts is refused with a message; nothing is saved.
+    click(d, "#progress-phases-edit").await;
+    type_value(d, "#phases-rows tr:first-child .ph-end", "2022-08-01").await;
+    click(d, "#phases-save").await;
+    wait_text(d, "#phases-error", |t| t.contains("早于开始日期")).await;
+    click(d, "#phases-cancel").await;
+
+    // 多方比对 for the town: the count of differences, and a row opens its household.
+    click(d, "#view-checks").await;
+    let count = wait_text(d, "#diff-count", |t| t.contains("处差异")).await;
+    assert!(
+        count.contains(&format!("共 {} 处差异", comparison.differences.len())),
+        "{count}"
+    );
+    let first = &comparison.differences[0];
+    let row = wait_text(d, "#diff-rows tr:first-child", |t| !t.is_empty()).await;
+    assert!(row.contains(&first.head_name), "{row}");
+    screenshot(&s, "e2e-compare.png").await;
+    click(d, "#diff-rows tr:first-child td:nth-child(2)").await;
+    wait_text(d, "#detail", |t| t.contains(&first.head_name)).await;
+
+    // 区级抽查: draw a sample through the UI with a chosen seed, and print its list.
+    click(d, "#view-checks").await;
+    click(d, "#checks-tab-samples").await;
+    wait_text(d, "#sample-list", |t| t.contains("还没有抽查样本")).await;
+    click(d, "#sample-new").await;
+    choose(d, "#sample-size-kind", "count").await;
+    type_value(d, "#sample-size", "30").await;
+    type_value(d, "#sample-min", "2").await;
+    type_value(d, "#sample-seed", "20221016").await;
+    click(d, "#sample-draw").await;
+    wait_text(d, "#sample-title", |t| {
+        t.contains("第 1 号抽查样本（30 个户厕")
+    })
+    .await;
+    let method = text_now(d, "#sample-method").await;
+    assert!(method.contains("20221016"), "{method}");
+    let listed = d
+        .find_all(By::Css("#sample-rows tr[data-household]"))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 30);
+    screenshot(&s, "e2e-samples.png").await;
+
+    // The same seed and data give the same sample outside the app.
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let stored = huce_core::sampling::sample(&conn, 1).unwrap();
+        let spec = huce_core::sampling::SampleSpec {
+            villages: vec![],
+            size: huce_core::sampling::SampleSize::Count(30),
+            min_per_village: 2,
+            oversample_problems: true,
+            seed: 20221016,
+        };
+        let (again, _, _) = huce_core::sampling::draw_toilets(&conn, &spec).unwrap();
+        assert_eq!(stored.toilets, again, "the UI's sample is reproducible");
+    }
+
+    click(d, "#sample-print-list").await;
+    check(d, "#print-kind-sample_list").await;
+    click(d, "#print-open").await; // no PDF viewer on a test machine
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| t.contains("已生成")).await;
+    let folder = db.parent().unwrap().join("文书");
+    let pdf = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("区级抽查样本清单"))
+        .expect("the sample list PDF");
+    let out = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("20221016"), "the seed is printed: {text}");
+    click(d, "#print-close").await;
+
+    s.driver.clone().quit().await.unwrap();
+}

@@ -11,9 +11,9 @@ const fmt = (r) => (r.compared ? `${((r.differing * 100) / r.compared).toFixed(1
 function advice(r) {
   const p = r.compared ? (r.differing * 100) / r.compared : 0;
   if (r.compared < 5) return ['', '样本太少'];
-  if (p > 40) return ['bad', '重新调查该批'];
-  if (p >= 20) return ['bad', '二次回查并扩大抽查'];
-  if (p > 10) return ['warn', '需要再培训'];
+  if (p > 40) return ['rate-bad', '重新调查该批'];
+  if (p >= 20) return ['rate-bad', '二次回查并扩大抽查'];
+  if (p > 10) return ['rate-warn', '需要再培训'];
   return ['', ''];
 }
 

@@ -223,7 +223,15 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
 
         if found.is_empty() {
             if rng.chance(0.12) {
-                // 镇级复核 agrees: no problem.
+                // 镇级复核 agrees: no problem — except in every fourth village, whose group
+                // reported a third of its households at home and using the toilet where the
+                // re-check finds nobody living (an office-only survey, for 多方比对 to show).
+                let careless = t.village % 4 == 1 && t.id % 3 == 0;
+                let (status, in_use) = if careless && status == HouseholdStatus::Normal {
+                    (HouseholdStatus::Vacant, None)
+                } else {
+                    (status, in_use)
+                };
                 inspection.execute(params![
                     t.id,
                     InspectionKind::TownRecheck,
