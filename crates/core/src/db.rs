@@ -346,6 +346,39 @@ CREATE TABLE spot_sample_items (
 ) STRICT, WITHOUT ROWID;
 "#;
 
+/// Version 6: accountability — local accounts with roles, and the hash-chained audit log.
+const V6_ACCOUNTABILITY: &str = r#"
+CREATE TABLE accounts (
+    id              INTEGER PRIMARY KEY,
+    username        TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(username)) > 0),
+    display_name    TEXT NOT NULL CHECK (length(trim(display_name)) > 0),
+    role            TEXT NOT NULL CHECK (role = 'admin' OR role = 'entry' OR role = 'reviewer' OR role = 'leader' OR role = 'supervisor'),
+    staff_id        INTEGER REFERENCES staff(id),
+    password_hash   TEXT NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until    TEXT,
+    active          INTEGER NOT NULL DEFAULT 1 CHECK ((active = 0 OR active = 1)),
+    created_at      TEXT NOT NULL
+) STRICT;
+
+-- Append-only. Each entry's hash covers the previous entry's hash and its own content, so an
+-- entry edited, deleted or moved outside the app breaks the chain at that point.
+CREATE TABLE audit_log (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    summary   TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_log_by_entity ON audit_log(entity, entity_id, id);
+CREATE INDEX audit_log_by_actor ON audit_log(actor, id);
+"#;
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -371,6 +404,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 5,
         description: "区级抽查样本（随机种子、抽样方法和抽中的户厕）",
         step: Step::Sql(V5_SAMPLES),
+    },
+    Migration {
+        version: 6,
+        description: "登录账户和角色、防篡改的操作日志",
+        step: Step::Sql(V6_ACCOUNTABILITY),
     },
 ];
 

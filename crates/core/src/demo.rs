@@ -432,6 +432,18 @@ fn write_town(
     summary.staff = field.staff;
     summary.inspections = field.inspections;
     summary.problem_toilets = field.problem_toilets;
+    crate::audit::append(
+        &tx,
+        now,
+        "demo",
+        "database",
+        "demo",
+        &format!(
+            "载入示例数据（虚构）：{} 户、{} 个户厕、{} 次核查",
+            summary.households, summary.toilets, summary.inspections
+        ),
+        serde_json::json!({ "seed": opts.seed, "households": summary.households }),
+    )?;
     tx.commit()?;
     Ok(summary)
 }

@@ -292,7 +292,29 @@ fn write_ledger(
         Ok(())
     })?;
     book.save(path).map_err(&e)?;
+    audit_unmasked(conn, personal, title, path, summary.households)?;
     Ok(summary)
+}
+
+/// An export with full ID numbers and phones is recorded in the audit log.
+fn audit_unmasked(
+    conn: &Connection,
+    personal: Personal,
+    what: &str,
+    path: &Path,
+    households: usize,
+) -> Result<()> {
+    if personal == Personal::Full {
+        crate::audit::append_now(
+            conn,
+            "export.personal",
+            "export",
+            path.display(),
+            &format!("导出含完整身份证号和电话的{what}（{households} 户）"),
+            serde_json::json!({ "path": path.display().to_string(), "households": households }),
+        )?;
+    }
+    Ok(())
 }
 
 /// One column of an export template: which ledger column, under which header.
@@ -496,6 +518,7 @@ pub fn household_list(
         }
     }
     book.save(path).map_err(&e)?;
+    audit_unmasked(conn, personal, "农户名单", path, n as usize)?;
     Ok(ExportSummary {
         households: n as usize,
         rows: n as usize,

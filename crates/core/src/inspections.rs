@@ -508,6 +508,39 @@ pub fn save_in(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -
     } else if f.decision.is_some() || f.close_on_site.is_some() {
         return Err(Error::Invalid("没有勾选问题，不需要确定整改类别。".into()));
     }
+    crate::audit::append(
+        conn,
+        now,
+        "inspection.save",
+        "inspection",
+        id,
+        &format!(
+            "{recorder}录入{} {}（户厕 {}）：{}{}",
+            f.kind.label(),
+            f.inspected_on,
+            f.toilet_id,
+            if f.problems.is_empty() {
+                "无问题".to_string()
+            } else {
+                format!("{} 个问题", f.problems.len())
+            },
+            case_id
+                .map(|c| format!("，进入问题台账（记录 {c}）"))
+                .unwrap_or_default()
+        ),
+        serde_json::json!({
+            "toilet_id": f.toilet_id,
+            "kind": f.kind.code(),
+            "inspected_on": f.inspected_on,
+            "household_status": f.household_status.code(),
+            "in_normal_use": f.in_normal_use,
+            "problems": f.problems.iter().map(|p| p.item_id).collect::<Vec<_>>(),
+            "members": f.members,
+            "photos": f.photos,
+            "corrections": applied.len(),
+            "case_id": case_id,
+        }),
+    )?;
     Ok(Saved {
         inspection_id: id,
         proposal,

@@ -5,6 +5,7 @@
 //! keys and the deterministic demo-town generator. The crate knows nothing about Tauri; the
 //! desktop app and the `huce` CLI are thin callers of it.
 
+pub mod audit;
 pub mod backup;
 pub mod compare;
 pub mod db;

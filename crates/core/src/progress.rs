@@ -224,7 +224,18 @@ pub fn save_phases(conn: &Connection, phases: &[Phase]) -> Result<Vec<Phase>> {
         });
     }
     let json = serde_json::to_string(&clean).expect("phases serialize");
-    settings::set(conn, KEY_PHASES, &json)?;
+    let tx = conn.unchecked_transaction()?;
+    let old = settings::get(&tx, KEY_PHASES)?;
+    settings::set(&tx, KEY_PHASES, &json)?;
+    crate::audit::append_now(
+        &tx,
+        "settings.phases",
+        "settings",
+        KEY_PHASES,
+        "修改工作阶段",
+        serde_json::json!({ "phases": [old, json] }),
+    )?;
+    tx.commit()?;
     Ok(clean)
 }
 

@@ -301,7 +301,23 @@ pub fn decide_in(
         verifier: None,
         photo: None,
     };
-    event(conn, case_id, decided, now)
+    event(conn, case_id, decided, now)?;
+    crate::audit::append(
+        conn,
+        now,
+        "case.decide",
+        "rectification",
+        case_id,
+        &remark,
+        serde_json::json!({
+            "category": [case.category.map(|c| c.label()), category.label()],
+            "measures": measures,
+            "responsible": responsible,
+            "planned_month": month,
+            "funding": funding,
+        }),
+    )?;
+    Ok(())
 }
 
 /// A request to move a case to another state.
@@ -408,7 +424,36 @@ pub fn move_in(conn: &Connection, m: &MoveInput, today: &str, now: &str) -> Resu
         verifier,
         photo: m.photo.as_deref(),
     };
-    event(conn, m.case_id, moved, now)
+    event(conn, m.case_id, moved, now)?;
+    crate::audit::append(
+        conn,
+        now,
+        if kind == "reopen" {
+            "case.reopen"
+        } else {
+            "case.move"
+        },
+        "rectification",
+        m.case_id,
+        &format!(
+            "整改记录 {} 由“{}”改为“{}”（{}）{}",
+            m.case_id,
+            case.state.label(),
+            m.to.label(),
+            m.date,
+            remark
+                .as_deref()
+                .map(|r| format!("，{r}"))
+                .unwrap_or_default()
+        ),
+        serde_json::json!({
+            "state": [case.state.code(), m.to.code()],
+            "date": m.date,
+            "verifier_id": verifier,
+            "photo": m.photo,
+        }),
+    )?;
+    Ok(())
 }
 
 /// Moves a case in its own transaction.

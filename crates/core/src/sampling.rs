@@ -242,6 +242,15 @@ pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Res
             item.execute(params![id, i as i64 + 1, t])?;
         }
     }
+    crate::audit::append(
+        &tx,
+        now,
+        "sample.draw",
+        "spot_sample",
+        id,
+        &format!("抽取第 {id} 号区级抽查样本，{} 个户厕", toilets.len()),
+        serde_json::json!({ "seed": spec.seed, "method": method, "size": toilets.len() }),
+    )?;
     tx.commit()?;
     Ok(Sample {
         id,

@@ -67,8 +67,20 @@ pub fn save_names(conn: &Connection, district_name: &str, town_name: &str) -> Re
         }
     }
     let tx = conn.unchecked_transaction()?;
+    let old = TownSettings::load(&tx)?;
     set(&tx, KEY_DISTRICT, district)?;
     set(&tx, KEY_TOWN, town)?;
+    crate::audit::append_now(
+        &tx,
+        "settings.town",
+        "settings",
+        "town",
+        &format!("区、镇名称设为“{district} {town}”"),
+        serde_json::json!({
+            "district_name": [old.district_name, district],
+            "town_name": [old.town_name, town],
+        }),
+    )?;
     tx.commit()?;
     TownSettings::load(conn)
 }

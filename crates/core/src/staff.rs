@@ -131,18 +131,42 @@ pub fn add_staff(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64
     )?
     .execute(params![s.name, s.unit, s.phone, s.roles, s.active, now])
     .map_err(|e| duplicate(e, &s))?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    crate::audit::append(
+        conn,
+        now,
+        "staff.add",
+        "staff",
+        id,
+        &format!("添加工作人员“{}”（{}）", s.name, s.unit),
+        serde_json::json!({ "name": s.name, "unit": s.unit, "phone": s.phone, "roles": s.roles }),
+    )?;
+    Ok(id)
 }
 
 /// Changes a staff member's details; `active = false` takes them off the pick lists.
 pub fn update_staff(conn: &Connection, id: i64, input: &StaffInput) -> Result<()> {
-    get_staff(conn, id)?;
+    let old = get_staff(conn, id)?;
     let s = clean(input)?;
     conn.prepare_cached(
         "UPDATE staff SET name = ?2, unit = ?3, phone = ?4, roles = ?5, active = ?6 WHERE id = ?1",
     )?
     .execute(params![id, s.name, s.unit, s.phone, s.roles, s.active])
     .map_err(|e| duplicate(e, &s))?;
+    crate::audit::append_now(
+        conn,
+        "staff.update",
+        "staff",
+        id,
+        &format!("修改工作人员“{}”", old.name),
+        serde_json::json!({
+            "name": [old.name, s.name],
+            "unit": [old.unit, s.unit],
+            "phone": [old.phone, s.phone],
+            "roles": [old.roles, s.roles],
+            "active": [old.active, s.active],
+        }),
+    )?;
     Ok(())
 }
 
@@ -233,13 +257,29 @@ pub fn add_problem_item(conn: &Connection, input: &ProblemItemInput) -> Result<i
         params![input.part, name, input.stops_use, next, input.retired],
     )
     .map_err(|e| item_duplicate(e, input.part, &name))?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    crate::audit::append_now(
+        conn,
+        "problem_item.add",
+        "problem_item",
+        id,
+        &format!("添加问题口径“{}·{name}”", input.part.label()),
+        serde_json::json!({ "part": input.part.code(), "name": name, "stops_use": input.stops_use }),
+    )?;
+    Ok(id)
 }
 
 /// Renames, re-grades or retires an item. Records already made keep pointing at it, and keep
 /// the severity they were recorded with.
 pub fn update_problem_item(conn: &Connection, id: i64, input: &ProblemItemInput) -> Result<()> {
     let name = clean_item_name(&input.name)?;
+    let old: Option<(String, bool, bool)> = conn
+        .query_row(
+            "SELECT name, stops_use, retired FROM problem_items WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
     let changed = conn
         .execute(
             "UPDATE problem_items SET part = ?2, name = ?3, stops_use = ?4, retired = ?5 WHERE id = ?1",
@@ -251,6 +291,19 @@ pub fn update_problem_item(conn: &Connection, id: i64, input: &ProblemItemInput)
             "找不到编号为 {id} 的问题项，请刷新后重试。"
         )));
     }
+    let (old_name, old_stops, old_retired) = old.unwrap_or_default();
+    crate::audit::append_now(
+        conn,
+        "problem_item.update",
+        "problem_item",
+        id,
+        &format!("修改问题口径“{old_name}”"),
+        serde_json::json!({
+            "name": [old_name, name],
+            "stops_use": [old_stops, input.stops_use],
+            "retired": [old_retired, input.retired],
+        }),
+    )?;
     Ok(())
 }
 

@@ -1191,6 +1191,27 @@ fn import_in_transaction(
             // The user corrected the mapping: remember it for the next file of this layout.
             super::mapping::save(&tx, headers, columns)?;
         }
+        crate::audit::append(
+            &tx,
+            &opts.now,
+            "import",
+            "import_batch",
+            id,
+            &format!(
+                "导入“{file_name}”：新增 {} 户、更新 {} 户，新增户厕 {} 个、更新 {} 个，{} 行未导入",
+                report.households_new,
+                report.households_updated,
+                report.toilets_new,
+                report.toilets_updated,
+                report.rows_rejected
+            ),
+            serde_json::json!({
+                "file": file_name,
+                "sheet": report.sheet_name,
+                "rows": report.rows_total,
+                "backup": report.backup_path,
+            }),
+        )?;
         backup_checked(verified)?;
         tx.commit()?;
         report.committed = true;
