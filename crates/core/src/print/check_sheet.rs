@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 use super::layout::{self, Align, Column, Doc, Face, TableStyle};
-use super::{chinese_date, page_footer, Printed};
+use super::{chinese_date, finished, page_footer, Printed};
 use crate::error::{Error, Result};
 use crate::households::{self, Disclosure, HouseholdDetail};
 use crate::inspections::InspectionRecord;
@@ -329,11 +329,5 @@ pub fn check_sheets(conn: &Connection, sample_id: i64, today: &str) -> Result<Pr
         let m = d.margin;
         d.text_at(page, m, y, &printed_on, Face::Regular, 9.0);
     });
-    let pages = doc.page_count();
-    let warnings = doc.warnings.clone();
-    Ok(Printed {
-        bytes: doc.finish(),
-        pages,
-        warnings,
-    })
+    Ok(finished(doc))
 }

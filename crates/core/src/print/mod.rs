@@ -703,13 +703,18 @@ fn table_document_with(
     doc.table(columns, rows, &TableStyle::default(), &mut |d| head(d));
     after(&mut doc, &head);
     doc.each_page(|d, page, n, total| page_footer(d, page, n, total, signers));
+    Ok(finished(doc))
+}
+
+/// The finished document with its page count and warnings.
+fn finished(doc: Doc) -> Printed {
     let pages = doc.page_count();
     let warnings = doc.warnings.clone();
-    Ok(Printed {
+    Printed {
         bytes: doc.finish(),
         pages,
         warnings,
-    })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
