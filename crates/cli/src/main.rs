@@ -117,7 +117,7 @@ enum Command {
         /// 数据库文件
         file: PathBuf,
     },
-    /// 打印文书（PDF）：notices 整改告知单、problem-ledger 问题厕所台账、toilet-ledger 改厕台账、signoff 签字背书表
+    /// 打印文书（PDF）：notices 整改告知单、problem-ledger 问题厕所台账、toilet-ledger 改厕台账、signoff 签字背书表、check-sheets 区级抽查现场核查表
     Print {
         kind: PrintKind,
         /// 数据库文件
@@ -132,6 +132,9 @@ enum Command {
         /// 户档案：农户编号（huce stats 不列出；可在程序的农户详情中看到）
         #[arg(long)]
         household: Option<i64>,
+        /// 现场核查表：抽查样本编号（huce sample 抽样时显示）
+        #[arg(long)]
+        sample: Option<i64>,
         /// 最多打印多少份告知单（基准测试用）
         #[arg(long, hide = true)]
         limit: Option<usize>,
@@ -177,6 +180,24 @@ enum Command {
         /// 只比对这个行政村
         #[arg(long)]
         village: Option<String>,
+        /// 把差异清单、各村和各调查组差异率写入这个 .xlsx 文件（不再在屏幕上列出）
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+    },
+    /// 月通报（PDF）：各村排查、问题、整改、销号、逾期和排名，可同时导出 Excel
+    Bulletin {
+        /// 数据库文件
+        #[arg(long)]
+        db: PathBuf,
+        /// 通报的月份（YYYY-MM），默认本月；本月统计到今天，以前的月份统计到月底
+        #[arg(long)]
+        month: Option<String>,
+        /// 输出的 .pdf 文件
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+        /// 同时把通报表格导出到这个 .xlsx 文件
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
     },
     /// 问题厕所台账：各行政村问题户厕数和整改进度（待整改、整改中、待验收、已销号、逾期）
     Ledger {
@@ -204,6 +225,8 @@ enum PrintKind {
     Signoff,
     /// 户档案（需要 --household）
     HouseholdFile,
+    /// 区级抽查现场核查表（需要 --sample）
+    CheckSheets,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -580,6 +603,7 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             limit,
             html,
             household,
+            sample,
         } => {
             let out = huce_core::paths::output_file(
                 &out.to_string_lossy(),
@@ -631,6 +655,14 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                         .unwrap_or_else(|| "huce".into());
                     let photos = db_path.with_file_name(format!("{stem}-photos"));
                     print::household_file(&conn, id, &photos, &today)?
+                }
+                PrintKind::CheckSheets => {
+                    let id = sample.ok_or_else(|| {
+                        huce_core::Error::Invalid(
+                            "打印现场核查表要用 --sample 指明抽查样本编号（抽样时显示的“第 N 号抽查样本”）。".into(),
+                        )
+                    })?;
+                    print::check_sheets(&conn, id, &today)?
                 }
             };
             std::fs::write(&out, &printed.bytes).map_err(|source| huce_core::Error::Io {
@@ -717,9 +749,16 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
         Command::Compare {
             db: db_path,
             village,
+            xlsx,
         } => {
             let conn = open_existing(&db_path)?;
             let (scope, _) = village_scope(&conn, village)?;
+            if let Some(out) = xlsx {
+                let out = huce_core::paths::output_file(&out.to_string_lossy(), "xlsx", &db_path)?;
+                let n = export::comparison_xlsx(&conn, scope, &out)?;
+                println!("已导出多方比对：{n} 处差异 → {}", out.display());
+                return Ok(());
+            }
             let c = huce_core::compare::compare(&conn, scope)?;
             println!("行政村\t比对户厕\t有差异\t差异率");
             for v in &c.villages {
@@ -757,6 +796,39 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                     d.left_value,
                     d.right_value
                 );
+            }
+        }
+        Command::Bulletin {
+            db: db_path,
+            month,
+            out,
+            xlsx,
+        } => {
+            let out = huce_core::paths::output_file(&out.to_string_lossy(), "pdf", &db_path)?;
+            let xlsx = xlsx
+                .map(|x| huce_core::paths::output_file(&x.to_string_lossy(), "xlsx", &db_path))
+                .transpose()?;
+            let conn = open_existing(&db_path)?;
+            let now = chrono::Local::now();
+            let today = now.format("%Y-%m-%d").to_string();
+            let month = month.unwrap_or_else(|| now.format("%Y-%m").to_string());
+            let printed = print::bulletin(&conn, &month, &today)?;
+            std::fs::write(&out, &printed.bytes).map_err(|source| huce_core::Error::Io {
+                path: out.clone(),
+                source,
+            })?;
+            for w in &printed.warnings {
+                eprintln!("注意：{w}");
+            }
+            println!(
+                "月通报（统计截至 {}）{} 页 → {}",
+                print::bulletin_as_of(&month, &today)?,
+                printed.pages,
+                out.display()
+            );
+            if let Some(x) = xlsx {
+                let rows = export::bulletin_xlsx(&conn, &month, &today, &x)?;
+                println!("月通报表格 {rows} 行（含全镇合计）→ {}", x.display());
             }
         }
         Command::Ledger { file, month } => {

@@ -421,3 +421,131 @@ fn a_spot_check_sample_is_reproducible_from_its_seed() {
     );
     assert!(!list(1).is_empty());
 }
+
+fn pdf_text(pdf: &std::path::Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn bulletin_check_sheets_and_comparison_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    assert!(huce()
+        .args(["demo", "--households", "300", "--seed", "3", "--out"])
+        .arg(&db)
+        .status()
+        .unwrap()
+        .success());
+
+    // 月通报 of a past month, PDF and Excel.
+    let pdf = dir.path().join("月通报.pdf");
+    let xlsx = dir.path().join("月通报.xlsx");
+    let out = huce()
+        .args(["bulletin", "--month", "2022-10", "--db"])
+        .arg(&db)
+        .arg("-o")
+        .arg(&pdf)
+        .arg("--xlsx")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("统计截至 2022-10-31"), "{text}");
+    assert!(
+        text.contains("月通报表格 13 行"),
+        "12 villages and the total: {text}"
+    );
+    let pdf_words = pdf_text(&pdf);
+    for words in [
+        "农村户厕问题摸排整改工作月通报",
+        "2022年10月",
+        "全镇合计",
+        "石鱼村",
+    ] {
+        assert!(pdf_words.contains(words), "{words} missing");
+    }
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+
+    // A malformed month is refused in Chinese, and nothing is written.
+    let bad = dir.path().join("bad.pdf");
+    let out = huce()
+        .args(["bulletin", "--month", "2022-13", "--db"])
+        .arg(&db)
+        .arg("-o")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("格式不对"));
+    assert!(!bad.exists());
+
+    // A sample, then its field check sheets: one page per toilet.
+    let out = huce()
+        .args(["sample", "--count", "6", "--seed", "42", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let id: String = text
+        .split("第 ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let sheets = dir.path().join("核查表.pdf");
+    let out = huce()
+        .args(["print", "check-sheets", "--sample", &id, "--db"])
+        .arg(&db)
+        .arg("-o")
+        .arg(&sheets)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("已生成 6 页"), "{text}");
+    let words = pdf_text(&sheets);
+    assert!(words.contains("区级抽查现场核查表") && words.contains("随机种子：42"));
+    let out = huce()
+        .args(["print", "check-sheets", "--db"])
+        .arg(&db)
+        .arg("-o")
+        .arg(dir.path().join("x.pdf"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--sample"));
+
+    // 多方比对 to Excel.
+    let cmp = dir.path().join("多方比对.xlsx");
+    let out = huce()
+        .args(["compare", "--db"])
+        .arg(&db)
+        .arg("--xlsx")
+        .arg(&cmp)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8(out.stdout).unwrap().contains("处差异"));
+    assert!(std::fs::read(&cmp).unwrap().starts_with(b"PK"));
+}

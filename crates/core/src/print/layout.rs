@@ -110,8 +110,15 @@ fn no_line_end(c: char) -> bool {
 fn tokens(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = None;
-    for (i, c) in text.char_indices() {
-        let word = c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '/';
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        // A decimal point inside a number and a per cent sign after one stay with it (9.4%).
+        let next_digit = chars.peek().is_some_and(|(_, n)| n.is_ascii_digit());
+        let word = c.is_ascii_alphanumeric()
+            || c == '-'
+            || c == '*'
+            || c == '/'
+            || (start.is_some() && (c == '%' || (c == '.' && next_digit)));
         match (word, start) {
             (true, None) => start = Some(i),
             (true, Some(_)) => {}
@@ -473,6 +480,32 @@ impl Doc {
         });
     }
 
+    /// A filled rectangle (no outline) in the colour `rgb` (0–1 each): the bars of a chart.
+    pub fn fill_rect(&mut self, page: usize, x: f32, y: f32, w: f32, h: f32, rgb: [f32; 3]) {
+        let page_h = self.height;
+        let ops = self.ops(page);
+        ops.push(Op::SaveGraphicsState);
+        ops.push(Op::SetFillColor {
+            col: Color::Rgb(Rgb {
+                r: rgb[0],
+                g: rgb[1],
+                b: rgb[2],
+                icc_profile: None,
+            }),
+        });
+        ops.push(Op::DrawRectangle {
+            rectangle: printpdf::Rect {
+                x: Pt(x),
+                y: Pt(page_h - y - h),
+                width: Pt(w),
+                height: Pt(h),
+                mode: Some(printpdf::PaintMode::Fill),
+                winding_order: None,
+            },
+        });
+        ops.push(Op::RestoreGraphicsState);
+    }
+
     /// Places an image with its top-left corner at (`x`, `top`), `width` points wide; returns
     /// its height in points.
     pub fn image(
@@ -743,5 +776,15 @@ mod tests {
             "{lines:?}"
         );
         assert_eq!(wrap("甲\n乙", Face::Regular, size, 100.0), vec!["甲", "乙"]);
+        // A rate is not split at its decimal point or before its per cent sign.
+        let text = "镇级复核率三九点四为39.4%，应达10.0%";
+        for width in 6..14 {
+            let lines = wrap(text, Face::Regular, size, one * width as f32);
+            assert!(
+                lines.iter().all(|l| !l.starts_with(['.', '%', '4', '0'])),
+                "{lines:?}"
+            );
+            assert_eq!(lines.concat(), text);
+        }
     }
 }

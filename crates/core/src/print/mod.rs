@@ -3,8 +3,13 @@
 //! 共 y 页, 制表人/审核人), and the 签字背书表 of a village or 社. All drawn by [`layout`] over
 //! printpdf with the bundled Noto Serif CJK SC faces, subset into each file.
 
+mod bulletin;
+mod check_sheet;
 pub mod layout;
 pub mod photo;
+
+pub use bulletin::{bulletin, bulletin_as_of, bulletin_cells, Cell, BULLETIN_COLUMNS};
+pub use check_sheet::check_sheets;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -665,9 +670,24 @@ pub fn problem_ledger(
 /// A titled landscape table over as many pages as it needs, with page footers; `after` adds
 /// what follows the table (it gets the page-head drawer for a page break of its own).
 fn table_document(
+    doc: Doc,
+    title: &str,
+    subtitle: &str,
+    columns: &[Column],
+    rows: &[Vec<String>],
+    signers: bool,
+    after: impl FnOnce(&mut Doc, &dyn Fn(&mut Doc)),
+) -> Result<Printed> {
+    table_document_with(doc, title, subtitle, |_| {}, columns, rows, signers, after)
+}
+
+/// [`table_document`] with `before` adding what goes between the title and the table.
+#[allow(clippy::too_many_arguments)]
+fn table_document_with(
     mut doc: Doc,
     title: &str,
     subtitle: &str,
+    before: impl FnOnce(&mut Doc),
     columns: &[Column],
     rows: &[Vec<String>],
     signers: bool,
@@ -679,16 +699,22 @@ fn table_document(
     };
     doc.new_page();
     head(&mut doc);
+    before(&mut doc);
     doc.table(columns, rows, &TableStyle::default(), &mut |d| head(d));
     after(&mut doc, &head);
     doc.each_page(|d, page, n, total| page_footer(d, page, n, total, signers));
+    Ok(finished(doc))
+}
+
+/// The finished document with its page count and warnings.
+fn finished(doc: Doc) -> Printed {
     let pages = doc.page_count();
     let warnings = doc.warnings.clone();
-    Ok(Printed {
+    Printed {
         bytes: doc.finish(),
         pages,
         warnings,
-    })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ mod import_files;
 mod migrations;
 mod printing;
 mod progress;
+mod reports;
 mod spot_samples;
 
 pub const NOW: &str = "2026-11-29T10:00:00+08:00";

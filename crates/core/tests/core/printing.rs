@@ -15,7 +15,7 @@ use huce_core::{db, staff};
 
 use crate::NOW;
 
-const TODAY: &str = "2026-11-29";
+pub(crate) const TODAY: &str = "2026-11-29";
 const RARE: [&str; 6] = ["李堃", "张犇", "王喆", "赵赟", "刘昇", "陈䶮"];
 
 fn out_dir() -> PathBuf {
@@ -24,7 +24,7 @@ fn out_dir() -> PathBuf {
     dir
 }
 
-fn tool(name: &str, args: &[&str]) -> String {
+pub(crate) fn tool(name: &str, args: &[&str]) -> String {
     let out = Command::new(name)
         .args(args)
         .output()
@@ -37,12 +37,12 @@ fn tool(name: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
 /// Renders pages with poppler and PDFium into tests/output/print; fails if either cannot.
-fn render(pdf: &Path, name: &str, pages: &[usize]) {
+pub(crate) fn render(pdf: &Path, name: &str, pages: &[usize]) {
     let dir = out_dir();
     for p in pages {
         let prefix = dir.join(format!("{name}-poppler-p{p}"));
@@ -80,14 +80,14 @@ fn render(pdf: &Path, name: &str, pages: &[usize]) {
     );
 }
 
-struct Town {
-    conn: rusqlite::Connection,
+pub(crate) struct Town {
+    pub(crate) conn: rusqlite::Connection,
     village: i64,
     cases: Vec<i64>,
 }
 
 /// A small demo town plus households whose names use rare characters, each with a problem.
-fn town() -> Town {
+pub(crate) fn town() -> Town {
     let mut conn = db::open_in_memory().unwrap();
     demo::generate(
         &mut conn,

@@ -1,0 +1,455 @@
+//! 月通报: the monthly progress bulletin — a summary written from the numbers, the table per
+//! village with the town's total, the ranking (综合进度) with the villages behind the plan, and a
+//! bar chart of each village's 排查率 and 销号率, drawn as vector rectangles and lines.
+//!
+//! The table's columns and cells are shared with the Excel version
+//! ([`crate::export::bulletin_xlsx`]) through [`BULLETIN_COLUMNS`] and [`bulletin_cells`].
+
+use chrono::{Datelike, Months, NaiveDate};
+use rusqlite::Connection;
+
+use super::layout::{self, Align, Column, Doc, Face};
+use super::{chinese_date, table_document_with, Printed};
+use crate::error::{Error, Result};
+use crate::progress::{self, Counts, Progress};
+use crate::settings::TownSettings;
+
+/// The bulletin table's columns: header, weight in the PDF, width in Excel.
+pub const BULLETIN_COLUMNS: [(&str, f32, f64); 15] = [
+    ("村", 1.3, 12.0),
+    ("户数", 0.8, 8.0),
+    ("厕所数", 0.8, 8.0),
+    ("已排查", 0.8, 8.0),
+    ("排查率", 0.85, 9.0),
+    ("问题厕所", 0.8, 9.0),
+    ("立行立改", 0.8, 9.0),
+    ("纳入全区计划", 0.9, 12.0),
+    ("镇筹资农户自改", 0.95, 14.0),
+    ("待定类别", 0.8, 9.0),
+    ("已整改", 0.8, 8.0),
+    ("已销号", 0.8, 8.0),
+    ("销号率", 0.85, 9.0),
+    ("逾期", 0.7, 7.0),
+    ("排名", 0.6, 7.0),
+];
+
+/// One cell of the bulletin table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(i64),
+    /// Per cent, 0–100.
+    Percent(f64),
+}
+
+impl Cell {
+    /// As printed: percentages to one decimal.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Count(n) => n.to_string(),
+            Cell::Percent(p) => format!("{p:.1}%"),
+        }
+    }
+}
+
+/// The cells of one row (a village, or the town with `rank` None), in [`BULLETIN_COLUMNS`]
+/// order. A place without problem toilets has no 销号率 to show ("—"); the ranking counts it
+/// as 100%.
+pub fn bulletin_cells(c: &Counts, rank: Option<usize>) -> Vec<Cell> {
+    vec![
+        Cell::Text(c.name.clone()),
+        Cell::Count(c.households),
+        Cell::Count(c.toilets),
+        Cell::Count(c.inspected),
+        Cell::Percent(c.inspected_percent()),
+        Cell::Count(c.problems),
+        Cell::Count(c.immediate_fix),
+        Cell::Count(c.plan_district),
+        Cell::Count(c.plan_town_funded),
+        Cell::Count(c.undecided),
+        Cell::Count(c.rectified),
+        Cell::Count(c.closed),
+        if c.problems == 0 {
+            Cell::Text("—".into())
+        } else {
+            Cell::Percent(c.closed_percent())
+        },
+        Cell::Count(c.overdue),
+        rank.map_or_else(|| Cell::Text("—".into()), |r| Cell::Count(r as i64)),
+    ]
+}
+
+/// The date a month's bulletin counts to: the month's last day, or `today` in the current
+/// month. Refuses a malformed month and a month that has not begun.
+pub fn bulletin_as_of(month: &str, today: &str) -> Result<String> {
+    let m = month.trim();
+    let bad = || {
+        Error::Invalid(format!(
+            "月份“{month}”格式不对。请按“2022-10”的格式填写四位年份和两位月份（01 到 12）。"
+        ))
+    };
+    if m.len() != 7 || m.as_bytes()[4] != b'-' {
+        return Err(bad());
+    }
+    let first = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").map_err(|_| bad())?;
+    let now = NaiveDate::parse_from_str(today.trim(), "%Y-%m-%d").map_err(|_| {
+        Error::Invalid(format!(
+            "今天的日期“{today}”无法识别。请检查电脑的日期设置后重试。"
+        ))
+    })?;
+    let this_month = now.with_day(1).expect("day 1 exists");
+    if first > this_month {
+        return Err(Error::Invalid(format!(
+            "{}年{}月还没有到，不能出这个月的通报。请选择{}年{}月或更早的月份。",
+            first.year(),
+            first.month(),
+            now.year(),
+            now.month()
+        )));
+    }
+    if first == this_month {
+        return Ok(now.to_string());
+    }
+    let last = first
+        .checked_add_months(Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .ok_or_else(bad)?;
+    Ok(last.to_string())
+}
+
+fn names_with_scores(p: &Progress, idx: &[usize]) -> String {
+    idx.iter()
+        .map(|&i| format!("{}（{:.1}%）", p.villages[i].name, p.villages[i].score))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// The summary paragraphs, written from the numbers.
+fn summary(p: &Progress) -> Vec<String> {
+    let t = &p.town;
+    let mut out = Vec::new();
+    out.push(format!(
+        "截至{}，全镇{}个行政村纳入摸排整改范围的农户{}户、户厕{}个；已入户排查户厕{}个，排查率{:.1}%，其中镇级复核{}个。",
+        chinese_date(&p.as_of),
+        p.villages.len(),
+        t.households,
+        t.toilets,
+        t.inspected,
+        t.inspected_percent(),
+        t.rechecked
+    ));
+    if t.problems == 0 {
+        out.push("排查中尚未发现问题厕所。".into());
+    } else {
+        out.push(format!(
+            "排查发现问题厕所{}个，其中立行立改{}个、纳入全区改厕计划{}个、镇筹资农户自改{}个、整改类别待定{}个；已完成整改{}个，已验收销号{}个，销号率{:.1}%；逾期未完成整改{}个。",
+            t.problems,
+            t.immediate_fix,
+            t.plan_district,
+            t.plan_town_funded,
+            t.undecided,
+            t.rectified,
+            t.closed,
+            t.closed_percent(),
+            t.overdue
+        ));
+    }
+    let n = p.ranking.len();
+    if n > 0 {
+        let top = n.min(3);
+        let mut s = format!(
+            "按综合进度排名，前{}位是{}",
+            top,
+            names_with_scores(p, &p.ranking[..top])
+        );
+        let bottom = (n - top).min(3);
+        if bottom > 0 {
+            s.push_str(&format!(
+                "；后{}位是{}",
+                bottom,
+                names_with_scores(p, &p.ranking[n - bottom..])
+            ));
+        }
+        s.push('。');
+        out.push(s);
+    }
+    for ph in &p.phases {
+        let (Some(m), Some(expected), Some(actual)) = (ph.phase.measure, ph.expected, ph.actual)
+        else {
+            continue;
+        };
+        if ph.state == "未开始" {
+            continue;
+        }
+        let mut s = format!(
+            "“{}”阶段（{}至{}，{}）：{}按计划应达{:.1}%，全镇实际{:.1}%；",
+            ph.phase.name,
+            chinese_date(&ph.phase.start),
+            chinese_date(&ph.phase.end),
+            ph.state,
+            m.label(),
+            expected,
+            actual
+        );
+        if ph.behind.is_empty() {
+            s.push_str("各村均达到进度要求。");
+        } else {
+            s.push_str(&format!("进度滞后的村：{}。", ph.behind.join("、")));
+        }
+        out.push(s);
+    }
+    out
+}
+
+const BLUE: [f32; 3] = [0.20, 0.42, 0.68];
+const ORANGE: [f32; 3] = [0.93, 0.58, 0.20];
+
+/// The bar chart: two bars per village (排查率, 销号率) on a 0–100% axis, with a legend.
+fn chart(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
+    let plot_h = 190.0;
+    // Heading, legend, plot, names and note, and the issuer's two lines below.
+    let need = 21.0 + 14.0 + 22.0 + plot_h + 36.0 + 46.0;
+    if doc.y + need > doc.bottom {
+        doc.new_page();
+        head(doc);
+    }
+    doc.paragraph("四、各村排查率和销号率", Face::Bold, 12.0, false);
+    let page = doc.page_count() - 1;
+    let (m, w) = (doc.margin, doc.inner_width());
+    let x0 = m + 34.0;
+    let x1 = m + w;
+
+    // Legend, right-aligned above the plot.
+    let legend_y = doc.y;
+    let mut lx = x1;
+    for (label, colour) in [("销号率", ORANGE), ("排查率", BLUE)] {
+        let tw = layout::measure(label, Face::Regular, 9.0);
+        lx -= tw;
+        doc.text_at(page, lx, legend_y, label, Face::Regular, 9.0);
+        lx -= 14.0;
+        doc.fill_rect(page, lx, legend_y + 0.5, 10.0, 8.0, colour);
+        lx -= 16.0;
+    }
+    let top = legend_y + 22.0;
+    let base = top + plot_h;
+
+    // Axis and grid: 0–100% in steps of 20.
+    for k in (0..=100).step_by(20) {
+        let y = base - plot_h * k as f32 / 100.0;
+        let width = if k == 0 { 0.8 } else { 0.25 };
+        doc.line(page, x0, y, x1, y, width, false);
+        doc.text_in(
+            page,
+            m,
+            x0 - m - 4.0,
+            y - 4.0,
+            &format!("{k}%"),
+            Face::Regular,
+            8.0,
+            Align::Right,
+        );
+    }
+    doc.line(page, x0, top, x0, base, 0.8, false);
+
+    let n = p.villages.len().max(1);
+    let group = (x1 - x0) / n as f32;
+    let bar = (group * 0.34).min(26.0);
+    let value_size = 6.5_f32.min(bar * 0.42).max(4.5);
+    for (i, v) in p.villages.iter().enumerate() {
+        let centre = x0 + group * (i as f32 + 0.5);
+        for (k, (value, colour)) in [(v.inspected_percent(), BLUE), (v.closed_percent(), ORANGE)]
+            .into_iter()
+            .enumerate()
+        {
+            let bx = if k == 0 {
+                centre - bar - 1.0
+            } else {
+                centre + 1.0
+            };
+            let h = plot_h * value.clamp(0.0, 100.0) as f32 / 100.0;
+            if h > 0.0 {
+                doc.fill_rect(page, bx, base - h, bar, h, colour);
+            }
+            doc.text_in(
+                page,
+                bx - 4.0,
+                bar + 8.0,
+                base - h - value_size - 2.0,
+                &format!("{value:.0}"),
+                Face::Regular,
+                value_size,
+                Align::Center,
+            );
+        }
+        // The village's name under its bars, shrunk to fit its slot.
+        let room = group - 4.0;
+        let size = (room / layout::measure(&v.name, Face::Regular, 1.0)).min(9.0);
+        doc.text_in(
+            page,
+            centre - group / 2.0,
+            group,
+            base + 5.0,
+            &v.name,
+            Face::Regular,
+            size,
+            Align::Center,
+        );
+    }
+    doc.y = base + 22.0;
+    doc.paragraph(
+        "（柱上数字为百分比；没有问题厕所的村销号率按 100% 计。）",
+        Face::Regular,
+        8.5,
+        false,
+    );
+}
+
+/// The ranking section: how it is computed, then the villages best first with how far each is
+/// behind the plan.
+fn ranking(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
+    if doc.y + 120.0 > doc.bottom {
+        doc.new_page();
+        head(doc);
+    }
+    doc.y += 12.0;
+    doc.paragraph("三、各村综合进度排名", Face::Bold, 12.0, false);
+    doc.paragraph(
+        "排名按综合进度从高到低：综合进度 = （排查率 + 销号率）÷ 2。排查率 = 已排查户厕数 ÷ 户厕总数；销号率 = 已销号问题厕所数 ÷ 问题厕所数，没有问题厕所的村销号率按 100% 计。综合进度相同的村名次并列。“进度情况”对照镇工作方案各阶段的进度要求。",
+        Face::Regular,
+        10.0,
+        true,
+    );
+    let col = |title, weight, align| Column {
+        title,
+        weight,
+        align,
+    };
+    let columns = [
+        col("名次", 0.5, Align::Center),
+        col("行政村", 1.0, Align::Left),
+        col("排查率", 0.7, Align::Right),
+        col("销号率", 0.7, Align::Right),
+        col("综合进度", 0.75, Align::Right),
+        col("进度情况", 4.5, Align::Left),
+    ];
+    let rows: Vec<Vec<String>> = p
+        .ranking
+        .iter()
+        .map(|&i| {
+            let v = &p.villages[i];
+            vec![
+                v.rank.to_string(),
+                v.name.clone(),
+                format!("{:.1}%", v.inspected_percent()),
+                format!("{:.1}%", v.closed_percent()),
+                format!("{:.1}%", v.score),
+                if v.behind.is_empty() {
+                    "按计划推进".into()
+                } else {
+                    format!("滞后——{}", v.behind.join("；"))
+                },
+            ]
+        })
+        .collect();
+    doc.table(&columns, &rows, &layout::TableStyle::default(), &mut |d| {
+        head(d)
+    });
+}
+
+/// 月通报 of `month` (`YYYY-MM`): numbers as of the month's last day, or `today` in the
+/// current month.
+pub fn bulletin(conn: &Connection, month: &str, today: &str) -> Result<Printed> {
+    let as_of = bulletin_as_of(month, today)?;
+    let p = progress::progress(conn, &as_of)?;
+    if p.villages.is_empty() {
+        return Err(Error::Invalid(
+            "数据库中还没有行政村，无法生成月通报。请先导入台账。".into(),
+        ));
+    }
+    let town = TownSettings::load(conn)?;
+    let mut doc = Doc::new("农村户厕问题摸排整改工作月通报", true, 15.0);
+    doc.bottom = doc.height - doc.margin - 16.0;
+    for v in &p.villages {
+        doc.check("行政村", &v.name);
+    }
+    let columns: Vec<Column> = BULLETIN_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, (title, weight, _))| Column {
+            title,
+            weight: *weight,
+            align: if i == 0 { Align::Left } else { Align::Right },
+        })
+        .collect();
+    let mut rows: Vec<Vec<String>> = p
+        .villages
+        .iter()
+        .map(|v| {
+            bulletin_cells(v, Some(v.rank))
+                .iter()
+                .map(Cell::text)
+                .collect()
+        })
+        .collect();
+    let total = Counts {
+        name: "全镇合计".into(),
+        ..p.town.clone()
+    };
+    rows.push(
+        bulletin_cells(&total, None)
+            .iter()
+            .map(Cell::text)
+            .collect(),
+    );
+
+    let title = format!("{}农村户厕问题摸排整改工作月通报", town.town_name);
+    let subtitle = format!(
+        "{}年{}月 · 统计截至{} · 印发日期：{}",
+        &as_of[..4],
+        as_of[5..7].trim_start_matches('0'),
+        chinese_date(&as_of),
+        chinese_date(today)
+    );
+    let paragraphs = summary(&p);
+    let issuer = format!("{}农村户厕问题摸排整改工作专班", town.town_name);
+    table_document_with(
+        doc,
+        &title,
+        &subtitle,
+        |d| {
+            d.paragraph("一、总体情况", Face::Bold, 12.0, false);
+            for s in &paragraphs {
+                d.paragraph(s, Face::Regular, 10.5, true);
+            }
+            d.y += 6.0;
+            d.paragraph("二、各村进度", Face::Bold, 12.0, false);
+        },
+        &columns,
+        &rows,
+        false,
+        |d, head| {
+            ranking(d, &p, head);
+            d.y += 12.0;
+            chart(d, &p, head);
+            d.y += 10.0;
+            if d.y + 36.0 > d.bottom {
+                d.new_page();
+                head(d);
+            }
+            let page = d.page_count() - 1;
+            let (m, w, y) = (d.margin, d.inner_width(), d.y);
+            d.text_in(page, m, w, y, &issuer, Face::Regular, 10.5, Align::Right);
+            d.text_in(
+                page,
+                m,
+                w,
+                y + 18.0,
+                &chinese_date(today),
+                Face::Regular,
+                10.5,
+                Align::Right,
+            );
+        },
+    )
+}

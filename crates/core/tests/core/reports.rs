@@ -1,0 +1,364 @@
+//! 月通报 (PDF and Excel), 多方比对 in Excel and the 区级抽查 field check sheets, checked against
+//! the core's own numbers (`progress`, `compare`, the stored sample) as a reader of the files
+//! would see them: pdftotext / pdffonts / pdfinfo, calamine; pages rendered for a person to look at.
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use huce_core::households::Scope;
+use huce_core::print::{self, bulletin_cells};
+use huce_core::sampling::{self, SampleSize, SampleSpec};
+use huce_core::{compare, export, progress};
+
+use crate::printing::{render, s, tool, town, TODAY};
+use crate::NOW;
+
+fn assert_fonts_embedded(pdf: &std::path::Path) {
+    let fonts = tool("pdffonts", &[s(pdf)]);
+    let lines: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!lines.is_empty(), "{fonts}");
+    for l in lines {
+        assert!(l.contains("yes yes yes"), "embedded subset: {l}");
+    }
+}
+
+/// The cells of the table row whose first cell is `first` (a line of 15 words).
+fn row_tokens<'a>(text: &'a str, first: &str) -> Vec<&'a str> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.len() == 15 && w[0] == first)
+        .unwrap_or_else(|| panic!("no table row for {first}:\n{text}"))
+}
+
+#[test]
+fn the_bulletin_prints_every_village_and_the_towns_numbers() {
+    let t = town();
+    let dir = tempfile::tempdir().unwrap();
+    // The current month counts to today; a past month to its last day.
+    for (month, as_of, heading) in [
+        ("2026-11", TODAY, "2026年11月"),
+        ("2022-10", "2022-10-31", "2022年10月"),
+    ] {
+        let printed = print::bulletin(&t.conn, month, TODAY).unwrap();
+        assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
+        let pdf = dir.path().join(format!("月通报-{month}.pdf"));
+        std::fs::write(&pdf, &printed.bytes).unwrap();
+        let p = progress::progress(&t.conn, as_of).unwrap();
+
+        let info = tool("pdfinfo", &[s(&pdf)]);
+        assert!(
+            info.contains("841.89 x 595.28 pts (A4)"),
+            "landscape: {info}"
+        );
+        assert!(info.contains(&format!("Pages:           {}", printed.pages)));
+        assert_fonts_embedded(&pdf);
+
+        let text = tool("pdftotext", &["-layout", s(&pdf), "-"]);
+        for words in [
+            "石鱼镇农村户厕问题摸排整改工作月通报",
+            heading,
+            "统计截至",
+            "一、总体情况",
+            "二、各村进度",
+            "三、各村综合进度排名",
+            "四、各村排查率和销号率",
+            "排查率",
+            "销号率",
+            "镇筹资农户自改",
+        ] {
+            assert!(text.contains(words), "{words} missing in {month}");
+        }
+        let flat = text.replace([' ', '\n'], "");
+        assert!(
+            flat.contains("综合进度=（排查率+销号率）÷2"),
+            "the ranking rule"
+        );
+        let (y, m, d) = (&as_of[..4], &as_of[5..7], &as_of[8..]);
+        let date = format!(
+            "{y}年{}月{}日",
+            m.trim_start_matches('0'),
+            d.trim_start_matches('0')
+        );
+        assert!(text.contains(&format!("统计截至{date}")), "as of {date}");
+        for v in &p.villages {
+            let row = row_tokens(&text, &v.name);
+            let want: Vec<String> = bulletin_cells(v, Some(v.rank))
+                .iter()
+                .map(|c| c.text())
+                .collect();
+            assert_eq!(row, want, "{}'s row in {month}", v.name);
+        }
+        // The town's total row carries progress()'s town numbers, e.g. inspected and closed.
+        let total = row_tokens(&text, "全镇合计");
+        assert_eq!(total[3], p.town.inspected.to_string(), "{total:?}");
+        assert_eq!(total[11], p.town.closed.to_string(), "{total:?}");
+        assert_eq!(total[1], p.town.households.to_string());
+        // The summary names the top village and the numbers it is written from.
+        let best = &p.villages[p.ranking[0]].name;
+        assert!(
+            flat.contains(&format!("前3位是{best}")),
+            "top village named"
+        );
+        assert!(flat.contains(&format!("已入户排查户厕{}个", p.town.inspected)));
+        assert!(flat.contains(&format!("已验收销号{}个", p.town.closed)));
+        // 第 x 页 共 y 页 on every page.
+        for n in 1..=printed.pages {
+            let page = tool(
+                "pdftotext",
+                &["-f", &n.to_string(), "-l", &n.to_string(), s(&pdf), "-"],
+            );
+            assert!(
+                page.replace(' ', "")
+                    .contains(&format!("第{n}页共{}页", printed.pages)),
+                "page {n}"
+            );
+        }
+        // Nothing runs past the margins (15 mm ≈ 42.5 pt; the footer sits in the bottom margin).
+        let boxes = tool("pdftotext", &["-bbox", s(&pdf), "-"]);
+        for word in boxes.lines().filter(|l| l.contains("<word ")) {
+            let attr = |a: &str| -> f32 {
+                word.split(&format!("{a}=\""))
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            };
+            assert!(
+                attr("xMin") >= 40.0 && attr("xMax") <= 841.89 - 40.0,
+                "{word}"
+            );
+            assert!(
+                attr("yMin") >= 20.0 && attr("yMax") <= 595.28 - 15.0,
+                "{word}"
+            );
+        }
+        let pages: Vec<usize> = (1..=printed.pages).collect();
+        render(&pdf, &format!("bulletin-{month}"), &pages);
+    }
+}
+
+#[test]
+fn a_bulletin_for_a_wrong_or_future_month_is_refused_in_chinese() {
+    let t = town();
+    for (month, words) in [
+        ("2022-13", "格式不对"),
+        ("2022-1", "格式不对"),
+        ("十月", "格式不对"),
+        ("2026-12", "还没有到"),
+        ("2027-01", "还没有到"),
+    ] {
+        let err = print::bulletin(&t.conn, month, TODAY)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(words), "{month}: {err}");
+        let dir = tempfile::tempdir().unwrap();
+        let err = export::bulletin_xlsx(&t.conn, month, TODAY, &dir.path().join("a.xlsx"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(words), "{month}: {err}");
+    }
+    assert_eq!(
+        print::bulletin_as_of("2024-02", TODAY).unwrap(),
+        "2024-02-29"
+    );
+    assert_eq!(print::bulletin_as_of("2026-11", TODAY).unwrap(), TODAY);
+}
+
+fn sheet(path: &std::path::Path, name: &str) -> calamine::Range<Data> {
+    let mut book: Xlsx<_> = open_workbook(path).unwrap();
+    book.worksheet_range(name)
+        .unwrap_or_else(|e| panic!("sheet {name}: {e}"))
+}
+
+fn num(d: &Data) -> f64 {
+    match d {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        other => panic!("not text: {other:?}"),
+    }
+}
+
+#[test]
+fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
+    let t = town();
+    let dir = tempfile::tempdir().unwrap();
+
+    let path = dir.path().join("月通报.xlsx");
+    let rows = export::bulletin_xlsx(&t.conn, "2022-10", TODAY, &path).unwrap();
+    let p = progress::progress(&t.conn, "2022-10-31").unwrap();
+    assert_eq!(rows, p.villages.len() + 1);
+    let r = sheet(&path, "月通报");
+    let cell = |row: usize, col: usize| r.get((row, col)).cloned().unwrap_or(Data::Empty);
+    assert!(text(&cell(0, 0)).contains("月通报"));
+    assert!(text(&cell(1, 0)).contains("2022-10-31"));
+    let headers: Vec<String> = (0..15).map(|c| text(&cell(2, c))).collect();
+    assert_eq!(
+        headers,
+        print::BULLETIN_COLUMNS
+            .iter()
+            .map(|c| c.0.to_string())
+            .collect::<Vec<_>>()
+    );
+    for (i, v) in p.villages.iter().chain([&p.town]).enumerate() {
+        let row = 3 + i;
+        let name = if i == p.villages.len() {
+            "全镇合计"
+        } else {
+            &v.name
+        };
+        assert_eq!(text(&cell(row, 0)), name);
+        assert_eq!(num(&cell(row, 1)), v.households as f64);
+        assert_eq!(num(&cell(row, 3)), v.inspected as f64, "{name}");
+        assert!((num(&cell(row, 4)) - v.inspected_percent() / 100.0).abs() < 1e-9);
+        assert_eq!(num(&cell(row, 5)), v.problems as f64);
+        assert_eq!(num(&cell(row, 11)), v.closed as f64, "{name}");
+        if v.problems > 0 {
+            assert!((num(&cell(row, 12)) - v.closed_percent() / 100.0).abs() < 1e-9);
+        }
+        assert_eq!(num(&cell(row, 13)), v.overdue as f64);
+        if i < p.villages.len() {
+            assert_eq!(num(&cell(row, 14)), v.rank as f64);
+        }
+    }
+    assert_eq!(r.height(), 3 + rows, "nothing below the total");
+
+    let path = dir.path().join("多方比对.xlsx");
+    let n = export::comparison_xlsx(&t.conn, Scope::Town, &path).unwrap();
+    let c = compare::compare(&t.conn, Scope::Town).unwrap();
+    assert_eq!(n, c.differences.len());
+    assert!(n > 0, "the demo town has differences to list");
+    let r = sheet(&path, "差异清单");
+    let cell = |row: usize, col: usize| r.get((row, col)).cloned().unwrap_or(Data::Empty);
+    assert_eq!(
+        (0..11).map(|c| text(&cell(2, c))).collect::<Vec<_>>(),
+        [
+            "序号",
+            "村",
+            "社",
+            "户主",
+            "厕所序号",
+            "比对",
+            "对照",
+            "项目",
+            "前者",
+            "后者",
+            "农户编号"
+        ]
+    );
+    assert_eq!(r.height(), 3 + n);
+    for (i, d) in c.differences.iter().enumerate() {
+        let row = 3 + i;
+        assert_eq!(text(&cell(row, 1)), d.village_name);
+        assert_eq!(text(&cell(row, 3)), d.head_name);
+        assert_eq!(num(&cell(row, 4)), d.toilet_seq as f64);
+        assert_eq!(text(&cell(row, 7)), d.field);
+        assert_eq!(num(&cell(row, 10)), d.household_id as f64);
+    }
+    for (name, rates) in [("各村差异率", &c.villages), ("各调查组差异率", &c.groups)] {
+        let r = sheet(&path, name);
+        let cell = |row: usize, col: usize| r.get((row, col)).cloned().unwrap_or(Data::Empty);
+        assert_eq!(text(&cell(2, 1)), "比对户厕数");
+        assert_eq!(text(&cell(2, 3)), "差异率");
+        assert_eq!(r.height(), 3 + rates.len(), "{name}");
+        for (i, rate) in rates.iter().enumerate() {
+            assert_eq!(text(&cell(3 + i, 0)), rate.name);
+            assert_eq!(num(&cell(3 + i, 1)), rate.compared as f64);
+            assert_eq!(num(&cell(3 + i, 2)), rate.differing as f64);
+            assert!((num(&cell(3 + i, 3)) - rate.percent() / 100.0).abs() < 1e-9);
+        }
+    }
+}
+
+#[test]
+fn check_sheets_are_one_page_per_sampled_toilet_in_the_samples_order() {
+    let t = town();
+    let spec = SampleSpec {
+        villages: vec![],
+        size: SampleSize::Count(10),
+        min_per_village: 0,
+        oversample_problems: true,
+        seed: 20221016,
+    };
+    let sample = sampling::draw(&t.conn, &spec, "李明", NOW).unwrap();
+    let printed = print::check_sheets(&t.conn, sample.id, TODAY).unwrap();
+    assert_eq!(printed.pages, sample.toilets.len(), "one page per toilet");
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("现场核查表.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let info = tool("pdfinfo", &[s(&pdf)]);
+    assert!(info.contains("595.28 x 841.89 pts (A4)"), "{info}");
+    assert!(info.contains(&format!("Pages:           {}", sample.toilets.len())));
+    assert_fonts_embedded(&pdf);
+
+    let mut uninspected = 0;
+    for (k, toilet) in sample.toilets.iter().enumerate() {
+        let (head, seq, inspections): (String, i64, i64) = t
+            .conn
+            .query_row(
+                "SELECT h.head_name, t.seq, (SELECT count(*) FROM inspections i WHERE i.toilet_id = t.id)
+                 FROM toilets t JOIN households h ON h.id = t.household_id WHERE t.id = ?1",
+                [toilet],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        let n = (k + 1).to_string();
+        let page = tool("pdftotext", &["-f", &n, "-l", &n, s(&pdf), "-"]);
+        let flat = page.replace([' ', '\n'], "");
+        assert!(page.contains(&head), "page {n} names {head}: {page}");
+        assert!(flat.contains("随机种子：20221016"), "seed on page {n}");
+        assert!(
+            flat.contains(&format!(
+                "第{}号抽查样本·第{}/{}个户厕",
+                sample.id,
+                n,
+                sample.toilets.len()
+            )),
+            "page {n}: {flat}"
+        );
+        assert!(
+            flat.contains(&format!("第{seq}个（本户共")),
+            "toilet seq on page {n}"
+        );
+        for words in [
+            "区级抽查现场核查表",
+            "技术模式",
+            "是否财政补助",
+            "农户状态：",
+            "无人居住",
+            "户已迁出",
+            "是否正常使用：",
+            "化粪池/粪池",
+            "过粪管装反",
+            "问题说明及备注",
+            "抽查人（签字）",
+            "户主（签字或按手印）",
+        ] {
+            assert!(flat.contains(words), "{words} missing on page {n}");
+        }
+        if inspections == 0 {
+            uninspected += 1;
+            assert!(flat.contains("尚无核查记录"), "page {n}");
+        } else {
+            assert!(flat.contains("调查组："), "page {n}");
+        }
+        assert!(!flat.contains("13800001234"), "phones masked");
+    }
+    let _ = uninspected;
+    render(&pdf, "check-sheet", &[1, 2]);
+
+    let err = print::check_sheets(&t.conn, 9999, TODAY)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{err}"
+    );
+}
