@@ -51,6 +51,7 @@ fn main() {
             "recommended_sample_size",
             "draw_sample",
             "sample_detail",
+            "export_report_xlsx",
         ]));
     tauri_build::try_build(attrs).expect("failed to build the Tauri context");
 }

@@ -822,6 +822,21 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     s.driver.clone().quit().await.unwrap();
 }
 
+/// The text (pdftotext) of the PDF in `folder` whose name contains `name`.
+fn pdf_text_of(folder: &Path, name: &str) -> String {
+    let pdf = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains(name))
+        .unwrap_or_else(|| panic!("no PDF named …{name}… in {folder:?}"));
+    let out = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Sets an `<input>`'s value and fires `input` and `change`, as typing would.
 async fn type_value(driver: &WebDriver, css: &str, value: &str) {
     let e = find(driver, css).await;
@@ -952,18 +967,28 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     click(d, "#print-go").await;
     wait_text(d, "#print-result", |t| t.contains("已生成")).await;
     let folder = db.parent().unwrap().join("文书");
-    let pdf = std::fs::read_dir(&folder)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("区级抽查样本清单"))
-        .expect("the sample list PDF");
-    let out = Command::new("pdftotext")
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = pdf_text_of(&folder, "区级抽查样本清单");
     assert!(text.contains("20221016"), "the seed is printed: {text}");
+    click(d, "#print-close").await;
+
+    // One field check sheet per sampled toilet.
+    click(d, "#sample-print-sheets").await;
+    check(d, "#print-kind-check_sheets").await;
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| t.contains("已生成 30 页")).await;
+    click(d, "#print-close").await;
+
+    // The month's bulletin from the dashboard.
+    click(d, "#view-progress").await;
+    click(d, "#progress-bulletin").await;
+    check(d, "#print-kind-bulletin").await;
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| t.contains("已生成")).await;
+    let text = pdf_text_of(&folder, "月通报");
+    assert!(
+        text.contains("月通报") && text.contains(&progress.town.inspected.to_string()),
+        "the bulletin carries the town's numbers: {text}"
+    );
     click(d, "#print-close").await;
 
     s.driver.clone().quit().await.unwrap();

@@ -73,6 +73,7 @@ export const sampleList = () => call('sample_list');
 export const recommendedSampleSize = (population) => call('recommended_sample_size', { population });
 export const drawSample = (spec, actorId) => call('draw_sample', { spec, actorId });
 export const sampleDetail = (id) => call('sample_detail', { id });
+export const exportReportXlsx = (kind, month, scope, out) => call('export_report_xlsx', { kind, month, scope, out });
 /** The system's folder picker; resolves to a path or null. */
 export const pickFolder = (title) =>
   call('plugin:dialog|open', { options: { title, multiple: false, directory: true } });

@@ -60,6 +60,7 @@ fn main() {
             commands::reports::recommended_sample_size,
             commands::reports::draw_sample,
             commands::reports::sample_detail,
+            commands::reports::export_report_xlsx,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("农村户厕问题摸排整改工作台无法启动");

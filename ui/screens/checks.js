@@ -39,6 +39,9 @@ export class Checks {
     $('sample-seed-new').addEventListener('click', () => { $('sample-seed').value = String(randomSeed()); });
     for (const id of ['sample-size-kind', 'sample-size']) $(id).addEventListener('input', () => this.sizeHint());
     $('sample-print-list').addEventListener('click', () => this.print('sample_list'));
+    $('sample-print-sheets').addEventListener('click', () => this.print('check_sheets'));
+    $('sample-print-files').addEventListener('click', () => this.print('sample_files'));
+    $('diff-export').addEventListener('click', () => this.exportDiffs().catch((e) => toast(e.message)));
   }
 
   show(tab) {
@@ -165,6 +168,13 @@ export class Checks {
     } catch (err) {
       $('sample-error').textContent = err.message;
     }
+  }
+
+  async exportDiffs() {
+    const out = await ipc.pickSavePath('导出多方比对', `多方比对-${this.title ?? '全镇'}.xlsx`);
+    if (!out) return;
+    const n = await ipc.exportReportXlsx('comparison', null, this.scope ?? { kind: 'town' }, out);
+    toast(`已导出 ${n} 处差异和各村、各调查组的差异率：${out}`, 'info');
   }
 
   print(kind) {

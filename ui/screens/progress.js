@@ -30,6 +30,7 @@ export class Dashboard {
     $('progress-refresh').addEventListener('click', () => this.load().catch((e) => toast(e.message)));
     $('progress-phases-edit').addEventListener('click', () => this.editPhases().catch((e) => toast(e.message)));
     $('progress-bulletin').addEventListener('click', () => onPrintBulletin(($('progress-date').value || today()).slice(0, 7)));
+    $('progress-bulletin-xlsx').addEventListener('click', () => this.exportBulletin().catch((e) => toast(e.message)));
     $('phases-cancel').addEventListener('click', () => $('phases-dialog').close());
     $('phases-add').addEventListener('click', () => $('phases-rows').append(this.phaseRow({ name: '', start: '', end: '', measure: null, target: 100 })));
     $('phases-form').addEventListener('submit', (e) => { e.preventDefault(); this.savePhases(); });
@@ -90,6 +91,14 @@ export class Dashboard {
       num(v.rectified), num(v.closed), num(fmt(closedPct(v))), el('td', { class: `num ${v.overdue ? 'bad' : ''}` }, v.overdue),
       num(isTown ? '' : v.rank), el('td', { class: 'behind-cell' }, v.behind.length ? '滞后' : ''));
     fill($('progress-rows'), p.villages.map((v) => row(v, false)), row(t, true));
+  }
+
+  async exportBulletin() {
+    const month = ($('progress-date').value || today()).slice(0, 7);
+    const out = await ipc.pickSavePath('导出月通报表格', `月通报-${month}.xlsx`);
+    if (!out) return;
+    const n = await ipc.exportReportXlsx('bulletin', month, null, out);
+    toast(`已导出 ${month} 月通报表格（${n} 行）：${out}`, 'info');
   }
 
   phaseRow(ph) {

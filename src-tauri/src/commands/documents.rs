@@ -27,6 +27,9 @@ pub enum DocumentKind {
     Signoff,
     HouseholdFile,
     SampleList,
+    CheckSheets,
+    SampleFiles,
+    Bulletin,
 }
 
 impl DocumentKind {
@@ -38,6 +41,9 @@ impl DocumentKind {
             DocumentKind::Signoff => "签字背书表",
             DocumentKind::HouseholdFile => "户档案",
             DocumentKind::SampleList => "区级抽查样本清单",
+            DocumentKind::CheckSheets => "区级抽查现场核查表",
+            DocumentKind::SampleFiles => "区级抽查户档案",
+            DocumentKind::Bulletin => "月通报",
         }
     }
 }
@@ -60,6 +66,9 @@ pub struct PrintRequest {
     /// The spot-check sample, for its list and check sheets.
     #[serde(default)]
     pub sample_id: Option<i64>,
+    /// The month of the bulletin, `YYYY-MM`.
+    #[serde(default)]
+    pub month: Option<String>,
 }
 
 fn sample_id(id: Option<i64>) -> Result<i64, huce_core::Error> {
@@ -178,6 +187,23 @@ pub async fn print_document(
             }
             DocumentKind::SampleList => {
                 print::sample_list(&conn, sample_id(request.sample_id)?, &today)?
+            }
+            DocumentKind::CheckSheets => {
+                print::check_sheets(&conn, sample_id(request.sample_id)?, &today)?
+            }
+            DocumentKind::SampleFiles => {
+                let rows = huce_core::sampling::rows(&conn, sample_id(request.sample_id)?)?;
+                let mut seen = std::collections::HashSet::new();
+                let households: Vec<i64> = rows
+                    .iter()
+                    .map(|r| r.household_id)
+                    .filter(|h| seen.insert(*h))
+                    .collect();
+                print::household_files(&conn, &households, &state.photo_dir(), &today)?
+            }
+            DocumentKind::Bulletin => {
+                let month = request.month.clone().unwrap_or_else(|| month.clone());
+                print::bulletin(&conn, &month, &today)?
             }
         };
         let dir = documents_dir(&conn, &state)?;

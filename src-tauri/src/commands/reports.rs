@@ -72,6 +72,42 @@ pub async fn comparison(
     .map_err(|_| ApiError::internal())?
 }
 
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    Bulletin,
+    Comparison,
+}
+
+/// Writes the 月通报 table or the 多方比对 lists as xlsx; returns the rows written.
+#[tauri::command]
+pub async fn export_report_xlsx(
+    app: AppHandle,
+    kind: ReportKind,
+    month: Option<String>,
+    scope: Option<Scope>,
+    out: String,
+) -> Result<usize, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let out = huce_core::paths::output_file(&out, "xlsx", &state.path)?;
+        let conn = state.conn()?;
+        let now = chrono::Local::now();
+        let today = now.format("%Y-%m-%d").to_string();
+        Ok(match kind {
+            ReportKind::Bulletin => {
+                let month = month.unwrap_or_else(|| now.format("%Y-%m").to_string());
+                huce_core::export::bulletin_xlsx(&conn, &month, &today, &out)?
+            }
+            ReportKind::Comparison => {
+                huce_core::export::comparison_xlsx(&conn, scope.unwrap_or(Scope::Town), &out)?
+            }
+        })
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+}
+
 #[derive(Serialize)]
 pub struct SampleSummary {
     pub id: i64,

@@ -1058,12 +1058,41 @@ pub fn household_file(
     photo_dir: &std::path::Path,
     today: &str,
 ) -> Result<Printed> {
-    use crate::households::{self, Disclosure};
+    household_files(conn, &[household_id], photo_dir, today)
+}
+
+/// The files of several households in one PDF (for a spot-check sample), each starting on a
+/// new page, in the order given.
+pub fn household_files(
+    conn: &Connection,
+    household_ids: &[i64],
+    photo_dir: &std::path::Path,
+    today: &str,
+) -> Result<Printed> {
+    if household_ids.is_empty() {
+        return Err(crate::Error::Invalid("没有要打印档案的农户。".into()));
+    }
     let town = TownSettings::load(conn)?;
-    let h = households::detail(conn, household_id, Disclosure::Masked)?;
-    let file = crate::inspections::field_file(conn, household_id)?;
     let mut doc = Doc::new("农村户厕档案", false, 20.0);
     doc.bottom = doc.height - doc.margin - 10.0;
+    for &id in household_ids {
+        household_pages(&mut doc, conn, &town, id, photo_dir, today)?;
+    }
+    doc.each_page(|d, page, n, total| page_footer(d, page, n, total, false));
+    Ok(finished(doc))
+}
+
+fn household_pages(
+    doc: &mut Doc,
+    conn: &Connection,
+    town: &TownSettings,
+    household_id: i64,
+    photo_dir: &std::path::Path,
+    today: &str,
+) -> Result<()> {
+    use crate::households::{self, Disclosure};
+    let h = households::detail(conn, household_id, Disclosure::Masked)?;
+    let file = crate::inspections::field_file(conn, household_id)?;
     doc.new_page();
     doc.check(&format!("农户{}", h.head_name), &h.head_name);
     doc.centered(
@@ -1260,7 +1289,7 @@ pub fn household_file(
                     false,
                 );
             }
-            photos(&mut doc, conn, photo_dir, &i.photos, &h.head_name);
+            photos(doc, conn, photo_dir, &i.photos, &h.head_name);
         }
         for c in file.cases.iter().filter(|c| c.toilet_id == t.id) {
             let case = rectification::case(conn, c.id)?;
@@ -1317,25 +1346,12 @@ pub fn household_file(
                     false,
                 );
                 if let Some(p) = &e.photo {
-                    photos(
-                        &mut doc,
-                        conn,
-                        photo_dir,
-                        std::slice::from_ref(p),
-                        &h.head_name,
-                    );
+                    photos(doc, conn, photo_dir, std::slice::from_ref(p), &h.head_name);
                 }
             }
         }
     }
-    doc.each_page(|d, page, n, total| page_footer(d, page, n, total, false));
-    let pages = doc.page_count();
-    let warnings = doc.warnings.clone();
-    Ok(Printed {
-        bytes: doc.finish(),
-        pages,
-        warnings,
-    })
+    Ok(())
 }
 
 /// Photos three to a row, each turned upright and scaled to the column.

@@ -493,6 +493,29 @@ fn a_household_file_has_its_inspections_cases_and_upright_photos() {
     assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
     render(&pdf, "household-file", &[1]);
 
+    // Several households in one file (a sample's files): each starts on its own page.
+    let other: i64 = t
+        .conn
+        .query_row(
+            "SELECT household_id FROM rectifications WHERE id = ?1",
+            [t.cases[0]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_ne!(other, household);
+    let one = print::household_file(&t.conn, other, &photo_dir, TODAY).unwrap();
+    let both = print::household_files(&t.conn, &[household, other], &photo_dir, TODAY).unwrap();
+    assert_eq!(both.pages, printed.pages + one.pages);
+    let pdf2 = dir.path().join("户档案-两户.pdf");
+    std::fs::write(&pdf2, &both.bytes).unwrap();
+    let text2 = tool("pdftotext", &[s(&pdf2), "-"]);
+    assert_eq!(
+        text2.matches("农村户厕档案（一户一档）").count(),
+        2,
+        "two files: {text2}"
+    );
+    assert!(print::household_files(&t.conn, &[], &photo_dir, TODAY).is_err());
+
     // A photo whose file went missing leaves a marked gap and a warning, not a failure.
     std::fs::remove_dir_all(&photo_dir).unwrap();
     let printed = print::household_file(&t.conn, household, &photo_dir, TODAY).unwrap();
