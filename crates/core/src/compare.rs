@@ -68,6 +68,7 @@ struct Visit {
 }
 
 struct ToiletRow<'a> {
+    id: i64,
     place: &'a Place,
     visits: Vec<Visit>,
 }
@@ -220,7 +221,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                 .ok()
                 .and_then(|i| places.get(i))?
                 .as_ref()?;
-            Some(ToiletRow { place, visits })
+            Some(ToiletRow { id, place, visits })
         })
         .collect();
     // Problems of the compared inspections (those of toilets with two kinds or more).
@@ -276,10 +277,35 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         toilet: &'a ToiletRow<'a>,
         village: usize,
         /// (left, right, field, left value, right value)
-        found: Vec<(String, String, &'static str, String, String)>,
+        found: Vec<(String, String, String, String, String)>,
         between_checks: usize,
         /// The earlier inspection whose group is rated, when two kinds were compared.
         rated: Option<i64>,
+    }
+    // Baseline fields an inspection corrected (技术模式, 补助年度 …): old → new in change_log.
+    let mut corrections: HashMap<i64, Vec<(i64, String, String, String)>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT entity_id, source, field, coalesce(old_value, '（空）'), coalesce(new_value, '（空）')
+             FROM change_log WHERE entity = 'toilet' AND source LIKE '入户核查%' ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let source: String = r.get(1)?;
+            // "入户核查（村级自查，核查记录 12）" → 12
+            let inspection: i64 = source
+                .trim_end_matches('）')
+                .rsplit(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            corrections.entry(r.get(0)?).or_default().push((
+                inspection,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+            ));
+        }
     }
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut villages: Vec<Option<Rate>> = vec![None; village_names.len()];
@@ -296,7 +322,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         if !compared {
             continue;
         }
-        let mut found: Vec<(String, String, &'static str, String, String)> = Vec::new();
+        let mut found: Vec<(String, String, String, String, String)> = Vec::new();
         let name = |v: &Visit| format!("{} {}", v.kind.label(), date_text(v.on));
         for (i, a) in latest.iter().enumerate() {
             for b in &latest[i + 1..] {
@@ -304,7 +330,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                     found.push((
                         name(a),
                         name(b),
-                        "农户状态",
+                        "农户状态".into(),
                         a.status.label().into(),
                         b.status.label().into(),
                     ));
@@ -313,7 +339,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                     found.push((
                         name(a),
                         name(b),
-                        "是否正常使用",
+                        "是否正常使用".into(),
                         yes_no(a.in_use),
                         yes_no(b.in_use),
                     ));
@@ -322,7 +348,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                     found.push((
                         name(a),
                         name(b),
-                        "发现的问题",
+                        "发现的问题".into(),
                         set_text(&a.problems),
                         set_text(&b.problems),
                     ));
@@ -331,7 +357,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                     found.push((
                         name(a),
                         name(b),
-                        "是否影响使用",
+                        "是否影响使用".into(),
                         yes_no(Some(a.stops_use)),
                         yes_no(Some(b.stops_use)),
                     ));
@@ -339,6 +365,20 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
             }
         }
         let between_checks = found.len();
+        for (inspection, field, old, new) in corrections.get(&t.id).into_iter().flatten() {
+            let by = t
+                .visits
+                .iter()
+                .find(|v| v.id == *inspection)
+                .map_or_else(|| "入户核查".to_string(), name);
+            found.push((
+                "台账底数".into(),
+                by,
+                field.clone(),
+                old.clone(),
+                new.clone(),
+            ));
+        }
         // The baseline says in normal use; the field says not (or the other way round).
         if let (Some(base), Some(last)) = (t.place.use_status, latest.last()) {
             if let Some(in_use) = last.in_use {
@@ -346,7 +386,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                     found.push((
                         "台账底数".into(),
                         name(last),
-                        "使用状态",
+                        "使用状态".into(),
                         base.label().into(),
                         if in_use {
                             "正常使用".into()
@@ -453,7 +493,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                     toilet_seq: place.seq,
                     left,
                     right,
-                    field: field.to_string(),
+                    field,
                     left_value: a,
                     right_value: b,
                 },

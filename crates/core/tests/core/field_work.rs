@@ -751,15 +751,17 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         true,
         vec![t.wang, t.zhao],
     );
-    // Both found nothing: no difference.
-    save(
-        t.t2019,
-        InspectionKind::VillageSelf,
-        "2022-09-20",
-        vec![],
-        true,
-        vec![t.li, t.wang],
-    );
+    // Both found nothing; the village corrected the baseline's subsidy year: one difference.
+    let mut f = form(&t, t.t2019);
+    f.inspected_on = "2022-09-20".into();
+    f.members = vec![t.li, t.wang];
+    f.no_problem = true;
+    f.in_normal_use = Some(true);
+    f.corrections = vec![CorrectionInput {
+        field: "subsidy_year".into(),
+        value: Some("2020".into()),
+    }];
+    inspections::save(&t.conn, &f, TODAY, NOW).unwrap();
     save(
         t.t2019,
         InspectionKind::TownRecheck,
@@ -797,14 +799,23 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
             ("张建国", "是否正常使用", "否", "是"),
             ("张建国", "发现的问题", "渗漏", "无问题"),
             ("张建国", "是否影响使用", "是", "否"),
+            ("张建国", "补助年度", "2019", "2020"),
             ("曾玥", "使用状态", "正常使用", "不能正常使用"),
         ]
     );
+    assert_eq!(
+        (
+            c.differences[3].left.as_str(),
+            c.differences[3].right.as_str()
+        ),
+        ("台账底数", "村级自查 2022-09-20"),
+        "a correction is a difference between the baseline and the check that made it"
+    );
     assert_eq!(c.differences[0].left, "村级自查 2022-09-20");
     assert_eq!(c.differences[0].right, "镇级复核 2022-10-12");
-    assert_eq!(c.differences[3].left, "台账底数");
+    assert_eq!(c.differences[4].left, "台账底数");
     assert_eq!(c.villages.len(), 1);
-    assert_eq!((c.villages[0].compared, c.villages[0].differing), (3, 2));
+    assert_eq!((c.villages[0].compared, c.villages[0].differing), (3, 3));
     let group = c.groups.iter().find(|g| g.name == "李明、王芳").unwrap();
     assert_eq!((group.compared, group.differing), (2, 1));
     assert!((group.percent() - 50.0).abs() < 1e-9);
