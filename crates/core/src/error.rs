@@ -42,6 +42,19 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    #[error("请先登录。")]
+    NotLoggedIn,
+
+    #[error("当前账户“{who}”的角色是“{role}”，不能{action}。如需办理，请换用有权限的账户登录，或请管理员调整角色。")]
+    Forbidden {
+        who: String,
+        role: &'static str,
+        action: &'static str,
+    },
+
+    #[error("{0}")]
+    Login(String),
 }
 
 impl Error {
@@ -56,6 +69,9 @@ impl Error {
             Error::DatabaseNotEmpty { .. } => "database_not_empty",
             Error::Invalid(_) => "invalid",
             Error::Io { .. } => "io",
+            Error::NotLoggedIn => "not_logged_in",
+            Error::Forbidden { .. } => "forbidden",
+            Error::Login(_) => "login",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! keys and the deterministic demo-town generator. The crate knows nothing about Tauri; the
 //! desktop app and the `huce` CLI are thin callers of it.
 
+pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod compare;
@@ -19,6 +20,7 @@ pub mod import;
 pub mod inspections;
 pub mod model;
 pub mod paths;
+pub mod permissions;
 pub mod photos;
 pub mod print;
 pub mod progress;

@@ -190,6 +190,17 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// 角色 of a login account (DOMAIN: accountability).
+    Role, "角色" {
+        Admin = "admin", "管理员";
+        Entry = "entry", "录入员";
+        Reviewer = "reviewer", "审核人";
+        Leader = "leader", "镇领导";
+        Supervisor = "supervisor", "督导";
+    }
+);
+
 #[derive(Debug, Clone, Serialize)]
 pub struct VocabEntry {
     pub code: &'static str,
@@ -217,6 +228,7 @@ pub fn vocabularies() -> Vec<Vocabulary> {
         Cause::vocab_entry(),
         Category::vocab_entry(),
         CaseState::vocab_entry(),
+        Role::vocab_entry(),
     ]
 }
 

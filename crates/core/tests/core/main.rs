@@ -1,6 +1,7 @@
 //! Integration tests of the core on real SQLite files and in-memory databases with the real
 //! migrations. One binary, one module per area.
 
+mod accounts;
 mod audit_log;
 mod demo_town;
 mod field_work;

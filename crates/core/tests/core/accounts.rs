@@ -1,0 +1,174 @@
+//! Local accounts: the first administrator, password rules, lockout after repeated failures,
+//! and who may manage accounts.
+
+use huce_core::accounts::{self, AccountInput};
+use huce_core::db;
+use huce_core::model::Role;
+
+const T0: &str = "2026-11-29T09:00:00+08:00";
+const T_LOCKED: &str = "2026-11-29T09:10:00+08:00";
+const T_LATER: &str = "2026-11-29T09:16:00+08:00";
+
+fn input(username: &str, name: &str, role: Role, password: &str) -> AccountInput {
+    AccountInput {
+        username: username.into(),
+        display_name: name.into(),
+        role,
+        staff_id: None,
+        password: Some(password.into()),
+        active: true,
+    }
+}
+
+#[test]
+fn the_first_start_creates_the_administrator_once() {
+    let conn = db::open_in_memory().unwrap();
+    assert!(!accounts::any(&conn).unwrap());
+    for (pw, msg) in [
+        ("abc12", "至少要 8 位"),
+        ("12345678", "不能全是数字"),
+        ("abcdefgh", "不能全是数字或全是字母"),
+    ] {
+        let err = accounts::create_first_admin(&conn, &input("admin", "张三", Role::Entry, pw), T0)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(msg), "{pw}: {err}");
+    }
+    let admin =
+        accounts::create_first_admin(&conn, &input("admin", "张三", Role::Entry, "shiyu2022"), T0)
+            .unwrap();
+    assert_eq!(
+        admin.role,
+        Role::Admin,
+        "the first account is the administrator"
+    );
+    let err =
+        accounts::create_first_admin(&conn, &input("other", "李四", Role::Admin, "shiyu2022"), T0)
+            .unwrap_err()
+            .to_string();
+    assert!(err.contains("已经有账户"), "{err}");
+    let stored: String = conn
+        .query_row("SELECT password_hash FROM accounts", [], |r| r.get(0))
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$") && !stored.contains("shiyu2022"));
+}
+
+#[test]
+fn wrong_passwords_lock_the_account_for_a_while() {
+    let conn = db::open_in_memory().unwrap();
+    accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
+        .unwrap();
+    let me = accounts::login(&conn, "admin", "shiyu2022", T0).unwrap();
+    assert_eq!(huce_core::audit::actor(&conn).unwrap(), me.actor());
+
+    let err = accounts::login(&conn, "nobody", "shiyu2022", T0)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("用户名或密码不对"), "{err}");
+    for n in 1..=4 {
+        let err = accounts::login(&conn, "ADMIN", "wrong-pass1", T0)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("再错 {} 次", 5 - n)), "{n}: {err}");
+    }
+    let err = accounts::login(&conn, "admin", "wrong-pass1", T0)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("已被锁定 15 分钟"), "{err}");
+    // Locked: even the right password is refused, and the message says until when.
+    let err = accounts::login(&conn, "admin", "shiyu2022", T_LOCKED)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("09:15 以后再试"), "{err}");
+    // After the lock, the right password works.
+    accounts::login(&conn, "admin", "shiyu2022", T_LATER).unwrap();
+
+    let actions: Vec<String> = conn
+        .prepare("SELECT action FROM audit_log ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        actions.iter().filter(|a| *a == "login.failed").count(),
+        4,
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"login.locked".to_string()));
+    assert_eq!(actions.iter().filter(|a| *a == "login").count(), 2);
+    assert!(huce_core::audit::verify(&conn).unwrap().ok());
+}
+
+#[test]
+fn only_an_administrator_manages_accounts() {
+    let conn = db::open_in_memory().unwrap();
+    let admin =
+        accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
+            .unwrap();
+    let clerk = accounts::add(
+        &conn,
+        &admin,
+        &input("lm", "李明", Role::Entry, "luru2022a"),
+        T0,
+    )
+    .unwrap();
+    let err = accounts::add(
+        &conn,
+        &admin,
+        &input("LM", "另一个", Role::Entry, "luru2022a"),
+        T0,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("已经有人用了"), "usernames ignore case: {err}");
+    let err = accounts::add(
+        &conn,
+        &clerk,
+        &input("x", "某人", Role::Admin, "luru2022a"),
+        T0,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "forbidden");
+    assert!(err.to_string().contains("录入员"), "{err}");
+
+    // The only administrator stays one.
+    let mut demote = input("admin", "张三", Role::Entry, "");
+    demote.password = None;
+    let err = accounts::update(&conn, &admin, admin.id, &demote, T0)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("唯一的管理员"), "{err}");
+
+    // A deactivated account cannot log in; a reset password works and unlocks.
+    let mut off = input("lm", "李明", Role::Entry, "");
+    off.password = None;
+    off.active = false;
+    accounts::update(&conn, &admin, clerk.id, &off, T0).unwrap();
+    let err = accounts::login(&conn, "lm", "luru2022a", T0)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("已停用"), "{err}");
+    let mut back = input("lm", "李明", Role::Reviewer, "newpass2022");
+    back.active = true;
+    let again = accounts::update(&conn, &admin, clerk.id, &back, T0).unwrap();
+    assert_eq!(again.role, Role::Reviewer);
+    let me = accounts::login(&conn, "lm", "newpass2022", T0).unwrap();
+
+    // One's own password, with the old one.
+    let err = accounts::change_own_password(&conn, &me, "wrong", "another2022", T0)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("原密码不对"), "{err}");
+    accounts::change_own_password(&conn, &me, "newpass2022", "another2022", T0).unwrap();
+    accounts::login(&conn, "lm", "another2022", T0).unwrap();
+
+    // An administrator lifts a lock.
+    for _ in 0..5 {
+        let _ = accounts::login(&conn, "lm", "nope-nope-1", T0);
+    }
+    assert!(accounts::login(&conn, "lm", "another2022", T0).is_err());
+    accounts::unlock(&conn, &admin, clerk.id, T0).unwrap();
+    accounts::login(&conn, "lm", "another2022", T0).unwrap();
+    assert!(huce_core::audit::verify(&conn).unwrap().ok());
+}
