@@ -52,6 +52,17 @@ fn main() {
             "draw_sample",
             "sample_detail",
             "export_report_xlsx",
+            "auth_status",
+            "create_first_admin",
+            "login",
+            "logout",
+            "change_password",
+            "account_list",
+            "save_account",
+            "unlock_account",
+            "audit_log",
+            "verify_audit",
+            "export_audit_xlsx",
         ]));
     tauri_build::try_build(attrs).expect("failed to build the Tauri context");
 }

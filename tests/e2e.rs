@@ -286,6 +286,19 @@ async fn browse_demo_town_by_village_and_group() {
     let s = start_app(&db).await;
     let d = &s.driver;
 
+    // The first start asks for the administrator's account; a weak password is refused.
+    wait_text(d, "#login-go", |t| t.contains("建立管理员账户")).await;
+    type_value(d, "#login-display", "张三").await;
+    type_value(d, "#login-username", "zhangsan").await;
+    type_value(d, "#login-password", "12345678").await;
+    type_value(d, "#login-password2", "12345678").await;
+    click(d, "#login-go").await;
+    wait_text(d, "#login-error", |t| t.contains("不能全是数字")).await;
+    type_value(d, "#login-password", "shiyu2022").await;
+    type_value(d, "#login-password2", "shiyu2022").await;
+    click(d, "#login-go").await;
+    wait_text(d, "#account-name", |t| t == "张三（管理员）").await;
+
     // An empty database offers the demo data.
     let load = find(d, "#load-demo").await;
     assert_eq!(text(&load).await, "载入示例数据");
@@ -445,8 +458,11 @@ async fn import_a_ledger_into_an_empty_database() {
     let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("导入 测试").join("huce.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    make_admin(&db);
     let s = start_app(&db).await;
     let d = &s.driver;
+    log_in(d, ADMIN.0, ADMIN.1).await;
     let fixture =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ledger-legacy.xls");
 
@@ -604,9 +620,11 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
         .unwrap();
     drop(conn);
     let _ = household;
+    make_admin(&db);
 
     let s = start_app(&db).await;
     let d = &s.driver;
+    log_in(d, ADMIN.0, ADMIN.1).await;
     find(d, "[data-node^='village:']").await;
 
     // The staff list is kept in the app; a new person can be picked at once.
@@ -822,6 +840,37 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     s.driver.clone().quit().await.unwrap();
 }
 
+const ADMIN: (&str, &str) = ("admin", "shiyu2022");
+
+/// The administrator account, made with the core before the app starts (as after a first
+/// start); returns the database's connection closed again.
+fn make_admin(db: &Path) {
+    let conn = huce_core::db::open(db).unwrap();
+    huce_core::accounts::create_first_admin(
+        &conn,
+        &huce_core::accounts::AccountInput {
+            username: ADMIN.0.into(),
+            display_name: "测试管理员".into(),
+            role: huce_core::model::Role::Admin,
+            staff_id: None,
+            password: Some(ADMIN.1.into()),
+            active: true,
+        },
+        "2026-11-29T09:00:00+08:00",
+    )
+    .unwrap();
+}
+
+/// Logs in on the login screen.
+async fn log_in(driver: &WebDriver, user: &str, password: &str) {
+    // The button says 登录 once the screen is shown (and its fields cleared).
+    wait_text(driver, "#login-go", |t| t == "登录").await;
+    type_value(driver, "#login-username", user).await;
+    type_value(driver, "#login-password", password).await;
+    click(driver, "#login-go").await;
+    wait_text(driver, "#account-name", |t| !t.is_empty()).await;
+}
+
 /// The text (pdftotext) of the PDF in `folder` whose name contains `name`.
 fn pdf_text_of(folder: &Path, name: &str) -> String {
     let pdf = std::fs::read_dir(folder)
@@ -873,8 +922,10 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
         huce_core::compare::compare(&conn, huce_core::households::Scope::Town).unwrap();
     drop(conn);
 
+    make_admin(&db);
     let s = start_app(&db).await;
     let d = &s.driver;
+    log_in(d, ADMIN.0, ADMIN.1).await;
     find(d, "[data-node^='village:']").await;
     choose(d, "#operator", &clerk.to_string()).await;
 
@@ -990,6 +1041,81 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
         "the bulletin carries the town's numbers: {text}"
     );
     click(d, "#print-close").await;
+
+    // Accounts: the administrator adds a 督导; the 督导 sees no import and is refused by the
+    // command gate even when calling a command directly.
+    click(d, "#open-accounts").await;
+    type_value(d, "#accounts-rows tr[data-new] .a-user", "dudao").await;
+    type_value(d, "#accounts-rows tr[data-new] .a-name", "赵督导").await;
+    choose(d, "#accounts-rows tr[data-new] .a-role", "supervisor").await;
+    type_value(d, "#accounts-rows tr[data-new] .a-pass", "dudao2022").await;
+    click(d, "#accounts-rows tr[data-new] button").await;
+    wait_text(d, "#accounts-rows", |t| {
+        t.contains("dudao") || !t.is_empty()
+    })
+    .await;
+    let deadline = Instant::now() + WAIT;
+    while d
+        .find_all(By::Css("#accounts-rows tr[data-id]"))
+        .await
+        .unwrap()
+        .len()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "the new account is listed");
+        tokio::time::sleep(POLL).await;
+    }
+    click(d, "#accounts-close").await;
+    click(d, "#logout").await;
+    log_in(d, "dudao", "dudao2022").await;
+    wait_text(d, "#account-name", |t| t == "赵督导（督导）").await;
+    find(d, "[data-node^='village:']").await;
+    let import_shown = d
+        .execute(
+            "return !document.getElementById('open-import').hidden;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        import_shown.json(),
+        &serde_json::json!(false),
+        "no import for 督导"
+    );
+    let refused = d
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI__.core.invoke('save_town_names', { districtName: 'x', townName: 'y' })
+               .then(() => done('allowed'), (e) => done(JSON.stringify(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let refused = refused.json().as_str().unwrap().to_string();
+    assert!(
+        refused.contains("forbidden") && refused.contains("督导"),
+        "the gate refuses: {refused}"
+    );
+
+    // The audit log shows the day's changes and checks whole; an edit outside the app is found.
+    click(d, "#open-audit").await;
+    wait_text(d, "#audit-rows", |t| {
+        t.contains("登录") && t.contains("抽取第 1 号")
+    })
+    .await;
+    click(d, "#audit-verify").await;
+    wait_text(d, "#audit-check", |t| t.contains("操作日志完整")).await;
+    screenshot(&s, "e2e-audit.png").await;
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE audit_log SET summary = '改过的记录' WHERE action = 'sample.draw'",
+            [],
+        )
+        .unwrap();
+    click(d, "#audit-verify").await;
+    wait_text(d, "#audit-check", |t| t.contains("被改动")).await;
+    click(d, "#audit-close").await;
 
     s.driver.clone().quit().await.unwrap();
 }

@@ -71,9 +71,21 @@ export const savePlanPhases = (phases) => call('save_plan_phases', { phases });
 export const comparison = (scope, limit) => call('comparison', { scope, limit });
 export const sampleList = () => call('sample_list');
 export const recommendedSampleSize = (population) => call('recommended_sample_size', { population });
-export const drawSample = (spec, actorId) => call('draw_sample', { spec, actorId });
+export const drawSample = (spec) => call('draw_sample', { spec });
 export const sampleDetail = (id) => call('sample_detail', { id });
 export const exportReportXlsx = (kind, month, scope, out) => call('export_report_xlsx', { kind, month, scope, out });
+
+export const authStatus = () => call('auth_status');
+export const createFirstAdmin = (input) => call('create_first_admin', { input });
+export const login = (username, password) => call('login', { username, password });
+export const logout = () => call('logout');
+export const changePassword = (old, next) => call('change_password', { old, new: next });
+export const accountList = () => call('account_list');
+export const saveAccount = (id, input) => call('save_account', { id, input });
+export const unlockAccount = (id) => call('unlock_account', { id });
+export const auditLog = (filter, offset, limit) => call('audit_log', { filter, offset, limit });
+export const verifyAudit = () => call('verify_audit');
+export const exportAuditXlsx = (filter, out) => call('export_audit_xlsx', { filter, out });
 /** The system's folder picker; resolves to a path or null. */
 export const pickFolder = (title) =>
   call('plugin:dialog|open', { options: { title, multiple: false, directory: true } });

@@ -12,9 +12,10 @@ import { InspectionForm } from './screens/inspection.js';
 import { ProblemLedger } from './screens/ledger.js';
 import { ItemsDialog, StaffDialog } from './screens/lists.js';
 import { PrintDialog } from './screens/print.js';
-import { initOperator, reloadStaff, setDatabase } from './people.js';
+import { initOperator, linkOperator, reloadStaff, setDatabase } from './people.js';
 import { Dashboard } from './screens/progress.js';
 import { Checks } from './screens/checks.js';
+import { AccountsDialog, AuditDialog, LoginScreen, roleLabel } from './screens/auth.js';
 
 const showError = (err) => toast(err.message || String(err));
 
@@ -203,6 +204,35 @@ async function showWorkbench() {
   }
 }
 
+const loginScreen = new LoginScreen();
+const accountsDialog = new AccountsDialog();
+const auditDialog = new AuditDialog();
+let allowed = new Set();
+
+/** Hides what the logged-in role may not do (the command gate refuses it anyway). */
+function applyRole(status) {
+  allowed = new Set(status.allowed);
+  for (const node of document.querySelectorAll('[data-needs]')) node.hidden = !allowed.has(node.dataset.needs);
+  const a = status.account;
+  $('account-name').textContent = a ? `${a.display_name}（${roleLabel(a.role)}）` : '';
+  $('logout').hidden = !a;
+  linkOperator(a?.staff_id ?? null);
+  document.body.dataset.role = a ? a.role : '';
+}
+
+/** Until someone logs in, only the login screen shows. */
+async function ensureLogin() {
+  let status = await ipc.authStatus();
+  if (!status.account) {
+    $('workbench').hidden = true;
+    const town = info.town && info.town.town_name !== UNSET_TOWN ? `${info.town.district_name} ${info.town.town_name}` : '';
+    await loginScreen.show(status.has_accounts, town);
+    status = await ipc.authStatus();
+  }
+  applyRole(status);
+  return status.account;
+}
+
 async function start() {
   try {
     setVocabularies(await ipc.vocabularies());
@@ -214,11 +244,27 @@ async function start() {
       $('fatal-message').textContent = info.open_error.message;
       return;
     }
+    await ensureLogin();
     await showWorkbench();
   } catch (err) {
     showError(err);
   }
 }
+
+$('logout').addEventListener('click', async () => {
+  try {
+    await ipc.logout();
+    setView('households');
+    await ensureLogin();
+    info = await ipc.appInfo();
+    showHeader();
+    await showWorkbench();
+  } catch (err) {
+    showError(err);
+  }
+});
+$('open-accounts').addEventListener('click', () => accountsDialog.open().catch(showError));
+$('open-audit').addEventListener('click', () => auditDialog.open().catch(showError));
 
 $('load-demo').addEventListener('click', async () => {
   const button = $('load-demo');

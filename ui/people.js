@@ -1,6 +1,7 @@
 // The staff list (工作人员) as the screens need it, and the 当前操作人 (who is at the keyboard),
-// picked in the header and remembered on this computer. Until accounts exist (issue 7) the
-// operator is who the records name as having keyed in or moved a case.
+// who the records name as having keyed in or moved a case. An account linked to a staff member
+// fixes the operator to that person; an unlinked account picks in the header (remembered on
+// this computer). The audit log always names the logged-in account.
 
 import { $, el } from './dom.js';
 import * as ipc from './ipc.js';
@@ -14,6 +15,14 @@ export const scopedKey = (name) => `huce:${dbPath}:${name}`;
 export const setDatabase = (path) => { dbPath = path; };
 const KEY = () => scopedKey('operator');
 const listeners = [];
+/** The staff member the logged-in account is linked to, if any. */
+let linked = null;
+
+export function linkOperator(staffId) {
+  linked = staffId ?? null;
+  if (linked) localStorage.setItem(KEY(), String(linked));
+  if (staff.length) renderOperator();
+}
 
 export const activeStaff = () => staff;
 export const staffName = (id) => staff.find((s) => s.id === id)?.name ?? '';
@@ -38,6 +47,8 @@ function renderOperator() {
     ...staff.map((s) => el('option', { value: s.id, selected: s.id === current }, `${s.name}${s.unit ? `（${s.unit}）` : ''}`)),
   );
   select.classList.toggle('unset', !current);
+  select.disabled = !!linked && current === linked;
+  select.title = select.disabled ? '登录账户关联了这位工作人员，记录都署他的名字' : '';
 }
 
 export function initOperator() {

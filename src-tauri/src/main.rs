@@ -5,9 +5,30 @@
 
 mod commands;
 mod error;
+mod gate;
 mod state;
 
 use tauri::Manager;
+
+/// Puts the command gate in front of the generated handler: a call the session may not make is
+/// refused before its arguments are read.
+fn guarded<R: tauri::Runtime>(
+    handler: impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static,
+) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    move |invoke| {
+        let command = invoke.message.command().to_string();
+        let session = invoke
+            .message
+            .webview()
+            .try_state::<state::AppState>()
+            .and_then(|s| s.session());
+        if let Err(e) = gate::check(session.as_ref(), &command) {
+            invoke.resolver.reject(e);
+            return true;
+        }
+        handler(invoke)
+    }
+}
 
 fn main() {
     tauri::Builder::default()
@@ -18,7 +39,7 @@ fn main() {
             app.manage(state::AppState::open(path));
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
+        .invoke_handler(guarded(tauri::generate_handler![
             commands::app::app_info,
             commands::app::vocabularies,
             commands::app::load_demo,
@@ -61,7 +82,18 @@ fn main() {
             commands::reports::draw_sample,
             commands::reports::sample_detail,
             commands::reports::export_report_xlsx,
-        ])
+            commands::auth::auth_status,
+            commands::auth::create_first_admin,
+            commands::auth::login,
+            commands::auth::logout,
+            commands::auth::change_password,
+            commands::auth::account_list,
+            commands::auth::save_account,
+            commands::auth::unlock_account,
+            commands::auth::audit_log,
+            commands::auth::verify_audit,
+            commands::auth::export_audit_xlsx,
+        ]))
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("农村户厕问题摸排整改工作台无法启动");
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use huce_core::accounts::Account;
 use rusqlite::Connection;
 use tauri::{AppHandle, Manager};
 
@@ -36,6 +37,8 @@ pub struct AppState {
     pub progress: Arc<(AtomicUsize, AtomicUsize)>,
     /// The open database, or why it could not be opened (shown to the user instead of crashing).
     db: Result<Mutex<Connection>, ApiError>,
+    /// Who is logged in on this window.
+    session: Mutex<Option<Account>>,
 }
 
 impl AppState {
@@ -55,6 +58,24 @@ impl AppState {
             path,
             db,
             progress: Arc::new((AtomicUsize::new(0), AtomicUsize::new(1))),
+            session: Mutex::new(None),
+        }
+    }
+
+    /// The logged-in account, if any.
+    pub fn session(&self) -> Option<Account> {
+        self.session.lock().ok().and_then(|s| s.clone())
+    }
+
+    /// The logged-in account (the gate lets a command through only with one).
+    pub fn account(&self) -> Result<Account, ApiError> {
+        self.session()
+            .ok_or_else(|| huce_core::Error::NotLoggedIn.into())
+    }
+
+    pub fn set_session(&self, account: Option<Account>) {
+        if let Ok(mut s) = self.session.lock() {
+            *s = account;
         }
     }
 

@@ -3,7 +3,6 @@
 
 import { $, el, fill, toast } from '../dom.js';
 import * as ipc from '../ipc.js';
-import { operatorId } from '../people.js';
 
 const LIMIT = 500;
 const fmt = (r) => (r.compared ? `${((r.differing * 100) / r.compared).toFixed(1)}%` : '—');
@@ -133,11 +132,6 @@ export class Checks {
     const villages = [...$('sample-villages').querySelectorAll('input:checked')].map((i) => Number(i.value));
     const amount = Number($('sample-size').value);
     const kind = $('sample-size-kind').value;
-    const actor = operatorId();
-    if (!actor) {
-      $('sample-error').textContent = '请先在页面顶部选择“当前操作人”，样本上要记录抽取人。';
-      return;
-    }
     if (!villages.length) {
       $('sample-error').textContent = '请至少选择一个行政村。';
       return;
@@ -160,7 +154,7 @@ export class Checks {
       seed,
     };
     try {
-      const s = await ipc.drawSample(spec, actor);
+      const s = await ipc.drawSample(spec);
       $('sample-dialog').close();
       toast(`已抽取第 ${s.id} 号样本：${s.toilets.length} 个户厕。`, 'info');
       this.sampleId = s.id;

@@ -431,7 +431,38 @@ pub fn open(path: &Path) -> Result<Connection> {
         path: path.to_path_buf(),
         source,
     })?;
+    // An older database is backed up (升级前) before its schema changes.
+    let version = schema_version(&conn)?;
+    let before = if version > 0 && version < SCHEMA_VERSION {
+        let dir = path
+            .parent()
+            .map(|d| d.join("backups"))
+            .unwrap_or_else(|| PathBuf::from("backups"));
+        let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
+        let dest = crate::backup::new_backup_path(
+            &dir,
+            &stamp,
+            crate::backup::Reason::BeforeMigration.label(),
+        );
+        crate::backup::backup_to(&conn, &dest)?;
+        Some(dest)
+    } else {
+        None
+    };
     migrate(&conn)?;
+    if let Some(dest) = before {
+        crate::audit::append_now(
+            &conn,
+            "backup",
+            "database",
+            "升级前",
+            &format!(
+                "数据库结构从第 {version} 版升级到第 {SCHEMA_VERSION} 版，升级前已备份：{}",
+                dest.display()
+            ),
+            serde_json::json!({ "path": dest.display().to_string(), "from": version }),
+        )?;
+    }
     Ok(conn)
 }
 
@@ -463,6 +494,18 @@ where
         let b = other.join().expect("the second reader does not panic");
         Ok((a?, b?))
     })
+}
+
+/// `PRAGMA integrity_check`: a damaged file is reported with what to do, never used silently.
+pub fn check_integrity(conn: &Connection) -> Result<()> {
+    let result: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| Error::Damaged(e.to_string()))?;
+    if result == "ok" {
+        Ok(())
+    } else {
+        Err(Error::Damaged(result))
+    }
 }
 
 /// An in-memory database with the real migrations, for tests.

@@ -55,6 +55,9 @@ pub enum Error {
 
     #[error("{0}")]
     Login(String),
+
+    #[error("数据库文件已损坏（{0}）。程序没有使用它，也没有改动它。请用“恢复最近的完好备份”恢复，损坏的文件会被另存，交给管理员检查。")]
+    Damaged(String),
 }
 
 impl Error {
@@ -72,6 +75,7 @@ impl Error {
             Error::NotLoggedIn => "not_logged_in",
             Error::Forbidden { .. } => "forbidden",
             Error::Login(_) => "login",
+            Error::Damaged(_) => "damaged",
         }
     }
 }

@@ -128,6 +128,11 @@ pub async fn save_inspection(
     state: State<'_, AppState>,
     input: InspectionInput,
 ) -> Result<Saved, ApiError> {
+    if input.kind != huce_core::model::InspectionKind::DistrictSpot {
+        state
+            .account()?
+            .require(huce_core::permissions::Action::RecordInspection)?;
+    }
     Ok(inspections::save(
         &*state.conn()?,
         &input,

@@ -193,6 +193,11 @@ pub async fn export_xlsx(
 ) -> Result<ExportSummary, ApiError> {
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
+        if full {
+            state
+                .account()?
+                .require(huce_core::permissions::Action::ExportPersonal)?;
+        }
         let out = paths::output_file(&out, "xlsx", &state.path)?;
         let conn = state.conn()?;
         let personal = if full {

@@ -2,6 +2,7 @@
 //! map the error. Every command must also be listed in build.rs and capabilities/main.json.
 
 pub mod app;
+pub mod auth;
 pub mod documents;
 pub mod field_work;
 pub mod households;

@@ -5,7 +5,6 @@ use huce_core::compare::{self, Difference, Rate};
 use huce_core::households::Scope;
 use huce_core::progress::{self, Phase, Progress};
 use huce_core::sampling::{self, Sample, SampleRow, SampleSpec};
-use huce_core::staff;
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 
@@ -135,15 +134,11 @@ pub async fn recommended_sample_size(population: usize) -> usize {
     sampling::recommended_size(population, 0.5, 0.05, 1.96)
 }
 
-/// Draws and keeps a sample, signed by the operator.
+/// Draws and keeps a sample, signed by the logged-in account.
 #[tauri::command]
-pub async fn draw_sample(
-    state: State<'_, AppState>,
-    spec: SampleSpec,
-    actor_id: i64,
-) -> Result<Sample, ApiError> {
+pub async fn draw_sample(state: State<'_, AppState>, spec: SampleSpec) -> Result<Sample, ApiError> {
     let conn = state.conn()?;
-    let actor = staff::get_staff(&conn, actor_id)?.name;
+    let actor = state.account()?.display_name;
     let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     Ok(sampling::draw(&conn, &spec, &actor, &now)?)
 }

@@ -69,7 +69,22 @@ impl NoticeSettings {
             ));
         }
         let json = serde_json::to_string(self).expect("settings serialise");
-        settings::set(conn, KEY_NOTICE, &json)
+        let old = settings::get(conn, KEY_NOTICE)?;
+        if old.as_deref() == Some(json.as_str()) {
+            return Ok(());
+        }
+        let tx = conn.unchecked_transaction()?;
+        settings::set(&tx, KEY_NOTICE, &json)?;
+        crate::audit::append_now(
+            &tx,
+            "settings.documents",
+            "settings",
+            KEY_NOTICE,
+            "修改告知单正文和联系人",
+            serde_json::json!({ "notice": [old, json] }),
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 }
 

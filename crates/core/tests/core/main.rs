@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit_log;
+mod backups;
 mod demo_town;
 mod field_work;
 mod household_queries;

@@ -1,0 +1,267 @@
+//! Data safety: backups with rotation, restore round trip, the backup before a migration, and
+//! recovery of a damaged database file.
+
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use huce_core::backup::{self, Reason};
+use huce_core::demo::{self, DemoOptions};
+use huce_core::staff::{self, StaffInput};
+use huce_core::{audit, db};
+use rusqlite::Connection;
+
+use crate::NOW;
+
+fn at(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+}
+
+fn small_town(path: &Path) -> Connection {
+    let mut conn = db::open(path).unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 150,
+            seed: 5,
+        },
+        NOW,
+    )
+    .unwrap();
+    conn
+}
+
+/// Every row of every table but the audit log and its head (which record the restore itself).
+fn dump(conn: &Connection) -> Vec<String> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('audit_log') ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = Vec::new();
+    for t in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            let cells: Vec<String> = (0..n)
+                .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                .collect();
+            let line = format!("{t}|{}", cells.join("|"));
+            if !line.starts_with("settings|Text([97, 117, 100, 105, 116, 95, 104, 101, 97, 100])") {
+                out.push(line);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_restore_gives_back_exactly_what_was_backed_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = small_town(&dir.path().join("镇 数据.db"));
+    audit::set_actor(&conn, "管理员").unwrap();
+    let backups = dir.path().join("backups");
+    let before = dump(&conn);
+    let copy = backup::take(&conn, &backups, Reason::Manual, at("2026-11-29 10:00:00")).unwrap();
+    assert!(
+        !copy.with_extension("db-wal").exists(),
+        "a backup is one self-contained file"
+    );
+
+    // Work after the backup …
+    staff::add_staff(
+        &conn,
+        &StaffInput {
+            name: "备份后".into(),
+            unit: "石鱼镇".into(),
+            phone: None,
+            roles: String::new(),
+            active: true,
+        },
+        NOW,
+    )
+    .unwrap();
+    assert_ne!(dump(&conn), before);
+
+    // … is undone by the restore, and kept in the 恢复前 backup.
+    let safety = backup::restore(&mut conn, &copy, &backups, at("2026-11-29 11:00:00")).unwrap();
+    assert_eq!(dump(&conn), before, "restored identical");
+    let kept = Connection::open(&safety).unwrap();
+    let n: i64 = kept
+        .query_row(
+            "SELECT count(*) FROM staff WHERE name = '备份后'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1, "what was there before the restore is not lost");
+    let v = audit::verify(&conn).unwrap();
+    assert!(v.ok(), "{}", v.message());
+    let last: String = conn
+        .query_row(
+            "SELECT action FROM audit_log ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(last, "restore");
+    let listed = backup::list(&backups).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].reason, Reason::BeforeRestore, "newest first");
+    assert_eq!(listed[1].reason, Reason::Manual);
+}
+
+#[test]
+fn daily_backups_once_a_day_and_rotation_keeps_7_daily_4_weekly() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = small_town(&dir.path().join("town.db"));
+    let backups = dir.path().join("backups");
+    assert!(
+        backup::daily_if_due(&conn, &backups, at("2026-11-29 08:00:00"))
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        backup::daily_if_due(&conn, &backups, at("2026-11-29 15:00:00"))
+            .unwrap()
+            .is_none()
+    );
+
+    // Forty days of daily backups (two some days), 15 before imports and a manual one.
+    std::fs::remove_dir_all(&backups).unwrap();
+    std::fs::create_dir_all(&backups).unwrap();
+    let start = at("2026-10-20 08:00:00");
+    for d in 0..40 {
+        let day = start + chrono::Duration::days(d);
+        for h in [0, 5] {
+            let t = day + chrono::Duration::hours(h);
+            let name = format!("huce-{}-每日.db", t.format("%Y%m%d-%H%M%S"));
+            std::fs::write(backups.join(name), b"x").unwrap();
+        }
+    }
+    for i in 0..15 {
+        let t = start + chrono::Duration::hours(i);
+        std::fs::write(
+            backups.join(format!("huce-{}-导入前.db", t.format("%Y%m%d-%H%M%S"))),
+            b"x",
+        )
+        .unwrap();
+    }
+    std::fs::write(backups.join("huce-20200101-000000-手动.db"), b"x").unwrap();
+    std::fs::write(backups.join("别的文件.txt"), b"x").unwrap();
+    backup::rotate(&backups, at("2026-11-28 23:00:00").date()).unwrap();
+    let left = backup::list(&backups).unwrap();
+    let daily: Vec<&str> = left
+        .iter()
+        .filter(|b| b.reason == Reason::Daily)
+        .map(|b| b.name.as_str())
+        .collect();
+    assert_eq!(daily.len(), 7 + 4, "{daily:?}");
+    assert!(
+        daily[0].starts_with("huce-20261128-130000"),
+        "the newest of the newest day: {daily:?}"
+    );
+    assert_eq!(
+        left.iter()
+            .filter(|b| b.reason == Reason::BeforeImport)
+            .count(),
+        10
+    );
+    assert_eq!(
+        left.iter().filter(|b| b.reason == Reason::Manual).count(),
+        1
+    );
+    assert!(
+        backups.join("别的文件.txt").exists(),
+        "other files are left alone"
+    );
+}
+
+#[test]
+fn an_older_database_is_backed_up_before_its_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        db::configure(&conn).unwrap();
+        db::migrate_to(&conn, 5).unwrap();
+        huce_core::households::add_village(&conn, "石鱼村", 1).unwrap();
+    }
+    let conn = db::open(&path).unwrap();
+    assert_eq!(db::schema_version(&conn).unwrap(), db::SCHEMA_VERSION);
+    let list = backup::list(&dir.path().join("backups")).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].reason, Reason::BeforeMigration);
+    let old = Connection::open(&list[0].path).unwrap();
+    let v: i64 = old
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 5, "the backup is the database as it was");
+    let summary: String = conn
+        .query_row(
+            "SELECT summary FROM audit_log WHERE action = 'backup'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(summary.contains("第 5 版升级到第"), "{summary}");
+}
+
+#[test]
+fn a_damaged_database_is_reported_and_recovered_from_the_latest_good_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huce.db");
+    let backups = dir.path().join("backups");
+    let households = {
+        let conn = small_town(&path);
+        backup::take(&conn, &backups, Reason::Daily, at("2026-11-28 08:00:00")).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
+            .unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+        n
+    };
+    // A newer backup that is itself broken is skipped.
+    std::fs::write(
+        backups.join("huce-20261129-080000-每日.db"),
+        b"not a database",
+    )
+    .unwrap();
+    // Damage the middle of the file.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 8192] {
+        *b = 0x5a;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let damaged = db::open(&path).and_then(|c| db::check_integrity(&c).map(|_| c));
+    let err = damaged.expect_err("the damage is found");
+    assert!(
+        err.code() == "damaged"
+            || err.code() == "db_open"
+            || err.code() == "db"
+            || err.code() == "migration",
+        "{}: {err}",
+        err.code()
+    );
+
+    let (from, kept) = backup::recover(&path, &backups, at("2026-11-29 09:00:00")).unwrap();
+    assert!(
+        from.to_string_lossy().contains("20261128-080000"),
+        "{from:?}"
+    );
+    assert!(
+        kept.exists(),
+        "the damaged file is kept for the administrator"
+    );
+    let conn = db::open(&path).unwrap();
+    db::check_integrity(&conn).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, households);
+}

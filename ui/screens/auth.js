@@ -1,0 +1,196 @@
+// 登录、账户和操作日志: the login screen (the first start creates the administrator), the
+// accounts editor for administrators, and the audit log with its check and Excel export.
+
+import { $, el, fill, toast } from '../dom.js';
+import * as ipc from '../ipc.js';
+import { entries, label } from '../labels.js';
+import { activeStaff } from '../people.js';
+
+/** The login screen. Resolves once someone is logged in. */
+export class LoginScreen {
+  constructor() {
+    $('login-form').addEventListener('submit', (e) => { e.preventDefault(); this.go(); });
+  }
+
+  /** Shows the screen (first start: creating the administrator) and waits for a login. */
+  show(hasAccounts, town) {
+    this.first = !hasAccounts;
+    $('login-screen').hidden = false;
+    $('login-town').textContent = town || '';
+    $('login-first').hidden = hasAccounts;
+    $('login-display-row').hidden = hasAccounts;
+    $('login-password2-row').hidden = hasAccounts;
+    $('login-go').textContent = hasAccounts ? '登录' : '建立管理员账户并登录';
+    $('login-error').textContent = '';
+    $('login-password').value = '';
+    $('login-password2').value = '';
+    $('login-username').focus();
+    return new Promise((resolve) => { this.done = resolve; });
+  }
+
+  async go() {
+    const username = $('login-username').value;
+    const password = $('login-password').value;
+    $('login-error').textContent = '';
+    try {
+      let account;
+      if (this.first) {
+        if (password !== $('login-password2').value) {
+          $('login-error').textContent = '两次输入的密码不一样，请重新输入。';
+          return;
+        }
+        account = await ipc.createFirstAdmin({ username, display_name: $('login-display').value, role: 'admin', password });
+      } else {
+        account = await ipc.login(username, password);
+      }
+      $('login-screen').hidden = true;
+      $('login-password').value = '';
+      this.done(account);
+    } catch (err) {
+      $('login-error').textContent = err.message;
+      $('login-password').select();
+    }
+  }
+}
+
+const input = (cls, value, attrs = {}) => el('input', { class: cls, value: value ?? '', ...attrs });
+
+/** 账户: administrators add accounts, set roles, link them to staff, reset passwords. */
+export class AccountsDialog {
+  constructor() {
+    this.dialog = $('accounts-dialog');
+    $('accounts-close').addEventListener('click', () => this.dialog.close());
+  }
+
+  async open() {
+    this.dialog.showModal();
+    await this.render();
+  }
+
+  async render() {
+    $('accounts-error').textContent = '';
+    const list = await ipc.accountList();
+    const staff = activeStaff();
+    const roleSelect = (v) => el('select', { class: 'a-role' }, entries('Role').map(([code, text]) => el('option', { value: code, selected: code === v }, text)));
+    const staffSelect = (v) => el('select', { class: 'a-staff' }, el('option', { value: '' }, '（不关联）'),
+      staff.map((s) => el('option', { value: s.id, selected: s.id === v }, `${s.name}（${s.unit}）`)));
+    const row = (a) => {
+      const locked = a?.locked_until && new Date(a.locked_until) > new Date();
+      const tr = el('tr', { dataset: a ? { id: a.id } : { new: '1' }, class: a && !a.active ? 'off' : '' },
+        el('td', {}, input('a-user', a?.username, { placeholder: a ? '' : '新增：用户名', maxlength: 20, autocomplete: 'off' })),
+        el('td', {}, input('a-name', a?.display_name, { placeholder: '姓名', maxlength: 20 })),
+        el('td', {}, roleSelect(a?.role ?? 'entry')),
+        el('td', {}, staffSelect(a?.staff_id ?? null)),
+        el('td', {}, input('a-pass', '', { type: 'password', placeholder: a ? '不改请留空' : '至少 8 位，字母加数字', autocomplete: 'new-password' })),
+        el('td', {}, el('input', { type: 'checkbox', class: 'a-active', checked: a ? a.active : true })),
+        el('td', {},
+          el('button', { type: 'button', class: 'tool', onclick: () => this.save(tr, a?.id ?? null) }, a ? '保存' : '添加'),
+          locked ? el('button', { type: 'button', class: 'tool', onclick: () => this.unlock(a.id) }, '解锁') : null));
+      return tr;
+    };
+    fill($('accounts-rows'), list.map(row), row(null));
+  }
+
+  async save(tr, id) {
+    const v = (cls) => tr.querySelector(`.${cls}`).value;
+    try {
+      await ipc.saveAccount(id, {
+        username: v('a-user'), display_name: v('a-name'), role: v('a-role'),
+        staff_id: v('a-staff') ? Number(v('a-staff')) : null,
+        password: v('a-pass') || null, active: tr.querySelector('.a-active').checked,
+      });
+      await this.render();
+      toast(id ? '已保存账户。' : '已添加账户。', 'info');
+    } catch (err) {
+      $('accounts-error').textContent = err.message;
+    }
+  }
+
+  async unlock(id) {
+    try {
+      await ipc.unlockAccount(id);
+      await this.render();
+      toast('已解锁。', 'info');
+    } catch (err) {
+      $('accounts-error').textContent = err.message;
+    }
+  }
+}
+
+const ACTIONS = [
+  ['', '全部操作'], ['login', '登录和退出'], ['account', '账户'], ['inspection', '录入核查'], ['case', '整改和销号'],
+  ['import', '导入'], ['export', '导出个人信息'], ['staff', '工作人员'], ['problem_item', '问题口径'],
+  ['settings', '设置'], ['sample', '抽查样本'], ['demo', '示例数据'],
+];
+const PAGE = 100;
+const ACTION_LABELS = {
+  login: '登录', logout: '退出登录', 'login.failed': '登录失败', 'login.locked': '账户锁定',
+  'account.add': '添加账户', 'account.update': '修改账户', 'account.unlock': '解锁账户', 'account.password': '修改密码',
+  'inspection.save': '录入核查', 'case.decide': '确定整改类别', 'case.move': '整改进度', 'case.reopen': '重新打开',
+  import: '导入台账', 'export.personal': '导出个人信息', 'staff.add': '添加工作人员', 'staff.update': '修改工作人员',
+  'problem_item.add': '添加问题口径', 'problem_item.update': '修改问题口径', 'settings.town': '镇名称',
+  'settings.phases': '工作阶段', 'settings.documents': '文书设置', 'sample.draw': '抽取样本', demo: '示例数据',
+  backup: '备份', restore: '恢复备份',
+};
+
+/** 操作日志: filter, page, check the chain, export. */
+export class AuditDialog {
+  constructor() {
+    this.dialog = $('audit-dialog');
+    this.offset = 0;
+    $('audit-close').addEventListener('click', () => this.dialog.close());
+    fill($('audit-action'), ACTIONS.map(([v, t]) => el('option', { value: v }, t)));
+    for (const id of ['audit-actor', 'audit-action', 'audit-from', 'audit-to', 'audit-text']) {
+      $(id).addEventListener('change', () => { this.offset = 0; this.render().catch((e) => toast(e.message)); });
+    }
+    $('audit-prev').addEventListener('click', () => { this.offset = Math.max(0, this.offset - PAGE); this.render().catch((e) => toast(e.message)); });
+    $('audit-next').addEventListener('click', () => { this.offset += PAGE; this.render().catch((e) => toast(e.message)); });
+    $('audit-verify').addEventListener('click', () => this.verify().catch((e) => toast(e.message)));
+    $('audit-export').addEventListener('click', () => this.exportXlsx().catch((e) => toast(e.message)));
+  }
+
+  filter() {
+    const v = (id) => $(id).value.trim() || null;
+    return { actor: v('audit-actor'), action: v('audit-action'), from: v('audit-from'), to: v('audit-to'), text: v('audit-text') };
+  }
+
+  async open() {
+    this.offset = 0;
+    $('audit-check').textContent = '';
+    $('audit-check').className = 'audit-check';
+    this.dialog.showModal();
+    await this.render();
+  }
+
+  async render() {
+    const page = await ipc.auditLog(this.filter(), this.offset, PAGE);
+    fill($('audit-rows'), page.entries.map((e) => el('tr', { title: e.detail },
+      el('td', { class: 'num' }, e.id), el('td', {}, e.at.replace('T', ' ').slice(0, 19)), el('td', {}, e.actor),
+      el('td', {}, ACTION_LABELS[e.action] ?? e.action), el('td', {}, e.summary))));
+    const last = Math.min(this.offset + PAGE, page.total);
+    $('audit-count').textContent = page.total ? `第 ${this.offset + 1}–${last} 条，共 ${page.total} 条` : '没有符合条件的记录';
+    $('audit-prev').disabled = this.offset === 0;
+    $('audit-next').disabled = last >= page.total;
+  }
+
+  async verify() {
+    $('audit-check').textContent = '正在逐条核验…';
+    const v = await ipc.verifyAudit();
+    $('audit-check').textContent = messageOf(v);
+    $('audit-check').className = `audit-check ${v.broken_at ? 'bad' : 'ok'}`;
+  }
+
+  async exportXlsx() {
+    const out = await ipc.pickSavePath('导出操作日志', '操作日志.xlsx');
+    if (!out) return;
+    const n = await ipc.exportAuditXlsx(this.filter(), out);
+    toast(`已导出 ${n} 条操作日志：${out}`, 'info');
+  }
+}
+
+function messageOf(v) {
+  if (!v.broken_at) return `操作日志完整：共 ${v.entries} 条，逐条核验通过。`;
+  return `操作日志在第 ${v.broken_at} 条处被改动：${v.problem}。说明有人绕过本程序改动了数据库。请保留这个数据库文件，报告镇纪委和管理员。`;
+}
+
+export const roleLabel = (code) => label('Role', code);
