@@ -63,6 +63,11 @@ fn main() {
             "audit_log",
             "verify_audit",
             "export_audit_xlsx",
+            "backup_list",
+            "backup_now",
+            "backup_to",
+            "restore_backup",
+            "recover_database",
         ]));
     tauri_build::try_build(attrs).expect("failed to build the Tauri context");
 }

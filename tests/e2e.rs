@@ -1042,6 +1042,13 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     );
     click(d, "#print-close").await;
 
+    // Backups: the day's backup was taken at start; 立即备份 adds one.
+    click(d, "#open-backup").await;
+    wait_text(d, "#backup-rows", |t| t.contains("每日")).await;
+    click(d, "#backup-now").await;
+    wait_text(d, "#backup-rows", |t| t.contains("手动")).await;
+    click(d, "#backup-close").await;
+
     // Accounts: the administrator adds a 督导; the 督导 sees no import and is refused by the
     // command gate even when calling a command directly.
     click(d, "#open-accounts").await;
@@ -1117,5 +1124,56 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     wait_text(d, "#audit-check", |t| t.contains("被改动")).await;
     click(d, "#audit-close").await;
 
+    s.driver.clone().quit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_database_offers_the_latest_good_backup() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("损坏").join("huce.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    {
+        let mut conn = huce_core::db::open(&db).unwrap();
+        huce_core::demo::generate(
+            &mut conn,
+            huce_core::demo::DemoOptions {
+                households: 300,
+                seed: 2,
+            },
+            "2026-11-29T09:00:00+08:00",
+        )
+        .unwrap();
+        huce_core::backup::take(
+            &conn,
+            &db.parent().unwrap().join("backups"),
+            huce_core::backup::Reason::Daily,
+            chrono::Local::now().naive_local(),
+        )
+        .unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+    }
+    let mut bytes = std::fs::read(&db).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid..mid + 8192].fill(0x5a);
+    std::fs::write(&db, &bytes).unwrap();
+
+    let s = start_app(&db).await;
+    let d = &s.driver;
+    wait_text(d, "#fatal-message", |t| t.contains("已损坏")).await;
+    screenshot(&s, "e2e-damaged.png").await;
+    click(d, "#recover-go").await;
+    wait_text(d, "#recover-result", |t| t.contains("请关闭并重新打开")).await;
+    let conn = huce_core::db::open_checked(&db).expect("the recovered file opens whole");
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 300);
+    assert!(std::fs::read_dir(db.parent().unwrap()).unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .contains("damaged")));
     s.driver.clone().quit().await.unwrap();
 }

@@ -86,6 +86,11 @@ export const unlockAccount = (id) => call('unlock_account', { id });
 export const auditLog = (filter, offset, limit) => call('audit_log', { filter, offset, limit });
 export const verifyAudit = () => call('verify_audit');
 export const exportAuditXlsx = (filter, out) => call('export_audit_xlsx', { filter, out });
+export const backupList = () => call('backup_list');
+export const backupNow = () => call('backup_now');
+export const backupTo = (folder) => call('backup_to', { folder });
+export const restoreBackup = (path) => call('restore_backup', { path });
+export const recoverDatabase = () => call('recover_database');
 /** The system's folder picker; resolves to a path or null. */
 export const pickFolder = (title) =>
   call('plugin:dialog|open', { options: { title, multiple: false, directory: true } });

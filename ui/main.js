@@ -16,6 +16,7 @@ import { initOperator, linkOperator, reloadStaff, setDatabase } from './people.j
 import { Dashboard } from './screens/progress.js';
 import { Checks } from './screens/checks.js';
 import { AccountsDialog, AuditDialog, LoginScreen, roleLabel } from './screens/auth.js';
+import { BackupDialog } from './screens/backups.js';
 
 const showError = (err) => toast(err.message || String(err));
 
@@ -242,6 +243,7 @@ async function start() {
     if (info.open_error) {
       $('fatal').hidden = false;
       $('fatal-message').textContent = info.open_error.message;
+      $('fatal-recover').hidden = info.open_error.code !== 'damaged';
       return;
     }
     await ensureLogin();
@@ -264,6 +266,25 @@ $('logout').addEventListener('click', async () => {
   }
 });
 $('open-accounts').addEventListener('click', () => accountsDialog.open().catch(showError));
+const backupDialog = new BackupDialog({
+  canRestore: () => allowed.has('restore'),
+  onRestored: async () => {
+    info = await ipc.appInfo();
+    showHeader();
+    await showWorkbench();
+  },
+});
+$('open-backup').addEventListener('click', () => backupDialog.open().catch(showError));
+$('recover-go').addEventListener('click', async () => {
+  $('recover-go').disabled = true;
+  try {
+    const r = await ipc.recoverDatabase();
+    $('recover-result').textContent = `已用备份 ${r.from} 恢复；损坏的文件另存为 ${r.damaged_kept_at}。请关闭并重新打开本程序。`;
+  } catch (err) {
+    $('recover-result').textContent = err.message;
+    $('recover-go').disabled = false;
+  }
+});
 $('open-audit').addEventListener('click', () => auditDialog.open().catch(showError));
 
 $('load-demo').addEventListener('click', async () => {

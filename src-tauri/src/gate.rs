@@ -22,7 +22,10 @@ pub fn access(command: &str) -> Option<Access> {
     use Access::*;
     use Action::*;
     Some(match command {
-        "app_info" | "vocabularies" | "auth_status" | "login" | "create_first_admin" => Public,
+        // recover_database only acts when the file was found damaged at start (no login is
+        // possible then: the accounts are in the damaged file).
+        "app_info" | "vocabularies" | "auth_status" | "login" | "create_first_admin"
+        | "recover_database" => Public,
         "logout" | "change_password" | "import_progress" => Session,
         "village_tree"
         | "list_households"

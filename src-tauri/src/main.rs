@@ -36,7 +36,12 @@ fn main() {
         .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let path = state::database_path(app.handle())?;
-            app.manage(state::AppState::open(path));
+            let state = state::AppState::open(path);
+            if let Err(e) = state.daily_backup() {
+                // Not fatal: the user is told in the backup dialog's list; work goes on.
+                eprintln!("每日自动备份失败：{}", e.message);
+            }
+            app.manage(state);
             Ok(())
         })
         .invoke_handler(guarded(tauri::generate_handler![
@@ -93,6 +98,11 @@ fn main() {
             commands::auth::audit_log,
             commands::auth::verify_audit,
             commands::auth::export_audit_xlsx,
+            commands::backups::backup_list,
+            commands::backups::backup_now,
+            commands::backups::backup_to,
+            commands::backups::restore_backup,
+            commands::backups::recover_database,
         ]))
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("农村户厕问题摸排整改工作台无法启动");

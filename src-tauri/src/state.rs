@@ -50,7 +50,8 @@ impl AppState {
                     source,
                 })?;
             }
-            huce_core::db::open(&path)
+            // A damaged file is never used: the UI offers the latest good backup instead.
+            huce_core::db::open_checked(&path)
         })()
         .map(Mutex::new)
         .map_err(ApiError::from);
@@ -77,6 +78,25 @@ impl AppState {
         if let Ok(mut s) = self.session.lock() {
             *s = account;
         }
+    }
+
+    /// The day's backup at the first start of the day (recorded as done by 系统).
+    pub fn daily_backup(&self) -> Result<(), ApiError> {
+        let conn = self.conn()?;
+        huce_core::audit::set_actor(&conn, "系统（每日自动备份）")?;
+        let result = huce_core::backup::daily_if_due(
+            &conn,
+            &self.backup_dir(),
+            chrono::Local::now().naive_local(),
+        );
+        huce_core::audit::set_actor(&conn, huce_core::audit::NOBODY)?;
+        result?;
+        Ok(())
+    }
+
+    /// Whether the database was found damaged at start.
+    pub fn damaged(&self) -> bool {
+        matches!(&self.db, Err(e) if e.code == "damaged")
     }
 
     /// Where automatic backups go: `backups/` beside the database.

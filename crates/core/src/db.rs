@@ -496,6 +496,26 @@ where
     })
 }
 
+/// Opens `path` and checks it: a file SQLite finds corrupt (on open, while migrating or in
+/// `integrity_check`) is reported as [`Error::Damaged`], so the app can offer a backup.
+pub fn open_checked(path: &Path) -> Result<Connection> {
+    let corrupt = |e: &rusqlite::Error| {
+        matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        )
+    };
+    let conn = open(path).map_err(|e| match e {
+        Error::Open { ref source, .. } | Error::Migration { ref source, .. } if corrupt(source) => {
+            Error::Damaged(source.to_string())
+        }
+        Error::Sqlite(ref source) if corrupt(source) => Error::Damaged(source.to_string()),
+        e => e,
+    })?;
+    check_integrity(&conn)?;
+    Ok(conn)
+}
+
 /// `PRAGMA integrity_check`: a damaged file is reported with what to do, never used silently.
 pub fn check_integrity(conn: &Connection) -> Result<()> {
     let result: String = conn

@@ -56,8 +56,18 @@ pub enum Error {
     #[error("{0}")]
     Login(String),
 
-    #[error("数据库文件已损坏（{0}）。程序没有使用它，也没有改动它。请用“恢复最近的完好备份”恢复，损坏的文件会被另存，交给管理员检查。")]
+    #[error("数据库文件已损坏（SQLite 报告：{}）。程序没有使用它，也没有改动它。请用“恢复最近的完好备份”恢复，损坏的文件会被另存，交给管理员检查。", short(.0))]
     Damaged(String),
+}
+
+/// The first words of a long technical detail.
+fn short(detail: &str) -> String {
+    let one: String = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 60 {
+        format!("{}…", one.chars().take(60).collect::<String>())
+    } else {
+        one
+    }
 }
 
 impl Error {

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod backups;
 pub mod documents;
 pub mod field_work;
 pub mod households;

@@ -238,16 +238,9 @@ fn a_damaged_database_is_reported_and_recovered_from_the_latest_good_backup() {
         *b = 0x5a;
     }
     std::fs::write(&path, &bytes).unwrap();
-    let damaged = db::open(&path).and_then(|c| db::check_integrity(&c).map(|_| c));
-    let err = damaged.expect_err("the damage is found");
-    assert!(
-        err.code() == "damaged"
-            || err.code() == "db_open"
-            || err.code() == "db"
-            || err.code() == "migration",
-        "{}: {err}",
-        err.code()
-    );
+    let err = db::open_checked(&path).expect_err("the damage is found");
+    assert_eq!(err.code(), "damaged", "{err}");
+    assert!(err.to_string().contains("恢复最近的完好备份"), "{err}");
 
     let (from, kept) = backup::recover(&path, &backups, at("2026-11-29 09:00:00")).unwrap();
     assert!(

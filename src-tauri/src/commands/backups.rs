@@ -1,0 +1,104 @@
+//! 备份与恢复: the backup folder's list, 立即备份, 备份到 a folder (USB stick), restoring a
+//! backup (the current state is backed up first), and recovering a file found damaged at start.
+
+use huce_core::backup::{self, BackupFile, Reason};
+use serde::Serialize;
+use tauri::{AppHandle, Manager, State};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn now() -> chrono::NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
+#[derive(Serialize)]
+pub struct Backups {
+    pub folder: String,
+    pub files: Vec<BackupFile>,
+}
+
+#[tauri::command]
+pub async fn backup_list(state: State<'_, AppState>) -> Result<Backups, ApiError> {
+    let dir = state.backup_dir();
+    Ok(Backups {
+        folder: dir.display().to_string(),
+        files: backup::list(&dir)?,
+    })
+}
+
+/// Runs `f` with the database off the UI thread.
+async fn blocking<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()))
+        .await
+        .map_err(|_| ApiError::internal())?
+}
+
+#[tauri::command]
+pub async fn backup_now(app: AppHandle) -> Result<String, ApiError> {
+    blocking(app, |state| {
+        let conn = state.conn()?;
+        let path = backup::take(&conn, &state.backup_dir(), Reason::Manual, now())?;
+        Ok(path.display().to_string())
+    })
+    .await
+}
+
+/// 备份到…: the database and its photos into a folder the user picked.
+#[tauri::command]
+pub async fn backup_to(app: AppHandle, folder: String) -> Result<String, ApiError> {
+    blocking(app, move |state| {
+        let dir = std::path::PathBuf::from(folder.trim());
+        if folder.trim().is_empty() || !dir.is_dir() {
+            return Err(huce_core::Error::Invalid(format!(
+                "文件夹“{folder}”不存在。请插好 U 盘后重新选择。"
+            ))
+            .into());
+        }
+        let conn = state.conn()?;
+        let path = backup::to_folder(&conn, &state.photo_dir(), &dir, now())?;
+        Ok(path.display().to_string())
+    })
+    .await
+}
+
+/// Restores a backup file over the open database; returns where the state before was saved.
+#[tauri::command]
+pub async fn restore_backup(app: AppHandle, path: String) -> Result<String, ApiError> {
+    blocking(app, move |state| {
+        let from = huce_core::paths::input_file(&path)?;
+        let mut conn = state.conn()?;
+        let safety = backup::restore(&mut conn, &from, &state.backup_dir(), now())?;
+        Ok(safety.display().to_string())
+    })
+    .await
+}
+
+#[derive(Serialize)]
+pub struct Recovered {
+    pub from: String,
+    pub damaged_kept_at: String,
+}
+
+/// Only when the database was found damaged at start: puts the latest good backup in its
+/// place (the damaged file is kept). The app must be restarted afterwards.
+#[tauri::command]
+pub async fn recover_database(app: AppHandle) -> Result<Recovered, ApiError> {
+    blocking(app, |state| {
+        if !state.damaged() {
+            return Err(huce_core::Error::Invalid(
+                "数据库没有损坏，不需要恢复。要换用某个备份，请登录后在“备份”里恢复。".into(),
+            )
+            .into());
+        }
+        let (from, kept) = backup::recover(&state.path, &state.backup_dir(), now())?;
+        Ok(Recovered {
+            from: from.display().to_string(),
+            damaged_kept_at: kept.display().to_string(),
+        })
+    })
+    .await
+}
