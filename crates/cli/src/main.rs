@@ -184,6 +184,52 @@ enum Command {
         #[arg(long)]
         xlsx: Option<PathBuf>,
     },
+    /// 核验：数据库完整性检查（integrity_check）和操作日志的串联校验，指出第一条被改动的记录
+    Verify {
+        /// 数据库文件
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// 备份数据库（联机备份并校验）；--to 备份到另一个文件夹（例如 U 盘），连同照片
+    Backup {
+        /// 数据库文件
+        #[arg(long)]
+        db: PathBuf,
+        /// 备份到这个文件夹（不写则放在数据库旁的 backups 文件夹）
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
+    /// 操作日志：按操作人、操作、日期、内容筛选，列出或导出 Excel
+    Audit {
+        /// 数据库文件
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        actor: Option<String>,
+        /// 操作类别的开头，例如 case、import、login
+        #[arg(long)]
+        action: Option<String>,
+        /// 起始日期 YYYY-MM-DD
+        #[arg(long)]
+        from: Option<String>,
+        /// 截止日期 YYYY-MM-DD
+        #[arg(long)]
+        to: Option<String>,
+        /// 内容中的关键词
+        #[arg(long)]
+        text: Option<String>,
+        /// 写入这个 .xlsx 文件
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+    },
+    /// (test harness) saves no-problem inspections one by one, printing "acked <id>" after each commit
+    #[command(hide = true)]
+    StressSave {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+    },
     /// 月通报（PDF）：各村排查、问题、整改、销号、逾期和排名，可同时导出 Excel
     Bulletin {
         /// 数据库文件
@@ -282,7 +328,17 @@ fn open_existing(path: &Path) -> Result<rusqlite::Connection, huce_core::Error> 
             path.display()
         )));
     }
-    db::open(path)
+    let conn = db::open(path)?;
+    huce_core::audit::set_actor(&conn, &cli_actor())?;
+    Ok(conn)
+}
+
+/// How the audit log names what the command line does: the computer's user.
+fn cli_actor() -> String {
+    let user = std::env::var("USERNAME")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "未知用户".into());
+    format!("命令行（{user}）")
 }
 
 fn print_report(r: &ImportReport) {
@@ -348,6 +404,58 @@ fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Saves no-problem 村级自查 inspections of toilets without an open case (over and over), one
+/// transaction each, and
+/// prints "acked <inspection id>" after each commit: the crash test kills this at random and
+/// checks that every acknowledged save is in the database.
+fn stress_save(db_path: &Path, count: usize) -> Result<(), huce_core::Error> {
+    use std::io::Write;
+    let conn = open_existing(db_path)?;
+    let staff: Vec<i64> = conn
+        .prepare("SELECT id FROM staff WHERE active = 1 ORDER BY id LIMIT 2")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if staff.len() < 2 {
+        return Err(huce_core::Error::Invalid("需要至少 2 位工作人员。".into()));
+    }
+    let toilets: Vec<i64> = conn
+        .prepare(
+            "SELECT id FROM toilets t WHERE NOT EXISTS
+               (SELECT 1 FROM rectifications r WHERE r.toilet_id = t.id AND r.state <> 'closed')
+             ORDER BY id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if toilets.is_empty() {
+        return Ok(());
+    }
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let mut out = std::io::stdout().lock();
+    for toilet in toilets.iter().copied().cycle().take(count) {
+        let input = huce_core::inspections::InspectionInput {
+            toilet_id: toilet,
+            kind: huce_core::model::InspectionKind::VillageSelf,
+            inspected_on: today.clone(),
+            members: staff.clone(),
+            household_status: huce_core::model::HouseholdStatus::Normal,
+            status_note: None,
+            in_normal_use: Some(true),
+            no_problem: true,
+            problems: Vec::new(),
+            photos: Vec::new(),
+            corrections: Vec::new(),
+            remarks: None,
+            recorded_by: staff[0],
+            decision: None,
+            close_on_site: None,
+        };
+        let saved = huce_core::inspections::save(&conn, &input, &today, &now())?;
+        let _ = writeln!(out, "acked {}", saved.inspection_id);
+        let _ = out.flush();
+    }
+    Ok(())
+}
+
 fn now() -> String {
     chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
@@ -366,6 +474,7 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                 })?;
             }
             let mut conn = db::open(&out)?;
+            huce_core::audit::set_actor(&conn, &cli_actor())?;
             let started = std::time::Instant::now();
             let s = demo::generate(&mut conn, DemoOptions { households, seed }, &now())?;
             println!(
@@ -746,6 +855,76 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                 println!("样本清单 {} 页 → {}", printed.pages, out.display());
             }
         }
+        Command::Verify { db: db_path } => {
+            if !db_path.exists() {
+                return Err(huce_core::Error::Invalid(format!(
+                    "找不到数据库文件“{}”。",
+                    db_path.display()
+                )));
+            }
+            let conn = db::open_checked(&db_path)?;
+            println!("数据库完整性检查：通过");
+            let v = huce_core::audit::verify(&conn)?;
+            if !v.ok() {
+                return Err(huce_core::Error::Invalid(v.message()));
+            }
+            println!("{}", v.message());
+        }
+        Command::Backup { db: db_path, to } => {
+            let conn = open_existing(&db_path)?;
+            let now = chrono::Local::now().naive_local();
+            let dest = match to {
+                Some(dir) => {
+                    let stem = db_path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "huce".into());
+                    let photos = db_path.with_file_name(format!("{stem}-photos"));
+                    huce_core::backup::to_folder(&conn, &photos, &dir, now)?
+                }
+                None => {
+                    let dir = db_path
+                        .parent()
+                        .map(|d| d.join("backups"))
+                        .unwrap_or_else(|| PathBuf::from("backups"));
+                    huce_core::backup::take(&conn, &dir, huce_core::backup::Reason::Manual, now)?
+                }
+            };
+            println!("已备份并校验 → {}", dest.display());
+        }
+        Command::Audit {
+            db: db_path,
+            actor,
+            action,
+            from,
+            to,
+            text,
+            xlsx,
+        } => {
+            let conn = open_existing(&db_path)?;
+            let filter = huce_core::audit::Filter {
+                actor,
+                action,
+                from,
+                to,
+                text,
+            };
+            if let Some(out) = xlsx {
+                let out = huce_core::paths::output_file(&out.to_string_lossy(), "xlsx", &db_path)?;
+                let n = export::audit_xlsx(&conn, &filter, &out)?;
+                println!("已导出操作日志 {n} 条 → {}", out.display());
+                return Ok(());
+            }
+            let (_, entries) = huce_core::audit::list(&conn, &filter, 0, i64::MAX)?;
+            println!("编号\t时间\t操作人\t操作\t内容");
+            for e in entries {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    e.id, e.at, e.actor, e.action, e.summary
+                );
+            }
+        }
+        Command::StressSave { db: db_path, count } => stress_save(&db_path, count)?,
         Command::Compare {
             db: db_path,
             village,
