@@ -68,6 +68,9 @@ fn main() {
             "backup_to",
             "restore_backup",
             "recover_database",
+            "signoff_status",
+            "sign_results",
+            "unlock_result",
         ]));
     tauri_build::try_build(attrs).expect("failed to build the Tauri context");
 }

@@ -1177,3 +1177,105 @@ async fn a_damaged_database_offers_the_latest_good_backup() {
         .contains("damaged")));
     s.driver.clone().quit().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reviewer_then_a_leader_sign_a_village() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("签字").join("huce.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    {
+        let mut conn = huce_core::db::open(&db).unwrap();
+        huce_core::demo::generate(
+            &mut conn,
+            huce_core::demo::DemoOptions {
+                households: 300,
+                seed: 4,
+            },
+            "2026-11-29T09:00:00+08:00",
+        )
+        .unwrap();
+    }
+    make_admin(&db);
+    {
+        let conn = huce_core::db::open(&db).unwrap();
+        let admin =
+            huce_core::accounts::login(&conn, ADMIN.0, ADMIN.1, "2026-11-29T09:01:00+08:00")
+                .unwrap();
+        for (user, name, role) in [
+            ("sh", "审核员甲", huce_core::model::Role::Reviewer),
+            ("ld", "镇领导乙", huce_core::model::Role::Leader),
+        ] {
+            huce_core::accounts::add(
+                &conn,
+                &admin,
+                &huce_core::accounts::AccountInput {
+                    username: user.into(),
+                    display_name: name.into(),
+                    role,
+                    staff_id: None,
+                    password: Some("qianzi2022".into()),
+                    active: true,
+                },
+                "2026-11-29T09:02:00+08:00",
+            )
+            .unwrap();
+        }
+    }
+
+    let s = start_app(&db).await;
+    let d = &s.driver;
+    log_in(d, "sh", "qianzi2022").await;
+    click(d, "[data-node^='village:'] .node-name").await;
+    click(d, "#open-signoff").await;
+    let counts = wait_text(d, "#signoff-counts", |t| t.contains("审核人已签 0 个")).await;
+    click(d, "#signoff-review").await;
+    wait_text(d, "#signoff-counts", |t| {
+        t.contains("负责人已签 0 个") && !t.contains("审核人已签 0 个")
+    })
+    .await;
+    let hidden = d
+        .execute(
+            "return document.getElementById('signoff-responsible').hidden;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        hidden.json(),
+        &serde_json::json!(true),
+        "a reviewer does not sign as 负责人"
+    );
+    click(d, "#signoff-close").await;
+    click(d, "#logout").await;
+
+    log_in(d, "ld", "qianzi2022").await;
+    click(d, "[data-node^='village:'] .node-name").await;
+    click(d, "#open-signoff").await;
+    wait_text(d, "#signoff-counts", |t| t.contains("负责人已签 0 个")).await;
+    click(d, "#signoff-responsible").await;
+    let done = wait_text(d, "#signoff-counts", |t| !t.contains("负责人已签 0 个")).await;
+    screenshot(&s, "e2e-signoff.png").await;
+    let results: String = counts
+        .split("已核查户厕 ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        done.contains(&format!("负责人已签 {results} 个")),
+        "{done} / {counts}"
+    );
+    click(d, "#signoff-print").await;
+    check(d, "#print-kind-signoff").await;
+    click(d, "#print-open").await;
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| t.contains("已生成")).await;
+    let text = pdf_text_of(&db.parent().unwrap().join("文书"), "签字背书表")
+        .replace(char::is_whitespace, "");
+    assert!(
+        text.contains("系统内已签：审核员甲") && text.contains("系统内已签：镇领导乙"),
+        "{text}"
+    );
+    s.driver.clone().quit().await.unwrap();
+}

@@ -91,6 +91,9 @@ export const backupNow = () => call('backup_now');
 export const backupTo = (folder) => call('backup_to', { folder });
 export const restoreBackup = (path) => call('restore_backup', { path });
 export const recoverDatabase = () => call('recover_database');
+export const signoffStatus = (scope) => call('signoff_status', { scope });
+export const signResults = (scope, inspectionIds, step) => call('sign_results', { scope, inspectionIds, step });
+export const unlockResult = (inspectionId, reason) => call('unlock_result', { inspectionId, reason });
 /** The system's folder picker; resolves to a path or null. */
 export const pickFolder = (title) =>
   call('plugin:dialog|open', { options: { title, multiple: false, directory: true } });

@@ -266,6 +266,45 @@ $('logout').addEventListener('click', async () => {
   }
 });
 $('open-accounts').addEventListener('click', () => accountsDialog.open().catch(showError));
+
+// 签字背书 of the selected place.
+let signScope = null;
+async function renderSignoff() {
+  const p = await ipc.signoffStatus(signScope.scope);
+  $('signoff-scope').textContent = `范围：${signScope.title}`;
+  $('signoff-counts').textContent = `已核查户厕 ${p.results} 个：审核人已签 ${p.reviewed} 个，负责人已签 ${p.responsible} 个。`;
+  $('signoff-review').textContent = `审核签字（未审核的 ${p.results - p.reviewed} 个）`;
+  $('signoff-review').disabled = p.results === p.reviewed;
+  $('signoff-responsible').textContent = `负责人签字（已审核未签的 ${p.reviewed - p.responsible} 个）`;
+  $('signoff-responsible').disabled = p.reviewed === p.responsible;
+}
+async function signAll(step) {
+  $('signoff-error').textContent = '';
+  try {
+    const n = await ipc.signResults(signScope.scope, null, step);
+    toast(`已签字 ${n} 个核查结果。`, 'info');
+    await renderSignoff();
+  } catch (err) {
+    $('signoff-error').textContent = err.message;
+  }
+}
+$('open-signoff').addEventListener('click', async () => {
+  signScope = tree.describe(tree.selected);
+  $('signoff-error').textContent = '';
+  $('signoff-dialog').showModal();
+  await renderSignoff().catch(showError);
+});
+$('signoff-review').addEventListener('click', () => signAll('review'));
+$('signoff-responsible').addEventListener('click', () => signAll('responsible'));
+$('signoff-close').addEventListener('click', () => $('signoff-dialog').close());
+$('signoff-print').addEventListener('click', () => {
+  $('signoff-dialog').close();
+  const filter = { scope: signScope.scope, category: null, state: null, overdue_only: false, sort: 'place' };
+  printDialog.open(['signoff'], filter, signScope.title).catch(showError);
+});
+document.addEventListener('huce:signatures-changed', () => {
+  if (list.selectedIndex >= 0) list.select(list.selectedIndex);
+});
 const backupDialog = new BackupDialog({
   canRestore: () => allowed.has('restore'),
   onRestored: async () => {

@@ -26,7 +26,10 @@ pub fn access(command: &str) -> Option<Access> {
         // possible then: the accounts are in the damaged file).
         "app_info" | "vocabularies" | "auth_status" | "login" | "create_first_admin"
         | "recover_database" => Public,
-        "logout" | "change_password" | "import_progress" => Session,
+        // sign_results: the core asks for Review or SignResponsible by the step signed.
+        "logout" | "change_password" | "import_progress" | "sign_results" => Session,
+        "signoff_status" => Needs(View),
+        "unlock_result" => Needs(Review),
         "village_tree"
         | "list_households"
         | "household_detail"

@@ -103,6 +103,9 @@ fn main() {
             commands::backups::backup_to,
             commands::backups::restore_backup,
             commands::backups::recover_database,
+            commands::signoffs::signoff_status,
+            commands::signoffs::sign_results,
+            commands::signoffs::unlock_result,
         ]))
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("农村户厕问题摸排整改工作台无法启动");

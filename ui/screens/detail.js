@@ -1,7 +1,7 @@
 // The details pane: one household (personal data masked) and its toilets with their baseline
 // fields (台账底数), as the town received them.
 
-import { el, fill } from '../dom.js';
+import { el, fill, toast } from '../dom.js';
 import * as ipc from '../ipc.js';
 import { label, yesNo } from '../labels.js';
 
@@ -43,6 +43,27 @@ const RESULT = (i) => {
   return i.problems.map((p) => `${p.name}${p.stops_use ? '（影响使用）' : ''}`).join('、');
 };
 
+/** 排查人 → 审核人 → 负责人 as signed in the app; a reviewer may unlock a reviewed result. */
+function signatures(i) {
+  const s = i.signatures;
+  const sig = (x) => (x ? `${x.signer} ${x.signed_at.slice(0, 10)}` : '未签');
+  const unlock = s.review && document.body.dataset.role === 'reviewer'
+    ? el('button', { type: 'button', class: 'link unlock-result', onclick: async () => {
+      const reason = window.prompt('解锁后可以修改这条结果，审核和负责人的签字会被清除，需要重新审核。请写明解锁原因：');
+      if (reason === null) return;
+      try {
+        await ipc.unlockResult(i.id, reason);
+        toast('已解锁。修改后请重新审核签字。', 'info');
+        document.dispatchEvent(new CustomEvent('huce:signatures-changed'));
+      } catch (err) {
+        toast(err.message);
+      }
+    } }, '解锁')
+    : null;
+  return el('div', { class: `signatures${s.review ? ' locked' : ''}` },
+    `审核：${sig(s.review)}；负责人：${sig(s.responsible)}`, s.review ? el('span', { class: 'lock' }, ' 已锁定') : null, unlock);
+}
+
 function inspectionItem(i, toilets) {
   const t = toilets.find((x) => x.id === i.toilet_id);
   const photos = el('div', { class: 'photos small' }, i.photos.map((hash) => {
@@ -54,6 +75,7 @@ function inspectionItem(i, toilets) {
     el('div', { class: 'when' }, `${i.inspected_on} · ${label('InspectionKind', i.kind)} · 第${t?.seq ?? '?'}个户厕`),
     el('div', { class: 'what' }, RESULT(i)),
     el('div', { class: 'who' }, `调查组：${i.members.join('、')}；录入：${i.recorded_by}`),
+    signatures(i),
     i.corrections.length ? el('div', { class: 'remark' }, `台账更正：${i.corrections.map((c) => `${c.field} ${c.old_value ?? '（空）'} → ${c.new_value ?? '（空）'}`).join('；')}`) : null,
     i.remarks ? el('div', { class: 'remark' }, i.remarks) : null,
     i.photos.length ? photos : null);

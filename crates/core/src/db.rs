@@ -379,6 +379,25 @@ CREATE INDEX audit_log_by_entity ON audit_log(entity, entity_id, id);
 CREATE INDEX audit_log_by_actor ON audit_log(actor, id);
 "#;
 
+/// Version 7: 签字背书 in the app — 审核人 and 负责人 sign an inspection result in order; a
+/// reviewed result is locked until a reviewer unlocks it with a reason (the signatures are
+/// cleared, never deleted).
+const V7_SIGNOFFS: &str = r#"
+CREATE TABLE signoffs (
+    id             INTEGER PRIMARY KEY,
+    inspection_id  INTEGER NOT NULL REFERENCES inspections(id),
+    step           TEXT NOT NULL CHECK (step = 'review' OR step = 'responsible'),
+    account_id     INTEGER NOT NULL REFERENCES accounts(id),
+    signer         TEXT NOT NULL,
+    signed_at      TEXT NOT NULL,
+    cleared_at     TEXT,
+    cleared_by     TEXT,
+    cleared_reason TEXT
+) STRICT;
+CREATE INDEX signoffs_by_inspection ON signoffs(inspection_id, step);
+CREATE UNIQUE INDEX signoffs_active ON signoffs(inspection_id, step) WHERE cleared_at IS NULL;
+"#;
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -409,6 +428,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 6,
         description: "登录账户和角色、防篡改的操作日志",
         step: Step::Sql(V6_ACCOUNTABILITY),
+    },
+    Migration {
+        version: 7,
+        description: "审核人、负责人在程序中签字背书，审核后锁定",
+        step: Step::Sql(V7_SIGNOFFS),
     },
 ];
 

@@ -594,6 +594,8 @@ pub struct InspectionRecord {
     pub proposed_category: Option<Category>,
     pub recorded_by: String,
     pub recorded_at: String,
+    /// 审核人 and 负责人 signatures in force (签字背书).
+    pub signatures: crate::signoff::SignState,
 }
 
 /// A case as the household's file shows it.
@@ -642,10 +644,16 @@ pub fn field_file(conn: &Connection, household_id: i64) -> Result<FieldFile> {
                 problems: vec![],
                 photos: vec![],
                 corrections: vec![],
+                signatures: crate::signoff::SignState {
+                    inspection_id: r.get(0)?,
+                    review: None,
+                    responsible: None,
+                },
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
     for i in &mut inspections {
+        i.signatures = crate::signoff::state(conn, i.id)?;
         i.members = conn
             .prepare_cached(
                 "SELECT s.name FROM inspection_members m JOIN staff s ON s.id = m.staff_id

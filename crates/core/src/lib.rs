@@ -30,6 +30,7 @@ pub mod rules;
 pub mod sampling;
 pub mod search_keys;
 pub mod settings;
+pub mod signoff;
 pub mod staff;
 
 pub use error::{Error, Result};

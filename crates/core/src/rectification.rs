@@ -209,6 +209,12 @@ pub fn decide_in(
 ) -> Result<()> {
     let case = case_core(conn, case_id)?;
     let actor_name = staff::get_staff(conn, actor)?.name;
+    let inspection: i64 = conn.query_row(
+        "SELECT inspection_id FROM rectifications WHERE id = ?1",
+        [case_id],
+        |r| r.get(0),
+    )?;
+    crate::signoff::refuse_if_locked(conn, inspection)?;
     if case.state == CaseState::Closed {
         return Err(Error::Invalid(
             "这个问题已经销号，不能再改整改类别。确有错误请先“重新打开”。".into(),

@@ -9,3 +9,4 @@ pub mod field_work;
 pub mod households;
 pub mod ledger_files;
 pub mod reports;
+pub mod signoffs;

@@ -893,7 +893,11 @@ pub fn signoff_sheet(
                   WHERE p.inspection_id = i.id),
                 (SELECT r.category FROM rectifications r WHERE r.toilet_id = t.id ORDER BY r.id DESC LIMIT 1),
                 (SELECT group_concat(s.name, '、') FROM inspection_members m JOIN staff s ON s.id = m.staff_id
-                  WHERE m.inspection_id = i.id)
+                  WHERE m.inspection_id = i.id),
+                (SELECT so.signer || ' ' || substr(so.signed_at, 6, 5) FROM signoffs so
+                  WHERE so.inspection_id = i.id AND so.step = 'review' AND so.cleared_at IS NULL),
+                (SELECT so.signer || ' ' || substr(so.signed_at, 6, 5) FROM signoffs so
+                  WHERE so.inspection_id = i.id AND so.step = 'responsible' AND so.cleared_at IS NULL)
          FROM toilets t JOIN households h ON h.id = t.household_id
          JOIN village_groups g ON g.id = h.group_id
          JOIN inspections i ON i.id = (SELECT max(x.id) FROM inspections x WHERE x.toilet_id = t.id)
@@ -904,6 +908,9 @@ pub fn signoff_sheet(
     doc.bottom = doc.height - doc.margin - 16.0;
     let mut rows = Vec::new();
     let mut inspectors: Vec<String> = Vec::new();
+    // Who signed in the app, by step.
+    let mut reviewers: Vec<String> = Vec::new();
+    let mut leaders: Vec<String> = Vec::new();
     let mut q = stmt.query(params![id])?;
     while let Some(r) = q.next()? {
         let name: String = r.get(1)?;
@@ -914,6 +921,15 @@ pub fn signoff_sheet(
         let problems: Option<String> = r.get(7)?;
         let category: Option<Category> = r.get(8)?;
         let members: Option<String> = r.get(9)?;
+        let reviewed: Option<String> = r.get(10)?;
+        let responsible: Option<String> = r.get(11)?;
+        for (signed, list) in [(&reviewed, &mut reviewers), (&responsible, &mut leaders)] {
+            if let Some(name) = signed.as_deref().and_then(|s| s.split(' ').next()) {
+                if !list.iter().any(|x| x == name) {
+                    list.push(name.to_string());
+                }
+            }
+        }
         for m in members
             .as_deref()
             .unwrap_or("")
@@ -944,6 +960,8 @@ pub fn signoff_sheet(
                 .map_or(if has { "待确定" } else { "—" }, |c| c.label())
                 .to_string(),
             members.unwrap_or_default(),
+            reviewed.unwrap_or_default(),
+            responsible.unwrap_or_default(),
         ]);
     }
     if rows.is_empty() {
@@ -989,17 +1007,27 @@ pub fn signoff_sheet(
         },
         Column {
             title: "发现的问题",
-            weight: 2.6,
+            weight: 2.0,
             align: Align::Left,
         },
         Column {
             title: "整改类别",
-            weight: 1.5,
+            weight: 1.3,
             align: Align::Left,
         },
         Column {
             title: "排查人",
-            weight: 1.3,
+            weight: 1.2,
+            align: Align::Left,
+        },
+        Column {
+            title: "审核（系统内）",
+            weight: 1.0,
+            align: Align::Left,
+        },
+        Column {
+            title: "负责人（系统内）",
+            weight: 1.0,
             align: Align::Left,
         },
     ];
@@ -1044,15 +1072,28 @@ pub fn signoff_sheet(
                 false,
             );
             doc.y += 8.0;
+            let in_app = |names: &[String]| {
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!("（系统内已签：{}）", names.join("、"))
+                }
+            };
             doc.paragraph(
-                "审核人签字：________________________    日期：______年____月____日",
+                &format!(
+                    "审核人{}签字：________________________    日期：______年____月____日",
+                    in_app(&reviewers)
+                ),
                 Face::Regular,
                 10.5,
                 false,
             );
             doc.y += 8.0;
             doc.paragraph(
-                "负责人（包村镇领导）签字：________________________    日期：______年____月____日",
+                &format!(
+                    "负责人（包村镇领导）{}签字：________________________    日期：______年____月____日",
+                    in_app(&leaders)
+                ),
                 Face::Regular,
                 10.5,
                 false,

@@ -13,6 +13,7 @@ mod migrations;
 mod printing;
 mod progress;
 mod reports;
+mod signoffs;
 mod spot_samples;
 
 pub const NOW: &str = "2026-11-29T10:00:00+08:00";

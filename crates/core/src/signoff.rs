@@ -1,0 +1,249 @@
+//! 签字背书 in the app: "谁排查、谁审核、谁负责". The 排查人 is whoever recorded the inspection;
+//! then a 审核人 reviews (signs) it, then the 负责人 (a town leader) signs — in that order. A
+//! reviewed result is locked: its category decision cannot change until a reviewer unlocks it
+//! with a reason, which clears the review and the 负责人's signature (kept, marked cleared).
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::Account;
+use crate::audit;
+use crate::error::{Error, Result};
+use crate::households::Scope;
+use crate::permissions::Action;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// 审核人
+    Review,
+    /// 负责人
+    Responsible,
+}
+
+impl Step {
+    fn code(self) -> &'static str {
+        match self {
+            Step::Review => "review",
+            Step::Responsible => "responsible",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::Review => "审核人",
+            Step::Responsible => "负责人",
+        }
+    }
+}
+
+/// A signature in force.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Signature {
+    pub signer: String,
+    pub signed_at: String,
+}
+
+/// Where one inspection result stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignState {
+    pub inspection_id: i64,
+    pub review: Option<Signature>,
+    pub responsible: Option<Signature>,
+}
+
+impl SignState {
+    pub fn locked(&self) -> bool {
+        self.review.is_some()
+    }
+}
+
+fn active(conn: &Connection, inspection_id: i64, step: Step) -> Result<Option<Signature>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT signer, signed_at FROM signoffs
+             WHERE inspection_id = ?1 AND step = ?2 AND cleared_at IS NULL",
+        )?
+        .query_row(params![inspection_id, step.code()], |r| {
+            Ok(Signature {
+                signer: r.get(0)?,
+                signed_at: r.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+pub fn state(conn: &Connection, inspection_id: i64) -> Result<SignState> {
+    Ok(SignState {
+        inspection_id,
+        review: active(conn, inspection_id, Step::Review)?,
+        responsible: active(conn, inspection_id, Step::Responsible)?,
+    })
+}
+
+/// Refuses a change to a reviewed result (call before changing what it decided).
+pub fn refuse_if_locked(conn: &Connection, inspection_id: i64) -> Result<()> {
+    if let Some(r) = active(conn, inspection_id, Step::Review)? {
+        return Err(Error::Invalid(format!(
+            "这条核查结果已由审核人{}于 {} 审核签字，已锁定。确需修改，请审核人先“解锁”并写明原因（解锁会清除审核和负责人的签字，改完后重新审核）。",
+            r.signer,
+            r.signed_at.get(..10).unwrap_or(&r.signed_at)
+        )));
+    }
+    Ok(())
+}
+
+/// The latest inspection of every toilet in `scope` — what the 签字背书表 lists.
+pub fn latest_in(conn: &Connection, scope: Scope) -> Result<Vec<i64>> {
+    let (filter, id) = match scope {
+        Scope::Town => ("1", 0),
+        Scope::Village(v) => ("h.village_id = ?1", v),
+        Scope::Group(g) => ("h.group_id = ?1", g),
+    };
+    Ok(conn
+        .prepare(&format!(
+            "SELECT (SELECT max(x.id) FROM inspections x WHERE x.toilet_id = t.id) AS i
+             FROM toilets t JOIN households h ON h.id = t.household_id
+             WHERE {filter} AND ?1 = ?1 AND i IS NOT NULL ORDER BY h.group_id, h.id, t.seq"
+        ))?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Counts for a scope: results, reviewed, signed by the 负责人.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Progress {
+    pub results: usize,
+    pub reviewed: usize,
+    pub responsible: usize,
+}
+
+pub fn progress(conn: &Connection, scope: Scope) -> Result<Progress> {
+    let ids = latest_in(conn, scope)?;
+    let mut p = Progress {
+        results: ids.len(),
+        reviewed: 0,
+        responsible: 0,
+    };
+    for id in ids {
+        let s = state(conn, id)?;
+        p.reviewed += usize::from(s.review.is_some());
+        p.responsible += usize::from(s.responsible.is_some());
+    }
+    Ok(p)
+}
+
+/// Signs the results `ids` as `step`. Already signed ones are left as they are; a 负责人 signs
+/// only reviewed results. Returns how many were signed now.
+pub fn sign(conn: &Connection, who: &Account, ids: &[i64], step: Step, now: &str) -> Result<usize> {
+    who.require(match step {
+        Step::Review => Action::Review,
+        Step::Responsible => Action::SignResponsible,
+    })?;
+    if ids.is_empty() {
+        return Err(Error::Invalid("没有要签字的核查结果。".into()));
+    }
+    let tx = conn.unchecked_transaction()?;
+    let mut signed = Vec::new();
+    for &id in ids {
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM inspections WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Err(Error::Invalid(format!(
+                "找不到编号为 {id} 的核查记录，请刷新后重试。"
+            )));
+        }
+        let s = state(&tx, id)?;
+        let already = match step {
+            Step::Review => s.review.is_some(),
+            Step::Responsible => s.responsible.is_some(),
+        };
+        if already {
+            continue;
+        }
+        if step == Step::Responsible && s.review.is_none() {
+            return Err(Error::Invalid(format!(
+                "核查记录 {id} 还没有审核。负责人要在审核人签字之后签字；请先请审核人审核。"
+            )));
+        }
+        tx.prepare_cached(
+            "INSERT INTO signoffs (inspection_id, step, account_id, signer, signed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![id, step.code(), who.id, who.display_name, now])?;
+        signed.push(id);
+    }
+    if !signed.is_empty() {
+        audit::append(
+            &tx,
+            now,
+            &format!("signoff.{}", step.code()),
+            "inspection",
+            signed.first().copied().unwrap_or(0),
+            &format!(
+                "{}以{}身份签字：{} 条核查结果",
+                who.display_name,
+                step.label(),
+                signed.len()
+            ),
+            serde_json::json!({ "inspections": signed }),
+        )?;
+    }
+    tx.commit()?;
+    Ok(signed.len())
+}
+
+/// Unlocks a reviewed result so it can be corrected: a reviewer, with a reason. The review and
+/// the 负责人's signature are cleared (kept with who cleared them and why).
+pub fn unlock(
+    conn: &Connection,
+    who: &Account,
+    inspection_id: i64,
+    reason: &str,
+    now: &str,
+) -> Result<()> {
+    who.require(Action::Review)?;
+    let reason = reason.trim();
+    if reason.chars().count() < 2 {
+        return Err(Error::Invalid(
+            "解锁要写明原因（例如：复核发现问题类别填错）。".into(),
+        ));
+    }
+    let s = state(conn, inspection_id)?;
+    if !s.locked() {
+        return Err(Error::Invalid(
+            "这条核查结果还没有审核，不需要解锁。".into(),
+        ));
+    }
+    let tx = conn.unchecked_transaction()?;
+    tx.execute(
+        "UPDATE signoffs SET cleared_at = ?2, cleared_by = ?3, cleared_reason = ?4
+         WHERE inspection_id = ?1 AND cleared_at IS NULL",
+        params![inspection_id, now, who.display_name, reason],
+    )?;
+    audit::append(
+        &tx,
+        now,
+        "signoff.unlock",
+        "inspection",
+        inspection_id,
+        &format!(
+            "{}解锁核查记录 {inspection_id}（清除审核{}的签字），原因：{reason}",
+            who.display_name,
+            if s.responsible.is_some() {
+                "和负责人"
+            } else {
+                ""
+            }
+        ),
+        serde_json::json!({
+            "review": s.review.map(|r| r.signer),
+            "responsible": s.responsible.map(|r| r.signer),
+            "reason": reason,
+        }),
+    )?;
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! 签字背书 in the app: order (审核人 before 负责人), roles, the lock on a reviewed result and
+//! unlocking with a reason.
+
+use huce_core::accounts::{self, Account, AccountInput};
+use huce_core::demo::{self, DemoOptions};
+use huce_core::households::Scope;
+use huce_core::model::Role;
+use huce_core::rectification::{self, Decision};
+use huce_core::signoff::{self, Step};
+use huce_core::{audit, db};
+use rusqlite::Connection;
+
+use crate::NOW;
+
+fn setup() -> (Connection, Account, Account, Account) {
+    let mut conn = db::open_in_memory().unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 200,
+            seed: 9,
+        },
+        NOW,
+    )
+    .unwrap();
+    let admin = accounts::create_first_admin(
+        &conn,
+        &AccountInput {
+            username: "admin".into(),
+            display_name: "管理员".into(),
+            role: Role::Admin,
+            staff_id: None,
+            password: Some("shiyu2022".into()),
+            active: true,
+        },
+        NOW,
+    )
+    .unwrap();
+    let add = |u: &str, n: &str, role| {
+        accounts::add(
+            &conn,
+            &admin,
+            &AccountInput {
+                username: u.into(),
+                display_name: n.into(),
+                role,
+                staff_id: None,
+                password: Some("shiyu2022".into()),
+                active: true,
+            },
+            NOW,
+        )
+        .unwrap()
+    };
+    let reviewer = add("sh", "审核员甲", Role::Reviewer);
+    let leader = add("ld", "镇领导乙", Role::Leader);
+    (conn, admin, reviewer, leader)
+}
+
+#[test]
+fn review_then_responsible_then_locked_until_unlocked_with_a_reason() {
+    let (conn, admin, reviewer, leader) = setup();
+    let village: i64 = conn
+        .query_row("SELECT id FROM villages ORDER BY id LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let ids = signoff::latest_in(&conn, Scope::Village(village)).unwrap();
+    assert!(!ids.is_empty());
+
+    // Only a reviewer reviews; only a leader signs as 负责人, and only after the review.
+    let err = signoff::sign(&conn, &admin, &ids, Step::Review, NOW).unwrap_err();
+    assert_eq!(err.code(), "forbidden");
+    let err = signoff::sign(&conn, &leader, &ids, Step::Responsible, NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("还没有审核"), "{err}");
+    assert_eq!(
+        signoff::sign(&conn, &reviewer, &ids, Step::Review, NOW).unwrap(),
+        ids.len()
+    );
+    assert_eq!(
+        signoff::sign(&conn, &reviewer, &ids, Step::Review, NOW).unwrap(),
+        0,
+        "signing again changes nothing"
+    );
+    assert_eq!(
+        signoff::sign(&conn, &leader, &ids, Step::Responsible, NOW).unwrap(),
+        ids.len()
+    );
+    let p = signoff::progress(&conn, Scope::Village(village)).unwrap();
+    assert_eq!(
+        (p.results, p.reviewed, p.responsible),
+        (ids.len(), ids.len(), ids.len())
+    );
+
+    // The printed 签字背书表 shows who signed in the app.
+    let printed =
+        huce_core::print::signoff_sheet(&conn, Scope::Village(village), "2026-11-29", "石鱼村")
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("签字背书表.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "");
+    assert!(
+        text.contains("系统内已签：审核员甲") && text.contains("系统内已签：镇领导乙"),
+        "{text}"
+    );
+
+    // A reviewed result's category decision is locked.
+    let (case, inspection): (i64, i64) = conn
+        .query_row(
+            "SELECT r.id, r.inspection_id FROM rectifications r WHERE r.village_id = ?1
+               AND r.state <> 'closed' AND r.inspection_id IN (SELECT value FROM json_each(?2))
+             ORDER BY r.id LIMIT 1",
+            rusqlite::params![village, serde_json::to_string(&ids).unwrap()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let staff: i64 = conn
+        .query_row("SELECT id FROM staff ORDER BY id LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    let decision = Decision {
+        category: Some(huce_core::model::Category::ImmediateFix),
+        override_reason: Some("现场看只是小毛病".into()),
+        measures: None,
+        responsible: None,
+        planned_month: None,
+        funding: None,
+    };
+    let err = rectification::decide(&conn, case, &decision, staff, "2026-11-29", NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("已锁定") && err.contains("审核员甲"), "{err}");
+
+    // Unlocking needs a reviewer and a reason, and clears both signatures.
+    let err = signoff::unlock(&conn, &leader, inspection, "改类别", NOW).unwrap_err();
+    assert_eq!(err.code(), "forbidden");
+    let err = signoff::unlock(&conn, &reviewer, inspection, " ", NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("写明原因"), "{err}");
+    signoff::unlock(&conn, &reviewer, inspection, "复核发现类别填错", NOW).unwrap();
+    let s = signoff::state(&conn, inspection).unwrap();
+    assert!(s.review.is_none() && s.responsible.is_none());
+    rectification::decide(&conn, case, &decision, staff, "2026-11-29", NOW).unwrap();
+    // Cleared signatures stay on record.
+    let cleared: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM signoffs WHERE inspection_id = ?1 AND cleared_reason = '复核发现类别填错'",
+            [inspection],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(cleared, 2);
+    let actions: Vec<String> = conn
+        .prepare("SELECT action FROM audit_log WHERE action LIKE 'signoff.%' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        actions,
+        ["signoff.review", "signoff.responsible", "signoff.unlock"]
+    );
+    assert!(audit::verify(&conn).unwrap().ok());
+}
