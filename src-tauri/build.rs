@@ -17,6 +17,7 @@ fn main() {
             "village_tree",
             "list_households",
             "household_detail",
+            "reveal_personal",
             "import_fields",
             "import_preview",
             "import_commit",

@@ -388,6 +388,21 @@ async fn browse_demo_town_by_village_and_group() {
     }
     screenshot(&s, "e2e-household.png").await;
 
+    // The administrator may see the full numbers of one household; the look is logged.
+    click(d, "#reveal-personal").await;
+    let fields = wait_text(d, ".household-fields", |t| !t.contains("********")).await;
+    let prefix: String = row_id.chars().take(6).collect();
+    assert!(fields.contains(&prefix), "{fields}");
+    let looked: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'view.personal' AND actor LIKE '张三%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(looked, 1);
+
     // Search the whole town by pinyin initials.
     click(d, "[data-node='town']").await;
     let search = find(d, "#search").await;

@@ -29,6 +29,7 @@ export const villageTree = () => call('village_tree');
 export const listHouseholds = (scope, search, offset, limit) =>
   call('list_households', { scope, search, offset, limit });
 export const householdDetail = (id) => call('household_detail', { id });
+export const revealPersonal = (id) => call('reveal_personal', { id });
 export const saveTownNames = (districtName, townName) =>
   call('save_town_names', { districtName, townName });
 export const importFields = () => call('import_fields');

@@ -219,6 +219,7 @@ function applyRole(status) {
   $('logout').hidden = !a;
   linkOperator(a?.staff_id ?? null);
   document.body.dataset.role = a ? a.role : '';
+  document.body.dataset.allowed = status.allowed.join(' ');
 }
 
 /** Until someone logs in, only the login screen shows. */

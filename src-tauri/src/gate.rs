@@ -49,6 +49,7 @@ pub fn access(command: &str) -> Option<Access> {
         | "sample_detail"
         | "verify_audit" => Needs(View),
         "load_demo" => Needs(LoadDemo),
+        "reveal_personal" => Needs(ViewPersonal),
         "save_town_names"
         | "save_plan_phases"
         | "save_export_template"
@@ -142,6 +143,23 @@ mod tests {
             assert!(access(c).is_some(), "command {c} has no entry in the gate");
         }
         assert!(check(None, "no_such_command").is_err());
+    }
+
+    /// The webview loads nothing remote: the CSP names no origin but the app and its IPC.
+    #[test]
+    fn the_csp_allows_no_remote_origin() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+        let csp = conf["app"]["security"]["csp"].as_str().expect("a CSP is set");
+        for part in csp.split(';') {
+            for source in part.split_whitespace().skip(1) {
+                assert!(
+                    ["'self'", "'none'", "data:", "ipc:", "http://ipc.localhost"].contains(&source),
+                    "{source} in {part:?}"
+                );
+            }
+        }
+        assert!(csp.contains("default-src 'self'"));
     }
 
     fn account(role: Role) -> Account {

@@ -52,6 +52,7 @@ fn main() {
             commands::households::village_tree,
             commands::households::list_households,
             commands::households::household_detail,
+            commands::households::reveal_personal,
             commands::ledger_files::import_fields,
             commands::ledger_files::import_preview,
             commands::ledger_files::import_commit,

@@ -43,11 +43,14 @@ const RESULT = (i) => {
   return i.problems.map((p) => `${p.name}${p.stops_use ? '（影响使用）' : ''}`).join('、');
 };
 
+/** Whether the logged-in role may do `action` (the command gate decides anyway). */
+const may = (action) => (document.body.dataset.allowed ?? '').split(' ').includes(action);
+
 /** 排查人 → 审核人 → 负责人 as signed in the app; a reviewer may unlock a reviewed result. */
 function signatures(i) {
   const s = i.signatures;
   const sig = (x) => (x ? `${x.signer} ${x.signed_at.slice(0, 10)}` : '未签');
-  const unlock = s.review && document.body.dataset.role === 'reviewer'
+  const unlock = s.review && may('review')
     ? el('button', { type: 'button', class: 'link unlock-result', onclick: async () => {
       const reason = window.prompt('解锁后可以修改这条结果，审核和负责人的签字会被清除，需要重新审核。请写明解锁原因：');
       if (reason === null) return;
@@ -100,7 +103,18 @@ export function renderDetail(container, d, file = null, onInspect = () => {}, on
       field('户籍人口', people(d.registered_pop)),
       field('常住人口', people(d.resident_pop)),
       field('是否常住', d.is_resident ? '常住' : '不常住（外出）')),
-    d.masked ? el('p', { class: 'note' }, '身份证号和电话按个人信息保护要求隐去中间位。') : null,
+    d.masked ? el('p', { class: 'note' }, '身份证号和电话按个人信息保护要求隐去中间位。',
+      may('view_personal') ? el('button', { type: 'button', class: 'link', id: 'reveal-personal', onclick: async (e) => {
+        try {
+          const [id, phone] = await ipc.revealPersonal(d.id);
+          const dds = container.querySelectorAll('.household-fields dd');
+          dds[0].firstChild.textContent = id ?? '未登记';
+          dds[1].firstChild.textContent = phone ?? '未登记';
+          e.target.replaceWith(el('span', { class: 'hint-inline' }, '（已显示完整号码，此次查看已记入操作日志）'));
+        } catch (err) {
+          toast(err.message);
+        }
+      } }, '显示完整号码') : null) : null,
     el('h3', { class: 'section-title' }, `户厕（${d.toilets.length} 个）`),
     d.toilets.length
       ? el('div', { class: 'toilets', id: 'toilets' }, d.toilets.map((t, i) => toiletCard(t, i, file, onInspect)))

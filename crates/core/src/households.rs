@@ -280,7 +280,8 @@ pub fn list(
 // One household
 
 /// Whether personal data is shown in full. Lists and prints are always masked; full values are
-/// for roles that need them (accounts and roles arrive with the accountability work).
+/// for roles that need them, one household at a time, and each look is audited
+/// ([`reveal_personal`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disclosure {
     Masked,
@@ -338,6 +339,24 @@ pub fn toilets_of(conn: &Connection, household_id: i64) -> Result<Vec<Toilet>> {
         .query_map([household_id], toilet_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(toilets)
+}
+
+/// The full ID number and phone of one household, for a role allowed to see them; the look is
+/// recorded in the audit log (who saw whose personal data, and when).
+pub fn reveal_personal(conn: &Connection, id: i64) -> Result<(Option<String>, Option<String>)> {
+    let d = detail(conn, id, Disclosure::Full)?;
+    crate::audit::append_now(
+        conn,
+        "view.personal",
+        "household",
+        id,
+        &format!(
+            "查看{}（{}{}）的完整身份证号和电话",
+            d.head_name, d.village_name, d.group_name
+        ),
+        serde_json::json!({}),
+    )?;
+    Ok((d.id_number, d.phone))
 }
 
 pub fn detail(conn: &Connection, id: i64, disclosure: Disclosure) -> Result<HouseholdDetail> {

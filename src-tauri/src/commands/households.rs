@@ -30,6 +30,14 @@ pub async fn list_households(
 
 /// Personal data stays masked until accounts and roles decide who may see it in full.
 #[tauri::command]
+pub async fn reveal_personal(
+    state: State<'_, AppState>,
+    id: i64,
+) -> Result<(Option<String>, Option<String>), ApiError> {
+    Ok(households::reveal_personal(&*state.conn()?, id)?)
+}
+
+#[tauri::command]
 pub async fn household_detail(
     state: State<'_, AppState>,
     id: i64,
