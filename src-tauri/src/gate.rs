@@ -150,7 +150,9 @@ mod tests {
     fn the_csp_allows_no_remote_origin() {
         let conf: serde_json::Value =
             serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
-        let csp = conf["app"]["security"]["csp"].as_str().expect("a CSP is set");
+        let csp = conf["app"]["security"]["csp"]
+            .as_str()
+            .expect("a CSP is set");
         for part in csp.split(';') {
             for source in part.split_whitespace().skip(1) {
                 assert!(

@@ -23,7 +23,7 @@ function toiletCard(t, index, file, onInspect) {
       status ? el('span', { class: `status status-${t.use_status}` }, status) : null,
       inspections.length ? el('span', { class: 'status status-inspected' }, `已核查 ${inspections.length} 次`) : el('span', { class: 'status status-uninspected' }, '未核查'),
       open ? el('span', { class: `state state-${open.state}` }, label('CaseState', open.state)) : null,
-      el('button', { type: 'button', class: 'tool small inspect-toilet', onclick: () => onInspect(index) }, '录入核查')),
+      mayRecord() ? el('button', { type: 'button', class: 'tool small inspect-toilet', onclick: () => onInspect(index) }, '录入核查') : null),
     el('dl', { class: 'fields' },
       field('技术模式', mode),
       field('厕所位置', label('Location', t.location)),
@@ -45,6 +45,8 @@ const RESULT = (i) => {
 
 /** Whether the logged-in role may do `action` (the command gate decides anyway). */
 const may = (action) => (document.body.dataset.allowed ?? '').split(' ').includes(action);
+
+const mayRecord = () => may('record_inspection') || may('record_spot_check');
 
 /** 排查人 → 审核人 → 负责人 as signed in the app; a reviewer may unlock a reviewed result. */
 function signatures(i) {
@@ -94,7 +96,7 @@ export function renderDetail(container, d, file = null, onInspect = () => {}, on
       el('h2', { id: 'detail-name' }, d.head_name),
       el('div', { class: 'hh-place' }, `${d.village_name} · ${d.group_name}`),
       el('span', { class: `cat-tag cat-${d.category}` }, label('HouseholdCategory', d.category)),
-      d.toilets.length ? el('button', { type: 'button', class: 'primary small', id: 'inspect-household', title: '从第一个户厕开始录入入户核查表（Enter 保存后自动转到下一个）', onclick: () => onInspect(0) }, '录入核查') : null,
+      d.toilets.length && mayRecord() ? el('button', { type: 'button', class: 'primary small', id: 'inspect-household', title: '从第一个户厕开始录入入户核查表（Enter 保存后自动转到下一个）', onclick: () => onInspect(0) }, '录入核查') : null,
       onPrint ? el('button', { type: 'button', class: 'tool small', id: 'print-household', title: '打印这户的档案（台账底数、核查记录、照片、整改记录），用于区级抽查', onclick: onPrint }, '打印户档案') : null),
     el('dl', { class: 'fields household-fields' },
       field('身份证号', d.id_number ?? '未登记', idWarning),

@@ -549,3 +549,80 @@ fn bulletin_check_sheets_and_comparison_workbook() {
     assert!(String::from_utf8(out.stdout).unwrap().contains("处差异"));
     assert!(std::fs::read(&cmp).unwrap().starts_with(b"PK"));
 }
+
+/// `huce verify` passes on an untouched database and names the first entry changed outside
+/// the app; `huce backup` makes a verified copy; `huce audit --xlsx` writes the log.
+#[test]
+fn verify_backup_and_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("核验 镇").join("town.db");
+    let out = huce()
+        .args(["demo", "--households", "200", "--seed", "3", "--out"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    let out = huce().args(["verify", "--db"]).arg(&db).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("完整性检查：通过") && text.contains("逐条核验通过"),
+        "{text}"
+    );
+
+    let out = huce().args(["backup", "--db"]).arg(&db).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let backups: Vec<_> = std::fs::read_dir(db.parent().unwrap().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert!(backups[0].ends_with("-手动.db"), "{backups:?}");
+
+    let xlsx = dir.path().join("日志.xlsx");
+    let out = huce()
+        .args(["audit", "--action", "backup", "--db"])
+        .arg(&db)
+        .arg("--xlsx")
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 条"));
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let sheet = book.worksheet_range("操作日志").unwrap();
+    let rows: Vec<String> = sheet
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("命令行（") && r.contains("手动备份")),
+        "{rows:?}"
+    );
+
+    // An entry changed outside the app is named.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE audit_log SET actor = '别人' WHERE id = 3", [])
+        .unwrap();
+    let out = huce().args(["verify", "--db"]).arg(&db).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("第 3 条") && err.contains("被改写"), "{err}");
+}
