@@ -288,6 +288,7 @@ async fn browse_demo_town_by_village_and_group() {
 
     // The first start asks for the administrator's account; a weak password is refused.
     wait_text(d, "#login-go", |t| t.contains("建立管理员账户")).await;
+    screenshot(&s, "e2e-first-start.png").await;
     type_value(d, "#login-display", "张三").await;
     type_value(d, "#login-username", "zhangsan").await;
     type_value(d, "#login-password", "12345678").await;
@@ -1262,6 +1263,14 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
         "a reviewer does not sign as 负责人"
     );
     click(d, "#signoff-close").await;
+
+    // One's own password, with the old one.
+    click(d, "#account-name").await;
+    type_value(d, "#pw-old", "qianzi2022").await;
+    type_value(d, "#pw-new", "xinmima2023").await;
+    type_value(d, "#pw-new2", "xinmima2023").await;
+    click(d, "#pw-save").await;
+    wait_text(d, "#toast", |t| t.contains("密码已修改")).await;
     click(d, "#logout").await;
 
     log_in(d, "ld", "qianzi2022").await;
@@ -1292,5 +1301,9 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
         text.contains("系统内已签：审核员甲") && text.contains("系统内已签：镇领导乙"),
         "{text}"
     );
+    click(d, "#print-close").await;
+    click(d, "#logout").await;
+    log_in(d, "sh", "xinmima2023").await;
+    wait_text(d, "#account-name", |t| t.starts_with("审核员甲")).await;
     s.driver.clone().quit().await.unwrap();
 }

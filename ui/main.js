@@ -15,7 +15,7 @@ import { PrintDialog } from './screens/print.js';
 import { initOperator, linkOperator, reloadStaff, setDatabase } from './people.js';
 import { Dashboard } from './screens/progress.js';
 import { Checks } from './screens/checks.js';
-import { AccountsDialog, AuditDialog, LoginScreen, roleLabel } from './screens/auth.js';
+import { AccountsDialog, AuditDialog, LoginScreen, initPasswordDialog, roleLabel } from './screens/auth.js';
 import { BackupDialog } from './screens/backups.js';
 
 const showError = (err) => toast(err.message || String(err));
@@ -206,6 +206,7 @@ async function showWorkbench() {
 }
 
 const loginScreen = new LoginScreen();
+initPasswordDialog();
 const accountsDialog = new AccountsDialog();
 const auditDialog = new AuditDialog();
 let allowed = new Set();

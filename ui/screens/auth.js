@@ -53,6 +53,32 @@ export class LoginScreen {
   }
 }
 
+/** 修改密码: one's own, with the old one. */
+export function initPasswordDialog() {
+  const dialog = $('password-dialog');
+  $('account-name').addEventListener('click', () => {
+    for (const id of ['pw-old', 'pw-new', 'pw-new2']) $(id).value = '';
+    $('pw-error').textContent = '';
+    dialog.showModal();
+    $('pw-old').focus();
+  });
+  $('pw-cancel').addEventListener('click', () => dialog.close());
+  $('password-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if ($('pw-new').value !== $('pw-new2').value) {
+      $('pw-error').textContent = '两次输入的新密码不一样，请重新输入。';
+      return;
+    }
+    try {
+      await ipc.changePassword($('pw-old').value, $('pw-new').value);
+      dialog.close();
+      toast('密码已修改，下次登录请用新密码。', 'info');
+    } catch (err) {
+      $('pw-error').textContent = err.message;
+    }
+  });
+}
+
 const input = (cls, value, attrs = {}) => el('input', { class: cls, value: value ?? '', ...attrs });
 
 /** 账户: administrators add accounts, set roles, link them to staff, reset passwords. */

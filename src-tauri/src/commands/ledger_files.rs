@@ -14,9 +14,6 @@ use tauri::{AppHandle, Manager, State};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Who is recorded as the importer until accounts exist.
-const ACTOR: &str = "本机用户";
-
 #[derive(Debug, Clone, Deserialize)]
 pub struct ImportRequest {
     pub path: String,
@@ -27,7 +24,8 @@ pub struct ImportRequest {
 }
 
 impl ImportRequest {
-    fn options(&self) -> ImportOptions {
+    /// The options of this import, recorded as done by `actor` (the logged-in account).
+    fn options(&self, actor: String) -> ImportOptions {
         let now = chrono::Local::now();
         ImportOptions {
             sheet: self.sheet.clone(),
@@ -37,7 +35,7 @@ impl ImportRequest {
                 .clone()
                 .filter(|v| !v.trim().is_empty()),
             create_places: self.create_places,
-            actor: ACTOR.into(),
+            actor,
             now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             current_year: chrono::Datelike::year(&now) as i64,
         }
@@ -84,7 +82,7 @@ fn run_import(
     let report = apply::import_file(
         &mut conn,
         &path,
-        &req.options(),
+        &req.options(state.account()?.actor()),
         &mode,
         &mut |done, total| {
             progress.0.store(done, Ordering::Relaxed);
