@@ -14,7 +14,8 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev \
   xvfb xauth webkit2gtk-driver imagemagick fonts-noto-cjk \
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 sqlite3 \
-  poppler-utils python3 python3-pip >/dev/null
+  poppler-utils python3 python3-pip \
+  wine wine64 nsis >/dev/null
 
 # PDFium (as Chrome and Edge render PDFs) for the printed-document tests.
 if ! python3 -c "import pypdfium2, PIL" >/dev/null 2>&1; then

@@ -433,6 +433,7 @@ fn pdf_text(pdf: &std::path::Path) -> String {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "checks the PDF with poppler (Linux)")]
 fn bulletin_check_sheets_and_comparison_workbook() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
