@@ -75,6 +75,20 @@ pub struct Entry {
     pub detail: String,
 }
 
+/// An entry from the columns `id, at, actor, action, entity, entity_id, summary, detail`.
+fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        entity: r.get(4)?,
+        entity_id: r.get(5)?,
+        summary: r.get(6)?,
+        detail: r.get(7)?,
+    })
+}
+
 fn hash_of(prev: &str, e: &Entry) -> String {
     let mut h = Sha256::new();
     for part in [
@@ -181,16 +195,7 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
         problem: Some(why),
     };
     while let Some(r) = rows.next()? {
-        let e = Entry {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            actor: r.get(2)?,
-            action: r.get(3)?,
-            entity: r.get(4)?,
-            entity_id: r.get(5)?,
-            summary: r.get(6)?,
-            detail: r.get(7)?,
-        };
+        let e = entry_from_row(r)?;
         let stored_prev: String = r.get(8)?;
         let stored_hash: String = r.get(9)?;
         count += 1;
@@ -295,18 +300,7 @@ pub fn list(conn: &Connection, f: &Filter, offset: i64, limit: i64) -> Result<(i
     let rows = stmt
         .query_map(
             params![actor, action, from, to, text, clean(&f.text), limit, offset],
-            |r| {
-                Ok(Entry {
-                    id: r.get(0)?,
-                    at: r.get(1)?,
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    entity: r.get(4)?,
-                    entity_id: r.get(5)?,
-                    summary: r.get(6)?,
-                    detail: r.get(7)?,
-                })
-            },
+            entry_from_row,
         )?
         .collect::<rusqlite::Result<_>>()?;
     Ok((total, rows))

@@ -6,8 +6,9 @@ use huce_core::accounts::{self, Account, AccountInput};
 use huce_core::audit::{self, Entry, Filter, Verification};
 use huce_core::permissions::{self, Action};
 use serde::Serialize;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 
+use super::blocking;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -144,13 +145,11 @@ pub async fn audit_log(
 
 #[tauri::command]
 pub async fn verify_audit(app: AppHandle) -> Result<Verification, ApiError> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
+    blocking(app, move |state| {
         let conn = state.conn()?;
         Ok(audit::verify(&conn)?)
     })
     .await
-    .map_err(|_| ApiError::internal())?
 }
 
 #[tauri::command]
@@ -159,12 +158,10 @@ pub async fn export_audit_xlsx(
     filter: Filter,
     out: String,
 ) -> Result<usize, ApiError> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
+    blocking(app, move |state| {
         let out = huce_core::paths::output_file(&out, "xlsx", &state.path)?;
         let conn = state.conn()?;
         Ok(huce_core::export::audit_xlsx(&conn, &filter, &out)?)
     })
     .await
-    .map_err(|_| ApiError::internal())?
 }

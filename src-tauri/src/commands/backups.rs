@@ -3,8 +3,9 @@
 
 use huce_core::backup::{self, BackupFile, Reason};
 use serde::Serialize;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 
+use super::blocking;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -25,16 +26,6 @@ pub async fn backup_list(state: State<'_, AppState>) -> Result<Backups, ApiError
         folder: dir.display().to_string(),
         files: backup::list(&dir)?,
     })
-}
-
-/// Runs `f` with the database off the UI thread.
-async fn blocking<T: Send + 'static>(
-    app: AppHandle,
-    f: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()))
-        .await
-        .map_err(|_| ApiError::internal())?
 }
 
 #[tauri::command]

@@ -10,3 +10,18 @@ pub mod households;
 pub mod ledger_files;
 pub mod reports;
 pub mod signoffs;
+
+use tauri::{AppHandle, Manager};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Runs `f` with the database off the UI thread.
+pub(crate) async fn blocking<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()))
+        .await
+        .map_err(|_| ApiError::internal())?
+}

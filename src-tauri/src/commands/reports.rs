@@ -6,16 +6,16 @@ use huce_core::households::Scope;
 use huce_core::progress::{self, Phase, Progress};
 use huce_core::sampling::{self, Sample, SampleRow, SampleSpec};
 use serde::Serialize;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 
+use super::blocking;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Progress as of `as_of` (`YYYY-MM-DD`), today when empty.
 #[tauri::command]
 pub async fn progress_report(app: AppHandle, as_of: Option<String>) -> Result<Progress, ApiError> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
+    blocking(app, move |state| {
         let conn = state.conn()?;
         let day = as_of
             .filter(|d| !d.trim().is_empty())
@@ -23,7 +23,6 @@ pub async fn progress_report(app: AppHandle, as_of: Option<String>) -> Result<Pr
         Ok(progress::progress(&conn, &day)?)
     })
     .await
-    .map_err(|_| ApiError::internal())?
 }
 
 #[tauri::command]
@@ -54,8 +53,7 @@ pub async fn comparison(
     scope: Scope,
     limit: usize,
 ) -> Result<ComparisonView, ApiError> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
+    blocking(app, move |state| {
         let conn = state.conn()?;
         let mut c = compare::compare(&conn, scope)?;
         let total = c.differences.len();
@@ -68,7 +66,6 @@ pub async fn comparison(
         })
     })
     .await
-    .map_err(|_| ApiError::internal())?
 }
 
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
@@ -87,8 +84,7 @@ pub async fn export_report_xlsx(
     scope: Option<Scope>,
     out: String,
 ) -> Result<usize, ApiError> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = app.state::<AppState>();
+    blocking(app, move |state| {
         let out = huce_core::paths::output_file(&out, "xlsx", &state.path)?;
         let conn = state.conn()?;
         let now = chrono::Local::now();
@@ -104,7 +100,6 @@ pub async fn export_report_xlsx(
         })
     })
     .await
-    .map_err(|_| ApiError::internal())?
 }
 
 #[derive(Serialize)]
