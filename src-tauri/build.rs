@@ -68,6 +68,7 @@ fn main() {
             "backup_now",
             "backup_to",
             "restore_backup",
+            "inspect_backup",
             "recover_database",
             "signoff_status",
             "sign_results",

@@ -68,7 +68,7 @@ pub fn access(command: &str) -> Option<Access> {
         "account_list" | "save_account" | "unlock_account" => Needs(ManageAccounts),
         "audit_log" | "export_audit_xlsx" => Needs(ViewAudit),
         "backup_list" | "backup_now" | "backup_to" => Needs(Backup),
-        "restore_backup" => Needs(Restore),
+        "restore_backup" | "inspect_backup" => Needs(Restore),
         _ => return None,
     })
 }

@@ -103,6 +103,7 @@ fn main() {
             commands::backups::backup_now,
             commands::backups::backup_to,
             commands::backups::restore_backup,
+            commands::backups::inspect_backup,
             commands::backups::recover_database,
             commands::signoffs::signoff_status,
             commands::signoffs::sign_results,

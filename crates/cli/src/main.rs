@@ -873,24 +873,32 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
         Command::Backup { db: db_path, to } => {
             let conn = open_existing(&db_path)?;
             let now = chrono::Local::now().naive_local();
-            let dest = match to {
+            match to {
                 Some(dir) => {
-                    let stem = db_path
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_else(|| "huce".into());
-                    let photos = db_path.with_file_name(format!("{stem}-photos"));
-                    huce_core::backup::to_folder(&conn, &photos, &dir, now)?
+                    let done = huce_core::backup::to_folder(
+                        &conn,
+                        &huce_core::paths::photo_dir(&db_path),
+                        &dir,
+                        now,
+                    )?;
+                    println!(
+                        "已备份并校验 → {}（照片在 {}：新复制 {} 张，已有 {} 张）",
+                        done.path.display(),
+                        done.photo_dir.display(),
+                        done.photos_copied,
+                        done.photos_present
+                    );
                 }
                 None => {
-                    let dir = db_path
-                        .parent()
-                        .map(|d| d.join("backups"))
-                        .unwrap_or_else(|| PathBuf::from("backups"));
-                    huce_core::backup::take(&conn, &dir, huce_core::backup::Reason::Manual, now)?
+                    let dest = huce_core::backup::take(
+                        &conn,
+                        &huce_core::paths::backup_dir(&db_path),
+                        huce_core::backup::Reason::Manual,
+                        now,
+                    )?;
+                    println!("已备份并校验 → {}", dest.display());
                 }
-            };
-            println!("已备份并校验 → {}", dest.display());
+            }
         }
         Command::Audit {
             db: db_path,

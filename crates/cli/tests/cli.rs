@@ -568,7 +568,7 @@ fn verify_backup_and_audit() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(
-        text.contains("完整性检查：通过") && text.contains("逐条核验通过"),
+        text.contains("完整性检查：通过") && text.contains("逐条重算校验值"),
         "{text}"
     );
 
@@ -584,6 +584,12 @@ fn verify_backup_and_audit() {
         .collect();
     assert_eq!(backups.len(), 1, "{backups:?}");
     assert!(backups[0].ends_with("-手动.db"), "{backups:?}");
+    let out = huce().args(["verify", "--db"]).arg(&db).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("手动备份"),
+        "the backup is compared as an anchor outside the file: {text}"
+    );
 
     let xlsx = dir.path().join("日志.xlsx");
     let out = huce()

@@ -1,9 +1,11 @@
 //! 操作日志: every change to the data — who, when, what, old → new — appended to a hash-chained
 //! log. Each entry's hash covers the previous entry's hash and its own content, so an entry
 //! edited, deleted or moved outside the app is found by `verify`, which names the first broken
-//! entry. The newest entry's id and hash are also kept in the settings, so cutting entries off
-//! the end is found too (unless both are rewritten together — the log is tamper-evident, not
-//! tamper-proof; copies in the backups keep the older chain).
+//! entry. The newest entry's id and hash are also kept in the settings, and outside the file as
+//! anchors (every backup, the anchors file, the printed 签字背书表; see [`crate::anchors`]), so
+//! cutting entries off the end is found even when the head in the settings was edited too. The
+//! log is tamper-evident, not tamper-proof: someone who rewrites the whole chain, the head and
+//! every anchor (or deletes the backups and the anchors file) is not detected.
 //!
 //! Who acts is set once per connection (`set_actor`, after login or by the CLI) and read by
 //! every append, so the core's functions need no extra parameter.
@@ -12,6 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub use crate::anchors::Anchor;
 use crate::error::Result;
 use crate::settings;
 
@@ -89,11 +92,17 @@ fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     })
 }
 
-fn hash_of(prev: &str, e: &Entry) -> String {
-    let mut h = Sha256::new();
-    for part in [
+/// The encoding new entries are hashed with.
+const FORMAT: i64 = 2;
+
+/// An entry's hash. Format 1 (entries written before schema 8) joined the fields with 0x1F, so
+/// a field containing 0x1F could be shifted into its neighbour; format 2 hashes each field with
+/// its length in front, and the format number itself, so no two different entries encode alike.
+fn hash_of(format: i64, prev: &str, e: &Entry) -> String {
+    let id = e.id.to_string();
+    let parts = [
         prev,
-        &e.id.to_string(),
+        id.as_str(),
         &e.at,
         &e.actor,
         &e.action,
@@ -101,14 +110,27 @@ fn hash_of(prev: &str, e: &Entry) -> String {
         &e.entity_id,
         &e.summary,
         &e.detail,
-    ] {
-        h.update(part.as_bytes());
-        h.update([0x1f]);
+    ];
+    let mut h = Sha256::new();
+    if format == 1 {
+        for part in parts {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+    } else {
+        h.update(b"huce-audit");
+        h.update(format.to_le_bytes());
+        for part in parts {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
     }
     format!("{:x}", h.finalize())
 }
 
-/// Appends an entry (call inside the change's transaction). `at` is the time of the change.
+/// Appends an entry. Call it inside the change's transaction; either way the entry and the head
+/// kept in the settings are written together (a savepoint of their own).
+/// `at` is the time of the change.
 pub fn append(
     conn: &Connection,
     at: &str,
@@ -118,12 +140,23 @@ pub fn append(
     summary: &str,
     detail: serde_json::Value,
 ) -> Result<i64> {
+    let entity_id = entity_id.to_string();
+    crate::db::atomically(conn, |c| {
+        append_in(c, at, action, entity, &entity_id, summary, detail)
+    })
+}
+
+fn append_in(
+    conn: &Connection,
+    at: &str,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    summary: &str,
+    detail: serde_json::Value,
+) -> Result<i64> {
     let actor = actor(conn)?;
-    let last: Option<(i64, String)> = conn
-        .prepare_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let (last_id, prev) = last.unwrap_or((0, GENESIS.to_string()));
+    let (last_id, prev) = head(conn)?.unwrap_or((0, GENESIS.to_string()));
     let entry = Entry {
         id: last_id + 1,
         at: at.to_string(),
@@ -134,10 +167,10 @@ pub fn append(
         summary: summary.to_string(),
         detail: detail.to_string(),
     };
-    let hash = hash_of(&prev, &entry);
+    let hash = hash_of(FORMAT, &prev, &entry);
     conn.prepare_cached(
-        "INSERT INTO audit_log (id, at, actor, action, entity, entity_id, summary, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO audit_log (id, at, actor, action, entity, entity_id, summary, detail, prev_hash, hash, format)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         entry.id,
@@ -149,10 +182,19 @@ pub fn append(
         entry.summary,
         entry.detail,
         prev,
-        hash
+        hash,
+        FORMAT
     ])?;
     settings::set(conn, KEY_HEAD, &format!("{} {hash}", entry.id))?;
     Ok(entry.id)
+}
+
+/// The newest entry's number and hash, if the log has any.
+pub fn head(conn: &Connection) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .prepare_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }
 
 /// What `verify` found.
@@ -162,42 +204,98 @@ pub struct Verification {
     /// The first entry at which the chain is broken, and why (Chinese).
     pub broken_at: Option<i64>,
     pub problem: Option<String>,
+    /// Anchors kept outside the database (backups, the anchors file) that were compared.
+    pub anchors_checked: usize,
+    /// The newest of them.
+    pub latest_anchor: Option<Anchor>,
+    /// Anchors that belong to data a restore replaced, so they could not be compared.
+    pub anchors_superseded: usize,
 }
 
 impl Verification {
     pub fn ok(&self) -> bool {
         self.broken_at.is_none()
     }
-    /// A sentence for a person.
+    /// A sentence for a person, saying exactly what was checked.
     pub fn message(&self) -> String {
-        match (&self.broken_at, &self.problem) {
-            (Some(id), Some(p)) => format!(
+        if let (Some(id), Some(p)) = (&self.broken_at, &self.problem) {
+            return format!(
                 "操作日志在第 {id} 条处被改动：{p}。说明有人绕过本程序改动了数据库。请不要继续录入，保留这个数据库文件，报告镇纪委和管理员，并从备份中核对。"
-            ),
-            _ => format!("操作日志完整：共 {} 条，逐条核验通过。", self.entries),
+            );
         }
+        let mut m = format!(
+            "操作日志完整：共 {} 条，逐条重算校验值与前后衔接都相符，最后一条与数据库内记下的末条一致。",
+            self.entries
+        );
+        match &self.latest_anchor {
+            Some(a) => m.push_str(&format!(
+                "另与数据库外的 {} 个核对点（备份和核对点记录）比对一致，最近的是 {} 的{}（第 {} 条）。",
+                self.anchors_checked, a.at, a.source, a.id
+            )),
+            None => m.push_str(
+                "没有找到数据库外的核对点（备份文件夹里没有本库的备份），因此无法发现连同末条记录一起被删改的情况；请及时备份。",
+            ),
+        }
+        if self.anchors_superseded > 0 {
+            m.push_str(&format!(
+                "有 {} 个核对点属于从备份恢复之前的数据，没有比对。",
+                self.anchors_superseded
+            ));
+        }
+        m
     }
 }
 
-/// Recomputes the chain from the first entry and names the first one that does not fit.
+fn broken(entries: i64, id: i64, why: String) -> Verification {
+    Verification {
+        entries,
+        broken_at: Some(id),
+        problem: Some(why),
+        anchors_checked: 0,
+        latest_anchor: None,
+        anchors_superseded: 0,
+    }
+}
+
+/// Recomputes the chain from the first entry and names the first one that does not fit; then
+/// compares it with the head kept in the settings and, for a database file, with every anchor
+/// kept outside it (see [`crate::anchors`]).
 pub fn verify(conn: &Connection) -> Result<Verification> {
+    let file = conn
+        .path()
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from);
+    let first: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, hash FROM audit_log ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let anchors = file
+        .map(|f| crate::anchors::find(&f, first.as_ref()))
+        .unwrap_or_default();
+    verify_with(conn, &anchors)
+}
+
+/// [`verify`] against the anchors given.
+pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification> {
     let mut stmt = conn.prepare(
-        "SELECT id, at, actor, action, entity, entity_id, summary, detail, prev_hash, hash
+        "SELECT id, at, actor, action, entity, entity_id, summary, detail, prev_hash, hash, format
          FROM audit_log ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
     let mut prev = GENESIS.to_string();
     let mut expected_id = 1;
     let mut count = 0;
-    let broken = |entries: i64, id: i64, why: String| Verification {
-        entries,
-        broken_at: Some(id),
-        problem: Some(why),
-    };
+    // The hash of every entry, and the newest restore (its number and time).
+    let mut hashes: Vec<String> = Vec::new();
+    let mut last_restore: Option<String> = None;
     while let Some(r) = rows.next()? {
         let e = entry_from_row(r)?;
         let stored_prev: String = r.get(8)?;
         let stored_hash: String = r.get(9)?;
+        let format: i64 = r.get(10)?;
         count += 1;
         if e.id != expected_id {
             return Ok(broken(
@@ -217,13 +315,17 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
                 "它与前一条记录接不上（记录被删除、调换或改写）".into(),
             ));
         }
-        if hash_of(&prev, &e) != stored_hash {
+        if hash_of(format, &prev, &e) != stored_hash {
             return Ok(broken(
                 count,
                 e.id,
                 "记录的内容与它的校验值不符（内容被改写）".into(),
             ));
         }
+        if e.action == "restore" {
+            last_restore = Some(local_time(&e.at));
+        }
+        hashes.push(stored_hash.clone());
         prev = stored_hash;
         expected_id += 1;
     }
@@ -246,10 +348,95 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
     } else if count > 0 {
         return Ok(broken(count, count, "日志末尾的核对值不见了".into()));
     }
+    // Anchors kept outside the file, oldest first.
+    let mut ordered: Vec<&Anchor> = anchors.iter().collect();
+    ordered.sort_by(|a, b| (&a.at, a.id).cmp(&(&b.at, b.id)));
+    let mut checked = 0;
+    let mut superseded = 0;
+    let mut latest = None;
+    for a in ordered {
+        if a.id < 1 {
+            continue;
+        }
+        let here = hashes.get((a.id - 1) as usize);
+        // An anchor taken before the newest restore describes the data the restore replaced:
+        // it is compared only where it still fits (the entries the restored backup shares).
+        if let Some(at) = &last_restore {
+            if a.at.as_str() <= at.as_str() && here != Some(&a.hash) {
+                superseded += 1;
+                continue;
+            }
+        }
+        match here {
+            None => {
+                return Ok(broken(
+                    count,
+                    count + 1,
+                    format!(
+                        "{} 的{}记下日志已有 {} 条，现在只有 {count} 条（末尾的记录连同数据库内的核对值一起被删除）",
+                        a.at, a.source, a.id
+                    ),
+                ))
+            }
+            Some(h) if *h != a.hash => {
+                return Ok(broken(
+                    count,
+                    a.id,
+                    format!(
+                        "它与 {} 的{}中记下的不同（记录被改写后整条链被重算）",
+                        a.at, a.source
+                    ),
+                ))
+            }
+            Some(_) => {
+                checked += 1;
+                latest = Some(a.clone());
+            }
+        }
+    }
     Ok(Verification {
         entries: count,
         broken_at: None,
         problem: None,
+        anchors_checked: checked,
+        latest_anchor: latest,
+        anchors_superseded: superseded,
+    })
+}
+
+/// An entry's RFC 3339 time as `YYYY-MM-DD HH:MM:SS` (the anchors' form).
+fn local_time(at: &str) -> String {
+    at.chars().take(19).collect::<String>().replace('T', " ")
+}
+
+/// Checks an anchor printed on paper (the entry's number and the first hex digits of its hash,
+/// spaces ignored) against the log.
+pub fn check_printed(conn: &Connection, id: i64, printed_hash: &str) -> Result<String> {
+    let want: String = printed_hash
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if want.chars().count() < 8 || !want.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(crate::Error::Invalid(
+            "请填写纸上印的核对值（至少 8 位，由 0–9 和 a–f 组成）。".into(),
+        ));
+    }
+    let stored: Option<String> = conn
+        .query_row("SELECT hash FROM audit_log WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(match stored {
+        None => format!(
+            "不一致：纸上记的是第 {id} 条，但数据库的操作日志里没有第 {id} 条。说明日志末尾的记录被删除，请报告镇纪委和管理员。"
+        ),
+        Some(h) if h.starts_with(&want) => format!(
+            "一致：数据库操作日志第 {id} 条的核对值与纸上印的相同，打印之后到这一条为止的记录没有被改动。"
+        ),
+        Some(_) => format!(
+            "不一致：数据库操作日志第 {id} 条的核对值与纸上印的不同，说明这一条或它之前的记录被改写过，请报告镇纪委和管理员。"
+        ),
     })
 }
 

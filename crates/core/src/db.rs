@@ -398,6 +398,26 @@ CREATE INDEX signoffs_by_inspection ON signoffs(inspection_id, step);
 CREATE UNIQUE INDEX signoffs_active ON signoffs(inspection_id, step) WHERE cleared_at IS NULL;
 "#;
 
+/// Version 8: accountability that holds under misuse. The login account that keyed in each
+/// inspection and each step of a case (谁排查、谁审核 are checked against accounts, not only
+/// against the staff names a form sends); a password set by an administrator that must be
+/// changed at the next login; the encoding of each audit entry's hash (1: fields joined by 0x1F,
+/// 2: length-prefixed); whether a spot-check sample's seed was drawn by the program; and the
+/// file's identity (SQLite's application id), so a restore can tell this program's files.
+const V8_SAFETY: &str = r#"
+ALTER TABLE inspections ADD COLUMN account_id INTEGER REFERENCES accounts(id);
+ALTER TABLE rectification_events ADD COLUMN account_id INTEGER REFERENCES accounts(id);
+ALTER TABLE accounts ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0
+    CHECK ((must_change_password = 0 OR must_change_password = 1));
+ALTER TABLE audit_log ADD COLUMN format INTEGER NOT NULL DEFAULT 1 CHECK ((format = 1 OR format = 2));
+ALTER TABLE spot_samples ADD COLUMN seed_drawn INTEGER NOT NULL DEFAULT 0
+    CHECK ((seed_drawn = 0 OR seed_drawn = 1));
+PRAGMA application_id = 1213547333;
+"#;
+
+/// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
+pub const APPLICATION_ID: i64 = 0x4855_4345;
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -434,6 +454,12 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "审核人、负责人在程序中签字背书，审核后锁定",
         step: Step::Sql(V7_SIGNOFFS),
     },
+    Migration {
+        version: 8,
+        description:
+            "录入账户留痕、管理员重设的密码须修改、操作日志新校验格式、程序抽取的随机种子、文件标识",
+        step: Step::Sql(V8_SAFETY),
+    },
 ];
 
 /// The schema version this program writes.
@@ -458,10 +484,7 @@ pub fn open(path: &Path) -> Result<Connection> {
     // An older database is backed up (升级前) before its schema changes.
     let version = schema_version(&conn)?;
     let before = if version > 0 && version < SCHEMA_VERSION {
-        let dir = path
-            .parent()
-            .map(|d| d.join("backups"))
-            .unwrap_or_else(|| PathBuf::from("backups"));
+        let dir = crate::paths::backup_dir(path);
         let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
         let dest = crate::backup::new_backup_path(
             &dir,
@@ -488,6 +511,27 @@ pub fn open(path: &Path) -> Result<Connection> {
         )?;
     }
     Ok(conn)
+}
+
+/// Runs `f` as one unit: everything it writes is kept, or (on an error) nothing is. Inside a
+/// transaction it is a savepoint of it; outside, a transaction of its own.
+pub fn atomically<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    conn.execute_batch("SAVEPOINT huce_atomic")?;
+    let done = f(conn);
+    // Some errors (a full disk among them) make SQLite roll back the whole transaction, and
+    // the savepoint with it; then there is nothing left to end.
+    if !conn.is_autocommit() {
+        let end = if done.is_ok() {
+            "RELEASE huce_atomic"
+        } else {
+            "ROLLBACK TO huce_atomic; RELEASE huce_atomic"
+        };
+        let ended = conn.execute_batch(end);
+        if done.is_ok() {
+            ended?;
+        }
+    }
+    done
 }
 
 /// Runs two reads at once: `here` on `conn`, `there` on a second, read-only connection to the
@@ -575,7 +619,7 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// SQL functions the schema relies on.
-fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     conn.create_scalar_function(
         "reverse_text",

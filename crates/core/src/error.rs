@@ -25,7 +25,11 @@ pub enum Error {
     },
 
     #[error("数据库操作失败：{0}。数据没有被部分写入；请重试，如果反复出现，请先备份数据库文件再联系管理员。")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+
+    /// The disk (or the USB stick a backup goes to) is full.
+    #[error("磁盘空间已满（{place}），刚才的操作没有完成，数据没有被部分写入，已有的数据完好。请删除不用的文件、清空回收站，腾出空间后重试；备份到 U 盘时请换一个空间更大的 U 盘。")]
+    DiskFull { place: String },
 
     #[error("找不到编号为 {0} 的农户，它可能已被合并或删除。请刷新列表后重试。")]
     HouseholdNotFound(i64),
@@ -36,7 +40,7 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
 
-    #[error("读写文件“{path}”失败：{source}。请确认路径正确、磁盘有空间并且有写入权限。")]
+    #[error("{}", io_message(path, source))]
     Io {
         path: PathBuf,
         #[source]
@@ -60,6 +64,37 @@ pub enum Error {
     Damaged(String),
 }
 
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            Error::DiskFull {
+                place: "数据库所在的磁盘".into(),
+            }
+        } else {
+            Error::Sqlite(e)
+        }
+    }
+}
+
+/// True for an I/O error that says the disk is full.
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull || e.kind() == std::io::ErrorKind::QuotaExceeded
+}
+
+fn io_message(path: &std::path::Path, source: &std::io::Error) -> String {
+    if is_disk_full(source) {
+        format!(
+            "写入“{}”时磁盘空间已满，这一步没有完成，已写了一半的文件已删除或标为未完成。请腾出空间（或换一个空间更大的 U 盘）后重试。",
+            path.display()
+        )
+    } else {
+        format!(
+            "读写文件“{}”失败：{source}。请确认路径正确、磁盘有空间并且有写入权限。",
+            path.display()
+        )
+    }
+}
+
 /// The first words of a long technical detail.
 fn short(detail: &str) -> String {
     let one: String = detail.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -78,6 +113,8 @@ impl Error {
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::Migration { .. } => "migration",
             Error::Sqlite(_) => "db",
+            Error::DiskFull { .. } => "disk_full",
+            Error::Io { source, .. } if is_disk_full(source) => "disk_full",
             Error::HouseholdNotFound(_) => "household_not_found",
             Error::DatabaseNotEmpty { .. } => "database_not_empty",
             Error::Invalid(_) => "invalid",

@@ -291,30 +291,42 @@ fn write_ledger(
         row += 1;
         Ok(())
     })?;
-    book.save(path).map_err(&e)?;
-    audit_unmasked(conn, personal, title, path, summary.households)?;
+    save_audited(conn, &mut book, personal, title, path, summary.households)?;
     Ok(summary)
 }
 
-/// An export with full ID numbers and phones is recorded in the audit log.
-fn audit_unmasked(
+/// Saves a workbook. One with full ID numbers and phones is recorded in the audit log first:
+/// it is written under a temporary name, the entry is committed, and only then does the file
+/// get its name — an unaudited export of personal data never exists.
+fn save_audited(
     conn: &Connection,
+    book: &mut Workbook,
     personal: Personal,
     what: &str,
     path: &Path,
     households: usize,
 ) -> Result<()> {
-    if personal == Personal::Full {
-        crate::audit::append_now(
-            conn,
-            "export.personal",
-            "export",
-            path.display(),
-            &format!("导出含完整身份证号和电话的{what}（{households} 户）"),
-            serde_json::json!({ "path": path.display().to_string(), "households": households }),
-        )?;
+    if personal == Personal::Masked {
+        return book.save(path).map_err(xlsx_err(path));
     }
-    Ok(())
+    let part = crate::backup::part_path(path);
+    book.save(&part).map_err(xlsx_err(path))?;
+    let audited = crate::audit::append_now(
+        conn,
+        "export.personal",
+        "export",
+        path.display(),
+        &format!("导出含完整身份证号和电话的{what}（{households} 户）"),
+        serde_json::json!({ "path": path.display().to_string(), "households": households }),
+    );
+    if let Err(e) = audited {
+        let _ = std::fs::remove_file(&part);
+        return Err(e);
+    }
+    std::fs::rename(&part, path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// One column of an export template: which ledger column, under which header.
@@ -371,7 +383,24 @@ pub fn save_template(conn: &Connection, t: &ExportTemplate) -> Result<()> {
         columns: t.columns.clone(),
     };
     let json = serde_json::to_string(&t).expect("templates serialise");
-    crate::settings::set(conn, &format!("{TEMPLATE_PREFIX}{name}"), &json)
+    let key = format!("{TEMPLATE_PREFIX}{name}");
+    crate::db::atomically(conn, |conn| {
+        let old = crate::settings::get(conn, &key)?;
+        crate::settings::set(conn, &key, &json)?;
+        crate::audit::append_now(
+            conn,
+            "settings.template",
+            "settings",
+            &key,
+            &format!(
+                "{}导出模板“{name}”（{} 列）",
+                if old.is_some() { "修改" } else { "保存" },
+                t.columns.len()
+            ),
+            serde_json::json!({ "template": [old, json] }),
+        )?;
+        Ok(())
+    })
 }
 
 /// Every saved template, by name.
@@ -395,11 +424,23 @@ pub fn templates(conn: &Connection) -> Result<Vec<ExportTemplate>> {
 }
 
 pub fn delete_template(conn: &Connection, name: &str) -> Result<()> {
-    conn.execute(
-        "DELETE FROM settings WHERE key = ?1",
-        [format!("{TEMPLATE_PREFIX}{name}")],
-    )?;
-    Ok(())
+    let key = format!("{TEMPLATE_PREFIX}{name}");
+    crate::db::atomically(conn, |conn| {
+        let old = crate::settings::get(conn, &key)?;
+        if old.is_none() {
+            return Ok(());
+        }
+        conn.execute("DELETE FROM settings WHERE key = ?1", [&key])?;
+        crate::audit::append_now(
+            conn,
+            "settings.template",
+            "settings",
+            &key,
+            &format!("删除导出模板“{name}”"),
+            serde_json::json!({ "template": [old, serde_json::Value::Null] }),
+        )?;
+        Ok(())
+    })
 }
 
 /// Exports the ledger of `scope` with a saved template's columns and headers.
@@ -517,8 +558,7 @@ pub fn household_list(
             }
         }
     }
-    book.save(path).map_err(&e)?;
-    audit_unmasked(conn, personal, "农户名单", path, n as usize)?;
+    save_audited(conn, &mut book, personal, "农户名单", path, n as usize)?;
     Ok(ExportSummary {
         households: n as usize,
         rows: n as usize,

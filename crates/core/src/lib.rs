@@ -6,6 +6,7 @@
 //! desktop app and the `huce` CLI are thin callers of it.
 
 pub mod accounts;
+pub mod anchors;
 pub mod audit;
 pub mod backup;
 pub mod compare;

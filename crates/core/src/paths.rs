@@ -6,6 +6,36 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The folder a database file is in ("." for a bare file name).
+fn folder_of(db: &Path) -> PathBuf {
+    db.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn stem_of(db: &Path) -> String {
+    db.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "huce".into())
+}
+
+/// Where automatic backups of a database go: `backups/` beside it.
+pub fn backup_dir(db: &Path) -> PathBuf {
+    folder_of(db).join("backups")
+}
+
+/// Where a database's photos are kept: `<name>-photos/` beside it, so two databases in one
+/// folder never share photos.
+pub fn photo_dir(db: &Path) -> PathBuf {
+    folder_of(db).join(format!("{}-photos", stem_of(db)))
+}
+
+/// The audit log's anchors kept outside the database: `<name>-audit-anchors.txt` beside it.
+pub fn anchors_file(db: &Path) -> PathBuf {
+    folder_of(db).join(format!("{}-audit-anchors.txt", stem_of(db)))
+}
+
 /// A file to read: exists and is a regular file.
 pub fn input_file(path: &str) -> Result<PathBuf> {
     let p = PathBuf::from(path.trim());

@@ -1,6 +1,13 @@
 //! A tiny seeded pseudo-random generator (SplitMix64). Its output is fixed by this file alone, so
 //! demo towns and, later, spot-check samples are reproducible across versions and platforms.
 
+/// A number from the operating system's random source (not reproducible): for spot-check seeds
+/// and database identities, which no person should be able to choose.
+pub fn os_random_u64() -> u64 {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    OsRng.next_u64()
+}
+
 #[derive(Debug, Clone)]
 pub struct Rng {
     state: u64,

@@ -124,6 +124,10 @@ fn duplicate(e: rusqlite::Error, input: &StaffInput) -> Error {
 }
 
 pub fn add_staff(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64> {
+    crate::db::atomically(conn, |conn| add_staff_in(conn, input, now))
+}
+
+fn add_staff_in(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64> {
     let s = clean(input)?;
     conn.prepare_cached(
         "INSERT INTO staff (name, unit, phone, roles, active, created_at)
@@ -146,6 +150,10 @@ pub fn add_staff(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64
 
 /// Changes a staff member's details; `active = false` takes them off the pick lists.
 pub fn update_staff(conn: &Connection, id: i64, input: &StaffInput) -> Result<()> {
+    crate::db::atomically(conn, |conn| update_staff_in(conn, id, input))
+}
+
+fn update_staff_in(conn: &Connection, id: i64, input: &StaffInput) -> Result<()> {
     let old = get_staff(conn, id)?;
     let s = clean(input)?;
     conn.prepare_cached(
@@ -245,6 +253,10 @@ fn item_duplicate(e: rusqlite::Error, part: ProblemPart, name: &str) -> Error {
 }
 
 pub fn add_problem_item(conn: &Connection, input: &ProblemItemInput) -> Result<i64> {
+    crate::db::atomically(conn, |conn| add_problem_item_in(conn, input))
+}
+
+fn add_problem_item_in(conn: &Connection, input: &ProblemItemInput) -> Result<i64> {
     let name = clean_item_name(&input.name)?;
     let next: i64 = conn.query_row(
         "SELECT coalesce(max(sort_order), 0) + 10 FROM problem_items WHERE part = ?1",
@@ -272,6 +284,10 @@ pub fn add_problem_item(conn: &Connection, input: &ProblemItemInput) -> Result<i
 /// Renames, re-grades or retires an item. Records already made keep pointing at it, and keep
 /// the severity they were recorded with.
 pub fn update_problem_item(conn: &Connection, id: i64, input: &ProblemItemInput) -> Result<()> {
+    crate::db::atomically(conn, |conn| update_problem_item_in(conn, id, input))
+}
+
+fn update_problem_item_in(conn: &Connection, id: i64, input: &ProblemItemInput) -> Result<()> {
     let name = clean_item_name(&input.name)?;
     let old: Option<(String, bool, bool)> = conn
         .query_row(

@@ -50,20 +50,43 @@ pub async fn backup_to(app: AppHandle, folder: String) -> Result<String, ApiErro
             .into());
         }
         let conn = state.conn()?;
-        let path = backup::to_folder(&conn, &state.photo_dir(), &dir, now())?;
-        Ok(path.display().to_string())
+        let done = backup::to_folder(&conn, &state.photo_dir(), &dir, now())?;
+        Ok(done.path.display().to_string())
     })
     .await
 }
 
 /// Restores a backup file over the open database; returns where the state before was saved.
 #[tauri::command]
-pub async fn restore_backup(app: AppHandle, path: String) -> Result<String, ApiError> {
+pub async fn restore_backup(
+    app: AppHandle,
+    path: String,
+    confirm_town: Option<String>,
+) -> Result<String, ApiError> {
     blocking(app, move |state| {
         let from = huce_core::paths::input_file(&path)?;
         let mut conn = state.conn()?;
-        let safety = backup::restore(&mut conn, &from, &state.backup_dir(), now())?;
+        let safety = backup::restore(
+            &mut conn,
+            &from,
+            &state.backup_dir(),
+            confirm_town.as_deref(),
+            now(),
+        )?;
+        // The restored file has its own accounts: everyone logs in again.
+        huce_core::audit::set_actor(&conn, huce_core::audit::NOBODY)?;
+        state.set_session(None);
         Ok(safety.display().to_string())
+    })
+    .await
+}
+
+/// What a backup holds (town, households, administrators), or why it cannot be restored.
+#[tauri::command]
+pub async fn inspect_backup(app: AppHandle, path: String) -> Result<backup::BackupInfo, ApiError> {
+    blocking(app, move |state| {
+        let from = huce_core::paths::input_file(&path)?;
+        Ok(backup::inspect(&from, &state.backup_dir(), now())?)
     })
     .await
 }

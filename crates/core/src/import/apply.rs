@@ -1073,12 +1073,28 @@ pub fn import_file(
     let mut verified = None;
     if let Mode::Commit { backup_dir, stamp } = mode {
         let dest = backup::new_backup_path(backup_dir, stamp, "导入前");
-        backup::copy_to(conn, &dest)?;
+        // Written under the `.part` name; it gets its real name once checked.
+        let part = backup::part_path(&dest);
+        if let Err(e) = backup::copy_to(conn, &part) {
+            let _ = std::fs::remove_file(&part);
+            return Err(e);
+        }
         report.backup_path = Some(dest.display().to_string());
         verified = Some(
             std::thread::Builder::new()
                 .name("backup-check".into())
-                .spawn(move || backup::verify(&dest))
+                .spawn(move || {
+                    let checked = backup::verify(&part).and_then(|()| {
+                        std::fs::rename(&part, &dest).map_err(|source| Error::Io {
+                            path: dest.clone(),
+                            source,
+                        })
+                    });
+                    if checked.is_err() {
+                        let _ = std::fs::remove_file(&part);
+                    }
+                    checked
+                })
                 .expect("start the backup check thread"),
         );
     }

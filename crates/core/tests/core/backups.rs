@@ -18,6 +18,20 @@ fn at(s: &str) -> NaiveDateTime {
 
 fn small_town(path: &Path) -> Connection {
     let mut conn = db::open(path).unwrap();
+    // Every database the app uses has an administrator (a restore refuses one without).
+    huce_core::accounts::create_first_admin(
+        &conn,
+        &huce_core::accounts::AccountInput {
+            username: "admin".into(),
+            display_name: "管理员".into(),
+            role: huce_core::model::Role::Admin,
+            staff_id: None,
+            password: Some("shiyu2022".into()),
+            active: true,
+        },
+        NOW,
+    )
+    .unwrap();
     demo::generate(
         &mut conn,
         DemoOptions {
@@ -87,7 +101,8 @@ fn a_restore_gives_back_exactly_what_was_backed_up() {
     assert_ne!(dump(&conn), before);
 
     // … is undone by the restore, and kept in the 恢复前 backup.
-    let safety = backup::restore(&mut conn, &copy, &backups, at("2026-11-29 11:00:00")).unwrap();
+    let safety =
+        backup::restore(&mut conn, &copy, &backups, None, at("2026-11-29 11:00:00")).unwrap();
     assert_eq!(dump(&conn), before, "restored identical");
     let kept = Connection::open(&safety).unwrap();
     let n: i64 = kept

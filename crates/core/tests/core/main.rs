@@ -17,6 +17,7 @@ mod printing;
 mod progress;
 #[cfg(not(windows))]
 mod reports;
+mod safety;
 mod signoffs;
 mod spot_samples;
 #[cfg(windows)]

@@ -87,6 +87,62 @@ fn migrating_twice_changes_nothing() {
     );
 }
 
+/// The schema as text: every table, index and trigger with its SQL, the application id and the
+/// version, in a fixed order.
+fn schema_text(c: &Connection) -> String {
+    let mut out = format!(
+        "-- The schema a database has after every migration (huce-core, schema version {}).\n\
+         -- Written by the test `migrations::the_schema_is_the_committed_schema` with\n\
+         -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.\n\
+         PRAGMA application_id = {};\nPRAGMA user_version = {};\n",
+        db::schema_version(c).unwrap(),
+        c.query_row("PRAGMA application_id", [], |r| r.get::<_, i64>(0))
+            .unwrap(),
+        db::schema_version(c).unwrap()
+    );
+    let rows: Vec<(String, String, String)> = c
+        .prepare(
+            "SELECT type, name, sql FROM sqlite_schema
+             WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for (kind, name, sql) in rows {
+        out.push_str(&format!("\n-- {kind} {name}\n{};\n", sql.trim()));
+    }
+    out
+}
+
+/// The schema built from scratch, and after upgrading from every earlier version, is the one
+/// committed in `crates/core/schema.sql` (so an edited old migration shows up in review).
+#[test]
+fn the_schema_is_the_committed_schema() {
+    let committed_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.sql");
+    let fresh = schema_text(&db::open_in_memory().unwrap());
+    if std::env::var_os("HUCE_WRITE_SCHEMA").is_some() {
+        std::fs::write(&committed_path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&committed_path)
+        .expect("crates/core/schema.sql is committed")
+        .replace("\r\n", "\n");
+    assert!(
+        fresh == committed,
+        "the schema from scratch differs from crates/core/schema.sql; if the change is an added \
+         migration, run the test with HUCE_WRITE_SCHEMA=1 and review the diff"
+    );
+    for start in 0..SCHEMA_VERSION {
+        let conn = database_at(start);
+        db::migrate(&conn).unwrap();
+        assert!(
+            schema_text(&conn) == committed,
+            "upgrading from version {start} gives another schema than crates/core/schema.sql"
+        );
+    }
+}
+
 #[test]
 fn schema_matches_the_migrations_from_scratch() {
     // A database built step by step equals one built in a single run, table for table.
