@@ -16,10 +16,19 @@ async function call(command, args) {
   try {
     return await tauri.core.invoke(command, args);
   } catch (e) {
-    if (e && typeof e === 'object' && 'message' in e) throw new AppError(e.code || 'unknown', e.message);
+    if (e && typeof e === 'object' && 'message' in e) {
+      // The session ended (idle too long, locked) or must change its password first: the
+      // composition root shows the login screen or the password form.
+      if (SESSION_CODES.has(e.code)) {
+        document.dispatchEvent(new CustomEvent('huce:session', { detail: { code: e.code, message: e.message } }));
+      }
+      throw new AppError(e.code || 'unknown', e.message);
+    }
     throw new AppError('unknown', `操作没有完成：${String(e)}。请重试；如果反复出现，请重新打开程序。`);
   }
 }
+
+const SESSION_CODES = new Set(['not_logged_in', 'session_expired', 'must_change_password']);
 
 export const appInfo = () => call('app_info');
 export const vocabularies = () => call('vocabularies');
@@ -74,23 +83,27 @@ export const sampleList = () => call('sample_list');
 export const recommendedSampleSize = (population) => call('recommended_sample_size', { population });
 export const drawSample = (spec) => call('draw_sample', { spec });
 export const sampleDetail = (id) => call('sample_detail', { id });
+export const reproduceSample = (id) => call('reproduce_sample', { id });
 export const exportReportXlsx = (kind, month, scope, out) => call('export_report_xlsx', { kind, month, scope, out });
 
 export const authStatus = () => call('auth_status');
 export const createFirstAdmin = (input) => call('create_first_admin', { input });
 export const login = (username, password) => call('login', { username, password });
-export const logout = () => call('logout');
+export const logout = (idle = false) => call('logout', { idle });
 export const changePassword = (old, next) => call('change_password', { old, new: next });
 export const accountList = () => call('account_list');
 export const saveAccount = (id, input) => call('save_account', { id, input });
 export const unlockAccount = (id) => call('unlock_account', { id });
 export const auditLog = (filter, offset, limit) => call('audit_log', { filter, offset, limit });
 export const verifyAudit = () => call('verify_audit');
+export const checkPrintedAnchor = (id, hash) => call('check_printed_anchor', { id, hash });
+export const saveIdleMinutes = (minutes) => call('save_idle_minutes', { minutes });
 export const exportAuditXlsx = (filter, out) => call('export_audit_xlsx', { filter, out });
 export const backupList = () => call('backup_list');
 export const backupNow = () => call('backup_now');
 export const backupTo = (folder) => call('backup_to', { folder });
-export const restoreBackup = (path) => call('restore_backup', { path });
+export const restoreBackup = (path, confirmTown = null) => call('restore_backup', { path, confirmTown });
+export const inspectBackup = (path) => call('inspect_backup', { path });
 export const recoverDatabase = () => call('recover_database');
 export const signoffStatus = (scope) => call('signoff_status', { scope });
 export const signResults = (scope, inspectionIds, step) => call('sign_results', { scope, inspectionIds, step });

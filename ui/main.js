@@ -206,7 +206,7 @@ async function showWorkbench() {
 }
 
 const loginScreen = new LoginScreen();
-initPasswordDialog();
+const passwordDialog = initPasswordDialog({ onLogout: (message) => relogin(message).catch(showError) });
 const accountsDialog = new AccountsDialog();
 const auditDialog = new AuditDialog();
 let allowed = new Set();
@@ -223,18 +223,75 @@ function applyRole(status) {
   document.body.dataset.allowed = status.allowed.join(' ');
 }
 
-/** Until someone logs in, only the login screen shows. */
-async function ensureLogin() {
+/**
+ * Until someone logs in, only the login screen shows (with `message` when the last session
+ * ended by itself). A password an administrator set is changed before anything else.
+ */
+async function ensureLogin(message = '') {
   let status = await ipc.authStatus();
-  if (!status.account) {
+  const town = () => (info.town && info.town.town_name !== UNSET_TOWN ? `${info.town.district_name} ${info.town.town_name}` : '');
+  while (!status.account || status.account.must_change_password) {
     $('workbench').hidden = true;
-    const town = info.town && info.town.town_name !== UNSET_TOWN ? `${info.town.district_name} ${info.town.town_name}` : '';
-    await loginScreen.show(status.has_accounts, town);
+    if (!status.account) {
+      await loginScreen.show(status.has_accounts, town(), message);
+      message = '';
+    } else if (!(await passwordDialog.forced())) {
+      message = '请重新登录。';
+    }
     status = await ipc.authStatus();
   }
   applyRole(status);
+  idleMinutes = status.idle_minutes;
+  lastInput = Date.now();
   return status.account;
 }
+
+/** The session ended (idle, locked, logged out elsewhere): back to the login screen. */
+let relogging = false;
+async function relogin(message = '') {
+  if (relogging) return;
+  relogging = true;
+  try {
+    for (const d of document.querySelectorAll('dialog[open]')) d.close();
+    setView('households');
+    await ensureLogin(message);
+    info = await ipc.appInfo();
+    showHeader();
+    await showWorkbench();
+  } finally {
+    relogging = false;
+  }
+}
+
+document.addEventListener('huce:session', (e) => {
+  const { code, message } = e.detail;
+  if (!relogging && $('login-screen').hidden) {
+    relogin(code === 'session_expired' ? message : '').catch(showError);
+  }
+});
+
+// 无操作自动退出: after the idle time without a key, click or scroll, the window logs out
+// (the backend ends such a session on its next call anyway). While someone works, a call now
+// and then keeps the backend's session alive even when the work needs no call (a long form).
+let idleMinutes = 30;
+let lastInput = Date.now();
+for (const kind of ['keydown', 'pointerdown', 'wheel']) {
+  document.addEventListener(kind, () => { lastInput = Date.now(); }, { capture: true, passive: true });
+}
+setInterval(async () => {
+  if (relogging || !$('login-screen').hidden || !document.body.dataset.role) return;
+  const idle = Date.now() - lastInput;
+  try {
+    if (idle > idleMinutes * 60000) {
+      await ipc.logout(true);
+      await relogin(`超过 ${idleMinutes} 分钟没有操作，已自动退出登录，以免别人用这台电脑以您的名义操作。请重新登录。`);
+    } else if (idle < 60000) {
+      await ipc.authStatus();
+    }
+  } catch {
+    // The session event handler takes care of an ended session.
+  }
+}, 30000);
 
 async function start() {
   try {
@@ -258,11 +315,7 @@ async function start() {
 $('logout').addEventListener('click', async () => {
   try {
     await ipc.logout();
-    setView('households');
-    await ensureLogin();
-    info = await ipc.appInfo();
-    showHeader();
-    await showWorkbench();
+    await relogin();
   } catch (err) {
     showError(err);
   }
@@ -283,8 +336,10 @@ async function renderSignoff() {
 async function signAll(step) {
   $('signoff-error').textContent = '';
   try {
-    const n = await ipc.signResults(signScope.scope, null, step);
-    toast(`已签字 ${n} 个核查结果。`, 'info');
+    const r = await ipc.signResults(signScope.scope, null, step);
+    toast(r.own_skipped
+      ? `已签字 ${r.signed} 个核查结果。另有 ${r.own_skipped} 个是您本人录入或参加排查的，须由另一位审核人审核。`
+      : `已签字 ${r.signed} 个核查结果。`, 'info');
     await renderSignoff();
   } catch (err) {
     $('signoff-error').textContent = err.message;
@@ -309,11 +364,8 @@ document.addEventListener('huce:signatures-changed', () => {
 });
 const backupDialog = new BackupDialog({
   canRestore: () => allowed.has('restore'),
-  onRestored: async () => {
-    info = await ipc.appInfo();
-    showHeader();
-    await showWorkbench();
-  },
+  // The restored file has its own accounts: everyone logs in again.
+  onRestored: (message) => relogin(message).catch(showError),
 });
 $('open-backup').addEventListener('click', () => backupDialog.open().catch(showError));
 $('recover-go').addEventListener('click', async () => {
@@ -351,6 +403,7 @@ $('open-settings').addEventListener('click', () => {
   if (!info || info.open_error) return;
   $('set-district').value = info.town?.district_name ?? '';
   $('set-town').value = info.town && info.town.town_name !== UNSET_TOWN ? info.town.town_name : '';
+  $('set-idle').value = String(idleMinutes);
   $('settings-error').textContent = '';
   $('settings-dialog').showModal();
   $('set-district').focus();
@@ -360,6 +413,11 @@ $('settings-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
     info.town = await ipc.saveTownNames($('set-district').value, $('set-town').value);
+    const idle = Number($('set-idle').value);
+    if (idle !== idleMinutes) {
+      await ipc.saveIdleMinutes(idle);
+      idleMinutes = idle;
+    }
     $('settings-dialog').close();
     showHeader();
     tree.show(await ipc.villageTree(), townLabel());

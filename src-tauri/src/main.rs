@@ -17,12 +17,19 @@ fn guarded<R: tauri::Runtime>(
 ) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     move |invoke| {
         let command = invoke.message.command().to_string();
-        let session = invoke
+        let call = invoke
             .message
             .webview()
             .try_state::<state::AppState>()
-            .and_then(|s| s.session());
-        if let Err(e) = gate::check(session.as_ref(), &command) {
+            .map(|s| s.session_for_call(std::time::Instant::now()));
+        let (session, expired) = call.map_or((None, None), |c| (c.account, c.expired));
+        if let Err(mut e) = gate::check(session.as_ref(), &command) {
+            if let (Some(message), "not_logged_in") = (expired, e.code.as_str()) {
+                e = error::ApiError {
+                    code: "session_expired".into(),
+                    message,
+                };
+            }
             invoke.resolver.reject(e);
             return true;
         }
@@ -86,6 +93,7 @@ fn main() {
             commands::reports::sample_list,
             commands::reports::recommended_sample_size,
             commands::reports::draw_sample,
+            commands::reports::reproduce_sample,
             commands::reports::sample_detail,
             commands::reports::export_report_xlsx,
             commands::auth::auth_status,
@@ -98,6 +106,8 @@ fn main() {
             commands::auth::unlock_account,
             commands::auth::audit_log,
             commands::auth::verify_audit,
+            commands::auth::check_printed_anchor,
+            commands::auth::save_idle_minutes,
             commands::auth::export_audit_xlsx,
             commands::backups::backup_list,
             commands::backups::backup_now,

@@ -1,8 +1,9 @@
 //! Where the database lives and the one connection the commands share.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use huce_core::accounts::Account;
 use rusqlite::Connection;
@@ -37,8 +38,17 @@ pub struct AppState {
     pub progress: Arc<(AtomicUsize, AtomicUsize)>,
     /// The open database, or why it could not be opened (shown to the user instead of crashing).
     db: Result<Mutex<Connection>, ApiError>,
-    /// Who is logged in on this window.
-    session: Mutex<Option<Account>>,
+    /// Who is logged in on this window, and when the window last asked for anything.
+    session: Mutex<Option<(Account, Instant)>>,
+    /// Minutes without use after which the session ends (the setting, read at login).
+    idle_minutes: AtomicI64,
+}
+
+/// The session a call runs under, after the idle check.
+pub struct CallSession {
+    pub account: Option<Account>,
+    /// The session ended just now because it was idle too long (the message says so).
+    pub expired: Option<String>,
 }
 
 impl AppState {
@@ -60,12 +70,73 @@ impl AppState {
             db,
             progress: Arc::new((AtomicUsize::new(0), AtomicUsize::new(1))),
             session: Mutex::new(None),
+            idle_minutes: AtomicI64::new(huce_core::accounts::DEFAULT_IDLE_MINUTES),
         }
     }
 
     /// The logged-in account, if any.
     pub fn session(&self) -> Option<Account> {
-        self.session.lock().ok().and_then(|s| s.clone())
+        self.session
+            .lock()
+            .ok()
+            .and_then(|s| s.as_ref().map(|(a, _)| a.clone()))
+    }
+
+    pub fn idle_minutes(&self) -> i64 {
+        self.idle_minutes.load(Ordering::Relaxed)
+    }
+
+    pub fn set_idle_minutes(&self, minutes: i64) {
+        self.idle_minutes.store(minutes, Ordering::Relaxed);
+    }
+
+    /// The session for a call from the window at `now`: a session idle longer than the setting
+    /// ends here (recorded in the audit log as an automatic logout); otherwise the call counts
+    /// as activity.
+    pub fn session_for_call(&self, now: Instant) -> CallSession {
+        let limit = Duration::from_secs(self.idle_minutes().max(1) as u64 * 60);
+        let ended = {
+            let Ok(mut guard) = self.session.lock() else {
+                return CallSession {
+                    account: None,
+                    expired: None,
+                };
+            };
+            match guard.as_mut() {
+                Some((_, seen)) if now.saturating_duration_since(*seen) <= limit => {
+                    *seen = now;
+                    return CallSession {
+                        account: guard.as_ref().map(|(a, _)| a.clone()),
+                        expired: None,
+                    };
+                }
+                Some(_) => guard.take().map(|(a, _)| a),
+                None => None,
+            }
+        };
+        // Ended for idleness: recorded outside the session lock (the database lock is taken
+        // after it everywhere else).
+        let Some(account) = ended else {
+            return CallSession {
+                account: None,
+                expired: None,
+            };
+        };
+        let minutes = self.idle_minutes();
+        if let Ok(conn) = self.conn() {
+            let _ = huce_core::accounts::logout(
+                &conn,
+                &account,
+                Some(&format!("超过 {minutes} 分钟没有操作")),
+                &huce_core::audit::now(),
+            );
+        }
+        CallSession {
+            account: None,
+            expired: Some(format!(
+                "超过 {minutes} 分钟没有操作，已自动退出登录，以免别人用这台电脑以您的名义操作。请重新登录。"
+            )),
+        }
     }
 
     /// The logged-in account (the gate lets a command through only with one).
@@ -76,7 +147,7 @@ impl AppState {
 
     pub fn set_session(&self, account: Option<Account>) {
         if let Ok(mut s) = self.session.lock() {
-            *s = account;
+            *s = account.map(|a| (a, Instant::now()));
         }
     }
 
@@ -163,5 +234,43 @@ mod tests {
             .expect_err("a newer schema must be refused");
         assert_eq!(err.code, "schema_too_new");
         assert!(err.message.contains("最新版本"), "{}", err.message);
+    }
+}
+
+#[cfg(test)]
+mod idle_tests {
+    use super::*;
+
+    #[test]
+    fn a_session_idle_longer_than_the_setting_ends_with_a_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(dir.path().join("huce.db"));
+        state.set_idle_minutes(30);
+        state.set_session(Some(huce_core::accounts::Account::local("李明")));
+        let start = Instant::now();
+        let call = state.session_for_call(start + Duration::from_secs(29 * 60));
+        assert!(call.account.is_some() && call.expired.is_none());
+        // 29 minutes later again: the previous call counted as activity.
+        let call = state.session_for_call(start + Duration::from_secs(58 * 60));
+        assert!(call.account.is_some(), "activity keeps the session");
+        let call = state.session_for_call(start + Duration::from_secs(89 * 60));
+        assert!(call.account.is_none());
+        let message = call.expired.expect("the end is explained");
+        assert!(
+            message.contains("30 分钟") && message.contains("重新登录"),
+            "{message}"
+        );
+        assert!(state.session().is_none(), "the session is gone");
+        let call = state.session_for_call(start + Duration::from_secs(90 * 60));
+        assert!(call.account.is_none() && call.expired.is_none());
+        let conn = state.conn().unwrap();
+        let logouts: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'logout' AND summary LIKE '%自动退出%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(logouts, 1, "the automatic logout is in the audit log");
     }
 }

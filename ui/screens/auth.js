@@ -13,7 +13,7 @@ export class LoginScreen {
   }
 
   /** Shows the screen (first start: creating the administrator) and waits for a login. */
-  show(hasAccounts, town) {
+  show(hasAccounts, town, message = '') {
     this.first = !hasAccounts;
     $('login-screen').hidden = false;
     $('login-town').textContent = town || '';
@@ -21,7 +21,7 @@ export class LoginScreen {
     $('login-display-row').hidden = hasAccounts;
     $('login-password2-row').hidden = hasAccounts;
     $('login-go').textContent = hasAccounts ? '登录' : '建立管理员账户并登录';
-    $('login-error').textContent = '';
+    $('login-error').textContent = message;
     $('login-password').value = '';
     $('login-password2').value = '';
     $('login-username').focus();
@@ -53,16 +53,37 @@ export class LoginScreen {
   }
 }
 
-/** 修改密码: one's own, with the old one. */
-export function initPasswordDialog() {
+/**
+ * 修改密码: one's own, with the old one. `forced()` opens it when an administrator set the
+ * password: it cannot be cancelled, only left by logging out; it resolves true once the
+ * password is changed, false when the user logged out (or the account locked).
+ */
+export function initPasswordDialog({ onLogout }) {
   const dialog = $('password-dialog');
-  $('account-name').addEventListener('click', () => {
+  let forced = null;
+  const open = (isForced) => {
     for (const id of ['pw-old', 'pw-new', 'pw-new2']) $(id).value = '';
     $('pw-error').textContent = '';
+    $('pw-forced').hidden = !isForced;
+    $('pw-cancel').hidden = isForced;
+    $('pw-logout').hidden = !isForced;
     dialog.showModal();
     $('pw-old').focus();
-  });
+  };
+  const finish = (changed) => {
+    const done = forced;
+    forced = null;
+    dialog.close();
+    done?.(changed);
+  };
+  $('account-name').addEventListener('click', () => open(false));
   $('pw-cancel').addEventListener('click', () => dialog.close());
+  $('pw-logout').addEventListener('click', async () => {
+    await ipc.logout().catch(() => {});
+    finish(false);
+  });
+  // Escape must not get round a forced change.
+  dialog.addEventListener('cancel', (e) => { if (forced) e.preventDefault(); });
   $('password-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     if ($('pw-new').value !== $('pw-new2').value) {
@@ -71,12 +92,24 @@ export function initPasswordDialog() {
     }
     try {
       await ipc.changePassword($('pw-old').value, $('pw-new').value);
-      dialog.close();
       toast('密码已修改，下次登录请用新密码。', 'info');
+      if (forced) finish(true);
+      else dialog.close();
     } catch (err) {
       $('pw-error').textContent = err.message;
+      if (err.code === 'login') {
+        // Locked after too many wrong old passwords: the session has ended.
+        if (forced) finish(false);
+        else {
+          dialog.close();
+          onLogout(err.message);
+        }
+      }
     }
   });
+  return {
+    forced: () => new Promise((resolve) => { forced = resolve; open(true); }),
+  };
 }
 
 const input = (cls, value, attrs = {}) => el('input', { class: cls, value: value ?? '', ...attrs });
@@ -173,6 +206,20 @@ export class AuditDialog {
     $('audit-next').addEventListener('click', () => { this.offset += PAGE; this.render().catch((e) => toast(e.message)); });
     $('audit-verify').addEventListener('click', () => this.verify().catch((e) => toast(e.message)));
     $('audit-export').addEventListener('click', () => this.exportXlsx().catch((e) => toast(e.message)));
+    $('anchor-check').addEventListener('click', () => this.checkAnchor());
+  }
+
+  /** 核对纸质签字背书表: the entry number and hash digits printed on the sheet. */
+  async checkAnchor() {
+    const out = $('anchor-result');
+    try {
+      const message = await ipc.checkPrintedAnchor(Number($('anchor-id').value), $('anchor-hash').value);
+      out.textContent = message;
+      out.className = `audit-check ${message.startsWith('一致') ? 'ok' : 'bad'}`;
+    } catch (err) {
+      out.textContent = err.message;
+      out.className = 'audit-check bad';
+    }
   }
 
   filter() {
@@ -182,8 +229,10 @@ export class AuditDialog {
 
   async open() {
     this.offset = 0;
-    $('audit-check').textContent = '';
-    $('audit-check').className = 'audit-check';
+    for (const id of ['audit-check', 'anchor-result']) {
+      $(id).textContent = '';
+      $(id).className = 'audit-check';
+    }
     this.dialog.showModal();
     await this.render();
   }
@@ -202,7 +251,7 @@ export class AuditDialog {
   async verify() {
     $('audit-check').textContent = '正在逐条核验…';
     const v = await ipc.verifyAudit();
-    $('audit-check').textContent = messageOf(v);
+    $('audit-check').textContent = v.message;
     $('audit-check').className = `audit-check ${v.broken_at ? 'bad' : 'ok'}`;
   }
 
@@ -212,11 +261,6 @@ export class AuditDialog {
     const n = await ipc.exportAuditXlsx(this.filter(), out);
     toast(`已导出 ${n} 条操作日志：${out}`, 'info');
   }
-}
-
-function messageOf(v) {
-  if (!v.broken_at) return `操作日志完整：共 ${v.entries} 条，逐条核验通过。`;
-  return `操作日志在第 ${v.broken_at} 条处被改动：${v.problem}。说明有人绕过本程序改动了数据库。请保留这个数据库文件，报告镇纪委和管理员。`;
 }
 
 export const roleLabel = (code) => label('Role', code);

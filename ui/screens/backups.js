@@ -20,7 +20,7 @@ export class BackupDialog {
       const dir = await ipc.pickFolder('选择备份到的文件夹（例如 U 盘）');
       if (!dir) return;
       const path = await ipc.backupTo(dir);
-      toast(`已备份到：${path}（照片在同一文件夹的 huce-photos 中）`, 'info');
+      toast(`已备份到：${path}（照片在同一文件夹中，已逐张校验）`, 'info');
     }));
   }
 
@@ -29,7 +29,7 @@ export class BackupDialog {
     $('backup-status').textContent = '正在处理，请稍候…';
     try {
       await f();
-      await this.render();
+      if (this.dialog.open) await this.render();
     } catch (err) {
       $('backup-error').textContent = err.message;
     } finally {
@@ -52,13 +52,33 @@ export class BackupDialog {
       : el('tr', {}, el('td', { colspan: 4, class: 'placeholder' }, '还没有备份。')));
   }
 
+  /**
+   * 恢复到这个备份: the backup is read first (town, households, administrators — or why it
+   * cannot be restored), the user confirms with those facts; another town's backup needs its
+   * town name typed in.
+   */
   restore(f) {
-    const ok = window.confirm(`把数据库恢复到 ${f.taken_at} 的备份（${f.reason_label}）？\n\n之后录入的内容会从当前数据库中消失；恢复前会先把现在的数据库另存为一个“恢复前”备份，需要时可以再恢复回来。`);
-    if (!ok) return;
     this.run(async () => {
-      const safety = await ipc.restoreBackup(f.path);
-      toast(`已恢复。恢复前的数据已另存为：${safety}`, 'info');
-      await this.onRestored();
+      const b = await ipc.inspectBackup(f.path);
+      const what = `${b.district_name}${b.town_name}，${b.households} 户，管理员 ${b.administrators} 人${b.last_change ? `，最后一次改动 ${b.last_change.replace('T', ' ').slice(0, 16)}` : ''}`;
+      const ok = window.confirm(`把数据库恢复到 ${f.taken_at} 的备份（${f.reason_label}）？\n备份内容：${what}。\n\n之后录入的内容会从当前数据库中消失；恢复前会先把现在的数据库另存为一个“恢复前”备份，需要时可以再恢复回来。恢复后请重新登录。`);
+      if (!ok) return;
+      let confirmTown = null;
+      try {
+        const safety = await ipc.restoreBackup(f.path);
+        this.restored(safety);
+      } catch (err) {
+        if (!err.message.includes('请在确认框中输入备份的镇名')) throw err;
+        confirmTown = window.prompt(`${err.message}\n\n请输入备份的镇名：`, '');
+        if (!confirmTown) return;
+        const safety = await ipc.restoreBackup(f.path, confirmTown);
+        this.restored(safety);
+      }
     });
+  }
+
+  restored(safety) {
+    this.dialog.close();
+    this.onRestored(`已恢复。恢复前的数据已另存为：${safety}。恢复后的数据库有它自己的账户，请重新登录。`);
   }
 }

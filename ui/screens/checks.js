@@ -35,7 +35,7 @@ export class Checks {
     $('sample-new').addEventListener('click', () => this.newSample());
     $('sample-form').addEventListener('submit', (e) => { e.preventDefault(); this.draw(); });
     $('sample-cancel').addEventListener('click', () => $('sample-dialog').close());
-    $('sample-seed-new').addEventListener('click', () => { $('sample-seed').value = String(randomSeed()); });
+    $('sample-reproduce').addEventListener('click', () => this.reproduce().catch((e) => toast(e.message)));
     for (const id of ['sample-size-kind', 'sample-size']) $(id).addEventListener('input', () => this.sizeHint());
     $('sample-print-list').addEventListener('click', () => this.print('sample_list'));
     $('sample-print-sheets').addEventListener('click', () => this.print('check_sheets'));
@@ -98,7 +98,9 @@ export class Checks {
     this.sampleId = id;
     for (const b of $('sample-list').querySelectorAll('.sample-item')) b.classList.toggle('active', Number(b.dataset.id) === id);
     const d = await ipc.sampleDetail(id);
+    if (this.sampleId !== id) return; // another sample was opened meanwhile
     $('sample-detail').hidden = false;
+    $('sample-reproduce-result').textContent = '';
     $('sample-title').textContent = `第 ${id} 号抽查样本（${d.sample.toilets.length} 个户厕，抽自 ${d.sample.population} 个）`;
     $('sample-method').textContent = `${d.sample.method}　抽取人：${d.sample.created_by}　时间：${d.sample.created_at.replace('T', ' ').slice(0, 16)}`;
     const done = d.rows.filter((r) => r.spot_checked).length;
@@ -113,7 +115,6 @@ export class Checks {
     const box = $('sample-villages');
     fill(box, this.villages().map((v) => el('label', { class: 'check' },
       el('input', { type: 'checkbox', value: v.id, checked: true }), v.name)));
-    $('sample-seed').value = String(randomSeed());
     $('sample-error').textContent = '';
     this.sizeHint();
     $('sample-dialog').showModal();
@@ -140,18 +141,12 @@ export class Checks {
       $('sample-error').textContent = kind === 'percent' ? '请填写抽查比例，例如 10（表示 10%）。' : '请填写抽查户厕数，例如 300。';
       return;
     }
-    const seed = Number($('sample-seed').value);
-    if (!Number.isSafeInteger(seed) || seed < 0) {
-      $('sample-error').textContent = '随机种子应是一个非负整数。';
-      return;
-    }
     const all = villages.length === this.villages().length;
     const spec = {
       villages: all ? [] : villages,
       size: kind === 'percent' ? { percent: amount } : { count: Math.round(amount) },
       min_per_village: Number($('sample-min').value || 0),
       oversample_problems: $('sample-oversample').checked,
-      seed,
     };
     try {
       const s = await ipc.drawSample(spec);
@@ -175,10 +170,14 @@ export class Checks {
     if (!this.sampleId) return;
     this.onPrint(kind, this.sampleId);
   }
-}
 
-function randomSeed() {
-  const a = new Uint32Array(1);
-  crypto.getRandomValues(a);
-  return a[0];
+  /** 复现核对: draws the sample again from its recorded seed and compares. */
+  async reproduce() {
+    if (!this.sampleId) return;
+    const out = $('sample-reproduce-result');
+    out.textContent = '正在按记录的随机种子重新抽取…';
+    const r = await ipc.reproduceSample(this.sampleId);
+    out.textContent = r.message;
+    out.classList.toggle('form-error', !r.same);
+  }
 }

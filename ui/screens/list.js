@@ -48,6 +48,7 @@ export class HouseholdList {
       (page) => {
         if (generation !== this.generation) return null;
         this.total = page.total;
+        this.note = page.note ?? '';
         this.pages.set(n, page.rows);
         this.updateCount();
         return page.rows;
@@ -65,6 +66,9 @@ export class HouseholdList {
   updateCount() {
     const q = this.search.trim();
     this.countEl.textContent = q ? `找到 ${this.total} 户` : `共 ${this.total} 户`;
+    // A role that sees ID numbers masked searches only the digits the mask shows.
+    this.countEl.title = this.note ?? '';
+    if (q && this.note) this.countEl.textContent += '（只按身份证号后 4 位）';
   }
 
   rowAt(i) {

@@ -42,6 +42,13 @@ export class PrintDialog {
     this.caseIds = caseIds;
     this.scopeTitle = scopeTitle;
     const settings = await ipc.documentSettings();
+    // The notice text, contact and folder are the town's settings: only a role that may edit
+    // settings changes them here (the command gate refuses the others anyway).
+    this.canEdit = (document.body.dataset.allowed ?? '').split(' ').includes('edit_settings');
+    for (const id of ['notice-text', 'notice-contact', 'notice-phone']) $(id).readOnly = !this.canEdit;
+    $('notice-default').hidden = !this.canEdit;
+    $('print-pick-folder').hidden = !this.canEdit;
+    $('notice-readonly').hidden = this.canEdit;
     this.defaultText = settings.default_text;
     $('notice-text').value = settings.notice.text;
     $('notice-contact').value = settings.notice.contact;
@@ -70,10 +77,12 @@ export class PrintDialog {
     button.disabled = true;
     let timer;
     try {
-      await ipc.saveDocumentSettings({
-        notice: { text: $('notice-text').value, contact: $('notice-contact').value, phone: $('notice-phone').value },
-        folder: $('print-folder').textContent,
-      });
+      if (this.canEdit) {
+        await ipc.saveDocumentSettings({
+          notice: { text: $('notice-text').value, contact: $('notice-contact').value, phone: $('notice-phone').value },
+          folder: $('print-folder').textContent,
+        });
+      }
       $('print-progress').hidden = false;
       $('print-bar').style.width = '0';
       $('print-progress-text').textContent = '正在生成…';

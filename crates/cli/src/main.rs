@@ -142,7 +142,7 @@ enum Command {
         #[arg(long, hide = true)]
         html: bool,
     },
-    /// 区级抽查：按行政村分层随机抽取户厕，保存样本（含随机种子和方法），可同时打印样本清单
+    /// 区级抽查：按行政村分层随机抽取户厕，保存样本（程序产生的随机种子和方法），可同时打印样本清单；--reproduce 复现核对已有样本
     Sample {
         /// 数据库文件
         #[arg(long)]
@@ -162,9 +162,9 @@ enum Command {
         /// 问题户厕按 2 倍权重加抽
         #[arg(long)]
         oversample_problems: bool,
-        /// 随机种子（不写则用当前时间生成并打印出来）
+        /// 复现核对第几号样本：用它记录的随机种子和参数重新抽取，与记录比对（新样本的随机种子由程序产生，不能自选）
         #[arg(long)]
-        seed: Option<u64>,
+        reproduce: Option<i64>,
         /// 同时把样本清单打印成 PDF
         #[arg(short = 'o', long)]
         out: Option<PathBuf>,
@@ -411,6 +411,7 @@ fn peak_rss_kb() -> Option<u64> {
 fn stress_save(db_path: &Path, count: usize) -> Result<(), huce_core::Error> {
     use std::io::Write;
     let conn = open_existing(db_path)?;
+    let local = huce_core::accounts::Account::local(&cli_actor());
     let staff: Vec<i64> = conn
         .prepare("SELECT id FROM staff WHERE active = 1 ORDER BY id LIMIT 2")?
         .query_map([], |r| r.get(0))?
@@ -449,7 +450,7 @@ fn stress_save(db_path: &Path, count: usize) -> Result<(), huce_core::Error> {
             decision: None,
             close_on_site: None,
         };
-        let saved = huce_core::inspections::save(&conn, &input, &today, &now())?;
+        let saved = huce_core::inspections::save(&conn, &local, &input, &today, &now())?;
         let _ = writeln!(out, "acked {}", saved.inspection_id);
         let _ = out.flush();
     }
@@ -804,11 +805,21 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             percent,
             min_per_village,
             oversample_problems,
-            seed,
+            reproduce,
             out,
             actor,
         } => {
             let conn = open_existing(&db_path)?;
+            if let Some(id) = reproduce {
+                let r = huce_core::sampling::reproduce(&conn, id)?;
+                println!("{}", r.message);
+                if !r.same {
+                    return Err(huce_core::Error::Invalid(format!(
+                        "第 {id} 号样本复现不一致（见上）。"
+                    )));
+                }
+                return Ok(());
+            }
             let mut villages = Vec::new();
             for name in village {
                 match village_scope(&conn, Some(name))?.0 {
@@ -825,15 +836,12 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                     ))
                 }
             };
-            let seed = seed.unwrap_or_else(|| {
-                chrono::Local::now().timestamp_nanos_opt().unwrap_or(0) as u64 % 1_000_000_000
-            });
             let spec = huce_core::sampling::SampleSpec {
                 villages,
                 size,
                 min_per_village,
                 oversample_problems,
-                seed,
+                seed: None,
             };
             let sample = huce_core::sampling::draw(&conn, &spec, &actor, &now())?;
             println!(

@@ -122,7 +122,9 @@ fn main() {
         let mut hits = 0i64;
         for _ in 0..n {
             let (scope, q) = make(&mut rng);
-            let (t, page) = time(|| households::list(&conn, scope, &q, 0, 100).unwrap());
+            let (t, page) = time(|| {
+                households::list(&conn, scope, &q, households::Disclosure::Full, 0, 100).unwrap()
+            });
             hits += page.total;
             samples.push(t);
         }
@@ -218,6 +220,7 @@ fn field_work(path: &std::path::Path, villages: &[i64], rng: &mut Rng) -> bool {
     }
     std::fs::copy(path, &scratch).unwrap();
     let conn = db::open(&scratch).unwrap();
+    let local = huce_core::accounts::Account::local("基准测试");
     let mut ok = true;
 
     let cases: i64 = conn
@@ -342,8 +345,15 @@ fn field_work(path: &std::path::Path, villages: &[i64], rng: &mut Rng) -> bool {
             decision: None,
             close_on_site: None,
         };
-        let (t, saved) =
-            time(|| inspections::save(&conn, &form, "2026-11-29", "2026-11-29T10:00:00+08:00"));
+        let (t, saved) = time(|| {
+            inspections::save(
+                &conn,
+                &local,
+                &form,
+                "2026-11-29",
+                "2026-11-29T10:00:00+08:00",
+            )
+        });
         saved.unwrap();
         samples.push(t);
     }

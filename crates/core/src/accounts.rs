@@ -31,9 +31,35 @@ pub struct Account {
     pub staff_id: Option<i64>,
     pub active: bool,
     pub locked_until: Option<String>,
+    /// Set when an administrator set the password: it must be changed at the next login.
+    pub must_change_password: bool,
 }
 
 impl Account {
+    /// Whoever works on the database file itself (the `huce` command line, the demo generator):
+    /// they can read and change the file anyway, so they act as its administrator, signed as
+    /// no staff member and recorded under `name`.
+    pub fn local(name: &str) -> Account {
+        Account {
+            id: 0,
+            username: String::new(),
+            display_name: name.to_string(),
+            role: Role::Admin,
+            staff_id: None,
+            active: true,
+            locked_until: None,
+            must_change_password: false,
+        }
+    }
+    /// The account's row id, if it is a login account (not [`Account::local`]).
+    pub fn account_id(&self) -> Option<i64> {
+        (self.id > 0).then_some(self.id)
+    }
+    /// Who the records are signed with: the linked staff member, whatever a form sends;
+    /// `chosen` only when the account is not linked to one.
+    pub fn signs_as(&self, chosen: i64) -> i64 {
+        self.staff_id.unwrap_or(chosen)
+    }
     /// Refuses `action` unless this account's role allows it.
     pub fn require(&self, action: Action) -> Result<()> {
         permissions::check(&self.display_name, self.role, action)
@@ -62,7 +88,8 @@ fn yes() -> bool {
     true
 }
 
-const COLUMNS: &str = "id, username, display_name, role, staff_id, active, locked_until";
+const COLUMNS: &str =
+    "id, username, display_name, role, staff_id, active, locked_until, must_change_password";
 
 fn from_row(r: &Row) -> rusqlite::Result<Account> {
     Ok(Account {
@@ -73,6 +100,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Account> {
         staff_id: r.get(4)?,
         active: r.get(5)?,
         locked_until: r.get(6)?,
+        must_change_password: r.get(7)?,
     })
 }
 
@@ -151,7 +179,13 @@ fn clean(input: &AccountInput) -> Result<(String, String)> {
     Ok((username, display))
 }
 
-fn insert(conn: &Connection, input: &AccountInput, now: &str) -> Result<Account> {
+/// Adds an account row; `must_change` when someone other than its owner chose the password.
+fn insert(
+    conn: &Connection,
+    input: &AccountInput,
+    must_change: bool,
+    now: &str,
+) -> Result<Account> {
     let (username, display) = clean(input)?;
     let password = input
         .password
@@ -162,9 +196,10 @@ fn insert(conn: &Connection, input: &AccountInput, now: &str) -> Result<Account>
         crate::staff::get_staff(conn, s)?;
     }
     conn.execute(
-        "INSERT INTO accounts (username, display_name, role, staff_id, password_hash, active, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![username, display, input.role, input.staff_id, hash(password)?, input.active, now],
+        "INSERT INTO accounts (username, display_name, role, staff_id, password_hash, active, created_at,
+            must_change_password)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![username, display, input.role, input.staff_id, hash(password)?, input.active, now, must_change],
     )
     .map_err(|e| match e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -207,22 +242,24 @@ pub fn create_first_admin(conn: &Connection, input: &AccountInput, now: &str) ->
         &tx,
         &format!("{}（{}）", input.display_name.trim(), input.username.trim()),
     )?;
-    let a = insert(&tx, &input, now)?;
+    let a = insert(&tx, &input, false, now)?;
     tx.commit()?;
     Ok(a)
 }
 
-/// Adds an account (by an administrator).
+/// Adds an account (by an administrator). The password the administrator set must be changed
+/// by its owner at the first login.
 pub fn add(conn: &Connection, by: &Account, input: &AccountInput, now: &str) -> Result<Account> {
     by.require(Action::ManageAccounts)?;
     let tx = conn.unchecked_transaction()?;
-    let a = insert(&tx, input, now)?;
+    let a = insert(&tx, input, true, now)?;
     tx.commit()?;
     Ok(a)
 }
 
 /// Changes an account's name, role, staff link, active flag and (if given) password; an
-/// administrator cannot take away the last active administrator.
+/// administrator cannot take away the last active administrator. A password set here must be
+/// changed by the account's owner at the next login (unless the administrator sets their own).
 pub fn update(
     conn: &Connection,
     by: &Account,
@@ -256,8 +293,9 @@ pub fn update(
     if let Some(p) = input.password.as_deref().filter(|p| !p.is_empty()) {
         check_password(p)?;
         tx.execute(
-            "UPDATE accounts SET password_hash = ?2, failed_attempts = 0, locked_until = NULL WHERE id = ?1",
-            params![id, hash(p)?],
+            "UPDATE accounts SET password_hash = ?2, failed_attempts = 0, locked_until = NULL,
+                 must_change_password = ?3 WHERE id = ?1",
+            params![id, hash(p)?, id != by.id],
         )?;
     }
     audit::append(
@@ -309,7 +347,8 @@ pub fn unlock(conn: &Connection, by: &Account, id: i64, now: &str) -> Result<()>
     Ok(())
 }
 
-/// Changes one's own password, given the old one.
+/// Changes one's own password, given the old one. A wrong old password counts toward the
+/// lockout like a wrong password at login (the app then ends the session when it locks).
 pub fn change_own_password(
     conn: &Connection,
     me: &Account,
@@ -323,12 +362,24 @@ pub fn change_own_password(
         |r| r.get(0),
     )?;
     if !verify_password(old, &stored) {
-        return Err(Error::Invalid("原密码不对，请重新输入。".into()));
+        let at = parse_time(now).ok_or_else(|| Error::Invalid(format!("时间“{now}”格式不对。")))?;
+        let tx = conn.unchecked_transaction()?;
+        let locked = record_failure(&tx, me, &me.username, at, now, "修改密码时原密码不对")?;
+        tx.commit()?;
+        return Err(if let Some(until) = locked {
+            Error::Login(locked_message(&me.username, until))
+        } else {
+            Error::Invalid("原密码不对，请重新输入（连续输错 5 次，账户会被锁定 15 分钟）。".into())
+        });
     }
     check_password(new)?;
+    if new == old {
+        return Err(Error::Invalid("新密码不能和原密码一样，请换一个。".into()));
+    }
     let tx = conn.unchecked_transaction()?;
     tx.execute(
-        "UPDATE accounts SET password_hash = ?2 WHERE id = ?1",
+        "UPDATE accounts SET password_hash = ?2, must_change_password = 0, failed_attempts = 0
+         WHERE id = ?1",
         params![me.id, hash(new)?],
     )?;
     audit::append(
@@ -344,88 +395,162 @@ pub fn change_own_password(
     Ok(())
 }
 
+/// The message for a locked account (the same whether or not the name exists).
+fn locked_message(username: &str, until: DateTime<FixedOffset>) -> String {
+    format!(
+        "密码连续输错 {MAX_FAILURES} 次，账户“{username}”已被锁定 {LOCK_MINUTES} 分钟。请在 {} 以后再试，或请管理员解锁。",
+        until.format("%H:%M")
+    )
+}
+
+/// The one message for a wrong user name or a wrong password: which of the two it was is not
+/// told, so names cannot be found by trying.
+pub const WRONG_LOGIN: &str = "用户名或密码不对，请重新输入。连续输错 5 次，账户会被锁定 15 分钟。";
+
+/// Counts a failed password for `account`, locking it at [`MAX_FAILURES`]; audited. Returns
+/// until when the account is now locked, if it is.
+fn record_failure(
+    conn: &Connection,
+    account: &Account,
+    username: &str,
+    at: DateTime<FixedOffset>,
+    now: &str,
+    what: &str,
+) -> Result<Option<DateTime<FixedOffset>>> {
+    let failures: i64 = conn.query_row(
+        "SELECT failed_attempts FROM accounts WHERE id = ?1",
+        [account.id],
+        |r| r.get(0),
+    )?;
+    let failures = failures + 1;
+    let locked = failures >= MAX_FAILURES;
+    let until = locked.then(|| at + Duration::minutes(LOCK_MINUTES));
+    conn.execute(
+        "UPDATE accounts SET failed_attempts = ?2, locked_until = ?3 WHERE id = ?1",
+        params![
+            account.id,
+            if locked { 0 } else { failures },
+            until.map(|u| u.to_rfc3339())
+        ],
+    )?;
+    audit::append(
+        conn,
+        now,
+        if locked {
+            "login.locked"
+        } else {
+            "login.failed"
+        },
+        "account",
+        account.id,
+        &if locked {
+            format!("账户“{username}”连续 {MAX_FAILURES} 次输错密码，锁定 {LOCK_MINUTES} 分钟")
+        } else {
+            format!("账户“{username}”{what}（第 {failures} 次）")
+        },
+        serde_json::json!({ "failures": failures }),
+    )?;
+    Ok(until)
+}
+
+/// Failed logins with user names that do not exist, counted on this connection the way an
+/// account's are, so an unknown name answers exactly like a real one (also when "locked").
+fn unknown_name_failure(
+    conn: &Connection,
+    username: &str,
+    now: &str,
+) -> Result<Option<DateTime<FixedOffset>>> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS huce_unknown_logins (
+             username TEXT PRIMARY KEY COLLATE NOCASE, failures INTEGER NOT NULL, locked_until TEXT)",
+    )?;
+    let at = parse_time(now).ok_or_else(|| Error::Invalid(format!("时间“{now}”格式不对。")))?;
+    let row: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT failures, locked_until FROM temp.huce_unknown_logins WHERE username = ?1",
+            [username],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some(until) = row
+        .as_ref()
+        .and_then(|r| r.1.as_deref())
+        .and_then(parse_time)
+    {
+        if at < until {
+            return Ok(Some(until));
+        }
+    }
+    let failures = row.map_or(0, |r| r.0) + 1;
+    let locked = failures >= MAX_FAILURES;
+    let until = locked.then(|| at + Duration::minutes(LOCK_MINUTES));
+    conn.execute(
+        "INSERT INTO temp.huce_unknown_logins (username, failures, locked_until) VALUES (?1, ?2, ?3)
+         ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+        params![username, if locked { 0 } else { failures }, until.map(|u| u.to_rfc3339())],
+    )?;
+    audit::append(
+        conn,
+        now,
+        "login.failed",
+        "account",
+        "",
+        &format!("用不存在的用户名“{username}”登录失败"),
+        serde_json::json!({ "username": username }),
+    )?;
+    Ok(until)
+}
+
 fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(s).ok()
 }
 
-/// Logs in. Five wrong passwords in a row lock the account for 15 minutes; the message says
-/// until when. Unknown users and wrong passwords get the same message. Sets the connection's
-/// actor for the audit log.
+/// Logs in. Five wrong passwords in a row lock the account for 15 minutes. Unknown user names
+/// and wrong passwords get the same message and count the same way (an unknown name is also
+/// "locked" after five tries), so names cannot be found by trying. Sets the connection's actor
+/// for the audit log.
 pub fn login(conn: &Connection, username: &str, password: &str, now: &str) -> Result<Account> {
     let username = username.trim();
-    let row: Option<(Account, String, i64)> = conn
+    let row: Option<(Account, String)> = conn
         .query_row(
-            &format!("SELECT {COLUMNS}, password_hash, failed_attempts FROM accounts WHERE username = ?1"),
+            &format!("SELECT {COLUMNS}, password_hash FROM accounts WHERE username = ?1"),
             [username],
-            |r| Ok((from_row(r)?, r.get(7)?, r.get(8)?)),
+            |r| Ok((from_row(r)?, r.get(8)?)),
         )
         .optional()?;
-    let wrong = |left: i64| {
-        Error::Login(if left > 0 {
-            format!(
-                "用户名或密码不对，请重新输入（再错 {left} 次账户将被锁定 {LOCK_MINUTES} 分钟）。"
-            )
-        } else {
-            "用户名或密码不对，请重新输入。".into()
-        })
-    };
-    let Some((account, stored, failures)) = row else {
+    let at = parse_time(now).ok_or_else(|| Error::Invalid(format!("时间“{now}”格式不对。")))?;
+    let Some((account, stored)) = row else {
         // Spend the same effort as a real check, so a missing name is not faster to find.
         static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         let dummy = DUMMY.get_or_init(|| hash("not-a-password-1").unwrap_or_default());
         let _ = verify_password(password, dummy);
-        return Err(wrong(0));
+        let locked = crate::db::atomically(conn, |c| unknown_name_failure(c, username, now))?;
+        return Err(Error::Login(match locked {
+            Some(until) => locked_message(username, until),
+            None => WRONG_LOGIN.into(),
+        }));
     };
-    let at = parse_time(now).ok_or_else(|| Error::Invalid(format!("时间“{now}”格式不对。")))?;
     if let Some(until) = account.locked_until.as_deref().and_then(parse_time) {
         if at < until {
-            return Err(Error::Login(format!(
-                "账户“{username}”因连续 {MAX_FAILURES} 次输错密码已被锁定，请在 {} 以后再试，或请管理员解锁。",
-                until.format("%H:%M")
-            )));
+            return Err(Error::Login(locked_message(username, until)));
         }
     }
-    if !account.active {
+    let right = verify_password(password, &stored);
+    if right && !account.active {
         return Err(Error::Login(format!(
             "账户“{username}”已停用，请联系管理员。"
         )));
     }
     let tx = conn.unchecked_transaction()?;
     audit::set_actor(&tx, &account.actor())?;
-    if !verify_password(password, &stored) {
-        let failures = failures + 1;
-        let locked = failures >= MAX_FAILURES;
-        let until = locked.then(|| (at + Duration::minutes(LOCK_MINUTES)).to_rfc3339());
-        tx.execute(
-            "UPDATE accounts SET failed_attempts = ?2, locked_until = ?3 WHERE id = ?1",
-            params![account.id, if locked { 0 } else { failures }, until],
-        )?;
-        audit::append(
-            &tx,
-            now,
-            if locked {
-                "login.locked"
-            } else {
-                "login.failed"
-            },
-            "account",
-            account.id,
-            &if locked {
-                format!("账户“{username}”连续 {MAX_FAILURES} 次输错密码，锁定 {LOCK_MINUTES} 分钟")
-            } else {
-                format!("账户“{username}”登录失败（密码不对，第 {failures} 次）")
-            },
-            serde_json::json!({ "failures": failures }),
-        )?;
+    if !right {
+        let locked = record_failure(&tx, &account, username, at, now, "登录失败（密码不对）")?;
         tx.commit()?;
         audit::set_actor(conn, audit::NOBODY)?;
-        return Err(if locked {
-            Error::Login(format!(
-                "密码连续输错 {MAX_FAILURES} 次，账户“{username}”已被锁定 {LOCK_MINUTES} 分钟。请稍后再试，或请管理员解锁。"
-            ))
-        } else {
-            wrong(MAX_FAILURES - failures)
-        });
+        return Err(Error::Login(match locked {
+            Some(until) => locked_message(username, until),
+            None => WRONG_LOGIN.into(),
+        }));
     }
     tx.execute(
         "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?1",
@@ -444,16 +569,55 @@ pub fn login(conn: &Connection, username: &str, password: &str, now: &str) -> Re
     get(conn, account.id)
 }
 
-/// Records a logout and clears the connection's actor.
-pub fn logout(conn: &Connection, me: &Account, now: &str) -> Result<()> {
+/// Records a logout and clears the connection's actor. `why` is set for an automatic logout
+/// (after the idle time).
+pub fn logout(conn: &Connection, me: &Account, why: Option<&str>, now: &str) -> Result<()> {
     audit::append(
         conn,
         now,
         "logout",
         "account",
         me.id,
-        &format!("{} 退出登录", me.actor()),
+        &match why {
+            Some(w) => format!("{} 自动退出登录（{w}）", me.actor()),
+            None => format!("{} 退出登录", me.actor()),
+        },
         serde_json::json!({}),
     )?;
     audit::set_actor(conn, audit::NOBODY)
+}
+
+/// Minutes without any use after which the app logs out (a setting, default 30).
+pub const KEY_IDLE_MINUTES: &str = "idle_logout_minutes";
+pub const DEFAULT_IDLE_MINUTES: i64 = 30;
+
+pub fn idle_minutes(conn: &Connection) -> Result<i64> {
+    Ok(crate::settings::get(conn, KEY_IDLE_MINUTES)?
+        .and_then(|v| v.parse().ok())
+        .filter(|m| (1..=480).contains(m))
+        .unwrap_or(DEFAULT_IDLE_MINUTES))
+}
+
+/// Sets the idle time (an administrator's setting), audited.
+pub fn save_idle_minutes(conn: &Connection, by: &Account, minutes: i64, now: &str) -> Result<()> {
+    by.require(Action::EditSettings)?;
+    if !(1..=480).contains(&minutes) {
+        return Err(Error::Invalid(
+            "自动退出登录的时间请填 1 到 480 分钟（默认 30 分钟）。".into(),
+        ));
+    }
+    crate::db::atomically(conn, |conn| {
+        let old = idle_minutes(conn)?;
+        crate::settings::set(conn, KEY_IDLE_MINUTES, &minutes.to_string())?;
+        audit::append(
+            conn,
+            now,
+            "settings.idle",
+            "settings",
+            KEY_IDLE_MINUTES,
+            &format!("无操作自动退出登录的时间设为 {minutes} 分钟"),
+            serde_json::json!({ "idle_logout_minutes": [old, minutes] }),
+        )?;
+        Ok(())
+    })
 }

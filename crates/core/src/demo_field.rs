@@ -62,7 +62,9 @@ fn day(d: chrono::NaiveDate) -> String {
 /// Writes the field work into a freshly generated demo town (inside its transaction).
 pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary> {
     let mut rng = Rng::new(seed ^ 0x00F1_E1D0_u64);
-    let today = &now[..10];
+    let today: String = now.chars().take(10).collect();
+    let today = today.as_str();
+    let by = crate::accounts::Account::local("示例数据");
     let mut summary = FieldSummary::default();
 
     let villages: Vec<(i64, String)> = conn
@@ -254,6 +256,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
         summary.problem_toilets += 1;
         let case = rectification::open_case(
             conn,
+            &by,
             t.id,
             inspection_id,
             proposal.category,
@@ -291,7 +294,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
                 }
             }),
         };
-        rectification::decide_in(conn, case, &decision, recorder, &day(on), now)?;
+        rectification::decide_in(conn, &by, case, &decision, recorder, &day(on), now)?;
 
         // How far the case has come.
         let stage = if planned {
@@ -316,7 +319,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
                 verifier_id: verifier,
                 photo: None,
             };
-            rectification::move_in(conn, &m, today, now)
+            rectification::move_in(conn, &by, &m, today, now)
         };
         let span = if planned { 300 } else { 0 };
         if stage >= 1 {

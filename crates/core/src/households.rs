@@ -137,7 +137,12 @@ pub struct HouseholdPage {
     pub total: i64,
     pub offset: i64,
     pub rows: Vec<HouseholdRow>,
+    /// Set when the search was narrowed (a masked caller's ID-number search), saying how.
+    pub note: Option<String>,
 }
+
+/// How many of an ID number's last characters the mask shows (`500224********123X`).
+const VISIBLE_TAIL: usize = 4;
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 fn like_escape(s: &str) -> String {
@@ -224,14 +229,31 @@ impl Filter {
 
 /// A page of the households in `scope` whose head matches `search` (any part of the name, pinyin
 /// initials, or the last digits of the ID number), in village, 社 and entry order.
+///
+/// A caller who sees ID numbers masked (`disclosure` is [`Disclosure::Masked`]) searches only
+/// the digits the mask shows: a longer tail is cut to its last 4 characters, so searching longer
+/// and longer tails cannot recover the hidden digits.
 pub fn list(
     conn: &Connection,
     scope: Scope,
     search: &str,
+    disclosure: Disclosure,
     offset: i64,
     limit: i64,
 ) -> Result<HouseholdPage> {
-    let filter = Filter::new(scope, &Query::parse(search));
+    let mut query = Query::parse(search);
+    let mut note = None;
+    if let (Query::IdTail(tail), Disclosure::Masked) = (&query, disclosure) {
+        let n = tail.chars().count();
+        if n > VISIBLE_TAIL {
+            let visible: String = tail.chars().skip(n - VISIBLE_TAIL).collect();
+            note = Some(format!(
+                "您的账户只能看到身份证号的后 {VISIBLE_TAIL} 位，所以只按后 {VISIBLE_TAIL} 位“{visible}”查找。"
+            ));
+            query = Query::IdTail(visible);
+        }
+    }
+    let filter = Filter::new(scope, &query);
     let limit = limit.clamp(1, MAX_PAGE);
     let offset = offset.max(0);
     let total: i64 = conn
@@ -273,6 +295,7 @@ pub fn list(
         total,
         offset,
         rows,
+        note,
     })
 }
 

@@ -7,12 +7,14 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::Account;
 use crate::error::{Error, Result};
 use crate::households::toilets_of;
 use crate::model::{
     CaseState, Category, Cause, HouseholdStatus, InspectionKind, Location, TechMode, Toilet,
     UseStatus,
 };
+use crate::permissions::Action;
 use crate::rectification::{self, check_date, Decision, MoveInput};
 use crate::rules::{self, Found, Proposal};
 use crate::staff;
@@ -369,16 +371,50 @@ pub fn validate(conn: &Connection, f: &InspectionInput, today: &str) -> Result<(
     Ok(())
 }
 
-/// Saves one inspection and everything that follows from it, all or nothing.
-pub fn save(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -> Result<Saved> {
+/// Saves one inspection and everything that follows from it, all or nothing, as `by`: its role
+/// must allow the kind of result (村级自查 and 镇级复核, or 区级抽查) and, when the form carries
+/// a category decision or an on-site close-out, the handling of cases. An account linked to a
+/// staff member records as that person, whatever the form says.
+pub fn save(
+    conn: &Connection,
+    by: &Account,
+    f: &InspectionInput,
+    today: &str,
+    now: &str,
+) -> Result<Saved> {
     let tx = conn.unchecked_transaction()?;
-    let saved = save_in(&tx, f, today, now)?;
+    let saved = save_in(&tx, by, f, today, now)?;
     tx.commit()?;
     Ok(saved)
 }
 
+/// Whether `by` may save the form `f` (see [`save`]).
+pub fn check_allowed(by: &Account, f: &InspectionInput) -> Result<()> {
+    by.require(if f.kind == InspectionKind::DistrictSpot {
+        Action::RecordSpotCheck
+    } else {
+        Action::RecordInspection
+    })?;
+    if f.decision.is_some() || f.close_on_site.is_some() {
+        by.require(Action::HandleCase)?;
+    }
+    Ok(())
+}
+
 /// [`save`] inside the caller's transaction.
-pub fn save_in(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -> Result<Saved> {
+pub fn save_in(
+    conn: &Connection,
+    by: &Account,
+    f: &InspectionInput,
+    today: &str,
+    now: &str,
+) -> Result<Saved> {
+    check_allowed(by, f)?;
+    let signed = InspectionInput {
+        recorded_by: by.signs_as(f.recorded_by),
+        ..f.clone()
+    };
+    let f = &signed;
     validate(conn, f, today)?;
     let recorder = staff::get_staff(conn, f.recorded_by)?.name;
 
@@ -407,8 +443,9 @@ pub fn save_in(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -
     let proposal = preview_proposal(conn, f.toilet_id, &f.problems, &[])?;
     conn.prepare_cached(
         "INSERT INTO inspections (toilet_id, kind, inspected_on, household_status, status_note,
-            in_normal_use, has_problems, remarks, proposed_category, proposal_reason, recorded_by, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            in_normal_use, has_problems, remarks, proposed_category, proposal_reason, recorded_by, recorded_at,
+            account_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         f.toilet_id,
@@ -422,7 +459,8 @@ pub fn save_in(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -
         proposal.category,
         proposal.reason,
         f.recorded_by,
-        now
+        now,
+        by.account_id()
     ])?;
     let id = conn.last_insert_rowid();
     {
@@ -469,6 +507,7 @@ pub fn save_in(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -
             None => {
                 let c = rectification::open_case(
                     conn,
+                    by,
                     f.toilet_id,
                     id,
                     proposal.category,
@@ -478,7 +517,7 @@ pub fn save_in(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -
                     now,
                 )?;
                 if let Some(d) = &f.decision {
-                    rectification::decide_in(conn, c, d, f.recorded_by, today, now)?;
+                    rectification::decide_in(conn, by, c, d, f.recorded_by, today, now)?;
                 }
                 if let Some(close) = &f.close_on_site {
                     let fixed = MoveInput {
@@ -490,7 +529,7 @@ pub fn save_in(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -
                         verifier_id: None,
                         photo: None,
                     };
-                    rectification::move_in(conn, &fixed, today, now)?;
+                    rectification::move_in(conn, by, &fixed, today, now)?;
                     let closed = MoveInput {
                         case_id: c,
                         to: CaseState::Closed,
@@ -500,7 +539,7 @@ pub fn save_in(conn: &Connection, f: &InspectionInput, today: &str, now: &str) -
                         verifier_id: Some(close.verifier_id),
                         photo: None,
                     };
-                    rectification::move_in(conn, &closed, today, now)?;
+                    rectification::move_in(conn, by, &closed, today, now)?;
                 }
                 case_id = Some(c);
             }

@@ -31,6 +31,11 @@ pub fn photo_dir(db: &Path) -> PathBuf {
     folder_of(db).join(format!("{}-photos", stem_of(db)))
 }
 
+/// Where printed documents go until the office picks a folder: `文书/` beside the database.
+pub fn documents_dir(db: &Path) -> PathBuf {
+    folder_of(db).join("文书")
+}
+
 /// The audit log's anchors kept outside the database: `<name>-audit-anchors.txt` beside it.
 pub fn anchors_file(db: &Path) -> PathBuf {
     folder_of(db).join(format!("{}-audit-anchors.txt", stem_of(db)))

@@ -6,9 +6,11 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::Account;
 use crate::error::{Error, Result};
 use crate::households::Scope;
 use crate::model::{CaseState, Category, TechMode};
+use crate::permissions::Action;
 use crate::staff;
 
 /// Planned rectification is to be finished within the 十四五 plan, by the end of 2025.
@@ -138,16 +140,19 @@ struct Event<'a> {
     remark: Option<&'a str>,
     verifier: Option<i64>,
     photo: Option<&'a str>,
+    /// The login account that keyed it in.
+    account: Option<i64>,
 }
 
 fn event(conn: &Connection, case_id: i64, e: Event, now: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO rectification_events
-           (rectification_id, kind, from_state, to_state, actor_id, happened_on, recorded_at, remark, verifier_id, photo_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+           (rectification_id, kind, from_state, to_state, actor_id, happened_on, recorded_at, remark,
+            verifier_id, photo_hash, account_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
-        case_id, e.kind, e.from, e.to, e.actor, e.on, now, e.remark, e.verifier, e.photo
+        case_id, e.kind, e.from, e.to, e.actor, e.on, now, e.remark, e.verifier, e.photo, e.account
     ])?;
     Ok(())
 }
@@ -157,6 +162,7 @@ fn event(conn: &Connection, case_id: i64, e: Event, now: &str) -> Result<()> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn open_case(
     conn: &Connection,
+    by: &Account,
     toilet_id: i64,
     inspection_id: i64,
     proposed: Option<Category>,
@@ -183,6 +189,7 @@ pub(crate) fn open_case(
         remark: Some(reason),
         verifier: None,
         photo: None,
+        account: by.account_id(),
     };
     event(conn, id, opened, now)?;
     Ok(id)
@@ -198,15 +205,20 @@ pub fn open_case_of(conn: &Connection, toilet_id: i64) -> Result<Option<i64>> {
         .optional()?)
 }
 
-/// Confirms or overrides the category and records the plan. Runs in the caller's transaction.
+/// Confirms or overrides the category and records the plan, as `by` (whose role must handle
+/// cases; an account linked to a staff member decides as that person, whatever `actor` says).
+/// Runs in the caller's transaction.
 pub fn decide_in(
     conn: &Connection,
+    by: &Account,
     case_id: i64,
     d: &Decision,
     actor: i64,
     today: &str,
     now: &str,
 ) -> Result<()> {
+    by.require(Action::HandleCase)?;
+    let actor = by.signs_as(actor);
     let case = case_core(conn, case_id)?;
     let actor_name = staff::get_staff(conn, actor)?.name;
     let inspection: i64 = conn.query_row(
@@ -306,6 +318,7 @@ pub fn decide_in(
         remark: Some(&remark),
         verifier: None,
         photo: None,
+        account: by.account_id(),
     };
     event(conn, case_id, decided, now)?;
     crate::audit::append(
@@ -345,8 +358,21 @@ pub struct MoveInput {
     pub photo: Option<String>,
 }
 
-/// Moves a case, in the caller's transaction.
-pub fn move_in(conn: &Connection, m: &MoveInput, today: &str, now: &str) -> Result<()> {
+/// Moves a case, in the caller's transaction, as `by` (whose role must handle cases; an account
+/// linked to a staff member acts as that person, whatever the input says).
+pub fn move_in(
+    conn: &Connection,
+    by: &Account,
+    m: &MoveInput,
+    today: &str,
+    now: &str,
+) -> Result<()> {
+    by.require(Action::HandleCase)?;
+    let signed = MoveInput {
+        actor_id: by.signs_as(m.actor_id),
+        ..m.clone()
+    };
+    let m = &signed;
     let case = case_core(conn, m.case_id)?;
     if let Some(why) = refuse_move(case.state, m.to) {
         return Err(Error::Invalid(why));
@@ -390,19 +416,24 @@ pub fn move_in(conn: &Connection, m: &MoveInput, today: &str, now: &str) -> Resu
             return Err(Error::Invalid("销号要选择验收人。".into()));
         };
         let v_name = staff::get_staff(conn, v)?.name;
-        let recorder: Option<i64> = conn
+        // Who recorded the fix: the staff member named, and the person of the login account
+        // that keyed it in (when that account is linked to one).
+        let recorder: Option<(i64, Option<i64>)> = conn
             .query_row(
-                "SELECT actor_id FROM rectification_events
-                 WHERE rectification_id = ?1 AND to_state = 'awaiting_acceptance'
-                 ORDER BY id DESC LIMIT 1",
+                "SELECT e.actor_id, a.staff_id FROM rectification_events e
+                 LEFT JOIN accounts a ON a.id = e.account_id
+                 WHERE e.rectification_id = ?1 AND e.to_state = 'awaiting_acceptance'
+                 ORDER BY e.id DESC LIMIT 1",
                 [m.case_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if recorder == Some(v) {
-            return Err(Error::Invalid(format!(
-                "整改完成是{v_name}登记的，验收销号要由另一位工作人员负责（谁整改、谁不能自己验收）。请换一位验收人。"
-            )));
+        if let Some((named, keyed_by)) = recorder {
+            if named == v || keyed_by == Some(v) {
+                return Err(Error::Invalid(format!(
+                    "整改完成是{v_name}登记的，验收销号要由另一位工作人员负责（谁整改、谁不能自己验收）。请换一位验收人。"
+                )));
+            }
         }
         verifier = Some(v);
     }
@@ -429,6 +460,7 @@ pub fn move_in(conn: &Connection, m: &MoveInput, today: &str, now: &str) -> Resu
         remark: remark.as_deref(),
         verifier,
         photo: m.photo.as_deref(),
+        account: by.account_id(),
     };
     event(conn, m.case_id, moved, now)?;
     crate::audit::append(
@@ -462,17 +494,24 @@ pub fn move_in(conn: &Connection, m: &MoveInput, today: &str, now: &str) -> Resu
     Ok(())
 }
 
-/// Moves a case in its own transaction.
-pub fn move_case(conn: &Connection, m: &MoveInput, today: &str, now: &str) -> Result<()> {
+/// Moves a case in its own transaction (see [`move_in`]).
+pub fn move_case(
+    conn: &Connection,
+    by: &Account,
+    m: &MoveInput,
+    today: &str,
+    now: &str,
+) -> Result<()> {
     let tx = conn.unchecked_transaction()?;
-    move_in(&tx, m, today, now)?;
+    move_in(&tx, by, m, today, now)?;
     tx.commit()?;
     Ok(())
 }
 
-/// Confirms or overrides the category in its own transaction.
+/// Confirms or overrides the category in its own transaction (see [`decide_in`]).
 pub fn decide(
     conn: &Connection,
+    by: &Account,
     case_id: i64,
     d: &Decision,
     actor: i64,
@@ -480,7 +519,7 @@ pub fn decide(
     now: &str,
 ) -> Result<()> {
     let tx = conn.unchecked_transaction()?;
-    decide_in(&tx, case_id, d, actor, today, now)?;
+    decide_in(&tx, by, case_id, d, actor, today, now)?;
     tx.commit()?;
     Ok(())
 }

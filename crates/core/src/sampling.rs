@@ -31,7 +31,10 @@ pub struct SampleSpec {
     /// Problem toilets (any case in the ledger) count twice in the draw.
     #[serde(default)]
     pub oversample_problems: bool,
-    pub seed: u64,
+    /// The seed. A new sample's seed is drawn by the program ([`draw`] refuses one given by a
+    /// person); a given seed only reproduces a recorded sample ([`reproduce`]).
+    #[serde(default)]
+    pub seed: Option<u64>,
 }
 
 /// A drawn sample.
@@ -41,10 +44,19 @@ pub struct Sample {
     pub created_at: String,
     pub created_by: String,
     pub seed: u64,
+    /// The seed was drawn by the program (samples drawn before version 8 had seeds chosen by
+    /// a person).
+    pub seed_drawn: bool,
     pub method: String,
     pub population: usize,
     /// Toilet ids in the order printed (village, 社, household, toilet).
     pub toilets: Vec<i64>,
+}
+
+/// A seed from the operating system's random source: twelve decimal digits, easy to print and
+/// to type in again when the sample is reproduced.
+pub fn new_seed() -> u64 {
+    100_000_000_000 + crate::rng::os_random_u64() % 900_000_000_000
 }
 
 /// The sample size for estimating a rate `p` within ± `margin` at confidence `z` (1.96 for 95%),
@@ -111,8 +123,11 @@ fn allocate(sizes: &[usize], total: usize, min: usize) -> Vec<usize> {
     take
 }
 
-/// Draws the toilets of a sample without storing it.
+/// Draws the toilets of a sample without storing it (the spec must carry its seed).
 pub fn draw_toilets(conn: &Connection, spec: &SampleSpec) -> Result<(Vec<i64>, usize, String)> {
+    let seed = spec
+        .seed
+        .ok_or_else(|| Error::Invalid("抽样需要随机种子。".into()))?;
     let mut units: Vec<Unit> = conn
         .prepare(
             "SELECT t.id, h.village_id, EXISTS (SELECT 1 FROM rectifications r WHERE r.toilet_id = t.id)
@@ -162,7 +177,7 @@ pub fn draw_toilets(conn: &Connection, spec: &SampleSpec) -> Result<(Vec<i64>, u
 
     // Weighted sampling without replacement (Efraimidis–Spirakis): each toilet gets the key
     // u^(1/w) from the seeded generator, in a fixed order; the largest keys are taken.
-    let mut rng = Rng::new(spec.seed);
+    let mut rng = Rng::new(seed);
     let mut chosen = Vec::new();
     for ((_, list), k) in strata.iter().zip(&take) {
         let mut keyed: Vec<(f64, i64)> = list
@@ -191,7 +206,7 @@ pub fn draw_toilets(conn: &Connection, spec: &SampleSpec) -> Result<(Vec<i64>, u
         chosen.len(),
         population,
         strata.len(),
-        spec.seed
+        seed
     );
     // Print order: village, 社, household, toilet.
     let mut ordered: Vec<(i64, i64, i64, i64, i64, i64)> = Vec::with_capacity(chosen.len());
@@ -214,19 +229,43 @@ pub fn draw_toilets(conn: &Connection, spec: &SampleSpec) -> Result<(Vec<i64>, u
     ))
 }
 
-/// Draws a sample and keeps it (seed, method, parameters and the toilets).
+/// Draws a sample and keeps it (seed, method, parameters and the toilets), recorded as drawn by
+/// `actor` at `now`. The seed is drawn by the program from the operating system's random
+/// source: a seed given in `spec` is refused, so nobody can try seeds until a convenient sample
+/// comes up (a recorded sample is checked again with [`reproduce`]).
 pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Result<Sample> {
-    let (toilets, population, method) = draw_toilets(conn, spec)?;
+    if let Some(seed) = spec.seed {
+        let recorded: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM spot_samples WHERE seed = ?1 ORDER BY id LIMIT 1",
+                [seed as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        return Err(Error::Invalid(match recorded {
+            Some(id) => format!(
+                "随机种子 {seed} 是第 {id} 号样本的种子。指定种子只能复现已经记录的样本：请在第 {id} 号样本上点“复现核对”（命令行：huce sample --reproduce {id}）。"
+            ),
+            None => "新样本的随机种子由程序随机产生并记录，不能自行指定（否则可以反复换种子挑选样本）。请不填种子重新抽样；要核对已有样本，请用“复现核对”。".into(),
+        }));
+    }
+    let spec = SampleSpec {
+        seed: Some(new_seed()),
+        ..spec.clone()
+    };
+    let seed = spec.seed.unwrap_or_default();
+    let (toilets, population, method) = draw_toilets(conn, &spec)?;
+    let method = format!("{method}随机种子由程序从操作系统的随机数源产生，抽样时记录，不能自选。");
     let tx = conn.unchecked_transaction()?;
     tx.execute(
-        "INSERT INTO spot_samples (created_at, created_by, seed, method, params, population, size)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO spot_samples (created_at, created_by, seed, method, params, population, size, seed_drawn)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
         params![
             now,
             actor,
-            spec.seed as i64,
+            seed as i64,
             method,
-            serde_json::to_string(spec).expect("spec serialises"),
+            serde_json::to_string(&spec).expect("spec serialises"),
             population as i64,
             toilets.len() as i64
         ],
@@ -248,18 +287,98 @@ pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Res
         "sample.draw",
         "spot_sample",
         id,
-        &format!("抽取第 {id} 号区级抽查样本，{} 个户厕", toilets.len()),
-        serde_json::json!({ "seed": spec.seed, "method": method, "size": toilets.len() }),
+        &format!(
+            "{actor}抽取第 {id} 号区级抽查样本，{} 个户厕，程序产生的随机种子 {seed}",
+            toilets.len()
+        ),
+        serde_json::json!({ "seed": seed, "method": method, "size": toilets.len(), "by": actor }),
     )?;
     tx.commit()?;
     Ok(Sample {
         id,
         created_at: now.to_string(),
         created_by: actor.to_string(),
-        seed: spec.seed,
+        seed,
+        seed_drawn: true,
         method,
         population,
         toilets,
+    })
+}
+
+/// A recorded sample drawn again from its seed and parameters on today's data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reproduction {
+    pub sample_id: i64,
+    pub seed: u64,
+    /// The same toilets in the same order.
+    pub same: bool,
+    pub population_then: usize,
+    pub population_now: usize,
+    /// Toilets recorded but not drawn again, and drawn again but not recorded.
+    pub only_recorded: Vec<i64>,
+    pub only_redrawn: Vec<i64>,
+    /// The result in a sentence.
+    pub message: String,
+}
+
+/// Draws a recorded sample again with its seed and parameters and compares it with what was
+/// recorded: the same data give the same sample; a difference is explained by the data having
+/// changed since (households or toilets added) — or by a record that was altered.
+pub fn reproduce(conn: &Connection, id: i64) -> Result<Reproduction> {
+    let recorded = sample(conn, id)?;
+    let params: String =
+        conn.query_row("SELECT params FROM spot_samples WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?;
+    let mut spec: SampleSpec = serde_json::from_str(&params).map_err(|e| {
+        Error::Invalid(format!(
+            "第 {id} 号样本记录的抽样参数无法读取（{e}），不能复现。请把数据库交给管理员检查。"
+        ))
+    })?;
+    spec.seed = Some(recorded.seed);
+    let (again, population_now, _) = draw_toilets(conn, &spec)?;
+    let only_recorded: Vec<i64> = recorded
+        .toilets
+        .iter()
+        .copied()
+        .filter(|t| !again.contains(t))
+        .collect();
+    let only_redrawn: Vec<i64> = again
+        .iter()
+        .copied()
+        .filter(|t| !recorded.toilets.contains(t))
+        .collect();
+    let same = again == recorded.toilets;
+    let message = if same {
+        format!(
+            "复现一致：用随机种子 {} 和记录的抽样参数重新抽取，得到与第 {id} 号样本完全相同的 {} 个户厕，顺序也相同。",
+            recorded.seed,
+            again.len()
+        )
+    } else if population_now != recorded.population {
+        format!(
+            "复现不一致：抽样时总体有 {} 个户厕，现在有 {population_now} 个（之后新增或删除了户厕），重新抽取的结果自然不同：有 {} 个户厕只在记录中，{} 个只在重新抽取的结果中。",
+            recorded.population,
+            only_recorded.len(),
+            only_redrawn.len()
+        )
+    } else {
+        format!(
+            "复现不一致：总体户厕数没有变，但重新抽取的结果与记录不同（{} 个只在记录中，{} 个只在重新抽取的结果中）。样本记录或户厕数据可能被改动过，请报告管理员核查操作日志。",
+            only_recorded.len(),
+            only_redrawn.len()
+        )
+    };
+    Ok(Reproduction {
+        sample_id: id,
+        seed: recorded.seed,
+        same,
+        population_then: recorded.population,
+        population_now,
+        only_recorded,
+        only_redrawn,
+        message,
     })
 }
 
@@ -267,7 +386,7 @@ pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Res
 pub fn sample(conn: &Connection, id: i64) -> Result<Sample> {
     let head = conn
         .query_row(
-            "SELECT created_at, created_by, seed, method, population FROM spot_samples WHERE id = ?1",
+            "SELECT created_at, created_by, seed, method, population, seed_drawn FROM spot_samples WHERE id = ?1",
             [id],
             |r| {
                 Ok((
@@ -276,6 +395,7 @@ pub fn sample(conn: &Connection, id: i64) -> Result<Sample> {
                     r.get::<_, i64>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, i64>(4)?,
+                    r.get::<_, bool>(5)?,
                 ))
             },
         )
@@ -290,6 +410,7 @@ pub fn sample(conn: &Connection, id: i64) -> Result<Sample> {
         created_at: head.0,
         created_by: head.1,
         seed: head.2 as u64,
+        seed_drawn: head.5,
         method: head.3,
         population: head.4 as usize,
         toilets,

@@ -132,9 +132,39 @@ pub fn progress(conn: &Connection, scope: Scope) -> Result<Progress> {
     Ok(p)
 }
 
+/// What a round of signing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Signed {
+    /// Results signed now.
+    pub signed: usize,
+    /// Results the reviewer recorded or inspected themselves, left for another reviewer
+    /// (谁排查、谁审核 are different people).
+    pub own_skipped: usize,
+}
+
+/// Whether `who` recorded the inspection (by login account or as the staff member named) or
+/// was in its inspection group.
+fn took_part(conn: &Connection, who: &Account, inspection_id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM inspections i WHERE i.id = ?1 AND (
+                 (?2 IS NOT NULL AND i.account_id = ?2)
+              OR (?3 IS NOT NULL AND (i.recorded_by = ?3 OR EXISTS (
+                     SELECT 1 FROM inspection_members m WHERE m.inspection_id = i.id AND m.staff_id = ?3)))))",
+        )?
+        .query_row(params![inspection_id, who.account_id(), who.staff_id], |r| r.get(0))?)
+}
+
 /// Signs the results `ids` as `step`. Already signed ones are left as they are; a 负责人 signs
-/// only reviewed results. Returns how many were signed now.
-pub fn sign(conn: &Connection, who: &Account, ids: &[i64], step: Step, now: &str) -> Result<usize> {
+/// only reviewed results; a 审核人 does not review what they recorded or inspected themselves
+/// (those are left for another reviewer and counted).
+pub fn sign(
+    conn: &Connection,
+    who: &Account,
+    ids: &[i64],
+    step: Step,
+    now: &str,
+) -> Result<Signed> {
     who.require(match step {
         Step::Review => Action::Review,
         Step::Responsible => Action::SignResponsible,
@@ -144,6 +174,7 @@ pub fn sign(conn: &Connection, who: &Account, ids: &[i64], step: Step, now: &str
     }
     let tx = conn.unchecked_transaction()?;
     let mut signed = Vec::new();
+    let mut own_skipped = 0;
     for &id in ids {
         let exists: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM inspections WHERE id = ?1)",
@@ -168,6 +199,10 @@ pub fn sign(conn: &Connection, who: &Account, ids: &[i64], step: Step, now: &str
                 "核查记录 {id} 还没有审核。负责人要在审核人签字之后签字；请先请审核人审核。"
             )));
         }
+        if step == Step::Review && took_part(&tx, who, id)? {
+            own_skipped += 1;
+            continue;
+        }
         tx.prepare_cached(
             "INSERT INTO signoffs (inspection_id, step, account_id, signer, signed_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -191,8 +226,17 @@ pub fn sign(conn: &Connection, who: &Account, ids: &[i64], step: Step, now: &str
             serde_json::json!({ "inspections": signed }),
         )?;
     }
+    if signed.is_empty() && own_skipped > 0 {
+        return Err(Error::Invalid(format!(
+            "这 {own_skipped} 条核查结果是{}本人录入或参加排查的。谁排查、谁审核要分开：请由另一位审核人审核签字。",
+            who.display_name
+        )));
+    }
     tx.commit()?;
-    Ok(signed.len())
+    Ok(Signed {
+        signed: signed.len(),
+        own_skipped,
+    })
 }
 
 /// Unlocks a reviewed result so it can be corrected: a reviewer, with a reason. The review and

@@ -23,6 +23,8 @@ pub struct AuthStatus {
     pub account: Option<Account>,
     /// What the account's role may do (the UI hides the rest; the gate refuses it anyway).
     pub allowed: Vec<Action>,
+    /// Minutes without use after which the session ends.
+    pub idle_minutes: i64,
 }
 
 #[tauri::command]
@@ -40,6 +42,7 @@ pub async fn auth_status(state: State<'_, AppState>) -> Result<AuthStatus, ApiEr
         has_accounts: accounts::any(&conn)?,
         account,
         allowed,
+        idle_minutes: state.idle_minutes(),
     })
 }
 
@@ -57,6 +60,7 @@ pub async fn create_first_admin(
         input.password.as_deref().unwrap_or_default(),
         &now(),
     )?;
+    state.set_idle_minutes(accounts::idle_minutes(&conn)?);
     state.set_session(Some(account.clone()));
     Ok(account)
 }
@@ -69,31 +73,71 @@ pub async fn login(
 ) -> Result<Account, ApiError> {
     let conn = state.conn()?;
     let account = accounts::login(&conn, &username, &password, &now())?;
+    state.set_idle_minutes(accounts::idle_minutes(&conn)?);
     state.set_session(Some(account.clone()));
     Ok(account)
 }
 
+/// Logs out; `idle` when the window did so after the idle time (recorded as automatic).
 #[tauri::command]
-pub async fn logout(state: State<'_, AppState>) -> Result<(), ApiError> {
+pub async fn logout(state: State<'_, AppState>, idle: Option<bool>) -> Result<(), ApiError> {
     let me = state.account()?;
     state.set_session(None);
-    Ok(accounts::logout(&*state.conn()?, &me, &now())?)
+    let why = idle
+        .unwrap_or(false)
+        .then(|| format!("超过 {} 分钟没有操作", state.idle_minutes()));
+    Ok(accounts::logout(
+        &*state.conn()?,
+        &me,
+        why.as_deref(),
+        &now(),
+    )?)
 }
 
+/// Changes one's own password. Wrong old passwords count toward the lockout; when the account
+/// locks, the session ends.
 #[tauri::command]
 pub async fn change_password(
     state: State<'_, AppState>,
     old: String,
     new: String,
-) -> Result<(), ApiError> {
+) -> Result<Account, ApiError> {
     let me = state.account()?;
-    Ok(accounts::change_own_password(
-        &*state.conn()?,
-        &me,
-        &old,
-        &new,
-        &now(),
-    )?)
+    let conn = state.conn()?;
+    match accounts::change_own_password(&conn, &me, &old, &new, &now()) {
+        Ok(()) => {
+            let fresh = accounts::get(&conn, me.id)?;
+            state.set_session(Some(fresh.clone()));
+            Ok(fresh)
+        }
+        Err(e) => {
+            if e.code() == "login" {
+                state.set_session(None);
+                huce_core::audit::set_actor(&conn, huce_core::audit::NOBODY)?;
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Sets the idle time after which the app logs out (administrators).
+#[tauri::command]
+pub async fn save_idle_minutes(state: State<'_, AppState>, minutes: i64) -> Result<(), ApiError> {
+    let me = state.account()?;
+    accounts::save_idle_minutes(&*state.conn()?, &me, minutes, &now())?;
+    state.set_idle_minutes(minutes);
+    Ok(())
+}
+
+/// Checks an anchor printed on a 签字背书表 (the entry's number and the hex digits) against the
+/// audit log.
+#[tauri::command]
+pub async fn check_printed_anchor(
+    state: State<'_, AppState>,
+    id: i64,
+    hash: String,
+) -> Result<String, ApiError> {
+    Ok(audit::check_printed(&*state.conn()?, id, &hash)?)
 }
 
 #[tauri::command]
@@ -143,11 +187,23 @@ pub async fn audit_log(
     Ok(AuditPage { total, entries })
 }
 
+/// What 核验 found, with the sentence that says exactly what was checked.
+#[derive(Serialize)]
+pub struct Verified {
+    #[serde(flatten)]
+    pub verification: Verification,
+    pub message: String,
+}
+
 #[tauri::command]
-pub async fn verify_audit(app: AppHandle) -> Result<Verification, ApiError> {
+pub async fn verify_audit(app: AppHandle) -> Result<Verified, ApiError> {
     blocking(app, move |state| {
         let conn = state.conn()?;
-        Ok(audit::verify(&conn)?)
+        let verification = audit::verify(&conn)?;
+        Ok(Verified {
+            message: verification.message(),
+            verification,
+        })
     })
     .await
 }

@@ -8,15 +8,12 @@ use std::sync::atomic::Ordering;
 use huce_core::households::Scope;
 use huce_core::print::{self, NoticeSettings, Printed};
 use huce_core::rectification::LedgerFilter;
-use huce_core::settings;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-
-const KEY_DOCUMENTS_DIR: &str = "documents_dir";
 
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,14 +92,7 @@ pub struct DocumentSettings {
 }
 
 fn documents_dir(conn: &rusqlite::Connection, state: &AppState) -> Result<PathBuf, ApiError> {
-    if let Some(dir) = settings::get(conn, KEY_DOCUMENTS_DIR)?.filter(|d| !d.trim().is_empty()) {
-        return Ok(PathBuf::from(dir));
-    }
-    Ok(state
-        .path
-        .parent()
-        .map(|d| d.join("文书"))
-        .unwrap_or_else(|| PathBuf::from("文书")))
+    Ok(print::DocumentSettings::load(conn)?.documents_dir(&state.path))
 }
 
 #[tauri::command]
@@ -115,21 +105,23 @@ pub async fn document_settings(state: State<'_, AppState>) -> Result<DocumentSet
     })
 }
 
+/// The notice text, contact and documents folder (the gate asks for the settings permission;
+/// the core audits the change).
 #[tauri::command]
 pub async fn save_document_settings(
     state: State<'_, AppState>,
     settings: DocumentSettings,
 ) -> Result<(), ApiError> {
     let conn = state.conn()?;
-    let folder = PathBuf::from(settings.folder.trim());
-    if !folder.is_absolute() {
-        return Err(huce_core::Error::Invalid(
-            "请选择一个完整的文件夹位置（例如 D:\\户厕文书），不要只写文件夹名。".into(),
-        )
-        .into());
+    let unchanged_default = settings.folder.trim()
+        == huce_core::paths::documents_dir(&state.path)
+            .display()
+            .to_string();
+    print::DocumentSettings {
+        notice: settings.notice,
+        folder: (!unchanged_default).then(|| settings.folder.trim().to_string()),
     }
-    settings.notice.save(&conn)?;
-    settings::set(&conn, KEY_DOCUMENTS_DIR, &folder.display().to_string())?;
+    .save(&conn)?;
     Ok(())
 }
 

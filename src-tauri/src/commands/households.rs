@@ -1,6 +1,7 @@
 //! Browsing households by village and 社.
 
 use huce_core::households::{self, Disclosure, HouseholdDetail, HouseholdPage, Scope, Tree};
+use huce_core::permissions::Action;
 use tauri::State;
 
 use crate::error::ApiError;
@@ -19,16 +20,24 @@ pub async fn list_households(
     offset: i64,
     limit: i64,
 ) -> Result<HouseholdPage, ApiError> {
+    // A role that sees ID numbers only masked searches only the digits the mask shows.
+    let disclosure = if state.account()?.require(Action::ViewPersonal).is_ok() {
+        Disclosure::Full
+    } else {
+        Disclosure::Masked
+    };
     Ok(households::list(
         &*state.conn()?,
         scope,
         &search,
+        disclosure,
         offset,
         limit,
     )?)
 }
 
-/// Personal data stays masked until accounts and roles decide who may see it in full.
+/// One household's full ID and phone numbers (the gate lets only roles that may see them
+/// through; each look is audited).
 #[tauri::command]
 pub async fn reveal_personal(
     state: State<'_, AppState>,

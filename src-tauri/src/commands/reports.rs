@@ -129,13 +129,22 @@ pub async fn recommended_sample_size(population: usize) -> usize {
     sampling::recommended_size(population, 0.5, 0.05, 1.96)
 }
 
-/// Draws and keeps a sample, signed by the logged-in account.
+/// Draws and keeps a sample, signed by the logged-in account; the seed is drawn by the program.
 #[tauri::command]
 pub async fn draw_sample(state: State<'_, AppState>, spec: SampleSpec) -> Result<Sample, ApiError> {
     let conn = state.conn()?;
-    let actor = state.account()?.display_name;
+    let actor = state.account()?.actor();
     let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     Ok(sampling::draw(&conn, &spec, &actor, &now)?)
+}
+
+/// Draws a recorded sample again from its seed and compares it with the record.
+#[tauri::command]
+pub async fn reproduce_sample(
+    state: State<'_, AppState>,
+    id: i64,
+) -> Result<sampling::Reproduction, ApiError> {
+    Ok(sampling::reproduce(&*state.conn()?, id)?)
 }
 
 #[derive(Serialize)]

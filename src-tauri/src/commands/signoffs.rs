@@ -2,7 +2,7 @@
 //! unlocking one reviewed result with a reason. The core checks the role for each step.
 
 use huce_core::households::Scope;
-use huce_core::signoff::{self, Progress, Step};
+use huce_core::signoff::{self, Progress, Signed, Step};
 use tauri::State;
 
 use crate::error::ApiError;
@@ -23,7 +23,7 @@ pub async fn sign_results(
     scope: Option<Scope>,
     inspection_ids: Option<Vec<i64>>,
     step: Step,
-) -> Result<usize, ApiError> {
+) -> Result<Signed, ApiError> {
     let me = state.account()?;
     let conn = state.conn()?;
     let ids = match (inspection_ids, scope) {

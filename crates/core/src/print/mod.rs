@@ -57,7 +57,7 @@ impl NoticeSettings {
         })
     }
 
-    pub fn save(&self, conn: &Connection) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if self.text.trim().is_empty() {
             return Err(crate::Error::Invalid(
                 "告知单正文不能为空。可以点“恢复默认”使用默认的正文。".into(),
@@ -68,23 +68,97 @@ impl NoticeSettings {
                 "告知单正文请控制在 600 字以内，以免一页印不下。".into(),
             ));
         }
-        let json = serde_json::to_string(self).expect("settings serialise");
-        let old = settings::get(conn, KEY_NOTICE)?;
-        if old.as_deref() == Some(json.as_str()) {
-            return Ok(());
-        }
-        let tx = conn.unchecked_transaction()?;
-        settings::set(&tx, KEY_NOTICE, &json)?;
-        crate::audit::append_now(
-            &tx,
-            "settings.documents",
-            "settings",
-            KEY_NOTICE,
-            "修改告知单正文和联系人",
-            serde_json::json!({ "notice": [old, json] }),
-        )?;
-        tx.commit()?;
         Ok(())
+    }
+
+    /// Saves the notice text and contact, audited, in one unit.
+    pub fn save(&self, conn: &Connection) -> Result<()> {
+        DocumentSettings {
+            notice: self.clone(),
+            folder: None,
+        }
+        .save(conn)
+    }
+}
+
+const KEY_DOCUMENTS_DIR: &str = "documents_dir";
+
+/// What the office sets for its documents: the notice text and contact printed on every
+/// notice, and the folder the PDFs go into. Changing them needs the settings permission (the
+/// app's gate) and is audited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentSettings {
+    pub notice: NoticeSettings,
+    /// The documents folder chosen by the office (`None`: `文书/` beside the database).
+    #[serde(default)]
+    pub folder: Option<String>,
+}
+
+impl DocumentSettings {
+    pub fn load(conn: &Connection) -> Result<DocumentSettings> {
+        Ok(DocumentSettings {
+            notice: NoticeSettings::load(conn)?,
+            folder: settings::get(conn, KEY_DOCUMENTS_DIR)?.filter(|d| !d.trim().is_empty()),
+        })
+    }
+
+    /// The folder printed documents go into for the database at `db_path`.
+    pub fn documents_dir(&self, db_path: &std::path::Path) -> std::path::PathBuf {
+        match &self.folder {
+            Some(f) => std::path::PathBuf::from(f),
+            None => crate::paths::documents_dir(db_path),
+        }
+    }
+
+    /// Saves what changed (the notice, the folder), with its audit entry, in one unit. A folder
+    /// must be a full path.
+    pub fn save(&self, conn: &Connection) -> Result<()> {
+        self.notice.check()?;
+        let folder = self
+            .folder
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty());
+        if let Some(f) = folder {
+            if !std::path::Path::new(f).is_absolute() {
+                return Err(crate::Error::Invalid(
+                    "请选择一个完整的文件夹位置（例如 D:\\户厕文书），不要只写文件夹名。".into(),
+                ));
+            }
+        }
+        let json = serde_json::to_string(&self.notice).expect("settings serialise");
+        crate::db::atomically(conn, |conn| {
+            let old_notice = settings::get(conn, KEY_NOTICE)?;
+            let old_folder = settings::get(conn, KEY_DOCUMENTS_DIR)?;
+            let notice_changed = old_notice.as_deref() != Some(json.as_str());
+            let folder_changed = folder.is_some() && old_folder.as_deref() != folder;
+            if notice_changed {
+                settings::set(conn, KEY_NOTICE, &json)?;
+                crate::audit::append_now(
+                    conn,
+                    "settings.documents",
+                    "settings",
+                    KEY_NOTICE,
+                    &format!(
+                        "修改告知单正文和联系人（联系人：{}，电话：{}）",
+                        self.notice.contact, self.notice.phone
+                    ),
+                    serde_json::json!({ "notice": [old_notice, json] }),
+                )?;
+            }
+            if let (true, Some(f)) = (folder_changed, folder) {
+                settings::set(conn, KEY_DOCUMENTS_DIR, f)?;
+                crate::audit::append_now(
+                    conn,
+                    "settings.documents",
+                    "settings",
+                    KEY_DOCUMENTS_DIR,
+                    &format!("文书保存位置改为“{f}”"),
+                    serde_json::json!({ "documents_dir": [old_folder, f] }),
+                )?;
+            }
+            Ok(())
+        })
     }
 }
 
@@ -1039,6 +1113,19 @@ pub fn signoff_sheet(
         chinese_date(today)
     );
     let names = inspectors.join("、");
+    // The audit log's head, printed as an anchor a person can check later (see `anchors`), and
+    // recorded beside the database file.
+    let anchor = crate::audit::head(conn)?;
+    if let (Some(_), Some(db)) = (&anchor, conn.path().filter(|p| !p.is_empty())) {
+        let at = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+        // A second copy of what the log holds: a failure to write it loses nothing.
+        let _ = crate::anchors::record_head(
+            conn,
+            std::path::Path::new(db),
+            &at,
+            &format!("打印签字背书表（{scope_title}）"),
+        );
+    }
     table_document(
         doc,
         &title,
@@ -1048,7 +1135,7 @@ pub fn signoff_sheet(
         false,
         |doc, head| {
             // Signatures: 谁排查、谁审核、谁负责.
-            let block = 120.0;
+            let block = 140.0;
             if doc.y + block > doc.bottom {
                 doc.new_page();
                 head(doc);
@@ -1098,6 +1185,18 @@ pub fn signoff_sheet(
                 10.5,
                 false,
             );
+            if let Some((id, hash)) = &anchor {
+                doc.y += 8.0;
+                doc.paragraph(
+                    &format!(
+                        "操作日志核对值（打印时）：{}。日后可在程序“操作日志”中输入核对，一致说明打印之后到这一条为止的记录没有被改动。",
+                        crate::anchors::printed(*id, hash)
+                    ),
+                    Face::Regular,
+                    9.0,
+                    false,
+                );
+            }
         },
     )
 }

@@ -69,7 +69,7 @@ fn wrong_passwords_lock_the_account_for_a_while() {
         let err = accounts::login(&conn, "ADMIN", "wrong-pass1", T0)
             .unwrap_err()
             .to_string();
-        assert!(err.contains(&format!("再错 {} 次", 5 - n)), "{n}: {err}");
+        assert_eq!(err, accounts::WRONG_LOGIN, "{n}");
     }
     let err = accounts::login(&conn, "admin", "wrong-pass1", T0)
         .unwrap_err()
@@ -92,8 +92,8 @@ fn wrong_passwords_lock_the_account_for_a_while() {
         .unwrap();
     assert_eq!(
         actions.iter().filter(|a| *a == "login.failed").count(),
-        4,
-        "{actions:?}"
+        4 + 1,
+        "four wrong passwords and one unknown name: {actions:?}"
     );
     assert!(actions.contains(&"login.locked".to_string()));
     assert_eq!(actions.iter().filter(|a| *a == "login").count(), 2);
@@ -154,6 +154,10 @@ fn only_an_administrator_manages_accounts() {
     let again = accounts::update(&conn, &admin, clerk.id, &back, T0).unwrap();
     assert_eq!(again.role, Role::Reviewer);
     let me = accounts::login(&conn, "lm", "newpass2022", T0).unwrap();
+    assert!(
+        me.must_change_password,
+        "a password the administrator set must be changed at the next login"
+    );
 
     // One's own password, with the old one.
     let err = accounts::change_own_password(&conn, &me, "wrong", "another2022", T0)
@@ -161,7 +165,11 @@ fn only_an_administrator_manages_accounts() {
         .to_string();
     assert!(err.contains("原密码不对"), "{err}");
     accounts::change_own_password(&conn, &me, "newpass2022", "another2022", T0).unwrap();
-    accounts::login(&conn, "lm", "another2022", T0).unwrap();
+    assert!(
+        !accounts::login(&conn, "lm", "another2022", T0)
+            .unwrap()
+            .must_change_password
+    );
 
     // An administrator lifts a lock.
     for _ in 0..5 {
@@ -171,4 +179,139 @@ fn only_an_administrator_manages_accounts() {
     accounts::unlock(&conn, &admin, clerk.id, T0).unwrap();
     accounts::login(&conn, "lm", "another2022", T0).unwrap();
     assert!(huce_core::audit::verify(&conn).unwrap().ok());
+}
+
+/// An unknown user name and a wrong password answer alike, also once "locked": trying names
+/// tells nothing about which exist.
+#[test]
+fn unknown_names_and_wrong_passwords_are_indistinguishable() {
+    let conn = db::open_in_memory().unwrap();
+    accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
+        .unwrap();
+    let mut real = Vec::new();
+    let mut unknown = Vec::new();
+    for _ in 0..6 {
+        real.push(
+            accounts::login(&conn, "admin", "wrong-pass1", T0)
+                .unwrap_err()
+                .to_string(),
+        );
+        unknown.push(
+            accounts::login(&conn, "nobody", "wrong-pass1", T0)
+                .unwrap_err()
+                .to_string(),
+        );
+    }
+    let unknown: Vec<String> = unknown
+        .iter()
+        .map(|m| m.replace("nobody", "admin"))
+        .collect();
+    assert_eq!(real, unknown, "the same answers, in the same order");
+    assert!(real[5].contains("已被锁定"), "{}", real[5]);
+}
+
+/// Wrong old passwords in 修改密码 count toward the lockout, like wrong passwords at login.
+#[test]
+fn wrong_old_passwords_count_toward_the_lockout() {
+    let conn = db::open_in_memory().unwrap();
+    accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
+        .unwrap();
+    let me = accounts::login(&conn, "admin", "shiyu2022", T0).unwrap();
+    for n in 1..=4 {
+        let err =
+            accounts::change_own_password(&conn, &me, "guess-000", "another2022", T0).unwrap_err();
+        assert!(err.to_string().contains("原密码不对"), "{n}: {err}");
+    }
+    let err =
+        accounts::change_own_password(&conn, &me, "guess-000", "another2022", T0).unwrap_err();
+    assert_eq!(err.code(), "login", "the fifth locks the account: {err}");
+    assert!(err.to_string().contains("已被锁定"), "{err}");
+    let err = accounts::login(&conn, "admin", "shiyu2022", T_LOCKED).unwrap_err();
+    assert!(err.to_string().contains("已被锁定"), "{err}");
+    accounts::login(&conn, "admin", "shiyu2022", T_LATER).unwrap();
+}
+
+/// A password an administrator set (a new account or a reset) must be changed by its owner at
+/// the next login; an administrator changing their own does not need to.
+#[test]
+fn a_password_set_by_an_administrator_must_be_changed() {
+    let conn = db::open_in_memory().unwrap();
+    let admin =
+        accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
+            .unwrap();
+    assert!(
+        !admin.must_change_password,
+        "the first administrator chose it"
+    );
+    accounts::add(
+        &conn,
+        &admin,
+        &input("lm", "李明", Role::Entry, "luru2022a"),
+        T0,
+    )
+    .unwrap();
+    let lm = accounts::login(&conn, "lm", "luru2022a", T0).unwrap();
+    assert!(lm.must_change_password);
+    let err = accounts::change_own_password(&conn, &lm, "luru2022a", "luru2022a", T0).unwrap_err();
+    assert!(err.to_string().contains("不能和原密码一样"), "{err}");
+    accounts::change_own_password(&conn, &lm, "luru2022a", "mine2022x", T0).unwrap();
+    assert!(
+        !accounts::login(&conn, "lm", "mine2022x", T0)
+            .unwrap()
+            .must_change_password
+    );
+    // The administrator resets it: to be changed again.
+    accounts::update(
+        &conn,
+        &admin,
+        lm.id,
+        &input("lm", "李明", Role::Entry, "reset2022a"),
+        T0,
+    )
+    .unwrap();
+    assert!(
+        accounts::login(&conn, "lm", "reset2022a", T0)
+            .unwrap()
+            .must_change_password
+    );
+    // The administrator's own password set in the accounts dialog: no forced change.
+    accounts::update(
+        &conn,
+        &admin,
+        admin.id,
+        &input("admin", "张三", Role::Admin, "admin2023b"),
+        T0,
+    )
+    .unwrap();
+    assert!(
+        !accounts::login(&conn, "admin", "admin2023b", T0)
+            .unwrap()
+            .must_change_password
+    );
+}
+
+/// The idle time after which the app logs out is a setting (30 minutes by default).
+#[test]
+fn the_idle_logout_time_is_an_administrators_setting() {
+    let conn = db::open_in_memory().unwrap();
+    let admin =
+        accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
+            .unwrap();
+    assert_eq!(accounts::idle_minutes(&conn).unwrap(), 30);
+    accounts::save_idle_minutes(&conn, &admin, 10, T0).unwrap();
+    assert_eq!(accounts::idle_minutes(&conn).unwrap(), 10);
+    assert!(accounts::save_idle_minutes(&conn, &admin, 0, T0).is_err());
+    let clerk = accounts::add(
+        &conn,
+        &admin,
+        &input("lm", "李明", Role::Entry, "luru2022a"),
+        T0,
+    )
+    .unwrap();
+    assert_eq!(
+        accounts::save_idle_minutes(&conn, &clerk, 60, T0)
+            .unwrap_err()
+            .code(),
+        "forbidden"
+    );
 }

@@ -125,11 +125,18 @@ fn default_town_is_realistic() {
     assert_eq!(settings.town_name, "石鱼镇");
 
     // The household everybody searches for exists and is found by initials.
-    assert!(households::list(&conn, Scope::Town, "zjg", 0, 50)
-        .unwrap()
-        .rows
-        .iter()
-        .any(|r| r.head_name == "张建国"));
+    assert!(households::list(
+        &conn,
+        Scope::Town,
+        "zjg",
+        huce_core::households::Disclosure::Full,
+        0,
+        50
+    )
+    .unwrap()
+    .rows
+    .iter()
+    .any(|r| r.head_name == "张建国"));
 }
 
 #[test]

@@ -162,7 +162,7 @@ fn count(conn: &Connection, table: &str) -> i64 {
 
 fn refused(t: &Town, f: &InspectionInput, words: &str) {
     let before = count(&t.conn, "inspections");
-    let err = inspections::save(&t.conn, f, TODAY, NOW).unwrap_err();
+    let err = inspections::save(&t.conn, &crate::local(), f, TODAY, NOW).unwrap_err();
     assert!(
         err.to_string().contains(words),
         "expected “{words}” in: {err}"
@@ -244,14 +244,14 @@ fn no_problem_is_a_result_and_a_vacant_house_needs_no_answer() {
     let mut ok = form(&t, t.t2016);
     ok.no_problem = true;
     ok.in_normal_use = Some(true);
-    let saved = inspections::save(&t.conn, &ok, TODAY, NOW).unwrap();
+    let saved = inspections::save(&t.conn, &crate::local(), &ok, TODAY, NOW).unwrap();
     assert_eq!(saved.case_id, None);
     assert_eq!(saved.proposal.category, None);
 
     let mut vacant = form(&t, t.t2019);
     vacant.household_status = HouseholdStatus::Vacant;
     vacant.in_normal_use = None;
-    inspections::save(&t.conn, &vacant, TODAY, NOW).unwrap();
+    inspections::save(&t.conn, &crate::local(), &vacant, TODAY, NOW).unwrap();
 
     let file = inspections::field_file(
         &t.conn,
@@ -299,7 +299,7 @@ fn the_rules_propose_the_category_from_the_corrected_baseline() {
             .category,
         Some(Category::PlanTownFunded)
     );
-    let saved = inspections::save(&t.conn, &f, TODAY, NOW).unwrap();
+    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
     assert_eq!(saved.proposal.category, Some(Category::PlanTownFunded));
     assert_eq!(saved.corrections_applied, 1);
     let (field, old, new, actor): (String, String, String, String) = t
@@ -366,6 +366,7 @@ fn mv(
 ) -> huce_core::Result<()> {
     rectification::move_case(
         &t.conn,
+        &crate::local(),
         &MoveInput {
             case_id,
             to,
@@ -385,7 +386,7 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
     let t = town();
     let mut f = form(&t, t.t2016);
     f.problems = vec![leak(&t)];
-    let saved = inspections::save(&t.conn, &f, TODAY, NOW).unwrap();
+    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
     let case_id = saved.case_id.expect("a case is opened");
 
     let page = ledger(&t, all(Scope::Town));
@@ -430,6 +431,7 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
     };
     let err = rectification::decide(
         &t.conn,
+        &crate::local(),
         case_id,
         &plan(Category::PlanTownFunded, None),
         t.li,
@@ -440,6 +442,7 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
     assert!(err.to_string().contains("需要写明理由"), "{err}");
     rectification::decide(
         &t.conn,
+        &crate::local(),
         case_id,
         &plan(Category::PlanTownFunded, Some("补助资金实为2019年拨付")),
         t.li,
@@ -453,9 +456,12 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
     assert_eq!(c.override_reason.as_deref(), Some("补助资金实为2019年拨付"));
     let mut late = plan(Category::PlanDistrict, None);
     late.planned_month = Some("2026-03".into());
-    assert!(rectification::decide(&t.conn, case_id, &late, t.li, TODAY, NOW).is_err());
+    assert!(
+        rectification::decide(&t.conn, &crate::local(), case_id, &late, t.li, TODAY, NOW).is_err()
+    );
     rectification::decide(
         &t.conn,
+        &crate::local(),
         case_id,
         &plan(Category::PlanDistrict, None),
         t.li,
@@ -623,7 +629,7 @@ fn an_immediate_fix_is_closed_out_in_the_same_sitting() {
         verifier_id: t.wang,
         remark: Some("已更换池盖".into()),
     });
-    let saved = inspections::save(&t.conn, &f, TODAY, NOW).unwrap();
+    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
     let c = rectification::case(&t.conn, saved.case_id.unwrap()).unwrap();
     assert_eq!(c.state, CaseState::Closed);
     assert_eq!(c.category, Some(Category::ImmediateFix));
@@ -635,7 +641,7 @@ fn a_recheck_of_a_toilet_with_an_open_case_adds_to_its_file_not_to_the_ledger() 
     let t = town();
     let mut f = form(&t, t.no_year);
     f.problems = vec![leak(&t)];
-    let first = inspections::save(&t.conn, &f, TODAY, NOW).unwrap();
+    let first = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
     assert_eq!(
         first.proposal.category, None,
         "subsidy year missing: a person decides"
@@ -643,7 +649,7 @@ fn a_recheck_of_a_toilet_with_an_open_case_adds_to_its_file_not_to_the_ledger() 
     f.kind = InspectionKind::TownRecheck;
     f.inspected_on = "2022-10-12".into();
     f.members = vec![t.wang, t.zhao];
-    let second = inspections::save(&t.conn, &f, TODAY, NOW).unwrap();
+    let second = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
     assert_eq!(second.case_id, None);
     assert_eq!(second.existing_case_id, first.case_id);
     let page = ledger(&t, all(Scope::Village(t.other_village)));
@@ -683,7 +689,7 @@ fn photos_stay_with_the_inspection_and_cases_follow_a_household_that_moves() {
     f.photos = vec![photo.hash.clone(), "0".repeat(64)];
     refused(&t, &f, "照片没有保存成功");
     f.photos = vec![photo.hash.clone()];
-    let saved = inspections::save(&t.conn, &f, TODAY, NOW).unwrap();
+    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
     let household: i64 = t
         .conn
         .query_row(
@@ -732,7 +738,7 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         f.problems = problems;
         f.in_normal_use = Some(in_use);
         f.members = members;
-        inspections::save(&t.conn, &f, TODAY, NOW).unwrap();
+        inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
     };
     // The village found a leak; the town found nothing: three fields differ.
     save(
@@ -761,7 +767,7 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         field: "subsidy_year".into(),
         value: Some("2020".into()),
     }];
-    inspections::save(&t.conn, &f, TODAY, NOW).unwrap();
+    inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
     save(
         t.t2019,
         InspectionKind::TownRecheck,

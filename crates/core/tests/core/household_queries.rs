@@ -77,12 +77,19 @@ fn fixture() -> Fixture {
 }
 
 fn names(conn: &Connection, scope: Scope, q: &str) -> Vec<String> {
-    households::list(conn, scope, q, 0, 100)
-        .unwrap()
-        .rows
-        .into_iter()
-        .map(|r| r.head_name)
-        .collect()
+    households::list(
+        conn,
+        scope,
+        q,
+        huce_core::households::Disclosure::Full,
+        0,
+        100,
+    )
+    .unwrap()
+    .rows
+    .into_iter()
+    .map(|r| r.head_name)
+    .collect()
 }
 
 #[test]
@@ -129,19 +136,43 @@ fn search_cases() {
 #[test]
 fn paging_reports_total_and_slices() {
     let f = fixture();
-    let page = households::list(&f.conn, Scope::Town, "", 2, 3).unwrap();
+    let page = households::list(
+        &f.conn,
+        Scope::Town,
+        "",
+        huce_core::households::Disclosure::Full,
+        2,
+        3,
+    )
+    .unwrap();
     assert_eq!(page.total, 6, "total counts all matches, not the page");
     assert_eq!(page.offset, 2);
     let got: Vec<_> = page.rows.iter().map(|r| r.head_name.as_str()).collect();
     assert_eq!(got, vec!["单雄信", "刘䶮", "张建国"]);
-    let beyond = households::list(&f.conn, Scope::Town, "", 100, 10).unwrap();
+    let beyond = households::list(
+        &f.conn,
+        Scope::Town,
+        "",
+        huce_core::households::Disclosure::Full,
+        100,
+        10,
+    )
+    .unwrap();
     assert!(beyond.rows.is_empty() && beyond.total == 6);
 }
 
 #[test]
 fn list_rows_are_masked_and_counted() {
     let f = fixture();
-    let page = households::list(&f.conn, Scope::Group(f.g1), "", 0, 10).unwrap();
+    let page = households::list(
+        &f.conn,
+        Scope::Group(f.g1),
+        "",
+        huce_core::households::Disclosure::Full,
+        0,
+        10,
+    )
+    .unwrap();
     let first = &page.rows[0];
     assert_eq!(
         first.id_number_masked.as_deref(),
@@ -170,9 +201,16 @@ fn tree_counts_every_level() {
 #[test]
 fn detail_masks_by_default_and_reports_checksum() {
     let f = fixture();
-    let id = households::list(&f.conn, Scope::Group(f.g1), "zjg", 0, 1)
-        .unwrap()
-        .rows[0]
+    let id = households::list(
+        &f.conn,
+        Scope::Group(f.g1),
+        "zjg",
+        huce_core::households::Disclosure::Full,
+        0,
+        1,
+    )
+    .unwrap()
+    .rows[0]
         .id;
     let masked = households::detail(&f.conn, id, Disclosure::Masked).unwrap();
     assert_eq!(masked.id_number.as_deref(), Some("110105********002X"));

@@ -130,7 +130,15 @@ fn legacy_xls_into_an_empty_database() {
         .expect("a commit takes a backup first");
     assert!(Path::new(backup).exists(), "backup file {backup}");
 
-    let page = households::list(&conn, Scope::Town, "zjg", 0, 10).unwrap();
+    let page = households::list(
+        &conn,
+        Scope::Town,
+        "zjg",
+        huce_core::households::Disclosure::Full,
+        0,
+        10,
+    )
+    .unwrap();
     assert_eq!(
         page.rows[0].head_name, "张建国",
         "imported households are searchable"
@@ -264,9 +272,16 @@ fn a_corrected_file_updates_and_records_old_and_new() {
         "{changes:?}"
     );
     assert_eq!(
-        households::list(&conn, Scope::Town, "0014", 0, 5)
-            .unwrap()
-            .total,
+        households::list(
+            &conn,
+            Scope::Town,
+            "0014",
+            huce_core::households::Disclosure::Full,
+            0,
+            5
+        )
+        .unwrap()
+        .total,
         1,
         "a new ID is searchable by its tail"
     );
@@ -793,9 +808,16 @@ fn updates_are_the_same_read_whole_or_row_by_row() {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        let found = households::list(&conn, Scope::Town, "王六", 0, 5)
-            .unwrap()
-            .total;
+        let found = households::list(
+            &conn,
+            Scope::Town,
+            "王六",
+            huce_core::households::Disclosure::Full,
+            0,
+            5,
+        )
+        .unwrap()
+        .total;
         (
             (
                 r.households_new,

@@ -20,7 +20,14 @@ mod reports;
 mod safety;
 mod signoffs;
 mod spot_samples;
+mod who_does_what;
 #[cfg(windows)]
 mod windows_paths;
 
 pub const NOW: &str = "2026-11-29T10:00:00+08:00";
+
+/// Whoever works on the file itself (as the command line does): an administrator linked to no
+/// staff member.
+pub fn local() -> huce_core::accounts::Account {
+    huce_core::accounts::Account::local("测试员")
+}

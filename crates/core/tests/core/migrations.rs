@@ -57,7 +57,15 @@ fn every_earlier_version_upgrades_to_current_and_keeps_data() {
         if start >= 1 {
             // Search keys must exist for rows written before search existed.
             for q in ["曾", "建国", "zjg", "002X"] {
-                let page = households::list(&conn, Scope::Town, q, 0, 10).unwrap();
+                let page = households::list(
+                    &conn,
+                    Scope::Town,
+                    q,
+                    huce_core::households::Disclosure::Full,
+                    0,
+                    10,
+                )
+                .unwrap();
                 assert_eq!(
                     page.total, 1,
                     "query {q:?} after upgrade from version {start}"

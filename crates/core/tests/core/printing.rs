@@ -151,6 +151,7 @@ pub(crate) fn town() -> Town {
         let long = "化粪池第二格池壁开裂渗水，雨季时溢流到院坝，农户反映已有两年，曾自行用水泥修补但仍渗漏，需要整体重新砌筑并做防渗处理，同时更换破损的池盖和过粪管。".repeat(k / 5 + 1);
         let saved = inspections::save(
             &conn,
+            &crate::local(),
             &InspectionInput {
                 toilet_id: t,
                 kind: InspectionKind::VillageSelf,
@@ -355,6 +356,14 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
     ] {
         assert!(text.contains(words), "{words} missing");
     }
+    // The audit log's head is printed as an anchor a person can check against the log later.
+    let (id, hash) = huce_core::audit::head(&t.conn).unwrap().unwrap();
+    let flat = text.replace(char::is_whitespace, "");
+    let anchor = huce_core::anchors::printed(id, &hash).replace(' ', "");
+    assert!(
+        flat.contains(&format!("操作日志核对值（打印时）：{anchor}")),
+        "the anchor {anchor} is on the sheet"
+    );
     render(&pdf, "signoff", &[1, printed.pages]);
 }
 

@@ -76,16 +76,22 @@ fn review_then_responsible_then_locked_until_unlocked_with_a_reason() {
         .to_string();
     assert!(err.contains("还没有审核"), "{err}");
     assert_eq!(
-        signoff::sign(&conn, &reviewer, &ids, Step::Review, NOW).unwrap(),
+        signoff::sign(&conn, &reviewer, &ids, Step::Review, NOW)
+            .unwrap()
+            .signed,
         ids.len()
     );
     assert_eq!(
-        signoff::sign(&conn, &reviewer, &ids, Step::Review, NOW).unwrap(),
+        signoff::sign(&conn, &reviewer, &ids, Step::Review, NOW)
+            .unwrap()
+            .signed,
         0,
         "signing again changes nothing"
     );
     assert_eq!(
-        signoff::sign(&conn, &leader, &ids, Step::Responsible, NOW).unwrap(),
+        signoff::sign(&conn, &leader, &ids, Step::Responsible, NOW)
+            .unwrap()
+            .signed,
         ids.len()
     );
     let p = signoff::progress(&conn, Scope::Village(village)).unwrap();
@@ -136,9 +142,17 @@ fn review_then_responsible_then_locked_until_unlocked_with_a_reason() {
         planned_month: None,
         funding: None,
     };
-    let err = rectification::decide(&conn, case, &decision, staff, "2026-11-29", NOW)
-        .unwrap_err()
-        .to_string();
+    let err = rectification::decide(
+        &conn,
+        &crate::local(),
+        case,
+        &decision,
+        staff,
+        "2026-11-29",
+        NOW,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("已锁定") && err.contains("审核员甲"), "{err}");
 
     // Unlocking needs a reviewer and a reason, and clears both signatures.
@@ -151,7 +165,16 @@ fn review_then_responsible_then_locked_until_unlocked_with_a_reason() {
     signoff::unlock(&conn, &reviewer, inspection, "复核发现类别填错", NOW).unwrap();
     let s = signoff::state(&conn, inspection).unwrap();
     assert!(s.review.is_none() && s.responsible.is_none());
-    rectification::decide(&conn, case, &decision, staff, "2026-11-29", NOW).unwrap();
+    rectification::decide(
+        &conn,
+        &crate::local(),
+        case,
+        &decision,
+        staff,
+        "2026-11-29",
+        NOW,
+    )
+    .unwrap();
     // Cleared signatures stay on record.
     let cleared: i64 = conn
         .query_row(

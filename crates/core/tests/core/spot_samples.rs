@@ -21,31 +21,44 @@ fn town() -> rusqlite::Connection {
     conn
 }
 
-fn spec(seed: u64) -> SampleSpec {
+/// A sample as a person asks for it (the program draws the seed).
+fn spec() -> SampleSpec {
     SampleSpec {
         villages: vec![],
         size: SampleSize::Percent(10.0),
         min_per_village: 20,
         oversample_problems: false,
-        seed,
+        seed: None,
+    }
+}
+
+/// The same with a seed, to draw toilets again from it.
+fn seeded(seed: u64) -> SampleSpec {
+    SampleSpec {
+        seed: Some(seed),
+        ..spec()
     }
 }
 
 #[test]
 fn the_same_seed_and_data_give_the_same_sample() {
     let conn = town();
-    let a = sampling::draw(&conn, &spec(20221016), "李明", NOW).unwrap();
-    let b = sampling::draw_toilets(&conn, &spec(20221016)).unwrap();
+    let a = sampling::draw(&conn, &spec(), "李明", NOW).unwrap();
+    let b = sampling::draw_toilets(&conn, &seeded(a.seed)).unwrap();
     assert_eq!(a.toilets, b.0, "reproduced from the seed");
-    let c = sampling::draw_toilets(&conn, &spec(20221017)).unwrap();
+    let c = sampling::draw_toilets(&conn, &seeded(a.seed + 1)).unwrap();
     assert_ne!(a.toilets, c.0, "another seed, another sample");
-    assert!(a.method.contains("随机种子 20221016"), "{}", a.method);
+    assert!(
+        a.method.contains(&format!("随机种子 {}", a.seed)),
+        "{}",
+        a.method
+    );
 
     // Both are kept; the stored one reads back exactly.
-    let d = sampling::draw(&conn, &spec(7), "王芳", NOW).unwrap();
+    let d = sampling::draw(&conn, &spec(), "王芳", NOW).unwrap();
     let stored = sampling::sample(&conn, a.id).unwrap();
     assert_eq!(stored.toilets, a.toilets);
-    assert_eq!(stored.seed, 20221016);
+    assert_eq!(stored.seed, a.seed);
     assert_eq!(sampling::samples(&conn).unwrap().len(), 2);
     assert_ne!(d.id, a.id);
 
@@ -75,7 +88,7 @@ fn every_village_gets_its_share_and_the_floor() {
     let toilets: i64 = conn
         .query_row("SELECT count(*) FROM toilets", [], |r| r.get(0))
         .unwrap();
-    let s = sampling::draw(&conn, &spec(1), "李明", NOW).unwrap();
+    let s = sampling::draw(&conn, &spec(), "李明", NOW).unwrap();
     assert_eq!(s.population as i64, toilets);
     assert_eq!(s.toilets.len() as i64, (toilets as f64 * 0.1).ceil() as i64);
     let mut per_village: HashMap<i64, usize> = HashMap::new();
@@ -106,7 +119,7 @@ fn every_village_gets_its_share_and_the_floor() {
             size: SampleSize::Count(15),
             min_per_village: 0,
             oversample_problems: false,
-            seed: 3,
+            seed: Some(3),
         },
     )
     .unwrap();
@@ -117,7 +130,7 @@ fn every_village_gets_its_share_and_the_floor() {
 fn problem_toilets_can_be_over_sampled() {
     let conn = town();
     let share = |over: bool| {
-        let mut s = spec(99);
+        let mut s = seeded(99);
         s.oversample_problems = over;
         s.size = SampleSize::Percent(20.0);
         let (toilets, _, _) = sampling::draw_toilets(&conn, &s).unwrap();
@@ -145,7 +158,7 @@ fn problem_toilets_can_be_over_sampled() {
 #[cfg_attr(windows, ignore = "checks the PDF with poppler (Linux)")]
 fn the_sample_list_prints_its_seed_and_method() {
     let conn = town();
-    let s = sampling::draw(&conn, &spec(20221016), "李明", NOW).unwrap();
+    let s = sampling::draw(&conn, &spec(), "李明", NOW).unwrap();
     let printed = huce_core::print::sample_list(&conn, s.id, "2026-11-29").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("抽查样本.pdf");
@@ -156,9 +169,10 @@ fn the_sample_list_prints_its_seed_and_method() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
+    let seed = format!("随机种子：{}", s.seed);
     for words in [
         "区级抽查样本清单",
-        "随机种子：20221016",
+        seed.as_str(),
         "抽样方法",
         "抽查人签字",
         "最近一次核查",
@@ -166,4 +180,52 @@ fn the_sample_list_prints_its_seed_and_method() {
         assert!(text.contains(words), "{words} missing");
     }
     assert!(printed.pages >= 2, "a 10% sample runs over pages");
+}
+
+/// A town could otherwise try seeds offline until a convenient sample comes up: a new sample's
+/// seed is drawn by the program and recorded with who and when; a given seed is refused unless
+/// it reproduces a recorded sample.
+#[test]
+fn a_new_samples_seed_is_drawn_by_the_program_and_a_given_seed_only_reproduces() {
+    let conn = town();
+    let err = sampling::draw(&conn, &seeded(20221016), "李明", NOW)
+        .expect_err("a seed chosen by a person is refused")
+        .to_string();
+    assert!(err.contains("不能自行指定"), "{err}");
+    assert_eq!(sampling::samples(&conn).unwrap().len(), 0, "nothing drawn");
+
+    let a = sampling::draw(&conn, &spec(), "李明（liming）", NOW).unwrap();
+    let b = sampling::draw(&conn, &spec(), "李明（liming）", NOW).unwrap();
+    assert!(a.seed_drawn && b.seed_drawn);
+    assert_ne!(a.seed, b.seed, "each draw has its own seed");
+    assert_eq!(a.seed.to_string().len(), 12, "twelve digits: {}", a.seed);
+    let (actor, detail): (String, String) = conn
+        .query_row(
+            "SELECT summary, detail FROM audit_log WHERE action = 'sample.draw' AND entity_id = ?1",
+            [a.id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        actor.contains("李明（liming）") && detail.contains(&a.seed.to_string()),
+        "who drew it and the seed are recorded: {actor} {detail}"
+    );
+
+    // The recorded seed is refused for a new draw, and reproduces the recorded sample.
+    let err = sampling::draw(&conn, &seeded(a.seed), "李明", NOW)
+        .expect_err("a recorded seed does not make a new sample")
+        .to_string();
+    assert!(err.contains(&format!("第 {} 号样本", a.id)), "{err}");
+    let r = sampling::reproduce(&conn, a.id).unwrap();
+    assert!(r.same, "{}", r.message);
+    assert!(r.message.starts_with("复现一致"), "{}", r.message);
+
+    // A record altered afterwards does not reproduce.
+    conn.execute(
+        "UPDATE spot_sample_items SET toilet_id = (SELECT max(id) FROM toilets) WHERE sample_id = ?1 AND seq = 1",
+        [a.id],
+    )
+    .unwrap();
+    let r = sampling::reproduce(&conn, a.id).unwrap();
+    assert!(!r.same && r.message.contains("被改动"), "{}", r.message);
 }
