@@ -12,7 +12,7 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential pkg-config curl ca-certificates \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev \
-  xvfb xauth webkit2gtk-driver imagemagick fonts-noto-cjk \
+  xvfb xauth webkit2gtk-driver dbus-daemon imagemagick fonts-noto-cjk \
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 sqlite3 \
   poppler-utils python3 python3-pip \
   wine wine64 nsis >/dev/null

@@ -114,8 +114,38 @@ struct Session {
     driver: WebDriver,
     display: String,
     db: PathBuf,
+    /// The session bus the app runs on (its own, so a desktop's running copy of the program is
+    /// never taken for this one's first instance).
+    bus: String,
     _driver_proc: Proc,
+    _bus_proc: Proc,
+    _bus_dir: tempfile::TempDir,
     _xvfb: Option<Proc>,
+}
+
+/// A private D-Bus session bus: the single-instance plugin finds a running copy through it.
+fn session_bus() -> (String, Proc, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("bus");
+    let address = format!("unix:path={}", socket.display());
+    let child = Command::new("dbus-daemon")
+        .args([
+            "--session",
+            "--nofork",
+            "--nopidfile",
+            "--address",
+            &address,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon must be installed (Debian package dbus-daemon)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() {
+        assert!(Instant::now() < deadline, "dbus-daemon did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (address, Proc(child), dir)
 }
 
 impl Drop for Session {
@@ -130,6 +160,7 @@ impl Drop for Session {
 
 async fn start_app(db: &Path) -> Session {
     let (display, xvfb) = display();
+    let (bus, bus_proc, bus_dir) = session_bus();
     let (port, native_port) = free_ports();
     let child = Command::new(tauri_driver())
         .args([
@@ -139,6 +170,9 @@ async fn start_app(db: &Path) -> Session {
             &native_port.to_string(),
         ])
         .env("DISPLAY", &display)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        // No accessibility bus on the private session bus.
+        .env("NO_AT_BRIDGE", "1")
         .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -176,7 +210,10 @@ async fn start_app(db: &Path) -> Session {
         driver,
         display,
         db: db.to_path_buf(),
+        bus,
         _driver_proc: driver_proc,
+        _bus_proc: bus_proc,
+        _bus_dir: bus_dir,
         _xvfb: xvfb,
     }
 }
@@ -1351,5 +1388,46 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
     click(d, "#logout").await;
     log_in(d, "sh", "shenhe2024").await;
     wait_text(d, "#account-name", |t| t.starts_with("审核员甲")).await;
+    s.driver.clone().quit().await.unwrap();
+}
+
+/// One app per database: starting the program again brings the open window to the front (the
+/// second start hands over and ends), as a clerk double-clicking the shortcut twice would.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_start_brings_the_open_window_forward() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("一个窗口").join("huce.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    make_admin(&db);
+    let s = start_app(&db).await;
+    let d = &s.driver;
+    log_in(d, ADMIN.0, ADMIN.1).await;
+    let started = Instant::now();
+    let mut second = Command::new(env!("CARGO_BIN_EXE_huce-app"))
+        .args(["--db", db.to_str().unwrap()])
+        .env("DISPLAY", &s.display)
+        .env("DBUS_SESSION_BUS_ADDRESS", &s.bus)
+        .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = second.kill();
+            panic!("the second start did not end: two windows on one database");
+        }
+        tokio::time::sleep(POLL).await;
+    };
+    assert!(
+        status.success(),
+        "the second start hands over and ends: {status}"
+    );
+    wait_text(d, "#toast", |t| t.contains("本程序已经打开")).await;
+    screenshot(&s, "e2e-second-start.png").await;
     s.driver.clone().quit().await.unwrap();
 }

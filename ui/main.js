@@ -263,6 +263,11 @@ async function relogin(message = '') {
   }
 }
 
+// The program was started a second time: this window was brought to the front instead.
+document.addEventListener('huce:second-instance', () => {
+  toast('本程序已经打开，就在这个窗口里。同一个数据库同时只能在一个窗口中使用。', 'info');
+});
+
 document.addEventListener('huce:session', (e) => {
   const { code, message } = e.detail;
   if (!relogging && $('login-screen').hidden) {

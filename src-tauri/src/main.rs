@@ -39,6 +39,16 @@ fn guarded<R: tauri::Runtime>(
 
 fn main() {
     tauri::Builder::default()
+        // First: a second start of the program brings this window to the front and ends.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+                let _ =
+                    window.eval("document.dispatchEvent(new CustomEvent('huce:second-instance'))");
+            }
+        }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .setup(|app| {

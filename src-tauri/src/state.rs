@@ -42,6 +42,40 @@ pub struct AppState {
     session: Mutex<Option<(Account, Instant)>>,
     /// Minutes without use after which the session ends (the setting, read at login).
     idle_minutes: AtomicI64,
+    /// Held while this window has the database open, so a second program cannot open it too.
+    _lock: Option<std::fs::File>,
+}
+
+/// Takes the lock file beside the database (`<name>.lock`): held by the operating system for as
+/// long as this process runs, released when it ends (also when it crashes).
+fn lock_database(path: &std::path::Path) -> Result<std::fs::File, ApiError> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| huce_core::Error::Io {
+            path: lock_path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(ApiError {
+            code: "already_open".into(),
+            message: format!(
+                "数据库“{}”已经在另一个窗口中打开（可能是这台电脑上另一个用户，或另一台电脑通过共享文件夹打开的）。同一个数据库同时只能在一个窗口里使用：请切换到那个窗口，或先把它关闭后再打开本程序。",
+                path.display()
+            ),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(huce_core::Error::Io {
+            path: lock_path,
+            source,
+        }
+        .into()),
+    }
 }
 
 /// The session a call runs under, after the idle check.
@@ -53,24 +87,28 @@ pub struct CallSession {
 
 impl AppState {
     pub fn open(path: PathBuf) -> AppState {
-        let db = (|| {
+        let mut lock = None;
+        let db = (|| -> Result<Connection, ApiError> {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| huce_core::Error::Io {
-                    path: dir.to_path_buf(),
-                    source,
+                std::fs::create_dir_all(dir).map_err(|source| {
+                    ApiError::from(huce_core::Error::Io {
+                        path: dir.to_path_buf(),
+                        source,
+                    })
                 })?;
             }
+            lock = Some(lock_database(&path)?);
             // A damaged file is never used: the UI offers the latest good backup instead.
-            huce_core::db::open_checked(&path)
+            Ok(huce_core::db::open_checked(&path)?)
         })()
-        .map(Mutex::new)
-        .map_err(ApiError::from);
+        .map(Mutex::new);
         AppState {
             path,
             db,
             progress: Arc::new((AtomicUsize::new(0), AtomicUsize::new(1))),
             session: Mutex::new(None),
             idle_minutes: AtomicI64::new(huce_core::accounts::DEFAULT_IDLE_MINUTES),
+            _lock: lock,
         }
     }
 
@@ -219,6 +257,23 @@ mod tests {
             "a Chinese message that says what to check: {}",
             err.message
         );
+    }
+
+    #[test]
+    fn a_database_open_in_one_window_is_refused_to_a_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huce.db");
+        let first = AppState::open(path.clone());
+        first.conn().expect("the first window opens it");
+        let err = AppState::open(path.clone())
+            .conn()
+            .expect_err("a second program on the same file is refused");
+        assert_eq!(err.code, "already_open");
+        assert!(err.message.contains("另一个窗口"), "{}", err.message);
+        drop(first);
+        AppState::open(path)
+            .conn()
+            .expect("once the first has closed, the file opens again");
     }
 
     #[test]

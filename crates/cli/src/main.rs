@@ -184,11 +184,14 @@ enum Command {
         #[arg(long)]
         xlsx: Option<PathBuf>,
     },
-    /// 核验：数据库完整性检查（integrity_check）和操作日志的串联校验，指出第一条被改动的记录
+    /// 核验：数据库完整性检查（integrity_check）、操作日志的串联校验和库外核对点，指出第一条被改动的记录
     Verify {
         /// 数据库文件
         #[arg(long)]
         db: PathBuf,
+        /// 核对纸质签字背书表上印的核对值：条号:核对值，例如 812:3f2a9c0177b0e4d2
+        #[arg(long)]
+        anchor: Option<String>,
     },
     /// 备份数据库（联机备份并校验）；--to 备份到另一个文件夹（例如 U 盘），连同照片
     Backup {
@@ -229,6 +232,26 @@ enum Command {
         db: PathBuf,
         #[arg(long, default_value_t = 100_000)]
         count: usize,
+    },
+    /// (test harness) adds and changes staff members one by one, printing "acked <id> <name>" after each commit
+    #[command(hide = true)]
+    StressStaff {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+    },
+    /// 从备份恢复数据库：先检查备份（本程序的、不比程序新、同一个镇、有管理员），现在的数据先另存为“恢复前”备份
+    Restore {
+        /// 数据库文件
+        #[arg(long)]
+        db: PathBuf,
+        /// 要恢复的备份文件
+        #[arg(long)]
+        from: PathBuf,
+        /// 备份是另一个镇的数据时，写上备份的镇名表示确认
+        #[arg(long)]
+        confirm_town: Option<String>,
     },
     /// 月通报（PDF）：各村排查、问题、整改、销号、逾期和排名，可同时导出 Excel
     Bulletin {
@@ -452,6 +475,33 @@ fn stress_save(db_path: &Path, count: usize) -> Result<(), huce_core::Error> {
         };
         let saved = huce_core::inspections::save(&conn, &local, &input, &today, &now())?;
         let _ = writeln!(out, "acked {}", saved.inspection_id);
+        let _ = out.flush();
+    }
+    Ok(())
+}
+
+/// Adds a staff member, then changes them, over and over, one transaction each, printing
+/// "acked <id> <name>" after each commit: the crash test kills this at random and checks that
+/// every acknowledged change is there and every staff row matches its latest audit entry.
+fn stress_staff(db_path: &Path, count: usize) -> Result<(), huce_core::Error> {
+    use std::io::Write;
+    let conn = open_existing(db_path)?;
+    let mut out = std::io::stdout().lock();
+    let stamp = chrono::Local::now().format("%H%M%S%f").to_string();
+    for i in 0..count {
+        let input = |name: String| huce_core::staff::StaffInput {
+            name,
+            unit: "压力测试".into(),
+            phone: None,
+            roles: String::new(),
+            active: true,
+        };
+        let name = format!("员{stamp}-{i}");
+        let id = huce_core::staff::add_staff(&conn, &input(name.clone()), &now())?;
+        let _ = writeln!(out, "acked {id} {name}");
+        let renamed = format!("{name}改");
+        huce_core::staff::update_staff(&conn, id, &input(renamed.clone()))?;
+        let _ = writeln!(out, "acked {id} {renamed}");
         let _ = out.flush();
     }
     Ok(())
@@ -863,7 +913,10 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                 println!("样本清单 {} 页 → {}", printed.pages, out.display());
             }
         }
-        Command::Verify { db: db_path } => {
+        Command::Verify {
+            db: db_path,
+            anchor,
+        } => {
             if !db_path.exists() {
                 return Err(huce_core::Error::Invalid(format!(
                     "找不到数据库文件“{}”。",
@@ -877,6 +930,21 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                 return Err(huce_core::Error::Invalid(v.message()));
             }
             println!("{}", v.message());
+            if let Some(anchor) = anchor {
+                let (id, hash) = anchor
+                    .split_once([':', '：'])
+                    .and_then(|(id, hash)| Some((id.trim().parse::<i64>().ok()?, hash)))
+                    .ok_or_else(|| {
+                        huce_core::Error::Invalid(
+                            "--anchor 请写成“条号:核对值”，例如 812:3f2a9c0177b0e4d2。".into(),
+                        )
+                    })?;
+                let said = huce_core::audit::check_printed(&conn, id, hash)?;
+                if !said.starts_with("一致") {
+                    return Err(huce_core::Error::Invalid(said));
+                }
+                println!("{said}");
+            }
         }
         Command::Backup { db: db_path, to } => {
             let conn = open_existing(&db_path)?;
@@ -941,6 +1009,27 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             }
         }
         Command::StressSave { db: db_path, count } => stress_save(&db_path, count)?,
+        Command::StressStaff { db: db_path, count } => stress_staff(&db_path, count)?,
+        Command::Restore {
+            db: db_path,
+            from,
+            confirm_town,
+        } => {
+            let mut conn = open_existing(&db_path)?;
+            let from = huce_core::paths::input_file(&from.to_string_lossy())?;
+            let safety = huce_core::backup::restore(
+                &mut conn,
+                &from,
+                &huce_core::paths::backup_dir(&db_path),
+                confirm_town.as_deref(),
+                chrono::Local::now().naive_local(),
+            )?;
+            println!(
+                "已从 {} 恢复；恢复前的数据另存为 {}",
+                from.display(),
+                safety.display()
+            );
+        }
         Command::Compare {
             db: db_path,
             village,

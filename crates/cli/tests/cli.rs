@@ -633,3 +633,73 @@ fn verify_backup_and_audit() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("第 3 条") && err.contains("被改写"), "{err}");
 }
+
+/// 备份到 a stick that fills up: refused with a Chinese message saying what to do, nothing
+/// half-written left on the stick, the database whole and no backup recorded. The stick is a
+/// 1 MB tmpfs mounted in a private mount namespace (`unshare`), so the test needs no root.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_backup_to_a_stick_that_fills_up_leaves_nothing_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("镇").join("town.db");
+    assert!(huce()
+        .args(["demo", "--households", "3000", "--seed", "5", "--out"])
+        .arg(&db)
+        .status()
+        .unwrap()
+        .success());
+    let stick = dir.path().join("U盘");
+    std::fs::create_dir_all(&stick).unwrap();
+    let script = r#"mount -t tmpfs -o size=1m tmpfs "$1" || exit 97
+"$2" backup --db "$3" --to "$1"; echo "backup-exit=$?"
+echo "left:"; ls -A "$1""#;
+    let out = Command::new("unshare")
+        .args(["-rm", "sh", "-c", script, "sh"])
+        .arg(&stick)
+        .arg(env!("CARGO_BIN_EXE_huce"))
+        .arg(&db)
+        .output()
+        .expect("unshare (util-linux) runs the backup in a mount namespace");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_ne!(
+        out.status.code(),
+        Some(97),
+        "a 1 MB tmpfs could not be mounted in a user namespace: {stderr}"
+    );
+    assert!(
+        stdout.contains("backup-exit=1"),
+        "the backup failed: {stdout} {stderr}"
+    );
+    assert!(
+        stderr.contains("磁盘空间已满") && stderr.contains("U 盘"),
+        "the message says what happened and what to do: {stderr}"
+    );
+    let left: Vec<&str> = stdout
+        .split("left:")
+        .nth(1)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert!(
+        left.iter()
+            .all(|f| !f.ends_with(".db") && !f.ends_with(".part")),
+        "nothing half-written on the stick: {left:?}"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let recorded: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'backup'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        recorded, 0,
+        "a backup that did not complete is not recorded"
+    );
+}

@@ -492,3 +492,65 @@ pub fn list(conn: &Connection, f: &Filter, offset: i64, limit: i64) -> Result<(i
         .collect::<rusqlite::Result<_>>()?;
     Ok((total, rows))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: &str, entity: &str) -> Entry {
+        Entry {
+            id: 7,
+            at: "2026-11-29T10:00:00+08:00".into(),
+            actor: "张三".into(),
+            action: action.into(),
+            entity: entity.into(),
+            entity_id: "1".into(),
+            summary: "摘要".into(),
+            detail: "{}".into(),
+        }
+    }
+
+    /// Format 1 joined fields with 0x1F, so moving text across a field boundary that contains
+    /// 0x1F kept the hash; format 2 length-prefixes every field.
+    #[test]
+    fn the_hash_encoding_is_unambiguous() {
+        let a = entry("case.move\u{1f}x", "y");
+        let b = entry("case.move", "x\u{1f}y");
+        assert_eq!(
+            hash_of(1, GENESIS, &a),
+            hash_of(1, GENESIS, &b),
+            "the old encoding could not tell these apart"
+        );
+        assert_ne!(hash_of(2, GENESIS, &a), hash_of(2, GENESIS, &b));
+        assert_ne!(
+            hash_of(1, GENESIS, &a),
+            hash_of(2, GENESIS, &a),
+            "the format is part of what is hashed"
+        );
+    }
+
+    /// Entries written before schema 8 keep verifying under their own encoding, and the chain
+    /// continues across the change of format.
+    #[test]
+    fn old_entries_verify_under_their_own_format() {
+        let conn = crate::db::open_in_memory().unwrap();
+        let e = entry("old", "t");
+        let e = Entry { id: 1, ..e };
+        let hash = hash_of(1, GENESIS, &e);
+        conn.execute(
+            "INSERT INTO audit_log (id, at, actor, action, entity, entity_id, summary, detail, prev_hash, hash, format)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
+            rusqlite::params![e.at, e.actor, e.action, e.entity, e.entity_id, e.summary, e.detail, GENESIS, hash],
+        )
+        .unwrap();
+        crate::settings::set(&conn, KEY_HEAD, &format!("1 {hash}")).unwrap();
+        append_now(&conn, "new", "t", 2, "新格式", serde_json::json!({})).unwrap();
+        let v = verify(&conn).unwrap();
+        assert!(v.ok(), "{}", v.message());
+        assert_eq!(v.entries, 2);
+        // Claiming the new format for the old entry breaks it.
+        conn.execute("UPDATE audit_log SET format = 2 WHERE id = 1", [])
+            .unwrap();
+        assert_eq!(verify(&conn).unwrap().broken_at, Some(1));
+    }
+}

@@ -292,6 +292,22 @@ fn rotate_keeping(dir: &Path, today: NaiveDate, keep_files: &[&Path]) -> Result<
         }
     }
     let mut removed = Vec::new();
+    // Copies cut short by a crash (a `.part` no longer being written to) are not backups.
+    if let Ok(read) = std::fs::read_dir(dir) {
+        for entry in read.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+            if name.starts_with("huce-") && name.ends_with(PART) && stale {
+                let _ = std::fs::remove_file(entry.path());
+                removed.push(name);
+            }
+        }
+    }
     for b in &all {
         if b.reason == Reason::Manual
             || keep.contains(&b.name)

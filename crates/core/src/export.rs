@@ -605,8 +605,8 @@ pub fn bulletin_xlsx(conn: &Connection, month: &str, today: &str, path: &Path) -
         &format!("{}农村户厕问题摸排整改工作月通报", town.town_name),
         &format!(
             "{}年{}月　统计截至 {as_of}　导出日期：{today}　排名按综合进度 =（排查率 + 销号率）÷ 2",
-            &as_of[..4],
-            as_of[5..7].trim_start_matches('0')
+            as_of.get(..4).unwrap_or(&as_of),
+            as_of.get(5..7).unwrap_or("").trim_start_matches('0')
         ),
         &headers,
         path,

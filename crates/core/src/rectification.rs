@@ -75,8 +75,9 @@ fn filled(s: &Option<String>) -> Option<String> {
 fn check_month(m: &str) -> Result<()> {
     let ok = m.len() == 7
         && m.as_bytes()[4] == b'-'
-        && m[..4].bytes().all(|b| b.is_ascii_digit())
-        && matches!(m[5..].parse::<u32>(), Ok(1..=12));
+        && m.get(..4)
+            .is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit()))
+        && matches!(m.get(5..).map(str::parse::<u32>), Some(Ok(1..=12)));
     if !ok {
         return Err(Error::Invalid(format!(
             "计划完成时间“{m}”格式不对，请写成“2024-06”（年-月）。"
@@ -407,7 +408,7 @@ pub fn move_in(
             "日期 {} 早于上一步（{}）的日期 {}，请核对。",
             m.date,
             case.state.label(),
-            &since[..10]
+            since.get(..10).unwrap_or(&since)
         )));
     }
     let mut verifier = None;

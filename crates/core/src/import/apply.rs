@@ -669,7 +669,9 @@ impl RowReader {
             return msg;
         }
         if let Some(h) = self.handle.take() {
-            let _ = h.join();
+            if h.join().is_err() {
+                crate::import::read::count_caught_panic();
+            }
         }
         Msg::Failed(Error::Invalid(format!(
             "文件“{}”无法作为 Excel 表格读取（读取时出错）。文件可能已损坏或没有保存完整；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。",
@@ -698,7 +700,9 @@ impl Drop for RowReader {
         self.rx = None;
         self.plan_tx = None;
         if let Some(h) = self.handle.take() {
-            let _ = h.join();
+            if h.join().is_err() {
+                crate::import::read::count_caught_panic();
+            }
         }
     }
 }

@@ -115,7 +115,7 @@ pub fn year(text: &str, max_year: i64) -> Parsed<i64> {
         return Ok(None);
     }
     let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let rest = &t[digits.len()..];
+    let rest = t.strip_prefix(digits.as_str()).unwrap_or("");
     let plain_number = rest.is_empty() || rest == ".0" || rest == "年";
     let date_like = rest.starts_with(['-', '/', '年', '.']);
     if digits.len() == 4 && (plain_number || date_like) {
@@ -249,7 +249,9 @@ pub fn id_number(text: &str, from_number: bool) -> Result<Option<String>, IdProb
     if upper.len() == 15 && upper.bytes().all(|b| b.is_ascii_digit()) {
         return Err(IdProblem::OldFormat);
     }
-    if upper.len() != 18 || !upper[..17].bytes().all(|b| b.is_ascii_digit()) {
+    // Counted in characters: a cell is untrusted text (a "×" for an X is two bytes).
+    let chars: Vec<char> = upper.chars().collect();
+    if chars.len() != 18 || !chars[..17].iter().all(|c| c.is_ascii_digit()) {
         return Err(IdProblem::Malformed);
     }
     if idcard::is_valid(&upper) {

@@ -406,8 +406,8 @@ pub fn bulletin(conn: &Connection, month: &str, today: &str) -> Result<Printed> 
     let title = format!("{}农村户厕问题摸排整改工作月通报", town.town_name);
     let subtitle = format!(
         "{}年{}月 · 统计截至{} · 印发日期：{}",
-        &as_of[..4],
-        as_of[5..7].trim_start_matches('0'),
+        as_of.get(..4).unwrap_or(&as_of),
+        as_of.get(5..7).unwrap_or("").trim_start_matches('0'),
         chinese_date(&as_of),
         chinese_date(today)
     );

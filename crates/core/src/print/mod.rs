@@ -179,7 +179,12 @@ fn chinese_date(day: &str) -> String {
 
 fn month_text(m: &Option<String>) -> String {
     match m {
-        Some(m) if m.len() == 7 => format!("{}年{}月底前", &m[..4], m[5..].trim_start_matches('0')),
+        Some(m) => match (m.get(..4), m.get(5..)) {
+            (Some(y), Some(mo)) if m.len() == 7 => {
+                format!("{y}年{}月底前", mo.trim_start_matches('0'))
+            }
+            _ => "—".into(),
+        },
         _ => "—".into(),
     }
 }

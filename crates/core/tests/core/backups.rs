@@ -167,7 +167,20 @@ fn daily_backups_once_a_day_and_rotation_keeps_7_daily_4_weekly() {
     }
     std::fs::write(backups.join("huce-20200101-000000-手动.db"), b"x").unwrap();
     std::fs::write(backups.join("别的文件.txt"), b"x").unwrap();
+    // A copy cut short by a crash two hours ago, and one being written right now.
+    let stale = backups.join("huce-20261128-080000-手动.db.part");
+    std::fs::write(&stale, b"half").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+        .unwrap();
+    let fresh = backups.join("huce-20261128-090000-每日.db.part");
+    std::fs::write(&fresh, b"half").unwrap();
     backup::rotate(&backups, at("2026-11-28 23:00:00").date()).unwrap();
+    assert!(!stale.exists(), "a .part left by a crash is removed");
+    assert!(fresh.exists(), "a .part still being written is left alone");
     let left = backup::list(&backups).unwrap();
     let daily: Vec<&str> = left
         .iter()

@@ -223,8 +223,19 @@ fn random_bytes_never_panic() {
         }
         let path = dir.path().join(format!("m{i}.xlsx"));
         std::fs::write(&path, &bytes).unwrap();
-        let _ = read_file(&path); // must return, Ok or Err, without panicking
+        match read_file(&path) {
+            Ok(sheets) => assert!(!sheets.is_empty(), "a workbook that reads has its sheets"),
+            Err(e) => assert!(
+                e.to_string().contains("文件") && e.to_string().contains("请"),
+                "a Chinese message that says what to do: {e}"
+            ),
+        }
     }
+    assert_eq!(
+        huce_core::import::read::caught_panics(),
+        0,
+        "no panic inside the reader, not even a caught one"
+    );
 }
 
 #[test]

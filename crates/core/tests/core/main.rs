@@ -6,6 +6,7 @@ mod audit_log;
 mod backups;
 mod demo_town;
 mod field_work;
+mod hostile_files;
 mod household_queries;
 mod import_apply;
 mod import_files;

@@ -101,9 +101,16 @@ fn backups_to_another_drive_letter() {
         .join("tmp")
         .join(format!("huce 备份-{}", std::process::id()));
     std::fs::create_dir_all(&target).unwrap();
-    let copy = backup::to_folder(
+    // A photo, stored as the app stores it (in a two-character sub-folder).
+    let photo_dir = huce_core::paths::photo_dir(&path);
+    let picked = dir.join("现场照片.jpg");
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend((0..5000u32).map(|i| (i % 251) as u8));
+    std::fs::write(&picked, &jpeg).unwrap();
+    let photo = huce_core::photos::store(&conn, &photo_dir, &picked, NOW).unwrap();
+    let done = backup::to_folder(
         &conn,
-        &dir.join("huce-photos"),
+        &photo_dir,
         &target,
         chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
             .unwrap()
@@ -111,8 +118,16 @@ fn backups_to_another_drive_letter() {
             .unwrap(),
     )
     .unwrap();
-    assert!(copy.starts_with(&drive), "{copy:?}");
-    backup::verify(&copy).unwrap();
+    assert!(done.path.starts_with(&drive), "{:?}", done.path);
+    backup::verify(&done.path).unwrap();
+    assert_eq!(done.photos_copied, 1);
+    let rel =
+        PathBuf::from(photo.file_name.chars().take(2).collect::<String>()).join(&photo.file_name);
+    assert_eq!(
+        std::fs::read(done.photo_dir.join(&rel)).unwrap(),
+        jpeg,
+        "the photo is on the other drive, byte for byte"
+    );
     let listed = backup::list(&target).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].reason, Reason::Manual);
