@@ -926,12 +926,14 @@ async fn log_in(driver: &WebDriver, user: &str, password: &str) {
 
 /// The first login of an account whose password an administrator set: the password must be
 /// changed before anything else (no command but logout and the change goes through meanwhile).
-async fn log_in_first_time(driver: &WebDriver, user: &str, password: &str, new: &str) {
+async fn log_in_first_time(s: &Session, user: &str, password: &str, new: &str) {
+    let driver = &s.driver;
     wait_text(driver, "#login-go", |t| t == "登录").await;
     type_value(driver, "#login-username", user).await;
     type_value(driver, "#login-password", password).await;
     click(driver, "#login-go").await;
     find(driver, "#password-dialog[open] #pw-forced:not([hidden])").await;
+    screenshot(s, "e2e-password-forced.png").await;
     let refused = driver
         .execute_async(
             "const done = arguments[arguments.length - 1];
@@ -1168,7 +1170,7 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     }
     click(d, "#accounts-close").await;
     click(d, "#logout").await;
-    log_in_first_time(d, "dudao", "dudao2022", "zhao2023x").await;
+    log_in_first_time(&s, "dudao", "dudao2022", "zhao2023x").await;
     wait_text(d, "#account-name", |t| t == "赵督导（督导）").await;
     find(d, "[data-node^='village:']").await;
     let import_shown = d
@@ -1324,7 +1326,7 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
     let s = start_app(&db).await;
     let d = &s.driver;
     // The administrator set the password: changed at the first login.
-    log_in_first_time(d, "sh", "qianzi2022", "xinmima2023").await;
+    log_in_first_time(&s, "sh", "qianzi2022", "xinmima2023").await;
     click(d, "[data-node^='village:'] .node-name").await;
     click(d, "#open-signoff").await;
     let counts = wait_text(d, "#signoff-counts", |t| t.contains("审核人已签 0 个")).await;
@@ -1347,6 +1349,24 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
     );
     click(d, "#signoff-close").await;
 
+    // A reviewer backs up locally but does not copy the database (full ID numbers) off the PC.
+    click(d, "#open-backup").await;
+    find(d, "#backup-dialog[open]").await;
+    let copy_out = d
+        .execute(
+            "return !document.getElementById('backup-to').hidden;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        copy_out.json(),
+        &serde_json::json!(false),
+        "no 备份到 for 审核人"
+    );
+    screenshot(&s, "e2e-backup-reviewer.png").await;
+    click(d, "#backup-close").await;
+
     // One's own password, with the old one.
     click(d, "#account-name").await;
     type_value(d, "#pw-old", "xinmima2023").await;
@@ -1356,7 +1376,7 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
     wait_text(d, "#toast", |t| t.contains("密码已修改")).await;
     click(d, "#logout").await;
 
-    log_in_first_time(d, "ld", "qianzi2022", "lingdao2023").await;
+    log_in_first_time(&s, "ld", "qianzi2022", "lingdao2023").await;
     click(d, "[data-node^='village:'] .node-name").await;
     click(d, "#open-signoff").await;
     wait_text(d, "#signoff-counts", |t| t.contains("负责人已签 0 个")).await;
@@ -1385,6 +1405,28 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
         "{text}"
     );
     click(d, "#print-close").await;
+
+    // The sheet carries the audit log's 核对值; typed into the log dialog, it checks the paper.
+    let anchor = text
+        .split("操作日志核对值（打印时）：第")
+        .nth(1)
+        .expect("the anchor is printed");
+    let id: String = anchor.chars().take_while(char::is_ascii_digit).collect();
+    let hash: String = anchor
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .trim_start_matches('条')
+        .chars()
+        .take(16)
+        .collect();
+    click(d, "#open-audit").await;
+    type_value(d, "#anchor-id", &id).await;
+    type_value(d, "#anchor-hash", &hash).await;
+    click(d, "#anchor-check").await;
+    wait_text(d, "#anchor-result", |t| t.starts_with("一致")).await;
+    click(d, "#audit-verify").await;
+    wait_text(d, "#audit-check", |t| t.contains("核对点")).await;
+    screenshot(&s, "e2e-audit-anchor.png").await;
+    click(d, "#audit-close").await;
     click(d, "#logout").await;
     log_in(d, "sh", "shenhe2024").await;
     wait_text(d, "#account-name", |t| t.starts_with("审核员甲")).await;

@@ -235,8 +235,9 @@ async function ensureLogin(message = '') {
     if (!status.account) {
       await loginScreen.show(status.has_accounts, town(), message);
       message = '';
-    } else if (!(await passwordDialog.forced())) {
-      message = '请重新登录。';
+    } else {
+      applyRole(status); // the header names who must change the password
+      if (!(await passwordDialog.forced())) message = '请重新登录。';
     }
     status = await ipc.authStatus();
   }

@@ -115,7 +115,6 @@ pub fn check(session: Option<&Account>, command: &str) -> Result<(), ApiError> {
 mod tests {
     use super::*;
     use huce_core::model::Role;
-    use huce_core::permissions::allowed;
 
     /// The commands registered with Tauri (main.rs) and granted to the webview (build.rs),
     /// read from the sources so a new command cannot be left out of this test.

@@ -179,7 +179,8 @@ export class AccountsDialog {
 const ACTIONS = [
   ['', '全部操作'], ['login', '登录和退出'], ['account', '账户'], ['inspection', '录入核查'], ['case', '整改和销号'],
   ['import', '导入'], ['export', '导出个人信息'], ['staff', '工作人员'], ['problem_item', '问题口径'],
-  ['settings', '设置'], ['sample', '抽查样本'], ['demo', '示例数据'],
+  ['settings', '设置'], ['sample', '抽查样本'], ['signoff', '签字背书'], ['view.personal', '查看完整号码'],
+  ['backup', '备份'], ['restore', '恢复'], ['demo', '示例数据'],
 ];
 const PAGE = 100;
 const ACTION_LABELS = {
@@ -189,7 +190,9 @@ const ACTION_LABELS = {
   import: '导入台账', 'export.personal': '导出个人信息', 'staff.add': '添加工作人员', 'staff.update': '修改工作人员',
   'problem_item.add': '添加问题口径', 'problem_item.update': '修改问题口径', 'settings.town': '镇名称',
   'settings.phases': '工作阶段', 'settings.documents': '文书设置', 'sample.draw': '抽取样本', demo: '示例数据',
-  backup: '备份', restore: '恢复备份',
+  backup: '备份', restore: '恢复备份', 'signoff.review': '审核签字', 'signoff.responsible': '负责人签字',
+  'signoff.unlock': '解锁核查结果', 'settings.template': '导出模板', 'settings.idle': '自动退出时间',
+  'view.personal': '查看完整号码',
 };
 
 /** 操作日志: filter, page, check the chain, export. */

@@ -292,8 +292,8 @@ fn check_xls(path: &Path, bytes: &[u8]) -> Result<()> {
             0x0809 => match le_u16(data, 0) {
                 Some(v) => {
                     let dt = le_u16(data, 2).unwrap_or(0);
-                    biff8 = !matches!(v, 0x0200 | 0x0002 | 0x0007 | 0x0300 | 0x0400 | 0x0500)
-                        && !(v == 0 && dt == 0x1000);
+                    let earlier = matches!(v, 0x0200 | 0x0002 | 0x0007 | 0x0300 | 0x0400 | 0x0500);
+                    biff8 = !(earlier || (v == 0 && dt == 0x1000));
                 }
                 None => return Err(bad("记录不完整")),
             },

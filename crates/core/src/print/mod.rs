@@ -130,7 +130,8 @@ impl DocumentSettings {
         crate::db::atomically(conn, |conn| {
             let old_notice = settings::get(conn, KEY_NOTICE)?;
             let old_folder = settings::get(conn, KEY_DOCUMENTS_DIR)?;
-            let notice_changed = old_notice.as_deref() != Some(json.as_str());
+            // Unchanged from what the office sees (the defaults until first saved): nothing to do.
+            let notice_changed = NoticeSettings::load(conn)? != self.notice;
             let folder_changed = folder.is_some() && old_folder.as_deref() != folder;
             if notice_changed {
                 settings::set(conn, KEY_NOTICE, &json)?;
@@ -139,10 +140,15 @@ impl DocumentSettings {
                     "settings.documents",
                     "settings",
                     KEY_NOTICE,
-                    &format!(
-                        "修改告知单正文和联系人（联系人：{}，电话：{}）",
-                        self.notice.contact, self.notice.phone
-                    ),
+                    &if self.notice.contact.trim().is_empty() && self.notice.phone.trim().is_empty()
+                    {
+                        "修改告知单正文和联系人".to_string()
+                    } else {
+                        format!(
+                            "修改告知单正文和联系人（联系人：{}，电话：{}）",
+                            self.notice.contact, self.notice.phone
+                        )
+                    },
                     serde_json::json!({ "notice": [old_notice, json] }),
                 )?;
             }
