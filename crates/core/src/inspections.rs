@@ -382,10 +382,7 @@ pub fn save(
     today: &str,
     now: &str,
 ) -> Result<Saved> {
-    let tx = conn.unchecked_transaction()?;
-    let saved = save_in(&tx, by, f, today, now)?;
-    tx.commit()?;
-    Ok(saved)
+    crate::db::atomically(conn, |conn| save_in(conn, by, f, today, now))
 }
 
 /// Whether `by` may save the form `f` (see [`save`]).

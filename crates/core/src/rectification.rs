@@ -503,10 +503,7 @@ pub fn move_case(
     today: &str,
     now: &str,
 ) -> Result<()> {
-    let tx = conn.unchecked_transaction()?;
-    move_in(&tx, by, m, today, now)?;
-    tx.commit()?;
-    Ok(())
+    crate::db::atomically(conn, |conn| move_in(conn, by, m, today, now))
 }
 
 /// Confirms or overrides the category in its own transaction (see [`decide_in`]).
@@ -519,10 +516,9 @@ pub fn decide(
     today: &str,
     now: &str,
 ) -> Result<()> {
-    let tx = conn.unchecked_transaction()?;
-    decide_in(&tx, by, case_id, d, actor, today, now)?;
-    tx.commit()?;
-    Ok(())
+    crate::db::atomically(conn, |conn| {
+        decide_in(conn, by, case_id, d, actor, today, now)
+    })
 }
 
 /// Which cases the ledger shows.

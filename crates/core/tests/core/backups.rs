@@ -19,19 +19,7 @@ fn at(s: &str) -> NaiveDateTime {
 fn small_town(path: &Path) -> Connection {
     let mut conn = db::open(path).unwrap();
     // Every database the app uses has an administrator (a restore refuses one without).
-    huce_core::accounts::create_first_admin(
-        &conn,
-        &huce_core::accounts::AccountInput {
-            username: "admin".into(),
-            display_name: "管理员".into(),
-            role: huce_core::model::Role::Admin,
-            staff_id: None,
-            password: Some("shiyu2022".into()),
-            active: true,
-        },
-        NOW,
-    )
-    .unwrap();
+    crate::first_admin(&conn);
     demo::generate(
         &mut conn,
         DemoOptions {

@@ -32,3 +32,20 @@ pub const NOW: &str = "2026-11-29T10:00:00+08:00";
 pub fn local() -> huce_core::accounts::Account {
     huce_core::accounts::Account::local("测试员")
 }
+
+/// The first administrator, as the first start of the app makes it (admin / shiyu2022).
+pub fn first_admin(conn: &rusqlite::Connection) -> huce_core::accounts::Account {
+    huce_core::accounts::create_first_admin(
+        conn,
+        &huce_core::accounts::AccountInput {
+            username: "admin".into(),
+            display_name: "管理员".into(),
+            role: huce_core::model::Role::Admin,
+            staff_id: None,
+            password: Some("shiyu2022".into()),
+            active: true,
+        },
+        NOW,
+    )
+    .unwrap()
+}

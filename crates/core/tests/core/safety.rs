@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
-use huce_core::accounts::{self, AccountInput};
+use huce_core::accounts;
 use huce_core::backup::{self, Reason};
 use huce_core::demo::{self, DemoOptions};
 use huce_core::export::{self, ExportTemplate, Personal, TemplateColumn};
 use huce_core::households::Scope;
-use huce_core::model::{ProblemPart, Role};
+use huce_core::model::ProblemPart;
 use huce_core::staff::{self, ProblemItemInput, StaffInput};
 use huce_core::{audit, db, photos, settings};
 use rusqlite::Connection;
@@ -24,19 +24,7 @@ fn at(s: &str) -> NaiveDateTime {
 /// A small demo town in a file, with an administrator (as every database the app uses has).
 fn town(path: &Path, seed: u64) -> Connection {
     let mut conn = db::open(path).unwrap();
-    accounts::create_first_admin(
-        &conn,
-        &AccountInput {
-            username: "admin".into(),
-            display_name: "管理员".into(),
-            role: Role::Admin,
-            staff_id: None,
-            password: Some("shiyu2022".into()),
-            active: true,
-        },
-        NOW,
-    )
-    .unwrap();
+    crate::first_admin(&conn);
     demo::generate(
         &mut conn,
         DemoOptions {

@@ -23,19 +23,7 @@ fn setup() -> (Connection, Account, Account, Account) {
         NOW,
     )
     .unwrap();
-    let admin = accounts::create_first_admin(
-        &conn,
-        &AccountInput {
-            username: "admin".into(),
-            display_name: "管理员".into(),
-            role: Role::Admin,
-            staff_id: None,
-            password: Some("shiyu2022".into()),
-            active: true,
-        },
-        NOW,
-    )
-    .unwrap();
+    let admin = crate::first_admin(&conn);
     let add = |u: &str, n: &str, role| {
         accounts::add(
             &conn,

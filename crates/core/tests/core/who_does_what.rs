@@ -96,19 +96,7 @@ fn office() -> Office {
     let wang = person(&conn, "王芳");
     let zhao = person(&conn, "赵晓昇");
     let chen = person(&conn, "陈红");
-    let admin = accounts::create_first_admin(
-        &conn,
-        &AccountInput {
-            username: "admin".into(),
-            display_name: "管理员".into(),
-            role: Role::Admin,
-            staff_id: None,
-            password: Some("shiyu2022".into()),
-            active: true,
-        },
-        NOW,
-    )
-    .unwrap();
+    let admin = crate::first_admin(&conn);
     Office {
         conn,
         toilets,
