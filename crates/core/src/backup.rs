@@ -371,8 +371,14 @@ fn copy_photo(from: &Path, to: &Path) -> Result<bool> {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     }
     let part = part_path(to);
+    // Flushed to the device before it counts (Windows flushes only a handle opened for writing).
     let copied = std::fs::copy(from, &part)
-        .and_then(|_| std::fs::File::open(&part)?.sync_all())
+        .and_then(|_| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&part)?
+                .sync_all()
+        })
         .map_err(io_err(to));
     if let Err(e) = copied {
         discard(&part);

@@ -557,3 +557,50 @@ fn an_anchor_printed_on_paper_is_checked_against_the_log() {
         .starts_with("不一致"));
     assert!(audit::check_printed(&conn, 2, "xyz").is_err());
 }
+
+/// The notice text, contact and documents folder are the town's settings: every change is
+/// audited with old → new (the app's gate lets only administrators make it).
+#[test]
+fn document_settings_are_audited() {
+    use huce_core::print::{DocumentSettings, NoticeSettings};
+    let conn = db::open_in_memory().unwrap();
+    audit::set_actor(&conn, "管理员（admin）").unwrap();
+    let entries = |conn: &Connection| {
+        count(
+            conn,
+            "SELECT count(*) FROM audit_log WHERE action = 'settings.documents'",
+        )
+    };
+    let folder = std::env::temp_dir().join("户厕文书").display().to_string();
+    let mut s = DocumentSettings::load(&conn).unwrap();
+    s.save(&conn).unwrap();
+    assert_eq!(entries(&conn), 0, "nothing changed, nothing recorded");
+    s.folder = Some(folder.clone());
+    s.notice = NoticeSettings {
+        phone: "023-45678901".into(),
+        ..s.notice
+    };
+    s.save(&conn).unwrap();
+    assert_eq!(
+        entries(&conn),
+        2,
+        "the notice and the folder, each with its entry"
+    );
+    let summary: String = conn
+        .query_row(
+            "SELECT group_concat(summary, '|') FROM audit_log WHERE action = 'settings.documents'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        summary.contains("023-45678901") && summary.contains(&folder),
+        "{summary}"
+    );
+    s.folder = Some("文书".into());
+    assert!(
+        s.save(&conn).is_err(),
+        "a folder that is not a full path is refused"
+    );
+    assert_eq!(DocumentSettings::load(&conn).unwrap().folder, Some(folder));
+}
