@@ -289,7 +289,9 @@ pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification
     let mut expected_id = 1;
     let mut count = 0;
     // The hash of every entry, and the newest restore (its number and time).
-    let mut hashes: Vec<String> = Vec::new();
+    // The hashes of the entries the anchors name (not the whole log: it can be long).
+    let wanted: std::collections::HashSet<i64> = anchors.iter().map(|a| a.id).collect();
+    let mut hashes: std::collections::HashMap<i64, String> = Default::default();
     let mut last_restore: Option<String> = None;
     while let Some(r) = rows.next()? {
         let e = entry_from_row(r)?;
@@ -325,7 +327,9 @@ pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification
         if e.action == "restore" {
             last_restore = Some(local_time(&e.at));
         }
-        hashes.push(stored_hash.clone());
+        if wanted.contains(&e.id) {
+            hashes.insert(e.id, stored_hash.clone());
+        }
         prev = stored_hash;
         expected_id += 1;
     }
@@ -358,7 +362,7 @@ pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification
         if a.id < 1 {
             continue;
         }
-        let here = hashes.get((a.id - 1) as usize);
+        let here = hashes.get(&a.id);
         // An anchor taken before the newest restore describes the data the restore replaced:
         // it is compared only where it still fits (the entries the restored backup shares).
         if let Some(at) = &last_restore {
