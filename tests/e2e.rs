@@ -1445,31 +1445,43 @@ async fn a_second_start_brings_the_open_window_forward() {
     let s = start_app(&db).await;
     let d = &s.driver;
     log_in(d, ADMIN.0, ADMIN.1).await;
-    let started = Instant::now();
-    let mut second = Command::new(env!("CARGO_BIN_EXE_huce-app"))
-        .args(["--db", db.to_str().unwrap()])
-        .env("DISPLAY", &s.display)
-        .env("DBUS_SESSION_BUS_ADDRESS", &s.bus)
-        .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let status = loop {
-        if let Some(status) = second.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            let _ = second.kill();
-            panic!("the second start did not end: two windows on one database");
-        }
-        tokio::time::sleep(POLL).await;
+    let start_again = |path: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_huce-app"))
+            .args(["--db", path.to_str().unwrap()])
+            .env("DISPLAY", &s.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &s.bus)
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap()
     };
+    async fn ended(mut second: Child) -> std::process::ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = second.try_wait().unwrap() {
+                return status;
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                let _ = second.kill();
+                panic!("the second start did not end: two windows");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+    let status = ended(start_again(&db)).await;
     assert!(
         status.success(),
         "the second start hands over and ends: {status}"
     );
-    wait_text(d, "#toast", |t| t.contains("本程序已经打开")).await;
+    wait_text(d, "#toast", |t| {
+        t.contains("本程序已经打开，就在这个窗口里")
+    })
+    .await;
     screenshot(&s, "e2e-second-start.png").await;
+    // Asked for another database: told which one is open and what to do.
+    let status = ended(start_again(&dir.path().join("另一个.db"))).await;
+    assert!(status.success(), "{status}");
+    wait_text(d, "#toast", |t| t.contains("请先关闭本窗口")).await;
     s.driver.clone().quit().await.unwrap();
 }

@@ -227,7 +227,17 @@ function applyRole(status) {
  * Until someone logs in, only the login screen shows (with `message` when the last session
  * ended by itself). A password an administrator set is changed before anything else.
  */
+let loginInProgress = false;
 async function ensureLogin(message = '') {
+  loginInProgress = true;
+  try {
+    return await loginLoop(message);
+  } finally {
+    loginInProgress = false;
+  }
+}
+
+async function loginLoop(message) {
   let status = await ipc.authStatus();
   const town = () => (info.town && info.town.town_name !== UNSET_TOWN ? `${info.town.district_name} ${info.town.town_name}` : '');
   while (!status.account || status.account.must_change_password) {
@@ -251,6 +261,12 @@ async function ensureLogin(message = '') {
 let relogging = false;
 async function relogin(message = '') {
   if (relogging) return;
+  if (loginInProgress) {
+    // A login (or a forced password change) is under way: closing its dialog sends it back to
+    // the login screen.
+    for (const d of document.querySelectorAll('dialog[open]')) d.close();
+    return;
+  }
   relogging = true;
   try {
     for (const d of document.querySelectorAll('dialog[open]')) d.close();
@@ -265,8 +281,8 @@ async function relogin(message = '') {
 }
 
 // The program was started a second time: this window was brought to the front instead.
-document.addEventListener('huce:second-instance', () => {
-  toast('本程序已经打开，就在这个窗口里。同一个数据库同时只能在一个窗口中使用。', 'info');
+document.addEventListener('huce:second-instance', (e) => {
+  toast(e.detail?.message ?? '本程序已经打开，就在这个窗口里。', 'info');
 });
 
 document.addEventListener('huce:session', (e) => {

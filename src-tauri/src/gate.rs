@@ -63,8 +63,8 @@ pub fn access(command: &str) -> Option<Access> {
         }
         "export_xlsx" | "export_templates" | "export_report_xlsx" => Needs(Export),
         "save_staff" | "save_problem_item" => Needs(EditLists),
-        // Anyone who records results; the command itself asks for RecordInspection unless
-        // the result is a 区级抽查.
+        // Anyone who records results; the core asks for RecordInspection for a 村级自查
+        // and for case handling when the form decides a category or closes on the spot.
         "store_photo" | "save_inspection" => Needs(RecordSpotCheck),
         "decide_category" | "move_case" => Needs(HandleCase),
         "document_settings" | "print_document" => Needs(Print),

@@ -17,12 +17,19 @@ fn guarded<R: tauri::Runtime>(
 ) -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     move |invoke| {
         let command = invoke.message.command().to_string();
-        let call = invoke
-            .message
-            .webview()
+        let webview = invoke.message.webview();
+        let call = webview
             .try_state::<state::AppState>()
             .map(|s| s.session_for_call(std::time::Instant::now()));
         let (session, expired) = call.map_or((None, None), |c| (c.account, c.expired));
+        let expired = expired.map(|(account, message)| {
+            // The automatic logout is recorded off the window's thread (the database may be busy).
+            let app = webview.app_handle().clone();
+            tauri::async_runtime::spawn_blocking(move || {
+                app.state::<state::AppState>().record_idle_logout(&account)
+            });
+            message
+        });
         if let Err(mut e) = gate::check(session.as_ref(), &command) {
             if let (Some(message), "not_logged_in") = (expired, e.code.as_str()) {
                 e = error::ApiError {
@@ -40,14 +47,34 @@ fn guarded<R: tauri::Runtime>(
 fn main() {
     tauri::Builder::default()
         // First: a second start of the program brings this window to the front and ends.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.show();
-                let _ = window.set_focus();
-                let _ =
-                    window.eval("document.dispatchEvent(new CustomEvent('huce:second-instance'))");
-            }
+        .plugin(tauri_plugin_single_instance::init(|app, args, cwd| {
+            let Some(window) = app.get_webview_window("main") else {
+                return;
+            };
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+            // Which database the second start asked for: this one, or another (which has to
+            // wait until this window is closed: one program window at a time).
+            let open = app.state::<state::AppState>().path.clone();
+            let asked = state::database_path_of(app, args.into_iter().skip(1))
+                .map(|p| std::path::Path::new(&cwd).join(p));
+            let same = |a: &std::path::Path, b: &std::path::Path| {
+                a == b
+                    || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+            };
+            let message = match asked {
+                Ok(p) if !same(&p, &open) => format!(
+                    "本程序已经打开了数据库“{}”，就在这个窗口里。要打开“{}”，请先关闭本窗口再打开。",
+                    open.display(),
+                    p.display()
+                ),
+                _ => "本程序已经打开，就在这个窗口里。同一个数据库同时只能在一个窗口中使用。".into(),
+            };
+            let detail = serde_json::json!({ "message": message }).to_string();
+            let _ = window.eval(format!(
+                "document.dispatchEvent(new CustomEvent('huce:second-instance', {{ detail: {detail} }}))"
+            ));
         }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())

@@ -17,7 +17,16 @@ pub const DEFAULT_DB_FILE: &str = "huce.db";
 /// The database path: `--db PATH` on the command line, else `HUCE_DB`, else the OS's per-user
 /// app-data folder (on Windows `%APPDATA%\cn.cq.tongliang.shiyu.huce\huce.db`).
 pub fn database_path(app: &AppHandle) -> Result<PathBuf, Box<dyn std::error::Error>> {
-    let mut args = std::env::args_os().skip(1);
+    database_path_of(app, std::env::args_os().skip(1))
+}
+
+/// [`database_path`] for the command line `args` (without the program's name) — also a second
+/// start's, which the single-instance plugin hands over.
+pub fn database_path_of(
+    app: &AppHandle,
+    args: impl IntoIterator<Item = impl Into<std::ffi::OsString>>,
+) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let mut args = args.into_iter().map(Into::into);
     while let Some(arg) = args.next() {
         if arg == "--db" {
             if let Some(p) = args.next() {
@@ -46,43 +55,13 @@ pub struct AppState {
     _lock: Option<std::fs::File>,
 }
 
-/// Takes the lock file beside the database (`<name>.lock`): held by the operating system for as
-/// long as this process runs, released when it ends (also when it crashes).
-fn lock_database(path: &std::path::Path) -> Result<std::fs::File, ApiError> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    let lock_path = path.with_file_name(name);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|source| huce_core::Error::Io {
-            path: lock_path.clone(),
-            source,
-        })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(ApiError {
-            code: "already_open".into(),
-            message: format!(
-                "数据库“{}”已经在另一个窗口中打开（可能是这台电脑上另一个用户，或另一台电脑通过共享文件夹打开的）。同一个数据库同时只能在一个窗口里使用：请切换到那个窗口，或先把它关闭后再打开本程序。",
-                path.display()
-            ),
-        }),
-        Err(std::fs::TryLockError::Error(source)) => Err(huce_core::Error::Io {
-            path: lock_path,
-            source,
-        }
-        .into()),
-    }
-}
-
 /// The session a call runs under, after the idle check.
 pub struct CallSession {
     pub account: Option<Account>,
-    /// The session ended just now because it was idle too long (the message says so).
-    pub expired: Option<String>,
+    /// The session ended just now because it was idle too long: whose it was, and the message
+    /// that says so. Recording it ([`AppState::record_idle_logout`]) is the caller's, off the
+    /// window's thread.
+    pub expired: Option<(Account, String)>,
 }
 
 impl AppState {
@@ -97,7 +76,7 @@ impl AppState {
                     })
                 })?;
             }
-            lock = Some(lock_database(&path)?);
+            lock = Some(huce_core::db::lock(&path)?);
             // A damaged file is never used: the UI offers the latest good backup instead.
             Ok(huce_core::db::open_checked(&path)?)
         })()
@@ -129,8 +108,8 @@ impl AppState {
     }
 
     /// The session for a call from the window at `now`: a session idle longer than the setting
-    /// ends here (recorded in the audit log as an automatic logout); otherwise the call counts
-    /// as activity.
+    /// ends here; otherwise the call counts as activity. Never touches the database (this runs
+    /// on the window's thread, and the database may be busy with a long import).
     pub fn session_for_call(&self, now: Instant) -> CallSession {
         let limit = Duration::from_secs(self.idle_minutes().max(1) as u64 * 60);
         let ended = {
@@ -152,28 +131,29 @@ impl AppState {
                 None => None,
             }
         };
-        // Ended for idleness: recorded outside the session lock (the database lock is taken
-        // after it everywhere else).
-        let Some(account) = ended else {
-            return CallSession {
-                account: None,
-                expired: None,
-            };
-        };
         let minutes = self.idle_minutes();
+        CallSession {
+            account: None,
+            expired: ended.map(|account| {
+                (
+                    account,
+                    format!(
+                        "超过 {minutes} 分钟没有操作，已自动退出登录，以免别人用这台电脑以您的名义操作。请重新登录。"
+                    ),
+                )
+            }),
+        }
+    }
+
+    /// Records an automatic logout in the audit log (call off the window's thread).
+    pub fn record_idle_logout(&self, account: &Account) {
         if let Ok(conn) = self.conn() {
             let _ = huce_core::accounts::logout(
                 &conn,
-                &account,
-                Some(&format!("超过 {minutes} 分钟没有操作")),
+                account,
+                Some(&format!("超过 {} 分钟没有操作", self.idle_minutes())),
                 &huce_core::audit::now(),
             );
-        }
-        CallSession {
-            account: None,
-            expired: Some(format!(
-                "超过 {minutes} 分钟没有操作，已自动退出登录，以免别人用这台电脑以您的名义操作。请重新登录。"
-            )),
         }
     }
 
@@ -309,14 +289,23 @@ mod idle_tests {
         // 29 minutes later again: the previous call counted as activity.
         let call = state.session_for_call(start + Duration::from_secs(58 * 60));
         assert!(call.account.is_some(), "activity keeps the session");
+        // Meanwhile a long import holds the database: the window's thread must not wait for it.
+        let held = state.conn().unwrap();
+        let asked = Instant::now();
         let call = state.session_for_call(start + Duration::from_secs(89 * 60));
+        assert!(
+            asked.elapsed() < Duration::from_secs(1),
+            "the idle check does not touch the database"
+        );
+        drop(held);
         assert!(call.account.is_none());
-        let message = call.expired.expect("the end is explained");
+        let (account, message) = call.expired.expect("the end is explained");
         assert!(
             message.contains("30 分钟") && message.contains("重新登录"),
             "{message}"
         );
         assert!(state.session().is_none(), "the session is gone");
+        state.record_idle_logout(&account);
         let call = state.session_for_call(start + Duration::from_secs(90 * 60));
         assert!(call.account.is_none() && call.expired.is_none());
         let conn = state.conn().unwrap();

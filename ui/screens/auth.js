@@ -84,6 +84,12 @@ export function initPasswordDialog({ onLogout }) {
   });
   // Escape must not get round a forced change.
   dialog.addEventListener('cancel', (e) => { if (forced) e.preventDefault(); });
+  // Closed from outside (the session ended meanwhile): the forced change did not happen.
+  dialog.addEventListener('close', () => {
+    const done = forced;
+    forced = null;
+    done?.(false);
+  });
   $('password-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     if ($('pw-new').value !== $('pw-new2').value) {

@@ -19,9 +19,12 @@ const PARTS = ['house', 'pan', 'tank', 'pipe', 'emptying', 'usage'];
 const YES_NO_FIELDS = new Set(['subsidized', 'is_sanitary']);
 const VOCAB_FIELDS = { tech_mode: 'TechMode', location: 'Location', use_status: 'UseStatus' };
 
+const mayRecordVillageChecks = () => (document.body.dataset.allowed ?? '').split(' ').includes('record_inspection');
+
 function emptyState(last) {
   return {
-    kind: last?.kind ?? 'village_self',
+    // A 督导 records the re-checks, not the village's own check.
+    kind: last?.kind ?? (mayRecordVillageChecks() ? 'village_self' : 'town_recheck'),
     date: last?.date ?? today(),
     members: last?.members ?? [],
     recorded_by: operatorId(),

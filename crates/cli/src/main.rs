@@ -1015,6 +1015,8 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             from,
             confirm_town,
         } => {
+            // Not while the app (or another restore) has the database open.
+            let _lock = db::lock(&db_path)?;
             let mut conn = open_existing(&db_path)?;
             let from = huce_core::paths::input_file(&from.to_string_lossy())?;
             let safety = huce_core::backup::restore(

@@ -587,7 +587,7 @@ fn verify_backup_and_audit() {
     let out = huce().args(["verify", "--db"]).arg(&db).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.status.success() && text.contains("手动备份"),
+        out.status.success() && text.contains("2 个核对点") && text.contains("手动"),
         "the backup is compared as an anchor outside the file: {text}"
     );
 
@@ -702,4 +702,38 @@ echo "left:"; ls -A "$1""#;
         recorded, 0,
         "a backup that did not complete is not recorded"
     );
+}
+
+/// `huce restore` does not replace the data under a window that has the database open (the
+/// window's lock file is held): it says so and changes nothing.
+#[test]
+fn a_restore_waits_for_the_window_that_has_the_database_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("town.db");
+    assert!(huce()
+        .args(["demo", "--households", "50", "--seed", "2", "--out"])
+        .arg(&db)
+        .status()
+        .unwrap()
+        .success());
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&db, &copy).unwrap();
+    // What the open window holds.
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join("town.db.lock"))
+        .unwrap();
+    held.try_lock().unwrap();
+    let out = huce()
+        .args(["restore", "--db"])
+        .arg(&db)
+        .arg("--from")
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("已经在另一个窗口中打开"), "{err}");
 }

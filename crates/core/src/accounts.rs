@@ -489,16 +489,26 @@ fn unknown_name_failure(
          ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
         params![username, if locked { 0 } else { failures }, until.map(|u| u.to_rfc3339())],
     )?;
+    // The name typed is not recorded: it may be a password typed into the wrong box, and the
+    // log is read by many and never cleaned.
     audit::append(
         conn,
         now,
         "login.failed",
         "account",
         "",
-        &format!("用不存在的用户名“{username}”登录失败"),
-        serde_json::json!({ "username": username }),
+        "用不存在的用户名登录失败（输入的用户名不记录）",
+        serde_json::json!({}),
     )?;
     Ok(until)
+}
+
+/// Spends the effort of one password check, so that an answer takes as long whether or not
+/// the name exists or the account is locked.
+fn spend_a_password_check(password: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash("not-a-password-1").unwrap_or_default());
+    let _ = verify_password(password, dummy);
 }
 
 fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
@@ -521,9 +531,7 @@ pub fn login(conn: &Connection, username: &str, password: &str, now: &str) -> Re
     let at = parse_time(now).ok_or_else(|| Error::Invalid(format!("时间“{now}”格式不对。")))?;
     let Some((account, stored)) = row else {
         // Spend the same effort as a real check, so a missing name is not faster to find.
-        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let dummy = DUMMY.get_or_init(|| hash("not-a-password-1").unwrap_or_default());
-        let _ = verify_password(password, dummy);
+        spend_a_password_check(password);
         let locked = crate::db::atomically(conn, |c| unknown_name_failure(c, username, now))?;
         return Err(Error::Login(match locked {
             Some(until) => locked_message(username, until),
@@ -532,6 +540,7 @@ pub fn login(conn: &Connection, username: &str, password: &str, now: &str) -> Re
     };
     if let Some(until) = account.locked_until.as_deref().and_then(parse_time) {
         if at < until {
+            spend_a_password_check(password);
             return Err(Error::Login(locked_message(username, until)));
         }
     }

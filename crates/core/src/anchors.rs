@@ -6,6 +6,9 @@
 //! beside the database, and the printed sheet shows the number and the first 16 hex digits so a
 //! person can check the paper against the database later. [`crate::audit::verify`] compares the
 //! live log with every anchor it finds.
+//!
+//! Anchors belong to a database by its random identity (`database_id` in the settings, copied
+//! into every backup), not by anything in the log itself, which is what they check.
 
 use std::io::Write;
 use std::path::Path;
@@ -29,17 +32,23 @@ pub struct Anchor {
 /// How many of the newest backups are read for anchors.
 const BACKUPS_READ: usize = 8;
 
-/// Appends an anchor line to the anchors file beside the database (created when missing).
-/// A failure to write it is returned, but the caller's change stands: the anchor is a second
-/// copy, not the record itself.
-pub fn record(db_path: &Path, anchor: &Anchor) -> Result<()> {
+/// The database's identity (`database_id` in the settings).
+pub fn database_id(conn: &Connection) -> Result<Option<String>> {
+    crate::settings::get(conn, crate::settings::KEY_DATABASE_ID)
+}
+
+/// Appends an anchor line (with the database's identity) to the anchors file beside the
+/// database. A failure to write it is returned, but the caller's change stands: the anchor is a
+/// second copy, not the record itself.
+pub fn record(db_path: &Path, database_id: &str, anchor: &Anchor) -> Result<()> {
     let file = crate::paths::anchors_file(db_path);
     let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
     let line = format!(
-        "{}\t{}\t{}\t{}\n",
+        "{}\t{}\t{}\t{}\t{}\n",
         clean(&anchor.at),
         anchor.id,
         clean(&anchor.hash),
+        clean(database_id),
         clean(&anchor.source)
     );
     std::fs::OpenOptions::new()
@@ -50,11 +59,18 @@ pub fn record(db_path: &Path, anchor: &Anchor) -> Result<()> {
         .map_err(|source| Error::Io { path: file, source })
 }
 
-/// Records the current head of `conn`'s log as an anchor (nothing when the log is empty).
-pub fn record_head(conn: &Connection, db_path: &Path, at: &str, source: &str) -> Result<()> {
-    if let Some((id, hash)) = crate::audit::head(conn)? {
+/// Records `head` (an entry's number and hash) of `conn`'s log as an anchor.
+pub fn record_head(
+    conn: &Connection,
+    db_path: &Path,
+    head: Option<(i64, String)>,
+    at: &str,
+    source: &str,
+) -> Result<()> {
+    if let (Some((id, hash)), Some(db_id)) = (head, database_id(conn)?) {
         record(
             db_path,
+            &db_id,
             &Anchor {
                 at: at.to_string(),
                 id,
@@ -66,8 +82,9 @@ pub fn record_head(conn: &Connection, db_path: &Path, at: &str, source: &str) ->
     Ok(())
 }
 
-/// The lines of the anchors file; lines that do not parse are skipped.
-fn from_file(db_path: &Path) -> Vec<Anchor> {
+/// The lines of the anchors file that belong to `database_id`; lines that do not parse are
+/// skipped.
+fn from_file(db_path: &Path, database_id: &str) -> Vec<Anchor> {
     let Ok(text) = std::fs::read_to_string(crate::paths::anchors_file(db_path)) else {
         return Vec::new();
     };
@@ -77,8 +94,12 @@ fn from_file(db_path: &Path) -> Vec<Anchor> {
             let at = f.next()?.to_string();
             let id = f.next()?.parse().ok()?;
             let hash = f.next()?.to_string();
+            let owner = f.next()?;
             let source = f.next().unwrap_or("").to_string();
-            (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(Anchor {
+            (owner == database_id
+                && hash.len() == 64
+                && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then_some(Anchor {
                 at,
                 id,
                 hash,
@@ -95,41 +116,59 @@ fn backup_time(name: &str) -> Option<String> {
     Some(t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
-/// The newest entry of a backup's log, if the backup is of the same database: its first entry
-/// must be the live log's first entry (two databases never share their first entry).
-fn from_backup(path: &Path, first: &(i64, String)) -> Option<(i64, String)> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .ok()?;
-    let their_first: (i64, String) = conn
-        .query_row(
-            "SELECT id, hash FROM audit_log ORDER BY id LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .ok()??;
-    if &their_first != first {
-        return None;
-    }
-    conn.query_row(
-        "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .ok()
+/// Another copy of the log (a backup file), opened read-only.
+pub struct OtherLog {
+    conn: Connection,
 }
 
-/// Every anchor found for the database at `db_path`: the anchors file's lines and the newest
-/// backups in `backups/` beside it that belong to the same log. `first` is the live log's first
-/// entry (number and hash).
-pub fn find(db_path: &Path, first: Option<&(i64, String)>) -> Vec<Anchor> {
-    let mut out = from_file(db_path);
-    let Some(first) = first else {
-        return out;
-    };
+impl OtherLog {
+    /// Opens `path` if it is a copy of the database `database_id`.
+    pub fn open(path: &Path, database_id: &str) -> Option<OtherLog> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .ok()?;
+        let theirs = database_id_of(&conn)?;
+        (theirs == database_id).then_some(OtherLog { conn })
+    }
+
+    /// Its newest entry.
+    pub fn head(&self) -> Option<(i64, String)> {
+        self.conn
+            .query_row(
+                "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .ok()
+    }
+
+    /// The hash of its entry `id`.
+    pub fn hash_of(&self, id: i64) -> Option<String> {
+        self.conn
+            .query_row("SELECT hash FROM audit_log WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .ok()?
+    }
+}
+
+fn database_id_of(conn: &Connection) -> Option<String> {
+    conn.query_row(
+        "SELECT value FROM settings WHERE key = ?1",
+        [crate::settings::KEY_DATABASE_ID],
+        |r| r.get(0),
+    )
+    .optional()
+    .ok()?
+}
+
+/// Every anchor found for the database at `db_path` whose identity is `database_id`: the
+/// anchors file's lines and the newest backups in `backups/` beside it that are copies of it.
+pub fn find(db_path: &Path, database_id: &str) -> Vec<Anchor> {
+    let mut out = from_file(db_path, database_id);
     let dir = crate::paths::backup_dir(db_path);
     let Ok(read) = std::fs::read_dir(&dir) else {
         return out;
@@ -144,18 +183,19 @@ pub fn find(db_path: &Path, first: Option<&(i64, String)>) -> Vec<Anchor> {
         .collect();
     backups.sort();
     for (at, path) in backups.into_iter().rev().take(BACKUPS_READ) {
-        if let Some((id, hash)) = from_backup(&path, first) {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            out.push(Anchor {
-                at,
-                id,
-                hash,
-                source: format!("备份 {name}"),
-            });
-        }
+        let Some((id, hash)) = OtherLog::open(&path, database_id).and_then(|l| l.head()) else {
+            continue;
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out.push(Anchor {
+            at,
+            id,
+            hash,
+            source: format!("备份 {name}"),
+        });
     }
     out
 }

@@ -238,7 +238,7 @@ impl Verification {
         }
         if self.anchors_superseded > 0 {
             m.push_str(&format!(
-                "有 {} 个核对点属于从备份恢复之前的数据，没有比对。",
+                "另有 {} 个核对点记的是从备份恢复以前的数据，已与恢复时另存的恢复前备份核对（因原文件损坏而恢复的除外）。",
                 self.anchors_superseded
             ));
         }
@@ -265,17 +265,59 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
         .path()
         .filter(|p| !p.is_empty())
         .map(std::path::PathBuf::from);
-    let first: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT id, hash FROM audit_log ORDER BY id LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let anchors = file
-        .map(|f| crate::anchors::find(&f, first.as_ref()))
-        .unwrap_or_default();
+    let anchors = match (file, crate::anchors::database_id(conn)?) {
+        (Some(f), Some(id)) => crate::anchors::find(&f, &id),
+        _ => Vec::new(),
+    };
     verify_with(conn, &anchors)
+}
+
+/// The newest restore in the log, and whether the data it replaced can be checked: its
+/// 恢复前 backup, of this database, holding exactly the head the restore entry names.
+struct Restore {
+    id: i64,
+    /// `YYYY-MM-DD HH:MM:SS`
+    at: String,
+    /// The 恢复前 backup, when it corroborates the restore.
+    prior: Option<crate::anchors::OtherLog>,
+    /// The restore is corroborated (by its 恢复前 backup, or by the damaged file kept).
+    corroborated: bool,
+    /// What was looked for, for the message when it is not there.
+    safety: String,
+}
+
+impl Restore {
+    fn read(conn: &Connection, id: i64, at: String, detail: &str) -> Result<Restore> {
+        let detail: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
+        let text = |k: &str| detail[k].as_str().map(str::to_string);
+        let db_id = crate::anchors::database_id(conn)?.unwrap_or_default();
+        let replaced = detail["replaced_head"]
+            .as_array()
+            .and_then(|a| Some((a.first()?.as_i64()?, a.get(1)?.as_str()?.to_string())));
+        let mut r = Restore {
+            id,
+            at,
+            prior: None,
+            corroborated: false,
+            safety: String::new(),
+        };
+        if let Some(safety) = text("safety") {
+            let log = crate::anchors::OtherLog::open(std::path::Path::new(&safety), &db_id);
+            if let (Some(log), Some(replaced)) = (log, replaced) {
+                if log.head() == Some(replaced) {
+                    r.prior = Some(log);
+                    r.corroborated = true;
+                }
+            }
+            r.safety = safety;
+        } else if let Some(damaged) = text("damaged") {
+            // Recovered from a damaged file: the damaged file kept aside cannot be read, but it
+            // is there.
+            r.corroborated = std::path::Path::new(&damaged).exists();
+            r.safety = damaged;
+        }
+        Ok(r)
+    }
 }
 
 /// [`verify`] against the anchors given.
@@ -292,7 +334,7 @@ pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification
     // The hashes of the entries the anchors name (not the whole log: it can be long).
     let wanted: std::collections::HashSet<i64> = anchors.iter().map(|a| a.id).collect();
     let mut hashes: std::collections::HashMap<i64, String> = Default::default();
-    let mut last_restore: Option<String> = None;
+    let mut last_restore: Option<(i64, String, String)> = None;
     while let Some(r) = rows.next()? {
         let e = entry_from_row(r)?;
         let stored_prev: String = r.get(8)?;
@@ -325,7 +367,7 @@ pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification
             ));
         }
         if e.action == "restore" {
-            last_restore = Some(local_time(&e.at));
+            last_restore = Some((e.id, local_time(&e.at), e.detail.clone()));
         }
         if wanted.contains(&e.id) {
             hashes.insert(e.id, stored_hash.clone());
@@ -352,6 +394,10 @@ pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification
     } else if count > 0 {
         return Ok(broken(count, count, "日志末尾的核对值不见了".into()));
     }
+    let restore = match last_restore {
+        Some((id, at, detail)) => Some(Restore::read(conn, id, at, &detail)?),
+        None => None,
+    };
     // Anchors kept outside the file, oldest first.
     let mut ordered: Vec<&Anchor> = anchors.iter().collect();
     ordered.sort_by(|a, b| (&a.at, a.id).cmp(&(&b.at, b.id)));
@@ -363,12 +409,42 @@ pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification
             continue;
         }
         let here = hashes.get(&a.id);
-        // An anchor taken before the newest restore describes the data the restore replaced:
-        // it is compared only where it still fits (the entries the restored backup shares).
-        if let Some(at) = &last_restore {
-            if a.at.as_str() <= at.as_str() && here != Some(&a.hash) {
-                superseded += 1;
-                continue;
+        // An anchor taken before the newest restore describes the data the restore replaced,
+        // where it does not fit the entries the restored backup shares: it is compared with the
+        // 恢复前 backup the restore names — and a restore that backup does not corroborate
+        // excuses nothing.
+        if let Some(r) = &restore {
+            if a.at.as_str() <= r.at.as_str() && here != Some(&a.hash) {
+                match (&r.prior, r.corroborated) {
+                    (Some(prior), _) if prior.hash_of(a.id).as_ref() == Some(&a.hash) => {
+                        superseded += 1;
+                        continue;
+                    }
+                    (Some(_), _) => {
+                        return Ok(broken(
+                            count,
+                            a.id,
+                            format!(
+                                "{} 的{}与第 {} 条恢复记录所说的恢复前备份“{}”对不上（恢复之前的记录被改动过）",
+                                a.at, a.source, r.id, r.safety
+                            ),
+                        ))
+                    }
+                    (None, true) => {
+                        superseded += 1;
+                        continue;
+                    }
+                    (None, false) => {
+                        return Ok(broken(
+                            count,
+                            r.id,
+                            format!(
+                                "第 {} 条记录说从备份恢复过，但它提到的恢复前备份“{}”不在或与记录不符，{} 的{}无法印证（恢复记录可能是伪造的）",
+                                r.id, r.safety, a.at, a.source
+                            ),
+                        ))
+                    }
+                }
             }
         }
         match here {
@@ -431,6 +507,26 @@ pub fn check_printed(conn: &Connection, id: i64, printed_hash: &str) -> Result<S
             r.get(0)
         })
         .optional()?;
+    if !stored.as_deref().is_some_and(|h| h.starts_with(&want)) {
+        // Printed before a restore? Then it is in the 恢复前 backup that restore kept.
+        let restores: Vec<(i64, String, String)> = conn
+            .prepare(
+                "SELECT id, at, detail FROM audit_log WHERE action = 'restore' ORDER BY id DESC",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (rid, at, detail) in restores {
+            let r = Restore::read(conn, rid, local_time(&at), &detail)?;
+            if let Some(prior) = &r.prior {
+                if prior.hash_of(id).is_some_and(|h| h.starts_with(&want)) {
+                    return Ok(format!(
+                        "一致：这张表打印于 {} 从备份恢复（操作日志第 {rid} 条）之前，与恢复时另存的恢复前备份“{}”中第 {id} 条的核对值相同。恢复以后的记录从那里重新开始，属正常。",
+                        r.at, r.safety
+                    ));
+                }
+            }
+        }
+    }
     Ok(match stored {
         None => format!(
             "不一致：纸上记的是第 {id} 条，但数据库的操作日志里没有第 {id} 条。说明日志末尾的记录被删除，请报告镇纪委和管理员。"

@@ -154,12 +154,12 @@ fn full_here(e: Error, place: &Path) -> Error {
 }
 
 /// Writes a checked copy of the database to `dest`: first under the `.part` name, renamed only
-/// once complete and checked. `before_rename` runs between (the audit entry), so a backup that
-/// looks whole has always been recorded.
+/// once complete and checked. `record` (the audit entry) and the rename are one unit, so a
+/// backup that looks whole has always been recorded, and one that could not be named was not.
 fn write_checked(
     conn: &Connection,
     dest: &Path,
-    before_rename: impl FnOnce() -> Result<()>,
+    record: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
     let part = part_path(dest);
     let written = copy_to(conn, &part).and_then(|()| verify(&part));
@@ -167,8 +167,14 @@ fn write_checked(
         discard(&part);
         return Err(full_here(e, dest.parent().unwrap_or(dest)));
     }
-    before_rename()?;
-    std::fs::rename(&part, dest).map_err(io_err(dest))
+    let named = crate::db::atomically(conn, |_| {
+        record()?;
+        std::fs::rename(&part, dest).map_err(io_err(dest))
+    });
+    if named.is_err() {
+        discard(&part);
+    }
+    named
 }
 
 /// The local time as the anchors file writes it.
@@ -176,11 +182,12 @@ fn anchor_time(now: NaiveDateTime) -> String {
     now.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// Records the log's head beside the database (when the connection is a file).
-fn anchor(conn: &Connection, now: NaiveDateTime, source: &str) {
+/// Records `head` (what a backup holds, or the log after a restore) beside the database (when
+/// the connection is a file).
+fn anchor(conn: &Connection, head: Option<(i64, String)>, now: NaiveDateTime, source: &str) {
     if let Some(db) = conn.path().filter(|p| !p.is_empty()) {
         // A second copy of what the log already holds: a failure here loses nothing.
-        let _ = crate::anchors::record_head(conn, Path::new(db), &anchor_time(now), source);
+        let _ = crate::anchors::record_head(conn, Path::new(db), head, &anchor_time(now), source);
     }
 }
 
@@ -202,6 +209,8 @@ fn take_keeping(
         &now.format("%Y%m%d-%H%M%S").to_string(),
         reason.label(),
     );
+    // The backup holds the log up to here (its own entry comes after the copy).
+    let held = crate::audit::head(conn)?;
     write_checked(conn, &dest, || {
         crate::audit::append_now(
             conn,
@@ -215,6 +224,7 @@ fn take_keeping(
     })?;
     anchor(
         conn,
+        held,
         now,
         &format!(
             "{}备份 {}",
@@ -435,16 +445,21 @@ fn photo_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// 备份到…: the photos, then a verified copy of the database, into a folder the user picked (a
-/// USB stick). The photo tree is copied whole (every photo checked against its SHA-256 name;
-/// photos already there with the same size are kept); the database copy gets its real name
-/// last, after the audit entry, so a copy that stopped half way stays marked `.part`.
-pub fn to_folder(
-    conn: &Connection,
-    photo_dir: &Path,
-    dest_dir: &Path,
-    now: NaiveDateTime,
-) -> Result<FolderBackup> {
+/// The photos copied into a backup folder (the first half of 备份到…).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhotoCopy {
+    /// The photo folder on the target.
+    pub dir: PathBuf,
+    /// Photos copied now (each checked against its SHA-256 name).
+    pub copied: usize,
+    /// Photos already on the target (same name and size) and left as they were.
+    pub present: usize,
+}
+
+/// 备份到…, first half: the whole photo tree into `dest_dir` (every photo checked against its
+/// SHA-256 name; photos already there with the same size are kept). Needs no database, so the
+/// app copies photos without holding the database meanwhile.
+pub fn copy_photos(photo_dir: &Path, dest_dir: &Path) -> Result<PhotoCopy> {
     if !dest_dir.is_dir() {
         return Err(Error::Invalid(format!(
             "文件夹“{}”不存在。请插好 U 盘后重新选择。",
@@ -455,20 +470,37 @@ pub fn to_folder(
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_else(|| "huce-photos".into());
-    let photos = dest_dir.join(photo_name);
+    let dir = dest_dir.join(photo_name);
     let (mut copied, mut present) = (0, 0);
     for rel in photo_files(photo_dir)? {
-        if copy_photo(&photo_dir.join(&rel), &photos.join(&rel))? {
+        if copy_photo(&photo_dir.join(&rel), &dir.join(&rel))? {
             copied += 1;
         } else {
             present += 1;
         }
     }
+    Ok(PhotoCopy {
+        dir,
+        copied,
+        present,
+    })
+}
+
+/// 备份到…, second half: a verified copy of the database into `dest_dir`, named last (after its
+/// audit entry, which counts the photos copied), so a copy that stopped half way stays `.part`.
+pub fn database_to_folder(
+    conn: &Connection,
+    dest_dir: &Path,
+    photos: PhotoCopy,
+    now: NaiveDateTime,
+) -> Result<FolderBackup> {
     let dest = new_backup_path(
         dest_dir,
         &now.format("%Y%m%d-%H%M%S").to_string(),
         Reason::Manual.label(),
     );
+    let held = crate::audit::head(conn)?;
+    let (copied, present) = (photos.copied, photos.present);
     write_checked(conn, &dest, || {
         crate::audit::append_now(
             conn,
@@ -487,13 +519,25 @@ pub fn to_folder(
         )
         .map(|_| ())
     })?;
-    anchor(conn, now, &format!("备份到 {}", dest.display()));
+    anchor(conn, held, now, &format!("备份到 {}", dest.display()));
     Ok(FolderBackup {
         path: dest,
-        photo_dir: photos,
+        photo_dir: photos.dir,
         photos_copied: copied,
         photos_present: present,
     })
+}
+
+/// 备份到…: the photos, then a verified copy of the database, into a folder the user picked (a
+/// USB stick); see [`copy_photos`] and [`database_to_folder`].
+pub fn to_folder(
+    conn: &Connection,
+    photo_dir: &Path,
+    dest_dir: &Path,
+    now: NaiveDateTime,
+) -> Result<FolderBackup> {
+    let photos = copy_photos(photo_dir, dest_dir)?;
+    database_to_folder(conn, dest_dir, photos, now)
 }
 
 /// What a backup file holds, read before restoring it (for the question to the user).
@@ -559,6 +603,29 @@ fn check_and_migrate(scratch: &Connection, from: &Path) -> Result<BackupInfo> {
         )));
     }
     crate::db::migrate(scratch)?;
+    // Exactly this program's tables, indexes and triggers: a crafted file could carry a trigger
+    // that changes later records behind the audit log's back.
+    let objects = |c: &Connection| -> Result<std::collections::BTreeSet<(String, String, String)>> {
+        Ok(c.prepare(
+            "SELECT type, name, coalesce(sql, '') FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+    };
+    let expected = objects(&crate::db::open_in_memory()?)?;
+    let found = objects(scratch)?;
+    if let Some((kind, name, _)) = found.difference(&expected).next() {
+        return Err(Error::Invalid(format!(
+            "备份“{}”里有本程序没有的数据库对象（{kind} {name}），可能被改动过，不能用来恢复。现在的数据库没有被改动；请选择其他备份，并把这个文件交给管理员检查。",
+            from.display()
+        )));
+    }
+    if let Some((kind, name, _)) = expected.difference(&found).next() {
+        return Err(Error::Invalid(format!(
+            "备份“{}”缺少本程序的数据库对象（{kind} {name}），可能被改动过，不能用来恢复。现在的数据库没有被改动；请选择其他备份。",
+            from.display()
+        )));
+    }
     let get = |key: &str| -> Result<String> {
         Ok(crate::settings::get(scratch, key)?.unwrap_or_default())
     };
@@ -604,11 +671,14 @@ impl Drop for Scratch {
 fn scratch_copy(from: &Path, dir: &Path, now: NaiveDateTime) -> Result<Scratch> {
     verify(from)?;
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    // Its own name, also for two checks of one file at once (a double click).
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let scratch = Scratch {
         path: dir.join(format!(
-            "恢复检查-{}-{}.tmp",
+            "恢复检查-{}-{}-{}.tmp",
             now.format("%Y%m%d-%H%M%S"),
-            std::process::id()
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         )),
     };
     discard(&scratch.path);
@@ -694,7 +764,7 @@ pub fn restore(
     crate::db::check_integrity(conn)?;
     crate::db::configure(conn)?;
     crate::db::migrate(conn)?;
-    anchor(conn, now, "恢复备份后");
+    anchor(conn, crate::audit::head(conn)?, now, "恢复备份后");
     Ok(safety)
 }
 
@@ -793,7 +863,7 @@ pub fn recover(db_path: &Path, dir: &Path, now: NaiveDateTime) -> Result<(PathBu
         ),
         serde_json::json!({ "from": good.display().to_string(), "damaged": kept.display().to_string() }),
     )?;
-    anchor(&conn, now, "损坏后从备份恢复");
+    anchor(&conn, crate::audit::head(&conn)?, now, "损坏后从备份恢复");
     Ok((good, kept))
 }
 

@@ -403,7 +403,8 @@ CREATE UNIQUE INDEX signoffs_active ON signoffs(inspection_id, step) WHERE clear
 /// against the staff names a form sends); a password set by an administrator that must be
 /// changed at the next login; the encoding of each audit entry's hash (1: fields joined by 0x1F,
 /// 2: length-prefixed); whether a spot-check sample's seed was drawn by the program; and the
-/// file's identity (SQLite's application id), so a restore can tell this program's files.
+/// file's identity: SQLite's application id, so a restore can tell this program's files, and a
+/// random database id (settings) that its backups share, so the audit log's anchors are its own.
 const V8_SAFETY: &str = r#"
 ALTER TABLE inspections ADD COLUMN account_id INTEGER REFERENCES accounts(id);
 ALTER TABLE rectification_events ADD COLUMN account_id INTEGER REFERENCES accounts(id);
@@ -414,6 +415,18 @@ ALTER TABLE spot_samples ADD COLUMN seed_drawn INTEGER NOT NULL DEFAULT 0
     CHECK ((seed_drawn = 0 OR seed_drawn = 1));
 PRAGMA application_id = 1213547333;
 "#;
+
+/// Version 8's data: the database's random identity.
+fn v8_identity(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
+        [
+            crate::settings::KEY_DATABASE_ID,
+            crate::settings::new_database_id().as_str(),
+        ],
+    )?;
+    Ok(())
+}
 
 /// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
 pub const APPLICATION_ID: i64 = 0x4855_4345;
@@ -458,7 +471,7 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 8,
         description:
             "录入账户留痕、管理员重设的密码须修改、操作日志新校验格式、程序抽取的随机种子、文件标识",
-        step: Step::Sql(V8_SAFETY),
+        step: Step::SqlThen(V8_SAFETY, v8_identity),
     },
 ];
 
@@ -513,6 +526,33 @@ pub fn open(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Takes the lock file beside a database (`<name>.lock`) for as long as the returned file is
+/// held: one program at a time works on a database (the app for as long as it runs, `huce
+/// restore` while it replaces the data). The operating system releases it when the process
+/// ends, also when it crashes.
+pub fn lock(path: &Path) -> Result<std::fs::File> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| Error::Io {
+            path: lock_path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::AlreadyOpen(path.to_path_buf())),
+        Err(std::fs::TryLockError::Error(source)) => Err(Error::Io {
+            path: lock_path,
+            source,
+        }),
+    }
+}
+
 /// Runs `f` as one unit: everything it writes is kept, or (on an error) nothing is. Inside a
 /// transaction it is a savepoint of it; outside, a transaction of its own.
 pub fn atomically<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
@@ -528,7 +568,14 @@ pub fn atomically<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>
         };
         let ended = conn.execute_batch(end);
         if done.is_ok() {
-            ended?;
+            if let Err(e) = ended {
+                // The commit itself failed (a constraint checked at commit, a busy file): undo,
+                // so that no transaction stays open on the shared connection.
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK TO huce_atomic; RELEASE huce_atomic");
+                }
+                return Err(e.into());
+            }
         }
     }
     done

@@ -60,6 +60,9 @@ pub enum Error {
     #[error("{0}")]
     Login(String),
 
+    #[error("数据库“{}”已经在另一个窗口中打开（可能是这台电脑上另一个用户，或另一台电脑通过共享文件夹打开的）。同一个数据库同时只能在一个窗口里使用：请切换到那个窗口，或先把它关闭后再试。", .0.display())]
+    AlreadyOpen(PathBuf),
+
     #[error("数据库文件已损坏（SQLite 报告：{}）。程序没有使用它，也没有改动它。请用“恢复最近的完好备份”恢复，损坏的文件会被另存，交给管理员检查。", short(.0))]
     Damaged(String),
 }
@@ -122,6 +125,7 @@ impl Error {
             Error::NotLoggedIn => "not_logged_in",
             Error::Forbidden { .. } => "forbidden",
             Error::Login(_) => "login",
+            Error::AlreadyOpen(_) => "already_open",
             Error::Damaged(_) => "damaged",
         }
     }

@@ -311,22 +311,26 @@ fn save_audited(
     }
     let part = crate::backup::part_path(path);
     book.save(&part).map_err(xlsx_err(path))?;
-    let audited = crate::audit::append_now(
-        conn,
-        "export.personal",
-        "export",
-        path.display(),
-        &format!("导出含完整身份证号和电话的{what}（{households} 户）"),
-        serde_json::json!({ "path": path.display().to_string(), "households": households }),
-    );
-    if let Err(e) = audited {
+    // The entry and the file's name go together: a file that cannot be named (a folder of that
+    // name, a file open in Excel) takes its entry back with it.
+    let done = crate::db::atomically(conn, |conn| {
+        crate::audit::append_now(
+            conn,
+            "export.personal",
+            "export",
+            path.display(),
+            &format!("导出含完整身份证号和电话的{what}（{households} 户）"),
+            serde_json::json!({ "path": path.display().to_string(), "households": households }),
+        )?;
+        std::fs::rename(&part, path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    });
+    if done.is_err() {
         let _ = std::fs::remove_file(&part);
-        return Err(e);
     }
-    std::fs::rename(&part, path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    done
 }
 
 /// One column of an export template: which ledger column, under which header.

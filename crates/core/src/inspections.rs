@@ -372,7 +372,7 @@ pub fn validate(conn: &Connection, f: &InspectionInput, today: &str) -> Result<(
 }
 
 /// Saves one inspection and everything that follows from it, all or nothing, as `by`: its role
-/// must allow the kind of result (村级自查 and 镇级复核, or 区级抽查) and, when the form carries
+/// must allow the kind of result (村级自查, or the re-checks 镇级复核 and 区级抽查) and, when the form carries
 /// a category decision or an on-site close-out, the handling of cases. An account linked to a
 /// staff member records as that person, whatever the form says.
 pub fn save(
@@ -387,10 +387,10 @@ pub fn save(
 
 /// Whether `by` may save the form `f` (see [`save`]).
 pub fn check_allowed(by: &Account, f: &InspectionInput) -> Result<()> {
-    by.require(if f.kind == InspectionKind::DistrictSpot {
-        Action::RecordSpotCheck
-    } else {
+    by.require(if f.kind == InspectionKind::VillageSelf {
         Action::RecordInspection
+    } else {
+        Action::RecordSpotCheck
     })?;
     if f.decision.is_some() || f.close_on_site.is_some() {
         by.require(Action::HandleCase)?;

@@ -20,9 +20,9 @@ pub enum Action {
     /// Export with full ID and phone numbers (audited).
     ExportPersonal,
     Print,
-    /// 村级自查 and 镇级复核 results.
+    /// 村级自查 results (the village's own check, keyed in by the office).
     RecordInspection,
-    /// 区级抽查 results.
+    /// 镇级复核 and 区级抽查 results: the re-checks, which the town's 督导组 also records.
     RecordSpotCheck,
     /// Category decisions and the moves of a case (整改, 验收销号, reopen).
     HandleCase,
@@ -74,8 +74,8 @@ impl Action {
             Action::Export => "导出数据",
             Action::ExportPersonal => "导出完整的身份证号和电话",
             Action::Print => "打印文书",
-            Action::RecordInspection => "录入村级自查和镇级复核结果",
-            Action::RecordSpotCheck => "录入区级抽查结果",
+            Action::RecordInspection => "录入村级自查结果",
+            Action::RecordSpotCheck => "录入镇级复核和区级抽查结果",
             Action::HandleCase => "确定整改类别、登记整改和销号",
             Action::DrawSample => "抽取抽查样本",
             Action::EditLists => "修改工作人员名单和问题口径",
@@ -93,7 +93,8 @@ impl Action {
 
 /// The matrix. 管理员 runs the office's data; 录入员 keys in field work; 审核人 reviews it and
 /// may do what a 录入员 does; 镇领导 sees everything and signs as 负责人; 督导 reads everything
-/// and records spot checks, nothing else.
+/// and records the re-checks (镇级复核, 区级抽查: the plan puts the 镇纪委's 督导组 in charge of the
+/// 镇级核查) and draws samples, but decides no category and closes no case.
 pub fn allowed(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;

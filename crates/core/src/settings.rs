@@ -9,6 +9,19 @@ pub const KEY_DISTRICT: &str = "district_name";
 pub const KEY_TOWN: &str = "town_name";
 /// "1" when the database holds the synthetic demo town (示例数据).
 pub const KEY_DEMO: &str = "is_demo";
+/// A random identity given to a database when it is created (or upgraded to schema 8). Its
+/// backups carry the same value, so the audit log is compared only with its own backups and
+/// anchors — whatever its entries say.
+pub const KEY_DATABASE_ID: &str = "database_id";
+
+/// A new random database identity (32 hex digits).
+pub fn new_database_id() -> String {
+    format!(
+        "{:016x}{:016x}",
+        crate::rng::os_random_u64(),
+        crate::rng::os_random_u64()
+    )
+}
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn

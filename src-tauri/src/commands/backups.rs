@@ -49,8 +49,10 @@ pub async fn backup_to(app: AppHandle, folder: String) -> Result<String, ApiErro
             ))
             .into());
         }
+        // The photos first, without holding the database (other windows' calls go on).
+        let photos = backup::copy_photos(&state.photo_dir(), &dir)?;
         let conn = state.conn()?;
-        let done = backup::to_folder(&conn, &state.photo_dir(), &dir, now())?;
+        let done = backup::database_to_folder(&conn, &dir, photos, now())?;
         Ok(done.path.display().to_string())
     })
     .await

@@ -119,7 +119,12 @@ pub async fn save_document_settings(
             .to_string();
     print::DocumentSettings {
         notice: settings.notice,
-        folder: (!unchanged_default).then(|| settings.folder.trim().to_string()),
+        // The default folder is saved as "no folder" (an empty text), so it follows the database.
+        folder: Some(if unchanged_default {
+            String::new()
+        } else {
+            settings.folder.trim().to_string()
+        }),
     }
     .save(&conn)?;
     Ok(())

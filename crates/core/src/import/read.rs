@@ -147,8 +147,10 @@ pub const MAX_PART_BYTES: u64 = 1 << 30;
 /// The shared-string table is held in memory whole: its unpacked size and its string count.
 pub const MAX_SHARED_STRINGS_BYTES: u64 = 256 << 20;
 pub const MAX_SHARED_STRINGS: u64 = 20_000_000;
-/// The cells a sheet read whole may occupy (rows × the width each reaches).
-pub const MAX_CELLS: usize = 40_000_000;
+/// The cells a workbook read whole may occupy, all its sheets together (row slots and the
+/// width each row reaches; for .xls the block calamine lays each sheet out in). A district's
+/// ledger of 300,000 rows × 25 columns needs 7.5 million.
+pub const MAX_CELLS: usize = 12_000_000;
 
 static CAUGHT_PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -314,8 +316,35 @@ fn check_xls(path: &Path, bytes: &[u8]) -> Result<()> {
             _ => {}
         }
     }
+    // calamine lays every sheet out as one dense block (as large as the larger of its declared
+    // range and the area its cells span), all sheets at once: together they stay in budget.
+    let mut cells: u64 = 0;
     for start in sheets {
+        let mut span: Option<(u16, u16, u16, u16)> = None;
+        let mut declared: u64 = 0;
         for BiffRecord { kind, data, .. } in biff_records(&stream, start) {
+            if let (
+                0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 | 0x00BD,
+                Some(row),
+                Some(col),
+            ) = (kind, le_u16(data, 0), le_u16(data, 2))
+            {
+                let last = if kind == 0x00BD {
+                    data.len()
+                        .checked_sub(2)
+                        .and_then(|at| le_u16(data, at))
+                        .unwrap_or(col)
+                } else {
+                    col
+                };
+                span = Some(match span {
+                    None => (row, row, col, last),
+                    Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(col), c1.max(last)),
+                });
+            }
+            if kind == 0x0200 {
+                declared = declared.max(declared_cells(data));
+            }
             match kind {
                 0x0809 if data.len() < 2 => return Err(bad("记录不完整")),
                 // Cells (Number, Label, RString, BoolErr, Rk, LabelSst, Formula, MulRk): a row
@@ -353,8 +382,42 @@ fn check_xls(path: &Path, bytes: &[u8]) -> Result<()> {
                 _ => {}
             }
         }
+        let spanned = span.map_or(0, |(r0, r1, c0, c1)| {
+            (r1 as u64 - r0 as u64 + 1) * (c1.saturating_sub(c0) as u64 + 1)
+        });
+        cells += spanned.max(declared);
+        if cells > MAX_CELLS as u64 {
+            return Err(too_large(
+                path,
+                &format!("的各工作表合计要占 {cells} 个以上的单元格（最多 {MAX_CELLS} 个）"),
+            ));
+        }
     }
     Ok(())
+}
+
+/// The cells a DIMENSIONS record declares (calamine reserves room for them).
+fn declared_cells(data: &[u8]) -> u64 {
+    let (rows, cols) = match data.len() {
+        10 => (
+            le_u16(data, 2)
+                .zip(le_u16(data, 0))
+                .map(|(l, f)| l.saturating_sub(f) as u64),
+            le_u16(data, 6)
+                .zip(le_u16(data, 4))
+                .map(|(l, f)| l.saturating_sub(f) as u64),
+        ),
+        14 | 16 => (
+            le_u32(data, 4)
+                .zip(le_u32(data, 0))
+                .map(|(l, f)| l.saturating_sub(f) as u64),
+            le_u16(data, 10)
+                .zip(le_u16(data, 8))
+                .map(|(l, f)| l.saturating_sub(f) as u64),
+        ),
+        _ => (None, None),
+    };
+    rows.unwrap_or(0).saturating_mul(cols.unwrap_or(0))
 }
 
 fn le_u16(data: &[u8], at: usize) -> Option<u16> {
@@ -550,13 +613,22 @@ fn check_dimensions(path: &Path, data: &[u8]) -> Result<()> {
     Ok(())
 }
 
+fn too_many_cells() -> String {
+    format!("表格的内容占了 {MAX_CELLS} 个以上的单元格，超出台账可能的大小")
+}
+
 /// The rows of one .xlsx sheet read cell by cell (never as calamine's dense range, which is as
-/// big as the area the cells span): cells are placed by position, whatever their order.
+/// big as the area the cells span): cells are placed by position, whatever their order. Row
+/// slots and cells count against `budget`, the whole workbook's.
 fn read_xlsx_sheet(
     reader: &mut calamine::XlsxCellReader<'_, Cursor<Vec<u8>>>,
+    budget: &mut usize,
 ) -> std::result::Result<Vec<Vec<Cell>>, String> {
     let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let mut cells = 0usize;
+    let mut spend = |n: usize| -> std::result::Result<(), String> {
+        *budget = budget.checked_sub(n).ok_or_else(too_many_cells)?;
+        Ok(())
+    };
     while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
         let value = cell.get_value();
         if matches!(value, DataRef::Empty) {
@@ -566,16 +638,12 @@ fn read_xlsx_sheet(
         check_position(r, c)?;
         let (r, c) = (r as usize, c as usize);
         if rows.len() <= r {
+            spend(r + 1 - rows.len())?;
             rows.resize(r + 1, Vec::new());
         }
         let row = &mut rows[r];
         if row.len() <= c {
-            cells += c + 1 - row.len();
-            if cells > MAX_CELLS {
-                return Err(format!(
-                    "表格的内容占了 {MAX_CELLS} 个以上的单元格，超出台账可能的大小"
-                ));
-            }
+            spend(c + 1 - row.len())?;
         }
         place(row, c as u32, cell_from_ref(value));
     }
@@ -600,10 +668,11 @@ fn check_position(row: u32, col: u32) -> std::result::Result<(), String> {
 /// Every sheet of an opened workbook, read whole.
 fn read_book(book: &mut Sheets<Cursor<Vec<u8>>>) -> std::result::Result<Vec<Sheet>, String> {
     let mut sheets = Vec::new();
+    let mut budget = MAX_CELLS;
     for name in book.sheet_names() {
         let rows = if let Sheets::Xlsx(x) = &mut *book {
             match x.worksheet_cells_reader(&name) {
-                Ok(mut reader) => read_xlsx_sheet(&mut reader)?,
+                Ok(mut reader) => read_xlsx_sheet(&mut reader, &mut budget)?,
                 Err(XlsxError::NotAWorksheet(_)) => Vec::new(),
                 Err(e) => return Err(e.to_string()),
             }

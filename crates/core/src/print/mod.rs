@@ -89,7 +89,8 @@ const KEY_DOCUMENTS_DIR: &str = "documents_dir";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentSettings {
     pub notice: NoticeSettings,
-    /// The documents folder chosen by the office (`None`: `文书/` beside the database).
+    /// The documents folder chosen by the office (`None`: `文书/` beside the database). When
+    /// saving: `None` leaves it as it is, an empty text sets it back to the default.
     #[serde(default)]
     pub folder: Option<String>,
 }
@@ -114,12 +115,8 @@ impl DocumentSettings {
     /// must be a full path.
     pub fn save(&self, conn: &Connection) -> Result<()> {
         self.notice.check()?;
-        let folder = self
-            .folder
-            .as_deref()
-            .map(str::trim)
-            .filter(|f| !f.is_empty());
-        if let Some(f) = folder {
+        let folder = self.folder.as_deref().map(str::trim);
+        if let Some(f) = folder.filter(|f| !f.is_empty()) {
             if !std::path::Path::new(f).is_absolute() {
                 return Err(crate::Error::Invalid(
                     "请选择一个完整的文件夹位置（例如 D:\\户厕文书），不要只写文件夹名。".into(),
@@ -132,7 +129,9 @@ impl DocumentSettings {
             let old_folder = settings::get(conn, KEY_DOCUMENTS_DIR)?;
             // Unchanged from what the office sees (the defaults until first saved): nothing to do.
             let notice_changed = NoticeSettings::load(conn)? != self.notice;
-            let folder_changed = folder.is_some() && old_folder.as_deref() != folder;
+            // An empty folder is the default, which is kept as no setting at all.
+            let wanted = folder.map(|f| Some(f).filter(|f| !f.is_empty()));
+            let folder_changed = wanted.is_some_and(|w| old_folder.as_deref() != w);
             if notice_changed {
                 settings::set(conn, KEY_NOTICE, &json)?;
                 crate::audit::append_now(
@@ -152,14 +151,22 @@ impl DocumentSettings {
                     serde_json::json!({ "notice": [old_notice, json] }),
                 )?;
             }
-            if let (true, Some(f)) = (folder_changed, folder) {
-                settings::set(conn, KEY_DOCUMENTS_DIR, f)?;
+            if let (true, Some(f)) = (folder_changed, wanted) {
+                match f {
+                    Some(f) => settings::set(conn, KEY_DOCUMENTS_DIR, f)?,
+                    None => {
+                        conn.execute("DELETE FROM settings WHERE key = ?1", [KEY_DOCUMENTS_DIR])?;
+                    }
+                }
                 crate::audit::append_now(
                     conn,
                     "settings.documents",
                     "settings",
                     KEY_DOCUMENTS_DIR,
-                    &format!("文书保存位置改为“{f}”"),
+                    &match f {
+                        Some(f) => format!("文书保存位置改为“{f}”"),
+                        None => "文书保存位置改回默认（数据库旁的“文书”文件夹）".to_string(),
+                    },
                     serde_json::json!({ "documents_dir": [old_folder, f] }),
                 )?;
             }
@@ -1133,6 +1140,7 @@ pub fn signoff_sheet(
         let _ = crate::anchors::record_head(
             conn,
             std::path::Path::new(db),
+            anchor.clone(),
             &at,
             &format!("打印签字背书表（{scope_title}）"),
         );

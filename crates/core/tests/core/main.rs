@@ -18,6 +18,7 @@ mod printing;
 mod progress;
 #[cfg(not(windows))]
 mod reports;
+mod review;
 mod safety;
 mod signoffs;
 mod spot_samples;
