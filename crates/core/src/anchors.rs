@@ -144,6 +144,11 @@ impl OtherLog {
             .ok()
     }
 
+    /// Its connection (read-only).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The hash of its entry `id`.
     pub fn hash_of(&self, id: i64) -> Option<String> {
         self.conn

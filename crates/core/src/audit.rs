@@ -272,8 +272,8 @@ pub fn verify(conn: &Connection) -> Result<Verification> {
     verify_with(conn, &anchors)
 }
 
-/// The newest restore in the log, and whether the data it replaced can be checked: its
-/// 恢复前 backup, of this database, holding exactly the head the restore entry names.
+/// A restore in the log, and whether the data it replaced can be checked: its 恢复前 backup, of
+/// this database, holding exactly the head the restore entry names.
 struct Restore {
     id: i64,
     /// `YYYY-MM-DD HH:MM:SS`
@@ -282,15 +282,16 @@ struct Restore {
     prior: Option<crate::anchors::OtherLog>,
     /// The restore is corroborated (by its 恢复前 backup, or by the damaged file kept).
     corroborated: bool,
+    /// The file it names is not there (rotated away or deleted by hand).
+    gone: bool,
     /// What was looked for, for the message when it is not there.
     safety: String,
 }
 
 impl Restore {
-    fn read(conn: &Connection, id: i64, at: String, detail: &str) -> Result<Restore> {
+    fn read(db_id: &str, id: i64, at: String, detail: &str) -> Restore {
         let detail: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
         let text = |k: &str| detail[k].as_str().map(str::to_string);
-        let db_id = crate::anchors::database_id(conn)?.unwrap_or_default();
         let replaced = detail["replaced_head"]
             .as_array()
             .and_then(|a| Some((a.first()?.as_i64()?, a.get(1)?.as_str()?.to_string())));
@@ -299,10 +300,13 @@ impl Restore {
             at,
             prior: None,
             corroborated: false,
+            gone: false,
             safety: String::new(),
         };
         if let Some(safety) = text("safety") {
-            let log = crate::anchors::OtherLog::open(std::path::Path::new(&safety), &db_id);
+            let path = std::path::Path::new(&safety);
+            r.gone = !path.exists();
+            let log = crate::anchors::OtherLog::open(path, db_id);
             if let (Some(log), Some(replaced)) = (log, replaced) {
                 if log.head() == Some(replaced) {
                     r.prior = Some(log);
@@ -314,10 +318,51 @@ impl Restore {
             // Recovered from a damaged file: the damaged file kept aside cannot be read, but it
             // is there.
             r.corroborated = std::path::Path::new(&damaged).exists();
+            r.gone = !r.corroborated;
             r.safety = damaged;
         }
-        Ok(r)
+        r
     }
+}
+
+/// The restore entries of a log, newest first: (id, local time, detail).
+fn restore_entries(conn: &Connection) -> Result<Vec<(i64, String, String)>> {
+    conn.prepare("SELECT id, at, detail FROM audit_log WHERE action = 'restore' ORDER BY id DESC")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .map(|r| r.map(|(id, at, detail): (i64, String, String)| (id, local_time(&at), detail)))
+        .collect::<rusqlite::Result<_>>()
+        .map_err(Into::into)
+}
+
+/// Every restore the log's history goes through: the log's own restore entries (newest first),
+/// then those in the 恢复前 backups they name, and so on — two restores one after the other
+/// leave the first one's 恢复前 backup reachable only through the second's.
+fn restore_history(conn: &Connection) -> Result<Vec<Restore>> {
+    /// Enough for any office; a bound against 恢复前 backups that name each other.
+    const MOST: usize = 64;
+    let db_id = crate::anchors::database_id(conn)?.unwrap_or_default();
+    let mut out: Vec<Restore> = restore_entries(conn)?
+        .into_iter()
+        .map(|(id, at, detail)| Restore::read(&db_id, id, at, &detail))
+        .collect();
+    let mut seen: std::collections::HashSet<String> = Default::default();
+    let mut next = 0;
+    while next < out.len() && out.len() < MOST {
+        let deeper = match &out[next].prior {
+            Some(prior) if seen.insert(out[next].safety.clone()) => {
+                restore_entries(prior.conn()).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
+        for (id, at, detail) in deeper {
+            if out.len() >= MOST {
+                break;
+            }
+            out.push(Restore::read(&db_id, id, at, &detail));
+        }
+        next += 1;
+    }
+    Ok(out)
 }
 
 /// [`verify`] against the anchors given.
@@ -394,10 +439,10 @@ pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification
     } else if count > 0 {
         return Ok(broken(count, count, "日志末尾的核对值不见了".into()));
     }
-    let restore = match last_restore {
-        Some((id, at, detail)) => Some(Restore::read(conn, id, at, &detail)?),
-        None => None,
-    };
+    // The newest restore in the log, and (read only when an anchor needs them) every restore
+    // the history goes through.
+    let newest_restore = last_restore.map(|(_, at, _)| at);
+    let mut history: Option<Vec<Restore>> = None;
     // Anchors kept outside the file, oldest first.
     let mut ordered: Vec<&Anchor> = anchors.iter().collect();
     ordered.sort_by(|a, b| (&a.at, a.id).cmp(&(&b.at, b.id)));
@@ -411,40 +456,48 @@ pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification
         let here = hashes.get(&a.id);
         // An anchor taken before the newest restore describes the data the restore replaced,
         // where it does not fit the entries the restored backup shares: it is compared with the
-        // 恢复前 backup the restore names — and a restore that backup does not corroborate
-        // excuses nothing.
-        if let Some(r) = &restore {
-            if a.at.as_str() <= r.at.as_str() && here != Some(&a.hash) {
-                match (&r.prior, r.corroborated) {
-                    (Some(prior), _) if prior.hash_of(a.id).as_ref() == Some(&a.hash) => {
-                        superseded += 1;
-                        continue;
-                    }
-                    (Some(_), _) => {
-                        return Ok(broken(
-                            count,
-                            a.id,
-                            format!(
-                                "{} 的{}与第 {} 条恢复记录所说的恢复前备份“{}”对不上（恢复之前的记录被改动过）",
-                                a.at, a.source, r.id, r.safety
-                            ),
-                        ))
-                    }
-                    (None, true) => {
-                        superseded += 1;
-                        continue;
-                    }
-                    (None, false) => {
-                        return Ok(broken(
-                            count,
-                            r.id,
-                            format!(
-                                "第 {} 条记录说从备份恢复过，但它提到的恢复前备份“{}”不在或与记录不符，{} 的{}无法印证（恢复记录可能是伪造的）",
-                                r.id, r.safety, a.at, a.source
-                            ),
-                        ))
-                    }
+        // 恢复前 backups the restores kept — and a newest restore its 恢复前 backup does not
+        // corroborate excuses nothing.
+        if let Some(newest_at) = &newest_restore {
+            if a.at.as_str() <= newest_at.as_str() && here != Some(&a.hash) {
+                if history.is_none() {
+                    history = Some(restore_history(conn)?);
                 }
+                let all = history.as_deref().unwrap_or_default();
+                let Some(newest) = all.first() else { break };
+                if !newest.corroborated {
+                    return Ok(broken(
+                        count,
+                        newest.id,
+                        format!(
+                            "第 {} 条记录说从备份恢复过，但它提到的恢复前备份“{}”不在或与记录不符，{} 的{}无法印证（恢复记录可能是伪造的）",
+                            newest.id, newest.safety, a.at, a.source
+                        ),
+                    ));
+                }
+                let found = all.iter().any(|r| {
+                    r.prior
+                        .as_ref()
+                        .is_some_and(|p| p.hash_of(a.id).as_ref() == Some(&a.hash))
+                });
+                // An earlier restore whose 恢复前 backup is no longer there (or one from a
+                // damaged file) leaves what came before it uncheckable, not wrong.
+                let unreadable = all.iter().enumerate().any(|(i, r)| {
+                    a.at.as_str() <= r.at.as_str()
+                        && ((r.corroborated && r.prior.is_none()) || (i > 0 && r.gone))
+                });
+                if found || unreadable {
+                    superseded += 1;
+                    continue;
+                }
+                return Ok(broken(
+                    count,
+                    a.id,
+                    format!(
+                        "{} 的“{}”与第 {} 条恢复记录所说的恢复前备份“{}”对不上（恢复之前的记录被改动过）",
+                        a.at, a.source, newest.id, newest.safety
+                    ),
+                ));
             }
         }
         match here {
@@ -509,19 +562,12 @@ pub fn check_printed(conn: &Connection, id: i64, printed_hash: &str) -> Result<S
         .optional()?;
     if !stored.as_deref().is_some_and(|h| h.starts_with(&want)) {
         // Printed before a restore? Then it is in the 恢复前 backup that restore kept.
-        let restores: Vec<(i64, String, String)> = conn
-            .prepare(
-                "SELECT id, at, detail FROM audit_log WHERE action = 'restore' ORDER BY id DESC",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (rid, at, detail) in restores {
-            let r = Restore::read(conn, rid, local_time(&at), &detail)?;
+        for r in restore_history(conn)? {
             if let Some(prior) = &r.prior {
                 if prior.hash_of(id).is_some_and(|h| h.starts_with(&want)) {
                     return Ok(format!(
-                        "一致：这张表打印于 {} 从备份恢复（操作日志第 {rid} 条）之前，与恢复时另存的恢复前备份“{}”中第 {id} 条的核对值相同。恢复以后的记录从那里重新开始，属正常。",
-                        r.at, r.safety
+                        "一致：这张表打印于 {} 从备份恢复（操作日志第 {} 条）之前，与恢复时另存的恢复前备份“{}”中第 {id} 条的核对值相同。恢复以后的记录从那里重新开始，属正常。",
+                        r.at, r.id, r.safety
                     ));
                 }
             }

@@ -2,8 +2,9 @@
 //! its fix: who may record a 镇级复核, an atomic unit whose commit fails, the documents folder
 //! set back to its default, an unknown user name kept out of the log, an unmasked export whose
 //! file cannot be named, a restored file carrying objects of its own, the audit anchors against a
-//! rewritten first entry and a made-up restore, a printed anchor from before a restore, and a
-//! workbook whose sheets together ask for too much memory.
+//! rewritten first entry and a made-up restore, a printed anchor from before a restore, a
+//! workbook whose sheets together ask for too much memory, and anchors from before two restores
+//! in a row (found by the crash test).
 
 use std::io::Write;
 use std::path::Path;
@@ -456,4 +457,41 @@ fn a_town_without_a_name_restores_any_backup_of_this_program() {
         settings::TownSettings::load(&fresh).unwrap().town_name,
         "安居镇"
     );
+}
+
+/// Two restores, one after the other (the office restored the wrong backup, then the right one;
+/// or twice within a second): the anchors and the sheets printed before the first restore are
+/// found in the first restore's 恢复前 backup — reached through the second's — and the log
+/// verifies.
+#[test]
+fn anchors_from_before_two_restores_are_found_in_the_first_safety_backup() {
+    for (first, second) in [
+        ("2026-11-29 11:00:00", "2026-11-29 12:00:00"),
+        ("2026-11-29 11:00:00", "2026-11-29 11:00:00"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("huce.db");
+        let mut conn = town(&db_path);
+        let backups = huce_core::paths::backup_dir(&db_path);
+        let older =
+            backup::take(&conn, &backups, Reason::Manual, at("2026-11-29 10:00:00")).unwrap();
+        for name in ["甲", "乙"] {
+            staff::add_staff(&conn, &person(name), NOW).unwrap();
+        }
+        backup::take(&conn, &backups, Reason::Manual, at("2026-11-29 10:30:00")).unwrap();
+        let (id, hash) = audit::head(&conn).unwrap().unwrap();
+        let printed: String = hash.chars().take(16).collect();
+        backup::restore(&mut conn, &older, &backups, None, at(first)).unwrap();
+        staff::add_staff(&conn, &person("丙"), NOW).unwrap();
+        backup::restore(&mut conn, &older, &backups, None, at(second)).unwrap();
+
+        let v = audit::verify(&conn).unwrap();
+        assert!(v.ok(), "{first} / {second}: {}", v.message());
+        assert!(v.anchors_superseded > 0, "{}", v.message());
+        let said = audit::check_printed(&conn, id, &printed).unwrap();
+        assert!(
+            said.contains("恢复") && !said.contains("报告镇纪委"),
+            "{first} / {second}: {said}"
+        );
+    }
 }
