@@ -3,18 +3,13 @@
 
 use std::path::Path;
 
-use chrono::NaiveDateTime;
 use huce_core::backup::{self, Reason};
 use huce_core::demo::{self, DemoOptions};
 use huce_core::staff::{self, StaffInput};
 use huce_core::{audit, db};
 use rusqlite::Connection;
 
-use crate::NOW;
-
-fn at(s: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
-}
+use crate::{at, dump, NOW};
 
 fn small_town(path: &Path) -> Connection {
     let mut conn = db::open(path).unwrap();
@@ -30,34 +25,6 @@ fn small_town(path: &Path) -> Connection {
     )
     .unwrap();
     conn
-}
-
-/// Every row of every table but the audit log and its head (which record the restore itself).
-fn dump(conn: &Connection) -> Vec<String> {
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('audit_log') ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let mut out = Vec::new();
-    for t in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
-        let n = stmt.column_count();
-        let mut rows = stmt.query([]).unwrap();
-        while let Some(r) = rows.next().unwrap() {
-            let cells: Vec<String> = (0..n)
-                .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                .collect();
-            let line = format!("{t}|{}", cells.join("|"));
-            if !line.starts_with("settings|Text([97, 117, 100, 105, 116, 95, 104, 101, 97, 100])") {
-                out.push(line);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]

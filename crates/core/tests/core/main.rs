@@ -50,3 +50,72 @@ pub fn first_admin(conn: &rusqlite::Connection) -> huce_core::accounts::Account 
     )
     .unwrap()
 }
+
+/// `YYYY-MM-DD HH:MM:SS` as a time.
+pub fn at(s: &str) -> chrono::NaiveDateTime {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+}
+
+/// The one number a query gives.
+pub fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// A demo town in a file, with an administrator (as every database the app uses has), acting
+/// as that administrator.
+pub fn town_file(path: &std::path::Path, households: usize, seed: u64) -> rusqlite::Connection {
+    let mut conn = huce_core::db::open(path).unwrap();
+    first_admin(&conn);
+    huce_core::demo::generate(
+        &mut conn,
+        huce_core::demo::DemoOptions { households, seed },
+        NOW,
+    )
+    .unwrap();
+    huce_core::audit::set_actor(&conn, "管理员（admin）").unwrap();
+    conn
+}
+
+/// A staff member of the town office.
+pub fn staff_member(name: &str) -> huce_core::staff::StaffInput {
+    huce_core::staff::StaffInput {
+        name: name.into(),
+        unit: "石鱼镇".into(),
+        phone: None,
+        roles: String::new(),
+        active: true,
+    }
+}
+
+/// Every row of every table except the audit log and its head (in the settings), which record
+/// the backups and restores themselves.
+pub fn dump(conn: &rusqlite::Connection) -> Vec<String> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'audit_log' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = Vec::new();
+    for t in tables {
+        let filter = if t == "settings" {
+            " WHERE key <> 'audit_head'"
+        } else {
+            ""
+        };
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{t}\"{filter}"))
+            .unwrap();
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            let cells: Vec<String> = (0..n)
+                .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                .collect();
+            out.push(format!("{t}|{}", cells.join("|")));
+        }
+    }
+    out.sort();
+    out
+}

@@ -9,7 +9,6 @@
 use std::io::Write;
 use std::path::Path;
 
-use chrono::NaiveDateTime;
 use huce_core::accounts::{self, AccountInput};
 use huce_core::backup::{self, Reason};
 use huce_core::export::{self, Personal};
@@ -19,40 +18,10 @@ use huce_core::print::DocumentSettings;
 use huce_core::{audit, db, settings, staff};
 use rusqlite::Connection;
 
-use crate::NOW;
-
-fn at(s: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
-}
-
-fn count(conn: &Connection, sql: &str) -> i64 {
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
-}
+use crate::{at, count, staff_member as person, town_file, NOW};
 
 fn town(path: &Path) -> Connection {
-    let mut conn = db::open(path).unwrap();
-    crate::first_admin(&conn);
-    huce_core::demo::generate(
-        &mut conn,
-        huce_core::demo::DemoOptions {
-            households: 40,
-            seed: 21,
-        },
-        NOW,
-    )
-    .unwrap();
-    audit::set_actor(&conn, "管理员（admin）").unwrap();
-    conn
-}
-
-fn person(name: &str) -> staff::StaffInput {
-    staff::StaffInput {
-        name: name.into(),
-        unit: "石鱼镇".into(),
-        phone: None,
-        roles: String::new(),
-        active: true,
-    }
+    town_file(path, 40, 21)
 }
 
 /// The plan puts the town's 督导组 in charge of the 镇级核查: a 督导 records 镇级复核 results (and

@@ -7,35 +7,17 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 use huce_core::accounts;
 use huce_core::backup::{self, Reason};
-use huce_core::demo::{self, DemoOptions};
 use huce_core::export::{self, ExportTemplate, Personal, TemplateColumn};
 use huce_core::households::Scope;
 use huce_core::model::ProblemPart;
-use huce_core::staff::{self, ProblemItemInput, StaffInput};
+use huce_core::staff::{self, ProblemItemInput};
 use huce_core::{audit, db, photos, settings};
 use rusqlite::Connection;
 
-use crate::NOW;
+use crate::{at, count, dump, staff_member as person, town_file, NOW};
 
-fn at(s: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
-}
-
-/// A small demo town in a file, with an administrator (as every database the app uses has).
 fn town(path: &Path, seed: u64) -> Connection {
-    let mut conn = db::open(path).unwrap();
-    crate::first_admin(&conn);
-    demo::generate(
-        &mut conn,
-        DemoOptions {
-            households: 60,
-            seed,
-        },
-        NOW,
-    )
-    .unwrap();
-    audit::set_actor(&conn, "管理员（admin）").unwrap();
-    conn
+    town_file(path, 60, seed)
 }
 
 /// A restore through the core (one place to adapt when the signature changes).
@@ -46,38 +28,6 @@ fn restore(
     now: NaiveDateTime,
 ) -> huce_core::Result<PathBuf> {
     backup::restore(conn, from, dir, None, now)
-}
-
-/// Every row of every table except the audit log and its head (in the settings).
-fn dump(conn: &Connection) -> Vec<String> {
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'audit_log' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let mut out = Vec::new();
-    for t in tables {
-        let filter = if t == "settings" {
-            " WHERE key <> 'audit_head'"
-        } else {
-            ""
-        };
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{t}\"{filter}"))
-            .unwrap();
-        let n = stmt.column_count();
-        let mut rows = stmt.query([]).unwrap();
-        while let Some(r) = rows.next().unwrap() {
-            let cells: Vec<String> = (0..n)
-                .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                .collect();
-            out.push(format!("{t}|{}", cells.join("|")));
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Asserts two dumps are equal, naming the first line that differs (not the whole dump).
@@ -92,10 +42,6 @@ fn same(got: &[String], want: &[String], what: &str) {
         .map(|(a, b)| format!("got {a}\nwant {b}"))
         .unwrap_or_else(|| format!("{} rows against {}", got.len(), want.len()));
     panic!("{what}: {first}");
-}
-
-fn count(conn: &Connection, sql: &str) -> i64 {
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 /// A small JPEG-looking file (the store checks the first bytes only).
@@ -215,16 +161,6 @@ fn restoring_a_before_restore_backup_that_the_rotation_would_remove() {
     );
     let v = audit::verify(&conn).unwrap();
     assert!(v.ok(), "{}", v.message());
-}
-
-fn person(name: &str) -> StaffInput {
-    StaffInput {
-        name: name.into(),
-        unit: "石鱼镇".into(),
-        phone: None,
-        roles: String::new(),
-        active: true,
-    }
 }
 
 #[test]

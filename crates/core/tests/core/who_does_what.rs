@@ -12,7 +12,7 @@ use huce_core::signoff::{self, Step};
 use huce_core::staff::{self, StaffInput};
 use rusqlite::Connection;
 
-use crate::NOW;
+use crate::{count, NOW};
 
 const TODAY: &str = "2026-11-29";
 
@@ -172,10 +172,6 @@ fn on_the_spot(o: &Office, toilet_id: i64, kind: InspectionKind) -> InspectionIn
         }),
         ..form(o, toilet_id, kind)
     }
-}
-
-fn count(conn: &Connection, sql: &str) -> i64 {
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 #[test]
