@@ -451,6 +451,12 @@ fn anchors_from_before_two_restores_are_found_in_the_first_safety_backup() {
         let (id, hash) = audit::head(&conn).unwrap().unwrap();
         let printed: String = hash.chars().take(16).collect();
         backup::restore(&mut conn, &older, &backups, None, at(first)).unwrap();
+        let first_safety: Vec<_> = backup::list(&backups)
+            .unwrap()
+            .into_iter()
+            .filter(|b| b.reason == Reason::BeforeRestore)
+            .collect();
+        assert_eq!(first_safety.len(), 1);
         staff::add_staff(&conn, &person("丙"), NOW).unwrap();
         backup::restore(&mut conn, &older, &backups, None, at(second)).unwrap();
 
@@ -462,5 +468,11 @@ fn anchors_from_before_two_restores_are_found_in_the_first_safety_backup() {
             said.contains("恢复") && !said.contains("报告镇纪委"),
             "{first} / {second}: {said}"
         );
+
+        // The first 恢复前 backup rotated away (or deleted by hand): what came before the first
+        // restore can no longer be checked, but it is not called tampering.
+        std::fs::remove_file(&first_safety[0].path).unwrap();
+        let v = audit::verify(&conn).unwrap();
+        assert!(v.ok(), "{first} / {second}: {}", v.message());
     }
 }
