@@ -5,33 +5,26 @@
 //! keys and the deterministic demo-town generator. The crate knows nothing about Tauri; the
 //! desktop app and the `huce` CLI are thin callers of it.
 
-pub mod accounts;
-pub mod anchors;
-pub mod audit;
-pub mod backup;
-pub mod compare;
-pub mod db;
+pub mod access;
 pub mod demo;
-mod demo_field;
 pub mod error;
-pub mod export;
-pub mod households;
-pub mod idcard;
-pub mod import;
-pub mod inspections;
+pub mod fieldwork;
+pub mod ledger_io;
 pub mod model;
-pub mod paths;
-pub mod permissions;
-pub mod photos;
+pub mod places;
 pub mod print;
-pub mod progress;
-pub mod rectification;
+pub mod reports;
 pub mod rng;
-pub mod rules;
-pub mod sampling;
 pub mod search_keys;
-pub mod settings;
-pub mod signoff;
-pub mod staff;
+pub mod store;
+
+// Short paths for the app and the command line (`huce_core::audit`, …). Inside the core, modules
+// are named by their folder (`crate::store::audit`); the layer test holds that.
+pub use access::{accounts, permissions, staff};
+pub use fieldwork::{inspections, photos, rectification, rules, signoff};
+pub use ledger_io::{export, import};
+pub use places::{households, idcard};
+pub use reports::{compare, progress, sampling};
+pub use store::{anchors, audit, backup, db, paths, settings};
 
 pub use error::{Error, Result};

@@ -248,7 +248,7 @@ pub struct Group {
 }
 
 /// A household (农户) as stored, with full personal data. Never send this to a screen as is:
-/// screens get [`crate::households::HouseholdDetail`], which masks by default.
+/// screens get [`crate::places::households::HouseholdDetail`], which masks by default.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Household {
     pub id: i64,

@@ -3,7 +3,7 @@
 //! bar chart of each village's 排查率 and 销号率, drawn as vector rectangles and lines.
 //!
 //! The table's columns and cells are shared with the Excel version
-//! ([`crate::export::bulletin_xlsx`]) through [`BULLETIN_COLUMNS`] and [`bulletin_cells`].
+//! ([`crate::ledger_io::export::bulletin_xlsx`]) through [`BULLETIN_COLUMNS`] and [`bulletin_cells`].
 
 use chrono::{Datelike, Months, NaiveDate};
 use rusqlite::Connection;
@@ -11,8 +11,8 @@ use rusqlite::Connection;
 use super::layout::{self, Align, Column, Doc, Face};
 use super::{chinese_date, table_document_with, Printed};
 use crate::error::{Error, Result};
-use crate::progress::{self, Counts, Progress};
-use crate::settings::TownSettings;
+use crate::reports::progress::{self, Counts, Progress};
+use crate::store::settings::TownSettings;
 
 /// The bulletin table's columns: header, weight in the PDF, width in Excel.
 pub const BULLETIN_COLUMNS: [(&str, f32, f64); 15] = [

@@ -6,13 +6,13 @@ use rusqlite::Connection;
 
 use super::layout::{self, Align, Column, Doc, Face, TableStyle};
 use super::{chinese_date, finished, page_footer, Printed};
+use crate::access::staff::ProblemItem;
 use crate::error::{Error, Result};
-use crate::households::{self, Disclosure, HouseholdDetail};
-use crate::inspections::InspectionRecord;
+use crate::fieldwork::inspections::InspectionRecord;
 use crate::model::{HouseholdStatus, ProblemPart, Toilet};
-use crate::sampling::Sample;
-use crate::settings::TownSettings;
-use crate::staff::ProblemItem;
+use crate::places::households::{self, Disclosure, HouseholdDetail};
+use crate::reports::sampling::Sample;
+use crate::store::settings::TownSettings;
 
 /// Draws a box and its label for each of `labels` on one line from `x`; returns where it ends.
 fn boxes(doc: &mut Doc, x: f32, top: f32, labels: &[&str], size: f32) -> f32 {
@@ -290,13 +290,13 @@ fn sheet_page(doc: &mut Doc, s: &Sheet) {
 /// 区级抽查现场核查表 of a sample: one page per sampled toilet, in the sample's order.
 pub fn check_sheets(conn: &Connection, sample_id: i64, today: &str) -> Result<Printed> {
     let town = TownSettings::load(conn)?;
-    let sample = crate::sampling::sample(conn, sample_id)?;
+    let sample = crate::reports::sampling::sample(conn, sample_id)?;
     if sample.toilets.is_empty() {
         return Err(Error::Invalid(format!(
             "第 {sample_id} 号抽查样本中没有户厕，没有可打印的核查表。请重新抽样。"
         )));
     }
-    let items = crate::staff::problem_items(conn, false)?;
+    let items = crate::access::staff::problem_items(conn, false)?;
     let mut doc = Doc::new("区级抽查现场核查表", false, 15.0);
     doc.bottom = doc.height - doc.margin - 10.0;
     let mut household_of = conn.prepare_cached("SELECT household_id FROM toilets WHERE id = ?1")?;
@@ -306,7 +306,7 @@ pub fn check_sheets(conn: &Connection, sample_id: i64, today: &str) -> Result<Pr
         let Some(toilet) = household.toilets.iter().find(|t| t.id == *toilet_id) else {
             continue;
         };
-        let file = crate::inspections::field_file(conn, household_id)?;
+        let file = crate::fieldwork::inspections::field_file(conn, household_id)?;
         // Newest first: the first of this toilet's is the last one made.
         let last = file.inspections.iter().find(|i| i.toilet_id == *toilet_id);
         sheet_page(

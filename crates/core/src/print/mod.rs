@@ -15,11 +15,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::households::Scope;
-use crate::idcard::{mask_id, mask_phone};
+use crate::fieldwork::rectification::{self, LedgerFilter};
 use crate::model::{CaseState, Category, Cause, InspectionKind, TechMode};
-use crate::rectification::{self, LedgerFilter};
-use crate::settings::{self, TownSettings};
+use crate::places::households::Scope;
+use crate::places::idcard::{mask_id, mask_phone};
+use crate::store::settings::{self, TownSettings};
 use layout::{Align, Column, Doc, Face, TableStyle};
 
 /// A finished document.
@@ -107,7 +107,7 @@ impl DocumentSettings {
     pub fn documents_dir(&self, db_path: &std::path::Path) -> std::path::PathBuf {
         match &self.folder {
             Some(f) => std::path::PathBuf::from(f),
-            None => crate::paths::documents_dir(db_path),
+            None => crate::store::paths::documents_dir(db_path),
         }
     }
 
@@ -124,7 +124,7 @@ impl DocumentSettings {
             }
         }
         let json = serde_json::to_string(&self.notice).expect("settings serialise");
-        crate::db::atomically(conn, |conn| {
+        crate::store::db::atomically(conn, |conn| {
             let old_notice = settings::get(conn, KEY_NOTICE)?;
             let old_folder = settings::get(conn, KEY_DOCUMENTS_DIR)?;
             // Unchanged from what the office sees (the defaults until first saved): nothing to do.
@@ -134,7 +134,7 @@ impl DocumentSettings {
             let folder_changed = wanted.is_some_and(|w| old_folder.as_deref() != w);
             if notice_changed {
                 settings::set(conn, KEY_NOTICE, &json)?;
-                crate::audit::append_now(
+                crate::store::audit::append_now(
                     conn,
                     "settings.documents",
                     "settings",
@@ -158,7 +158,7 @@ impl DocumentSettings {
                         conn.execute("DELETE FROM settings WHERE key = ?1", [KEY_DOCUMENTS_DIR])?;
                     }
                 }
-                crate::audit::append_now(
+                crate::store::audit::append_now(
                     conn,
                     "settings.documents",
                     "settings",
@@ -1133,11 +1133,11 @@ pub fn signoff_sheet(
     let names = inspectors.join("、");
     // The audit log's head, printed as an anchor a person can check later (see `anchors`), and
     // recorded beside the database file.
-    let anchor = crate::audit::head(conn)?;
+    let anchor = crate::store::audit::head(conn)?;
     if let (Some(_), Some(db)) = (&anchor, conn.path().filter(|p| !p.is_empty())) {
         let at = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
         // A second copy of what the log holds: a failure to write it loses nothing.
-        let _ = crate::anchors::record_head(
+        let _ = crate::store::anchors::record_head(
             conn,
             std::path::Path::new(db),
             anchor.clone(),
@@ -1209,7 +1209,7 @@ pub fn signoff_sheet(
                 doc.paragraph(
                     &format!(
                         "操作日志核对值（打印时）：{}。日后可在程序“操作日志”中输入核对，一致说明打印之后到这一条为止的记录没有被改动。",
-                        crate::anchors::printed(*id, hash)
+                        crate::store::anchors::printed(*id, hash)
                     ),
                     Face::Regular,
                     9.0,
@@ -1264,9 +1264,9 @@ fn household_pages(
     photo_dir: &std::path::Path,
     today: &str,
 ) -> Result<()> {
-    use crate::households::{self, Disclosure};
+    use crate::places::households::{self, Disclosure};
     let h = households::detail(conn, household_id, Disclosure::Masked)?;
-    let file = crate::inspections::field_file(conn, household_id)?;
+    let file = crate::fieldwork::inspections::field_file(conn, household_id)?;
     doc.new_page();
     doc.check(&format!("农户{}", h.head_name), &h.head_name);
     doc.centered(
@@ -1539,7 +1539,7 @@ fn photos(doc: &mut Doc, conn: &Connection, dir: &std::path::Path, hashes: &[Str
         let images: Vec<Option<image::DynamicImage>> = row
             .iter()
             .map(|h| {
-                crate::photos::read(conn, dir, h)
+                crate::fieldwork::photos::read(conn, dir, h)
                     .ok()
                     .and_then(|(b, _)| photo::prepare(&b).ok())
             })
@@ -1591,7 +1591,7 @@ fn photos(doc: &mut Doc, conn: &Connection, dir: &std::path::Path, hashes: &[Str
 /// and blank columns for the checker.
 pub fn sample_list(conn: &Connection, sample_id: i64, today: &str) -> Result<Printed> {
     let town = TownSettings::load(conn)?;
-    let sample = crate::sampling::sample(conn, sample_id)?;
+    let sample = crate::reports::sampling::sample(conn, sample_id)?;
     let mut stmt = conn.prepare_cached(
         "SELECT v.name, g.name, h.head_name, t.seq, t.tech_mode, t.build_year, t.subsidized, t.subsidy_year,
                 (SELECT CASE WHEN i.household_status <> 'normal' THEN '农户' || i.household_status

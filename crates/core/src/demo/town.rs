@@ -12,13 +12,13 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::households;
-use crate::idcard;
 use crate::model::{
     BaselineSource, HouseholdCategory, Location, NewHousehold, NewToilet, TechMode, UseStatus,
 };
+use crate::places::households;
+use crate::places::idcard;
 use crate::rng::Rng;
-use crate::settings;
+use crate::store::settings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoOptions {
@@ -428,11 +428,11 @@ fn write_town(
         }
     }
     bulk.finish(&tx)?;
-    let field = crate::demo_field::generate(&tx, opts.seed, now)?;
+    let field = crate::demo::field::generate(&tx, opts.seed, now)?;
     summary.staff = field.staff;
     summary.inspections = field.inspections;
     summary.problem_toilets = field.problem_toilets;
-    crate::audit::append(
+    crate::store::audit::append(
         &tx,
         now,
         "demo",

@@ -4,7 +4,7 @@
 //! some moment — is therefore also kept elsewhere: every backup carries its log (its newest entry
 //! is an anchor), every backup, restore and printed 签字背书表 appends a line to the anchors file
 //! beside the database, and the printed sheet shows the number and the first 16 hex digits so a
-//! person can check the paper against the database later. [`crate::audit::verify`] compares the
+//! person can check the paper against the database later. [`crate::store::audit::verify`] compares the
 //! live log with every anchor it finds.
 //!
 //! Anchors belong to a database by its random identity (`database_id` in the settings, copied
@@ -34,14 +34,14 @@ const BACKUPS_READ: usize = 8;
 
 /// The database's identity (`database_id` in the settings).
 pub fn database_id(conn: &Connection) -> Result<Option<String>> {
-    crate::settings::get(conn, crate::settings::KEY_DATABASE_ID)
+    crate::store::settings::get(conn, crate::store::settings::KEY_DATABASE_ID)
 }
 
 /// Appends an anchor line (with the database's identity) to the anchors file beside the
 /// database. A failure to write it is returned, but the caller's change stands: the anchor is a
 /// second copy, not the record itself.
 pub fn record(db_path: &Path, database_id: &str, anchor: &Anchor) -> Result<()> {
-    let file = crate::paths::anchors_file(db_path);
+    let file = crate::store::paths::anchors_file(db_path);
     let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
     let line = format!(
         "{}\t{}\t{}\t{}\t{}\n",
@@ -85,7 +85,7 @@ pub fn record_head(
 /// The lines of the anchors file that belong to `database_id`; lines that do not parse are
 /// skipped.
 fn from_file(db_path: &Path, database_id: &str) -> Vec<Anchor> {
-    let Ok(text) = std::fs::read_to_string(crate::paths::anchors_file(db_path)) else {
+    let Ok(text) = std::fs::read_to_string(crate::store::paths::anchors_file(db_path)) else {
         return Vec::new();
     };
     text.lines()
@@ -163,7 +163,7 @@ impl OtherLog {
 fn database_id_of(conn: &Connection) -> Option<String> {
     conn.query_row(
         "SELECT value FROM settings WHERE key = ?1",
-        [crate::settings::KEY_DATABASE_ID],
+        [crate::store::settings::KEY_DATABASE_ID],
         |r| r.get(0),
     )
     .optional()
@@ -174,7 +174,7 @@ fn database_id_of(conn: &Connection) -> Option<String> {
 /// anchors file's lines and the newest backups in `backups/` beside it that are copies of it.
 pub fn find(db_path: &Path, database_id: &str) -> Vec<Anchor> {
     let mut out = from_file(db_path, database_id);
-    let dir = crate::paths::backup_dir(db_path);
+    let dir = crate::store::paths::backup_dir(db_path);
     let Ok(read) = std::fs::read_dir(&dir) else {
         return out;
     };

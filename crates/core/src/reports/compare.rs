@@ -9,8 +9,8 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::households::Scope;
 use crate::model::{HouseholdStatus, InspectionKind, UseStatus};
+use crate::places::households::Scope;
 
 /// One field on which two records of the same toilet disagree.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -200,7 +200,7 @@ fn visits(conn: &Connection) -> Result<Visits> {
 type Visits = Vec<(i64, Vec<Visit>)>;
 
 fn load(conn: &Connection, scope: Scope) -> Result<(Visits, Vec<Option<Place>>)> {
-    crate::db::in_parallel(conn, visits, |second| places(second, scope))
+    crate::store::db::in_parallel(conn, visits, |second| places(second, scope))
 }
 
 /// The latest inspection of each kind, in the order 村级 → 镇级 → 区级.
@@ -413,7 +413,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         .filter(|o| !o.found.is_empty())
         .map(|o| o.toilet.place.household_id)
         .collect();
-    let (members, heads) = crate::db::in_parallel(
+    let (members, heads) = crate::store::db::in_parallel(
         conn,
         |conn| {
             let mut members: HashMap<i64, String> = HashMap::new();

@@ -10,10 +10,10 @@ use chrono::{DateTime, Duration, FixedOffset};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::audit;
+use crate::access::permissions::{self, Action};
 use crate::error::{Error, Result};
 use crate::model::Role;
-use crate::permissions::{self, Action};
+use crate::store::audit;
 
 /// Failed logins in a row before the account is locked.
 pub const MAX_FAILURES: i64 = 5;
@@ -193,7 +193,7 @@ fn insert(
         .ok_or_else(|| Error::Invalid("请为新账户设置密码。".into()))?;
     check_password(password)?;
     if let Some(s) = input.staff_id {
-        crate::staff::get_staff(conn, s)?;
+        crate::access::staff::get_staff(conn, s)?;
     }
     conn.execute(
         "INSERT INTO accounts (username, display_name, role, staff_id, password_hash, active, created_at,
@@ -283,7 +283,7 @@ pub fn update(
         }
     }
     if let Some(s) = input.staff_id {
-        crate::staff::get_staff(conn, s)?;
+        crate::access::staff::get_staff(conn, s)?;
     }
     let tx = conn.unchecked_transaction()?;
     tx.execute(
@@ -532,7 +532,8 @@ pub fn login(conn: &Connection, username: &str, password: &str, now: &str) -> Re
     let Some((account, stored)) = row else {
         // Spend the same effort as a real check, so a missing name is not faster to find.
         spend_a_password_check(password);
-        let locked = crate::db::atomically(conn, |c| unknown_name_failure(c, username, now))?;
+        let locked =
+            crate::store::db::atomically(conn, |c| unknown_name_failure(c, username, now))?;
         return Err(Error::Login(match locked {
             Some(until) => locked_message(username, until),
             None => WRONG_LOGIN.into(),
@@ -601,7 +602,7 @@ pub const KEY_IDLE_MINUTES: &str = "idle_logout_minutes";
 pub const DEFAULT_IDLE_MINUTES: i64 = 30;
 
 pub fn idle_minutes(conn: &Connection) -> Result<i64> {
-    Ok(crate::settings::get(conn, KEY_IDLE_MINUTES)?
+    Ok(crate::store::settings::get(conn, KEY_IDLE_MINUTES)?
         .and_then(|v| v.parse().ok())
         .filter(|m| (1..=480).contains(m))
         .unwrap_or(DEFAULT_IDLE_MINUTES))
@@ -615,9 +616,9 @@ pub fn save_idle_minutes(conn: &Connection, by: &Account, minutes: i64, now: &st
             "自动退出登录的时间请填 1 到 480 分钟（默认 30 分钟）。".into(),
         ));
     }
-    crate::db::atomically(conn, |conn| {
+    crate::store::db::atomically(conn, |conn| {
         let old = idle_minutes(conn)?;
-        crate::settings::set(conn, KEY_IDLE_MINUTES, &minutes.to_string())?;
+        crate::store::settings::set(conn, KEY_IDLE_MINUTES, &minutes.to_string())?;
         audit::append(
             conn,
             now,

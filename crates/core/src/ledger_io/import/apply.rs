@@ -16,11 +16,11 @@ use super::headers::{find_header, Field, HeaderMatch};
 use super::normalize::{self as norm, GroupName};
 use super::read::{read_file, Cell, NextRow, Rows, Workbook};
 use crate::error::{Error, Result};
-use crate::households;
 use crate::model::{
     BaselineSource, HouseholdCategory, Location, NewHousehold, NewToilet, TechMode, UseStatus,
 };
-use crate::{backup, search_keys};
+use crate::places::households;
+use crate::{search_keys, store::backup};
 
 /// FNV-1a: a fast, deterministic hasher for the import's in-memory indexes (the keys are our
 /// own data, so SipHash's protection against crafted keys buys nothing here and costs time).
@@ -670,7 +670,7 @@ impl RowReader {
         }
         if let Some(h) = self.handle.take() {
             if h.join().is_err() {
-                crate::import::read::count_caught_panic();
+                crate::ledger_io::import::read::count_caught_panic();
             }
         }
         Msg::Failed(Error::Invalid(format!(
@@ -701,7 +701,7 @@ impl Drop for RowReader {
         self.plan_tx = None;
         if let Some(h) = self.handle.take() {
             if h.join().is_err() {
-                crate::import::read::count_caught_panic();
+                crate::ledger_io::import::read::count_caught_panic();
             }
         }
     }
@@ -1211,7 +1211,7 @@ fn import_in_transaction(
             // The user corrected the mapping: remember it for the next file of this layout.
             super::mapping::save(&tx, headers, columns)?;
         }
-        crate::audit::append(
+        crate::store::audit::append(
             &tx,
             &opts.now,
             "import",

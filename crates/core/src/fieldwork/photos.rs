@@ -55,7 +55,7 @@ pub fn mime_of(file_name: &str) -> &'static str {
 /// the database (perhaps a restored or hostile file), so anything but a hash name is refused
 /// rather than joined into a path.
 fn stored_path(dir: &Path, file_name: &str) -> Result<PathBuf> {
-    if !crate::backup::is_photo_name(file_name) {
+    if !crate::store::backup::is_photo_name(file_name) {
         return Err(Error::Invalid(format!(
             "数据库中照片的文件名“{}”不对（应为校验值命名的文件），不能读取。数据库可能被改动过，请交给管理员检查。",
             file_name.chars().take(80).collect::<String>()
@@ -187,7 +187,7 @@ pub fn data_url(bytes: &[u8], mime: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db;
+    use crate::store::db;
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-rest-of-a-tiny-png";
 

@@ -2,8 +2,8 @@
 //! dates already turned into text by the reader) and returns the clean value, `None` for an empty
 //! cell, or a Chinese message saying what is wrong with the value as written.
 
-use crate::idcard;
 use crate::model::{HouseholdCategory, Location, TechMode, UseStatus};
+use crate::places::idcard;
 
 pub type Parsed<T> = Result<Option<T>, String>;
 

@@ -83,7 +83,7 @@ pub fn save_names(conn: &Connection, district_name: &str, town_name: &str) -> Re
     let old = TownSettings::load(&tx)?;
     set(&tx, KEY_DISTRICT, district)?;
     set(&tx, KEY_TOWN, town)?;
-    crate::audit::append_now(
+    crate::store::audit::append_now(
         &tx,
         "settings.town",
         "settings",
@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn set_overwrites_and_defaults_are_clear() {
-        let conn = crate::db::open_in_memory().unwrap();
+        let conn = crate::store::db::open_in_memory().unwrap();
         let s = TownSettings::load(&conn).unwrap();
         assert_eq!(
             s.town_name, "（未设置镇名）",
@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_checked() {
-        let conn = crate::db::open_in_memory().unwrap();
+        let conn = crate::store::db::open_in_memory().unwrap();
         let s = save_names(&conn, " 铜梁区 ", "石鱼镇\n").unwrap();
         assert_eq!(
             (s.district_name.as_str(), s.town_name.as_str()),

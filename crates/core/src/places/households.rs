@@ -6,8 +6,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::idcard;
 use crate::model::{HouseholdCategory, NewHousehold, NewToilet, Toilet};
+use crate::places::idcard;
 use crate::search_keys::{self, Query};
 
 /// The largest page the list returns at once.
@@ -368,7 +368,7 @@ pub fn toilets_of(conn: &Connection, household_id: i64) -> Result<Vec<Toilet>> {
 /// recorded in the audit log (who saw whose personal data, and when).
 pub fn reveal_personal(conn: &Connection, id: i64) -> Result<(Option<String>, Option<String>)> {
     let d = detail(conn, id, Disclosure::Full)?;
-    crate::audit::append_now(
+    crate::store::audit::append_now(
         conn,
         "view.personal",
         "household",

@@ -167,7 +167,7 @@ fn write_checked(
         discard(&part);
         return Err(full_here(e, dest.parent().unwrap_or(dest)));
     }
-    let named = crate::db::atomically(conn, |_| {
+    let named = crate::store::db::atomically(conn, |_| {
         record()?;
         std::fs::rename(&part, dest).map_err(io_err(dest))
     });
@@ -187,7 +187,13 @@ fn anchor_time(now: NaiveDateTime) -> String {
 fn anchor(conn: &Connection, head: Option<(i64, String)>, now: NaiveDateTime, source: &str) {
     if let Some(db) = conn.path().filter(|p| !p.is_empty()) {
         // A second copy of what the log already holds: a failure here loses nothing.
-        let _ = crate::anchors::record_head(conn, Path::new(db), head, &anchor_time(now), source);
+        let _ = crate::store::anchors::record_head(
+            conn,
+            Path::new(db),
+            head,
+            &anchor_time(now),
+            source,
+        );
     }
 }
 
@@ -210,9 +216,9 @@ fn take_keeping(
         reason.label(),
     );
     // The backup holds the log up to here (its own entry comes after the copy).
-    let held = crate::audit::head(conn)?;
+    let held = crate::store::audit::head(conn)?;
     write_checked(conn, &dest, || {
-        crate::audit::append_now(
+        crate::store::audit::append_now(
             conn,
             "backup",
             "database",
@@ -499,10 +505,10 @@ pub fn database_to_folder(
         &now.format("%Y%m%d-%H%M%S").to_string(),
         Reason::Manual.label(),
     );
-    let held = crate::audit::head(conn)?;
+    let held = crate::store::audit::head(conn)?;
     let (copied, present) = (photos.copied, photos.present);
     write_checked(conn, &dest, || {
-        crate::audit::append_now(
+        crate::store::audit::append_now(
             conn,
             "backup",
             "database",
@@ -562,7 +568,7 @@ fn open_scratch(path: &Path) -> Result<Connection> {
     })?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.execute_batch("PRAGMA foreign_keys = ON;")?;
-    crate::db::register_functions(&conn)?;
+    crate::store::db::register_functions(&conn)?;
     Ok(conn)
 }
 
@@ -578,7 +584,7 @@ fn not_ours(from: &Path) -> Error {
 /// migration. Nothing outside the scratch copy changes.
 fn check_and_migrate(scratch: &Connection, from: &Path) -> Result<BackupInfo> {
     let app_id: i64 = scratch.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-    let version = crate::db::schema_version(scratch)?;
+    let version = crate::store::db::schema_version(scratch)?;
     let has = |t: &str| -> Result<bool> {
         Ok(scratch.query_row(
             "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
@@ -588,21 +594,21 @@ fn check_and_migrate(scratch: &Connection, from: &Path) -> Result<BackupInfo> {
     };
     let shaped = has("settings")? && has("villages")? && has("households")? && has("toilets")?;
     let ours = match app_id {
-        crate::db::APPLICATION_ID => true,
+        crate::store::db::APPLICATION_ID => true,
         0 => shaped && version >= 1,
         _ => false,
     };
     if !ours {
         return Err(not_ours(from));
     }
-    if version > crate::db::SCHEMA_VERSION {
+    if version > crate::store::db::SCHEMA_VERSION {
         return Err(Error::Invalid(format!(
             "备份“{}”是更新版本的程序写的（数据库结构第 {version} 版，本程序只到第 {} 版），不能用本程序恢复。现在的数据库没有被改动；请先安装最新版本的程序。",
             from.display(),
-            crate::db::SCHEMA_VERSION
+            crate::store::db::SCHEMA_VERSION
         )));
     }
-    crate::db::migrate(scratch)?;
+    crate::store::db::migrate(scratch)?;
     // Exactly this program's tables, indexes and triggers: a crafted file could carry a trigger
     // that changes later records behind the audit log's back.
     let objects = |c: &Connection| -> Result<std::collections::BTreeSet<(String, String, String)>> {
@@ -612,7 +618,7 @@ fn check_and_migrate(scratch: &Connection, from: &Path) -> Result<BackupInfo> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?)
     };
-    let expected = objects(&crate::db::open_in_memory()?)?;
+    let expected = objects(&crate::store::db::open_in_memory()?)?;
     let found = objects(scratch)?;
     if let Some((kind, name, _)) = found.difference(&expected).next() {
         return Err(Error::Invalid(format!(
@@ -627,7 +633,7 @@ fn check_and_migrate(scratch: &Connection, from: &Path) -> Result<BackupInfo> {
         )));
     }
     let get = |key: &str| -> Result<String> {
-        Ok(crate::settings::get(scratch, key)?.unwrap_or_default())
+        Ok(crate::store::settings::get(scratch, key)?.unwrap_or_default())
     };
     let administrators: i64 = scratch.query_row(
         "SELECT count(*) FROM accounts WHERE role = 'admin' AND active = 1",
@@ -636,8 +642,8 @@ fn check_and_migrate(scratch: &Connection, from: &Path) -> Result<BackupInfo> {
     )?;
     let info = BackupInfo {
         schema_version: version,
-        district_name: get(crate::settings::KEY_DISTRICT)?,
-        town_name: get(crate::settings::KEY_TOWN)?,
+        district_name: get(crate::store::settings::KEY_DISTRICT)?,
+        town_name: get(crate::store::settings::KEY_TOWN)?,
         households: scratch.query_row("SELECT count(*) FROM households", [], |r| r.get(0))?,
         administrators,
         last_change: scratch
@@ -717,8 +723,9 @@ pub fn restore(
     let scratch = scratch_copy(from, dir, now)?;
     let copy = open_scratch(&scratch.path)?;
     let info = check_and_migrate(&copy, from)?;
-    let current = crate::settings::TownSettings::load(conn)?;
-    let current_town = crate::settings::get(conn, crate::settings::KEY_TOWN)?.unwrap_or_default();
+    let current = crate::store::settings::TownSettings::load(conn)?;
+    let current_town =
+        crate::store::settings::get(conn, crate::store::settings::KEY_TOWN)?.unwrap_or_default();
     if !current_town.is_empty() && !info.town_name.is_empty() && current_town != info.town_name {
         let confirmed = confirm_town.map(str::trim) == Some(info.town_name.as_str());
         if !confirmed {
@@ -733,10 +740,10 @@ pub fn restore(
             )));
         }
     }
-    let replaced = crate::audit::head(conn)?;
+    let replaced = crate::store::audit::head(conn)?;
     let safety = take_keeping(conn, dir, Reason::BeforeRestore, now, &[from])?;
-    crate::audit::set_actor(&copy, &crate::audit::actor(conn)?)?;
-    crate::audit::append_now(
+    crate::store::audit::set_actor(&copy, &crate::store::audit::actor(conn)?)?;
+    crate::store::audit::append_now(
         &copy,
         "restore",
         "database",
@@ -761,10 +768,10 @@ pub fn restore(
         &scratch.path,
         None::<fn(rusqlite::backup::Progress)>,
     )?;
-    crate::db::check_integrity(conn)?;
-    crate::db::configure(conn)?;
-    crate::db::migrate(conn)?;
-    anchor(conn, crate::audit::head(conn)?, now, "恢复备份后");
+    crate::store::db::check_integrity(conn)?;
+    crate::store::db::configure(conn)?;
+    crate::store::db::migrate(conn)?;
+    anchor(conn, crate::store::audit::head(conn)?, now, "恢复备份后");
     Ok(safety)
 }
 
@@ -849,9 +856,9 @@ pub fn recover(db_path: &Path, dir: &Path, now: NaiveDateTime) -> Result<(PathBu
         }
     }
     std::fs::copy(&good, db_path).map_err(io_err(db_path))?;
-    let conn = crate::db::open(db_path)?;
-    crate::db::check_integrity(&conn)?;
-    crate::audit::append_now(
+    let conn = crate::store::db::open(db_path)?;
+    crate::store::db::check_integrity(&conn)?;
+    crate::store::audit::append_now(
         &conn,
         "restore",
         "database",
@@ -863,7 +870,12 @@ pub fn recover(db_path: &Path, dir: &Path, now: NaiveDateTime) -> Result<(PathBu
         ),
         serde_json::json!({ "from": good.display().to_string(), "damaged": kept.display().to_string() }),
     )?;
-    anchor(&conn, crate::audit::head(&conn)?, now, "损坏后从备份恢复");
+    anchor(
+        &conn,
+        crate::store::audit::head(&conn)?,
+        now,
+        "损坏后从备份恢复",
+    );
     Ok((good, kept))
 }
 
@@ -887,8 +899,8 @@ mod tests {
     #[test]
     fn backup_is_a_verified_identical_copy() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = crate::db::open(&dir.path().join("a.db")).unwrap();
-        crate::households::add_village(&conn, "石鱼村", 1).unwrap();
+        let conn = crate::store::db::open(&dir.path().join("a.db")).unwrap();
+        crate::places::households::add_village(&conn, "石鱼村", 1).unwrap();
         let dest = new_backup_path(&dir.path().join("备份"), "20261129-101500", "导入前");
         backup_to(&conn, &dest).unwrap();
         assert!(!part_path(&dest).exists(), "the .part name is gone");

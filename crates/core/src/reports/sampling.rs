@@ -281,7 +281,7 @@ pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Res
             item.execute(params![id, i as i64 + 1, t])?;
         }
     }
-    crate::audit::append(
+    crate::store::audit::append(
         &tx,
         now,
         "sample.draw",

@@ -6,11 +6,11 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::Account;
-use crate::audit;
+use crate::access::accounts::Account;
+use crate::access::permissions::Action;
 use crate::error::{Error, Result};
-use crate::households::Scope;
-use crate::permissions::Action;
+use crate::places::households::Scope;
+use crate::store::audit;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -2,7 +2,7 @@
 //! log. Each entry's hash covers the previous entry's hash and its own content, so an entry
 //! edited, deleted or moved outside the app is found by `verify`, which names the first broken
 //! entry. The newest entry's id and hash are also kept in the settings, and outside the file as
-//! anchors (every backup, the anchors file, the printed 签字背书表; see [`crate::anchors`]), so
+//! anchors (every backup, the anchors file, the printed 签字背书表; see [`crate::store::anchors`]), so
 //! cutting entries off the end is found even when the head in the settings was edited too. The
 //! log is tamper-evident, not tamper-proof: someone who rewrites the whole chain, the head and
 //! every anchor (or deletes the backups and the anchors file) is not detected.
@@ -14,9 +14,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use crate::anchors::Anchor;
 use crate::error::Result;
-use crate::settings;
+pub use crate::store::anchors::Anchor;
+use crate::store::settings;
 
 const KEY_HEAD: &str = "audit_head";
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -141,7 +141,7 @@ pub fn append(
     detail: serde_json::Value,
 ) -> Result<i64> {
     let entity_id = entity_id.to_string();
-    crate::db::atomically(conn, |c| {
+    crate::store::db::atomically(conn, |c| {
         append_in(c, at, action, entity, &entity_id, summary, detail)
     })
 }
@@ -259,14 +259,14 @@ fn broken(entries: i64, id: i64, why: String) -> Verification {
 
 /// Recomputes the chain from the first entry and names the first one that does not fit; then
 /// compares it with the head kept in the settings and, for a database file, with every anchor
-/// kept outside it (see [`crate::anchors`]).
+/// kept outside it (see [`crate::store::anchors`]).
 pub fn verify(conn: &Connection) -> Result<Verification> {
     let file = conn
         .path()
         .filter(|p| !p.is_empty())
         .map(std::path::PathBuf::from);
-    let anchors = match (file, crate::anchors::database_id(conn)?) {
-        (Some(f), Some(id)) => crate::anchors::find(&f, &id),
+    let anchors = match (file, crate::store::anchors::database_id(conn)?) {
+        (Some(f), Some(id)) => crate::store::anchors::find(&f, &id),
         _ => Vec::new(),
     };
     verify_with(conn, &anchors)
@@ -279,7 +279,7 @@ struct Restore {
     /// `YYYY-MM-DD HH:MM:SS`
     at: String,
     /// The 恢复前 backup, when it corroborates the restore.
-    prior: Option<crate::anchors::OtherLog>,
+    prior: Option<crate::store::anchors::OtherLog>,
     /// The restore is corroborated (by its 恢复前 backup, or by the damaged file kept).
     corroborated: bool,
     /// The file it names is not there (rotated away or deleted by hand).
@@ -306,7 +306,7 @@ impl Restore {
         if let Some(safety) = text("safety") {
             let path = std::path::Path::new(&safety);
             r.gone = !path.exists();
-            let log = crate::anchors::OtherLog::open(path, db_id);
+            let log = crate::store::anchors::OtherLog::open(path, db_id);
             if let (Some(log), Some(replaced)) = (log, replaced) {
                 if log.head() == Some(replaced) {
                     r.prior = Some(log);
@@ -340,7 +340,7 @@ fn restore_entries(conn: &Connection) -> Result<Vec<(i64, String, String)>> {
 fn restore_history(conn: &Connection) -> Result<Vec<Restore>> {
     /// Enough for any office; a bound against 恢复前 backups that name each other.
     const MOST: usize = 64;
-    let db_id = crate::anchors::database_id(conn)?.unwrap_or_default();
+    let db_id = crate::store::anchors::database_id(conn)?.unwrap_or_default();
     let mut out: Vec<Restore> = restore_entries(conn)?
         .into_iter()
         .map(|(id, at, detail)| Restore::read(&db_id, id, at, &detail))
@@ -679,7 +679,7 @@ mod tests {
     /// continues across the change of format.
     #[test]
     fn old_entries_verify_under_their_own_format() {
-        let conn = crate::db::open_in_memory().unwrap();
+        let conn = crate::store::db::open_in_memory().unwrap();
         let e = entry("old", "t");
         let e = Entry { id: 1, ..e };
         let hash = hash_of(1, GENESIS, &e);
@@ -689,7 +689,7 @@ mod tests {
             rusqlite::params![e.at, e.actor, e.action, e.entity, e.entity_id, e.summary, e.detail, GENESIS, hash],
         )
         .unwrap();
-        crate::settings::set(&conn, KEY_HEAD, &format!("1 {hash}")).unwrap();
+        crate::store::settings::set(&conn, KEY_HEAD, &format!("1 {hash}")).unwrap();
         append_now(&conn, "new", "t", 2, "新格式", serde_json::json!({})).unwrap();
         let v = verify(&conn).unwrap();
         assert!(v.ok(), "{}", v.message());

@@ -421,8 +421,8 @@ fn v8_identity(tx: &Transaction) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
         [
-            crate::settings::KEY_DATABASE_ID,
-            crate::settings::new_database_id().as_str(),
+            crate::store::settings::KEY_DATABASE_ID,
+            crate::store::settings::new_database_id().as_str(),
         ],
     )?;
     Ok(())
@@ -497,21 +497,21 @@ pub fn open(path: &Path) -> Result<Connection> {
     // An older database is backed up (升级前) before its schema changes.
     let version = schema_version(&conn)?;
     let before = if version > 0 && version < SCHEMA_VERSION {
-        let dir = crate::paths::backup_dir(path);
+        let dir = crate::store::paths::backup_dir(path);
         let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
-        let dest = crate::backup::new_backup_path(
+        let dest = crate::store::backup::new_backup_path(
             &dir,
             &stamp,
-            crate::backup::Reason::BeforeMigration.label(),
+            crate::store::backup::Reason::BeforeMigration.label(),
         );
-        crate::backup::backup_to(&conn, &dest)?;
+        crate::store::backup::backup_to(&conn, &dest)?;
         Some(dest)
     } else {
         None
     };
     migrate(&conn)?;
     if let Some(dest) = before {
-        crate::audit::append_now(
+        crate::store::audit::append_now(
             &conn,
             "backup",
             "database",

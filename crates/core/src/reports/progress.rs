@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{CaseState, Category};
-use crate::settings;
+use crate::store::settings;
 
 /// The numbers of one village, or of the whole town.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -227,7 +227,7 @@ pub fn save_phases(conn: &Connection, phases: &[Phase]) -> Result<Vec<Phase>> {
     let tx = conn.unchecked_transaction()?;
     let old = settings::get(&tx, KEY_PHASES)?;
     settings::set(&tx, KEY_PHASES, &json)?;
-    crate::audit::append_now(
+    crate::store::audit::append_now(
         &tx,
         "settings.phases",
         "settings",
@@ -566,7 +566,7 @@ mod tests {
 
     #[test]
     fn phases_default_save_and_refuse() {
-        let conn = crate::db::open_in_memory().unwrap();
+        let conn = crate::store::db::open_in_memory().unwrap();
         assert_eq!(phases(&conn).unwrap(), default_phases());
         let mut p = default_phases();
         p[1].end = "2022-10-20".into();

@@ -9,10 +9,10 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::households::Scope;
-use crate::idcard;
 use crate::model::{HouseholdCategory, Location, TechMode, UseStatus};
-use crate::settings::TownSettings;
+use crate::places::households::Scope;
+use crate::places::idcard;
+use crate::store::settings::TownSettings;
 use rusqlite::Connection;
 
 /// Whether personal data is written in full or masked (the default for anything that leaves
@@ -309,12 +309,12 @@ fn save_audited(
     if personal == Personal::Masked {
         return book.save(path).map_err(xlsx_err(path));
     }
-    let part = crate::backup::part_path(path);
+    let part = crate::store::backup::part_path(path);
     book.save(&part).map_err(xlsx_err(path))?;
     // The entry and the file's name go together: a file that cannot be named (a folder of that
     // name, a file open in Excel) takes its entry back with it.
-    let done = crate::db::atomically(conn, |conn| {
-        crate::audit::append_now(
+    let done = crate::store::db::atomically(conn, |conn| {
+        crate::store::audit::append_now(
             conn,
             "export.personal",
             "export",
@@ -388,10 +388,10 @@ pub fn save_template(conn: &Connection, t: &ExportTemplate) -> Result<()> {
     };
     let json = serde_json::to_string(&t).expect("templates serialise");
     let key = format!("{TEMPLATE_PREFIX}{name}");
-    crate::db::atomically(conn, |conn| {
-        let old = crate::settings::get(conn, &key)?;
-        crate::settings::set(conn, &key, &json)?;
-        crate::audit::append_now(
+    crate::store::db::atomically(conn, |conn| {
+        let old = crate::store::settings::get(conn, &key)?;
+        crate::store::settings::set(conn, &key, &json)?;
+        crate::store::audit::append_now(
             conn,
             "settings.template",
             "settings",
@@ -429,13 +429,13 @@ pub fn templates(conn: &Connection) -> Result<Vec<ExportTemplate>> {
 
 pub fn delete_template(conn: &Connection, name: &str) -> Result<()> {
     let key = format!("{TEMPLATE_PREFIX}{name}");
-    crate::db::atomically(conn, |conn| {
-        let old = crate::settings::get(conn, &key)?;
+    crate::store::db::atomically(conn, |conn| {
+        let old = crate::store::settings::get(conn, &key)?;
         if old.is_none() {
             return Ok(());
         }
         conn.execute("DELETE FROM settings WHERE key = ?1", [&key])?;
-        crate::audit::append_now(
+        crate::store::audit::append_now(
             conn,
             "settings.template",
             "settings",
@@ -598,7 +598,7 @@ fn percent_format() -> Format {
 pub fn bulletin_xlsx(conn: &Connection, month: &str, today: &str, path: &Path) -> Result<usize> {
     use crate::print::{bulletin_as_of, bulletin_cells, Cell, BULLETIN_COLUMNS};
     let as_of = bulletin_as_of(month, today)?;
-    let p = crate::progress::progress(conn, &as_of)?;
+    let p = crate::reports::progress::progress(conn, &as_of)?;
     let town = TownSettings::load(conn)?;
     let e = xlsx_err(path);
     let headers: Vec<(&str, f64)> = BULLETIN_COLUMNS.iter().map(|(h, _, w)| (*h, *w)).collect();
@@ -618,7 +618,7 @@ pub fn bulletin_xlsx(conn: &Connection, month: &str, today: &str, path: &Path) -
     let pct = percent_format();
     let bold = Format::new().set_bold();
     let bold_pct = percent_format().set_bold();
-    let total = crate::progress::Counts {
+    let total = crate::reports::progress::Counts {
         name: "全镇合计".into(),
         ..p.town.clone()
     };
@@ -653,7 +653,7 @@ pub fn bulletin_xlsx(conn: &Connection, month: &str, today: &str, path: &Path) -
 /// 多方比对 as .xlsx: 差异清单 (every difference, with the household's number so it can be
 /// found), 各村差异率 and 各调查组差异率. Returns the number of differences.
 pub fn comparison_xlsx(conn: &Connection, scope: Scope, path: &Path) -> Result<usize> {
-    let c = crate::compare::compare(conn, scope)?;
+    let c = crate::reports::compare::compare(conn, scope)?;
     let town = TownSettings::load(conn)?;
     let e = xlsx_err(path);
     let mut book = Workbook::new();
@@ -728,9 +728,13 @@ pub fn comparison_xlsx(conn: &Connection, scope: Scope, path: &Path) -> Result<u
 }
 
 /// The 操作日志 entries matching `filter` (newest first) as xlsx; returns the rows written.
-pub fn audit_xlsx(conn: &Connection, filter: &crate::audit::Filter, path: &Path) -> Result<usize> {
-    let (total, entries) = crate::audit::list(conn, filter, 0, i64::MAX)?;
-    let verification = crate::audit::verify(conn)?;
+pub fn audit_xlsx(
+    conn: &Connection,
+    filter: &crate::store::audit::Filter,
+    path: &Path,
+) -> Result<usize> {
+    let (total, entries) = crate::store::audit::list(conn, filter, 0, i64::MAX)?;
+    let verification = crate::store::audit::verify(conn)?;
     let town = TownSettings::load(conn)?;
     let e = xlsx_err(path);
     let mut book = Workbook::new();

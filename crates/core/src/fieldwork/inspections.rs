@@ -7,17 +7,17 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::Account;
+use crate::access::accounts::Account;
+use crate::access::permissions::Action;
+use crate::access::staff;
 use crate::error::{Error, Result};
-use crate::households::toilets_of;
+use crate::fieldwork::rectification::{self, check_date, Decision, MoveInput};
+use crate::fieldwork::rules::{self, Found, Proposal};
 use crate::model::{
     CaseState, Category, Cause, HouseholdStatus, InspectionKind, Location, TechMode, Toilet,
     UseStatus,
 };
-use crate::permissions::Action;
-use crate::rectification::{self, check_date, Decision, MoveInput};
-use crate::rules::{self, Found, Proposal};
-use crate::staff;
+use crate::places::households::toilets_of;
 
 /// One problem found.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -69,7 +69,7 @@ pub struct InspectionInput {
     pub no_problem: bool,
     #[serde(default)]
     pub problems: Vec<ProblemInput>,
-    /// Hashes of photos already stored with [`crate::photos::store`].
+    /// Hashes of photos already stored with [`crate::fieldwork::photos::store`].
     #[serde(default)]
     pub photos: Vec<String>,
     #[serde(default)]
@@ -351,7 +351,7 @@ pub fn validate(conn: &Connection, f: &InspectionInput, today: &str) -> Result<(
         }
     }
     for h in &f.photos {
-        if crate::photos::get(conn, h)?.is_none() {
+        if crate::fieldwork::photos::get(conn, h)?.is_none() {
             return Err(Error::Invalid(
                 "有一张照片没有保存成功，请删除后重新选择。".into(),
             ));
@@ -382,7 +382,7 @@ pub fn save(
     today: &str,
     now: &str,
 ) -> Result<Saved> {
-    crate::db::atomically(conn, |conn| save_in(conn, by, f, today, now))
+    crate::store::db::atomically(conn, |conn| save_in(conn, by, f, today, now))
 }
 
 /// Whether `by` may save the form `f` (see [`save`]).
@@ -544,7 +544,7 @@ pub fn save_in(
     } else if f.decision.is_some() || f.close_on_site.is_some() {
         return Err(Error::Invalid("没有勾选问题，不需要确定整改类别。".into()));
     }
-    crate::audit::append(
+    crate::store::audit::append(
         conn,
         now,
         "inspection.save",
@@ -631,7 +631,7 @@ pub struct InspectionRecord {
     pub recorded_by: String,
     pub recorded_at: String,
     /// 审核人 and 负责人 signatures in force (签字背书).
-    pub signatures: crate::signoff::SignState,
+    pub signatures: crate::fieldwork::signoff::SignState,
 }
 
 /// A case as the household's file shows it.
@@ -680,7 +680,7 @@ pub fn field_file(conn: &Connection, household_id: i64) -> Result<FieldFile> {
                 problems: vec![],
                 photos: vec![],
                 corrections: vec![],
-                signatures: crate::signoff::SignState {
+                signatures: crate::fieldwork::signoff::SignState {
                     inspection_id: r.get(0)?,
                     review: None,
                     responsible: None,
@@ -689,7 +689,7 @@ pub fn field_file(conn: &Connection, household_id: i64) -> Result<FieldFile> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     for i in &mut inspections {
-        i.signatures = crate::signoff::state(conn, i.id)?;
+        i.signatures = crate::fieldwork::signoff::state(conn, i.id)?;
         i.members = conn
             .prepare_cached(
                 "SELECT s.name FROM inspection_members m JOIN staff s ON s.id = m.staff_id

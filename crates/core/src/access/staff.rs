@@ -124,7 +124,7 @@ fn duplicate(e: rusqlite::Error, input: &StaffInput) -> Error {
 }
 
 pub fn add_staff(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64> {
-    crate::db::atomically(conn, |conn| add_staff_in(conn, input, now))
+    crate::store::db::atomically(conn, |conn| add_staff_in(conn, input, now))
 }
 
 fn add_staff_in(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64> {
@@ -136,7 +136,7 @@ fn add_staff_in(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64>
     .execute(params![s.name, s.unit, s.phone, s.roles, s.active, now])
     .map_err(|e| duplicate(e, &s))?;
     let id = conn.last_insert_rowid();
-    crate::audit::append(
+    crate::store::audit::append(
         conn,
         now,
         "staff.add",
@@ -150,7 +150,7 @@ fn add_staff_in(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64>
 
 /// Changes a staff member's details; `active = false` takes them off the pick lists.
 pub fn update_staff(conn: &Connection, id: i64, input: &StaffInput) -> Result<()> {
-    crate::db::atomically(conn, |conn| update_staff_in(conn, id, input))
+    crate::store::db::atomically(conn, |conn| update_staff_in(conn, id, input))
 }
 
 fn update_staff_in(conn: &Connection, id: i64, input: &StaffInput) -> Result<()> {
@@ -161,7 +161,7 @@ fn update_staff_in(conn: &Connection, id: i64, input: &StaffInput) -> Result<()>
     )?
     .execute(params![id, s.name, s.unit, s.phone, s.roles, s.active])
     .map_err(|e| duplicate(e, &s))?;
-    crate::audit::append_now(
+    crate::store::audit::append_now(
         conn,
         "staff.update",
         "staff",
@@ -253,7 +253,7 @@ fn item_duplicate(e: rusqlite::Error, part: ProblemPart, name: &str) -> Error {
 }
 
 pub fn add_problem_item(conn: &Connection, input: &ProblemItemInput) -> Result<i64> {
-    crate::db::atomically(conn, |conn| add_problem_item_in(conn, input))
+    crate::store::db::atomically(conn, |conn| add_problem_item_in(conn, input))
 }
 
 fn add_problem_item_in(conn: &Connection, input: &ProblemItemInput) -> Result<i64> {
@@ -270,7 +270,7 @@ fn add_problem_item_in(conn: &Connection, input: &ProblemItemInput) -> Result<i6
     )
     .map_err(|e| item_duplicate(e, input.part, &name))?;
     let id = conn.last_insert_rowid();
-    crate::audit::append_now(
+    crate::store::audit::append_now(
         conn,
         "problem_item.add",
         "problem_item",
@@ -284,7 +284,7 @@ fn add_problem_item_in(conn: &Connection, input: &ProblemItemInput) -> Result<i6
 /// Renames, re-grades or retires an item. Records already made keep pointing at it, and keep
 /// the severity they were recorded with.
 pub fn update_problem_item(conn: &Connection, id: i64, input: &ProblemItemInput) -> Result<()> {
-    crate::db::atomically(conn, |conn| update_problem_item_in(conn, id, input))
+    crate::store::db::atomically(conn, |conn| update_problem_item_in(conn, id, input))
 }
 
 fn update_problem_item_in(conn: &Connection, id: i64, input: &ProblemItemInput) -> Result<()> {
@@ -308,7 +308,7 @@ fn update_problem_item_in(conn: &Connection, id: i64, input: &ProblemItemInput) 
         )));
     }
     let (old_name, old_stops, old_retired) = old.unwrap_or_default();
-    crate::audit::append_now(
+    crate::store::audit::append_now(
         conn,
         "problem_item.update",
         "problem_item",
@@ -326,7 +326,7 @@ fn update_problem_item_in(conn: &Connection, id: i64, input: &ProblemItemInput) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db;
+    use crate::store::db;
 
     fn person(name: &str, unit: &str) -> StaffInput {
         StaffInput {

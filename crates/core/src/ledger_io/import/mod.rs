@@ -22,7 +22,7 @@ pub mod mapping {
 
     use super::headers::Field;
     use crate::error::Result;
-    use crate::settings;
+    use crate::store::settings;
 
     fn key(headers: &[String]) -> String {
         let sig: Vec<String> = headers

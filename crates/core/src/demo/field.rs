@@ -8,12 +8,12 @@
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
+use crate::access::staff::{self, StaffInput};
 use crate::error::Result;
+use crate::fieldwork::rectification::{self, Decision, MoveInput};
+use crate::fieldwork::rules::{self, Found};
 use crate::model::{CaseState, Category, Cause, HouseholdStatus, InspectionKind};
-use crate::rectification::{self, Decision, MoveInput};
 use crate::rng::Rng;
-use crate::rules::{self, Found};
-use crate::staff::{self, StaffInput};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub struct FieldSummary {
@@ -36,11 +36,11 @@ fn add_person(
     now: &str,
 ) -> Result<(i64, String)> {
     loop {
-        let name = super::demo::person_name(rng);
+        let name = super::town::person_name(rng);
         let input = StaffInput {
             name: name.clone(),
             unit: unit.into(),
-            phone: Some(super::demo::phone(rng)),
+            phone: Some(super::town::phone(rng)),
             roles: roles.into(),
             active: true,
         };
@@ -64,7 +64,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
     let mut rng = Rng::new(seed ^ 0x00F1_E1D0_u64);
     let today: String = now.chars().take(10).collect();
     let today = today.as_str();
-    let by = crate::accounts::Account::local("示例数据");
+    let by = crate::access::accounts::Account::local("示例数据");
     let mut summary = FieldSummary::default();
 
     let villages: Vec<(i64, String)> = conn

@@ -1,17 +1,17 @@
 //! 问题厕所台账 and 销号管理: each problem toilet's case, its rectification category (proposed by
-//! [`crate::rules`], confirmed or overridden by a person), its plan, and its moves
+//! [`crate::fieldwork::rules`], confirmed or overridden by a person), its plan, and its moves
 //! 待整改 → 整改中 → 已整改待验收 → 已销号, each a dated, signed event. Nothing is deleted: a wrong
 //! close-out is reopened with a reason.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::Account;
+use crate::access::accounts::Account;
+use crate::access::permissions::Action;
+use crate::access::staff;
 use crate::error::{Error, Result};
-use crate::households::Scope;
 use crate::model::{CaseState, Category, TechMode};
-use crate::permissions::Action;
-use crate::staff;
+use crate::places::households::Scope;
 
 /// Planned rectification is to be finished within the 十四五 plan, by the end of 2025.
 pub const LAST_PLANNED_MONTH: &str = "2025-12";
@@ -227,7 +227,7 @@ pub fn decide_in(
         [case_id],
         |r| r.get(0),
     )?;
-    crate::signoff::refuse_if_locked(conn, inspection)?;
+    crate::fieldwork::signoff::refuse_if_locked(conn, inspection)?;
     if case.state == CaseState::Closed {
         return Err(Error::Invalid(
             "这个问题已经销号，不能再改整改类别。确有错误请先“重新打开”。".into(),
@@ -322,7 +322,7 @@ pub fn decide_in(
         account: by.account_id(),
     };
     event(conn, case_id, decided, now)?;
-    crate::audit::append(
+    crate::store::audit::append(
         conn,
         now,
         "case.decide",
@@ -354,7 +354,7 @@ pub struct MoveInput {
     /// 验收人, for 销号: not the person who recorded the rectification.
     #[serde(default)]
     pub verifier_id: Option<i64>,
-    /// An after-photo, already stored (see [`crate::photos::store`]).
+    /// An after-photo, already stored (see [`crate::fieldwork::photos::store`]).
     #[serde(default)]
     pub photo: Option<String>,
 }
@@ -439,7 +439,7 @@ pub fn move_in(
         verifier = Some(v);
     }
     if let Some(p) = &m.photo {
-        if crate::photos::get(conn, p)?.is_none() {
+        if crate::fieldwork::photos::get(conn, p)?.is_none() {
             return Err(Error::Invalid(
                 "所选照片没有保存成功，请重新选择照片。".into(),
             ));
@@ -464,7 +464,7 @@ pub fn move_in(
         account: by.account_id(),
     };
     event(conn, m.case_id, moved, now)?;
-    crate::audit::append(
+    crate::store::audit::append(
         conn,
         now,
         if kind == "reopen" {
@@ -503,7 +503,7 @@ pub fn move_case(
     today: &str,
     now: &str,
 ) -> Result<()> {
-    crate::db::atomically(conn, |conn| move_in(conn, by, m, today, now))
+    crate::store::db::atomically(conn, |conn| move_in(conn, by, m, today, now))
 }
 
 /// Confirms or overrides the category in its own transaction (see [`decide_in`]).
@@ -516,7 +516,7 @@ pub fn decide(
     today: &str,
     now: &str,
 ) -> Result<()> {
-    crate::db::atomically(conn, |conn| {
+    crate::store::db::atomically(conn, |conn| {
         decide_in(conn, by, case_id, d, actor, today, now)
     })
 }

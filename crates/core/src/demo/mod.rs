@@ -1,0 +1,6 @@
+//! The synthetic demo town (示例数据): households, staff and field work at every stage.
+
+mod field;
+mod town;
+
+pub use town::*;

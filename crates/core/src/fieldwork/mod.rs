@@ -1,0 +1,8 @@
+//! Field work: inspections (入户核查), photos, the category rules, the problem ledger's cases
+//! (分类整改 → 销号) and the sign-off (签字背书).
+
+pub mod inspections;
+pub mod photos;
+pub mod rectification;
+pub mod rules;
+pub mod signoff;

@@ -1,0 +1,5 @@
+//! Ledgers in and out as files: importing the town's Excel/CSV ledgers, exporting ledgers and
+//! lists as .xlsx.
+
+pub mod export;
+pub mod import;

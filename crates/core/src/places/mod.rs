@@ -1,0 +1,5 @@
+//! The town's places and households: villages, 社, households and toilets, their search keys and
+//! ID numbers.
+
+pub mod households;
+pub mod idcard;

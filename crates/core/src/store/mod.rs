@@ -1,0 +1,10 @@
+//! Storage: the database file (opening, the schema and its migrations, connection helpers), the
+//! key–value settings, the hash-chained audit log and its anchors outside the file, backups and
+//! restores, and the folders beside a database. Knows nothing of households or field work.
+
+pub mod anchors;
+pub mod audit;
+pub mod backup;
+pub mod db;
+pub mod paths;
+pub mod settings;
