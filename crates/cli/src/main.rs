@@ -702,7 +702,7 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
                 })?;
             }
             let conn = db::open(&file)?;
-            let s = huce_core::settings::save_names(&conn, &district, &town)?;
+            let s = huce_core::town::save_names(&conn, &district, &town)?;
             println!(
                 "已新建数据库 {}（{}{}）",
                 file.display(),
@@ -1041,7 +1041,7 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             let (scope, _) = village_scope(&conn, village)?;
             if let Some(out) = xlsx {
                 let out = huce_core::paths::output_file(&out.to_string_lossy(), "xlsx", &db_path)?;
-                let n = export::comparison_xlsx(&conn, scope, &out)?;
+                let n = huce_core::compare::comparison_xlsx(&conn, scope, &out)?;
                 println!("已导出多方比对：{n} 处差异 → {}", out.display());
                 return Ok(());
             }
@@ -1108,12 +1108,12 @@ fn run(command: Command) -> Result<(), huce_core::Error> {
             }
             println!(
                 "月通报（统计截至 {}）{} 页 → {}",
-                print::bulletin_as_of(&month, &today)?,
+                huce_core::reports::bulletin::bulletin_as_of(&month, &today)?,
                 printed.pages,
                 out.display()
             );
             if let Some(x) = xlsx {
-                let rows = export::bulletin_xlsx(&conn, &month, &today, &x)?;
+                let rows = huce_core::reports::bulletin::bulletin_xlsx(&conn, &month, &today, &x)?;
                 println!("月通报表格 {rows} 行（含全镇合计）→ {}", x.display());
             }
         }

@@ -290,7 +290,7 @@ fn field_work(path: &std::path::Path, villages: &[i64], rng: &mut Rng) -> bool {
         .iter()
         .map(|s| s.id)
         .collect();
-    let items = staff::problem_items(&conn, false).unwrap();
+    let items = huce_core::problem_items::problem_items(&conn, false).unwrap();
     let serious: Vec<i64> = items.iter().filter(|i| i.stops_use).map(|i| i.id).collect();
     let minor: Vec<i64> = items
         .iter()

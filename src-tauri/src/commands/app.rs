@@ -71,7 +71,7 @@ pub async fn save_town_names(
     district_name: String,
     town_name: String,
 ) -> Result<TownSettings, ApiError> {
-    Ok(huce_core::settings::save_names(
+    Ok(huce_core::town::save_names(
         &*state.conn()?,
         &district_name,
         &town_name,

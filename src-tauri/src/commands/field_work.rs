@@ -8,9 +8,10 @@ use huce_core::inspections::{
     self, CorrectionInput, FieldFile, InspectionInput, ProblemInput, Saved,
 };
 use huce_core::photos::{self, Photo};
+use huce_core::problem_items::{self, ProblemItem, ProblemItemInput};
 use huce_core::rectification::{self, Case, Decision, LedgerFilter, LedgerPage, MoveInput};
 use huce_core::rules::Proposal;
-use huce_core::staff::{self, ProblemItem, ProblemItemInput, Staff, StaffInput};
+use huce_core::staff::{self, Staff, StaffInput};
 use serde::Serialize;
 use tauri::State;
 
@@ -59,7 +60,10 @@ pub async fn problem_items(
     state: State<'_, AppState>,
     include_retired: bool,
 ) -> Result<Vec<ProblemItem>, ApiError> {
-    Ok(staff::problem_items(&*state.conn()?, include_retired)?)
+    Ok(problem_items::problem_items(
+        &*state.conn()?,
+        include_retired,
+    )?)
 }
 
 #[tauri::command]
@@ -71,10 +75,10 @@ pub async fn save_problem_item(
     let conn = state.conn()?;
     Ok(match id {
         Some(id) => {
-            staff::update_problem_item(&conn, id, &input)?;
+            problem_items::update_problem_item(&conn, id, &input)?;
             id
         }
-        None => staff::add_problem_item(&conn, &input)?,
+        None => problem_items::add_problem_item(&conn, &input)?,
     })
 }
 

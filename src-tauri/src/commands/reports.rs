@@ -92,10 +92,10 @@ pub async fn export_report_xlsx(
         Ok(match kind {
             ReportKind::Bulletin => {
                 let month = month.unwrap_or_else(|| now.format("%Y-%m").to_string());
-                huce_core::export::bulletin_xlsx(&conn, &month, &today, &out)?
+                huce_core::reports::bulletin::bulletin_xlsx(&conn, &month, &today, &out)?
             }
             ReportKind::Comparison => {
-                huce_core::export::comparison_xlsx(&conn, scope.unwrap_or(Scope::Town), &out)?
+                huce_core::compare::comparison_xlsx(&conn, scope.unwrap_or(Scope::Town), &out)?
             }
         })
     })

@@ -36,11 +36,11 @@ fn add_person(
     now: &str,
 ) -> Result<(i64, String)> {
     loop {
-        let name = super::town::person_name(rng);
+        let name = super::names::person_name(rng);
         let input = StaffInput {
             name: name.clone(),
             unit: unit.into(),
-            phone: Some(super::town::phone(rng)),
+            phone: Some(super::names::phone(rng)),
             roles: roles.into(),
             active: true,
         };
@@ -112,7 +112,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
     }
     summary.staff = office.len() + supervisors.len() + villages.len() * 3;
 
-    let items: Vec<(i64, bool)> = staff::problem_items(conn, false)?
+    let items: Vec<(i64, bool)> = crate::fieldwork::problem_items::problem_items(conn, false)?
         .into_iter()
         .map(|i| (i.id, i.stops_use))
         .collect();

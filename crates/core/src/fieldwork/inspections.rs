@@ -316,7 +316,7 @@ pub fn validate(conn: &Connection, f: &InspectionInput, today: &str) -> Result<(
                 .into(),
         ));
     }
-    let items = staff::problem_items(conn, true)?;
+    let items = crate::fieldwork::problem_items::problem_items(conn, true)?;
     let mut seen = std::collections::HashSet::new();
     for p in &f.problems {
         let item = items.iter().find(|i| i.id == p.item_id).ok_or_else(|| {

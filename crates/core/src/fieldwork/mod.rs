@@ -3,6 +3,7 @@
 
 pub mod inspections;
 pub mod photos;
+pub mod problem_items;
 pub mod rectification;
 pub mod rules;
 pub mod signoff;

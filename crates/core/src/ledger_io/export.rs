@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::Workbook;
+
+use super::xlsx::{header_row, titled_sheet, write_title, xlsx_err, Val};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -69,15 +71,6 @@ const LEDGER_HEADERS: &[(&str, f64)] = &[
     ("使用状态", 12.0),
 ];
 
-fn xlsx_err(path: &Path) -> impl Fn(XlsxError) -> Error + '_ {
-    move |e| {
-        Error::Invalid(format!(
-            "写入 Excel 文件“{}”失败（{e}）。请确认文件没有在 Excel 中打开、磁盘有空间后重试。",
-            path.display()
-        ))
-    }
-}
-
 fn scope_filter(scope: Scope) -> (&'static str, i64) {
     match scope {
         Scope::Town => ("1 = ?1", 1),
@@ -91,44 +84,6 @@ fn yes_no(v: Option<bool>) -> &'static str {
         Some(true) => "是",
         Some(false) => "否",
         None => "",
-    }
-}
-
-fn write_title(sheet: &mut Worksheet, title: &str, subtitle: &str, path: &Path) -> Result<()> {
-    let e = xlsx_err(path);
-    sheet
-        .write_string_with_format(0, 0, title, &Format::new().set_bold().set_font_size(16))
-        .map_err(&e)?;
-    sheet.write_string(1, 0, subtitle).map_err(&e)?;
-    Ok(())
-}
-
-/// One cell of an exported row.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Val {
-    Empty,
-    Text(String),
-    Number(f64),
-}
-
-impl Val {
-    fn text(s: Option<String>) -> Val {
-        s.filter(|s| !s.is_empty())
-            .map(Val::Text)
-            .unwrap_or(Val::Empty)
-    }
-
-    fn write(
-        &self,
-        sheet: &mut Worksheet,
-        row: u32,
-        col: u16,
-    ) -> std::result::Result<(), XlsxError> {
-        match self {
-            Val::Empty => Ok(()),
-            Val::Text(t) => sheet.write_string(row, col, t).map(|_| ()),
-            Val::Number(n) => sheet.write_number(row, col, *n).map(|_| ()),
-        }
     }
 }
 
@@ -476,23 +431,6 @@ fn household_headers() -> Vec<(&'static str, f64)> {
         .collect()
 }
 
-fn header_row(sheet: &mut Worksheet, headers: &[(&str, f64)], path: &Path) -> Result<()> {
-    let e = xlsx_err(path);
-    let head = Format::new()
-        .set_bold()
-        .set_background_color("#E7F3EC")
-        .set_align(FormatAlign::Center)
-        .set_text_wrap();
-    for (c, (h, w)) in headers.iter().enumerate() {
-        sheet.set_column_width(c as u16, *w).map_err(&e)?;
-        sheet
-            .write_string_with_format(2, c as u16, *h, &head)
-            .map_err(&e)?;
-    }
-    sheet.set_freeze_panes(3, 0).map_err(&e)?;
-    Ok(())
-}
-
 /// Writes the household list (农户名单) of `scope`.
 pub fn household_list(
     conn: &Connection,
@@ -567,164 +505,6 @@ pub fn household_list(
         households: n as usize,
         rows: n as usize,
     })
-}
-
-// ---------------------------------------------------------------------------------------------
-// 月通报 and 多方比对 as Excel
-
-/// A sheet with a title, a subtitle and a header row (row 3), named `name`.
-fn titled_sheet<'a>(
-    book: &'a mut Workbook,
-    name: &str,
-    title: &str,
-    subtitle: &str,
-    headers: &[(&str, f64)],
-    path: &Path,
-) -> Result<&'a mut Worksheet> {
-    let sheet = book.add_worksheet();
-    sheet.set_name(name).map_err(xlsx_err(path))?;
-    write_title(sheet, title, subtitle, path)?;
-    header_row(sheet, headers, path)?;
-    Ok(sheet)
-}
-
-fn percent_format() -> Format {
-    Format::new().set_num_format("0.0%")
-}
-
-/// 月通报 table of `month` (`YYYY-MM`) as .xlsx: a title row, the header, one row per village in
-/// the town's order, and the 全镇合计 row; rates are numbers shown as 0.0%. The numbers are those
-/// of [`crate::print::bulletin`]. Returns the rows written below the header (villages + total).
-pub fn bulletin_xlsx(conn: &Connection, month: &str, today: &str, path: &Path) -> Result<usize> {
-    use crate::print::{bulletin_as_of, bulletin_cells, Cell, BULLETIN_COLUMNS};
-    let as_of = bulletin_as_of(month, today)?;
-    let p = crate::reports::progress::progress(conn, &as_of)?;
-    let town = TownSettings::load(conn)?;
-    let e = xlsx_err(path);
-    let headers: Vec<(&str, f64)> = BULLETIN_COLUMNS.iter().map(|(h, _, w)| (*h, *w)).collect();
-    let mut book = Workbook::new();
-    let sheet = titled_sheet(
-        &mut book,
-        "月通报",
-        &format!("{}农村户厕问题摸排整改工作月通报", town.town_name),
-        &format!(
-            "{}年{}月　统计截至 {as_of}　导出日期：{today}　排名按综合进度 =（排查率 + 销号率）÷ 2",
-            as_of.get(..4).unwrap_or(&as_of),
-            as_of.get(5..7).unwrap_or("").trim_start_matches('0')
-        ),
-        &headers,
-        path,
-    )?;
-    let pct = percent_format();
-    let bold = Format::new().set_bold();
-    let bold_pct = percent_format().set_bold();
-    let total = crate::reports::progress::Counts {
-        name: "全镇合计".into(),
-        ..p.town.clone()
-    };
-    let rows = p
-        .villages
-        .iter()
-        .map(|v| (bulletin_cells(v, Some(v.rank)), false))
-        .chain(std::iter::once((bulletin_cells(&total, None), true)));
-    let mut n = 0u32;
-    for (cells, is_total) in rows {
-        let row = 3 + n;
-        n += 1;
-        for (c, cell) in cells.iter().enumerate() {
-            let c = c as u16;
-            let (plain, rate) = if is_total {
-                (&bold, &bold_pct)
-            } else {
-                (&Format::new(), &pct)
-            };
-            match cell {
-                Cell::Text(t) => sheet.write_string_with_format(row, c, t, plain),
-                Cell::Count(v) => sheet.write_number_with_format(row, c, *v as f64, plain),
-                Cell::Percent(v) => sheet.write_number_with_format(row, c, v / 100.0, rate),
-            }
-            .map_err(&e)?;
-        }
-    }
-    book.save(path).map_err(&e)?;
-    Ok(n as usize)
-}
-
-/// 多方比对 as .xlsx: 差异清单 (every difference, with the household's number so it can be
-/// found), 各村差异率 and 各调查组差异率. Returns the number of differences.
-pub fn comparison_xlsx(conn: &Connection, scope: Scope, path: &Path) -> Result<usize> {
-    let c = crate::reports::compare::compare(conn, scope)?;
-    let town = TownSettings::load(conn)?;
-    let e = xlsx_err(path);
-    let mut book = Workbook::new();
-    let title = |what: &str| format!("{}农村户厕多方比对{what}", town.town_name);
-    let sheet = titled_sheet(
-        &mut book,
-        "差异清单",
-        &title("差异清单"),
-        &format!(
-            "村级自查、镇级复核、区级抽查和台账底数不一致的地方，共 {} 处。农户编号可在程序中查找农户。",
-            c.differences.len()
-        ),
-        &[
-            ("序号", 6.0),
-            ("村", 10.0),
-            ("社", 6.0),
-            ("户主", 10.0),
-            ("厕所序号", 8.0),
-            ("比对", 20.0),
-            ("对照", 20.0),
-            ("项目", 12.0),
-            ("前者", 28.0),
-            ("后者", 28.0),
-            ("农户编号", 9.0),
-        ],
-        path,
-    )?;
-    for (i, d) in c.differences.iter().enumerate() {
-        let row = 3 + i as u32;
-        let values = [
-            Val::Number((i + 1) as f64),
-            Val::Text(d.village_name.clone()),
-            Val::Text(d.group_name.clone()),
-            Val::Text(d.head_name.clone()),
-            Val::Number(d.toilet_seq as f64),
-            Val::Text(d.left.clone()),
-            Val::Text(d.right.clone()),
-            Val::Text(d.field.clone()),
-            Val::text(Some(d.left_value.clone())),
-            Val::text(Some(d.right_value.clone())),
-            Val::Number(d.household_id as f64),
-        ];
-        for (col, v) in values.iter().enumerate() {
-            v.write(sheet, row, col as u16).map_err(&e)?;
-        }
-    }
-    let pct = percent_format();
-    for (name, first, rates) in [
-        ("各村差异率", "行政村", &c.villages),
-        ("各调查组差异率", "调查组", &c.groups),
-    ] {
-        let sheet = titled_sheet(
-            &mut book,
-            name,
-            &title(name),
-            "差异率 = 有差异的户厕数 ÷ 比对户厕数。差异率超过 10% 的应组织再培训，20%–30% 的应再次抽查并扩大核查该组记录，超过 40% 的应重新摸排。",
-            &[(first, 16.0), ("比对户厕数", 10.0), ("有差异", 8.0), ("差异率", 9.0)],
-            path,
-        )?;
-        for (i, r) in rates.iter().enumerate() {
-            let row = 3 + i as u32;
-            sheet.write_string(row, 0, &r.name).map_err(&e)?;
-            sheet.write_number(row, 1, r.compared as f64).map_err(&e)?;
-            sheet.write_number(row, 2, r.differing as f64).map_err(&e)?;
-            sheet
-                .write_number_with_format(row, 3, r.percent() / 100.0, &pct)
-                .map_err(&e)?;
-        }
-    }
-    book.save(path).map_err(&e)?;
-    Ok(c.differences.len())
 }
 
 /// The 操作日志 entries matching `filter` (newest first) as xlsx; returns the rows written.

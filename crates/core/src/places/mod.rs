@@ -3,3 +3,4 @@
 
 pub mod households;
 pub mod idcard;
+pub mod town;

@@ -2,121 +2,17 @@
 //! village with the town's total, the ranking (综合进度) with the villages behind the plan, and a
 //! bar chart of each village's 排查率 and 销号率, drawn as vector rectangles and lines.
 //!
-//! The table's columns and cells are shared with the Excel version
-//! ([`crate::ledger_io::export::bulletin_xlsx`]) through [`BULLETIN_COLUMNS`] and [`bulletin_cells`].
+//! The table's columns and cells are the report's ([`crate::reports::bulletin`]), shared with
+//! its Excel version.
 
-use chrono::{Datelike, Months, NaiveDate};
 use rusqlite::Connection;
 
 use super::layout::{self, Align, Column, Doc, Face};
-use super::{chinese_date, table_document_with, Printed};
+use super::page::{chinese_date, table_document_with, Printed};
 use crate::error::{Error, Result};
+use crate::reports::bulletin::{bulletin_as_of, bulletin_cells, Cell, BULLETIN_COLUMNS};
 use crate::reports::progress::{self, Counts, Progress};
 use crate::store::settings::TownSettings;
-
-/// The bulletin table's columns: header, weight in the PDF, width in Excel.
-pub const BULLETIN_COLUMNS: [(&str, f32, f64); 15] = [
-    ("村", 1.3, 12.0),
-    ("户数", 0.8, 8.0),
-    ("厕所数", 0.8, 8.0),
-    ("已排查", 0.8, 8.0),
-    ("排查率", 0.85, 9.0),
-    ("问题厕所", 0.8, 9.0),
-    ("立行立改", 0.8, 9.0),
-    ("纳入全区计划", 0.9, 12.0),
-    ("镇筹资农户自改", 0.95, 14.0),
-    ("待定类别", 0.8, 9.0),
-    ("已整改", 0.8, 8.0),
-    ("已销号", 0.8, 8.0),
-    ("销号率", 0.85, 9.0),
-    ("逾期", 0.7, 7.0),
-    ("排名", 0.6, 7.0),
-];
-
-/// One cell of the bulletin table.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Text(String),
-    Count(i64),
-    /// Per cent, 0–100.
-    Percent(f64),
-}
-
-impl Cell {
-    /// As printed: percentages to one decimal.
-    pub fn text(&self) -> String {
-        match self {
-            Cell::Text(t) => t.clone(),
-            Cell::Count(n) => n.to_string(),
-            Cell::Percent(p) => format!("{p:.1}%"),
-        }
-    }
-}
-
-/// The cells of one row (a village, or the town with `rank` None), in [`BULLETIN_COLUMNS`]
-/// order. A place without problem toilets has no 销号率 to show ("—"); the ranking counts it
-/// as 100%.
-pub fn bulletin_cells(c: &Counts, rank: Option<usize>) -> Vec<Cell> {
-    vec![
-        Cell::Text(c.name.clone()),
-        Cell::Count(c.households),
-        Cell::Count(c.toilets),
-        Cell::Count(c.inspected),
-        Cell::Percent(c.inspected_percent()),
-        Cell::Count(c.problems),
-        Cell::Count(c.immediate_fix),
-        Cell::Count(c.plan_district),
-        Cell::Count(c.plan_town_funded),
-        Cell::Count(c.undecided),
-        Cell::Count(c.rectified),
-        Cell::Count(c.closed),
-        if c.problems == 0 {
-            Cell::Text("—".into())
-        } else {
-            Cell::Percent(c.closed_percent())
-        },
-        Cell::Count(c.overdue),
-        rank.map_or_else(|| Cell::Text("—".into()), |r| Cell::Count(r as i64)),
-    ]
-}
-
-/// The date a month's bulletin counts to: the month's last day, or `today` in the current
-/// month. Refuses a malformed month and a month that has not begun.
-pub fn bulletin_as_of(month: &str, today: &str) -> Result<String> {
-    let m = month.trim();
-    let bad = || {
-        Error::Invalid(format!(
-            "月份“{month}”格式不对。请按“2022-10”的格式填写四位年份和两位月份（01 到 12）。"
-        ))
-    };
-    if m.len() != 7 || m.as_bytes()[4] != b'-' {
-        return Err(bad());
-    }
-    let first = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").map_err(|_| bad())?;
-    let now = NaiveDate::parse_from_str(today.trim(), "%Y-%m-%d").map_err(|_| {
-        Error::Invalid(format!(
-            "今天的日期“{today}”无法识别。请检查电脑的日期设置后重试。"
-        ))
-    })?;
-    let this_month = now.with_day(1).expect("day 1 exists");
-    if first > this_month {
-        return Err(Error::Invalid(format!(
-            "{}年{}月还没有到，不能出这个月的通报。请选择{}年{}月或更早的月份。",
-            first.year(),
-            first.month(),
-            now.year(),
-            now.month()
-        )));
-    }
-    if first == this_month {
-        return Ok(now.to_string());
-    }
-    let last = first
-        .checked_add_months(Months::new(1))
-        .and_then(|d| d.pred_opt())
-        .ok_or_else(bad)?;
-    Ok(last.to_string())
-}
 
 fn names_with_scores(p: &Progress, idx: &[usize]) -> String {
     idx.iter()
@@ -320,18 +216,13 @@ fn ranking(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
         10.0,
         true,
     );
-    let col = |title, weight, align| Column {
-        title,
-        weight,
-        align,
-    };
     let columns = [
-        col("名次", 0.5, Align::Center),
-        col("行政村", 1.0, Align::Left),
-        col("排查率", 0.7, Align::Right),
-        col("销号率", 0.7, Align::Right),
-        col("综合进度", 0.75, Align::Right),
-        col("进度情况", 4.5, Align::Left),
+        Column::center("名次", 0.5),
+        Column::left("行政村", 1.0),
+        Column::right("排查率", 0.7),
+        Column::right("销号率", 0.7),
+        Column::right("综合进度", 0.75),
+        Column::left("进度情况", 4.5),
     ];
     let rows: Vec<Vec<String>> = p
         .ranking

@@ -5,10 +5,10 @@
 use rusqlite::Connection;
 
 use super::layout::{self, Align, Column, Doc, Face, TableStyle};
-use super::{chinese_date, finished, page_footer, Printed};
-use crate::access::staff::ProblemItem;
+use super::page::{chinese_date, finished, page_footer, Printed};
 use crate::error::{Error, Result};
 use crate::fieldwork::inspections::InspectionRecord;
+use crate::fieldwork::problem_items::ProblemItem;
 use crate::model::{HouseholdStatus, ProblemPart, Toilet};
 use crate::places::households::{self, Disclosure, HouseholdDetail};
 use crate::reports::sampling::Sample;
@@ -183,11 +183,7 @@ fn sheet_page(doc: &mut Doc, s: &Sheet) {
     doc.paragraph("一、农户和户厕（台账底数）", Face::Bold, 11.5, false);
     let unknown = || "未登记".to_string();
     let yes_no = |b: Option<bool>| b.map_or("未登记", |b| if b { "是" } else { "否" });
-    let col = |weight| Column {
-        title: "",
-        weight,
-        align: Align::Left,
-    };
+    let col = |weight| Column::left("", weight);
     let rows = vec![
         vec![
             "行政村·社".into(),
@@ -296,7 +292,7 @@ pub fn check_sheets(conn: &Connection, sample_id: i64, today: &str) -> Result<Pr
             "第 {sample_id} 号抽查样本中没有户厕，没有可打印的核查表。请重新抽样。"
         )));
     }
-    let items = crate::access::staff::problem_items(conn, false)?;
+    let items = crate::fieldwork::problem_items::problem_items(conn, false)?;
     let mut doc = Doc::new("区级抽查现场核查表", false, 15.0);
     doc.bottom = doc.height - doc.margin - 10.0;
     let mut household_of = conn.prepare_cached("SELECT household_id FROM toilets WHERE id = ?1")?;

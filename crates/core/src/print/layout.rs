@@ -580,6 +580,25 @@ pub struct Column {
     pub align: Align,
 }
 
+impl Column {
+    pub const fn new(title: &'static str, weight: f32, align: Align) -> Column {
+        Column {
+            title,
+            weight,
+            align,
+        }
+    }
+    pub const fn left(title: &'static str, weight: f32) -> Column {
+        Column::new(title, weight, Align::Left)
+    }
+    pub const fn center(title: &'static str, weight: f32) -> Column {
+        Column::new(title, weight, Align::Center)
+    }
+    pub const fn right(title: &'static str, weight: f32) -> Column {
+        Column::new(title, weight, Align::Right)
+    }
+}
+
 /// Table settings.
 pub struct TableStyle {
     /// Draw the column titles (repeated on every page).

@@ -8,9 +8,15 @@ use std::collections::{BTreeSet, HashMap};
 use rusqlite::Connection;
 use serde::Serialize;
 
+use std::path::Path;
+
+use rust_xlsxwriter::Workbook;
+
 use crate::error::Result;
+use crate::ledger_io::xlsx::{percent_format, titled_sheet, xlsx_err, Val};
 use crate::model::{HouseholdStatus, InspectionKind, UseStatus};
 use crate::places::households::Scope;
+use crate::store::settings::TownSettings;
 
 /// One field on which two records of the same toilet disagree.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -516,4 +522,81 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         villages,
         groups,
     })
+}
+
+/// 多方比对 as .xlsx: 差异清单 (every difference, with the household's number so it can be
+/// found), 各村差异率 and 各调查组差异率. Returns the number of differences.
+pub fn comparison_xlsx(conn: &Connection, scope: Scope, path: &Path) -> Result<usize> {
+    let c = crate::reports::compare::compare(conn, scope)?;
+    let town = TownSettings::load(conn)?;
+    let e = xlsx_err(path);
+    let mut book = Workbook::new();
+    let title = |what: &str| format!("{}农村户厕多方比对{what}", town.town_name);
+    let sheet = titled_sheet(
+        &mut book,
+        "差异清单",
+        &title("差异清单"),
+        &format!(
+            "村级自查、镇级复核、区级抽查和台账底数不一致的地方，共 {} 处。农户编号可在程序中查找农户。",
+            c.differences.len()
+        ),
+        &[
+            ("序号", 6.0),
+            ("村", 10.0),
+            ("社", 6.0),
+            ("户主", 10.0),
+            ("厕所序号", 8.0),
+            ("比对", 20.0),
+            ("对照", 20.0),
+            ("项目", 12.0),
+            ("前者", 28.0),
+            ("后者", 28.0),
+            ("农户编号", 9.0),
+        ],
+        path,
+    )?;
+    for (i, d) in c.differences.iter().enumerate() {
+        let row = 3 + i as u32;
+        let values = [
+            Val::Number((i + 1) as f64),
+            Val::Text(d.village_name.clone()),
+            Val::Text(d.group_name.clone()),
+            Val::Text(d.head_name.clone()),
+            Val::Number(d.toilet_seq as f64),
+            Val::Text(d.left.clone()),
+            Val::Text(d.right.clone()),
+            Val::Text(d.field.clone()),
+            Val::text(Some(d.left_value.clone())),
+            Val::text(Some(d.right_value.clone())),
+            Val::Number(d.household_id as f64),
+        ];
+        for (col, v) in values.iter().enumerate() {
+            v.write(sheet, row, col as u16).map_err(&e)?;
+        }
+    }
+    let pct = percent_format();
+    for (name, first, rates) in [
+        ("各村差异率", "行政村", &c.villages),
+        ("各调查组差异率", "调查组", &c.groups),
+    ] {
+        let sheet = titled_sheet(
+            &mut book,
+            name,
+            &title(name),
+            "差异率 = 有差异的户厕数 ÷ 比对户厕数。差异率超过 10% 的应组织再培训，20%–30% 的应再次抽查并扩大核查该组记录，超过 40% 的应重新摸排。",
+            &[(first, 16.0), ("比对户厕数", 10.0), ("有差异", 8.0), ("差异率", 9.0)],
+            path,
+        )?;
+        for (i, r) in rates.iter().enumerate() {
+            let row = 3 + i as u32;
+            sheet.write_string(row, 0, &r.name).map_err(&e)?;
+            sheet.write_number(row, 1, r.compared as f64).map_err(&e)?;
+            sheet.write_number(row, 2, r.differing as f64).map_err(&e)?;
+            sheet
+                .write_number_with_format(row, 3, r.percent() / 100.0, &pct)
+                .map_err(&e)?;
+        }
+    }
+    book.save(path).map_err(&e)?;
+    Ok(c.differences.len())
 }

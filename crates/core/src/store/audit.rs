@@ -141,7 +141,7 @@ pub fn append(
     detail: serde_json::Value,
 ) -> Result<i64> {
     let entity_id = entity_id.to_string();
-    crate::store::db::atomically(conn, |c| {
+    crate::store::conn::atomically(conn, |c| {
         append_in(c, at, action, entity, &entity_id, summary, detail)
     })
 }

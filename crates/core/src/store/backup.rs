@@ -167,7 +167,7 @@ fn write_checked(
         discard(&part);
         return Err(full_here(e, dest.parent().unwrap_or(dest)));
     }
-    let named = crate::store::db::atomically(conn, |_| {
+    let named = crate::store::conn::atomically(conn, |_| {
         record()?;
         std::fs::rename(&part, dest).map_err(io_err(dest))
     });
@@ -568,7 +568,7 @@ fn open_scratch(path: &Path) -> Result<Connection> {
     })?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.execute_batch("PRAGMA foreign_keys = ON;")?;
-    crate::store::db::register_functions(&conn)?;
+    crate::store::conn::register_functions(&conn)?;
     Ok(conn)
 }
 
@@ -584,7 +584,7 @@ fn not_ours(from: &Path) -> Error {
 /// migration. Nothing outside the scratch copy changes.
 fn check_and_migrate(scratch: &Connection, from: &Path) -> Result<BackupInfo> {
     let app_id: i64 = scratch.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-    let version = crate::store::db::schema_version(scratch)?;
+    let version = crate::store::schema::schema_version(scratch)?;
     let has = |t: &str| -> Result<bool> {
         Ok(scratch.query_row(
             "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
@@ -594,21 +594,21 @@ fn check_and_migrate(scratch: &Connection, from: &Path) -> Result<BackupInfo> {
     };
     let shaped = has("settings")? && has("villages")? && has("households")? && has("toilets")?;
     let ours = match app_id {
-        crate::store::db::APPLICATION_ID => true,
+        crate::store::schema::APPLICATION_ID => true,
         0 => shaped && version >= 1,
         _ => false,
     };
     if !ours {
         return Err(not_ours(from));
     }
-    if version > crate::store::db::SCHEMA_VERSION {
+    if version > crate::store::schema::SCHEMA_VERSION {
         return Err(Error::Invalid(format!(
             "备份“{}”是更新版本的程序写的（数据库结构第 {version} 版，本程序只到第 {} 版），不能用本程序恢复。现在的数据库没有被改动；请先安装最新版本的程序。",
             from.display(),
-            crate::store::db::SCHEMA_VERSION
+            crate::store::schema::SCHEMA_VERSION
         )));
     }
-    crate::store::db::migrate(scratch)?;
+    crate::store::schema::migrate(scratch)?;
     // Exactly this program's tables, indexes and triggers: a crafted file could carry a trigger
     // that changes later records behind the audit log's back.
     let objects = |c: &Connection| -> Result<std::collections::BTreeSet<(String, String, String)>> {
@@ -618,7 +618,7 @@ fn check_and_migrate(scratch: &Connection, from: &Path) -> Result<BackupInfo> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?)
     };
-    let expected = objects(&crate::store::db::open_in_memory()?)?;
+    let expected = objects(&crate::store::schema::open_in_memory()?)?;
     let found = objects(scratch)?;
     if let Some((kind, name, _)) = found.difference(&expected).next() {
         return Err(Error::Invalid(format!(
@@ -768,9 +768,9 @@ pub fn restore(
         &scratch.path,
         None::<fn(rusqlite::backup::Progress)>,
     )?;
-    crate::store::db::check_integrity(conn)?;
-    crate::store::db::configure(conn)?;
-    crate::store::db::migrate(conn)?;
+    crate::store::conn::check_integrity(conn)?;
+    crate::store::conn::configure(conn)?;
+    crate::store::schema::migrate(conn)?;
     anchor(conn, crate::store::audit::head(conn)?, now, "恢复备份后");
     Ok(safety)
 }
@@ -856,8 +856,11 @@ pub fn recover(db_path: &Path, dir: &Path, now: NaiveDateTime) -> Result<(PathBu
         }
     }
     std::fs::copy(&good, db_path).map_err(io_err(db_path))?;
-    let conn = crate::store::db::open(db_path)?;
-    crate::store::db::check_integrity(&conn)?;
+    // The backup put in place is brought to this program's schema (it was checked on a copy
+    // above; the backup itself stays in `dir` as it was).
+    let conn = crate::store::conn::open_file(db_path)?;
+    crate::store::schema::migrate(&conn)?;
+    crate::store::conn::check_integrity(&conn)?;
     crate::store::audit::append_now(
         &conn,
         "restore",

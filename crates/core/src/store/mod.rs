@@ -5,6 +5,8 @@
 pub mod anchors;
 pub mod audit;
 pub mod backup;
+pub mod conn;
 pub mod db;
 pub mod paths;
+pub mod schema;
 pub mod settings;

@@ -2,9 +2,9 @@
 //! edited, deleted or moved outside the app is found, naming the first broken entry.
 
 use huce_core::audit::{self, Filter};
+use huce_core::db;
 use huce_core::demo::{self, DemoOptions};
 use huce_core::staff::{self, StaffInput};
-use huce_core::{db, settings};
 use rusqlite::Connection;
 
 use crate::NOW;
@@ -33,7 +33,7 @@ fn logged() -> Connection {
         NOW,
     )
     .unwrap();
-    settings::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
+    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
     audit::set_actor(&conn, "李明").unwrap();
     let id = staff::add_staff(&conn, &person("周玥"), NOW).unwrap();
     let mut changed = person("周玥");

@@ -109,7 +109,7 @@ fn town() -> Town {
 }
 
 fn item(conn: &Connection, name: &str) -> i64 {
-    staff::problem_items(conn, true)
+    huce_core::problem_items::problem_items(conn, true)
         .unwrap()
         .into_iter()
         .find(|i| i.name == name)

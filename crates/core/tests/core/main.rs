@@ -10,6 +10,9 @@ mod hostile_files;
 mod household_queries;
 mod import_apply;
 mod import_files;
+// Reads the core's source files, which the Windows build (run under Wine) does not carry.
+#[cfg(not(windows))]
+mod layers;
 mod migrations;
 // Printed documents are checked with poppler and PDFium, which the Windows build (run under
 // Wine) does not have; on Windows these two modules are left out.

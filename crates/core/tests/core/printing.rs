@@ -106,7 +106,7 @@ pub(crate) fn town() -> Town {
         .iter()
         .map(|s| s.id)
         .collect();
-    let leak = staff::problem_items(&conn, false)
+    let leak = huce_core::problem_items::problem_items(&conn, false)
         .unwrap()
         .into_iter()
         .find(|i| i.name == "渗漏")

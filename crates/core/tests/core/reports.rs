@@ -4,9 +4,10 @@
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use huce_core::households::Scope;
-use huce_core::print::{self, bulletin_cells};
+use huce_core::print;
+use huce_core::reports::bulletin::bulletin_cells;
 use huce_core::sampling::{self, SampleSize, SampleSpec};
-use huce_core::{compare, export, progress};
+use huce_core::{compare, progress};
 
 use crate::printing::{render, s, tool, town, TODAY};
 use crate::NOW;
@@ -153,16 +154,24 @@ fn a_bulletin_for_a_wrong_or_future_month_is_refused_in_chinese() {
             .to_string();
         assert!(err.contains(words), "{month}: {err}");
         let dir = tempfile::tempdir().unwrap();
-        let err = export::bulletin_xlsx(&t.conn, month, TODAY, &dir.path().join("a.xlsx"))
-            .unwrap_err()
-            .to_string();
+        let err = huce_core::reports::bulletin::bulletin_xlsx(
+            &t.conn,
+            month,
+            TODAY,
+            &dir.path().join("a.xlsx"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains(words), "{month}: {err}");
     }
     assert_eq!(
-        print::bulletin_as_of("2024-02", TODAY).unwrap(),
+        huce_core::reports::bulletin::bulletin_as_of("2024-02", TODAY).unwrap(),
         "2024-02-29"
     );
-    assert_eq!(print::bulletin_as_of("2026-11", TODAY).unwrap(), TODAY);
+    assert_eq!(
+        huce_core::reports::bulletin::bulletin_as_of("2026-11", TODAY).unwrap(),
+        TODAY
+    );
 }
 
 fn sheet(path: &std::path::Path, name: &str) -> calamine::Range<Data> {
@@ -192,7 +201,8 @@ fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
     let dir = tempfile::tempdir().unwrap();
 
     let path = dir.path().join("月通报.xlsx");
-    let rows = export::bulletin_xlsx(&t.conn, "2022-10", TODAY, &path).unwrap();
+    let rows =
+        huce_core::reports::bulletin::bulletin_xlsx(&t.conn, "2022-10", TODAY, &path).unwrap();
     let p = progress::progress(&t.conn, "2022-10-31").unwrap();
     assert_eq!(rows, p.villages.len() + 1);
     let r = sheet(&path, "月通报");
@@ -202,7 +212,7 @@ fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
     let headers: Vec<String> = (0..15).map(|c| text(&cell(2, c))).collect();
     assert_eq!(
         headers,
-        print::BULLETIN_COLUMNS
+        huce_core::reports::bulletin::BULLETIN_COLUMNS
             .iter()
             .map(|c| c.0.to_string())
             .collect::<Vec<_>>()
@@ -231,7 +241,7 @@ fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
     assert_eq!(r.height(), 3 + rows, "nothing below the total");
 
     let path = dir.path().join("多方比对.xlsx");
-    let n = export::comparison_xlsx(&t.conn, Scope::Town, &path).unwrap();
+    let n = huce_core::compare::comparison_xlsx(&t.conn, Scope::Town, &path).unwrap();
     let c = compare::compare(&t.conn, Scope::Town).unwrap();
     assert_eq!(n, c.differences.len());
     assert!(n > 0, "the demo town has differences to list");

@@ -409,7 +409,7 @@ fn an_xls_whose_sheets_together_ask_for_gigabytes_is_refused() {
 fn a_town_without_a_name_restores_any_backup_of_this_program() {
     let dir = tempfile::tempdir().unwrap();
     let source = town(&dir.path().join("a.db"));
-    settings::save_names(&source, "铜梁区", "安居镇").unwrap();
+    huce_core::town::save_names(&source, "铜梁区", "安居镇").unwrap();
     let copy = dir.path().join("huce-20261129-090000-手动.db");
     backup::backup_to(&source, &copy).unwrap();
     let mut fresh = db::open(&dir.path().join("b.db")).unwrap();

@@ -10,7 +10,8 @@ use huce_core::backup::{self, Reason};
 use huce_core::export::{self, ExportTemplate, Personal, TemplateColumn};
 use huce_core::households::Scope;
 use huce_core::model::ProblemPart;
-use huce_core::staff::{self, ProblemItemInput};
+use huce_core::problem_items::ProblemItemInput;
+use huce_core::staff;
 use huce_core::{audit, db, photos, settings};
 use rusqlite::Connection;
 
@@ -195,12 +196,12 @@ fn a_restore_refuses_files_that_are_not_a_backup_of_this_program_before_anything
     let elsewhere = dir.path().join("elsewhere.db");
     let other_town = {
         let c = town(&elsewhere, 9);
-        settings::save_names(&c, "铜梁区", "安居镇").unwrap();
+        huce_core::town::save_names(&c, "铜梁区", "安居镇").unwrap();
         let copy = dir.path().join("huce-20261128-090000-手动.db");
         backup::backup_to(&c, &copy).unwrap();
         copy
     };
-    settings::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
+    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
     let before_names = dump(&conn);
 
     for (file, want) in [
@@ -231,11 +232,11 @@ fn a_restore_refuses_files_that_are_not_a_backup_of_this_program_before_anything
 fn another_towns_backup_is_restored_only_when_its_town_is_confirmed_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = town(&dir.path().join("huce.db"), 6);
-    settings::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
+    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
     let backups = dir.path().join("backups");
     let other = {
         let c = town(&dir.path().join("anju.db"), 9);
-        settings::save_names(&c, "铜梁区", "安居镇").unwrap();
+        huce_core::town::save_names(&c, "铜梁区", "安居镇").unwrap();
         let copy = dir.path().join("huce-20261128-090000-手动.db");
         backup::backup_to(&c, &copy).unwrap();
         copy
@@ -304,8 +305,8 @@ fn an_audited_change_and_its_entry_are_one_transaction() {
         stops_use: false,
         retired: false,
     };
-    assert!(staff::add_problem_item(&conn, &item).is_err());
-    assert!(staff::update_problem_item(&conn, 1, &item).is_err());
+    assert!(huce_core::problem_items::add_problem_item(&conn, &item).is_err());
+    assert!(huce_core::problem_items::update_problem_item(&conn, 1, &item).is_err());
     assert!(export::save_template(
         &conn,
         &ExportTemplate {
@@ -360,7 +361,7 @@ fn a_full_disk_leaves_the_database_whole_and_says_what_to_do() {
     }
     let mut conn = db::open(&db_path).unwrap();
     audit::set_actor(&conn, "测试员").unwrap();
-    settings::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
+    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
     let before = dump(&conn);
     let pages: i64 = count(&conn, "PRAGMA page_count");
     conn.pragma_update(None, "max_page_count", pages + 2)

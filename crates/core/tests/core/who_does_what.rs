@@ -126,7 +126,7 @@ fn account(o: &Office, username: &str, role: Role, staff: Option<i64>) -> Accoun
 }
 
 fn minor_problem(conn: &Connection) -> ProblemInput {
-    let id = staff::problem_items(conn, false)
+    let id = huce_core::problem_items::problem_items(conn, false)
         .unwrap()
         .into_iter()
         .find(|i| i.name == "池盖缺失或破损")

@@ -3,42 +3,16 @@
 //! 社 and IDs damaged by Excel.
 //!
 //! Built in layers, each tested on its own:
+//! - [`read`]: .xlsx/.xls/.csv files into rows of cells, hostile files refused before parsing;
 //! - [`normalize`]: one cell's text → a clean value (社 numbers, years, yes/no, amounts, IDs,
 //!   vocabularies), with a Chinese message when it cannot be read;
-//! - [`headers`]: which row is the header and which column holds which field, by Chinese synonyms.
-//!
-//! Still to come (see the import issue): reading .xlsx/.xls/.csv files, row validation against
-//! the database, the dry-run preview, the all-or-nothing commit with a backup, and export.
+//! - [`headers`]: which row is the header and which column holds which field, by Chinese synonyms;
+//! - [`mapping`]: column mappings the user corrected, remembered per header layout;
+//! - [`apply`]: rows validated and matched against the database, the dry-run preview, and the
+//!   all-or-nothing commit with a backup.
 
 pub mod apply;
 pub mod headers;
+pub mod mapping;
 pub mod normalize;
 pub mod read;
-
-/// Saved column mappings: a mapping the user corrected is kept for the next file with the same
-/// header row (the same village sends the same layout every time).
-pub mod mapping {
-    use rusqlite::Connection;
-
-    use super::headers::Field;
-    use crate::error::Result;
-    use crate::store::settings;
-
-    fn key(headers: &[String]) -> String {
-        let sig: Vec<String> = headers
-            .iter()
-            .map(|h| super::headers::header_key(h))
-            .collect();
-        format!("import_mapping:{}", sig.join("|"))
-    }
-
-    pub fn save(conn: &Connection, headers: &[String], columns: &[Option<Field>]) -> Result<()> {
-        let json = serde_json::to_string(columns).expect("fields serialise");
-        settings::set(conn, &key(headers), &json)
-    }
-
-    /// The saved mapping for this header row, if there is one (and it still parses).
-    pub fn load(conn: &Connection, headers: &[String]) -> Result<Option<Vec<Option<Field>>>> {
-        Ok(settings::get(conn, &key(headers))?.and_then(|json| serde_json::from_str(&json).ok()))
-    }
-}

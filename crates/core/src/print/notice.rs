@@ -1,0 +1,439 @@
+//! 整改告知单: one per problem toilet, with a 回执 below a cut line (and the same as HTML for a
+//! preview).
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::layout::{self, Align, Column, Doc, Face, TableStyle};
+use super::page::{chinese_date, month_text, town_title, Printed};
+use super::settings::NoticeSettings;
+use crate::error::Result;
+use crate::fieldwork::rectification::{self, LedgerFilter};
+use crate::model::{CaseState, Category, Cause, TechMode};
+use crate::places::idcard::{mask_id, mask_phone};
+use crate::store::settings::TownSettings;
+
+struct NoticeData {
+    case_id: i64,
+    head_name: String,
+    id_number: Option<String>,
+    phone: Option<String>,
+    village: String,
+    group: String,
+    address: Option<String>,
+    seq: i64,
+    tech_mode: Option<TechMode>,
+    build_year: Option<i64>,
+    subsidized: Option<bool>,
+    subsidy_year: Option<i64>,
+    inspected_on: String,
+    inspection_id: i64,
+    category: Option<Category>,
+    measures: Option<String>,
+    responsible: Option<String>,
+    planned_month: Option<String>,
+}
+
+fn notice_data(conn: &Connection, case_id: i64) -> Result<Option<(NoticeData, Vec<String>)>> {
+    let data = conn
+        .prepare_cached(
+            "SELECT r.id, h.head_name, h.id_number, h.phone, v.name, g.name, h.address, t.seq, t.tech_mode,
+                    t.build_year, t.subsidized, t.subsidy_year, i.inspected_on, i.id, r.category,
+                    r.measures, r.responsible, r.planned_month
+             FROM rectifications r
+             JOIN households h ON h.id = r.household_id
+             JOIN villages v ON v.id = r.village_id
+             JOIN village_groups g ON g.id = r.group_id
+             JOIN toilets t ON t.id = r.toilet_id
+             JOIN inspections i ON i.id = r.inspection_id
+             WHERE r.id = ?1",
+        )?
+        .query_row([case_id], |r| {
+            Ok(NoticeData {
+                case_id: r.get(0)?,
+                head_name: r.get(1)?,
+                id_number: r.get(2)?,
+                phone: r.get(3)?,
+                village: r.get(4)?,
+                group: r.get(5)?,
+                address: r.get(6)?,
+                seq: r.get(7)?,
+                tech_mode: r.get(8)?,
+                build_year: r.get(9)?,
+                subsidized: r.get(10)?,
+                subsidy_year: r.get(11)?,
+                inspected_on: r.get(12)?,
+                inspection_id: r.get(13)?,
+                category: r.get(14)?,
+                measures: r.get(15)?,
+                responsible: r.get(16)?,
+                planned_month: r.get(17)?,
+            })
+        })
+        .optional()?;
+    let Some(data) = data else { return Ok(None) };
+    let problems = conn
+        .prepare_cached(
+            "SELECT pi.name, p.stops_use, p.cause, p.remarks FROM inspection_problems p
+             JOIN problem_items pi ON pi.id = p.item_id WHERE p.inspection_id = ?1 ORDER BY p.id",
+        )?
+        .query_map([data.inspection_id], |r| {
+            let name: String = r.get(0)?;
+            let stops: bool = r.get(1)?;
+            let cause: Option<Cause> = r.get(2)?;
+            let remarks: Option<String> = r.get(3)?;
+            let mut s = name;
+            s.push_str(if stops {
+                "（影响使用"
+            } else {
+                "（不影响使用"
+            });
+            if let Some(c) = cause {
+                s.push_str("，原因：");
+                s.push_str(c.label());
+            }
+            s.push('）');
+            if let Some(r) = remarks.filter(|r| !r.trim().is_empty()) {
+                s.push('：');
+                s.push_str(r.trim());
+            }
+            Ok(s)
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some((data, problems)))
+}
+
+/// The cases a notice run covers: the ledger filter's cases that are not closed yet.
+pub fn notice_cases(
+    conn: &Connection,
+    filter: &LedgerFilter,
+    this_month: &str,
+) -> Result<Vec<i64>> {
+    let page = rectification::ledger(conn, filter, this_month, 0, i64::MAX)?;
+    Ok(page
+        .rows
+        .into_iter()
+        .filter(|r| r.state != CaseState::Closed)
+        .map(|r| r.case_id)
+        .collect())
+}
+
+/// Of the cases picked in the ledger, those not closed out, in the ledger's place order.
+pub fn open_cases_among(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, v.sort_order, g.sort_order, r.household_id FROM rectifications r
+         JOIN villages v ON v.id = r.village_id JOIN village_groups g ON g.id = r.group_id
+         WHERE r.id = ?1 AND r.state <> 'closed'",
+    )?;
+    let mut found = Vec::new();
+    for id in ids {
+        if let Some(row) = stmt
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(0)?,
+                ))
+            })
+            .optional()?
+        {
+            found.push(row);
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    Ok(found.into_iter().map(|r| r.3).collect())
+}
+
+/// 整改告知单: one page per case, in the order given. `progress(done, total)` is called as pages
+/// are laid out.
+pub fn notices(
+    conn: &Connection,
+    case_ids: &[i64],
+    today: &str,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Printed> {
+    if case_ids.is_empty() {
+        return Err(crate::Error::Invalid(
+            "所选范围内没有需要告知的问题户厕（已销号的不再打印告知单）。请换一个行政村或筛选条件。".into(),
+        ));
+    }
+    let town = TownSettings::load(conn)?;
+    let settings = NoticeSettings::load(conn)?;
+    let body_text = settings.text.replace("{镇}", &town.town_name);
+    let mut doc = Doc::new("农村户厕问题整改告知单", false, 22.0);
+    doc.bottom = doc.height - doc.margin * 0.8;
+    for (k, id) in case_ids.iter().enumerate() {
+        progress(k, case_ids.len());
+        let Some((d, problems)) = notice_data(conn, *id)? else {
+            continue;
+        };
+        doc.new_page();
+        notice_page(&mut doc, &town, &settings, &body_text, &d, &problems, today);
+    }
+    progress(case_ids.len(), case_ids.len());
+    let pages = doc.page_count();
+    let warnings = doc.warnings.clone();
+    Ok(Printed {
+        bytes: doc.finish(),
+        pages,
+        warnings,
+    })
+}
+
+/// The same notices as HTML (one per printed page), for comparing with a browser's
+/// print-to-PDF in the benchmark.
+pub fn notices_html(conn: &Connection, case_ids: &[i64], today: &str) -> Result<String> {
+    fn esc(s: &str) -> String {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+    let town = TownSettings::load(conn)?;
+    let settings = NoticeSettings::load(conn)?;
+    let body = settings.text.replace("{镇}", &town.town_name);
+    let mut html = String::from(
+        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><style>\
+         @page{size:A4;margin:22mm} body{font-family:'Noto Serif CJK SC',serif;font-size:11pt;line-height:1.75}\
+         .p{page-break-after:always} h1{text-align:center;font-size:18pt} table{border-collapse:collapse;width:100%}\
+         td{border:1px solid #000;padding:4pt} .seal{float:right;text-align:center} .cut{border-top:1px dashed #000;margin-top:40pt;text-align:center;font-size:8pt}\
+         </style><body>",
+    );
+    for id in case_ids {
+        let Some((d, problems)) = notice_data(conn, *id)? else {
+            continue;
+        };
+        html.push_str(&format!(
+            "<div class=p><div style=\"text-align:right;font-size:9pt\">编号：{}-{:06}</div><h1>{}农村户厕问题整改告知单</h1><b>{}（户主）：</b>\
+             <table><tr><td>户主<td>{}<td>身份证号<td>{}</tr><tr><td>行政村·社<td>{}{}<td>联系电话<td>{}</tr>\
+             <tr><td>户厕<td>第{}个，{}<td>建设年度<td>{}</tr><tr><td>财政补助<td>{}<td>核查日期<td>{}</tr></table>\
+             <p><b>一、核查发现的问题</b></p>{}<p><b>二、整改要求</b></p><p>整改类别：{}</p><p>整改措施：{}</p><p>完成时限：{}</p>\
+             <p style=\"text-indent:2em\">{}</p><p>联系人：{}　联系电话：{}</p><div class=seal>（盖章）<br>{}人民政府<br>{}</div>\
+             <div class=cut style=\"clear:both\">沿此线剪开，回执由村（社）收回</div><h2 style=\"text-align:center\">回　　执</h2>\
+             <p style=\"text-indent:2em\">本户已收到编号为{}-{:06}的《农村户厕问题整改告知单》，将按时完成整改。</p><p>户主（签字或按手印）：________　日期：____年__月__日</p></div>",
+            esc(&town.town_name), d.case_id, esc(&town.town_name), esc(&d.head_name), esc(&d.head_name),
+            d.id_number.as_deref().map(mask_id).unwrap_or_default(), esc(&d.village), esc(&d.group),
+            d.phone.as_deref().map(mask_phone).unwrap_or_default(), d.seq, d.tech_mode.map_or("", |t| t.label()),
+            d.build_year.map(|y| y.to_string()).unwrap_or_default(), d.subsidy_year.map(|y| y.to_string()).unwrap_or_default(),
+            chinese_date(&d.inspected_on),
+            problems.iter().enumerate().map(|(i, p)| format!("<p>{}. {}</p>", i + 1, esc(p))).collect::<String>(),
+            d.category.map_or("待确定", |c| c.label()), esc(d.measures.as_deref().unwrap_or("")), month_text(&d.planned_month),
+            esc(&body), esc(&settings.contact), esc(&settings.phone), esc(&town_title(&town)), chinese_date(today),
+            esc(&town.town_name), d.case_id,
+        ));
+    }
+    html.push_str("</body></html>");
+    Ok(html)
+}
+
+fn notice_page(
+    doc: &mut Doc,
+    town: &TownSettings,
+    settings: &NoticeSettings,
+    body_text: &str,
+    d: &NoticeData,
+    problems: &[String],
+    today: &str,
+) {
+    let page = doc.page_count() - 1;
+    let (m, w) = (doc.margin, doc.inner_width());
+    let who = format!("农户{}（{}{}）", d.head_name, d.village, d.group);
+    doc.check(&who, &d.head_name);
+    doc.y = m - 18.0;
+    let number = format!("编号：{}-{:06}", town.town_name, d.case_id);
+    doc.text_in(page, m, w, doc.y, &number, Face::Regular, 9.0, Align::Right);
+    doc.y += 20.0;
+    doc.centered(
+        &format!("{}农村户厕问题整改告知单", town.town_name),
+        Face::Bold,
+        18.0,
+        14.0,
+    );
+    doc.paragraph(
+        &format!("{}（户主）：", d.head_name),
+        Face::Bold,
+        11.5,
+        false,
+    );
+    doc.y += 2.0;
+
+    // The household and the toilet, as a small table.
+    let yes_no = |b: Option<bool>| match b {
+        Some(true) => "是",
+        Some(false) => "否",
+        None => "未登记",
+    };
+    let subsidy = match (d.subsidized, d.subsidy_year) {
+        (Some(true), Some(y)) => format!("是（{y}年）"),
+        (b, _) => yes_no(b).to_string(),
+    };
+    let cols = [
+        Column::left("项目", 1.0),
+        Column::left("内容", 2.2),
+        Column::left("项目", 1.0),
+        Column::left("内容", 2.2),
+    ];
+    let place = format!("{}{}", d.village, d.group);
+    let rows = vec![
+        vec![
+            "户主".into(),
+            d.head_name.clone(),
+            "身份证号".into(),
+            d.id_number
+                .as_deref()
+                .map(mask_id)
+                .unwrap_or_else(|| "未登记".into()),
+        ],
+        vec![
+            "行政村·社".into(),
+            place,
+            "联系电话".into(),
+            d.phone
+                .as_deref()
+                .map(mask_phone)
+                .unwrap_or_else(|| "未登记".into()),
+        ],
+        vec![
+            "户厕".into(),
+            format!(
+                "第{}个，{}",
+                d.seq,
+                d.tech_mode.map_or("技术模式未登记", |t| t.label())
+            ),
+            "建设年度".into(),
+            d.build_year.map_or("未登记".into(), |y| format!("{y}年")),
+        ],
+        vec![
+            "财政补助".into(),
+            subsidy,
+            "核查日期".into(),
+            chinese_date(&d.inspected_on),
+        ],
+    ];
+    if let Some(a) = &d.address {
+        doc.check(&format!("{who}的住址"), a);
+    }
+    doc.table(
+        &cols,
+        &rows,
+        &TableStyle {
+            header: false,
+            size: 10.0,
+            header_size: 10.0,
+            padding: 4.0,
+        },
+        &mut |_| {},
+    );
+    doc.y += 10.0;
+
+    doc.paragraph("一、核查发现的问题", Face::Bold, 11.5, false);
+    for (i, p) in problems.iter().enumerate() {
+        doc.paragraph(&format!("{}. {p}", i + 1), Face::Regular, 11.0, false);
+    }
+    doc.y += 4.0;
+    doc.paragraph("二、整改要求", Face::Bold, 11.5, false);
+    let category = d
+        .category
+        .map_or("待确定（镇村研究后另行告知）", |c| c.label());
+    doc.paragraph(&format!("整改类别：{category}"), Face::Regular, 11.0, false);
+    let measures = d.measures.clone().unwrap_or_else(|| match d.category {
+        Some(Category::ImmediateFix) => "按核查发现的问题立即维修、整改。".into(),
+        _ => "由镇、村研究确定后另行告知。".into(),
+    });
+    doc.paragraph(&format!("整改措施：{measures}"), Face::Regular, 11.0, false);
+    let deadline = match d.category {
+        Some(Category::ImmediateFix) => "立行立改，收到本告知单后尽快完成".to_string(),
+        _ => month_text(&d.planned_month),
+    };
+    doc.paragraph(&format!("完成时限：{deadline}"), Face::Regular, 11.0, false);
+    if let Some(r) = &d.responsible {
+        doc.paragraph(&format!("责任人：{r}"), Face::Regular, 11.0, false);
+    }
+    doc.y += 4.0;
+    doc.paragraph(body_text, Face::Regular, 11.0, true);
+    let contact = if settings.contact.trim().is_empty() {
+        "联系人：____________    联系电话：________________".to_string()
+    } else {
+        format!(
+            "联系人：{}    联系电话：{}",
+            settings.contact.trim(),
+            settings.phone.trim()
+        )
+    };
+    doc.y += 2.0;
+    doc.paragraph(&contact, Face::Regular, 11.0, false);
+
+    // Seal area and date, right-aligned.
+    doc.y += 8.0;
+    let seal_w = 150.0;
+    let seal_x = m + w - seal_w;
+    let seal_y = doc.y;
+    doc.rect(page, seal_x + 35.0, seal_y, 80.0, 52.0, true);
+    doc.text_in(
+        page,
+        seal_x + 35.0,
+        80.0,
+        seal_y + 20.0,
+        "（盖章）",
+        Face::Regular,
+        9.0,
+        Align::Center,
+    );
+    doc.text_in(
+        page,
+        seal_x - 60.0,
+        seal_w + 60.0,
+        seal_y + 58.0,
+        &format!("{}人民政府", town_title(town)),
+        Face::Regular,
+        11.0,
+        Align::Center,
+    );
+    doc.text_in(
+        page,
+        seal_x,
+        seal_w,
+        seal_y + 76.0,
+        &chinese_date(today),
+        Face::Regular,
+        11.0,
+        Align::Center,
+    );
+
+    // 回执 below the cut line, at the foot of the page.
+    let cut_y = doc.height - m - 150.0;
+    let cut_y = cut_y.max(seal_y + 100.0);
+    let label = "沿此线剪开，回执由村（社）收回";
+    let label_w = layout::measure(label, Face::Regular, 8.0) + 16.0;
+    let gap_x = m + (w - label_w) / 2.0;
+    doc.line(page, m, cut_y, gap_x, cut_y, 0.6, true);
+    doc.line(page, gap_x + label_w, cut_y, m + w, cut_y, 0.6, true);
+    doc.text_in(
+        page,
+        m,
+        w,
+        cut_y - 4.5,
+        label,
+        Face::Regular,
+        8.0,
+        Align::Center,
+    );
+    doc.y = cut_y + 14.0;
+    doc.centered("回　　执", Face::Bold, 14.0, 10.0);
+    doc.paragraph(
+        &format!(
+            "本户已收到编号为{}-{:06}的《农村户厕问题整改告知单》，知晓{}{}户主{}家第{}个户厕存在的问题和整改要求，将按时完成整改。",
+            town.town_name, d.case_id, d.village, d.group, d.head_name, d.seq
+        ),
+        Face::Regular,
+        11.0,
+        true,
+    );
+    doc.y += 16.0;
+    doc.paragraph(
+        "户主（签字或按手印）：________________        日期：______年____月____日",
+        Face::Regular,
+        11.0,
+        false,
+    );
+}

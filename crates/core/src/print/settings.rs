@@ -1,0 +1,153 @@
+//! What the office sets for its documents: the notice paragraph and contact printed on every
+//! 整改告知单, and the folder documents are saved into. Audited; changing them needs the settings
+//! permission.
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::store::settings::{self};
+
+/// What the office puts on every notice: the paragraph of notice text and the contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoticeSettings {
+    pub text: String,
+    pub contact: String,
+    pub phone: String,
+}
+
+const KEY_NOTICE: &str = "notice_settings";
+
+pub const DEFAULT_NOTICE_TEXT: &str = "根据《{镇}农村户厕问题摸排整改工作方案》，经入户核查，您家户厕存在上述问题。请按照告知的整改措施和完成时限抓紧整改，整改完成后及时告知村（社）干部，由镇组织验收销号。整改中遇到困难，请与联系人联系。感谢您对农村人居环境整治工作的理解和支持！";
+
+impl NoticeSettings {
+    pub fn load(conn: &Connection) -> Result<NoticeSettings> {
+        if let Some(json) = settings::get(conn, KEY_NOTICE)? {
+            if let Ok(s) = serde_json::from_str(&json) {
+                return Ok(s);
+            }
+        }
+        Ok(NoticeSettings {
+            text: DEFAULT_NOTICE_TEXT.into(),
+            contact: String::new(),
+            phone: String::new(),
+        })
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.text.trim().is_empty() {
+            return Err(crate::Error::Invalid(
+                "告知单正文不能为空。可以点“恢复默认”使用默认的正文。".into(),
+            ));
+        }
+        if self.text.chars().count() > 600 {
+            return Err(crate::Error::Invalid(
+                "告知单正文请控制在 600 字以内，以免一页印不下。".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Saves the notice text and contact, audited, in one unit.
+    pub fn save(&self, conn: &Connection) -> Result<()> {
+        DocumentSettings {
+            notice: self.clone(),
+            folder: None,
+        }
+        .save(conn)
+    }
+}
+
+const KEY_DOCUMENTS_DIR: &str = "documents_dir";
+
+/// What the office sets for its documents: the notice text and contact printed on every
+/// notice, and the folder the PDFs go into. Changing them needs the settings permission (the
+/// app's gate) and is audited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentSettings {
+    pub notice: NoticeSettings,
+    /// The documents folder chosen by the office (`None`: `文书/` beside the database). When
+    /// saving: `None` leaves it as it is, an empty text sets it back to the default.
+    #[serde(default)]
+    pub folder: Option<String>,
+}
+
+impl DocumentSettings {
+    pub fn load(conn: &Connection) -> Result<DocumentSettings> {
+        Ok(DocumentSettings {
+            notice: NoticeSettings::load(conn)?,
+            folder: settings::get(conn, KEY_DOCUMENTS_DIR)?.filter(|d| !d.trim().is_empty()),
+        })
+    }
+
+    /// The folder printed documents go into for the database at `db_path`.
+    pub fn documents_dir(&self, db_path: &std::path::Path) -> std::path::PathBuf {
+        match &self.folder {
+            Some(f) => std::path::PathBuf::from(f),
+            None => crate::store::paths::documents_dir(db_path),
+        }
+    }
+
+    /// Saves what changed (the notice, the folder), with its audit entry, in one unit. A folder
+    /// must be a full path.
+    pub fn save(&self, conn: &Connection) -> Result<()> {
+        self.notice.check()?;
+        let folder = self.folder.as_deref().map(str::trim);
+        if let Some(f) = folder.filter(|f| !f.is_empty()) {
+            if !std::path::Path::new(f).is_absolute() {
+                return Err(crate::Error::Invalid(
+                    "请选择一个完整的文件夹位置（例如 D:\\户厕文书），不要只写文件夹名。".into(),
+                ));
+            }
+        }
+        let json = serde_json::to_string(&self.notice).expect("settings serialise");
+        crate::store::db::atomically(conn, |conn| {
+            let old_notice = settings::get(conn, KEY_NOTICE)?;
+            let old_folder = settings::get(conn, KEY_DOCUMENTS_DIR)?;
+            // Unchanged from what the office sees (the defaults until first saved): nothing to do.
+            let notice_changed = NoticeSettings::load(conn)? != self.notice;
+            // An empty folder is the default, which is kept as no setting at all.
+            let wanted = folder.map(|f| Some(f).filter(|f| !f.is_empty()));
+            let folder_changed = wanted.is_some_and(|w| old_folder.as_deref() != w);
+            if notice_changed {
+                settings::set(conn, KEY_NOTICE, &json)?;
+                crate::store::audit::append_now(
+                    conn,
+                    "settings.documents",
+                    "settings",
+                    KEY_NOTICE,
+                    &if self.notice.contact.trim().is_empty() && self.notice.phone.trim().is_empty()
+                    {
+                        "修改告知单正文和联系人".to_string()
+                    } else {
+                        format!(
+                            "修改告知单正文和联系人（联系人：{}，电话：{}）",
+                            self.notice.contact, self.notice.phone
+                        )
+                    },
+                    serde_json::json!({ "notice": [old_notice, json] }),
+                )?;
+            }
+            if let (true, Some(f)) = (folder_changed, wanted) {
+                match f {
+                    Some(f) => settings::set(conn, KEY_DOCUMENTS_DIR, f)?,
+                    None => {
+                        conn.execute("DELETE FROM settings WHERE key = ?1", [KEY_DOCUMENTS_DIR])?;
+                    }
+                }
+                crate::store::audit::append_now(
+                    conn,
+                    "settings.documents",
+                    "settings",
+                    KEY_DOCUMENTS_DIR,
+                    &match f {
+                        Some(f) => format!("文书保存位置改为“{f}”"),
+                        None => "文书保存位置改回默认（数据库旁的“文书”文件夹）".to_string(),
+                    },
+                    serde_json::json!({ "documents_dir": [old_folder, f] }),
+                )?;
+            }
+            Ok(())
+        })
+    }
+}

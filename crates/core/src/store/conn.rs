@@ -1,0 +1,153 @@
+//! Connection helpers: per-connection settings and SQL functions, the lock file, atomic units
+//! (a savepoint or a transaction), integrity checks and two reads at once.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{Error, Result};
+
+/// Opens (creating if needed) a database file with the per-connection settings, without
+/// touching its schema.
+pub fn open_file(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|source| Error::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    configure(&conn).map_err(|source| Error::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(conn)
+}
+
+/// Per-connection settings; never part of a migration.
+pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Imports use a few dozen distinct statements; the default cache of 16 would re-prepare them.
+    conn.set_prepared_statement_cache_capacity(64);
+    // In-memory databases answer "memory"; files switch to WAL and stay there.
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    // A 32 MB page cache keeps bulk inserts into the search-key B-tree from thrashing.
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32000;",
+    )?;
+    register_functions(conn)
+}
+
+/// SQL functions the schema relies on.
+pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "reverse_text",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let s: Option<String> = ctx.get(0)?;
+            Ok(s.map(|s| s.chars().rev().collect::<String>()))
+        },
+    )
+}
+
+/// Takes the lock file beside a database (`<name>.lock`) for as long as the returned file is
+/// held: one program at a time works on a database (the app for as long as it runs, `huce
+/// restore` while it replaces the data). The operating system releases it when the process
+/// ends, also when it crashes.
+pub fn lock(path: &Path) -> Result<std::fs::File> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| Error::Io {
+            path: lock_path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::AlreadyOpen(path.to_path_buf())),
+        Err(std::fs::TryLockError::Error(source)) => Err(Error::Io {
+            path: lock_path,
+            source,
+        }),
+    }
+}
+
+/// Runs `f` as one unit: everything it writes is kept, or (on an error) nothing is. Inside a
+/// transaction it is a savepoint of it; outside, a transaction of its own.
+pub fn atomically<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    conn.execute_batch("SAVEPOINT huce_atomic")?;
+    let done = f(conn);
+    // Some errors (a full disk among them) make SQLite roll back the whole transaction, and
+    // the savepoint with it; then there is nothing left to end.
+    if !conn.is_autocommit() {
+        let end = if done.is_ok() {
+            "RELEASE huce_atomic"
+        } else {
+            "ROLLBACK TO huce_atomic; RELEASE huce_atomic"
+        };
+        let ended = conn.execute_batch(end);
+        if done.is_ok() {
+            if let Err(e) = ended {
+                // The commit itself failed (a constraint checked at commit, a busy file): undo,
+                // so that no transaction stays open on the shared connection.
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK TO huce_atomic; RELEASE huce_atomic");
+                }
+                return Err(e.into());
+            }
+        }
+    }
+    done
+}
+
+/// Runs two reads at once: `here` on `conn`, `there` on a second, read-only connection to the
+/// same file (for the heavy reports on 2 cores). An in-memory database runs them one after the
+/// other on `conn`.
+pub(crate) fn in_parallel<A, B>(
+    conn: &Connection,
+    here: impl FnOnce(&Connection) -> Result<A>,
+    there: impl FnOnce(&Connection) -> Result<B> + Send,
+) -> Result<(A, B)>
+where
+    B: Send,
+{
+    let file = conn.path().filter(|p| !p.is_empty()).map(PathBuf::from);
+    let Some(file) = file else {
+        return Ok((here(conn)?, there(conn)?));
+    };
+    std::thread::scope(|s| {
+        let other = s.spawn(move || -> Result<B> {
+            let second = Connection::open_with_flags(
+                &file,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            second.busy_timeout(std::time::Duration::from_secs(5))?;
+            there(&second)
+        });
+        let a = here(conn);
+        let b = other.join().expect("the second reader does not panic");
+        Ok((a?, b?))
+    })
+}
+
+/// `PRAGMA integrity_check`: a damaged file is reported with what to do, never used silently.
+pub fn check_integrity(conn: &Connection) -> Result<()> {
+    let result: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| Error::Damaged(e.to_string()))?;
+    if result == "ok" {
+        Ok(())
+    } else {
+        Err(Error::Damaged(result))
+    }
+}

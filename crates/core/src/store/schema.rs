@@ -1,0 +1,570 @@
+//! The schema and its migrations.
+//!
+//! The schema is built only by the ordered migrations below, tracked in `PRAGMA user_version`.
+//! Migrations are only ever added, never edited: a database written by any earlier version
+//! upgrades step by step, and a database from a newer program is refused.
+
+use rusqlite::{Connection, Transaction};
+
+use crate::error::{Error, Result};
+use crate::search_keys;
+
+/// One schema step.
+pub struct Migration {
+    pub version: i64,
+    pub description: &'static str,
+    step: Step,
+}
+
+enum Step {
+    Sql(&'static str),
+    /// SQL followed by a data step written in Rust (e.g. computing pinyin keys).
+    SqlThen(&'static str, fn(&Transaction) -> rusqlite::Result<()>),
+}
+
+/// Version 1: places, households, toilets with their baseline fields, settings.
+const V1_BASE: &str = r#"
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE villages (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    sort_order INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+-- 社 (村民小组). `number` is the 社's number when it has one ("3社" → 3), used for sorting and
+-- for matching the many spellings of the same 社 (三社, 3组, 第三村民小组).
+CREATE TABLE village_groups (
+    id         INTEGER PRIMARY KEY,
+    village_id INTEGER NOT NULL REFERENCES villages(id),
+    name       TEXT NOT NULL,
+    number     INTEGER,
+    sort_order INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (village_id, name),
+    UNIQUE (id, village_id)
+) STRICT;
+
+-- CHECK lists are written as OR chains, not IN (...): an IN list in a CHECK builds a temporary
+-- index for every inserted row, which made bulk inserts several times slower.
+-- 农户. village_id repeats the group's village (enforced by the composite foreign key) so that
+-- a village's households are one index range.
+CREATE TABLE households (
+    id             INTEGER PRIMARY KEY,
+    village_id     INTEGER NOT NULL,
+    group_id       INTEGER NOT NULL,
+    head_name      TEXT NOT NULL CHECK (length(trim(head_name)) > 0),
+    id_number      TEXT CHECK (id_number IS NULL OR length(id_number) = 18),
+    phone          TEXT,
+    address        TEXT,
+    registered_pop INTEGER CHECK (registered_pop IS NULL OR registered_pop >= 0),
+    resident_pop   INTEGER CHECK (resident_pop IS NULL OR resident_pop >= 0),
+    category       TEXT NOT NULL DEFAULT 'ordinary'
+                   CHECK (category = 'poverty_alleviated' OR category = 'monitored' OR category = 'ordinary'),
+    is_resident    INTEGER NOT NULL DEFAULT 1 CHECK ((is_resident = 0 OR is_resident = 1)),
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    FOREIGN KEY (group_id, village_id) REFERENCES village_groups(id, village_id)
+) STRICT;
+CREATE UNIQUE INDEX households_id_number ON households(id_number) WHERE id_number IS NOT NULL;
+CREATE INDEX households_by_village ON households(village_id, group_id, id);
+CREATE INDEX households_by_group ON households(group_id, id);
+
+-- 户厕 with the baseline fields (台账底数). NULL means "not recorded".
+CREATE TABLE toilets (
+    id                 INTEGER PRIMARY KEY,
+    household_id       INTEGER NOT NULL REFERENCES households(id),
+    seq                INTEGER NOT NULL CHECK (seq >= 1),
+    tech_mode          TEXT CHECK (tech_mode = 'three_compartment' OR tech_mode = 'double_urn' OR tech_mode = 'three_urn' OR tech_mode = 'sewer' OR tech_mode = 'urine_diversion' OR tech_mode = 'double_pit' OR tech_mode = 'biogas' OR tech_mode = 'central_collection' OR tech_mode = 'other_sanitary' OR tech_mode = 'non_sanitary' OR tech_mode = 'no_toilet'),
+    location           TEXT CHECK ((location = 'indoor' OR location = 'yard' OR location = 'outside')),
+    build_year         INTEGER CHECK (build_year BETWEEN 1949 AND 2100),
+    subsidized         INTEGER CHECK ((subsidized = 0 OR subsidized = 1)),
+    subsidy_year       INTEGER CHECK (subsidy_year BETWEEN 1949 AND 2100),
+    subsidy_amount_fen INTEGER CHECK (subsidy_amount_fen >= 0),
+    project_name       TEXT,
+    is_sanitary        INTEGER CHECK ((is_sanitary = 0 OR is_sanitary = 1)),
+    use_status         TEXT CHECK ((use_status = 'in_use' OR use_status = 'idle' OR use_status = 'unusable' OR use_status = 'demolished')),
+    baseline_source    TEXT NOT NULL CHECK ((baseline_source = 'survey' OR baseline_source = 'subsidy' OR baseline_source = 'field')),
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    UNIQUE (household_id, seq)
+) STRICT;
+"#;
+
+/// Version 2: search keys (name n-grams, pinyin initials) and the reversed ID number for
+/// "last digits" search, both answered by index ranges.
+const V2_SEARCH: &str = r#"
+CREATE TABLE household_search (
+    term         TEXT NOT NULL,
+    household_id INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+    PRIMARY KEY (term, household_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX household_search_by_household ON household_search(household_id);
+
+ALTER TABLE households ADD COLUMN id_number_rev TEXT;
+UPDATE households SET id_number_rev = reverse_text(id_number) WHERE id_number IS NOT NULL;
+CREATE INDEX households_by_id_rev ON households(id_number_rev) WHERE id_number_rev IS NOT NULL;
+"#;
+
+fn v2_backfill(tx: &Transaction) -> rusqlite::Result<()> {
+    let mut read = tx.prepare("SELECT id, head_name FROM households")?;
+    let rows = read
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut write =
+        tx.prepare("INSERT OR IGNORE INTO household_search (term, household_id) VALUES (?1, ?2)")?;
+    for (id, name) in rows {
+        for key in search_keys::household_keys(&name) {
+            write.execute(rusqlite::params![key, id])?;
+        }
+    }
+    Ok(())
+}
+
+/// Version 3: the history of every field change (old → new, who, when, why) and the record of
+/// each import, so a corrected baseline never loses what it said before.
+const V3_CHANGES: &str = r#"
+CREATE TABLE import_batches (
+    id            INTEGER PRIMARY KEY,
+    at            TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    file_name     TEXT NOT NULL,
+    sheet_name    TEXT NOT NULL,
+    rows_total    INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL,
+    households_new     INTEGER NOT NULL,
+    households_updated INTEGER NOT NULL,
+    toilets_new        INTEGER NOT NULL,
+    toilets_updated    INTEGER NOT NULL,
+    backup_path   TEXT
+) STRICT;
+
+CREATE TABLE change_log (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    entity     TEXT NOT NULL CHECK ((entity = 'household' OR entity = 'toilet')),
+    entity_id  INTEGER NOT NULL,
+    field      TEXT NOT NULL,
+    old_value  TEXT,
+    new_value  TEXT,
+    source     TEXT NOT NULL,
+    import_batch_id INTEGER REFERENCES import_batches(id)
+) STRICT;
+CREATE INDEX change_log_by_entity ON change_log(entity, entity_id, id);
+"#;
+
+/// Version 4: the field work — staff, the problem-item list (问题口径), inspections with their
+/// groups, problems and photos, and the problem ledger (问题厕所台账) with every state move.
+/// Nothing here is ever deleted: inspections are added, cases move and reopen.
+const V4_FIELD_WORK: &str = r#"
+-- 工作人员: inspection groups, operators, verifiers and responsible people are picked from here.
+CREATE TABLE staff (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    unit       TEXT NOT NULL DEFAULT '',
+    phone      TEXT,
+    roles      TEXT NOT NULL DEFAULT '',
+    active     INTEGER NOT NULL DEFAULT 1 CHECK ((active = 0 OR active = 1)),
+    created_at TEXT NOT NULL,
+    UNIQUE (name, unit)
+) STRICT;
+
+-- 问题口径: editable by an administrator; a retired item stays on old records.
+CREATE TABLE problem_items (
+    id         INTEGER PRIMARY KEY,
+    part       TEXT NOT NULL CHECK (part = 'house' OR part = 'pan' OR part = 'tank' OR part = 'pipe' OR part = 'emptying' OR part = 'usage'),
+    name       TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    stops_use  INTEGER NOT NULL CHECK ((stops_use = 0 OR stops_use = 1)),
+    sort_order INTEGER NOT NULL,
+    retired    INTEGER NOT NULL DEFAULT 0 CHECK ((retired = 0 OR retired = 1)),
+    UNIQUE (part, name)
+) STRICT;
+
+-- 入户核查 of one toilet.
+CREATE TABLE inspections (
+    id                INTEGER PRIMARY KEY,
+    toilet_id         INTEGER NOT NULL REFERENCES toilets(id),
+    kind              TEXT NOT NULL CHECK (kind = 'village_self' OR kind = 'town_recheck' OR kind = 'district_spot'),
+    inspected_on      TEXT NOT NULL CHECK (inspected_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    household_status  TEXT NOT NULL CHECK (household_status = 'normal' OR household_status = 'vacant' OR household_status = 'moved_out' OR household_status = 'demolished' OR household_status = 'other'),
+    status_note       TEXT,
+    in_normal_use     INTEGER CHECK ((in_normal_use = 0 OR in_normal_use = 1)),
+    has_problems      INTEGER NOT NULL CHECK ((has_problems = 0 OR has_problems = 1)),
+    remarks           TEXT,
+    proposed_category TEXT,
+    proposal_reason   TEXT NOT NULL,
+    recorded_by       INTEGER NOT NULL REFERENCES staff(id),
+    recorded_at       TEXT NOT NULL
+) STRICT;
+CREATE INDEX inspections_by_toilet ON inspections(toilet_id, id);
+
+CREATE TABLE inspection_members (
+    inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+    staff_id      INTEGER NOT NULL REFERENCES staff(id),
+    PRIMARY KEY (inspection_id, staff_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE inspection_problems (
+    id            INTEGER PRIMARY KEY,
+    inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+    item_id       INTEGER NOT NULL REFERENCES problem_items(id),
+    stops_use     INTEGER NOT NULL CHECK ((stops_use = 0 OR stops_use = 1)),
+    cause         TEXT CHECK (cause = 'construction' OR cause = 'product_quality' OR cause = 'unsuitable_mode' OR cause = 'other'),
+    remarks       TEXT,
+    UNIQUE (inspection_id, item_id)
+) STRICT;
+
+-- Photos are copied into the data folder and named by their SHA-256; the original path is not kept.
+CREATE TABLE photos (
+    hash          TEXT PRIMARY KEY,
+    file_name     TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    bytes         INTEGER NOT NULL,
+    added_at      TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE inspection_photos (
+    inspection_id INTEGER NOT NULL REFERENCES inspections(id),
+    hash          TEXT NOT NULL REFERENCES photos(hash),
+    PRIMARY KEY (inspection_id, hash)
+) STRICT, WITHOUT ROWID;
+
+-- 问题厕所台账: one case per inspection that found problems (while the toilet has no open case).
+CREATE TABLE rectifications (
+    id                INTEGER PRIMARY KEY,
+    toilet_id         INTEGER NOT NULL REFERENCES toilets(id),
+    household_id      INTEGER NOT NULL REFERENCES households(id),
+    -- The household's place, repeated so a village's ledger and counts are one index range;
+    -- kept in step by the trigger below when a household moves to another 社.
+    village_id        INTEGER NOT NULL,
+    group_id          INTEGER NOT NULL,
+    inspection_id     INTEGER NOT NULL UNIQUE REFERENCES inspections(id),
+    proposed_category TEXT CHECK (proposed_category = 'immediate_fix' OR proposed_category = 'plan_district' OR proposed_category = 'plan_town_funded'),
+    proposal_reason   TEXT NOT NULL,
+    category          TEXT CHECK (category = 'immediate_fix' OR category = 'plan_district' OR category = 'plan_town_funded'),
+    override_reason   TEXT,
+    confirmed_by      INTEGER REFERENCES staff(id),
+    confirmed_at      TEXT,
+    measures          TEXT,
+    responsible       TEXT,
+    planned_month     TEXT CHECK (planned_month GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+    funding           TEXT,
+    state             TEXT NOT NULL CHECK (state = 'pending' OR state = 'in_progress' OR state = 'awaiting_acceptance' OR state = 'closed'),
+    state_since       TEXT NOT NULL,
+    created_at        TEXT NOT NULL
+) STRICT;
+CREATE INDEX rectifications_by_household ON rectifications(household_id);
+CREATE INDEX rectifications_by_place ON rectifications(village_id, group_id, state, planned_month);
+CREATE TRIGGER rectifications_follow_household AFTER UPDATE OF group_id ON households
+BEGIN
+    UPDATE rectifications SET village_id = NEW.village_id, group_id = NEW.group_id
+    WHERE household_id = NEW.id;
+END;
+CREATE INDEX rectifications_by_toilet ON rectifications(toilet_id);
+
+-- Every move of a case, dated and signed; the case row holds only the current state.
+CREATE TABLE rectification_events (
+    id               INTEGER PRIMARY KEY,
+    rectification_id INTEGER NOT NULL REFERENCES rectifications(id),
+    kind             TEXT NOT NULL CHECK (kind = 'opened' OR kind = 'category' OR kind = 'plan' OR kind = 'move' OR kind = 'reopen'),
+    from_state       TEXT,
+    to_state         TEXT,
+    actor_id         INTEGER NOT NULL REFERENCES staff(id),
+    happened_on      TEXT NOT NULL,
+    recorded_at      TEXT NOT NULL,
+    remark           TEXT,
+    verifier_id      INTEGER REFERENCES staff(id),
+    photo_hash       TEXT REFERENCES photos(hash)
+) STRICT;
+CREATE INDEX rectification_events_by_case ON rectification_events(rectification_id, id);
+
+INSERT INTO problem_items (part, name, stops_use, sort_order) VALUES
+    ('house', '无厕屋或厕屋倒塌', 1, 10),
+    ('house', '厕屋破损、漏雨', 0, 20),
+    ('house', '无门或门损坏', 0, 30),
+    ('house', '通风、采光差', 0, 40),
+    ('house', '厨卫不分', 0, 50),
+    ('house', '隔断未到顶', 0, 60),
+    ('pan', '便器破损', 1, 70),
+    ('pan', '便器堵塞', 1, 80),
+    ('pan', '无冲水设施或冲水设施损坏', 1, 90),
+    ('pan', '便器不防臭、无存水弯', 0, 100),
+    ('pan', '压力桶出水少或不出水', 1, 110),
+    ('pan', '冲水配件发放未安装', 1, 120),
+    ('tank', '渗漏', 1, 130),
+    ('tank', '池体破损、塌陷', 1, 140),
+    ('tank', '池盖缺失或破损', 0, 150),
+    ('tank', '容积不足、格数不符', 1, 160),
+    ('tank', '未密闭、溢流', 1, 170),
+    ('tank', '过粪管装反', 1, 180),
+    ('tank', '串水', 1, 190),
+    ('tank', '盖板未分割', 0, 200),
+    ('tank', '排气管高度不够', 0, 210),
+    ('pipe', '进粪管堵塞', 1, 220),
+    ('pipe', '管道破损、渗漏', 1, 230),
+    ('pipe', '冬季冻裂', 1, 240),
+    ('pipe', '过粪管安装不规范', 0, 250),
+    ('emptying', '清掏不及时、无清掏服务', 0, 260),
+    ('emptying', '粪污直排、未资源化利用', 0, 270),
+    ('emptying', '抽污车无法进入', 0, 280),
+    ('emptying', '返味', 0, 290),
+    ('usage', '建而未用', 1, 300),
+    ('usage', '已弃用', 1, 310),
+    ('usage', '缺水无法冲厕', 1, 320),
+    ('usage', '冬季无法使用', 1, 330),
+    ('usage', '远离庭院、不便使用', 0, 340),
+    ('usage', '旧厕未拆除', 0, 350);
+"#;
+
+/// Version 5: district spot-check samples (区级抽查), each kept with its seed and method so it can
+/// be reproduced and shown to the district.
+const V5_SAMPLES: &str = r#"
+CREATE TABLE spot_samples (
+    id          INTEGER PRIMARY KEY,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    seed        INTEGER NOT NULL,
+    method      TEXT NOT NULL,
+    params      TEXT NOT NULL,
+    population  INTEGER NOT NULL,
+    size        INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE spot_sample_items (
+    sample_id  INTEGER NOT NULL REFERENCES spot_samples(id),
+    seq        INTEGER NOT NULL,
+    toilet_id  INTEGER NOT NULL REFERENCES toilets(id),
+    village_id INTEGER NOT NULL,
+    is_problem INTEGER NOT NULL CHECK ((is_problem = 0 OR is_problem = 1)),
+    PRIMARY KEY (sample_id, seq)
+) STRICT, WITHOUT ROWID;
+"#;
+
+/// Version 6: accountability — local accounts with roles, and the hash-chained audit log.
+const V6_ACCOUNTABILITY: &str = r#"
+CREATE TABLE accounts (
+    id              INTEGER PRIMARY KEY,
+    username        TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(username)) > 0),
+    display_name    TEXT NOT NULL CHECK (length(trim(display_name)) > 0),
+    role            TEXT NOT NULL CHECK (role = 'admin' OR role = 'entry' OR role = 'reviewer' OR role = 'leader' OR role = 'supervisor'),
+    staff_id        INTEGER REFERENCES staff(id),
+    password_hash   TEXT NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until    TEXT,
+    active          INTEGER NOT NULL DEFAULT 1 CHECK ((active = 0 OR active = 1)),
+    created_at      TEXT NOT NULL
+) STRICT;
+
+-- Append-only. Each entry's hash covers the previous entry's hash and its own content, so an
+-- entry edited, deleted or moved outside the app breaks the chain at that point.
+CREATE TABLE audit_log (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    summary   TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_log_by_entity ON audit_log(entity, entity_id, id);
+CREATE INDEX audit_log_by_actor ON audit_log(actor, id);
+"#;
+
+/// Version 7: 签字背书 in the app — 审核人 and 负责人 sign an inspection result in order; a
+/// reviewed result is locked until a reviewer unlocks it with a reason (the signatures are
+/// cleared, never deleted).
+const V7_SIGNOFFS: &str = r#"
+CREATE TABLE signoffs (
+    id             INTEGER PRIMARY KEY,
+    inspection_id  INTEGER NOT NULL REFERENCES inspections(id),
+    step           TEXT NOT NULL CHECK (step = 'review' OR step = 'responsible'),
+    account_id     INTEGER NOT NULL REFERENCES accounts(id),
+    signer         TEXT NOT NULL,
+    signed_at      TEXT NOT NULL,
+    cleared_at     TEXT,
+    cleared_by     TEXT,
+    cleared_reason TEXT
+) STRICT;
+CREATE INDEX signoffs_by_inspection ON signoffs(inspection_id, step);
+CREATE UNIQUE INDEX signoffs_active ON signoffs(inspection_id, step) WHERE cleared_at IS NULL;
+"#;
+
+/// Version 8: accountability that holds under misuse. The login account that keyed in each
+/// inspection and each step of a case (谁排查、谁审核 are checked against accounts, not only
+/// against the staff names a form sends); a password set by an administrator that must be
+/// changed at the next login; the encoding of each audit entry's hash (1: fields joined by 0x1F,
+/// 2: length-prefixed); whether a spot-check sample's seed was drawn by the program; and the
+/// file's identity: SQLite's application id, so a restore can tell this program's files, and a
+/// random database id (settings) that its backups share, so the audit log's anchors are its own.
+const V8_SAFETY: &str = r#"
+ALTER TABLE inspections ADD COLUMN account_id INTEGER REFERENCES accounts(id);
+ALTER TABLE rectification_events ADD COLUMN account_id INTEGER REFERENCES accounts(id);
+ALTER TABLE accounts ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0
+    CHECK ((must_change_password = 0 OR must_change_password = 1));
+ALTER TABLE audit_log ADD COLUMN format INTEGER NOT NULL DEFAULT 1 CHECK ((format = 1 OR format = 2));
+ALTER TABLE spot_samples ADD COLUMN seed_drawn INTEGER NOT NULL DEFAULT 0
+    CHECK ((seed_drawn = 0 OR seed_drawn = 1));
+PRAGMA application_id = 1213547333;
+"#;
+
+/// Version 8's data: the database's random identity.
+fn v8_identity(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
+        [
+            crate::store::settings::KEY_DATABASE_ID,
+            crate::store::settings::new_database_id().as_str(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
+pub const APPLICATION_ID: i64 = 0x4855_4345;
+
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "行政村、社、农户、户厕及台账底数字段",
+        step: Step::Sql(V1_BASE),
+    },
+    Migration {
+        version: 2,
+        description: "户主姓名、拼音首字母和身份证号尾号检索",
+        step: Step::SqlThen(V2_SEARCH, v2_backfill),
+    },
+    Migration {
+        version: 3,
+        description: "字段修改记录（原值→新值）和导入批次",
+        step: Step::Sql(V3_CHANGES),
+    },
+    Migration {
+        version: 4,
+        description: "工作人员、问题口径、入户核查、照片和问题厕所台账（整改、销号）",
+        step: Step::Sql(V4_FIELD_WORK),
+    },
+    Migration {
+        version: 5,
+        description: "区级抽查样本（随机种子、抽样方法和抽中的户厕）",
+        step: Step::Sql(V5_SAMPLES),
+    },
+    Migration {
+        version: 6,
+        description: "登录账户和角色、防篡改的操作日志",
+        step: Step::Sql(V6_ACCOUNTABILITY),
+    },
+    Migration {
+        version: 7,
+        description: "审核人、负责人在程序中签字背书，审核后锁定",
+        step: Step::Sql(V7_SIGNOFFS),
+    },
+    Migration {
+        version: 8,
+        description:
+            "录入账户留痕、管理员重设的密码须修改、操作日志新校验格式、程序抽取的随机种子、文件标识",
+        step: Step::SqlThen(V8_SAFETY, v8_identity),
+    },
+];
+
+/// The schema version this program writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// An in-memory database with the real migrations (for tests, and as the schema a restored
+/// file is held against).
+pub fn open_in_memory() -> Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    crate::store::conn::configure(&conn)?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+/// The schema version stored in the database file.
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Applies every migration newer than the database, each in its own transaction.
+pub fn migrate(conn: &Connection) -> Result<()> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Applies migrations up to and including `target` (tests use this to build older versions).
+pub fn migrate_to(conn: &Connection, target: i64) -> Result<()> {
+    let current = schema_version(conn)?;
+    if current > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > current && m.version <= target)
+    {
+        apply(conn, m).map_err(|source| Error::Migration {
+            version: m.version,
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+fn apply(conn: &Connection, m: &Migration) -> rusqlite::Result<()> {
+    // unchecked_transaction: the caller holds `&Connection`; nothing else runs on it meanwhile.
+    let tx = conn.unchecked_transaction()?;
+    match m.step {
+        Step::Sql(sql) => tx.execute_batch(sql)?,
+        Step::SqlThen(sql, data) => {
+            tx.execute_batch(sql)?;
+            data(&tx)?;
+        }
+    }
+    tx.pragma_update(None, "user_version", m.version)?;
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(
+                m.version,
+                i as i64 + 1,
+                "migration {} is out of order",
+                m.description
+            );
+        }
+    }
+
+    #[test]
+    fn fresh_database_is_current() {
+        let conn = open_in_memory().unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1, "foreign keys must be enforced on every connection");
+    }
+
+    #[test]
+    fn newer_database_is_refused() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = migrate(&conn).unwrap_err();
+        assert_eq!(err.code(), "schema_too_new", "{err}");
+        assert!(
+            err.to_string().contains("最新版本"),
+            "the message must say what to do: {err}"
+        );
+    }
+}
