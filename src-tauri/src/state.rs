@@ -190,25 +190,12 @@ impl AppState {
 
     /// Where automatic backups go: `backups/` beside the database.
     pub fn backup_dir(&self) -> PathBuf {
-        self.path
-            .parent()
-            .map(|d| d.join("backups"))
-            .unwrap_or_else(|| PathBuf::from("backups"))
+        huce_core::paths::backup_dir(&self.path)
     }
 
-    /// Where inspection photos are copied: `<database name>-photos/` beside the database, so
-    /// two databases in one folder never share photos and a backup of the folder has both.
+    /// Where inspection photos are copied: `<database name>-photos/` beside the database.
     pub fn photo_dir(&self) -> PathBuf {
-        let stem = self
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "huce".into());
-        let name = format!("{stem}-photos");
-        self.path
-            .parent()
-            .map(|d| d.join(&name))
-            .unwrap_or_else(|| PathBuf::from(&name))
+        huce_core::paths::photo_dir(&self.path)
     }
 
     /// The connection, or the error that kept the database from opening.

@@ -316,6 +316,31 @@ pub struct NewToilet {
     pub baseline_source: BaselineSource,
 }
 
+/// `part` of `whole` in per cent; 0 when there is nothing to count.
+pub fn percent(part: i64, whole: i64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// A percentage as every screen, sheet, document and the CLI show it: one decimal, halves
+/// rounded up (2 of 3 is 66.7%, 49 of 400 is 12.3%).
+pub fn percent_text(p: f64) -> String {
+    format!("{:.1}%", (p * 10.0).round() / 10.0)
+}
+
+/// A rate (销号率, 排查率, 差异率 …) as shown: [`percent_text`] of `part` of `whole`, or "—" when
+/// there is nothing to count.
+pub fn rate_text(part: i64, whole: i64) -> String {
+    if whole == 0 {
+        "—".into()
+    } else {
+        percent_text(percent(part, whole))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,5 +381,16 @@ mod tests {
         assert!(TechMode::ThreeCompartment.is_sanitary());
         assert!(!TechMode::NonSanitary.is_sanitary());
         assert!(!TechMode::NoToilet.is_sanitary());
+    }
+
+    #[test]
+    fn rates_have_one_rounding() {
+        assert_eq!(rate_text(2, 3), "66.7%");
+        assert_eq!(rate_text(1, 3), "33.3%");
+        assert_eq!(rate_text(49, 400), "12.3%", "a half is rounded up");
+        assert_eq!(rate_text(3, 3), "100.0%");
+        assert_eq!(rate_text(0, 0), "—");
+        assert_eq!(percent_text(12.25), "12.3%");
+        assert_eq!(percent_text(0.0), "0.0%");
     }
 }

@@ -5,9 +5,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
-use huce_core::households::Scope;
-use huce_core::print::{self, NoticeSettings, Printed};
-use huce_core::rectification::LedgerFilter;
+use huce_core::print::{self, DocumentRequest, NoticeSettings, Printed};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_opener::OpenerExt;
@@ -15,61 +13,13 @@ use tauri_plugin_opener::OpenerExt;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    Notices,
-    ProblemLedger,
-    ToiletLedger,
-    Signoff,
-    HouseholdFile,
-    SampleList,
-    CheckSheets,
-    SampleFiles,
-    Bulletin,
-}
-
-impl DocumentKind {
-    fn title(self) -> &'static str {
-        match self {
-            DocumentKind::Notices => "整改告知单",
-            DocumentKind::ProblemLedger => "问题厕所台账",
-            DocumentKind::ToiletLedger => "改厕台账",
-            DocumentKind::Signoff => "签字背书表",
-            DocumentKind::HouseholdFile => "户档案",
-            DocumentKind::SampleList => "区级抽查样本清单",
-            DocumentKind::CheckSheets => "区级抽查现场核查表",
-            DocumentKind::SampleFiles => "区级抽查户档案",
-            DocumentKind::Bulletin => "月通报",
-        }
-    }
-}
-
+/// What to print (the core's request) and whether to open it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PrintRequest {
-    pub kind: DocumentKind,
-    /// The ledger filter (its scope is also the scope of the other documents).
-    pub filter: LedgerFilter,
-    /// The place as the title shows it (石鱼村, 石鱼村 3社, 石鱼镇（全镇）).
-    pub scope_title: String,
+    #[serde(flatten)]
+    pub document: DocumentRequest,
     /// Open the PDF in the system's viewer when done.
     pub open: bool,
-    /// The household, for 户档案.
-    #[serde(default)]
-    pub household_id: Option<i64>,
-    /// Cases ticked in the ledger: their notices only (cases closed since are left out).
-    #[serde(default)]
-    pub case_ids: Option<Vec<i64>>,
-    /// The spot-check sample, for its list and check sheets.
-    #[serde(default)]
-    pub sample_id: Option<i64>,
-    /// The month of the bulletin, `YYYY-MM`.
-    #[serde(default)]
-    pub month: Option<String>,
-}
-
-fn sample_id(id: Option<i64>) -> Result<i64, huce_core::Error> {
-    id.ok_or_else(|| huce_core::Error::Invalid("请先在左侧选择一个抽查样本，再打印。".into()))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -130,16 +80,6 @@ pub async fn save_document_settings(
     Ok(())
 }
 
-/// A file name that says what, where and when, and never overwrites an earlier print.
-fn file_name(kind: DocumentKind, scope_title: &str) -> String {
-    let place: String = scope_title
-        .chars()
-        .filter(|c| !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|'))
-        .collect();
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-    format!("{}-{}-{stamp}.pdf", kind.title(), place.replace(' ', ""))
-}
-
 #[tauri::command]
 pub async fn print_document(
     app: AppHandle,
@@ -149,66 +89,30 @@ pub async fn print_document(
     let (path, printed) = tauri::async_runtime::spawn_blocking(move || {
         let state = app2.state::<AppState>();
         let conn = state.conn()?;
-        let now = chrono::Local::now();
-        let today = now.format("%Y-%m-%d").to_string();
-        let month = now.format("%Y-%m").to_string();
-        let scope: Scope = request.filter.scope;
+        let now = chrono::Local::now().naive_local();
         let progress = state.progress.clone();
         progress.0.store(0, Ordering::Relaxed);
         progress.1.store(1, Ordering::Relaxed);
-        let printed: Printed = match request.kind {
-            DocumentKind::Notices => {
-                let cases = match &request.case_ids {
-                    Some(ids) => print::open_cases_among(&conn, ids)?,
-                    None => print::notice_cases(&conn, &request.filter, &month)?,
-                };
-                print::notices(&conn, &cases, &today, &mut |done, total| {
-                    progress.1.store(total.max(1), Ordering::Relaxed);
-                    progress.0.store(done, Ordering::Relaxed);
-                })?
-            }
-            DocumentKind::ProblemLedger => {
-                print::problem_ledger(&conn, &request.filter, &month, &today, &request.scope_title)?
-            }
-            DocumentKind::ToiletLedger => {
-                print::toilet_ledger(&conn, scope, &today, &request.scope_title)?
-            }
-            DocumentKind::Signoff => {
-                print::signoff_sheet(&conn, scope, &today, &request.scope_title)?
-            }
-            DocumentKind::HouseholdFile => {
-                let id = request.household_id.ok_or_else(|| {
-                    huce_core::Error::Invalid("请先在列表中选择一户，再打印户档案。".into())
-                })?;
-                print::household_file(&conn, id, &state.photo_dir(), &today)?
-            }
-            DocumentKind::SampleList => {
-                print::sample_list(&conn, sample_id(request.sample_id)?, &today)?
-            }
-            DocumentKind::CheckSheets => {
-                print::check_sheets(&conn, sample_id(request.sample_id)?, &today)?
-            }
-            DocumentKind::SampleFiles => {
-                let rows = huce_core::sampling::rows(&conn, sample_id(request.sample_id)?)?;
-                let mut seen = std::collections::HashSet::new();
-                let households: Vec<i64> = rows
-                    .iter()
-                    .map(|r| r.household_id)
-                    .filter(|h| seen.insert(*h))
-                    .collect();
-                print::household_files(&conn, &households, &state.photo_dir(), &today)?
-            }
-            DocumentKind::Bulletin => {
-                let month = request.month.clone().unwrap_or_else(|| month.clone());
-                print::bulletin(&conn, &month, &today)?
-            }
-        };
+        let printed: Printed = print::print_document(
+            &conn,
+            &request.document,
+            &state.photo_dir(),
+            now,
+            &mut |done, total| {
+                progress.1.store(total.max(1), Ordering::Relaxed);
+                progress.0.store(done, Ordering::Relaxed);
+            },
+        )?;
         let dir = documents_dir(&conn, &state)?;
         std::fs::create_dir_all(&dir).map_err(|source| huce_core::Error::Io {
             path: dir.clone(),
             source,
         })?;
-        let path = dir.join(file_name(request.kind, &request.scope_title));
+        let path = dir.join(print::document_file_name(
+            request.document.kind,
+            &request.document.scope_title,
+            now,
+        ));
         let tmp = path.with_extension("part");
         std::fs::write(&tmp, &printed.bytes)
             .and_then(|()| std::fs::rename(&tmp, &path))

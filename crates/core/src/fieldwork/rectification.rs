@@ -10,7 +10,7 @@ use crate::access::accounts::Account;
 use crate::access::permissions::Action;
 use crate::access::staff;
 use crate::error::{Error, Result};
-use crate::model::{CaseState, Category, TechMode};
+use crate::model::{rate_text, CaseState, Category, TechMode};
 use crate::places::households::Scope;
 
 /// Planned rectification is to be finished within the 十四五 plan, by the end of 2025.
@@ -583,6 +583,29 @@ pub struct VillageCounts {
     pub awaiting: i64,
     pub closed: i64,
     pub overdue: i64,
+    /// 销号率 as shown ([`crate::model::rate_text`]: "—" without problem toilets).
+    pub close_out: String,
+}
+
+impl VillageCounts {
+    /// The town's row (合计) of the villages' counts.
+    pub fn town_total(villages: &[VillageCounts]) -> VillageCounts {
+        let mut t = VillageCounts {
+            village_name: "合计".into(),
+            ..VillageCounts::default()
+        };
+        for v in villages {
+            t.total += v.total;
+            t.undecided += v.undecided;
+            t.pending += v.pending;
+            t.in_progress += v.in_progress;
+            t.awaiting += v.awaiting;
+            t.closed += v.closed;
+            t.overdue += v.overdue;
+        }
+        t.close_out = rate_text(t.closed, t.total);
+        t
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -591,6 +614,8 @@ pub struct LedgerPage {
     pub rows: Vec<LedgerRow>,
     /// Every village of the town (also those with no cases), in the town's order.
     pub villages: Vec<VillageCounts>,
+    /// The villages' 合计 row.
+    pub town: VillageCounts,
 }
 
 /// The month before which a planned case is overdue: the current month, `YYYY-MM`.
@@ -662,10 +687,12 @@ pub fn ledger(
         .prepare_cached(&sql)?
         .query_map(params![place_id, this_month, limit, offset], ledger_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let villages = village_counts(conn, this_month)?;
     Ok(LedgerPage {
         total,
         rows,
-        villages: village_counts(conn, this_month)?,
+        town: VillageCounts::town_total(&villages),
+        villages,
     })
 }
 
@@ -718,6 +745,7 @@ pub fn village_counts(conn: &Connection, this_month: &str) -> Result<Vec<Village
                 awaiting: r.get(6)?,
                 closed: r.get(7)?,
                 overdue: r.get(8)?,
+                close_out: rate_text(r.get(7)?, r.get(2)?),
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

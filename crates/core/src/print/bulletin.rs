@@ -10,13 +10,14 @@ use rusqlite::Connection;
 use super::layout::{self, Align, Column, Doc, Face};
 use super::page::{chinese_date, table_document_with, Printed};
 use crate::error::{Error, Result};
+use crate::model::percent_text;
 use crate::reports::bulletin::{bulletin_as_of, bulletin_cells, Cell, BULLETIN_COLUMNS};
 use crate::reports::progress::{self, Counts, Progress};
 use crate::store::settings::TownSettings;
 
 fn names_with_scores(p: &Progress, idx: &[usize]) -> String {
     idx.iter()
-        .map(|&i| format!("{}（{:.1}%）", p.villages[i].name, p.villages[i].score))
+        .map(|&i| format!("{}（{}）", p.villages[i].name, p.villages[i].rates.score))
         .collect::<Vec<_>>()
         .join("、")
 }
@@ -26,20 +27,20 @@ fn summary(p: &Progress) -> Vec<String> {
     let t = &p.town;
     let mut out = Vec::new();
     out.push(format!(
-        "截至{}，全镇{}个行政村纳入摸排整改范围的农户{}户、户厕{}个；已入户排查户厕{}个，排查率{:.1}%，其中镇级复核{}个。",
+        "截至{}，全镇{}个行政村纳入摸排整改范围的农户{}户、户厕{}个；已入户排查户厕{}个，排查率{}，其中镇级复核{}个。",
         chinese_date(&p.as_of),
         p.villages.len(),
         t.households,
         t.toilets,
         t.inspected,
-        t.inspected_percent(),
+        t.rates.inspected,
         t.rechecked
     ));
     if t.problems == 0 {
         out.push("排查中尚未发现问题厕所。".into());
     } else {
         out.push(format!(
-            "排查发现问题厕所{}个，其中立行立改{}个、纳入全区改厕计划{}个、镇筹资农户自改{}个、整改类别待定{}个；已完成整改{}个，已验收销号{}个，销号率{:.1}%；逾期未完成整改{}个。",
+            "排查发现问题厕所{}个，其中立行立改{}个、纳入全区改厕计划{}个、镇筹资农户自改{}个、整改类别待定{}个；已完成整改{}个，已验收销号{}个，销号率{}；逾期未完成整改{}个。",
             t.problems,
             t.immediate_fix,
             t.plan_district,
@@ -47,7 +48,7 @@ fn summary(p: &Progress) -> Vec<String> {
             t.undecided,
             t.rectified,
             t.closed,
-            t.closed_percent(),
+            t.rates.closed,
             t.overdue
         ));
     }
@@ -79,14 +80,14 @@ fn summary(p: &Progress) -> Vec<String> {
             continue;
         }
         let mut s = format!(
-            "“{}”阶段（{}至{}，{}）：{}按计划应达{:.1}%，全镇实际{:.1}%；",
+            "“{}”阶段（{}至{}，{}）：{}按计划应达{}，全镇实际{}；",
             ph.phase.name,
             chinese_date(&ph.phase.start),
             chinese_date(&ph.phase.end),
             ph.state,
             m.label(),
-            expected,
-            actual
+            percent_text(expected),
+            percent_text(actual)
         );
         if ph.behind.is_empty() {
             s.push_str("各村均达到进度要求。");
@@ -232,9 +233,9 @@ fn ranking(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
             vec![
                 v.rank.to_string(),
                 v.name.clone(),
-                format!("{:.1}%", v.inspected_percent()),
-                format!("{:.1}%", v.closed_percent()),
-                format!("{:.1}%", v.score),
+                v.rates.inspected.clone(),
+                v.rates.closed.clone(),
+                v.rates.score.clone(),
                 if v.behind.is_empty() {
                     "按计划推进".into()
                 } else {

@@ -6,6 +6,7 @@
 
 mod bulletin;
 mod check_sheet;
+mod document;
 mod household_file;
 pub mod layout;
 mod ledgers;
@@ -18,6 +19,7 @@ mod signoff_sheet;
 
 pub use bulletin::bulletin;
 pub use check_sheet::check_sheets;
+pub use document::{document_file_name, print_document, DocumentKind, DocumentRequest};
 pub use household_file::{household_file, household_files};
 pub use ledgers::{problem_ledger, toilet_ledger};
 pub use notice::{notice_cases, notices, notices_html, open_cases_among};

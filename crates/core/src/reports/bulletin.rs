@@ -46,7 +46,7 @@ impl Cell {
         match self {
             Cell::Text(t) => t.clone(),
             Cell::Count(n) => n.to_string(),
-            Cell::Percent(p) => format!("{p:.1}%"),
+            Cell::Percent(p) => crate::model::percent_text(*p),
         }
     }
 }

@@ -40,16 +40,48 @@ pub struct Rate {
     pub name: String,
     pub compared: usize,
     pub differing: usize,
+    /// The rate as shown ([`Rate::percent_text`]), set when the comparison is complete.
+    pub shown: String,
+    /// What DOMAIN says to do at this rate ([`Rate::advice`]); empty when nothing.
+    pub advice: String,
+    /// Whether the advice is serious (re-check or re-survey) rather than a warning.
+    pub serious: bool,
 }
+
+/// Fewer compared toilets than this give no advice (too small a sample).
+const MIN_FOR_ADVICE: usize = 5;
 
 impl Rate {
     /// Share of compared toilets with at least one difference, in per cent.
     pub fn percent(&self) -> f64 {
-        if self.compared == 0 {
-            0.0
+        crate::model::percent(self.differing as i64, self.compared as i64)
+    }
+    /// The same as shown ("—" when nothing was compared).
+    pub fn percent_text(&self) -> String {
+        crate::model::rate_text(self.differing as i64, self.compared as i64)
+    }
+    /// DOMAIN's thresholds: above 10% retrain; 20–30% a second back-check; above 40% re-survey
+    /// the batch. Returns the advice and whether it is serious.
+    pub fn advice(&self) -> (&'static str, bool) {
+        let p = self.percent();
+        if self.compared < MIN_FOR_ADVICE {
+            ("样本太少", false)
+        } else if p > 40.0 {
+            ("重新调查该批", true)
+        } else if p >= 20.0 {
+            ("二次回查并扩大抽查", true)
+        } else if p > 10.0 {
+            ("需要再培训", false)
         } else {
-            self.differing as f64 * 100.0 / self.compared as f64
+            ("", false)
         }
+    }
+    fn finish(mut self) -> Self {
+        self.shown = self.percent_text();
+        let (advice, serious) = self.advice();
+        self.advice = advice.into();
+        self.serious = serious;
+        self
     }
 }
 
@@ -508,8 +540,8 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
     }
     differences.sort_by_key(|a| a.0);
     let differences: Vec<Difference> = differences.into_iter().map(|(_, d)| d).collect();
-    let villages: Vec<Rate> = villages.into_iter().flatten().collect();
-    let mut groups: Vec<Rate> = groups.into_values().collect();
+    let villages: Vec<Rate> = villages.into_iter().flatten().map(Rate::finish).collect();
+    let mut groups: Vec<Rate> = groups.into_values().map(Rate::finish).collect();
     groups.sort_by(|a, b| {
         b.percent()
             .partial_cmp(&a.percent())

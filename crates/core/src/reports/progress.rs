@@ -45,6 +45,8 @@ pub struct Counts {
     pub rank: usize,
     /// Why the village is behind schedule (empty when it is not).
     pub behind: Vec<String>,
+    /// The rates as shown, set with the score.
+    pub rates: RateTexts,
 }
 
 impl Counts {
@@ -58,6 +60,16 @@ impl Counts {
         } else {
             percent(self.closed, self.problems)
         }
+    }
+    /// The score and the rates' texts, once the counts are complete.
+    fn finish(&mut self) {
+        self.score = (self.inspected_percent() + self.closed_percent()) / 2.0;
+        self.rates = RateTexts {
+            inspected: rate_text(self.inspected, self.toilets),
+            rechecked: rate_text(self.rechecked, self.inspected),
+            closed: rate_text(self.closed, self.problems),
+            score: percent_text(self.score),
+        };
     }
     fn add(&mut self, o: &Counts) {
         self.households += o.households;
@@ -75,12 +87,21 @@ impl Counts {
     }
 }
 
-pub fn percent(part: i64, whole: i64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 * 100.0 / whole as f64
-    }
+pub use crate::model::percent;
+use crate::model::{percent_text, rate_text};
+
+/// The rates of a place as shown (see [`rate_text`]): the screen, the bulletin and the sheets
+/// take these texts instead of rounding on their own.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct RateTexts {
+    /// 排查率
+    pub inspected: String,
+    /// 复核率 (of the inspected)
+    pub rechecked: String,
+    /// 销号率 ("—" without problem toilets)
+    pub closed: String,
+    /// 综合进度
+    pub score: String,
 }
 
 /// What a phase of the plan is measured by.
@@ -252,6 +273,9 @@ pub struct PhaseStatus {
     pub expected: Option<f64>,
     /// The town's value of the measure.
     pub actual: Option<f64>,
+    /// `expected` and `actual` as shown ("" without a measure).
+    pub expected_text: String,
+    pub actual_text: String,
     /// Names of the villages below the expected value.
     pub behind: Vec<String>,
 }
@@ -465,10 +489,10 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
         ..Counts::default()
     };
     for v in &mut villages {
-        v.score = (v.inspected_percent() + v.closed_percent()) / 2.0;
+        v.finish();
         town.add(v);
     }
-    town.score = (town.inspected_percent() + town.closed_percent()) / 2.0;
+    town.finish();
     let mut ranking: Vec<usize> = (0..villages.len()).collect();
     ranking.sort_by(|&a, &b| {
         villages[b]
@@ -532,11 +556,11 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
             if let Some(v) = villages.iter_mut().find(|v| &v.name == name) {
                 let m = p.measure.expect("behind only with a measure");
                 v.behind.push(format!(
-                    "{}：{}{:.1}%，应达 {:.1}%",
+                    "{}：{}{}，应达 {}",
                     p.name,
                     m.label(),
-                    m.of(v),
-                    expected.unwrap_or(0.0)
+                    percent_text(m.of(v)),
+                    percent_text(expected.unwrap_or(0.0))
                 ));
             }
         }
@@ -544,6 +568,8 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
             phase: p,
             state,
             elapsed,
+            expected_text: expected.map(percent_text).unwrap_or_default(),
+            actual_text: actual.map(percent_text).unwrap_or_default(),
             expected,
             actual,
             behind,

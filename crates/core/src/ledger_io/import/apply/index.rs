@@ -1,0 +1,92 @@
+//! The file's places and households: 行政村 and 社 by name and number, and the households the file has touched so far.
+
+use rusqlite::Connection;
+
+use super::types::{FastMap, FastSet};
+use crate::error::Result;
+
+/// The household a row belongs to, as far as this file is concerned.
+pub(super) struct FileHousehold {
+    pub(super) toilet_rows: i64,
+    pub(super) new: bool,
+    pub(super) changed: bool,
+}
+
+pub(super) struct Places {
+    pub(super) villages: FastMap<String, i64>,
+    /// (village_id, number) → group id, and (village_id, name) → group id.
+    pub(super) by_number: FastMap<(i64, i64), i64>,
+    pub(super) by_name: FastMap<(i64, String), i64>,
+    pub(super) names: FastMap<i64, String>,
+}
+
+impl Places {
+    pub(super) fn load(conn: &Connection) -> Result<Places> {
+        let mut p = Places {
+            villages: FastMap::default(),
+            by_number: FastMap::default(),
+            by_name: FastMap::default(),
+            names: FastMap::default(),
+        };
+        let mut stmt = conn.prepare("SELECT id, name FROM villages")?;
+        for r in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+            let (id, name) = r?;
+            p.villages.insert(name, id);
+        }
+        let mut stmt = conn.prepare("SELECT g.id, g.village_id, g.name, g.number, v.name FROM village_groups g JOIN villages v ON v.id = g.village_id")?;
+        for r in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })? {
+            let (id, village, name, number, vname) = r?;
+            if let Some(n) = number {
+                p.by_number.insert((village, n), id);
+            }
+            p.names.insert(id, format!("{vname}{name}"));
+            p.by_name.insert((village, name), id);
+        }
+        Ok(p)
+    }
+}
+
+pub(super) struct Households {
+    pub(super) count: usize,
+    pub(super) by_id_number: FastMap<String, i64>,
+    pub(super) by_name: FastMap<(i64, String), Vec<i64>>,
+    /// Households that have an ID number on record.
+    pub(super) with_id: FastSet<i64>,
+}
+
+impl Households {
+    pub(super) fn load(conn: &Connection) -> Result<Households> {
+        let mut h = Households {
+            count: 0,
+            by_id_number: FastMap::default(),
+            by_name: FastMap::default(),
+            with_id: FastSet::default(),
+        };
+        let mut stmt = conn.prepare("SELECT id, group_id, head_name, id_number FROM households")?;
+        for r in stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })? {
+            let (id, group, name, idn) = r?;
+            h.count += 1;
+            if let Some(idn) = idn {
+                h.by_id_number.insert(idn, id);
+                h.with_id.insert(id);
+            }
+            h.by_name.entry((group, name)).or_default().push(id);
+        }
+        Ok(h)
+    }
+}

@@ -1,0 +1,19 @@
+//! Turning the rows of an import file into households and toilets: parse and validate every row,
+//! match it to the database (by ID number, else by 户主 + 行政村 + 社), and insert or update,
+//! recording every changed field as old → new in `change_log`.
+//!
+//! A dry run and a commit run the same code inside one transaction; the dry run rolls it back,
+//! so the preview is exactly what the commit will do. A commit takes a verified backup first.
+
+mod index;
+mod problem_rows;
+mod reader;
+mod run;
+mod stored;
+mod types;
+mod values;
+mod write;
+
+pub use problem_rows::write_problem_rows;
+pub use run::import_file;
+pub use types::{ColumnInfo, ImportOptions, ImportReport, Mode, RowProblem};

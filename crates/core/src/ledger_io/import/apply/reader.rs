@@ -1,0 +1,482 @@
+//! Reading and checking rows on a thread of their own, and the header texts shown in the preview.
+
+use std::path::{Path, PathBuf};
+
+use super::types::{cell_key, ColumnInfo, FastMap, Fnv, RowProblem};
+use super::values::{parse_row, Values};
+use crate::error::{Error, Result};
+use crate::ledger_io::import::headers::{find_header, Field, HeaderMatch};
+use crate::ledger_io::import::normalize::{self as norm};
+use crate::ledger_io::import::read::{Cell, NextRow, Rows, Workbook};
+
+pub(super) fn columns_info(headers: &[String], columns: &[Option<Field>]) -> Vec<ColumnInfo> {
+    (0..headers.len().max(columns.len()))
+        .map(|i| {
+            let field = columns.get(i).copied().flatten();
+            ColumnInfo {
+                index: i,
+                header: headers.get(i).cloned().unwrap_or_default(),
+                field,
+                field_label: field.map(Field::label),
+            }
+        })
+        .collect()
+}
+
+/// The header text of each column; for a two-row header, "upper / lower" where both exist.
+/// `rows` are the first rows of the sheet (the header is always among them).
+pub(super) fn header_texts(rows: &[Vec<Cell>], header: &HeaderMatch) -> Vec<String> {
+    let row = |i: usize| -> Vec<String> {
+        rows.get(i)
+            .map(|r| r.iter().map(|c| norm::clean(&c.text)).collect())
+            .unwrap_or_default()
+    };
+    let lower = row(header.header_row);
+    let two_rows = header.header_row > 0
+        && rows.get(header.header_row - 1).is_some_and(|r| {
+            r.iter().any(|c| {
+                crate::ledger_io::import::headers::match_header(&c.text) == Some(Field::HeadName)
+            })
+        });
+    if !two_rows {
+        return lower;
+    }
+    let mut upper = row(header.header_row - 1);
+    let n = upper.len().max(lower.len());
+    upper.resize(n, String::new());
+    (0..n)
+        .map(|i| {
+            let l = lower.get(i).cloned().unwrap_or_default();
+            if l.is_empty() {
+                upper[i].clone()
+            } else {
+                l
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and checking rows on a thread of their own
+//
+// The file is parsed, and every row normalised and checked against the rest of the file, on a
+// reader thread while this thread backs the database up and writes the rows already checked:
+// the import takes about as long as the slower of the two instead of their sum. Everything the
+// reader does depends on the file alone; matching and writing stay on the database's thread.
+
+/// The rows searched for the header (and one more, for a header of two rows).
+pub(super) const HEAD_ROWS: usize = crate::ledger_io::import::headers::HEADER_SEARCH_ROWS + 1;
+/// Rows sent to the writer at a time, and how many such batches may wait: the reader runs
+/// ahead while the backup is taken, with a bounded amount of memory.
+pub(super) const BATCH_ROWS: usize = 512;
+pub(super) const BATCHES_AHEAD: usize = 256;
+
+/// The sheet the reader chose, with its first rows.
+pub(super) struct Opened {
+    pub(super) sheet_names: Vec<String>,
+    pub(super) chosen: Chosen,
+}
+
+pub(super) enum Chosen {
+    /// `opts.sheet` names no sheet of the file.
+    NoSuchSheet,
+    /// The file has no sheets.
+    NoSheets,
+    Sheet {
+        name: String,
+        head: Vec<Vec<Cell>>,
+        header: Option<HeaderMatch>,
+        /// Rows in the sheet as it declares them (for progress; 0 when unknown).
+        rows_hint: usize,
+    },
+}
+
+/// What the reader needs to check rows: decided from the header by the writer's thread.
+#[derive(Clone)]
+pub(super) struct Plan {
+    pub(super) header_row: usize,
+    pub(super) columns: Vec<Option<Field>>,
+    pub(super) headers: Vec<String>,
+    pub(super) default_village: Option<String>,
+    pub(super) current_year: i64,
+}
+
+/// One data row after the checks that need only the file.
+pub(super) enum Checked {
+    Blank,
+    /// Problems that reject the row (at least one).
+    Rejected(Vec<RowProblem>),
+    Valid(Box<ValidRow>),
+}
+
+pub(super) struct ValidRow {
+    pub(super) row: usize,
+    pub(super) v: Values,
+    pub(super) name: String,
+}
+
+pub(super) enum Msg {
+    Opened(Opened),
+    Rows(Vec<Checked>),
+    End,
+    /// The rows of the sheet are stored out of order: read it again, whole.
+    Unordered,
+    Failed(Error),
+}
+
+/// How applying the rows ended, short of a database error.
+pub(super) enum Flow {
+    Done,
+    Unordered,
+    /// The file could not be read to its end (it was fine up to some row).
+    Unreadable(Error),
+}
+
+/// The reader thread, seen from the writer.
+pub(super) struct RowReader {
+    pub(super) rx: Option<std::sync::mpsc::Receiver<Msg>>,
+    pub(super) plan_tx: Option<std::sync::mpsc::Sender<Plan>>,
+    pub(super) handle: Option<std::thread::JoinHandle<()>>,
+    pub(super) path: PathBuf,
+}
+
+impl RowReader {
+    pub(super) fn spawn(path: &Path, sheet: Option<String>, stream: bool) -> RowReader {
+        let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
+        let (plan_tx, plan_rx) = std::sync::mpsc::channel();
+        let p = path.to_path_buf();
+        let handle = std::thread::Builder::new()
+            .name("import-reader".into())
+            .spawn(move || {
+                if let Err(e) = read_rows(&p, sheet.as_deref(), stream, &tx, &plan_rx) {
+                    let _ = tx.send(Msg::Failed(e));
+                }
+            })
+            .expect("start the import reader thread");
+        RowReader {
+            rx: Some(rx),
+            plan_tx: Some(plan_tx),
+            handle: Some(handle),
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// The next message; the reader's panic (calamine is third-party code fed untrusted bytes)
+    /// becomes the same error a broken file gives.
+    pub(super) fn recv(&mut self) -> Msg {
+        if let Some(msg) = self.rx.as_ref().and_then(|rx| rx.recv().ok()) {
+            return msg;
+        }
+        if let Some(h) = self.handle.take() {
+            if h.join().is_err() {
+                crate::ledger_io::import::read::count_caught_panic();
+            }
+        }
+        Msg::Failed(Error::Invalid(format!(
+            "文件“{}”无法作为 Excel 表格读取（读取时出错）。文件可能已损坏或没有保存完整；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。",
+            self.path.display()
+        )))
+    }
+
+    pub(super) fn opened(&mut self) -> Result<Opened> {
+        match self.recv() {
+            Msg::Opened(o) => Ok(o),
+            Msg::Failed(e) => Err(e),
+            _ => unreachable!("the reader opens the file first"),
+        }
+    }
+
+    pub(super) fn start(&mut self, plan: Plan) {
+        if let Some(tx) = &self.plan_tx {
+            let _ = tx.send(plan);
+        }
+    }
+}
+
+impl Drop for RowReader {
+    fn drop(&mut self) {
+        // Closing both channels stops the reader at its next send or wait.
+        self.rx = None;
+        self.plan_tx = None;
+        if let Some(h) = self.handle.take() {
+            if h.join().is_err() {
+                crate::ledger_io::import::read::count_caught_panic();
+            }
+        }
+    }
+}
+
+/// Reads up to [`HEAD_ROWS`] rows; `None` when the rows are out of order.
+pub(super) fn read_head(rows: &mut Rows) -> Result<Option<Vec<Vec<Cell>>>> {
+    let mut head = Vec::new();
+    while head.len() < HEAD_ROWS {
+        match rows.next_row()? {
+            NextRow::Row(r) => head.push(r),
+            NextRow::End => break,
+            NextRow::Unordered => return Ok(None),
+        }
+    }
+    Ok(Some(head))
+}
+
+pub(super) fn texts(rows: &[Vec<Cell>]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|r| r.iter().map(|c| c.text.clone()).collect())
+        .collect()
+}
+
+/// The reader thread: opens the file, picks the sheet (the one asked for, else the first with a
+/// recognisable header, else the first), sends its first rows, waits for the plan, then checks
+/// and sends the data rows in batches. Returns early, quietly, when the writer hangs up.
+pub(super) fn read_rows(
+    path: &Path,
+    sheet: Option<&str>,
+    stream: bool,
+    tx: &std::sync::mpsc::SyncSender<Msg>,
+    plan_rx: &std::sync::mpsc::Receiver<Plan>,
+) -> Result<()> {
+    let mut book = Workbook::open(path, stream)?;
+    let sheet_names = book.sheet_names();
+    let opened = |chosen| {
+        Msg::Opened(Opened {
+            sheet_names: sheet_names.clone(),
+            chosen,
+        })
+    };
+    let mut pick: Option<(String, Option<HeaderMatch>)> = None;
+    match sheet {
+        Some(name) if !sheet_names.iter().any(|s| s == name) => {
+            let _ = tx.send(opened(Chosen::NoSuchSheet));
+            return Ok(());
+        }
+        Some(name) => pick = Some((name.to_string(), None)),
+        None => {
+            for name in &sheet_names {
+                let Some(head) = read_head(&mut book.rows(path, name)?)? else {
+                    return read_rows(path, sheet, false, tx, plan_rx);
+                };
+                if let Some(h) = find_header(&texts(&head)) {
+                    pick = Some((name.clone(), Some(h)));
+                    break;
+                }
+            }
+        }
+    }
+    let (name, _) = match pick.or_else(|| sheet_names.first().map(|n| (n.clone(), None))) {
+        Some(p) => p,
+        None => {
+            let _ = tx.send(opened(Chosen::NoSheets));
+            return Ok(());
+        }
+    };
+    let mut rows = book.rows(path, &name)?;
+    let Some(head) = read_head(&mut rows)? else {
+        drop(rows);
+        return read_rows(path, sheet, false, tx, plan_rx);
+    };
+    let header = find_header(&texts(&head));
+    let rows_hint = rows.rows_hint();
+    let head_len = head.len();
+    if tx
+        .send(opened(Chosen::Sheet {
+            name,
+            head: head.clone(),
+            header,
+            rows_hint,
+        }))
+        .is_err()
+    {
+        return Ok(());
+    }
+    let Ok(plan) = plan_rx.recv() else {
+        return Ok(());
+    };
+    let mut checker = Checker::new(&plan);
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let send = |batch: &mut Vec<Checked>| -> bool {
+        let full = std::mem::replace(batch, Vec::with_capacity(BATCH_ROWS));
+        tx.send(Msg::Rows(full)).is_ok()
+    };
+    for cells in head.into_iter().skip(plan.header_row + 1) {
+        batch.push(checker.check(&cells));
+    }
+    // The rows below the head (when the header row is in the head, all of them are data).
+    if head_len == HEAD_ROWS {
+        loop {
+            let cells = match rows.next_row()? {
+                NextRow::Row(r) => r,
+                NextRow::End => break,
+                NextRow::Unordered => {
+                    let _ = tx.send(Msg::Unordered);
+                    return Ok(());
+                }
+            };
+            batch.push(checker.check(&cells));
+            if batch.len() == BATCH_ROWS && !send(&mut batch) {
+                return Ok(());
+            }
+        }
+    }
+    if !batch.is_empty() && !send(&mut batch) {
+        return Ok(());
+    }
+    let _ = tx.send(Msg::End);
+    Ok(())
+}
+
+/// The checks of a row that need only the file: blank and duplicate rows, every cell's value,
+/// the required fields, and one ID number given to two different names.
+pub(super) struct Checker<'p> {
+    pub(super) plan: &'p Plan,
+    pub(super) mapped_cols: Vec<usize>,
+    /// The row's mapped cells as compared for duplicates, for every row so far: one string
+    /// (see [`Checker::key`]) and each row's span of it.
+    pub(super) keys: String,
+    pub(super) spans: Vec<(usize, usize)>,
+    /// Rows by the hash of their key; equal hashes are compared in full.
+    pub(super) seen_rows: FastMap<u64, Vec<usize>>,
+    pub(super) seen_ids: FastMap<String, (usize, String)>,
+    pub(super) k: usize,
+}
+
+impl<'p> Checker<'p> {
+    pub(super) fn new(plan: &'p Plan) -> Checker<'p> {
+        Checker {
+            plan,
+            mapped_cols: plan
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.is_some())
+                .map(|(i, _)| i)
+                .collect(),
+            keys: String::new(),
+            spans: Vec::new(),
+            seen_rows: FastMap::default(),
+            seen_ids: FastMap::default(),
+            k: 0,
+        }
+    }
+
+    /// The header of the column holding `f`, or the field's name.
+    pub(super) fn col(&self, f: Field) -> String {
+        column_header(&self.plan.columns, &self.plan.headers, f)
+    }
+
+    pub(super) fn check(&mut self, cells: &[Cell]) -> Checked {
+        let k = self.k;
+        self.k += 1;
+        let row = self.plan.header_row + 2 + k;
+        // The key: each mapped cell's comparison characters, NUL escaped as NUL 1 and each cell
+        // ended by NUL NUL, so two rows have equal keys exactly when every cell compares equal.
+        let start = self.keys.len();
+        let mut blank = true;
+        for &i in &self.mapped_cols {
+            for c in cell_key(cells.get(i)) {
+                blank = false;
+                self.keys.push(c);
+                if c == '\0' {
+                    self.keys.push('\u{1}');
+                }
+            }
+            self.keys.push_str("\0\0");
+        }
+        if blank {
+            self.keys.truncate(start);
+            self.spans.push((start, start));
+            return Checked::Blank;
+        }
+        let key = &self.keys[start..];
+        let mut hasher = Fnv::default();
+        std::hash::Hasher::write(&mut hasher, key.as_bytes());
+        let hash = std::hash::Hasher::finish(&hasher);
+        let same_as = self.seen_rows.get(&hash).and_then(|earlier| {
+            earlier.iter().copied().find(|&j| {
+                let (a, b) = self.spans[j];
+                self.keys[a..b] == *key
+            })
+        });
+        if let Some(j) = same_as {
+            self.keys.truncate(start);
+            self.spans.push((start, start));
+            let first = self.plan.header_row + 2 + j;
+            return Checked::Rejected(vec![RowProblem {
+                row,
+                column: String::new(),
+                message: format!("与第 {first} 行完全相同（重复行），已跳过"),
+            }]);
+        }
+        self.spans.push((start, self.keys.len()));
+        self.seen_rows.entry(hash).or_default().push(k);
+
+        let plan = self.plan;
+        let (mut v, mut problems) =
+            parse_row(cells, &plan.columns, &plan.headers, row, plan.current_year);
+        if v.village.is_none() {
+            v.village = plan.default_village.as_deref().and_then(norm::village);
+        }
+        let reject = |problems: &mut Vec<RowProblem>, column: String, message: String| {
+            problems.push(RowProblem {
+                row,
+                column,
+                message,
+            });
+        };
+        let Some(name) = v.head_name.clone() else {
+            reject(
+                &mut problems,
+                self.col(Field::HeadName),
+                "缺少户主姓名".into(),
+            );
+            return Checked::Rejected(problems);
+        };
+        if v.village.is_none() {
+            reject(&mut problems, self.col(Field::Village), "缺少行政村".into());
+        }
+        if v.group.is_none() {
+            reject(
+                &mut problems,
+                self.col(Field::Group),
+                "缺少社（村民小组）".into(),
+            );
+        }
+        if let Some(idn) = &v.id_number {
+            match self.seen_ids.get(idn) {
+                Some((first, other)) if *other != name => reject(
+                    &mut problems,
+                    self.col(Field::IdNumber),
+                    format!("身份证号与第 {first} 行相同，但户主姓名不同（“{other}”和“{name}”），请核对是哪一户"),
+                ),
+                _ => {
+                    self.seen_ids.insert(idn.clone(), (row, name.clone()));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Checked::Rejected(problems);
+        }
+        Checked::Valid(Box::new(ValidRow { row, v, name }))
+    }
+}
+
+/// Waits for the check of the backup copy, if one is running; its error if it failed.
+pub(super) fn backup_checked(
+    verified: &mut Option<std::thread::JoinHandle<Result<()>>>,
+) -> Result<()> {
+    match verified.take().map(|h| h.join()) {
+        None => Ok(()),
+        Some(Ok(checked)) => checked,
+        Some(Err(_)) => Err(Error::Invalid(
+            "备份文件写入后无法校验。原数据库没有被改动；请检查磁盘空间后重试。".into(),
+        )),
+    }
+}
+
+/// The header of the column holding `f`, or the field's name when no column does.
+pub(super) fn column_header(columns: &[Option<Field>], headers: &[String], f: Field) -> String {
+    columns
+        .iter()
+        .position(|c| *c == Some(f))
+        .and_then(|i| headers.get(i).cloned())
+        .unwrap_or_else(|| f.label().into())
+}

@@ -1,0 +1,569 @@
+//! One import from start to end: the reader thread's rows matched to the database and written
+//! in one transaction, after a verified backup when committing.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, Transaction};
+
+use super::index::{FileHousehold, Households, Places};
+use super::reader::{
+    backup_checked, column_header, columns_info, header_texts, Checked, Chosen, Flow, Msg, Plan,
+    RowReader, ValidRow,
+};
+use super::stored::{Stored, TOILET_COLUMNS};
+use super::types::{FastMap, ImportOptions, ImportReport, Mode, RowProblem};
+use super::values::toilet_fields;
+use super::write::{update_fields, update_household};
+use crate::error::{Error, Result};
+use crate::ledger_io::import::headers::{Field, HeaderMatch};
+use crate::ledger_io::import::normalize::GroupName;
+use crate::model::{BaselineSource, HouseholdCategory, NewHousehold, NewToilet, TechMode};
+use crate::places::households;
+use crate::store::backup;
+
+/// Reads `path` and imports it: a dry run (nothing changes) or a commit (backup, then one
+/// transaction). `progress(done, total)` is called as rows are processed.
+pub fn import_file(
+    conn: &mut Connection,
+    path: &Path,
+    opts: &ImportOptions,
+    mode: &Mode,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport> {
+    let mut reader = RowReader::spawn(path, opts.sheet.clone(), true);
+    let opened = reader.opened()?;
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sheet_names = opened.sheet_names;
+    let (sheet_name, head, header, rows_hint) = match opened.chosen {
+        Chosen::Sheet {
+            name,
+            head,
+            header,
+            rows_hint,
+        } => (name, head, header, rows_hint),
+        Chosen::NoSuchSheet => {
+            return Err(Error::Invalid(format!(
+                "文件“{file_name}”里没有名为“{}”的工作表。现有工作表：{}。",
+                opts.sheet.as_deref().unwrap_or_default(),
+                sheet_names.join("、")
+            )))
+        }
+        Chosen::NoSheets => {
+            return Err(Error::Invalid(format!(
+                "文件“{file_name}”是空的，没有可导入的内容。"
+            )))
+        }
+    };
+    let mut used_saved_mapping = false;
+    let header = match (header, &opts.columns) {
+        (Some(h), Some(cols)) => HeaderMatch { header_row: h.header_row, columns: cols.clone() },
+        (Some(h), None) => match crate::ledger_io::import::mapping::load(conn, &header_texts(&head, &h))? {
+            Some(saved) => {
+                used_saved_mapping = true;
+                HeaderMatch { header_row: h.header_row, columns: saved }
+            }
+            None => h,
+        },
+        (None, Some(cols)) => HeaderMatch { header_row: 0, columns: cols.clone() },
+        (None, None) => {
+            return Err(Error::Invalid(format!(
+                "在“{file_name}”的工作表“{sheet_name}”里没有找到表头。表头行要有“户主姓名”（或“户主”“姓名”）一列，以及“行政村”“社”等列；请检查后重试，或在导入界面手动指定各列。",
+            )))
+        }
+    };
+    let headers = header_texts(&head, &header);
+    let columns = header.columns.clone();
+    let has = |f: Field| columns.contains(&Some(f));
+    let mut missing = Vec::new();
+    if !has(Field::HeadName) {
+        missing.push("户主姓名");
+    }
+    if !has(Field::Group) {
+        missing.push("社");
+    }
+    if !has(Field::Village) && opts.default_village.is_none() {
+        missing.push("行政村（或在导入时指定本文件所属的行政村）");
+    }
+    if !missing.is_empty() {
+        return Err(Error::Invalid(format!(
+            "“{file_name}”缺少必需的列：{}。请在导入界面把对应的列指定出来。",
+            missing.join("、")
+        )));
+    }
+    let plan = Plan {
+        header_row: header.header_row,
+        columns: columns.clone(),
+        headers: headers.clone(),
+        default_village: opts.default_village.clone(),
+        current_year: opts.current_year,
+    };
+    // The reader checks rows from here on, while the backup is taken.
+    reader.start(plan.clone());
+
+    let mut report = ImportReport {
+        file_name: file_name.clone(),
+        sheet_name,
+        sheets: sheet_names,
+        header_row: header.header_row + 1,
+        columns: columns_info(&headers, &columns),
+        used_saved_mapping,
+        ..Default::default()
+    };
+
+    // The copy is checked (a full integrity check, the slow part) on a thread of its own while
+    // the rows are written; the import commits only once the check has passed.
+    let mut verified = None;
+    if let Mode::Commit { backup_dir, stamp } = mode {
+        let dest = backup::new_backup_path(backup_dir, stamp, "导入前");
+        // Written under the `.part` name; it gets its real name once checked.
+        let part = backup::part_path(&dest);
+        if let Err(e) = backup::copy_to(conn, &part) {
+            let _ = std::fs::remove_file(&part);
+            return Err(e);
+        }
+        report.backup_path = Some(dest.display().to_string());
+        verified = Some(
+            std::thread::Builder::new()
+                .name("backup-check".into())
+                .spawn(move || {
+                    let checked = backup::verify(&part).and_then(|()| {
+                        std::fs::rename(&part, &dest).map_err(|source| Error::Io {
+                            path: dest.clone(),
+                            source,
+                        })
+                    });
+                    if checked.is_err() {
+                        let _ = std::fs::remove_file(&part);
+                    }
+                    checked
+                })
+                .expect("start the backup check thread"),
+        );
+    }
+
+    // A bigger page cache while the import runs: matching and updating touch the whole table.
+    let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    conn.pragma_update(None, "cache_size", -131_072)?;
+    let data_rows_hint = rows_hint.saturating_sub(header.header_row + 1);
+    let before = report.clone();
+    let mut result = import_in_transaction(
+        conn,
+        &mut reader,
+        data_rows_hint,
+        &columns,
+        &headers,
+        opts,
+        mode,
+        &mut verified,
+        &mut report,
+        progress,
+    );
+    if let Ok(Flow::Unordered) = result {
+        // Rolled back: read the sheet again, whole, and import it from the start.
+        drop(reader);
+        report = before;
+        reader = RowReader::spawn(path, opts.sheet.clone(), false);
+        result = reader.opened().and_then(|_| {
+            reader.start(plan);
+            import_in_transaction(
+                conn,
+                &mut reader,
+                data_rows_hint,
+                &columns,
+                &headers,
+                opts,
+                mode,
+                &mut verified,
+                &mut report,
+                progress,
+            )
+        });
+    }
+    drop(reader);
+    // Never leave the check running (an error above may have left it unjoined).
+    let checked = backup_checked(&mut verified);
+    conn.pragma_update(None, "cache_size", cache)?;
+    let flow = result?;
+    checked?;
+    match flow {
+        Flow::Done => Ok(report),
+        Flow::Unreadable(e) => {
+            // The file broke after the backup was taken: nothing changed, so the backup only
+            // adds clutter (a file unreadable at the start never gets one).
+            if let Some(backup) = &report.backup_path {
+                let _ = std::fs::remove_file(backup);
+            }
+            Err(e)
+        }
+        Flow::Unordered => unreachable!("the whole-sheet reader hands out rows in order"),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn import_in_transaction(
+    conn: &mut Connection,
+    reader: &mut RowReader,
+    rows_hint: usize,
+    columns: &[Option<Field>],
+    headers: &[String],
+    opts: &ImportOptions,
+    mode: &Mode,
+    verified: &mut Option<std::thread::JoinHandle<Result<()>>>,
+    report: &mut ImportReport,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Flow> {
+    let file_name = report.file_name.clone();
+    let tx = conn.transaction()?;
+    let batch_id = if matches!(mode, Mode::Commit { .. }) {
+        tx.execute(
+            "INSERT INTO import_batches (at, actor, file_name, sheet_name, rows_total, rows_rejected, households_new,
+                                         households_updated, toilets_new, toilets_updated, backup_path)
+             VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, ?5)",
+            params![opts.now, opts.actor, file_name, report.sheet_name, report.backup_path],
+        )?;
+        Some(tx.last_insert_rowid())
+    } else {
+        None
+    };
+    let flow = apply_rows(
+        &tx, reader, rows_hint, columns, headers, opts, batch_id, report, progress,
+    )?;
+    if !matches!(flow, Flow::Done) {
+        return Ok(flow); // dropping the transaction rolls it back
+    }
+    if let Some(id) = batch_id {
+        tx.execute(
+            "UPDATE import_batches SET rows_total = ?1, rows_rejected = ?2, households_new = ?3, households_updated = ?4,
+                                      toilets_new = ?5, toilets_updated = ?6 WHERE id = ?7",
+            params![
+                report.rows_total as i64,
+                report.rows_rejected as i64,
+                report.households_new as i64,
+                report.households_updated as i64,
+                report.toilets_new as i64,
+                report.toilets_updated as i64,
+                id
+            ],
+        )?;
+        if opts.columns.is_some() {
+            // The user corrected the mapping: remember it for the next file of this layout.
+            crate::ledger_io::import::mapping::save(&tx, headers, columns)?;
+        }
+        crate::store::audit::append(
+            &tx,
+            &opts.now,
+            "import",
+            "import_batch",
+            id,
+            &format!(
+                "导入“{file_name}”：新增 {} 户、更新 {} 户，新增户厕 {} 个、更新 {} 个，{} 行未导入",
+                report.households_new,
+                report.households_updated,
+                report.toilets_new,
+                report.toilets_updated,
+                report.rows_rejected
+            ),
+            serde_json::json!({
+                "file": file_name,
+                "sheet": report.sheet_name,
+                "rows": report.rows_total,
+                "backup": report.backup_path,
+            }),
+        )?;
+        backup_checked(verified)?;
+        tx.commit()?;
+        report.committed = true;
+        report.batch_id = Some(id);
+    }
+    // A dry run drops the transaction here: nothing it did stays.
+    Ok(Flow::Done)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn apply_rows(
+    tx: &Transaction,
+    reader: &mut RowReader,
+    rows_hint: usize,
+    columns: &[Option<Field>],
+    headers: &[String],
+    opts: &ImportOptions,
+    batch_id: Option<i64>,
+    report: &mut ImportReport,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Flow> {
+    let mut places = Places::load(tx)?;
+    let mut homes = Households::load(tx)?;
+    // A file about as big as the town (a re-import, a corrected ledger) is compared with
+    // everything stored, read in two table scans instead of a few lookups a row.
+    let preload = rows_hint.saturating_mul(4) >= homes.count;
+    let mut stored = Stored::load(tx, preload)?;
+    let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
+    let mut bulk = households::Bulk::new();
+    let source = format!("导入：{}", report.file_name);
+    let mut log = tx.prepare_cached(
+        "INSERT INTO change_log (at, actor, entity, entity_id, field, old_value, new_value, source, import_batch_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    let col = |f: Field| column_header(columns, headers, f);
+    let mut k = 0;
+    loop {
+        let batch = match reader.recv() {
+            Msg::Rows(batch) => batch,
+            Msg::End => break,
+            Msg::Unordered => return Ok(Flow::Unordered),
+            Msg::Failed(e) => return Ok(Flow::Unreadable(e)),
+            Msg::Opened(_) => continue,
+        };
+        for checked in batch {
+            if k % 500 == 0 {
+                progress(k, rows_hint.max(k));
+            }
+            k += 1;
+            let ValidRow { row, v, name } = match checked {
+                Checked::Blank => {
+                    report.rows_blank += 1;
+                    continue;
+                }
+                Checked::Rejected(problems) => {
+                    report.rows_total += 1;
+                    report.rows_rejected += 1;
+                    report.problems.extend(problems);
+                    continue;
+                }
+                Checked::Valid(valid) => *valid,
+            };
+            report.rows_total += 1;
+            let reject = |report: &mut ImportReport, column: String, message: String| {
+                report.problems.push(RowProblem {
+                    row,
+                    column,
+                    message,
+                });
+            };
+
+            // Places.
+            let village_name = v.village.clone().unwrap_or_default();
+            let village_id = match places.villages.get(&village_name) {
+                Some(id) => *id,
+                None if opts.create_places => {
+                    let id = households::add_village(
+                        tx,
+                        &village_name,
+                        places.villages.len() as i64 + 1,
+                    )?;
+                    places.villages.insert(village_name.clone(), id);
+                    report.new_villages.push(village_name.clone());
+                    id
+                }
+                None => {
+                    reject(report, col(Field::Village), format!("行政村“{village_name}”不在本镇的村名单里。请检查村名是否写错；如确是新村，请在导入时勾选“新建数据库中没有的行政村和社”"));
+                    report.rows_rejected += 1;
+                    continue;
+                }
+            };
+            let g = v.group.clone().unwrap_or(GroupName {
+                number: None,
+                name: String::new(),
+            });
+            let existing_group = g
+                .number
+                .and_then(|n| places.by_number.get(&(village_id, n)).copied())
+                .or_else(|| places.by_name.get(&(village_id, g.name.clone())).copied());
+            let group_id = match existing_group {
+                Some(id) => id,
+                None if opts.create_places => {
+                    let id = households::add_group(
+                        tx,
+                        village_id,
+                        &g.name,
+                        g.number,
+                        g.number.unwrap_or(1000),
+                    )?;
+                    if let Some(n) = g.number {
+                        places.by_number.insert((village_id, n), id);
+                    }
+                    places.by_name.insert((village_id, g.name.clone()), id);
+                    places.names.insert(id, format!("{village_name}{}", g.name));
+                    report.new_groups.push(format!("{village_name}{}", g.name));
+                    id
+                }
+                None => {
+                    reject(report, col(Field::Group), format!("{village_name}没有“{}”。请检查社名是否写错；如确是新社，请在导入时勾选“新建数据库中没有的行政村和社”", g.name));
+                    report.rows_rejected += 1;
+                    continue;
+                }
+            };
+
+            // The household: by ID number, else by 户主 + 社.
+            let by_id = v
+                .id_number
+                .as_ref()
+                .and_then(|i| homes.by_id_number.get(i).copied());
+            let matched = match by_id {
+                Some(id) => Some(id),
+                None => {
+                    // A same-name household that already has another ID number is another person.
+                    let candidates: Vec<i64> = homes
+                        .by_name
+                        .get(&(group_id, name.clone()))
+                        .map(|c| {
+                            c.iter()
+                                .copied()
+                                .filter(|h| v.id_number.is_none() || !homes.with_id.contains(h))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    match candidates.as_slice() {
+                        [] => None,
+                        [one] => Some(*one),
+                        many => {
+                            // Several heads of that name in the 社: only an ID number can tell them apart.
+                            let message = format!(
+                                "{}有 {} 户户主都叫“{name}”，无法确定是哪一户：请填写身份证号",
+                                places.names.get(&group_id).cloned().unwrap_or_default(),
+                                many.len()
+                            );
+                            reject(report, col(Field::IdNumber), message);
+                            report.rows_rejected += 1;
+                            continue;
+                        }
+                    }
+                }
+            };
+            let household_id = match matched {
+                Some(id) => {
+                    let changed = update_household(
+                        tx,
+                        &mut log,
+                        id,
+                        group_id,
+                        &v,
+                        &places,
+                        opts,
+                        &source,
+                        batch_id,
+                        report,
+                        &mut stored,
+                    )?;
+                    if let Some(idn) = &v.id_number {
+                        homes.by_id_number.insert(idn.clone(), id);
+                        homes.with_id.insert(id);
+                    }
+                    let entry = in_file.entry(id).or_insert(FileHousehold {
+                        toilet_rows: 0,
+                        new: false,
+                        changed: false,
+                    });
+                    entry.changed |= changed;
+                    id
+                }
+                None => {
+                    let new = NewHousehold {
+                        group_id,
+                        head_name: name.clone(),
+                        id_number: v.id_number.clone(),
+                        phone: v.phone.clone(),
+                        address: v.address.clone(),
+                        registered_pop: v.registered_pop,
+                        resident_pop: v.resident_pop,
+                        category: v.category.unwrap_or(HouseholdCategory::Ordinary),
+                        is_resident: v.is_resident.unwrap_or(true),
+                    };
+                    let id = bulk.insert_household_now_in(tx, &new, village_id, &opts.now)?;
+                    if let Some(idn) = &v.id_number {
+                        homes.by_id_number.insert(idn.clone(), id);
+                        homes.with_id.insert(id);
+                    }
+                    homes
+                        .by_name
+                        .entry((group_id, name.clone()))
+                        .or_default()
+                        .push(id);
+                    in_file.insert(
+                        id,
+                        FileHousehold {
+                            toilet_rows: 0,
+                            new: true,
+                            changed: false,
+                        },
+                    );
+                    id
+                }
+            };
+
+            // The toilet: the k-th toilet row of a household is its k-th toilet.
+            if v.has_toilet() {
+                let entry = in_file
+                    .get_mut(&household_id)
+                    .expect("household recorded above");
+                entry.toilet_rows += 1;
+                let seq = entry.toilet_rows;
+                // A household created by this import has no toilets but the ones it adds.
+                let existing = if entry.new {
+                    None
+                } else {
+                    stored.toilet(tx, household_id, seq)?
+                };
+                match existing {
+                    Some((toilet_id, mut current)) => {
+                        if update_fields(
+                            tx,
+                            &mut log,
+                            "toilets",
+                            "toilet",
+                            toilet_id,
+                            &toilet_fields(&v),
+                            &mut current,
+                            &TOILET_COLUMNS,
+                            opts,
+                            &source,
+                            batch_id,
+                            report,
+                        )? {
+                            stored.set_toilet(household_id, seq, toilet_id, &current);
+                            report.toilets_updated += 1;
+                        } else {
+                            report.toilets_unchanged += 1;
+                        }
+                    }
+                    None => {
+                        let t = NewToilet {
+                            tech_mode: v.tech_mode,
+                            location: v.location,
+                            build_year: v.build_year,
+                            subsidized: v.subsidized,
+                            subsidy_year: v.subsidy_year,
+                            subsidy_amount_fen: v.subsidy_amount_fen,
+                            project_name: v.project_name.clone(),
+                            is_sanitary: v.is_sanitary.or(v.tech_mode.map(TechMode::is_sanitary)),
+                            use_status: v.use_status,
+                            baseline_source: if v.subsidized == Some(true) {
+                                BaselineSource::Subsidy
+                            } else {
+                                BaselineSource::Survey
+                            },
+                        };
+                        bulk.insert_toilet(tx, household_id, &t, &opts.now)?;
+                        stored.toilet_added(household_id);
+                        report.toilets_new += 1;
+                    }
+                }
+            }
+        }
+    }
+    bulk.finish(tx)?;
+    progress(k, k);
+    for h in in_file.values() {
+        if h.new {
+            report.households_new += 1;
+        } else if h.changed {
+            report.households_updated += 1;
+        } else {
+            report.households_unchanged += 1;
+        }
+    }
+    Ok(Flow::Done)
+}

@@ -1,0 +1,115 @@
+//! The import's options and report, and the fast hashing of its in-memory indexes.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::ledger_io::import::headers::Field;
+use crate::ledger_io::import::read::Cell;
+
+/// FNV-1a: a fast, deterministic hasher for the import's in-memory indexes (the keys are our
+/// own data, so SipHash's protection against crafted keys buys nothing here and costs time).
+#[derive(Default, Clone, Copy)]
+pub(super) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub(super) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+pub(super) type FastSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDefault<Fnv>>;
+
+/// The text of a cell as compared for duplicate rows (spaces and full-width differences ignored).
+pub(super) fn cell_key(cell: Option<&Cell>) -> impl Iterator<Item = char> + '_ {
+    crate::ledger_io::import::headers::key_chars(cell.map(|c| c.text.as_str()).unwrap_or(""))
+}
+
+/// What the user chose for this import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The sheet to read; by default the first sheet with a recognisable header.
+    pub sheet: Option<String>,
+    /// The column → field mapping as corrected by the user; by default the detected one.
+    pub columns: Option<Vec<Option<Field>>>,
+    /// The village of every row when the file has no 行政村 column (a file per village).
+    pub default_village: Option<String>,
+    /// Create villages and 社 the database does not have yet (the first import of a town).
+    pub create_places: bool,
+    /// Who imports (recorded with every change).
+    pub actor: String,
+    /// ISO timestamp of the import.
+    pub now: String,
+    /// Years after this are refused as implausible.
+    pub current_year: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    DryRun,
+    /// Apply, after a verified backup into `backup_dir`.
+    Commit {
+        backup_dir: PathBuf,
+        stamp: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnInfo {
+    pub index: usize,
+    pub header: String,
+    pub field: Option<Field>,
+    pub field_label: Option<&'static str>,
+}
+
+/// One problem of one row, in the words of the person who has to fix it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowProblem {
+    /// The spreadsheet's row number (1-based, as Excel shows it).
+    pub row: usize,
+    /// The column header, or empty when the problem is the whole row.
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    pub file_name: String,
+    pub sheet_name: String,
+    pub sheets: Vec<String>,
+    /// 1-based row of the (last) header row.
+    pub header_row: usize,
+    pub columns: Vec<ColumnInfo>,
+    pub rows_total: usize,
+    pub rows_blank: usize,
+    pub rows_rejected: usize,
+    pub households_new: usize,
+    pub households_updated: usize,
+    pub households_unchanged: usize,
+    pub toilets_new: usize,
+    pub toilets_updated: usize,
+    pub toilets_unchanged: usize,
+    pub fields_changed: usize,
+    pub new_villages: Vec<String>,
+    pub new_groups: Vec<String>,
+    pub problems: Vec<RowProblem>,
+    /// The columns came from a mapping saved when a file with the same header was imported.
+    pub used_saved_mapping: bool,
+    pub committed: bool,
+    pub backup_path: Option<String>,
+    pub batch_id: Option<i64>,
+}

@@ -1,0 +1,314 @@
+//! The parsed values of one row and how each field is stored and shown in the change log.
+
+use rusqlite::types::Value;
+
+use super::types::RowProblem;
+use crate::ledger_io::import::headers::Field;
+use crate::ledger_io::import::normalize::{self as norm, GroupName};
+use crate::ledger_io::import::read::Cell;
+use crate::model::{HouseholdCategory, Location, TechMode, UseStatus};
+
+/// The parsed values of one row; `None` means the cell was empty or the column absent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Values {
+    pub(super) village: Option<String>,
+    pub(super) group: Option<GroupName>,
+    pub(super) head_name: Option<String>,
+    pub(super) id_number: Option<String>,
+    pub(super) phone: Option<String>,
+    pub(super) address: Option<String>,
+    pub(super) registered_pop: Option<i64>,
+    pub(super) resident_pop: Option<i64>,
+    pub(super) category: Option<HouseholdCategory>,
+    pub(super) is_resident: Option<bool>,
+    pub(super) tech_mode: Option<TechMode>,
+    pub(super) location: Option<Location>,
+    pub(super) build_year: Option<i64>,
+    pub(super) subsidized: Option<bool>,
+    pub(super) subsidy_year: Option<i64>,
+    pub(super) subsidy_amount_fen: Option<i64>,
+    pub(super) project_name: Option<String>,
+    pub(super) is_sanitary: Option<bool>,
+    pub(super) use_status: Option<UseStatus>,
+}
+
+impl Values {
+    pub(super) fn has_toilet(&self) -> bool {
+        self.tech_mode.is_some()
+            || self.location.is_some()
+            || self.build_year.is_some()
+            || self.subsidized.is_some()
+            || self.subsidy_year.is_some()
+            || self.subsidy_amount_fen.is_some()
+            || self.project_name.is_some()
+            || self.is_sanitary.is_some()
+            || self.use_status.is_some()
+    }
+}
+
+/// A value to store in one column, with how a person reads it (for the change log).
+pub(super) struct FieldValue {
+    pub(super) column: &'static str,
+    pub(super) label: &'static str,
+    pub(super) value: Value,
+    pub(super) display: String,
+}
+
+pub(super) fn text(
+    column: &'static str,
+    label: &'static str,
+    v: &Option<String>,
+) -> Option<FieldValue> {
+    v.as_ref().map(|s| FieldValue {
+        column,
+        label,
+        value: Value::Text(s.clone()),
+        display: s.clone(),
+    })
+}
+
+pub(super) fn int(
+    column: &'static str,
+    label: &'static str,
+    v: Option<i64>,
+    unit: &str,
+) -> Option<FieldValue> {
+    v.map(|n| FieldValue {
+        column,
+        label,
+        value: Value::Integer(n),
+        display: format!("{n}{unit}"),
+    })
+}
+
+pub(super) fn flag(
+    column: &'static str,
+    label: &'static str,
+    v: Option<bool>,
+) -> Option<FieldValue> {
+    v.map(|b| FieldValue {
+        column,
+        label,
+        value: Value::Integer(b as i64),
+        display: (if b { "是" } else { "否" }).into(),
+    })
+}
+
+pub(super) fn code(
+    column: &'static str,
+    label: &'static str,
+    v: Option<(&'static str, &'static str)>,
+) -> Option<FieldValue> {
+    v.map(|(c, l)| FieldValue {
+        column,
+        label,
+        value: Value::Text(c.into()),
+        display: l.into(),
+    })
+}
+
+pub(super) fn yuan(fen: i64) -> String {
+    if fen % 100 == 0 {
+        format!("{}元", fen / 100)
+    } else {
+        format!("{:.2}元", fen as f64 / 100.0)
+    }
+}
+
+pub(super) fn household_fields(v: &Values) -> Vec<FieldValue> {
+    [
+        text("head_name", "户主姓名", &v.head_name),
+        text("id_number", "身份证号", &v.id_number),
+        text("phone", "联系电话", &v.phone),
+        text("address", "住址", &v.address),
+        int("registered_pop", "户籍人口", v.registered_pop, "人"),
+        int("resident_pop", "常住人口", v.resident_pop, "人"),
+        code(
+            "category",
+            "户类别",
+            v.category.map(|c| (c.code(), c.label())),
+        ),
+        flag("is_resident", "是否常住", v.is_resident),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+pub(super) fn toilet_fields(v: &Values) -> Vec<FieldValue> {
+    [
+        code(
+            "tech_mode",
+            "技术模式",
+            v.tech_mode.map(|m| (m.code(), m.label())),
+        ),
+        code(
+            "location",
+            "厕所位置",
+            v.location.map(|m| (m.code(), m.label())),
+        ),
+        int("build_year", "建设（改造）年度", v.build_year, "年"),
+        flag("subsidized", "是否财政补助", v.subsidized),
+        int("subsidy_year", "补助年度", v.subsidy_year, "年"),
+        v.subsidy_amount_fen.map(|f| FieldValue {
+            column: "subsidy_amount_fen",
+            label: "补助金额",
+            value: Value::Integer(f),
+            display: yuan(f),
+        }),
+        text("project_name", "项目名称", &v.project_name),
+        flag("is_sanitary", "是否卫生厕所", v.is_sanitary),
+        code(
+            "use_status",
+            "使用状态",
+            v.use_status.map(|m| (m.code(), m.label())),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// How a stored value reads in the change log (codes become labels).
+pub(super) fn display_stored(column: &str, v: &Value) -> Option<String> {
+    let s = match v {
+        Value::Null => return None,
+        Value::Integer(n) => match column {
+            "subsidized" | "is_sanitary" | "is_resident" => {
+                (if *n != 0 { "是" } else { "否" }).to_string()
+            }
+            "subsidy_amount_fen" => yuan(*n),
+            "build_year" | "subsidy_year" => format!("{n}年"),
+            "registered_pop" | "resident_pop" => format!("{n}人"),
+            _ => n.to_string(),
+        },
+        Value::Text(t) => match column {
+            "tech_mode" => TechMode::from_code(t)
+                .map(|m| m.label().to_string())
+                .unwrap_or_else(|| t.clone()),
+            "location" => Location::from_code(t)
+                .map(|m| m.label().to_string())
+                .unwrap_or_else(|| t.clone()),
+            "use_status" => UseStatus::from_code(t)
+                .map(|m| m.label().to_string())
+                .unwrap_or_else(|| t.clone()),
+            "category" => HouseholdCategory::from_code(t)
+                .map(|m| m.label().to_string())
+                .unwrap_or_else(|| t.clone()),
+            _ => t.clone(),
+        },
+        Value::Real(f) => f.to_string(),
+        Value::Blob(_) => "（二进制）".to_string(),
+    };
+    Some(s)
+}
+
+/// Parses one row; problems name the column by its header.
+pub(super) fn parse_row(
+    cells: &[Cell],
+    columns: &[Option<Field>],
+    headers: &[String],
+    row: usize,
+    year_max: i64,
+) -> (Values, Vec<RowProblem>) {
+    let mut v = Values::default();
+    let mut problems = Vec::new();
+    for (i, field) in columns.iter().enumerate() {
+        let Some(field) = field else { continue };
+        let cell = cells.get(i).cloned().unwrap_or_default();
+        let t = cell.text.as_str();
+        let mut fail = |msg: String| {
+            problems.push(RowProblem {
+                row,
+                column: headers.get(i).cloned().unwrap_or_default(),
+                message: msg,
+            })
+        };
+        let masked = t.contains('*');
+        match field {
+            Field::Village => v.village = norm::village(t),
+            Field::Group => v.group = norm::group(t),
+            Field::HeadName => v.head_name = norm::name(t),
+            // A masked value (from a masked export) means "not given", never a wrong value.
+            Field::IdNumber if masked => {}
+            Field::IdNumber => match norm::id_number(t, cell.numeric) {
+                Ok(x) => v.id_number = x,
+                Err(p) => fail(p.message(&norm::clean(t))),
+            },
+            Field::Phone if masked => {}
+            Field::Phone => match norm::phone(t) {
+                Ok(x) => v.phone = x,
+                Err(m) => fail(m),
+            },
+            Field::Address => v.address = Some(norm::clean(t)).filter(|s| !s.is_empty()),
+            Field::ProjectName => v.project_name = Some(norm::clean(t)).filter(|s| !s.is_empty()),
+            Field::RegisteredPop => norm::people(t)
+                .map(|x| v.registered_pop = x)
+                .unwrap_or_else(&mut fail),
+            Field::ResidentPop => norm::people(t)
+                .map(|x| v.resident_pop = x)
+                .unwrap_or_else(&mut fail),
+            Field::Category => norm::category(t)
+                .map(|x| v.category = x)
+                .unwrap_or_else(&mut fail),
+            Field::IsResident => norm::yes_no(t)
+                .map(|x| v.is_resident = x)
+                .unwrap_or_else(&mut fail),
+            Field::TechMode => norm::tech_mode(t)
+                .map(|x| v.tech_mode = x)
+                .unwrap_or_else(&mut fail),
+            Field::Location => norm::location(t)
+                .map(|x| v.location = x)
+                .unwrap_or_else(&mut fail),
+            Field::BuildYear => norm::year(t, year_max)
+                .map(|x| v.build_year = x)
+                .unwrap_or_else(&mut fail),
+            Field::Subsidized => norm::yes_no(t)
+                .map(|x| v.subsidized = x)
+                .unwrap_or_else(&mut fail),
+            Field::SubsidyYear => norm::year(t, year_max)
+                .map(|x| v.subsidy_year = x)
+                .unwrap_or_else(&mut fail),
+            Field::SubsidyAmount => norm::amount_fen(t)
+                .map(|x| v.subsidy_amount_fen = x)
+                .unwrap_or_else(&mut fail),
+            Field::IsSanitary => norm::yes_no(t)
+                .map(|x| v.is_sanitary = x)
+                .unwrap_or_else(&mut fail),
+            Field::UseStatus => norm::use_status(t)
+                .map(|x| v.use_status = x)
+                .unwrap_or_else(&mut fail),
+        }
+    }
+    // A subsidy year or amount means the toilet was subsidised, even without a 是否财政补助 column
+    // (the 2013年以来享受财政补助 ledger often has none).
+    if v.subsidized.is_none() && (v.subsidy_year.is_some() || v.subsidy_amount_fen.is_some()) {
+        v.subsidized = Some(true);
+    }
+    let header_of = |f: Field| {
+        columns
+            .iter()
+            .position(|c| *c == Some(f))
+            .and_then(|i| headers.get(i).cloned())
+            .unwrap_or_else(|| f.label().to_string())
+    };
+    if let Some(y) = v.subsidy_year.filter(|y| *y < 2013) {
+        problems.push(RowProblem {
+            row,
+            column: header_of(Field::SubsidyYear),
+            message: format!(
+                "补助年度 {y} 年早于 2013 年：本台账只登记 2013 年以来的财政补助，请核对"
+            ),
+        });
+    }
+    if let (Some(r), Some(res)) = (v.registered_pop, v.resident_pop) {
+        if res > r + 20 {
+            problems.push(RowProblem {
+                row,
+                column: header_of(Field::ResidentPop),
+                message: format!("常住人口 {res} 人远多于户籍人口 {r} 人，请核对"),
+            });
+        }
+    }
+    (v, problems)
+}

@@ -1,0 +1,148 @@
+//! Writing one row's differing fields, each change logged as old → new.
+
+use rusqlite::types::Value;
+use rusqlite::{params, Transaction};
+
+use super::index::Places;
+use super::stored::{Stored, HOUSEHOLD_COLUMNS};
+use super::types::{ImportOptions, ImportReport};
+use super::values::{display_stored, household_fields, FieldValue, Values};
+use crate::error::Result;
+use crate::search_keys;
+
+/// Updates the household's fields that the row gives and that differ, and moves it to another
+/// 社 when the row says so. Returns whether anything changed.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn update_household(
+    tx: &Transaction,
+    log: &mut rusqlite::CachedStatement,
+    id: i64,
+    group_id: i64,
+    v: &Values,
+    places: &Places,
+    opts: &ImportOptions,
+    source: &str,
+    batch_id: Option<i64>,
+    report: &mut ImportReport,
+    stored: &mut Stored,
+) -> Result<bool> {
+    let mut current = stored.household(tx, id)?;
+    let old_name = match &current[0] {
+        Value::Text(name) => name.clone(),
+        _ => String::new(),
+    };
+    let mut changed = update_fields(
+        tx,
+        log,
+        "households",
+        "household",
+        id,
+        &household_fields(v),
+        &mut current,
+        &HOUSEHOLD_COLUMNS,
+        opts,
+        source,
+        batch_id,
+        report,
+    )?;
+    let current_group = match current[8] {
+        Value::Integer(g) => g,
+        _ => 0,
+    };
+    if current_group != group_id {
+        tx.execute(
+            "UPDATE households SET group_id = ?1, village_id = (SELECT village_id FROM village_groups WHERE id = ?1), updated_at = ?2 WHERE id = ?3",
+            params![group_id, opts.now, id],
+        )?;
+        current[8] = Value::Integer(group_id);
+        log.execute(params![
+            opts.now,
+            opts.actor,
+            "household",
+            id,
+            "社",
+            places.names.get(&current_group),
+            places.names.get(&group_id),
+            source,
+            batch_id
+        ])?;
+        report.fields_changed += 1;
+        changed = true;
+    }
+    if changed {
+        stored.set_household(id, &current);
+    }
+    if let Some(name) = v.head_name.as_ref().filter(|n| **n != old_name) {
+        // A new head of household (户主变更): keep the search keys in step.
+        tx.execute("DELETE FROM household_search WHERE household_id = ?1", [id])?;
+        let mut keys = tx.prepare_cached(
+            "INSERT OR IGNORE INTO household_search (term, household_id) VALUES (?1, ?2)",
+        )?;
+        for key in search_keys::household_keys(name) {
+            keys.execute(params![key, id])?;
+        }
+    }
+    Ok(changed)
+}
+
+/// Writes the given fields of one row where they differ from what is stored (`current`, the
+/// values of `columns`), logging each change and keeping `current` in step. `table` and the
+/// columns come from this module only, never from input.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn update_fields(
+    tx: &Transaction,
+    log: &mut rusqlite::CachedStatement,
+    table: &'static str,
+    entity: &'static str,
+    id: i64,
+    fields: &[FieldValue],
+    current: &mut [Value],
+    columns: &[&str],
+    opts: &ImportOptions,
+    source: &str,
+    batch_id: Option<i64>,
+    report: &mut ImportReport,
+) -> Result<bool> {
+    let mut changed = false;
+    for f in fields {
+        let i = columns
+            .iter()
+            .position(|c| *c == f.column)
+            .expect("every imported field is a stored column");
+        if current[i] == f.value {
+            continue;
+        }
+        let old = std::mem::replace(&mut current[i], f.value.clone());
+        tx.execute(
+            &format!(
+                "UPDATE {table} SET {} = ?1, updated_at = ?2 WHERE id = ?3",
+                f.column
+            ),
+            params![f.value, opts.now, id],
+        )?;
+        if f.column == "id_number" {
+            let rev: Option<String> = match &f.value {
+                Value::Text(s) => Some(s.chars().rev().collect()),
+                _ => None,
+            };
+            tx.execute(
+                "UPDATE households SET id_number_rev = ?1 WHERE id = ?2",
+                params![rev, id],
+            )?;
+        }
+        log.execute(params![
+            opts.now,
+            opts.actor,
+            entity,
+            id,
+            f.label,
+            display_stored(f.column, &old),
+            f.display,
+            source,
+            batch_id
+        ])?;
+        report.fields_changed += 1;
+        changed = true;
+    }
+    Ok(changed)
+}
