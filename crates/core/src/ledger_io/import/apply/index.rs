@@ -1,4 +1,5 @@
-//! The file's places and households: 行政村 and 社 by name and number, and the households the file has touched so far.
+//! The file's places and households: 行政村 and 社 by name and number, and the households the file has
+//! touched so far.
 
 use rusqlite::Connection;
 

@@ -3,15 +3,20 @@
 //! 待整改 → 整改中 → 已整改待验收 → 已销号, each a dated, signed event. Nothing is deleted: a wrong
 //! close-out is reopened with a reason.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::access::accounts::Account;
 use crate::access::permissions::Action;
 use crate::access::staff;
 use crate::error::{Error, Result};
-use crate::model::{rate_text, CaseState, Category, TechMode};
-use crate::places::households::Scope;
+use crate::model::{CaseState, Category};
+
+mod ledger;
+
+pub use ledger::{
+    ledger, village_counts, LedgerFilter, LedgerPage, LedgerRow, LedgerSort, VillageCounts,
+};
 
 /// Planned rectification is to be finished within the 十四五 plan, by the end of 2025.
 pub const LAST_PLANNED_MONTH: &str = "2025-12";
@@ -519,237 +524,6 @@ pub fn decide(
     crate::store::db::atomically(conn, |conn| {
         decide_in(conn, by, case_id, d, actor, today, now)
     })
-}
-
-/// Which cases the ledger shows.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct LedgerFilter {
-    pub scope: Scope,
-    /// A category code, or "undecided" for cases a person has not categorised yet.
-    #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
-    pub state: Option<CaseState>,
-    #[serde(default)]
-    pub overdue_only: bool,
-    #[serde(default)]
-    pub sort: LedgerSort,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum LedgerSort {
-    /// By village, 社 and household (the paper ledger's order).
-    #[default]
-    Place,
-    /// Longest in their current state first.
-    Oldest,
-    /// Earliest planned completion first.
-    Planned,
-}
-
-/// One line of the problem ledger.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LedgerRow {
-    pub case_id: i64,
-    pub household_id: i64,
-    pub head_name: String,
-    pub village_name: String,
-    pub group_name: String,
-    pub toilet_seq: i64,
-    pub tech_mode: Option<TechMode>,
-    pub subsidy_year: Option<i64>,
-    pub inspected_on: String,
-    pub problems: String,
-    pub stops_use: bool,
-    pub proposed_category: Option<Category>,
-    pub category: Option<Category>,
-    pub state: CaseState,
-    pub state_since: String,
-    pub planned_month: Option<String>,
-    pub responsible: Option<String>,
-    pub overdue: bool,
-}
-
-/// Counts of one village's cases.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
-pub struct VillageCounts {
-    pub village_id: i64,
-    pub village_name: String,
-    pub total: i64,
-    pub undecided: i64,
-    pub pending: i64,
-    pub in_progress: i64,
-    pub awaiting: i64,
-    pub closed: i64,
-    pub overdue: i64,
-    /// 销号率 as shown ([`crate::model::rate_text`]: "—" without problem toilets).
-    pub close_out: String,
-}
-
-impl VillageCounts {
-    /// The town's row (合计) of the villages' counts.
-    pub fn town_total(villages: &[VillageCounts]) -> VillageCounts {
-        let mut t = VillageCounts {
-            village_name: "合计".into(),
-            ..VillageCounts::default()
-        };
-        for v in villages {
-            t.total += v.total;
-            t.undecided += v.undecided;
-            t.pending += v.pending;
-            t.in_progress += v.in_progress;
-            t.awaiting += v.awaiting;
-            t.closed += v.closed;
-            t.overdue += v.overdue;
-        }
-        t.close_out = rate_text(t.closed, t.total);
-        t
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LedgerPage {
-    pub total: i64,
-    pub rows: Vec<LedgerRow>,
-    /// Every village of the town (also those with no cases), in the town's order.
-    pub villages: Vec<VillageCounts>,
-    /// The villages' 合计 row.
-    pub town: VillageCounts,
-}
-
-/// The month before which a planned case is overdue: the current month, `YYYY-MM`.
-fn overdue_sql() -> &'static str {
-    "(r.state <> 'closed' AND r.planned_month IS NOT NULL AND r.planned_month < ?2)"
-}
-
-/// The problem ledger: one page of cases matching `f`, the number matching, and every
-/// village's counts. `this_month` is `YYYY-MM` (a planned case is overdue after its month).
-pub fn ledger(
-    conn: &Connection,
-    f: &LedgerFilter,
-    this_month: &str,
-    offset: i64,
-    limit: i64,
-) -> Result<LedgerPage> {
-    let (place, place_id) = match f.scope {
-        Scope::Town => ("1", 0),
-        Scope::Village(v) => ("r.village_id = ?1", v),
-        Scope::Group(g) => (
-            "r.village_id = (SELECT village_id FROM village_groups WHERE id = ?1) AND r.group_id = ?1",
-            g,
-        ),
-    };
-    let category = match f.category.as_deref() {
-        None | Some("") => "1".to_string(),
-        Some("undecided") => "r.category IS NULL".to_string(),
-        Some(code) => match Category::from_code(code) {
-            Some(c) => format!("r.category = '{}'", c.code()),
-            None => return Err(Error::Invalid(format!("未知的整改类别：{code}"))),
-        },
-    };
-    let state = match f.state {
-        Some(s) => format!("r.state = '{}'", s.code()),
-        None => "1".into(),
-    };
-    let overdue = if f.overdue_only { overdue_sql() } else { "1" };
-    let filter = format!("{place} AND {category} AND {state} AND {overdue} AND ?2 = ?2");
-    let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM rectifications r WHERE {filter}"
-        ))?
-        .query_row(params![place_id, this_month], |r| r.get(0))?;
-    let order = match f.sort {
-        LedgerSort::Place => "v.sort_order, v.id, g.sort_order, g.id, r.household_id, t.seq, r.id",
-        LedgerSort::Oldest => "r.state = 'closed', r.state_since, r.id",
-        LedgerSort::Planned => "r.planned_month IS NULL, r.planned_month, r.id",
-    };
-    let sql = format!(
-        "SELECT r.id, r.household_id, h.head_name, v.name, g.name, t.seq, t.tech_mode, t.subsidy_year,
-                i.inspected_on,
-                (SELECT group_concat(pi.name, '、') FROM inspection_problems ip
-                   JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = r.inspection_id),
-                EXISTS (SELECT 1 FROM inspection_problems ip WHERE ip.inspection_id = r.inspection_id AND ip.stops_use = 1),
-                r.proposed_category, r.category, r.state, r.state_since, r.planned_month, r.responsible,
-                {od}
-         FROM rectifications r
-         JOIN households h ON h.id = r.household_id
-         JOIN villages v ON v.id = r.village_id
-         JOIN village_groups g ON g.id = r.group_id
-         JOIN toilets t ON t.id = r.toilet_id
-         JOIN inspections i ON i.id = r.inspection_id
-         WHERE {filter}
-         ORDER BY {order}
-         LIMIT ?3 OFFSET ?4",
-        od = overdue_sql()
-    );
-    let rows = conn
-        .prepare_cached(&sql)?
-        .query_map(params![place_id, this_month, limit, offset], ledger_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let villages = village_counts(conn, this_month)?;
-    Ok(LedgerPage {
-        total,
-        rows,
-        town: VillageCounts::town_total(&villages),
-        villages,
-    })
-}
-
-fn ledger_row(r: &Row) -> rusqlite::Result<LedgerRow> {
-    Ok(LedgerRow {
-        case_id: r.get(0)?,
-        household_id: r.get(1)?,
-        head_name: r.get(2)?,
-        village_name: r.get(3)?,
-        group_name: r.get(4)?,
-        toilet_seq: r.get(5)?,
-        tech_mode: r.get(6)?,
-        subsidy_year: r.get(7)?,
-        inspected_on: r.get(8)?,
-        problems: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
-        stops_use: r.get(10)?,
-        proposed_category: r.get(11)?,
-        category: r.get(12)?,
-        state: r.get(13)?,
-        state_since: r.get(14)?,
-        planned_month: r.get(15)?,
-        responsible: r.get(16)?,
-        overdue: r.get(17)?,
-    })
-}
-
-/// Every village's case counts (月调度's first columns).
-pub fn village_counts(conn: &Connection, this_month: &str) -> Result<Vec<VillageCounts>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT v.id, v.name,
-                count(r.id),
-                count(r.id) FILTER (WHERE r.category IS NULL AND r.state <> 'closed'),
-                count(r.id) FILTER (WHERE r.state = 'pending'),
-                count(r.id) FILTER (WHERE r.state = 'in_progress'),
-                count(r.id) FILTER (WHERE r.state = 'awaiting_acceptance'),
-                count(r.id) FILTER (WHERE r.state = 'closed'),
-                count(r.id) FILTER (WHERE r.state <> 'closed' AND r.planned_month < ?1)
-         FROM villages v LEFT JOIN rectifications r ON r.village_id = v.id
-         GROUP BY v.id ORDER BY v.sort_order, v.id",
-    )?;
-    let rows = stmt
-        .query_map([this_month], |r| {
-            Ok(VillageCounts {
-                village_id: r.get(0)?,
-                village_name: r.get(1)?,
-                total: r.get(2)?,
-                undecided: r.get(3)?,
-                pending: r.get(4)?,
-                in_progress: r.get(5)?,
-                awaiting: r.get(6)?,
-                closed: r.get(7)?,
-                overdue: r.get(8)?,
-                close_out: rate_text(r.get(7)?, r.get(2)?),
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
 }
 
 /// One dated move of a case, as its history shows it.

@@ -1,0 +1,553 @@
+//! Reading an import file into plain rows of cells: .xlsx/.xlsm, legacy .xls (by calamine) and
+//! .csv in UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK (by encoding_rs + csv).
+//!
+//! The format is taken from the file's content, not its name (offices rename files). Nothing
+//! here changes the database; a broken file gives a Chinese error, never a panic.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use calamine::{Data, DataRef, Reader, Sheets, Xlsx, XlsxError};
+
+use crate::error::{Error, Result};
+use guard::{broken, check_xls, check_xlsx, too_many_cells};
+
+mod guard;
+
+pub(crate) use guard::count_caught_panic;
+pub use guard::{
+    caught_panics, MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_PART_BYTES, MAX_ROWS,
+    MAX_SHARED_STRINGS, MAX_SHARED_STRINGS_BYTES, MAX_UNPACKED_BYTES,
+};
+
+/// One cell as read. `text` is what a person would see; `numeric` is true when the spreadsheet
+/// stored a number (so an ID number in it has already lost digits).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cell {
+    pub text: String,
+    pub numeric: bool,
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell {
+            text: s.into(),
+            numeric: false,
+        }
+    }
+}
+
+/// A sheet's rows; row `i` is the spreadsheet's row `i + 1`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    pub name: String,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The text encodings a CSV file can arrive in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    Utf8,
+    Utf8Bom,
+    Utf16Le,
+    Utf16Be,
+    Gb18030,
+}
+
+/// Decodes CSV bytes: a BOM decides; else strict UTF-8; else GB18030 (a superset of GBK).
+pub fn decode_text(bytes: &[u8]) -> (String, TextEncoding) {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return (
+            String::from_utf8_lossy(rest).into_owned(),
+            TextEncoding::Utf8Bom,
+        );
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        let (text, _, _) = encoding_rs::UTF_16LE.decode(bytes);
+        return (text.into_owned(), TextEncoding::Utf16Le);
+    }
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        let (text, _, _) = encoding_rs::UTF_16BE.decode(bytes);
+        return (text.into_owned(), TextEncoding::Utf16Be);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_string(), TextEncoding::Utf8),
+        Err(_) => {
+            let (text, _, _) = encoding_rs::GB18030.decode(bytes);
+            (text.into_owned(), TextEncoding::Gb18030)
+        }
+    }
+}
+
+fn number_text(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn cell_from(data: &Data) -> Cell {
+    match data {
+        Data::Empty | Data::Error(_) => Cell::default(),
+        Data::String(s) => Cell::text(s.clone()),
+        Data::Int(i) => Cell {
+            text: i.to_string(),
+            numeric: true,
+        },
+        Data::Float(f) => Cell {
+            text: number_text(*f),
+            numeric: true,
+        },
+        Data::Bool(b) => Cell::text(if *b { "是" } else { "否" }),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(d) => Cell::text(d.format("%Y-%m-%d").to_string()),
+            None => Cell {
+                text: number_text(dt.as_f64()),
+                numeric: true,
+            },
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::text(s.clone()),
+    }
+}
+
+/// The same cell as [`cell_from`] gives for the `Data` calamine would have made of it.
+fn cell_from_ref(data: &DataRef) -> Cell {
+    match data {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            Cell::text(s.as_str())
+        }
+        DataRef::SharedString(s) => Cell::text(*s),
+        DataRef::Empty => Cell::default(),
+        DataRef::Int(i) => cell_from(&Data::Int(*i)),
+        DataRef::Float(f) => cell_from(&Data::Float(*f)),
+        DataRef::Bool(b) => cell_from(&Data::Bool(*b)),
+        DataRef::DateTime(dt) => cell_from(&Data::DateTime(*dt)),
+        DataRef::Error(e) => cell_from(&Data::Error(e.clone())),
+    }
+}
+
+/// Drops the empty cells at the end of a row, as every reader here does.
+fn trim_row(cells: &mut Vec<Cell>) {
+    while cells.last().is_some_and(|c| c.text.trim().is_empty()) {
+        cells.pop();
+    }
+}
+
+/// The rows of one .xlsx sheet read cell by cell (never as calamine's dense range, which is as
+/// big as the area the cells span): cells are placed by position, whatever their order. Row
+/// slots and cells count against `budget`, the whole workbook's.
+fn read_xlsx_sheet(
+    reader: &mut calamine::XlsxCellReader<'_, Cursor<Vec<u8>>>,
+    budget: &mut usize,
+) -> std::result::Result<Vec<Vec<Cell>>, String> {
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut spend = |n: usize| -> std::result::Result<(), String> {
+        *budget = budget.checked_sub(n).ok_or_else(too_many_cells)?;
+        Ok(())
+    };
+    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+        let value = cell.get_value();
+        if matches!(value, DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        check_position(r, c)?;
+        let (r, c) = (r as usize, c as usize);
+        if rows.len() <= r {
+            spend(r + 1 - rows.len())?;
+            rows.resize(r + 1, Vec::new());
+        }
+        let row = &mut rows[r];
+        if row.len() <= c {
+            spend(c + 1 - row.len())?;
+        }
+        place(row, c as u32, cell_from_ref(value));
+    }
+    for row in &mut rows {
+        trim_row(row);
+    }
+    Ok(rows)
+}
+
+/// Refuses a cell beyond what a ledger can hold (its position names the cell).
+fn check_position(row: u32, col: u32) -> std::result::Result<(), String> {
+    if col >= MAX_COLUMNS || row >= MAX_ROWS {
+        return Err(format!(
+            "第 {} 行第 {} 列有内容，超出台账可能的范围（最多 {MAX_COLUMNS} 列）。请删除表格右侧或下方多余的内容后再导入",
+            row as u64 + 1,
+            col as u64 + 1
+        ));
+    }
+    Ok(())
+}
+
+/// Every sheet of an opened workbook, read whole.
+fn read_book(book: &mut Sheets<Cursor<Vec<u8>>>) -> std::result::Result<Vec<Sheet>, String> {
+    let mut sheets = Vec::new();
+    let mut budget = MAX_CELLS;
+    for name in book.sheet_names() {
+        let rows = if let Sheets::Xlsx(x) = &mut *book {
+            match x.worksheet_cells_reader(&name) {
+                Ok(mut reader) => read_xlsx_sheet(&mut reader, &mut budget)?,
+                Err(XlsxError::NotAWorksheet(_)) => Vec::new(),
+                Err(e) => return Err(e.to_string()),
+            }
+        } else {
+            {
+                let range = book.worksheet_range(&name).map_err(|e| e.to_string())?;
+                let (row0, col0) = range.start().unwrap_or((0, 0));
+                let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); row0 as usize];
+                for r in range.rows() {
+                    let mut cells = vec![Cell::default(); col0 as usize];
+                    cells.extend(r.iter().map(cell_from));
+                    trim_row(&mut cells);
+                    rows.push(cells);
+                }
+                rows
+            }
+        };
+        sheets.push(Sheet { name, rows });
+    }
+    Ok(sheets)
+}
+
+/// Checks a spreadsheet's bytes before calamine reads them (see [`check_xlsx`], [`check_xls`]).
+fn check_spreadsheet(path: &Path, bytes: &[u8]) -> Result<()> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        check_xlsx(path, bytes)
+    } else {
+        check_xls(path, bytes)
+    }
+}
+
+fn read_spreadsheet(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
+    check_spreadsheet(path, &bytes)?;
+    // calamine is third-party code fed untrusted bytes: a panic in it must not take the app down.
+    let result = std::panic::catch_unwind(move || -> std::result::Result<Vec<Sheet>, String> {
+        let mut book =
+            calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+        read_book(&mut book)
+    });
+    match result {
+        Ok(Ok(sheets)) => Ok(sheets),
+        Ok(Err(detail)) => Err(broken(path, &detail)),
+        Err(_) => {
+            count_caught_panic();
+            Err(broken(path, "读取时出错"))
+        }
+    }
+}
+
+fn read_csv(text: &str, name: &str) -> Result<Sheet> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            Error::Invalid(format!("CSV 文件第 {} 行格式有误（{e}）。请检查引号是否成对，或在 Excel 中另存为 .xlsx 后导入。", i + 1))
+        })?;
+        rows.push(record.iter().map(Cell::text).collect());
+    }
+    Ok(Sheet {
+        name: name.to_string(),
+        rows,
+    })
+}
+
+/// Reads the bytes of an import file, refusing files far too big to be a ledger.
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(Error::Invalid(format!(
+            "文件“{}”太大（{:.0} MB），超过 {} MB，不像是一个镇的台账。请检查是否选错了文件，或按行政村拆分后分别导入。",
+            path.display(),
+            size as f64 / 1048576.0,
+            MAX_FILE_BYTES / 1048576
+        )));
+    }
+    std::fs::read(path).map_err(io)
+}
+
+fn is_spreadsheet(bytes: &[u8]) -> bool {
+    let is_zip = bytes.starts_with(b"PK\x03\x04");
+    let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    is_zip || is_ole
+}
+
+/// Reads every sheet of an import file (a CSV file has one).
+pub fn read_file(path: &Path) -> Result<Vec<Sheet>> {
+    let bytes = read_bytes(path)?;
+    read_bytes_as_sheets(path, bytes)
+}
+
+fn read_bytes_as_sheets(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
+    if is_spreadsheet(&bytes) {
+        return read_spreadsheet(path, bytes);
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls") {
+        return Err(Error::Invalid(format!(
+            "文件“{}”的扩展名是 .{ext}，但内容不是 Excel 表格。文件可能已损坏；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。",
+            path.display()
+        )));
+    }
+    if bytes.iter().take(4096).filter(|b| **b == 0).count() > 8
+        && !bytes.starts_with(&[0xFF, 0xFE])
+        && !bytes.starts_with(&[0xFE, 0xFF])
+    {
+        return Err(Error::Invalid(format!(
+            "文件“{}”不是可以导入的表格。请选择 .xlsx、.xls 或 .csv 文件。",
+            path.display()
+        )));
+    }
+    let (text, _) = decode_text(&bytes);
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("CSV")
+        .to_string();
+    Ok(vec![read_csv(&text, &name)?])
+}
+
+/// An import file opened for reading one sheet row by row. The sheets of an .xlsx file are
+/// parsed as they are read, so no copy of a whole sheet is ever held in memory and the rows can
+/// be used while the rest of the file is still being parsed; other formats are read whole by
+/// [`read_file`] first. Either way the rows are exactly those [`read_file`] gives.
+///
+/// calamine runs unguarded here: call this on a thread of its own, whose panic (a bug in the
+/// parser fed untrusted bytes) the caller turns into an error.
+pub struct Workbook {
+    inner: Book,
+}
+
+enum Book {
+    Xlsx(Box<Xlsx<Cursor<Vec<u8>>>>),
+    Read(Vec<Sheet>),
+}
+
+/// What [`Rows::next_row`] found.
+#[derive(Debug, PartialEq)]
+pub enum NextRow {
+    Row(Vec<Cell>),
+    End,
+    /// The sheet stores its rows out of order (Excel never writes that): only [`read_file`],
+    /// which places every cell before handing out any row, reads it correctly.
+    Unordered,
+}
+
+impl Workbook {
+    /// Opens `path`. With `stream` false every format is read whole first (the fallback for an
+    /// .xlsx sheet whose rows are out of order).
+    pub fn open(path: &Path, stream: bool) -> Result<Workbook> {
+        let bytes = read_bytes(path)?;
+        if !stream || !bytes.starts_with(b"PK\x03\x04") {
+            return Ok(Workbook {
+                inner: Book::Read(read_bytes_as_sheets(path, bytes)?),
+            });
+        }
+        check_spreadsheet(path, &bytes)?;
+        let book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+            .map_err(|e| broken(path, &e.to_string()))?;
+        let inner = match book {
+            Sheets::Xlsx(x) => Book::Xlsx(Box::new(x)),
+            mut other => Book::Read(read_book(&mut other).map_err(|e| broken(path, &e))?),
+        };
+        Ok(Workbook { inner })
+    }
+
+    pub fn sheet_names(&self) -> Vec<String> {
+        match &self.inner {
+            Book::Xlsx(x) => x.sheet_names(),
+            Book::Read(sheets) => sheets.iter().map(|s| s.name.clone()).collect(),
+        }
+    }
+
+    /// The rows of the sheet called `name`, from the first.
+    pub fn rows(&mut self, path: &Path, name: &str) -> Result<Rows<'_>> {
+        match &mut self.inner {
+            Book::Xlsx(x) => {
+                let reader = match x.worksheet_cells_reader(name) {
+                    Ok(reader) => Some(reader),
+                    // A chart sheet reads as an empty sheet, as in `worksheet_range`.
+                    Err(XlsxError::NotAWorksheet(_)) => None,
+                    Err(e) => return Err(broken(path, &e.to_string())),
+                };
+                let hint = reader
+                    .as_ref()
+                    .map(|r| r.dimensions().end.0 as usize + 1)
+                    .unwrap_or(0);
+                Ok(Rows {
+                    inner: RowsInner::Xlsx(Box::new(XlsxRows {
+                        reader,
+                        next: 0,
+                        collecting: None,
+                        ready: None,
+                        done: false,
+                    })),
+                    hint,
+                    path: path.to_path_buf(),
+                })
+            }
+            Book::Read(sheets) => {
+                let rows = sheets
+                    .iter()
+                    .find(|s| s.name == name)
+                    .map(|s| s.rows.as_slice())
+                    .unwrap_or(&[]);
+                Ok(Rows {
+                    hint: rows.len(),
+                    inner: RowsInner::Read(rows.iter()),
+                    path: path.to_path_buf(),
+                })
+            }
+        }
+    }
+}
+
+/// The rows of one sheet, in order; row `i` is the spreadsheet's row `i + 1`.
+pub struct Rows<'a> {
+    inner: RowsInner<'a>,
+    hint: usize,
+    path: std::path::PathBuf,
+}
+
+enum RowsInner<'a> {
+    Xlsx(Box<XlsxRows<'a>>),
+    Read(std::slice::Iter<'a, Vec<Cell>>),
+}
+
+struct XlsxRows<'a> {
+    reader: Option<calamine::XlsxCellReader<'a, Cursor<Vec<u8>>>>,
+    /// The index of the next row to hand out.
+    next: u32,
+    /// The row whose cells are being read.
+    collecting: Option<(u32, Vec<Cell>)>,
+    /// A complete row, handed out when `next` reaches it.
+    ready: Option<(u32, Vec<Cell>)>,
+    done: bool,
+}
+
+impl Rows<'_> {
+    /// How many rows the sheet says it has (for progress only; 0 when unknown).
+    pub fn rows_hint(&self) -> usize {
+        self.hint
+    }
+
+    pub fn next_row(&mut self) -> Result<NextRow> {
+        match &mut self.inner {
+            RowsInner::Read(rows) => Ok(match rows.next() {
+                Some(r) => NextRow::Row(r.clone()),
+                None => NextRow::End,
+            }),
+            RowsInner::Xlsx(x) => x.next_row().map_err(|e| broken(&self.path, &e)),
+        }
+    }
+}
+
+impl XlsxRows<'_> {
+    /// Rows as `worksheet_range` lays them out: calamine's empty cells are skipped, every row
+    /// up to the last one with a cell is handed out (empty rows as empty), cells are placed by
+    /// their column, and trailing empty cells are dropped.
+    fn next_row(&mut self) -> std::result::Result<NextRow, String> {
+        loop {
+            if let Some((r, _)) = &self.ready {
+                if self.next < *r {
+                    self.next += 1;
+                    return Ok(NextRow::Row(Vec::new()));
+                }
+                let (_, mut cells) = self.ready.take().expect("checked above");
+                self.next += 1;
+                trim_row(&mut cells);
+                return Ok(NextRow::Row(cells));
+            }
+            if self.done {
+                return Ok(NextRow::End);
+            }
+            let Some(reader) = self.reader.as_mut() else {
+                self.done = true;
+                continue;
+            };
+            let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? else {
+                self.done = true;
+                self.ready = self.collecting.take();
+                continue;
+            };
+            let value = cell.get_value();
+            if matches!(value, DataRef::Empty) {
+                continue;
+            }
+            let (r, c) = cell.get_position();
+            check_position(r, c)?;
+            if r < self.next {
+                return Ok(NextRow::Unordered);
+            }
+            match &mut self.collecting {
+                Some((row, cells)) if *row == r => place(cells, c, cell_from_ref(value)),
+                Some((row, _)) if *row > r => return Ok(NextRow::Unordered),
+                _ => {
+                    let mut cells = Vec::new();
+                    place(&mut cells, c, cell_from_ref(value));
+                    self.ready = self.collecting.replace((r, cells));
+                }
+            }
+        }
+    }
+}
+
+fn place(cells: &mut Vec<Cell>, col: u32, cell: Cell) {
+    let col = col as usize;
+    if cells.len() <= col {
+        cells.resize(col + 1, Cell::default());
+    }
+    cells[col] = cell;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_are_detected() {
+        let text = "户主姓名,所在社\n张堃,三社\n";
+        let (gb, _, _) = encoding_rs::GB18030.encode(text);
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(text.as_bytes());
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        let cases: Vec<(Vec<u8>, TextEncoding)> = vec![
+            (text.as_bytes().to_vec(), TextEncoding::Utf8),
+            (bom, TextEncoding::Utf8Bom),
+            (gb.into_owned(), TextEncoding::Gb18030),
+            (utf16, TextEncoding::Utf16Le),
+        ];
+        for (bytes, want) in cases {
+            let (decoded, enc) = decode_text(&bytes);
+            assert_eq!(enc, want);
+            assert_eq!(
+                decoded.trim_start_matches('\u{FEFF}'),
+                text,
+                "{want:?} decodes to the same text"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_read_as_people_see_them() {
+        assert_eq!(number_text(2019.0), "2019");
+        assert_eq!(number_text(1000.5), "1000.5");
+        assert_eq!(number_text(5.002241990010112e17), "500224199001011200");
+    }
+}

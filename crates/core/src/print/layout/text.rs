@@ -1,0 +1,206 @@
+//! The bundled fonts and text measured and wrapped by them: which face has a character, what is
+//! missing, and where lines break (no 。 at a line start).
+
+use std::sync::OnceLock;
+
+use printpdf::ParsedFont;
+
+/// The faces bundled in `assets/fonts` (Noto Serif CJK SC, SIL OFL 1.1; see the licence there).
+pub(super) static REGULAR_BYTES: &[u8] =
+    include_bytes!("../../../../../assets/fonts/NotoSerifSC-Regular-GBK-ExtA.otf");
+pub(super) static BOLD_BYTES: &[u8] =
+    include_bytes!("../../../../../assets/fonts/NotoSerifSC-Bold-GB2312.otf");
+
+/// Drawn for a character no bundled face has: 〓 (the typesetter's mark for a missing glyph), so
+/// a wrong name is never printed silently; the document also carries a warning naming it.
+pub const MISSING_MARK: char = '〓';
+
+pub(super) fn parsed(
+    cell: &'static OnceLock<ParsedFont>,
+    bytes: &'static [u8],
+) -> &'static ParsedFont {
+    cell.get_or_init(|| {
+        ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).expect("the bundled font parses")
+    })
+}
+
+pub(super) fn regular() -> &'static ParsedFont {
+    static CELL: OnceLock<ParsedFont> = OnceLock::new();
+    parsed(&CELL, REGULAR_BYTES)
+}
+
+pub(super) fn bold() -> &'static ParsedFont {
+    static CELL: OnceLock<ParsedFont> = OnceLock::new();
+    parsed(&CELL, BOLD_BYTES)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    /// 宋体-style body text.
+    Regular,
+    /// Titles and headings.
+    Bold,
+}
+
+impl Face {
+    pub(super) fn font(self) -> &'static ParsedFont {
+        match self {
+            Face::Regular => regular(),
+            Face::Bold => bold(),
+        }
+    }
+}
+
+/// Which face draws `c` when `face` is wanted: the face itself, else the regular face (the bold
+/// one holds GB2312 only), else none.
+pub fn face_for(c: char, face: Face) -> Option<Face> {
+    if c.is_control() {
+        return None;
+    }
+    if face.font().lookup_glyph_index(c as u32).is_some() {
+        return Some(face);
+    }
+    if face != Face::Regular && regular().lookup_glyph_index(c as u32).is_some() {
+        return Some(Face::Regular);
+    }
+    None
+}
+
+/// The characters of `text` that no bundled face can draw.
+pub fn missing_chars(text: &str) -> Vec<char> {
+    let mut out: Vec<char> = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && face_for(*c, Face::Regular).is_none())
+        .collect();
+    out.dedup();
+    out
+}
+
+/// The advance of one character in points.
+pub(super) fn advance(c: char, face: Face, size: f32) -> f32 {
+    let Some(f) = face_for(c, face) else {
+        return advance(MISSING_MARK, Face::Regular, size);
+    };
+    let font = f.font();
+    let gid = font.lookup_glyph_index(c as u32).unwrap_or(0);
+    let upem = font.pdf_font_metrics.units_per_em.max(1) as f32;
+    font.get_horizontal_advance(gid) as f32 * size / upem
+}
+
+/// The width of `text` in points.
+pub fn measure(text: &str, face: Face, size: f32) -> f32 {
+    text.chars().map(|c| advance(c, face, size)).sum()
+}
+
+/// Characters that must not begin a line (Chinese line-breaking rules, 避头点).
+pub(super) fn no_line_start(c: char) -> bool {
+    "，。、；：？！）」』】》〉”’%‰·…—～,.;:?!)]}".contains(c)
+}
+
+/// Characters that must not end a line (避尾点).
+pub(super) fn no_line_end(c: char) -> bool {
+    "（「『【《〈“‘([{".contains(c)
+}
+
+/// Splits `text` into tokens: a run of Latin letters/digits stays whole; every other
+/// character is a token of its own.
+pub(super) fn tokens(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        // A decimal point inside a number and a per cent sign after one stay with it (9.4%).
+        let next_digit = chars.peek().is_some_and(|(_, n)| n.is_ascii_digit());
+        let word = c.is_ascii_alphanumeric()
+            || c == '-'
+            || c == '*'
+            || c == '/'
+            || (start.is_some() && (c == '%' || (c == '.' && next_digit)));
+        match (word, start) {
+            (true, None) => start = Some(i),
+            (true, Some(_)) => {}
+            (false, Some(s)) => {
+                out.push(&text[s..i]);
+                start = None;
+                out.push(&text[i..i + c.len_utf8()]);
+            }
+            (false, None) => out.push(&text[i..i + c.len_utf8()]),
+        }
+    }
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out
+}
+
+/// Wraps `text` into lines no wider than `width`, keeping the rules of Chinese line breaking:
+/// closing punctuation hangs at the end of the line instead of starting the next one, and
+/// opening punctuation moves down with the character it opens. `\n` always breaks.
+pub fn wrap(text: &str, face: Face, size: f32, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    for para in text.split('\n') {
+        let mut line: Vec<&str> = Vec::new();
+        let mut used = 0.0;
+        for tok in tokens(para) {
+            let w = measure(tok, face, size);
+            let first = tok.chars().next().unwrap_or(' ');
+            if used + w > width + 0.01 && !line.is_empty() {
+                // Closing punctuation may not start a line: push the character before it down
+                // with it (推出), so nothing hangs past the edge.
+                let mut pushed = Vec::new();
+                if no_line_start(first) {
+                    while line.len() > 1
+                        && line.last().is_some_and(|t| t.chars().all(no_line_start))
+                    {
+                        pushed.push(line.pop().unwrap());
+                    }
+                    if line.len() > 1 {
+                        pushed.push(line.pop().unwrap());
+                    } else {
+                        // A one-character line: let the punctuation hang rather than loop.
+                        line.append(&mut pushed);
+                        line.push(tok);
+                        used += w;
+                        continue;
+                    }
+                }
+                // Carry opening punctuation at the end of the line down with its text.
+                let mut carry = Vec::new();
+                while line
+                    .last()
+                    .is_some_and(|t| t.chars().all(no_line_end) && line.len() > 1)
+                {
+                    carry.push(line.pop().unwrap());
+                }
+                let done: String = line.concat();
+                lines.push(done.trim_end().to_string());
+                carry.reverse();
+                pushed.reverse();
+                carry.extend(pushed);
+                line = carry;
+                used = line.iter().map(|t| measure(t, face, size)).sum();
+                if tok == " " {
+                    continue;
+                }
+            }
+            // A Latin run longer than the whole line is cut where it must be.
+            if w > width && tok.len() > 1 {
+                for c in tok.chars() {
+                    let cw = advance(c, face, size);
+                    if used + cw > width && !line.is_empty() {
+                        lines.push(line.concat());
+                        line.clear();
+                        used = 0.0;
+                    }
+                    line.push(&tok[tok.find(c).unwrap_or(0)..][..c.len_utf8()]);
+                    used += cw;
+                }
+                continue;
+            }
+            line.push(tok);
+            used += w;
+        }
+        lines.push(line.concat().trim_end().to_string());
+    }
+    lines
+}

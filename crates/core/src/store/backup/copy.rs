@@ -1,0 +1,146 @@
+//! Verified copies of the open database: written under the `.part` name, checked, recorded, then
+//! renamed.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use rusqlite::{Connection, OpenFlags};
+
+use super::names::part_path;
+use crate::error::{is_disk_full, Error, Result};
+
+pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Removes a half-written copy, best effort (a pulled-out stick cannot be written to; the
+/// `.part` name then stays as the mark of an incomplete backup).
+pub(super) fn discard(part: &Path) {
+    let _ = std::fs::remove_file(part);
+    for ext in ["-wal", "-shm", "-journal"] {
+        let mut side = part.as_os_str().to_os_string();
+        side.push(ext);
+        let _ = std::fs::remove_file(PathBuf::from(side));
+    }
+}
+
+/// A full database target turns into a [`Error::DiskFull`] naming the place.
+pub(super) fn full_here(e: Error, place: &Path) -> Error {
+    match e {
+        Error::DiskFull { .. } => Error::DiskFull {
+            place: place.display().to_string(),
+        },
+        Error::Sqlite(ref s) if s.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => {
+            Error::DiskFull {
+                place: place.display().to_string(),
+            }
+        }
+        Error::Io { ref source, .. } if is_disk_full(source) => Error::DiskFull {
+            place: place.display().to_string(),
+        },
+        e => e,
+    }
+}
+
+/// Writes a checked copy of the database to `dest`: first under the `.part` name, renamed only
+/// once complete and checked. `record` (the audit entry) and the rename are one unit, so a
+/// backup that looks whole has always been recorded, and one that could not be named was not.
+pub(super) fn write_checked(
+    conn: &Connection,
+    dest: &Path,
+    record: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    let part = part_path(dest);
+    let written = copy_to(conn, &part).and_then(|()| verify(&part));
+    if let Err(e) = written {
+        discard(&part);
+        return Err(full_here(e, dest.parent().unwrap_or(dest)));
+    }
+    let named = crate::store::conn::atomically(conn, |_| {
+        record()?;
+        std::fs::rename(&part, dest).map_err(io_err(dest))
+    });
+    if named.is_err() {
+        discard(&part);
+    }
+    named
+}
+
+/// The local time as the anchors file writes it.
+pub(super) fn anchor_time(now: NaiveDateTime) -> String {
+    now.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Records `head` (what a backup holds, or the log after a restore) beside the database (when
+/// the connection is a file).
+pub(super) fn anchor(
+    conn: &Connection,
+    head: Option<(i64, String)>,
+    now: NaiveDateTime,
+    source: &str,
+) {
+    if let Some(db) = conn.path().filter(|p| !p.is_empty()) {
+        // A second copy of what the log already holds: a failure here loses nothing.
+        let _ = crate::store::anchors::record_head(
+            conn,
+            Path::new(db),
+            head,
+            &anchor_time(now),
+            source,
+        );
+    }
+}
+
+/// Copies the open database to `dest` and verifies the copy with `PRAGMA integrity_check`.
+pub fn backup_to(conn: &Connection, dest: &Path) -> Result<()> {
+    write_checked(conn, dest, || Ok(()))
+}
+
+/// Copies the open database to `dest`, unverified: call [`verify`] before relying on it.
+pub fn copy_to(conn: &Connection, dest: &Path) -> Result<()> {
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    let mut target = Connection::open(dest).map_err(|source| Error::Open {
+        path: dest.to_path_buf(),
+        source,
+    })?;
+    {
+        let b = rusqlite::backup::Backup::new(conn, &mut target)?;
+        b.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
+    }
+    // The copy carries the source's WAL flag; a backup is one self-contained file.
+    let _: String = target.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+    drop(target);
+    Ok(())
+}
+
+/// Opens a backup read-only and runs `PRAGMA integrity_check` on it.
+pub fn verify(path: &Path) -> Result<()> {
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|source| {
+            Error::Open {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    let result: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "“{}”不是完好的数据库文件（{e}）。请选择其他备份。",
+                path.display()
+            ))
+        })?;
+    if result == "ok" {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "备份文件“{}”校验不通过（{result}）。原数据库没有被改动；请检查磁盘空间后重试，或选择其他备份。",
+            path.display()
+        )))
+    }
+}
