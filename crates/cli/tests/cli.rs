@@ -1,46 +1,54 @@
-//! Drives the real `huce` binary.
+//! Drives the real `huce` binary: each subcommand's output, files and refusals.
 
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
-fn huce() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_huce"))
+use common::{huce, run_err, run_ok};
+
+/// A rate as the core shows it: one decimal with halves rounded up, "—" when nothing counts.
+fn rate(part: &str, whole: &str) -> String {
+    let (part, whole): (f64, f64) = (part.parse().unwrap(), whole.parse().unwrap());
+    if whole == 0.0 {
+        "—".into()
+    } else {
+        format!("{:.1}%", (part * 1000.0 / whole).round() / 10.0)
+    }
+}
+
+/// The rows of a tab-separated table, from `heading` to the first empty line.
+fn table<'a>(text: &'a str, heading: &str) -> Vec<Vec<&'a str>> {
+    text.lines()
+        .skip_while(|l| !l.starts_with(heading))
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split('\t').collect())
+        .collect()
 }
 
 #[test]
 fn demo_then_stats() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("示例 镇").join("demo.db");
-    let out = huce()
-        .args(["demo", "--households", "500", "--seed", "7", "--out"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "demo failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = run_ok(
+        huce()
+            .args(["demo", "--households", "500", "--seed", "7", "--out"])
+            .arg(&db),
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("500 户"), "{text}");
 
-    let out = huce().arg("stats").arg(&db).output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = run_ok(huce().arg("stats").arg(&db));
     assert!(text.contains("石鱼镇（示例数据）"), "{text}");
     assert!(text.contains("行政村 12 个"), "{text}");
     assert!(text.contains("农户 500 户"), "{text}");
     assert!(text.contains("入户核查"), "{text}");
 
-    // The problem ledger's village counts, with a total row that adds up.
-    let out = huce()
-        .args(["ledger", "--month", "2026-11"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    // The problem ledger's village counts, with a total row that adds up and the 销号率 as
+    // every screen shows it (2 of 3 is 66.7%, not 66%).
+    let text = run_ok(huce().args(["ledger", "--month", "2026-11"]).arg(&db));
+    let lines = table(&text, "行政村");
     assert_eq!(lines[0][0], "行政村");
+    assert_eq!(lines[0][8], "销号率");
     assert_eq!(lines.len(), 1 + 12 + 1, "{text}");
     let sum: i64 = lines[1..13]
         .iter()
@@ -50,51 +58,47 @@ fn demo_then_stats() {
     assert_eq!(total[0], "合计");
     assert_eq!(total[1].parse::<i64>().unwrap(), sum);
     assert!(sum > 0, "the demo town has problem toilets: {text}");
+    for l in &lines[1..] {
+        assert_eq!(l[8], rate(l[6], l[1]), "{l:?}");
+    }
 
-    // The comparison lists every village with its discrepancy rate.
-    let out = huce().args(["compare", "--db"]).arg(&db).output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    // The comparison lists every village and inspection group with its discrepancy rate.
+    let text = run_ok(huce().args(["compare", "--db"]).arg(&db));
     assert!(
         text.starts_with("行政村\t比对户厕\t有差异\t差异率"),
         "{text}"
     );
-    assert!(text.contains("调查组\t比对户厕"), "{text}");
+    let villages = table(&text, "行政村\t比对户厕");
+    let groups = table(&text, "调查组\t比对户厕");
+    assert_eq!(villages.len(), 1 + 12, "{text}");
+    assert!(groups.len() > 1, "{text}");
+    for l in villages[1..].iter().chain(&groups[1..]) {
+        assert_eq!(l[3], rate(l[2], l[1]), "{l:?}");
+    }
 }
 
 #[test]
 fn demo_into_a_filled_database_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    assert!(huce()
-        .args(["demo", "--households", "20", "--out"])
-        .arg(&db)
-        .status()
-        .unwrap()
-        .success());
-    let out = huce()
-        .args(["demo", "--households", "20", "--out"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        !out.status.success(),
-        "a second demo into the same file must fail"
-    );
-    let err = String::from_utf8(out.stderr).unwrap();
+    let demo = || {
+        let mut c = huce();
+        c.args(["demo", "--households", "20", "--out"]).arg(&db);
+        c
+    };
+    run_ok(&mut demo());
+    let err = run_err(&mut demo());
     assert!(err.contains("已经有 20 户数据"), "{err}");
 }
 
 #[test]
 fn stats_of_a_missing_file_says_so() {
-    let out = huce().args(["stats", "没有这个文件.db"]).output().unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8(out.stderr).unwrap();
+    let err = run_err(huce().args(["stats", "没有这个文件.db"]));
     assert!(err.contains("找不到数据库文件"), "{err}");
 }
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures")
         .join(name)
 }
@@ -103,40 +107,30 @@ fn fixture(name: &str) -> std::path::PathBuf {
 fn import_dry_run_then_commit_with_problem_rows() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("town.db");
-    let out = huce()
-        .args(["init", "--district", "铜梁区", "--town", "石鱼镇"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(String::from_utf8(out.stdout)
-        .unwrap()
-        .contains("已新建数据库"));
-    let again = huce()
-        .args(["init", "--district", "铜梁区", "--town", "石鱼镇"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8(again.stderr)
-            .unwrap()
-            .contains("已经存在"),
-        "init never overwrites"
-    );
+    let init = || {
+        let mut c = huce();
+        c.args(["init", "--district", "铜梁区", "--town", "石鱼镇"])
+            .arg(&db);
+        c
+    };
+    assert!(run_ok(&mut init()).contains("已新建数据库"));
+    let err = run_err(&mut init());
+    assert!(err.contains("已经存在"), "init never overwrites: {err}");
     let problems = dir.path().join("问题行.xlsx");
-    let out = huce()
-        .arg("import")
-        .arg(fixture("ledger-legacy.xls"))
-        .arg("--db")
-        .arg(&db)
-        .args(["--dry-run", "--create-places", "--problems-out"])
-        .arg(&problems)
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let import = || {
+        let mut c = huce();
+        c.arg("import")
+            .arg(fixture("ledger-legacy.xls"))
+            .arg("--db")
+            .arg(&db)
+            .arg("--create-places");
+        c
+    };
+    let text = run_ok(
+        import()
+            .arg("--dry-run")
+            .arg("--problems-out")
+            .arg(&problems),
     );
     assert!(text.contains("预览（未写入）"), "{text}");
     assert!(
@@ -146,30 +140,20 @@ fn import_dry_run_then_commit_with_problem_rows() {
     assert!(text.contains("农户：新增 2"), "{text}");
     assert!(problems.exists(), "problem rows were written");
 
-    let out = huce()
-        .arg("import")
-        .arg(fixture("ledger-legacy.xls"))
-        .arg("--db")
-        .arg(&db)
-        .arg("--create-places")
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = run_ok(&mut import());
     assert!(
         text.contains("已导入") && text.contains("导入前的备份"),
         "{text}"
     );
     assert!(
-        db.parent()
-            .unwrap()
-            .join("backups")
+        huce_core::paths::backup_dir(&db)
             .read_dir()
             .unwrap()
             .count()
             >= 1,
         "a backup was taken"
     );
-    let stats = String::from_utf8(huce().arg("stats").arg(&db).output().unwrap().stdout).unwrap();
+    let stats = run_ok(huce().arg("stats").arg(&db));
     assert!(stats.contains("农户 2 户"), "{stats}");
 }
 
@@ -177,43 +161,31 @@ fn import_dry_run_then_commit_with_problem_rows() {
 fn export_then_import_into_a_new_database() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo.db");
-    assert!(huce()
-        .args(["demo", "--households", "200", "--out"])
-        .arg(&demo)
-        .output()
-        .unwrap()
-        .status
-        .success());
+    run_ok(
+        huce()
+            .args(["demo", "--households", "200", "--out"])
+            .arg(&demo),
+    );
     let xlsx = dir.path().join("台账.xlsx");
-    let out = huce()
-        .args(["export", "ledger", "--full", "--db"])
-        .arg(&demo)
-        .arg("--out")
-        .arg(&xlsx)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        huce()
+            .args(["export", "ledger", "--full", "--db"])
+            .arg(&demo)
+            .arg("--out")
+            .arg(&xlsx),
     );
     let copy = dir.path().join("copy.db");
     huce_core::db::open(&copy).unwrap();
-    let out = huce()
-        .arg("import")
-        .arg(&xlsx)
-        .arg("--db")
-        .arg(&copy)
-        .arg("--create-places")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        huce()
+            .arg("import")
+            .arg(&xlsx)
+            .arg("--db")
+            .arg(&copy)
+            .arg("--create-places"),
     );
-    let stats = |p: &std::path::Path| {
-        let t = String::from_utf8(huce().arg("stats").arg(p).output().unwrap().stdout).unwrap();
+    let stats = |p: &Path| {
+        let t = run_ok(huce().arg("stats").arg(p));
         // Empty 社 and the field work do not travel in a ledger, so compare villages,
         // households and toilets.
         t.lines()
@@ -226,112 +198,94 @@ fn export_then_import_into_a_new_database() {
             })
             .collect::<Vec<_>>()
     };
+    let of_demo = stats(&demo);
     assert_eq!(
-        stats(&demo),
+        of_demo.len(),
+        1 + 12,
+        "the town and its villages: {of_demo:?}"
+    );
+    assert_eq!(
+        of_demo,
         stats(&copy),
         "the same villages, households and toilets"
     );
 
     let masked = dir.path().join("masked.xlsx");
-    let out = huce()
-        .args(["export", "households", "--village", "石鱼村", "--db"])
-        .arg(&demo)
-        .arg("--out")
-        .arg(&masked)
-        .output()
-        .unwrap();
-    assert!(String::from_utf8(out.stdout).unwrap().contains("已导出"));
-    let out = huce()
-        .args(["export", "ledger", "--village", "没有这个村", "--db"])
-        .arg(&demo)
-        .arg("--out")
-        .arg(&masked)
-        .output()
-        .unwrap();
-    assert!(String::from_utf8(out.stderr)
-        .unwrap()
-        .contains("没有名为“没有这个村”的行政村"));
+    let text = run_ok(
+        huce()
+            .args(["export", "households", "--village", "石鱼村", "--db"])
+            .arg(&demo)
+            .arg("--out")
+            .arg(&masked),
+    );
+    assert!(text.contains("已导出"), "{text}");
+    let err = run_err(
+        huce()
+            .args(["export", "ledger", "--village", "没有这个村", "--db"])
+            .arg(&demo)
+            .arg("--out")
+            .arg(&masked),
+    );
+    assert!(err.contains("没有名为“没有这个村”的行政村"), "{err}");
 }
 
 #[test]
 fn templates_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    assert!(huce()
-        .args(["demo", "--households", "30", "--out"])
-        .arg(&db)
-        .output()
-        .unwrap()
-        .status
-        .success());
-    let out = huce()
-        .args([
-            "template",
-            "save",
-            "--name",
-            "平台",
-            "--columns",
-            "身份证号=证件号码，户主姓名=户主,技术模式",
-            "--db",
-        ])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .contains("已保存模板“平台”（3 列）"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let list = String::from_utf8(
+    run_ok(
         huce()
-            .args(["template", "list", "--db"])
-            .arg(&db)
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+            .args(["demo", "--households", "30", "--out"])
+            .arg(&db),
+    );
+    let text = run_ok(
+        huce()
+            .args([
+                "template",
+                "save",
+                "--name",
+                "平台",
+                "--columns",
+                "身份证号=证件号码，户主姓名=户主,技术模式",
+                "--db",
+            ])
+            .arg(&db),
+    );
+    assert!(text.contains("已保存模板“平台”（3 列）"), "{text}");
+    let list = run_ok(huce().args(["template", "list", "--db"]).arg(&db));
     assert!(
         list.contains("平台：身份证号=证件号码，户主姓名=户主，技术模式=技术模式"),
         "{list}"
     );
     let xlsx = dir.path().join("平台.xlsx");
-    let out = huce()
-        .args(["export", "template", "--template", "平台", "--db"])
-        .arg(&db)
-        .arg("--out")
-        .arg(&xlsx)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = huce()
-        .args(["export", "template", "--db"])
-        .arg(&db)
-        .arg("--out")
-        .arg(&xlsx)
-        .output()
-        .unwrap();
-    assert!(String::from_utf8(out.stderr)
-        .unwrap()
-        .contains("--template"));
+    let export = || {
+        let mut c = huce();
+        c.args(["export", "template", "--db"])
+            .arg(&db)
+            .arg("--out")
+            .arg(&xlsx);
+        c
+    };
+    run_ok(export().args(["--template", "平台"]));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    let err = run_err(&mut export());
+    assert!(err.contains("--template"), "{err}");
 }
 
 #[test]
 fn print_writes_each_kind_of_document() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    assert!(huce()
-        .args(["demo", "--households", "300", "--seed", "3", "--out"])
-        .arg(&db)
-        .status()
-        .unwrap()
-        .success());
+    run_ok(
+        huce()
+            .args(["demo", "--households", "300", "--seed", "3", "--out"])
+            .arg(&db),
+    );
+    let print = |kind: &str| {
+        let mut c = huce();
+        c.args(["print", kind, "--db"]).arg(&db);
+        c
+    };
     for (kind, extra) in [
         ("notices", vec!["--village", "石鱼村"]),
         ("problem-ledger", vec![]),
@@ -340,83 +294,71 @@ fn print_writes_each_kind_of_document() {
         ("household-file", vec!["--household", "1"]),
     ] {
         let out_file = dir.path().join(format!("{kind}.pdf"));
-        let out = huce()
-            .args(["print", kind, "--db"])
-            .arg(&db)
-            .args(&extra)
-            .arg("-o")
-            .arg(&out_file)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "print {kind}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8(out.stdout).unwrap();
+        let text = run_ok(print(kind).args(&extra).arg("-o").arg(&out_file));
         assert!(text.contains("已生成") && text.contains(" 页"), "{text}");
         let bytes = std::fs::read(&out_file).unwrap();
         assert!(bytes.starts_with(b"%PDF-"), "{kind} is a PDF");
     }
-    let out = huce()
-        .args(["print", "household-file", "--db"])
-        .arg(&db)
-        .args(["-o"])
-        .arg(dir.path().join("x.pdf"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--household"));
+    let err = run_err(
+        print("household-file")
+            .arg("-o")
+            .arg(dir.path().join("x.pdf")),
+    );
+    assert!(err.contains("--household"), "{err}");
+
+    // The benchmark's HTML notices: as many as the limit allows.
+    let html = dir.path().join("告知单.html");
+    let text = run_ok(
+        print("notices")
+            .args(["--limit", "2", "--html", "-o"])
+            .arg(&html),
+    );
+    assert!(text.starts_with("已写出 2 份告知单的 HTML"), "{text}");
+    assert!(std::fs::read_to_string(&html)
+        .unwrap()
+        .starts_with("<!doctype html>"));
 }
 
 #[test]
 fn a_spot_check_sample_is_drawn_with_the_programs_seed_and_reproduced() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    assert!(huce()
-        .args(["demo", "--households", "800", "--seed", "4", "--out"])
-        .arg(&db)
-        .status()
-        .unwrap()
-        .success());
-    let o = huce()
-        .args([
-            "sample",
-            "--percent",
-            "10",
-            "--min-per-village",
-            "3",
-            "--db",
-        ])
-        .arg(&db)
-        .arg("-o")
-        .arg(dir.path().join("a.pdf"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let first = String::from_utf8(o.stdout).unwrap();
+    run_ok(
+        huce()
+            .args(["demo", "--households", "800", "--seed", "4", "--out"])
+            .arg(&db),
+    );
+    let first = run_ok(
+        huce()
+            .args([
+                "sample",
+                "--percent",
+                "10",
+                "--min-per-village",
+                "3",
+                "--db",
+            ])
+            .arg(&db)
+            .arg("-o")
+            .arg(dir.path().join("a.pdf")),
+    );
     assert!(first.contains("随机种子由程序"), "{first}");
     assert!(std::fs::read(dir.path().join("a.pdf"))
         .unwrap()
         .starts_with(b"%PDF-"));
-    // A seed cannot be chosen any more; the recorded sample is checked by reproducing it.
+    // A seed cannot be chosen any more (a usage error); the recorded sample is checked by
+    // reproducing it.
     let o = huce()
         .args(["sample", "--count", "5", "--seed", "20221016", "--db"])
         .arg(&db)
         .output()
         .unwrap();
-    assert!(!o.status.success(), "--seed is not an option any more");
-    let o = huce()
-        .args(["sample", "--reproduce", "1", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(o.status.code(), Some(2), "--seed is not an option any more");
+    let text = run_ok(huce().args(["sample", "--reproduce", "1", "--db"]).arg(&db));
     assert!(text.starts_with("复现一致"), "{text}");
 }
 
-fn pdf_text(pdf: &std::path::Path) -> String {
+fn pdf_text(pdf: &Path) -> String {
     let out = Command::new("pdftotext")
         .arg(pdf)
         .arg("-")
@@ -431,31 +373,24 @@ fn pdf_text(pdf: &std::path::Path) -> String {
 fn bulletin_check_sheets_and_comparison_workbook() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    assert!(huce()
-        .args(["demo", "--households", "300", "--seed", "3", "--out"])
-        .arg(&db)
-        .status()
-        .unwrap()
-        .success());
+    run_ok(
+        huce()
+            .args(["demo", "--households", "300", "--seed", "3", "--out"])
+            .arg(&db),
+    );
 
     // 月通报 of a past month, PDF and Excel.
     let pdf = dir.path().join("月通报.pdf");
     let xlsx = dir.path().join("月通报.xlsx");
-    let out = huce()
-        .args(["bulletin", "--month", "2022-10", "--db"])
-        .arg(&db)
-        .arg("-o")
-        .arg(&pdf)
-        .arg("--xlsx")
-        .arg(&xlsx)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = run_ok(
+        huce()
+            .args(["bulletin", "--month", "2022-10", "--db"])
+            .arg(&db)
+            .arg("-o")
+            .arg(&pdf)
+            .arg("--xlsx")
+            .arg(&xlsx),
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("统计截至 2022-10-31"), "{text}");
     assert!(
         text.contains("月通报表格 13 行"),
@@ -474,25 +409,18 @@ fn bulletin_check_sheets_and_comparison_workbook() {
 
     // A malformed month is refused in Chinese, and nothing is written.
     let bad = dir.path().join("bad.pdf");
-    let out = huce()
-        .args(["bulletin", "--month", "2022-13", "--db"])
-        .arg(&db)
-        .arg("-o")
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("格式不对"));
+    let err = run_err(
+        huce()
+            .args(["bulletin", "--month", "2022-13", "--db"])
+            .arg(&db)
+            .arg("-o")
+            .arg(&bad),
+    );
+    assert!(err.contains("格式不对"), "{err}");
     assert!(!bad.exists());
 
     // A sample, then its field check sheets: one page per toilet.
-    let out = huce()
-        .args(["sample", "--count", "6", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = run_ok(huce().args(["sample", "--count", "6", "--db"]).arg(&db));
     let number_after = |marker: &str| -> String {
         text.split(marker)
             .nth(1)
@@ -504,50 +432,31 @@ fn bulletin_check_sheets_and_comparison_workbook() {
     let id = number_after("第 ");
     let seed = number_after("随机种子 ");
     let sheets = dir.path().join("核查表.pdf");
-    let out = huce()
-        .args(["print", "check-sheets", "--sample", &id, "--db"])
-        .arg(&db)
-        .arg("-o")
-        .arg(&sheets)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let check_sheets = || {
+        let mut c = huce();
+        c.args(["print", "check-sheets", "--db"]).arg(&db);
+        c
+    };
+    let text = run_ok(check_sheets().args(["--sample", &id, "-o"]).arg(&sheets));
     assert!(text.contains("已生成 6 页"), "{text}");
     let words = pdf_text(&sheets);
     assert!(
         words.contains("区级抽查现场核查表") && words.contains(&format!("随机种子：{seed}")),
         "{seed}"
     );
-    let out = huce()
-        .args(["print", "check-sheets", "--db"])
-        .arg(&db)
-        .arg("-o")
-        .arg(dir.path().join("x.pdf"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--sample"));
+    let err = run_err(check_sheets().arg("-o").arg(dir.path().join("x.pdf")));
+    assert!(err.contains("--sample"), "{err}");
 
     // 多方比对 to Excel.
     let cmp = dir.path().join("多方比对.xlsx");
-    let out = huce()
-        .args(["compare", "--db"])
-        .arg(&db)
-        .arg("--xlsx")
-        .arg(&cmp)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = run_ok(
+        huce()
+            .args(["compare", "--db"])
+            .arg(&db)
+            .arg("--xlsx")
+            .arg(&cmp),
     );
-    assert!(String::from_utf8(out.stdout).unwrap().contains("处差异"));
+    assert!(text.contains("处差异"), "{text}");
     assert!(std::fs::read(&cmp).unwrap().starts_with(b"PK"));
 }
 
@@ -557,54 +466,45 @@ fn bulletin_check_sheets_and_comparison_workbook() {
 fn verify_backup_and_audit() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("核验 镇").join("town.db");
-    let out = huce()
-        .args(["demo", "--households", "200", "--seed", "3", "--out"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    run_ok(
+        huce()
+            .args(["demo", "--households", "200", "--seed", "3", "--out"])
+            .arg(&db),
+    );
+    let verify = || {
+        let mut c = huce();
+        c.args(["verify", "--db"]).arg(&db);
+        c
+    };
 
-    let out = huce().args(["verify", "--db"]).arg(&db).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let text = run_ok(&mut verify());
     assert!(
         text.contains("完整性检查：通过") && text.contains("逐条重算校验值"),
         "{text}"
     );
 
-    let out = huce().args(["backup", "--db"]).arg(&db).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let backups: Vec<_> = std::fs::read_dir(db.parent().unwrap().join("backups"))
+    run_ok(huce().args(["backup", "--db"]).arg(&db));
+    let backups: Vec<_> = std::fs::read_dir(huce_core::paths::backup_dir(&db))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(backups.len(), 1, "{backups:?}");
     assert!(backups[0].ends_with("-手动.db"), "{backups:?}");
-    let out = huce().args(["verify", "--db"]).arg(&db).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = run_ok(&mut verify());
     assert!(
-        out.status.success() && text.contains("2 个核对点") && text.contains("手动"),
+        text.contains("2 个核对点") && text.contains("手动"),
         "the backup is compared as an anchor outside the file: {text}"
     );
 
     let xlsx = dir.path().join("日志.xlsx");
-    let out = huce()
-        .args(["audit", "--action", "backup", "--db"])
-        .arg(&db)
-        .arg("--xlsx")
-        .arg(&xlsx)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = run_ok(
+        huce()
+            .args(["audit", "--action", "backup", "--db"])
+            .arg(&db)
+            .arg("--xlsx")
+            .arg(&xlsx),
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 条"));
+    assert!(text.contains("1 条"), "{text}");
     use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
     let sheet = book.worksheet_range("操作日志").unwrap();
@@ -628,9 +528,7 @@ fn verify_backup_and_audit() {
         .unwrap()
         .execute("UPDATE audit_log SET actor = '别人' WHERE id = 3", [])
         .unwrap();
-    let out = huce().args(["verify", "--db"]).arg(&db).output().unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = run_err(&mut verify());
     assert!(err.contains("第 3 条") && err.contains("被改写"), "{err}");
 }
 
@@ -642,12 +540,11 @@ fn verify_backup_and_audit() {
 fn a_backup_to_a_stick_that_fills_up_leaves_nothing_half_written() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("镇").join("town.db");
-    assert!(huce()
-        .args(["demo", "--households", "3000", "--seed", "5", "--out"])
-        .arg(&db)
-        .status()
-        .unwrap()
-        .success());
+    run_ok(
+        huce()
+            .args(["demo", "--households", "3000", "--seed", "5", "--out"])
+            .arg(&db),
+    );
     let stick = dir.path().join("U盘");
     std::fs::create_dir_all(&stick).unwrap();
     let script = r#"mount -t tmpfs -o size=1m tmpfs "$1" || exit 97
@@ -710,14 +607,15 @@ echo "left:"; ls -A "$1""#;
 fn a_restore_waits_for_the_window_that_has_the_database_open() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("town.db");
-    assert!(huce()
-        .args(["demo", "--households", "50", "--seed", "2", "--out"])
-        .arg(&db)
-        .status()
-        .unwrap()
-        .success());
+    run_ok(
+        huce()
+            .args(["demo", "--households", "50", "--seed", "2", "--out"])
+            .arg(&db),
+    );
     let copy = dir.path().join("copy.db");
     std::fs::copy(&db, &copy).unwrap();
+    let households = || run_ok(huce().arg("stats").arg(&db));
+    let before = households();
     // What the open window holds.
     let held = std::fs::OpenOptions::new()
         .create(true)
@@ -726,14 +624,13 @@ fn a_restore_waits_for_the_window_that_has_the_database_open() {
         .open(dir.path().join("town.db.lock"))
         .unwrap();
     held.try_lock().unwrap();
-    let out = huce()
-        .args(["restore", "--db"])
-        .arg(&db)
-        .arg("--from")
-        .arg(&copy)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = run_err(
+        huce()
+            .args(["restore", "--db"])
+            .arg(&db)
+            .arg("--from")
+            .arg(&copy),
+    );
     assert!(err.contains("已经在另一个窗口中打开"), "{err}");
+    assert_eq!(households(), before, "nothing changed");
 }

@@ -7,6 +7,8 @@
 
 #![cfg(unix)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -15,25 +17,14 @@ use std::time::{Duration, Instant};
 use huce_core::rng::Rng;
 use rusqlite::Connection;
 
+use common::{huce, run_ok};
+
 /// Kills of each kind (260 in all).
 const IMPORTS: usize = 80;
 const SAVES: usize = 80;
 const STAFF_EDITS: usize = 40;
 const BACKUPS: usize = 30;
 const RESTORES: usize = 30;
-
-fn huce() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_huce"))
-}
-
-fn ok(cmd: &mut Command) {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn check_whole(db: &Path) -> Connection {
     let conn = Connection::open(db).unwrap();
@@ -77,7 +68,7 @@ fn kill_after(mut cmd: Command, wait: Duration) -> (Vec<String>, bool) {
 /// How long a whole run of `cmd` takes here, to spread the kills over it.
 fn time_of(mut cmd: Command) -> Duration {
     let started = Instant::now();
-    ok(&mut cmd);
+    run_ok(&mut cmd);
     started.elapsed()
 }
 
@@ -90,16 +81,20 @@ fn between(rng: &mut Rng, full: Duration) -> Duration {
 fn killed_imports_saves_staff_edits_backups_and_restores_leave_a_whole_audited_database() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo.db");
-    ok(huce()
-        .args(["demo", "--households", "400", "--seed", "11", "--out"])
-        .arg(&demo));
+    run_ok(
+        huce()
+            .args(["demo", "--households", "400", "--seed", "11", "--out"])
+            .arg(&demo),
+    );
     let ledger = dir.path().join("ledger.xlsx");
-    ok(huce()
-        .args(["export", "ledger", "--db"])
-        .arg(&demo)
-        .arg("--out")
-        .arg(&ledger)
-        .arg("--full"));
+    run_ok(
+        huce()
+            .args(["export", "ledger", "--db"])
+            .arg(&demo)
+            .arg("--out")
+            .arg(&ledger)
+            .arg("--full"),
+    );
     let mut rng = Rng::new(20221016);
     let mut report = Vec::new();
 
@@ -114,10 +109,12 @@ fn killed_imports_saves_staff_edits_backups_and_restores_leave_a_whole_audited_d
         c
     };
     let init = |db: &Path| {
-        ok(huce()
-            .arg("init")
-            .arg(db)
-            .args(["--district", "铜梁区", "--town", "石鱼镇"]))
+        run_ok(
+            huce()
+                .arg("init")
+                .arg(db)
+                .args(["--district", "铜梁区", "--town", "石鱼镇"]),
+        )
     };
     let probe = dir.path().join("probe.db");
     init(&probe);

@@ -12,11 +12,7 @@ use huce_core::import::read::{self, read_file, NextRow, Workbook as Book};
 use huce_core::rng::Rng;
 use rust_xlsxwriter::Workbook;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(name)
-}
+use crate::fixture;
 
 /// A small real ledger as .xlsx bytes (with a shared-string table).
 fn ledger_xlsx(dir: &Path) -> Vec<u8> {

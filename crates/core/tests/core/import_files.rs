@@ -1,17 +1,13 @@
 //! Reading real import files: xlsx written by rust_xlsxwriter, a legacy .xls fixture, CSV in
 //! several encodings, and broken inputs that must give a Chinese error and never a panic.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use huce_core::import::headers::{find_header, Field};
 use huce_core::import::read::{read_file, Cell, Sheet};
 use rust_xlsxwriter::{Format, Workbook};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(name)
-}
+use crate::fixture;
 
 fn texts(sheet: &Sheet) -> Vec<Vec<String>> {
     sheet

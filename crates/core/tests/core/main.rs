@@ -122,3 +122,10 @@ pub fn dump(conn: &rusqlite::Connection) -> Vec<String> {
     out.sort();
     out
 }
+
+/// A file of the repository's `tests/fixtures`.
+pub fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+}

@@ -1,0 +1,50 @@
+//! `huce bulletin`: the monthly bulletin (月通报) as PDF — each village's survey, problems,
+//! rectification, close-out, overdue cases and ranking — and optionally its table as Excel.
+
+use std::path::PathBuf;
+
+use huce_core::reports::bulletin::{bulletin_as_of, bulletin_xlsx};
+use huce_core::Result;
+
+use super::common::{open_existing, write_printed};
+
+#[derive(clap::Args)]
+pub struct BulletinArgs {
+    /// 数据库文件
+    #[arg(long)]
+    db: PathBuf,
+    /// 通报的月份（YYYY-MM），默认本月；本月统计到今天，以前的月份统计到月底
+    #[arg(long)]
+    month: Option<String>,
+    /// 输出的 .pdf 文件
+    #[arg(short = 'o', long)]
+    out: PathBuf,
+    /// 同时把通报表格导出到这个 .xlsx 文件
+    #[arg(long)]
+    xlsx: Option<PathBuf>,
+}
+
+pub fn run(a: BulletinArgs) -> Result<()> {
+    let out = huce_core::paths::output_file(&a.out.to_string_lossy(), "pdf", &a.db)?;
+    let xlsx = a
+        .xlsx
+        .map(|x| huce_core::paths::output_file(&x.to_string_lossy(), "xlsx", &a.db))
+        .transpose()?;
+    let conn = open_existing(&a.db)?;
+    let now = chrono::Local::now();
+    let today = now.format("%Y-%m-%d").to_string();
+    let month = a.month.unwrap_or_else(|| now.format("%Y-%m").to_string());
+    let printed = huce_core::print::bulletin(&conn, &month, &today)?;
+    write_printed(&out, &printed)?;
+    println!(
+        "月通报（统计截至 {}）{} 页 → {}",
+        bulletin_as_of(&month, &today)?,
+        printed.pages,
+        out.display()
+    );
+    if let Some(x) = xlsx {
+        let rows = bulletin_xlsx(&conn, &month, &today, &x)?;
+        println!("月通报表格 {rows} 行（含全镇合计）→ {}", x.display());
+    }
+    Ok(())
+}

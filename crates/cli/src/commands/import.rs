@@ -1,0 +1,137 @@
+//! `huce import`: a ledger (.xlsx / .xls / .csv) checked, then written in one transaction after
+//! a backup, with a report of what was recognised, written and refused.
+
+use std::path::PathBuf;
+
+use chrono::Datelike;
+use huce_core::import::apply::{
+    import_file, write_problem_rows, ImportOptions, ImportReport, Mode,
+};
+use huce_core::Result;
+
+use super::common::{now, open_existing, peak_rss_kb, resources_line};
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// 要导入的文件
+    file: PathBuf,
+    /// 数据库文件
+    #[arg(long)]
+    db: PathBuf,
+    /// 只检查、预览，不写入数据库
+    #[arg(long)]
+    dry_run: bool,
+    /// 文件中没有“行政村”列时，所有行属于这个行政村
+    #[arg(long)]
+    village: Option<String>,
+    /// 新建数据库中还没有的行政村和社（第一次导入全镇台账时使用）
+    #[arg(long)]
+    create_places: bool,
+    /// 要导入的工作表名称（默认：第一个能识别表头的工作表）
+    #[arg(long)]
+    sheet: Option<String>,
+    /// 把有问题的行导出到这个 .xlsx 文件，发回村里改正
+    #[arg(long)]
+    problems_out: Option<PathBuf>,
+    /// 操作人姓名（记入修改记录）
+    #[arg(long, default_value = "命令行")]
+    actor: String,
+    /// 结束时报告用时和峰值内存（用于性能测试）
+    #[arg(long, hide = true)]
+    report_resources: bool,
+}
+
+pub fn run(a: ImportArgs) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut conn = open_existing(&a.db)?;
+    let opts = ImportOptions {
+        sheet: a.sheet,
+        columns: None,
+        default_village: a.village,
+        create_places: a.create_places,
+        actor: a.actor,
+        now: now(),
+        current_year: chrono::Local::now().year() as i64,
+    };
+    let mode = if a.dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Commit {
+            backup_dir: huce_core::paths::backup_dir(&a.db),
+            stamp: chrono::Local::now().format("%Y%m%d-%H%M%S").to_string(),
+        }
+    };
+    let r = import_file(&mut conn, &a.file, &opts, &mode, &mut |_, _| {})?;
+    print_report(&r);
+    if let Some(out) = a.problems_out {
+        if r.problems.is_empty() {
+            println!("没有问题行，未生成 {}", out.display());
+        } else {
+            let n = write_problem_rows(&a.file, &r, &out)?;
+            println!("已把 {n} 个问题行导出到 {}", out.display());
+        }
+    }
+    if a.report_resources {
+        println!("{}", resources_line(started, peak_rss_kb().unwrap_or(0)));
+    }
+    Ok(())
+}
+
+/// The shown problems at most; the rest go to `--problems-out`.
+const PROBLEMS_SHOWN: usize = 100;
+
+fn print_report(r: &ImportReport) {
+    println!(
+        "{}：工作表“{}”，表头在第 {} 行",
+        if r.committed {
+            "已导入"
+        } else {
+            "预览（未写入）"
+        },
+        r.sheet_name,
+        r.header_row
+    );
+    let cols: Vec<String> = r
+        .columns
+        .iter()
+        .filter_map(|c| c.field_label.map(|f| format!("{}→{f}", c.header)))
+        .collect();
+    println!("识别的列：{}", cols.join("，"));
+    println!(
+        "数据行 {}（空行 {}），有问题未导入 {} 行",
+        r.rows_total, r.rows_blank, r.rows_rejected
+    );
+    println!(
+        "农户：新增 {}，更新 {}，无变化 {}；户厕：新增 {}，更新 {}，无变化 {}；修改字段 {} 处",
+        r.households_new,
+        r.households_updated,
+        r.households_unchanged,
+        r.toilets_new,
+        r.toilets_updated,
+        r.toilets_unchanged,
+        r.fields_changed
+    );
+    if !r.new_villages.is_empty() {
+        println!("新建行政村：{}", r.new_villages.join("、"));
+    }
+    if !r.new_groups.is_empty() {
+        println!("新建社：{}", r.new_groups.join("、"));
+    }
+    for p in r.problems.iter().take(PROBLEMS_SHOWN) {
+        let col = if p.column.is_empty() {
+            String::new()
+        } else {
+            format!("【{}】", p.column)
+        };
+        println!("  第 {} 行{col}：{}", p.row, p.message);
+    }
+    if r.problems.len() > PROBLEMS_SHOWN {
+        println!(
+            "  …另有 {} 条问题，请用 --problems-out 导出全部问题行",
+            r.problems.len() - PROBLEMS_SHOWN
+        );
+    }
+    if let Some(b) = &r.backup_path {
+        println!("导入前的备份：{b}");
+    }
+}

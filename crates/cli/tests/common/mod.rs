@@ -1,0 +1,37 @@
+//! What the CLI's test files share: running the real `huce` binary and checking how it ended.
+
+// Each test file is its own crate and uses only some of these.
+#![allow(dead_code)]
+
+use std::process::Command;
+
+/// A command for the `huce` binary built with these tests.
+pub fn huce() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_huce"))
+}
+
+/// Runs `cmd`, which must succeed, and returns what it printed (panics with its stderr).
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("huce runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+}
+
+/// Runs `cmd`, which must fail as `huce` fails (exit code 1, a Chinese "错误：" message), and
+/// returns its stderr.
+pub fn run_err(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("huce runs");
+    let err = String::from_utf8(out.stderr).expect("stderr is UTF-8");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{cmd:?} should have failed: {}{err}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(err.starts_with("错误："), "{err}");
+    err
+}

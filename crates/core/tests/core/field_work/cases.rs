@@ -1,0 +1,385 @@
+//! The problem ledger's cases: from the decision through rectification to close-out and
+//! reopening, immediate fixes, re-checks and photos.
+
+use super::*;
+
+fn ledger(t: &Town, f: LedgerFilter) -> rectification::LedgerPage {
+    rectification::ledger(&t.conn, &f, MONTH, 0, 100).unwrap()
+}
+
+fn all(scope: Scope) -> LedgerFilter {
+    LedgerFilter {
+        scope,
+        category: None,
+        state: None,
+        overdue_only: false,
+        sort: LedgerSort::Place,
+    }
+}
+
+fn mv(
+    t: &Town,
+    case_id: i64,
+    to: CaseState,
+    actor: i64,
+    date: &str,
+    remark: Option<&str>,
+    verifier: Option<i64>,
+) -> huce_core::Result<()> {
+    rectification::move_case(
+        &t.conn,
+        &crate::local(),
+        &MoveInput {
+            case_id,
+            to,
+            actor_id: actor,
+            date: date.into(),
+            remark: remark.map(str::to_string),
+            verifier_id: verifier,
+            photo: None,
+        },
+        TODAY,
+        NOW,
+    )
+}
+
+#[test]
+fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
+    let t = town();
+    let mut f = form(&t, t.t2016);
+    f.problems = vec![leak(&t)];
+    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let case_id = saved.case_id.expect("a case is opened");
+
+    let page = ledger(&t, all(Scope::Town));
+    assert_eq!(page.total, 1);
+    assert_eq!(page.rows[0].head_name, "张建国");
+    assert_eq!(page.rows[0].problems, "渗漏");
+    assert_eq!(page.rows[0].state, CaseState::Pending);
+    assert_eq!(
+        page.rows[0].category, None,
+        "not decided until a person confirms"
+    );
+    let shiyu = |p: &rectification::LedgerPage| {
+        p.villages
+            .iter()
+            .find(|v| v.village_id == t.village)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!((shiyu(&page).total, shiyu(&page).undecided), (1, 1));
+
+    // Nothing moves before the category is decided.
+    let err = mv(
+        &t,
+        case_id,
+        CaseState::InProgress,
+        t.li,
+        "2022-09-21",
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("先确定整改类别"), "{err}");
+
+    // Overriding the proposal needs a reason; both values are kept.
+    let plan = |category, reason: Option<&str>| Decision {
+        category: Some(category),
+        override_reason: reason.map(str::to_string),
+        measures: Some("重建化粪池".into()),
+        responsible: Some("李明".into()),
+        planned_month: Some("2023-06".into()),
+        funding: Some("区级改厕资金".into()),
+    };
+    let err = rectification::decide(
+        &t.conn,
+        &crate::local(),
+        case_id,
+        &plan(Category::PlanTownFunded, None),
+        t.li,
+        TODAY,
+        NOW,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("需要写明理由"), "{err}");
+    rectification::decide(
+        &t.conn,
+        &crate::local(),
+        case_id,
+        &plan(Category::PlanTownFunded, Some("补助资金实为2019年拨付")),
+        t.li,
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    let c = rectification::case(&t.conn, case_id).unwrap();
+    assert_eq!(c.proposed_category, Some(Category::PlanDistrict));
+    assert_eq!(c.category, Some(Category::PlanTownFunded));
+    assert_eq!(c.override_reason.as_deref(), Some("补助资金实为2019年拨付"));
+    let mut late = plan(Category::PlanDistrict, None);
+    late.planned_month = Some("2026-03".into());
+    assert!(
+        rectification::decide(&t.conn, &crate::local(), case_id, &late, t.li, TODAY, NOW).is_err()
+    );
+    rectification::decide(
+        &t.conn,
+        &crate::local(),
+        case_id,
+        &plan(Category::PlanDistrict, None),
+        t.li,
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+
+    // Illegal moves are refused; legal ones recorded with who and when.
+    assert!(mv(
+        &t,
+        case_id,
+        CaseState::Closed,
+        t.zhao,
+        "2022-09-22",
+        None,
+        Some(t.zhao)
+    )
+    .is_err());
+    mv(
+        &t,
+        case_id,
+        CaseState::InProgress,
+        t.li,
+        "2022-10-01",
+        None,
+        None,
+    )
+    .unwrap();
+    assert!(mv(
+        &t,
+        case_id,
+        CaseState::Pending,
+        t.li,
+        "2022-10-02",
+        None,
+        None
+    )
+    .is_err());
+    let err = mv(
+        &t,
+        case_id,
+        CaseState::AwaitingAcceptance,
+        t.wang,
+        "2022-09-30",
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("早于"), "{err}");
+    mv(
+        &t,
+        case_id,
+        CaseState::AwaitingAcceptance,
+        t.wang,
+        "2023-05-10",
+        Some("化粪池已重建"),
+        None,
+    )
+    .unwrap();
+
+    // The person who recorded the rectification cannot verify it.
+    let err = mv(
+        &t,
+        case_id,
+        CaseState::Closed,
+        t.wang,
+        "2023-05-12",
+        None,
+        Some(t.wang),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("另一位工作人员"), "{err}");
+    let err = mv(
+        &t,
+        case_id,
+        CaseState::Closed,
+        t.zhao,
+        "2023-05-12",
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("验收人"), "{err}");
+    mv(
+        &t,
+        case_id,
+        CaseState::Closed,
+        t.li,
+        "2023-05-12",
+        Some("复核无渗漏"),
+        Some(t.zhao),
+    )
+    .unwrap();
+    let page = ledger(&t, all(Scope::Village(t.village)));
+    assert_eq!(shiyu(&page).closed, 1);
+    assert_eq!(page.rows[0].state, CaseState::Closed);
+
+    // A wrong close-out is reopened with a reason, never deleted.
+    let err = mv(
+        &t,
+        case_id,
+        CaseState::InProgress,
+        t.li,
+        "2023-06-01",
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("原因"), "{err}");
+    mv(
+        &t,
+        case_id,
+        CaseState::InProgress,
+        t.li,
+        "2023-06-01",
+        Some("区级抽查发现仍渗漏"),
+        None,
+    )
+    .unwrap();
+    let c = rectification::case(&t.conn, case_id).unwrap();
+    let kinds: Vec<&str> = c.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["opened", "category", "category", "move", "move", "move", "reopen"]
+    );
+    let close = &c.events[5];
+    assert_eq!(
+        (
+            close.actor.as_str(),
+            close.verifier.as_deref(),
+            close.happened_on.as_str()
+        ),
+        ("李明", Some("赵晓昇"), "2023-05-12")
+    );
+    assert_eq!(c.state, CaseState::InProgress);
+    assert_eq!(c.next_states, vec![CaseState::AwaitingAcceptance]);
+
+    // Overdue: planned for 2023-06, still open in 2026-11.
+    let mut od = all(Scope::Town);
+    od.overdue_only = true;
+    let page = ledger(&t, od);
+    assert_eq!(page.total, 1);
+    assert!(page.rows[0].overdue);
+    assert_eq!(shiyu(&page).overdue, 1);
+}
+
+#[test]
+fn an_immediate_fix_is_closed_out_in_the_same_sitting() {
+    let t = town();
+    let mut f = form(&t, t.t2019);
+    f.problems = vec![minor(&t)];
+    f.in_normal_use = Some(true);
+    f.decision = Some(Decision {
+        category: Some(Category::ImmediateFix),
+        ..Decision::default()
+    });
+    // The recorder cannot be their own verifier.
+    f.close_on_site = Some(OnSiteClose {
+        verifier_id: t.li,
+        remark: None,
+    });
+    refused(&t, &f, "另一位工作人员");
+    f.close_on_site = Some(OnSiteClose {
+        verifier_id: t.wang,
+        remark: Some("已更换池盖".into()),
+    });
+    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let c = rectification::case(&t.conn, saved.case_id.unwrap()).unwrap();
+    assert_eq!(c.state, CaseState::Closed);
+    assert_eq!(c.category, Some(Category::ImmediateFix));
+    assert_eq!(c.events.last().unwrap().verifier.as_deref(), Some("王芳"));
+}
+
+#[test]
+fn a_recheck_of_a_toilet_with_an_open_case_adds_to_its_file_not_to_the_ledger() {
+    let t = town();
+    let mut f = form(&t, t.no_year);
+    f.problems = vec![leak(&t)];
+    let first = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    assert_eq!(
+        first.proposal.category, None,
+        "subsidy year missing: a person decides"
+    );
+    f.kind = InspectionKind::TownRecheck;
+    f.inspected_on = "2022-10-12".into();
+    f.members = vec![t.wang, t.zhao];
+    let second = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    assert_eq!(second.case_id, None);
+    assert_eq!(second.existing_case_id, first.case_id);
+    let page = ledger(&t, all(Scope::Village(t.other_village)));
+    assert_eq!(page.total, 1);
+    let mut undecided = all(Scope::Town);
+    undecided.category = Some("undecided".into());
+    assert_eq!(ledger(&t, undecided).total, 1);
+    let household = t
+        .conn
+        .query_row(
+            "SELECT household_id FROM toilets WHERE id = ?1",
+            [t.no_year],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap();
+    let file = inspections::field_file(&t.conn, household).unwrap();
+    assert_eq!(file.inspections.len(), 2);
+    assert_eq!(
+        file.inspections[0].kind,
+        InspectionKind::TownRecheck,
+        "newest first"
+    );
+    assert_eq!(file.cases.len(), 1);
+}
+
+#[test]
+fn photos_stay_with_the_inspection_and_cases_follow_a_household_that_moves() {
+    let t = town();
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("现场照片.jpg");
+    std::fs::write(&src, b"\xFF\xD8\xFF\xE0 a very small jpeg").unwrap();
+    let photo = huce_core::photos::store(&t.conn, &tmp.path().join("photos"), &src, NOW).unwrap();
+    std::fs::remove_file(&src).unwrap();
+
+    let mut f = form(&t, t.t2016);
+    f.problems = vec![leak(&t)];
+    f.photos = vec![photo.hash.clone(), "0".repeat(64)];
+    refused(&t, &f, "照片没有保存成功");
+    f.photos = vec![photo.hash.clone()];
+    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let household: i64 = t
+        .conn
+        .query_row(
+            "SELECT household_id FROM toilets WHERE id = ?1",
+            [t.t2016],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let file = inspections::field_file(&t.conn, household).unwrap();
+    assert_eq!(file.inspections[0].photos, vec![photo.hash]);
+
+    // The household moves to another village's 社 (a corrected import): its case goes along.
+    let other_group: i64 = t
+        .conn
+        .query_row(
+            "SELECT id FROM village_groups WHERE village_id = ?1",
+            [t.other_village],
+            |r| r.get(0),
+        )
+        .unwrap();
+    t.conn
+        .execute(
+            "UPDATE households SET group_id = ?1, village_id = ?2 WHERE id = ?3",
+            rusqlite::params![other_group, t.other_village, household],
+        )
+        .unwrap();
+    let page = ledger(&t, all(Scope::Village(t.other_village)));
+    assert_eq!(page.rows.len(), 1);
+    assert_eq!(page.rows[0].case_id, saved.case_id.unwrap());
+    assert_eq!(ledger(&t, all(Scope::Village(t.village))).total, 0);
+}

@@ -1,0 +1,290 @@
+//! The inspection form: what is refused and why, the rules' proposal, and the comparison of
+//! the village's check with the town's re-check and the baseline.
+
+use super::*;
+
+#[test]
+fn an_incomplete_or_contradictory_form_is_refused_with_what_to_fix() {
+    let t = town();
+    let mut f = form(&t, t.t2016);
+    f.problems = vec![leak(&t)];
+
+    let mut one = f.clone();
+    one.members = vec![t.li, t.li];
+    refused(&t, &one, "至少要有 2 人");
+
+    let mut nothing = f.clone();
+    nothing.problems.clear();
+    refused(&t, &nothing, "无问题");
+
+    let mut both = f.clone();
+    both.no_problem = true;
+    refused(&t, &both, "又勾选了问题");
+
+    let mut no_cause = f.clone();
+    no_cause.problems[0].cause = None;
+    refused(&t, &no_cause, "请选择原因");
+
+    let mut other = f.clone();
+    other.problems[0].cause = Some(Cause::Other);
+    refused(&t, &other, "写明原因");
+
+    let mut in_use = f.clone();
+    in_use.in_normal_use = Some(true);
+    refused(&t, &in_use, "正常使用");
+
+    let mut future = f.clone();
+    future.inspected_on = "2026-12-01".into();
+    refused(&t, &future, "之后");
+
+    let mut bad_date = f.clone();
+    bad_date.inspected_on = "2022-02-30".into();
+    refused(&t, &bad_date, "不是有效日期");
+
+    let mut status = f.clone();
+    status.household_status = HouseholdStatus::Other;
+    refused(&t, &status, "写明具体情况");
+
+    let mut planned_closed = f.clone();
+    planned_closed.decision = Some(Decision {
+        category: Some(Category::PlanDistrict),
+        ..Decision::default()
+    });
+    planned_closed.close_on_site = Some(OnSiteClose {
+        verifier_id: t.zhao,
+        remark: None,
+    });
+    refused(&t, &planned_closed, "当场销号");
+
+    // A planned category without its plan fails at the decision step: the inspection written
+    // before it in the same transaction is rolled back too.
+    let mut no_plan = f.clone();
+    no_plan.decision = Some(Decision {
+        category: Some(Category::PlanDistrict),
+        ..Decision::default()
+    });
+    refused(&t, &no_plan, "整改措施、责任人、计划完成时间");
+}
+
+#[test]
+fn no_problem_is_a_result_and_a_vacant_house_needs_no_answer() {
+    let t = town();
+    let mut ok = form(&t, t.t2016);
+    ok.no_problem = true;
+    ok.in_normal_use = Some(true);
+    let saved = inspections::save(&t.conn, &crate::local(), &ok, TODAY, NOW).unwrap();
+    assert_eq!(saved.case_id, None);
+    assert_eq!(saved.proposal.category, None);
+
+    let mut vacant = form(&t, t.t2019);
+    vacant.household_status = HouseholdStatus::Vacant;
+    vacant.in_normal_use = None;
+    inspections::save(&t.conn, &crate::local(), &vacant, TODAY, NOW).unwrap();
+
+    let file = inspections::field_file(
+        &t.conn,
+        households::toilets_of(&t.conn, 1).unwrap()[0].household_id,
+    )
+    .unwrap();
+    assert_eq!(file.inspections.len(), 2);
+    assert!(file.inspections.iter().all(|i| !i.has_problems));
+    assert_eq!(file.inspections[0].members, vec!["李明", "王芳"]);
+    assert!(file.cases.is_empty());
+}
+
+#[test]
+fn the_rules_propose_the_category_from_the_corrected_baseline() {
+    let t = town();
+    let cases = [
+        (t.t2016, vec![leak(&t)], Some(Category::PlanDistrict)),
+        (t.t2019, vec![leak(&t)], Some(Category::PlanTownFunded)),
+        (t.unsupported, vec![leak(&t)], None),
+        (t.no_year, vec![leak(&t)], None),
+    ];
+    for (toilet_id, problems, expected) in cases {
+        let p = inspections::preview_proposal(&t.conn, toilet_id, &problems, &[]).unwrap();
+        assert_eq!(p.category, expected, "toilet {toilet_id}: {}", p.reason);
+    }
+    // A minor problem beside a serious one does not make it 立行立改; alone it does.
+    let both =
+        inspections::preview_proposal(&t.conn, t.t2016, &[minor(&t), leak(&t)], &[]).unwrap();
+    assert_eq!(both.category, Some(Category::PlanDistrict));
+    let only_minor = inspections::preview_proposal(&t.conn, t.t2016, &[minor(&t)], &[]).unwrap();
+    assert_eq!(only_minor.category, Some(Category::ImmediateFix));
+
+    // The field finds the subsidy year was 2018, not 2016: the proposal follows the correction,
+    // the toilet is corrected and the change log keeps old → new.
+    let fix = vec![CorrectionInput {
+        field: "subsidy_year".into(),
+        value: Some("2018".into()),
+    }];
+    let mut f = form(&t, t.t2016);
+    f.problems = vec![leak(&t)];
+    f.corrections = fix.clone();
+    assert_eq!(
+        inspections::preview_proposal(&t.conn, t.t2016, &f.problems, &fix)
+            .unwrap()
+            .category,
+        Some(Category::PlanTownFunded)
+    );
+    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    assert_eq!(saved.proposal.category, Some(Category::PlanTownFunded));
+    assert_eq!(saved.corrections_applied, 1);
+    let (field, old, new, actor): (String, String, String, String) = t
+        .conn
+        .query_row(
+            "SELECT field, old_value, new_value, actor FROM change_log WHERE entity = 'toilet' AND entity_id = ?1",
+            [t.t2016],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (field.as_str(), old.as_str(), new.as_str(), actor.as_str()),
+        ("补助年度", "2016", "2018", "李明")
+    );
+    let household: i64 = t
+        .conn
+        .query_row(
+            "SELECT household_id FROM toilets WHERE id = ?1",
+            [t.t2016],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let file = inspections::field_file(&t.conn, household).unwrap();
+    let c = &file.inspections[0].corrections;
+    assert_eq!(c.len(), 1);
+    assert_eq!(
+        (
+            c[0].field.as_str(),
+            c[0].old_value.as_deref(),
+            c[0].new_value.as_deref()
+        ),
+        ("补助年度", Some("2016"), Some("2018")),
+        "the household's file shows what the inspection corrected"
+    );
+    let bad = vec![CorrectionInput {
+        field: "tech_mode".into(),
+        value: Some("火箭".into()),
+    }];
+    assert!(inspections::preview_proposal(&t.conn, t.t2016, &[], &bad).is_err());
+}
+
+
+#[test]
+fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
+    let t = town();
+    let save = |toilet: i64,
+                kind: InspectionKind,
+                on: &str,
+                problems: Vec<ProblemInput>,
+                in_use: bool,
+                members: Vec<i64>| {
+        let mut f = form(&t, toilet);
+        f.kind = kind;
+        f.inspected_on = on.into();
+        f.no_problem = problems.is_empty();
+        f.problems = problems;
+        f.in_normal_use = Some(in_use);
+        f.members = members;
+        inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    };
+    // The village found a leak; the town found nothing: three fields differ.
+    save(
+        t.t2016,
+        InspectionKind::VillageSelf,
+        "2022-09-20",
+        vec![leak(&t)],
+        false,
+        vec![t.li, t.wang],
+    );
+    save(
+        t.t2016,
+        InspectionKind::TownRecheck,
+        "2022-10-12",
+        vec![],
+        true,
+        vec![t.wang, t.zhao],
+    );
+    // Both found nothing; the village corrected the baseline's subsidy year: one difference.
+    let mut f = form(&t, t.t2019);
+    f.inspected_on = "2022-09-20".into();
+    f.members = vec![t.li, t.wang];
+    f.no_problem = true;
+    f.in_normal_use = Some(true);
+    f.corrections = vec![CorrectionInput {
+        field: "subsidy_year".into(),
+        value: Some("2020".into()),
+    }];
+    inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    save(
+        t.t2019,
+        InspectionKind::TownRecheck,
+        "2022-10-12",
+        vec![],
+        true,
+        vec![t.wang, t.zhao],
+    );
+    // Only the village's check, which says not usable while the baseline says 正常使用.
+    save(
+        t.unsupported,
+        InspectionKind::VillageSelf,
+        "2022-09-21",
+        vec![leak(&t)],
+        false,
+        vec![t.li, t.zhao],
+    );
+
+    let c = huce_core::compare::compare(&t.conn, Scope::Village(t.village)).unwrap();
+    let fields: Vec<(&str, &str, &str, &str)> = c
+        .differences
+        .iter()
+        .map(|d| {
+            (
+                d.head_name.as_str(),
+                d.field.as_str(),
+                d.left_value.as_str(),
+                d.right_value.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("张建国", "是否正常使用", "否", "是"),
+            ("张建国", "发现的问题", "渗漏", "无问题"),
+            ("张建国", "是否影响使用", "是", "否"),
+            ("张建国", "补助年度", "2019", "2020"),
+            ("曾玥", "使用状态", "正常使用", "不能正常使用"),
+        ]
+    );
+    assert_eq!(
+        (
+            c.differences[3].left.as_str(),
+            c.differences[3].right.as_str()
+        ),
+        ("台账底数", "村级自查 2022-09-20"),
+        "a correction is a difference between the baseline and the check that made it"
+    );
+    assert_eq!(c.differences[0].left, "村级自查 2022-09-20");
+    assert_eq!(c.differences[0].right, "镇级复核 2022-10-12");
+    assert_eq!(c.differences[4].left, "台账底数");
+    assert_eq!(c.villages.len(), 1);
+    assert_eq!((c.villages[0].compared, c.villages[0].differing), (3, 3));
+    let group = c.groups.iter().find(|g| g.name == "李明、王芳").unwrap();
+    assert_eq!((group.compared, group.differing), (2, 1));
+    assert!((group.percent() - 50.0).abs() < 1e-9);
+
+    // A database file is read on two connections at once; the result is the same.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("对比 town.db");
+    t.conn
+        .execute("VACUUM INTO ?1", [file.to_str().unwrap()])
+        .unwrap();
+    let on_disk = huce_core::db::open(&file).unwrap();
+    for scope in [Scope::Village(t.village), Scope::Town] {
+        assert_eq!(
+            huce_core::compare::compare(&on_disk, scope).unwrap(),
+            huce_core::compare::compare(&t.conn, scope).unwrap()
+        );
+    }
+}

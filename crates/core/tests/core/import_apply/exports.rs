@@ -1,0 +1,223 @@
+//! Exports that go back in: the ledger exported and imported again changes nothing, masked
+//! exports, export templates, and the problem rows returned to the village.
+
+use super::*;
+
+#[test]
+fn export_then_import_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 400,
+            seed: 5,
+        },
+        NOW,
+    )
+    .unwrap();
+    let (households, toilets) = households::counts(&conn).unwrap();
+    let path = dir.path().join("改厕台账.xlsx");
+    let s = export::toilet_ledger(&conn, Scope::Town, Personal::Full, &path, "2026-11-29").unwrap();
+    assert_eq!((s.households as i64, s.rows as i64), (households, toilets));
+
+    let r = run(&mut conn, &path, &opts(false), false, dir.path());
+    assert_eq!(
+        r.rows_rejected,
+        0,
+        "{:#?}",
+        &r.problems[..r.problems.len().min(5)]
+    );
+    assert_eq!(
+        (
+            r.households_new,
+            r.households_updated,
+            r.households_unchanged as i64
+        ),
+        (0, 0, households)
+    );
+    assert_eq!(
+        (r.toilets_new, r.toilets_updated, r.toilets_unchanged as i64),
+        (0, 0, toilets)
+    );
+    assert_eq!(r.fields_changed, 0);
+
+    // Into an empty database the same file rebuilds the same town.
+    let mut fresh = db::open(&dir.path().join("fresh.db")).unwrap();
+    let r = run(&mut fresh, &path, &opts(true), true, dir.path());
+    assert_eq!(r.rows_rejected, 0);
+    assert_eq!(households::counts(&fresh).unwrap(), (households, toilets));
+    let again = dir.path().join("again.xlsx");
+    export::toilet_ledger(&fresh, Scope::Town, Personal::Full, &again, "2026-11-29").unwrap();
+    let rows = |p: &Path| -> Vec<Vec<String>> {
+        huce_core::import::read::read_file(p).unwrap()[0]
+            .rows
+            .iter()
+            .skip(2)
+            .map(|r| r.iter().map(|c| c.text.clone()).collect())
+            .collect()
+    };
+    assert_eq!(
+        rows(&path),
+        rows(&again),
+        "the rebuilt town exports to the same table"
+    );
+}
+
+#[test]
+fn masked_export_hides_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 30,
+            seed: 5,
+        },
+        NOW,
+    )
+    .unwrap();
+    let path = dir.path().join("masked.xlsx");
+    export::toilet_ledger(&conn, Scope::Town, Personal::Masked, &path, "2026-11-29").unwrap();
+    let sheet = &huce_core::import::read::read_file(&path).unwrap()[0];
+    assert!(sheet.rows[1][0].text.contains("已隐去中间位"));
+    let id = &sheet.rows[3][4].text;
+    assert!(id.contains("********") && id.len() == 18, "{id}");
+
+    let list = dir.path().join("农户名单.xlsx");
+    let s =
+        export::household_list(&conn, Scope::Town, Personal::Masked, &list, "2026-11-29").unwrap();
+    assert_eq!(s.households, 30);
+    let sheet = &huce_core::import::read::read_file(&list).unwrap()[0];
+    let header: Vec<&str> = sheet.rows[2].iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(header.first(), Some(&"序号"));
+    assert_eq!(header.last(), Some(&"户厕数"));
+    assert_eq!(header.len(), 12);
+    assert_eq!(
+        sheet.rows.len(),
+        3 + 30,
+        "title, subtitle, header and one row a household"
+    );
+}
+
+#[test]
+fn problem_rows_go_back_to_the_village_as_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let path = fixture("ledger-legacy.xls");
+    let r = run(&mut conn, &path, &opts(true), false, dir.path());
+    let out = dir.path().join("问题行.xlsx");
+    let n = huce_core::import::apply::write_problem_rows(&path, &r, &out).unwrap();
+    assert_eq!(n, 2);
+    let sheet = &huce_core::import::read::read_file(&out).unwrap()[0];
+    let rows: Vec<Vec<String>> = sheet
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.text.clone()).collect())
+        .collect();
+    assert_eq!(rows[1][0], "原行号");
+    assert_eq!(rows[2][0], "5");
+    assert_eq!(rows[2][3], "李堃", "the original cells are kept");
+    assert!(
+        rows[2]
+            .last()
+            .unwrap()
+            .contains("【身份证号】身份证号已被Excel截断"),
+        "{:?}",
+        rows[2]
+    );
+}
+
+#[test]
+fn export_templates_pick_order_and_rename_columns() {
+    use huce_core::export::{ExportTemplate, TemplateColumn};
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 50,
+            seed: 9,
+        },
+        NOW,
+    )
+    .unwrap();
+    let col = |source: &str, header: &str| TemplateColumn {
+        source: source.into(),
+        header: header.into(),
+    };
+    let t = ExportTemplate {
+        name: "防止返贫监测平台".into(),
+        columns: vec![
+            col("身份证号", "证件号码"),
+            col("户主姓名", "户主"),
+            col("技术模式", "改厕类型"),
+            col("建设（改造）年度", "改厕年份"),
+        ],
+    };
+    export::save_template(&conn, &t).unwrap();
+    assert_eq!(
+        export::templates(&conn).unwrap(),
+        vec![t.clone()],
+        "saved and listed"
+    );
+
+    let path = dir.path().join("平台.xlsx");
+    let s = export::with_template(
+        &conn,
+        "防止返贫监测平台",
+        Scope::Town,
+        Personal::Full,
+        &path,
+        "2026-11-29",
+    )
+    .unwrap();
+    let sheet = &huce_core::import::read::read_file(&path).unwrap()[0];
+    let row = |i: usize| {
+        sheet.rows[i]
+            .iter()
+            .map(|c| c.text.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(row(2), vec!["证件号码", "户主", "改厕类型", "改厕年份"]);
+    assert_eq!(sheet.rows.len() - 3, s.rows);
+    assert_eq!(row(3)[0].len(), 18, "full IDs as text: {:?}", row(3));
+
+    // The receiving system's headers are ones the importer also understands.
+    let rows: Vec<Vec<String>> = sheet
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.text.clone()).collect())
+        .collect();
+    let header = huce_core::import::headers::find_header(&rows).unwrap();
+    assert!(
+        header.columns.iter().all(|c| c.is_some()),
+        "{:?}",
+        header.columns
+    );
+
+    let bad = ExportTemplate {
+        name: "坏模板".into(),
+        columns: vec![col("不存在的列", "x")],
+    };
+    assert!(export::save_template(&conn, &bad)
+        .unwrap_err()
+        .to_string()
+        .contains("没有“不存在的列”这一列"));
+    let empty_header = ExportTemplate {
+        name: "空表头".into(),
+        columns: vec![col("户主姓名", " ")],
+    };
+    assert!(export::save_template(&conn, &empty_header).is_err());
+    export::delete_template(&conn, "防止返贫监测平台").unwrap();
+    assert!(export::templates(&conn).unwrap().is_empty());
+    assert!(export::with_template(
+        &conn,
+        "防止返贫监测平台",
+        Scope::Town,
+        Personal::Full,
+        &path,
+        "x"
+    )
+    .is_err());
+}
