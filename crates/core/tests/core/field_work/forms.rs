@@ -169,7 +169,6 @@ fn the_rules_propose_the_category_from_the_corrected_baseline() {
     assert!(inspections::preview_proposal(&t.conn, t.t2016, &[], &bad).is_err());
 }
 
-
 #[test]
 fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
     let t = town();
