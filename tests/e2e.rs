@@ -630,7 +630,7 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
 
     // The demo town, made by the core beforehand, with its staff and earlier field work.
-    let mut conn = huce_core::db::open(&db).unwrap();
+    let mut conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
     huce_core::demo::generate(
         &mut conn,
         huce_core::demo::DemoOptions::default(),
@@ -898,7 +898,7 @@ const ADMIN: (&str, &str) = ("admin", "shiyu2022");
 /// The administrator account, made with the core before the app starts (as after a first
 /// start); returns the database's connection closed again.
 fn make_admin(db: &Path) {
-    let conn = huce_core::db::open(db).unwrap();
+    let conn = huce_core::db::open(db, chrono::Local::now().naive_local()).unwrap();
     huce_core::accounts::create_first_admin(
         &conn,
         &huce_core::accounts::AccountInput {
@@ -990,7 +990,7 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("抽查 样本").join("huce.db");
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
-    let mut conn = huce_core::db::open(&db).unwrap();
+    let mut conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
     huce_core::demo::generate(
         &mut conn,
         huce_core::demo::DemoOptions::default(),
@@ -1230,7 +1230,7 @@ async fn a_damaged_database_offers_the_latest_good_backup() {
     let db = dir.path().join("损坏").join("huce.db");
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
     {
-        let mut conn = huce_core::db::open(&db).unwrap();
+        let mut conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
         huce_core::demo::generate(
             &mut conn,
             huce_core::demo::DemoOptions {
@@ -1243,7 +1243,7 @@ async fn a_damaged_database_offers_the_latest_good_backup() {
         drop(conn);
         // A backup is only good for recovery with an administrator in it.
         make_admin(&db);
-        let conn = huce_core::db::open(&db).unwrap();
+        let conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
         huce_core::backup::take(
             &conn,
             &db.parent().unwrap().join("backups"),
@@ -1265,7 +1265,8 @@ async fn a_damaged_database_offers_the_latest_good_backup() {
     screenshot(&s, "e2e-damaged.png").await;
     click(d, "#recover-go").await;
     wait_text(d, "#recover-result", |t| t.contains("请关闭并重新打开")).await;
-    let conn = huce_core::db::open_checked(&db).expect("the recovered file opens whole");
+    let conn = huce_core::db::open_checked(&db, chrono::Local::now().naive_local())
+        .expect("the recovered file opens whole");
     let n: i64 = conn
         .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
         .unwrap();
@@ -1285,7 +1286,7 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
     let db = dir.path().join("签字").join("huce.db");
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
     {
-        let mut conn = huce_core::db::open(&db).unwrap();
+        let mut conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
         huce_core::demo::generate(
             &mut conn,
             huce_core::demo::DemoOptions {
@@ -1298,7 +1299,7 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
     }
     make_admin(&db);
     {
-        let conn = huce_core::db::open(&db).unwrap();
+        let conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
         let admin =
             huce_core::accounts::login(&conn, ADMIN.0, ADMIN.1, "2026-11-29T09:01:00+08:00")
                 .unwrap();

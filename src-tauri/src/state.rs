@@ -11,6 +11,17 @@ use tauri::{AppHandle, Manager};
 
 use crate::error::ApiError;
 
+/// The present time as the audit log writes it (RFC 3339 with the local offset). The shell
+/// reads the clock; the core is always given the time.
+pub fn now() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// The present local time, for backups, file names and printed dates.
+pub fn now_local() -> chrono::NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
 /// File name of the embedded default database inside the per-user app-data folder.
 pub const DEFAULT_DB_FILE: &str = "huce.db";
 
@@ -78,7 +89,7 @@ impl AppState {
             }
             lock = Some(huce_core::db::lock(&path)?);
             // A damaged file is never used: the UI offers the latest good backup instead.
-            Ok(huce_core::db::open_checked(&path)?)
+            Ok(huce_core::db::open_checked(&path, now_local())?)
         })()
         .map(Mutex::new);
         AppState {
@@ -152,7 +163,7 @@ impl AppState {
                 &conn,
                 account,
                 Some(&format!("超过 {} 分钟没有操作", self.idle_minutes())),
-                &huce_core::audit::now(),
+                &now(),
             );
         }
     }

@@ -136,7 +136,7 @@ fn main() {
     };
 
     let target = dir.join("town.db");
-    huce_core::db::open(&target).unwrap();
+    huce_core::db::open(&target, chrono::Local::now().naive_local()).unwrap();
     let first = huce(&[
         "import",
         s(&xlsx),

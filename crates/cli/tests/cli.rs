@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{huce, run_err, run_ok};
+use common::{huce, open_db, run_err, run_ok};
 
 /// A rate as the core shows it: one decimal with halves rounded up, "—" when nothing counts.
 fn rate(part: &str, whole: &str) -> String {
@@ -175,7 +175,7 @@ fn export_then_import_into_a_new_database() {
             .arg(&xlsx),
     );
     let copy = dir.path().join("copy.db");
-    huce_core::db::open(&copy).unwrap();
+    open_db(&copy);
     run_ok(
         huce()
             .arg("import")

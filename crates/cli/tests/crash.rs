@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use huce_core::rng::Rng;
 use rusqlite::Connection;
 
-use common::{huce, run_ok};
+use common::{huce, open_db, run_ok};
 
 /// Kills of each kind (260 in all).
 const IMPORTS: usize = 80;
@@ -36,7 +36,7 @@ fn check_whole(db: &Path) -> Connection {
 }
 
 fn audit_ok(db: &Path) {
-    let conn = huce_core::db::open(db).unwrap();
+    let conn = open_db(db);
     let v = huce_core::audit::verify(&conn).unwrap();
     assert!(v.ok(), "{}", v.message());
 }
@@ -326,7 +326,7 @@ fn killed_imports_saves_staff_edits_backups_and_restores_leave_a_whole_audited_d
     let town = dir.path().join("恢复").join("restore.db");
     std::fs::copy(&demo, &town).unwrap();
     {
-        let conn = huce_core::db::open(&town).unwrap();
+        let conn = open_db(&town);
         huce_core::accounts::create_first_admin(
             &conn,
             &huce_core::accounts::AccountInput {
@@ -343,7 +343,7 @@ fn killed_imports_saves_staff_edits_backups_and_restores_leave_a_whole_audited_d
     }
     let source = huce_core::paths::backup_dir(&town).join("source.db");
     {
-        let conn = huce_core::db::open(&town).unwrap();
+        let conn = open_db(&town);
         huce_core::backup::backup_to(&conn, &source).unwrap();
     }
     let restore_cmd = || {
@@ -355,7 +355,7 @@ fn killed_imports_saves_staff_edits_backups_and_restores_leave_a_whole_audited_d
         c
     };
     let mark = |i: usize| {
-        let conn = huce_core::db::open(&town).unwrap();
+        let conn = open_db(&town);
         huce_core::audit::set_actor(&conn, "测试").unwrap();
         huce_core::staff::add_staff(
             &conn,

@@ -71,7 +71,7 @@ fn main() {
     if !path.exists() {
         let tmp = path.with_extension("tmp");
         let _ = std::fs::remove_file(&tmp);
-        let mut conn = db::open(&tmp).unwrap();
+        let mut conn = db::open(&tmp, chrono::Local::now().naive_local()).unwrap();
         let (t, s) = time(|| {
             demo::generate(
                 &mut conn,
@@ -99,13 +99,13 @@ fn main() {
     let mut all_ok = true;
     let mut samples = Vec::new();
     for _ in 0..30 {
-        let (t, conn) = time(|| db::open(&path).unwrap());
+        let (t, conn) = time(|| db::open(&path, chrono::Local::now().naive_local()).unwrap());
         samples.push(t);
         drop(conn);
     }
     all_ok &= report("open database", samples);
 
-    let conn = db::open(&path).unwrap();
+    let conn = db::open(&path, chrono::Local::now().naive_local()).unwrap();
     let (t, tree) = time(|| households::tree(&conn).unwrap());
     println!(
         "(village tree with counts, once: {:.1} ms; {} villages, {} households, {} toilets)",
@@ -214,12 +214,12 @@ fn field_work(path: &std::path::Path, villages: &[i64], rng: &mut Rng) -> bool {
     std::fs::create_dir_all(&dir).unwrap();
     let scratch = dir.join("town.db");
     {
-        let conn = db::open(path).unwrap();
+        let conn = db::open(path, chrono::Local::now().naive_local()).unwrap();
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
             .unwrap();
     }
     std::fs::copy(path, &scratch).unwrap();
-    let conn = db::open(&scratch).unwrap();
+    let conn = db::open(&scratch, chrono::Local::now().naive_local()).unwrap();
     let local = huce_core::accounts::Account::local("基准测试");
     let mut ok = true;
 

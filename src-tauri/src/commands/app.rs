@@ -58,7 +58,7 @@ pub async fn load_demo(app: AppHandle) -> Result<DemoSummary, ApiError> {
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
         let mut conn = state.conn()?;
-        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        let now = crate::state::now();
         Ok(demo::generate(&mut conn, DemoOptions::default(), &now)?)
     })
     .await?
@@ -75,5 +75,6 @@ pub async fn save_town_names(
         &*state.conn()?,
         &district_name,
         &town_name,
+        &crate::state::now(),
     )?)
 }

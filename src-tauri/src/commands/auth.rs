@@ -10,11 +10,7 @@ use tauri::{AppHandle, State};
 
 use super::blocking;
 use crate::error::ApiError;
-use crate::state::AppState;
-
-fn now() -> String {
-    audit::now()
-}
+use crate::state::{now, AppState};
 
 #[derive(Serialize)]
 pub struct AuthStatus {

@@ -7,11 +7,7 @@ use tauri::{AppHandle, State};
 
 use super::blocking;
 use crate::error::ApiError;
-use crate::state::AppState;
-
-fn now() -> chrono::NaiveDateTime {
-    chrono::Local::now().naive_local()
-}
+use crate::state::{now_local as now, AppState};
 
 #[derive(Serialize)]
 pub struct Backups {

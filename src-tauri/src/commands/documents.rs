@@ -76,7 +76,7 @@ pub async fn save_document_settings(
             settings.folder.trim().to_string()
         }),
     }
-    .save(&conn)?;
+    .save(&conn, &crate::state::now())?;
     Ok(())
 }
 
@@ -89,7 +89,7 @@ pub async fn print_document(
     let (path, printed) = tauri::async_runtime::spawn_blocking(move || {
         let state = app2.state::<AppState>();
         let conn = state.conn()?;
-        let now = chrono::Local::now().naive_local();
+        let now = crate::state::now_local();
         let progress = state.progress.clone();
         progress.0.store(0, Ordering::Relaxed);
         progress.1.store(1, Ordering::Relaxed);

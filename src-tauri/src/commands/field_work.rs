@@ -16,18 +16,14 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::error::ApiError;
-use crate::state::AppState;
-
-fn now() -> String {
-    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-}
+use crate::state::{now, AppState};
 
 fn today() -> String {
-    chrono::Local::now().format("%Y-%m-%d").to_string()
+    crate::state::now_local().format("%Y-%m-%d").to_string()
 }
 
 fn this_month() -> String {
-    chrono::Local::now().format("%Y-%m").to_string()
+    crate::state::now_local().format("%Y-%m").to_string()
 }
 
 #[tauri::command]
@@ -48,7 +44,7 @@ pub async fn save_staff(
     let conn = state.conn()?;
     Ok(match id {
         Some(id) => {
-            staff::update_staff(&conn, id, &input)?;
+            staff::update_staff(&conn, id, &input, &now())?;
             id
         }
         None => staff::add_staff(&conn, &input, &now())?,
@@ -75,10 +71,10 @@ pub async fn save_problem_item(
     let conn = state.conn()?;
     Ok(match id {
         Some(id) => {
-            problem_items::update_problem_item(&conn, id, &input)?;
+            problem_items::update_problem_item(&conn, id, &input, &now())?;
             id
         }
-        None => problem_items::add_problem_item(&conn, &input)?,
+        None => problem_items::add_problem_item(&conn, &input, &now())?,
     })
 }
 

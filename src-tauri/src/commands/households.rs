@@ -43,7 +43,11 @@ pub async fn reveal_personal(
     state: State<'_, AppState>,
     id: i64,
 ) -> Result<(Option<String>, Option<String>), ApiError> {
-    Ok(households::reveal_personal(&*state.conn()?, id)?)
+    Ok(households::reveal_personal(
+        &*state.conn()?,
+        id,
+        &crate::state::now(),
+    )?)
 }
 
 #[tauri::command]

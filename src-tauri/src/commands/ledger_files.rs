@@ -26,7 +26,7 @@ pub struct ImportRequest {
 impl ImportRequest {
     /// The options of this import, recorded as done by `actor` (the logged-in account).
     fn options(&self, actor: String) -> ImportOptions {
-        let now = chrono::Local::now();
+        let local = crate::state::now_local();
         ImportOptions {
             sheet: self.sheet.clone(),
             columns: self.columns.clone(),
@@ -36,8 +36,8 @@ impl ImportRequest {
                 .filter(|v| !v.trim().is_empty()),
             create_places: self.create_places,
             actor,
-            now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-            current_year: chrono::Datelike::year(&now) as i64,
+            now: crate::state::now(),
+            current_year: chrono::Datelike::year(&local) as i64,
         }
     }
 }
@@ -70,7 +70,9 @@ fn run_import(
     let mode = if commit {
         Mode::Commit {
             backup_dir: state.backup_dir(),
-            stamp: chrono::Local::now().format("%Y%m%d-%H%M%S").to_string(),
+            stamp: crate::state::now_local()
+                .format("%Y%m%d-%H%M%S")
+                .to_string(),
         }
     } else {
         Mode::DryRun
@@ -167,7 +169,11 @@ pub async fn save_export_template(
     state: State<'_, AppState>,
     template: ExportTemplate,
 ) -> Result<(), ApiError> {
-    Ok(export::save_template(&*state.conn()?, &template)?)
+    Ok(export::save_template(
+        &*state.conn()?,
+        &template,
+        &crate::state::now(),
+    )?)
 }
 
 #[tauri::command]
@@ -175,7 +181,11 @@ pub async fn delete_export_template(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<(), ApiError> {
-    Ok(export::delete_template(&*state.conn()?, &name)?)
+    Ok(export::delete_template(
+        &*state.conn()?,
+        &name,
+        &crate::state::now(),
+    )?)
 }
 
 /// Exports the 改厕台账, the household list, or a template's columns of `scope`; masked unless
@@ -203,14 +213,14 @@ pub async fn export_xlsx(
         } else {
             Personal::Masked
         };
-        let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+        let now = crate::state::now();
         Ok(match kind {
-            ExportKind::Ledger => export::toilet_ledger(&conn, scope, personal, &out, &today)?,
-            ExportKind::Households => export::household_list(&conn, scope, personal, &out, &today)?,
+            ExportKind::Ledger => export::toilet_ledger(&conn, scope, personal, &out, &now)?,
+            ExportKind::Households => export::household_list(&conn, scope, personal, &out, &now)?,
             ExportKind::Template => {
                 let name = template
                     .ok_or_else(|| huce_core::Error::Invalid("请先选择导出模板。".into()))?;
-                export::with_template(&conn, &name, scope, personal, &out, &today)?
+                export::with_template(&conn, &name, scope, personal, &out, &now)?
             }
         })
     })

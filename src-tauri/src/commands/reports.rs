@@ -19,7 +19,7 @@ pub async fn progress_report(app: AppHandle, as_of: Option<String>) -> Result<Pr
         let conn = state.conn()?;
         let day = as_of
             .filter(|d| !d.trim().is_empty())
-            .unwrap_or_else(|| chrono::Local::now().format("%Y-%m-%d").to_string());
+            .unwrap_or_else(|| crate::state::now_local().format("%Y-%m-%d").to_string());
         Ok(progress::progress(&conn, &day)?)
     })
     .await
@@ -35,7 +35,11 @@ pub async fn save_plan_phases(
     state: State<'_, AppState>,
     phases: Vec<Phase>,
 ) -> Result<Vec<Phase>, ApiError> {
-    Ok(progress::save_phases(&*state.conn()?, &phases)?)
+    Ok(progress::save_phases(
+        &*state.conn()?,
+        &phases,
+        &crate::state::now(),
+    )?)
 }
 
 /// The comparison with at most `limit` differences listed (the rates cover all).
@@ -87,7 +91,7 @@ pub async fn export_report_xlsx(
     blocking(app, move |state| {
         let out = huce_core::paths::output_file(&out, "xlsx", &state.path)?;
         let conn = state.conn()?;
-        let now = chrono::Local::now();
+        let now = crate::state::now_local();
         let today = now.format("%Y-%m-%d").to_string();
         Ok(match kind {
             ReportKind::Bulletin => {
@@ -134,7 +138,7 @@ pub async fn recommended_sample_size(population: usize) -> usize {
 pub async fn draw_sample(state: State<'_, AppState>, spec: SampleSpec) -> Result<Sample, ApiError> {
     let conn = state.conn()?;
     let actor = state.account()?.actor();
-    let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let now = crate::state::now();
     Ok(sampling::draw(&conn, &spec, &actor, &now)?)
 }
 

@@ -31,13 +31,7 @@ pub async fn sign_results(
         (None, Some(scope)) => signoff::latest_in(&conn, scope)?,
         (None, None) => Vec::new(),
     };
-    Ok(signoff::sign(
-        &conn,
-        &me,
-        &ids,
-        step,
-        &huce_core::audit::now(),
-    )?)
+    Ok(signoff::sign(&conn, &me, &ids, step, &crate::state::now())?)
 }
 
 #[tauri::command]
@@ -52,6 +46,6 @@ pub async fn unlock_result(
         &me,
         inspection_id,
         &reason,
-        &huce_core::audit::now(),
+        &crate::state::now(),
     )?)
 }

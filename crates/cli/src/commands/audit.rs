@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use huce_core::audit;
 use huce_core::{db, Error, Result};
 
-use super::common::open_existing;
+use super::common::{now_local, open_existing};
 
 #[derive(clap::Args)]
 pub struct VerifyArgs {
@@ -49,7 +49,7 @@ pub fn verify(a: VerifyArgs) -> Result<()> {
             a.db.display()
         )));
     }
-    let conn = db::open_checked(&a.db)?;
+    let conn = db::open_checked(&a.db, now_local())?;
     println!("数据库完整性检查：通过");
     let v = audit::verify(&conn)?;
     if !v.ok() {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use huce_core::{backup, db, paths, Result};
 
-use super::common::open_existing;
+use super::common::{now_local, open_existing};
 
 #[derive(clap::Args)]
 pub struct BackupArgs {
@@ -32,7 +32,7 @@ pub struct RestoreArgs {
 
 pub fn backup(a: BackupArgs) -> Result<()> {
     let conn = open_existing(&a.db)?;
-    let now = chrono::Local::now().naive_local();
+    let now = now_local();
     match a.to {
         Some(dir) => {
             let done = backup::to_folder(&conn, &paths::photo_dir(&a.db), &dir, now)?;
@@ -67,7 +67,7 @@ pub fn restore(a: RestoreArgs) -> Result<()> {
         &from,
         &paths::backup_dir(&a.db),
         a.confirm_town.as_deref(),
-        chrono::Local::now().naive_local(),
+        now_local(),
     )?;
     println!(
         "已从 {} 恢复；恢复前的数据另存为 {}",

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use huce_core::reports::bulletin::{bulletin_as_of, bulletin_xlsx};
 use huce_core::Result;
 
-use super::common::{open_existing, write_printed};
+use super::common::{now_local, open_existing, write_printed};
 
 #[derive(clap::Args)]
 pub struct BulletinArgs {
@@ -31,7 +31,7 @@ pub fn run(a: BulletinArgs) -> Result<()> {
         .map(|x| huce_core::paths::output_file(&x.to_string_lossy(), "xlsx", &a.db))
         .transpose()?;
     let conn = open_existing(&a.db)?;
-    let now = chrono::Local::now();
+    let now = now_local();
     let today = now.format("%Y-%m-%d").to_string();
     let month = a.month.unwrap_or_else(|| now.format("%Y-%m").to_string());
     let printed = huce_core::print::bulletin(&conn, &month, &today)?;

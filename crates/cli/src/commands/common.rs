@@ -18,7 +18,7 @@ pub fn open_existing(path: &Path) -> Result<rusqlite::Connection> {
             path.display()
         )));
     }
-    let conn = db::open(path)?;
+    let conn = db::open(path, now_local())?;
     huce_core::audit::set_actor(&conn, &cli_actor())?;
     Ok(conn)
 }
@@ -63,9 +63,14 @@ pub fn now() -> String {
     chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
+/// The current local time, for backups, file names and printed dates.
+pub fn now_local() -> chrono::NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
 /// Today, `YYYY-MM-DD`.
 pub fn today() -> String {
-    chrono::Local::now().format("%Y-%m-%d").to_string()
+    now_local().format("%Y-%m-%d").to_string()
 }
 
 /// Creates the folder a new database file goes in (nothing to do for a bare file name).

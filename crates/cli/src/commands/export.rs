@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use huce_core::export::{self, Personal};
 use huce_core::{Error, Result};
 
-use super::common::{open_existing, today, village_scope};
+use super::common::{now, open_existing, village_scope};
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
@@ -45,10 +45,10 @@ pub fn run(a: ExportArgs) -> Result<()> {
     } else {
         Personal::Masked
     };
-    let (out, today) = (&a.out, &today());
+    let (out, now) = (&a.out, &now());
     let s = match a.kind {
-        ExportKind::Ledger => export::toilet_ledger(&conn, scope, personal, out, today)?,
-        ExportKind::Households => export::household_list(&conn, scope, personal, out, today)?,
+        ExportKind::Ledger => export::toilet_ledger(&conn, scope, personal, out, now)?,
+        ExportKind::Households => export::household_list(&conn, scope, personal, out, now)?,
         ExportKind::Template => {
             let name = a.template.ok_or_else(|| {
                 Error::Invalid(
@@ -56,7 +56,7 @@ pub fn run(a: ExportArgs) -> Result<()> {
                         .into(),
                 )
             })?;
-            export::with_template(&conn, &name, scope, personal, out, today)?
+            export::with_template(&conn, &name, scope, personal, out, now)?
         }
     };
     println!(

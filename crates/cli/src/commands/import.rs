@@ -9,7 +9,7 @@ use huce_core::import::apply::{
 };
 use huce_core::Result;
 
-use super::common::{now, open_existing, peak_rss_kb, resources_line};
+use super::common::{now, now_local, open_existing, peak_rss_kb, resources_line};
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
@@ -51,14 +51,14 @@ pub fn run(a: ImportArgs) -> Result<()> {
         create_places: a.create_places,
         actor: a.actor,
         now: now(),
-        current_year: chrono::Local::now().year() as i64,
+        current_year: now_local().year() as i64,
     };
     let mode = if a.dry_run {
         Mode::DryRun
     } else {
         Mode::Commit {
             backup_dir: huce_core::paths::backup_dir(&a.db),
-            stamp: chrono::Local::now().format("%Y%m%d-%H%M%S").to_string(),
+            stamp: now_local().format("%Y%m%d-%H%M%S").to_string(),
         }
     };
     let r = import_file(&mut conn, &a.file, &opts, &mode, &mut |_, _| {})?;

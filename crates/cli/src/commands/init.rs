@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use huce_core::demo::{self, DemoOptions};
 use huce_core::{db, Error, Result};
 
-use super::common::{cli_actor, create_parent, now};
+use super::common::{cli_actor, create_parent, now, now_local};
 
 #[derive(clap::Args)]
 pub struct InitArgs {
@@ -42,8 +42,8 @@ pub fn init(a: InitArgs) -> Result<()> {
         )));
     }
     create_parent(&a.file)?;
-    let conn = db::open(&a.file)?;
-    let s = huce_core::town::save_names(&conn, &a.district, &a.town)?;
+    let conn = db::open(&a.file, now_local())?;
+    let s = huce_core::town::save_names(&conn, &a.district, &a.town, &now())?;
     println!(
         "已新建数据库 {}（{}{}）",
         a.file.display(),
@@ -61,7 +61,7 @@ pub fn demo(a: DemoArgs) -> Result<()> {
         out,
     } = a;
     create_parent(&out)?;
-    let mut conn = db::open(&out)?;
+    let mut conn = db::open(&out, now_local())?;
     huce_core::audit::set_actor(&conn, &cli_actor())?;
     let started = std::time::Instant::now();
     let s = demo::generate(&mut conn, DemoOptions { households, seed }, &now())?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use huce_core::rectification::{village_counts, VillageCounts};
 use huce_core::Result;
 
-use super::common::open_existing;
+use super::common::{now_local, open_existing};
 
 #[derive(clap::Args)]
 pub struct LedgerArgs {
@@ -21,7 +21,7 @@ pub fn run(a: LedgerArgs) -> Result<()> {
     let conn = open_existing(&a.file)?;
     let month = a
         .month
-        .unwrap_or_else(|| chrono::Local::now().format("%Y-%m").to_string());
+        .unwrap_or_else(|| now_local().format("%Y-%m").to_string());
     let rows = village_counts(&conn, &month)?;
     let total = VillageCounts::town_total(&rows);
     println!("行政村\t问题户厕\t待确定类别\t待整改\t整改中\t待验收\t已销号\t逾期\t销号率");

@@ -9,7 +9,7 @@ use huce_core::print::{self, DocumentKind, DocumentRequest};
 use huce_core::{Error, Result};
 
 use super::common::{
-    open_existing, peak_rss_kb, resources_line, village_scope, write_file, write_printed,
+    now_local, open_existing, peak_rss_kb, resources_line, village_scope, write_file, write_printed,
 };
 
 #[derive(clap::Args)]
@@ -91,7 +91,7 @@ pub fn run(a: PrintArgs) -> Result<()> {
     req.household_id = a.household;
     req.sample_id = a.sample;
     req.limit = a.limit;
-    let now = chrono::Local::now().naive_local();
+    let now = now_local();
     let started = Instant::now();
     if html {
         let cases = req.notice_cases(&conn, &now.format("%Y-%m").to_string())?;

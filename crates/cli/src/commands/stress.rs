@@ -9,7 +9,7 @@ use huce_core::model::{HouseholdStatus, InspectionKind};
 use huce_core::staff::{self, StaffInput};
 use huce_core::{Error, Result};
 
-use super::common::{cli_actor, now, open_existing, today};
+use super::common::{cli_actor, now, now_local, open_existing, today};
 
 #[derive(clap::Args)]
 pub struct StressArgs {
@@ -76,7 +76,7 @@ pub fn save_stream(a: StressArgs) -> Result<()> {
 pub fn staff_stream(a: StressArgs) -> Result<()> {
     let conn = open_existing(&a.db)?;
     let mut out = std::io::stdout().lock();
-    let stamp = chrono::Local::now().format("%H%M%S%f").to_string();
+    let stamp = now_local().format("%H%M%S%f").to_string();
     let input = |name: String| StaffInput {
         name,
         unit: "压力测试".into(),
@@ -89,7 +89,7 @@ pub fn staff_stream(a: StressArgs) -> Result<()> {
         let id = staff::add_staff(&conn, &input(name.clone()), &now())?;
         let _ = writeln!(out, "acked {id} {name}");
         let renamed = format!("{name}改");
-        staff::update_staff(&conn, id, &input(renamed.clone()))?;
+        staff::update_staff(&conn, id, &input(renamed.clone()), &now())?;
         let _ = writeln!(out, "acked {id} {renamed}");
         let _ = out.flush();
     }

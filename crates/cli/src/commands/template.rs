@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use huce_core::export::{self, ExportTemplate, TemplateColumn};
 use huce_core::{Error, Result};
 
-use super::common::open_existing;
+use super::common::{now, open_existing};
 
 #[derive(clap::Args)]
 pub struct TemplateArgs {
@@ -65,12 +65,12 @@ pub fn run(a: TemplateArgs) -> Result<()> {
                 name: need_name()?,
                 columns: parse_columns(spec),
             };
-            export::save_template(&conn, &t)?;
+            export::save_template(&conn, &t, &now())?;
             println!("已保存模板“{}”（{} 列）", t.name, t.columns.len());
         }
         TemplateAction::Delete => {
             let n = need_name()?;
-            export::delete_template(&conn, &n)?;
+            export::delete_template(&conn, &n, &now())?;
             println!("已删除模板“{n}”");
         }
     }

@@ -35,3 +35,11 @@ pub fn run_err(cmd: &mut Command) -> String {
     assert!(err.starts_with("错误："), "{err}");
     err
 }
+
+/// Opens (creating or upgrading) a database file as the tests' fixed time, 2026-11-29 10:00.
+pub fn open_db(path: &std::path::Path) -> rusqlite::Connection {
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("a valid time");
+    huce_core::db::open(path, now).expect("the database opens")
+}

@@ -147,11 +147,11 @@ fn add_staff_in(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64>
 }
 
 /// Changes a staff member's details; `active = false` takes them off the pick lists.
-pub fn update_staff(conn: &Connection, id: i64, input: &StaffInput) -> Result<()> {
-    crate::store::db::atomically(conn, |conn| update_staff_in(conn, id, input))
+pub fn update_staff(conn: &Connection, id: i64, input: &StaffInput, now: &str) -> Result<()> {
+    crate::store::db::atomically(conn, |conn| update_staff_in(conn, id, input, now))
 }
 
-fn update_staff_in(conn: &Connection, id: i64, input: &StaffInput) -> Result<()> {
+fn update_staff_in(conn: &Connection, id: i64, input: &StaffInput, now: &str) -> Result<()> {
     let old = get_staff(conn, id)?;
     let s = clean(input)?;
     conn.prepare_cached(
@@ -159,8 +159,9 @@ fn update_staff_in(conn: &Connection, id: i64, input: &StaffInput) -> Result<()>
     )?
     .execute(params![id, s.name, s.unit, s.phone, s.roles, s.active])
     .map_err(|e| duplicate(e, &s))?;
-    crate::store::audit::append_now(
+    crate::store::audit::append(
         conn,
+        now,
         "staff.update",
         "staff",
         id,
@@ -200,7 +201,7 @@ mod tests {
         assert!(err.to_string().contains("已经在工作人员名单中"), "{err}");
         let mut retired = person("王芳", "石鱼村");
         retired.active = false;
-        update_staff(&conn, b, &retired).unwrap();
+        update_staff(&conn, b, &retired, "2026-11-29T10:00:00+08:00").unwrap();
         let active = list_staff(&conn, false).unwrap();
         assert_eq!(active.iter().map(|s| s.id).collect::<Vec<_>>(), vec![a]);
         assert_eq!(active[0].name, "李明", "names are trimmed");

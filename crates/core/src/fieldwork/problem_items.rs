@@ -81,11 +81,11 @@ fn item_duplicate(e: rusqlite::Error, part: ProblemPart, name: &str) -> Error {
     }
 }
 
-pub fn add_problem_item(conn: &Connection, input: &ProblemItemInput) -> Result<i64> {
-    crate::store::db::atomically(conn, |conn| add_problem_item_in(conn, input))
+pub fn add_problem_item(conn: &Connection, input: &ProblemItemInput, now: &str) -> Result<i64> {
+    crate::store::db::atomically(conn, |conn| add_problem_item_in(conn, input, now))
 }
 
-fn add_problem_item_in(conn: &Connection, input: &ProblemItemInput) -> Result<i64> {
+fn add_problem_item_in(conn: &Connection, input: &ProblemItemInput, now: &str) -> Result<i64> {
     let name = clean_item_name(&input.name)?;
     let next: i64 = conn.query_row(
         "SELECT coalesce(max(sort_order), 0) + 10 FROM problem_items WHERE part = ?1",
@@ -99,8 +99,9 @@ fn add_problem_item_in(conn: &Connection, input: &ProblemItemInput) -> Result<i6
     )
     .map_err(|e| item_duplicate(e, input.part, &name))?;
     let id = conn.last_insert_rowid();
-    crate::store::audit::append_now(
+    crate::store::audit::append(
         conn,
+        now,
         "problem_item.add",
         "problem_item",
         id,
@@ -112,11 +113,21 @@ fn add_problem_item_in(conn: &Connection, input: &ProblemItemInput) -> Result<i6
 
 /// Renames, re-grades or retires an item. Records already made keep pointing at it, and keep
 /// the severity they were recorded with.
-pub fn update_problem_item(conn: &Connection, id: i64, input: &ProblemItemInput) -> Result<()> {
-    crate::store::db::atomically(conn, |conn| update_problem_item_in(conn, id, input))
+pub fn update_problem_item(
+    conn: &Connection,
+    id: i64,
+    input: &ProblemItemInput,
+    now: &str,
+) -> Result<()> {
+    crate::store::db::atomically(conn, |conn| update_problem_item_in(conn, id, input, now))
 }
 
-fn update_problem_item_in(conn: &Connection, id: i64, input: &ProblemItemInput) -> Result<()> {
+fn update_problem_item_in(
+    conn: &Connection,
+    id: i64,
+    input: &ProblemItemInput,
+    now: &str,
+) -> Result<()> {
     let name = clean_item_name(&input.name)?;
     let old: Option<(String, bool, bool)> = conn
         .query_row(
@@ -137,8 +148,9 @@ fn update_problem_item_in(conn: &Connection, id: i64, input: &ProblemItemInput) 
         )));
     }
     let (old_name, old_stops, old_retired) = old.unwrap_or_default();
-    crate::store::audit::append_now(
+    crate::store::audit::append(
         conn,
+        now,
         "problem_item.update",
         "problem_item",
         id,
@@ -176,6 +188,7 @@ mod tests {
                 stops_use: false,
                 retired: false,
             },
+            "2026-11-29T10:00:00+08:00",
         )
         .unwrap();
         let dup = add_problem_item(
@@ -186,6 +199,7 @@ mod tests {
                 stops_use: true,
                 retired: false,
             },
+            "2026-11-29T10:00:00+08:00",
         )
         .unwrap_err();
         assert!(dup.to_string().contains("已经有"), "{dup}");
@@ -198,6 +212,7 @@ mod tests {
                 stops_use: false,
                 retired: true,
             },
+            "2026-11-29T10:00:00+08:00",
         )
         .unwrap();
         assert!(!problem_items(&conn, false)

@@ -169,13 +169,18 @@ fn masked_note(personal: Personal) -> &'static str {
     }
 }
 
+/// The date part of a caller's time (`YYYY-MM-DD…`).
+fn day_of(now: &str) -> &str {
+    now.get(..10).unwrap_or(now)
+}
+
 /// Writes the 改厕台账 of `scope`: one row per toilet (a household without toilets gets one row).
 pub fn toilet_ledger(
     conn: &Connection,
     scope: Scope,
     personal: Personal,
     path: &Path,
-    today: &str,
+    now: &str,
 ) -> Result<ExportSummary> {
     let columns: Vec<TemplateColumn> = LEDGER_HEADERS
         .iter()
@@ -184,7 +189,7 @@ pub fn toilet_ledger(
             header: h.to_string(),
         })
         .collect();
-    write_ledger(conn, scope, personal, path, today, "改厕台账", &columns)
+    write_ledger(conn, scope, personal, path, now, "改厕台账", &columns)
 }
 
 /// Writes ledger rows with the given columns (source column → header) in the given order.
@@ -193,7 +198,7 @@ fn write_ledger(
     scope: Scope,
     personal: Personal,
     path: &Path,
-    today: &str,
+    now: &str,
     title: &str,
     columns: &[TemplateColumn],
 ) -> Result<ExportSummary> {
@@ -227,7 +232,8 @@ fn write_ledger(
         sheet,
         &format!("{}{}{title}", town.district_name, town.town_name),
         &format!(
-            "导出日期：{today}　共 {households} 户、{toilets} 个户厕{}",
+            "导出日期：{}　共 {households} 户、{toilets} 个户厕{}",
+            day_of(now),
             masked_note(personal)
         ),
         path,
@@ -246,7 +252,15 @@ fn write_ledger(
         row += 1;
         Ok(())
     })?;
-    save_audited(conn, &mut book, personal, title, path, summary.households)?;
+    save_audited(
+        conn,
+        &mut book,
+        personal,
+        title,
+        path,
+        summary.households,
+        now,
+    )?;
     Ok(summary)
 }
 
@@ -260,6 +274,7 @@ fn save_audited(
     what: &str,
     path: &Path,
     households: usize,
+    now: &str,
 ) -> Result<()> {
     if personal == Personal::Masked {
         return book.save(path).map_err(xlsx_err(path));
@@ -269,8 +284,9 @@ fn save_audited(
     // The entry and the file's name go together: a file that cannot be named (a folder of that
     // name, a file open in Excel) takes its entry back with it.
     let done = crate::store::db::atomically(conn, |conn| {
-        crate::store::audit::append_now(
+        crate::store::audit::append(
             conn,
+            now,
             "export.personal",
             "export",
             path.display(),
@@ -313,7 +329,7 @@ pub fn template_sources() -> Vec<&'static str> {
 const TEMPLATE_PREFIX: &str = "export_template:";
 
 /// Saves (or replaces) a template after checking it.
-pub fn save_template(conn: &Connection, t: &ExportTemplate) -> Result<()> {
+pub fn save_template(conn: &Connection, t: &ExportTemplate, now: &str) -> Result<()> {
     let name = t.name.trim();
     if name.is_empty() || name.chars().count() > 40 {
         return Err(Error::Invalid(
@@ -346,8 +362,9 @@ pub fn save_template(conn: &Connection, t: &ExportTemplate) -> Result<()> {
     crate::store::db::atomically(conn, |conn| {
         let old = crate::store::settings::get(conn, &key)?;
         crate::store::settings::set(conn, &key, &json)?;
-        crate::store::audit::append_now(
+        crate::store::audit::append(
             conn,
+            now,
             "settings.template",
             "settings",
             &key,
@@ -382,7 +399,7 @@ pub fn templates(conn: &Connection) -> Result<Vec<ExportTemplate>> {
     Ok(out)
 }
 
-pub fn delete_template(conn: &Connection, name: &str) -> Result<()> {
+pub fn delete_template(conn: &Connection, name: &str, now: &str) -> Result<()> {
     let key = format!("{TEMPLATE_PREFIX}{name}");
     crate::store::db::atomically(conn, |conn| {
         let old = crate::store::settings::get(conn, &key)?;
@@ -390,8 +407,9 @@ pub fn delete_template(conn: &Connection, name: &str) -> Result<()> {
             return Ok(());
         }
         conn.execute("DELETE FROM settings WHERE key = ?1", [&key])?;
-        crate::store::audit::append_now(
+        crate::store::audit::append(
             conn,
+            now,
             "settings.template",
             "settings",
             &key,
@@ -409,7 +427,7 @@ pub fn with_template(
     scope: Scope,
     personal: Personal,
     path: &Path,
-    today: &str,
+    now: &str,
 ) -> Result<ExportSummary> {
     let t = templates(conn)?
         .into_iter()
@@ -419,7 +437,7 @@ pub fn with_template(
                 "没有名为“{name}”的导出模板。请先在“导出 Excel”里建立模板。"
             ))
         })?;
-    write_ledger(conn, scope, personal, path, today, &t.name, &t.columns)
+    write_ledger(conn, scope, personal, path, now, &t.name, &t.columns)
 }
 
 /// The household list: the ledger's household columns (序号 … 是否常住) and the toilet count.
@@ -437,7 +455,7 @@ pub fn household_list(
     scope: Scope,
     personal: Personal,
     path: &Path,
-    today: &str,
+    now: &str,
 ) -> Result<ExportSummary> {
     let e = xlsx_err(path);
     let town = TownSettings::load(conn)?;
@@ -458,7 +476,7 @@ pub fn household_list(
     write_title(
         sheet,
         &format!("{}{}农户名单", town.district_name, town.town_name),
-        &format!("导出日期：{today}　共 {count} 户{masked_note}"),
+        &format!("导出日期：{}　共 {count} 户{masked_note}", day_of(now)),
         path,
     )?;
     header_row(sheet, &household_headers(), path)?;
@@ -500,7 +518,7 @@ pub fn household_list(
             }
         }
     }
-    save_audited(conn, &mut book, personal, "农户名单", path, n as usize)?;
+    save_audited(conn, &mut book, personal, "农户名单", path, n as usize, now)?;
     Ok(ExportSummary {
         households: n as usize,
         rows: n as usize,

@@ -366,10 +366,15 @@ pub fn toilets_of(conn: &Connection, household_id: i64) -> Result<Vec<Toilet>> {
 
 /// The full ID number and phone of one household, for a role allowed to see them; the look is
 /// recorded in the audit log (who saw whose personal data, and when).
-pub fn reveal_personal(conn: &Connection, id: i64) -> Result<(Option<String>, Option<String>)> {
+pub fn reveal_personal(
+    conn: &Connection,
+    id: i64,
+    now: &str,
+) -> Result<(Option<String>, Option<String>)> {
     let d = detail(conn, id, Disclosure::Full)?;
-    crate::store::audit::append_now(
+    crate::store::audit::append(
         conn,
+        now,
         "view.personal",
         "household",
         id,

@@ -7,7 +7,12 @@ use crate::store::settings::{set, TownSettings, KEY_DISTRICT, KEY_TOWN};
 
 /// Saves the district and town names after checking them; both are required, as printed forms
 /// and the header carry them.
-pub fn save_names(conn: &Connection, district_name: &str, town_name: &str) -> Result<TownSettings> {
+pub fn save_names(
+    conn: &Connection,
+    district_name: &str,
+    town_name: &str,
+    now: &str,
+) -> Result<TownSettings> {
     let district = district_name.trim();
     let town = town_name.trim();
     for (what, value, example) in [
@@ -30,8 +35,9 @@ pub fn save_names(conn: &Connection, district_name: &str, town_name: &str) -> Re
     let old = TownSettings::load(&tx)?;
     set(&tx, KEY_DISTRICT, district)?;
     set(&tx, KEY_TOWN, town)?;
-    crate::store::audit::append_now(
+    crate::store::audit::append(
         &tx,
+        now,
         "settings.town",
         "settings",
         "town",
@@ -52,7 +58,7 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_checked() {
         let conn = crate::store::db::open_in_memory().unwrap();
-        let s = save_names(&conn, " 铜梁区 ", "石鱼镇\n").unwrap();
+        let s = save_names(&conn, " 铜梁区 ", "石鱼镇\n", "2026-11-29T10:00:00+08:00").unwrap();
         assert_eq!(
             (s.district_name.as_str(), s.town_name.as_str()),
             ("铜梁区", "石鱼镇")
@@ -64,7 +70,7 @@ mod tests {
             ("铜梁区", long.as_str(), "太长"),
         ];
         for (d, t, msg) in cases {
-            let err = save_names(&conn, d, t).unwrap_err();
+            let err = save_names(&conn, d, t, "2026-11-29T10:00:00+08:00").unwrap_err();
             assert!(err.to_string().contains(msg), "{d:?}/{t:?}: {err}");
         }
         assert_eq!(

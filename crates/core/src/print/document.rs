@@ -138,7 +138,7 @@ pub fn print_document(
             super::ledgers::problem_ledger(conn, &request.filter, &month, &today, title)
         }
         DocumentKind::ToiletLedger => super::ledgers::toilet_ledger(conn, scope, &today, title),
-        DocumentKind::Signoff => super::signoff_sheet::signoff_sheet(conn, scope, &today, title),
+        DocumentKind::Signoff => super::signoff_sheet::signoff_sheet(conn, scope, now, title),
         DocumentKind::HouseholdFile => {
             super::household_file::household_file(conn, request.household()?, photos, &today)
         }

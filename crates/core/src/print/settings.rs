@@ -49,12 +49,12 @@ impl NoticeSettings {
     }
 
     /// Saves the notice text and contact, audited, in one unit.
-    pub fn save(&self, conn: &Connection) -> Result<()> {
+    pub fn save(&self, conn: &Connection, now: &str) -> Result<()> {
         DocumentSettings {
             notice: self.clone(),
             folder: None,
         }
-        .save(conn)
+        .save(conn, now)
     }
 }
 
@@ -90,7 +90,7 @@ impl DocumentSettings {
 
     /// Saves what changed (the notice, the folder), with its audit entry, in one unit. A folder
     /// must be a full path.
-    pub fn save(&self, conn: &Connection) -> Result<()> {
+    pub fn save(&self, conn: &Connection, now: &str) -> Result<()> {
         self.notice.check()?;
         let folder = self.folder.as_deref().map(str::trim);
         if let Some(f) = folder.filter(|f| !f.is_empty()) {
@@ -111,8 +111,9 @@ impl DocumentSettings {
             let folder_changed = wanted.is_some_and(|w| old_folder.as_deref() != w);
             if notice_changed {
                 settings::set(conn, KEY_NOTICE, &json)?;
-                crate::store::audit::append_now(
+                crate::store::audit::append(
                     conn,
+                    now,
                     "settings.documents",
                     "settings",
                     KEY_NOTICE,
@@ -135,8 +136,9 @@ impl DocumentSettings {
                         conn.execute("DELETE FROM settings WHERE key = ?1", [KEY_DOCUMENTS_DIR])?;
                     }
                 }
-                crate::store::audit::append_now(
+                crate::store::audit::append(
                     conn,
+                    now,
                     "settings.documents",
                     "settings",
                     KEY_DOCUMENTS_DIR,

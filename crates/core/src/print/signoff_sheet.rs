@@ -15,9 +15,10 @@ use crate::store::settings::TownSettings;
 pub fn signoff_sheet(
     conn: &Connection,
     scope: Scope,
-    today: &str,
+    now: chrono::NaiveDateTime,
     scope_title: &str,
 ) -> Result<Printed> {
+    let today = &now.format("%Y-%m-%d").to_string();
     let town = TownSettings::load(conn)?;
     let (filter, id) = scope_filter(scope);
     let mut stmt = conn.prepare(&format!(
@@ -128,7 +129,7 @@ pub fn signoff_sheet(
     // recorded beside the database file.
     let anchor = crate::store::audit::head(conn)?;
     if let (Some(_), Some(db)) = (&anchor, conn.path().filter(|p| !p.is_empty())) {
-        let at = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+        let at = now.format("%Y-%m-%d %H:%M:%S").to_string();
         // A second copy of what the log holds: a failure to write it loses nothing.
         let _ = crate::store::anchors::record_head(
             conn,

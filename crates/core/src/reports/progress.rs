@@ -209,7 +209,7 @@ pub fn phases(conn: &Connection) -> Result<Vec<Phase>> {
 }
 
 /// Checks and saves the phases.
-pub fn save_phases(conn: &Connection, phases: &[Phase]) -> Result<Vec<Phase>> {
+pub fn save_phases(conn: &Connection, phases: &[Phase], now: &str) -> Result<Vec<Phase>> {
     if phases.is_empty() || phases.len() > 12 {
         return Err(Error::Invalid(
             "工作阶段应有 1 到 12 个，请检查后再保存。".into(),
@@ -248,8 +248,9 @@ pub fn save_phases(conn: &Connection, phases: &[Phase]) -> Result<Vec<Phase>> {
     let tx = conn.unchecked_transaction()?;
     let old = settings::get(&tx, KEY_PHASES)?;
     settings::set(&tx, KEY_PHASES, &json)?;
-    crate::store::audit::append_now(
+    crate::store::audit::append(
         &tx,
+        now,
         "settings.phases",
         "settings",
         KEY_PHASES,
@@ -597,16 +598,20 @@ mod tests {
         let mut p = default_phases();
         p[1].end = "2022-10-20".into();
         p[0].name = " 部署 ".into();
-        let saved = save_phases(&conn, &p).unwrap();
+        let saved = save_phases(&conn, &p, "2026-11-29T10:00:00+08:00").unwrap();
         assert_eq!(saved[0].name, "部署");
         assert_eq!(phases(&conn).unwrap(), saved);
         let mut bad = default_phases();
         bad[2].end = "2022-09-01".into();
-        let err = save_phases(&conn, &bad).unwrap_err().to_string();
+        let err = save_phases(&conn, &bad, "2026-11-29T10:00:00+08:00")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("早于开始日期"), "{err}");
         bad = default_phases();
         bad[0].start = "2022/8/30".into();
-        let err = save_phases(&conn, &bad).unwrap_err().to_string();
+        let err = save_phases(&conn, &bad, "2026-11-29T10:00:00+08:00")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("不是有效日期"), "{err}");
         assert_eq!(
             phases(&conn).unwrap(),

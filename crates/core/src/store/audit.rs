@@ -47,21 +47,14 @@ pub fn actor(conn: &Connection) -> Result<String> {
         .unwrap_or_else(|| NOBODY.into()))
 }
 
-/// The local time as the log records it.
-pub fn now() -> String {
-    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-}
-
-/// [`append`] at the present time.
-pub fn append_now(
-    conn: &Connection,
-    action: &str,
-    entity: &str,
-    entity_id: impl ToString,
-    summary: &str,
-    detail: serde_json::Value,
-) -> Result<i64> {
-    append(conn, &now(), action, entity, entity_id, summary, detail)
+/// A caller's local time as the log records it (RFC 3339 with the local offset), for the steps
+/// that are given a `NaiveDateTime` (backups, migrations). The core never reads the clock.
+pub fn at_text(now: chrono::NaiveDateTime) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.from_local_datetime(&now).earliest() {
+        Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        None => now.format("%Y-%m-%dT%H:%M:%S").to_string(),
+    }
 }
 
 /// One entry as written.
@@ -690,7 +683,16 @@ mod tests {
         )
         .unwrap();
         crate::store::settings::set(&conn, KEY_HEAD, &format!("1 {hash}")).unwrap();
-        append_now(&conn, "new", "t", 2, "新格式", serde_json::json!({})).unwrap();
+        append(
+            &conn,
+            "2026-11-29T10:00:00+08:00",
+            "new",
+            "t",
+            2,
+            "新格式",
+            serde_json::json!({}),
+        )
+        .unwrap();
         let v = verify(&conn).unwrap();
         assert!(v.ok(), "{}", v.message());
         assert_eq!(v.entries, 2);

@@ -18,13 +18,14 @@ pub use super::schema::{
 use crate::error::{Error, Result};
 
 /// Opens (creating if needed) the database file and brings its schema up to date.
-pub fn open(path: &Path) -> Result<Connection> {
+/// `now` names the 升级前 backup of an older database and dates its audit entry.
+pub fn open(path: &Path, now: chrono::NaiveDateTime) -> Result<Connection> {
     let conn = open_file(path)?;
     // An older database is backed up (升级前) before its schema changes.
     let version = schema_version(&conn)?;
     let before = if version > 0 && version < SCHEMA_VERSION {
         let dir = crate::store::paths::backup_dir(path);
-        let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
+        let stamp = now.format("%Y%m%d-%H%M%S").to_string();
         let dest = crate::store::backup::new_backup_path(
             &dir,
             &stamp,
@@ -37,8 +38,9 @@ pub fn open(path: &Path) -> Result<Connection> {
     };
     migrate(&conn)?;
     if let Some(dest) = before {
-        crate::store::audit::append_now(
+        crate::store::audit::append(
             &conn,
+            &crate::store::audit::at_text(now),
             "backup",
             "database",
             "升级前",
@@ -54,14 +56,14 @@ pub fn open(path: &Path) -> Result<Connection> {
 
 /// Opens `path` and checks it: a file SQLite finds corrupt (on open, while migrating or in
 /// `integrity_check`) is reported as [`Error::Damaged`], so the app can offer a backup.
-pub fn open_checked(path: &Path) -> Result<Connection> {
+pub fn open_checked(path: &Path, now: chrono::NaiveDateTime) -> Result<Connection> {
     let corrupt = |e: &rusqlite::Error| {
         matches!(
             e.sqlite_error_code(),
             Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
         )
     };
-    let conn = open(path).map_err(|e| match e {
+    let conn = open(path, now).map_err(|e| match e {
         Error::Open { ref source, .. } | Error::Migration { ref source, .. } if corrupt(source) => {
             Error::Damaged(source.to_string())
         }

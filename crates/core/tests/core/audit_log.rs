@@ -33,12 +33,12 @@ fn logged() -> Connection {
         NOW,
     )
     .unwrap();
-    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
+    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇", crate::NOW).unwrap();
     audit::set_actor(&conn, "李明").unwrap();
     let id = staff::add_staff(&conn, &person("周玥"), NOW).unwrap();
     let mut changed = person("周玥");
     changed.phone = Some("13900000000".into());
-    staff::update_staff(&conn, id, &changed).unwrap();
+    staff::update_staff(&conn, id, &changed, crate::NOW).unwrap();
     conn
 }
 

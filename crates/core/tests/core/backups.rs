@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use crate::{at, dump, NOW};
 
 fn small_town(path: &Path) -> Connection {
-    let mut conn = db::open(path).unwrap();
+    let mut conn = db::open(path, crate::fixed_time()).unwrap();
     // Every database the app uses has an administrator (a restore refuses one without).
     crate::first_admin(&conn);
     demo::generate(
@@ -173,7 +173,7 @@ fn an_older_database_is_backed_up_before_its_migration() {
         db::migrate_to(&conn, 5).unwrap();
         huce_core::households::add_village(&conn, "石鱼村", 1).unwrap();
     }
-    let conn = db::open(&path).unwrap();
+    let conn = db::open(&path, crate::fixed_time()).unwrap();
     assert_eq!(db::schema_version(&conn).unwrap(), db::SCHEMA_VERSION);
     let list = backup::list(&dir.path().join("backups")).unwrap();
     assert_eq!(list.len(), 1);
@@ -221,7 +221,7 @@ fn a_damaged_database_is_reported_and_recovered_from_the_latest_good_backup() {
         *b = 0x5a;
     }
     std::fs::write(&path, &bytes).unwrap();
-    let err = db::open_checked(&path).expect_err("the damage is found");
+    let err = db::open_checked(&path, crate::fixed_time()).expect_err("the damage is found");
     assert_eq!(err.code(), "damaged", "{err}");
     assert!(err.to_string().contains("恢复最近的完好备份"), "{err}");
 
@@ -234,7 +234,7 @@ fn a_damaged_database_is_reported_and_recovered_from_the_latest_good_backup() {
         kept.exists(),
         "the damaged file is kept for the administrator"
     );
-    let conn = db::open(&path).unwrap();
+    let conn = db::open(&path, crate::fixed_time()).unwrap();
     db::check_integrity(&conn).unwrap();
     let n: i64 = conn
         .query_row("SELECT count(*) FROM households", [], |r| r.get(0))

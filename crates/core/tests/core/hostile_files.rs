@@ -259,7 +259,7 @@ fn text_with_multibyte_characters_where_digits_are_expected_never_panics() {
 #[test]
 fn a_photo_name_from_an_edited_database_is_refused_not_sliced_or_followed() {
     let dir = tempfile::tempdir().unwrap();
-    let conn = huce_core::db::open(&dir.path().join("huce.db")).unwrap();
+    let conn = huce_core::db::open(&dir.path().join("huce.db"), crate::fixed_time()).unwrap();
     for (hash, name) in [("a", "é"), ("b", "../../secret.txt"), ("c", ""), ("d", "x")] {
         conn.execute(
             "INSERT INTO photos (hash, file_name, original_name, bytes, added_at) VALUES (?1, ?2, 'p.jpg', 1, 'x')",

@@ -305,6 +305,41 @@ fn the_core_keeps_its_layers_and_has_no_cycles() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Where a source reads the clock (outside its tests and comments).
+pub fn clock_reads(files: &[(std::path::PathBuf, String)]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (path, source) in files {
+        for (n, line) in code_of(source).lines().enumerate() {
+            if ["Local::now", "Utc::now", "SystemTime::now", "Instant::now"]
+                .iter()
+                .any(|c| line.contains(c))
+            {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+/// Time comes from the caller: the core is given `now`, so a test can fix it.
+#[test]
+fn the_core_never_reads_the_clock() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&root, &root, &mut files);
+    let reads = clock_reads(&files);
+    assert!(reads.is_empty(), "{}", reads.join("\n"));
+    let planted = [(
+        std::path::PathBuf::from("store/x.rs"),
+        "fn f() { let t = chrono::Local::now(); }\n#[cfg(test)]\nmod tests { fn g() { chrono::Local::now(); } }"
+            .to_string(),
+    )];
+    assert_eq!(
+        clock_reads(&planted),
+        vec!["store/x.rs:1: fn f() { let t = chrono::Local::now(); }"]
+    );
+}
+
 #[test]
 fn the_rule_finds_an_upward_import_a_cycle_and_a_root_path() {
     let file = |p: &str, s: &str| (std::path::PathBuf::from(p), s.to_string());

@@ -67,7 +67,7 @@ pub fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
 /// A demo town in a file, with an administrator (as every database the app uses has), acting
 /// as that administrator.
 pub fn town_file(path: &std::path::Path, households: usize, seed: u64) -> rusqlite::Connection {
-    let mut conn = huce_core::db::open(path).unwrap();
+    let mut conn = huce_core::db::open(path, crate::fixed_time()).unwrap();
     first_admin(&conn);
     huce_core::demo::generate(
         &mut conn,
@@ -128,4 +128,9 @@ pub fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures")
         .join(name)
+}
+
+/// [`NOW`] as a local time, for the steps that take one (opening, backups, printing).
+pub fn fixed_time() -> chrono::NaiveDateTime {
+    at("2026-11-29 10:00:00")
 }

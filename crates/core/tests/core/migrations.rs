@@ -177,14 +177,14 @@ fn file_database_uses_wal_and_reopens() {
     let path = dir.path().join("张三的 数据").join("户厕.db");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     {
-        let conn = db::open(&path).unwrap();
+        let conn = db::open(&path, crate::fixed_time()).unwrap();
         let mode: String = conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal", "file databases must use WAL");
         households::add_village(&conn, "太平村", 1).unwrap();
     }
-    let conn = db::open(&path).unwrap();
+    let conn = db::open(&path, crate::fixed_time()).unwrap();
     assert_eq!(
         households::tree(&conn).unwrap().villages.len(),
         1,
@@ -195,7 +195,11 @@ fn file_database_uses_wal_and_reopens() {
 #[test]
 fn unopenable_path_gives_a_chinese_message() {
     let dir = tempfile::tempdir().unwrap();
-    let err = db::open(&dir.path().join("没有这个文件夹").join("a.db")).unwrap_err();
+    let err = db::open(
+        &dir.path().join("没有这个文件夹").join("a.db"),
+        crate::fixed_time(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "db_open");
     assert!(err.to_string().contains("无法打开数据库文件"), "{err}");
 }

@@ -342,8 +342,13 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
     );
     render(&pdf, "toilet-ledger", &[1]);
 
-    let printed =
-        print::signoff_sheet(&t.conn, Scope::Village(t.village), TODAY, "石鱼村").unwrap();
+    let printed = print::signoff_sheet(
+        &t.conn,
+        Scope::Village(t.village),
+        crate::fixed_time(),
+        "石鱼村",
+    )
+    .unwrap();
     let pdf = dir.path().join("签字背书表.pdf");
     std::fs::write(&pdf, &printed.bytes).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
@@ -375,13 +380,13 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
         contact: "周玥".into(),
         phone: "023-45678901".into(),
     };
-    custom.save(&t.conn).unwrap();
+    custom.save(&t.conn, crate::NOW).unwrap();
     assert_eq!(NoticeSettings::load(&t.conn).unwrap(), custom);
     assert!(NoticeSettings {
         text: " ".into(),
         ..custom.clone()
     }
-    .save(&t.conn)
+    .save(&t.conn, crate::NOW)
     .is_err());
     let printed = print::notices(&t.conn, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
     let dir = tempfile::tempdir().unwrap();

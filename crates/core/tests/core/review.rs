@@ -128,9 +128,10 @@ fn the_documents_folder_goes_back_to_the_default() {
     let conn = db::open_in_memory().unwrap();
     let mut s = DocumentSettings::load(&conn).unwrap();
     s.folder = Some(std::env::temp_dir().join("文书甲").display().to_string());
-    s.save(&conn).unwrap();
+    s.save(&conn, crate::NOW).unwrap();
     s.folder = Some(String::new());
-    s.save(&conn).expect("an empty folder means the default");
+    s.save(&conn, crate::NOW)
+        .expect("an empty folder means the default");
     assert_eq!(DocumentSettings::load(&conn).unwrap().folder, None);
     assert_eq!(
         count(
@@ -409,10 +410,10 @@ fn an_xls_whose_sheets_together_ask_for_gigabytes_is_refused() {
 fn a_town_without_a_name_restores_any_backup_of_this_program() {
     let dir = tempfile::tempdir().unwrap();
     let source = town(&dir.path().join("a.db"));
-    huce_core::town::save_names(&source, "铜梁区", "安居镇").unwrap();
+    huce_core::town::save_names(&source, "铜梁区", "安居镇", crate::NOW).unwrap();
     let copy = dir.path().join("huce-20261129-090000-手动.db");
     backup::backup_to(&source, &copy).unwrap();
-    let mut fresh = db::open(&dir.path().join("b.db")).unwrap();
+    let mut fresh = db::open(&dir.path().join("b.db"), crate::fixed_time()).unwrap();
     crate::first_admin(&fresh);
     backup::restore(
         &mut fresh,

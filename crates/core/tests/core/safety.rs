@@ -196,12 +196,12 @@ fn a_restore_refuses_files_that_are_not_a_backup_of_this_program_before_anything
     let elsewhere = dir.path().join("elsewhere.db");
     let other_town = {
         let c = town(&elsewhere, 9);
-        huce_core::town::save_names(&c, "铜梁区", "安居镇").unwrap();
+        huce_core::town::save_names(&c, "铜梁区", "安居镇", crate::NOW).unwrap();
         let copy = dir.path().join("huce-20261128-090000-手动.db");
         backup::backup_to(&c, &copy).unwrap();
         copy
     };
-    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
+    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇", crate::NOW).unwrap();
     let before_names = dump(&conn);
 
     for (file, want) in [
@@ -232,11 +232,11 @@ fn a_restore_refuses_files_that_are_not_a_backup_of_this_program_before_anything
 fn another_towns_backup_is_restored_only_when_its_town_is_confirmed_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = town(&dir.path().join("huce.db"), 6);
-    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
+    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇", crate::NOW).unwrap();
     let backups = dir.path().join("backups");
     let other = {
         let c = town(&dir.path().join("anju.db"), 9);
-        huce_core::town::save_names(&c, "铜梁区", "安居镇").unwrap();
+        huce_core::town::save_names(&c, "铜梁区", "安居镇", crate::NOW).unwrap();
         let copy = dir.path().join("huce-20261128-090000-手动.db");
         backup::backup_to(&c, &copy).unwrap();
         copy
@@ -292,21 +292,22 @@ fn an_audited_change_and_its_entry_are_one_transaction() {
                 header: "户主".into(),
             }],
         },
+        crate::NOW,
     )
     .unwrap();
     audit_fails(&conn);
     let before = dump(&conn);
 
     assert!(staff::add_staff(&conn, &person("李四"), NOW).is_err());
-    assert!(staff::update_staff(&conn, zhang, &person("张三丰")).is_err());
+    assert!(staff::update_staff(&conn, zhang, &person("张三丰"), crate::NOW).is_err());
     let item = ProblemItemInput {
         part: ProblemPart::House,
         name: "门锁损坏".into(),
         stops_use: false,
         retired: false,
     };
-    assert!(huce_core::problem_items::add_problem_item(&conn, &item).is_err());
-    assert!(huce_core::problem_items::update_problem_item(&conn, 1, &item).is_err());
+    assert!(huce_core::problem_items::add_problem_item(&conn, &item, crate::NOW).is_err());
+    assert!(huce_core::problem_items::update_problem_item(&conn, 1, &item, crate::NOW).is_err());
     assert!(export::save_template(
         &conn,
         &ExportTemplate {
@@ -316,9 +317,10 @@ fn an_audited_change_and_its_entry_are_one_transaction() {
                 header: "户主".into(),
             }],
         },
+        crate::NOW,
     )
     .is_err());
-    assert!(export::delete_template(&conn, "平台").is_err());
+    assert!(export::delete_template(&conn, "平台", crate::NOW).is_err());
     same(
         &dump(&conn),
         &before,
@@ -337,14 +339,14 @@ fn an_audited_change_and_its_entry_are_one_transaction() {
 #[test]
 fn an_entry_and_the_head_kept_in_the_settings_are_written_together() {
     let conn = db::open_in_memory().unwrap();
-    audit::append_now(&conn, "test", "t", 1, "第一条", serde_json::json!({})).unwrap();
+    audit::append(&conn, NOW, "test", "t", 1, "第一条", serde_json::json!({})).unwrap();
     // The head cannot be written: the entry must not be written either.
     conn.execute_batch(
         "CREATE TEMP TRIGGER head_fails BEFORE UPDATE ON main.settings
          BEGIN SELECT RAISE(ABORT, 'head not written'); END;",
     )
     .unwrap();
-    assert!(audit::append_now(&conn, "test", "t", 2, "第二条", serde_json::json!({})).is_err());
+    assert!(audit::append(&conn, NOW, "test", "t", 2, "第二条", serde_json::json!({})).is_err());
     assert_eq!(count(&conn, "SELECT count(*) FROM audit_log"), 1);
     let v = audit::verify(&conn).unwrap();
     assert!(v.ok(), "{}", v.message());
@@ -359,9 +361,9 @@ fn a_full_disk_leaves_the_database_whole_and_says_what_to_do() {
         let source = town(&dir.path().join("source.db"), 8);
         export::toilet_ledger(&source, Scope::Town, Personal::Full, &ledger, "2026-11-29").unwrap();
     }
-    let mut conn = db::open(&db_path).unwrap();
+    let mut conn = db::open(&db_path, crate::fixed_time()).unwrap();
     audit::set_actor(&conn, "测试员").unwrap();
-    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇").unwrap();
+    huce_core::town::save_names(&conn, "铜梁区", "石鱼镇", crate::NOW).unwrap();
     let before = dump(&conn);
     let pages: i64 = count(&conn, "PRAGMA page_count");
     conn.pragma_update(None, "max_page_count", pages + 2)
@@ -475,7 +477,7 @@ fn a_cut_off_tail_is_found_even_when_the_head_in_the_settings_was_edited_too() {
 fn an_anchor_printed_on_paper_is_checked_against_the_log() {
     let conn = db::open_in_memory().unwrap();
     for i in 1..=3 {
-        audit::append_now(&conn, "test", "t", i, "记录", serde_json::json!({})).unwrap();
+        audit::append(&conn, NOW, "test", "t", i, "记录", serde_json::json!({})).unwrap();
     }
     let (id, hash) = audit::head(&conn).unwrap().unwrap();
     let printed = huce_core::anchors::printed(id, &hash);
@@ -510,14 +512,14 @@ fn document_settings_are_audited() {
     };
     let folder = std::env::temp_dir().join("户厕文书").display().to_string();
     let mut s = DocumentSettings::load(&conn).unwrap();
-    s.save(&conn).unwrap();
+    s.save(&conn, crate::NOW).unwrap();
     assert_eq!(entries(&conn), 0, "nothing changed, nothing recorded");
     s.folder = Some(folder.clone());
     s.notice = NoticeSettings {
         phone: "023-45678901".into(),
         ..s.notice
     };
-    s.save(&conn).unwrap();
+    s.save(&conn, crate::NOW).unwrap();
     assert_eq!(
         entries(&conn),
         2,
@@ -536,7 +538,7 @@ fn document_settings_are_audited() {
     );
     s.folder = Some("文书".into());
     assert!(
-        s.save(&conn).is_err(),
+        s.save(&conn, crate::NOW).is_err(),
         "a folder that is not a full path is refused"
     );
     assert_eq!(DocumentSettings::load(&conn).unwrap().folder, Some(folder));

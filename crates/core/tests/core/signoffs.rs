@@ -91,9 +91,13 @@ fn review_then_responsible_then_locked_until_unlocked_with_a_reason() {
     // The printed 签字背书表 shows who signed in the app (checked with poppler, on Linux).
     #[cfg(not(windows))]
     {
-        let printed =
-            huce_core::print::signoff_sheet(&conn, Scope::Village(village), "2026-11-29", "石鱼村")
-                .unwrap();
+        let printed = huce_core::print::signoff_sheet(
+            &conn,
+            Scope::Village(village),
+            crate::fixed_time(),
+            "石鱼村",
+        )
+        .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let pdf = dir.path().join("签字背书表.pdf");
         std::fs::write(&pdf, &printed.bytes).unwrap();

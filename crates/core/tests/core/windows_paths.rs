@@ -24,7 +24,7 @@ fn a_database_in_appdata_under_a_chinese_user_folder() {
     let dir = appdata_folder("huce");
     let path = dir.join("huce.db");
     {
-        let mut conn = db::open(&path).unwrap();
+        let mut conn = db::open(&path, crate::fixed_time()).unwrap();
         demo::generate(
             &mut conn,
             DemoOptions {
@@ -35,7 +35,7 @@ fn a_database_in_appdata_under_a_chinese_user_folder() {
         )
         .unwrap();
     }
-    let conn = db::open_checked(&path).unwrap();
+    let conn = db::open_checked(&path, crate::fixed_time()).unwrap();
     let n: i64 = conn
         .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
         .unwrap();
@@ -50,13 +50,13 @@ fn a_database_in_appdata_under_a_chinese_user_folder() {
 fn an_open_database_is_locked_by_windows_and_a_second_writer_waits_then_fails_cleanly() {
     let dir = appdata_folder("lock");
     let path = dir.join("huce.db");
-    let conn = db::open(&path).unwrap();
+    let conn = db::open(&path, crate::fixed_time()).unwrap();
     huce_core::households::add_village(&conn, "石鱼村", 1).unwrap();
     // Windows keeps an open file from being replaced: recovery must only run on a closed file.
     let moved = std::fs::rename(&path, dir.join("moved.db"));
     assert!(moved.is_err(), "Windows refuses to rename an open database");
 
-    let other = db::open(&path).unwrap();
+    let other = db::open(&path, crate::fixed_time()).unwrap();
     other
         .busy_timeout(std::time::Duration::from_millis(200))
         .unwrap();
@@ -75,7 +75,7 @@ fn an_open_database_is_locked_by_windows_and_a_second_writer_waits_then_fails_cl
 fn backups_to_another_drive_letter() {
     let dir = appdata_folder("backup");
     let path = dir.join("huce.db");
-    let conn = db::open(&path).unwrap();
+    let conn = db::open(&path, crate::fixed_time()).unwrap();
     huce_core::households::add_village(&conn, "石鱼村", 1).unwrap();
     let home_drive = dir
         .to_string_lossy()

@@ -183,8 +183,9 @@ pub fn database_to_folder(
     let held = crate::store::audit::head(conn)?;
     let (copied, present) = (photos.copied, photos.present);
     write_checked(conn, &dest, || {
-        crate::store::audit::append_now(
+        crate::store::audit::append(
             conn,
+            &crate::store::audit::at_text(now),
             "backup",
             "database",
             "folder",

@@ -33,7 +33,14 @@ mod tests {
     #[test]
     fn backup_is_a_verified_identical_copy() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = crate::store::db::open(&dir.path().join("a.db")).unwrap();
+        let conn = crate::store::db::open(
+            &dir.path().join("a.db"),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
+                .unwrap()
+                .and_hms_opt(10, 0, 0)
+                .unwrap(),
+        )
+        .unwrap();
         crate::places::households::add_village(&conn, "石鱼村", 1).unwrap();
         let dest = new_backup_path(&dir.path().join("备份"), "20261129-101500", "导入前");
         backup_to(&conn, &dest).unwrap();

@@ -209,8 +209,9 @@ pub fn restore(
     let replaced = crate::store::audit::head(conn)?;
     let safety = take_keeping(conn, dir, Reason::BeforeRestore, now, &[from])?;
     crate::store::audit::set_actor(&copy, &crate::store::audit::actor(conn)?)?;
-    crate::store::audit::append_now(
+    crate::store::audit::append(
         &copy,
+        &crate::store::audit::at_text(now),
         "restore",
         "database",
         "main",
@@ -276,8 +277,9 @@ pub fn recover(db_path: &Path, dir: &Path, now: NaiveDateTime) -> Result<(PathBu
     let conn = crate::store::conn::open_file(db_path)?;
     crate::store::schema::migrate(&conn)?;
     crate::store::conn::check_integrity(&conn)?;
-    crate::store::audit::append_now(
+    crate::store::audit::append(
         &conn,
+        &crate::store::audit::at_text(now),
         "restore",
         "database",
         "main",

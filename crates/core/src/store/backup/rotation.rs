@@ -33,8 +33,9 @@ pub(super) fn take_keeping(
     // The backup holds the log up to here (its own entry comes after the copy).
     let held = crate::store::audit::head(conn)?;
     write_checked(conn, &dest, || {
-        crate::store::audit::append_now(
+        crate::store::audit::append(
             conn,
+            &crate::store::audit::at_text(now),
             "backup",
             "database",
             reason.label(),

@@ -279,7 +279,7 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
     t.conn
         .execute("VACUUM INTO ?1", [file.to_str().unwrap()])
         .unwrap();
-    let on_disk = huce_core::db::open(&file).unwrap();
+    let on_disk = huce_core::db::open(&file, crate::fixed_time()).unwrap();
     for scope in [Scope::Village(t.village), Scope::Town] {
         assert_eq!(
             huce_core::compare::compare(&on_disk, scope).unwrap(),

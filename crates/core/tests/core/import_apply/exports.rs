@@ -6,7 +6,7 @@ use super::*;
 #[test]
 fn export_then_import_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     demo::generate(
         &mut conn,
         DemoOptions {
@@ -43,7 +43,7 @@ fn export_then_import_changes_nothing() {
     assert_eq!(r.fields_changed, 0);
 
     // Into an empty database the same file rebuilds the same town.
-    let mut fresh = db::open(&dir.path().join("fresh.db")).unwrap();
+    let mut fresh = db::open(&dir.path().join("fresh.db"), crate::fixed_time()).unwrap();
     let r = run(&mut fresh, &path, &opts(true), true, dir.path());
     assert_eq!(r.rows_rejected, 0);
     assert_eq!(households::counts(&fresh).unwrap(), (households, toilets));
@@ -67,7 +67,7 @@ fn export_then_import_changes_nothing() {
 #[test]
 fn masked_export_hides_personal_data() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     demo::generate(
         &mut conn,
         DemoOptions {
@@ -103,7 +103,7 @@ fn masked_export_hides_personal_data() {
 #[test]
 fn problem_rows_go_back_to_the_village_as_xlsx() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     let path = fixture("ledger-legacy.xls");
     let r = run(&mut conn, &path, &opts(true), false, dir.path());
     let out = dir.path().join("问题行.xlsx");
@@ -132,7 +132,7 @@ fn problem_rows_go_back_to_the_village_as_xlsx() {
 fn export_templates_pick_order_and_rename_columns() {
     use huce_core::export::{ExportTemplate, TemplateColumn};
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     demo::generate(
         &mut conn,
         DemoOptions {
@@ -155,7 +155,7 @@ fn export_templates_pick_order_and_rename_columns() {
             col("建设（改造）年度", "改厕年份"),
         ],
     };
-    export::save_template(&conn, &t).unwrap();
+    export::save_template(&conn, &t, crate::NOW).unwrap();
     assert_eq!(
         export::templates(&conn).unwrap(),
         vec![t.clone()],
@@ -200,7 +200,7 @@ fn export_templates_pick_order_and_rename_columns() {
         name: "坏模板".into(),
         columns: vec![col("不存在的列", "x")],
     };
-    assert!(export::save_template(&conn, &bad)
+    assert!(export::save_template(&conn, &bad, crate::NOW)
         .unwrap_err()
         .to_string()
         .contains("没有“不存在的列”这一列"));
@@ -208,8 +208,8 @@ fn export_templates_pick_order_and_rename_columns() {
         name: "空表头".into(),
         columns: vec![col("户主姓名", " ")],
     };
-    assert!(export::save_template(&conn, &empty_header).is_err());
-    export::delete_template(&conn, "防止返贫监测平台").unwrap();
+    assert!(export::save_template(&conn, &empty_header, crate::NOW).is_err());
+    export::delete_template(&conn, "防止返贫监测平台", crate::NOW).unwrap();
     assert!(export::templates(&conn).unwrap().is_empty());
     assert!(export::with_template(
         &conn,

@@ -60,7 +60,7 @@ fn write_xlsx(path: &Path, rows: &[&[&str]]) {
 #[test]
 fn legacy_xls_into_an_empty_database() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     let path = fixture("ledger-legacy.xls");
 
     let dry = run(&mut conn, &path, &opts(true), false, dir.path());
@@ -175,7 +175,7 @@ fn legacy_xls_into_an_empty_database() {
 #[test]
 fn a_corrected_file_updates_and_records_old_and_new() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     let header: &[&str] = &[
         "行政村",
         "社",
@@ -286,7 +286,7 @@ fn a_corrected_file_updates_and_records_old_and_new() {
 #[test]
 fn unknown_places_are_rejected_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     let v = households::add_village(&conn, "石鱼村", 1).unwrap();
     households::add_group(&conn, v, "1社", Some(1), 1).unwrap();
     let path = dir.path().join("f.xlsx");
@@ -326,7 +326,7 @@ fn unknown_places_are_rejected_unless_allowed() {
 #[test]
 fn a_file_without_a_name_column_is_refused_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     let path = dir.path().join("f.xlsx");
     write_xlsx(&path, &[&["序号", "技术模式"], &["1", "三格式"]]);
     let err =
@@ -338,7 +338,7 @@ fn a_file_without_a_name_column_is_refused_whole() {
 fn a_corrected_mapping_is_remembered_for_the_next_file() {
     use huce_core::import::headers::Field;
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     let path = dir.path().join("f.xlsx");
     // "户主" is the head; "备注人" would not map; the user maps column 3 ("联系人电话") to 联系电话.
     write_xlsx(
@@ -370,7 +370,7 @@ fn a_corrected_mapping_is_remembered_for_the_next_file() {
 #[test]
 fn broken_files_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     demo::generate(
         &mut conn,
         DemoOptions {
@@ -440,7 +440,7 @@ fn broken_files_change_nothing() {
 #[test]
 fn a_namesake_with_another_id_is_another_household() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     let header: &[&str] = &["行政村", "社", "户主姓名", "身份证号"];
     let first = dir.path().join("first.xlsx");
     write_xlsx(
@@ -539,7 +539,7 @@ fn updates_are_the_same_read_whole_or_row_by_row() {
     ];
     let outcome = |padding: usize| {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = db::open(&dir.path().join("town.db")).unwrap();
+        let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
         let a = dir.path().join("a.xlsx");
         write_xlsx(&a, first);
         run(&mut conn, &a, &opts(true), true, dir.path());
