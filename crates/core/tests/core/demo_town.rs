@@ -1,3 +1,6 @@
+//! The demo town: the same seed gives the same town, its households and toilets look like a
+//! real ledger, and its field work covers every stage of a case.
+
 use std::collections::HashSet;
 
 use huce_core::demo::{self, DemoOptions};

@@ -1,3 +1,7 @@
+//! Migrations: a database written by every earlier schema version upgrades to today's with its
+//! data, migrating twice changes nothing, the result is the committed schema, a file uses WAL,
+//! and a path that cannot be opened gives a Chinese message.
+
 use huce_core::db::{self, MIGRATIONS, SCHEMA_VERSION};
 use huce_core::households::{self, Scope};
 use rusqlite::Connection;

@@ -1,0 +1,262 @@
+//! Browsing the demo town by village and 社, searching, and importing a ledger into an empty
+//! database, through the real app.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn browse_demo_town_by_village_and_group() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A user folder with Chinese characters and a space, as on real office PCs.
+    let db = dir.path().join("张三 的文件").join("huce.db");
+    let s = start_app(&db).await;
+    let d = &s.driver;
+
+    // The first start asks for the administrator's account; a weak password is refused.
+    wait_text(d, "#login-go", |t| t.contains("建立管理员账户")).await;
+    screenshot(&s, "e2e-first-start.png").await;
+    type_value(d, "#login-display", "张三").await;
+    type_value(d, "#login-username", "zhangsan").await;
+    type_value(d, "#login-password", "12345678").await;
+    type_value(d, "#login-password2", "12345678").await;
+    click(d, "#login-go").await;
+    wait_text(d, "#login-error", |t| t.contains("不能全是数字")).await;
+    type_value(d, "#login-password", "shiyu2022").await;
+    type_value(d, "#login-password2", "shiyu2022").await;
+    click(d, "#login-go").await;
+    wait_text(d, "#account-name", |t| t == "张三（管理员）").await;
+
+    // An empty database offers the demo data.
+    let load = find(d, "#load-demo").await;
+    assert_eq!(text(&load).await, "载入示例数据");
+    screenshot(&s, "e2e-empty.png").await;
+    load.click().await.unwrap();
+
+    // The tree appears with villages and counts; the header marks the demo and names the file.
+    let village = find(d, "[data-node^='village:']").await;
+    let village_name = text_in(&village, ".node-name").await;
+    assert!(
+        village_name.ends_with('村'),
+        "a village node: {village_name:?}"
+    );
+    let town = wait_text(d, "#town-name", |t| t.contains("石鱼镇")).await;
+    assert!(town.contains("铜梁区"), "{town}");
+    assert!(
+        d.find(By::Id("demo-badge"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap(),
+        "示例数据 badge shown"
+    );
+    let path_text = text(&d.find(By::Id("db-path")).await.unwrap()).await;
+    assert!(
+        path_text.contains("huce.db"),
+        "header names the open database: {path_text}"
+    );
+    let root_count = text_in(&find(d, "[data-node='town']").await, ".node-count").await;
+    assert_eq!(
+        root_count,
+        "9000户 · ".to_string() + root_count.split(" · ").nth(1).unwrap()
+    );
+
+    // Village → 社 → household.
+    village.click().await.unwrap();
+    wait_text(d, "#scope-title", |t| t == village_name).await;
+    let group = find(d, "[data-node^='group:']").await;
+    let group_name = text_in(&group, ".node-name").await;
+    group.click().await.unwrap();
+    let title = wait_text(d, "#scope-title", |t| t.contains(&group_name)).await;
+    assert_eq!(title, format!("{village_name} {group_name}"));
+    wait_text(d, "#list-count", |t| t.starts_with('共') && t != "共 0 户").await;
+
+    let row = find(d, ".hh-row:not(.loading)").await;
+    let row_name = text_in(&row, ".c-name").await;
+    let row_place = text_in(&row, ".c-place").await;
+    assert_eq!(
+        row_place,
+        format!("{village_name} · {group_name}"),
+        "the row belongs to the chosen 社"
+    );
+    let row_id = text_in(&row, ".c-id").await;
+    assert!(
+        row_id.contains("********"),
+        "ID numbers are masked in the list: {row_id}"
+    );
+    let row_toilets: usize = text_in(&row, ".c-toilets").await.parse().unwrap();
+    row.click().await.unwrap();
+
+    wait_text(d, "#detail-name", |t| t == row_name).await;
+    let cards = d
+        .query(By::Css(".toilet-card"))
+        .wait(WAIT, POLL)
+        .all_from_selector_required()
+        .await
+        .unwrap();
+    assert!(row_toilets >= 1, "demo households have toilets");
+    assert_eq!(
+        cards.len(),
+        row_toilets,
+        "one card per toilet of the household"
+    );
+    let card_text = text(&cards[0]).await;
+    for field in [
+        "技术模式",
+        "建设（改造）年度",
+        "是否财政补助",
+        "补助年度",
+        "项目名称",
+    ] {
+        assert!(
+            card_text.contains(field),
+            "toilet card shows {field}: {card_text}"
+        );
+    }
+    screenshot(&s, "e2e-household.png").await;
+
+    // The administrator may see the full numbers of one household; the look is logged.
+    click(d, "#reveal-personal").await;
+    let fields = wait_text(d, ".household-fields", |t| !t.contains("********")).await;
+    let prefix: String = row_id.chars().take(6).collect();
+    assert!(fields.contains(&prefix), "{fields}");
+    let looked: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'view.personal' AND actor LIKE '张三%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(looked, 1);
+
+    // Search the whole town by pinyin initials.
+    click(d, "[data-node='town']").await;
+    let search = find(d, "#search").await;
+    search.send_keys("zjg").await.unwrap();
+    wait_text(d, "#list-count", |t| t.starts_with("找到")).await;
+    let names = d
+        .query(By::Css(".hh-row:not(.loading) .c-name"))
+        .wait(WAIT, POLL)
+        .all_from_selector_required()
+        .await
+        .unwrap();
+    let mut found = Vec::new();
+    for n in names {
+        found.push(text(&n).await);
+    }
+    assert!(
+        found.iter().any(|n| n == "张建国"),
+        "zjg finds 张建国 among {found:?}"
+    );
+    screenshot(&s, "e2e-search.png").await;
+
+    // Export: build a column template for the 防止返贫 platform (the save dialog itself is native).
+    click(d, "#open-export").await;
+    click(d, "#edit-templates").await;
+    find(d, "#tpl-name")
+        .await
+        .send_keys("防止返贫监测平台")
+        .await
+        .unwrap();
+    let boxes = d
+        .query(By::Css("#tpl-columns .tpl-row input[type=checkbox]"))
+        .wait(WAIT, POLL)
+        .all_from_selector_required()
+        .await
+        .unwrap();
+    assert_eq!(boxes.len(), 20, "every ledger column can be chosen");
+    boxes[4].click().await.unwrap(); // 身份证号
+    let header = find(d, "#tpl-columns .tpl-row:nth-child(5) input[type=text]").await;
+    header.clear().await.unwrap();
+    header.send_keys("证件号码").await.unwrap();
+    click(d, "#tpl-columns .tpl-row:nth-child(4) input[type=checkbox]").await; // 户主姓名
+    screenshot(&s, "e2e-template.png").await;
+    click(d, "#tpl-save").await;
+    wait_text(d, "#export-template", |t| t.contains("防止返贫监测平台")).await;
+    click(d, "#export-cancel").await;
+
+    // Settings: an empty town name is refused with a message; a valid one shows in the header.
+    click(d, "#open-settings").await;
+    let town_input = find(d, "#set-town").await;
+    town_input.clear().await.unwrap();
+    click(d, "#settings-save").await;
+    wait_text(d, "#settings-error", |t| t.contains("镇（乡）名称不能为空")).await;
+    town_input.send_keys("安居镇").await.unwrap();
+    screenshot(&s, "e2e-settings.png").await;
+    click(d, "#settings-save").await;
+    wait_text(d, "#town-name", |t| t == "铜梁区 安居镇").await;
+    wait_text(d, "#scope-title", |t| t == "安居镇（全镇）").await;
+
+    s.driver.clone().quit().await.unwrap();
+    assert!(
+        db.exists(),
+        "the database file was created where the app was told"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_a_ledger_into_an_empty_database() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("导入 测试").join("huce.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    make_admin(&db);
+    let s = start_app(&db).await;
+    let d = &s.driver;
+    log_in(d, ADMIN.0, ADMIN.1).await;
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/ledger-legacy.xls");
+
+    // The empty database offers the import next to the demo data.
+    click(d, "#empty-import").await;
+    let path = find(d, "#import-path").await;
+    path.send_keys(fixture.canonicalize().unwrap().to_str().unwrap())
+        .await
+        .unwrap();
+    let create = find(d, "#import-create").await;
+    assert!(
+        create.is_selected().await.unwrap(),
+        "an empty database creates villages and 社 by default"
+    );
+    click(d, "#import-check").await;
+
+    // The preview shows the counts and the problem rows; nothing is written yet.
+    wait_text(d, "#import-counts", |t| t.contains("农户：新增 2")).await;
+    let problems = wait_text(d, "#import-problems", |t| {
+        t.contains("身份证号已被Excel截断")
+    })
+    .await;
+    assert!(problems.contains("与第 7 行完全相同"), "{problems}");
+    let mapping = text(&find(d, "#import-mapping").await).await;
+    assert!(mapping.contains("户主姓名"), "{mapping}");
+    screenshot(&s, "e2e-import-preview.png").await;
+
+    // Commit, then find an imported household through the search box.
+    click(d, "#import-commit").await;
+    wait_text(d, "#import-summary", |t| t.contains("已导入")).await;
+    click(d, "#import-close").await;
+    wait_text(d, "#list-count", |t| t == "共 2 户").await;
+    let search = find(d, "#search").await;
+    search.send_keys("wy").await.unwrap();
+    wait_text(d, "#list-count", |t| t == "找到 1 户").await;
+    click(d, ".hh-row:not(.loading)").await;
+    wait_text(d, "#detail-name", |t| t == "王䶮").await;
+    let card = text(&find(d, ".toilet-card").await).await;
+    assert!(
+        card.contains("双瓮漏斗式") && card.contains("2016年"),
+        "{card}"
+    );
+    screenshot(&s, "e2e-import-done.png").await;
+    assert!(
+        db.parent()
+            .unwrap()
+            .join("backups")
+            .read_dir()
+            .unwrap()
+            .count()
+            >= 1,
+        "a backup was taken before the import"
+    );
+    s.driver.clone().quit().await.unwrap();
+}

@@ -1,0 +1,274 @@
+//! Keying in an inspection and following its problem through the ledger to its close-out.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inspect_a_toilet_and_close_out_its_problem() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("核查").join("huce.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+
+    // The demo town, made by the core beforehand, with its staff and earlier field work.
+    let mut conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
+    huce_core::demo::generate(
+        &mut conn,
+        huce_core::demo::DemoOptions::default(),
+        "2026-11-29T09:00:00+08:00",
+    )
+    .unwrap();
+    // A household with two toilets, the first built with fiscal support before 2018, no case
+    // yet, and a name nobody else in the town has.
+    let (household, name, village): (i64, String, i64) = conn
+        .query_row(
+            "SELECT h.id, h.head_name, h.village_id FROM households h
+             JOIN toilets t ON t.household_id = h.id AND t.seq = 1
+             WHERE (SELECT count(*) FROM toilets x WHERE x.household_id = h.id) = 2
+               AND t.subsidized = 1 AND t.subsidy_year <= 2017
+               AND NOT EXISTS (SELECT 1 FROM rectifications r WHERE r.household_id = h.id)
+               AND (SELECT count(*) FROM households y WHERE y.head_name = h.head_name) = 1
+             ORDER BY h.id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let staff_of = |unit_like: &str| -> i64 {
+        conn.query_row(
+            "SELECT id FROM staff WHERE unit LIKE ?1 ORDER BY id LIMIT 1",
+            [unit_like],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let clerk = staff_of("%农业服务中心");
+    let cadre = staff_of("%人民政府");
+    let local = staff_of("%村民委员会");
+    let supervisor = staff_of("%督导组");
+    let leak: i64 = conn
+        .query_row(
+            "SELECT id FROM problem_items WHERE name = '渗漏'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(conn);
+    let _ = household;
+    make_admin(&db);
+
+    let s = start_app(&db).await;
+    let d = &s.driver;
+    log_in(d, ADMIN.0, ADMIN.1).await;
+    find(d, "[data-node^='village:']").await;
+
+    // The staff list is kept in the app; a new person can be picked at once.
+    click(d, "#open-staff").await;
+    let new_row = find(d, "#staff-rows tr[data-new] .s-name").await;
+    new_row.send_keys("周玥").await.unwrap();
+    find(d, "#staff-rows tr[data-new] .s-unit")
+        .await
+        .send_keys("石鱼镇农业服务中心")
+        .await
+        .unwrap();
+    click(d, "#staff-rows tr[data-new] button").await;
+    wait_text(d, "#operator", |t| t.contains("周玥")).await;
+    screenshot(&s, "e2e-staff.png").await;
+    click(d, "#staff-close").await;
+    choose(d, "#operator", &clerk.to_string()).await;
+
+    // The village's counts before.
+    click(d, "#view-ledger").await;
+    let total_before = village_count(d, village, 2).await;
+    let pending_before = village_count(d, village, 4).await;
+    let closed_before = village_count(d, village, 7).await;
+    screenshot(&s, "e2e-ledger-town.png").await;
+    click(d, "#view-households").await;
+
+    // Find the household and open the inspection form.
+    let search = find(d, "#search").await;
+    search.send_keys(&name).await.unwrap();
+    wait_text(d, "#list-count", |t| t == "找到 1 户").await;
+    click(d, ".hh-row:not(.loading)").await;
+    wait_text(d, "#detail-name", |t| t == name).await;
+    click(d, "#inspect-household").await;
+    wait_text(d, "#insp-title", |t| t.contains(&name)).await;
+    wait_text(d, ".insp-toilet", |t| t.contains("第 1 个户厕")).await;
+    screenshot(&s, "e2e-inspection-open.png").await;
+
+    // Fewer than two inspectors is refused with a clear message.
+    check(d, &format!("#insp-members input[value='{cadre}']")).await;
+    check(d, "#insp-in_use-0").await;
+    check(d, "#insp-result-problems").await;
+    check(d, &format!("#insp-item-{leak}")).await;
+    choose(d, &format!("#insp-cause-{leak}"), "construction").await;
+    click(d, "#insp-save").await;
+    wait_text(d, "#insp-error", |t| t.contains("至少要有 2 人")).await;
+    check(d, &format!("#insp-members input[value='{local}']")).await;
+
+    // The rules propose the category from the baseline; the plan is filled in.
+    wait_text(d, "#insp-proposal", |t| {
+        t.contains("方案建议：计划整改·纳入全区改厕计划")
+    })
+    .await;
+    find(d, "#insp-measures")
+        .await
+        .send_keys("重新砌筑化粪池并做防渗处理")
+        .await
+        .unwrap();
+    find(d, "#insp-responsible")
+        .await
+        .send_keys("李明")
+        .await
+        .unwrap();
+    find(d, "#insp-month")
+        .await
+        .send_keys("2025-06")
+        .await
+        .unwrap();
+    let funding = find(d, "#insp-funding").await;
+    funding.send_keys("区级农村改厕资金").await.unwrap();
+    screenshot(&s, "e2e-inspection-form.png").await;
+
+    // Enter saves and moves on to the household's second toilet.
+    funding.send_keys(Key::Enter).await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let toilet = text_now(d, ".insp-toilet").await;
+        if toilet.contains("第 2 个户厕") {
+            break;
+        }
+        let error = text_now(d, "#insp-error").await;
+        assert!(error.is_empty(), "saving the inspection failed: {error}");
+        assert!(Instant::now() < deadline, "Enter did not save: {toilet}");
+        tokio::time::sleep(POLL).await;
+    }
+    // A half-filled form is kept as a draft when closed, and comes back when reopened.
+    check(d, "#insp-in_use-1").await;
+    click(d, "#insp-cancel").await;
+    wait_text(d, "#toast", |t| t.contains("草稿")).await;
+    wait_text(d, "#inspections", |t| t.contains("渗漏")).await;
+    click(d, ".toilet-card:nth-child(2) .inspect-toilet").await;
+    wait_text(d, ".draft-note", |t| t.contains("已恢复")).await;
+    let restored = find(d, "#insp-in_use-1").await;
+    assert!(
+        restored.is_selected().await.unwrap(),
+        "the draft's answer is back"
+    );
+    click(d, "#insp-cancel").await;
+    screenshot(&s, "e2e-household-inspected.png").await;
+
+    // The household's file for a spot check, from its details.
+    click(d, "#print-household").await;
+    check(d, "#print-kind-household_file").await;
+    click(d, "#print-open").await; // no PDF viewer on a test machine
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| {
+        t.contains("已生成") && t.contains("户档案")
+    })
+    .await;
+    click(d, "#print-close").await;
+
+    // The problem is in the ledger; the village's counts moved.
+    click(d, "#view-ledger").await;
+    click(d, &format!("#counts-table tr[data-village='{village}'] td")).await;
+    wait_text(d, "#ledger-title", |t| t.contains('村')).await;
+    assert_eq!(village_count(d, village, 2).await, total_before + 1);
+    assert_eq!(village_count(d, village, 4).await, pending_before + 1);
+    let rows = d
+        .query(By::Css("#ledger-rows tr[data-case]"))
+        .wait(WAIT, POLL)
+        .all_from_selector_required()
+        .await
+        .unwrap();
+    let mut mine = None;
+    for r in rows {
+        let t = text(&r).await;
+        if t.contains(&name) && t.contains("渗漏") {
+            mine = Some(r);
+            break;
+        }
+    }
+    // (WebKitWebDriver clicks cells, not table rows.)
+    mine.expect("the new problem is listed in the village's ledger")
+        .find(By::Css("td.c-name"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(d, "#case-name", |t| t == name).await;
+    wait_text(d, "#case-category", |t| t == "计划整改·纳入全区改厕计划").await;
+
+    // 待整改 → 整改中 → 已整改待验收.
+    click(d, "#case-moves button[data-to='in_progress']").await;
+    click(d, "#move-confirm").await;
+    wait_text(d, "#case-state", |t| t == "整改中").await;
+    click(d, "#case-moves button[data-to='awaiting_acceptance']").await;
+    find(d, "#move-remark")
+        .await
+        .send_keys("化粪池已重新砌筑")
+        .await
+        .unwrap();
+    click(d, "#move-confirm").await;
+    wait_text(d, "#case-state", |t| t == "已整改待验收").await;
+
+    // The person who recorded the rectification cannot close it out; another staff member can.
+    click(d, "#case-moves button[data-to='closed']").await;
+    choose(d, "#move-verifier", &clerk.to_string()).await;
+    click(d, "#move-confirm").await;
+    wait_text(d, "#move-error", |t| t.contains("另一位工作人员")).await;
+    choose(d, "#move-verifier", &supervisor.to_string()).await;
+    click(d, "#move-confirm").await;
+    wait_text(d, "#case-state", |t| t == "已销号").await;
+    let history = wait_text(d, "#case-history", |t| t.contains("验收人")).await;
+    assert!(history.contains("已整改待验收 → 已销号"), "{history}");
+    assert_eq!(village_count(d, village, 7).await, closed_before + 1);
+    assert_eq!(village_count(d, village, 4).await, pending_before);
+    screenshot(&s, "e2e-case-closed.png").await;
+
+    // Print the village's notices from the ledger: one page per problem toilet not closed out.
+    click(d, "#ledger-print").await;
+    check(d, "#print-kind-notices").await;
+    click(d, "#print-open").await; // no PDF viewer on a test machine
+    click(d, "#print-go").await;
+    let done = wait_text(d, "#print-result", |t| t.contains("已生成")).await;
+    screenshot(&s, "e2e-print.png").await;
+    let folder = db.parent().unwrap().join("文书");
+    let pdfs: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("整改告知单"))
+        .collect();
+    assert_eq!(pdfs.len(), 1, "one notice PDF in {folder:?}: {done}");
+    let open_cases: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM rectifications WHERE village_id = ?1 AND state <> 'closed'",
+            [village],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let info = Command::new("pdfinfo").arg(&pdfs[0]).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.contains(&format!("Pages:           {open_cases}")),
+        "one notice per open problem toilet ({open_cases}): {info}"
+    );
+    assert!(done.contains(&format!("已生成 {open_cases} 页")), "{done}");
+    click(d, "#print-close").await;
+
+    // Or only the notices ticked in the ledger.
+    choose(d, "#ledger-state", "pending").await;
+    wait_text(d, "#ledger-rows", |t| {
+        t.contains("待整改") && !t.contains("已销号") && !t.contains("整改中")
+    })
+    .await;
+    check(d, "#ledger-rows tr[data-case]:nth-child(1) input.pick").await;
+    check(d, "#ledger-rows tr[data-case]:nth-child(2) input.pick").await;
+    wait_text(d, "#ledger-picked", |t| t == "已选 2 个").await;
+    click(d, "#ledger-print").await;
+    check(d, "#print-kind-notices").await;
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| t.contains("已生成 2 页")).await;
+
+    s.driver.clone().quit().await.unwrap();
+}
