@@ -1,45 +1,65 @@
-// Starts the workbench: header, place tree, household list and details pane.
+// Starts the workbench and wires the screens: header, place tree, the four views (households,
+// ledger, progress, checks), the dialogs, and the session (login, logout, idle logout).
 
 import { $, toast } from './dom.js';
 import * as ipc from './ipc.js';
 import { setVocabularies } from './labels.js';
+import { latest } from './util.js';
 import { PlaceTree } from './screens/tree.js';
 import { HouseholdList } from './screens/list.js';
 import { renderDetail } from './screens/detail.js';
 import { ImportDialog } from './screens/import.js';
 import { ExportDialog } from './screens/export.js';
 import { InspectionForm } from './screens/inspection.js';
-import { ProblemLedger } from './screens/ledger.js';
+import { ProblemLedger, defaultFilter } from './screens/ledger.js';
 import { ItemsDialog, StaffDialog } from './screens/lists.js';
 import { PrintDialog } from './screens/print.js';
-import { initOperator, linkOperator, reloadStaff, setDatabase } from './people.js';
+import { initOperator, reloadStaff, setDatabase } from './people.js';
+import { Session } from './session.js';
 import { Dashboard } from './screens/progress.js';
 import { Checks } from './screens/checks.js';
-import { AccountsDialog, AuditDialog, LoginScreen, initPasswordDialog, roleLabel } from './screens/auth.js';
+import { AccountsDialog, AuditDialog } from './screens/auth.js';
 import { BackupDialog } from './screens/backups.js';
+import { SignoffDialog } from './screens/signoff.js';
+import { SettingsDialog, UNSET_TOWN } from './screens/settings.js';
+import { RecoveryScreen } from './screens/recovery.js';
+import { DemoLoader } from './screens/demo.js';
 
 const showError = (err) => toast(err.message || String(err));
 
 let info;
-let detailRequest = 0;
+let currentTree = null;
 let view = 'households';
 /** Set when the inspection form should open on the next household shown (continuous entry). */
 let continueEntry = false;
+const opened = () => info && !info.open_error;
+/** The town's name for titles, or 全镇 when it has not been set yet. */
+const townLabel = () => (info.town && info.town.town_name !== UNSET_TOWN ? info.town.town_name : '全镇');
+const selectedPlace = () => tree.describe(tree.selected);
 
-const tree = new PlaceTree($('tree'), ({ scope, title }) => {
+const tree = new PlaceTree($('tree'), ({ title }) => {
   $('scope-title').textContent = title;
-  if (view === 'ledger') ledger.load(scope, title);
-  else if (view === 'checks') checks.load(scope, title).catch(showError);
-  else if (view === 'households') list.load(scope, $('search').value);
+  if (view !== 'progress') loadView(); // progress is the whole town's
 });
 
-/** Shows household `id` in the details pane, with its inspections and problem cases. */
+/** Loads the shown view for the place selected in the tree (each view drops stale answers). */
+function loadView() {
+  const { scope, title } = selectedPlace();
+  if (view === 'ledger') return ledger.load(scope, title);
+  if (view === 'checks') return checks.load(scope, title).catch(showError);
+  if (view === 'progress') return dashboard.load().catch(showError);
+  return list.load(scope, $('search').value);
+}
+
+// The details pane: household `id` with its inspections and problem cases.
+const beginDetail = latest();
+const showDetail = (d, file) => renderDetail($('detail'), d, file, (index) => inspection.open(d, index).catch(showError), () => printHousehold(d));
 async function showHousehold(id) {
-  const mine = ++detailRequest;
+  const current = beginDetail();
   try {
     const [d, file] = await Promise.all([ipc.householdDetail(id), ipc.fieldFile(id)]);
-    if (mine !== detailRequest) return;
-    renderDetail($('detail'), d, file, (index) => inspection.open(d, index).catch(showError), () => printHousehold(d));
+    if (!current()) return;
+    showDetail(d, file);
     if (continueEntry) {
       continueEntry = false;
       await inspection.open(d, 0);
@@ -57,11 +77,13 @@ const list = new HouseholdList({
   onError: showError,
   onSelect: (id) => showHousehold(id),
 });
+list.bindSearch($('search'));
 
 const inspection = new InspectionForm({
   onSaved: async (saved, household) => {
+    const current = beginDetail();
     const file = await ipc.fieldFile(household.id);
-    renderDetail($('detail'), household, file, (index) => inspection.open(household, index).catch(showError), () => printHousehold(household));
+    if (current()) showDetail(household, file);
   },
   onNextHousehold: async () => {
     const next = list.selectedIndex + 1;
@@ -79,18 +101,32 @@ const ledger = new ProblemLedger({
   onSelectVillage: (villageId) => tree.select(`village:${villageId}`, true),
 });
 
+const dashboard = new Dashboard({
+  onOpenVillage: (villageId) => {
+    setView('ledger');
+    tree.select(`village:${villageId}`, true);
+  },
+  onPrintBulletin: (month) => printDialog.open(['bulletin'], defaultFilter(), townLabel(), null, null, { month }).catch(showError),
+});
+dashboard.bindRows();
+
+const checks = new Checks({
+  onOpenHousehold: (id) => openHousehold(id).catch(showError),
+  villages: () => currentTree?.villages ?? [],
+  onPrint: (kind, sampleId) => printDialog.open([kind], defaultFilter(), `第${sampleId}号抽查样本`, null, null, { sample_id: sampleId }).catch(showError),
+});
+
 const VIEWS = ['households', 'ledger', 'progress', 'checks'];
 
 function setView(next) {
   view = next;
   const isLedger = next === 'ledger';
-  const wide = next === 'progress' || next === 'checks';
   $('ledger-pane').hidden = !isLedger;
   $('case-pane').hidden = !isLedger;
   $('progress-pane').hidden = next !== 'progress';
   $('checks-pane').hidden = next !== 'checks';
   $('workbench').classList.toggle('ledger-mode', isLedger);
-  $('workbench').classList.toggle('wide-mode', wide);
+  $('workbench').classList.toggle('wide-mode', next === 'progress' || next === 'checks');
   document.querySelector('.list-pane').hidden = next !== 'households';
   document.querySelector('.detail-pane').hidden = next !== 'households';
   for (const v of VIEWS) {
@@ -99,81 +135,39 @@ function setView(next) {
   }
 }
 
+for (const v of VIEWS) {
+  $(`view-${v}`).addEventListener('click', () => {
+    if (view === v || (v !== 'households' && !opened())) return;
+    setView(v);
+    // Back to the households: the list keeps its selection unless the place changed meanwhile.
+    if (v === 'households' && JSON.stringify(selectedPlace().scope) === JSON.stringify(list.scope)) return;
+    loadView();
+  });
+}
+
 async function openHousehold(id) {
   setView('households');
   await showHousehold(id);
 }
 
-$('view-households').addEventListener('click', () => {
-  if (view === 'households') return;
-  setView('households');
-  const { scope } = tree.describe(tree.selected);
-  if (JSON.stringify(scope) !== JSON.stringify(list.scope)) list.load(scope, $('search').value);
-});
-$('view-ledger').addEventListener('click', () => {
-  if (view === 'ledger' || !info || info.open_error) return;
-  setView('ledger');
-  const { scope, title } = tree.describe(tree.selected);
-  ledger.load(scope, title);
-});
-
-const dashboard = new Dashboard({
-  onOpenVillage: (villageId) => {
-    setView('ledger');
-    tree.select(`village:${villageId}`, true);
-  },
-  onPrintBulletin: (month) => {
-    const filter = { scope: { kind: 'town' }, category: null, state: null, overdue_only: false, sort: 'place' };
-    printDialog.open(['bulletin'], filter, townLabel(), null, null, { month }).catch(showError);
-  },
-});
-dashboard.bindRows();
-$('view-progress').addEventListener('click', () => {
-  if (view === 'progress' || !info || info.open_error) return;
-  setView('progress');
-  dashboard.load().catch(showError);
-});
-
-const checks = new Checks({
-  onOpenHousehold: (id) => openHousehold(id).catch(showError),
-  villages: () => currentTree?.villages ?? [],
-  onPrint: (kind, sampleId) => {
-    const filter = { scope: { kind: 'town' }, category: null, state: null, overdue_only: false, sort: 'place' };
-    printDialog.open([kind], filter, `第${sampleId}号抽查样本`, null, null, { sample_id: sampleId }).catch(showError);
-  },
-});
-$('view-checks').addEventListener('click', () => {
-  if (view === 'checks' || !info || info.open_error) return;
-  setView('checks');
-  const { scope, title } = tree.describe(tree.selected);
-  checks.load(scope, title).catch(showError);
-});
-
 const printDialog = new PrintDialog();
 function printHousehold(d) {
-  const filter = { scope: { kind: 'town' }, category: null, state: null, overdue_only: false, sort: 'place' };
-  printDialog.open(['household_file'], filter, `${d.village_name}${d.group_name}${d.head_name}`, d.id).catch(showError);
+  printDialog.open(['household_file'], defaultFilter(), `${d.village_name}${d.group_name}${d.head_name}`, d.id).catch(showError);
 }
 $('open-print').addEventListener('click', () => {
-  const { scope, title } = tree.describe(tree.selected);
-  const filter = { scope, category: null, state: null, overdue_only: false, sort: 'place' };
-  printDialog.open(['toilet_ledger', 'signoff', 'notices', 'problem_ledger'], filter, title).catch(showError);
+  const { scope, title } = selectedPlace();
+  printDialog.open(['toilet_ledger', 'signoff', 'notices', 'problem_ledger'], defaultFilter(scope), title).catch(showError);
 });
 $('ledger-print').addEventListener('click', () => {
-  const { title } = tree.describe(tree.selected);
   const picked = [...ledger.picked];
-  printDialog.open(['notices', 'problem_ledger'], ledger.filter(), title, null, picked.length ? picked : null).catch(showError);
+  printDialog.open(['notices', 'problem_ledger'], ledger.filter(), selectedPlace().title, null, picked.length ? picked : null).catch(showError);
 });
 
 initOperator();
 const staffDialog = new StaffDialog();
 const itemsDialog = new ItemsDialog();
-$('open-staff').addEventListener('click', () => { if (info && !info.open_error) staffDialog.open().catch(showError); });
-$('open-items').addEventListener('click', () => { if (info && !info.open_error) itemsDialog.open().catch(showError); });
-
-const UNSET_TOWN = '（未设置镇名）';
-/** The town's name for titles, or 全镇 when it has not been set yet. */
-const townLabel = () => (info.town && info.town.town_name !== UNSET_TOWN ? info.town.town_name : '全镇');
+$('open-staff').addEventListener('click', () => { if (opened()) staffDialog.open().catch(showError); });
+$('open-items').addEventListener('click', () => { if (opened()) itemsDialog.open().catch(showError); });
 
 function showHeader() {
   const town = info.town;
@@ -183,280 +177,82 @@ function showHeader() {
   $('db-path').title = `当前打开的数据库文件：${info.db_path}`;
 }
 
-async function showWorkbench() {
+/**
+ * Shows the database as it is now, after a login, an import, a restore or the demo data: the
+ * header, the tree (back to the whole town), the staff and the shown view.
+ */
+async function reload() {
+  info = await ipc.appInfo();
+  showHeader();
   $('workbench').hidden = false;
   const empty = info.households === 0;
   $('empty-db').hidden = !empty;
   $('list-body').hidden = empty;
   document.querySelector('.list-head').hidden = empty;
   $('search').disabled = empty;
-  const t = await ipc.villageTree();
-  currentTree = t;
+  currentTree = await ipc.villageTree();
   await reloadStaff();
-  $('view-ledger').disabled = empty;
-  $('view-progress').disabled = empty;
-  $('view-checks').disabled = empty;
-  $('open-export').disabled = empty;
-  $('open-print').disabled = empty;
-  tree.show(t, townLabel());
+  for (const id of ['view-ledger', 'view-progress', 'view-checks', 'open-export', 'open-print']) $(id).disabled = empty;
+  tree.selected = 'town';
+  tree.show(currentTree, townLabel());
   if (!empty) {
-    $('scope-title').textContent = tree.describe('town').title;
-    await list.load({ kind: 'town' }, '');
+    $('scope-title').textContent = selectedPlace().title;
+    $('search').value = '';
+    await loadView();
   }
 }
 
-const loginScreen = new LoginScreen();
-const passwordDialog = initPasswordDialog({ onLogout: (message) => relogin(message).catch(showError) });
-const accountsDialog = new AccountsDialog();
-const auditDialog = new AuditDialog();
-let allowed = new Set();
-
-/** Hides what the logged-in role may not do (the command gate refuses it anyway). */
-function applyRole(status) {
-  allowed = new Set(status.allowed);
-  for (const node of document.querySelectorAll('[data-needs]')) node.hidden = !allowed.has(node.dataset.needs);
-  const a = status.account;
-  $('account-name').textContent = a ? `${a.display_name}（${roleLabel(a.role)}）` : '';
-  $('logout').hidden = !a;
-  linkOperator(a?.staff_id ?? null);
-  document.body.dataset.role = a ? a.role : '';
-  document.body.dataset.allowed = status.allowed.join(' ');
-}
-
-/**
- * Until someone logs in, only the login screen shows (with `message` when the last session
- * ended by itself). A password an administrator set is changed before anything else.
- */
-let loginInProgress = false;
-async function ensureLogin(message = '') {
-  loginInProgress = true;
-  try {
-    return await loginLoop(message);
-  } finally {
-    loginInProgress = false;
-  }
-}
-
-async function loginLoop(message) {
-  let status = await ipc.authStatus();
-  const town = () => (info.town && info.town.town_name !== UNSET_TOWN ? `${info.town.district_name} ${info.town.town_name}` : '');
-  while (!status.account || status.account.must_change_password) {
-    $('workbench').hidden = true;
-    if (!status.account) {
-      await loginScreen.show(status.has_accounts, town(), message);
-      message = '';
-    } else {
-      applyRole(status); // the header names who must change the password
-      if (!(await passwordDialog.forced())) message = '请重新登录。';
-    }
-    status = await ipc.authStatus();
-  }
-  applyRole(status);
-  idleMinutes = status.idle_minutes;
-  lastInput = Date.now();
-  return status.account;
-}
-
-/** The session ended (idle, locked, logged out elsewhere): back to the login screen. */
-let relogging = false;
-async function relogin(message = '') {
-  if (relogging) return;
-  if (loginInProgress) {
-    // A login (or a forced password change) is under way: closing its dialog sends it back to
-    // the login screen.
-    for (const d of document.querySelectorAll('dialog[open]')) d.close();
-    return;
-  }
-  relogging = true;
-  try {
-    for (const d of document.querySelectorAll('dialog[open]')) d.close();
-    setView('households');
-    await ensureLogin(message);
-    info = await ipc.appInfo();
-    showHeader();
-    await showWorkbench();
-  } finally {
-    relogging = false;
-  }
-}
+const session = new Session({
+  loginTown: () => (info.town && info.town.town_name !== UNSET_TOWN ? `${info.town.district_name} ${info.town.town_name}` : ''),
+  beforeRelogin: () => setView('households'),
+  afterRelogin: reload,
+  onError: showError,
+});
 
 // The program was started a second time: this window was brought to the front instead.
 document.addEventListener('huce:second-instance', (e) => {
   toast(e.detail?.message ?? '本程序已经打开，就在这个窗口里。', 'info');
 });
 
-document.addEventListener('huce:session', (e) => {
-  const { code, message } = e.detail;
-  if (!relogging && $('login-screen').hidden) {
-    relogin(code === 'session_expired' ? message : '').catch(showError);
-  }
-});
-
-// 无操作自动退出: after the idle time without a key, click or scroll, the window logs out
-// (the backend ends such a session on its next call anyway). While someone works, a call now
-// and then keeps the backend's session alive even when the work needs no call (a long form).
-let idleMinutes = 30;
-let lastInput = Date.now();
-for (const kind of ['keydown', 'pointerdown', 'wheel']) {
-  document.addEventListener(kind, () => { lastInput = Date.now(); }, { capture: true, passive: true });
-}
-setInterval(async () => {
-  if (relogging || !$('login-screen').hidden || !document.body.dataset.role) return;
-  const idle = Date.now() - lastInput;
-  try {
-    if (idle > idleMinutes * 60000) {
-      await ipc.logout(true);
-      await relogin(`超过 ${idleMinutes} 分钟没有操作，已自动退出登录，以免别人用这台电脑以您的名义操作。请重新登录。`);
-    } else if (idle < 60000) {
-      await ipc.authStatus();
-    }
-  } catch {
-    // The session event handler takes care of an ended session.
-  }
-}, 30000);
-
-async function start() {
-  try {
-    setVocabularies(await ipc.vocabularies());
-    info = await ipc.appInfo();
-    setDatabase(info.db_path);
-    showHeader();
-    if (info.open_error) {
-      $('fatal').hidden = false;
-      $('fatal-message').textContent = info.open_error.message;
-      $('fatal-recover').hidden = info.open_error.code !== 'damaged';
-      return;
-    }
-    await ensureLogin();
-    await showWorkbench();
-  } catch (err) {
-    showError(err);
-  }
-}
-
-$('logout').addEventListener('click', async () => {
-  try {
-    await ipc.logout();
-    await relogin();
-  } catch (err) {
-    showError(err);
-  }
-});
+// Dialogs.
+const accountsDialog = new AccountsDialog();
+const auditDialog = new AuditDialog();
 $('open-accounts').addEventListener('click', () => accountsDialog.open().catch(showError));
+$('open-audit').addEventListener('click', () => auditDialog.open().catch(showError));
 
-// 签字背书 of the selected place.
-let signScope = null;
-async function renderSignoff() {
-  const p = await ipc.signoffStatus(signScope.scope);
-  $('signoff-scope').textContent = `范围：${signScope.title}`;
-  $('signoff-counts').textContent = `已核查户厕 ${p.results} 个：审核人已签 ${p.reviewed} 个，负责人已签 ${p.responsible} 个。`;
-  $('signoff-review').textContent = `审核签字（未审核的 ${p.results - p.reviewed} 个）`;
-  $('signoff-review').disabled = p.results === p.reviewed;
-  $('signoff-responsible').textContent = `负责人签字（已审核未签的 ${p.reviewed - p.responsible} 个）`;
-  $('signoff-responsible').disabled = p.reviewed === p.responsible;
-}
-async function signAll(step) {
-  $('signoff-error').textContent = '';
-  try {
-    const r = await ipc.signResults(signScope.scope, null, step);
-    toast(r.own_skipped
-      ? `已签字 ${r.signed} 个核查结果。另有 ${r.own_skipped} 个是您本人录入或参加排查的，须由另一位审核人审核。`
-      : `已签字 ${r.signed} 个核查结果。`, 'info');
-    await renderSignoff();
-  } catch (err) {
-    $('signoff-error').textContent = err.message;
-  }
-}
-$('open-signoff').addEventListener('click', async () => {
-  signScope = tree.describe(tree.selected);
-  $('signoff-error').textContent = '';
-  $('signoff-dialog').showModal();
-  await renderSignoff().catch(showError);
+const signoffDialog = new SignoffDialog({
+  onPrint: (scope, title) => printDialog.open(['signoff'], defaultFilter(scope), title).catch(showError),
 });
-$('signoff-review').addEventListener('click', () => signAll('review'));
-$('signoff-responsible').addEventListener('click', () => signAll('responsible'));
-$('signoff-close').addEventListener('click', () => $('signoff-dialog').close());
-$('signoff-print').addEventListener('click', () => {
-  $('signoff-dialog').close();
-  const filter = { scope: signScope.scope, category: null, state: null, overdue_only: false, sort: 'place' };
-  printDialog.open(['signoff'], filter, signScope.title).catch(showError);
-});
+$('open-signoff').addEventListener('click', () => signoffDialog.open(selectedPlace()).catch(showError));
 document.addEventListener('huce:signatures-changed', () => {
   if (list.selectedIndex >= 0) list.select(list.selectedIndex);
 });
+
 const backupDialog = new BackupDialog({
-  canRestore: () => allowed.has('restore'),
+  canRestore: () => session.allowed.has('restore'),
   // The restored file has its own accounts: everyone logs in again.
-  onRestored: (message) => relogin(message).catch(showError),
+  onRestored: (message) => session.relogin(message).catch(showError),
 });
 $('open-backup').addEventListener('click', () => backupDialog.open().catch(showError));
-$('recover-go').addEventListener('click', async () => {
-  $('recover-go').disabled = true;
-  try {
-    const r = await ipc.recoverDatabase();
-    $('recover-result').textContent = `已用备份 ${r.from} 恢复；损坏的文件另存为 ${r.damaged_kept_at}。请关闭并重新打开本程序。`;
-  } catch (err) {
-    $('recover-result').textContent = err.message;
-    $('recover-go').disabled = false;
-  }
-});
-$('open-audit').addEventListener('click', () => auditDialog.open().catch(showError));
 
-$('load-demo').addEventListener('click', async () => {
-  const button = $('load-demo');
-  button.disabled = true;
-  $('load-demo-status').textContent = '正在生成示例数据，请稍候…';
-  try {
-    const s = await ipc.loadDemo();
-    toast(`已载入示例数据：${s.villages} 个行政村、${s.groups} 个社、${s.households} 户、${s.toilets} 个户厕。`, 'info');
-    info = await ipc.appInfo();
+const recovery = new RecoveryScreen();
+new DemoLoader({ onLoaded: reload });
+
+const settingsDialog = new SettingsDialog({
+  onSaved: async (town, idle) => {
+    info.town = town;
+    session.idleMinutes = idle;
     showHeader();
-    await showWorkbench();
-  } catch (err) {
-    showError(err);
-  } finally {
-    button.disabled = false;
-    $('load-demo-status').textContent = '';
-  }
+    currentTree = await ipc.villageTree();
+    tree.show(currentTree, townLabel());
+    $('scope-title').textContent = selectedPlace().title;
+  },
 });
+$('open-settings').addEventListener('click', () => { if (opened()) settingsDialog.open(info.town, session.idleMinutes); });
 
-// Settings: district and town names.
-$('open-settings').addEventListener('click', () => {
-  if (!info || info.open_error) return;
-  $('set-district').value = info.town?.district_name ?? '';
-  $('set-town').value = info.town && info.town.town_name !== UNSET_TOWN ? info.town.town_name : '';
-  $('set-idle').value = String(idleMinutes);
-  $('settings-error').textContent = '';
-  $('settings-dialog').showModal();
-  $('set-district').focus();
-});
-$('settings-cancel').addEventListener('click', () => $('settings-dialog').close());
-$('settings-form').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  try {
-    info.town = await ipc.saveTownNames($('set-district').value, $('set-town').value);
-    const idle = Number($('set-idle').value);
-    if (idle !== idleMinutes) {
-      await ipc.saveIdleMinutes(idle);
-      idleMinutes = idle;
-    }
-    $('settings-dialog').close();
-    showHeader();
-    tree.show(await ipc.villageTree(), townLabel());
-    $('scope-title').textContent = tree.describe(tree.selected).title;
-    toast('已保存区、镇名称。', 'info');
-  } catch (err) {
-    $('settings-error').textContent = err.message;
-  }
-});
-
-// Import and export.
-let currentTree = null;
 const importDialog = new ImportDialog({
   onImported: async () => {
-    info = await ipc.appInfo();
-    showHeader();
-    await showWorkbench();
+    await reload();
     if (info.town?.town_name === UNSET_TOWN) toast('导入完成。请点右上角“设置”填写区、镇名称，它们会印在文书上。', 'info');
   },
 });
@@ -468,31 +264,25 @@ const openImport = () => {
 $('open-import').addEventListener('click', openImport);
 $('empty-import').addEventListener('click', openImport);
 $('open-export').addEventListener('click', () => {
-  const { scope, title } = tree.describe(tree.selected);
+  const { scope, title } = selectedPlace();
   exportDialog.open(scope, title.replace('（全镇）', '')).catch(showError);
 });
 
-let searchTimer;
-$('search').addEventListener('input', () => {
-  clearTimeout(searchTimer);
-  searchTimer = setTimeout(() => list.load(list.scope ?? { kind: 'town' }, $('search').value), 200);
-});
-$('search').addEventListener('keydown', (e) => {
-  if (e.key === 'Escape') {
-    $('search').value = '';
-    list.load(list.scope ?? { kind: 'town' }, '');
-  } else if (e.key === 'ArrowDown' || e.key === 'Enter') {
-    e.preventDefault();
-    $('list-body').focus();
-    if (list.selectedIndex < 0) list.select(0);
+async function start() {
+  try {
+    setVocabularies(await ipc.vocabularies());
+    info = await ipc.appInfo();
+    setDatabase(info.db_path);
+    showHeader();
+    if (info.open_error) {
+      recovery.show(info.open_error);
+      return;
+    }
+    await session.ensureLogin();
+    await reload();
+  } catch (err) {
+    showError(err);
   }
-});
-document.addEventListener('keydown', (e) => {
-  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') {
-    e.preventDefault();
-    $('search').focus();
-    $('search').select();
-  }
-});
+}
 
 start();

@@ -6,17 +6,8 @@ use super::*;
 async fn inspect_a_toilet_and_close_out_its_problem() {
     let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("核查").join("huce.db");
-    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
-
     // The demo town, made by the core beforehand, with its staff and earlier field work.
-    let mut conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
-    huce_core::demo::generate(
-        &mut conn,
-        huce_core::demo::DemoOptions::default(),
-        "2026-11-29T09:00:00+08:00",
-    )
-    .unwrap();
+    let (db, conn) = demo_database(dir.path(), "核查", huce_core::demo::DemoOptions::default());
     // A household with two toilets, the first built with fiscal support before 2018, no case
     // yet, and a name nobody else in the town has.
     let (household, name, village): (i64, String, i64) = conn
@@ -223,6 +214,14 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     assert!(history.contains("已整改待验收 → 已销号"), "{history}");
     assert_eq!(village_count(d, village, 7).await, closed_before + 1);
     assert_eq!(village_count(d, village, 4).await, pending_before);
+    // 销号率 as the core words it (one decimal), not rounded again by the screen.
+    let (total, closed) = (
+        village_count(d, village, 2).await,
+        village_count(d, village, 7).await,
+    );
+    let css = format!("#counts-table tr[data-village='{village}'] td:nth-child(9)");
+    let rate = wait_text(d, &css, |t| t.ends_with('%')).await;
+    assert_eq!(rate, huce_core::model::rate_text(closed, total));
     screenshot(&s, "e2e-case-closed.png").await;
 
     // Print the village's notices from the ledger: one page per problem toilet not closed out.

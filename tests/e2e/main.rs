@@ -460,3 +460,17 @@ async fn type_value(driver: &WebDriver, css: &str, value: &str) {
         .await
         .unwrap();
 }
+
+/// A demo town made by the core in `<dir>/<folder>/huce.db` before the app starts; returns the
+/// file and its connection (drop it before starting the app).
+fn demo_database(
+    dir: &Path,
+    folder: &str,
+    options: huce_core::demo::DemoOptions,
+) -> (PathBuf, rusqlite::Connection) {
+    let db = dir.join(folder).join("huce.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let mut conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
+    huce_core::demo::generate(&mut conn, options, "2026-11-29T09:00:00+08:00").unwrap();
+    (db, conn)
+}

@@ -7,19 +7,15 @@ use super::*;
 async fn a_damaged_database_offers_the_latest_good_backup() {
     let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("损坏").join("huce.db");
-    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let (db, conn) = demo_database(
+        dir.path(),
+        "损坏",
+        huce_core::demo::DemoOptions {
+            households: 300,
+            seed: 2,
+        },
+    );
     {
-        let mut conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
-        huce_core::demo::generate(
-            &mut conn,
-            huce_core::demo::DemoOptions {
-                households: 300,
-                seed: 2,
-            },
-            "2026-11-29T09:00:00+08:00",
-        )
-        .unwrap();
         drop(conn);
         // A backup is only good for recovery with an administrator in it.
         make_admin(&db);

@@ -6,15 +6,11 @@ use super::*;
 async fn dashboard_comparison_and_a_spot_check_sample() {
     let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("抽查 样本").join("huce.db");
-    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
-    let mut conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
-    huce_core::demo::generate(
-        &mut conn,
+    let (db, conn) = demo_database(
+        dir.path(),
+        "抽查 样本",
         huce_core::demo::DemoOptions::default(),
-        "2026-11-29T09:00:00+08:00",
-    )
-    .unwrap();
+    );
     let today = chrono::Local::now().format("%Y-%m-%d").to_string();
     let progress = huce_core::progress::progress(&conn, &today).unwrap();
     let clerk: i64 = conn

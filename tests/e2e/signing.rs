@@ -6,20 +6,15 @@ use super::*;
 async fn a_reviewer_then_a_leader_sign_a_village() {
     let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("签字").join("huce.db");
-    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
-    {
-        let mut conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
-        huce_core::demo::generate(
-            &mut conn,
-            huce_core::demo::DemoOptions {
-                households: 300,
-                seed: 4,
-            },
-            "2026-11-29T09:00:00+08:00",
-        )
-        .unwrap();
-    }
+    let (db, conn) = demo_database(
+        dir.path(),
+        "签字",
+        huce_core::demo::DemoOptions {
+            households: 300,
+            seed: 4,
+        },
+    );
+    drop(conn);
     make_admin(&db);
     {
         let conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();

@@ -3,18 +3,9 @@
 
 import { $, el, fill, toast } from '../dom.js';
 import * as ipc from '../ipc.js';
+import { latest } from '../util.js';
 
 const LIMIT = 500;
-const fmt = (r) => (r.compared ? `${((r.differing * 100) / r.compared).toFixed(1)}%` : '—');
-/** DOMAIN: above 10% retrain; 20–30% a second back-check; above 40% re-survey the batch. */
-function advice(r) {
-  const p = r.compared ? (r.differing * 100) / r.compared : 0;
-  if (r.compared < 5) return ['', '样本太少'];
-  if (p > 40) return ['rate-bad', '重新调查该批'];
-  if (p >= 20) return ['rate-bad', '二次回查并扩大抽查'];
-  if (p > 10) return ['rate-warn', '需要再培训'];
-  return ['', ''];
-}
 
 export class Checks {
   constructor({ onOpenHousehold, villages, onPrint }) {
@@ -22,6 +13,9 @@ export class Checks {
     this.villages = villages;
     this.onPrint = onPrint;
     this.tab = 'compare';
+    this.beginCompare = latest();
+    this.beginSamples = latest();
+    this.beginSample = latest();
     $('checks-tab-compare').addEventListener('click', () => this.show('compare'));
     $('checks-tab-samples').addEventListener('click', () => this.show('samples'));
     $('diff-rows').addEventListener('click', (e) => {
@@ -62,12 +56,13 @@ export class Checks {
 
   async loadCompare() {
     if (!this.scope) return;
+    const current = this.beginCompare();
     $('diff-count').textContent = '正在比对…';
     const c = await ipc.comparison(this.scope, LIMIT);
+    if (!current()) return;
     const rateRow = (r) => {
-      const [cls, say] = advice(r);
-      return el('tr', { class: cls }, el('td', {}, r.name || '（未记录调查组）'), el('td', { class: 'num' }, r.compared),
-        el('td', { class: 'num' }, r.differing), el('td', { class: 'num' }, fmt(r)), el('td', {}, say));
+      return el('tr', { class: r.level ? `rate-${r.level}` : '' }, el('td', {}, r.name || '（未记录调查组）'), el('td', { class: 'num' }, r.compared),
+        el('td', { class: 'num' }, r.differing), el('td', { class: 'num' }, r.shown), el('td', {}, r.advice));
     };
     fill($('rate-villages'), c.villages.map(rateRow));
     fill($('rate-groups'), c.groups.length ? c.groups.map(rateRow)
@@ -81,7 +76,9 @@ export class Checks {
   }
 
   async loadSamples(selectId = null) {
+    const current = this.beginSamples();
     const list = await ipc.sampleList();
+    if (!current()) return;
     this.samples = list;
     fill($('sample-list'), list.length ? list.map((s) => el('li', {},
       el('button', { type: 'button', class: `sample-item ${s.id === this.sampleId ? 'active' : ''}`, dataset: { id: s.id }, onclick: () => this.openSample(s.id) },
@@ -96,9 +93,10 @@ export class Checks {
 
   async openSample(id) {
     this.sampleId = id;
+    const current = this.beginSample();
     for (const b of $('sample-list').querySelectorAll('.sample-item')) b.classList.toggle('active', Number(b.dataset.id) === id);
     const d = await ipc.sampleDetail(id);
-    if (this.sampleId !== id) return; // another sample was opened meanwhile
+    if (!current()) return; // another sample was opened meanwhile
     $('sample-detail').hidden = false;
     $('sample-reproduce-result').textContent = '';
     $('sample-title').textContent = `第 ${id} 号抽查样本（${d.sample.toilets.length} 个户厕，抽自 ${d.sample.population} 个）`;

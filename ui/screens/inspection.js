@@ -7,13 +7,10 @@ import { $, el, toast } from '../dom.js';
 import * as ipc from '../ipc.js';
 import { entries, label, yesNo } from '../labels.js';
 import { activeStaff, operatorId, scopedKey, staffSelect } from '../people.js';
+import { today } from '../util.js';
 
 const DRAFT = (toiletId) => scopedKey(`draft-toilet-${toiletId}`);
 const LAST = () => scopedKey('last-inspection');
-const today = () => {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-};
 
 const PARTS = ['house', 'pan', 'tank', 'pipe', 'emptying', 'usage'];
 const YES_NO_FIELDS = new Set(['subsidized', 'is_sanitary']);

@@ -6,12 +6,13 @@ import { $, el, fill, toast } from '../dom.js';
 import * as ipc from '../ipc.js';
 import { entries, label } from '../labels.js';
 import { operatorId, staffSelect } from '../people.js';
+import { latest, today } from '../util.js';
 
 const PAGE = 100;
-const today = () => {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-};
+
+/** The ledger filter with nothing narrowed: every problem toilet of `scope`, by place. Print
+ *  dialogs opened outside the ledger get this one. */
+export const defaultFilter = (scope = { kind: 'town' }) => ({ scope, category: null, state: null, overdue_only: false, sort: 'place' });
 
 const MOVE_TEXT = {
   in_progress: '开始整改',
@@ -29,6 +30,8 @@ export class ProblemLedger {
     this.offset = 0;
     /** Cases ticked for printing their notices, kept across pages and filters. */
     this.picked = new Set();
+    this.beginPage = latest();
+    this.beginCase = latest();
     $('ledger-rows').addEventListener('change', (e) => {
       const box = e.target.closest('input.pick');
       if (!box) return;
@@ -84,22 +87,19 @@ export class ProblemLedger {
   }
 
   async refresh() {
+    const current = this.beginPage();
     try {
       const page = await ipc.problemLedger(this.filter(), this.offset, PAGE);
+      if (!current()) return;
       this.page = page;
-      this.renderCounts(page.villages);
+      this.renderCounts(page.villages, page.town);
       this.renderRows(page);
     } catch (err) {
-      toast(err.message);
+      if (current()) toast(err.message);
     }
   }
 
-  renderCounts(villages) {
-    const sum = (k) => villages.reduce((a, v) => a + v[k], 0);
-    const total = {
-      village_name: '合计', total: sum('total'), undecided: sum('undecided'), pending: sum('pending'),
-      in_progress: sum('in_progress'), awaiting: sum('awaiting'), closed: sum('closed'), overdue: sum('overdue'),
-    };
+  renderCounts(villages, total) {
     const selectedVillage = this.scope.kind === 'village' ? this.scope.id : null;
     const row = (v, isTotal) => el('tr', {
       class: `${isTotal ? 'total' : ''}${v.village_id === selectedVillage ? ' selected' : ''}`,
@@ -110,7 +110,7 @@ export class ProblemLedger {
     el('td', {}, v.village_name), el('td', {}, v.total), el('td', {}, v.undecided), el('td', {}, v.pending),
     el('td', {}, v.in_progress), el('td', {}, v.awaiting), el('td', {}, v.closed),
     el('td', { class: v.overdue ? 'bad' : '' }, v.overdue),
-    el('td', {}, v.total ? `${Math.round((v.closed * 100) / v.total)}%` : '—'));
+    el('td', {}, v.close_out));
     $('village-counts').replaceChildren(el('table', { class: 'counts-table', id: 'counts-table' },
       el('thead', {}, el('tr', {}, ['行政村', '问题户厕', '待确定类别', '待整改', '整改中', '待验收', '已销号', '逾期', '销号率'].map((h) => el('th', {}, h)))),
       el('tbody', {}, villages.map((v) => row(v, false)), row(total, true))));
@@ -156,10 +156,12 @@ export class ProblemLedger {
     for (const tr of $('ledger-rows').querySelectorAll('tr[data-case]')) {
       tr.classList.toggle('selected', Number(tr.dataset.case) === id);
     }
+    const current = this.beginCase();
     try {
-      this.renderCase(await ipc.rectificationCase(id));
+      const c = await ipc.rectificationCase(id);
+      if (current()) this.renderCase(c);
     } catch (err) {
-      toast(err.message);
+      if (current()) toast(err.message);
     }
   }
 
@@ -310,7 +312,7 @@ export class ProblemLedger {
 
   async afterChange(updated) {
     await this.refresh();
-    this.renderCase(updated);
+    if (updated.id === this.caseId) this.renderCase(updated); // not when another case was opened meanwhile
     this.onChanged?.();
   }
 }

@@ -5,6 +5,7 @@
 import { el } from '../dom.js';
 import { label } from '../labels.js';
 import { listHouseholds } from '../ipc.js';
+import { latest } from '../util.js';
 
 const ROW_HEIGHT = 34;
 const PAGE = 100;
@@ -13,7 +14,8 @@ const OVERSCAN = 8;
 export class HouseholdList {
   constructor({ body, spacer, countEl, onSelect, onError }) {
     Object.assign(this, { body, spacer, countEl, onSelect, onError });
-    this.generation = 0;
+    this.begin = latest();
+    this.current = this.begin();
     this.total = 0;
     this.pages = new Map();
     this.selectedIndex = -1;
@@ -27,11 +29,38 @@ export class HouseholdList {
     new ResizeObserver(() => this.render()).observe(body);
   }
 
+  /** The search box: typing narrows the list, Esc clears it, ↓/Enter go to the rows, Ctrl+F
+   *  comes back to it from anywhere. */
+  bindSearch(input) {
+    let timer;
+    input.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => this.load(this.scope ?? { kind: 'town' }, input.value), 200);
+    });
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        input.value = '';
+        this.load(this.scope ?? { kind: 'town' }, '');
+      } else if (e.key === 'ArrowDown' || e.key === 'Enter') {
+        e.preventDefault();
+        this.body.focus();
+        if (this.selectedIndex < 0) this.select(0);
+      }
+    });
+    document.addEventListener('keydown', (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'f') {
+        e.preventDefault();
+        input.focus();
+        input.select();
+      }
+    });
+  }
+
   /** Shows the households of `scope` matching `search`, from the top. */
   async load(scope, search) {
     this.scope = scope;
     this.search = search;
-    this.generation += 1;
+    this.current = this.begin();
     this.pages = new Map();
     this.selectedIndex = -1;
     this.selectedId = null;
@@ -43,10 +72,10 @@ export class HouseholdList {
 
   async fetchPage(n) {
     if (this.pages.has(n)) return this.pages.get(n);
-    const generation = this.generation;
+    const { current } = this;
     const pending = listHouseholds(this.scope, this.search, n * PAGE, PAGE).then(
       (page) => {
-        if (generation !== this.generation) return null;
+        if (!current()) return null;
         this.total = page.total;
         this.note = page.note ?? '';
         this.pages.set(n, page.rows);
@@ -54,7 +83,7 @@ export class HouseholdList {
         return page.rows;
       },
       (err) => {
-        if (generation === this.generation) this.pages.delete(n);
+        if (current()) this.pages.delete(n);
         this.onError(err);
         return null;
       },

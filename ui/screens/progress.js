@@ -5,15 +5,8 @@
 import { $, el, fill, toast } from '../dom.js';
 import * as ipc from '../ipc.js';
 import { percentBars, progressLine } from '../charts.js';
+import { latest, today } from '../util.js';
 
-const pct = (part, whole) => (whole > 0 ? (part * 100) / whole : 0);
-const closedPct = (c) => (c.problems > 0 ? pct(c.closed, c.problems) : 100);
-const fmt = (v) => `${v.toFixed(1)}%`;
-const today = () => {
-  const d = new Date();
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-};
 
 const MEASURES = [
   ['', '（不考核）'],
@@ -25,6 +18,7 @@ const MEASURES = [
 export class Dashboard {
   constructor({ onOpenVillage, onPrintBulletin }) {
     this.onOpenVillage = onOpenVillage;
+    this.begin = latest();
     $('progress-date').value = today();
     $('progress-date').addEventListener('change', () => this.load().catch((e) => toast(e.message)));
     $('progress-refresh').addEventListener('click', () => this.load().catch((e) => toast(e.message)));
@@ -37,8 +31,10 @@ export class Dashboard {
   }
 
   async load() {
+    const current = this.begin();
     $('progress-status').textContent = '正在统计…';
     const p = await ipc.progressReport($('progress-date').value || null);
+    if (!current()) return;
     this.data = p;
     $('progress-status').textContent = `统计截至 ${p.as_of}`;
     this.render(p);
@@ -51,11 +47,11 @@ export class Dashboard {
     fill($('progress-kpis'),
       tile('农户', t.households.toLocaleString('zh-CN')),
       tile('户厕', t.toilets.toLocaleString('zh-CN')),
-      tile('已排查', t.inspected.toLocaleString('zh-CN'), `排查率 ${fmt(pct(t.inspected, t.toilets))}`),
-      tile('镇级复核', t.rechecked.toLocaleString('zh-CN'), `复核率 ${fmt(pct(t.rechecked, t.inspected))}`),
+      tile('已排查', t.inspected.toLocaleString('zh-CN'), `排查率 ${t.rates.inspected}`),
+      tile('镇级复核', t.rechecked.toLocaleString('zh-CN'), `复核率 ${t.rates.rechecked}`),
       tile('问题厕所', t.problems.toLocaleString('zh-CN'), `立行立改 ${t.immediate_fix} · 计划整改 ${t.plan_district + t.plan_town_funded} · 待定 ${t.undecided}`),
       tile('已整改', t.rectified.toLocaleString('zh-CN')),
-      tile('已销号', t.closed.toLocaleString('zh-CN'), `销号率 ${fmt(closedPct(t))}`),
+      tile('已销号', t.closed.toLocaleString('zh-CN'), `销号率 ${t.rates.closed}`),
       tile('逾期未整改', t.overdue.toLocaleString('zh-CN'), null, t.overdue > 0 ? 'bad' : ''));
 
     fill($('progress-phases'), p.phases.map((s) => {
@@ -64,14 +60,14 @@ export class Dashboard {
         el('div', { class: 'phase-name' }, s.name, el('span', { class: `chip state-${s.state}` }, s.state)),
         el('div', { class: 'phase-dates' }, `${s.start} 至 ${s.end}`),
         s.measure ? el('div', { class: 'phase-measure' },
-          `${MEASURES.find((m) => m[0] === s.measure)[1]}：全镇 ${fmt(s.actual)}，应达 ${fmt(s.expected)}`) : null,
+          `${MEASURES.find((m) => m[0] === s.measure)[1]}：全镇 ${s.actual_text}，应达 ${s.expected_text}`) : null,
         late ? el('div', { class: 'phase-behind', title: s.behind.join('、') }, `${s.behind.length} 个村滞后：${s.behind.slice(0, 6).join('、')}${s.behind.length > 6 ? '…' : ''}`) : null,
         el('div', { class: 'phase-bar' }, el('span', { style: `width:${s.elapsed.toFixed(1)}%` })));
     }));
 
     const bars = p.villages.map((v) => ({
       label: v.name,
-      values: [pct(v.inspected, v.toilets), closedPct(v)],
+      values: [v.rates.inspected_percent, v.rates.closed_percent],
       marked: v.behind.length > 0,
     }));
     fill($('progress-bars'), percentBars(bars, [
@@ -86,9 +82,9 @@ export class Dashboard {
 
     const num = (v) => el('td', { class: 'num' }, v);
     const row = (v, isTown) => el('tr', { class: `${isTown ? 'total' : ''} ${v.behind.length ? 'behind' : ''}`, dataset: isTown ? {} : { village: v.village_id }, title: v.behind.join('\n') },
-      el('td', {}, v.name), num(v.households), num(v.toilets), num(v.inspected), num(fmt(pct(v.inspected, v.toilets))),
+      el('td', {}, v.name), num(v.households), num(v.toilets), num(v.inspected), num(v.rates.inspected),
       num(v.problems), num(v.immediate_fix), num(v.plan_district), num(v.plan_town_funded), num(v.undecided),
-      num(v.rectified), num(v.closed), num(fmt(closedPct(v))), el('td', { class: `num ${v.overdue ? 'bad' : ''}` }, v.overdue),
+      num(v.rectified), num(v.closed), num(v.rates.closed), el('td', { class: `num ${v.overdue ? 'bad' : ''}` }, v.overdue),
       num(isTown ? '' : v.rank), el('td', { class: 'behind-cell' }, v.behind.length ? '滞后' : ''));
     fill($('progress-rows'), p.villages.map((v) => row(v, false)), row(t, true));
   }

@@ -44,8 +44,8 @@ pub struct Rate {
     pub shown: String,
     /// What DOMAIN says to do at this rate ([`Rate::advice`]); empty when nothing.
     pub advice: String,
-    /// Whether the advice is serious (re-check or re-survey) rather than a warning.
-    pub serious: bool,
+    /// How the advice is marked: "bad" (re-check or re-survey), "warn" (retrain) or "".
+    pub level: String,
 }
 
 /// Fewer compared toilets than this give no advice (too small a sample).
@@ -61,26 +61,26 @@ impl Rate {
         crate::model::rate_text(self.differing as i64, self.compared as i64)
     }
     /// DOMAIN's thresholds: above 10% retrain; 20–30% a second back-check; above 40% re-survey
-    /// the batch. Returns the advice and whether it is serious.
-    pub fn advice(&self) -> (&'static str, bool) {
+    /// the batch. Returns the advice and its mark ("bad", "warn" or "").
+    pub fn advice(&self) -> (&'static str, &'static str) {
         let p = self.percent();
         if self.compared < MIN_FOR_ADVICE {
-            ("样本太少", false)
+            ("样本太少", "")
         } else if p > 40.0 {
-            ("重新调查该批", true)
+            ("重新调查该批", "bad")
         } else if p >= 20.0 {
-            ("二次回查并扩大抽查", true)
+            ("二次回查并扩大抽查", "bad")
         } else if p > 10.0 {
-            ("需要再培训", false)
+            ("需要再培训", "warn")
         } else {
-            ("", false)
+            ("", "")
         }
     }
     fn finish(mut self) -> Self {
         self.shown = self.percent_text();
-        let (advice, serious) = self.advice();
+        let (advice, level) = self.advice();
         self.advice = advice.into();
-        self.serious = serious;
+        self.level = level.into();
         self
     }
 }
@@ -631,4 +631,40 @@ pub fn comparison_xlsx(conn: &Connection, scope: Scope, path: &Path) -> Result<u
     }
     book.save(path).map_err(&e)?;
     Ok(c.differences.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate(compared: usize, differing: usize) -> Rate {
+        Rate {
+            name: "石鱼村".into(),
+            compared,
+            differing,
+            ..Rate::default()
+        }
+        .finish()
+    }
+
+    #[test]
+    fn advice_follows_domains_thresholds_and_the_rate_has_one_text() {
+        let cases = [
+            (3, 3, "样本太少", "", "100.0%"),
+            (10, 1, "", "", "10.0%"),
+            (9, 1, "需要再培训", "warn", "11.1%"),
+            (10, 2, "二次回查并扩大抽查", "bad", "20.0%"),
+            (3, 2, "样本太少", "", "66.7%"),
+            (10, 5, "重新调查该批", "bad", "50.0%"),
+            (0, 0, "样本太少", "", "—"),
+        ];
+        for (compared, differing, advice, level, shown) in cases {
+            let r = rate(compared, differing);
+            assert_eq!(
+                (r.advice.as_str(), r.level.as_str(), r.shown.as_str()),
+                (advice, level, shown),
+                "{differing} of {compared}"
+            );
+        }
+    }
 }

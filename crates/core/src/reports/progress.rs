@@ -46,7 +46,7 @@ pub struct Counts {
     /// Why the village is behind schedule (empty when it is not).
     pub behind: Vec<String>,
     /// The rates as shown, set with the score.
-    pub rates: RateTexts,
+    pub rates: Rates,
 }
 
 impl Counts {
@@ -64,11 +64,13 @@ impl Counts {
     /// The score and the rates' texts, once the counts are complete.
     fn finish(&mut self) {
         self.score = (self.inspected_percent() + self.closed_percent()) / 2.0;
-        self.rates = RateTexts {
+        self.rates = Rates {
             inspected: rate_text(self.inspected, self.toilets),
             rechecked: rate_text(self.rechecked, self.inspected),
             closed: rate_text(self.closed, self.problems),
             score: percent_text(self.score),
+            inspected_percent: self.inspected_percent(),
+            closed_percent: self.closed_percent(),
         };
     }
     fn add(&mut self, o: &Counts) {
@@ -91,9 +93,9 @@ pub use crate::model::percent;
 use crate::model::{percent_text, rate_text};
 
 /// The rates of a place as shown (see [`rate_text`]): the screen, the bulletin and the sheets
-/// take these texts instead of rounding on their own.
+/// take these texts instead of rounding on their own; the charts take the two numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
-pub struct RateTexts {
+pub struct Rates {
     /// 排查率
     pub inspected: String,
     /// 复核率 (of the inspected)
@@ -102,6 +104,9 @@ pub struct RateTexts {
     pub closed: String,
     /// 综合进度
     pub score: String,
+    /// 排查率 and 销号率 (100 without problem toilets, as the ranking counts it), for charts.
+    pub inspected_percent: f64,
+    pub closed_percent: f64,
 }
 
 /// What a phase of the plan is measured by.

@@ -1,0 +1,48 @@
+// 本镇设置: the district and town names (printed on every document) and the minutes without
+// input after which the window logs out.
+
+import { $, toast } from '../dom.js';
+import * as ipc from '../ipc.js';
+
+/** The town name the core stores until someone sets the real one. */
+export const UNSET_TOWN = '（未设置镇名）';
+
+export class SettingsDialog {
+  /** onSaved(town, idleMinutes): the saved names and idle time, for the header and the tree. */
+  constructor({ onSaved }) {
+    this.onSaved = onSaved;
+    this.dialog = $('settings-dialog');
+    $('settings-cancel').addEventListener('click', () => this.dialog.close());
+    $('settings-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.save();
+    });
+  }
+
+  /** town: the app info's town (or null); idleMinutes: the current idle logout time. */
+  open(town, idleMinutes) {
+    this.idleMinutes = idleMinutes;
+    $('set-district').value = town?.district_name ?? '';
+    $('set-town').value = town && town.town_name !== UNSET_TOWN ? town.town_name : '';
+    $('set-idle').value = String(idleMinutes);
+    $('settings-error').textContent = '';
+    this.dialog.showModal();
+    $('set-district').focus();
+  }
+
+  async save() {
+    try {
+      const town = await ipc.saveTownNames($('set-district').value, $('set-town').value);
+      const idle = Number($('set-idle').value);
+      if (idle !== this.idleMinutes) {
+        await ipc.saveIdleMinutes(idle);
+        this.idleMinutes = idle;
+      }
+      this.dialog.close();
+      await this.onSaved(town, idle);
+      toast('已保存区、镇名称。', 'info');
+    } catch (err) {
+      $('settings-error').textContent = err.message;
+    }
+  }
+}
