@@ -2,9 +2,11 @@
 """Makes the bundled fonts in assets/fonts/ from Debian's fonts-noto-cjk (Noto Serif CJK, SIL OFL 1.1).
 
 The app prints names of real people, so the body face keeps every character of GBK (which
-includes all of GB2312 and the rare name characters in it) plus CJK Extension A (e.g. 䶮); the
-bold face, used for titles and headings, keeps GB2312 plus whatever the body lacks is drawn from
-the body face by the layout layer. Run once; the outputs are committed:
+includes all of GB2312 and the rare name characters in it), CJK Extension A (e.g. 䶮) and the
+199 characters of the 通用规范汉字表 (2013) outside both (assets/fonts/tgh2013-outside-gbk.tsv,
+e.g. 𬌗 𬱖 𫖯, used in household registers); the bold face, used for titles and headings, keeps
+GB2312 plus those 199 (a name in a heading); whatever the bold face lacks is drawn from the body
+face by the layout layer. Run once; the outputs are committed:
 
     pip install fonttools && python3 scripts/make-fonts.py
 """
@@ -27,7 +29,14 @@ def chars(encoding, extra=()):
         out.add(cp)
     for lo, hi in extra:
         out |= set(range(lo, hi + 1))
+    out |= set(standard_outside_gbk())
     return out
+
+
+def standard_outside_gbk():
+    """The 199 characters of the 通用规范汉字表 outside GBK and Extension A, as code points."""
+    with open("assets/fonts/tgh2013-outside-gbk.tsv", encoding="utf-8") as f:
+        return [int(line.split("\t")[0][2:], 16) for line in f if line.strip()]
 
 
 def make(weight, encoding, extra, out):

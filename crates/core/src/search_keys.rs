@@ -179,6 +179,39 @@ mod tests {
         );
     }
 
+    /// Every character of the 通用规范汉字表 (2013) outside GBK and CJK Extension A (the list in
+    /// `assets/fonts/tgh2013-outside-gbk.tsv`, with the dictionary's readings) has its initial.
+    #[test]
+    fn every_standard_character_outside_gbk_has_its_initial() {
+        let list = include_str!("../../../assets/fonts/tgh2013-outside-gbk.tsv");
+        let mut missing = Vec::new();
+        for line in list.lines() {
+            let mut cols = line.split('\t');
+            let (_, c, readings) = (cols.next(), cols.next(), cols.next().unwrap_or(""));
+            let c = c
+                .and_then(|c| c.chars().next())
+                .expect("a character per line");
+            let got = char_initials(c, false);
+            let want: Vec<char> = readings
+                .split(',')
+                .filter_map(|r| {
+                    let c = r.trim().chars().next()?;
+                    ["āáǎàa", "ēéěèe", "ōóǒòo", "m̄ḿm"]
+                        .iter()
+                        .find(|v| v.contains(c))
+                        .and_then(|v| v.chars().last())
+                        .or(Some(c).filter(char::is_ascii_lowercase))
+                })
+                .collect();
+            if !want.iter().any(|w| got.contains(w)) {
+                missing.push(format!("{c} {readings} → {got:?}"));
+            }
+        }
+        assert_eq!(list.lines().count(), 199);
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+        assert_eq!(initials_variants("王𬌗")[0].chars().next(), Some('w'));
+    }
+
     #[test]
     fn variants_are_capped() {
         let v = initials_variants("单单单单单单");

@@ -25,6 +25,7 @@ mod review;
 mod safety;
 mod signoffs;
 mod spot_samples;
+mod standard_characters;
 mod who_does_what;
 #[cfg(windows)]
 mod windows_paths;

@@ -16,7 +16,17 @@ use huce_core::{db, staff};
 use crate::NOW;
 
 pub(crate) const TODAY: &str = "2026-11-29";
-const RARE: [&str; 6] = ["李堃", "张犇", "王喆", "赵赟", "刘昇", "陈䶮"];
+/// Names with rare characters: GBK's (堃 犇 喆 赟 昇), Extension A's (䶮) and the 通用规范汉字表's
+/// outside both (CJK Extension B–E, four bytes in UTF-8 and in GB18030).
+pub(crate) const RARE: [&str; 14] = [
+    "李堃", "张犇", "王喆", "赵赟", "刘昇", "陈䶮", "王𬌗", "李𬱖", "张𫖯", "赵𬀩", "刘𬍤", "陈𬸚",
+    "杨𫐄", "黄𬣙",
+];
+
+/// Every name of [`RARE`] that `text` (pdftotext's) lacks.
+fn missing_names(text: &str) -> Vec<&'static str> {
+    RARE.iter().copied().filter(|n| !text.contains(n)).collect()
+}
 
 fn out_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/output/print");
@@ -328,6 +338,12 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
         );
         assert!(text.contains("制表人"), "signature line on page {p}");
     }
+    let whole = tool("pdftotext", &[s(&pdf), "-"]);
+    assert_eq!(
+        missing_names(&whole),
+        Vec::<&str>::new(),
+        "names on the problem ledger"
+    );
     render(&pdf, "problem-ledger", &[1, 2]);
 
     let printed =
@@ -335,7 +351,12 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
     let pdf = dir.path().join("改厕台账.pdf");
     std::fs::write(&pdf, &printed.bytes).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
-    assert!(text.contains("农村改厕台账") && text.contains("技术模式") && text.contains("陈䶮"));
+    assert!(text.contains("农村改厕台账") && text.contains("技术模式"));
+    assert_eq!(
+        missing_names(&text),
+        Vec::<&str>::new(),
+        "names on the toilet ledger"
+    );
     assert!(
         !text.contains("13800001234"),
         "no full phone numbers on paper"
@@ -352,6 +373,11 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
     let pdf = dir.path().join("签字背书表.pdf");
     std::fs::write(&pdf, &printed.bytes).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
+    assert_eq!(
+        missing_names(&text),
+        Vec::<&str>::new(),
+        "names on the sign-off sheet"
+    );
     for words in [
         "签字背书表",
         "排查人",
