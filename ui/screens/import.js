@@ -116,13 +116,16 @@ export class ImportDialog {
       el('div', {}, `文件：${r.file_name}　工作表：${r.sheet_name}　表头在第 ${r.header_row} 行${r.used_saved_mapping ? '（套用了上次保存的列对应关系）' : ''}`),
       el('div', {}, `数据 ${r.rows_total} 行（另有空行 ${r.rows_blank}），可以导入 ${ok} 行，`,
         el('span', { class: r.rows_rejected ? 'bad' : '' }, `有问题 ${r.rows_rejected} 行`), '（有问题的行不会导入）'),
+      r.rows_skipped ? el('div', { id: 'import-skipped', title: r.skipped.map((k) => `第 ${k.row} 行：${k.message}`).join('\n') },
+        `跳过合计行和表格说明 ${r.rows_skipped} 行：`, r.skipped.slice(0, 5).map((k) => `第 ${k.row} 行`).join('、'),
+        r.skipped.length > 5 ? ' 等' : '') : null,
       el('div', { id: 'import-counts' }, `农户：新增 ${r.households_new}，更新 ${r.households_updated}，无变化 ${r.households_unchanged}；`
         + `户厕：新增 ${r.toilets_new}，更新 ${r.toilets_updated}，无变化 ${r.toilets_unchanged}；修改字段 ${r.fields_changed} 处`),
     ];
     if (r.new_villages.length) summary.push(el('div', {}, `将新建行政村：${r.new_villages.join('、')}`));
     if (r.new_groups.length) summary.push(el('div', {}, `将新建社：${r.new_groups.slice(0, 30).join('、')}${r.new_groups.length > 30 ? ` 等 ${r.new_groups.length} 个` : ''}`));
     if (r.committed) summary.unshift(el('div', { class: 'done' }, `✔ 已导入。导入前的备份：${r.backup_path ?? ''}`));
-    $('import-summary').replaceChildren(...summary);
+    $('import-summary').replaceChildren(...summary.filter(Boolean));
 
     $('import-mapping').replaceChildren(...r.columns.map((c) => {
       const select = el('select', { dataset: { index: c.index }, class: c.field ? '' : 'unmapped' },

@@ -634,3 +634,39 @@ fn a_restore_waits_for_the_window_that_has_the_database_open() {
     assert!(err.contains("已经在另一个窗口中打开"), "{err}");
     assert_eq!(households(), before, "nothing changed");
 }
+
+/// `huce import` names the 合计 and note rows it skipped, and they are not problem rows.
+#[test]
+fn import_names_the_total_and_note_rows_it_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("huce.db");
+    run_ok(
+        huce()
+            .arg("init")
+            .arg(&db)
+            .args(["--district", "铜梁区", "--town", "石鱼镇"]),
+    );
+    let csv = dir.path().join("台账.csv");
+    std::fs::write(
+        &csv,
+        "行政村,社,户主姓名\n石鱼村,1社,张三\n合计,,1\n制表人：李四,,\n",
+    )
+    .unwrap();
+    let text = run_ok(
+        huce()
+            .arg("import")
+            .arg(&csv)
+            .arg("--db")
+            .arg(&db)
+            .arg("--create-places"),
+    );
+    assert!(text.contains("有问题未导入 0 行"), "{text}");
+    assert!(
+        text.contains("第 3 行：合计行（“合计”），不是农户，已跳过"),
+        "{text}"
+    );
+    assert!(
+        text.contains("第 4 行：表格说明或签字行（“制表人：李四”）"),
+        "{text}"
+    );
+}

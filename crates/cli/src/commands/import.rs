@@ -101,6 +101,9 @@ fn print_report(r: &ImportReport) {
         "数据行 {}（空行 {}），有问题未导入 {} 行",
         r.rows_total, r.rows_blank, r.rows_rejected
     );
+    for k in &r.skipped {
+        println!("第 {} 行：{}", k.row, k.message);
+    }
     println!(
         "农户：新增 {}，更新 {}，无变化 {}；户厕：新增 {}，更新 {}，无变化 {}；修改字段 {} 处",
         r.households_new,

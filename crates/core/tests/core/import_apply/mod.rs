@@ -615,3 +615,42 @@ fn updates_are_the_same_read_whole_or_row_by_row() {
     assert_eq!(whole.3, 1, "the new head is searchable");
     assert_eq!(outcome(40), whole, "row by row gives the same");
 }
+
+/// Sub-totals between villages, the town's total and the notes under a ledger (制表人, 填表说明)
+/// are recognised and skipped with a note; they are neither households nor problem rows.
+#[test]
+fn total_and_note_rows_are_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("带合计.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            &["序号", "行政村", "社", "户主姓名", "技术模式"],
+            &["1", "石鱼村", "1社", "张合计", "三格式化粪池"],
+            &["2", "石鱼村", "2社", "李四", "三格式化粪池"],
+            &["", "石鱼村小计", "", "", "2"],
+            &["3", "太平村", "1社", "王五", "双瓮式"],
+            &["合 计", "", "", "", "3"],
+            &["制表人：赵六", "", "审核人：钱七", "", ""],
+            &["填表说明：1. 一户多厕的，每个户厕填一行。", "", "", "", ""],
+        ],
+    );
+    let mut conn = db::open(&dir.path().join("t.db"), crate::fixed_time()).unwrap();
+    let r = run(&mut conn, &path, &opts(true), true, &dir.path().join("b"));
+    assert_eq!(r.problems, vec![], "no problem rows");
+    assert_eq!((r.rows_total, r.rows_rejected, r.rows_skipped), (3, 0, 4));
+    assert_eq!(r.households_new, 3, "张合计 is a household, not a total");
+    let said: Vec<(usize, &str)> = r
+        .skipped
+        .iter()
+        .map(|s| (s.row, s.message.as_str()))
+        .collect();
+    assert_eq!(said.len(), 4);
+    assert!(
+        said[0].0 == 4 && said[0].1.contains("合计行（“石鱼村小计”）"),
+        "{said:?}"
+    );
+    assert!(said[1].0 == 6 && said[1].1.contains("合计行"), "{said:?}");
+    assert!(said[2].1.contains("签字行（“制表人：赵六”）"), "{said:?}");
+    assert!(said[3].1.contains("表格说明"), "{said:?}");
+}

@@ -104,6 +104,8 @@ pub(super) struct Plan {
 /// One data row after the checks that need only the file.
 pub(super) enum Checked {
     Blank,
+    /// A 合计 / 小计 row or a note (制表人, 填表说明 …): skipped, with what it said.
+    Skipped(RowProblem),
     /// Problems that reject the row (at least one).
     Rejected(Vec<RowProblem>),
     Valid(Box<ValidRow>),
@@ -324,6 +326,73 @@ pub(super) fn read_rows(
     Ok(())
 }
 
+/// Row labels of totals: a cell that is one of these, or (outside the 户主 column) ends with one
+/// (石鱼村合计, 3社小计).
+const TOTAL_WORDS: [&str; 5] = ["合计", "小计", "总计", "共计", "累计"];
+/// How notes above a ledger's signatures and its instructions begin.
+const NOTE_STARTS: [&str; 22] = [
+    "制表人",
+    "制表单位",
+    "制表日期",
+    "制表时间",
+    "填表人",
+    "填报人",
+    "填表单位",
+    "填报单位",
+    "填表日期",
+    "填报日期",
+    "审核人",
+    "负责人",
+    "分管领导",
+    "联系人",
+    "联系电话",
+    "填表说明",
+    "填报说明",
+    "说明：",
+    "说明:",
+    "注：",
+    "注:",
+    "备注：",
+];
+
+/// Whether a row is a total or a note rather than a household: judged by its first non-empty
+/// cell (and its 户主 cell for totals). Returns the message that says what was skipped.
+pub(super) fn note_row(cells: &[Cell], columns: &[Option<Field>]) -> Option<String> {
+    let squeeze = |c: &Cell| -> String {
+        c.text
+            .chars()
+            .filter(|ch| !ch.is_whitespace())
+            .collect::<String>()
+            .trim_end_matches([':', '：'])
+            .to_string()
+    };
+    let (first_col, first) = cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, squeeze(c)))
+        .find(|(_, t)| !t.is_empty())?;
+    let head_col = columns.iter().position(|f| *f == Some(Field::HeadName));
+    let shown: String = first.chars().take(20).collect();
+    let total = TOTAL_WORDS
+        .iter()
+        .any(|w| first == *w || (Some(first_col) != head_col && first.ends_with(w)))
+        || head_col
+            .and_then(|i| cells.get(i))
+            .is_some_and(|c| TOTAL_WORDS.contains(&squeeze(c).as_str()));
+    if total {
+        return Some(format!("合计行（“{shown}”），不是农户，已跳过"));
+    }
+    let raw: String = cells[first_col]
+        .text
+        .chars()
+        .filter(|ch| !ch.is_whitespace())
+        .collect();
+    if NOTE_STARTS.iter().any(|w| raw.starts_with(w)) {
+        return Some(format!("表格说明或签字行（“{shown}”），不是农户，已跳过"));
+    }
+    None
+}
+
 /// The checks of a row that need only the file: blank and duplicate rows, every cell's value,
 /// the required fields, and one ID number given to two different names.
 pub(super) struct Checker<'p> {
@@ -367,6 +436,14 @@ impl<'p> Checker<'p> {
         let k = self.k;
         self.k += 1;
         let row = self.plan.header_row + 2 + k;
+        if let Some(message) = note_row(cells, &self.plan.columns) {
+            self.spans.push((self.keys.len(), self.keys.len()));
+            return Checked::Skipped(RowProblem {
+                row,
+                column: String::new(),
+                message,
+            });
+        }
         // The key: each mapped cell's comparison characters, NUL escaped as NUL 1 and each cell
         // ended by NUL NUL, so two rows have equal keys exactly when every cell compares equal.
         let start = self.keys.len();

@@ -327,6 +327,11 @@ pub(super) fn apply_rows(
                     report.rows_blank += 1;
                     continue;
                 }
+                Checked::Skipped(note) => {
+                    report.rows_skipped += 1;
+                    report.skipped.push(note);
+                    continue;
+                }
                 Checked::Rejected(problems) => {
                     report.rows_total += 1;
                     report.rows_rejected += 1;

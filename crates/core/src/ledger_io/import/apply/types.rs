@@ -96,6 +96,9 @@ pub struct ImportReport {
     pub columns: Vec<ColumnInfo>,
     pub rows_total: usize,
     pub rows_blank: usize,
+    /// 合计 / 小计 rows and notes (制表人, 填表说明 …) between or below the data: skipped, each
+    /// listed in `skipped`, and not counted as data rows or problems.
+    pub rows_skipped: usize,
     pub rows_rejected: usize,
     pub households_new: usize,
     pub households_updated: usize,
@@ -107,6 +110,8 @@ pub struct ImportReport {
     pub new_villages: Vec<String>,
     pub new_groups: Vec<String>,
     pub problems: Vec<RowProblem>,
+    /// The rows skipped as totals or notes, with what they said.
+    pub skipped: Vec<RowProblem>,
     /// The columns came from a mapping saved when a file with the same header was imported.
     pub used_saved_mapping: bool,
     pub committed: bool,
