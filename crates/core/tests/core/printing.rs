@@ -565,3 +565,55 @@ fn a_household_file_has_its_inspections_cases_and_upright_photos() {
         printed.warnings
     );
 }
+
+/// The rare names (GBK's, Extension A's and the 通用规范汉字表's beyond both) on the documents of
+/// one household and of a spot-check sample: household files, the sample list, the check sheets.
+#[test]
+fn rare_names_print_on_household_files_sample_lists_and_check_sheets() {
+    let t = town();
+    let dir = tempfile::tempdir().unwrap();
+    let households: Vec<i64> = t.cases[..RARE.len()]
+        .iter()
+        .map(|c| {
+            t.conn
+                .query_row(
+                    "SELECT household_id FROM rectifications WHERE id = ?1",
+                    [c],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        })
+        .collect();
+    let printed =
+        print::household_files(&t.conn, &households, &dir.path().join("p"), TODAY).unwrap();
+    assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
+    let pdf = dir.path().join("户档案.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let text = tool("pdftotext", &[s(&pdf), "-"]);
+    assert_eq!(missing_names(&text), Vec::<&str>::new(), "household files");
+
+    // The whole village drawn (the rare-name households are among its toilets).
+    let spec = huce_core::sampling::SampleSpec {
+        villages: vec![t.village],
+        size: huce_core::sampling::SampleSize::Percent(100.0),
+        min_per_village: 0,
+        oversample_problems: false,
+        seed: None,
+    };
+    let sample = huce_core::sampling::draw(&t.conn, &spec, "李明", NOW).unwrap();
+    for (name, printed) in [
+        (
+            "样本清单",
+            print::sample_list(&t.conn, sample.id, TODAY).unwrap(),
+        ),
+        (
+            "核查表",
+            print::check_sheets(&t.conn, sample.id, TODAY).unwrap(),
+        ),
+    ] {
+        let pdf = dir.path().join(format!("{name}.pdf"));
+        std::fs::write(&pdf, &printed.bytes).unwrap();
+        let text = tool("pdftotext", &[s(&pdf), "-"]);
+        assert_eq!(missing_names(&text), Vec::<&str>::new(), "{name}");
+    }
+}
