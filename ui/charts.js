@@ -48,9 +48,10 @@ export function percentBars(rows, series, { title } = {}) {
       const w = Math.max(0, Math.min(100, v)) * plotW / 100;
       const by = y + 3 + j * barH;
       const bar = svg('rect', { x: labelW, y: by, width: w, height: barH - 1, fill: series[j].color });
-      bar.append(svg('title', {}, `${r.label} ${series[j].label} ${v.toFixed(1)}%`));
+      const text = r.texts?.[j] ?? `${v.toFixed(1)}%`;
+      bar.append(svg('title', {}, `${r.label} ${series[j].label} ${text}`));
       root.append(bar);
-      root.append(svg('text', { x: labelW + w + 4, y: by + barH - 2, class: 'value' }, `${v.toFixed(1)}%`));
+      root.append(svg('text', { x: labelW + w + 4, y: by + barH - 2, class: 'value' }, text));
     });
   });
   return root;

@@ -184,11 +184,7 @@ impl AppState {
     pub fn daily_backup(&self) -> Result<(), ApiError> {
         let conn = self.conn()?;
         huce_core::audit::set_actor(&conn, "系统（每日自动备份）")?;
-        let result = huce_core::backup::daily_if_due(
-            &conn,
-            &self.backup_dir(),
-            chrono::Local::now().naive_local(),
-        );
+        let result = huce_core::backup::daily_if_due(&conn, &self.backup_dir(), now_local());
         huce_core::audit::set_actor(&conn, huce_core::audit::NOBODY)?;
         result?;
         Ok(())

@@ -68,6 +68,7 @@ export class Dashboard {
     const bars = p.villages.map((v) => ({
       label: v.name,
       values: [v.rates.inspected_percent, v.rates.closed_percent],
+      texts: [v.rates.inspected, v.rates.closed],
       marked: v.behind.length > 0,
     }));
     fill($('progress-bars'), percentBars(bars, [
