@@ -633,19 +633,23 @@ fn total_and_note_rows_are_skipped_with_a_note() {
             &["合 计", "", "", "", "3"],
             &["制表人：赵六", "", "审核人：钱七", "", ""],
             &["填表说明：1. 一户多厕的，每个户厕填一行。", "", "", "", ""],
+            &["合计：3户", "", "", "", ""],
+            &["村负责人：孙八", "", "", "", ""],
+            &["", "审核：周九", "", "", ""],
+            &["石鱼镇人民政府（盖章）", "", "", "", ""],
         ],
     );
     let mut conn = db::open(&dir.path().join("t.db"), crate::fixed_time()).unwrap();
     let r = run(&mut conn, &path, &opts(true), true, &dir.path().join("b"));
     assert_eq!(r.problems, vec![], "no problem rows");
-    assert_eq!((r.rows_total, r.rows_rejected, r.rows_skipped), (3, 0, 4));
+    assert_eq!((r.rows_total, r.rows_rejected, r.rows_skipped), (3, 0, 8));
     assert_eq!(r.households_new, 3, "张合计 is a household, not a total");
     let said: Vec<(usize, &str)> = r
         .skipped
         .iter()
         .map(|s| (s.row, s.message.as_str()))
         .collect();
-    assert_eq!(said.len(), 4);
+    assert_eq!(said.len(), 8);
     assert!(
         said[0].0 == 4 && said[0].1.contains("合计行（“石鱼村小计”）"),
         "{said:?}"
@@ -653,4 +657,6 @@ fn total_and_note_rows_are_skipped_with_a_note() {
     assert!(said[1].0 == 6 && said[1].1.contains("合计行"), "{said:?}");
     assert!(said[2].1.contains("签字行（“制表人：赵六”）"), "{said:?}");
     assert!(said[3].1.contains("表格说明"), "{said:?}");
+    assert!(said[4].1.contains("合计行（“合计：3户”）"), "{said:?}");
+    assert!(said[5..].iter().all(|s| s.1.contains("签字行")), "{said:?}");
 }

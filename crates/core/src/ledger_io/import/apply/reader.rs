@@ -373,12 +373,17 @@ pub(super) fn note_row(cells: &[Cell], columns: &[Option<Field>]) -> Option<Stri
         .find(|(_, t)| !t.is_empty())?;
     let head_col = columns.iter().position(|f| *f == Some(Field::HeadName));
     let shown: String = first.chars().take(20).collect();
-    let total = TOTAL_WORDS
-        .iter()
-        .any(|w| first == *w || (Some(first_col) != head_col && first.ends_with(w)))
-        || head_col
-            .and_then(|i| cells.get(i))
-            .is_some_and(|c| TOTAL_WORDS.contains(&squeeze(c).as_str()));
+    // 合计, 石鱼村小计 (not in the 户主 column: 王小计 is a name), 合计：56户, 合计（3个村）.
+    let total = TOTAL_WORDS.iter().any(|w| {
+        first == *w
+            || (Some(first_col) != head_col && first.ends_with(w))
+            || first.strip_prefix(w).is_some_and(|rest| {
+                rest.starts_with([':', '：', '(', '（'])
+                    || rest.starts_with(|c: char| c.is_ascii_digit())
+            })
+    }) || head_col
+        .and_then(|i| cells.get(i))
+        .is_some_and(|c| TOTAL_WORDS.contains(&squeeze(c).as_str()));
     if total {
         return Some(format!("合计行（“{shown}”），不是农户，已跳过"));
     }
@@ -387,7 +392,16 @@ pub(super) fn note_row(cells: &[Cell], columns: &[Option<Field>]) -> Option<Stri
         .chars()
         .filter(|ch| !ch.is_whitespace())
         .collect();
-    if NOTE_STARTS.iter().any(|w| raw.starts_with(w)) {
+    // 村负责人：, 单位（盖章）: a signature line anywhere in the first cell.
+    let signs = [
+        "负责人：",
+        "负责人:",
+        "审核：",
+        "审核:",
+        "（盖章）",
+        "(盖章)",
+    ];
+    if NOTE_STARTS.iter().any(|w| raw.starts_with(w)) || signs.iter().any(|w| raw.contains(w)) {
         return Some(format!("表格说明或签字行（“{shown}”），不是农户，已跳过"));
     }
     None
