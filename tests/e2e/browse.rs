@@ -188,6 +188,64 @@ async fn browse_demo_town_by_village_and_group() {
     wait_text(d, "#town-name", |t| t == "铜梁区 安居镇").await;
     wait_text(d, "#scope-title", |t| t == "安居镇（全镇）").await;
 
+    // Fast clicks through the town and every village: each view ends on the last village clicked;
+    // a late answer for the place clicked before (the town's is the slowest) never replaces it (the ledger's rows and counts, the
+    // comparison's differences).
+    for (view, rows) in [
+        ("#view-ledger", "#ledger-rows tr[data-case] td:nth-child(3)"),
+        ("#view-checks", "#diff-rows tr td:nth-child(1)"),
+    ] {
+        click(d, view).await;
+        let last = d
+            .execute(
+                "const nodes = [...document.querySelectorAll(\"[data-node^='village:']\")];
+                 const town = document.querySelector(\"[data-node='town']\");
+                 for (const n of nodes) { town.click(); n.click(); }
+                 return nodes[nodes.length - 1].querySelector('.node-name').textContent;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .json()
+            .as_str()
+            .unwrap()
+            .to_string();
+        let places = || async {
+            d.execute(
+                "return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent);",
+                vec![serde_json::json!(rows)],
+            )
+            .await
+            .unwrap()
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+        };
+        let started = Instant::now();
+        while places().await.is_empty() || places().await.iter().any(|p| !p.starts_with(&last)) {
+            assert!(
+                started.elapsed() < WAIT,
+                "{view}: rows of {last} only: {:?}",
+                places().await
+            );
+            tokio::time::sleep(POLL).await;
+        }
+        // Every answer is in by now; the view still shows the last village.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let shown = places().await;
+        assert!(
+            !shown.is_empty() && shown.iter().all(|p| p.starts_with(&last)),
+            "{view} after the late answers: {shown:?} (expected {last})"
+        );
+        if view == "#view-ledger" {
+            let selected = text_now(d, "#counts-table tr.selected td:first-child").await;
+            assert_eq!(selected, last, "the counts mark the last village");
+        }
+    }
+
     s.driver.clone().quit().await.unwrap();
     assert!(
         db.exists(),
