@@ -175,7 +175,8 @@ fn only_an_administrator_manages_accounts() {
     for _ in 0..5 {
         let _ = accounts::login(&conn, "lm", "nope-nope-1", T0);
     }
-    assert!(accounts::login(&conn, "lm", "another2022", T0).is_err());
+    let locked = accounts::login(&conn, "lm", "another2022", T0).unwrap_err();
+    assert!(locked.to_string().contains("已被锁定"), "{locked}");
     accounts::unlock(&conn, &admin, clerk.id, T0).unwrap();
     accounts::login(&conn, "lm", "another2022", T0).unwrap();
     assert!(huce_core::audit::verify(&conn).unwrap().ok());

@@ -272,7 +272,9 @@ fn notices_name_every_household_exactly_one_page_each() {
     );
     // The long remark wraps inside the page (no line of text runs past the right margin).
     let page_text = tool("pdftotext", &["-f", "7", "-l", "7", "-bbox", s(&pdf), "-"]);
-    for word in page_text.lines().filter(|l| l.contains("<word ")) {
+    let words: Vec<&str> = page_text.lines().filter(|l| l.contains("<word ")).collect();
+    assert!(words.len() > 20, "page 7 has its words: {page_text}");
+    for word in words {
         let x_max: f32 = word
             .split("xMax=\"")
             .nth(1)

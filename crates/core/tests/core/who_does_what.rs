@@ -385,7 +385,8 @@ fn a_reviewer_does_not_review_an_inspection_they_recorded_or_took_part_in() {
     let own = inspections::save(&o.conn, &keyer, &f, TODAY, NOW)
         .unwrap()
         .inspection_id;
-    assert!(signoff::sign(&o.conn, &keyer, &[own], Step::Review, NOW).is_err());
+    let err = signoff::sign(&o.conn, &keyer, &[own], Step::Review, NOW).unwrap_err();
+    assert!(err.to_string().contains("另一位审核人"), "{err}");
 }
 
 #[test]
@@ -401,6 +402,7 @@ fn a_masked_id_search_matches_only_the_digits_the_mask_shows() {
     );
     assert!(full.note.is_none());
     let four = search("1237", Disclosure::Masked);
+    assert_eq!(four.total, 1, "one household's number ends in 1237");
     for probe in ["11237", "011237", "01011237", "500224199001011237"] {
         let masked = search(probe, Disclosure::Masked);
         assert_eq!(
