@@ -286,6 +286,12 @@ async fn import_a_ledger_into_an_empty_database() {
     })
     .await;
     assert!(problems.contains("与第 7 行完全相同"), "{problems}");
+    assert!(
+        !problems.contains("合计"),
+        "the 合计 row is not a problem: {problems}"
+    );
+    let skipped = wait_text(d, "#import-skipped", |t| !t.is_empty()).await;
+    assert_eq!(skipped, "跳过合计行和表格说明 2 行：第 9 行、第 10 行");
     let mapping = text(&find(d, "#import-mapping").await).await;
     assert!(mapping.contains("户主姓名"), "{mapping}");
     screenshot(&s, "e2e-import-preview.png").await;

@@ -88,6 +88,9 @@ fn legacy_xls_into_an_empty_database() {
         r.problems
     );
     assert_eq!((r.households_new, r.toilets_new), (2, 2));
+    // The 合计 row and the 制表人 line under the data are skipped, not problems.
+    let skipped: Vec<usize> = r.skipped.iter().map(|k| k.row).collect();
+    assert_eq!(skipped, vec![9, 10], "{:#?}", r.skipped);
     assert_eq!(r.new_villages, vec!["石鱼村", "太平村"]);
     assert_eq!(r.new_groups, vec!["石鱼村3社", "太平村2社"]);
     let problems: Vec<(usize, &str)> = r
