@@ -229,13 +229,7 @@ fn field_work(path: &std::path::Path, villages: &[i64], rng: &mut Rng) -> bool {
     let mut samples = Vec::new();
     let mut rows = 0usize;
     for _ in 0..300 {
-        let filter = LedgerFilter {
-            scope: Scope::Village(rng.pick(villages)),
-            category: None,
-            state: None,
-            overdue_only: false,
-            sort: LedgerSort::Place,
-        };
+        let filter = LedgerFilter::all_of(Scope::Village(rng.pick(villages)));
         let (t, page) = time(|| rectification::ledger(&conn, &filter, "2026-11", 0, 100).unwrap());
         rows += page.rows.len();
         samples.push(t);

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::page::Printed;
 use crate::error::{Error, Result};
-use crate::fieldwork::rectification::{LedgerFilter, LedgerSort};
+use crate::fieldwork::rectification::LedgerFilter;
 use crate::places::households::Scope;
 
 /// The printed documents.
@@ -74,13 +74,7 @@ impl DocumentRequest {
     pub fn new(kind: DocumentKind, scope: Scope, scope_title: &str) -> DocumentRequest {
         DocumentRequest {
             kind,
-            filter: LedgerFilter {
-                scope,
-                category: None,
-                state: None,
-                overdue_only: false,
-                sort: LedgerSort::Place,
-            },
+            filter: LedgerFilter::all_of(scope),
             scope_title: scope_title.to_string(),
             household_id: None,
             case_ids: None,

@@ -173,7 +173,7 @@ fn refuses_a_database_with_data() {
 
 #[test]
 fn the_demo_field_work_obeys_the_ledger_rules() {
-    use huce_core::rectification::{self, LedgerFilter, LedgerSort};
+    use huce_core::rectification::{self, LedgerFilter};
     let conn = town(3000, 7);
     let n = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     let toilets = n("SELECT count(*) FROM toilets");
@@ -200,20 +200,8 @@ fn the_demo_field_work_obeys_the_ledger_rules() {
         ),
         0
     );
-    let page = rectification::ledger(
-        &conn,
-        &LedgerFilter {
-            scope: Scope::Town,
-            category: None,
-            state: None,
-            overdue_only: false,
-            sort: LedgerSort::Place,
-        },
-        "2026-11",
-        0,
-        20,
-    )
-    .unwrap();
+    let page =
+        rectification::ledger(&conn, &LedgerFilter::all_of(Scope::Town), "2026-11", 0, 20).unwrap();
     let cases = n("SELECT count(*) FROM rectifications");
     assert_eq!(page.total, cases);
     assert!(

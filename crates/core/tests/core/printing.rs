@@ -10,7 +10,7 @@ use huce_core::households::{self, Scope};
 use huce_core::inspections::{self, InspectionInput, ProblemInput};
 use huce_core::model::*;
 use huce_core::print::{self, NoticeSettings};
-use huce_core::rectification::{LedgerFilter, LedgerSort};
+use huce_core::rectification::LedgerFilter;
 use huce_core::{db, staff};
 
 use crate::NOW;
@@ -198,13 +198,7 @@ pub(crate) fn town() -> Town {
 }
 
 fn filter(scope: Scope) -> LedgerFilter {
-    LedgerFilter {
-        scope,
-        category: None,
-        state: None,
-        overdue_only: false,
-        sort: LedgerSort::Place,
-    }
+    LedgerFilter::all_of(scope)
 }
 
 #[test]

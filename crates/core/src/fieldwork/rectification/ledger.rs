@@ -23,6 +23,19 @@ pub struct LedgerFilter {
     pub sort: LedgerSort,
 }
 
+impl LedgerFilter {
+    /// Every case of a place, in the paper ledger's order (what prints and the overview use).
+    pub fn all_of(scope: Scope) -> LedgerFilter {
+        LedgerFilter {
+            scope,
+            category: None,
+            state: None,
+            overdue_only: false,
+            sort: LedgerSort::Place,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerSort {

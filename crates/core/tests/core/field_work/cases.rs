@@ -8,13 +8,7 @@ fn ledger(t: &Town, f: LedgerFilter) -> rectification::LedgerPage {
 }
 
 fn all(scope: Scope) -> LedgerFilter {
-    LedgerFilter {
-        scope,
-        category: None,
-        state: None,
-        overdue_only: false,
-        sort: LedgerSort::Place,
-    }
+    LedgerFilter::all_of(scope)
 }
 
 fn mv(

@@ -6,7 +6,7 @@ mod forms;
 use huce_core::households::{self, Scope};
 use huce_core::inspections::{self, CorrectionInput, InspectionInput, OnSiteClose, ProblemInput};
 use huce_core::model::*;
-use huce_core::rectification::{self, Decision, LedgerFilter, LedgerSort, MoveInput};
+use huce_core::rectification::{self, Decision, LedgerFilter, MoveInput};
 use huce_core::staff::{self, StaffInput};
 use rusqlite::Connection;
 
