@@ -1,8 +1,8 @@
--- The schema a database has after every migration (huce-core, schema version 8).
+-- The schema a database has after every migration (huce-core, schema version 9).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 8;
+PRAGMA user_version = 9;
 
 -- trigger rectifications_follow_household
 CREATE TRIGGER rectifications_follow_household AFTER UPDATE OF group_id ON households
@@ -94,7 +94,7 @@ CREATE TABLE import_batches (
     toilets_new        INTEGER NOT NULL,
     toilets_updated    INTEGER NOT NULL,
     backup_path   TEXT
-) STRICT;
+, rows_flagged INTEGER NOT NULL DEFAULT 0) STRICT;
 
 -- table inspection_members
 CREATE TABLE inspection_members (
@@ -137,6 +137,24 @@ CREATE TABLE inspections (
     recorded_by       INTEGER NOT NULL REFERENCES staff(id),
     recorded_at       TEXT NOT NULL
 , account_id INTEGER REFERENCES accounts(id)) STRICT;
+
+-- table pending_checks
+CREATE TABLE pending_checks (
+    id              INTEGER PRIMARY KEY,
+    household_id    INTEGER NOT NULL REFERENCES households(id),
+    toilet_id       INTEGER REFERENCES toilets(id),
+    field           TEXT NOT NULL,
+    written         TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    import_batch_id INTEGER REFERENCES import_batches(id),
+    source_row      INTEGER,
+    created_at      TEXT NOT NULL,
+    resolved_at     TEXT,
+    resolved_by     TEXT,
+    resolution      TEXT CHECK (resolution IS NULL OR resolution = 'corrected' OR resolution = 'reimported' OR resolution = 'left_empty'),
+    new_value       TEXT,
+    CHECK ((resolved_at IS NULL) = (resolution IS NULL))
+) STRICT;
 
 -- table photos
 CREATE TABLE photos (
@@ -257,8 +275,8 @@ CREATE TABLE toilets (
     id                 INTEGER PRIMARY KEY,
     household_id       INTEGER NOT NULL REFERENCES households(id),
     seq                INTEGER NOT NULL CHECK (seq >= 1),
-    tech_mode          TEXT CHECK (tech_mode = 'three_compartment' OR tech_mode = 'double_urn' OR tech_mode = 'three_urn' OR tech_mode = 'sewer' OR tech_mode = 'urine_diversion' OR tech_mode = 'double_pit' OR tech_mode = 'biogas' OR tech_mode = 'central_collection' OR tech_mode = 'other_sanitary' OR tech_mode = 'non_sanitary' OR tech_mode = 'no_toilet'),
-    location           TEXT CHECK ((location = 'indoor' OR location = 'yard' OR location = 'outside')),
+    tech_mode          TEXT CHECK (tech_mode = 'three_compartment' OR tech_mode = 'double_urn' OR tech_mode = 'three_urn' OR tech_mode = 'sewer' OR tech_mode = 'urine_diversion' OR tech_mode = 'double_pit' OR tech_mode = 'biogas' OR tech_mode = 'central_collection' OR tech_mode = 'other_sanitary' OR tech_mode = 'other' OR tech_mode = 'non_sanitary' OR tech_mode = 'no_toilet'),
+    location           TEXT CHECK ((location = 'indoor' OR location = 'yard' OR location = 'outside' OR location = 'other')),
     build_year         INTEGER CHECK (build_year BETWEEN 1949 AND 2100),
     subsidized         INTEGER CHECK ((subsidized = 0 OR subsidized = 1)),
     subsidy_year       INTEGER CHECK (subsidy_year BETWEEN 1949 AND 2100),
@@ -316,6 +334,9 @@ CREATE UNIQUE INDEX households_id_number ON households(id_number) WHERE id_numbe
 
 -- index inspections_by_toilet
 CREATE INDEX inspections_by_toilet ON inspections(toilet_id, id);
+
+-- index pending_checks_open
+CREATE INDEX pending_checks_open ON pending_checks(household_id, toilet_id, field) WHERE resolved_at IS NULL;
 
 -- index rectification_events_by_case
 CREATE INDEX rectification_events_by_case ON rectification_events(rectification_id, id);

@@ -63,6 +63,8 @@ macro_rules! vocabulary {
 
 vocabulary!(
     /// 技术模式 — the toilet's technical mode, as in the national sanitation monitoring form.
+    /// 其他 is the catch-all official sheets offer: a mode outside this list, not known to be
+    /// sanitary.
     TechMode, "技术模式" {
         ThreeCompartment = "three_compartment", "三格式化粪池";
         DoubleUrn = "double_urn", "双瓮漏斗式";
@@ -73,15 +75,21 @@ vocabulary!(
         Biogas = "biogas", "沼气池式";
         CentralCollection = "central_collection", "粪尿集中清运";
         OtherSanitary = "other_sanitary", "其他卫生厕所";
+        Other = "other", "其他";
         NonSanitary = "non_sanitary", "非卫生厕所";
         NoToilet = "no_toilet", "无厕所";
     }
 );
 
 impl TechMode {
-    /// Whether this mode counts as a sanitary toilet (卫生厕所) by the national definition.
-    pub fn is_sanitary(self) -> bool {
-        !matches!(self, TechMode::NonSanitary | TechMode::NoToilet)
+    /// Whether this mode counts as a sanitary toilet (卫生厕所) by the national definition;
+    /// `None` for 其他, which says nothing about it.
+    pub fn is_sanitary(self) -> Option<bool> {
+        match self {
+            TechMode::Other => None,
+            TechMode::NonSanitary | TechMode::NoToilet => Some(false),
+            _ => Some(true),
+        }
     }
 }
 
@@ -91,6 +99,7 @@ vocabulary!(
         Indoor = "indoor", "室内";
         Yard = "yard", "院内";
         Outside = "outside", "院外";
+        Other = "other", "其他";
     }
 );
 
@@ -371,16 +380,17 @@ mod tests {
         }
         assert_eq!(
             TechMode::ALL.len(),
-            11,
-            "DOMAIN.md lists 11 technical modes"
+            12,
+            "DOMAIN.md lists 11 technical modes; 其他 is the catch-all official sheets offer"
         );
     }
 
     #[test]
     fn sanitary_modes() {
-        assert!(TechMode::ThreeCompartment.is_sanitary());
-        assert!(!TechMode::NonSanitary.is_sanitary());
-        assert!(!TechMode::NoToilet.is_sanitary());
+        assert_eq!(TechMode::ThreeCompartment.is_sanitary(), Some(true));
+        assert_eq!(TechMode::NonSanitary.is_sanitary(), Some(false));
+        assert_eq!(TechMode::NoToilet.is_sanitary(), Some(false));
+        assert_eq!(TechMode::Other.is_sanitary(), None);
     }
 
     #[test]

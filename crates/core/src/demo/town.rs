@@ -77,7 +77,7 @@ fn toilet(rng: &mut Rng, district: &str) -> NewToilet {
             baseline_source: BaselineSource::Survey,
         };
     }
-    let sanitary = mode.is_sanitary();
+    let sanitary = mode.is_sanitary().unwrap_or(false);
     let build_year = if sanitary {
         Some(rng.range(2013, 2022))
     } else {

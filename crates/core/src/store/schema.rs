@@ -425,6 +425,78 @@ fn v8_identity(tx: &Transaction) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Version 9: 待核实. A ledger row that names a household is imported even when a field of it
+/// is wrong or not understood (a wrong ID checksum, a year like 2031, a word outside the
+/// vocabulary): the field stays empty and the value as written waits here, with the reason,
+/// until a person corrects it (in the app or by importing a corrected ledger) or confirms that
+/// it stays empty. A questionable ID number lives only here, apart from the checked numbers: it
+/// cannot collide with another household's and is never used for matching. Also: 其他 becomes a
+/// value of 技术模式 and 厕所位置 (see [`v9_other_values`]).
+const V9_PENDING: &str = r#"
+CREATE TABLE pending_checks (
+    id              INTEGER PRIMARY KEY,
+    household_id    INTEGER NOT NULL REFERENCES households(id),
+    toilet_id       INTEGER REFERENCES toilets(id),
+    field           TEXT NOT NULL,
+    written         TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    import_batch_id INTEGER REFERENCES import_batches(id),
+    source_row      INTEGER,
+    created_at      TEXT NOT NULL,
+    resolved_at     TEXT,
+    resolved_by     TEXT,
+    resolution      TEXT CHECK (resolution IS NULL OR resolution = 'corrected' OR resolution = 'reimported' OR resolution = 'left_empty'),
+    new_value       TEXT,
+    CHECK ((resolved_at IS NULL) = (resolution IS NULL))
+) STRICT;
+CREATE INDEX pending_checks_open ON pending_checks(household_id, toilet_id, field) WHERE resolved_at IS NULL;
+ALTER TABLE import_batches ADD COLUMN rows_flagged INTEGER NOT NULL DEFAULT 0;
+"#;
+
+/// Version 9's change of the toilets table: its CHECK lists gain 'other'. Widening a CHECK
+/// leaves every stored row valid, so the table's definition is edited in place (SQLite's
+/// documented procedure for changes that do not touch stored content) instead of copying the
+/// table that inspections, cases and samples refer to.
+fn v9_other_values(tx: &Transaction) -> rusqlite::Result<()> {
+    let sql: String = tx.query_row(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'toilets'",
+        [],
+        |r| r.get(0),
+    )?;
+    let edits = [
+        (
+            "OR tech_mode = 'non_sanitary'",
+            "OR tech_mode = 'other' OR tech_mode = 'non_sanitary'",
+        ),
+        (
+            "OR location = 'outside'))",
+            "OR location = 'outside' OR location = 'other'))",
+        ),
+    ];
+    let mut new_sql = sql.clone();
+    for (from, to) in edits {
+        if new_sql.matches(from).count() != 1 {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                Some(format!(
+                    "户厕表的定义与预期不同，无法加入“其他”（找不到 {from}）"
+                )),
+            ));
+        }
+        new_sql = new_sql.replace(from, to);
+    }
+    let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+    tx.pragma_update(None, "writable_schema", true)?;
+    let edited = tx.execute(
+        "UPDATE sqlite_schema SET sql = ?1 WHERE type = 'table' AND name = 'toilets'",
+        [&new_sql],
+    );
+    tx.pragma_update(None, "schema_version", version + 1)?;
+    tx.pragma_update(None, "writable_schema", false)?;
+    edited?;
+    Ok(())
+}
+
 /// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
 pub const APPLICATION_ID: i64 = 0x4855_4345;
 
@@ -469,6 +541,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description:
             "录入账户留痕、管理员重设的密码须修改、操作日志新校验格式、程序抽取的随机种子、文件标识",
         step: Step::SqlThen(V8_SAFETY, v8_identity),
+    },
+    Migration {
+        version: 9,
+        description: "待核实：导入时存疑的字段留空待核实，不再整行不导入；技术模式和厕所位置增加“其他”",
+        step: Step::SqlThen(V9_PENDING, v9_other_values),
     },
 ];
 

@@ -207,3 +207,67 @@ fn unopenable_path_gives_a_chinese_message() {
     assert_eq!(err.code(), "db_open");
     assert!(err.to_string().contains("无法打开数据库文件"), "{err}");
 }
+
+/// Version 9 widens the toilets table's CHECK lists in place: after the upgrade of a file
+/// written by version 8, 其他 is accepted for 技术模式 and 厕所位置 (by this connection and by a
+/// new one), other unknown codes are still refused, and the file passes SQLite's checks.
+#[test]
+fn version_9_accepts_other_in_an_upgraded_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v8.sqlite");
+    {
+        let conn = Connection::open(&path).unwrap();
+        db::configure(&conn).unwrap();
+        db::migrate_to(&conn, 8).unwrap();
+        conn.execute_batch(
+            "INSERT INTO villages (id, name) VALUES (1, '石鱼村');
+             INSERT INTO village_groups (id, village_id, name, number) VALUES (1, 1, '3社', 3);
+             INSERT INTO households (id, village_id, group_id, head_name, category, is_resident, created_at, updated_at)
+               VALUES (1, 1, 1, '曾建国', 'ordinary', 1, 'x', 'x');
+             INSERT INTO toilets (household_id, seq, tech_mode, location, baseline_source, created_at, updated_at)
+               VALUES (1, 1, 'three_urn', 'yard', 'survey', 'x', 'x');",
+        )
+        .unwrap();
+        let refused = conn.execute(
+            "INSERT INTO toilets (household_id, seq, tech_mode, baseline_source, created_at, updated_at)
+             VALUES (1, 2, 'other', 'survey', 'x', 'x')",
+            [],
+        );
+        assert!(refused.is_err(), "version 8 has no 其他");
+        db::migrate(&conn).unwrap();
+        conn.execute(
+            "INSERT INTO toilets (household_id, seq, tech_mode, location, baseline_source, created_at, updated_at)
+             VALUES (1, 2, 'other', 'other', 'survey', 'x', 'x')",
+            [],
+        )
+        .expect("the upgrading connection accepts 其他");
+    }
+    let conn = Connection::open(&path).unwrap();
+    db::configure(&conn).unwrap();
+    conn.execute(
+        "INSERT INTO toilets (household_id, seq, tech_mode, location, baseline_source, created_at, updated_at)
+         VALUES (1, 3, 'other', 'indoor', 'survey', 'x', 'x')",
+        [],
+    )
+    .expect("a new connection accepts 其他");
+    for (mode, location) in [("elsewhere", "indoor"), ("other", "roof")] {
+        let bad = conn.execute(
+            "INSERT INTO toilets (household_id, seq, tech_mode, location, baseline_source, created_at, updated_at)
+             VALUES (1, 4, ?1, ?2, 'survey', 'x', 'x')",
+            [mode, location],
+        );
+        assert!(bad.is_err(), "{mode}/{location} must still be refused");
+    }
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let modes: Vec<String> = conn
+        .prepare("SELECT tech_mode FROM toilets ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(modes, ["three_urn", "other", "other"]);
+}

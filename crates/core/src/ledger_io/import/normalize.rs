@@ -349,13 +349,19 @@ pub fn tech_mode(text: &str) -> Parsed<TechMode> {
         ("集中清运", CentralCollection),
         ("其他卫生厕所", OtherSanitary),
         ("其它卫生厕所", OtherSanitary),
+        ("其他", Other),
+        ("其它", Other),
+        ("其他类型", Other),
+        ("其他模式", Other),
+        ("其他方式", Other),
+        ("其他技术模式", Other),
         ("非卫生厕所", NonSanitary),
         ("旱厕", NonSanitary),
         ("简易旱厕", NonSanitary),
         ("无厕所", NoToilet),
         ("无", NoToilet),
     ];
-    lookup(text, TABLE, "技术模式", "三格式化粪池、双瓮漏斗式、三瓮式、完整下水道水冲式、粪尿分集式、双坑交替式、沼气池式、粪尿集中清运、其他卫生厕所、非卫生厕所、无厕所")
+    lookup(text, TABLE, "技术模式", "三格式化粪池、双瓮漏斗式、三瓮式、完整下水道水冲式、粪尿分集式、双坑交替式、沼气池式、粪尿集中清运、其他卫生厕所、其他、非卫生厕所、无厕所")
 }
 
 pub fn location(text: &str) -> Parsed<Location> {
@@ -370,8 +376,11 @@ pub fn location(text: &str) -> Parsed<Location> {
         ("户外", Location::Outside),
         ("庭院外", Location::Outside),
         ("院子外", Location::Outside),
+        ("其他", Location::Other),
+        ("其它", Location::Other),
+        ("其他位置", Location::Other),
     ];
-    lookup(text, TABLE, "厕所位置", "室内、院内、院外")
+    lookup(text, TABLE, "厕所位置", "室内、院内、院外、其他")
 }
 
 pub fn use_status(text: &str) -> Parsed<UseStatus> {

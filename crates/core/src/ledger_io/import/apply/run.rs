@@ -543,7 +543,7 @@ pub(super) fn apply_rows(
                             subsidy_year: v.subsidy_year,
                             subsidy_amount_fen: v.subsidy_amount_fen,
                             project_name: v.project_name.clone(),
-                            is_sanitary: v.is_sanitary.or(v.tech_mode.map(TechMode::is_sanitary)),
+                            is_sanitary: v.is_sanitary.or(v.tech_mode.and_then(TechMode::is_sanitary)),
                             use_status: v.use_status,
                             baseline_source: if v.subsidized == Some(true) {
                                 BaselineSource::Subsidy
