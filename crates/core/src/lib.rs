@@ -22,7 +22,7 @@ pub mod store;
 // are named by their folder (`crate::store::audit`); the layer test holds that.
 pub use access::{accounts, permissions, staff};
 pub use fieldwork::{inspections, photos, problem_items, rectification, rules, signoff};
-pub use ledger_io::{export, import};
+pub use ledger_io::{export, import, pending};
 pub use places::{households, idcard, town};
 pub use reports::{compare, progress, sampling};
 pub use store::{anchors, audit, backup, db, paths, settings};

@@ -544,7 +544,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 9,
-        description: "待核实：导入时存疑的字段留空待核实，不再整行不导入；技术模式和厕所位置增加“其他”",
+        description:
+            "待核实：导入时存疑的字段留空待核实，不再整行不导入；技术模式和厕所位置增加“其他”",
         step: Step::SqlThen(V9_PENDING, v9_other_values),
     },
 ];

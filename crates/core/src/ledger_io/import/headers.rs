@@ -52,6 +52,59 @@ impl Field {
         Field::UseStatus,
     ];
 
+    /// The stored column of this field (households or toilets); `None` for the place fields.
+    pub fn column(self) -> Option<&'static str> {
+        Some(match self {
+            Field::Village | Field::Group => return None,
+            Field::HeadName => "head_name",
+            Field::IdNumber => "id_number",
+            Field::Phone => "phone",
+            Field::Address => "address",
+            Field::RegisteredPop => "registered_pop",
+            Field::ResidentPop => "resident_pop",
+            Field::Category => "category",
+            Field::IsResident => "is_resident",
+            Field::TechMode => "tech_mode",
+            Field::Location => "location",
+            Field::BuildYear => "build_year",
+            Field::Subsidized => "subsidized",
+            Field::SubsidyYear => "subsidy_year",
+            Field::SubsidyAmount => "subsidy_amount_fen",
+            Field::ProjectName => "project_name",
+            Field::IsSanitary => "is_sanitary",
+            Field::UseStatus => "use_status",
+        })
+    }
+
+    /// The field whose stored column is `column`.
+    pub fn of_column(column: &str) -> Option<Field> {
+        Field::ALL
+            .iter()
+            .copied()
+            .find(|f| f.column() == Some(column))
+    }
+
+    /// Whether the field belongs to the toilet (户厕) rather than the household.
+    pub fn is_toilet(self) -> bool {
+        matches!(
+            self,
+            Field::TechMode
+                | Field::Location
+                | Field::BuildYear
+                | Field::Subsidized
+                | Field::SubsidyYear
+                | Field::SubsidyAmount
+                | Field::ProjectName
+                | Field::IsSanitary
+                | Field::UseStatus
+        )
+    }
+
+    /// The field's name as a person reads it (full-width brackets: 建设（改造）年度).
+    pub fn title(self) -> String {
+        self.label().replace('(', "（").replace(')', "）")
+    }
+
     /// The header the app itself writes on export.
     pub fn label(self) -> &'static str {
         self.synonyms()[0]

@@ -16,4 +16,6 @@ mod write;
 
 pub use problem_rows::write_problem_rows;
 pub use run::import_file;
-pub use types::{ColumnInfo, ImportOptions, ImportReport, Mode, RowProblem};
+pub use types::{ColumnInfo, ImportOptions, ImportReport, Mode, RowFlag, RowProblem};
+pub(crate) use values::field_value;
+pub(crate) use write::pending_old;

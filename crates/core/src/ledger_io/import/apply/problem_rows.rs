@@ -1,4 +1,5 @@
-//! The rows that had problems, written back with a 问题说明 column for the village to correct.
+//! The rows that had problems, written back with a 问题说明 column for the village to correct:
+//! the rows left out, and the rows imported with values 待核实.
 
 use std::path::Path;
 
@@ -31,6 +32,12 @@ pub fn write_problem_rows(source: &Path, report: &ImportReport, out: &Path) -> R
         };
         by_row.entry(p.row).or_default().push(msg);
     }
+    for f in &report.flags {
+        by_row.entry(f.row).or_default().push(format!(
+            "【{}】{}（本户已导入，此项待核实）",
+            f.column, f.message
+        ));
+    }
     let mut book = rust_xlsxwriter::Workbook::new();
     let ws = book.add_worksheet();
     ws.set_name("问题行").map_err(e)?;
@@ -41,7 +48,10 @@ pub fn write_problem_rows(source: &Path, report: &ImportReport, out: &Path) -> R
     ws.write_string_with_format(
         0,
         0,
-        format!("“{}”导入时有问题的行（改正后可重新导入）", report.file_name),
+        format!(
+            "“{}”导入时有问题的行：未导入的行和有待核实内容的行（改正后可重新导入）",
+            report.file_name
+        ),
         &bold,
     )
     .map_err(e)?;

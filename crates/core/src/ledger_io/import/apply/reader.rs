@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::types::{cell_key, ColumnInfo, FastMap, Fnv, RowProblem};
+use super::types::{cell_key, ColumnInfo, FastMap, Fnv, RowFlag, RowProblem};
 use super::values::{parse_row, Values};
 use crate::error::{Error, Result};
 use crate::ledger_io::import::headers::{find_header, Field, HeaderMatch};
@@ -115,6 +115,8 @@ pub(super) struct ValidRow {
     pub(super) row: usize,
     pub(super) v: Values,
     pub(super) name: String,
+    /// The values left empty 待核实, with what was written.
+    pub(super) flags: Vec<RowFlag>,
 }
 
 pub(super) enum Msg {
@@ -501,8 +503,8 @@ impl<'p> Checker<'p> {
         self.seen_rows.entry(hash).or_default().push(k);
 
         let plan = self.plan;
-        let (mut v, mut problems) =
-            parse_row(cells, &plan.columns, &plan.headers, row, plan.current_year);
+        let (mut v, flags) = parse_row(cells, &plan.columns, &plan.headers, row, plan.current_year);
+        let mut problems = Vec::new();
         if v.village.is_none() {
             v.village = plan.default_village.as_deref().and_then(norm::village);
         }
@@ -519,7 +521,7 @@ impl<'p> Checker<'p> {
                 self.col(Field::HeadName),
                 "缺少户主姓名".into(),
             );
-            return Checked::Rejected(problems);
+            return Checked::Rejected(with_flags(problems, flags));
         };
         if v.village.is_none() {
             reject(&mut problems, self.col(Field::Village), "缺少行政村".into());
@@ -544,10 +546,26 @@ impl<'p> Checker<'p> {
             }
         }
         if !problems.is_empty() {
-            return Checked::Rejected(problems);
+            return Checked::Rejected(with_flags(problems, flags));
         }
-        Checked::Valid(Box::new(ValidRow { row, v, name }))
+        Checked::Valid(Box::new(ValidRow {
+            row,
+            v,
+            name,
+            flags,
+        }))
     }
+}
+
+/// A rejected row's problems: why it is left out, then every value that would have been
+/// 待核实 (the village fixes them all at once).
+pub(super) fn with_flags(mut problems: Vec<RowProblem>, flags: Vec<RowFlag>) -> Vec<RowProblem> {
+    problems.extend(flags.into_iter().map(|f| RowProblem {
+        row: f.row,
+        column: f.column,
+        message: f.message,
+    }));
+    problems
 }
 
 /// Waits for the check of the backup copy, if one is running; its error if it failed.

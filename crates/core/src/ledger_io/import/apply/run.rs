@@ -11,12 +11,14 @@ use super::reader::{
     RowReader, ValidRow,
 };
 use super::stored::{Stored, TOILET_COLUMNS};
+use super::types::RowFlag;
 use super::types::{FastMap, ImportOptions, ImportReport, Mode, RowProblem};
-use super::values::toilet_fields;
+use super::values::{household_fields, toilet_fields, FieldValue};
 use super::write::{update_fields, update_household};
 use crate::error::{Error, Result};
 use crate::ledger_io::import::headers::{Field, HeaderMatch};
 use crate::ledger_io::import::normalize::GroupName;
+use crate::ledger_io::pending::open::{OpenChecks, Origin};
 use crate::model::{BaselineSource, HouseholdCategory, NewHousehold, NewToilet, TechMode};
 use crate::places::households;
 use crate::store::backup;
@@ -237,7 +239,7 @@ pub(super) fn import_in_transaction(
     if let Some(id) = batch_id {
         tx.execute(
             "UPDATE import_batches SET rows_total = ?1, rows_rejected = ?2, households_new = ?3, households_updated = ?4,
-                                      toilets_new = ?5, toilets_updated = ?6 WHERE id = ?7",
+                                      toilets_new = ?5, toilets_updated = ?6, rows_flagged = ?8 WHERE id = ?7",
             params![
                 report.rows_total as i64,
                 report.rows_rejected as i64,
@@ -245,7 +247,8 @@ pub(super) fn import_in_transaction(
                 report.households_updated as i64,
                 report.toilets_new as i64,
                 report.toilets_updated as i64,
-                id
+                id,
+                report.rows_flagged as i64
             ],
         )?;
         if opts.columns.is_some() {
@@ -259,11 +262,12 @@ pub(super) fn import_in_transaction(
             "import_batch",
             id,
             &format!(
-                "导入“{file_name}”：新增 {} 户、更新 {} 户，新增户厕 {} 个、更新 {} 个，{} 行未导入",
+                "导入“{file_name}”：新增 {} 户、更新 {} 户，新增户厕 {} 个、更新 {} 个，{} 行有待核实的内容，{} 行未导入",
                 report.households_new,
                 report.households_updated,
                 report.toilets_new,
                 report.toilets_updated,
+                report.rows_flagged,
                 report.rows_rejected
             ),
             serde_json::json!({
@@ -300,6 +304,7 @@ pub(super) fn apply_rows(
     // everything stored, read in two table scans instead of a few lookups a row.
     let preload = rows_hint.saturating_mul(4) >= homes.count;
     let mut stored = Stored::load(tx, preload)?;
+    let mut open = OpenChecks::load(tx)?;
     let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
     let mut bulk = households::Bulk::new();
     let source = format!("导入：{}", report.file_name);
@@ -322,7 +327,12 @@ pub(super) fn apply_rows(
                 progress(k, rows_hint.max(k));
             }
             k += 1;
-            let ValidRow { row, v, name } = match checked {
+            let ValidRow {
+                row,
+                v,
+                name,
+                flags,
+            } = match checked {
                 Checked::Blank => {
                     report.rows_blank += 1;
                     continue;
@@ -440,6 +450,8 @@ pub(super) fn apply_rows(
             };
             let household_id = match matched {
                 Some(id) => {
+                    let settled =
+                        settle(tx, &mut open, id, None, &household_fields(&v), &flags, opts)?;
                     let changed = update_household(
                         tx,
                         &mut log,
@@ -452,6 +464,7 @@ pub(super) fn apply_rows(
                         batch_id,
                         report,
                         &mut stored,
+                        &settled,
                     )?;
                     if let Some(idn) = &v.id_number {
                         homes.by_id_number.insert(idn.clone(), id);
@@ -499,8 +512,21 @@ pub(super) fn apply_rows(
                 }
             };
 
-            // The toilet: the k-th toilet row of a household is its k-th toilet.
-            if v.has_toilet() {
+            let origin = Origin {
+                batch_id,
+                row,
+                now: &opts.now,
+            };
+            for f in flags.iter().filter(|f| !f.field.is_toilet()) {
+                record(tx, &mut open, household_id, None, f, &origin)?;
+            }
+            if !flags.is_empty() {
+                report.rows_flagged += 1;
+            }
+
+            // The toilet: the k-th toilet row of a household is its k-th toilet. A row whose
+            // only toilet value is 待核实 still has a toilet.
+            if v.has_toilet() || flags.iter().any(|f| f.field.is_toilet()) {
                 let entry = in_file
                     .get_mut(&household_id)
                     .expect("household recorded above");
@@ -512,8 +538,17 @@ pub(super) fn apply_rows(
                 } else {
                     stored.toilet(tx, household_id, seq)?
                 };
-                match existing {
+                let toilet_id = match existing {
                     Some((toilet_id, mut current)) => {
+                        let settled = settle(
+                            tx,
+                            &mut open,
+                            household_id,
+                            Some(toilet_id),
+                            &toilet_fields(&v),
+                            &flags,
+                            opts,
+                        )?;
                         if update_fields(
                             tx,
                             &mut log,
@@ -527,12 +562,14 @@ pub(super) fn apply_rows(
                             &source,
                             batch_id,
                             report,
+                            &settled,
                         )? {
                             stored.set_toilet(household_id, seq, toilet_id, &current);
                             report.toilets_updated += 1;
                         } else {
                             report.toilets_unchanged += 1;
                         }
+                        toilet_id
                     }
                     None => {
                         let t = NewToilet {
@@ -543,7 +580,9 @@ pub(super) fn apply_rows(
                             subsidy_year: v.subsidy_year,
                             subsidy_amount_fen: v.subsidy_amount_fen,
                             project_name: v.project_name.clone(),
-                            is_sanitary: v.is_sanitary.or(v.tech_mode.and_then(TechMode::is_sanitary)),
+                            is_sanitary: v
+                                .is_sanitary
+                                .or(v.tech_mode.and_then(TechMode::is_sanitary)),
                             use_status: v.use_status,
                             baseline_source: if v.subsidized == Some(true) {
                                 BaselineSource::Subsidy
@@ -551,12 +590,17 @@ pub(super) fn apply_rows(
                                 BaselineSource::Survey
                             },
                         };
-                        bulk.insert_toilet(tx, household_id, &t, &opts.now)?;
+                        let toilet_id = bulk.insert_toilet(tx, household_id, &t, &opts.now)?;
                         stored.toilet_added(household_id);
                         report.toilets_new += 1;
+                        toilet_id
                     }
+                };
+                for f in flags.iter().filter(|f| f.field.is_toilet()) {
+                    record(tx, &mut open, household_id, Some(toilet_id), f, &origin)?;
                 }
             }
+            report.flags.extend(flags);
         }
     }
     bulk.finish(tx)?;
@@ -571,4 +615,62 @@ pub(super) fn apply_rows(
         }
     }
     Ok(Flow::Done)
+}
+
+/// Settles the open 待核实 entries of a household (or its toilet) whose fields this row gives
+/// a value that can be taken; returns each settled column with what was written before.
+fn settle(
+    tx: &Transaction,
+    open: &mut OpenChecks,
+    household_id: i64,
+    toilet_id: Option<i64>,
+    fields: &[FieldValue],
+    flags: &[RowFlag],
+    opts: &ImportOptions,
+) -> Result<Vec<(&'static str, String)>> {
+    let mut settled = Vec::new();
+    if !open.any_for(household_id) {
+        return Ok(settled);
+    }
+    for f in fields {
+        if flags.iter().any(|g| g.field.column() == Some(f.column)) {
+            continue;
+        }
+        if let Some(written) = open.resolve(
+            tx,
+            household_id,
+            toilet_id,
+            f.column,
+            &f.display,
+            &opts.actor,
+            &opts.now,
+        )? {
+            settled.push((f.column, written));
+        }
+    }
+    Ok(settled)
+}
+
+/// Records one 待核实 value of a row.
+fn record(
+    tx: &Transaction,
+    open: &mut OpenChecks,
+    household_id: i64,
+    toilet_id: Option<i64>,
+    flag: &RowFlag,
+    origin: &Origin,
+) -> Result<()> {
+    let column = flag
+        .field
+        .column()
+        .expect("only household and toilet fields are flagged");
+    open.record(
+        tx,
+        household_id,
+        toilet_id,
+        column,
+        &flag.written,
+        &flag.message,
+        origin,
+    )
 }

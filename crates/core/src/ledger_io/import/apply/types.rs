@@ -86,6 +86,21 @@ pub struct RowProblem {
     pub message: String,
 }
 
+/// A value of an imported row that could not be taken (待核实): the household is imported, the
+/// field stays empty and the value as written waits on the 待核实 list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowFlag {
+    /// The spreadsheet's row number (1-based, as Excel shows it).
+    pub row: usize,
+    /// The column header.
+    pub column: String,
+    #[serde(skip)]
+    pub field: Field,
+    /// The cell as written.
+    pub written: String,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ImportReport {
     pub file_name: String,
@@ -100,6 +115,9 @@ pub struct ImportReport {
     /// listed in `skipped`, and not counted as data rows or problems.
     pub rows_skipped: usize,
     pub rows_rejected: usize,
+    /// Rows imported with at least one value left 待核实 (counted in `rows_total`, not in
+    /// `rows_rejected`).
+    pub rows_flagged: usize,
     pub households_new: usize,
     pub households_updated: usize,
     pub households_unchanged: usize,
@@ -110,6 +128,8 @@ pub struct ImportReport {
     pub new_villages: Vec<String>,
     pub new_groups: Vec<String>,
     pub problems: Vec<RowProblem>,
+    /// The values of imported rows left 待核实, each with its reason.
+    pub flags: Vec<RowFlag>,
     /// The rows skipped as totals or notes, with what they said.
     pub skipped: Vec<RowProblem>,
     /// The columns came from a mapping saved when a file with the same header was imported.

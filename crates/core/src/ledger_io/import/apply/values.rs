@@ -2,7 +2,7 @@
 
 use rusqlite::types::Value;
 
-use super::types::RowProblem;
+use super::types::RowFlag;
 use crate::ledger_io::import::headers::Field;
 use crate::ledger_io::import::normalize::{self as norm, GroupName};
 use crate::ledger_io::import::read::Cell;
@@ -10,7 +10,7 @@ use crate::model::{HouseholdCategory, Location, TechMode, UseStatus};
 
 /// The parsed values of one row; `None` means the cell was empty or the column absent.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(super) struct Values {
+pub(crate) struct Values {
     pub(super) village: Option<String>,
     pub(super) group: Option<GroupName>,
     pub(super) head_name: Option<String>,
@@ -47,11 +47,11 @@ impl Values {
 }
 
 /// A value to store in one column, with how a person reads it (for the change log).
-pub(super) struct FieldValue {
-    pub(super) column: &'static str,
-    pub(super) label: &'static str,
-    pub(super) value: Value,
-    pub(super) display: String,
+pub(crate) struct FieldValue {
+    pub(crate) column: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) value: Value,
+    pub(crate) display: String,
 }
 
 pub(super) fn text(
@@ -203,81 +203,85 @@ pub(super) fn display_stored(column: &str, v: &Value) -> Option<String> {
     Some(s)
 }
 
-/// Parses one row; problems name the column by its header.
+/// Parses one cell of `field` into `v`; the message says what is wrong with it. A masked ID or
+/// phone number (from a masked export) means "not given", never a wrong value.
+pub(crate) fn parse_field(
+    field: Field,
+    cell: &Cell,
+    year_max: i64,
+    v: &mut Values,
+) -> Result<(), String> {
+    let t = cell.text.as_str();
+    let masked = t.contains('*');
+    match field {
+        Field::Village => v.village = norm::village(t),
+        Field::Group => v.group = norm::group(t),
+        Field::HeadName => v.head_name = norm::name(t),
+        Field::IdNumber if masked => {}
+        Field::IdNumber => {
+            v.id_number =
+                norm::id_number(t, cell.numeric).map_err(|p| p.message(&norm::clean(t)))?
+        }
+        Field::Phone if masked => {}
+        Field::Phone => v.phone = norm::phone(t)?,
+        Field::Address => v.address = Some(norm::clean(t)).filter(|s| !s.is_empty()),
+        Field::ProjectName => v.project_name = Some(norm::clean(t)).filter(|s| !s.is_empty()),
+        Field::RegisteredPop => v.registered_pop = norm::people(t)?,
+        Field::ResidentPop => v.resident_pop = norm::people(t)?,
+        Field::Category => v.category = norm::category(t)?,
+        Field::IsResident => v.is_resident = norm::yes_no(t)?,
+        Field::TechMode => v.tech_mode = norm::tech_mode(t)?,
+        Field::Location => v.location = norm::location(t)?,
+        Field::BuildYear => v.build_year = norm::year(t, year_max)?,
+        Field::Subsidized => v.subsidized = norm::yes_no(t)?,
+        Field::SubsidyYear => v.subsidy_year = norm::year(t, year_max)?,
+        Field::SubsidyAmount => v.subsidy_amount_fen = norm::amount_fen(t)?,
+        Field::IsSanitary => v.is_sanitary = norm::yes_no(t)?,
+        Field::UseStatus => v.use_status = norm::use_status(t)?,
+    }
+    Ok(())
+}
+
+/// The stored value of `field` parsed from `text` as a person corrects it: `Ok(None)` when the
+/// text is empty.
+pub(crate) fn field_value(
+    field: Field,
+    text: &str,
+    year_max: i64,
+) -> Result<Option<FieldValue>, String> {
+    let mut v = Values::default();
+    let cell = Cell::text(text);
+    parse_field(field, &cell, year_max, &mut v)?;
+    let column = field.column();
+    Ok(household_fields(&v)
+        .into_iter()
+        .chain(toilet_fields(&v))
+        .find(|f| Some(f.column) == column))
+}
+
+/// Parses one row. A cell that cannot be taken is left empty and flagged (待核实) with its
+/// column's header, what was written and why.
 pub(super) fn parse_row(
     cells: &[Cell],
     columns: &[Option<Field>],
     headers: &[String],
     row: usize,
     year_max: i64,
-) -> (Values, Vec<RowProblem>) {
+) -> (Values, Vec<RowFlag>) {
     let mut v = Values::default();
-    let mut problems = Vec::new();
+    let mut flags = Vec::new();
+    let header_at = |i: usize| headers.get(i).cloned().unwrap_or_default();
     for (i, field) in columns.iter().enumerate() {
         let Some(field) = field else { continue };
         let cell = cells.get(i).cloned().unwrap_or_default();
-        let t = cell.text.as_str();
-        let mut fail = |msg: String| {
-            problems.push(RowProblem {
+        if let Err(message) = parse_field(*field, &cell, year_max, &mut v) {
+            flags.push(RowFlag {
                 row,
-                column: headers.get(i).cloned().unwrap_or_default(),
-                message: msg,
-            })
-        };
-        let masked = t.contains('*');
-        match field {
-            Field::Village => v.village = norm::village(t),
-            Field::Group => v.group = norm::group(t),
-            Field::HeadName => v.head_name = norm::name(t),
-            // A masked value (from a masked export) means "not given", never a wrong value.
-            Field::IdNumber if masked => {}
-            Field::IdNumber => match norm::id_number(t, cell.numeric) {
-                Ok(x) => v.id_number = x,
-                Err(p) => fail(p.message(&norm::clean(t))),
-            },
-            Field::Phone if masked => {}
-            Field::Phone => match norm::phone(t) {
-                Ok(x) => v.phone = x,
-                Err(m) => fail(m),
-            },
-            Field::Address => v.address = Some(norm::clean(t)).filter(|s| !s.is_empty()),
-            Field::ProjectName => v.project_name = Some(norm::clean(t)).filter(|s| !s.is_empty()),
-            Field::RegisteredPop => norm::people(t)
-                .map(|x| v.registered_pop = x)
-                .unwrap_or_else(&mut fail),
-            Field::ResidentPop => norm::people(t)
-                .map(|x| v.resident_pop = x)
-                .unwrap_or_else(&mut fail),
-            Field::Category => norm::category(t)
-                .map(|x| v.category = x)
-                .unwrap_or_else(&mut fail),
-            Field::IsResident => norm::yes_no(t)
-                .map(|x| v.is_resident = x)
-                .unwrap_or_else(&mut fail),
-            Field::TechMode => norm::tech_mode(t)
-                .map(|x| v.tech_mode = x)
-                .unwrap_or_else(&mut fail),
-            Field::Location => norm::location(t)
-                .map(|x| v.location = x)
-                .unwrap_or_else(&mut fail),
-            Field::BuildYear => norm::year(t, year_max)
-                .map(|x| v.build_year = x)
-                .unwrap_or_else(&mut fail),
-            Field::Subsidized => norm::yes_no(t)
-                .map(|x| v.subsidized = x)
-                .unwrap_or_else(&mut fail),
-            Field::SubsidyYear => norm::year(t, year_max)
-                .map(|x| v.subsidy_year = x)
-                .unwrap_or_else(&mut fail),
-            Field::SubsidyAmount => norm::amount_fen(t)
-                .map(|x| v.subsidy_amount_fen = x)
-                .unwrap_or_else(&mut fail),
-            Field::IsSanitary => norm::yes_no(t)
-                .map(|x| v.is_sanitary = x)
-                .unwrap_or_else(&mut fail),
-            Field::UseStatus => norm::use_status(t)
-                .map(|x| v.use_status = x)
-                .unwrap_or_else(&mut fail),
+                column: header_at(i),
+                field: *field,
+                written: norm::clean(&cell.text),
+                message,
+            });
         }
     }
     // A subsidy year or amount means the toilet was subsidised, even without a 是否财政补助 column
@@ -285,30 +289,37 @@ pub(super) fn parse_row(
     if v.subsidized.is_none() && (v.subsidy_year.is_some() || v.subsidy_amount_fen.is_some()) {
         v.subsidized = Some(true);
     }
-    let header_of = |f: Field| {
-        columns
+    let mut flag = |f: Field, written: String, message: String| {
+        let column = columns
             .iter()
             .position(|c| *c == Some(f))
-            .and_then(|i| headers.get(i).cloned())
-            .unwrap_or_else(|| f.label().to_string())
+            .map(header_at)
+            .unwrap_or_else(|| f.label().to_string());
+        flags.push(RowFlag {
+            row,
+            column,
+            field: f,
+            written,
+            message,
+        });
     };
     if let Some(y) = v.subsidy_year.filter(|y| *y < 2013) {
-        problems.push(RowProblem {
-            row,
-            column: header_of(Field::SubsidyYear),
-            message: format!(
-                "补助年度 {y} 年早于 2013 年：本台账只登记 2013 年以来的财政补助，请核对"
-            ),
-        });
+        v.subsidy_year = None;
+        flag(
+            Field::SubsidyYear,
+            y.to_string(),
+            format!("补助年度 {y} 年早于 2013 年：本台账只登记 2013 年以来的财政补助，请核对"),
+        );
     }
     if let (Some(r), Some(res)) = (v.registered_pop, v.resident_pop) {
         if res > r + 20 {
-            problems.push(RowProblem {
-                row,
-                column: header_of(Field::ResidentPop),
-                message: format!("常住人口 {res} 人远多于户籍人口 {r} 人，请核对"),
-            });
+            v.resident_pop = None;
+            flag(
+                Field::ResidentPop,
+                res.to_string(),
+                format!("常住人口 {res} 人远多于户籍人口 {r} 人，请核对"),
+            );
         }
     }
-    (v, problems)
+    (v, flags)
 }

@@ -25,6 +25,7 @@ pub(super) fn update_household(
     batch_id: Option<i64>,
     report: &mut ImportReport,
     stored: &mut Stored,
+    pending: &[(&'static str, String)],
 ) -> Result<bool> {
     let mut current = stored.household(tx, id)?;
     let old_name = match &current[0] {
@@ -44,6 +45,7 @@ pub(super) fn update_household(
         source,
         batch_id,
         report,
+        pending,
     )?;
     let current_group = match current[8] {
         Value::Integer(g) => g,
@@ -87,7 +89,8 @@ pub(super) fn update_household(
 
 /// Writes the given fields of one row where they differ from what is stored (`current`, the
 /// values of `columns`), logging each change and keeping `current` in step. `table` and the
-/// columns come from this module only, never from input.
+/// columns come from this module only, never from input. `pending` names the columns whose
+/// 待核实 value this row settles: the change log's old value is what the earlier ledger wrote.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn update_fields(
     tx: &Transaction,
@@ -102,6 +105,7 @@ pub(super) fn update_fields(
     source: &str,
     batch_id: Option<i64>,
     report: &mut ImportReport,
+    pending: &[(&'static str, String)],
 ) -> Result<bool> {
     let mut changed = false;
     for f in fields {
@@ -136,7 +140,11 @@ pub(super) fn update_fields(
             entity,
             id,
             f.label,
-            display_stored(f.column, &old),
+            pending
+                .iter()
+                .find(|(c, _)| *c == f.column)
+                .map(|(_, written)| pending_old(written))
+                .or_else(|| display_stored(f.column, &old)),
             f.display,
             source,
             batch_id
@@ -145,4 +153,9 @@ pub(super) fn update_fields(
         changed = true;
     }
     Ok(changed)
+}
+
+/// How a 待核实 value reads as the old value of the change that settles it.
+pub(crate) fn pending_old(written: &str) -> String {
+    format!("{written}（待核实）")
 }
