@@ -111,6 +111,7 @@ impl OpenChecks {
 
     /// Resolves the open entry about `column` now that a ledger gives it `shown`; returns what
     /// the entry said was written (the change log's old value), or `None` if there was none.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn resolve(
         &mut self,
         tx: &Transaction,
