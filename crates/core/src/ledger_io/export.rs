@@ -267,7 +267,7 @@ fn write_ledger(
 /// Saves a workbook. One with full ID numbers and phones is recorded in the audit log first:
 /// it is written under a temporary name, the entry is committed, and only then does the file
 /// get its name — an unaudited export of personal data never exists.
-fn save_audited(
+pub(crate) fn save_audited(
     conn: &Connection,
     book: &mut Workbook,
     personal: Personal,

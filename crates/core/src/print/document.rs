@@ -25,6 +25,7 @@ pub enum DocumentKind {
     CheckSheets,
     SampleFiles,
     Bulletin,
+    PendingList,
 }
 
 impl DocumentKind {
@@ -40,6 +41,7 @@ impl DocumentKind {
             DocumentKind::CheckSheets => "区级抽查现场核查表",
             DocumentKind::SampleFiles => "区级抽查户档案",
             DocumentKind::Bulletin => "月通报",
+            DocumentKind::PendingList => "待核实清单",
         }
     }
 }
@@ -156,6 +158,7 @@ pub fn print_document(
             let month = request.month.clone().unwrap_or(month);
             super::bulletin::bulletin(conn, &month, &today)
         }
+        DocumentKind::PendingList => super::pending_list::pending_list(conn, scope, title, &today),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Printed documents (A4 PDFs, Simplified Chinese): 整改告知单 (one per problem toilet, with a
 //! 回执 below a cut line), 问题厕所台账 and 改厕台账 (landscape tables, header repeated, 第 x 页
 //! 共 y 页, 制表人/审核人), the 签字背书表 of a village or 社, 户档案, the 区级抽查 sample list and
-//! field check sheets, and the 月通报. All drawn by [`layout`] over printpdf with the bundled Noto
+//! field check sheets, the 月通报 and the 待核实清单. All drawn by [`layout`] over printpdf with the bundled Noto
 //! Serif CJK SC faces, subset into each file; one file per document, [`page`] for what they share.
 
 mod bulletin;
@@ -12,6 +12,7 @@ pub mod layout;
 mod ledgers;
 mod notice;
 mod page;
+mod pending_list;
 pub mod photo;
 mod sample_list;
 mod settings;
@@ -24,6 +25,7 @@ pub use household_file::{household_file, household_files};
 pub use ledgers::{problem_ledger, toilet_ledger};
 pub use notice::{notice_cases, notices, notices_html, open_cases_among};
 pub use page::Printed;
+pub use pending_list::pending_list;
 pub use sample_list::sample_list;
 pub use settings::{DocumentSettings, NoticeSettings, DEFAULT_NOTICE_TEXT};
 pub use signoff_sheet::signoff_sheet;

@@ -5,7 +5,10 @@
 //! Every settlement is in the change log (what was written → the value now stored) and the
 //! operation log.
 
+mod export;
 pub(crate) mod open;
+
+pub use export::export_xlsx;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -50,13 +53,20 @@ pub struct VillagePending {
     pub entries: i64,
 }
 
-fn shown_written(field: &str, written: &str, disclosure: Disclosure) -> String {
-    match (disclosure, field) {
-        (Disclosure::Full, _) => written.to_string(),
-        (Disclosure::Masked, "id_number") => idcard::mask_id(written),
-        (Disclosure::Masked, "phone") => idcard::mask_phone(written),
-        _ => written.to_string(),
-    }
+/// The value as written and the reason (which quotes it), masked when it is an ID or phone
+/// number and not disclosed.
+fn shown(field: &str, written: String, reason: String, disclosure: Disclosure) -> (String, String) {
+    let masked = match (disclosure, field) {
+        (Disclosure::Masked, "id_number") => idcard::mask_id(&written),
+        (Disclosure::Masked, "phone") => idcard::mask_phone(&written),
+        _ => return (written, reason),
+    };
+    let reason = if written.is_empty() {
+        reason
+    } else {
+        reason.replace(&written, &masked)
+    };
+    (masked, reason)
 }
 
 /// The open entries of the town, a village or a 社, in the order of the town's list (village,
@@ -81,7 +91,7 @@ pub fn list(conn: &Connection, scope: Scope, disclosure: Disclosure) -> Result<V
     ))?;
     let rows = stmt.query_map([id], |r| {
         let field: String = r.get(8)?;
-        let written: String = r.get(9)?;
+        let (written, reason) = shown(&field, r.get(9)?, r.get(10)?, disclosure);
         Ok(PendingCheck {
             id: r.get(0)?,
             household_id: r.get(1)?,
@@ -92,9 +102,9 @@ pub fn list(conn: &Connection, scope: Scope, disclosure: Disclosure) -> Result<V
             head_name: r.get(6)?,
             toilet_seq: r.get(7)?,
             field_label: Field::of_column(&field).map_or_else(String::new, Field::title),
-            written: shown_written(&field, &written, disclosure),
+            written,
             field,
-            reason: r.get(10)?,
+            reason,
             file_name: r.get(11)?,
             source_row: r.get(12)?,
             created_at: r.get(13)?,

@@ -478,3 +478,145 @@ fn an_entry_checked_and_left_empty_needs_a_note() {
     assert_eq!(by, "核实员");
     assert_eq!(detail_of(&conn, "孙三").toilets[0].build_year, None);
 }
+
+/// The worklist prints (every name, every reason, ID numbers masked; a village's list has only
+/// its own) and exports to Excel, names with the standard's rarest characters included.
+#[test]
+fn the_worklist_prints_and_exports_by_village() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    use huce_core::export::Personal;
+    use huce_core::print::{print_document, DocumentKind, DocumentRequest};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let bad = bad_checksum("50022419800202002");
+    let rare = crate::printing::RARE;
+    let mut rows: Vec<Vec<String>> = vec![HEADER.iter().map(|h| h.to_string()).collect()];
+    for (i, name) in rare.iter().enumerate() {
+        let village = if i % 2 == 0 { "石鱼村" } else { "太平村" };
+        let (id, year) = if i == 0 {
+            (bad.as_str(), "2019")
+        } else {
+            ("", "2031")
+        };
+        rows.push(
+            [village, "1社", name, id, "三格式", "院内", year]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        );
+    }
+    let refs: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(|s| s.as_str()).collect())
+        .collect();
+    let slices: Vec<&[&str]> = refs.iter().map(|r| r.as_slice()).collect();
+    let path = dir.path().join("台账.xlsx");
+    write_xlsx(&path, &slices);
+    run(
+        &mut conn,
+        &path,
+        &opts(true),
+        true,
+        &dir.path().join("备份"),
+    );
+    assert_eq!(
+        pending::list(&conn, Scope::Town, Disclosure::Full)
+            .unwrap()
+            .len(),
+        rare.len()
+    );
+
+    let village = pending::by_village(&conn).unwrap()[0].village_id;
+    let mut texts = Vec::new();
+    for (scope, title) in [
+        (Scope::Town, "石鱼镇（全镇）"),
+        (Scope::Village(village), "石鱼村"),
+    ] {
+        let req = DocumentRequest::new(DocumentKind::PendingList, scope, title);
+        let printed =
+            print_document(&conn, &req, dir.path(), crate::fixed_time(), &mut |_, _| {}).unwrap();
+        assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
+        let pdf = dir.path().join(format!("待核实清单-{title}.pdf"));
+        std::fs::write(&pdf, &printed.bytes).unwrap();
+        #[cfg(not(windows))]
+        {
+            use crate::printing::{s, tool};
+            texts.push(tool("pdftotext", &[s(&pdf), "-"]));
+            if scope == Scope::Town {
+                crate::printing::render(&pdf, "pending-list", &[1]);
+            }
+        }
+    }
+    #[cfg(not(windows))]
+    {
+        let (town, own) = (&texts[0], &texts[1]);
+        for (i, name) in rare.iter().enumerate() {
+            assert!(town.contains(name), "{name} on the town's list");
+            assert_eq!(own.contains(name), i % 2 == 0, "{name} on 石鱼村's list");
+        }
+        for words in [
+            "农户台账待核实清单",
+            "待核实原因",
+            "核实结果",
+            "校验位",
+            "不合理",
+        ] {
+            assert!(town.contains(words), "{words}");
+        }
+        assert!(!town.contains(&bad), "the printed list masks the ID number");
+        assert!(town.contains(&huce_core::idcard::mask_id(&bad)));
+    }
+
+    let out = dir.path().join("待核实清单.xlsx");
+    let n = pending::export_xlsx(
+        &conn,
+        Scope::Town,
+        "石鱼镇（全镇）",
+        Personal::Masked,
+        &out,
+        crate::NOW,
+    )
+    .unwrap();
+    assert_eq!(n, rare.len());
+    let mut book: Xlsx<_> = open_workbook(&out).unwrap();
+    let range = book.worksheet_range("待核实清单").unwrap();
+    let cells: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::String(s) => s.clone(),
+                    Data::Float(f) => f.to_string(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        cells[2][..8],
+        [
+            "序号",
+            "行政村",
+            "社",
+            "户主姓名",
+            "户厕",
+            "项目",
+            "台账原值",
+            "待核实原因"
+        ]
+    );
+    let mut names: Vec<&str> = cells[3..].iter().map(|r| r[3].as_str()).collect();
+    names.sort();
+    let mut expected = rare.to_vec();
+    expected.sort();
+    assert_eq!(names, expected);
+    assert!(
+        cells.iter().flatten().all(|c| !c.contains(&bad)),
+        "masked in Excel too"
+    );
+    assert!(
+        cells[3..].iter().all(|r| r[8].starts_with("台账.xlsx 第")),
+        "the source row is named"
+    );
+}
