@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use commands::{
-    audit, backup, bulletin, compare, export, import, init, ledger, print, sample, stats, stress,
-    template,
+    audit, backup, bulletin, compare, export, import, init, ledger, pending, print, sample, stats,
+    stress, template,
 };
 
 #[derive(Parser)]
@@ -39,7 +39,7 @@ enum Command {
     Template(template::TemplateArgs),
     /// 显示数据库的概况：镇名、行政村、社、农户和户厕数
     Stats(stats::StatsArgs),
-    /// 打印文书（PDF）：notices 整改告知单、problem-ledger 问题厕所台账、toilet-ledger 改厕台账、signoff 签字背书表、check-sheets 区级抽查现场核查表
+    /// 打印文书（PDF）：notices 整改告知单、problem-ledger 问题厕所台账、toilet-ledger 改厕台账、signoff 签字背书表、check-sheets 区级抽查现场核查表、pending-list 待核实清单
     Print(print::PrintArgs),
     /// 区级抽查：按行政村分层随机抽取户厕，保存样本（程序产生的随机种子和方法），可同时打印样本清单；--reproduce 复现核对已有样本
     Sample(sample::SampleArgs),
@@ -63,6 +63,8 @@ enum Command {
     Bulletin(bulletin::BulletinArgs),
     /// 问题厕所台账：各行政村问题户厕数和整改进度（待整改、整改中、待验收、已销号、逾期）
     Ledger(ledger::LedgerArgs),
+    /// 待核实清单：导入时写得不对或无法识别、暂时留空的内容，按村社列出，或 --out 导出 Excel
+    Pending(pending::PendingArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +87,7 @@ fn run(command: Command) -> huce_core::Result<()> {
         Command::Template(a) => template::run(a),
         Command::Stats(a) => stats::run(a),
         Command::Print(a) => print::run(a),
+        Command::Pending(a) => pending::run(a),
         Command::Sample(a) => sample::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Verify(a) => audit::verify(a),

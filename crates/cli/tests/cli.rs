@@ -134,10 +134,15 @@ fn import_dry_run_then_commit_with_problem_rows() {
     );
     assert!(text.contains("预览（未写入）"), "{text}");
     assert!(
-        text.contains("第 5 行【身份证号】：身份证号已被Excel截断"),
+        text.contains("第 5 行【身份证号】待核实：身份证号已被Excel截断"),
         "{text}"
     );
-    assert!(text.contains("农户：新增 2"), "{text}");
+    assert!(text.contains("第 8 行未导入：与第 7 行完全相同"), "{text}");
+    assert!(
+        text.contains("导入 3 行，其中 1 行有待核实的内容；未导入 1 行"),
+        "{text}"
+    );
+    assert!(text.contains("农户：新增 3"), "{text}");
     assert!(problems.exists(), "problem rows were written");
 
     let text = run_ok(&mut import());
@@ -154,7 +159,42 @@ fn import_dry_run_then_commit_with_problem_rows() {
         "a backup was taken"
     );
     let stats = run_ok(huce().arg("stats").arg(&db));
-    assert!(stats.contains("农户 2 户"), "{stats}");
+    assert!(stats.contains("农户 3 户"), "{stats}");
+
+    // The household whose ID number Excel cut short is on the 待核实 list, masked by default.
+    let list = run_ok(huce().arg("pending").arg("--db").arg(&db));
+    let rows = table(&list, "编号");
+    assert_eq!(rows.len(), 2, "a heading and one entry: {list}");
+    assert_eq!(rows[1][1..4], ["石鱼村", "3社", "李堃"], "{list}");
+    assert_eq!(rows[1][5], "身份证号");
+    assert!(rows[1][6].contains('*'), "masked: {list}");
+    assert!(list.contains("共 1 户 1 项待核实"), "{list}");
+    let full = run_ok(huce().args(["pending", "--full", "--db"]).arg(&db));
+    assert!(!table(&full, "编号")[1][6].contains('*'), "{full}");
+    let xlsx = dir.path().join("待核实.xlsx");
+    let text = run_ok(
+        huce()
+            .args(["pending", "--db"])
+            .arg(&db)
+            .arg("--out")
+            .arg(&xlsx),
+    );
+    assert!(text.contains("已导出 1 项待核实内容"), "{text}");
+    assert!(xlsx.exists());
+    let pdf = dir.path().join("待核实清单.pdf");
+    let text = run_ok(
+        huce()
+            .args(["print", "pending-list", "--db"])
+            .arg(&db)
+            .arg("-o")
+            .arg(&pdf),
+    );
+    assert!(text.contains("已生成 1 页"), "{text}");
+    let printed = pdf_text(&pdf);
+    assert!(
+        printed.contains("李堃") && printed.contains("待核实清单"),
+        "{printed}"
+    );
 }
 
 #[test]
@@ -660,7 +700,10 @@ fn import_names_the_total_and_note_rows_it_skips() {
             .arg(&db)
             .arg("--create-places"),
     );
-    assert!(text.contains("有问题未导入 0 行"), "{text}");
+    assert!(
+        text.contains("导入 1 行，其中 0 行有待核实的内容；未导入 0 行"),
+        "{text}"
+    );
     assert!(
         text.contains("第 3 行：合计行（“合计”），不是农户，已跳过"),
         "{text}"

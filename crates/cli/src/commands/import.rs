@@ -98,8 +98,12 @@ fn print_report(r: &ImportReport) {
         .collect();
     println!("识别的列：{}", cols.join("，"));
     println!(
-        "数据行 {}（空行 {}），有问题未导入 {} 行",
-        r.rows_total, r.rows_blank, r.rows_rejected
+        "数据行 {}（空行 {}）：导入 {} 行，其中 {} 行有待核实的内容；未导入 {} 行",
+        r.rows_total,
+        r.rows_blank,
+        r.rows_total - r.rows_rejected,
+        r.rows_flagged,
+        r.rows_rejected
     );
     for k in &r.skipped {
         println!("第 {} 行：{}", k.row, k.message);
@@ -120,13 +124,22 @@ fn print_report(r: &ImportReport) {
     if !r.new_groups.is_empty() {
         println!("新建社：{}", r.new_groups.join("、"));
     }
+    for f in r.flags.iter().take(PROBLEMS_SHOWN) {
+        println!("  第 {} 行【{}】待核实：{}", f.row, f.column, f.message);
+    }
+    if r.flags.len() > PROBLEMS_SHOWN {
+        println!(
+            "  …另有 {} 项待核实，导入后用 huce pending 列出全部",
+            r.flags.len() - PROBLEMS_SHOWN
+        );
+    }
     for p in r.problems.iter().take(PROBLEMS_SHOWN) {
         let col = if p.column.is_empty() {
             String::new()
         } else {
             format!("【{}】", p.column)
         };
-        println!("  第 {} 行{col}：{}", p.row, p.message);
+        println!("  第 {} 行{col}未导入：{}", p.row, p.message);
     }
     if r.problems.len() > PROBLEMS_SHOWN {
         println!(

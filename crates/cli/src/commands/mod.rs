@@ -10,6 +10,7 @@ pub mod export;
 pub mod import;
 pub mod init;
 pub mod ledger;
+pub mod pending;
 pub mod print;
 pub mod sample;
 pub mod stats;

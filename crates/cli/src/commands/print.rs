@@ -48,6 +48,8 @@ enum PrintKind {
     HouseholdFile,
     /// 区级抽查现场核查表（需要 --sample）
     CheckSheets,
+    /// 待核实清单（导入时留空待核实的内容）
+    PendingList,
 }
 
 impl PrintKind {
@@ -59,6 +61,7 @@ impl PrintKind {
             PrintKind::Signoff => DocumentKind::Signoff,
             PrintKind::HouseholdFile => DocumentKind::HouseholdFile,
             PrintKind::CheckSheets => DocumentKind::CheckSheets,
+            PrintKind::PendingList => DocumentKind::PendingList,
         }
     }
 }
