@@ -47,6 +47,12 @@ export const importPreview = (request) => call('import_preview', { request: toRe
 export const importCommit = (request) => call('import_commit', { request: toRequest(request) });
 export const importProgress = () => call('import_progress');
 export const importSaveProblems = (request, out) => call('import_save_problems', { request: toRequest(request), out });
+export const pendingList = (scope, full = false) => call('pending_list', { scope, full });
+export const pendingVillages = () => call('pending_villages');
+export const householdPending = (id) => call('household_pending', { id });
+export const correctPending = (id, value) => call('correct_pending', { id, value });
+export const leavePendingEmpty = (id, note) => call('leave_pending_empty', { id, note });
+export const exportPendingXlsx = (scope, scopeTitle, full, out) => call('export_pending_xlsx', { scope, scopeTitle, full, out });
 export const exportXlsx = (kind, template, scope, full, out) => call('export_xlsx', { kind, template, scope, full, out });
 export const exportTemplates = () => call('export_templates');
 export const saveExportTemplate = (template) => call('save_export_template', { template });

@@ -21,6 +21,7 @@ import { Checks } from './screens/checks.js';
 import { AccountsDialog, AuditDialog } from './screens/auth.js';
 import { BackupDialog } from './screens/backups.js';
 import { SignoffDialog } from './screens/signoff.js';
+import { PendingDialog } from './screens/pending.js';
 import { SettingsDialog, UNSET_TOWN } from './screens/settings.js';
 import { RecoveryScreen } from './screens/recovery.js';
 import { DemoLoader } from './screens/demo.js';
@@ -53,13 +54,14 @@ function loadView() {
 
 // The details pane: household `id` with its inspections and problem cases.
 const beginDetail = latest();
-const showDetail = (d, file) => renderDetail($('detail'), d, file, (index) => inspection.open(d, index).catch(showError), () => printHousehold(d));
+const showDetail = (d, file, pending = []) => renderDetail($('detail'), d, file, (index) => inspection.open(d, index).catch(showError), () => printHousehold(d),
+  pending, () => pendingDialog.open(townLabel(), d.village_id).catch(showError));
 async function showHousehold(id) {
   const current = beginDetail();
   try {
-    const [d, file] = await Promise.all([ipc.householdDetail(id), ipc.fieldFile(id)]);
+    const [d, file, pending] = await Promise.all([ipc.householdDetail(id), ipc.fieldFile(id), ipc.householdPending(id)]);
     if (!current()) return;
-    showDetail(d, file);
+    showDetail(d, file, pending);
     if (continueEntry) {
       continueEntry = false;
       await inspection.open(d, 0);
@@ -193,6 +195,7 @@ async function reload() {
   currentTree = await ipc.villageTree();
   await reloadStaff();
   for (const id of ['view-ledger', 'view-progress', 'view-checks', 'open-export', 'open-print']) $(id).disabled = empty;
+  await showPendingCount();
   tree.selected = 'town';
   tree.show(currentTree, townLabel());
   if (!empty) {
@@ -234,6 +237,27 @@ const backupDialog = new BackupDialog({
   onRestored: (message) => session.relogin(message).catch(showError),
 });
 $('open-backup').addEventListener('click', () => backupDialog.open().catch(showError));
+
+const pendingDialog = new PendingDialog({
+  onPrint: (scope, title) => printDialog.open(['pending_list'], defaultFilter(scope), title).catch(showError),
+  onChanged: async () => {
+    await showPendingCount();
+    if (list.selectedIndex >= 0) list.select(list.selectedIndex);
+  },
+  mayCorrect: () => session.allowed.has('correct_ledger'),
+});
+$('open-pending').addEventListener('click', () => {
+  const { scope } = selectedPlace();
+  pendingDialog.open(townLabel(), scope.kind === 'village' ? scope.id : null).catch(showError);
+});
+
+/** The toolbar's 待核实 button: shown with the town's count while anything waits. */
+async function showPendingCount() {
+  const villages = await ipc.pendingVillages();
+  const n = villages.reduce((k, v) => k + v.entries, 0);
+  $('open-pending').hidden = n === 0;
+  $('open-pending').textContent = `待核实 ${n} 项`;
+}
 
 const recovery = new RecoveryScreen();
 new DemoLoader({ onLoaded: reload });

@@ -50,7 +50,12 @@ pub fn access(command: &str) -> Option<Access> {
         | "recommended_sample_size"
         | "sample_detail"
         | "reproduce_sample"
-        | "verify_audit" => Needs(View),
+        | "verify_audit"
+        | "pending_list"
+        | "pending_villages"
+        | "household_pending" => Needs(View),
+        "correct_pending" | "leave_pending_empty" => Needs(CorrectLedger),
+        "export_pending_xlsx" => Needs(Export),
         "load_demo" => Needs(LoadDemo),
         "reveal_personal" => Needs(ViewPersonal),
         "save_town_names"
@@ -231,6 +236,10 @@ mod tests {
         ("reproduce_sample", "管录审领督"),
         ("signoff_status", "管录审领督"),
         ("verify_audit", "管录审领督"),
+        ("pending_list", "管录审领督"),
+        ("pending_villages", "管录审领督"),
+        ("household_pending", "管录审领督"),
+        ("export_pending_xlsx", "管录审领督"),
         ("check_printed_anchor", "管录审领督"),
         ("export_xlsx", "管录审领督"),
         ("export_templates", "管录审领督"),
@@ -241,6 +250,8 @@ mod tests {
         ("backup_now", "管录审领督"),
         // Full ID and phone numbers: the roles that key in and check the data.
         ("reveal_personal", "管录审"),
+        ("correct_pending", "管录审"),
+        ("leave_pending_empty", "管录审"),
         // Results: village self-checks and town re-checks by the office; spot checks also by 督导.
         ("store_photo", "管录审督"),
         ("save_inspection", "管录审督"),

@@ -278,6 +278,25 @@ async fn wait_text(driver: &WebDriver, css: &str, ok: impl Fn(&str) -> bool) -> 
     }
 }
 
+/// Waits until the element's DOM property `prop` reads `want` (`hidden` → "true").
+async fn wait_prop(driver: &WebDriver, css: &str, prop: &str, want: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let now = match driver.find(By::Css(css)).await {
+            Ok(e) => e.prop(prop).await.ok().flatten(),
+            Err(_) => None,
+        };
+        if now.as_deref() == Some(want) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css}.{prop} never became {want}; last: {now:?}"
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
 /// Saves a PNG of the whole X display with ImageMagick's `import` (WebKitWebDriver's own
 /// screenshot command hung through thirtyfour here, while `import` is dependable under Xvfb).
 /// The DOM text (`textContent`) of an element. WebKitWebDriver's "visible text" leaves out

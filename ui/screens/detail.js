@@ -86,8 +86,21 @@ function inspectionItem(i, toilets) {
     i.photos.length ? photos : null);
 }
 
-/** d: HouseholdDetail; file: FieldFile or null; onInspect(toiletIndex) opens the form. */
-export function renderDetail(container, d, file = null, onInspect = () => {}, onPrint = null) {
+/** The household's 待核实 values, with a link to the worklist. */
+function pendingBox(pending, onPending) {
+  if (!pending.length) return null;
+  return el('div', { class: 'pending-box', id: 'detail-pending' },
+    el('b', {}, `待核实 ${pending.length} 项`), '（导入台账时写得不对或无法识别，暂时空着）',
+    onPending ? el('button', { type: 'button', class: 'link', onclick: onPending }, '去核实更正') : null,
+    el('ul', {}, pending.map((p) => el('li', {},
+      `${p.toilet_seq ? `第${p.toilet_seq}个户厕 ` : ''}${p.field_label}：台账写作“${p.written}”——${p.reason}`))));
+}
+
+/**
+ * d: HouseholdDetail; file: FieldFile or null; onInspect(toiletIndex) opens the form; pending:
+ * the household's open 待核实 entries, onPending opens the worklist.
+ */
+export function renderDetail(container, d, file = null, onInspect = () => {}, onPrint = null, pending = [], onPending = null) {
   const idWarning = d.id_number_valid === false
     ? el('span', { class: 'warn' }, '校验位不正确，请核对')
     : null;
@@ -98,6 +111,7 @@ export function renderDetail(container, d, file = null, onInspect = () => {}, on
       el('span', { class: `cat-tag cat-${d.category}` }, label('HouseholdCategory', d.category)),
       d.toilets.length && mayRecord() ? el('button', { type: 'button', class: 'primary small', id: 'inspect-household', title: '从第一个户厕开始录入入户核查表（Enter 保存后自动转到下一个）', onclick: () => onInspect(0) }, '录入核查') : null,
       onPrint ? el('button', { type: 'button', class: 'tool small', id: 'print-household', title: '打印这户的档案（台账底数、核查记录、照片、整改记录），用于区级抽查', onclick: onPrint }, '打印户档案') : null),
+    pendingBox(pending, onPending),
     el('dl', { class: 'fields household-fields' },
       field('身份证号', d.id_number ?? '未登记', idWarning),
       field('联系电话', d.phone ?? '未登记'),

@@ -114,8 +114,12 @@ export class ImportDialog {
     const ok = r.rows_total - r.rows_rejected;
     const summary = [
       el('div', {}, `文件：${r.file_name}　工作表：${r.sheet_name}　表头在第 ${r.header_row} 行${r.used_saved_mapping ? '（套用了上次保存的列对应关系）' : ''}`),
-      el('div', {}, `数据 ${r.rows_total} 行（另有空行 ${r.rows_blank}），可以导入 ${ok} 行，`,
-        el('span', { class: r.rows_rejected ? 'bad' : '' }, `有问题 ${r.rows_rejected} 行`), '（有问题的行不会导入）'),
+      el('div', { id: 'import-tally' }, `数据 ${r.rows_total} 行（另有空行 ${r.rows_blank}）：`,
+        el('b', { id: 'import-ok' }, `导入 ${ok} 行`), '，其中 ',
+        el('span', { id: 'import-flagged', class: r.rows_flagged ? 'flagged' : '' }, `待核实 ${r.rows_flagged} 行`),
+        '；', el('span', { id: 'import-rejected', class: r.rows_rejected ? 'bad' : '' }, `未导入 ${r.rows_rejected} 行`)),
+      r.rows_flagged ? el('div', { class: 'hint-inline' }, '待核实：这些农户照常导入，写得不对或无法识别的项暂时空着，导入后在“待核实”清单里逐项核实更正。') : null,
+      r.rows_rejected ? el('div', { class: 'hint-inline' }, '未导入：没有户主、行政村或社，与上面某行完全重复，或会把两户并成一户的行。') : null,
       r.rows_skipped ? el('div', { id: 'import-skipped', title: r.skipped.map((k) => `第 ${k.row} 行：${k.message}`).join('\n') },
         `跳过合计行和表格说明 ${r.rows_skipped} 行：`, r.skipped.slice(0, 5).map((k) => `第 ${k.row} 行`).join('、'),
         r.skipped.length > 5 ? ' 等' : '') : null,
@@ -135,14 +139,20 @@ export class ImportDialog {
       return el('label', {}, c.header || `（第 ${c.index + 1} 列，无表头）`, select);
     }));
 
+    const flags = r.flags.slice(0, MAX_PROBLEMS_SHOWN);
+    $('import-flags-title').hidden = !r.flags.length;
+    $('import-flags-title').textContent = `待核实的内容（${r.flags.length} 项，农户已导入，这些项暂时留空${r.flags.length > flags.length ? `；只显示前 ${flags.length} 项，全部可导出` : ''}）`;
+    $('import-flags').replaceChildren(r.flags.length ? el('table', {},
+      el('thead', {}, el('tr', {}, el('th', {}, '行号'), el('th', {}, '列'), el('th', {}, '台账原值'), el('th', {}, '原因'))),
+      el('tbody', {}, flags.map((f) => el('tr', {}, el('td', {}, f.row), el('td', {}, f.column), el('td', {}, f.written), el('td', { class: 'msg' }, f.message))))) : '');
     const shown = r.problems.slice(0, MAX_PROBLEMS_SHOWN);
     $('import-problems-title').textContent = r.problems.length
-      ? `有问题的行（${r.problems.length} 条${r.problems.length > shown.length ? `，只显示前 ${shown.length} 条，全部可导出` : ''}）`
-      : '没有发现问题';
+      ? `未导入的行（${r.problems.length} 条${r.problems.length > shown.length ? `，只显示前 ${shown.length} 条，全部可导出` : ''}）`
+      : '没有未导入的行';
     $('import-problems').replaceChildren(r.problems.length ? el('table', {},
       el('thead', {}, el('tr', {}, el('th', {}, '行号'), el('th', {}, '列'), el('th', {}, '问题'))),
       el('tbody', {}, shown.map((p) => el('tr', {}, el('td', {}, p.row), el('td', {}, p.column), el('td', { class: 'msg' }, p.message))))) : '');
-    $('import-save-problems').hidden = !r.problems.length;
+    $('import-save-problems').hidden = !r.problems.length && !r.flags.length;
     $('import-commit').disabled = r.committed || ok === 0;
   }
 
@@ -157,7 +167,7 @@ export class ImportDialog {
       const r = await this.busy('正在导入…', () => ipc.importCommit(this.request()));
       this.report = r;
       this.showReport(r);
-      toast(`导入完成：新增 ${r.households_new} 户、${r.toilets_new} 个户厕，更新 ${r.households_updated} 户、${r.toilets_updated} 个户厕。`, 'info');
+      toast(`导入完成：新增 ${r.households_new} 户、${r.toilets_new} 个户厕，更新 ${r.households_updated} 户、${r.toilets_updated} 个户厕。${r.rows_flagged ? `${r.rows_flagged} 行有待核实的内容，已列入待核实清单。` : ''}`, 'info');
       await this.onImported();
     } catch (err) {
       $('import-error').textContent = err.message;
@@ -169,7 +179,7 @@ export class ImportDialog {
       const out = await ipc.pickSavePath('保存问题行', `${this.report.file_name.replace(/\.[^.]+$/, '')}-问题行.xlsx`);
       if (!out) return;
       const n = await ipc.importSaveProblems(this.request(), out);
-      toast(`已把 ${n} 个问题行保存到 ${out}，可以发回村里改正后重新导入。`, 'info');
+      toast(`已把 ${n} 行（未导入的和有待核实内容的）保存到 ${out}，可以发回村里改正后重新导入。`, 'info');
     } catch (err) {
       $('import-error').textContent = err.message;
     }

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod field_work;
 pub mod households;
 pub mod ledger_files;
+pub mod pending;
 pub mod reports;
 pub mod signoffs;
 

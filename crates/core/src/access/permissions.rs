@@ -15,6 +15,8 @@ pub enum Action {
     /// See full ID and phone numbers.
     ViewPersonal,
     Import,
+    /// Correct or settle a 待核实 value an import left empty.
+    CorrectLedger,
     /// Export with masked personal data.
     Export,
     /// Export with full ID and phone numbers (audited).
@@ -47,6 +49,7 @@ impl Action {
         Action::View,
         Action::ViewPersonal,
         Action::Import,
+        Action::CorrectLedger,
         Action::Export,
         Action::ExportPersonal,
         Action::Print,
@@ -71,6 +74,7 @@ impl Action {
             Action::View => "查看数据",
             Action::ViewPersonal => "查看完整的身份证号和电话",
             Action::Import => "导入台账",
+            Action::CorrectLedger => "更正台账中待核实的内容",
             Action::Export => "导出数据",
             Action::ExportPersonal => "导出完整的身份证号和电话",
             Action::Print => "打印文书",
@@ -104,7 +108,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
         ViewPersonal => matches!(role, Admin | Entry | Reviewer),
         ExportPersonal | Import | EditLists | EditSettings | ManageAccounts | LoadDemo
         | Restore => role == Admin,
-        RecordInspection | HandleCase => matches!(role, Admin | Entry | Reviewer),
+        RecordInspection | HandleCase | CorrectLedger => matches!(role, Admin | Entry | Reviewer),
         RecordSpotCheck => matches!(role, Admin | Entry | Reviewer | Supervisor),
         DrawSample => matches!(role, Admin | Reviewer | Supervisor),
         Review => role == Reviewer,
@@ -137,6 +141,7 @@ mod tests {
             (Action::View, "管录审领督"),
             (Action::ViewPersonal, "管录审"),
             (Action::Import, "管"),
+            (Action::CorrectLedger, "管录审"),
             (Action::Export, "管录审领督"),
             (Action::ExportPersonal, "管"),
             (Action::Print, "管录审领督"),

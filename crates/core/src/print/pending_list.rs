@@ -52,7 +52,10 @@ pub fn pending_list(
         Column::left("核实结果", 1.2),
         Column::left("核实人", 0.7),
     ];
-    let title = format!("{}农户台账待核实清单（{scope_title}）", town.town_name);
+    let title = match scope {
+        Scope::Town => format!("{}农户台账待核实清单", town.town_name),
+        _ => format!("{}{scope_title}农户台账待核实清单", town.town_name),
+    };
     let subtitle = format!(
         "共 {households} 户 {} 项 · 打印日期：{}",
         entries.len(),

@@ -51,10 +51,13 @@ pub fn export_xlsx(
     let sheet = titled_sheet(
         &mut book,
         "待核实清单",
-        &format!(
-            "{}{}农户台账待核实清单（{scope_title}）",
-            town.district_name, town.town_name
-        ),
+        &match scope {
+            Scope::Town => format!("{}{}农户台账待核实清单", town.district_name, town.town_name),
+            _ => format!(
+                "{}{}{scope_title}农户台账待核实清单",
+                town.district_name, town.town_name
+            ),
+        },
         &format!(
             "导出日期：{}　共 {households} 户 {} 项{}",
             now.get(..10).unwrap_or(now),
