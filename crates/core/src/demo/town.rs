@@ -269,6 +269,7 @@ fn write_town(
     summary.staff = field.staff;
     summary.inspections = field.inspections;
     summary.problem_toilets = field.problem_toilets;
+    ledger_mistakes(&tx, now)?;
     crate::store::audit::append(
         &tx,
         now,
@@ -283,6 +284,65 @@ fn write_town(
     )?;
     tx.commit()?;
     Ok(summary)
+}
+
+/// Like a real town's ledger, the demo's has a few values an import could not take (about one
+/// household in 150): a wrong ID check digit, a phone number a digit short, a year still to
+/// come. Each field is empty and its value waits on the 待核实 list with the import's reason.
+fn ledger_mistakes(tx: &rusqlite::Transaction, now: &str) -> Result<usize> {
+    use crate::ledger_io::import::headers::Field;
+    use crate::ledger_io::pending::record_unreadable;
+    let year: i64 = now.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026);
+    let picked: Vec<(i64, Option<String>, Option<String>, Option<i64>)> = tx
+        .prepare(
+            "SELECT h.id, h.id_number, h.phone,
+                    (SELECT t.id FROM toilets t WHERE t.household_id = h.id AND t.build_year IS NOT NULL
+                     ORDER BY t.seq LIMIT 1)
+             FROM households h WHERE h.id % 151 = 17 ORDER BY h.id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut n = 0;
+    for (k, (household, id_number, phone, toilet)) in picked.into_iter().enumerate() {
+        let recorded = match (k % 3, id_number, phone, toilet) {
+            (0, Some(id), _, _) => {
+                let wrong = if id.ends_with('1') { '2' } else { '1' };
+                let written = format!("{}{wrong}", &id[..17]);
+                tx.execute(
+                    "UPDATE households SET id_number = NULL, id_number_rev = NULL WHERE id = ?1",
+                    [household],
+                )?;
+                record_unreadable(tx, household, None, Field::IdNumber, &written, year, now)?
+            }
+            (1, _, Some(phone), _) => {
+                tx.execute(
+                    "UPDATE households SET phone = NULL WHERE id = ?1",
+                    [household],
+                )?;
+                let written = &phone[..phone.len() - 1];
+                record_unreadable(tx, household, None, Field::Phone, written, year, now)?
+            }
+            (2, _, _, Some(toilet)) => {
+                tx.execute(
+                    "UPDATE toilets SET build_year = NULL WHERE id = ?1",
+                    [toilet],
+                )?;
+                let written = (year + 5).to_string();
+                record_unreadable(
+                    tx,
+                    household,
+                    Some(toilet),
+                    Field::BuildYear,
+                    &written,
+                    year,
+                    now,
+                )?
+            }
+            _ => false,
+        };
+        n += recorded as usize;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

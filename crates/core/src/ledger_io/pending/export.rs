@@ -40,7 +40,7 @@ pub fn export_xlsx(
         Personal::Full => Disclosure::Full,
         Personal::Masked => Disclosure::Masked,
     };
-    let entries = super::list(conn, scope, disclosure)?;
+    let entries = crate::ledger_io::pending::worklist::list(conn, scope, disclosure)?;
     let households = entries
         .iter()
         .map(|p| p.household_id)

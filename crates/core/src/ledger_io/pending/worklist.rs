@@ -1,0 +1,160 @@
+//! The open 待核实 entries as the worklist shows them: by village and 社, ID and phone numbers
+//! masked unless disclosed.
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::ledger_io::import::headers::Field;
+use crate::places::households::{Disclosure, Scope};
+use crate::places::idcard;
+
+/// One open 待核实 entry, as the worklist shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PendingCheck {
+    pub id: i64,
+    pub household_id: i64,
+    pub village_id: i64,
+    pub village: String,
+    pub group_id: i64,
+    pub group: String,
+    pub head_name: String,
+    /// The toilet's number within the household (户厕 1, 2 …) for a toilet field.
+    pub toilet_seq: Option<i64>,
+    /// The stored column (`build_year`, `id_number` …).
+    pub field: String,
+    /// The column as the ledger heads it (建设（改造）年度, 身份证号 …).
+    pub field_label: String,
+    /// The value as the ledger wrote it; ID and phone numbers masked unless disclosed.
+    pub written: String,
+    pub reason: String,
+    /// The ledger file and row it came from.
+    pub file_name: Option<String>,
+    pub source_row: Option<i64>,
+    pub created_at: String,
+}
+
+/// Open entries per village, for the worklist's village list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VillagePending {
+    pub village_id: i64,
+    pub village: String,
+    pub households: i64,
+    pub entries: i64,
+}
+
+/// The value as written and the reason (which quotes it), masked when it is an ID or phone
+/// number and not disclosed.
+fn shown(field: &str, written: String, reason: String, disclosure: Disclosure) -> (String, String) {
+    let masked = match (disclosure, field) {
+        (Disclosure::Masked, "id_number") => idcard::mask_id(&written),
+        (Disclosure::Masked, "phone") => idcard::mask_phone(&written),
+        _ => return (written, reason),
+    };
+    let reason = if written.is_empty() {
+        reason
+    } else {
+        reason.replace(&written, &masked)
+    };
+    (masked, reason)
+}
+
+/// The open entries of the town, a village or a 社, in the order of the town's list (village,
+/// 社, household, toilet, then the ledger's column order).
+pub fn list(conn: &Connection, scope: Scope, disclosure: Disclosure) -> Result<Vec<PendingCheck>> {
+    let (clause, id) = match scope {
+        Scope::Town => ("?1 = 0", 0),
+        Scope::Village(v) => ("h.village_id = ?1", v),
+        Scope::Group(g) => ("h.group_id = ?1", g),
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT p.id, p.household_id, h.village_id, v.name, h.group_id, g.name, h.head_name,
+                t.seq, p.field, p.written, p.reason, b.file_name, p.source_row, p.created_at
+         FROM pending_checks p
+         JOIN households h ON h.id = p.household_id
+         JOIN villages v ON v.id = h.village_id
+         JOIN village_groups g ON g.id = h.group_id
+         LEFT JOIN toilets t ON t.id = p.toilet_id
+         LEFT JOIN import_batches b ON b.id = p.import_batch_id
+         WHERE p.resolved_at IS NULL AND {clause}
+         ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq, p.id"
+    ))?;
+    let rows = stmt.query_map([id], |r| {
+        let field: String = r.get(8)?;
+        let (written, reason) = shown(&field, r.get(9)?, r.get(10)?, disclosure);
+        Ok(PendingCheck {
+            id: r.get(0)?,
+            household_id: r.get(1)?,
+            village_id: r.get(2)?,
+            village: r.get(3)?,
+            group_id: r.get(4)?,
+            group: r.get(5)?,
+            head_name: r.get(6)?,
+            toilet_seq: r.get(7)?,
+            field_label: Field::of_column(&field).map_or_else(String::new, Field::title),
+            written,
+            field,
+            reason,
+            file_name: r.get(11)?,
+            source_row: r.get(12)?,
+            created_at: r.get(13)?,
+        })
+    })?;
+    let mut out: Vec<PendingCheck> = rows.collect::<rusqlite::Result<_>>()?;
+    // Within a household and toilet, the ledger's column order.
+    let order = |f: &str| Field::ALL.iter().position(|x| x.column() == Some(f));
+    let mut i = 0;
+    while i < out.len() {
+        let mut j = i + 1;
+        while j < out.len()
+            && out[j].household_id == out[i].household_id
+            && out[j].toilet_seq == out[i].toilet_seq
+        {
+            j += 1;
+        }
+        out[i..j].sort_by_key(|p| order(&p.field));
+        i = j;
+    }
+    Ok(out)
+}
+
+/// The open entries of one household (its details pane).
+pub fn of_household(
+    conn: &Connection,
+    household_id: i64,
+    disclosure: Disclosure,
+) -> Result<Vec<PendingCheck>> {
+    let group: Option<i64> = conn
+        .query_row(
+            "SELECT group_id FROM households WHERE id = ?1",
+            [household_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let group = group.ok_or(Error::HouseholdNotFound(household_id))?;
+    Ok(list(conn, Scope::Group(group), disclosure)?
+        .into_iter()
+        .filter(|p| p.household_id == household_id)
+        .collect())
+}
+
+/// Villages with open entries: how many households and entries each.
+pub fn by_village(conn: &Connection) -> Result<Vec<VillagePending>> {
+    let mut stmt = conn.prepare(
+        "SELECT v.id, v.name, COUNT(DISTINCT p.household_id), COUNT(*)
+         FROM pending_checks p
+         JOIN households h ON h.id = p.household_id
+         JOIN villages v ON v.id = h.village_id
+         WHERE p.resolved_at IS NULL
+         GROUP BY v.id ORDER BY v.sort_order, v.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(VillagePending {
+            village_id: r.get(0)?,
+            village: r.get(1)?,
+            households: r.get(2)?,
+            entries: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
