@@ -4,6 +4,38 @@
 PRAGMA application_id = 1213547333;
 PRAGMA user_version = 9;
 
+-- trigger pending_settled_by_households
+CREATE TRIGGER pending_settled_by_households AFTER UPDATE ON households
+WHEN EXISTS (SELECT 1 FROM pending_checks WHERE household_id = NEW.id AND toilet_id IS NULL AND resolved_at IS NULL)
+BEGIN
+    UPDATE pending_checks SET resolved_at = NEW.updated_at, resolution = 'superseded'
+    WHERE household_id = NEW.id AND toilet_id IS NULL AND resolved_at IS NULL
+      AND ((field = 'id_number' AND NEW.id_number IS NOT OLD.id_number)
+          OR (field = 'phone' AND NEW.phone IS NOT OLD.phone)
+          OR (field = 'address' AND NEW.address IS NOT OLD.address)
+          OR (field = 'registered_pop' AND NEW.registered_pop IS NOT OLD.registered_pop)
+          OR (field = 'resident_pop' AND NEW.resident_pop IS NOT OLD.resident_pop)
+          OR (field = 'category' AND NEW.category IS NOT OLD.category)
+          OR (field = 'is_resident' AND NEW.is_resident IS NOT OLD.is_resident));
+END;
+
+-- trigger pending_settled_by_toilets
+CREATE TRIGGER pending_settled_by_toilets AFTER UPDATE ON toilets
+WHEN EXISTS (SELECT 1 FROM pending_checks WHERE toilet_id = NEW.id AND resolved_at IS NULL)
+BEGIN
+    UPDATE pending_checks SET resolved_at = NEW.updated_at, resolution = 'superseded'
+    WHERE toilet_id = NEW.id AND resolved_at IS NULL
+      AND ((field = 'tech_mode' AND NEW.tech_mode IS NOT OLD.tech_mode)
+          OR (field = 'location' AND NEW.location IS NOT OLD.location)
+          OR (field = 'build_year' AND NEW.build_year IS NOT OLD.build_year)
+          OR (field = 'subsidized' AND NEW.subsidized IS NOT OLD.subsidized)
+          OR (field = 'subsidy_year' AND NEW.subsidy_year IS NOT OLD.subsidy_year)
+          OR (field = 'subsidy_amount_fen' AND NEW.subsidy_amount_fen IS NOT OLD.subsidy_amount_fen)
+          OR (field = 'project_name' AND NEW.project_name IS NOT OLD.project_name)
+          OR (field = 'is_sanitary' AND NEW.is_sanitary IS NOT OLD.is_sanitary)
+          OR (field = 'use_status' AND NEW.use_status IS NOT OLD.use_status));
+END;
+
 -- trigger rectifications_follow_household
 CREATE TRIGGER rectifications_follow_household AFTER UPDATE OF group_id ON households
 BEGIN
@@ -151,7 +183,7 @@ CREATE TABLE pending_checks (
     created_at      TEXT NOT NULL,
     resolved_at     TEXT,
     resolved_by     TEXT,
-    resolution      TEXT CHECK (resolution IS NULL OR resolution = 'corrected' OR resolution = 'reimported' OR resolution = 'left_empty'),
+    resolution      TEXT CHECK (resolution IS NULL OR resolution = 'corrected' OR resolution = 'reimported' OR resolution = 'left_empty' OR resolution = 'superseded'),
     new_value       TEXT,
     CHECK ((resolved_at IS NULL) = (resolution IS NULL))
 ) STRICT;
@@ -337,6 +369,9 @@ CREATE INDEX inspections_by_toilet ON inspections(toilet_id, id);
 
 -- index pending_checks_open
 CREATE INDEX pending_checks_open ON pending_checks(household_id, toilet_id, field) WHERE resolved_at IS NULL;
+
+-- index pending_checks_open_toilet
+CREATE INDEX pending_checks_open_toilet ON pending_checks(toilet_id) WHERE resolved_at IS NULL;
 
 -- index rectification_events_by_case
 CREATE INDEX rectification_events_by_case ON rectification_events(rectification_id, id);

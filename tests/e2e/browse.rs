@@ -323,6 +323,18 @@ async fn import_a_ledger_into_an_empty_database() {
     );
     screenshot(&s, "e2e-import-done.png").await;
 
+    // The household whose number Excel cut short shows it waits 待核实.
+    search.clear().await.unwrap();
+    search.send_keys("李堃").await.unwrap();
+    wait_text(d, ".hh-row:not(.loading)", |t| t.contains("李堃")).await;
+    click(d, ".hh-row:not(.loading)").await;
+    wait_text(d, "#detail-name", |t| t == "李堃").await;
+    let box_text = wait_text(d, "#detail-pending", |t| t.contains("待核实 1 项")).await;
+    assert!(
+        box_text.contains("身份证号") && box_text.contains("Excel"),
+        "{box_text}"
+    );
+
     // The 待核实 list: the cut-short number, corrected in the app.
     wait_text(d, "#open-pending", |t| t == "待核实 1 项").await;
     click(d, "#open-pending").await;
@@ -343,10 +355,13 @@ async fn import_a_ledger_into_an_empty_database() {
     );
     type_value(d, "#pending-rows input.fix", &right).await;
     click(d, "#pending-rows button.correct").await;
-    wait_text(d, "#pending-count", |t| t.contains("1 户 1 项")).await;
+    wait_text(d, "#pending-count", |t| t == "已全部处理（1 项）").await;
     find(d, "#pending-rows tr.done").await;
     click(d, "#pending-close").await;
     wait_prop(d, "#open-pending", "hidden", "true").await;
+    // The household pane follows: nothing waits any more, and the number is the corrected one.
+    let pane = wait_text(d, "#detail", |t| !t.contains("待核实")).await;
+    assert!(pane.contains("李堃") && pane.contains("500224"), "{pane}");
     screenshot(&s, "e2e-import-done.png").await;
     assert!(
         db.parent()

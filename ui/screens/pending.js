@@ -53,11 +53,21 @@ export class PendingDialog {
     const current = this.begin();
     const entries = await ipc.pendingList(this.scope().scope);
     if (!current()) return;
-    const households = new Set(entries.map((p) => p.household_id)).size;
-    $('pending-count').textContent = entries.length ? `${households} 户 ${entries.length} 项待核实` : '没有待核实的内容';
+    this.entries = entries;
+    this.done = new Set();
+    this.count();
     $('pending-print').disabled = !entries.length;
     $('pending-export').disabled = !entries.length;
     $('pending-rows').replaceChildren(...entries.map((p) => this.row(p)));
+  }
+
+  /** The count of what is still open in the shown list. */
+  count() {
+    const open = this.entries.filter((p) => !this.done.has(p.id));
+    const households = new Set(open.map((p) => p.household_id)).size;
+    $('pending-count').textContent = open.length
+      ? `${households} 户 ${open.length} 项待核实${this.done.size ? `（已处理 ${this.done.size} 项）` : ''}`
+      : this.done.size ? `已全部处理（${this.done.size} 项）` : '没有待核实的内容';
   }
 
   row(p) {
@@ -78,7 +88,9 @@ export class PendingDialog {
     return tr;
   }
 
-  async settled(tr, message) {
+  async settled(p, tr, message) {
+    this.done.add(p.id);
+    this.count();
     tr.classList.add('done');
     tr.querySelectorAll('input, button').forEach((x) => { x.disabled = true; });
     toast(message, 'info');
@@ -86,10 +98,11 @@ export class PendingDialog {
   }
 
   async correct(p, fix, tr) {
+    if (this.done.has(p.id)) return;
     $('pending-error').textContent = '';
     try {
       await ipc.correctPending(p.id, fix.value);
-      await this.settled(tr, `已更正${p.head_name}的${p.field_label}：${fix.value.trim()}`);
+      await this.settled(p, tr, `已更正${p.head_name}的${p.field_label}：${fix.value.trim()}`);
     } catch (err) {
       this.fail(err);
       fix.focus();
@@ -102,7 +115,7 @@ export class PendingDialog {
     if (note === null) return;
     try {
       await ipc.leavePendingEmpty(p.id, note);
-      await this.settled(tr, `已确认${p.head_name}的${p.field_label}核实后留空。`);
+      await this.settled(p, tr, `已确认${p.head_name}的${p.field_label}核实后留空。`);
     } catch (err) {
       this.fail(err);
     }

@@ -54,6 +54,18 @@ impl OpenChecks {
         Ok(OpenChecks { by_key, households })
     }
 
+    /// What the open entry about `column` says was written, if there is one.
+    pub(crate) fn written(
+        &self,
+        household_id: i64,
+        toilet_id: Option<i64>,
+        column: &'static str,
+    ) -> Option<&String> {
+        self.by_key
+            .get(&(household_id, toilet_id, column))
+            .map(|(_, w)| w)
+    }
+
     /// Whether the household has any open entry (most have none: one lookup skips the rest).
     pub(crate) fn any_for(&self, household_id: i64) -> bool {
         self.households.contains(&household_id)

@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
-use crate::ledger_io::import::apply::{field_value, pending_old};
+use crate::ledger_io::import::apply::{display_stored, field_value, pending_old};
 use crate::ledger_io::import::headers::Field;
 
 /// An open entry as stored.
@@ -118,6 +118,19 @@ pub fn correct(conn: &Connection, id: i64, text: &str, by: &Settler) -> Result<(
         Some(t) => ("toilets", "toilet", t),
         None => ("households", "household", e.household_id),
     };
+    // The value stored meanwhile, if any: the change log says what the correction replaces.
+    let stored: rusqlite::types::Value = conn.query_row(
+        &format!("SELECT {} FROM {table} WHERE id = ?1", value.column),
+        [entity_id],
+        |r| r.get(0),
+    )?;
+    let old = pending_old(&e.written, display_stored(value.column, &stored).as_deref());
+    // ID and phone numbers stay out of the operation log, which roles without access to
+    // personal data read.
+    let summary = match e.field {
+        Field::IdNumber | Field::Phone => format!("待核实更正：{label}已更正"),
+        _ => format!("待核实更正：{label}改为“{}”", value.display),
+    };
     crate::store::conn::atomically(conn, |c| {
         c.execute(
             &format!(
@@ -142,7 +155,7 @@ pub fn correct(conn: &Connection, id: i64, text: &str, by: &Settler) -> Result<(
                 entity,
                 entity_id,
                 value.label,
-                pending_old(&e.written),
+                old,
                 value.display
             ],
         )?;
@@ -153,7 +166,7 @@ pub fn correct(conn: &Connection, id: i64, text: &str, by: &Settler) -> Result<(
             "correct_pending",
             "household",
             e.household_id,
-            &format!("待核实更正：{label}改为“{}”", value.display),
+            &summary,
             serde_json::json!({ "entry": id, "field": value.column }),
         )?;
         Ok(())

@@ -287,3 +287,55 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         );
     }
 }
+
+/// A toilet field filled another way than through the worklist — an inspection's correction —
+/// settles its 待核实 entry: the worklist never asks again for what the field already found.
+#[test]
+fn an_inspection_correction_settles_the_pending_value() {
+    let t = town();
+    let household: i64 = t
+        .conn
+        .query_row(
+            "SELECT household_id FROM toilets WHERE id = ?1",
+            [t.t2016],
+            |r| r.get(0),
+        )
+        .unwrap();
+    t.conn
+        .execute(
+            "UPDATE toilets SET build_year = NULL WHERE id = ?1",
+            [t.t2016],
+        )
+        .unwrap();
+    t.conn
+        .execute(
+            "INSERT INTO pending_checks (household_id, toilet_id, field, written, reason, created_at)
+             VALUES (?1, ?2, 'build_year', '2031', '年份不合理', 'x')",
+            [household, t.t2016],
+        )
+        .unwrap();
+    let open = || {
+        huce_core::pending::list(
+            &t.conn,
+            Scope::Town,
+            huce_core::households::Disclosure::Full,
+        )
+        .unwrap()
+        .len()
+    };
+    assert_eq!(open(), 1);
+    let mut f = form(&t, t.t2016);
+    f.no_problem = true;
+    f.in_normal_use = Some(true);
+    f.corrections = vec![CorrectionInput {
+        field: "build_year".into(),
+        value: Some("2016".into()),
+    }];
+    inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    assert_eq!(open(), 0, "the inspection found the year");
+    let resolution: String = t
+        .conn
+        .query_row("SELECT resolution FROM pending_checks", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(resolution, "superseded");
+}

@@ -328,7 +328,7 @@ fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
         ]
     );
     let settled: Vec<(String, String)> = conn
-        .prepare("SELECT resolution, new_value FROM pending_checks ORDER BY id")
+        .prepare("SELECT resolution, new_value FROM pending_checks ORDER BY field DESC")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
@@ -619,4 +619,302 @@ fn the_worklist_prints_and_exports_by_village() {
         cells[3..].iter().all(|r| r[8].starts_with("台账.xlsx 第")),
         "the source row is named"
     );
+}
+
+/// A questionable ID number is still an ID number: a row carrying one is never matched to a
+/// namesake with another (valid or questionable) number — in the database or earlier in the
+/// file — but the same questionable number finds its own household again.
+#[test]
+fn a_questionable_id_never_merges_two_namesakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let first = dir.path().join("first.xlsx");
+    let valid = valid_id("50022419700101001");
+    write_xlsx(
+        &first,
+        &[
+            HEADER,
+            &["石鱼村", "1社", "张三", &valid, "三格式", "室内", "2019"],
+        ],
+    );
+    run(
+        &mut conn,
+        &first,
+        &opts(true),
+        true,
+        &dir.path().join("备份"),
+    );
+
+    let second = dir.path().join("second.xlsx");
+    let bad_b = bad_checksum("50022419800202002");
+    let bad_c = bad_checksum("50022419900303003");
+    write_xlsx(
+        &second,
+        &[
+            HEADER,
+            // Another 张三 of 1社 whose number has a typo: not the one with the valid number.
+            &["石鱼村", "1社", "张三", &bad_b, "双瓮式", "院内", "2020"],
+            // A third 张三 with another typo: not the second one either.
+            &["石鱼村", "1社", "张三", &bad_c, "三瓮式", "院外", "2021"],
+        ],
+    );
+    let r = run(
+        &mut conn,
+        &second,
+        &opts(true),
+        true,
+        &dir.path().join("备份"),
+    );
+    assert_eq!(
+        (r.households_new, r.households_updated),
+        (2, 0),
+        "{:#?}",
+        r.problems
+    );
+    let first_zhang = detail_of(&conn, "张三");
+    assert_eq!(first_zhang.id_number.as_deref(), Some(valid.as_str()));
+    let modes: Vec<String> = conn
+        .prepare("SELECT tech_mode FROM toilets ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        modes,
+        ["three_compartment", "double_urn", "three_urn"],
+        "nothing overwritten"
+    );
+
+    // The same ledger again: each questionable number finds its own household.
+    let again = run(
+        &mut conn,
+        &second,
+        &opts(true),
+        true,
+        &dir.path().join("备份"),
+    );
+    assert_eq!(
+        (again.households_new, again.households_unchanged),
+        (0, 2),
+        "{:#?}",
+        again.problems
+    );
+    assert_eq!(households::counts(&conn).unwrap().0, 3);
+}
+
+/// Correcting an ID or phone number keeps the full number out of the operation log (the 领导
+/// and 督导 read it, and they may not see personal data); the reason on a masked list does not
+/// quote it either.
+#[test]
+fn a_correction_keeps_personal_numbers_out_of_the_operation_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let bad = bad_checksum("50022419800202002");
+    let path = dir.path().join("l.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            HEADER,
+            &["石鱼村", "1社", "孙三", &bad, "三格式", "院内", "2019"],
+        ],
+    );
+    run(
+        &mut conn,
+        &path,
+        &opts(true),
+        true,
+        &dir.path().join("备份"),
+    );
+    let masked = pending::list(&conn, Scope::Town, Disclosure::Masked).unwrap();
+    assert!(!masked[0].reason.contains(&bad), "{}", masked[0].reason);
+    let good = valid_id("50022419800202002");
+    pending::correct(&conn, masked[0].id, &good, &settler()).unwrap();
+    let logged: Vec<String> = conn
+        .prepare("SELECT summary || ' ' || detail FROM audit_log")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        logged.iter().any(|l| l.contains("待核实更正")),
+        "{logged:?}"
+    );
+    assert!(
+        logged
+            .iter()
+            .all(|l| !l.contains(&good) && !l.contains(&bad)),
+        "{logged:?}"
+    );
+}
+
+/// A flag can sit on a field that still has a value (a later ledger wrote something that could
+/// not be taken over a good value): settling it logs the value it replaces, not only what the
+/// ledger wrote.
+#[test]
+fn settling_a_flag_on_a_filled_field_logs_the_value_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let one = dir.path().join("one.xlsx");
+    write_xlsx(
+        &one,
+        &[
+            HEADER,
+            &["石鱼村", "1社", "孙三", "", "三格式", "院内", "2015"],
+        ],
+    );
+    run(&mut conn, &one, &opts(true), true, &dir.path().join("备份"));
+    let two = dir.path().join("two.xlsx");
+    write_xlsx(
+        &two,
+        &[
+            HEADER,
+            &["石鱼村", "1社", "孙三", "", "三格式", "院内", "2031"],
+        ],
+    );
+    run(&mut conn, &two, &opts(true), true, &dir.path().join("备份"));
+    assert_eq!(
+        detail_of(&conn, "孙三").toilets[0].build_year,
+        Some(2015),
+        "kept"
+    );
+    let id = pending::list(&conn, Scope::Town, Disclosure::Full).unwrap()[0].id;
+    pending::correct(&conn, id, "2016", &settler()).unwrap();
+    let (old, new): (String, String) = conn
+        .query_row(
+            "SELECT old_value, new_value FROM change_log ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(old.contains("2015年") && old.contains("2031"), "{old}");
+    assert_eq!(new, "2016年");
+}
+
+/// A household on several rows (one per toilet) repeats its own fields: one row's bad or "同上"
+/// value is no 待核实 when another row of the file gives the field, and a re-import leaves no
+/// trail of entries opened and settled again.
+#[test]
+fn a_household_on_several_rows_is_flagged_only_when_no_row_gives_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let header: &[&str] = &[
+        "行政村",
+        "社",
+        "户主姓名",
+        "联系电话",
+        "户厕类型",
+        "建设年度",
+    ];
+    let path = dir.path().join("l.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            header,
+            &["石鱼村", "1社", "孙三", "13812345678", "三格式", "2019"],
+            &["石鱼村", "1社", "孙三", "同上", "双瓮式", "2020"],
+            &["石鱼村", "1社", "孙三", "1381234", "三瓮式", "2021"],
+            &["石鱼村", "1社", "李四", "1391234", "三格式", "2019"],
+            &["石鱼村", "1社", "李四", "13912345678", "三格式", "2019"],
+        ],
+    );
+    for round in 0..2 {
+        let r = run(
+            &mut conn,
+            &path,
+            &opts(true),
+            true,
+            &dir.path().join("备份"),
+        );
+        assert!(r.flags.is_empty(), "round {round}: {:#?}", r.flags);
+        assert_eq!(r.rows_flagged, 0);
+    }
+    let entries: i64 = conn
+        .query_row("SELECT COUNT(*) FROM pending_checks", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        entries, 0,
+        "no entry was opened, not even one settled at once"
+    );
+    assert_eq!(
+        detail_of(&conn, "孙三").phone.as_deref(),
+        Some("13812345678")
+    );
+    assert_eq!(
+        detail_of(&conn, "李四").phone.as_deref(),
+        Some("13912345678")
+    );
+}
+
+/// A cell of thousands of characters is kept short on the worklist (its reason quotes it), so
+/// the list still exports to Excel and prints.
+#[test]
+fn a_huge_cell_is_kept_short_on_the_worklist() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let huge = "旱".repeat(20_000);
+    let path = dir.path().join("l.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            HEADER,
+            &["石鱼村", "1社", "孙三", "", &huge, "院内", "2019"],
+        ],
+    );
+    run(
+        &mut conn,
+        &path,
+        &opts(true),
+        true,
+        &dir.path().join("备份"),
+    );
+    let p = &pending::list(&conn, Scope::Town, Disclosure::Full).unwrap()[0];
+    assert!(
+        p.written.chars().count() <= 101,
+        "{}",
+        p.written.chars().count()
+    );
+    assert!(p.written.ends_with('…'));
+    assert!(
+        p.reason.chars().count() < 400,
+        "{}",
+        p.reason.chars().count()
+    );
+    let out = dir.path().join("x.xlsx");
+    let n = pending::export_xlsx(
+        &conn,
+        Scope::Town,
+        "石鱼镇",
+        huce_core::export::Personal::Masked,
+        &out,
+        crate::NOW,
+    )
+    .unwrap();
+    assert_eq!(n, 1);
+}
+
+/// A row left out after reading (an unknown village) still lists every value that would have
+/// been 待核实, as a row the Checker leaves out does.
+#[test]
+fn a_row_left_out_for_its_village_lists_its_other_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let path = dir.path().join("l.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            HEADER,
+            &["无名村", "1社", "孙三", "", "三格式", "院内", "2031"],
+        ],
+    );
+    let r = run(&mut conn, &path, &opts(false), false, dir.path());
+    assert_eq!(r.rows_rejected, 1);
+    let messages: Vec<&str> = r.problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("不在本镇的村名单")),
+        "{messages:?}"
+    );
+    assert!(messages.iter().any(|m| m.contains("2031")), "{messages:?}");
+    assert!(r.flags.is_empty(), "a row left out has no 待核实 values");
 }

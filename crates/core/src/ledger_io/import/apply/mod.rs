@@ -17,5 +17,5 @@ mod write;
 pub use problem_rows::write_problem_rows;
 pub use run::import_file;
 pub use types::{ColumnInfo, ImportOptions, ImportReport, Mode, RowFlag, RowProblem};
-pub(crate) use values::field_value;
+pub(crate) use values::{display_stored, field_value};
 pub(crate) use write::pending_old;

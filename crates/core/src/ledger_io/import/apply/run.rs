@@ -12,7 +12,7 @@ use super::reader::{
 };
 use super::stored::{Stored, TOILET_COLUMNS};
 use super::types::RowFlag;
-use super::types::{FastMap, ImportOptions, ImportReport, Mode, RowProblem};
+use super::types::{FastMap, FastSet, ImportOptions, ImportReport, Mode, RowProblem};
 use super::values::{household_fields, toilet_fields, FieldValue};
 use super::write::{update_fields, update_household};
 use crate::error::{Error, Result};
@@ -305,6 +305,12 @@ pub(super) fn apply_rows(
     let preload = rows_hint.saturating_mul(4) >= homes.count;
     let mut stored = Stored::load(tx, preload)?;
     let mut open = OpenChecks::load(tx)?;
+    // 待核实 values: of toilets, recorded as their rows are written; of households, when the
+    // file has ended (see below). And the questionable ID numbers of this file's households.
+    let mut recorded: Vec<RowFlag> = Vec::new();
+    let mut deferred: FastMap<(i64, &'static str), RowFlag> = FastMap::default();
+    let mut given: FastSet<(i64, &'static str)> = FastSet::default();
+    let mut file_questionable: FastMap<i64, String> = FastMap::default();
     let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
     let mut bulk = households::Bulk::new();
     let source = format!("导入：{}", report.file_name);
@@ -351,12 +357,19 @@ pub(super) fn apply_rows(
                 Checked::Valid(valid) => *valid,
             };
             report.rows_total += 1;
+            // A row left out: why, then every value that would have been 待核实.
             let reject = |report: &mut ImportReport, column: String, message: String| {
                 report.problems.push(RowProblem {
                     row,
                     column,
                     message,
                 });
+                report.problems.extend(flags.iter().map(|f| RowProblem {
+                    row: f.row,
+                    column: f.column.clone(),
+                    message: f.message.clone(),
+                }));
+                report.rows_rejected += 1;
             };
 
             // Places.
@@ -375,7 +388,6 @@ pub(super) fn apply_rows(
                 }
                 None => {
                     reject(report, col(Field::Village), format!("行政村“{village_name}”不在本镇的村名单里。请检查村名是否写错；如确是新村，请在导入时勾选“新建数据库中没有的行政村和社”"));
-                    report.rows_rejected += 1;
                     continue;
                 }
             };
@@ -407,11 +419,17 @@ pub(super) fn apply_rows(
                 }
                 None => {
                     reject(report, col(Field::Group), format!("{village_name}没有“{}”。请检查社名是否写错；如确是新社，请在导入时勾选“新建数据库中没有的行政村和社”", g.name));
-                    report.rows_rejected += 1;
                     continue;
                 }
             };
 
+            // A questionable ID number is not used to find a household, but it is still an ID:
+            // a namesake with another number (valid, or questionable and different) is another
+            // person.
+            let questionable_id = flags
+                .iter()
+                .find(|f| f.field == Field::IdNumber)
+                .map(|f| f.written.clone());
             // The household: by ID number, else by 户主 + 社.
             let by_id = v
                 .id_number
@@ -427,7 +445,17 @@ pub(super) fn apply_rows(
                         .map(|c| {
                             c.iter()
                                 .copied()
-                                .filter(|h| v.id_number.is_none() || !homes.with_id.contains(h))
+                                .filter(|h| match (&v.id_number, &questionable_id) {
+                                    (None, None) => true,
+                                    (Some(_), _) => !homes.with_id.contains(h),
+                                    (None, Some(q)) => {
+                                        !homes.with_id.contains(h)
+                                            && file_questionable
+                                                .get(h)
+                                                .or_else(|| open.written(*h, None, "id_number"))
+                                                .is_none_or(|w| w == q)
+                                    }
+                                })
                                 .collect()
                         })
                         .unwrap_or_default();
@@ -442,7 +470,6 @@ pub(super) fn apply_rows(
                                 many.len()
                             );
                             reject(report, col(Field::IdNumber), message);
-                            report.rows_rejected += 1;
                             continue;
                         }
                     }
@@ -517,11 +544,20 @@ pub(super) fn apply_rows(
                 row,
                 now: &opts.now,
             };
-            for f in flags.iter().filter(|f| !f.field.is_toilet()) {
-                record(tx, &mut open, household_id, None, f, &origin)?;
+            if let Some(q) = &questionable_id {
+                file_questionable.insert(household_id, q.clone());
             }
-            if !flags.is_empty() {
-                report.rows_flagged += 1;
+            // A household on several rows (one per toilet) repeats its own fields: its value is
+            // 待核实 only if no row of the file gives it, so those flags wait for the file's end.
+            for f in household_fields(&v) {
+                given.insert((household_id, f.column));
+                deferred.remove(&(household_id, f.column));
+            }
+            for f in flags.iter().filter(|f| !f.field.is_toilet()) {
+                let column = f.field.column().expect("household fields are stored");
+                if !given.contains(&(household_id, column)) {
+                    deferred.insert((household_id, column), f.clone());
+                }
             }
 
             // The toilet: the k-th toilet row of a household is its k-th toilet. A row whose
@@ -598,11 +634,26 @@ pub(super) fn apply_rows(
                 };
                 for f in flags.iter().filter(|f| f.field.is_toilet()) {
                     record(tx, &mut open, household_id, Some(toilet_id), f, &origin)?;
+                    recorded.push(f.clone());
                 }
             }
-            report.flags.extend(flags);
         }
     }
+    let mut waiting: Vec<((i64, &'static str), RowFlag)> = deferred.into_iter().collect();
+    waiting.sort_by_key(|(_, f)| f.row);
+    for ((household_id, _), f) in waiting {
+        let origin = Origin {
+            batch_id,
+            row: f.row,
+            now: &opts.now,
+        };
+        record(tx, &mut open, household_id, None, &f, &origin)?;
+        recorded.push(f);
+    }
+    let order = |f: &RowFlag| Field::ALL.iter().position(|x| *x == f.field);
+    recorded.sort_by_key(|f| (f.row, order(f)));
+    report.rows_flagged = recorded.iter().map(|f| f.row).collect::<FastSet<_>>().len();
+    report.flags = recorded;
     bulk.finish(tx)?;
     progress(k, k);
     for h in in_file.values() {

@@ -170,7 +170,7 @@ pub(super) fn toilet_fields(v: &Values) -> Vec<FieldValue> {
 }
 
 /// How a stored value reads in the change log (codes become labels).
-pub(super) fn display_stored(column: &str, v: &Value) -> Option<String> {
+pub(crate) fn display_stored(column: &str, v: &Value) -> Option<String> {
     let s = match v {
         Value::Null => return None,
         Value::Integer(n) => match column {
@@ -213,6 +213,11 @@ pub(crate) fn parse_field(
 ) -> Result<(), String> {
     let t = cell.text.as_str();
     let masked = t.contains('*');
+    // "同上" in a household's own columns on its second toilet's row: the same household,
+    // nothing new said.
+    if !field.is_toilet() && is_ditto(t) {
+        return Ok(());
+    }
     match field {
         Field::Village => v.village = norm::village(t),
         Field::Group => v.group = norm::group(t),
@@ -240,6 +245,29 @@ pub(crate) fn parse_field(
         Field::UseStatus => v.use_status = norm::use_status(t)?,
     }
     Ok(())
+}
+
+/// "同上" and its kin: "the same as the row above".
+fn is_ditto(text: &str) -> bool {
+    let t: String = norm::clean(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    matches!(t.as_str(), "同上" | "同前" | "同左" | "同户主" | "〃" | "”")
+}
+
+/// The longest value kept as written on the 待核实 list (a cell can hold 32,767 characters;
+/// the list, the printed page and the Excel export need a line).
+const WRITTEN_MAX: usize = 100;
+
+/// `text` cut to `max` characters, with "…" when cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max).collect();
+    s.push('…');
+    s
 }
 
 /// The stored value of `field` parsed from `text` as a person corrects it: `Ok(None)` when the
@@ -275,11 +303,25 @@ pub(super) fn parse_row(
         let Some(field) = field else { continue };
         let cell = cells.get(i).cloned().unwrap_or_default();
         if let Err(message) = parse_field(*field, &cell, year_max, &mut v) {
+            let written = norm::clean(&cell.text);
+            let short = cut(&written, WRITTEN_MAX);
+            // The message quotes the value (cleaned, maybe without its spaces): quote it short.
+            let squeezed: String = written.chars().filter(|c| !c.is_whitespace()).collect();
+            let message = if short == written {
+                message
+            } else {
+                cut(
+                    &message
+                        .replace(&written, &short)
+                        .replace(&squeezed, &cut(&squeezed, WRITTEN_MAX)),
+                    3 * WRITTEN_MAX,
+                )
+            };
             flags.push(RowFlag {
                 row,
                 column: header_at(i),
                 field: *field,
-                written: norm::clean(&cell.text),
+                written: short,
                 message,
             });
         }

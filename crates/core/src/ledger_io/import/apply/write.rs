@@ -140,11 +140,13 @@ pub(super) fn update_fields(
             entity,
             id,
             f.label,
-            pending
-                .iter()
-                .find(|(c, _)| *c == f.column)
-                .map(|(_, written)| pending_old(written))
-                .or_else(|| display_stored(f.column, &old)),
+            match pending.iter().find(|(c, _)| *c == f.column) {
+                Some((_, written)) => Some(pending_old(
+                    written,
+                    display_stored(f.column, &old).as_deref()
+                )),
+                None => display_stored(f.column, &old),
+            },
             f.display,
             source,
             batch_id
@@ -155,7 +157,12 @@ pub(super) fn update_fields(
     Ok(changed)
 }
 
-/// How a 待核实 value reads as the old value of the change that settles it.
-pub(crate) fn pending_old(written: &str) -> String {
-    format!("{written}（待核实）")
+/// How a 待核实 value reads as the old value of the change that settles it: what the ledger
+/// wrote, and the value stored meanwhile if there was one (a later ledger wrote something that
+/// could not be taken over a good value).
+pub(crate) fn pending_old(written: &str, stored: Option<&str>) -> String {
+    match stored {
+        None => format!("{written}（待核实）"),
+        Some(s) => format!("{s}（台账又写作“{written}”，待核实）"),
+    }
 }
