@@ -293,7 +293,9 @@ fn ledger_mistakes(tx: &rusqlite::Transaction, now: &str) -> Result<usize> {
     use crate::ledger_io::import::headers::Field;
     use crate::ledger_io::pending::record_unreadable;
     let year: i64 = now.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026);
-    let picked: Vec<(i64, Option<String>, Option<String>, Option<i64>)> = tx
+    /// A household: its id, ID number, phone and first toilet with a year.
+    type Picked = (i64, Option<String>, Option<String>, Option<i64>);
+    let picked: Vec<Picked> = tx
         .prepare(
             "SELECT h.id, h.id_number, h.phone,
                     (SELECT t.id FROM toilets t WHERE t.household_id = h.id AND t.build_year IS NOT NULL
