@@ -66,7 +66,7 @@ fn default_town_is_realistic() {
     }
     assert!(pending
         .iter()
-        .all(|p| !p.reason.is_empty() && p.written != ""));
+        .all(|p| !p.reason.is_empty() && !p.written.is_empty()));
 
     // Every other ID passes GB 11643 and is unique.
     let ids: Vec<String> = conn
