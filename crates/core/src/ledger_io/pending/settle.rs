@@ -139,6 +139,19 @@ pub fn correct(conn: &Connection, id: i64, text: &str, by: &Settler) -> Result<(
             ),
             params![value.value, by.now, entity_id],
         )?;
+        if e.field == Field::TechMode {
+            // As an import does: the mode says whether the toilet is sanitary, when nothing did.
+            let sanitary = match &value.value {
+                rusqlite::types::Value::Text(code) => {
+                    crate::model::TechMode::from_code(code).and_then(|m| m.is_sanitary())
+                }
+                _ => None,
+            };
+            c.execute(
+                "UPDATE toilets SET is_sanitary = ?1 WHERE id = ?2 AND is_sanitary IS NULL",
+                params![sanitary, entity_id],
+            )?;
+        }
         if e.field == Field::IdNumber {
             let rev: String = value.display.chars().rev().collect();
             c.execute(

@@ -918,3 +918,79 @@ fn a_row_left_out_for_its_village_lists_its_other_problems() {
     assert!(messages.iter().any(|m| m.contains("2031")), "{messages:?}");
     assert!(r.flags.is_empty(), "a row left out has no 待核实 values");
 }
+
+/// "同上" under 行政村 or 社 means the row above's place, never a village called 同上.
+#[test]
+fn ditto_marks_take_the_place_of_the_row_above() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let path = dir.path().join("l.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            HEADER,
+            &["石鱼村", "1社", "赵一", "", "三格式", "室内", "2019"],
+            &["同上", "同上", "钱二", "", "三格式", "室内", "2019"],
+            &["〃", "2社", "孙三", "", "三格式", "室内", "2019"],
+            // Nothing above to take: left out, as a missing village is.
+            &["太平村", "3社", "李四", "", "三格式", "室内", "2019"],
+        ],
+    );
+    let first_ditto = dir.path().join("first.xlsx");
+    write_xlsx(
+        &first_ditto,
+        &[
+            HEADER,
+            &["同上", "1社", "周五", "", "三格式", "室内", "2019"],
+        ],
+    );
+    let r = run(
+        &mut conn,
+        &path,
+        &opts(true),
+        true,
+        &dir.path().join("备份"),
+    );
+    assert_eq!(r.rows_rejected, 0, "{:#?}", r.problems);
+    assert_eq!(r.new_villages, ["石鱼村", "太平村"]);
+    assert_eq!(detail_of(&conn, "钱二").group_name, "1社");
+    assert_eq!(detail_of(&conn, "钱二").village_name, "石鱼村");
+    assert_eq!(detail_of(&conn, "孙三").village_name, "石鱼村");
+    assert_eq!(detail_of(&conn, "孙三").group_name, "2社");
+    let r = run(&mut conn, &first_ditto, &opts(true), false, dir.path());
+    assert_eq!(r.rows_rejected, 1);
+    assert!(
+        r.problems[0].message.contains("缺少行政村"),
+        "{:#?}",
+        r.problems
+    );
+}
+
+/// Correcting a 技术模式 also says whether the toilet is sanitary when nothing said so, as an
+/// import does.
+#[test]
+fn a_corrected_mode_says_whether_the_toilet_is_sanitary() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let path = dir.path().join("l.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            HEADER,
+            &["石鱼村", "1社", "孙三", "", "抽水马桶", "院内", "2019"],
+        ],
+    );
+    run(
+        &mut conn,
+        &path,
+        &opts(true),
+        true,
+        &dir.path().join("备份"),
+    );
+    assert_eq!(detail_of(&conn, "孙三").toilets[0].is_sanitary, None);
+    let id = pending::list(&conn, Scope::Town, Disclosure::Full).unwrap()[0].id;
+    pending::correct(&conn, id, "非卫生厕所", &settler()).unwrap();
+    let t = &detail_of(&conn, "孙三").toilets[0];
+    assert_eq!(t.tech_mode, Some(TechMode::NonSanitary));
+    assert_eq!(t.is_sanitary, Some(false));
+}

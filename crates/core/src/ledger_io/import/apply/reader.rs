@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::types::{cell_key, ColumnInfo, FastMap, Fnv, RowFlag, RowProblem};
-use super::values::{parse_row, Values};
+use super::values::{is_ditto, parse_row, Values};
 use crate::error::{Error, Result};
 use crate::ledger_io::import::headers::{find_header, Field, HeaderMatch};
 use crate::ledger_io::import::normalize::{self as norm};
@@ -422,6 +422,9 @@ pub(super) struct Checker<'p> {
     pub(super) seen_rows: FastMap<u64, Vec<usize>>,
     pub(super) seen_ids: FastMap<String, (usize, String)>,
     pub(super) k: usize,
+    /// The place of the row above, for a "同上" under 行政村 or 社.
+    pub(super) last_village: Option<String>,
+    pub(super) last_group: Option<norm::GroupName>,
 }
 
 impl<'p> Checker<'p> {
@@ -440,6 +443,8 @@ impl<'p> Checker<'p> {
             seen_rows: FastMap::default(),
             seen_ids: FastMap::default(),
             k: 0,
+            last_village: None,
+            last_group: None,
         }
     }
 
@@ -508,6 +513,21 @@ impl<'p> Checker<'p> {
         if v.village.is_none() {
             v.village = plan.default_village.as_deref().and_then(norm::village);
         }
+        let ditto = |f: Field| {
+            plan.columns
+                .iter()
+                .position(|c| *c == Some(f))
+                .and_then(|i| cells.get(i))
+                .is_some_and(|c| is_ditto(&c.text))
+        };
+        if ditto(Field::Village) {
+            v.village = self.last_village.clone();
+        }
+        if ditto(Field::Group) {
+            v.group = self.last_group.clone();
+        }
+        self.last_village = v.village.clone();
+        self.last_group = v.group.clone();
         let reject = |problems: &mut Vec<RowProblem>, column: String, message: String| {
             problems.push(RowProblem {
                 row,

@@ -248,7 +248,7 @@ pub(crate) fn parse_field(
 }
 
 /// "同上" and its kin: "the same as the row above".
-fn is_ditto(text: &str) -> bool {
+pub(super) fn is_ditto(text: &str) -> bool {
     let t: String = norm::clean(text)
         .chars()
         .filter(|c| !c.is_whitespace())
