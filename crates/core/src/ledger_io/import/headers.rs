@@ -84,6 +84,11 @@ impl Field {
             .find(|f| f.column() == Some(column))
     }
 
+    /// This field's bit in a set of fields (its place in [`Field::ALL`]).
+    pub fn bit(self) -> u32 {
+        1 << Field::ALL.iter().position(|f| *f == self).unwrap_or(31)
+    }
+
     /// Whether the field belongs to the toilet (户厕) rather than the household.
     pub fn is_toilet(self) -> bool {
         matches!(

@@ -11,6 +11,8 @@ pub(super) struct FileHousehold {
     pub(super) toilet_rows: i64,
     pub(super) new: bool,
     pub(super) changed: bool,
+    /// The household fields a row of this file gave a value (bits of [`Field::bit`]).
+    pub(super) given: u32,
 }
 
 pub(super) struct Places {

@@ -308,8 +308,7 @@ pub(super) fn apply_rows(
     // 待核实 values: of toilets, recorded as their rows are written; of households, when the
     // file has ended (see below). And the questionable ID numbers of this file's households.
     let mut recorded: Vec<RowFlag> = Vec::new();
-    let mut deferred: FastMap<(i64, &'static str), RowFlag> = FastMap::default();
-    let mut given: FastSet<(i64, &'static str)> = FastSet::default();
+    let mut deferred: FastMap<(i64, Field), RowFlag> = FastMap::default();
     let mut file_questionable: FastMap<i64, String> = FastMap::default();
     let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
     let mut bulk = households::Bulk::new();
@@ -477,8 +476,15 @@ pub(super) fn apply_rows(
             };
             let household_id = match matched {
                 Some(id) => {
-                    let settled =
-                        settle(tx, &mut open, id, None, &household_fields(&v), &flags, opts)?;
+                    let settled = settle(
+                        tx,
+                        &mut open,
+                        id,
+                        None,
+                        || household_fields(&v),
+                        &flags,
+                        opts,
+                    )?;
                     let changed = update_household(
                         tx,
                         &mut log,
@@ -501,6 +507,7 @@ pub(super) fn apply_rows(
                         toilet_rows: 0,
                         new: false,
                         changed: false,
+                        given: 0,
                     });
                     entry.changed |= changed;
                     id
@@ -533,6 +540,7 @@ pub(super) fn apply_rows(
                             toilet_rows: 0,
                             new: true,
                             changed: false,
+                            given: 0,
                         },
                     );
                     id
@@ -549,14 +557,18 @@ pub(super) fn apply_rows(
             }
             // A household on several rows (one per toilet) repeats its own fields: its value is
             // 待核实 only if no row of the file gives it, so those flags wait for the file's end.
-            for f in household_fields(&v) {
-                given.insert((household_id, f.column));
-                deferred.remove(&(household_id, f.column));
+            let given = v.household_given();
+            let in_this_file = in_file
+                .get_mut(&household_id)
+                .expect("household recorded above");
+            in_this_file.given |= given;
+            let given = in_this_file.given;
+            if !deferred.is_empty() {
+                deferred.retain(|(h, f), _| *h != household_id || f.bit() & given == 0);
             }
             for f in flags.iter().filter(|f| !f.field.is_toilet()) {
-                let column = f.field.column().expect("household fields are stored");
-                if !given.contains(&(household_id, column)) {
-                    deferred.insert((household_id, column), f.clone());
+                if f.field.bit() & given == 0 {
+                    deferred.insert((household_id, f.field), f.clone());
                 }
             }
 
@@ -581,7 +593,7 @@ pub(super) fn apply_rows(
                             &mut open,
                             household_id,
                             Some(toilet_id),
-                            &toilet_fields(&v),
+                            || toilet_fields(&v),
                             &flags,
                             opts,
                         )?;
@@ -639,7 +651,7 @@ pub(super) fn apply_rows(
             }
         }
     }
-    let mut waiting: Vec<((i64, &'static str), RowFlag)> = deferred.into_iter().collect();
+    let mut waiting: Vec<((i64, Field), RowFlag)> = deferred.into_iter().collect();
     waiting.sort_by_key(|(_, f)| f.row);
     for ((household_id, _), f) in waiting {
         let origin = Origin {
@@ -675,15 +687,16 @@ fn settle(
     open: &mut OpenChecks,
     household_id: i64,
     toilet_id: Option<i64>,
-    fields: &[FieldValue],
+    fields: impl FnOnce() -> Vec<FieldValue>,
     flags: &[RowFlag],
     opts: &ImportOptions,
 ) -> Result<Vec<(&'static str, String)>> {
     let mut settled = Vec::new();
+    // Most households have no open entry: nothing is built for them.
     if !open.any_for(household_id) {
         return Ok(settled);
     }
-    for f in fields {
+    for f in fields() {
         if flags.iter().any(|g| g.field.column() == Some(f.column)) {
             continue;
         }

@@ -33,6 +33,23 @@ pub(crate) struct Values {
 }
 
 impl Values {
+    /// The household fields this row gives a value (bits of [`Field::bit`]).
+    pub(super) fn household_given(&self) -> u32 {
+        [
+            (self.head_name.is_some(), Field::HeadName),
+            (self.id_number.is_some(), Field::IdNumber),
+            (self.phone.is_some(), Field::Phone),
+            (self.address.is_some(), Field::Address),
+            (self.registered_pop.is_some(), Field::RegisteredPop),
+            (self.resident_pop.is_some(), Field::ResidentPop),
+            (self.category.is_some(), Field::Category),
+            (self.is_resident.is_some(), Field::IsResident),
+        ]
+        .into_iter()
+        .filter(|(given, _)| *given)
+        .fold(0, |bits, (_, f)| bits | f.bit())
+    }
+
     pub(super) fn has_toilet(&self) -> bool {
         self.tech_mode.is_some()
             || self.location.is_some()
@@ -249,6 +266,11 @@ pub(crate) fn parse_field(
 
 /// "同上" and its kin: "the same as the row above".
 pub(super) fn is_ditto(text: &str) -> bool {
+    // Most cells are not: decided without allocating.
+    let first = text.trim_start().chars().next();
+    if !matches!(first, Some('同' | '〃' | '”' | '"' | '＂')) || text.len() > 32 {
+        return false;
+    }
     let t: String = norm::clean(text)
         .chars()
         .filter(|c| !c.is_whitespace())
