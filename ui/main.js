@@ -184,6 +184,9 @@ function showHeader() {
  * header, the tree (back to the whole town), the staff and the shown view.
  */
 async function reload() {
+  // "loaded" says the workbench shows this database and login (the end-to-end tests wait for
+  // it before they click, as a person waits for the tree to appear).
+  document.body.dataset.loaded = 'no';
   info = await ipc.appInfo();
   showHeader();
   $('workbench').hidden = false;
@@ -195,7 +198,8 @@ async function reload() {
   currentTree = await ipc.villageTree();
   await reloadStaff();
   for (const id of ['view-ledger', 'view-progress', 'view-checks', 'open-export', 'open-print']) $(id).disabled = empty;
-  await showPendingCount();
+  // Beside the tree, not before it: the tree shows as soon as it is loaded.
+  showPendingCount().catch(showError);
   tree.selected = 'town';
   tree.show(currentTree, townLabel());
   if (!empty) {
@@ -203,11 +207,15 @@ async function reload() {
     $('search').value = '';
     await loadView();
   }
+  document.body.dataset.loaded = 'yes';
 }
 
 const session = new Session({
   loginTown: () => (info.town && info.town.town_name !== UNSET_TOWN ? `${info.town.district_name} ${info.town.town_name}` : ''),
-  beforeRelogin: () => setView('households'),
+  beforeRelogin: () => {
+    document.body.dataset.loaded = 'no';
+    setView('households');
+  },
   afterRelogin: reload,
   onError: showError,
 });

@@ -418,6 +418,7 @@ async fn log_in(driver: &WebDriver, user: &str, password: &str) {
     type_value(driver, "#login-password", password).await;
     click(driver, "#login-go").await;
     wait_text(driver, "#account-name", |t| !t.is_empty()).await;
+    find(driver, "body[data-loaded='yes']").await;
 }
 
 /// The first login of an account whose password an administrator set: the password must be
@@ -449,6 +450,7 @@ async fn log_in_first_time(s: &Session, user: &str, password: &str, new: &str) {
     type_value(driver, "#pw-new2", new).await;
     click(driver, "#pw-save").await;
     wait_text(driver, "#account-name", |t| !t.is_empty()).await;
+    find(driver, "body[data-loaded='yes']").await;
 }
 
 /// The text (pdftotext) of the PDF in `folder` whose name contains `name`.
