@@ -55,7 +55,7 @@ function loadView() {
 // The details pane: household `id` with its inspections and problem cases.
 const beginDetail = latest();
 const showDetail = (d, file, pending = []) => renderDetail($('detail'), d, file, (index) => inspection.open(d, index).catch(showError), () => printHousehold(d),
-  pending, () => pendingDialog.open(townLabel(), d.village_id).catch(showError));
+  pending, () => pendingDialog.open(townLabel(), `group:${d.group_id}`).catch(showError));
 async function showHousehold(id) {
   const current = beginDetail();
   try {
@@ -256,7 +256,7 @@ const pendingDialog = new PendingDialog({
 });
 $('open-pending').addEventListener('click', () => {
   const { scope } = selectedPlace();
-  pendingDialog.open(townLabel(), scope.kind === 'village' ? scope.id : null).catch(showError);
+  pendingDialog.open(townLabel(), scope.kind === 'town' ? null : `${scope.kind}:${scope.id}`).catch(showError);
 });
 
 /** The toolbar's 待核实 button: shown with the town's count while anything waits. */

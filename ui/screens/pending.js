@@ -29,22 +29,29 @@ export class PendingDialog {
     $('pending-error').textContent = err.message ?? String(err);
   }
 
+  /** The place chosen: `{ scope, title }`. */
   scope() {
-    const v = $('pending-scope').value;
-    const town = this.townTitle;
-    return v ? { scope: { kind: 'village', id: Number(v) }, title: $('pending-scope').selectedOptions[0].dataset.name } : { scope: { kind: 'town' }, title: town };
+    const option = $('pending-scope').selectedOptions[0];
+    const [kind, id] = ($('pending-scope').value || 'town').split(':');
+    return kind === 'town'
+      ? { scope: { kind: 'town' }, title: this.townTitle }
+      : { scope: { kind, id: Number(id) }, title: option.dataset.name };
   }
 
-  /** townTitle: how the whole town is titled; villageId: open on this village (or the town). */
-  async open(townTitle, villageId = null) {
+  /** townTitle: how the whole town is titled; place: open on this village or 社, e.g. 'village:3'. */
+  async open(townTitle, place = null) {
     this.townTitle = townTitle;
     $('pending-error').textContent = '';
     const villages = await ipc.pendingVillages();
     const total = villages.reduce((n, v) => n + v.entries, 0);
     $('pending-scope').replaceChildren(
-      el('option', { value: '' }, `全镇（${total} 项）`),
-      ...villages.map((v) => el('option', { value: v.village_id, dataset: { name: v.village } }, `${v.village}（${v.households} 户 ${v.entries} 项）`)));
-    if (villageId && villages.some((v) => v.village_id === villageId)) $('pending-scope').value = String(villageId);
+      el('option', { value: 'town' }, `全镇（${total} 项）`),
+      ...villages.flatMap((v) => [
+        el('option', { value: `village:${v.village_id}`, dataset: { name: v.village } }, `${v.village}（${v.households} 户 ${v.entries} 项）`),
+        ...v.groups.map((g) => el('option', { value: `group:${g.group_id}`, dataset: { name: `${v.village} ${g.group}` } },
+          `　${v.village} ${g.group}（${g.households} 户 ${g.entries} 项）`)),
+      ]));
+    if (place && [...$('pending-scope').options].some((o) => o.value === place)) $('pending-scope').value = place;
     if (!this.dialog.open) this.dialog.showModal();
     await this.render();
   }

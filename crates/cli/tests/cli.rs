@@ -169,6 +169,27 @@ fn import_dry_run_then_commit_with_problem_rows() {
     assert_eq!(rows[1][5], "身份证号");
     assert!(rows[1][6].contains('*'), "masked: {list}");
     assert!(list.contains("共 1 户 1 项待核实"), "{list}");
+    let of_group = run_ok(
+        huce()
+            .args(["pending", "--village", "石鱼村", "--group", "3社", "--db"])
+            .arg(&db),
+    );
+    assert!(of_group.contains("共 1 户 1 项待核实"), "{of_group}");
+    let none = run_ok(
+        huce()
+            .args(["pending", "--village", "太平村", "--group", "2社", "--db"])
+            .arg(&db),
+    );
+    assert!(none.contains("没有待核实的内容"), "{none}");
+    let err = run_err(
+        huce()
+            .args(["pending", "--village", "石鱼村", "--group", "9社", "--db"])
+            .arg(&db),
+    );
+    assert!(
+        err.contains("没有名为“9社”的社") && err.contains("3社"),
+        "{err}"
+    );
     let full = run_ok(huce().args(["pending", "--full", "--db"]).arg(&db));
     assert!(!table(&full, "编号")[1][6].contains('*'), "{full}");
     let xlsx = dir.path().join("待核实.xlsx");

@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use huce_core::export::Personal;
-use huce_core::households::Disclosure;
+use huce_core::households::{Disclosure, Scope};
 use huce_core::pending;
-use huce_core::Result;
+use huce_core::{Error, Result};
 
 use super::common::{now, open_existing, village_scope};
 
@@ -19,6 +19,9 @@ pub struct PendingArgs {
     /// 只列这个行政村
     #[arg(long)]
     village: Option<String>,
+    /// 只列这个社（与 --village 一起用，例如 --village 石鱼村 --group 3社）
+    #[arg(long, requires = "village")]
+    group: Option<String>,
     /// 导出到这个 .xlsx 文件（不给则在屏幕上列出）
     #[arg(long)]
     out: Option<PathBuf>,
@@ -29,7 +32,28 @@ pub struct PendingArgs {
 
 pub fn run(a: PendingArgs) -> Result<()> {
     let conn = open_existing(&a.db)?;
-    let (scope, title) = village_scope(&conn, a.village)?;
+    let (mut scope, mut title) = village_scope(&conn, a.village)?;
+    if let (Some(name), Scope::Village(village)) = (&a.group, scope) {
+        let tree = huce_core::households::tree(&conn)?;
+        let groups = &tree
+            .villages
+            .iter()
+            .find(|v| v.id == village)
+            .expect("the village was found above")
+            .groups;
+        let g = groups.iter().find(|g| g.name == *name).ok_or_else(|| {
+            Error::Invalid(format!(
+                "{title}没有名为“{name}”的社。现有：{}。",
+                groups
+                    .iter()
+                    .map(|g| g.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ))
+        })?;
+        scope = Scope::Group(g.id);
+        title = format!("{title} {name}");
+    }
     let (personal, disclosure) = if a.full {
         (Personal::Full, Disclosure::Full)
     } else {

@@ -13,4 +13,4 @@ pub(crate) mod worklist;
 pub use export::export_xlsx;
 pub(crate) use settle::record_unreadable;
 pub use settle::{correct, leave_empty, Settler};
-pub use worklist::{by_village, list, of_household, PendingCheck, VillagePending};
+pub use worklist::{by_village, list, of_household, GroupPending, PendingCheck, VillagePending};

@@ -34,11 +34,22 @@ pub struct PendingCheck {
     pub created_at: String,
 }
 
-/// Open entries per village, for the worklist's village list.
+/// Open entries per village and its 社, for the worklist's choice of place.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VillagePending {
     pub village_id: i64,
     pub village: String,
+    pub households: i64,
+    pub entries: i64,
+    /// The village's 社 with open entries, in the town's order.
+    pub groups: Vec<GroupPending>,
+}
+
+/// Open entries of one 社.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupPending {
+    pub group_id: i64,
+    pub group: String,
     pub households: i64,
     pub entries: i64,
 }
@@ -141,20 +152,43 @@ pub fn of_household(
 /// Villages with open entries: how many households and entries each.
 pub fn by_village(conn: &Connection) -> Result<Vec<VillagePending>> {
     let mut stmt = conn.prepare(
-        "SELECT v.id, v.name, COUNT(DISTINCT p.household_id), COUNT(*)
+        "SELECT v.id, v.name, g.id, g.name, COUNT(DISTINCT p.household_id), COUNT(*)
          FROM pending_checks p
          JOIN households h ON h.id = p.household_id
          JOIN villages v ON v.id = h.village_id
+         JOIN village_groups g ON g.id = h.group_id
          WHERE p.resolved_at IS NULL
-         GROUP BY v.id ORDER BY v.sort_order, v.id",
+         GROUP BY g.id ORDER BY v.sort_order, v.id, g.sort_order, g.id",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok(VillagePending {
-            village_id: r.get(0)?,
-            village: r.get(1)?,
-            households: r.get(2)?,
-            entries: r.get(3)?,
-        })
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            GroupPending {
+                group_id: r.get(2)?,
+                group: r.get(3)?,
+                households: r.get(4)?,
+                entries: r.get(5)?,
+            },
+        ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut villages: Vec<VillagePending> = Vec::new();
+    for row in rows {
+        let (village_id, village, group) = row?;
+        match villages.last_mut().filter(|v| v.village_id == village_id) {
+            Some(v) => {
+                v.households += group.households;
+                v.entries += group.entries;
+                v.groups.push(group);
+            }
+            None => villages.push(VillagePending {
+                village_id,
+                village,
+                households: group.households,
+                entries: group.entries,
+                groups: vec![group],
+            }),
+        }
+    }
+    Ok(villages)
 }

@@ -230,6 +230,20 @@ fn every_identifiable_household_is_imported_with_its_flags() {
         .map(|v| (v.village.as_str(), v.households, v.entries))
         .collect();
     assert_eq!(v, [("石鱼村", 3, 3), ("太平村", 2, 4)]);
+    let groups: Vec<(&str, i64, i64)> = villages[0]
+        .groups
+        .iter()
+        .map(|g| (g.group.as_str(), g.households, g.entries))
+        .collect();
+    assert_eq!(
+        groups,
+        [("1社", 1, 1), ("2社", 2, 2)],
+        "a household is counted in its 社"
+    );
+    let second = villages[0].groups[1].group_id;
+    let of_group = pending::list(&conn, Scope::Group(second), Disclosure::Full).unwrap();
+    let names: Vec<&str> = of_group.iter().map(|p| p.head_name.as_str()).collect();
+    assert_eq!(names, ["李四", "周五"], "a 社's worklist");
     let stored: i64 = conn
         .query_row("SELECT rows_flagged FROM import_batches", [], |r| r.get(0))
         .unwrap();
