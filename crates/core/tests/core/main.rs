@@ -32,6 +32,13 @@ mod windows_paths;
 
 pub const NOW: &str = "2026-11-29T10:00:00+08:00";
 
+/// Names with rare characters: GBK's (堃 犇 喆 赟 昇), Extension A's (䶮) and the 通用规范汉字表's
+/// outside both (CJK Extension B–E, four bytes in UTF-8 and in GB18030).
+pub(crate) const RARE: [&str; 14] = [
+    "李堃", "张犇", "王喆", "赵赟", "刘昇", "陈䶮", "王𬌗", "李𬱖", "张𫖯", "赵𬀩", "刘𬍤", "陈𬸚",
+    "杨𫐄", "黄𬣙",
+];
+
 /// Whoever works on the file itself (as the command line does): an administrator linked to no
 /// staff member.
 pub fn local() -> huce_core::accounts::Account {

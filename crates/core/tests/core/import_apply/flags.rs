@@ -504,7 +504,7 @@ fn the_worklist_prints_and_exports_by_village() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     let bad = bad_checksum("50022419800202002");
-    let rare = crate::printing::RARE;
+    let rare = crate::RARE;
     let mut rows: Vec<Vec<String>> = vec![HEADER.iter().map(|h| h.to_string()).collect()];
     for (i, name) in rare.iter().enumerate() {
         let village = if i % 2 == 0 { "石鱼村" } else { "太平村" };
@@ -542,7 +542,8 @@ fn the_worklist_prints_and_exports_by_village() {
     );
 
     let village = pending::by_village(&conn).unwrap()[0].village_id;
-    let mut texts = Vec::new();
+    #[cfg(not(windows))]
+    let mut texts: Vec<String> = Vec::new();
     for (scope, title) in [
         (Scope::Town, "石鱼镇（全镇）"),
         (Scope::Village(village), "石鱼村"),
