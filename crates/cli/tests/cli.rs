@@ -211,11 +211,16 @@ fn import_dry_run_then_commit_with_problem_rows() {
             .arg(&pdf),
     );
     assert!(text.contains("已生成 1 页"), "{text}");
-    let printed = pdf_text(&pdf);
-    assert!(
-        printed.contains("李堃") && printed.contains("待核实清单"),
-        "{printed}"
-    );
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    // Its words, with poppler (not in the Windows run under Wine).
+    #[cfg(not(windows))]
+    {
+        let printed = pdf_text(&pdf);
+        assert!(
+            printed.contains("李堃") && printed.contains("待核实清单"),
+            "{printed}"
+        );
+    }
 }
 
 #[test]
