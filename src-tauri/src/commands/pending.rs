@@ -48,21 +48,29 @@ pub async fn household_pending(
     )?)
 }
 
+/// Runs `f` with the database and who settles: the logged-in account, now, and this year
+/// (later years are implausible).
+fn settle<T>(
+    state: &AppState,
+    f: impl FnOnce(&rusqlite::Connection, &Settler) -> huce_core::Result<T>,
+) -> Result<T, ApiError> {
+    let actor = state.account()?.actor();
+    let now = crate::state::now();
+    let by = Settler {
+        actor: &actor,
+        now: &now,
+        current_year: chrono::Datelike::year(&crate::state::now_local()) as i64,
+    };
+    Ok(f(&*state.conn()?, &by)?)
+}
+
 #[tauri::command]
 pub async fn correct_pending(
     state: State<'_, AppState>,
     id: i64,
     value: String,
 ) -> Result<(), ApiError> {
-    let actor = state.account()?.actor();
-    let now = crate::state::now();
-    let year = chrono::Datelike::year(&crate::state::now_local()) as i64;
-    let by = Settler {
-        actor: &actor,
-        now: &now,
-        current_year: year,
-    };
-    Ok(pending::correct(&*state.conn()?, id, &value, &by)?)
+    settle(&state, |conn, by| pending::correct(conn, id, &value, by))
 }
 
 #[tauri::command]
@@ -71,15 +79,7 @@ pub async fn leave_pending_empty(
     id: i64,
     note: String,
 ) -> Result<(), ApiError> {
-    let actor = state.account()?.actor();
-    let now = crate::state::now();
-    let year = chrono::Datelike::year(&crate::state::now_local()) as i64;
-    let by = Settler {
-        actor: &actor,
-        now: &now,
-        current_year: year,
-    };
-    Ok(pending::leave_empty(&*state.conn()?, id, &note, &by)?)
+    settle(&state, |conn, by| pending::leave_empty(conn, id, &note, by))
 }
 
 /// The worklist of `scope` as .xlsx; masked unless `full` (which needs ExportPersonal).

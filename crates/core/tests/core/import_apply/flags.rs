@@ -9,7 +9,7 @@ use huce_core::model::{Location, TechMode};
 use huce_core::pending::{self, Settler};
 use rusqlite::Connection;
 
-use super::{opts, run, write_xlsx};
+use super::{change_log, opts, run, write_xlsx};
 
 /// An ID number with a right check digit, from its first 17 digits.
 fn valid_id(first17: &str) -> String {
@@ -41,6 +41,33 @@ fn detail_of(conn: &Connection, name: &str) -> households::HouseholdDetail {
         .find(|r| r.head_name == name)
         .unwrap_or_else(|| panic!("{name} was imported"));
     households::detail(conn, row.id, Disclosure::Full).unwrap()
+}
+
+/// A new database in a new folder.
+fn new_town() -> (tempfile::TempDir, Connection) {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    (dir, conn)
+}
+
+/// A new database with `rows` (under [`HEADER`]) imported and committed.
+fn imported(rows: &[&[&str]]) -> (tempfile::TempDir, Connection) {
+    let (dir, mut conn) = new_town();
+    let path = dir.path().join("l.xlsx");
+    let mut all: Vec<&[&str]> = vec![HEADER];
+    all.extend_from_slice(rows);
+    write_xlsx(&path, &all);
+    commit(&mut conn, &dir, &path);
+    (dir, conn)
+}
+
+/// Imports `path` for real (a backup into the folder's 备份 first).
+fn commit(
+    conn: &mut Connection,
+    dir: &tempfile::TempDir,
+    path: &std::path::Path,
+) -> huce_core::import::apply::ImportReport {
+    run(conn, path, &opts(true), true, &dir.path().join("备份"))
 }
 
 fn settler() -> Settler<'static> {
@@ -83,17 +110,10 @@ fn ledger(dir: &std::path::Path) -> std::path::PathBuf {
 
 #[test]
 fn every_identifiable_household_is_imported_with_its_flags() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let (dir, mut conn) = new_town();
     let path = ledger(dir.path());
     let dry = run(&mut conn, &path, &opts(true), false, dir.path());
-    let r = run(
-        &mut conn,
-        &path,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let r = commit(&mut conn, &dir, &path);
     let counts = |r: &huce_core::import::apply::ImportReport| {
         (
             r.rows_total,
@@ -250,13 +270,7 @@ fn every_identifiable_household_is_imported_with_its_flags() {
     assert_eq!(stored, 5);
 
     // The same ledger again: nothing new, no second entry for the same value.
-    let again = run(
-        &mut conn,
-        &path,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let again = commit(&mut conn, &dir, &path);
     assert_eq!((again.households_new, again.fields_changed), (0, 0));
     assert_eq!(
         pending::list(&conn, Scope::Town, Disclosure::Full)
@@ -268,8 +282,7 @@ fn every_identifiable_household_is_imported_with_its_flags() {
 
 #[test]
 fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let (dir, mut conn) = new_town();
     let bad = bad_checksum("50022419800202002");
     let good = valid_id("50022419800202002");
     let first = dir.path().join("first.xlsx");
@@ -280,13 +293,7 @@ fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
             &["石鱼村", "1社", "孙三", &bad, "三格式", "院内", "2031"],
         ],
     );
-    run(
-        &mut conn,
-        &first,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    commit(&mut conn, &dir, &first);
     assert_eq!(
         pending::list(&conn, Scope::Town, Disclosure::Full)
             .unwrap()
@@ -302,13 +309,7 @@ fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
             &["石鱼村", "1社", "孙三", &good, "三格式", "院内", "2021"],
         ],
     );
-    let r = run(
-        &mut conn,
-        &fixed,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let r = commit(&mut conn, &dir, &fixed);
     assert_eq!(
         (r.rows_flagged, r.households_new, r.households_updated),
         (0, 0, 1)
@@ -319,13 +320,7 @@ fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
     let d = detail_of(&conn, "孙三");
     assert_eq!(d.id_number.as_deref(), Some(good.as_str()));
     assert_eq!(d.toilets[0].build_year, Some(2021));
-    let log: Vec<(String, Option<String>, Option<String>)> = conn
-        .prepare("SELECT field, old_value, new_value FROM change_log ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let log = change_log(&conn);
     assert_eq!(
         log,
         [
@@ -366,33 +361,19 @@ fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
 
 #[test]
 fn correcting_in_the_app_settles_the_flag_and_refuses_what_is_still_wrong() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     let taken = valid_id("50022419700101001");
-    let path = dir.path().join("l.xlsx");
-    write_xlsx(
-        &path,
+    let (_dir, conn) = imported(&[
+        &["石鱼村", "1社", "赵一", &taken, "三格式", "室内", "2019"],
         &[
-            HEADER,
-            &["石鱼村", "1社", "赵一", &taken, "三格式", "室内", "2019"],
-            &[
-                "石鱼村",
-                "1社",
-                "孙三",
-                &bad_checksum("50022419800202002"),
-                "三格式",
-                "房顶上",
-                "2031",
-            ],
+            "石鱼村",
+            "1社",
+            "孙三",
+            &bad_checksum("50022419800202002"),
+            "三格式",
+            "房顶上",
+            "2031",
         ],
-    );
-    run(
-        &mut conn,
-        &path,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    ]);
     let entries = pending::list(&conn, Scope::Town, Disclosure::Full).unwrap();
     let id_of = |field: &str| entries.iter().find(|p| p.field == field).unwrap().id;
     let by = settler();
@@ -456,23 +437,7 @@ fn correcting_in_the_app_settles_the_flag_and_refuses_what_is_still_wrong() {
 
 #[test]
 fn an_entry_checked_and_left_empty_needs_a_note() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
-    let path = dir.path().join("l.xlsx");
-    write_xlsx(
-        &path,
-        &[
-            HEADER,
-            &["石鱼村", "1社", "孙三", "", "三格式", "院内", "不详年份"],
-        ],
-    );
-    run(
-        &mut conn,
-        &path,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let (_dir, conn) = imported(&[&["石鱼村", "1社", "孙三", "", "三格式", "院内", "不详年份"]]);
     let id = pending::list(&conn, Scope::Town, Disclosure::Full).unwrap()[0].id;
     let e = pending::leave_empty(&conn, id, " ", &settler()).unwrap_err();
     assert!(e.to_string().contains("核实情况"), "{e}");
@@ -501,8 +466,7 @@ fn the_worklist_prints_and_exports_by_village() {
     use huce_core::export::Personal;
     use huce_core::print::{print_document, DocumentKind, DocumentRequest};
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let (dir, mut conn) = new_town();
     let bad = bad_checksum("50022419800202002");
     let rare = crate::RARE;
     let mut rows: Vec<Vec<String>> = vec![HEADER.iter().map(|h| h.to_string()).collect()];
@@ -527,13 +491,7 @@ fn the_worklist_prints_and_exports_by_village() {
     let slices: Vec<&[&str]> = refs.iter().map(|r| r.as_slice()).collect();
     let path = dir.path().join("台账.xlsx");
     write_xlsx(&path, &slices);
-    run(
-        &mut conn,
-        &path,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    commit(&mut conn, &dir, &path);
     assert_eq!(
         pending::list(&conn, Scope::Town, Disclosure::Full)
             .unwrap()
@@ -641,8 +599,7 @@ fn the_worklist_prints_and_exports_by_village() {
 /// file — but the same questionable number finds its own household again.
 #[test]
 fn a_questionable_id_never_merges_two_namesakes() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let (dir, mut conn) = new_town();
     let first = dir.path().join("first.xlsx");
     let valid = valid_id("50022419700101001");
     write_xlsx(
@@ -652,13 +609,7 @@ fn a_questionable_id_never_merges_two_namesakes() {
             &["石鱼村", "1社", "张三", &valid, "三格式", "室内", "2019"],
         ],
     );
-    run(
-        &mut conn,
-        &first,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    commit(&mut conn, &dir, &first);
 
     let second = dir.path().join("second.xlsx");
     let bad_b = bad_checksum("50022419800202002");
@@ -673,13 +624,7 @@ fn a_questionable_id_never_merges_two_namesakes() {
             &["石鱼村", "1社", "张三", &bad_c, "三瓮式", "院外", "2021"],
         ],
     );
-    let r = run(
-        &mut conn,
-        &second,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let r = commit(&mut conn, &dir, &second);
     assert_eq!(
         (r.households_new, r.households_updated),
         (2, 0),
@@ -702,13 +647,7 @@ fn a_questionable_id_never_merges_two_namesakes() {
     );
 
     // The same ledger again: each questionable number finds its own household.
-    let again = run(
-        &mut conn,
-        &second,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let again = commit(&mut conn, &dir, &second);
     assert_eq!(
         (again.households_new, again.households_unchanged),
         (0, 2),
@@ -723,24 +662,8 @@ fn a_questionable_id_never_merges_two_namesakes() {
 /// quote it either.
 #[test]
 fn a_correction_keeps_personal_numbers_out_of_the_operation_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     let bad = bad_checksum("50022419800202002");
-    let path = dir.path().join("l.xlsx");
-    write_xlsx(
-        &path,
-        &[
-            HEADER,
-            &["石鱼村", "1社", "孙三", &bad, "三格式", "院内", "2019"],
-        ],
-    );
-    run(
-        &mut conn,
-        &path,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let (_dir, conn) = imported(&[&["石鱼村", "1社", "孙三", &bad, "三格式", "院内", "2019"]]);
     let masked = pending::list(&conn, Scope::Town, Disclosure::Masked).unwrap();
     assert!(!masked[0].reason.contains(&bad), "{}", masked[0].reason);
     let good = valid_id("50022419800202002");
@@ -769,8 +692,7 @@ fn a_correction_keeps_personal_numbers_out_of_the_operation_log() {
 /// ledger wrote.
 #[test]
 fn settling_a_flag_on_a_filled_field_logs_the_value_it_replaces() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let (dir, mut conn) = new_town();
     let one = dir.path().join("one.xlsx");
     write_xlsx(
         &one,
@@ -779,7 +701,7 @@ fn settling_a_flag_on_a_filled_field_logs_the_value_it_replaces() {
             &["石鱼村", "1社", "孙三", "", "三格式", "院内", "2015"],
         ],
     );
-    run(&mut conn, &one, &opts(true), true, &dir.path().join("备份"));
+    commit(&mut conn, &dir, &one);
     let two = dir.path().join("two.xlsx");
     write_xlsx(
         &two,
@@ -788,7 +710,7 @@ fn settling_a_flag_on_a_filled_field_logs_the_value_it_replaces() {
             &["石鱼村", "1社", "孙三", "", "三格式", "院内", "2031"],
         ],
     );
-    run(&mut conn, &two, &opts(true), true, &dir.path().join("备份"));
+    commit(&mut conn, &dir, &two);
     assert_eq!(
         detail_of(&conn, "孙三").toilets[0].build_year,
         Some(2015),
@@ -812,8 +734,7 @@ fn settling_a_flag_on_a_filled_field_logs_the_value_it_replaces() {
 /// trail of entries opened and settled again.
 #[test]
 fn a_household_on_several_rows_is_flagged_only_when_no_row_gives_the_value() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let (dir, mut conn) = new_town();
     let header: &[&str] = &[
         "行政村",
         "社",
@@ -835,13 +756,7 @@ fn a_household_on_several_rows_is_flagged_only_when_no_row_gives_the_value() {
         ],
     );
     for round in 0..2 {
-        let r = run(
-            &mut conn,
-            &path,
-            &opts(true),
-            true,
-            &dir.path().join("备份"),
-        );
+        let r = commit(&mut conn, &dir, &path);
         assert!(r.flags.is_empty(), "round {round}: {:#?}", r.flags);
         assert_eq!(r.rows_flagged, 0);
     }
@@ -866,24 +781,8 @@ fn a_household_on_several_rows_is_flagged_only_when_no_row_gives_the_value() {
 /// the list still exports to Excel and prints.
 #[test]
 fn a_huge_cell_is_kept_short_on_the_worklist() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
     let huge = "旱".repeat(20_000);
-    let path = dir.path().join("l.xlsx");
-    write_xlsx(
-        &path,
-        &[
-            HEADER,
-            &["石鱼村", "1社", "孙三", "", &huge, "院内", "2019"],
-        ],
-    );
-    run(
-        &mut conn,
-        &path,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let (dir, conn) = imported(&[&["石鱼村", "1社", "孙三", "", &huge, "院内", "2019"]]);
     let p = &pending::list(&conn, Scope::Town, Disclosure::Full).unwrap()[0];
     assert!(
         p.written.chars().count() <= 101,
@@ -913,8 +812,7 @@ fn a_huge_cell_is_kept_short_on_the_worklist() {
 /// been 待核实, as a row the Checker leaves out does.
 #[test]
 fn a_row_left_out_for_its_village_lists_its_other_problems() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let (dir, mut conn) = new_town();
     let path = dir.path().join("l.xlsx");
     write_xlsx(
         &path,
@@ -937,8 +835,7 @@ fn a_row_left_out_for_its_village_lists_its_other_problems() {
 /// "同上" under 行政村 or 社 means the row above's place, never a village called 同上.
 #[test]
 fn ditto_marks_take_the_place_of_the_row_above() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let (dir, mut conn) = new_town();
     let path = dir.path().join("l.xlsx");
     write_xlsx(
         &path,
@@ -959,13 +856,7 @@ fn ditto_marks_take_the_place_of_the_row_above() {
             &["同上", "1社", "周五", "", "三格式", "室内", "2019"],
         ],
     );
-    let r = run(
-        &mut conn,
-        &path,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let r = commit(&mut conn, &dir, &path);
     assert_eq!(r.rows_rejected, 0, "{:#?}", r.problems);
     assert_eq!(r.new_villages, ["石鱼村", "太平村"]);
     assert_eq!(detail_of(&conn, "钱二").group_name, "1社");
@@ -985,23 +876,7 @@ fn ditto_marks_take_the_place_of_the_row_above() {
 /// import does.
 #[test]
 fn a_corrected_mode_says_whether_the_toilet_is_sanitary() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
-    let path = dir.path().join("l.xlsx");
-    write_xlsx(
-        &path,
-        &[
-            HEADER,
-            &["石鱼村", "1社", "孙三", "", "抽水马桶", "院内", "2019"],
-        ],
-    );
-    run(
-        &mut conn,
-        &path,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let (_dir, conn) = imported(&[&["石鱼村", "1社", "孙三", "", "抽水马桶", "院内", "2019"]]);
     assert_eq!(detail_of(&conn, "孙三").toilets[0].is_sanitary, None);
     let id = pending::list(&conn, Scope::Town, Disclosure::Full).unwrap()[0].id;
     pending::correct(&conn, id, "非卫生厕所", &settler()).unwrap();

@@ -47,6 +47,16 @@ fn run(
         .unwrap_or_else(|e| panic!("import of {} failed: {e}", path.display()))
 }
 
+/// The change log as (field, old, new), oldest first.
+fn change_log(conn: &Connection) -> Vec<(String, Option<String>, Option<String>)> {
+    conn.prepare("SELECT field, old_value, new_value FROM change_log ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 fn write_xlsx(path: &Path, rows: &[&[&str]]) {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
@@ -256,13 +266,7 @@ fn a_corrected_file_updates_and_records_old_and_new() {
         r.fields_changed, 2,
         "the mode of one toilet and the ID of the other household"
     );
-    let changes: Vec<(String, Option<String>, Option<String>)> = conn
-        .prepare("SELECT field, old_value, new_value FROM change_log ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let changes = change_log(&conn);
     assert!(
         changes.contains(&(
             "技术模式".into(),
