@@ -227,6 +227,9 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     // Print the village's notices from the ledger: one page per problem toilet not closed out.
     click(d, "#ledger-print").await;
     check(d, "#print-kind-notices").await;
+    // The dialog names the plan the notices cite: the town's own.
+    let plan = wait_text(d, "#notice-plan-shown", |t| !t.is_empty()).await;
+    assert_eq!(plan, "依据：《石鱼镇农村户厕问题摸排整改后续工作实施方案》");
     click(d, "#print-open").await; // no PDF viewer on a test machine
     click(d, "#print-go").await;
     let done = wait_text(d, "#print-result", |t| t.contains("已生成")).await;
@@ -253,6 +256,16 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
         "one notice per open problem toilet ({open_cases}): {info}"
     );
     assert!(done.contains(&format!("已生成 {open_cases} 页")), "{done}");
+    let words = Command::new("pdftotext")
+        .arg(&pdfs[0])
+        .arg("-")
+        .output()
+        .unwrap();
+    let words = String::from_utf8_lossy(&words.stdout).replace(['\n', ' '], "");
+    assert!(
+        words.contains("根据《石鱼镇农村户厕问题摸排整改后续工作实施方案》"),
+        "the notice cites the town's plan"
+    );
     click(d, "#print-close").await;
 
     // Or only the notices ticked in the ledger.

@@ -23,7 +23,12 @@ export class PrintDialog {
     this.dialog = $('print-dialog');
     $('print-close').addEventListener('click', () => this.dialog.close());
     $('print-go').addEventListener('click', () => this.go());
-    $('notice-default').addEventListener('click', () => { $('notice-text').value = this.defaultText ?? ''; });
+    $('notice-default').addEventListener('click', () => {
+      $('notice-text').value = this.defaultText ?? '';
+      $('notice-plan').value = this.defaultPlan ?? '';
+      this.showPlan();
+    });
+    $('notice-plan').addEventListener('input', () => this.showPlan());
     $('print-pick-folder').addEventListener('click', async () => {
       try {
         const dir = await ipc.pickFolder('选择文书保存的文件夹');
@@ -32,6 +37,12 @@ export class PrintDialog {
         $('print-error').textContent = err.message;
       }
     });
+  }
+
+  /** The plan the notices cite, as printed, beside the section's title. */
+  showPlan() {
+    const plan = ($('notice-plan').value.trim() || this.defaultPlan || '').replaceAll('{镇}', this.town ?? '');
+    $('notice-plan-shown').textContent = plan ? `依据：${plan}` : '';
   }
 
   /** kinds: which documents to offer; filter: the ledger filter (its scope is the place). */
@@ -46,11 +57,15 @@ export class PrintDialog {
     // The notice text, contact and folder are the town's settings: only a role that may edit
     // settings changes them here (the command gate refuses the others anyway).
     this.canEdit = (document.body.dataset.allowed ?? '').split(' ').includes('edit_settings');
-    for (const id of ['notice-text', 'notice-contact', 'notice-phone']) $(id).readOnly = !this.canEdit;
+    for (const id of ['notice-plan', 'notice-text', 'notice-contact', 'notice-phone']) $(id).readOnly = !this.canEdit;
     $('notice-default').hidden = !this.canEdit;
     $('print-pick-folder').hidden = !this.canEdit;
     $('notice-readonly').hidden = this.canEdit;
     this.defaultText = settings.default_text;
+    this.defaultPlan = settings.default_plan_title;
+    this.town = settings.town_name;
+    $('notice-plan').value = settings.notice.plan_title;
+    this.showPlan();
     $('notice-text').value = settings.notice.text;
     $('notice-contact').value = settings.notice.contact;
     $('notice-phone').value = settings.notice.phone;
@@ -80,7 +95,7 @@ export class PrintDialog {
     try {
       if (this.canEdit) {
         await ipc.saveDocumentSettings({
-          notice: { text: $('notice-text').value, contact: $('notice-contact').value, phone: $('notice-phone').value },
+          notice: { text: $('notice-text').value, contact: $('notice-contact').value, phone: $('notice-phone').value, plan_title: $('notice-plan').value },
           folder: $('print-folder').textContent,
         });
       }

@@ -36,9 +36,14 @@ pub struct PrintResult {
 pub struct DocumentSettings {
     pub notice: NoticeSettings,
     pub folder: String,
-    /// The core's default notice paragraph, for 恢复默认正文 (not saved).
+    /// The core's default notice paragraph and plan title, for 恢复默认正文 (not saved).
     #[serde(default, skip_deserializing)]
     pub default_text: String,
+    #[serde(default, skip_deserializing)]
+    pub default_plan_title: String,
+    /// The town's name, for showing the title as printed (not saved).
+    #[serde(default, skip_deserializing)]
+    pub town_name: String,
 }
 
 fn documents_dir(conn: &rusqlite::Connection, state: &AppState) -> Result<PathBuf, ApiError> {
@@ -52,6 +57,8 @@ pub async fn document_settings(state: State<'_, AppState>) -> Result<DocumentSet
         notice: NoticeSettings::load(&conn)?,
         folder: documents_dir(&conn, &state)?.display().to_string(),
         default_text: print::DEFAULT_NOTICE_TEXT.to_string(),
+        default_plan_title: print::DEFAULT_PLAN_TITLE.to_string(),
+        town_name: huce_core::settings::TownSettings::load(&conn)?.town_name,
     })
 }
 

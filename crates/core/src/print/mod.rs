@@ -27,5 +27,5 @@ pub use notice::{notice_cases, notices, notices_html, open_cases_among};
 pub use page::Printed;
 pub use pending_list::pending_list;
 pub use sample_list::sample_list;
-pub use settings::{DocumentSettings, NoticeSettings, DEFAULT_NOTICE_TEXT};
+pub use settings::{DocumentSettings, NoticeSettings, DEFAULT_NOTICE_TEXT, DEFAULT_PLAN_TITLE};
 pub use signoff_sheet::signoff_sheet;

@@ -160,7 +160,7 @@ pub fn notices(
     }
     let town = TownSettings::load(conn)?;
     let settings = NoticeSettings::load(conn)?;
-    let body_text = settings.text.replace("{镇}", &town.town_name);
+    let body_text = settings.body(&town.town_name);
     let mut doc = Doc::new("农村户厕问题整改告知单", false, 22.0);
     doc.bottom = doc.height - doc.margin * 0.8;
     for (k, id) in case_ids.iter().enumerate() {
@@ -191,7 +191,7 @@ pub fn notices_html(conn: &Connection, case_ids: &[i64], today: &str) -> Result<
     }
     let town = TownSettings::load(conn)?;
     let settings = NoticeSettings::load(conn)?;
-    let body = settings.text.replace("{镇}", &town.town_name);
+    let body = settings.body(&town.town_name);
     let mut html = String::from(
         "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><style>\
          @page{size:A4;margin:22mm} body{font-family:'Noto Serif CJK SC',serif;font-size:11pt;line-height:1.75}\

@@ -8,33 +8,67 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::store::settings::{self};
 
-/// What the office puts on every notice: the paragraph of notice text and the contact.
+/// What the office puts on every notice: the paragraph of notice text, the title of the plan
+/// it cites (`{方案}` in the text) and the contact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoticeSettings {
     pub text: String,
     pub contact: String,
     pub phone: String,
+    /// The town's plan, as the notice cites it; `{镇}` is the town's name.
+    #[serde(default)]
+    pub plan_title: String,
 }
+
+/// The plan the notice cites by default: the town's own, as the seed titles it.
+pub const DEFAULT_PLAN_TITLE: &str = "《{镇}农村户厕问题摸排整改后续工作实施方案》";
+
+/// How texts saved before the title setting cited a plan that does not exist.
+const OLD_PLAN_CITATION: &str = "《{镇}农村户厕问题摸排整改工作方案》";
 
 const KEY_NOTICE: &str = "notice_settings";
 
-pub const DEFAULT_NOTICE_TEXT: &str = "根据《{镇}农村户厕问题摸排整改工作方案》，经入户核查，您家户厕存在上述问题。请按照告知的整改措施和完成时限抓紧整改，整改完成后及时告知村（社）干部，由镇组织验收销号。整改中遇到困难，请与联系人联系。感谢您对农村人居环境整治工作的理解和支持！";
+pub const DEFAULT_NOTICE_TEXT: &str = "根据{方案}，经入户核查，您家户厕存在上述问题。请按照告知的整改措施和完成时限抓紧整改，整改完成后及时告知村（社）干部，由镇组织验收销号。整改中遇到困难，请与联系人联系。感谢您对农村人居环境整治工作的理解和支持！";
 
 impl NoticeSettings {
     pub fn load(conn: &Connection) -> Result<NoticeSettings> {
         if let Some(json) = settings::get(conn, KEY_NOTICE)? {
-            if let Ok(s) = serde_json::from_str(&json) {
-                return Ok(s);
+            if let Ok(s) = serde_json::from_str::<NoticeSettings>(&json) {
+                return Ok(s.normalized());
             }
         }
         Ok(NoticeSettings {
             text: DEFAULT_NOTICE_TEXT.into(),
             contact: String::new(),
             phone: String::new(),
+            plan_title: DEFAULT_PLAN_TITLE.into(),
         })
     }
 
+    /// An empty title is the default one; a text that cites the old, nonexistent plan cites
+    /// the title instead.
+    fn normalized(mut self) -> NoticeSettings {
+        if self.plan_title.trim().is_empty() {
+            self.plan_title = DEFAULT_PLAN_TITLE.into();
+        }
+        self.plan_title = self.plan_title.trim().to_string();
+        self.text = self.text.replace(OLD_PLAN_CITATION, "{方案}");
+        self
+    }
+
+    /// The notice paragraph for `town_name`: `{方案}` becomes the plan's title, `{镇}` the town.
+    pub fn body(&self, town_name: &str) -> String {
+        self.text
+            .replace("{方案}", &self.plan_title)
+            .replace("{镇}", town_name)
+    }
+
     fn check(&self) -> Result<()> {
+        if self.plan_title.chars().count() > 80 {
+            return Err(crate::Error::Invalid(
+                "实施方案名称请控制在 80 字以内。".into(),
+            ));
+        }
         if self.text.trim().is_empty() {
             return Err(crate::Error::Invalid(
                 "告知单正文不能为空。可以点“恢复默认”使用默认的正文。".into(),
@@ -91,7 +125,8 @@ impl DocumentSettings {
     /// Saves what changed (the notice, the folder), with its audit entry, in one unit. A folder
     /// must be a full path.
     pub fn save(&self, conn: &Connection, now: &str) -> Result<()> {
-        self.notice.check()?;
+        let notice = self.notice.clone().normalized();
+        notice.check()?;
         let folder = self.folder.as_deref().map(str::trim);
         if let Some(f) = folder.filter(|f| !f.is_empty()) {
             if !std::path::Path::new(f).is_absolute() {
@@ -100,12 +135,12 @@ impl DocumentSettings {
                 ));
             }
         }
-        let json = serde_json::to_string(&self.notice).expect("settings serialise");
+        let json = serde_json::to_string(&notice).expect("settings serialise");
         crate::store::db::atomically(conn, |conn| {
             let old_notice = settings::get(conn, KEY_NOTICE)?;
             let old_folder = settings::get(conn, KEY_DOCUMENTS_DIR)?;
             // Unchanged from what the office sees (the defaults until first saved): nothing to do.
-            let notice_changed = NoticeSettings::load(conn)? != self.notice;
+            let notice_changed = NoticeSettings::load(conn)? != notice;
             // An empty folder is the default, which is kept as no setting at all.
             let wanted = folder.map(|f| Some(f).filter(|f| !f.is_empty()));
             let folder_changed = wanted.is_some_and(|w| old_folder.as_deref() != w);
@@ -117,13 +152,12 @@ impl DocumentSettings {
                     "settings.documents",
                     "settings",
                     KEY_NOTICE,
-                    &if self.notice.contact.trim().is_empty() && self.notice.phone.trim().is_empty()
-                    {
+                    &if notice.contact.trim().is_empty() && notice.phone.trim().is_empty() {
                         "修改告知单正文和联系人".to_string()
                     } else {
                         format!(
                             "修改告知单正文和联系人（联系人：{}，电话：{}）",
-                            self.notice.contact, self.notice.phone
+                            notice.contact, notice.phone
                         )
                     },
                     serde_json::json!({ "notice": [old_notice, json] }),

@@ -396,6 +396,7 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
         text: "请于{镇}规定时间内完成整改，逾期未整改的，由村民小组督促落实。".into(),
         contact: "周玥".into(),
         phone: "023-45678901".into(),
+        plan_title: huce_core::print::DEFAULT_PLAN_TITLE.into(),
     };
     custom.save(&t.conn, crate::NOW).unwrap();
     assert_eq!(NoticeSettings::load(&t.conn).unwrap(), custom);
@@ -607,4 +608,62 @@ fn rare_names_print_on_household_files_sample_lists_and_check_sheets() {
         let text = tool("pdftotext", &[s(&pdf), "-"]);
         assert_eq!(missing_names(&text), Vec::<&str>::new(), "{name}");
     }
+}
+
+/// The notice cites the town's real plan (#15): by default 《{镇名}农村户厕问题摸排整改后续工作实施方案》,
+/// as the seed titles it; the title is a setting of its own ({方案} in the text), and a text saved
+/// with the old, nonexistent 工作方案 reads the real title.
+#[test]
+fn the_notice_cites_the_towns_real_plan() {
+    let t = town();
+    let words = |conn: &rusqlite::Connection| {
+        let printed = print::notices(conn, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = dir.path().join("n.pdf");
+        std::fs::write(&pdf, &printed.bytes).unwrap();
+        tool("pdftotext", &[s(&pdf), "-"]).replace(['\n', ' '], "")
+    };
+    let defaults = NoticeSettings::load(&t.conn).unwrap();
+    assert_eq!(
+        defaults.plan_title,
+        "《{镇}农村户厕问题摸排整改后续工作实施方案》"
+    );
+    assert!(defaults.text.contains("{方案}"), "{}", defaults.text);
+    let text = words(&t.conn);
+    assert!(
+        text.contains("根据《石鱼镇农村户厕问题摸排整改后续工作实施方案》"),
+        "{text}"
+    );
+    assert!(!text.contains("整改工作方案"), "{text}");
+
+    // The office's own title.
+    let mut own = defaults.clone();
+    own.plan_title = "《石鱼镇农村户厕问题摸排整改后续工作实施方案（修订）》".into();
+    own.save(&t.conn, crate::NOW).unwrap();
+    assert!(words(&t.conn).contains("实施方案（修订）》"));
+
+    // A text saved before there was a title setting, citing the plan that does not exist.
+    t.conn
+        .execute(
+            "UPDATE settings SET value = ?1 WHERE key = 'notice_settings'",
+            [serde_json::json!({
+                "text": "根据《{镇}农村户厕问题摸排整改工作方案》，经入户核查，您家户厕存在上述问题。",
+                "contact": "周玥",
+                "phone": "023-45678901"
+            })
+            .to_string()],
+        )
+        .unwrap();
+    let old = NoticeSettings::load(&t.conn).unwrap();
+    assert_eq!(old.contact, "周玥");
+    assert!(old.text.starts_with("根据{方案}"), "{}", old.text);
+    assert!(words(&t.conn).contains("根据《石鱼镇农村户厕问题摸排整改后续工作实施方案》"));
+    // An empty title is the default one.
+    let mut empty = old.clone();
+    empty.plan_title = " ".into();
+    empty.save(&t.conn, crate::NOW).unwrap();
+    assert_eq!(
+        NoticeSettings::load(&t.conn).unwrap().plan_title,
+        "《{镇}农村户厕问题摸排整改后续工作实施方案》"
+    );
 }
