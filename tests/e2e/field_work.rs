@@ -241,19 +241,31 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
         .filter(|p| p.to_string_lossy().contains("整改告知单"))
         .collect();
     assert_eq!(pdfs.len(), 1, "one notice PDF in {folder:?}: {done}");
-    let open_cases: i64 = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT count(*) FROM rectifications WHERE village_id = ?1 AND state <> 'closed'",
-            [village],
-            |r| r.get(0),
-        )
-        .unwrap();
+    // A notice for each open planned case; the undecided and 立行立改 ones are left out, and
+    // the dialog says how many.
+    let count = |sql: &str| -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row(sql, [village], |r| r.get(0))
+            .unwrap()
+    };
+    let open_cases = count(
+        "SELECT count(*) FROM rectifications WHERE village_id = ?1 AND state <> 'closed'
+           AND category IN ('plan_district', 'plan_town_funded')",
+    );
+    let undecided = count(
+        "SELECT count(*) FROM rectifications WHERE village_id = ?1 AND state <> 'closed' AND category IS NULL",
+    );
+    assert!(undecided > 0, "the demo village has undecided cases");
+    assert!(
+        done.contains(&format!("说明：{undecided} 户整改类别尚未确定")),
+        "{done}"
+    );
     let info = Command::new("pdfinfo").arg(&pdfs[0]).output().unwrap();
     let info = String::from_utf8_lossy(&info.stdout);
     assert!(
         info.contains(&format!("Pages:           {open_cases}")),
-        "one notice per open problem toilet ({open_cases}): {info}"
+        "one notice per open planned case ({open_cases}): {info}"
     );
     assert!(done.contains(&format!("已生成 {open_cases} 页")), "{done}");
     let words = Command::new("pdftotext")
@@ -268,19 +280,59 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     );
     click(d, "#print-close").await;
 
-    // Or only the notices ticked in the ledger.
+    // Or only the notices ticked in the ledger: a notice for each planned one, the others said.
     choose(d, "#ledger-state", "pending").await;
     wait_text(d, "#ledger-rows", |t| {
         t.contains("待整改") && !t.contains("已销号") && !t.contains("整改中")
     })
     .await;
-    check(d, "#ledger-rows tr[data-case]:nth-child(1) input.pick").await;
-    check(d, "#ledger-rows tr[data-case]:nth-child(2) input.pick").await;
-    wait_text(d, "#ledger-picked", |t| t == "已选 2 个").await;
+    let mut ticked = Vec::new();
+    for n in 1..=3 {
+        let css = format!("#ledger-rows tr[data-case]:nth-child({n})");
+        check(d, &format!("{css} input.pick")).await;
+        let id = find(d, &css)
+            .await
+            .attr("data-case")
+            .await
+            .unwrap()
+            .unwrap();
+        ticked.push(id.parse::<i64>().unwrap());
+    }
+    wait_text(d, "#ledger-picked", |t| t == "已选 3 个").await;
+    let categories: Vec<Option<String>> = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        ticked
+            .iter()
+            .map(|id| {
+                conn.query_row(
+                    "SELECT category FROM rectifications WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .unwrap()
+            })
+            .collect()
+    };
+    let planned = categories
+        .iter()
+        .filter(|c| matches!(c.as_deref(), Some("plan_district" | "plan_town_funded")))
+        .count();
+    let undecided = categories.iter().filter(|c| c.is_none()).count();
     click(d, "#ledger-print").await;
     check(d, "#print-kind-notices").await;
     click(d, "#print-go").await;
-    wait_text(d, "#print-result", |t| t.contains("已生成 2 页")).await;
+    if planned > 0 {
+        let done = wait_text(d, "#print-result", |t| t.contains("已生成")).await;
+        assert!(done.contains(&format!("已生成 {planned} 页")), "{done}");
+        if undecided > 0 {
+            assert!(
+                done.contains(&format!("说明：{undecided} 户整改类别尚未确定")),
+                "{done}"
+            );
+        }
+    } else {
+        wait_text(d, "#print-error", |t| t.contains("没有可以打印告知单")).await;
+    }
 
     s.driver.clone().quit().await.unwrap();
 }

@@ -25,6 +25,7 @@ export class PrintDialog {
     $('print-go').addEventListener('click', () => this.go());
     $('notice-default').addEventListener('click', () => {
       $('notice-text').value = this.defaultText ?? '';
+      $('notice-text-district').value = this.defaultDistrictText ?? '';
       $('notice-plan').value = this.defaultPlan ?? '';
       this.showPlan();
     });
@@ -57,12 +58,14 @@ export class PrintDialog {
     // The notice text, contact and folder are the town's settings: only a role that may edit
     // settings changes them here (the command gate refuses the others anyway).
     this.canEdit = (document.body.dataset.allowed ?? '').split(' ').includes('edit_settings');
-    for (const id of ['notice-plan', 'notice-text', 'notice-contact', 'notice-phone']) $(id).readOnly = !this.canEdit;
+    for (const id of ['notice-plan', 'notice-text', 'notice-text-district', 'notice-contact', 'notice-phone']) $(id).readOnly = !this.canEdit;
     $('notice-default').hidden = !this.canEdit;
     $('print-pick-folder').hidden = !this.canEdit;
     $('notice-readonly').hidden = this.canEdit;
     this.defaultText = settings.default_text;
     this.defaultPlan = settings.default_plan_title;
+    this.defaultDistrictText = settings.default_district_text;
+    $('notice-text-district').value = settings.notice.text_district;
     this.town = settings.town_name;
     $('notice-plan').value = settings.notice.plan_title;
     this.showPlan();
@@ -95,7 +98,7 @@ export class PrintDialog {
     try {
       if (this.canEdit) {
         await ipc.saveDocumentSettings({
-          notice: { text: $('notice-text').value, contact: $('notice-contact').value, phone: $('notice-phone').value, plan_title: $('notice-plan').value },
+          notice: { text: $('notice-text').value, contact: $('notice-contact').value, phone: $('notice-phone').value, plan_title: $('notice-plan').value, text_district: $('notice-text-district').value },
           folder: $('print-folder').textContent,
         });
       }
@@ -118,6 +121,7 @@ export class PrintDialog {
       $('print-progress-text').textContent = '完成';
       fill($('print-result'),
         el('p', { id: 'print-done' }, `已生成 ${r.pages} 页（${(r.bytes / 1e6).toFixed(1)} MB）：`, el('span', { class: 'mono' }, r.path)),
+        r.notes.map((n) => el('p', { class: 'hint' }, `说明：${n}`)),
         r.warnings.map((w) => el('p', { class: 'warn' }, w)),
         r.open_error ? el('p', { class: 'warn' }, r.open_error) : null);
     } catch (err) {

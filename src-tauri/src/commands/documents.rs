@@ -28,6 +28,8 @@ pub struct PrintResult {
     pub pages: usize,
     pub bytes: usize,
     pub warnings: Vec<String>,
+    /// What the run left out and why (notices of undecided or 立行立改 cases).
+    pub notes: Vec<String>,
     /// Set when the viewer could not be started (the file is there all the same).
     pub open_error: Option<String>,
 }
@@ -41,6 +43,8 @@ pub struct DocumentSettings {
     pub default_text: String,
     #[serde(default, skip_deserializing)]
     pub default_plan_title: String,
+    #[serde(default, skip_deserializing)]
+    pub default_district_text: String,
     /// The town's name, for showing the title as printed (not saved).
     #[serde(default, skip_deserializing)]
     pub town_name: String,
@@ -58,6 +62,7 @@ pub async fn document_settings(state: State<'_, AppState>) -> Result<DocumentSet
         folder: documents_dir(&conn, &state)?.display().to_string(),
         default_text: print::DEFAULT_NOTICE_TEXT.to_string(),
         default_plan_title: print::DEFAULT_PLAN_TITLE.to_string(),
+        default_district_text: print::DEFAULT_DISTRICT_TEXT.to_string(),
         town_name: huce_core::settings::TownSettings::load(&conn)?.town_name,
     })
 }
@@ -146,6 +151,7 @@ pub async fn print_document(
         pages: printed.pages,
         bytes: printed.bytes.len(),
         warnings: printed.warnings,
+        notes: printed.notes,
         open_error,
     })
 }

@@ -97,7 +97,9 @@ pub fn run(a: PrintArgs) -> Result<()> {
     let now = now_local();
     let started = Instant::now();
     if html {
-        let cases = req.notice_cases(&conn, &now.format("%Y-%m").to_string())?;
+        let cases = req
+            .notice_cases(&conn, &now.format("%Y-%m").to_string())?
+            .cases;
         let page = print::notices_html(&conn, &cases, &now.format("%Y-%m-%d").to_string())?;
         write_file(&out, page)?;
         println!("已写出 {} 份告知单的 HTML → {}", cases.len(), out.display());
@@ -106,6 +108,9 @@ pub fn run(a: PrintArgs) -> Result<()> {
     let photos = huce_core::paths::photo_dir(&a.db);
     let printed = print::print_document(&conn, &req, &photos, now, &mut |_, _| {})?;
     write_printed(&out, &printed)?;
+    for note in &printed.notes {
+        println!("说明：{note}");
+    }
     println!(
         "已生成 {} 页，{:.1} MB，用时 {:.2} 秒 → {}",
         printed.pages,

@@ -100,14 +100,15 @@ impl DocumentRequest {
             .ok_or_else(|| Error::Invalid("打印户档案要先选定一户农户。".into()))
     }
 
-    /// The notices' cases: the ticked ones still open, or the filter's, cut to the limit.
-    pub fn notice_cases(&self, conn: &Connection, month: &str) -> Result<Vec<i64>> {
-        let mut cases = match &self.case_ids {
+    /// The notices' run: the ticked cases still open, or the filter's, cut to the limit, with
+    /// those left out (undecided, 立行立改) counted.
+    pub fn notice_cases(&self, conn: &Connection, month: &str) -> Result<super::notice::NoticeRun> {
+        let mut run = match &self.case_ids {
             Some(ids) => super::notice::open_cases_among(conn, ids)?,
             None => super::notice::notice_cases(conn, &self.filter, month)?,
         };
-        cases.truncate(self.limit.unwrap_or(usize::MAX));
-        Ok(cases)
+        run.cases.truncate(self.limit.unwrap_or(usize::MAX));
+        Ok(run)
     }
 }
 
@@ -127,8 +128,13 @@ pub fn print_document(
     let title = &request.scope_title;
     match request.kind {
         DocumentKind::Notices => {
-            let cases = request.notice_cases(conn, &month)?;
-            super::notice::notices(conn, &cases, &today, progress)
+            let run = request.notice_cases(conn, &month)?;
+            if run.cases.is_empty() {
+                return Err(run.nothing_to_print());
+            }
+            let mut printed = super::notice::notices(conn, &run.cases, &today, progress)?;
+            printed.notes.splice(0..0, run.left_out());
+            Ok(printed)
         }
         DocumentKind::ProblemLedger => {
             super::ledgers::problem_ledger(conn, &request.filter, &month, &today, title)

@@ -23,9 +23,12 @@ pub use check_sheet::check_sheets;
 pub use document::{document_file_name, print_document, DocumentKind, DocumentRequest};
 pub use household_file::{household_file, household_files};
 pub use ledgers::{problem_ledger, toilet_ledger};
-pub use notice::{notice_cases, notices, notices_html, open_cases_among};
+pub use notice::{notice_cases, notices, notices_html, open_cases_among, NoticeRun};
 pub use page::Printed;
 pub use pending_list::pending_list;
 pub use sample_list::sample_list;
-pub use settings::{DocumentSettings, NoticeSettings, DEFAULT_NOTICE_TEXT, DEFAULT_PLAN_TITLE};
+pub use settings::{
+    DocumentSettings, NoticeSettings, DEFAULT_DISTRICT_TEXT, DEFAULT_NOTICE_TEXT,
+    DEFAULT_PLAN_TITLE,
+};
 pub use signoff_sheet::signoff_sheet;

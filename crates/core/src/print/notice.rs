@@ -31,6 +31,7 @@ struct NoticeData {
     measures: Option<String>,
     responsible: Option<String>,
     planned_month: Option<String>,
+    funding: Option<String>,
 }
 
 fn notice_data(conn: &Connection, case_id: i64) -> Result<Option<(NoticeData, Vec<String>)>> {
@@ -38,7 +39,7 @@ fn notice_data(conn: &Connection, case_id: i64) -> Result<Option<(NoticeData, Ve
         .prepare_cached(
             "SELECT r.id, h.head_name, h.id_number, h.phone, v.name, g.name, h.address, t.seq, t.tech_mode,
                     t.build_year, t.subsidized, t.subsidy_year, i.inspected_on, i.id, r.category,
-                    r.measures, r.responsible, r.planned_month
+                    r.measures, r.responsible, r.planned_month, r.funding
              FROM rectifications r
              JOIN households h ON h.id = r.household_id
              JOIN villages v ON v.id = r.village_id
@@ -67,6 +68,7 @@ fn notice_data(conn: &Connection, case_id: i64) -> Result<Option<(NoticeData, Ve
                 measures: r.get(15)?,
                 responsible: r.get(16)?,
                 planned_month: r.get(17)?,
+                funding: r.get(18)?,
             })
         })
         .optional()?;
@@ -102,25 +104,83 @@ fn notice_data(conn: &Connection, case_id: i64) -> Result<Option<(NoticeData, Ve
     Ok(Some((data, problems)))
 }
 
-/// The cases a notice run covers: the ledger filter's cases that are not closed yet.
+/// The cases a notice run covers, and those it leaves out: a notice is due for a planned case
+/// (纳入全区改厕计划, 镇筹资农户自改) not closed out; a 立行立改 case is fixed on the spot and
+/// needs none; an undecided case gets one once its category is confirmed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NoticeRun {
+    pub cases: Vec<i64>,
+    /// Open cases left out because their category is not confirmed yet.
+    pub undecided: usize,
+    /// Open 立行立改 cases (no notice is due).
+    pub immediate: usize,
+}
+
+impl NoticeRun {
+    fn take(&mut self, id: i64, category: Option<Category>) {
+        match category {
+            None => self.undecided += 1,
+            Some(Category::ImmediateFix) => self.immediate += 1,
+            Some(_) => self.cases.push(id),
+        }
+    }
+
+    /// What was left out and why, as the print dialog says it.
+    pub fn left_out(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.undecided > 0 {
+            notes.push(format!(
+                "{} 户整改类别尚未确定，未打印告知单（确定类别后再打印）",
+                self.undecided
+            ));
+        }
+        if self.immediate > 0 {
+            notes.push(format!(
+                "{} 户属立行立改，现场整改，不需告知单",
+                self.immediate
+            ));
+        }
+        notes
+    }
+
+    /// The error of a run with nothing to print.
+    pub fn nothing_to_print(&self) -> crate::Error {
+        let why = self.left_out();
+        crate::Error::Invalid(if why.is_empty() {
+            "所选范围内没有需要告知的问题户厕（已销号的不再打印告知单）。请换一个行政村或筛选条件。"
+                .into()
+        } else {
+            format!(
+                "所选范围内没有可以打印告知单的问题户厕：{}。",
+                why.join("；")
+            )
+        })
+    }
+}
+
+/// The notice run of the ledger filter's cases not closed out, in the ledger's order.
 pub fn notice_cases(
     conn: &Connection,
     filter: &LedgerFilter,
     this_month: &str,
-) -> Result<Vec<i64>> {
+) -> Result<NoticeRun> {
     let page = rectification::ledger(conn, filter, this_month, 0, i64::MAX)?;
-    Ok(page
+    let mut run = NoticeRun::default();
+    for r in page
         .rows
         .into_iter()
         .filter(|r| r.state != CaseState::Closed)
-        .map(|r| r.case_id)
-        .collect())
+    {
+        run.take(r.case_id, r.category);
+    }
+    Ok(run)
 }
 
-/// Of the cases picked in the ledger, those not closed out, in the ledger's place order.
-pub fn open_cases_among(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
+/// The notice run of the cases picked in the ledger: those not closed out, in the ledger's
+/// place order, undecided and 立行立改 ones left out.
+pub fn open_cases_among(conn: &Connection, ids: &[i64]) -> Result<NoticeRun> {
     let mut stmt = conn.prepare_cached(
-        "SELECT r.id, v.sort_order, g.sort_order, r.household_id FROM rectifications r
+        "SELECT r.id, v.sort_order, g.sort_order, r.household_id, r.category FROM rectifications r
          JOIN villages v ON v.id = r.village_id JOIN village_groups g ON g.id = r.group_id
          WHERE r.id = ?1 AND r.state <> 'closed'",
     )?;
@@ -133,6 +193,7 @@ pub fn open_cases_among(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
                     r.get::<_, i64>(2)?,
                     r.get::<_, i64>(3)?,
                     r.get::<_, i64>(0)?,
+                    r.get::<_, Option<Category>>(4)?,
                 ))
             })
             .optional()?
@@ -140,9 +201,13 @@ pub fn open_cases_among(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
             found.push(row);
         }
     }
-    found.sort_unstable();
-    found.dedup();
-    Ok(found.into_iter().map(|r| r.3).collect())
+    found.sort_unstable_by_key(|r| (r.0, r.1, r.2, r.3));
+    found.dedup_by_key(|r| r.3);
+    let mut run = NoticeRun::default();
+    for r in found {
+        run.take(r.3, r.4);
+    }
+    Ok(run)
 }
 
 /// 整改告知单: one page per case, in the order given. `progress(done, total)` is called as pages
@@ -160,24 +225,39 @@ pub fn notices(
     }
     let town = TownSettings::load(conn)?;
     let settings = NoticeSettings::load(conn)?;
-    let body_text = settings.body(&town.town_name);
     let mut doc = Doc::new("农村户厕问题整改告知单", false, 22.0);
     doc.bottom = doc.height - doc.margin * 0.8;
+    // Only a planned case gets a notice, whoever picked it.
+    let mut left = NoticeRun::default();
     for (k, id) in case_ids.iter().enumerate() {
         progress(k, case_ids.len());
         let Some((d, problems)) = notice_data(conn, *id)? else {
             continue;
         };
+        let category = match d.category {
+            Some(c) if c.is_planned() => c,
+            other => {
+                left.take(d.case_id, other);
+                continue;
+            }
+        };
         doc.new_page();
-        notice_page(&mut doc, &town, &settings, &body_text, &d, &problems, today);
+        let body_text = settings.body(category, &town.town_name);
+        notice_page(
+            &mut doc, &town, &settings, &body_text, category, &d, &problems, today,
+        );
     }
     progress(case_ids.len(), case_ids.len());
     let pages = doc.page_count();
+    if pages == 0 {
+        return Err(left.nothing_to_print());
+    }
     let warnings = doc.warnings.clone();
     Ok(Printed {
         bytes: doc.finish(),
         pages,
         warnings,
+        notes: left.left_out(),
     })
 }
 
@@ -191,7 +271,6 @@ pub fn notices_html(conn: &Connection, case_ids: &[i64], today: &str) -> Result<
     }
     let town = TownSettings::load(conn)?;
     let settings = NoticeSettings::load(conn)?;
-    let body = settings.body(&town.town_name);
     let mut html = String::from(
         "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><style>\
          @page{size:A4;margin:22mm} body{font-family:'Noto Serif CJK SC',serif;font-size:11pt;line-height:1.75}\
@@ -203,6 +282,10 @@ pub fn notices_html(conn: &Connection, case_ids: &[i64], today: &str) -> Result<
         let Some((d, problems)) = notice_data(conn, *id)? else {
             continue;
         };
+        let Some(category) = d.category.filter(|c| c.is_planned()) else {
+            continue;
+        };
+        let body = settings.body(category, &town.town_name);
         html.push_str(&format!(
             "<div class=p><div style=\"text-align:right;font-size:9pt\">编号：{}-{:06}</div><h1>{}农村户厕问题整改告知单</h1><b>{}（户主）：</b>\
              <table><tr><td>户主<td>{}<td>身份证号<td>{}</tr><tr><td>行政村·社<td>{}{}<td>联系电话<td>{}</tr>\
@@ -210,27 +293,29 @@ pub fn notices_html(conn: &Connection, case_ids: &[i64], today: &str) -> Result<
              <p><b>一、核查发现的问题</b></p>{}<p><b>二、整改要求</b></p><p>整改类别：{}</p><p>整改措施：{}</p><p>完成时限：{}</p>\
              <p style=\"text-indent:2em\">{}</p><p>联系人：{}　联系电话：{}</p><div class=seal>（盖章）<br>{}人民政府<br>{}</div>\
              <div class=cut style=\"clear:both\">沿此线剪开，回执由村（社）收回</div><h2 style=\"text-align:center\">回　　执</h2>\
-             <p style=\"text-indent:2em\">本户已收到编号为{}-{:06}的《农村户厕问题整改告知单》，将按时完成整改。</p><p>户主（签字或按手印）：________　日期：____年__月__日</p></div>",
+             <p style=\"text-indent:2em\">本户已收到编号为{}-{:06}的《农村户厕问题整改告知单》，{}。</p><p>户主（签字或按手印）：________　日期：____年__月__日</p></div>",
             esc(&town.town_name), d.case_id, esc(&town.town_name), esc(&d.head_name), esc(&d.head_name),
             d.id_number.as_deref().map(mask_id).unwrap_or_default(), esc(&d.village), esc(&d.group),
             d.phone.as_deref().map(mask_phone).unwrap_or_default(), d.seq, d.tech_mode.map_or("", |t| t.label()),
             d.build_year.map(|y| y.to_string()).unwrap_or_default(), d.subsidy_year.map(|y| y.to_string()).unwrap_or_default(),
             chinese_date(&d.inspected_on),
             problems.iter().enumerate().map(|(i, p)| format!("<p>{}. {}</p>", i + 1, esc(p))).collect::<String>(),
-            d.category.map_or("待确定", |c| c.label()), esc(d.measures.as_deref().unwrap_or("")), month_text(&d.planned_month),
+            category.label(), esc(d.measures.as_deref().unwrap_or("")), month_text(&d.planned_month),
             esc(&body), esc(&settings.contact), esc(&settings.phone), esc(&town_title(&town)), chinese_date(today),
-            esc(&town.town_name), d.case_id,
+            esc(&town.town_name), d.case_id, promise(category),
         ));
     }
     html.push_str("</body></html>");
     Ok(html)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn notice_page(
     doc: &mut Doc,
     town: &TownSettings,
     settings: &NoticeSettings,
     body_text: &str,
+    category: Category,
     d: &NoticeData,
     problems: &[String],
     today: &str,
@@ -332,23 +417,40 @@ fn notice_page(
     }
     doc.y += 4.0;
     doc.paragraph("二、整改要求", Face::Bold, 11.5, false);
-    let category = d
-        .category
-        .map_or("待确定（镇村研究后另行告知）", |c| c.label());
-    doc.paragraph(&format!("整改类别：{category}"), Face::Regular, 11.0, false);
-    let measures = d.measures.clone().unwrap_or_else(|| match d.category {
-        Some(Category::ImmediateFix) => "按核查发现的问题立即维修、整改。".into(),
-        _ => "由镇、村研究确定后另行告知。".into(),
-    });
+    doc.paragraph(
+        &format!("整改类别：{}", category.label()),
+        Face::Regular,
+        11.0,
+        false,
+    );
+    let measures = d
+        .measures
+        .clone()
+        .unwrap_or_else(|| "由镇、村研究确定后另行告知。".into());
     doc.paragraph(&format!("整改措施：{measures}"), Face::Regular, 11.0, false);
-    let deadline = match d.category {
-        Some(Category::ImmediateFix) => "立行立改，收到本告知单后尽快完成".to_string(),
-        _ => month_text(&d.planned_month),
+    doc.paragraph(
+        &format!("完成时限：{}", month_text(&d.planned_month)),
+        Face::Regular,
+        11.0,
+        false,
+    );
+    // 责任人 and the money on one line: a notice stays one page with its 回执.
+    let funding = d
+        .funding
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty());
+    let funding = match category {
+        Category::PlanTownFunded => {
+            format!("镇补助资金：{}", funding.unwrap_or("按镇里的补助标准"))
+        }
+        _ => format!("资金来源：{}", funding.unwrap_or("全区改厕计划资金")),
     };
-    doc.paragraph(&format!("完成时限：{deadline}"), Face::Regular, 11.0, false);
-    if let Some(r) = &d.responsible {
-        doc.paragraph(&format!("责任人：{r}"), Face::Regular, 11.0, false);
-    }
+    let line = match &d.responsible {
+        Some(r) => format!("责任人：{r}　　{funding}"),
+        None => funding,
+    };
+    doc.paragraph(&line, Face::Regular, 11.0, false);
     doc.y += 4.0;
     doc.paragraph(body_text, Face::Regular, 11.0, true);
     let contact = if settings.contact.trim().is_empty() {
@@ -422,8 +524,8 @@ fn notice_page(
     doc.centered("回　　执", Face::Bold, 14.0, 10.0);
     doc.paragraph(
         &format!(
-            "本户已收到编号为{}-{:06}的《农村户厕问题整改告知单》，知晓{}{}户主{}家第{}个户厕存在的问题和整改要求，将按时完成整改。",
-            town.town_name, d.case_id, d.village, d.group, d.head_name, d.seq
+            "本户已收到编号为{}-{:06}的《农村户厕问题整改告知单》，知晓{}{}户主{}家第{}个户厕存在的问题，{}。",
+            town.town_name, d.case_id, d.village, d.group, d.head_name, d.seq, promise(category)
         ),
         Face::Regular,
         11.0,
@@ -436,4 +538,12 @@ fn notice_page(
         11.0,
         false,
     );
+}
+
+/// What the household's 回执 says it will do.
+fn promise(category: Category) -> &'static str {
+    match category {
+        Category::PlanDistrict => "已纳入全区改厕计划，将配合施工人员入户整改",
+        _ => "同意上述整改方案，将按时完成整改",
+    }
 }

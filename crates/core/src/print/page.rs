@@ -13,6 +13,8 @@ pub struct Printed {
     pub pages: usize,
     /// Characters the fonts lack, naming where they occur (empty when all is well).
     pub warnings: Vec<String>,
+    /// What the run left out and why (e.g. notices of undecided cases).
+    pub notes: Vec<String>,
 }
 
 pub(crate) fn town_title(t: &TownSettings) -> String {
@@ -114,6 +116,7 @@ pub(crate) fn finished(doc: Doc) -> Printed {
         bytes: doc.finish(),
         pages,
         warnings,
+        notes: Vec::new(),
     }
 }
 

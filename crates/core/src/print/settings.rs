@@ -18,6 +18,10 @@ pub struct NoticeSettings {
     /// The town's plan, as the notice cites it; `{镇}` is the town's name.
     #[serde(default)]
     pub plan_title: String,
+    /// The paragraph of a notice for a toilet in the district's plan (纳入全区改厕计划); `text`
+    /// is the one for 镇筹资农户自改.
+    #[serde(default)]
+    pub text_district: String,
 }
 
 /// The plan the notice cites by default: the town's own, as the seed titles it.
@@ -28,7 +32,15 @@ const OLD_PLAN_CITATION: &str = "《{镇}农村户厕问题摸排整改工作方
 
 const KEY_NOTICE: &str = "notice_settings";
 
-pub const DEFAULT_NOTICE_TEXT: &str = "根据{方案}，经入户核查，您家户厕存在上述问题。请按照告知的整改措施和完成时限抓紧整改，整改完成后及时告知村（社）干部，由镇组织验收销号。整改中遇到困难，请与联系人联系。感谢您对农村人居环境整治工作的理解和支持！";
+/// The paragraph of a 镇筹资农户自改 notice: the household rectifies, with the town's share.
+pub const DEFAULT_NOTICE_TEXT: &str = "根据{方案}，经入户核查，您家户厕存在上述问题，需由您家按上列整改措施在完成时限前逐步整改，镇里按标准给予部分资金补助（见上）。整改完成后请及时告知村（社）干部，由镇组织验收销号。整改中遇到困难，请与联系人联系。感谢您对农村人居环境整治工作的理解和支持！";
+
+/// The paragraph of a notice for a toilet the district's plan will rebuild.
+pub const DEFAULT_DISTRICT_TEXT: &str = "根据{方案}，经入户核查，您家户厕存在上述问题，已纳入全区改厕计划，由政府统一组织整改。施工时请为施工人员入户作业提供方便；整改完成前，户厕能用的请继续使用，不能用的请注意安全。整改完成后由镇组织验收销号。如有疑问，请与联系人联系。";
+
+/// The one paragraph every notice had before the texts followed the category (it told every
+/// household to "抓紧整改"): read as the new default.
+const OLD_DEFAULT_TEXT: &str = "根据{方案}，经入户核查，您家户厕存在上述问题。请按照告知的整改措施和完成时限抓紧整改，整改完成后及时告知村（社）干部，由镇组织验收销号。整改中遇到困难，请与联系人联系。感谢您对农村人居环境整治工作的理解和支持！";
 
 impl NoticeSettings {
     pub fn load(conn: &Connection) -> Result<NoticeSettings> {
@@ -42,6 +54,7 @@ impl NoticeSettings {
             contact: String::new(),
             phone: String::new(),
             plan_title: DEFAULT_PLAN_TITLE.into(),
+            text_district: DEFAULT_DISTRICT_TEXT.into(),
         })
     }
 
@@ -53,13 +66,23 @@ impl NoticeSettings {
         }
         self.plan_title = self.plan_title.trim().to_string();
         self.text = self.text.replace(OLD_PLAN_CITATION, "{方案}");
+        if self.text == OLD_DEFAULT_TEXT {
+            self.text = DEFAULT_NOTICE_TEXT.into();
+        }
+        if self.text_district.trim().is_empty() {
+            self.text_district = DEFAULT_DISTRICT_TEXT.into();
+        }
         self
     }
 
-    /// The notice paragraph for `town_name`: `{方案}` becomes the plan's title, `{镇}` the town.
-    pub fn body(&self, town_name: &str) -> String {
-        self.text
-            .replace("{方案}", &self.plan_title)
+    /// The notice paragraph of a case of `category` for `town_name`: `{方案}` becomes the plan's
+    /// title, `{镇}` the town.
+    pub fn body(&self, category: crate::model::Category, town_name: &str) -> String {
+        let text = match category {
+            crate::model::Category::PlanDistrict => &self.text_district,
+            _ => &self.text,
+        };
+        text.replace("{方案}", &self.plan_title)
             .replace("{镇}", town_name)
     }
 
@@ -69,15 +92,17 @@ impl NoticeSettings {
                 "实施方案名称请控制在 80 字以内。".into(),
             ));
         }
-        if self.text.trim().is_empty() {
-            return Err(crate::Error::Invalid(
-                "告知单正文不能为空。可以点“恢复默认”使用默认的正文。".into(),
-            ));
-        }
-        if self.text.chars().count() > 600 {
-            return Err(crate::Error::Invalid(
-                "告知单正文请控制在 600 字以内，以免一页印不下。".into(),
-            ));
+        for text in [&self.text, &self.text_district] {
+            if text.trim().is_empty() {
+                return Err(crate::Error::Invalid(
+                    "告知单正文不能为空。可以点“恢复默认正文”使用默认的正文。".into(),
+                ));
+            }
+            if text.chars().count() > 600 {
+                return Err(crate::Error::Invalid(
+                    "告知单正文请控制在 600 字以内，以免一页印不下。".into(),
+                ));
+            }
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use huce_core::households::{self, Scope};
 use huce_core::inspections::{self, InspectionInput, ProblemInput};
 use huce_core::model::*;
 use huce_core::print::{self, NoticeSettings};
-use huce_core::rectification::LedgerFilter;
+use huce_core::rectification::{Decision, LedgerFilter};
 use huce_core::{db, staff};
 
 use crate::NOW;
@@ -176,7 +176,27 @@ pub(crate) fn town() -> Town {
                 corrections: vec![],
                 remarks: None,
                 recorded_by: staff[2],
-                decision: None,
+                // Even cases: 镇筹资农户自改 (against the rules' proposal, with a reason); odd
+                // ones: 纳入全区改厕计划.
+                decision: Some(if k % 2 == 0 {
+                    Decision {
+                        category: Some(Category::PlanTownFunded),
+                        override_reason: Some("农户自愿自改，镇村研究同意".into()),
+                        measures: Some("重新砌筑化粪池并做防渗处理".into()),
+                        responsible: Some("李明".into()),
+                        planned_month: Some("2025-06".into()),
+                        funding: Some("镇补助 800 元，其余农户自筹".into()),
+                    }
+                } else {
+                    Decision {
+                        category: Some(Category::PlanDistrict),
+                        override_reason: None,
+                        measures: Some("拆除重建三格式化粪池".into()),
+                        responsible: Some("王强".into()),
+                        planned_month: Some("2025-12".into()),
+                        funding: Some("区级农村改厕资金".into()),
+                    }
+                }),
                 close_on_site: None,
             },
             TODAY,
@@ -243,7 +263,8 @@ fn notices_name_every_household_exactly_one_page_each() {
         "农村户厕问题整改告知单",
         "回",
         "户主（签字或按手印）",
-        "整改类别：待确定",
+        "整改类别：计划整改·纳入全区改厕计划",
+        "整改类别：计划整改·镇筹资农户自改",
         "渗漏（影响使用，原因：施工不到位）",
         "（盖章）",
     ] {
@@ -397,6 +418,7 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
         contact: "周玥".into(),
         phone: "023-45678901".into(),
         plan_title: huce_core::print::DEFAULT_PLAN_TITLE.into(),
+        text_district: huce_core::print::DEFAULT_DISTRICT_TEXT.into(),
     };
     custom.save(&t.conn, crate::NOW).unwrap();
     assert_eq!(NoticeSettings::load(&t.conn).unwrap(), custom);
@@ -433,7 +455,10 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(cases.len() as i64, all - closed);
+    assert_eq!(
+        (cases.cases.len() + cases.undecided + cases.immediate) as i64,
+        all - closed
+    );
     assert!(print::notices(&t.conn, &[], TODAY, &mut |_, _| {}).is_err());
 
     // Cases ticked in the ledger: closed ones left out, the rest in place order, once each.
@@ -448,7 +473,7 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
     let picked =
         print::open_cases_among(&t.conn, &[t.cases[2], closed_one, t.cases[0], t.cases[2]])
             .unwrap();
-    assert_eq!(picked, vec![t.cases[0], t.cases[2]]);
+    assert_eq!(picked.cases, vec![t.cases[0], t.cases[2]]);
 }
 
 /// A 400 × 200 JPEG whose EXIF says "turn a quarter clockwise" (as a phone held upright saves it).
@@ -666,4 +691,104 @@ fn the_notice_cites_the_towns_real_plan() {
         NoticeSettings::load(&t.conn).unwrap().plan_title,
         "《{镇}农村户厕问题摸排整改后续工作实施方案》"
     );
+}
+
+/// The notice says what the case's category means (#15): the district's plan rebuilds, the
+/// household lets the builders in; a 镇筹资农户自改 household rectifies with the town's share
+/// and its 回执 accepts the plan. 立行立改 and undecided cases get no notice, and the run says
+/// how many households were left out and why.
+#[test]
+fn each_category_has_its_own_notice_and_the_undecided_none() {
+    let t = town();
+    let words = |printed: &print::Printed| {
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = dir.path().join("n.pdf");
+        std::fs::write(&pdf, &printed.bytes).unwrap();
+        tool("pdftotext", &[s(&pdf), "-"]).replace(['\n', ' '], "")
+    };
+    let town_funded = print::notices(&t.conn, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
+    let text = words(&town_funded);
+    for w in [
+        "整改类别：计划整改·镇筹资农户自改",
+        "镇补助资金：镇补助800元，其余农户自筹",
+        "由您家按上列整改措施",
+        "同意上述整改方案",
+    ] {
+        assert!(text.contains(w), "{w}: {text}");
+    }
+    assert!(!text.contains("纳入全区改厕计划，由政府"), "{text}");
+    let district = print::notices(&t.conn, &t.cases[1..2], TODAY, &mut |_, _| {}).unwrap();
+    let pdf = out_dir().join("notice-district.pdf");
+    std::fs::write(&pdf, &district.bytes).unwrap();
+    render(&pdf, "notice-district", &[1]);
+    let text = words(&district);
+    for w in [
+        "整改类别：计划整改·纳入全区改厕计划",
+        "已纳入全区改厕计划",
+        "为施工人员入户",
+        "将配合施工人员入户整改",
+    ] {
+        assert!(text.contains(w), "{w}: {text}");
+    }
+    assert!(
+        !text.contains("抓紧整改") && !text.contains("将按时完成整改"),
+        "{text}"
+    );
+
+    // The office's own text for the district's cases.
+    let mut own = NoticeSettings::load(&t.conn).unwrap();
+    own.text_district = "您家户厕已列入{镇}改厕计划，请配合。".into();
+    own.save(&t.conn, crate::NOW).unwrap();
+    let text = words(&print::notices(&t.conn, &t.cases[1..2], TODAY, &mut |_, _| {}).unwrap());
+    assert!(
+        text.contains("您家户厕已列入石鱼镇改厕计划，请配合。"),
+        "{text}"
+    );
+
+    // The town's run: the undecided and the 立行立改 cases are left out, and said so.
+    let run = print::notice_cases(&t.conn, &filter(Scope::Town), "2026-11").unwrap();
+    let count = |sql: &str| -> usize {
+        t.conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as usize
+    };
+    let undecided =
+        count("SELECT COUNT(*) FROM rectifications WHERE state <> 'closed' AND category IS NULL");
+    let immediate = count(
+        "SELECT COUNT(*) FROM rectifications WHERE state <> 'closed' AND category = 'immediate_fix'",
+    );
+    let planned = count(
+        "SELECT COUNT(*) FROM rectifications WHERE state <> 'closed' AND category IN ('plan_district', 'plan_town_funded')",
+    );
+    assert!(
+        undecided > 0 && immediate > 0 && planned > 0,
+        "{undecided} {immediate} {planned}"
+    );
+    assert_eq!(run.cases.len(), planned);
+    assert_eq!((run.undecided, run.immediate), (undecided, immediate));
+    let notes = run.left_out();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains(&format!("{undecided} 户整改类别尚未确定"))),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains(&format!("{immediate} 户属立行立改"))),
+        "{notes:?}"
+    );
+    // Given an undecided case directly, the notice run still prints none for it.
+    let some_undecided: i64 = t
+        .conn
+        .query_row(
+            "SELECT id FROM rectifications WHERE category IS NULL AND state <> 'closed' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let e = print::notices(&t.conn, &[some_undecided], TODAY, &mut |_, _| {}).unwrap_err();
+    assert!(e.to_string().contains("尚未确定"), "{e}");
+    let picked = print::open_cases_among(&t.conn, &[t.cases[0], some_undecided]).unwrap();
+    assert_eq!(picked.cases, vec![t.cases[0]]);
+    assert_eq!(picked.undecided, 1);
 }
