@@ -155,16 +155,20 @@ fn chart(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
     let value_size = 6.5_f32.min(bar * 0.42).max(4.5);
     for (i, v) in p.villages.iter().enumerate() {
         let centre = x0 + group * (i as f32 + 0.5);
-        for (k, (value, colour)) in [(v.inspected_percent(), BLUE), (v.closed_percent(), ORANGE)]
-            .into_iter()
-            .enumerate()
+        for (k, (value, colour)) in [
+            (Some(v.inspected_percent()), BLUE),
+            (v.closed_percent(), ORANGE),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let bx = if k == 0 {
                 centre - bar - 1.0
             } else {
                 centre + 1.0
             };
-            let h = plot_h * value.clamp(0.0, 100.0) as f32 / 100.0;
+            // No problem toilets: no 销号率 bar, a dash.
+            let h = plot_h * value.unwrap_or(0.0).clamp(0.0, 100.0) as f32 / 100.0;
             if h > 0.0 {
                 doc.fill_rect(page, bx, base - h, bar, h, colour);
             }
@@ -173,7 +177,7 @@ fn chart(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
                 bx - 4.0,
                 bar + 8.0,
                 base - h - value_size - 2.0,
-                &format!("{value:.0}"),
+                &value.map_or("—".to_string(), |v| format!("{v:.0}")),
                 Face::Regular,
                 value_size,
                 Align::Center,
@@ -195,7 +199,7 @@ fn chart(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
     }
     doc.y = base + 22.0;
     doc.paragraph(
-        "（柱上数字为百分比；没有问题厕所的村销号率按 100% 计。）",
+        "（柱上数字为百分比；没有问题厕所的村没有销号率，记“—”。）",
         Face::Regular,
         8.5,
         false,
@@ -212,7 +216,10 @@ fn ranking(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
     doc.y += 12.0;
     doc.paragraph("三、各村综合进度排名", Face::Bold, 12.0, false);
     doc.paragraph(
-        "排名按综合进度从高到低：综合进度 = （排查率 + 销号率）÷ 2。排查率 = 已排查户厕数 ÷ 户厕总数；销号率 = 已销号问题厕所数 ÷ 问题厕所数，没有问题厕所的村销号率按 100% 计。综合进度相同的村名次并列。“进度情况”对照镇工作方案各阶段的进度要求。",
+        &format!(
+            "排名按综合进度从高到低：综合进度 = （排查率 + 销号率）÷ 2。排查率 = 已排查户厕数 ÷ 户厕总数；销号率 = 已销号问题厕所数 ÷ 问题厕所数；没有问题厕所的村没有销号率，综合进度只看排查率。问题发现率 = 问题厕所数 ÷ 已排查户厕数，全镇为 {}，明显低于全镇的村请核实是否漏报。综合进度相同的村名次并列。“进度情况”对照镇工作方案各阶段的进度要求。",
+            p.town.rates.found
+        ),
         Face::Regular,
         10.0,
         true,
@@ -221,9 +228,10 @@ fn ranking(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
         Column::center("名次", 0.5),
         Column::left("行政村", 1.0),
         Column::right("排查率", 0.7),
+        Column::right("问题发现率", 0.8),
         Column::right("销号率", 0.7),
         Column::right("综合进度", 0.75),
-        Column::left("进度情况", 4.5),
+        Column::left("进度情况", 3.7),
     ];
     let rows: Vec<Vec<String>> = p
         .ranking
@@ -234,6 +242,7 @@ fn ranking(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
                 v.rank.to_string(),
                 v.name.clone(),
                 v.rates.inspected.clone(),
+                found_beside_town(v, &p.town),
                 v.rates.closed.clone(),
                 v.rates.score.clone(),
                 if v.behind.is_empty() {
@@ -344,4 +353,14 @@ pub fn bulletin(conn: &Connection, month: &str, today: &str) -> Result<Printed> 
             );
         },
     )
+}
+
+/// A village's 问题发现率, marked when it is under half the town's (a village that reports
+/// nothing stands out).
+fn found_beside_town(v: &progress::Counts, town: &progress::Counts) -> String {
+    if v.inspected > 0 && town.problems > 0 && v.found_percent() * 2.0 < town.found_percent() {
+        format!("{}↓", v.rates.found)
+    } else {
+        v.rates.found.clone()
+    }
 }

@@ -52,8 +52,7 @@ impl Cell {
 }
 
 /// The cells of one row (a village, or the town with `rank` None), in [`BULLETIN_COLUMNS`]
-/// order. A place without problem toilets has no 销号率 to show ("—"); the ranking counts it
-/// as 100%.
+/// order. A place without problem toilets has no 销号率 to show ("—").
 pub fn bulletin_cells(c: &Counts, rank: Option<usize>) -> Vec<Cell> {
     vec![
         Cell::Text(c.name.clone()),
@@ -68,10 +67,9 @@ pub fn bulletin_cells(c: &Counts, rank: Option<usize>) -> Vec<Cell> {
         Cell::Count(c.undecided),
         Cell::Count(c.rectified),
         Cell::Count(c.closed),
-        if c.problems == 0 {
-            Cell::Text("—".into())
-        } else {
-            Cell::Percent(c.closed_percent())
+        match c.closed_percent() {
+            None => Cell::Text("—".into()),
+            Some(p) => Cell::Percent(p),
         },
         Cell::Count(c.overdue),
         rank.map_or_else(|| Cell::Text("—".into()), |r| Cell::Count(r as i64)),

@@ -39,7 +39,8 @@ pub struct Counts {
     pub closed: i64,
     /// Open on the date with a planned month before the date's month.
     pub overdue: i64,
-    /// 综合进度: the mean of the inspection rate and the close-out rate, in per cent.
+    /// 综合进度, in per cent: the mean of the inspection rate and the close-out rate; for a
+    /// place without problem toilets, which has no close-out rate, the inspection rate alone.
     pub score: f64,
     /// 1 = best; equal scores share a rank.
     pub rank: usize,
@@ -53,21 +54,26 @@ impl Counts {
     pub fn inspected_percent(&self) -> f64 {
         percent(self.inspected, self.toilets)
     }
-    /// Closed out of the problem cases; 100 when there are none.
-    pub fn closed_percent(&self) -> f64 {
-        if self.problems == 0 {
-            100.0
-        } else {
-            percent(self.closed, self.problems)
-        }
+    /// Closed out of the problem cases; none when there are no problem toilets (finding
+    /// nothing is not a perfect close-out).
+    pub fn closed_percent(&self) -> Option<f64> {
+        (self.problems > 0).then(|| percent(self.closed, self.problems))
+    }
+    /// 问题发现率: problem toilets of the inspected ones.
+    pub fn found_percent(&self) -> f64 {
+        percent(self.problems, self.inspected)
     }
     /// The score and the rates' texts, once the counts are complete.
     fn finish(&mut self) {
-        self.score = (self.inspected_percent() + self.closed_percent()) / 2.0;
+        self.score = match self.closed_percent() {
+            Some(closed) => (self.inspected_percent() + closed) / 2.0,
+            None => self.inspected_percent(),
+        };
         self.rates = Rates {
             inspected: rate_text(self.inspected, self.toilets),
             rechecked: rate_text(self.rechecked, self.inspected),
             closed: rate_text(self.closed, self.problems),
+            found: rate_text(self.problems, self.inspected),
             score: percent_text(self.score),
             inspected_percent: self.inspected_percent(),
             closed_percent: self.closed_percent(),
@@ -102,11 +108,13 @@ pub struct Rates {
     pub rechecked: String,
     /// 销号率 ("—" without problem toilets)
     pub closed: String,
+    /// 问题发现率 (problem toilets of the inspected)
+    pub found: String,
     /// 综合进度
     pub score: String,
-    /// 排查率 and 销号率 (100 without problem toilets, as the ranking counts it), for charts.
+    /// 排查率 and 销号率 (none without problem toilets), for charts.
     pub inspected_percent: f64,
-    pub closed_percent: f64,
+    pub closed_percent: Option<f64>,
 }
 
 /// What a phase of the plan is measured by.
@@ -133,7 +141,8 @@ impl Measure {
         match self {
             Measure::Inspection => c.inspected_percent(),
             Measure::Recheck => percent(c.rechecked, c.inspected),
-            Measure::CloseOut => c.closed_percent(),
+            // Nothing to close out: the phase asks nothing of the place.
+            Measure::CloseOut => c.closed_percent().unwrap_or(100.0),
         }
     }
 }

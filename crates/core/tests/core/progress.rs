@@ -142,3 +142,64 @@ fn dashboard_numbers_match_direct_sql_counts() {
         .to_string();
     assert!(err.contains("不是有效日期"), "{err}");
 }
+
+/// The ranking does not reward finding nothing (#15): a village without problem toilets has no
+/// 销号率 ("—"), its 综合进度 is its 排查率 alone (not a mean with a 100% it did not earn), and
+/// each village's 问题发现率 stands beside the town's.
+#[test]
+fn finding_nothing_is_not_a_perfect_close_out() {
+    let mut conn = db::open_in_memory().unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 600,
+            seed: 2,
+        },
+        NOW,
+    )
+    .unwrap();
+    // One village's problem cases and their problems are taken away: it "found nothing".
+    let quiet: i64 = conn
+        .query_row(
+            "SELECT id FROM villages ORDER BY sort_order LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute_batch(&format!(
+        "DELETE FROM rectification_events WHERE rectification_id IN (SELECT id FROM rectifications WHERE village_id = {quiet});
+         DELETE FROM rectifications WHERE village_id = {quiet};
+         DELETE FROM inspection_problems WHERE inspection_id IN
+           (SELECT i.id FROM inspections i JOIN toilets t ON t.id = i.toilet_id
+            JOIN households h ON h.id = t.household_id WHERE h.village_id = {quiet});
+         UPDATE inspections SET has_problems = 0 WHERE toilet_id IN
+           (SELECT t.id FROM toilets t JOIN households h ON h.id = t.household_id WHERE h.village_id = {quiet});"
+    ))
+    .unwrap();
+    let p = progress::progress(&conn, "2026-11-29").unwrap();
+    let v = p.villages.iter().find(|v| v.village_id == quiet).unwrap();
+    assert_eq!(v.problems, 0);
+    assert!(v.inspected > 0);
+    assert_eq!(v.closed_percent(), None);
+    assert_eq!(v.rates.closed, "—");
+    assert_eq!(v.rates.closed_percent, None);
+    assert!(
+        (v.score - v.inspected_percent()).abs() < 1e-9,
+        "{} {}",
+        v.score,
+        v.inspected_percent()
+    );
+    assert_eq!(v.rates.found, "0.0%");
+    // A village with problems: the mean of the two, and its finding rate.
+    let busy = p.villages.iter().find(|v| v.problems > 0).unwrap();
+    let closed = busy.closed_percent().unwrap();
+    assert!((busy.score - (busy.inspected_percent() + closed) / 2.0).abs() < 1e-9);
+    assert_eq!(
+        busy.rates.found,
+        huce_core::model::rate_text(busy.problems, busy.inspected)
+    );
+    assert_eq!(
+        p.town.rates.found,
+        huce_core::model::rate_text(p.town.problems, p.town.inspected)
+    );
+}
