@@ -1,8 +1,8 @@
--- The schema a database has after every migration (huce-core, schema version 9).
+-- The schema a database has after every migration (huce-core, schema version 10).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 9;
+PRAGMA user_version = 10;
 
 -- trigger pending_settled_by_households
 CREATE TRIGGER pending_settled_by_households AFTER UPDATE ON households

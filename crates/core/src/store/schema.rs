@@ -538,6 +538,14 @@ fn v9_other_values(tx: &Transaction) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Version 10: the 问题口径 fit 铜梁's climate. Its winters do not freeze, so the frost items
+/// (冬季冻裂, 冬季无法使用) start retired: off the check sheet and the form, still on old records,
+/// and an administrator can bring them back.
+const V10_CLIMATE: &str = r#"
+UPDATE problem_items SET retired = 1
+WHERE (part = 'pipe' AND name = '冬季冻裂') OR (part = 'usage' AND name = '冬季无法使用');
+"#;
+
 /// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
 pub const APPLICATION_ID: i64 = 0x4855_4345;
 
@@ -588,6 +596,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description:
             "待核实：导入时存疑的字段留空待核实，不再整行不导入；技术模式和厕所位置增加“其他”",
         step: Step::SqlThen(V9_PENDING, v9_other_values),
+    },
+    Migration {
+        version: 10,
+        description: "问题口径按铜梁气候：冬季冻裂、冬季无法使用默认停用",
+        step: Step::Sql(V10_CLIMATE),
     },
 ];
 

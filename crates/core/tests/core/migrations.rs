@@ -271,3 +271,41 @@ fn version_9_accepts_other_in_an_upgraded_file() {
         .unwrap();
     assert_eq!(modes, ["three_urn", "other", "other"]);
 }
+
+/// The 问题口径 list fits 铜梁 (#15): the frost items (冬季冻裂, 冬季无法使用) do not occur in its
+/// climate and start retired — in a new file and in one upgraded from version 9 — while they stay
+/// on the list for old records and can be brought back; every other item keeps the severity
+/// DOMAIN gives it.
+#[test]
+fn frost_items_start_retired_in_tongliang() {
+    let active = |conn: &Connection| -> Vec<String> {
+        huce_core::problem_items::problem_items(conn, false)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.name)
+            .collect()
+    };
+    let fresh = db::open_in_memory().unwrap();
+    let upgraded = Connection::open_in_memory().unwrap();
+    db::configure(&upgraded).unwrap();
+    db::migrate_to(&upgraded, 9).unwrap();
+    assert!(active(&upgraded).iter().any(|n| n == "冬季冻裂"));
+    db::migrate(&upgraded).unwrap();
+    for conn in [&fresh, &upgraded] {
+        let names = active(conn);
+        assert!(!names.iter().any(|n| n.contains("冬季")), "{names:?}");
+        assert_eq!(names.len(), 33, "{names:?}");
+        let all = huce_core::problem_items::problem_items(conn, true).unwrap();
+        assert_eq!(all.len(), 35, "retired items stay for old records");
+        for (name, stops) in [
+            ("渗漏", true),
+            ("便器破损", true),
+            ("池盖缺失或破损", false),
+            ("清掏不及时、无清掏服务", false),
+            ("远离庭院、不便使用", false),
+        ] {
+            let item = all.iter().find(|i| i.name == name).unwrap();
+            assert_eq!(item.stops_use, stops, "{name}");
+        }
+    }
+}
