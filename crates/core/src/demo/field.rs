@@ -123,12 +123,14 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
         id: i64,
         village: i64,
         subsidized: Option<bool>,
+        build_year: Option<i64>,
         subsidy_year: Option<i64>,
         unusable: bool,
     }
     let toilets: Vec<T> = conn
         .prepare(
-            "SELECT t.id, h.village_id, t.subsidized, t.subsidy_year, t.use_status = 'unusable'
+            "SELECT t.id, h.village_id, t.subsidized, t.subsidy_year, t.use_status = 'unusable',
+                    t.build_year
              FROM toilets t JOIN households h ON h.id = t.household_id
              WHERE t.tech_mode IS NOT 'no_toilet' ORDER BY t.id",
         )?
@@ -139,6 +141,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
                 subsidized: r.get(2)?,
                 subsidy_year: r.get(3)?,
                 unusable: r.get::<_, Option<bool>>(4)?.unwrap_or(false),
+                build_year: r.get(5)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -199,7 +202,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
                 cause: f.2,
             })
             .collect();
-        let proposal = rules::propose(&rule_input, t.subsidized, t.subsidy_year);
+        let proposal = rules::propose(&rule_input, t.subsidized, t.build_year, t.subsidy_year);
         let in_use = (status == HouseholdStatus::Normal).then(|| !found.iter().any(|f| f.1));
         let recorder = rng.pick(&office);
         inspection.execute(params![

@@ -230,7 +230,7 @@ fn toilet(conn: &Connection, id: i64) -> Result<Toilet> {
 }
 
 /// The category the rules propose for these problems on this toilet, taking the form's
-/// corrections to the subsidy fields into account (the live hint on the form).
+/// corrections to the subsidy fields and the build year into account (the live hint on the form).
 pub fn preview_proposal(
     conn: &Connection,
     toilet_id: i64,
@@ -239,12 +239,15 @@ pub fn preview_proposal(
 ) -> Result<Proposal> {
     let t = toilet(conn, toilet_id)?;
     let mut subsidized = t.subsidized;
+    let mut build_year = t.build_year;
     let mut subsidy_year = t.subsidy_year;
     for c in corrections {
         let (spec, v, _) = parse_correction(c)?;
         match (spec.code, v) {
             ("subsidized", Value::Integer(i)) => subsidized = Some(i == 1),
             ("subsidized", _) => subsidized = None,
+            ("build_year", Value::Integer(y)) => build_year = Some(y),
+            ("build_year", _) => build_year = None,
             ("subsidy_year", Value::Integer(y)) => subsidy_year = Some(y),
             ("subsidy_year", _) => subsidy_year = None,
             _ => {}
@@ -257,7 +260,7 @@ pub fn preview_proposal(
             cause: p.cause,
         })
         .collect();
-    Ok(rules::propose(&found, subsidized, subsidy_year))
+    Ok(rules::propose(&found, subsidized, build_year, subsidy_year))
 }
 
 fn text(s: &Option<String>) -> Option<String> {

@@ -24,10 +24,13 @@ pub struct Proposal {
 /// The last year whose fiscally supported toilets go into the district's plan (2017年（含）前).
 pub const LAST_DISTRICT_PLAN_YEAR: i64 = 2017;
 
-/// Proposes a category from the problems found and the toilet's baseline subsidy data.
+/// Proposes a category from the problems found and the toilet's baseline data. The plan speaks
+/// of the year the toilet was built with public money ("2017年（含）前财政支持修建的"): its
+/// 建设年度, or its 补助年度 when the build year is missing; the reason says which.
 pub fn propose(
     problems: &[Found],
     subsidized: Option<bool>,
+    build_year: Option<i64>,
     subsidy_year: Option<i64>,
 ) -> Proposal {
     let none = |reason: &str| Proposal {
@@ -55,17 +58,22 @@ pub fn propose(
             "有影响使用的问题原因为“其他”或未填写，方案没有规定类别，请人工确定并写明理由。",
         );
     }
-    match (subsidized, subsidy_year) {
+    let (year, which) = match (build_year, subsidy_year) {
+        (Some(y), _) => (Some(y), "按建设年度"),
+        (None, Some(y)) => (Some(y), "台账缺建设年度，按补助年度"),
+        (None, None) => (None, ""),
+    };
+    match (subsidized, year) {
         (Some(false), _) => none("不能正常使用，但不是财政补助修建的，方案没有规定类别，请人工确定并写明理由。"),
         (None, _) => none("台账没有“是否财政补助”，无法按方案判断类别，请核实后人工确定。"),
-        (Some(true), None) => none("财政补助修建但缺少补助年度，无法判断是否在 2017 年（含）以前，请核实补助年度或人工确定。"),
+        (Some(true), None) => none("财政补助修建但缺少建设年度和补助年度，无法判断是否在 2017 年（含）以前，请核实建设年度或补助年度，或人工确定。"),
         (Some(true), Some(y)) if y <= LAST_DISTRICT_PLAN_YEAR => Proposal {
             category: Some(Category::PlanDistrict),
-            reason: format!("{y} 年财政支持修建，不能正常使用：2017 年（含）前的纳入全区改厕计划逐年整改。"),
+            reason: format!("{y} 年财政支持修建（{which}），不能正常使用：2017 年（含）前的纳入全区改厕计划逐年整改。"),
         },
         (Some(true), Some(y)) => Proposal {
             category: Some(Category::PlanTownFunded),
-            reason: format!("{y} 年财政支持修建，不能正常使用：2018 年后的由镇筹集部分资金、农户自行逐年整改。"),
+            reason: format!("{y} 年财政支持修建（{which}），不能正常使用：2018 年后的由镇筹集部分资金、农户自行逐年整改。"),
         },
     }
 }
@@ -154,7 +162,7 @@ mod tests {
             ),
         ];
         for (problems, sub, year, want) in cases {
-            let p = propose(&problems, sub, year);
+            let p = propose(&problems, sub, None, year);
             assert_eq!(
                 p.category, want,
                 "{problems:?} subsidized={sub:?} year={year:?}: {}",
@@ -164,12 +172,41 @@ mod tests {
         }
     }
 
+    /// The plan speaks of the year a toilet was built with public money (2017年（含）前财政支持
+    /// 修建的): 建设年度 decides, 补助年度 only when the build year is missing, and the reason
+    /// says which (#15).
+    #[test]
+    fn the_build_year_decides_and_the_reason_says_which() {
+        let built_2017_paid_2018 =
+            propose(&[stop(Construction)], Some(true), Some(2017), Some(2018));
+        assert_eq!(built_2017_paid_2018.category, Some(PlanDistrict));
+        assert!(
+            built_2017_paid_2018.reason.contains("2017 年")
+                && built_2017_paid_2018.reason.contains("建设年度"),
+            "{}",
+            built_2017_paid_2018.reason
+        );
+        let built_2018_paid_2017 =
+            propose(&[stop(Construction)], Some(true), Some(2018), Some(2017));
+        assert_eq!(built_2018_paid_2017.category, Some(PlanTownFunded));
+        let year_missing = propose(&[stop(Construction)], Some(true), None, Some(2018));
+        assert_eq!(year_missing.category, Some(PlanTownFunded));
+        assert!(
+            year_missing.reason.contains("缺建设年度") && year_missing.reason.contains("补助年度"),
+            "{}",
+            year_missing.reason
+        );
+        let neither = propose(&[stop(Construction)], Some(true), None, None);
+        assert_eq!(neither.category, None);
+        assert!(neither.reason.contains("建设年度") && neither.reason.contains("补助年度"));
+    }
+
     #[test]
     fn reasons_tell_the_person_what_to_do() {
-        assert!(propose(&[stop(Construction)], Some(false), None)
+        assert!(propose(&[stop(Construction)], Some(false), None, None)
             .reason
             .contains("请人工确定"));
-        assert!(propose(&[stop(Construction)], Some(true), None)
+        assert!(propose(&[stop(Construction)], Some(true), None, None)
             .reason
             .contains("补助年度"));
         assert_eq!(PlanTownFunded.label(), "计划整改·镇筹资农户自改");

@@ -112,10 +112,21 @@ fn the_rules_propose_the_category_from_the_corrected_baseline() {
     let only_minor = inspections::preview_proposal(&t.conn, t.t2016, &[minor(&t)], &[]).unwrap();
     assert_eq!(only_minor.category, Some(Category::ImmediateFix));
 
-    // The field finds the subsidy year was 2018, not 2016: the proposal follows the correction,
+    // The plan reads the year the toilet was built: a later subsidy year alone changes nothing.
+    let paid_later = vec![CorrectionInput {
+        field: "subsidy_year".into(),
+        value: Some("2018".into()),
+    }];
+    assert_eq!(
+        inspections::preview_proposal(&t.conn, t.t2016, &[leak(&t)], &paid_later)
+            .unwrap()
+            .category,
+        Some(Category::PlanDistrict)
+    );
+    // The field finds it was built in 2018, not 2016: the proposal follows the correction,
     // the toilet is corrected and the change log keeps old → new.
     let fix = vec![CorrectionInput {
-        field: "subsidy_year".into(),
+        field: "build_year".into(),
         value: Some("2018".into()),
     }];
     let mut f = form(&t, t.t2016);
@@ -138,9 +149,10 @@ fn the_rules_propose_the_category_from_the_corrected_baseline() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .unwrap();
+    assert!(field.contains("建设"), "{field}");
     assert_eq!(
-        (field.as_str(), old.as_str(), new.as_str(), actor.as_str()),
-        ("补助年度", "2016", "2018", "李明")
+        (old.as_str(), new.as_str(), actor.as_str()),
+        ("2016", "2018", "李明")
     );
     let household: i64 = t
         .conn
@@ -159,7 +171,7 @@ fn the_rules_propose_the_category_from_the_corrected_baseline() {
             c[0].old_value.as_deref(),
             c[0].new_value.as_deref()
         ),
-        ("补助年度", Some("2016"), Some("2018")),
+        (field.as_str(), Some("2016"), Some("2018")),
         "the household's file shows what the inspection corrected"
     );
     let bad = vec![CorrectionInput {

@@ -19,7 +19,7 @@ struct Town {
     conn: Connection,
     village: i64,
     other_village: i64,
-    /// Toilets: fiscally supported 2016, 2019, not supported, subsidy year missing.
+    /// Toilets: fiscally supported 2016, 2019, not supported, both years missing.
     t2016: i64,
     t2019: i64,
     unsupported: i64,
@@ -91,8 +91,10 @@ fn town() -> Town {
     let t2019 = households::insert_toilet(&conn, a, &toilet(Some(true), Some(2019)), NOW).unwrap();
     let unsupported =
         households::insert_toilet(&conn, b, &toilet(Some(false), Some(2015)), NOW).unwrap();
+    // Subsidised, but the ledger gives neither its build year nor its subsidy year.
     let mut missing = toilet(Some(true), Some(2016));
     missing.subsidy_year = None;
+    missing.build_year = None;
     let no_year = households::insert_toilet(&conn, c, &missing, NOW).unwrap();
     let li = person(&conn, "李明");
     let wang = person(&conn, "王芳");
