@@ -46,8 +46,11 @@ pub(super) fn full_here(e: Error, place: &Path) -> Error {
 }
 
 /// Writes a checked copy of the database to `dest`: first under the `.part` name, renamed only
-/// once complete and checked. `record` (the audit entry) and the rename are one unit, so a
-/// backup that looks whole has always been recorded, and one that could not be named was not.
+/// once complete, checked and recorded. The audit entry (`record`) is committed before the
+/// rename, so a backup that looks whole has always been recorded: a program killed between the
+/// two leaves a recorded `.part`, never a whole file nobody recorded. (Renaming inside the
+/// entry's transaction left a window, between the rename and the commit, that the crash test
+/// found.) A rename that fails leaves the entry, and the error says the backup was not made.
 pub(super) fn write_checked(
     conn: &Connection,
     dest: &Path,
@@ -59,10 +62,8 @@ pub(super) fn write_checked(
         discard(&part);
         return Err(full_here(e, dest.parent().unwrap_or(dest)));
     }
-    let named = crate::store::conn::atomically(conn, |_| {
-        record()?;
-        std::fs::rename(&part, dest).map_err(io_err(dest))
-    });
+    let named = crate::store::conn::atomically(conn, |_| record())
+        .and_then(|()| std::fs::rename(&part, dest).map_err(io_err(dest)));
     if named.is_err() {
         discard(&part);
     }
