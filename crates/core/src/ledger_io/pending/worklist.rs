@@ -78,6 +78,17 @@ pub fn list(conn: &Connection, scope: Scope, disclosure: Disclosure) -> Result<V
         Scope::Village(v) => ("h.village_id = ?1", v),
         Scope::Group(g) => ("h.group_id = ?1", g),
     };
+    entries(conn, clause, id, disclosure)
+}
+
+/// The open entries whose household matches `clause` (on `h`, with `?1` = `id`), in the town's
+/// list order.
+fn entries(
+    conn: &Connection,
+    clause: &str,
+    id: i64,
+    disclosure: Disclosure,
+) -> Result<Vec<PendingCheck>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT p.id, p.household_id, h.village_id, v.name, h.group_id, g.name, h.head_name,
                 t.seq, p.field, p.written, p.reason, b.file_name, p.source_row, p.created_at
@@ -114,17 +125,10 @@ pub fn list(conn: &Connection, scope: Scope, disclosure: Disclosure) -> Result<V
     let mut out: Vec<PendingCheck> = rows.collect::<rusqlite::Result<_>>()?;
     // Within a household and toilet, the ledger's column order.
     let order = |f: &str| Field::ALL.iter().position(|x| x.column() == Some(f));
-    let mut i = 0;
-    while i < out.len() {
-        let mut j = i + 1;
-        while j < out.len()
-            && out[j].household_id == out[i].household_id
-            && out[j].toilet_seq == out[i].toilet_seq
-        {
-            j += 1;
-        }
-        out[i..j].sort_by_key(|p| order(&p.field));
-        i = j;
+    for same in
+        out.chunk_by_mut(|a, b| a.household_id == b.household_id && a.toilet_seq == b.toilet_seq)
+    {
+        same.sort_by_key(|p| order(&p.field));
     }
     Ok(out)
 }
@@ -135,18 +139,15 @@ pub fn of_household(
     household_id: i64,
     disclosure: Disclosure,
 ) -> Result<Vec<PendingCheck>> {
-    let group: Option<i64> = conn
+    let known: Option<i64> = conn
         .query_row(
-            "SELECT group_id FROM households WHERE id = ?1",
+            "SELECT id FROM households WHERE id = ?1",
             [household_id],
             |r| r.get(0),
         )
         .optional()?;
-    let group = group.ok_or(Error::HouseholdNotFound(household_id))?;
-    Ok(list(conn, Scope::Group(group), disclosure)?
-        .into_iter()
-        .filter(|p| p.household_id == household_id)
-        .collect())
+    known.ok_or(Error::HouseholdNotFound(household_id))?;
+    entries(conn, "h.id = ?1", household_id, disclosure)
 }
 
 /// Villages with open entries: how many households and entries each.
