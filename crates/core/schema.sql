@@ -1,8 +1,8 @@
--- The schema a database has after every migration (huce-core, schema version 10).
+-- The schema a database has after every migration (huce-core, schema version 11).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 10;
+PRAGMA user_version = 11;
 
 -- trigger pending_settled_by_households
 CREATE TRIGGER pending_settled_by_households AFTER UPDATE ON households
@@ -170,6 +170,24 @@ CREATE TABLE inspections (
     recorded_at       TEXT NOT NULL
 , account_id INTEGER REFERENCES accounts(id)) STRICT;
 
+-- table notices
+CREATE TABLE notices (
+    rectification_id INTEGER PRIMARY KEY REFERENCES rectifications(id),
+    number           TEXT NOT NULL UNIQUE,
+    category         TEXT NOT NULL CHECK (category = 'plan_district' OR category = 'plan_town_funded'),
+    first_printed_at TEXT NOT NULL,
+    last_printed_at  TEXT NOT NULL,
+    times_printed    INTEGER NOT NULL CHECK (times_printed > 0),
+    printed_by       INTEGER REFERENCES accounts(id),
+    delivered_on     TEXT,
+    delivered_by     INTEGER REFERENCES staff(id),
+    receipt_on       TEXT,
+    receipt_scan     TEXT REFERENCES photos(hash),
+    CHECK ((delivered_on IS NULL) = (delivered_by IS NULL)),
+    CHECK (receipt_on IS NULL OR delivered_on IS NOT NULL),
+    CHECK (receipt_scan IS NULL OR receipt_on IS NOT NULL)
+) STRICT;
+
 -- table pending_checks
 CREATE TABLE pending_checks (
     id              INTEGER PRIMARY KEY,
@@ -212,7 +230,7 @@ CREATE TABLE problem_items (
 CREATE TABLE rectification_events (
     id               INTEGER PRIMARY KEY,
     rectification_id INTEGER NOT NULL REFERENCES rectifications(id),
-    kind             TEXT NOT NULL CHECK (kind = 'opened' OR kind = 'category' OR kind = 'plan' OR kind = 'move' OR kind = 'reopen'),
+    kind             TEXT NOT NULL CHECK (kind = 'opened' OR kind = 'category' OR kind = 'plan' OR kind = 'move' OR kind = 'reopen' OR kind = 'recheck' OR kind = 'delivered' OR kind = 'receipt'),
     from_state       TEXT,
     to_state         TEXT,
     actor_id         INTEGER NOT NULL REFERENCES staff(id),
@@ -246,7 +264,7 @@ CREATE TABLE rectifications (
     state             TEXT NOT NULL CHECK (state = 'pending' OR state = 'in_progress' OR state = 'awaiting_acceptance' OR state = 'closed'),
     state_since       TEXT NOT NULL,
     created_at        TEXT NOT NULL
-) STRICT;
+, head_confirmed INTEGER CHECK (head_confirmed = 0 OR head_confirmed = 1), unconfirmed_reason TEXT, acceptance_scan TEXT REFERENCES photos(hash)) STRICT;
 
 -- table settings
 CREATE TABLE settings (

@@ -249,6 +249,7 @@ fn field_work(path: &std::path::Path, villages: &[i64], rng: &mut Rng) -> bool {
             category: Some("plan_district".into()),
             state: None,
             overdue_only: true,
+            paper: None,
             sort: LedgerSort::Planned,
         };
         let (t, _) = time(|| rectification::ledger(&conn, &filter, "2026-11", 0, 100).unwrap());

@@ -321,6 +321,11 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
                 remark: None,
                 verifier_id: verifier,
                 photo: None,
+                // Most heads sign the 验收单; now and then one is away and a relative signs.
+                head_confirmed: case % 23 != 0,
+                unconfirmed_reason: (case % 23 == 0)
+                    .then(|| "户主外出务工，由其家属在验收单上代签".to_string()),
+                scan: None,
             };
             rectification::move_in(conn, &by, &m, today, now)
         };

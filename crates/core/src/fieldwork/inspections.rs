@@ -47,6 +47,9 @@ pub struct OnSiteClose {
     pub verifier_id: i64,
     #[serde(default)]
     pub remark: Option<String>,
+    /// The household head signed the on-site 验收 (户主确认); without it `remark` says why.
+    #[serde(default)]
+    pub head_confirmed: bool,
 }
 
 /// One filled-in inspection form.
@@ -354,7 +357,9 @@ pub fn validate(conn: &Connection, f: &InspectionInput, today: &str) -> Result<(
         }
     }
     for h in &f.photos {
-        if crate::fieldwork::photos::get(conn, h)?.is_none() {
+        if !crate::fieldwork::photos::get(conn, h)?
+            .is_some_and(|p| crate::fieldwork::photos::is_image(&p.file_name))
+        {
             return Err(Error::Invalid(
                 "有一张照片没有保存成功，请删除后重新选择。".into(),
             ));
@@ -528,6 +533,9 @@ pub fn save_in(
                         remark: Some("立行立改，核查时当场整改".into()),
                         verifier_id: None,
                         photo: None,
+                        head_confirmed: false,
+                        unconfirmed_reason: None,
+                        scan: None,
                     };
                     rectification::move_in(conn, by, &fixed, today, now)?;
                     let closed = MoveInput {
@@ -535,9 +543,15 @@ pub fn save_in(
                         to: CaseState::Closed,
                         actor_id: f.recorded_by,
                         date: f.inspected_on.clone(),
-                        remark: text(&close.remark).or(Some("当场验收销号".into())),
+                        // Without the head's confirmation the remark is the reason why.
+                        remark: text(&close.remark)
+                            .filter(|_| close.head_confirmed)
+                            .or(Some("当场验收销号".into())),
                         verifier_id: Some(close.verifier_id),
                         photo: None,
+                        head_confirmed: close.head_confirmed,
+                        unconfirmed_reason: text(&close.remark),
+                        scan: None,
                     };
                     rectification::move_in(conn, by, &closed, today, now)?;
                 }

@@ -40,9 +40,24 @@ fn kind_of(head: &[u8]) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// The kinds accepted for a scanned paper (a signed 回执 or 验收单): a photo of it or a PDF.
+fn scan_kind_of(head: &[u8]) -> Option<(&'static str, &'static str)> {
+    if head.starts_with(b"%PDF-") {
+        Some(("pdf", "application/pdf"))
+    } else {
+        kind_of(head)
+    }
+}
+
+/// Whether a stored file is an image (a scan may be a PDF, which a photo slot refuses).
+pub fn is_image(file_name: &str) -> bool {
+    !file_name.ends_with(".pdf")
+}
+
 /// The MIME type of a stored photo's file name.
 pub fn mime_of(file_name: &str) -> &'static str {
     match file_name.rsplit('.').next() {
+        Some("pdf") => "application/pdf",
         Some("png") => "image/png",
         Some("webp") => "image/webp",
         Some("gif") => "image/gif",
@@ -67,6 +82,31 @@ fn stored_path(dir: &Path, file_name: &str) -> Result<PathBuf> {
 
 /// Copies `source` into `dir` (if not already there) and records it. Returns the stored photo.
 pub fn store(conn: &Connection, dir: &Path, source: &Path, now: &str) -> Result<Photo> {
+    store_as(conn, dir, source, now, false)
+}
+
+/// Stores a scanned signed paper (回执, 验收单): a photo of it, or a PDF from a scanner.
+pub fn store_scan(conn: &Connection, dir: &Path, source: &Path, now: &str) -> Result<Photo> {
+    store_as(conn, dir, source, now, true)
+}
+
+/// Where a stored photo or scan is on disk, for opening it with the system's viewer.
+pub fn file_path(conn: &Connection, dir: &Path, hash: &str) -> Result<PathBuf> {
+    let photo = get(conn, hash)?
+        .ok_or_else(|| Error::Invalid(format!("数据库中没有这个文件（{hash}）。请刷新后重试。")))?;
+    let path = stored_path(dir, &photo.file_name)?;
+    if !path.is_file() {
+        return Err(Error::Invalid(format!(
+            "文件“{}”不见了（原文件名“{}”）。照片文件夹可能被移动或删除：请从备份中恢复“{}”文件夹。",
+            path.display(),
+            photo.original_name,
+            dir.display()
+        )));
+    }
+    Ok(path)
+}
+
+fn store_as(conn: &Connection, dir: &Path, source: &Path, now: &str, scan: bool) -> Result<Photo> {
     let io = |e| Error::Io {
         path: source.to_path_buf(),
         source: e,
@@ -92,7 +132,18 @@ pub fn store(conn: &Connection, dir: &Path, source: &Path, now: &str) -> Result<
     std::fs::File::open(source)
         .and_then(|mut f| f.read_to_end(&mut data))
         .map_err(io)?;
-    let Some((ext, _)) = kind_of(&data[..data.len().min(16)]) else {
+    let head = &data[..data.len().min(16)];
+    let kind = if scan {
+        scan_kind_of(head)
+    } else {
+        kind_of(head)
+    };
+    let Some((ext, _)) = kind else {
+        if scan {
+            return Err(Error::Invalid(format!(
+                "“{original_name}”不是能识别的扫描件：请选择扫描仪生成的 PDF，或手机拍的 JPG、PNG 照片。"
+            )));
+        }
         return Err(Error::Invalid(format!(
             "“{original_name}”不是能识别的照片（支持 JPG、PNG、WEBP、GIF、BMP）。如果是 HEIC 格式，请在手机上改为“兼容性最佳”后重新导出。"
         )));

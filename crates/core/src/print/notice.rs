@@ -229,6 +229,7 @@ pub fn notices(
     doc.bottom = doc.height - doc.margin * 0.8;
     // Only a planned case gets a notice, whoever picked it.
     let mut left = NoticeRun::default();
+    let mut printed = Vec::new();
     for (k, id) in case_ids.iter().enumerate() {
         progress(k, case_ids.len());
         let Some((d, problems)) = notice_data(conn, *id)? else {
@@ -242,6 +243,7 @@ pub fn notices(
             }
         };
         doc.new_page();
+        printed.push((d.case_id, category));
         let body_text = settings.body(category, &town.town_name);
         notice_page(
             &mut doc, &town, &settings, &body_text, category, &d, &problems, today,
@@ -258,6 +260,7 @@ pub fn notices(
         pages,
         warnings,
         notes: left.left_out(),
+        notices: printed,
     })
 }
 
@@ -325,8 +328,18 @@ fn notice_page(
     let who = format!("农户{}（{}{}）", d.head_name, d.village, d.group);
     doc.check(&who, &d.head_name);
     doc.y = m - 18.0;
-    let number = format!("编号：{}-{:06}", town.town_name, d.case_id);
-    doc.text_in(page, m, w, doc.y, &number, Face::Regular, 9.0, Align::Right);
+    let number = crate::fieldwork::paper::notice_number(&town.town_name, d.case_id);
+    let number_line = format!("编号：{number}");
+    doc.text_in(
+        page,
+        m,
+        w,
+        doc.y,
+        &number_line,
+        Face::Regular,
+        9.0,
+        Align::Right,
+    );
     doc.y += 20.0;
     doc.centered(
         &format!("{}农村户厕问题整改告知单", town.town_name),
@@ -524,8 +537,8 @@ fn notice_page(
     doc.centered("回　　执", Face::Bold, 14.0, 10.0);
     doc.paragraph(
         &format!(
-            "本户已收到编号为{}-{:06}的《农村户厕问题整改告知单》，知晓{}{}户主{}家第{}个户厕存在的问题，{}。",
-            town.town_name, d.case_id, d.village, d.group, d.head_name, d.seq, promise(category)
+            "本户已收到编号为{number}的《农村户厕问题整改告知单》，知晓{}{}户主{}家第{}个户厕存在的问题，{}。",
+            d.village, d.group, d.head_name, d.seq, promise(category)
         ),
         Face::Regular,
         11.0,

@@ -15,6 +15,9 @@ pub struct Printed {
     pub warnings: Vec<String>,
     /// What the run left out and why (e.g. notices of undecided cases).
     pub notes: Vec<String>,
+    /// The notices in the file, with the category each was printed for: the caller enters them
+    /// in the register ([`crate::fieldwork::paper::record_printed`]) once the file is written.
+    pub notices: Vec<(i64, crate::model::Category)>,
 }
 
 pub(crate) fn town_title(t: &TownSettings) -> String {
@@ -117,6 +120,7 @@ pub(crate) fn finished(doc: Doc) -> Printed {
         pages,
         warnings,
         notes: Vec::new(),
+        notices: Vec::new(),
     }
 }
 

@@ -488,29 +488,47 @@ ALTER TABLE import_batches ADD COLUMN rows_flagged INTEGER NOT NULL DEFAULT 0;
 /// documented procedure for changes that do not touch stored content) instead of copying the
 /// table that inspections, cases and samples refer to.
 fn v9_other_values(tx: &Transaction) -> rusqlite::Result<()> {
+    widen_checks(
+        tx,
+        "toilets",
+        "户厕表",
+        "加入“其他”",
+        &[
+            (
+                "OR tech_mode = 'non_sanitary'",
+                "OR tech_mode = 'other' OR tech_mode = 'non_sanitary'",
+            ),
+            (
+                "OR location = 'outside'))",
+                "OR location = 'outside' OR location = 'other'))",
+            ),
+        ],
+    )
+}
+
+/// Widens CHECK lists of `table` by editing its definition in place: each `(from, to)` must
+/// occur exactly once. Then `quick_check`; any failure rolls the migration back.
+fn widen_checks(
+    tx: &Transaction,
+    table: &str,
+    table_label: &str,
+    what: &str,
+    edits: &[(&str, &str)],
+) -> rusqlite::Result<()> {
+    let refuse = |code, msg: String| {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(msg))
+    };
     let sql: String = tx.query_row(
-        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'toilets'",
-        [],
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+        [table],
         |r| r.get(0),
     )?;
-    let edits = [
-        (
-            "OR tech_mode = 'non_sanitary'",
-            "OR tech_mode = 'other' OR tech_mode = 'non_sanitary'",
-        ),
-        (
-            "OR location = 'outside'))",
-            "OR location = 'outside' OR location = 'other'))",
-        ),
-    ];
     let mut new_sql = sql.clone();
     for (from, to) in edits {
         if new_sql.matches(from).count() != 1 {
-            return Err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-                Some(format!(
-                    "户厕表的定义与预期不同，无法加入“其他”（找不到 {from}）"
-                )),
+            return Err(refuse(
+                rusqlite::ffi::SQLITE_ERROR,
+                format!("{table_label}的定义与预期不同，无法{what}（找不到 {from}）"),
             ));
         }
         new_sql = new_sql.replace(from, to);
@@ -519,8 +537,8 @@ fn v9_other_values(tx: &Transaction) -> rusqlite::Result<()> {
     tx.pragma_update(None, "writable_schema", true)?;
     let edited = tx
         .execute(
-            "UPDATE sqlite_schema SET sql = ?1 WHERE type = 'table' AND name = 'toilets'",
-            [&new_sql],
+            "UPDATE sqlite_schema SET sql = ?1 WHERE type = 'table' AND name = ?2",
+            [&new_sql, table],
         )
         .and_then(|_| tx.pragma_update(None, "schema_version", version + 1));
     // Off whatever happened: the connection goes on being used.
@@ -530,9 +548,9 @@ fn v9_other_values(tx: &Transaction) -> rusqlite::Result<()> {
     // The documented procedure ends with a check; a failure rolls the migration back.
     let check: String = tx.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if check != "ok" {
-        return Err(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
-            Some(format!("加入“其他”后数据库检查未通过：{check}")),
+        return Err(refuse(
+            rusqlite::ffi::SQLITE_CORRUPT,
+            format!("{what}后数据库检查未通过：{check}"),
         ));
     }
     Ok(())
@@ -545,6 +563,45 @@ const V10_CLIMATE: &str = r#"
 UPDATE problem_items SET retired = 1
 WHERE (part = 'pipe' AND name = '冬季冻裂') OR (part = 'usage' AND name = '冬季无法使用');
 "#;
+
+/// Version 11: the paper trail of a case. The 告知单 register (number, printed, handed out by
+/// whom, 回执 back with its scan), the 验收单's 户主确认 (or why not) and its scan, and the case
+/// history's new steps: a later inspection (复核/抽查) that updates the case, a delivery and a
+/// returned 回执.
+const V11_PAPER: &str = r#"
+CREATE TABLE notices (
+    rectification_id INTEGER PRIMARY KEY REFERENCES rectifications(id),
+    number           TEXT NOT NULL UNIQUE,
+    category         TEXT NOT NULL CHECK (category = 'plan_district' OR category = 'plan_town_funded'),
+    first_printed_at TEXT NOT NULL,
+    last_printed_at  TEXT NOT NULL,
+    times_printed    INTEGER NOT NULL CHECK (times_printed > 0),
+    printed_by       INTEGER REFERENCES accounts(id),
+    delivered_on     TEXT,
+    delivered_by     INTEGER REFERENCES staff(id),
+    receipt_on       TEXT,
+    receipt_scan     TEXT REFERENCES photos(hash),
+    CHECK ((delivered_on IS NULL) = (delivered_by IS NULL)),
+    CHECK (receipt_on IS NULL OR delivered_on IS NOT NULL),
+    CHECK (receipt_scan IS NULL OR receipt_on IS NOT NULL)
+) STRICT;
+ALTER TABLE rectifications ADD COLUMN head_confirmed INTEGER CHECK (head_confirmed = 0 OR head_confirmed = 1);
+ALTER TABLE rectifications ADD COLUMN unconfirmed_reason TEXT;
+ALTER TABLE rectifications ADD COLUMN acceptance_scan TEXT REFERENCES photos(hash);
+"#;
+
+fn v11_event_kinds(tx: &Transaction) -> rusqlite::Result<()> {
+    widen_checks(
+        tx,
+        "rectification_events",
+        "整改记录表",
+        "加入复核、送达和回执",
+        &[(
+            "OR kind = 'reopen')",
+            "OR kind = 'reopen' OR kind = 'recheck' OR kind = 'delivered' OR kind = 'receipt')",
+        )],
+    )
+}
 
 /// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
 pub const APPLICATION_ID: i64 = 0x4855_4345;
@@ -601,6 +658,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 10,
         description: "问题口径按铜梁气候：冬季冻裂、冬季无法使用默认停用",
         step: Step::Sql(V10_CLIMATE),
+    },
+    Migration {
+        version: 11,
+        description: "告知单送达和回执登记、验收单户主确认和扫描件、复核更新整改记录",
+        step: Step::SqlThen(V11_PAPER, v11_event_kinds),
     },
 ];
 

@@ -169,6 +169,7 @@ fn on_the_spot(o: &Office, toilet_id: i64, kind: InspectionKind) -> InspectionIn
         close_on_site: Some(OnSiteClose {
             verifier_id: o.zhao,
             remark: None,
+            head_confirmed: true,
         }),
         ..form(o, toilet_id, kind)
     }
@@ -228,6 +229,9 @@ fn a_supervisor_records_spot_checks_but_neither_decides_categories_nor_closes_ca
             remark: None,
             verifier_id: None,
             photo: None,
+            head_confirmed: false,
+            unconfirmed_reason: None,
+            scan: None,
         },
         TODAY,
         NOW,
@@ -307,6 +311,9 @@ fn who_did_it_comes_from_the_login_not_from_the_form() {
             remark: None,
             verifier_id: None,
             photo: None,
+            head_confirmed: false,
+            unconfirmed_reason: None,
+            scan: None,
         },
         TODAY,
         NOW,
@@ -337,6 +344,9 @@ fn who_did_it_comes_from_the_login_not_from_the_form() {
         remark: None,
         verifier_id: Some(verifier),
         photo: None,
+        head_confirmed: true,
+        unconfirmed_reason: None,
+        scan: None,
     };
     let err = rectification::move_case(&o.conn, &other, &close(o.wang), TODAY, NOW).unwrap_err();
     assert!(err.to_string().contains("另一位工作人员"), "{err}");

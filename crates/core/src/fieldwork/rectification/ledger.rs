@@ -19,6 +19,9 @@ pub struct LedgerFilter {
     pub state: Option<CaseState>,
     #[serde(default)]
     pub overdue_only: bool,
+    /// Where the case's notice is: `undelivered` also finds notices never printed.
+    #[serde(default)]
+    pub paper: Option<PaperState>,
     #[serde(default)]
     pub sort: LedgerSort,
 }
@@ -31,10 +34,65 @@ impl LedgerFilter {
             category: None,
             state: None,
             overdue_only: false,
+            paper: None,
             sort: LedgerSort::Place,
         }
     }
 }
+
+/// Where a case's notice is: its step in the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaperState {
+    /// A notice is due (a planned category) but none was printed.
+    Unprinted,
+    /// Printed, not handed out (未送达).
+    Undelivered,
+    /// Handed out, the signed 回执 not back (回执未收回).
+    ReceiptMissing,
+    /// The signed 回执 is back.
+    Returned,
+}
+
+impl PaperState {
+    pub fn code(self) -> &'static str {
+        match self {
+            PaperState::Unprinted => "unprinted",
+            PaperState::Undelivered => "undelivered",
+            PaperState::ReceiptMissing => "receipt_missing",
+            PaperState::Returned => "returned",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<PaperState> {
+        [
+            PaperState::Unprinted,
+            PaperState::Undelivered,
+            PaperState::ReceiptMissing,
+            PaperState::Returned,
+        ]
+        .into_iter()
+        .find(|p| p.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PaperState::Unprinted => "告知单未打印",
+            PaperState::Undelivered => "未送达",
+            PaperState::ReceiptMissing => "回执未收回",
+            PaperState::Returned => "回执已收回",
+        }
+    }
+}
+
+/// The SQL for a case's paper state (`r` is the case), NULL when no notice is due (立行立改,
+/// not categorised).
+pub(crate) const PAPER_STATE_SQL: &str = "(CASE
+    WHEN EXISTS (SELECT 1 FROM notices n WHERE n.rectification_id = r.id AND n.receipt_on IS NOT NULL) THEN 'returned'
+    WHEN EXISTS (SELECT 1 FROM notices n WHERE n.rectification_id = r.id AND n.delivered_on IS NOT NULL) THEN 'receipt_missing'
+    WHEN r.category IS NULL OR r.category = 'immediate_fix' THEN NULL
+    WHEN EXISTS (SELECT 1 FROM notices n WHERE n.rectification_id = r.id) THEN 'undelivered'
+    ELSE 'unprinted' END)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -69,6 +127,8 @@ pub struct LedgerRow {
     pub planned_month: Option<String>,
     pub responsible: Option<String>,
     pub overdue: bool,
+    /// Where the notice is (None when no notice is due).
+    pub paper: Option<PaperState>,
 }
 
 /// Counts of one village's cases.
@@ -153,7 +213,15 @@ pub fn ledger(
         None => "1".into(),
     };
     let overdue = if f.overdue_only { overdue_sql() } else { "1" };
-    let filter = format!("{place} AND {category} AND {state} AND {overdue} AND ?2 = ?2");
+    let paper = match f.paper {
+        None => "1".to_string(),
+        Some(PaperState::Undelivered) => {
+            format!("r.state <> 'closed' AND {PAPER_STATE_SQL} IN ('unprinted', 'undelivered')")
+        }
+        Some(p) => format!("{PAPER_STATE_SQL} = '{}'", p.code()),
+    };
+    let filter =
+        format!("{place} AND {category} AND {state} AND {overdue} AND {paper} AND ?2 = ?2");
     let total: i64 = conn
         .prepare_cached(&format!(
             "SELECT count(*) FROM rectifications r WHERE {filter}"
@@ -171,7 +239,7 @@ pub fn ledger(
                    JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = r.inspection_id),
                 EXISTS (SELECT 1 FROM inspection_problems ip WHERE ip.inspection_id = r.inspection_id AND ip.stops_use = 1),
                 r.proposed_category, r.category, r.state, r.state_since, r.planned_month, r.responsible,
-                {od}
+                {od}, {PAPER_STATE_SQL}
          FROM rectifications r
          JOIN households h ON h.id = r.household_id
          JOIN villages v ON v.id = r.village_id
@@ -216,6 +284,10 @@ pub(super) fn ledger_row(r: &Row) -> rusqlite::Result<LedgerRow> {
         planned_month: r.get(15)?,
         responsible: r.get(16)?,
         overdue: r.get(17)?,
+        paper: r
+            .get::<_, Option<String>>(18)?
+            .as_deref()
+            .and_then(PaperState::from_code),
     })
 }
 

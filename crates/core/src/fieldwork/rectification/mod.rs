@@ -15,7 +15,8 @@ use crate::model::{CaseState, Category};
 mod ledger;
 
 pub use ledger::{
-    ledger, village_counts, LedgerFilter, LedgerPage, LedgerRow, LedgerSort, VillageCounts,
+    ledger, village_counts, LedgerFilter, LedgerPage, LedgerRow, LedgerSort, PaperState,
+    VillageCounts,
 };
 
 /// Planned rectification is to be finished within the 十四五 plan, by the end of 2025.
@@ -137,20 +138,21 @@ fn case_core(conn: &Connection, id: i64) -> Result<CaseCore> {
 }
 
 /// One entry of a case's history.
-struct Event<'a> {
-    kind: &'a str,
-    from: Option<CaseState>,
-    to: Option<CaseState>,
-    actor: i64,
-    on: &'a str,
-    remark: Option<&'a str>,
-    verifier: Option<i64>,
-    photo: Option<&'a str>,
+pub(crate) struct Event<'a> {
+    pub kind: &'a str,
+    pub from: Option<CaseState>,
+    pub to: Option<CaseState>,
+    pub actor: i64,
+    pub on: &'a str,
+    pub remark: Option<&'a str>,
+    pub verifier: Option<i64>,
+    pub photo: Option<&'a str>,
     /// The login account that keyed it in.
-    account: Option<i64>,
+    pub account: Option<i64>,
 }
 
-fn event(conn: &Connection, case_id: i64, e: Event, now: &str) -> Result<()> {
+/// Appends a step to a case's history (in the caller's transaction).
+pub(crate) fn add_event(conn: &Connection, case_id: i64, e: Event, now: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO rectification_events
            (rectification_id, kind, from_state, to_state, actor_id, happened_on, recorded_at, remark,
@@ -197,7 +199,7 @@ pub(crate) fn open_case(
         photo: None,
         account: by.account_id(),
     };
-    event(conn, id, opened, now)?;
+    add_event(conn, id, opened, now)?;
     Ok(id)
 }
 
@@ -326,7 +328,7 @@ pub fn decide_in(
         photo: None,
         account: by.account_id(),
     };
-    event(conn, case_id, decided, now)?;
+    add_event(conn, case_id, decided, now)?;
     crate::store::audit::append(
         conn,
         now,
@@ -362,6 +364,15 @@ pub struct MoveInput {
     /// An after-photo, already stored (see [`crate::fieldwork::photos::store`]).
     #[serde(default)]
     pub photo: Option<String>,
+    /// For 销号: the household head signed the 验收单 (户主确认).
+    #[serde(default)]
+    pub head_confirmed: bool,
+    /// For 销号 without the head's confirmation: why (required).
+    #[serde(default)]
+    pub unconfirmed_reason: Option<String>,
+    /// For 销号: the scan of the signed 验收单 (see [`crate::fieldwork::photos::store_scan`]).
+    #[serde(default)]
+    pub scan: Option<String>,
 }
 
 /// Moves a case, in the caller's transaction, as `by` (whose role must handle cases; an account
@@ -442,9 +453,24 @@ pub fn move_in(
             }
         }
         verifier = Some(v);
+        let why = filled(&m.unconfirmed_reason);
+        if !m.head_confirmed && why.as_deref().map_or(0, |r| r.chars().count()) < 2 {
+            return Err(Error::Invalid(
+                "户主没有在验收单上签字确认的，销号要写明原因（例如：户主外出务工，由其子女代为确认）。户主已确认的，请勾选“户主已签字确认”。".into(),
+            ));
+        }
+        if let Some(h) = &m.scan {
+            if crate::fieldwork::photos::get(conn, h)?.is_none() {
+                return Err(Error::Invalid(
+                    "所选验收单扫描件没有保存成功，请重新选择文件。".into(),
+                ));
+            }
+        }
     }
     if let Some(p) = &m.photo {
-        if crate::fieldwork::photos::get(conn, p)?.is_none() {
+        if !crate::fieldwork::photos::get(conn, p)?
+            .is_some_and(|p| crate::fieldwork::photos::is_image(&p.file_name))
+        {
             return Err(Error::Invalid(
                 "所选照片没有保存成功，请重新选择照片。".into(),
             ));
@@ -455,8 +481,31 @@ pub fn move_in(
     } else {
         "move"
     };
-    conn.prepare_cached("UPDATE rectifications SET state = ?2, state_since = ?3 WHERE id = ?1")?
-        .execute(params![m.case_id, m.to, m.date])?;
+    // The 验收单's confirmation belongs to a close-out: set by 销号, cleared when reopened.
+    let closing = m.to == CaseState::Closed;
+    let confirmed = closing.then_some(m.head_confirmed);
+    let why = if closing && !m.head_confirmed {
+        filled(&m.unconfirmed_reason)
+    } else {
+        None
+    };
+    let scan = if closing { m.scan.clone() } else { None };
+    conn.prepare_cached(
+        "UPDATE rectifications SET state = ?2, state_since = ?3, head_confirmed = ?4,
+            unconfirmed_reason = ?5, acceptance_scan = ?6 WHERE id = ?1",
+    )?
+    .execute(params![m.case_id, m.to, m.date, confirmed, why, scan])?;
+    let remark = match (closing, m.head_confirmed, &why) {
+        (true, true, _) => Some(match &remark {
+            Some(r) => format!("{r}（户主已签字确认）"),
+            None => "户主已签字确认".into(),
+        }),
+        (true, false, Some(w)) => Some(match &remark {
+            Some(r) => format!("{r}（户主未确认：{w}）"),
+            None => format!("户主未确认：{w}"),
+        }),
+        _ => remark,
+    };
     let moved = Event {
         kind,
         from: Some(case.state),
@@ -468,7 +517,7 @@ pub fn move_in(
         photo: m.photo.as_deref(),
         account: by.account_id(),
     };
-    event(conn, m.case_id, moved, now)?;
+    add_event(conn, m.case_id, moved, now)?;
     crate::store::audit::append(
         conn,
         now,
@@ -495,6 +544,8 @@ pub fn move_in(
             "date": m.date,
             "verifier_id": verifier,
             "photo": m.photo,
+            "head_confirmed": confirmed,
+            "scan": scan,
         }),
     )?;
     Ok(())
@@ -557,6 +608,11 @@ pub struct Case {
     pub funding: Option<String>,
     pub state: CaseState,
     pub state_since: String,
+    /// 户主确认 of the last 销号 (None while not closed).
+    pub head_confirmed: Option<bool>,
+    pub unconfirmed_reason: Option<String>,
+    /// The signed 验收单's scan.
+    pub acceptance_scan: Option<String>,
     /// The moves allowed from the current state.
     pub next_states: Vec<CaseState>,
     pub events: Vec<CaseEvent>,
@@ -567,7 +623,7 @@ pub fn case(conn: &Connection, id: i64) -> Result<Case> {
         .prepare_cached(
             "SELECT id, toilet_id, household_id, inspection_id, proposed_category, proposal_reason,
                     category, override_reason, measures, responsible, planned_month, funding,
-                    state, state_since
+                    state, state_since, head_confirmed, unconfirmed_reason, acceptance_scan
              FROM rectifications WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -586,6 +642,9 @@ pub fn case(conn: &Connection, id: i64) -> Result<Case> {
                 funding: r.get(11)?,
                 state: r.get(12)?,
                 state_since: r.get(13)?,
+                head_confirmed: r.get(14)?,
+                unconfirmed_reason: r.get(15)?,
+                acceptance_scan: r.get(16)?,
                 next_states: vec![],
                 events: vec![],
             })

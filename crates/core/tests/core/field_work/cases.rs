@@ -31,6 +31,9 @@ fn mv(
             remark: remark.map(str::to_string),
             verifier_id: verifier,
             photo: None,
+            head_confirmed: to == CaseState::Closed,
+            unconfirmed_reason: None,
+            scan: None,
         },
         TODAY,
         NOW,
@@ -279,11 +282,20 @@ fn an_immediate_fix_is_closed_out_in_the_same_sitting() {
     f.close_on_site = Some(OnSiteClose {
         verifier_id: t.li,
         remark: None,
+        head_confirmed: true,
     });
     refused(&t, &f, "另一位工作人员");
+    // Without the head's confirmation a reason is needed.
+    f.close_on_site = Some(OnSiteClose {
+        verifier_id: t.wang,
+        remark: None,
+        head_confirmed: false,
+    });
+    refused(&t, &f, "户主没有在验收单上签字确认");
     f.close_on_site = Some(OnSiteClose {
         verifier_id: t.wang,
         remark: Some("已更换池盖".into()),
+        head_confirmed: true,
     });
     let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
     let c = rectification::case(&t.conn, saved.case_id.unwrap()).unwrap();

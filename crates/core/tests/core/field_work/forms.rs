@@ -53,6 +53,7 @@ fn an_incomplete_or_contradictory_form_is_refused_with_what_to_fix() {
     planned_closed.close_on_site = Some(OnSiteClose {
         verifier_id: t.zhao,
         remark: None,
+        head_confirmed: true,
     });
     refused(&t, &planned_closed, "当场销号");
 

@@ -2,6 +2,7 @@
 
 mod cases;
 mod forms;
+mod paper;
 
 use huce_core::households::{self, Scope};
 use huce_core::inspections::{self, CorrectionInput, InspectionInput, OnSiteClose, ProblemInput};

@@ -1,0 +1,425 @@
+//! The paper trail of a case: the 整改告知单 register (its number, when it was printed, when and
+//! by whom it was handed to the household, when the signed 回执 came back, with its scan), and the
+//! scan of a signed 验收单. Printing records itself after the file is written; delivery and
+//! 回执 are steps in the case's history, each audited.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::access::accounts::Account;
+use crate::access::permissions::Action;
+use crate::access::staff;
+use crate::error::{Error, Result};
+use crate::fieldwork::rectification::{self, check_date, Event, PaperState};
+use crate::model::{CaseState, Category};
+use crate::store::settings::TownSettings;
+
+/// A notice's number, as printed on it and on its 回执: the town and the case, `石鱼镇-000123`.
+pub fn notice_number(town_name: &str, case_id: i64) -> String {
+    format!("{town_name}-{case_id:06}")
+}
+
+/// One notice in the register.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoticeEntry {
+    pub case_id: i64,
+    pub number: String,
+    /// The category the notice was last printed for.
+    pub category: Category,
+    pub first_printed_at: String,
+    pub last_printed_at: String,
+    pub times_printed: i64,
+    pub delivered_on: Option<String>,
+    pub delivered_by: Option<String>,
+    pub receipt_on: Option<String>,
+    pub receipt_scan: Option<String>,
+    /// 户厕 number within the household (for the 户档案's list).
+    pub toilet_seq: i64,
+    pub state: PaperState,
+    /// The case's category differs from the one printed: print and hand out a new notice.
+    pub outdated: bool,
+}
+
+const ENTRY_SQL: &str = "SELECT n.rectification_id, n.number, n.category, n.first_printed_at,
+        n.last_printed_at, n.times_printed, n.delivered_on, s.name, n.receipt_on, n.receipt_scan,
+        t.seq, r.category IS NOT n.category
+ FROM notices n
+ JOIN rectifications r ON r.id = n.rectification_id
+ JOIN toilets t ON t.id = r.toilet_id
+ LEFT JOIN staff s ON s.id = n.delivered_by";
+
+fn entry(r: &rusqlite::Row) -> rusqlite::Result<NoticeEntry> {
+    let delivered_on: Option<String> = r.get(6)?;
+    let receipt_on: Option<String> = r.get(8)?;
+    Ok(NoticeEntry {
+        case_id: r.get(0)?,
+        number: r.get(1)?,
+        category: r.get(2)?,
+        first_printed_at: r.get(3)?,
+        last_printed_at: r.get(4)?,
+        times_printed: r.get(5)?,
+        state: match (&delivered_on, &receipt_on) {
+            (_, Some(_)) => PaperState::Returned,
+            (Some(_), None) => PaperState::ReceiptMissing,
+            _ => PaperState::Undelivered,
+        },
+        delivered_on,
+        delivered_by: r.get(7)?,
+        receipt_on,
+        receipt_scan: r.get(9)?,
+        toilet_seq: r.get(10)?,
+        outdated: r.get(11)?,
+    })
+}
+
+/// A case as its panel shows it: the case and its notice in the register.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseFile {
+    #[serde(flatten)]
+    pub case: rectification::Case,
+    pub notice: Option<NoticeEntry>,
+}
+
+/// A case with its notice.
+pub fn case_file(conn: &Connection, case_id: i64) -> Result<CaseFile> {
+    Ok(CaseFile {
+        case: rectification::case(conn, case_id)?,
+        notice: notice_of(conn, case_id)?,
+    })
+}
+
+/// A case's notice in the register, if one was printed.
+pub fn notice_of(conn: &Connection, case_id: i64) -> Result<Option<NoticeEntry>> {
+    Ok(conn
+        .prepare_cached(&format!("{ENTRY_SQL} WHERE n.rectification_id = ?1"))?
+        .query_row([case_id], entry)
+        .optional()?)
+}
+
+/// Every notice of a household's cases, by toilet and case (the 户档案's list).
+pub fn household_notices(conn: &Connection, household_id: i64) -> Result<Vec<NoticeEntry>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "{ENTRY_SQL} WHERE r.household_id = ?1 ORDER BY t.seq, n.rectification_id"
+        ))?
+        .query_map([household_id], entry)?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records notices printed by `by` at `now` (call after the PDF is written): a first print
+/// enters the notice in the register, a reprint counts and keeps its delivery. One transaction.
+pub fn record_printed(
+    conn: &Connection,
+    by: &Account,
+    printed: &[(i64, Category)],
+    now: &str,
+) -> Result<()> {
+    if printed.is_empty() {
+        return Ok(());
+    }
+    by.require(Action::Print)?;
+    let town = TownSettings::load(conn)?.town_name;
+    crate::store::db::atomically(conn, |conn| {
+        let mut upsert = conn.prepare_cached(
+            "INSERT INTO notices (rectification_id, number, category, first_printed_at,
+                 last_printed_at, times_printed, printed_by)
+             VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5)
+             ON CONFLICT (rectification_id) DO UPDATE SET category = excluded.category,
+                 last_printed_at = excluded.last_printed_at, times_printed = times_printed + 1,
+                 printed_by = excluded.printed_by",
+        )?;
+        for (case_id, category) in printed {
+            upsert.execute(params![
+                case_id,
+                notice_number(&town, *case_id),
+                category,
+                now,
+                by.account_id()
+            ])?;
+        }
+        let first = notice_number(&town, printed[0].0);
+        crate::store::audit::append(
+            conn,
+            now,
+            "notice.print",
+            "rectification",
+            printed[0].0,
+            &format!(
+                "打印整改告知单 {} 份（{}{}）",
+                printed.len(),
+                first,
+                if printed.len() > 1 { " 等" } else { "" }
+            ),
+            serde_json::json!({ "cases": printed.iter().map(|p| p.0).collect::<Vec<_>>() }),
+        )?;
+        Ok(())
+    })
+}
+
+/// A delivery or a returned 回执, as the case panel records it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PaperInput {
+    pub case_id: i64,
+    /// When it happened, `YYYY-MM-DD`.
+    pub date: String,
+    /// Who handed the notice out (delivery), or who keys the 回执 in.
+    pub actor_id: i64,
+    /// The scanned 回执 (PDF or image), already stored with [`crate::fieldwork::photos::store_scan`].
+    #[serde(default)]
+    pub scan: Option<String>,
+}
+
+fn notice_for(conn: &Connection, case_id: i64) -> Result<NoticeEntry> {
+    notice_of(conn, case_id)?.ok_or_else(|| {
+        Error::Invalid(
+            "这个问题户厕的整改告知单还没有打印，不能登记送达或回执。请先打印告知单。".into(),
+        )
+    })
+}
+
+fn check_scan(conn: &Connection, scan: &Option<String>) -> Result<()> {
+    if let Some(h) = scan {
+        if crate::fieldwork::photos::get(conn, h)?.is_none() {
+            return Err(Error::Invalid(
+                "所选扫描件没有保存成功，请重新选择文件。".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn paper_event(
+    conn: &Connection,
+    by: &Account,
+    case_id: i64,
+    kind: &str,
+    actor: i64,
+    on: &str,
+    remark: &str,
+    photo: Option<&str>,
+    now: &str,
+) -> Result<()> {
+    rectification::add_event(
+        conn,
+        case_id,
+        Event {
+            kind,
+            from: None,
+            to: None,
+            actor,
+            on,
+            remark: Some(remark),
+            verifier: None,
+            photo,
+            account: by.account_id(),
+        },
+        now,
+    )
+}
+
+/// Records that the notice was handed to the household on `p.date` by `p.actor_id`.
+pub fn record_delivery(
+    conn: &Connection,
+    by: &Account,
+    p: &PaperInput,
+    today: &str,
+    now: &str,
+) -> Result<NoticeEntry> {
+    by.require(Action::HandleCase)?;
+    crate::store::db::atomically(conn, |conn| {
+        let n = notice_for(conn, p.case_id)?;
+        if let (Some(on), Some(who)) = (&n.delivered_on, &n.delivered_by) {
+            return Err(Error::Invalid(format!(
+                "告知单 {} 已登记由{who}于 {on} 送达，不需要再登记。",
+                n.number
+            )));
+        }
+        check_date(&p.date, "送达日期", today)?;
+        let printed = n.first_printed_at.get(..10).unwrap_or("");
+        if p.date.as_str() < printed {
+            return Err(Error::Invalid(format!(
+                "送达日期 {} 早于告知单打印的日期 {printed}，请核对。",
+                p.date
+            )));
+        }
+        let actor = by.signs_as(p.actor_id);
+        let name = staff::get_staff(conn, actor)?.name;
+        conn.prepare_cached(
+            "UPDATE notices SET delivered_on = ?2, delivered_by = ?3 WHERE rectification_id = ?1",
+        )?
+        .execute(params![p.case_id, p.date, actor])?;
+        let remark = format!("告知单 {} 由{name}送达农户", n.number);
+        paper_event(
+            conn,
+            by,
+            p.case_id,
+            "delivered",
+            actor,
+            &p.date,
+            &remark,
+            None,
+            now,
+        )?;
+        crate::store::audit::append(
+            conn,
+            now,
+            "notice.deliver",
+            "rectification",
+            p.case_id,
+            &format!("{remark}（{}）", p.date),
+            serde_json::json!({ "number": n.number, "date": p.date, "by": actor }),
+        )?;
+        notice_for(conn, p.case_id)
+    })
+}
+
+/// Records the signed 回执 back on `p.date`, with its scan when there is one; a 回执 recorded
+/// without a scan can get its scan later.
+pub fn record_receipt(
+    conn: &Connection,
+    by: &Account,
+    p: &PaperInput,
+    today: &str,
+    now: &str,
+) -> Result<NoticeEntry> {
+    by.require(Action::HandleCase)?;
+    crate::store::db::atomically(conn, |conn| {
+        let n = notice_for(conn, p.case_id)?;
+        check_scan(conn, &p.scan)?;
+        let actor = by.signs_as(p.actor_id);
+        staff::get_staff(conn, actor)?;
+        if let Some(on) = &n.receipt_on {
+            if n.receipt_scan.is_some() || p.scan.is_none() {
+                return Err(Error::Invalid(format!(
+                    "告知单 {} 的回执已于 {on} 登记收回{}。",
+                    n.number,
+                    if n.receipt_scan.is_some() {
+                        "，扫描件也已附上"
+                    } else {
+                        "；如要补附扫描件，请选择扫描件后再登记"
+                    }
+                )));
+            }
+            conn.prepare_cached(
+                "UPDATE notices SET receipt_scan = ?2 WHERE rectification_id = ?1",
+            )?
+            .execute(params![p.case_id, p.scan])?;
+            let remark = format!("补附告知单 {} 回执的扫描件", n.number);
+            paper_event(
+                conn,
+                by,
+                p.case_id,
+                "receipt",
+                actor,
+                today,
+                &remark,
+                p.scan.as_deref(),
+                now,
+            )?;
+            crate::store::audit::append(
+                conn,
+                now,
+                "notice.receipt_scan",
+                "rectification",
+                p.case_id,
+                &remark,
+                serde_json::json!({ "number": n.number, "scan": p.scan }),
+            )?;
+            return notice_for(conn, p.case_id);
+        }
+        let Some(delivered) = &n.delivered_on else {
+            return Err(Error::Invalid(format!(
+                "告知单 {} 还没有登记送达：请先登记送达（谁、哪天送到农户手中），再登记回执收回。",
+                n.number
+            )));
+        };
+        check_date(&p.date, "回执收回日期", today)?;
+        if p.date.as_str() < delivered.as_str() {
+            return Err(Error::Invalid(format!(
+                "回执收回日期 {} 早于送达日期 {delivered}，请核对。",
+                p.date
+            )));
+        }
+        conn.prepare_cached(
+            "UPDATE notices SET receipt_on = ?2, receipt_scan = ?3 WHERE rectification_id = ?1",
+        )?
+        .execute(params![p.case_id, p.date, p.scan])?;
+        let remark = format!(
+            "告知单 {} 的回执已由户主签字收回{}",
+            n.number,
+            if p.scan.is_some() {
+                "（附扫描件）"
+            } else {
+                ""
+            }
+        );
+        paper_event(
+            conn,
+            by,
+            p.case_id,
+            "receipt",
+            actor,
+            &p.date,
+            &remark,
+            p.scan.as_deref(),
+            now,
+        )?;
+        crate::store::audit::append(
+            conn,
+            now,
+            "notice.receipt",
+            "rectification",
+            p.case_id,
+            &format!("{remark}（{}）", p.date),
+            serde_json::json!({ "number": n.number, "date": p.date, "scan": p.scan }),
+        )?;
+        notice_for(conn, p.case_id)
+    })
+}
+
+/// Attaches the scan of the signed 验收单 to a closed case.
+pub fn attach_acceptance_scan(
+    conn: &Connection,
+    by: &Account,
+    case_id: i64,
+    scan: &str,
+    now: &str,
+) -> Result<()> {
+    by.require(Action::HandleCase)?;
+    crate::store::db::atomically(conn, |conn| {
+        check_scan(conn, &Some(scan.to_string()))?;
+        let state: Option<CaseState> = conn
+            .query_row(
+                "SELECT state FROM rectifications WHERE id = ?1",
+                [case_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match state {
+            None => {
+                return Err(Error::Invalid(format!(
+                    "找不到编号为 {case_id} 的整改记录，请刷新问题台账后重试。"
+                )))
+            }
+            Some(CaseState::Closed) => {}
+            Some(_) => {
+                return Err(Error::Invalid(
+                    "验收单扫描件在销号之后附上：这个问题还没有销号。".into(),
+                ))
+            }
+        }
+        conn.prepare_cached("UPDATE rectifications SET acceptance_scan = ?2 WHERE id = ?1")?
+            .execute(params![case_id, scan])?;
+        crate::store::audit::append(
+            conn,
+            now,
+            "case.acceptance_scan",
+            "rectification",
+            case_id,
+            &format!("整改记录 {case_id} 附上签字的验收单扫描件"),
+            serde_json::json!({ "scan": scan }),
+        )?;
+        Ok(())
+    })
+}

@@ -1,0 +1,450 @@
+//! The paper trail of a case: the notice register (printed, handed out, 回执 back with a scan),
+//! the ledger's 未送达 / 回执未收回 filters, and 销号 with the head's confirmation on the 验收单.
+
+use huce_core::paper::{self, PaperInput};
+use huce_core::rectification::PaperState;
+
+use super::*;
+
+/// A planned case (纳入全区改厕计划) on the 2016 toilet.
+fn planned_case(t: &Town) -> i64 {
+    let mut f = form(t, t.t2016);
+    f.problems = vec![leak(t)];
+    f.decision = Some(Decision {
+        category: Some(Category::PlanDistrict),
+        override_reason: None,
+        measures: Some("重建化粪池".into()),
+        responsible: Some("李明".into()),
+        planned_month: Some("2025-06".into()),
+        funding: None,
+    });
+    inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+        .unwrap()
+        .case_id
+        .unwrap()
+}
+
+fn paper_filter(p: PaperState) -> LedgerFilter {
+    let mut f = LedgerFilter::all_of(Scope::Town);
+    f.paper = Some(p);
+    f
+}
+
+fn found(t: &Town, p: PaperState) -> Vec<i64> {
+    rectification::ledger(&t.conn, &paper_filter(p), MONTH, 0, 100)
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.case_id)
+        .collect()
+}
+
+fn input(case_id: i64, date: &str, actor: i64, scan: Option<String>) -> PaperInput {
+    PaperInput {
+        case_id,
+        date: date.into(),
+        actor_id: actor,
+        scan,
+    }
+}
+
+fn scan_file(dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_with_a_scan() {
+    let t = town();
+    huce_core::settings::set(&t.conn, "town_name", "石鱼镇").unwrap();
+    let case_id = planned_case(&t);
+    let by = crate::local();
+
+    // Not printed yet: nothing to deliver, and the ledger's 未送达 finds it.
+    let err = paper::record_delivery(
+        &t.conn,
+        &by,
+        &input(case_id, "2026-11-20", t.li, None),
+        TODAY,
+        NOW,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("还没有打印"), "{err}");
+    assert_eq!(found(&t, PaperState::Undelivered), vec![case_id]);
+    let row = &rectification::ledger(&t.conn, &LedgerFilter::all_of(Scope::Town), MONTH, 0, 9)
+        .unwrap()
+        .rows[0];
+    assert_eq!(row.paper, Some(PaperState::Unprinted));
+
+    // Printing enters it in the register with the number printed on it.
+    let printed = huce_core::print::notices(&t.conn, &[case_id], TODAY, &mut |_, _| {}).unwrap();
+    assert_eq!(printed.notices, vec![(case_id, Category::PlanDistrict)]);
+    paper::record_printed(&t.conn, &by, &printed.notices, "2026-11-18T09:00:00+08:00").unwrap();
+    let n = paper::notice_of(&t.conn, case_id).unwrap().unwrap();
+    let number = format!("石鱼镇-{case_id:06}");
+    assert_eq!(n.number, number);
+    assert_eq!((n.times_printed, n.state), (1, PaperState::Undelivered));
+    assert_eq!(found(&t, PaperState::Undelivered), vec![case_id]);
+
+    // A 回执 cannot come back before the notice was handed out.
+    let err = paper::record_receipt(
+        &t.conn,
+        &by,
+        &input(case_id, "2026-11-21", t.li, None),
+        TODAY,
+        NOW,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("还没有登记送达"), "{err}");
+    // A delivery before the print, or in the future, is refused.
+    for (day, words) in [("2026-11-17", "早于告知单打印"), ("2026-12-01", "今天")] {
+        let err =
+            paper::record_delivery(&t.conn, &by, &input(case_id, day, t.li, None), TODAY, NOW)
+                .unwrap_err();
+        assert!(err.to_string().contains(words), "{day}: {err}");
+    }
+    let n = paper::record_delivery(
+        &t.conn,
+        &by,
+        &input(case_id, "2026-11-20", t.wang, None),
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            n.delivered_on.as_deref(),
+            n.delivered_by.as_deref(),
+            n.state
+        ),
+        (Some("2026-11-20"), Some("王芳"), PaperState::ReceiptMissing)
+    );
+    assert!(found(&t, PaperState::Undelivered).is_empty());
+    assert_eq!(found(&t, PaperState::ReceiptMissing), vec![case_id]);
+    let again = paper::record_delivery(
+        &t.conn,
+        &by,
+        &input(case_id, "2026-11-21", t.li, None),
+        TODAY,
+        NOW,
+    )
+    .unwrap_err();
+    assert!(
+        again.to_string().contains("已登记由王芳于 2026-11-20 送达"),
+        "{again}"
+    );
+
+    // A reprint counts, keeps the delivery.
+    paper::record_printed(&t.conn, &by, &printed.notices, NOW).unwrap();
+    let n = paper::notice_of(&t.conn, case_id).unwrap().unwrap();
+    assert_eq!((n.times_printed, n.state), (2, PaperState::ReceiptMissing));
+
+    // The signed 回执 comes back, scanned as a PDF.
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = tmp.path().join("photos");
+    let pdf = scan_file(tmp.path(), "回执.pdf", b"%PDF-1.4\n% a scanned receipt\n");
+    assert!(
+        huce_core::photos::store(&t.conn, &photos, &pdf, NOW).is_err(),
+        "a PDF is not a field photo"
+    );
+    let scan = huce_core::photos::store_scan(&t.conn, &photos, &pdf, NOW).unwrap();
+    assert!(scan.file_name.ends_with(".pdf"));
+    assert_eq!(
+        huce_core::photos::file_path(&t.conn, &photos, &scan.hash).unwrap(),
+        photos.join(&scan.file_name[..2]).join(&scan.file_name)
+    );
+    let not_a_scan = scan_file(tmp.path(), "回执.docx", b"PK\x03\x04 a word file");
+    let err = huce_core::photos::store_scan(&t.conn, &photos, &not_a_scan, NOW).unwrap_err();
+    assert!(err.to_string().contains("PDF"), "{err}");
+    let err = paper::record_receipt(
+        &t.conn,
+        &by,
+        &input(case_id, "2026-11-19", t.li, None),
+        TODAY,
+        NOW,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("早于送达日期"), "{err}");
+    let n = paper::record_receipt(
+        &t.conn,
+        &by,
+        &input(case_id, "2026-11-25", t.li, Some(scan.hash.clone())),
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(
+        (n.receipt_on.as_deref(), n.receipt_scan.as_deref(), n.state),
+        (
+            Some("2026-11-25"),
+            Some(scan.hash.as_str()),
+            PaperState::Returned
+        )
+    );
+    assert!(found(&t, PaperState::ReceiptMissing).is_empty());
+    assert_eq!(found(&t, PaperState::Returned), vec![case_id]);
+
+    // The case's history and the 户档案's list say it.
+    let c = paper::case_file(&t.conn, case_id).unwrap();
+    let steps: Vec<(&str, &str)> = c
+        .case
+        .events
+        .iter()
+        .filter(|e| e.kind == "delivered" || e.kind == "receipt")
+        .map(|e| (e.kind.as_str(), e.happened_on.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [("delivered", "2026-11-20"), ("receipt", "2026-11-25")]
+    );
+    assert!(c
+        .case
+        .events
+        .iter()
+        .any(|e| e.remark.as_deref() == Some(format!("告知单 {number} 由王芳送达农户").as_str())));
+    assert_eq!(c.notice.unwrap().number, number);
+    let household = c.case.household_id;
+    let listed = paper::household_notices(&t.conn, household).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].toilet_seq, listed[0].state),
+        (1, PaperState::Returned)
+    );
+
+    // Every step is in the audit log.
+    let actions: Vec<String> = t
+        .conn
+        .prepare("SELECT action FROM audit_log WHERE action LIKE 'notice.%' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "notice.print",
+            "notice.deliver",
+            "notice.print",
+            "notice.receipt"
+        ]
+    );
+
+    // A changed category marks the delivered notice as outdated.
+    rectification::decide(
+        &t.conn,
+        &by,
+        case_id,
+        &Decision {
+            category: Some(Category::PlanTownFunded),
+            override_reason: Some("区计划名额已满，改为镇筹资".into()),
+            measures: Some("更换化粪池".into()),
+            responsible: Some("李明".into()),
+            planned_month: Some("2025-10".into()),
+            funding: Some("镇补助 800 元".into()),
+        },
+        t.li,
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    assert!(
+        paper::notice_of(&t.conn, case_id)
+            .unwrap()
+            .unwrap()
+            .outdated
+    );
+}
+
+#[test]
+fn an_immediate_fix_or_undecided_case_needs_no_notice_and_is_not_undelivered() {
+    let t = town();
+    let mut f = form(&t, t.no_year);
+    f.problems = vec![leak(&t)];
+    let undecided = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+        .unwrap()
+        .case_id
+        .unwrap();
+    let mut f = form(&t, t.t2019);
+    f.problems = vec![minor(&t)];
+    f.in_normal_use = Some(true);
+    f.decision = Some(Decision {
+        category: Some(Category::ImmediateFix),
+        ..Decision::default()
+    });
+    let immediate = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+        .unwrap()
+        .case_id
+        .unwrap();
+    assert!(found(&t, PaperState::Undelivered).is_empty());
+    let rows = rectification::ledger(&t.conn, &LedgerFilter::all_of(Scope::Town), MONTH, 0, 9)
+        .unwrap()
+        .rows;
+    for r in rows {
+        assert!([undecided, immediate].contains(&r.case_id));
+        assert_eq!(r.paper, None, "no notice is due");
+    }
+}
+
+#[test]
+fn a_close_out_records_the_heads_confirmation_or_why_not_and_the_signed_sheet() {
+    let t = town();
+    let case_id = planned_case(&t);
+    let by = crate::local();
+    let step = |to, actor, date: &str, verifier, confirmed, why: Option<&str>, scan| {
+        rectification::move_case(
+            &t.conn,
+            &by,
+            &MoveInput {
+                case_id,
+                to,
+                actor_id: actor,
+                date: date.into(),
+                remark: None,
+                verifier_id: verifier,
+                photo: None,
+                head_confirmed: confirmed,
+                unconfirmed_reason: why.map(str::to_string),
+                scan,
+            },
+            TODAY,
+            NOW,
+        )
+    };
+    step(
+        CaseState::AwaitingAcceptance,
+        t.wang,
+        "2025-05-10",
+        None,
+        false,
+        None,
+        None,
+    )
+    .unwrap();
+    let err = step(
+        CaseState::Closed,
+        t.li,
+        "2025-05-12",
+        Some(t.zhao),
+        false,
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("户主没有在验收单上签字确认"),
+        "{err}"
+    );
+    let err = step(
+        CaseState::Closed,
+        t.li,
+        "2025-05-12",
+        Some(t.zhao),
+        false,
+        Some(" "),
+        None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("写明原因"), "{err}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = tmp.path().join("photos");
+    let sheet = scan_file(
+        tmp.path(),
+        "验收单.jpg",
+        b"\xFF\xD8\xFF\xE0 a photographed sheet",
+    );
+    let scan = huce_core::photos::store_scan(&t.conn, &photos, &sheet, NOW).unwrap();
+    step(
+        CaseState::Closed,
+        t.li,
+        "2025-05-12",
+        Some(t.zhao),
+        false,
+        Some("户主外出务工，由其子代签"),
+        Some(scan.hash.clone()),
+    )
+    .unwrap();
+    let c = rectification::case(&t.conn, case_id).unwrap();
+    assert_eq!(c.head_confirmed, Some(false));
+    assert_eq!(
+        c.unconfirmed_reason.as_deref(),
+        Some("户主外出务工，由其子代签")
+    );
+    assert_eq!(c.acceptance_scan.as_deref(), Some(scan.hash.as_str()));
+    assert_eq!(
+        c.events.last().unwrap().remark.as_deref(),
+        Some("户主未确认：户主外出务工，由其子代签")
+    );
+
+    // Reopened, the confirmation belongs to the old close-out; a new one is confirmed.
+    rectification::move_case(
+        &t.conn,
+        &by,
+        &MoveInput {
+            case_id,
+            to: CaseState::InProgress,
+            actor_id: t.li,
+            date: "2025-06-01".into(),
+            remark: Some("区级抽查发现仍渗漏".into()),
+            verifier_id: None,
+            photo: None,
+            head_confirmed: false,
+            unconfirmed_reason: None,
+            scan: None,
+        },
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    let c = rectification::case(&t.conn, case_id).unwrap();
+    assert_eq!((c.head_confirmed, c.acceptance_scan), (None, None));
+    let err = paper::attach_acceptance_scan(&t.conn, &by, case_id, &scan.hash, NOW).unwrap_err();
+    assert!(err.to_string().contains("还没有销号"), "{err}");
+    step(
+        CaseState::AwaitingAcceptance,
+        t.wang,
+        "2025-06-10",
+        None,
+        false,
+        None,
+        None,
+    )
+    .unwrap();
+    step(
+        CaseState::Closed,
+        t.li,
+        "2025-06-12",
+        Some(t.zhao),
+        true,
+        None,
+        None,
+    )
+    .unwrap();
+    let c = rectification::case(&t.conn, case_id).unwrap();
+    assert_eq!(
+        (c.head_confirmed, c.unconfirmed_reason.as_deref()),
+        (Some(true), None)
+    );
+    assert_eq!(
+        c.events.last().unwrap().remark.as_deref(),
+        Some("户主已签字确认")
+    );
+    // The signed sheet is scanned later.
+    paper::attach_acceptance_scan(&t.conn, &by, case_id, &scan.hash, NOW).unwrap();
+    let c = rectification::case(&t.conn, case_id).unwrap();
+    assert_eq!(c.acceptance_scan.as_deref(), Some(scan.hash.as_str()));
+}
+
+#[test]
+fn a_scan_that_is_a_pdf_is_no_inspection_photo() {
+    let t = town();
+    let tmp = tempfile::tempdir().unwrap();
+    let pdf = scan_file(tmp.path(), "a.pdf", b"%PDF-1.7\n");
+    let scan = huce_core::photos::store_scan(&t.conn, &tmp.path().join("p"), &pdf, NOW).unwrap();
+    let mut f = form(&t, t.t2016);
+    f.problems = vec![leak(&t)];
+    f.photos = vec![scan.hash];
+    refused(&t, &f, "照片没有保存成功");
+}
