@@ -26,6 +26,7 @@ pub enum DocumentKind {
     SampleFiles,
     Bulletin,
     PendingList,
+    AcceptanceSheets,
 }
 
 impl DocumentKind {
@@ -42,6 +43,7 @@ impl DocumentKind {
             DocumentKind::SampleFiles => "区级抽查户档案",
             DocumentKind::Bulletin => "月通报",
             DocumentKind::PendingList => "待核实清单",
+            DocumentKind::AcceptanceSheets => "整改验收单",
         }
     }
 }
@@ -57,7 +59,8 @@ pub struct DocumentRequest {
     /// The household, for 户档案.
     #[serde(default)]
     pub household_id: Option<i64>,
-    /// Cases ticked in the ledger: their notices only (cases closed since are left out).
+    /// Cases ticked in the ledger (or the one case of the panel): their notices only (cases
+    /// closed since are left out), or their 验收单.
     #[serde(default)]
     pub case_ids: Option<Vec<i64>>,
     /// The spot-check sample, for its list, check sheets and household files.
@@ -165,6 +168,15 @@ pub fn print_document(
             super::bulletin::bulletin(conn, &month, &today)
         }
         DocumentKind::PendingList => super::pending_list::pending_list(conn, scope, title, &today),
+        DocumentKind::AcceptanceSheets => {
+            let cases = super::acceptance_sheet::acceptance_cases(
+                conn,
+                &request.filter,
+                request.case_ids.as_deref(),
+                &month,
+            )?;
+            super::acceptance_sheet::acceptance_sheets(conn, &cases, &today)
+        }
     }
 }
 

@@ -12,29 +12,32 @@ use crate::model::{CaseState, Category, Cause, TechMode};
 use crate::places::idcard::{mask_id, mask_phone};
 use crate::store::settings::TownSettings;
 
-struct NoticeData {
-    case_id: i64,
-    head_name: String,
-    id_number: Option<String>,
-    phone: Option<String>,
-    village: String,
-    group: String,
-    address: Option<String>,
-    seq: i64,
-    tech_mode: Option<TechMode>,
-    build_year: Option<i64>,
-    subsidized: Option<bool>,
-    subsidy_year: Option<i64>,
-    inspected_on: String,
-    inspection_id: i64,
-    category: Option<Category>,
-    measures: Option<String>,
-    responsible: Option<String>,
-    planned_month: Option<String>,
-    funding: Option<String>,
+pub(super) struct NoticeData {
+    pub(super) case_id: i64,
+    pub(super) head_name: String,
+    pub(super) id_number: Option<String>,
+    pub(super) phone: Option<String>,
+    pub(super) village: String,
+    pub(super) group: String,
+    pub(super) address: Option<String>,
+    pub(super) seq: i64,
+    pub(super) tech_mode: Option<TechMode>,
+    pub(super) build_year: Option<i64>,
+    pub(super) subsidized: Option<bool>,
+    pub(super) subsidy_year: Option<i64>,
+    pub(super) inspected_on: String,
+    pub(super) inspection_id: i64,
+    pub(super) category: Option<Category>,
+    pub(super) measures: Option<String>,
+    pub(super) responsible: Option<String>,
+    pub(super) planned_month: Option<String>,
+    pub(super) funding: Option<String>,
 }
 
-fn notice_data(conn: &Connection, case_id: i64) -> Result<Option<(NoticeData, Vec<String>)>> {
+pub(super) fn notice_data(
+    conn: &Connection,
+    case_id: i64,
+) -> Result<Option<(NoticeData, Vec<String>)>> {
     let data = conn
         .prepare_cached(
             "SELECT r.id, h.head_name, h.id_number, h.phone, v.name, g.name, h.address, t.seq, t.tech_mode,
@@ -355,73 +358,7 @@ fn notice_page(
     );
     doc.y += 2.0;
 
-    // The household and the toilet, as a small table.
-    let yes_no = |b: Option<bool>| match b {
-        Some(true) => "是",
-        Some(false) => "否",
-        None => "未登记",
-    };
-    let subsidy = match (d.subsidized, d.subsidy_year) {
-        (Some(true), Some(y)) => format!("是（{y}年）"),
-        (b, _) => yes_no(b).to_string(),
-    };
-    let cols = [
-        Column::left("项目", 1.0),
-        Column::left("内容", 2.2),
-        Column::left("项目", 1.0),
-        Column::left("内容", 2.2),
-    ];
-    let place = format!("{}{}", d.village, d.group);
-    let rows = vec![
-        vec![
-            "户主".into(),
-            d.head_name.clone(),
-            "身份证号".into(),
-            d.id_number
-                .as_deref()
-                .map(mask_id)
-                .unwrap_or_else(|| "未登记".into()),
-        ],
-        vec![
-            "行政村·社".into(),
-            place,
-            "联系电话".into(),
-            d.phone
-                .as_deref()
-                .map(mask_phone)
-                .unwrap_or_else(|| "未登记".into()),
-        ],
-        vec![
-            "户厕".into(),
-            format!(
-                "第{}个，{}",
-                d.seq,
-                d.tech_mode.map_or("技术模式未登记", |t| t.label())
-            ),
-            "建设年度".into(),
-            d.build_year.map_or("未登记".into(), |y| format!("{y}年")),
-        ],
-        vec![
-            "财政补助".into(),
-            subsidy,
-            "核查日期".into(),
-            chinese_date(&d.inspected_on),
-        ],
-    ];
-    if let Some(a) = &d.address {
-        doc.check(&format!("{who}的住址"), a);
-    }
-    doc.table(
-        &cols,
-        &rows,
-        &TableStyle {
-            header: false,
-            size: 10.0,
-            header_size: 10.0,
-            padding: 4.0,
-        },
-        &mut |_| {},
-    );
+    household_table(doc, d, &who);
     doc.y += 10.0;
 
     doc.paragraph("一、核查发现的问题", Face::Bold, 11.5, false);
@@ -550,6 +487,77 @@ fn notice_page(
         Face::Regular,
         11.0,
         false,
+    );
+}
+
+/// The household and its toilet as a small table (the notice's and the 验收单's head).
+pub(super) fn household_table(doc: &mut Doc, d: &NoticeData, who: &str) {
+    // The household and the toilet, as a small table.
+    let yes_no = |b: Option<bool>| match b {
+        Some(true) => "是",
+        Some(false) => "否",
+        None => "未登记",
+    };
+    let subsidy = match (d.subsidized, d.subsidy_year) {
+        (Some(true), Some(y)) => format!("是（{y}年）"),
+        (b, _) => yes_no(b).to_string(),
+    };
+    let cols = [
+        Column::left("项目", 1.0),
+        Column::left("内容", 2.2),
+        Column::left("项目", 1.0),
+        Column::left("内容", 2.2),
+    ];
+    let place = format!("{}{}", d.village, d.group);
+    let rows = vec![
+        vec![
+            "户主".into(),
+            d.head_name.clone(),
+            "身份证号".into(),
+            d.id_number
+                .as_deref()
+                .map(mask_id)
+                .unwrap_or_else(|| "未登记".into()),
+        ],
+        vec![
+            "行政村·社".into(),
+            place,
+            "联系电话".into(),
+            d.phone
+                .as_deref()
+                .map(mask_phone)
+                .unwrap_or_else(|| "未登记".into()),
+        ],
+        vec![
+            "户厕".into(),
+            format!(
+                "第{}个，{}",
+                d.seq,
+                d.tech_mode.map_or("技术模式未登记", |t| t.label())
+            ),
+            "建设年度".into(),
+            d.build_year.map_or("未登记".into(), |y| format!("{y}年")),
+        ],
+        vec![
+            "财政补助".into(),
+            subsidy,
+            "核查日期".into(),
+            chinese_date(&d.inspected_on),
+        ],
+    ];
+    if let Some(a) = &d.address {
+        doc.check(&format!("{who}的住址"), a);
+    }
+    doc.table(
+        &cols,
+        &rows,
+        &TableStyle {
+            header: false,
+            size: 10.0,
+            header_size: 10.0,
+            padding: 4.0,
+        },
+        &mut |_| {},
     );
 }
 

@@ -792,3 +792,123 @@ fn each_category_has_its_own_notice_and_the_undecided_none() {
     assert_eq!(picked.cases, vec![t.cases[0]]);
     assert_eq!(picked.undecided, 1);
 }
+
+/// The 验收单 (#15): one page per case awaiting acceptance or closed out, with the problems, what
+/// was done, the verifier's conclusion and the household head's confirmation — or, when the head
+/// did not sign, why. Cases not yet rectified get none.
+#[test]
+fn an_acceptance_sheet_has_the_verifier_and_the_heads_confirmation() {
+    use huce_core::rectification::{self, MoveInput};
+    let t = town();
+    let staff: Vec<i64> = t
+        .conn
+        .prepare("SELECT id FROM staff ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let step = |case_id, to, date: &str, actor, verifier, confirmed, why: Option<&str>| {
+        rectification::move_case(
+            &t.conn,
+            &crate::local(),
+            &MoveInput {
+                case_id,
+                to,
+                actor_id: actor,
+                date: date.into(),
+                remark: None,
+                verifier_id: verifier,
+                photo: None,
+                head_confirmed: confirmed,
+                unconfirmed_reason: why.map(str::to_string),
+                scan: None,
+            },
+            TODAY,
+            NOW,
+        )
+        .unwrap()
+    };
+    let (closed, waiting, pending) = (t.cases[0], t.cases[1], t.cases[2]);
+    for c in [closed, waiting] {
+        step(
+            c,
+            CaseState::AwaitingAcceptance,
+            "2025-05-10",
+            staff[0],
+            None,
+            false,
+            None,
+        );
+    }
+    step(
+        closed,
+        CaseState::Closed,
+        "2025-05-20",
+        staff[1],
+        Some(staff[2]),
+        false,
+        Some("户主外出务工，由其子代签"),
+    );
+    let mut req = print::DocumentRequest::new(
+        print::DocumentKind::AcceptanceSheets,
+        Scope::Town,
+        "石鱼镇（全镇）",
+    );
+    req.case_ids = Some(vec![closed, waiting, pending]);
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    let printed =
+        print::print_document(&t.conn, &req, Path::new("."), now, &mut |_, _| {}).unwrap();
+    assert_eq!(printed.pages, 2, "the pending case has no 验收单");
+    assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
+    let pdf = out_dir().join("acceptance.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    render(&pdf, "acceptance", &[1, 2]);
+    let page = |n: usize| {
+        tool(
+            "pdftotext",
+            &["-f", &n.to_string(), "-l", &n.to_string(), s(&pdf), "-"],
+        )
+        .replace(['\n', ' '], "")
+    };
+    let verifier: String = t
+        .conn
+        .query_row("SELECT name FROM staff WHERE id = ?1", [staff[2]], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let first = page(1);
+    for w in [
+        "石鱼镇农村户厕问题整改验收单",
+        &format!("编号：石鱼镇-{closed:06}（验收）"),
+        "一、核查发现的问题",
+        "整改类别：计划整改·镇筹资农户自改",
+        "整改措施：重新砌筑化粪池并做防渗处理",
+        "整改完成：2025年5月10日",
+        "验收合格，同意销号（2025年5月20日）",
+        &format!("验收人：{verifier}（签字）"),
+        "四、户主确认",
+        "户主（签字或按手印）",
+        "户主未签字确认，原因：户主外出务工，由其子代签",
+        "（盖章）",
+    ] {
+        assert!(first.contains(w), "{w}: {first}");
+    }
+    let second = page(2);
+    for w in [
+        "验收结论（请圈选）：合格，同意销号／不合格，继续整改",
+        "户主（签字或按手印）",
+    ] {
+        assert!(second.contains(w), "{w}: {second}");
+    }
+    assert!(!second.contains("户主未签字确认"), "{second}");
+
+    // Nothing ready for acceptance: said in Chinese.
+    req.case_ids = Some(vec![pending]);
+    let err =
+        print::print_document(&t.conn, &req, Path::new("."), now, &mut |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("已整改待验收"), "{err}");
+}
