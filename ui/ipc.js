@@ -75,6 +75,12 @@ export const rectificationCase = (id) => call('rectification_case', { id });
 export const decideCategory = (caseId, decision, actorId) => call('decide_category', { caseId, decision, actorId });
 /** input: {case_id, to, actor_id, date, remark, verifier_id, photo} */
 export const moveCase = (input) => call('move_case', { input });
+export const storeScan = (path) => call('store_scan', { path });
+export const openScan = (hash) => call('open_scan', { hash });
+export const recordNoticeDelivery = (input) => call('record_notice_delivery', { input });
+export const recordNoticeReceipt = (input) => call('record_notice_receipt', { input });
+export const attachAcceptanceScan = (caseId, scan) => call('attach_acceptance_scan', { caseId, scan });
+export const householdNotices = (householdId) => call('household_notices', { householdId });
 
 export const documentSettings = () => call('document_settings');
 export const saveDocumentSettings = (settings) => call('save_document_settings', { settings });
@@ -134,6 +140,9 @@ export const pickFile = (title, extensions) =>
 /** The system's save-file dialog; resolves to a path or null. */
 export const pickSavePath = (title, defaultPath) =>
   call('plugin:dialog|save', { options: { title, defaultPath, filters: [{ name: 'Excel 文件', extensions: ['xlsx'] }] } });
+/** The system's open-file dialog for a scanned signed paper (PDF or photo); a path or null. */
+export const pickScan = (title) =>
+  call('plugin:dialog|open', { options: { title, multiple: false, directory: false, filters: [{ name: '扫描件（PDF 或照片）', extensions: ['pdf', 'PDF', 'jpg', 'jpeg', 'png', 'JPG', 'JPEG', 'PNG'] }] } });
 /** The system's open-file dialog for photos; resolves to a list of paths (maybe empty). */
 export async function pickPhotos(title) {
   const picked = await call('plugin:dialog|open', {

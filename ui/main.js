@@ -101,6 +101,8 @@ const inspection = new InspectionForm({
 const ledger = new ProblemLedger({
   onOpenHousehold: (id) => openHousehold(id),
   onSelectVillage: (villageId) => tree.select(`village:${villageId}`, true),
+  // The notice or 验收单 of the case in the side panel.
+  onPrintCase: (kinds, caseId, title) => printDialog.open(kinds, ledger.filter(), title, null, [caseId]).catch(showError),
 });
 
 const dashboard = new Dashboard({
@@ -162,7 +164,7 @@ $('open-print').addEventListener('click', () => {
 });
 $('ledger-print').addEventListener('click', () => {
   const picked = [...ledger.picked];
-  printDialog.open(['notices', 'problem_ledger'], ledger.filter(), selectedPlace().title, null, picked.length ? picked : null).catch(showError);
+  printDialog.open(['notices', 'acceptance_sheets', 'problem_ledger'], ledger.filter(), selectedPlace().title, null, picked.length ? picked : null).catch(showError);
 });
 
 initOperator();

@@ -53,7 +53,9 @@ pub fn access(command: &str) -> Option<Access> {
         | "verify_audit"
         | "pending_list"
         | "pending_villages"
-        | "household_pending" => Needs(View),
+        | "household_pending"
+        | "household_notices"
+        | "open_scan" => Needs(View),
         "correct_pending" | "leave_pending_empty" => Needs(CorrectLedger),
         "export_pending_xlsx" => Needs(Export),
         "load_demo" => Needs(LoadDemo),
@@ -71,7 +73,12 @@ pub fn access(command: &str) -> Option<Access> {
         // Anyone who records results; the core asks for RecordInspection for a 村级自查
         // and for case handling when the form decides a category or closes on the spot.
         "store_photo" | "save_inspection" => Needs(RecordSpotCheck),
-        "decide_category" | "move_case" => Needs(HandleCase),
+        "decide_category"
+        | "move_case"
+        | "store_scan"
+        | "record_notice_delivery"
+        | "record_notice_receipt"
+        | "attach_acceptance_scan" => Needs(HandleCase),
         "document_settings" | "print_document" => Needs(Print),
         "draw_sample" => Needs(DrawSample),
         "account_list" | "save_account" | "unlock_account" => Needs(ManageAccounts),
@@ -239,6 +246,8 @@ mod tests {
         ("pending_list", "管录审领督"),
         ("pending_villages", "管录审领督"),
         ("household_pending", "管录审领督"),
+        ("household_notices", "管录审领督"),
+        ("open_scan", "管录审领督"),
         ("export_pending_xlsx", "管录审领督"),
         ("check_printed_anchor", "管录审领督"),
         ("export_xlsx", "管录审领督"),
@@ -257,6 +266,10 @@ mod tests {
         ("save_inspection", "管录审督"),
         ("decide_category", "管录审"),
         ("move_case", "管录审"),
+        ("store_scan", "管录审"),
+        ("record_notice_delivery", "管录审"),
+        ("record_notice_receipt", "管录审"),
+        ("attach_acceptance_scan", "管录审"),
         ("draw_sample", "管审督"),
         ("unlock_result", "审"),
         ("audit_log", "管审领督"),

@@ -208,10 +208,50 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     click(d, "#move-confirm").await;
     wait_text(d, "#move-error", |t| t.contains("另一位工作人员")).await;
     choose(d, "#move-verifier", &supervisor.to_string()).await;
+    // 销号 needs the household head's confirmation on the 验收单, or a reason why not.
+    click(d, "#move-confirm").await;
+    wait_text(d, "#move-error", |t| {
+        t.contains("户主没有在验收单上签字确认")
+    })
+    .await;
+    check(d, "#move-head-confirmed").await;
+    let sheet = db.parent().unwrap().join("验收单扫描.jpg");
+    std::fs::write(&sheet, b"\xFF\xD8\xFF\xE0 a photographed acceptance sheet").unwrap();
+    type_value(d, "#move-scan-path", sheet.to_str().unwrap()).await;
     click(d, "#move-confirm").await;
     wait_text(d, "#case-state", |t| t == "已销号").await;
+    wait_text(d, "#case-head-confirmed", |t| t == "户主已签字确认").await;
+    find(d, "#case-acceptance a.scan-link").await;
     let history = wait_text(d, "#case-history", |t| t.contains("验收人")).await;
     assert!(history.contains("已整改待验收 → 已销号"), "{history}");
+    assert!(history.contains("户主已签字确认"), "{history}");
+
+    // The signed 验收单 prints from the case: the verifier's conclusion, the head's line.
+    click(d, "#case-print-acceptance").await;
+    check(d, "#print-kind-acceptance_sheets").await;
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| t.contains("已生成 1 页")).await;
+    click(d, "#print-close").await;
+    let sheets: Vec<_> = std::fs::read_dir(db.parent().unwrap().join("文书"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("整改验收单"))
+        .collect();
+    assert_eq!(sheets.len(), 1);
+    let words = Command::new("pdftotext")
+        .arg(&sheets[0])
+        .arg("-")
+        .output()
+        .unwrap();
+    let words = String::from_utf8_lossy(&words.stdout).replace(['\n', ' '], "");
+    for w in [
+        "整改验收单",
+        "验收合格，同意销号",
+        "户主确认",
+        name.as_str(),
+    ] {
+        assert!(words.contains(w), "{w}: {words}");
+    }
     assert_eq!(village_count(d, village, 7).await, closed_before + 1);
     assert_eq!(village_count(d, village, 4).await, pending_before);
     // 销号率 as the core words it (one decimal), not rounded again by the screen.

@@ -12,6 +12,7 @@
 mod browse;
 mod field_work;
 mod one_app;
+mod paper;
 mod reports;
 mod signing;
 

@@ -18,6 +18,7 @@ function toiletCard(t, index, file, onInspect) {
   const inspections = file ? file.inspections.filter((i) => i.toilet_id === t.id) : [];
   const cases = file ? file.cases.filter((c) => c.toilet_id === t.id) : [];
   const open = cases.find((c) => c.state !== 'closed');
+  const notices = file ? (file.notices ?? []).filter((n) => n.toilet_seq === t.seq) : [];
   return el('section', { class: 'toilet-card', dataset: { toiletId: t.id } },
     el('h3', {}, `第 ${t.seq} 个户厕`, el('span', { class: 'toilet-mode' }, mode),
       status ? el('span', { class: `status status-${t.use_status}` }, status) : null,
@@ -34,8 +35,14 @@ function toiletCard(t, index, file, onInspect) {
       field('补助金额', yuan(t.subsidy_amount_fen)),
       field('项目名称', t.project_name),
       field('使用状态', status),
-      field('底数来源', label('BaselineSource', t.baseline_source))));
+      field('底数来源', label('BaselineSource', t.baseline_source))),
+    notices.map((n) => el('p', { class: 'notice-line', dataset: { paper: n.state } },
+      `整改告知单 ${n.number}：`, el('b', {}, PAPER[n.state]),
+      n.delivered_on ? `（${n.delivered_on} 由${n.delivered_by}送达${n.receipt_on ? `，${n.receipt_on} 回执收回` : ''}）` : `（${n.first_printed_at.slice(0, 10)} 打印）`,
+      n.outdated ? el('span', { class: 'warn' }, '整改类别已改，需重新打印送达') : null)));
 }
+
+const PAPER = { undelivered: '未送达', receipt_missing: '回执未收回', returned: '回执已收回' };
 
 const RESULT = (i) => {
   if (i.household_status !== 'normal') return label('HouseholdStatus', i.household_status) + (i.status_note ? `（${i.status_note}）` : '');

@@ -42,6 +42,8 @@ function emptyState(last) {
     funding: '',
     close_on_site: false,
     verifier_id: null,
+    head_confirmed: false,
+    unconfirmed_reason: '',
   };
 }
 
@@ -312,7 +314,9 @@ export class InspectionForm {
         el('label', {}, '资金来源', el('input', { id: 'insp-funding', value: s.funding, oninput: (e) => this.set('funding', e.target.value) }))) : null,
       chosen === 'immediate_fix' ? el('div', { class: 'insp-row' },
         el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'insp-close', checked: s.close_on_site, onchange: (e) => this.set('close_on_site', e.target.checked, true) }), '当场整改完毕，验收销号'),
-        s.close_on_site ? el('label', {}, '验收人（不能是录入人）', staffSelect({ id: 'insp-verifier', onchange: (e) => this.set('verifier_id', Number(e.target.value) || null) }, s.verifier_id)) : null) : null);
+        s.close_on_site ? el('label', {}, '验收人（不能是录入人）', staffSelect({ id: 'insp-verifier', onchange: (e) => this.set('verifier_id', Number(e.target.value) || null) }, s.verifier_id)) : null,
+        s.close_on_site ? el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'insp-head-confirmed', checked: s.head_confirmed, onchange: (e) => this.set('head_confirmed', e.target.checked, true) }), '户主已当场签字确认') : null,
+        s.close_on_site && !s.head_confirmed ? el('label', { class: 'grow' }, '户主未确认的原因', el('input', { id: 'insp-unconfirmed-reason', value: s.unconfirmed_reason, placeholder: '例如：户主外出，由其家属确认', oninput: (e) => this.set('unconfirmed_reason', e.target.value) })) : null) : null);
   }
 
   async refreshProposal() {
@@ -408,7 +412,7 @@ export class InspectionForm {
         funding: s.funding || null,
       } : null,
       close_on_site: decide && s.category === 'immediate_fix' && s.close_on_site
-        ? { verifier_id: s.verifier_id ?? 0, remark: null } : null,
+        ? { verifier_id: s.verifier_id ?? 0, head_confirmed: !!s.head_confirmed, remark: s.head_confirmed ? null : (s.unconfirmed_reason || null) } : null,
     };
   }
 

@@ -12,7 +12,7 @@ const PAGE = 100;
 
 /** The ledger filter with nothing narrowed: every problem toilet of `scope`, by place. Print
  *  dialogs opened outside the ledger get this one. */
-export const defaultFilter = (scope = { kind: 'town' }) => ({ scope, category: null, state: null, overdue_only: false, sort: 'place' });
+export const defaultFilter = (scope = { kind: 'town' }) => ({ scope, category: null, state: null, overdue_only: false, paper: null, sort: 'place' });
 
 const MOVE_TEXT = {
   in_progress: '开始整改',
@@ -23,9 +23,17 @@ const BACK_TEXT = { awaiting_acceptance: '验收不通过，退回整改', close
 
 const categoryText = (r) => (r.category ? label('Category', r.category) : '待确定');
 
+/** Where a case's notice is (the register's step), as the ledger and the panel say it. */
+const PAPER_TEXT = {
+  unprinted: '告知单未打印',
+  undelivered: '告知单未送达',
+  receipt_missing: '回执未收回',
+  returned: '回执已收回',
+};
+
 export class ProblemLedger {
-  constructor({ onOpenHousehold, onSelectVillage, onChanged }) {
-    Object.assign(this, { onOpenHousehold, onSelectVillage, onChanged });
+  constructor({ onOpenHousehold, onSelectVillage, onChanged, onPrintCase }) {
+    Object.assign(this, { onOpenHousehold, onSelectVillage, onChanged, onPrintCase });
     this.scope = { kind: 'town' };
     this.offset = 0;
     /** Cases ticked for printing their notices, kept across pages and filters. */
@@ -53,7 +61,7 @@ export class ProblemLedger {
       $('ledger-pick-page').checked = false;
       this.showPicked();
     });
-    for (const id of ['ledger-category', 'ledger-state', 'ledger-overdue', 'ledger-sort']) {
+    for (const id of ['ledger-category', 'ledger-state', 'ledger-paper', 'ledger-overdue', 'ledger-sort']) {
       $(id).addEventListener('change', () => { this.offset = 0; this.refresh(); });
     }
     $('ledger-prev').addEventListener('click', () => { this.offset = Math.max(0, this.offset - PAGE); this.refresh(); });
@@ -75,6 +83,7 @@ export class ProblemLedger {
       category: $('ledger-category').value || null,
       state: $('ledger-state').value || null,
       overdue_only: $('ledger-overdue').checked,
+      paper: $('ledger-paper').value || null,
       sort: $('ledger-sort').value,
     };
   }
@@ -125,7 +134,8 @@ export class ProblemLedger {
     el('td', { class: 'pick' }, el('input', { type: 'checkbox', class: 'pick', dataset: { case: r.case_id }, checked: this.picked.has(r.case_id), title: '选中后可以只打印所选的告知单' })),
     el('td', { class: 'c-name' }, r.head_name),
     el('td', {}, `${r.village_name} · ${r.group_name}`),
-    el('td', {}, el('span', { class: `state state-${r.state}` }, label('CaseState', r.state))),
+    el('td', {}, el('span', { class: `state state-${r.state}` }, label('CaseState', r.state)),
+      r.paper && r.paper !== 'returned' && r.state !== 'closed' ? el('span', { class: 'paper-tag', dataset: { paper: r.paper } }, PAPER_TEXT[r.paper]) : null),
     el('td', { class: 'cat-cell' }, categoryText(r)),
     el('td', { class: 'problems-cell', title: r.problems }, r.stops_use ? el('span', { class: 'sev stop' }, '影响使用') : null, r.problems),
     el('td', {}, `第${r.toilet_seq}个 ${label('TechMode', r.tech_mode)}`),
@@ -168,6 +178,7 @@ export class ProblemLedger {
   renderCase(c) {
     const row = this.page?.rows.find((r) => r.case_id === c.id);
     const closed = c.state === 'closed';
+    this.caseTitle = row ? `${row.village_name}${row.group_name}${row.head_name}` : `整改记录${c.id}`;
     fill($('case-detail'), 
       el('div', { class: 'hh-head' },
         el('h2', { id: 'case-name' }, row?.head_name ?? `整改记录 ${c.id}`),
@@ -186,6 +197,7 @@ export class ProblemLedger {
         el('div', { class: 'field' }, el('dt', {}, '计划完成'), el('dd', {}, c.planned_month ?? '—')),
         el('div', { class: 'field' }, el('dt', {}, '资金来源'), el('dd', {}, c.funding ?? '—'))) : null,
       closed ? null : this.decisionForm(c),
+      this.noticeBox(c),
       el('h3', { class: 'section-title' }, '整改进度'),
       el('div', { class: 'moves', id: 'case-moves' },
         c.next_states.map((to) => {
@@ -194,14 +206,90 @@ export class ProblemLedger {
           return el('button', { type: 'button', class: back ? 'tool' : 'secondary', dataset: { to }, onclick: () => this.moveForm(c, to, text) }, text);
         })),
       el('div', { id: 'case-move-form' }),
+      this.acceptanceBox(c),
       el('h3', { class: 'section-title' }, '记录'),
       el('ol', { class: 'history', id: 'case-history' }, c.events.map((e) => el('li', {},
         el('span', { class: 'when' }, e.happened_on),
         el('span', { class: 'what' }, this.eventText(e)),
         e.remark ? el('span', { class: 'remark' }, e.remark) : null,
-        e.photo ? this.photo(e.photo) : null,
+        e.photo ? (e.kind === 'receipt' ? scanLink(e.photo, '查看回执扫描件') : this.photo(e.photo)) : null,
         el('span', { class: 'who' }, `${e.actor}${e.verifier ? ` · 验收人 ${e.verifier}` : ''} · 录入于 ${e.recorded_at.slice(0, 16).replace('T', ' ')}`)))),
     );
+  }
+
+  /** 整改告知单 of a planned case: its number, print, delivery and 回执, and the next step. */
+  noticeBox(c) {
+    const n = c.notice;
+    const planned = c.category && c.category !== 'immediate_fix';
+    if (!n && !planned) return null;
+    const step = (id, text, kind) => el('button', { type: 'button', class: 'tool', id, onclick: () => this.paperForm(c, kind, text) }, text);
+    return el('div', { class: 'paper-box', id: 'case-notice' },
+      el('h3', { class: 'section-title' }, '整改告知单'),
+      n ? el('dl', { class: 'fields' },
+        field('编号', n.number),
+        field('打印', `${n.first_printed_at.slice(0, 10)}${n.times_printed > 1 ? `（共 ${n.times_printed} 次，最近 ${n.last_printed_at.slice(0, 10)}）` : ''}`),
+        field('送达', n.delivered_on ? `${n.delivered_on} · ${n.delivered_by}` : '未送达', 'case-notice-delivered'),
+        field('回执', n.receipt_on ? `${n.receipt_on} 已收回` : '未收回', 'case-notice-receipt',
+          n.receipt_scan ? scanLink(n.receipt_scan, '查看扫描件') : null))
+        : el('p', { class: 'hint', id: 'case-notice-none' }, '告知单还没有打印。打印后到农户家送达，收回户主签字的回执。'),
+      n?.outdated ? el('p', { class: 'warn' }, `整改类别已改为“${label('Category', c.category)}”，与告知单上的不同：请重新打印告知单并送达。`) : null,
+      el('div', { class: 'moves' },
+        el('button', { type: 'button', class: 'tool', id: 'case-print-notice', onclick: () => this.onPrintCase?.(['notices'], c.id, this.caseTitle) }, n ? '重新打印告知单' : '打印告知单'),
+        n && !n.delivered_on ? step('case-deliver', '登记送达', 'deliver') : null,
+        n?.delivered_on && !n.receipt_on ? step('case-receipt', '登记回执收回', 'receipt') : null,
+        n?.receipt_on && !n.receipt_scan ? step('case-receipt-scan', '补附回执扫描件', 'receipt') : null),
+      el('div', { id: 'case-paper-form' }));
+  }
+
+  /** 验收单: printed for a case awaiting acceptance or closed; the head's confirmation and scan. */
+  acceptanceBox(c) {
+    if (c.state !== 'awaiting_acceptance' && c.state !== 'closed') return null;
+    const closed = c.state === 'closed';
+    return el('div', { class: 'paper-box', id: 'case-acceptance' },
+      el('h3', { class: 'section-title' }, '验收单'),
+      closed ? el('dl', { class: 'fields' },
+        field('户主确认', c.head_confirmed ? '户主已签字确认' : `户主未确认${c.unconfirmed_reason ? `：${c.unconfirmed_reason}` : ''}`, 'case-head-confirmed'),
+        field('扫描件', c.acceptance_scan ? '' : '未附', 'case-acceptance-scan-state', c.acceptance_scan ? scanLink(c.acceptance_scan, '查看验收单扫描件') : null)) : null,
+      el('div', { class: 'moves' },
+        el('button', { type: 'button', class: 'tool', id: 'case-print-acceptance', onclick: () => this.onPrintCase?.(['acceptance_sheets'], c.id, this.caseTitle) }, '打印验收单'),
+        closed && !c.acceptance_scan ? el('button', { type: 'button', class: 'tool', id: 'case-acceptance-scan', onclick: () => this.paperForm(c, 'acceptance', '附验收单扫描件') }, '附验收单扫描件…') : null),
+      el('div', { id: 'case-acceptance-form' }));
+  }
+
+  /** The small form of a paper step: 送达 (date, who), 回执 (date, scan), 验收单 scan. */
+  paperForm(c, kind, text) {
+    const host = kind === 'acceptance' ? 'case-acceptance-form' : 'case-paper-form';
+    const scanOnly = kind === 'acceptance' || (kind === 'receipt' && c.notice?.receipt_on);
+    $(host).replaceChildren(el('div', { class: 'move-form' },
+      el('h4', {}, text),
+      scanOnly ? null : el('label', {}, kind === 'deliver' ? '送达日期' : '回执收回日期', el('input', { id: 'paper-date', type: 'date', value: today(), max: today() })),
+      kind === 'deliver' ? el('label', {}, '送达人', staffSelect({ id: 'paper-actor' }, operatorId())) : null,
+      kind === 'deliver' ? null : scanPicker('paper-scan', kind === 'acceptance' ? '签字的验收单扫描件（PDF 或照片）' : '签字回执的扫描件（PDF 或照片，可以以后补附）'),
+      el('p', { class: 'form-error', id: 'paper-error', role: 'alert' }),
+      el('div', { class: 'dialog-buttons' },
+        el('button', { type: 'button', onclick: () => $(host).replaceChildren() }, '取消'),
+        el('button', { type: 'button', class: 'primary small', id: 'paper-confirm', onclick: () => this.paper(c, kind) }, '确认'))));
+    ($('paper-date') ?? $('paper-scan-path')).focus();
+  }
+
+  async paper(c, kind) {
+    const actor = kind === 'deliver' ? Number($('paper-actor').value) || null : operatorId();
+    if (!actor) { $('paper-error').textContent = kind === 'deliver' ? '请选择送达人。' : '请先在页面顶部选择“当前操作人”。'; return; }
+    try {
+      const scan = await storedScan('paper-scan');
+      let updated;
+      if (kind === 'acceptance') {
+        if (!scan) { $('paper-error').textContent = '请选择验收单的扫描件。'; return; }
+        updated = await ipc.attachAcceptanceScan(c.id, scan);
+      } else {
+        const input = { case_id: c.id, date: $('paper-date')?.value ?? today(), actor_id: actor, scan };
+        updated = kind === 'deliver' ? await ipc.recordNoticeDelivery(input) : await ipc.recordNoticeReceipt(input);
+      }
+      toast(kind === 'deliver' ? '已登记送达。' : kind === 'receipt' ? '已登记回执。' : '已附上验收单扫描件。', 'info');
+      await this.afterChange(updated);
+    } catch (err) {
+      $('paper-error').textContent = err.message;
+    }
   }
 
   photo(hash) {
@@ -214,6 +302,9 @@ export class ProblemLedger {
     switch (e.kind) {
       case 'opened': return '核查发现问题，列入台账';
       case 'category': return '确定整改类别';
+      case 'delivered': return '告知单送达';
+      case 'receipt': return '回执收回';
+      case 'recheck': return '复核更新问题';
       case 'reopen': return `重新打开：${label('CaseState', e.from_state)} → ${label('CaseState', e.to_state)}`;
       default: return `${label('CaseState', e.from_state)} → ${label('CaseState', e.to_state)}`;
     }
@@ -272,7 +363,10 @@ export class ProblemLedger {
       el('h4', {}, text),
       el('label', {}, needVerifier ? '验收日期' : '日期', el('input', { id: 'move-date', type: 'date', value: today(), max: today() })),
       needVerifier ? el('label', {}, '验收人（不能是登记整改完成的人）', staffSelect({ id: 'move-verifier' }, null)) : null,
-      el('label', {}, back ? '原因（必填）' : '说明', el('input', { id: 'move-remark', placeholder: needVerifier ? '例如：复核无渗漏，户主已签字确认' : '' })),
+      el('label', {}, back ? '原因（必填）' : '说明', el('input', { id: 'move-remark', placeholder: needVerifier ? '例如：复核无渗漏' : '' })),
+      needVerifier ? el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'move-head-confirmed', onchange: (e) => { $('move-unconfirmed-row').hidden = e.target.checked; } }), '户主已在验收单上签字确认') : null,
+      needVerifier ? el('label', { id: 'move-unconfirmed-row' }, '户主未确认的原因（未勾选上一项时必填）', el('input', { id: 'move-unconfirmed-reason', placeholder: '例如：户主外出务工，由其子女代签' })) : null,
+      needVerifier ? scanPicker('move-scan', '签字的验收单扫描件（PDF 或照片，可以以后补附）') : null,
       el('div', { class: 'insp-row' },
         el('button', { type: 'button', class: 'tool', id: 'move-photo', onclick: async () => {
           try {
@@ -302,6 +396,9 @@ export class ProblemLedger {
         remark: $('move-remark').value.trim() || null,
         verifier_id: Number($('move-verifier')?.value) || null,
         photo,
+        head_confirmed: !!$('move-head-confirmed')?.checked,
+        unconfirmed_reason: $('move-unconfirmed-reason')?.value.trim() || null,
+        scan: await storedScan('move-scan'),
       });
       toast(`已登记：${label('CaseState', updated.state)}。`, 'info');
       await this.afterChange(updated);
@@ -315,4 +412,34 @@ export class ProblemLedger {
     if (updated.id === this.caseId) this.renderCase(updated); // not when another case was opened meanwhile
     this.onChanged?.();
   }
+}
+
+/** A `<dt>/<dd>` pair of the case panel. */
+function field(name, value, id = null, extra = null) {
+  return el('div', { class: 'field' }, el('dt', {}, name), el('dd', id ? { id } : {}, value, extra ? ' ' : null, extra));
+}
+
+/** A link that opens a stored scan (PDF or image) in the system's viewer. */
+function scanLink(hash, text) {
+  return el('a', { href: '#', class: 'scan-link', dataset: { scan: hash }, onclick: (e) => { e.preventDefault(); ipc.openScan(hash).catch((err) => toast(err.message)); } }, text);
+}
+
+/** A scan's path: typed or picked with the system's dialog; stored on confirm. */
+function scanPicker(id, text) {
+  return el('label', {}, text,
+    el('span', { class: 'path-row' },
+      el('input', { id: `${id}-path`, placeholder: '文件路径，或点“选择…”' }),
+      el('button', { type: 'button', class: 'tool', onclick: async () => {
+        try {
+          const path = await ipc.pickScan('选择扫描件（PDF 或照片）');
+          if (path) $(`${id}-path`).value = path;
+        } catch (err) { toast(err.message); }
+      } }, '选择…')));
+}
+
+/** Stores the scan named in a picker's path field; its hash, or null when none was given. */
+async function storedScan(id) {
+  const path = $(`${id}-path`)?.value.trim();
+  if (!path) return null;
+  return (await ipc.storeScan(path)).hash;
 }

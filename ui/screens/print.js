@@ -14,6 +14,7 @@ const KINDS = {
   check_sheets: ['现场核查表', '每个抽中的户厕一页：台账底数、最近一次结果和空白核查栏'],
   sample_files: ['抽中农户的户档案', '样本中每户的一户一档，合成一个 PDF'],
   bulletin: ['月通报', '所选月份的进度通报：说明、各村情况表、排名和图表'],
+  acceptance_sheets: ['整改验收单', '已整改待验收和已销号的问题户厕每个一页：整改情况、验收意见、验收人和户主确认签字栏'],
   pending_list: ['待核实清单', '导入时写得不对或无法识别、暂时留空的内容，按村社列出，留有核实结果栏'],
 };
 
@@ -74,8 +75,8 @@ export class PrintDialog {
     $('notice-phone').value = settings.notice.phone;
     $('print-folder').textContent = settings.folder;
     $('print-scope').textContent = caseIds
-      ? `告知单：台账中选中的 ${caseIds.length} 个问题户厕；问题厕所台账：${scopeTitle}`
-      : `范围：${scopeTitle}${filter.category || filter.state || filter.overdue_only ? '（按台账当前的筛选条件）' : ''}`;
+      ? `${caseIds.length === 1 ? `这个问题户厕（${scopeTitle}）` : `台账中选中的 ${caseIds.length} 个问题户厕`}${kinds.includes('problem_ledger') ? `；问题厕所台账：${scopeTitle}` : ''}`
+      : `范围：${scopeTitle}${filter.category || filter.state || filter.overdue_only || filter.paper ? '（按台账当前的筛选条件）' : ''}`;
     fill($('print-kinds'), kinds.map((k, i) => el('label', { class: 'check' },
       el('input', { type: 'radio', name: 'print-kind', value: k, checked: i === 0, id: `print-kind-${k}` }),
       el('b', {}, KINDS[k][0]), el('span', { class: 'hint-inline' }, KINDS[k][1]))));

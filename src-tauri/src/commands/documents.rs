@@ -132,6 +132,9 @@ pub async fn print_document(
                 path: path.clone(),
                 source,
             })?;
+        // The notices in the file enter the register (number, when printed, by whom).
+        let me = state.account()?;
+        huce_core::paper::record_printed(&conn, &me, &printed.notices, &crate::state::now())?;
         Ok::<_, ApiError>((path, printed))
     })
     .await

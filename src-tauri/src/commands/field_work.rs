@@ -7,13 +7,15 @@ use std::path::PathBuf;
 use huce_core::inspections::{
     self, CorrectionInput, FieldFile, InspectionInput, ProblemInput, Saved,
 };
+use huce_core::paper::{self, CaseFile, NoticeEntry, PaperInput};
 use huce_core::photos::{self, Photo};
 use huce_core::problem_items::{self, ProblemItem, ProblemItemInput};
-use huce_core::rectification::{self, Case, Decision, LedgerFilter, LedgerPage, MoveInput};
+use huce_core::rectification::{self, Decision, LedgerFilter, LedgerPage, MoveInput};
 use huce_core::rules::Proposal;
 use huce_core::staff::{self, Staff, StaffInput};
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
+use tauri_plugin_opener::OpenerExt;
 
 use crate::error::ApiError;
 use crate::state::{now, AppState};
@@ -164,9 +166,10 @@ pub async fn problem_ledger(
     )?)
 }
 
+/// A case with its notice in the register.
 #[tauri::command]
-pub async fn rectification_case(state: State<'_, AppState>, id: i64) -> Result<Case, ApiError> {
-    Ok(rectification::case(&*state.conn()?, id)?)
+pub async fn rectification_case(state: State<'_, AppState>, id: i64) -> Result<CaseFile, ApiError> {
+    Ok(paper::case_file(&*state.conn()?, id)?)
 }
 
 #[tauri::command]
@@ -175,17 +178,94 @@ pub async fn decide_category(
     case_id: i64,
     decision: Decision,
     actor_id: i64,
-) -> Result<Case, ApiError> {
+) -> Result<CaseFile, ApiError> {
     let me = state.account()?;
     let conn = state.conn()?;
     rectification::decide(&conn, &me, case_id, &decision, actor_id, &today(), &now())?;
-    Ok(rectification::case(&conn, case_id)?)
+    Ok(paper::case_file(&conn, case_id)?)
 }
 
 #[tauri::command]
-pub async fn move_case(state: State<'_, AppState>, input: MoveInput) -> Result<Case, ApiError> {
+pub async fn move_case(state: State<'_, AppState>, input: MoveInput) -> Result<CaseFile, ApiError> {
     let me = state.account()?;
     let conn = state.conn()?;
     rectification::move_case(&conn, &me, &input, &today(), &now())?;
-    Ok(rectification::case(&conn, input.case_id)?)
+    Ok(paper::case_file(&conn, input.case_id)?)
+}
+
+/// Copies a picked scan of a signed paper (回执, 验收单: PDF or image) into the photo folder.
+#[tauri::command]
+pub async fn store_scan(state: State<'_, AppState>, path: PathBuf) -> Result<Photo, ApiError> {
+    let conn = state.conn()?;
+    Ok(photos::store_scan(
+        &conn,
+        &state.photo_dir(),
+        &path,
+        &now(),
+    )?)
+}
+
+/// Opens a stored scan or photo with the system's viewer (from Rust: the webview has no opener).
+#[tauri::command]
+pub async fn open_scan(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    hash: String,
+) -> Result<(), ApiError> {
+    let path = photos::file_path(&*state.conn()?, &state.photo_dir(), &hash)?;
+    app.opener()
+        .open_path(path.display().to_string(), None::<&str>)
+        .map_err(|e| ApiError {
+            code: "open_failed".into(),
+            message: format!(
+                "没能打开扫描件（{e}）。文件在“{}”，请到文件夹中双击打开。",
+                path.display()
+            ),
+        })
+}
+
+/// Records that a case's notice was handed to the household.
+#[tauri::command]
+pub async fn record_notice_delivery(
+    state: State<'_, AppState>,
+    input: PaperInput,
+) -> Result<CaseFile, ApiError> {
+    let me = state.account()?;
+    let conn = state.conn()?;
+    paper::record_delivery(&conn, &me, &input, &today(), &now())?;
+    Ok(paper::case_file(&conn, input.case_id)?)
+}
+
+/// Records a case's signed 回执 back (with its scan), or attaches the scan later.
+#[tauri::command]
+pub async fn record_notice_receipt(
+    state: State<'_, AppState>,
+    input: PaperInput,
+) -> Result<CaseFile, ApiError> {
+    let me = state.account()?;
+    let conn = state.conn()?;
+    paper::record_receipt(&conn, &me, &input, &today(), &now())?;
+    Ok(paper::case_file(&conn, input.case_id)?)
+}
+
+/// Attaches the scan of the signed 验收单 to a closed case.
+#[tauri::command]
+pub async fn attach_acceptance_scan(
+    state: State<'_, AppState>,
+    case_id: i64,
+    scan: String,
+) -> Result<CaseFile, ApiError> {
+    let me = state.account()?;
+    let conn = state.conn()?;
+    paper::attach_acceptance_scan(&conn, &me, case_id, &scan, &now())?;
+    Ok(paper::case_file(&conn, case_id)?)
+}
+
+/// A household's notices in the register (the 户档案's list).
+#[tauri::command]
+pub async fn household_notices(
+    state: State<'_, AppState>,
+    household_id: i64,
+) -> Result<Vec<NoticeEntry>, ApiError> {
+    Ok(paper::household_notices(&*state.conn()?, household_id)?)
 }

@@ -9,7 +9,8 @@ use huce_core::print::{self, DocumentKind, DocumentRequest};
 use huce_core::{Error, Result};
 
 use super::common::{
-    now_local, open_existing, peak_rss_kb, resources_line, village_scope, write_file, write_printed,
+    cli_actor, now_local, open_existing, peak_rss_kb, resources_line, village_scope, write_file,
+    write_printed,
 };
 
 #[derive(clap::Args)]
@@ -50,6 +51,8 @@ enum PrintKind {
     CheckSheets,
     /// 待核实清单（导入时留空待核实的内容）
     PendingList,
+    /// 整改验收单（已整改待验收和已销号的问题户厕，每户厕一页）
+    AcceptanceSheets,
 }
 
 impl PrintKind {
@@ -62,6 +65,7 @@ impl PrintKind {
             PrintKind::HouseholdFile => DocumentKind::HouseholdFile,
             PrintKind::CheckSheets => DocumentKind::CheckSheets,
             PrintKind::PendingList => DocumentKind::PendingList,
+            PrintKind::AcceptanceSheets => DocumentKind::AcceptanceSheets,
         }
     }
 }
@@ -108,6 +112,11 @@ pub fn run(a: PrintArgs) -> Result<()> {
     let photos = huce_core::paths::photo_dir(&a.db);
     let printed = print::print_document(&conn, &req, &photos, now, &mut |_, _| {})?;
     write_printed(&out, &printed)?;
+    if !printed.notices.is_empty() {
+        let by = huce_core::accounts::Account::local(&cli_actor());
+        huce_core::paper::record_printed(&conn, &by, &printed.notices, &super::common::now())?;
+        println!("已登记到告知单登记簿：{} 份", printed.notices.len());
+    }
     for note in &printed.notes {
         println!("说明：{note}");
     }

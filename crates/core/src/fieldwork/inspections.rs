@@ -669,6 +669,8 @@ pub struct CaseSummary {
 pub struct FieldFile {
     pub inspections: Vec<InspectionRecord>,
     pub cases: Vec<CaseSummary>,
+    /// The household's notices in the register (printed, handed out, 回执 back).
+    pub notices: Vec<crate::fieldwork::paper::NoticeEntry>,
 }
 
 pub fn field_file(conn: &Connection, household_id: i64) -> Result<FieldFile> {
@@ -766,7 +768,11 @@ pub fn field_file(conn: &Connection, household_id: i64) -> Result<FieldFile> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(FieldFile { inspections, cases })
+    Ok(FieldFile {
+        inspections,
+        cases,
+        notices: crate::fieldwork::paper::household_notices(conn, household_id)?,
+    })
 }
 
 /// The baseline fields the form offers for correction: code and label.

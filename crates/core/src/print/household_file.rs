@@ -253,6 +253,37 @@ fn household_pages(
                 10.5,
                 false,
             );
+            if let Some(n) = file.notices.iter().find(|n| n.case_id == c.id) {
+                doc.paragraph(
+                    &format!(
+                        "告知单 {}：{}（{} 打印{}{}）",
+                        n.number,
+                        n.state.label(),
+                        n.first_printed_at.get(..10).unwrap_or(""),
+                        n.delivered_on
+                            .as_ref()
+                            .map(|d| format!(
+                                "，{d} 由{}送达",
+                                n.delivered_by.as_deref().unwrap_or("")
+                            ))
+                            .unwrap_or_default(),
+                        n.receipt_on
+                            .as_ref()
+                            .map(|d| format!(
+                                "，{d} 回执收回{}",
+                                if n.receipt_scan.is_some() {
+                                    "（有扫描件）"
+                                } else {
+                                    ""
+                                }
+                            ))
+                            .unwrap_or_default()
+                    ),
+                    Face::Regular,
+                    10.0,
+                    false,
+                );
+            }
             if let Some(m) = &case.measures {
                 doc.paragraph(
                     &format!(
@@ -268,6 +299,9 @@ fn household_pages(
                 let what = match (e.kind.as_str(), e.from_state, e.to_state) {
                     ("opened", _, _) => "列入问题台账".to_string(),
                     ("category", _, _) => "确定整改类别".to_string(),
+                    ("delivered", _, _) => "告知单送达".to_string(),
+                    ("receipt", _, _) => "回执收回".to_string(),
+                    ("recheck", _, _) => "复核更新问题".to_string(),
                     (_, Some(a), Some(b)) => format!("{} → {}", a.label(), b.label()),
                     _ => e.kind.clone(),
                 };
