@@ -35,13 +35,15 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     let cadre = staff_of("%人民政府");
     let local = staff_of("%村民委员会");
     let supervisor = staff_of("%督导组");
-    let leak: i64 = conn
-        .query_row(
-            "SELECT id FROM problem_items WHERE name = '渗漏'",
-            [],
+    let item = |name: &str| -> i64 {
+        conn.query_row(
+            "SELECT id FROM problem_items WHERE name = ?1",
+            [name],
             |r| r.get(0),
         )
-        .unwrap();
+        .unwrap()
+    };
+    let (leak, lid) = (item("渗漏"), item("池盖缺失或破损"));
     drop(conn);
     let _ = household;
     make_admin(&db);
@@ -188,6 +190,38 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
         .unwrap();
     wait_text(d, "#case-name", |t| t == name).await;
     wait_text(d, "#case-category", |t| t == "计划整改·纳入全区改厕计划").await;
+    let problems = text_now(d, "#case-problems").await;
+    assert!(!problems.contains("池盖"), "{problems}");
+
+    // The town re-checks the toilet and finds the lid broken as well: the case follows.
+    click(d, "#case-open-household").await;
+    wait_text(d, "#detail-name", |t| t == name).await;
+    click(d, ".toilet-card:nth-child(1) .inspect-toilet").await;
+    wait_text(d, ".insp-toilet", |t| t.contains("第 1 个户厕")).await;
+    choose(d, "#insp-kind", "town_recheck").await;
+    check(d, &format!("#insp-members input[value='{cadre}']")).await;
+    check(d, &format!("#insp-members input[value='{local}']")).await;
+    check(d, "#insp-in_use-0").await;
+    check(d, "#insp-result-problems").await;
+    check(d, &format!("#insp-item-{leak}")).await;
+    choose(d, &format!("#insp-cause-{leak}"), "construction").await;
+    check(d, &format!("#insp-item-{lid}")).await;
+    click(d, "#insp-save").await;
+    wait_text(d, "#toast", |t| t.contains("整改记录已按本次核查更新")).await;
+    click(d, "#insp-cancel").await;
+    click(d, "#view-ledger").await;
+    let row = wait_text(d, "#ledger-rows", |t| {
+        t.contains(&name) && t.contains("池盖")
+    })
+    .await;
+    assert!(row.contains("渗漏"), "{row}");
+    click(d, "#ledger-rows tr.selected td.c-name").await;
+    wait_text(d, "#case-problems", |t| {
+        t.contains("池盖") && t.contains("渗漏")
+    })
+    .await;
+    let history = wait_text(d, "#case-history", |t| t.contains("复核更新问题")).await;
+    assert!(history.contains("镇级复核"), "{history}");
 
     // 待整改 → 整改中 → 已整改待验收.
     click(d, "#case-moves button[data-to='in_progress']").await;

@@ -451,7 +451,11 @@ export class InspectionForm {
 
   describe(saved) {
     const who = `${this.household.head_name}第 ${this.toilet.seq} 个户厕`;
-    if (saved.existing_case_id) return `已保存${who}的核查。这个户厕已有未销号的问题，本次核查记入它的档案。`;
+    if (saved.existing_case_id && saved.case_followed && this.state.result === 'none') {
+      return `已保存${who}的核查。本次未发现问题，已在它的整改记录中建议验收销号（不会自动销号）。`;
+    }
+    if (saved.existing_case_id && saved.case_followed) return `已保存${who}的核查。这个户厕有未销号的问题，整改记录已按本次核查更新问题和方案建议。`;
+    if (saved.existing_case_id) return `已保存${who}的核查。这个户厕有未销号的问题；本次核查早于它最近一次核查，只记入档案。`;
     if (!saved.case_id) return `已保存${who}的核查。`;
     return `已保存${who}的核查，问题已列入问题厕所台账。`;
   }

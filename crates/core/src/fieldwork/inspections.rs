@@ -97,6 +97,9 @@ pub struct Saved {
     pub case_id: Option<i64>,
     /// The toilet already had an open case, which stays as it is.
     pub existing_case_id: Option<i64>,
+    /// The existing case now follows this check (its problems and proposal, or acceptance
+    /// proposed when nothing was found).
+    pub case_followed: bool,
     pub corrections_applied: usize,
 }
 
@@ -506,9 +509,26 @@ pub fn save_in(
 
     let mut case_id = None;
     let mut existing_case_id = None;
+    let mut case_followed = false;
+    let open = rectification::open_case_of(conn, f.toilet_id)?;
+    // A toilet with an open case: the case follows this check (not an older one keyed late).
+    let follow = |case: i64, clear: bool| {
+        let followed = rectification::Followed {
+            inspection_id: id,
+            kind: f.kind,
+            on: &f.inspected_on,
+            clear,
+            proposed: proposal.category,
+            reason: &proposal.reason,
+        };
+        rectification::follow_inspection(conn, by, case, &followed, f.recorded_by, now)
+    };
     if has_problems {
-        match rectification::open_case_of(conn, f.toilet_id)? {
-            Some(open) => existing_case_id = Some(open),
+        match open {
+            Some(open) => {
+                existing_case_id = Some(open);
+                case_followed = follow(open, false)?;
+            }
             None => {
                 let c = rectification::open_case(
                     conn,
@@ -560,6 +580,12 @@ pub fn save_in(
         }
     } else if f.decision.is_some() || f.close_on_site.is_some() {
         return Err(Error::Invalid("没有勾选问题，不需要确定整改类别。".into()));
+    } else if let Some(open) = open {
+        // Examined and nothing found: acceptance is proposed, the case stays open.
+        if f.household_status == HouseholdStatus::Normal && f.no_problem {
+            existing_case_id = Some(open);
+            case_followed = follow(open, true)?;
+        }
     }
     crate::store::audit::append(
         conn,
@@ -599,6 +625,7 @@ pub fn save_in(
         proposal,
         case_id,
         existing_case_id,
+        case_followed,
         corrections_applied: applied.len(),
     })
 }

@@ -564,8 +564,9 @@ UPDATE problem_items SET retired = 1
 WHERE (part = 'pipe' AND name = '冬季冻裂') OR (part = 'usage' AND name = '冬季无法使用');
 "#;
 
-/// Version 11: the paper trail of a case. The 告知单 register (number, printed, handed out by
-/// whom, 回执 back with its scan), the 验收单's 户主确认 (or why not) and its scan, and the case
+/// Version 11: the paper trail of a case, and the case following the latest check. The 告知单
+/// register (number, printed, handed out by whom, 回执 back with its scan), the 验收单's 户主确认
+/// (or why not) and its scan, the later check that found the problem gone, and the case
 /// history's new steps: a later inspection (复核/抽查) that updates the case, a delivery and a
 /// returned 回执.
 const V11_PAPER: &str = r#"
@@ -588,6 +589,8 @@ CREATE TABLE notices (
 ALTER TABLE rectifications ADD COLUMN head_confirmed INTEGER CHECK (head_confirmed = 0 OR head_confirmed = 1);
 ALTER TABLE rectifications ADD COLUMN unconfirmed_reason TEXT;
 ALTER TABLE rectifications ADD COLUMN acceptance_scan TEXT REFERENCES photos(hash);
+-- A later check (复核, 抽查) that found the problem gone: acceptance is proposed, not done.
+ALTER TABLE rectifications ADD COLUMN clear_inspection_id INTEGER REFERENCES inspections(id);
 "#;
 
 fn v11_event_kinds(tx: &Transaction) -> rusqlite::Result<()> {

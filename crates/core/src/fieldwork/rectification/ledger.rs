@@ -129,6 +129,8 @@ pub struct LedgerRow {
     pub overdue: bool,
     /// Where the notice is (None when no notice is due).
     pub paper: Option<PaperState>,
+    /// A later check found the problem gone: acceptance is proposed.
+    pub clear_check: bool,
 }
 
 /// Counts of one village's cases.
@@ -239,7 +241,7 @@ pub fn ledger(
                    JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = r.inspection_id),
                 EXISTS (SELECT 1 FROM inspection_problems ip WHERE ip.inspection_id = r.inspection_id AND ip.stops_use = 1),
                 r.proposed_category, r.category, r.state, r.state_since, r.planned_month, r.responsible,
-                {od}, {PAPER_STATE_SQL}
+                {od}, {PAPER_STATE_SQL}, r.clear_inspection_id IS NOT NULL
          FROM rectifications r
          JOIN households h ON h.id = r.household_id
          JOIN villages v ON v.id = r.village_id
@@ -288,6 +290,7 @@ pub(super) fn ledger_row(r: &Row) -> rusqlite::Result<LedgerRow> {
             .get::<_, Option<String>>(18)?
             .as_deref()
             .and_then(PaperState::from_code),
+        clear_check: r.get(19)?,
     })
 }
 

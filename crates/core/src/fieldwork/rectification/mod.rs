@@ -10,7 +10,7 @@ use crate::access::accounts::Account;
 use crate::access::permissions::Action;
 use crate::access::staff;
 use crate::error::{Error, Result};
-use crate::model::{CaseState, Category};
+use crate::model::{CaseState, Category, InspectionKind};
 
 mod ledger;
 
@@ -201,6 +201,112 @@ pub(crate) fn open_case(
     };
     add_event(conn, id, opened, now)?;
     Ok(id)
+}
+
+/// What a later inspection of a toilet with an open case found.
+pub(crate) struct Followed<'a> {
+    pub inspection_id: i64,
+    pub kind: InspectionKind,
+    pub on: &'a str,
+    /// The toilet was examined and nothing was found (not: nobody at home).
+    pub clear: bool,
+    pub proposed: Option<Category>,
+    pub reason: &'a str,
+}
+
+/// The case follows a later inspection of its toilet (in the caller's transaction): with
+/// problems, the case's current problems and the rules' proposal become the new ones; with none,
+/// acceptance is proposed — never done by itself. The earlier findings stay in the history, with
+/// who changed what. An inspection dated before the case's current one changes nothing.
+/// Returns whether the case changed.
+pub(crate) fn follow_inspection(
+    conn: &Connection,
+    by: &Account,
+    case_id: i64,
+    f: &Followed,
+    actor: i64,
+    now: &str,
+) -> Result<bool> {
+    let problems = |inspection: i64| -> Result<String> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT group_concat(name, '、') FROM (SELECT pi.name FROM inspection_problems ip
+                 JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = ?1
+                 ORDER BY ip.id)",
+            )?
+            .query_row([inspection], |r| r.get::<_, Option<String>>(0))?
+            .unwrap_or_default())
+    };
+    let (current, current_on, old_proposed, category): (
+        i64,
+        String,
+        Option<Category>,
+        Option<Category>,
+    ) = conn.query_row(
+        "SELECT r.inspection_id, i.inspected_on, r.proposed_category, r.category
+             FROM rectifications r JOIN inspections i ON i.id = r.inspection_id WHERE r.id = ?1",
+        [case_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    if f.on < current_on.as_str() {
+        return Ok(false);
+    }
+    let what = format!("{}（{}）", f.kind.label(), f.on);
+    let remark = if f.clear {
+        conn.prepare_cached("UPDATE rectifications SET clear_inspection_id = ?2 WHERE id = ?1")?
+            .execute(params![case_id, f.inspection_id])?;
+        format!("{what}未发现问题：建议登记整改完成并验收销号（不会自动销号）")
+    } else {
+        let (old, new) = (problems(current)?, problems(f.inspection_id)?);
+        conn.prepare_cached(
+            "UPDATE rectifications SET inspection_id = ?2, proposed_category = ?3,
+                proposal_reason = ?4, clear_inspection_id = NULL WHERE id = ?1",
+        )?
+        .execute(params![case_id, f.inspection_id, f.proposed, f.reason])?;
+        let mut remark = if old == new {
+            format!("{what}：问题仍为“{new}”")
+        } else {
+            format!("{what}：问题由“{old}”变为“{new}”")
+        };
+        if old_proposed != f.proposed {
+            let label = |c: Option<Category>| c.map_or("无（由人工确定）", |c| c.label());
+            remark.push_str(&format!(
+                "；方案建议由“{}”变为“{}”",
+                label(old_proposed),
+                label(f.proposed)
+            ));
+            if category.is_some_and(|c| Some(c) != f.proposed) {
+                remark.push_str("，请核对已确定的整改类别");
+            }
+        }
+        remark
+    };
+    add_event(
+        conn,
+        case_id,
+        Event {
+            kind: "recheck",
+            from: None,
+            to: None,
+            actor,
+            on: f.on,
+            remark: Some(&remark),
+            verifier: None,
+            photo: None,
+            account: by.account_id(),
+        },
+        now,
+    )?;
+    crate::store::audit::append(
+        conn,
+        now,
+        "case.recheck",
+        "rectification",
+        case_id,
+        &format!("整改记录 {case_id} 随{remark}"),
+        serde_json::json!({ "inspection_id": f.inspection_id, "clear": f.clear }),
+    )?;
+    Ok(true)
 }
 
 /// The open case of a toilet (any state but 已销号), if there is one.
@@ -613,6 +719,8 @@ pub struct Case {
     pub unconfirmed_reason: Option<String>,
     /// The signed 验收单's scan.
     pub acceptance_scan: Option<String>,
+    /// A later check found the problem gone ("区级抽查（2026-11-20）"): acceptance is proposed.
+    pub clear_check: Option<String>,
     /// The moves allowed from the current state.
     pub next_states: Vec<CaseState>,
     pub events: Vec<CaseEvent>,
@@ -623,7 +731,9 @@ pub fn case(conn: &Connection, id: i64) -> Result<Case> {
         .prepare_cached(
             "SELECT id, toilet_id, household_id, inspection_id, proposed_category, proposal_reason,
                     category, override_reason, measures, responsible, planned_month, funding,
-                    state, state_since, head_confirmed, unconfirmed_reason, acceptance_scan
+                    state, state_since, head_confirmed, unconfirmed_reason, acceptance_scan,
+                    (SELECT i.kind || ' ' || i.inspected_on FROM inspections i
+                     WHERE i.id = rectifications.clear_inspection_id)
              FROM rectifications WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -645,6 +755,11 @@ pub fn case(conn: &Connection, id: i64) -> Result<Case> {
                 head_confirmed: r.get(14)?,
                 unconfirmed_reason: r.get(15)?,
                 acceptance_scan: r.get(16)?,
+                clear_check: r.get::<_, Option<String>>(17)?.map(|k| {
+                    let (kind, on) = k.split_once(' ').unwrap_or((&k, ""));
+                    let kind = InspectionKind::from_code(kind).map_or(kind, |k| k.label());
+                    format!("{kind}（{on}）")
+                }),
                 next_states: vec![],
                 events: vec![],
             })

@@ -389,3 +389,120 @@ fn photos_stay_with_the_inspection_and_cases_follow_a_household_that_moves() {
     assert_eq!(page.rows[0].case_id, saved.case_id.unwrap());
     assert_eq!(ledger(&t, all(Scope::Village(t.village))).total, 0);
 }
+
+/// #15: a 镇级复核 or 区级抽查 on a toilet whose case is open updates the case — its current
+/// problems and the rules' proposal — keeping the earlier findings in the history; a check that
+/// finds the problem gone proposes acceptance and closes nothing; an older form keyed late
+/// changes nothing.
+#[test]
+fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance() {
+    let t = town();
+    let mut f = form(&t, t.no_year);
+    f.problems = vec![minor(&t)];
+    f.in_normal_use = Some(true);
+    let first = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let case_id = first.case_id.unwrap();
+
+    // The town's re-check finds a leak as well: the ledger and the proposal follow it.
+    f.kind = InspectionKind::TownRecheck;
+    f.inspected_on = "2022-10-12".into();
+    f.members = vec![t.wang, t.zhao];
+    f.problems = vec![minor(&t), leak(&t)];
+    f.in_normal_use = Some(false);
+    let second = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    assert_eq!(
+        (
+            second.case_id,
+            second.existing_case_id,
+            second.case_followed
+        ),
+        (None, Some(case_id), true)
+    );
+    let row = &ledger(&t, all(Scope::Town)).rows[0];
+    assert_eq!(row.case_id, case_id);
+    let minor_name = huce_core::problem_items::problem_items(&t.conn, true)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.id == minor(&t).item_id)
+        .unwrap()
+        .name;
+    let mut listed: Vec<&str> = row.problems.split('、').collect();
+    listed.sort_unstable();
+    let mut want = vec![minor_name.as_str(), "渗漏"];
+    want.sort_unstable();
+    assert_eq!(listed, want);
+    assert_eq!(row.inspected_on, "2022-10-12");
+    assert!(row.stops_use, "the leak stops use");
+    let c = rectification::case(&t.conn, case_id).unwrap();
+    assert_eq!(c.inspection_id, second.inspection_id);
+    assert_eq!(c.proposal_reason, second.proposal.reason);
+    let recheck = c.events.last().unwrap();
+    assert_eq!(recheck.kind, "recheck");
+    assert_eq!(recheck.happened_on, "2022-10-12");
+    assert!(
+        recheck.remark.as_deref().unwrap().starts_with(&format!(
+            "镇级复核（2022-10-12）：问题由“{minor_name}”变为“{minor_name}、渗漏”"
+        )),
+        "{:?}",
+        recheck.remark
+    );
+    // The first findings stay in the file.
+    let first_problems: i64 = t
+        .conn
+        .query_row(
+            "SELECT count(*) FROM inspection_problems WHERE inspection_id = ?1",
+            [first.inspection_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(first_problems, 1);
+
+    // An older form keyed in late changes nothing.
+    f.kind = InspectionKind::VillageSelf;
+    f.inspected_on = "2022-09-25".into();
+    f.members = vec![t.li, t.wang];
+    f.problems = vec![minor(&t)];
+    let late = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    assert!(!late.case_followed);
+    assert_eq!(
+        rectification::case(&t.conn, case_id).unwrap().inspection_id,
+        second.inspection_id
+    );
+
+    // Nobody at home is no finding: nothing is proposed.
+    let mut away = form(&t, t.no_year);
+    away.kind = InspectionKind::DistrictSpot;
+    away.inspected_on = "2022-11-01".into();
+    away.household_status = HouseholdStatus::Vacant;
+    away.status_note = Some("常年外出".into());
+    away.in_normal_use = None;
+    away.no_problem = false;
+    away.problems = vec![];
+    if inspections::save(&t.conn, &crate::local(), &away, TODAY, NOW).is_ok_and(|s| s.case_followed)
+    {
+        panic!("a vacant house proposes nothing");
+    }
+
+    // The district's spot check finds the problem gone: acceptance proposed, the case open.
+    f.kind = InspectionKind::DistrictSpot;
+    f.inspected_on = "2022-11-20".into();
+    f.problems = vec![];
+    f.no_problem = true;
+    f.in_normal_use = Some(true);
+    let clear = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    assert!(clear.case_followed);
+    let c = rectification::case(&t.conn, case_id).unwrap();
+    assert_eq!(
+        c.state,
+        CaseState::Pending,
+        "a check never closes a case by itself"
+    );
+    assert_eq!(c.clear_check.as_deref(), Some("区级抽查（2022-11-20）"));
+    assert_eq!(
+        c.events.last().unwrap().remark.as_deref(),
+        Some("区级抽查（2022-11-20）未发现问题：建议登记整改完成并验收销号（不会自动销号）")
+    );
+    let row = &ledger(&t, all(Scope::Town)).rows[0];
+    assert!(row.clear_check);
+    assert!(row.problems.contains("渗漏"), "the findings stay");
+}
