@@ -264,7 +264,7 @@ CREATE TABLE rectifications (
     state             TEXT NOT NULL CHECK (state = 'pending' OR state = 'in_progress' OR state = 'awaiting_acceptance' OR state = 'closed'),
     state_since       TEXT NOT NULL,
     created_at        TEXT NOT NULL
-, head_confirmed INTEGER CHECK (head_confirmed = 0 OR head_confirmed = 1), unconfirmed_reason TEXT, acceptance_scan TEXT REFERENCES photos(hash), clear_inspection_id INTEGER REFERENCES inspections(id)) STRICT;
+, head_confirmed INTEGER CHECK (head_confirmed = 0 OR head_confirmed = 1), unconfirmed_reason TEXT, acceptance_scan TEXT REFERENCES photos(hash), clear_inspection_id INTEGER REFERENCES inspections(id), opened_on TEXT) STRICT;
 
 -- table settings
 CREATE TABLE settings (

@@ -434,9 +434,8 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
     let mut cases: HashMap<i64, Case> = HashMap::new();
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT r.id, r.village_id, r.category, r.planned_month, i.inspected_on
-             FROM rectifications r JOIN inspections i ON i.id = r.inspection_id
-             WHERE i.inspected_on <= ?1",
+            "SELECT r.id, r.village_id, r.category, r.planned_month, r.opened_on
+             FROM rectifications r WHERE r.opened_on <= ?1",
         )?;
         let mut rows = stmt.query([day])?;
         while let Some(r) = rows.next()? {

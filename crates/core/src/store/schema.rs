@@ -591,6 +591,10 @@ ALTER TABLE rectifications ADD COLUMN unconfirmed_reason TEXT;
 ALTER TABLE rectifications ADD COLUMN acceptance_scan TEXT REFERENCES photos(hash);
 -- A later check (复核, 抽查) that found the problem gone: acceptance is proposed, not done.
 ALTER TABLE rectifications ADD COLUMN clear_inspection_id INTEGER REFERENCES inspections(id);
+-- The day the problem was found. `inspection_id` now follows the latest check, so the case's
+-- first day is kept here (progress as of a date, overdue 立行立改).
+ALTER TABLE rectifications ADD COLUMN opened_on TEXT;
+UPDATE rectifications SET opened_on = (SELECT inspected_on FROM inspections WHERE id = rectifications.inspection_id);
 "#;
 
 fn v11_event_kinds(tx: &Transaction) -> rusqlite::Result<()> {

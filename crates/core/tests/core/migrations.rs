@@ -309,3 +309,48 @@ fn frost_items_start_retired_in_tongliang() {
         }
     }
 }
+
+/// Version 11: a case keeps the day its problem was found (`opened_on`, from its inspection in
+/// an upgraded file), and the history takes the new steps (复核, 送达, 回执).
+#[test]
+fn version_11_keeps_each_cases_first_day_and_takes_the_new_steps() {
+    let conn = database_at(10);
+    conn.execute_batch(
+        "INSERT INTO staff (id, name, created_at) VALUES (1, '李明', 'x');
+         INSERT INTO inspections (id, toilet_id, kind, inspected_on, household_status, has_problems,
+             proposal_reason, recorded_by, recorded_at)
+           VALUES (1, 1, 'village_self', '2022-09-20', 'normal', 1, '—', 1, 'x');
+         INSERT INTO rectifications (id, toilet_id, household_id, village_id, group_id, inspection_id,
+             proposal_reason, state, state_since, created_at)
+           VALUES (1, 1, 1, 1, 1, 1, '—', 'pending', '2022-09-20', 'x');",
+    )
+    .unwrap();
+    db::migrate(&conn).unwrap();
+    let opened: String = conn
+        .query_row(
+            "SELECT opened_on FROM rectifications WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(opened, "2022-09-20");
+    for kind in ["recheck", "delivered", "receipt"] {
+        conn.execute(
+            "INSERT INTO rectification_events (rectification_id, kind, actor_id, happened_on, recorded_at)
+             VALUES (1, ?1, 1, '2022-10-01', 'x')",
+            [kind],
+        )
+        .unwrap();
+    }
+    assert!(conn
+        .execute(
+            "INSERT INTO rectification_events (rectification_id, kind, actor_id, happened_on, recorded_at)
+             VALUES (1, 'lost', 1, '2022-10-01', 'x')",
+            [],
+        )
+        .is_err());
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}

@@ -30,7 +30,7 @@ fn dashboard_numbers_match_direct_sql_counts() {
     )
     .unwrap();
     let cases = "FROM rectifications r JOIN inspections i ON i.id = r.inspection_id
-         WHERE r.village_id = ?1 AND i.inspected_on <= ?2";
+         WHERE r.village_id = ?1 AND r.opened_on <= ?2";
     for day in [
         "2022-09-10",
         "2022-09-30",

@@ -182,8 +182,8 @@ pub(crate) fn open_case(
     conn.prepare_cached(
         "INSERT INTO rectifications
            (toilet_id, household_id, village_id, group_id, inspection_id, proposed_category,
-            proposal_reason, state, state_since, created_at)
-         SELECT t.id, h.id, h.village_id, h.group_id, ?2, ?3, ?4, 'pending', ?5, ?6
+            proposal_reason, state, state_since, created_at, opened_on)
+         SELECT t.id, h.id, h.village_id, h.group_id, ?2, ?3, ?4, 'pending', ?5, ?6, ?5
          FROM toilets t JOIN households h ON h.id = t.household_id WHERE t.id = ?1",
     )?
     .execute(params![toilet_id, inspection_id, proposed, reason, on, now])?;

@@ -457,6 +457,10 @@ fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance()
         .unwrap();
     assert_eq!(first_problems, 1);
 
+    // The case was found on the first check: the progress as of a day between the two counts it.
+    let as_of = huce_core::progress::progress(&t.conn, "2022-10-01").unwrap();
+    assert_eq!(as_of.town.problems, 1, "found by the village's self-check");
+
     // An older form keyed in late changes nothing.
     f.kind = InspectionKind::VillageSelf;
     f.inspected_on = "2022-09-25".into();
