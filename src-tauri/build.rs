@@ -53,6 +53,8 @@ fn main() {
             "record_notice_receipt",
             "attach_acceptance_scan",
             "household_notices",
+            "working_values",
+            "save_working_values",
             "document_settings",
             "save_document_settings",
             "print_document",

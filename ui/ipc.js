@@ -110,6 +110,8 @@ export const auditLog = (filter, offset, limit) => call('audit_log', { filter, o
 export const verifyAudit = () => call('verify_audit');
 export const checkPrintedAnchor = (id, hash) => call('check_printed_anchor', { id, hash });
 export const saveIdleMinutes = (minutes) => call('save_idle_minutes', { minutes });
+export const workingValues = () => call('working_values');
+export const saveWorkingValues = (values) => call('save_working_values', { values });
 export const exportAuditXlsx = (filter, out) => call('export_audit_xlsx', { filter, out });
 export const backupList = () => call('backup_list');
 export const backupNow = () => call('backup_now');

@@ -282,7 +282,7 @@ const settingsDialog = new SettingsDialog({
     $('scope-title').textContent = selectedPlace().title;
   },
 });
-$('open-settings').addEventListener('click', () => { if (opened()) settingsDialog.open(info.town, session.idleMinutes); });
+$('open-settings').addEventListener('click', () => { if (opened()) settingsDialog.open(info.town, session.idleMinutes).catch(showError); });
 
 const importDialog = new ImportDialog({
   onImported: async () => {

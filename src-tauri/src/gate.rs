@@ -29,7 +29,8 @@ pub fn access(command: &str) -> Option<Access> {
         // sign_results: the core asks for Review or SignResponsible by the step signed.
         "logout" | "change_password" | "import_progress" | "sign_results" => Session,
         "check_printed_anchor" => Needs(View),
-        "save_idle_minutes" => Needs(EditSettings),
+        "save_idle_minutes" | "save_working_values" => Needs(EditSettings),
+        "working_values" => Needs(View),
         "signoff_status" => Needs(View),
         "unlock_result" => Needs(Review),
         "village_tree"
@@ -247,6 +248,7 @@ mod tests {
         ("pending_villages", "管录审领督"),
         ("household_pending", "管录审领督"),
         ("household_notices", "管录审领督"),
+        ("working_values", "管录审领督"),
         ("open_scan", "管录审领督"),
         ("export_pending_xlsx", "管录审领督"),
         ("check_printed_anchor", "管录审领督"),
@@ -286,6 +288,7 @@ mod tests {
         ("delete_export_template", "管"),
         ("save_document_settings", "管"),
         ("save_idle_minutes", "管"),
+        ("save_working_values", "管"),
         ("save_staff", "管"),
         ("save_problem_item", "管"),
         ("account_list", "管"),

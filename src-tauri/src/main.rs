@@ -132,6 +132,8 @@ fn main() {
             commands::field_work::record_notice_receipt,
             commands::field_work::attach_acceptance_scan,
             commands::field_work::household_notices,
+            commands::auth::working_values,
+            commands::auth::save_working_values,
             commands::documents::document_settings,
             commands::documents::save_document_settings,
             commands::documents::print_document,

@@ -188,6 +188,24 @@ async fn browse_demo_town_by_village_and_group() {
     wait_text(d, "#town-name", |t| t == "铜梁区 安居镇").await;
     wait_text(d, "#scope-title", |t| t == "安居镇（全镇）").await;
 
+    // 本镇工作口径: the town's own numbers, labelled so, kept across openings and used by 比对.
+    click(d, "#open-settings").await;
+    wait_prop(d, "#set-immediate-days", "value", "7").await;
+    type_value(d, "#set-immediate-days", "5").await;
+    type_value(d, "#set-retrain", "15").await;
+    click(d, "#settings-save").await;
+    wait_text(d, "#toast", |t| t.contains("已保存")).await;
+    click(d, "#open-settings").await;
+    wait_prop(d, "#set-immediate-days", "value", "5").await;
+    let label = text_now(d, "#settings-dialog fieldset.working-values legend").await;
+    assert_eq!(label, "本镇工作口径（方案未规定，由镇里确定）");
+    click(d, "#settings-cancel").await;
+    click(d, "#view-checks").await;
+    wait_text(d, "#compare-note", |t| {
+        t.contains("超过 15% 的应组织再培训") && t.contains("本镇工作口径")
+    })
+    .await;
+
     // Fast clicks through the town and every village: each view ends on the last village clicked;
     // a late answer for the place clicked before (the town's is the slowest) never replaces it (the ledger's rows and counts, the
     // comparison's differences).

@@ -64,6 +64,7 @@ export class Checks {
       return el('tr', { class: r.level ? `rate-${r.level}` : '' }, el('td', {}, r.name || '（未记录调查组）'), el('td', { class: 'num' }, r.compared),
         el('td', { class: 'num' }, r.differing), el('td', { class: 'num' }, r.shown), el('td', {}, r.advice));
     };
+    $('compare-note').textContent = c.note;
     fill($('rate-villages'), c.villages.map(rateRow));
     fill($('rate-groups'), c.groups.length ? c.groups.map(rateRow)
       : el('tr', {}, el('td', { colspan: 5, class: 'placeholder' }, '还没有同一户厕的两次核查（村级自查和镇级复核）可比。')));

@@ -20,8 +20,13 @@ export class SettingsDialog {
   }
 
   /** town: the app info's town (or null); idleMinutes: the current idle logout time. */
-  open(town, idleMinutes) {
+  async open(town, idleMinutes) {
     this.idleMinutes = idleMinutes;
+    this.working = await ipc.workingValues();
+    $('set-immediate-days').value = String(this.working.immediate_overdue_days);
+    $('set-retrain').value = String(this.working.retrain_above);
+    $('set-second-check').value = String(this.working.second_check_from);
+    $('set-resurvey').value = String(this.working.resurvey_above);
     $('set-district').value = town?.district_name ?? '';
     $('set-town').value = town && town.town_name !== UNSET_TOWN ? town.town_name : '';
     $('set-idle').value = String(idleMinutes);
@@ -37,6 +42,16 @@ export class SettingsDialog {
       if (idle !== this.idleMinutes) {
         await ipc.saveIdleMinutes(idle);
         this.idleMinutes = idle;
+      }
+      const working = {
+        immediate_overdue_days: Number($('set-immediate-days').value),
+        retrain_above: Number($('set-retrain').value),
+        second_check_from: Number($('set-second-check').value),
+        resurvey_above: Number($('set-resurvey').value),
+      };
+      if (Object.keys(working).some((k) => working[k] !== this.working[k])) {
+        await ipc.saveWorkingValues(working);
+        this.working = working;
       }
       this.dialog.close();
       await this.onSaved(town, idle);

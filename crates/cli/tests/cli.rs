@@ -45,7 +45,7 @@ fn demo_then_stats() {
 
     // The problem ledger's village counts, with a total row that adds up and the 销号率 as
     // every screen shows it (2 of 3 is 66.7%, not 66%).
-    let text = run_ok(huce().args(["ledger", "--month", "2026-11"]).arg(&db));
+    let text = run_ok(huce().args(["ledger", "--date", "2026-11-29"]).arg(&db));
     let lines = table(&text, "行政村");
     assert_eq!(lines[0][0], "行政村");
     assert_eq!(lines[0][8], "销号率");

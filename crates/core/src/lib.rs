@@ -21,7 +21,9 @@ pub mod store;
 // Short paths for the app and the command line (`huce_core::audit`, …). Inside the core, modules
 // are named by their folder (`crate::store::audit`); the layer test holds that.
 pub use access::{accounts, permissions, staff};
-pub use fieldwork::{inspections, paper, photos, problem_items, rectification, rules, signoff};
+pub use fieldwork::{
+    inspections, paper, photos, problem_items, rectification, rules, signoff, working,
+};
 pub use ledger_io::{export, import, pending};
 pub use places::{households, idcard, town};
 pub use reports::{compare, progress, sampling};

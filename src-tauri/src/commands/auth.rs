@@ -5,6 +5,7 @@
 use huce_core::accounts::{self, Account, AccountInput};
 use huce_core::audit::{self, Entry, Filter, Verification};
 use huce_core::permissions::{self, Action};
+use huce_core::working::WorkingValues;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
@@ -122,6 +123,23 @@ pub async fn save_idle_minutes(state: State<'_, AppState>, minutes: i64) -> Resu
     let me = state.account()?;
     accounts::save_idle_minutes(&*state.conn()?, &me, minutes, &now())?;
     state.set_idle_minutes(minutes);
+    Ok(())
+}
+
+/// 本镇工作口径: the numbers the plan does not give.
+#[tauri::command]
+pub async fn working_values(state: State<'_, AppState>) -> Result<WorkingValues, ApiError> {
+    Ok(WorkingValues::load(&*state.conn()?)?)
+}
+
+/// Saves 本镇工作口径 (administrators).
+#[tauri::command]
+pub async fn save_working_values(
+    state: State<'_, AppState>,
+    values: WorkingValues,
+) -> Result<(), ApiError> {
+    let me = state.account()?;
+    values.save(&*state.conn()?, &me, &now())?;
     Ok(())
 }
 

@@ -24,10 +24,6 @@ fn today() -> String {
     crate::state::now_local().format("%Y-%m-%d").to_string()
 }
 
-fn this_month() -> String {
-    crate::state::now_local().format("%Y-%m").to_string()
-}
-
 #[tauri::command]
 pub async fn staff_list(
     state: State<'_, AppState>,
@@ -160,7 +156,7 @@ pub async fn problem_ledger(
     Ok(rectification::ledger(
         &*state.conn()?,
         &filter,
-        &this_month(),
+        &today(),
         offset,
         limit,
     )?)

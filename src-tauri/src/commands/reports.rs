@@ -49,6 +49,8 @@ pub struct ComparisonView {
     pub differences: Vec<Difference>,
     pub villages: Vec<Rate>,
     pub groups: Vec<Rate>,
+    /// How the rates are judged (the town's working thresholds).
+    note: String,
 }
 
 #[tauri::command]
@@ -67,6 +69,7 @@ pub async fn comparison(
             differences: c.differences,
             villages: c.villages,
             groups: c.groups,
+            note: c.note,
         })
     })
     .await

@@ -12,17 +12,17 @@ use super::common::{now_local, open_existing};
 pub struct LedgerArgs {
     /// 数据库文件
     file: PathBuf,
-    /// 逾期按哪个月算（YYYY-MM），默认本月
+    /// 逾期按哪一天算（YYYY-MM-DD），默认今天
     #[arg(long)]
-    month: Option<String>,
+    date: Option<String>,
 }
 
 pub fn run(a: LedgerArgs) -> Result<()> {
     let conn = open_existing(&a.file)?;
-    let month = a
-        .month
-        .unwrap_or_else(|| now_local().format("%Y-%m").to_string());
-    let rows = village_counts(&conn, &month)?;
+    let day = a
+        .date
+        .unwrap_or_else(|| now_local().format("%Y-%m-%d").to_string());
+    let rows = village_counts(&conn, &day)?;
     let total = VillageCounts::town_total(&rows);
     println!("行政村\t问题户厕\t待确定类别\t待整改\t整改中\t待验收\t已销号\t逾期\t销号率");
     for v in rows.iter().chain([&total]) {

@@ -102,7 +102,7 @@ pub fn run(a: PrintArgs) -> Result<()> {
     let started = Instant::now();
     if html {
         let cases = req
-            .notice_cases(&conn, &now.format("%Y-%m").to_string())?
+            .notice_cases(&conn, &now.format("%Y-%m-%d").to_string())?
             .cases;
         let page = print::notices_html(&conn, &cases, &now.format("%Y-%m-%d").to_string())?;
         write_file(&out, page)?;

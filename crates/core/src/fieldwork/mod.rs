@@ -8,3 +8,4 @@ pub mod problem_items;
 pub mod rectification;
 pub mod rules;
 pub mod signoff;
+pub mod working;

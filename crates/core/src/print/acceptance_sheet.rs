@@ -62,9 +62,9 @@ pub fn acceptance_cases(
     conn: &Connection,
     filter: &LedgerFilter,
     picked: Option<&[i64]>,
-    this_month: &str,
+    today: &str,
 ) -> Result<Vec<i64>> {
-    let page = rectification::ledger(conn, filter, this_month, 0, i64::MAX)?;
+    let page = rectification::ledger(conn, filter, today, 0, i64::MAX)?;
     Ok(page
         .rows
         .into_iter()

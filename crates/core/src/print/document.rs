@@ -105,10 +105,10 @@ impl DocumentRequest {
 
     /// The notices' run: the ticked cases still open, or the filter's, cut to the limit, with
     /// those left out (undecided, 立行立改) counted.
-    pub fn notice_cases(&self, conn: &Connection, month: &str) -> Result<super::notice::NoticeRun> {
+    pub fn notice_cases(&self, conn: &Connection, today: &str) -> Result<super::notice::NoticeRun> {
         let mut run = match &self.case_ids {
             Some(ids) => super::notice::open_cases_among(conn, ids)?,
-            None => super::notice::notice_cases(conn, &self.filter, month)?,
+            None => super::notice::notice_cases(conn, &self.filter, today)?,
         };
         run.cases.truncate(self.limit.unwrap_or(usize::MAX));
         Ok(run)
@@ -131,7 +131,7 @@ pub fn print_document(
     let title = &request.scope_title;
     match request.kind {
         DocumentKind::Notices => {
-            let run = request.notice_cases(conn, &month)?;
+            let run = request.notice_cases(conn, &today)?;
             if run.cases.is_empty() {
                 return Err(run.nothing_to_print());
             }
@@ -140,7 +140,7 @@ pub fn print_document(
             Ok(printed)
         }
         DocumentKind::ProblemLedger => {
-            super::ledgers::problem_ledger(conn, &request.filter, &month, &today, title)
+            super::ledgers::problem_ledger(conn, &request.filter, &today, title)
         }
         DocumentKind::ToiletLedger => super::ledgers::toilet_ledger(conn, scope, &today, title),
         DocumentKind::Signoff => super::signoff_sheet::signoff_sheet(conn, scope, now, title),
@@ -173,7 +173,7 @@ pub fn print_document(
                 conn,
                 &request.filter,
                 request.case_ids.as_deref(),
-                &month,
+                &today,
             )?;
             super::acceptance_sheet::acceptance_sheets(conn, &cases, &today)
         }

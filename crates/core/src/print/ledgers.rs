@@ -16,12 +16,11 @@ use crate::store::settings::TownSettings;
 pub fn problem_ledger(
     conn: &Connection,
     filter: &LedgerFilter,
-    this_month: &str,
     today: &str,
     scope_title: &str,
 ) -> Result<Printed> {
     let town = TownSettings::load(conn)?;
-    let page = rectification::ledger(conn, filter, this_month, 0, i64::MAX)?;
+    let page = rectification::ledger(conn, filter, today, 0, i64::MAX)?;
     let columns = [
         Column::center("序号", 0.5),
         Column::left("行政村·社", 1.3),

@@ -161,13 +161,9 @@ impl NoticeRun {
     }
 }
 
-/// The notice run of the ledger filter's cases not closed out, in the ledger's order.
-pub fn notice_cases(
-    conn: &Connection,
-    filter: &LedgerFilter,
-    this_month: &str,
-) -> Result<NoticeRun> {
-    let page = rectification::ledger(conn, filter, this_month, 0, i64::MAX)?;
+/// The notice run of the ledger filter's cases not closed out on `today`, in the ledger's order.
+pub fn notice_cases(conn: &Connection, filter: &LedgerFilter, today: &str) -> Result<NoticeRun> {
+    let page = rectification::ledger(conn, filter, today, 0, i64::MAX)?;
     let mut run = NoticeRun::default();
     for r in page
         .rows

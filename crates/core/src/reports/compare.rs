@@ -13,6 +13,7 @@ use std::path::Path;
 use rust_xlsxwriter::Workbook;
 
 use crate::error::Result;
+use crate::fieldwork::working::WorkingValues;
 use crate::ledger_io::xlsx::{percent_format, titled_sheet, xlsx_err, Val};
 use crate::model::{HouseholdStatus, InspectionKind, UseStatus};
 use crate::places::households::Scope;
@@ -48,6 +49,17 @@ pub struct Rate {
     pub level: String,
 }
 
+/// How the sheet and the screen explain the thresholds: the town's working values, labelled so.
+pub fn thresholds_note(w: &WorkingValues) -> String {
+    format!(
+        "差异率 = 有差异的户厕数 ÷ 比对户厕数。差异率超过 {}% 的应组织再培训，{}% 起应再次抽查并扩大核查该组记录，超过 {}% 的应重新摸排（{}）。",
+        w.retrain_above,
+        w.second_check_from,
+        w.resurvey_above,
+        crate::fieldwork::working::LABEL
+    )
+}
+
 /// Fewer compared toilets than this give no advice (too small a sample).
 const MIN_FOR_ADVICE: usize = 5;
 
@@ -60,25 +72,26 @@ impl Rate {
     pub fn percent_text(&self) -> String {
         crate::model::rate_text(self.differing as i64, self.compared as i64)
     }
-    /// DOMAIN's thresholds: above 10% retrain; 20–30% a second back-check; above 40% re-survey
-    /// the batch. Returns the advice and its mark ("bad", "warn" or "").
-    pub fn advice(&self) -> (&'static str, &'static str) {
+    /// The town's working thresholds (DOMAIN's practice by default: above 10% retrain; 20–30% a
+    /// second back-check; above 40% re-survey the batch). Returns the advice and its mark
+    /// ("bad", "warn" or "").
+    pub fn advice(&self, w: &WorkingValues) -> (&'static str, &'static str) {
         let p = self.percent();
         if self.compared < MIN_FOR_ADVICE {
             ("样本太少", "")
-        } else if p > 40.0 {
+        } else if p > w.resurvey_above {
             ("重新调查该批", "bad")
-        } else if p >= 20.0 {
+        } else if p >= w.second_check_from {
             ("二次回查并扩大抽查", "bad")
-        } else if p > 10.0 {
+        } else if p > w.retrain_above {
             ("需要再培训", "warn")
         } else {
             ("", "")
         }
     }
-    fn finish(mut self) -> Self {
+    fn finish(mut self, w: &WorkingValues) -> Self {
         self.shown = self.percent_text();
-        let (advice, level) = self.advice();
+        let (advice, level) = self.advice(w);
         self.advice = advice.into();
         self.level = level.into();
         self
@@ -91,6 +104,8 @@ pub struct Comparison {
     pub villages: Vec<Rate>,
     /// By the inspection group whose result was checked (the earlier inspection's members).
     pub groups: Vec<Rate>,
+    /// How the rates are judged: the town's working thresholds, labelled so.
+    pub note: String,
 }
 
 #[derive(Clone)]
@@ -540,8 +555,13 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
     }
     differences.sort_by_key(|a| a.0);
     let differences: Vec<Difference> = differences.into_iter().map(|(_, d)| d).collect();
-    let villages: Vec<Rate> = villages.into_iter().flatten().map(Rate::finish).collect();
-    let mut groups: Vec<Rate> = groups.into_values().map(Rate::finish).collect();
+    let w = WorkingValues::load(conn)?;
+    let villages: Vec<Rate> = villages
+        .into_iter()
+        .flatten()
+        .map(|r| r.finish(&w))
+        .collect();
+    let mut groups: Vec<Rate> = groups.into_values().map(|r| r.finish(&w)).collect();
     groups.sort_by(|a, b| {
         b.percent()
             .partial_cmp(&a.percent())
@@ -553,6 +573,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         differences,
         villages,
         groups,
+        note: thresholds_note(&w),
     })
 }
 
@@ -615,8 +636,13 @@ pub fn comparison_xlsx(conn: &Connection, scope: Scope, path: &Path) -> Result<u
             &mut book,
             name,
             &title(name),
-            "差异率 = 有差异的户厕数 ÷ 比对户厕数。差异率超过 10% 的应组织再培训，20%–30% 的应再次抽查并扩大核查该组记录，超过 40% 的应重新摸排。",
-            &[(first, 16.0), ("比对户厕数", 10.0), ("有差异", 8.0), ("差异率", 9.0)],
+            &thresholds_note(&WorkingValues::load(conn)?),
+            &[
+                (first, 16.0),
+                ("比对户厕数", 10.0),
+                ("有差异", 8.0),
+                ("差异率", 9.0),
+            ],
             path,
         )?;
         for (i, r) in rates.iter().enumerate() {
@@ -644,7 +670,7 @@ mod tests {
             differing,
             ..Rate::default()
         }
-        .finish()
+        .finish(&WorkingValues::default())
     }
 
     #[test]

@@ -429,6 +429,7 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
         village: usize,
         category: Option<Category>,
         planned: Option<String>,
+        opened_on: String,
         state: CaseState,
     }
     let mut cases: HashMap<i64, Case> = HashMap::new();
@@ -443,13 +444,14 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
                 continue;
             };
             let on: String = r.get(4)?;
-            changes.entry(on).or_default().1 += 1;
+            changes.entry(on.clone()).or_default().1 += 1;
             cases.insert(
                 r.get(0)?,
                 Case {
                     village: vx,
                     category: r.get(2)?,
                     planned: r.get(3)?,
+                    opened_on: on,
                     state: CaseState::Pending,
                 },
             );
@@ -476,6 +478,15 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
             case.state = to;
         }
     }
+    // An open 立行立改 case found before this day is overdue (the town's working days).
+    let days = crate::fieldwork::working::WorkingValues::load(conn)?.immediate_overdue_days;
+    let immediate_cutoff = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .map(|d| {
+            (d - chrono::Duration::days(days))
+                .format("%Y-%m-%d")
+                .to_string()
+        });
     for case in cases.values() {
         let v = &mut villages[case.village];
         v.problems += 1;
@@ -493,7 +504,12 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
             CaseState::AwaitingAcceptance => v.rectified += 1,
             _ => {}
         }
-        if case.state != CaseState::Closed && case.planned.as_deref().is_some_and(|p| p < month) {
+        let late = case.planned.as_deref().is_some_and(|p| p < month)
+            || (case.category == Some(Category::ImmediateFix)
+                && immediate_cutoff
+                    .as_deref()
+                    .is_some_and(|c| case.opened_on.as_str() < c));
+        if case.state != CaseState::Closed && late {
             v.overdue += 1;
         }
     }

@@ -216,8 +216,14 @@ fn the_demo_field_work_obeys_the_ledger_rules() {
         ),
         0
     );
-    let page =
-        rectification::ledger(&conn, &LedgerFilter::all_of(Scope::Town), "2026-11", 0, 20).unwrap();
+    let page = rectification::ledger(
+        &conn,
+        &LedgerFilter::all_of(Scope::Town),
+        "2026-11-29",
+        0,
+        20,
+    )
+    .unwrap();
     let cases = n("SELECT count(*) FROM rectifications");
     assert_eq!(page.total, cases);
     assert!(

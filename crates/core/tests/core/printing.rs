@@ -304,14 +304,8 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
     let t = town();
     let dir = tempfile::tempdir().unwrap();
 
-    let printed = print::problem_ledger(
-        &t.conn,
-        &filter(Scope::Town),
-        "2026-11",
-        TODAY,
-        "石鱼镇（全镇）",
-    )
-    .unwrap();
+    let printed =
+        print::problem_ledger(&t.conn, &filter(Scope::Town), TODAY, "石鱼镇（全镇）").unwrap();
     let pdf = dir.path().join("问题厕所台账.pdf");
     std::fs::write(&pdf, &printed.bytes).unwrap();
     assert!(
@@ -437,8 +431,7 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
     assert!(text.contains("023-45678901"));
 
     // The notice run of a village skips cases already closed out.
-    let cases =
-        print::notice_cases(&t.conn, &filter(Scope::Village(t.village)), "2026-11").unwrap();
+    let cases = print::notice_cases(&t.conn, &filter(Scope::Village(t.village)), TODAY).unwrap();
     let closed: i64 = t
         .conn
         .query_row(
@@ -746,7 +739,7 @@ fn each_category_has_its_own_notice_and_the_undecided_none() {
     );
 
     // The town's run: the undecided and the 立行立改 cases are left out, and said so.
-    let run = print::notice_cases(&t.conn, &filter(Scope::Town), "2026-11").unwrap();
+    let run = print::notice_cases(&t.conn, &filter(Scope::Town), TODAY).unwrap();
     let count = |sql: &str| -> usize {
         t.conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as usize
     };

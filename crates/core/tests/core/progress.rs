@@ -56,7 +56,7 @@ fn dashboard_numbers_match_direct_sql_counts() {
                 q(&format!("SELECT count(*) {cases} AND r.category = 'plan_town_funded'")),
                 q(&format!("SELECT count(*) {cases} AND {STATE_ON} IN ('awaiting_acceptance', 'closed')")),
                 q(&format!("SELECT count(*) {cases} AND {STATE_ON} = 'closed'")),
-                q(&format!("SELECT count(*) {cases} AND {STATE_ON} <> 'closed' AND r.planned_month < substr(?2, 1, 7)")),
+                q(&format!("SELECT count(*) {cases} AND {STATE_ON} <> 'closed' AND (r.planned_month < substr(?2, 1, 7) OR (r.category = 'immediate_fix' AND r.opened_on < date(?2, '-7 days')))")),
             ];
             let got = [
                 v.households,

@@ -180,20 +180,38 @@ pub struct LedgerPage {
     pub town: VillageCounts,
 }
 
-/// The month before which a planned case is overdue: the current month, `YYYY-MM`.
-pub(super) fn overdue_sql() -> &'static str {
-    "(r.state <> 'closed' AND r.planned_month IS NOT NULL AND r.planned_month < ?2)"
+/// Whether case `r` is overdue on the day bound as `?{day}` (`YYYY-MM-DD`): open, and planned
+/// for a month before the day's month, or 立行立改 found more than the town's working days ago.
+pub(crate) fn overdue_sql(day: usize, immediate_days: i64) -> String {
+    format!(
+        "coalesce(r.state <> 'closed' AND ((r.planned_month IS NOT NULL AND r.planned_month < substr(?{day}, 1, 7))
+          OR (r.category = 'immediate_fix' AND r.opened_on < date(?{day}, '-{immediate_days} days'))), 0)"
+    )
+}
+
+/// Refuses a `today` that is not a date (a month would silently switch off the day rule).
+fn check_day(today: &str) -> Result<()> {
+    if today.len() != 10 || chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").is_err() {
+        return Err(Error::Invalid(format!(
+            "问题台账要按日期计算逾期：“{today}”不是年-月-日格式的日期。"
+        )));
+    }
+    Ok(())
 }
 
 /// The problem ledger: one page of cases matching `f`, the number matching, and every
-/// village's counts. `this_month` is `YYYY-MM` (a planned case is overdue after its month).
+/// village's counts. `today` is `YYYY-MM-DD` (a planned case is overdue after its month, an
+/// open 立行立改 case after the town's working days).
 pub fn ledger(
     conn: &Connection,
     f: &LedgerFilter,
-    this_month: &str,
+    today: &str,
     offset: i64,
     limit: i64,
 ) -> Result<LedgerPage> {
+    check_day(today)?;
+    let days = crate::fieldwork::working::WorkingValues::load(conn)?.immediate_overdue_days;
+    let overdue_case = overdue_sql(2, days);
     let (place, place_id) = match f.scope {
         Scope::Town => ("1", 0),
         Scope::Village(v) => ("r.village_id = ?1", v),
@@ -214,7 +232,11 @@ pub fn ledger(
         Some(s) => format!("r.state = '{}'", s.code()),
         None => "1".into(),
     };
-    let overdue = if f.overdue_only { overdue_sql() } else { "1" };
+    let overdue = if f.overdue_only {
+        overdue_case.as_str()
+    } else {
+        "1"
+    };
     let paper = match f.paper {
         None => "1".to_string(),
         Some(PaperState::Undelivered) => {
@@ -228,7 +250,7 @@ pub fn ledger(
         .prepare_cached(&format!(
             "SELECT count(*) FROM rectifications r WHERE {filter}"
         ))?
-        .query_row(params![place_id, this_month], |r| r.get(0))?;
+        .query_row(params![place_id, today], |r| r.get(0))?;
     let order = match f.sort {
         LedgerSort::Place => "v.sort_order, v.id, g.sort_order, g.id, r.household_id, t.seq, r.id",
         LedgerSort::Oldest => "r.state = 'closed', r.state_since, r.id",
@@ -251,13 +273,13 @@ pub fn ledger(
          WHERE {filter}
          ORDER BY {order}
          LIMIT ?3 OFFSET ?4",
-        od = overdue_sql()
+        od = overdue_case
     );
     let rows = conn
         .prepare_cached(&sql)?
-        .query_map(params![place_id, this_month, limit, offset], ledger_row)?
+        .query_map(params![place_id, today, limit, offset], ledger_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let villages = village_counts(conn, this_month)?;
+    let villages = village_counts(conn, today)?;
     Ok(LedgerPage {
         total,
         rows,
@@ -294,9 +316,11 @@ pub(super) fn ledger_row(r: &Row) -> rusqlite::Result<LedgerRow> {
     })
 }
 
-/// Every village's case counts (月调度's first columns).
-pub fn village_counts(conn: &Connection, this_month: &str) -> Result<Vec<VillageCounts>> {
-    let mut stmt = conn.prepare_cached(
+/// Every village's case counts (月调度's first columns) on `today` (`YYYY-MM-DD`).
+pub fn village_counts(conn: &Connection, today: &str) -> Result<Vec<VillageCounts>> {
+    check_day(today)?;
+    let days = crate::fieldwork::working::WorkingValues::load(conn)?.immediate_overdue_days;
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT v.id, v.name,
                 count(r.id),
                 count(r.id) FILTER (WHERE r.category IS NULL AND r.state <> 'closed'),
@@ -304,12 +328,13 @@ pub fn village_counts(conn: &Connection, this_month: &str) -> Result<Vec<Village
                 count(r.id) FILTER (WHERE r.state = 'in_progress'),
                 count(r.id) FILTER (WHERE r.state = 'awaiting_acceptance'),
                 count(r.id) FILTER (WHERE r.state = 'closed'),
-                count(r.id) FILTER (WHERE r.state <> 'closed' AND r.planned_month < ?1)
+                count(r.id) FILTER (WHERE {})
          FROM villages v LEFT JOIN rectifications r ON r.village_id = v.id
          GROUP BY v.id ORDER BY v.sort_order, v.id",
-    )?;
+        overdue_sql(1, days)
+    ))?;
     let rows = stmt
-        .query_map([this_month], |r| {
+        .query_map([today], |r| {
             Ok(VillageCounts {
                 village_id: r.get(0)?,
                 village_name: r.get(1)?,

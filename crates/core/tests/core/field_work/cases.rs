@@ -4,7 +4,7 @@
 use super::*;
 
 fn ledger(t: &Town, f: LedgerFilter) -> rectification::LedgerPage {
-    rectification::ledger(&t.conn, &f, MONTH, 0, 100).unwrap()
+    rectification::ledger(&t.conn, &f, TODAY, 0, 100).unwrap()
 }
 
 fn all(scope: Scope) -> LedgerFilter {
@@ -509,4 +509,50 @@ fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance()
     let row = &ledger(&t, all(Scope::Town)).rows[0];
     assert!(row.clear_check);
     assert!(row.problems.contains("渗漏"), "the findings stay");
+}
+
+/// #15: an on-the-spot case (立行立改) still open some days after its problem was found is
+/// overdue like a planned one; the days are the town's working value (7 by default).
+#[test]
+fn an_immediate_fix_still_open_after_the_towns_days_is_overdue() {
+    let t = town();
+    let mut f = form(&t, t.t2019);
+    f.inspected_on = "2026-11-20".into();
+    f.problems = vec![minor(&t)];
+    f.in_normal_use = Some(true);
+    f.decision = Some(Decision {
+        category: Some(Category::ImmediateFix),
+        ..Decision::default()
+    });
+    let case_id = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+        .unwrap()
+        .case_id
+        .unwrap();
+    let overdue_on = |day: &str| {
+        let mut only = all(Scope::Town);
+        only.overdue_only = true;
+        let page = rectification::ledger(&t.conn, &only, day, 0, 10).unwrap();
+        let counted = page.town.overdue;
+        let progress = huce_core::progress::progress(&t.conn, day)
+            .unwrap()
+            .town
+            .overdue;
+        assert_eq!(
+            page.total, counted,
+            "{day}: the filter and the counts agree"
+        );
+        assert_eq!(progress, counted, "{day}: 月调度 and the ledger agree");
+        assert!(page.rows.iter().all(|r| r.overdue && r.case_id == case_id));
+        counted
+    };
+    assert_eq!(overdue_on("2026-11-27"), 0, "7 days: not yet");
+    assert_eq!(overdue_on("2026-11-28"), 1, "8 days: overdue");
+    let mut w = huce_core::working::WorkingValues::load(&t.conn).unwrap();
+    w.immediate_overdue_days = 10;
+    w.save(&t.conn, &crate::local(), NOW).unwrap();
+    assert_eq!(overdue_on("2026-11-28"), 0);
+    assert_eq!(overdue_on("2026-12-01"), 1);
+    // A month is not a day: the ledger asks for the date.
+    let err = rectification::ledger(&t.conn, &all(Scope::Town), "2026-12", 0, 10).unwrap_err();
+    assert!(err.to_string().contains("日期"), "{err}");
 }

@@ -14,7 +14,6 @@ use rusqlite::Connection;
 use super::NOW;
 
 const TODAY: &str = "2026-11-29";
-const MONTH: &str = "2026-11";
 
 struct Town {
     conn: Connection,

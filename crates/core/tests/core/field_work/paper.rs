@@ -31,7 +31,7 @@ fn paper_filter(p: PaperState) -> LedgerFilter {
 }
 
 fn found(t: &Town, p: PaperState) -> Vec<i64> {
-    rectification::ledger(&t.conn, &paper_filter(p), MONTH, 0, 100)
+    rectification::ledger(&t.conn, &paper_filter(p), TODAY, 0, 100)
         .unwrap()
         .rows
         .iter()
@@ -72,7 +72,7 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
     .unwrap_err();
     assert!(err.to_string().contains("还没有打印"), "{err}");
     assert_eq!(found(&t, PaperState::Undelivered), vec![case_id]);
-    let row = &rectification::ledger(&t.conn, &LedgerFilter::all_of(Scope::Town), MONTH, 0, 9)
+    let row = &rectification::ledger(&t.conn, &LedgerFilter::all_of(Scope::Town), TODAY, 0, 9)
         .unwrap()
         .rows[0];
     assert_eq!(row.paper, Some(PaperState::Unprinted));
@@ -278,7 +278,7 @@ fn an_immediate_fix_or_undecided_case_needs_no_notice_and_is_not_undelivered() {
         .case_id
         .unwrap();
     assert!(found(&t, PaperState::Undelivered).is_empty());
-    let rows = rectification::ledger(&t.conn, &LedgerFilter::all_of(Scope::Town), MONTH, 0, 9)
+    let rows = rectification::ledger(&t.conn, &LedgerFilter::all_of(Scope::Town), TODAY, 0, 9)
         .unwrap()
         .rows;
     for r in rows {
