@@ -54,6 +54,8 @@ fn main() {
             "attach_acceptance_scan",
             "household_notices",
             "working_values",
+            "escalate_case",
+            "record_escalation_reply",
             "save_working_values",
             "document_settings",
             "save_document_settings",

@@ -81,6 +81,8 @@ export const recordNoticeDelivery = (input) => call('record_notice_delivery', { 
 export const recordNoticeReceipt = (input) => call('record_notice_receipt', { input });
 export const attachAcceptanceScan = (caseId, scan) => call('attach_acceptance_scan', { caseId, scan });
 export const householdNotices = (householdId) => call('household_notices', { householdId });
+export const escalateCase = (input) => call('escalate_case', { input });
+export const recordEscalationReply = (input) => call('record_escalation_reply', { input });
 
 export const documentSettings = () => call('document_settings');
 export const saveDocumentSettings = (settings) => call('save_document_settings', { settings });

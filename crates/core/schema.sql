@@ -230,7 +230,7 @@ CREATE TABLE problem_items (
 CREATE TABLE rectification_events (
     id               INTEGER PRIMARY KEY,
     rectification_id INTEGER NOT NULL REFERENCES rectifications(id),
-    kind             TEXT NOT NULL CHECK (kind = 'opened' OR kind = 'category' OR kind = 'plan' OR kind = 'move' OR kind = 'reopen' OR kind = 'recheck' OR kind = 'delivered' OR kind = 'receipt'),
+    kind             TEXT NOT NULL CHECK (kind = 'opened' OR kind = 'category' OR kind = 'plan' OR kind = 'move' OR kind = 'reopen' OR kind = 'recheck' OR kind = 'delivered' OR kind = 'receipt' OR kind = 'escalated' OR kind = 'reply'),
     from_state       TEXT,
     to_state         TEXT,
     actor_id         INTEGER NOT NULL REFERENCES staff(id),
@@ -264,7 +264,7 @@ CREATE TABLE rectifications (
     state             TEXT NOT NULL CHECK (state = 'pending' OR state = 'in_progress' OR state = 'awaiting_acceptance' OR state = 'closed'),
     state_since       TEXT NOT NULL,
     created_at        TEXT NOT NULL
-, head_confirmed INTEGER CHECK (head_confirmed = 0 OR head_confirmed = 1), unconfirmed_reason TEXT, acceptance_scan TEXT REFERENCES photos(hash), clear_inspection_id INTEGER REFERENCES inspections(id), opened_on TEXT) STRICT;
+, head_confirmed INTEGER CHECK (head_confirmed = 0 OR head_confirmed = 1), unconfirmed_reason TEXT, acceptance_scan TEXT REFERENCES photos(hash), clear_inspection_id INTEGER REFERENCES inspections(id), opened_on TEXT, escalated_on TEXT, escalation_reason TEXT, escalation_reply TEXT, replied_on TEXT) STRICT;
 
 -- table settings
 CREATE TABLE settings (
@@ -402,6 +402,9 @@ CREATE INDEX rectifications_by_place ON rectifications(village_id, group_id, sta
 
 -- index rectifications_by_toilet
 CREATE INDEX rectifications_by_toilet ON rectifications(toilet_id);
+
+-- index rectifications_escalated
+CREATE INDEX rectifications_escalated ON rectifications(escalated_on) WHERE escalated_on IS NOT NULL;
 
 -- index signoffs_active
 CREATE UNIQUE INDEX signoffs_active ON signoffs(inspection_id, step) WHERE cleared_at IS NULL;

@@ -79,7 +79,9 @@ pub fn access(command: &str) -> Option<Access> {
         | "store_scan"
         | "record_notice_delivery"
         | "record_notice_receipt"
-        | "attach_acceptance_scan" => Needs(HandleCase),
+        | "attach_acceptance_scan"
+        | "escalate_case"
+        | "record_escalation_reply" => Needs(HandleCase),
         "document_settings" | "print_document" => Needs(Print),
         "draw_sample" => Needs(DrawSample),
         "account_list" | "save_account" | "unlock_account" => Needs(ManageAccounts),
@@ -272,6 +274,8 @@ mod tests {
         ("record_notice_delivery", "管录审"),
         ("record_notice_receipt", "管录审"),
         ("attach_acceptance_scan", "管录审"),
+        ("escalate_case", "管录审"),
+        ("record_escalation_reply", "管录审"),
         ("draw_sample", "管审督"),
         ("unlock_result", "审"),
         ("audit_log", "管审领督"),

@@ -132,6 +132,8 @@ fn main() {
             commands::field_work::record_notice_receipt,
             commands::field_work::attach_acceptance_scan,
             commands::field_work::household_notices,
+            commands::field_work::escalate_case,
+            commands::field_work::record_escalation_reply,
             commands::auth::working_values,
             commands::auth::save_working_values,
             commands::documents::document_settings,

@@ -153,6 +153,27 @@ async fn notices_are_handed_out_and_their_receipts_come_back_with_a_scan() {
     let line = wait_text(d, ".notice-line", |t| t.contains("回执已收回")).await;
     assert!(line.contains(&stored.3), "{line}");
 
+    // What the town cannot fix itself goes to the district's 人居办, with why; the ledger finds it.
+    click(d, "#view-ledger").await;
+    choose(d, "#ledger-paper", "").await;
+    choose(d, "#ledger-state", "pending").await;
+    wait_text(d, "#ledger-rows", |t| {
+        t.contains("待整改") && !t.contains("已销号")
+    })
+    .await;
+    click(d, "#ledger-rows tr[data-case]:first-child td.c-name").await;
+    click(d, "#case-escalate").await;
+    click(d, "#esc-confirm").await;
+    wait_text(d, "#esc-error", |t| t.contains("写明原因")).await;
+    type_value(d, "#esc-text", "地下水位高，现有技术模式都不适宜").await;
+    click(d, "#esc-confirm").await;
+    wait_text(d, "#case-escalated", |t| t.contains("地下水位高")).await;
+    wait_text(d, "#case-escalation-reply", |t| t == "尚未答复").await;
+    check(d, "#ledger-escalated").await;
+    wait_text(d, "#ledger-count", |t| t == "共 1 个问题户厕").await;
+    wait_text(d, "#ledger-rows", |t| t.contains("已报区研究")).await;
+    screenshot(&s, "e2e-escalated.png").await;
+
     s.driver.clone().quit().await.unwrap();
 }
 

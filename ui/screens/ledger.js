@@ -12,7 +12,7 @@ const PAGE = 100;
 
 /** The ledger filter with nothing narrowed: every problem toilet of `scope`, by place. Print
  *  dialogs opened outside the ledger get this one. */
-export const defaultFilter = (scope = { kind: 'town' }) => ({ scope, category: null, state: null, overdue_only: false, paper: null, sort: 'place' });
+export const defaultFilter = (scope = { kind: 'town' }) => ({ scope, category: null, state: null, overdue_only: false, paper: null, escalated_only: false, sort: 'place' });
 
 const MOVE_TEXT = {
   in_progress: '开始整改',
@@ -61,7 +61,7 @@ export class ProblemLedger {
       $('ledger-pick-page').checked = false;
       this.showPicked();
     });
-    for (const id of ['ledger-category', 'ledger-state', 'ledger-paper', 'ledger-overdue', 'ledger-sort']) {
+    for (const id of ['ledger-category', 'ledger-state', 'ledger-paper', 'ledger-overdue', 'ledger-escalated', 'ledger-sort']) {
       $(id).addEventListener('change', () => { this.offset = 0; this.refresh(); });
     }
     $('ledger-prev').addEventListener('click', () => { this.offset = Math.max(0, this.offset - PAGE); this.refresh(); });
@@ -84,6 +84,7 @@ export class ProblemLedger {
       state: $('ledger-state').value || null,
       overdue_only: $('ledger-overdue').checked,
       paper: $('ledger-paper').value || null,
+      escalated_only: $('ledger-escalated').checked,
       sort: $('ledger-sort').value,
     };
   }
@@ -136,7 +137,8 @@ export class ProblemLedger {
     el('td', {}, `${r.village_name} · ${r.group_name}`),
     el('td', {}, el('span', { class: `state state-${r.state}` }, label('CaseState', r.state)),
       r.paper && r.paper !== 'returned' && r.state !== 'closed' ? el('span', { class: 'paper-tag', dataset: { paper: r.paper } }, PAPER_TEXT[r.paper]) : null,
-      r.clear_check && r.state !== 'closed' ? el('span', { class: 'paper-tag clear-tag' }, '复核未见问题，建议验收') : null),
+      r.clear_check && r.state !== 'closed' ? el('span', { class: 'paper-tag clear-tag' }, '复核未见问题，建议验收') : null,
+      r.escalated && r.state !== 'closed' ? el('span', { class: 'paper-tag escalated-tag' }, '已报区研究') : null),
     el('td', { class: 'cat-cell' }, categoryText(r)),
     el('td', { class: 'problems-cell', title: r.problems }, r.stops_use ? el('span', { class: 'sev stop' }, '影响使用') : null, r.problems),
     el('td', {}, `第${r.toilet_seq}个 ${label('TechMode', r.tech_mode)}`),
@@ -209,6 +211,7 @@ export class ProblemLedger {
         })),
       el('div', { id: 'case-move-form' }),
       this.acceptanceBox(c),
+      this.escalationBox(c),
       el('h3', { class: 'section-title' }, '记录'),
       el('ol', { class: 'history', id: 'case-history' }, c.events.map((e) => el('li', {},
         el('span', { class: 'when' }, e.happened_on),
@@ -256,6 +259,48 @@ export class ProblemLedger {
         el('button', { type: 'button', class: 'tool', id: 'case-print-acceptance', onclick: () => this.onPrintCase?.(['acceptance_sheets'], c.id, this.caseTitle) }, '打印验收单'),
         closed && !c.acceptance_scan ? el('button', { type: 'button', class: 'tool', id: 'case-acceptance-scan', onclick: () => this.paperForm(c, 'acceptance', '附验收单扫描件') }, '附验收单扫描件…') : null),
       el('div', { id: 'case-acceptance-form' }));
+  }
+
+  /** 报区人居办研究解决: what the town cannot fix itself, why, and the district's answer. */
+  escalationBox(c) {
+    const closed = c.state === 'closed';
+    if (closed && !c.escalated_on) return null;
+    const waiting = c.escalated_on && !c.replied_on;
+    return el('div', { class: 'paper-box', id: 'case-escalation' },
+      el('h3', { class: 'section-title' }, '报区人居办研究解决'),
+      c.escalated_on ? el('dl', { class: 'fields' },
+        field('上报', `${c.escalated_on}：${c.escalation_reason}`, 'case-escalated'),
+        field('答复', c.replied_on ? `${c.replied_on}：${c.escalation_reply}` : '尚未答复', 'case-escalation-reply'))
+        : el('p', { class: 'hint' }, '镇里无法自行解决的问题（如技术模式都不适宜、资金或权属争议），写明原因报区人居办研究。'),
+      closed ? null : el('div', { class: 'moves' },
+        waiting
+          ? el('button', { type: 'button', class: 'tool', id: 'case-escalation-answer', onclick: () => this.escalationForm(c, 'reply') }, '登记区人居办答复')
+          : el('button', { type: 'button', class: 'tool', id: 'case-escalate', onclick: () => this.escalationForm(c, 'escalate') }, c.escalated_on ? '再次报区研究' : '报区人居办研究…')),
+      el('div', { id: 'case-escalation-form' }));
+  }
+
+  escalationForm(c, kind) {
+    const escalate = kind === 'escalate';
+    $('case-escalation-form').replaceChildren(el('div', { class: 'move-form' },
+      el('h4', {}, escalate ? '报区人居办研究解决' : '登记区人居办答复'),
+      el('label', {}, escalate ? '上报日期' : '答复日期', el('input', { id: 'esc-date', type: 'date', value: today(), max: today() })),
+      el('label', {}, escalate ? '原因（镇里为什么解决不了，必填）' : '答复意见（必填）', el('input', { id: 'esc-text', placeholder: escalate ? '例如：地下水位高，现有技术模式都不适宜' : '例如：同意改为完整下水道水冲式，纳入2025年计划' })),
+      el('p', { class: 'form-error', id: 'esc-error', role: 'alert' }),
+      el('div', { class: 'dialog-buttons' },
+        el('button', { type: 'button', onclick: () => $('case-escalation-form').replaceChildren() }, '取消'),
+        el('button', { type: 'button', class: 'primary small', id: 'esc-confirm', onclick: async () => {
+          const actor = operatorId();
+          if (!actor) { $('esc-error').textContent = '请先在页面顶部选择“当前操作人”。'; return; }
+          const input = { case_id: c.id, date: $('esc-date').value, actor_id: actor, text: $('esc-text').value.trim() };
+          try {
+            const updated = escalate ? await ipc.escalateCase(input) : await ipc.recordEscalationReply(input);
+            toast(escalate ? '已登记报区人居办研究。' : '已登记区人居办答复。', 'info');
+            await this.afterChange(updated);
+          } catch (err) {
+            $('esc-error').textContent = err.message;
+          }
+        } }, '确认'))));
+    $('esc-text').focus();
   }
 
   /** The small form of a paper step: 送达 (date, who), 回执 (date, scan), 验收单 scan. */
@@ -307,6 +352,8 @@ export class ProblemLedger {
       case 'delivered': return '告知单送达';
       case 'receipt': return '回执收回';
       case 'recheck': return '复核更新问题';
+      case 'escalated': return '报区人居办研究解决';
+      case 'reply': return '区人居办答复';
       case 'reopen': return `重新打开：${label('CaseState', e.from_state)} → ${label('CaseState', e.to_state)}`;
       default: return `${label('CaseState', e.from_state)} → ${label('CaseState', e.to_state)}`;
     }

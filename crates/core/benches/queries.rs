@@ -251,6 +251,7 @@ fn field_work(path: &std::path::Path, villages: &[i64], rng: &mut Rng) -> bool {
             state: None,
             overdue_only: true,
             paper: None,
+            escalated_only: false,
             sort: LedgerSort::Planned,
         };
         let (t, _) = time(|| rectification::ledger(&conn, &filter, "2026-11-29", 0, 100).unwrap());

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use huce_core::escalation::{self, EscalationInput};
 use huce_core::inspections::{
     self, CorrectionInput, FieldFile, InspectionInput, ProblemInput, Saved,
 };
@@ -255,6 +256,30 @@ pub async fn attach_acceptance_scan(
     let conn = state.conn()?;
     paper::attach_acceptance_scan(&conn, &me, case_id, &scan, &now())?;
     Ok(paper::case_file(&conn, case_id)?)
+}
+
+/// Reports a case to the district's 人居办 (报区人居办研究解决), with the reason.
+#[tauri::command]
+pub async fn escalate_case(
+    state: State<'_, AppState>,
+    input: EscalationInput,
+) -> Result<CaseFile, ApiError> {
+    let me = state.account()?;
+    let conn = state.conn()?;
+    escalation::escalate(&conn, &me, &input, &today(), &now())?;
+    Ok(paper::case_file(&conn, input.case_id)?)
+}
+
+/// Records the district's answer to a reported case.
+#[tauri::command]
+pub async fn record_escalation_reply(
+    state: State<'_, AppState>,
+    input: EscalationInput,
+) -> Result<CaseFile, ApiError> {
+    let me = state.account()?;
+    let conn = state.conn()?;
+    escalation::record_reply(&conn, &me, &input, &today(), &now())?;
+    Ok(paper::case_file(&conn, input.case_id)?)
 }
 
 /// A household's notices in the register (the 户档案's list).

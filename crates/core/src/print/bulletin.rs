@@ -313,6 +313,7 @@ pub fn bulletin(conn: &Connection, month: &str, today: &str) -> Result<Printed> 
         chinese_date(today)
     );
     let paragraphs = summary(&p);
+    let escalated = crate::fieldwork::escalation::escalations(conn, &as_of)?;
     let issuer = format!("{}农村户厕问题摸排整改工作专班", town.town_name);
     table_document_with(
         doc,
@@ -334,6 +335,8 @@ pub fn bulletin(conn: &Connection, month: &str, today: &str) -> Result<Printed> 
             d.y += 12.0;
             chart(d, &p, head);
             d.y += 10.0;
+            escalations(d, &escalated, head);
+            d.y += 10.0;
             if d.y + 36.0 > d.bottom {
                 d.new_page();
                 head(d);
@@ -353,6 +356,65 @@ pub fn bulletin(conn: &Connection, month: &str, today: &str) -> Result<Printed> 
             );
         },
     )
+}
+
+/// 五、报区人居办研究解决的问题: every case reported to the district and not closed out.
+fn escalations(
+    doc: &mut Doc,
+    list: &[crate::fieldwork::escalation::Escalation],
+    head: &dyn Fn(&mut Doc),
+) {
+    if doc.y + 60.0 > doc.bottom {
+        doc.new_page();
+        head(doc);
+    }
+    doc.paragraph("五、报区人居办研究解决的问题", Face::Bold, 12.0, false);
+    if list.is_empty() {
+        doc.paragraph(
+            "截至统计日，没有报区人居办研究解决的问题。",
+            Face::Regular,
+            10.5,
+            true,
+        );
+        return;
+    }
+    doc.paragraph(
+        &format!(
+            "截至统计日，有 {} 个问题户厕镇里无法自行解决，已报区人居办研究：",
+            list.len()
+        ),
+        Face::Regular,
+        10.5,
+        true,
+    );
+    for (i, e) in list.iter().enumerate() {
+        doc.check("户主", &e.head_name);
+        doc.paragraph(
+            &format!(
+                "{}. {}{}{}家第{}个户厕（{}）：{}。{}上报，原因：{}{}",
+                i + 1,
+                e.village,
+                e.group,
+                e.head_name,
+                e.toilet_seq,
+                e.state.label(),
+                if e.problems.is_empty() {
+                    "问题见台账"
+                } else {
+                    &e.problems
+                },
+                e.escalated_on,
+                e.reason,
+                match (&e.replied_on, &e.reply) {
+                    (Some(on), Some(r)) => format!("；区人居办 {on} 答复：{r}"),
+                    _ => "；尚未答复".into(),
+                }
+            ),
+            Face::Regular,
+            10.0,
+            false,
+        );
+    }
 }
 
 /// A village's 问题发现率, marked when it is under half the town's (a village that reports

@@ -167,6 +167,45 @@ pub fn bulletin_xlsx(conn: &Connection, month: &str, today: &str, path: &Path) -
             .map_err(&e)?;
         }
     }
+    // The cases reported to the district, as the printed bulletin's last section lists them.
+    let escalated = crate::fieldwork::escalation::escalations(conn, &as_of)?;
+    let sheet = titled_sheet(
+        &mut book,
+        "报区研究解决",
+        &format!("{}报区人居办研究解决的问题户厕", town.town_name),
+        &format!("统计截至 {as_of}　共 {} 个，未销号", escalated.len()),
+        &[
+            ("行政村", 12.0),
+            ("社", 8.0),
+            ("户主", 10.0),
+            ("户厕", 6.0),
+            ("问题", 30.0),
+            ("整改状态", 12.0),
+            ("上报日期", 11.0),
+            ("上报原因", 36.0),
+            ("答复日期", 11.0),
+            ("区人居办答复", 36.0),
+        ],
+        path,
+    )?;
+    for (i, c) in escalated.iter().enumerate() {
+        let row = 3 + i as u32;
+        let cells = [
+            c.village.as_str(),
+            &c.group,
+            &c.head_name,
+            &format!("第{}个", c.toilet_seq),
+            &c.problems,
+            c.state.label(),
+            &c.escalated_on,
+            &c.reason,
+            c.replied_on.as_deref().unwrap_or(""),
+            c.reply.as_deref().unwrap_or(""),
+        ];
+        for (col, v) in cells.iter().enumerate() {
+            sheet.write_string(row, col as u16, *v).map_err(&e)?;
+        }
+    }
     book.save(path).map_err(&e)?;
     Ok(n as usize)
 }

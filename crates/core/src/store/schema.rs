@@ -564,7 +564,8 @@ UPDATE problem_items SET retired = 1
 WHERE (part = 'pipe' AND name = '冬季冻裂') OR (part = 'usage' AND name = '冬季无法使用');
 "#;
 
-/// Version 11: the paper trail of a case, and the case following the latest check. The 告知单
+/// Version 11: the paper trail of a case, the case following the latest check, and 报区人居办
+/// 研究解决. The 告知单
 /// register (number, printed, handed out by whom, 回执 back with its scan), the 验收单's 户主确认
 /// (or why not) and its scan, the later check that found the problem gone, and the case
 /// history's new steps: a later inspection (复核/抽查) that updates the case, a delivery and a
@@ -595,6 +596,12 @@ ALTER TABLE rectifications ADD COLUMN clear_inspection_id INTEGER REFERENCES ins
 -- first day is kept here (progress as of a date, overdue 立行立改).
 ALTER TABLE rectifications ADD COLUMN opened_on TEXT;
 UPDATE rectifications SET opened_on = (SELECT inspected_on FROM inspections WHERE id = rectifications.inspection_id);
+-- 报区人居办研究解决: what the town cannot fix itself, with why; and the district's answer.
+ALTER TABLE rectifications ADD COLUMN escalated_on TEXT;
+ALTER TABLE rectifications ADD COLUMN escalation_reason TEXT;
+ALTER TABLE rectifications ADD COLUMN escalation_reply TEXT;
+ALTER TABLE rectifications ADD COLUMN replied_on TEXT;
+CREATE INDEX rectifications_escalated ON rectifications(escalated_on) WHERE escalated_on IS NOT NULL;
 "#;
 
 fn v11_event_kinds(tx: &Transaction) -> rusqlite::Result<()> {
@@ -602,10 +609,10 @@ fn v11_event_kinds(tx: &Transaction) -> rusqlite::Result<()> {
         tx,
         "rectification_events",
         "整改记录表",
-        "加入复核、送达和回执",
+        "加入复核、送达、回执和报区研究",
         &[(
             "OR kind = 'reopen')",
-            "OR kind = 'reopen' OR kind = 'recheck' OR kind = 'delivered' OR kind = 'receipt')",
+            "OR kind = 'reopen' OR kind = 'recheck' OR kind = 'delivered' OR kind = 'receipt' OR kind = 'escalated' OR kind = 'reply')",
         )],
     )
 }
@@ -668,7 +675,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 11,
-        description: "告知单送达和回执登记、验收单户主确认和扫描件、复核更新整改记录",
+        description:
+            "告知单送达和回执登记、验收单户主确认和扫描件、复核更新整改记录、报区人居办研究解决",
         step: Step::SqlThen(V11_PAPER, v11_event_kinds),
     },
 ];

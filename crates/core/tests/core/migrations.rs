@@ -334,7 +334,7 @@ fn version_11_keeps_each_cases_first_day_and_takes_the_new_steps() {
         )
         .unwrap();
     assert_eq!(opened, "2022-09-20");
-    for kind in ["recheck", "delivered", "receipt"] {
+    for kind in ["recheck", "delivered", "receipt", "escalated", "reply"] {
         conn.execute(
             "INSERT INTO rectification_events (rectification_id, kind, actor_id, happened_on, recorded_at)
              VALUES (1, ?1, 1, '2022-10-01', 'x')",

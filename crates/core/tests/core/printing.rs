@@ -88,7 +88,7 @@ pub(crate) fn render(pdf: &Path, name: &str, pages: &[usize]) {
 pub(crate) struct Town {
     pub(crate) conn: rusqlite::Connection,
     village: i64,
-    cases: Vec<i64>,
+    pub(crate) cases: Vec<i64>,
 }
 
 /// A small demo town plus households whose names use rare characters, each with a problem.

@@ -386,3 +386,78 @@ fn check_sheets_are_one_page_per_sampled_toilet_in_the_samples_order() {
         "{err}"
     );
 }
+
+/// #15: the monthly bulletin lists what was reported to the district's 人居办 (PDF and Excel);
+/// a month before the report says there is none.
+#[test]
+fn the_bulletin_lists_the_cases_reported_to_the_district() {
+    use huce_core::escalation::{self, EscalationInput};
+    let t = town();
+    let staff: i64 = t
+        .conn
+        .query_row("SELECT min(id) FROM staff", [], |r| r.get(0))
+        .unwrap();
+    let case_id = t.cases[1];
+    let head: String = t
+        .conn
+        .query_row(
+            "SELECT h.head_name FROM rectifications r JOIN households h ON h.id = r.household_id WHERE r.id = ?1",
+            [case_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let reason = "地下水位高，现有技术模式都不适宜";
+    escalation::escalate(
+        &t.conn,
+        &crate::local(),
+        &EscalationInput {
+            case_id,
+            date: "2026-11-20".into(),
+            actor_id: staff,
+            text: reason.into(),
+        },
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let words = |month: &str| {
+        let printed = print::bulletin(&t.conn, month, TODAY).unwrap();
+        let pdf = dir.path().join(format!("{month}.pdf"));
+        std::fs::write(&pdf, &printed.bytes).unwrap();
+        (
+            pdf.clone(),
+            tool("pdftotext", &[s(&pdf), "-"]).replace([' ', '\n'], ""),
+        )
+    };
+    let (pdf, now) = words("2026-11");
+    for w in [
+        "五、报区人居办研究解决的问题",
+        "有1个问题户厕镇里无法自行解决",
+        &head,
+        &format!("2026-11-20上报，原因：{reason}；尚未答复"),
+    ] {
+        assert!(now.contains(w), "{w}: {now}");
+    }
+    let pages = tool("pdfinfo", &[s(&pdf)]);
+    let last: usize = pages
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    render(&pdf, "bulletin-escalations", &[last]);
+    let (_, before) = words("2022-10");
+    assert!(
+        before.contains("截至统计日，没有报区人居办研究解决的问题。"),
+        "{before}"
+    );
+
+    let xlsx = dir.path().join("月通报.xlsx");
+    huce_core::reports::bulletin::bulletin_xlsx(&t.conn, "2026-11", TODAY, &xlsx).unwrap();
+    let range = sheet(&xlsx, "报区研究解决");
+    let row: Vec<String> = (0..8).map(|c| text(range.get((3, c)).unwrap())).collect();
+    assert_eq!(row[2], head);
+    assert_eq!((row[6].as_str(), row[7].as_str()), ("2026-11-20", reason));
+}

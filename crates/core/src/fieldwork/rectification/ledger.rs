@@ -22,6 +22,9 @@ pub struct LedgerFilter {
     /// Where the case's notice is: `undelivered` also finds notices never printed.
     #[serde(default)]
     pub paper: Option<PaperState>,
+    /// Only cases reported to the district (报区人居办研究解决) and not closed out.
+    #[serde(default)]
+    pub escalated_only: bool,
     #[serde(default)]
     pub sort: LedgerSort,
 }
@@ -35,6 +38,7 @@ impl LedgerFilter {
             state: None,
             overdue_only: false,
             paper: None,
+            escalated_only: false,
             sort: LedgerSort::Place,
         }
     }
@@ -131,6 +135,8 @@ pub struct LedgerRow {
     pub paper: Option<PaperState>,
     /// A later check found the problem gone: acceptance is proposed.
     pub clear_check: bool,
+    /// Reported to the district (报区人居办研究解决).
+    pub escalated: bool,
 }
 
 /// Counts of one village's cases.
@@ -244,8 +250,14 @@ pub fn ledger(
         }
         Some(p) => format!("{PAPER_STATE_SQL} = '{}'", p.code()),
     };
-    let filter =
-        format!("{place} AND {category} AND {state} AND {overdue} AND {paper} AND ?2 = ?2");
+    let escalated = if f.escalated_only {
+        "r.escalated_on IS NOT NULL AND r.state <> 'closed'"
+    } else {
+        "1"
+    };
+    let filter = format!(
+        "{place} AND {category} AND {state} AND {overdue} AND {paper} AND {escalated} AND ?2 = ?2"
+    );
     let total: i64 = conn
         .prepare_cached(&format!(
             "SELECT count(*) FROM rectifications r WHERE {filter}"
@@ -263,7 +275,7 @@ pub fn ledger(
                    JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = r.inspection_id),
                 EXISTS (SELECT 1 FROM inspection_problems ip WHERE ip.inspection_id = r.inspection_id AND ip.stops_use = 1),
                 r.proposed_category, r.category, r.state, r.state_since, r.planned_month, r.responsible,
-                {od}, {PAPER_STATE_SQL}, r.clear_inspection_id IS NOT NULL
+                {od}, {PAPER_STATE_SQL}, r.clear_inspection_id IS NOT NULL, r.escalated_on IS NOT NULL
          FROM rectifications r
          JOIN households h ON h.id = r.household_id
          JOIN villages v ON v.id = r.village_id
@@ -313,6 +325,7 @@ pub(super) fn ledger_row(r: &Row) -> rusqlite::Result<LedgerRow> {
             .as_deref()
             .and_then(PaperState::from_code),
         clear_check: r.get(19)?,
+        escalated: r.get(20)?,
     })
 }
 

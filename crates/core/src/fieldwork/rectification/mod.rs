@@ -721,6 +721,11 @@ pub struct Case {
     pub acceptance_scan: Option<String>,
     /// A later check found the problem gone ("区级抽查（2026-11-20）"): acceptance is proposed.
     pub clear_check: Option<String>,
+    /// 报区人居办研究解决: when, why, and the district's answer.
+    pub escalated_on: Option<String>,
+    pub escalation_reason: Option<String>,
+    pub escalation_reply: Option<String>,
+    pub replied_on: Option<String>,
     /// The moves allowed from the current state.
     pub next_states: Vec<CaseState>,
     pub events: Vec<CaseEvent>,
@@ -733,7 +738,8 @@ pub fn case(conn: &Connection, id: i64) -> Result<Case> {
                     category, override_reason, measures, responsible, planned_month, funding,
                     state, state_since, head_confirmed, unconfirmed_reason, acceptance_scan,
                     (SELECT i.kind || ' ' || i.inspected_on FROM inspections i
-                     WHERE i.id = rectifications.clear_inspection_id)
+                     WHERE i.id = rectifications.clear_inspection_id),
+                    escalated_on, escalation_reason, escalation_reply, replied_on
              FROM rectifications WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -760,6 +766,10 @@ pub fn case(conn: &Connection, id: i64) -> Result<Case> {
                     let kind = InspectionKind::from_code(kind).map_or(kind, |k| k.label());
                     format!("{kind}（{on}）")
                 }),
+                escalated_on: r.get(18)?,
+                escalation_reason: r.get(19)?,
+                escalation_reply: r.get(20)?,
+                replied_on: r.get(21)?,
                 next_states: vec![],
                 events: vec![],
             })

@@ -556,3 +556,138 @@ fn an_immediate_fix_still_open_after_the_towns_days_is_overdue() {
     let err = rectification::ledger(&t.conn, &all(Scope::Town), "2026-12", 0, 10).unwrap_err();
     assert!(err.to_string().contains("日期"), "{err}");
 }
+
+/// #15: what the town cannot fix itself is reported to the district's 人居办 with a reason; the
+/// ledger filters it, the case says so, the district's answer is recorded; a closed case leaves
+/// the list.
+#[test]
+fn a_case_the_town_cannot_fix_is_reported_to_the_district_with_a_reason() {
+    use huce_core::escalation::{self, EscalationInput};
+    let t = town();
+    let mut f = form(&t, t.t2016);
+    f.problems = vec![leak(&t)];
+    let case_id = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+        .unwrap()
+        .case_id
+        .unwrap();
+    let input = |date: &str, text: &str| EscalationInput {
+        case_id,
+        date: date.into(),
+        actor_id: t.li,
+        text: text.into(),
+    };
+    let by = crate::local();
+    let err =
+        escalation::escalate(&t.conn, &by, &input("2022-10-01", "难"), TODAY, NOW).unwrap_err();
+    assert!(err.to_string().contains("写明原因"), "{err}");
+    let err = escalation::record_reply(&t.conn, &by, &input("2022-10-01", "同意"), TODAY, NOW)
+        .unwrap_err();
+    assert!(err.to_string().contains("没有待答复的上报"), "{err}");
+    let reason = "地下水位高，三格式化粪池无法建设";
+    escalation::escalate(&t.conn, &by, &input("2022-10-01", reason), TODAY, NOW).unwrap();
+    let err =
+        escalation::escalate(&t.conn, &by, &input("2022-10-02", reason), TODAY, NOW).unwrap_err();
+    assert!(err.to_string().contains("还没有答复"), "{err}");
+
+    let mut only = all(Scope::Town);
+    only.escalated_only = true;
+    let page = ledger(&t, only.clone());
+    assert_eq!(page.total, 1);
+    assert!(page.rows[0].escalated);
+    let listed = escalation::escalations(&t.conn, "2022-10-31").unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].reason.as_str(), listed[0].reply.as_deref()),
+        (reason, None)
+    );
+    assert!(
+        escalation::escalations(&t.conn, "2022-09-30")
+            .unwrap()
+            .is_empty(),
+        "not yet reported"
+    );
+
+    let err = escalation::record_reply(
+        &t.conn,
+        &by,
+        &input("2022-09-30", "同意改水冲式"),
+        TODAY,
+        NOW,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("早于上报日期"), "{err}");
+    escalation::record_reply(
+        &t.conn,
+        &by,
+        &input("2022-11-05", "同意改为完整下水道水冲式"),
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    let c = rectification::case(&t.conn, case_id).unwrap();
+    assert_eq!(
+        (
+            c.escalated_on.as_deref(),
+            c.escalation_reason.as_deref(),
+            c.replied_on.as_deref()
+        ),
+        (Some("2022-10-01"), Some(reason), Some("2022-11-05"))
+    );
+    let kinds: Vec<&str> = c.events.iter().map(|e| e.kind.as_str()).collect();
+    assert!(kinds.ends_with(&["escalated", "reply"]), "{kinds:?}");
+    // As of October the answer was not known yet.
+    assert_eq!(
+        escalation::escalations(&t.conn, "2022-10-31").unwrap()[0].reply,
+        None
+    );
+    assert_eq!(
+        escalation::escalations(&t.conn, "2022-11-30").unwrap()[0]
+            .reply
+            .as_deref(),
+        Some("同意改为完整下水道水冲式")
+    );
+
+    // Fixed and closed out: off the list and the filter.
+    rectification::decide(
+        &t.conn,
+        &by,
+        case_id,
+        &Decision {
+            category: Some(Category::PlanDistrict),
+            override_reason: None,
+            measures: Some("改建完整下水道水冲式".into()),
+            responsible: Some("李明".into()),
+            planned_month: Some("2023-06".into()),
+            funding: None,
+        },
+        t.li,
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    mv(
+        &t,
+        case_id,
+        CaseState::AwaitingAcceptance,
+        t.wang,
+        "2023-05-10",
+        None,
+        None,
+    )
+    .unwrap();
+    mv(
+        &t,
+        case_id,
+        CaseState::Closed,
+        t.li,
+        "2023-05-12",
+        None,
+        Some(t.zhao),
+    )
+    .unwrap();
+    assert_eq!(ledger(&t, only).total, 0);
+    assert!(escalation::escalations(&t.conn, TODAY).unwrap().is_empty());
+    let err =
+        escalation::escalate(&t.conn, &by, &input("2023-06-01", reason), TODAY, NOW).unwrap_err();
+    assert!(err.to_string().contains("已经销号"), "{err}");
+}
