@@ -1,8 +1,8 @@
--- The schema a database has after every migration (huce-core, schema version 11).
+-- The schema a database has after every migration (huce-core, schema version 12).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 11;
+PRAGMA user_version = 12;
 
 -- trigger pending_settled_by_households
 CREATE TRIGGER pending_settled_by_households AFTER UPDATE ON households
@@ -108,7 +108,7 @@ CREATE TABLE households (
                    CHECK (category = 'poverty_alleviated' OR category = 'monitored' OR category = 'ordinary'),
     is_resident    INTEGER NOT NULL DEFAULT 1 CHECK ((is_resident = 0 OR is_resident = 1)),
     created_at     TEXT NOT NULL,
-    updated_at     TEXT NOT NULL, id_number_rev TEXT,
+    updated_at     TEXT NOT NULL, id_number_rev TEXT, no_toilet INTEGER NOT NULL DEFAULT 0 CHECK (no_toilet = 0 OR no_toilet = 1),
     FOREIGN KEY (group_id, village_id) REFERENCES village_groups(id, village_id)
 ) STRICT;
 
@@ -381,6 +381,9 @@ CREATE INDEX households_by_village ON households(village_id, group_id, id);
 
 -- index households_id_number
 CREATE UNIQUE INDEX households_id_number ON households(id_number) WHERE id_number IS NOT NULL;
+
+-- index households_no_toilet
+CREATE INDEX households_no_toilet ON households(village_id) WHERE no_toilet = 1;
 
 -- index inspections_by_toilet
 CREATE INDEX inspections_by_toilet ON inspections(toilet_id, id);

@@ -116,6 +116,7 @@ export function renderDetail(container, d, file = null, onInspect = () => {}, on
       el('h2', { id: 'detail-name' }, d.head_name),
       el('div', { class: 'hh-place' }, `${d.village_name} · ${d.group_name}`),
       el('span', { class: `cat-tag cat-${d.category}` }, label('HouseholdCategory', d.category)),
+      d.no_toilet ? el('span', { class: 'cat-tag no-toilet', id: 'detail-no-toilet', title: '无厕所户：不计入户厕数和排查率，单独统计' }, '无厕所户') : null,
       d.toilets.length && mayRecord() ? el('button', { type: 'button', class: 'primary small', id: 'inspect-household', title: '从第一个户厕开始录入入户核查表（Enter 保存后自动转到下一个）', onclick: () => onInspect(0) }, '录入核查') : null,
       onPrint ? el('button', { type: 'button', class: 'tool small', id: 'print-household', title: '打印这户的档案（台账底数、核查记录、照片、整改记录），用于区级抽查', onclick: onPrint }, '打印户档案') : null),
     pendingBox(pending, onPending),
@@ -141,7 +142,9 @@ export function renderDetail(container, d, file = null, onInspect = () => {}, on
     el('h3', { class: 'section-title' }, `户厕（${d.toilets.length} 个）`),
     d.toilets.length
       ? el('div', { class: 'toilets', id: 'toilets' }, d.toilets.map((t, i) => toiletCard(t, i, file, onInspect)))
-      : el('p', { class: 'placeholder', id: 'toilets' }, '这户没有登记户厕。'),
+      : el('p', { class: 'placeholder', id: 'toilets' }, d.no_toilet
+        ? '无厕所户：台账登记这户没有厕所，不计入户厕数和排查率，在月调度和月通报中单独统计。新建厕所后随台账导入登记。'
+        : '这户没有登记户厕。'),
     file ? el('h3', { class: 'section-title' }, `核查记录（${file.inspections.length} 次）`) : null,
     file && file.inspections.length
       ? el('ol', { class: 'history inspections', id: 'inspections' }, file.inspections.map((i) => inspectionItem(i, d.toilets)))

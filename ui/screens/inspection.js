@@ -164,8 +164,10 @@ export class InspectionForm {
               p.name, el('small', {}, p.unit)))),
           el('span', { class: 'hint-inline', id: 'insp-member-count' }, `已选 ${s.members.length} 人`)),
         el('div', { class: 'insp-row' },
-          el('fieldset', { class: 'radios', id: 'insp-status' }, el('legend', {}, '农户状态'),
+          el('fieldset', { class: 'radios', id: 'insp-status' }, el('legend', {}, '农户、户厕情况'),
             entries('HouseholdStatus').map(([code, text]) => this.radio('status', code, text, s.status === code, () => this.set('status', code, true)))),
+          s.status === 'demolished'
+            ? el('p', { class: 'hint', id: 'insp-demolished-note' }, '厕所已拆除是这个户厕的状态：保存时把它的使用状态改为“已拆除”（记入修改记录）。') : null,
           s.status === 'other'
             ? el('label', {}, '具体情况', el('input', { id: 'insp-status-note', value: s.status_note, oninput: (e) => this.set('status_note', e.target.value) }))
             : null),

@@ -45,7 +45,7 @@ export class Dashboard {
     const tile = (label, value, sub, cls) => el('div', { class: `kpi ${cls ?? ''}` },
       el('div', { class: 'kpi-label' }, label), el('div', { class: 'kpi-value' }, value), sub ? el('div', { class: 'kpi-sub' }, sub) : null);
     fill($('progress-kpis'),
-      tile('农户', t.households.toLocaleString('zh-CN')),
+      tile('农户', t.households.toLocaleString('zh-CN'), t.no_toilet ? `其中无厕所户 ${t.no_toilet}（不计入户厕）` : null),
       tile('户厕', t.toilets.toLocaleString('zh-CN')),
       tile('已排查', t.inspected.toLocaleString('zh-CN'), `排查率 ${t.rates.inspected}`),
       tile('镇级复核', t.rechecked.toLocaleString('zh-CN'), `复核率 ${t.rates.rechecked}`),

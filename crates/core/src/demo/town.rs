@@ -199,6 +199,7 @@ fn write_town(
     district: &str,
     now: &str,
 ) -> Result<DemoSummary> {
+    let mut no_toilet: Vec<i64> = Vec::new();
     let tx = conn.transaction()?;
     settings::set(&tx, settings::KEY_DISTRICT, district)?;
     settings::set(&tx, settings::KEY_TOWN, "石鱼镇")?;
@@ -257,14 +258,27 @@ fn write_town(
                 let household_id = bulk.insert_household(&tx, &household, now)?;
                 summary.households += 1;
                 let toilets = *rng.weighted(&[(1usize, 87), (2, 11), (3, 2)]);
+                // A drawn "无厕所" is no toilet row: a household with none is a 无厕所户.
+                let mut kept = 0;
                 for _ in 0..toilets {
-                    bulk.insert_toilet(&tx, household_id, &toilet(rng, district), now)?;
+                    let t = toilet(rng, district);
+                    if t.tech_mode == Some(TechMode::NoToilet) {
+                        continue;
+                    }
+                    bulk.insert_toilet(&tx, household_id, &t, now)?;
                     summary.toilets += 1;
+                    kept += 1;
+                }
+                if kept == 0 {
+                    no_toilet.push(household_id);
                 }
             }
         }
     }
     bulk.finish(&tx)?;
+    for h in &no_toilet {
+        tx.execute("UPDATE households SET no_toilet = 1 WHERE id = ?1", [h])?;
+    }
     let field = crate::demo::field::generate(&tx, opts.seed, now)?;
     summary.staff = field.staff;
     summary.inspections = field.inspections;

@@ -426,9 +426,19 @@ pub fn save_in(
     validate(conn, f, today)?;
     let recorder = staff::get_staff(conn, f.recorded_by)?.name;
 
-    // Corrections first: the category rules read the corrected baseline.
+    // Corrections first: the category rules read the corrected baseline. 厕所已拆除 is the
+    // toilet's state: the visit records it on the toilet's 使用状态 too.
+    let mut corrections = f.corrections.clone();
+    if f.household_status == HouseholdStatus::Demolished
+        && !corrections.iter().any(|c| c.field == "use_status")
+    {
+        corrections.push(CorrectionInput {
+            field: "use_status".into(),
+            value: Some(crate::model::UseStatus::Demolished.code().into()),
+        });
+    }
     let mut applied = Vec::new();
-    for c in &f.corrections {
+    for c in &corrections {
         let (spec, new, new_shown) = parse_correction(c)?;
         let old: Value = conn.query_row(
             &format!("SELECT {} FROM toilets WHERE id = ?1", spec.code),

@@ -88,7 +88,8 @@ fn yes_no(v: Option<bool>) -> &'static str {
 }
 
 /// Calls `each` with the values of every 改厕台账 row of `scope`, in [`LEDGER_HEADERS`] order
-/// (one row per toilet; a household without toilets gets one row). Returns the counts.
+/// (one row per toilet; a household without toilets gets one row, its 技术模式 "无厕所" when it
+/// is a 无厕所户, so the file imports back the same). Returns the counts.
 pub fn ledger_rows(
     conn: &Connection,
     scope: Scope,
@@ -98,7 +99,9 @@ pub fn ledger_rows(
     let (filter, scope_id) = scope_filter(scope);
     let mut stmt = conn.prepare(&format!(
         "SELECT v.name, g.name, h.head_name, h.id_number, h.phone, h.address, h.registered_pop, h.resident_pop,
-                h.category, h.is_resident, t.tech_mode, t.location, t.build_year, t.subsidized, t.subsidy_year,
+                h.category, h.is_resident,
+                coalesce(t.tech_mode, CASE WHEN t.id IS NULL AND h.no_toilet = 1 THEN 'no_toilet' END),
+                t.location, t.build_year, t.subsidized, t.subsidy_year,
                 t.subsidy_amount_fen, t.project_name, t.is_sanitary, t.use_status, h.id
          FROM households h
          JOIN villages v ON v.id = h.village_id

@@ -329,6 +329,8 @@ pub struct HouseholdDetail {
     pub resident_pop: Option<i64>,
     pub category: HouseholdCategory,
     pub is_resident: bool,
+    /// 无厕所户: the household has no toilet (a fact about the household, not a toilet row).
+    pub no_toilet: bool,
     pub masked: bool,
     pub toilets: Vec<Toilet>,
 }
@@ -392,7 +394,7 @@ pub fn detail(conn: &Connection, id: i64, disclosure: Disclosure) -> Result<Hous
     let found = conn
         .prepare_cached(
             "SELECT h.id, h.head_name, h.village_id, v.name, h.group_id, g.name, h.id_number, h.phone,
-                    h.address, h.registered_pop, h.resident_pop, h.category, h.is_resident
+                    h.address, h.registered_pop, h.resident_pop, h.category, h.is_resident, h.no_toilet
              FROM households h
              JOIN villages v ON v.id = h.village_id
              JOIN village_groups g ON g.id = h.group_id
@@ -416,6 +418,7 @@ pub fn detail(conn: &Connection, id: i64, disclosure: Disclosure) -> Result<Hous
                 resident_pop: r.get(10)?,
                 category: r.get(11)?,
                 is_resident: r.get(12)?,
+                no_toilet: r.get(13)?,
                 masked,
                 toilets: vec![],
             })

@@ -27,11 +27,16 @@ fn summary(p: &Progress) -> Vec<String> {
     let t = &p.town;
     let mut out = Vec::new();
     out.push(format!(
-        "截至{}，全镇{}个行政村纳入摸排整改范围的农户{}户、户厕{}个；已入户排查户厕{}个，排查率{}，其中镇级复核{}个。",
+        "截至{}，全镇{}个行政村纳入摸排整改范围的农户{}户、户厕{}个{}；已入户排查户厕{}个，排查率{}，其中镇级复核{}个。",
         chinese_date(&p.as_of),
         p.villages.len(),
         t.households,
         t.toilets,
+        if t.no_toilet > 0 {
+            format!("，另有无厕所户{}户（不计入户厕数和排查率）", t.no_toilet)
+        } else {
+            String::new()
+        },
         t.inspected,
         t.rates.inspected,
         t.rechecked

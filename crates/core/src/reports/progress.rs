@@ -23,6 +23,8 @@ pub struct Counts {
     pub village_id: i64,
     pub name: String,
     pub households: i64,
+    /// 无厕所户: households without a toilet (not in 户厕数 nor in the 排查率).
+    pub no_toilet: i64,
     pub toilets: i64,
     /// Toilets with at least one inspection (any kind) on or before the date.
     pub inspected: i64,
@@ -81,6 +83,7 @@ impl Counts {
     }
     fn add(&mut self, o: &Counts) {
         self.households += o.households;
+        self.no_toilet += o.no_toilet;
         self.toilets += o.toilets;
         self.inspected += o.inspected;
         self.rechecked += o.rechecked;
@@ -357,6 +360,17 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
             }
             household_village[id] = vx;
             villages[vx].households += 1;
+        }
+    }
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT village_id, count(*) FROM households WHERE no_toilet = 1 GROUP BY village_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(&vx) = index.get(&r.get::<_, i64>(0)?) {
+                villages[vx].no_toilet = r.get(1)?;
+            }
         }
     }
     let mut toilet_village: Vec<usize> = Vec::new();

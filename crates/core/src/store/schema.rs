@@ -617,6 +617,27 @@ fn v11_event_kinds(tx: &Transaction) -> rusqlite::Result<()> {
     )
 }
 
+/// Version 12: a household without a toilet (无厕所户) is a fact about the household, not a
+/// toilet row counted in 户厕数 and the 排查率. A household whose only toilet rows say "无厕所"
+/// is flagged, and those rows go unless something refers to them (an inspection, a case, a
+/// sample, a 待核实 entry): those stay, to be sorted out by a person. A household with a real
+/// toilet beside a "无厕所" row contradicts itself and keeps both rows for a person to decide.
+const V12_NO_TOILET: &str = r#"
+ALTER TABLE households ADD COLUMN no_toilet INTEGER NOT NULL DEFAULT 0 CHECK (no_toilet = 0 OR no_toilet = 1);
+UPDATE households SET no_toilet = 1
+WHERE id IN (SELECT household_id FROM toilets WHERE tech_mode = 'no_toilet')
+  AND NOT EXISTS (SELECT 1 FROM toilets t WHERE t.household_id = households.id
+                  AND t.tech_mode IS NOT 'no_toilet');
+DELETE FROM toilets
+WHERE tech_mode = 'no_toilet'
+  AND (SELECT no_toilet FROM households h WHERE h.id = toilets.household_id) = 1
+  AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.toilet_id = toilets.id)
+  AND NOT EXISTS (SELECT 1 FROM rectifications r WHERE r.toilet_id = toilets.id)
+  AND NOT EXISTS (SELECT 1 FROM spot_sample_items s WHERE s.toilet_id = toilets.id)
+  AND NOT EXISTS (SELECT 1 FROM pending_checks p WHERE p.toilet_id = toilets.id);
+CREATE INDEX households_no_toilet ON households(village_id) WHERE no_toilet = 1;
+"#;
+
 /// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
 pub const APPLICATION_ID: i64 = 0x4855_4345;
 
@@ -678,6 +699,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description:
             "告知单送达和回执登记、验收单户主确认和扫描件、复核更新整改记录、报区人居办研究解决",
         step: Step::SqlThen(V11_PAPER, v11_event_kinds),
+    },
+    Migration {
+        version: 12,
+        description: "无厕所户记在农户上，不再作为户厕计入户厕数和排查率",
+        step: Step::Sql(V12_NO_TOILET),
     },
 ];
 

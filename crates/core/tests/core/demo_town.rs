@@ -20,7 +20,8 @@ fn town(households: usize, seed: u64) -> rusqlite::Connection {
 fn dump(conn: &rusqlite::Connection) -> Vec<String> {
     conn.prepare(
         "SELECT h.head_name || '|' || ifnull(h.id_number,'') || '|' || ifnull(h.phone,'') || '|' || h.group_id
-                || '|' || (SELECT group_concat(ifnull(tech_mode,'') || ifnull(build_year,''), ',') FROM toilets t WHERE t.household_id = h.id)
+                || '|' || ifnull((SELECT group_concat(ifnull(tech_mode,'') || ifnull(build_year,''), ',') FROM toilets t WHERE t.household_id = h.id), '')
+                || '|' || h.no_toilet
          FROM households h ORDER BY h.id",
     )
     .unwrap()
@@ -95,8 +96,22 @@ fn default_town_is_realistic() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    // 其他 is the catch-all of imported ledgers, not a mode of the monitoring form.
-    for m in TechMode::ALL.iter().filter(|m| **m != TechMode::Other) {
+    // 其他 is the catch-all of imported ledgers, not a mode of the monitoring form; 无厕所 is
+    // a household's mark, not a toilet.
+    assert!(!modes.contains(TechMode::NoToilet.code()));
+    let no_toilet: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM households h WHERE no_toilet = 1
+               AND NOT EXISTS (SELECT 1 FROM toilets t WHERE t.household_id = h.id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(no_toilet > 0, "the demo has 无厕所户 without toilet rows");
+    for m in TechMode::ALL
+        .iter()
+        .filter(|m| !matches!(m, TechMode::Other | TechMode::NoToilet))
+    {
         assert!(
             modes.contains(m.code()),
             "technical mode {} missing from the demo",

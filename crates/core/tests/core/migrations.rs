@@ -354,3 +354,51 @@ fn version_11_keeps_each_cases_first_day_and_takes_the_new_steps() {
         .unwrap();
     assert_eq!(check, "ok");
 }
+
+/// Version 12: a household whose only toilet rows said 无厕所 becomes a 无厕所户 and those rows
+/// go — unless an inspection refers to one (kept for a person to sort out); a household with a
+/// real toilet beside a 无厕所 row keeps both and is not marked.
+#[test]
+fn version_12_marks_households_without_a_toilet_and_keeps_what_is_referred_to() {
+    let conn = database_at(11);
+    conn.execute_batch(
+        "INSERT INTO households (id, village_id, group_id, head_name, category, is_resident, created_at, updated_at)
+           VALUES (2, 1, 1, '王无厕', 'ordinary', 1, 'x', 'x'),
+                  (3, 1, 1, '赵查过', 'ordinary', 1, 'x', 'x'),
+                  (4, 1, 1, '钱两样', 'ordinary', 1, 'x', 'x');
+         INSERT INTO toilets (id, household_id, seq, tech_mode, baseline_source, created_at, updated_at)
+           VALUES (20, 2, 1, 'no_toilet', 'survey', 'x', 'x'),
+                  (30, 3, 1, 'no_toilet', 'survey', 'x', 'x'),
+                  (40, 4, 1, 'no_toilet', 'survey', 'x', 'x'),
+                  (41, 4, 2, 'three_urn', 'survey', 'x', 'x');
+         INSERT INTO staff (id, name, created_at) VALUES (1, '李明', 'x');
+         INSERT INTO inspections (id, toilet_id, kind, inspected_on, household_status, has_problems,
+             proposal_reason, recorded_by, recorded_at)
+           VALUES (1, 30, 'village_self', '2022-09-20', 'normal', 0, '—', 1, 'x');",
+    )
+    .unwrap();
+    db::migrate(&conn).unwrap();
+    let state = |h: i64| -> (bool, Vec<i64>) {
+        let flag = conn
+            .query_row("SELECT no_toilet FROM households WHERE id = ?1", [h], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let toilets = conn
+            .prepare("SELECT id FROM toilets WHERE household_id = ?1 ORDER BY id")
+            .unwrap()
+            .query_map([h], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        (flag, toilets)
+    };
+    assert_eq!(state(1), (false, vec![1]), "an ordinary household");
+    assert_eq!(state(2), (true, vec![]));
+    assert_eq!(state(3), (true, vec![30]), "an inspected row stays");
+    assert_eq!(
+        state(4),
+        (false, vec![40, 41]),
+        "a contradiction is left to a person"
+    );
+}

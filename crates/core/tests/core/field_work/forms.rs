@@ -352,3 +352,32 @@ fn an_inspection_correction_settles_the_pending_value() {
         .unwrap();
     assert_eq!(resolution, "superseded");
 }
+
+/// #15: 厕所已拆除 is the toilet's state: a visit that finds it demolished records it on the
+/// toilet's 使用状态 (with the change in the log), not only as the household's status.
+#[test]
+fn a_demolished_toilet_is_recorded_on_the_toilet() {
+    let t = town();
+    let mut f = form(&t, t.t2019);
+    f.household_status = HouseholdStatus::Demolished;
+    f.in_normal_use = None;
+    inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let status: String = t
+        .conn
+        .query_row(
+            "SELECT use_status FROM toilets WHERE id = ?1",
+            [t.t2019],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, "demolished");
+    let logged: (String, String) = t
+        .conn
+        .query_row(
+            "SELECT field, new_value FROM change_log WHERE entity = 'toilet' AND entity_id = ?1",
+            [t.t2019],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(logged, ("使用状态".to_string(), "已拆除".to_string()));
+}

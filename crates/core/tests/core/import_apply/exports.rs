@@ -19,7 +19,19 @@ fn export_then_import_changes_nothing() {
     let (households, toilets) = households::counts(&conn).unwrap();
     let path = dir.path().join("改厕台账.xlsx");
     let s = export::toilet_ledger(&conn, Scope::Town, Personal::Full, &path, "2026-11-29").unwrap();
-    assert_eq!((s.households as i64, s.rows as i64), (households, toilets));
+    // One row per toilet, and one for each household without any (a 无厕所户).
+    let without: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM households h WHERE NOT EXISTS (SELECT 1 FROM toilets t WHERE t.household_id = h.id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(without > 0);
+    assert_eq!(
+        (s.households as i64, s.rows as i64),
+        (households, toilets + without)
+    );
 
     let r = run(&mut conn, &path, &opts(false), false, dir.path());
     assert_eq!(

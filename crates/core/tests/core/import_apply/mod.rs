@@ -672,3 +672,98 @@ fn total_and_note_rows_are_skipped_with_a_note() {
     assert!(said[4].1.contains("合计行（“合计：3户”）"), "{said:?}");
     assert!(said[5..].iter().all(|s| s.1.contains("签字行")), "{said:?}");
 }
+
+/// #15: a ledger row whose 技术模式 says 无厕所 is about the household: no toilet row (so no
+/// 户厕数 and no 排查率 denominator), the household marked 无厕所户, the export writes it back the
+/// same; a later row with a real toilet clears the mark, and a household that has toilets but
+/// is written 无厕所 gets a 待核实 entry instead.
+#[test]
+fn a_household_without_a_toilet_is_marked_on_the_household_not_a_toilet_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let header: &[&str] = &["行政村", "社", "户主姓名", "技术模式", "是否卫生厕所"];
+    let first = dir.path().join("first.xlsx");
+    write_xlsx(
+        &first,
+        &[
+            header,
+            &["石鱼村", "3社", "张建国", "无厕所", "否"],
+            &["石鱼村", "3社", "李四", "三格式", "是"],
+        ],
+    );
+    let r = run(&mut conn, &first, &opts(true), true, dir.path());
+    assert_eq!((r.households_new, r.toilets_new), (2, 1));
+    let marked = |conn: &Connection, name: &str| -> (bool, i64) {
+        conn.query_row(
+            "SELECT no_toilet, (SELECT count(*) FROM toilets t WHERE t.household_id = h.id)
+             FROM households h WHERE head_name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(marked(&conn, "张建国"), (true, 0));
+    assert_eq!(marked(&conn, "李四"), (false, 1));
+    assert_eq!(
+        households::counts(&conn).unwrap(),
+        (2, 1),
+        "one toilet in the town"
+    );
+    let p = huce_core::progress::progress(&conn, "2026-11-29").unwrap();
+    assert_eq!(
+        (p.town.households, p.town.no_toilet, p.town.toilets),
+        (2, 1, 1)
+    );
+    let id: i64 = conn
+        .query_row(
+            "SELECT id FROM households WHERE head_name = '张建国'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        households::detail(&conn, id, households::Disclosure::Masked)
+            .unwrap()
+            .no_toilet
+    );
+
+    // The export says 无厕所 for him, and imports back unchanged.
+    let out = dir.path().join("export.xlsx");
+    export::toilet_ledger(&conn, Scope::Town, Personal::Full, &out, "2026-11-29").unwrap();
+    let again = run(&mut conn, &out, &opts(false), false, dir.path());
+    assert_eq!(
+        (again.toilets_new, again.households_updated),
+        (0, 0),
+        "{again:?}"
+    );
+
+    // A new ledger: he has a toilet now; 李四's row says 无厕所 while he has one.
+    let second = dir.path().join("second.xlsx");
+    write_xlsx(
+        &second,
+        &[
+            header,
+            &["石鱼村", "3社", "张建国", "三格式", "是"],
+            &["石鱼村", "3社", "李四", "无厕所", "否"],
+        ],
+    );
+    let r = run(&mut conn, &second, &opts(false), true, dir.path());
+    assert_eq!(marked(&conn, "张建国"), (false, 1));
+    assert_eq!(
+        marked(&conn, "李四"),
+        (false, 1),
+        "his toilet is not dropped"
+    );
+    assert!(
+        r.flags
+            .iter()
+            .any(|f| f.message.contains("本户已有 1 个户厕") && f.row == 3),
+        "{:?}",
+        r.flags
+    );
+    let log = change_log(&conn);
+    assert!(
+        log.contains(&("无厕所户".into(), Some("是".into()), Some("否".into()))),
+        "{log:?}"
+    );
+}

@@ -13,6 +13,8 @@ pub(super) struct FileHousehold {
     pub(super) changed: bool,
     /// The household fields a row of this file gave a value (bits of [`Field::bit`]).
     pub(super) given: u32,
+    /// The last row of this file that said the household has no toilet (技术模式 无厕所).
+    pub(super) no_toilet_row: Option<usize>,
 }
 
 pub(super) struct Places {

@@ -508,6 +508,7 @@ pub(super) fn apply_rows(
                         new: false,
                         changed: false,
                         given: 0,
+                        no_toilet_row: None,
                     });
                     entry.changed |= changed;
                     id
@@ -541,6 +542,7 @@ pub(super) fn apply_rows(
                             new: true,
                             changed: false,
                             given: 0,
+                            no_toilet_row: None,
                         },
                     );
                     id
@@ -572,6 +574,15 @@ pub(super) fn apply_rows(
                 }
             }
 
+            // A row whose 技术模式 says 无厕所 is about the household, not a toilet: the
+            // household is marked when the file has ended (see below).
+            if v.tech_mode == Some(TechMode::NoToilet) {
+                in_file
+                    .get_mut(&household_id)
+                    .expect("household recorded above")
+                    .no_toilet_row = Some(row);
+                continue;
+            }
             // The toilet: the k-th toilet row of a household is its k-th toilet. A row whose
             // only toilet value is 待核实 still has a toilet.
             if v.has_toilet() || flags.iter().any(|f| f.field.is_toilet()) {
@@ -662,11 +673,21 @@ pub(super) fn apply_rows(
         record(tx, &mut open, household_id, None, &f, &origin)?;
         recorded.push(f);
     }
+    bulk.finish(tx)?;
+    mark_no_toilet(
+        tx,
+        &mut in_file,
+        &mut open,
+        batch_id,
+        opts,
+        &source,
+        &mut log,
+        &mut recorded,
+    )?;
     let order = |f: &RowFlag| Field::ALL.iter().position(|x| *x == f.field);
     recorded.sort_by_key(|f| (f.row, order(f)));
     report.rows_flagged = recorded.iter().map(|f| f.row).collect::<FastSet<_>>().len();
     report.flags = recorded;
-    bulk.finish(tx)?;
     progress(k, k);
     for h in in_file.values() {
         if h.new {
@@ -678,6 +699,80 @@ pub(super) fn apply_rows(
         }
     }
     Ok(Flow::Done)
+}
+
+/// 无厕所户: a household of this file with a 无厕所 row and no toilet is marked; one that has a
+/// toilet (stored, or a toilet row of this file) is not, and a stored household whose only word
+/// in the file is 无厕所 while it has toilets gets a 待核实 entry on its first toilet (was it
+/// demolished?). Each change of the mark is in the change log.
+#[allow(clippy::too_many_arguments)]
+fn mark_no_toilet(
+    tx: &Transaction,
+    in_file: &mut FastMap<i64, FileHousehold>,
+    open: &mut OpenChecks,
+    batch_id: Option<i64>,
+    opts: &ImportOptions,
+    source: &str,
+    log: &mut rusqlite::CachedStatement,
+    recorded: &mut Vec<RowFlag>,
+) -> Result<()> {
+    let mut ids: Vec<i64> = in_file.keys().copied().collect();
+    ids.sort_unstable();
+    for id in ids {
+        let h = in_file.get_mut(&id).expect("listed above");
+        let (was, toilets, first): (bool, i64, Option<i64>) = tx
+            .prepare_cached(
+                "SELECT no_toilet, (SELECT count(*) FROM toilets WHERE household_id = ?1),
+                        (SELECT id FROM toilets WHERE household_id = ?1 ORDER BY seq LIMIT 1)
+                 FROM households WHERE id = ?1",
+            )?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let now = match h.no_toilet_row {
+            Some(_) => toilets == 0,
+            None if h.toilet_rows > 0 || toilets > 0 => false,
+            None => was,
+        };
+        if let (Some(row), Some(toilet)) = (h.no_toilet_row, first.filter(|_| h.toilet_rows == 0)) {
+            let flag = RowFlag {
+                row,
+                column: "技术模式".into(),
+                field: Field::TechMode,
+                written: TechMode::NoToilet.label().into(),
+                message: format!(
+                    "台账写“无厕所”，但本户已有 {toilets} 个户厕：请核实厕所是否已拆除"
+                ),
+            };
+            let origin = Origin {
+                batch_id,
+                row,
+                now: &opts.now,
+            };
+            record(tx, open, id, Some(toilet), &flag, &origin)?;
+            recorded.push(flag);
+        }
+        if now == was {
+            continue;
+        }
+        tx.execute(
+            "UPDATE households SET no_toilet = ?1, updated_at = ?2 WHERE id = ?3",
+            rusqlite::params![now, opts.now, id],
+        )?;
+        if !h.new {
+            h.changed = true;
+            log.execute(rusqlite::params![
+                opts.now,
+                opts.actor,
+                "household",
+                id,
+                "无厕所户",
+                if was { "是" } else { "否" },
+                if now { "是" } else { "否" },
+                source,
+                batch_id
+            ])?;
+        }
+    }
+    Ok(())
 }
 
 /// Settles the open 待核实 entries of a household (or its toilet) whose fields this row gives
