@@ -164,7 +164,7 @@ $('open-print').addEventListener('click', () => {
 });
 $('ledger-print').addEventListener('click', () => {
   const picked = [...ledger.picked];
-  printDialog.open(['notices', 'acceptance_sheets', 'problem_ledger'], ledger.filter(), selectedPlace().title, null, picked.length ? picked : null).catch(showError);
+  printDialog.open(['notices', 'acceptance_sheets', 'onsite_slips', 'problem_ledger'], ledger.filter(), selectedPlace().title, null, picked.length ? picked : null).catch(showError);
 });
 
 initOperator();

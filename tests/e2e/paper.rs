@@ -174,6 +174,18 @@ async fn notices_are_handed_out_and_their_receipts_come_back_with_a_scan() {
     wait_text(d, "#ledger-rows", |t| t.contains("已报区研究")).await;
     screenshot(&s, "e2e-escalated.png").await;
 
+    // 立行立改 has no notice; the office can print the short 现场整改确认单 instead.
+    click(d, "#ledger-escalated").await;
+    choose(d, "#ledger-state", "").await;
+    choose(d, "#ledger-category", "immediate_fix").await;
+    wait_text(d, "#ledger-rows", |t| t.contains("立行立改")).await;
+    click(d, "#ledger-rows tr[data-case]:first-child td.c-name").await;
+    click(d, "#case-print-onsite").await;
+    check(d, "#print-kind-onsite_slips").await;
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| t.contains("已生成 1 页")).await;
+    click(d, "#print-close").await;
+
     s.driver.clone().quit().await.unwrap();
 }
 

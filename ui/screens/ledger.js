@@ -226,6 +226,13 @@ export class ProblemLedger {
   noticeBox(c) {
     const n = c.notice;
     const planned = c.category && c.category !== 'immediate_fix';
+    if (!n && c.category === 'immediate_fix') {
+      return el('div', { class: 'paper-box', id: 'case-onsite' },
+        el('h3', { class: 'section-title' }, '现场整改确认单'),
+        el('p', { class: 'hint' }, '立行立改当场整改，不需要告知单。需要留纸质材料时，可打印现场整改确认单，由核查人和户主签字。'),
+        el('div', { class: 'moves' },
+          el('button', { type: 'button', class: 'tool', id: 'case-print-onsite', onclick: () => this.onPrintCase?.(['onsite_slips'], c.id, this.caseTitle) }, '打印现场整改确认单')));
+    }
     if (!n && !planned) return null;
     const step = (id, text, kind) => el('button', { type: 'button', class: 'tool', id, onclick: () => this.paperForm(c, kind, text) }, text);
     return el('div', { class: 'paper-box', id: 'case-notice' },

@@ -53,6 +53,8 @@ enum PrintKind {
     PendingList,
     /// 整改验收单（已整改待验收和已销号的问题户厕，每户厕一页）
     AcceptanceSheets,
+    /// 现场整改确认单（立行立改的问题户厕，每页两份）
+    OnsiteSlips,
 }
 
 impl PrintKind {
@@ -66,6 +68,7 @@ impl PrintKind {
             PrintKind::CheckSheets => DocumentKind::CheckSheets,
             PrintKind::PendingList => DocumentKind::PendingList,
             PrintKind::AcceptanceSheets => DocumentKind::AcceptanceSheets,
+            PrintKind::OnsiteSlips => DocumentKind::OnsiteSlips,
         }
     }
 }

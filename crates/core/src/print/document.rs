@@ -27,6 +27,7 @@ pub enum DocumentKind {
     Bulletin,
     PendingList,
     AcceptanceSheets,
+    OnsiteSlips,
 }
 
 impl DocumentKind {
@@ -44,6 +45,7 @@ impl DocumentKind {
             DocumentKind::Bulletin => "月通报",
             DocumentKind::PendingList => "待核实清单",
             DocumentKind::AcceptanceSheets => "整改验收单",
+            DocumentKind::OnsiteSlips => "现场整改确认单",
         }
     }
 }
@@ -176,6 +178,15 @@ pub fn print_document(
                 &today,
             )?;
             super::acceptance_sheet::acceptance_sheets(conn, &cases, &today)
+        }
+        DocumentKind::OnsiteSlips => {
+            let cases = super::onsite_slip::onsite_cases(
+                conn,
+                &request.filter,
+                request.case_ids.as_deref(),
+                &today,
+            )?;
+            super::onsite_slip::onsite_slips(conn, &cases)
         }
     }
 }

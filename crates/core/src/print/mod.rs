@@ -12,6 +12,7 @@ mod household_file;
 pub mod layout;
 mod ledgers;
 mod notice;
+mod onsite_slip;
 mod page;
 mod pending_list;
 pub mod photo;
@@ -26,6 +27,7 @@ pub use document::{document_file_name, print_document, DocumentKind, DocumentReq
 pub use household_file::{household_file, household_files};
 pub use ledgers::{problem_ledger, toilet_ledger};
 pub use notice::{notice_cases, notices, notices_html, open_cases_among, NoticeRun};
+pub use onsite_slip::{onsite_cases, onsite_slips};
 pub use page::Printed;
 pub use pending_list::pending_list;
 pub use sample_list::sample_list;

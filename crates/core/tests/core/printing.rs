@@ -905,3 +905,90 @@ fn an_acceptance_sheet_has_the_verifier_and_the_heads_confirmation() {
         print::print_document(&t.conn, &req, Path::new("."), now, &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("已整改待验收"), "{err}");
 }
+
+/// #15: 立行立改 gets no notice; an office that wants paper prints a short 现场整改确认单 — two to
+/// a page, no deadline, signed by the inspectors and the head.
+#[test]
+fn an_immediate_fix_gets_a_short_onsite_slip_not_a_notice() {
+    let t = town();
+    let staff: Vec<i64> = t
+        .conn
+        .prepare("SELECT id FROM staff ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // Three cases become 立行立改 (against the proposal, with a reason); one is closed on site.
+    for &c in &t.cases[..3] {
+        huce_core::rectification::decide(
+            &t.conn,
+            &crate::local(),
+            c,
+            &Decision {
+                category: Some(Category::ImmediateFix),
+                override_reason: Some("池盖破损，当场更换".into()),
+                measures: None,
+                responsible: None,
+                planned_month: None,
+                funding: None,
+            },
+            staff[0],
+            TODAY,
+            NOW,
+        )
+        .unwrap();
+    }
+    let mv = |to, actor, verifier| huce_core::rectification::MoveInput {
+        case_id: t.cases[0],
+        to,
+        actor_id: actor,
+        date: "2022-09-20".into(),
+        remark: None,
+        verifier_id: verifier,
+        photo: None,
+        head_confirmed: true,
+        unconfirmed_reason: None,
+        scan: None,
+    };
+    for m in [
+        mv(CaseState::AwaitingAcceptance, staff[0], None),
+        mv(CaseState::Closed, staff[1], Some(staff[2])),
+    ] {
+        huce_core::rectification::move_case(&t.conn, &crate::local(), &m, TODAY, NOW).unwrap();
+    }
+    let mut req = print::DocumentRequest::new(
+        print::DocumentKind::OnsiteSlips,
+        Scope::Town,
+        "石鱼镇（全镇）",
+    );
+    req.case_ids = Some(t.cases[..4].to_vec());
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    let printed =
+        print::print_document(&t.conn, &req, Path::new("."), now, &mut |_, _| {}).unwrap();
+    assert_eq!(
+        printed.pages, 2,
+        "three slips, two to a page; the planned case has none"
+    );
+    let pdf = out_dir().join("onsite-slips.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    render(&pdf, "onsite-slips", &[1]);
+    let text = tool("pdftotext", &["-f", "1", "-l", "1", s(&pdf), "-"]).replace(['\n', ' '], "");
+    for w in [
+        "石鱼镇农村户厕问题现场整改确认单",
+        &format!("编号：石鱼镇-{:06}（现场）", t.cases[0]),
+        "现场整改：核查时当场整改（立行立改），2022年9月20日",
+        "现场验收，同意销号",
+        "核查人（签字）",
+        "户主确认：上述问题已当场整改",
+        "沿此线剪开",
+    ] {
+        assert!(text.contains(w), "{w}: {text}");
+    }
+    for w in ["完成时限", "整改期限", "告知单"] {
+        assert!(!text.contains(w), "no deadline and no notice: {w}");
+    }
+}

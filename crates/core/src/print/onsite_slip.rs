@@ -1,0 +1,161 @@
+//! 现场整改确认单: for an office that wants paper for a 立行立改 case — fixed on the spot during
+//! the visit, so no notice and no deadline — a short slip the inspectors and the household head
+//! sign. Two slips to an A4 page, with a cut line between them.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::layout::{self, Align, Doc, Face};
+use super::notice::{household_table, notice_data};
+use super::page::{chinese_date, Printed};
+use crate::error::{Error, Result};
+use crate::fieldwork::rectification::{self, LedgerFilter};
+use crate::model::Category;
+use crate::store::settings::TownSettings;
+
+/// The 立行立改 cases of the ticked ones, or of the filter, in the ledger's order.
+pub fn onsite_cases(
+    conn: &Connection,
+    filter: &LedgerFilter,
+    picked: Option<&[i64]>,
+    today: &str,
+) -> Result<Vec<i64>> {
+    let page = rectification::ledger(conn, filter, today, 0, i64::MAX)?;
+    Ok(page
+        .rows
+        .into_iter()
+        .filter(|r| r.category == Some(Category::ImmediateFix))
+        .filter(|r| picked.is_none_or(|ids| ids.contains(&r.case_id)))
+        .map(|r| r.case_id)
+        .collect())
+}
+
+/// A dated step of a case and who took it.
+type Step = Option<(String, String)>;
+
+/// When and by whom the fix was recorded, and who verified it (when closed).
+fn fixed_and_verified(conn: &Connection, case_id: i64) -> Result<(Step, Step)> {
+    let step = |to: &str| -> Result<Step> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT e.happened_on, coalesce(v.name, a.name) FROM rectification_events e
+                 JOIN staff a ON a.id = e.actor_id LEFT JOIN staff v ON v.id = e.verifier_id
+                 WHERE e.rectification_id = ?1 AND e.to_state = ?2 ORDER BY e.id DESC LIMIT 1",
+            )?
+            .query_row(rusqlite::params![case_id, to], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    };
+    Ok((step("awaiting_acceptance")?, step("closed")?))
+}
+
+/// 现场整改确认单, two to a page, in the order given.
+pub fn onsite_slips(conn: &Connection, case_ids: &[i64]) -> Result<Printed> {
+    let town = TownSettings::load(conn)?;
+    let mut doc = Doc::new("农村户厕问题现场整改确认单", false, 18.0);
+    let (mut slips, mut on_page) = (0, 0);
+    for id in case_ids {
+        let Some((d, problems)) = notice_data(conn, *id)? else {
+            continue;
+        };
+        if d.category != Some(Category::ImmediateFix) {
+            continue;
+        }
+        let (m, w) = (doc.margin, doc.inner_width());
+        let half = doc.height / 2.0;
+        // A long first slip leaves no room below it: the next one starts a page.
+        let top = if on_page % 2 == 0 || doc.y > half - 24.0 {
+            on_page = 0;
+            doc.new_page();
+            m - 14.0
+        } else {
+            // The cut line between the two slips.
+            let page = doc.page_count() - 1;
+            let label = "沿此线剪开";
+            let label_w = layout::measure(label, Face::Regular, 8.0) + 16.0;
+            let gap_x = m + (w - label_w) / 2.0;
+            doc.line(page, m, half, gap_x, half, 0.6, true);
+            doc.line(page, gap_x + label_w, half, m + w, half, 0.6, true);
+            doc.text_in(
+                page,
+                m,
+                w,
+                half - 4.5,
+                label,
+                Face::Regular,
+                8.0,
+                Align::Center,
+            );
+            half + 18.0
+        };
+        slips += 1;
+        on_page += 1;
+        let page = doc.page_count() - 1;
+        let who = format!("农户{}（{}{}）", d.head_name, d.village, d.group);
+        doc.check(&who, &d.head_name);
+        doc.y = top;
+        let number = format!(
+            "编号：{}（现场）",
+            crate::fieldwork::paper::notice_number(&town.town_name, d.case_id)
+        );
+        doc.text_in(page, m, w, doc.y, &number, Face::Regular, 9.0, Align::Right);
+        doc.y += 16.0;
+        doc.centered(
+            &format!("{}农村户厕问题现场整改确认单", town.town_name),
+            Face::Bold,
+            15.0,
+            10.0,
+        );
+        household_table(&mut doc, &d, &who);
+        doc.y += 6.0;
+        doc.paragraph(
+            &format!("核查发现的问题：{}", problems.join("；")),
+            Face::Regular,
+            10.5,
+            false,
+        );
+        let (fixed, verified) = fixed_and_verified(conn, d.case_id)?;
+        doc.paragraph(
+            &match &fixed {
+                Some((on, by)) => format!(
+                    "现场整改：核查时当场整改（立行立改），{}由{by}登记整改完成。",
+                    chinese_date(on)
+                ),
+                None => "现场整改：核查时当场整改（立行立改）。整改情况：________________________"
+                    .into(),
+            },
+            Face::Regular,
+            10.5,
+            false,
+        );
+        if let Some((on, by)) = &verified {
+            doc.paragraph(
+                &format!("验收：{}由{by}现场验收，同意销号。", chinese_date(on)),
+                Face::Regular,
+                10.5,
+                false,
+            );
+        }
+        doc.y += 8.0;
+        doc.paragraph(
+            "核查人（签字）：______________  ______________      日期：______年____月____日",
+            Face::Regular,
+            10.5,
+            false,
+        );
+        doc.y += 6.0;
+        doc.paragraph("户主确认：上述问题已当场整改。", Face::Regular, 10.5, false);
+        doc.paragraph(
+            "户主（签字或按手印）：______________      日期：______年____月____日",
+            Face::Regular,
+            10.5,
+            false,
+        );
+    }
+    if slips == 0 {
+        return Err(Error::Invalid(
+            "所选范围内没有“立行立改”的问题户厕，不需要现场整改确认单。".into(),
+        ));
+    }
+    Ok(super::page::finished(doc))
+}
