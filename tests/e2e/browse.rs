@@ -71,7 +71,16 @@ async fn browse_demo_town_by_village_and_group() {
     assert_eq!(title, format!("{village_name} {group_name}"));
     wait_text(d, "#list-count", |t| t.starts_with('共') && t != "共 0 户").await;
 
-    let row = find(d, ".hh-row:not(.loading)").await;
+    // The first household with a toilet (a 无厕所户 has none to show).
+    find(d, ".hh-row:not(.loading)").await;
+    let mut with_toilet = None;
+    for r in d.find_all(By::Css(".hh-row:not(.loading)")).await.unwrap() {
+        if text_in(&r, ".c-toilets").await != "0" {
+            with_toilet = Some(r);
+            break;
+        }
+    }
+    let row = with_toilet.expect("the 社 has a household with a toilet");
     let row_name = text_in(&row, ".c-name").await;
     let row_place = text_in(&row, ".c-place").await;
     assert_eq!(

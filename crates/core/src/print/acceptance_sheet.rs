@@ -5,7 +5,7 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use super::layout::{Align, Doc, Face};
-use super::notice::{household_table, notice_data};
+use super::notice::{case_head, notice_data};
 use super::page::{chinese_date, town_title, Printed};
 use crate::error::{Error, Result};
 use crate::fieldwork::rectification::{self, LedgerFilter};
@@ -95,22 +95,14 @@ pub fn acceptance_sheets(conn: &Connection, case_ids: &[i64], today: &str) -> Re
         doc.new_page();
         let page = doc.page_count() - 1;
         let (m, w) = (doc.margin, doc.inner_width());
-        let who = format!("农户{}（{}{}）", d.head_name, d.village, d.group);
-        doc.check(&who, &d.head_name);
-        doc.y = m - 18.0;
-        let number = format!(
-            "编号：{}（验收）",
-            crate::fieldwork::paper::notice_number(&town.town_name, d.case_id)
+        let top = m - 18.0;
+        case_head(
+            &mut doc,
+            &town.town_name,
+            &d,
+            top,
+            ("验收", "农村户厕问题整改验收单", 18.0),
         );
-        doc.text_in(page, m, w, doc.y, &number, Face::Regular, 9.0, Align::Right);
-        doc.y += 20.0;
-        doc.centered(
-            &format!("{}农村户厕问题整改验收单", town.town_name),
-            Face::Bold,
-            18.0,
-            14.0,
-        );
-        household_table(&mut doc, &d, &who);
         doc.y += 10.0;
 
         doc.paragraph("一、核查发现的问题", Face::Bold, 11.5, false);

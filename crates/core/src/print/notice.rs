@@ -486,6 +486,35 @@ fn notice_page(
     );
 }
 
+/// The head of a case's paper from `top`: its number with `suffix` at the right, the title in
+/// `size` points, and the household table.
+pub(super) fn case_head(
+    doc: &mut Doc,
+    town_name: &str,
+    d: &NoticeData,
+    top: f32,
+    (suffix, title, size): (&str, &str, f32),
+) {
+    let page = doc.page_count() - 1;
+    let (m, w) = (doc.margin, doc.inner_width());
+    let who = format!("农户{}（{}{}）", d.head_name, d.village, d.group);
+    doc.check(&who, &d.head_name);
+    doc.y = top;
+    let number = format!(
+        "编号：{}（{suffix}）",
+        crate::fieldwork::paper::notice_number(town_name, d.case_id)
+    );
+    doc.text_in(page, m, w, doc.y, &number, Face::Regular, 9.0, Align::Right);
+    doc.y += size + 2.0;
+    doc.centered(
+        &format!("{town_name}{title}"),
+        Face::Bold,
+        size,
+        size * 0.75,
+    );
+    household_table(doc, d, &who);
+}
+
 /// The household and its toilet as a small table (the notice's and the 验收单's head).
 pub(super) fn household_table(doc: &mut Doc, d: &NoticeData, who: &str) {
     // The household and the toilet, as a small table.

@@ -5,7 +5,7 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use super::layout::{self, Align, Doc, Face};
-use super::notice::{household_table, notice_data};
+use super::notice::{case_head, notice_data};
 use super::page::{chinese_date, Printed};
 use crate::error::{Error, Result};
 use crate::fieldwork::rectification::{self, LedgerFilter};
@@ -90,23 +90,13 @@ pub fn onsite_slips(conn: &Connection, case_ids: &[i64]) -> Result<Printed> {
         };
         slips += 1;
         on_page += 1;
-        let page = doc.page_count() - 1;
-        let who = format!("农户{}（{}{}）", d.head_name, d.village, d.group);
-        doc.check(&who, &d.head_name);
-        doc.y = top;
-        let number = format!(
-            "编号：{}（现场）",
-            crate::fieldwork::paper::notice_number(&town.town_name, d.case_id)
+        case_head(
+            &mut doc,
+            &town.town_name,
+            &d,
+            top,
+            ("现场", "农村户厕问题现场整改确认单", 15.0),
         );
-        doc.text_in(page, m, w, doc.y, &number, Face::Regular, 9.0, Align::Right);
-        doc.y += 16.0;
-        doc.centered(
-            &format!("{}农村户厕问题现场整改确认单", town.town_name),
-            Face::Bold,
-            15.0,
-            10.0,
-        );
-        household_table(&mut doc, &d, &who);
         doc.y += 6.0;
         doc.paragraph(
             &format!("核查发现的问题：{}", problems.join("；")),
