@@ -188,34 +188,47 @@ fn check_scan(conn: &Connection, scan: &Option<String>) -> Result<()> {
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn paper_event(
-    conn: &Connection,
-    by: &Account,
+/// One step of the paper trail: in the case's history and in the audit log, in the caller's
+/// transaction.
+struct PaperStep<'a> {
     case_id: i64,
-    kind: &str,
+    kind: &'a str,
     actor: i64,
-    on: &str,
-    remark: &str,
-    photo: Option<&str>,
-    now: &str,
-) -> Result<()> {
+    on: &'a str,
+    remark: &'a str,
+    scan: Option<&'a str>,
+    /// The audit log's action and detail.
+    action: &'a str,
+    detail: serde_json::Value,
+}
+
+fn paper_step(conn: &Connection, by: &Account, s: PaperStep, now: &str) -> Result<()> {
     rectification::add_event(
         conn,
-        case_id,
+        s.case_id,
         Event {
-            kind,
+            kind: s.kind,
             from: None,
             to: None,
-            actor,
-            on,
-            remark: Some(remark),
+            actor: s.actor,
+            on: s.on,
+            remark: Some(s.remark),
             verifier: None,
-            photo,
+            photo: s.scan,
             account: by.account_id(),
         },
         now,
-    )
+    )?;
+    crate::store::audit::append(
+        conn,
+        now,
+        s.action,
+        "rectification",
+        s.case_id,
+        &format!("{}（{}）", s.remark, s.on),
+        s.detail,
+    )?;
+    Ok(())
 }
 
 /// Records that the notice was handed to the household on `p.date` by `p.actor_id`.
@@ -250,26 +263,17 @@ pub fn record_delivery(
         )?
         .execute(params![p.case_id, p.date, actor])?;
         let remark = format!("告知单 {} 由{name}送达农户", n.number);
-        paper_event(
-            conn,
-            by,
-            p.case_id,
-            "delivered",
+        let step = PaperStep {
+            case_id: p.case_id,
+            kind: "delivered",
             actor,
-            &p.date,
-            &remark,
-            None,
-            now,
-        )?;
-        crate::store::audit::append(
-            conn,
-            now,
-            "notice.deliver",
-            "rectification",
-            p.case_id,
-            &format!("{remark}（{}）", p.date),
-            serde_json::json!({ "number": n.number, "date": p.date, "by": actor }),
-        )?;
+            on: &p.date,
+            remark: &remark,
+            scan: None,
+            action: "notice.deliver",
+            detail: serde_json::json!({ "number": n.number, "date": p.date, "by": actor }),
+        };
+        paper_step(conn, by, step, now)?;
         notice_for(conn, p.case_id)
     })
 }
@@ -306,26 +310,17 @@ pub fn record_receipt(
             )?
             .execute(params![p.case_id, p.scan])?;
             let remark = format!("补附告知单 {} 回执的扫描件", n.number);
-            paper_event(
-                conn,
-                by,
-                p.case_id,
-                "receipt",
+            let step = PaperStep {
+                case_id: p.case_id,
+                kind: "receipt",
                 actor,
-                today,
-                &remark,
-                p.scan.as_deref(),
-                now,
-            )?;
-            crate::store::audit::append(
-                conn,
-                now,
-                "notice.receipt_scan",
-                "rectification",
-                p.case_id,
-                &remark,
-                serde_json::json!({ "number": n.number, "scan": p.scan }),
-            )?;
+                on: today,
+                remark: &remark,
+                scan: p.scan.as_deref(),
+                action: "notice.receipt_scan",
+                detail: serde_json::json!({ "number": n.number, "scan": p.scan }),
+            };
+            paper_step(conn, by, step, now)?;
             return notice_for(conn, p.case_id);
         }
         let Some(delivered) = &n.delivered_on else {
@@ -354,26 +349,17 @@ pub fn record_receipt(
                 ""
             }
         );
-        paper_event(
-            conn,
-            by,
-            p.case_id,
-            "receipt",
+        let step = PaperStep {
+            case_id: p.case_id,
+            kind: "receipt",
             actor,
-            &p.date,
-            &remark,
-            p.scan.as_deref(),
-            now,
-        )?;
-        crate::store::audit::append(
-            conn,
-            now,
-            "notice.receipt",
-            "rectification",
-            p.case_id,
-            &format!("{remark}（{}）", p.date),
-            serde_json::json!({ "number": n.number, "date": p.date, "scan": p.scan }),
-        )?;
+            on: &p.date,
+            remark: &remark,
+            scan: p.scan.as_deref(),
+            action: "notice.receipt",
+            detail: serde_json::json!({ "number": n.number, "date": p.date, "scan": p.scan }),
+        };
+        paper_step(conn, by, step, now)?;
         notice_for(conn, p.case_id)
     })
 }
