@@ -4,7 +4,7 @@
 import { $, toast } from './dom.js';
 import * as ipc from './ipc.js';
 import { setVocabularies } from './labels.js';
-import { latest } from './util.js';
+import { latest, normalizeDate } from './util.js';
 import { PlaceTree } from './screens/tree.js';
 import { HouseholdList } from './screens/list.js';
 import { renderDetail } from './screens/detail.js';
@@ -170,6 +170,44 @@ $('ledger-print').addEventListener('click', () => {
 initOperator();
 const staffDialog = new StaffDialog();
 const itemsDialog = new ItemsDialog();
+// Dates are 年-月-日 everywhere: what is typed as 2026/11/29 or 20261129 becomes 2026-11-29 before
+// any screen reads it (capture: this runs before the field's own handlers).
+document.addEventListener('change', (e) => {
+  const t = e.target;
+  if (!(t instanceof HTMLInputElement) || !t.classList.contains('date')) return;
+  const n = normalizeDate(t.value);
+  if (n !== t.value) {
+    t.value = n;
+    t.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+}, true);
+
+// 管理 ▾: the administrative dialogs in one menu, so the header never needs a wide window.
+const adminMenu = {
+  open() {
+    $('admin-menu-items').hidden = false;
+    $('admin-menu').setAttribute('aria-expanded', 'true');
+    $('admin-menu-items').querySelector('button:not([hidden])')?.focus();
+  },
+  close() {
+    $('admin-menu-items').hidden = true;
+    $('admin-menu').setAttribute('aria-expanded', 'false');
+  },
+};
+$('admin-menu').addEventListener('click', (e) => {
+  e.stopPropagation();
+  if ($('admin-menu-items').hidden) adminMenu.open(); else adminMenu.close();
+});
+$('admin-menu-items').addEventListener('click', () => adminMenu.close());
+$('admin-menu-items').addEventListener('keydown', (e) => {
+  const items = [...$('admin-menu-items').querySelectorAll('button:not([hidden])')];
+  const at = items.indexOf(document.activeElement);
+  if (e.key === 'Escape') { adminMenu.close(); $('admin-menu').focus(); }
+  if (e.key === 'ArrowDown') { e.preventDefault(); items[(at + 1) % items.length]?.focus(); }
+  if (e.key === 'ArrowUp') { e.preventDefault(); items[(at - 1 + items.length) % items.length]?.focus(); }
+});
+document.addEventListener('click', (e) => { if (!$('admin-menu-wrap').contains(e.target)) adminMenu.close(); });
+
 $('open-staff').addEventListener('click', () => { if (opened()) staffDialog.open().catch(showError); });
 $('open-items').addEventListener('click', () => { if (opened()) itemsDialog.open().catch(showError); });
 

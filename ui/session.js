@@ -52,8 +52,12 @@ export class Session {
   applyRole(status) {
     this.allowed = new Set(status.allowed);
     for (const node of document.querySelectorAll('[data-needs]')) node.hidden = !this.allowed.has(node.dataset.needs);
+    // The 管理 menu shows when the role may open anything in it.
+    $('admin-menu-wrap').hidden = ![...document.querySelectorAll('#admin-menu-items [data-needs]')].some((n) => !n.hidden);
     const a = status.account;
-    $('account-name').textContent = a ? `${a.display_name}（${roleLabel(a.role)}）` : '';
+    // The role in its own span: a narrow window shows the name only (the title has both).
+    $('account-name').replaceChildren(...(a ? [a.display_name, Object.assign(document.createElement('span'), { className: 'account-role', textContent: `（${roleLabel(a.role)}）` })] : []));
+    $('account-name').title = a ? `${a.display_name}（${roleLabel(a.role)}）：点击修改密码` : '';
     $('logout').hidden = !a;
     linkOperator(a?.staff_id ?? null);
     document.body.dataset.role = a ? a.role : '';

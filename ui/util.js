@@ -21,3 +21,19 @@ export function latest() {
     return () => mine === generation;
   };
 }
+
+/**
+ * A date field shown and typed as 年-月-日 (2026-11-29) whatever the webview's locale: a text
+ * input, not `type=date` (which WebKit shows as 12/04/2026). Spread into `el('input', …)`.
+ */
+export const DATE_FIELD = {
+  type: 'text', class: 'date', placeholder: '2026-11-29', maxlength: 10, inputmode: 'numeric',
+  autocomplete: 'off', title: '年-月-日，例如 2026-11-29（也可以写 2026/11/29、2026.11.29 或 20261129）',
+};
+
+/** 2026/11/29, 2026.11.29, 2026年11月29日, 2026-11-9 or 20261129 as 2026-11-29; else unchanged. */
+export function normalizeDate(value) {
+  const s = value.trim().replace(/[年月./]/g, '-').replace(/日$/, '');
+  const m = s.match(/^(\d{4})-(\d{1,2})-(\d{1,2})$/) ?? s.match(/^(\d{4})(\d{2})(\d{2})$/);
+  return m ? `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}` : value.trim();
+}

@@ -44,6 +44,21 @@ fn guarded<R: tauri::Runtime>(
     }
 }
 
+/// A window larger than the screen's work area (1360×860 on a 1366×768 laptop, or a size kept
+/// from a bigger monitor) starts maximised, so its header is never off the screen.
+fn fit_to_work_area(app: &tauri::AppHandle) {
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    let (Ok(Some(monitor)), Ok(size)) = (window.current_monitor(), window.outer_size()) else {
+        return;
+    };
+    let area = monitor.work_area().size;
+    if size.width > area.width || size.height > area.height {
+        let _ = window.maximize();
+    }
+}
+
 fn main() {
     tauri::Builder::default()
         // First: a second start of the program brings this window to the front and ends.
@@ -78,7 +93,10 @@ fn main() {
         }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        // The window's last size and place on this PC, restored at the next start.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
+            fit_to_work_area(app.handle());
             let path = state::database_path(app.handle())?;
             let state = state::AppState::open(path);
             if let Err(e) = state.daily_backup() {

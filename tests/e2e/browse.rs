@@ -186,7 +186,7 @@ async fn browse_demo_town_by_village_and_group() {
     click(d, "#export-cancel").await;
 
     // Settings: an empty town name is refused with a message; a valid one shows in the header.
-    click(d, "#open-settings").await;
+    menu(d, "#open-settings").await;
     let town_input = find(d, "#set-town").await;
     town_input.clear().await.unwrap();
     click(d, "#settings-save").await;
@@ -198,13 +198,13 @@ async fn browse_demo_town_by_village_and_group() {
     wait_text(d, "#scope-title", |t| t == "安居镇（全镇）").await;
 
     // 本镇工作口径: the town's own numbers, labelled so, kept across openings and used by 比对.
-    click(d, "#open-settings").await;
+    menu(d, "#open-settings").await;
     wait_prop(d, "#set-immediate-days", "value", "7").await;
     type_value(d, "#set-immediate-days", "5").await;
     type_value(d, "#set-retrain", "15").await;
     click(d, "#settings-save").await;
     wait_text(d, "#toast", |t| t.contains("已保存")).await;
-    click(d, "#open-settings").await;
+    menu(d, "#open-settings").await;
     wait_prop(d, "#set-immediate-days", "value", "5").await;
     let label = text_now(d, "#settings-dialog fieldset.working-values legend").await;
     assert_eq!(label, "本镇工作口径（方案未规定，由镇里确定）");

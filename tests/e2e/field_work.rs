@@ -54,7 +54,7 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     find(d, "[data-node^='village:']").await;
 
     // The staff list is kept in the app; a new person can be picked at once.
-    click(d, "#open-staff").await;
+    menu(d, "#open-staff").await;
     let new_row = find(d, "#staff-rows tr[data-new] .s-name").await;
     new_row.send_keys("周玥").await.unwrap();
     find(d, "#staff-rows tr[data-new] .s-unit")

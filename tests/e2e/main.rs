@@ -14,6 +14,7 @@ mod field_work;
 mod one_app;
 mod paper;
 mod reports;
+mod screens;
 mod signing;
 
 use std::net::{TcpListener, TcpStream};
@@ -213,6 +214,8 @@ async fn start_app(db: &Path) -> Session {
             Err(e) => panic!("WebDriver session with the app: {e}"),
         }
     };
+    // The same size for every test, whatever size the last run left (the app keeps it per PC).
+    driver.set_window_rect(0, 0, 1360, 860).await.unwrap();
     Session {
         driver,
         display,
@@ -339,6 +342,12 @@ async fn screenshot(s: &Session, name: &str) {
 
 /// The tests share one machine-wide display and driver ports: run them one at a time.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Opens one of the administrative dialogs through the header's 管理 menu, as a user would.
+async fn menu(driver: &WebDriver, item: &str) {
+    click(driver, "#admin-menu").await;
+    click(driver, item).await;
+}
 
 /// Sets a `<select>` (or any input) by value and fires `change`, as a user's pick would.
 async fn choose(driver: &WebDriver, css: &str, value: &str) {

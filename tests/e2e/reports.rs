@@ -153,7 +153,7 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     click(d, "#print-close").await;
 
     // Backups: the day's backup was taken at start; 立即备份 adds one.
-    click(d, "#open-backup").await;
+    menu(d, "#open-backup").await;
     wait_text(d, "#backup-rows", |t| t.contains("每日")).await;
     click(d, "#backup-now").await;
     wait_text(d, "#backup-rows", |t| t.contains("手动")).await;
@@ -161,7 +161,7 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
 
     // Accounts: the administrator adds a 督导; the 督导 sees no import and is refused by the
     // command gate even when calling a command directly.
-    click(d, "#open-accounts").await;
+    menu(d, "#open-accounts").await;
     type_value(d, "#accounts-rows tr[data-new] .a-user", "dudao").await;
     type_value(d, "#accounts-rows tr[data-new] .a-name", "赵督导").await;
     choose(d, "#accounts-rows tr[data-new] .a-role", "supervisor").await;
@@ -211,7 +211,7 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     );
 
     // The audit log shows the day's changes and checks whole; an edit outside the app is found.
-    click(d, "#open-audit").await;
+    menu(d, "#open-audit").await;
     wait_text(d, "#audit-rows", |t| {
         t.contains("登录") && t.contains("抽取第 1 号")
     })

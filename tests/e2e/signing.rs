@@ -69,7 +69,7 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
     click(d, "#signoff-close").await;
 
     // A reviewer backs up locally but does not copy the database (full ID numbers) off the PC.
-    click(d, "#open-backup").await;
+    menu(d, "#open-backup").await;
     find(d, "#backup-dialog[open]").await;
     let copy_out = d
         .execute(
@@ -137,7 +137,7 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
         .chars()
         .take(16)
         .collect();
-    click(d, "#open-audit").await;
+    menu(d, "#open-audit").await;
     type_value(d, "#anchor-id", &id).await;
     type_value(d, "#anchor-hash", &hash).await;
     click(d, "#anchor-check").await;

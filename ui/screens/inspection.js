@@ -7,7 +7,7 @@ import { $, el, toast } from '../dom.js';
 import * as ipc from '../ipc.js';
 import { entries, label, yesNo } from '../labels.js';
 import { activeStaff, operatorId, scopedKey, staffSelect } from '../people.js';
-import { today } from '../util.js';
+import { DATE_FIELD, today } from '../util.js';
 
 const DRAFT = (toiletId) => scopedKey(`draft-toilet-${toiletId}`);
 const LAST = () => scopedKey('last-inspection');
@@ -146,7 +146,7 @@ export class InspectionForm {
       this.section('一、基本情况',
         el('div', { class: 'insp-row' },
           el('label', {}, '核查类别', this.select('insp-kind', entries('InspectionKind'), s.kind, (v) => this.set('kind', v))),
-          el('label', {}, '核查日期', el('input', { id: 'insp-date', type: 'date', value: s.date, max: today(), oninput: (e) => this.set('date', e.target.value) })),
+          el('label', {}, '核查日期', el('input', { ...DATE_FIELD, id: 'insp-date', value: s.date, oninput: (e) => this.set('date', e.target.value) })),
           el('label', {}, '录入人', staffSelect({ id: 'insp-recorder', onchange: (e) => this.set('recorded_by', Number(e.target.value) || null) }, s.recorded_by))),
         el('div', { class: 'insp-members' },
           el('span', { class: 'label' }, '入户调查组成员（至少 2 人）'),

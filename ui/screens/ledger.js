@@ -6,7 +6,7 @@ import { $, el, fill, toast } from '../dom.js';
 import * as ipc from '../ipc.js';
 import { entries, label } from '../labels.js';
 import { operatorId, staffSelect } from '../people.js';
-import { latest, today } from '../util.js';
+import { DATE_FIELD, latest, today } from '../util.js';
 
 const PAGE = 100;
 
@@ -290,7 +290,7 @@ export class ProblemLedger {
     const escalate = kind === 'escalate';
     $('case-escalation-form').replaceChildren(el('div', { class: 'move-form' },
       el('h4', {}, escalate ? '报区人居办研究解决' : '登记区人居办答复'),
-      el('label', {}, escalate ? '上报日期' : '答复日期', el('input', { id: 'esc-date', type: 'date', value: today(), max: today() })),
+      el('label', {}, escalate ? '上报日期' : '答复日期', el('input', { ...DATE_FIELD, id: 'esc-date', value: today() })),
       el('label', {}, escalate ? '原因（镇里为什么解决不了，必填）' : '答复意见（必填）', el('input', { id: 'esc-text', placeholder: escalate ? '例如：地下水位高，现有技术模式都不适宜' : '例如：同意改为完整下水道水冲式，纳入2025年计划' })),
       el('p', { class: 'form-error', id: 'esc-error', role: 'alert' }),
       el('div', { class: 'dialog-buttons' },
@@ -316,7 +316,7 @@ export class ProblemLedger {
     const scanOnly = kind === 'acceptance' || (kind === 'receipt' && c.notice?.receipt_on);
     $(host).replaceChildren(el('div', { class: 'move-form' },
       el('h4', {}, text),
-      scanOnly ? null : el('label', {}, kind === 'deliver' ? '送达日期' : '回执收回日期', el('input', { id: 'paper-date', type: 'date', value: today(), max: today() })),
+      scanOnly ? null : el('label', {}, kind === 'deliver' ? '送达日期' : '回执收回日期', el('input', { ...DATE_FIELD, id: 'paper-date', value: today() })),
       kind === 'deliver' ? el('label', {}, '送达人', staffSelect({ id: 'paper-actor' }, operatorId())) : null,
       kind === 'deliver' ? null : scanPicker('paper-scan', kind === 'acceptance' ? '签字的验收单扫描件（PDF 或照片）' : '签字回执的扫描件（PDF 或照片，可以以后补附）'),
       el('p', { class: 'form-error', id: 'paper-error', role: 'alert' }),
@@ -417,7 +417,7 @@ export class ProblemLedger {
     const back = (c.state === 'awaiting_acceptance' || c.state === 'closed') && to === 'in_progress';
     $('case-move-form').replaceChildren(el('div', { class: 'move-form' },
       el('h4', {}, text),
-      el('label', {}, needVerifier ? '验收日期' : '日期', el('input', { id: 'move-date', type: 'date', value: today(), max: today() })),
+      el('label', {}, needVerifier ? '验收日期' : '日期', el('input', { ...DATE_FIELD, id: 'move-date', value: today() })),
       needVerifier ? el('label', {}, '验收人（不能是登记整改完成的人）', staffSelect({ id: 'move-verifier' }, null)) : null,
       el('label', {}, back ? '原因（必填）' : '说明', el('input', { id: 'move-remark', placeholder: needVerifier ? '例如：复核无渗漏' : '' })),
       needVerifier ? el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'move-head-confirmed', onchange: (e) => { $('move-unconfirmed-row').hidden = e.target.checked; } }), '户主已在验收单上签字确认') : null,

@@ -5,7 +5,7 @@
 import { $, el, fill, toast } from '../dom.js';
 import * as ipc from '../ipc.js';
 import { percentBars, progressLine } from '../charts.js';
-import { latest, today } from '../util.js';
+import { DATE_FIELD, latest, today } from '../util.js';
 
 
 const MEASURES = [
@@ -102,8 +102,8 @@ export class Dashboard {
     const measure = el('select', { class: 'ph-measure' }, MEASURES.map(([v, l]) => el('option', { value: v, selected: (ph.measure ?? '') === v }, l)));
     return el('tr', {},
       el('td', {}, el('input', { class: 'ph-name', value: ph.name, maxlength: 20 })),
-      el('td', {}, el('input', { class: 'ph-start', type: 'date', value: ph.start })),
-      el('td', {}, el('input', { class: 'ph-end', type: 'date', value: ph.end })),
+      el('td', {}, el('input', { ...DATE_FIELD, class: 'date ph-start', value: ph.start })),
+      el('td', {}, el('input', { ...DATE_FIELD, class: 'date ph-end', value: ph.end })),
       el('td', {}, measure),
       el('td', {}, el('input', { class: 'ph-target', type: 'number', min: 0, max: 100, step: 1, value: ph.target })),
       el('td', {}, el('button', { type: 'button', class: 'link', onclick: (e) => e.target.closest('tr').remove() }, '删除')));

@@ -1,0 +1,192 @@
+//! The office's screens (#16): the main path at today's size, at 1366×768 (a work area of about
+//! 1366×728) and at 1366×768 with Windows scaling at 125% (about 1093×575 CSS pixels). Every header
+//! control and view tab, and every open dialog's buttons, must be inside the window and not
+//! covered (`getBoundingClientRect` against the viewport, `elementFromPoint` at the centre).
+//! Screenshots of every view at each size go to tests/output/ for a person to look at.
+
+use super::*;
+
+/// What is outside the viewport or covered among the visible elements matching `css`.
+async fn unreachable(d: &WebDriver, css: &str) -> Vec<String> {
+    let found = d
+        .execute(
+            "const out = [];
+             for (const e of document.querySelectorAll(arguments[0])) {
+               if (!e.offsetParent && getComputedStyle(e).position !== 'fixed') continue; // not shown
+               const r = e.getBoundingClientRect();
+               if (r.width === 0 || r.height === 0) continue;
+               const name = (e.id ? '#' + e.id : e.tagName.toLowerCase()) + ' “' + (e.textContent || e.value || '').trim().slice(0, 12) + '”';
+               if (r.left < 0 || r.top < 0 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5) {
+                 out.push(name + ' outside ' + innerWidth + '×' + innerHeight + ' at ' + [r.left, r.top, r.right, r.bottom].map(Math.round).join(','));
+                 continue;
+               }
+               const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+               if (!hit || !(hit === e || e.contains(hit) || hit.contains(e))) {
+                 out.push(name + ' covered by ' + (hit ? (hit.id ? '#' + hit.id : hit.tagName.toLowerCase() + '.' + hit.className) : 'nothing'));
+               }
+             }
+             return out;",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found.json().clone()).unwrap()
+}
+
+async fn assert_reachable(d: &WebDriver, css: &str, at: &str) {
+    let bad = unreachable(d, css).await;
+    assert!(bad.is_empty(), "at {at}, not reachable: {bad:#?}");
+}
+
+const HEADER: &str =
+    ".app-header button, .app-header select, .app-header .view-tab, .app-header .demo-badge";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_view_and_dialog_fits_the_offices_screens() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, conn) = demo_database(dir.path(), "屏幕", huce_core::demo::DemoOptions::default());
+    drop(conn);
+    make_admin(&db);
+    let s = start_app(&db).await;
+    let d = &s.driver;
+    log_in(d, ADMIN.0, ADMIN.1).await;
+    find(d, "[data-node^='village:']").await;
+
+    for (w, h, name) in [
+        (1360, 860, "1360x860"),
+        (1366, 728, "1366x768"),
+        (1093, 575, "1366x768-125"),
+    ] {
+        d.set_window_rect(0, 0, w, h).await.unwrap();
+        let inner: (i64, i64) = serde_json::from_value(
+            d.execute("return [innerWidth, innerHeight];", vec![])
+                .await
+                .unwrap()
+                .json()
+                .clone(),
+        )
+        .unwrap();
+        assert!(
+            (inner.0 - w as i64).abs() <= 20 && (inner.1 - h as i64).abs() <= 60,
+            "the window is {inner:?} for {w}×{h}"
+        );
+        for (tab, view) in [
+            ("#view-households", "households"),
+            ("#view-ledger", "ledger"),
+            ("#view-progress", "progress"),
+            ("#view-checks", "checks"),
+        ] {
+            click(d, tab).await;
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            assert_reachable(d, HEADER, &format!("{name} {view}")).await;
+            let overflow: i64 = serde_json::from_value(
+                d.execute(
+                    "return document.documentElement.scrollWidth - innerWidth;",
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .json()
+                .clone(),
+            )
+            .unwrap();
+            if overflow > 0 {
+                let wide = d
+                    .execute(
+                        "return [...document.querySelectorAll('body *')]
+                           .filter((e) => e.offsetParent && e.getBoundingClientRect().right > innerWidth + 1
+                             && e.parentElement.getBoundingClientRect().right <= innerWidth + 1)
+                           .slice(0, 8)
+                           .map((e) => (e.id || e.tagName) + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                panic!(
+                    "{name} {view}: the page is {overflow} px wider than the window: {:?}",
+                    wide.json()
+                );
+            }
+            screenshot(&s, &format!("e2e-size-{name}-{view}.png")).await;
+        }
+        // The 管理 menu's items are reachable when it is open.
+        click(d, "#admin-menu").await;
+        assert_reachable(d, "#admin-menu-items button", &format!("{name} 管理菜单")).await;
+        click(d, "#admin-menu").await;
+
+        // Dialogs keep their buttons on screen (they scroll inside themselves).
+        click(d, "#view-households").await;
+        menu(d, "#open-settings").await;
+        find(d, "#settings-dialog[open]").await;
+        assert_reachable(
+            d,
+            "#settings-dialog .dialog-buttons button",
+            &format!("{name} 设置"),
+        )
+        .await;
+        screenshot(&s, &format!("e2e-size-{name}-settings.png")).await;
+        click(d, "#settings-cancel").await;
+
+        click(d, "#open-print").await;
+        find(d, "#print-dialog[open]").await;
+        assert_reachable(
+            d,
+            "#print-dialog .dialog-buttons button",
+            &format!("{name} 打印"),
+        )
+        .await;
+        screenshot(&s, &format!("e2e-size-{name}-print.png")).await;
+        click(d, "#print-close").await;
+
+        click(d, "[data-node^='village:']").await;
+        find(d, ".hh-row:not(.loading)").await;
+        let mut with_toilet = None;
+        for r in d.find_all(By::Css(".hh-row:not(.loading)")).await.unwrap() {
+            if text_in(&r, ".c-toilets").await != "0" {
+                with_toilet = Some(r);
+                break;
+            }
+        }
+        with_toilet
+            .expect("a household with a toilet")
+            .click()
+            .await
+            .unwrap();
+        click(d, "#inspect-household").await;
+        find(d, "#inspection-dialog[open]").await;
+        assert_reachable(
+            d,
+            "#inspection-dialog .dialog-buttons button",
+            &format!("{name} 录入核查"),
+        )
+        .await;
+        screenshot(&s, &format!("e2e-size-{name}-inspection.png")).await;
+        // Dates are shown and typed as 年-月-日, whatever the webview's locale.
+        let date = find(d, "#insp-date").await;
+        assert_eq!(date.attr("type").await.unwrap().as_deref(), Some("text"));
+        let shown = date.prop("value").await.unwrap().unwrap_or_default();
+        assert!(
+            shown.len() == 10 && shown.as_bytes()[4] == b'-' && shown.as_bytes()[7] == b'-',
+            "the form's date reads {shown}"
+        );
+        type_value(d, "#insp-date", "2022/9/20").await;
+        wait_prop(d, "#insp-date", "value", "2022-09-20").await;
+        click(d, "#insp-cancel").await;
+
+        menu(d, "#open-backup").await;
+        assert_reachable(
+            d,
+            "dialog[open] .dialog-buttons button",
+            &format!("{name} 备份"),
+        )
+        .await;
+        d.execute(
+            "for (const x of document.querySelectorAll('dialog[open]')) x.close();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    }
+    s.driver.clone().quit().await.unwrap();
+}
