@@ -54,6 +54,8 @@ fn main() {
             "attach_acceptance_scan",
             "household_notices",
             "working_values",
+            "manual_sections",
+            "print_manual",
             "escalate_case",
             "record_escalation_reply",
             "save_working_values",

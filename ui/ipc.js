@@ -113,6 +113,8 @@ export const verifyAudit = () => call('verify_audit');
 export const checkPrintedAnchor = (id, hash) => call('check_printed_anchor', { id, hash });
 export const saveIdleMinutes = (minutes) => call('save_idle_minutes', { minutes });
 export const workingValues = () => call('working_values');
+export const manualSections = () => call('manual_sections');
+export const printManual = (open) => call('print_manual', { open });
 export const saveWorkingValues = (values) => call('save_working_values', { values });
 export const exportAuditXlsx = (filter, out) => call('export_audit_xlsx', { filter, out });
 export const backupList = () => call('backup_list');

@@ -8,6 +8,7 @@ import { latest, normalizeDate } from './util.js';
 import { PlaceTree } from './screens/tree.js';
 import { HouseholdList } from './screens/list.js';
 import { renderDetail } from './screens/detail.js';
+import { ManualDialog } from './screens/manual.js';
 import { ImportDialog } from './screens/import.js';
 import { ExportDialog } from './screens/export.js';
 import { InspectionForm } from './screens/inspection.js';
@@ -181,6 +182,9 @@ document.addEventListener('change', (e) => {
     t.dispatchEvent(new Event('input', { bubbles: true }));
   }
 }, true);
+
+const manualDialog = new ManualDialog();
+$('open-manual').addEventListener('click', () => manualDialog.open().catch(showError));
 
 // 管理 ▾: the administrative dialogs in one menu, so the header never needs a wide window.
 const adminMenu = {

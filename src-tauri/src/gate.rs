@@ -28,6 +28,8 @@ pub fn access(command: &str) -> Option<Access> {
         | "recover_database" => Public,
         // sign_results: the core asks for Review or SignResponsible by the step signed.
         "logout" | "change_password" | "import_progress" | "sign_results" => Session,
+        // The 使用手册 is for everyone who logs in.
+        "manual_sections" | "print_manual" => Session,
         "check_printed_anchor" => Needs(View),
         "save_idle_minutes" | "save_working_values" => Needs(EditSettings),
         "working_values" => Needs(View),
@@ -225,6 +227,8 @@ mod tests {
         ("change_password", "管录审领督"),
         ("import_progress", "管录审领督"),
         ("sign_results", "管录审领督"),
+        ("manual_sections", "管录审领督"),
+        ("print_manual", "管录审领督"),
         // Reading, for everyone who logs in.
         ("village_tree", "管录审领督"),
         ("list_households", "管录审领督"),

@@ -153,6 +153,8 @@ fn main() {
             commands::field_work::escalate_case,
             commands::field_work::record_escalation_reply,
             commands::auth::working_values,
+            commands::documents::manual_sections,
+            commands::documents::print_manual,
             commands::auth::save_working_values,
             commands::documents::document_settings,
             commands::documents::save_document_settings,

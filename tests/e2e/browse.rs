@@ -332,6 +332,7 @@ async fn import_a_ledger_into_an_empty_database() {
     let mapping = text(&find(d, "#import-mapping").await).await;
     assert!(mapping.contains("户主姓名"), "{mapping}");
     screenshot(&s, "e2e-import-preview.png").await;
+    manual_shot(&s, "import").await;
 
     // Commit, then find an imported household through the search box.
     click(d, "#import-commit").await;

@@ -120,6 +120,7 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     let funding = find(d, "#insp-funding").await;
     funding.send_keys("区级农村改厕资金").await.unwrap();
     screenshot(&s, "e2e-inspection-form.png").await;
+    manual_shot(&s, "inspection").await;
 
     // Enter saves and moves on to the household's second toilet.
     funding.send_keys(Key::Enter).await.unwrap();
@@ -297,6 +298,7 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     let rate = wait_text(d, &css, |t| t.ends_with('%')).await;
     assert_eq!(rate, huce_core::model::rate_text(closed, total));
     screenshot(&s, "e2e-case-closed.png").await;
+    manual_shot(&s, "ledger").await;
 
     // Print the village's notices from the ledger: one page per problem toilet not closed out.
     click(d, "#ledger-print").await;
@@ -308,6 +310,7 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     click(d, "#print-go").await;
     let done = wait_text(d, "#print-result", |t| t.contains("已生成")).await;
     screenshot(&s, "e2e-print.png").await;
+    manual_shot(&s, "print").await;
     let folder = db.parent().unwrap().join("文书");
     let pdfs: Vec<_> = std::fs::read_dir(&folder)
         .unwrap()

@@ -340,6 +340,31 @@ async fn screenshot(s: &Session, name: &str) {
     );
 }
 
+/// A picture for the 使用手册 (`ui/manual/<name>.jpg`): the app's window as WebDriver sees it,
+/// as a JPEG at most 1200 px wide, so the manual shows the program as it is today.
+async fn manual_shot(s: &Session, name: &str) {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let png = s.driver.screenshot_as_png().await.unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/manual");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.jpg"));
+    let mut convert = Command::new("convert")
+        .args(["png:-", "-resize", "1200x>", "-strip", "-quality", "78"])
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("ImageMagick's convert must be installed (Debian package imagemagick)");
+    {
+        use std::io::Write;
+        convert.stdin.take().unwrap().write_all(&png).unwrap();
+    }
+    assert!(convert.wait().unwrap().success(), "manual picture {name}");
+    assert!(
+        std::fs::metadata(&path).unwrap().len() > 10_000,
+        "{name} is empty"
+    );
+}
+
 /// The tests share one machine-wide display and driver ports: run them one at a time.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 

@@ -50,6 +50,7 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     find(d, "#progress-bars svg rect").await;
     find(d, "#progress-line svg path").await;
     screenshot(&s, "e2e-progress.png").await;
+    manual_shot(&s, "progress").await;
 
     // A phase that ends before it starts is refused with a message; nothing is saved.
     click(d, "#progress-phases-edit").await;
@@ -69,6 +70,7 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     let row = wait_text(d, "#diff-rows tr:first-child", |t| !t.is_empty()).await;
     assert!(row.contains(&first.head_name), "{row}");
     screenshot(&s, "e2e-compare.png").await;
+    manual_shot(&s, "checks").await;
     click(d, "#diff-rows tr:first-child td:nth-child(2)").await;
     wait_text(d, "#detail", |t| t.contains(&first.head_name)).await;
 
@@ -157,6 +159,7 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     wait_text(d, "#backup-rows", |t| t.contains("每日")).await;
     click(d, "#backup-now").await;
     wait_text(d, "#backup-rows", |t| t.contains("手动")).await;
+    manual_shot(&s, "backup").await;
     click(d, "#backup-close").await;
 
     // Accounts: the administrator adds a 督导; the 督导 sees no import and is refused by the
@@ -166,6 +169,7 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     type_value(d, "#accounts-rows tr[data-new] .a-name", "赵督导").await;
     choose(d, "#accounts-rows tr[data-new] .a-role", "supervisor").await;
     type_value(d, "#accounts-rows tr[data-new] .a-pass", "dudao2022").await;
+    manual_shot(&s, "accounts").await;
     click(d, "#accounts-rows tr[data-new] button").await;
     let deadline = Instant::now() + WAIT;
     while d

@@ -53,6 +53,64 @@ async fn every_view_and_dialog_fits_the_offices_screens() {
     log_in(d, ADMIN.0, ADMIN.1).await;
     find(d, "[data-node^='village:']").await;
 
+    // The 使用手册 opens from the app, with a picture for every task, and prints.
+    click(d, "#open-manual").await;
+    find(d, "#manual-dialog[open]").await;
+    wait_text(d, "#manual-body", |t| {
+        t.contains("一、第一次打开和登录账户") && t.contains("八、备份")
+    })
+    .await;
+    let pictures: (i64, i64) = serde_json::from_value(
+        d.execute(
+            "const imgs = [...document.querySelectorAll('#manual-body img')];
+             await Promise.all(imgs.map((i) => i.decode().catch(() => null)));
+             return [imgs.length, imgs.filter((i) => i.naturalWidth > 0).length];",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .json()
+        .clone(),
+    )
+    .unwrap();
+    assert_eq!(pictures.0, 8, "a picture for each task");
+    assert_eq!(pictures.1, 8, "every picture loads");
+    screenshot(&s, "e2e-manual.png").await;
+    click(d, "#manual-open").await; // no PDF viewer on a test machine
+    click(d, "#manual-print").await;
+    let done = wait_text(d, "#manual-done", |t| t.contains("已生成")).await;
+    let pdf = std::fs::read_dir(db.parent().unwrap().join("文书"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("使用手册"))
+        .unwrap_or_else(|| panic!("the manual's PDF: {done}"));
+    let words = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let words = String::from_utf8_lossy(&words.stdout).replace(['\n', ' '], "");
+    for w in [
+        "工作台使用手册",
+        "三、录入核查",
+        "五、打印告知单、验收单和签字背书表",
+        "八、备份",
+    ] {
+        assert!(words.contains(w), "{w}: {words}");
+    }
+    assert!(!words.contains("缺失"), "every picture is printed");
+    let images = Command::new("pdfimages")
+        .arg("-list")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&images.stdout)
+        .lines()
+        .skip(2)
+        .count();
+    assert!(listed >= 8, "the pictures are in the PDF: {listed}");
+    click(d, "#manual-close").await;
+
     for (w, h, name) in [
         (1360, 860, "1360x860"),
         (1366, 728, "1366x768"),

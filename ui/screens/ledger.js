@@ -233,7 +233,8 @@ export class ProblemLedger {
         el('div', { class: 'moves' },
           el('button', { type: 'button', class: 'tool', id: 'case-print-onsite', onclick: () => this.onPrintCase?.(['onsite_slips'], c.id, this.caseTitle) }, '打印现场整改确认单')));
     }
-    if (!n && !planned) return null;
+    // A closed case needs no notice any more; one printed before stays on record.
+    if (!n && (!planned || c.state === 'closed')) return null;
     const step = (id, text, kind) => el('button', { type: 'button', class: 'tool', id, onclick: () => this.paperForm(c, kind, text) }, text);
     return el('div', { class: 'paper-box', id: 'case-notice' },
       el('h3', { class: 'section-title' }, '整改告知单'),

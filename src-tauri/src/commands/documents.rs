@@ -50,6 +50,73 @@ pub struct DocumentSettings {
     pub town_name: String,
 }
 
+/// Writes a PDF into the documents folder as `.part`, renamed once complete.
+fn write_pdf(
+    conn: &rusqlite::Connection,
+    state: &AppState,
+    name: String,
+    printed: &Printed,
+) -> Result<PathBuf, ApiError> {
+    let dir = documents_dir(conn, state)?;
+    std::fs::create_dir_all(&dir).map_err(|source| huce_core::Error::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let path = dir.join(name);
+    let tmp = path.with_extension("part");
+    std::fs::write(&tmp, &printed.bytes)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|source| huce_core::Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+    Ok(path)
+}
+
+/// Opens a written PDF in the system's viewer; the Chinese reason when it cannot.
+fn open_pdf(app: &AppHandle, path: &std::path::Path) -> Option<String> {
+    app.opener()
+        .open_path(path.display().to_string(), None::<&str>)
+        .err()
+        .map(|e| format!("没能打开 PDF 阅读器（{e}）。文件已经保存，请到文件夹中双击打开后打印。"))
+}
+
+/// The 使用手册's sections, for the help dialog (its pictures are `manual/<image>.jpg`).
+#[tauri::command]
+pub async fn manual_sections() -> Vec<print::ManualSection> {
+    print::MANUAL.to_vec()
+}
+
+/// Prints the 使用手册 with the pictures the program carries, into the documents folder.
+#[tauri::command]
+pub async fn print_manual(app: AppHandle, open: bool) -> Result<PrintResult, ApiError> {
+    let app2 = app.clone();
+    let (path, printed) = tauri::async_runtime::spawn_blocking(move || {
+        let state = app2.state::<AppState>();
+        let conn = state.conn()?;
+        let now = crate::state::now_local();
+        let resolver = app2.asset_resolver();
+        let printed = print::manual_pdf(
+            &|name| resolver.get(format!("manual/{name}.jpg")).map(|a| a.bytes),
+            &now.format("%Y-%m-%d").to_string(),
+        )?;
+        let name = format!("使用手册-{}.pdf", now.format("%Y%m%d-%H%M%S"));
+        let path = write_pdf(&conn, &state, name, &printed)?;
+        Ok::<_, ApiError>((path, printed))
+    })
+    .await
+    .map_err(|_| ApiError::internal())??;
+    let open_error = if open { open_pdf(&app, &path) } else { None };
+    Ok(PrintResult {
+        path: path.display().to_string(),
+        pages: printed.pages,
+        bytes: printed.bytes.len(),
+        warnings: printed.warnings,
+        notes: printed.notes,
+        open_error,
+    })
+}
+
 fn documents_dir(conn: &rusqlite::Connection, state: &AppState) -> Result<PathBuf, ApiError> {
     Ok(print::DocumentSettings::load(conn)?.documents_dir(&state.path))
 }
@@ -115,23 +182,12 @@ pub async fn print_document(
                 progress.0.store(done, Ordering::Relaxed);
             },
         )?;
-        let dir = documents_dir(&conn, &state)?;
-        std::fs::create_dir_all(&dir).map_err(|source| huce_core::Error::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        let path = dir.join(print::document_file_name(
-            request.document.kind,
-            &request.document.scope_title,
-            now,
-        ));
-        let tmp = path.with_extension("part");
-        std::fs::write(&tmp, &printed.bytes)
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|source| huce_core::Error::Io {
-                path: path.clone(),
-                source,
-            })?;
+        let path = write_pdf(
+            &conn,
+            &state,
+            print::document_file_name(request.document.kind, &request.document.scope_title, now),
+            &printed,
+        )?;
         // The notices in the file enter the register (number, when printed, by whom).
         let me = state.account()?;
         huce_core::paper::record_printed(&conn, &me, &printed.notices, &crate::state::now())?;
@@ -140,12 +196,7 @@ pub async fn print_document(
     .await
     .map_err(|_| ApiError::internal())??;
     let open_error = if request.open {
-        app.opener()
-            .open_path(path.display().to_string(), None::<&str>)
-            .err()
-            .map(|e| {
-                format!("没能打开 PDF 阅读器（{e}）。文件已经保存，请到文件夹中双击打开后打印。")
-            })
+        open_pdf(&app, &path)
     } else {
         None
     };

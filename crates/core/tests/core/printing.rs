@@ -992,3 +992,35 @@ fn an_immediate_fix_gets_a_short_onsite_slip_not_a_notice() {
         assert!(!text.contains(w), "no deadline and no notice: {w}");
     }
 }
+
+/// #16: the 使用手册 prints with the same layer as every document: every task's title and steps,
+/// and its picture (the end-to-end tests' screenshots in ui/manual/); a missing picture is said.
+#[test]
+fn the_manual_prints_every_task_with_its_picture() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/manual");
+    let read = |name: &str| std::fs::read(dir.join(format!("{name}.jpg"))).ok();
+    let printed = print::manual_pdf(&read, TODAY).unwrap();
+    assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
+    let pdf = out_dir().join("manual.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    render(&pdf, "manual", &[1, 2]);
+    let text = tool("pdftotext", &[s(&pdf), "-"]).replace(['\n', ' '], "");
+    for section in print::MANUAL {
+        assert!(text.contains(section.title), "{}", section.title);
+        assert!(
+            read(section.image).is_some(),
+            "ui/manual/{}.jpg is committed",
+            section.image
+        );
+    }
+    assert!(!text.contains("缺失"), "every picture is there");
+    assert!(!text.contains('〓'), "no character the fonts lack: {text}");
+    let images = tool("pdfimages", &["-list", s(&pdf)]);
+    assert_eq!(images.lines().skip(2).count(), print::MANUAL.len());
+
+    let without = print::manual_pdf(&|_| None, TODAY).unwrap();
+    let path = out_dir().join("manual-without.pdf");
+    std::fs::write(&path, &without.bytes).unwrap();
+    let text = tool("pdftotext", &[s(&path), "-"]).replace(['\n', ' '], "");
+    assert!(text.contains("（截图“accounts”缺失）"), "{text}");
+}
