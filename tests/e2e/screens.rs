@@ -111,10 +111,13 @@ async fn every_view_and_dialog_fits_the_offices_screens() {
     assert!(listed >= 8, "the pictures are in the PDF: {listed}");
     click(d, "#manual-close").await;
 
+    // Today's size; 1366×768 (its work area); 1366×768 at 125%; 1920×1080 at 150% and 125%.
     for (w, h, name) in [
         (1360, 860, "1360x860"),
         (1366, 728, "1366x768"),
         (1093, 575, "1366x768-125"),
+        (1280, 690, "1920x1080-150"),
+        (1536, 824, "1920x1080-125"),
     ] {
         d.set_window_rect(0, 0, w, h).await.unwrap();
         let inner: (i64, i64) = serde_json::from_value(
@@ -231,6 +234,49 @@ async fn every_view_and_dialog_fits_the_offices_screens() {
         type_value(d, "#insp-date", "2022/9/20").await;
         wait_prop(d, "#insp-date", "value", "2022-09-20").await;
         click(d, "#insp-cancel").await;
+
+        // The other dialogs of the main path, opened as a user would.
+        for (open, dialog, via_menu) in [
+            ("#open-staff", "#staff-dialog", true),
+            ("#open-items", "#items-dialog", true),
+            ("#open-accounts", "#accounts-dialog", true),
+            ("#open-audit", "#audit-dialog", true),
+            ("#open-import", "#import-dialog", false),
+            ("#open-export", "#export-dialog", false),
+            ("#open-signoff", "#signoff-dialog", false),
+            ("#open-manual", "#manual-dialog", false),
+        ] {
+            if via_menu {
+                menu(d, open).await;
+            } else {
+                click(d, open).await;
+            }
+            find(d, &format!("{dialog}[open]")).await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            assert_reachable(
+                d,
+                &format!("{dialog} .dialog-buttons button"),
+                &format!("{name} {dialog}"),
+            )
+            .await;
+            d.execute(
+                "for (const x of document.querySelectorAll('dialog[open]')) x.close();",
+                vec![],
+            )
+            .await
+            .unwrap();
+        }
+        click(d, "#view-progress").await;
+        click(d, "#progress-phases-edit").await;
+        find(d, "#phases-dialog[open]").await;
+        assert_reachable(
+            d,
+            "#phases-dialog .dialog-buttons button",
+            &format!("{name} 工作阶段"),
+        )
+        .await;
+        click(d, "#phases-cancel").await;
+        click(d, "#view-households").await;
 
         menu(d, "#open-backup").await;
         assert_reachable(
