@@ -343,8 +343,15 @@ async fn screenshot(s: &Session, name: &str) {
 /// A picture for the 使用手册 (`ui/manual/<name>.jpg`): the app's window as WebDriver sees it,
 /// as a JPEG at most 1200 px wide, so the manual shows the program as it is today.
 async fn manual_shot(s: &Session, name: &str) {
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // At the usual size, whatever size the test runs at, then back.
+    let was = s.driver.get_window_rect().await.unwrap();
+    s.driver.set_window_rect(0, 0, 1360, 860).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let png = s.driver.screenshot_as_png().await.unwrap();
+    s.driver
+        .set_window_rect(was.x, was.y, was.width as u32, was.height as u32)
+        .await
+        .unwrap();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/manual");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.jpg"));

@@ -41,6 +41,8 @@ async fn notices_are_handed_out_and_their_receipts_come_back_with_a_scan() {
 
     let s = start_app(&db).await;
     let d = &s.driver;
+    // On a 1366×768 screen's work area (#16).
+    d.set_window_rect(0, 0, 1366, 728).await.unwrap();
     log_in(d, ADMIN.0, ADMIN.1).await;
     // The clerk at the PC keys in the returned 回执.
     choose(d, "#operator", &courier.0.to_string()).await;
