@@ -53,10 +53,20 @@ fn fit_to_work_area(app: &tauri::AppHandle) {
     let (Ok(Some(monitor)), Ok(size)) = (window.current_monitor(), window.outer_size()) else {
         return;
     };
-    let area = monitor.work_area().size;
-    if size.width > area.width || size.height > area.height {
+    if larger_than(
+        (size.width, size.height),
+        (
+            monitor.work_area().size.width,
+            monitor.work_area().size.height,
+        ),
+    ) {
         let _ = window.maximize();
     }
+}
+
+/// Whether a window of `size` (physical pixels) does not fit a work area of `area`.
+fn larger_than(size: (u32, u32), area: (u32, u32)) -> bool {
+    size.0 > area.0 || size.1 > area.1
 }
 
 fn main() {
@@ -194,4 +204,19 @@ fn main() {
         ]))
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("农村户厕问题摸排整改工作台无法启动");
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::larger_than;
+
+    #[test]
+    fn a_window_that_does_not_fit_the_work_area_is_maximised() {
+        // 1360×860 at 100% on a 1366×768 laptop (its work area above the taskbar: 1366×728).
+        assert!(larger_than((1360, 860), (1366, 728)));
+        // The same window at 125% (1700×1075 physical) on a 1920×1080 monitor.
+        assert!(larger_than((1700, 1075), (1920, 1040)));
+        // It fits a 1920×1080 monitor at 100%: kept as it is.
+        assert!(!larger_than((1360, 860), (1920, 1040)));
+    }
 }
