@@ -184,14 +184,20 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
             break;
         }
     }
-    // (WebKitWebDriver clicks cells, not table rows.)
-    mine.expect("the new problem is listed in the village's ledger")
+    // (WebKitWebDriver clicks cells, not table rows, and does not scroll a pane by itself: on a
+    // small window the row may be below the pane's fold.)
+    let cell = mine
+        .expect("the new problem is listed in the village's ledger")
         .find(By::Css("td.c-name"))
         .await
-        .unwrap()
-        .click()
-        .await
         .unwrap();
+    d.execute(
+        "arguments[0].scrollIntoView({ block: 'center' });",
+        vec![cell.to_json().unwrap()],
+    )
+    .await
+    .unwrap();
+    cell.click().await.unwrap();
     wait_text(d, "#case-name", |t| t == name).await;
     wait_text(d, "#case-category", |t| t == "计划整改·纳入全区改厕计划").await;
     let problems = text_now(d, "#case-problems").await;
