@@ -10,7 +10,7 @@ use crate::access::accounts::Account;
 use crate::access::permissions::Action;
 use crate::access::staff;
 use crate::error::{Error, Result};
-use crate::fieldwork::rectification::{self, check_date, Event};
+use crate::fieldwork::rectification::{self, check_date, SideStep};
 use crate::model::{CaseState, Category};
 
 /// A case reported to the district, or the district's answer.
@@ -58,45 +58,32 @@ fn step(
     remark: &str,
     now: &str,
 ) -> Result<()> {
-    rectification::add_event(
-        conn,
-        input.case_id,
-        Event {
-            kind,
-            from: None,
-            to: None,
-            actor: by.signs_as(input.actor_id),
-            on: &input.date,
-            remark: Some(remark),
-            verifier: None,
-            photo: None,
-            account: by.account_id(),
-        },
-        now,
-    )?;
-    crate::store::audit::append(
-        conn,
-        now,
-        if kind == "escalated" {
+    let reporting = kind == "escalated";
+    let step = SideStep {
+        case_id: input.case_id,
+        kind,
+        actor: by.signs_as(input.actor_id),
+        on: &input.date,
+        remark,
+        photo: None,
+        action: if reporting {
             "case.escalate"
         } else {
             "case.escalation_reply"
         },
-        "rectification",
-        input.case_id,
-        &format!(
+        summary: format!(
             "整改记录 {}{}，{remark}（{}）",
             input.case_id,
-            if kind == "escalated" {
+            if reporting {
                 "报区人居办研究解决"
             } else {
                 "登记区人居办答复"
             },
             input.date
         ),
-        serde_json::json!({ "date": input.date, "text": input.text }),
-    )?;
-    Ok(())
+        detail: serde_json::json!({ "date": input.date, "text": input.text }),
+    };
+    rectification::record_side_step(conn, by, step, now)
 }
 
 /// Reports a case to the district (报区人居办研究解决), with why the town cannot fix it.

@@ -10,7 +10,7 @@ use crate::access::accounts::Account;
 use crate::access::permissions::Action;
 use crate::access::staff;
 use crate::error::{Error, Result};
-use crate::fieldwork::rectification::{self, check_date, Event, PaperState};
+use crate::fieldwork::rectification::{self, check_date, PaperState, SideStep};
 use crate::model::{CaseState, Category};
 use crate::store::settings::TownSettings;
 
@@ -188,49 +188,6 @@ fn check_scan(conn: &Connection, scan: &Option<String>) -> Result<()> {
     Ok(())
 }
 
-/// One step of the paper trail: in the case's history and in the audit log, in the caller's
-/// transaction.
-struct PaperStep<'a> {
-    case_id: i64,
-    kind: &'a str,
-    actor: i64,
-    on: &'a str,
-    remark: &'a str,
-    scan: Option<&'a str>,
-    /// The audit log's action and detail.
-    action: &'a str,
-    detail: serde_json::Value,
-}
-
-fn paper_step(conn: &Connection, by: &Account, s: PaperStep, now: &str) -> Result<()> {
-    rectification::add_event(
-        conn,
-        s.case_id,
-        Event {
-            kind: s.kind,
-            from: None,
-            to: None,
-            actor: s.actor,
-            on: s.on,
-            remark: Some(s.remark),
-            verifier: None,
-            photo: s.scan,
-            account: by.account_id(),
-        },
-        now,
-    )?;
-    crate::store::audit::append(
-        conn,
-        now,
-        s.action,
-        "rectification",
-        s.case_id,
-        &format!("{}（{}）", s.remark, s.on),
-        s.detail,
-    )?;
-    Ok(())
-}
-
 /// Records that the notice was handed to the household on `p.date` by `p.actor_id`.
 pub fn record_delivery(
     conn: &Connection,
@@ -263,17 +220,18 @@ pub fn record_delivery(
         )?
         .execute(params![p.case_id, p.date, actor])?;
         let remark = format!("告知单 {} 由{name}送达农户", n.number);
-        let step = PaperStep {
+        let step = SideStep {
             case_id: p.case_id,
             kind: "delivered",
             actor,
             on: &p.date,
             remark: &remark,
-            scan: None,
+            photo: None,
             action: "notice.deliver",
+            summary: format!("{remark}（{}）", &p.date),
             detail: serde_json::json!({ "number": n.number, "date": p.date, "by": actor }),
         };
-        paper_step(conn, by, step, now)?;
+        rectification::record_side_step(conn, by, step, now)?;
         notice_for(conn, p.case_id)
     })
 }
@@ -310,17 +268,18 @@ pub fn record_receipt(
             )?
             .execute(params![p.case_id, p.scan])?;
             let remark = format!("补附告知单 {} 回执的扫描件", n.number);
-            let step = PaperStep {
+            let step = SideStep {
                 case_id: p.case_id,
                 kind: "receipt",
                 actor,
                 on: today,
                 remark: &remark,
-                scan: p.scan.as_deref(),
+                photo: p.scan.as_deref(),
                 action: "notice.receipt_scan",
+                summary: format!("{remark}（{}）", today),
                 detail: serde_json::json!({ "number": n.number, "scan": p.scan }),
             };
-            paper_step(conn, by, step, now)?;
+            rectification::record_side_step(conn, by, step, now)?;
             return notice_for(conn, p.case_id);
         }
         let Some(delivered) = &n.delivered_on else {
@@ -349,17 +308,18 @@ pub fn record_receipt(
                 ""
             }
         );
-        let step = PaperStep {
+        let step = SideStep {
             case_id: p.case_id,
             kind: "receipt",
             actor,
             on: &p.date,
             remark: &remark,
-            scan: p.scan.as_deref(),
+            photo: p.scan.as_deref(),
             action: "notice.receipt",
+            summary: format!("{remark}（{}）", &p.date),
             detail: serde_json::json!({ "number": n.number, "date": p.date, "scan": p.scan }),
         };
-        paper_step(conn, by, step, now)?;
+        rectification::record_side_step(conn, by, step, now)?;
         notice_for(conn, p.case_id)
     })
 }

@@ -203,6 +203,57 @@ pub(crate) fn open_case(
     Ok(id)
 }
 
+/// A step of a case that moves no state — a re-check, a delivery, a 回执, a report to the
+/// district and its answer: one entry in the case's history and one in the audit log.
+pub(crate) struct SideStep<'a> {
+    pub case_id: i64,
+    /// The history's kind (`recheck`, `delivered`, …).
+    pub kind: &'a str,
+    pub actor: i64,
+    pub on: &'a str,
+    pub remark: &'a str,
+    pub photo: Option<&'a str>,
+    /// The audit log's action, summary and detail.
+    pub action: &'a str,
+    pub summary: String,
+    pub detail: serde_json::Value,
+}
+
+/// Records a [`SideStep`] in the caller's transaction.
+pub(crate) fn record_side_step(
+    conn: &Connection,
+    by: &Account,
+    s: SideStep,
+    now: &str,
+) -> Result<()> {
+    add_event(
+        conn,
+        s.case_id,
+        Event {
+            kind: s.kind,
+            from: None,
+            to: None,
+            actor: s.actor,
+            on: s.on,
+            remark: Some(s.remark),
+            verifier: None,
+            photo: s.photo,
+            account: by.account_id(),
+        },
+        now,
+    )?;
+    crate::store::audit::append(
+        conn,
+        now,
+        s.action,
+        "rectification",
+        s.case_id,
+        &s.summary,
+        s.detail,
+    )?;
+    Ok(())
+}
+
 /// What a later inspection of a toilet with an open case found.
 pub(crate) struct Followed<'a> {
     pub inspection_id: i64,
@@ -281,31 +332,18 @@ pub(crate) fn follow_inspection(
         }
         remark
     };
-    add_event(
-        conn,
+    let step = SideStep {
         case_id,
-        Event {
-            kind: "recheck",
-            from: None,
-            to: None,
-            actor,
-            on: f.on,
-            remark: Some(&remark),
-            verifier: None,
-            photo: None,
-            account: by.account_id(),
-        },
-        now,
-    )?;
-    crate::store::audit::append(
-        conn,
-        now,
-        "case.recheck",
-        "rectification",
-        case_id,
-        &format!("整改记录 {case_id} 随{remark}"),
-        serde_json::json!({ "inspection_id": f.inspection_id, "clear": f.clear }),
-    )?;
+        kind: "recheck",
+        actor,
+        on: f.on,
+        remark: &remark,
+        photo: None,
+        action: "case.recheck",
+        summary: format!("整改记录 {case_id} 随{remark}"),
+        detail: serde_json::json!({ "inspection_id": f.inspection_id, "clear": f.clear }),
+    };
+    record_side_step(conn, by, step, now)?;
     Ok(true)
 }
 
