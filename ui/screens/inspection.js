@@ -312,7 +312,7 @@ export class InspectionForm {
       planned ? el('div', { class: 'insp-row plan' },
         el('label', { class: 'grow' }, '整改措施', el('input', { id: 'insp-measures', value: s.measures, oninput: (e) => this.set('measures', e.target.value) })),
         el('label', {}, '责任人', el('input', { id: 'insp-responsible', value: s.responsible, oninput: (e) => this.set('responsible', e.target.value) })),
-        el('label', {}, '计划完成（年-月）', el('input', { id: 'insp-month', placeholder: '2024-06', value: s.planned_month, maxlength: 7, oninput: (e) => this.set('planned_month', e.target.value) })),
+        el('label', {}, '计划完成（年-月）', el('input', { id: 'insp-month', placeholder: '2027-06', value: s.planned_month, maxlength: 7, oninput: (e) => this.set('planned_month', e.target.value) })),
         el('label', {}, '资金来源', el('input', { id: 'insp-funding', value: s.funding, oninput: (e) => this.set('funding', e.target.value) }))) : null,
       chosen === 'immediate_fix' ? el('div', { class: 'insp-row' },
         el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'insp-close', checked: s.close_on_site, onchange: (e) => this.set('close_on_site', e.target.checked, true) }), '当场整改完毕，验收销号'),

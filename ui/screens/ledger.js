@@ -383,7 +383,7 @@ export class ProblemLedger {
         planned ? el('div', { class: 'plan-grid' },
           el('label', {}, '整改措施', el('input', { id: 'case-measures', value: c.measures ?? '' })),
           el('label', {}, '责任人', el('input', { id: 'case-responsible', value: c.responsible ?? '' })),
-          el('label', {}, '计划完成（年-月）', el('input', { id: 'case-month', placeholder: '2024-06', maxlength: 7, value: c.planned_month ?? '' })),
+          el('label', {}, '计划完成（年-月）', el('input', { id: 'case-month', placeholder: '2027-06', maxlength: 7, value: c.planned_month ?? '' })),
           el('label', {}, '资金来源', el('input', { id: 'case-funding', value: c.funding ?? '' }))) : null,
         el('p', { class: 'form-error', id: 'case-decision-error', role: 'alert' }),
         el('button', { type: 'button', class: 'primary small', id: 'case-decide', onclick: () => this.decide(c) }, c.category ? '保存类别' : '确认类别'));

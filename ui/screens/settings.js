@@ -27,6 +27,7 @@ export class SettingsDialog {
     $('set-retrain').value = String(this.working.retrain_above);
     $('set-second-check').value = String(this.working.second_check_from);
     $('set-resurvey').value = String(this.working.resurvey_above);
+    $('set-horizon').value = this.working.plan_horizon;
     $('set-district').value = town?.district_name ?? '';
     $('set-town').value = town && town.town_name !== UNSET_TOWN ? town.town_name : '';
     $('set-idle').value = String(idleMinutes);
@@ -48,6 +49,7 @@ export class SettingsDialog {
         retrain_above: Number($('set-retrain').value),
         second_check_from: Number($('set-second-check').value),
         resurvey_above: Number($('set-resurvey').value),
+        plan_horizon: $('set-horizon').value.trim(),
       };
       if (Object.keys(working).some((k) => working[k] !== this.working[k])) {
         await ipc.saveWorkingValues(working);

@@ -16,7 +16,7 @@ const KEY: &str = "working_values";
 pub const LABEL: &str = "本镇工作口径（方案未规定，由镇里确定）";
 
 /// The town's working values.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkingValues {
     /// An open 立行立改 case is overdue this many days after its problem was found.
     pub immediate_overdue_days: i64,
@@ -26,6 +26,27 @@ pub struct WorkingValues {
     pub second_check_from: f64,
     /// 差异率 above this (per cent): re-survey the batch.
     pub resurvey_above: f64,
+    /// 计划整改期限: the last month a planned rectification may be set for (`YYYY-MM`). The
+    /// plan of 2022 said 十四五 (2025-12); from 2026 the default is the end of the next
+    /// five-year period.
+    #[serde(default = "default_horizon")]
+    pub plan_horizon: String,
+}
+
+/// The end of the 十五五 period.
+pub const DEFAULT_PLAN_HORIZON: &str = "2030-12";
+
+fn default_horizon() -> String {
+    DEFAULT_PLAN_HORIZON.into()
+}
+
+/// `m` is a month written `YYYY-MM`.
+pub fn is_month(m: &str) -> bool {
+    m.len() == 7
+        && m.as_bytes()[4] == b'-'
+        && m.get(..4)
+            .is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit()))
+        && matches!(m.get(5..).map(str::parse::<u32>), Some(Ok(1..=12)))
 }
 
 impl Default for WorkingValues {
@@ -35,6 +56,7 @@ impl Default for WorkingValues {
             retrain_above: 10.0,
             second_check_from: 20.0,
             resurvey_above: 40.0,
+            plan_horizon: default_horizon(),
         }
     }
 }
@@ -67,6 +89,12 @@ impl WorkingValues {
                     .into(),
             ));
         }
+        if !is_month(&self.plan_horizon) || !("2022-01"..="2099-12").contains(&self.plan_horizon.as_str()) {
+            return Err(Error::Invalid(format!(
+                "计划整改期限“{}”不对，请写成“2030-12”这样的年-月（2022-01 以后）。",
+                self.plan_horizon
+            )));
+        }
         Ok(())
     }
 
@@ -85,11 +113,12 @@ impl WorkingValues {
                 "settings",
                 KEY,
                 &format!(
-                    "本镇工作口径：立行立改 {} 天未销号为逾期；差异率超过 {}% 再培训，{}% 起二次回查，超过 {}% 重新调查",
+                    "本镇工作口径：立行立改 {} 天未销号为逾期；差异率超过 {}% 再培训，{}% 起二次回查，超过 {}% 重新调查；计划整改期限至 {}",
                     self.immediate_overdue_days,
                     self.retrain_above,
                     self.second_check_from,
-                    self.resurvey_above
+                    self.resurvey_above,
+                    self.plan_horizon
                 ),
                 serde_json::json!({ "old": old, "new": self }),
             )?;

@@ -229,6 +229,7 @@ pub fn notices(
     // Only a planned case gets a notice, whoever picked it.
     let mut left = NoticeRun::default();
     let mut printed = Vec::new();
+    let mut past_deadline = Vec::new();
     for (k, id) in case_ids.iter().enumerate() {
         progress(k, case_ids.len());
         let Some((d, problems)) = notice_data(conn, *id)? else {
@@ -243,6 +244,9 @@ pub fn notices(
         };
         doc.new_page();
         printed.push((d.case_id, category));
+        if deadline_passed(&d.planned_month, today) {
+            past_deadline.push(d.head_name.clone());
+        }
         let body_text = settings.body(category, &town.town_name);
         notice_page(
             &mut doc, &town, &settings, &body_text, category, &d, &problems, today,
@@ -254,11 +258,15 @@ pub fn notices(
         return Err(left.nothing_to_print());
     }
     let warnings = doc.warnings.clone();
+    let mut notes = left.left_out();
+    if !past_deadline.is_empty() {
+        notes.push(past_deadline_note(&past_deadline));
+    }
     Ok(Printed {
         bytes: doc.finish(),
         pages,
         warnings,
-        notes: left.left_out(),
+        notes,
         notices: printed,
     })
 }
@@ -374,8 +382,13 @@ fn notice_page(
         .clone()
         .unwrap_or_else(|| "由镇、村研究确定后另行告知。".into());
     doc.paragraph(&format!("整改措施：{measures}"), Face::Regular, 11.0, false);
+    let passed = if deadline_passed(&d.planned_month, today) {
+        "（此时限已过，请与村、镇联系商定新的完成时间）"
+    } else {
+        ""
+    };
     doc.paragraph(
-        &format!("完成时限：{}", month_text(&d.planned_month)),
+        &format!("完成时限：{}{passed}", month_text(&d.planned_month)),
         Face::Regular,
         11.0,
         false,
@@ -587,6 +600,23 @@ pub(super) fn household_table(doc: &mut Doc, d: &NoticeData, who: &str) {
 }
 
 /// What the household's 回执 says it will do.
+/// The planned month is before `today`'s month.
+fn deadline_passed(month: &Option<String>, today: &str) -> bool {
+    month
+        .as_deref()
+        .is_some_and(|m| today.get(..7).is_some_and(|t| m < t))
+}
+
+fn past_deadline_note(heads: &[String]) -> String {
+    let shown: Vec<&str> = heads.iter().take(5).map(String::as_str).collect();
+    format!(
+        "{} 份告知单的完成时限已过（{}{}），告知单上已注明“此时限已过”；请在问题台账中改定计划完成时间后重新打印",
+        heads.len(),
+        shown.join("、"),
+        if heads.len() > shown.len() { " 等" } else { "" }
+    )
+}
+
 fn promise(category: Category) -> &'static str {
     match category {
         Category::PlanDistrict => "已纳入全区改厕计划，将配合施工人员入户整改",

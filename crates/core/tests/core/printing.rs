@@ -1024,3 +1024,40 @@ fn the_manual_prints_every_task_with_its_picture() {
     let text = tool("pdftotext", &[s(&path), "-"]).replace(['\n', ' '], "");
     assert!(text.contains("（截图“accounts”缺失）"), "{text}");
 }
+
+/// #20 (5): a notice whose 完成时限 is already past on the print date says so on the page, and
+/// the run tells the office which households to re-plan.
+#[test]
+fn a_notice_whose_deadline_has_passed_says_so() {
+    let t = town();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("过期.pdf");
+    // Printed in the season: the deadlines (2025) are ahead.
+    let printed = print::notices(&t.conn, &t.cases, "2022-10-01", &mut |_, _| {}).unwrap();
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let text = tool("pdftotext", &["-layout", s(&pdf), "-"]);
+    assert!(!text.contains("此时限已过"), "{text}");
+    assert!(
+        printed.notes.iter().all(|n| !n.contains("完成时限已过")),
+        "{:?}",
+        printed.notes
+    );
+    // Printed in 2026: every deadline has passed.
+    let printed = print::notices(&t.conn, &t.cases, "2026-11-29", &mut |_, _| {}).unwrap();
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let text = tool("pdftotext", &[s(&pdf), "-"]);
+    assert_eq!(
+        text.matches("此时限已过").count(),
+        t.cases.len(),
+        "each page says so"
+    );
+    let note = printed
+        .notes
+        .iter()
+        .find(|n| n.contains("完成时限已过"))
+        .expect("the run says so");
+    assert!(
+        note.starts_with(&format!("{} 份", t.cases.len())),
+        "{note}"
+    );
+}

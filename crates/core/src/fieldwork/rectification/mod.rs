@@ -19,8 +19,6 @@ pub use ledger::{
     VillageCounts,
 };
 
-/// Planned rectification is to be finished within the 十四五 plan, by the end of 2025.
-pub const LAST_PLANNED_MONTH: &str = "2025-12";
 /// The town's plan starts in 2022.
 pub const FIRST_PLANNED_MONTH: &str = "2022-01";
 
@@ -78,20 +76,23 @@ fn filled(s: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn check_month(m: &str) -> Result<()> {
-    let ok = m.len() == 7
-        && m.as_bytes()[4] == b'-'
-        && m.get(..4)
-            .is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit()))
-        && matches!(m.get(5..).map(str::parse::<u32>), Some(Ok(1..=12)));
-    if !ok {
+/// A planned month: `YYYY-MM`, not before `earliest` (the inspection's month) and not after the
+/// town's plan horizon.
+fn check_month(m: &str, earliest: &str, horizon: &str) -> Result<()> {
+    if !crate::fieldwork::working::is_month(m) {
         return Err(Error::Invalid(format!(
-            "计划完成时间“{m}”格式不对，请写成“2024-06”（年-月）。"
+            "计划完成时间“{m}”格式不对，请写成“2027-06”（年-月）。"
         )));
     }
-    if !(FIRST_PLANNED_MONTH..=LAST_PLANNED_MONTH).contains(&m) {
+    let earliest = earliest.max(FIRST_PLANNED_MONTH);
+    if m < earliest {
         return Err(Error::Invalid(format!(
-            "计划完成时间“{m}”不在方案规定的期限内：计划整改要在“十四五”期间完成，请填 2022-01 至 2025-12 之间的年月。"
+            "计划完成时间“{m}”早于发现问题的核查（{earliest}），请填 {earliest} 以后的年月。"
+        )));
+    }
+    if m > horizon {
+        return Err(Error::Invalid(format!(
+            "计划完成时间“{m}”超出本镇的计划整改期限（{horizon}），请填 {earliest} 至 {horizon} 之间的年月；期限可由管理员在“设置”中调整。"
         )));
     }
     Ok(())
@@ -373,10 +374,11 @@ pub fn decide_in(
     let actor = by.signs_as(actor);
     let case = case_core(conn, case_id)?;
     let actor_name = staff::get_staff(conn, actor)?.name;
-    let inspection: i64 = conn.query_row(
-        "SELECT inspection_id FROM rectifications WHERE id = ?1",
+    let (inspection, inspected_on): (i64, String) = conn.query_row(
+        "SELECT r.inspection_id, i.inspected_on FROM rectifications r
+         JOIN inspections i ON i.id = r.inspection_id WHERE r.id = ?1",
         [case_id],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     crate::fieldwork::signoff::refuse_if_locked(conn, inspection)?;
     if case.state == CaseState::Closed {
@@ -424,7 +426,8 @@ pub fn decide_in(
         }
     }
     if let Some(m) = &month {
-        check_month(m)?;
+        let horizon = crate::fieldwork::working::WorkingValues::load(conn)?.plan_horizon;
+        check_month(m, inspected_on.get(..7).unwrap_or(""), &horizon)?;
     }
     conn.prepare_cached(
         "UPDATE rectifications SET category = ?2, override_reason = ?3, confirmed_by = ?4,
@@ -880,11 +883,13 @@ mod tests {
 
     #[test]
     fn months_outside_the_plan_are_refused() {
-        assert!(check_month("2024-06").is_ok());
-        assert!(check_month("2025-12").is_ok());
-        assert!(check_month("2026-01").is_err());
-        assert!(check_month("2021-12").is_err());
-        assert!(check_month("2024-13").is_err());
-        assert!(check_month("2024/06").is_err());
+        let ok = |m| check_month(m, "2022-09", "2030-12").is_ok();
+        assert!(ok("2024-06"));
+        assert!(ok("2030-12"));
+        assert!(!ok("2031-01"));
+        assert!(!ok("2022-08"));
+        assert!(ok("2022-09"));
+        assert!(!ok("2024-13"));
+        assert!(!ok("2024/06"));
     }
 }

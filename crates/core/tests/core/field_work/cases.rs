@@ -113,11 +113,15 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
     assert_eq!(c.proposed_category, Some(Category::PlanDistrict));
     assert_eq!(c.category, Some(Category::PlanTownFunded));
     assert_eq!(c.override_reason.as_deref(), Some("补助资金实为2019年拨付"));
-    let mut late = plan(Category::PlanDistrict, None);
-    late.planned_month = Some("2026-03".into());
-    assert!(
-        rectification::decide(&t.conn, &crate::local(), case_id, &late, t.li, TODAY, NOW).is_err()
-    );
+    for month in ["2031-03", "2022-08"] {
+        let mut late = plan(Category::PlanDistrict, None);
+        late.planned_month = Some(month.into());
+        assert!(
+            rectification::decide(&t.conn, &crate::local(), case_id, &late, t.li, TODAY, NOW)
+                .is_err(),
+            "{month} is outside the plan's months"
+        );
+    }
     rectification::decide(
         &t.conn,
         &crate::local(),
@@ -690,4 +694,54 @@ fn a_case_the_town_cannot_fix_is_reported_to_the_district_with_a_reason() {
     let err =
         escalation::escalate(&t.conn, &by, &input("2023-06-01", reason), TODAY, NOW).unwrap_err();
     assert!(err.to_string().contains("已经销号"), "{err}");
+}
+
+/// #20 (5): the planned month runs to the town's plan horizon (a setting, by default the end of
+/// the next five-year period, 2030-12), never before the inspection's month.
+#[test]
+fn the_plan_horizon_is_a_setting_and_a_month_cannot_precede_the_inspection() {
+    let t = town();
+    let mut f = form(&t, t.t2016);
+    f.inspected_on = "2026-03-10".into();
+    f.problems = vec![leak(&t)];
+    let case_id = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+        .unwrap()
+        .case_id
+        .unwrap();
+    let decide = |month: &str| {
+        rectification::decide(
+            &t.conn,
+            &crate::local(),
+            case_id,
+            &Decision {
+                category: Some(Category::PlanDistrict),
+                override_reason: None,
+                measures: Some("重建化粪池".into()),
+                responsible: Some("李明".into()),
+                planned_month: Some(month.into()),
+                funding: None,
+            },
+            t.li,
+            TODAY,
+            NOW,
+        )
+    };
+    // 2026 and later months are accepted up to 2030-12 by default.
+    decide("2027-06").unwrap();
+    decide("2030-12").unwrap();
+    let err = decide("2031-01").unwrap_err();
+    assert!(err.to_string().contains("2030-12"), "{err}");
+    // A month before the inspection's is refused, saying which.
+    let err = decide("2026-02").unwrap_err();
+    assert!(err.to_string().contains("2026-03"), "{err}");
+    decide("2026-03").unwrap();
+    // The horizon is the town's setting.
+    let mut w = huce_core::working::WorkingValues::load(&t.conn).unwrap();
+    assert_eq!(w.plan_horizon, "2030-12");
+    w.plan_horizon = "2027-12".into();
+    w.save(&t.conn, &crate::local(), NOW).unwrap();
+    let err = decide("2028-01").unwrap_err();
+    assert!(err.to_string().contains("2027-12"), "{err}");
+    w.plan_horizon = "2027-13".into();
+    assert!(w.save(&t.conn, &crate::local(), NOW).is_err());
 }
