@@ -35,8 +35,8 @@ export const vocabularies = () => call('vocabularies');
 export const loadDemo = () => call('load_demo');
 export const villageTree = () => call('village_tree');
 /** scope: {kind: 'town'} | {kind: 'village', id} | {kind: 'group', id} */
-export const listHouseholds = (scope, search, offset, limit) =>
-  call('list_households', { scope, search, offset, limit });
+export const listHouseholds = (scope, search, offset, limit, filter = {}) =>
+  call('list_households', { scope, search, offset, limit, filter });
 export const householdDetail = (id) => call('household_detail', { id });
 export const revealPersonal = (id) => call('reveal_personal', { id });
 export const saveTownNames = (districtName, townName) =>

@@ -41,6 +41,7 @@ const selectedPlace = () => tree.describe(tree.selected);
 
 const tree = new PlaceTree($('tree'), ({ title }) => {
   $('scope-title').textContent = title;
+  if (list.extra?.sample) leaveSample(false);
   if (view !== 'progress') loadView(); // progress is the whole town's
 });
 
@@ -115,8 +116,36 @@ const dashboard = new Dashboard({
 });
 dashboard.bindRows();
 
+// 区级抽查 entry from a sample: the list shows the sample's households, the form goes through the
+// sampled toilets in the sample's order.
+function enterSample(queue, pos) {
+  setView('households');
+  list.setFilter({ ...list.extra, sample: queue.sample_id });
+  $('list-sample-text').textContent = `正在录入${queue.title}（${queue.kind_label}）：列表只显示样本中的农户。`;
+  $('list-sample').hidden = false;
+  list.load({ kind: 'town' }, '').catch(showError);
+  inspection.openQueue(queue, pos).catch(showError);
+}
+function leaveSample(reload = true) {
+  list.setFilter({ ...list.extra, sample: null });
+  $('list-sample').hidden = true;
+  if (reload) loadView();
+}
+$('list-sample-leave').addEventListener('click', () => leaveSample());
+$('list-check').addEventListener('change', (e) => {
+  list.setFilter({ ...list.extra, check: e.target.value || null });
+  if (view === 'households') loadView();
+});
+inspection.onQueueMove = (h) => {
+  const current = beginDetail();
+  Promise.all([ipc.fieldFile(h.id), ipc.householdPending(h.id)])
+    .then(([file, pending]) => { if (current()) showDetail(h, file, pending); })
+    .catch(showError);
+};
+
 const checks = new Checks({
   onOpenHousehold: (id) => openHousehold(id).catch(showError),
+  onEnterSample: (queue, pos) => enterSample(queue, pos),
   villages: () => currentTree?.villages ?? [],
   onPrint: (kind, sampleId) => printDialog.open([kind], defaultFilter(), `第${sampleId}号抽查样本`, null, null, { sample_id: sampleId }).catch(showError),
 });

@@ -31,9 +31,13 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
         )
         .unwrap()
     };
+    let name_of = |id: i64| -> String {
+        conn.query_row("SELECT name FROM staff WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap()
+    };
     let clerk = staff_of("%农业服务中心");
-    let cadre = staff_of("%人民政府");
-    let local = staff_of("%村民委员会");
+    let cadre = name_of(staff_of("%人民政府"));
+    let local = name_of(staff_of("%村民委员会"));
     let supervisor = staff_of("%督导组");
     let item = |name: &str| -> i64 {
         conn.query_row(
@@ -91,16 +95,26 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     screenshot(&s, "e2e-inspection-open.png").await;
 
     // Fewer than two inspectors is refused with a clear message.
-    check(d, &format!("#insp-members input[value='{cadre}']")).await;
+    pick_member(d, &cadre).await;
     check(d, "#insp-in_use-0").await;
     check(d, "#insp-result-problems").await;
     check(d, &format!("#insp-item-{leak}")).await;
     choose(d, &format!("#insp-cause-{leak}"), "construction").await;
     click(d, "#insp-save").await;
     wait_text(d, "#insp-error", |t| t.contains("至少要有 2 人")).await;
-    check(d, &format!("#insp-members input[value='{local}']")).await;
+    // (#20) The message stands at the field at fault, and the cursor is put there.
+    wait_text(d, ".insp-members + .field-error", |t| t.contains("至少要有 2 人")).await;
+    let focused = d.active_element().await.unwrap();
+    assert_eq!(
+        focused.id().await.unwrap().as_deref(),
+        Some("insp-group"),
+        "the group picker has the cursor"
+    );
+    pick_member(d, &local).await;
 
-    // The rules propose the category from the baseline; the plan is filled in.
+    // The rules propose the category from the baseline; the town's own staff decide now and
+    // fill in the plan.
+    check(d, "#insp-decide-now").await;
     wait_text(d, "#insp-proposal", |t| {
         t.contains("方案建议：计划整改·纳入全区改厕计划")
     })
@@ -117,7 +131,7 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
         .unwrap();
     find(d, "#insp-month")
         .await
-        .send_keys("2025-06")
+        .send_keys("2027-06")
         .await
         .unwrap();
     let funding = find(d, "#insp-funding").await;
@@ -209,8 +223,6 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     click(d, ".toilet-card:nth-child(1) .inspect-toilet").await;
     wait_text(d, ".insp-toilet", |t| t.contains("第 1 个户厕")).await;
     choose(d, "#insp-kind", "town_recheck").await;
-    check(d, &format!("#insp-members input[value='{cadre}']")).await;
-    check(d, &format!("#insp-members input[value='{local}']")).await;
     check(d, "#insp-in_use-0").await;
     check(d, "#insp-result-problems").await;
     check(d, &format!("#insp-item-{leak}")).await;

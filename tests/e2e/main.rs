@@ -256,7 +256,22 @@ async fn click(driver: &WebDriver, css: &str) {
         };
         match result {
             Ok(()) => return,
-            Err(e) => assert!(Instant::now() < deadline, "could not click {css}: {e}"),
+            Err(e) => {
+                if Instant::now() >= deadline {
+                    // Say what covers it: the element at the target's centre.
+                    let over = driver
+                        .execute(
+                            "const r = document.querySelector(arguments[0]).getBoundingClientRect();
+                             const o = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                             return `${JSON.stringify(r)} ${window.innerWidth}x${window.innerHeight} covered by ${o ? o.outerHTML.slice(0, 300) : 'nothing'}`;",
+                            vec![serde_json::json!(css)],
+                        )
+                        .await
+                        .map(|r| r.json().to_string())
+                        .unwrap_or_default();
+                    panic!("could not click {css}: {e}\n{over}");
+                }
+            }
         }
         tokio::time::sleep(POLL).await;
     }
@@ -511,6 +526,15 @@ fn pdf_text_of(folder: &Path, name: &str) -> String {
 }
 
 /// Sets an `<input>`'s value and fires `input` and `change`, as typing would.
+/// Adds a staff member to the inspection form's group by typing the name into the picker.
+async fn pick_member(driver: &WebDriver, name: &str) {
+    let input = find(driver, "#insp-group").await;
+    input.send_keys(name).await.unwrap();
+    wait_text(driver, "#insp-group-list li.on", |t| t.contains(name)).await;
+    input.send_keys(Key::Enter).await.unwrap();
+    wait_text(driver, "#insp-members", |t| t.contains(name)).await;
+}
+
 async fn type_value(driver: &WebDriver, css: &str, value: &str) {
     let e = find(driver, css).await;
     driver

@@ -8,8 +8,9 @@ import { latest } from '../util.js';
 const LIMIT = 500;
 
 export class Checks {
-  constructor({ onOpenHousehold, villages, onPrint }) {
+  constructor({ onOpenHousehold, onEnterSample, villages, onPrint }) {
     this.onOpenHousehold = onOpenHousehold;
+    this.onEnterSample = onEnterSample;
     this.villages = villages;
     this.onPrint = onPrint;
     this.tab = 'compare';
@@ -22,9 +23,15 @@ export class Checks {
       const tr = e.target.closest('tr[data-household]');
       if (tr) this.onOpenHousehold(Number(tr.dataset.household));
     });
+    // A sampled toilet opens the 区级抽查 form on it; 保存并转到下一个 goes down the sample.
     $('sample-rows').addEventListener('click', (e) => {
-      const tr = e.target.closest('tr[data-household]');
-      if (tr) this.onOpenHousehold(Number(tr.dataset.household));
+      const tr = e.target.closest('tr[data-pos]');
+      if (tr) this.enter(Number(tr.dataset.pos));
+    });
+    $('sample-enter').addEventListener('click', () => {
+      const rows = this.sampleRows ?? [];
+      const first = rows.findIndex((r) => !r.spot_checked);
+      this.enter(first < 0 ? 0 : first);
     });
     $('sample-new').addEventListener('click', () => this.newSample());
     $('sample-form').addEventListener('submit', (e) => { e.preventDefault(); this.draw(); });
@@ -102,12 +109,27 @@ export class Checks {
     $('sample-reproduce-result').textContent = '';
     $('sample-title').textContent = `第 ${id} 号抽查样本（${d.sample.toilets.length} 个户厕，抽自 ${d.sample.population} 个）`;
     $('sample-method').textContent = `${d.sample.method}　抽取人：${d.sample.created_by}　时间：${d.sample.created_at.replace('T', ' ').slice(0, 16)}`;
+    this.sampleRows = d.rows;
     const done = d.rows.filter((r) => r.spot_checked).length;
     $('sample-progress').textContent = `已录入区级抽查结果 ${done} / ${d.rows.length}`;
-    fill($('sample-rows'), d.rows.map((r) => el('tr', { dataset: { household: r.household_id }, title: '点击查看这一户，录入抽查结果' },
+    fill($('sample-rows'), d.rows.map((r, pos) => el('tr', { dataset: { household: r.household_id, pos }, title: '点击录入这个户厕的区级抽查结果' },
       el('td', { class: 'num' }, r.seq), el('td', {}, `${r.village_name} ${r.group_name}`), el('td', {}, r.head_name),
       el('td', { class: 'num' }, r.toilet_seq), el('td', {}, r.is_problem ? '问题户厕' : ''),
       el('td', {}, r.last_check ?? '尚无核查'), el('td', { class: r.spot_checked ? 'ok' : '' }, r.spot_checked ? '已抽查' : ''))));
+  }
+
+  /** Keys in the sample's 区级抽查 results from sampled toilet `pos` on. */
+  enter(pos) {
+    const rows = this.sampleRows ?? [];
+    if (!rows.length) return;
+    this.onEnterSample({
+      origin: `sample:${this.sampleId}`,
+      sample_id: this.sampleId,
+      kind: 'district_spot',
+      kind_label: '区级抽查',
+      title: `第 ${this.sampleId} 号抽查样本`,
+      items: rows.map((r) => ({ household_id: r.household_id, toilet_id: r.toilet_id })),
+    }, pos);
   }
 
   newSample() {

@@ -3,6 +3,8 @@
 // Keyboard: ↑/↓, PageUp/PageDown, Home/End move the selection; the details follow it.
 
 import { el } from '../dom.js';
+
+const CHECK_LABELS = { no_toilet: '无户厕', unchecked: '未核查', self_checked: '已自查', rechecked: '已复核' };
 import { label } from '../labels.js';
 import { listHouseholds } from '../ipc.js';
 import { latest } from '../util.js';
@@ -56,6 +58,11 @@ export class HouseholdList {
     });
   }
 
+  /** Narrows the list further: {sample, check} (a sample's households, a 核查 state). */
+  setFilter(extra) {
+    this.extra = { ...extra };
+  }
+
   /** Shows the households of `scope` matching `search`, from the top. */
   async load(scope, search) {
     this.scope = scope;
@@ -73,7 +80,7 @@ export class HouseholdList {
   async fetchPage(n) {
     if (this.pages.has(n)) return this.pages.get(n);
     const { current } = this;
-    const pending = listHouseholds(this.scope, this.search, n * PAGE, PAGE).then(
+    const pending = listHouseholds(this.scope, this.search, n * PAGE, PAGE, this.extra ?? {}).then(
       (page) => {
         if (!current()) return null;
         this.total = page.total;
@@ -94,7 +101,7 @@ export class HouseholdList {
 
   updateCount() {
     const q = this.search.trim();
-    this.countEl.textContent = q ? `找到 ${this.total} 户` : `共 ${this.total} 户`;
+    this.countEl.textContent = q || this.extra?.check || this.extra?.sample ? `找到 ${this.total} 户` : `共 ${this.total} 户`;
     // A role that sees ID numbers masked searches only the digits the mask shows.
     this.countEl.title = this.note ?? '';
     if (q && this.note) this.countEl.textContent += '（只按身份证号后 4 位）';
@@ -142,7 +149,8 @@ export class HouseholdList {
     el('span', { class: 'c-place' }, r ? `${r.village_name} · ${r.group_name}` : ''),
     el('span', { class: 'c-id mono' }, r ? (r.id_number_masked ?? '未登记') : ''),
     el('span', { class: `c-cat cat-${r ? r.category : ''}` }, r ? label('HouseholdCategory', r.category) : ''),
-    el('span', { class: 'c-toilets' }, r ? r.toilet_count : ''));
+    el('span', { class: 'c-toilets' }, r ? r.toilet_count : ''),
+    el('span', { class: `c-check check-${r ? r.check : ''}` }, r ? CHECK_LABELS[r.check] : ''));
     row.style.top = `${i * ROW_HEIGHT}px`;
     return row;
   }

@@ -61,9 +61,33 @@ fn char_initials(c: char, is_surname: bool) -> Vec<char> {
 /// Every pinyin-initials spelling of a name, e.g. `曾长江` → `["zzj", "zcj", "czj", "ccj"]`.
 /// Characters without a reading (punctuation, ·) are skipped.
 pub fn initials_variants(name: &str) -> Vec<String> {
+    initials_of(name, true)
+}
+
+/// Every pinyin-initials spelling of a term that is not a person's name (a problem item, a
+/// place), e.g. `化粪池渗漏` → `["hfcsl", …]`.
+pub fn term_initials(term: &str) -> Vec<String> {
+    initials_of(term, false)
+}
+
+/// A list entry with the pinyin initials a type-ahead picker matches (staff, problem items).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Keyed<T> {
+    #[serde(flatten)]
+    pub item: T,
+    pub initials: Vec<String>,
+}
+
+impl<T> Keyed<T> {
+    pub fn new(item: T, initials: Vec<String>) -> Keyed<T> {
+        Keyed { item, initials }
+    }
+}
+
+fn initials_of(name: &str, person: bool) -> Vec<String> {
     let mut variants = vec![String::new()];
     for (i, c) in name.chars().filter(|c| !c.is_whitespace()).enumerate() {
-        let options = char_initials(c, i == 0);
+        let options = char_initials(c, person && i == 0);
         if options.is_empty() {
             continue;
         }

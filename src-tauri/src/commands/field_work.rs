@@ -13,6 +13,7 @@ use huce_core::photos::{self, Photo};
 use huce_core::problem_items::{self, ProblemItem, ProblemItemInput};
 use huce_core::rectification::{self, Decision, LedgerFilter, LedgerPage, MoveInput};
 use huce_core::rules::Proposal;
+use huce_core::search_keys::{self, Keyed};
 use huce_core::staff::{self, Staff, StaffInput};
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -29,8 +30,14 @@ fn today() -> String {
 pub async fn staff_list(
     state: State<'_, AppState>,
     include_inactive: bool,
-) -> Result<Vec<Staff>, ApiError> {
-    Ok(staff::list_staff(&*state.conn()?, include_inactive)?)
+) -> Result<Vec<Keyed<Staff>>, ApiError> {
+    Ok(staff::list_staff(&*state.conn()?, include_inactive)?
+        .into_iter()
+        .map(|s| {
+            let initials = search_keys::initials_variants(&s.name);
+            Keyed::new(s, initials)
+        })
+        .collect())
 }
 
 /// Adds a staff member (`id` empty) or changes one.
@@ -54,11 +61,16 @@ pub async fn save_staff(
 pub async fn problem_items(
     state: State<'_, AppState>,
     include_retired: bool,
-) -> Result<Vec<ProblemItem>, ApiError> {
-    Ok(problem_items::problem_items(
-        &*state.conn()?,
-        include_retired,
-    )?)
+) -> Result<Vec<Keyed<ProblemItem>>, ApiError> {
+    Ok(
+        problem_items::problem_items(&*state.conn()?, include_retired)?
+            .into_iter()
+            .map(|i| {
+                let initials = search_keys::term_initials(&i.name);
+                Keyed::new(i, initials)
+            })
+            .collect(),
+    )
 }
 
 #[tauri::command]

@@ -1,6 +1,8 @@
 //! Browsing households by village and 社.
 
-use huce_core::households::{self, Disclosure, HouseholdDetail, HouseholdPage, Scope, Tree};
+use huce_core::households::{
+    self, Disclosure, HouseholdDetail, HouseholdPage, ListFilter, Scope, Tree,
+};
 use huce_core::permissions::Action;
 use tauri::State;
 
@@ -19,6 +21,7 @@ pub async fn list_households(
     search: String,
     offset: i64,
     limit: i64,
+    filter: Option<ListFilter>,
 ) -> Result<HouseholdPage, ApiError> {
     // A role that sees ID numbers only masked searches only the digits the mask shows.
     let disclosure = if state.account()?.require(Action::ViewPersonal).is_ok() {
@@ -26,10 +29,11 @@ pub async fn list_households(
     } else {
         Disclosure::Masked
     };
-    Ok(households::list(
+    Ok(households::list_in(
         &*state.conn()?,
         scope,
         &search,
+        &filter.unwrap_or_default(),
         disclosure,
         offset,
         limit,

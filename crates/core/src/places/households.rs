@@ -118,6 +118,60 @@ pub enum Scope {
     Group(i64),
 }
 
+/// 核查 state of a household, as the list's 核查 column shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckState {
+    /// No toilet registered: nothing to inspect (无户厕).
+    NoToilet,
+    /// A toilet with no inspection yet (未核查): the household still needs a visit.
+    Unchecked,
+    /// Every toilet inspected, not all re-checked by the town or the district (已自查).
+    SelfChecked,
+    /// Every toilet re-checked by the town or spot-checked by the district (已复核).
+    Rechecked,
+}
+
+impl CheckState {
+    fn code(self) -> &'static str {
+        match self {
+            CheckState::NoToilet => "no_toilet",
+            CheckState::Unchecked => "unchecked",
+            CheckState::SelfChecked => "self_checked",
+            CheckState::Rechecked => "rechecked",
+        }
+    }
+
+    fn from_code(code: &str) -> CheckState {
+        match code {
+            "no_toilet" => CheckState::NoToilet,
+            "unchecked" => CheckState::Unchecked,
+            "rechecked" => CheckState::Rechecked,
+            _ => CheckState::SelfChecked,
+        }
+    }
+}
+
+/// A household's [`CheckState`] in SQL (`h` is the household).
+pub const CHECK_STATE_SQL: &str = "CASE
+    WHEN NOT EXISTS (SELECT 1 FROM toilets t WHERE t.household_id = h.id) THEN 'no_toilet'
+    WHEN EXISTS (SELECT 1 FROM toilets t WHERE t.household_id = h.id
+                 AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.toilet_id = t.id)) THEN 'unchecked'
+    WHEN EXISTS (SELECT 1 FROM toilets t WHERE t.household_id = h.id
+                 AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.toilet_id = t.id
+                                 AND i.kind <> 'village_self')) THEN 'self_checked'
+    ELSE 'rechecked' END";
+
+/// What narrows the household list beyond the place and the search: a stored 抽查样本's
+/// households, a 核查 state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct ListFilter {
+    #[serde(default)]
+    pub sample: Option<i64>,
+    #[serde(default)]
+    pub check: Option<CheckState>,
+}
+
 /// One line of the household list; personal data is already masked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HouseholdRow {
@@ -129,6 +183,8 @@ pub struct HouseholdRow {
     pub category: HouseholdCategory,
     pub is_resident: bool,
     pub toilet_count: i64,
+    /// 核查: 未核查 / 已自查 / 已复核.
+    pub check: CheckState,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -168,10 +224,23 @@ struct Filter {
 }
 
 impl Filter {
-    fn new(scope: Scope, query: &Query) -> Filter {
+    fn new(scope: Scope, query: &Query, extra: &ListFilter) -> Filter {
         use rusqlite::types::Value::{Integer, Text};
         let mut clauses: Vec<&str> = Vec::new();
         let mut values = Vec::new();
+        let check_clause;
+        if let Some(sample) = extra.sample {
+            clauses.push(
+                "h.id IN (SELECT t.household_id FROM spot_sample_items s
+                          JOIN toilets t ON t.id = s.toilet_id WHERE s.sample_id = :sample)",
+            );
+            values.push((":sample", Integer(sample)));
+        }
+        if let Some(check) = extra.check {
+            check_clause = format!("({CHECK_STATE_SQL}) = :check");
+            clauses.push(&check_clause);
+            values.push((":check", Text(check.code().into())));
+        }
         match scope {
             Scope::Town => {}
             Scope::Village(id) => {
@@ -241,6 +310,27 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> Result<HouseholdPage> {
+    list_in(
+        conn,
+        scope,
+        search,
+        &ListFilter::default(),
+        disclosure,
+        offset,
+        limit,
+    )
+}
+
+/// [`list`] narrowed further by `extra` (a sample's households, a 核查 state).
+pub fn list_in(
+    conn: &Connection,
+    scope: Scope,
+    search: &str,
+    extra: &ListFilter,
+    disclosure: Disclosure,
+    offset: i64,
+    limit: i64,
+) -> Result<HouseholdPage> {
     let mut query = Query::parse(search);
     let mut note = None;
     if let (Query::IdTail(tail), Disclosure::Masked) = (&query, disclosure) {
@@ -253,7 +343,7 @@ pub fn list(
             query = Query::IdTail(visible);
         }
     }
-    let filter = Filter::new(scope, &query);
+    let filter = Filter::new(scope, &query, extra);
     let limit = limit.clamp(1, MAX_PAGE);
     let offset = offset.max(0);
     let total: i64 = conn
@@ -264,7 +354,8 @@ pub fn list(
         .query_row(filter.params().as_slice(), |r| r.get(0))?;
     let sql = format!(
         "SELECT h.id, h.head_name, v.name, g.name, h.id_number, h.category, h.is_resident,
-                (SELECT COUNT(*) FROM toilets t WHERE t.household_id = h.id)
+                (SELECT COUNT(*) FROM toilets t WHERE t.household_id = h.id),
+                {CHECK_STATE_SQL}
          FROM households h
          JOIN villages v ON v.id = h.village_id
          JOIN village_groups g ON g.id = h.group_id
@@ -288,6 +379,7 @@ pub fn list(
                 category: r.get(5)?,
                 is_resident: r.get(6)?,
                 toilet_count: r.get(7)?,
+                check: CheckState::from_code(&r.get::<_, String>(8)?),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -422,6 +422,7 @@ pub fn sample(conn: &Connection, id: i64) -> Result<Sample> {
 pub struct SampleRow {
     pub seq: i64,
     pub household_id: i64,
+    pub toilet_id: i64,
     pub village_name: String,
     pub group_name: String,
     pub head_name: String,
@@ -448,7 +449,8 @@ pub fn rows(conn: &Connection, id: i64) -> Result<Vec<SampleRow>> {
                 (SELECT i.kind || ' ' || i.inspected_on FROM inspections i WHERE i.toilet_id = t.id
                  ORDER BY i.inspected_on DESC, i.id DESC LIMIT 1),
                 EXISTS (SELECT 1 FROM inspections i WHERE i.toilet_id = t.id
-                        AND i.kind = 'district_spot' AND i.inspected_on >= substr(?2, 1, 10))
+                        AND i.kind = 'district_spot' AND i.inspected_on >= substr(?2, 1, 10)),
+                t.id
          FROM spot_sample_items s JOIN toilets t ON t.id = s.toilet_id
          JOIN households h ON h.id = t.household_id
          JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
@@ -472,6 +474,7 @@ pub fn rows(conn: &Connection, id: i64) -> Result<Vec<SampleRow>> {
                     format!("{label} {on}")
                 }),
                 spot_checked: r.get(8)?,
+                toilet_id: r.get(9)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
