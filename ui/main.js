@@ -80,6 +80,7 @@ const list = new HouseholdList({
   countEl: $('list-count'),
   onError: showError,
   onSelect: (id) => showHousehold(id),
+  onOpen: (id) => ipc.householdDetail(id).then((d) => inspection.open(d, 0)).catch(showError),
 });
 list.bindSearch($('search'));
 

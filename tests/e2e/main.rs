@@ -11,6 +11,7 @@
 
 mod browse;
 mod field_work;
+mod keying;
 mod one_app;
 mod paper;
 mod reports;

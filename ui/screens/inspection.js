@@ -34,14 +34,15 @@ const RESULT_KEYS = { none: ['w'], problems: ['y'] };
  * from a form opened from the same place; what is carried is listed in `carried`.
  */
 function emptyState(last, origin, kind) {
-  const sameOrigin = last && (last.origin ?? 'list') === origin;
+  // A sample's form is always the sample's kind; the list's carries the last list form's kind.
+  const sameOrigin = origin === 'list' && last && (last.origin ?? 'list') === origin;
   const carried = {
     kind: !!(sameOrigin && last.kind),
     date: !!last?.date,
     members: (last?.members ?? []).length > 0,
   };
   return {
-    kind: carried.kind ? last.kind : (kind ?? defaultKind()),
+    kind: origin !== 'list' ? kind : carried.kind ? last.kind : defaultKind(),
     date: last?.date ?? today(),
     members: last?.members ?? [],
     carried,

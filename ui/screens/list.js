@@ -1,6 +1,7 @@
 // The household list of the selected place: a virtual list that fetches pages on demand, so a
 // district of 300,000 toilets never builds more than a screenful of rows.
-// Keyboard: ↑/↓, PageUp/PageDown, Home/End move the selection; the details follow it.
+// Keyboard: ↑/↓, PageUp/PageDown, Home/End move the selection; the details follow it; Enter opens
+// the selected household's inspection form.
 
 import { el } from '../dom.js';
 
@@ -14,8 +15,9 @@ const PAGE = 100;
 const OVERSCAN = 8;
 
 export class HouseholdList {
-  constructor({ body, spacer, countEl, onSelect, onError }) {
-    Object.assign(this, { body, spacer, countEl, onSelect, onError });
+  /** onSelect(id) when a row is selected; onOpen(id) on Enter (the inspection form). */
+  constructor({ body, spacer, countEl, onSelect, onOpen, onError }) {
+    Object.assign(this, { body, spacer, countEl, onSelect, onOpen, onError });
     this.begin = latest();
     this.current = this.begin();
     this.total = 0;
@@ -180,6 +182,11 @@ export class HouseholdList {
   }
 
   onKey(e) {
+    if (e.key === 'Enter' && this.selectedId !== null) {
+      e.preventDefault();
+      this.onOpen?.(this.selectedId);
+      return;
+    }
     const perPage = Math.max(1, Math.floor(this.body.clientHeight / ROW_HEIGHT) - 1);
     const cur = this.selectedIndex;
     const moves = {
