@@ -60,8 +60,9 @@ export function initOperator() {
 }
 
 /** A <select> of active staff; `blank` is the text of the empty choice. */
-export function staffSelect(attrs, selected, blank = '（请选择）') {
+export function staffSelect(attrs, selected, blank = '（请选择）', order = null) {
+  const people = order ? [...staff].sort(order) : staff;
   return el('select', attrs,
     el('option', { value: '' }, blank),
-    ...staff.map((s) => el('option', { value: s.id, selected: s.id === selected }, s.name + (s.unit ? `（${s.unit}）` : ''))));
+    ...people.map((s) => el('option', { value: s.id, selected: s.id === selected }, s.name + (s.unit ? `（${s.unit}）` : ''))));
 }

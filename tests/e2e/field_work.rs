@@ -48,6 +48,18 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
         .unwrap()
     };
     let (leak, lid) = (item("渗漏"), item("池盖缺失或破损"));
+    // The village's own people (by unit or by the village named in their role).
+    let village_people: std::collections::BTreeSet<String> = conn
+        .prepare(
+            "SELECT s.name FROM staff s, villages v WHERE v.id = ?1 AND s.active = 1
+               AND (instr(s.unit, v.name) > 0 OR instr(s.roles, v.name) > 0)",
+        )
+        .unwrap()
+        .query_map([village], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!village_people.is_empty());
     drop(conn);
     let _ = household;
     make_admin(&db);
@@ -244,10 +256,33 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     .await;
     let history = wait_text(d, "#case-history", |t| t.contains("复核更新问题")).await;
     assert!(history.contains("镇级复核"), "{history}");
+    // (#20, 6) The recorded cause is shown; the decided category is not an open form any more.
+    let problems = text_now(d, "#case-problems").await;
+    assert!(problems.contains("原因：施工不到位"), "{problems}");
+    assert!(d.find(By::Css("#case-decide")).await.is_err());
+    find(d, "#case-change-category").await;
 
-    // 待整改 → 整改中 → 已整改待验收.
+    // 待整改 → 整改中 → 已整改待验收; Enter in a step's field confirms it, and the step's
+    // 确认 is in view when it opens.
     click(d, "#case-moves button[data-to='in_progress']").await;
-    click(d, "#move-confirm").await;
+    let in_view: bool = d
+        .execute(
+            "const b = document.getElementById('move-confirm').getBoundingClientRect();
+             const p = document.getElementById('case-pane').getBoundingClientRect();
+             return b.bottom <= p.bottom && b.top >= p.top && b.right <= p.right;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert!(in_view, "确认 is on screen in the case panel");
+    screenshot(&s, "e2e-case-step.png").await;
+    find(d, "#move-remark")
+        .await
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
     wait_text(d, "#case-state", |t| t == "整改中").await;
     click(d, "#case-moves button[data-to='awaiting_acceptance']").await;
     find(d, "#move-remark")
@@ -259,7 +294,27 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     wait_text(d, "#case-state", |t| t == "已整改待验收").await;
 
     // The person who recorded the rectification cannot close it out; another staff member can.
+    // The verifiers are listed the case's village first, then by name.
     click(d, "#case-moves button[data-to='closed']").await;
+    let verifiers: Vec<String> = d
+        .execute(
+            "return [...document.querySelectorAll('#move-verifier option')].slice(1).map((o) => o.textContent);",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    let names: Vec<String> = verifiers
+        .iter()
+        .map(|v| v.split('（').next().unwrap().to_string())
+        .collect();
+    let firsts: std::collections::BTreeSet<String> =
+        names[..village_people.len()].iter().cloned().collect();
+    assert_eq!(
+        firsts, village_people,
+        "the village's people first: {verifiers:?}"
+    );
     choose(d, "#move-verifier", &clerk.to_string()).await;
     click(d, "#move-confirm").await;
     wait_text(d, "#move-error", |t| t.contains("另一位工作人员")).await;

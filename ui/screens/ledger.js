@@ -34,6 +34,17 @@ const PAPER_TEXT = {
 export class ProblemLedger {
   constructor({ onOpenHousehold, onSelectVillage, onChanged, onPrintCase }) {
     Object.assign(this, { onOpenHousehold, onSelectVillage, onChanged, onPrintCase });
+    // Enter in a step's field submits that step (its 确认).
+    $('case-detail').addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' || e.isComposing || e.shiftKey) return;
+      const t = e.target;
+      if (!(t.tagName === 'INPUT' || t.tagName === 'SELECT')) return;
+      const step = t.closest('.move-form, .case-decision');
+      const confirm = step?.querySelector('button.primary');
+      if (!confirm) return;
+      e.preventDefault();
+      confirm.click();
+    });
     this.scope = { kind: 'town' };
     this.offset = 0;
     /** Cases ticked for printing their notices, kept across pages and filters. */
@@ -188,7 +199,13 @@ export class ProblemLedger {
         row ? el('div', { class: 'hh-place' }, `${row.village_name} · ${row.group_name} · 第${row.toilet_seq}个户厕`) : null,
         el('span', { class: `state state-${c.state}`, id: 'case-state' }, label('CaseState', c.state))),
       el('button', { type: 'button', class: 'tool', id: 'case-open-household', onclick: () => this.onOpenHousehold(c.household_id) }, '打开农户档案'),
-      row ? el('p', { class: 'case-problems', id: 'case-problems' }, el('b', {}, `发现的问题（${row.inspected_on}）：`), row.problems) : null,
+      row ? el('div', { class: 'case-problems', id: 'case-problems' }, el('b', {}, `发现的问题（${row.inspected_on}）：`),
+        (c.problems ?? []).length
+          ? el('ul', { id: 'case-problem-list' }, c.problems.map((p) => el('li', {}, p.name,
+            el('span', { class: p.stops_use ? 'sev stop' : 'sev' }, p.stops_use ? '影响使用' : '不影响使用'),
+            p.cause ? el('span', { class: 'cause' }, `原因：${label('Cause', p.cause)}`) : null,
+            p.remarks ? el('span', { class: 'hint-inline' }, `（${p.remarks}）`) : null)))
+          : row.problems) : null,
       c.clear_check && !closed ? el('p', { class: 'hint clear-check', id: 'case-clear-check' }, `${c.clear_check}未发现问题：建议登记整改完成，再由另一位工作人员验收销号。`) : null,
       el('h3', { class: 'section-title' }, '整改类别'),
       el('p', { class: 'proposal' },
@@ -200,7 +217,13 @@ export class ProblemLedger {
         el('div', { class: 'field' }, el('dt', {}, '责任人'), el('dd', {}, c.responsible ?? '—')),
         el('div', { class: 'field' }, el('dt', {}, '计划完成'), el('dd', {}, c.planned_month ?? '—')),
         el('div', { class: 'field' }, el('dt', {}, '资金来源'), el('dd', {}, c.funding ?? '—'))) : null,
-      closed ? null : this.decisionForm(c),
+      closed ? null : c.category
+        ? el('div', { id: 'case-decision-host' }, el('button', { type: 'button', class: 'tool', id: 'case-change-category', onclick: () => {
+          const host = $('case-decision-host');
+          host.replaceChildren(this.decisionForm(c));
+          this.reveal(host);
+        } }, '修改类别或计划…'))
+        : this.decisionForm(c),
       this.noticeBox(c),
       el('h3', { class: 'section-title' }, '整改进度'),
       el('div', { class: 'moves', id: 'case-moves' },
@@ -308,7 +331,8 @@ export class ProblemLedger {
             $('esc-error').textContent = err.message;
           }
         } }, '确认'))));
-    $('esc-text').focus();
+    this.reveal($('case-escalation-form'));
+    $('esc-text').focus({ preventScroll: true });
   }
 
   /** The small form of a paper step: 送达 (date, who), 回执 (date, scan), 验收单 scan. */
@@ -324,7 +348,7 @@ export class ProblemLedger {
       el('div', { class: 'dialog-buttons' },
         el('button', { type: 'button', onclick: () => $(host).replaceChildren() }, '取消'),
         el('button', { type: 'button', class: 'primary small', id: 'paper-confirm', onclick: () => this.paper(c, kind) }, '确认'))));
-    ($('paper-date') ?? $('paper-scan-path')).focus();
+    this.reveal($(host));
   }
 
   async paper(c, kind) {
@@ -419,7 +443,7 @@ export class ProblemLedger {
     $('case-move-form').replaceChildren(el('div', { class: 'move-form' },
       el('h4', {}, text),
       el('label', {}, needVerifier ? '验收日期' : '日期', el('input', { ...DATE_FIELD, id: 'move-date', value: today() })),
-      needVerifier ? el('label', {}, '验收人（不能是登记整改完成的人）', staffSelect({ id: 'move-verifier' }, null)) : null,
+      needVerifier ? el('label', {}, '验收人（不能是登记整改完成的人）', staffSelect({ id: 'move-verifier' }, null, '（请选择）', villageFirst(this.page?.rows.find((r) => r.case_id === c.id)?.village_name))) : null,
       el('label', {}, back ? '原因（必填）' : '说明', el('input', { id: 'move-remark', placeholder: needVerifier ? '例如：复核无渗漏' : '' })),
       needVerifier ? el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'move-head-confirmed', onchange: (e) => { $('move-unconfirmed-row').hidden = e.target.checked; } }), '户主已在验收单上签字确认') : null,
       needVerifier ? el('label', { id: 'move-unconfirmed-row' }, '户主未确认的原因（未勾选上一项时必填）', el('input', { id: 'move-unconfirmed-reason', placeholder: '例如：户主外出务工，由其子女代签' })) : null,
@@ -438,7 +462,14 @@ export class ProblemLedger {
       el('div', { class: 'dialog-buttons' },
         el('button', { type: 'button', onclick: () => $('case-move-form').replaceChildren() }, '取消'),
         el('button', { type: 'button', class: 'primary small', id: 'move-confirm', onclick: () => this.move(c, to, photo.hash) }, '确认'))));
-    $('move-date').focus();
+    this.reveal($('case-move-form'));
+  }
+
+  /** Brings a step's form into view, 确认 included, and puts the cursor in its first field. */
+  reveal(host) {
+    const confirm = host.querySelector('.primary');
+    (confirm ?? host).scrollIntoView({ block: 'nearest' });
+    host.querySelector('input:not([type=checkbox]), select')?.focus({ preventScroll: true });
   }
 
   async move(c, to, photo) {
@@ -469,6 +500,12 @@ export class ProblemLedger {
     if (updated.id === this.caseId) this.renderCase(updated); // not when another case was opened meanwhile
     this.onChanged?.();
   }
+}
+
+/** Staff order for a case's verifier: the case's village's people first, then by name. */
+function villageFirst(village) {
+  const rank = (p) => (village && (p.unit.includes(village) || p.roles.includes(village)) ? 0 : 1);
+  return (a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name, 'zh-Hans-CN');
 }
 
 /** A `<dt>/<dd>` pair of the case panel. */

@@ -72,19 +72,47 @@ fn entry(r: &rusqlite::Row) -> rusqlite::Result<NoticeEntry> {
     })
 }
 
-/// A case as its panel shows it: the case and its notice in the register.
+/// A case as its panel shows it: the case, the problems of the check it follows (with the cause
+/// recorded at the door), and its notice in the register.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CaseFile {
     #[serde(flatten)]
     pub case: rectification::Case,
+    pub problems: Vec<CaseProblem>,
     pub notice: Option<NoticeEntry>,
 }
 
-/// A case with its notice.
+/// One problem of a case as recorded: 问题, 影响使用, 原因, 备注.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseProblem {
+    pub name: String,
+    pub stops_use: bool,
+    pub cause: Option<crate::model::Cause>,
+    pub remarks: Option<String>,
+}
+
+/// A case with its problems and notice.
 pub fn case_file(conn: &Connection, case_id: i64) -> Result<CaseFile> {
+    let case = rectification::case(conn, case_id)?;
+    let problems = conn
+        .prepare_cached(
+            "SELECT pi.name, ip.stops_use, ip.cause, ip.remarks FROM inspection_problems ip
+             JOIN problem_items pi ON pi.id = ip.item_id
+             WHERE ip.inspection_id = ?1 ORDER BY pi.sort_order, pi.id",
+        )?
+        .query_map([case.inspection_id], |r| {
+            Ok(CaseProblem {
+                name: r.get(0)?,
+                stops_use: r.get(1)?,
+                cause: r.get(2)?,
+                remarks: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(CaseFile {
-        case: rectification::case(conn, case_id)?,
+        problems,
         notice: notice_of(conn, case_id)?,
+        case,
     })
 }
 

@@ -187,6 +187,12 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
 
     // The case's history and the 户档案's list say it.
     let c = paper::case_file(&t.conn, case_id).unwrap();
+    // #20 (6): the panel shows each problem with the cause recorded at the door.
+    assert_eq!(c.problems.len(), 1);
+    assert_eq!(
+        (c.problems[0].name.as_str(), c.problems[0].stops_use, c.problems[0].cause),
+        ("渗漏", true, Some(Cause::Construction))
+    );
     let steps: Vec<(&str, &str)> = c
         .case
         .events
