@@ -113,6 +113,20 @@ const dashboard = new Dashboard({
     setView('ledger');
     tree.select(`village:${villageId}`, true);
   },
+  // 下一步: the worklist it names, for the village (or the town).
+  onNextAction: (villageId, worklist) => {
+    const node = villageId ? `village:${villageId}` : 'town';
+    if (worklist === 'unchecked') {
+      $('list-check').value = 'unchecked';
+      list.setFilter({ ...list.extra, sample: null, check: 'unchecked' });
+      $('list-sample').hidden = true;
+      setView('households');
+    } else {
+      ledger.showWorklist(worklist);
+      setView('ledger');
+    }
+    tree.select(node, true);
+  },
   onPrintBulletin: (month) => printDialog.open(['bulletin'], defaultFilter(), townLabel(), null, null, { month }).catch(showError),
 });
 dashboard.bindRows();

@@ -306,5 +306,35 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
     wait_text(d, "#insp-title", |t| t.starts_with("录入核查")).await;
     wait_prop(d, "#insp-kind", "value", "village_self").await;
     k.key(Key::Escape).await;
+
+    // 进度调度 names each village's next action; it opens the list it names (#20, 9).
+    choose(d, "#list-check", "").await;
+    click(d, "#view-progress").await;
+    let next = wait_text(d, "#progress-rows tr[data-village] .next-action", |t| {
+        !t.is_empty()
+    })
+    .await;
+    d.execute(
+        "document.querySelector('#progress-rows tr[data-village]').scrollIntoView({ block: 'start' });",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&s, "e2e-keying-progress.png").await;
+    assert!(
+        next.starts_with("还有 ") && next.ends_with("个户厕未排查"),
+        "the demo town's first village still has toilets to inspect: {next}"
+    );
+    click(d, "#progress-rows tr[data-village] .next-action").await;
+    wait_prop(d, "#list-check", "value", "unchecked").await;
+    wait_text(d, "#list-count", |t| t.starts_with("找到") && t != "找到 0 户").await;
+    let shown = d
+        .find_all(By::Css(".hh-row:not(.loading) .c-check"))
+        .await
+        .unwrap();
+    assert!(!shown.is_empty());
+    for c in shown {
+        assert_eq!(text(&c).await, "未核查");
+    }
     s.driver.clone().quit().await.unwrap();
 }

@@ -88,6 +88,16 @@ export class ProblemLedger {
     });
   }
 
+  /** Sets the filters to one of 进度调度's worklists (undecided, overdue, awaiting_acceptance,
+   *  in_progress); the place is the tree's. */
+  showWorklist(list) {
+    $('ledger-category').value = list === 'undecided' ? 'undecided' : '';
+    $('ledger-state').value = list === 'awaiting_acceptance' || list === 'in_progress' ? list : '';
+    $('ledger-overdue').checked = list === 'overdue';
+    $('ledger-paper').value = '';
+    $('ledger-escalated').checked = false;
+  }
+
   filter() {
     return {
       scope: this.scope,

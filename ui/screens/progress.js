@@ -16,8 +16,11 @@ const MEASURES = [
 ];
 
 export class Dashboard {
-  constructor({ onOpenVillage, onPrintBulletin }) {
+  /** onOpenVillage(id): the village's ledger; onNextAction(villageId or null, list): the
+   *  worklist a 下一步 names. */
+  constructor({ onOpenVillage, onNextAction, onPrintBulletin }) {
     this.onOpenVillage = onOpenVillage;
+    this.onNextAction = onNextAction;
     this.begin = latest();
     $('progress-date').value = today();
     $('progress-date').addEventListener('change', () => this.load().catch((e) => toast(e.message)));
@@ -86,7 +89,10 @@ export class Dashboard {
       el('td', {}, v.name), num(v.households), num(v.toilets), num(v.inspected), num(v.rates.inspected),
       num(v.problems), num(v.immediate_fix), num(v.plan_district), num(v.plan_town_funded), num(v.undecided),
       num(v.rectified), num(v.closed), num(v.rates.closed), el('td', { class: `num ${v.overdue ? 'bad' : ''}` }, v.overdue),
-      num(isTown ? '' : v.rank), el('td', { class: 'behind-cell' }, v.behind.length ? '滞后' : ''));
+      num(isTown ? '' : v.rank), el('td', { class: 'behind-cell' }, v.behind.length ? '滞后' : ''),
+      el('td', { class: 'next-cell' }, v.next
+        ? el('button', { type: 'button', class: 'link next-action', dataset: { list: v.next.list, village: isTown ? '' : v.village_id }, title: '打开这份清单' }, v.next.text)
+        : el('span', { class: 'ok' }, '已全部完成')));
     fill($('progress-rows'), p.villages.map((v) => row(v, false)), row(t, true));
   }
 
@@ -136,6 +142,11 @@ export class Dashboard {
 
   bindRows() {
     $('progress-rows').addEventListener('click', (e) => {
+      const next = e.target.closest('button.next-action');
+      if (next) {
+        this.onNextAction(next.dataset.village ? Number(next.dataset.village) : null, next.dataset.list);
+        return;
+      }
       const tr = e.target.closest('tr[data-village]');
       if (tr) this.onOpenVillage(Number(tr.dataset.village));
     });

@@ -50,9 +50,58 @@ pub struct Counts {
     pub behind: Vec<String>,
     /// The rates as shown, set with the score.
     pub rates: Rates,
+    /// The one thing to do next, set with the score (none when all is done).
+    pub next: Option<NextAction>,
+}
+
+/// What a place should do next, and the worklist that holds exactly that.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NextAction {
+    /// e.g. "还有 37 个户厕未排查".
+    pub text: String,
+    pub list: Worklist,
+}
+
+/// The worklists 进度调度 opens: the household list's 未核查, or the problem ledger's filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Worklist {
+    Unchecked,
+    Undecided,
+    Overdue,
+    AwaitingAcceptance,
+    InProgress,
 }
 
 impl Counts {
+    /// The one next action, in the season's order: inspect what is left, decide the categories,
+    /// chase the overdue, accept what is rectified, follow what is being rectified.
+    pub fn next_action(&self) -> Option<NextAction> {
+        let awaiting = self.rectified - self.closed;
+        let open = self.problems - self.rectified - self.undecided;
+        let (n, text, list) = if self.toilets > self.inspected {
+            let n = self.toilets - self.inspected;
+            (n, format!("还有 {n} 个户厕未排查"), Worklist::Unchecked)
+        } else if self.undecided > 0 {
+            let n = self.undecided;
+            (n, format!("{n} 个问题待确定类别"), Worklist::Undecided)
+        } else if self.overdue > 0 {
+            let n = self.overdue;
+            (n, format!("{n} 个问题逾期未销号"), Worklist::Overdue)
+        } else if awaiting > 0 {
+            (
+                awaiting,
+                format!("{awaiting} 个户厕已整改待验收销号"),
+                Worklist::AwaitingAcceptance,
+            )
+        } else if open > 0 {
+            (open, format!("{open} 个问题正在整改"), Worklist::InProgress)
+        } else {
+            return None;
+        };
+        (n > 0).then_some(NextAction { text, list })
+    }
+
     pub fn inspected_percent(&self) -> f64 {
         percent(self.inspected, self.toilets)
     }
@@ -80,6 +129,7 @@ impl Counts {
             inspected_percent: self.inspected_percent(),
             closed_percent: self.closed_percent(),
         };
+        self.next = self.next_action();
     }
     fn add(&mut self, o: &Counts) {
         self.households += o.households;
@@ -628,6 +678,53 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
         timeline,
         phases: statuses,
     })
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::*;
+
+    #[test]
+    fn the_next_action_follows_the_season() {
+        let mut c = Counts {
+            toilets: 100,
+            inspected: 63,
+            problems: 20,
+            undecided: 12,
+            rectified: 5,
+            closed: 2,
+            overdue: 4,
+            ..Counts::default()
+        };
+        let next = |c: &Counts| c.next_action().map(|n| (n.text, n.list));
+        assert_eq!(
+            next(&c),
+            Some(("还有 37 个户厕未排查".into(), Worklist::Unchecked))
+        );
+        c.inspected = 100;
+        assert_eq!(
+            next(&c),
+            Some(("12 个问题待确定类别".into(), Worklist::Undecided))
+        );
+        c.undecided = 0;
+        assert_eq!(next(&c).unwrap().1, Worklist::Overdue);
+        c.overdue = 0;
+        assert_eq!(
+            next(&c),
+            Some((
+                "3 个户厕已整改待验收销号".into(),
+                Worklist::AwaitingAcceptance
+            ))
+        );
+        c.closed = 5;
+        assert_eq!(
+            next(&c),
+            Some(("15 个问题正在整改".into(), Worklist::InProgress))
+        );
+        c.rectified = 20;
+        c.closed = 20;
+        assert_eq!(next(&c), None, "all done");
+    }
 }
 
 #[cfg(test)]
