@@ -41,7 +41,7 @@ const selectedPlace = () => tree.describe(tree.selected);
 
 const tree = new PlaceTree($('tree'), ({ title }) => {
   $('scope-title').textContent = title;
-  if (list.extra?.sample) leaveSample(false);
+  if (list.extra?.sample || list.extra?.households) leaveSample(false);
   if (view !== 'progress') loadView(); // progress is the whole town's
 });
 
@@ -118,7 +118,7 @@ const dashboard = new Dashboard({
     const node = villageId ? `village:${villageId}` : 'town';
     if (worklist === 'unchecked') {
       $('list-check').value = 'unchecked';
-      list.setFilter({ ...list.extra, sample: null, check: 'unchecked' });
+      list.setFilter({ ...list.extra, sample: null, households: null, check: 'unchecked' });
       $('list-sample').hidden = true;
       setView('households');
     } else {
@@ -141,8 +141,16 @@ function enterSample(queue, pos) {
   list.load({ kind: 'town' }, '').catch(showError);
   inspection.openQueue(queue, pos).catch(showError);
 }
+// 多方比对's 重新调查该批: the list shows the batch's households.
+function listBatch(households, title) {
+  setView('households');
+  list.setFilter({ ...list.extra, sample: null, households });
+  $('list-sample-text').textContent = title;
+  $('list-sample').hidden = false;
+  list.load({ kind: 'town' }, '').catch(showError);
+}
 function leaveSample(reload = true) {
-  list.setFilter({ ...list.extra, sample: null });
+  list.setFilter({ ...list.extra, sample: null, households: null });
   $('list-sample').hidden = true;
   if (reload) loadView();
 }
@@ -161,6 +169,7 @@ inspection.onQueueMove = (h) => {
 const checks = new Checks({
   onOpenHousehold: (id) => openHousehold(id).catch(showError),
   onEnterSample: (queue, pos) => enterSample(queue, pos),
+  onListBatch: (households, title) => listBatch(households, title),
   villages: () => currentTree?.villages ?? [],
   onPrint: (kind, sampleId) => printDialog.open([kind], defaultFilter(), `第${sampleId}号抽查样本`, null, null, { sample_id: sampleId }).catch(showError),
 });

@@ -101,6 +101,7 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
             size: huce_core::sampling::SampleSize::Count(5),
             min_per_village: 0,
             oversample_problems: false,
+            batch: None,
             seed: None,
         },
         "测试",

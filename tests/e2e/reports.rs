@@ -115,6 +115,7 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
             size: huce_core::sampling::SampleSize::Count(30),
             min_per_village: 2,
             oversample_problems: true,
+            batch: None,
             seed: Some(seed),
         };
         let (again, _, _) = huce_core::sampling::draw_toilets(&conn, &spec).unwrap();
@@ -140,6 +141,52 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     click(d, "#print-go").await;
     wait_text(d, "#print-result", |t| t.contains("已生成 30 页")).await;
     click(d, "#print-close").await;
+
+    // (#20, 8) 多方比对's advice has a button that does it. With the town's thresholds set low,
+    // groups are sent to a 二次回查: the button draws the re-check sample of that group's batch,
+    // keyed in as 镇级复核.
+    let thresholds = |second: f64, resurvey: f64| {
+        let conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
+        huce_core::working::WorkingValues {
+            retrain_above: 0.1,
+            second_check_from: second,
+            resurvey_above: resurvey,
+            ..huce_core::working::WorkingValues::default()
+        }
+        .save(
+            &conn,
+            &huce_core::accounts::Account::local("测试"),
+            "2026-12-04T10:00:00+08:00",
+        )
+        .unwrap();
+        huce_core::compare::compare(&conn, huce_core::households::Scope::Town).unwrap()
+    };
+    thresholds(0.2, 100.0);
+    click(d, "#checks-tab-compare").await;
+    wait_text(d, "#rate-groups", |t| t.contains("二次回查")).await;
+    click(d, "#rate-groups .advice-act[data-act='recheck']").await;
+    wait_text(d, "#sample-title", |t| {
+        t.contains("第 2 号样本·二次回查：调查组")
+    })
+    .await;
+    wait_text(d, "#sample-progress", |t| t.contains("镇级复核")).await;
+    click(d, "#sample-enter").await;
+    wait_prop(d, "#insp-kind", "value", "town_recheck").await;
+    click(d, "#insp-cancel").await;
+    // Above the re-survey threshold the button lists the group's batch for re-inspection.
+    let c = thresholds(0.2, 0.3);
+    let group = c.groups.iter().find(|g| g.level == "bad" && !g.households.is_empty()).unwrap();
+    click(d, "#view-checks").await;
+    click(d, "#checks-tab-compare").await;
+    wait_text(d, "#rate-groups", |t| t.contains("重新调查该批")).await;
+    click(d, "#rate-groups .advice-act[data-act='resurvey']").await;
+    wait_text(d, "#list-sample", |t| t.contains("请重新入户调查")).await;
+    wait_text(d, "#list-count", |t| {
+        t == format!("找到 {} 户", group.households.len())
+    })
+    .await;
+    click(d, "#list-sample-leave").await;
+    wait_text(d, "#list-count", |t| t.starts_with('共')).await;
 
     // The month's bulletin from the dashboard.
     click(d, "#view-progress").await;

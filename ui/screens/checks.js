@@ -4,13 +4,16 @@
 import { $, el, fill, toast } from '../dom.js';
 import * as ipc from '../ipc.js';
 import { latest } from '../util.js';
+import { label } from '../labels.js';
 
 const LIMIT = 500;
 
 export class Checks {
-  constructor({ onOpenHousehold, onEnterSample, villages, onPrint }) {
+  /** onListBatch(households, title): the household list narrowed to a batch to re-survey. */
+  constructor({ onOpenHousehold, onEnterSample, onListBatch, villages, onPrint }) {
     this.onOpenHousehold = onOpenHousehold;
     this.onEnterSample = onEnterSample;
+    this.onListBatch = onListBatch;
     this.villages = villages;
     this.onPrint = onPrint;
     this.tab = 'compare';
@@ -67,20 +70,51 @@ export class Checks {
     $('diff-count').textContent = '正在比对…';
     const c = await ipc.comparison(this.scope, LIMIT);
     if (!current()) return;
-    const rateRow = (r) => {
+    const rateRow = (r, village) => {
       return el('tr', { class: r.level ? `rate-${r.level}` : '' }, el('td', {}, r.name || '（未记录调查组）'), el('td', { class: 'num' }, r.compared),
-        el('td', { class: 'num' }, r.differing), el('td', { class: 'num' }, r.shown), el('td', {}, r.advice));
+        el('td', { class: 'num' }, r.differing), el('td', { class: 'num' }, r.shown), el('td', {}, r.advice, this.adviceButton(r, village)),
+        village ? el('td', { class: 'num' }, r.baseline_compared) : null,
+        village ? el('td', { class: 'num' }, r.baseline_differing) : null);
     };
     $('compare-note').textContent = c.note;
-    fill($('rate-villages'), c.villages.map(rateRow));
-    fill($('rate-groups'), c.groups.length ? c.groups.map(rateRow)
+    fill($('rate-villages'), c.villages.map((r) => rateRow(r, true)));
+    fill($('rate-groups'), c.groups.length ? c.groups.map((r) => rateRow(r, false))
       : el('tr', {}, el('td', { colspan: 5, class: 'placeholder' }, '还没有同一户厕的两次核查（村级自查和镇级复核）可比。')));
     fill($('diff-rows'), c.differences.map((d) => el('tr', { dataset: { household: d.household_id }, title: '点击查看这一户' },
       el('td', {}, `${d.village_name} ${d.group_name}`), el('td', {}, d.head_name), el('td', { class: 'num' }, d.toilet_seq),
+      el('td', { class: d.between_checks ? 'diff-checks' : 'diff-baseline' }, d.between_checks ? '核查之间' : '台账底数'),
       el('td', {}, d.field), el('td', {}, `${d.left}：${d.left_value}`), el('td', {}, `${d.right}：${d.right_value}`))));
     $('diff-count').textContent = c.total > c.differences.length
       ? `共 ${c.total} 处差异，这里列出前 ${c.differences.length} 处；全部请导出 Excel。`
       : `共 ${c.total} 处差异。`;
+  }
+
+  /** The button that does what the advice says: 二次回查 draws the re-check sample of the
+   *  batch; 重新调查该批 lists the batch's households for re-inspection. */
+  adviceButton(r, village) {
+    if (!r.toilets?.length) return null;
+    const who = village ? r.name : `调查组 ${r.name}`;
+    if (r.advice.startsWith('二次回查')) {
+      return el('button', { type: 'button', class: 'tool small advice-act', dataset: { act: 'recheck' }, onclick: () => this.drawRecheck(r, who).catch((e) => toast(e.message)) },
+        '抽取二次回查样本');
+    }
+    if (r.advice.startsWith('重新调查')) {
+      return el('button', { type: 'button', class: 'tool small advice-act', dataset: { act: 'resurvey' }, onclick: () => this.onListBatch(r.households, `${who}核查的一批（${r.households.length} 户）：请重新入户调查`) },
+        '列出该批农户');
+    }
+    return null;
+  }
+
+  /** 二次回查: a 镇级复核 sample of 30% of the batch (at least 5 toilets), drawn and opened. */
+  async drawRecheck(r, who) {
+    const count = Math.min(r.toilets.length, Math.max(5, Math.ceil(r.toilets.length * 0.3)));
+    const s = await ipc.drawSample({
+      villages: [], size: { count }, min_per_village: 0, oversample_problems: false,
+      batch: { toilets: r.toilets, kind: 'town_recheck', purpose: `二次回查：${who}` },
+    });
+    toast(`已抽取第 ${s.id} 号样本（二次回查：${who}，${s.toilets.length} 个户厕），结果按镇级复核录入。`, 'info');
+    this.show('samples');
+    await this.loadSamples(s.id);
   }
 
   async loadSamples(selectId = null) {
@@ -107,11 +141,12 @@ export class Checks {
     if (!current()) return; // another sample was opened meanwhile
     $('sample-detail').hidden = false;
     $('sample-reproduce-result').textContent = '';
-    $('sample-title').textContent = `第 ${id} 号抽查样本（${d.sample.toilets.length} 个户厕，抽自 ${d.sample.population} 个）`;
+    this.sampleKind = d.sample.kind;
+    $('sample-title').textContent = `第 ${id} 号${d.sample.purpose ? `样本·${d.sample.purpose}` : '抽查样本'}（${d.sample.toilets.length} 个户厕，抽自 ${d.sample.population} 个）`;
     $('sample-method').textContent = `${d.sample.method}　抽取人：${d.sample.created_by}　时间：${d.sample.created_at.replace('T', ' ').slice(0, 16)}`;
     this.sampleRows = d.rows;
     const done = d.rows.filter((r) => r.spot_checked).length;
-    $('sample-progress').textContent = `已录入区级抽查结果 ${done} / ${d.rows.length}`;
+    $('sample-progress').textContent = `已录入${label('InspectionKind', d.sample.kind)}结果 ${done} / ${d.rows.length}`;
     fill($('sample-rows'), d.rows.map((r, pos) => el('tr', { dataset: { household: r.household_id, pos }, title: '点击录入这个户厕的区级抽查结果' },
       el('td', { class: 'num' }, r.seq), el('td', {}, `${r.village_name} ${r.group_name}`), el('td', {}, r.head_name),
       el('td', { class: 'num' }, r.toilet_seq), el('td', {}, r.is_problem ? '问题户厕' : ''),
@@ -125,8 +160,8 @@ export class Checks {
     this.onEnterSample({
       origin: `sample:${this.sampleId}`,
       sample_id: this.sampleId,
-      kind: 'district_spot',
-      kind_label: '区级抽查',
+      kind: this.sampleKind ?? 'district_spot',
+      kind_label: label('InspectionKind', this.sampleKind ?? 'district_spot'),
       title: `第 ${this.sampleId} 号抽查样本`,
       items: rows.map((r) => ({ household_id: r.household_id, toilet_id: r.toilet_id })),
     }, pos);

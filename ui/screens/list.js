@@ -103,7 +103,7 @@ export class HouseholdList {
 
   updateCount() {
     const q = this.search.trim();
-    this.countEl.textContent = q || this.extra?.check || this.extra?.sample ? `找到 ${this.total} 户` : `共 ${this.total} 户`;
+    this.countEl.textContent = q || this.extra?.check || this.extra?.sample || this.extra?.households ? `找到 ${this.total} 户` : `共 ${this.total} 户`;
     // A role that sees ID numbers masked searches only the digits the mask shows.
     this.countEl.title = this.note ?? '';
     if (q && this.note) this.countEl.textContent += '（只按身份证号后 4 位）';

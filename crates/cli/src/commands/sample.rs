@@ -73,6 +73,7 @@ pub fn run(a: SampleArgs) -> Result<()> {
         size,
         min_per_village: a.min_per_village,
         oversample_problems: a.oversample_problems,
+        batch: None,
         seed: None,
     };
     let sample = sampling::draw(&conn, &spec, &a.actor, &now())?;

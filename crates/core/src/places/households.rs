@@ -163,13 +163,15 @@ pub const CHECK_STATE_SQL: &str = "CASE
     ELSE 'rechecked' END";
 
 /// What narrows the household list beyond the place and the search: a stored 抽查样本's
-/// households, a 核查 state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// households, a 核查 state, a batch of households (多方比对's 重新调查该批).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ListFilter {
     #[serde(default)]
     pub sample: Option<i64>,
     #[serde(default)]
     pub check: Option<CheckState>,
+    #[serde(default)]
+    pub households: Option<Vec<i64>>,
 }
 
 /// One line of the household list; personal data is already masked.
@@ -235,6 +237,13 @@ impl Filter {
                           JOIN toilets t ON t.id = s.toilet_id WHERE s.sample_id = :sample)",
             );
             values.push((":sample", Integer(sample)));
+        }
+        if let Some(ids) = &extra.households {
+            clauses.push("h.id IN (SELECT value FROM json_each(:households))");
+            values.push((
+                ":households",
+                Text(serde_json::to_string(ids).expect("ids serialise")),
+            ));
         }
         if let Some(check) = extra.check {
             check_clause = format!("({CHECK_STATE_SQL}) = :check");

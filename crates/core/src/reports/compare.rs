@@ -33,14 +33,30 @@ pub struct Difference {
     pub field: String,
     pub left_value: String,
     pub right_value: String,
+    /// Between two checks (rates the inspectors), not against the baseline (what the survey is
+    /// meant to find).
+    pub between_checks: bool,
 }
 
-/// Counts of one village or inspection group.
+/// Counts of one village or inspection group. `compared`/`differing` are toilets checked twice
+/// (村级自查 against 镇级复核 or 区级抽查) and those where the checks disagree: they rate the
+/// inspectors. What the checks found against the baseline (台账底数) is what the survey is for,
+/// counted apart in `baseline_*`.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Rate {
     pub name: String,
     pub compared: usize,
     pub differing: usize,
+    /// Inspected toilets, each compared with its baseline.
+    pub baseline_compared: usize,
+    /// Of those, the toilets whose checks found the baseline wrong.
+    pub baseline_differing: usize,
+    /// An inspection group's members (staff ids); empty for a village.
+    pub staff: Vec<i64>,
+    /// The batch the advice is about, when it asks for a second back-check or a re-survey: the
+    /// toilets (and their households) the group checked, or the village's checked toilets.
+    pub toilets: Vec<i64>,
+    pub households: Vec<i64>,
     /// The rate as shown ([`Rate::percent_text`]), set when the comparison is complete.
     pub shown: String,
     /// What DOMAIN says to do at this rate ([`Rate::advice`]); empty when nothing.
@@ -94,6 +110,14 @@ impl Rate {
         let (advice, level) = self.advice(w);
         self.advice = advice.into();
         self.level = level.into();
+        if level != "bad" {
+            self.toilets = Vec::new();
+            self.households = Vec::new();
+        }
+        self.toilets.sort_unstable();
+        self.toilets.dedup();
+        self.households.sort_unstable();
+        self.households.dedup();
         self
     }
 }
@@ -388,6 +412,12 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                         b.status.label().into(),
                     ));
                 }
+                // After 无人居住, 户已迁出 … nothing else is filled in: only the status differs.
+                let both_normal =
+                    a.status == HouseholdStatus::Normal && b.status == HouseholdStatus::Normal;
+                if !both_normal {
+                    continue;
+                }
                 if a.in_use != b.in_use {
                     found.push((
                         name(a),
@@ -469,20 +499,21 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
     let (members, heads) = crate::store::db::in_parallel(
         conn,
         |conn| {
-            let mut members: HashMap<i64, String> = HashMap::new();
+            let mut members: HashMap<i64, (String, Vec<i64>)> = HashMap::new();
             for_ids(
                 conn,
-                "SELECT m.inspection_id, s.name FROM inspection_members m
+                "SELECT m.inspection_id, s.name, s.id FROM inspection_members m
                  JOIN staff s ON s.id = m.staff_id
                  WHERE m.inspection_id IN (SELECT value FROM json_each(?1))
                  ORDER BY m.inspection_id, s.name",
                 rated.iter().copied(),
                 |r| {
-                    let names = members.entry(r.get(0)?).or_default();
+                    let (names, ids) = members.entry(r.get(0)?).or_default();
                     if !names.is_empty() {
                         names.push('、');
                     }
                     names.push_str(r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?);
+                    ids.push(r.get(2)?);
                     Ok(())
                 },
             )?;
@@ -510,14 +541,26 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         let rate = villages[o.village]
             .as_mut()
             .expect("village rate made above");
-        rate.compared += 1;
-        if !o.found.is_empty() {
-            rate.differing += 1;
+        let place = o.toilet.place;
+        rate.baseline_compared += 1;
+        if o.found.len() > o.between_checks {
+            rate.baseline_differing += 1;
         }
         if let Some(inspection) = o.rated {
-            let who = members.get(&inspection).cloned().unwrap_or_default();
+            rate.compared += 1;
+            if o.between_checks > 0 {
+                rate.differing += 1;
+            }
+            rate.toilets.push(o.toilet.id);
+            rate.households.push(place.household_id);
+            let (who, ids) = members.get(&inspection).cloned().unwrap_or_default();
             let g = groups.entry(who).or_insert_with_key(|m| Rate {
                 name: m.clone(),
+                staff: {
+                    let mut ids = ids;
+                    ids.sort_unstable();
+                    ids
+                },
                 ..Rate::default()
             });
             g.compared += 1;
@@ -525,12 +568,11 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                 g.differing += 1;
             }
         }
-        let place = o.toilet.place;
         let (group_name, group_sort) = group_names
             .get(&place.group_id)
             .cloned()
             .unwrap_or_default();
-        for (left, right, field, a, b) in o.found {
+        for (k, (left, right, field, a, b)) in o.found.into_iter().enumerate() {
             differences.push((
                 (
                     o.village,
@@ -549,6 +591,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                     field,
                     left_value: a,
                     right_value: b,
+                    between_checks: k < o.between_checks,
                 },
             ));
         }
@@ -562,6 +605,10 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         .map(|r| r.finish(&w))
         .collect();
     let mut groups: Vec<Rate> = groups.into_values().map(|r| r.finish(&w)).collect();
+    // A group to re-check or re-survey: its batch is every toilet it checked for the village.
+    for g in groups.iter_mut().filter(|g| g.level == "bad" && !g.staff.is_empty()) {
+        (g.toilets, g.households) = group_batch(conn, &g.staff)?;
+    }
     groups.sort_by(|a, b| {
         b.percent()
             .partial_cmp(&a.percent())
@@ -575,6 +622,42 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         groups,
         note: thresholds_note(&w),
     })
+}
+
+/// How the difference list names a difference's kind.
+pub fn difference_kind(d: &Difference) -> &'static str {
+    if d.between_checks {
+        "核查之间不一致"
+    } else {
+        "与台账底数不一致"
+    }
+}
+
+/// The toilets (and households) whose 村级自查 was made by exactly the group `staff` (sorted ids).
+fn group_batch(conn: &Connection, staff: &[i64]) -> Result<(Vec<i64>, Vec<i64>)> {
+    let key = staff
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT i.toilet_id, t.household_id FROM inspections i
+         JOIN toilets t ON t.id = i.toilet_id
+         WHERE i.kind = 'village_self'
+           AND (SELECT group_concat(staff_id) FROM (SELECT m.staff_id FROM inspection_members m
+                WHERE m.inspection_id = i.id ORDER BY m.staff_id)) = ?1
+         ORDER BY i.toilet_id",
+    )?;
+    let mut toilets = Vec::new();
+    let mut households = Vec::new();
+    let mut rows = stmt.query([key])?;
+    while let Some(r) = rows.next()? {
+        toilets.push(r.get(0)?);
+        households.push(r.get(1)?);
+    }
+    households.sort_unstable();
+    households.dedup();
+    Ok((toilets, households))
 }
 
 /// 多方比对 as .xlsx: 差异清单 (every difference, with the household's number so it can be
@@ -605,6 +688,7 @@ pub fn comparison_xlsx(conn: &Connection, scope: Scope, path: &Path) -> Result<u
             ("前者", 28.0),
             ("后者", 28.0),
             ("农户编号", 9.0),
+            ("类型", 12.0),
         ],
         path,
     )?;
@@ -622,6 +706,7 @@ pub fn comparison_xlsx(conn: &Connection, scope: Scope, path: &Path) -> Result<u
             Val::text(Some(d.left_value.clone())),
             Val::text(Some(d.right_value.clone())),
             Val::Number(d.household_id as f64),
+            Val::Text(difference_kind(d).into()),
         ];
         for (col, v) in values.iter().enumerate() {
             v.write(sheet, row, col as u16).map_err(&e)?;
@@ -632,17 +717,25 @@ pub fn comparison_xlsx(conn: &Connection, scope: Scope, path: &Path) -> Result<u
         ("各村差异率", "行政村", &c.villages),
         ("各调查组差异率", "调查组", &c.groups),
     ] {
+        let villages = first == "行政村";
+        let mut columns = vec![
+            (first, 16.0),
+            ("比对户厕数", 10.0),
+            ("有差异", 8.0),
+            ("差异率", 9.0),
+        ];
+        if villages {
+            columns.extend([("核对台账户厕数", 12.0), ("台账有误", 9.0)]);
+        }
         let sheet = titled_sheet(
             &mut book,
             name,
             &title(name),
-            &thresholds_note(&WorkingValues::load(conn)?),
-            &[
-                (first, 16.0),
-                ("比对户厕数", 10.0),
-                ("有差异", 8.0),
-                ("差异率", 9.0),
-            ],
+            &format!(
+                "差异率只比村级自查与镇级复核、区级抽查（衡量调查组）；与台账底数不一致是摸排要查出的问题，另列。{}",
+                thresholds_note(&WorkingValues::load(conn)?)
+            ),
+            &columns,
             path,
         )?;
         for (i, r) in rates.iter().enumerate() {
@@ -653,6 +746,14 @@ pub fn comparison_xlsx(conn: &Connection, scope: Scope, path: &Path) -> Result<u
             sheet
                 .write_number_with_format(row, 3, r.percent() / 100.0, &pct)
                 .map_err(&e)?;
+            if villages {
+                sheet
+                    .write_number(row, 4, r.baseline_compared as f64)
+                    .map_err(&e)?;
+                sheet
+                    .write_number(row, 5, r.baseline_differing as f64)
+                    .map_err(&e)?;
+            }
         }
     }
     book.save(path).map_err(&e)?;

@@ -4,6 +4,8 @@
 //! give the same sample again and the district can check how it was drawn.
 
 use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::model::InspectionKind;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -35,6 +37,21 @@ pub struct SampleSpec {
     /// person); a given seed only reproduces a recorded sample ([`reproduce`]).
     #[serde(default)]
     pub seed: Option<u64>,
+    /// A sample of one batch rather than of the villages: 多方比对's 二次回查 of an inspection
+    /// group's records (re-checked by the town).
+    #[serde(default)]
+    pub batch: Option<SampleBatch>,
+}
+
+/// The batch a sample is drawn from, what its results are keyed in as, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleBatch {
+    /// The toilets of the batch.
+    pub toilets: Vec<i64>,
+    /// What the sample's results are keyed in as (镇级复核 for a 二次回查).
+    pub kind: InspectionKind,
+    /// e.g. "二次回查：调查组 李明、王芳".
+    pub purpose: String,
 }
 
 /// A drawn sample.
@@ -51,6 +68,10 @@ pub struct Sample {
     pub population: usize,
     /// Toilet ids in the order printed (village, 社, household, toilet).
     pub toilets: Vec<i64>,
+    /// What its results are keyed in as: 区级抽查, or 镇级复核 for a 二次回查.
+    pub kind: InspectionKind,
+    /// Why it was drawn, for a batch's sample.
+    pub purpose: Option<String>,
 }
 
 /// A seed from the operating system's random source: twelve decimal digits, easy to print and
@@ -144,6 +165,10 @@ pub fn draw_toilets(conn: &Connection, spec: &SampleSpec) -> Result<(Vec<i64>, u
         .collect::<rusqlite::Result<_>>()?;
     if !spec.villages.is_empty() {
         units.retain(|u| spec.villages.contains(&u.village));
+    }
+    if let Some(batch) = &spec.batch {
+        let wanted: std::collections::HashSet<i64> = batch.toilets.iter().copied().collect();
+        units.retain(|u| wanted.contains(&u.toilet));
     }
     if units.is_empty() {
         return Err(Error::Invalid(
@@ -288,7 +313,10 @@ pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Res
         "spot_sample",
         id,
         &format!(
-            "{actor}抽取第 {id} 号区级抽查样本，{} 个户厕，程序产生的随机种子 {seed}",
+            "{actor}抽取第 {id} 号{}样本，{} 个户厕，程序产生的随机种子 {seed}",
+            spec.batch
+                .as_ref()
+                .map_or_else(|| "区级抽查".to_string(), |b| b.purpose.clone()),
             toilets.len()
         ),
         serde_json::json!({ "seed": seed, "method": method, "size": toilets.len(), "by": actor }),
@@ -303,6 +331,11 @@ pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Res
         method,
         population,
         toilets,
+        kind: spec
+            .batch
+            .as_ref()
+            .map_or(InspectionKind::DistrictSpot, |b| b.kind),
+        purpose: spec.batch.as_ref().map(|b| b.purpose.clone()),
     })
 }
 
@@ -401,6 +434,14 @@ pub fn sample(conn: &Connection, id: i64) -> Result<Sample> {
         )
         .optional()?
         .ok_or_else(|| Error::Invalid(format!("找不到编号为 {id} 的抽查样本。")))?;
+    let params: String = conn.query_row(
+        "SELECT params FROM spot_samples WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    let batch = serde_json::from_str::<SampleSpec>(&params)
+        .ok()
+        .and_then(|s| s.batch);
     let toilets = conn
         .prepare("SELECT toilet_id FROM spot_sample_items WHERE sample_id = ?1 ORDER BY seq")?
         .query_map([id], |r| r.get(0))?
@@ -414,6 +455,10 @@ pub fn sample(conn: &Connection, id: i64) -> Result<Sample> {
         method: head.3,
         population: head.4 as usize,
         toilets,
+        kind: batch
+            .as_ref()
+            .map_or(InspectionKind::DistrictSpot, |b| b.kind),
+        purpose: batch.map(|b| b.purpose),
     })
 }
 
@@ -430,7 +475,8 @@ pub struct SampleRow {
     pub is_problem: bool,
     /// The latest inspection's kind label and date, e.g. "村级自查 2022-09-20".
     pub last_check: Option<String>,
-    /// Whether a 区级抽查 has been recorded for the toilet since the sample was drawn.
+    /// Whether the sample's kind of check (区级抽查, or 镇级复核 for a 二次回查) has been recorded
+    /// for the toilet since the sample was drawn.
     pub spot_checked: bool,
 }
 
@@ -449,7 +495,7 @@ pub fn rows(conn: &Connection, id: i64) -> Result<Vec<SampleRow>> {
                 (SELECT i.kind || ' ' || i.inspected_on FROM inspections i WHERE i.toilet_id = t.id
                  ORDER BY i.inspected_on DESC, i.id DESC LIMIT 1),
                 EXISTS (SELECT 1 FROM inspections i WHERE i.toilet_id = t.id
-                        AND i.kind = 'district_spot' AND i.inspected_on >= substr(?2, 1, 10)),
+                        AND i.kind = ?3 AND i.inspected_on >= substr(?2, 1, 10)),
                 t.id
          FROM spot_sample_items s JOIN toilets t ON t.id = s.toilet_id
          JOIN households h ON h.id = t.household_id
@@ -457,7 +503,7 @@ pub fn rows(conn: &Connection, id: i64) -> Result<Vec<SampleRow>> {
          WHERE s.sample_id = ?1 ORDER BY s.seq",
     )?;
     let rows = stmt
-        .query_map(params![id, created], |r| {
+        .query_map(params![id, created, sample(conn, id)?.kind], |r| {
             let last: Option<String> = r.get(7)?;
             Ok(SampleRow {
                 seq: r.get(0)?,

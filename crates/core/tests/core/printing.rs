@@ -608,6 +608,7 @@ fn rare_names_print_on_household_files_sample_lists_and_check_sheets() {
         size: huce_core::sampling::SampleSize::Percent(100.0),
         min_per_village: 0,
         oversample_problems: false,
+        batch: None,
         seed: None,
     };
     let sample = huce_core::sampling::draw(&t.conn, &spec, "李明", NOW).unwrap();

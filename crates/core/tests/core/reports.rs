@@ -251,7 +251,7 @@ fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
     let r = sheet(&path, "差异清单");
     let cell = |row: usize, col: usize| r.get((row, col)).cloned().unwrap_or(Data::Empty);
     assert_eq!(
-        (0..11).map(|c| text(&cell(2, c))).collect::<Vec<_>>(),
+        (0..12).map(|c| text(&cell(2, c))).collect::<Vec<_>>(),
         [
             "序号",
             "村",
@@ -263,7 +263,8 @@ fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
             "项目",
             "前者",
             "后者",
-            "农户编号"
+            "农户编号",
+            "类型"
         ]
     );
     assert_eq!(r.height(), 3 + n);
@@ -274,7 +275,13 @@ fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
         assert_eq!(num(&cell(row, 4)), d.toilet_seq as f64);
         assert_eq!(text(&cell(row, 7)), d.field);
         assert_eq!(num(&cell(row, 10)), d.household_id as f64);
+        assert_eq!(text(&cell(row, 11)), compare::difference_kind(d));
     }
+    assert!(
+        c.differences.iter().any(|d| d.between_checks)
+            && c.differences.iter().any(|d| !d.between_checks),
+        "the demo town has both kinds"
+    );
     for (name, rates) in [("各村差异率", &c.villages), ("各调查组差异率", &c.groups)] {
         let r = sheet(&path, name);
         let cell = |row: usize, col: usize| r.get((row, col)).cloned().unwrap_or(Data::Empty);
@@ -286,6 +293,10 @@ fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
             assert_eq!(num(&cell(3 + i, 1)), rate.compared as f64);
             assert_eq!(num(&cell(3 + i, 2)), rate.differing as f64);
             assert!((num(&cell(3 + i, 3)) - rate.percent() / 100.0).abs() < 1e-9);
+            if name == "各村差异率" {
+                assert_eq!(num(&cell(3 + i, 4)), rate.baseline_compared as f64);
+                assert_eq!(num(&cell(3 + i, 5)), rate.baseline_differing as f64);
+            }
         }
     }
 }
@@ -298,6 +309,7 @@ fn check_sheets_are_one_page_per_sampled_toilet_in_the_samples_order() {
         size: SampleSize::Count(10),
         min_per_village: 0,
         oversample_problems: true,
+        batch: None,
         seed: None,
     };
     let sample = sampling::draw(&t.conn, &spec, "李明", NOW).unwrap();

@@ -28,6 +28,7 @@ fn spec() -> SampleSpec {
         size: SampleSize::Percent(10.0),
         min_per_village: 20,
         oversample_problems: false,
+        batch: None,
         seed: None,
     }
 }
@@ -119,6 +120,7 @@ fn every_village_gets_its_share_and_the_floor() {
             size: SampleSize::Count(15),
             min_per_village: 0,
             oversample_problems: false,
+            batch: None,
             seed: Some(3),
         },
     )
@@ -228,4 +230,73 @@ fn a_new_samples_seed_is_drawn_by_the_program_and_a_given_seed_only_reproduces()
     .unwrap();
     let r = sampling::reproduce(&conn, a.id).unwrap();
     assert!(!r.same && r.message.contains("被改动"), "{}", r.message);
+}
+
+/// #20 (8): a group whose records differ too often gets a 二次回查: its batch is every toilet it
+/// checked, and the re-check sample is drawn from exactly that batch, keyed in as 镇级复核.
+#[test]
+fn a_groups_second_back_check_is_drawn_from_its_own_batch() {
+    use huce_core::model::InspectionKind;
+    use huce_core::sampling::SampleBatch;
+    let conn = town();
+    // Thresholds low enough that a group with any difference is sent back.
+    let w = huce_core::working::WorkingValues {
+        retrain_above: 0.1,
+        second_check_from: 0.2,
+        resurvey_above: 100.0,
+        ..huce_core::working::WorkingValues::default()
+    };
+    w.save(&conn, &huce_core::accounts::Account::local("测试"), NOW)
+        .unwrap();
+    let c = huce_core::compare::compare(&conn, huce_core::households::Scope::Town).unwrap();
+    let group = c
+        .groups
+        .iter()
+        .find(|g| g.level == "bad" && g.compared >= 5)
+        .expect("the demo town has a group to re-check");
+    assert!(!group.staff.is_empty());
+    assert!(group.toilets.len() >= group.compared, "the whole batch");
+    assert!(!group.households.is_empty());
+    // Every toilet of the batch was checked by exactly that group.
+    let key: Vec<String> = group.staff.iter().map(i64::to_string).collect();
+    for t in &group.toilets {
+        let found: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM inspections i WHERE i.toilet_id = ?1 AND i.kind = 'village_self'
+                   AND (SELECT group_concat(staff_id) FROM (SELECT staff_id FROM inspection_members m
+                        WHERE m.inspection_id = i.id ORDER BY staff_id)) = ?2",
+                rusqlite::params![t, key.join(",")],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(found > 0, "toilet {t} was checked by {}", group.name);
+    }
+    // A village that is fine carries no batch.
+    assert!(c
+        .villages
+        .iter()
+        .filter(|v| v.level != "bad")
+        .all(|v| v.toilets.is_empty()));
+
+    let spec = SampleSpec {
+        size: SampleSize::Percent(30.0),
+        min_per_village: 0,
+        batch: Some(SampleBatch {
+            toilets: group.toilets.clone(),
+            kind: InspectionKind::TownRecheck,
+            purpose: format!("二次回查：调查组 {}", group.name),
+        }),
+        ..spec()
+    };
+    let s = sampling::draw(&conn, &spec, "李明", NOW).unwrap();
+    assert_eq!(s.population, group.toilets.len());
+    assert!(!s.toilets.is_empty());
+    assert!(s.toilets.iter().all(|t| group.toilets.contains(t)));
+    let stored = sampling::sample(&conn, s.id).unwrap();
+    assert_eq!(stored.kind, InspectionKind::TownRecheck);
+    assert_eq!(
+        stored.purpose.as_deref(),
+        Some(format!("二次回查：调查组 {}", group.name).as_str())
+    );
+    assert!(sampling::reproduce(&conn, s.id).unwrap().same);
 }

@@ -281,10 +281,39 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
     assert_eq!(c.differences[0].right, "镇级复核 2022-10-12");
     assert_eq!(c.differences[4].left, "台账底数");
     assert_eq!(c.villages.len(), 1);
-    assert_eq!((c.villages[0].compared, c.villages[0].differing), (3, 3));
+    // #20 (8): the village's rate measures the inspectors (check against re-check); what the
+    // checks found against the baseline is counted apart.
+    let v = &c.villages[0];
+    assert_eq!((v.compared, v.differing), (2, 1));
+    assert_eq!((v.baseline_compared, v.baseline_differing), (3, 2));
+    let between: Vec<bool> = c.differences.iter().map(|d| d.between_checks).collect();
+    assert_eq!(between, [true, true, true, false, false]);
     let group = c.groups.iter().find(|g| g.name == "李明、王芳").unwrap();
     assert_eq!((group.compared, group.differing), (2, 1));
     assert!((group.percent() - 50.0).abs() < 1e-9);
+
+    // #20 (8): after 无人居住 nothing else was filled in; that is no difference.
+    let vacant = |toilet: i64, kind: InspectionKind, on: &str, status: HouseholdStatus| {
+        let mut f = form(&t, toilet);
+        f.kind = kind;
+        f.inspected_on = on.into();
+        f.household_status = status;
+        f.in_normal_use = (status == HouseholdStatus::Normal).then_some(true);
+        f.no_problem = status == HouseholdStatus::Normal;
+        f.problems = vec![];
+        f.members = vec![t.li, t.zhao];
+        inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    };
+    vacant(t.no_year, InspectionKind::VillageSelf, "2022-09-22", HouseholdStatus::Vacant);
+    vacant(t.no_year, InspectionKind::TownRecheck, "2022-10-13", HouseholdStatus::Normal);
+    let c = huce_core::compare::compare(&t.conn, Scope::Village(t.other_village)).unwrap();
+    let on_it: Vec<&str> = c
+        .differences
+        .iter()
+        .filter(|d| d.left.contains("2022-09-22"))
+        .map(|d| d.field.as_str())
+        .collect();
+    assert_eq!(on_it, ["农户状态"], "only the status differs, not 未填 against 是");
 
     // A database file is read on two connections at once; the result is the same.
     let dir = tempfile::tempdir().unwrap();
@@ -380,4 +409,85 @@ fn a_demolished_toilet_is_recorded_on_the_toilet() {
         )
         .unwrap();
     assert_eq!(logged, ("使用状态".to_string(), "已拆除".to_string()));
+}
+
+/// #20 (9): the household list's 核查 column and its filter: 未核查 while a toilet has no check,
+/// 已自查 when all are checked, 已复核 when all are re-checked; a batch of households narrows it.
+#[test]
+fn the_household_list_shows_and_filters_the_check_state() {
+    use huce_core::households::{CheckState, Disclosure, ListFilter};
+    let t = town();
+    let states = || -> Vec<(String, CheckState)> {
+        households::list_in(
+            &t.conn,
+            Scope::Town,
+            "",
+            &ListFilter::default(),
+            Disclosure::Full,
+            0,
+            50,
+        )
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| (r.head_name, r.check))
+        .collect()
+    };
+    let with = |check: CheckState| -> Vec<String> {
+        households::list_in(
+            &t.conn,
+            Scope::Town,
+            "",
+            &ListFilter {
+                check: Some(check),
+                ..ListFilter::default()
+            },
+            Disclosure::Full,
+            0,
+            50,
+        )
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.head_name)
+        .collect()
+    };
+    assert!(states().iter().all(|(_, s)| *s == CheckState::Unchecked));
+    let check = |toilet: i64, kind: InspectionKind| {
+        let mut f = form(&t, toilet);
+        f.kind = kind;
+        f.no_problem = true;
+        f.in_normal_use = Some(true);
+        inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    };
+    // One of 张建国's two toilets checked: still 未核查.
+    check(t.t2016, InspectionKind::VillageSelf);
+    assert_eq!(with(CheckState::Unchecked).len(), 3);
+    check(t.t2019, InspectionKind::VillageSelf);
+    assert_eq!(with(CheckState::SelfChecked), ["张建国"]);
+    check(t.t2016, InspectionKind::TownRecheck);
+    assert_eq!(with(CheckState::SelfChecked), ["张建国"], "one re-checked of two");
+    check(t.t2019, InspectionKind::DistrictSpot);
+    assert_eq!(with(CheckState::Rechecked), ["张建国"]);
+    assert_eq!(with(CheckState::Unchecked), ["曾玥", "单犇"]);
+
+    // A batch of households (多方比对's 重新调查该批).
+    let zeng = households::list(&t.conn, Scope::Town, "曾玥", Disclosure::Full, 0, 5)
+        .unwrap()
+        .rows[0]
+        .id;
+    let batch = households::list_in(
+        &t.conn,
+        Scope::Town,
+        "",
+        &ListFilter {
+            households: Some(vec![zeng]),
+            ..ListFilter::default()
+        },
+        Disclosure::Full,
+        0,
+        50,
+    )
+    .unwrap();
+    assert_eq!((batch.total, batch.rows[0].id), (1, zeng));
 }
