@@ -115,7 +115,10 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     click(d, "#insp-save").await;
     wait_text(d, "#insp-error", |t| t.contains("至少要有 2 人")).await;
     // (#20) The message stands at the field at fault, and the cursor is put there.
-    wait_text(d, ".insp-members + .field-error", |t| t.contains("至少要有 2 人")).await;
+    wait_text(d, ".insp-members + .field-error", |t| {
+        t.contains("至少要有 2 人")
+    })
+    .await;
     let focused = d.active_element().await.unwrap();
     assert_eq!(
         focused.id().await.unwrap().as_deref(),

@@ -124,12 +124,19 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
     click(d, "[data-node^='village:']").await;
     // The worklist: the village's households not inspected yet (#20, 9).
     choose(d, "#list-check", "unchecked").await;
-    wait_text(d, "#list-count", |t| t.starts_with("找到") && t != "找到 0 户").await;
+    wait_text(d, "#list-count", |t| {
+        t.starts_with("找到") && t != "找到 0 户"
+    })
+    .await;
     let first = wait_text(d, ".hh-row:not(.loading) .c-check", |t| !t.is_empty()).await;
     assert_eq!(first, "未核查");
     click(d, ".hh-row:not(.loading) .c-name").await;
     wait_text(d, "#detail-name", |t| !t.is_empty()).await;
-    find(d, "#list-body").await.send_keys(Key::Enter).await.unwrap();
+    find(d, "#list-body")
+        .await
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
     wait_text(d, "#insp-title", |t| t.starts_with("录入核查")).await;
 
     // Form 1 sets the group: typed initials, Enter each; then Tab to 正常使用.
@@ -142,10 +149,7 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
     wait_text(d, "#insp-group-list li.on", |t| t.contains(&local)).await;
     k.key(Key::Enter).await;
     let group = text_now(d, "#insp-members").await;
-    assert!(
-        group.contains(&cadre) && group.contains(&local),
-        "{group}"
-    );
+    assert!(group.contains(&cadre) && group.contains(&local), "{group}");
     k.key(Key::Tab).await;
     k.key(Key::Tab).await;
     assert_eq!(k.focus().await, "insp-in_use-1");
@@ -303,7 +307,11 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
     click(d, "[data-node^='village:']").await;
     click(d, ".hh-row:not(.loading) .c-name").await;
     wait_text(d, "#detail-name", |t| !t.is_empty()).await;
-    find(d, "#list-body").await.send_keys(Key::Enter).await.unwrap();
+    find(d, "#list-body")
+        .await
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
     wait_text(d, "#insp-title", |t| t.starts_with("录入核查")).await;
     wait_prop(d, "#insp-kind", "value", "village_self").await;
     k.key(Key::Escape).await;
@@ -328,7 +336,10 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
     );
     click(d, "#progress-rows tr[data-village] .next-action").await;
     wait_prop(d, "#list-check", "value", "unchecked").await;
-    wait_text(d, "#list-count", |t| t.starts_with("找到") && t != "找到 0 户").await;
+    wait_text(d, "#list-count", |t| {
+        t.starts_with("找到") && t != "找到 0 户"
+    })
+    .await;
     let shown = d
         .find_all(By::Css(".hh-row:not(.loading) .c-check"))
         .await

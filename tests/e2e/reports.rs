@@ -175,7 +175,11 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     click(d, "#insp-cancel").await;
     // Above the re-survey threshold the button lists the group's batch for re-inspection.
     let c = thresholds(0.2, 0.3);
-    let group = c.groups.iter().find(|g| g.level == "bad" && !g.households.is_empty()).unwrap();
+    let group = c
+        .groups
+        .iter()
+        .find(|g| g.level == "bad" && !g.households.is_empty())
+        .unwrap();
     click(d, "#view-checks").await;
     click(d, "#checks-tab-compare").await;
     wait_text(d, "#rate-groups", |t| t.contains("重新调查该批")).await;

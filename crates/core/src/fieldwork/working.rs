@@ -89,7 +89,9 @@ impl WorkingValues {
                     .into(),
             ));
         }
-        if !is_month(&self.plan_horizon) || !("2022-01"..="2099-12").contains(&self.plan_horizon.as_str()) {
+        if !is_month(&self.plan_horizon)
+            || !("2022-01"..="2099-12").contains(&self.plan_horizon.as_str())
+        {
             return Err(Error::Invalid(format!(
                 "计划整改期限“{}”不对，请写成“2030-12”这样的年-月（2022-01 以后）。",
                 self.plan_horizon

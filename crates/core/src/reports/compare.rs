@@ -606,7 +606,10 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         .collect();
     let mut groups: Vec<Rate> = groups.into_values().map(|r| r.finish(&w)).collect();
     // A group to re-check or re-survey: its batch is every toilet it checked for the village.
-    for g in groups.iter_mut().filter(|g| g.level == "bad" && !g.staff.is_empty()) {
+    for g in groups
+        .iter_mut()
+        .filter(|g| g.level == "bad" && !g.staff.is_empty())
+    {
         (g.toilets, g.households) = group_batch(conn, &g.staff)?;
     }
     groups.sort_by(|a, b| {

@@ -434,11 +434,10 @@ pub fn sample(conn: &Connection, id: i64) -> Result<Sample> {
         )
         .optional()?
         .ok_or_else(|| Error::Invalid(format!("找不到编号为 {id} 的抽查样本。")))?;
-    let params: String = conn.query_row(
-        "SELECT params FROM spot_samples WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )?;
+    let params: String =
+        conn.query_row("SELECT params FROM spot_samples WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?;
     let batch = serde_json::from_str::<SampleSpec>(&params)
         .ok()
         .and_then(|s| s.batch);

@@ -1057,8 +1057,5 @@ fn a_notice_whose_deadline_has_passed_says_so() {
         .iter()
         .find(|n| n.contains("完成时限已过"))
         .expect("the run says so");
-    assert!(
-        note.starts_with(&format!("{} 份", t.cases.len())),
-        "{note}"
-    );
+    assert!(note.starts_with(&format!("{} 份", t.cases.len())), "{note}");
 }

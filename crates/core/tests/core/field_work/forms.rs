@@ -304,8 +304,18 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         f.members = vec![t.li, t.zhao];
         inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
     };
-    vacant(t.no_year, InspectionKind::VillageSelf, "2022-09-22", HouseholdStatus::Vacant);
-    vacant(t.no_year, InspectionKind::TownRecheck, "2022-10-13", HouseholdStatus::Normal);
+    vacant(
+        t.no_year,
+        InspectionKind::VillageSelf,
+        "2022-09-22",
+        HouseholdStatus::Vacant,
+    );
+    vacant(
+        t.no_year,
+        InspectionKind::TownRecheck,
+        "2022-10-13",
+        HouseholdStatus::Normal,
+    );
     let c = huce_core::compare::compare(&t.conn, Scope::Village(t.other_village)).unwrap();
     let on_it: Vec<&str> = c
         .differences
@@ -313,7 +323,11 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         .filter(|d| d.left.contains("2022-09-22"))
         .map(|d| d.field.as_str())
         .collect();
-    assert_eq!(on_it, ["农户状态"], "only the status differs, not 未填 against 是");
+    assert_eq!(
+        on_it,
+        ["农户状态"],
+        "only the status differs, not 未填 against 是"
+    );
 
     // A database file is read on two connections at once; the result is the same.
     let dir = tempfile::tempdir().unwrap();
@@ -466,7 +480,11 @@ fn the_household_list_shows_and_filters_the_check_state() {
     check(t.t2019, InspectionKind::VillageSelf);
     assert_eq!(with(CheckState::SelfChecked), ["张建国"]);
     check(t.t2016, InspectionKind::TownRecheck);
-    assert_eq!(with(CheckState::SelfChecked), ["张建国"], "one re-checked of two");
+    assert_eq!(
+        with(CheckState::SelfChecked),
+        ["张建国"],
+        "one re-checked of two"
+    );
     check(t.t2019, InspectionKind::DistrictSpot);
     assert_eq!(with(CheckState::Rechecked), ["张建国"]);
     assert_eq!(with(CheckState::Unchecked), ["曾玥", "单犇"]);

@@ -190,7 +190,11 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
     // #20 (6): the panel shows each problem with the cause recorded at the door.
     assert_eq!(c.problems.len(), 1);
     assert_eq!(
-        (c.problems[0].name.as_str(), c.problems[0].stops_use, c.problems[0].cause),
+        (
+            c.problems[0].name.as_str(),
+            c.problems[0].stops_use,
+            c.problems[0].cause
+        ),
         ("渗漏", true, Some(Cause::Construction))
     );
     let steps: Vec<(&str, &str)> = c
