@@ -80,7 +80,12 @@ const list = new HouseholdList({
   countEl: $('list-count'),
   onError: showError,
   onSelect: (id) => showHousehold(id),
-  onOpen: (id) => ipc.householdDetail(id).then((d) => inspection.open(d, 0)).catch(showError),
+  onOpen: (id) => {
+    // While the list shows a sample, its households open as the sample's form.
+    const pos = sampleQueue && list.extra?.sample ? sampleQueue.items.findIndex((it) => it.household_id === id) : -1;
+    if (pos >= 0) return inspection.openQueue(sampleQueue, pos).catch(showError);
+    return ipc.householdDetail(id).then((d) => inspection.open(d, 0)).catch(showError);
+  },
 });
 list.bindSearch($('search'));
 
@@ -133,7 +138,9 @@ dashboard.bindRows();
 
 // 区级抽查 entry from a sample: the list shows the sample's households, the form goes through the
 // sampled toilets in the sample's order.
+let sampleQueue = null;
 function enterSample(queue, pos) {
+  sampleQueue = queue;
   setView('households');
   list.setFilter({ ...list.extra, sample: queue.sample_id });
   $('list-sample-text').textContent = `正在录入${queue.title}（${queue.kind_label}）：列表只显示样本中的农户。`;
@@ -150,6 +157,7 @@ function listBatch(households, title) {
   list.load({ kind: 'town' }, '').catch(showError);
 }
 function leaveSample(reload = true) {
+  sampleQueue = null;
   list.setFilter({ ...list.extra, sample: null, households: null });
   $('list-sample').hidden = true;
   if (reload) loadView();

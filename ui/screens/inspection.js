@@ -354,7 +354,9 @@ export class InspectionForm {
           oninput: () => this.showFound(),
           onkeydown: (e) => this.onFindKey(e),
         }),
-        el('span', { class: 'hint-inline', id: 'insp-find-hint' }, '不再勾选时直接按回车保存')),
+        el('span', { class: 'hint-inline', id: 'insp-find-hint' }, '不再勾选时直接按回车保存'),
+        this.state.in_use === true && Object.values(s.problems).some((p) => p.stops_use)
+          ? el('span', { class: 'field-warn' }, '注意：上面选了“正常使用”，这里有影响使用的问题，请核对。') : null),
       el('div', { class: 'checklist', id: 'insp-checklist' },
         PARTS.map((part) => {
           const items = this.items.filter((i) => i.part === part);
