@@ -56,6 +56,18 @@ async fn next_form(d: &WebDriver, before: &str) {
     }
 }
 
+/// Selects the list's first household and opens its form with Enter.
+async fn open_first_listed(d: &WebDriver) {
+    click(d, ".hh-row:not(.loading) .c-name").await;
+    wait_text(d, "#detail-name", |t| !t.is_empty()).await;
+    find(d, "#list-body")
+        .await
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
+    wait_text(d, "#insp-title", |t| t.starts_with("录入核查")).await;
+}
+
 /// Ticks a problem with the finder: what is typed, Enter, and the cause's number when the
 /// problem stops use.
 async fn tick(k: &mut Keys<'_>, what: &str) {
@@ -130,14 +142,7 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
     .await;
     let first = wait_text(d, ".hh-row:not(.loading) .c-check", |t| !t.is_empty()).await;
     assert_eq!(first, "未核查");
-    click(d, ".hh-row:not(.loading) .c-name").await;
-    wait_text(d, "#detail-name", |t| !t.is_empty()).await;
-    find(d, "#list-body")
-        .await
-        .send_keys(Key::Enter)
-        .await
-        .unwrap();
-    wait_text(d, "#insp-title", |t| t.starts_with("录入核查")).await;
+    open_first_listed(d).await;
 
     // Form 1 sets the group: typed initials, Enter each; then Tab to 正常使用.
     let mut k = Keys { d, n: 0 };
@@ -305,14 +310,7 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
     // Back to the village list: its form is a 村级自查 again.
     click(d, "#list-sample-leave").await;
     click(d, "[data-node^='village:']").await;
-    click(d, ".hh-row:not(.loading) .c-name").await;
-    wait_text(d, "#detail-name", |t| !t.is_empty()).await;
-    find(d, "#list-body")
-        .await
-        .send_keys(Key::Enter)
-        .await
-        .unwrap();
-    wait_text(d, "#insp-title", |t| t.starts_with("录入核查")).await;
+    open_first_listed(d).await;
     wait_prop(d, "#insp-kind", "value", "village_self").await;
     k.key(Key::Escape).await;
 
