@@ -38,6 +38,7 @@ impl ImportRequest {
             actor,
             now: crate::state::now(),
             current_year: chrono::Datelike::year(&local) as i64,
+            list: Default::default(),
         }
     }
 }

@@ -52,6 +52,7 @@ pub fn run(a: ImportArgs) -> Result<()> {
         actor: a.actor,
         now: now(),
         current_year: now_local().year() as i64,
+        list: Default::default(),
     };
     let mode = if a.dry_run {
         Mode::DryRun

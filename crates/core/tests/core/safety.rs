@@ -376,6 +376,7 @@ fn a_full_disk_leaves_the_database_whole_and_says_what_to_do() {
         actor: "测试员".into(),
         now: NOW.into(),
         current_year: 2026,
+        list: Default::default(),
     };
     let mode = huce_core::import::apply::Mode::Commit {
         backup_dir: dir.path().join("backups"),

@@ -62,6 +62,7 @@ fn import(conn: &mut rusqlite::Connection, path: &Path, backups: &Path) {
         actor: "测试员".into(),
         now: NOW.into(),
         current_year: 2026,
+        list: Default::default(),
     };
     let mode = Mode::Commit {
         backup_dir: backups.to_path_buf(),

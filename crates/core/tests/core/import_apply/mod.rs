@@ -3,6 +3,7 @@
 
 mod exports;
 mod flags;
+mod merge;
 
 use std::path::Path;
 
@@ -25,6 +26,7 @@ fn opts(create_places: bool) -> ImportOptions {
         actor: "测试员".into(),
         now: NOW.into(),
         current_year: 2026,
+        list: Default::default(),
     }
 }
 

@@ -6,6 +6,7 @@
 //! so the preview is exactly what the commit will do. A commit takes a verified backup first.
 
 mod index;
+mod merge;
 mod problem_rows;
 mod reader;
 mod run;
@@ -16,6 +17,9 @@ mod write;
 
 pub use problem_rows::write_problem_rows;
 pub use run::import_file;
-pub use types::{ColumnInfo, ImportOptions, ImportReport, Mode, RowFlag, RowProblem};
+pub use types::{
+    BaselineList, ColumnInfo, ImportOptions, ImportReport, MergeLine, MergeReport, Mode, RowFlag,
+    RowProblem,
+};
 pub(crate) use values::{display_stored, field_value};
 pub(crate) use write::pending_old;

@@ -6,12 +6,14 @@ use std::path::Path;
 use rusqlite::{params, Connection, Transaction};
 
 use super::index::{FileHousehold, Households, Places};
+use super::merge::Merge;
 use super::reader::{
     backup_checked, column_header, columns_info, header_texts, Checked, Chosen, Flow, Msg, Plan,
     RowReader, ValidRow,
 };
 use super::stored::{Stored, TOILET_COLUMNS};
 use super::types::RowFlag;
+use super::types::{BaselineList, MergeLine};
 use super::types::{FastMap, FastSet, ImportOptions, ImportReport, Mode, RowProblem};
 use super::values::{household_fields, toilet_fields, FieldValue};
 use super::write::{update_fields, update_household};
@@ -318,6 +320,9 @@ pub(super) fn apply_rows(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let col = |f: Field| column_header(columns, headers, f);
+    // A subsidy list is merged into the stored toilets (查缺补漏), not written row by row.
+    report.list = opts.list.of_file(columns);
+    let mut merge = (report.list == BaselineList::Subsidy).then(Merge::default);
     let mut k = 0;
     loop {
         let batch = match reader.recv() {
@@ -334,7 +339,7 @@ pub(super) fn apply_rows(
             k += 1;
             let ValidRow {
                 row,
-                v,
+                mut v,
                 name,
                 flags,
             } = match checked {
@@ -356,6 +361,10 @@ pub(super) fn apply_rows(
                 Checked::Valid(valid) => *valid,
             };
             report.rows_total += 1;
+            if merge.is_some() && v.subsidized.is_none() {
+                // Every row of a subsidy list is a subsidised toilet.
+                v.subsidized = Some(true);
+            }
             // A row left out: why, then every value that would have been 待核实.
             let reject = |report: &mut ImportReport, column: String, message: String| {
                 report.problems.push(RowProblem {
@@ -514,6 +523,18 @@ pub(super) fn apply_rows(
                     id
                 }
                 None => {
+                    if let Some(m) = merge.as_mut() {
+                        Merge::note(
+                            &mut m.report.new_households,
+                            MergeLine {
+                                row: Some(row),
+                                head_name: name.clone(),
+                                place: format!("{village_name}{}", g.name),
+                                toilet_seq: None,
+                                note: "补助名单有，摸排名单无此户：已新增，请核实".into(),
+                            },
+                        );
+                    }
                     let new = NewHousehold {
                         group_id,
                         head_name: name.clone(),
@@ -590,15 +611,57 @@ pub(super) fn apply_rows(
                     .get_mut(&household_id)
                     .expect("household recorded above");
                 entry.toilet_rows += 1;
-                let seq = entry.toilet_rows;
-                // A household created by this import has no toilets but the ones it adds.
-                let existing = if entry.new {
+                let mut seq = entry.toilet_rows;
+                let new_household = entry.new;
+                if let Some(m) = merge.as_mut() {
+                    m.village(village_id);
+                }
+                // A household created by this import has no toilets but the ones it adds. A
+                // subsidy row finds its toilet by the subsidy record, not by its place.
+                let existing = if new_household {
                     None
+                } else if let Some(m) = merge.as_mut() {
+                    match m.pick(tx, &mut stored, household_id, &v)? {
+                        Some(found) => {
+                            seq = found.seq;
+                            if found.survey_said_no {
+                                Merge::note(
+                                    &mut m.report.survey_said_no,
+                                    MergeLine {
+                                        row: Some(row),
+                                        head_name: name.clone(),
+                                        place: format!("{village_name}{}", g.name),
+                                        toilet_seq: Some(found.seq),
+                                        note: "摸排名单记为未获财政补助，补助名单有：请核实".into(),
+                                    },
+                                );
+                            }
+                            Some((found.id, found.current))
+                        }
+                        None => {
+                            Merge::note(
+                                &mut m.report.new_toilets,
+                                MergeLine {
+                                    row: Some(row),
+                                    head_name: name.clone(),
+                                    place: format!("{village_name}{}", g.name),
+                                    toilet_seq: None,
+                                    note: "补助名单有，摸排名单中本户没有对应的户厕：已新增户厕，请核实"
+                                        .into(),
+                                },
+                            );
+                            None
+                        }
+                    }
                 } else {
                     stored.toilet(tx, household_id, seq)?
                 };
                 let toilet_id = match existing {
                     Some((toilet_id, mut current)) => {
+                        let fields = match merge {
+                            Some(_) => Merge::fields(toilet_fields(&v), &current),
+                            None => toilet_fields(&v),
+                        };
                         let settled = settle(
                             tx,
                             &mut open,
@@ -614,7 +677,7 @@ pub(super) fn apply_rows(
                             "toilets",
                             "toilet",
                             toilet_id,
-                            &toilet_fields(&v),
+                            &fields,
                             &mut current,
                             &TOILET_COLUMNS,
                             opts,
@@ -651,6 +714,9 @@ pub(super) fn apply_rows(
                         };
                         let toilet_id = bulk.insert_toilet(tx, household_id, &t, &opts.now)?;
                         stored.toilet_added(household_id);
+                        if let Some(m) = merge.as_mut() {
+                            m.added(toilet_id);
+                        }
                         report.toilets_new += 1;
                         toilet_id
                     }
@@ -674,6 +740,9 @@ pub(super) fn apply_rows(
         recorded.push(f);
     }
     bulk.finish(tx)?;
+    if let Some(m) = merge {
+        m.finish(tx, report)?;
+    }
     mark_no_toilet(
         tx,
         &mut in_file,

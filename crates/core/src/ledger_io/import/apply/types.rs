@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ledger_io::import::headers::Field;
 use crate::ledger_io::import::read::Cell;
@@ -56,6 +56,8 @@ pub struct ImportOptions {
     pub now: String,
     /// Years after this are refused as implausible.
     pub current_year: i64,
+    /// Which baseline list the file is (recognised by default).
+    pub list: BaselineList,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +136,84 @@ pub struct ImportReport {
     pub skipped: Vec<RowProblem>,
     /// The columns came from a mapping saved when a file with the same header was imported.
     pub used_saved_mapping: bool,
+    /// The list the file was read as.
+    pub list: BaselineList,
+    /// A subsidy list's match against the stored survey list (查缺补漏).
+    pub merge: Option<MergeReport>,
     pub committed: bool,
     pub backup_path: Option<String>,
     pub batch_id: Option<i64>,
+}
+
+/// Which baseline list a file is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineList {
+    /// Recognise it from its columns.
+    #[default]
+    Auto,
+    /// 摸排名单 (or any ledger of households and toilets): the k-th toilet row of a household is
+    /// its k-th toilet.
+    Survey,
+    /// 财政补助改厕名单: matched by the subsidy record, merged into the stored toilets.
+    Subsidy,
+}
+
+impl BaselineList {
+    pub fn label(self) -> &'static str {
+        match self {
+            BaselineList::Auto => "自动识别",
+            BaselineList::Survey => "摸排名单（台账）",
+            BaselineList::Subsidy => "财政补助改厕名单",
+        }
+    }
+
+    /// The list a file is: as told, or recognised by its columns (a subsidy list names the
+    /// project or the amount, and says nothing of the toilet's use).
+    pub fn of_file(self, columns: &[Option<Field>]) -> BaselineList {
+        let has = |f: Field| columns.contains(&Some(f));
+        match self {
+            BaselineList::Auto
+                if (has(Field::ProjectName) || has(Field::SubsidyAmount))
+                    && !has(Field::UseStatus)
+                    && !has(Field::IsSanitary) =>
+            {
+                BaselineList::Subsidy
+            }
+            BaselineList::Auto => BaselineList::Survey,
+            told => told,
+        }
+    }
+}
+
+/// One line of the 查缺补漏 report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MergeLine {
+    /// The file's row (None for a stored toilet no row named).
+    pub row: Option<usize>,
+    pub head_name: String,
+    /// 村社.
+    pub place: String,
+    /// The stored toilet's 序号, when there is one.
+    pub toilet_seq: Option<i64>,
+    pub note: String,
+}
+
+/// How a subsidy list met the stored survey list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MergeReport {
+    /// Subsidy rows matched to a stored toilet.
+    pub matched: usize,
+    /// Of those, matched by an identical subsidy record already stored (a re-import).
+    pub already: usize,
+    /// On the subsidy list, household not on the survey list: the household is added.
+    pub new_households: Vec<MergeLine>,
+    /// On the subsidy list, the household found but no toilet of it to match: a toilet is added.
+    pub new_toilets: Vec<MergeLine>,
+    /// Matched to a toilet the survey recorded as not subsidised: to verify.
+    pub survey_said_no: Vec<MergeLine>,
+    /// Stored toilets the survey records as subsidised, in the file's villages, that no subsidy
+    /// row matched (first 500 listed).
+    pub only_on_survey: Vec<MergeLine>,
+    pub only_on_survey_total: usize,
 }
