@@ -739,3 +739,70 @@ fn import_names_the_total_and_note_rows_it_skips() {
         "{text}"
     );
 }
+
+/// #17 (1): `huce import --list subsidy` merges the 财政补助改厕名单 into the stored survey
+/// list and says what is on one list only.
+#[test]
+fn import_merges_the_subsidy_list_and_reports_the_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("huce.db");
+    run_ok(
+        huce()
+            .arg("init")
+            .arg(&db)
+            .args(["--district", "铜梁区", "--town", "石鱼镇"]),
+    );
+    let survey = dir.path().join("摸排名单.csv");
+    std::fs::write(
+        &survey,
+        "行政村,社,户主姓名,技术模式,建设年度,是否财政补助,使用状态\n\
+         石鱼村,1社,张三,三格式化粪池,2016,是,正常使用\n\
+         石鱼村,1社,李四,三格式化粪池,2015,是,正常使用\n",
+    )
+    .unwrap();
+    run_ok(
+        huce()
+            .arg("import")
+            .arg(&survey)
+            .arg("--db")
+            .arg(&db)
+            .arg("--create-places"),
+    );
+    let subsidy = dir.path().join("补助名单.csv");
+    std::fs::write(
+        &subsidy,
+        "行政村,社,户主姓名,项目名称,补助年度,补助金额\n\
+         石鱼村,1社,张三,2016年改厕项目,2016,1000\n\
+         石鱼村,1社,王五,2016年改厕项目,2016,1000\n",
+    )
+    .unwrap();
+    let text = run_ok(
+        huce()
+            .arg("import")
+            .arg(&subsidy)
+            .arg("--db")
+            .arg(&db)
+            .args(["--list", "subsidy", "--dry-run"]),
+    );
+    assert!(text.contains("名单类型：财政补助改厕名单"), "{text}");
+    assert!(text.contains("与已有户厕比对：对上 1 个户厕"), "{text}");
+    assert!(
+        text.contains("补助名单有、摸排名单无此户（已新增）：\n  第 3 行 石鱼村1社 王五"),
+        "{text}"
+    );
+    assert!(
+        text.contains("摸排记为财政补助、补助名单中没有：\n  石鱼村1社 李四 第1个户厕"),
+        "{text}"
+    );
+    let out = huce()
+        .arg("import")
+        .arg(&subsidy)
+        .arg("--db")
+        .arg(&db)
+        .args(["--list", "补助"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("auto、survey 或 subsidy"), "{err}");
+}

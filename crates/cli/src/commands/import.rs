@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::Datelike;
 use huce_core::import::apply::{
-    import_file, write_problem_rows, ImportOptions, ImportReport, Mode,
+    import_file, write_problem_rows, BaselineList, ImportOptions, ImportReport, Mode,
 };
 use huce_core::Result;
 
@@ -33,6 +33,10 @@ pub struct ImportArgs {
     /// 把有问题的行导出到这个 .xlsx 文件，发回村里改正
     #[arg(long)]
     problems_out: Option<PathBuf>,
+    /// 名单类型：auto（按列自动识别）、survey（摸排名单/台账）、subsidy（财政补助改厕名单，
+    /// 与已有户厕按补助记录比对合并，报告两份名单的差异）
+    #[arg(long, default_value = "auto", value_parser = parse_list)]
+    list: BaselineList,
     /// 操作人姓名（记入修改记录）
     #[arg(long, default_value = "命令行")]
     actor: String,
@@ -52,7 +56,7 @@ pub fn run(a: ImportArgs) -> Result<()> {
         actor: a.actor,
         now: now(),
         current_year: now_local().year() as i64,
-        list: Default::default(),
+        list: a.list,
     };
     let mode = if a.dry_run {
         Mode::DryRun
@@ -76,6 +80,17 @@ pub fn run(a: ImportArgs) -> Result<()> {
         println!("{}", resources_line(started, peak_rss_kb().unwrap_or(0)));
     }
     Ok(())
+}
+
+fn parse_list(s: &str) -> std::result::Result<BaselineList, String> {
+    match s {
+        "auto" => Ok(BaselineList::Auto),
+        "survey" => Ok(BaselineList::Survey),
+        "subsidy" => Ok(BaselineList::Subsidy),
+        _ => Err(format!(
+            "名单类型“{s}”不对：请写 auto、survey 或 subsidy"
+        )),
+    }
 }
 
 /// The shown problems at most; the rest go to `--problems-out`.
@@ -147,6 +162,35 @@ fn print_report(r: &ImportReport) {
             "  …另有 {} 条问题，请用 --problems-out 导出全部问题行",
             r.problems.len() - PROBLEMS_SHOWN
         );
+    }
+    println!("名单类型：{}", r.list.label());
+    if let Some(m) = &r.merge {
+        println!(
+            "与已有户厕比对：对上 {} 个户厕（其中 {} 个补助记录已在库中）",
+            m.matched, m.already
+        );
+        for (title, lines) in [
+            ("补助名单有、摸排名单无此户（已新增）", &m.new_households),
+            ("补助名单有、本户没有对应户厕（已新增户厕）", &m.new_toilets),
+            ("摸排记为未获补助、补助名单有", &m.survey_said_no),
+            ("摸排记为财政补助、补助名单中没有", &m.only_on_survey),
+        ] {
+            if lines.is_empty() {
+                continue;
+            }
+            println!("{title}：");
+            for l in lines.iter().take(PROBLEMS_SHOWN) {
+                let row = l.row.map(|r| format!("第 {r} 行 ")).unwrap_or_default();
+                let seq = l.toilet_seq.map(|s| format!(" 第{s}个户厕")).unwrap_or_default();
+                println!("  {row}{} {}{seq}：{}", l.place, l.head_name, l.note);
+            }
+        }
+        if m.only_on_survey_total > m.only_on_survey.len() {
+            println!(
+                "  …摸排记为财政补助而补助名单中没有的共 {} 个",
+                m.only_on_survey_total
+            );
+        }
     }
     if let Some(b) = &r.backup_path {
         println!("导入前的备份：{b}");
