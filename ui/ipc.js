@@ -137,6 +137,7 @@ function toRequest(r) {
     columns: r.columns ?? null,
     default_village: r.defaultVillage || null,
     create_places: !!r.createPlaces,
+    list: r.list || 'auto',
   };
 }
 

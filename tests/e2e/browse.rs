@@ -401,5 +401,42 @@ async fn import_a_ledger_into_an_empty_database() {
             >= 1,
         "a backup was taken before the import"
     );
+
+    // (#17, 1) The subsidy list: recognised by its columns, matched to the stored toilets by
+    // its record, and what is on one list only is shown before anything is written.
+    let (village, group): (String, String) = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row(
+            "SELECT v.name, g.name FROM households h JOIN villages v ON v.id = h.village_id
+             JOIN village_groups g ON g.id = h.group_id WHERE h.head_name = '王䶮'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    let list = db.parent().unwrap().join("财政补助改厕名单.csv");
+    std::fs::write(
+        &list,
+        format!(
+            "行政村,社,户主姓名,项目名称,补助年度,补助金额\n\
+             {village},{group},王䶮,2016年农村改厕项目,2016,1000\n\
+             {village},{group},补助新户,2016年农村改厕项目,2016,1000\n"
+        ),
+    )
+    .unwrap();
+    click(d, "#open-import").await;
+    type_value(d, "#import-path", list.to_str().unwrap()).await;
+    click(d, "#import-check").await;
+    wait_text(d, "#import-list-kind", |t| t.contains("财政补助改厕名单")).await;
+    let merge = wait_text(d, "#import-merge", |t| t.contains("对上 1 个户厕")).await;
+    assert!(
+        merge.contains("补助名单有、摸排名单无此户（将新增）（1 个）")
+            && merge.contains("补助新户"),
+        "{merge}"
+    );
+    screenshot(&s, "e2e-import-subsidy.png").await;
+    click(d, "#import-commit").await;
+    wait_text(d, "#import-summary", |t| t.contains("已导入")).await;
+    click(d, "#import-close").await;
     s.driver.clone().quit().await.unwrap();
 }

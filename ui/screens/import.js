@@ -6,6 +6,8 @@ import * as ipc from '../ipc.js';
 
 const MAX_PROBLEMS_SHOWN = 300;
 
+const LIST_LABELS = { auto: '自动识别', survey: '摸排名单（台账）', subsidy: '财政补助改厕名单' };
+
 export class ImportDialog {
   constructor({ onImported }) {
     this.onImported = onImported;
@@ -18,6 +20,7 @@ export class ImportDialog {
     $('import-commit').addEventListener('click', () => this.commit());
     $('import-close').addEventListener('click', () => $('import-dialog').close());
     $('import-save-problems').addEventListener('click', () => this.saveProblems());
+    $('import-list').addEventListener('change', () => { if (this.report && !this.report.committed) this.checkAgain(); });
     $('import-path').addEventListener('keydown', (e) => { if (e.key === 'Enter') this.checkAgain(); });
   }
 
@@ -52,6 +55,7 @@ export class ImportDialog {
       columns: this.columns,
       defaultVillage: $('import-village').value,
       createPlaces: $('import-create').checked,
+      list: $('import-list').value,
       sheet: this.report?.sheet_name ?? null,
     };
   }
@@ -128,6 +132,8 @@ export class ImportDialog {
     ];
     if (r.new_villages.length) summary.push(el('div', {}, `将新建行政村：${r.new_villages.join('、')}`));
     if (r.new_groups.length) summary.push(el('div', {}, `将新建社：${r.new_groups.slice(0, 30).join('、')}${r.new_groups.length > 30 ? ` 等 ${r.new_groups.length} 个` : ''}`));
+    summary.push(el('div', { id: 'import-list-kind' }, `名单类型：${LIST_LABELS[r.list] ?? r.list}${$('import-list').value === 'auto' ? '（按列自动识别，可在上面改选）' : ''}`));
+    if (r.merge) summary.push(this.mergeBox(r.merge));
     if (r.committed) summary.unshift(el('div', { class: 'done' }, `✔ 已导入。导入前的备份：${r.backup_path ?? ''}`));
     $('import-summary').replaceChildren(...summary.filter(Boolean));
 
@@ -154,6 +160,23 @@ export class ImportDialog {
       el('tbody', {}, shown.map((p) => el('tr', {}, el('td', {}, p.row), el('td', {}, p.column), el('td', { class: 'msg' }, p.message))))) : '');
     $('import-save-problems').hidden = !r.problems.length && !r.flags.length;
     $('import-commit').disabled = r.committed || ok === 0;
+  }
+
+  /** 查缺补漏: how the subsidy list met the stored survey list. */
+  mergeBox(m) {
+    const part = (id, title, lines, total = lines.length) => (lines.length ? el('details', { id, open: true },
+      el('summary', {}, `${title}（${total} 个）`),
+      el('ul', {}, lines.slice(0, 50).map((l) => el('li', {},
+        `${l.row ? `第 ${l.row} 行 ` : ''}${l.place} ${l.head_name}${l.toilet_seq ? ` 第${l.toilet_seq}个户厕` : ''}：${l.note}`))),
+      lines.length > 50 ? el('p', { class: 'hint-inline' }, `只显示前 50 个。`) : null) : null);
+    return el('div', { class: 'merge-box', id: 'import-merge' },
+      el('b', {}, `与已有户厕比对（查缺补漏）：对上 ${m.matched} 个户厕`), m.already ? `，其中 ${m.already} 个补助记录已在库中` : '',
+      el('p', { class: 'hint-inline' }, '补助名单写入补助年度、金额和项目名称，其余各项只填摸排没填的，不覆盖摸排结果。'),
+      part('import-merge-new-households', '补助名单有、摸排名单无此户（将新增）', m.new_households),
+      part('import-merge-new-toilets', '补助名单有、本户没有对应户厕（将新增户厕）', m.new_toilets),
+      part('import-merge-said-no', '摸排记为未获补助、补助名单有', m.survey_said_no),
+      part('import-merge-differs', '补助记录与库中不同（按补助名单更正）', m.record_differs),
+      part('import-merge-only-survey', '摸排记为财政补助、补助名单中没有', m.only_on_survey, m.only_on_survey_total));
   }
 
   remap() {

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use huce_core::export::{self, ExportSummary, ExportTemplate, Personal};
 use huce_core::households::Scope;
-use huce_core::import::apply::{self, ImportOptions, ImportReport, Mode};
+use huce_core::import::apply::{self, BaselineList, ImportOptions, ImportReport, Mode};
 use huce_core::import::headers::Field;
 use huce_core::paths;
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,9 @@ pub struct ImportRequest {
     pub columns: Option<Vec<Option<Field>>>,
     pub default_village: Option<String>,
     pub create_places: bool,
+    /// 摸排名单 or 财政补助改厕名单 (recognised when not said).
+    #[serde(default)]
+    pub list: BaselineList,
 }
 
 impl ImportRequest {
@@ -38,7 +41,7 @@ impl ImportRequest {
             actor,
             now: crate::state::now(),
             current_year: chrono::Datelike::year(&local) as i64,
-            list: Default::default(),
+            list: self.list,
         }
     }
 }

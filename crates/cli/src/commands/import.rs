@@ -87,9 +87,7 @@ fn parse_list(s: &str) -> std::result::Result<BaselineList, String> {
         "auto" => Ok(BaselineList::Auto),
         "survey" => Ok(BaselineList::Survey),
         "subsidy" => Ok(BaselineList::Subsidy),
-        _ => Err(format!(
-            "名单类型“{s}”不对：请写 auto、survey 或 subsidy"
-        )),
+        _ => Err(format!("名单类型“{s}”不对：请写 auto、survey 或 subsidy")),
     }
 }
 
@@ -173,6 +171,7 @@ fn print_report(r: &ImportReport) {
             ("补助名单有、摸排名单无此户（已新增）", &m.new_households),
             ("补助名单有、本户没有对应户厕（已新增户厕）", &m.new_toilets),
             ("摸排记为未获补助、补助名单有", &m.survey_said_no),
+            ("补助记录与库中不同（按补助名单更正）", &m.record_differs),
             ("摸排记为财政补助、补助名单中没有", &m.only_on_survey),
         ] {
             if lines.is_empty() {
@@ -181,7 +180,10 @@ fn print_report(r: &ImportReport) {
             println!("{title}：");
             for l in lines.iter().take(PROBLEMS_SHOWN) {
                 let row = l.row.map(|r| format!("第 {r} 行 ")).unwrap_or_default();
-                let seq = l.toilet_seq.map(|s| format!(" 第{s}个户厕")).unwrap_or_default();
+                let seq = l
+                    .toilet_seq
+                    .map(|s| format!(" 第{s}个户厕"))
+                    .unwrap_or_default();
                 println!("  {row}{} {}{seq}：{}", l.place, l.head_name, l.note);
             }
         }

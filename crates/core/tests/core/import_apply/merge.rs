@@ -176,6 +176,38 @@ fn the_subsidy_list_is_matched_by_its_record_and_the_gaps_are_reported() {
     assert!(m.new_households.is_empty() && m.new_toilets.is_empty());
     assert_eq!(again.toilets_new, 0);
 
+    // A later list with another amount: the same toilet, corrected, the difference reported.
+    let corrected = dir.path().join("补助名单（更正）.xlsx");
+    write_xlsx(
+        &corrected,
+        &[
+            &[
+                "行政村",
+                "社",
+                "户主姓名",
+                "项目名称",
+                "补助年度",
+                "补助金额（元）",
+            ],
+            &[
+                "石鱼村",
+                "1社",
+                "张建国",
+                "2016年农村改厕项目",
+                "2016",
+                "1200",
+            ],
+        ],
+    );
+    let r = run(&mut conn, &corrected, &opts(false), true, dir.path());
+    let m = r.merge.unwrap();
+    assert_eq!((m.matched, m.record_differs.len()), (1, 1));
+    assert_eq!(m.record_differs[0].toilet_seq, Some(2));
+    assert_eq!(toilets(&conn, "张建国")[1].3, Some(120_000));
+    assert!(change_log(&conn).iter().any(|(f, old, new)| f == "补助金额"
+        && old.as_deref() == Some("1000元")
+        && new.as_deref() == Some("1200元")));
+
     // Told it is a survey list, the same file is read row by row.
     let told = ImportOptions {
         list: BaselineList::Survey,

@@ -42,6 +42,8 @@ pub(super) struct Matched {
     pub(super) id: i64,
     pub(super) current: Vec<Value>,
     pub(super) survey_said_no: bool,
+    /// The stored toilet had another subsidy record (year, amount or project).
+    pub(super) record_differs: bool,
 }
 
 fn int(v: &Value) -> Option<i64> {
@@ -93,27 +95,28 @@ impl Merge {
                 text(&current[PROJECT]),
             );
             let has_record = year.is_some() || amount.is_some() || project.is_some();
-            // A field differs only when both sides give it.
-            let differs = |a: Option<i64>, b: Option<i64>| a.is_some() && b.is_some() && a != b;
-            let conflict = differs(year, v.subsidy_year)
-                || differs(amount, v.subsidy_amount_fen)
-                || (project.is_some()
-                    && v.project_name.is_some()
-                    && project != v.project_name.as_deref());
-            let same_record = has_record && !conflict;
+            // A field agrees or differs only when both sides give it.
+            let both = |a: Option<i64>, b: Option<i64>| a.zip(b).map(|(a, b)| a == b);
+            let checks = [
+                both(year, v.subsidy_year),
+                both(amount, v.subsidy_amount_fen),
+                project.zip(v.project_name.as_deref()).map(|(a, b)| a == b),
+            ];
+            let agree = checks.iter().filter(|c| **c == Some(true)).count();
+            let conflict = checks.contains(&Some(false));
             let said_no = int(&current[SUBSIDIZED]) == Some(0);
             let same_year = int(&current[BUILD_YEAR]).is_some()
                 && int(&current[BUILD_YEAR]) == v.build_year.or(v.subsidy_year);
-            let rank = if same_record {
-                0
-            } else if has_record {
-                continue;
-            } else if !said_no && same_year {
-                1
-            } else if !said_no {
-                2
-            } else {
-                3
+            // The same record; the same record written differently (the finance record wins
+            // for its own fields, the difference is reported); a toilet the survey gave no
+            // record; one the survey said was not subsidised; last, another record entirely.
+            let rank: u8 = match (has_record, conflict, agree) {
+                (true, false, _) => 0,
+                (true, true, 1..) => 1,
+                (false, _, _) if !said_no && same_year => 2,
+                (false, _, _) if !said_no => 3,
+                (false, _, _) => 4,
+                (true, true, 0) => 5,
             };
             if best.as_ref().is_none_or(|(r, _)| rank < *r) {
                 best = Some((
@@ -121,8 +124,9 @@ impl Merge {
                     Matched {
                         seq: this_seq,
                         id,
+                        survey_said_no: rank == 4,
+                        record_differs: rank == 1 || rank == 5,
                         current,
-                        survey_said_no: said_no,
                     },
                 ));
             }

@@ -624,6 +624,18 @@ pub(super) fn apply_rows(
                     match m.pick(tx, &mut stored, household_id, &v)? {
                         Some(found) => {
                             seq = found.seq;
+                            if found.record_differs {
+                                Merge::note(
+                                    &mut m.report.record_differs,
+                                    MergeLine {
+                                        row: Some(row),
+                                        head_name: name.clone(),
+                                        place: format!("{village_name}{}", g.name),
+                                        toilet_seq: Some(found.seq),
+                                        note: "补助年度、金额或项目与库中记录不同：按补助名单更正，原值记入修改记录".into(),
+                                    },
+                                );
+                            }
                             if found.survey_said_no {
                                 Merge::note(
                                     &mut m.report.survey_said_no,

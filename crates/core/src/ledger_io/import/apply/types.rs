@@ -212,6 +212,9 @@ pub struct MergeReport {
     pub new_toilets: Vec<MergeLine>,
     /// Matched to a toilet the survey recorded as not subsidised: to verify.
     pub survey_said_no: Vec<MergeLine>,
+    /// Matched to a toilet whose stored subsidy record says otherwise (year, amount, project):
+    /// the list's record is taken, the old one kept in the change log.
+    pub record_differs: Vec<MergeLine>,
     /// Stored toilets the survey records as subsidised, in the file's villages, that no subsidy
     /// row matched (first 500 listed).
     pub only_on_survey: Vec<MergeLine>,
