@@ -4,16 +4,16 @@
 use super::*;
 use huce_core::import::apply::BaselineList;
 
-fn toilets(
-    conn: &Connection,
-    head: &str,
-) -> Vec<(
+/// 序号, 技术模式, 补助年度, 补助金额 (分), 项目名称.
+type ToiletRow = (
     i64,
     Option<String>,
     Option<i64>,
     Option<i64>,
     Option<String>,
-)> {
+);
+
+fn toilets(conn: &Connection, head: &str) -> Vec<ToiletRow> {
     conn.prepare(
         "SELECT t.seq, t.tech_mode, t.subsidy_year, t.subsidy_amount_fen, t.project_name
          FROM toilets t JOIN households h ON h.id = t.household_id WHERE h.head_name = ?1
