@@ -222,7 +222,7 @@ function printHousehold(d) {
 }
 $('open-print').addEventListener('click', () => {
   const { scope, title } = selectedPlace();
-  printDialog.open(['toilet_ledger', 'signoff', 'notices', 'problem_ledger'], defaultFilter(scope), title).catch(showError);
+  printDialog.open(['toilet_ledger', 'survey_sheets', 'signoff', 'notices', 'problem_ledger'], defaultFilter(scope), title).catch(showError);
 });
 $('ledger-print').addEventListener('click', () => {
   const picked = [...ledger.picked];

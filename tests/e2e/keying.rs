@@ -134,6 +134,32 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
     // The clerk at the keyboard is chosen once, in the header.
     choose(d, "#operator", &clerk.to_string()).await;
     click(d, "[data-node^='village:']").await;
+
+    // (#17, 2) The village's 入户排查表 for its self-check: pre-filled, one page per toilet,
+    // and a blank one for a household found at the door.
+    click(d, "#open-print").await;
+    check(d, "#print-kind-survey_sheets").await;
+    type_value(d, "#print-blanks", "1").await;
+    click(d, "#print-open").await; // no PDF viewer on a test machine
+    click(d, "#print-go").await;
+    let done = wait_text(d, "#print-result", |t| t.contains("已生成")).await;
+    let pages_due: i64 = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row(
+            "SELECT sum(max((SELECT count(*) FROM toilets t WHERE t.household_id = h.id), 1)) + 1
+             FROM households h WHERE h.village_id = (SELECT id FROM villages ORDER BY sort_order, id LIMIT 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert!(done.contains(&format!("已生成 {pages_due} 页")), "{done}");
+    let sheets = pdf_text_of(&db.parent().unwrap().join("文书"), "入户排查表");
+    assert!(
+        sheets.contains("入户排查表") && sheets.contains("新增农户"),
+        "the sheets and the blank one"
+    );
+    click(d, "#print-close").await;
     // The worklist: the village's households not inspected yet (#20, 9).
     choose(d, "#list-check", "unchecked").await;
     wait_text(d, "#list-count", |t| {

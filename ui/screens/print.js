@@ -16,6 +16,7 @@ const KINDS = {
   bulletin: ['月通报', '所选月份的进度通报：说明、各村情况表、排名和图表'],
   onsite_slips: ['现场整改确认单', '立行立改的问题户厕，每页两份：当场整改情况、核查人和户主确认签字栏，没有整改期限'],
   acceptance_sheets: ['整改验收单', '已整改待验收和已销号的问题户厕每个一页：整改情况、验收意见、验收人和户主确认签字栏'],
+  survey_sheets: ['入户排查表', '村级自查用：每个户厕一页，预填台账底数，问题按录入核查表的顺序编号；可加空白表给名单上没有的农户'],
   pending_list: ['待核实清单', '导入时写得不对或无法识别、暂时留空的内容，按村社列出，留有核实结果栏'],
 };
 
@@ -83,6 +84,7 @@ export class PrintDialog {
       el('b', {}, KINDS[k][0]), el('span', { class: 'hint-inline' }, KINDS[k][1]))));
     $('notice-settings').hidden = !kinds.includes('notices');
     $('print-month-row').hidden = !kinds.includes('bulletin');
+    $('print-blanks-row').hidden = !kinds.includes('survey_sheets');
     if (extra.month) $('print-month').value = extra.month;
     $('print-result').replaceChildren();
     $('print-error').textContent = '';
@@ -109,15 +111,16 @@ export class PrintDialog {
       $('print-progress-text').textContent = '正在生成…';
       timer = setInterval(async () => {
         const [done, total] = await ipc.importProgress();
-        if (kind === 'notices' && total > 1) {
+        if ((kind === 'notices' || kind === 'survey_sheets') && total > 1) {
           $('print-bar').style.width = `${Math.round((done * 100) / total)}%`;
-          $('print-progress-text').textContent = `正在生成第 ${done} / ${total} 份告知单…`;
+          $('print-progress-text').textContent = `正在生成第 ${done} / ${total} ${kind === 'notices' ? '份告知单' : '页排查表'}…`;
         }
       }, 300);
       const r = await ipc.printDocument({
         kind, filter: this.filter, scope_title: this.scopeTitle, open: $('print-open').checked, household_id: this.householdId,
         case_ids: this.caseIds, ...this.extra,
         ...(kind === 'bulletin' ? { month: $('print-month').value } : {}),
+        ...(kind === 'survey_sheets' ? { blanks: Math.max(0, Math.min(500, Number($('print-blanks').value) || 0)) } : {}),
       });
       $('print-bar').style.width = '100%';
       $('print-progress-text').textContent = '完成';

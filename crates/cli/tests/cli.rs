@@ -358,6 +358,10 @@ fn print_writes_each_kind_of_document() {
         ("toilet-ledger", vec!["--village", "石鱼村"]),
         ("signoff", vec!["--village", "石鱼村"]),
         ("household-file", vec!["--household", "1"]),
+        (
+            "survey-sheets",
+            vec!["--village", "石鱼村", "--blanks", "2"],
+        ),
     ] {
         let out_file = dir.path().join(format!("{kind}.pdf"));
         let text = run_ok(print(kind).args(&extra).arg("-o").arg(&out_file));

@@ -31,6 +31,9 @@ pub struct PrintArgs {
     /// 现场核查表：抽查样本编号（huce sample 抽样时显示）
     #[arg(long)]
     sample: Option<i64>,
+    /// 入户排查表：在名单上的农户之后再加几张空白表（给名单上没有的农户）
+    #[arg(long)]
+    blanks: Option<usize>,
     /// 最多打印多少份告知单（基准测试用）
     #[arg(long, hide = true)]
     limit: Option<usize>,
@@ -55,6 +58,8 @@ enum PrintKind {
     AcceptanceSheets,
     /// 现场整改确认单（立行立改的问题户厕，每页两份）
     OnsiteSlips,
+    /// 入户排查表（村级自查用，每个户厕一页，预填台账底数；--blanks 加空白表）
+    SurveySheets,
 }
 
 impl PrintKind {
@@ -69,6 +74,7 @@ impl PrintKind {
             PrintKind::PendingList => DocumentKind::PendingList,
             PrintKind::AcceptanceSheets => DocumentKind::AcceptanceSheets,
             PrintKind::OnsiteSlips => DocumentKind::OnsiteSlips,
+            PrintKind::SurveySheets => DocumentKind::SurveySheets,
         }
     }
 }
@@ -101,6 +107,7 @@ pub fn run(a: PrintArgs) -> Result<()> {
     req.household_id = a.household;
     req.sample_id = a.sample;
     req.limit = a.limit;
+    req.blanks = a.blanks;
     let now = now_local();
     let started = Instant::now();
     if html {

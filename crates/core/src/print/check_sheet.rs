@@ -15,7 +15,7 @@ use crate::reports::sampling::Sample;
 use crate::store::settings::TownSettings;
 
 /// Draws a box and its label for each of `labels` on one line from `x`; returns where it ends.
-fn boxes(doc: &mut Doc, x: f32, top: f32, labels: &[&str], size: f32) -> f32 {
+pub(super) fn boxes(doc: &mut Doc, x: f32, top: f32, labels: &[&str], size: f32) -> f32 {
     let page = doc.page_count() - 1;
     let side = size * 0.85;
     let mut x = x;
@@ -29,7 +29,7 @@ fn boxes(doc: &mut Doc, x: f32, top: f32, labels: &[&str], size: f32) -> f32 {
 }
 
 /// A line with a bold lead-in and boxes after it; moves the cursor down.
-fn box_line(doc: &mut Doc, lead: &str, labels: &[&str], tail: &str) {
+pub(super) fn box_line(doc: &mut Doc, lead: &str, labels: &[&str], tail: &str) {
     let size = 10.5;
     let page = doc.page_count() - 1;
     let (m, y) = (doc.margin, doc.y);
@@ -48,14 +48,16 @@ fn box_line(doc: &mut Doc, lead: &str, labels: &[&str], tail: &str) {
 }
 
 /// The problem checklist grouped by part: the part's name on the left, its items in three
-/// columns, each with a box.
-fn checklist(doc: &mut Doc, items: &[ProblemItem]) {
+/// columns, each with a box. `numbered`: each item carries the number the 录入核查 form's
+/// finder takes (items counted in the parts' order).
+pub(super) fn checklist(doc: &mut Doc, items: &[ProblemItem], numbered: bool) {
     let page = doc.page_count() - 1;
     let (m, w) = (doc.margin, doc.inner_width());
     let label_w = 86.0;
     let cols = 3;
     let cell = (w - label_w) / cols as f32;
     let row_h = 15.5;
+    let mut number = 0;
     for part in ProblemPart::ALL {
         let of_part: Vec<&ProblemItem> = items.iter().filter(|i| i.part == *part).collect();
         if of_part.is_empty() {
@@ -79,9 +81,15 @@ fn checklist(doc: &mut Doc, items: &[ProblemItem]) {
         for (k, item) in of_part.iter().enumerate() {
             let x = m + label_w + 6.0 + (k % cols) as f32 * cell;
             let y = top + 3.0 + (k / cols) as f32 * row_h + 2.0;
+            number += 1;
+            let text = if numbered {
+                format!("{number} {}", item.name)
+            } else {
+                item.name.clone()
+            };
             let room = cell - 28.0;
-            let size = (room / layout::measure(&item.name, Face::Regular, 1.0)).clamp(6.5, 9.5);
-            boxes(doc, x, y, &[item.name.as_str()], size);
+            let size = (room / layout::measure(&text, Face::Regular, 1.0)).clamp(6.5, 9.5);
+            boxes(doc, x, y, &[text.as_str()], size);
         }
         doc.y = top + h;
     }
@@ -256,7 +264,7 @@ fn sheet_page(doc: &mut Doc, s: &Sheet) {
     );
     box_line(doc, "核查发现的问题：", &["无问题"], "");
     doc.y -= 4.0;
-    checklist(doc, s.items);
+    checklist(doc, s.items, false);
 
     doc.y += 10.0;
     doc.paragraph("问题说明及备注：", Face::Bold, 10.5, false);

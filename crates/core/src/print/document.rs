@@ -28,6 +28,7 @@ pub enum DocumentKind {
     PendingList,
     AcceptanceSheets,
     OnsiteSlips,
+    SurveySheets,
 }
 
 impl DocumentKind {
@@ -46,6 +47,7 @@ impl DocumentKind {
             DocumentKind::PendingList => "待核实清单",
             DocumentKind::AcceptanceSheets => "整改验收单",
             DocumentKind::OnsiteSlips => "现场整改确认单",
+            DocumentKind::SurveySheets => "入户排查表",
         }
     }
 }
@@ -74,6 +76,9 @@ pub struct DocumentRequest {
     /// At most this many notices (the first ones in the ledger's order).
     #[serde(default)]
     pub limit: Option<usize>,
+    /// Blank 入户排查表 after the pre-filled ones (households found at the door).
+    #[serde(default)]
+    pub blanks: Option<usize>,
 }
 
 impl DocumentRequest {
@@ -88,6 +93,7 @@ impl DocumentRequest {
             sample_id: None,
             month: None,
             limit: None,
+            blanks: None,
         }
     }
 
@@ -188,6 +194,13 @@ pub fn print_document(
             )?;
             super::onsite_slip::onsite_slips(conn, &cases)
         }
+        DocumentKind::SurveySheets => super::survey_sheet::survey_sheets(
+            conn,
+            scope,
+            request.blanks.unwrap_or(0).min(500),
+            &today,
+            progress,
+        ),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Printed documents (A4 PDFs, Simplified Chinese): 整改告知单 (one per problem toilet, with a
 //! 回执 below a cut line), 问题厕所台账 and 改厕台账 (landscape tables, header repeated, 第 x 页
 //! 共 y 页, 制表人/审核人), the 签字背书表 of a village or 社, 户档案, the 区级抽查 sample list and
-//! field check sheets, the 月通报, the 待核实清单 and the 整改验收单. All drawn by [`layout`] over printpdf with the bundled Noto
+//! field check sheets, the 入户排查表 for the village self-check, the 月通报, the 待核实清单 and the 整改验收单. All drawn by [`layout`] over printpdf with the bundled Noto
 //! Serif CJK SC faces, subset into each file; one file per document, [`page`] for what they share.
 
 mod acceptance_sheet;
@@ -20,6 +20,7 @@ pub mod photo;
 mod sample_list;
 mod settings;
 mod signoff_sheet;
+mod survey_sheet;
 
 pub use acceptance_sheet::{acceptance_cases, acceptance_sheets};
 pub use bulletin::bulletin;
@@ -38,3 +39,4 @@ pub use settings::{
     DEFAULT_PLAN_TITLE,
 };
 pub use signoff_sheet::signoff_sheet;
+pub use survey_sheet::survey_sheets;

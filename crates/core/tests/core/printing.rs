@@ -1059,3 +1059,95 @@ fn a_notice_whose_deadline_has_passed_says_so() {
         .expect("the run says so");
     assert!(note.starts_with(&format!("{} 份", t.cases.len())), "{note}");
 }
+
+/// #17 (2): the village self-check's 入户排查表: one page per toilet of the 社 (a household
+/// without a toilet gets one too), the baseline printed with the ID masked, the form's keys and
+/// numbered checklist, and blank sheets for households found at the door.
+#[test]
+fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
+    let t = town();
+    let tree = households::tree(&t.conn).unwrap();
+    let group = tree.villages[0].groups[0].id;
+    // A household of the 社 with no toilet on the list.
+    let lone = households::insert_household(
+        &t.conn,
+        &NewHousehold {
+            group_id: group,
+            head_name: "无厕户".into(),
+            id_number: Some("500224198503120047".into()),
+            phone: None,
+            address: Some("石鱼村1社9号".into()),
+            registered_pop: Some(2),
+            resident_pop: Some(2),
+            category: HouseholdCategory::Ordinary,
+            is_resident: true,
+        },
+        NOW,
+    )
+    .unwrap();
+    let pages_due: i64 = t
+        .conn
+        .query_row(
+            "SELECT sum(max((SELECT count(*) FROM toilets x WHERE x.household_id = h.id), 1))
+             FROM households h WHERE h.group_id = ?1",
+            [group],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut calls = 0;
+    let printed =
+        print::survey_sheets(&t.conn, Scope::Group(group), 2, TODAY, &mut |_, _| calls += 1)
+            .unwrap();
+    assert_eq!(printed.pages as i64, pages_due + 2, "a page per toilet, and 2 blanks");
+    assert!(calls >= 2, "progress is told");
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("入户排查表.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let text = tool("pdftotext", &["-layout", s(&pdf), "-"]);
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    for words in [
+        "农村户厕问题摸排入户排查表",
+        "台账底数",
+        "1 正常",
+        "2 无人居住",
+        "1 是",
+        "0 否",
+        "W 无问题",
+        "入户调查人（签字）",
+        "户主（签字或按手印）",
+        "台账中本户没有户厕",
+        &format!("表号 {lone}-0"),
+        "新增农户（名单上没有的农户）",
+        "500224********0047",
+    ] {
+        let words: String = words.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(squeezed.contains(&words), "{words} missing");
+    }
+    assert!(!text.contains("500224198503120047"), "the ID is masked");
+    // The checklist carries the numbers the form's finder takes, in the form's order.
+    let items = huce_core::problem_items::problem_items(&t.conn, false).unwrap();
+    let mut ordered = Vec::new();
+    for part in ProblemPart::ALL {
+        ordered.extend(items.iter().filter(|i| i.part == *part));
+    }
+    let page1: String = tool("pdftotext", &["-f", "1", "-l", "1", s(&pdf), "-"])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for (k, item) in ordered.iter().enumerate() {
+        let want = format!("{}{}", k + 1, item.name.replace(' ', ""));
+        assert!(page1.contains(&want), "{want} on the sheet");
+    }
+    assert!(missing_names(&text).len() < RARE.len(), "the 社's names print");
+    assert!(!text.contains('〓') || printed.warnings.iter().any(|w| w.contains("𠮷")));
+    render(&pdf, "survey-sheet", &[1, printed.pages]);
+
+    // A place without households is said so; blanks alone still print.
+    let empty = households::add_group(&t.conn, tree.villages[0].id, "99社", Some(99), 99).unwrap();
+    let err = print::survey_sheets(&t.conn, Scope::Group(empty), 0, TODAY, &mut |_, _| {})
+        .unwrap_err();
+    assert!(err.to_string().contains("空白排查表"), "{err}");
+    let blanks =
+        print::survey_sheets(&t.conn, Scope::Group(empty), 3, TODAY, &mut |_, _| {}).unwrap();
+    assert_eq!(blanks.pages, 3);
+}
