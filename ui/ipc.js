@@ -38,6 +38,7 @@ export const villageTree = () => call('village_tree');
 export const listHouseholds = (scope, search, offset, limit, filter = {}) =>
   call('list_households', { scope, search, offset, limit, filter });
 export const householdDetail = (id) => call('household_detail', { id });
+export const worklistCounts = (scope) => call('worklist_counts', { scope });
 export const revealPersonal = (id) => call('reveal_personal', { id });
 export const saveTownNames = (districtName, townName) =>
   call('save_town_names', { districtName, townName });
@@ -53,6 +54,7 @@ export const householdPending = (id) => call('household_pending', { id });
 export const correctPending = (id, value) => call('correct_pending', { id, value });
 export const leavePendingEmpty = (id, note) => call('leave_pending_empty', { id, note });
 export const exportPendingXlsx = (scope, scopeTitle, full, out) => call('export_pending_xlsx', { scope, scopeTitle, full, out });
+export const exportWorklist = (scope, scopeTitle, list, out) => call('export_worklist', { scope, scopeTitle, list, out });
 export const exportXlsx = (kind, template, scope, full, out) => call('export_xlsx', { kind, template, scope, full, out });
 export const exportTemplates = () => call('export_templates');
 export const saveExportTemplate = (template) => call('save_export_template', { template });

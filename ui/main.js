@@ -51,6 +51,7 @@ function loadView() {
   if (view === 'ledger') return ledger.load(scope, title);
   if (view === 'checks') return checks.load(scope, title).catch(showError);
   if (view === 'progress') return dashboard.load().catch(showError);
+  showWorklistCounts(scope);
   return list.load(scope, $('search').value);
 }
 
@@ -122,8 +123,9 @@ const dashboard = new Dashboard({
   onNextAction: (villageId, worklist) => {
     const node = villageId ? `village:${villageId}` : 'town';
     if (worklist === 'unchecked') {
-      $('list-check').value = 'unchecked';
-      list.setFilter({ ...list.extra, sample: null, households: null, check: 'unchecked' });
+      $('list-check').value = 'check:unchecked';
+      $('list-print').hidden = false;
+      list.setFilter({ ...list.extra, sample: null, households: null, check: 'unchecked', case: null });
       $('list-sample').hidden = true;
       setView('households');
     } else {
@@ -163,10 +165,35 @@ function leaveSample(reload = true) {
   if (reload) loadView();
 }
 $('list-sample-leave').addEventListener('click', () => leaveSample());
+/** The worklist chosen in the list's filter: {check} or {case}. */
+function worklistFilter(value) {
+  const [kind, code] = (value || '').split(':');
+  return { check: kind === 'check' ? code : null, case: kind === 'case' ? code : null };
+}
 $('list-check').addEventListener('change', (e) => {
-  list.setFilter({ ...list.extra, check: e.target.value || null });
+  list.setFilter({ ...list.extra, ...worklistFilter(e.target.value) });
+  $('list-print').hidden = !e.target.value;
   if (view === 'households') loadView();
 });
+// The worklist shown, printed or exported.
+$('list-print').addEventListener('click', () => {
+  const { scope, title } = selectedPlace();
+  const { check, case: caseList } = worklistFilter($('list-check').value);
+  printDialog.open(['worklist'], defaultFilter(scope), title, null, null, { list: { check, case: caseList } }).catch(showError);
+});
+/** Each worklist's count for the place shown, beside its name. */
+const beginCounts = latest();
+async function showWorklistCounts(scope) {
+  const current = beginCounts();
+  try {
+    const counts = new Map(await ipc.worklistCounts(scope));
+    if (!current()) return;
+    for (const o of $('list-check').options) {
+      const code = o.value.split(':')[1];
+      o.textContent = o.textContent.replace(/（\d+）$/, '') + (counts.has(code) ? `（${counts.get(code)}）` : '');
+    }
+  } catch { /* the counts are a help; the list works without them */ }
+}
 inspection.onQueueMove = (h) => {
   const current = beginDetail();
   Promise.all([ipc.fieldFile(h.id), ipc.householdPending(h.id)])

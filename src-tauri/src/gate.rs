@@ -58,6 +58,7 @@ pub fn access(command: &str) -> Option<Access> {
         | "pending_villages"
         | "household_pending"
         | "household_notices"
+        | "worklist_counts"
         | "open_scan" => Needs(View),
         "correct_pending" | "leave_pending_empty" => Needs(CorrectLedger),
         "export_pending_xlsx" => Needs(Export),
@@ -71,7 +72,9 @@ pub fn access(command: &str) -> Option<Access> {
         "import_fields" | "import_preview" | "import_commit" | "import_save_problems" => {
             Needs(Import)
         }
-        "export_xlsx" | "export_templates" | "export_report_xlsx" => Needs(Export),
+        "export_xlsx" | "export_templates" | "export_report_xlsx" | "export_worklist" => {
+            Needs(Export)
+        }
         "save_staff" | "save_problem_item" => Needs(EditLists),
         // Anyone who records results; the core asks for RecordInspection for a 村级自查
         // and for case handling when the form decides a category or closes on the spot.
@@ -254,11 +257,13 @@ mod tests {
         ("pending_villages", "管录审领督"),
         ("household_pending", "管录审领督"),
         ("household_notices", "管录审领督"),
+        ("worklist_counts", "管录审领督"),
         ("working_values", "管录审领督"),
         ("open_scan", "管录审领督"),
         ("export_pending_xlsx", "管录审领督"),
         ("check_printed_anchor", "管录审领督"),
         ("export_xlsx", "管录审领督"),
+        ("export_worklist", "管录审领督"),
         ("export_templates", "管录审领督"),
         ("export_report_xlsx", "管录审领督"),
         ("document_settings", "管录审领督"),

@@ -161,13 +161,27 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
     );
     click(d, "#print-close").await;
     // The worklist: the village's households not inspected yet (#20, 9).
-    choose(d, "#list-check", "unchecked").await;
+    choose(d, "#list-check", "check:unchecked").await;
     wait_text(d, "#list-count", |t| {
         t.starts_with("找到") && t != "找到 0 户"
     })
     .await;
     let first = wait_text(d, ".hh-row:not(.loading) .c-check", |t| !t.is_empty()).await;
     assert_eq!(first, "未核查");
+    // (#17, 3) Each worklist says how many households it holds, and prints.
+    let shown = wait_text(d, "#list-count", |t| t.starts_with("找到")).await;
+    let n = shown.trim_start_matches("找到 ").trim_end_matches(" 户");
+    wait_text(d, "#list-check option[value='check:unchecked']", |t| {
+        t == format!("未核查（{n}）")
+    })
+    .await;
+    click(d, "#list-print").await;
+    check(d, "#print-kind-worklist").await;
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| t.contains("已生成")).await;
+    let worklist = pdf_text_of(&db.parent().unwrap().join("文书"), "工作清单");
+    assert!(worklist.contains("工作清单：未核查"), "{worklist}");
+    click(d, "#print-close").await;
     open_first_listed(d).await;
 
     // Form 1 sets the group: typed initials, Enter each; then Tab to 正常使用.
@@ -359,7 +373,7 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
         "the demo town's first village still has toilets to inspect: {next}"
     );
     click(d, "#progress-rows tr[data-village] .next-action").await;
-    wait_prop(d, "#list-check", "value", "unchecked").await;
+    wait_prop(d, "#list-check", "value", "check:unchecked").await;
     wait_text(d, "#list-count", |t| {
         t.starts_with("找到") && t != "找到 0 户"
     })

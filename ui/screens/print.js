@@ -16,6 +16,7 @@ const KINDS = {
   bulletin: ['月通报', '所选月份的进度通报：说明、各村情况表、排名和图表'],
   onsite_slips: ['现场整改确认单', '立行立改的问题户厕，每页两份：当场整改情况、核查人和户主确认签字栏，没有整改期限'],
   acceptance_sheets: ['整改验收单', '已整改待验收和已销号的问题户厕每个一页：整改情况、验收意见、验收人和户主确认签字栏'],
+  worklist: ['工作清单', '列表中当前清单的农户：村社、户主、户厕和核查情况，留有入户核实情况和核实人栏'],
   survey_sheets: ['入户排查表', '村级自查用：每个户厕一页，预填台账底数，问题按录入核查表的顺序编号；可加空白表给名单上没有的农户'],
   pending_list: ['待核实清单', '导入时写得不对或无法识别、暂时留空的内容，按村社列出，留有核实结果栏'],
 };
@@ -26,6 +27,7 @@ export class PrintDialog {
     this.dialog = $('print-dialog');
     $('print-close').addEventListener('click', () => this.dialog.close());
     $('print-go').addEventListener('click', () => this.go());
+    $('print-xlsx').addEventListener('click', () => this.exportList());
     $('notice-default').addEventListener('click', () => {
       $('notice-text').value = this.defaultText ?? '';
       $('notice-text-district').value = this.defaultDistrictText ?? '';
@@ -85,11 +87,25 @@ export class PrintDialog {
     $('notice-settings').hidden = !kinds.includes('notices');
     $('print-month-row').hidden = !kinds.includes('bulletin');
     $('print-blanks-row').hidden = !kinds.includes('survey_sheets');
+    $('print-xlsx').hidden = !kinds.includes('worklist');
     if (extra.month) $('print-month').value = extra.month;
     $('print-result').replaceChildren();
     $('print-error').textContent = '';
     $('print-progress').hidden = true;
     this.dialog.showModal();
+  }
+
+  /** The worklist as .xlsx (masked), saved where the user picks. */
+  async exportList() {
+    $('print-error').textContent = '';
+    try {
+      const out = await ipc.pickSavePath('导出工作清单', `工作清单-${this.scopeTitle}.xlsx`);
+      if (!out) return;
+      const r = await ipc.exportWorklist(this.filter.scope, this.scopeTitle, this.extra.list, out);
+      fill($('print-result'), el('p', { id: 'print-done' }, `已导出 ${r.households} 户：`, el('span', { class: 'mono' }, out)));
+    } catch (err) {
+      $('print-error').textContent = err.message;
+    }
   }
 
   async go() {

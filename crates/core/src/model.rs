@@ -326,6 +326,16 @@ pub struct NewToilet {
 }
 
 /// `part` of `whole` in per cent; 0 when there is nothing to count.
+/// SQL: whether case `r` is overdue on the day bound as `param` (`YYYY-MM-DD`): open, and
+/// planned for a month before the day's month, or 立行立改 found more than `immediate_days`
+/// (the town's working value) ago.
+pub fn overdue_sql(param: &str, immediate_days: i64) -> String {
+    format!(
+        "coalesce(r.state <> 'closed' AND ((r.planned_month IS NOT NULL AND r.planned_month < substr({param}, 1, 7))
+          OR (r.category = 'immediate_fix' AND r.opened_on < date({param}, '-{immediate_days} days'))), 0)"
+    )
+}
+
 pub fn percent(part: i64, whole: i64) -> f64 {
     if whole == 0 {
         0.0

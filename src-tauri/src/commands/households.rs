@@ -29,15 +29,29 @@ pub async fn list_households(
     } else {
         Disclosure::Masked
     };
+    let conn = state.conn()?;
+    let mut filter = filter.unwrap_or_default();
+    // The worklists are for today, with the town's working days for 立行立改.
+    filter.today = Some(today());
+    filter.immediate_days = huce_core::working::WorkingValues::load(&conn)?.immediate_overdue_days;
     Ok(households::list_in(
-        &*state.conn()?,
-        scope,
-        &search,
-        &filter.unwrap_or_default(),
-        disclosure,
-        offset,
-        limit,
+        &conn, scope, &search, &filter, disclosure, offset, limit,
     )?)
+}
+
+fn today() -> String {
+    crate::state::now_local().format("%Y-%m-%d").to_string()
+}
+
+/// Households of the place on each worklist (核查 states and case lists), for the list's filter.
+#[tauri::command]
+pub async fn worklist_counts(
+    state: State<'_, AppState>,
+    scope: Scope,
+) -> Result<Vec<(String, i64)>, ApiError> {
+    let conn = state.conn()?;
+    let days = huce_core::working::WorkingValues::load(&conn)?.immediate_overdue_days;
+    Ok(households::worklist_counts(&conn, scope, &today(), days)?)
 }
 
 /// One household's full ID and phone numbers (the gate lets only roles that may see them

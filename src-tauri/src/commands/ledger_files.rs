@@ -192,6 +192,35 @@ pub async fn delete_export_template(
     )?)
 }
 
+/// Exports the household list's worklist (工作清单) of `scope` as .xlsx, masked.
+#[tauri::command]
+pub async fn export_worklist(
+    app: AppHandle,
+    scope: Scope,
+    scope_title: String,
+    list: huce_core::households::ListFilter,
+    out: String,
+) -> Result<ExportSummary, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let out = paths::output_file(&out, "xlsx", &state.path)?;
+        let conn = state.conn()?;
+        let mut list = list;
+        list.today = Some(crate::state::now_local().format("%Y-%m-%d").to_string());
+        list.immediate_days =
+            huce_core::working::WorkingValues::load(&conn)?.immediate_overdue_days;
+        Ok(export::worklist_xlsx(
+            &conn,
+            scope,
+            &list,
+            &scope_title,
+            &out,
+            &crate::state::now(),
+        )?)
+    })
+    .await?
+}
+
 /// Exports the 改厕台账, the household list, or a template's columns of `scope`; masked unless
 /// `full`.
 #[tauri::command]

@@ -528,6 +528,75 @@ pub fn household_list(
     })
 }
 
+/// 工作清单 of `scope` (a worklist of the household list) as .xlsx, masked; audited like every
+/// export.
+pub fn worklist_xlsx(
+    conn: &Connection,
+    scope: Scope,
+    list: &crate::places::households::ListFilter,
+    scope_title: &str,
+    path: &Path,
+    now: &str,
+) -> Result<ExportSummary> {
+    let e = xlsx_err(path);
+    let town = TownSettings::load(conn)?;
+    let rows = crate::places::households::list_all(conn, scope, list)?;
+    let mut book = Workbook::new();
+    let name = list.name();
+    let sheet = titled_sheet(
+        &mut book,
+        "工作清单",
+        &format!("{}{scope_title}工作清单：{name}", town.town_name),
+        &format!(
+            "导出日期：{}　共 {} 户　身份证号已隐去中间位",
+            day_of(now),
+            rows.len()
+        ),
+        &[
+            ("序号", 6.0),
+            ("行政村", 10.0),
+            ("社", 6.0),
+            ("户主", 10.0),
+            ("身份证号", 21.0),
+            ("户厕数", 7.0),
+            ("核查", 14.0),
+            ("入户核实情况", 30.0),
+            ("农户编号", 9.0),
+        ],
+        path,
+    )?;
+    for (i, r) in rows.iter().enumerate() {
+        let row = 3 + i as u32;
+        let values = [
+            Val::Number((i + 1) as f64),
+            Val::Text(r.village_name.clone()),
+            Val::Text(r.group_name.clone()),
+            Val::Text(r.head_name.clone()),
+            Val::text(r.id_number_masked.clone()),
+            Val::Number(r.toilet_count as f64),
+            Val::Text(r.check.label().into()),
+            Val::text(None),
+            Val::Number(r.id as f64),
+        ];
+        for (col, v) in values.iter().enumerate() {
+            v.write(sheet, row, col as u16).map_err(&e)?;
+        }
+    }
+    save_audited(
+        conn,
+        &mut book,
+        Personal::Masked,
+        &format!("工作清单（{name}）"),
+        path,
+        rows.len(),
+        now,
+    )?;
+    Ok(ExportSummary {
+        households: rows.len(),
+        rows: rows.len(),
+    })
+}
+
 /// The 操作日志 entries matching `filter` (newest first) as xlsx; returns the rows written.
 pub fn audit_xlsx(
     conn: &Connection,

@@ -162,8 +162,63 @@ pub const CHECK_STATE_SQL: &str = "CASE
                                  AND i.kind <> 'village_self')) THEN 'self_checked'
     ELSE 'rechecked' END";
 
+/// A worklist of households with a case in a given state (问题台账's lists, by household).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseList {
+    /// 有问题未定类: an open case whose category is not decided.
+    Undecided,
+    /// 待验收: rectified, awaiting acceptance.
+    AwaitingAcceptance,
+    /// 逾期: an open case past its deadline on `ListFilter::today`.
+    Overdue,
+}
+
+impl CaseList {
+    pub const ALL: [CaseList; 3] = [
+        CaseList::Undecided,
+        CaseList::AwaitingAcceptance,
+        CaseList::Overdue,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CaseList::Undecided => "有问题未定类",
+            CaseList::AwaitingAcceptance => "待验收",
+            CaseList::Overdue => "逾期",
+        }
+    }
+
+    fn sql(self, immediate_days: i64) -> String {
+        let cond = match self {
+            CaseList::Undecided => "r.state <> 'closed' AND r.category IS NULL".to_string(),
+            CaseList::AwaitingAcceptance => "r.state = 'awaiting_acceptance'".to_string(),
+            CaseList::Overdue => crate::model::overdue_sql(":today", immediate_days),
+        };
+        format!("h.id IN (SELECT r.household_id FROM rectifications r WHERE {cond})")
+    }
+}
+
+impl CheckState {
+    pub const ALL: [CheckState; 4] = [
+        CheckState::Unchecked,
+        CheckState::SelfChecked,
+        CheckState::Rechecked,
+        CheckState::NoToilet,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckState::NoToilet => "无户厕",
+            CheckState::Unchecked => "未核查",
+            CheckState::SelfChecked => "已自查（待复核）",
+            CheckState::Rechecked => "已复核",
+        }
+    }
+}
+
 /// What narrows the household list beyond the place and the search: a stored 抽查样本's
-/// households, a 核查 state, a batch of households (多方比对's 重新调查该批).
+/// households, a 核查 state, a case worklist, a batch of households (多方比对's 重新调查该批).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ListFilter {
     #[serde(default)]
@@ -171,7 +226,92 @@ pub struct ListFilter {
     #[serde(default)]
     pub check: Option<CheckState>,
     #[serde(default)]
+    pub case: Option<CaseList>,
+    #[serde(default)]
     pub households: Option<Vec<i64>>,
+    /// The day a worklist is for (逾期), `YYYY-MM-DD`; set by the caller.
+    #[serde(default)]
+    pub today: Option<String>,
+    /// The town's days after which an open 立行立改 case is overdue; set by the caller.
+    #[serde(default)]
+    pub immediate_days: i64,
+}
+
+impl ListFilter {
+    /// The list's name, e.g. "未核查".
+    pub fn name(&self) -> &'static str {
+        match (self.check, self.case) {
+            (Some(c), _) => c.label(),
+            (None, Some(c)) => c.label(),
+            _ => "全部农户",
+        }
+    }
+}
+
+/// Every household of `scope` on the list `extra`, in the list's order, masked (for a printed
+/// or exported 工作清单).
+pub fn list_all(conn: &Connection, scope: Scope, extra: &ListFilter) -> Result<Vec<HouseholdRow>> {
+    let mut rows = Vec::new();
+    loop {
+        let page = list_in(
+            conn,
+            scope,
+            "",
+            extra,
+            Disclosure::Masked,
+            rows.len() as i64,
+            MAX_PAGE,
+        )?;
+        let n = page.rows.len();
+        rows.extend(page.rows);
+        if n == 0 || rows.len() as i64 >= page.total {
+            return Ok(rows);
+        }
+    }
+}
+
+/// Households of `scope` on each worklist: the 核查 states and the case lists, for the list's
+/// filter to show beside each choice.
+pub fn worklist_counts(
+    conn: &Connection,
+    scope: Scope,
+    today: &str,
+    immediate_days: i64,
+) -> Result<Vec<(String, i64)>> {
+    let count = |extra: ListFilter| -> Result<i64> {
+        let filter = Filter::new(scope, &Query::All, &extra);
+        Ok(conn
+            .prepare_cached(&format!(
+                "SELECT COUNT(*) FROM households h WHERE {}",
+                filter.sql
+            ))?
+            .query_row(filter.params().as_slice(), |r| r.get(0))?)
+    };
+    let mut out = Vec::new();
+    for c in CheckState::ALL {
+        out.push((
+            c.code().to_string(),
+            count(ListFilter {
+                check: Some(c),
+                ..ListFilter::default()
+            })?,
+        ));
+    }
+    for c in CaseList::ALL {
+        out.push((
+            serde_json::to_value(c)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            count(ListFilter {
+                case: Some(c),
+                today: Some(today.to_string()),
+                immediate_days,
+                ..ListFilter::default()
+            })?,
+        ));
+    }
+    Ok(out)
 }
 
 /// One line of the household list; personal data is already masked.
@@ -249,6 +389,14 @@ impl Filter {
             check_clause = format!("({CHECK_STATE_SQL}) = :check");
             clauses.push(&check_clause);
             values.push((":check", Text(check.code().into())));
+        }
+        let case_clause;
+        if let Some(case) = extra.case {
+            case_clause = case.sql(extra.immediate_days);
+            clauses.push(&case_clause);
+            if case == CaseList::Overdue {
+                values.push((":today", Text(extra.today.clone().unwrap_or_default())));
+            }
         }
         match scope {
             Scope::Town => {}

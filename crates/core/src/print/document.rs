@@ -29,6 +29,7 @@ pub enum DocumentKind {
     AcceptanceSheets,
     OnsiteSlips,
     SurveySheets,
+    Worklist,
 }
 
 impl DocumentKind {
@@ -48,6 +49,7 @@ impl DocumentKind {
             DocumentKind::AcceptanceSheets => "整改验收单",
             DocumentKind::OnsiteSlips => "现场整改确认单",
             DocumentKind::SurveySheets => "入户排查表",
+            DocumentKind::Worklist => "工作清单",
         }
     }
 }
@@ -79,6 +81,9 @@ pub struct DocumentRequest {
     /// Blank 入户排查表 after the pre-filled ones (households found at the door).
     #[serde(default)]
     pub blanks: Option<usize>,
+    /// The household list's worklist, for 工作清单.
+    #[serde(default)]
+    pub list: Option<crate::places::households::ListFilter>,
 }
 
 impl DocumentRequest {
@@ -94,6 +99,7 @@ impl DocumentRequest {
             month: None,
             limit: None,
             blanks: None,
+            list: None,
         }
     }
 
@@ -193,6 +199,13 @@ pub fn print_document(
                 &today,
             )?;
             super::onsite_slip::onsite_slips(conn, &cases)
+        }
+        DocumentKind::Worklist => {
+            let mut list = request.list.clone().unwrap_or_default();
+            list.today = Some(today.clone());
+            list.immediate_days =
+                crate::fieldwork::working::WorkingValues::load(conn)?.immediate_overdue_days;
+            super::worklist::worklist(conn, scope, &list, title, &today)
         }
         DocumentKind::SurveySheets => super::survey_sheet::survey_sheets(
             conn,

@@ -21,6 +21,7 @@ mod sample_list;
 mod settings;
 mod signoff_sheet;
 mod survey_sheet;
+mod worklist;
 
 pub use acceptance_sheet::{acceptance_cases, acceptance_sheets};
 pub use bulletin::bulletin;
@@ -40,3 +41,4 @@ pub use settings::{
 };
 pub use signoff_sheet::signoff_sheet;
 pub use survey_sheet::survey_sheets;
+pub use worklist::worklist;

@@ -191,7 +191,12 @@ fn sheet(doc: &mut Doc, town: &TownSettings, items: &[ProblemItem], l: &Line) {
     box_line(
         doc,
         "影响使用问题的原因：",
-        &["1 施工不到位", "2 产品质量不过关", "3 技术模式不适宜", "4 其他"],
+        &[
+            "1 施工不到位",
+            "2 产品质量不过关",
+            "3 技术模式不适宜",
+            "4 其他",
+        ],
         "",
     );
 

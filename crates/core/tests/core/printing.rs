@@ -1095,10 +1095,15 @@ fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
         )
         .unwrap();
     let mut calls = 0;
-    let printed =
-        print::survey_sheets(&t.conn, Scope::Group(group), 2, TODAY, &mut |_, _| calls += 1)
-            .unwrap();
-    assert_eq!(printed.pages as i64, pages_due + 2, "a page per toilet, and 2 blanks");
+    let printed = print::survey_sheets(&t.conn, Scope::Group(group), 2, TODAY, &mut |_, _| {
+        calls += 1
+    })
+    .unwrap();
+    assert_eq!(
+        printed.pages as i64,
+        pages_due + 2,
+        "a page per toilet, and 2 blanks"
+    );
     assert!(calls >= 2, "progress is told");
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("入户排查表.pdf");
@@ -1138,14 +1143,17 @@ fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
         let want = format!("{}{}", k + 1, item.name.replace(' ', ""));
         assert!(page1.contains(&want), "{want} on the sheet");
     }
-    assert!(missing_names(&text).len() < RARE.len(), "the 社's names print");
+    assert!(
+        missing_names(&text).len() < RARE.len(),
+        "the 社's names print"
+    );
     assert!(!text.contains('〓') || printed.warnings.iter().any(|w| w.contains("𠮷")));
     render(&pdf, "survey-sheet", &[1, printed.pages]);
 
     // A place without households is said so; blanks alone still print.
     let empty = households::add_group(&t.conn, tree.villages[0].id, "99社", Some(99), 99).unwrap();
-    let err = print::survey_sheets(&t.conn, Scope::Group(empty), 0, TODAY, &mut |_, _| {})
-        .unwrap_err();
+    let err =
+        print::survey_sheets(&t.conn, Scope::Group(empty), 0, TODAY, &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("空白排查表"), "{err}");
     let blanks =
         print::survey_sheets(&t.conn, Scope::Group(empty), 3, TODAY, &mut |_, _| {}).unwrap();

@@ -186,13 +186,9 @@ pub struct LedgerPage {
     pub town: VillageCounts,
 }
 
-/// Whether case `r` is overdue on the day bound as `?{day}` (`YYYY-MM-DD`): open, and planned
-/// for a month before the day's month, or 立行立改 found more than the town's working days ago.
+/// Whether case `r` is overdue on the day bound as `?{day}` (see [`crate::model::overdue_sql`]).
 pub(crate) fn overdue_sql(day: usize, immediate_days: i64) -> String {
-    format!(
-        "coalesce(r.state <> 'closed' AND ((r.planned_month IS NOT NULL AND r.planned_month < substr(?{day}, 1, 7))
-          OR (r.category = 'immediate_fix' AND r.opened_on < date(?{day}, '-{immediate_days} days'))), 0)"
-    )
+    crate::model::overdue_sql(&format!("?{day}"), immediate_days)
 }
 
 /// Refuses a `today` that is not a date (a month would silently switch off the day rule).

@@ -509,3 +509,86 @@ fn the_household_list_shows_and_filters_the_check_state() {
     .unwrap();
     assert_eq!((batch.total, batch.rows[0].id), (1, zeng));
 }
+
+/// #17 (3): worklists by household: 有问题未定类, 待验收, 逾期 beside the 核查 states, with their
+/// counts, printed and exported.
+#[test]
+fn worklists_count_print_and_export_the_households_to_visit() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    use huce_core::households::{CaseList, CheckState, ListFilter};
+    let t = town();
+    // 曾玥's toilet has a problem nobody has put in a category yet.
+    let mut f = form(&t, t.unsupported);
+    f.problems = vec![leak(&t)];
+    inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let list = |case: CaseList| ListFilter {
+        case: Some(case),
+        today: Some(TODAY.into()),
+        immediate_days: 7,
+        ..ListFilter::default()
+    };
+    let names = |f: &ListFilter| -> Vec<String> {
+        households::list_all(&t.conn, Scope::Town, f)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.head_name)
+            .collect()
+    };
+    assert_eq!(names(&list(CaseList::Undecided)), ["曾玥"]);
+    assert!(names(&list(CaseList::AwaitingAcceptance)).is_empty());
+    let counts = households::worklist_counts(&t.conn, Scope::Town, TODAY, 7).unwrap();
+    let count = |code: &str| counts.iter().find(|(c, _)| c == code).unwrap().1;
+    assert_eq!(count("undecided"), 1);
+    assert_eq!(count("unchecked"), 2, "张建国 and 单犇");
+    assert_eq!(count("self_checked"), 1);
+    assert_eq!(count("overdue"), 0);
+    assert_eq!(
+        names(&ListFilter {
+            check: Some(CheckState::Unchecked),
+            ..ListFilter::default()
+        }),
+        ["张建国", "单犇"]
+    );
+
+    // Printed and exported, masked, with the list's name.
+    let dir = tempfile::tempdir().unwrap();
+    let printed = huce_core::print::worklist(
+        &t.conn,
+        Scope::Town,
+        &list(CaseList::Undecided),
+        "石鱼镇（全镇）",
+        TODAY,
+    )
+    .unwrap();
+    let pdf = dir.path().join("工作清单.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let text = crate::printing::tool("pdftotext", &[crate::printing::s(&pdf), "-"]);
+    assert!(
+        text.contains("工作清单：有问题未定类") && text.contains("曾玥"),
+        "{text}"
+    );
+    let xlsx = dir.path().join("工作清单.xlsx");
+    let n = huce_core::export::worklist_xlsx(
+        &t.conn,
+        Scope::Town,
+        &list(CaseList::Undecided),
+        "石鱼镇（全镇）",
+        &xlsx,
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(n.households, 1);
+    let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let range = book.worksheet_range("工作清单").unwrap();
+    assert_eq!(range.get((3, 3)), Some(&Data::String("曾玥".into())));
+    // An empty list is said so.
+    let err = huce_core::print::worklist(
+        &t.conn,
+        Scope::Town,
+        &list(CaseList::AwaitingAcceptance),
+        "石鱼镇（全镇）",
+        TODAY,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("清单是空的"), "{err}");
+}
