@@ -100,7 +100,7 @@ export const recommendedSampleSize = (population) => call('recommended_sample_si
 export const drawSample = (spec) => call('draw_sample', { spec });
 export const sampleDetail = (id) => call('sample_detail', { id });
 export const reproduceSample = (id) => call('reproduce_sample', { id });
-export const exportReportXlsx = (kind, month, scope, out) => call('export_report_xlsx', { kind, month, scope, out });
+export const exportReportXlsx = (kind, month, scope, out, filter = null, scopeTitle = null) => call('export_report_xlsx', { kind, month, scope, out, filter, scopeTitle });
 
 export const authStatus = () => call('auth_status');
 export const createFirstAdmin = (input) => call('create_first_admin', { input });

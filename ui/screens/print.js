@@ -87,7 +87,7 @@ export class PrintDialog {
     $('notice-settings').hidden = !kinds.includes('notices');
     $('print-month-row').hidden = !kinds.includes('bulletin');
     $('print-blanks-row').hidden = !kinds.includes('survey_sheets');
-    $('print-xlsx').hidden = !kinds.includes('worklist');
+    $('print-xlsx').hidden = !kinds.includes('worklist') && !kinds.includes('problem_ledger');
     if (extra.month) $('print-month').value = extra.month;
     $('print-result').replaceChildren();
     $('print-error').textContent = '';
@@ -95,10 +95,22 @@ export class PrintDialog {
     this.dialog.showModal();
   }
 
-  /** The worklist as .xlsx (masked), saved where the user picks. */
+  /** The chosen worklist or 问题厕所台账 as .xlsx (masked), saved where the user picks. */
   async exportList() {
     $('print-error').textContent = '';
+    const kind = this.dialog.querySelector('input[name=print-kind]:checked')?.value;
     try {
+      if (kind === 'problem_ledger') {
+        const out = await ipc.pickSavePath('导出问题厕所台账', `问题厕所台账-${this.scopeTitle}.xlsx`);
+        if (!out) return;
+        const n = await ipc.exportReportXlsx('problem_ledger', null, this.filter.scope, out, this.filter, this.scopeTitle);
+        fill($('print-result'), el('p', { id: 'print-done' }, `已导出 ${n} 个问题户厕：`, el('span', { class: 'mono' }, out)));
+        return;
+      }
+      if (kind !== 'worklist') {
+        $('print-error').textContent = '这份文书只能生成 PDF；导出 Excel 请选“问题厕所台账”或“工作清单”。';
+        return;
+      }
       const out = await ipc.pickSavePath('导出工作清单', `工作清单-${this.scopeTitle}.xlsx`);
       if (!out) return;
       const r = await ipc.exportWorklist(this.filter.scope, this.scopeTitle, this.extra.list, out);

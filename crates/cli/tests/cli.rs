@@ -810,3 +810,25 @@ fn import_merges_the_subsidy_list_and_reports_the_gaps() {
     assert!(!out.status.success());
     assert!(err.contains("auto、survey 或 subsidy"), "{err}");
 }
+
+/// #17 (5): `huce export problem-ledger` writes the district's 问题厕所台账 sheet.
+#[test]
+fn export_problem_ledger_writes_one_row_per_problem_toilet() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    run_ok(
+        huce()
+            .args(["demo", "--households", "300", "--seed", "3", "--out"])
+            .arg(&db),
+    );
+    let out = dir.path().join("问题厕所台账.xlsx");
+    let text = run_ok(
+        huce()
+            .args(["export", "problem-ledger", "--db"])
+            .arg(&db)
+            .arg("--out")
+            .arg(&out),
+    );
+    assert!(text.starts_with("已导出问题厕所台账："), "{text}");
+    assert!(std::fs::read(&out).unwrap().starts_with(b"PK"), "an .xlsx");
+}

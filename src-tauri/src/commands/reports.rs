@@ -80,6 +80,8 @@ pub async fn comparison(
 pub enum ReportKind {
     Bulletin,
     Comparison,
+    /// 问题厕所台账 in the district's layout, with the ledger's filter.
+    ProblemLedger,
 }
 
 /// Writes the 月通报 table or the 多方比对 lists as xlsx; returns the rows written.
@@ -89,6 +91,8 @@ pub async fn export_report_xlsx(
     kind: ReportKind,
     month: Option<String>,
     scope: Option<Scope>,
+    filter: Option<huce_core::rectification::LedgerFilter>,
+    scope_title: Option<String>,
     out: String,
 ) -> Result<usize, ApiError> {
     blocking(app, move |state| {
@@ -103,6 +107,20 @@ pub async fn export_report_xlsx(
             }
             ReportKind::Comparison => {
                 huce_core::compare::comparison_xlsx(&conn, scope.unwrap_or(Scope::Town), &out)?
+            }
+            ReportKind::ProblemLedger => {
+                let filter = filter.unwrap_or_else(|| {
+                    huce_core::rectification::LedgerFilter::all_of(scope.unwrap_or(Scope::Town))
+                });
+                huce_core::reports::problem_ledger::problem_ledger_xlsx(
+                    &conn,
+                    &filter,
+                    scope_title.as_deref().unwrap_or(""),
+                    &today,
+                    &out,
+                    &crate::state::now(),
+                )?
+                .rows
             }
         })
     })

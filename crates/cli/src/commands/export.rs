@@ -10,7 +10,7 @@ use super::common::{now, open_existing, village_scope};
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// ledger（改厕台账）或 households（农户名单）
+    /// ledger（改厕台账）、households（农户名单）、template（按列模板）或 problem-ledger（问题厕所台账）
     kind: ExportKind,
     /// 数据库文件
     #[arg(long)]
@@ -35,11 +35,13 @@ enum ExportKind {
     Households,
     /// 按保存的列模板导出（需要 --template）
     Template,
+    /// 问题厕所台账（区里要求的格式：每个问题户厕一行）
+    ProblemLedger,
 }
 
 pub fn run(a: ExportArgs) -> Result<()> {
     let conn = open_existing(&a.db)?;
-    let (scope, _) = village_scope(&conn, a.village)?;
+    let (scope, title) = village_scope(&conn, a.village)?;
     let personal = if a.full {
         Personal::Full
     } else {
@@ -57,6 +59,24 @@ pub fn run(a: ExportArgs) -> Result<()> {
                 )
             })?;
             export::with_template(&conn, &name, scope, personal, out, now)?
+        }
+        ExportKind::ProblemLedger => {
+            let today = super::common::now_local().format("%Y-%m-%d").to_string();
+            let s = huce_core::reports::problem_ledger::problem_ledger_xlsx(
+                &conn,
+                &huce_core::rectification::LedgerFilter::all_of(scope),
+                &title,
+                &today,
+                out,
+                now,
+            )?;
+            println!(
+                "已导出问题厕所台账：{} 个问题户厕（{} 户）→ {}",
+                s.rows,
+                s.households,
+                out.display()
+            );
+            return Ok(());
         }
     };
     println!(

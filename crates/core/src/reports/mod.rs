@@ -2,5 +2,6 @@
 
 pub mod bulletin;
 pub mod compare;
+pub mod problem_ledger;
 pub mod progress;
 pub mod sampling;

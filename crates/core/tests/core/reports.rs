@@ -473,3 +473,55 @@ fn the_bulletin_lists_the_cases_reported_to_the_district() {
     assert_eq!(row[2], head);
     assert_eq!((row[6].as_str(), row[7].as_str()), ("2026-11-20", reason));
 }
+
+/// #17 (5): the 问题厕所台账 as the district's .xlsx: one row per problem toilet with the
+/// problems and their causes, the category and plan, the state and the notice; masked.
+#[test]
+fn the_problem_ledger_goes_up_as_one_row_per_problem_toilet() {
+    let t = town();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("问题厕所台账.xlsx");
+    let filter = huce_core::rectification::LedgerFilter::all_of(Scope::Town);
+    let s = huce_core::reports::problem_ledger::problem_ledger_xlsx(
+        &t.conn,
+        &filter,
+        "全镇",
+        TODAY,
+        &path,
+        "2026-11-29T10:00:00+08:00",
+    )
+    .unwrap();
+    let page = huce_core::rectification::ledger(&t.conn, &filter, TODAY, 0, i64::MAX).unwrap();
+    assert_eq!(s.rows, page.rows.len());
+    let r = sheet(&path, "问题厕所台账");
+    let cell = |row: usize, col: usize| r.get((row, col)).cloned().unwrap_or(Data::Empty);
+    let text = |d: &Data| match d {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    };
+    let headers: Vec<String> = (0..24).map(|c| text(&cell(2, c))).collect();
+    assert_eq!(
+        headers,
+        huce_core::reports::problem_ledger::COLUMNS
+            .iter()
+            .map(|c| c.0.to_string())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(r.height(), 3 + page.rows.len());
+    // The printing town's own cases: 渗漏, 施工不到位, planned.
+    let mine = (0..page.rows.len())
+        .map(|i| 3 + i)
+        .find(|row| text(&cell(*row, 9)).contains("渗漏（影响使用，施工不到位）"))
+        .expect("a case with its cause");
+    assert!(text(&cell(mine, 11)).starts_with("计划整改"));
+    assert!(!text(&cell(mine, 12)).is_empty(), "measures");
+    assert!(text(&cell(mine, 14)).starts_with("2025-"), "deadline");
+    assert!(
+        (3..r.height()).all(|row| !text(&cell(row, 4))
+            .chars()
+            .nth(8)
+            .is_some_and(|c| c.is_ascii_digit())),
+        "ID numbers are masked"
+    );
+}
