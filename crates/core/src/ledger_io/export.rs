@@ -71,6 +71,78 @@ const LEDGER_HEADERS: &[(&str, f64)] = &[
     ("使用状态", 12.0),
 ];
 
+/// What an export template may add after the ledger's columns: the toilet's latest check and
+/// its latest case, so an upload sheet (监测平台) carries results, not only the baseline.
+const RESULT_HEADERS: &[(&str, f64)] = &[
+    ("最近核查类别", 10.0),
+    ("最近核查日期", 11.0),
+    ("农户状态（核查）", 10.0),
+    ("是否正常使用（核查）", 9.0),
+    ("核查发现的问题", 30.0),
+    ("整改类别", 22.0),
+    ("整改状态", 12.0),
+    ("计划完成时间", 10.0),
+    ("销号日期", 11.0),
+];
+
+/// Every toilet of `scope` with its latest check and case, in [`RESULT_HEADERS`] order.
+fn results(conn: &Connection, scope: Scope) -> Result<std::collections::HashMap<i64, Vec<Val>>> {
+    use crate::model::{CaseState, Category, HouseholdStatus, InspectionKind};
+    let (filter, scope_id) = scope_filter(scope);
+    let mut stmt = conn.prepare(&format!(
+        "WITH last AS (
+            SELECT t.id AS toilet,
+                   (SELECT i.id FROM inspections i WHERE i.toilet_id = t.id
+                    ORDER BY i.inspected_on DESC, i.id DESC LIMIT 1) AS insp,
+                   (SELECT r.id FROM rectifications r WHERE r.toilet_id = t.id
+                    ORDER BY r.id DESC LIMIT 1) AS rect
+            FROM toilets t JOIN households h ON h.id = t.household_id WHERE {filter})
+         SELECT last.toilet, i.kind, i.inspected_on, i.household_status, i.in_normal_use, i.has_problems,
+                (SELECT group_concat(pi.name, '、') FROM inspection_problems ip
+                 JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = i.id),
+                r.category, r.state, r.planned_month,
+                (SELECT e.happened_on FROM rectification_events e WHERE e.rectification_id = r.id
+                   AND e.kind = 'move' AND e.to_state = 'closed' ORDER BY e.id DESC LIMIT 1)
+         FROM last LEFT JOIN inspections i ON i.id = last.insp
+         LEFT JOIN rectifications r ON r.id = last.rect"
+    ))?;
+    let mut rows = stmt.query([scope_id])?;
+    let mut out = std::collections::HashMap::new();
+    while let Some(r) = rows.next()? {
+        let kind: Option<InspectionKind> = r.get(1)?;
+        let state: Option<CaseState> = r.get(8)?;
+        let problems: Option<String> = r.get(6)?;
+        let has_problems: Option<bool> = r.get(5)?;
+        out.insert(
+            r.get::<_, i64>(0)?,
+            vec![
+                Val::text(kind.map(|k| k.label().to_string())),
+                Val::text(r.get(2)?),
+                Val::text(
+                    r.get::<_, Option<HouseholdStatus>>(3)?
+                        .map(|s| s.label().to_string()),
+                ),
+                Val::text(kind.and(Some(yes_no(r.get(4)?))).map(str::to_string)),
+                Val::text(match (kind, has_problems, problems) {
+                    (None, _, _) => None,
+                    (_, _, Some(p)) => Some(p),
+                    (_, Some(false), None) => Some("无问题".into()),
+                    _ => None,
+                }),
+                Val::text(match (state, r.get::<_, Option<Category>>(7)?) {
+                    (None, _) => None,
+                    (Some(_), Some(c)) => Some(c.label().to_string()),
+                    (Some(_), None) => Some("待确定".into()),
+                }),
+                Val::text(state.map(|s| s.label().to_string())),
+                Val::text(r.get(9)?),
+                Val::text(r.get(10)?),
+            ],
+        );
+    }
+    Ok(out)
+}
+
 fn scope_filter(scope: Scope) -> (&'static str, i64) {
     match scope {
         Scope::Town => ("1 = ?1", 1),
@@ -94,7 +166,7 @@ pub fn ledger_rows(
     conn: &Connection,
     scope: Scope,
     personal: Personal,
-    mut each: impl FnMut(&[Val]) -> Result<()>,
+    mut each: impl FnMut(&[Val], Option<i64>) -> Result<()>,
 ) -> Result<ExportSummary> {
     let (filter, scope_id) = scope_filter(scope);
     let mut stmt = conn.prepare(&format!(
@@ -102,7 +174,7 @@ pub fn ledger_rows(
                 h.category, h.is_resident,
                 coalesce(t.tech_mode, CASE WHEN t.id IS NULL AND h.no_toilet = 1 THEN 'no_toilet' END),
                 t.location, t.build_year, t.subsidized, t.subsidy_year,
-                t.subsidy_amount_fen, t.project_name, t.is_sanitary, t.use_status, h.id
+                t.subsidy_amount_fen, t.project_name, t.is_sanitary, t.use_status, h.id, t.id
          FROM households h
          JOIN villages v ON v.id = h.village_id
          JOIN village_groups g ON g.id = h.group_id
@@ -156,7 +228,7 @@ pub fn ledger_rows(
                     .map(|m| m.label().to_string()),
             ),
         ];
-        each(&values)?;
+        each(&values, r.get(20)?)?;
     }
     Ok(ExportSummary {
         households,
@@ -207,8 +279,13 @@ fn write_ledger(
 ) -> Result<ExportSummary> {
     let e = xlsx_err(path);
     let mut picks = Vec::with_capacity(columns.len());
+    let all: Vec<(&str, f64)> = LEDGER_HEADERS
+        .iter()
+        .chain(RESULT_HEADERS)
+        .copied()
+        .collect();
     for c in columns {
-        let i = LEDGER_HEADERS
+        let i = all
             .iter()
             .position(|(h, _)| *h == c.source)
             .ok_or_else(|| {
@@ -244,13 +321,26 @@ fn write_ledger(
     let headers: Vec<(&str, f64)> = columns
         .iter()
         .zip(&picks)
-        .map(|(c, i)| (c.header.as_str(), LEDGER_HEADERS[*i].1))
+        .map(|(c, i)| (c.header.as_str(), all[*i].1))
         .collect();
     header_row(sheet, &headers, path)?;
     let mut row = 3u32;
-    let summary = ledger_rows(conn, scope, personal, |values| {
+    let n = LEDGER_HEADERS.len();
+    let results = if picks.iter().any(|i| *i >= n) {
+        results(conn, scope)?
+    } else {
+        Default::default()
+    };
+    let summary = ledger_rows(conn, scope, personal, |values, toilet| {
         for (col, i) in picks.iter().enumerate() {
-            values[*i].write(sheet, row, col as u16).map_err(&e)?;
+            let v = if *i < n {
+                &values[*i]
+            } else {
+                toilet
+                    .and_then(|t| results.get(&t))
+                    .map_or(&Val::Empty, |r| &r[*i - n])
+            };
+            v.write(sheet, row, col as u16).map_err(&e)?;
         }
         row += 1;
         Ok(())
@@ -324,9 +414,13 @@ pub struct ExportTemplate {
     pub columns: Vec<TemplateColumn>,
 }
 
-/// The columns a template can use, in the ledger's order.
+/// The columns a template can use: the ledger's, then the latest check's and case's.
 pub fn template_sources() -> Vec<&'static str> {
-    LEDGER_HEADERS.iter().map(|(h, _)| *h).collect()
+    LEDGER_HEADERS
+        .iter()
+        .chain(RESULT_HEADERS)
+        .map(|(h, _)| *h)
+        .collect()
 }
 
 const TEMPLATE_PREFIX: &str = "export_template:";
@@ -343,7 +437,7 @@ pub fn save_template(conn: &Connection, t: &ExportTemplate, now: &str) -> Result
         return Err(Error::Invalid("模板里至少要有一列。".into()));
     }
     for c in &t.columns {
-        if !LEDGER_HEADERS.iter().any(|(h, _)| *h == c.source) {
+        if !template_sources().contains(&c.source.as_str()) {
             return Err(Error::Invalid(format!(
                 "没有“{}”这一列，请从可选的列中选择。",
                 c.source

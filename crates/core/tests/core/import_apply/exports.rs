@@ -233,3 +233,79 @@ fn export_templates_pick_order_and_rename_columns() {
     )
     .is_err());
 }
+
+/// #17 (5): a template can carry the toilet's latest check and case, so the upload sheet holds
+/// results, not only the baseline; each value agrees with the database.
+#[test]
+fn a_template_carries_the_latest_check_and_case() {
+    use huce_core::export::{ExportTemplate, TemplateColumn};
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    demo::generate(
+        &mut conn,
+        DemoOptions {
+            households: 200,
+            seed: 9,
+        },
+        NOW,
+    )
+    .unwrap();
+    assert!(export::template_sources().contains(&"核查发现的问题"));
+    let col = |source: &str| TemplateColumn {
+        source: source.into(),
+        header: source.into(),
+    };
+    let t = ExportTemplate {
+        name: "含核查结果".into(),
+        columns: vec![
+            col("户主姓名"),
+            col("最近核查类别"),
+            col("最近核查日期"),
+            col("核查发现的问题"),
+            col("整改类别"),
+            col("整改状态"),
+        ],
+    };
+    export::save_template(&conn, &t, crate::NOW).unwrap();
+    let path = dir.path().join("结果.xlsx");
+    export::with_template(
+        &conn,
+        "含核查结果",
+        Scope::Town,
+        Personal::Masked,
+        &path,
+        NOW,
+    )
+    .unwrap();
+    let sheet = &huce_core::import::read::read_file(&path).unwrap()[0];
+    let rows: Vec<Vec<String>> = sheet
+        .rows
+        .iter()
+        .skip(3)
+        .map(|r| r.iter().map(|c| c.text.clone()).collect())
+        .collect();
+    // As many checked toilets and cases as the database has.
+    let (checked, cases): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(DISTINCT toilet_id) FROM inspections),
+                    (SELECT count(DISTINCT toilet_id) FROM rectifications)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let cell = |r: &Vec<String>, i: usize| r.get(i).cloned().unwrap_or_default();
+    assert_eq!(
+        rows.iter().filter(|r| !cell(r, 1).is_empty()).count() as i64,
+        checked
+    );
+    assert_eq!(
+        rows.iter().filter(|r| !cell(r, 5).is_empty()).count() as i64,
+        cases
+    );
+    assert!(rows
+        .iter()
+        .any(|r| cell(r, 1) == "村级自查" && cell(r, 3) == "无问题"));
+    assert!(rows
+        .iter()
+        .any(|r| !cell(r, 4).is_empty() && cell(r, 3) != "无问题" && !cell(r, 3).is_empty()));
+}
