@@ -156,8 +156,19 @@ impl Doc {
                     y: Pt(height - baseline),
                 },
             });
+            // Glyph ids from our own table, with the character for copying and searching: the
+            // PDF writer then has nothing to look up (its lookup searches the whole character
+            // map for every character of every page).
+            let glyphs = s
+                .chars()
+                .map(|c| printpdf::Codepoint {
+                    gid: text::glyph(f, c).unwrap_or(0),
+                    offset: 0.0,
+                    cid: Some(c.to_string()),
+                })
+                .collect();
             ops.push(Op::ShowText {
-                items: vec![TextItem::Text(s.clone())],
+                items: vec![TextItem::GlyphIds(glyphs)],
             });
             ops.push(Op::EndTextSection);
             cx += measure(&s, f, size);
