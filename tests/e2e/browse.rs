@@ -174,7 +174,11 @@ async fn browse_demo_town_by_village_and_group() {
         .all_from_selector_required()
         .await
         .unwrap();
-    assert_eq!(boxes.len(), 20, "every ledger column can be chosen");
+    assert_eq!(
+        boxes.len(),
+        20 + 9,
+        "every ledger column can be chosen, and the latest check's and case's (#17)"
+    );
     boxes[4].click().await.unwrap(); // 身份证号
     let header = find(d, "#tpl-columns .tpl-row:nth-child(5) input[type=text]").await;
     header.clear().await.unwrap();
