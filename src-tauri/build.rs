@@ -71,6 +71,8 @@ fn main() {
             "sample_list",
             "recommended_sample_size",
             "draw_sample",
+            "match_district_list",
+            "keep_district_list",
             "reproduce_sample",
             "sample_detail",
             "export_report_xlsx",

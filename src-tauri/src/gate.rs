@@ -88,7 +88,7 @@ pub fn access(command: &str) -> Option<Access> {
         | "escalate_case"
         | "record_escalation_reply" => Needs(HandleCase),
         "document_settings" | "print_document" => Needs(Print),
-        "draw_sample" => Needs(DrawSample),
+        "draw_sample" | "match_district_list" | "keep_district_list" => Needs(DrawSample),
         "account_list" | "save_account" | "unlock_account" => Needs(ManageAccounts),
         "audit_log" | "export_audit_xlsx" => Needs(ViewAudit),
         "backup_list" | "backup_now" => Needs(Backup),
@@ -286,6 +286,8 @@ mod tests {
         ("escalate_case", "管录审"),
         ("record_escalation_reply", "管录审"),
         ("draw_sample", "管审督"),
+        ("match_district_list", "管审督"),
+        ("keep_district_list", "管审督"),
         ("unlock_result", "审"),
         ("audit_log", "管审领督"),
         ("export_audit_xlsx", "管审领督"),

@@ -178,6 +178,8 @@ fn main() {
             commands::reports::sample_list,
             commands::reports::recommended_sample_size,
             commands::reports::draw_sample,
+            commands::reports::match_district_list,
+            commands::reports::keep_district_list,
             commands::reports::reproduce_sample,
             commands::reports::sample_detail,
             commands::reports::export_report_xlsx,

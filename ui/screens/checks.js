@@ -37,6 +37,16 @@ export class Checks {
       this.enter(first < 0 ? 0 : first);
     });
     $('sample-new').addEventListener('click', () => this.newSample());
+    $('sample-district').addEventListener('click', () => this.districtList());
+    $('district-close').addEventListener('click', () => $('district-dialog').close());
+    $('district-pick').addEventListener('click', async () => {
+      try {
+        const path = await ipc.pickFile('选择区里的抽查名单', ['xlsx', 'xls', 'csv']);
+        if (path) { $('district-path').value = path; await this.checkDistrictList(); }
+      } catch (err) { $('district-error').textContent = err.message; }
+    });
+    $('district-check').addEventListener('click', () => this.checkDistrictList());
+    $('district-keep').addEventListener('click', () => this.keepDistrictList());
     $('sample-form').addEventListener('submit', (e) => { e.preventDefault(); this.draw(); });
     $('sample-cancel').addEventListener('click', () => $('sample-dialog').close());
     $('sample-reproduce').addEventListener('click', () => this.reproduce().catch((e) => toast(e.message)));
@@ -142,6 +152,8 @@ export class Checks {
     $('sample-detail').hidden = false;
     $('sample-reproduce-result').textContent = '';
     this.sampleKind = d.sample.kind;
+    // A district's list was not drawn: it has no seed to reproduce.
+    $('sample-reproduce').hidden = !d.sample.seed_drawn && d.sample.seed === 0;
     $('sample-title').textContent = `第 ${id} 号${d.sample.purpose ? `样本·${d.sample.purpose}` : '抽查样本'}（${d.sample.toilets.length} 个户厕，抽自 ${d.sample.population} 个）`;
     $('sample-method').textContent = `${d.sample.method}　抽取人：${d.sample.created_by}　时间：${d.sample.created_at.replace('T', ' ').slice(0, 16)}`;
     this.sampleRows = d.rows;
@@ -165,6 +177,41 @@ export class Checks {
       title: `第 ${this.sampleId} 号抽查样本`,
       items: rows.map((r) => ({ household_id: r.household_id, toilet_id: r.toilet_id })),
     }, pos);
+  }
+
+  /** 区里指定的抽查名单: matched first (nothing written), then kept as a sample. */
+  districtList() {
+    $('district-result').replaceChildren();
+    $('district-error').textContent = '';
+    $('district-keep').disabled = true;
+    $('district-dialog').showModal();
+    $('district-path').focus();
+  }
+
+  async checkDistrictList() {
+    $('district-error').textContent = '';
+    $('district-keep').disabled = true;
+    try {
+      const m = await ipc.matchDistrictList($('district-path').value.trim());
+      fill($('district-result'),
+        el('p', { id: 'district-summary' }, `按 ${m.columns} 对上 ${m.households.length} 户、${m.toilets.length} 个户厕。`),
+        m.misses.length ? el('details', { open: true }, el('summary', {}, `没有对上或不列入的 ${m.misses.length} 行`),
+          el('ul', { id: 'district-misses' }, m.misses.slice(0, 100).map((x) => el('li', {}, `${x.row ? `第 ${x.row} 行 ` : ''}${x.text}：${x.reason}`)))) : null);
+      $('district-keep').disabled = m.toilets.length === 0;
+    } catch (err) {
+      $('district-error').textContent = err.message;
+    }
+  }
+
+  async keepDistrictList() {
+    try {
+      const s = await ipc.keepDistrictList($('district-path').value.trim());
+      $('district-dialog').close();
+      toast(`已建立第 ${s.id} 号样本（区里指定的名单，${s.toilets.length} 个户厕），结果按区级抽查录入。`, 'info');
+      await this.loadSamples(s.id);
+    } catch (err) {
+      $('district-error').textContent = err.message;
+    }
   }
 
   newSample() {

@@ -163,6 +163,36 @@ pub async fn draw_sample(state: State<'_, AppState>, spec: SampleSpec) -> Result
     Ok(sampling::draw(&conn, &spec, &actor, &now)?)
 }
 
+/// Matches the district's own spot-check list to the households (nothing written).
+#[tauri::command]
+pub async fn match_district_list(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<huce_core::reports::district_list::ListMatch, ApiError> {
+    Ok(huce_core::reports::district_list::match_list(
+        &*state.conn()?,
+        std::path::Path::new(&path),
+    )?)
+}
+
+/// Keeps the district's list as a sample keyed in as 区级抽查.
+#[tauri::command]
+pub async fn keep_district_list(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<Sample, ApiError> {
+    let conn = state.conn()?;
+    let actor = state.account()?.actor();
+    let now = crate::state::now();
+    Ok(huce_core::reports::district_list::keep_list(
+        &conn,
+        std::path::Path::new(&path),
+        &actor,
+        &now,
+    )?
+    .0)
+}
+
 /// Draws a recorded sample again from its seed and compares it with the record.
 #[tauri::command]
 pub async fn reproduce_sample(

@@ -172,7 +172,7 @@ fn sheet_page(doc: &mut Doc, s: &Sheet) {
     );
     doc.centered(
         &format!(
-            "第 {} 号抽查样本 · 第 {} / {} 个户厕 · 抽样日期：{} · 随机种子：{}",
+            "第 {} 号抽查样本 · 第 {} / {} 个户厕 · 抽样日期：{} · {}",
             s.sample.id,
             s.number,
             s.sample.toilets.len(),
@@ -181,7 +181,7 @@ fn sheet_page(doc: &mut Doc, s: &Sheet) {
                 .get(..10)
                 .map(chinese_date)
                 .unwrap_or_default(),
-            s.sample.seed
+            s.sample.origin()
         ),
         Face::Regular,
         9.5,

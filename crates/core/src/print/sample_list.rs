@@ -78,13 +78,13 @@ pub fn sample_list(conn: &Connection, sample_id: i64, today: &str) -> Result<Pri
         town.town_name, sample.id
     );
     let subtitle = format!(
-        "抽样时间：{} · 随机种子：{} · 共抽 {} 个户厕（总体 {} 个）· 打印日期：{}",
+        "抽样时间：{} · {} · 共抽 {} 个户厕（总体 {} 个）· 打印日期：{}",
         sample
             .created_at
             .get(..10)
             .map(chinese_date)
             .unwrap_or_default(),
-        sample.seed,
+        sample.origin(),
         sample.toilets.len(),
         sample.population,
         chinese_date(today)

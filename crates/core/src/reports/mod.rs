@@ -2,6 +2,7 @@
 
 pub mod bulletin;
 pub mod compare;
+pub mod district_list;
 pub mod problem_ledger;
 pub mod progress;
 pub mod sampling;

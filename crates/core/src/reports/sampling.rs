@@ -52,6 +52,9 @@ pub struct SampleBatch {
     pub kind: InspectionKind,
     /// e.g. "二次回查：调查组 李明、王芳".
     pub purpose: String,
+    /// The toilets are the district's own list, in its order, not drawn (nothing to reproduce).
+    #[serde(default)]
+    pub listed: bool,
 }
 
 /// A drawn sample.
@@ -281,18 +284,58 @@ pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Res
     let seed = spec.seed.unwrap_or_default();
     let (toilets, population, method) = draw_toilets(conn, &spec)?;
     let method = format!("{method}随机种子由程序从操作系统的随机数源产生，抽样时记录，不能自选。");
+    keep(
+        conn,
+        &spec,
+        Drawn {
+            seed,
+            seed_drawn: true,
+            method,
+            population,
+            toilets,
+        },
+        actor,
+        now,
+    )
+}
+
+/// What a stored sample holds besides its parameters.
+pub(crate) struct Drawn {
+    pub(crate) seed: u64,
+    pub(crate) seed_drawn: bool,
+    pub(crate) method: String,
+    pub(crate) population: usize,
+    pub(crate) toilets: Vec<i64>,
+}
+
+/// Stores a sample (drawn, or listed by the district) and records it in the audit log.
+pub(crate) fn keep(
+    conn: &Connection,
+    spec: &SampleSpec,
+    d: Drawn,
+    actor: &str,
+    now: &str,
+) -> Result<Sample> {
+    let Drawn {
+        seed,
+        seed_drawn,
+        method,
+        population,
+        toilets,
+    } = d;
     let tx = conn.unchecked_transaction()?;
     tx.execute(
         "INSERT INTO spot_samples (created_at, created_by, seed, method, params, population, size, seed_drawn)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             now,
             actor,
             seed as i64,
             method,
-            serde_json::to_string(&spec).expect("spec serialises"),
+            serde_json::to_string(spec).expect("spec serialises"),
             population as i64,
-            toilets.len() as i64
+            toilets.len() as i64,
+            seed_drawn
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -306,6 +349,15 @@ pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Res
             item.execute(params![id, i as i64 + 1, t])?;
         }
     }
+    let what = spec
+        .batch
+        .as_ref()
+        .map_or_else(|| "区级抽查".to_string(), |b| b.purpose.clone());
+    let how = if seed_drawn {
+        format!("，程序产生的随机种子 {seed}")
+    } else {
+        String::new()
+    };
     crate::store::audit::append(
         &tx,
         now,
@@ -313,10 +365,8 @@ pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Res
         "spot_sample",
         id,
         &format!(
-            "{actor}抽取第 {id} 号{}样本，{} 个户厕，程序产生的随机种子 {seed}",
-            spec.batch
-                .as_ref()
-                .map_or_else(|| "区级抽查".to_string(), |b| b.purpose.clone()),
+            "{actor}{}第 {id} 号{what}样本，{} 个户厕{how}",
+            if seed_drawn { "抽取" } else { "导入" },
             toilets.len()
         ),
         serde_json::json!({ "seed": seed, "method": method, "size": toilets.len(), "by": actor }),
@@ -327,7 +377,7 @@ pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Res
         created_at: now.to_string(),
         created_by: actor.to_string(),
         seed,
-        seed_drawn: true,
+        seed_drawn,
         method,
         population,
         toilets,
@@ -337,6 +387,18 @@ pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Res
             .map_or(InspectionKind::DistrictSpot, |b| b.kind),
         purpose: spec.batch.as_ref().map(|b| b.purpose.clone()),
     })
+}
+
+impl Sample {
+    /// How the sample came about, as the printed sheets say it: its random seed, or its purpose
+    /// (a district's list has no seed).
+    pub fn origin(&self) -> String {
+        match (&self.purpose, self.seed_drawn || self.seed != 0) {
+            (Some(p), false) => p.clone(),
+            (Some(p), true) => format!("{p} · 随机种子：{}", self.seed),
+            (None, _) => format!("随机种子：{}", self.seed),
+        }
+    }
 }
 
 /// A recorded sample drawn again from its seed and parameters on today's data.
@@ -369,6 +431,11 @@ pub fn reproduce(conn: &Connection, id: i64) -> Result<Reproduction> {
             "第 {id} 号样本记录的抽样参数无法读取（{e}），不能复现。请把数据库交给管理员检查。"
         ))
     })?;
+    if spec.batch.as_ref().is_some_and(|b| b.listed) {
+        return Err(Error::Invalid(format!(
+            "第 {id} 号样本是区里指定的抽查名单，不是随机抽取的，没有随机种子可以复现。"
+        )));
+    }
     spec.seed = Some(recorded.seed);
     let (again, population_now, _) = draw_toilets(conn, &spec)?;
     let only_recorded: Vec<i64> = recorded

@@ -285,6 +285,7 @@ fn a_groups_second_back_check_is_drawn_from_its_own_batch() {
             toilets: group.toilets.clone(),
             kind: InspectionKind::TownRecheck,
             purpose: format!("二次回查：调查组 {}", group.name),
+            listed: false,
         }),
         ..spec()
     };
@@ -299,4 +300,80 @@ fn a_groups_second_back_check_is_drawn_from_its_own_batch() {
         Some(format!("二次回查：调查组 {}", group.name).as_str())
     );
     assert!(sampling::reproduce(&conn, s.id).unwrap().same);
+}
+
+/// #17 (6): the district's own list is matched by 农户编号, 身份证号 or 户主 and kept as a sample
+/// in the list's order, keyed in as 区级抽查; what does not match is said by row.
+#[test]
+fn the_districts_own_list_becomes_a_sample_in_its_order() {
+    use huce_core::model::InspectionKind;
+    use huce_core::reports::district_list;
+    let conn = town();
+    let pick = |sql: &str| -> (i64, String, Option<String>) {
+        conn.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+    };
+    let a = pick("SELECT id, head_name, id_number FROM households ORDER BY id DESC LIMIT 1");
+    let b = pick(
+        "SELECT id, head_name, id_number FROM households WHERE id_number IS NOT NULL AND id < 100 ORDER BY id LIMIT 1",
+    );
+    let c = pick(
+        "SELECT h.id, h.head_name, h.id_number FROM households h WHERE h.id BETWEEN 200 AND 900
+           AND (SELECT count(*) FROM households x WHERE x.head_name = h.head_name) = 1 ORDER BY h.id LIMIT 1",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("区级抽查名单.csv");
+    std::fs::write(
+        &list,
+        format!(
+            "区级抽查名单,,\n农户编号,身份证号,户主姓名\n{},,{}\n,{},\n,,{}\n,,查无此人\n{},,\n",
+            a.0,
+            a.1,
+            b.2.clone().unwrap(),
+            c.1,
+            a.0
+        ),
+    )
+    .unwrap();
+    let m = district_list::match_list(&conn, &list).unwrap();
+    assert_eq!(
+        m.households,
+        vec![a.0, b.0, c.0],
+        "in the list's order, once each"
+    );
+    assert_eq!(m.misses.len(), 1);
+    assert_eq!(
+        (m.misses[0].row, m.misses[0].text.as_str()),
+        (6, "查无此人")
+    );
+    assert_eq!(
+        sampling::samples(&conn).unwrap().len(),
+        0,
+        "matching writes nothing"
+    );
+
+    let (s, _) = district_list::keep_list(&conn, &list, "李明", NOW).unwrap();
+    assert_eq!(s.kind, InspectionKind::DistrictSpot);
+    assert!(!s.seed_drawn);
+    assert!(s.purpose.as_deref().unwrap().contains("区里指定的抽查名单"));
+    let first: i64 = conn
+        .query_row(
+            "SELECT id FROM toilets WHERE household_id = ?1 ORDER BY seq LIMIT 1",
+            [a.0],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(s.toilets[0], first, "the list's first household first");
+    let err = sampling::reproduce(&conn, s.id).unwrap_err();
+    assert!(err.to_string().contains("区里指定"), "{err}");
+    // Its check sheets print, exactly its toilets.
+    let sheets = huce_core::print::check_sheets(&conn, s.id, "2026-12-04").unwrap();
+    assert_eq!(sheets.pages, s.toilets.len());
+
+    // A list that matches nobody is refused, nothing kept.
+    let none = dir.path().join("空.csv");
+    std::fs::write(&none, "户主\n查无此人\n").unwrap();
+    let err = district_list::keep_list(&conn, &none, "李明", NOW).unwrap_err();
+    assert!(err.to_string().contains("没有一户能对上"), "{err}");
+    assert_eq!(sampling::samples(&conn).unwrap().len(), 1);
 }
