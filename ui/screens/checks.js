@@ -174,7 +174,7 @@ export class Checks {
       sample_id: this.sampleId,
       kind: this.sampleKind ?? 'district_spot',
       kind_label: label('InspectionKind', this.sampleKind ?? 'district_spot'),
-      title: `第 ${this.sampleId} 号抽查样本`,
+      title: `第 ${this.sampleId} 号样本`,
       items: rows.map((r) => ({ household_id: r.household_id, toilet_id: r.toilet_id })),
     }, pos);
   }
@@ -250,6 +250,9 @@ export class Checks {
       size: kind === 'percent' ? { percent: amount } : { count: Math.round(amount) },
       min_per_village: Number($('sample-min').value || 0),
       oversample_problems: $('sample-oversample').checked,
+      // The town's own draw is its 镇级抽查, keyed in as 镇级复核.
+      batch: $('sample-purpose').value === 'town'
+        ? { toilets: [], kind: 'town_recheck', purpose: '镇级抽查', listed: false } : null,
     };
     try {
       const s = await ipc.drawSample(spec);

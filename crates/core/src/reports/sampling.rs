@@ -169,7 +169,8 @@ pub fn draw_toilets(conn: &Connection, spec: &SampleSpec) -> Result<(Vec<i64>, u
     if !spec.villages.is_empty() {
         units.retain(|u| spec.villages.contains(&u.village));
     }
-    if let Some(batch) = &spec.batch {
+    // A batch narrows the draw to its toilets; an empty one (the town's own 镇级抽查) does not.
+    if let Some(batch) = spec.batch.as_ref().filter(|b| !b.toilets.is_empty()) {
         let wanted: std::collections::HashSet<i64> = batch.toilets.iter().copied().collect();
         units.retain(|u| wanted.contains(&u.toilet));
     }

@@ -377,3 +377,31 @@ fn the_districts_own_list_becomes_a_sample_in_its_order() {
     assert!(err.to_string().contains("没有一户能对上"), "{err}");
     assert_eq!(sampling::samples(&conn).unwrap().len(), 1);
 }
+
+/// #17 (6): the town's own draw is a 镇级抽查 of the whole population, keyed in as 镇级复核.
+#[test]
+fn the_towns_own_draw_is_labelled_and_keyed_in_as_the_towns() {
+    use huce_core::model::InspectionKind;
+    use huce_core::sampling::SampleBatch;
+    let conn = town();
+    let district = sampling::draw(&conn, &spec(), "李明", NOW).unwrap();
+    let town_spec = SampleSpec {
+        batch: Some(SampleBatch {
+            toilets: vec![],
+            kind: InspectionKind::TownRecheck,
+            purpose: "镇级抽查".into(),
+            listed: false,
+        }),
+        ..spec()
+    };
+    let own = sampling::draw(&conn, &town_spec, "李明", NOW).unwrap();
+    assert_eq!(own.population, district.population, "the whole town");
+    let stored = sampling::sample(&conn, own.id).unwrap();
+    assert_eq!(stored.kind, InspectionKind::TownRecheck);
+    assert_eq!(stored.purpose.as_deref(), Some("镇级抽查"));
+    assert_eq!(
+        sampling::sample(&conn, district.id).unwrap().kind,
+        InspectionKind::DistrictSpot
+    );
+    assert!(sampling::reproduce(&conn, own.id).unwrap().same);
+}
