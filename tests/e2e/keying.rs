@@ -322,7 +322,7 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
         d.find(By::Css("#insp-carried-kind")).await.is_err(),
         "the kind comes from the sample, not the last form"
     );
-    wait_text(d, "#list-sample", |t| t.contains("第 1 号抽查样本")).await;
+    wait_text(d, "#list-sample", |t| t.contains("第 1 号样本（区级抽查）")).await;
     wait_text(d, "#list-count", |t| t.starts_with("找到")).await;
     let before = form_id(d).await;
     let mut k = Keys { d, n: 0 };
