@@ -43,6 +43,8 @@ fn main() {
             "photo_data",
             "preview_proposal",
             "save_inspection",
+            "add_found_household",
+            "add_found_toilet",
             "field_file",
             "problem_ledger",
             "rectification_case",

@@ -54,6 +54,8 @@ export const householdPending = (id) => call('household_pending', { id });
 export const correctPending = (id, value) => call('correct_pending', { id, value });
 export const leavePendingEmpty = (id, note) => call('leave_pending_empty', { id, note });
 export const exportPendingXlsx = (scope, scopeTitle, full, out) => call('export_pending_xlsx', { scope, scopeTitle, full, out });
+export const addFoundHousehold = (household) => call('add_found_household', { household });
+export const addFoundToilet = (householdId, toilet) => call('add_found_toilet', { householdId, toilet });
 export const matchDistrictList = (path) => call('match_district_list', { path });
 export const keepDistrictList = (path) => call('keep_district_list', { path });
 export const exportWorklist = (scope, scopeTitle, list, out) => call('export_worklist', { scope, scopeTitle, list, out });

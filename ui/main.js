@@ -26,6 +26,7 @@ import { PendingDialog } from './screens/pending.js';
 import { SettingsDialog, UNSET_TOWN } from './screens/settings.js';
 import { RecoveryScreen } from './screens/recovery.js';
 import { DemoLoader } from './screens/demo.js';
+import { FoundDialog } from './screens/found.js';
 
 const showError = (err) => toast(err.message || String(err));
 
@@ -58,7 +59,7 @@ function loadView() {
 // The details pane: household `id` with its inspections and problem cases.
 const beginDetail = latest();
 const showDetail = (d, file, pending = []) => renderDetail($('detail'), d, file, (index) => inspection.open(d, index).catch(showError), () => printHousehold(d),
-  pending, () => pendingDialog.open(townLabel(), `group:${d.group_id}`).catch(showError));
+  pending, () => pendingDialog.open(townLabel(), `group:${d.group_id}`).catch(showError), () => foundDialog.openToilet(d));
 async function showHousehold(id) {
   const current = beginDetail();
   try {
@@ -244,6 +245,21 @@ async function openHousehold(id) {
 }
 
 const printDialog = new PrintDialog();
+
+// 查缺补漏: households and toilets found at the door.
+const foundDialog = new FoundDialog({
+  onAdded: async (householdId) => {
+    await reload();
+    await showHousehold(householdId);
+  },
+});
+$('open-found').addEventListener('click', () => {
+  const groups = (currentTree?.villages ?? []).flatMap((v) => v.groups.map((g) => ({ id: g.id, label: `${v.name}${g.name}` })));
+  if (!groups.length) { toast('还没有行政村和社，请先导入台账。'); return; }
+  const key = tree.selected ?? '';
+  const chosen = key.startsWith('group:') ? Number(key.slice(6)) : groups[0].id;
+  foundDialog.openHousehold(groups, chosen);
+});
 function printHousehold(d) {
   printDialog.open(['household_file'], defaultFilter(), `${d.village_name}${d.group_name}${d.head_name}`, d.id).catch(showError);
 }

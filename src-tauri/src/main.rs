@@ -150,6 +150,8 @@ fn main() {
             commands::field_work::photo_data,
             commands::field_work::preview_proposal,
             commands::field_work::save_inspection,
+            commands::field_work::add_found_household,
+            commands::field_work::add_found_toilet,
             commands::field_work::field_file,
             commands::field_work::problem_ledger,
             commands::field_work::rectification_case,

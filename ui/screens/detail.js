@@ -107,7 +107,7 @@ function pendingBox(pending, onPending) {
  * d: HouseholdDetail; file: FieldFile or null; onInspect(toiletIndex) opens the form; pending:
  * the household's open 待核实 entries, onPending opens the worklist.
  */
-export function renderDetail(container, d, file = null, onInspect = () => {}, onPrint = null, pending = [], onPending = null) {
+export function renderDetail(container, d, file = null, onInspect = () => {}, onPrint = null, pending = [], onPending = null, onAddToilet = null) {
   const idWarning = d.id_number_valid === false
     ? el('span', { class: 'warn' }, '校验位不正确，请核对')
     : null;
@@ -139,7 +139,8 @@ export function renderDetail(container, d, file = null, onInspect = () => {}, on
           toast(err.message);
         }
       } }, '显示完整号码') : null) : null,
-    el('h3', { class: 'section-title' }, `户厕（${d.toilets.length} 个）`),
+    el('h3', { class: 'section-title' }, `户厕（${d.toilets.length} 个）`,
+      onAddToilet && may('record_inspection') ? el('button', { type: 'button', class: 'link', id: 'add-found-toilet', title: '入户核查发现台账漏登的户厕', onclick: onAddToilet }, '新增户厕…') : null),
     d.toilets.length
       ? el('div', { class: 'toilets', id: 'toilets' }, d.toilets.map((t, i) => toiletCard(t, i, file, onInspect)))
       : el('p', { class: 'placeholder', id: 'toilets' }, d.no_toilet

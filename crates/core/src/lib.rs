@@ -22,7 +22,8 @@ pub mod store;
 // are named by their folder (`crate::store::audit`); the layer test holds that.
 pub use access::{accounts, permissions, staff};
 pub use fieldwork::{
-    escalation, inspections, paper, photos, problem_items, rectification, rules, signoff, working,
+    escalation, found, inspections, paper, photos, problem_items, rectification, rules, signoff,
+    working,
 };
 pub use ledger_io::{export, import, pending};
 pub use places::{households, idcard, town};

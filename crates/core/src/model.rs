@@ -325,7 +325,6 @@ pub struct NewToilet {
     pub baseline_source: BaselineSource,
 }
 
-/// `part` of `whole` in per cent; 0 when there is nothing to count.
 /// SQL: whether case `r` is overdue on the day bound as `param` (`YYYY-MM-DD`): open, and
 /// planned for a month before the day's month, or 立行立改 found more than `immediate_days`
 /// (the town's working value) ago.
@@ -336,6 +335,7 @@ pub fn overdue_sql(param: &str, immediate_days: i64) -> String {
     )
 }
 
+/// `part` of `whole` in per cent; 0 when there is nothing to count.
 pub fn percent(part: i64, whole: i64) -> f64 {
     if whole == 0 {
         0.0

@@ -295,6 +295,38 @@ pub async fn record_escalation_reply(
 }
 
 /// A household's notices in the register (the 户档案's list).
+/// 新增农户: a household found at the door (入户核查新增); its id.
+#[tauri::command]
+pub async fn add_found_household(
+    state: State<'_, AppState>,
+    household: huce_core::found::FoundHousehold,
+) -> Result<i64, ApiError> {
+    let me = state.account()?;
+    Ok(huce_core::found::add_household(
+        &*state.conn()?,
+        &me,
+        &household,
+        &now(),
+    )?)
+}
+
+/// 新增户厕: a toilet of a listed household found at the door; its id.
+#[tauri::command]
+pub async fn add_found_toilet(
+    state: State<'_, AppState>,
+    household_id: i64,
+    toilet: huce_core::found::FoundToilet,
+) -> Result<i64, ApiError> {
+    let me = state.account()?;
+    Ok(huce_core::found::add_toilet(
+        &*state.conn()?,
+        &me,
+        household_id,
+        &toilet,
+        &now(),
+    )?)
+}
+
 #[tauri::command]
 pub async fn household_notices(
     state: State<'_, AppState>,

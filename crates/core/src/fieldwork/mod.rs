@@ -2,6 +2,7 @@
 //! (分类整改 → 销号) and the sign-off (签字背书).
 
 pub mod escalation;
+pub mod found;
 pub mod inspections;
 pub mod paper;
 pub mod photos;

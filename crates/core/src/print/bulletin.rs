@@ -317,7 +317,22 @@ pub fn bulletin(conn: &Connection, month: &str, today: &str) -> Result<Printed> 
         chinese_date(&as_of),
         chinese_date(today)
     );
-    let paragraphs = summary(&p);
+    let mut paragraphs = summary(&p);
+    // 查缺补漏 of the month and since the start.
+    let month_start = format!("{}-01", as_of.get(..7).unwrap_or(&as_of));
+    let month = crate::fieldwork::found::gaps(conn, &month_start, &as_of)?;
+    let all = crate::fieldwork::found::gaps(conn, "2000-01-01", &as_of)?;
+    paragraphs.push(format!(
+        "查缺补漏：本月入户核查新增农户 {} 户、新增户厕 {} 个，核查中更正台账 {} 处，发现户已迁出 {} 户；累计新增农户 {} 户、新增户厕 {} 个，更正台账 {} 处，户已迁出 {} 户。",
+        month.households_added,
+        month.toilets_added,
+        month.corrections,
+        month.moved_out,
+        all.households_added,
+        all.toilets_added,
+        all.corrections,
+        all.moved_out
+    ));
     let escalated = crate::fieldwork::escalation::escalations(conn, &as_of)?;
     let issuer = format!("{}农村户厕问题摸排整改工作专班", town.town_name);
     table_document_with(

@@ -592,3 +592,147 @@ fn worklists_count_print_and_export_the_households_to_visit() {
     .unwrap_err();
     assert!(err.to_string().contains("清单是空的"), "{err}");
 }
+
+/// #17 (4): a household or a toilet found at the door is added with the source 入户核查新增,
+/// who and when; the month's 查缺补漏 numbers reach the bulletin.
+#[test]
+fn households_and_toilets_found_at_the_door_are_recorded_and_counted() {
+    use huce_core::found::{self, FoundHousehold, FoundToilet};
+    let t = town();
+    let group: i64 = t
+        .conn
+        .query_row(
+            "SELECT group_id FROM households WHERE head_name = '张建国'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let now = "2026-11-20T10:00:00+08:00";
+    let first17 = "50022419850312004";
+    let check = huce_core::idcard::check_char(first17).unwrap();
+    let good = format!("{first17}{check}");
+    let bad = format!("{first17}{}", if check == '1' { '2' } else { '1' });
+    let by = crate::local();
+    let found = |name: &str, id: Option<&str>, toilet: Option<FoundToilet>| FoundHousehold {
+        group_id: group,
+        head_name: name.into(),
+        id_number: id.map(str::to_string),
+        phone: None,
+        address: Some("3社12号".into()),
+        resident_pop: Some(2),
+        toilet,
+    };
+    let with_toilet = FoundToilet {
+        tech_mode: Some(TechMode::ThreeCompartment),
+        build_year: Some(2019),
+        ..FoundToilet::default()
+    };
+    let a = found::add_household(
+        &t.conn,
+        &by,
+        &found("新发现户", Some(&good), Some(with_toilet.clone())),
+        now,
+    )
+    .unwrap();
+    let b = found::add_household(&t.conn, &by, &found("无厕新户", None, None), now).unwrap();
+    // The same ID again is the same household: refused, naming it.
+    let err =
+        found::add_household(&t.conn, &by, &found("重复户", Some(&good), None), now).unwrap_err();
+    assert!(err.to_string().contains("新发现户"), "{err}");
+    let err =
+        found::add_household(&t.conn, &by, &found("错号户", Some(&bad), None), now).unwrap_err();
+    assert!(err.to_string().contains("校验位"), "{err}");
+    let err = found::add_household(
+        &t.conn,
+        &by,
+        &found(
+            "未来户",
+            None,
+            Some(FoundToilet {
+                build_year: Some(2030),
+                ..FoundToilet::default()
+            }),
+        ),
+        now,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("年份"), "{err}");
+    // A listed household's missed toilet.
+    let zhang: i64 = t
+        .conn
+        .query_row(
+            "SELECT id FROM households WHERE head_name = '张建国'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let added = found::add_toilet(&t.conn, &by, zhang, &with_toilet, now).unwrap();
+    let (seq, source): (i64, String) = t
+        .conn
+        .query_row(
+            "SELECT seq, baseline_source FROM toilets WHERE id = ?1",
+            [added],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((seq, source.as_str()), (3, "field"));
+    let no_toilet: bool = t
+        .conn
+        .query_row("SELECT no_toilet FROM households WHERE id = ?1", [b], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(
+        no_toilet,
+        "a household found without a toilet is a 无厕所户"
+    );
+    let toilets_of_a: i64 = t
+        .conn
+        .query_row(
+            "SELECT count(*) FROM toilets WHERE household_id = ?1 AND baseline_source = 'field'",
+            [a],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(toilets_of_a, 1);
+    // Recorded: change log with the source, audit log with who.
+    let logged: i64 = t
+        .conn
+        .query_row(
+            "SELECT count(*) FROM change_log WHERE source = '入户核查新增'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(logged, 4, "two households, two toilets");
+    let audited: i64 = t
+        .conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action IN ('household.found', 'toilet.found')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 3);
+    // The month's numbers.
+    let g = found::gaps(&t.conn, "2026-11-01", "2026-11-30").unwrap();
+    assert_eq!((g.households_added, g.toilets_added), (2, 2));
+    assert_eq!(
+        found::gaps(&t.conn, "2026-10-01", "2026-10-31")
+            .unwrap()
+            .households_added,
+        0
+    );
+    let printed = huce_core::print::bulletin(&t.conn, "2026-11", "2026-11-29").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("月通报.pdf");
+    std::fs::write(&pdf, &printed.bytes).unwrap();
+    let text: String = crate::printing::tool("pdftotext", &[crate::printing::s(&pdf), "-"])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        text.contains("查缺补漏：本月入户核查新增农户2户、新增户厕2个"),
+        "{text}"
+    );
+}
