@@ -14,7 +14,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev \
   xvfb xauth webkit2gtk-driver dbus-daemon imagemagick fonts-noto-cjk \
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 sqlite3 \
-  poppler-utils python3 python3-pip \
+  poppler-utils python3 python3-pip libreoffice-writer-nogui \
   wine wine64 nsis >/dev/null
 
 # PDFium (as Chrome and Edge render PDFs) for the printed-document tests.

@@ -31,6 +31,7 @@ fn main() {
             "export_pending_xlsx",
             "export_xlsx",
             "export_worklist",
+            "export_summary_docx",
             "export_templates",
             "save_export_template",
             "delete_export_template",

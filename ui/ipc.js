@@ -56,6 +56,7 @@ export const leavePendingEmpty = (id, note) => call('leave_pending_empty', { id,
 export const exportPendingXlsx = (scope, scopeTitle, full, out) => call('export_pending_xlsx', { scope, scopeTitle, full, out });
 export const addFoundHousehold = (household) => call('add_found_household', { household });
 export const addFoundToilet = (householdId, toilet) => call('add_found_toilet', { householdId, toilet });
+export const exportSummaryDocx = (date, out) => call('export_summary_docx', { date, out });
 export const matchDistrictList = (path) => call('match_district_list', { path });
 export const keepDistrictList = (path) => call('keep_district_list', { path });
 export const exportWorklist = (scope, scopeTitle, list, out) => call('export_worklist', { scope, scopeTitle, list, out });
@@ -151,8 +152,8 @@ function toRequest(r) {
 export const pickFile = (title, extensions) =>
   call('plugin:dialog|open', { options: { title, multiple: false, directory: false, filters: [{ name: '表格文件', extensions }] } });
 /** The system's save-file dialog; resolves to a path or null. */
-export const pickSavePath = (title, defaultPath) =>
-  call('plugin:dialog|save', { options: { title, defaultPath, filters: [{ name: 'Excel 文件', extensions: ['xlsx'] }] } });
+export const pickSavePath = (title, defaultPath, kind = 'xlsx') =>
+  call('plugin:dialog|save', { options: { title, defaultPath, filters: [kind === 'docx' ? { name: 'Word 文档', extensions: ['docx'] } : { name: 'Excel 文件', extensions: ['xlsx'] }] } });
 /** The system's open-file dialog for a scanned signed paper (PDF or photo); a path or null. */
 export const pickScan = (title) =>
   call('plugin:dialog|open', { options: { title, multiple: false, directory: false, filters: [{ name: '扫描件（PDF 或照片）', extensions: ['pdf', 'PDF', 'jpg', 'jpeg', 'png', 'JPG', 'JPEG', 'PNG'] }] } });

@@ -72,9 +72,11 @@ pub fn access(command: &str) -> Option<Access> {
         "import_fields" | "import_preview" | "import_commit" | "import_save_problems" => {
             Needs(Import)
         }
-        "export_xlsx" | "export_templates" | "export_report_xlsx" | "export_worklist" => {
-            Needs(Export)
-        }
+        "export_xlsx"
+        | "export_templates"
+        | "export_report_xlsx"
+        | "export_worklist"
+        | "export_summary_docx" => Needs(Export),
         "save_staff" | "save_problem_item" => Needs(EditLists),
         // Anyone who records results; the core asks for RecordInspection for a 村级自查
         // and for case handling when the form decides a category or closes on the spot.
@@ -265,6 +267,7 @@ mod tests {
         ("check_printed_anchor", "管录审领督"),
         ("export_xlsx", "管录审领督"),
         ("export_worklist", "管录审领督"),
+        ("export_summary_docx", "管录审领督"),
         ("export_templates", "管录审领督"),
         ("export_report_xlsx", "管录审领督"),
         ("document_settings", "管录审领督"),

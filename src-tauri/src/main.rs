@@ -180,6 +180,7 @@ fn main() {
             commands::reports::sample_list,
             commands::reports::recommended_sample_size,
             commands::reports::draw_sample,
+            commands::reports::export_summary_docx,
             commands::reports::match_district_list,
             commands::reports::keep_district_list,
             commands::reports::reproduce_sample,

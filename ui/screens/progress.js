@@ -28,6 +28,7 @@ export class Dashboard {
     $('progress-phases-edit').addEventListener('click', () => this.editPhases().catch((e) => toast(e.message)));
     $('progress-bulletin').addEventListener('click', () => onPrintBulletin(($('progress-date').value || today()).slice(0, 7)));
     $('progress-bulletin-xlsx').addEventListener('click', () => this.exportBulletin().catch((e) => toast(e.message)));
+    $('progress-summary').addEventListener('click', () => this.exportSummary().catch((e) => toast(e.message)));
     $('phases-cancel').addEventListener('click', () => $('phases-dialog').close());
     $('phases-add').addEventListener('click', () => $('phases-rows').append(this.phaseRow({ name: '', start: '', end: '', measure: null, target: 100 })));
     $('phases-form').addEventListener('submit', (e) => { e.preventDefault(); this.savePhases(); });
@@ -94,6 +95,15 @@ export class Dashboard {
         ? el('button', { type: 'button', class: 'link next-action', dataset: { list: v.next.list, village: isTown ? '' : v.village_id }, title: '打开这份清单' }, v.next.text)
         : el('span', { class: 'ok' }, '已全部完成')));
     fill($('progress-rows'), p.villages.map((v) => row(v, false)), row(t, true));
+  }
+
+  /** 工作总结 draft as .docx, as of the chosen date. */
+  async exportSummary() {
+    const date = $('progress-date').value || today();
+    const out = await ipc.pickSavePath('保存工作总结初稿', `工作总结-${date}.docx`, 'docx');
+    if (!out) return;
+    const n = await ipc.exportSummaryDocx(date, out);
+    toast(`已生成工作总结初稿（排查户厕 ${n.inspected} 个，问题户厕 ${n.problems} 个，已销号 ${n.closed} 个）：${out}`, 'info');
   }
 
   async exportBulletin() {

@@ -39,7 +39,7 @@ enum Command {
     Template(template::TemplateArgs),
     /// 显示数据库的概况：镇名、行政村、社、农户和户厕数
     Stats(stats::StatsArgs),
-    /// 打印文书（PDF）：notices 整改告知单、problem-ledger 问题厕所台账、toilet-ledger 改厕台账、signoff 签字背书表、check-sheets 区级抽查现场核查表、pending-list 待核实清单
+    /// 打印文书（PDF）：notices 整改告知单、problem-ledger 问题厕所台账、toilet-ledger 改厕台账、signoff 签字背书表、check-sheets 区级抽查现场核查表、survey-sheets 入户排查表、pending-list 待核实清单等
     Print(print::PrintArgs),
     /// 区级抽查：按行政村分层随机抽取户厕，保存样本（程序产生的随机种子和方法），可同时打印样本清单；--reproduce 复现核对已有样本
     Sample(sample::SampleArgs),
@@ -61,6 +61,8 @@ enum Command {
     Restore(backup::RestoreArgs),
     /// 月通报（PDF）：各村排查、问题、整改、销号、逾期和排名，可同时导出 Excel
     Bulletin(bulletin::BulletinArgs),
+    /// 工作总结初稿（.docx，用 WPS 或 Word 修改）：全年排查、问题、分类整改、销号、比对和各村、逐月情况
+    Summary(bulletin::SummaryArgs),
     /// 问题厕所台账：各行政村问题户厕数和整改进度（待整改、整改中、待验收、已销号、逾期）
     Ledger(ledger::LedgerArgs),
     /// 待核实清单：导入时写得不对或无法识别、暂时留空的内容，按村社列出，或 --out 导出 Excel
@@ -97,6 +99,7 @@ fn run(command: Command) -> huce_core::Result<()> {
         Command::StressStaff(a) => stress::staff_stream(a),
         Command::Restore(a) => backup::restore(a),
         Command::Bulletin(a) => bulletin::run(a),
+        Command::Summary(a) => bulletin::summary(a),
         Command::Ledger(a) => ledger::run(a),
     }
 }

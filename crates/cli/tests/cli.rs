@@ -832,3 +832,37 @@ fn export_problem_ledger_writes_one_row_per_problem_toilet() {
     assert!(text.starts_with("已导出问题厕所台账："), "{text}");
     assert!(std::fs::read(&out).unwrap().starts_with(b"PK"), "an .xlsx");
 }
+
+/// #17 (7): `huce summary` writes the 工作总结 draft as .docx.
+#[test]
+fn summary_writes_the_year_end_draft_as_docx() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    run_ok(
+        huce()
+            .args(["demo", "--households", "300", "--seed", "3", "--out"])
+            .arg(&db),
+    );
+    let out = dir.path().join("工作总结");
+    let text = run_ok(
+        huce()
+            .args(["summary", "--date", "2026-11-30", "--db"])
+            .arg(&db)
+            .arg("-o")
+            .arg(&out),
+    );
+    assert!(
+        text.starts_with("工作总结初稿（统计截至 2026-11-30）"),
+        "{text}"
+    );
+    let docx = dir.path().join("工作总结.docx");
+    assert!(std::fs::read(&docx).unwrap().starts_with(b"PK"), "a .docx");
+    let err = run_err(
+        huce()
+            .args(["summary", "--date", "2026-13-01", "--db"])
+            .arg(&db)
+            .arg("-o")
+            .arg(&out),
+    );
+    assert!(err.contains("年-月-日"), "{err}");
+}

@@ -163,6 +163,26 @@ pub async fn draw_sample(state: State<'_, AppState>, spec: SampleSpec) -> Result
     Ok(sampling::draw(&conn, &spec, &actor, &now)?)
 }
 
+/// Writes the 工作总结 draft (.docx) as of `date` (today when not given); the figures it states.
+#[tauri::command]
+pub async fn export_summary_docx(
+    app: AppHandle,
+    date: Option<String>,
+    out: String,
+) -> Result<huce_core::reports::summary::SummaryNumbers, ApiError> {
+    blocking(app, move |state| {
+        let out = huce_core::paths::output_file(&out, "docx", &state.path)?;
+        let conn = state.conn()?;
+        let date = date
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| crate::state::now_local().format("%Y-%m-%d").to_string());
+        Ok(huce_core::reports::summary::summary_docx(
+            &conn, &date, &out,
+        )?)
+    })
+    .await
+}
+
 /// Matches the district's own spot-check list to the households (nothing written).
 #[tauri::command]
 pub async fn match_district_list(

@@ -48,3 +48,39 @@ pub fn run(a: BulletinArgs) -> Result<()> {
     }
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub struct SummaryArgs {
+    /// 数据库文件
+    #[arg(long)]
+    db: PathBuf,
+    /// 统计截至哪一天（YYYY-MM-DD），默认今天
+    #[arg(long)]
+    date: Option<String>,
+    /// 输出的 .docx 文件（用 WPS 或 Word 打开修改）
+    #[arg(short = 'o', long)]
+    out: PathBuf,
+}
+
+/// `huce summary`: the 工作总结 draft as .docx.
+pub fn summary(a: SummaryArgs) -> Result<()> {
+    let out = huce_core::paths::output_file(&a.out.to_string_lossy(), "docx", &a.db)?;
+    let conn = open_existing(&a.db)?;
+    let date = a
+        .date
+        .unwrap_or_else(|| now_local().format("%Y-%m-%d").to_string());
+    if chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").is_err() {
+        return Err(huce_core::Error::Invalid(format!(
+            "日期“{date}”不对，请写成 2026-12-31 这样的年-月-日。"
+        )));
+    }
+    let n = huce_core::reports::summary::summary_docx(&conn, &date, &out)?;
+    println!(
+        "工作总结初稿（统计截至 {date}）：排查户厕 {} 个，问题户厕 {} 个，已销号 {} 个 → {}",
+        n.inspected,
+        n.problems,
+        n.closed,
+        out.display()
+    );
+    Ok(())
+}

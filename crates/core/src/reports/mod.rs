@@ -6,3 +6,4 @@ pub mod district_list;
 pub mod problem_ledger;
 pub mod progress;
 pub mod sampling;
+pub mod summary;

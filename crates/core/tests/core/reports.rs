@@ -525,3 +525,54 @@ fn the_problem_ledger_goes_up_as_one_row_per_problem_toilet() {
         "ID numbers are masked"
     );
 }
+
+/// #17 (7): the 工作总结 draft is a .docx that LibreOffice opens (as WPS/Word would), stating
+/// the season's numbers, the village table and the month-by-month line.
+#[test]
+fn the_year_end_summary_is_a_docx_libreoffice_opens() {
+    let t = town();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("工作总结.docx");
+    let n = huce_core::reports::summary::summary_docx(&t.conn, TODAY, &path).unwrap();
+    let p = progress::progress(&t.conn, TODAY).unwrap();
+    assert_eq!(
+        (n.inspected, n.problems, n.closed),
+        (p.town.inspected, p.town.problems, p.town.closed)
+    );
+    assert!(n.months >= 1);
+    assert!(!dir.path().join("工作总结.docx.part").exists());
+    // Opened and converted by LibreOffice headless, with its own throw-away profile.
+    let profile = dir.path().join("lo-profile");
+    let out = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(dir.path())
+        .arg(&path)
+        .output()
+        .expect("LibreOffice (soffice) must be installed: Debian package libreoffice-writer-nogui");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = dir.path().join("工作总结.pdf");
+    let text: String = tool("pdftotext", &[s(&pdf), "-"])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for words in [
+        "农村户厕问题摸排整改工作总结（初稿）".to_string(),
+        format!("已入户排查户厕{}个", p.town.inspected),
+        format!("排查发现问题户厕{}个", p.town.problems),
+        format!("已验收销号{}个", p.town.closed),
+        "五、各村情况".into(),
+        "六、逐月进展".into(),
+        p.villages[0].name.clone(),
+    ] {
+        assert!(text.contains(&words), "{words} missing: {text}");
+    }
+    render(&pdf, "summary", &[1]);
+}
