@@ -46,6 +46,8 @@ fn main() {
             "save_inspection",
             "add_found_household",
             "add_found_toilet",
+            "plan_photo_import",
+            "import_photos",
             "field_file",
             "problem_ledger",
             "rectification_case",

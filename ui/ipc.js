@@ -54,6 +54,8 @@ export const householdPending = (id) => call('household_pending', { id });
 export const correctPending = (id, value) => call('correct_pending', { id, value });
 export const leavePendingEmpty = (id, note) => call('leave_pending_empty', { id, note });
 export const exportPendingXlsx = (scope, scopeTitle, full, out) => call('export_pending_xlsx', { scope, scopeTitle, full, out });
+export const planPhotoImport = (folder) => call('plan_photo_import', { folder });
+export const importPhotos = (folder) => call('import_photos', { folder });
 export const addFoundHousehold = (household) => call('add_found_household', { household });
 export const addFoundToilet = (householdId, toilet) => call('add_found_toilet', { householdId, toilet });
 export const exportSummaryDocx = (date, out) => call('export_summary_docx', { date, out });

@@ -27,6 +27,7 @@ import { SettingsDialog, UNSET_TOWN } from './screens/settings.js';
 import { RecoveryScreen } from './screens/recovery.js';
 import { DemoLoader } from './screens/demo.js';
 import { FoundDialog } from './screens/found.js';
+import { PhotoImportDialog } from './screens/photo_import.js';
 
 const showError = (err) => toast(err.message || String(err));
 
@@ -245,6 +246,11 @@ async function openHousehold(id) {
 }
 
 const printDialog = new PrintDialog();
+
+const photoImport = new PhotoImportDialog({
+  onImported: async () => { if (list.selectedId) await showHousehold(list.selectedId); },
+});
+$('open-photo-import').addEventListener('click', () => photoImport.open());
 
 // 查缺补漏: households and toilets found at the door.
 const foundDialog = new FoundDialog({

@@ -1,8 +1,8 @@
--- The schema a database has after every migration (huce-core, schema version 12).
+-- The schema a database has after every migration (huce-core, schema version 13).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 12;
+PRAGMA user_version = 13;
 
 -- trigger pending_settled_by_households
 CREATE TRIGGER pending_settled_by_households AFTER UPDATE ON households
@@ -213,7 +213,7 @@ CREATE TABLE photos (
     original_name TEXT NOT NULL,
     bytes         INTEGER NOT NULL,
     added_at      TEXT NOT NULL
-) STRICT, WITHOUT ROWID;
+, taken_at TEXT) STRICT, WITHOUT ROWID;
 
 -- table problem_items
 CREATE TABLE problem_items (

@@ -81,7 +81,9 @@ pub fn access(command: &str) -> Option<Access> {
         // Anyone who records results; the core asks for RecordInspection for a 村级自查
         // and for case handling when the form decides a category or closes on the spot.
         "store_photo" | "save_inspection" => Needs(RecordSpotCheck),
-        "add_found_household" | "add_found_toilet" => Needs(RecordInspection),
+        "add_found_household" | "add_found_toilet" | "plan_photo_import" | "import_photos" => {
+            Needs(RecordInspection)
+        }
         "decide_category"
         | "move_case"
         | "store_scan"
@@ -283,6 +285,8 @@ mod tests {
         ("save_inspection", "管录审督"),
         ("add_found_household", "管录审"),
         ("add_found_toilet", "管录审"),
+        ("plan_photo_import", "管录审"),
+        ("import_photos", "管录审"),
         ("decide_category", "管录审"),
         ("move_case", "管录审"),
         ("store_scan", "管录审"),

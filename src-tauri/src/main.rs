@@ -152,6 +152,8 @@ fn main() {
             commands::field_work::save_inspection,
             commands::field_work::add_found_household,
             commands::field_work::add_found_toilet,
+            commands::field_work::plan_photo_import,
+            commands::field_work::import_photos,
             commands::field_work::field_file,
             commands::field_work::problem_ledger,
             commands::field_work::rectification_case,

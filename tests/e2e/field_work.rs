@@ -61,7 +61,6 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
         .collect();
     assert!(!village_people.is_empty());
     drop(conn);
-    let _ = household;
     make_admin(&db);
 
     let s = start_app(&db).await;
@@ -181,6 +180,38 @@ async fn inspect_a_toilet_and_close_out_its_problem() {
     );
     click(d, "#insp-cancel").await;
     screenshot(&s, "e2e-household-inspected.png").await;
+
+    // (#17, 8) Photos from a phone, named by household: checked, then attached to the
+    // household's latest inspection; a second copy is skipped, a stranger's name is said so.
+    let photos = db.parent().unwrap().join("手机照片");
+    std::fs::create_dir_all(&photos).unwrap();
+    let jpeg = b"\xFF\xD8\xFF\xE0 a photo from a cadre's phone".to_vec();
+    std::fs::write(photos.join(format!("{name}.jpg")), &jpeg).unwrap();
+    std::fs::write(photos.join(format!("{name}-2.jpg")), &jpeg).unwrap();
+    std::fs::write(photos.join("查无此人.jpg"), b"\xFF\xD8\xFF\xE0 another").unwrap();
+    menu(d, "#open-photo-import").await;
+    type_value(d, "#photo-folder", photos.to_str().unwrap()).await;
+    click(d, "#photo-check").await;
+    let summary = wait_text(d, "#photo-summary", |t| t.contains("可以导入 1 张")).await;
+    assert!(
+        summary.contains("重复，跳过 1 张") && summary.contains("对不上农户 1 张"),
+        "{summary}"
+    );
+    click(d, "#photo-import").await;
+    wait_text(d, "#photo-summary", |t| t.starts_with("已导入 1 张")).await;
+    click(d, "#photo-close").await;
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id
+                 JOIN toilets t ON t.id = i.toilet_id WHERE t.household_id = ?1",
+                [household],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "the photo is with the household's latest inspection");
+    }
 
     // The household's file for a spot check, from its details.
     click(d, "#print-household").await;

@@ -111,6 +111,35 @@ pub async fn store_photo(state: State<'_, AppState>, path: PathBuf) -> Result<Ph
     Ok(photos::store(&conn, &state.photo_dir(), &path, &now())?)
 }
 
+/// 照片导入: how a folder of photos named by household would be attached (nothing written).
+#[tauri::command]
+pub async fn plan_photo_import(
+    state: State<'_, AppState>,
+    folder: PathBuf,
+) -> Result<huce_core::fieldwork::photo_import::PhotoPlan, ApiError> {
+    Ok(huce_core::fieldwork::photo_import::plan(
+        &*state.conn()?,
+        &folder,
+    )?)
+}
+
+/// 照片导入: attaches the folder's photos to their households' latest inspections.
+#[tauri::command]
+pub async fn import_photos(
+    state: State<'_, AppState>,
+    folder: PathBuf,
+) -> Result<huce_core::fieldwork::photo_import::PhotoPlan, ApiError> {
+    let me = state.account()?;
+    let conn = state.conn()?;
+    Ok(huce_core::fieldwork::photo_import::import(
+        &conn,
+        &me,
+        &folder,
+        &state.photo_dir(),
+        &now(),
+    )?)
+}
+
 /// A stored photo as a `data:` URL, for thumbnails.
 #[tauri::command]
 pub async fn photo_data(state: State<'_, AppState>, hash: String) -> Result<String, ApiError> {

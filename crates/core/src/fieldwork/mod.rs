@@ -5,6 +5,7 @@ pub mod escalation;
 pub mod found;
 pub mod inspections;
 pub mod paper;
+pub mod photo_import;
 pub mod photos;
 pub mod problem_items;
 pub mod rectification;

@@ -638,6 +638,11 @@ WHERE tech_mode = 'no_toilet'
 CREATE INDEX households_no_toilet ON households(village_id) WHERE no_toilet = 1;
 "#;
 
+/// Version 13: when a photo was taken (its EXIF time), for photos that come in without a form.
+const V13_PHOTO_TIME: &str = r#"
+ALTER TABLE photos ADD COLUMN taken_at TEXT;
+"#;
+
 /// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
 pub const APPLICATION_ID: i64 = 0x4855_4345;
 
@@ -704,6 +709,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 12,
         description: "无厕所户记在农户上，不再作为户厕计入户厕数和排查率",
         step: Step::Sql(V12_NO_TOILET),
+    },
+    Migration {
+        version: 13,
+        description: "照片的拍摄时间（照片导入时读取）",
+        step: Step::Sql(V13_PHOTO_TIME),
     },
 ];
 

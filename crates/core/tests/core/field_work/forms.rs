@@ -736,3 +736,132 @@ fn households_and_toilets_found_at_the_door_are_recorded_and_counted() {
         "{text}"
     );
 }
+
+/// A small JPEG of `shade`, with `taken` as its EXIF time when given.
+fn phone_photo(shade: u8, taken: Option<&str>) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(8, 8, image::Rgb([shade, 90, 40]));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+        .encode_image(&img)
+        .unwrap();
+    let Some(taken) = taken else {
+        return jpeg;
+    };
+    let field = exif::Field {
+        tag: exif::Tag::DateTimeOriginal,
+        ifd_num: exif::In::PRIMARY,
+        value: exif::Value::Ascii(vec![taken.as_bytes().to_vec()]),
+    };
+    let mut w = exif::experimental::Writer::new();
+    w.push_field(&field);
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    w.write(&mut tiff, false).unwrap();
+    let payload = [b"Exif\0\0".as_slice(), tiff.get_ref()].concat();
+    let len = (payload.len() + 2) as u16;
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(len.to_be_bytes());
+    out.extend(payload);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+/// #17 (8): photos sent from phones, named by household, go to each household's latest
+/// inspection with their EXIF time; copies are skipped, one photo under two households flagged.
+#[test]
+fn photos_named_by_household_are_attached_to_its_latest_inspection() {
+    use huce_core::fieldwork::photo_import::{self, PhotoFate};
+    let t = town();
+    let mut f = form(&t, t.t2016);
+    f.no_problem = true;
+    f.in_normal_use = Some(true);
+    let inspection = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+        .unwrap()
+        .inspection_id;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("照片");
+    std::fs::create_dir_all(&folder).unwrap();
+    let a = phone_photo(10, Some("2022:09:20 10:31:05"));
+    let b = phone_photo(200, None);
+    let c = phone_photo(120, None);
+    for (name, bytes) in [
+        ("张建国.jpg", &a),
+        ("张建国-2.jpg", &a),
+        ("石鱼村3社张建国(3).jpg", &b),
+        ("曾玥.jpg", &c),
+        ("单犇.jpg", &c),
+        ("无名氏.jpg", &b),
+    ] {
+        std::fs::write(folder.join(name), bytes).unwrap();
+    }
+    std::fs::write(folder.join("说明.txt"), "not a photo").unwrap();
+    let plan = photo_import::plan(&t.conn, &folder).unwrap();
+    let fate = |file: &str| {
+        plan.lines
+            .iter()
+            .find(|l| l.file == file)
+            .unwrap_or_else(|| panic!("{file} listed"))
+            .clone()
+    };
+    assert_eq!(plan.lines.len(), 6, "the .txt is no photo");
+    assert_eq!(fate("张建国.jpg").fate, PhotoFate::Attach);
+    assert_eq!(fate("张建国.jpg").inspection_id, Some(inspection));
+    assert_eq!(
+        fate("张建国.jpg").taken_at.as_deref(),
+        Some("2022-09-20 10:31")
+    );
+    assert_eq!(fate("张建国-2.jpg").fate, PhotoFate::Duplicate);
+    assert_eq!(fate("石鱼村3社张建国(3).jpg").fate, PhotoFate::Attach);
+    assert_eq!(
+        fate("曾玥.jpg").fate,
+        PhotoFate::TwoHouseholds,
+        "{:?}",
+        fate("曾玥.jpg")
+    );
+    assert_eq!(fate("单犇.jpg").fate, PhotoFate::TwoHouseholds);
+    assert_eq!(fate("无名氏.jpg").fate, PhotoFate::Unmatched);
+    assert_eq!(plan.attach, 2);
+
+    let store = dir.path().join("photos");
+    let done = photo_import::import(&t.conn, &crate::local(), &folder, &store, NOW).unwrap();
+    assert_eq!(done.attach, 2);
+    let attached: i64 = t
+        .conn
+        .query_row(
+            "SELECT count(*) FROM inspection_photos WHERE inspection_id = ?1",
+            [inspection],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(attached, 2);
+    let taken: Option<String> = t
+        .conn
+        .query_row(
+            "SELECT p.taken_at FROM photos p JOIN inspection_photos i ON i.hash = p.hash
+             WHERE i.inspection_id = ?1 AND p.taken_at IS NOT NULL",
+            [inspection],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(taken.as_deref(), Some("2022-09-20 10:31"));
+    // Again: nothing new.
+    let again = photo_import::plan(&t.conn, &folder).unwrap();
+    assert_eq!(again.attach, 0);
+    assert!(photo_import::import(&t.conn, &crate::local(), &folder, &store, NOW).is_err());
+    assert_eq!(
+        again
+            .lines
+            .iter()
+            .find(|l| l.file == "张建国.jpg")
+            .unwrap()
+            .fate,
+        PhotoFate::AlreadyThere
+    );
+    // The photo already with 张建国, sent again under another household: flagged.
+    let later = dir.path().join("照片2");
+    std::fs::create_dir_all(&later).unwrap();
+    std::fs::write(later.join("单犇.jpg"), &a).unwrap();
+    let p = photo_import::plan(&t.conn, &later).unwrap();
+    assert_eq!(p.lines[0].fate, PhotoFate::TwoHouseholds);
+    assert!(p.lines[0].note.contains("另一户"), "{}", p.lines[0].note);
+}
