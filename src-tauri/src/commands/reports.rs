@@ -169,16 +169,14 @@ pub async fn export_summary_docx(
     app: AppHandle,
     date: Option<String>,
     out: String,
-) -> Result<huce_core::reports::summary::SummaryNumbers, ApiError> {
+) -> Result<huce_core::print::summary::SummaryNumbers, ApiError> {
     blocking(app, move |state| {
         let out = huce_core::paths::output_file(&out, "docx", &state.path)?;
         let conn = state.conn()?;
         let date = date
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| crate::state::now_local().format("%Y-%m-%d").to_string());
-        Ok(huce_core::reports::summary::summary_docx(
-            &conn, &date, &out,
-        )?)
+        Ok(huce_core::print::summary::summary_docx(&conn, &date, &out)?)
     })
     .await
 }

@@ -74,7 +74,7 @@ pub fn summary(a: SummaryArgs) -> Result<()> {
             "日期“{date}”不对，请写成 2026-12-31 这样的年-月-日。"
         )));
     }
-    let n = huce_core::reports::summary::summary_docx(&conn, &date, &out)?;
+    let n = huce_core::print::summary::summary_docx(&conn, &date, &out)?;
     println!(
         "工作总结初稿（统计截至 {date}）：排查户厕 {} 个，问题户厕 {} 个，已销号 {} 个 → {}",
         n.inspected,

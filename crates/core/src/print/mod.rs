@@ -20,6 +20,7 @@ pub mod photo;
 mod sample_list;
 mod settings;
 mod signoff_sheet;
+pub mod summary;
 mod survey_sheet;
 mod worklist;
 

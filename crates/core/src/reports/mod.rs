@@ -6,4 +6,3 @@ pub mod district_list;
 pub mod problem_ledger;
 pub mod progress;
 pub mod sampling;
-pub mod summary;

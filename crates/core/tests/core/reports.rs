@@ -533,7 +533,7 @@ fn the_year_end_summary_is_a_docx_libreoffice_opens() {
     let t = town();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("工作总结.docx");
-    let n = huce_core::reports::summary::summary_docx(&t.conn, TODAY, &path).unwrap();
+    let n = huce_core::print::summary::summary_docx(&t.conn, TODAY, &path).unwrap();
     let p = progress::progress(&t.conn, TODAY).unwrap();
     assert_eq!(
         (n.inspected, n.problems, n.closed),
