@@ -245,6 +245,8 @@ async fn every_view_and_dialog_fits_the_offices_screens() {
             ("#open-export", "#export-dialog", false),
             ("#open-signoff", "#signoff-dialog", false),
             ("#open-manual", "#manual-dialog", false),
+            ("#open-photo-import", "#photo-import-dialog", true),
+            ("#open-found", "#found-dialog", false),
         ] {
             if via_menu {
                 menu(d, open).await;

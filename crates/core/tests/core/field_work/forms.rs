@@ -560,13 +560,18 @@ fn worklists_count_print_and_export_the_households_to_visit() {
         TODAY,
     )
     .unwrap();
-    let pdf = dir.path().join("工作清单.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
-    let text = crate::printing::tool("pdftotext", &[crate::printing::s(&pdf), "-"]);
-    assert!(
-        text.contains("工作清单：有问题未定类") && text.contains("曾玥"),
-        "{text}"
-    );
+    assert!(printed.pages >= 1);
+    // (The PDF's text is read with poppler, which the Windows run does not have.)
+    #[cfg(not(windows))]
+    {
+        let pdf = dir.path().join("工作清单.pdf");
+        std::fs::write(&pdf, &printed.bytes).unwrap();
+        let text = crate::printing::tool("pdftotext", &[crate::printing::s(&pdf), "-"]);
+        assert!(
+            text.contains("工作清单：有问题未定类") && text.contains("曾玥"),
+            "{text}"
+        );
+    }
     let xlsx = dir.path().join("工作清单.xlsx");
     let n = huce_core::export::worklist_xlsx(
         &t.conn,
@@ -724,17 +729,22 @@ fn households_and_toilets_found_at_the_door_are_recorded_and_counted() {
         0
     );
     let printed = huce_core::print::bulletin(&t.conn, "2026-11", "2026-11-29").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let pdf = dir.path().join("月通报.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
-    let text: String = crate::printing::tool("pdftotext", &[crate::printing::s(&pdf), "-"])
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    assert!(
-        text.contains("查缺补漏：本月入户核查新增农户2户、新增户厕2个"),
-        "{text}"
-    );
+    assert!(printed.pages >= 1);
+    // (The bulletin's text is read with poppler, which the Windows run does not have.)
+    #[cfg(not(windows))]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = dir.path().join("月通报.pdf");
+        std::fs::write(&pdf, &printed.bytes).unwrap();
+        let text: String = crate::printing::tool("pdftotext", &[crate::printing::s(&pdf), "-"])
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        assert!(
+            text.contains("查缺补漏：本月入户核查新增农户2户、新增户厕2个"),
+            "{text}"
+        );
+    }
 }
 
 /// A small JPEG of `shade`, with `taken` as its EXIF time when given.
