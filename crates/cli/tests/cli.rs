@@ -97,6 +97,18 @@ fn stats_of_a_missing_file_says_so() {
     assert!(err.contains("找不到数据库文件"), "{err}");
 }
 
+/// A demo town of 300 households in a fresh folder: (the folder, the database).
+fn demo_town() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    run_ok(
+        huce()
+            .args(["demo", "--households", "300", "--seed", "3", "--out"])
+            .arg(&db),
+    );
+    (dir, db)
+}
+
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures")
@@ -340,13 +352,7 @@ fn templates_from_the_command_line() {
 
 #[test]
 fn print_writes_each_kind_of_document() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    run_ok(
-        huce()
-            .args(["demo", "--households", "300", "--seed", "3", "--out"])
-            .arg(&db),
-    );
+    let (dir, db) = demo_town();
     let print = |kind: &str| {
         let mut c = huce();
         c.args(["print", kind, "--db"]).arg(&db);
@@ -441,13 +447,7 @@ fn pdf_text(pdf: &Path) -> String {
 #[test]
 #[cfg_attr(windows, ignore = "checks the PDF with poppler (Linux)")]
 fn bulletin_check_sheets_and_comparison_workbook() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    run_ok(
-        huce()
-            .args(["demo", "--households", "300", "--seed", "3", "--out"])
-            .arg(&db),
-    );
+    let (dir, db) = demo_town();
 
     // 月通报 of a past month, PDF and Excel.
     let pdf = dir.path().join("月通报.pdf");
@@ -814,13 +814,7 @@ fn import_merges_the_subsidy_list_and_reports_the_gaps() {
 /// #17 (5): `huce export problem-ledger` writes the district's 问题厕所台账 sheet.
 #[test]
 fn export_problem_ledger_writes_one_row_per_problem_toilet() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    run_ok(
-        huce()
-            .args(["demo", "--households", "300", "--seed", "3", "--out"])
-            .arg(&db),
-    );
+    let (dir, db) = demo_town();
     let out = dir.path().join("问题厕所台账.xlsx");
     let text = run_ok(
         huce()
@@ -836,13 +830,7 @@ fn export_problem_ledger_writes_one_row_per_problem_toilet() {
 /// #17 (7): `huce summary` writes the 工作总结 draft as .docx.
 #[test]
 fn summary_writes_the_year_end_draft_as_docx() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    run_ok(
-        huce()
-            .args(["demo", "--households", "300", "--seed", "3", "--out"])
-            .arg(&db),
-    );
+    let (dir, db) = demo_town();
     let out = dir.path().join("工作总结");
     let text = run_ok(
         huce()
