@@ -97,6 +97,19 @@ fn stats_of_a_missing_file_says_so() {
     assert!(err.contains("找不到数据库文件"), "{err}");
 }
 
+/// A new, empty 石鱼镇 database in a fresh folder: (the folder, the database).
+fn empty_town() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("huce.db");
+    run_ok(
+        huce()
+            .arg("init")
+            .arg(&db)
+            .args(["--district", "铜梁区", "--town", "石鱼镇"]),
+    );
+    (dir, db)
+}
+
 /// A demo town of 300 households in a fresh folder: (the folder, the database).
 fn demo_town() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -708,14 +721,7 @@ fn a_restore_waits_for_the_window_that_has_the_database_open() {
 /// `huce import` names the 合计 and note rows it skipped, and they are not problem rows.
 #[test]
 fn import_names_the_total_and_note_rows_it_skips() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("huce.db");
-    run_ok(
-        huce()
-            .arg("init")
-            .arg(&db)
-            .args(["--district", "铜梁区", "--town", "石鱼镇"]),
-    );
+    let (dir, db) = empty_town();
     let csv = dir.path().join("台账.csv");
     std::fs::write(
         &csv,
@@ -748,14 +754,7 @@ fn import_names_the_total_and_note_rows_it_skips() {
 /// list and says what is on one list only.
 #[test]
 fn import_merges_the_subsidy_list_and_reports_the_gaps() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("huce.db");
-    run_ok(
-        huce()
-            .arg("init")
-            .arg(&db)
-            .args(["--district", "铜梁区", "--town", "石鱼镇"]),
-    );
+    let (dir, db) = empty_town();
     let survey = dir.path().join("摸排名单.csv");
     std::fs::write(
         &survey,
