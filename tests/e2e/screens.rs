@@ -120,18 +120,26 @@ async fn every_view_and_dialog_fits_the_offices_screens() {
         (1536, 824, "1920x1080-125"),
     ] {
         d.set_window_rect(0, 0, w, h).await.unwrap();
-        let inner: (i64, i64) = serde_json::from_value(
-            d.execute("return [innerWidth, innerHeight];", vec![])
-                .await
-                .unwrap()
-                .json()
-                .clone(),
-        )
-        .unwrap();
-        assert!(
-            (inner.0 - w as i64).abs() <= 20 && (inner.1 - h as i64).abs() <= 60,
-            "the window is {inner:?} for {w}×{h}"
-        );
+        // The webview takes its new size a moment after the window does.
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let inner: (i64, i64) = serde_json::from_value(
+                d.execute("return [innerWidth, innerHeight];", vec![])
+                    .await
+                    .unwrap()
+                    .json()
+                    .clone(),
+            )
+            .unwrap();
+            if (inner.0 - w as i64).abs() <= 20 && (inner.1 - h as i64).abs() <= 60 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the window is {inner:?} for {w}×{h}"
+            );
+            tokio::time::sleep(POLL).await;
+        }
         for (tab, view) in [
             ("#view-households", "households"),
             ("#view-ledger", "ledger"),
@@ -202,18 +210,22 @@ async fn every_view_and_dialog_fits_the_offices_screens() {
 
         click(d, "[data-node^='village:']").await;
         find(d, ".hh-row:not(.loading)").await;
-        let mut with_toilet = None;
-        for r in d.find_all(By::Css(".hh-row:not(.loading)")).await.unwrap() {
-            if text_in(&r, ".c-toilets").await != "0" {
-                with_toilet = Some(r);
-                break;
-            }
-        }
-        with_toilet
-            .expect("a household with a toilet")
-            .click()
+        // The first listed household with a toilet, found in one go (the virtual list may
+        // redraw its rows between two WebDriver calls).
+        let index = d
+            .execute(
+                "const r = [...document.querySelectorAll('.hh-row:not(.loading)')]
+                   .find((r) => r.querySelector('.c-toilets').textContent !== '0');
+                 return r ? r.dataset.index : null;",
+                vec![],
+            )
             .await
-            .unwrap();
+            .unwrap()
+            .json()
+            .as_str()
+            .expect("a household with a toilet")
+            .to_string();
+        click(d, &format!(".hh-row[data-index='{index}'] .c-name")).await;
         click(d, "#inspect-household").await;
         find(d, "#inspection-dialog[open]").await;
         assert_reachable(
