@@ -229,3 +229,37 @@ mod window_tests {
         assert!(!larger_than((1360, 860), (1920, 1040)));
     }
 }
+
+#[cfg(test)]
+mod ui_tests {
+    /// The stylesheet's braces balance and never close more than they opened: a stray `}`
+    /// drops the next rule, and an unclosed block (an `@media`) swallows every rule after it.
+    #[test]
+    fn styles_css_braces_balance() {
+        let css = include_str!("../../ui/styles.css");
+        let mut depth = 0i32;
+        let mut in_comment = false;
+        let mut chars = css.chars().peekable();
+        let mut line = 1;
+        while let Some(c) = chars.next() {
+            match c {
+                '\n' => line += 1,
+                '/' if !in_comment && chars.peek() == Some(&'*') => {
+                    in_comment = true;
+                    chars.next();
+                }
+                '*' if in_comment && chars.peek() == Some(&'/') => {
+                    in_comment = false;
+                    chars.next();
+                }
+                '{' if !in_comment => depth += 1,
+                '}' if !in_comment => {
+                    depth -= 1;
+                    assert!(depth >= 0, "ui/styles.css line {line}: a stray }}");
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(depth, 0, "ui/styles.css: {depth} block(s) left open");
+    }
+}
