@@ -135,6 +135,9 @@ fn sheet(doc: &mut Doc, town: &TownSettings, items: &[ProblemItem], l: &Line) {
         doc.check(&format!("农户{}的住址", l.head_name), a);
     }
     let col = |weight| Column::left("", weight);
+    // Where the table ends when no cell wraps: the form below starts there on every such page,
+    // so the file keeps one copy of it (a long address pushes it down on its own page).
+    let plain_end = doc.y + rows.len() as f32 * (9.5 * 1.45 + 2.0 * 3.0);
     doc.table(
         &[col(1.1), col(2.2), col(1.3), col(1.9)],
         &rows,
@@ -146,8 +149,12 @@ fn sheet(doc: &mut Doc, town: &TownSettings, items: &[ProblemItem], l: &Line) {
         },
         &mut |_| {},
     );
+    if doc.y <= plain_end + 0.5 {
+        doc.y = plain_end;
+    }
 
     doc.y += 6.0;
+    doc.begin_shared();
     doc.paragraph(
         "二、基本情况（框旁的字母、数字是录入时按的键）",
         Face::Bold,
@@ -238,6 +245,7 @@ fn sheet(doc: &mut Doc, town: &TownSettings, items: &[ProblemItem], l: &Line) {
         10.5,
         false,
     );
+    doc.end_shared();
 }
 
 /// The households and toilets of `scope`, one line per page, in village, 社, household and

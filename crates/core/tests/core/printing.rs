@@ -1085,6 +1085,25 @@ fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
         NOW,
     )
     .unwrap();
+    // One whose address wraps in the table: the form below moves down on its page.
+    let long_address =
+        "重庆市铜梁区石鱼镇石鱼村1社大湾子老院子对面坡上第三家，从村委会沿机耕道往北走约两公里";
+    households::insert_household(
+        &t.conn,
+        &NewHousehold {
+            group_id: group,
+            head_name: "长地址户".into(),
+            id_number: None,
+            phone: None,
+            address: Some(long_address.into()),
+            registered_pop: Some(1),
+            resident_pop: Some(1),
+            category: HouseholdCategory::Ordinary,
+            is_resident: true,
+        },
+        NOW,
+    )
+    .unwrap();
     let pages_due: i64 = t
         .conn
         .query_row(
@@ -1148,7 +1167,49 @@ fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
         "the 社's names print"
     );
     assert!(!text.contains('〓') || printed.warnings.iter().any(|w| w.contains("𠮷")));
-    render(&pdf, "survey-sheet", &[1, printed.pages]);
+    // The printed form around the values is stored once for the pages that draw it alike; the
+    // page of the long address draws it lower, from its own copy, with nothing lost.
+    let loaded = lopdf::Document::load_mem(&printed.bytes).unwrap();
+    let parts: Vec<Vec<lopdf::ObjectId>> = loaded
+        .get_pages()
+        .into_values()
+        .map(|p| loaded.get_page_contents(p))
+        .collect();
+    let form = |page: usize| parts[page][1];
+    assert!(parts.iter().all(|p| p.len() == 3), "{:?}", &parts[..2]);
+    assert_eq!(form(0), form(1), "pages 1 and 2 share the form");
+    let long_page = (1..=printed.pages)
+        .find(|n| {
+            let n = n.to_string();
+            tool("pdftotext", &["-f", &n, "-l", &n, s(&pdf), "-"]).contains("长地址户")
+        })
+        .expect("the long address's page");
+    let page_text: String = {
+        let n = long_page.to_string();
+        tool("pdftotext", &["-f", &n, "-l", &n, s(&pdf), "-"])
+    }
+    .chars()
+    .filter(|c| !c.is_whitespace())
+    .collect();
+    for words in [
+        long_address,
+        "二、基本情况",
+        "W无问题",
+        "户主（签字或按手印）",
+    ] {
+        assert!(
+            page_text.contains(words),
+            "{words} on the long address's page"
+        );
+    }
+    assert_ne!(form(long_page - 1), form(0), "the lower form is its own");
+    let shared = parts.iter().filter(|p| p[1] == form(0)).count();
+    assert!(
+        shared + 3 >= parts.len(),
+        "all but the long address and the blanks share: {shared} of {}",
+        parts.len()
+    );
+    render(&pdf, "survey-sheet", &[1, long_page, printed.pages]);
 
     // A place without households is said so; blanks alone still print.
     let empty = households::add_group(&t.conn, tree.villages[0].id, "99社", Some(99), 99).unwrap();

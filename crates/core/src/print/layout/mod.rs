@@ -43,7 +43,15 @@ pub struct Doc {
     pub warnings: Vec<String>,
     /// Photos are recompressed as JPEG when the document has any.
     has_images: bool,
+    /// A block drawn the same on many pages is open (see [`Doc::begin_shared`]).
+    shared_open: bool,
+    /// Some page has such a block: the file stores each distinct one once.
+    has_shared: bool,
 }
+
+/// The marked-content tag around a block drawn alike on many pages; the finished file keeps
+/// one copy of each distinct block and lists it in the pages' /Contents arrays.
+const SHARED_TAG: &str = "HuceShared";
 
 impl Doc {
     pub fn new(title: &str, landscape: bool, margin_mm: f32) -> Doc {
@@ -68,6 +76,8 @@ impl Doc {
             bottom: height - margin,
             warnings: Vec::new(),
             has_images: false,
+            shared_open: false,
+            has_shared: false,
         }
     }
 
@@ -77,6 +87,10 @@ impl Doc {
     }
 
     pub fn new_page(&mut self) {
+        let continues = self.shared_open;
+        if continues {
+            self.end_shared();
+        }
         // Strokes are black, 0.6 pt, unless an op says otherwise inside save/restore.
         self.pages.push(vec![
             Op::SetOutlineColor {
@@ -90,6 +104,32 @@ impl Doc {
             Op::SetOutlineThickness { pt: Pt(0.6) },
         ]);
         self.y = self.margin;
+        if continues {
+            self.begin_shared();
+        }
+    }
+
+    /// Starts a block that many pages draw byte for byte alike (the printed form around the
+    /// filled-in values, at the same place on every page): the file then holds it once, which
+    /// keeps a print run of thousands of sheets small. The block must begin in the page's
+    /// starting graphics state and leave it so (every drawing op here restores what it
+    /// changes). A block that runs onto a new page is split there, each part kept apart.
+    pub fn begin_shared(&mut self) {
+        let page = self.current();
+        self.ops(page).push(Op::BeginMarkedContent {
+            tag: SHARED_TAG.into(),
+        });
+        self.shared_open = true;
+        self.has_shared = true;
+    }
+
+    /// Ends the block [`Doc::begin_shared`] started.
+    pub fn end_shared(&mut self) {
+        if self.shared_open {
+            let page = self.current();
+            self.ops(page).push(Op::EndMarkedContent);
+            self.shared_open = false;
+        }
     }
 
     pub fn page_count(&self) -> usize {
@@ -386,7 +426,88 @@ impl Doc {
             }),
             ..PdfSaveOptions::default()
         };
-        doc.with_pages(pages).save(&options, &mut Vec::new())
+        let mut pdf = doc
+            .with_pages(pages)
+            .to_lopdf_document(&options, &mut Vec::new());
+        if self.has_shared {
+            share_blocks(&mut pdf);
+        }
+        pdf.compress();
+        let mut out = Vec::new();
+        pdf.save_to(&mut out)
+            .expect("writing a PDF to memory cannot fail");
+        out
+    }
+}
+
+/// Moves every block between `/HuceShared BMC` and its `EMC` out of its page's content stream
+/// into a stream of its own, one per distinct block, and lists the parts in the page's
+/// /Contents array (a viewer reads the array as one stream, so the page draws as before).
+fn share_blocks(pdf: &mut lopdf::Document) {
+    use lopdf::{Object, Stream};
+    use std::collections::HashMap;
+    let begin = format!("/{SHARED_TAG} BMC\n").into_bytes();
+    let end: &[u8] = b"\nEMC\n";
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    };
+    let mut blocks: HashMap<Vec<u8>, lopdf::ObjectId> = HashMap::new();
+    for page_id in pdf.get_pages().into_values() {
+        let Ok(contents_id) = pdf
+            .get_dictionary(page_id)
+            .and_then(|d| d.get(b"Contents"))
+            .and_then(Object::as_reference)
+        else {
+            continue;
+        };
+        let Ok(Object::Stream(stream)) = pdf.get_object(contents_id) else {
+            continue;
+        };
+        let content = stream.content.clone();
+        let dict = stream.dict.clone();
+        let mut parts: Vec<(bool, std::ops::Range<usize>)> = Vec::new();
+        let mut at = 0;
+        while let Some(start) = find(&content, &begin, at) {
+            let Some(stop) = find(&content, end, start) else {
+                break;
+            };
+            let stop = stop + end.len();
+            parts.push((false, at..start));
+            parts.push((true, start..stop));
+            at = stop;
+        }
+        if parts.is_empty() {
+            continue;
+        }
+        parts.push((false, at..content.len()));
+        let mut refs = Vec::new();
+        for (shared, range) in parts {
+            let bytes = &content[range];
+            if bytes.is_empty() {
+                continue;
+            }
+            let part = Stream::new(dict.clone(), bytes.to_vec());
+            let id = if shared {
+                match blocks.get(bytes) {
+                    Some(id) => *id,
+                    None => {
+                        let id = pdf.add_object(part);
+                        blocks.insert(bytes.to_vec(), id);
+                        id
+                    }
+                }
+            } else {
+                pdf.add_object(part)
+            };
+            refs.push(Object::Reference(id));
+        }
+        pdf.objects.remove(&contents_id);
+        if let Ok(page) = pdf.get_dictionary_mut(page_id) {
+            page.set("Contents", Object::Array(refs));
+        }
     }
 }
 
@@ -570,6 +691,79 @@ impl Doc {
 mod tests {
     use super::text::{no_line_end, no_line_start};
     use super::*;
+
+    /// The content streams of each page, by object id, and the page's whole content.
+    fn page_parts(bytes: &[u8]) -> Vec<(Vec<lopdf::ObjectId>, Vec<u8>)> {
+        let pdf = lopdf::Document::load_mem(bytes).expect("the PDF loads");
+        pdf.get_pages()
+            .into_values()
+            .map(|p| {
+                let parts = pdf.get_page_contents(p);
+                (parts, pdf.get_page_content(p))
+            })
+            .collect()
+    }
+
+    fn count(hay: &[u8], needle: &[u8]) -> usize {
+        hay.windows(needle.len()).filter(|w| *w == needle).count()
+    }
+
+    #[test]
+    fn a_block_pages_draw_alike_is_stored_once() {
+        let mut doc = Doc::new("表", false, 15.0);
+        for i in 0..4 {
+            doc.new_page();
+            doc.paragraph(&format!("第{i}户"), Face::Regular, 10.0, false);
+            doc.begin_shared();
+            let form = if i < 3 {
+                "问题口径：厕屋破损"
+            } else {
+                "另一种表"
+            };
+            doc.paragraph(form, Face::Regular, 10.0, false);
+            doc.end_shared();
+            doc.paragraph("签字：", Face::Regular, 10.0, false);
+        }
+        let pages = page_parts(&doc.finish());
+        assert_eq!(pages.len(), 4);
+        for (parts, _) in &pages {
+            assert_eq!(
+                parts.len(),
+                3,
+                "own part, shared block, own part: {parts:?}"
+            );
+        }
+        // The first three pages list one stored block; the fourth draws another.
+        assert_eq!(pages[0].0[1], pages[1].0[1]);
+        assert_eq!(pages[1].0[1], pages[2].0[1]);
+        assert_ne!(pages[2].0[1], pages[3].0[1]);
+        // What is each page's own stays its own.
+        assert_ne!(pages[0].0[0], pages[1].0[0]);
+        assert_ne!(pages[0].0[2], pages[1].0[2]);
+        // Read as one stream, each page still draws its three lines.
+        for (_, content) in &pages {
+            assert_eq!(count(content, b"BT"), 3);
+            assert_eq!(count(content, b"BMC"), 1);
+            assert_eq!(count(content, b"EMC"), 1);
+        }
+    }
+
+    #[test]
+    fn a_shared_block_that_runs_onto_a_new_page_is_closed_on_each() {
+        let mut doc = Doc::new("表", false, 15.0);
+        doc.new_page();
+        doc.begin_shared();
+        for i in 0..80 {
+            doc.paragraph(&format!("第{i}行"), Face::Regular, 10.0, false);
+        }
+        doc.end_shared();
+        let pages = page_parts(&doc.finish());
+        assert!(pages.len() >= 2, "{} pages", pages.len());
+        for (_, content) in &pages {
+            assert_eq!(count(content, b"BMC"), 1);
+            assert_eq!(count(content, b"EMC"), 1);
+        }
+    }
 
     #[test]
     fn the_bundled_faces_cover_rare_name_characters() {
