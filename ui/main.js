@@ -95,11 +95,17 @@ list.bindSearch($('search'));
 const inspection = new InspectionForm({
   onSaved: async (saved, household) => {
     const current = beginDetail();
+    // The worklists' counts and the list's 核查 column follow each save; a household worked
+    // off the chosen worklist leaves it.
+    if (view === 'households') {
+      showWorklistCounts(selectedPlace().scope);
+      await list.refresh();
+    }
     const file = await ipc.fieldFile(household.id);
     if (current()) showDetail(household, file);
   },
   onNextHousehold: async () => {
-    const next = list.selectedIndex + 1;
+    const next = list.selectionLeft ? list.selectedIndex : list.selectedIndex + 1;
     if (list.selectedIndex < 0 || next >= list.total) {
       toast('这已是列表中的最后一户。', 'info');
       return;

@@ -73,9 +73,31 @@ export class HouseholdList {
     this.pages = new Map();
     this.selectedIndex = -1;
     this.selectedId = null;
+    this.selectionLeft = false;
     this.body.scrollTop = 0;
     this.countEl.textContent = '正在查询…';
     await this.fetchPage(0);
+    this.render();
+  }
+
+  /** Reads the rows again where the list stands (after a save): the selected household stays
+   *  selected while it is listed; when it left the list (worked off a worklist), the selection
+   *  stays at its place, now the household after it, and `selectionLeft` says so. */
+  async refresh() {
+    if (!this.scope) return;
+    const { selectedId, selectedIndex } = this;
+    const top = this.body.scrollTop;
+    this.current = this.begin();
+    this.pages = new Map();
+    const n = Math.floor(Math.max(selectedIndex, 0) / PAGE);
+    const rows = await this.fetchPage(n);
+    this.selectionLeft = false;
+    if (Array.isArray(rows) && selectedId != null) {
+      const at = rows.findIndex((r) => r.id === selectedId);
+      if (at >= 0) this.selectedIndex = n * PAGE + at;
+      else this.selectionLeft = true;
+    }
+    this.body.scrollTop = top;
     this.render();
   }
 
@@ -160,6 +182,7 @@ export class HouseholdList {
   async select(i, { debounce = false } = {}) {
     if (i < 0 || i >= this.total) return;
     this.selectedIndex = i;
+    this.selectionLeft = false;
     this.ensureVisible(i);
     let r = this.rowAt(i);
     if (!r) {
