@@ -5,14 +5,14 @@
 use super::*;
 
 /// Keys sent to whatever has the focus, one at a time, counted.
-struct Keys<'a> {
-    d: &'a WebDriver,
-    n: usize,
+pub(super) struct Keys<'a> {
+    pub(super) d: &'a WebDriver,
+    pub(super) n: usize,
 }
 
 impl Keys<'_> {
     /// Types `text` one character at a time into the focused element.
-    async fn typed(&mut self, text: &str) {
+    pub(super) async fn typed(&mut self, text: &str) {
         for c in text.chars() {
             let focused = self.d.active_element().await.unwrap();
             focused.send_keys(c.to_string()).await.unwrap();
@@ -20,21 +20,21 @@ impl Keys<'_> {
         }
     }
 
-    async fn key(&mut self, key: Key) {
+    pub(super) async fn key(&mut self, key: Key) {
         let focused = self.d.active_element().await.unwrap();
         focused.send_keys(key).await.unwrap();
         self.n += 1;
     }
 
     /// The id of the focused element.
-    async fn focus(&self) -> String {
+    pub(super) async fn focus(&self) -> String {
         let focused = self.d.active_element().await.unwrap();
         focused.id().await.unwrap().unwrap_or_default()
     }
 }
 
 /// The form's identity: household and toilet.
-async fn form_id(d: &WebDriver) -> String {
+pub(super) async fn form_id(d: &WebDriver) -> String {
     format!(
         "{} {}",
         text_now(d, "#insp-title").await,
@@ -43,7 +43,7 @@ async fn form_id(d: &WebDriver) -> String {
 }
 
 /// Waits until the form shows another toilet than `before` (or closed), failing on a refusal.
-async fn next_form(d: &WebDriver, before: &str) {
+pub(super) async fn next_form(d: &WebDriver, before: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
         let error = text_now(d, "#insp-error").await;
@@ -57,7 +57,7 @@ async fn next_form(d: &WebDriver, before: &str) {
 }
 
 /// Selects the list's first household and opens its form with Enter.
-async fn open_first_listed(d: &WebDriver) {
+pub(super) async fn open_first_listed(d: &WebDriver) {
     click(d, ".hh-row:not(.loading) .c-name").await;
     wait_text(d, "#detail-name", |t| !t.is_empty()).await;
     find(d, "#list-body")

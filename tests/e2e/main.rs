@@ -16,6 +16,7 @@ mod one_app;
 mod paper;
 mod reports;
 mod screens;
+mod season;
 mod signing;
 
 use std::net::{TcpListener, TcpStream};
@@ -526,7 +527,6 @@ fn pdf_text_of(folder: &Path, name: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Sets an `<input>`'s value and fires `input` and `change`, as typing would.
 /// Adds a staff member to the inspection form's group by typing the name into the picker.
 async fn pick_member(driver: &WebDriver, name: &str) {
     let input = find(driver, "#insp-group").await;
@@ -536,6 +536,7 @@ async fn pick_member(driver: &WebDriver, name: &str) {
     wait_text(driver, "#insp-members", |t| t.contains(name)).await;
 }
 
+/// Sets an `<input>`'s value and fires `input` and `change`, as typing would.
 async fn type_value(driver: &WebDriver, css: &str, value: &str) {
     let e = find(driver, css).await;
     driver
@@ -547,6 +548,39 @@ async fn type_value(driver: &WebDriver, css: &str, value: &str) {
         )
         .await
         .unwrap();
+}
+
+/// Stands in for the person at the system's file dialog, which WebDriver cannot reach: the next
+/// save or open dialog the page asks for answers `path` at once. The button's own code runs
+/// before and after it, and the app writes where the person would have chosen.
+async fn answer_next_dialog(driver: &WebDriver, path: &Path) {
+    let installed = driver
+        .execute(
+            "const tauri = window.__TAURI__;
+             if (!tauri.__dialogStub) {
+               const real = tauri.core.invoke.bind(tauri.core);
+               const invoke = (cmd, args, options) => {
+                 if (cmd.startsWith('plugin:dialog|') && window.__dialogAnswer !== undefined) {
+                   const answer = window.__dialogAnswer;
+                   window.__dialogAnswer = undefined;
+                   return Promise.resolve(answer);
+                 }
+                 return real(cmd, args, options);
+               };
+               // Tauri's global object is frozen: put a copy with the stand-in in its place.
+               window.__TAURI__ = { ...tauri, core: { ...tauri.core, invoke }, __dialogStub: invoke };
+             }
+             window.__dialogAnswer = arguments[0];
+             return window.__TAURI__.core.invoke === window.__TAURI__.__dialogStub;",
+            vec![serde_json::json!(path.to_str().unwrap())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        installed.json(),
+        &serde_json::json!(true),
+        "the dialog stand-in is installed"
+    );
 }
 
 /// A demo town made by the core in `<dir>/<folder>/huce.db` before the app starts; returns the
