@@ -395,6 +395,31 @@ fn print_writes_each_kind_of_document() {
     );
     assert!(err.contains("--household"), "{err}");
 
+    // One 社's 入户排查表: a page per toilet of the 社 (one for a household without a toilet).
+    let due: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT sum(max((SELECT count(*) FROM toilets t WHERE t.household_id = h.id), 1))
+             FROM households h JOIN villages v ON v.id = h.village_id
+             JOIN village_groups g ON g.id = h.group_id WHERE v.name = '石鱼村' AND g.name = '2社'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let group_pdf = dir.path().join("2社.pdf");
+    let text = run_ok(
+        print("survey-sheets")
+            .args(["--village", "石鱼村", "--group", "2社", "-o"])
+            .arg(&group_pdf),
+    );
+    assert!(text.contains(&format!("已生成 {due} 页")), "{text}");
+    let err = run_err(
+        print("survey-sheets")
+            .args(["--village", "石鱼村", "--group", "99社", "-o"])
+            .arg(dir.path().join("x.pdf")),
+    );
+    assert!(err.contains("没有名为“99社”的社") && err.contains("2社"), "{err}");
+
     // The benchmark's HTML notices: as many as the limit allows.
     let html = dir.path().join("告知单.html");
     let text = run_ok(

@@ -50,6 +50,36 @@ pub fn village_scope(
     Ok((Scope::Village(v.id), name))
 }
 
+/// The scope of `--village NAME [--group NAME]`: the village's 社 when one is named.
+pub fn place_scope(
+    conn: &rusqlite::Connection,
+    village: Option<String>,
+    group: Option<String>,
+) -> Result<(Scope, String)> {
+    let (scope, title) = village_scope(conn, village)?;
+    let (Some(name), Scope::Village(village)) = (group, scope) else {
+        return Ok((scope, title));
+    };
+    let tree = households::tree(conn)?;
+    let groups = &tree
+        .villages
+        .iter()
+        .find(|v| v.id == village)
+        .expect("the village was found above")
+        .groups;
+    let g = groups.iter().find(|g| g.name == name).ok_or_else(|| {
+        Error::Invalid(format!(
+            "{title}没有名为“{name}”的社。现有：{}。",
+            groups
+                .iter()
+                .map(|g| g.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、")
+        ))
+    })?;
+    Ok((Scope::Group(g.id), format!("{title}{name}")))
+}
+
 /// How the audit log names what the command line does: the computer's user.
 pub fn cli_actor() -> String {
     let user = std::env::var("USERNAME")

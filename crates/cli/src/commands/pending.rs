@@ -5,11 +5,11 @@
 use std::path::PathBuf;
 
 use huce_core::export::Personal;
-use huce_core::households::{Disclosure, Scope};
+use huce_core::households::Disclosure;
 use huce_core::pending;
-use huce_core::{Error, Result};
+use huce_core::Result;
 
-use super::common::{now, open_existing, village_scope};
+use super::common::{now, open_existing, place_scope};
 
 #[derive(clap::Args)]
 pub struct PendingArgs {
@@ -32,28 +32,7 @@ pub struct PendingArgs {
 
 pub fn run(a: PendingArgs) -> Result<()> {
     let conn = open_existing(&a.db)?;
-    let (mut scope, mut title) = village_scope(&conn, a.village)?;
-    if let (Some(name), Scope::Village(village)) = (&a.group, scope) {
-        let tree = huce_core::households::tree(&conn)?;
-        let groups = &tree
-            .villages
-            .iter()
-            .find(|v| v.id == village)
-            .expect("the village was found above")
-            .groups;
-        let g = groups.iter().find(|g| g.name == *name).ok_or_else(|| {
-            Error::Invalid(format!(
-                "{title}没有名为“{name}”的社。现有：{}。",
-                groups
-                    .iter()
-                    .map(|g| g.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join("、")
-            ))
-        })?;
-        scope = Scope::Group(g.id);
-        title = format!("{title} {name}");
-    }
+    let (scope, title) = place_scope(&conn, a.village, a.group)?;
     let (personal, disclosure) = if a.full {
         (Personal::Full, Disclosure::Full)
     } else {

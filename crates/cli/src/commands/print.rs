@@ -9,7 +9,7 @@ use huce_core::print::{self, DocumentKind, DocumentRequest};
 use huce_core::{Error, Result};
 
 use super::common::{
-    cli_actor, now_local, open_existing, peak_rss_kb, resources_line, village_scope, write_file,
+    cli_actor, now_local, open_existing, peak_rss_kb, place_scope, resources_line, write_file,
     write_printed,
 };
 
@@ -22,6 +22,9 @@ pub struct PrintArgs {
     /// 只打印这个行政村（签字背书表按村打印时必填）
     #[arg(long)]
     village: Option<String>,
+    /// 只打印这个社（与 --village 一起用，例如入户排查表 --village 石鱼村 --group 3社）
+    #[arg(long, requires = "village")]
+    group: Option<String>,
     /// 输出的 .pdf 文件
     #[arg(short = 'o', long)]
     out: PathBuf,
@@ -87,7 +90,7 @@ pub fn run(a: PrintArgs) -> Result<()> {
         &a.db,
     )?;
     let conn = open_existing(&a.db)?;
-    let (scope, title) = village_scope(&conn, a.village)?;
+    let (scope, title) = place_scope(&conn, a.village, a.group)?;
     // Said with the option to use, before the core's own message for the app's dialog.
     match a.kind {
         PrintKind::HouseholdFile if a.household.is_none() => {
