@@ -418,7 +418,10 @@ fn print_writes_each_kind_of_document() {
             .args(["--village", "石鱼村", "--group", "99社", "-o"])
             .arg(dir.path().join("x.pdf")),
     );
-    assert!(err.contains("没有名为“99社”的社") && err.contains("2社"), "{err}");
+    assert!(
+        err.contains("没有名为“99社”的社") && err.contains("2社"),
+        "{err}"
+    );
 
     // The benchmark's HTML notices: as many as the limit allows.
     let html = dir.path().join("告知单.html");
