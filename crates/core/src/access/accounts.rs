@@ -195,11 +195,12 @@ fn insert(
     if let Some(s) = input.staff_id {
         crate::access::staff::get_staff(conn, s)?;
     }
-    conn.execute(
+    let id: i64 = conn.query_row(
         "INSERT INTO accounts (username, display_name, role, staff_id, password_hash, active, created_at,
             must_change_password)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
         params![username, display, input.role, input.staff_id, hash(password)?, input.active, now, must_change],
+        |r| r.get(0),
     )
     .map_err(|e| match e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -207,7 +208,7 @@ fn insert(
         }
         e => e.into(),
     })?;
-    let account = get(conn, conn.last_insert_rowid())?;
+    let account = get(conn, id)?;
     audit::append(
         conn,
         now,

@@ -127,13 +127,13 @@ pub fn add_staff(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64
 
 fn add_staff_in(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64> {
     let s = clean(input)?;
-    conn.prepare_cached(
+    let new_id = conn.prepare_cached(
         "INSERT INTO staff (name, unit, phone, roles, active, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
     )?
-    .execute(params![s.name, s.unit, s.phone, s.roles, s.active, now])
+    .query_row(params![s.name, s.unit, s.phone, s.roles, s.active, now], |r| r.get::<_, i64>(0))
     .map_err(|e| duplicate(e, &s))?;
-    let id = conn.last_insert_rowid();
+    let id = new_id;
     crate::store::audit::append(
         conn,
         now,

@@ -149,7 +149,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
     let mut inspection = conn.prepare(
         "INSERT INTO inspections (toilet_id, kind, inspected_on, household_status, status_note,
             in_normal_use, has_problems, remarks, proposed_category, proposal_reason, recorded_by, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, NULL, ?7, ?8, ?9, ?10)",
+         VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, NULL, ?7, ?8, ?9, ?10) RETURNING id",
     )?;
     let mut member =
         conn.prepare("INSERT INTO inspection_members (inspection_id, staff_id) VALUES (?1, ?2)")?;
@@ -205,7 +205,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
         let proposal = rules::propose(&rule_input, t.subsidized, t.build_year, t.subsidy_year);
         let in_use = (status == HouseholdStatus::Normal).then(|| !found.iter().any(|f| f.1));
         let recorder = rng.pick(&office);
-        inspection.execute(params![
+        let inspection_id: i64 = inspection.query_row(params![
             t.id,
             InspectionKind::VillageSelf,
             day(on),
@@ -216,8 +216,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
             proposal.reason,
             recorder,
             now
-        ])?;
-        let inspection_id = conn.last_insert_rowid();
+        ], |r| r.get(0))?;
         summary.inspections += 1;
         member.execute(params![inspection_id, team.cadre])?;
         member.execute(params![inspection_id, rng.pick(&team.locals)])?;
@@ -237,7 +236,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
                 } else {
                     (status, in_use)
                 };
-                inspection.execute(params![
+                let id: i64 = inspection.query_row(params![
                     t.id,
                     InspectionKind::TownRecheck,
                     day(date(&mut rng, recheck_start, 14)),
@@ -248,8 +247,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
                     proposal.reason,
                     recorder,
                     now
-                ])?;
-                let id = conn.last_insert_rowid();
+                ], |r| r.get(0))?;
                 member.execute(params![id, rng.pick(&supervisors)])?;
                 member.execute(params![id, rng.pick(&office)])?;
                 summary.inspections += 1;

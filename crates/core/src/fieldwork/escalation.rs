@@ -193,7 +193,7 @@ pub fn escalations(conn: &Connection, as_of: &str) -> Result<Vec<Escalation>> {
     Ok(conn
         .prepare_cached(
             "SELECT r.id, v.name, g.name, h.head_name, t.seq,
-                    (SELECT group_concat(pi.name, '、') FROM inspection_problems ip
+                    (SELECT string_agg(pi.name, '、' ORDER BY ip.item_id) FROM inspection_problems ip
                      JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = r.inspection_id),
                     r.category, r.state, r.escalated_on, r.escalation_reason, r.escalation_reply,
                     r.replied_on

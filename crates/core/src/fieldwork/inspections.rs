@@ -459,13 +459,13 @@ pub fn save_in(
     }
     let has_problems = !f.problems.is_empty();
     let proposal = preview_proposal(conn, f.toilet_id, &f.problems, &[])?;
-    conn.prepare_cached(
+    let new_id = conn.prepare_cached(
         "INSERT INTO inspections (toilet_id, kind, inspected_on, household_status, status_note,
             in_normal_use, has_problems, remarks, proposed_category, proposal_reason, recorded_by, recorded_at,
             account_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         f.toilet_id,
         f.kind,
         f.inspected_on,
@@ -479,11 +479,11 @@ pub fn save_in(
         f.recorded_by,
         now,
         by.account_id()
-    ])?;
-    let id = conn.last_insert_rowid();
+    ], |r| r.get::<_, i64>(0))?;
+    let id = new_id;
     {
         let mut member = conn.prepare_cached(
-            "INSERT OR IGNORE INTO inspection_members (inspection_id, staff_id) VALUES (?1, ?2)",
+            "INSERT INTO inspection_members (inspection_id, staff_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?;
         for m in &f.members {
             member.execute(params![id, m])?;
@@ -502,7 +502,7 @@ pub fn save_in(
             ])?;
         }
         let mut photo = conn.prepare_cached(
-            "INSERT OR IGNORE INTO inspection_photos (inspection_id, hash) VALUES (?1, ?2)",
+            "INSERT INTO inspection_photos (inspection_id, hash) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?;
         for h in &f.photos {
             photo.execute(params![id, h])?;

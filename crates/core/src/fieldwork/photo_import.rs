@@ -336,7 +336,7 @@ pub fn import(
     crate::store::db::atomically(conn, |conn| {
         for (l, hash) in &stored {
             conn.execute(
-                "INSERT OR IGNORE INTO inspection_photos (inspection_id, hash) VALUES (?1, ?2)",
+                "INSERT INTO inspection_photos (inspection_id, hash) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 params![l.inspection_id, hash],
             )?;
             if let Some(t) = &l.taken_at {

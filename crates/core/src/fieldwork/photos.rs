@@ -167,8 +167,8 @@ fn store_as(conn: &Connection, dir: &Path, source: &Path, now: &str, scan: bool)
             })?;
     }
     conn.execute(
-        "INSERT OR IGNORE INTO photos (hash, file_name, original_name, bytes, added_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO photos (hash, file_name, original_name, bytes, added_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
         params![hash, file_name, original_name, data.len() as i64, now],
     )?;
     Ok(Photo {

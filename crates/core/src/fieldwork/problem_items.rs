@@ -92,13 +92,14 @@ fn add_problem_item_in(conn: &Connection, input: &ProblemItemInput, now: &str) -
         [input.part],
         |r| r.get(0),
     )?;
-    conn.execute(
-        "INSERT INTO problem_items (part, name, stops_use, sort_order, retired)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![input.part, name, input.stops_use, next, input.retired],
-    )
-    .map_err(|e| item_duplicate(e, input.part, &name))?;
-    let id = conn.last_insert_rowid();
+    let id: i64 = conn
+        .query_row(
+            "INSERT INTO problem_items (part, name, stops_use, sort_order, retired)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            params![input.part, name, input.stops_use, next, input.retired],
+            |r| r.get(0),
+        )
+        .map_err(|e| item_duplicate(e, input.part, &name))?;
     crate::store::audit::append(
         conn,
         now,

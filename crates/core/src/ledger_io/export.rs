@@ -98,7 +98,7 @@ fn results(conn: &Connection, scope: Scope) -> Result<std::collections::HashMap<
                     ORDER BY r.id DESC LIMIT 1) AS rect
             FROM toilets t JOIN households h ON h.id = t.household_id WHERE {filter})
          SELECT last.toilet, i.kind, i.inspected_on, i.household_status, i.in_normal_use, i.has_problems,
-                (SELECT group_concat(pi.name, '、') FROM inspection_problems ip
+                (SELECT string_agg(pi.name, '、' ORDER BY ip.item_id) FROM inspection_problems ip
                  JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = i.id),
                 r.category, r.state, r.planned_month,
                 (SELECT e.happened_on FROM rectification_events e WHERE e.rectification_id = r.id

@@ -682,9 +682,9 @@ pub fn detail(conn: &Connection, id: i64, disclosure: Disclosure) -> Result<Hous
 // Writes. Callers wrap multi-row work in one transaction (a `Transaction` derefs to `Connection`).
 
 pub fn add_village(conn: &Connection, name: &str, sort_order: i64) -> Result<i64> {
-    conn.prepare_cached("INSERT INTO villages (name, sort_order) VALUES (?1, ?2)")?
-        .execute(params![name, sort_order])?;
-    Ok(conn.last_insert_rowid())
+    let new_id = conn.prepare_cached("INSERT INTO villages (name, sort_order) VALUES (?1, ?2) RETURNING id")?
+        .query_row(params![name, sort_order], |r| r.get::<_, i64>(0))?;
+    Ok(new_id)
 }
 
 pub fn add_group(
@@ -694,11 +694,11 @@ pub fn add_group(
     number: Option<i64>,
     sort_order: i64,
 ) -> Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO village_groups (village_id, name, number, sort_order) VALUES (?1, ?2, ?3, ?4)",
+    let new_id = conn.prepare_cached(
+        "INSERT INTO village_groups (village_id, name, number, sort_order) VALUES (?1, ?2, ?3, ?4) RETURNING id",
     )?
-    .execute(params![village_id, name, number, sort_order])?;
-    Ok(conn.last_insert_rowid())
+    .query_row(params![village_id, name, number, sort_order], |r| r.get::<_, i64>(0))?;
+    Ok(new_id)
 }
 
 /// Inserts a household and its search keys; `now` is an ISO timestamp.
@@ -711,7 +711,7 @@ pub fn insert_household(conn: &Connection, h: &NewHousehold, now: &str) -> Resul
 /// Writes the search keys of a household's head.
 fn insert_keys(conn: &Connection, id: i64, head_name: &str) -> Result<()> {
     let mut keys = conn.prepare_cached(
-        "INSERT OR IGNORE INTO household_search (term, household_id) VALUES (?1, ?2)",
+        "INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
     )?;
     for key in search_keys::household_keys(head_name) {
         keys.execute(params![key, id])?;
@@ -745,12 +745,12 @@ fn insert_household_in(
     let id_rev: Option<String> = id_number.as_deref().map(|s| s.chars().rev().collect());
     // Plain VALUES (no INSERT … SELECT, no subqueries) with numbered parameters: bulk imports
     // run this statement hundreds of thousands of times and it must never need re-preparing.
-    conn.prepare_cached(
+    let new_id = conn.prepare_cached(
         "INSERT INTO households (village_id, group_id, head_name, id_number, id_number_rev, phone, address,
                                  registered_pop, resident_pop, category, is_resident, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         village_id,
         h.group_id,
         h.head_name.trim(),
@@ -763,8 +763,8 @@ fn insert_household_in(
         h.category,
         h.is_resident,
         now,
-    ])?;
-    Ok(conn.last_insert_rowid())
+    ], |r| r.get::<_, i64>(0))?;
+    Ok(new_id)
 }
 
 /// Many households and toilets written in one transaction (imports, the demo town): search keys
@@ -847,7 +847,7 @@ impl Bulk {
         self.keys.sort();
         self.keys.dedup();
         let mut stmt = conn.prepare_cached(
-            "INSERT OR IGNORE INTO household_search (term, household_id) VALUES (?1, ?2)",
+            "INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?;
         for (id, key) in &self.keys {
             stmt.execute(params![key, id])?;
@@ -885,13 +885,13 @@ fn insert_toilet_row(
     t: &NewToilet,
     now: &str,
 ) -> Result<i64> {
-    conn.prepare_cached(
+    let new_id = conn.prepare_cached(
         "INSERT INTO toilets (household_id, seq, tech_mode, location, build_year, subsidized, subsidy_year,
                               subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source,
                               created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13) RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         household_id,
         seq,
         t.tech_mode,
@@ -905,8 +905,8 @@ fn insert_toilet_row(
         t.use_status,
         t.baseline_source,
         now,
-    ])?;
-    Ok(conn.last_insert_rowid())
+    ], |r| r.get::<_, i64>(0))?;
+    Ok(new_id)
 }
 
 /// Households and toilets in the whole database.

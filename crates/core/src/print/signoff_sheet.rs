@@ -23,10 +23,10 @@ pub fn signoff_sheet(
     let (filter, id) = scope_filter(scope);
     let mut stmt = conn.prepare(&format!(
         "SELECT g.name, h.head_name, t.seq, i.inspected_on, i.kind, i.household_status, i.has_problems,
-                (SELECT group_concat(pi.name, '、') FROM inspection_problems p JOIN problem_items pi ON pi.id = p.item_id
+                (SELECT string_agg(pi.name, '、' ORDER BY p.item_id) FROM inspection_problems p JOIN problem_items pi ON pi.id = p.item_id
                   WHERE p.inspection_id = i.id),
                 (SELECT r.category FROM rectifications r WHERE r.toilet_id = t.id ORDER BY r.id DESC LIMIT 1),
-                (SELECT group_concat(s.name, '、') FROM inspection_members m JOIN staff s ON s.id = m.staff_id
+                (SELECT string_agg(s.name, '、' ORDER BY m.staff_id) FROM inspection_members m JOIN staff s ON s.id = m.staff_id
                   WHERE m.inspection_id = i.id),
                 (SELECT so.signer || ' ' || substr(so.signed_at, 6, 5) FROM signoffs so
                   WHERE so.inspection_id = i.id AND so.step = 'review' AND so.cleared_at IS NULL),

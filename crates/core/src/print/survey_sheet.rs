@@ -306,8 +306,8 @@ pub fn survey_sheets(
     let (filter, id) = scope_filter(scope);
     let total: usize = conn.query_row(
         &format!(
-            "SELECT coalesce(sum(max((SELECT count(*) FROM toilets t
-                                      WHERE t.household_id = h.id), 1)), 0)
+            "SELECT coalesce(sum(greatest((SELECT count(*) FROM toilets t
+                                           WHERE t.household_id = h.id), 1)), 0)
              FROM households h WHERE {filter} AND ?1 = ?1"
         ),
         [id],

@@ -647,8 +647,8 @@ fn group_batch(conn: &Connection, staff: &[i64]) -> Result<(Vec<i64>, Vec<i64>)>
         "SELECT DISTINCT i.toilet_id, t.household_id FROM inspections i
          JOIN toilets t ON t.id = i.toilet_id
          WHERE i.kind = 'village_self'
-           AND (SELECT group_concat(staff_id) FROM (SELECT m.staff_id FROM inspection_members m
-                WHERE m.inspection_id = i.id ORDER BY m.staff_id)) = ?1
+           AND (SELECT string_agg(CAST(m.staff_id AS TEXT), ',' ORDER BY m.staff_id)
+                FROM inspection_members m WHERE m.inspection_id = i.id) = ?1
          ORDER BY i.toilet_id",
     )?;
     let mut toilets = Vec::new();

@@ -325,9 +325,9 @@ pub(crate) fn keep(
         toilets,
     } = d;
     let tx = conn.unchecked_transaction()?;
-    tx.execute(
+    let id: i64 = tx.query_row(
         "INSERT INTO spot_samples (created_at, created_by, seed, method, params, population, size, seed_drawn)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
         params![
             now,
             actor,
@@ -338,8 +338,8 @@ pub(crate) fn keep(
             toilets.len() as i64,
             seed_drawn
         ],
+        |r| r.get(0),
     )?;
-    let id = tx.last_insert_rowid();
     {
         let mut item = tx.prepare_cached(
             "INSERT INTO spot_sample_items (sample_id, seq, toilet_id, village_id, is_problem)

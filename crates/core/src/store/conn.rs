@@ -41,9 +41,43 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
     register_functions(conn)
 }
 
-/// SQL functions the schema relies on.
+/// SQL functions the schema relies on, and PostgreSQL's `greatest` and `least` (SQLite's
+/// scalar `max` and `min` have other names there), so one SQL text serves both engines.
 pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
+    use rusqlite::types::Value;
+    // Like PostgreSQL's: NULL arguments are ignored; NULL only when all are.
+    let pick = |greater: bool| {
+        move |ctx: &rusqlite::functions::Context| -> rusqlite::Result<Value> {
+            let mut best: Option<Value> = None;
+            for i in 0..ctx.len() {
+                let v: Value = ctx.get(i)?;
+                if v == Value::Null {
+                    continue;
+                }
+                let better = best.as_ref().is_none_or(|b| {
+                    let order = sql_order(&v, b);
+                    if greater {
+                        order.is_gt()
+                    } else {
+                        order.is_lt()
+                    }
+                });
+                if better {
+                    best = Some(v);
+                }
+            }
+            Ok(best.unwrap_or(Value::Null))
+        }
+    };
+    for (name, greater) in [("greatest", true), ("least", false)] {
+        conn.create_scalar_function(
+            name,
+            -1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            pick(greater),
+        )?;
+    }
     conn.create_scalar_function(
         "reverse_text",
         1,
@@ -53,6 +87,25 @@ pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             Ok(s.map(|s| s.chars().rev().collect::<String>()))
         },
     )
+}
+
+/// SQLite's order of two non-null values: numbers by value, then text, then bytes.
+fn sql_order(a: &rusqlite::types::Value, b: &rusqlite::types::Value) -> std::cmp::Ordering {
+    use rusqlite::types::Value::{Blob, Integer, Real, Text};
+    let rank = |v: &rusqlite::types::Value| match v {
+        Integer(_) | Real(_) => 0,
+        Text(_) => 1,
+        _ => 2,
+    };
+    match (a, b) {
+        (Integer(x), Integer(y)) => x.cmp(y),
+        (Integer(x), Real(y)) => (*x as f64).total_cmp(y),
+        (Real(x), Integer(y)) => x.total_cmp(&(*y as f64)),
+        (Real(x), Real(y)) => x.total_cmp(y),
+        (Text(x), Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Blob(x), Blob(y)) => x.cmp(y),
+        _ => rank(a).cmp(&rank(b)),
+    }
 }
 
 /// Takes the lock file beside a database (`<name>.lock`) for as long as the returned file is
@@ -149,5 +202,27 @@ pub fn check_integrity(conn: &Connection) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Damaged(result))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::types::Value::{self, Integer, Null, Real, Text};
+
+    #[test]
+    fn greatest_and_least_answer_as_on_postgresql() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::register_functions(&conn).unwrap();
+        let q = |sql: &str| -> Value { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(q("SELECT greatest(0, 1)"), Integer(1));
+        assert_eq!(q("SELECT greatest(3, 1.5, 2)"), Integer(3));
+        assert_eq!(q("SELECT least(3, 1.5, 2)"), Real(1.5));
+        // NULLs are passed over, as PostgreSQL does (SQLite's scalar max would answer NULL).
+        assert_eq!(q("SELECT greatest(NULL, 2)"), Integer(2));
+        assert_eq!(q("SELECT least(NULL, NULL)"), Null);
+        assert_eq!(
+            q("SELECT greatest('2026-01', '2025-12')"),
+            Text("2026-01".into())
+        );
     }
 }

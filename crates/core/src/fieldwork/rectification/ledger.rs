@@ -267,7 +267,7 @@ pub fn ledger(
     let sql = format!(
         "SELECT r.id, r.household_id, h.head_name, v.name, g.name, t.seq, t.tech_mode, t.subsidy_year,
                 i.inspected_on,
-                (SELECT group_concat(pi.name, '、') FROM inspection_problems ip
+                (SELECT string_agg(pi.name, '、' ORDER BY ip.item_id) FROM inspection_problems ip
                    JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = r.inspection_id),
                 EXISTS (SELECT 1 FROM inspection_problems ip WHERE ip.inspection_id = r.inspection_id AND ip.stops_use = 1),
                 r.proposed_category, r.category, r.state, r.state_since, r.planned_month, r.responsible,

@@ -180,15 +180,15 @@ pub(crate) fn open_case(
     on: &str,
     now: &str,
 ) -> Result<i64> {
-    conn.prepare_cached(
+    let new_id = conn.prepare_cached(
         "INSERT INTO rectifications
            (toilet_id, household_id, village_id, group_id, inspection_id, proposed_category,
             proposal_reason, state, state_since, created_at, opened_on)
          SELECT t.id, h.id, h.village_id, h.group_id, ?2, ?3, ?4, 'pending', ?5, ?6, ?5
-         FROM toilets t JOIN households h ON h.id = t.household_id WHERE t.id = ?1",
+         FROM toilets t JOIN households h ON h.id = t.household_id WHERE t.id = ?1 RETURNING id",
     )?
-    .execute(params![toilet_id, inspection_id, proposed, reason, on, now])?;
-    let id = conn.last_insert_rowid();
+    .query_row(params![toilet_id, inspection_id, proposed, reason, on, now], |r| r.get::<_, i64>(0))?;
+    let id = new_id;
     let opened = Event {
         kind: "opened",
         from: None,
@@ -282,9 +282,8 @@ pub(crate) fn follow_inspection(
     let problems = |inspection: i64| -> Result<String> {
         Ok(conn
             .prepare_cached(
-                "SELECT group_concat(name, '、') FROM (SELECT pi.name FROM inspection_problems ip
-                 JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = ?1
-                 ORDER BY ip.id)",
+                "SELECT string_agg(pi.name, '、' ORDER BY ip.id) FROM inspection_problems ip
+                 JOIN problem_items pi ON pi.id = ip.item_id WHERE ip.inspection_id = ?1",
             )?
             .query_row([inspection], |r| r.get::<_, Option<String>>(0))?
             .unwrap_or_default())

@@ -222,13 +222,13 @@ pub(super) fn import_in_transaction(
     let file_name = report.file_name.clone();
     let tx = conn.transaction()?;
     let batch_id = if matches!(mode, Mode::Commit { .. }) {
-        tx.execute(
+        Some(tx.query_row(
             "INSERT INTO import_batches (at, actor, file_name, sheet_name, rows_total, rows_rejected, households_new,
                                          households_updated, toilets_new, toilets_updated, backup_path)
-             VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, ?5)",
+             VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, ?5) RETURNING id",
             params![opts.now, opts.actor, file_name, report.sheet_name, report.backup_path],
-        )?;
-        Some(tx.last_insert_rowid())
+            |r| r.get::<_, i64>(0),
+        )?)
     } else {
         None
     };

@@ -78,7 +78,7 @@ pub(super) fn update_household(
         // A new head of household (户主变更): keep the search keys in step.
         tx.execute("DELETE FROM household_search WHERE household_id = ?1", [id])?;
         let mut keys = tx.prepare_cached(
-            "INSERT OR IGNORE INTO household_search (term, household_id) VALUES (?1, ?2)",
+            "INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?;
         for key in search_keys::household_keys(name) {
             keys.execute(params![key, id])?;
