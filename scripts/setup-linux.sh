@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One-time set-up of a Debian 12 / Ubuntu 22.04+ machine for building, running and testing the
 # workbench: the WebKitGTK stack Tauri needs, Xvfb and WebKitWebDriver for the end-to-end test,
-# a CJK font, the MinGW toolchain for the Windows cross-check, and tauri-driver.
+# a CJK font, the MinGW toolchain for the Windows cross-check, tauri-driver, and Debian's
+# PostgreSQL server for the server-mode tests (its own service is not used: the tests start a
+# throw-away cluster, scripts/pg-cluster.sh).
 set -euo pipefail
 
 SUDO=""
@@ -14,7 +16,7 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev \
   xvfb xauth webkit2gtk-driver dbus-daemon imagemagick fonts-noto-cjk \
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 sqlite3 \
-  poppler-utils python3 python3-pip libreoffice-writer-nogui \
+  poppler-utils python3 python3-pip libreoffice-writer-nogui postgresql \
   wine wine64 nsis >/dev/null
 
 # PDFium (as Chrome and Edge render PDFs) for the printed-document tests.

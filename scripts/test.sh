@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the core, the CLI and the desktop app's end-to-end test (which starts
-# its own Xvfb when DISPLAY is unset), then the Windows product (scripts/windows.sh): the app
+# its own Xvfb when DISPLAY is unset; the core's server tests use a throw-away PostgreSQL cluster
+# started here, scripts/pg-cluster.sh), then the Windows product (scripts/windows.sh): the app
 # cross-built, the installer made and run under Wine, the core's and the CLI's tests under Wine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,5 +9,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+HUCE_TEST_PG="$(bash scripts/pg-cluster.sh start)"
+export HUCE_TEST_PG
+trap 'bash scripts/pg-cluster.sh stop' EXIT
 cargo test --workspace --locked
 bash scripts/windows.sh

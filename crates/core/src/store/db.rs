@@ -13,7 +13,7 @@ pub(crate) use super::conn::in_parallel;
 pub use super::conn::{atomically, check_integrity, configure, lock, open_file};
 pub use super::schema::{
     migrate, migrate_to, open_in_memory, schema_version, Migration, APPLICATION_ID, MIGRATIONS,
-    SCHEMA_VERSION,
+    POSTGRES_SCHEMA, SCHEMA_VERSION,
 };
 use crate::error::{Error, Result};
 

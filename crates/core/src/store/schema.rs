@@ -114,7 +114,7 @@ fn v2_backfill(tx: &Transaction) -> rusqlite::Result<()> {
         .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut write =
-        tx.prepare("INSERT OR IGNORE INTO household_search (term, household_id) VALUES (?1, ?2)")?;
+        tx.prepare("INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?;
     for (id, name) in rows {
         for key in search_keys::household_keys(&name) {
             write.execute(rusqlite::params![key, id])?;
@@ -416,7 +416,7 @@ PRAGMA application_id = 1213547333;
 /// Version 8's data: the database's random identity.
 fn v8_identity(tx: &Transaction) -> rusqlite::Result<()> {
     tx.execute(
-        "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         [
             crate::store::settings::KEY_DATABASE_ID,
             crate::store::settings::new_database_id().as_str(),
@@ -719,6 +719,11 @@ pub const MIGRATIONS: &[Migration] = &[
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The same schema for a server database (PostgreSQL 15+), at [`SCHEMA_VERSION`]: a server
+/// database starts at the current version (there are no older ones to upgrade); later migrations
+/// come in both dialects under one number. A test holds it to the file's schema, table for table.
+pub const POSTGRES_SCHEMA: &str = include_str!("../../schema.pg.sql");
 
 /// An in-memory database with the real migrations (for tests, and as the schema a restored
 /// file is held against).

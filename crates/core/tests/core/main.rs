@@ -23,6 +23,10 @@ mod progress;
 mod reports;
 mod review;
 mod safety;
+// Needs the throw-away PostgreSQL cluster scripts/test.sh starts; the Windows run under Wine
+// does not reach it yet (#18).
+#[cfg(not(windows))]
+mod server;
 mod signoffs;
 mod spot_samples;
 mod standard_characters;

@@ -1,0 +1,360 @@
+//! #18: the server (PostgreSQL) schema against the file's: the same tables, columns (kind, NOT
+//! NULL, default), keys, foreign keys, indexes and triggers, at the same version. Runs against
+//! the throw-away cluster of `scripts/pg-cluster.sh`, named by `HUCE_TEST_PG` (scripts/test.sh
+//! starts it and sets the variable).
+
+use std::collections::BTreeMap;
+
+use huce_core::db;
+use rusqlite::Connection;
+
+/// A schema of its own in the test database, dropped when done.
+struct Scratch {
+    client: postgres::Client,
+    name: String,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        let url = std::env::var("HUCE_TEST_PG").expect(
+            "HUCE_TEST_PG names the test server: start one with `bash scripts/pg-cluster.sh start` \
+             (scripts/test.sh does) and set HUCE_TEST_PG to the URL it prints",
+        );
+        let mut client = postgres::Client::connect(&url, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("the test server at {url} answers: {e}"));
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        client
+            .batch_execute(&format!("CREATE SCHEMA {name}; SET search_path TO {name};"))
+            .unwrap();
+        Scratch { client, name }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = self
+            .client
+            .batch_execute(&format!("DROP SCHEMA {} CASCADE", self.name));
+    }
+}
+
+/// One table as both engines are asked about it.
+#[derive(Debug, Default, PartialEq)]
+struct Table {
+    /// name → (kind, not null, default)
+    columns: BTreeMap<String, (String, bool, Option<String>)>,
+    primary_key: Vec<String>,
+    unique: Vec<Vec<String>>,
+    /// (columns, table, its columns)
+    foreign_keys: Vec<(Vec<String>, String, Vec<String>)>,
+}
+
+/// Defaults as text without PostgreSQL's casts (`'ordinary'::text` → `'ordinary'`).
+fn plain_default(d: Option<String>) -> Option<String> {
+    d.map(|d| match d.find("::") {
+        Some(i) => d[..i].to_string(),
+        None => d,
+    })
+}
+
+fn sqlite_tables(conn: &Connection) -> BTreeMap<String, Table> {
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+             ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = BTreeMap::new();
+    for t in names {
+        let mut table = Table::default();
+        let mut pk: Vec<(i64, String)> = Vec::new();
+        let mut stmt = conn
+            .prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)")
+            .unwrap();
+        let mut rows = stmt.query([&t]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            let name: String = r.get(0).unwrap();
+            let kind: String = r.get(1).unwrap();
+            let key: i64 = r.get(4).unwrap();
+            if key > 0 {
+                pk.push((key, name.clone()));
+            }
+            let not_null = r.get::<_, bool>(2).unwrap() || key > 0;
+            // The integer key is the row's own number: it has no default to compare.
+            table
+                .columns
+                .insert(name, (kind, not_null, r.get(3).unwrap()));
+        }
+        pk.sort();
+        table.primary_key = pk.into_iter().map(|(_, n)| n).collect();
+        let uniques: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_index_list(?1) WHERE origin = 'u'")
+            .unwrap()
+            .query_map([&t], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for index in uniques {
+            let cols: Vec<String> = conn
+                .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+                .unwrap()
+                .query_map([&index], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            table.unique.push(cols);
+        }
+        table.unique.sort();
+        let mut fks: BTreeMap<i64, (Vec<String>, String, Vec<String>)> = BTreeMap::new();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, \"from\", \"table\", \"to\" FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+            )
+            .unwrap();
+        let mut rows = stmt.query([&t]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            let e = fks.entry(r.get(0).unwrap()).or_default();
+            e.0.push(r.get(1).unwrap());
+            e.1 = r.get(2).unwrap();
+            e.2.push(r.get(3).unwrap());
+        }
+        table.foreign_keys = fks.into_values().collect();
+        table.foreign_keys.sort();
+        out.insert(t, table);
+    }
+    out
+}
+
+/// SQLite's column kinds for PostgreSQL's types.
+fn kind_of(pg_type: &str) -> String {
+    match pg_type {
+        "bigint" => "INTEGER",
+        "text" => "TEXT",
+        "double precision" => "REAL",
+        "bytea" => "BLOB",
+        other => other,
+    }
+    .to_string()
+}
+
+fn server_tables(c: &mut postgres::Client, schema: &str) -> BTreeMap<String, Table> {
+    let mut out: BTreeMap<String, Table> = BTreeMap::new();
+    for r in c
+        .query(
+            "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text,
+                    column_default::text, is_identity::text
+             FROM information_schema.columns WHERE table_schema = $1 AND table_name <> 'huce_schema'",
+            &[&schema],
+        )
+        .unwrap()
+    {
+        let identity = r.get::<_, String>(5) == "YES";
+        out.entry(r.get(0)).or_default().columns.insert(
+            r.get(1),
+            (
+                kind_of(&r.get::<_, String>(2)),
+                r.get::<_, String>(3) == "NO",
+                if identity {
+                    None
+                } else {
+                    plain_default(r.get(4))
+                },
+            ),
+        );
+    }
+    // Keys from the catalogue: contype p (primary), u (unique), f (foreign).
+    for r in c
+        .query(
+            "SELECT t.relname::text, k.contype::text,
+                    array(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, o)
+                          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.o),
+                    coalesce(f.relname::text, ''),
+                    array(SELECT a.attname::text FROM unnest(coalesce(k.confkey, '{}')) WITH ORDINALITY u(n, o)
+                          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.o)
+             FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+             JOIN pg_namespace s ON s.oid = t.relnamespace
+             LEFT JOIN pg_class f ON f.oid = k.confrelid
+             WHERE s.nspname = $1 AND k.contype IN ('p', 'u', 'f') AND t.relname <> 'huce_schema'",
+            &[&schema],
+        )
+        .unwrap()
+    {
+        let table = out.entry(r.get(0)).or_default();
+        let cols: Vec<String> = r.get(2);
+        match r.get::<_, String>(1).as_str() {
+            "p" => table.primary_key = cols,
+            "u" => table.unique.push(cols),
+            _ => table.foreign_keys.push((cols, r.get(3), r.get(4))),
+        }
+    }
+    for t in out.values_mut() {
+        t.unique.sort();
+        t.foreign_keys.sort();
+    }
+    out
+}
+
+#[test]
+fn the_server_schema_is_the_file_schema_in_postgresqls_words() {
+    let file = db::open_in_memory().unwrap();
+    let mut s = Scratch::new();
+    s.client.batch_execute(db::POSTGRES_SCHEMA).unwrap();
+    let version: i64 = s
+        .client
+        .query_one("SELECT version FROM huce_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(version, db::SCHEMA_VERSION, "the same schema version");
+
+    let ours = sqlite_tables(&file);
+    let theirs = server_tables(&mut s.client, &s.name);
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>(),
+        "the same tables"
+    );
+    for (name, table) in &ours {
+        assert_eq!(table, &theirs[name], "table {name}");
+    }
+
+    // The same named indexes (the server adds one: user names unique without regard to case)
+    // and the same triggers.
+    let file_indexes: Vec<String> = file
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut server_indexes: Vec<String> = s
+        .client
+        .query(
+            "SELECT i.indexname::text FROM pg_indexes i WHERE i.schemaname = $1
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname)
+             ORDER BY 1",
+            &[&s.name],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    server_indexes.retain(|n| n != "accounts_username_nocase");
+    assert_eq!(file_indexes, server_indexes);
+    let file_triggers: Vec<String> = file
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let server_triggers: Vec<String> = s
+        .client
+        .query(
+            "SELECT DISTINCT trigger_name::text FROM information_schema.triggers
+             WHERE trigger_schema = $1 ORDER BY 1",
+            &[&s.name],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(file_triggers, server_triggers);
+}
+
+/// The server keeps what the file keeps: the checks refuse the same bad rows, the triggers
+/// settle 待核实 entries and move cases with their household, user names are one per person
+/// whatever the case.
+#[test]
+fn the_server_schema_refuses_and_follows_as_the_file_does() {
+    let mut s = Scratch::new();
+    let c = &mut s.client;
+    c.batch_execute(db::POSTGRES_SCHEMA).unwrap();
+    c.batch_execute(
+        "INSERT INTO villages (name) VALUES ('石鱼村'), ('太平村');
+         INSERT INTO village_groups (village_id, name) VALUES (1, '1社'), (2, '1社');
+         INSERT INTO households (village_id, group_id, head_name, created_at, updated_at)
+           VALUES (1, 1, '张建国', '2026-11-29', '2026-11-29');
+         INSERT INTO toilets (household_id, seq, baseline_source, created_at, updated_at)
+           VALUES (1, 1, 'survey', '2026-11-29', '2026-11-29');
+         INSERT INTO pending_checks (household_id, toilet_id, field, written, reason, created_at)
+           VALUES (1, 1, 'build_year', '', '年份不是数字', '2026-11-29'),
+                  (1, NULL, 'phone', '', '号码位数不对', '2026-11-29');
+         INSERT INTO staff (name, created_at) VALUES ('王会计', '2026-11-29');
+         INSERT INTO inspections (toilet_id, kind, inspected_on, household_status, has_problems,
+                                  proposal_reason, recorded_by, recorded_at)
+           VALUES (1, 'village_self', '2026-11-20', 'normal', 1, '渗漏', 1, '2026-11-29');
+         INSERT INTO rectifications (toilet_id, household_id, village_id, group_id, inspection_id,
+                                     proposal_reason, state, state_since, created_at)
+           VALUES (1, 1, 1, 1, 1, '渗漏', 'pending', '2026-11-29', '2026-11-29');",
+    )
+    .unwrap();
+    // Checks: a date not in the ISO form, a flag that is not 0/1, an unknown state.
+    for bad in [
+        "UPDATE inspections SET inspected_on = '2026/11/20'",
+        "UPDATE inspections SET has_problems = 2",
+        "UPDATE rectifications SET state = 'done'",
+        "UPDATE rectifications SET planned_month = '2026-1'",
+        "UPDATE households SET id_number = '123'",
+        "UPDATE households SET group_id = 2", // 2 is another village's 社
+    ] {
+        let err = c.batch_execute(bad).expect_err(bad);
+        assert!(
+            err.as_db_error().is_some(),
+            "{bad} is refused by the schema: {err}"
+        );
+    }
+    // Triggers: a corrected field settles its 待核实 entry; a household moved to another 社
+    // takes its cases along.
+    c.batch_execute(
+        "UPDATE toilets SET build_year = 2019, updated_at = '2026-11-30' WHERE id = 1;
+         INSERT INTO village_groups (village_id, name) VALUES (1, '2社');
+         UPDATE households SET group_id = 3, updated_at = '2026-11-30' WHERE id = 1;",
+    )
+    .unwrap();
+    let settled: Vec<(String, Option<String>)> = c
+        .query(
+            "SELECT field, resolution FROM pending_checks ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        settled,
+        vec![
+            ("build_year".to_string(), Some("superseded".to_string())),
+            ("phone".to_string(), None)
+        ]
+    );
+    let group: i64 = c
+        .query_one("SELECT group_id FROM rectifications WHERE id = 1", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(group, 3);
+    // One account per user name, whatever the case.
+    c.batch_execute(
+        "INSERT INTO accounts (username, display_name, role, password_hash, created_at)
+         VALUES ('Admin', '管理员', 'admin', 'x', '2026-11-29')",
+    )
+    .unwrap();
+    assert!(c
+        .batch_execute(
+            "INSERT INTO accounts (username, display_name, role, password_hash, created_at)
+             VALUES ('admin', '管理员', 'admin', 'x', '2026-11-29')",
+        )
+        .is_err());
+}
