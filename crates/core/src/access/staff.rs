@@ -127,13 +127,16 @@ pub fn add_staff(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64
 
 fn add_staff_in(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64> {
     let s = clean(input)?;
-    let new_id = conn.prepare_cached(
-        "INSERT INTO staff (name, unit, phone, roles, active, created_at)
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO staff (name, unit, phone, roles, active, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-    )?
-    .query_row(params![s.name, s.unit, s.phone, s.roles, s.active, now], |r| r.get::<_, i64>(0))
-    .map_err(|e| duplicate(e, &s))?;
-    let id = new_id;
+        )?
+        .query_row(
+            params![s.name, s.unit, s.phone, s.roles, s.active, now],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(|e| duplicate(e, &s))?;
     crate::store::audit::append(
         conn,
         now,

@@ -205,18 +205,21 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
         let proposal = rules::propose(&rule_input, t.subsidized, t.build_year, t.subsidy_year);
         let in_use = (status == HouseholdStatus::Normal).then(|| !found.iter().any(|f| f.1));
         let recorder = rng.pick(&office);
-        let inspection_id: i64 = inspection.query_row(params![
-            t.id,
-            InspectionKind::VillageSelf,
-            day(on),
-            status,
-            in_use,
-            !found.is_empty(),
-            proposal.category,
-            proposal.reason,
-            recorder,
-            now
-        ], |r| r.get(0))?;
+        let inspection_id: i64 = inspection.query_row(
+            params![
+                t.id,
+                InspectionKind::VillageSelf,
+                day(on),
+                status,
+                in_use,
+                !found.is_empty(),
+                proposal.category,
+                proposal.reason,
+                recorder,
+                now
+            ],
+            |r| r.get(0),
+        )?;
         summary.inspections += 1;
         member.execute(params![inspection_id, team.cadre])?;
         member.execute(params![inspection_id, rng.pick(&team.locals)])?;
@@ -236,18 +239,21 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
                 } else {
                     (status, in_use)
                 };
-                let id: i64 = inspection.query_row(params![
-                    t.id,
-                    InspectionKind::TownRecheck,
-                    day(date(&mut rng, recheck_start, 14)),
-                    status,
-                    in_use,
-                    false,
-                    None::<Category>,
-                    proposal.reason,
-                    recorder,
-                    now
-                ], |r| r.get(0))?;
+                let id: i64 = inspection.query_row(
+                    params![
+                        t.id,
+                        InspectionKind::TownRecheck,
+                        day(date(&mut rng, recheck_start, 14)),
+                        status,
+                        in_use,
+                        false,
+                        None::<Category>,
+                        proposal.reason,
+                        recorder,
+                        now
+                    ],
+                    |r| r.get(0),
+                )?;
                 member.execute(params![id, rng.pick(&supervisors)])?;
                 member.execute(params![id, rng.pick(&office)])?;
                 summary.inspections += 1;

@@ -459,7 +459,7 @@ pub fn save_in(
     }
     let has_problems = !f.problems.is_empty();
     let proposal = preview_proposal(conn, f.toilet_id, &f.problems, &[])?;
-    let new_id = conn.prepare_cached(
+    let id = conn.prepare_cached(
         "INSERT INTO inspections (toilet_id, kind, inspected_on, household_status, status_note,
             in_normal_use, has_problems, remarks, proposed_category, proposal_reason, recorded_by, recorded_at,
             account_id)
@@ -480,7 +480,6 @@ pub fn save_in(
         now,
         by.account_id()
     ], |r| r.get::<_, i64>(0))?;
-    let id = new_id;
     {
         let mut member = conn.prepare_cached(
             "INSERT INTO inspection_members (inspection_id, staff_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",

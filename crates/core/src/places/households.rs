@@ -682,7 +682,8 @@ pub fn detail(conn: &Connection, id: i64, disclosure: Disclosure) -> Result<Hous
 // Writes. Callers wrap multi-row work in one transaction (a `Transaction` derefs to `Connection`).
 
 pub fn add_village(conn: &Connection, name: &str, sort_order: i64) -> Result<i64> {
-    let new_id = conn.prepare_cached("INSERT INTO villages (name, sort_order) VALUES (?1, ?2) RETURNING id")?
+    let new_id = conn
+        .prepare_cached("INSERT INTO villages (name, sort_order) VALUES (?1, ?2) RETURNING id")?
         .query_row(params![name, sort_order], |r| r.get::<_, i64>(0))?;
     Ok(new_id)
 }

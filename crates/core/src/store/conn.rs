@@ -48,7 +48,7 @@ pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::types::Value;
     // Like PostgreSQL's: NULL arguments are ignored; NULL only when all are.
     let pick = |greater: bool| {
-        move |ctx: &rusqlite::functions::Context| -> rusqlite::Result<Value> {
+        move |ctx: &mut rusqlite::functions::Context| -> rusqlite::Result<Value> {
             let mut best: Option<Value> = None;
             for i in 0..ctx.len() {
                 let v: Value = ctx.get(i)?;

@@ -113,8 +113,9 @@ fn v2_backfill(tx: &Transaction) -> rusqlite::Result<()> {
     let rows = read
         .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut write =
-        tx.prepare("INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?;
+    let mut write = tx.prepare(
+        "INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
     for (id, name) in rows {
         for key in search_keys::household_keys(&name) {
             write.execute(rusqlite::params![key, id])?;

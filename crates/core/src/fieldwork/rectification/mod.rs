@@ -180,15 +180,18 @@ pub(crate) fn open_case(
     on: &str,
     now: &str,
 ) -> Result<i64> {
-    let new_id = conn.prepare_cached(
-        "INSERT INTO rectifications
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO rectifications
            (toilet_id, household_id, village_id, group_id, inspection_id, proposed_category,
             proposal_reason, state, state_since, created_at, opened_on)
          SELECT t.id, h.id, h.village_id, h.group_id, ?2, ?3, ?4, 'pending', ?5, ?6, ?5
          FROM toilets t JOIN households h ON h.id = t.household_id WHERE t.id = ?1 RETURNING id",
-    )?
-    .query_row(params![toilet_id, inspection_id, proposed, reason, on, now], |r| r.get::<_, i64>(0))?;
-    let id = new_id;
+        )?
+        .query_row(
+            params![toilet_id, inspection_id, proposed, reason, on, now],
+            |r| r.get::<_, i64>(0),
+        )?;
     let opened = Event {
         kind: "opened",
         from: None,

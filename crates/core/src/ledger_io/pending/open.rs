@@ -99,24 +99,27 @@ impl OpenChecks {
             ])?;
             *old = written.to_string();
             return Ok(());
-        let new_id = }
-        tx.prepare_cached(
-            "INSERT INTO pending_checks (household_id, toilet_id, field, written, reason,
+        }
+        let new_id = tx
+            .prepare_cached(
+                "INSERT INTO pending_checks (household_id, toilet_id, field, written, reason,
                                          import_batch_id, source_row, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
-        )?
-        .query_row(params![
-            household_id,
-            toilet_id,
-            column,
-            written,
-            reason,
-            origin.batch_id,
-            origin.row as i64,
-            origin.now
-        ], |r| r.get::<_, i64>(0))?;
-        self.by_key
-            .insert(key, (new_id, written.to_string()));
+            )?
+            .query_row(
+                params![
+                    household_id,
+                    toilet_id,
+                    column,
+                    written,
+                    reason,
+                    origin.batch_id,
+                    origin.row as i64,
+                    origin.now
+                ],
+                |r| r.get::<_, i64>(0),
+            )?;
+        self.by_key.insert(key, (new_id, written.to_string()));
         self.households.insert(household_id);
         Ok(())
     }
