@@ -324,6 +324,13 @@ CREATE TABLE spot_sample_items (
     PRIMARY KEY (sample_id, seq)
 );
 
+-- Server only: the photos' bytes, so every PC sees and prints them (beside a database file they
+-- are files in its photo folder, named by their hash).
+CREATE TABLE photo_blobs (
+    hash  TEXT PRIMARY KEY REFERENCES photos(hash),
+    bytes BYTEA NOT NULL
+);
+
 -- accounts.username is unique without regard to case (SQLite: COLLATE NOCASE).
 CREATE UNIQUE INDEX accounts_username_nocase ON accounts (lower(username));
 

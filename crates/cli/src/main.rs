@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use commands::{
-    audit, backup, bulletin, compare, export, import, init, ledger, pending, print, sample, stats,
-    stress, template,
+    audit, backup, bulletin, compare, export, import, init, ledger, pending, print, sample, server,
+    stats, stress, template,
 };
 
 #[derive(Parser)]
@@ -67,6 +67,10 @@ enum Command {
     Ledger(ledger::LedgerArgs),
     /// 待核实清单：导入时写得不对或无法识别、暂时留空的内容，按村社列出，或 --out 导出 Excel
     Pending(pending::PendingArgs),
+    /// 推送到服务器：把本机数据库文件（连同照片）复制到服务器上一个新建的空数据库（PostgreSQL），复制后核对操作日志
+    Push(server::PushArgs),
+    /// 从服务器拉取：把服务器上的数据（连同照片）复制成一个新的数据库文件，可带走或留存，复制后校验
+    Pull(server::PullArgs),
 }
 
 fn main() -> ExitCode {
@@ -101,5 +105,7 @@ fn run(command: Command) -> huce_core::Result<()> {
         Command::Bulletin(a) => bulletin::run(a),
         Command::Summary(a) => bulletin::summary(a),
         Command::Ledger(a) => ledger::run(a),
+        Command::Push(a) => server::push(a),
+        Command::Pull(a) => server::pull(a),
     }
 }

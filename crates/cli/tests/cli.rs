@@ -881,3 +881,59 @@ fn summary_writes_the_year_end_draft_as_docx() {
     );
     assert!(err.contains("年-月-日"), "{err}");
 }
+
+/// #18 (4): `huce push` into an empty server database and `huce pull` back into a new file, each
+/// reporting counts; a database that is not empty and a file that exists are refused. Runs on the
+/// throw-away cluster named by HUCE_TEST_PG (scripts/test.sh starts it).
+#[cfg(not(windows))]
+#[test]
+fn push_to_the_server_and_pull_back() {
+    let (dir, db) = demo_town();
+    let url = std::env::var("HUCE_TEST_PG")
+        .expect("HUCE_TEST_PG names the test server: bash scripts/pg-cluster.sh start");
+    let schema = format!("cli{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .unwrap();
+    let target = format!("{url}?options=-c%20search_path%3D{schema}");
+    let households: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
+        .unwrap();
+
+    let out = run_ok(
+        huce()
+            .args(["push", "--db"])
+            .arg(&db)
+            .args(["--to", &target]),
+    );
+    assert!(
+        out.contains("已推送到服务器") && out.contains(&format!("农户 {households} 户")),
+        "{out}"
+    );
+    assert!(
+        !out.contains("huce-test-only"),
+        "no password in the report: {out}"
+    );
+    let err = run_err(
+        huce()
+            .args(["push", "--db"])
+            .arg(&db)
+            .args(["--to", &target]),
+    );
+    assert!(err.contains("不是空的"), "{err}");
+
+    let copy = dir.path().join("拉取的副本.db");
+    let out = run_ok(huce().args(["pull", "--from", &target, "--out"]).arg(&copy));
+    assert!(out.contains(&format!("农户 {households} 户")), "{out}");
+    let stats = run_ok(huce().arg("stats").arg(&copy));
+    assert!(stats.contains(&households.to_string()), "{stats}");
+    let err = run_err(huce().args(["pull", "--from", &target, "--out"]).arg(&copy));
+    assert!(err.contains("已经存在"), "{err}");
+    admin
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
+}

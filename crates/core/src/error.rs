@@ -63,8 +63,40 @@ pub enum Error {
     #[error("数据库“{}”已经在另一个窗口中打开（可能是这台电脑上另一个用户，或另一台电脑通过共享文件夹打开的）。同一个数据库同时只能在一个窗口里使用：请切换到那个窗口，或先把它关闭后再试。", .0.display())]
     AlreadyOpen(PathBuf),
 
+    /// The server database (PostgreSQL): not reachable, refused the login, or failed a statement.
+    #[error("{0}")]
+    Server(String),
+
     #[error("数据库文件已损坏（SQLite 报告：{}）。程序没有使用它，也没有改动它。请用“恢复最近的完好备份”恢复，损坏的文件会被另存，交给管理员检查。", short(.0))]
     Damaged(String),
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        let message = match e.as_db_error() {
+            Some(db) => match db.code().code() {
+                "28P01" | "28000" => "服务器拒绝了用户名或密码。请核对连接设置中的用户名和密码（由管理员在服务器上设置）。".to_string(),
+                "3D000" => format!(
+                    "服务器上没有这个数据库（{}）。请按使用说明的“办公室服务器设置”先在服务器上建好数据库。",
+                    short(db.message())
+                ),
+                "42501" => format!(
+                    "服务器上的这个用户没有所需的权限（{}）。请管理员给该用户授予这个数据库的权限。",
+                    short(db.message())
+                ),
+                _ => format!(
+                    "服务器数据库操作失败：{}。数据没有被部分写入；请重试，如果反复出现，请联系管理员。",
+                    short(db.message())
+                ),
+            },
+            None if e.is_closed() => "和服务器的连接断开了。数据没有被部分写入；请检查网络后重试。".to_string(),
+            None => format!(
+                "连不上服务器数据库（{}）。请确认服务器电脑已开机、PostgreSQL 服务在运行、地址和端口正确，并且防火墙允许本机连接。",
+                short(&e.to_string())
+            ),
+        };
+        Error::Server(message)
+    }
 }
 
 impl From<rusqlite::Error> for Error {
@@ -116,6 +148,7 @@ impl Error {
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::Migration { .. } => "migration",
             Error::Sqlite(_) => "db",
+            Error::Server(_) => "server",
             Error::DiskFull { .. } => "disk_full",
             Error::Io { source, .. } if is_disk_full(source) => "disk_full",
             Error::HouseholdNotFound(_) => "household_not_found",

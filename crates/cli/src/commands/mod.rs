@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod pending;
 pub mod print;
 pub mod sample;
+pub mod server;
 pub mod stats;
 pub mod stress;
 pub mod template;

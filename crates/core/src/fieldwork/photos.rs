@@ -66,20 +66,6 @@ pub fn mime_of(file_name: &str) -> &'static str {
     }
 }
 
-/// Where a stored photo is: `<dir>/<first two hex digits>/<hash>.<ext>`. The name comes from
-/// the database (perhaps a restored or hostile file), so anything but a hash name is refused
-/// rather than joined into a path.
-fn stored_path(dir: &Path, file_name: &str) -> Result<PathBuf> {
-    if !crate::store::backup::is_photo_name(file_name) {
-        return Err(Error::Invalid(format!(
-            "数据库中照片的文件名“{}”不对（应为校验值命名的文件），不能读取。数据库可能被改动过，请交给管理员检查。",
-            file_name.chars().take(80).collect::<String>()
-        )));
-    }
-    let folder: String = file_name.chars().take(2).collect();
-    Ok(dir.join(folder).join(file_name))
-}
-
 /// Copies `source` into `dir` (if not already there) and records it. Returns the stored photo.
 pub fn store(conn: &Connection, dir: &Path, source: &Path, now: &str) -> Result<Photo> {
     store_as(conn, dir, source, now, false)
@@ -94,7 +80,7 @@ pub fn store_scan(conn: &Connection, dir: &Path, source: &Path, now: &str) -> Re
 pub fn file_path(conn: &Connection, dir: &Path, hash: &str) -> Result<PathBuf> {
     let photo = get(conn, hash)?
         .ok_or_else(|| Error::Invalid(format!("数据库中没有这个文件（{hash}）。请刷新后重试。")))?;
-    let path = stored_path(dir, &photo.file_name)?;
+    let path = crate::store::paths::photo_file(dir, &photo.file_name)?;
     if !path.is_file() {
         return Err(Error::Invalid(format!(
             "文件“{}”不见了（原文件名“{}”）。照片文件夹可能被移动或删除：请从备份中恢复“{}”文件夹。",
@@ -150,7 +136,7 @@ fn store_as(conn: &Connection, dir: &Path, source: &Path, now: &str, scan: bool)
     };
     let hash = format!("{:x}", Sha256::digest(&data));
     let file_name = format!("{hash}.{ext}");
-    let path = stored_path(dir, &file_name)?;
+    let path = crate::store::paths::photo_file(dir, &file_name)?;
     if !path.exists() {
         let parent = path.parent().expect("stored path has a folder");
         std::fs::create_dir_all(parent).map_err(|e| Error::Io {
@@ -198,7 +184,7 @@ pub fn get(conn: &Connection, hash: &str) -> Result<Option<Photo>> {
 pub fn read(conn: &Connection, dir: &Path, hash: &str) -> Result<(Vec<u8>, &'static str)> {
     let photo = get(conn, hash)?
         .ok_or_else(|| Error::Invalid(format!("数据库中没有这张照片（{hash}）。请刷新后重试。")))?;
-    let path = stored_path(dir, &photo.file_name)?;
+    let path = crate::store::paths::photo_file(dir, &photo.file_name)?;
     let data = std::fs::read(&path).map_err(|_| {
         Error::Invalid(format!(
             "照片文件“{}”不见了（原文件名“{}”）。照片文件夹可能被移动或删除：请从备份中恢复“{}”文件夹。",

@@ -31,6 +31,20 @@ pub fn photo_dir(db: &Path) -> PathBuf {
     folder_of(db).join(format!("{}-photos", stem_of(db)))
 }
 
+/// Where a stored photo is: `<dir>/<first two hex digits>/<hash>.<ext>`. The name comes from
+/// the database (perhaps a restored or hostile file), so anything but a hash name is refused
+/// rather than joined into a path.
+pub fn photo_file(dir: &Path, file_name: &str) -> Result<PathBuf> {
+    if !crate::store::backup::is_photo_name(file_name) {
+        return Err(Error::Invalid(format!(
+            "数据库中照片的文件名“{}”不对（应为校验值命名的文件），不能读取。数据库可能被改动过，请交给管理员检查。",
+            file_name.chars().take(80).collect::<String>()
+        )));
+    }
+    let folder: String = file_name.chars().take(2).collect();
+    Ok(dir.join(folder).join(file_name))
+}
+
 /// Where printed documents go until the office picks a folder: `文书/` beside the database.
 pub fn documents_dir(db: &Path) -> PathBuf {
     folder_of(db).join("文书")

@@ -1,5 +1,6 @@
 //! #18: the server (PostgreSQL) schema against the file's: the same tables, columns (kind, NOT
-//! NULL, default), keys, foreign keys, indexes and triggers, at the same version. Runs against
+//! NULL, default), keys, foreign keys, indexes and triggers, at the same version (the server adds
+//! `huce_schema`, its version, and `photo_blobs`, the photos' bytes). Runs against
 //! the throw-away cluster of `scripts/pg-cluster.sh`, named by `HUCE_TEST_PG` (scripts/test.sh
 //! starts it and sets the variable).
 
@@ -12,9 +13,15 @@ use rusqlite::Connection;
 struct Scratch {
     client: postgres::Client,
     name: String,
+    url: String,
 }
 
 impl Scratch {
+    /// The URL of the scratch schema, for a connection of the code under test.
+    fn url(&self) -> String {
+        format!("{}?options=-c%20search_path%3D{}", self.url, self.name)
+    }
+
     fn new() -> Scratch {
         let url = std::env::var("HUCE_TEST_PG").expect(
             "HUCE_TEST_PG names the test server: start one with `bash scripts/pg-cluster.sh start` \
@@ -33,7 +40,7 @@ impl Scratch {
         client
             .batch_execute(&format!("CREATE SCHEMA {name}; SET search_path TO {name};"))
             .unwrap();
-        Scratch { client, name }
+        Scratch { client, name, url }
     }
 }
 
@@ -154,7 +161,8 @@ fn server_tables(c: &mut postgres::Client, schema: &str) -> BTreeMap<String, Tab
         .query(
             "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text,
                     column_default::text, is_identity::text
-             FROM information_schema.columns WHERE table_schema = $1 AND table_name <> 'huce_schema'",
+             FROM information_schema.columns WHERE table_schema = $1
+               AND table_name NOT IN ('huce_schema', 'photo_blobs')",
             &[&schema],
         )
         .unwrap()
@@ -185,7 +193,8 @@ fn server_tables(c: &mut postgres::Client, schema: &str) -> BTreeMap<String, Tab
              FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
              JOIN pg_namespace s ON s.oid = t.relnamespace
              LEFT JOIN pg_class f ON f.oid = k.confrelid
-             WHERE s.nspname = $1 AND k.contype IN ('p', 'u', 'f') AND t.relname <> 'huce_schema'",
+             WHERE s.nspname = $1 AND k.contype IN ('p', 'u', 'f')
+               AND t.relname NOT IN ('huce_schema', 'photo_blobs')",
             &[&schema],
         )
         .unwrap()
@@ -357,4 +366,156 @@ fn the_server_schema_refuses_and_follows_as_the_file_does() {
              VALUES ('admin', '管理员', 'admin', 'x', '2026-11-29')",
         )
         .is_err());
+}
+
+/// Every row of every table of a database file, sorted, as text.
+fn all_rows(conn: &Connection) -> BTreeMap<String, Vec<String>> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    tables
+        .into_iter()
+        .map(|t| {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM {t}")).unwrap();
+            let n = stmt.column_count();
+            let mut rows: Vec<String> = stmt
+                .query_map([], |r| {
+                    Ok((0..n)
+                        .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
+                        .collect::<Vec<_>>()
+                        .join("|"))
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            rows.sort();
+            (t, rows)
+        })
+        .collect()
+}
+
+/// #18 (4): a town pushed into an empty server database and pulled back into a new file is the
+/// same town, every table row for row and the photos byte for byte; a target that is not empty
+/// is refused, and the server's ids go on after the copied ones.
+#[test]
+fn a_town_pushed_to_the_server_and_pulled_back_is_the_same_in_every_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("石鱼镇.db");
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    let mut conn = db::open(&file, now).unwrap();
+    huce_core::demo::generate(
+        &mut conn,
+        huce_core::demo::DemoOptions {
+            households: 300,
+            seed: 7,
+        },
+        crate::NOW,
+    )
+    .unwrap();
+    let photo_dir = huce_core::paths::photo_dir(&file);
+    let src = dir.path().join("门前.jpg");
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend((0..5000u32).map(|i| (i as u8).wrapping_mul(11)));
+    std::fs::write(&src, &bytes).unwrap();
+    let photo = huce_core::photos::store(&conn, &photo_dir, &src, crate::NOW).unwrap();
+
+    let scratch = Scratch::new();
+    let mut server = huce_core::server::connect(&scratch.url()).unwrap();
+    let mut told = Vec::new();
+    let pushed = huce_core::server::push(&conn, &photo_dir, &mut server, &mut |t, n| {
+        told.push((t.to_string(), n))
+    })
+    .unwrap();
+    assert!(
+        told.iter().any(|(t, _)| t == "households"),
+        "progress is told"
+    );
+    let households: i64 = conn
+        .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
+        .unwrap();
+    assert!(pushed
+        .tables
+        .contains(&("households".to_string(), households as u64)));
+    assert_eq!(pushed.photos, 1);
+    assert!(pushed.audit_entries > 0);
+    assert!(
+        pushed.summary().contains(&format!("农户 {households} 户")),
+        "{}",
+        pushed.summary()
+    );
+
+    // Pushing again into the same (now full) database is refused, and changes nothing.
+    let err = huce_core::server::push(&conn, &photo_dir, &mut server, &mut |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("不是空的"), "{err}");
+
+    // Pulled back into a new file: the same rows in every table, the photo, a sound chain.
+    let copy = dir.path().join("副本.db");
+    let pulled = huce_core::server::pull(&mut server, &copy, now, &mut |_, _| {}).unwrap();
+    assert_eq!(pulled.tables.len(), pushed.tables.len());
+    assert_eq!(pulled.photos, 1);
+    assert_eq!(pulled.audit_entries, pushed.audit_entries);
+    let copied = db::open(&copy, now).unwrap();
+    let (ours, theirs) = (all_rows(&conn), all_rows(&copied));
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>()
+    );
+    for (table, rows) in &ours {
+        assert!(
+            rows == &theirs[table],
+            "table {table} differs after the round trip"
+        );
+    }
+    let copied_photo =
+        huce_core::paths::photo_file(&huce_core::paths::photo_dir(&copy), &photo.file_name)
+            .unwrap();
+    assert_eq!(std::fs::read(copied_photo).unwrap(), bytes);
+    assert!(huce_core::audit::verify(&copied).unwrap().ok());
+    // A pull does not overwrite a file.
+    let err = huce_core::server::pull(&mut server, &copy, now, &mut |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("已经存在"), "{err}");
+
+    // The server's next ids follow the copied ones.
+    let mut c = scratch_client(&scratch);
+    let max: i64 = c
+        .query_one("SELECT max(id) FROM households", &[])
+        .unwrap()
+        .get(0);
+    let next: i64 = c
+        .query_one(
+            "INSERT INTO households (village_id, group_id, head_name, created_at, updated_at)
+             SELECT village_id, id, '新户', '2026-12-05', '2026-12-05' FROM village_groups LIMIT 1
+             RETURNING id",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(next, max + 1);
+}
+
+fn scratch_client(s: &Scratch) -> postgres::Client {
+    postgres::Client::connect(&s.url(), postgres::NoTls).unwrap()
+}
+
+/// A server that cannot be reached, or refuses the password, says so in Chinese.
+#[test]
+fn a_server_that_cannot_be_reached_or_refuses_the_login_says_so() {
+    let err = huce_core::server::connect("postgres://huce:x@127.0.0.1:1/huce")
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("连不上服务器数据库"), "{err}");
+    let url = std::env::var("HUCE_TEST_PG").unwrap();
+    let wrong = url.replacen("huce-test-only", "wrong-password", 1);
+    let err = huce_core::server::connect(&wrong).err().unwrap();
+    assert!(err.to_string().contains("用户名或密码"), "{err}");
+    assert!(!err.to_string().contains("wrong-password"));
+    let err = huce_core::server::connect("mysql://x").err().unwrap();
+    assert!(err.to_string().contains("postgres://"), "{err}");
 }

@@ -1,0 +1,472 @@
+//! The server database (PostgreSQL 15+, or a database that speaks its protocol and SQL, such as
+//! 人大金仓 KingbaseES or 瀚高 HighGo) for several PCs on one town's data (#18): connecting,
+//! and moving a town between the embedded file and the server — `push` copies a database file
+//! into an empty server database, `pull` makes a database file from the server (a snapshot to
+//! take away or keep). Both copy every table and the photos, check the audit chain, refuse a
+//! target that is not empty and report counts. The domain code itself still runs on the file
+//! only; ARCHITECTURE.md ("Storage on two engines") has the plan.
+
+use std::path::{Path, PathBuf};
+
+use postgres::types::{ToSql, Type};
+use rusqlite::types::ValueRef;
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::store::schema::{POSTGRES_SCHEMA, SCHEMA_VERSION};
+
+/// A connection to the server database.
+pub struct Server {
+    client: postgres::Client,
+    /// `host:port/database`, for messages (never the password).
+    pub name: String,
+}
+
+/// What a copy moved, table by table (in the order copied).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CopyReport {
+    pub tables: Vec<(String, u64)>,
+    pub photos: u64,
+    /// Audit log entries, checked as one chain.
+    pub audit_entries: u64,
+}
+
+impl CopyReport {
+    /// `农户 9000 行，户厕 10137 行，…` for people.
+    pub fn summary(&self) -> String {
+        let rows: u64 = self.tables.iter().map(|t| t.1).sum();
+        let named = |t: &str| self.tables.iter().find(|x| x.0 == t).map_or(0, |x| x.1);
+        format!(
+            "共 {} 张表 {rows} 行（农户 {} 户，户厕 {} 个，核查 {} 次，整改 {} 个），照片 {} 张，操作日志 {} 条（串联校验通过）",
+            self.tables.len(),
+            named("households"),
+            named("toilets"),
+            named("inspections"),
+            named("rectifications"),
+            self.photos,
+            self.audit_entries
+        )
+    }
+}
+
+/// The URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Connects with `postgres://user:password@host:port/database` (or `host=… dbname=…`).
+pub fn connect(url: &str) -> Result<Server> {
+    let config: postgres::Config = url.parse().map_err(|e| {
+        Error::Invalid(format!(
+            "服务器地址“{}”的写法不对（{e}）。应写成 postgres://用户名:密码@服务器地址:端口/数据库名。",
+            redacted(url)
+        ))
+    })?;
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            postgres::config::Host::Tcp(h) => h.clone(),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(p) => p.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let name = format!(
+        "{host}:{port}/{}",
+        config
+            .get_dbname()
+            .or(config.get_user())
+            .unwrap_or("postgres")
+    );
+    let client = config.connect(postgres::NoTls)?;
+    Ok(Server { client, name })
+}
+
+impl Server {
+    /// The tables in the database's current schema.
+    pub fn tables(&mut self) -> Result<Vec<String>> {
+        Ok(self
+            .client
+            .query(
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+                 ORDER BY 1",
+                &[],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    /// The schema version of a set-up database; None when it is not one of ours.
+    pub fn schema_version(&mut self) -> Result<Option<i64>> {
+        if !self.tables()?.iter().any(|t| t == "huce_schema") {
+            return Ok(None);
+        }
+        Ok(self
+            .client
+            .query_opt("SELECT version FROM huce_schema", &[])?
+            .map(|r| r.get(0)))
+    }
+
+    fn refuse_unless_empty(&mut self) -> Result<()> {
+        let tables = self.tables()?;
+        if !tables.is_empty() {
+            return Err(Error::Invalid(format!(
+                "服务器上的数据库“{}”不是空的（已有 {} 张表，例如 {}）。只能推送到一个新建的空数据库，\
+                 以免和已有的数据混在一起：请在服务器上新建一个数据库再推送。",
+                self.name,
+                tables.len(),
+                tables.iter().take(3).cloned().collect::<Vec<_>>().join("、")
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The tables of a database file in an order their foreign keys allow, with their columns.
+fn file_tables(conn: &Connection) -> Result<Vec<(String, Vec<String>)>> {
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+             ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut deps = Vec::new();
+    for t in &names {
+        let refs: Vec<String> = conn
+            .prepare("SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?1)")?
+            .query_map([t], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        deps.push(refs);
+    }
+    let mut order: Vec<String> = Vec::new();
+    while order.len() < names.len() {
+        let before = order.len();
+        for (t, refs) in names.iter().zip(&deps) {
+            if !order.contains(t) && refs.iter().all(|r| r == t || order.contains(r)) {
+                order.push(t.clone());
+            }
+        }
+        if order.len() == before {
+            return Err(Error::Invalid(
+                "数据库的表之间有循环引用，无法确定复制顺序。数据库可能被改动过，请交给管理员检查。"
+                    .into(),
+            ));
+        }
+    }
+    order
+        .into_iter()
+        .map(|t| {
+            let cols: Vec<String> = conn
+                .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?
+                .query_map([&t], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok((t, cols))
+        })
+        .collect()
+}
+
+/// One value of the file as the server's column type wants it.
+fn to_server(
+    v: ValueRef<'_>,
+    ty: &Type,
+    table: &str,
+    column: &str,
+) -> Result<Box<dyn ToSql + Sync>> {
+    let wrong = || {
+        Error::Invalid(format!(
+            "表 {table} 的 {column} 列有一个值的类型与服务器上的不同，不能复制。请先用“huce verify”检查本机数据库。"
+        ))
+    };
+    Ok(match v {
+        ValueRef::Null if *ty == Type::INT8 => Box::new(None::<i64>),
+        ValueRef::Null if *ty == Type::FLOAT8 => Box::new(None::<f64>),
+        ValueRef::Null if *ty == Type::BYTEA => Box::new(None::<Vec<u8>>),
+        ValueRef::Null if *ty == Type::TEXT => Box::new(None::<String>),
+        ValueRef::Integer(i) if *ty == Type::INT8 => Box::new(i),
+        ValueRef::Integer(i) if *ty == Type::FLOAT8 => Box::new(i as f64),
+        ValueRef::Real(f) if *ty == Type::FLOAT8 => Box::new(f),
+        ValueRef::Text(t) if *ty == Type::TEXT => {
+            Box::new(String::from_utf8(t.to_vec()).map_err(|_| wrong())?)
+        }
+        ValueRef::Blob(b) if *ty == Type::BYTEA => Box::new(b.to_vec()),
+        _ => return Err(wrong()),
+    })
+}
+
+/// One value of the server as the file stores it.
+fn to_file(row: &postgres::Row, i: usize) -> Result<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let ty = row.columns()[i].type_().clone();
+    Ok(if ty == Type::INT8 {
+        row.try_get::<_, Option<i64>>(i)?
+            .map_or(Value::Null, Value::Integer)
+    } else if ty == Type::FLOAT8 {
+        row.try_get::<_, Option<f64>>(i)?
+            .map_or(Value::Null, Value::Real)
+    } else if ty == Type::BYTEA {
+        row.try_get::<_, Option<Vec<u8>>>(i)?
+            .map_or(Value::Null, Value::Blob)
+    } else {
+        row.try_get::<_, Option<String>>(i)?
+            .map_or(Value::Null, Value::Text)
+    })
+}
+
+/// The audit log's columns, compared entry for entry between the two copies.
+const AUDIT_COLUMNS: &str =
+    "id, at, actor, action, entity, entity_id, summary, detail, prev_hash, hash, format";
+
+type AuditRow = (i64, Vec<Option<String>>);
+
+fn file_audit(conn: &Connection) -> Result<Vec<AuditRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        let mut parts = Vec::new();
+        for i in 1..10 {
+            parts.push(r.get::<_, Option<String>>(i)?);
+        }
+        parts.push(Some(r.get::<_, i64>(10)?.to_string()));
+        Ok((r.get(0)?, parts))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn server_audit(client: &mut impl postgres::GenericClient) -> Result<Vec<AuditRow>> {
+    Ok(client
+        .query(
+            &format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY id"),
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            let mut parts: Vec<Option<String>> = (1..10).map(|i| r.get(i)).collect();
+            parts.push(Some(r.get::<_, i64>(10).to_string()));
+            (r.get(0), parts)
+        })
+        .collect())
+}
+
+/// Refuses a copy whose source's audit chain does not check out: a copy must not launder it.
+fn refuse_unverified(conn: &Connection, what: &str) -> Result<u64> {
+    let v = crate::store::audit::verify(conn)?;
+    if !v.ok() {
+        return Err(Error::Invalid(format!(
+            "{what}的操作日志校验没有通过：{}。不能复制，请先用“huce verify”查明原因并交给管理员处理。",
+            v.message()
+        )));
+    }
+    Ok(conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// Copies the database file `conn` (its photos in `photo_dir`) into the empty server database,
+/// in one transaction: the schema, every table, the photos' bytes; then checks the server's
+/// audit log is the file's, entry for entry. `progress(table, rows)` is told as it goes.
+pub fn push(
+    conn: &Connection,
+    photo_dir: &Path,
+    server: &mut Server,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<CopyReport> {
+    let audit_entries = refuse_unverified(conn, "本机数据库")?;
+    server.refuse_unless_empty()?;
+    let tables = file_tables(conn)?;
+    let mut report = CopyReport {
+        audit_entries,
+        ..CopyReport::default()
+    };
+    let mut tx = server.client.transaction()?;
+    tx.batch_execute(POSTGRES_SCHEMA)?;
+    for (table, cols) in &tables {
+        let list = cols.join(", ");
+        let marks: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+        let insert = tx.prepare(&format!(
+            "INSERT INTO {table} ({list}) VALUES ({})",
+            marks.join(", ")
+        ))?;
+        let types = insert.params().to_vec();
+        let mut stmt = conn.prepare(&format!("SELECT {list} FROM {table}"))?;
+        let mut rows = stmt.query([])?;
+        let mut n = 0u64;
+        while let Some(r) = rows.next()? {
+            let values = (0..cols.len())
+                .map(|i| to_server(r.get_ref(i)?, &types[i], table, &cols[i]))
+                .collect::<Result<Vec<_>>>()?;
+            let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
+            tx.execute(&insert, &refs)?;
+            n += 1;
+            if n.is_multiple_of(5000) {
+                progress(table, n);
+            }
+        }
+        progress(table, n);
+        if cols.iter().any(|c| c == "id") {
+            // The next id the server gives follows the copied ones.
+            tx.batch_execute(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 1), max(id) IS NOT NULL)
+                 FROM {table}
+                 WHERE pg_get_serial_sequence('{table}', 'id') IS NOT NULL"
+            ))?;
+        }
+        report.tables.push((table.clone(), n));
+    }
+    // The photos' bytes, so every PC sees them.
+    let insert = tx.prepare("INSERT INTO photo_blobs (hash, bytes) VALUES ($1, $2)")?;
+    let mut stmt = conn.prepare("SELECT hash, file_name FROM photos ORDER BY hash")?;
+    let photos: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut missing = Vec::new();
+    for (hash, file_name) in &photos {
+        let path = crate::store::paths::photo_file(photo_dir, file_name)?;
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                tx.execute(&insert, &[hash, &bytes])?;
+                report.photos += 1;
+            }
+            Err(_) => missing.push(file_name.clone()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::Invalid(format!(
+            "本机照片文件夹“{}”里缺少 {} 张照片（例如 {}），服务器没有被改动。请先从备份中找回照片文件夹再推送。",
+            photo_dir.display(),
+            missing.len(),
+            missing[0]
+        )));
+    }
+    progress("photo_blobs", report.photos);
+    if server_audit(&mut tx)? != file_audit(conn)? {
+        return Err(Error::Invalid(
+            "复制到服务器的操作日志与本机的不一致，服务器没有被改动。请重试；如果反复出现，请联系管理员。"
+                .into(),
+        ));
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+/// Makes the database file `out` from the server database: a new file at this program's schema
+/// version with every table copied and the photos beside it, then checked (integrity, the
+/// audit chain) before it is put in place. Refuses an `out` that exists.
+pub fn pull(
+    server: &mut Server,
+    out: &Path,
+    now: chrono::NaiveDateTime,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<CopyReport> {
+    if out.exists() {
+        return Err(Error::Invalid(format!(
+            "文件“{}”已经存在。拉取只写新文件，以免覆盖已有的数据库：请换一个文件名。",
+            out.display()
+        )));
+    }
+    match server.schema_version()? {
+        Some(v) if v == SCHEMA_VERSION => {}
+        Some(v) => {
+            return Err(Error::Invalid(format!(
+                "服务器上的数据是第 {v} 版结构，本程序是第 {SCHEMA_VERSION} 版。请用与服务器相同版本的程序拉取。"
+            )))
+        }
+        None => {
+            return Err(Error::Invalid(format!(
+                "服务器上的数据库“{}”里没有本程序的数据（可能还没有推送或设置）。请确认数据库名。",
+                server.name
+            )))
+        }
+    }
+    let part = PathBuf::from(format!("{}.part", out.display()));
+    let _ = std::fs::remove_file(&part);
+    let result = pull_into(server, &part, out, now, progress);
+    match result {
+        Ok(report) => {
+            std::fs::rename(&part, out).map_err(|e| Error::Io {
+                path: out.to_path_buf(),
+                source: e,
+            })?;
+            Ok(report)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            let _ = std::fs::remove_dir_all(crate::store::paths::photo_dir(out));
+            Err(e)
+        }
+    }
+}
+
+fn pull_into(
+    server: &mut Server,
+    part: &Path,
+    out: &Path,
+    now: chrono::NaiveDateTime,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<CopyReport> {
+    let mut conn = crate::store::db::open(part, now)?;
+    let tables = file_tables(&conn)?;
+    let mut report = CopyReport::default();
+    let tx = conn.transaction()?;
+    // A new file holds what its migrations put in (the 问题口径, the settings): the server's
+    // rows replace them.
+    for (table, _) in tables.iter().rev() {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    let mut read = server.client.transaction()?;
+    read.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+    for (table, cols) in &tables {
+        let list = cols.join(", ");
+        let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+        let mut insert = tx.prepare(&format!(
+            "INSERT INTO {table} ({list}) VALUES ({})",
+            marks.join(", ")
+        ))?;
+        let mut n = 0u64;
+        for row in read.query(&format!("SELECT {list} FROM {table}"), &[])? {
+            let values = (0..cols.len())
+                .map(|i| to_file(&row, i))
+                .collect::<Result<Vec<_>>>()?;
+            insert.execute(rusqlite::params_from_iter(values))?;
+            n += 1;
+        }
+        progress(table, n);
+        report.tables.push((table.clone(), n));
+    }
+    let photo_dir = crate::store::paths::photo_dir(out);
+    for row in read.query(
+        "SELECT p.file_name, b.bytes FROM photos p JOIN photo_blobs b ON b.hash = p.hash",
+        &[],
+    )? {
+        let file_name: String = row.get(0);
+        let bytes: Vec<u8> = row.get(1);
+        let path = crate::store::paths::photo_file(&photo_dir, &file_name)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            })?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| Error::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        report.photos += 1;
+    }
+    progress("photo_blobs", report.photos);
+    read.commit()?;
+    tx.commit()?;
+    crate::store::db::check_integrity(&conn)?;
+    report.audit_entries = refuse_unverified(&conn, "拉取的数据库")?;
+    Ok(report)
+}
