@@ -31,11 +31,22 @@ pub fn photo_dir(db: &Path) -> PathBuf {
     folder_of(db).join(format!("{}-photos", stem_of(db)))
 }
 
+/// True for a stored photo's file name: 64 hex digits, a dot, a short extension.
+pub(crate) fn is_photo_name(name: &str) -> bool {
+    let Some((hash, ext)) = name.split_once('.') else {
+        return false;
+    };
+    hash.len() == 64
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        && (1..=5).contains(&ext.len())
+        && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// Where a stored photo is: `<dir>/<first two hex digits>/<hash>.<ext>`. The name comes from
 /// the database (perhaps a restored or hostile file), so anything but a hash name is refused
 /// rather than joined into a path.
 pub fn photo_file(dir: &Path, file_name: &str) -> Result<PathBuf> {
-    if !crate::store::backup::is_photo_name(file_name) {
+    if !is_photo_name(file_name) {
         return Err(Error::Invalid(format!(
             "数据库中照片的文件名“{}”不对（应为校验值命名的文件），不能读取。数据库可能被改动过，请交给管理员检查。",
             file_name.chars().take(80).collect::<String>()

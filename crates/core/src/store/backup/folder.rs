@@ -25,17 +25,6 @@ pub struct FolderBackup {
     pub photos_present: usize,
 }
 
-/// True for a stored photo's file name: 64 hex digits, a dot, a short extension.
-pub(crate) fn is_photo_name(name: &str) -> bool {
-    let Some((hash, ext)) = name.split_once('.') else {
-        return false;
-    };
-    hash.len() == 64
-        && hash.bytes().all(|b| b.is_ascii_hexdigit())
-        && (1..=5).contains(&ext.len())
-        && ext.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
 pub(super) fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
@@ -76,7 +65,7 @@ pub(super) fn copy_photo(from: &Path, to: &Path) -> Result<bool> {
         return Err(full_here(e, to.parent().unwrap_or(to)));
     }
     let name = to.file_name().map(|n| n.to_string_lossy().into_owned());
-    if let Some(name) = name.filter(|n| is_photo_name(n)) {
+    if let Some(name) = name.filter(|n| crate::store::paths::is_photo_name(n)) {
         let want = name.split('.').next().unwrap_or("").to_ascii_lowercase();
         let got = sha256_file(&part).map_err(io_err(to))?;
         if got != want {

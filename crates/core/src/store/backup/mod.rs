@@ -16,7 +16,6 @@ mod restore;
 mod rotation;
 
 pub use copy::{backup_to, copy_to, verify};
-pub(crate) use folder::is_photo_name;
 pub use folder::{copy_photos, database_to_folder, to_folder, FolderBackup, PhotoCopy};
 pub use names::{
     list, new_backup_path, part_path, BackupFile, Reason, KEEP_DAILY, KEEP_EVENTS, KEEP_WEEKLY,
@@ -28,6 +27,7 @@ pub use rotation::{daily_if_due, rotate, take};
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::paths::is_photo_name;
     use rusqlite::Connection;
 
     #[test]
