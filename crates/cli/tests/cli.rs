@@ -933,6 +933,21 @@ fn push_to_the_server_and_pull_back() {
     assert!(stats.contains(&households.to_string()), "{stats}");
     let err = run_err(huce().args(["pull", "--from", &target, "--out"]).arg(&copy));
     assert!(err.contains("已经存在"), "{err}");
+
+    // (6) A backup of the server is the server's own: pg_dump, checked to read back.
+    let dumps = dir.path().join("服务器备份");
+    let out = run_ok(
+        huce()
+            .args(["backup", "--server", &target, "--to"])
+            .arg(&dumps),
+    );
+    assert!(out.contains("pg_dump"), "{out}");
+    let dump = std::fs::read_dir(&dumps)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "dump"))
+        .expect("the dump file");
+    assert!(std::fs::read(&dump).unwrap().starts_with(b"PGDMP"));
     admin
         .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
         .unwrap();

@@ -10,11 +10,14 @@ use super::common::{now_local, open_existing};
 #[derive(clap::Args)]
 pub struct BackupArgs {
     /// 数据库文件
-    #[arg(long)]
-    db: PathBuf,
-    /// 备份到这个文件夹（不写则放在数据库旁的 backups 文件夹）
+    #[arg(long, required_unless_present = "server", conflicts_with = "server")]
+    db: Option<PathBuf>,
+    /// 备份到这个文件夹（不写则放在数据库旁的 backups 文件夹；备份服务器时必填）
     #[arg(long)]
     to: Option<PathBuf>,
+    /// 备份服务器上的数据库（用 PostgreSQL 的 pg_dump）：postgres://用户名:密码@服务器地址:端口/数据库名
+    #[arg(long, requires = "to")]
+    server: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -31,11 +34,20 @@ pub struct RestoreArgs {
 }
 
 pub fn backup(a: BackupArgs) -> Result<()> {
-    let conn = open_existing(&a.db)?;
     let now = now_local();
+    if let (Some(url), Some(dir)) = (&a.server, &a.to) {
+        let out = huce_core::server::dump(url, dir, now)?;
+        println!(
+            "已用 pg_dump 备份服务器上的数据库并校验可读 → {}",
+            out.display()
+        );
+        return Ok(());
+    }
+    let db = a.db.expect("clap requires --db without --server");
+    let conn = open_existing(&db)?;
     match a.to {
         Some(dir) => {
-            let done = backup::to_folder(&conn, &paths::photo_dir(&a.db), &dir, now)?;
+            let done = backup::to_folder(&conn, &paths::photo_dir(&db), &dir, now)?;
             println!(
                 "已备份并校验 → {}（照片在 {}：新复制 {} 张，已有 {} 张）",
                 done.path.display(),
@@ -45,12 +57,7 @@ pub fn backup(a: BackupArgs) -> Result<()> {
             );
         }
         None => {
-            let dest = backup::take(
-                &conn,
-                &paths::backup_dir(&a.db),
-                backup::Reason::Manual,
-                now,
-            )?;
+            let dest = backup::take(&conn, &paths::backup_dir(&db), backup::Reason::Manual, now)?;
             println!("已备份并校验 → {}", dest.display());
         }
     }

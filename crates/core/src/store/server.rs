@@ -470,3 +470,115 @@ fn pull_into(
     report.audit_entries = refuse_unverified(&conn, "拉取的数据库")?;
     Ok(report)
 }
+
+/// Where PostgreSQL's `pg_dump` is: on the PATH, or where Debian's packages or the EDB installer
+/// for Windows put it (the newest version first).
+pub fn find_pg_dump() -> Option<PathBuf> {
+    let exe = if cfg!(windows) {
+        "pg_dump.exe"
+    } else {
+        "pg_dump"
+    };
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            let p = dir.join(exe);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    let roots: &[&str] = if cfg!(windows) {
+        &[r"C:\Program Files\PostgreSQL"]
+    } else {
+        &["/usr/lib/postgresql"]
+    };
+    let mut found: Vec<(u32, PathBuf)> = Vec::new();
+    for root in roots {
+        let Ok(versions) = std::fs::read_dir(root) else {
+            continue;
+        };
+        for v in versions.flatten() {
+            let p = v.path().join("bin").join(exe);
+            let number = v.file_name().to_string_lossy().parse::<u32>().unwrap_or(0);
+            if p.is_file() {
+                found.push((number, p));
+            }
+        }
+    }
+    found.sort();
+    found.pop().map(|(_, p)| p)
+}
+
+/// Backs up the server database with `pg_dump` (its custom format, which `pg_restore` reads)
+/// into `dir`, named by the database and the time, and checks the dump reads back (`pg_restore
+/// --list`). In server mode the server's own scheduled dumps are the office's backups; this is
+/// the same, on demand.
+pub fn dump(url: &str, dir: &Path, now: chrono::NaiveDateTime) -> Result<PathBuf> {
+    let server = connect(url)?;
+    let pg_dump = find_pg_dump().ok_or_else(|| {
+        Error::Invalid(
+            "这台电脑上没有 PostgreSQL 的备份工具 pg_dump。请安装 PostgreSQL（Windows 上用 EDB 安装程序，可只选“命令行工具”），或在服务器上按使用说明安排每天自动备份。"
+                .into(),
+        )
+    })?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
+    let database: String = server
+        .name
+        .rsplit('/')
+        .next()
+        .unwrap_or("huce")
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    let out = dir.join(format!(
+        "huce-server-{database}-{}.dump",
+        now.format("%Y%m%d-%H%M%S")
+    ));
+    let part = PathBuf::from(format!("{}.part", out.display()));
+    let run = std::process::Command::new(&pg_dump)
+        .arg("--format=custom")
+        .arg(format!("--file={}", part.display()))
+        .arg(format!("--dbname={url}"))
+        .output()
+        .map_err(|e| Error::Io {
+            path: pg_dump.clone(),
+            source: e,
+        })?;
+    if !run.status.success() {
+        let _ = std::fs::remove_file(&part);
+        let said = String::from_utf8_lossy(&run.stderr);
+        return Err(Error::Invalid(format!(
+            "pg_dump 没有完成备份（{}）。服务器上的数据没有被改动；请检查连接设置和用户权限后重试。",
+            said.trim().replace(url, &redacted(url))
+        )));
+    }
+    let pg_restore = pg_dump.with_file_name(if cfg!(windows) {
+        "pg_restore.exe"
+    } else {
+        "pg_restore"
+    });
+    if pg_restore.is_file() {
+        let check = std::process::Command::new(&pg_restore)
+            .arg("--list")
+            .arg(&part)
+            .output()
+            .map_err(|e| Error::Io {
+                path: pg_restore.clone(),
+                source: e,
+            })?;
+        if !check.status.success() {
+            let _ = std::fs::remove_file(&part);
+            return Err(Error::Invalid(
+                "备份文件写出后读不回来（pg_restore 无法读取），已删除。请检查磁盘后重试。".into(),
+            ));
+        }
+    }
+    std::fs::rename(&part, &out).map_err(|e| Error::Io {
+        path: out.clone(),
+        source: e,
+    })?;
+    Ok(out)
+}
