@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::store::sql::Db;
 use crate::model::{HouseholdCategory, NewHousehold, NewToilet, Toilet};
 use crate::places::idcard;
 use crate::search_keys::{self, Query};
@@ -41,26 +42,30 @@ pub struct Tree {
 }
 
 /// Every village and 社 (also empty ones) with its household and toilet counts.
-pub fn tree(conn: &Connection) -> Result<Tree> {
+pub fn tree<'a>(db: impl Into<Db<'a>>) -> Result<Tree> {
     use std::collections::HashMap;
+    let db = db.into();
     let mut per_group: HashMap<i64, (i64, i64)> = HashMap::new();
-    let mut stmt = conn.prepare("SELECT group_id, COUNT(*) FROM households GROUP BY group_id")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-        let (g, n) = row?;
+    for (g, n) in db.query_map(
+        "SELECT group_id, COUNT(*) FROM households GROUP BY group_id",
+        &[],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+    )? {
         per_group.entry(g).or_default().0 = n;
     }
-    let mut stmt = conn.prepare(
+    for (g, n) in db.query_map(
         "SELECT h.group_id, COUNT(*) FROM toilets t JOIN households h ON h.id = t.household_id
          GROUP BY h.group_id",
-    )?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-        let (g, n) = row?;
+        &[],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+    )? {
         per_group.entry(g).or_default().1 = n;
     }
 
-    let mut villages: Vec<VillageNode> = conn
-        .prepare("SELECT id, name FROM villages ORDER BY sort_order, id")?
-        .query_map([], |r| {
+    let mut villages: Vec<VillageNode> = db.query_map(
+        "SELECT id, name FROM villages ORDER BY sort_order, id",
+        &[],
+        |r| {
             Ok(VillageNode {
                 id: r.get(0)?,
                 name: r.get(1)?,
@@ -68,24 +73,26 @@ pub fn tree(conn: &Connection) -> Result<Tree> {
                 toilets: 0,
                 groups: vec![],
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
     let index: HashMap<i64, usize> = villages
         .iter()
         .enumerate()
         .map(|(i, v)| (v.id, i))
         .collect();
-    let mut stmt = conn.prepare(
-        "SELECT id, village_id, name FROM village_groups ORDER BY village_id, sort_order, number, id",
-    )?;
-    for row in stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })? {
-        let (id, village_id, name) = row?;
+    // NULLS FIRST: SQLite puts a 社 without a number first; PostgreSQL must be told.
+    for (id, village_id, name) in db.query_map(
+        "SELECT id, village_id, name FROM village_groups
+         ORDER BY village_id, sort_order, number NULLS FIRST, id",
+        &[],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        },
+    )? {
         let (households, toilets) = per_group.get(&id).copied().unwrap_or_default();
         if let Some(&vi) = index.get(&village_id) {
             let v = &mut villages[vi];
@@ -911,10 +918,10 @@ fn insert_toilet_row(
 }
 
 /// Households and toilets in the whole database.
-pub fn counts(conn: &Connection) -> Result<(i64, i64)> {
-    Ok(conn.query_row(
+pub fn counts<'a>(db: impl Into<Db<'a>>) -> Result<(i64, i64)> {
+    db.into().query_row(
         "SELECT (SELECT COUNT(*) FROM households), (SELECT COUNT(*) FROM toilets)",
-        [],
+        &[],
         |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+    )
 }

@@ -519,3 +519,39 @@ fn a_server_that_cannot_be_reached_or_refuses_the_login_says_so() {
     let err = huce_core::server::connect("mysql://x").err().unwrap();
     assert!(err.to_string().contains("postgres://"), "{err}");
 }
+
+/// #18 (1): ported code runs unchanged on both engines — the village tree and the counts of a
+/// town pushed to the server are those of its file.
+#[test]
+fn the_village_tree_reads_the_same_from_the_server() {
+    let mut conn = db::open_in_memory().unwrap();
+    huce_core::demo::generate(
+        &mut conn,
+        huce_core::demo::DemoOptions {
+            households: 400,
+            seed: 9,
+        },
+        crate::NOW,
+    )
+    .unwrap();
+    // A 社 without a number sorts as the file sorts it (NULL first).
+    let village = huce_core::households::tree(&conn).unwrap().villages[0].id;
+    huce_core::households::add_group(&conn, village, "新建社", None, 0).unwrap();
+    let scratch = Scratch::new();
+    let mut server = huce_core::server::connect(&scratch.url()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    huce_core::server::push(&conn, dir.path(), &mut server, &mut |_, _| {}).unwrap();
+    let on_server = huce_core::sql::ServerConn::new(scratch_client(&scratch));
+
+    let file_tree = huce_core::households::tree(&conn).unwrap();
+    let server_tree = huce_core::households::tree(&on_server).unwrap();
+    assert_eq!(
+        serde_json::to_value(&file_tree).unwrap(),
+        serde_json::to_value(&server_tree).unwrap()
+    );
+    assert!(file_tree.households > 0);
+    assert_eq!(
+        huce_core::households::counts(&conn).unwrap(),
+        huce_core::households::counts(&on_server).unwrap()
+    );
+}

@@ -1,0 +1,462 @@
+//! One handle over the two storage engines (#18): the embedded file (rusqlite) and the server
+//! (PostgreSQL). The domain code is ported to it module by module (ARCHITECTURE.md, "Storage on
+//! two engines"); a ported function takes `db: Db<'_>` and runs unchanged on either engine.
+//!
+//! The handle copies the shape of the rusqlite calls the core already makes — `query_row`,
+//! `query_map`, `execute`, `atomically` — and reuses rusqlite's `ToSql` / `FromSql` for the
+//! values, so the model's own conversions serve both engines: a parameter is turned into a
+//! plain value and bound as the server's column type wants it; a server column is read back as
+//! the value the file would have held (booleans 0/1, big numbers from sums as integers).
+//!
+//! One SQL text serves both: `?N` placeholders are rewritten to `$N` for the server; the rest of
+//! the SQL is written in the subset both accept (see ARCHITECTURE.md).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use postgres::types::{FromSql as PgFromSql, ToSql as PgToSql, Type};
+use rusqlite::types::{FromSql, ToSql, ToSqlOutput, Value, ValueRef};
+
+use crate::error::{Error, Result};
+
+/// Which engine a handle speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// The embedded database file.
+    File,
+    /// PostgreSQL (or a database speaking its protocol).
+    Server,
+}
+
+/// A server connection with what the handle keeps beside it: prepared statements by SQL text,
+/// and how deep the open transactions are.
+pub struct ServerConn {
+    client: RefCell<postgres::Client>,
+    statements: RefCell<HashMap<String, postgres::Statement>>,
+    depth: RefCell<u32>,
+}
+
+impl ServerConn {
+    pub fn new(client: postgres::Client) -> ServerConn {
+        ServerConn {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+            depth: RefCell::new(0),
+        }
+    }
+}
+
+/// A borrowed handle on one engine's connection; cheap to copy and pass down.
+#[derive(Clone, Copy)]
+pub enum Db<'a> {
+    File(&'a rusqlite::Connection),
+    Server(&'a ServerConn),
+}
+
+impl<'a> From<&'a rusqlite::Connection> for Db<'a> {
+    fn from(c: &'a rusqlite::Connection) -> Db<'a> {
+        Db::File(c)
+    }
+}
+
+impl<'a> From<&'a rusqlite::Transaction<'_>> for Db<'a> {
+    fn from(t: &'a rusqlite::Transaction<'_>) -> Db<'a> {
+        Db::File(t)
+    }
+}
+
+impl<'a> From<&'a ServerConn> for Db<'a> {
+    fn from(c: &'a ServerConn) -> Db<'a> {
+        Db::Server(c)
+    }
+}
+
+/// One row, read the same way from either engine.
+pub enum Row<'r> {
+    File(&'r rusqlite::Row<'r>),
+    Server(Vec<Value>),
+}
+
+/// A column by its position (the shape of rusqlite's `get::<_, T>(i)`, so ported code reads the
+/// same).
+pub trait ColumnIndex: rusqlite::RowIndex + Copy {
+    fn position(self) -> usize;
+}
+
+impl ColumnIndex for usize {
+    fn position(self) -> usize {
+        self
+    }
+}
+
+impl Row<'_> {
+    /// Column `idx` as `T`, through rusqlite's `FromSql` whatever the engine.
+    pub fn get<I: ColumnIndex, T: FromSql>(&self, idx: I) -> rusqlite::Result<T> {
+        let idx_at = idx.position();
+        match self {
+            Row::File(r) => r.get(idx),
+            Row::Server(values) => {
+                let idx = idx_at;
+                let v = values
+                    .get(idx)
+                    .ok_or(rusqlite::Error::InvalidColumnIndex(idx))?;
+                T::column_result(ValueRef::from(v)).map_err(|e| match e {
+                    rusqlite::types::FromSqlError::InvalidType => {
+                        rusqlite::Error::InvalidColumnType(
+                            idx,
+                            format!("column {idx}"),
+                            ValueRef::from(v).data_type(),
+                        )
+                    }
+                    other => rusqlite::Error::FromSqlConversionFailure(
+                        idx,
+                        ValueRef::from(v).data_type(),
+                        Box::new(other),
+                    ),
+                })
+            }
+        }
+    }
+}
+
+/// `?N` → `$N` outside quotes (the server's placeholders).
+pub fn server_sql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    for c in sql.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '?' => {
+                out.push('$');
+                continue;
+            }
+            None => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A parameter as a plain value.
+fn value_of(p: &dyn ToSql) -> Result<Value> {
+    Ok(match p.to_sql()? {
+        ToSqlOutput::Borrowed(v) => v.into(),
+        ToSqlOutput::Owned(v) => v,
+        _ => {
+            return Err(Error::Invalid(
+                "程序内部错误：一个参数的类型服务器不支持。请联系开发人员。".into(),
+            ))
+        }
+    })
+}
+
+/// A plain value bound as the server's parameter type wants it.
+fn bind(v: &Value, ty: &Type) -> Result<Box<dyn PgToSql + Sync>> {
+    let wrong = || {
+        Error::Invalid(format!(
+            "程序内部错误：参数类型不符（{:?} 给了 {ty}）。请联系开发人员。",
+            v
+        ))
+    };
+    Ok(match (v, ty) {
+        (Value::Null, t) if *t == Type::INT8 => Box::new(None::<i64>),
+        (Value::Null, t) if *t == Type::INT4 => Box::new(None::<i32>),
+        (Value::Null, t) if *t == Type::FLOAT8 => Box::new(None::<f64>),
+        (Value::Null, t) if *t == Type::BYTEA => Box::new(None::<Vec<u8>>),
+        (Value::Null, t) if *t == Type::BOOL => Box::new(None::<bool>),
+        (Value::Null, _) => Box::new(None::<String>),
+        (Value::Integer(i), t) if *t == Type::INT8 => Box::new(*i),
+        (Value::Integer(i), t) if *t == Type::INT4 => {
+            Box::new(i32::try_from(*i).map_err(|_| wrong())?)
+        }
+        (Value::Integer(i), t) if *t == Type::INT2 => {
+            Box::new(i16::try_from(*i).map_err(|_| wrong())?)
+        }
+        (Value::Integer(i), t) if *t == Type::FLOAT8 => Box::new(*i as f64),
+        (Value::Integer(i), t) if *t == Type::BOOL => Box::new(*i != 0),
+        (Value::Integer(i), t) if *t == Type::TEXT || *t == Type::VARCHAR => {
+            Box::new(i.to_string())
+        }
+        (Value::Real(f), t) if *t == Type::FLOAT8 => Box::new(*f),
+        (Value::Text(s), t) if *t == Type::TEXT || *t == Type::VARCHAR || *t == Type::UNKNOWN => {
+            Box::new(s.clone())
+        }
+        (Value::Blob(b), t) if *t == Type::BYTEA => Box::new(b.clone()),
+        _ => return Err(wrong()),
+    })
+}
+
+/// The server type a plain value asks for, when the server cannot tell from the SQL.
+fn type_of(v: &Value) -> Type {
+    match v {
+        Value::Integer(_) => Type::INT8,
+        Value::Real(_) => Type::FLOAT8,
+        Value::Blob(_) => Type::BYTEA,
+        Value::Null | Value::Text(_) => Type::TEXT,
+    }
+}
+
+/// PostgreSQL's NUMERIC (what `sum` and `avg` of integers give), read from its binary form:
+/// digits in base 10,000, a weight, a sign and a scale.
+struct Numeric(f64, bool);
+
+impl<'a> PgFromSql<'a> for Numeric {
+    fn from_sql(
+        _: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let word = |i: usize| -> std::result::Result<i16, Box<dyn std::error::Error + Sync + Send>> {
+            Ok(i16::from_be_bytes([
+                *raw.get(2 * i).ok_or("short numeric")?,
+                *raw.get(2 * i + 1).ok_or("short numeric")?,
+            ]))
+        };
+        let ndigits = word(0)? as usize;
+        let weight = word(1)? as i32;
+        let sign = word(2)? as u16;
+        let scale = word(3)?;
+        if sign == 0xC000 {
+            return Ok(Numeric(f64::NAN, false));
+        }
+        let mut value = 0f64;
+        for k in 0..ndigits {
+            let d = f64::from(word(4 + k)?);
+            value += d * 10f64.powi(4 * (weight - k as i32));
+        }
+        if sign == 0x4000 {
+            value = -value;
+        }
+        Ok(Numeric(value, scale == 0))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::NUMERIC
+    }
+}
+
+/// A server column as the value the file would hold.
+fn read(row: &postgres::Row, i: usize) -> Result<Value> {
+    let ty = row.columns()[i].type_().clone();
+    let some = |v: Option<Value>| v.unwrap_or(Value::Null);
+    Ok(if ty == Type::INT8 {
+        some(row.try_get::<_, Option<i64>>(i)?.map(Value::Integer))
+    } else if ty == Type::INT4 {
+        some(row.try_get::<_, Option<i32>>(i)?.map(|v| Value::Integer(v.into())))
+    } else if ty == Type::INT2 {
+        some(row.try_get::<_, Option<i16>>(i)?.map(|v| Value::Integer(v.into())))
+    } else if ty == Type::BOOL {
+        some(row.try_get::<_, Option<bool>>(i)?.map(|v| Value::Integer(v.into())))
+    } else if ty == Type::FLOAT8 {
+        some(row.try_get::<_, Option<f64>>(i)?.map(Value::Real))
+    } else if ty == Type::FLOAT4 {
+        some(row.try_get::<_, Option<f32>>(i)?.map(|v| Value::Real(v.into())))
+    } else if ty == Type::NUMERIC {
+        some(row.try_get::<_, Option<Numeric>>(i)?.map(|n| {
+            if n.1 && n.0.abs() < 9.0e15 {
+                Value::Integer(n.0 as i64)
+            } else {
+                Value::Real(n.0)
+            }
+        }))
+    } else if ty == Type::BYTEA {
+        some(row.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Blob))
+    } else {
+        some(row.try_get::<_, Option<String>>(i)?.map(Value::Text))
+    })
+}
+
+impl ServerConn {
+    /// The prepared statement of `sql` (rewritten), prepared once; when the server cannot infer
+    /// a parameter's type from the SQL (`?1 = ?1`), it is given by the value.
+    fn statement(&self, sql: &str, values: &[Value]) -> Result<postgres::Statement> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let text = server_sql(sql);
+        let mut client = self.client.borrow_mut();
+        let stmt = match client.prepare(&text) {
+            Ok(s) => s,
+            Err(e) if e.code() == Some(&postgres::error::SqlState::INDETERMINATE_DATATYPE) => {
+                let types: Vec<Type> = values.iter().map(type_of).collect();
+                client.prepare_typed(&text, &types)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_string(), stmt.clone());
+        Ok(stmt)
+    }
+
+    fn run(&self, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<postgres::Row>> {
+        let values = params
+            .iter()
+            .map(|p| value_of(*p))
+            .collect::<Result<Vec<_>>>()?;
+        let stmt = self.statement(sql, &values)?;
+        let bound = values
+            .iter()
+            .zip(stmt.params())
+            .map(|(v, t)| bind(v, t))
+            .collect::<Result<Vec<_>>>()?;
+        let refs: Vec<&(dyn PgToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
+        Ok(self.client.borrow_mut().query(&stmt, &refs)?)
+    }
+
+    fn execute(&self, sql: &str, params: &[&dyn ToSql]) -> Result<usize> {
+        let values = params
+            .iter()
+            .map(|p| value_of(*p))
+            .collect::<Result<Vec<_>>>()?;
+        let stmt = self.statement(sql, &values)?;
+        let bound = values
+            .iter()
+            .zip(stmt.params())
+            .map(|(v, t)| bind(v, t))
+            .collect::<Result<Vec<_>>>()?;
+        let refs: Vec<&(dyn PgToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
+        Ok(self.client.borrow_mut().execute(&stmt, &refs)? as usize)
+    }
+
+    fn batch(&self, sql: &str) -> Result<()> {
+        Ok(self.client.borrow_mut().batch_execute(sql)?)
+    }
+}
+
+/// "No row" as rusqlite says it, so `optional()` reads the same on both engines.
+fn no_rows() -> Error {
+    Error::Sqlite(rusqlite::Error::QueryReturnedNoRows)
+}
+
+impl<'a> Db<'a> {
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::File(_) => Engine::File,
+            Db::Server(_) => Engine::Server,
+        }
+    }
+
+    /// The first row of `sql`, read by `f`; an error when there is none (see [`Optional`]).
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn ToSql],
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        match self {
+            Db::File(c) => Ok(c
+                .prepare_cached(sql)?
+                .query_row(params, |r| f(&Row::File(r)))?),
+            Db::Server(s) => {
+                let rows = s.run(sql, params)?;
+                let first = rows.first().ok_or_else(no_rows)?;
+                let values = (0..first.len())
+                    .map(|i| read(first, i))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(f(&Row::Server(values))?)
+            }
+        }
+    }
+
+    /// Every row of `sql`, each read by `f`.
+    pub fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn ToSql],
+        mut f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        match self {
+            Db::File(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let rows = stmt.query_map(params, |r| f(&Row::File(r)))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
+            }
+            Db::Server(s) => s
+                .run(sql, params)?
+                .iter()
+                .map(|r| {
+                    let values = (0..r.len())
+                        .map(|i| read(r, i))
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(f(&Row::Server(values))?)
+                })
+                .collect(),
+        }
+    }
+
+    /// Runs a statement that returns no rows; the number of rows it changed.
+    pub fn execute(&self, sql: &str, params: &[&dyn ToSql]) -> Result<usize> {
+        match self {
+            Db::File(c) => Ok(c.prepare_cached(sql)?.execute(params)?),
+            Db::Server(s) => s.execute(sql, params),
+        }
+    }
+
+    /// Runs `f` as one unit: all of it or none. Inside another unit it is a savepoint; on the
+    /// server, the outermost unit is a transaction.
+    pub fn atomically<T>(&self, f: impl FnOnce(Db<'a>) -> Result<T>) -> Result<T> {
+        match *self {
+            Db::File(c) => crate::store::conn::atomically(c, |c| f(Db::File(c))),
+            Db::Server(s) => {
+                let depth = *s.depth.borrow();
+                let (begin, commit, undo) = if depth == 0 {
+                    ("BEGIN".to_string(), "COMMIT".to_string(), "ROLLBACK".to_string())
+                } else {
+                    (
+                        format!("SAVEPOINT huce_{depth}"),
+                        format!("RELEASE SAVEPOINT huce_{depth}"),
+                        format!("ROLLBACK TO SAVEPOINT huce_{depth}; RELEASE SAVEPOINT huce_{depth}"),
+                    )
+                };
+                s.batch(&begin)?;
+                *s.depth.borrow_mut() += 1;
+                let done = f(*self);
+                *s.depth.borrow_mut() -= 1;
+                match done {
+                    Ok(v) => match s.batch(&commit) {
+                        Ok(()) => Ok(v),
+                        Err(e) => {
+                            let _ = s.batch(&undo);
+                            Err(e)
+                        }
+                    },
+                    Err(e) => {
+                        let _ = s.batch(&undo);
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `query_row(…).optional()`: no row is `None`, on either engine.
+pub trait Optional<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> Optional<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::Sqlite(rusqlite::Error::QueryReturnedNoRows)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_sql;
+
+    #[test]
+    fn placeholders_become_the_servers_outside_quotes_only() {
+        assert_eq!(
+            server_sql("SELECT a FROM t WHERE b = ?1 AND c LIKE '?x' AND d = ?12"),
+            "SELECT a FROM t WHERE b = $1 AND c LIKE '?x' AND d = $12"
+        );
+        assert_eq!(server_sql("SELECT \"wh?\" FROM t"), "SELECT \"wh?\" FROM t");
+    }
+}
