@@ -36,7 +36,7 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, ApiError> {
             })
         }
     };
-    let (households, toilets) = huce_core::households::counts(&conn)?;
+    let (households, toilets) = huce_core::households::counts(&*conn)?;
     Ok(AppInfo {
         db_path,
         town: Some(TownSettings::load(&conn)?),

@@ -135,7 +135,7 @@ fn toilet(rng: &mut Rng, district: &str) -> NewToilet {
 /// Fills an empty database with a demo town. Refuses a database that already has households,
 /// so demo data never mixes with real data. All of it is written in one transaction.
 pub fn generate(conn: &mut Connection, opts: DemoOptions, now: &str) -> Result<DemoSummary> {
-    let (existing, _) = households::counts(conn)?;
+    let (existing, _) = households::counts(&*conn)?;
     if existing > 0 {
         return Err(Error::DatabaseNotEmpty {
             households: existing,

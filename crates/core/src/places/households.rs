@@ -6,10 +6,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::store::sql::Db;
 use crate::model::{HouseholdCategory, NewHousehold, NewToilet, Toilet};
 use crate::places::idcard;
 use crate::search_keys::{self, Query};
+use crate::store::sql::Db;
 
 /// The largest page the list returns at once.
 pub const MAX_PAGE: i64 = 500;

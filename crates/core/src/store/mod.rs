@@ -11,5 +11,5 @@ pub mod db;
 pub mod paths;
 pub mod schema;
 pub mod server;
-pub mod sql;
 pub mod settings;
+pub mod sql;

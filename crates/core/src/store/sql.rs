@@ -142,7 +142,13 @@ pub fn server_sql(sql: &str) -> String {
 /// A parameter as a plain value.
 fn value_of(p: &dyn ToSql) -> Result<Value> {
     Ok(match p.to_sql()? {
-        ToSqlOutput::Borrowed(v) => v.into(),
+        ToSqlOutput::Borrowed(v) => match v {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Real(f) => Value::Real(f),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        },
         ToSqlOutput::Owned(v) => v,
         _ => {
             return Err(Error::Invalid(
@@ -207,12 +213,13 @@ impl<'a> PgFromSql<'a> for Numeric {
         _: &Type,
         raw: &'a [u8],
     ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        let word = |i: usize| -> std::result::Result<i16, Box<dyn std::error::Error + Sync + Send>> {
-            Ok(i16::from_be_bytes([
-                *raw.get(2 * i).ok_or("short numeric")?,
-                *raw.get(2 * i + 1).ok_or("short numeric")?,
-            ]))
-        };
+        let word =
+            |i: usize| -> std::result::Result<i16, Box<dyn std::error::Error + Sync + Send>> {
+                Ok(i16::from_be_bytes([
+                    *raw.get(2 * i).ok_or("short numeric")?,
+                    *raw.get(2 * i + 1).ok_or("short numeric")?,
+                ]))
+            };
         let ndigits = word(0)? as usize;
         let weight = word(1)? as i32;
         let sign = word(2)? as u16;
@@ -243,15 +250,27 @@ fn read(row: &postgres::Row, i: usize) -> Result<Value> {
     Ok(if ty == Type::INT8 {
         some(row.try_get::<_, Option<i64>>(i)?.map(Value::Integer))
     } else if ty == Type::INT4 {
-        some(row.try_get::<_, Option<i32>>(i)?.map(|v| Value::Integer(v.into())))
+        some(
+            row.try_get::<_, Option<i32>>(i)?
+                .map(|v| Value::Integer(v.into())),
+        )
     } else if ty == Type::INT2 {
-        some(row.try_get::<_, Option<i16>>(i)?.map(|v| Value::Integer(v.into())))
+        some(
+            row.try_get::<_, Option<i16>>(i)?
+                .map(|v| Value::Integer(v.into())),
+        )
     } else if ty == Type::BOOL {
-        some(row.try_get::<_, Option<bool>>(i)?.map(|v| Value::Integer(v.into())))
+        some(
+            row.try_get::<_, Option<bool>>(i)?
+                .map(|v| Value::Integer(v.into())),
+        )
     } else if ty == Type::FLOAT8 {
         some(row.try_get::<_, Option<f64>>(i)?.map(Value::Real))
     } else if ty == Type::FLOAT4 {
-        some(row.try_get::<_, Option<f32>>(i)?.map(|v| Value::Real(v.into())))
+        some(
+            row.try_get::<_, Option<f32>>(i)?
+                .map(|v| Value::Real(v.into())),
+        )
     } else if ty == Type::NUMERIC {
         some(row.try_get::<_, Option<Numeric>>(i)?.map(|n| {
             if n.1 && n.0.abs() < 9.0e15 {
@@ -398,16 +417,23 @@ impl<'a> Db<'a> {
     /// server, the outermost unit is a transaction.
     pub fn atomically<T>(&self, f: impl FnOnce(Db<'a>) -> Result<T>) -> Result<T> {
         match *self {
-            Db::File(c) => crate::store::conn::atomically(c, |c| f(Db::File(c))),
+            // The savepoint is on this same connection: `f` gets this handle.
+            Db::File(c) => crate::store::conn::atomically(c, |_| f(*self)),
             Db::Server(s) => {
                 let depth = *s.depth.borrow();
                 let (begin, commit, undo) = if depth == 0 {
-                    ("BEGIN".to_string(), "COMMIT".to_string(), "ROLLBACK".to_string())
+                    (
+                        "BEGIN".to_string(),
+                        "COMMIT".to_string(),
+                        "ROLLBACK".to_string(),
+                    )
                 } else {
                     (
                         format!("SAVEPOINT huce_{depth}"),
                         format!("RELEASE SAVEPOINT huce_{depth}"),
-                        format!("ROLLBACK TO SAVEPOINT huce_{depth}; RELEASE SAVEPOINT huce_{depth}"),
+                        format!(
+                            "ROLLBACK TO SAVEPOINT huce_{depth}; RELEASE SAVEPOINT huce_{depth}"
+                        ),
                     )
                 };
                 s.batch(&begin)?;

@@ -536,7 +536,16 @@ fn the_village_tree_reads_the_same_from_the_server() {
     .unwrap();
     // A 社 without a number sorts as the file sorts it (NULL first).
     let village = huce_core::households::tree(&conn).unwrap().villages[0].id;
-    huce_core::households::add_group(&conn, village, "新建社", None, 0).unwrap();
+    let first_order: i64 = conn
+        .query_row(
+            "SELECT min(sort_order) FROM village_groups WHERE village_id = ?1",
+            [village],
+            |r| r.get(0),
+        )
+        .unwrap();
+    huce_core::households::add_group(&conn, village, "新建社", None, first_order).unwrap();
+    let tree = huce_core::households::tree(&conn).unwrap();
+    assert_eq!(tree.villages[0].groups[0].name, "新建社");
     let scratch = Scratch::new();
     let mut server = huce_core::server::connect(&scratch.url()).unwrap();
     let dir = tempfile::tempdir().unwrap();
