@@ -84,10 +84,10 @@ async fn browse_demo_town_by_village_and_group() {
     let row_name = text_in(&row, ".c-name").await;
     let row_place = text_in(&row, ".c-place").await;
     assert_eq!(
-        row_place,
-        format!("{village_name} · {group_name}"),
-        "the row belongs to the chosen 社"
+        row_place, group_name,
+        "the row belongs to the chosen 社, named without its village (shown in the title)"
     );
+    assert_eq!(text_now(d, ".list-head .c-place").await, "社");
     let row_id = text_in(&row, ".c-id").await;
     assert!(
         row_id.contains("********"),
@@ -158,6 +158,10 @@ async fn browse_demo_town_by_village_and_group() {
         found.iter().any(|n| n == "张建国"),
         "zjg finds 张建国 among {found:?}"
     );
+    // Across the town each row names its village too.
+    let place = wait_text(d, ".hh-row:not(.loading) .c-place", |t| !t.is_empty()).await;
+    assert!(place.contains(" · "), "{place}");
+    assert_eq!(text_now(d, ".list-head .c-place").await, "行政村 · 社");
     screenshot(&s, "e2e-search.png").await;
 
     // Export: build a column template for the 防止返贫 platform (the save dialog itself is native).

@@ -76,6 +76,13 @@ export class HouseholdList {
     this.selectionLeft = false;
     this.body.scrollTop = 0;
     this.countEl.textContent = '正在查询…';
+    // Inside one village the place column names the 社 only, and gives its width to the others.
+    const one = this.oneVillage();
+    const head = document.querySelector('.list-head');
+    head?.classList.toggle('one-village', one);
+    this.body.classList.toggle('one-village', one);
+    const place = head?.querySelector('.c-place');
+    if (place) place.textContent = one ? '社' : '行政村 · 社';
     await this.fetchPage(0);
     this.render();
   }
@@ -160,6 +167,16 @@ export class HouseholdList {
     }
   }
 
+  /** Whether every row is in the one village shown (not the town, a sample or a batch). */
+  oneVillage() {
+    return Boolean(this.scope && this.scope.kind !== 'town' && !this.extra?.sample && !this.extra?.households);
+  }
+
+  /** The place column: the 社 alone when the village is the one shown, else 行政村 · 社. */
+  placeText(r) {
+    return this.oneVillage() ? r.group_name : `${r.village_name} · ${r.group_name}`;
+  }
+
   rowElement(i, r) {
     const selected = i === this.selectedIndex;
     const row = el('div', {
@@ -170,7 +187,7 @@ export class HouseholdList {
     },
     el('span', { class: 'c-no' }, i + 1),
     el('span', { class: 'c-name' }, r ? r.head_name : '…'),
-    el('span', { class: 'c-place' }, r ? `${r.village_name} · ${r.group_name}` : ''),
+    el('span', { class: 'c-place' }, r ? this.placeText(r) : ''),
     el('span', { class: 'c-id mono' }, r ? (r.id_number_masked ?? '未登记') : ''),
     el('span', { class: `c-cat cat-${r ? r.category : ''}` }, r ? label('HouseholdCategory', r.category) : ''),
     el('span', { class: 'c-toilets' }, r ? r.toilet_count : ''),
