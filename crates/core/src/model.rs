@@ -326,12 +326,14 @@ pub struct NewToilet {
 }
 
 /// SQL: whether case `r` is overdue on the day bound as `param` (`YYYY-MM-DD`): open, and
-/// planned for a month before the day's month, or 立行立改 found more than `immediate_days`
-/// (the town's working value) ago.
-pub fn overdue_sql(param: &str, immediate_days: i64) -> String {
+/// planned for a month before the day's month, or 立行立改 found before `cutoff` (SQL for the
+/// day the town's working days before, in the engine's words: `store::sql::days_before`). A
+/// condition on either engine (0/1 on the file, a boolean on the server), for WHERE, FILTER or
+/// a column.
+pub fn overdue_sql(param: &str, cutoff: &str) -> String {
     format!(
-        "coalesce(r.state <> 'closed' AND ((r.planned_month IS NOT NULL AND r.planned_month < substr({param}, 1, 7))
-          OR (r.category = 'immediate_fix' AND r.opened_on < date({param}, '-{immediate_days} days'))), 0)"
+        "(CASE WHEN r.state <> 'closed' AND ((r.planned_month IS NOT NULL AND r.planned_month < substr({param}, 1, 7))
+          OR (r.category = 'immediate_fix' AND r.opened_on < {cutoff})) THEN 1 ELSE 0 END = 1)"
     )
 }
 

@@ -2,14 +2,14 @@
 //! list, one household's details with its toilets, and the write path for places, households
 //! and toilets (which keeps the search keys in step).
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{HouseholdCategory, NewHousehold, NewToilet, Toilet};
 use crate::places::idcard;
 use crate::search_keys::{self, Query};
-use crate::store::sql::Db;
+use crate::store::sql::{json_ids, numbered, Db, Engine, Optional};
 
 /// The largest page the list returns at once.
 pub const MAX_PAGE: i64 = 500;
@@ -196,11 +196,14 @@ impl CaseList {
         }
     }
 
-    fn sql(self, immediate_days: i64) -> String {
+    fn sql(self, immediate_days: i64, engine: Engine) -> String {
         let cond = match self {
             CaseList::Undecided => "r.state <> 'closed' AND r.category IS NULL".to_string(),
             CaseList::AwaitingAcceptance => "r.state = 'awaiting_acceptance'".to_string(),
-            CaseList::Overdue => crate::model::overdue_sql(":today", immediate_days),
+            CaseList::Overdue => crate::model::overdue_sql(
+                ":today",
+                &crate::store::sql::days_before(engine, ":today", immediate_days),
+            ),
         };
         format!("h.id IN (SELECT r.household_id FROM rectifications r WHERE {cond})")
     }
@@ -257,11 +260,16 @@ impl ListFilter {
 
 /// Every household of `scope` on the list `extra`, in the list's order, masked (for a printed
 /// or exported 工作清单).
-pub fn list_all(conn: &Connection, scope: Scope, extra: &ListFilter) -> Result<Vec<HouseholdRow>> {
+pub fn list_all<'a>(
+    db: impl Into<Db<'a>>,
+    scope: Scope,
+    extra: &ListFilter,
+) -> Result<Vec<HouseholdRow>> {
+    let db = db.into();
     let mut rows = Vec::new();
     loop {
         let page = list_in(
-            conn,
+            db,
             scope,
             "",
             extra,
@@ -279,20 +287,20 @@ pub fn list_all(conn: &Connection, scope: Scope, extra: &ListFilter) -> Result<V
 
 /// Households of `scope` on each worklist: the 核查 states and the case lists, for the list's
 /// filter to show beside each choice.
-pub fn worklist_counts(
-    conn: &Connection,
+pub fn worklist_counts<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     today: &str,
     immediate_days: i64,
 ) -> Result<Vec<(String, i64)>> {
+    let db = db.into();
     let count = |extra: ListFilter| -> Result<i64> {
-        let filter = Filter::new(scope, &Query::All, &extra);
-        Ok(conn
-            .prepare_cached(&format!(
-                "SELECT COUNT(*) FROM households h WHERE {}",
-                filter.sql
-            ))?
-            .query_row(filter.params().as_slice(), |r| r.get(0))?)
+        let filter = Filter::new(scope, &Query::All, &extra, db.engine());
+        let (sql, params) = numbered(
+            &format!("SELECT COUNT(*) FROM households h WHERE {}", filter.sql),
+            &filter.params(),
+        )?;
+        db.query_row(&sql, &params, |r| r.get(0))
     };
     let mut out = Vec::new();
     for c in CheckState::ALL {
@@ -373,7 +381,7 @@ struct Filter {
 }
 
 impl Filter {
-    fn new(scope: Scope, query: &Query, extra: &ListFilter) -> Filter {
+    fn new(scope: Scope, query: &Query, extra: &ListFilter, engine: Engine) -> Filter {
         use rusqlite::types::Value::{Integer, Text};
         let mut clauses: Vec<&str> = Vec::new();
         let mut values = Vec::new();
@@ -385,8 +393,10 @@ impl Filter {
             );
             values.push((":sample", Integer(sample)));
         }
+        let ids_clause;
         if let Some(ids) = &extra.households {
-            clauses.push("h.id IN (SELECT value FROM json_each(:households))");
+            ids_clause = format!("h.id IN ({})", json_ids(engine, ":households"));
+            clauses.push(&ids_clause);
             values.push((
                 ":households",
                 Text(serde_json::to_string(ids).expect("ids serialise")),
@@ -399,7 +409,7 @@ impl Filter {
         }
         let case_clause;
         if let Some(case) = extra.case {
-            case_clause = case.sql(extra.immediate_days);
+            case_clause = case.sql(extra.immediate_days, engine);
             clauses.push(&case_clause);
             if case == CaseList::Overdue {
                 values.push((":today", Text(extra.today.clone().unwrap_or_default())));
@@ -445,7 +455,7 @@ impl Filter {
             }
         }
         let sql = if clauses.is_empty() {
-            "1".to_string()
+            "1 = 1".to_string()
         } else {
             clauses.join(" AND ")
         };
@@ -466,8 +476,8 @@ impl Filter {
 /// A caller who sees ID numbers masked (`disclosure` is [`Disclosure::Masked`]) searches only
 /// the digits the mask shows: a longer tail is cut to its last 4 characters, so searching longer
 /// and longer tails cannot recover the hidden digits.
-pub fn list(
-    conn: &Connection,
+pub fn list<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     search: &str,
     disclosure: Disclosure,
@@ -475,7 +485,7 @@ pub fn list(
     limit: i64,
 ) -> Result<HouseholdPage> {
     list_in(
-        conn,
+        db,
         scope,
         search,
         &ListFilter::default(),
@@ -486,8 +496,8 @@ pub fn list(
 }
 
 /// [`list`] narrowed further by `extra` (a sample's households, a 核查 state).
-pub fn list_in(
-    conn: &Connection,
+pub fn list_in<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     search: &str,
     extra: &ListFilter,
@@ -507,15 +517,15 @@ pub fn list_in(
             query = Query::IdTail(visible);
         }
     }
-    let filter = Filter::new(scope, &query, extra);
+    let db = db.into();
+    let filter = Filter::new(scope, &query, extra, db.engine());
     let limit = limit.clamp(1, MAX_PAGE);
     let offset = offset.max(0);
-    let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT COUNT(*) FROM households h WHERE {}",
-            filter.sql
-        ))?
-        .query_row(filter.params().as_slice(), |r| r.get(0))?;
+    let (count_sql, count_params) = numbered(
+        &format!("SELECT COUNT(*) FROM households h WHERE {}", filter.sql),
+        &filter.params(),
+    )?;
+    let total: i64 = db.query_row(&count_sql, &count_params, |r| r.get(0))?;
     let sql = format!(
         "SELECT h.id, h.head_name, v.name, g.name, h.id_number, h.category, h.is_resident,
                 (SELECT COUNT(*) FROM toilets t WHERE t.household_id = h.id),
@@ -531,22 +541,20 @@ pub fn list_in(
     let mut params = filter.params();
     params.push((":limit", &limit));
     params.push((":offset", &offset));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params.as_slice(), |r| {
-            Ok(HouseholdRow {
-                id: r.get(0)?,
-                head_name: r.get(1)?,
-                village_name: r.get(2)?,
-                group_name: r.get(3)?,
-                id_number_masked: r.get::<_, Option<String>>(4)?.map(|s| idcard::mask_id(&s)),
-                category: r.get(5)?,
-                is_resident: r.get(6)?,
-                toilet_count: r.get(7)?,
-                check: CheckState::from_code(&r.get::<_, String>(8)?),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let (sql, params) = numbered(&sql, &params)?;
+    let rows = db.query_map(&sql, &params, |r| {
+        Ok(HouseholdRow {
+            id: r.get(0)?,
+            head_name: r.get(1)?,
+            village_name: r.get(2)?,
+            group_name: r.get(3)?,
+            id_number_masked: r.get::<_, Option<String>>(4)?.map(|s| idcard::mask_id(&s)),
+            category: r.get(5)?,
+            is_resident: r.get(6)?,
+            toilet_count: r.get(7)?,
+            check: CheckState::from_code(&r.get::<_, String>(8)?),
+        })
+    })?;
     Ok(HouseholdPage {
         total,
         offset,
@@ -591,35 +599,31 @@ pub struct HouseholdDetail {
     pub toilets: Vec<Toilet>,
 }
 
-fn toilet_from_row(r: &Row) -> rusqlite::Result<Toilet> {
-    Ok(Toilet {
-        id: r.get("id")?,
-        household_id: r.get("household_id")?,
-        seq: r.get("seq")?,
-        tech_mode: r.get("tech_mode")?,
-        location: r.get("location")?,
-        build_year: r.get("build_year")?,
-        subsidized: r.get("subsidized")?,
-        subsidy_year: r.get("subsidy_year")?,
-        subsidy_amount_fen: r.get("subsidy_amount_fen")?,
-        project_name: r.get("project_name")?,
-        is_sanitary: r.get("is_sanitary")?,
-        use_status: r.get("use_status")?,
-        baseline_source: r.get("baseline_source")?,
-    })
-}
-
 /// The toilets of one household, in order.
-pub fn toilets_of(conn: &Connection, household_id: i64) -> Result<Vec<Toilet>> {
-    let mut stmt = conn.prepare_cached(
+pub fn toilets_of<'a>(db: impl Into<Db<'a>>, household_id: i64) -> Result<Vec<Toilet>> {
+    db.into().query_map(
         "SELECT id, household_id, seq, tech_mode, location, build_year, subsidized, subsidy_year,
                 subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source
          FROM toilets WHERE household_id = ?1 ORDER BY seq",
-    )?;
-    let toilets = stmt
-        .query_map([household_id], toilet_from_row)?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(toilets)
+        &[&household_id],
+        |r| {
+            Ok(Toilet {
+                id: r.get(0)?,
+                household_id: r.get(1)?,
+                seq: r.get(2)?,
+                tech_mode: r.get(3)?,
+                location: r.get(4)?,
+                build_year: r.get(5)?,
+                subsidized: r.get(6)?,
+                subsidy_year: r.get(7)?,
+                subsidy_amount_fen: r.get(8)?,
+                project_name: r.get(9)?,
+                is_sanitary: r.get(10)?,
+                use_status: r.get(11)?,
+                baseline_source: r.get(12)?,
+            })
+        },
+    )
 }
 
 /// The full ID number and phone of one household, for a role allowed to see them; the look is
@@ -645,18 +649,23 @@ pub fn reveal_personal(
     Ok((d.id_number, d.phone))
 }
 
-pub fn detail(conn: &Connection, id: i64, disclosure: Disclosure) -> Result<HouseholdDetail> {
+pub fn detail<'a>(
+    db: impl Into<Db<'a>>,
+    id: i64,
+    disclosure: Disclosure,
+) -> Result<HouseholdDetail> {
+    let db = db.into();
     let masked = disclosure == Disclosure::Masked;
-    let found = conn
-        .prepare_cached(
+    let found = db
+        .query_row(
             "SELECT h.id, h.head_name, h.village_id, v.name, h.group_id, g.name, h.id_number, h.phone,
                     h.address, h.registered_pop, h.resident_pop, h.category, h.is_resident, h.no_toilet
              FROM households h
              JOIN villages v ON v.id = h.village_id
              JOIN village_groups g ON g.id = h.group_id
              WHERE h.id = ?1",
-        )?
-        .query_row([id], |r| {
+            &[&id],
+            |r| {
             let id_number: Option<String> = r.get(6)?;
             let phone: Option<String> = r.get(7)?;
             Ok(HouseholdDetail {
@@ -678,10 +687,11 @@ pub fn detail(conn: &Connection, id: i64, disclosure: Disclosure) -> Result<Hous
                 masked,
                 toilets: vec![],
             })
-        })
+            },
+        )
         .optional()?;
     let mut detail = found.ok_or(Error::HouseholdNotFound(id))?;
-    detail.toilets = toilets_of(conn, id)?;
+    detail.toilets = toilets_of(db, id)?;
     Ok(detail)
 }
 

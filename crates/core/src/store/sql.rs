@@ -65,6 +65,13 @@ impl<'a> From<&'a rusqlite::Transaction<'_>> for Db<'a> {
     }
 }
 
+/// The app keeps its connection behind a mutex: a handle on the locked connection.
+impl<'a> From<&'a std::sync::MutexGuard<'_, rusqlite::Connection>> for Db<'a> {
+    fn from(g: &'a std::sync::MutexGuard<'_, rusqlite::Connection>) -> Db<'a> {
+        Db::File(g)
+    }
+}
+
 impl<'a> From<&'a ServerConn> for Db<'a> {
     fn from(c: &'a ServerConn) -> Db<'a> {
         Db::Server(c)
@@ -137,6 +144,91 @@ pub fn server_sql(sql: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// SQL for the day `days` before the `YYYY-MM-DD` day in `param`, as `YYYY-MM-DD` text.
+pub fn days_before(engine: Engine, param: &str, days: i64) -> String {
+    match engine {
+        Engine::File => format!("date({param}, '-{days} days')"),
+        Engine::Server => {
+            format!("to_char(CAST(substr({param}, 1, 10) AS date) - {days}, 'YYYY-MM-DD')")
+        }
+    }
+}
+
+/// SQL for the ids in the JSON array bound as `param` (`[3, 5, 8]`), for `x IN (…)`.
+pub fn json_ids(engine: Engine, param: &str) -> String {
+    match engine {
+        Engine::File => format!("SELECT value FROM json_each({param})"),
+        Engine::Server => format!(
+            "SELECT CAST(value AS bigint) FROM json_array_elements_text(CAST(CAST({param} AS text) AS json))"
+        ),
+    }
+}
+
+/// `:name` parameters turned into numbered ones (`?1`, in order of first use), with their
+/// values in that order: the handle binds by position on both engines.
+pub fn numbered<'p>(
+    sql: &str,
+    named: &[(&str, &'p dyn ToSql)],
+) -> Result<(String, Vec<&'p dyn ToSql>)> {
+    let mut out = String::with_capacity(sql.len());
+    let mut order: Vec<&str> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut prev = ' ';
+    let mut chars = sql.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let before = std::mem::replace(&mut prev, c);
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            // `::` is a cast, not a parameter.
+            None if c == ':'
+                && before != ':'
+                && chars
+                    .peek()
+                    .is_some_and(|(_, n)| n.is_ascii_alphabetic() || *n == '_') =>
+            {
+                let mut end = i + 1;
+                while let Some((j, n)) = chars.peek() {
+                    if n.is_ascii_alphanumeric() || *n == '_' {
+                        end = j + n.len_utf8();
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                let name = &sql[i..end];
+                let at = match order.iter().position(|n| *n == name) {
+                    Some(at) => at,
+                    None => {
+                        order.push(name);
+                        order.len() - 1
+                    }
+                };
+                out.push_str(&format!("?{}", at + 1));
+                continue;
+            }
+            None => {}
+        }
+        out.push(c);
+    }
+    let values = order
+        .iter()
+        .map(|name| {
+            named
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "程序内部错误：SQL 用了没有给值的参数 {name}。请联系开发人员。"
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((out, values))
 }
 
 /// A parameter as a plain value.
@@ -476,6 +568,22 @@ impl<T> Optional<T> for Result<T> {
 #[cfg(test)]
 mod tests {
     use super::server_sql;
+
+    #[test]
+    fn named_parameters_become_numbered_in_order_of_first_use() {
+        let (a, b) = (5i64, "x".to_string());
+        let (sql, values) = super::numbered(
+            "SELECT 1 WHERE a = :scope AND b = :term AND c = :scope AND d = ':not'",
+            &[(":term", &b), (":scope", &a)],
+        )
+        .unwrap();
+        assert_eq!(
+            sql,
+            "SELECT 1 WHERE a = ?1 AND b = ?2 AND c = ?1 AND d = ':not'"
+        );
+        assert_eq!(values.len(), 2);
+        assert!(super::numbered("SELECT :missing", &[]).is_err());
+    }
 
     #[test]
     fn placeholders_become_the_servers_outside_quotes_only() {

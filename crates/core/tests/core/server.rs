@@ -563,4 +563,118 @@ fn the_village_tree_reads_the_same_from_the_server() {
         huce_core::households::counts(&conn).unwrap(),
         huce_core::households::counts(&on_server).unwrap()
     );
+
+    // The household list: every search form, every worklist, the batch and the sample filters,
+    // page by page; the worklists' counts; one household's details.
+    use huce_core::households::{self, CaseList, CheckState, Disclosure, ListFilter, Scope};
+    let some: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT head_name, id_number FROM households WHERE id_number IS NOT NULL ORDER BY id LIMIT 3",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let initials = huce_core::search_keys::initials_variants(&some[0].0)[0].clone();
+    let name_part: String = some[1].0.chars().skip(1).collect();
+    let tail: String = some[2]
+        .1
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let batch: Vec<i64> = conn
+        .prepare("SELECT id FROM households ORDER BY id DESC LIMIT 7")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut filters = vec![ListFilter::default()];
+    for check in CheckState::ALL {
+        filters.push(ListFilter {
+            check: Some(check),
+            ..ListFilter::default()
+        });
+    }
+    for case in CaseList::ALL {
+        filters.push(ListFilter {
+            case: Some(case),
+            today: Some("2026-11-29".into()),
+            immediate_days: 15,
+            ..ListFilter::default()
+        });
+    }
+    filters.push(ListFilter {
+        households: Some(batch),
+        ..ListFilter::default()
+    });
+    let mut compared = 0;
+    for scope in [Scope::Town, Scope::Village(village)] {
+        for search in ["", initials.as_str(), name_part.as_str(), tail.as_str()] {
+            for extra in &filters {
+                for offset in [0, 50] {
+                    let a = households::list_in(
+                        &conn,
+                        scope,
+                        search,
+                        extra,
+                        Disclosure::Masked,
+                        offset,
+                        50,
+                    )
+                    .unwrap();
+                    let b = households::list_in(
+                        &on_server,
+                        scope,
+                        search,
+                        extra,
+                        Disclosure::Masked,
+                        offset,
+                        50,
+                    )
+                    .unwrap();
+                    assert_eq!(a, b, "{scope:?} {search:?} {extra:?} from {offset}");
+                    compared += a.rows.len();
+                }
+            }
+        }
+        assert_eq!(
+            households::worklist_counts(&conn, scope, "2026-11-29", 15).unwrap(),
+            households::worklist_counts(&on_server, scope, "2026-11-29", 15).unwrap()
+        );
+    }
+    assert!(compared > 300, "{compared} rows compared");
+    let overdue = households::list_in(
+        &conn,
+        Scope::Town,
+        "",
+        &filters[1 + CheckState::ALL.len() + 2],
+        Disclosure::Masked,
+        0,
+        50,
+    )
+    .unwrap();
+    assert!(
+        overdue.total > 0,
+        "the demo town has overdue cases to compare"
+    );
+    let first = households::list(&conn, Scope::Town, "", Disclosure::Masked, 0, 1)
+        .unwrap()
+        .rows[0]
+        .id;
+    for disclosure in [Disclosure::Masked, Disclosure::Full] {
+        assert_eq!(
+            households::detail(&conn, first, disclosure).unwrap(),
+            households::detail(&on_server, first, disclosure).unwrap()
+        );
+    }
+    assert!(matches!(
+        households::detail(&on_server, -1, Disclosure::Masked),
+        Err(huce_core::Error::HouseholdNotFound(-1))
+    ));
 }

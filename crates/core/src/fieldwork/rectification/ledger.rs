@@ -188,7 +188,10 @@ pub struct LedgerPage {
 
 /// Whether case `r` is overdue on the day bound as `?{day}` (see [`crate::model::overdue_sql`]).
 pub(crate) fn overdue_sql(day: usize, immediate_days: i64) -> String {
-    crate::model::overdue_sql(&format!("?{day}"), immediate_days)
+    let param = format!("?{day}");
+    let cutoff =
+        crate::store::sql::days_before(crate::store::sql::Engine::File, &param, immediate_days);
+    crate::model::overdue_sql(&param, &cutoff)
 }
 
 /// Refuses a `today` that is not a date (a month would silently switch off the day rule).
