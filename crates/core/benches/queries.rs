@@ -117,53 +117,11 @@ fn main() {
     let villages: Vec<i64> = tree.villages.iter().map(|v| v.id).collect();
 
     let mut rng = Rng::new(99);
-    let mut bench = |name: &str, n: usize, mut make: QueryMaker| {
-        let mut samples = Vec::with_capacity(n);
-        let mut hits = 0i64;
-        for _ in 0..n {
-            let (scope, q) = make(&mut rng);
-            let (t, page) = time(|| {
-                households::list(&conn, scope, &q, households::Disclosure::Full, 0, 100).unwrap()
-            });
-            hits += page.total;
-            samples.push(t);
-        }
-        let ok = report(name, samples);
-        println!("{:<40} (average matches {:.1})", "", hits as f64 / n as f64);
-        ok
-    };
-    let vs = villages.clone();
-    all_ok &= bench(
-        "village households, first page",
-        300,
-        Box::new(move |r| (Scope::Village(r.pick(&vs)), String::new())),
-    );
-    let parts = [
-        "建国", "秀英", "德明", "光荣", "志强", "玉兰", "明华", "世华", "长春", "桂芳",
-    ];
-    all_ok &= bench(
-        "2-character name part, whole town",
-        300,
-        Box::new(move |r| (Scope::Town, r.pick(&parts).to_string())),
-    );
-    let initials = [
-        "zjg", "lxy", "wdm", "cgr", "yzq", "zyl", "lmh", "hsh", "zcc", "tgf", "zj", "lm",
-    ];
-    all_ok &= bench(
-        "pinyin initials, whole town",
-        300,
-        Box::new(move |r| (Scope::Town, r.pick(&initials).to_string())),
-    );
-    all_ok &= bench(
-        "ID number tail (4 digits), whole town",
-        300,
-        Box::new(|r| (Scope::Town, format!("{:04}", r.below(10_000)))),
-    );
-    let vs = villages.clone();
-    all_ok &= bench(
-        "pinyin initials within a village",
-        300,
-        Box::new(move |r| (Scope::Village(r.pick(&vs)), "zj".to_string())),
+    all_ok &= list_benches(
+        huce_core::sql::Db::from(&conn),
+        &villages,
+        &mut rng,
+        TARGET_P95,
     );
     all_ok &= field_work(&path, &villages, &mut rng);
 
@@ -196,6 +154,7 @@ fn main() {
         Duration::from_millis(200),
     );
     println!("{:<40} ({inspected} toilets inspected)", "");
+    all_ok &= server_benches(&conn, &villages);
     println!(
         "{}",
         if all_ok {
@@ -204,6 +163,137 @@ fn main() {
             "SOME QUERIES OVER TARGET"
         }
     );
+}
+
+/// The household browser's queries on one engine, each against `target` at p95.
+fn list_benches(
+    db: huce_core::sql::Db<'_>,
+    villages: &[i64],
+    rng: &mut Rng,
+    target: Duration,
+) -> bool {
+    let engine = match db.engine() {
+        huce_core::sql::Engine::File => "file",
+        huce_core::sql::Engine::Server => "server",
+    };
+    let bench = |name: &str, n: usize, mut make: QueryMaker, rng: &mut Rng| {
+        let mut samples = Vec::with_capacity(n);
+        let mut hits = 0i64;
+        for _ in 0..n {
+            let (scope, q) = make(rng);
+            let (t, page) = time(|| {
+                households::list(db, scope, &q, households::Disclosure::Full, 0, 100).unwrap()
+            });
+            hits += page.total;
+            samples.push(t);
+        }
+        let ok = report_against(&format!("[{engine}] {name}"), samples, target);
+        println!("{:<40} (average matches {:.1})", "", hits as f64 / n as f64);
+        ok
+    };
+    let mut all_ok = true;
+    let vs = villages.to_vec();
+    all_ok &= bench(
+        "village households, first page",
+        300,
+        Box::new(move |r| (Scope::Village(r.pick(&vs)), String::new())),
+        rng,
+    );
+    let parts = [
+        "建国", "秀英", "德明", "光荣", "志强", "玉兰", "明华", "世华", "长春", "桂芳",
+    ];
+    all_ok &= bench(
+        "2-character name part, whole town",
+        300,
+        Box::new(move |r| (Scope::Town, r.pick(&parts).to_string())),
+        rng,
+    );
+    let initials = [
+        "zjg", "lxy", "wdm", "cgr", "yzq", "zyl", "lmh", "hsh", "zcc", "tgf", "zj", "lm",
+    ];
+    all_ok &= bench(
+        "pinyin initials, whole town",
+        300,
+        Box::new(move |r| (Scope::Town, r.pick(&initials).to_string())),
+        rng,
+    );
+    all_ok &= bench(
+        "ID number tail (4 digits), whole town",
+        300,
+        Box::new(|r| (Scope::Town, format!("{:04}", r.below(10_000)))),
+        rng,
+    );
+    let vs = villages.to_vec();
+    all_ok &= bench(
+        "pinyin initials within a village",
+        300,
+        Box::new(move |r| (Scope::Village(r.pick(&vs)), "zj".to_string())),
+        rng,
+    );
+    all_ok
+}
+
+/// #18: the same browser queries on PostgreSQL, side by side with the file's, when
+/// `HUCE_BENCH_PG` names a server (`bash scripts/pg-cluster.sh start` prints one). The district
+/// is pushed once into the schema `bench_v<version>` and kept there for later runs.
+fn server_benches(conn: &rusqlite::Connection, villages: &[i64]) -> bool {
+    let Ok(url) = std::env::var("HUCE_BENCH_PG") else {
+        println!("(server: set HUCE_BENCH_PG to a PostgreSQL URL to compare; skipped)");
+        return true;
+    };
+    let schema = format!("bench_v{}", db::SCHEMA_VERSION);
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let present: bool = admin
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.tables
+                            WHERE table_schema = $1 AND table_name = 'huce_schema')",
+            &[&schema],
+        )
+        .unwrap()
+        .get(0);
+    let households: i64 = conn
+        .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
+        .unwrap();
+    let there: i64 = if present {
+        admin
+            .query_one(&format!("SELECT count(*) FROM {schema}.households"), &[])
+            .unwrap()
+            .get(0)
+    } else {
+        -1
+    };
+    let target = format!("{url}?options=-c%20search_path%3D{schema}");
+    if there != households {
+        admin
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
+            .unwrap();
+        let mut server = huce_core::server::connect(&target).unwrap();
+        let empty = std::env::temp_dir().join("huce-bench-no-photos");
+        let (t, report) =
+            time(|| huce_core::server::push(conn, &empty, &mut server, &mut |_, _| {}).unwrap());
+        admin
+            .batch_execute(&format!("ANALYZE {schema}.households; ANALYZE {schema}.household_search; ANALYZE {schema}.toilets; ANALYZE {schema}.inspections"))
+            .unwrap();
+        println!(
+            "(pushed the district to the server in {:.1} s: {})",
+            t.as_secs_f64(),
+            report.summary()
+        );
+    }
+    let on_server = huce_core::sql::ServerConn::new(
+        postgres::Client::connect(&target, postgres::NoTls).unwrap(),
+    );
+    let db = huce_core::sql::Db::from(&on_server);
+    let (t, tree) = time(|| households::tree(db).unwrap());
+    println!(
+        "([server] village tree with counts, once: {:.1} ms; {} households)",
+        t.as_secs_f64() * 1e3,
+        tree.households
+    );
+    let mut rng = Rng::new(99);
+    list_benches(db, villages, &mut rng, Duration::from_millis(15))
 }
 
 /// The field-work targets: save an inspection with 3 problems and 2 photos, and load the problem

@@ -606,11 +606,16 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         .collect();
     let mut groups: Vec<Rate> = groups.into_values().map(|r| r.finish(&w)).collect();
     // A group to re-check or re-survey: its batch is every toilet it checked for the village.
-    for g in groups
-        .iter_mut()
+    let bad: Vec<Vec<i64>> = groups
+        .iter()
         .filter(|g| g.level == "bad" && !g.staff.is_empty())
-    {
-        (g.toilets, g.households) = group_batch(conn, &g.staff)?;
+        .map(|g| g.staff.clone())
+        .collect();
+    let mut batches = group_batches(conn, &bad)?;
+    for g in groups.iter_mut() {
+        if let Some(batch) = batches.remove(&g.staff) {
+            (g.toilets, g.households) = batch;
+        }
     }
     groups.sort_by(|a, b| {
         b.percent()
@@ -636,31 +641,53 @@ pub fn difference_kind(d: &Difference) -> &'static str {
     }
 }
 
-/// The toilets (and households) whose 村级自查 was made by exactly the group `staff` (sorted ids).
-fn group_batch(conn: &Connection, staff: &[i64]) -> Result<(Vec<i64>, Vec<i64>)> {
-    let key = staff
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT i.toilet_id, t.household_id FROM inspections i
-         JOIN toilets t ON t.id = i.toilet_id
-         WHERE i.kind = 'village_self'
-           AND (SELECT string_agg(CAST(m.staff_id AS TEXT), ',' ORDER BY m.staff_id)
-                FROM inspection_members m WHERE m.inspection_id = i.id) = ?1
-         ORDER BY i.toilet_id",
-    )?;
-    let mut toilets = Vec::new();
-    let mut households = Vec::new();
-    let mut rows = stmt.query([key])?;
-    while let Some(r) = rows.next()? {
-        toilets.push(r.get(0)?);
-        households.push(r.get(1)?);
+/// The batch of each group in `wanted` (its sorted staff ids): the toilets (and households)
+/// whose 村级自查 was made by exactly that group, sorted. One pass over the village self-checks
+/// whatever the number of groups (a whole district has hundreds).
+fn group_batches(
+    conn: &Connection,
+    wanted: &[Vec<i64>],
+) -> Result<HashMap<Vec<i64>, (Vec<i64>, Vec<i64>)>> {
+    use std::collections::{BTreeSet, HashSet};
+    let mut found: HashMap<Vec<i64>, (BTreeSet<i64>, BTreeSet<i64>)> = HashMap::new();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
     }
-    households.sort_unstable();
-    households.dedup();
-    Ok((toilets, households))
+    let wanted: HashSet<&[i64]> = wanted.iter().map(Vec::as_slice).collect();
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, i.toilet_id, t.household_id, m.staff_id FROM inspections i
+         JOIN toilets t ON t.id = i.toilet_id
+         JOIN inspection_members m ON m.inspection_id = i.id
+         WHERE i.kind = 'village_self'
+         ORDER BY i.id, m.staff_id",
+    )?;
+    let mut rows = stmt.query([])?;
+    // The inspection being read: (id, toilet, household, its group so far).
+    let mut current: Option<(i64, i64, i64, Vec<i64>)> = None;
+    let mut flush = |c: Option<(i64, i64, i64, Vec<i64>)>| {
+        if let Some((_, toilet, household, staff)) = c {
+            if wanted.contains(staff.as_slice()) {
+                let e = found.entry(staff).or_default();
+                e.0.insert(toilet);
+                e.1.insert(household);
+            }
+        }
+    };
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        if current.as_ref().is_none_or(|c| c.0 != id) {
+            flush(current.take());
+            current = Some((id, r.get(1)?, r.get(2)?, Vec::new()));
+        }
+        if let Some(c) = current.as_mut() {
+            c.3.push(r.get(3)?);
+        }
+    }
+    flush(current);
+    Ok(found
+        .into_iter()
+        .map(|(k, (t, h))| (k, (t.into_iter().collect(), h.into_iter().collect())))
+        .collect())
 }
 
 /// 多方比对 as .xlsx: 差异清单 (every difference, with the household's number so it can be
