@@ -298,29 +298,7 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
 
     // (#17, 4) A household found at the door: 新增农户, then a toilet the lists missed.
     k.key(Key::Escape).await;
-    click(d, "#open-found").await;
-    type_value(d, "#found-name", "新发现户").await;
-    choose(d, "#found-tech", "three_compartment").await;
-    type_value(d, "#found-year", "2019").await;
-    click(d, "#found-save").await;
-    wait_text(d, "#detail-name", |t| t == "新发现户").await;
-    click(d, "#add-found-toilet").await;
-    choose(d, "#found-tech", "double_urn").await;
-    click(d, "#found-save").await;
-    wait_text(d, "#detail", |t| t.contains("户厕（2 个）")).await;
-    {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        let (toilets, logged): (i64, i64) = conn
-            .query_row(
-                "SELECT (SELECT count(*) FROM toilets t JOIN households h ON h.id = t.household_id
-                         WHERE h.head_name = '新发现户' AND t.baseline_source = 'field'),
-                        (SELECT count(*) FROM change_log WHERE source = '入户核查新增')",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
-        assert_eq!((toilets, logged), (2, 3));
-    }
+    add_found_household(d, &db, "新发现户").await;
     open_first_listed(d).await;
 
     // A contradiction is flagged as it is entered, not at save.

@@ -550,6 +550,95 @@ async fn type_value(driver: &WebDriver, css: &str, value: &str) {
         .unwrap();
 }
 
+/// (#17, 4) A household found at the door: 新增农户 `name` with its toilet, then a second
+/// toilet the lists missed; both recorded as 入户核查新增 (2 toilets, 3 change-log entries more
+/// than before). Leaves the new household shown.
+async fn add_found_household(d: &WebDriver, db: &Path, name: &str) {
+    let logged = || -> i64 {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM change_log WHERE source = '入户核查新增'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let before = logged();
+    click(d, "#open-found").await;
+    type_value(d, "#found-name", name).await;
+    choose(d, "#found-tech", "three_compartment").await;
+    type_value(d, "#found-year", "2019").await;
+    click(d, "#found-save").await;
+    wait_text(d, "#detail-name", |t| t == name).await;
+    click(d, "#add-found-toilet").await;
+    choose(d, "#found-tech", "double_urn").await;
+    click(d, "#found-save").await;
+    wait_text(d, "#detail", |t| t.contains("户厕（2 个）")).await;
+    let toilets: i64 = rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM toilets t JOIN households h ON h.id = t.household_id
+             WHERE h.head_name = ?1 AND t.baseline_source = 'field'",
+            [name],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!((toilets, logged() - before), (2, 3));
+}
+
+/// (#17, 6) The district's own spot-check list: matched (one by household number, one by
+/// name, one not found), kept as a sample in its order, its check sheets printed, and its form
+/// opened as 区级抽查. Returns the sheets' text.
+async fn district_sample(d: &WebDriver, db: &Path) -> String {
+    let (first_id, second_name): (i64, String) = {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let first = conn
+            .query_row(
+                "SELECT id FROM households ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let second = conn
+            .query_row(
+                "SELECT h.head_name FROM households h
+                 WHERE (SELECT count(*) FROM households x WHERE x.head_name = h.head_name) = 1
+                 ORDER BY h.id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (first, second)
+    };
+    let folder = db.parent().unwrap();
+    let list = folder.join("区级抽查名单.csv");
+    std::fs::write(
+        &list,
+        format!("农户编号,户主\n{first_id},\n,{second_name}\n,查无此人\n"),
+    )
+    .unwrap();
+    click(d, "#view-checks").await;
+    click(d, "#checks-tab-samples").await;
+    click(d, "#sample-district").await;
+    type_value(d, "#district-path", list.to_str().unwrap()).await;
+    click(d, "#district-check").await;
+    wait_text(d, "#district-summary", |t| t.contains("对上 2 户")).await;
+    wait_text(d, "#district-misses", |t| t.contains("查无此人")).await;
+    click(d, "#district-keep").await;
+    wait_text(d, "#sample-title", |t| t.contains("区里指定的抽查名单")).await;
+    wait_prop(d, "#sample-reproduce", "hidden", "true").await;
+    click(d, "#sample-print-sheets").await;
+    check(d, "#print-kind-check_sheets").await;
+    click(d, "#print-go").await;
+    wait_text(d, "#print-result", |t| t.contains("已生成")).await;
+    click(d, "#print-close").await;
+    click(d, "#sample-enter").await;
+    wait_prop(d, "#insp-kind", "value", "district_spot").await;
+    click(d, "#insp-cancel").await;
+    pdf_text_of(&folder.join("文书"), "现场核查表")
+}
+
 /// Stands in for the person at the system's file dialog, which WebDriver cannot reach: the next
 /// save or open dialog the page asks for answers `path` at once. The button's own code runs
 /// before and after it, and the app writes where the person would have chosen.

@@ -194,50 +194,8 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
 
     // (#17, 6) The district's own list: matched, kept as a sample in its order, its sheets
     // printed, keyed in as 区级抽查.
-    let (first_id, second_name): (i64, String) = {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        let first = conn
-            .query_row(
-                "SELECT id FROM households ORDER BY id DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        let second = conn
-            .query_row(
-                "SELECT h.head_name FROM households h
-                 WHERE (SELECT count(*) FROM households x WHERE x.head_name = h.head_name) = 1
-                 ORDER BY h.id LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        (first, second)
-    };
-    let list = db.parent().unwrap().join("区级抽查名单.csv");
-    std::fs::write(
-        &list,
-        format!("农户编号,户主\n{first_id},\n,{second_name}\n,查无此人\n"),
-    )
-    .unwrap();
-    click(d, "#view-checks").await;
-    click(d, "#checks-tab-samples").await;
-    click(d, "#sample-district").await;
-    type_value(d, "#district-path", list.to_str().unwrap()).await;
-    click(d, "#district-check").await;
-    wait_text(d, "#district-summary", |t| t.contains("对上 2 户")).await;
-    wait_text(d, "#district-misses", |t| t.contains("查无此人")).await;
-    click(d, "#district-keep").await;
-    wait_text(d, "#sample-title", |t| t.contains("区里指定的抽查名单")).await;
-    wait_prop(d, "#sample-reproduce", "hidden", "true").await;
-    click(d, "#sample-print-sheets").await;
-    check(d, "#print-kind-check_sheets").await;
-    click(d, "#print-go").await;
-    wait_text(d, "#print-result", |t| t.contains("已生成")).await;
-    click(d, "#print-close").await;
-    click(d, "#sample-enter").await;
-    wait_prop(d, "#insp-kind", "value", "district_spot").await;
-    click(d, "#insp-cancel").await;
+    let sheets = district_sample(d, &db).await;
+    assert!(sheets.contains("现场核查表"), "the district's sheets");
 
     // The month's bulletin from the dashboard.
     click(d, "#view-progress").await;

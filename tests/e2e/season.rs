@@ -1,9 +1,9 @@
 //! #17: the season on the demo town in one run, from the district's lists to what goes up at the
 //! end: the subsidy list merged into the survey list with its mismatch shown, a village's
-//! 入户排查表 printed, the village's 未核查 list worked down by keying sheets in, phone photos
-//! attached without a form, the 问题厕所台账 .xlsx for the district, and the 工作总结 .docx
-//! opened by LibreOffice. (A household found at the door and the district's own sample list are
-//! walked in `keying` and `reports`.)
+//! 入户排查表 printed, the village's 未核查 list worked down by keying sheets in, a household
+//! the lists missed added, phone photos attached without a form, the 问题厕所台账 .xlsx for the
+//! district, the district's own spot-check list matched and its sheets printed, and the 工作总结
+//! .docx (with the 查缺补漏 numbers) opened by LibreOffice.
 
 use calamine::{Data, Reader};
 use huce_core::households::CHECK_STATE_SQL;
@@ -196,6 +196,8 @@ async fn a_season_from_the_two_lists_to_the_summary() {
     .await;
     wait_text(d, "#list-count", |t| t == format!("找到 {after} 户")).await;
     screenshot(&s, "e2e-season-worklist.png").await;
+    // A household the lists missed, found at the door.
+    add_found_household(d, &db, "入户新发现").await;
 
     // 3. Photos from a phone, named by household: each goes to its household's latest
     //    inspection; the same photo under two names is flagged and attached to neither.
@@ -274,7 +276,11 @@ async fn a_season_from_the_two_lists_to_the_summary() {
     );
     assert_eq!(sheet.height(), 3 + rows, "a row per problem toilet");
 
-    // 5. The 工作总结 draft, made from 进度调度 and opened by LibreOffice as Word or WPS would.
+    // 5. The district picks its own households: its list matched, its sheets printed.
+    let sheets = district_sample(d, &db).await;
+    assert!(sheets.contains("现场核查表"), "the district's sheets");
+
+    // 6. The 工作总结 draft, made from 进度调度 and opened by LibreOffice as Word or WPS would.
     click(d, "#view-progress").await;
     let summary = folder.join("summary.docx");
     answer_next_dialog(d, &summary).await;
