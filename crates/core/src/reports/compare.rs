@@ -641,12 +641,12 @@ pub fn difference_kind(d: &Difference) -> &'static str {
     }
 }
 
-/// The batch of each group in `wanted` (its sorted staff ids): the toilets (and households)
-/// whose 村级自查 was made by exactly that group, sorted. One pass over the village self-checks
-/// whatever the number of groups (a whole district has hundreds).
 /// A group's batch: its toilets and their households.
 type Batch = (Vec<i64>, Vec<i64>);
 
+/// The batch of each group in `wanted` (its sorted staff ids): the toilets (and households)
+/// whose 村级自查 was made by exactly that group, sorted. One pass over the village self-checks
+/// whatever the number of groups (a whole district has hundreds).
 fn group_batches(conn: &Connection, wanted: &[Vec<i64>]) -> Result<HashMap<Vec<i64>, Batch>> {
     use std::collections::{BTreeSet, HashSet};
     let mut found: HashMap<Vec<i64>, (BTreeSet<i64>, BTreeSet<i64>)> = HashMap::new();
