@@ -96,13 +96,7 @@ async fn ten_forms_by_keyboard_then_a_sample_as_a_flow() {
         let initials = huce_core::search_keys::initials_variants(&name)[0].clone();
         (name, initials)
     };
-    let clerk: i64 = conn
-        .query_row(
-            "SELECT id FROM staff WHERE unit LIKE '%农业服务中心' ORDER BY id LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let clerk = first_clerk(&conn);
     let (cadre, cadre_keys) = person("%人民政府");
     let (local, local_keys) = person("%村民委员会");
     // A sample for the district's spot check, drawn beforehand.

@@ -550,6 +550,16 @@ async fn type_value(driver: &WebDriver, css: &str, value: &str) {
         .unwrap();
 }
 
+/// The first clerk of the town's 农业服务中心 (the one at the keyboard in the keying tests).
+fn first_clerk(conn: &rusqlite::Connection) -> i64 {
+    conn.query_row(
+        "SELECT id FROM staff WHERE unit LIKE '%农业服务中心' ORDER BY id LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
 /// (#17, 4) A household found at the door: 新增农户 `name` with its toilet, then a second
 /// toilet the lists missed; both recorded as 入户核查新增 (2 toilets, 3 change-log entries more
 /// than before). Leaves the new household shown.

@@ -77,13 +77,7 @@ async fn a_season_from_the_two_lists_to_the_summary() {
         .unwrap()
     };
     let (cadre, local) = (names("%人民政府"), names("%村民委员会"));
-    let clerk: i64 = conn
-        .query_row(
-            "SELECT id FROM staff WHERE unit LIKE '%农业服务中心' ORDER BY id LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let clerk = first_clerk(&conn);
     let first_village: i64 = conn
         .query_row(
             "SELECT id FROM villages ORDER BY sort_order, id LIMIT 1",

@@ -401,7 +401,13 @@ impl ServerConn {
         Ok(stmt)
     }
 
-    fn run(&self, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<postgres::Row>> {
+    /// The statement of `sql` and `params` bound as its parameter types want them.
+    #[allow(clippy::type_complexity)]
+    fn bound(
+        &self,
+        sql: &str,
+        params: &[&dyn ToSql],
+    ) -> Result<(postgres::Statement, Vec<Box<dyn PgToSql + Sync>>)> {
         let values = params
             .iter()
             .map(|p| value_of(*p))
@@ -412,21 +418,17 @@ impl ServerConn {
             .zip(stmt.params())
             .map(|(v, t)| bind(v, t))
             .collect::<Result<Vec<_>>>()?;
+        Ok((stmt, bound))
+    }
+
+    fn run(&self, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<postgres::Row>> {
+        let (stmt, bound) = self.bound(sql, params)?;
         let refs: Vec<&(dyn PgToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
         Ok(self.client.borrow_mut().query(&stmt, &refs)?)
     }
 
     fn execute(&self, sql: &str, params: &[&dyn ToSql]) -> Result<usize> {
-        let values = params
-            .iter()
-            .map(|p| value_of(*p))
-            .collect::<Result<Vec<_>>>()?;
-        let stmt = self.statement(sql, &values)?;
-        let bound = values
-            .iter()
-            .zip(stmt.params())
-            .map(|(v, t)| bind(v, t))
-            .collect::<Result<Vec<_>>>()?;
+        let (stmt, bound) = self.bound(sql, params)?;
         let refs: Vec<&(dyn PgToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
         Ok(self.client.borrow_mut().execute(&stmt, &refs)? as usize)
     }
