@@ -63,8 +63,8 @@ impl Default for WorkingValues {
 
 impl WorkingValues {
     /// The stored values, or the defaults (also for a stored value that no longer makes sense).
-    pub fn load(conn: &Connection) -> Result<WorkingValues> {
-        Ok(crate::store::settings::get(conn, KEY)?
+    pub fn load<'a>(db: impl Into<crate::store::sql::Db<'a>>) -> Result<WorkingValues> {
+        Ok(crate::store::settings::get(db, KEY)?
             .and_then(|v| serde_json::from_str::<WorkingValues>(&v).ok())
             .filter(|w| w.check().is_ok())
             .unwrap_or_default())

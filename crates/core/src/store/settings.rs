@@ -25,12 +25,15 @@ pub fn new_database_id() -> String {
     )
 }
 
-pub fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
-        .optional()?)
+pub fn get<'a>(db: impl Into<crate::store::sql::Db<'a>>, key: &str) -> Result<Option<String>> {
+    use crate::store::sql::Optional;
+    db.into()
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            &[&key],
+            |r| r.get(0),
+        )
+        .optional()
 }
 
 pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {

@@ -678,3 +678,91 @@ fn the_village_tree_reads_the_same_from_the_server() {
         Err(huce_core::Error::HouseholdNotFound(-1))
     ));
 }
+
+/// #18 (1): the 问题厕所台账 reads the same from the server: every category, state, paper state,
+/// overdue and escalated filter, each sort, two pages, and the villages' counts.
+#[test]
+fn the_problem_ledger_reads_the_same_from_the_server() {
+    use huce_core::households::Scope;
+    use huce_core::rectification::{self, LedgerFilter, LedgerSort, PaperState};
+    let mut conn = db::open_in_memory().unwrap();
+    huce_core::demo::generate(
+        &mut conn,
+        huce_core::demo::DemoOptions {
+            households: 600,
+            seed: 4,
+        },
+        crate::NOW,
+    )
+    .unwrap();
+    let scratch = Scratch::new();
+    let mut server = huce_core::server::connect(&scratch.url()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    huce_core::server::push(&conn, dir.path(), &mut server, &mut |_, _| {}).unwrap();
+    let on_server = huce_core::sql::ServerConn::new(scratch_client(&scratch));
+    let village = huce_core::households::tree(&conn).unwrap().villages[0].id;
+
+    let mut filters = Vec::new();
+    for scope in [Scope::Town, Scope::Village(village)] {
+        for category in [None, Some("undecided"), Some("immediate_fix"), Some("plan_district")] {
+            for sort in [LedgerSort::Place, LedgerSort::Oldest, LedgerSort::Planned] {
+                filters.push(LedgerFilter {
+                    category: category.map(str::to_string),
+                    sort,
+                    ..LedgerFilter::all_of(scope)
+                });
+            }
+        }
+        for state in huce_core::model::CaseState::ALL {
+            filters.push(LedgerFilter {
+                state: Some(*state),
+                ..LedgerFilter::all_of(scope)
+            });
+        }
+        for paper in [
+            PaperState::Unprinted,
+            PaperState::Undelivered,
+            PaperState::ReceiptMissing,
+            PaperState::Returned,
+        ] {
+            filters.push(LedgerFilter {
+                paper: Some(paper),
+                ..LedgerFilter::all_of(scope)
+            });
+        }
+        filters.push(LedgerFilter {
+            overdue_only: true,
+            ..LedgerFilter::all_of(scope)
+        });
+        filters.push(LedgerFilter {
+            escalated_only: true,
+            ..LedgerFilter::all_of(scope)
+        });
+    }
+    let mut rows = 0;
+    for f in &filters {
+        for offset in [0, 40] {
+            let a = rectification::ledger(&conn, f, "2026-11-29", offset, 40).unwrap();
+            let b = rectification::ledger(&on_server, f, "2026-11-29", offset, 40).unwrap();
+            assert_eq!(
+                serde_json::to_value(&a).unwrap(),
+                serde_json::to_value(&b).unwrap(),
+                "{f:?} from {offset}"
+            );
+            rows += a.rows.len();
+        }
+    }
+    assert!(rows > 200, "{rows} ledger rows compared");
+    let overdue = rectification::ledger(
+        &conn,
+        &LedgerFilter {
+            overdue_only: true,
+            ..LedgerFilter::all_of(Scope::Town)
+        },
+        "2026-11-29",
+        0,
+        10,
+    )
+    .unwrap();
+    assert!(overdue.total > 0, "the demo town has overdue cases");
+}

@@ -1,7 +1,9 @@
 //! 问题厕所台账 on screen: the cases of a place filtered and sorted a page at a time, and every village's
 //! counts with the town's 合计 row.
 
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection};
+
+use crate::store::sql::{Db, Engine, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -187,10 +189,9 @@ pub struct LedgerPage {
 }
 
 /// Whether case `r` is overdue on the day bound as `?{day}` (see [`crate::model::overdue_sql`]).
-pub(crate) fn overdue_sql(day: usize, immediate_days: i64) -> String {
+pub(crate) fn overdue_sql(day: usize, immediate_days: i64, engine: Engine) -> String {
     let param = format!("?{day}");
-    let cutoff =
-        crate::store::sql::days_before(crate::store::sql::Engine::File, &param, immediate_days);
+    let cutoff = crate::store::sql::days_before(engine, &param, immediate_days);
     crate::model::overdue_sql(&param, &cutoff)
 }
 
@@ -207,18 +208,19 @@ fn check_day(today: &str) -> Result<()> {
 /// The problem ledger: one page of cases matching `f`, the number matching, and every
 /// village's counts. `today` is `YYYY-MM-DD` (a planned case is overdue after its month, an
 /// open 立行立改 case after the town's working days).
-pub fn ledger(
-    conn: &Connection,
+pub fn ledger<'a>(
+    db: impl Into<Db<'a>>,
     f: &LedgerFilter,
     today: &str,
     offset: i64,
     limit: i64,
 ) -> Result<LedgerPage> {
     check_day(today)?;
-    let days = crate::fieldwork::working::WorkingValues::load(conn)?.immediate_overdue_days;
-    let overdue_case = overdue_sql(2, days);
+    let db = db.into();
+    let days = crate::fieldwork::working::WorkingValues::load(db)?.immediate_overdue_days;
+    let overdue_case = overdue_sql(2, days, db.engine());
     let (place, place_id) = match f.scope {
-        Scope::Town => ("1", 0),
+        Scope::Town => ("1 = 1", 0),
         Scope::Village(v) => ("r.village_id = ?1", v),
         Scope::Group(g) => (
             "r.village_id = (SELECT village_id FROM village_groups WHERE id = ?1) AND r.group_id = ?1",
@@ -226,7 +228,7 @@ pub fn ledger(
         ),
     };
     let category = match f.category.as_deref() {
-        None | Some("") => "1".to_string(),
+        None | Some("") => "1 = 1".to_string(),
         Some("undecided") => "r.category IS NULL".to_string(),
         Some(code) => match Category::from_code(code) {
             Some(c) => format!("r.category = '{}'", c.code()),
@@ -235,15 +237,15 @@ pub fn ledger(
     };
     let state = match f.state {
         Some(s) => format!("r.state = '{}'", s.code()),
-        None => "1".into(),
+        None => "1 = 1".into(),
     };
     let overdue = if f.overdue_only {
         overdue_case.as_str()
     } else {
-        "1"
+        "1 = 1"
     };
     let paper = match f.paper {
-        None => "1".to_string(),
+        None => "1 = 1".to_string(),
         Some(PaperState::Undelivered) => {
             format!("r.state <> 'closed' AND {PAPER_STATE_SQL} IN ('unprinted', 'undelivered')")
         }
@@ -252,16 +254,16 @@ pub fn ledger(
     let escalated = if f.escalated_only {
         "r.escalated_on IS NOT NULL AND r.state <> 'closed'"
     } else {
-        "1"
+        "1 = 1"
     };
     let filter = format!(
         "{place} AND {category} AND {state} AND {overdue} AND {paper} AND {escalated} AND ?2 = ?2"
     );
-    let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM rectifications r WHERE {filter}"
-        ))?
-        .query_row(params![place_id, today], |r| r.get(0))?;
+    let total: i64 = db.query_row(
+        &format!("SELECT count(*) FROM rectifications r WHERE {filter}"),
+        params![place_id, today],
+        |r| r.get(0),
+    )?;
     let order = match f.sort {
         LedgerSort::Place => "v.sort_order, v.id, g.sort_order, g.id, r.household_id, t.seq, r.id",
         LedgerSort::Oldest => "r.state = 'closed', r.state_since, r.id",
@@ -286,11 +288,8 @@ pub fn ledger(
          LIMIT ?3 OFFSET ?4",
         od = overdue_case
     );
-    let rows = conn
-        .prepare_cached(&sql)?
-        .query_map(params![place_id, today, limit, offset], ledger_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let villages = village_counts(conn, today)?;
+    let rows = db.query_map(&sql, params![place_id, today, limit, offset], ledger_row)?;
+    let villages = village_counts(db, today)?;
     Ok(LedgerPage {
         total,
         rows,
@@ -299,7 +298,7 @@ pub fn ledger(
     })
 }
 
-pub(super) fn ledger_row(r: &Row) -> rusqlite::Result<LedgerRow> {
+pub(super) fn ledger_row(r: &Row<'_>) -> rusqlite::Result<LedgerRow> {
     Ok(LedgerRow {
         case_id: r.get(0)?,
         household_id: r.get(1)?,
@@ -329,10 +328,12 @@ pub(super) fn ledger_row(r: &Row) -> rusqlite::Result<LedgerRow> {
 }
 
 /// Every village's case counts (月调度's first columns) on `today` (`YYYY-MM-DD`).
-pub fn village_counts(conn: &Connection, today: &str) -> Result<Vec<VillageCounts>> {
+pub fn village_counts<'a>(db: impl Into<Db<'a>>, today: &str) -> Result<Vec<VillageCounts>> {
     check_day(today)?;
-    let days = crate::fieldwork::working::WorkingValues::load(conn)?.immediate_overdue_days;
-    let mut stmt = conn.prepare_cached(&format!(
+    let db = db.into();
+    let days = crate::fieldwork::working::WorkingValues::load(db)?.immediate_overdue_days;
+    db.query_map(
+        &format!(
         "SELECT v.id, v.name,
                 count(r.id),
                 count(r.id) FILTER (WHERE r.category IS NULL AND r.state <> 'closed'),
@@ -343,10 +344,10 @@ pub fn village_counts(conn: &Connection, today: &str) -> Result<Vec<VillageCount
                 count(r.id) FILTER (WHERE {})
          FROM villages v LEFT JOIN rectifications r ON r.village_id = v.id
          GROUP BY v.id ORDER BY v.sort_order, v.id",
-        overdue_sql(1, days)
-    ))?;
-    let rows = stmt
-        .query_map([today], |r| {
+            overdue_sql(1, days, db.engine())
+        ),
+        &[&today],
+        |r| {
             Ok(VillageCounts {
                 village_id: r.get(0)?,
                 village_name: r.get(1)?,
@@ -359,7 +360,6 @@ pub fn village_counts(conn: &Connection, today: &str) -> Result<Vec<VillageCount
                 overdue: r.get(8)?,
                 close_out: rate_text(r.get(7)?, r.get(2)?),
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+        },
+    )
 }
