@@ -2,7 +2,7 @@
 //! names as the header and printed forms read them (one database serves one town; its names are
 //! settings, not code). Changing the names is [`crate::places::town`]'s.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::Result;
@@ -28,11 +28,9 @@ pub fn new_database_id() -> String {
 pub fn get<'a>(db: impl Into<crate::store::sql::Db<'a>>, key: &str) -> Result<Option<String>> {
     use crate::store::sql::Optional;
     db.into()
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            &[&key],
-            |r| r.get(0),
-        )
+        .query_row("SELECT value FROM settings WHERE key = ?1", &[&key], |r| {
+            r.get(0)
+        })
         .optional()
 }
 

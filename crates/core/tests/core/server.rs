@@ -704,7 +704,12 @@ fn the_problem_ledger_reads_the_same_from_the_server() {
 
     let mut filters = Vec::new();
     for scope in [Scope::Town, Scope::Village(village)] {
-        for category in [None, Some("undecided"), Some("immediate_fix"), Some("plan_district")] {
+        for category in [
+            None,
+            Some("undecided"),
+            Some("immediate_fix"),
+            Some("plan_district"),
+        ] {
             for sort in [LedgerSort::Place, LedgerSort::Oldest, LedgerSort::Planned] {
                 filters.push(LedgerFilter {
                     category: category.map(str::to_string),

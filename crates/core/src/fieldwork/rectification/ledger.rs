@@ -1,7 +1,7 @@
 //! 问题厕所台账 on screen: the cases of a place filtered and sorted a page at a time, and every village's
 //! counts with the town's 合计 row.
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
 
 use crate::store::sql::{Db, Engine, Row};
 use serde::{Deserialize, Serialize};
@@ -334,7 +334,7 @@ pub fn village_counts<'a>(db: impl Into<Db<'a>>, today: &str) -> Result<Vec<Vill
     let days = crate::fieldwork::working::WorkingValues::load(db)?.immediate_overdue_days;
     db.query_map(
         &format!(
-        "SELECT v.id, v.name,
+            "SELECT v.id, v.name,
                 count(r.id),
                 count(r.id) FILTER (WHERE r.category IS NULL AND r.state <> 'closed'),
                 count(r.id) FILTER (WHERE r.state = 'pending'),

@@ -191,7 +191,7 @@ pub fn restore(
     let info = check_and_migrate(&copy, from)?;
     let current = crate::store::settings::TownSettings::load(conn)?;
     let current_town =
-        crate::store::settings::get(conn, crate::store::settings::KEY_TOWN)?.unwrap_or_default();
+        crate::store::settings::get(&*conn, crate::store::settings::KEY_TOWN)?.unwrap_or_default();
     if !current_town.is_empty() && !info.town_name.is_empty() && current_town != info.town_name {
         let confirmed = confirm_town.map(str::trim) == Some(info.town_name.as_str());
         if !confirmed {
