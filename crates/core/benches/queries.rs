@@ -273,9 +273,6 @@ fn server_benches(conn: &rusqlite::Connection, villages: &[i64]) -> bool {
         let empty = std::env::temp_dir().join("huce-bench-no-photos");
         let (t, report) =
             time(|| huce_core::server::push(conn, &empty, &mut server, &mut |_, _| {}).unwrap());
-        admin
-            .batch_execute(&format!("ANALYZE {schema}.households; ANALYZE {schema}.household_search; ANALYZE {schema}.toilets; ANALYZE {schema}.inspections"))
-            .unwrap();
         println!(
             "(pushed the district to the server in {:.1} s: {})",
             t.as_secs_f64(),

@@ -356,6 +356,13 @@ pub fn push(
         ));
     }
     tx.commit()?;
+    // Fresh tables have no statistics and no visibility map: without these the planner reads
+    // the heap for every search (ten times slower on a district) until autovacuum comes by.
+    let list: Vec<&str> = report.tables.iter().map(|t| t.0.as_str()).collect();
+    server.client.batch_execute(&format!(
+        "VACUUM (ANALYZE) {}, photo_blobs",
+        list.join(", ")
+    ))?;
     Ok(report)
 }
 
