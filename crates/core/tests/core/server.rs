@@ -500,6 +500,28 @@ fn a_town_pushed_to_the_server_and_pulled_back_is_the_same_in_every_table() {
     assert_eq!(next, max + 1);
 }
 
+/// A demo town in memory.
+fn demo_town(households: usize, seed: u64) -> Connection {
+    let mut conn = db::open_in_memory().unwrap();
+    huce_core::demo::generate(
+        &mut conn,
+        huce_core::demo::DemoOptions { households, seed },
+        crate::NOW,
+    )
+    .unwrap();
+    conn
+}
+
+/// `conn` pushed into a scratch schema (kept while the first value lives), and a handle on it.
+fn pushed(conn: &Connection) -> (Scratch, huce_core::sql::ServerConn) {
+    let scratch = Scratch::new();
+    let mut server = huce_core::server::connect(&scratch.url()).unwrap();
+    let photos = tempfile::tempdir().unwrap();
+    huce_core::server::push(conn, photos.path(), &mut server, &mut |_, _| {}).unwrap();
+    let on_server = huce_core::sql::ServerConn::new(scratch_client(&scratch));
+    (scratch, on_server)
+}
+
 fn scratch_client(s: &Scratch) -> postgres::Client {
     postgres::Client::connect(&s.url(), postgres::NoTls).unwrap()
 }
@@ -524,16 +546,7 @@ fn a_server_that_cannot_be_reached_or_refuses_the_login_says_so() {
 /// town pushed to the server are those of its file.
 #[test]
 fn the_village_tree_reads_the_same_from_the_server() {
-    let mut conn = db::open_in_memory().unwrap();
-    huce_core::demo::generate(
-        &mut conn,
-        huce_core::demo::DemoOptions {
-            households: 400,
-            seed: 9,
-        },
-        crate::NOW,
-    )
-    .unwrap();
+    let conn = demo_town(400, 9);
     // A 社 without a number sorts as the file sorts it (NULL first).
     let village = huce_core::households::tree(&conn).unwrap().villages[0].id;
     let first_order: i64 = conn
@@ -546,11 +559,7 @@ fn the_village_tree_reads_the_same_from_the_server() {
     huce_core::households::add_group(&conn, village, "新建社", None, first_order).unwrap();
     let tree = huce_core::households::tree(&conn).unwrap();
     assert_eq!(tree.villages[0].groups[0].name, "新建社");
-    let scratch = Scratch::new();
-    let mut server = huce_core::server::connect(&scratch.url()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    huce_core::server::push(&conn, dir.path(), &mut server, &mut |_, _| {}).unwrap();
-    let on_server = huce_core::sql::ServerConn::new(scratch_client(&scratch));
+    let (_scratch, on_server) = pushed(&conn);
 
     let file_tree = huce_core::households::tree(&conn).unwrap();
     let server_tree = huce_core::households::tree(&on_server).unwrap();
@@ -685,21 +694,8 @@ fn the_village_tree_reads_the_same_from_the_server() {
 fn the_problem_ledger_reads_the_same_from_the_server() {
     use huce_core::households::Scope;
     use huce_core::rectification::{self, LedgerFilter, LedgerSort, PaperState};
-    let mut conn = db::open_in_memory().unwrap();
-    huce_core::demo::generate(
-        &mut conn,
-        huce_core::demo::DemoOptions {
-            households: 600,
-            seed: 4,
-        },
-        crate::NOW,
-    )
-    .unwrap();
-    let scratch = Scratch::new();
-    let mut server = huce_core::server::connect(&scratch.url()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    huce_core::server::push(&conn, dir.path(), &mut server, &mut |_, _| {}).unwrap();
-    let on_server = huce_core::sql::ServerConn::new(scratch_client(&scratch));
+    let conn = demo_town(600, 4);
+    let (_scratch, on_server) = pushed(&conn);
     let village = huce_core::households::tree(&conn).unwrap().villages[0].id;
 
     let mut filters = Vec::new();
