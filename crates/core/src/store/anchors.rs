@@ -33,8 +33,10 @@ pub struct Anchor {
 const BACKUPS_READ: usize = 8;
 
 /// The database's identity (`database_id` in the settings).
-pub fn database_id(conn: &Connection) -> Result<Option<String>> {
-    crate::store::settings::get(conn, crate::store::settings::KEY_DATABASE_ID)
+pub fn database_id<'a>(
+    db: impl Into<crate::store::sql::Db<'a>>,
+) -> Result<Option<String>> {
+    crate::store::settings::get(db, crate::store::settings::KEY_DATABASE_ID)
 }
 
 /// Appends an anchor line (with the database's identity) to the anchors file beside the

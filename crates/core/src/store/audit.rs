@@ -10,13 +10,14 @@
 //! Who acts is set once per connection (`set_actor`, after login or by the CLI) and read by
 //! every append, so the core's functions need no extra parameter.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
 pub use crate::store::anchors::Anchor;
 use crate::store::settings;
+use crate::store::sql::{Db, Optional};
 
 const KEY_HEAD: &str = "audit_head";
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -24,7 +25,14 @@ const GENESIS: &str = "000000000000000000000000000000000000000000000000000000000
 pub const NOBODY: &str = "（未登录）";
 
 /// Sets who the following changes on this connection are recorded as.
-pub fn set_actor(conn: &Connection, actor: &str) -> Result<()> {
+pub fn set_actor<'a>(db: impl Into<Db<'a>>, actor: &str) -> Result<()> {
+    let conn = match db.into() {
+        Db::File(c) => c,
+        Db::Server(s) => {
+            s.set_actor(actor);
+            return Ok(());
+        }
+    };
     conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS huce_actor (name TEXT NOT NULL)")?;
     conn.execute("DELETE FROM temp.huce_actor", [])?;
     conn.execute("INSERT INTO temp.huce_actor (name) VALUES (?1)", [actor])?;
@@ -32,7 +40,12 @@ pub fn set_actor(conn: &Connection, actor: &str) -> Result<()> {
 }
 
 /// Who the connection's changes are recorded as.
-pub fn actor(conn: &Connection) -> Result<String> {
+pub fn actor<'a>(db: impl Into<Db<'a>>) -> Result<String> {
+    use rusqlite::OptionalExtension;
+    let conn = match db.into() {
+        Db::File(c) => c,
+        Db::Server(s) => return Ok(s.actor().unwrap_or_else(|| NOBODY.into())),
+    };
     let exists: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM temp.sqlite_master WHERE name = 'huce_actor')",
         [],
@@ -72,7 +85,7 @@ pub struct Entry {
 }
 
 /// An entry from the columns `id, at, actor, action, entity, entity_id, summary, detail`.
-fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
+fn entry_from_row(r: &crate::store::sql::Row) -> rusqlite::Result<Entry> {
     Ok(Entry {
         id: r.get(0)?,
         at: r.get(1)?,
@@ -124,8 +137,8 @@ fn hash_of(format: i64, prev: &str, e: &Entry) -> String {
 /// Appends an entry. Call it inside the change's transaction; either way the entry and the head
 /// kept in the settings are written together (a savepoint of their own).
 /// `at` is the time of the change.
-pub fn append(
-    conn: &Connection,
+pub fn append<'a>(
+    db: impl Into<Db<'a>>,
     at: &str,
     action: &str,
     entity: &str,
@@ -134,13 +147,15 @@ pub fn append(
     detail: serde_json::Value,
 ) -> Result<i64> {
     let entity_id = entity_id.to_string();
-    crate::store::conn::atomically(conn, |c| {
-        append_in(c, at, action, entity, &entity_id, summary, detail)
-    })
+    db.into()
+        .atomically(|c| append_in(c, at, action, entity, &entity_id, summary, detail))
 }
 
+/// The key of the server's lock that makes appends one at a time (one chain across PCs).
+const APPEND_LOCK: i64 = 0x6875_6365_6175_6474;
+
 fn append_in(
-    conn: &Connection,
+    conn: Db<'_>,
     at: &str,
     action: &str,
     entity: &str,
@@ -148,6 +163,14 @@ fn append_in(
     summary: &str,
     detail: serde_json::Value,
 ) -> Result<i64> {
+    if let Db::Server(_) = conn {
+        // Held to the end of the transaction: another PC's append waits, then reads this head.
+        conn.query_row(
+            "SELECT pg_advisory_xact_lock(?1)::text",
+            [APPEND_LOCK],
+            |_| Ok(()),
+        )?;
+    }
     let actor = actor(conn)?;
     let (last_id, prev) = head(conn)?.unwrap_or((0, GENESIS.to_string()));
     let entry = Entry {
@@ -183,11 +206,14 @@ fn append_in(
 }
 
 /// The newest entry's number and hash, if the log has any.
-pub fn head(conn: &Connection) -> Result<Option<(i64, String)>> {
-    Ok(conn
-        .prepare_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+pub fn head<'a>(db: impl Into<Db<'a>>) -> Result<Option<(i64, String)>> {
+    db.into()
+        .query_row(
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
 }
 
 /// What `verify` found.
@@ -253,16 +279,21 @@ fn broken(entries: i64, id: i64, why: String) -> Verification {
 /// Recomputes the chain from the first entry and names the first one that does not fit; then
 /// compares it with the head kept in the settings and, for a database file, with every anchor
 /// kept outside it (see [`crate::store::anchors`]).
-pub fn verify(conn: &Connection) -> Result<Verification> {
-    let file = conn
-        .path()
-        .filter(|p| !p.is_empty())
-        .map(std::path::PathBuf::from);
-    let anchors = match (file, crate::store::anchors::database_id(conn)?) {
+pub fn verify<'a>(db: impl Into<Db<'a>>) -> Result<Verification> {
+    let db = db.into();
+    let file = match db {
+        Db::File(conn) => conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from),
+        // The server's anchors are its own dumps, kept by its administrator.
+        Db::Server(_) => None,
+    };
+    let anchors = match (file, crate::store::anchors::database_id(db)?) {
         (Some(f), Some(id)) => crate::store::anchors::find(&f, &id),
         _ => Vec::new(),
     };
-    verify_with(conn, &anchors)
+    verify_with(db, &anchors)
 }
 
 /// A restore in the log, and whether the data it replaced can be checked: its 恢复前 backup, of
@@ -319,7 +350,7 @@ impl Restore {
 }
 
 /// The restore entries of a log, newest first: (id, local time, detail).
-fn restore_entries(conn: &Connection) -> Result<Vec<(i64, String, String)>> {
+fn restore_entries(conn: Db<'_>) -> Result<Vec<(i64, String, String)>> {
     conn.prepare("SELECT id, at, detail FROM audit_log WHERE action = 'restore' ORDER BY id DESC")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .map(|r| r.map(|(id, at, detail): (i64, String, String)| (id, local_time(&at), detail)))
@@ -330,7 +361,7 @@ fn restore_entries(conn: &Connection) -> Result<Vec<(i64, String, String)>> {
 /// Every restore the log's history goes through: the log's own restore entries (newest first),
 /// then those in the 恢复前 backups they name, and so on — two restores one after the other
 /// leave the first one's 恢复前 backup reachable only through the second's.
-fn restore_history(conn: &Connection) -> Result<Vec<Restore>> {
+fn restore_history(conn: Db<'_>) -> Result<Vec<Restore>> {
     /// Enough for any office; a bound against 恢复前 backups that name each other.
     const MOST: usize = 64;
     let db_id = crate::store::anchors::database_id(conn)?.unwrap_or_default();
@@ -343,7 +374,7 @@ fn restore_history(conn: &Connection) -> Result<Vec<Restore>> {
     while next < out.len() && out.len() < MOST {
         let deeper = match &out[next].prior {
             Some(prior) if seen.insert(out[next].safety.clone()) => {
-                restore_entries(prior.conn()).unwrap_or_default()
+                restore_entries(prior.conn().into()).unwrap_or_default()
             }
             _ => Vec::new(),
         };
@@ -359,12 +390,8 @@ fn restore_history(conn: &Connection) -> Result<Vec<Restore>> {
 }
 
 /// [`verify`] against the anchors given.
-pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification> {
-    let mut stmt = conn.prepare(
-        "SELECT id, at, actor, action, entity, entity_id, summary, detail, prev_hash, hash, format
-         FROM audit_log ORDER BY id",
-    )?;
-    let mut rows = stmt.query([])?;
+pub fn verify_with<'a>(db: impl Into<Db<'a>>, anchors: &[Anchor]) -> Result<Verification> {
+    let conn = db.into();
     let mut prev = GENESIS.to_string();
     let mut expected_id = 1;
     let mut count = 0;
@@ -373,45 +400,61 @@ pub fn verify_with(conn: &Connection, anchors: &[Anchor]) -> Result<Verification
     let wanted: std::collections::HashSet<i64> = anchors.iter().map(|a| a.id).collect();
     let mut hashes: std::collections::HashMap<i64, String> = Default::default();
     let mut last_restore: Option<(i64, String, String)> = None;
-    while let Some(r) = rows.next()? {
-        let e = entry_from_row(r)?;
-        let stored_prev: String = r.get(8)?;
-        let stored_hash: String = r.get(9)?;
-        let format: i64 = r.get(10)?;
-        count += 1;
-        if e.id != expected_id {
-            return Ok(broken(
-                count,
-                expected_id,
-                if e.id - 1 == expected_id {
-                    format!("第 {expected_id} 条记录被删除")
-                } else {
-                    format!("第 {expected_id} 条到第 {} 条记录被删除", e.id - 1)
-                },
-            ));
-        }
-        if stored_prev != prev {
-            return Ok(broken(
-                count,
-                e.id,
-                "它与前一条记录接不上（记录被删除、调换或改写）".into(),
-            ));
-        }
-        if hash_of(format, &prev, &e) != stored_hash {
-            return Ok(broken(
-                count,
-                e.id,
-                "记录的内容与它的校验值不符（内容被改写）".into(),
-            ));
-        }
-        if e.action == "restore" {
-            last_restore = Some((e.id, local_time(&e.at), e.detail.clone()));
-        }
-        if wanted.contains(&e.id) {
-            hashes.insert(e.id, stored_hash.clone());
-        }
-        prev = stored_hash;
-        expected_id += 1;
+    let mut found: Option<Verification> = None;
+    conn.for_each(
+        "SELECT id, at, actor, action, entity, entity_id, summary, detail, prev_hash, hash, format
+         FROM audit_log ORDER BY id",
+        [],
+        |r| {
+            if found.is_some() {
+                return Ok(());
+            }
+            let e = entry_from_row(r)?;
+            let stored_prev: String = r.get(8)?;
+            let stored_hash: String = r.get(9)?;
+            let format: i64 = r.get(10)?;
+            count += 1;
+            if e.id != expected_id {
+                found = Some(broken(
+                    count,
+                    expected_id,
+                    if e.id - 1 == expected_id {
+                        format!("第 {expected_id} 条记录被删除")
+                    } else {
+                        format!("第 {expected_id} 条到第 {} 条记录被删除", e.id - 1)
+                    },
+                ));
+                return Ok(());
+            }
+            if stored_prev != prev {
+                found = Some(broken(
+                    count,
+                    e.id,
+                    "它与前一条记录接不上（记录被删除、调换或改写）".into(),
+                ));
+                return Ok(());
+            }
+            if hash_of(format, &prev, &e) != stored_hash {
+                found = Some(broken(
+                    count,
+                    e.id,
+                    "记录的内容与它的校验值不符（内容被改写）".into(),
+                ));
+                return Ok(());
+            }
+            if e.action == "restore" {
+                last_restore = Some((e.id, local_time(&e.at), e.detail.clone()));
+            }
+            if wanted.contains(&e.id) {
+                hashes.insert(e.id, stored_hash.clone());
+            }
+            prev = stored_hash;
+            expected_id += 1;
+            Ok(())
+        },
+    )?;
+    if let Some(broken) = found {
+        return Ok(broken);
     }
     // The newest entry kept aside must still be there.
     if let Some(head) = settings::get(conn, KEY_HEAD)? {
@@ -537,7 +580,7 @@ fn local_time(at: &str) -> String {
 
 /// Checks an anchor printed on paper (the entry's number and the first hex digits of its hash,
 /// spaces ignored) against the log.
-pub fn check_printed(conn: &Connection, id: i64, printed_hash: &str) -> Result<String> {
+pub fn check_printed<'a>(db: impl Into<Db<'a>>, id: i64, printed_hash: &str) -> Result<String> {
     let want: String = printed_hash
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -548,6 +591,7 @@ pub fn check_printed(conn: &Connection, id: i64, printed_hash: &str) -> Result<S
             "请填写纸上印的核对值（至少 8 位，由 0–9 和 a–f 组成）。".into(),
         ));
     }
+    let conn = db.into();
     let stored: Option<String> = conn
         .query_row("SELECT hash FROM audit_log WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -598,7 +642,13 @@ pub struct Filter {
 }
 
 /// Entries matching `f`, newest first, with the total count.
-pub fn list(conn: &Connection, f: &Filter, offset: i64, limit: i64) -> Result<(i64, Vec<Entry>)> {
+pub fn list<'a>(
+    db: impl Into<Db<'a>>,
+    f: &Filter,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<Entry>)> {
+    let conn = db.into();
     let clean = |s: &Option<String>| {
         s.as_deref()
             .map(str::trim)

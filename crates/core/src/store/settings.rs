@@ -2,8 +2,9 @@
 //! names as the header and printed forms read them (one database serves one town; its names are
 //! settings, not code). Changing the names is [`crate::places::town`]'s.
 
-use rusqlite::Connection;
 use serde::Serialize;
+
+use crate::store::sql::Db;
 
 use crate::error::Result;
 
@@ -25,7 +26,7 @@ pub fn new_database_id() -> String {
     )
 }
 
-pub fn get<'a>(db: impl Into<crate::store::sql::Db<'a>>, key: &str) -> Result<Option<String>> {
+pub fn get<'a>(db: impl Into<Db<'a>>, key: &str) -> Result<Option<String>> {
     use crate::store::sql::Optional;
     db.into()
         .query_row("SELECT value FROM settings WHERE key = ?1", &[&key], |r| {
@@ -34,8 +35,8 @@ pub fn get<'a>(db: impl Into<crate::store::sql::Db<'a>>, key: &str) -> Result<Op
         .optional()
 }
 
-pub fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
-    conn.execute(
+pub fn set<'a>(db: impl Into<Db<'a>>, key: &str, value: &str) -> Result<()> {
+    db.into().execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [key, value],
@@ -52,7 +53,8 @@ pub struct TownSettings {
 }
 
 impl TownSettings {
-    pub fn load(conn: &Connection) -> Result<TownSettings> {
+    pub fn load<'a>(db: impl Into<Db<'a>>) -> Result<TownSettings> {
+        let conn = db.into();
         Ok(TownSettings {
             district_name: get(conn, KEY_DISTRICT)?.unwrap_or_default(),
             town_name: get(conn, KEY_TOWN)?.unwrap_or_else(|| "（未设置镇名）".to_string()),

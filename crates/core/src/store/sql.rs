@@ -34,6 +34,8 @@ pub struct ServerConn {
     client: RefCell<postgres::Client>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
     depth: RefCell<u32>,
+    /// Who this PC's changes are recorded as (the file keeps it in a temporary table).
+    actor: RefCell<Option<String>>,
 }
 
 impl ServerConn {
@@ -42,7 +44,16 @@ impl ServerConn {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
             depth: RefCell::new(0),
+            actor: RefCell::new(None),
         }
+    }
+
+    pub fn actor(&self) -> Option<String> {
+        self.actor.borrow().clone()
+    }
+
+    pub fn set_actor(&self, actor: &str) {
+        *self.actor.borrow_mut() = Some(actor.to_string());
     }
 }
 
@@ -122,6 +133,19 @@ impl Row<'_> {
                     ),
                 })
             }
+        }
+    }
+}
+
+impl Row<'_> {
+    /// Column `idx` as a borrowed value.
+    pub fn get_ref(&self, idx: usize) -> rusqlite::Result<ValueRef<'_>> {
+        match self {
+            Row::File(r) => r.get_ref(idx),
+            Row::Server(values) => values
+                .get(idx)
+                .map(ValueRef::from)
+                .ok_or(rusqlite::Error::InvalidColumnIndex(idx)),
         }
     }
 }
@@ -455,9 +479,11 @@ impl<'a> Db<'a> {
     pub fn query_row<T>(
         &self,
         sql: &str,
-        params: &[&dyn ToSql],
+        params: impl Params,
         f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<T> {
+        let (sql, params) = params.positional(sql)?;
+        let (sql, params) = (sql.as_ref(), params.as_slice());
         match self {
             Db::File(c) => Ok(c
                 .prepare_cached(sql)?
@@ -477,9 +503,11 @@ impl<'a> Db<'a> {
     pub fn query_map<T>(
         &self,
         sql: &str,
-        params: &[&dyn ToSql],
+        params: impl Params,
         mut f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>> {
+        let (sql, params) = params.positional(sql)?;
+        let (sql, params) = (sql.as_ref(), params.as_slice());
         match self {
             Db::File(c) => {
                 let mut stmt = c.prepare_cached(sql)?;
@@ -500,10 +528,84 @@ impl<'a> Db<'a> {
     }
 
     /// Runs a statement that returns no rows; the number of rows it changed.
-    pub fn execute(&self, sql: &str, params: &[&dyn ToSql]) -> Result<usize> {
+    pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
+        let (sql, params) = params.positional(sql)?;
+        let (sql, params) = (sql.as_ref(), params.as_slice());
         match self {
             Db::File(c) => Ok(c.prepare_cached(sql)?.execute(params)?),
             Db::Server(s) => s.execute(sql, params),
+        }
+    }
+
+    /// Runs `f` on each row of `sql` in turn, without keeping them all (on the file; the server
+    /// sends them all first, in its compact form, so that `f` may query meanwhile).
+    pub fn for_each(
+        &self,
+        sql: &str,
+        params: impl Params,
+        mut f: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let (sql, params) = params.positional(sql)?;
+        let (sql, params) = (sql.as_ref(), params.as_slice());
+        match self {
+            Db::File(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(params)?;
+                while let Some(r) = rows.next()? {
+                    f(&Row::File(r))?;
+                }
+                Ok(())
+            }
+            Db::Server(s) => {
+                for r in s.run(sql, params)? {
+                    let values = (0..r.len())
+                        .map(|i| read(&r, i))
+                        .collect::<Result<Vec<_>>>()?;
+                    f(&Row::Server(values))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether `sql` gives at least one row.
+    pub fn exists(&self, sql: &str, params: impl Params) -> Result<bool> {
+        Ok(self
+            .query_row(sql, params, |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Runs statements with no parameters and no rows (`;`-separated).
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match self {
+            Db::File(c) => Ok(c.execute_batch(sql)?),
+            Db::Server(s) => s.batch(sql),
+        }
+    }
+
+    /// A statement, in the shape of rusqlite's: ported code keeps its `prepare(…)?.query_map(…)`.
+    /// Both engines cache prepared statements by their text.
+    pub fn prepare(&self, sql: &str) -> Result<Stmt<'a>> {
+        Ok(Stmt {
+            db: *self,
+            sql: sql.to_string(),
+        })
+    }
+
+    /// The same as [`Db::prepare`]: every statement is cached.
+    pub fn prepare_cached(&self, sql: &str) -> Result<Stmt<'a>> {
+        self.prepare(sql)
+    }
+
+    /// The embedded file's connection, for work only the file has (its integrity check, the
+    /// backup API, the photo folder beside it); on the server, `what` is said not to apply.
+    pub fn file(&self, what: &str) -> Result<&'a rusqlite::Connection> {
+        match self {
+            Db::File(c) => Ok(c),
+            Db::Server(_) => Err(Error::Invalid(format!(
+                "{what}只用于本机数据库文件；现在连接的是服务器数据库，请在服务器上由管理员处理。"
+            ))),
         }
     }
 
@@ -549,6 +651,138 @@ impl<'a> Db<'a> {
                 }
             }
         }
+    }
+}
+
+/// A prepared statement (see [`Db::prepare`]).
+pub struct Stmt<'a> {
+    db: Db<'a>,
+    sql: String,
+}
+
+impl Stmt<'_> {
+    pub fn query_row<T>(
+        &mut self,
+        params: impl Params,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        self.db.query_row(&self.sql, params, f)
+    }
+
+    /// Every row, read by `f`, as rusqlite gives them (each a `rusqlite::Result`), so the
+    /// caller's `collect` stays as it was.
+    pub fn query_map<T>(
+        &mut self,
+        params: impl Params,
+        mut f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<std::vec::IntoIter<rusqlite::Result<T>>> {
+        Ok(self
+            .db
+            .query_map(&self.sql, params, |r| Ok(f(r)))?
+            .into_iter())
+    }
+
+    pub fn execute(&mut self, params: impl Params) -> Result<usize> {
+        self.db.execute(&self.sql, params)
+    }
+
+    pub fn exists(&mut self, params: impl Params) -> Result<bool> {
+        self.db.exists(&self.sql, params)
+    }
+
+    /// See [`Db::for_each`].
+    pub fn for_each(
+        &mut self,
+        params: impl Params,
+        f: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.db.for_each(&self.sql, params, f)
+    }
+}
+
+/// Parameters in any of the shapes the core passes them: a slice or array of values
+/// (`params![…]`, `[a, b]`, `[]`), or a slice of `:name` pairs (`&named_params!{…}[..]`),
+/// which are numbered.
+pub trait Params {
+    fn positional<'s, 'q>(
+        &'s self,
+        sql: &'q str,
+    ) -> Result<(std::borrow::Cow<'q, str>, Vec<&'s dyn ToSql>)>;
+}
+
+fn same(sql: &str) -> std::borrow::Cow<'_, str> {
+    std::borrow::Cow::Borrowed(sql)
+}
+
+impl Params for &[&dyn ToSql] {
+    fn positional<'s, 'q>(
+        &'s self,
+        sql: &'q str,
+    ) -> Result<(std::borrow::Cow<'q, str>, Vec<&'s dyn ToSql>)> {
+        Ok((same(sql), self.to_vec()))
+    }
+}
+
+/// No parameters: `[]` (as rusqlite takes it).
+impl Params for [&dyn ToSql; 0] {
+    fn positional<'s, 'q>(
+        &'s self,
+        sql: &'q str,
+    ) -> Result<(std::borrow::Cow<'q, str>, Vec<&'s dyn ToSql>)> {
+        Ok((same(sql), Vec::new()))
+    }
+}
+
+impl Params for &[&dyn ToSql; 0] {
+    fn positional<'s, 'q>(
+        &'s self,
+        sql: &'q str,
+    ) -> Result<(std::borrow::Cow<'q, str>, Vec<&'s dyn ToSql>)> {
+        Ok((same(sql), Vec::new()))
+    }
+}
+
+/// `[a, b]` and `params![a, b]` (`&[&dyn ToSql; 2]`), up to 24 values.
+macro_rules! arrays {
+    ($($n:literal)*) => {$(
+        impl<T: ToSql> Params for [T; $n] {
+            fn positional<'s, 'q>(
+                &'s self,
+                sql: &'q str,
+            ) -> Result<(std::borrow::Cow<'q, str>, Vec<&'s dyn ToSql>)> {
+                Ok((same(sql), self.iter().map(|v| v as &dyn ToSql).collect()))
+            }
+        }
+
+        impl<T: ToSql> Params for &[T; $n] {
+            fn positional<'s, 'q>(
+                &'s self,
+                sql: &'q str,
+            ) -> Result<(std::borrow::Cow<'q, str>, Vec<&'s dyn ToSql>)> {
+                Ok((same(sql), self.iter().map(|v| v as &dyn ToSql).collect()))
+            }
+        }
+    )*};
+}
+
+arrays!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24);
+
+impl Params for &Vec<&dyn ToSql> {
+    fn positional<'s, 'q>(
+        &'s self,
+        sql: &'q str,
+    ) -> Result<(std::borrow::Cow<'q, str>, Vec<&'s dyn ToSql>)> {
+        Ok((same(sql), self.to_vec()))
+    }
+}
+
+impl Params for &[(&str, &dyn ToSql)] {
+    fn positional<'s, 'q>(
+        &'s self,
+        sql: &'q str,
+    ) -> Result<(std::borrow::Cow<'q, str>, Vec<&'s dyn ToSql>)> {
+        let (sql, values) = numbered(sql, self)?;
+        Ok((std::borrow::Cow::Owned(sql), values))
     }
 }
 

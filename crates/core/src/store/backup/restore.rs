@@ -189,7 +189,7 @@ pub fn restore(
     let scratch = scratch_copy(from, dir, now)?;
     let copy = open_scratch(&scratch.path)?;
     let info = check_and_migrate(&copy, from)?;
-    let current = crate::store::settings::TownSettings::load(conn)?;
+    let current = crate::store::settings::TownSettings::load(&*conn)?;
     let current_town =
         crate::store::settings::get(&*conn, crate::store::settings::KEY_TOWN)?.unwrap_or_default();
     if !current_town.is_empty() && !info.town_name.is_empty() && current_town != info.town_name {
@@ -206,9 +206,9 @@ pub fn restore(
             )));
         }
     }
-    let replaced = crate::store::audit::head(conn)?;
+    let replaced = crate::store::audit::head(&*conn)?;
     let safety = take_keeping(conn, dir, Reason::BeforeRestore, now, &[from])?;
-    crate::store::audit::set_actor(&copy, &crate::store::audit::actor(conn)?)?;
+    crate::store::audit::set_actor(&copy, &crate::store::audit::actor(&*conn)?)?;
     crate::store::audit::append(
         &copy,
         &crate::store::audit::at_text(now),
@@ -238,7 +238,7 @@ pub fn restore(
     crate::store::conn::check_integrity(conn)?;
     crate::store::conn::configure(conn)?;
     crate::store::schema::migrate(conn)?;
-    anchor(conn, crate::store::audit::head(conn)?, now, "恢复备份后");
+    anchor(conn, crate::store::audit::head(&*conn)?, now, "恢复备份后");
     Ok(safety)
 }
 
