@@ -27,6 +27,12 @@ mod safety;
 // does not reach it yet (#18).
 #[cfg(not(windows))]
 mod server;
+#[cfg(not(windows))]
+mod server_access;
+#[cfg(not(windows))]
+mod server_fieldwork;
+#[cfg(not(windows))]
+mod server_reports;
 mod signoffs;
 mod spot_samples;
 mod standard_characters;

@@ -10,7 +10,7 @@ use huce_core::db;
 use rusqlite::Connection;
 
 /// A schema of its own in the test database, dropped when done.
-struct Scratch {
+pub(crate) struct Scratch {
     client: postgres::Client,
     name: String,
     url: String,
@@ -18,11 +18,11 @@ struct Scratch {
 
 impl Scratch {
     /// The URL of the scratch schema, for a connection of the code under test.
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("{}?options=-c%20search_path%3D{}", self.url, self.name)
     }
 
-    fn new() -> Scratch {
+    pub(crate) fn new() -> Scratch {
         let url = std::env::var("HUCE_TEST_PG").expect(
             "HUCE_TEST_PG names the test server: start one with `bash scripts/pg-cluster.sh start` \
              (scripts/test.sh does) and set HUCE_TEST_PG to the URL it prints",
@@ -369,7 +369,7 @@ fn the_server_schema_refuses_and_follows_as_the_file_does() {
 }
 
 /// Every row of every table of a database file, sorted, as text.
-fn all_rows(conn: &Connection) -> BTreeMap<String, Vec<String>> {
+pub(crate) fn all_rows(conn: &Connection) -> BTreeMap<String, Vec<String>> {
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         .unwrap()
@@ -501,7 +501,7 @@ fn a_town_pushed_to_the_server_and_pulled_back_is_the_same_in_every_table() {
 }
 
 /// A demo town in memory.
-fn demo_town(households: usize, seed: u64) -> Connection {
+pub(crate) fn demo_town(households: usize, seed: u64) -> Connection {
     let mut conn = db::open_in_memory().unwrap();
     huce_core::demo::generate(
         &mut conn,
@@ -513,7 +513,7 @@ fn demo_town(households: usize, seed: u64) -> Connection {
 }
 
 /// `conn` pushed into a scratch schema (kept while the first value lives), and a handle on it.
-fn pushed(conn: &Connection) -> (Scratch, huce_core::sql::ServerConn) {
+pub(crate) fn pushed(conn: &Connection) -> (Scratch, huce_core::sql::ServerConn) {
     let scratch = Scratch::new();
     let mut server = huce_core::server::connect(&scratch.url()).unwrap();
     let photos = tempfile::tempdir().unwrap();
@@ -522,7 +522,7 @@ fn pushed(conn: &Connection) -> (Scratch, huce_core::sql::ServerConn) {
     (scratch, on_server)
 }
 
-fn scratch_client(s: &Scratch) -> postgres::Client {
+pub(crate) fn scratch_client(s: &Scratch) -> postgres::Client {
     postgres::Client::connect(&s.url(), postgres::NoTls).unwrap()
 }
 

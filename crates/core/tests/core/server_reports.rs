@@ -1,0 +1,1 @@
+//! #18: reports, printing, import and export on the server (PostgreSQL) as on the file.
