@@ -33,9 +33,7 @@ pub struct Anchor {
 const BACKUPS_READ: usize = 8;
 
 /// The database's identity (`database_id` in the settings).
-pub fn database_id<'a>(
-    db: impl Into<crate::store::sql::Db<'a>>,
-) -> Result<Option<String>> {
+pub fn database_id<'a>(db: impl Into<crate::store::sql::Db<'a>>) -> Result<Option<String>> {
     crate::store::settings::get(db, crate::store::settings::KEY_DATABASE_ID)
 }
 

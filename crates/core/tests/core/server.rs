@@ -767,3 +767,115 @@ fn the_problem_ledger_reads_the_same_from_the_server() {
     .unwrap();
     assert!(overdue.total > 0, "the demo town has overdue cases");
 }
+
+/// Every table of the server database behind `scratch`, pulled into a new file and read as
+/// [`all_rows`] reads a file: a write done on both engines is compared table by table.
+pub(crate) fn pulled_rows(scratch: &Scratch) -> BTreeMap<String, Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pulled.db");
+    let mut server = huce_core::server::connect(&scratch.url()).unwrap();
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    huce_core::server::pull(&mut server, &out, now, &mut |_, _| {}).unwrap();
+    all_rows(&Connection::open(&out).unwrap())
+}
+
+/// Asserts two [`all_rows`] readings are the same, naming the first table that differs.
+pub(crate) fn assert_same_rows(
+    file: &BTreeMap<String, Vec<String>>,
+    server: &BTreeMap<String, Vec<String>>,
+) {
+    for (table, rows) in file {
+        let theirs = server
+            .get(table)
+            .unwrap_or_else(|| panic!("{table} is on the server"));
+        if rows != theirs {
+            let only_file: Vec<_> = rows
+                .iter()
+                .filter(|r| !theirs.contains(r))
+                .take(3)
+                .collect();
+            let only_server: Vec<_> = theirs
+                .iter()
+                .filter(|r| !rows.contains(r))
+                .take(3)
+                .collect();
+            panic!(
+                "{table} differs: only in the file {only_file:?}; only on the server {only_server:?}"
+            );
+        }
+    }
+}
+
+/// #18 (5): the audit log stays one chain when two PCs append at once (the append takes the
+/// server's transaction lock), it verifies on the server, and an append there is the same entry
+/// the file would have written.
+#[test]
+fn the_audit_log_stays_one_chain_when_two_pcs_append_at_once() {
+    let conn = demo_town(30, 5);
+    let (scratch, on_server) = pushed(&conn);
+    let db = huce_core::sql::Db::Server(&on_server);
+    assert!(huce_core::audit::verify(db).unwrap().ok());
+
+    // The same append on both engines writes the same rows.
+    for d in [huce_core::sql::Db::File(&conn), db] {
+        huce_core::audit::set_actor(d, "王会计").unwrap();
+        huce_core::audit::append(
+            d,
+            "2026-11-29T10:00:00+08:00",
+            "test.note",
+            "household",
+            1,
+            "一条记录",
+            serde_json::json!({"a": 1}),
+        )
+        .unwrap();
+    }
+    assert_same_rows(&all_rows(&conn), &pulled_rows(&scratch));
+
+    // Two PCs, each appending in its own transactions, interleaved on the server.
+    let before = huce_core::audit::head(db).unwrap().unwrap().0;
+    std::thread::scope(|s| {
+        for pc in ["甲", "乙"] {
+            let url = scratch.url();
+            s.spawn(move || {
+                let mine = huce_core::sql::ServerConn::new(
+                    postgres::Client::connect(&url, postgres::NoTls).unwrap(),
+                );
+                let d = huce_core::sql::Db::Server(&mine);
+                huce_core::audit::set_actor(d, pc).unwrap();
+                for i in 0..20 {
+                    d.atomically(|d| {
+                        huce_core::audit::append(
+                            d,
+                            "2026-11-29T10:00:00+08:00",
+                            "test.note",
+                            "household",
+                            i,
+                            &format!("{pc}的第{i}条"),
+                            serde_json::json!({}),
+                        )?;
+                        // Hold the transaction a moment so the other PC's append must wait.
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                        Ok(())
+                    })
+                    .unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(huce_core::audit::head(db).unwrap().unwrap().0, before + 40);
+    let v = huce_core::audit::verify(db).unwrap();
+    assert!(v.ok(), "{}", v.message());
+    let by: Vec<String> = db
+        .query_map(
+            "SELECT actor FROM audit_log WHERE id > ?1 ORDER BY id",
+            [before],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(by.iter().filter(|a| *a == "甲").count(), 20);
+    assert_eq!(by.iter().filter(|a| *a == "乙").count(), 20);
+}
