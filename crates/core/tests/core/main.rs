@@ -32,6 +32,8 @@ mod server_access;
 #[cfg(not(windows))]
 mod server_fieldwork;
 #[cfg(not(windows))]
+mod server_ledger_io;
+#[cfg(not(windows))]
 mod server_reports;
 mod signoffs;
 mod spot_samples;

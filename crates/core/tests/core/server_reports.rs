@@ -1,1 +1,1 @@
-//! #18: reports, printing, import and export on the server (PostgreSQL) as on the file.
+//! #18: reports and printing on the server (PostgreSQL) as on the file.
