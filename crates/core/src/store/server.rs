@@ -23,6 +23,23 @@ pub struct Server {
     pub name: String,
 }
 
+/// What [`Server::set_up`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetUp {
+    /// The database was empty and is now set up (the town's names and first account come next).
+    New,
+    /// Already set up at this program's version.
+    Ready,
+}
+
+/// Connects to the server database at `url` for the domain code: sets up an empty database
+/// (see [`Server::set_up`]) and refuses one of another version or another program.
+pub fn open(url: &str) -> Result<(crate::store::sql::ServerConn, SetUp)> {
+    let mut server = connect(url)?;
+    let set_up = server.set_up()?;
+    Ok((server.into_conn(), set_up))
+}
+
 /// What a copy moved, table by table (in the order copied).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CopyReport {
@@ -92,6 +109,44 @@ pub fn connect(url: &str) -> Result<Server> {
 }
 
 impl Server {
+    /// The connection as the domain code's handle.
+    pub fn into_conn(self) -> crate::store::sql::ServerConn {
+        crate::store::sql::ServerConn::new(self.client)
+    }
+
+    /// Makes an empty server database ready for a town: the schema at this program's version
+    /// and the database's identity (the town's names and the first administrator are then set
+    /// in the app, as on a new file). A database already set up at this version is left as it
+    /// is; one at another version, or holding tables that are not this program's, is refused.
+    pub fn set_up(&mut self) -> Result<SetUp> {
+        match self.schema_version()? {
+            Some(v) if v == SCHEMA_VERSION => return Ok(SetUp::Ready),
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(Error::Invalid(format!(
+                    "服务器上的数据是第 {v} 版结构，比本程序（第 {SCHEMA_VERSION} 版）新。请先把这台电脑上的程序升级到与其他电脑相同的版本。"
+                )))
+            }
+            Some(v) => {
+                return Err(Error::Invalid(format!(
+                    "服务器上的数据是第 {v} 版结构，本程序是第 {SCHEMA_VERSION} 版。请管理员先备份服务器数据库，再用新版本的 huce 命令行升级服务器数据。"
+                )))
+            }
+            None => {}
+        }
+        self.refuse_unless_empty()?;
+        let mut tx = self.client.transaction()?;
+        tx.batch_execute(POSTGRES_SCHEMA)?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES ($1, $2)",
+            &[
+                &crate::store::settings::KEY_DATABASE_ID,
+                &crate::store::settings::new_database_id(),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(SetUp::New)
+    }
+
     /// The tables in the database's current schema.
     pub fn tables(&mut self) -> Result<Vec<String>> {
         Ok(self

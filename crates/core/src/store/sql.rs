@@ -52,6 +52,20 @@ impl ServerConn {
         self.actor.borrow().clone()
     }
 
+    /// Whether the connection to the server has been lost (the next call would fail at once).
+    pub fn is_closed(&self) -> bool {
+        self.client.borrow().is_closed()
+    }
+
+    /// A new connection in place of a lost one: same actor, no statements prepared yet, no
+    /// transaction open (the one that was open when the line dropped was rolled back by the
+    /// server).
+    pub fn replace_client(&self, client: postgres::Client) {
+        *self.client.borrow_mut() = client;
+        self.statements.borrow_mut().clear();
+        *self.depth.borrow_mut() = 0;
+    }
+
     pub fn set_actor(&self, actor: &str) {
         *self.actor.borrow_mut() = Some(actor.to_string());
     }
@@ -86,6 +100,43 @@ impl<'a> From<&'a std::sync::MutexGuard<'_, rusqlite::Connection>> for Db<'a> {
 impl<'a> From<&'a ServerConn> for Db<'a> {
     fn from(c: &'a ServerConn) -> Db<'a> {
         Db::Server(c)
+    }
+}
+
+/// An open database on either engine, owned (what the app keeps behind its mutex).
+pub enum Store {
+    File(rusqlite::Connection),
+    Server(ServerConn),
+}
+
+impl Store {
+    pub fn db(&self) -> Db<'_> {
+        match self {
+            Store::File(c) => Db::File(c),
+            Store::Server(s) => Db::Server(s),
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.db().engine()
+    }
+
+    /// The embedded file's connection (see [`Db::file`]).
+    pub fn file(&self, what: &str) -> Result<&rusqlite::Connection> {
+        self.db().file(what)
+    }
+}
+
+impl<'a> From<&'a Store> for Db<'a> {
+    fn from(s: &'a Store) -> Db<'a> {
+        s.db()
+    }
+}
+
+/// The app keeps its store behind a mutex: a handle on the locked store.
+impl<'a> From<&'a std::sync::MutexGuard<'_, Store>> for Db<'a> {
+    fn from(g: &'a std::sync::MutexGuard<'_, Store>) -> Db<'a> {
+        g.db()
     }
 }
 

@@ -879,3 +879,38 @@ fn the_audit_log_stays_one_chain_when_two_pcs_append_at_once() {
     assert_eq!(by.iter().filter(|a| *a == "甲").count(), 20);
     assert_eq!(by.iter().filter(|a| *a == "乙").count(), 20);
 }
+
+/// #18 (3): the first PC to reach an empty server database sets it up (the schema, its
+/// identity); the next PCs find it ready; a database of another program, or of another version,
+/// is refused with what to do.
+#[test]
+fn the_first_pc_sets_up_an_empty_server_database_and_the_next_find_it_ready() {
+    let mut scratch = Scratch::new();
+    let (conn, set_up) = huce_core::server::open(&scratch.url()).unwrap();
+    assert_eq!(set_up, huce_core::server::SetUp::New);
+    let db = huce_core::sql::Db::Server(&conn);
+    assert!(
+        huce_core::settings::get(db, huce_core::settings::KEY_DATABASE_ID)
+            .unwrap()
+            .is_some_and(|id| id.len() == 32)
+    );
+    assert_eq!(huce_core::households::counts(db).unwrap(), (0, 0));
+    assert!(huce_core::audit::verify(db).unwrap().ok());
+    drop(conn);
+    let (_, again) = huce_core::server::open(&scratch.url()).unwrap();
+    assert_eq!(again, huce_core::server::SetUp::Ready);
+
+    scratch
+        .client
+        .batch_execute("UPDATE huce_schema SET version = version + 1")
+        .unwrap();
+    let err = huce_core::server::open(&scratch.url()).err().unwrap();
+    assert!(err.to_string().contains("升级"), "{err}");
+
+    let other = Scratch::new();
+    let mut c = scratch_client(&other);
+    c.batch_execute("CREATE TABLE invoices (id bigint)")
+        .unwrap();
+    let err = huce_core::server::open(&other.url()).err().unwrap();
+    assert!(err.to_string().contains("不是空的"), "{err}");
+}
