@@ -29,7 +29,7 @@ pub fn new_database_id() -> String {
 pub fn get<'a>(db: impl Into<Db<'a>>, key: &str) -> Result<Option<String>> {
     use crate::store::sql::Optional;
     db.into()
-        .query_row("SELECT value FROM settings WHERE key = ?1", &[&key], |r| {
+        .query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| {
             r.get(0)
         })
         .optional()
