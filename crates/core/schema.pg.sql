@@ -1,4 +1,4 @@
--- The schema of a server (PostgreSQL 15+) database, huce-core schema version 13: the same
+-- The schema of a server (PostgreSQL 15+) database, huce-core schema version 14: the same
 -- tables, columns, keys, checks and indexes as schema.sql, in PostgreSQL's words. Integers are
 -- BIGINT (SQLite's are 64-bit), flags stay 0/1 integers, dates stay ISO text, so one SQL text
 -- serves both engines. Tables come in the order their references need.
@@ -7,7 +7,7 @@ CREATE TABLE huce_schema (
     application_id BIGINT NOT NULL,
     version        BIGINT NOT NULL
 );
-INSERT INTO huce_schema (application_id, version) VALUES (1213547333, 13);
+INSERT INTO huce_schema (application_id, version) VALUES (1213547333, 14);
 
 -- table audit_log
 CREATE TABLE audit_log (
@@ -153,6 +153,7 @@ CREATE TABLE households (
     is_resident    BIGINT NOT NULL DEFAULT 1 CHECK ((is_resident = 0 OR is_resident = 1)),
     created_at     TEXT NOT NULL,
     updated_at     TEXT NOT NULL, id_number_rev TEXT, no_toilet BIGINT NOT NULL DEFAULT 0 CHECK (no_toilet = 0 OR no_toilet = 1),
+    row_version    BIGINT NOT NULL DEFAULT 1,
     FOREIGN KEY (group_id, village_id) REFERENCES village_groups(id, village_id)
 );
 
@@ -266,7 +267,8 @@ CREATE TABLE rectifications (
     state             TEXT NOT NULL CHECK (state = 'pending' OR state = 'in_progress' OR state = 'awaiting_acceptance' OR state = 'closed'),
     state_since       TEXT NOT NULL,
     created_at        TEXT NOT NULL
-, head_confirmed BIGINT CHECK (head_confirmed = 0 OR head_confirmed = 1), unconfirmed_reason TEXT, acceptance_scan TEXT REFERENCES photos(hash), clear_inspection_id BIGINT REFERENCES inspections(id), opened_on TEXT, escalated_on TEXT, escalation_reason TEXT, escalation_reply TEXT, replied_on TEXT);
+, head_confirmed BIGINT CHECK (head_confirmed = 0 OR head_confirmed = 1), unconfirmed_reason TEXT, acceptance_scan TEXT REFERENCES photos(hash), clear_inspection_id BIGINT REFERENCES inspections(id), opened_on TEXT, escalated_on TEXT, escalation_reason TEXT, escalation_reply TEXT, replied_on TEXT,
+    row_version BIGINT NOT NULL DEFAULT 1);
 
 -- table notices
 CREATE TABLE notices (
@@ -418,3 +420,17 @@ END $$;
 CREATE TRIGGER rectifications_follow_household AFTER UPDATE OF group_id ON households
 FOR EACH ROW EXECUTE FUNCTION rectifications_follow_household();
 
+-- trigger households_row_version (every change moves the version on, unless it sets it)
+CREATE FUNCTION bump_row_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.row_version = OLD.row_version THEN
+        NEW.row_version := OLD.row_version + 1;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER households_row_version BEFORE UPDATE ON households
+FOR EACH ROW EXECUTE FUNCTION bump_row_version();
+
+-- trigger rectifications_row_version
+CREATE TRIGGER rectifications_row_version BEFORE UPDATE ON rectifications
+FOR EACH ROW EXECUTE FUNCTION bump_row_version();

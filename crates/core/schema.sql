@@ -1,8 +1,15 @@
--- The schema a database has after every migration (huce-core, schema version 13).
+-- The schema a database has after every migration (huce-core, schema version 14).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 13;
+PRAGMA user_version = 14;
+
+-- trigger households_row_version
+CREATE TRIGGER households_row_version AFTER UPDATE ON households
+WHEN NEW.row_version = OLD.row_version
+BEGIN
+    UPDATE households SET row_version = OLD.row_version + 1 WHERE id = NEW.id;
+END;
 
 -- trigger pending_settled_by_households
 CREATE TRIGGER pending_settled_by_households AFTER UPDATE ON households
@@ -41,6 +48,13 @@ CREATE TRIGGER rectifications_follow_household AFTER UPDATE OF group_id ON house
 BEGIN
     UPDATE rectifications SET village_id = NEW.village_id, group_id = NEW.group_id
     WHERE household_id = NEW.id;
+END;
+
+-- trigger rectifications_row_version
+CREATE TRIGGER rectifications_row_version AFTER UPDATE ON rectifications
+WHEN NEW.row_version = OLD.row_version
+BEGIN
+    UPDATE rectifications SET row_version = OLD.row_version + 1 WHERE id = NEW.id;
 END;
 
 -- table accounts
@@ -108,7 +122,7 @@ CREATE TABLE households (
                    CHECK (category = 'poverty_alleviated' OR category = 'monitored' OR category = 'ordinary'),
     is_resident    INTEGER NOT NULL DEFAULT 1 CHECK ((is_resident = 0 OR is_resident = 1)),
     created_at     TEXT NOT NULL,
-    updated_at     TEXT NOT NULL, id_number_rev TEXT, no_toilet INTEGER NOT NULL DEFAULT 0 CHECK (no_toilet = 0 OR no_toilet = 1),
+    updated_at     TEXT NOT NULL, id_number_rev TEXT, no_toilet INTEGER NOT NULL DEFAULT 0 CHECK (no_toilet = 0 OR no_toilet = 1), row_version INTEGER NOT NULL DEFAULT 1,
     FOREIGN KEY (group_id, village_id) REFERENCES village_groups(id, village_id)
 ) STRICT;
 
@@ -264,7 +278,7 @@ CREATE TABLE rectifications (
     state             TEXT NOT NULL CHECK (state = 'pending' OR state = 'in_progress' OR state = 'awaiting_acceptance' OR state = 'closed'),
     state_since       TEXT NOT NULL,
     created_at        TEXT NOT NULL
-, head_confirmed INTEGER CHECK (head_confirmed = 0 OR head_confirmed = 1), unconfirmed_reason TEXT, acceptance_scan TEXT REFERENCES photos(hash), clear_inspection_id INTEGER REFERENCES inspections(id), opened_on TEXT, escalated_on TEXT, escalation_reason TEXT, escalation_reply TEXT, replied_on TEXT) STRICT;
+, head_confirmed INTEGER CHECK (head_confirmed = 0 OR head_confirmed = 1), unconfirmed_reason TEXT, acceptance_scan TEXT REFERENCES photos(hash), clear_inspection_id INTEGER REFERENCES inspections(id), opened_on TEXT, escalated_on TEXT, escalation_reason TEXT, escalation_reply TEXT, replied_on TEXT, row_version INTEGER NOT NULL DEFAULT 1) STRICT;
 
 -- table settings
 CREATE TABLE settings (

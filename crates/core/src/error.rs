@@ -67,6 +67,11 @@ pub enum Error {
     #[error("{0}")]
     Server(String),
 
+    /// Someone else changed the record since it was shown (another PC on the server): nothing
+    /// was written; the message names who and when.
+    #[error("{0}")]
+    Conflict(String),
+
     #[error("数据库文件已损坏（SQLite 报告：{}）。程序没有使用它，也没有改动它。请用“恢复最近的完好备份”恢复，损坏的文件会被另存，交给管理员检查。", short(.0))]
     Damaged(String),
 }
@@ -160,6 +165,7 @@ impl Error {
             Error::Login(_) => "login",
             Error::AlreadyOpen(_) => "already_open",
             Error::Damaged(_) => "damaged",
+            Error::Conflict(_) => "conflict",
         }
     }
 }

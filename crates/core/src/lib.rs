@@ -28,6 +28,6 @@ pub use fieldwork::{
 pub use ledger_io::{export, import, pending};
 pub use places::{households, idcard, town};
 pub use reports::{compare, progress, sampling};
-pub use store::{anchors, audit, backup, db, paths, server, settings, sql};
+pub use store::{anchors, audit, backup, db, paths, server, settings, sql, versions};
 
 pub use error::{Error, Result};

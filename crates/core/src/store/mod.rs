@@ -13,3 +13,4 @@ pub mod schema;
 pub mod server;
 pub mod settings;
 pub mod sql;
+pub mod versions;

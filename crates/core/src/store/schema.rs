@@ -644,6 +644,25 @@ const V13_PHOTO_TIME: &str = r#"
 ALTER TABLE photos ADD COLUMN taken_at TEXT;
 "#;
 
+/// Version 14: row versions (#18). Households and cases carry a number that every change moves
+/// on (a trigger bumps it whatever the write, imports included); a clerk's save names the
+/// version the clerk saw, and a change made meanwhile on another PC is refused with its author
+/// instead of being overwritten (see [`crate::store::versions`]).
+const V14_ROW_VERSIONS: &str = r#"
+ALTER TABLE households ADD COLUMN row_version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE rectifications ADD COLUMN row_version INTEGER NOT NULL DEFAULT 1;
+CREATE TRIGGER households_row_version AFTER UPDATE ON households
+WHEN NEW.row_version = OLD.row_version
+BEGIN
+    UPDATE households SET row_version = OLD.row_version + 1 WHERE id = NEW.id;
+END;
+CREATE TRIGGER rectifications_row_version AFTER UPDATE ON rectifications
+WHEN NEW.row_version = OLD.row_version
+BEGIN
+    UPDATE rectifications SET row_version = OLD.row_version + 1 WHERE id = NEW.id;
+END;
+"#;
+
 /// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
 pub const APPLICATION_ID: i64 = 0x4855_4345;
 
@@ -715,6 +734,12 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 13,
         description: "照片的拍摄时间（照片导入时读取）",
         step: Step::Sql(V13_PHOTO_TIME),
+    },
+    Migration {
+        version: 14,
+        description:
+            "农户和整改记录的版本号：几台电脑同时修改同一户时，后保存的人会得到提示而不会覆盖",
+        step: Step::Sql(V14_ROW_VERSIONS),
     },
 ];
 

@@ -109,6 +109,11 @@ pub fn connect(url: &str) -> Result<Server> {
 }
 
 impl Server {
+    /// The client, to put in place of a lost one ([`crate::sql::ServerConn::replace_client`]).
+    pub fn into_client(self) -> postgres::Client {
+        self.client
+    }
+
     /// The connection as the domain code's handle.
     pub fn into_conn(self) -> crate::store::sql::ServerConn {
         crate::store::sql::ServerConn::new(self.client)

@@ -914,3 +914,95 @@ fn the_first_pc_sets_up_an_empty_server_database_and_the_next_find_it_ready() {
     let err = huce_core::server::open(&other.url()).err().unwrap();
     assert!(err.to_string().contains("不是空的"), "{err}");
 }
+
+/// #18 (5): every change moves a household's or case's version on, on both engines; a save
+/// that names the version it saw is refused, with who changed the record meanwhile, when
+/// another PC changed it first; of two PCs saving at the same moment, one wins.
+#[test]
+fn a_change_made_meanwhile_on_another_pc_is_refused_with_its_author() {
+    use huce_core::versions::{claim, current, Versioned};
+    let conn = demo_town(30, 5);
+    let (scratch, on_server) = pushed(&conn);
+    let case: i64 = conn
+        .query_row("SELECT min(id) FROM rectifications", [], |r| r.get(0))
+        .unwrap();
+    for db in [
+        huce_core::sql::Db::File(&conn),
+        huce_core::sql::Db::Server(&on_server),
+    ] {
+        let seen = current(db, Versioned::Household, 1).unwrap();
+        // Any write moves it on (the trigger), an import's as a clerk's.
+        db.execute(
+            "UPDATE households SET phone = '13800000000' WHERE id = 1",
+            [],
+        )
+        .unwrap();
+        let now = current(db, Versioned::Household, 1).unwrap();
+        assert_eq!(now, seen + 1);
+        huce_core::audit::set_actor(db, "王会计").unwrap();
+        huce_core::audit::append(
+            db,
+            "2026-11-29T10:32:00+08:00",
+            "household.edit",
+            "household",
+            1,
+            "改了电话",
+            serde_json::json!({}),
+        )
+        .unwrap();
+        let err = claim(db, Versioned::Household, 1, seen).unwrap_err();
+        assert_eq!(err.code(), "conflict", "{err}");
+        let m = err.to_string();
+        assert!(
+            m.contains("王会计") && m.contains("2026-11-29 10:32") && m.contains("改了电话"),
+            "{m}"
+        );
+        claim(db, Versioned::Household, 1, now).unwrap();
+        assert_eq!(current(db, Versioned::Household, 1).unwrap(), now + 1);
+
+        let v = current(db, Versioned::Case, case).unwrap();
+        db.execute(
+            "UPDATE rectifications SET measures = '换便器' WHERE id = ?1",
+            [case],
+        )
+        .unwrap();
+        let err = claim(db, Versioned::Case, case, v).unwrap_err();
+        assert!(err.to_string().contains("这个整改问题"), "{err}");
+    }
+
+    // Two PCs claim the same case at once, each in its own transaction on the server.
+    let seen = current(
+        huce_core::sql::Db::Server(&on_server),
+        Versioned::Case,
+        case,
+    )
+    .unwrap();
+    let results: Vec<Result<(), String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let url = scratch.url();
+                s.spawn(move || {
+                    let mine = huce_core::sql::ServerConn::new(
+                        postgres::Client::connect(&url, postgres::NoTls).unwrap(),
+                    );
+                    let d = huce_core::sql::Db::Server(&mine);
+                    d.atomically(|d| {
+                        claim(d, Versioned::Case, case, seen)?;
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        Ok(())
+                    })
+                    .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(results
+        .iter()
+        .any(|r| r.as_ref().is_err_and(|m| m.contains("没有写入"))));
+}
