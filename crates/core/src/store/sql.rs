@@ -106,7 +106,7 @@ impl<'a> From<&'a ServerConn> for Db<'a> {
 /// An open database on either engine, owned (what the app keeps behind its mutex).
 pub enum Store {
     File(rusqlite::Connection),
-    Server(ServerConn),
+    Server(Box<ServerConn>),
 }
 
 impl Store {
