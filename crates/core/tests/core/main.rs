@@ -5,6 +5,7 @@ mod accounts;
 mod audit_log;
 mod backups;
 mod demo_town;
+mod engine;
 mod field_work;
 mod hostile_files;
 mod household_queries;
