@@ -27,8 +27,11 @@ fn opts() -> ImportOptions {
     }
 }
 
-/// Every sheet of a workbook as (name, rows of (text, numeric)).
-fn workbook(path: &Path) -> Vec<(String, Vec<Vec<(String, bool)>>)> {
+/// A sheet's rows of cells as (text, numeric).
+type Rows = Vec<Vec<(String, bool)>>;
+
+/// Every sheet of a workbook as (name, rows).
+fn workbook(path: &Path) -> Vec<(String, Rows)> {
     huce_core::import::read::read_file(path)
         .unwrap()
         .into_iter()
