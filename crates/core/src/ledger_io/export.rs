@@ -15,7 +15,7 @@ use crate::model::{HouseholdCategory, Location, TechMode, UseStatus};
 use crate::places::households::Scope;
 use crate::places::idcard;
 use crate::store::settings::TownSettings;
-use rusqlite::Connection;
+use crate::store::sql::Db;
 
 /// Whether personal data is written in full or masked (the default for anything that leaves
 /// the office; a full export is for re-import and is recorded by the caller).
@@ -86,10 +86,11 @@ const RESULT_HEADERS: &[(&str, f64)] = &[
 ];
 
 /// Every toilet of `scope` with its latest check and case, in [`RESULT_HEADERS`] order.
-fn results(conn: &Connection, scope: Scope) -> Result<std::collections::HashMap<i64, Vec<Val>>> {
+fn results(db: Db<'_>, scope: Scope) -> Result<std::collections::HashMap<i64, Vec<Val>>> {
     use crate::model::{CaseState, Category, HouseholdStatus, InspectionKind};
     let (filter, scope_id) = scope_filter(scope);
-    let mut stmt = conn.prepare(&format!(
+    let mut out = std::collections::HashMap::new();
+    db.for_each(&format!(
         "WITH last AS (
             SELECT t.id AS toilet,
                    (SELECT i.id FROM inspections i WHERE i.toilet_id = t.id
@@ -105,10 +106,7 @@ fn results(conn: &Connection, scope: Scope) -> Result<std::collections::HashMap<
                    AND e.kind = 'move' AND e.to_state = 'closed' ORDER BY e.id DESC LIMIT 1)
          FROM last LEFT JOIN inspections i ON i.id = last.insp
          LEFT JOIN rectifications r ON r.id = last.rect"
-    ))?;
-    let mut rows = stmt.query([scope_id])?;
-    let mut out = std::collections::HashMap::new();
-    while let Some(r) = rows.next()? {
+    ), [scope_id], |r| {
         let kind: Option<InspectionKind> = r.get(1)?;
         let state: Option<CaseState> = r.get(8)?;
         let problems: Option<String> = r.get(6)?;
@@ -139,7 +137,8 @@ fn results(conn: &Connection, scope: Scope) -> Result<std::collections::HashMap<
                 Val::text(r.get(10)?),
             ],
         );
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -162,14 +161,17 @@ fn yes_no(v: Option<bool>) -> &'static str {
 /// Calls `each` with the values of every 改厕台账 row of `scope`, in [`LEDGER_HEADERS`] order
 /// (one row per toilet; a household without toilets gets one row, its 技术模式 "无厕所" when it
 /// is a 无厕所户, so the file imports back the same). Returns the counts.
-pub fn ledger_rows(
-    conn: &Connection,
+pub fn ledger_rows<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     personal: Personal,
     mut each: impl FnMut(&[Val], Option<i64>) -> Result<()>,
 ) -> Result<ExportSummary> {
     let (filter, scope_id) = scope_filter(scope);
-    let mut stmt = conn.prepare(&format!(
+    let (mut n, mut households, mut last) = (0usize, 0usize, None);
+    let num = |v: Option<i64>| v.map(|v| Val::Number(v as f64)).unwrap_or(Val::Empty);
+    let flag = |v: Option<bool>| Val::text(Some(yes_no(v).to_string()));
+    db.into().for_each(&format!(
         "SELECT v.name, g.name, h.head_name, h.id_number, h.phone, h.address, h.registered_pop, h.resident_pop,
                 h.category, h.is_resident,
                 coalesce(t.tech_mode, CASE WHEN t.id IS NULL AND h.no_toilet = 1 THEN 'no_toilet' END),
@@ -180,13 +182,8 @@ pub fn ledger_rows(
          JOIN village_groups g ON g.id = h.group_id
          LEFT JOIN toilets t ON t.household_id = h.id
          WHERE {filter}
-         ORDER BY v.sort_order, v.id, g.sort_order, g.number, g.id, h.id, t.seq"
-    ))?;
-    let mut rows = stmt.query([scope_id])?;
-    let (mut n, mut households, mut last) = (0usize, 0usize, None);
-    let num = |v: Option<i64>| v.map(|v| Val::Number(v as f64)).unwrap_or(Val::Empty);
-    let flag = |v: Option<bool>| Val::text(Some(yes_no(v).to_string()));
-    while let Some(r) = rows.next()? {
+         ORDER BY v.sort_order, v.id, g.sort_order, g.number NULLS FIRST, g.id, h.id, t.seq NULLS FIRST"
+    ), [scope_id], |r| {
         n += 1;
         let hid: i64 = r.get(19)?;
         if last != Some(hid) {
@@ -228,8 +225,8 @@ pub fn ledger_rows(
                     .map(|m| m.label().to_string()),
             ),
         ];
-        each(&values, r.get(20)?)?;
-    }
+        each(&values, r.get(20)?)
+    })?;
     Ok(ExportSummary {
         households,
         rows: n,
@@ -250,8 +247,8 @@ fn day_of(now: &str) -> &str {
 }
 
 /// Writes the 改厕台账 of `scope`: one row per toilet (a household without toilets gets one row).
-pub fn toilet_ledger(
-    conn: &Connection,
+pub fn toilet_ledger<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     personal: Personal,
     path: &Path,
@@ -264,12 +261,12 @@ pub fn toilet_ledger(
             header: h.to_string(),
         })
         .collect();
-    write_ledger(conn, scope, personal, path, now, "改厕台账", &columns)
+    write_ledger(db.into(), scope, personal, path, now, "改厕台账", &columns)
 }
 
 /// Writes ledger rows with the given columns (source column → header) in the given order.
 fn write_ledger(
-    conn: &Connection,
+    db: Db<'_>,
     scope: Scope,
     personal: Personal,
     path: &Path,
@@ -296,14 +293,14 @@ fn write_ledger(
             })?;
         picks.push(i);
     }
-    let town = TownSettings::load(conn)?;
+    let town = TownSettings::load(db)?;
     let mut book = Workbook::new();
     let sheet = book.add_worksheet_with_constant_memory().map_err(&e)?;
     sheet
         .set_name(title.chars().take(31).collect::<String>())
         .map_err(&e)?;
     let (filter, scope_id) = scope_filter(scope);
-    let (households, toilets): (i64, i64) = conn.query_row(
+    let (households, toilets): (i64, i64) = db.query_row(
         &format!("SELECT COUNT(*), (SELECT COUNT(*) FROM toilets t JOIN households h ON h.id = t.household_id WHERE {filter}) FROM households h WHERE {filter}"),
         [scope_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -327,11 +324,11 @@ fn write_ledger(
     let mut row = 3u32;
     let n = LEDGER_HEADERS.len();
     let results = if picks.iter().any(|i| *i >= n) {
-        results(conn, scope)?
+        results(db, scope)?
     } else {
         Default::default()
     };
-    let summary = ledger_rows(conn, scope, personal, |values, toilet| {
+    let summary = ledger_rows(db, scope, personal, |values, toilet| {
         for (col, i) in picks.iter().enumerate() {
             let v = if *i < n {
                 &values[*i]
@@ -346,7 +343,7 @@ fn write_ledger(
         Ok(())
     })?;
     save_audited(
-        conn,
+        db,
         &mut book,
         personal,
         title,
@@ -360,8 +357,8 @@ fn write_ledger(
 /// Saves a workbook. One with full ID numbers and phones is recorded in the audit log first:
 /// it is written under a temporary name, the entry is committed, and only then does the file
 /// get its name — an unaudited export of personal data never exists.
-pub(crate) fn save_audited(
-    conn: &Connection,
+pub(crate) fn save_audited<'a>(
+    db: impl Into<Db<'a>>,
     book: &mut Workbook,
     personal: Personal,
     what: &str,
@@ -376,9 +373,9 @@ pub(crate) fn save_audited(
     book.save(&part).map_err(xlsx_err(path))?;
     // The entry and the file's name go together: a file that cannot be named (a folder of that
     // name, a file open in Excel) takes its entry back with it.
-    let done = crate::store::db::atomically(conn, |conn| {
+    let done = db.into().atomically(|db| {
         crate::store::audit::append(
-            conn,
+            db,
             now,
             "export.personal",
             "export",
@@ -426,7 +423,7 @@ pub fn template_sources() -> Vec<&'static str> {
 const TEMPLATE_PREFIX: &str = "export_template:";
 
 /// Saves (or replaces) a template after checking it.
-pub fn save_template(conn: &Connection, t: &ExportTemplate, now: &str) -> Result<()> {
+pub fn save_template<'a>(db: impl Into<Db<'a>>, t: &ExportTemplate, now: &str) -> Result<()> {
     let name = t.name.trim();
     if name.is_empty() || name.chars().count() > 40 {
         return Err(Error::Invalid(
@@ -456,11 +453,11 @@ pub fn save_template(conn: &Connection, t: &ExportTemplate, now: &str) -> Result
     };
     let json = serde_json::to_string(&t).expect("templates serialise");
     let key = format!("{TEMPLATE_PREFIX}{name}");
-    crate::store::db::atomically(conn, |conn| {
-        let old = crate::store::settings::get(conn, &key)?;
-        crate::store::settings::set(conn, &key, &json)?;
+    db.into().atomically(|db| {
+        let old = crate::store::settings::get(db, &key)?;
+        crate::store::settings::set(db, &key, &json)?;
         crate::store::audit::append(
-            conn,
+            db,
             now,
             "settings.template",
             "settings",
@@ -477,9 +474,10 @@ pub fn save_template(conn: &Connection, t: &ExportTemplate, now: &str) -> Result
 }
 
 /// Every saved template, by name.
-pub fn templates(conn: &Connection) -> Result<Vec<ExportTemplate>> {
-    let mut stmt =
-        conn.prepare("SELECT value FROM settings WHERE key >= ?1 AND key < ?2 ORDER BY key")?;
+pub fn templates<'a>(db: impl Into<Db<'a>>) -> Result<Vec<ExportTemplate>> {
+    let mut stmt = db
+        .into()
+        .prepare("SELECT value FROM settings WHERE key >= ?1 AND key < ?2 ORDER BY key")?;
     let rows = stmt.query_map(
         [
             TEMPLATE_PREFIX.to_string(),
@@ -496,16 +494,17 @@ pub fn templates(conn: &Connection) -> Result<Vec<ExportTemplate>> {
     Ok(out)
 }
 
-pub fn delete_template(conn: &Connection, name: &str, now: &str) -> Result<()> {
+/// Deletes a saved template (nothing when there is none by that name).
+pub fn delete_template<'a>(db: impl Into<Db<'a>>, name: &str, now: &str) -> Result<()> {
     let key = format!("{TEMPLATE_PREFIX}{name}");
-    crate::store::db::atomically(conn, |conn| {
-        let old = crate::store::settings::get(conn, &key)?;
+    db.into().atomically(|db| {
+        let old = crate::store::settings::get(db, &key)?;
         if old.is_none() {
             return Ok(());
         }
-        conn.execute("DELETE FROM settings WHERE key = ?1", [&key])?;
+        db.execute("DELETE FROM settings WHERE key = ?1", [&key])?;
         crate::store::audit::append(
-            conn,
+            db,
             now,
             "settings.template",
             "settings",
@@ -518,15 +517,16 @@ pub fn delete_template(conn: &Connection, name: &str, now: &str) -> Result<()> {
 }
 
 /// Exports the ledger of `scope` with a saved template's columns and headers.
-pub fn with_template(
-    conn: &Connection,
+pub fn with_template<'a>(
+    db: impl Into<Db<'a>>,
     name: &str,
     scope: Scope,
     personal: Personal,
     path: &Path,
     now: &str,
 ) -> Result<ExportSummary> {
-    let t = templates(conn)?
+    let db = db.into();
+    let t = templates(db)?
         .into_iter()
         .find(|t| t.name == name)
         .ok_or_else(|| {
@@ -534,7 +534,7 @@ pub fn with_template(
                 "没有名为“{name}”的导出模板。请先在“导出 Excel”里建立模板。"
             ))
         })?;
-    write_ledger(conn, scope, personal, path, now, &t.name, &t.columns)
+    write_ledger(db, scope, personal, path, now, &t.name, &t.columns)
 }
 
 /// The household list: the ledger's household columns (序号 … 是否常住) and the toilet count.
@@ -547,20 +547,21 @@ fn household_headers() -> Vec<(&'static str, f64)> {
 }
 
 /// Writes the household list (农户名单) of `scope`.
-pub fn household_list(
-    conn: &Connection,
+pub fn household_list<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     personal: Personal,
     path: &Path,
     now: &str,
 ) -> Result<ExportSummary> {
+    let db = db.into();
     let e = xlsx_err(path);
-    let town = TownSettings::load(conn)?;
+    let town = TownSettings::load(db)?;
     let mut book = Workbook::new();
     let sheet = book.add_worksheet_with_constant_memory().map_err(&e)?;
     sheet.set_name("农户名单").map_err(&e)?;
     let (filter, scope_id) = scope_filter(scope);
-    let count: i64 = conn.query_row(
+    let count: i64 = db.query_row(
         &format!("SELECT COUNT(*) FROM households h WHERE {filter}"),
         [scope_id],
         |r| r.get(0),
@@ -577,18 +578,16 @@ pub fn household_list(
         path,
     )?;
     header_row(sheet, &household_headers(), path)?;
-    let mut stmt = conn.prepare(&format!(
+    let mut n: u32 = 0;
+    db.for_each(&format!(
         "SELECT v.name, g.name, h.head_name, h.id_number, h.phone, h.address, h.registered_pop, h.resident_pop,
                 h.category, h.is_resident, (SELECT COUNT(*) FROM toilets t WHERE t.household_id = h.id)
          FROM households h
          JOIN villages v ON v.id = h.village_id
          JOIN village_groups g ON g.id = h.group_id
          WHERE {filter}
-         ORDER BY v.sort_order, v.id, g.sort_order, g.number, g.id, h.id"
-    ))?;
-    let mut rows = stmt.query([scope_id])?;
-    let mut n: u32 = 0;
-    while let Some(r) = rows.next()? {
+         ORDER BY v.sort_order, v.id, g.sort_order, g.number NULLS FIRST, g.id, h.id"
+    ), [scope_id], |r| {
         let row = 3 + n;
         n += 1;
         let (id_number, phone) = personal.apply(r.get(3)?, r.get(4)?);
@@ -614,8 +613,9 @@ pub fn household_list(
                 sheet.write_number(row, c, v as f64).map_err(&e)?;
             }
         }
-    }
-    save_audited(conn, &mut book, personal, "农户名单", path, n as usize, now)?;
+        Ok(())
+    })?;
+    save_audited(db, &mut book, personal, "农户名单", path, n as usize, now)?;
     Ok(ExportSummary {
         households: n as usize,
         rows: n as usize,
@@ -624,17 +624,18 @@ pub fn household_list(
 
 /// 工作清单 of `scope` (a worklist of the household list) as .xlsx, masked; audited like every
 /// export.
-pub fn worklist_xlsx(
-    conn: &Connection,
+pub fn worklist_xlsx<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     list: &crate::places::households::ListFilter,
     scope_title: &str,
     path: &Path,
     now: &str,
 ) -> Result<ExportSummary> {
+    let db = db.into();
     let e = xlsx_err(path);
-    let town = TownSettings::load(conn)?;
-    let rows = crate::places::households::list_all(conn, scope, list)?;
+    let town = TownSettings::load(db)?;
+    let rows = crate::places::households::list_all(db, scope, list)?;
     let mut book = Workbook::new();
     let name = list.name();
     let sheet = titled_sheet(
@@ -677,7 +678,7 @@ pub fn worklist_xlsx(
         }
     }
     save_audited(
-        conn,
+        db,
         &mut book,
         Personal::Masked,
         &format!("工作清单（{name}）"),
@@ -692,14 +693,15 @@ pub fn worklist_xlsx(
 }
 
 /// The 操作日志 entries matching `filter` (newest first) as xlsx; returns the rows written.
-pub fn audit_xlsx(
-    conn: &Connection,
+pub fn audit_xlsx<'a>(
+    db: impl Into<Db<'a>>,
     filter: &crate::store::audit::Filter,
     path: &Path,
 ) -> Result<usize> {
-    let (total, entries) = crate::store::audit::list(conn, filter, 0, i64::MAX)?;
-    let verification = crate::store::audit::verify(conn)?;
-    let town = TownSettings::load(conn)?;
+    let db = db.into();
+    let (total, entries) = crate::store::audit::list(db, filter, 0, i64::MAX)?;
+    let verification = crate::store::audit::verify(db)?;
+    let town = TownSettings::load(db)?;
     let e = xlsx_err(path);
     let mut book = Workbook::new();
     let sheet = titled_sheet(

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
 use rust_xlsxwriter::Workbook;
 
 use crate::error::Result;
@@ -10,6 +9,7 @@ use crate::ledger_io::export::{save_audited, Personal};
 use crate::ledger_io::xlsx::{titled_sheet, xlsx_err};
 use crate::places::households::{Disclosure, Scope};
 use crate::store::settings::TownSettings;
+use crate::store::sql::Db;
 
 const HEADERS: [(&str, f64); 11] = [
     ("序号", 6.0),
@@ -27,26 +27,27 @@ const HEADERS: [(&str, f64); 11] = [
 
 /// Writes the open entries of `scope`; returns how many. Full ID and phone numbers only with
 /// `Personal::Full`, recorded in the operation log like every such export.
-pub fn export_xlsx(
-    conn: &Connection,
+pub fn export_xlsx<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     scope_title: &str,
     personal: Personal,
     path: &Path,
     now: &str,
 ) -> Result<usize> {
+    let db = db.into();
     let e = xlsx_err(path);
     let disclosure = match personal {
         Personal::Full => Disclosure::Full,
         Personal::Masked => Disclosure::Masked,
     };
-    let entries = crate::ledger_io::pending::worklist::list(conn, scope, disclosure)?;
+    let entries = crate::ledger_io::pending::worklist::list(db, scope, disclosure)?;
     let households = entries
         .iter()
         .map(|p| p.household_id)
         .collect::<std::collections::HashSet<_>>()
         .len();
-    let town = TownSettings::load(conn)?;
+    let town = TownSettings::load(db)?;
     let mut book = Workbook::new();
     let sheet = titled_sheet(
         &mut book,
@@ -97,14 +98,6 @@ pub fn export_xlsx(
             sheet.write_number(row, 4, seq as f64).map_err(&e)?;
         }
     }
-    save_audited(
-        conn,
-        &mut book,
-        personal,
-        "待核实清单",
-        path,
-        households,
-        now,
-    )?;
+    save_audited(db, &mut book, personal, "待核实清单", path, households, now)?;
     Ok(entries.len())
 }

@@ -4,9 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{params, Transaction};
+use rusqlite::params;
 
 use crate::error::Result;
+use crate::store::sql::Db;
 
 /// Which value an entry is about: the household, its toilet (if a toilet field), the column.
 type Key = (i64, Option<i64>, &'static str);
@@ -25,7 +26,7 @@ pub(crate) struct Origin<'a> {
 }
 
 impl OpenChecks {
-    pub(crate) fn load(tx: &Transaction) -> Result<OpenChecks> {
+    pub(crate) fn load(tx: Db<'_>) -> Result<OpenChecks> {
         let mut by_key = HashMap::new();
         let mut households = HashSet::new();
         let mut stmt = tx.prepare(
@@ -76,7 +77,7 @@ impl OpenChecks {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn record(
         &mut self,
-        tx: &Transaction,
+        tx: Db<'_>,
         household_id: i64,
         toilet_id: Option<i64>,
         column: &'static str,
@@ -129,7 +130,7 @@ impl OpenChecks {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn resolve(
         &mut self,
-        tx: &Transaction,
+        tx: Db<'_>,
         household_id: i64,
         toilet_id: Option<i64>,
         column: &'static str,

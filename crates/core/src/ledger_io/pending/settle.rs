@@ -1,11 +1,12 @@
 //! Settling 待核实 entries in the app: a corrected value, or a note that the field stays
 //! empty; and recording a value that cannot be taken outside an import (the demo town).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 
 use crate::error::{Error, Result};
 use crate::ledger_io::import::apply::{display_stored, field_value, pending_old};
 use crate::ledger_io::import::headers::Field;
+use crate::store::sql::{Db, Optional};
 
 /// An open entry as stored.
 struct Entry {
@@ -15,8 +16,8 @@ struct Entry {
     written: String,
 }
 
-fn open_entry(conn: &Connection, id: i64) -> Result<Entry> {
-    let found = conn
+fn open_entry(db: Db<'_>, id: i64) -> Result<Entry> {
+    let found = db
         .query_row(
             "SELECT household_id, toilet_id, field, written FROM pending_checks
              WHERE id = ?1 AND resolved_at IS NULL",
@@ -49,8 +50,8 @@ fn open_entry(conn: &Connection, id: i64) -> Result<Entry> {
 /// Records `written` as 待核实 for `field` of a household (or its toilet) when it cannot be
 /// taken, with the reason an import would give; returns whether it was recorded. The caller
 /// leaves the field empty. (The demo town's ledger mistakes; an import records its own.)
-pub(crate) fn record_unreadable(
-    conn: &Connection,
+pub(crate) fn record_unreadable<'a>(
+    db: impl Into<Db<'a>>,
     household_id: i64,
     toilet_id: Option<i64>,
     field: Field,
@@ -61,7 +62,7 @@ pub(crate) fn record_unreadable(
     let Err(reason) = field_value(field, written, year_max) else {
         return Ok(false);
     };
-    conn.execute(
+    db.into().execute(
         "INSERT INTO pending_checks (household_id, toilet_id, field, written, reason, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
@@ -87,8 +88,9 @@ pub struct Settler<'a> {
 /// Corrects the value of an open entry: `text` is read as an import reads the column, stored,
 /// logged (what the ledger wrote → the corrected value) and the entry settled. A value that
 /// still cannot be taken, or an ID number another household holds, is refused with the reason.
-pub fn correct(conn: &Connection, id: i64, text: &str, by: &Settler) -> Result<()> {
-    let e = open_entry(conn, id)?;
+pub fn correct<'a>(db: impl Into<Db<'a>>, id: i64, text: &str, by: &Settler) -> Result<()> {
+    let db = db.into();
+    let e = open_entry(db, id)?;
     let label = e.field.title();
     let value = field_value(e.field, text, by.current_year)
         .map_err(|m| Error::Invalid(format!("{label}：{m}")))?
@@ -98,7 +100,7 @@ pub fn correct(conn: &Connection, id: i64, text: &str, by: &Settler) -> Result<(
             ))
         })?;
     if e.field == Field::IdNumber {
-        let holder: Option<(String, String, String)> = conn
+        let holder: Option<(String, String, String)> = db
             .query_row(
                 "SELECT v.name, g.name, h.head_name FROM households h
                  JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
@@ -119,7 +121,7 @@ pub fn correct(conn: &Connection, id: i64, text: &str, by: &Settler) -> Result<(
         None => ("households", "household", e.household_id),
     };
     // The value stored meanwhile, if any: the change log says what the correction replaces.
-    let stored: rusqlite::types::Value = conn.query_row(
+    let stored: rusqlite::types::Value = db.query_row(
         &format!("SELECT {} FROM {table} WHERE id = ?1", value.column),
         [entity_id],
         |r| r.get(0),
@@ -131,7 +133,7 @@ pub fn correct(conn: &Connection, id: i64, text: &str, by: &Settler) -> Result<(
         Field::IdNumber | Field::Phone => format!("待核实更正：{label}已更正"),
         _ => format!("待核实更正：{label}改为“{}”", value.display),
     };
-    crate::store::conn::atomically(conn, |c| {
+    db.atomically(|c| {
         c.execute(
             &format!(
                 "UPDATE {table} SET {} = ?1, updated_at = ?2 WHERE id = ?3",
@@ -188,15 +190,16 @@ pub fn correct(conn: &Connection, id: i64, text: &str, by: &Settler) -> Result<(
 
 /// Settles an open entry whose value was checked and stays empty (no such number, not known);
 /// `note` says why.
-pub fn leave_empty(conn: &Connection, id: i64, note: &str, by: &Settler) -> Result<()> {
-    let e = open_entry(conn, id)?;
+pub fn leave_empty<'a>(db: impl Into<Db<'a>>, id: i64, note: &str, by: &Settler) -> Result<()> {
+    let db = db.into();
+    let e = open_entry(db, id)?;
     let note = note.trim();
     if note.is_empty() {
         return Err(Error::Invalid(
             "请写明核实情况（例如“户主无身份证”“年份不详”），再确认留空。".into(),
         ));
     }
-    crate::store::conn::atomically(conn, |c| {
+    db.atomically(|c| {
         settle(c, id, "left_empty", &format!("（留空）{note}"), by)?;
         crate::store::audit::append(
             c,
@@ -211,7 +214,7 @@ pub fn leave_empty(conn: &Connection, id: i64, note: &str, by: &Settler) -> Resu
     })
 }
 
-fn settle(c: &Connection, id: i64, resolution: &str, new_value: &str, by: &Settler) -> Result<()> {
+fn settle(c: Db<'_>, id: i64, resolution: &str, new_value: &str, by: &Settler) -> Result<()> {
     c.execute(
         "UPDATE pending_checks SET resolved_at = ?1, resolved_by = ?2, resolution = ?3, new_value = ?4
          WHERE id = ?5",

@@ -1,13 +1,13 @@
 //! The open 待核实 entries as the worklist shows them: by village and 社, ID and phone numbers
 //! masked unless disclosed.
 
-use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ledger_io::import::headers::Field;
 use crate::places::households::{Disclosure, Scope};
 use crate::places::idcard;
+use crate::store::sql::{Db, Optional};
 
 /// One open 待核实 entry, as the worklist shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,24 +72,23 @@ fn shown(field: &str, written: String, reason: String, disclosure: Disclosure) -
 
 /// The open entries of the town, a village or a 社, in the order of the town's list (village,
 /// 社, household, toilet, then the ledger's column order).
-pub fn list(conn: &Connection, scope: Scope, disclosure: Disclosure) -> Result<Vec<PendingCheck>> {
+pub fn list<'a>(
+    db: impl Into<Db<'a>>,
+    scope: Scope,
+    disclosure: Disclosure,
+) -> Result<Vec<PendingCheck>> {
     let (clause, id) = match scope {
         Scope::Town => ("?1 = 0", 0),
         Scope::Village(v) => ("h.village_id = ?1", v),
         Scope::Group(g) => ("h.group_id = ?1", g),
     };
-    entries(conn, clause, id, disclosure)
+    entries(db.into(), clause, id, disclosure)
 }
 
 /// The open entries whose household matches `clause` (on `h`, with `?1` = `id`), in the town's
 /// list order.
-fn entries(
-    conn: &Connection,
-    clause: &str,
-    id: i64,
-    disclosure: Disclosure,
-) -> Result<Vec<PendingCheck>> {
-    let mut stmt = conn.prepare(&format!(
+fn entries(db: Db<'_>, clause: &str, id: i64, disclosure: Disclosure) -> Result<Vec<PendingCheck>> {
+    let mut stmt = db.prepare(&format!(
         "SELECT p.id, p.household_id, h.village_id, v.name, h.group_id, g.name, h.head_name,
                 t.seq, p.field, p.written, p.reason, b.file_name, p.source_row, p.created_at
          FROM pending_checks p
@@ -99,7 +98,7 @@ fn entries(
          LEFT JOIN toilets t ON t.id = p.toilet_id
          LEFT JOIN import_batches b ON b.id = p.import_batch_id
          WHERE p.resolved_at IS NULL AND {clause}
-         ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq, p.id"
+         ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq NULLS FIRST, p.id"
     ))?;
     let rows = stmt.query_map([id], |r| {
         let field: String = r.get(8)?;
@@ -134,12 +133,13 @@ fn entries(
 }
 
 /// The open entries of one household (its details pane).
-pub fn of_household(
-    conn: &Connection,
+pub fn of_household<'a>(
+    db: impl Into<Db<'a>>,
     household_id: i64,
     disclosure: Disclosure,
 ) -> Result<Vec<PendingCheck>> {
-    let known: Option<i64> = conn
+    let db = db.into();
+    let known: Option<i64> = db
         .query_row(
             "SELECT id FROM households WHERE id = ?1",
             [household_id],
@@ -147,19 +147,19 @@ pub fn of_household(
         )
         .optional()?;
     known.ok_or(Error::HouseholdNotFound(household_id))?;
-    entries(conn, "h.id = ?1", household_id, disclosure)
+    entries(db, "h.id = ?1", household_id, disclosure)
 }
 
 /// Villages with open entries: how many households and entries each.
-pub fn by_village(conn: &Connection) -> Result<Vec<VillagePending>> {
-    let mut stmt = conn.prepare(
+pub fn by_village<'a>(db: impl Into<Db<'a>>) -> Result<Vec<VillagePending>> {
+    let mut stmt = db.into().prepare(
         "SELECT v.id, v.name, g.id, g.name, COUNT(DISTINCT p.household_id), COUNT(*)
          FROM pending_checks p
          JOIN households h ON h.id = p.household_id
          JOIN villages v ON v.id = h.village_id
          JOIN village_groups g ON g.id = h.group_id
          WHERE p.resolved_at IS NULL
-         GROUP BY g.id ORDER BY v.sort_order, v.id, g.sort_order, g.id",
+         GROUP BY v.id, g.id ORDER BY v.sort_order, v.id, g.sort_order, g.id",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((

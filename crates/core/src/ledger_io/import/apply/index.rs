@@ -1,10 +1,9 @@
 //! The file's places and households: 行政村 and 社 by name and number, and the households the file has
 //! touched so far.
 
-use rusqlite::Connection;
-
 use super::types::{FastMap, FastSet};
 use crate::error::Result;
+use crate::store::sql::Db;
 
 /// The household a row belongs to, as far as this file is concerned.
 pub(super) struct FileHousehold {
@@ -26,19 +25,19 @@ pub(super) struct Places {
 }
 
 impl Places {
-    pub(super) fn load(conn: &Connection) -> Result<Places> {
+    pub(super) fn load(db: Db<'_>) -> Result<Places> {
         let mut p = Places {
             villages: FastMap::default(),
             by_number: FastMap::default(),
             by_name: FastMap::default(),
             names: FastMap::default(),
         };
-        let mut stmt = conn.prepare("SELECT id, name FROM villages")?;
+        let mut stmt = db.prepare("SELECT id, name FROM villages")?;
         for r in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
             let (id, name) = r?;
             p.villages.insert(name, id);
         }
-        let mut stmt = conn.prepare("SELECT g.id, g.village_id, g.name, g.number, v.name FROM village_groups g JOIN villages v ON v.id = g.village_id")?;
+        let mut stmt = db.prepare("SELECT g.id, g.village_id, g.name, g.number, v.name FROM village_groups g JOIN villages v ON v.id = g.village_id")?;
         for r in stmt.query_map([], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -68,30 +67,32 @@ pub(super) struct Households {
 }
 
 impl Households {
-    pub(super) fn load(conn: &Connection) -> Result<Households> {
+    pub(super) fn load(db: Db<'_>) -> Result<Households> {
         let mut h = Households {
             count: 0,
             by_id_number: FastMap::default(),
             by_name: FastMap::default(),
             with_id: FastSet::default(),
         };
-        let mut stmt = conn.prepare("SELECT id, group_id, head_name, id_number FROM households")?;
-        for r in stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })? {
-            let (id, group, name, idn) = r?;
-            h.count += 1;
-            if let Some(idn) = idn {
-                h.by_id_number.insert(idn, id);
-                h.with_id.insert(id);
-            }
-            h.by_name.entry((group, name)).or_default().push(id);
-        }
+        db.for_each(
+            "SELECT id, group_id, head_name, id_number FROM households",
+            [],
+            |r| {
+                let (id, group, name, idn) = (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                );
+                h.count += 1;
+                if let Some(idn) = idn {
+                    h.by_id_number.insert(idn, id);
+                    h.with_id.insert(id);
+                }
+                h.by_name.entry((group, name)).or_default().push(id);
+                Ok(())
+            },
+        )?;
         Ok(h)
     }
 }

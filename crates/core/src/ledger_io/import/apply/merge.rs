@@ -9,8 +9,8 @@ use super::stored::{Stored, TOILET_COLUMNS};
 use super::types::{FastSet, ImportReport, MergeLine, MergeReport};
 use super::values::{FieldValue, Values};
 use crate::error::Result;
+use crate::store::sql::Db;
 use rusqlite::types::Value;
-use rusqlite::{Connection, Transaction};
 
 /// Column positions in [`TOILET_COLUMNS`].
 const BUILD_YEAR: usize = 2;
@@ -76,14 +76,14 @@ impl Merge {
     /// verify). A toilet with another subsidy record is another toilet.
     pub(super) fn pick(
         &mut self,
-        conn: &Connection,
+        db: Db<'_>,
         stored: &mut Stored,
         household_id: i64,
         v: &Values,
     ) -> Result<Option<Matched>> {
         let mut best: Option<(u8, Matched)> = None;
         let mut seq = 1;
-        while let Some((id, current)) = stored.toilet(conn, household_id, seq)? {
+        while let Some((id, current)) = stored.toilet(db, household_id, seq)? {
             let this_seq = seq;
             seq += 1;
             if self.used.contains(&id) {
@@ -164,32 +164,33 @@ impl Merge {
 
     /// After the file: the survey's subsidised toilets in the file's villages that no row
     /// matched.
-    pub(super) fn finish(mut self, tx: &Transaction, report: &mut ImportReport) -> Result<()> {
-        let mut stmt = tx.prepare(
+    pub(super) fn finish(mut self, db: Db<'_>, report: &mut ImportReport) -> Result<()> {
+        db.for_each(
             "SELECT t.id, h.village_id, h.head_name, v.name || g.name, t.seq
              FROM toilets t JOIN households h ON h.id = t.household_id
              JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
              WHERE t.subsidized = 1
              ORDER BY v.sort_order, g.sort_order, h.id, t.seq",
+            [],
+            |r| {
+                let (id, village): (i64, i64) = (r.get(0)?, r.get(1)?);
+                if self.used.contains(&id) || !self.villages.contains(&village) {
+                    return Ok(());
+                }
+                self.report.only_on_survey_total += 1;
+                Merge::note(
+                    &mut self.report.only_on_survey,
+                    MergeLine {
+                        row: None,
+                        head_name: r.get(2)?,
+                        place: r.get(3)?,
+                        toilet_seq: Some(r.get(4)?),
+                        note: "摸排名单记为财政补助，补助名单中没有：请核实补助来源".into(),
+                    },
+                );
+                Ok(())
+            },
         )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let (id, village): (i64, i64) = (r.get(0)?, r.get(1)?);
-            if self.used.contains(&id) || !self.villages.contains(&village) {
-                continue;
-            }
-            self.report.only_on_survey_total += 1;
-            Merge::note(
-                &mut self.report.only_on_survey,
-                MergeLine {
-                    row: None,
-                    head_name: r.get(2)?,
-                    place: r.get(3)?,
-                    toilet_seq: Some(r.get(4)?),
-                    note: "摸排名单记为财政补助，补助名单中没有：请核实补助来源".into(),
-                },
-            );
-        }
         report.merge = Some(self.report);
         Ok(())
     }

@@ -16,7 +16,7 @@ mod values;
 mod write;
 
 pub use problem_rows::write_problem_rows;
-pub use run::import_file;
+pub use run::{import_file, import_into};
 pub use types::{
     BaselineList, ColumnInfo, ImportOptions, ImportReport, MergeLine, MergeReport, Mode, RowFlag,
     RowProblem,

@@ -1,9 +1,10 @@
 //! One import from start to end: the reader thread's rows matched to the database and written
-//! in one transaction, after a verified backup when committing.
+//! in one transaction, after a verified backup when committing (on the database file; the
+//! server's backups are its own scheduled dumps).
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection};
 
 use super::index::{FileHousehold, Households, Places};
 use super::merge::Merge;
@@ -24,9 +25,9 @@ use crate::ledger_io::pending::open::{OpenChecks, Origin};
 use crate::model::{BaselineSource, HouseholdCategory, NewHousehold, NewToilet, TechMode};
 use crate::places::households;
 use crate::store::backup;
+use crate::store::sql::{self, Db, Stmt};
 
-/// Reads `path` and imports it: a dry run (nothing changes) or a commit (backup, then one
-/// transaction). `progress(done, total)` is called as rows are processed.
+/// Reads `path` and imports it into the database file: see [`import_into`].
 pub fn import_file(
     conn: &mut Connection,
     path: &Path,
@@ -34,6 +35,20 @@ pub fn import_file(
     mode: &Mode,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
+    import_into(&*conn, path, opts, mode, progress)
+}
+
+/// Reads `path` and imports it: a dry run (nothing changes) or a commit (one transaction; on
+/// the database file a verified backup is taken first, on the server its scheduled dumps are
+/// the backups). `progress(done, total)` is called as rows are processed.
+pub fn import_into<'a>(
+    db: impl Into<Db<'a>>,
+    path: &Path,
+    opts: &ImportOptions,
+    mode: &Mode,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport> {
+    let db = db.into();
     let mut reader = RowReader::spawn(path, opts.sheet.clone(), true);
     let opened = reader.opened()?;
     let file_name = path
@@ -64,7 +79,7 @@ pub fn import_file(
     let mut used_saved_mapping = false;
     let header = match (header, &opts.columns) {
         (Some(h), Some(cols)) => HeaderMatch { header_row: h.header_row, columns: cols.clone() },
-        (Some(h), None) => match crate::ledger_io::import::mapping::load(conn, &header_texts(&head, &h))? {
+        (Some(h), None) => match crate::ledger_io::import::mapping::load(db, &header_texts(&head, &h))? {
             Some(saved) => {
                 used_saved_mapping = true;
                 HeaderMatch { header_row: h.header_row, columns: saved }
@@ -120,7 +135,7 @@ pub fn import_file(
     // The copy is checked (a full integrity check, the slow part) on a thread of its own while
     // the rows are written; the import commits only once the check has passed.
     let mut verified = None;
-    if let Mode::Commit { backup_dir, stamp } = mode {
+    if let (Mode::Commit { backup_dir, stamp }, Db::File(conn)) = (mode, db) {
         let dest = backup::new_backup_path(backup_dir, stamp, "导入前");
         // Written under the `.part` name; it gets its real name once checked.
         let part = backup::part_path(&dest);
@@ -149,12 +164,19 @@ pub fn import_file(
     }
 
     // A bigger page cache while the import runs: matching and updating touch the whole table.
-    let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-    conn.pragma_update(None, "cache_size", -131_072)?;
+    // (The server sizes its own.)
+    let cache = match db {
+        Db::File(conn) => {
+            let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+            conn.pragma_update(None, "cache_size", -131_072)?;
+            Some((conn, cache))
+        }
+        Db::Server(_) => None,
+    };
     let data_rows_hint = rows_hint.saturating_sub(header.header_row + 1);
     let before = report.clone();
     let mut result = import_in_transaction(
-        conn,
+        db,
         &mut reader,
         data_rows_hint,
         &columns,
@@ -173,7 +195,7 @@ pub fn import_file(
         result = reader.opened().and_then(|_| {
             reader.start(plan);
             import_in_transaction(
-                conn,
+                db,
                 &mut reader,
                 data_rows_hint,
                 &columns,
@@ -189,7 +211,9 @@ pub fn import_file(
     drop(reader);
     // Never leave the check running (an error above may have left it unjoined).
     let checked = backup_checked(&mut verified);
-    conn.pragma_update(None, "cache_size", cache)?;
+    if let Some((conn, cache)) = cache {
+        conn.pragma_update(None, "cache_size", cache)?;
+    }
     let flow = result?;
     checked?;
     match flow {
@@ -206,9 +230,11 @@ pub fn import_file(
     }
 }
 
+/// Imports the rows as one unit: kept when committing, undone after a dry run (which so
+/// shows exactly what a commit would do) or when the sheet must be read again whole.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn import_in_transaction(
-    conn: &mut Connection,
+    db: Db<'_>,
     reader: &mut RowReader,
     rows_hint: usize,
     columns: &[Option<Field>],
@@ -220,25 +246,29 @@ pub(super) fn import_in_transaction(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Flow> {
     let file_name = report.file_name.clone();
-    let tx = conn.transaction()?;
-    let batch_id = if matches!(mode, Mode::Commit { .. }) {
-        Some(tx.query_row(
-            "INSERT INTO import_batches (at, actor, file_name, sheet_name, rows_total, rows_rejected, households_new,
-                                         households_updated, toilets_new, toilets_updated, backup_path)
-             VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, ?5) RETURNING id",
-            params![opts.now, opts.actor, file_name, report.sheet_name, report.backup_path],
-            |r| r.get::<_, i64>(0),
-        )?)
-    } else {
-        None
-    };
-    let flow = apply_rows(
-        &tx, reader, rows_hint, columns, headers, opts, batch_id, report, progress,
-    )?;
-    if !matches!(flow, Flow::Done) {
-        return Ok(flow); // dropping the transaction rolls it back
-    }
-    if let Some(id) = batch_id {
+    // A unit ends undone only by an error: a flow that keeps nothing is put here, and the
+    // error that carries it out is not one.
+    let mut undone: Option<Flow> = None;
+    let kept = db.atomically(|tx| {
+        let batch_id = if matches!(mode, Mode::Commit { .. }) {
+            Some(tx.query_row(
+                "INSERT INTO import_batches (at, actor, file_name, sheet_name, rows_total, rows_rejected, households_new,
+                                             households_updated, toilets_new, toilets_updated, backup_path)
+                 VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, ?5) RETURNING id",
+                params![opts.now, opts.actor, file_name, report.sheet_name, report.backup_path],
+                |r| r.get::<_, i64>(0),
+            )?)
+        } else {
+            None
+        };
+        let flow = apply_rows(
+            tx, reader, rows_hint, columns, headers, opts, batch_id, report, progress,
+        )?;
+        let Some(id) = batch_id.filter(|_| matches!(flow, Flow::Done)) else {
+            // A dry run, or a sheet to read again: nothing it did stays.
+            undone = Some(flow);
+            return Err(Error::Invalid("导入未提交。".into()));
+        };
         tx.execute(
             "UPDATE import_batches SET rows_total = ?1, rows_rejected = ?2, households_new = ?3, households_updated = ?4,
                                       toilets_new = ?5, toilets_updated = ?6, rows_flagged = ?8 WHERE id = ?7",
@@ -255,10 +285,10 @@ pub(super) fn import_in_transaction(
         )?;
         if opts.columns.is_some() {
             // The user corrected the mapping: remember it for the next file of this layout.
-            crate::ledger_io::import::mapping::save(&tx, headers, columns)?;
+            crate::ledger_io::import::mapping::save(tx, headers, columns)?;
         }
         crate::store::audit::append(
-            &tx,
+            tx,
             &opts.now,
             "import",
             "import_batch",
@@ -280,17 +310,22 @@ pub(super) fn import_in_transaction(
             }),
         )?;
         backup_checked(verified)?;
-        tx.commit()?;
-        report.committed = true;
-        report.batch_id = Some(id);
+        Ok(id)
+    });
+    match (kept, undone) {
+        (Ok(id), _) => {
+            report.committed = true;
+            report.batch_id = Some(id);
+            Ok(Flow::Done)
+        }
+        (Err(_), Some(flow)) => Ok(flow),
+        (Err(e), None) => Err(e),
     }
-    // A dry run drops the transaction here: nothing it did stays.
-    Ok(Flow::Done)
 }
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn apply_rows(
-    tx: &Transaction,
+    tx: Db<'_>,
     reader: &mut RowReader,
     rows_hint: usize,
     columns: &[Option<Field>],
@@ -386,7 +421,8 @@ pub(super) fn apply_rows(
                 Some(id) => *id,
                 None if opts.create_places => {
                     let id = households::add_village(
-                        tx,
+                        // PORT: households::add_village takes &Connection until its area is ported
+                        tx.file("导入时新建行政村")?,
                         &village_name,
                         places.villages.len() as i64 + 1,
                     )?;
@@ -411,7 +447,8 @@ pub(super) fn apply_rows(
                 Some(id) => id,
                 None if opts.create_places => {
                     let id = households::add_group(
-                        tx,
+                        // PORT: households::add_group takes &Connection until its area is ported
+                        tx.file("导入时新建社")?,
                         village_id,
                         &g.name,
                         g.number,
@@ -546,7 +583,13 @@ pub(super) fn apply_rows(
                         category: v.category.unwrap_or(HouseholdCategory::Ordinary),
                         is_resident: v.is_resident.unwrap_or(true),
                     };
-                    let id = bulk.insert_household_now_in(tx, &new, village_id, &opts.now)?;
+                    let id = bulk.insert_household_now_in(
+                        // PORT: households::Bulk::insert_household_now_in takes &Connection until its area is ported
+                        tx.file("导入时新增农户")?,
+                        &new,
+                        village_id,
+                        &opts.now,
+                    )?;
                     if let Some(idn) = &v.id_number {
                         homes.by_id_number.insert(idn.clone(), id);
                         homes.with_id.insert(id);
@@ -724,7 +767,13 @@ pub(super) fn apply_rows(
                                 BaselineSource::Survey
                             },
                         };
-                        let toilet_id = bulk.insert_toilet(tx, household_id, &t, &opts.now)?;
+                        let toilet_id = bulk.insert_toilet(
+                            // PORT: households::Bulk::insert_toilet takes &Connection until its area is ported
+                            tx.file("导入时新增户厕")?,
+                            household_id,
+                            &t,
+                            &opts.now,
+                        )?;
                         stored.toilet_added(household_id);
                         if let Some(m) = merge.as_mut() {
                             m.added(toilet_id);
@@ -751,7 +800,12 @@ pub(super) fn apply_rows(
         record(tx, &mut open, household_id, None, &f, &origin)?;
         recorded.push(f);
     }
-    bulk.finish(tx)?;
+    if let Db::File(conn) = tx {
+        // PORT: households::Bulk::finish takes &Connection until its area is ported (then
+        // call it on either engine; this import writes search keys at once, so on the server
+        // it has nothing to do meanwhile)
+        bulk.finish(conn)?;
+    }
     if let Some(m) = merge {
         m.finish(tx, report)?;
     }
@@ -788,26 +842,45 @@ pub(super) fn apply_rows(
 /// demolished?). Each change of the mark is in the change log.
 #[allow(clippy::too_many_arguments)]
 fn mark_no_toilet(
-    tx: &Transaction,
+    tx: Db<'_>,
     in_file: &mut FastMap<i64, FileHousehold>,
     open: &mut OpenChecks,
     batch_id: Option<i64>,
     opts: &ImportOptions,
     source: &str,
-    log: &mut rusqlite::CachedStatement,
+    log: &mut Stmt<'_>,
     recorded: &mut Vec<RowFlag>,
 ) -> Result<()> {
     let mut ids: Vec<i64> = in_file.keys().copied().collect();
     ids.sort_unstable();
+    // Each household's mark, toilet count and first toilet. On the server, one statement for
+    // them all (a round trip a household would be the slow part of a re-import); on the file,
+    // an index lookup each.
+    const FACTS: &str = "SELECT h.id, h.no_toilet,
+                (SELECT count(*) FROM toilets t WHERE t.household_id = h.id),
+                (SELECT t.id FROM toilets t WHERE t.household_id = h.id ORDER BY t.seq LIMIT 1)
+         FROM households h WHERE ";
+    type Facts = (bool, i64, Option<i64>);
+    let mut known: FastMap<i64, Facts> = FastMap::default();
+    if let Db::Server(_) = tx {
+        let json = serde_json::to_string(&ids).expect("ids serialise");
+        tx.for_each(
+            &format!("{FACTS}h.id IN ({})", sql::json_ids(tx.engine(), "?1")),
+            [json],
+            |r| {
+                known.insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?));
+                Ok(())
+            },
+        )?;
+    }
     for id in ids {
         let h = in_file.get_mut(&id).expect("listed above");
-        let (was, toilets, first): (bool, i64, Option<i64>) = tx
-            .prepare_cached(
-                "SELECT no_toilet, (SELECT count(*) FROM toilets WHERE household_id = ?1),
-                        (SELECT id FROM toilets WHERE household_id = ?1 ORDER BY seq LIMIT 1)
-                 FROM households WHERE id = ?1",
-            )?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let (was, toilets, first) = match known.remove(&id) {
+            Some(facts) => facts,
+            None => tx.query_row(&format!("{FACTS}h.id = ?1"), [id], |r| {
+                Ok((r.get(1)?, r.get(2)?, r.get(3)?))
+            })?,
+        };
         let now = match h.no_toilet_row {
             Some(_) => toilets == 0,
             None if h.toilet_rows > 0 || toilets > 0 => false,
@@ -859,7 +932,7 @@ fn mark_no_toilet(
 /// Settles the open 待核实 entries of a household (or its toilet) whose fields this row gives
 /// a value that can be taken; returns each settled column with what was written before.
 fn settle(
-    tx: &Transaction,
+    tx: Db<'_>,
     open: &mut OpenChecks,
     household_id: i64,
     toilet_id: Option<i64>,
@@ -893,7 +966,7 @@ fn settle(
 
 /// Records one 待核实 value of a row.
 fn record(
-    tx: &Transaction,
+    tx: Db<'_>,
     open: &mut OpenChecks,
     household_id: i64,
     toilet_id: Option<i64>,

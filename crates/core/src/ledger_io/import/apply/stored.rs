@@ -1,10 +1,11 @@
 //! What the database holds for the rows an import compares with, packed to keep memory small.
 
+use rusqlite::params;
 use rusqlite::types::Value;
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::types::{FastMap, FastSet};
 use crate::error::Result;
+use crate::store::sql::{Db, Optional, Row};
 
 /// The stored columns an import compares, in the order [`Stored`] holds them.
 pub(super) const HOUSEHOLD_COLUMNS: [&str; 9] = [
@@ -110,7 +111,7 @@ pub(super) fn unpack(mut bytes: &[u8]) -> Vec<Value> {
 }
 
 /// The values of columns `from..from + n` of a row, packed.
-pub(super) fn packed_row(r: &rusqlite::Row, from: usize, n: usize) -> rusqlite::Result<Box<[u8]>> {
+pub(super) fn packed_row(r: &Row, from: usize, n: usize) -> rusqlite::Result<Box<[u8]>> {
     let refs = (from..from + n)
         .map(|i| r.get_ref(i))
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -118,7 +119,7 @@ pub(super) fn packed_row(r: &rusqlite::Row, from: usize, n: usize) -> rusqlite::
 }
 
 impl Stored {
-    pub(super) fn load(conn: &Connection, all: bool) -> Result<Stored> {
+    pub(super) fn load(db: Db<'_>, all: bool) -> Result<Stored> {
         let mut s = Stored {
             households: FastMap::default(),
             toilets: FastMap::default(),
@@ -126,42 +127,50 @@ impl Stored {
             toilets_added: FastSet::default(),
         };
         if all {
-            let mut stmt = conn.prepare(&format!(
-                "SELECT id, {} FROM households",
-                HOUSEHOLD_COLUMNS.join(", ")
-            ))?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                s.households
-                    .insert(r.get(0)?, packed_row(r, 1, HOUSEHOLD_COLUMNS.len())?);
-            }
-            let mut stmt = conn.prepare(&format!(
-                "SELECT household_id, seq, id, {} FROM toilets",
-                TOILET_COLUMNS.join(", ")
-            ))?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                s.toilets.insert(
-                    (r.get(0)?, r.get(1)?),
-                    (r.get(2)?, packed_row(r, 3, TOILET_COLUMNS.len())?),
-                );
-            }
+            db.for_each(
+                &format!(
+                    "SELECT id, {} FROM households",
+                    HOUSEHOLD_COLUMNS.join(", ")
+                ),
+                [],
+                |r| {
+                    s.households
+                        .insert(r.get(0)?, packed_row(r, 1, HOUSEHOLD_COLUMNS.len())?);
+                    Ok(())
+                },
+            )?;
+            db.for_each(
+                &format!(
+                    "SELECT household_id, seq, id, {} FROM toilets",
+                    TOILET_COLUMNS.join(", ")
+                ),
+                [],
+                |r| {
+                    s.toilets.insert(
+                        (r.get(0)?, r.get(1)?),
+                        (r.get(2)?, packed_row(r, 3, TOILET_COLUMNS.len())?),
+                    );
+                    Ok(())
+                },
+            )?;
         }
         Ok(s)
     }
 
     /// The stored values of a household ([`HOUSEHOLD_COLUMNS`]).
-    pub(super) fn household(&mut self, conn: &Connection, id: i64) -> Result<Vec<Value>> {
+    pub(super) fn household(&mut self, db: Db<'_>, id: i64) -> Result<Vec<Value>> {
         if let Some(packed) = self.households.get(&id) {
             return Ok(unpack(packed));
         }
         // Not read yet, or written by this import.
-        let packed = conn
-            .prepare_cached(&format!(
+        let packed = db.query_row(
+            &format!(
                 "SELECT {} FROM households WHERE id = ?1",
                 HOUSEHOLD_COLUMNS.join(", ")
-            ))?
-            .query_row([id], |r| packed_row(r, 0, HOUSEHOLD_COLUMNS.len()))?;
+            ),
+            [id],
+            |r| packed_row(r, 0, HOUSEHOLD_COLUMNS.len()),
+        )?;
         let values = unpack(&packed);
         self.households.insert(id, packed);
         Ok(values)
@@ -175,7 +184,7 @@ impl Stored {
     /// one.
     pub(super) fn toilet(
         &mut self,
-        conn: &Connection,
+        db: Db<'_>,
         household_id: i64,
         seq: i64,
     ) -> Result<Option<(i64, Vec<Value>)>> {
@@ -186,14 +195,15 @@ impl Stored {
         if self.all_toilets && !self.toilets_added.contains(&household_id) {
             return Ok(None);
         }
-        let found = conn
-            .prepare_cached(&format!(
-                "SELECT id, {} FROM toilets WHERE household_id = ?1 AND seq = ?2",
-                TOILET_COLUMNS.join(", ")
-            ))?
-            .query_row(params![household_id, seq], |r| {
-                Ok((r.get::<_, i64>(0)?, packed_row(r, 1, TOILET_COLUMNS.len())?))
-            })
+        let found = db
+            .query_row(
+                &format!(
+                    "SELECT id, {} FROM toilets WHERE household_id = ?1 AND seq = ?2",
+                    TOILET_COLUMNS.join(", ")
+                ),
+                params![household_id, seq],
+                |r| Ok((r.get::<_, i64>(0)?, packed_row(r, 1, TOILET_COLUMNS.len())?)),
+            )
             .optional()?;
         Ok(found.map(|(id, packed)| {
             let values = unpack(&packed);

@@ -1,7 +1,7 @@
 //! Writing one row's differing fields, each change logged as old → new.
 
+use rusqlite::params;
 use rusqlite::types::Value;
-use rusqlite::{params, Transaction};
 
 use super::index::Places;
 use super::stored::{Stored, HOUSEHOLD_COLUMNS};
@@ -9,13 +9,14 @@ use super::types::{ImportOptions, ImportReport};
 use super::values::{display_stored, household_fields, FieldValue, Values};
 use crate::error::Result;
 use crate::search_keys;
+use crate::store::sql::{Db, Stmt};
 
 /// Updates the household's fields that the row gives and that differ, and moves it to another
 /// 社 when the row says so. Returns whether anything changed.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn update_household(
-    tx: &Transaction,
-    log: &mut rusqlite::CachedStatement,
+    tx: Db<'_>,
+    log: &mut Stmt<'_>,
     id: i64,
     group_id: i64,
     v: &Values,
@@ -93,8 +94,8 @@ pub(super) fn update_household(
 /// 待核实 value this row settles: the change log's old value is what the earlier ledger wrote.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn update_fields(
-    tx: &Transaction,
-    log: &mut rusqlite::CachedStatement,
+    tx: Db<'_>,
+    log: &mut Stmt<'_>,
     table: &'static str,
     entity: &'static str,
     id: i64,
