@@ -126,7 +126,8 @@ pub(crate) fn finished(doc: Doc) -> Printed {
 
 pub(crate) fn scope_filter(scope: Scope) -> (&'static str, i64) {
     match scope {
-        Scope::Town => ("1", 0),
+        // `1 = 1`, not `1`: the server wants a boolean condition.
+        Scope::Town => ("1 = 1", 0),
         Scope::Village(v) => ("h.village_id = ?1", v),
         Scope::Group(g) => ("h.group_id = ?1", g),
     }

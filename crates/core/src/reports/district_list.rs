@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use serde::Serialize;
 
 use super::sampling::{keep, Drawn, Sample, SampleBatch, SampleSize, SampleSpec};
@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::ledger_io::import::read::{read_file, Cell};
 use crate::model::InspectionKind;
 use crate::places::idcard;
+use crate::store::sql::{Db, Stmt};
 
 /// A row of the list that matched no household, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -90,7 +91,8 @@ impl Columns {
 }
 
 /// Matches the list in `path` to the households (nothing is written).
-pub fn match_list(conn: &Connection, path: &Path) -> Result<ListMatch> {
+pub fn match_list<'a>(db: impl Into<Db<'a>>, path: &Path) -> Result<ListMatch> {
+    let conn = db.into();
     let sheets = read_file(path)?;
     let file_name = path
         .file_name()
@@ -144,9 +146,10 @@ pub fn match_list(conn: &Connection, path: &Path) -> Result<ListMatch> {
         if text.is_empty() {
             continue;
         }
-        let ids = |stmt: &mut rusqlite::CachedStatement, p: &[&dyn rusqlite::ToSql]| {
-            stmt.query_map(p, |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>()
+        let ids = |stmt: &mut Stmt, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<i64>> {
+            Ok(stmt
+                .query_map(p, |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?)
         };
         let found: Vec<i64> = if let Some(n) = number.as_deref().and_then(|n| n.parse::<i64>().ok())
         {
@@ -206,12 +209,13 @@ pub fn match_list(conn: &Connection, path: &Path) -> Result<ListMatch> {
 }
 
 /// Matches the list and keeps its households' toilets as a sample keyed in as 区级抽查.
-pub fn keep_list(
-    conn: &Connection,
+pub fn keep_list<'a>(
+    db: impl Into<Db<'a>>,
     path: &Path,
     actor: &str,
     now: &str,
 ) -> Result<(Sample, ListMatch)> {
+    let conn = db.into();
     let m = match_list(conn, path)?;
     if m.toilets.is_empty() {
         return Err(Error::Invalid(format!(
