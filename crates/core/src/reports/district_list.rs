@@ -128,8 +128,8 @@ pub fn match_list<'a>(db: impl Into<Db<'a>>, path: &Path) -> Result<ListMatch> {
     let mut by_name = conn.prepare_cached(
         "SELECT h.id FROM households h JOIN villages v ON v.id = h.village_id
          JOIN village_groups g ON g.id = h.group_id
-         WHERE h.head_name = ?1 AND (?2 IS NULL OR v.name = ?2)
-           AND (?3 IS NULL OR g.name = ?3 OR g.name = ?3 || '社')",
+         WHERE h.head_name = ?1 AND (CAST(?2 AS text) IS NULL OR v.name = ?2)
+           AND (CAST(?3 AS text) IS NULL OR g.name = ?3 OR g.name = ?3 || '社')",
     )?;
     for (k, r) in sheet.rows.iter().enumerate().skip(header + 1) {
         let row = k + 1;

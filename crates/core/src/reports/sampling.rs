@@ -354,7 +354,8 @@ pub(crate) fn keep(
     {
         let mut item = tx.prepare_cached(
             "INSERT INTO spot_sample_items (sample_id, seq, toilet_id, village_id, is_problem)
-             SELECT ?1, ?2, t.id, h.village_id, EXISTS (SELECT 1 FROM rectifications r WHERE r.toilet_id = t.id)
+             SELECT ?1, ?2, t.id, h.village_id,
+                    CASE WHEN EXISTS (SELECT 1 FROM rectifications r WHERE r.toilet_id = t.id) THEN 1 ELSE 0 END
              FROM toilets t JOIN households h ON h.id = t.household_id WHERE t.id = ?3",
         )?;
         for (i, t) in toilets.iter().enumerate() {
