@@ -30,16 +30,15 @@ fn acceptance(conn: Db<'_>, case_id: i64) -> Result<Acceptance> {
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     let last_to = |to: &str| -> Result<Option<(String, String, Option<String>)>> {
-        Ok(conn
-            .prepare_cached(
-                "SELECT e.happened_on, a.name, v.name FROM rectification_events e
+        conn.prepare_cached(
+            "SELECT e.happened_on, a.name, v.name FROM rectification_events e
                  JOIN staff a ON a.id = e.actor_id LEFT JOIN staff v ON v.id = e.verifier_id
                  WHERE e.rectification_id = ?1 AND e.to_state = ?2 ORDER BY e.id DESC LIMIT 1",
-            )?
-            .query_row(rusqlite::params![case_id, to], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?)
+        )?
+        .query_row(rusqlite::params![case_id, to], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()
     };
     let fixed = last_to("awaiting_acceptance")?.map(|(on, who, _)| (on, who));
     let closed = if state == CaseState::Closed {

@@ -36,16 +36,15 @@ type Step = Option<(String, String)>;
 /// When and by whom the fix was recorded, and who verified it (when closed).
 fn fixed_and_verified(conn: Db<'_>, case_id: i64) -> Result<(Step, Step)> {
     let step = |to: &str| -> Result<Step> {
-        Ok(conn
-            .prepare_cached(
-                "SELECT e.happened_on, coalesce(v.name, a.name) FROM rectification_events e
+        conn.prepare_cached(
+            "SELECT e.happened_on, coalesce(v.name, a.name) FROM rectification_events e
                  JOIN staff a ON a.id = e.actor_id LEFT JOIN staff v ON v.id = e.verifier_id
                  WHERE e.rectification_id = ?1 AND e.to_state = ?2 ORDER BY e.id DESC LIMIT 1",
-            )?
-            .query_row(rusqlite::params![case_id, to], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?)
+        )?
+        .query_row(rusqlite::params![case_id, to], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()
     };
     Ok((step("awaiting_acceptance")?, step("closed")?))
 }
