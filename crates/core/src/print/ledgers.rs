@@ -89,7 +89,7 @@ pub fn toilet_ledger<'a>(
                 (SELECT r.state FROM rectifications r WHERE r.toilet_id = t.id ORDER BY r.id DESC LIMIT 1)
          FROM toilets t JOIN households h ON h.id = t.household_id
          JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
-         WHERE {filter} AND ?1 = ?1
+         WHERE {filter}
          ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq"
     ))?;
     let mut doc = Doc::new("改厕台账", true, 15.0);

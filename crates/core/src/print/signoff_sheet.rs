@@ -37,7 +37,7 @@ pub fn signoff_sheet<'a>(
          FROM toilets t JOIN households h ON h.id = t.household_id
          JOIN village_groups g ON g.id = h.group_id
          JOIN inspections i ON i.id = (SELECT max(x.id) FROM inspections x WHERE x.toilet_id = t.id)
-         WHERE {filter} AND ?1 = ?1
+         WHERE {filter}
          ORDER BY g.sort_order, g.id, h.id, t.seq"
     ))?;
     let mut doc = Doc::new("签字背书表", true, 15.0);

@@ -261,7 +261,7 @@ fn lines(conn: Db<'_>, scope: Scope, each: &mut dyn FnMut(Line)) -> Result<()> {
          FROM households h JOIN villages v ON v.id = h.village_id
          JOIN village_groups g ON g.id = h.group_id
          LEFT JOIN toilets t ON t.household_id = h.id
-         WHERE {filter} AND ?1 = ?1
+         WHERE {filter}
          ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq"
         ),
         [id],
@@ -313,7 +313,7 @@ pub fn survey_sheets<'a>(
         &format!(
             "SELECT coalesce(sum(greatest((SELECT count(*) FROM toilets t
                                            WHERE t.household_id = h.id), 1)), 0)
-             FROM households h WHERE {filter} AND ?1 = ?1"
+             FROM households h WHERE {filter}"
         ),
         [id],
         |r| r.get::<_, i64>(0),

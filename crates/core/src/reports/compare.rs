@@ -207,7 +207,9 @@ struct Place {
 /// never deleted).
 fn places(conn: Db<'_>, scope: Scope) -> Result<Vec<Option<Place>>> {
     let (filter, id) = match scope {
-        Scope::Town => ("1 = 1", 0),
+        // Uses ?1 as the others do (one value bound whatever the scope, of a type the server
+        // can tell).
+        Scope::Town => ("?1 = 0", 0),
         Scope::Village(v) => ("h.village_id = ?1", v),
         Scope::Group(g) => ("h.group_id = ?1", g),
     };
@@ -216,7 +218,7 @@ fn places(conn: Db<'_>, scope: Scope) -> Result<Vec<Option<Place>>> {
     let sql = format!(
         "SELECT t.id, t.seq, t.use_status, h.id, h.village_id, h.group_id
          FROM toilets t JOIN households h ON h.id = t.household_id
-         WHERE {filter} AND ?1 = ?1"
+         WHERE {filter}"
     );
     conn.for_each(&sql, [id], |r| {
         let id: i64 = r.get(0)?;

@@ -426,3 +426,67 @@ fn printed_documents_read_the_same_from_the_server() {
         print::NoticeSettings::load(&conn).unwrap()
     );
 }
+
+/// A database with no town in it yet: the numbers are empty and the documents refuse with the
+/// same words on both engines.
+#[test]
+fn an_empty_database_reports_the_same_on_the_server() {
+    let conn = huce_core::db::open_in_memory().unwrap();
+    let (_scratch, on_server) = pushed(&conn);
+    let server = Db::Server(&on_server);
+    let p = progress::progress(server, TODAY).unwrap();
+    assert_eq!(p, progress::progress(&conn, TODAY).unwrap());
+    assert!(p.villages.is_empty() && p.timeline.is_empty());
+    assert_eq!(
+        compare::compare(server, Scope::Town).unwrap(),
+        compare::compare(&conn, Scope::Town).unwrap()
+    );
+    assert!(sampling::samples(server).unwrap().is_empty());
+    let town = LedgerFilter::all_of(Scope::Town);
+    assert_eq!(
+        print::notice_cases(server, &town, TODAY).unwrap(),
+        print::notice_cases(&conn, &town, TODAY).unwrap()
+    );
+    let said = |r: huce_core::Result<Printed>| r.map(|p| p.pages).map_err(|e| e.to_string());
+    {
+        let db = server;
+        assert_eq!(
+            said(print::toilet_ledger(db, Scope::Town, TODAY, "全镇")),
+            said(print::toilet_ledger(&conn, Scope::Town, TODAY, "全镇"))
+        );
+        assert_eq!(
+            said(print::signoff_sheet(
+                db,
+                Scope::Town,
+                crate::fixed_time(),
+                "全镇"
+            )),
+            said(print::signoff_sheet(
+                &conn,
+                Scope::Town,
+                crate::fixed_time(),
+                "全镇"
+            ))
+        );
+        assert_eq!(
+            said(print::notices(db, &[], TODAY, &mut |_, _| {})),
+            said(print::notices(&conn, &[], TODAY, &mut |_, _| {}))
+        );
+        assert_eq!(
+            said(print::acceptance_sheets(db, &[], TODAY)),
+            said(print::acceptance_sheets(&conn, &[], TODAY))
+        );
+    }
+    let spec = sampling::SampleSpec {
+        villages: vec![],
+        size: sampling::SampleSize::Count(5),
+        min_per_village: 0,
+        oversample_problems: false,
+        seed: Some(1),
+        batch: None,
+    };
+    let err = sampling::draw_toilets(server, &spec)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("没有户厕"), "{err}");
+}
