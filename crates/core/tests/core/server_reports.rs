@@ -115,6 +115,14 @@ fn the_comparison_reads_the_same_from_the_server() {
     assert!(town.differences.iter().any(|d| d.between_checks));
     assert!(town.differences.iter().any(|d| !d.between_checks));
     assert!(!town.groups.is_empty() && !town.villages.is_empty());
+    assert!(
+        town.groups.iter().any(|g| !g.toilets.is_empty()),
+        "a group to re-check, with its batch: {:?}",
+        town.groups
+            .iter()
+            .map(|g| (&g.name, g.compared, g.differing, &g.level))
+            .collect::<Vec<_>>()
+    );
 
     // The workbook: the same number of differences.
     let a = compare::comparison_xlsx(&conn, Scope::Town, &dir.path().join("a.xlsx")).unwrap();
