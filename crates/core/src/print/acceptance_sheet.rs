@@ -2,7 +2,7 @@
 //! the problems found, what was done, the verifier's conclusion and the household head's
 //! confirmation (户主确认) — signed on paper, then recorded at 销号 with its scan.
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::store::sql::{Db, Optional};
 
 use super::layout::{Align, Doc, Face};
 use super::notice::{case_head, notice_data};
@@ -23,23 +23,22 @@ struct Acceptance {
     unconfirmed_reason: Option<String>,
 }
 
-fn acceptance(conn: &Connection, case_id: i64) -> Result<Acceptance> {
+fn acceptance(conn: Db<'_>, case_id: i64) -> Result<Acceptance> {
     let (state, head_confirmed, unconfirmed_reason) = conn.query_row(
         "SELECT state, head_confirmed, unconfirmed_reason FROM rectifications WHERE id = ?1",
         [case_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     let last_to = |to: &str| -> Result<Option<(String, String, Option<String>)>> {
-        Ok(conn
-            .prepare_cached(
-                "SELECT e.happened_on, a.name, v.name FROM rectification_events e
+        conn.prepare_cached(
+            "SELECT e.happened_on, a.name, v.name FROM rectification_events e
                  JOIN staff a ON a.id = e.actor_id LEFT JOIN staff v ON v.id = e.verifier_id
                  WHERE e.rectification_id = ?1 AND e.to_state = ?2 ORDER BY e.id DESC LIMIT 1",
-            )?
-            .query_row(rusqlite::params![case_id, to], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?)
+        )?
+        .query_row(rusqlite::params![case_id, to], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()
     };
     let fixed = last_to("awaiting_acceptance")?.map(|(on, who, _)| (on, who));
     let closed = if state == CaseState::Closed {
@@ -58,12 +57,13 @@ fn acceptance(conn: &Connection, case_id: i64) -> Result<Acceptance> {
 
 /// The cases a 验收单 run covers: the ticked ones, or the filter's, that are awaiting acceptance
 /// or closed out, in the ledger's order.
-pub fn acceptance_cases(
-    conn: &Connection,
+pub fn acceptance_cases<'a>(
+    db: impl Into<Db<'a>>,
     filter: &LedgerFilter,
     picked: Option<&[i64]>,
     today: &str,
 ) -> Result<Vec<i64>> {
+    let conn = db.into();
     let page = rectification::ledger(conn, filter, today, 0, i64::MAX)?;
     Ok(page
         .rows
@@ -75,7 +75,12 @@ pub fn acceptance_cases(
 }
 
 /// 验收单: one page per case, in the order given.
-pub fn acceptance_sheets(conn: &Connection, case_ids: &[i64], today: &str) -> Result<Printed> {
+pub fn acceptance_sheets<'a>(
+    db: impl Into<Db<'a>>,
+    case_ids: &[i64],
+    today: &str,
+) -> Result<Printed> {
+    let conn = db.into();
     if case_ids.is_empty() {
         return Err(Error::Invalid(
             "所选范围内没有“已整改待验收”或已销号的问题户厕，不需要验收单。请先登记整改完成。"

@@ -2,7 +2,7 @@
 //! the toilet's baseline, the last inspection on record, and boxes and lines for the district's
 //! checker: 农户状态, 是否正常使用, the problem checklist by part, remarks and signatures.
 
-use rusqlite::Connection;
+use crate::store::sql::Db;
 
 use super::layout::{self, Align, Column, Doc, Face, TableStyle};
 use super::page::{chinese_date, finished, page_footer, Printed};
@@ -292,7 +292,8 @@ fn sheet_page(doc: &mut Doc, s: &Sheet) {
 }
 
 /// 区级抽查现场核查表 of a sample: one page per sampled toilet, in the sample's order.
-pub fn check_sheets(conn: &Connection, sample_id: i64, today: &str) -> Result<Printed> {
+pub fn check_sheets<'a>(db: impl Into<Db<'a>>, sample_id: i64, today: &str) -> Result<Printed> {
+    let conn = db.into();
     let town = TownSettings::load(conn)?;
     let sample = crate::reports::sampling::sample(conn, sample_id)?;
     if sample.toilets.is_empty() {
@@ -300,7 +301,9 @@ pub fn check_sheets(conn: &Connection, sample_id: i64, today: &str) -> Result<Pr
             "第 {sample_id} 号抽查样本中没有户厕，没有可打印的核查表。请重新抽样。"
         )));
     }
-    let items = crate::fieldwork::problem_items::problem_items(conn, false)?;
+    // PORT: problem_items takes &Connection until its area is ported
+    let items =
+        crate::fieldwork::problem_items::problem_items(conn.file("打印区级抽查核查表")?, false)?;
     let mut doc = Doc::new("区级抽查现场核查表", false, 15.0);
     doc.bottom = doc.height - doc.margin - 10.0;
     let mut household_of = conn.prepare_cached("SELECT household_id FROM toilets WHERE id = ?1")?;
@@ -310,7 +313,11 @@ pub fn check_sheets(conn: &Connection, sample_id: i64, today: &str) -> Result<Pr
         let Some(toilet) = household.toilets.iter().find(|t| t.id == *toilet_id) else {
             continue;
         };
-        let file = crate::fieldwork::inspections::field_file(conn, household_id)?;
+        // PORT: field_file takes &Connection until its area is ported
+        let file = crate::fieldwork::inspections::field_file(
+            conn.file("打印区级抽查核查表")?,
+            household_id,
+        )?;
         // Newest first: the first of this toilet's is the last one made.
         let last = file.inspections.iter().find(|i| i.toilet_id == *toilet_id);
         sheet_page(

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use crate::store::sql::Db;
 use chrono::NaiveDateTime;
-use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::page::Printed;
@@ -119,7 +119,12 @@ impl DocumentRequest {
 
     /// The notices' run: the ticked cases still open, or the filter's, cut to the limit, with
     /// those left out (undecided, 立行立改) counted.
-    pub fn notice_cases(&self, conn: &Connection, today: &str) -> Result<super::notice::NoticeRun> {
+    pub fn notice_cases<'a>(
+        &self,
+        db: impl Into<Db<'a>>,
+        today: &str,
+    ) -> Result<super::notice::NoticeRun> {
+        let conn = db.into();
         let mut run = match &self.case_ids {
             Some(ids) => super::notice::open_cases_among(conn, ids)?,
             None => super::notice::notice_cases(conn, &self.filter, today)?,
@@ -132,13 +137,14 @@ impl DocumentRequest {
 /// Prints the requested document as of `now` (the date printed on it; the current month for
 /// overdue cases and the bulletin). `photos` is the database's photo folder; `progress` is
 /// told (done, total) on long notice runs.
-pub fn print_document(
-    conn: &Connection,
+pub fn print_document<'a>(
+    db: impl Into<Db<'a>>,
     request: &DocumentRequest,
     photos: &Path,
     now: NaiveDateTime,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Printed> {
+    let conn = db.into();
     let today = now.format("%Y-%m-%d").to_string();
     let month = now.format("%Y-%m").to_string();
     let scope = request.filter.scope;

@@ -1,7 +1,7 @@
 //! 户档案 (一户一档): a household's file for a district spot check — baseline, every inspection
 //! with its photos, corrections and the history of its problem cases.
 
-use rusqlite::Connection;
+use crate::store::sql::Db;
 
 use super::layout::{Align, Column, Doc, Face, TableStyle};
 use super::page::{chinese_date, finished, page_footer, Printed};
@@ -13,23 +13,25 @@ use crate::store::settings::TownSettings;
 /// The household's file for a district spot check: the household, each toilet's baseline and
 /// its corrections, every inspection with its group, problems and photos (upright, scaled), and
 /// every problem case with its history.
-pub fn household_file(
-    conn: &Connection,
+pub fn household_file<'a>(
+    db: impl Into<Db<'a>>,
     household_id: i64,
     photo_dir: &std::path::Path,
     today: &str,
 ) -> Result<Printed> {
+    let conn = db.into();
     household_files(conn, &[household_id], photo_dir, today)
 }
 
 /// The files of several households in one PDF (for a spot-check sample), each starting on a
 /// new page, in the order given.
-pub fn household_files(
-    conn: &Connection,
+pub fn household_files<'a>(
+    db: impl Into<Db<'a>>,
     household_ids: &[i64],
     photo_dir: &std::path::Path,
     today: &str,
 ) -> Result<Printed> {
+    let conn = db.into();
     if household_ids.is_empty() {
         return Err(crate::Error::Invalid("没有要打印档案的农户。".into()));
     }
@@ -45,7 +47,7 @@ pub fn household_files(
 
 fn household_pages(
     doc: &mut Doc,
-    conn: &Connection,
+    conn: Db<'_>,
     town: &TownSettings,
     household_id: i64,
     photo_dir: &std::path::Path,
@@ -53,7 +55,8 @@ fn household_pages(
 ) -> Result<()> {
     use crate::places::households::{self, Disclosure};
     let h = households::detail(conn, household_id, Disclosure::Masked)?;
-    let file = crate::fieldwork::inspections::field_file(conn, household_id)?;
+    // PORT: field_file takes &Connection until its area is ported
+    let file = crate::fieldwork::inspections::field_file(conn.file("打印户档案")?, household_id)?;
     doc.new_page();
     doc.check(&format!("农户{}", h.head_name), &h.head_name);
     doc.centered(
@@ -237,7 +240,8 @@ fn household_pages(
             photos(doc, conn, photo_dir, &i.photos, &h.head_name);
         }
         for c in file.cases.iter().filter(|c| c.toilet_id == t.id) {
-            let case = rectification::case(conn, c.id)?;
+            // PORT: case takes &Connection until its area is ported
+            let case = rectification::case(conn.file("打印户档案")?, c.id)?;
             doc.y += 4.0;
             doc.paragraph(
                 &format!(
@@ -336,7 +340,7 @@ fn household_pages(
 }
 
 /// Photos three to a row, each turned upright and scaled to the column.
-fn photos(doc: &mut Doc, conn: &Connection, dir: &std::path::Path, hashes: &[String], who: &str) {
+fn photos(doc: &mut Doc, conn: Db<'_>, dir: &std::path::Path, hashes: &[String], who: &str) {
     if hashes.is_empty() {
         return;
     }
@@ -346,7 +350,9 @@ fn photos(doc: &mut Doc, conn: &Connection, dir: &std::path::Path, hashes: &[Str
         let images: Vec<Option<image::DynamicImage>> = row
             .iter()
             .map(|h| {
-                crate::fieldwork::photos::read(conn, dir, h)
+                // PORT: photos::read takes &Connection until its area is ported
+                conn.file("读取照片")
+                    .and_then(|c| crate::fieldwork::photos::read(c, dir, h))
                     .ok()
                     .and_then(|(b, _)| photo::prepare(&b).ok())
             })

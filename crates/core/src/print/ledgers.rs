@@ -1,7 +1,8 @@
 //! 问题厕所台账 and 改厕台账: landscape tables, the header repeated on every page, 第 x 页 共 y 页,
 //! 制表人/审核人.
 
-use rusqlite::{params, Connection};
+use crate::store::sql::Db;
+use rusqlite::params;
 
 use super::layout::{Column, Doc};
 use super::page::{chinese_date, scope_filter, table_document, Printed};
@@ -13,12 +14,13 @@ use crate::places::idcard::mask_id;
 use crate::store::settings::TownSettings;
 
 /// 问题厕所台账 of the cases matching `filter` (landscape table).
-pub fn problem_ledger(
-    conn: &Connection,
+pub fn problem_ledger<'a>(
+    db: impl Into<Db<'a>>,
     filter: &LedgerFilter,
     today: &str,
     scope_title: &str,
 ) -> Result<Printed> {
+    let conn = db.into();
     let town = TownSettings::load(conn)?;
     let page = rectification::ledger(conn, filter, today, 0, i64::MAX)?;
     let columns = [
@@ -71,12 +73,13 @@ pub fn problem_ledger(
 }
 
 /// 改厕台账: every toilet of the place with its baseline and its current field status.
-pub fn toilet_ledger(
-    conn: &Connection,
+pub fn toilet_ledger<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     today: &str,
     scope_title: &str,
 ) -> Result<Printed> {
+    let conn = db.into();
     let town = TownSettings::load(conn)?;
     let (filter, id) = scope_filter(scope);
     let mut stmt = conn.prepare(&format!(
@@ -86,14 +89,13 @@ pub fn toilet_ledger(
                 (SELECT r.state FROM rectifications r WHERE r.toilet_id = t.id ORDER BY r.id DESC LIMIT 1)
          FROM toilets t JOIN households h ON h.id = t.household_id
          JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
-         WHERE {filter} AND ?1 = ?1
+         WHERE {filter}
          ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq"
     ))?;
     let mut doc = Doc::new("改厕台账", true, 15.0);
     doc.bottom = doc.height - doc.margin - 16.0;
     let mut rows = Vec::new();
-    let mut q = stmt.query(params![id])?;
-    while let Some(r) = q.next()? {
+    stmt.for_each(params![id], |r| {
         let name: String = r.get(2)?;
         doc.check(&format!("农户{name}"), &name);
         let yes_no = |b: Option<bool>| b.map_or("—", |b| if b { "是" } else { "否" });
@@ -128,7 +130,8 @@ pub fn toilet_ledger(
                 (_, Some(s)) => format!("问题{}", s.label()),
             },
         ]);
-    }
+        Ok(())
+    })?;
     let columns = [
         Column::center("序号", 0.55),
         Column::left("行政村·社", 1.3),

@@ -1,7 +1,7 @@
 //! 整改告知单: one per problem toilet, with a 回执 below a cut line (and the same as HTML for a
 //! preview).
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::store::sql::{Db, Optional};
 
 use super::layout::{self, Align, Column, Doc, Face, TableStyle};
 use super::page::{chinese_date, month_text, town_title, Printed};
@@ -34,10 +34,7 @@ pub(super) struct NoticeData {
     pub(super) funding: Option<String>,
 }
 
-pub(super) fn notice_data(
-    conn: &Connection,
-    case_id: i64,
-) -> Result<Option<(NoticeData, Vec<String>)>> {
+pub(super) fn notice_data(conn: Db<'_>, case_id: i64) -> Result<Option<(NoticeData, Vec<String>)>> {
     let data = conn
         .prepare_cached(
             "SELECT r.id, h.head_name, h.id_number, h.phone, v.name, g.name, h.address, t.seq, t.tech_mode,
@@ -162,7 +159,12 @@ impl NoticeRun {
 }
 
 /// The notice run of the ledger filter's cases not closed out on `today`, in the ledger's order.
-pub fn notice_cases(conn: &Connection, filter: &LedgerFilter, today: &str) -> Result<NoticeRun> {
+pub fn notice_cases<'a>(
+    db: impl Into<Db<'a>>,
+    filter: &LedgerFilter,
+    today: &str,
+) -> Result<NoticeRun> {
+    let conn = db.into();
     let page = rectification::ledger(conn, filter, today, 0, i64::MAX)?;
     let mut run = NoticeRun::default();
     for r in page
@@ -177,7 +179,8 @@ pub fn notice_cases(conn: &Connection, filter: &LedgerFilter, today: &str) -> Re
 
 /// The notice run of the cases picked in the ledger: those not closed out, in the ledger's
 /// place order, undecided and 立行立改 ones left out.
-pub fn open_cases_among(conn: &Connection, ids: &[i64]) -> Result<NoticeRun> {
+pub fn open_cases_among<'a>(db: impl Into<Db<'a>>, ids: &[i64]) -> Result<NoticeRun> {
+    let conn = db.into();
     let mut stmt = conn.prepare_cached(
         "SELECT r.id, v.sort_order, g.sort_order, r.household_id, r.category FROM rectifications r
          JOIN villages v ON v.id = r.village_id JOIN village_groups g ON g.id = r.group_id
@@ -211,12 +214,13 @@ pub fn open_cases_among(conn: &Connection, ids: &[i64]) -> Result<NoticeRun> {
 
 /// 整改告知单: one page per case, in the order given. `progress(done, total)` is called as pages
 /// are laid out.
-pub fn notices(
-    conn: &Connection,
+pub fn notices<'a>(
+    db: impl Into<Db<'a>>,
     case_ids: &[i64],
     today: &str,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Printed> {
+    let conn = db.into();
     if case_ids.is_empty() {
         return Err(crate::Error::Invalid(
             "所选范围内没有需要告知的问题户厕（已销号的不再打印告知单）。请换一个行政村或筛选条件。".into(),
@@ -273,7 +277,8 @@ pub fn notices(
 
 /// The same notices as HTML (one per printed page), for comparing with a browser's
 /// print-to-PDF in the benchmark.
-pub fn notices_html(conn: &Connection, case_ids: &[i64], today: &str) -> Result<String> {
+pub fn notices_html<'a>(db: impl Into<Db<'a>>, case_ids: &[i64], today: &str) -> Result<String> {
+    let conn = db.into();
     fn esc(s: &str) -> String {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")

@@ -2,7 +2,7 @@
 //! the visit, so no notice and no deadline — a short slip the inspectors and the household head
 //! sign. Two slips to an A4 page, with a cut line between them.
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::store::sql::{Db, Optional};
 
 use super::layout::{self, Align, Doc, Face};
 use super::notice::{case_head, notice_data};
@@ -13,12 +13,13 @@ use crate::model::Category;
 use crate::store::settings::TownSettings;
 
 /// The 立行立改 cases of the ticked ones, or of the filter, in the ledger's order.
-pub fn onsite_cases(
-    conn: &Connection,
+pub fn onsite_cases<'a>(
+    db: impl Into<Db<'a>>,
     filter: &LedgerFilter,
     picked: Option<&[i64]>,
     today: &str,
 ) -> Result<Vec<i64>> {
+    let conn = db.into();
     let page = rectification::ledger(conn, filter, today, 0, i64::MAX)?;
     Ok(page
         .rows
@@ -33,24 +34,24 @@ pub fn onsite_cases(
 type Step = Option<(String, String)>;
 
 /// When and by whom the fix was recorded, and who verified it (when closed).
-fn fixed_and_verified(conn: &Connection, case_id: i64) -> Result<(Step, Step)> {
+fn fixed_and_verified(conn: Db<'_>, case_id: i64) -> Result<(Step, Step)> {
     let step = |to: &str| -> Result<Step> {
-        Ok(conn
-            .prepare_cached(
-                "SELECT e.happened_on, coalesce(v.name, a.name) FROM rectification_events e
+        conn.prepare_cached(
+            "SELECT e.happened_on, coalesce(v.name, a.name) FROM rectification_events e
                  JOIN staff a ON a.id = e.actor_id LEFT JOIN staff v ON v.id = e.verifier_id
                  WHERE e.rectification_id = ?1 AND e.to_state = ?2 ORDER BY e.id DESC LIMIT 1",
-            )?
-            .query_row(rusqlite::params![case_id, to], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?)
+        )?
+        .query_row(rusqlite::params![case_id, to], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()
     };
     Ok((step("awaiting_acceptance")?, step("closed")?))
 }
 
 /// 现场整改确认单, two to a page, in the order given.
-pub fn onsite_slips(conn: &Connection, case_ids: &[i64]) -> Result<Printed> {
+pub fn onsite_slips<'a>(db: impl Into<Db<'a>>, case_ids: &[i64]) -> Result<Printed> {
+    let conn = db.into();
     let town = TownSettings::load(conn)?;
     let mut doc = Doc::new("农村户厕问题现场整改确认单", false, 18.0);
     let (mut slips, mut on_page) = (0, 0);

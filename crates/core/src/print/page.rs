@@ -124,9 +124,11 @@ pub(crate) fn finished(doc: Doc) -> Printed {
     }
 }
 
+/// The condition on `h` (households) of `scope` and the value bound to its `?1` (the town's
+/// condition uses it too, so that every scope binds one value and the server can tell its type).
 pub(crate) fn scope_filter(scope: Scope) -> (&'static str, i64) {
     match scope {
-        Scope::Town => ("1", 0),
+        Scope::Town => ("?1 = 0", 0),
         Scope::Village(v) => ("h.village_id = ?1", v),
         Scope::Group(g) => ("h.group_id = ?1", g),
     }

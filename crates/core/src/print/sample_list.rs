@@ -1,7 +1,7 @@
 //! 区级抽查样本清单: a spot-check sample with its seed and method printed, so it can be
 //! reproduced, and blank columns for the checker.
 
-use rusqlite::Connection;
+use crate::store::sql::Db;
 
 use super::layout::{Column, Doc, Face};
 use super::page::{chinese_date, table_document, Printed};
@@ -11,13 +11,14 @@ use crate::store::settings::TownSettings;
 
 /// The list of a spot-check sample, with its seed and method printed so it can be reproduced,
 /// and blank columns for the checker.
-pub fn sample_list(conn: &Connection, sample_id: i64, today: &str) -> Result<Printed> {
+pub fn sample_list<'a>(db: impl Into<Db<'a>>, sample_id: i64, today: &str) -> Result<Printed> {
+    let conn = db.into();
     let town = TownSettings::load(conn)?;
     let sample = crate::reports::sampling::sample(conn, sample_id)?;
     let mut stmt = conn.prepare_cached(
         "SELECT v.name, g.name, h.head_name, t.seq, t.tech_mode, t.build_year, t.subsidized, t.subsidy_year,
                 (SELECT CASE WHEN i.household_status <> 'normal' THEN '农户' || i.household_status
-                             WHEN i.has_problems THEN '有问题' ELSE '无问题' END || '（' || i.inspected_on || '）'
+                             WHEN i.has_problems = 1 THEN '有问题' ELSE '无问题' END || '（' || i.inspected_on || '）'
                    FROM inspections i WHERE i.toilet_id = t.id ORDER BY i.id DESC LIMIT 1)
          FROM toilets t JOIN households h ON h.id = t.household_id
          JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id WHERE t.id = ?1",

@@ -2,7 +2,7 @@
 //! 整改告知单, and the folder documents are saved into. Audited; changing them needs the settings
 //! permission.
 
-use rusqlite::Connection;
+use crate::store::sql::Db;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -43,7 +43,8 @@ pub const DEFAULT_DISTRICT_TEXT: &str = "根据{方案}，经入户核查，您�
 const OLD_DEFAULT_TEXT: &str = "根据{方案}，经入户核查，您家户厕存在上述问题。请按照告知的整改措施和完成时限抓紧整改，整改完成后及时告知村（社）干部，由镇组织验收销号。整改中遇到困难，请与联系人联系。感谢您对农村人居环境整治工作的理解和支持！";
 
 impl NoticeSettings {
-    pub fn load(conn: &Connection) -> Result<NoticeSettings> {
+    pub fn load<'a>(db: impl Into<Db<'a>>) -> Result<NoticeSettings> {
+        let conn = db.into();
         if let Some(json) = settings::get(conn, KEY_NOTICE)? {
             if let Ok(s) = serde_json::from_str::<NoticeSettings>(&json) {
                 return Ok(s.normalized());
@@ -108,12 +109,12 @@ impl NoticeSettings {
     }
 
     /// Saves the notice text and contact, audited, in one unit.
-    pub fn save(&self, conn: &Connection, now: &str) -> Result<()> {
+    pub fn save<'a>(&self, db: impl Into<Db<'a>>, now: &str) -> Result<()> {
         DocumentSettings {
             notice: self.clone(),
             folder: None,
         }
-        .save(conn, now)
+        .save(db, now)
     }
 }
 
@@ -132,7 +133,8 @@ pub struct DocumentSettings {
 }
 
 impl DocumentSettings {
-    pub fn load(conn: &Connection) -> Result<DocumentSettings> {
+    pub fn load<'a>(db: impl Into<Db<'a>>) -> Result<DocumentSettings> {
+        let conn = db.into();
         Ok(DocumentSettings {
             notice: NoticeSettings::load(conn)?,
             folder: settings::get(conn, KEY_DOCUMENTS_DIR)?.filter(|d| !d.trim().is_empty()),
@@ -149,7 +151,7 @@ impl DocumentSettings {
 
     /// Saves what changed (the notice, the folder), with its audit entry, in one unit. A folder
     /// must be a full path.
-    pub fn save(&self, conn: &Connection, now: &str) -> Result<()> {
+    pub fn save<'a>(&self, db: impl Into<Db<'a>>, now: &str) -> Result<()> {
         let notice = self.notice.clone().normalized();
         notice.check()?;
         let folder = self.folder.as_deref().map(str::trim);
@@ -161,7 +163,7 @@ impl DocumentSettings {
             }
         }
         let json = serde_json::to_string(&notice).expect("settings serialise");
-        crate::store::db::atomically(conn, |conn| {
+        db.into().atomically(|conn| {
             let old_notice = settings::get(conn, KEY_NOTICE)?;
             let old_folder = settings::get(conn, KEY_DOCUMENTS_DIR)?;
             // Unchanged from what the office sees (the defaults until first saved): nothing to do.

@@ -1,7 +1,8 @@
 //! 签字背书表 of a village or 社: the latest result of every toilet, who signed in the app, and the
 //! audit log's 核对值 at printing.
 
-use rusqlite::{params, Connection};
+use crate::store::sql::Db;
+use rusqlite::params;
 
 use super::layout::{Column, Doc, Face};
 use super::page::{chinese_date, scope_filter, table_document, Printed};
@@ -12,12 +13,13 @@ use crate::store::settings::TownSettings;
 
 /// 签字背书表 of a village or 社: every inspected toilet with its latest result, and the
 /// signature lines 排查人 / 审核人 / 负责人 — the inspectors on record named, the pen's space left.
-pub fn signoff_sheet(
-    conn: &Connection,
+pub fn signoff_sheet<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     now: chrono::NaiveDateTime,
     scope_title: &str,
 ) -> Result<Printed> {
+    let conn = db.into();
     let today = &now.format("%Y-%m-%d").to_string();
     let town = TownSettings::load(conn)?;
     let (filter, id) = scope_filter(scope);
@@ -35,7 +37,7 @@ pub fn signoff_sheet(
          FROM toilets t JOIN households h ON h.id = t.household_id
          JOIN village_groups g ON g.id = h.group_id
          JOIN inspections i ON i.id = (SELECT max(x.id) FROM inspections x WHERE x.toilet_id = t.id)
-         WHERE {filter} AND ?1 = ?1
+         WHERE {filter}
          ORDER BY g.sort_order, g.id, h.id, t.seq"
     ))?;
     let mut doc = Doc::new("签字背书表", true, 15.0);
@@ -45,8 +47,7 @@ pub fn signoff_sheet(
     // Who signed in the app, by step.
     let mut reviewers: Vec<String> = Vec::new();
     let mut leaders: Vec<String> = Vec::new();
-    let mut q = stmt.query(params![id])?;
-    while let Some(r) = q.next()? {
+    stmt.for_each(params![id], |r| {
         let name: String = r.get(1)?;
         doc.check(&format!("农户{name}"), &name);
         let kind: InspectionKind = r.get(4)?;
@@ -97,7 +98,8 @@ pub fn signoff_sheet(
             reviewed.unwrap_or_default(),
             responsible.unwrap_or_default(),
         ]);
-    }
+        Ok(())
+    })?;
     if rows.is_empty() {
         return Err(crate::Error::Invalid(format!(
             "{scope_title}还没有核查记录，没有可以签字背书的内容。"
@@ -128,7 +130,12 @@ pub fn signoff_sheet(
     // The audit log's head, printed as an anchor a person can check later (see `anchors`), and
     // recorded beside the database file.
     let anchor = crate::store::audit::head(conn)?;
-    if let (Some(_), Some(db)) = (&anchor, conn.path().filter(|p| !p.is_empty())) {
+    // Beside the database file only: the server's anchors are its administrator's dumps.
+    let file = match conn {
+        Db::File(c) => c.path().filter(|p| !p.is_empty()).map(|p| (c, p)),
+        Db::Server(_) => None,
+    };
+    if let (Some(_), Some((conn, db))) = (&anchor, file) {
         let at = now.format("%Y-%m-%d %H:%M:%S").to_string();
         // A second copy of what the log holds: a failure to write it loses nothing.
         let _ = crate::store::anchors::record_head(

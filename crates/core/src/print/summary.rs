@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::store::sql::Db;
 use docx_rs::{
     AlignmentType, Docx, Paragraph, Run, RunFonts, Table, TableCell, TableRow, WidthType,
 };
-use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 use crate::model::{rate_text, Category, ProblemPart};
@@ -67,7 +67,7 @@ fn table(headers: &[&str], rows: &[Vec<String>]) -> Table {
 }
 
 /// Problems of the open and closed cases by part and item: (part, item, toilets).
-fn problems_by_item(conn: &Connection, as_of: &str) -> Result<Vec<(ProblemPart, String, i64)>> {
+fn problems_by_item(conn: Db<'_>, as_of: &str) -> Result<Vec<(ProblemPart, String, i64)>> {
     let mut stmt = conn.prepare(
         "SELECT pi.part, pi.name, count(DISTINCT r.toilet_id) FROM rectifications r
          JOIN inspections i ON i.id = r.inspection_id
@@ -86,11 +86,13 @@ fn problems_by_item(conn: &Connection, as_of: &str) -> Result<Vec<(ProblemPart, 
 }
 
 /// Writes the 工作总结 draft as of `as_of` (`YYYY-MM-DD`) to `path`.
-pub fn summary_docx(conn: &Connection, as_of: &str, path: &Path) -> Result<SummaryNumbers> {
+pub fn summary_docx<'a>(db: impl Into<Db<'a>>, as_of: &str, path: &Path) -> Result<SummaryNumbers> {
+    let conn = db.into();
     let town = TownSettings::load(conn)?;
     let p = crate::reports::progress::progress(conn, as_of)?;
     let t = &p.town;
-    let escalated = crate::fieldwork::escalation::escalations(conn, as_of)?;
+    // PORT: escalations takes &Connection until its area is ported
+    let escalated = crate::fieldwork::escalation::escalations(conn.file("工作总结")?, as_of)?;
     let compare = crate::reports::compare::compare(conn, Scope::Town)?;
     let between = compare
         .differences
@@ -106,7 +108,8 @@ pub fn summary_docx(conn: &Connection, as_of: &str, path: &Path) -> Result<Summa
         .map(|d| (d.household_id, d.toilet_seq))
         .collect::<std::collections::HashSet<_>>()
         .len();
-    let gaps = crate::fieldwork::found::gaps(conn, "2000-01-01", as_of)?;
+    // PORT: gaps takes &Connection until its area is ported
+    let gaps = crate::fieldwork::found::gaps(conn.file("工作总结")?, "2000-01-01", as_of)?;
     let items = problems_by_item(conn, as_of)?;
     // The month-by-month line: the last point of each month.
     let mut months: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();

@@ -5,7 +5,7 @@
 //! The keys the form takes (1/0, W/Y, the item numbers) are printed beside the boxes. A blank
 //! sheet serves a household found at the door that is not on the list.
 
-use rusqlite::Connection;
+use crate::store::sql::Db;
 
 use super::check_sheet::{box_line, checklist};
 use super::layout::{Column, Doc, Face, TableStyle};
@@ -250,65 +250,70 @@ fn sheet(doc: &mut Doc, town: &TownSettings, items: &[ProblemItem], l: &Line) {
 
 /// The households and toilets of `scope`, one line per page, in village, 社, household and
 /// toilet order.
-fn lines(conn: &Connection, scope: Scope, each: &mut dyn FnMut(Line)) -> Result<()> {
+fn lines(conn: Db<'_>, scope: Scope, each: &mut dyn FnMut(Line)) -> Result<()> {
     let (filter, id) = scope_filter(scope);
-    let mut stmt = conn.prepare(&format!(
-        "SELECT h.id, h.head_name, h.id_number, h.address, v.name || g.name,
+    conn.for_each(
+        &format!(
+            "SELECT h.id, h.head_name, h.id_number, h.address, v.name || g.name,
                 (SELECT count(*) FROM toilets x WHERE x.household_id = h.id),
                 t.seq, t.tech_mode, t.location, t.build_year, t.subsidized, t.subsidy_year,
                 t.use_status, t.is_sanitary
          FROM households h JOIN villages v ON v.id = h.village_id
          JOIN village_groups g ON g.id = h.group_id
          LEFT JOIN toilets t ON t.household_id = h.id
-         WHERE {filter} AND ?1 = ?1
+         WHERE {filter}
          ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq"
-    ))?;
-    let mut rows = stmt.query([id])?;
-    while let Some(r) = rows.next()? {
-        let seq: Option<i64> = r.get(6)?;
-        each(Line {
-            household_id: Some(r.get(0)?),
-            head_name: r.get(1)?,
-            id_number: r.get(2)?,
-            address: r.get(3)?,
-            place: r.get(4)?,
-            toilets: r.get(5)?,
-            toilet: match seq {
-                Some(seq) => Some(ToiletLine {
-                    seq,
-                    tech_mode: r.get(7)?,
-                    location: r.get(8)?,
-                    build_year: r.get(9)?,
-                    subsidized: r.get(10)?,
-                    subsidy_year: r.get(11)?,
-                    use_status: r.get(12)?,
-                    is_sanitary: r.get(13)?,
-                }),
-                None => None,
-            },
-        });
-    }
-    Ok(())
+        ),
+        [id],
+        |r| {
+            let seq: Option<i64> = r.get(6)?;
+            each(Line {
+                household_id: Some(r.get(0)?),
+                head_name: r.get(1)?,
+                id_number: r.get(2)?,
+                address: r.get(3)?,
+                place: r.get(4)?,
+                toilets: r.get(5)?,
+                toilet: match seq {
+                    Some(seq) => Some(ToiletLine {
+                        seq,
+                        tech_mode: r.get(7)?,
+                        location: r.get(8)?,
+                        build_year: r.get(9)?,
+                        subsidized: r.get(10)?,
+                        subsidy_year: r.get(11)?,
+                        use_status: r.get(12)?,
+                        is_sanitary: r.get(13)?,
+                    }),
+                    None => None,
+                },
+            });
+            Ok(())
+        },
+    )
 }
 
 /// 入户排查表 of every household of `scope` (a village or a 社; the town for a whole print run),
 /// pre-filled; with `blanks` blank sheets after them for households found at the door.
 /// `progress(done, total)` is told as pages are laid out.
-pub fn survey_sheets(
-    conn: &Connection,
+pub fn survey_sheets<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     blanks: usize,
     today: &str,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Printed> {
+    let conn = db.into();
     let town = TownSettings::load(conn)?;
-    let items = crate::fieldwork::problem_items::problem_items(conn, false)?;
+    // PORT: problem_items takes &Connection until its area is ported
+    let items =
+        crate::fieldwork::problem_items::problem_items(conn.file("打印入户排查表")?, false)?;
     let (filter, id) = scope_filter(scope);
     let total: usize = conn.query_row(
         &format!(
             "SELECT coalesce(sum(greatest((SELECT count(*) FROM toilets t
                                            WHERE t.household_id = h.id), 1)), 0)
-             FROM households h WHERE {filter} AND ?1 = ?1"
+             FROM households h WHERE {filter}"
         ),
         [id],
         |r| r.get::<_, i64>(0),

@@ -1,7 +1,7 @@
 //! 工作清单: the households of a worklist (未核查, 待复核, 有问题未定类, 待验收, 逾期 …) of a place,
 //! as the household list shows them, with a column for the result of the visit.
 
-use rusqlite::Connection;
+use crate::store::sql::Db;
 
 use super::layout::{Column, Doc};
 use super::page::{chinese_date, table_document, Printed};
@@ -10,13 +10,14 @@ use crate::places::households::{self, ListFilter, Scope};
 use crate::store::settings::TownSettings;
 
 /// 工作清单 of `scope` as a PDF table.
-pub fn worklist(
-    conn: &Connection,
+pub fn worklist<'a>(
+    db: impl Into<Db<'a>>,
     scope: Scope,
     filter: &ListFilter,
     scope_title: &str,
     today: &str,
 ) -> Result<Printed> {
+    let conn = db.into();
     let town = TownSettings::load(conn)?;
     let rows = households::list_all(conn, scope, filter)?;
     let name = filter.name();

@@ -4,13 +4,13 @@
 use std::path::Path;
 
 use chrono::{Datelike, Months, NaiveDate};
-use rusqlite::Connection;
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::error::{Error, Result};
 use crate::ledger_io::xlsx::{percent_format, titled_sheet, xlsx_err};
 use crate::reports::progress::Counts;
 use crate::store::settings::TownSettings;
+use crate::store::sql::Db;
 
 /// The bulletin table's columns: header, weight in the PDF, width in Excel.
 pub const BULLETIN_COLUMNS: [(&str, f32, f64); 15] = [
@@ -117,7 +117,13 @@ pub fn bulletin_as_of(month: &str, today: &str) -> Result<String> {
 /// 月通报 table of `month` (`YYYY-MM`) as .xlsx: a title row, the header, one row per village in
 /// the town's order, and the 全镇合计 row; rates are numbers shown as 0.0%. The numbers are those
 /// of [`crate::print::bulletin`]. Returns the rows written below the header (villages + total).
-pub fn bulletin_xlsx(conn: &Connection, month: &str, today: &str, path: &Path) -> Result<usize> {
+pub fn bulletin_xlsx<'a>(
+    db: impl Into<Db<'a>>,
+    month: &str,
+    today: &str,
+    path: &Path,
+) -> Result<usize> {
+    let conn = db.into();
     let as_of = bulletin_as_of(month, today)?;
     let p = crate::reports::progress::progress(conn, &as_of)?;
     let town = TownSettings::load(conn)?;
@@ -168,7 +174,9 @@ pub fn bulletin_xlsx(conn: &Connection, month: &str, today: &str, path: &Path) -
         }
     }
     // The cases reported to the district, as the printed bulletin's last section lists them.
-    let escalated = crate::fieldwork::escalation::escalations(conn, &as_of)?;
+    // PORT: escalations takes &Connection until its area is ported
+    let escalated =
+        crate::fieldwork::escalation::escalations(conn.file("报区研究解决的问题清单")?, &as_of)?;
     let sheet = titled_sheet(
         &mut book,
         "报区研究解决",

@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rusqlite::Connection;
 use serde::Serialize;
 
 use std::path::Path;
@@ -18,6 +17,7 @@ use crate::ledger_io::xlsx::{percent_format, titled_sheet, xlsx_err, Val};
 use crate::model::{HouseholdStatus, InspectionKind, UseStatus};
 use crate::places::households::Scope;
 use crate::store::settings::TownSettings;
+use crate::store::sql::{self, Db};
 
 /// One field on which two records of the same toilet disagree.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -172,13 +172,14 @@ fn date_text(d: u32) -> String {
     format!("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100)
 }
 
-/// Runs `sql` with the ids as one JSON array bound to ?1 (`json_each`), so a few thousand
-/// point lookups become one statement.
+/// Runs `sql` with the ids as one JSON array bound to ?1 (`IDS` in `sql` stands for the
+/// statement listing them, [`sql::json_ids`]), so a few thousand point lookups become one
+/// statement.
 fn for_ids(
-    conn: &Connection,
+    conn: Db<'_>,
     sql: &str,
     ids: impl Iterator<Item = i64>,
-    mut each: impl FnMut(&rusqlite::Row) -> Result<()>,
+    each: impl FnMut(&sql::Row) -> Result<()>,
 ) -> Result<()> {
     let mut list = String::from("[");
     for (i, id) in ids.enumerate() {
@@ -188,12 +189,8 @@ fn for_ids(
         list.push_str(&id.to_string());
     }
     list.push(']');
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query([list])?;
-    while let Some(r) = rows.next()? {
-        each(r)?;
-    }
-    Ok(())
+    let sql = sql.replace("IDS", &sql::json_ids(conn.engine(), "?1"));
+    conn.for_each(&sql, [list], each)
 }
 
 /// Where a toilet is and what the baseline says of it.
@@ -208,9 +205,11 @@ struct Place {
 
 /// Every toilet of `scope` with its place, indexed by toilet id (ids are dense: rows are
 /// never deleted).
-fn places(conn: &Connection, scope: Scope) -> Result<Vec<Option<Place>>> {
+fn places(conn: Db<'_>, scope: Scope) -> Result<Vec<Option<Place>>> {
     let (filter, id) = match scope {
-        Scope::Town => ("1", 0),
+        // Uses ?1 as the others do (one value bound whatever the scope, of a type the server
+        // can tell).
+        Scope::Town => ("?1 = 0", 0),
         Scope::Village(v) => ("h.village_id = ?1", v),
         Scope::Group(g) => ("h.group_id = ?1", g),
     };
@@ -219,11 +218,9 @@ fn places(conn: &Connection, scope: Scope) -> Result<Vec<Option<Place>>> {
     let sql = format!(
         "SELECT t.id, t.seq, t.use_status, h.id, h.village_id, h.group_id
          FROM toilets t JOIN households h ON h.id = t.household_id
-         WHERE {filter} AND ?1 = ?1"
+         WHERE {filter}"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([id])?;
-    while let Some(r) = rows.next()? {
+    conn.for_each(&sql, [id], |r| {
         let id: i64 = r.get(0)?;
         if let Some(slot) = usize::try_from(id).ok().and_then(|i| out.get_mut(i)) {
             *slot = Some(Place {
@@ -234,32 +231,34 @@ fn places(conn: &Connection, scope: Scope) -> Result<Vec<Option<Place>>> {
                 group_id: r.get(5)?,
             });
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
 /// Every inspection, grouped by toilet and in date order.
-fn visits(conn: &Connection) -> Result<Visits> {
-    let mut stmt = conn.prepare(
+fn visits(conn: Db<'_>) -> Result<Visits> {
+    let mut flat: Vec<(i64, Visit)> = Vec::new();
+    conn.for_each(
         "SELECT toilet_id, id, kind, inspected_on, household_status, in_normal_use
          FROM inspections",
+        [],
+        |r| {
+            flat.push((
+                r.get(0)?,
+                Visit {
+                    id: r.get(1)?,
+                    kind: r.get(2)?,
+                    on: date_key(r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?),
+                    status: r.get(4)?,
+                    in_use: r.get(5)?,
+                    problems: BTreeSet::new(),
+                    stops_use: false,
+                },
+            ));
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    let mut flat: Vec<(i64, Visit)> = Vec::new();
-    while let Some(r) = rows.next()? {
-        flat.push((
-            r.get(0)?,
-            Visit {
-                id: r.get(1)?,
-                kind: r.get(2)?,
-                on: date_key(r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?),
-                status: r.get(4)?,
-                in_use: r.get(5)?,
-                problems: BTreeSet::new(),
-                stops_use: false,
-            },
-        ));
-    }
     flat.sort_unstable_by_key(|a| (a.0, a.1.on, a.1.id));
     let mut toilets: Vec<(i64, Vec<Visit>)> = Vec::new();
     for (toilet, visit) in flat {
@@ -276,8 +275,25 @@ fn visits(conn: &Connection) -> Result<Visits> {
 /// Toilet id with its inspections in date order.
 type Visits = Vec<(i64, Vec<Visit>)>;
 
-fn load(conn: &Connection, scope: Scope) -> Result<(Visits, Vec<Option<Place>>)> {
-    crate::store::db::in_parallel(conn, visits, |second| places(second, scope))
+fn load(conn: Db<'_>, scope: Scope) -> Result<(Visits, Vec<Option<Place>>)> {
+    in_parallel(conn, visits, |second| places(second, scope))
+}
+
+/// Two reads at once on the file (`here` on `conn`, `there` on a second read-only connection,
+/// [`crate::store::db::in_parallel`]); on the server, one after the other on the same handle.
+fn in_parallel<A, B: Send>(
+    conn: Db<'_>,
+    here: impl FnOnce(Db<'_>) -> Result<A>,
+    there: impl FnOnce(Db<'_>) -> Result<B> + Send,
+) -> Result<(A, B)> {
+    match conn {
+        Db::File(c) => crate::store::db::in_parallel(
+            c,
+            |c| here(Db::File(c)),
+            |second| there(Db::File(second)),
+        ),
+        Db::Server(_) => Ok((here(conn)?, there(conn)?)),
+    }
 }
 
 /// The latest inspection of each kind, in the order 村级 → 镇级 → 区级.
@@ -289,7 +305,8 @@ fn latest(t: &ToiletRow) -> Vec<usize> {
 }
 
 /// Compares the inspections of every toilet in `scope`.
-pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
+pub fn compare<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Comparison> {
+    let conn = db.into();
     let (visits, places) = load(conn, scope)?;
     let mut toilets: Vec<ToiletRow> = visits
         .into_iter()
@@ -311,37 +328,33 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
             }
         }
     }
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT p.inspection_id, pi.name, p.stops_use
-             FROM inspection_problems p JOIN problem_items pi ON pi.id = p.item_id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
+    conn.for_each(
+        "SELECT p.inspection_id, pi.name, p.stops_use
+         FROM inspection_problems p JOIN problem_items pi ON pi.id = p.item_id",
+        [],
+        |r| {
             if let Some(&(ti, vi)) = wanted.get(&r.get::<_, i64>(0)?) {
                 let v = &mut toilets[ti].visits[vi];
                 v.problems.insert(r.get(1)?);
                 v.stops_use |= r.get::<_, bool>(2)?;
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     let mut village_names: Vec<(i64, String)> = Vec::new();
-    {
-        let mut stmt =
-            conn.prepare_cached("SELECT id, name FROM villages ORDER BY sort_order, id")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
+    conn.for_each(
+        "SELECT id, name FROM villages ORDER BY sort_order, id",
+        [],
+        |r| {
             village_names.push((r.get(0)?, r.get(1)?));
-        }
-    }
+            Ok(())
+        },
+    )?;
     let mut group_names: HashMap<i64, (String, i64)> = HashMap::new();
-    {
-        let mut stmt = conn.prepare_cached("SELECT id, name, sort_order FROM village_groups")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            group_names.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
-        }
-    }
+    conn.for_each("SELECT id, name, sort_order FROM village_groups", [], |r| {
+        group_names.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
+        Ok(())
+    })?;
     let village_index: HashMap<i64, usize> = village_names
         .iter()
         .enumerate()
@@ -361,13 +374,11 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
     }
     // Baseline fields an inspection corrected (技术模式, 补助年度 …): old → new in change_log.
     let mut corrections: HashMap<i64, Vec<(i64, String, String, String)>> = HashMap::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT entity_id, source, field, coalesce(old_value, '（空）'), coalesce(new_value, '（空）')
-             FROM change_log WHERE entity = 'toilet' AND source LIKE '入户核查%' ORDER BY id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
+    conn.for_each(
+        "SELECT entity_id, source, field, coalesce(old_value, '（空）'), coalesce(new_value, '（空）')
+         FROM change_log WHERE entity = 'toilet' AND source LIKE '入户核查%' ORDER BY id",
+        [],
+        |r| {
             let source: String = r.get(1)?;
             // "入户核查（村级自查，核查记录 12）" → 12
             let inspection: i64 = source
@@ -382,8 +393,9 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                 r.get(3)?,
                 r.get(4)?,
             ));
-        }
-    }
+            Ok(())
+        },
+    )?;
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut villages: Vec<Option<Rate>> = vec![None; village_names.len()];
     for t in &toilets {
@@ -496,7 +508,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
         .filter(|o| !o.found.is_empty())
         .map(|o| o.toilet.place.household_id)
         .collect();
-    let (members, heads) = crate::store::db::in_parallel(
+    let (members, heads) = in_parallel(
         conn,
         |conn| {
             let mut members: HashMap<i64, (String, Vec<i64>)> = HashMap::new();
@@ -504,7 +516,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
                 conn,
                 "SELECT m.inspection_id, s.name, s.id FROM inspection_members m
                  JOIN staff s ON s.id = m.staff_id
-                 WHERE m.inspection_id IN (SELECT value FROM json_each(?1))
+                 WHERE m.inspection_id IN (IDS)
                  ORDER BY m.inspection_id, s.name",
                 rated.iter().copied(),
                 |r| {
@@ -523,7 +535,7 @@ pub fn compare(conn: &Connection, scope: Scope) -> Result<Comparison> {
             let mut heads: HashMap<i64, String> = HashMap::new();
             for_ids(
                 conn,
-                "SELECT id, head_name FROM households WHERE id IN (SELECT value FROM json_each(?1))",
+                "SELECT id, head_name FROM households WHERE id IN (IDS)",
                 differing.iter().copied(),
                 |r| {
                     heads.insert(r.get(0)?, r.get(1)?);
@@ -647,21 +659,13 @@ type Batch = (Vec<i64>, Vec<i64>);
 /// The batch of each group in `wanted` (its sorted staff ids): the toilets (and households)
 /// whose 村级自查 was made by exactly that group, sorted. One pass over the village self-checks
 /// whatever the number of groups (a whole district has hundreds).
-fn group_batches(conn: &Connection, wanted: &[Vec<i64>]) -> Result<HashMap<Vec<i64>, Batch>> {
+fn group_batches(conn: Db<'_>, wanted: &[Vec<i64>]) -> Result<HashMap<Vec<i64>, Batch>> {
     use std::collections::{BTreeSet, HashSet};
     let mut found: HashMap<Vec<i64>, (BTreeSet<i64>, BTreeSet<i64>)> = HashMap::new();
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
     let wanted: HashSet<&[i64]> = wanted.iter().map(Vec::as_slice).collect();
-    let mut stmt = conn.prepare_cached(
-        "SELECT i.id, i.toilet_id, t.household_id, m.staff_id FROM inspections i
-         JOIN toilets t ON t.id = i.toilet_id
-         JOIN inspection_members m ON m.inspection_id = i.id
-         WHERE i.kind = 'village_self'
-         ORDER BY i.id, m.staff_id",
-    )?;
-    let mut rows = stmt.query([])?;
     // The inspection being read: (id, toilet, household, its group so far).
     let mut current: Option<(i64, i64, i64, Vec<i64>)> = None;
     let mut flush = |c: Option<(i64, i64, i64, Vec<i64>)>| {
@@ -673,16 +677,25 @@ fn group_batches(conn: &Connection, wanted: &[Vec<i64>]) -> Result<HashMap<Vec<i
             }
         }
     };
-    while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        if current.as_ref().is_none_or(|c| c.0 != id) {
-            flush(current.take());
-            current = Some((id, r.get(1)?, r.get(2)?, Vec::new()));
-        }
-        if let Some(c) = current.as_mut() {
-            c.3.push(r.get(3)?);
-        }
-    }
+    conn.for_each(
+        "SELECT i.id, i.toilet_id, t.household_id, m.staff_id FROM inspections i
+         JOIN toilets t ON t.id = i.toilet_id
+         JOIN inspection_members m ON m.inspection_id = i.id
+         WHERE i.kind = 'village_self'
+         ORDER BY i.id, m.staff_id",
+        [],
+        |r| {
+            let id: i64 = r.get(0)?;
+            if current.as_ref().is_none_or(|c| c.0 != id) {
+                flush(current.take());
+                current = Some((id, r.get(1)?, r.get(2)?, Vec::new()));
+            }
+            if let Some(c) = current.as_mut() {
+                c.3.push(r.get(3)?);
+            }
+            Ok(())
+        },
+    )?;
     flush(current);
     Ok(found
         .into_iter()
@@ -692,7 +705,8 @@ fn group_batches(conn: &Connection, wanted: &[Vec<i64>]) -> Result<HashMap<Vec<i
 
 /// 多方比对 as .xlsx: 差异清单 (every difference, with the household's number so it can be
 /// found), 各村差异率 and 各调查组差异率. Returns the number of differences.
-pub fn comparison_xlsx(conn: &Connection, scope: Scope, path: &Path) -> Result<usize> {
+pub fn comparison_xlsx<'a>(db: impl Into<Db<'a>>, scope: Scope, path: &Path) -> Result<usize> {
+    let conn = db.into();
     let c = crate::reports::compare::compare(conn, scope)?;
     let town = TownSettings::load(conn)?;
     let e = xlsx_err(path);

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use serde::Serialize;
 
 use super::sampling::{keep, Drawn, Sample, SampleBatch, SampleSize, SampleSpec};
@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::ledger_io::import::read::{read_file, Cell};
 use crate::model::InspectionKind;
 use crate::places::idcard;
+use crate::store::sql::{Db, Stmt};
 
 /// A row of the list that matched no household, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -90,7 +91,8 @@ impl Columns {
 }
 
 /// Matches the list in `path` to the households (nothing is written).
-pub fn match_list(conn: &Connection, path: &Path) -> Result<ListMatch> {
+pub fn match_list<'a>(db: impl Into<Db<'a>>, path: &Path) -> Result<ListMatch> {
+    let conn = db.into();
     let sheets = read_file(path)?;
     let file_name = path
         .file_name()
@@ -126,8 +128,8 @@ pub fn match_list(conn: &Connection, path: &Path) -> Result<ListMatch> {
     let mut by_name = conn.prepare_cached(
         "SELECT h.id FROM households h JOIN villages v ON v.id = h.village_id
          JOIN village_groups g ON g.id = h.group_id
-         WHERE h.head_name = ?1 AND (?2 IS NULL OR v.name = ?2)
-           AND (?3 IS NULL OR g.name = ?3 OR g.name = ?3 || '社')",
+         WHERE h.head_name = ?1 AND (CAST(?2 AS text) IS NULL OR v.name = ?2)
+           AND (CAST(?3 AS text) IS NULL OR g.name = ?3 OR g.name = ?3 || '社')",
     )?;
     for (k, r) in sheet.rows.iter().enumerate().skip(header + 1) {
         let row = k + 1;
@@ -144,9 +146,10 @@ pub fn match_list(conn: &Connection, path: &Path) -> Result<ListMatch> {
         if text.is_empty() {
             continue;
         }
-        let ids = |stmt: &mut rusqlite::CachedStatement, p: &[&dyn rusqlite::ToSql]| {
-            stmt.query_map(p, |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>()
+        let ids = |stmt: &mut Stmt, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<i64>> {
+            Ok(stmt
+                .query_map(p, |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?)
         };
         let found: Vec<i64> = if let Some(n) = number.as_deref().and_then(|n| n.parse::<i64>().ok())
         {
@@ -206,12 +209,13 @@ pub fn match_list(conn: &Connection, path: &Path) -> Result<ListMatch> {
 }
 
 /// Matches the list and keeps its households' toilets as a sample keyed in as 区级抽查.
-pub fn keep_list(
-    conn: &Connection,
+pub fn keep_list<'a>(
+    db: impl Into<Db<'a>>,
     path: &Path,
     actor: &str,
     now: &str,
 ) -> Result<(Sample, ListMatch)> {
+    let conn = db.into();
     let m = match_list(conn, path)?;
     if m.toilets.is_empty() {
         return Err(Error::Invalid(format!(

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use rusqlite::Connection;
 use rust_xlsxwriter::Workbook;
 
 use crate::error::Result;
@@ -16,6 +15,7 @@ use crate::ledger_io::xlsx::{titled_sheet, xlsx_err, Val};
 use crate::model::Cause;
 use crate::places::idcard;
 use crate::store::settings::TownSettings;
+use crate::store::sql::{self, Db};
 
 /// The columns, as the district's sheet names them.
 pub const COLUMNS: [(&str, f64); 24] = [
@@ -58,58 +58,69 @@ struct Extra {
     verifier: Option<String>,
 }
 
-fn extras(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, Extra>> {
+fn extras(conn: Db<'_>, ids: &[i64]) -> Result<HashMap<i64, Extra>> {
     let list = serde_json::to_string(ids).expect("ids serialise");
+    let in_list = sql::json_ids(conn.engine(), "?1");
     let mut out: HashMap<i64, Extra> = HashMap::new();
-    let mut stmt = conn.prepare(
-        "SELECT r.id, r.measures, r.funding, h.id_number FROM rectifications r
-         JOIN households h ON h.id = r.household_id
-         WHERE r.id IN (SELECT value FROM json_each(?1))",
+    conn.for_each(
+        &format!(
+            "SELECT r.id, r.measures, r.funding, h.id_number FROM rectifications r
+             JOIN households h ON h.id = r.household_id
+             WHERE r.id IN ({in_list})"
+        ),
+        [&list],
+        |r| {
+            let e = out.entry(r.get(0)?).or_default();
+            e.measures = r.get(1)?;
+            e.funding = r.get(2)?;
+            e.id_number = r.get::<_, Option<String>>(3)?.map(|s| idcard::mask_id(&s));
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([&list])?;
-    while let Some(r) = rows.next()? {
-        let e = out.entry(r.get(0)?).or_default();
-        e.measures = r.get(1)?;
-        e.funding = r.get(2)?;
-        e.id_number = r.get::<_, Option<String>>(3)?.map(|s| idcard::mask_id(&s));
-    }
-    let mut stmt = conn.prepare(
-        "SELECT r.id, pi.name, ip.stops_use, ip.cause FROM rectifications r
-         JOIN inspection_problems ip ON ip.inspection_id = r.inspection_id
-         JOIN problem_items pi ON pi.id = ip.item_id
-         WHERE r.id IN (SELECT value FROM json_each(?1))
-         ORDER BY r.id, pi.sort_order, pi.id",
+    conn.for_each(
+        &format!(
+            "SELECT r.id, pi.name, ip.stops_use, ip.cause FROM rectifications r
+             JOIN inspection_problems ip ON ip.inspection_id = r.inspection_id
+             JOIN problem_items pi ON pi.id = ip.item_id
+             WHERE r.id IN ({in_list})
+             ORDER BY r.id, pi.sort_order, pi.id"
+        ),
+        [&list],
+        |r| {
+            let (name, stops, cause): (String, bool, Option<Cause>) =
+                (r.get(1)?, r.get(2)?, r.get(3)?);
+            let mut text = name;
+            match (stops, cause) {
+                (true, Some(c)) => text.push_str(&format!("（影响使用，{}）", c.label())),
+                (true, None) => text.push_str("（影响使用）"),
+                (false, _) => {}
+            }
+            out.entry(r.get(0)?).or_default().problems.push(text);
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([&list])?;
-    while let Some(r) = rows.next()? {
-        let (name, stops, cause): (String, bool, Option<Cause>) = (r.get(1)?, r.get(2)?, r.get(3)?);
-        let mut text = name;
-        match (stops, cause) {
-            (true, Some(c)) => text.push_str(&format!("（影响使用，{}）", c.label())),
-            (true, None) => text.push_str("（影响使用）"),
-            (false, _) => {}
-        }
-        out.entry(r.get(0)?).or_default().problems.push(text);
-    }
     // The latest move into 已整改待验收 and into 已销号 (a reopened case keeps its history).
-    let mut stmt = conn.prepare(
-        "SELECT e.rectification_id, e.to_state, e.happened_on, s.name FROM rectification_events e
-         LEFT JOIN staff s ON s.id = e.verifier_id
-         WHERE e.rectification_id IN (SELECT value FROM json_each(?1))
-           AND e.kind = 'move' AND e.to_state IN ('awaiting_acceptance', 'closed')
-         ORDER BY e.id",
+    conn.for_each(
+        &format!(
+            "SELECT e.rectification_id, e.to_state, e.happened_on, s.name FROM rectification_events e
+             LEFT JOIN staff s ON s.id = e.verifier_id
+             WHERE e.rectification_id IN ({in_list})
+               AND e.kind = 'move' AND e.to_state IN ('awaiting_acceptance', 'closed')
+             ORDER BY e.id"
+        ),
+        [&list],
+        |r| {
+            let e = out.entry(r.get(0)?).or_default();
+            let to: String = r.get(1)?;
+            if to == "closed" {
+                e.closed_on = r.get(2)?;
+                e.verifier = r.get(3)?;
+            } else {
+                e.rectified_on = r.get(2)?;
+            }
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([&list])?;
-    while let Some(r) = rows.next()? {
-        let e = out.entry(r.get(0)?).or_default();
-        let to: String = r.get(1)?;
-        if to == "closed" {
-            e.closed_on = r.get(2)?;
-            e.verifier = r.get(3)?;
-        } else {
-            e.rectified_on = r.get(2)?;
-        }
-    }
     Ok(out)
 }
 
@@ -124,14 +135,15 @@ fn paper_text(p: Option<PaperState>) -> &'static str {
 }
 
 /// 问题厕所台账 of the ledger filter `f` as .xlsx at `path`, as of `today`.
-pub fn problem_ledger_xlsx(
-    conn: &Connection,
+pub fn problem_ledger_xlsx<'a>(
+    db: impl Into<Db<'a>>,
     f: &LedgerFilter,
     scope_title: &str,
     today: &str,
     path: &Path,
     now: &str,
 ) -> Result<ExportSummary> {
+    let conn = db.into();
     let e = xlsx_err(path);
     let town = TownSettings::load(conn)?;
     let page = rectification::ledger(conn, f, today, 0, i64::MAX)?;
@@ -199,7 +211,8 @@ pub fn problem_ledger_xlsx(
         .collect::<std::collections::HashSet<_>>()
         .len();
     save_audited(
-        conn,
+        // PORT: save_audited takes &Connection until its area is ported
+        conn.file("导出问题厕所台账")?,
         &mut book,
         Personal::Masked,
         "问题厕所台账",

@@ -10,12 +10,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{CaseState, Category};
 use crate::store::settings;
+use crate::store::sql::Db;
 
 /// The numbers of one village, or of the whole town.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -264,8 +264,8 @@ fn date(s: &str, what: &str) -> Result<NaiveDate> {
 }
 
 /// The plan's phases from the settings, or the default plan.
-pub fn phases(conn: &Connection) -> Result<Vec<Phase>> {
-    match settings::get(conn, KEY_PHASES)? {
+pub fn phases<'a>(db: impl Into<Db<'a>>) -> Result<Vec<Phase>> {
+    match settings::get(db, KEY_PHASES)? {
         Some(json) => serde_json::from_str(&json).map_err(|e| {
             Error::Invalid(format!(
                 "设置中保存的工作阶段无法读取（{e}），请在“工作阶段”设置里重新保存。"
@@ -276,7 +276,7 @@ pub fn phases(conn: &Connection) -> Result<Vec<Phase>> {
 }
 
 /// Checks and saves the phases.
-pub fn save_phases(conn: &Connection, phases: &[Phase], now: &str) -> Result<Vec<Phase>> {
+pub fn save_phases<'a>(db: impl Into<Db<'a>>, phases: &[Phase], now: &str) -> Result<Vec<Phase>> {
     if phases.is_empty() || phases.len() > 12 {
         return Err(Error::Invalid(
             "工作阶段应有 1 到 12 个，请检查后再保存。".into(),
@@ -312,19 +312,20 @@ pub fn save_phases(conn: &Connection, phases: &[Phase], now: &str) -> Result<Vec
         });
     }
     let json = serde_json::to_string(&clean).expect("phases serialize");
-    let tx = conn.unchecked_transaction()?;
-    let old = settings::get(&tx, KEY_PHASES)?;
-    settings::set(&tx, KEY_PHASES, &json)?;
-    crate::store::audit::append(
-        &tx,
-        now,
-        "settings.phases",
-        "settings",
-        KEY_PHASES,
-        "修改工作阶段",
-        serde_json::json!({ "phases": [old, json] }),
-    )?;
-    tx.commit()?;
+    db.into().atomically(|tx| {
+        let old = settings::get(tx, KEY_PHASES)?;
+        settings::set(tx, KEY_PHASES, &json)?;
+        crate::store::audit::append(
+            tx,
+            now,
+            "settings.phases",
+            "settings",
+            KEY_PHASES,
+            "修改工作阶段",
+            serde_json::json!({ "phases": [old, json] }),
+        )?;
+        Ok(())
+    })?;
     Ok(clean)
 }
 
@@ -375,90 +376,84 @@ fn month_of(d: &str) -> &str {
 }
 
 /// Progress of every village as of `as_of` (`YYYY-MM-DD`, the day included).
-pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
+pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
+    let conn = db.into();
     let day = date(as_of, "统计日期")?.to_string();
     let day = day.as_str();
     let month = month_of(day);
 
     let mut villages: Vec<Counts> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
-    {
-        let mut stmt =
-            conn.prepare_cached("SELECT id, name FROM villages ORDER BY sort_order, id")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
+    conn.for_each(
+        "SELECT id, name FROM villages ORDER BY sort_order, id",
+        [],
+        |r| {
             index.insert(r.get(0)?, villages.len());
             villages.push(Counts {
                 village_id: r.get(0)?,
                 name: r.get(1)?,
                 ..Counts::default()
             });
-        }
-    }
+            Ok(())
+        },
+    )?;
 
     // Household → village (the covering index), toilet → village through it.
     let mut household_village: Vec<usize> = Vec::new();
-    {
-        let mut stmt = conn.prepare_cached("SELECT id, village_id FROM households")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let (id, v): (i64, i64) = (r.get(0)?, r.get(1)?);
-            let Some(&vx) = index.get(&v) else { continue };
-            let id = usize::try_from(id).unwrap_or(0);
-            if household_village.len() <= id {
-                household_village.resize(id + 1, usize::MAX);
-            }
-            household_village[id] = vx;
-            villages[vx].households += 1;
+    conn.for_each("SELECT id, village_id FROM households", [], |r| {
+        let (id, v): (i64, i64) = (r.get(0)?, r.get(1)?);
+        let Some(&vx) = index.get(&v) else {
+            return Ok(());
+        };
+        let id = usize::try_from(id).unwrap_or(0);
+        if household_village.len() <= id {
+            household_village.resize(id + 1, usize::MAX);
         }
-    }
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT village_id, count(*) FROM households WHERE no_toilet = 1 GROUP BY village_id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
+        household_village[id] = vx;
+        villages[vx].households += 1;
+        Ok(())
+    })?;
+    conn.for_each(
+        "SELECT village_id, count(*) FROM households WHERE no_toilet = 1 GROUP BY village_id",
+        [],
+        |r| {
             if let Some(&vx) = index.get(&r.get::<_, i64>(0)?) {
                 villages[vx].no_toilet = r.get(1)?;
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     let mut toilet_village: Vec<usize> = Vec::new();
-    {
-        let mut stmt = conn.prepare_cached("SELECT id, household_id FROM toilets")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let (id, h): (i64, i64) = (r.get(0)?, r.get(1)?);
-            let vx = usize::try_from(h)
-                .ok()
-                .and_then(|h| household_village.get(h).copied())
-                .unwrap_or(usize::MAX);
-            if vx == usize::MAX {
-                continue;
-            }
-            let id = usize::try_from(id).unwrap_or(0);
-            if toilet_village.len() <= id {
-                toilet_village.resize(id + 1, usize::MAX);
-            }
-            toilet_village[id] = vx;
-            villages[vx].toilets += 1;
+    conn.for_each("SELECT id, household_id FROM toilets", [], |r| {
+        let (id, h): (i64, i64) = (r.get(0)?, r.get(1)?);
+        let vx = usize::try_from(h)
+            .ok()
+            .and_then(|h| household_village.get(h).copied())
+            .unwrap_or(usize::MAX);
+        if vx == usize::MAX {
+            return Ok(());
         }
-    }
+        let id = usize::try_from(id).unwrap_or(0);
+        if toilet_village.len() <= id {
+            toilet_village.resize(id + 1, usize::MAX);
+        }
+        toilet_village[id] = vx;
+        villages[vx].toilets += 1;
+        Ok(())
+    })?;
 
     // The first inspection of each toilet, and the first town re-check, up to the date.
     // Dates are compared as text (ISO dates order as text).
     let mut first: Vec<Option<[u8; 10]>> = vec![None; toilet_village.len()];
     let mut rechecked: Vec<bool> = vec![false; toilet_village.len()];
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT toilet_id, inspected_on, kind = 'town_recheck' FROM inspections
-             WHERE inspected_on <= ?1",
-        )?;
-        let mut rows = stmt.query([day])?;
-        while let Some(r) = rows.next()? {
+    conn.for_each(
+        "SELECT toilet_id, inspected_on, kind = 'town_recheck' FROM inspections
+         WHERE inspected_on <= ?1",
+        [day],
+        |r| {
             let t = usize::try_from(r.get::<_, i64>(0)?).unwrap_or(usize::MAX);
             let Some(slot) = first.get_mut(t) else {
-                continue;
+                return Ok(());
             };
             let on = r.get_ref(1)?.as_bytes().map_err(rusqlite::Error::from)?;
             let mut key = [0u8; 10];
@@ -470,8 +465,9 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
             if r.get::<_, bool>(2)? {
                 rechecked[t] = true;
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     // date → (inspected, problems, closed) changes
     let mut changes: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
     for (t, on) in first.iter().enumerate() {
@@ -497,15 +493,13 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
         state: CaseState,
     }
     let mut cases: HashMap<i64, Case> = HashMap::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT r.id, r.village_id, r.category, r.planned_month, r.opened_on
-             FROM rectifications r WHERE r.opened_on <= ?1",
-        )?;
-        let mut rows = stmt.query([day])?;
-        while let Some(r) = rows.next()? {
+    conn.for_each(
+        "SELECT r.id, r.village_id, r.category, r.planned_month, r.opened_on
+         FROM rectifications r WHERE r.opened_on <= ?1",
+        [day],
+        |r| {
             let Some(&vx) = index.get(&r.get::<_, i64>(1)?) else {
-                continue;
+                return Ok(());
             };
             let on: String = r.get(4)?;
             changes.entry(on.clone()).or_default().1 += 1;
@@ -519,18 +513,17 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
                     state: CaseState::Pending,
                 },
             );
-        }
-    }
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT rectification_id, to_state, happened_on FROM rectification_events
-             WHERE to_state IS NOT NULL AND happened_on <= ?1
-             ORDER BY happened_on, id",
-        )?;
-        let mut rows = stmt.query([day])?;
-        while let Some(r) = rows.next()? {
+            Ok(())
+        },
+    )?;
+    conn.for_each(
+        "SELECT rectification_id, to_state, happened_on FROM rectification_events
+         WHERE to_state IS NOT NULL AND happened_on <= ?1
+         ORDER BY happened_on, id",
+        [day],
+        |r| {
             let Some(case) = cases.get_mut(&r.get::<_, i64>(0)?) else {
-                continue;
+                return Ok(());
             };
             let to: CaseState = r.get(1)?;
             let was_closed = case.state == CaseState::Closed;
@@ -540,8 +533,9 @@ pub fn progress(conn: &Connection, as_of: &str) -> Result<Progress> {
                 changes.entry(on).or_default().2 += if now_closed { 1 } else { -1 };
             }
             case.state = to;
-        }
-    }
+            Ok(())
+        },
+    )?;
     // An open 立行立改 case found before this day is overdue (the town's working days).
     let days = crate::fieldwork::working::WorkingValues::load(conn)?.immediate_overdue_days;
     let immediate_cutoff = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")

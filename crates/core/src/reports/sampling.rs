@@ -3,13 +3,14 @@
 //! the method in words and the parameters are stored with the sample, so the same seed and data
 //! give the same sample again and the district can check how it was drawn.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 
 use crate::model::InspectionKind;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::rng::Rng;
+use crate::store::sql::{Db, Optional};
 
 /// How large the sample is.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -148,7 +149,11 @@ fn allocate(sizes: &[usize], total: usize, min: usize) -> Vec<usize> {
 }
 
 /// Draws the toilets of a sample without storing it (the spec must carry its seed).
-pub fn draw_toilets(conn: &Connection, spec: &SampleSpec) -> Result<(Vec<i64>, usize, String)> {
+pub fn draw_toilets<'a>(
+    db: impl Into<Db<'a>>,
+    spec: &SampleSpec,
+) -> Result<(Vec<i64>, usize, String)> {
+    let conn = db.into();
     let seed = spec
         .seed
         .ok_or_else(|| Error::Invalid("抽样需要随机种子。".into()))?;
@@ -262,7 +267,13 @@ pub fn draw_toilets(conn: &Connection, spec: &SampleSpec) -> Result<(Vec<i64>, u
 /// `actor` at `now`. The seed is drawn by the program from the operating system's random
 /// source: a seed given in `spec` is refused, so nobody can try seeds until a convenient sample
 /// comes up (a recorded sample is checked again with [`reproduce`]).
-pub fn draw(conn: &Connection, spec: &SampleSpec, actor: &str, now: &str) -> Result<Sample> {
+pub fn draw<'a>(
+    db: impl Into<Db<'a>>,
+    spec: &SampleSpec,
+    actor: &str,
+    now: &str,
+) -> Result<Sample> {
+    let conn = db.into();
     if let Some(seed) = spec.seed {
         let recorded: Option<i64> = conn
             .query_row(
@@ -311,7 +322,7 @@ pub(crate) struct Drawn {
 
 /// Stores a sample (drawn, or listed by the district) and records it in the audit log.
 pub(crate) fn keep(
-    conn: &Connection,
+    conn: Db<'_>,
     spec: &SampleSpec,
     d: Drawn,
     actor: &str,
@@ -324,7 +335,7 @@ pub(crate) fn keep(
         population,
         toilets,
     } = d;
-    let tx = conn.unchecked_transaction()?;
+    let id = conn.atomically(|tx| {
     let id: i64 = tx.query_row(
         "INSERT INTO spot_samples (created_at, created_by, seed, method, params, population, size, seed_drawn)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
@@ -343,7 +354,8 @@ pub(crate) fn keep(
     {
         let mut item = tx.prepare_cached(
             "INSERT INTO spot_sample_items (sample_id, seq, toilet_id, village_id, is_problem)
-             SELECT ?1, ?2, t.id, h.village_id, EXISTS (SELECT 1 FROM rectifications r WHERE r.toilet_id = t.id)
+             SELECT ?1, ?2, t.id, h.village_id,
+                    CASE WHEN EXISTS (SELECT 1 FROM rectifications r WHERE r.toilet_id = t.id) THEN 1 ELSE 0 END
              FROM toilets t JOIN households h ON h.id = t.household_id WHERE t.id = ?3",
         )?;
         for (i, t) in toilets.iter().enumerate() {
@@ -360,7 +372,7 @@ pub(crate) fn keep(
         String::new()
     };
     crate::store::audit::append(
-        &tx,
+        tx,
         now,
         "sample.draw",
         "spot_sample",
@@ -372,7 +384,8 @@ pub(crate) fn keep(
         ),
         serde_json::json!({ "seed": seed, "method": method, "size": toilets.len(), "by": actor }),
     )?;
-    tx.commit()?;
+    Ok(id)
+    })?;
     Ok(Sample {
         id,
         created_at: now.to_string(),
@@ -421,7 +434,8 @@ pub struct Reproduction {
 /// Draws a recorded sample again with its seed and parameters and compares it with what was
 /// recorded: the same data give the same sample; a difference is explained by the data having
 /// changed since (households or toilets added) — or by a record that was altered.
-pub fn reproduce(conn: &Connection, id: i64) -> Result<Reproduction> {
+pub fn reproduce<'a>(db: impl Into<Db<'a>>, id: i64) -> Result<Reproduction> {
+    let conn = db.into();
     let recorded = sample(conn, id)?;
     let params: String =
         conn.query_row("SELECT params FROM spot_samples WHERE id = ?1", [id], |r| {
@@ -484,7 +498,8 @@ pub fn reproduce(conn: &Connection, id: i64) -> Result<Reproduction> {
 }
 
 /// A stored sample.
-pub fn sample(conn: &Connection, id: i64) -> Result<Sample> {
+pub fn sample<'a>(db: impl Into<Db<'a>>, id: i64) -> Result<Sample> {
+    let conn = db.into();
     let head = conn
         .query_row(
             "SELECT created_at, created_by, seed, method, population, seed_drawn FROM spot_samples WHERE id = ?1",
@@ -548,7 +563,8 @@ pub struct SampleRow {
 }
 
 /// The toilets of a stored sample, in its order.
-pub fn rows(conn: &Connection, id: i64) -> Result<Vec<SampleRow>> {
+pub fn rows<'a>(db: impl Into<Db<'a>>, id: i64) -> Result<Vec<SampleRow>> {
+    let conn = db.into();
     let created: String = conn
         .query_row(
             "SELECT created_at FROM spot_samples WHERE id = ?1",
@@ -595,8 +611,9 @@ pub fn rows(conn: &Connection, id: i64) -> Result<Vec<SampleRow>> {
 }
 
 /// Every stored sample, newest first: (id, created_at, size, method).
-pub fn samples(conn: &Connection) -> Result<Vec<(i64, String, i64, String)>> {
-    Ok(conn
+pub fn samples<'a>(db: impl Into<Db<'a>>) -> Result<Vec<(i64, String, i64, String)>> {
+    Ok(db
+        .into()
         .prepare("SELECT id, created_at, size, method FROM spot_samples ORDER BY id DESC")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<_>>()?)
