@@ -3,15 +3,15 @@
 //! reason, stays in the ledger (filterable) and in the monthly bulletin's list until it is closed,
 //! and the district's answer is recorded when it comes. Both are steps in the case's history.
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::access::accounts::Account;
 use crate::access::permissions::Action;
-use crate::access::staff;
 use crate::error::{Error, Result};
 use crate::fieldwork::rectification::{self, check_date, SideStep};
 use crate::model::{CaseState, Category};
+use crate::store::sql::{Db, Optional};
 
 /// A case reported to the district, or the district's answer.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -30,7 +30,7 @@ struct Current {
     replied_on: Option<String>,
 }
 
-fn current(conn: &Connection, case_id: i64) -> Result<Current> {
+fn current(conn: Db<'_>, case_id: i64) -> Result<Current> {
     conn.query_row(
         "SELECT state, escalated_on, replied_on FROM rectifications WHERE id = ?1",
         [case_id],
@@ -42,16 +42,16 @@ fn current(conn: &Connection, case_id: i64) -> Result<Current> {
             })
         },
     )
-    .map_err(|e| match e {
-        rusqlite::Error::QueryReturnedNoRows => Error::Invalid(format!(
+    .optional()?
+    .ok_or_else(|| {
+        Error::Invalid(format!(
             "找不到编号为 {case_id} 的整改记录，请刷新问题台账后重试。"
-        )),
-        e => e.into(),
+        ))
     })
 }
 
 fn step(
-    conn: &Connection,
+    conn: Db<'_>,
     by: &Account,
     input: &EscalationInput,
     kind: &str,
@@ -87,15 +87,16 @@ fn step(
 }
 
 /// Reports a case to the district (报区人居办研究解决), with why the town cannot fix it.
-pub fn escalate(
-    conn: &Connection,
+pub fn escalate<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     input: &EscalationInput,
     today: &str,
     now: &str,
 ) -> Result<()> {
+    let conn = db.into();
     by.require(Action::HandleCase)?;
-    crate::store::db::atomically(conn, |conn| {
+    conn.atomically(|conn| {
         let c = current(conn, input.case_id)?;
         if c.state == CaseState::Closed {
             return Err(Error::Invalid(
@@ -115,7 +116,7 @@ pub fn escalate(
             ));
         }
         check_date(&input.date, "上报日期", today)?;
-        staff::get_staff(conn, by.signs_as(input.actor_id))?;
+        crate::fieldwork::staff_member(conn, by.signs_as(input.actor_id))?;
         conn.prepare_cached(
             "UPDATE rectifications SET escalated_on = ?2, escalation_reason = ?3,
                 escalation_reply = NULL, replied_on = NULL WHERE id = ?1",
@@ -133,15 +134,16 @@ pub fn escalate(
 }
 
 /// Records the district's answer to a reported case.
-pub fn record_reply(
-    conn: &Connection,
+pub fn record_reply<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     input: &EscalationInput,
     today: &str,
     now: &str,
 ) -> Result<()> {
+    let conn = db.into();
     by.require(Action::HandleCase)?;
-    crate::store::db::atomically(conn, |conn| {
+    conn.atomically(|conn| {
         let c = current(conn, input.case_id)?;
         let Some(escalated) = c.escalated_on.filter(|_| c.replied_on.is_none()) else {
             return Err(Error::Invalid(
@@ -162,7 +164,7 @@ pub fn record_reply(
                 input.date
             )));
         }
-        staff::get_staff(conn, by.signs_as(input.actor_id))?;
+        crate::fieldwork::staff_member(conn, by.signs_as(input.actor_id))?;
         conn.prepare_cached(
             "UPDATE rectifications SET escalation_reply = ?2, replied_on = ?3 WHERE id = ?1",
         )?
@@ -189,7 +191,8 @@ pub struct Escalation {
 }
 
 /// Cases reported to the district on or before `as_of` and not closed out, in the town's order.
-pub fn escalations(conn: &Connection, as_of: &str) -> Result<Vec<Escalation>> {
+pub fn escalations<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Vec<Escalation>> {
+    let conn = db.into();
     Ok(conn
         .prepare_cached(
             "SELECT r.id, v.name, g.name, h.head_name, t.seq,

@@ -2,7 +2,7 @@
 //! household the lists missed (新增户厕). Each is recorded with the source 入户核查新增, who
 //! and when — in the change log (as an import's rows are) and in the audit log.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde::Deserialize;
 
 use crate::access::accounts::Account;
@@ -12,6 +12,7 @@ use crate::model::{
     BaselineSource, HouseholdCategory, Location, NewHousehold, NewToilet, TechMode, UseStatus,
 };
 use crate::places::{households, idcard};
+use crate::store::sql::{Db, Optional};
 
 /// The source every record of this module carries.
 pub const SOURCE: &str = "入户核查新增";
@@ -84,7 +85,7 @@ fn new_toilet(t: &FoundToilet, this_year: i64) -> Result<NewToilet> {
 }
 
 fn log(
-    conn: &Connection,
+    conn: Db<'_>,
     now: &str,
     actor: &str,
     entity: &str,
@@ -101,12 +102,13 @@ fn log(
 }
 
 /// Adds a household found at the door (and its toilet, if it has one), as `by`; returns its id.
-pub fn add_household(
-    conn: &Connection,
+pub fn add_household<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     h: &FoundHousehold,
     now: &str,
 ) -> Result<i64> {
+    let conn = db.into();
     by.require(Action::RecordInspection)?;
     let name = h.head_name.trim();
     if name.is_empty() || name.chars().count() > 20 {
@@ -126,7 +128,7 @@ pub fn add_household(
         .as_ref()
         .map(|t| new_toilet(t, this_year))
         .transpose()?;
-    crate::store::db::atomically(conn, |conn| {
+    conn.atomically(|conn| {
         if let Some(i) = &id_number {
             let existing: Option<(String, String)> = conn
                 .query_row(
@@ -145,7 +147,8 @@ pub fn add_household(
             }
         }
         let id = households::insert_household(
-            conn,
+            // PORT: households::insert_household takes &Connection until its area is ported
+            conn.file("在入户核查中新增农户")?,
             &NewHousehold {
                 group_id: h.group_id,
                 head_name: name.to_string(),
@@ -163,7 +166,8 @@ pub fn add_household(
         log(conn, now, &actor, "household", id, "新增农户", name)?;
         let what = match &toilet {
             Some(t) => {
-                let tid = households::insert_toilet(conn, id, t, now)?;
+                // PORT: households::insert_toilet takes &Connection until its area is ported
+                let tid = households::insert_toilet(conn.file("新增户厕")?, id, t, now)?;
                 log(conn, now, &actor, "toilet", tid, "新增户厕", "第 1 个户厕")?;
                 "和 1 个户厕"
             }
@@ -191,17 +195,18 @@ pub fn add_household(
 }
 
 /// Adds a toilet found at the door to a listed household, as `by`; returns its id.
-pub fn add_toilet(
-    conn: &Connection,
+pub fn add_toilet<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     household_id: i64,
     t: &FoundToilet,
     now: &str,
 ) -> Result<i64> {
+    let conn = db.into();
     by.require(Action::RecordInspection)?;
     let this_year: i64 = now.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2100);
     let toilet = new_toilet(t, this_year)?;
-    crate::store::db::atomically(conn, |conn| {
+    conn.atomically(|conn| {
         let head: String = conn
             .query_row(
                 "SELECT head_name FROM households WHERE id = ?1",
@@ -214,7 +219,8 @@ pub fn add_toilet(
                     "找不到编号为 {household_id} 的农户，请刷新后重试。"
                 ))
             })?;
-        let id = households::insert_toilet(conn, household_id, &toilet, now)?;
+        // PORT: households::insert_toilet takes &Connection until its area is ported
+        let id = households::insert_toilet(conn.file("新增户厕")?, household_id, &toilet, now)?;
         conn.execute(
             "UPDATE households SET no_toilet = 0 WHERE id = ?1",
             [household_id],
@@ -254,7 +260,8 @@ pub struct Gaps {
     pub moved_out: i64,
 }
 
-pub fn gaps(conn: &Connection, from: &str, to: &str) -> Result<Gaps> {
+pub fn gaps<'a>(db: impl Into<Db<'a>>, from: &str, to: &str) -> Result<Gaps> {
+    let conn = db.into();
     let count =
         |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, params![from, to], |r| r.get(0))?) };
     let within = "substr(at, 1, 10) BETWEEN ?1 AND ?2";

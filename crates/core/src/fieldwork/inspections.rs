@@ -3,13 +3,12 @@
 //! baseline — in one transaction together with the problem ledger entry it opens, the category
 //! decision and, for 立行立改, the close-out made in the same sitting.
 
+use rusqlite::params;
 use rusqlite::types::Value;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::access::accounts::Account;
 use crate::access::permissions::Action;
-use crate::access::staff;
 use crate::error::{Error, Result};
 use crate::fieldwork::rectification::{self, check_date, Decision, MoveInput};
 use crate::fieldwork::rules::{self, Found, Proposal};
@@ -18,6 +17,7 @@ use crate::model::{
     UseStatus,
 };
 use crate::places::households::toilets_of;
+use crate::store::sql::{Db, Optional};
 
 /// One problem found.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -218,7 +218,7 @@ fn shown(field: &str, v: &Value) -> String {
     }
 }
 
-fn toilet(conn: &Connection, id: i64) -> Result<Toilet> {
+fn toilet(conn: Db<'_>, id: i64) -> Result<Toilet> {
     let household: i64 = conn
         .query_row(
             "SELECT household_id FROM toilets WHERE id = ?1",
@@ -237,13 +237,13 @@ fn toilet(conn: &Connection, id: i64) -> Result<Toilet> {
 
 /// The category the rules propose for these problems on this toilet, taking the form's
 /// corrections to the subsidy fields and the build year into account (the live hint on the form).
-pub fn preview_proposal(
-    conn: &Connection,
+pub fn preview_proposal<'a>(
+    db: impl Into<Db<'a>>,
     toilet_id: i64,
     problems: &[ProblemInput],
     corrections: &[CorrectionInput],
 ) -> Result<Proposal> {
-    let t = toilet(conn, toilet_id)?;
+    let t = toilet(db.into(), toilet_id)?;
     let mut subsidized = t.subsidized;
     let mut build_year = t.build_year;
     let mut subsidy_year = t.subsidy_year;
@@ -277,7 +277,8 @@ fn text(s: &Option<String>) -> Option<String> {
 }
 
 /// Checks a form without saving it; every refusal says what to fix.
-pub fn validate(conn: &Connection, f: &InspectionInput, today: &str) -> Result<()> {
+pub fn validate<'a>(db: impl Into<Db<'a>>, f: &InspectionInput, today: &str) -> Result<()> {
+    let conn = db.into();
     toilet(conn, f.toilet_id)?;
     check_date(&f.inspected_on, "核查日期", today)?;
     if f.inspected_on.as_str() < "2013-01-01" {
@@ -296,7 +297,7 @@ pub fn validate(conn: &Connection, f: &InspectionInput, today: &str) -> Result<(
         ));
     }
     for m in &members {
-        let s = staff::get_staff(conn, *m)?;
+        let s = crate::fieldwork::staff_member(conn, *m)?;
         if !s.active {
             return Err(Error::Invalid(format!(
                 "{}已停用（不在在岗名单中），不能作为调查组成员。",
@@ -304,7 +305,7 @@ pub fn validate(conn: &Connection, f: &InspectionInput, today: &str) -> Result<(
             )));
         }
     }
-    staff::get_staff(conn, f.recorded_by)?;
+    crate::fieldwork::staff_member(conn, f.recorded_by)?;
     if f.household_status == HouseholdStatus::Other && text(&f.status_note).is_none() {
         return Err(Error::Invalid(
             "农户状态选了“其他”，请写明具体情况。".into(),
@@ -386,14 +387,15 @@ pub fn validate(conn: &Connection, f: &InspectionInput, today: &str) -> Result<(
 /// must allow the kind of result (村级自查, or the re-checks 镇级复核 and 区级抽查) and, when the form carries
 /// a category decision or an on-site close-out, the handling of cases. An account linked to a
 /// staff member records as that person, whatever the form says.
-pub fn save(
-    conn: &Connection,
+pub fn save<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     f: &InspectionInput,
     today: &str,
     now: &str,
 ) -> Result<Saved> {
-    crate::store::db::atomically(conn, |conn| save_in(conn, by, f, today, now))
+    db.into()
+        .atomically(|conn| save_in(conn, by, f, today, now))
 }
 
 /// Whether `by` may save the form `f` (see [`save`]).
@@ -410,13 +412,14 @@ pub fn check_allowed(by: &Account, f: &InspectionInput) -> Result<()> {
 }
 
 /// [`save`] inside the caller's transaction.
-pub fn save_in(
-    conn: &Connection,
+pub fn save_in<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     f: &InspectionInput,
     today: &str,
     now: &str,
 ) -> Result<Saved> {
+    let conn = db.into();
     check_allowed(by, f)?;
     let signed = InspectionInput {
         recorded_by: by.signs_as(f.recorded_by),
@@ -424,7 +427,7 @@ pub fn save_in(
     };
     let f = &signed;
     validate(conn, f, today)?;
-    let recorder = staff::get_staff(conn, f.recorded_by)?.name;
+    let recorder = crate::fieldwork::staff_member(conn, f.recorded_by)?.name;
 
     // Corrections first: the category rules read the corrected baseline. 厕所已拆除 is the
     // toilet's state: the visit records it on the toilet's 使用状态 too.
@@ -709,7 +712,8 @@ pub struct FieldFile {
     pub notices: Vec<crate::fieldwork::paper::NoticeEntry>,
 }
 
-pub fn field_file(conn: &Connection, household_id: i64) -> Result<FieldFile> {
+pub fn field_file<'a>(db: impl Into<Db<'a>>, household_id: i64) -> Result<FieldFile> {
+    let conn = db.into();
     let mut inspections: Vec<InspectionRecord> = conn
         .prepare_cached(
             "SELECT i.id, i.toilet_id, i.kind, i.inspected_on, i.household_status, i.status_note,

@@ -3,16 +3,16 @@
 //! scan of a signed 验收单. Printing records itself after the file is written; delivery and
 //! 回执 are steps in the case's history, each audited.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::access::accounts::Account;
 use crate::access::permissions::Action;
-use crate::access::staff;
 use crate::error::{Error, Result};
 use crate::fieldwork::rectification::{self, check_date, PaperState, SideStep};
 use crate::model::{CaseState, Category};
 use crate::store::settings::TownSettings;
+use crate::store::sql::{Db, Optional, Row};
 
 /// A notice's number, as printed on it and on its 回执: the town and the case, `石鱼镇-000123`.
 pub fn notice_number(town_name: &str, case_id: i64) -> String {
@@ -42,13 +42,13 @@ pub struct NoticeEntry {
 
 const ENTRY_SQL: &str = "SELECT n.rectification_id, n.number, n.category, n.first_printed_at,
         n.last_printed_at, n.times_printed, n.delivered_on, s.name, n.receipt_on, n.receipt_scan,
-        t.seq, r.category IS NOT n.category
+        t.seq, r.category IS DISTINCT FROM n.category
  FROM notices n
  JOIN rectifications r ON r.id = n.rectification_id
  JOIN toilets t ON t.id = r.toilet_id
  LEFT JOIN staff s ON s.id = n.delivered_by";
 
-fn entry(r: &rusqlite::Row) -> rusqlite::Result<NoticeEntry> {
+fn entry(r: &Row) -> rusqlite::Result<NoticeEntry> {
     let delivered_on: Option<String> = r.get(6)?;
     let receipt_on: Option<String> = r.get(8)?;
     Ok(NoticeEntry {
@@ -92,7 +92,8 @@ pub struct CaseProblem {
 }
 
 /// A case with its problems and notice.
-pub fn case_file(conn: &Connection, case_id: i64) -> Result<CaseFile> {
+pub fn case_file<'a>(db: impl Into<Db<'a>>, case_id: i64) -> Result<CaseFile> {
+    let conn = db.into();
     let case = rectification::case(conn, case_id)?;
     let problems = conn
         .prepare_cached(
@@ -117,7 +118,8 @@ pub fn case_file(conn: &Connection, case_id: i64) -> Result<CaseFile> {
 }
 
 /// A case's notice in the register, if one was printed.
-pub fn notice_of(conn: &Connection, case_id: i64) -> Result<Option<NoticeEntry>> {
+pub fn notice_of<'a>(db: impl Into<Db<'a>>, case_id: i64) -> Result<Option<NoticeEntry>> {
+    let conn = db.into();
     Ok(conn
         .prepare_cached(&format!("{ENTRY_SQL} WHERE n.rectification_id = ?1"))?
         .query_row([case_id], entry)
@@ -125,7 +127,8 @@ pub fn notice_of(conn: &Connection, case_id: i64) -> Result<Option<NoticeEntry>>
 }
 
 /// Every notice of a household's cases, by toilet and case (the 户档案's list).
-pub fn household_notices(conn: &Connection, household_id: i64) -> Result<Vec<NoticeEntry>> {
+pub fn household_notices<'a>(db: impl Into<Db<'a>>, household_id: i64) -> Result<Vec<NoticeEntry>> {
+    let conn = db.into();
     Ok(conn
         .prepare_cached(&format!(
             "{ENTRY_SQL} WHERE r.household_id = ?1 ORDER BY t.seq, n.rectification_id"
@@ -136,24 +139,25 @@ pub fn household_notices(conn: &Connection, household_id: i64) -> Result<Vec<Not
 
 /// Records notices printed by `by` at `now` (call after the PDF is written): a first print
 /// enters the notice in the register, a reprint counts and keeps its delivery. One transaction.
-pub fn record_printed(
-    conn: &Connection,
+pub fn record_printed<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     printed: &[(i64, Category)],
     now: &str,
 ) -> Result<()> {
+    let conn = db.into();
     if printed.is_empty() {
         return Ok(());
     }
     by.require(Action::Print)?;
     let town = TownSettings::load(conn)?.town_name;
-    crate::store::db::atomically(conn, |conn| {
+    conn.atomically(|conn| {
         let mut upsert = conn.prepare_cached(
             "INSERT INTO notices (rectification_id, number, category, first_printed_at,
                  last_printed_at, times_printed, printed_by)
              VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5)
              ON CONFLICT (rectification_id) DO UPDATE SET category = excluded.category,
-                 last_printed_at = excluded.last_printed_at, times_printed = times_printed + 1,
+                 last_printed_at = excluded.last_printed_at, times_printed = notices.times_printed + 1,
                  printed_by = excluded.printed_by",
         )?;
         for (case_id, category) in printed {
@@ -197,7 +201,7 @@ pub struct PaperInput {
     pub scan: Option<String>,
 }
 
-fn notice_for(conn: &Connection, case_id: i64) -> Result<NoticeEntry> {
+fn notice_for(conn: Db<'_>, case_id: i64) -> Result<NoticeEntry> {
     notice_of(conn, case_id)?.ok_or_else(|| {
         Error::Invalid(
             "这个问题户厕的整改告知单还没有打印，不能登记送达或回执。请先打印告知单。".into(),
@@ -205,7 +209,7 @@ fn notice_for(conn: &Connection, case_id: i64) -> Result<NoticeEntry> {
     })
 }
 
-fn check_scan(conn: &Connection, scan: &Option<String>) -> Result<()> {
+fn check_scan(conn: Db<'_>, scan: &Option<String>) -> Result<()> {
     if let Some(h) = scan {
         if crate::fieldwork::photos::get(conn, h)?.is_none() {
             return Err(Error::Invalid(
@@ -217,15 +221,16 @@ fn check_scan(conn: &Connection, scan: &Option<String>) -> Result<()> {
 }
 
 /// Records that the notice was handed to the household on `p.date` by `p.actor_id`.
-pub fn record_delivery(
-    conn: &Connection,
+pub fn record_delivery<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     p: &PaperInput,
     today: &str,
     now: &str,
 ) -> Result<NoticeEntry> {
+    let conn = db.into();
     by.require(Action::HandleCase)?;
-    crate::store::db::atomically(conn, |conn| {
+    conn.atomically(|conn| {
         let n = notice_for(conn, p.case_id)?;
         if let (Some(on), Some(who)) = (&n.delivered_on, &n.delivered_by) {
             return Err(Error::Invalid(format!(
@@ -242,7 +247,7 @@ pub fn record_delivery(
             )));
         }
         let actor = by.signs_as(p.actor_id);
-        let name = staff::get_staff(conn, actor)?.name;
+        let name = crate::fieldwork::staff_member(conn, actor)?.name;
         conn.prepare_cached(
             "UPDATE notices SET delivered_on = ?2, delivered_by = ?3 WHERE rectification_id = ?1",
         )?
@@ -266,19 +271,20 @@ pub fn record_delivery(
 
 /// Records the signed 回执 back on `p.date`, with its scan when there is one; a 回执 recorded
 /// without a scan can get its scan later.
-pub fn record_receipt(
-    conn: &Connection,
+pub fn record_receipt<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     p: &PaperInput,
     today: &str,
     now: &str,
 ) -> Result<NoticeEntry> {
+    let conn = db.into();
     by.require(Action::HandleCase)?;
-    crate::store::db::atomically(conn, |conn| {
+    conn.atomically(|conn| {
         let n = notice_for(conn, p.case_id)?;
         check_scan(conn, &p.scan)?;
         let actor = by.signs_as(p.actor_id);
-        staff::get_staff(conn, actor)?;
+        crate::fieldwork::staff_member(conn, actor)?;
         if let Some(on) = &n.receipt_on {
             if n.receipt_scan.is_some() || p.scan.is_none() {
                 return Err(Error::Invalid(format!(
@@ -353,15 +359,16 @@ pub fn record_receipt(
 }
 
 /// Attaches the scan of the signed 验收单 to a closed case.
-pub fn attach_acceptance_scan(
-    conn: &Connection,
+pub fn attach_acceptance_scan<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     case_id: i64,
     scan: &str,
     now: &str,
 ) -> Result<()> {
+    let conn = db.into();
     by.require(Action::HandleCase)?;
-    crate::store::db::atomically(conn, |conn| {
+    conn.atomically(|conn| {
         check_scan(conn, &Some(scan.to_string()))?;
         let state: Option<CaseState> = conn
             .query_row(

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -15,6 +15,7 @@ use crate::access::accounts::Account;
 use crate::access::permissions::Action;
 use crate::error::{Error, Result};
 use crate::fieldwork::photos;
+use crate::store::sql::{Db, Optional};
 
 /// What happens to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,10 +62,7 @@ pub struct PhotoPlan {
 
 /// The household a file's name names: the stem without a copy number, then 农户编号, 身份证号,
 /// or a unique 户主 (with 村 / 社 in front when given).
-fn household_of(
-    conn: &Connection,
-    stem: &str,
-) -> Result<std::result::Result<(i64, String), String>> {
+fn household_of(conn: Db<'_>, stem: &str) -> Result<std::result::Result<(i64, String), String>> {
     let mut s: String = stem.trim().to_string();
     // A copy number: "-2", "_3", "（2）", "(2)", " 2".
     for sep in ['-', '_', '（', '(', ' '] {
@@ -80,7 +78,7 @@ fn household_of(
         }
     }
     let s = s.trim();
-    let describe = |id: i64| -> rusqlite::Result<String> {
+    let describe = |id: i64| -> Result<String> {
         conn.query_row(
             "SELECT v.name || g.name || ' ' || h.head_name FROM households h
              JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id WHERE h.id = ?1",
@@ -173,7 +171,8 @@ fn hash_of(path: &Path) -> Result<String> {
 }
 
 /// Matches every photo of `folder` (nothing is written).
-pub fn plan(conn: &Connection, folder: &Path) -> Result<PhotoPlan> {
+pub fn plan<'a>(db: impl Into<Db<'a>>, folder: &Path) -> Result<PhotoPlan> {
+    let conn = db.into();
     let entries = std::fs::read_dir(folder).map_err(|e| {
         Error::Invalid(format!(
             "打不开文件夹“{}”（{e}），请重新选择。",
@@ -314,14 +313,15 @@ pub fn plan(conn: &Connection, folder: &Path) -> Result<PhotoPlan> {
 
 /// Imports the folder's photos as planned, as `by`, into the photo folder `dir`: one transaction
 /// for the records (the files are copied first, by content, so nothing half-done remains).
-pub fn import(
-    conn: &Connection,
+pub fn import<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     folder: &Path,
     dir: &Path,
     now: &str,
 ) -> Result<PhotoPlan> {
     by.require(Action::RecordInspection)?;
+    let conn = db.into();
     let plan = plan(conn, folder)?;
     if plan.attach == 0 {
         return Err(Error::Invalid(
@@ -333,7 +333,7 @@ pub fn import(
         let p = photos::store(conn, dir, &l.path, now)?;
         stored.push((l, p.hash));
     }
-    crate::store::db::atomically(conn, |conn| {
+    conn.atomically(|conn| {
         for (l, hash) in &stored {
             conn.execute(
                 "INSERT INTO inspection_photos (inspection_id, hash) VALUES (?1, ?2) ON CONFLICT DO NOTHING",

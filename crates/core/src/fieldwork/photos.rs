@@ -5,11 +5,12 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::store::sql::{Db, Optional};
 
 /// Larger files are refused: a phone photo is 2–8 MB; 30 MB is almost surely not a photo.
 pub const MAX_PHOTO_BYTES: u64 = 30 * 1024 * 1024;
@@ -67,17 +68,25 @@ pub fn mime_of(file_name: &str) -> &'static str {
 }
 
 /// Copies `source` into `dir` (if not already there) and records it. Returns the stored photo.
-pub fn store(conn: &Connection, dir: &Path, source: &Path, now: &str) -> Result<Photo> {
-    store_as(conn, dir, source, now, false)
+/// On the server the bytes go into `photo_blobs` instead (`dir` is not used).
+pub fn store<'a>(db: impl Into<Db<'a>>, dir: &Path, source: &Path, now: &str) -> Result<Photo> {
+    store_as(db.into(), dir, source, now, false)
 }
 
 /// Stores a scanned signed paper (回执, 验收单): a photo of it, or a PDF from a scanner.
-pub fn store_scan(conn: &Connection, dir: &Path, source: &Path, now: &str) -> Result<Photo> {
-    store_as(conn, dir, source, now, true)
+pub fn store_scan<'a>(
+    db: impl Into<Db<'a>>,
+    dir: &Path,
+    source: &Path,
+    now: &str,
+) -> Result<Photo> {
+    store_as(db.into(), dir, source, now, true)
 }
 
-/// Where a stored photo or scan is on disk, for opening it with the system's viewer.
-pub fn file_path(conn: &Connection, dir: &Path, hash: &str) -> Result<PathBuf> {
+/// Where a stored photo or scan is on disk, for opening it with the system's viewer (the file's
+/// photo folder only).
+pub fn file_path<'a>(db: impl Into<Db<'a>>, dir: &Path, hash: &str) -> Result<PathBuf> {
+    let conn = db.into().file("在照片文件夹中打开照片")?;
     let photo = get(conn, hash)?
         .ok_or_else(|| Error::Invalid(format!("数据库中没有这个文件（{hash}）。请刷新后重试。")))?;
     let path = crate::store::paths::photo_file(dir, &photo.file_name)?;
@@ -92,7 +101,7 @@ pub fn file_path(conn: &Connection, dir: &Path, hash: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn store_as(conn: &Connection, dir: &Path, source: &Path, now: &str, scan: bool) -> Result<Photo> {
+fn store_as(conn: Db<'_>, dir: &Path, source: &Path, now: &str, scan: bool) -> Result<Photo> {
     let io = |e| Error::Io {
         path: source.to_path_buf(),
         source: e,
@@ -136,27 +145,39 @@ fn store_as(conn: &Connection, dir: &Path, source: &Path, now: &str, scan: bool)
     };
     let hash = format!("{:x}", Sha256::digest(&data));
     let file_name = format!("{hash}.{ext}");
-    let path = crate::store::paths::photo_file(dir, &file_name)?;
-    if !path.exists() {
-        let parent = path.parent().expect("stored path has a folder");
-        std::fs::create_dir_all(parent).map_err(|e| Error::Io {
-            path: parent.to_path_buf(),
-            source: e,
-        })?;
-        // Write to a temporary name first so a half-written file never carries the hash name.
-        let tmp = path.with_extension("part");
-        std::fs::write(&tmp, &data)
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| Error::Io {
-                path: path.clone(),
+    if let Db::File(_) = conn {
+        let path = crate::store::paths::photo_file(dir, &file_name)?;
+        if !path.exists() {
+            let parent = path.parent().expect("stored path has a folder");
+            std::fs::create_dir_all(parent).map_err(|e| Error::Io {
+                path: parent.to_path_buf(),
                 source: e,
             })?;
+            // Write to a temporary name first so a half-written file never carries the hash name.
+            let tmp = path.with_extension("part");
+            std::fs::write(&tmp, &data)
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .map_err(|e| Error::Io {
+                    path: path.clone(),
+                    source: e,
+                })?;
+        }
     }
-    conn.execute(
-        "INSERT INTO photos (hash, file_name, original_name, bytes, added_at)
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-        params![hash, file_name, original_name, data.len() as i64, now],
-    )?;
+    conn.atomically(|conn| {
+        conn.execute(
+            "INSERT INTO photos (hash, file_name, original_name, bytes, added_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            params![hash, file_name, original_name, data.len() as i64, now],
+        )?;
+        // On the server every PC reads the bytes from the database (see store::server::push).
+        if let Db::Server(_) = conn {
+            conn.execute(
+                "INSERT INTO photo_blobs (hash, bytes) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![hash, data],
+            )?;
+        }
+        Ok(())
+    })?;
     Ok(Photo {
         hash,
         file_name,
@@ -166,8 +187,9 @@ fn store_as(conn: &Connection, dir: &Path, source: &Path, now: &str, scan: bool)
 }
 
 /// A stored photo's record, if any.
-pub fn get(conn: &Connection, hash: &str) -> Result<Option<Photo>> {
-    Ok(conn
+pub fn get<'a>(db: impl Into<Db<'a>>, hash: &str) -> Result<Option<Photo>> {
+    Ok(db
+        .into()
         .prepare_cached("SELECT hash, file_name, original_name, bytes FROM photos WHERE hash = ?1")?
         .query_row([hash], |r| {
             Ok(Photo {
@@ -181,9 +203,27 @@ pub fn get(conn: &Connection, hash: &str) -> Result<Option<Photo>> {
 }
 
 /// The bytes and MIME type of a stored photo.
-pub fn read(conn: &Connection, dir: &Path, hash: &str) -> Result<(Vec<u8>, &'static str)> {
+/// On the server the bytes are read from `photo_blobs` (`dir` is not used).
+pub fn read<'a>(db: impl Into<Db<'a>>, dir: &Path, hash: &str) -> Result<(Vec<u8>, &'static str)> {
+    let conn = db.into();
     let photo = get(conn, hash)?
         .ok_or_else(|| Error::Invalid(format!("数据库中没有这张照片（{hash}）。请刷新后重试。")))?;
+    if let Db::Server(_) = conn {
+        let data: Vec<u8> = conn
+            .query_row(
+                "SELECT bytes FROM photo_blobs WHERE hash = ?1",
+                [hash],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "服务器上没有照片“{}”的内容（原文件名“{}”）。请管理员从本机数据库文件重新上传照片。",
+                    photo.file_name, photo.original_name
+                ))
+            })?;
+        return Ok((data, mime_of(&photo.file_name)));
+    }
     let path = crate::store::paths::photo_file(dir, &photo.file_name)?;
     let data = std::fs::read(&path).map_err(|_| {
         Error::Invalid(format!(

@@ -1,11 +1,12 @@
 //! 问题口径: the problem items of the inspection checklist, in form order. Edited by an
 //! administrator; nothing is deleted — an item that is retired stays on the records that name it.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::ProblemPart;
+use crate::store::sql::{Db, Optional, Row};
 
 /// One item of the 问题口径 checklist.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,10 +42,10 @@ fn item_from_row(r: &Row) -> rusqlite::Result<ProblemItem> {
 }
 
 /// The checklist in the paper form's order (by part, then the item's order).
-pub fn problem_items(conn: &Connection, include_retired: bool) -> Result<Vec<ProblemItem>> {
-    let mut stmt = conn.prepare_cached(
+pub fn problem_items<'a>(db: impl Into<Db<'a>>, include_retired: bool) -> Result<Vec<ProblemItem>> {
+    let mut stmt = db.into().prepare_cached(
         "SELECT id, part, name, stops_use, sort_order, retired FROM problem_items
-         WHERE retired = 0 OR ?1",
+         WHERE retired = 0 OR ?1 = 1",
     )?;
     let mut rows: Vec<ProblemItem> = stmt
         .query_map([include_retired], item_from_row)?
@@ -67,26 +68,48 @@ fn clean_item_name(name: &str) -> Result<String> {
     Ok(name)
 }
 
-fn item_duplicate(e: rusqlite::Error, part: ProblemPart, name: &str) -> Error {
+fn duplicate_message(part: ProblemPart, name: &str) -> Error {
+    Error::Invalid(format!(
+        "“{}”部位已经有“{name}”这一项（可能已停用）。请改用原有的一项，或换一个名称。",
+        part.label()
+    ))
+}
+
+fn item_duplicate(e: Error, part: ProblemPart, name: &str) -> Error {
     match e {
-        rusqlite::Error::SqliteFailure(f, _)
+        Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
-            Error::Invalid(format!(
-                "“{}”部位已经有“{name}”这一项（可能已停用）。请改用原有的一项，或换一个名称。",
-                part.label()
-            ))
+            duplicate_message(part, name)
         }
-        e => e.into(),
+        e => e,
     }
 }
 
-pub fn add_problem_item(conn: &Connection, input: &ProblemItemInput, now: &str) -> Result<i64> {
-    crate::store::db::atomically(conn, |conn| add_problem_item_in(conn, input, now))
+/// Refuses a name the part already has (another item than `except`): the server's refusal of
+/// the unique key does not say which key, and it spoils the transaction.
+fn refuse_duplicate(conn: Db<'_>, part: ProblemPart, name: &str, except: i64) -> Result<()> {
+    if conn.exists(
+        "SELECT 1 FROM problem_items WHERE part = ?1 AND name = ?2 AND id <> ?3",
+        params![part, name, except],
+    )? {
+        return Err(duplicate_message(part, name));
+    }
+    Ok(())
 }
 
-fn add_problem_item_in(conn: &Connection, input: &ProblemItemInput, now: &str) -> Result<i64> {
+pub fn add_problem_item<'a>(
+    db: impl Into<Db<'a>>,
+    input: &ProblemItemInput,
+    now: &str,
+) -> Result<i64> {
+    db.into()
+        .atomically(|conn| add_problem_item_in(conn, input, now))
+}
+
+fn add_problem_item_in(conn: Db<'_>, input: &ProblemItemInput, now: &str) -> Result<i64> {
     let name = clean_item_name(&input.name)?;
+    refuse_duplicate(conn, input.part, &name, 0)?;
     let next: i64 = conn.query_row(
         "SELECT coalesce(max(sort_order), 0) + 10 FROM problem_items WHERE part = ?1",
         [input.part],
@@ -114,22 +137,24 @@ fn add_problem_item_in(conn: &Connection, input: &ProblemItemInput, now: &str) -
 
 /// Renames, re-grades or retires an item. Records already made keep pointing at it, and keep
 /// the severity they were recorded with.
-pub fn update_problem_item(
-    conn: &Connection,
+pub fn update_problem_item<'a>(
+    db: impl Into<Db<'a>>,
     id: i64,
     input: &ProblemItemInput,
     now: &str,
 ) -> Result<()> {
-    crate::store::db::atomically(conn, |conn| update_problem_item_in(conn, id, input, now))
+    db.into()
+        .atomically(|conn| update_problem_item_in(conn, id, input, now))
 }
 
 fn update_problem_item_in(
-    conn: &Connection,
+    conn: Db<'_>,
     id: i64,
     input: &ProblemItemInput,
     now: &str,
 ) -> Result<()> {
     let name = clean_item_name(&input.name)?;
+    refuse_duplicate(conn, input.part, &name, id)?;
     let old: Option<(String, bool, bool)> = conn
         .query_row(
             "SELECT name, stops_use, retired FROM problem_items WHERE id = ?1",

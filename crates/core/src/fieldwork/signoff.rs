@@ -3,7 +3,7 @@
 //! reviewed result is locked: its category decision cannot change until a reviewer unlocks it
 //! with a reason, which clears the review and the 负责人's signature (kept, marked cleared).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::access::accounts::Account;
@@ -11,6 +11,7 @@ use crate::access::permissions::Action;
 use crate::error::{Error, Result};
 use crate::places::households::Scope;
 use crate::store::audit;
+use crate::store::sql::{Db, Optional};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,7 +58,7 @@ impl SignState {
     }
 }
 
-fn active(conn: &Connection, inspection_id: i64, step: Step) -> Result<Option<Signature>> {
+fn active(conn: Db<'_>, inspection_id: i64, step: Step) -> Result<Option<Signature>> {
     Ok(conn
         .prepare_cached(
             "SELECT signer, signed_at FROM signoffs
@@ -72,7 +73,8 @@ fn active(conn: &Connection, inspection_id: i64, step: Step) -> Result<Option<Si
         .optional()?)
 }
 
-pub fn state(conn: &Connection, inspection_id: i64) -> Result<SignState> {
+pub fn state<'a>(db: impl Into<Db<'a>>, inspection_id: i64) -> Result<SignState> {
+    let conn = db.into();
     Ok(SignState {
         inspection_id,
         review: active(conn, inspection_id, Step::Review)?,
@@ -81,7 +83,8 @@ pub fn state(conn: &Connection, inspection_id: i64) -> Result<SignState> {
 }
 
 /// Refuses a change to a reviewed result (call before changing what it decided).
-pub fn refuse_if_locked(conn: &Connection, inspection_id: i64) -> Result<()> {
+pub fn refuse_if_locked<'a>(db: impl Into<Db<'a>>, inspection_id: i64) -> Result<()> {
+    let conn = db.into();
     if let Some(r) = active(conn, inspection_id, Step::Review)? {
         return Err(Error::Invalid(format!(
             "这条核查结果已由审核人{}于 {} 审核签字，已锁定。确需修改，请审核人先“解锁”并写明原因（解锁会清除审核和负责人的签字，改完后重新审核）。",
@@ -93,17 +96,23 @@ pub fn refuse_if_locked(conn: &Connection, inspection_id: i64) -> Result<()> {
 }
 
 /// The latest inspection of every toilet in `scope` — what the 签字背书表 lists.
-pub fn latest_in(conn: &Connection, scope: Scope) -> Result<Vec<i64>> {
+pub fn latest_in<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Vec<i64>> {
     let (filter, id) = match scope {
-        Scope::Town => ("1", 0),
+        Scope::Town => ("?1 = 0", 0),
         Scope::Village(v) => ("h.village_id = ?1", v),
         Scope::Group(g) => ("h.group_id = ?1", g),
     };
-    Ok(conn
+    // The latest inspection is named in a derived table: the server does not let WHERE use a
+    // column alias of the same SELECT.
+    Ok(db
+        .into()
         .prepare(&format!(
-            "SELECT (SELECT max(x.id) FROM inspections x WHERE x.toilet_id = t.id) AS i
-             FROM toilets t JOIN households h ON h.id = t.household_id
-             WHERE {filter} AND ?1 = ?1 AND i IS NOT NULL ORDER BY h.group_id, h.id, t.seq"
+            "SELECT l.i FROM (
+                 SELECT (SELECT max(x.id) FROM inspections x WHERE x.toilet_id = t.id) AS i,
+                        h.group_id AS g, h.id AS hid, t.seq AS seq
+                 FROM toilets t JOIN households h ON h.id = t.household_id
+                 WHERE {filter}) l
+             WHERE l.i IS NOT NULL ORDER BY l.g, l.hid, l.seq"
         ))?
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)
@@ -117,7 +126,8 @@ pub struct Progress {
     pub responsible: usize,
 }
 
-pub fn progress(conn: &Connection, scope: Scope) -> Result<Progress> {
+pub fn progress<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Progress> {
+    let conn = db.into();
     let ids = latest_in(conn, scope)?;
     let mut p = Progress {
         results: ids.len(),
@@ -144,7 +154,7 @@ pub struct Signed {
 
 /// Whether `who` recorded the inspection (by login account or as the staff member named) or
 /// was in its inspection group.
-fn took_part(conn: &Connection, who: &Account, inspection_id: i64) -> Result<bool> {
+fn took_part(conn: Db<'_>, who: &Account, inspection_id: i64) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM inspections i WHERE i.id = ?1 AND (
@@ -158,8 +168,8 @@ fn took_part(conn: &Connection, who: &Account, inspection_id: i64) -> Result<boo
 /// Signs the results `ids` as `step`. Already signed ones are left as they are; a 负责人 signs
 /// only reviewed results; a 审核人 does not review what they recorded or inspected themselves
 /// (those are left for another reviewer and counted).
-pub fn sign(
-    conn: &Connection,
+pub fn sign<'a>(
+    db: impl Into<Db<'a>>,
     who: &Account,
     ids: &[i64],
     step: Step,
@@ -172,7 +182,10 @@ pub fn sign(
     if ids.is_empty() {
         return Err(Error::Invalid("没有要签字的核查结果。".into()));
     }
-    let tx = conn.unchecked_transaction()?;
+    db.into().atomically(|tx| sign_in(tx, who, ids, step, now))
+}
+
+fn sign_in(tx: Db<'_>, who: &Account, ids: &[i64], step: Step, now: &str) -> Result<Signed> {
     let mut signed = Vec::new();
     let mut own_skipped = 0;
     for &id in ids {
@@ -186,7 +199,7 @@ pub fn sign(
                 "找不到编号为 {id} 的核查记录，请刷新后重试。"
             )));
         }
-        let s = state(&tx, id)?;
+        let s = state(tx, id)?;
         let already = match step {
             Step::Review => s.review.is_some(),
             Step::Responsible => s.responsible.is_some(),
@@ -199,7 +212,7 @@ pub fn sign(
                 "核查记录 {id} 还没有审核。负责人要在审核人签字之后签字；请先请审核人审核。"
             )));
         }
-        if step == Step::Review && took_part(&tx, who, id)? {
+        if step == Step::Review && took_part(tx, who, id)? {
             own_skipped += 1;
             continue;
         }
@@ -212,7 +225,7 @@ pub fn sign(
     }
     if !signed.is_empty() {
         audit::append(
-            &tx,
+            tx,
             now,
             &format!("signoff.{}", step.code()),
             "inspection",
@@ -232,7 +245,6 @@ pub fn sign(
             who.display_name
         )));
     }
-    tx.commit()?;
     Ok(Signed {
         signed: signed.len(),
         own_skipped,
@@ -241,14 +253,15 @@ pub fn sign(
 
 /// Unlocks a reviewed result so it can be corrected: a reviewer, with a reason. The review and
 /// the 负责人's signature are cleared (kept with who cleared them and why).
-pub fn unlock(
-    conn: &Connection,
+pub fn unlock<'a>(
+    db: impl Into<Db<'a>>,
     who: &Account,
     inspection_id: i64,
     reason: &str,
     now: &str,
 ) -> Result<()> {
     who.require(Action::Review)?;
+    let conn = db.into();
     let reason = reason.trim();
     if reason.chars().count() < 2 {
         return Err(Error::Invalid(
@@ -261,33 +274,33 @@ pub fn unlock(
             "这条核查结果还没有审核，不需要解锁。".into(),
         ));
     }
-    let tx = conn.unchecked_transaction()?;
-    tx.execute(
-        "UPDATE signoffs SET cleared_at = ?2, cleared_by = ?3, cleared_reason = ?4
+    conn.atomically(|tx| {
+        tx.execute(
+            "UPDATE signoffs SET cleared_at = ?2, cleared_by = ?3, cleared_reason = ?4
          WHERE inspection_id = ?1 AND cleared_at IS NULL",
-        params![inspection_id, now, who.display_name, reason],
-    )?;
-    audit::append(
-        &tx,
-        now,
-        "signoff.unlock",
-        "inspection",
-        inspection_id,
-        &format!(
-            "{}解锁核查记录 {inspection_id}（清除审核{}的签字），原因：{reason}",
-            who.display_name,
-            if s.responsible.is_some() {
-                "和负责人"
-            } else {
-                ""
-            }
-        ),
-        serde_json::json!({
-            "review": s.review.map(|r| r.signer),
-            "responsible": s.responsible.map(|r| r.signer),
-            "reason": reason,
-        }),
-    )?;
-    tx.commit()?;
-    Ok(())
+            params![inspection_id, now, who.display_name, reason],
+        )?;
+        audit::append(
+            tx,
+            now,
+            "signoff.unlock",
+            "inspection",
+            inspection_id,
+            &format!(
+                "{}解锁核查记录 {inspection_id}（清除审核{}的签字），原因：{reason}",
+                who.display_name,
+                if s.responsible.is_some() {
+                    "和负责人"
+                } else {
+                    ""
+                }
+            ),
+            serde_json::json!({
+                "review": s.review.map(|r| r.signer),
+                "responsible": s.responsible.map(|r| r.signer),
+                "reason": reason,
+            }),
+        )?;
+        Ok(())
+    })
 }

@@ -3,7 +3,6 @@
 //! (DOMAIN's survey practice: above 10% retrain, 20–30% a second back-check, above 40% re-survey).
 //! They are settings, shown and printed as the town's own working values, not the plan's.
 
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::access::accounts::Account;
@@ -101,10 +100,15 @@ impl WorkingValues {
     }
 
     /// Saves the values (an administrator's setting), audited with old → new.
-    pub fn save(&self, conn: &Connection, by: &Account, now: &str) -> Result<()> {
+    pub fn save<'a>(
+        &self,
+        db: impl Into<crate::store::sql::Db<'a>>,
+        by: &Account,
+        now: &str,
+    ) -> Result<()> {
         by.require(Action::EditSettings)?;
         self.check()?;
-        crate::store::db::atomically(conn, |conn| {
+        db.into().atomically(|conn| {
             let old = WorkingValues::load(conn)?;
             let json = serde_json::to_string(self).expect("working values serialise");
             crate::store::settings::set(conn, KEY, &json)?;

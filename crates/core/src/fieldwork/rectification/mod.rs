@@ -3,14 +3,14 @@
 //! 待整改 → 整改中 → 已整改待验收 → 已销号, each a dated, signed event. Nothing is deleted: a wrong
 //! close-out is reopened with a reason.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::access::accounts::Account;
 use crate::access::permissions::Action;
-use crate::access::staff;
 use crate::error::{Error, Result};
 use crate::model::{CaseState, Category, InspectionKind};
+use crate::store::sql::{Db, Optional};
 
 mod ledger;
 
@@ -119,7 +119,7 @@ struct CaseCore {
     category: Option<Category>,
 }
 
-fn case_core(conn: &Connection, id: i64) -> Result<CaseCore> {
+fn case_core(conn: Db<'_>, id: i64) -> Result<CaseCore> {
     conn.prepare_cached(
         "SELECT state, proposed_category, category FROM rectifications WHERE id = ?1",
     )?
@@ -153,7 +153,7 @@ pub(crate) struct Event<'a> {
 }
 
 /// Appends a step to a case's history (in the caller's transaction).
-pub(crate) fn add_event(conn: &Connection, case_id: i64, e: Event, now: &str) -> Result<()> {
+pub(crate) fn add_event(conn: Db<'_>, case_id: i64, e: Event, now: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO rectification_events
            (rectification_id, kind, from_state, to_state, actor_id, happened_on, recorded_at, remark,
@@ -169,8 +169,8 @@ pub(crate) fn add_event(conn: &Connection, case_id: i64, e: Event, now: &str) ->
 /// Opens a case for a toilet whose inspection found problems. Call inside the inspection's
 /// transaction.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn open_case(
-    conn: &Connection,
+pub(crate) fn open_case<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     toilet_id: i64,
     inspection_id: i64,
@@ -180,6 +180,7 @@ pub(crate) fn open_case(
     on: &str,
     now: &str,
 ) -> Result<i64> {
+    let conn = db.into();
     let id = conn
         .prepare_cached(
             "INSERT INTO rectifications
@@ -224,12 +225,7 @@ pub(crate) struct SideStep<'a> {
 }
 
 /// Records a [`SideStep`] in the caller's transaction.
-pub(crate) fn record_side_step(
-    conn: &Connection,
-    by: &Account,
-    s: SideStep,
-    now: &str,
-) -> Result<()> {
+pub(crate) fn record_side_step(conn: Db<'_>, by: &Account, s: SideStep, now: &str) -> Result<()> {
     add_event(
         conn,
         s.case_id,
@@ -275,7 +271,7 @@ pub(crate) struct Followed<'a> {
 /// who changed what. An inspection dated before the case's current one changes nothing.
 /// Returns whether the case changed.
 pub(crate) fn follow_inspection(
-    conn: &Connection,
+    conn: Db<'_>,
     by: &Account,
     case_id: i64,
     f: &Followed,
@@ -351,7 +347,8 @@ pub(crate) fn follow_inspection(
 }
 
 /// The open case of a toilet (any state but 已销号), if there is one.
-pub fn open_case_of(conn: &Connection, toilet_id: i64) -> Result<Option<i64>> {
+pub fn open_case_of<'a>(db: impl Into<Db<'a>>, toilet_id: i64) -> Result<Option<i64>> {
+    let conn = db.into();
     Ok(conn
         .prepare_cached(
             "SELECT id FROM rectifications WHERE toilet_id = ?1 AND state <> 'closed' ORDER BY id DESC LIMIT 1",
@@ -363,8 +360,8 @@ pub fn open_case_of(conn: &Connection, toilet_id: i64) -> Result<Option<i64>> {
 /// Confirms or overrides the category and records the plan, as `by` (whose role must handle
 /// cases; an account linked to a staff member decides as that person, whatever `actor` says).
 /// Runs in the caller's transaction.
-pub fn decide_in(
-    conn: &Connection,
+pub fn decide_in<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     case_id: i64,
     d: &Decision,
@@ -372,10 +369,11 @@ pub fn decide_in(
     today: &str,
     now: &str,
 ) -> Result<()> {
+    let conn = db.into();
     by.require(Action::HandleCase)?;
     let actor = by.signs_as(actor);
     let case = case_core(conn, case_id)?;
-    let actor_name = staff::get_staff(conn, actor)?.name;
+    let actor_name = crate::fieldwork::staff_member(conn, actor)?.name;
     let (inspection, inspected_on): (i64, String) = conn.query_row(
         "SELECT r.inspection_id, i.inspected_on FROM rectifications r
          JOIN inspections i ON i.id = r.inspection_id WHERE r.id = ?1",
@@ -526,13 +524,14 @@ pub struct MoveInput {
 
 /// Moves a case, in the caller's transaction, as `by` (whose role must handle cases; an account
 /// linked to a staff member acts as that person, whatever the input says).
-pub fn move_in(
-    conn: &Connection,
+pub fn move_in<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     m: &MoveInput,
     today: &str,
     now: &str,
 ) -> Result<()> {
+    let conn = db.into();
     by.require(Action::HandleCase)?;
     let signed = MoveInput {
         actor_id: by.signs_as(m.actor_id),
@@ -543,7 +542,7 @@ pub fn move_in(
     if let Some(why) = refuse_move(case.state, m.to) {
         return Err(Error::Invalid(why));
     }
-    staff::get_staff(conn, m.actor_id)?;
+    crate::fieldwork::staff_member(conn, m.actor_id)?;
     check_date(&m.date, "日期", today)?;
     let remark = filled(&m.remark);
     if case.category.is_none() {
@@ -581,7 +580,7 @@ pub fn move_in(
         let Some(v) = m.verifier_id else {
             return Err(Error::Invalid("销号要选择验收人。".into()));
         };
-        let v_name = staff::get_staff(conn, v)?.name;
+        let v_name = crate::fieldwork::staff_member(conn, v)?.name;
         // Who recorded the fix: the staff member named, and the person of the login account
         // that keyed it in (when that account is linked to one).
         let recorder: Option<(i64, Option<i64>)> = conn
@@ -701,19 +700,20 @@ pub fn move_in(
 }
 
 /// Moves a case in its own transaction (see [`move_in`]).
-pub fn move_case(
-    conn: &Connection,
+pub fn move_case<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     m: &MoveInput,
     today: &str,
     now: &str,
 ) -> Result<()> {
-    crate::store::db::atomically(conn, |conn| move_in(conn, by, m, today, now))
+    let conn = db.into();
+    conn.atomically(|conn| move_in(conn, by, m, today, now))
 }
 
 /// Confirms or overrides the category in its own transaction (see [`decide_in`]).
-pub fn decide(
-    conn: &Connection,
+pub fn decide<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     case_id: i64,
     d: &Decision,
@@ -721,9 +721,8 @@ pub fn decide(
     today: &str,
     now: &str,
 ) -> Result<()> {
-    crate::store::db::atomically(conn, |conn| {
-        decide_in(conn, by, case_id, d, actor, today, now)
-    })
+    let conn = db.into();
+    conn.atomically(|conn| decide_in(conn, by, case_id, d, actor, today, now))
 }
 
 /// One dated move of a case, as its history shows it.
@@ -774,7 +773,8 @@ pub struct Case {
     pub events: Vec<CaseEvent>,
 }
 
-pub fn case(conn: &Connection, id: i64) -> Result<Case> {
+pub fn case<'a>(db: impl Into<Db<'a>>, id: i64) -> Result<Case> {
+    let conn = db.into();
     let mut c = conn
         .prepare_cached(
             "SELECT id, toilet_id, household_id, inspection_id, proposed_category, proposal_reason,
