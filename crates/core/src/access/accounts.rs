@@ -213,8 +213,12 @@ fn insert(db: Db<'_>, input: &AccountInput, must_change: bool, now: &str) -> Res
     if let Some(s) = input.staff_id {
         crate::access::staff::get_staff(db, s)?;
     }
-    // A name taken (in any case) gives no row on either engine, instead of an error that only
-    // the file would name as a constraint.
+    // Looked up first: on the server a refused insert would still use up an id. A name taken
+    // meanwhile by another PC gives no row on either engine (not an error that only the file
+    // would name as a constraint).
+    if name_used(db, &username, 0)? {
+        return Err(name_taken(&username));
+    }
     let id: i64 = db
         .query_row(
             "INSERT INTO accounts (username, display_name, role, staff_id, password_hash, active, created_at,

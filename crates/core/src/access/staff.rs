@@ -118,6 +118,14 @@ fn duplicate(input: &StaffInput) -> Error {
     ))
 }
 
+/// Whether someone other than `except` of the unit has the name.
+fn taken(db: Db<'_>, s: &StaffInput, except: i64) -> Result<bool> {
+    db.exists(
+        "SELECT 1 FROM staff WHERE name = ?1 AND unit = ?2 AND id <> ?3",
+        params![s.name, s.unit, except],
+    )
+}
+
 /// Adds a staff member; a second person of one unit with the same name is refused.
 pub fn add_staff<'a>(db: impl Into<Db<'a>>, input: &StaffInput, now: &str) -> Result<i64> {
     db.into().atomically(|db| add_staff_in(db, input, now))
@@ -125,8 +133,12 @@ pub fn add_staff<'a>(db: impl Into<Db<'a>>, input: &StaffInput, now: &str) -> Re
 
 fn add_staff_in(db: Db<'_>, input: &StaffInput, now: &str) -> Result<i64> {
     let s = clean(input)?;
-    // A name taken in the unit gives no row on either engine (not an error the server would
-    // only word as its own).
+    // Looked up first: on the server a refused insert would still use up an id (and the demo
+    // town draws names until one is free). A name taken meanwhile by another PC gives no row on
+    // either engine.
+    if taken(db, &s, 0)? {
+        return Err(duplicate(&s));
+    }
     let id = db
         .prepare_cached(
             "INSERT INTO staff (name, unit, phone, roles, active, created_at)
@@ -164,10 +176,7 @@ pub fn update_staff<'a>(
 fn update_staff_in(db: Db<'_>, id: i64, input: &StaffInput, now: &str) -> Result<()> {
     let old = get_staff(db, id)?;
     let s = clean(input)?;
-    if db.exists(
-        "SELECT 1 FROM staff WHERE name = ?1 AND unit = ?2 AND id <> ?3",
-        params![s.name, s.unit, id],
-    )? {
+    if taken(db, &s, id)? {
         return Err(duplicate(&s));
     }
     db.prepare_cached(
