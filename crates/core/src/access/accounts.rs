@@ -7,13 +7,14 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use chrono::{DateTime, Duration, FixedOffset};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::access::permissions::{self, Action};
 use crate::error::{Error, Result};
 use crate::model::Role;
 use crate::store::audit;
+use crate::store::sql::{Db, Engine, Optional, Row};
 
 /// Failed logins in a row before the account is locked.
 pub const MAX_FAILURES: i64 = 5;
@@ -91,7 +92,7 @@ fn yes() -> bool {
 const COLUMNS: &str =
     "id, username, display_name, role, staff_id, active, locked_until, must_change_password";
 
-fn from_row(r: &Row) -> rusqlite::Result<Account> {
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
         id: r.get(0)?,
         username: r.get(1)?,
@@ -104,27 +105,34 @@ fn from_row(r: &Row) -> rusqlite::Result<Account> {
     })
 }
 
-pub fn any(conn: &Connection) -> Result<bool> {
-    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM accounts)", [], |r| r.get(0))?)
+/// Whether any account exists (the first start has none).
+pub fn any<'a>(db: impl Into<Db<'a>>) -> Result<bool> {
+    db.into()
+        .query_row("SELECT EXISTS (SELECT 1 FROM accounts)", [], |r| r.get(0))
 }
 
-pub fn list(conn: &Connection) -> Result<Vec<Account>> {
-    Ok(conn
+/// Every account, active ones first, then by role and user name (without regard to case, as
+/// names are told apart).
+pub fn list<'a>(db: impl Into<Db<'a>>) -> Result<Vec<Account>> {
+    Ok(db
+        .into()
         .prepare(&format!(
-            "SELECT {COLUMNS} FROM accounts ORDER BY active DESC, role, username"
+            "SELECT {COLUMNS} FROM accounts ORDER BY active DESC, role, lower(username), username"
         ))?
         .query_map([], from_row)?
         .collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Account> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"),
-        [id],
-        from_row,
-    )
-    .optional()?
-    .ok_or_else(|| Error::Invalid(format!("找不到编号为 {id} 的账户，请刷新后重试。")))
+/// One account by its id.
+pub fn get<'a>(db: impl Into<Db<'a>>, id: i64) -> Result<Account> {
+    db.into()
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"),
+            [id],
+            from_row,
+        )
+        .optional()?
+        .ok_or_else(|| Error::Invalid(format!("找不到编号为 {id} 的账户，请刷新后重试。")))
 }
 
 fn check_password(password: &str) -> Result<()> {
@@ -179,13 +187,23 @@ fn clean(input: &AccountInput) -> Result<(String, String)> {
     Ok((username, display))
 }
 
+/// The message for a user name already taken (whatever its case).
+fn name_taken(username: &str) -> Error {
+    Error::Invalid(format!("用户名“{username}”已经有人用了，请换一个。"))
+}
+
+/// Whether another account (not `except`) has `username`, without regard to case: the file's
+/// column is `COLLATE NOCASE`, the server's unique index is on `lower(username)`; both fold
+/// ASCII letters only, as `lower` does on both.
+fn name_used(db: Db<'_>, username: &str, except: i64) -> Result<bool> {
+    db.exists(
+        "SELECT 1 FROM accounts WHERE lower(username) = lower(?1) AND id <> ?2",
+        params![username, except],
+    )
+}
+
 /// Adds an account row; `must_change` when someone other than its owner chose the password.
-fn insert(
-    conn: &Connection,
-    input: &AccountInput,
-    must_change: bool,
-    now: &str,
-) -> Result<Account> {
+fn insert(db: Db<'_>, input: &AccountInput, must_change: bool, now: &str) -> Result<Account> {
     let (username, display) = clean(input)?;
     let password = input
         .password
@@ -193,24 +211,27 @@ fn insert(
         .ok_or_else(|| Error::Invalid("请为新账户设置密码。".into()))?;
     check_password(password)?;
     if let Some(s) = input.staff_id {
-        crate::access::staff::get_staff(conn, s)?;
+        crate::access::staff::get_staff(db, s)?;
     }
-    let id: i64 = conn.query_row(
-        "INSERT INTO accounts (username, display_name, role, staff_id, password_hash, active, created_at,
-            must_change_password)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
-        params![username, display, input.role, input.staff_id, hash(password)?, input.active, now, must_change],
-        |r| r.get(0),
-    )
-    .map_err(|e| match e {
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-            Error::Invalid(format!("用户名“{username}”已经有人用了，请换一个。"))
-        }
-        e => e.into(),
-    })?;
-    let account = get(conn, id)?;
+    // Looked up first: on the server a refused insert would still use up an id. A name taken
+    // meanwhile by another PC gives no row on either engine (not an error that only the file
+    // would name as a constraint).
+    if name_used(db, &username, 0)? {
+        return Err(name_taken(&username));
+    }
+    let id: i64 = db
+        .query_row(
+            "INSERT INTO accounts (username, display_name, role, staff_id, password_hash, active, created_at,
+                must_change_password)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING RETURNING id",
+            params![username, display, input.role, input.staff_id, hash(password)?, input.active, now, must_change],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| name_taken(&username))?;
+    let account = get(db, id)?;
     audit::append(
-        conn,
+        db,
         now,
         "account.add",
         "account",
@@ -227,146 +248,160 @@ fn insert(
 }
 
 /// The first start: creates the administrator. Refused once any account exists.
-pub fn create_first_admin(conn: &Connection, input: &AccountInput, now: &str) -> Result<Account> {
-    let tx = conn.unchecked_transaction()?;
-    if any(&tx)? {
-        return Err(Error::Invalid(
-            "本数据库已经有账户了，请用已有账户登录；忘记密码请找管理员重设。".into(),
-        ));
-    }
-    let input = AccountInput {
-        role: Role::Admin,
-        active: true,
-        ..input.clone()
-    };
-    audit::set_actor(
-        &tx,
-        &format!("{}（{}）", input.display_name.trim(), input.username.trim()),
-    )?;
-    let a = insert(&tx, &input, false, now)?;
-    tx.commit()?;
-    Ok(a)
+pub fn create_first_admin<'a>(
+    db: impl Into<Db<'a>>,
+    input: &AccountInput,
+    now: &str,
+) -> Result<Account> {
+    db.into().atomically(|db| {
+        if any(db)? {
+            return Err(Error::Invalid(
+                "本数据库已经有账户了，请用已有账户登录；忘记密码请找管理员重设。".into(),
+            ));
+        }
+        let input = AccountInput {
+            role: Role::Admin,
+            active: true,
+            ..input.clone()
+        };
+        audit::set_actor(
+            db,
+            &format!("{}（{}）", input.display_name.trim(), input.username.trim()),
+        )?;
+        insert(db, &input, false, now)
+    })
 }
 
 /// Adds an account (by an administrator). The password the administrator set must be changed
 /// by its owner at the first login.
-pub fn add(conn: &Connection, by: &Account, input: &AccountInput, now: &str) -> Result<Account> {
+pub fn add<'a>(
+    db: impl Into<Db<'a>>,
+    by: &Account,
+    input: &AccountInput,
+    now: &str,
+) -> Result<Account> {
     by.require(Action::ManageAccounts)?;
-    let tx = conn.unchecked_transaction()?;
-    let a = insert(&tx, input, true, now)?;
-    tx.commit()?;
-    Ok(a)
+    db.into().atomically(|db| insert(db, input, true, now))
 }
 
 /// Changes an account's name, role, staff link, active flag and (if given) password; an
 /// administrator cannot take away the last active administrator. A password set here must be
 /// changed by the account's owner at the next login (unless the administrator sets their own).
-pub fn update(
-    conn: &Connection,
+pub fn update<'a>(
+    db: impl Into<Db<'a>>,
     by: &Account,
     id: i64,
     input: &AccountInput,
     now: &str,
 ) -> Result<Account> {
     by.require(Action::ManageAccounts)?;
-    let old = get(conn, id)?;
+    let db = db.into();
     let (username, display) = clean(input)?;
-    if old.role == Role::Admin && old.active && (input.role != Role::Admin || !input.active) {
-        let admins: i64 = conn.query_row(
-            "SELECT count(*) FROM accounts WHERE role = 'admin' AND active = 1",
-            [],
-            |r| r.get(0),
-        )?;
-        if admins <= 1 {
-            return Err(Error::Invalid(
-                "这是唯一的管理员账户，不能停用或改为其他角色。请先另设一个管理员。".into(),
-            ));
-        }
-    }
-    if let Some(s) = input.staff_id {
-        crate::access::staff::get_staff(conn, s)?;
-    }
-    let tx = conn.unchecked_transaction()?;
-    tx.execute(
-        "UPDATE accounts SET username = ?2, display_name = ?3, role = ?4, staff_id = ?5, active = ?6 WHERE id = ?1",
-        params![id, username, display, input.role, input.staff_id, input.active],
-    )?;
     if let Some(p) = input.password.as_deref().filter(|p| !p.is_empty()) {
         check_password(p)?;
-        tx.execute(
-            "UPDATE accounts SET password_hash = ?2, failed_attempts = 0, locked_until = NULL,
-                 must_change_password = ?3 WHERE id = ?1",
-            params![id, hash(p)?, id != by.id],
-        )?;
     }
-    audit::append(
-        &tx,
-        now,
-        "account.update",
-        "account",
-        id,
-        &format!(
-            "修改账户“{}”{}",
-            old.username,
-            if input.password.as_deref().is_some_and(|p| !p.is_empty()) {
-                "（重设了密码）"
-            } else {
-                ""
+    db.atomically(|db| {
+        let old = get(db, id)?;
+        if old.role == Role::Admin && old.active && (input.role != Role::Admin || !input.active)
+        {
+            let admins: i64 = db.query_row(
+                "SELECT count(*) FROM accounts WHERE role = 'admin' AND active = 1",
+                [],
+                |r| r.get(0),
+            )?;
+            if admins <= 1 {
+                return Err(Error::Invalid(
+                    "这是唯一的管理员账户，不能停用或改为其他角色。请先另设一个管理员。".into(),
+                ));
             }
-        ),
-        serde_json::json!({
-            "username": [old.username, username],
-            "display_name": [old.display_name, display],
-            "role": [old.role.code(), input.role.code()],
-            "staff_id": [old.staff_id, input.staff_id],
-            "active": [old.active, input.active],
-        }),
-    )?;
-    tx.commit()?;
-    get(conn, id)
+        }
+        if let Some(s) = input.staff_id {
+            crate::access::staff::get_staff(db, s)?;
+        }
+        if name_used(db, &username, id)? {
+            return Err(name_taken(&username));
+        }
+        db.execute(
+            "UPDATE accounts SET username = ?2, display_name = ?3, role = ?4, staff_id = ?5, active = ?6 WHERE id = ?1",
+            params![id, username, display, input.role, input.staff_id, input.active],
+        )?;
+        if let Some(p) = input.password.as_deref().filter(|p| !p.is_empty()) {
+            db.execute(
+                "UPDATE accounts SET password_hash = ?2, failed_attempts = 0, locked_until = NULL,
+                     must_change_password = ?3 WHERE id = ?1",
+                params![id, hash(p)?, id != by.id],
+            )?;
+        }
+        audit::append(
+            db,
+            now,
+            "account.update",
+            "account",
+            id,
+            &format!(
+                "修改账户“{}”{}",
+                old.username,
+                if input.password.as_deref().is_some_and(|p| !p.is_empty()) {
+                    "（重设了密码）"
+                } else {
+                    ""
+                }
+            ),
+            serde_json::json!({
+                "username": [old.username, username],
+                "display_name": [old.display_name, display],
+                "role": [old.role.code(), input.role.code()],
+                "staff_id": [old.staff_id, input.staff_id],
+                "active": [old.active, input.active],
+            }),
+        )?;
+        get(db, id)
+    })
 }
 
 /// Lifts a lock before its time (by an administrator).
-pub fn unlock(conn: &Connection, by: &Account, id: i64, now: &str) -> Result<()> {
+pub fn unlock<'a>(db: impl Into<Db<'a>>, by: &Account, id: i64, now: &str) -> Result<()> {
     by.require(Action::ManageAccounts)?;
-    let a = get(conn, id)?;
-    let tx = conn.unchecked_transaction()?;
-    tx.execute(
-        "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?1",
-        [id],
-    )?;
-    audit::append(
-        &tx,
-        now,
-        "account.unlock",
-        "account",
-        id,
-        &format!("解锁账户“{}”", a.username),
-        serde_json::json!({}),
-    )?;
-    tx.commit()?;
-    Ok(())
+    db.into().atomically(|db| {
+        let a = get(db, id)?;
+        db.execute(
+            "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?1",
+            [id],
+        )?;
+        audit::append(
+            db,
+            now,
+            "account.unlock",
+            "account",
+            id,
+            &format!("解锁账户“{}”", a.username),
+            serde_json::json!({}),
+        )?;
+        Ok(())
+    })
 }
 
 /// Changes one's own password, given the old one. A wrong old password counts toward the
 /// lockout like a wrong password at login (the app then ends the session when it locks).
-pub fn change_own_password(
-    conn: &Connection,
+pub fn change_own_password<'a>(
+    db: impl Into<Db<'a>>,
     me: &Account,
     old: &str,
     new: &str,
     now: &str,
 ) -> Result<()> {
-    let stored: String = conn.query_row(
+    let db = db.into();
+    let stored: String = db.query_row(
         "SELECT password_hash FROM accounts WHERE id = ?1",
         [me.id],
         |r| r.get(0),
     )?;
     if !verify_password(old, &stored) {
         let at = parse_time(now).ok_or_else(|| Error::Invalid(format!("时间“{now}”格式不对。")))?;
-        let tx = conn.unchecked_transaction()?;
-        let locked = record_failure(&tx, me, &me.username, at, now, "修改密码时原密码不对")?;
-        tx.commit()?;
+        // The failure is kept (committed) and then refused.
+        let locked = db.atomically(|db| {
+            record_failure(db, me, &me.username, at, now, "修改密码时原密码不对")
+        })?;
         return Err(if let Some(until) = locked {
             Error::Login(locked_message(&me.username, until))
         } else {
@@ -377,23 +412,23 @@ pub fn change_own_password(
     if new == old {
         return Err(Error::Invalid("新密码不能和原密码一样，请换一个。".into()));
     }
-    let tx = conn.unchecked_transaction()?;
-    tx.execute(
-        "UPDATE accounts SET password_hash = ?2, must_change_password = 0, failed_attempts = 0
-         WHERE id = ?1",
-        params![me.id, hash(new)?],
-    )?;
-    audit::append(
-        &tx,
-        now,
-        "account.password",
-        "account",
-        me.id,
-        "修改了自己的密码",
-        serde_json::json!({}),
-    )?;
-    tx.commit()?;
-    Ok(())
+    db.atomically(|db| {
+        db.execute(
+            "UPDATE accounts SET password_hash = ?2, must_change_password = 0, failed_attempts = 0
+             WHERE id = ?1",
+            params![me.id, hash(new)?],
+        )?;
+        audit::append(
+            db,
+            now,
+            "account.password",
+            "account",
+            me.id,
+            "修改了自己的密码",
+            serde_json::json!({}),
+        )?;
+        Ok(())
+    })
 }
 
 /// The message for a locked account (the same whether or not the name exists).
@@ -409,33 +444,32 @@ fn locked_message(username: &str, until: DateTime<FixedOffset>) -> String {
 pub const WRONG_LOGIN: &str = "用户名或密码不对，请重新输入。连续输错 5 次，账户会被锁定 15 分钟。";
 
 /// Counts a failed password for `account`, locking it at [`MAX_FAILURES`]; audited. Returns
-/// until when the account is now locked, if it is.
+/// until when the account is now locked, if it is. The count is raised in the row itself (not
+/// read and written back), so two PCs failing at once on the server both count.
 fn record_failure(
-    conn: &Connection,
+    db: Db<'_>,
     account: &Account,
     username: &str,
     at: DateTime<FixedOffset>,
     now: &str,
     what: &str,
 ) -> Result<Option<DateTime<FixedOffset>>> {
-    let failures: i64 = conn.query_row(
-        "SELECT failed_attempts FROM accounts WHERE id = ?1",
+    let failures: i64 = db.query_row(
+        "UPDATE accounts SET failed_attempts = failed_attempts + 1, locked_until = NULL
+         WHERE id = ?1 RETURNING failed_attempts",
         [account.id],
         |r| r.get(0),
     )?;
-    let failures = failures + 1;
     let locked = failures >= MAX_FAILURES;
     let until = locked.then(|| at + Duration::minutes(LOCK_MINUTES));
-    conn.execute(
-        "UPDATE accounts SET failed_attempts = ?2, locked_until = ?3 WHERE id = ?1",
-        params![
-            account.id,
-            if locked { 0 } else { failures },
-            until.map(|u| u.to_rfc3339())
-        ],
-    )?;
+    if locked {
+        db.execute(
+            "UPDATE accounts SET failed_attempts = 0, locked_until = ?2 WHERE id = ?1",
+            params![account.id, until.map(|u| u.to_rfc3339())],
+        )?;
+    }
     audit::append(
-        conn,
+        db,
         now,
         if locked {
             "login.locked"
@@ -456,19 +490,28 @@ fn record_failure(
 
 /// Failed logins with user names that do not exist, counted on this connection the way an
 /// account's are, so an unknown name answers exactly like a real one (also when "locked").
+/// The count is kept in a temporary table of the connection (on the server, of its session),
+/// by the name in lower case, as account names are told apart.
 fn unknown_name_failure(
-    conn: &Connection,
+    db: Db<'_>,
     username: &str,
     now: &str,
 ) -> Result<Option<DateTime<FixedOffset>>> {
-    conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS huce_unknown_logins (
-             username TEXT PRIMARY KEY COLLATE NOCASE, failures INTEGER NOT NULL, locked_until TEXT)",
-    )?;
+    db.execute_batch(match db.engine() {
+        Engine::File => {
+            "CREATE TEMP TABLE IF NOT EXISTS huce_unknown_logins (
+                 username TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until TEXT)"
+        }
+        Engine::Server => {
+            "CREATE TEMP TABLE IF NOT EXISTS huce_unknown_logins (
+                 username TEXT PRIMARY KEY, failures BIGINT NOT NULL, locked_until TEXT)"
+        }
+    })?;
     let at = parse_time(now).ok_or_else(|| Error::Invalid(format!("时间“{now}”格式不对。")))?;
-    let row: Option<(i64, Option<String>)> = conn
+    // Both engines look in the connection's temporary tables first.
+    let row: Option<(i64, Option<String>)> = db
         .query_row(
-            "SELECT failures, locked_until FROM temp.huce_unknown_logins WHERE username = ?1",
+            "SELECT failures, locked_until FROM huce_unknown_logins WHERE username = lower(?1)",
             [username],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -485,15 +528,15 @@ fn unknown_name_failure(
     let failures = row.map_or(0, |r| r.0) + 1;
     let locked = failures >= MAX_FAILURES;
     let until = locked.then(|| at + Duration::minutes(LOCK_MINUTES));
-    conn.execute(
-        "INSERT INTO temp.huce_unknown_logins (username, failures, locked_until) VALUES (?1, ?2, ?3)
+    db.execute(
+        "INSERT INTO huce_unknown_logins (username, failures, locked_until) VALUES (lower(?1), ?2, ?3)
          ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
         params![username, if locked { 0 } else { failures }, until.map(|u| u.to_rfc3339())],
     )?;
     // The name typed is not recorded: it may be a password typed into the wrong box, and the
     // log is read by many and never cleaned.
     audit::append(
-        conn,
+        db,
         now,
         "login.failed",
         "account",
@@ -518,13 +561,21 @@ fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
 
 /// Logs in. Five wrong passwords in a row lock the account for 15 minutes. Unknown user names
 /// and wrong passwords get the same message and count the same way (an unknown name is also
-/// "locked" after five tries), so names cannot be found by trying. Sets the connection's actor
-/// for the audit log.
-pub fn login(conn: &Connection, username: &str, password: &str, now: &str) -> Result<Account> {
+/// "locked" after five tries), so names cannot be found by trying. User names are matched
+/// without regard to case. Sets the connection's actor for the audit log.
+pub fn login<'a>(
+    db: impl Into<Db<'a>>,
+    username: &str,
+    password: &str,
+    now: &str,
+) -> Result<Account> {
+    let db = db.into();
     let username = username.trim();
-    let row: Option<(Account, String)> = conn
+    let row: Option<(Account, String)> = db
         .query_row(
-            &format!("SELECT {COLUMNS}, password_hash FROM accounts WHERE username = ?1"),
+            &format!(
+                "SELECT {COLUMNS}, password_hash FROM accounts WHERE lower(username) = lower(?1)"
+            ),
             [username],
             |r| Ok((from_row(r)?, r.get(8)?)),
         )
@@ -533,8 +584,7 @@ pub fn login(conn: &Connection, username: &str, password: &str, now: &str) -> Re
     let Some((account, stored)) = row else {
         // Spend the same effort as a real check, so a missing name is not faster to find.
         spend_a_password_check(password);
-        let locked =
-            crate::store::db::atomically(conn, |c| unknown_name_failure(c, username, now))?;
+        let locked = db.atomically(|db| unknown_name_failure(db, username, now))?;
         return Err(Error::Login(match locked {
             Some(until) => locked_message(username, until),
             None => WRONG_LOGIN.into(),
@@ -552,39 +602,43 @@ pub fn login(conn: &Connection, username: &str, password: &str, now: &str) -> Re
             "账户“{username}”已停用，请联系管理员。"
         )));
     }
-    let tx = conn.unchecked_transaction()?;
-    audit::set_actor(&tx, &account.actor())?;
     if !right {
-        let locked = record_failure(&tx, &account, username, at, now, "登录失败（密码不对）")?;
-        tx.commit()?;
-        audit::set_actor(conn, audit::NOBODY)?;
-        return Err(Error::Login(match locked {
+        // The failure is kept (committed) and then refused.
+        let locked = db.atomically(|db| {
+            audit::set_actor(db, &account.actor())?;
+            record_failure(db, &account, username, at, now, "登录失败（密码不对）")
+        });
+        audit::set_actor(db, audit::NOBODY)?;
+        return Err(Error::Login(match locked? {
             Some(until) => locked_message(username, until),
             None => WRONG_LOGIN.into(),
         }));
     }
-    tx.execute(
-        "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?1",
-        [account.id],
-    )?;
-    audit::append(
-        &tx,
-        now,
-        "login",
-        "account",
-        account.id,
-        &format!("{} 登录", account.actor()),
-        serde_json::json!({}),
-    )?;
-    tx.commit()?;
-    get(conn, account.id)
+    db.atomically(|db| {
+        audit::set_actor(db, &account.actor())?;
+        db.execute(
+            "UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?1",
+            [account.id],
+        )?;
+        audit::append(
+            db,
+            now,
+            "login",
+            "account",
+            account.id,
+            &format!("{} 登录", account.actor()),
+            serde_json::json!({}),
+        )
+    })?;
+    get(db, account.id)
 }
 
 /// Records a logout and clears the connection's actor. `why` is set for an automatic logout
 /// (after the idle time).
-pub fn logout(conn: &Connection, me: &Account, why: Option<&str>, now: &str) -> Result<()> {
+pub fn logout<'a>(db: impl Into<Db<'a>>, me: &Account, why: Option<&str>, now: &str) -> Result<()> {
+    let db = db.into();
     audit::append(
-        conn,
+        db,
         now,
         "logout",
         "account",
@@ -595,33 +649,39 @@ pub fn logout(conn: &Connection, me: &Account, why: Option<&str>, now: &str) -> 
         },
         serde_json::json!({}),
     )?;
-    audit::set_actor(conn, audit::NOBODY)
+    audit::set_actor(db, audit::NOBODY)
 }
 
 /// Minutes without any use after which the app logs out (a setting, default 30).
 pub const KEY_IDLE_MINUTES: &str = "idle_logout_minutes";
 pub const DEFAULT_IDLE_MINUTES: i64 = 30;
 
-pub fn idle_minutes(conn: &Connection) -> Result<i64> {
-    Ok(crate::store::settings::get(conn, KEY_IDLE_MINUTES)?
+/// The idle time before an automatic logout, in minutes.
+pub fn idle_minutes<'a>(db: impl Into<Db<'a>>) -> Result<i64> {
+    Ok(crate::store::settings::get(db, KEY_IDLE_MINUTES)?
         .and_then(|v| v.parse().ok())
         .filter(|m| (1..=480).contains(m))
         .unwrap_or(DEFAULT_IDLE_MINUTES))
 }
 
 /// Sets the idle time (an administrator's setting), audited.
-pub fn save_idle_minutes(conn: &Connection, by: &Account, minutes: i64, now: &str) -> Result<()> {
+pub fn save_idle_minutes<'a>(
+    db: impl Into<Db<'a>>,
+    by: &Account,
+    minutes: i64,
+    now: &str,
+) -> Result<()> {
     by.require(Action::EditSettings)?;
     if !(1..=480).contains(&minutes) {
         return Err(Error::Invalid(
             "自动退出登录的时间请填 1 到 480 分钟（默认 30 分钟）。".into(),
         ));
     }
-    crate::store::db::atomically(conn, |conn| {
-        let old = idle_minutes(conn)?;
-        crate::store::settings::set(conn, KEY_IDLE_MINUTES, &minutes.to_string())?;
+    db.into().atomically(|db| {
+        let old = idle_minutes(db)?;
+        crate::store::settings::set(db, KEY_IDLE_MINUTES, &minutes.to_string())?;
         audit::append(
-            conn,
+            db,
             now,
             "settings.idle",
             "settings",

@@ -2,10 +2,11 @@
 //! picked, and whom an account may be linked to. Edited by an administrator; nothing is deleted —
 //! a person who leaves stays on the records that name them.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::store::sql::{Db, Optional, Row};
 
 /// 工作人员.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,7 +39,7 @@ fn yes() -> bool {
     true
 }
 
-fn staff_from_row(r: &Row) -> rusqlite::Result<Staff> {
+fn staff_from_row(r: &Row<'_>) -> rusqlite::Result<Staff> {
     Ok(Staff {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -52,9 +53,9 @@ fn staff_from_row(r: &Row) -> rusqlite::Result<Staff> {
 const STAFF_COLUMNS: &str = "id, name, unit, phone, roles, active";
 
 /// The staff list, active people first, then by unit and name.
-pub fn list_staff(conn: &Connection, include_inactive: bool) -> Result<Vec<Staff>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {STAFF_COLUMNS} FROM staff WHERE active = 1 OR ?1
+pub fn list_staff<'a>(db: impl Into<Db<'a>>, include_inactive: bool) -> Result<Vec<Staff>> {
+    let mut stmt = db.into().prepare_cached(&format!(
+        "SELECT {STAFF_COLUMNS} FROM staff WHERE active = 1 OR ?1 = 1
          ORDER BY active DESC, unit, name"
     ))?;
     let rows = stmt
@@ -63,8 +64,10 @@ pub fn list_staff(conn: &Connection, include_inactive: bool) -> Result<Vec<Staff
     Ok(rows)
 }
 
-pub fn get_staff(conn: &Connection, id: i64) -> Result<Staff> {
-    conn.prepare_cached(&format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = ?1"))?
+/// One staff member by id.
+pub fn get_staff<'a>(db: impl Into<Db<'a>>, id: i64) -> Result<Staff> {
+    db.into()
+        .prepare_cached(&format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = ?1"))?
         .query_row([id], staff_from_row)
         .optional()?
         .ok_or_else(|| {
@@ -106,39 +109,49 @@ fn clean(input: &StaffInput) -> Result<StaffInput> {
     })
 }
 
-fn duplicate(e: rusqlite::Error, input: &StaffInput) -> Error {
-    match e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            Error::Invalid(format!(
-                "“{}”（{}）已经在工作人员名单中。同单位同名的两个人请在姓名后加以区分，例如“张伟（二社）”。",
-                input.name,
-                if input.unit.is_empty() { "未填单位" } else { &input.unit }
-            ))
-        }
-        e => e.into(),
-    }
+/// The message for a second person of one unit with the same name.
+fn duplicate(input: &StaffInput) -> Error {
+    Error::Invalid(format!(
+        "“{}”（{}）已经在工作人员名单中。同单位同名的两个人请在姓名后加以区分，例如“张伟（二社）”。",
+        input.name,
+        if input.unit.is_empty() { "未填单位" } else { &input.unit }
+    ))
 }
 
-pub fn add_staff(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64> {
-    crate::store::db::atomically(conn, |conn| add_staff_in(conn, input, now))
+/// Whether someone other than `except` of the unit has the name.
+fn taken(db: Db<'_>, s: &StaffInput, except: i64) -> Result<bool> {
+    db.exists(
+        "SELECT 1 FROM staff WHERE name = ?1 AND unit = ?2 AND id <> ?3",
+        params![s.name, s.unit, except],
+    )
 }
 
-fn add_staff_in(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64> {
+/// Adds a staff member; a second person of one unit with the same name is refused.
+pub fn add_staff<'a>(db: impl Into<Db<'a>>, input: &StaffInput, now: &str) -> Result<i64> {
+    db.into().atomically(|db| add_staff_in(db, input, now))
+}
+
+fn add_staff_in(db: Db<'_>, input: &StaffInput, now: &str) -> Result<i64> {
     let s = clean(input)?;
-    let id = conn
+    // Looked up first: on the server a refused insert would still use up an id (and the demo
+    // town draws names until one is free). A name taken meanwhile by another PC gives no row on
+    // either engine.
+    if taken(db, &s, 0)? {
+        return Err(duplicate(&s));
+    }
+    let id = db
         .prepare_cached(
             "INSERT INTO staff (name, unit, phone, roles, active, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING RETURNING id",
         )?
         .query_row(
             params![s.name, s.unit, s.phone, s.roles, s.active, now],
             |r| r.get::<_, i64>(0),
         )
-        .map_err(|e| duplicate(e, &s))?;
+        .optional()?
+        .ok_or_else(|| duplicate(&s))?;
     crate::store::audit::append(
-        conn,
+        db,
         now,
         "staff.add",
         "staff",
@@ -150,20 +163,28 @@ fn add_staff_in(conn: &Connection, input: &StaffInput, now: &str) -> Result<i64>
 }
 
 /// Changes a staff member's details; `active = false` takes them off the pick lists.
-pub fn update_staff(conn: &Connection, id: i64, input: &StaffInput, now: &str) -> Result<()> {
-    crate::store::db::atomically(conn, |conn| update_staff_in(conn, id, input, now))
+pub fn update_staff<'a>(
+    db: impl Into<Db<'a>>,
+    id: i64,
+    input: &StaffInput,
+    now: &str,
+) -> Result<()> {
+    db.into()
+        .atomically(|db| update_staff_in(db, id, input, now))
 }
 
-fn update_staff_in(conn: &Connection, id: i64, input: &StaffInput, now: &str) -> Result<()> {
-    let old = get_staff(conn, id)?;
+fn update_staff_in(db: Db<'_>, id: i64, input: &StaffInput, now: &str) -> Result<()> {
+    let old = get_staff(db, id)?;
     let s = clean(input)?;
-    conn.prepare_cached(
+    if taken(db, &s, id)? {
+        return Err(duplicate(&s));
+    }
+    db.prepare_cached(
         "UPDATE staff SET name = ?2, unit = ?3, phone = ?4, roles = ?5, active = ?6 WHERE id = ?1",
     )?
-    .execute(params![id, s.name, s.unit, s.phone, s.roles, s.active])
-    .map_err(|e| duplicate(e, &s))?;
+    .execute(params![id, s.name, s.unit, s.phone, s.roles, s.active])?;
     crate::store::audit::append(
-        conn,
+        db,
         now,
         "staff.update",
         "staff",

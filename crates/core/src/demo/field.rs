@@ -5,15 +5,16 @@
 //! Inspections are written with direct inserts (a district has 200,000 of them); the cases go
 //! through the same ledger functions the app uses, so the demo obeys every rule of the ledger.
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use serde::Serialize;
 
 use crate::access::staff::{self, StaffInput};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fieldwork::rectification::{self, Decision, MoveInput};
 use crate::fieldwork::rules::{self, Found};
 use crate::model::{CaseState, Category, Cause, HouseholdStatus, InspectionKind};
 use crate::rng::Rng;
+use crate::store::sql::Db;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub struct FieldSummary {
@@ -29,7 +30,7 @@ struct VillageTeam {
 }
 
 fn add_person(
-    conn: &Connection,
+    db: Db<'_>,
     rng: &mut Rng,
     unit: &str,
     roles: &str,
@@ -44,9 +45,12 @@ fn add_person(
             roles: roles.into(),
             active: true,
         };
-        // Two people of one unit with the same name: draw another name.
-        if let Ok(id) = staff::add_staff(conn, &input, now) {
-            return Ok((id, name));
+        // Two people of one unit with the same name: draw another name (any other failure,
+        // of the database itself, is passed on).
+        match staff::add_staff(db, &input, now) {
+            Ok(id) => return Ok((id, name)),
+            Err(Error::Invalid(_)) => continue,
+            Err(e) => return Err(e),
         }
     }
 }
@@ -60,29 +64,29 @@ fn day(d: chrono::NaiveDate) -> String {
 }
 
 /// Writes the field work into a freshly generated demo town (inside its transaction).
-pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary> {
+pub fn generate(db: Db<'_>, seed: u64, now: &str) -> Result<FieldSummary> {
     let mut rng = Rng::new(seed ^ 0x00F1_E1D0_u64);
     let today: String = now.chars().take(10).collect();
     let today = today.as_str();
     let by = crate::access::accounts::Account::local("示例数据");
     let mut summary = FieldSummary::default();
 
-    let villages: Vec<(i64, String)> = conn
+    let villages: Vec<(i64, String)> = db
         .prepare("SELECT id, name FROM villages ORDER BY sort_order, id")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut office = Vec::new();
     for _ in 0..4 {
-        office.push(add_person(conn, &mut rng, "石鱼镇农业服务中心", "台账录入、审核", now)?.0);
+        office.push(add_person(db, &mut rng, "石鱼镇农业服务中心", "台账录入、审核", now)?.0);
     }
     let mut supervisors = Vec::new();
     for _ in 0..2 {
-        supervisors.push(add_person(conn, &mut rng, "石鱼镇纪委督导组", "督导组", now)?.0);
+        supervisors.push(add_person(db, &mut rng, "石鱼镇纪委督导组", "督导组", now)?.0);
     }
     let mut teams = std::collections::HashMap::new();
     for (id, name) in &villages {
         let (cadre, cadre_name) = add_person(
-            conn,
+            db,
             &mut rng,
             "石鱼镇人民政府",
             &format!("包村干部（{name}）"),
@@ -90,16 +94,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
         )?;
         let mut locals = Vec::new();
         for _ in 0..2 {
-            locals.push(
-                add_person(
-                    conn,
-                    &mut rng,
-                    &format!("{name}村民委员会"),
-                    "村社干部",
-                    now,
-                )?
-                .0,
-            );
+            locals.push(add_person(db, &mut rng, &format!("{name}村民委员会"), "村社干部", now)?.0);
         }
         teams.insert(
             *id,
@@ -112,7 +107,8 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
     }
     summary.staff = office.len() + supervisors.len() + villages.len() * 3;
 
-    let items: Vec<(i64, bool)> = crate::fieldwork::problem_items::problem_items(conn, false)?
+    let file = db.file("示例数据的核查")?; // PORT: problem_items takes &Connection until its area is ported
+    let items: Vec<(i64, bool)> = crate::fieldwork::problem_items::problem_items(file, false)?
         .into_iter()
         .map(|i| (i.id, i.stops_use))
         .collect();
@@ -127,12 +123,12 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
         subsidy_year: Option<i64>,
         unusable: bool,
     }
-    let toilets: Vec<T> = conn
+    let toilets: Vec<T> = db
         .prepare(
             "SELECT t.id, h.village_id, t.subsidized, t.subsidy_year, t.use_status = 'unusable',
                     t.build_year
              FROM toilets t JOIN households h ON h.id = t.household_id
-             WHERE t.tech_mode IS NOT 'no_toilet' ORDER BY t.id",
+             WHERE t.tech_mode IS NULL OR t.tech_mode <> 'no_toilet' ORDER BY t.id",
         )?
         .query_map([], |r| {
             Ok(T {
@@ -146,14 +142,14 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
         })?
         .collect::<rusqlite::Result<_>>()?;
 
-    let mut inspection = conn.prepare(
+    let mut inspection = db.prepare(
         "INSERT INTO inspections (toilet_id, kind, inspected_on, household_status, status_note,
             in_normal_use, has_problems, remarks, proposed_category, proposal_reason, recorded_by, recorded_at)
          VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, NULL, ?7, ?8, ?9, ?10) RETURNING id",
     )?;
     let mut member =
-        conn.prepare("INSERT INTO inspection_members (inspection_id, staff_id) VALUES (?1, ?2)")?;
-    let mut problem = conn.prepare(
+        db.prepare("INSERT INTO inspection_members (inspection_id, staff_id) VALUES (?1, ?2)")?;
+    let mut problem = db.prepare(
         "INSERT INTO inspection_problems (inspection_id, item_id, stops_use, cause, remarks)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -262,7 +258,7 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
         }
         summary.problem_toilets += 1;
         let case = rectification::open_case(
-            conn,
+            db.file("示例数据的整改")?, // PORT: open_case takes &Connection until its area is ported
             &by,
             t.id,
             inspection_id,
@@ -301,7 +297,15 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
                 }
             }),
         };
-        rectification::decide_in(conn, &by, case, &decision, recorder, &day(on), now)?;
+        rectification::decide_in(
+            db.file("示例数据的整改")?, // PORT: decide_in takes &Connection until its area is ported
+            &by,
+            case,
+            &decision,
+            recorder,
+            &day(on),
+            now,
+        )?;
 
         // How far the case has come.
         let stage = if planned {
@@ -331,7 +335,8 @@ pub fn generate(conn: &Connection, seed: u64, now: &str) -> Result<FieldSummary>
                     .then(|| "户主外出务工，由其家属在验收单上代签".to_string()),
                 scan: None,
             };
-            rectification::move_in(conn, &by, &m, today, now)
+            let file = db.file("示例数据的整改")?; // PORT: move_in takes &Connection until its area is ported
+            rectification::move_in(file, &by, &m, today, now)
         };
         let span = if planned { 300 } else { 0 };
         if stage >= 1 {

@@ -19,6 +19,7 @@ use crate::model::{
 use crate::places::households;
 use crate::rng::Rng;
 use crate::store::settings;
+use crate::store::sql::Db;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoOptions {
@@ -132,10 +133,17 @@ fn toilet(rng: &mut Rng, district: &str) -> NewToilet {
     }
 }
 
-/// Fills an empty database with a demo town. Refuses a database that already has households,
-/// so demo data never mixes with real data. All of it is written in one transaction.
+/// Fills an empty database file with a demo town. Refuses a database that already has
+/// households, so demo data never mixes with real data. All of it is written in one transaction.
 pub fn generate(conn: &mut Connection, opts: DemoOptions, now: &str) -> Result<DemoSummary> {
-    let (existing, _) = households::counts(&*conn)?;
+    generate_on(&*conn, opts, now)
+}
+
+/// [`generate`] on either engine: the file or the server (tests on the server build their
+/// towns with it). The same seed gives the same town on both.
+pub fn generate_on<'a>(db: impl Into<Db<'a>>, opts: DemoOptions, now: &str) -> Result<DemoSummary> {
+    let db = db.into();
+    let (existing, _) = households::counts(db)?;
     if existing > 0 {
         return Err(Error::DatabaseNotEmpty {
             households: existing,
@@ -179,20 +187,35 @@ pub fn generate(conn: &mut Connection, opts: DemoOptions, now: &str) -> Result<D
     }
 
     // Random-order inserts into the search-key B-tree need a cache the size of the index, or a
-    // district-sized town spends most of its time re-reading pages.
+    // district-sized town spends most of its time re-reading pages (the file's page cache; the
+    // server has its own).
+    let Db::File(conn) = db else {
+        return write_town(db, &plan, &mut rng, opts, district, now);
+    };
     let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
     conn.pragma_update(
         None,
         "cache_size",
         -((opts.households as i64 / 1000 + 32) * 1024),
     )?;
-    let result = write_town(conn, &plan, &mut rng, opts, district, now);
+    let result = write_town(db, &plan, &mut rng, opts, district, now);
     conn.pragma_update(None, "cache_size", cache)?;
     result
 }
 
 fn write_town(
-    conn: &mut Connection,
+    db: Db<'_>,
+    plan: &[(String, Vec<(String, usize)>)],
+    rng: &mut Rng,
+    opts: DemoOptions,
+    district: &str,
+    now: &str,
+) -> Result<DemoSummary> {
+    db.atomically(|tx| write_town_in(tx, plan, rng, opts, district, now))
+}
+
+fn write_town_in(
+    tx: Db<'_>,
     plan: &[(String, Vec<(String, usize)>)],
     rng: &mut Rng,
     opts: DemoOptions,
@@ -200,10 +223,9 @@ fn write_town(
     now: &str,
 ) -> Result<DemoSummary> {
     let mut no_toilet: Vec<i64> = Vec::new();
-    let tx = conn.transaction()?;
-    settings::set(&tx, settings::KEY_DISTRICT, district)?;
-    settings::set(&tx, settings::KEY_TOWN, "石鱼镇")?;
-    settings::set(&tx, settings::KEY_DEMO, "1")?;
+    settings::set(tx, settings::KEY_DISTRICT, district)?;
+    settings::set(tx, settings::KEY_TOWN, "石鱼镇")?;
+    settings::set(tx, settings::KEY_DEMO, "1")?;
     let mut used_ids = HashSet::with_capacity(opts.households);
     let mut bulk = households::Bulk::new();
     let mut summary = DemoSummary {
@@ -216,11 +238,11 @@ fn write_town(
         problem_toilets: 0,
     };
     for (vi, (vname, groups)) in plan.iter().enumerate() {
-        let village_id = households::add_village(&tx, vname, vi as i64 + 1)?;
+        let village_id = households::add_village(tx, vname, vi as i64 + 1)?;
         summary.villages += 1;
         for (gi, (gname, count)) in groups.iter().enumerate() {
             let group_id =
-                households::add_group(&tx, village_id, gname, Some(gi as i64 + 1), gi as i64 + 1)?;
+                households::add_group(tx, village_id, gname, Some(gi as i64 + 1), gi as i64 + 1)?;
             summary.groups += 1;
             for n in 0..*count {
                 let male = rng.chance(0.8);
@@ -255,7 +277,7 @@ fn write_town(
                     ]),
                     is_resident,
                 };
-                let household_id = bulk.insert_household(&tx, &household, now)?;
+                let household_id = bulk.insert_household(tx, &household, now)?;
                 summary.households += 1;
                 let toilets = *rng.weighted(&[(1usize, 87), (2, 11), (3, 2)]);
                 // A drawn "无厕所" is no toilet row: a household with none is a 无厕所户.
@@ -265,7 +287,7 @@ fn write_town(
                     if t.tech_mode == Some(TechMode::NoToilet) {
                         continue;
                     }
-                    bulk.insert_toilet(&tx, household_id, &t, now)?;
+                    bulk.insert_toilet(tx, household_id, &t, now)?;
                     summary.toilets += 1;
                     kept += 1;
                 }
@@ -275,17 +297,17 @@ fn write_town(
             }
         }
     }
-    bulk.finish(&tx)?;
+    bulk.finish(tx)?;
     for h in &no_toilet {
         tx.execute("UPDATE households SET no_toilet = 1 WHERE id = ?1", [h])?;
     }
-    let field = crate::demo::field::generate(&tx, opts.seed, now)?;
+    let field = crate::demo::field::generate(tx, opts.seed, now)?;
     summary.staff = field.staff;
     summary.inspections = field.inspections;
     summary.problem_toilets = field.problem_toilets;
-    ledger_mistakes(&tx, now)?;
+    ledger_mistakes(tx, now)?;
     crate::store::audit::append(
-        &tx,
+        tx,
         now,
         "demo",
         "database",
@@ -296,14 +318,13 @@ fn write_town(
         ),
         serde_json::json!({ "seed": opts.seed, "households": summary.households }),
     )?;
-    tx.commit()?;
     Ok(summary)
 }
 
 /// Like a real town's ledger, the demo's has a few values an import could not take (about one
 /// household in 150): a wrong ID check digit, a phone number a digit short, a year still to
 /// come. Each field is empty and its value waits on the 待核实 list with the import's reason.
-fn ledger_mistakes(tx: &rusqlite::Transaction, now: &str) -> Result<usize> {
+fn ledger_mistakes(tx: Db<'_>, now: &str) -> Result<usize> {
     use crate::ledger_io::import::headers::Field;
     use crate::ledger_io::pending::record_unreadable;
     let year: i64 = now.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026);
@@ -328,7 +349,8 @@ fn ledger_mistakes(tx: &rusqlite::Transaction, now: &str) -> Result<usize> {
                     "UPDATE households SET id_number = NULL, id_number_rev = NULL WHERE id = ?1",
                     [household],
                 )?;
-                record_unreadable(tx, household, None, Field::IdNumber, &written, year, now)?
+                let file = tx.file("示例数据的台账错误")?; // PORT: record_unreadable takes &Connection until its area is ported
+                record_unreadable(file, household, None, Field::IdNumber, &written, year, now)?
             }
             (1, _, Some(phone), _) => {
                 tx.execute(
@@ -336,7 +358,8 @@ fn ledger_mistakes(tx: &rusqlite::Transaction, now: &str) -> Result<usize> {
                     [household],
                 )?;
                 let written = &phone[..phone.len() - 1];
-                record_unreadable(tx, household, None, Field::Phone, written, year, now)?
+                let file = tx.file("示例数据的台账错误")?; // PORT: record_unreadable takes &Connection until its area is ported
+                record_unreadable(file, household, None, Field::Phone, written, year, now)?
             }
             (2, _, _, Some(toilet)) => {
                 tx.execute(
@@ -344,8 +367,9 @@ fn ledger_mistakes(tx: &rusqlite::Transaction, now: &str) -> Result<usize> {
                     [toilet],
                 )?;
                 let written = (year + 5).to_string();
+                let file = tx.file("示例数据的台账错误")?; // PORT: record_unreadable takes &Connection until its area is ported
                 record_unreadable(
-                    tx,
+                    file,
                     household,
                     Some(toilet),
                     Field::BuildYear,

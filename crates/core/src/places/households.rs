@@ -2,7 +2,7 @@
 //! list, one household's details with its toilets, and the write path for places, households
 //! and toilets (which keeps the search keys in step).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -628,14 +628,15 @@ pub fn toilets_of<'a>(db: impl Into<Db<'a>>, household_id: i64) -> Result<Vec<To
 
 /// The full ID number and phone of one household, for a role allowed to see them; the look is
 /// recorded in the audit log (who saw whose personal data, and when).
-pub fn reveal_personal(
-    conn: &Connection,
+pub fn reveal_personal<'a>(
+    db: impl Into<Db<'a>>,
     id: i64,
     now: &str,
 ) -> Result<(Option<String>, Option<String>)> {
-    let d = detail(conn, id, Disclosure::Full)?;
+    let db = db.into();
+    let d = detail(db, id, Disclosure::Full)?;
     crate::store::audit::append(
-        conn,
+        db,
         now,
         "view.personal",
         "household",
@@ -696,23 +697,26 @@ pub fn detail<'a>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writes. Callers wrap multi-row work in one transaction (a `Transaction` derefs to `Connection`).
+// Writes. Callers wrap multi-row work in one transaction (`Db::atomically`, or a `Transaction`).
 
-pub fn add_village(conn: &Connection, name: &str, sort_order: i64) -> Result<i64> {
-    let new_id = conn
+/// Adds a village; its id.
+pub fn add_village<'a>(db: impl Into<Db<'a>>, name: &str, sort_order: i64) -> Result<i64> {
+    let new_id = db
+        .into()
         .prepare_cached("INSERT INTO villages (name, sort_order) VALUES (?1, ?2) RETURNING id")?
         .query_row(params![name, sort_order], |r| r.get::<_, i64>(0))?;
     Ok(new_id)
 }
 
-pub fn add_group(
-    conn: &Connection,
+/// Adds a 社 to a village; its id.
+pub fn add_group<'a>(
+    db: impl Into<Db<'a>>,
     village_id: i64,
     name: &str,
     number: Option<i64>,
     sort_order: i64,
 ) -> Result<i64> {
-    let new_id = conn.prepare_cached(
+    let new_id = db.into().prepare_cached(
         "INSERT INTO village_groups (village_id, name, number, sort_order) VALUES (?1, ?2, ?3, ?4) RETURNING id",
     )?
     .query_row(params![village_id, name, number, sort_order], |r| r.get::<_, i64>(0))?;
@@ -720,15 +724,16 @@ pub fn add_group(
 }
 
 /// Inserts a household and its search keys; `now` is an ISO timestamp.
-pub fn insert_household(conn: &Connection, h: &NewHousehold, now: &str) -> Result<i64> {
-    let id = insert_household_row(conn, h, now)?;
-    insert_keys(conn, id, &h.head_name)?;
+pub fn insert_household<'a>(db: impl Into<Db<'a>>, h: &NewHousehold, now: &str) -> Result<i64> {
+    let db = db.into();
+    let id = insert_household_row(db, h, now)?;
+    insert_keys(db, id, &h.head_name)?;
     Ok(id)
 }
 
 /// Writes the search keys of a household's head.
-fn insert_keys(conn: &Connection, id: i64, head_name: &str) -> Result<()> {
-    let mut keys = conn.prepare_cached(
+fn insert_keys(db: Db<'_>, id: i64, head_name: &str) -> Result<()> {
+    let mut keys = db.prepare_cached(
         "INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
     )?;
     for key in search_keys::household_keys(head_name) {
@@ -738,8 +743,8 @@ fn insert_keys(conn: &Connection, id: i64, head_name: &str) -> Result<()> {
 }
 
 /// The household row alone, without its search keys.
-fn insert_household_row(conn: &Connection, h: &NewHousehold, now: &str) -> Result<i64> {
-    let village_id: i64 = conn
+fn insert_household_row(db: Db<'_>, h: &NewHousehold, now: &str) -> Result<i64> {
+    let village_id: i64 = db
         .prepare_cached("SELECT village_id FROM village_groups WHERE id = ?1")?
         .query_row([h.group_id], |r| r.get(0))
         .optional()?
@@ -749,21 +754,16 @@ fn insert_household_row(conn: &Connection, h: &NewHousehold, now: &str) -> Resul
                 h.group_id, h.head_name
             ))
         })?;
-    insert_household_in(conn, h, village_id, now)
+    insert_household_in(db, h, village_id, now)
 }
 
 /// The household row, its group's village already known (the foreign key still checks it).
-fn insert_household_in(
-    conn: &Connection,
-    h: &NewHousehold,
-    village_id: i64,
-    now: &str,
-) -> Result<i64> {
+fn insert_household_in(db: Db<'_>, h: &NewHousehold, village_id: i64, now: &str) -> Result<i64> {
     let id_number = h.id_number.as_deref().map(idcard::normalize);
     let id_rev: Option<String> = id_number.as_deref().map(|s| s.chars().rev().collect());
     // Plain VALUES (no INSERT … SELECT, no subqueries) with numbered parameters: bulk imports
     // run this statement hundreds of thousands of times and it must never need re-preparing.
-    let new_id = conn.prepare_cached(
+    let new_id = db.prepare_cached(
         "INSERT INTO households (village_id, group_id, head_name, id_number, id_number_rev, phone, address,
                                  registered_pop, resident_pop, category, is_resident, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
@@ -801,13 +801,13 @@ impl Bulk {
         Bulk::default()
     }
 
-    pub fn insert_household(
+    pub fn insert_household<'a>(
         &mut self,
-        conn: &Connection,
+        db: impl Into<Db<'a>>,
         h: &NewHousehold,
         now: &str,
     ) -> Result<i64> {
-        let id = insert_household_row(conn, h, now)?;
+        let id = insert_household_row(db.into(), h, now)?;
         self.add_keys(id, h);
         Ok(id)
     }
@@ -816,15 +816,16 @@ impl Bulk {
     /// village of the household's 社 (an import holds all places in memory). An import that
     /// matches as it goes measured faster this way: the keys are written while the next rows
     /// are still being read. Its toilets still skip the lookup.
-    pub fn insert_household_now_in(
+    pub fn insert_household_now_in<'a>(
         &mut self,
-        conn: &Connection,
+        db: impl Into<Db<'a>>,
         h: &NewHousehold,
         village_id: i64,
         now: &str,
     ) -> Result<i64> {
-        let id = insert_household_in(conn, h, village_id, now)?;
-        insert_keys(conn, id, &h.head_name)?;
+        let db = db.into();
+        let id = insert_household_in(db, h, village_id, now)?;
+        insert_keys(db, id, &h.head_name)?;
         self.next_seq.insert(id, 1);
         Ok(id)
     }
@@ -838,18 +839,19 @@ impl Bulk {
         self.next_seq.insert(id, 1);
     }
 
-    pub fn insert_toilet(
+    pub fn insert_toilet<'a>(
         &mut self,
-        conn: &Connection,
+        db: impl Into<Db<'a>>,
         household_id: i64,
         t: &NewToilet,
         now: &str,
     ) -> Result<i64> {
+        let db = db.into();
         let seq = match self.next_seq.get(&household_id) {
             Some(seq) => *seq,
-            None => next_toilet_seq(conn, household_id)?,
+            None => next_toilet_seq(db, household_id)?,
         };
-        let id = insert_toilet_row(conn, household_id, seq, t, now)?;
+        let id = insert_toilet_row(db, household_id, seq, t, now)?;
         self.next_seq.insert(household_id, seq + 1);
         Ok(id)
     }
@@ -859,12 +861,12 @@ impl Bulk {
     /// the search B-tree itself prefers, measured about twice as slow). One row a statement:
     /// a statement of many rows on a table with a foreign key keeps a statement journal, and
     /// that measured slower still.
-    pub fn finish(mut self, conn: &Connection) -> Result<()> {
+    pub fn finish<'a>(mut self, db: impl Into<Db<'a>>) -> Result<()> {
         // Already in order when the households were written in id order (a stable sort of
         // sorted data is one pass).
         self.keys.sort();
         self.keys.dedup();
-        let mut stmt = conn.prepare_cached(
+        let mut stmt = db.into().prepare_cached(
             "INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?;
         for (id, key) in &self.keys {
@@ -874,9 +876,9 @@ impl Bulk {
     }
 }
 
-fn next_toilet_seq(conn: &Connection, household_id: i64) -> Result<i64> {
+fn next_toilet_seq(db: Db<'_>, household_id: i64) -> Result<i64> {
     // An index lookup, not MAX(): the aggregate form was re-prepared on every call.
-    let last: Option<i64> = conn
+    let last: Option<i64> = db
         .prepare_cached(
             "SELECT seq FROM toilets WHERE household_id = ?1 ORDER BY seq DESC LIMIT 1",
         )?
@@ -886,24 +888,25 @@ fn next_toilet_seq(conn: &Connection, household_id: i64) -> Result<i64> {
 }
 
 /// Inserts a toilet as the household's next one (seq = current count + 1).
-pub fn insert_toilet(
-    conn: &Connection,
+pub fn insert_toilet<'a>(
+    db: impl Into<Db<'a>>,
     household_id: i64,
     t: &NewToilet,
     now: &str,
 ) -> Result<i64> {
-    let seq = next_toilet_seq(conn, household_id)?;
-    insert_toilet_row(conn, household_id, seq, t, now)
+    let db = db.into();
+    let seq = next_toilet_seq(db, household_id)?;
+    insert_toilet_row(db, household_id, seq, t, now)
 }
 
 fn insert_toilet_row(
-    conn: &Connection,
+    db: Db<'_>,
     household_id: i64,
     seq: i64,
     t: &NewToilet,
     now: &str,
 ) -> Result<i64> {
-    let new_id = conn.prepare_cached(
+    let new_id = db.prepare_cached(
         "INSERT INTO toilets (household_id, seq, tech_mode, location, build_year, subsidized, subsidy_year,
                               subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source,
                               created_at, updated_at)

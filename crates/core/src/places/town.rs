@@ -1,14 +1,13 @@
 //! The town's names (镇设置): checked, saved and recorded in the audit log.
 
-use rusqlite::Connection;
-
 use crate::error::{Error, Result};
 use crate::store::settings::{set, TownSettings, KEY_DISTRICT, KEY_TOWN};
+use crate::store::sql::Db;
 
 /// Saves the district and town names after checking them; both are required, as printed forms
 /// and the header carry them.
-pub fn save_names(
-    conn: &Connection,
+pub fn save_names<'a>(
+    db: impl Into<Db<'a>>,
     district_name: &str,
     town_name: &str,
     now: &str,
@@ -31,24 +30,25 @@ pub fn save_names(
             )));
         }
     }
-    let tx = conn.unchecked_transaction()?;
-    let old = TownSettings::load(&tx)?;
-    set(&tx, KEY_DISTRICT, district)?;
-    set(&tx, KEY_TOWN, town)?;
-    crate::store::audit::append(
-        &tx,
-        now,
-        "settings.town",
-        "settings",
-        "town",
-        &format!("区、镇名称设为“{district} {town}”"),
-        serde_json::json!({
-            "district_name": [old.district_name, district],
-            "town_name": [old.town_name, town],
-        }),
-    )?;
-    tx.commit()?;
-    TownSettings::load(conn)
+    let db = db.into();
+    db.atomically(|tx| {
+        let old = TownSettings::load(tx)?;
+        set(tx, KEY_DISTRICT, district)?;
+        set(tx, KEY_TOWN, town)?;
+        crate::store::audit::append(
+            tx,
+            now,
+            "settings.town",
+            "settings",
+            "town",
+            &format!("区、镇名称设为“{district} {town}”"),
+            serde_json::json!({
+                "district_name": [old.district_name, district],
+                "town_name": [old.town_name, town],
+            }),
+        )
+    })?;
+    TownSettings::load(db)
 }
 
 #[cfg(test)]
