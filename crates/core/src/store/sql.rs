@@ -462,13 +462,38 @@ impl ServerConn {
         }
         let text = server_sql(sql);
         let mut client = self.client.borrow_mut();
+        // Inside a transaction a failed prepare would abort it: try under a savepoint.
+        let guarded = *self.depth.borrow() > 0;
+        if guarded {
+            client.batch_execute("SAVEPOINT huce_prepare")?;
+        }
         let stmt = match client.prepare(&text) {
-            Ok(s) => s,
-            Err(e) if e.code() == Some(&postgres::error::SqlState::INDETERMINATE_DATATYPE) => {
+            Ok(s) => {
+                if guarded {
+                    client.batch_execute("RELEASE SAVEPOINT huce_prepare")?;
+                }
+                s
+            }
+            Err(e)
+                if e.code() == Some(&postgres::error::SqlState::INDETERMINATE_DATATYPE)
+                    || e.code() == Some(&postgres::error::SqlState::AMBIGUOUS_PARAMETER) =>
+            {
+                if guarded {
+                    client.batch_execute(
+                        "ROLLBACK TO SAVEPOINT huce_prepare; RELEASE SAVEPOINT huce_prepare",
+                    )?;
+                }
                 let types: Vec<Type> = values.iter().map(type_of).collect();
                 client.prepare_typed(&text, &types)?
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                if guarded {
+                    let _ = client.batch_execute(
+                        "ROLLBACK TO SAVEPOINT huce_prepare; RELEASE SAVEPOINT huce_prepare",
+                    );
+                }
+                return Err(e.into());
+            }
         };
         self.statements
             .borrow_mut()

@@ -1006,3 +1006,32 @@ fn a_change_made_meanwhile_on_another_pc_is_refused_with_its_author() {
         .iter()
         .any(|r| r.as_ref().is_err_and(|m| m.contains("没有写入"))));
 }
+
+/// A statement whose parameter type the server cannot tell from the SQL (`?1 IS NULL` alone)
+/// is prepared again with the value's type — inside a transaction too, which the failed first
+/// try must not abort.
+#[test]
+fn a_parameter_the_server_cannot_type_works_inside_a_transaction() {
+    let conn = demo_town(10, 3);
+    let (_scratch, on_server) = pushed(&conn);
+    let db = huce_core::sql::Db::Server(&on_server);
+    let n: i64 = db
+        .atomically(|d| {
+            d.execute(
+                "UPDATE settings SET value = value WHERE key = 'town_name'",
+                [],
+            )?;
+            let n: i64 = d.query_row(
+                "SELECT count(*) FROM households WHERE ?1 IS NULL OR ?2 IS NULL",
+                [Some("x"), None],
+                |r| r.get(0),
+            )?;
+            d.execute(
+                "UPDATE settings SET value = value WHERE key = 'town_name'",
+                [],
+            )?;
+            Ok(n)
+        })
+        .unwrap();
+    assert_eq!(n, 10);
+}
