@@ -48,7 +48,7 @@ pub fn tree<'a>(db: impl Into<Db<'a>>) -> Result<Tree> {
     let mut per_group: HashMap<i64, (i64, i64)> = HashMap::new();
     for (g, n) in db.query_map(
         "SELECT group_id, COUNT(*) FROM households GROUP BY group_id",
-        &[],
+        [],
         |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
     )? {
         per_group.entry(g).or_default().0 = n;
@@ -56,7 +56,7 @@ pub fn tree<'a>(db: impl Into<Db<'a>>) -> Result<Tree> {
     for (g, n) in db.query_map(
         "SELECT h.group_id, COUNT(*) FROM toilets t JOIN households h ON h.id = t.household_id
          GROUP BY h.group_id",
-        &[],
+        [],
         |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
     )? {
         per_group.entry(g).or_default().1 = n;
@@ -64,7 +64,7 @@ pub fn tree<'a>(db: impl Into<Db<'a>>) -> Result<Tree> {
 
     let mut villages: Vec<VillageNode> = db.query_map(
         "SELECT id, name FROM villages ORDER BY sort_order, id",
-        &[],
+        [],
         |r| {
             Ok(VillageNode {
                 id: r.get(0)?,
@@ -84,7 +84,7 @@ pub fn tree<'a>(db: impl Into<Db<'a>>) -> Result<Tree> {
     for (id, village_id, name) in db.query_map(
         "SELECT id, village_id, name FROM village_groups
          ORDER BY village_id, sort_order, number NULLS FIRST, id",
-        &[],
+        [],
         |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -605,7 +605,7 @@ pub fn toilets_of<'a>(db: impl Into<Db<'a>>, household_id: i64) -> Result<Vec<To
         "SELECT id, household_id, seq, tech_mode, location, build_year, subsidized, subsidy_year,
                 subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source
          FROM toilets WHERE household_id = ?1 ORDER BY seq",
-        &[&household_id],
+        [&household_id],
         |r| {
             Ok(Toilet {
                 id: r.get(0)?,
@@ -665,7 +665,7 @@ pub fn detail<'a>(
              JOIN villages v ON v.id = h.village_id
              JOIN village_groups g ON g.id = h.group_id
              WHERE h.id = ?1",
-            &[&id],
+            [&id],
             |r| {
             let id_number: Option<String> = r.get(6)?;
             let phone: Option<String> = r.get(7)?;
@@ -934,7 +934,7 @@ fn insert_toilet_row(
 pub fn counts<'a>(db: impl Into<Db<'a>>) -> Result<(i64, i64)> {
     db.into().query_row(
         "SELECT (SELECT COUNT(*) FROM households), (SELECT COUNT(*) FROM toilets)",
-        &[],
+        [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
 }
