@@ -107,8 +107,7 @@ pub fn generate(db: Db<'_>, seed: u64, now: &str) -> Result<FieldSummary> {
     }
     summary.staff = office.len() + supervisors.len() + villages.len() * 3;
 
-    let file = db.file("示例数据的核查")?; // PORT: problem_items takes &Connection until its area is ported
-    let items: Vec<(i64, bool)> = crate::fieldwork::problem_items::problem_items(file, false)?
+    let items: Vec<(i64, bool)> = crate::fieldwork::problem_items::problem_items(db, false)?
         .into_iter()
         .map(|i| (i.id, i.stops_use))
         .collect();
@@ -258,7 +257,7 @@ pub fn generate(db: Db<'_>, seed: u64, now: &str) -> Result<FieldSummary> {
         }
         summary.problem_toilets += 1;
         let case = rectification::open_case(
-            db.file("示例数据的整改")?, // PORT: open_case takes &Connection until its area is ported
+            db,
             &by,
             t.id,
             inspection_id,
@@ -297,15 +296,7 @@ pub fn generate(db: Db<'_>, seed: u64, now: &str) -> Result<FieldSummary> {
                 }
             }),
         };
-        rectification::decide_in(
-            db.file("示例数据的整改")?, // PORT: decide_in takes &Connection until its area is ported
-            &by,
-            case,
-            &decision,
-            recorder,
-            &day(on),
-            now,
-        )?;
+        rectification::decide_in(db, &by, case, &decision, recorder, &day(on), now)?;
 
         // How far the case has come.
         let stage = if planned {
@@ -335,8 +326,7 @@ pub fn generate(db: Db<'_>, seed: u64, now: &str) -> Result<FieldSummary> {
                     .then(|| "户主外出务工，由其家属在验收单上代签".to_string()),
                 scan: None,
             };
-            let file = db.file("示例数据的整改")?; // PORT: move_in takes &Connection until its area is ported
-            rectification::move_in(file, &by, &m, today, now)
+            rectification::move_in(db, &by, &m, today, now)
         };
         let span = if planned { 300 } else { 0 };
         if stage >= 1 {

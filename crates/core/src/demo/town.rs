@@ -349,8 +349,7 @@ fn ledger_mistakes(tx: Db<'_>, now: &str) -> Result<usize> {
                     "UPDATE households SET id_number = NULL, id_number_rev = NULL WHERE id = ?1",
                     [household],
                 )?;
-                let file = tx.file("示例数据的台账错误")?; // PORT: record_unreadable takes &Connection until its area is ported
-                record_unreadable(file, household, None, Field::IdNumber, &written, year, now)?
+                record_unreadable(tx, household, None, Field::IdNumber, &written, year, now)?
             }
             (1, _, Some(phone), _) => {
                 tx.execute(
@@ -358,8 +357,7 @@ fn ledger_mistakes(tx: Db<'_>, now: &str) -> Result<usize> {
                     [household],
                 )?;
                 let written = &phone[..phone.len() - 1];
-                let file = tx.file("示例数据的台账错误")?; // PORT: record_unreadable takes &Connection until its area is ported
-                record_unreadable(file, household, None, Field::Phone, written, year, now)?
+                record_unreadable(tx, household, None, Field::Phone, written, year, now)?
             }
             (2, _, _, Some(toilet)) => {
                 tx.execute(
@@ -367,9 +365,8 @@ fn ledger_mistakes(tx: Db<'_>, now: &str) -> Result<usize> {
                     [toilet],
                 )?;
                 let written = (year + 5).to_string();
-                let file = tx.file("示例数据的台账错误")?; // PORT: record_unreadable takes &Connection until its area is ported
                 record_unreadable(
-                    file,
+                    tx,
                     household,
                     Some(toilet),
                     Field::BuildYear,

@@ -116,7 +116,7 @@ pub fn escalate<'a>(
             ));
         }
         check_date(&input.date, "上报日期", today)?;
-        crate::fieldwork::staff_member(conn, by.signs_as(input.actor_id))?;
+        crate::access::staff::get_staff(conn, by.signs_as(input.actor_id))?;
         conn.prepare_cached(
             "UPDATE rectifications SET escalated_on = ?2, escalation_reason = ?3,
                 escalation_reply = NULL, replied_on = NULL WHERE id = ?1",
@@ -164,7 +164,7 @@ pub fn record_reply<'a>(
                 input.date
             )));
         }
-        crate::fieldwork::staff_member(conn, by.signs_as(input.actor_id))?;
+        crate::access::staff::get_staff(conn, by.signs_as(input.actor_id))?;
         conn.prepare_cached(
             "UPDATE rectifications SET escalation_reply = ?2, replied_on = ?3 WHERE id = ?1",
         )?

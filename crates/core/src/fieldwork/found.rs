@@ -147,8 +147,7 @@ pub fn add_household<'a>(
             }
         }
         let id = households::insert_household(
-            // PORT: households::insert_household takes &Connection until its area is ported
-            conn.file("在入户核查中新增农户")?,
+            conn,
             &NewHousehold {
                 group_id: h.group_id,
                 head_name: name.to_string(),
@@ -166,8 +165,7 @@ pub fn add_household<'a>(
         log(conn, now, &actor, "household", id, "新增农户", name)?;
         let what = match &toilet {
             Some(t) => {
-                // PORT: households::insert_toilet takes &Connection until its area is ported
-                let tid = households::insert_toilet(conn.file("新增户厕")?, id, t, now)?;
+                let tid = households::insert_toilet(conn, id, t, now)?;
                 log(conn, now, &actor, "toilet", tid, "新增户厕", "第 1 个户厕")?;
                 "和 1 个户厕"
             }
@@ -219,8 +217,7 @@ pub fn add_toilet<'a>(
                     "找不到编号为 {household_id} 的农户，请刷新后重试。"
                 ))
             })?;
-        // PORT: households::insert_toilet takes &Connection until its area is ported
-        let id = households::insert_toilet(conn.file("新增户厕")?, household_id, &toilet, now)?;
+        let id = households::insert_toilet(conn, household_id, &toilet, now)?;
         conn.execute(
             "UPDATE households SET no_toilet = 0 WHERE id = ?1",
             [household_id],

@@ -297,7 +297,7 @@ pub fn validate<'a>(db: impl Into<Db<'a>>, f: &InspectionInput, today: &str) -> 
         ));
     }
     for m in &members {
-        let s = crate::fieldwork::staff_member(conn, *m)?;
+        let s = crate::access::staff::get_staff(conn, *m)?;
         if !s.active {
             return Err(Error::Invalid(format!(
                 "{}已停用（不在在岗名单中），不能作为调查组成员。",
@@ -305,7 +305,7 @@ pub fn validate<'a>(db: impl Into<Db<'a>>, f: &InspectionInput, today: &str) -> 
             )));
         }
     }
-    crate::fieldwork::staff_member(conn, f.recorded_by)?;
+    crate::access::staff::get_staff(conn, f.recorded_by)?;
     if f.household_status == HouseholdStatus::Other && text(&f.status_note).is_none() {
         return Err(Error::Invalid(
             "农户状态选了“其他”，请写明具体情况。".into(),
@@ -427,7 +427,7 @@ pub fn save_in<'a>(
     };
     let f = &signed;
     validate(conn, f, today)?;
-    let recorder = crate::fieldwork::staff_member(conn, f.recorded_by)?.name;
+    let recorder = crate::access::staff::get_staff(conn, f.recorded_by)?.name;
 
     // Corrections first: the category rules read the corrected baseline. 厕所已拆除 is the
     // toilet's state: the visit records it on the toilet's 使用状态 too.

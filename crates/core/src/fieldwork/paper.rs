@@ -247,7 +247,7 @@ pub fn record_delivery<'a>(
             )));
         }
         let actor = by.signs_as(p.actor_id);
-        let name = crate::fieldwork::staff_member(conn, actor)?.name;
+        let name = crate::access::staff::get_staff(conn, actor)?.name;
         conn.prepare_cached(
             "UPDATE notices SET delivered_on = ?2, delivered_by = ?3 WHERE rectification_id = ?1",
         )?
@@ -284,7 +284,7 @@ pub fn record_receipt<'a>(
         let n = notice_for(conn, p.case_id)?;
         check_scan(conn, &p.scan)?;
         let actor = by.signs_as(p.actor_id);
-        crate::fieldwork::staff_member(conn, actor)?;
+        crate::access::staff::get_staff(conn, actor)?;
         if let Some(on) = &n.receipt_on {
             if n.receipt_scan.is_some() || p.scan.is_none() {
                 return Err(Error::Invalid(format!(

@@ -83,10 +83,25 @@ pub fn store_scan<'a>(
     store_as(db.into(), dir, source, now, true)
 }
 
-/// Where a stored photo or scan is on disk, for opening it with the system's viewer (the file's
-/// photo folder only).
+/// Where a stored photo or scan is on disk, for opening it with the system's viewer: in the
+/// photo folder beside the file; from the server, a copy written to this PC's temporary folder.
 pub fn file_path<'a>(db: impl Into<Db<'a>>, dir: &Path, hash: &str) -> Result<PathBuf> {
-    let conn = db.into().file("在照片文件夹中打开照片")?;
+    let conn = db.into();
+    if let Db::Server(_) = conn {
+        let photo = get(conn, hash)?.ok_or_else(|| {
+            Error::Invalid(format!("数据库中没有这个文件（{hash}）。请刷新后重试。"))
+        })?;
+        let (bytes, _) = read(conn, dir, hash)?;
+        let folder = std::env::temp_dir().join("huce-photos");
+        let path = crate::store::paths::photo_file(&folder, &photo.file_name)?;
+        let io = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&folder).map_err(io)?;
+        std::fs::write(&path, bytes).map_err(io)?;
+        return Ok(path);
+    }
     let photo = get(conn, hash)?
         .ok_or_else(|| Error::Invalid(format!("数据库中没有这个文件（{hash}）。请刷新后重试。")))?;
     let path = crate::store::paths::photo_file(dir, &photo.file_name)?;

@@ -321,10 +321,8 @@ pub fn bulletin<'a>(db: impl Into<Db<'a>>, month: &str, today: &str) -> Result<P
     let mut paragraphs = summary(&p);
     // 查缺补漏 of the month and since the start.
     let month_start = format!("{}-01", as_of.get(..7).unwrap_or(&as_of));
-    // PORT: gaps takes &Connection until its area is ported
-    let month = crate::fieldwork::found::gaps(conn.file("月通报")?, &month_start, &as_of)?;
-    // PORT: gaps takes &Connection until its area is ported
-    let all = crate::fieldwork::found::gaps(conn.file("月通报")?, "2000-01-01", &as_of)?;
+    let month = crate::fieldwork::found::gaps(conn, &month_start, &as_of)?;
+    let all = crate::fieldwork::found::gaps(conn, "2000-01-01", &as_of)?;
     paragraphs.push(format!(
         "查缺补漏：本月入户核查新增农户 {} 户、新增户厕 {} 个，核查中更正台账 {} 处，发现户已迁出 {} 户；累计新增农户 {} 户、新增户厕 {} 个，更正台账 {} 处，户已迁出 {} 户。",
         month.households_added,
@@ -336,8 +334,7 @@ pub fn bulletin<'a>(db: impl Into<Db<'a>>, month: &str, today: &str) -> Result<P
         all.corrections,
         all.moved_out
     ));
-    // PORT: escalations takes &Connection until its area is ported
-    let escalated = crate::fieldwork::escalation::escalations(conn.file("月通报")?, &as_of)?;
+    let escalated = crate::fieldwork::escalation::escalations(conn, &as_of)?;
     let issuer = format!("{}农村户厕问题摸排整改工作专班", town.town_name);
     table_document_with(
         doc,

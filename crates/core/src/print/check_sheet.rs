@@ -301,9 +301,7 @@ pub fn check_sheets<'a>(db: impl Into<Db<'a>>, sample_id: i64, today: &str) -> R
             "第 {sample_id} 号抽查样本中没有户厕，没有可打印的核查表。请重新抽样。"
         )));
     }
-    // PORT: problem_items takes &Connection until its area is ported
-    let items =
-        crate::fieldwork::problem_items::problem_items(conn.file("打印区级抽查核查表")?, false)?;
+    let items = crate::fieldwork::problem_items::problem_items(conn, false)?;
     let mut doc = Doc::new("区级抽查现场核查表", false, 15.0);
     doc.bottom = doc.height - doc.margin - 10.0;
     let mut household_of = conn.prepare_cached("SELECT household_id FROM toilets WHERE id = ?1")?;
@@ -313,11 +311,7 @@ pub fn check_sheets<'a>(db: impl Into<Db<'a>>, sample_id: i64, today: &str) -> R
         let Some(toilet) = household.toilets.iter().find(|t| t.id == *toilet_id) else {
             continue;
         };
-        // PORT: field_file takes &Connection until its area is ported
-        let file = crate::fieldwork::inspections::field_file(
-            conn.file("打印区级抽查核查表")?,
-            household_id,
-        )?;
+        let file = crate::fieldwork::inspections::field_file(conn, household_id)?;
         // Newest first: the first of this toilet's is the last one made.
         let last = file.inspections.iter().find(|i| i.toilet_id == *toilet_id);
         sheet_page(

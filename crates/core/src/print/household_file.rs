@@ -55,8 +55,7 @@ fn household_pages(
 ) -> Result<()> {
     use crate::places::households::{self, Disclosure};
     let h = households::detail(conn, household_id, Disclosure::Masked)?;
-    // PORT: field_file takes &Connection until its area is ported
-    let file = crate::fieldwork::inspections::field_file(conn.file("打印户档案")?, household_id)?;
+    let file = crate::fieldwork::inspections::field_file(conn, household_id)?;
     doc.new_page();
     doc.check(&format!("农户{}", h.head_name), &h.head_name);
     doc.centered(
@@ -240,8 +239,7 @@ fn household_pages(
             photos(doc, conn, photo_dir, &i.photos, &h.head_name);
         }
         for c in file.cases.iter().filter(|c| c.toilet_id == t.id) {
-            // PORT: case takes &Connection until its area is ported
-            let case = rectification::case(conn.file("打印户档案")?, c.id)?;
+            let case = rectification::case(conn, c.id)?;
             doc.y += 4.0;
             doc.paragraph(
                 &format!(
@@ -350,9 +348,7 @@ fn photos(doc: &mut Doc, conn: Db<'_>, dir: &std::path::Path, hashes: &[String],
         let images: Vec<Option<image::DynamicImage>> = row
             .iter()
             .map(|h| {
-                // PORT: photos::read takes &Connection until its area is ported
-                conn.file("读取照片")
-                    .and_then(|c| crate::fieldwork::photos::read(c, dir, h))
+                crate::fieldwork::photos::read(conn, dir, h)
                     .ok()
                     .and_then(|(b, _)| photo::prepare(&b).ok())
             })

@@ -19,8 +19,7 @@ pub fn pending_list<'a>(
 ) -> Result<Printed> {
     let conn = db.into();
     let town = TownSettings::load(conn)?;
-    // PORT: list takes &Connection until its area is ported
-    let entries = pending::list(conn.file("打印待核对清单")?, scope, Disclosure::Masked)?;
+    let entries = pending::list(conn, scope, Disclosure::Masked)?;
     let mut doc = Doc::new("待核实清单", true, 15.0);
     doc.bottom = doc.height - doc.margin - 16.0;
     let mut rows = Vec::new();

@@ -91,8 +91,7 @@ pub fn summary_docx<'a>(db: impl Into<Db<'a>>, as_of: &str, path: &Path) -> Resu
     let town = TownSettings::load(conn)?;
     let p = crate::reports::progress::progress(conn, as_of)?;
     let t = &p.town;
-    // PORT: escalations takes &Connection until its area is ported
-    let escalated = crate::fieldwork::escalation::escalations(conn.file("工作总结")?, as_of)?;
+    let escalated = crate::fieldwork::escalation::escalations(conn, as_of)?;
     let compare = crate::reports::compare::compare(conn, Scope::Town)?;
     let between = compare
         .differences
@@ -108,8 +107,7 @@ pub fn summary_docx<'a>(db: impl Into<Db<'a>>, as_of: &str, path: &Path) -> Resu
         .map(|d| (d.household_id, d.toilet_seq))
         .collect::<std::collections::HashSet<_>>()
         .len();
-    // PORT: gaps takes &Connection until its area is ported
-    let gaps = crate::fieldwork::found::gaps(conn.file("工作总结")?, "2000-01-01", as_of)?;
+    let gaps = crate::fieldwork::found::gaps(conn, "2000-01-01", as_of)?;
     let items = problems_by_item(conn, as_of)?;
     // The month-by-month line: the last point of each month.
     let mut months: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();

@@ -305,9 +305,7 @@ pub fn survey_sheets<'a>(
 ) -> Result<Printed> {
     let conn = db.into();
     let town = TownSettings::load(conn)?;
-    // PORT: problem_items takes &Connection until its area is ported
-    let items =
-        crate::fieldwork::problem_items::problem_items(conn.file("打印入户排查表")?, false)?;
+    let items = crate::fieldwork::problem_items::problem_items(conn, false)?;
     let (filter, id) = scope_filter(scope);
     let total: usize = conn.query_row(
         &format!(

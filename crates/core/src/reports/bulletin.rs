@@ -174,9 +174,7 @@ pub fn bulletin_xlsx<'a>(
         }
     }
     // The cases reported to the district, as the printed bulletin's last section lists them.
-    // PORT: escalations takes &Connection until its area is ported
-    let escalated =
-        crate::fieldwork::escalation::escalations(conn.file("报区研究解决的问题清单")?, &as_of)?;
+    let escalated = crate::fieldwork::escalation::escalations(conn, &as_of)?;
     let sheet = titled_sheet(
         &mut book,
         "报区研究解决",

@@ -211,8 +211,7 @@ pub fn problem_ledger_xlsx<'a>(
         .collect::<std::collections::HashSet<_>>()
         .len();
     save_audited(
-        // PORT: save_audited takes &Connection until its area is ported
-        conn.file("导出问题厕所台账")?,
+        conn,
         &mut book,
         Personal::Masked,
         "问题厕所台账",

@@ -489,7 +489,6 @@ fn households_and_toilets_are_written_on_the_server_as_on_the_file() {
 /// The demo town generated straight onto the server is the town the same seed gives on the
 /// file, table for table (server tests build their towns this way).
 #[test]
-#[ignore = "needs the fieldwork and ledger ports (the PORT markers in demo/field.rs and demo/town.rs): un-ignore at merge"]
 fn the_demo_town_generates_the_same_on_the_server() {
     let mut conn = huce_core::db::open_in_memory().unwrap();
     let (scratch, on_server) = pushed(&conn);

@@ -373,7 +373,7 @@ pub fn decide_in<'a>(
     by.require(Action::HandleCase)?;
     let actor = by.signs_as(actor);
     let case = case_core(conn, case_id)?;
-    let actor_name = crate::fieldwork::staff_member(conn, actor)?.name;
+    let actor_name = crate::access::staff::get_staff(conn, actor)?.name;
     let (inspection, inspected_on): (i64, String) = conn.query_row(
         "SELECT r.inspection_id, i.inspected_on FROM rectifications r
          JOIN inspections i ON i.id = r.inspection_id WHERE r.id = ?1",
@@ -542,7 +542,7 @@ pub fn move_in<'a>(
     if let Some(why) = refuse_move(case.state, m.to) {
         return Err(Error::Invalid(why));
     }
-    crate::fieldwork::staff_member(conn, m.actor_id)?;
+    crate::access::staff::get_staff(conn, m.actor_id)?;
     check_date(&m.date, "日期", today)?;
     let remark = filled(&m.remark);
     if case.category.is_none() {
@@ -580,7 +580,7 @@ pub fn move_in<'a>(
         let Some(v) = m.verifier_id else {
             return Err(Error::Invalid("销号要选择验收人。".into()));
         };
-        let v_name = crate::fieldwork::staff_member(conn, v)?.name;
+        let v_name = crate::access::staff::get_staff(conn, v)?.name;
         // Who recorded the fix: the staff member named, and the person of the login account
         // that keyed it in (when that account is linked to one).
         let recorder: Option<(i64, Option<i64>)> = conn

@@ -421,8 +421,7 @@ pub(super) fn apply_rows(
                 Some(id) => *id,
                 None if opts.create_places => {
                     let id = households::add_village(
-                        // PORT: households::add_village takes &Connection until its area is ported
-                        tx.file("导入时新建行政村")?,
+                        tx,
                         &village_name,
                         places.villages.len() as i64 + 1,
                     )?;
@@ -447,8 +446,7 @@ pub(super) fn apply_rows(
                 Some(id) => id,
                 None if opts.create_places => {
                     let id = households::add_group(
-                        // PORT: households::add_group takes &Connection until its area is ported
-                        tx.file("导入时新建社")?,
+                        tx,
                         village_id,
                         &g.name,
                         g.number,
@@ -583,13 +581,7 @@ pub(super) fn apply_rows(
                         category: v.category.unwrap_or(HouseholdCategory::Ordinary),
                         is_resident: v.is_resident.unwrap_or(true),
                     };
-                    let id = bulk.insert_household_now_in(
-                        // PORT: households::Bulk::insert_household_now_in takes &Connection until its area is ported
-                        tx.file("导入时新增农户")?,
-                        &new,
-                        village_id,
-                        &opts.now,
-                    )?;
+                    let id = bulk.insert_household_now_in(tx, &new, village_id, &opts.now)?;
                     if let Some(idn) = &v.id_number {
                         homes.by_id_number.insert(idn.clone(), id);
                         homes.with_id.insert(id);
@@ -767,13 +759,7 @@ pub(super) fn apply_rows(
                                 BaselineSource::Survey
                             },
                         };
-                        let toilet_id = bulk.insert_toilet(
-                            // PORT: households::Bulk::insert_toilet takes &Connection until its area is ported
-                            tx.file("导入时新增户厕")?,
-                            household_id,
-                            &t,
-                            &opts.now,
-                        )?;
+                        let toilet_id = bulk.insert_toilet(tx, household_id, &t, &opts.now)?;
                         stored.toilet_added(household_id);
                         if let Some(m) = merge.as_mut() {
                             m.added(toilet_id);
@@ -800,12 +786,7 @@ pub(super) fn apply_rows(
         record(tx, &mut open, household_id, None, &f, &origin)?;
         recorded.push(f);
     }
-    if let Db::File(conn) = tx {
-        // PORT: households::Bulk::finish takes &Connection until its area is ported (then
-        // call it on either engine; this import writes search keys at once, so on the server
-        // it has nothing to do meanwhile)
-        bulk.finish(conn)?;
-    }
+    bulk.finish(tx)?;
     if let Some(m) = merge {
         m.finish(tx, report)?;
     }
