@@ -157,12 +157,18 @@ pub struct Signed {
 fn took_part(conn: Db<'_>, who: &Account, inspection_id: i64) -> Result<bool> {
     Ok(conn
         .prepare_cached(
+            // A NULL account or staff member matches nothing (`= NULL` is never true); the
+            // server cannot type a parameter first met in `?2 IS NOT NULL`.
             "SELECT EXISTS (SELECT 1 FROM inspections i WHERE i.id = ?1 AND (
-                 (?2 IS NOT NULL AND i.account_id = ?2)
-              OR (?3 IS NOT NULL AND (i.recorded_by = ?3 OR EXISTS (
-                     SELECT 1 FROM inspection_members m WHERE m.inspection_id = i.id AND m.staff_id = ?3)))))",
+                 i.account_id = ?2
+              OR i.recorded_by = ?3
+              OR EXISTS (SELECT 1 FROM inspection_members m
+                         WHERE m.inspection_id = i.id AND m.staff_id = ?3)))",
         )?
-        .query_row(params![inspection_id, who.account_id(), who.staff_id], |r| r.get(0))?)
+        .query_row(
+            params![inspection_id, who.account_id(), who.staff_id],
+            |r| r.get(0),
+        )?)
 }
 
 /// Signs the results `ids` as `step`. Already signed ones are left as they are; a 负责人 signs
