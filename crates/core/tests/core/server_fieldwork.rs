@@ -248,6 +248,28 @@ fn an_inspection_saved_on_the_server_writes_the_same_rows_as_on_the_file() {
     assert!(saved[1].case_id.is_some());
     assert!(saved[2].case_followed && saved[2].existing_case_id.is_some());
     assert_eq!(saved[3].corrections_applied, 1, "demolished: 使用状态");
+    // A form with a photo taken at the door (stored first, as the form does).
+    let dir = tempfile::tempdir().unwrap();
+    let jpg = dir.path().join("门前.jpg");
+    std::fs::write(&jpg, [0xFF, 0xD8, 0xFF, 0xE0, 9, 8, 7]).unwrap();
+    let pdf = dir.path().join("扫描.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4 not a photo").unwrap();
+    let mut with_photo = form(&c, c.fresh[3]);
+    with_photo.in_normal_use = Some(true);
+    with_photo.no_problem = true;
+    let photo_dirs = [dir.path().join("file-photos"), dir.path().join("unused")];
+    for (d, p) in [(file, &photo_dirs[0]), (server, &photo_dirs[1])] {
+        let photo = photos::store(d, p, &jpg, NOW).unwrap();
+        let scan = photos::store_scan(d, p, &pdf, NOW).unwrap();
+        // A PDF is not a photo of the toilet.
+        let mut bad = with_photo.clone();
+        bad.photos = vec![scan.hash];
+        assert!(message(inspections::save(d, &admin, &bad, TODAY, NOW)).contains("照片"));
+        with_photo.photos = vec![photo.hash];
+    }
+    same(file, server, |d| {
+        inspections::save(d, &admin, &with_photo, TODAY, NOW).unwrap()
+    });
     assert_same_rows(&all_rows(&conn), &pulled_rows(&scratch));
 
     // The household's file, the cases and their panels read the same.
