@@ -120,10 +120,9 @@ pub fn case_file<'a>(db: impl Into<Db<'a>>, case_id: i64) -> Result<CaseFile> {
 /// A case's notice in the register, if one was printed.
 pub fn notice_of<'a>(db: impl Into<Db<'a>>, case_id: i64) -> Result<Option<NoticeEntry>> {
     let conn = db.into();
-    Ok(conn
-        .prepare_cached(&format!("{ENTRY_SQL} WHERE n.rectification_id = ?1"))?
+    conn.prepare_cached(&format!("{ENTRY_SQL} WHERE n.rectification_id = ?1"))?
         .query_row([case_id], entry)
-        .optional()?)
+        .optional()
 }
 
 /// Every notice of a household's cases, by toilet and case (the 户档案's list).

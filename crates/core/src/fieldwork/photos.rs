@@ -203,8 +203,7 @@ fn store_as(conn: Db<'_>, dir: &Path, source: &Path, now: &str, scan: bool) -> R
 
 /// A stored photo's record, if any.
 pub fn get<'a>(db: impl Into<Db<'a>>, hash: &str) -> Result<Option<Photo>> {
-    Ok(db
-        .into()
+    db.into()
         .prepare_cached("SELECT hash, file_name, original_name, bytes FROM photos WHERE hash = ?1")?
         .query_row([hash], |r| {
             Ok(Photo {
@@ -214,7 +213,7 @@ pub fn get<'a>(db: impl Into<Db<'a>>, hash: &str) -> Result<Option<Photo>> {
                 bytes: r.get(3)?,
             })
         })
-        .optional()?)
+        .optional()
 }
 
 /// The bytes and MIME type of a stored photo.

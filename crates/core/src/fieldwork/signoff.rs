@@ -59,18 +59,17 @@ impl SignState {
 }
 
 fn active(conn: Db<'_>, inspection_id: i64, step: Step) -> Result<Option<Signature>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT signer, signed_at FROM signoffs
+    conn.prepare_cached(
+        "SELECT signer, signed_at FROM signoffs
              WHERE inspection_id = ?1 AND step = ?2 AND cleared_at IS NULL",
-        )?
-        .query_row(params![inspection_id, step.code()], |r| {
-            Ok(Signature {
-                signer: r.get(0)?,
-                signed_at: r.get(1)?,
-            })
+    )?
+    .query_row(params![inspection_id, step.code()], |r| {
+        Ok(Signature {
+            signer: r.get(0)?,
+            signed_at: r.get(1)?,
         })
-        .optional()?)
+    })
+    .optional()
 }
 
 pub fn state<'a>(db: impl Into<Db<'a>>, inspection_id: i64) -> Result<SignState> {
@@ -155,14 +154,19 @@ pub struct Signed {
 /// Whether `who` recorded the inspection (by login account or as the staff member named) or
 /// was in its inspection group.
 fn took_part(conn: Db<'_>, who: &Account, inspection_id: i64) -> Result<bool> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM inspections i WHERE i.id = ?1 AND (
-                 (?2 IS NOT NULL AND i.account_id = ?2)
-              OR (?3 IS NOT NULL AND (i.recorded_by = ?3 OR EXISTS (
-                     SELECT 1 FROM inspection_members m WHERE m.inspection_id = i.id AND m.staff_id = ?3)))))",
-        )?
-        .query_row(params![inspection_id, who.account_id(), who.staff_id], |r| r.get(0))?)
+    conn.prepare_cached(
+        // A NULL account or staff member matches nothing (`= NULL` is never true); the
+        // server cannot type a parameter first met in `?2 IS NOT NULL`.
+        "SELECT EXISTS (SELECT 1 FROM inspections i WHERE i.id = ?1 AND (
+                 i.account_id = ?2
+              OR i.recorded_by = ?3
+              OR EXISTS (SELECT 1 FROM inspection_members m
+                         WHERE m.inspection_id = i.id AND m.staff_id = ?3)))",
+    )?
+    .query_row(
+        params![inspection_id, who.account_id(), who.staff_id],
+        |r| r.get(0),
+    )
 }
 
 /// Signs the results `ids` as `step`. Already signed ones are left as they are; a 负责人 signs

@@ -346,7 +346,7 @@ pub fn village_counts<'a>(db: impl Into<Db<'a>>, today: &str) -> Result<Vec<Vill
          GROUP BY v.id ORDER BY v.sort_order, v.id",
             overdue_sql(1, days, db.engine())
         ),
-        &[&today],
+        [&today],
         |r| {
             Ok(VillageCounts {
                 village_id: r.get(0)?,

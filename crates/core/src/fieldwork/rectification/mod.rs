@@ -349,12 +349,12 @@ pub(crate) fn follow_inspection(
 /// The open case of a toilet (any state but 已销号), if there is one.
 pub fn open_case_of<'a>(db: impl Into<Db<'a>>, toilet_id: i64) -> Result<Option<i64>> {
     let conn = db.into();
-    Ok(conn
+    conn
         .prepare_cached(
             "SELECT id FROM rectifications WHERE toilet_id = ?1 AND state <> 'closed' ORDER BY id DESC LIMIT 1",
         )?
         .query_row([toilet_id], |r| r.get(0))
-        .optional()?)
+        .optional()
 }
 
 /// Confirms or overrides the category and records the plan, as `by` (whose role must handle
