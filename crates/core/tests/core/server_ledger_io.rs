@@ -488,3 +488,36 @@ fn pending_lists_and_settlements_are_the_same_on_the_server() {
     );
     assert_same_rows(&all_rows(&conn), &pulled_rows(&scratch));
 }
+
+/// A column mapping the user corrected is remembered on the server as on the file, and the
+/// next file of that layout uses it.
+#[test]
+fn a_corrected_mapping_is_remembered_on_the_server() {
+    let conn = demo_town(60, 8);
+    let dir = tempfile::tempdir().unwrap();
+    let path = corrected_ledger(&conn, dir.path());
+    let (scratch, on_server) = pushed(&conn);
+    let server = Db::Server(&on_server);
+    for d in [Db::File(&conn), server] {
+        huce_core::audit::set_actor(d, "测试员").unwrap();
+    }
+    // The columns as recognised, from a dry run on the file (on the server a dry run uses up
+    // ids: the rows a commit then writes would be numbered differently).
+    let found = import_into(&conn, &path, &opts(), &Mode::DryRun, &mut |_, _| {}).unwrap();
+    assert!(!found.used_saved_mapping);
+    let o = ImportOptions {
+        columns: Some(found.columns.iter().map(|c| c.field).collect()),
+        ..opts()
+    };
+    let commit = Mode::Commit {
+        backup_dir: dir.path().join("备份"),
+        stamp: "20261129-100000".into(),
+    };
+    for d in [Db::File(&conn), server] {
+        let r = import_into(d, &path, &o, &commit, &mut |_, _| {}).unwrap();
+        assert!(r.committed && !r.used_saved_mapping);
+        let again = import_into(d, &path, &opts(), &Mode::DryRun, &mut |_, _| {}).unwrap();
+        assert!(again.used_saved_mapping, "the saved mapping is used");
+    }
+    assert_same_but_backups(&conn, &scratch, server);
+}
