@@ -523,3 +523,46 @@ fn a_corrected_mapping_is_remembered_on_the_server() {
     }
     assert_same_but_backups(&conn, &scratch, server);
 }
+
+/// A ledger that changes most households (more changes than the server sends in one
+/// statement) leaves the same rows, change log in the same order, on both engines.
+#[test]
+fn a_ledger_changing_most_households_leaves_the_same_rows_on_the_server() {
+    let conn = demo_town(400, 21);
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("导出.xlsx");
+    export::toilet_ledger(&conn, Scope::Town, Personal::Full, &exported, "2026-11-29").unwrap();
+    let mut rows: Vec<Vec<String>> = workbook(&exported)[0]
+        .1
+        .iter()
+        .map(|r| r.iter().map(|c| c.0.clone()).collect())
+        .collect();
+    let col = |name: &str| rows[2].iter().position(|h| h == name).unwrap();
+    let (phone, address) = (col("联系电话"), col("住址"));
+    for row in rows.iter_mut().skip(3) {
+        if row[phone].len() == 11 {
+            row[phone].replace_range(3..7, "0000");
+        }
+        row[address] = format!("{}（新）", row[address]);
+    }
+    let path = dir.path().join("全镇更正.xlsx");
+    write_xlsx(&path, &rows);
+    let (scratch, on_server) = pushed(&conn);
+    let server = Db::Server(&on_server);
+    for d in [Db::File(&conn), server] {
+        huce_core::audit::set_actor(d, "测试员").unwrap();
+    }
+    let commit = Mode::Commit {
+        backup_dir: dir.path().join("备份"),
+        stamp: "20261129-100000".into(),
+    };
+    let on_file = import_into(&conn, &path, &opts(), &commit, &mut |_, _| {}).unwrap();
+    let there = import_into(server, &path, &opts(), &commit, &mut |_, _| {}).unwrap();
+    assert_eq!(outcome(&on_file), outcome(&there));
+    assert!(
+        there.fields_changed > 500,
+        "{} changes",
+        there.fields_changed
+    );
+    assert_same_but_backups(&conn, &scratch, server);
+}
