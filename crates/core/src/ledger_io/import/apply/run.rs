@@ -17,7 +17,7 @@ use super::types::RowFlag;
 use super::types::{BaselineList, MergeLine};
 use super::types::{FastMap, FastSet, ImportOptions, ImportReport, Mode, RowProblem};
 use super::values::{household_fields, toilet_fields, FieldValue};
-use super::write::{update_fields, update_household};
+use super::write::{update_fields, update_household, ChangeLog};
 use crate::error::{Error, Result};
 use crate::ledger_io::import::headers::{Field, HeaderMatch};
 use crate::ledger_io::import::normalize::GroupName;
@@ -25,7 +25,7 @@ use crate::ledger_io::pending::open::{OpenChecks, Origin};
 use crate::model::{BaselineSource, HouseholdCategory, NewHousehold, NewToilet, TechMode};
 use crate::places::households;
 use crate::store::backup;
-use crate::store::sql::{self, Db, Stmt};
+use crate::store::sql::{self, Db};
 
 /// Reads `path` and imports it into the database file: see [`import_into`].
 pub fn import_file(
@@ -350,10 +350,7 @@ pub(super) fn apply_rows(
     let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
     let mut bulk = households::Bulk::new();
     let source = format!("导入：{}", report.file_name);
-    let mut log = tx.prepare_cached(
-        "INSERT INTO change_log (at, actor, entity, entity_id, field, old_value, new_value, source, import_batch_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
+    let mut log = ChangeLog::new(tx);
     let col = |f: Field| column_header(columns, headers, f);
     // A subsidy list is merged into the stored toilets (查缺补漏), not written row by row.
     report.list = opts.list.of_file(columns);
@@ -800,6 +797,7 @@ pub(super) fn apply_rows(
         &mut log,
         &mut recorded,
     )?;
+    log.finish()?;
     let order = |f: &RowFlag| Field::ALL.iter().position(|x| *x == f.field);
     recorded.sort_by_key(|f| (f.row, order(f)));
     report.rows_flagged = recorded.iter().map(|f| f.row).collect::<FastSet<_>>().len();
@@ -829,7 +827,7 @@ fn mark_no_toilet(
     batch_id: Option<i64>,
     opts: &ImportOptions,
     source: &str,
-    log: &mut Stmt<'_>,
+    log: &mut ChangeLog<'_>,
     recorded: &mut Vec<RowFlag>,
 ) -> Result<()> {
     let mut ids: Vec<i64> = in_file.keys().copied().collect();
@@ -894,7 +892,7 @@ fn mark_no_toilet(
         )?;
         if !h.new {
             h.changed = true;
-            log.execute(rusqlite::params![
+            log.add(rusqlite::params![
                 opts.now,
                 opts.actor,
                 "household",

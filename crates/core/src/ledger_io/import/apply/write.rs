@@ -1,7 +1,7 @@
 //! Writing one row's differing fields, each change logged as old → new.
 
 use rusqlite::params;
-use rusqlite::types::Value;
+use rusqlite::types::{FromSql, ToSql, ToSqlOutput, Value};
 
 use super::index::Places;
 use super::stored::{Stored, HOUSEHOLD_COLUMNS};
@@ -9,14 +9,96 @@ use super::types::{ImportOptions, ImportReport};
 use super::values::{display_stored, household_fields, FieldValue, Values};
 use crate::error::Result;
 use crate::search_keys;
-use crate::store::sql::{Db, Stmt};
+use crate::store::sql::Db;
+
+/// The change log of one import. On the file each change is written as it is made; on the
+/// server the changes wait and go [`ChangeLog::BATCH`] rows to a statement (a round trip a
+/// change would be the slow part there), in the same order, so they get the same ids.
+/// [`ChangeLog::finish`] writes the rest.
+pub(super) struct ChangeLog<'a> {
+    db: Db<'a>,
+    /// The waiting rows' values, [`ChangeLog::COLUMNS`] a row.
+    waiting: Vec<Value>,
+    /// The statement of a full batch, made once.
+    batch_sql: String,
+}
+
+impl<'a> ChangeLog<'a> {
+    const COLUMNS: usize = 9;
+    const BATCH: usize = 500;
+
+    pub(super) fn new(db: Db<'a>) -> ChangeLog<'a> {
+        ChangeLog {
+            db,
+            waiting: Vec::new(),
+            batch_sql: match db {
+                Db::File(_) => String::new(),
+                Db::Server(_) => Self::insert(Self::BATCH),
+            },
+        }
+    }
+
+    /// The insert of `rows` rows.
+    fn insert(rows: usize) -> String {
+        let values: Vec<String> = (0..rows)
+            .map(|r| {
+                let p: Vec<String> = (1..=Self::COLUMNS)
+                    .map(|c| format!("?{}", r * Self::COLUMNS + c))
+                    .collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        format!(
+            "INSERT INTO change_log (at, actor, entity, entity_id, field, old_value, new_value, source,
+                                     import_batch_id)
+             VALUES {}",
+            values.join(", ")
+        )
+    }
+
+    /// One change: at, actor, entity, entity id, field, old value, new value, source, batch.
+    pub(super) fn add(&mut self, change: &[&dyn ToSql]) -> Result<()> {
+        debug_assert_eq!(change.len(), Self::COLUMNS);
+        if let Db::File(_) = self.db {
+            self.db.execute(&ONE_CHANGE, change)?;
+            return Ok(());
+        }
+        for v in change {
+            self.waiting.push(match v.to_sql()? {
+                ToSqlOutput::Borrowed(v) => {
+                    Value::column_result(v).expect("any value reads as one")
+                }
+                ToSqlOutput::Owned(v) => v,
+                _ => unreachable!("the change log holds plain values"),
+            });
+        }
+        if self.waiting.len() >= Self::BATCH * Self::COLUMNS {
+            let batch: Vec<&dyn ToSql> = self.waiting.iter().map(|v| v as &dyn ToSql).collect();
+            self.db.execute(&self.batch_sql, &batch)?;
+            self.waiting.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes the changes still waiting.
+    pub(super) fn finish(self) -> Result<()> {
+        for row in self.waiting.chunks(Self::COLUMNS) {
+            let row: Vec<&dyn ToSql> = row.iter().map(|v| v as &dyn ToSql).collect();
+            self.db.execute(&ONE_CHANGE, &row)?;
+        }
+        Ok(())
+    }
+}
+
+/// The insert of one change.
+static ONE_CHANGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| ChangeLog::insert(1));
 
 /// Updates the household's fields that the row gives and that differ, and moves it to another
 /// 社 when the row says so. Returns whether anything changed.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn update_household(
     tx: Db<'_>,
-    log: &mut Stmt<'_>,
+    log: &mut ChangeLog<'_>,
     id: i64,
     group_id: i64,
     v: &Values,
@@ -58,7 +140,7 @@ pub(super) fn update_household(
             params![group_id, opts.now, id],
         )?;
         current[8] = Value::Integer(group_id);
-        log.execute(params![
+        log.add(params![
             opts.now,
             opts.actor,
             "household",
@@ -95,7 +177,7 @@ pub(super) fn update_household(
 #[allow(clippy::too_many_arguments)]
 pub(super) fn update_fields(
     tx: Db<'_>,
-    log: &mut Stmt<'_>,
+    log: &mut ChangeLog<'_>,
     table: &'static str,
     entity: &'static str,
     id: i64,
@@ -135,7 +217,7 @@ pub(super) fn update_fields(
                 params![rev, id],
             )?;
         }
-        log.execute(params![
+        log.add(params![
             opts.now,
             opts.actor,
             entity,
