@@ -36,6 +36,19 @@ pub(crate) fn fresh() -> TestDb {
     }
 }
 
+/// A demo town of `households` households on the run's engine (the same seed gives the same
+/// town on both).
+pub(crate) fn demo(households: usize, seed: u64) -> TestDb {
+    let t = fresh();
+    huce_core::demo::generate_on(
+        &t,
+        huce_core::demo::DemoOptions { households, seed },
+        crate::NOW,
+    )
+    .unwrap();
+    t
+}
+
 impl TestDb {
     pub(crate) fn db(&self) -> Db<'_> {
         self.store.db()

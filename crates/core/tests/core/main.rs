@@ -59,9 +59,9 @@ pub fn local() -> huce_core::accounts::Account {
 }
 
 /// The first administrator, as the first start of the app makes it (admin / shiyu2022).
-pub fn first_admin(conn: &rusqlite::Connection) -> huce_core::accounts::Account {
+pub fn first_admin<'a>(db: impl Into<huce_core::sql::Db<'a>>) -> huce_core::accounts::Account {
     huce_core::accounts::create_first_admin(
-        conn,
+        db,
         &huce_core::accounts::AccountInput {
             username: "admin".into(),
             display_name: "管理员".into(),
@@ -81,8 +81,8 @@ pub fn at(s: &str) -> chrono::NaiveDateTime {
 }
 
 /// The one number a query gives.
-pub fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+pub fn count<'a>(db: impl Into<huce_core::sql::Db<'a>>, sql: &str) -> i64 {
+    db.into().query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 /// A demo town in a file, with an administrator (as every database the app uses has), acting
