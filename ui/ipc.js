@@ -132,6 +132,12 @@ export const backupTo = (folder) => call('backup_to', { folder });
 export const restoreBackup = (path, confirmTown = null) => call('restore_backup', { path, confirmTown });
 export const inspectBackup = (path) => call('inspect_backup', { path });
 export const recoverDatabase = () => call('recover_database');
+/** The database this PC works on: { engine: 'file' | 'server', name, settings }. */
+export const serverStatus = () => call('server_status');
+export const serverTest = (settings, password) => call('server_test', { settings, password });
+export const serverUse = (settings, password) => call('server_use', { settings, password });
+export const serverLeave = () => call('server_leave');
+export const serverRetry = () => call('server_retry');
 export const signoffStatus = (scope) => call('signoff_status', { scope });
 export const signResults = (scope, inspectionIds, step) => call('sign_results', { scope, inspectionIds, step });
 export const unlockResult = (inspectionId, reason) => call('unlock_result', { inspectionId, reason });

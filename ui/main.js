@@ -25,6 +25,7 @@ import { SignoffDialog } from './screens/signoff.js';
 import { PendingDialog } from './screens/pending.js';
 import { SettingsDialog, UNSET_TOWN } from './screens/settings.js';
 import { RecoveryScreen } from './screens/recovery.js';
+import { ServerDialog } from './screens/server.js';
 import { DemoLoader } from './screens/demo.js';
 import { FoundDialog } from './screens/found.js';
 import { PhotoImportDialog } from './screens/photo_import.js';
@@ -335,8 +336,16 @@ function showHeader() {
   const town = info.town;
   $('town-name').textContent = town ? `${town.district_name} ${town.town_name}`.trim() : '';
   $('demo-badge').hidden = !(town && town.is_demo);
-  $('db-path').textContent = `数据库：${info.db_path}`;
-  $('db-path').title = `当前打开的数据库文件：${info.db_path}`;
+  showDatabase();
+}
+
+/** Which database is open — the local file or the server — in the header and on the login card. */
+function showDatabase() {
+  const server = info.engine === 'server';
+  $('db-path').textContent = server ? `数据库：服务器 ${info.db_path}` : `数据库：${info.db_path}`;
+  $('db-path').title = server ? `当前连接的服务器数据库：${info.db_path}（几台电脑共用）` : `当前打开的数据库文件：${info.db_path}（只在这台电脑上）`;
+  $('db-path').classList.toggle('on-server', server);
+  $('login-database').textContent = server ? `数据库：服务器 ${info.db_path}` : '数据库：本机文件';
 }
 
 /**
@@ -428,6 +437,24 @@ async function showPendingCount() {
 }
 
 const recovery = new RecoveryScreen();
+// A switch of databases starts the window afresh: the login and everything shown are the other
+// database's.
+const serverDialog = new ServerDialog({ onSwitched: async () => window.location.reload() });
+$('login-server').addEventListener('click', () => serverDialog.open().catch(showError));
+$('open-server').addEventListener('click', () => serverDialog.open().catch(showError));
+$('server-change').addEventListener('click', () => serverDialog.open().catch(showError));
+$('server-retry').addEventListener('click', async () => {
+  $('server-retry').disabled = true;
+  $('recover-result').textContent = '正在连接…';
+  try {
+    await ipc.serverRetry();
+    window.location.reload();
+  } catch (err) {
+    $('recover-result').textContent = err.message;
+  } finally {
+    $('server-retry').disabled = false;
+  }
+});
 new DemoLoader({ onLoaded: reload });
 
 const settingsDialog = new SettingsDialog({
@@ -467,7 +494,7 @@ async function start() {
     setDatabase(info.db_path);
     showHeader();
     if (info.open_error) {
-      recovery.show(info.open_error);
+      recovery.show(info.open_error, info.engine === 'server');
       return;
     }
     await session.ensureLogin();

@@ -26,6 +26,10 @@ pub fn access(command: &str) -> Option<Access> {
         // possible then: the accounts are in the damaged file).
         "app_info" | "vocabularies" | "auth_status" | "login" | "create_first_admin"
         | "recover_database" => Public,
+        // Which database this PC works on: before login too (the first PC on an empty server
+        // has no account there); server_use and server_leave check themselves that nothing is
+        // open, the open database has no accounts, or an administrator is logged in.
+        "server_status" | "server_test" | "server_use" | "server_leave" | "server_retry" => Public,
         // sign_results: the core asks for Review or SignResponsible by the step signed.
         "logout" | "change_password" | "import_progress" | "sign_results" => Session,
         // The 使用手册 is for everyone who logs in.
@@ -230,6 +234,11 @@ mod tests {
         ("login", "公"),
         ("create_first_admin", "公"),
         ("recover_database", "公"),
+        ("server_status", "公"),
+        ("server_test", "公"),
+        ("server_use", "公"),
+        ("server_leave", "公"),
+        ("server_retry", "公"),
         // Any logged-in account.
         ("logout", "管录审领督"),
         ("change_password", "管录审领督"),

@@ -6,6 +6,7 @@
 mod commands;
 mod error;
 mod gate;
+mod server_link;
 mod state;
 
 use tauri::Manager;
@@ -207,6 +208,11 @@ fn main() {
             commands::backups::restore_backup,
             commands::backups::inspect_backup,
             commands::backups::recover_database,
+            commands::server::server_status,
+            commands::server::server_test,
+            commands::server::server_use,
+            commands::server::server_leave,
+            commands::server::server_retry,
             commands::signoffs::signoff_status,
             commands::signoffs::sign_results,
             commands::signoffs::unlock_result,

@@ -6,10 +6,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use huce_core::accounts::Account;
+use huce_core::sql::{Db, Store};
+#[cfg(test)]
 use rusqlite::Connection;
 use tauri::{AppHandle, Manager};
 
 use crate::error::ApiError;
+use crate::server_link::ServerSettings;
 
 /// The present time as the audit log writes it (RFC 3339 with the local offset). The shell
 /// reads the clock; the core is always given the time.
@@ -56,14 +59,63 @@ pub struct AppState {
     pub path: PathBuf,
     /// Rows done and in all of the import under way (read without locking the database).
     pub progress: Arc<(AtomicUsize, AtomicUsize)>,
-    /// The open database, or why it could not be opened (shown to the user instead of crashing).
-    db: Result<Mutex<Connection>, ApiError>,
+    /// The open database — the local file or the server's — or why it could not be opened
+    /// (shown to the user instead of crashing). Replaced when the PC switches databases.
+    db: Mutex<Result<Store, ApiError>>,
+    /// The server this PC works on (None: the local file).
+    server: Mutex<Option<ServerSettings>>,
     /// Who is logged in on this window, and when the window last asked for anything.
     session: Mutex<Option<(Account, Instant)>>,
     /// Minutes without use after which the session ends (the setting, read at login).
     idle_minutes: AtomicI64,
-    /// Held while this window has the database open, so a second program cannot open it too.
-    _lock: Option<std::fs::File>,
+    /// Held while this window has the database file open, so a second program cannot open it
+    /// too (none while it works on a server).
+    lock: Mutex<Option<std::fs::File>>,
+}
+
+/// The open database, locked for one command. Core functions take it as they take a
+/// connection (`&conn`).
+pub struct Conn<'a>(MutexGuard<'a, Result<Store, ApiError>>);
+
+impl std::ops::Deref for Conn<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        match &*self.0 {
+            Ok(store) => store,
+            // A Conn is only made over an open store (see AppState::conn).
+            Err(_) => unreachable!("a Conn holds an open database"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Conn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.engine() {
+            huce_core::sql::Engine::File => "Conn(file)",
+            huce_core::sql::Engine::Server => "Conn(server)",
+        })
+    }
+}
+
+impl Conn<'_> {
+    /// The local file's connection, mutably (the demo generator and a restore need it);
+    /// on the server, a Chinese error naming `what`.
+    pub fn file_mut(&mut self, what: &str) -> Result<&mut rusqlite::Connection, ApiError> {
+        match &mut *self.0 {
+            Ok(Store::File(c)) => Ok(c),
+            Ok(Store::Server(_)) => Err(huce_core::Error::Invalid(format!(
+                "{what}只用于本机数据库文件；现在连接的是服务器数据库，请在服务器上由管理员处理。"
+            ))
+            .into()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+impl<'a> From<&'a Conn<'_>> for Db<'a> {
+    fn from(c: &'a Conn<'_>) -> Db<'a> {
+        c.db()
+    }
 }
 
 /// The session a call runs under, after the idle check.
@@ -76,9 +128,53 @@ pub struct CallSession {
 }
 
 impl AppState {
+    /// Opens the database this PC works on: the server named by `HUCE_SERVER_URL` (for
+    /// administrators and tests) or by the saved connection settings beside `path`, else the
+    /// local file at `path`.
     pub fn open(path: PathBuf) -> AppState {
+        let state = AppState {
+            path,
+            db: Mutex::new(Err(ApiError::internal())),
+            server: Mutex::new(None),
+            progress: Arc::new((AtomicUsize::new(0), AtomicUsize::new(1))),
+            session: Mutex::new(None),
+            idle_minutes: AtomicI64::new(huce_core::accounts::DEFAULT_IDLE_MINUTES),
+            lock: Mutex::new(None),
+        };
+        let opened = match std::env::var("HUCE_SERVER_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(url) => open_server_url(&url),
+            None => match crate::server_link::load(&state.path) {
+                Ok(Some(settings)) => {
+                    let opened = open_server(&settings, None);
+                    *state.server.lock().unwrap_or_else(|e| e.into_inner()) = Some(settings);
+                    opened
+                }
+                Ok(None) => state.open_file(),
+                Err(e) => Err(e),
+            },
+        };
+        state.replace(opened);
+        state
+    }
+
+    /// Puts `opened` in place of the open database (a switch between databases ends the
+    /// session: the accounts are the other database's).
+    pub fn replace(&self, opened: Result<Store, ApiError>) {
+        let mut db = self.db.lock().unwrap_or_else(|e| e.into_inner());
+        *db = opened;
+        if !matches!(&*db, Ok(Store::File(_))) {
+            *self.lock.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+    }
+
+    /// Opens the local file at `self.path` (and holds its lock).
+    pub fn open_file(&self) -> Result<Store, ApiError> {
+        let path = &self.path;
         let mut lock = None;
-        let db = (|| -> Result<Connection, ApiError> {
+        let db = (|| -> Result<rusqlite::Connection, ApiError> {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|source| {
                     ApiError::from(huce_core::Error::Io {
@@ -87,18 +183,22 @@ impl AppState {
                     })
                 })?;
             }
-            lock = Some(huce_core::db::lock(&path)?);
+            lock = Some(huce_core::db::lock(path)?);
             // A damaged file is never used: the UI offers the latest good backup instead.
-            Ok(huce_core::db::open_checked(&path, now_local())?)
-        })()
-        .map(Mutex::new);
-        AppState {
-            path,
-            db,
-            progress: Arc::new((AtomicUsize::new(0), AtomicUsize::new(1))),
-            session: Mutex::new(None),
-            idle_minutes: AtomicI64::new(huce_core::accounts::DEFAULT_IDLE_MINUTES),
-            _lock: lock,
+            Ok(huce_core::db::open_checked(path, now_local())?)
+        })();
+        *self.lock.lock().unwrap_or_else(|e| e.into_inner()) = lock;
+        db.map(Store::File)
+    }
+
+    /// The server settings this PC works with (None: the local file).
+    pub fn server(&self) -> Option<ServerSettings> {
+        self.server.lock().ok().and_then(|s| s.clone())
+    }
+
+    pub fn set_server(&self, settings: Option<ServerSettings>) {
+        if let Ok(mut s) = self.server.lock() {
+            *s = settings;
         }
     }
 
@@ -183,8 +283,12 @@ impl AppState {
     /// The day's backup at the first start of the day (recorded as done by 系统).
     pub fn daily_backup(&self) -> Result<(), ApiError> {
         let conn = self.conn()?;
+        // On the server, the backups are the server's scheduled dumps.
+        let Store::File(file) = &*conn else {
+            return Ok(());
+        };
         huce_core::audit::set_actor(&conn, "系统（每日自动备份）")?;
-        let result = huce_core::backup::daily_if_due(&conn, &self.backup_dir(), now_local());
+        let result = huce_core::backup::daily_if_due(file, &self.backup_dir(), now_local());
         huce_core::audit::set_actor(&conn, huce_core::audit::NOBODY)?;
         result?;
         Ok(())
@@ -192,7 +296,7 @@ impl AppState {
 
     /// Whether the database was found damaged at start.
     pub fn damaged(&self) -> bool {
-        matches!(&self.db, Err(e) if e.code == "damaged")
+        matches!(&*self.db.lock().unwrap_or_else(|e| e.into_inner()), Err(e) if e.code == "damaged")
     }
 
     /// Where automatic backups go: `backups/` beside the database.
@@ -205,13 +309,72 @@ impl AppState {
         huce_core::paths::photo_dir(&self.path)
     }
 
-    /// The connection, or the error that kept the database from opening.
-    pub fn conn(&self) -> Result<MutexGuard<'_, Connection>, ApiError> {
-        match &self.db {
-            Ok(m) => m.lock().map_err(|_| ApiError::internal()),
+    /// The open database, or the error that kept it from opening. A server connection found
+    /// lost is connected again first (once per call); if that fails the message says so.
+    pub fn conn(&self) -> Result<Conn<'_>, ApiError> {
+        let guard = self.db.lock().map_err(|_| ApiError::internal())?;
+        match &*guard {
+            Ok(Store::Server(s)) if s.is_closed() => {
+                let settings = self.server();
+                let again = match (&settings, std::env::var("HUCE_SERVER_URL")) {
+                    (_, Ok(url)) if !url.is_empty() => huce_core::server::connect(&url),
+                    (Some(settings), _) => {
+                        let password = crate::server_link::password(settings)?.unwrap_or_default();
+                        huce_core::server::connect(&settings.url(&password))
+                    }
+                    (None, _) => return Err(ApiError::internal()),
+                };
+                match again {
+                    Ok(server) => {
+                        s.replace_client(server.into_client());
+                        Ok(Conn(guard))
+                    }
+                    Err(_) => Err(huce_core::Error::Server(
+                        "和服务器的连接断开了，重新连接也没有成功。刚才的操作没有保存（正在填写的表单仍保留在本机）。请检查网络和服务器后再试。".into(),
+                    )
+                    .into()),
+                }
+            }
+            Ok(_) => Ok(Conn(guard)),
             Err(e) => Err(e.clone()),
         }
     }
+
+    /// Which database is open, for the header: ("file" | "server", its name).
+    pub fn database_label(&self) -> (&'static str, String) {
+        match self.server() {
+            Some(s) => ("server", s.name()),
+            None if std::env::var("HUCE_SERVER_URL").is_ok_and(|u| !u.is_empty()) => {
+                ("server", "服务器".into())
+            }
+            None => ("file", self.path.display().to_string()),
+        }
+    }
+}
+
+/// Connects to the server with `settings` (the password given, or the one kept in the
+/// system's credential store) and sets up an empty server database.
+pub fn open_server(settings: &ServerSettings, password: Option<&str>) -> Result<Store, ApiError> {
+    settings.check()?;
+    let kept;
+    let password = match password {
+        Some(p) => p,
+        None => {
+            kept = crate::server_link::password(settings)?.ok_or_else(|| {
+                ApiError::from(huce_core::Error::Invalid(format!(
+                    "这台电脑没有保存服务器 {} 的密码。请点“修改连接…”重新输入密码。",
+                    settings.name()
+                )))
+            })?;
+            &kept
+        }
+    };
+    open_server_url(&settings.url(password))
+}
+
+fn open_server_url(url: &str) -> Result<Store, ApiError> {
+    let (conn, _) = huce_core::server::open(url)?;
+    Ok(Store::Server(Box::new(conn)))
 }
 
 #[cfg(test)]
@@ -304,6 +467,7 @@ mod idle_tests {
         assert!(call.account.is_none() && call.expired.is_none());
         let conn = state.conn().unwrap();
         let logouts: i64 = conn
+            .db()
             .query_row(
                 "SELECT count(*) FROM audit_log WHERE action = 'logout' AND summary LIKE '%自动退出%'",
                 [],

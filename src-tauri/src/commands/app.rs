@@ -11,7 +11,10 @@ use crate::state::AppState;
 
 #[derive(Serialize)]
 pub struct AppInfo {
+    /// The local file's path, or the server's `host:port/database`.
     pub db_path: String,
+    /// "file" or "server".
+    pub engine: &'static str,
     pub town: Option<TownSettings>,
     pub households: i64,
     pub toilets: i64,
@@ -22,12 +25,13 @@ pub struct AppInfo {
 
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, ApiError> {
-    let db_path = state.path.display().to_string();
+    let (engine, db_path) = state.database_label();
     let conn = match state.conn() {
         Ok(c) => c,
         Err(e) => {
             return Ok(AppInfo {
                 db_path,
+                engine,
                 town: None,
                 households: 0,
                 toilets: 0,
@@ -39,10 +43,15 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, ApiError> {
     let (households, toilets) = huce_core::households::counts(&*conn)?;
     Ok(AppInfo {
         db_path,
+        engine,
         town: Some(TownSettings::load(&conn)?),
         households,
         toilets,
-        schema_version: huce_core::db::schema_version(&conn)?,
+        schema_version: match &*conn {
+            huce_core::sql::Store::File(c) => huce_core::db::schema_version(c)?,
+            // The server's version was checked when it was connected.
+            huce_core::sql::Store::Server(_) => huce_core::db::SCHEMA_VERSION,
+        },
         open_error: None,
     })
 }
@@ -57,9 +66,9 @@ pub async fn vocabularies() -> Vec<Vocabulary> {
 pub async fn load_demo(app: AppHandle) -> Result<DemoSummary, ApiError> {
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        let mut conn = state.conn()?;
+        let conn = state.conn()?;
         let now = crate::state::now();
-        Ok(demo::generate(&mut conn, DemoOptions::default(), &now)?)
+        Ok(demo::generate_on(&conn, DemoOptions::default(), &now)?)
     })
     .await?
 }

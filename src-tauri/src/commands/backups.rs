@@ -28,7 +28,12 @@ pub async fn backup_list(state: State<'_, AppState>) -> Result<Backups, ApiError
 pub async fn backup_now(app: AppHandle) -> Result<String, ApiError> {
     blocking(app, |state| {
         let conn = state.conn()?;
-        let path = backup::take(&conn, &state.backup_dir(), Reason::Manual, now())?;
+        let path = backup::take(
+            file_only(&conn)?,
+            &state.backup_dir(),
+            Reason::Manual,
+            now(),
+        )?;
         Ok(path.display().to_string())
     })
     .await
@@ -48,7 +53,7 @@ pub async fn backup_to(app: AppHandle, folder: String) -> Result<String, ApiErro
         // The photos first, without holding the database (other windows' calls go on).
         let photos = backup::copy_photos(&state.photo_dir(), &dir)?;
         let conn = state.conn()?;
-        let done = backup::database_to_folder(&conn, &dir, photos, now())?;
+        let done = backup::database_to_folder(file_only(&conn)?, &dir, photos, now())?;
         Ok(done.path.display().to_string())
     })
     .await
@@ -64,8 +69,9 @@ pub async fn restore_backup(
     blocking(app, move |state| {
         let from = huce_core::paths::input_file(&path)?;
         let mut conn = state.conn()?;
+        file_only(&conn)?;
         let safety = backup::restore(
-            &mut conn,
+            conn.file_mut("从备份恢复")?,
             &from,
             &state.backup_dir(),
             confirm_town.as_deref(),
@@ -113,4 +119,17 @@ pub async fn recover_database(app: AppHandle) -> Result<Recovered, ApiError> {
         })
     })
     .await
+}
+
+/// The database file's connection; on the server, what the office does instead: the server's
+/// backups are its scheduled dumps (README, office server set-up), not this PC's.
+fn file_only<'a>(conn: &'a crate::state::Conn<'_>) -> Result<&'a rusqlite::Connection, ApiError> {
+    match &**conn {
+        huce_core::sql::Store::File(c) => Ok(c),
+        huce_core::sql::Store::Server(_) => Err(huce_core::Error::Invalid(
+            "现在连接的是办公室服务器上的数据库：它的备份由服务器每天自动做（pg_dump），不在这台电脑上做，也不能从这里恢复。请管理员按使用说明“办公室服务器设置”第 5 步设好每日备份，并把备份复制到另一块硬盘；需要时可用 huce pull 拉一份本机副本带走。"
+                .into(),
+        )
+        .into()),
+    }
 }

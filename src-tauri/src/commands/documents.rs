@@ -52,7 +52,7 @@ pub struct DocumentSettings {
 
 /// Writes a PDF into the documents folder as `.part`, renamed once complete.
 fn write_pdf(
-    conn: &rusqlite::Connection,
+    conn: huce_core::sql::Db<'_>,
     state: &AppState,
     name: String,
     printed: &Printed,
@@ -101,7 +101,7 @@ pub async fn print_manual(app: AppHandle, open: bool) -> Result<PrintResult, Api
             &now.format("%Y-%m-%d").to_string(),
         )?;
         let name = format!("使用手册-{}.pdf", now.format("%Y%m%d-%H%M%S"));
-        let path = write_pdf(&conn, &state, name, &printed)?;
+        let path = write_pdf(conn.db(), &state, name, &printed)?;
         Ok::<_, ApiError>((path, printed))
     })
     .await
@@ -117,7 +117,7 @@ pub async fn print_manual(app: AppHandle, open: bool) -> Result<PrintResult, Api
     })
 }
 
-fn documents_dir(conn: &rusqlite::Connection, state: &AppState) -> Result<PathBuf, ApiError> {
+fn documents_dir(conn: huce_core::sql::Db<'_>, state: &AppState) -> Result<PathBuf, ApiError> {
     Ok(print::DocumentSettings::load(conn)?.documents_dir(&state.path))
 }
 
@@ -126,7 +126,7 @@ pub async fn document_settings(state: State<'_, AppState>) -> Result<DocumentSet
     let conn = state.conn()?;
     Ok(DocumentSettings {
         notice: NoticeSettings::load(&conn)?,
-        folder: documents_dir(&conn, &state)?.display().to_string(),
+        folder: documents_dir(conn.db(), &state)?.display().to_string(),
         default_text: print::DEFAULT_NOTICE_TEXT.to_string(),
         default_plan_title: print::DEFAULT_PLAN_TITLE.to_string(),
         default_district_text: print::DEFAULT_DISTRICT_TEXT.to_string(),
@@ -183,7 +183,7 @@ pub async fn print_document(
             },
         )?;
         let path = write_pdf(
-            &conn,
+            conn.db(),
             &state,
             print::document_file_name(request.document.kind, &request.document.scope_title, now),
             &printed,

@@ -81,12 +81,12 @@ fn run_import(
     } else {
         Mode::DryRun
     };
-    let mut conn = state.conn()?;
+    let conn = state.conn()?;
     let progress = state.progress.clone();
     progress.0.store(0, Ordering::Relaxed);
     progress.1.store(1, Ordering::Relaxed);
-    let report = apply::import_file(
-        &mut conn,
+    let report = apply::import_into(
+        &conn,
         &path,
         &req.options(state.account()?.actor()),
         &mode,

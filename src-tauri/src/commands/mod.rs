@@ -10,6 +10,7 @@ pub mod households;
 pub mod ledger_files;
 pub mod pending;
 pub mod reports;
+pub mod server;
 pub mod signoffs;
 
 use tauri::{AppHandle, Manager};

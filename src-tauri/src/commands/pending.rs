@@ -52,7 +52,7 @@ pub async fn household_pending(
 /// (later years are implausible).
 fn settle<T>(
     state: &AppState,
-    f: impl FnOnce(&rusqlite::Connection, &Settler) -> huce_core::Result<T>,
+    f: impl FnOnce(huce_core::sql::Db<'_>, &Settler) -> huce_core::Result<T>,
 ) -> Result<T, ApiError> {
     let actor = state.account()?.actor();
     let now = crate::state::now();
@@ -61,7 +61,7 @@ fn settle<T>(
         now: &now,
         current_year: chrono::Datelike::year(&crate::state::now_local()) as i64,
     };
-    Ok(f(&*state.conn()?, &by)?)
+    Ok(f(state.conn()?.db(), &by)?)
 }
 
 #[tauri::command]
