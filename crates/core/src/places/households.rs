@@ -597,6 +597,9 @@ pub struct HouseholdDetail {
     pub no_toilet: bool,
     pub masked: bool,
     pub toilets: Vec<Toilet>,
+    /// The household's version as read (see [`crate::store::versions`]): a form saved for it
+    /// names it back, so a change made meanwhile on another PC is not overwritten.
+    pub row_version: i64,
 }
 
 /// The toilets of one household, in order.
@@ -660,7 +663,8 @@ pub fn detail<'a>(
     let found = db
         .query_row(
             "SELECT h.id, h.head_name, h.village_id, v.name, h.group_id, g.name, h.id_number, h.phone,
-                    h.address, h.registered_pop, h.resident_pop, h.category, h.is_resident, h.no_toilet
+                    h.address, h.registered_pop, h.resident_pop, h.category, h.is_resident, h.no_toilet,
+                    h.row_version
              FROM households h
              JOIN villages v ON v.id = h.village_id
              JOIN village_groups g ON g.id = h.group_id
@@ -687,6 +691,7 @@ pub fn detail<'a>(
                 no_toilet: r.get(13)?,
                 masked,
                 toilets: vec![],
+                row_version: r.get(14)?,
             })
             },
         )

@@ -139,15 +139,13 @@ impl Server {
             None => {}
         }
         self.refuse_unless_empty()?;
+        // What a new file holds after its migrations (the 问题口径 list, the database's
+        // identity): made by the same migrations and copied, so the two start alike.
+        let seed = crate::store::schema::open_in_memory()?;
+        let tables = file_tables(&seed)?;
         let mut tx = self.client.transaction()?;
         tx.batch_execute(POSTGRES_SCHEMA)?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES ($1, $2)",
-            &[
-                &crate::store::settings::KEY_DATABASE_ID,
-                &crate::store::settings::new_database_id(),
-            ],
-        )?;
+        copy_tables(&seed, &tables, &mut tx, &mut |_, _| {})?;
         tx.commit()?;
         Ok(SetUp::New)
     }
@@ -235,6 +233,51 @@ fn file_tables(conn: &Connection) -> Result<Vec<(String, Vec<String>)>> {
             Ok((t, cols))
         })
         .collect()
+}
+
+/// Copies the rows of `tables` of the file `conn` into the server's (fresh) tables, in their
+/// order; the server's next ids follow the copied ones.
+fn copy_tables(
+    conn: &Connection,
+    tables: &[(String, Vec<String>)],
+    tx: &mut postgres::Transaction<'_>,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<Vec<(String, u64)>> {
+    let mut copied = Vec::new();
+    for (table, cols) in tables {
+        let list = cols.join(", ");
+        let marks: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+        let insert = tx.prepare(&format!(
+            "INSERT INTO {table} ({list}) VALUES ({})",
+            marks.join(", ")
+        ))?;
+        let types = insert.params().to_vec();
+        let mut stmt = conn.prepare(&format!("SELECT {list} FROM {table}"))?;
+        let mut rows = stmt.query([])?;
+        let mut n = 0u64;
+        while let Some(r) = rows.next()? {
+            let values = (0..cols.len())
+                .map(|i| to_server(r.get_ref(i)?, &types[i], table, &cols[i]))
+                .collect::<Result<Vec<_>>>()?;
+            let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
+            tx.execute(&insert, &refs)?;
+            n += 1;
+            if n.is_multiple_of(5000) {
+                progress(table, n);
+            }
+        }
+        progress(table, n);
+        if cols.iter().any(|c| c == "id") {
+            // The next id the server gives follows the copied ones.
+            tx.batch_execute(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 1), max(id) IS NOT NULL)
+                 FROM {table}
+                 WHERE pg_get_serial_sequence('{table}', 'id') IS NOT NULL"
+            ))?;
+        }
+        copied.push((table.clone(), n));
+    }
+    Ok(copied)
 }
 
 /// One value of the file as the server's column type wants it.
@@ -350,39 +393,7 @@ pub fn push(
     };
     let mut tx = server.client.transaction()?;
     tx.batch_execute(POSTGRES_SCHEMA)?;
-    for (table, cols) in &tables {
-        let list = cols.join(", ");
-        let marks: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
-        let insert = tx.prepare(&format!(
-            "INSERT INTO {table} ({list}) VALUES ({})",
-            marks.join(", ")
-        ))?;
-        let types = insert.params().to_vec();
-        let mut stmt = conn.prepare(&format!("SELECT {list} FROM {table}"))?;
-        let mut rows = stmt.query([])?;
-        let mut n = 0u64;
-        while let Some(r) = rows.next()? {
-            let values = (0..cols.len())
-                .map(|i| to_server(r.get_ref(i)?, &types[i], table, &cols[i]))
-                .collect::<Result<Vec<_>>>()?;
-            let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
-            tx.execute(&insert, &refs)?;
-            n += 1;
-            if n.is_multiple_of(5000) {
-                progress(table, n);
-            }
-        }
-        progress(table, n);
-        if cols.iter().any(|c| c == "id") {
-            // The next id the server gives follows the copied ones.
-            tx.batch_execute(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 1), max(id) IS NOT NULL)
-                 FROM {table}
-                 WHERE pg_get_serial_sequence('{table}', 'id') IS NOT NULL"
-            ))?;
-        }
-        report.tables.push((table.clone(), n));
-    }
+    report.tables = copy_tables(conn, &tables, &mut tx, progress)?;
     // The photos' bytes, so every PC sees them.
     let insert = tx.prepare("INSERT INTO photo_blobs (hash, bytes) VALUES ($1, $2)")?;
     let mut stmt = conn.prepare("SELECT hash, file_name FROM photos ORDER BY hash")?;

@@ -56,6 +56,23 @@ pub fn claim<'a>(db: impl Into<Db<'a>>, what: Versioned, id: i64, seen: i64) -> 
     Err(Error::Conflict(conflict_message(db, what, id)?))
 }
 
+/// Runs `change` as one unit after claiming the record as of `seen` (when the screen sent the
+/// version it showed; `None`, from scripts and imports, claims nothing).
+pub fn checked<'a, T>(
+    db: impl Into<Db<'a>>,
+    what: Versioned,
+    id: i64,
+    seen: Option<i64>,
+    change: impl FnOnce(Db<'a>) -> Result<T>,
+) -> Result<T> {
+    db.into().atomically(|db| {
+        if let Some(seen) = seen {
+            claim(db, what, id, seen)?;
+        }
+        change(db)
+    })
+}
+
 /// "这户在您打开之后，已由 王会计 于 2026-11-29 10:32 修改（保存了入户核查…）…"
 fn conflict_message(db: Db<'_>, what: Versioned, id: i64) -> Result<String> {
     let (subject, entries) = match what {

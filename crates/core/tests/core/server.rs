@@ -896,6 +896,14 @@ fn the_first_pc_sets_up_an_empty_server_database_and_the_next_find_it_ready() {
     );
     assert_eq!(huce_core::households::counts(db).unwrap(), (0, 0));
     assert!(huce_core::audit::verify(db).unwrap().ok());
+    // It starts as a new file does: the 问题口径 list the migrations give.
+    let file = db::open_in_memory().unwrap();
+    let items = huce_core::problem_items::problem_items(db, true).unwrap();
+    assert!(!items.is_empty());
+    assert_eq!(
+        items,
+        huce_core::problem_items::problem_items(&file, true).unwrap()
+    );
     drop(conn);
     let (_, again) = huce_core::server::open(&scratch.url()).unwrap();
     assert_eq!(again, huce_core::server::SetUp::Ready);

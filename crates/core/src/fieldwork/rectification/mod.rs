@@ -771,6 +771,8 @@ pub struct Case {
     /// The moves allowed from the current state.
     pub next_states: Vec<CaseState>,
     pub events: Vec<CaseEvent>,
+    /// The case's version as read (see [`crate::store::versions`]).
+    pub row_version: i64,
 }
 
 pub fn case<'a>(db: impl Into<Db<'a>>, id: i64) -> Result<Case> {
@@ -782,7 +784,7 @@ pub fn case<'a>(db: impl Into<Db<'a>>, id: i64) -> Result<Case> {
                     state, state_since, head_confirmed, unconfirmed_reason, acceptance_scan,
                     (SELECT i.kind || ' ' || i.inspected_on FROM inspections i
                      WHERE i.id = rectifications.clear_inspection_id),
-                    escalated_on, escalation_reason, escalation_reply, replied_on
+                    escalated_on, escalation_reason, escalation_reply, replied_on, row_version
              FROM rectifications WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -815,6 +817,7 @@ pub fn case<'a>(db: impl Into<Db<'a>>, id: i64) -> Result<Case> {
                 replied_on: r.get(21)?,
                 next_states: vec![],
                 events: vec![],
+                row_version: r.get(22)?,
             })
         })
         .optional()?
