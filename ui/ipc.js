@@ -76,14 +76,15 @@ export const storePhoto = (path) => call('store_photo', { path });
 export const photoData = (hash) => call('photo_data', { hash });
 export const previewProposal = (toiletId, problems, corrections) =>
   call('preview_proposal', { toiletId, problems, corrections });
-export const saveInspection = (input) => call('save_inspection', { input });
+/** householdId, householdVersion: the household as the form showed it (a change saved meanwhile elsewhere is refused). */
+export const saveInspection = (input, householdId = null, householdVersion = null) => call('save_inspection', { input, householdId, householdVersion });
 export const fieldFile = (householdId) => call('field_file', { householdId });
 /** filter: {scope, category, state, overdue_only, sort} */
 export const problemLedger = (filter, offset, limit) => call('problem_ledger', { filter, offset, limit });
 export const rectificationCase = (id) => call('rectification_case', { id });
-export const decideCategory = (caseId, decision, actorId) => call('decide_category', { caseId, decision, actorId });
+export const decideCategory = (caseId, decision, actorId, caseVersion = null) => call('decide_category', { caseId, decision, actorId, caseVersion });
 /** input: {case_id, to, actor_id, date, remark, verifier_id, photo} */
-export const moveCase = (input) => call('move_case', { input });
+export const moveCase = (input, caseVersion = null) => call('move_case', { input, caseVersion });
 export const storeScan = (path) => call('store_scan', { path });
 export const openScan = (hash) => call('open_scan', { hash });
 export const recordNoticeDelivery = (input) => call('record_notice_delivery', { input });

@@ -344,10 +344,10 @@ impl AppState {
     pub fn database_label(&self) -> (&'static str, String) {
         match self.server() {
             Some(s) => ("server", s.name()),
-            None if std::env::var("HUCE_SERVER_URL").is_ok_and(|u| !u.is_empty()) => {
-                ("server", "服务器".into())
-            }
-            None => ("file", self.path.display().to_string()),
+            None => match std::env::var("HUCE_SERVER_URL") {
+                Ok(url) if !url.is_empty() => ("server", huce_core::server::name_of(&url)),
+                _ => ("file", self.path.display().to_string()),
+            },
         }
     }
 }

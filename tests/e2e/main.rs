@@ -17,6 +17,7 @@ mod paper;
 mod reports;
 mod screens;
 mod season;
+mod server;
 mod signing;
 
 use std::net::{TcpListener, TcpStream};
@@ -169,6 +170,11 @@ impl Drop for Session {
 }
 
 async fn start_app(db: &Path) -> Session {
+    start_app_with(db, &[]).await
+}
+
+/// [`start_app`] with environment variables for the app (e.g. `HUCE_SERVER_URL`).
+async fn start_app_with(db: &Path, env: &[(&str, &str)]) -> Session {
     let (display, xvfb) = display();
     let (bus, bus_proc, bus_dir) = session_bus();
     let (port, native_port) = free_ports();
@@ -184,6 +190,7 @@ async fn start_app(db: &Path) -> Session {
         // No accessibility bus on the private session bus.
         .env("NO_AT_BRIDGE", "1")
         .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -658,7 +658,8 @@ export class InspectionForm {
     this.saving = true;
     this.dialog.querySelector('#insp-save').disabled = true;
     try {
-      const saved = await ipc.saveInspection(this.input());
+      const saved = await ipc.saveInspection(this.input(), this.household.id, this.household.row_version ?? null);
+      if (saved.household_version != null) this.household.row_version = saved.household_version;
       localStorage.removeItem(DRAFT(this.toilet.id));
       localStorage.setItem(LAST(), JSON.stringify({ kind: s.kind, date: s.date, members: s.members, origin: this.queue?.origin ?? 'list' }));
       this.dirty = false;

@@ -438,7 +438,7 @@ export class ProblemLedger {
         responsible: v('case-responsible'),
         planned_month: v('case-month'),
         funding: v('case-funding'),
-      }, actor);
+      }, actor, c.row_version ?? null);
       toast('已确定整改类别。', 'info');
       await this.afterChange(updated);
     } catch (err) {
@@ -497,7 +497,7 @@ export class ProblemLedger {
         head_confirmed: !!$('move-head-confirmed')?.checked,
         unconfirmed_reason: $('move-unconfirmed-reason')?.value.trim() || null,
         scan: await storedScan('move-scan'),
-      });
+      }, c.row_version ?? null);
       toast(`已登记：${label('CaseState', updated.state)}。`, 'info');
       await this.afterChange(updated);
     } catch (err) {

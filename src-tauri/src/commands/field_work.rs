@@ -15,6 +15,7 @@ use huce_core::rectification::{self, Decision, LedgerFilter, LedgerPage, MoveInp
 use huce_core::rules::Proposal;
 use huce_core::search_keys::{self, Keyed};
 use huce_core::staff::{self, Staff, StaffInput};
+use huce_core::versions::{self, Versioned};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
@@ -165,19 +166,42 @@ pub async fn preview_proposal(
 
 /// Saves a filled-in form as the logged-in account (the core checks the role for the kind of
 /// result, a category decision and an on-site close-out, and signs with the account's person).
+/// `household_version` is the household's version the form was opened on: a change saved
+/// meanwhile on another PC refuses this save with who made it.
 #[tauri::command]
 pub async fn save_inspection(
     state: State<'_, AppState>,
     input: InspectionInput,
-) -> Result<Saved, ApiError> {
+    household_id: Option<i64>,
+    household_version: Option<i64>,
+) -> Result<SavedForm, ApiError> {
     let me = state.account()?;
-    Ok(inspections::save(
-        &*state.conn()?,
-        &me,
-        &input,
-        &today(),
-        &now(),
-    )?)
+    let conn = state.conn()?;
+    let seen = household_id.zip(household_version);
+    let saved = versions::checked(
+        &conn,
+        Versioned::Household,
+        seen.map_or(0, |s| s.0),
+        seen.map(|s| s.1),
+        |db| inspections::save(db, &me, &input, &today(), &now()),
+    )?;
+    // The household's version after this save: the form's next toilet names it.
+    let household_version = match household_id {
+        Some(id) => Some(versions::current(&conn, Versioned::Household, id)?),
+        None => None,
+    };
+    Ok(SavedForm {
+        saved,
+        household_version,
+    })
+}
+
+/// A saved form, with the household's version after it.
+#[derive(Serialize)]
+pub struct SavedForm {
+    #[serde(flatten)]
+    pub saved: Saved,
+    pub household_version: Option<i64>,
 }
 
 #[tauri::command]
@@ -216,18 +240,27 @@ pub async fn decide_category(
     case_id: i64,
     decision: Decision,
     actor_id: i64,
+    case_version: Option<i64>,
 ) -> Result<CaseFile, ApiError> {
     let me = state.account()?;
     let conn = state.conn()?;
-    rectification::decide(&conn, &me, case_id, &decision, actor_id, &today(), &now())?;
+    versions::checked(&conn, Versioned::Case, case_id, case_version, |db| {
+        rectification::decide(db, &me, case_id, &decision, actor_id, &today(), &now())
+    })?;
     Ok(paper::case_file(&conn, case_id)?)
 }
 
 #[tauri::command]
-pub async fn move_case(state: State<'_, AppState>, input: MoveInput) -> Result<CaseFile, ApiError> {
+pub async fn move_case(
+    state: State<'_, AppState>,
+    input: MoveInput,
+    case_version: Option<i64>,
+) -> Result<CaseFile, ApiError> {
     let me = state.account()?;
     let conn = state.conn()?;
-    rectification::move_case(&conn, &me, &input, &today(), &now())?;
+    versions::checked(&conn, Versioned::Case, input.case_id, case_version, |db| {
+        rectification::move_case(db, &me, &input, &today(), &now())
+    })?;
     Ok(paper::case_file(&conn, input.case_id)?)
 }
 

@@ -81,12 +81,27 @@ fn redacted(url: &str) -> String {
 
 /// Connects with `postgres://user:password@host:port/database` (or `host=… dbname=…`).
 pub fn connect(url: &str) -> Result<Server> {
-    let config: postgres::Config = url.parse().map_err(|e| {
+    let config = parse(url)?;
+    let name = name_of_config(&config);
+    let client = crate::store::sql::blocking(|| config.connect(postgres::NoTls))?;
+    Ok(Server { client, name })
+}
+
+fn parse(url: &str) -> Result<postgres::Config> {
+    url.parse().map_err(|e| {
         Error::Invalid(format!(
             "服务器地址“{}”的写法不对（{e}）。应写成 postgres://用户名:密码@服务器地址:端口/数据库名。",
             redacted(url)
         ))
-    })?;
+    })
+}
+
+/// `host:port/database` of a server URL, for the header and messages (never the password).
+pub fn name_of(url: &str) -> String {
+    parse(url).map_or_else(|_| redacted(url), |c| name_of_config(&c))
+}
+
+fn name_of_config(config: &postgres::Config) -> String {
     let host = config
         .get_hosts()
         .first()
@@ -97,15 +112,13 @@ pub fn connect(url: &str) -> Result<Server> {
         })
         .unwrap_or_else(|| "localhost".into());
     let port = config.get_ports().first().copied().unwrap_or(5432);
-    let name = format!(
+    format!(
         "{host}:{port}/{}",
         config
             .get_dbname()
             .or(config.get_user())
             .unwrap_or("postgres")
-    );
-    let client = config.connect(postgres::NoTls)?;
-    Ok(Server { client, name })
+    )
 }
 
 impl Server {

@@ -201,6 +201,18 @@ impl Row<'_> {
     }
 }
 
+/// Runs a blocking call of the server's client. Called from an async task of a multi-threaded
+/// runtime (the app's commands), the worker thread is handed over for the call, since the
+/// client drives its own runtime; elsewhere it simply runs.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 /// `?N` → `$N` outside quotes (the server's placeholders).
 pub fn server_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
@@ -460,6 +472,10 @@ impl ServerConn {
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }
+        blocking(|| self.prepare_new(sql, values))
+    }
+
+    fn prepare_new(&self, sql: &str, values: &[Value]) -> Result<postgres::Statement> {
         let text = server_sql(sql);
         let mut client = self.client.borrow_mut();
         // Inside a transaction a failed prepare would abort it: try under a savepoint.
@@ -524,17 +540,17 @@ impl ServerConn {
     fn run(&self, sql: &str, params: &[&dyn ToSql]) -> Result<Vec<postgres::Row>> {
         let (stmt, bound) = self.bound(sql, params)?;
         let refs: Vec<&(dyn PgToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
-        Ok(self.client.borrow_mut().query(&stmt, &refs)?)
+        Ok(blocking(|| self.client.borrow_mut().query(&stmt, &refs))?)
     }
 
     fn execute(&self, sql: &str, params: &[&dyn ToSql]) -> Result<usize> {
         let (stmt, bound) = self.bound(sql, params)?;
         let refs: Vec<&(dyn PgToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
-        Ok(self.client.borrow_mut().execute(&stmt, &refs)? as usize)
+        Ok(blocking(|| self.client.borrow_mut().execute(&stmt, &refs))? as usize)
     }
 
     fn batch(&self, sql: &str) -> Result<()> {
-        Ok(self.client.borrow_mut().batch_execute(sql)?)
+        Ok(blocking(|| self.client.borrow_mut().batch_execute(sql))?)
     }
 }
 

@@ -1,0 +1,213 @@
+//! #18: two PCs on one server database (PostgreSQL, the throw-away cluster of
+//! scripts/pg-cluster.sh named by HUCE_TEST_PG): two app instances, each with its own WebDriver
+//! session, log in to the same town; a form one saves shows in the other after a refresh; the
+//! other's form for the same household, opened before that save, is refused with who saved
+//! meanwhile — its typed form kept — and goes through once it is looked at again.
+
+use super::keying::{form_id, next_form, open_first_listed, Keys};
+use super::*;
+
+/// A schema of its own on the test server, dropped when done; the URL the apps connect with.
+struct ServerTown {
+    /// Taken (and closed) in `drop`, off the test's async thread.
+    client: Option<postgres::Client>,
+    schema: String,
+    url: String,
+}
+
+impl ServerTown {
+    fn new(households: usize) -> ServerTown {
+        let base = std::env::var("HUCE_TEST_PG").expect(
+            "HUCE_TEST_PG names the test server: start one with `bash scripts/pg-cluster.sh start` \
+             (scripts/test.sh does)",
+        );
+        let mut client = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+        let schema = format!("e2e_{}", std::process::id());
+        client
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
+            .unwrap();
+        let url = format!("{base}?options=-c%20search_path%3D{schema}");
+        // The first PC to reach the empty database sets it up; the town is then made on it.
+        let (conn, _) = huce_core::server::open(&url).unwrap();
+        let db = huce_core::sql::Db::Server(&conn);
+        huce_core::demo::generate_on(
+            db,
+            huce_core::demo::DemoOptions {
+                households,
+                seed: 11,
+            },
+            "2026-11-29T09:00:00+08:00",
+        )
+        .unwrap();
+        huce_core::accounts::create_first_admin(
+            db,
+            &huce_core::accounts::AccountInput {
+                username: ADMIN.0.into(),
+                display_name: "测试管理员".into(),
+                role: huce_core::model::Role::Admin,
+                staff_id: None,
+                password: Some(ADMIN.1.into()),
+                active: true,
+            },
+            "2026-11-29T09:00:00+08:00",
+        )
+        .unwrap();
+        ServerTown {
+            client: Some(client),
+            schema,
+            url,
+        }
+    }
+
+    /// Runs `f` on a connection of its own (the blocking client, off the test's async thread).
+    fn db<T>(&self, f: impl FnOnce(huce_core::sql::Db<'_>) -> T) -> T {
+        tokio::task::block_in_place(|| {
+            let (conn, _) = huce_core::server::open(&self.url).unwrap();
+            f(huce_core::sql::Db::Server(&conn))
+        })
+    }
+}
+
+impl Drop for ServerTown {
+    fn drop(&mut self) {
+        let client = self.client.take();
+        let schema = self.schema.clone();
+        tokio::task::block_in_place(move || {
+            if let Some(mut c) = client {
+                let _ = c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+            }
+        });
+    }
+}
+
+/// Fills a clean form on the open one: the group (by initials, unless carried over from this
+/// PC's last form), 正常使用, 无问题. (Both test "PCs" share one WebKit profile, so what one
+/// keeps for its next form the other sees too: the form is filled by what it shows.)
+async fn key_clean_form(d: &WebDriver, group: &[String]) {
+    wait_text(d, "#insp-title", |t| t.starts_with("录入核查")).await;
+    let chosen = d
+        .find_all(By::Css("#insp-members .chip"))
+        .await
+        .unwrap()
+        .len();
+    if chosen < 2 {
+        let mut k = Keys { d, n: 0 };
+        click(d, "#insp-group").await;
+        for keys in group {
+            k.typed(keys).await;
+            wait_text(d, "#insp-group-list li.on", |t| !t.is_empty()).await;
+            k.key(Key::Enter).await;
+        }
+    }
+    check(d, "#insp-in_use-1").await;
+    check(d, "#insp-result-none").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_pcs_on_one_server_database() {
+    let _serial = SERIAL.lock().await;
+    let town = tokio::task::block_in_place(|| ServerTown::new(40));
+    let (clerk, group): (i64, Vec<String>) = town.db(|db| {
+        let clerk: i64 = db
+            .query_row(
+                "SELECT id FROM staff WHERE unit LIKE '%农业服务中心' ORDER BY id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let names: Vec<String> = ["%人民政府", "%村民委员会"]
+            .iter()
+            .map(|unit| {
+                db.query_row(
+                    "SELECT name FROM staff WHERE unit LIKE ?1 AND active = 1 ORDER BY id LIMIT 1",
+                    [unit],
+                    |r| r.get::<_, String>(0),
+                )
+                .unwrap()
+            })
+            .collect();
+        (
+            clerk,
+            names
+                .iter()
+                .map(|n| huce_core::search_keys::initials_variants(n)[0].clone())
+                .collect(),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut pcs = Vec::new();
+    for pc in ["甲", "乙"] {
+        let local = dir.path().join(pc).join("huce.db");
+        std::fs::create_dir_all(local.parent().unwrap()).unwrap();
+        let s = start_app_with(&local, &[("HUCE_SERVER_URL", &town.url)]).await;
+        log_in(&s.driver, ADMIN.0, ADMIN.1).await;
+        // The header says the data is the server's, not this PC's file.
+        let header = wait_text(&s.driver, "#db-path", |t| !t.is_empty()).await;
+        let name = huce_core::server::name_of(&town.url);
+        assert!(header.contains(&format!("服务器 {name}")), "{header}");
+        choose(&s.driver, "#operator", &clerk.to_string()).await;
+        pcs.push(s);
+    }
+    let (a, b) = (&pcs[0].driver, &pcs[1].driver);
+    screenshot(&pcs[0], "e2e-server-header.png").await;
+
+    // Both open the first household of the town's list: the same one.
+    open_first_listed(a).await;
+    open_first_listed(b).await;
+    let form = form_id(a).await;
+    assert_eq!(form, form_id(b).await, "the same household on both PCs");
+    let inspections = || -> i64 {
+        town.db(|db| {
+            db.query_row("SELECT count(*) FROM inspections", [], |r| r.get(0))
+                .unwrap()
+        })
+    };
+    let before = inspections();
+
+    // 甲 saves first.
+    key_clean_form(a, &group).await;
+    find(a, "#insp-save").await.click().await.unwrap();
+    next_form(a, &form).await;
+    assert_eq!(inspections(), before + 1);
+
+    // 乙's form was opened before that save: refused, naming who saved meanwhile.
+    key_clean_form(b, &group).await;
+    find(b, "#insp-save").await.click().await.unwrap();
+    let refused = wait_text(b, "#insp-error", |t| !t.is_empty()).await;
+    assert!(
+        refused.contains("在您打开之后")
+            && refused.contains("测试管理员")
+            && refused.contains("没有写入"),
+        "{refused}"
+    );
+    assert_eq!(inspections(), before + 1, "nothing overwritten or added");
+    assert_eq!(
+        form_id(b).await,
+        form,
+        "乙's form stays open with what was typed"
+    );
+    screenshot(&pcs[1], "e2e-server-conflict.png").await;
+
+    // 乙 closes it (kept as a draft on this PC), refreshes, and sees 甲's result.
+    click(b, "#insp-cancel").await;
+    click(b, "[data-node='town']").await;
+    find(b, "body[data-loaded='yes']").await;
+    let status = wait_text(b, ".hh-row:not(.loading) .c-check", |t| !t.is_empty()).await;
+    assert_ne!(status, "未核查", "甲's form shows on 乙 after a refresh");
+    // Opened again, the draft comes back; saved now, it is a second inspection, on purpose.
+    open_first_listed(b).await;
+    let deadline = Instant::now() + WAIT;
+    while form_id(b).await != form {
+        assert!(Instant::now() < deadline, "乙 reopens the same household's form");
+        tokio::time::sleep(POLL).await;
+    }
+    find(b, "#insp-save").await.click().await.unwrap();
+    next_form(b, &form).await;
+    assert_eq!(inspections(), before + 2);
+
+    for s in pcs {
+        s.driver.clone().quit().await.unwrap();
+    }
+}
