@@ -13,4 +13,7 @@ HUCE_TEST_PG="$(bash scripts/pg-cluster.sh start)"
 export HUCE_TEST_PG
 trap 'bash scripts/pg-cluster.sh stop' EXIT
 cargo test --workspace --locked
+# The core's suite once more, every test on the server database (#18); the tests about the file
+# itself say so and run on the file.
+HUCE_TEST_ENGINE=server cargo test -p huce-core --test core --locked
 bash scripts/windows.sh
