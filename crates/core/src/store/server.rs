@@ -119,10 +119,11 @@ impl Server {
         crate::store::sql::ServerConn::new(self.client)
     }
 
-    /// Makes an empty server database ready for a town: the schema at this program's version
-    /// and the database's identity (the town's names and the first administrator are then set
-    /// in the app, as on a new file). A database already set up at this version is left as it
-    /// is; one at another version, or holding tables that are not this program's, is refused.
+    /// Makes an empty server database ready for a town: the schema at this program's version,
+    /// the database's identity and the standard 问题口径 a new file has (the town's names and
+    /// the first administrator are then set in the app, as on a new file). A database already
+    /// set up at this version is left as it is; one at another version, or holding tables that
+    /// are not this program's, is refused.
     pub fn set_up(&mut self) -> Result<SetUp> {
         match self.schema_version()? {
             Some(v) if v == SCHEMA_VERSION => return Ok(SetUp::Ready),
@@ -148,6 +149,7 @@ impl Server {
                 &crate::store::settings::new_database_id(),
             ],
         )?;
+        seed_problem_items(&mut tx)?;
         tx.commit()?;
         Ok(SetUp::New)
     }
@@ -191,6 +193,40 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// The standard 问题口径 a new file's migrations write (the frost items retired), into a new
+/// server database: read from such a file, so the two engines start with the same list.
+fn seed_problem_items(tx: &mut postgres::Transaction) -> Result<()> {
+    let fresh = crate::store::schema::open_in_memory()?;
+    let mut stmt = fresh.prepare(
+        "SELECT id, part, name, stops_use, sort_order, retired FROM problem_items ORDER BY id",
+    )?;
+    let items = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let insert = tx.prepare(
+        "INSERT INTO problem_items (id, part, name, stops_use, sort_order, retired)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )?;
+    for (id, part, name, stops_use, sort_order, retired) in &items {
+        tx.execute(&insert, &[id, part, name, stops_use, sort_order, retired])?;
+    }
+    // The next item an administrator adds follows the standard ones.
+    tx.batch_execute(
+        "SELECT setval(pg_get_serial_sequence('problem_items', 'id'), coalesce(max(id), 1), max(id) IS NOT NULL)
+         FROM problem_items",
+    )?;
+    Ok(())
 }
 
 /// The tables of a database file in an order their foreign keys allow, with their columns.
