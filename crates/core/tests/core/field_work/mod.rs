@@ -1,4 +1,5 @@
-//! Inspections, the category decision and the problem ledger's state machine, on the real schema.
+//! Inspections, the category decision and the problem ledger's state machine, on the real schema,
+//! on the run's engine (the file, or the server with `HUCE_TEST_ENGINE=server`).
 
 mod cases;
 mod forms;
