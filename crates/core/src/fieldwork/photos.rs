@@ -98,7 +98,10 @@ pub fn file_path<'a>(db: impl Into<Db<'a>>, dir: &Path, hash: &str) -> Result<Pa
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(&folder).map_err(io)?;
+        // The copy sits in a subfolder named by the hash's first two characters, as in the
+        // photo folder.
+        let parent = path.parent().unwrap_or(&folder);
+        std::fs::create_dir_all(parent).map_err(io)?;
         std::fs::write(&path, bytes).map_err(io)?;
         return Ok(path);
     }

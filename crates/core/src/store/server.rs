@@ -132,10 +132,11 @@ impl Server {
         crate::store::sql::ServerConn::new(self.client)
     }
 
-    /// Makes an empty server database ready for a town: the schema at this program's version
-    /// and the database's identity (the town's names and the first administrator are then set
-    /// in the app, as on a new file). A database already set up at this version is left as it
-    /// is; one at another version, or holding tables that are not this program's, is refused.
+    /// Makes an empty server database ready for a town: the schema at this program's version,
+    /// the database's identity and the standard 问题口径 a new file has (the town's names and
+    /// the first administrator are then set in the app, as on a new file). A database already
+    /// set up at this version is left as it is; one at another version, or holding tables that
+    /// are not this program's, is refused.
     pub fn set_up(&mut self) -> Result<SetUp> {
         match self.schema_version()? {
             Some(v) if v == SCHEMA_VERSION => return Ok(SetUp::Ready),
@@ -203,6 +204,7 @@ impl Server {
         Ok(())
     }
 }
+
 
 /// The tables of a database file in an order their foreign keys allow, with their columns.
 fn file_tables(conn: &Connection) -> Result<Vec<(String, Vec<String>)>> {

@@ -531,11 +531,13 @@ fn a_case_moves_to_its_close_out_on_the_server_as_on_the_file() {
     let hash = now.events.iter().find_map(|e| e.photo.clone()).unwrap();
     let (bytes, mime) = photos::read(server, &photo_dirs[1], &hash).unwrap();
     assert_eq!(
-        (bytes, mime),
+        (bytes.clone(), mime),
         photos::read(file, &photo_dirs[0], &hash).unwrap()
     );
     same(file, server, |d| photos::get(d, &hash).unwrap());
-    assert!(photos::file_path(server, &photo_dirs[1], &hash).is_err());
+    // Opened from the server: a copy of the bytes in this PC's temporary folder.
+    let copy = photos::file_path(server, &photo_dirs[1], &hash).unwrap();
+    assert_eq!(std::fs::read(copy).unwrap(), bytes);
 }
 
 /// #18: review and 负责人 signatures, the counts and lists of the 签字背书表 and an unlocking read

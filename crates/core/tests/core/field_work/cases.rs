@@ -4,7 +4,7 @@
 use super::*;
 
 fn ledger(t: &Town, f: LedgerFilter) -> rectification::LedgerPage {
-    rectification::ledger(&t.conn, &f, TODAY, 0, 100).unwrap()
+    rectification::ledger(&t.db, &f, TODAY, 0, 100).unwrap()
 }
 
 fn all(scope: Scope) -> LedgerFilter {
@@ -21,7 +21,7 @@ fn mv(
     verifier: Option<i64>,
 ) -> huce_core::Result<()> {
     rectification::move_case(
-        &t.conn,
+        &t.db,
         &crate::local(),
         &MoveInput {
             case_id,
@@ -45,7 +45,7 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
     let t = town();
     let mut f = form(&t, t.t2016);
     f.problems = vec![leak(&t)];
-    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let saved = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     let case_id = saved.case_id.expect("a case is opened");
 
     let page = ledger(&t, all(Scope::Town));
@@ -89,7 +89,7 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
         funding: Some("区级改厕资金".into()),
     };
     let err = rectification::decide(
-        &t.conn,
+        &t.db,
         &crate::local(),
         case_id,
         &plan(Category::PlanTownFunded, None),
@@ -100,7 +100,7 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
     .unwrap_err();
     assert!(err.to_string().contains("需要写明理由"), "{err}");
     rectification::decide(
-        &t.conn,
+        &t.db,
         &crate::local(),
         case_id,
         &plan(Category::PlanTownFunded, Some("补助资金实为2019年拨付")),
@@ -109,7 +109,7 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
         NOW,
     )
     .unwrap();
-    let c = rectification::case(&t.conn, case_id).unwrap();
+    let c = rectification::case(&t.db, case_id).unwrap();
     assert_eq!(c.proposed_category, Some(Category::PlanDistrict));
     assert_eq!(c.category, Some(Category::PlanTownFunded));
     assert_eq!(c.override_reason.as_deref(), Some("补助资金实为2019年拨付"));
@@ -117,13 +117,13 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
         let mut late = plan(Category::PlanDistrict, None);
         late.planned_month = Some(month.into());
         assert!(
-            rectification::decide(&t.conn, &crate::local(), case_id, &late, t.li, TODAY, NOW)
+            rectification::decide(&t.db, &crate::local(), case_id, &late, t.li, TODAY, NOW)
                 .is_err(),
             "{month} is outside the plan's months"
         );
     }
     rectification::decide(
-        &t.conn,
+        &t.db,
         &crate::local(),
         case_id,
         &plan(Category::PlanDistrict, None),
@@ -245,7 +245,7 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
         None,
     )
     .unwrap();
-    let c = rectification::case(&t.conn, case_id).unwrap();
+    let c = rectification::case(&t.db, case_id).unwrap();
     let kinds: Vec<&str> = c.events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
         kinds,
@@ -301,8 +301,8 @@ fn an_immediate_fix_is_closed_out_in_the_same_sitting() {
         remark: Some("已更换池盖".into()),
         head_confirmed: true,
     });
-    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
-    let c = rectification::case(&t.conn, saved.case_id.unwrap()).unwrap();
+    let saved = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
+    let c = rectification::case(&t.db, saved.case_id.unwrap()).unwrap();
     assert_eq!(c.state, CaseState::Closed);
     assert_eq!(c.category, Some(Category::ImmediateFix));
     assert_eq!(c.events.last().unwrap().verifier.as_deref(), Some("王芳"));
@@ -313,7 +313,7 @@ fn a_recheck_of_a_toilet_with_an_open_case_adds_to_its_file_not_to_the_ledger() 
     let t = town();
     let mut f = form(&t, t.no_year);
     f.problems = vec![leak(&t)];
-    let first = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let first = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     assert_eq!(
         first.proposal.category, None,
         "subsidy year missing: a person decides"
@@ -321,7 +321,7 @@ fn a_recheck_of_a_toilet_with_an_open_case_adds_to_its_file_not_to_the_ledger() 
     f.kind = InspectionKind::TownRecheck;
     f.inspected_on = "2022-10-12".into();
     f.members = vec![t.wang, t.zhao];
-    let second = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let second = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     assert_eq!(second.case_id, None);
     assert_eq!(second.existing_case_id, first.case_id);
     let page = ledger(&t, all(Scope::Village(t.other_village)));
@@ -329,15 +329,14 @@ fn a_recheck_of_a_toilet_with_an_open_case_adds_to_its_file_not_to_the_ledger() 
     let mut undecided = all(Scope::Town);
     undecided.category = Some("undecided".into());
     assert_eq!(ledger(&t, undecided).total, 1);
-    let household = t
-        .conn
-        .query_row(
+    let household =
+        t.db.query_row(
             "SELECT household_id FROM toilets WHERE id = ?1",
             [t.no_year],
             |r| r.get::<_, i64>(0),
         )
         .unwrap();
-    let file = inspections::field_file(&t.conn, household).unwrap();
+    let file = inspections::field_file(&t.db, household).unwrap();
     assert_eq!(file.inspections.len(), 2);
     assert_eq!(
         file.inspections[0].kind,
@@ -353,7 +352,7 @@ fn photos_stay_with_the_inspection_and_cases_follow_a_household_that_moves() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("现场照片.jpg");
     std::fs::write(&src, b"\xFF\xD8\xFF\xE0 a very small jpeg").unwrap();
-    let photo = huce_core::photos::store(&t.conn, &tmp.path().join("photos"), &src, NOW).unwrap();
+    let photo = huce_core::photos::store(&t.db, &tmp.path().join("photos"), &src, NOW).unwrap();
     std::fs::remove_file(&src).unwrap();
 
     let mut f = form(&t, t.t2016);
@@ -361,33 +360,30 @@ fn photos_stay_with_the_inspection_and_cases_follow_a_household_that_moves() {
     f.photos = vec![photo.hash.clone(), "0".repeat(64)];
     refused(&t, &f, "照片没有保存成功");
     f.photos = vec![photo.hash.clone()];
-    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
-    let household: i64 = t
-        .conn
-        .query_row(
+    let saved = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
+    let household: i64 =
+        t.db.query_row(
             "SELECT household_id FROM toilets WHERE id = ?1",
             [t.t2016],
             |r| r.get(0),
         )
         .unwrap();
-    let file = inspections::field_file(&t.conn, household).unwrap();
+    let file = inspections::field_file(&t.db, household).unwrap();
     assert_eq!(file.inspections[0].photos, vec![photo.hash]);
 
     // The household moves to another village's 社 (a corrected import): its case goes along.
-    let other_group: i64 = t
-        .conn
-        .query_row(
+    let other_group: i64 =
+        t.db.query_row(
             "SELECT id FROM village_groups WHERE village_id = ?1",
             [t.other_village],
             |r| r.get(0),
         )
         .unwrap();
-    t.conn
-        .execute(
-            "UPDATE households SET group_id = ?1, village_id = ?2 WHERE id = ?3",
-            rusqlite::params![other_group, t.other_village, household],
-        )
-        .unwrap();
+    t.db.execute(
+        "UPDATE households SET group_id = ?1, village_id = ?2 WHERE id = ?3",
+        rusqlite::params![other_group, t.other_village, household],
+    )
+    .unwrap();
     let page = ledger(&t, all(Scope::Village(t.other_village)));
     assert_eq!(page.rows.len(), 1);
     assert_eq!(page.rows[0].case_id, saved.case_id.unwrap());
@@ -404,7 +400,7 @@ fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance()
     let mut f = form(&t, t.no_year);
     f.problems = vec![minor(&t)];
     f.in_normal_use = Some(true);
-    let first = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let first = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     let case_id = first.case_id.unwrap();
 
     // The town's re-check finds a leak as well: the ledger and the proposal follow it.
@@ -413,7 +409,7 @@ fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance()
     f.members = vec![t.wang, t.zhao];
     f.problems = vec![minor(&t), leak(&t)];
     f.in_normal_use = Some(false);
-    let second = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let second = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     assert_eq!(
         (
             second.case_id,
@@ -424,7 +420,7 @@ fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance()
     );
     let row = &ledger(&t, all(Scope::Town)).rows[0];
     assert_eq!(row.case_id, case_id);
-    let minor_name = huce_core::problem_items::problem_items(&t.conn, true)
+    let minor_name = huce_core::problem_items::problem_items(&t.db, true)
         .unwrap()
         .into_iter()
         .find(|i| i.id == minor(&t).item_id)
@@ -437,7 +433,7 @@ fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance()
     assert_eq!(listed, want);
     assert_eq!(row.inspected_on, "2022-10-12");
     assert!(row.stops_use, "the leak stops use");
-    let c = rectification::case(&t.conn, case_id).unwrap();
+    let c = rectification::case(&t.db, case_id).unwrap();
     assert_eq!(c.inspection_id, second.inspection_id);
     assert_eq!(c.proposal_reason, second.proposal.reason);
     let recheck = c.events.last().unwrap();
@@ -451,9 +447,8 @@ fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance()
         recheck.remark
     );
     // The first findings stay in the file.
-    let first_problems: i64 = t
-        .conn
-        .query_row(
+    let first_problems: i64 =
+        t.db.query_row(
             "SELECT count(*) FROM inspection_problems WHERE inspection_id = ?1",
             [first.inspection_id],
             |r| r.get(0),
@@ -462,7 +457,7 @@ fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance()
     assert_eq!(first_problems, 1);
 
     // The case was found on the first check: the progress as of a day between the two counts it.
-    let as_of = huce_core::progress::progress(&t.conn, "2022-10-01").unwrap();
+    let as_of = huce_core::progress::progress(&t.db, "2022-10-01").unwrap();
     assert_eq!(as_of.town.problems, 1, "found by the village's self-check");
 
     // An older form keyed in late changes nothing.
@@ -470,10 +465,10 @@ fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance()
     f.inspected_on = "2022-09-25".into();
     f.members = vec![t.li, t.wang];
     f.problems = vec![minor(&t)];
-    let late = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let late = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     assert!(!late.case_followed);
     assert_eq!(
-        rectification::case(&t.conn, case_id).unwrap().inspection_id,
+        rectification::case(&t.db, case_id).unwrap().inspection_id,
         second.inspection_id
     );
 
@@ -486,8 +481,7 @@ fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance()
     away.in_normal_use = None;
     away.no_problem = false;
     away.problems = vec![];
-    if inspections::save(&t.conn, &crate::local(), &away, TODAY, NOW).is_ok_and(|s| s.case_followed)
-    {
+    if inspections::save(&t.db, &crate::local(), &away, TODAY, NOW).is_ok_and(|s| s.case_followed) {
         panic!("a vacant house proposes nothing");
     }
 
@@ -497,9 +491,9 @@ fn an_open_case_follows_the_latest_check_and_a_clear_check_proposes_acceptance()
     f.problems = vec![];
     f.no_problem = true;
     f.in_normal_use = Some(true);
-    let clear = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let clear = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     assert!(clear.case_followed);
-    let c = rectification::case(&t.conn, case_id).unwrap();
+    let c = rectification::case(&t.db, case_id).unwrap();
     assert_eq!(
         c.state,
         CaseState::Pending,
@@ -528,16 +522,16 @@ fn an_immediate_fix_still_open_after_the_towns_days_is_overdue() {
         category: Some(Category::ImmediateFix),
         ..Decision::default()
     });
-    let case_id = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+    let case_id = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW)
         .unwrap()
         .case_id
         .unwrap();
     let overdue_on = |day: &str| {
         let mut only = all(Scope::Town);
         only.overdue_only = true;
-        let page = rectification::ledger(&t.conn, &only, day, 0, 10).unwrap();
+        let page = rectification::ledger(&t.db, &only, day, 0, 10).unwrap();
         let counted = page.town.overdue;
-        let progress = huce_core::progress::progress(&t.conn, day)
+        let progress = huce_core::progress::progress(&t.db, day)
             .unwrap()
             .town
             .overdue;
@@ -551,13 +545,13 @@ fn an_immediate_fix_still_open_after_the_towns_days_is_overdue() {
     };
     assert_eq!(overdue_on("2026-11-27"), 0, "7 days: not yet");
     assert_eq!(overdue_on("2026-11-28"), 1, "8 days: overdue");
-    let mut w = huce_core::working::WorkingValues::load(&t.conn).unwrap();
+    let mut w = huce_core::working::WorkingValues::load(&t.db).unwrap();
     w.immediate_overdue_days = 10;
-    w.save(&t.conn, &crate::local(), NOW).unwrap();
+    w.save(&t.db, &crate::local(), NOW).unwrap();
     assert_eq!(overdue_on("2026-11-28"), 0);
     assert_eq!(overdue_on("2026-12-01"), 1);
     // A month is not a day: the ledger asks for the date.
-    let err = rectification::ledger(&t.conn, &all(Scope::Town), "2026-12", 0, 10).unwrap_err();
+    let err = rectification::ledger(&t.db, &all(Scope::Town), "2026-12", 0, 10).unwrap_err();
     assert!(err.to_string().contains("日期"), "{err}");
 }
 
@@ -570,7 +564,7 @@ fn a_case_the_town_cannot_fix_is_reported_to_the_district_with_a_reason() {
     let t = town();
     let mut f = form(&t, t.t2016);
     f.problems = vec![leak(&t)];
-    let case_id = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+    let case_id = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW)
         .unwrap()
         .case_id
         .unwrap();
@@ -581,16 +575,15 @@ fn a_case_the_town_cannot_fix_is_reported_to_the_district_with_a_reason() {
         text: text.into(),
     };
     let by = crate::local();
-    let err =
-        escalation::escalate(&t.conn, &by, &input("2022-10-01", "难"), TODAY, NOW).unwrap_err();
+    let err = escalation::escalate(&t.db, &by, &input("2022-10-01", "难"), TODAY, NOW).unwrap_err();
     assert!(err.to_string().contains("写明原因"), "{err}");
-    let err = escalation::record_reply(&t.conn, &by, &input("2022-10-01", "同意"), TODAY, NOW)
-        .unwrap_err();
+    let err =
+        escalation::record_reply(&t.db, &by, &input("2022-10-01", "同意"), TODAY, NOW).unwrap_err();
     assert!(err.to_string().contains("没有待答复的上报"), "{err}");
     let reason = "地下水位高，三格式化粪池无法建设";
-    escalation::escalate(&t.conn, &by, &input("2022-10-01", reason), TODAY, NOW).unwrap();
+    escalation::escalate(&t.db, &by, &input("2022-10-01", reason), TODAY, NOW).unwrap();
     let err =
-        escalation::escalate(&t.conn, &by, &input("2022-10-02", reason), TODAY, NOW).unwrap_err();
+        escalation::escalate(&t.db, &by, &input("2022-10-02", reason), TODAY, NOW).unwrap_err();
     assert!(err.to_string().contains("还没有答复"), "{err}");
 
     let mut only = all(Scope::Town);
@@ -598,37 +591,32 @@ fn a_case_the_town_cannot_fix_is_reported_to_the_district_with_a_reason() {
     let page = ledger(&t, only.clone());
     assert_eq!(page.total, 1);
     assert!(page.rows[0].escalated);
-    let listed = escalation::escalations(&t.conn, "2022-10-31").unwrap();
+    let listed = escalation::escalations(&t.db, "2022-10-31").unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(
         (listed[0].reason.as_str(), listed[0].reply.as_deref()),
         (reason, None)
     );
     assert!(
-        escalation::escalations(&t.conn, "2022-09-30")
+        escalation::escalations(&t.db, "2022-09-30")
             .unwrap()
             .is_empty(),
         "not yet reported"
     );
 
-    let err = escalation::record_reply(
-        &t.conn,
-        &by,
-        &input("2022-09-30", "同意改水冲式"),
-        TODAY,
-        NOW,
-    )
-    .unwrap_err();
+    let err =
+        escalation::record_reply(&t.db, &by, &input("2022-09-30", "同意改水冲式"), TODAY, NOW)
+            .unwrap_err();
     assert!(err.to_string().contains("早于上报日期"), "{err}");
     escalation::record_reply(
-        &t.conn,
+        &t.db,
         &by,
         &input("2022-11-05", "同意改为完整下水道水冲式"),
         TODAY,
         NOW,
     )
     .unwrap();
-    let c = rectification::case(&t.conn, case_id).unwrap();
+    let c = rectification::case(&t.db, case_id).unwrap();
     assert_eq!(
         (
             c.escalated_on.as_deref(),
@@ -641,11 +629,11 @@ fn a_case_the_town_cannot_fix_is_reported_to_the_district_with_a_reason() {
     assert!(kinds.ends_with(&["escalated", "reply"]), "{kinds:?}");
     // As of October the answer was not known yet.
     assert_eq!(
-        escalation::escalations(&t.conn, "2022-10-31").unwrap()[0].reply,
+        escalation::escalations(&t.db, "2022-10-31").unwrap()[0].reply,
         None
     );
     assert_eq!(
-        escalation::escalations(&t.conn, "2022-11-30").unwrap()[0]
+        escalation::escalations(&t.db, "2022-11-30").unwrap()[0]
             .reply
             .as_deref(),
         Some("同意改为完整下水道水冲式")
@@ -653,7 +641,7 @@ fn a_case_the_town_cannot_fix_is_reported_to_the_district_with_a_reason() {
 
     // Fixed and closed out: off the list and the filter.
     rectification::decide(
-        &t.conn,
+        &t.db,
         &by,
         case_id,
         &Decision {
@@ -690,9 +678,9 @@ fn a_case_the_town_cannot_fix_is_reported_to_the_district_with_a_reason() {
     )
     .unwrap();
     assert_eq!(ledger(&t, only).total, 0);
-    assert!(escalation::escalations(&t.conn, TODAY).unwrap().is_empty());
+    assert!(escalation::escalations(&t.db, TODAY).unwrap().is_empty());
     let err =
-        escalation::escalate(&t.conn, &by, &input("2023-06-01", reason), TODAY, NOW).unwrap_err();
+        escalation::escalate(&t.db, &by, &input("2023-06-01", reason), TODAY, NOW).unwrap_err();
     assert!(err.to_string().contains("已经销号"), "{err}");
 }
 
@@ -704,13 +692,13 @@ fn the_plan_horizon_is_a_setting_and_a_month_cannot_precede_the_inspection() {
     let mut f = form(&t, t.t2016);
     f.inspected_on = "2026-03-10".into();
     f.problems = vec![leak(&t)];
-    let case_id = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+    let case_id = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW)
         .unwrap()
         .case_id
         .unwrap();
     let decide = |month: &str| {
         rectification::decide(
-            &t.conn,
+            &t.db,
             &crate::local(),
             case_id,
             &Decision {
@@ -736,12 +724,12 @@ fn the_plan_horizon_is_a_setting_and_a_month_cannot_precede_the_inspection() {
     assert!(err.to_string().contains("2026-03"), "{err}");
     decide("2026-03").unwrap();
     // The horizon is the town's setting.
-    let mut w = huce_core::working::WorkingValues::load(&t.conn).unwrap();
+    let mut w = huce_core::working::WorkingValues::load(&t.db).unwrap();
     assert_eq!(w.plan_horizon, "2030-12");
     w.plan_horizon = "2027-12".into();
-    w.save(&t.conn, &crate::local(), NOW).unwrap();
+    w.save(&t.db, &crate::local(), NOW).unwrap();
     let err = decide("2028-01").unwrap_err();
     assert!(err.to_string().contains("2027-12"), "{err}");
     w.plan_horizon = "2027-13".into();
-    assert!(w.save(&t.conn, &crate::local(), NOW).is_err());
+    assert!(w.save(&t.db, &crate::local(), NOW).is_err());
 }

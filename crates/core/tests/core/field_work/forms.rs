@@ -73,18 +73,18 @@ fn no_problem_is_a_result_and_a_vacant_house_needs_no_answer() {
     let mut ok = form(&t, t.t2016);
     ok.no_problem = true;
     ok.in_normal_use = Some(true);
-    let saved = inspections::save(&t.conn, &crate::local(), &ok, TODAY, NOW).unwrap();
+    let saved = inspections::save(&t.db, &crate::local(), &ok, TODAY, NOW).unwrap();
     assert_eq!(saved.case_id, None);
     assert_eq!(saved.proposal.category, None);
 
     let mut vacant = form(&t, t.t2019);
     vacant.household_status = HouseholdStatus::Vacant;
     vacant.in_normal_use = None;
-    inspections::save(&t.conn, &crate::local(), &vacant, TODAY, NOW).unwrap();
+    inspections::save(&t.db, &crate::local(), &vacant, TODAY, NOW).unwrap();
 
     let file = inspections::field_file(
-        &t.conn,
-        households::toilets_of(&t.conn, 1).unwrap()[0].household_id,
+        &t.db,
+        households::toilets_of(&t.db, 1).unwrap()[0].household_id,
     )
     .unwrap();
     assert_eq!(file.inspections.len(), 2);
@@ -103,14 +103,13 @@ fn the_rules_propose_the_category_from_the_corrected_baseline() {
         (t.no_year, vec![leak(&t)], None),
     ];
     for (toilet_id, problems, expected) in cases {
-        let p = inspections::preview_proposal(&t.conn, toilet_id, &problems, &[]).unwrap();
+        let p = inspections::preview_proposal(&t.db, toilet_id, &problems, &[]).unwrap();
         assert_eq!(p.category, expected, "toilet {toilet_id}: {}", p.reason);
     }
     // A minor problem beside a serious one does not make it 立行立改; alone it does.
-    let both =
-        inspections::preview_proposal(&t.conn, t.t2016, &[minor(&t), leak(&t)], &[]).unwrap();
+    let both = inspections::preview_proposal(&t.db, t.t2016, &[minor(&t), leak(&t)], &[]).unwrap();
     assert_eq!(both.category, Some(Category::PlanDistrict));
-    let only_minor = inspections::preview_proposal(&t.conn, t.t2016, &[minor(&t)], &[]).unwrap();
+    let only_minor = inspections::preview_proposal(&t.db, t.t2016, &[minor(&t)], &[]).unwrap();
     assert_eq!(only_minor.category, Some(Category::ImmediateFix));
 
     // The plan reads the year the toilet was built: a later subsidy year alone changes nothing.
@@ -119,7 +118,7 @@ fn the_rules_propose_the_category_from_the_corrected_baseline() {
         value: Some("2018".into()),
     }];
     assert_eq!(
-        inspections::preview_proposal(&t.conn, t.t2016, &[leak(&t)], &paid_later)
+        inspections::preview_proposal(&t.db, t.t2016, &[leak(&t)], &paid_later)
             .unwrap()
             .category,
         Some(Category::PlanDistrict)
@@ -134,16 +133,16 @@ fn the_rules_propose_the_category_from_the_corrected_baseline() {
     f.problems = vec![leak(&t)];
     f.corrections = fix.clone();
     assert_eq!(
-        inspections::preview_proposal(&t.conn, t.t2016, &f.problems, &fix)
+        inspections::preview_proposal(&t.db, t.t2016, &f.problems, &fix)
             .unwrap()
             .category,
         Some(Category::PlanTownFunded)
     );
-    let saved = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    let saved = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     assert_eq!(saved.proposal.category, Some(Category::PlanTownFunded));
     assert_eq!(saved.corrections_applied, 1);
     let (field, old, new, actor): (String, String, String, String) = t
-        .conn
+        .db
         .query_row(
             "SELECT field, old_value, new_value, actor FROM change_log WHERE entity = 'toilet' AND entity_id = ?1",
             [t.t2016],
@@ -155,15 +154,14 @@ fn the_rules_propose_the_category_from_the_corrected_baseline() {
         (old.as_str(), new.as_str(), actor.as_str()),
         ("2016", "2018", "李明")
     );
-    let household: i64 = t
-        .conn
-        .query_row(
+    let household: i64 =
+        t.db.query_row(
             "SELECT household_id FROM toilets WHERE id = ?1",
             [t.t2016],
             |r| r.get(0),
         )
         .unwrap();
-    let file = inspections::field_file(&t.conn, household).unwrap();
+    let file = inspections::field_file(&t.db, household).unwrap();
     let c = &file.inspections[0].corrections;
     assert_eq!(c.len(), 1);
     assert_eq!(
@@ -179,7 +177,7 @@ fn the_rules_propose_the_category_from_the_corrected_baseline() {
         field: "tech_mode".into(),
         value: Some("火箭".into()),
     }];
-    assert!(inspections::preview_proposal(&t.conn, t.t2016, &[], &bad).is_err());
+    assert!(inspections::preview_proposal(&t.db, t.t2016, &[], &bad).is_err());
 }
 
 #[test]
@@ -198,7 +196,7 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         f.problems = problems;
         f.in_normal_use = Some(in_use);
         f.members = members;
-        inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+        inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     };
     // The village found a leak; the town found nothing: three fields differ.
     save(
@@ -227,7 +225,7 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         field: "subsidy_year".into(),
         value: Some("2020".into()),
     }];
-    inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     save(
         t.t2019,
         InspectionKind::TownRecheck,
@@ -246,7 +244,7 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         vec![t.li, t.zhao],
     );
 
-    let c = huce_core::compare::compare(&t.conn, Scope::Village(t.village)).unwrap();
+    let c = huce_core::compare::compare(&t.db, Scope::Village(t.village)).unwrap();
     let fields: Vec<(&str, &str, &str, &str)> = c
         .differences
         .iter()
@@ -302,7 +300,7 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         f.no_problem = status == HouseholdStatus::Normal;
         f.problems = vec![];
         f.members = vec![t.li, t.zhao];
-        inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+        inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     };
     vacant(
         t.no_year,
@@ -316,7 +314,7 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         "2022-10-13",
         HouseholdStatus::Normal,
     );
-    let c = huce_core::compare::compare(&t.conn, Scope::Village(t.other_village)).unwrap();
+    let c = huce_core::compare::compare(&t.db, Scope::Village(t.other_village)).unwrap();
     let on_it: Vec<&str> = c
         .differences
         .iter()
@@ -329,18 +327,21 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
         "only the status differs, not 未填 against 是"
     );
 
-    // A database file is read on two connections at once; the result is the same.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("对比 town.db");
-    t.conn
-        .execute("VACUUM INTO ?1", [file.to_str().unwrap()])
-        .unwrap();
-    let on_disk = huce_core::db::open(&file, crate::fixed_time()).unwrap();
-    for scope in [Scope::Village(t.village), Scope::Town] {
-        assert_eq!(
-            huce_core::compare::compare(&on_disk, scope).unwrap(),
-            huce_core::compare::compare(&t.conn, scope).unwrap()
-        );
+    // A database file is read on two connections at once; the result is the same. (A copy of
+    // the file itself: the server has none.)
+    if t.db.engine() == huce_core::sql::Engine::File {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("对比 town.db");
+        t.db.file()
+            .execute("VACUUM INTO ?1", [file.to_str().unwrap()])
+            .unwrap();
+        let on_disk = huce_core::db::open(&file, crate::fixed_time()).unwrap();
+        for scope in [Scope::Village(t.village), Scope::Town] {
+            assert_eq!(
+                huce_core::compare::compare(&on_disk, scope).unwrap(),
+                huce_core::compare::compare(&t.db, scope).unwrap()
+            );
+        }
     }
 }
 
@@ -349,35 +350,28 @@ fn the_village_check_the_town_recheck_and_the_baseline_are_compared() {
 #[test]
 fn an_inspection_correction_settles_the_pending_value() {
     let t = town();
-    let household: i64 = t
-        .conn
-        .query_row(
+    let household: i64 =
+        t.db.query_row(
             "SELECT household_id FROM toilets WHERE id = ?1",
             [t.t2016],
             |r| r.get(0),
         )
         .unwrap();
-    t.conn
-        .execute(
-            "UPDATE toilets SET build_year = NULL WHERE id = ?1",
-            [t.t2016],
-        )
-        .unwrap();
-    t.conn
-        .execute(
-            "INSERT INTO pending_checks (household_id, toilet_id, field, written, reason, created_at)
+    t.db.execute(
+        "UPDATE toilets SET build_year = NULL WHERE id = ?1",
+        [t.t2016],
+    )
+    .unwrap();
+    t.db.execute(
+        "INSERT INTO pending_checks (household_id, toilet_id, field, written, reason, created_at)
              VALUES (?1, ?2, 'build_year', '2031', '年份不合理', 'x')",
-            [household, t.t2016],
-        )
-        .unwrap();
+        [household, t.t2016],
+    )
+    .unwrap();
     let open = || {
-        huce_core::pending::list(
-            &t.conn,
-            Scope::Town,
-            huce_core::households::Disclosure::Full,
-        )
-        .unwrap()
-        .len()
+        huce_core::pending::list(&t.db, Scope::Town, huce_core::households::Disclosure::Full)
+            .unwrap()
+            .len()
     };
     assert_eq!(open(), 1);
     let mut f = form(&t, t.t2016);
@@ -387,12 +381,11 @@ fn an_inspection_correction_settles_the_pending_value() {
         field: "build_year".into(),
         value: Some("2016".into()),
     }];
-    inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     assert_eq!(open(), 0, "the inspection found the year");
-    let resolution: String = t
-        .conn
-        .query_row("SELECT resolution FROM pending_checks", [], |r| r.get(0))
-        .unwrap();
+    let resolution: String =
+        t.db.query_row("SELECT resolution FROM pending_checks", [], |r| r.get(0))
+            .unwrap();
     assert_eq!(resolution, "superseded");
 }
 
@@ -404,19 +397,17 @@ fn a_demolished_toilet_is_recorded_on_the_toilet() {
     let mut f = form(&t, t.t2019);
     f.household_status = HouseholdStatus::Demolished;
     f.in_normal_use = None;
-    inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
-    let status: String = t
-        .conn
-        .query_row(
+    inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
+    let status: String =
+        t.db.query_row(
             "SELECT use_status FROM toilets WHERE id = ?1",
             [t.t2019],
             |r| r.get(0),
         )
         .unwrap();
     assert_eq!(status, "demolished");
-    let logged: (String, String) = t
-        .conn
-        .query_row(
+    let logged: (String, String) =
+        t.db.query_row(
             "SELECT field, new_value FROM change_log WHERE entity = 'toilet' AND entity_id = ?1",
             [t.t2019],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -433,7 +424,7 @@ fn the_household_list_shows_and_filters_the_check_state() {
     let t = town();
     let states = || -> Vec<(String, CheckState)> {
         households::list_in(
-            &t.conn,
+            &t.db,
             Scope::Town,
             "",
             &ListFilter::default(),
@@ -449,7 +440,7 @@ fn the_household_list_shows_and_filters_the_check_state() {
     };
     let with = |check: CheckState| -> Vec<String> {
         households::list_in(
-            &t.conn,
+            &t.db,
             Scope::Town,
             "",
             &ListFilter {
@@ -472,7 +463,7 @@ fn the_household_list_shows_and_filters_the_check_state() {
         f.kind = kind;
         f.no_problem = true;
         f.in_normal_use = Some(true);
-        inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+        inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     };
     // One of 张建国's two toilets checked: still 未核查.
     check(t.t2016, InspectionKind::VillageSelf);
@@ -490,12 +481,12 @@ fn the_household_list_shows_and_filters_the_check_state() {
     assert_eq!(with(CheckState::Unchecked), ["曾玥", "单犇"]);
 
     // A batch of households (多方比对's 重新调查该批).
-    let zeng = households::list(&t.conn, Scope::Town, "曾玥", Disclosure::Full, 0, 5)
+    let zeng = households::list(&t.db, Scope::Town, "曾玥", Disclosure::Full, 0, 5)
         .unwrap()
         .rows[0]
         .id;
     let batch = households::list_in(
-        &t.conn,
+        &t.db,
         Scope::Town,
         "",
         &ListFilter {
@@ -520,7 +511,7 @@ fn worklists_count_print_and_export_the_households_to_visit() {
     // 曾玥's toilet has a problem nobody has put in a category yet.
     let mut f = form(&t, t.unsupported);
     f.problems = vec![leak(&t)];
-    inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW).unwrap();
+    inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
     let list = |case: CaseList| ListFilter {
         case: Some(case),
         today: Some(TODAY.into()),
@@ -528,7 +519,7 @@ fn worklists_count_print_and_export_the_households_to_visit() {
         ..ListFilter::default()
     };
     let names = |f: &ListFilter| -> Vec<String> {
-        households::list_all(&t.conn, Scope::Town, f)
+        households::list_all(&t.db, Scope::Town, f)
             .unwrap()
             .into_iter()
             .map(|r| r.head_name)
@@ -536,7 +527,7 @@ fn worklists_count_print_and_export_the_households_to_visit() {
     };
     assert_eq!(names(&list(CaseList::Undecided)), ["曾玥"]);
     assert!(names(&list(CaseList::AwaitingAcceptance)).is_empty());
-    let counts = households::worklist_counts(&t.conn, Scope::Town, TODAY, 7).unwrap();
+    let counts = households::worklist_counts(&t.db, Scope::Town, TODAY, 7).unwrap();
     let count = |code: &str| counts.iter().find(|(c, _)| c == code).unwrap().1;
     assert_eq!(count("undecided"), 1);
     assert_eq!(count("unchecked"), 2, "张建国 and 单犇");
@@ -553,7 +544,7 @@ fn worklists_count_print_and_export_the_households_to_visit() {
     // Printed and exported, masked, with the list's name.
     let dir = tempfile::tempdir().unwrap();
     let printed = huce_core::print::worklist(
-        &t.conn,
+        &t.db,
         Scope::Town,
         &list(CaseList::Undecided),
         "石鱼镇（全镇）",
@@ -574,7 +565,7 @@ fn worklists_count_print_and_export_the_households_to_visit() {
     }
     let xlsx = dir.path().join("工作清单.xlsx");
     let n = huce_core::export::worklist_xlsx(
-        &t.conn,
+        &t.db,
         Scope::Town,
         &list(CaseList::Undecided),
         "石鱼镇（全镇）",
@@ -588,7 +579,7 @@ fn worklists_count_print_and_export_the_households_to_visit() {
     assert_eq!(range.get((3, 3)), Some(&Data::String("曾玥".into())));
     // An empty list is said so.
     let err = huce_core::print::worklist(
-        &t.conn,
+        &t.db,
         Scope::Town,
         &list(CaseList::AwaitingAcceptance),
         "石鱼镇（全镇）",
@@ -604,9 +595,8 @@ fn worklists_count_print_and_export_the_households_to_visit() {
 fn households_and_toilets_found_at_the_door_are_recorded_and_counted() {
     use huce_core::found::{self, FoundHousehold, FoundToilet};
     let t = town();
-    let group: i64 = t
-        .conn
-        .query_row(
+    let group: i64 =
+        t.db.query_row(
             "SELECT group_id FROM households WHERE head_name = '张建国'",
             [],
             |r| r.get(0),
@@ -633,22 +623,22 @@ fn households_and_toilets_found_at_the_door_are_recorded_and_counted() {
         ..FoundToilet::default()
     };
     let a = found::add_household(
-        &t.conn,
+        &t.db,
         &by,
         &found("新发现户", Some(&good), Some(with_toilet.clone())),
         now,
     )
     .unwrap();
-    let b = found::add_household(&t.conn, &by, &found("无厕新户", None, None), now).unwrap();
+    let b = found::add_household(&t.db, &by, &found("无厕新户", None, None), now).unwrap();
     // The same ID again is the same household: refused, naming it.
     let err =
-        found::add_household(&t.conn, &by, &found("重复户", Some(&good), None), now).unwrap_err();
+        found::add_household(&t.db, &by, &found("重复户", Some(&good), None), now).unwrap_err();
     assert!(err.to_string().contains("新发现户"), "{err}");
     let err =
-        found::add_household(&t.conn, &by, &found("错号户", Some(&bad), None), now).unwrap_err();
+        found::add_household(&t.db, &by, &found("错号户", Some(&bad), None), now).unwrap_err();
     assert!(err.to_string().contains("校验位"), "{err}");
     let err = found::add_household(
-        &t.conn,
+        &t.db,
         &by,
         &found(
             "未来户",
@@ -663,27 +653,24 @@ fn households_and_toilets_found_at_the_door_are_recorded_and_counted() {
     .unwrap_err();
     assert!(err.to_string().contains("年份"), "{err}");
     // A listed household's missed toilet.
-    let zhang: i64 = t
-        .conn
-        .query_row(
+    let zhang: i64 =
+        t.db.query_row(
             "SELECT id FROM households WHERE head_name = '张建国'",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    let added = found::add_toilet(&t.conn, &by, zhang, &with_toilet, now).unwrap();
-    let (seq, source): (i64, String) = t
-        .conn
-        .query_row(
+    let added = found::add_toilet(&t.db, &by, zhang, &with_toilet, now).unwrap();
+    let (seq, source): (i64, String) =
+        t.db.query_row(
             "SELECT seq, baseline_source FROM toilets WHERE id = ?1",
             [added],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
     assert_eq!((seq, source.as_str()), (3, "field"));
-    let no_toilet: bool = t
-        .conn
-        .query_row("SELECT no_toilet FROM households WHERE id = ?1", [b], |r| {
+    let no_toilet: bool =
+        t.db.query_row("SELECT no_toilet FROM households WHERE id = ?1", [b], |r| {
             r.get(0)
         })
         .unwrap();
@@ -691,9 +678,8 @@ fn households_and_toilets_found_at_the_door_are_recorded_and_counted() {
         no_toilet,
         "a household found without a toilet is a 无厕所户"
     );
-    let toilets_of_a: i64 = t
-        .conn
-        .query_row(
+    let toilets_of_a: i64 =
+        t.db.query_row(
             "SELECT count(*) FROM toilets WHERE household_id = ?1 AND baseline_source = 'field'",
             [a],
             |r| r.get(0),
@@ -701,18 +687,16 @@ fn households_and_toilets_found_at_the_door_are_recorded_and_counted() {
         .unwrap();
     assert_eq!(toilets_of_a, 1);
     // Recorded: change log with the source, audit log with who.
-    let logged: i64 = t
-        .conn
-        .query_row(
+    let logged: i64 =
+        t.db.query_row(
             "SELECT count(*) FROM change_log WHERE source = '入户核查新增'",
             [],
             |r| r.get(0),
         )
         .unwrap();
     assert_eq!(logged, 4, "two households, two toilets");
-    let audited: i64 = t
-        .conn
-        .query_row(
+    let audited: i64 =
+        t.db.query_row(
             "SELECT count(*) FROM audit_log WHERE action IN ('household.found', 'toilet.found')",
             [],
             |r| r.get(0),
@@ -720,15 +704,15 @@ fn households_and_toilets_found_at_the_door_are_recorded_and_counted() {
         .unwrap();
     assert_eq!(audited, 3);
     // The month's numbers.
-    let g = found::gaps(&t.conn, "2026-11-01", "2026-11-30").unwrap();
+    let g = found::gaps(&t.db, "2026-11-01", "2026-11-30").unwrap();
     assert_eq!((g.households_added, g.toilets_added), (2, 2));
     assert_eq!(
-        found::gaps(&t.conn, "2026-10-01", "2026-10-31")
+        found::gaps(&t.db, "2026-10-01", "2026-10-31")
             .unwrap()
             .households_added,
         0
     );
-    let printed = huce_core::print::bulletin(&t.conn, "2026-11", "2026-11-29").unwrap();
+    let printed = huce_core::print::bulletin(&t.db, "2026-11", "2026-11-29").unwrap();
     assert!(printed.pages >= 1);
     // (The bulletin's text is read with poppler, which the Windows run does not have.)
     #[cfg(not(windows))]
@@ -785,7 +769,7 @@ fn photos_named_by_household_are_attached_to_its_latest_inspection() {
     let mut f = form(&t, t.t2016);
     f.no_problem = true;
     f.in_normal_use = Some(true);
-    let inspection = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+    let inspection = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW)
         .unwrap()
         .inspection_id;
     let dir = tempfile::tempdir().unwrap();
@@ -805,7 +789,7 @@ fn photos_named_by_household_are_attached_to_its_latest_inspection() {
         std::fs::write(folder.join(name), bytes).unwrap();
     }
     std::fs::write(folder.join("说明.txt"), "not a photo").unwrap();
-    let plan = photo_import::plan(&t.conn, &folder).unwrap();
+    let plan = photo_import::plan(&t.db, &folder).unwrap();
     let fate = |file: &str| {
         plan.lines
             .iter()
@@ -833,20 +817,18 @@ fn photos_named_by_household_are_attached_to_its_latest_inspection() {
     assert_eq!(plan.attach, 2);
 
     let store = dir.path().join("photos");
-    let done = photo_import::import(&t.conn, &crate::local(), &folder, &store, NOW).unwrap();
+    let done = photo_import::import(&t.db, &crate::local(), &folder, &store, NOW).unwrap();
     assert_eq!(done.attach, 2);
-    let attached: i64 = t
-        .conn
-        .query_row(
+    let attached: i64 =
+        t.db.query_row(
             "SELECT count(*) FROM inspection_photos WHERE inspection_id = ?1",
             [inspection],
             |r| r.get(0),
         )
         .unwrap();
     assert_eq!(attached, 2);
-    let taken: Option<String> = t
-        .conn
-        .query_row(
+    let taken: Option<String> =
+        t.db.query_row(
             "SELECT p.taken_at FROM photos p JOIN inspection_photos i ON i.hash = p.hash
              WHERE i.inspection_id = ?1 AND p.taken_at IS NOT NULL",
             [inspection],
@@ -855,9 +837,9 @@ fn photos_named_by_household_are_attached_to_its_latest_inspection() {
         .unwrap();
     assert_eq!(taken.as_deref(), Some("2022-09-20 10:31"));
     // Again: nothing new.
-    let again = photo_import::plan(&t.conn, &folder).unwrap();
+    let again = photo_import::plan(&t.db, &folder).unwrap();
     assert_eq!(again.attach, 0);
-    assert!(photo_import::import(&t.conn, &crate::local(), &folder, &store, NOW).is_err());
+    assert!(photo_import::import(&t.db, &crate::local(), &folder, &store, NOW).is_err());
     assert_eq!(
         again
             .lines
@@ -871,7 +853,7 @@ fn photos_named_by_household_are_attached_to_its_latest_inspection() {
     let later = dir.path().join("照片2");
     std::fs::create_dir_all(&later).unwrap();
     std::fs::write(later.join("单犇.jpg"), &a).unwrap();
-    let p = photo_import::plan(&t.conn, &later).unwrap();
+    let p = photo_import::plan(&t.db, &later).unwrap();
     assert_eq!(p.lines[0].fate, PhotoFate::TwoHouseholds);
     assert!(p.lines[0].note.contains("另一户"), "{}", p.lines[0].note);
 }

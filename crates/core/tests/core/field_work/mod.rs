@@ -1,4 +1,5 @@
-//! Inspections, the category decision and the problem ledger's state machine, on the real schema.
+//! Inspections, the category decision and the problem ledger's state machine, on the real schema,
+//! on the run's engine (the file, or the server with `HUCE_TEST_ENGINE=server`).
 
 mod cases;
 mod forms;
@@ -9,14 +10,15 @@ use huce_core::inspections::{self, CorrectionInput, InspectionInput, OnSiteClose
 use huce_core::model::*;
 use huce_core::rectification::{self, Decision, LedgerFilter, MoveInput};
 use huce_core::staff::{self, StaffInput};
-use rusqlite::Connection;
+
+use crate::engine::TestDb;
 
 use super::NOW;
 
 const TODAY: &str = "2026-11-29";
 
 struct Town {
-    conn: Connection,
+    db: TestDb,
     village: i64,
     other_village: i64,
     /// Toilets: fiscally supported 2016, 2019, not supported, both years missing.
@@ -45,9 +47,9 @@ fn toilet(subsidized: Option<bool>, year: Option<i64>) -> NewToilet {
     }
 }
 
-fn person(conn: &Connection, name: &str) -> i64 {
+fn person(db: &TestDb, name: &str) -> i64 {
     staff::add_staff(
-        conn,
+        db,
         &StaffInput {
             name: name.into(),
             unit: "石鱼镇农业服务中心".into(),
@@ -61,14 +63,14 @@ fn person(conn: &Connection, name: &str) -> i64 {
 }
 
 fn town() -> Town {
-    let conn = huce_core::db::open_in_memory().unwrap();
-    let village = households::add_village(&conn, "石鱼村", 1).unwrap();
-    let other_village = households::add_village(&conn, "三和村", 2).unwrap();
-    let group = households::add_group(&conn, village, "3社", Some(3), 3).unwrap();
-    let other_group = households::add_group(&conn, other_village, "1社", Some(1), 1).unwrap();
+    let db = crate::engine::fresh();
+    let village = households::add_village(&db, "石鱼村", 1).unwrap();
+    let other_village = households::add_village(&db, "三和村", 2).unwrap();
+    let group = households::add_group(&db, village, "3社", Some(3), 3).unwrap();
+    let other_group = households::add_group(&db, other_village, "1社", Some(1), 1).unwrap();
     let hh = |name: &str, group_id: i64| {
         households::insert_household(
-            &conn,
+            &db,
             &NewHousehold {
                 group_id,
                 head_name: name.into(),
@@ -87,20 +89,20 @@ fn town() -> Town {
     let a = hh("张建国", group);
     let b = hh("曾玥", group);
     let c = hh("单犇", other_group);
-    let t2016 = households::insert_toilet(&conn, a, &toilet(Some(true), Some(2016)), NOW).unwrap();
-    let t2019 = households::insert_toilet(&conn, a, &toilet(Some(true), Some(2019)), NOW).unwrap();
+    let t2016 = households::insert_toilet(&db, a, &toilet(Some(true), Some(2016)), NOW).unwrap();
+    let t2019 = households::insert_toilet(&db, a, &toilet(Some(true), Some(2019)), NOW).unwrap();
     let unsupported =
-        households::insert_toilet(&conn, b, &toilet(Some(false), Some(2015)), NOW).unwrap();
+        households::insert_toilet(&db, b, &toilet(Some(false), Some(2015)), NOW).unwrap();
     // Subsidised, but the ledger gives neither its build year nor its subsidy year.
     let mut missing = toilet(Some(true), Some(2016));
     missing.subsidy_year = None;
     missing.build_year = None;
-    let no_year = households::insert_toilet(&conn, c, &missing, NOW).unwrap();
-    let li = person(&conn, "李明");
-    let wang = person(&conn, "王芳");
-    let zhao = person(&conn, "赵晓昇");
+    let no_year = households::insert_toilet(&db, c, &missing, NOW).unwrap();
+    let li = person(&db, "李明");
+    let wang = person(&db, "王芳");
+    let zhao = person(&db, "赵晓昇");
     Town {
-        conn,
+        db,
         village,
         other_village,
         t2016,
@@ -113,8 +115,8 @@ fn town() -> Town {
     }
 }
 
-fn item(conn: &Connection, name: &str) -> i64 {
-    huce_core::problem_items::problem_items(conn, true)
+fn item(db: &TestDb, name: &str) -> i64 {
+    huce_core::problem_items::problem_items(db, true)
         .unwrap()
         .into_iter()
         .find(|i| i.name == name)
@@ -144,7 +146,7 @@ fn form(t: &Town, toilet_id: i64) -> InspectionInput {
 
 fn leak(t: &Town) -> ProblemInput {
     ProblemInput {
-        item_id: item(&t.conn, "渗漏"),
+        item_id: item(&t.db, "渗漏"),
         stops_use: true,
         cause: Some(Cause::Construction),
         remarks: None,
@@ -153,29 +155,29 @@ fn leak(t: &Town) -> ProblemInput {
 
 fn minor(t: &Town) -> ProblemInput {
     ProblemInput {
-        item_id: item(&t.conn, "池盖缺失或破损"),
+        item_id: item(&t.db, "池盖缺失或破损"),
         stops_use: false,
         cause: None,
         remarks: None,
     }
 }
 
-fn count(conn: &Connection, table: &str) -> i64 {
-    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+fn count(db: &TestDb, table: &str) -> i64 {
+    db.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }
 
 fn refused(t: &Town, f: &InspectionInput, words: &str) {
-    let before = count(&t.conn, "inspections");
-    let err = inspections::save(&t.conn, &crate::local(), f, TODAY, NOW).unwrap_err();
+    let before = count(&t.db, "inspections");
+    let err = inspections::save(&t.db, &crate::local(), f, TODAY, NOW).unwrap_err();
     assert!(
         err.to_string().contains(words),
         "expected “{words}” in: {err}"
     );
     assert_eq!(
-        count(&t.conn, "inspections"),
+        count(&t.db, "inspections"),
         before,
         "a refused form saves nothing"
     );
-    assert_eq!(count(&t.conn, "rectifications"), 0);
+    assert_eq!(count(&t.db, "rectifications"), 0);
 }

@@ -3,6 +3,7 @@
 
 use huce_core::paper::{self, PaperInput};
 use huce_core::rectification::PaperState;
+use huce_core::sql::Engine;
 
 use super::*;
 
@@ -18,7 +19,7 @@ fn planned_case(t: &Town) -> i64 {
         planned_month: Some("2025-06".into()),
         funding: None,
     });
-    inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+    inspections::save(&t.db, &crate::local(), &f, TODAY, NOW)
         .unwrap()
         .case_id
         .unwrap()
@@ -31,7 +32,7 @@ fn paper_filter(p: PaperState) -> LedgerFilter {
 }
 
 fn found(t: &Town, p: PaperState) -> Vec<i64> {
-    rectification::ledger(&t.conn, &paper_filter(p), TODAY, 0, 100)
+    rectification::ledger(&t.db, &paper_filter(p), TODAY, 0, 100)
         .unwrap()
         .rows
         .iter()
@@ -57,13 +58,13 @@ fn scan_file(dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::path::Path
 #[test]
 fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_with_a_scan() {
     let t = town();
-    huce_core::settings::set(&t.conn, "town_name", "石鱼镇").unwrap();
+    huce_core::settings::set(&t.db, "town_name", "石鱼镇").unwrap();
     let case_id = planned_case(&t);
     let by = crate::local();
 
     // Not printed yet: nothing to deliver, and the ledger's 未送达 finds it.
     let err = paper::record_delivery(
-        &t.conn,
+        &t.db,
         &by,
         &input(case_id, "2026-11-20", t.li, None),
         TODAY,
@@ -72,16 +73,16 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
     .unwrap_err();
     assert!(err.to_string().contains("还没有打印"), "{err}");
     assert_eq!(found(&t, PaperState::Undelivered), vec![case_id]);
-    let row = &rectification::ledger(&t.conn, &LedgerFilter::all_of(Scope::Town), TODAY, 0, 9)
+    let row = &rectification::ledger(&t.db, &LedgerFilter::all_of(Scope::Town), TODAY, 0, 9)
         .unwrap()
         .rows[0];
     assert_eq!(row.paper, Some(PaperState::Unprinted));
 
     // Printing enters it in the register with the number printed on it.
-    let printed = huce_core::print::notices(&t.conn, &[case_id], TODAY, &mut |_, _| {}).unwrap();
+    let printed = huce_core::print::notices(&t.db, &[case_id], TODAY, &mut |_, _| {}).unwrap();
     assert_eq!(printed.notices, vec![(case_id, Category::PlanDistrict)]);
-    paper::record_printed(&t.conn, &by, &printed.notices, "2026-11-18T09:00:00+08:00").unwrap();
-    let n = paper::notice_of(&t.conn, case_id).unwrap().unwrap();
+    paper::record_printed(&t.db, &by, &printed.notices, "2026-11-18T09:00:00+08:00").unwrap();
+    let n = paper::notice_of(&t.db, case_id).unwrap().unwrap();
     let number = format!("石鱼镇-{case_id:06}");
     assert_eq!(n.number, number);
     assert_eq!((n.times_printed, n.state), (1, PaperState::Undelivered));
@@ -89,7 +90,7 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
 
     // A 回执 cannot come back before the notice was handed out.
     let err = paper::record_receipt(
-        &t.conn,
+        &t.db,
         &by,
         &input(case_id, "2026-11-21", t.li, None),
         TODAY,
@@ -99,13 +100,12 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
     assert!(err.to_string().contains("还没有登记送达"), "{err}");
     // A delivery before the print, or in the future, is refused.
     for (day, words) in [("2026-11-17", "早于告知单打印"), ("2026-12-01", "今天")] {
-        let err =
-            paper::record_delivery(&t.conn, &by, &input(case_id, day, t.li, None), TODAY, NOW)
-                .unwrap_err();
+        let err = paper::record_delivery(&t.db, &by, &input(case_id, day, t.li, None), TODAY, NOW)
+            .unwrap_err();
         assert!(err.to_string().contains(words), "{day}: {err}");
     }
     let n = paper::record_delivery(
-        &t.conn,
+        &t.db,
         &by,
         &input(case_id, "2026-11-20", t.wang, None),
         TODAY,
@@ -123,7 +123,7 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
     assert!(found(&t, PaperState::Undelivered).is_empty());
     assert_eq!(found(&t, PaperState::ReceiptMissing), vec![case_id]);
     let again = paper::record_delivery(
-        &t.conn,
+        &t.db,
         &by,
         &input(case_id, "2026-11-21", t.li, None),
         TODAY,
@@ -136,8 +136,8 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
     );
 
     // A reprint counts, keeps the delivery.
-    paper::record_printed(&t.conn, &by, &printed.notices, NOW).unwrap();
-    let n = paper::notice_of(&t.conn, case_id).unwrap().unwrap();
+    paper::record_printed(&t.db, &by, &printed.notices, NOW).unwrap();
+    let n = paper::notice_of(&t.db, case_id).unwrap().unwrap();
     assert_eq!((n.times_printed, n.state), (2, PaperState::ReceiptMissing));
 
     // The signed 回执 comes back, scanned as a PDF.
@@ -145,20 +145,35 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
     let photos = tmp.path().join("photos");
     let pdf = scan_file(tmp.path(), "回执.pdf", b"%PDF-1.4\n% a scanned receipt\n");
     assert!(
-        huce_core::photos::store(&t.conn, &photos, &pdf, NOW).is_err(),
+        huce_core::photos::store(&t.db, &photos, &pdf, NOW).is_err(),
         "a PDF is not a field photo"
     );
-    let scan = huce_core::photos::store_scan(&t.conn, &photos, &pdf, NOW).unwrap();
+    let scan = huce_core::photos::store_scan(&t.db, &photos, &pdf, NOW).unwrap();
     assert!(scan.file_name.ends_with(".pdf"));
+    let opened = huce_core::photos::file_path(&t.db, &photos, &scan.hash).unwrap();
+    match t.db.engine() {
+        // In the photo folder beside the file.
+        Engine::File => assert_eq!(
+            opened,
+            photos.join(&scan.file_name[..2]).join(&scan.file_name)
+        ),
+        // The server holds the bytes: a copy in this PC's temporary folder.
+        Engine::Server => assert!(
+            opened.starts_with(std::env::temp_dir())
+                && opened.ends_with(format!("{}/{}", &scan.file_name[..2], scan.file_name)),
+            "{}",
+            opened.display()
+        ),
+    }
     assert_eq!(
-        huce_core::photos::file_path(&t.conn, &photos, &scan.hash).unwrap(),
-        photos.join(&scan.file_name[..2]).join(&scan.file_name)
+        std::fs::read(&opened).unwrap(),
+        b"%PDF-1.4\n% a scanned receipt\n"
     );
     let not_a_scan = scan_file(tmp.path(), "回执.docx", b"PK\x03\x04 a word file");
-    let err = huce_core::photos::store_scan(&t.conn, &photos, &not_a_scan, NOW).unwrap_err();
+    let err = huce_core::photos::store_scan(&t.db, &photos, &not_a_scan, NOW).unwrap_err();
     assert!(err.to_string().contains("PDF"), "{err}");
     let err = paper::record_receipt(
-        &t.conn,
+        &t.db,
         &by,
         &input(case_id, "2026-11-19", t.li, None),
         TODAY,
@@ -167,7 +182,7 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
     .unwrap_err();
     assert!(err.to_string().contains("早于送达日期"), "{err}");
     let n = paper::record_receipt(
-        &t.conn,
+        &t.db,
         &by,
         &input(case_id, "2026-11-25", t.li, Some(scan.hash.clone())),
         TODAY,
@@ -186,7 +201,7 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
     assert_eq!(found(&t, PaperState::Returned), vec![case_id]);
 
     // The case's history and the 户档案's list say it.
-    let c = paper::case_file(&t.conn, case_id).unwrap();
+    let c = paper::case_file(&t.db, case_id).unwrap();
     // #20 (6): the panel shows each problem with the cause recorded at the door.
     assert_eq!(c.problems.len(), 1);
     assert_eq!(
@@ -215,7 +230,7 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
         .any(|e| e.remark.as_deref() == Some(format!("告知单 {number} 由王芳送达农户").as_str())));
     assert_eq!(c.notice.unwrap().number, number);
     let household = c.case.household_id;
-    let listed = paper::household_notices(&t.conn, household).unwrap();
+    let listed = paper::household_notices(&t.db, household).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(
         (listed[0].toilet_seq, listed[0].state),
@@ -223,14 +238,13 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
     );
 
     // Every step is in the audit log.
-    let actions: Vec<String> = t
-        .conn
-        .prepare("SELECT action FROM audit_log WHERE action LIKE 'notice.%' ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let actions: Vec<String> =
+        t.db.prepare("SELECT action FROM audit_log WHERE action LIKE 'notice.%' ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
     assert_eq!(
         actions,
         [
@@ -243,7 +257,7 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
 
     // A changed category marks the delivered notice as outdated.
     rectification::decide(
-        &t.conn,
+        &t.db,
         &by,
         case_id,
         &Decision {
@@ -259,12 +273,7 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
         NOW,
     )
     .unwrap();
-    assert!(
-        paper::notice_of(&t.conn, case_id)
-            .unwrap()
-            .unwrap()
-            .outdated
-    );
+    assert!(paper::notice_of(&t.db, case_id).unwrap().unwrap().outdated);
 }
 
 #[test]
@@ -272,7 +281,7 @@ fn an_immediate_fix_or_undecided_case_needs_no_notice_and_is_not_undelivered() {
     let t = town();
     let mut f = form(&t, t.no_year);
     f.problems = vec![leak(&t)];
-    let undecided = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+    let undecided = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW)
         .unwrap()
         .case_id
         .unwrap();
@@ -283,12 +292,12 @@ fn an_immediate_fix_or_undecided_case_needs_no_notice_and_is_not_undelivered() {
         category: Some(Category::ImmediateFix),
         ..Decision::default()
     });
-    let immediate = inspections::save(&t.conn, &crate::local(), &f, TODAY, NOW)
+    let immediate = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW)
         .unwrap()
         .case_id
         .unwrap();
     assert!(found(&t, PaperState::Undelivered).is_empty());
-    let rows = rectification::ledger(&t.conn, &LedgerFilter::all_of(Scope::Town), TODAY, 0, 9)
+    let rows = rectification::ledger(&t.db, &LedgerFilter::all_of(Scope::Town), TODAY, 0, 9)
         .unwrap()
         .rows;
     for r in rows {
@@ -304,7 +313,7 @@ fn a_close_out_records_the_heads_confirmation_or_why_not_and_the_signed_sheet() 
     let by = crate::local();
     let step = |to, actor, date: &str, verifier, confirmed, why: Option<&str>, scan| {
         rectification::move_case(
-            &t.conn,
+            &t.db,
             &by,
             &MoveInput {
                 case_id,
@@ -365,7 +374,7 @@ fn a_close_out_records_the_heads_confirmation_or_why_not_and_the_signed_sheet() 
         "验收单.jpg",
         b"\xFF\xD8\xFF\xE0 a photographed sheet",
     );
-    let scan = huce_core::photos::store_scan(&t.conn, &photos, &sheet, NOW).unwrap();
+    let scan = huce_core::photos::store_scan(&t.db, &photos, &sheet, NOW).unwrap();
     step(
         CaseState::Closed,
         t.li,
@@ -376,7 +385,7 @@ fn a_close_out_records_the_heads_confirmation_or_why_not_and_the_signed_sheet() 
         Some(scan.hash.clone()),
     )
     .unwrap();
-    let c = rectification::case(&t.conn, case_id).unwrap();
+    let c = rectification::case(&t.db, case_id).unwrap();
     assert_eq!(c.head_confirmed, Some(false));
     assert_eq!(
         c.unconfirmed_reason.as_deref(),
@@ -390,7 +399,7 @@ fn a_close_out_records_the_heads_confirmation_or_why_not_and_the_signed_sheet() 
 
     // Reopened, the confirmation belongs to the old close-out; a new one is confirmed.
     rectification::move_case(
-        &t.conn,
+        &t.db,
         &by,
         &MoveInput {
             case_id,
@@ -408,9 +417,9 @@ fn a_close_out_records_the_heads_confirmation_or_why_not_and_the_signed_sheet() 
         NOW,
     )
     .unwrap();
-    let c = rectification::case(&t.conn, case_id).unwrap();
+    let c = rectification::case(&t.db, case_id).unwrap();
     assert_eq!((c.head_confirmed, c.acceptance_scan), (None, None));
-    let err = paper::attach_acceptance_scan(&t.conn, &by, case_id, &scan.hash, NOW).unwrap_err();
+    let err = paper::attach_acceptance_scan(&t.db, &by, case_id, &scan.hash, NOW).unwrap_err();
     assert!(err.to_string().contains("还没有销号"), "{err}");
     step(
         CaseState::AwaitingAcceptance,
@@ -432,7 +441,7 @@ fn a_close_out_records_the_heads_confirmation_or_why_not_and_the_signed_sheet() 
         None,
     )
     .unwrap();
-    let c = rectification::case(&t.conn, case_id).unwrap();
+    let c = rectification::case(&t.db, case_id).unwrap();
     assert_eq!(
         (c.head_confirmed, c.unconfirmed_reason.as_deref()),
         (Some(true), None)
@@ -442,8 +451,8 @@ fn a_close_out_records_the_heads_confirmation_or_why_not_and_the_signed_sheet() 
         Some("户主已签字确认")
     );
     // The signed sheet is scanned later.
-    paper::attach_acceptance_scan(&t.conn, &by, case_id, &scan.hash, NOW).unwrap();
-    let c = rectification::case(&t.conn, case_id).unwrap();
+    paper::attach_acceptance_scan(&t.db, &by, case_id, &scan.hash, NOW).unwrap();
+    let c = rectification::case(&t.db, case_id).unwrap();
     assert_eq!(c.acceptance_scan.as_deref(), Some(scan.hash.as_str()));
 }
 
@@ -452,7 +461,7 @@ fn a_scan_that_is_a_pdf_is_no_inspection_photo() {
     let t = town();
     let tmp = tempfile::tempdir().unwrap();
     let pdf = scan_file(tmp.path(), "a.pdf", b"%PDF-1.7\n");
-    let scan = huce_core::photos::store_scan(&t.conn, &tmp.path().join("p"), &pdf, NOW).unwrap();
+    let scan = huce_core::photos::store_scan(&t.db, &tmp.path().join("p"), &pdf, NOW).unwrap();
     let mut f = form(&t, t.t2016);
     f.problems = vec![leak(&t)];
     f.photos = vec![scan.hash];
