@@ -14,7 +14,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::store::schema::{POSTGRES_SCHEMA, SCHEMA_VERSION};
+use crate::store::schema::{NEW_DATABASE_ROWS, POSTGRES_SCHEMA, SCHEMA_VERSION};
 
 /// A connection to the server database.
 pub struct Server {
@@ -119,8 +119,8 @@ impl Server {
         crate::store::sql::ServerConn::new(self.client)
     }
 
-    /// Makes an empty server database ready for a town: the schema at this program's version
-    /// and the database's identity (the town's names and the first administrator are then set
+    /// Makes an empty server database ready for a town: the schema at this program's version,
+    /// the problem-item list a new file starts with, and the database's identity (the town's names and the first administrator are then set
     /// in the app, as on a new file). A database already set up at this version is left as it
     /// is; one at another version, or holding tables that are not this program's, is refused.
     pub fn set_up(&mut self) -> Result<SetUp> {
@@ -141,6 +141,10 @@ impl Server {
         self.refuse_unless_empty()?;
         let mut tx = self.client.transaction()?;
         tx.batch_execute(POSTGRES_SCHEMA)?;
+        // What a new file's migrations write besides the tables: the problem-item list.
+        for rows in NEW_DATABASE_ROWS {
+            tx.batch_execute(rows)?;
+        }
         tx.execute(
             "INSERT INTO settings (key, value) VALUES ($1, $2)",
             &[
