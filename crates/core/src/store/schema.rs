@@ -157,10 +157,61 @@ CREATE TABLE change_log (
 CREATE INDEX change_log_by_entity ON change_log(entity, entity_id, id);
 "#;
 
+/// The problem-item list (问题口径) version 4 writes into a file; a new server database gets the
+/// same rows (see [`NEW_DATABASE_ROWS`]).
+macro_rules! problem_items_seed {
+    () => {
+        r#"
+INSERT INTO problem_items (part, name, stops_use, sort_order) VALUES
+    ('house', '无厕屋或厕屋倒塌', 1, 10),
+    ('house', '厕屋破损、漏雨', 0, 20),
+    ('house', '无门或门损坏', 0, 30),
+    ('house', '通风、采光差', 0, 40),
+    ('house', '厨卫不分', 0, 50),
+    ('house', '隔断未到顶', 0, 60),
+    ('pan', '便器破损', 1, 70),
+    ('pan', '便器堵塞', 1, 80),
+    ('pan', '无冲水设施或冲水设施损坏', 1, 90),
+    ('pan', '便器不防臭、无存水弯', 0, 100),
+    ('pan', '压力桶出水少或不出水', 1, 110),
+    ('pan', '冲水配件发放未安装', 1, 120),
+    ('tank', '渗漏', 1, 130),
+    ('tank', '池体破损、塌陷', 1, 140),
+    ('tank', '池盖缺失或破损', 0, 150),
+    ('tank', '容积不足、格数不符', 1, 160),
+    ('tank', '未密闭、溢流', 1, 170),
+    ('tank', '过粪管装反', 1, 180),
+    ('tank', '串水', 1, 190),
+    ('tank', '盖板未分割', 0, 200),
+    ('tank', '排气管高度不够', 0, 210),
+    ('pipe', '进粪管堵塞', 1, 220),
+    ('pipe', '管道破损、渗漏', 1, 230),
+    ('pipe', '冬季冻裂', 1, 240),
+    ('pipe', '过粪管安装不规范', 0, 250),
+    ('emptying', '清掏不及时、无清掏服务', 0, 260),
+    ('emptying', '粪污直排、未资源化利用', 0, 270),
+    ('emptying', '抽污车无法进入', 0, 280),
+    ('emptying', '返味', 0, 290),
+    ('usage', '建而未用', 1, 300),
+    ('usage', '已弃用', 1, 310),
+    ('usage', '缺水无法冲厕', 1, 320),
+    ('usage', '冬季无法使用', 1, 330),
+    ('usage', '远离庭院、不便使用', 0, 340),
+    ('usage', '旧厕未拆除', 0, 350);
+"#
+    };
+}
+
+/// What the migrations write into a new file besides its tables, for a new server database
+/// (which starts at the current version): the problem-item list (问题口径) of version 4, as
+/// version 10 leaves it. A migration that adds or changes such rows adds its statement here.
+pub const NEW_DATABASE_ROWS: [&str; 2] = [problem_items_seed!(), V10_CLIMATE];
+
 /// Version 4: the field work — staff, the problem-item list (问题口径), inspections with their
 /// groups, problems and photos, and the problem ledger (问题厕所台账) with every state move.
 /// Nothing here is ever deleted: inspections are added, cases move and reopen.
-const V4_FIELD_WORK: &str = r#"
+const V4_FIELD_WORK: &str = concat!(
+    r#"
 -- 工作人员: inspection groups, operators, verifiers and responsible people are picked from here.
 CREATE TABLE staff (
     id         INTEGER PRIMARY KEY,
@@ -281,44 +332,9 @@ CREATE TABLE rectification_events (
     photo_hash       TEXT REFERENCES photos(hash)
 ) STRICT;
 CREATE INDEX rectification_events_by_case ON rectification_events(rectification_id, id);
-
-INSERT INTO problem_items (part, name, stops_use, sort_order) VALUES
-    ('house', '无厕屋或厕屋倒塌', 1, 10),
-    ('house', '厕屋破损、漏雨', 0, 20),
-    ('house', '无门或门损坏', 0, 30),
-    ('house', '通风、采光差', 0, 40),
-    ('house', '厨卫不分', 0, 50),
-    ('house', '隔断未到顶', 0, 60),
-    ('pan', '便器破损', 1, 70),
-    ('pan', '便器堵塞', 1, 80),
-    ('pan', '无冲水设施或冲水设施损坏', 1, 90),
-    ('pan', '便器不防臭、无存水弯', 0, 100),
-    ('pan', '压力桶出水少或不出水', 1, 110),
-    ('pan', '冲水配件发放未安装', 1, 120),
-    ('tank', '渗漏', 1, 130),
-    ('tank', '池体破损、塌陷', 1, 140),
-    ('tank', '池盖缺失或破损', 0, 150),
-    ('tank', '容积不足、格数不符', 1, 160),
-    ('tank', '未密闭、溢流', 1, 170),
-    ('tank', '过粪管装反', 1, 180),
-    ('tank', '串水', 1, 190),
-    ('tank', '盖板未分割', 0, 200),
-    ('tank', '排气管高度不够', 0, 210),
-    ('pipe', '进粪管堵塞', 1, 220),
-    ('pipe', '管道破损、渗漏', 1, 230),
-    ('pipe', '冬季冻裂', 1, 240),
-    ('pipe', '过粪管安装不规范', 0, 250),
-    ('emptying', '清掏不及时、无清掏服务', 0, 260),
-    ('emptying', '粪污直排、未资源化利用', 0, 270),
-    ('emptying', '抽污车无法进入', 0, 280),
-    ('emptying', '返味', 0, 290),
-    ('usage', '建而未用', 1, 300),
-    ('usage', '已弃用', 1, 310),
-    ('usage', '缺水无法冲厕', 1, 320),
-    ('usage', '冬季无法使用', 1, 330),
-    ('usage', '远离庭院、不便使用', 0, 340),
-    ('usage', '旧厕未拆除', 0, 350);
-"#;
+"#,
+    problem_items_seed!()
+);
 
 /// Version 5: district spot-check samples (区级抽查), each kept with its seed and method so it can
 /// be reproduced and shown to the district.

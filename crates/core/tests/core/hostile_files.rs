@@ -1,7 +1,9 @@
 //! Hostile and damaged input (issue 12): crafted workbooks that ask the reader for terabytes,
 //! text that is not what a byte offset expects, names from a database file that was edited
 //! outside the program, and a bounded fuzz run over the readers and the normalisers. Nothing
-//! here may abort or panic; every refusal is a Chinese sentence.
+//! here may abort or panic; every refusal is a Chinese sentence. Only the photo-name test opens
+//! a database (the file: it is about the photo folder beside it); the rest read files alone and
+//! run the same on either engine.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -258,6 +260,8 @@ fn text_with_multibyte_characters_where_digits_are_expected_never_panics() {
     }
 }
 
+// File only: the name is a path into the photo folder beside the database file; the server
+// keeps a photo's bytes in the database (photo_blobs) and reads no file by that name.
 #[test]
 fn a_photo_name_from_an_edited_database_is_refused_not_sliced_or_followed() {
     let dir = tempfile::tempdir().unwrap();

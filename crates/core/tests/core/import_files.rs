@@ -1,5 +1,6 @@
 //! Reading real import files: xlsx written by rust_xlsxwriter, a legacy .xls fixture, CSV in
 //! several encodings, and broken inputs that must give a Chinese error and never a panic.
+//! Nothing here opens a database, so every test runs the same on either engine.
 
 use std::path::Path;
 

@@ -565,3 +565,22 @@ fn a_ledger_changing_most_households_leaves_the_same_rows_on_the_server() {
     );
     assert_same_but_backups(&conn, &scratch, server);
 }
+
+/// A new server database starts with the problem-item list (问题口径) a new file has: a town set
+/// up on the server can record the problems an inspection finds (and the demo town generates).
+#[test]
+fn a_new_server_database_has_the_problem_items_of_a_new_file() {
+    use huce_core::problem_items::problem_items;
+    let file = huce_core::db::open_in_memory().unwrap();
+    let scratch = crate::server::Scratch::new();
+    let (server, set_up) = huce_core::server::open(&scratch.url()).unwrap();
+    assert_eq!(set_up, huce_core::server::SetUp::New);
+    let on_file = problem_items(&file, true).unwrap();
+    assert_eq!(on_file.len(), 35);
+    assert_eq!(problem_items(&server, true).unwrap(), on_file);
+    // Opened again, the server is left as it is: no second list.
+    drop(server);
+    let (again, set_up) = huce_core::server::open(&scratch.url()).unwrap();
+    assert_eq!(set_up, huce_core::server::SetUp::Ready);
+    assert_eq!(problem_items(&again, true).unwrap(), on_file);
+}

@@ -6,21 +6,12 @@ use super::*;
 #[test]
 fn export_then_import_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
-    demo::generate(
-        &mut conn,
-        DemoOptions {
-            households: 400,
-            seed: 5,
-        },
-        NOW,
-    )
-    .unwrap();
-    let (households, toilets) = households::counts(&conn).unwrap();
+    let t = crate::engine::demo(400, 5);
+    let (households, toilets) = households::counts(&t).unwrap();
     let path = dir.path().join("改厕台账.xlsx");
-    let s = export::toilet_ledger(&conn, Scope::Town, Personal::Full, &path, "2026-11-29").unwrap();
+    let s = export::toilet_ledger(&t, Scope::Town, Personal::Full, &path, "2026-11-29").unwrap();
     // One row per toilet, and one for each household without any (a 无厕所户).
-    let without: i64 = conn
+    let without: i64 = t
         .query_row(
             "SELECT count(*) FROM households h WHERE NOT EXISTS (SELECT 1 FROM toilets t WHERE t.household_id = h.id)",
             [],
@@ -33,7 +24,7 @@ fn export_then_import_changes_nothing() {
         (households, toilets + without)
     );
 
-    let r = run(&mut conn, &path, &opts(false), false, dir.path());
+    let r = run(&t, &path, &opts(false), false, dir.path());
     assert_eq!(
         r.rows_rejected,
         0,
@@ -55,8 +46,8 @@ fn export_then_import_changes_nothing() {
     assert_eq!(r.fields_changed, 0);
 
     // Into an empty database the same file rebuilds the same town.
-    let mut fresh = db::open(&dir.path().join("fresh.db"), crate::fixed_time()).unwrap();
-    let r = run(&mut fresh, &path, &opts(true), true, dir.path());
+    let fresh = crate::engine::fresh();
+    let r = run(&fresh, &path, &opts(true), true, dir.path());
     assert_eq!(r.rows_rejected, 0);
     assert_eq!(households::counts(&fresh).unwrap(), (households, toilets));
     let again = dir.path().join("again.xlsx");
@@ -79,26 +70,16 @@ fn export_then_import_changes_nothing() {
 #[test]
 fn masked_export_hides_personal_data() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
-    demo::generate(
-        &mut conn,
-        DemoOptions {
-            households: 30,
-            seed: 5,
-        },
-        NOW,
-    )
-    .unwrap();
+    let t = crate::engine::demo(30, 5);
     let path = dir.path().join("masked.xlsx");
-    export::toilet_ledger(&conn, Scope::Town, Personal::Masked, &path, "2026-11-29").unwrap();
+    export::toilet_ledger(&t, Scope::Town, Personal::Masked, &path, "2026-11-29").unwrap();
     let sheet = &huce_core::import::read::read_file(&path).unwrap()[0];
     assert!(sheet.rows[1][0].text.contains("已隐去中间位"));
     let id = &sheet.rows[3][4].text;
     assert!(id.contains("********") && id.len() == 18, "{id}");
 
     let list = dir.path().join("农户名单.xlsx");
-    let s =
-        export::household_list(&conn, Scope::Town, Personal::Masked, &list, "2026-11-29").unwrap();
+    let s = export::household_list(&t, Scope::Town, Personal::Masked, &list, "2026-11-29").unwrap();
     assert_eq!(s.households, 30);
     let sheet = &huce_core::import::read::read_file(&list).unwrap()[0];
     let header: Vec<&str> = sheet.rows[2].iter().map(|c| c.text.as_str()).collect();
@@ -115,9 +96,9 @@ fn masked_export_hides_personal_data() {
 #[test]
 fn problem_rows_go_back_to_the_village_as_xlsx() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let t = crate::engine::fresh();
     let path = fixture("ledger-legacy.xls");
-    let r = run(&mut conn, &path, &opts(true), false, dir.path());
+    let r = run(&t, &path, &opts(true), false, dir.path());
     let out = dir.path().join("问题行.xlsx");
     let n = huce_core::import::apply::write_problem_rows(&path, &r, &out).unwrap();
     assert_eq!(n, 2);
@@ -144,21 +125,12 @@ fn problem_rows_go_back_to_the_village_as_xlsx() {
 fn export_templates_pick_order_and_rename_columns() {
     use huce_core::export::{ExportTemplate, TemplateColumn};
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
-    demo::generate(
-        &mut conn,
-        DemoOptions {
-            households: 50,
-            seed: 9,
-        },
-        NOW,
-    )
-    .unwrap();
+    let t = crate::engine::demo(50, 9);
     let col = |source: &str, header: &str| TemplateColumn {
         source: source.into(),
         header: header.into(),
     };
-    let t = ExportTemplate {
+    let template = ExportTemplate {
         name: "防止返贫监测平台".into(),
         columns: vec![
             col("身份证号", "证件号码"),
@@ -167,16 +139,16 @@ fn export_templates_pick_order_and_rename_columns() {
             col("建设（改造）年度", "改厕年份"),
         ],
     };
-    export::save_template(&conn, &t, crate::NOW).unwrap();
+    export::save_template(&t, &template, crate::NOW).unwrap();
     assert_eq!(
-        export::templates(&conn).unwrap(),
-        vec![t.clone()],
+        export::templates(&t).unwrap(),
+        vec![template.clone()],
         "saved and listed"
     );
 
     let path = dir.path().join("平台.xlsx");
     let s = export::with_template(
-        &conn,
+        &t,
         "防止返贫监测平台",
         Scope::Town,
         Personal::Full,
@@ -212,7 +184,7 @@ fn export_templates_pick_order_and_rename_columns() {
         name: "坏模板".into(),
         columns: vec![col("不存在的列", "x")],
     };
-    assert!(export::save_template(&conn, &bad, crate::NOW)
+    assert!(export::save_template(&t, &bad, crate::NOW)
         .unwrap_err()
         .to_string()
         .contains("没有“不存在的列”这一列"));
@@ -220,11 +192,11 @@ fn export_templates_pick_order_and_rename_columns() {
         name: "空表头".into(),
         columns: vec![col("户主姓名", " ")],
     };
-    assert!(export::save_template(&conn, &empty_header, crate::NOW).is_err());
-    export::delete_template(&conn, "防止返贫监测平台", crate::NOW).unwrap();
-    assert!(export::templates(&conn).unwrap().is_empty());
+    assert!(export::save_template(&t, &empty_header, crate::NOW).is_err());
+    export::delete_template(&t, "防止返贫监测平台", crate::NOW).unwrap();
+    assert!(export::templates(&t).unwrap().is_empty());
     assert!(export::with_template(
-        &conn,
+        &t,
         "防止返贫监测平台",
         Scope::Town,
         Personal::Full,
@@ -240,22 +212,13 @@ fn export_templates_pick_order_and_rename_columns() {
 fn a_template_carries_the_latest_check_and_case() {
     use huce_core::export::{ExportTemplate, TemplateColumn};
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
-    demo::generate(
-        &mut conn,
-        DemoOptions {
-            households: 200,
-            seed: 9,
-        },
-        NOW,
-    )
-    .unwrap();
+    let t = crate::engine::demo(200, 9);
     assert!(export::template_sources().contains(&"核查发现的问题"));
     let col = |source: &str| TemplateColumn {
         source: source.into(),
         header: source.into(),
     };
-    let t = ExportTemplate {
+    let template = ExportTemplate {
         name: "含核查结果".into(),
         columns: vec![
             col("户主姓名"),
@@ -266,17 +229,9 @@ fn a_template_carries_the_latest_check_and_case() {
             col("整改状态"),
         ],
     };
-    export::save_template(&conn, &t, crate::NOW).unwrap();
+    export::save_template(&t, &template, crate::NOW).unwrap();
     let path = dir.path().join("结果.xlsx");
-    export::with_template(
-        &conn,
-        "含核查结果",
-        Scope::Town,
-        Personal::Masked,
-        &path,
-        NOW,
-    )
-    .unwrap();
+    export::with_template(&t, "含核查结果", Scope::Town, Personal::Masked, &path, NOW).unwrap();
     let sheet = &huce_core::import::read::read_file(&path).unwrap()[0];
     let rows: Vec<Vec<String>> = sheet
         .rows
@@ -285,7 +240,7 @@ fn a_template_carries_the_latest_check_and_case() {
         .map(|r| r.iter().map(|c| c.text.clone()).collect())
         .collect();
     // As many checked toilets and cases as the database has.
-    let (checked, cases): (i64, i64) = conn
+    let (checked, cases): (i64, i64) = t
         .query_row(
             "SELECT (SELECT count(DISTINCT toilet_id) FROM inspections),
                     (SELECT count(DISTINCT toilet_id) FROM rectifications)",

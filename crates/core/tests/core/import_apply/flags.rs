@@ -7,7 +7,8 @@ use huce_core::households::{self, Disclosure, Scope};
 use huce_core::idcard;
 use huce_core::model::{Location, TechMode};
 use huce_core::pending::{self, Settler};
-use rusqlite::Connection;
+
+use crate::engine::TestDb;
 
 use super::{change_log, opts, run, write_xlsx};
 
@@ -33,41 +34,39 @@ const HEADER: &[&str] = &[
     "建设年度",
 ];
 
-fn detail_of(conn: &Connection, name: &str) -> households::HouseholdDetail {
-    let page = households::list(conn, Scope::Town, name, Disclosure::Full, 0, 10).unwrap();
+fn detail_of(t: &TestDb, name: &str) -> households::HouseholdDetail {
+    let page = households::list(t, Scope::Town, name, Disclosure::Full, 0, 10).unwrap();
     let row = page
         .rows
         .iter()
         .find(|r| r.head_name == name)
         .unwrap_or_else(|| panic!("{name} was imported"));
-    households::detail(conn, row.id, Disclosure::Full).unwrap()
+    households::detail(t, row.id, Disclosure::Full).unwrap()
 }
 
-/// A new database in a new folder.
-fn new_town() -> (tempfile::TempDir, Connection) {
-    let dir = tempfile::tempdir().unwrap();
-    let conn = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
-    (dir, conn)
+/// A new database on the run's engine, and a folder for the ledgers (and the file's backups).
+fn new_town() -> (tempfile::TempDir, TestDb) {
+    (tempfile::tempdir().unwrap(), crate::engine::fresh())
 }
 
 /// A new database with `rows` (under [`HEADER`]) imported and committed.
-fn imported(rows: &[&[&str]]) -> (tempfile::TempDir, Connection) {
-    let (dir, mut conn) = new_town();
+fn imported(rows: &[&[&str]]) -> (tempfile::TempDir, TestDb) {
+    let (dir, t) = new_town();
     let path = dir.path().join("l.xlsx");
     let mut all: Vec<&[&str]> = vec![HEADER];
     all.extend_from_slice(rows);
     write_xlsx(&path, &all);
-    commit(&mut conn, &dir, &path);
-    (dir, conn)
+    commit(&t, &dir, &path);
+    (dir, t)
 }
 
-/// Imports `path` for real (a backup into the folder's 备份 first).
+/// Imports `path` for real (on the file, a backup into the folder's 备份 first).
 fn commit(
-    conn: &mut Connection,
+    t: &TestDb,
     dir: &tempfile::TempDir,
     path: &std::path::Path,
 ) -> huce_core::import::apply::ImportReport {
-    run(conn, path, &opts(true), true, &dir.path().join("备份"))
+    run(t, path, &opts(true), true, &dir.path().join("备份"))
 }
 
 fn settler() -> Settler<'static> {
@@ -110,10 +109,10 @@ fn ledger(dir: &std::path::Path) -> std::path::PathBuf {
 
 #[test]
 fn every_identifiable_household_is_imported_with_its_flags() {
-    let (dir, mut conn) = new_town();
+    let (dir, t) = new_town();
     let path = ledger(dir.path());
-    let dry = run(&mut conn, &path, &opts(true), false, dir.path());
-    let r = commit(&mut conn, &dir, &path);
+    let dry = run(&t, &path, &opts(true), false, dir.path());
+    let r = commit(&t, &dir, &path);
     let counts = |r: &huce_core::import::apply::ImportReport| {
         (
             r.rows_total,
@@ -136,7 +135,7 @@ fn every_identifiable_household_is_imported_with_its_flags() {
     );
     assert_eq!(dry.flags, r.flags);
     assert_eq!(r.households_new, 7);
-    assert_eq!(households::counts(&conn).unwrap(), (7, 7));
+    assert_eq!(households::counts(&t).unwrap(), (7, 7));
 
     // The rows left out are exactly the three that cannot be taken, each with its reason.
     let out: Vec<(usize, bool)> = r
@@ -159,23 +158,23 @@ fn every_identifiable_household_is_imported_with_its_flags() {
     );
 
     // 其他 is a value, not a problem.
-    let qian = detail_of(&conn, "钱二");
+    let qian = detail_of(&t, "钱二");
     assert_eq!(qian.toilets[0].tech_mode, Some(TechMode::Other));
     assert_eq!(qian.toilets[0].location, Some(Location::Other));
     assert_eq!(
         qian.toilets[0].is_sanitary, None,
         "其他 says nothing about it"
     );
-    assert!(pending::of_household(&conn, qian.id, Disclosure::Full)
+    assert!(pending::of_household(&t, qian.id, Disclosure::Full)
         .unwrap()
         .is_empty());
 
     // A wrong checksum: the number is kept apart, never stored as the household's number.
     let bad_a = bad_checksum("50022419800202002");
     for name in ["孙三", "李四"] {
-        let d = detail_of(&conn, name);
+        let d = detail_of(&t, name);
         assert_eq!(d.id_number, None, "{name}");
-        let p = pending::of_household(&conn, d.id, Disclosure::Full).unwrap();
+        let p = pending::of_household(&t, d.id, Disclosure::Full).unwrap();
         assert_eq!(p.len(), 1, "{name}: {p:#?}");
         assert_eq!(
             (p[0].field.as_str(), p[0].field_label.as_str()),
@@ -185,7 +184,7 @@ fn every_identifiable_household_is_imported_with_its_flags() {
         assert!(p[0].reason.contains("校验"), "{}", p[0].reason);
         assert_eq!(p[0].source_row, Some(if name == "孙三" { 4 } else { 5 }));
         assert_eq!(p[0].file_name.as_deref(), Some("town.xlsx"));
-        let masked = pending::of_household(&conn, d.id, Disclosure::Masked).unwrap();
+        let masked = pending::of_household(&t, d.id, Disclosure::Masked).unwrap();
         assert_ne!(masked[0].written, bad_a, "the worklist masks ID numbers");
     }
     // Searching by the wrong number's tail finds nobody: it is not used for matching.
@@ -198,24 +197,23 @@ fn every_identifiable_household_is_imported_with_its_flags() {
         .rev()
         .collect();
     assert_eq!(
-        households::list(&conn, Scope::Town, &tail, Disclosure::Full, 0, 10)
+        households::list(&t, Scope::Town, &tail, Disclosure::Full, 0, 10)
             .unwrap()
             .total,
         0
     );
 
-    let zhou = detail_of(&conn, "周五");
+    let zhou = detail_of(&t, "周五");
     assert_eq!(zhou.toilets[0].build_year, None);
     assert_eq!(
         zhou.toilets[0].tech_mode,
         Some(TechMode::DoubleUrn),
         "the rest is taken"
     );
-    let wu = detail_of(&conn, "吴六");
+    let wu = detail_of(&t, "吴六");
     assert_eq!(wu.toilets[0].location, None);
     assert_eq!(wu.toilets[0].build_year, Some(2017));
-    let zheng =
-        pending::of_household(&conn, detail_of(&conn, "郑七").id, Disclosure::Full).unwrap();
+    let zheng = pending::of_household(&t, detail_of(&t, "郑七").id, Disclosure::Full).unwrap();
     let fields: Vec<&str> = zheng.iter().map(|p| p.field_label.as_str()).collect();
     assert_eq!(
         fields,
@@ -227,7 +225,7 @@ fn every_identifiable_household_is_imported_with_its_flags() {
         .all(|p| p.toilet_seq.is_some() == (p.field != "id_number")));
 
     // The worklist: by village and 社, in the town's order.
-    let all = pending::list(&conn, Scope::Town, Disclosure::Full).unwrap();
+    let all = pending::list(&t, Scope::Town, Disclosure::Full).unwrap();
     let who: Vec<(&str, &str, &str)> = all
         .iter()
         .map(|p| (p.village.as_str(), p.group.as_str(), p.head_name.as_str()))
@@ -244,7 +242,7 @@ fn every_identifiable_household_is_imported_with_its_flags() {
             ("太平村", "3社", "郑七"),
         ]
     );
-    let villages = pending::by_village(&conn).unwrap();
+    let villages = pending::by_village(&t).unwrap();
     let v: Vec<(&str, i64, i64)> = villages
         .iter()
         .map(|v| (v.village.as_str(), v.households, v.entries))
@@ -261,19 +259,19 @@ fn every_identifiable_household_is_imported_with_its_flags() {
         "a household is counted in its 社"
     );
     let second = villages[0].groups[1].group_id;
-    let of_group = pending::list(&conn, Scope::Group(second), Disclosure::Full).unwrap();
+    let of_group = pending::list(&t, Scope::Group(second), Disclosure::Full).unwrap();
     let names: Vec<&str> = of_group.iter().map(|p| p.head_name.as_str()).collect();
     assert_eq!(names, ["李四", "周五"], "a 社's worklist");
-    let stored: i64 = conn
+    let stored: i64 = t
         .query_row("SELECT rows_flagged FROM import_batches", [], |r| r.get(0))
         .unwrap();
     assert_eq!(stored, 5);
 
     // The same ledger again: nothing new, no second entry for the same value.
-    let again = commit(&mut conn, &dir, &path);
+    let again = commit(&t, &dir, &path);
     assert_eq!((again.households_new, again.fields_changed), (0, 0));
     assert_eq!(
-        pending::list(&conn, Scope::Town, Disclosure::Full)
+        pending::list(&t, Scope::Town, Disclosure::Full)
             .unwrap()
             .len(),
         7
@@ -282,7 +280,7 @@ fn every_identifiable_household_is_imported_with_its_flags() {
 
 #[test]
 fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
-    let (dir, mut conn) = new_town();
+    let (dir, t) = new_town();
     let bad = bad_checksum("50022419800202002");
     let good = valid_id("50022419800202002");
     let first = dir.path().join("first.xlsx");
@@ -293,9 +291,9 @@ fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
             &["石鱼村", "1社", "孙三", &bad, "三格式", "院内", "2031"],
         ],
     );
-    commit(&mut conn, &dir, &first);
+    commit(&t, &dir, &first);
     assert_eq!(
-        pending::list(&conn, Scope::Town, Disclosure::Full)
+        pending::list(&t, Scope::Town, Disclosure::Full)
             .unwrap()
             .len(),
         2
@@ -309,18 +307,18 @@ fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
             &["石鱼村", "1社", "孙三", &good, "三格式", "院内", "2021"],
         ],
     );
-    let r = commit(&mut conn, &dir, &fixed);
+    let r = commit(&t, &dir, &fixed);
     assert_eq!(
         (r.rows_flagged, r.households_new, r.households_updated),
         (0, 0, 1)
     );
-    assert!(pending::list(&conn, Scope::Town, Disclosure::Full)
+    assert!(pending::list(&t, Scope::Town, Disclosure::Full)
         .unwrap()
         .is_empty());
-    let d = detail_of(&conn, "孙三");
+    let d = detail_of(&t, "孙三");
     assert_eq!(d.id_number.as_deref(), Some(good.as_str()));
     assert_eq!(d.toilets[0].build_year, Some(2021));
-    let log = change_log(&conn);
+    let log = change_log(&t);
     assert_eq!(
         log,
         [
@@ -336,7 +334,7 @@ fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
             ),
         ]
     );
-    let settled: Vec<(String, String)> = conn
+    let settled: Vec<(String, String)> = t
         .prepare("SELECT resolution, new_value FROM pending_checks ORDER BY field DESC")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -352,7 +350,7 @@ fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
     );
     // The corrected number now matches: the household is found by it.
     assert_eq!(
-        households::list(&conn, Scope::Town, &good[14..], Disclosure::Full, 0, 10)
+        households::list(&t, Scope::Town, &good[14..], Disclosure::Full, 0, 10)
             .unwrap()
             .total,
         1
@@ -362,7 +360,7 @@ fn a_corrected_ledger_settles_the_flags_with_old_and_new() {
 #[test]
 fn correcting_in_the_app_settles_the_flag_and_refuses_what_is_still_wrong() {
     let taken = valid_id("50022419700101001");
-    let (_dir, conn) = imported(&[
+    let (_dir, t) = imported(&[
         &["石鱼村", "1社", "赵一", &taken, "三格式", "室内", "2019"],
         &[
             "石鱼村",
@@ -374,37 +372,37 @@ fn correcting_in_the_app_settles_the_flag_and_refuses_what_is_still_wrong() {
             "2031",
         ],
     ]);
-    let entries = pending::list(&conn, Scope::Town, Disclosure::Full).unwrap();
+    let entries = pending::list(&t, Scope::Town, Disclosure::Full).unwrap();
     let id_of = |field: &str| entries.iter().find(|p| p.field == field).unwrap().id;
     let by = settler();
 
     // Still wrong: refused with the reason, the entry stays open.
-    let e = pending::correct(&conn, id_of("build_year"), "2040", &by).unwrap_err();
+    let e = pending::correct(&t, id_of("build_year"), "2040", &by).unwrap_err();
     assert!(e.to_string().contains("建设（改造）年度"), "{e}");
-    let e = pending::correct(&conn, id_of("build_year"), "  ", &by).unwrap_err();
+    let e = pending::correct(&t, id_of("build_year"), "  ", &by).unwrap_err();
     assert!(e.to_string().contains("核实后留空"), "{e}");
     // Another household's number: refused, naming that household.
-    let e = pending::correct(&conn, id_of("id_number"), &taken, &by).unwrap_err();
+    let e = pending::correct(&t, id_of("id_number"), &taken, &by).unwrap_err();
     assert!(e.to_string().contains("赵一"), "{e}");
     assert_eq!(
-        pending::list(&conn, Scope::Town, Disclosure::Full)
+        pending::list(&t, Scope::Town, Disclosure::Full)
             .unwrap()
             .len(),
         3
     );
 
-    pending::correct(&conn, id_of("build_year"), "2019年", &by).unwrap();
-    pending::correct(&conn, id_of("location"), "院外", &by).unwrap();
+    pending::correct(&t, id_of("build_year"), "2019年", &by).unwrap();
+    pending::correct(&t, id_of("location"), "院外", &by).unwrap();
     let own = valid_id("50022419800202002");
-    pending::correct(&conn, id_of("id_number"), &own, &by).unwrap();
-    let d = detail_of(&conn, "孙三");
+    pending::correct(&t, id_of("id_number"), &own, &by).unwrap();
+    let d = detail_of(&t, "孙三");
     assert_eq!(d.toilets[0].build_year, Some(2019));
     assert_eq!(d.toilets[0].location, Some(Location::Outside));
     assert_eq!(d.id_number.as_deref(), Some(own.as_str()));
-    assert!(pending::list(&conn, Scope::Town, Disclosure::Full)
+    assert!(pending::list(&t, Scope::Town, Disclosure::Full)
         .unwrap()
         .is_empty());
-    let log: Vec<(String, String, String, String)> = conn
+    let log: Vec<(String, String, String, String)> = t
         .prepare("SELECT field, old_value, new_value, source FROM change_log ORDER BY id")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
@@ -422,7 +420,7 @@ fn correcting_in_the_app_settles_the_flag_and_refuses_what_is_still_wrong() {
     );
     assert_eq!(log[2].2, own);
     assert!(log.iter().all(|l| l.3 == "待核实更正"));
-    let audited: i64 = conn
+    let audited: i64 = t
         .query_row(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'correct_pending'",
             [],
@@ -431,21 +429,21 @@ fn correcting_in_the_app_settles_the_flag_and_refuses_what_is_still_wrong() {
         .unwrap();
     assert_eq!(audited, 3);
     // A settled entry cannot be settled again.
-    let e = pending::correct(&conn, id_of("build_year"), "2018", &by).unwrap_err();
+    let e = pending::correct(&t, id_of("build_year"), "2018", &by).unwrap_err();
     assert!(e.to_string().contains("已经处理过"), "{e}");
 }
 
 #[test]
 fn an_entry_checked_and_left_empty_needs_a_note() {
-    let (_dir, conn) = imported(&[&["石鱼村", "1社", "孙三", "", "三格式", "院内", "不详年份"]]);
-    let id = pending::list(&conn, Scope::Town, Disclosure::Full).unwrap()[0].id;
-    let e = pending::leave_empty(&conn, id, " ", &settler()).unwrap_err();
+    let (_dir, t) = imported(&[&["石鱼村", "1社", "孙三", "", "三格式", "院内", "不详年份"]]);
+    let id = pending::list(&t, Scope::Town, Disclosure::Full).unwrap()[0].id;
+    let e = pending::leave_empty(&t, id, " ", &settler()).unwrap_err();
     assert!(e.to_string().contains("核实情况"), "{e}");
-    pending::leave_empty(&conn, id, "户主记不清建设年份", &settler()).unwrap();
-    assert!(pending::list(&conn, Scope::Town, Disclosure::Full)
+    pending::leave_empty(&t, id, "户主记不清建设年份", &settler()).unwrap();
+    assert!(pending::list(&t, Scope::Town, Disclosure::Full)
         .unwrap()
         .is_empty());
-    let (resolution, note, by): (String, String, String) = conn
+    let (resolution, note, by): (String, String, String) = t
         .query_row(
             "SELECT resolution, new_value, resolved_by FROM pending_checks",
             [],
@@ -455,7 +453,7 @@ fn an_entry_checked_and_left_empty_needs_a_note() {
     assert_eq!(resolution, "left_empty");
     assert!(note.contains("户主记不清建设年份"));
     assert_eq!(by, "核实员");
-    assert_eq!(detail_of(&conn, "孙三").toilets[0].build_year, None);
+    assert_eq!(detail_of(&t, "孙三").toilets[0].build_year, None);
 }
 
 /// The worklist prints (every name, every reason, ID numbers masked; a village's list has only
@@ -466,7 +464,7 @@ fn the_worklist_prints_and_exports_by_village() {
     use huce_core::export::Personal;
     use huce_core::print::{print_document, DocumentKind, DocumentRequest};
 
-    let (dir, mut conn) = new_town();
+    let (dir, t) = new_town();
     let bad = bad_checksum("50022419800202002");
     let rare = crate::RARE;
     let mut rows: Vec<Vec<String>> = vec![HEADER.iter().map(|h| h.to_string()).collect()];
@@ -491,15 +489,15 @@ fn the_worklist_prints_and_exports_by_village() {
     let slices: Vec<&[&str]> = refs.iter().map(|r| r.as_slice()).collect();
     let path = dir.path().join("台账.xlsx");
     write_xlsx(&path, &slices);
-    commit(&mut conn, &dir, &path);
+    commit(&t, &dir, &path);
     assert_eq!(
-        pending::list(&conn, Scope::Town, Disclosure::Full)
+        pending::list(&t, Scope::Town, Disclosure::Full)
             .unwrap()
             .len(),
         rare.len()
     );
 
-    let village = pending::by_village(&conn).unwrap()[0].village_id;
+    let village = pending::by_village(&t).unwrap()[0].village_id;
     #[cfg(not(windows))]
     let mut texts: Vec<String> = Vec::new();
     for (scope, title) in [
@@ -508,7 +506,7 @@ fn the_worklist_prints_and_exports_by_village() {
     ] {
         let req = DocumentRequest::new(DocumentKind::PendingList, scope, title);
         let printed =
-            print_document(&conn, &req, dir.path(), crate::fixed_time(), &mut |_, _| {}).unwrap();
+            print_document(&t, &req, dir.path(), crate::fixed_time(), &mut |_, _| {}).unwrap();
         assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
         let pdf = dir.path().join(format!("待核实清单-{title}.pdf"));
         std::fs::write(&pdf, &printed.bytes).unwrap();
@@ -543,7 +541,7 @@ fn the_worklist_prints_and_exports_by_village() {
 
     let out = dir.path().join("待核实清单.xlsx");
     let n = pending::export_xlsx(
-        &conn,
+        &t,
         Scope::Town,
         "石鱼镇（全镇）",
         Personal::Masked,
@@ -599,7 +597,7 @@ fn the_worklist_prints_and_exports_by_village() {
 /// file — but the same questionable number finds its own household again.
 #[test]
 fn a_questionable_id_never_merges_two_namesakes() {
-    let (dir, mut conn) = new_town();
+    let (dir, t) = new_town();
     let first = dir.path().join("first.xlsx");
     let valid = valid_id("50022419700101001");
     write_xlsx(
@@ -609,7 +607,7 @@ fn a_questionable_id_never_merges_two_namesakes() {
             &["石鱼村", "1社", "张三", &valid, "三格式", "室内", "2019"],
         ],
     );
-    commit(&mut conn, &dir, &first);
+    commit(&t, &dir, &first);
 
     let second = dir.path().join("second.xlsx");
     let bad_b = bad_checksum("50022419800202002");
@@ -624,16 +622,16 @@ fn a_questionable_id_never_merges_two_namesakes() {
             &["石鱼村", "1社", "张三", &bad_c, "三瓮式", "院外", "2021"],
         ],
     );
-    let r = commit(&mut conn, &dir, &second);
+    let r = commit(&t, &dir, &second);
     assert_eq!(
         (r.households_new, r.households_updated),
         (2, 0),
         "{:#?}",
         r.problems
     );
-    let first_zhang = detail_of(&conn, "张三");
+    let first_zhang = detail_of(&t, "张三");
     assert_eq!(first_zhang.id_number.as_deref(), Some(valid.as_str()));
-    let modes: Vec<String> = conn
+    let modes: Vec<String> = t
         .prepare("SELECT tech_mode FROM toilets ORDER BY id")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -647,14 +645,14 @@ fn a_questionable_id_never_merges_two_namesakes() {
     );
 
     // The same ledger again: each questionable number finds its own household.
-    let again = commit(&mut conn, &dir, &second);
+    let again = commit(&t, &dir, &second);
     assert_eq!(
         (again.households_new, again.households_unchanged),
         (0, 2),
         "{:#?}",
         again.problems
     );
-    assert_eq!(households::counts(&conn).unwrap().0, 3);
+    assert_eq!(households::counts(&t).unwrap().0, 3);
 }
 
 /// Correcting an ID or phone number keeps the full number out of the operation log (the 领导
@@ -663,12 +661,12 @@ fn a_questionable_id_never_merges_two_namesakes() {
 #[test]
 fn a_correction_keeps_personal_numbers_out_of_the_operation_log() {
     let bad = bad_checksum("50022419800202002");
-    let (_dir, conn) = imported(&[&["石鱼村", "1社", "孙三", &bad, "三格式", "院内", "2019"]]);
-    let masked = pending::list(&conn, Scope::Town, Disclosure::Masked).unwrap();
+    let (_dir, t) = imported(&[&["石鱼村", "1社", "孙三", &bad, "三格式", "院内", "2019"]]);
+    let masked = pending::list(&t, Scope::Town, Disclosure::Masked).unwrap();
     assert!(!masked[0].reason.contains(&bad), "{}", masked[0].reason);
     let good = valid_id("50022419800202002");
-    pending::correct(&conn, masked[0].id, &good, &settler()).unwrap();
-    let logged: Vec<String> = conn
+    pending::correct(&t, masked[0].id, &good, &settler()).unwrap();
+    let logged: Vec<String> = t
         .prepare("SELECT summary || ' ' || detail FROM audit_log")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -692,7 +690,7 @@ fn a_correction_keeps_personal_numbers_out_of_the_operation_log() {
 /// ledger wrote.
 #[test]
 fn settling_a_flag_on_a_filled_field_logs_the_value_it_replaces() {
-    let (dir, mut conn) = new_town();
+    let (dir, t) = new_town();
     let one = dir.path().join("one.xlsx");
     write_xlsx(
         &one,
@@ -701,7 +699,7 @@ fn settling_a_flag_on_a_filled_field_logs_the_value_it_replaces() {
             &["石鱼村", "1社", "孙三", "", "三格式", "院内", "2015"],
         ],
     );
-    commit(&mut conn, &dir, &one);
+    commit(&t, &dir, &one);
     let two = dir.path().join("two.xlsx");
     write_xlsx(
         &two,
@@ -710,15 +708,15 @@ fn settling_a_flag_on_a_filled_field_logs_the_value_it_replaces() {
             &["石鱼村", "1社", "孙三", "", "三格式", "院内", "2031"],
         ],
     );
-    commit(&mut conn, &dir, &two);
+    commit(&t, &dir, &two);
     assert_eq!(
-        detail_of(&conn, "孙三").toilets[0].build_year,
+        detail_of(&t, "孙三").toilets[0].build_year,
         Some(2015),
         "kept"
     );
-    let id = pending::list(&conn, Scope::Town, Disclosure::Full).unwrap()[0].id;
-    pending::correct(&conn, id, "2016", &settler()).unwrap();
-    let (old, new): (String, String) = conn
+    let id = pending::list(&t, Scope::Town, Disclosure::Full).unwrap()[0].id;
+    pending::correct(&t, id, "2016", &settler()).unwrap();
+    let (old, new): (String, String) = t
         .query_row(
             "SELECT old_value, new_value FROM change_log ORDER BY id DESC LIMIT 1",
             [],
@@ -734,7 +732,7 @@ fn settling_a_flag_on_a_filled_field_logs_the_value_it_replaces() {
 /// trail of entries opened and settled again.
 #[test]
 fn a_household_on_several_rows_is_flagged_only_when_no_row_gives_the_value() {
-    let (dir, mut conn) = new_town();
+    let (dir, t) = new_town();
     let header: &[&str] = &[
         "行政村",
         "社",
@@ -756,25 +754,19 @@ fn a_household_on_several_rows_is_flagged_only_when_no_row_gives_the_value() {
         ],
     );
     for round in 0..2 {
-        let r = commit(&mut conn, &dir, &path);
+        let r = commit(&t, &dir, &path);
         assert!(r.flags.is_empty(), "round {round}: {:#?}", r.flags);
         assert_eq!(r.rows_flagged, 0);
     }
-    let entries: i64 = conn
+    let entries: i64 = t
         .query_row("SELECT COUNT(*) FROM pending_checks", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
         entries, 0,
         "no entry was opened, not even one settled at once"
     );
-    assert_eq!(
-        detail_of(&conn, "孙三").phone.as_deref(),
-        Some("13812345678")
-    );
-    assert_eq!(
-        detail_of(&conn, "李四").phone.as_deref(),
-        Some("13912345678")
-    );
+    assert_eq!(detail_of(&t, "孙三").phone.as_deref(), Some("13812345678"));
+    assert_eq!(detail_of(&t, "李四").phone.as_deref(), Some("13912345678"));
 }
 
 /// A cell of thousands of characters is kept short on the worklist (its reason quotes it), so
@@ -782,8 +774,8 @@ fn a_household_on_several_rows_is_flagged_only_when_no_row_gives_the_value() {
 #[test]
 fn a_huge_cell_is_kept_short_on_the_worklist() {
     let huge = "旱".repeat(20_000);
-    let (dir, conn) = imported(&[&["石鱼村", "1社", "孙三", "", &huge, "院内", "2019"]]);
-    let p = &pending::list(&conn, Scope::Town, Disclosure::Full).unwrap()[0];
+    let (dir, t) = imported(&[&["石鱼村", "1社", "孙三", "", &huge, "院内", "2019"]]);
+    let p = &pending::list(&t, Scope::Town, Disclosure::Full).unwrap()[0];
     assert!(
         p.written.chars().count() <= 101,
         "{}",
@@ -797,7 +789,7 @@ fn a_huge_cell_is_kept_short_on_the_worklist() {
     );
     let out = dir.path().join("x.xlsx");
     let n = pending::export_xlsx(
-        &conn,
+        &t,
         Scope::Town,
         "石鱼镇",
         huce_core::export::Personal::Masked,
@@ -812,7 +804,7 @@ fn a_huge_cell_is_kept_short_on_the_worklist() {
 /// been 待核实, as a row the Checker leaves out does.
 #[test]
 fn a_row_left_out_for_its_village_lists_its_other_problems() {
-    let (dir, mut conn) = new_town();
+    let (dir, t) = new_town();
     let path = dir.path().join("l.xlsx");
     write_xlsx(
         &path,
@@ -821,7 +813,7 @@ fn a_row_left_out_for_its_village_lists_its_other_problems() {
             &["无名村", "1社", "孙三", "", "三格式", "院内", "2031"],
         ],
     );
-    let r = run(&mut conn, &path, &opts(false), false, dir.path());
+    let r = run(&t, &path, &opts(false), false, dir.path());
     assert_eq!(r.rows_rejected, 1);
     let messages: Vec<&str> = r.problems.iter().map(|p| p.message.as_str()).collect();
     assert!(
@@ -835,7 +827,7 @@ fn a_row_left_out_for_its_village_lists_its_other_problems() {
 /// "同上" under 行政村 or 社 means the row above's place, never a village called 同上.
 #[test]
 fn ditto_marks_take_the_place_of_the_row_above() {
-    let (dir, mut conn) = new_town();
+    let (dir, t) = new_town();
     let path = dir.path().join("l.xlsx");
     write_xlsx(
         &path,
@@ -856,14 +848,14 @@ fn ditto_marks_take_the_place_of_the_row_above() {
             &["同上", "1社", "周五", "", "三格式", "室内", "2019"],
         ],
     );
-    let r = commit(&mut conn, &dir, &path);
+    let r = commit(&t, &dir, &path);
     assert_eq!(r.rows_rejected, 0, "{:#?}", r.problems);
     assert_eq!(r.new_villages, ["石鱼村", "太平村"]);
-    assert_eq!(detail_of(&conn, "钱二").group_name, "1社");
-    assert_eq!(detail_of(&conn, "钱二").village_name, "石鱼村");
-    assert_eq!(detail_of(&conn, "孙三").village_name, "石鱼村");
-    assert_eq!(detail_of(&conn, "孙三").group_name, "2社");
-    let r = run(&mut conn, &first_ditto, &opts(true), false, dir.path());
+    assert_eq!(detail_of(&t, "钱二").group_name, "1社");
+    assert_eq!(detail_of(&t, "钱二").village_name, "石鱼村");
+    assert_eq!(detail_of(&t, "孙三").village_name, "石鱼村");
+    assert_eq!(detail_of(&t, "孙三").group_name, "2社");
+    let r = run(&t, &first_ditto, &opts(true), false, dir.path());
     assert_eq!(r.rows_rejected, 1);
     assert!(
         r.problems[0].message.contains("缺少行政村"),
@@ -876,11 +868,11 @@ fn ditto_marks_take_the_place_of_the_row_above() {
 /// import does.
 #[test]
 fn a_corrected_mode_says_whether_the_toilet_is_sanitary() {
-    let (_dir, conn) = imported(&[&["石鱼村", "1社", "孙三", "", "抽水马桶", "院内", "2019"]]);
-    assert_eq!(detail_of(&conn, "孙三").toilets[0].is_sanitary, None);
-    let id = pending::list(&conn, Scope::Town, Disclosure::Full).unwrap()[0].id;
-    pending::correct(&conn, id, "非卫生厕所", &settler()).unwrap();
-    let t = &detail_of(&conn, "孙三").toilets[0];
+    let (_dir, t) = imported(&[&["石鱼村", "1社", "孙三", "", "抽水马桶", "院内", "2019"]]);
+    assert_eq!(detail_of(&t, "孙三").toilets[0].is_sanitary, None);
+    let id = pending::list(&t, Scope::Town, Disclosure::Full).unwrap()[0].id;
+    pending::correct(&t, id, "非卫生厕所", &settler()).unwrap();
+    let t = &detail_of(&t, "孙三").toilets[0];
     assert_eq!(t.tech_mode, Some(TechMode::NonSanitary));
     assert_eq!(t.is_sanitary, Some(false));
 }

@@ -13,8 +13,8 @@ type ToiletRow = (
     Option<String>,
 );
 
-fn toilets(conn: &Connection, head: &str) -> Vec<ToiletRow> {
-    conn.prepare(
+fn toilets(t: &TestDb, head: &str) -> Vec<ToiletRow> {
+    t.prepare(
         "SELECT t.seq, t.tech_mode, t.subsidy_year, t.subsidy_amount_fen, t.project_name
          FROM toilets t JOIN households h ON h.id = t.household_id WHERE h.head_name = ?1
          ORDER BY t.seq",
@@ -31,7 +31,7 @@ fn toilets(conn: &Connection, head: &str) -> Vec<ToiletRow> {
 #[test]
 fn the_subsidy_list_is_matched_by_its_record_and_the_gaps_are_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let t = crate::engine::fresh();
     let survey = dir.path().join("摸排名单.xlsx");
     write_xlsx(
         &survey,
@@ -83,7 +83,7 @@ fn the_subsidy_list_is_matched_by_its_record_and_the_gaps_are_reported() {
             ],
         ],
     );
-    let r = run(&mut conn, &survey, &opts(true), true, dir.path());
+    let r = run(&t, &survey, &opts(true), true, dir.path());
     assert_eq!(
         r.list,
         BaselineList::Survey,
@@ -115,9 +115,9 @@ fn the_subsidy_list_is_matched_by_its_record_and_the_gaps_are_reported() {
             &["石鱼村", "2社", "赵六", "2019年农村改厕项目", "2019", "800"],
         ],
     );
-    let before = toilets(&conn, "张建国");
+    let before = toilets(&t, "张建国");
     // The dry run shows the match and writes nothing.
-    let dry = run(&mut conn, &subsidy, &opts(false), false, dir.path());
+    let dry = run(&t, &subsidy, &opts(false), false, dir.path());
     assert_eq!(dry.list, BaselineList::Subsidy, "recognised by its columns");
     let m = dry.merge.as_ref().expect("the merge is reported");
     assert_eq!((m.matched, m.already), (2, 0));
@@ -140,13 +140,9 @@ fn the_subsidy_list_is_matched_by_its_record_and_the_gaps_are_reported() {
         ),
         ("李秀英", Some(1))
     );
-    assert_eq!(
-        toilets(&conn, "张建国"),
-        before,
-        "a dry run changes nothing"
-    );
+    assert_eq!(toilets(&t, "张建国"), before, "a dry run changes nothing");
 
-    let done = run(&mut conn, &subsidy, &opts(false), true, dir.path());
+    let done = run(&t, &subsidy, &opts(false), true, dir.path());
     assert_eq!(
         done.merge, dry.merge,
         "the commit does what the dry run showed"
@@ -154,7 +150,7 @@ fn the_subsidy_list_is_matched_by_its_record_and_the_gaps_are_reported() {
     // 张建国's subsidised toilet (built 2016) got the record; the other is untouched, and
     // nothing the survey found was overwritten.
     assert_eq!(
-        toilets(&conn, "张建国"),
+        toilets(&t, "张建国"),
         vec![
             (1, Some("three_compartment".into()), None, None, None),
             (
@@ -166,11 +162,11 @@ fn the_subsidy_list_is_matched_by_its_record_and_the_gaps_are_reported() {
             ),
         ]
     );
-    assert_eq!(toilets(&conn, "王五").len(), 1, "matched, not added");
-    assert_eq!(toilets(&conn, "赵六").len(), 1);
+    assert_eq!(toilets(&t, "王五").len(), 1, "matched, not added");
+    assert_eq!(toilets(&t, "赵六").len(), 1);
 
     // Imported again: every row finds its own record; nothing new.
-    let again = run(&mut conn, &subsidy, &opts(false), true, dir.path());
+    let again = run(&t, &subsidy, &opts(false), true, dir.path());
     let m = again.merge.unwrap();
     assert_eq!((m.matched, m.already), (3, 3));
     assert!(m.new_households.is_empty() && m.new_toilets.is_empty());
@@ -199,12 +195,12 @@ fn the_subsidy_list_is_matched_by_its_record_and_the_gaps_are_reported() {
             ],
         ],
     );
-    let r = run(&mut conn, &corrected, &opts(false), true, dir.path());
+    let r = run(&t, &corrected, &opts(false), true, dir.path());
     let m = r.merge.unwrap();
     assert_eq!((m.matched, m.record_differs.len()), (1, 1));
     assert_eq!(m.record_differs[0].toilet_seq, Some(2));
-    assert_eq!(toilets(&conn, "张建国")[1].3, Some(120_000));
-    assert!(change_log(&conn).iter().any(|(f, old, new)| f == "补助金额"
+    assert_eq!(toilets(&t, "张建国")[1].3, Some(120_000));
+    assert!(change_log(&t).iter().any(|(f, old, new)| f == "补助金额"
         && old.as_deref() == Some("1000元")
         && new.as_deref() == Some("1200元")));
 
@@ -213,7 +209,7 @@ fn the_subsidy_list_is_matched_by_its_record_and_the_gaps_are_reported() {
         list: BaselineList::Survey,
         ..opts(false)
     };
-    let as_survey = run(&mut conn, &subsidy, &told, false, dir.path());
+    let as_survey = run(&t, &subsidy, &told, false, dir.path());
     assert_eq!(as_survey.list, BaselineList::Survey);
     assert!(as_survey.merge.is_none());
 }

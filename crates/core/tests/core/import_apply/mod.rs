@@ -7,14 +7,14 @@ mod merge;
 
 use std::path::Path;
 
-use huce_core::demo::{self, DemoOptions};
 use huce_core::export::{self, Personal};
 use huce_core::households::{self, Scope};
-use huce_core::import::apply::{import_file, ImportOptions, ImportReport, Mode};
-use huce_core::{db, model::TechMode};
-use rusqlite::Connection;
+use huce_core::import::apply::{import_into, ImportOptions, ImportReport, Mode};
+use huce_core::model::TechMode;
+use huce_core::sql::Engine;
 use rust_xlsxwriter::Workbook;
 
+use crate::engine::TestDb;
 use crate::{fixture, NOW};
 
 fn opts(create_places: bool) -> ImportOptions {
@@ -30,13 +30,7 @@ fn opts(create_places: bool) -> ImportOptions {
     }
 }
 
-fn run(
-    conn: &mut Connection,
-    path: &Path,
-    o: &ImportOptions,
-    commit: bool,
-    backups: &Path,
-) -> ImportReport {
+fn run(t: &TestDb, path: &Path, o: &ImportOptions, commit: bool, backups: &Path) -> ImportReport {
     let mode = if commit {
         Mode::Commit {
             backup_dir: backups.to_path_buf(),
@@ -45,13 +39,13 @@ fn run(
     } else {
         Mode::DryRun
     };
-    import_file(conn, path, o, &mode, &mut |_, _| {})
+    import_into(t, path, o, &mode, &mut |_, _| {})
         .unwrap_or_else(|e| panic!("import of {} failed: {e}", path.display()))
 }
 
 /// The change log as (field, old, new), oldest first.
-fn change_log(conn: &Connection) -> Vec<(String, Option<String>, Option<String>)> {
-    conn.prepare("SELECT field, old_value, new_value FROM change_log ORDER BY id")
+fn change_log(t: &TestDb) -> Vec<(String, Option<String>, Option<String>)> {
+    t.prepare("SELECT field, old_value, new_value FROM change_log ORDER BY id")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
@@ -73,27 +67,21 @@ fn write_xlsx(path: &Path, rows: &[&[&str]]) {
 #[test]
 fn legacy_xls_into_an_empty_database() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let t = crate::engine::fresh();
     let path = fixture("ledger-legacy.xls");
 
-    let dry = run(&mut conn, &path, &opts(true), false, dir.path());
+    let dry = run(&t, &path, &opts(true), false, dir.path());
     assert_eq!(
-        households::counts(&conn).unwrap(),
+        households::counts(&t).unwrap(),
         (0, 0),
         "a dry run changes nothing"
     );
     assert!(
-        households::tree(&conn).unwrap().villages.is_empty(),
+        households::tree(&t).unwrap().villages.is_empty(),
         "not even the villages"
     );
 
-    let r = run(
-        &mut conn,
-        &path,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let r = run(&t, &path, &opts(true), true, &dir.path().join("备份"));
     assert_eq!(
         (r.rows_total, r.rows_blank, r.rows_flagged, r.rows_rejected),
         (4, 1, 1, 1),
@@ -140,14 +128,20 @@ fn legacy_xls_into_an_empty_database() {
     };
     assert_eq!(strip(&dry), strip(&r));
     assert!(r.committed && r.batch_id.is_some());
-    let backup = r
-        .backup_path
-        .as_deref()
-        .expect("a commit takes a backup first");
-    assert!(Path::new(backup).exists(), "backup file {backup}");
+    match t.engine() {
+        Engine::File => {
+            let backup = r
+                .backup_path
+                .as_deref()
+                .expect("a commit takes a backup first");
+            assert!(Path::new(backup).exists(), "backup file {backup}");
+        }
+        // The server's backups are its own scheduled dumps: an import takes none.
+        Engine::Server => assert_eq!(r.backup_path, None),
+    }
 
     let page = households::list(
-        &conn,
+        &t,
         Scope::Town,
         "zjg",
         huce_core::households::Disclosure::Full,
@@ -159,20 +153,14 @@ fn legacy_xls_into_an_empty_database() {
         page.rows[0].head_name, "张建国",
         "imported households are searchable"
     );
-    let d = households::detail(&conn, page.rows[0].id, households::Disclosure::Full).unwrap();
+    let d = households::detail(&t, page.rows[0].id, households::Disclosure::Full).unwrap();
     assert_eq!(d.id_number.as_deref(), Some("11010519491231002X"));
     assert_eq!(d.toilets[0].tech_mode, Some(TechMode::ThreeCompartment));
     assert_eq!(d.toilets[0].subsidy_amount_fen, Some(100_000));
     assert_eq!(d.group_name, "3社", "三社 and 第3村民小组 are one 社");
 
     // Importing the same file again changes nothing.
-    let again = run(
-        &mut conn,
-        &path,
-        &opts(true),
-        true,
-        &dir.path().join("备份"),
-    );
+    let again = run(&t, &path, &opts(true), true, &dir.path().join("备份"));
     assert_eq!(
         (
             again.households_new,
@@ -195,7 +183,7 @@ fn legacy_xls_into_an_empty_database() {
 #[test]
 fn a_corrected_file_updates_and_records_old_and_new() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let t = crate::engine::fresh();
     let header: &[&str] = &[
         "行政村",
         "社",
@@ -221,7 +209,7 @@ fn a_corrected_file_updates_and_records_old_and_new() {
             &["石鱼村", "三组", "李四", "", "沼气池", "2015"],
         ],
     );
-    let r = run(&mut conn, &first, &opts(true), true, dir.path());
+    let r = run(&t, &first, &opts(true), true, dir.path());
     assert_eq!(
         (r.households_new, r.new_groups.len()),
         (2, 1),
@@ -252,7 +240,7 @@ fn a_corrected_file_updates_and_records_old_and_new() {
             ],
         ],
     );
-    let r = run(&mut conn, &second, &opts(false), true, dir.path());
+    let r = run(&t, &second, &opts(false), true, dir.path());
     assert_eq!(
         (
             r.households_new,
@@ -268,7 +256,7 @@ fn a_corrected_file_updates_and_records_old_and_new() {
         r.fields_changed, 2,
         "the mode of one toilet and the ID of the other household"
     );
-    let changes = change_log(&conn);
+    let changes = change_log(&t);
     assert!(
         changes.contains(&(
             "技术模式".into(),
@@ -283,7 +271,7 @@ fn a_corrected_file_updates_and_records_old_and_new() {
     );
     assert_eq!(
         households::list(
-            &conn,
+            &t,
             Scope::Town,
             "0014",
             huce_core::households::Disclosure::Full,
@@ -300,9 +288,9 @@ fn a_corrected_file_updates_and_records_old_and_new() {
 #[test]
 fn unknown_places_are_rejected_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
-    let v = households::add_village(&conn, "石鱼村", 1).unwrap();
-    households::add_group(&conn, v, "1社", Some(1), 1).unwrap();
+    let t = crate::engine::fresh();
+    let v = households::add_village(&t, "石鱼村", 1).unwrap();
+    households::add_group(&t, v, "1社", Some(1), 1).unwrap();
     let path = dir.path().join("f.xlsx");
     write_xlsx(
         &path,
@@ -316,7 +304,7 @@ fn unknown_places_are_rejected_unless_allowed() {
             &["石鱼村", "1社", ""],
         ],
     );
-    let r = run(&mut conn, &path, &opts(false), true, dir.path());
+    let r = run(&t, &path, &opts(false), true, dir.path());
     assert_eq!(
         (r.rows_total, r.rows_rejected, r.households_new),
         (5, 4, 1),
@@ -340,11 +328,10 @@ fn unknown_places_are_rejected_unless_allowed() {
 #[test]
 fn a_file_without_a_name_column_is_refused_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let t = crate::engine::fresh();
     let path = dir.path().join("f.xlsx");
     write_xlsx(&path, &[&["序号", "技术模式"], &["1", "三格式"]]);
-    let err =
-        import_file(&mut conn, &path, &opts(true), &Mode::DryRun, &mut |_, _| {}).unwrap_err();
+    let err = import_into(&t, &path, &opts(true), &Mode::DryRun, &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("没有找到表头"), "{err}");
 }
 
@@ -352,7 +339,7 @@ fn a_file_without_a_name_column_is_refused_whole() {
 fn a_corrected_mapping_is_remembered_for_the_next_file() {
     use huce_core::import::headers::Field;
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let t = crate::engine::fresh();
     let path = dir.path().join("f.xlsx");
     // "户主" is the head; "备注人" would not map; the user maps column 3 ("联系人电话") to 联系电话.
     write_xlsx(
@@ -362,7 +349,7 @@ fn a_corrected_mapping_is_remembered_for_the_next_file() {
             &["石鱼村", "1社", "甲", "13812345678"],
         ],
     );
-    let detected = run(&mut conn, &path, &opts(true), false, dir.path());
+    let detected = run(&t, &path, &opts(true), false, dir.path());
     assert_eq!(detected.columns[3].field, None);
     assert!(!detected.used_saved_mapping);
     let mut o = opts(true);
@@ -372,8 +359,8 @@ fn a_corrected_mapping_is_remembered_for_the_next_file() {
         Some(Field::HeadName),
         Some(Field::Phone),
     ]);
-    run(&mut conn, &path, &o, true, dir.path());
-    let again = run(&mut conn, &path, &opts(true), false, dir.path());
+    run(&t, &path, &o, true, dir.path());
+    let again = run(&t, &path, &opts(true), false, dir.path());
     assert!(
         again.used_saved_mapping,
         "the same header layout reuses the saved mapping"
@@ -384,23 +371,14 @@ fn a_corrected_mapping_is_remembered_for_the_next_file() {
 #[test]
 fn broken_files_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
-    demo::generate(
-        &mut conn,
-        DemoOptions {
-            households: 40,
-            seed: 2,
-        },
-        NOW,
-    )
-    .unwrap();
-    let before = households::counts(&conn).unwrap();
-    let changes = |c: &Connection| -> i64 {
+    let t = crate::engine::demo(40, 2);
+    let before = households::counts(&t).unwrap();
+    let changes = |c: &TestDb| -> i64 {
         c.query_row("SELECT COUNT(*) FROM change_log", [], |r| r.get(0))
             .unwrap()
     };
     let good = dir.path().join("good.xlsx");
-    export::toilet_ledger(&conn, Scope::Town, Personal::Full, &good, "2026-11-29").unwrap();
+    export::toilet_ledger(&t, Scope::Town, Personal::Full, &good, "2026-11-29").unwrap();
     let bytes = std::fs::read(&good).unwrap();
     let mut rng = huce_core::rng::Rng::new(3);
     let mut cases: Vec<Vec<u8>> = vec![
@@ -425,7 +403,7 @@ fn broken_files_change_nothing() {
             stamp: format!("{i}"),
         };
         // Ok (a mutation that still parses) or a Chinese error — never a panic, never a half import.
-        if let Err(e) = import_file(&mut conn, &path, &opts(false), &mode, &mut |_, _| {}) {
+        if let Err(e) = import_into(&t, &path, &opts(false), &mode, &mut |_, _| {}) {
             assert!(
                 e.to_string()
                     .chars()
@@ -433,19 +411,19 @@ fn broken_files_change_nothing() {
                 "{e}"
             );
             assert_eq!(
-                households::counts(&conn).unwrap(),
+                households::counts(&t).unwrap(),
                 before,
                 "case {i}: a failed import changes nothing"
             );
         }
     }
     assert_eq!(
-        households::counts(&conn).unwrap(),
+        households::counts(&t).unwrap(),
         before,
         "mutated ledgers only ever match existing households"
     );
     assert_eq!(
-        changes(&conn),
+        changes(&t),
         0,
         "no field of the town was changed by broken files"
     );
@@ -454,14 +432,14 @@ fn broken_files_change_nothing() {
 #[test]
 fn a_namesake_with_another_id_is_another_household() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let t = crate::engine::fresh();
     let header: &[&str] = &["行政村", "社", "户主姓名", "身份证号"];
     let first = dir.path().join("first.xlsx");
     write_xlsx(
         &first,
         &[header, &["石鱼村", "1社", "张伟", "11010519491231002X"]],
     );
-    run(&mut conn, &first, &opts(true), true, dir.path());
+    run(&t, &first, &opts(true), true, dir.path());
     // Another 张伟 of the same 社, with his own ID: a new household, never an ID overwrite.
     let second = dir.path().join("second.xlsx");
     write_xlsx(
@@ -472,7 +450,7 @@ fn a_namesake_with_another_id_is_another_household() {
             &["石鱼村", "1社", "张伟", ""],
         ],
     );
-    let r = run(&mut conn, &second, &opts(false), true, dir.path());
+    let r = run(&t, &second, &opts(false), true, dir.path());
     assert_eq!(r.households_new, 1, "{:#?}", r.problems);
     assert_eq!(r.fields_changed, 0, "the first 张伟 keeps his ID");
     assert_eq!(r.rows_rejected, 1, "a 张伟 without an ID is now ambiguous");
@@ -553,11 +531,11 @@ fn updates_are_the_same_read_whole_or_row_by_row() {
     ];
     let outcome = |padding: usize| {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+        let t = crate::engine::fresh();
         let a = dir.path().join("a.xlsx");
         write_xlsx(&a, first);
-        run(&mut conn, &a, &opts(true), true, dir.path());
-        let group: i64 = conn
+        run(&t, &a, &opts(true), true, dir.path());
+        let group: i64 = t
             .query_row(
                 "SELECT id FROM village_groups WHERE name = '2社'",
                 [],
@@ -576,12 +554,12 @@ fn updates_are_the_same_read_whole_or_row_by_row() {
                 category: huce_core::model::HouseholdCategory::Ordinary,
                 is_resident: true,
             };
-            households::insert_household(&conn, &h, NOW).unwrap();
+            households::insert_household(&t, &h, NOW).unwrap();
         }
         let b = dir.path().join("b.xlsx");
         write_xlsx(&b, second);
-        let r = run(&mut conn, &b, &opts(false), true, dir.path());
-        let changes: Vec<Change> = conn
+        let r = run(&t, &b, &opts(false), true, dir.path());
+        let changes: Vec<Change> = t
             .prepare(
                 "SELECT entity, entity_id, field, old_value, new_value FROM change_log ORDER BY id",
             )
@@ -592,7 +570,7 @@ fn updates_are_the_same_read_whole_or_row_by_row() {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        let toilets: Vec<(i64, i64, Option<String>)> = conn
+        let toilets: Vec<(i64, i64, Option<String>)> = t
             .prepare("SELECT household_id, seq, tech_mode FROM toilets ORDER BY household_id, seq")
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -600,7 +578,7 @@ fn updates_are_the_same_read_whole_or_row_by_row() {
             .collect::<Result<_, _>>()
             .unwrap();
         let found = households::list(
-            &conn,
+            &t,
             Scope::Town,
             "王六",
             huce_core::households::Disclosure::Full,
@@ -653,8 +631,8 @@ fn total_and_note_rows_are_skipped_with_a_note() {
             &["石鱼镇人民政府（盖章）", "", "", "", ""],
         ],
     );
-    let mut conn = db::open(&dir.path().join("t.db"), crate::fixed_time()).unwrap();
-    let r = run(&mut conn, &path, &opts(true), true, &dir.path().join("b"));
+    let t = crate::engine::fresh();
+    let r = run(&t, &path, &opts(true), true, &dir.path().join("b"));
     assert_eq!(r.problems, vec![], "no problem rows");
     assert_eq!((r.rows_total, r.rows_rejected, r.rows_skipped), (3, 0, 8));
     assert_eq!(r.households_new, 3, "张合计 is a household, not a total");
@@ -682,7 +660,7 @@ fn total_and_note_rows_are_skipped_with_a_note() {
 #[test]
 fn a_household_without_a_toilet_is_marked_on_the_household_not_a_toilet_row() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    let t = crate::engine::fresh();
     let header: &[&str] = &["行政村", "社", "户主姓名", "技术模式", "是否卫生厕所"];
     let first = dir.path().join("first.xlsx");
     write_xlsx(
@@ -693,10 +671,10 @@ fn a_household_without_a_toilet_is_marked_on_the_household_not_a_toilet_row() {
             &["石鱼村", "3社", "李四", "三格式", "是"],
         ],
     );
-    let r = run(&mut conn, &first, &opts(true), true, dir.path());
+    let r = run(&t, &first, &opts(true), true, dir.path());
     assert_eq!((r.households_new, r.toilets_new), (2, 1));
-    let marked = |conn: &Connection, name: &str| -> (bool, i64) {
-        conn.query_row(
+    let marked = |t: &TestDb, name: &str| -> (bool, i64) {
+        t.query_row(
             "SELECT no_toilet, (SELECT count(*) FROM toilets t WHERE t.household_id = h.id)
              FROM households h WHERE head_name = ?1",
             [name],
@@ -704,19 +682,19 @@ fn a_household_without_a_toilet_is_marked_on_the_household_not_a_toilet_row() {
         )
         .unwrap()
     };
-    assert_eq!(marked(&conn, "张建国"), (true, 0));
-    assert_eq!(marked(&conn, "李四"), (false, 1));
+    assert_eq!(marked(&t, "张建国"), (true, 0));
+    assert_eq!(marked(&t, "李四"), (false, 1));
     assert_eq!(
-        households::counts(&conn).unwrap(),
+        households::counts(&t).unwrap(),
         (2, 1),
         "one toilet in the town"
     );
-    let p = huce_core::progress::progress(&conn, "2026-11-29").unwrap();
+    let p = huce_core::progress::progress(&t, "2026-11-29").unwrap();
     assert_eq!(
         (p.town.households, p.town.no_toilet, p.town.toilets),
         (2, 1, 1)
     );
-    let id: i64 = conn
+    let id: i64 = t
         .query_row(
             "SELECT id FROM households WHERE head_name = '张建国'",
             [],
@@ -724,15 +702,15 @@ fn a_household_without_a_toilet_is_marked_on_the_household_not_a_toilet_row() {
         )
         .unwrap();
     assert!(
-        households::detail(&conn, id, households::Disclosure::Masked)
+        households::detail(&t, id, households::Disclosure::Masked)
             .unwrap()
             .no_toilet
     );
 
     // The export says 无厕所 for him, and imports back unchanged.
     let out = dir.path().join("export.xlsx");
-    export::toilet_ledger(&conn, Scope::Town, Personal::Full, &out, "2026-11-29").unwrap();
-    let again = run(&mut conn, &out, &opts(false), false, dir.path());
+    export::toilet_ledger(&t, Scope::Town, Personal::Full, &out, "2026-11-29").unwrap();
+    let again = run(&t, &out, &opts(false), false, dir.path());
     assert_eq!(
         (again.toilets_new, again.households_updated),
         (0, 0),
@@ -749,13 +727,9 @@ fn a_household_without_a_toilet_is_marked_on_the_household_not_a_toilet_row() {
             &["石鱼村", "3社", "李四", "无厕所", "否"],
         ],
     );
-    let r = run(&mut conn, &second, &opts(false), true, dir.path());
-    assert_eq!(marked(&conn, "张建国"), (false, 1));
-    assert_eq!(
-        marked(&conn, "李四"),
-        (false, 1),
-        "his toilet is not dropped"
-    );
+    let r = run(&t, &second, &opts(false), true, dir.path());
+    assert_eq!(marked(&t, "张建国"), (false, 1));
+    assert_eq!(marked(&t, "李四"), (false, 1), "his toilet is not dropped");
     assert!(
         r.flags
             .iter()
@@ -763,7 +737,7 @@ fn a_household_without_a_toilet_is_marked_on_the_household_not_a_toilet_row() {
         "{:?}",
         r.flags
     );
-    let log = change_log(&conn);
+    let log = change_log(&t);
     assert!(
         log.contains(&("无厕所户".into(), Some("是".into()), Some("否".into()))),
         "{log:?}"
