@@ -5,14 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use huce_core::demo::{self, DemoOptions};
 use huce_core::households::{self, Scope};
 use huce_core::inspections::{self, InspectionInput, ProblemInput};
 use huce_core::model::*;
 use huce_core::print::{self, NoticeSettings};
 use huce_core::rectification::{Decision, LedgerFilter};
-use huce_core::{db, staff};
+use huce_core::staff;
 
+use crate::engine::{self, TestDb};
 use crate::NOW;
 
 pub(crate) const TODAY: &str = "2026-11-29";
@@ -86,32 +86,23 @@ pub(crate) fn render(pdf: &Path, name: &str, pages: &[usize]) {
 }
 
 pub(crate) struct Town {
-    pub(crate) conn: rusqlite::Connection,
+    pub(crate) db: TestDb,
     village: i64,
     pub(crate) cases: Vec<i64>,
 }
 
 /// A small demo town plus households whose names use rare characters, each with a problem.
 pub(crate) fn town() -> Town {
-    let mut conn = db::open_in_memory().unwrap();
-    demo::generate(
-        &mut conn,
-        DemoOptions {
-            households: 400,
-            seed: 5,
-        },
-        NOW,
-    )
-    .unwrap();
-    let tree = households::tree(&conn).unwrap();
+    let db = engine::demo(400, 5);
+    let tree = households::tree(&db).unwrap();
     let village = tree.villages[0].id;
     let group = tree.villages[0].groups[0].id;
-    let staff: Vec<i64> = staff::list_staff(&conn, false)
+    let staff: Vec<i64> = staff::list_staff(&db, false)
         .unwrap()
         .iter()
         .map(|s| s.id)
         .collect();
-    let leak = huce_core::problem_items::problem_items(&conn, false)
+    let leak = huce_core::problem_items::problem_items(&db, false)
         .unwrap()
         .into_iter()
         .find(|i| i.name == "渗漏")
@@ -120,7 +111,7 @@ pub(crate) fn town() -> Town {
     let mut cases = Vec::new();
     for (k, name) in RARE.iter().chain(["王𠮷"].iter()).enumerate() {
         let h = households::insert_household(
-            &conn,
+            &db,
             &NewHousehold {
                 group_id: group,
                 head_name: name.to_string(),
@@ -136,7 +127,7 @@ pub(crate) fn town() -> Town {
         )
         .unwrap();
         let t = households::insert_toilet(
-            &conn,
+            &db,
             h,
             &NewToilet {
                 tech_mode: Some(TechMode::ThreeCompartment),
@@ -155,7 +146,7 @@ pub(crate) fn town() -> Town {
         .unwrap();
         let long = "化粪池第二格池壁开裂渗水，雨季时溢流到院坝，农户反映已有两年，曾自行用水泥修补但仍渗漏，需要整体重新砌筑并做防渗处理，同时更换破损的池盖和过粪管。".repeat(k / 5 + 1);
         let saved = inspections::save(
-            &conn,
+            &db,
             &crate::local(),
             &InspectionInput {
                 toilet_id: t,
@@ -205,11 +196,7 @@ pub(crate) fn town() -> Town {
         .unwrap();
         cases.push(saved.case_id.unwrap());
     }
-    Town {
-        conn,
-        village,
-        cases,
-    }
+    Town { db, village, cases }
 }
 
 fn filter(scope: Scope) -> LedgerFilter {
@@ -222,7 +209,7 @@ fn notices_name_every_household_exactly_one_page_each() {
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("告知单.pdf");
     let mut calls = 0;
-    let printed = print::notices(&t.conn, &t.cases, TODAY, &mut |_, _| calls += 1).unwrap();
+    let printed = print::notices(&t.db, &t.cases, TODAY, &mut |_, _| calls += 1).unwrap();
     std::fs::write(&pdf, &printed.bytes).unwrap();
     assert_eq!(printed.pages, t.cases.len(), "one notice per page");
     assert!(calls > t.cases.len(), "progress is reported");
@@ -305,7 +292,7 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
     let dir = tempfile::tempdir().unwrap();
 
     let printed =
-        print::problem_ledger(&t.conn, &filter(Scope::Town), TODAY, "石鱼镇（全镇）").unwrap();
+        print::problem_ledger(&t.db, &filter(Scope::Town), TODAY, "石鱼镇（全镇）").unwrap();
     let pdf = dir.path().join("问题厕所台账.pdf");
     std::fs::write(&pdf, &printed.bytes).unwrap();
     assert!(
@@ -352,8 +339,7 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
     );
     render(&pdf, "problem-ledger", &[1, 2]);
 
-    let printed =
-        print::toilet_ledger(&t.conn, Scope::Village(t.village), TODAY, "石鱼村").unwrap();
+    let printed = print::toilet_ledger(&t.db, Scope::Village(t.village), TODAY, "石鱼村").unwrap();
     let pdf = dir.path().join("改厕台账.pdf");
     std::fs::write(&pdf, &printed.bytes).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
@@ -370,7 +356,7 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
     render(&pdf, "toilet-ledger", &[1]);
 
     let printed = print::signoff_sheet(
-        &t.conn,
+        &t.db,
         Scope::Village(t.village),
         crate::fixed_time(),
         "石鱼村",
@@ -394,7 +380,7 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
         assert!(text.contains(words), "{words} missing");
     }
     // The audit log's head is printed as an anchor a person can check against the log later.
-    let (id, hash) = huce_core::audit::head(&t.conn).unwrap().unwrap();
+    let (id, hash) = huce_core::audit::head(&t.db).unwrap().unwrap();
     let flat = text.replace(char::is_whitespace, "");
     let anchor = huce_core::anchors::printed(id, &hash).replace(' ', "");
     assert!(
@@ -414,15 +400,15 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
         plan_title: huce_core::print::DEFAULT_PLAN_TITLE.into(),
         text_district: huce_core::print::DEFAULT_DISTRICT_TEXT.into(),
     };
-    custom.save(&t.conn, crate::NOW).unwrap();
-    assert_eq!(NoticeSettings::load(&t.conn).unwrap(), custom);
+    custom.save(&t.db, crate::NOW).unwrap();
+    assert_eq!(NoticeSettings::load(&t.db).unwrap(), custom);
     assert!(NoticeSettings {
         text: " ".into(),
         ..custom.clone()
     }
-    .save(&t.conn, crate::NOW)
+    .save(&t.db, crate::NOW)
     .is_err());
-    let printed = print::notices(&t.conn, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
+    let printed = print::notices(&t.db, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("n.pdf");
     std::fs::write(&pdf, &printed.bytes).unwrap();
@@ -431,18 +417,16 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
     assert!(text.contains("023-45678901"));
 
     // The notice run of a village skips cases already closed out.
-    let cases = print::notice_cases(&t.conn, &filter(Scope::Village(t.village)), TODAY).unwrap();
-    let closed: i64 = t
-        .conn
-        .query_row(
+    let cases = print::notice_cases(&t.db, &filter(Scope::Village(t.village)), TODAY).unwrap();
+    let closed: i64 =
+        t.db.query_row(
             "SELECT count(*) FROM rectifications WHERE village_id = ?1 AND state = 'closed'",
             [t.village],
             |r| r.get(0),
         )
         .unwrap();
-    let all: i64 = t
-        .conn
-        .query_row(
+    let all: i64 =
+        t.db.query_row(
             "SELECT count(*) FROM rectifications WHERE village_id = ?1",
             [t.village],
             |r| r.get(0),
@@ -452,20 +436,18 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
         (cases.cases.len() + cases.undecided + cases.immediate) as i64,
         all - closed
     );
-    assert!(print::notices(&t.conn, &[], TODAY, &mut |_, _| {}).is_err());
+    assert!(print::notices(&t.db, &[], TODAY, &mut |_, _| {}).is_err());
 
     // Cases ticked in the ledger: closed ones left out, the rest in place order, once each.
-    let closed_one: i64 = t
-        .conn
-        .query_row(
-            "SELECT id FROM rectifications WHERE state = 'closed' LIMIT 1",
+    let closed_one: i64 =
+        t.db.query_row(
+            "SELECT id FROM rectifications WHERE state = 'closed' ORDER BY id LIMIT 1",
             [],
             |r| r.get(0),
         )
         .unwrap();
     let picked =
-        print::open_cases_among(&t.conn, &[t.cases[2], closed_one, t.cases[0], t.cases[2]])
-            .unwrap();
+        print::open_cases_among(&t.db, &[t.cases[2], closed_one, t.cases[0], t.cases[2]]).unwrap();
     assert_eq!(picked.cases, vec![t.cases[0], t.cases[2]]);
 }
 
@@ -496,24 +478,22 @@ fn a_household_file_has_its_inspections_cases_and_upright_photos() {
     let photo_dir = dir.path().join("photos");
     let src = dir.path().join("IMG_0001.jpg");
     std::fs::write(&src, sideways_photo()).unwrap();
-    let photo = huce_core::photos::store(&t.conn, &photo_dir, &src, NOW).unwrap();
+    let photo = huce_core::photos::store(&t.db, &photo_dir, &src, NOW).unwrap();
     // Attach the photo to the first rare-name household's inspection.
-    let (household, inspection): (i64, i64) = t
-        .conn
-        .query_row(
+    let (household, inspection): (i64, i64) =
+        t.db.query_row(
             "SELECT household_id, inspection_id FROM rectifications WHERE id = ?1",
             [t.cases[5]],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    t.conn
-        .execute(
-            "INSERT INTO inspection_photos (inspection_id, hash) VALUES (?1, ?2)",
-            rusqlite::params![inspection, photo.hash],
-        )
-        .unwrap();
+    t.db.execute(
+        "INSERT INTO inspection_photos (inspection_id, hash) VALUES (?1, ?2)",
+        rusqlite::params![inspection, photo.hash],
+    )
+    .unwrap();
 
-    let printed = print::household_file(&t.conn, household, &photo_dir, TODAY).unwrap();
+    let printed = print::household_file(&t.db, household, &photo_dir, TODAY).unwrap();
     let pdf = dir.path().join("户档案.pdf");
     std::fs::write(&pdf, &printed.bytes).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
@@ -544,17 +524,16 @@ fn a_household_file_has_its_inspections_cases_and_upright_photos() {
     render(&pdf, "household-file", &[1]);
 
     // Several households in one file (a sample's files): each starts on its own page.
-    let other: i64 = t
-        .conn
-        .query_row(
+    let other: i64 =
+        t.db.query_row(
             "SELECT household_id FROM rectifications WHERE id = ?1",
             [t.cases[0]],
             |r| r.get(0),
         )
         .unwrap();
     assert_ne!(other, household);
-    let one = print::household_file(&t.conn, other, &photo_dir, TODAY).unwrap();
-    let both = print::household_files(&t.conn, &[household, other], &photo_dir, TODAY).unwrap();
+    let one = print::household_file(&t.db, other, &photo_dir, TODAY).unwrap();
+    let both = print::household_files(&t.db, &[household, other], &photo_dir, TODAY).unwrap();
     assert_eq!(both.pages, printed.pages + one.pages);
     let pdf2 = dir.path().join("户档案-两户.pdf");
     std::fs::write(&pdf2, &both.bytes).unwrap();
@@ -564,16 +543,34 @@ fn a_household_file_has_its_inspections_cases_and_upright_photos() {
         2,
         "two files: {text2}"
     );
-    assert!(print::household_files(&t.conn, &[], &photo_dir, TODAY).is_err());
+    assert!(print::household_files(&t.db, &[], &photo_dir, TODAY).is_err());
 
-    // A photo whose file went missing leaves a marked gap and a warning, not a failure.
-    std::fs::remove_dir_all(&photo_dir).unwrap();
-    let printed = print::household_file(&t.conn, household, &photo_dir, TODAY).unwrap();
-    assert!(
-        printed.warnings.iter().any(|w| w.contains("照片")),
-        "{:?}",
-        printed.warnings
+    // A photo whose file went missing leaves a marked gap and a warning, not a failure. The
+    // server keeps the photo's bytes in the database, not in the folder: it still prints.
+    let file = t.db.engine() == huce_core::sql::Engine::File;
+    assert_eq!(
+        photo_dir.exists(),
+        file,
+        "the file's photos are in the folder"
     );
+    if file {
+        std::fs::remove_dir_all(&photo_dir).unwrap();
+    }
+    let printed = print::household_file(&t.db, household, &photo_dir, TODAY).unwrap();
+    match t.db.engine() {
+        huce_core::sql::Engine::File => assert!(
+            printed.warnings.iter().any(|w| w.contains("照片")),
+            "{:?}",
+            printed.warnings
+        ),
+        huce_core::sql::Engine::Server => {
+            assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
+            let pdf = dir.path().join("户档案-无文件夹.pdf");
+            std::fs::write(&pdf, &printed.bytes).unwrap();
+            let images = tool("pdfimages", &["-list", s(&pdf)]);
+            assert_eq!(images.lines().skip(2).count(), 1, "{images}");
+        }
+    }
 }
 
 /// The rare names (GBK's, Extension A's and the 通用规范汉字表's beyond both) on the documents of
@@ -585,17 +582,15 @@ fn rare_names_print_on_household_files_sample_lists_and_check_sheets() {
     let households: Vec<i64> = t.cases[..RARE.len()]
         .iter()
         .map(|c| {
-            t.conn
-                .query_row(
-                    "SELECT household_id FROM rectifications WHERE id = ?1",
-                    [c],
-                    |r| r.get(0),
-                )
-                .unwrap()
+            t.db.query_row(
+                "SELECT household_id FROM rectifications WHERE id = ?1",
+                [c],
+                |r| r.get(0),
+            )
+            .unwrap()
         })
         .collect();
-    let printed =
-        print::household_files(&t.conn, &households, &dir.path().join("p"), TODAY).unwrap();
+    let printed = print::household_files(&t.db, &households, &dir.path().join("p"), TODAY).unwrap();
     assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
     let pdf = dir.path().join("户档案.pdf");
     std::fs::write(&pdf, &printed.bytes).unwrap();
@@ -611,15 +606,15 @@ fn rare_names_print_on_household_files_sample_lists_and_check_sheets() {
         batch: None,
         seed: None,
     };
-    let sample = huce_core::sampling::draw(&t.conn, &spec, "李明", NOW).unwrap();
+    let sample = huce_core::sampling::draw(&t.db, &spec, "李明", NOW).unwrap();
     for (name, printed) in [
         (
             "样本清单",
-            print::sample_list(&t.conn, sample.id, TODAY).unwrap(),
+            print::sample_list(&t.db, sample.id, TODAY).unwrap(),
         ),
         (
             "核查表",
-            print::check_sheets(&t.conn, sample.id, TODAY).unwrap(),
+            print::check_sheets(&t.db, sample.id, TODAY).unwrap(),
         ),
     ] {
         let pdf = dir.path().join(format!("{name}.pdf"));
@@ -635,20 +630,20 @@ fn rare_names_print_on_household_files_sample_lists_and_check_sheets() {
 #[test]
 fn the_notice_cites_the_towns_real_plan() {
     let t = town();
-    let words = |conn: &rusqlite::Connection| {
-        let printed = print::notices(conn, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
+    let words = |db: &TestDb| {
+        let printed = print::notices(db, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let pdf = dir.path().join("n.pdf");
         std::fs::write(&pdf, &printed.bytes).unwrap();
         tool("pdftotext", &[s(&pdf), "-"]).replace(['\n', ' '], "")
     };
-    let defaults = NoticeSettings::load(&t.conn).unwrap();
+    let defaults = NoticeSettings::load(&t.db).unwrap();
     assert_eq!(
         defaults.plan_title,
         "《{镇}农村户厕问题摸排整改后续工作实施方案》"
     );
     assert!(defaults.text.contains("{方案}"), "{}", defaults.text);
-    let text = words(&t.conn);
+    let text = words(&t.db);
     assert!(
         text.contains("根据《石鱼镇农村户厕问题摸排整改后续工作实施方案》"),
         "{text}"
@@ -658,31 +653,30 @@ fn the_notice_cites_the_towns_real_plan() {
     // The office's own title.
     let mut own = defaults.clone();
     own.plan_title = "《石鱼镇农村户厕问题摸排整改后续工作实施方案（修订）》".into();
-    own.save(&t.conn, crate::NOW).unwrap();
-    assert!(words(&t.conn).contains("实施方案（修订）》"));
+    own.save(&t.db, crate::NOW).unwrap();
+    assert!(words(&t.db).contains("实施方案（修订）》"));
 
     // A text saved before there was a title setting, citing the plan that does not exist.
-    t.conn
-        .execute(
-            "UPDATE settings SET value = ?1 WHERE key = 'notice_settings'",
-            [serde_json::json!({
-                "text": "根据《{镇}农村户厕问题摸排整改工作方案》，经入户核查，您家户厕存在上述问题。",
-                "contact": "周玥",
-                "phone": "023-45678901"
-            })
-            .to_string()],
-        )
-        .unwrap();
-    let old = NoticeSettings::load(&t.conn).unwrap();
+    t.db.execute(
+        "UPDATE settings SET value = ?1 WHERE key = 'notice_settings'",
+        [serde_json::json!({
+            "text": "根据《{镇}农村户厕问题摸排整改工作方案》，经入户核查，您家户厕存在上述问题。",
+            "contact": "周玥",
+            "phone": "023-45678901"
+        })
+        .to_string()],
+    )
+    .unwrap();
+    let old = NoticeSettings::load(&t.db).unwrap();
     assert_eq!(old.contact, "周玥");
     assert!(old.text.starts_with("根据{方案}"), "{}", old.text);
-    assert!(words(&t.conn).contains("根据《石鱼镇农村户厕问题摸排整改后续工作实施方案》"));
+    assert!(words(&t.db).contains("根据《石鱼镇农村户厕问题摸排整改后续工作实施方案》"));
     // An empty title is the default one.
     let mut empty = old.clone();
     empty.plan_title = " ".into();
-    empty.save(&t.conn, crate::NOW).unwrap();
+    empty.save(&t.db, crate::NOW).unwrap();
     assert_eq!(
-        NoticeSettings::load(&t.conn).unwrap().plan_title,
+        NoticeSettings::load(&t.db).unwrap().plan_title,
         "《{镇}农村户厕问题摸排整改后续工作实施方案》"
     );
 }
@@ -700,7 +694,7 @@ fn each_category_has_its_own_notice_and_the_undecided_none() {
         std::fs::write(&pdf, &printed.bytes).unwrap();
         tool("pdftotext", &[s(&pdf), "-"]).replace(['\n', ' '], "")
     };
-    let town_funded = print::notices(&t.conn, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
+    let town_funded = print::notices(&t.db, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
     let text = words(&town_funded);
     for w in [
         "整改类别：计划整改·镇筹资农户自改",
@@ -711,7 +705,7 @@ fn each_category_has_its_own_notice_and_the_undecided_none() {
         assert!(text.contains(w), "{w}: {text}");
     }
     assert!(!text.contains("纳入全区改厕计划，由政府"), "{text}");
-    let district = print::notices(&t.conn, &t.cases[1..2], TODAY, &mut |_, _| {}).unwrap();
+    let district = print::notices(&t.db, &t.cases[1..2], TODAY, &mut |_, _| {}).unwrap();
     let pdf = out_dir().join("notice-district.pdf");
     std::fs::write(&pdf, &district.bytes).unwrap();
     render(&pdf, "notice-district", &[1]);
@@ -730,20 +724,19 @@ fn each_category_has_its_own_notice_and_the_undecided_none() {
     );
 
     // The office's own text for the district's cases.
-    let mut own = NoticeSettings::load(&t.conn).unwrap();
+    let mut own = NoticeSettings::load(&t.db).unwrap();
     own.text_district = "您家户厕已列入{镇}改厕计划，请配合。".into();
-    own.save(&t.conn, crate::NOW).unwrap();
-    let text = words(&print::notices(&t.conn, &t.cases[1..2], TODAY, &mut |_, _| {}).unwrap());
+    own.save(&t.db, crate::NOW).unwrap();
+    let text = words(&print::notices(&t.db, &t.cases[1..2], TODAY, &mut |_, _| {}).unwrap());
     assert!(
         text.contains("您家户厕已列入石鱼镇改厕计划，请配合。"),
         "{text}"
     );
 
     // The town's run: the undecided and the 立行立改 cases are left out, and said so.
-    let run = print::notice_cases(&t.conn, &filter(Scope::Town), TODAY).unwrap();
-    let count = |sql: &str| -> usize {
-        t.conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as usize
-    };
+    let run = print::notice_cases(&t.db, &filter(Scope::Town), TODAY).unwrap();
+    let count =
+        |sql: &str| -> usize { t.db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as usize };
     let undecided =
         count("SELECT COUNT(*) FROM rectifications WHERE state <> 'closed' AND category IS NULL");
     let immediate = count(
@@ -773,16 +766,16 @@ fn each_category_has_its_own_notice_and_the_undecided_none() {
     );
     // Given an undecided case directly, the notice run still prints none for it.
     let some_undecided: i64 = t
-        .conn
+        .db
         .query_row(
-            "SELECT id FROM rectifications WHERE category IS NULL AND state <> 'closed' LIMIT 1",
+            "SELECT id FROM rectifications WHERE category IS NULL AND state <> 'closed' ORDER BY id LIMIT 1",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    let e = print::notices(&t.conn, &[some_undecided], TODAY, &mut |_, _| {}).unwrap_err();
+    let e = print::notices(&t.db, &[some_undecided], TODAY, &mut |_, _| {}).unwrap_err();
     assert!(e.to_string().contains("尚未确定"), "{e}");
-    let picked = print::open_cases_among(&t.conn, &[t.cases[0], some_undecided]).unwrap();
+    let picked = print::open_cases_among(&t.db, &[t.cases[0], some_undecided]).unwrap();
     assert_eq!(picked.cases, vec![t.cases[0]]);
     assert_eq!(picked.undecided, 1);
 }
@@ -794,17 +787,16 @@ fn each_category_has_its_own_notice_and_the_undecided_none() {
 fn an_acceptance_sheet_has_the_verifier_and_the_heads_confirmation() {
     use huce_core::rectification::{self, MoveInput};
     let t = town();
-    let staff: Vec<i64> = t
-        .conn
-        .prepare("SELECT id FROM staff ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let staff: Vec<i64> =
+        t.db.prepare("SELECT id FROM staff ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
     let step = |case_id, to, date: &str, actor, verifier, confirmed, why: Option<&str>| {
         rectification::move_case(
-            &t.conn,
+            &t.db,
             &crate::local(),
             &MoveInput {
                 case_id,
@@ -854,8 +846,7 @@ fn an_acceptance_sheet_has_the_verifier_and_the_heads_confirmation() {
         .unwrap()
         .and_hms_opt(9, 0, 0)
         .unwrap();
-    let printed =
-        print::print_document(&t.conn, &req, Path::new("."), now, &mut |_, _| {}).unwrap();
+    let printed = print::print_document(&t.db, &req, Path::new("."), now, &mut |_, _| {}).unwrap();
     assert_eq!(printed.pages, 2, "the pending case has no 验收单");
     assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
     let pdf = out_dir().join("acceptance.pdf");
@@ -868,9 +859,8 @@ fn an_acceptance_sheet_has_the_verifier_and_the_heads_confirmation() {
         )
         .replace(['\n', ' '], "")
     };
-    let verifier: String = t
-        .conn
-        .query_row("SELECT name FROM staff WHERE id = ?1", [staff[2]], |r| {
+    let verifier: String =
+        t.db.query_row("SELECT name FROM staff WHERE id = ?1", [staff[2]], |r| {
             r.get(0)
         })
         .unwrap();
@@ -902,8 +892,7 @@ fn an_acceptance_sheet_has_the_verifier_and_the_heads_confirmation() {
 
     // Nothing ready for acceptance: said in Chinese.
     req.case_ids = Some(vec![pending]);
-    let err =
-        print::print_document(&t.conn, &req, Path::new("."), now, &mut |_, _| {}).unwrap_err();
+    let err = print::print_document(&t.db, &req, Path::new("."), now, &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("已整改待验收"), "{err}");
 }
 
@@ -912,18 +901,17 @@ fn an_acceptance_sheet_has_the_verifier_and_the_heads_confirmation() {
 #[test]
 fn an_immediate_fix_gets_a_short_onsite_slip_not_a_notice() {
     let t = town();
-    let staff: Vec<i64> = t
-        .conn
-        .prepare("SELECT id FROM staff ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let staff: Vec<i64> =
+        t.db.prepare("SELECT id FROM staff ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
     // Three cases become 立行立改 (against the proposal, with a reason); one is closed on site.
     for &c in &t.cases[..3] {
         huce_core::rectification::decide(
-            &t.conn,
+            &t.db,
             &crate::local(),
             c,
             &Decision {
@@ -956,7 +944,7 @@ fn an_immediate_fix_gets_a_short_onsite_slip_not_a_notice() {
         mv(CaseState::AwaitingAcceptance, staff[0], None),
         mv(CaseState::Closed, staff[1], Some(staff[2])),
     ] {
-        huce_core::rectification::move_case(&t.conn, &crate::local(), &m, TODAY, NOW).unwrap();
+        huce_core::rectification::move_case(&t.db, &crate::local(), &m, TODAY, NOW).unwrap();
     }
     let mut req = print::DocumentRequest::new(
         print::DocumentKind::OnsiteSlips,
@@ -968,8 +956,7 @@ fn an_immediate_fix_gets_a_short_onsite_slip_not_a_notice() {
         .unwrap()
         .and_hms_opt(9, 0, 0)
         .unwrap();
-    let printed =
-        print::print_document(&t.conn, &req, Path::new("."), now, &mut |_, _| {}).unwrap();
+    let printed = print::print_document(&t.db, &req, Path::new("."), now, &mut |_, _| {}).unwrap();
     assert_eq!(
         printed.pages, 2,
         "three slips, two to a page; the planned case has none"
@@ -1034,7 +1021,7 @@ fn a_notice_whose_deadline_has_passed_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("过期.pdf");
     // Printed in the season: the deadlines (2025) are ahead.
-    let printed = print::notices(&t.conn, &t.cases, "2022-10-01", &mut |_, _| {}).unwrap();
+    let printed = print::notices(&t.db, &t.cases, "2022-10-01", &mut |_, _| {}).unwrap();
     std::fs::write(&pdf, &printed.bytes).unwrap();
     let text = tool("pdftotext", &["-layout", s(&pdf), "-"]);
     assert!(!text.contains("此时限已过"), "{text}");
@@ -1044,7 +1031,7 @@ fn a_notice_whose_deadline_has_passed_says_so() {
         printed.notes
     );
     // Printed in 2026: every deadline has passed.
-    let printed = print::notices(&t.conn, &t.cases, "2026-11-29", &mut |_, _| {}).unwrap();
+    let printed = print::notices(&t.db, &t.cases, "2026-11-29", &mut |_, _| {}).unwrap();
     std::fs::write(&pdf, &printed.bytes).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
     assert_eq!(
@@ -1066,11 +1053,11 @@ fn a_notice_whose_deadline_has_passed_says_so() {
 #[test]
 fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
     let t = town();
-    let tree = households::tree(&t.conn).unwrap();
+    let tree = households::tree(&t.db).unwrap();
     let group = tree.villages[0].groups[0].id;
     // A household of the 社 with no toilet on the list.
     let lone = households::insert_household(
-        &t.conn,
+        &t.db,
         &NewHousehold {
             group_id: group,
             head_name: "无厕户".into(),
@@ -1089,7 +1076,7 @@ fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
     let long_address =
         "重庆市铜梁区石鱼镇石鱼村1社大湾子老院子对面坡上第三家，从村委会沿机耕道往北走约两公里";
     households::insert_household(
-        &t.conn,
+        &t.db,
         &NewHousehold {
             group_id: group,
             head_name: "长地址户".into(),
@@ -1104,20 +1091,17 @@ fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
         NOW,
     )
     .unwrap();
-    let pages_due: i64 = t
-        .conn
-        .query_row(
-            "SELECT sum(max((SELECT count(*) FROM toilets x WHERE x.household_id = h.id), 1))
+    let pages_due: i64 =
+        t.db.query_row(
+            "SELECT sum(greatest((SELECT count(*) FROM toilets x WHERE x.household_id = h.id), 1))
              FROM households h WHERE h.group_id = ?1",
             [group],
             |r| r.get(0),
         )
         .unwrap();
     let mut calls = 0;
-    let printed = print::survey_sheets(&t.conn, Scope::Group(group), 2, TODAY, &mut |_, _| {
-        calls += 1
-    })
-    .unwrap();
+    let printed =
+        print::survey_sheets(&t.db, Scope::Group(group), 2, TODAY, &mut |_, _| calls += 1).unwrap();
     assert_eq!(
         printed.pages as i64,
         pages_due + 2,
@@ -1149,7 +1133,17 @@ fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
     }
     assert!(!text.contains("500224198503120047"), "the ID is masked");
     // The checklist carries the numbers the form's finder takes, in the form's order.
-    let items = huce_core::problem_items::problem_items(&t.conn, false).unwrap();
+    let items = huce_core::problem_items::problem_items(&t.db, false).unwrap();
+    // The 问题口径 a new database starts with, on either engine (a new server has them too).
+    let new_file = huce_core::db::open_in_memory().unwrap();
+    let seeded = huce_core::problem_items::problem_items(&new_file, false).unwrap();
+    let names = |items: &[huce_core::problem_items::ProblemItem]| {
+        items
+            .iter()
+            .map(|i| (i.id, i.name.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&items), names(&seeded));
     let mut ordered = Vec::new();
     for part in ProblemPart::ALL {
         ordered.extend(items.iter().filter(|i| i.part == *part));
@@ -1212,11 +1206,11 @@ fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
     render(&pdf, "survey-sheet", &[1, long_page, printed.pages]);
 
     // A place without households is said so; blanks alone still print.
-    let empty = households::add_group(&t.conn, tree.villages[0].id, "99社", Some(99), 99).unwrap();
+    let empty = households::add_group(&t.db, tree.villages[0].id, "99社", Some(99), 99).unwrap();
     let err =
-        print::survey_sheets(&t.conn, Scope::Group(empty), 0, TODAY, &mut |_, _| {}).unwrap_err();
+        print::survey_sheets(&t.db, Scope::Group(empty), 0, TODAY, &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("空白排查表"), "{err}");
     let blanks =
-        print::survey_sheets(&t.conn, Scope::Group(empty), 3, TODAY, &mut |_, _| {}).unwrap();
+        print::survey_sheets(&t.db, Scope::Group(empty), 3, TODAY, &mut |_, _| {}).unwrap();
     assert_eq!(blanks.pages, 3);
 }

@@ -1,14 +1,11 @@
 //! 月调度 numbers checked against direct SQL counts on a demo town, on several dates.
 
-use huce_core::db;
-use huce_core::demo::{self, DemoOptions};
 use huce_core::progress::{self, Measure};
-use rusqlite::Connection;
 
-use crate::NOW;
+use crate::engine::{self, TestDb};
 
-fn count(conn: &Connection, sql: &str, village: i64, day: &str) -> i64 {
-    conn.query_row(sql, rusqlite::params![village, day], |r| r.get(0))
+fn count(t: &TestDb, sql: &str, village: i64, day: &str) -> i64 {
+    t.query_row(sql, rusqlite::params![village, day], |r| r.get(0))
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
@@ -19,16 +16,8 @@ const STATE_ON: &str = "coalesce((SELECT e.to_state FROM rectification_events e
 
 #[test]
 fn dashboard_numbers_match_direct_sql_counts() {
-    let mut conn = db::open_in_memory().unwrap();
-    demo::generate(
-        &mut conn,
-        DemoOptions {
-            households: 1500,
-            seed: 7,
-        },
-        NOW,
-    )
-    .unwrap();
+    let t = engine::demo(1500, 7);
+    let week_before = huce_core::sql::days_before(t.engine(), "?2", 7);
     let cases = "FROM rectifications r JOIN inspections i ON i.id = r.inspection_id
          WHERE r.village_id = ?1 AND r.opened_on <= ?2";
     for day in [
@@ -38,12 +27,12 @@ fn dashboard_numbers_match_direct_sql_counts() {
         "2023-06-30",
         "2026-11-29",
     ] {
-        let p = progress::progress(&conn, day).unwrap();
+        let p = progress::progress(&t, day).unwrap();
         assert_eq!(p.as_of, day);
         assert!(!p.villages.is_empty());
         for v in &p.villages {
             let id = v.village_id;
-            let q = |sql: &str| count(&conn, sql, id, day);
+            let q = |sql: &str| count(&t, sql, id, day);
             let expected = [
                 q("SELECT count(*) FROM households WHERE village_id = ?1 AND ?2 = ?2"),
                 q("SELECT count(*) FROM toilets t JOIN households h ON h.id = t.household_id WHERE h.village_id = ?1 AND ?2 = ?2"),
@@ -56,7 +45,7 @@ fn dashboard_numbers_match_direct_sql_counts() {
                 q(&format!("SELECT count(*) {cases} AND r.category = 'plan_town_funded'")),
                 q(&format!("SELECT count(*) {cases} AND {STATE_ON} IN ('awaiting_acceptance', 'closed')")),
                 q(&format!("SELECT count(*) {cases} AND {STATE_ON} = 'closed'")),
-                q(&format!("SELECT count(*) {cases} AND {STATE_ON} <> 'closed' AND (r.planned_month < substr(?2, 1, 7) OR (r.category = 'immediate_fix' AND r.opened_on < date(?2, '-7 days')))")),
+                q(&format!("SELECT count(*) {cases} AND {STATE_ON} <> 'closed' AND (r.planned_month < substr(?2, 1, 7) OR (r.category = 'immediate_fix' AND r.opened_on < {week_before}))")),
             ];
             let got = [
                 v.households,
@@ -96,9 +85,9 @@ fn dashboard_numbers_match_direct_sql_counts() {
     }
 
     // Before the field work nothing is counted; by today every toilet of the demo was seen.
-    let early = progress::progress(&conn, "2022-09-10").unwrap();
+    let early = progress::progress(&t, "2022-09-10").unwrap();
     assert_eq!((early.town.inspected, early.town.problems), (0, 0));
-    let late = progress::progress(&conn, "2026-11-29").unwrap();
+    let late = progress::progress(&t, "2026-11-29").unwrap();
     assert!(late.town.inspected > 0 && late.town.closed > 0 && late.town.overdue > 0);
     // The phases against the date: the inspection phase is over, and a village that has not
     // inspected every toilet is marked behind.
@@ -121,7 +110,7 @@ fn dashboard_numbers_match_direct_sql_counts() {
             v.name
         );
     }
-    let mid = progress::progress(&conn, "2022-09-28").unwrap();
+    let mid = progress::progress(&t, "2022-09-28").unwrap();
     let s = mid
         .phases
         .iter()
@@ -134,10 +123,10 @@ fn dashboard_numbers_match_direct_sql_counts() {
         "{:?}",
         s.expected
     );
-    let before = progress::progress(&conn, "2022-08-01").unwrap();
+    let before = progress::progress(&t, "2022-08-01").unwrap();
     assert!(before.phases.iter().all(|s| s.state == "未开始"));
 
-    let err = progress::progress(&conn, "2022-13-01")
+    let err = progress::progress(&t, "2022-13-01")
         .unwrap_err()
         .to_string();
     assert!(err.contains("不是有效日期"), "{err}");
@@ -148,25 +137,16 @@ fn dashboard_numbers_match_direct_sql_counts() {
 /// each village's 问题发现率 stands beside the town's.
 #[test]
 fn finding_nothing_is_not_a_perfect_close_out() {
-    let mut conn = db::open_in_memory().unwrap();
-    demo::generate(
-        &mut conn,
-        DemoOptions {
-            households: 600,
-            seed: 2,
-        },
-        NOW,
-    )
-    .unwrap();
+    let t = engine::demo(600, 2);
     // One village's problem cases and their problems are taken away: it "found nothing".
-    let quiet: i64 = conn
+    let quiet: i64 = t
         .query_row(
             "SELECT id FROM villages ORDER BY sort_order LIMIT 1",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    conn.execute_batch(&format!(
+    t.execute_batch(&format!(
         "DELETE FROM rectification_events WHERE rectification_id IN (SELECT id FROM rectifications WHERE village_id = {quiet});
          DELETE FROM rectifications WHERE village_id = {quiet};
          DELETE FROM inspection_problems WHERE inspection_id IN
@@ -176,7 +156,7 @@ fn finding_nothing_is_not_a_perfect_close_out() {
            (SELECT t.id FROM toilets t JOIN households h ON h.id = t.household_id WHERE h.village_id = {quiet});"
     ))
     .unwrap();
-    let p = progress::progress(&conn, "2026-11-29").unwrap();
+    let p = progress::progress(&t, "2026-11-29").unwrap();
     let v = p.villages.iter().find(|v| v.village_id == quiet).unwrap();
     assert_eq!(v.problems, 0);
     assert!(v.inspected > 0);

@@ -38,11 +38,11 @@ fn the_bulletin_prints_every_village_and_the_towns_numbers() {
         ("2026-11", TODAY, "2026年11月"),
         ("2022-10", "2022-10-31", "2022年10月"),
     ] {
-        let printed = print::bulletin(&t.conn, month, TODAY).unwrap();
+        let printed = print::bulletin(&t.db, month, TODAY).unwrap();
         assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
         let pdf = dir.path().join(format!("月通报-{month}.pdf"));
         std::fs::write(&pdf, &printed.bytes).unwrap();
-        let p = progress::progress(&t.conn, as_of).unwrap();
+        let p = progress::progress(&t.db, as_of).unwrap();
 
         let info = tool("pdfinfo", &[s(&pdf)]);
         assert!(
@@ -151,13 +151,13 @@ fn a_bulletin_for_a_wrong_or_future_month_is_refused_in_chinese() {
         ("2026-12", "还没有到"),
         ("2027-01", "还没有到"),
     ] {
-        let err = print::bulletin(&t.conn, month, TODAY)
+        let err = print::bulletin(&t.db, month, TODAY)
             .unwrap_err()
             .to_string();
         assert!(err.contains(words), "{month}: {err}");
         let dir = tempfile::tempdir().unwrap();
         let err = huce_core::reports::bulletin::bulletin_xlsx(
-            &t.conn,
+            &t.db,
             month,
             TODAY,
             &dir.path().join("a.xlsx"),
@@ -203,9 +203,8 @@ fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
     let dir = tempfile::tempdir().unwrap();
 
     let path = dir.path().join("月通报.xlsx");
-    let rows =
-        huce_core::reports::bulletin::bulletin_xlsx(&t.conn, "2022-10", TODAY, &path).unwrap();
-    let p = progress::progress(&t.conn, "2022-10-31").unwrap();
+    let rows = huce_core::reports::bulletin::bulletin_xlsx(&t.db, "2022-10", TODAY, &path).unwrap();
+    let p = progress::progress(&t.db, "2022-10-31").unwrap();
     assert_eq!(rows, p.villages.len() + 1);
     let r = sheet(&path, "月通报");
     let cell = |row: usize, col: usize| r.get((row, col)).cloned().unwrap_or(Data::Empty);
@@ -244,8 +243,8 @@ fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
     assert_eq!(r.height(), 3 + rows, "nothing below the total");
 
     let path = dir.path().join("多方比对.xlsx");
-    let n = huce_core::compare::comparison_xlsx(&t.conn, Scope::Town, &path).unwrap();
-    let c = compare::compare(&t.conn, Scope::Town).unwrap();
+    let n = huce_core::compare::comparison_xlsx(&t.db, Scope::Town, &path).unwrap();
+    let c = compare::compare(&t.db, Scope::Town).unwrap();
     assert_eq!(n, c.differences.len());
     assert!(n > 0, "the demo town has differences to list");
     let r = sheet(&path, "差异清单");
@@ -312,8 +311,8 @@ fn check_sheets_are_one_page_per_sampled_toilet_in_the_samples_order() {
         batch: None,
         seed: None,
     };
-    let sample = sampling::draw(&t.conn, &spec, "李明", NOW).unwrap();
-    let printed = print::check_sheets(&t.conn, sample.id, TODAY).unwrap();
+    let sample = sampling::draw(&t.db, &spec, "李明", NOW).unwrap();
+    let printed = print::check_sheets(&t.db, sample.id, TODAY).unwrap();
     assert_eq!(printed.pages, sample.toilets.len(), "one page per toilet");
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("现场核查表.pdf");
@@ -325,7 +324,7 @@ fn check_sheets_are_one_page_per_sampled_toilet_in_the_samples_order() {
 
     for (k, toilet) in sample.toilets.iter().enumerate() {
         let (head, seq, inspections): (String, i64, i64) = t
-            .conn
+            .db
             .query_row(
                 "SELECT h.head_name, t.seq, (SELECT count(*) FROM inspections i WHERE i.toilet_id = t.id)
                  FROM toilets t JOIN households h ON h.id = t.household_id WHERE t.id = ?1",
@@ -390,7 +389,7 @@ fn check_sheets_are_one_page_per_sampled_toilet_in_the_samples_order() {
     }
     render(&pdf, "check-sheet", &[1, 2]);
 
-    let err = print::check_sheets(&t.conn, 9999, TODAY)
+    let err = print::check_sheets(&t.db, 9999, TODAY)
         .unwrap_err()
         .to_string();
     assert!(
@@ -405,13 +404,12 @@ fn check_sheets_are_one_page_per_sampled_toilet_in_the_samples_order() {
 fn the_bulletin_lists_the_cases_reported_to_the_district() {
     use huce_core::escalation::{self, EscalationInput};
     let t = town();
-    let staff: i64 = t
-        .conn
-        .query_row("SELECT min(id) FROM staff", [], |r| r.get(0))
-        .unwrap();
+    let staff: i64 =
+        t.db.query_row("SELECT min(id) FROM staff", [], |r| r.get(0))
+            .unwrap();
     let case_id = t.cases[1];
     let head: String = t
-        .conn
+        .db
         .query_row(
             "SELECT h.head_name FROM rectifications r JOIN households h ON h.id = r.household_id WHERE r.id = ?1",
             [case_id],
@@ -420,7 +418,7 @@ fn the_bulletin_lists_the_cases_reported_to_the_district() {
         .unwrap();
     let reason = "地下水位高，现有技术模式都不适宜";
     escalation::escalate(
-        &t.conn,
+        &t.db,
         &crate::local(),
         &EscalationInput {
             case_id,
@@ -434,7 +432,7 @@ fn the_bulletin_lists_the_cases_reported_to_the_district() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let words = |month: &str| {
-        let printed = print::bulletin(&t.conn, month, TODAY).unwrap();
+        let printed = print::bulletin(&t.db, month, TODAY).unwrap();
         let pdf = dir.path().join(format!("{month}.pdf"));
         std::fs::write(&pdf, &printed.bytes).unwrap();
         (
@@ -467,7 +465,7 @@ fn the_bulletin_lists_the_cases_reported_to_the_district() {
     );
 
     let xlsx = dir.path().join("月通报.xlsx");
-    huce_core::reports::bulletin::bulletin_xlsx(&t.conn, "2026-11", TODAY, &xlsx).unwrap();
+    huce_core::reports::bulletin::bulletin_xlsx(&t.db, "2026-11", TODAY, &xlsx).unwrap();
     let range = sheet(&xlsx, "报区研究解决");
     let row: Vec<String> = (0..8).map(|c| text(range.get((3, c)).unwrap())).collect();
     assert_eq!(row[2], head);
@@ -483,7 +481,7 @@ fn the_problem_ledger_goes_up_as_one_row_per_problem_toilet() {
     let path = dir.path().join("问题厕所台账.xlsx");
     let filter = huce_core::rectification::LedgerFilter::all_of(Scope::Town);
     let s = huce_core::reports::problem_ledger::problem_ledger_xlsx(
-        &t.conn,
+        &t.db,
         &filter,
         "全镇",
         TODAY,
@@ -491,7 +489,7 @@ fn the_problem_ledger_goes_up_as_one_row_per_problem_toilet() {
         "2026-11-29T10:00:00+08:00",
     )
     .unwrap();
-    let page = huce_core::rectification::ledger(&t.conn, &filter, TODAY, 0, i64::MAX).unwrap();
+    let page = huce_core::rectification::ledger(&t.db, &filter, TODAY, 0, i64::MAX).unwrap();
     assert_eq!(s.rows, page.rows.len());
     let r = sheet(&path, "问题厕所台账");
     let cell = |row: usize, col: usize| r.get((row, col)).cloned().unwrap_or(Data::Empty);
@@ -533,8 +531,8 @@ fn the_year_end_summary_is_a_docx_libreoffice_opens() {
     let t = town();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("工作总结.docx");
-    let n = huce_core::print::summary::summary_docx(&t.conn, TODAY, &path).unwrap();
-    let p = progress::progress(&t.conn, TODAY).unwrap();
+    let n = huce_core::print::summary::summary_docx(&t.db, TODAY, &path).unwrap();
+    let p = progress::progress(&t.db, TODAY).unwrap();
     assert_eq!(
         (n.inspected, n.problems, n.closed),
         (p.town.inspected, p.town.problems, p.town.closed)

@@ -2,23 +2,13 @@
 
 use std::collections::HashMap;
 
-use huce_core::demo::{self, DemoOptions};
 use huce_core::sampling::{self, SampleSize, SampleSpec};
 
+use crate::engine::{self, TestDb};
 use crate::NOW;
 
-fn town() -> rusqlite::Connection {
-    let mut conn = huce_core::db::open_in_memory().unwrap();
-    demo::generate(
-        &mut conn,
-        DemoOptions {
-            households: 3000,
-            seed: 11,
-        },
-        NOW,
-    )
-    .unwrap();
-    conn
+fn town() -> TestDb {
+    engine::demo(3000, 11)
 }
 
 /// A sample as a person asks for it (the program draws the seed).
@@ -43,11 +33,11 @@ fn seeded(seed: u64) -> SampleSpec {
 
 #[test]
 fn the_same_seed_and_data_give_the_same_sample() {
-    let conn = town();
-    let a = sampling::draw(&conn, &spec(), "李明", NOW).unwrap();
-    let b = sampling::draw_toilets(&conn, &seeded(a.seed)).unwrap();
+    let db = town();
+    let a = sampling::draw(&db, &spec(), "李明", NOW).unwrap();
+    let b = sampling::draw_toilets(&db, &seeded(a.seed)).unwrap();
     assert_eq!(a.toilets, b.0, "reproduced from the seed");
-    let c = sampling::draw_toilets(&conn, &seeded(a.seed + 1)).unwrap();
+    let c = sampling::draw_toilets(&db, &seeded(a.seed + 1)).unwrap();
     assert_ne!(a.toilets, c.0, "another seed, another sample");
     assert!(
         a.method.contains(&format!("随机种子 {}", a.seed)),
@@ -56,19 +46,19 @@ fn the_same_seed_and_data_give_the_same_sample() {
     );
 
     // Both are kept; the stored one reads back exactly.
-    let d = sampling::draw(&conn, &spec(), "王芳", NOW).unwrap();
-    let stored = sampling::sample(&conn, a.id).unwrap();
+    let d = sampling::draw(&db, &spec(), "王芳", NOW).unwrap();
+    let stored = sampling::sample(&db, a.id).unwrap();
     assert_eq!(stored.toilets, a.toilets);
     assert_eq!(stored.seed, a.seed);
-    assert_eq!(sampling::samples(&conn).unwrap().len(), 2);
+    assert_eq!(sampling::samples(&db).unwrap().len(), 2);
     assert_ne!(d.id, a.id);
 
     // The listed rows are the sample's toilets in its order, with their place.
-    let rows = sampling::rows(&conn, a.id).unwrap();
+    let rows = sampling::rows(&db, a.id).unwrap();
     assert_eq!(rows.len(), a.toilets.len());
     for (i, (row, toilet)) in rows.iter().zip(&a.toilets).enumerate() {
         assert_eq!(row.seq, i as i64 + 1);
-        let (household, seq): (i64, i64) = conn
+        let (household, seq): (i64, i64) = db
             .query_row(
                 "SELECT household_id, seq FROM toilets WHERE id = ?1",
                 [toilet],
@@ -79,27 +69,27 @@ fn the_same_seed_and_data_give_the_same_sample() {
         assert!(!row.head_name.is_empty() && !row.village_name.is_empty());
         assert!(!row.spot_checked, "nothing was spot-checked after the draw");
     }
-    let err = sampling::rows(&conn, 999).unwrap_err().to_string();
+    let err = sampling::rows(&db, 999).unwrap_err().to_string();
     assert!(err.contains("找不到编号为 999 的抽查样本"), "{err}");
 }
 
 #[test]
 fn every_village_gets_its_share_and_the_floor() {
-    let conn = town();
-    let toilets: i64 = conn
+    let db = town();
+    let toilets: i64 = db
         .query_row("SELECT count(*) FROM toilets", [], |r| r.get(0))
         .unwrap();
-    let s = sampling::draw(&conn, &spec(), "李明", NOW).unwrap();
+    let s = sampling::draw(&db, &spec(), "李明", NOW).unwrap();
     assert_eq!(s.population as i64, toilets);
     assert_eq!(s.toilets.len() as i64, (toilets as f64 * 0.1).ceil() as i64);
     let mut per_village: HashMap<i64, usize> = HashMap::new();
     for t in &s.toilets {
-        let v: i64 = conn
+        let v: i64 = db
             .query_row("SELECT h.village_id FROM toilets t JOIN households h ON h.id = t.household_id WHERE t.id = ?1", [t], |r| r.get(0))
             .unwrap();
         *per_village.entry(v).or_default() += 1;
     }
-    let villages: i64 = conn
+    let villages: i64 = db
         .query_row("SELECT count(*) FROM villages", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
@@ -114,7 +104,7 @@ fn every_village_gets_its_share_and_the_floor() {
     // One village only, by count.
     let v: i64 = *per_village.keys().min().unwrap();
     let one = sampling::draw_toilets(
-        &conn,
+        &db,
         &SampleSpec {
             villages: vec![v],
             size: SampleSize::Count(15),
@@ -130,16 +120,16 @@ fn every_village_gets_its_share_and_the_floor() {
 
 #[test]
 fn problem_toilets_can_be_over_sampled() {
-    let conn = town();
+    let db = town();
     let share = |over: bool| {
         let mut s = seeded(99);
         s.oversample_problems = over;
         s.size = SampleSize::Percent(20.0);
-        let (toilets, _, _) = sampling::draw_toilets(&conn, &s).unwrap();
+        let (toilets, _, _) = sampling::draw_toilets(&db, &s).unwrap();
         let problems = toilets
             .iter()
             .filter(|t| {
-                conn.query_row(
+                db.query_row(
                     "SELECT EXISTS (SELECT 1 FROM rectifications WHERE toilet_id = ?1)",
                     [t],
                     |r| r.get::<_, bool>(0),
@@ -159,9 +149,9 @@ fn problem_toilets_can_be_over_sampled() {
 #[test]
 #[cfg_attr(windows, ignore = "checks the PDF with poppler (Linux)")]
 fn the_sample_list_prints_its_seed_and_method() {
-    let conn = town();
-    let s = sampling::draw(&conn, &spec(), "李明", NOW).unwrap();
-    let printed = huce_core::print::sample_list(&conn, s.id, "2026-11-29").unwrap();
+    let db = town();
+    let s = sampling::draw(&db, &spec(), "李明", NOW).unwrap();
+    let printed = huce_core::print::sample_list(&db, s.id, "2026-11-29").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("抽查样本.pdf");
     std::fs::write(&pdf, &printed.bytes).unwrap();
@@ -189,19 +179,19 @@ fn the_sample_list_prints_its_seed_and_method() {
 /// it reproduces a recorded sample.
 #[test]
 fn a_new_samples_seed_is_drawn_by_the_program_and_a_given_seed_only_reproduces() {
-    let conn = town();
-    let err = sampling::draw(&conn, &seeded(20221016), "李明", NOW)
+    let db = town();
+    let err = sampling::draw(&db, &seeded(20221016), "李明", NOW)
         .expect_err("a seed chosen by a person is refused")
         .to_string();
     assert!(err.contains("不能自行指定"), "{err}");
-    assert_eq!(sampling::samples(&conn).unwrap().len(), 0, "nothing drawn");
+    assert_eq!(sampling::samples(&db).unwrap().len(), 0, "nothing drawn");
 
-    let a = sampling::draw(&conn, &spec(), "李明（liming）", NOW).unwrap();
-    let b = sampling::draw(&conn, &spec(), "李明（liming）", NOW).unwrap();
+    let a = sampling::draw(&db, &spec(), "李明（liming）", NOW).unwrap();
+    let b = sampling::draw(&db, &spec(), "李明（liming）", NOW).unwrap();
     assert!(a.seed_drawn && b.seed_drawn);
     assert_ne!(a.seed, b.seed, "each draw has its own seed");
     assert_eq!(a.seed.to_string().len(), 12, "twelve digits: {}", a.seed);
-    let (actor, detail): (String, String) = conn
+    let (actor, detail): (String, String) = db
         .query_row(
             "SELECT summary, detail FROM audit_log WHERE action = 'sample.draw' AND entity_id = ?1",
             [a.id.to_string()],
@@ -214,21 +204,21 @@ fn a_new_samples_seed_is_drawn_by_the_program_and_a_given_seed_only_reproduces()
     );
 
     // The recorded seed is refused for a new draw, and reproduces the recorded sample.
-    let err = sampling::draw(&conn, &seeded(a.seed), "李明", NOW)
+    let err = sampling::draw(&db, &seeded(a.seed), "李明", NOW)
         .expect_err("a recorded seed does not make a new sample")
         .to_string();
     assert!(err.contains(&format!("第 {} 号样本", a.id)), "{err}");
-    let r = sampling::reproduce(&conn, a.id).unwrap();
+    let r = sampling::reproduce(&db, a.id).unwrap();
     assert!(r.same, "{}", r.message);
     assert!(r.message.starts_with("复现一致"), "{}", r.message);
 
     // A record altered afterwards does not reproduce.
-    conn.execute(
+    db.execute(
         "UPDATE spot_sample_items SET toilet_id = (SELECT max(id) FROM toilets) WHERE sample_id = ?1 AND seq = 1",
         [a.id],
     )
     .unwrap();
-    let r = sampling::reproduce(&conn, a.id).unwrap();
+    let r = sampling::reproduce(&db, a.id).unwrap();
     assert!(!r.same && r.message.contains("被改动"), "{}", r.message);
 }
 
@@ -238,7 +228,7 @@ fn a_new_samples_seed_is_drawn_by_the_program_and_a_given_seed_only_reproduces()
 fn a_groups_second_back_check_is_drawn_from_its_own_batch() {
     use huce_core::model::InspectionKind;
     use huce_core::sampling::SampleBatch;
-    let conn = town();
+    let db = town();
     // Thresholds low enough that a group with any difference is sent back.
     let w = huce_core::working::WorkingValues {
         retrain_above: 0.1,
@@ -246,9 +236,9 @@ fn a_groups_second_back_check_is_drawn_from_its_own_batch() {
         resurvey_above: 100.0,
         ..huce_core::working::WorkingValues::default()
     };
-    w.save(&conn, &huce_core::accounts::Account::local("测试"), NOW)
+    w.save(&db, &huce_core::accounts::Account::local("测试"), NOW)
         .unwrap();
-    let c = huce_core::compare::compare(&conn, huce_core::households::Scope::Town).unwrap();
+    let c = huce_core::compare::compare(&db, huce_core::households::Scope::Town).unwrap();
     let group = c
         .groups
         .iter()
@@ -260,11 +250,11 @@ fn a_groups_second_back_check_is_drawn_from_its_own_batch() {
     // Every toilet of the batch was checked by exactly that group.
     let key: Vec<String> = group.staff.iter().map(i64::to_string).collect();
     for t in &group.toilets {
-        let found: i64 = conn
+        let found: i64 = db
             .query_row(
                 "SELECT count(*) FROM inspections i WHERE i.toilet_id = ?1 AND i.kind = 'village_self'
-                   AND (SELECT group_concat(staff_id) FROM (SELECT staff_id FROM inspection_members m
-                        WHERE m.inspection_id = i.id ORDER BY staff_id)) = ?2",
+                   AND (SELECT string_agg(CAST(m.staff_id AS text), ',' ORDER BY m.staff_id)
+                        FROM inspection_members m WHERE m.inspection_id = i.id) = ?2",
                 rusqlite::params![t, key.join(",")],
                 |r| r.get(0),
             )
@@ -289,17 +279,17 @@ fn a_groups_second_back_check_is_drawn_from_its_own_batch() {
         }),
         ..spec()
     };
-    let s = sampling::draw(&conn, &spec, "李明", NOW).unwrap();
+    let s = sampling::draw(&db, &spec, "李明", NOW).unwrap();
     assert_eq!(s.population, group.toilets.len());
     assert!(!s.toilets.is_empty());
     assert!(s.toilets.iter().all(|t| group.toilets.contains(t)));
-    let stored = sampling::sample(&conn, s.id).unwrap();
+    let stored = sampling::sample(&db, s.id).unwrap();
     assert_eq!(stored.kind, InspectionKind::TownRecheck);
     assert_eq!(
         stored.purpose.as_deref(),
         Some(format!("二次回查：调查组 {}", group.name).as_str())
     );
-    assert!(sampling::reproduce(&conn, s.id).unwrap().same);
+    assert!(sampling::reproduce(&db, s.id).unwrap().same);
 }
 
 /// #17 (6): the district's own list is matched by 农户编号, 身份证号 or 户主 and kept as a sample
@@ -308,9 +298,9 @@ fn a_groups_second_back_check_is_drawn_from_its_own_batch() {
 fn the_districts_own_list_becomes_a_sample_in_its_order() {
     use huce_core::model::InspectionKind;
     use huce_core::reports::district_list;
-    let conn = town();
+    let db = town();
     let pick = |sql: &str| -> (i64, String, Option<String>) {
-        conn.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        db.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
     };
     let a = pick("SELECT id, head_name, id_number FROM households ORDER BY id DESC LIMIT 1");
@@ -335,7 +325,7 @@ fn the_districts_own_list_becomes_a_sample_in_its_order() {
         ),
     )
     .unwrap();
-    let m = district_list::match_list(&conn, &list).unwrap();
+    let m = district_list::match_list(&db, &list).unwrap();
     assert_eq!(
         m.households,
         vec![a.0, b.0, c.0],
@@ -347,16 +337,16 @@ fn the_districts_own_list_becomes_a_sample_in_its_order() {
         (6, "查无此人")
     );
     assert_eq!(
-        sampling::samples(&conn).unwrap().len(),
+        sampling::samples(&db).unwrap().len(),
         0,
         "matching writes nothing"
     );
 
-    let (s, _) = district_list::keep_list(&conn, &list, "李明", NOW).unwrap();
+    let (s, _) = district_list::keep_list(&db, &list, "李明", NOW).unwrap();
     assert_eq!(s.kind, InspectionKind::DistrictSpot);
     assert!(!s.seed_drawn);
     assert!(s.purpose.as_deref().unwrap().contains("区里指定的抽查名单"));
-    let first: i64 = conn
+    let first: i64 = db
         .query_row(
             "SELECT id FROM toilets WHERE household_id = ?1 ORDER BY seq LIMIT 1",
             [a.0],
@@ -364,18 +354,18 @@ fn the_districts_own_list_becomes_a_sample_in_its_order() {
         )
         .unwrap();
     assert_eq!(s.toilets[0], first, "the list's first household first");
-    let err = sampling::reproduce(&conn, s.id).unwrap_err();
+    let err = sampling::reproduce(&db, s.id).unwrap_err();
     assert!(err.to_string().contains("区里指定"), "{err}");
     // Its check sheets print, exactly its toilets.
-    let sheets = huce_core::print::check_sheets(&conn, s.id, "2026-12-04").unwrap();
+    let sheets = huce_core::print::check_sheets(&db, s.id, "2026-12-04").unwrap();
     assert_eq!(sheets.pages, s.toilets.len());
 
     // A list that matches nobody is refused, nothing kept.
     let none = dir.path().join("空.csv");
     std::fs::write(&none, "户主\n查无此人\n").unwrap();
-    let err = district_list::keep_list(&conn, &none, "李明", NOW).unwrap_err();
+    let err = district_list::keep_list(&db, &none, "李明", NOW).unwrap_err();
     assert!(err.to_string().contains("没有一户能对上"), "{err}");
-    assert_eq!(sampling::samples(&conn).unwrap().len(), 1);
+    assert_eq!(sampling::samples(&db).unwrap().len(), 1);
 }
 
 /// #17 (6): the town's own draw is a 镇级抽查 of the whole population, keyed in as 镇级复核.
@@ -383,8 +373,8 @@ fn the_districts_own_list_becomes_a_sample_in_its_order() {
 fn the_towns_own_draw_is_labelled_and_keyed_in_as_the_towns() {
     use huce_core::model::InspectionKind;
     use huce_core::sampling::SampleBatch;
-    let conn = town();
-    let district = sampling::draw(&conn, &spec(), "李明", NOW).unwrap();
+    let db = town();
+    let district = sampling::draw(&db, &spec(), "李明", NOW).unwrap();
     let town_spec = SampleSpec {
         batch: Some(SampleBatch {
             toilets: vec![],
@@ -394,14 +384,14 @@ fn the_towns_own_draw_is_labelled_and_keyed_in_as_the_towns() {
         }),
         ..spec()
     };
-    let own = sampling::draw(&conn, &town_spec, "李明", NOW).unwrap();
+    let own = sampling::draw(&db, &town_spec, "李明", NOW).unwrap();
     assert_eq!(own.population, district.population, "the whole town");
-    let stored = sampling::sample(&conn, own.id).unwrap();
+    let stored = sampling::sample(&db, own.id).unwrap();
     assert_eq!(stored.kind, InspectionKind::TownRecheck);
     assert_eq!(stored.purpose.as_deref(), Some("镇级抽查"));
     assert_eq!(
-        sampling::sample(&conn, district.id).unwrap().kind,
+        sampling::sample(&db, district.id).unwrap().kind,
         InspectionKind::DistrictSpot
     );
-    assert!(sampling::reproduce(&conn, own.id).unwrap().same);
+    assert!(sampling::reproduce(&db, own.id).unwrap().same);
 }
