@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use huce_core::demo::{self, DemoOptions};
 use huce_core::households::{self, Scope};
-use huce_core::model::{HouseholdCategory, TechMode};
 use huce_core::idcard;
+use huce_core::model::{HouseholdCategory, TechMode};
 use huce_core::settings::TownSettings;
 
 use crate::engine::TestDb;

@@ -1,10 +1,10 @@
 //! The household tree, list, search (names, pinyin initials, ID digits) and detail, with
 //! masking of personal data, on the real schema.
 
-use huce_core::households::{self, Disclosure, Scope};
-use huce_core::model::{BaselineSource, HouseholdCategory, NewHousehold, NewToilet, TechMode};
 use crate::engine::TestDb;
 use crate::NOW;
+use huce_core::households::{self, Disclosure, Scope};
+use huce_core::model::{BaselineSource, HouseholdCategory, NewHousehold, NewToilet, TechMode};
 
 struct Fixture {
     conn: TestDb,

@@ -2,12 +2,12 @@
 //! unlocking with a reason.
 
 use huce_core::accounts::{self, Account, AccountInput};
+use huce_core::audit;
 use huce_core::demo::{self, DemoOptions};
 use huce_core::households::Scope;
 use huce_core::model::Role;
 use huce_core::rectification::{self, Decision};
 use huce_core::signoff::{self, Step};
-use huce_core::audit;
 
 use crate::engine::TestDb;
 use crate::NOW;

@@ -3,6 +3,8 @@
 //! signed comes from the login account; a reviewer does not review their own inspection; an
 //! ID-number search without the personal-data permission matches only the digits the mask shows.
 
+use crate::engine::TestDb;
+use crate::{count, NOW};
 use huce_core::accounts::{self, Account, AccountInput};
 use huce_core::households::{self, Disclosure, Scope};
 use huce_core::inspections::{self, InspectionInput, OnSiteClose, ProblemInput};
@@ -10,8 +12,6 @@ use huce_core::model::*;
 use huce_core::rectification::{self, Decision, MoveInput};
 use huce_core::signoff::{self, Step};
 use huce_core::staff::{self, StaffInput};
-use crate::engine::TestDb;
-use crate::{count, NOW};
 
 const TODAY: &str = "2026-11-29";
 
