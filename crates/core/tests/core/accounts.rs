@@ -2,7 +2,6 @@
 //! and who may manage accounts.
 
 use huce_core::accounts::{self, AccountInput};
-use huce_core::db;
 use huce_core::model::Role;
 
 const T0: &str = "2026-11-29T09:00:00+08:00";
@@ -22,7 +21,7 @@ fn input(username: &str, name: &str, role: Role, password: &str) -> AccountInput
 
 #[test]
 fn the_first_start_creates_the_administrator_once() {
-    let conn = db::open_in_memory().unwrap();
+    let conn = crate::engine::fresh();
     assert!(!accounts::any(&conn).unwrap());
     for (pw, msg) in [
         ("abc12", "至少要 8 位"),
@@ -55,7 +54,7 @@ fn the_first_start_creates_the_administrator_once() {
 
 #[test]
 fn wrong_passwords_lock_the_account_for_a_while() {
-    let conn = db::open_in_memory().unwrap();
+    let conn = crate::engine::fresh();
     accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
         .unwrap();
     let me = accounts::login(&conn, "admin", "shiyu2022", T0).unwrap();
@@ -102,7 +101,7 @@ fn wrong_passwords_lock_the_account_for_a_while() {
 
 #[test]
 fn only_an_administrator_manages_accounts() {
-    let conn = db::open_in_memory().unwrap();
+    let conn = crate::engine::fresh();
     let admin =
         accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
             .unwrap();
@@ -186,7 +185,7 @@ fn only_an_administrator_manages_accounts() {
 /// tells nothing about which exist.
 #[test]
 fn unknown_names_and_wrong_passwords_are_indistinguishable() {
-    let conn = db::open_in_memory().unwrap();
+    let conn = crate::engine::fresh();
     accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
         .unwrap();
     let mut real = Vec::new();
@@ -214,7 +213,7 @@ fn unknown_names_and_wrong_passwords_are_indistinguishable() {
 /// Wrong old passwords in 修改密码 count toward the lockout, like wrong passwords at login.
 #[test]
 fn wrong_old_passwords_count_toward_the_lockout() {
-    let conn = db::open_in_memory().unwrap();
+    let conn = crate::engine::fresh();
     accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
         .unwrap();
     let me = accounts::login(&conn, "admin", "shiyu2022", T0).unwrap();
@@ -236,7 +235,7 @@ fn wrong_old_passwords_count_toward_the_lockout() {
 /// the next login; an administrator changing their own does not need to.
 #[test]
 fn a_password_set_by_an_administrator_must_be_changed() {
-    let conn = db::open_in_memory().unwrap();
+    let conn = crate::engine::fresh();
     let admin =
         accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
             .unwrap();
@@ -294,7 +293,7 @@ fn a_password_set_by_an_administrator_must_be_changed() {
 /// The idle time after which the app logs out is a setting (30 minutes by default).
 #[test]
 fn the_idle_logout_time_is_an_administrators_setting() {
-    let conn = db::open_in_memory().unwrap();
+    let conn = crate::engine::fresh();
     let admin =
         accounts::create_first_admin(&conn, &input("admin", "张三", Role::Admin, "shiyu2022"), T0)
             .unwrap();

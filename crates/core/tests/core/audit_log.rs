@@ -2,11 +2,10 @@
 //! edited, deleted or moved outside the app is found, naming the first broken entry.
 
 use huce_core::audit::{self, Filter};
-use huce_core::db;
 use huce_core::demo::{self, DemoOptions};
 use huce_core::staff::{self, StaffInput};
-use rusqlite::Connection;
 
+use crate::engine::TestDb;
 use crate::NOW;
 
 fn person(name: &str) -> StaffInput {
@@ -21,11 +20,11 @@ fn person(name: &str) -> StaffInput {
 
 /// A small town with a few recorded changes by two people. The demo's own field work is logged
 /// as it is made; the last three entries are the changes made here.
-fn logged() -> Connection {
-    let mut conn = db::open_in_memory().unwrap();
+fn logged() -> TestDb {
+    let conn = crate::engine::fresh();
     audit::set_actor(&conn, "管理员").unwrap();
-    demo::generate(
-        &mut conn,
+    demo::generate_on(
+        &conn,
         DemoOptions {
             households: 120,
             seed: 3,
@@ -42,7 +41,7 @@ fn logged() -> Connection {
     conn
 }
 
-fn count(conn: &Connection) -> i64 {
+fn count(conn: &TestDb) -> i64 {
     conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
         .unwrap()
 }
@@ -107,7 +106,7 @@ fn changes_are_logged_with_who_and_old_and_new() {
     );
 }
 
-fn broken_at(conn: &Connection) -> (Option<i64>, String) {
+fn broken_at(conn: &TestDb) -> (Option<i64>, String) {
     let v = audit::verify(conn).unwrap();
     (v.broken_at, v.message())
 }

@@ -1,15 +1,13 @@
 //! The household tree, list, search (names, pinyin initials, ID digits) and detail, with
 //! masking of personal data, on the real schema.
 
-use huce_core::db;
+use crate::engine::TestDb;
+use crate::NOW;
 use huce_core::households::{self, Disclosure, Scope};
 use huce_core::model::{BaselineSource, HouseholdCategory, NewHousehold, NewToilet, TechMode};
-use rusqlite::Connection;
-
-use crate::NOW;
 
 struct Fixture {
-    conn: Connection,
+    conn: TestDb,
     v1: i64,
     v2: i64,
     g1: i64,
@@ -47,7 +45,7 @@ fn toilet(mode: TechMode) -> NewToilet {
 
 /// Two villages; 石鱼村 has 1社 and 2社.
 fn fixture() -> Fixture {
-    let conn = db::open_in_memory().unwrap();
+    let conn = crate::engine::fresh();
     let v1 = households::add_village(&conn, "石鱼村", 1).unwrap();
     let v2 = households::add_village(&conn, "太平村", 2).unwrap();
     let g1 = households::add_group(&conn, v1, "1社", Some(1), 1).unwrap();
@@ -79,7 +77,7 @@ fn fixture() -> Fixture {
     }
 }
 
-fn names(conn: &Connection, scope: Scope, q: &str) -> Vec<String> {
+fn names(conn: &TestDb, scope: Scope, q: &str) -> Vec<String> {
     households::list(
         conn,
         scope,

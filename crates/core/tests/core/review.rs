@@ -18,10 +18,29 @@ use huce_core::print::DocumentSettings;
 use huce_core::{audit, db, settings, staff};
 use rusqlite::Connection;
 
+use crate::engine::TestDb;
 use crate::{at, count, staff_member as person, town_file, NOW};
 
 fn town(path: &Path) -> Connection {
     town_file(path, 40, 21)
+}
+
+/// The same town as [`town`], on the run's engine: with an administrator, acting as that
+/// administrator.
+fn town_db() -> TestDb {
+    let t = crate::engine::fresh();
+    crate::first_admin(&t);
+    huce_core::demo::generate_on(
+        &t,
+        huce_core::demo::DemoOptions {
+            households: 40,
+            seed: 21,
+        },
+        NOW,
+    )
+    .unwrap();
+    audit::set_actor(&t, "管理员（admin）").unwrap();
+    t
 }
 
 /// The plan puts the town's 督导组 in charge of the 镇级核查: a 督导 records 镇级复核 results (and
@@ -30,8 +49,7 @@ fn town(path: &Path) -> Connection {
 fn a_supervisor_records_town_rechecks() {
     use huce_core::inspections::{self, InspectionInput};
     use huce_core::model::{HouseholdStatus, InspectionKind};
-    let dir = tempfile::tempdir().unwrap();
-    let conn = town(&dir.path().join("huce.db"));
+    let conn = town_db();
     let admin = accounts::login(&conn, "admin", "shiyu2022", NOW).unwrap();
     let supervisor = accounts::add(
         &conn,
@@ -104,6 +122,7 @@ fn a_supervisor_records_town_rechecks() {
 
 /// A unit whose commit fails (here: a foreign key checked at commit) leaves no transaction
 /// open behind it; the next change commits normally.
+// File only: a key checked at commit (PRAGMA defer_foreign_keys) and the open transaction are the file's.
 #[test]
 fn an_atomic_unit_whose_commit_fails_leaves_no_transaction_open() {
     let conn = db::open_in_memory().unwrap();
@@ -125,7 +144,7 @@ fn an_atomic_unit_whose_commit_fails_leaves_no_transaction_open() {
 /// After a custom folder, the office can go back to `文书/` beside the database.
 #[test]
 fn the_documents_folder_goes_back_to_the_default() {
-    let conn = db::open_in_memory().unwrap();
+    let conn = crate::engine::fresh();
     let mut s = DocumentSettings::load(&conn).unwrap();
     s.folder = Some(std::env::temp_dir().join("文书甲").display().to_string());
     s.save(&conn, crate::NOW).unwrap();
@@ -147,7 +166,7 @@ fn the_documents_folder_goes_back_to_the_default() {
 /// into the audit log, which many can read and nobody can clean.
 #[test]
 fn an_unknown_user_name_is_not_written_into_the_log() {
-    let conn = db::open_in_memory().unwrap();
+    let conn = crate::engine::fresh();
     crate::first_admin(&conn);
     let _ = accounts::login(&conn, "Secret-pass-2024", "x", NOW);
     let leaked = count(
@@ -170,7 +189,7 @@ fn an_unknown_user_name_is_not_written_into_the_log() {
 #[test]
 fn an_unmasked_export_that_cannot_be_named_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let conn = town(&dir.path().join("huce.db"));
+    let conn = town_db();
     let out = dir.path().join("完整号码.xlsx");
     std::fs::create_dir_all(out.join("占用")).unwrap();
     let before = count(&conn, "SELECT count(*) FROM audit_log");
@@ -188,6 +207,7 @@ fn an_unmasked_export_that_cannot_be_named_leaves_nothing() {
 
 /// A "backup" carrying a trigger of its own would change later records behind the audit log's
 /// back: a restore accepts only this program's schema.
+// File only: backs up and restores the database file.
 #[test]
 fn a_backup_with_objects_of_its_own_is_not_restored() {
     let dir = tempfile::tempdir().unwrap();
@@ -253,6 +273,7 @@ fn rehash(conn: &Connection) {
 
 /// Rewriting the first entry (and so every hash after it) must not make the backups look like
 /// another database's: they are compared, and the rewrite is found.
+// File only: the anchors of the file's backups.
 #[test]
 fn a_rewritten_first_entry_does_not_hide_the_log_from_its_backups() {
     let dir = tempfile::tempdir().unwrap();
@@ -282,6 +303,7 @@ fn a_rewritten_first_entry_does_not_hide_the_log_from_its_backups() {
 
 /// Appending a made-up restore entry does not excuse the anchors taken before it: without the
 /// 恢复前 backup the restore names, they are compared as usual.
+// File only: the anchors of the file's backups.
 #[test]
 fn a_made_up_restore_entry_does_not_excuse_earlier_anchors() {
     let dir = tempfile::tempdir().unwrap();
@@ -320,6 +342,7 @@ fn a_made_up_restore_entry_does_not_excuse_earlier_anchors() {
 }
 
 /// A 签字背书表 printed before a proper restore is said to be from before it — not tampering.
+// File only: restores the database file from its backup.
 #[test]
 fn a_sheet_printed_before_a_restore_is_not_called_tampered() {
     let dir = tempfile::tempdir().unwrap();
@@ -406,6 +429,7 @@ fn an_xls_whose_sheets_together_ask_for_gigabytes_is_refused() {
 
 /// The town names a restore compares: an empty town name in the live file accepts any backup,
 /// as before; the check above is about named towns.
+// File only: restores the database file from its backup.
 #[test]
 fn a_town_without_a_name_restores_any_backup_of_this_program() {
     let dir = tempfile::tempdir().unwrap();
@@ -433,6 +457,7 @@ fn a_town_without_a_name_restores_any_backup_of_this_program() {
 /// or twice within a second): the anchors and the sheets printed before the first restore are
 /// found in the first restore's 恢复前 backup — reached through the second's — and the log
 /// verifies.
+// File only: restores the database file from its backups.
 #[test]
 fn anchors_from_before_two_restores_are_found_in_the_first_safety_backup() {
     for (first, second) in [

@@ -2,20 +2,20 @@
 //! unlocking with a reason.
 
 use huce_core::accounts::{self, Account, AccountInput};
+use huce_core::audit;
 use huce_core::demo::{self, DemoOptions};
 use huce_core::households::Scope;
 use huce_core::model::Role;
 use huce_core::rectification::{self, Decision};
 use huce_core::signoff::{self, Step};
-use huce_core::{audit, db};
-use rusqlite::Connection;
 
+use crate::engine::TestDb;
 use crate::NOW;
 
-fn setup() -> (Connection, Account, Account, Account) {
-    let mut conn = db::open_in_memory().unwrap();
-    demo::generate(
-        &mut conn,
+fn setup() -> (TestDb, Account, Account, Account) {
+    let conn = crate::engine::fresh();
+    demo::generate_on(
+        &conn,
         DemoOptions {
             households: 200,
             seed: 9,
@@ -116,9 +116,12 @@ fn review_then_responsible_then_locked_until_unlocked_with_a_reason() {
     // A reviewed result's category decision is locked.
     let (case, inspection): (i64, i64) = conn
         .query_row(
-            "SELECT r.id, r.inspection_id FROM rectifications r WHERE r.village_id = ?1
-               AND r.state <> 'closed' AND r.inspection_id IN (SELECT value FROM json_each(?2))
-             ORDER BY r.id LIMIT 1",
+            &format!(
+                "SELECT r.id, r.inspection_id FROM rectifications r WHERE r.village_id = ?1
+                   AND r.state <> 'closed' AND r.inspection_id IN ({})
+                 ORDER BY r.id LIMIT 1",
+                huce_core::sql::json_ids(conn.engine(), "?2")
+            ),
             rusqlite::params![village, serde_json::to_string(&ids).unwrap()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )

@@ -8,10 +8,11 @@ use std::path::Path;
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use huce_core::export::{self, Personal};
 use huce_core::households::{self, Disclosure, Scope};
-use huce_core::import::apply::{import_file, ImportOptions, Mode};
+use huce_core::import::apply::{import_into, ImportOptions, Mode};
 use huce_core::search_keys::initials_variants;
 
-use crate::{fixed_time, NOW};
+use crate::engine::TestDb;
+use crate::NOW;
 
 /// The list with the dictionary's readings: `U+XXXXX<TAB>character<TAB>reading[,reading]`.
 const LIST: &str = include_str!("../../../../assets/fonts/tgh2013-outside-gbk.tsv");
@@ -53,7 +54,7 @@ fn csv(names: &[String]) -> String {
         .join("\r\n")
 }
 
-fn import(conn: &mut rusqlite::Connection, path: &Path, backups: &Path) {
+fn import(conn: &TestDb, path: &Path, backups: &Path) {
     let opts = ImportOptions {
         sheet: None,
         columns: None,
@@ -68,13 +69,13 @@ fn import(conn: &mut rusqlite::Connection, path: &Path, backups: &Path) {
         backup_dir: backups.to_path_buf(),
         stamp: "20261129-100000".into(),
     };
-    let report = import_file(conn, path, &opts, &mode, &mut |_, _| {})
+    let report = import_into(conn, path, &opts, &mode, &mut |_, _| {})
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(report.rows_rejected, 0, "{:?}", report.problems);
     assert_eq!(report.households_new, 199, "{}", path.display());
 }
 
-fn stored_names(conn: &rusqlite::Connection) -> Vec<String> {
+fn stored_names(conn: &TestDb) -> Vec<String> {
     let mut names: Vec<String> = conn
         .prepare("SELECT head_name FROM households")
         .unwrap()
@@ -115,15 +116,16 @@ fn standard_characters_survive_import_search_export_and_print() {
     );
     std::fs::write(&gb, &bytes).unwrap();
 
-    for (k, file) in [&xlsx, &utf8, &gb].into_iter().enumerate() {
-        let db = dir.path().join(format!("town-{k}.db"));
-        let mut conn = huce_core::db::open(&db, fixed_time()).unwrap();
-        import(&mut conn, file, &dir.path().join("backups"));
+    let mut towns: Vec<TestDb> = Vec::new();
+    for file in [&xlsx, &utf8, &gb] {
+        let conn = crate::engine::fresh();
+        import(&conn, file, &dir.path().join("backups"));
         assert_eq!(stored_names(&conn), names, "{}", file.display());
+        towns.push(conn);
     }
 
     // Search, the Excel export and the prints, on the first town.
-    let conn = huce_core::db::open(&dir.path().join("town-0.db"), fixed_time()).unwrap();
+    let conn = towns.swap_remove(0);
     for name in &names {
         let found = |q: &str| -> Vec<String> {
             households::list(&conn, Scope::Town, q, Disclosure::Masked, 0, 500)

@@ -3,6 +3,8 @@
 //! signed comes from the login account; a reviewer does not review their own inspection; an
 //! ID-number search without the personal-data permission matches only the digits the mask shows.
 
+use crate::engine::TestDb;
+use crate::{count, NOW};
 use huce_core::accounts::{self, Account, AccountInput};
 use huce_core::households::{self, Disclosure, Scope};
 use huce_core::inspections::{self, InspectionInput, OnSiteClose, ProblemInput};
@@ -10,14 +12,11 @@ use huce_core::model::*;
 use huce_core::rectification::{self, Decision, MoveInput};
 use huce_core::signoff::{self, Step};
 use huce_core::staff::{self, StaffInput};
-use rusqlite::Connection;
-
-use crate::{count, NOW};
 
 const TODAY: &str = "2026-11-29";
 
 struct Office {
-    conn: Connection,
+    conn: TestDb,
     toilets: Vec<i64>,
     /// Staff: 李明, 王芳 (an inspection group), 赵晓昇, 陈红.
     li: i64,
@@ -27,7 +26,7 @@ struct Office {
     admin: Account,
 }
 
-fn person(conn: &Connection, name: &str) -> i64 {
+fn person(conn: &TestDb, name: &str) -> i64 {
     staff::add_staff(
         conn,
         &StaffInput {
@@ -43,7 +42,7 @@ fn person(conn: &Connection, name: &str) -> i64 {
 }
 
 fn office() -> Office {
-    let conn = huce_core::db::open_in_memory().unwrap();
+    let conn = crate::engine::fresh();
     let village = households::add_village(&conn, "石鱼村", 1).unwrap();
     let group = households::add_group(&conn, village, "3社", Some(3), 3).unwrap();
     let mut toilets = Vec::new();
@@ -125,7 +124,7 @@ fn account(o: &Office, username: &str, role: Role, staff: Option<i64>) -> Accoun
     .unwrap()
 }
 
-fn minor_problem(conn: &Connection) -> ProblemInput {
+fn minor_problem(conn: &TestDb) -> ProblemInput {
     let id = huce_core::problem_items::problem_items(conn, false)
         .unwrap()
         .into_iter()
