@@ -54,5 +54,12 @@ echo "windows: the installer installs per user (no administrator) and uninstalls
 # 4. The core's and the CLI's tests, as Windows programs under Wine (paths with Chinese
 #    characters and spaces, the database in %APPDATA%, file locking, a backup to another
 #    drive letter; the CLI's demo, import, export, print, sample and verify commands).
+#    The core's server tests connect from Wine to the PostgreSQL cluster on this Linux host
+#    (#18): the Windows client against a real server.
+if [ -z "${HUCE_TEST_PG:-}" ]; then
+  HUCE_TEST_PG="$(bash scripts/pg-cluster.sh start)"
+  trap 'bash scripts/pg-cluster.sh stop' EXIT
+fi
+export HUCE_TEST_PG
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
 cargo test --locked --target "$TARGET" -p huce-core -p huce-cli

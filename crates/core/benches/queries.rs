@@ -290,7 +290,57 @@ fn server_benches(conn: &rusqlite::Connection, villages: &[i64]) -> bool {
         tree.households
     );
     let mut rng = Rng::new(99);
-    list_benches(db, villages, &mut rng, Duration::from_millis(15))
+    let mut ok = list_benches(db, villages, &mut rng, Duration::from_millis(15));
+    ok &= side_by_side(huce_core::sql::Db::File(conn), db);
+    ok
+}
+
+/// The milliseconds of the best of `runs` runs of `f` (the first warms the caches).
+fn best_of(runs: usize, mut f: impl FnMut()) -> f64 {
+    (0..runs)
+        .map(|_| time(&mut f).0.as_secs_f64() * 1e3)
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// #18 (7): the dashboard and 1,000 notices on the file and on the server in the same run,
+/// with the ratio: 进度调度 ≤ 300 ms on the server, the notices within 20% of the file's.
+fn side_by_side(file: huce_core::sql::Db<'_>, server: huce_core::sql::Db<'_>) -> bool {
+    let as_of = "2026-11-29";
+    let dash = |d: huce_core::sql::Db<'_>| {
+        best_of(3, || {
+            huce_core::reports::progress::progress(d, as_of).unwrap();
+        })
+    };
+    let (dash_file, dash_server) = (dash(file), dash(server));
+    // The first 1,000 open cases with a notice due, the same on both (the same town).
+    let run =
+        huce_core::print::notice_cases(file, &LedgerFilter::all_of(Scope::Town), as_of).unwrap();
+    let ids: Vec<i64> = run.cases.iter().copied().take(1000).collect();
+    // Printing records each notice in the register: rolled back, so the cached towns stay.
+    let notices = |d: huce_core::sql::Db<'_>| {
+        best_of(2, || {
+            let _ = d.atomically(|d| {
+                huce_core::print::notices(d, &ids, as_of, &mut |_, _| {}).unwrap();
+                Err::<(), _>(huce_core::Error::Invalid("rolled back".into()))
+            });
+        })
+    };
+    let (notes_file, notes_server) = (notices(file), notices(server));
+    println!("\n#18 side by side (same run)      file        server     ratio   target");
+    let dash_ok = dash_server <= 300.0;
+    println!(
+        "进度调度 dashboard, whole town   {dash_file:>8.1} ms {dash_server:>8.1} ms {:>6.2}×   server ≤ 300 ms: {}",
+        dash_server / dash_file,
+        if dash_ok { "ok" } else { "OVER" }
+    );
+    let notes_ok = notes_server <= notes_file * 1.2;
+    println!(
+        "{} notices (整改告知书)          {notes_file:>8.1} ms {notes_server:>8.1} ms {:>6.2}×   within 20%: {}",
+        ids.len(),
+        notes_server / notes_file,
+        if notes_ok { "ok" } else { "OVER" }
+    );
+    dash_ok && notes_ok
 }
 
 /// The field-work targets: save an inspection with 3 problems and 2 photos, and load the problem

@@ -205,7 +205,6 @@ impl Server {
     }
 }
 
-
 /// The tables of a database file in an order their foreign keys allow, with their columns.
 fn file_tables(conn: &Connection) -> Result<Vec<(String, Vec<String>)>> {
     let names: Vec<String> = conn
