@@ -200,12 +200,44 @@ async fn two_pcs_on_one_server_database() {
     open_first_listed(b).await;
     let deadline = Instant::now() + WAIT;
     while form_id(b).await != form {
-        assert!(Instant::now() < deadline, "乙 reopens the same household's form");
+        assert!(
+            Instant::now() < deadline,
+            "乙 reopens the same household's form"
+        );
         tokio::time::sleep(POLL).await;
     }
     find(b, "#insp-save").await.click().await.unwrap();
     next_form(b, &form).await;
     assert_eq!(inspections(), before + 2);
+
+    // 甲's administrator opens 连接服务器 and tries the office server's settings: a connection
+    // that works says what the database holds; a wrong password says so.
+    let base: postgres::Config = std::env::var("HUCE_TEST_PG").unwrap().parse().unwrap();
+    let host = match &base.get_hosts()[0] {
+        postgres::config::Host::Tcp(h) => h.clone(),
+        other => panic!("a TCP host: {other:?}"),
+    };
+    click(a, "#insp-cancel").await; // 甲's form had gone on to the household's next toilet
+    menu(a, "#open-server").await;
+    find(a, "#server-dialog[open]").await;
+    type_value(a, "#server-host", &host).await;
+    type_value(a, "#server-port", &base.get_ports()[0].to_string()).await;
+    type_value(a, "#server-database", base.get_dbname().unwrap()).await;
+    type_value(a, "#server-user", base.get_user().unwrap()).await;
+    let password = String::from_utf8(base.get_password().unwrap().to_vec()).unwrap();
+    type_value(a, "#server-password", &password).await;
+    click(a, "#server-test").await;
+    let told = wait_text(a, "#server-result", |t| t.starts_with("连接成功")).await;
+    assert!(told.contains(base.get_dbname().unwrap()), "{told}");
+    // Both windows share the display: the window's own picture, not the screen's.
+    let png = a.screenshot_as_png().await.unwrap();
+    std::fs::write(output_dir().join("e2e-server-dialog.png"), png).unwrap();
+    type_value(a, "#server-password", "not-the-password").await;
+    click(a, "#server-test").await;
+    let refused = wait_text(a, "#server-error", |t| !t.is_empty()).await;
+    assert!(refused.contains("用户名或密码"), "{refused}");
+    assert!(!refused.contains("not-the-password"));
+    click(a, "#server-cancel").await;
 
     for s in pcs {
         s.driver.clone().quit().await.unwrap();
