@@ -192,6 +192,7 @@ pub fn sign<'a>(
 fn sign_in(tx: Db<'_>, who: &Account, ids: &[i64], step: Step, now: &str) -> Result<Signed> {
     let mut signed = Vec::new();
     let mut own_skipped = 0;
+    let mut meanwhile = Vec::new();
     for &id in ids {
         let exists: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM inspections WHERE id = ?1)",
@@ -209,6 +210,16 @@ fn sign_in(tx: Db<'_>, who: &Account, ids: &[i64], step: Step, now: &str) -> Res
             Step::Responsible => s.responsible.is_some(),
         };
         if already {
+            // Signed by someone else (another PC, a moment ago): said below when nothing new
+            // was signed; signed by this account before: nothing to say.
+            let by_other = tx.exists(
+                "SELECT 1 FROM signoffs WHERE inspection_id = ?1 AND step = ?2
+                 AND cleared_at IS NULL AND account_id <> ?3",
+                params![id, step.code(), who.id],
+            )?;
+            if by_other {
+                meanwhile.push(id);
+            }
             continue;
         }
         if step == Step::Responsible && s.review.is_none() {
@@ -220,11 +231,19 @@ fn sign_in(tx: Db<'_>, who: &Account, ids: &[i64], step: Step, now: &str) -> Res
             own_skipped += 1;
             continue;
         }
-        tx.prepare_cached(
-            "INSERT INTO signoffs (inspection_id, step, account_id, signer, signed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![id, step.code(), who.id, who.display_name, now])?;
+        // Another PC signing the same result at this moment: its signature stands and this
+        // one is not added (on the server the insert waits for it, then does nothing).
+        let added = tx
+            .prepare_cached(
+                "INSERT INTO signoffs (inspection_id, step, account_id, signer, signed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (inspection_id, step) WHERE cleared_at IS NULL DO NOTHING",
+            )?
+            .execute(params![id, step.code(), who.id, who.display_name, now])?;
+        if added == 0 {
+            meanwhile.push(id);
+            continue;
+        }
         signed.push(id);
     }
     if !signed.is_empty() {
@@ -242,6 +261,21 @@ fn sign_in(tx: Db<'_>, who: &Account, ids: &[i64], step: Step, now: &str) -> Res
             ),
             serde_json::json!({ "inspections": signed }),
         )?;
+    }
+    if signed.is_empty() {
+        if let Some(&id) = meanwhile.first() {
+            let (signer, at): (String, String) = tx.query_row(
+                "SELECT signer, signed_at FROM signoffs
+                 WHERE inspection_id = ?1 AND step = ?2 AND cleared_at IS NULL",
+                params![id, step.code()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            return Err(Error::Conflict(format!(
+                "这条核查结果已由 {signer} 于 {} 以{}身份签字（可能是刚刚在另一台电脑上），您这次没有重复签字。请刷新。",
+                at.chars().take(16).collect::<String>().replace('T', " "),
+                step.label()
+            )));
+        }
     }
     if signed.is_empty() && own_skipped > 0 {
         return Err(Error::Invalid(format!(

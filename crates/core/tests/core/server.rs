@@ -1043,3 +1043,83 @@ fn a_parameter_the_server_cannot_type_works_inside_a_transaction() {
         .unwrap();
     assert_eq!(n, 10);
 }
+
+/// #18 (5): two PCs sign the same result at the same moment: one signature stands, the other
+/// PC is told who signed it — not a bare database error, and no second signature.
+#[test]
+fn two_pcs_signing_one_result_at_once_leave_one_signature_and_say_who() {
+    let conn = demo_town(30, 5);
+    let (scratch, on_server) = pushed(&conn);
+    let id: i64 = huce_core::sql::Db::Server(&on_server)
+        .query_row(
+            "SELECT min(id) FROM inspections WHERE id NOT IN (SELECT inspection_id FROM signoffs)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // Two reviewers' accounts on the server.
+    let reviewers: Vec<huce_core::accounts::Account> = ["jia", "yi"]
+        .iter()
+        .zip(["甲审核人", "乙审核人"])
+        .map(|(user, name)| {
+            huce_core::accounts::add(
+                huce_core::sql::Db::Server(&on_server),
+                &huce_core::accounts::Account::local("管理员"),
+                &huce_core::accounts::AccountInput {
+                    username: user.to_string(),
+                    display_name: name.into(),
+                    role: huce_core::model::Role::Reviewer,
+                    staff_id: None,
+                    password: Some("reviewer-2026".into()),
+                    active: true,
+                },
+                crate::NOW,
+            )
+            .unwrap()
+        })
+        .collect();
+    let barrier = std::sync::Barrier::new(2);
+    let results: Vec<Result<usize, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = reviewers
+            .iter()
+            .map(|who| {
+                let url = scratch.url();
+                let barrier = &barrier;
+                s.spawn(move || {
+                    let mine = huce_core::sql::ServerConn::new(
+                        postgres::Client::connect(&url, postgres::NoTls).unwrap(),
+                    );
+                    barrier.wait();
+                    huce_core::signoff::sign(
+                        huce_core::sql::Db::Server(&mine),
+                        who,
+                        &[id],
+                        huce_core::signoff::Step::Review,
+                        crate::NOW,
+                    )
+                    .map(|s| s.signed)
+                    .map_err(|e| format!("{}: {e}", e.code()))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        results.iter().filter(|r| r == &&Ok(1)).count(),
+        1,
+        "{results:?}"
+    );
+    let told = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+    assert!(
+        told.starts_with("conflict") && told.contains("审核人") && told.contains("已由"),
+        "{told}"
+    );
+    let active: i64 = huce_core::sql::Db::Server(&on_server)
+        .query_row(
+            "SELECT count(*) FROM signoffs WHERE inspection_id = ?1 AND cleared_at IS NULL",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(active, 1);
+}
