@@ -461,8 +461,13 @@ const ADMIN: (&str, &str) = ("admin", "shiyu2022");
 /// start); returns the database's connection closed again.
 fn make_admin(db: &Path) {
     let conn = huce_core::db::open(db, chrono::Local::now().naive_local()).unwrap();
+    make_admin_on(&conn);
+}
+
+/// [`make_admin`] on an open database of either engine.
+fn make_admin_on<'a>(db: impl Into<huce_core::sql::Db<'a>>) {
     huce_core::accounts::create_first_admin(
-        &conn,
+        db,
         &huce_core::accounts::AccountInput {
             username: ADMIN.0.into(),
             display_name: "测试管理员".into(),

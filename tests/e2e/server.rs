@@ -41,19 +41,7 @@ impl ServerTown {
             "2026-11-29T09:00:00+08:00",
         )
         .unwrap();
-        huce_core::accounts::create_first_admin(
-            db,
-            &huce_core::accounts::AccountInput {
-                username: ADMIN.0.into(),
-                display_name: "测试管理员".into(),
-                role: huce_core::model::Role::Admin,
-                staff_id: None,
-                password: Some(ADMIN.1.into()),
-                active: true,
-            },
-            "2026-11-29T09:00:00+08:00",
-        )
-        .unwrap();
+        make_admin_on(db);
         ServerTown {
             client: Some(client),
             schema,
