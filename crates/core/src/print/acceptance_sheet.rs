@@ -5,7 +5,7 @@
 use crate::store::sql::{Db, Optional};
 
 use super::layout::{Align, Doc, Face};
-use super::notice::{case_head, notice_data};
+use super::notice::{case_head, NoticeReader};
 use super::page::{chinese_date, town_title, Printed};
 use crate::error::{Error, Result};
 use crate::fieldwork::rectification::{self, LedgerFilter};
@@ -89,8 +89,9 @@ pub fn acceptance_sheets<'a>(
     }
     let town = TownSettings::load(conn)?;
     let mut doc = Doc::new("农村户厕问题整改验收单", false, 22.0);
-    for id in case_ids {
-        let Some((d, problems)) = notice_data(conn, *id)? else {
+    let mut reader = NoticeReader::new(conn, case_ids);
+    for (k, id) in case_ids.iter().enumerate() {
+        let Some((d, problems)) = reader.take(k)? else {
             continue;
         };
         let a = acceptance(conn, *id)?;

@@ -5,7 +5,7 @@
 use crate::store::sql::{Db, Optional};
 
 use super::layout::{self, Align, Doc, Face};
-use super::notice::{case_head, notice_data};
+use super::notice::{case_head, NoticeReader};
 use super::page::{chinese_date, Printed};
 use crate::error::{Error, Result};
 use crate::fieldwork::rectification::{self, LedgerFilter};
@@ -55,8 +55,9 @@ pub fn onsite_slips<'a>(db: impl Into<Db<'a>>, case_ids: &[i64]) -> Result<Print
     let town = TownSettings::load(conn)?;
     let mut doc = Doc::new("农村户厕问题现场整改确认单", false, 18.0);
     let (mut slips, mut on_page) = (0, 0);
-    for id in case_ids {
-        let Some((d, problems)) = notice_data(conn, *id)? else {
+    let mut reader = NoticeReader::new(conn, case_ids);
+    for k in 0..case_ids.len() {
+        let Some((d, problems)) = reader.take(k)? else {
             continue;
         };
         if d.category != Some(Category::ImmediateFix) {

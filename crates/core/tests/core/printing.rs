@@ -1214,3 +1214,30 @@ fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
         print::survey_sheets(&t.db, Scope::Group(empty), 3, TODAY, &mut |_, _| {}).unwrap();
     assert_eq!(blanks.pages, 3);
 }
+
+/// The notices' data are read a batch at a time: a run longer than a batch keeps the order it
+/// was given across the batches, and a case picked twice prints twice.
+#[test]
+fn a_long_run_of_notices_keeps_its_order_across_batches() {
+    let t = town();
+    let once = print::notices(&t.db, &t.cases, TODAY, &mut |_, _| {}).unwrap();
+    assert!(!once.notices.is_empty());
+    let rounds = 450 / t.cases.len() + 1;
+    let ids: Vec<i64> = t
+        .cases
+        .iter()
+        .copied()
+        .cycle()
+        .take(t.cases.len() * rounds)
+        .collect();
+    let many = print::notices(&t.db, &ids, TODAY, &mut |_, _| {}).unwrap();
+    let expected: Vec<_> = once
+        .notices
+        .iter()
+        .copied()
+        .cycle()
+        .take(once.notices.len() * rounds)
+        .collect();
+    assert_eq!(many.notices, expected);
+    assert_eq!(many.pages, expected.len());
+}
