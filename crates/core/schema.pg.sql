@@ -1,5 +1,7 @@
--- The schema of a server (PostgreSQL 15+) database, huce-core schema version 14: the same
--- tables, columns, keys, checks and indexes as schema.sql, in PostgreSQL's words. Integers are
+-- The schema of a server (PostgreSQL 15+) database as it was at huce-core schema version 14,
+-- the first a server had; later versions are the server migrations in src/store/schema.rs
+-- (POSTGRES_MIGRATIONS). The same tables, columns, keys, checks and indexes as schema.sql was
+-- then, in PostgreSQL's words. Integers are
 -- BIGINT (SQLite's are 64-bit), flags stay 0/1 integers, dates stay ISO text, so one SQL text
 -- serves both engines. Tables come in the order their references need.
 

@@ -1,8 +1,8 @@
--- The schema a database has after every migration (huce-core, schema version 14).
+-- The schema a database has after every migration (huce-core, schema version 15).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 14;
+PRAGMA user_version = 15;
 
 -- trigger households_row_version
 CREATE TRIGGER households_row_version AFTER UPDATE ON households
@@ -55,6 +55,36 @@ CREATE TRIGGER rectifications_row_version AFTER UPDATE ON rectifications
 WHEN NEW.row_version = OLD.row_version
 BEGIN
     UPDATE rectifications SET row_version = OLD.row_version + 1 WHERE id = NEW.id;
+END;
+
+-- trigger toilets_first_inspection_added
+CREATE TRIGGER toilets_first_inspection_added AFTER INSERT ON inspections
+BEGIN
+    UPDATE toilets SET first_inspected_on = NEW.inspected_on
+    WHERE id = NEW.toilet_id AND (first_inspected_on IS NULL OR first_inspected_on > NEW.inspected_on);
+    UPDATE toilets SET first_rechecked_on = NEW.inspected_on
+    WHERE NEW.kind = 'town_recheck' AND id = NEW.toilet_id
+      AND (first_rechecked_on IS NULL OR first_rechecked_on > NEW.inspected_on);
+END;
+
+-- trigger toilets_first_inspection_changed
+CREATE TRIGGER toilets_first_inspection_changed AFTER UPDATE OF toilet_id, kind, inspected_on ON inspections
+BEGIN
+    UPDATE toilets
+    SET first_inspected_on = (SELECT min(i.inspected_on) FROM inspections i WHERE i.toilet_id = toilets.id),
+        first_rechecked_on = (SELECT min(i.inspected_on) FROM inspections i
+                              WHERE i.toilet_id = toilets.id AND i.kind = 'town_recheck')
+    WHERE id = OLD.toilet_id OR id = NEW.toilet_id;
+END;
+
+-- trigger toilets_first_inspection_removed
+CREATE TRIGGER toilets_first_inspection_removed AFTER DELETE ON inspections
+BEGIN
+    UPDATE toilets
+    SET first_inspected_on = (SELECT min(i.inspected_on) FROM inspections i WHERE i.toilet_id = toilets.id),
+        first_rechecked_on = (SELECT min(i.inspected_on) FROM inspections i
+                              WHERE i.toilet_id = toilets.id AND i.kind = 'town_recheck')
+    WHERE id = OLD.toilet_id;
 END;
 
 -- table accounts
@@ -350,7 +380,7 @@ CREATE TABLE toilets (
     use_status         TEXT CHECK ((use_status = 'in_use' OR use_status = 'idle' OR use_status = 'unusable' OR use_status = 'demolished')),
     baseline_source    TEXT NOT NULL CHECK ((baseline_source = 'survey' OR baseline_source = 'subsidy' OR baseline_source = 'field')),
     created_at         TEXT NOT NULL,
-    updated_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL, first_inspected_on TEXT, first_rechecked_on TEXT,
     UNIQUE (household_id, seq)
 ) STRICT;
 
@@ -428,3 +458,6 @@ CREATE UNIQUE INDEX signoffs_active ON signoffs(inspection_id, step) WHERE clear
 
 -- index signoffs_by_inspection
 CREATE INDEX signoffs_by_inspection ON signoffs(inspection_id, step);
+
+-- index toilets_first_inspections
+CREATE INDEX toilets_first_inspections ON toilets(household_id, first_inspected_on, first_rechecked_on);

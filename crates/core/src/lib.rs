@@ -8,6 +8,7 @@
 pub mod access;
 pub mod demo;
 pub mod error;
+mod fast_map;
 pub mod fieldwork;
 pub mod ledger_io;
 pub mod model;

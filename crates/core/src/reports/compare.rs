@@ -276,24 +276,7 @@ fn visits(conn: Db<'_>) -> Result<Visits> {
 type Visits = Vec<(i64, Vec<Visit>)>;
 
 fn load(conn: Db<'_>, scope: Scope) -> Result<(Visits, Vec<Option<Place>>)> {
-    in_parallel(conn, visits, |second| places(second, scope))
-}
-
-/// Two reads at once on the file (`here` on `conn`, `there` on a second read-only connection,
-/// [`crate::store::db::in_parallel`]); on the server, one after the other on the same handle.
-fn in_parallel<A, B: Send>(
-    conn: Db<'_>,
-    here: impl FnOnce(Db<'_>) -> Result<A>,
-    there: impl FnOnce(Db<'_>) -> Result<B> + Send,
-) -> Result<(A, B)> {
-    match conn {
-        Db::File(c) => crate::store::db::in_parallel(
-            c,
-            |c| here(Db::File(c)),
-            |second| there(Db::File(second)),
-        ),
-        Db::Server(_) => Ok((here(conn)?, there(conn)?)),
-    }
+    sql::in_parallel(conn, visits, |second| places(second, scope))
 }
 
 /// The latest inspection of each kind, in the order 村级 → 镇级 → 区级.
@@ -508,7 +491,7 @@ pub fn compare<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Comparison> {
         .filter(|o| !o.found.is_empty())
         .map(|o| o.toilet.place.household_id)
         .collect();
-    let (members, heads) = in_parallel(
+    let (members, heads) = sql::in_parallel(
         conn,
         |conn| {
             let mut members: HashMap<i64, (String, Vec<i64>)> = HashMap::new();

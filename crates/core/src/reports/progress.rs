@@ -7,7 +7,9 @@
 //! its inspection's date, and a case's state is replayed from its moves up to the date. The
 //! category is the case's current one (a decision, not a dated state).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::fast_map::FastMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -15,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::{CaseState, Category};
 use crate::store::settings;
-use crate::store::sql::Db;
+use crate::store::sql::{Db, Engine};
 
 /// The numbers of one village, or of the whole town.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -375,7 +377,35 @@ fn month_of(d: &str) -> &str {
     d.get(..7).unwrap_or(d)
 }
 
+/// A case opened by the report's date, with its state on that date.
+struct Case {
+    village: usize,
+    category: Option<Category>,
+    planned: Option<String>,
+    opened_on: String,
+    state: CaseState,
+}
+
+/// (village index, day, toilets first inspected that day, of them re-checked by the town)
+type FirstDays = Vec<(usize, String, i64, i64)>;
+
+/// (day, +1 for a case closed out that day, −1 for one reopened)
+type Closings = Vec<(String, i64)>;
+
+/// What the counts are made of, as read from the database. The households, toilets and
+/// no-toilet households of each village go straight into the villages' counts.
+struct Facts {
+    first_days: FirstDays,
+    cases: Vec<Case>,
+    closings: Closings,
+}
+
 /// Progress of every village as of `as_of` (`YYYY-MM-DD`, the day included).
+///
+/// A toilet counts as inspected from its first inspection's day and as re-checked from its first
+/// town re-check's day, both kept on the toilet (schema version 15). The embedded file streams
+/// the rows into arrays (faster there than SQLite's grouping); the server groups in SQL, so only
+/// the village-and-day totals cross the network.
 pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
     let conn = db.into();
     let day = date(as_of, "统计日期")?.to_string();
@@ -383,7 +413,7 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
     let month = month_of(day);
 
     let mut villages: Vec<Counts> = Vec::new();
-    let mut index: HashMap<i64, usize> = HashMap::new();
+    let mut index: FastMap<i64, usize> = FastMap::default();
     conn.for_each(
         "SELECT id, name FROM villages ORDER BY sort_order, id",
         [],
@@ -397,145 +427,31 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
             Ok(())
         },
     )?;
-
-    // Household → village (the covering index), toilet → village through it.
-    let mut household_village: Vec<usize> = Vec::new();
-    conn.for_each("SELECT id, village_id FROM households", [], |r| {
-        let (id, v): (i64, i64) = (r.get(0)?, r.get(1)?);
-        let Some(&vx) = index.get(&v) else {
-            return Ok(());
-        };
-        let id = usize::try_from(id).unwrap_or(0);
-        if household_village.len() <= id {
-            household_village.resize(id + 1, usize::MAX);
-        }
-        household_village[id] = vx;
-        villages[vx].households += 1;
-        Ok(())
-    })?;
-    conn.for_each(
-        "SELECT village_id, count(*) FROM households WHERE no_toilet = 1 GROUP BY village_id",
-        [],
-        |r| {
-            if let Some(&vx) = index.get(&r.get::<_, i64>(0)?) {
-                villages[vx].no_toilet = r.get(1)?;
-            }
-            Ok(())
+    // The places and the cases at once (on the file, a second reader on the other core).
+    let (first_days, (cases, closings)) = crate::store::sql::in_parallel(
+        conn,
+        |conn| match conn.engine() {
+            Engine::File => streamed_facts(conn, day, &index, &mut villages),
+            Engine::Server => grouped_facts(conn, day, &index, &mut villages),
         },
+        |conn| case_facts(conn, day, &index),
     )?;
-    let mut toilet_village: Vec<usize> = Vec::new();
-    conn.for_each("SELECT id, household_id FROM toilets", [], |r| {
-        let (id, h): (i64, i64) = (r.get(0)?, r.get(1)?);
-        let vx = usize::try_from(h)
-            .ok()
-            .and_then(|h| household_village.get(h).copied())
-            .unwrap_or(usize::MAX);
-        if vx == usize::MAX {
-            return Ok(());
-        }
-        let id = usize::try_from(id).unwrap_or(0);
-        if toilet_village.len() <= id {
-            toilet_village.resize(id + 1, usize::MAX);
-        }
-        toilet_village[id] = vx;
-        villages[vx].toilets += 1;
-        Ok(())
-    })?;
+    let facts = Facts {
+        first_days,
+        cases,
+        closings,
+    };
 
-    // The first inspection of each toilet, and the first town re-check, up to the date.
-    // Dates are compared as text (ISO dates order as text).
-    let mut first: Vec<Option<[u8; 10]>> = vec![None; toilet_village.len()];
-    let mut rechecked: Vec<bool> = vec![false; toilet_village.len()];
-    conn.for_each(
-        "SELECT toilet_id, inspected_on, kind = 'town_recheck' FROM inspections
-         WHERE inspected_on <= ?1",
-        [day],
-        |r| {
-            let t = usize::try_from(r.get::<_, i64>(0)?).unwrap_or(usize::MAX);
-            let Some(slot) = first.get_mut(t) else {
-                return Ok(());
-            };
-            let on = r.get_ref(1)?.as_bytes().map_err(rusqlite::Error::from)?;
-            let mut key = [0u8; 10];
-            let n = on.len().min(10);
-            key[..n].copy_from_slice(&on[..n]);
-            if slot.is_none_or(|s| key < s) {
-                *slot = Some(key);
-            }
-            if r.get::<_, bool>(2)? {
-                rechecked[t] = true;
-            }
-            Ok(())
-        },
-    )?;
     // date → (inspected, problems, closed) changes
     let mut changes: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
-    for (t, on) in first.iter().enumerate() {
-        let Some(on) = on else { continue };
-        let vx = toilet_village[t];
-        if vx == usize::MAX {
-            continue;
-        }
-        villages[vx].inspected += 1;
-        if rechecked[t] {
-            villages[vx].rechecked += 1;
-        }
-        let d = String::from_utf8_lossy(on).into_owned();
-        changes.entry(d).or_default().0 += 1;
+    for (vx, on, n, re) in facts.first_days {
+        villages[vx].inspected += n;
+        villages[vx].rechecked += re;
+        changes.entry(on).or_default().0 += n;
     }
-
-    // Cases opened by the date, their state on the date replayed from their moves.
-    struct Case {
-        village: usize,
-        category: Option<Category>,
-        planned: Option<String>,
-        opened_on: String,
-        state: CaseState,
+    for (on, delta) in facts.closings {
+        changes.entry(on).or_default().2 += delta;
     }
-    let mut cases: HashMap<i64, Case> = HashMap::new();
-    conn.for_each(
-        "SELECT r.id, r.village_id, r.category, r.planned_month, r.opened_on
-         FROM rectifications r WHERE r.opened_on <= ?1",
-        [day],
-        |r| {
-            let Some(&vx) = index.get(&r.get::<_, i64>(1)?) else {
-                return Ok(());
-            };
-            let on: String = r.get(4)?;
-            changes.entry(on.clone()).or_default().1 += 1;
-            cases.insert(
-                r.get(0)?,
-                Case {
-                    village: vx,
-                    category: r.get(2)?,
-                    planned: r.get(3)?,
-                    opened_on: on,
-                    state: CaseState::Pending,
-                },
-            );
-            Ok(())
-        },
-    )?;
-    conn.for_each(
-        "SELECT rectification_id, to_state, happened_on FROM rectification_events
-         WHERE to_state IS NOT NULL AND happened_on <= ?1
-         ORDER BY happened_on, id",
-        [day],
-        |r| {
-            let Some(case) = cases.get_mut(&r.get::<_, i64>(0)?) else {
-                return Ok(());
-            };
-            let to: CaseState = r.get(1)?;
-            let was_closed = case.state == CaseState::Closed;
-            let now_closed = to == CaseState::Closed;
-            if was_closed != now_closed {
-                let on: String = r.get(2)?;
-                changes.entry(on).or_default().2 += if now_closed { 1 } else { -1 };
-            }
-            case.state = to;
-            Ok(())
-        },
-    )?;
     // An open 立行立改 case found before this day is overdue (the town's working days).
     let days = crate::fieldwork::working::WorkingValues::load(conn)?.immediate_overdue_days;
     let immediate_cutoff = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
@@ -545,7 +461,8 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
                 .format("%Y-%m-%d")
                 .to_string()
         });
-    for case in cases.values() {
+    for case in &facts.cases {
+        changes.entry(case.opened_on.clone()).or_default().1 += 1;
         let v = &mut villages[case.village];
         v.problems += 1;
         match case.category {
@@ -672,6 +589,193 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
         timeline,
         phases: statuses,
     })
+}
+
+/// The facts on the embedded file: households and toilets streamed from their covering indexes
+/// into arrays indexed by row id (cheaper there than SQLite's grouping), the cases' moves
+/// replayed in order.
+fn streamed_facts(
+    conn: Db<'_>,
+    day: &str,
+    index: &FastMap<i64, usize>,
+    villages: &mut [Counts],
+) -> Result<FirstDays> {
+    // Household → village (the covering index), toilet → village through it.
+    let mut household_village: Vec<usize> = Vec::new();
+    conn.for_each("SELECT id, village_id FROM households", [], |r| {
+        let (id, v): (i64, i64) = (r.get(0)?, r.get(1)?);
+        let Some(&vx) = index.get(&v) else {
+            return Ok(());
+        };
+        let id = usize::try_from(id).unwrap_or(0);
+        if household_village.len() <= id {
+            household_village.resize(id + 1, usize::MAX);
+        }
+        household_village[id] = vx;
+        villages[vx].households += 1;
+        Ok(())
+    })?;
+    conn.for_each(
+        "SELECT village_id, count(*) FROM households WHERE no_toilet = 1 GROUP BY village_id",
+        [],
+        |r| {
+            if let Some(&vx) = index.get(&r.get::<_, i64>(0)?) {
+                villages[vx].no_toilet = r.get(1)?;
+            }
+            Ok(())
+        },
+    )?;
+    // Each toilet's first inspection and first town re-check (kept on the toilet by triggers),
+    // read from their covering index: toilets per village, and per village and first day.
+    let mut per_day: FastMap<(usize, [u8; 10]), (i64, i64)> = FastMap::default();
+    let before = |on: &[u8]| day_key(on) <= day_key(day.as_bytes());
+    conn.for_each(
+        "SELECT household_id, first_inspected_on, first_rechecked_on FROM toilets",
+        [],
+        |r| {
+            let vx = usize::try_from(r.get::<_, i64>(0)?)
+                .ok()
+                .and_then(|h| household_village.get(h).copied())
+                .unwrap_or(usize::MAX);
+            if vx == usize::MAX {
+                return Ok(());
+            }
+            villages[vx].toilets += 1;
+            let Some(first) = r
+                .get_ref(1)?
+                .as_bytes_or_null()
+                .map_err(rusqlite::Error::from)?
+            else {
+                return Ok(());
+            };
+            if !before(first) {
+                return Ok(());
+            }
+            let rechecked = r
+                .get_ref(2)?
+                .as_bytes_or_null()
+                .map_err(rusqlite::Error::from)?
+                .is_some_and(before);
+            let e = per_day.entry((vx, day_key(first))).or_default();
+            e.0 += 1;
+            e.1 += i64::from(rechecked);
+            Ok(())
+        },
+    )?;
+    Ok(per_day
+        .into_iter()
+        .map(|((vx, on), (n, re))| (vx, String::from_utf8_lossy(&on).into_owned(), n, re))
+        .collect())
+}
+
+/// A `YYYY-MM-DD` day as a fixed key (ISO days order as bytes).
+fn day_key(on: &[u8]) -> [u8; 10] {
+    let mut key = [0u8; 10];
+    let n = on.len().min(10);
+    key[..n].copy_from_slice(&on[..n]);
+    key
+}
+
+/// The cases opened by the date, their state on it replayed from their moves, and the days
+/// cases were closed out or reopened. A few tens of thousands of rows for a district, read as
+/// they lie on both engines: cheaper than SQLite's sort, and than the server's window functions.
+fn case_facts(
+    conn: Db<'_>,
+    day: &str,
+    index: &FastMap<i64, usize>,
+) -> Result<(Vec<Case>, Closings)> {
+    let mut closings = Vec::new();
+    let mut cases: Vec<Case> = Vec::new();
+    let mut by_id: FastMap<i64, usize> = FastMap::default();
+    conn.for_each(
+        "SELECT id, village_id, category, planned_month, opened_on
+         FROM rectifications WHERE opened_on <= ?1",
+        [day],
+        |r| {
+            let Some(&vx) = index.get(&r.get::<_, i64>(1)?) else {
+                return Ok(());
+            };
+            by_id.insert(r.get(0)?, cases.len());
+            cases.push(Case {
+                village: vx,
+                category: r.get(2)?,
+                planned: r.get(3)?,
+                opened_on: r.get(4)?,
+                state: CaseState::Pending,
+            });
+            Ok(())
+        },
+    )?;
+    // The moves in the order they happened: read as they lie and sorted here, which is
+    // cheaper than SQLite's sort.
+    let mut moves: Vec<([u8; 10], i64, usize, CaseState)> = Vec::new();
+    conn.for_each(
+        "SELECT happened_on, id, rectification_id, to_state FROM rectification_events
+         WHERE to_state IS NOT NULL AND happened_on <= ?1",
+        [day],
+        |r| {
+            if let Some(&case) = by_id.get(&r.get::<_, i64>(2)?) {
+                let on = day_key(r.get_ref(0)?.as_bytes().map_err(rusqlite::Error::from)?);
+                moves.push((on, r.get(1)?, case, r.get(3)?));
+            }
+            Ok(())
+        },
+    )?;
+    moves.sort_unstable_by_key(|m| (m.0, m.1));
+    for (on, _, case, to) in moves {
+        let case = &mut cases[case];
+        let was_closed = case.state == CaseState::Closed;
+        let now_closed = to == CaseState::Closed;
+        if was_closed != now_closed {
+            let on = String::from_utf8_lossy(&on).into_owned();
+            closings.push((on, if now_closed { 1 } else { -1 }));
+        }
+        case.state = to;
+    }
+    Ok((cases, closings))
+}
+
+/// The facts on the server: grouped there, so a few thousand totals cross the network
+/// instead of every toilet's rows.
+fn grouped_facts(
+    conn: Db<'_>,
+    day: &str,
+    index: &FastMap<i64, usize>,
+    villages: &mut [Counts],
+) -> Result<FirstDays> {
+    let village = |id: i64| index.get(&id).copied();
+    conn.for_each(
+        "SELECT village_id, count(*), sum(CASE WHEN no_toilet = 1 THEN 1 ELSE 0 END)
+         FROM households GROUP BY village_id",
+        [],
+        |r| {
+            if let Some(vx) = village(r.get(0)?) {
+                villages[vx].households = r.get(1)?;
+                villages[vx].no_toilet = r.get(2)?;
+            }
+            Ok(())
+        },
+    )?;
+    // Toilets per village and first inspection day (none: not inspected by the date).
+    let mut first_days = Vec::new();
+    conn.for_each(
+        "SELECT h.village_id, CASE WHEN t.first_inspected_on <= ?1 THEN t.first_inspected_on END,
+                count(*), count(CASE WHEN t.first_rechecked_on <= ?1 THEN 1 END)
+         FROM toilets t JOIN households h ON h.id = t.household_id
+         GROUP BY 1, 2",
+        [day],
+        |r| {
+            if let Some(vx) = village(r.get(0)?) {
+                let n: i64 = r.get(2)?;
+                villages[vx].toilets += n;
+                if let Some(on) = r.get::<_, Option<String>>(1)? {
+                    first_days.push((vx, on, n, r.get(3)?));
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(first_days)
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use rusqlite::Connection;
 pub(crate) use super::conn::in_parallel;
 pub use super::conn::{atomically, check_integrity, configure, lock, open_file};
 pub use super::schema::{
-    migrate, migrate_to, open_in_memory, schema_version, Migration, APPLICATION_ID, MIGRATIONS,
-    POSTGRES_SCHEMA, SCHEMA_VERSION,
+    migrate, migrate_to, open_in_memory, postgres_schema, schema_version, Migration,
+    APPLICATION_ID, MIGRATIONS, POSTGRES_BASE_VERSION, SCHEMA_VERSION,
 };
 use crate::error::{Error, Result};
 

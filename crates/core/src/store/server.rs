@@ -14,7 +14,9 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::store::schema::{POSTGRES_SCHEMA, SCHEMA_VERSION};
+use crate::store::schema::{
+    postgres_migration, postgres_schema, POSTGRES_BASE_VERSION, SCHEMA_VERSION,
+};
 
 /// A connection to the server database.
 pub struct Server {
@@ -30,6 +32,8 @@ pub enum SetUp {
     New,
     /// Already set up at this program's version.
     Ready,
+    /// Set up by an older program and brought up to this one's version (from the version named).
+    Upgraded(i64),
 }
 
 /// Connects to the server database at `url` for the domain code: sets up an empty database
@@ -145,9 +149,10 @@ impl Server {
                     "服务器上的数据是第 {v} 版结构，比本程序（第 {SCHEMA_VERSION} 版）新。请先把这台电脑上的程序升级到与其他电脑相同的版本。"
                 )))
             }
+            Some(v) if v >= POSTGRES_BASE_VERSION => return self.upgrade(),
             Some(v) => {
                 return Err(Error::Invalid(format!(
-                    "服务器上的数据是第 {v} 版结构，本程序是第 {SCHEMA_VERSION} 版。请管理员先备份服务器数据库，再用新版本的 huce 命令行升级服务器数据。"
+                    "服务器上的数据是第 {v} 版结构，本程序无法升级这么旧的结构（最早第 {POSTGRES_BASE_VERSION} 版）。请用本机文件拉取一份副本（huce pull），在新建的空数据库上重新推送。"
                 )))
             }
             None => {}
@@ -158,10 +163,32 @@ impl Server {
         let seed = crate::store::schema::open_in_memory()?;
         let tables = file_tables(&seed)?;
         let mut tx = self.client.transaction()?;
-        tx.batch_execute(POSTGRES_SCHEMA)?;
+        tx.batch_execute(&postgres_schema())?;
         copy_tables(&seed, &tables, &mut tx, &mut |_, _| {})?;
         tx.commit()?;
         Ok(SetUp::New)
+    }
+
+    /// Runs the server migrations the database lacks, in one transaction: the first PC with
+    /// the newer program upgrades the town's database, and a PC starting at the same moment
+    /// waits on the lock and then finds it done. A failure leaves the database as it was.
+    fn upgrade(&mut self) -> Result<SetUp> {
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock(4855434501)", &[])?;
+        let from: i64 = tx.query_one("SELECT version FROM huce_schema", &[])?.get(0);
+        if from >= SCHEMA_VERSION {
+            return Ok(SetUp::Ready);
+        }
+        for v in from + 1..=SCHEMA_VERSION {
+            let sql = postgres_migration(v).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "本程序缺少服务器数据第 {v} 版的升级步骤，无法升级。请安装正式发布的版本。"
+                ))
+            })?;
+            tx.batch_execute(&sql)?;
+        }
+        tx.commit()?;
+        Ok(SetUp::Upgraded(from))
     }
 
     /// The tables in the database's current schema.
@@ -406,7 +433,7 @@ pub fn push(
         ..CopyReport::default()
     };
     let mut tx = server.client.transaction()?;
-    tx.batch_execute(POSTGRES_SCHEMA)?;
+    tx.batch_execute(&postgres_schema())?;
     report.tables = copy_tables(conn, &tables, &mut tx, progress)?;
     // The photos' bytes, so every PC sees them.
     let insert = tx.prepare("INSERT INTO photo_blobs (hash, bytes) VALUES ($1, $2)")?;

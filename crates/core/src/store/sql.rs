@@ -213,6 +213,24 @@ pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// Two reads at once on the file (`here` on `conn`, `there` on a second read-only connection,
+/// [`crate::store::db::in_parallel`]), for the heavy reports on 2 cores; on the server, one after
+/// the other on the same handle.
+pub(crate) fn in_parallel<A, B: Send>(
+    conn: Db<'_>,
+    here: impl FnOnce(Db<'_>) -> Result<A>,
+    there: impl FnOnce(Db<'_>) -> Result<B> + Send,
+) -> Result<(A, B)> {
+    match conn {
+        Db::File(c) => crate::store::db::in_parallel(
+            c,
+            |c| here(Db::File(c)),
+            |second| there(Db::File(second)),
+        ),
+        Db::Server(_) => Ok((here(conn)?, there(conn)?)),
+    }
+}
+
 /// `?N` → `$N` outside quotes (the server's placeholders).
 pub fn server_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());

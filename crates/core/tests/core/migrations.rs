@@ -402,3 +402,35 @@ fn version_12_marks_households_without_a_toilet_and_keeps_what_is_referred_to() 
         "a contradiction is left to a person"
     );
 }
+
+/// File only: version 15 writes each toilet's first inspection and first town re-check from the
+/// inspections already there; a toilet never inspected keeps neither.
+#[test]
+fn version_15_keeps_each_toilets_first_inspection_from_those_already_there() {
+    let conn = database_at(14);
+    conn.execute_batch(
+        "INSERT INTO toilets (id, household_id, seq, tech_mode, baseline_source, created_at, updated_at)
+           VALUES (2, 1, 2, 'three_urn', 'survey', 'x', 'x');
+         INSERT INTO staff (id, name, created_at) VALUES (1, '李明', 'x');
+         INSERT INTO inspections (toilet_id, kind, inspected_on, household_status, has_problems,
+             proposal_reason, recorded_by, recorded_at)
+           VALUES (1, 'town_recheck', '2022-10-12', 'normal', 0, '—', 1, 'x'),
+                  (1, 'village_self', '2022-09-20', 'normal', 0, '—', 1, 'x'),
+                  (1, 'town_recheck', '2022-10-03', 'normal', 0, '—', 1, 'x');",
+    )
+    .unwrap();
+    db::migrate(&conn).unwrap();
+    let days = |id: i64| -> (Option<String>, Option<String>) {
+        conn.query_row(
+            "SELECT first_inspected_on, first_rechecked_on FROM toilets WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        days(1),
+        (Some("2022-09-20".into()), Some("2022-10-03".into()))
+    );
+    assert_eq!(days(2), (None, None));
+}

@@ -183,3 +183,131 @@ fn finding_nothing_is_not_a_perfect_close_out() {
         huce_core::model::rate_text(p.town.problems, p.town.inspected)
     );
 }
+
+/// Toilets whose kept first inspection or first town re-check (schema 15) differ from what
+/// the inspections say.
+fn kept_days_wrong(t: &TestDb) -> i64 {
+    t.query_row(
+        "SELECT count(*) FROM toilets t
+         WHERE t.first_inspected_on IS DISTINCT FROM
+                 (SELECT min(i.inspected_on) FROM inspections i WHERE i.toilet_id = t.id)
+            OR t.first_rechecked_on IS DISTINCT FROM
+                 (SELECT min(i.inspected_on) FROM inspections i
+                  WHERE i.toilet_id = t.id AND i.kind = 'town_recheck')",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// The first inspection and first town re-check kept on each toilet follow every change to the
+/// inspections, on both engines, and 进度调度 with them: an inspection added, a date corrected,
+/// a re-check that was really a self-check, an inspection moved to another toilet, one deleted.
+#[test]
+fn the_first_inspection_kept_on_each_toilet_follows_every_change() {
+    let t = engine::demo(300, 5);
+    assert_eq!(kept_days_wrong(&t), 0, "kept by every write of the demo");
+    let day = "2022-09-20";
+    let inspected = |t: &TestDb| progress::progress(t, day).unwrap().town;
+    let id = |sql: &str| -> i64 { t.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let unchecked = id("SELECT min(id) FROM toilets WHERE first_inspected_on IS NULL");
+    let (checked, first) = t
+        .query_row(
+            "SELECT i.id, i.toilet_id FROM inspections i
+             WHERE i.inspected_on > ?1 AND i.kind = 'village_self'
+               AND NOT EXISTS (SELECT 1 FROM inspections o
+                               WHERE o.toilet_id = i.toilet_id AND o.id <> i.id)
+             ORDER BY i.id LIMIT 1",
+            [day],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .unwrap();
+    let staff = id("SELECT min(id) FROM staff");
+    let before = inspected(&t);
+
+    // A town re-check of a toilet nobody had inspected, on the day.
+    t.execute(
+        "INSERT INTO inspections (toilet_id, kind, inspected_on, household_status, has_problems,
+                                  proposal_reason, recorded_by, recorded_at)
+         VALUES (?1, 'town_recheck', ?2, 'normal', 0, '—', ?3, '2022-09-20T10:00:00+08:00')",
+        rusqlite::params![unchecked, day, staff],
+    )
+    .unwrap();
+    assert_eq!(kept_days_wrong(&t), 0, "added");
+    let added = id("SELECT max(id) FROM inspections");
+    let now = inspected(&t);
+    assert_eq!(
+        (now.inspected, now.rechecked),
+        (before.inspected + 1, before.rechecked + 1)
+    );
+
+    // A later inspection's date corrected to before the day.
+    t.execute(
+        "UPDATE inspections SET inspected_on = '2022-09-18' WHERE id = ?1",
+        [checked],
+    )
+    .unwrap();
+    assert_eq!(kept_days_wrong(&t), 0, "date corrected");
+    assert_eq!(inspected(&t).inspected, before.inspected + 2);
+
+    // The re-check was really the village's own check.
+    t.execute(
+        "UPDATE inspections SET kind = 'village_self' WHERE id = ?1",
+        [added],
+    )
+    .unwrap();
+    assert_eq!(kept_days_wrong(&t), 0, "kind corrected");
+    assert_eq!(inspected(&t).rechecked, before.rechecked);
+
+    // The corrected inspection belonged to the other toilet: its own toilet is uninspected again.
+    t.execute(
+        "UPDATE inspections SET toilet_id = ?1 WHERE id = ?2",
+        [unchecked, checked],
+    )
+    .unwrap();
+    assert_eq!(kept_days_wrong(&t), 0, "moved");
+    assert!(t
+        .query_row(
+            "SELECT first_inspected_on FROM toilets WHERE id = ?1",
+            [first],
+            |r| r.get::<_, Option<String>>(0)
+        )
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        t.query_row(
+            "SELECT first_inspected_on FROM toilets WHERE id = ?1",
+            [unchecked],
+            |r| r.get::<_, String>(0)
+        )
+        .unwrap(),
+        "2022-09-18"
+    );
+
+    // The added inspection deleted: the other still stands for its toilet.
+    t.execute("DELETE FROM inspections WHERE id = ?1", [added])
+        .unwrap();
+    assert_eq!(kept_days_wrong(&t), 0, "deleted");
+    assert_eq!(inspected(&t).inspected, before.inspected + 1);
+}
+
+/// File only: on a database file 进度调度 reads the places and the cases at once, the cases on
+/// a second read-only connection; the numbers are those of the same town read one after the
+/// other in memory.
+#[test]
+fn the_dashboard_of_a_file_read_on_two_connections_is_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = huce_core::demo::DemoOptions {
+        households: 800,
+        seed: 11,
+    };
+    let mut file = huce_core::db::open(&dir.path().join("town.db"), crate::fixed_time()).unwrap();
+    huce_core::demo::generate(&mut file, opts, crate::NOW).unwrap();
+    let mut memory = huce_core::db::open_in_memory().unwrap();
+    huce_core::demo::generate(&mut memory, opts, crate::NOW).unwrap();
+    for day in ["2022-09-25", "2026-11-29"] {
+        let a = progress::progress(&file, day).unwrap();
+        assert!(a.town.problems > 0 && a.town.closed > 0, "{day}");
+        assert_eq!(a, progress::progress(&memory, day).unwrap(), "{day}");
+    }
+}

@@ -218,7 +218,7 @@ fn server_tables(c: &mut postgres::Client, schema: &str) -> BTreeMap<String, Tab
 fn the_server_schema_is_the_file_schema_in_postgresqls_words() {
     let file = db::open_in_memory().unwrap();
     let mut s = Scratch::new();
-    s.client.batch_execute(db::POSTGRES_SCHEMA).unwrap();
+    s.client.batch_execute(&db::postgres_schema()).unwrap();
     let version: i64 = s
         .client
         .query_one("SELECT version FROM huce_schema", &[])
@@ -290,7 +290,7 @@ fn the_server_schema_is_the_file_schema_in_postgresqls_words() {
 fn the_server_schema_refuses_and_follows_as_the_file_does() {
     let mut s = Scratch::new();
     let c = &mut s.client;
-    c.batch_execute(db::POSTGRES_SCHEMA).unwrap();
+    c.batch_execute(&db::postgres_schema()).unwrap();
     c.batch_execute(
         "INSERT INTO villages (name) VALUES ('石鱼村'), ('太平村');
          INSERT INTO village_groups (village_id, name) VALUES (1, '1社'), (2, '1社');
@@ -914,6 +914,12 @@ fn the_first_pc_sets_up_an_empty_server_database_and_the_next_find_it_ready() {
         .unwrap();
     let err = huce_core::server::open(&scratch.url()).err().unwrap();
     assert!(err.to_string().contains("升级"), "{err}");
+    scratch
+        .client
+        .batch_execute("UPDATE huce_schema SET version = 13")
+        .unwrap();
+    let err = huce_core::server::open(&scratch.url()).err().unwrap();
+    assert!(err.to_string().contains("无法升级"), "{err}");
 
     let other = Scratch::new();
     let mut c = scratch_client(&other);
@@ -1122,4 +1128,56 @@ fn two_pcs_signing_one_result_at_once_leave_one_signature_and_say_who() {
         )
         .unwrap();
     assert_eq!(active, 1);
+}
+
+/// #18 (1): a server database set up by the previous program (version 14) is brought up to
+/// this one's by the first PC that opens it, in one transaction: version 15 keeps each
+/// toilet's first inspection, written from the inspections already there.
+#[test]
+fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
+    let town = demo_town(300, 9);
+    let file = &town;
+    let (scratch, _) = pushed(file);
+    // Back to version 14 as the previous program left it.
+    let mut c = scratch_client(&scratch);
+    c.batch_execute(
+        "DROP TRIGGER toilets_first_inspection_added ON inspections;
+         DROP TRIGGER toilets_first_inspection_changed ON inspections;
+         DROP TRIGGER toilets_first_inspection_removed ON inspections;
+         DROP FUNCTION toilets_first_inspections();
+         DROP INDEX toilets_first_inspections;
+         ALTER TABLE toilets DROP COLUMN first_inspected_on;
+         ALTER TABLE toilets DROP COLUMN first_rechecked_on;
+         UPDATE huce_schema SET version = 14;",
+    )
+    .unwrap();
+    let (conn, set_up) = huce_core::server::open(&scratch.url()).unwrap();
+    assert_eq!(set_up, huce_core::server::SetUp::Upgraded(14));
+    let version: i64 = c
+        .query_one("SELECT version FROM huce_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(version, db::SCHEMA_VERSION);
+    // The same kept days as the file's, and the same 进度调度.
+    let days = |sql: &str| -> Vec<(i64, Option<String>, Option<String>)> {
+        huce_core::sql::Db::Server(&conn)
+            .query_map(sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+    };
+    let sql = "SELECT id, first_inspected_on, first_rechecked_on FROM toilets ORDER BY id";
+    let on_server = days(sql);
+    assert!(on_server.iter().any(|(_, first, _)| first.is_some()));
+    assert_eq!(
+        on_server,
+        huce_core::sql::Db::File(file)
+            .query_map(sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+    );
+    assert_eq!(
+        huce_core::progress::progress(huce_core::sql::Db::Server(&conn), "2026-11-29").unwrap(),
+        huce_core::progress::progress(file, "2026-11-29").unwrap()
+    );
+    drop(conn);
+    let (_, again) = huce_core::server::open(&scratch.url()).unwrap();
+    assert_eq!(again, huce_core::server::SetUp::Ready);
 }

@@ -506,6 +506,19 @@ fn a_case_moves_to_its_close_out_on_the_server_as_on_the_file() {
 
     let now = same(file, server, |d| rectification::case(d, case).unwrap());
     assert_eq!(now.state, CaseState::InProgress);
+    // 进度调度 replays the close-out and the reopening alike (the server groups in SQL).
+    let dashboard = same(file, server, |d| {
+        huce_core::progress::progress(d, TODAY).unwrap()
+    });
+    assert!(
+        dashboard.town.closed >= 1,
+        "the case closed on site stays closed"
+    );
+    assert_eq!(
+        dashboard.timeline.last().unwrap().closed,
+        dashboard.town.closed,
+        "the reopened case is no longer counted closed on the line"
+    );
     assert_eq!(
         now.escalation_reply.as_deref(),
         Some("同意改为完整下水道水冲式")

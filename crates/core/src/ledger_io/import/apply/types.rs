@@ -1,6 +1,5 @@
 //! The import's options and report, and the fast hashing of its in-memory indexes.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -8,31 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ledger_io::import::headers::Field;
 use crate::ledger_io::import::read::Cell;
 
-/// FNV-1a: a fast, deterministic hasher for the import's in-memory indexes (the keys are our
-/// own data, so SipHash's protection against crafted keys buys nothing here and costs time).
-#[derive(Default, Clone, Copy)]
-pub(super) struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-pub(super) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
-pub(super) type FastSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDefault<Fnv>>;
+pub(super) use crate::fast_map::{FastMap, FastSet, Fnv};
 
 /// The text of a cell as compared for duplicate rows (spaces and full-width differences ignored).
 pub(super) fn cell_key(cell: Option<&Cell>) -> impl Iterator<Item = char> + '_ {
