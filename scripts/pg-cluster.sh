@@ -35,8 +35,17 @@ case "${1:-start}" in
     as_owner "$BIN/initdb" -D "$DIR/data" -U huce --pwfile="$DIR/pw.tmp" \
       --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C >/dev/null
     rm -f "$DIR/pw.tmp"
+    # SSL on, as an office server reached from outside its LAN would have it: a self-signed
+    # certificate for 127.0.0.1 (the tests read its path with SHOW ssl_cert_file). Plain
+    # connections are still accepted (pg_hba's host lines take both).
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
+      -addext "subjectAltName=IP:127.0.0.1" \
+      -keyout "$DIR/server.key" -out "$DIR/server.crt" >/dev/null 2>&1
+    chmod 600 "$DIR/server.key"
+    chmod 644 "$DIR/server.crt"
+    if [ "$(id -u)" = "0" ]; then chown postgres:postgres "$DIR/server.key" "$DIR/server.crt"; fi
     as_owner "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w \
-      -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" \
+      -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c ssl=on -c ssl_cert_file=$DIR/server.crt -c ssl_key_file=$DIR/server.key" \
       start >/dev/null
     PGPASSWORD="$PASSWORD" "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U huce \
       -E UTF8 --locale=C -T template0 huce_test

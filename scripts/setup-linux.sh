@@ -12,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  build-essential pkg-config curl ca-certificates \
+  build-essential pkg-config curl ca-certificates openssl libssl-dev \
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev \
   xvfb xauth webkit2gtk-driver dbus-daemon imagemagick fonts-noto-cjk \
   gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 sqlite3 \

@@ -21,9 +21,14 @@ pub struct ServerSettings {
     pub port: u16,
     pub database: String,
     pub user: String,
-    /// `disable` (the office network) or `require` / `prefer` — see [`ServerSettings::check`].
+    /// `disable` (the office network or a VPN), `require` (encrypted, the certificate not
+    /// checked) or `verify-full` (encrypted, the certificate checked against the system's trusted
+    /// roots or `root_cert`, and naming the host).
     #[serde(default = "default_ssl")]
     pub ssl_mode: String,
+    /// The office's root certificate file for `verify-full` (none: the system's trusted roots).
+    #[serde(default)]
+    pub root_cert: Option<String>,
 }
 
 fn default_ssl() -> String {
@@ -61,18 +66,43 @@ impl ServerSettings {
             return bad("请填写数据库名和用户名（由管理员在服务器上建好后告诉您）。");
         }
         match self.ssl_mode.as_str() {
-            "disable" => Ok(()),
-            "prefer" | "require" => bad(
-                "这个版本只支持办公室局域网内的不加密连接（SSL 选“不加密”）。如果服务器在局域网以外，请由管理员通过 VPN 连接。",
-            ),
-            _ => bad("SSL 方式只能是“不加密”。"),
+            "disable" | "require" => {}
+            "verify-full" => {
+                if let Some(path) = self.root_cert() {
+                    if !Path::new(path).is_file() {
+                        return bad(&format!(
+                            "找不到根证书文件“{path}”。请填写管理员给的证书文件（.crt 或 .pem）的完整位置，或不填而把证书装入 Windows 的受信任根证书。"
+                        ));
+                    }
+                }
+            }
+            _ => {
+                return bad("SSL 加密只能选“不加密”“加密（不校验证书）”或“加密并校验服务器证书”。")
+            }
         }
+        Ok(())
+    }
+
+    /// The root certificate file, when one is named and it matters (`verify-full`).
+    fn root_cert(&self) -> Option<&str> {
+        self.root_cert
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && self.ssl_mode == "verify-full")
     }
 
     /// The URL the core connects with (percent-encoded: a password may hold any character).
     pub fn url(&self, password: &str) -> String {
+        let ssl = match self.ssl_mode.as_str() {
+            "require" | "verify-full" => self.ssl_mode.as_str(),
+            _ => "disable",
+        };
+        let root = self
+            .root_cert()
+            .map(|p| format!("&sslrootcert={}", encode(p)))
+            .unwrap_or_default();
         format!(
-            "postgres://{}:{}@{}:{}/{}?sslmode=disable&connect_timeout=8&application_name=huce",
+            "postgres://{}:{}@{}:{}/{}?sslmode={ssl}{root}&connect_timeout=8&application_name=huce",
             encode(&self.user),
             encode(password),
             self.host.trim(),
@@ -187,6 +217,7 @@ mod tests {
             database: "石鱼镇".into(),
             user: "huce".into(),
             ssl_mode: "disable".into(),
+            root_cert: None,
         }
     }
 
@@ -208,8 +239,36 @@ mod tests {
         s.host = "a/b".into();
         assert!(s.check().unwrap_err().message.contains("不能有空格"));
         let mut s = office();
+        s.ssl_mode = "tls".into();
+        assert!(s.check().unwrap_err().message.contains("不校验证书"));
         s.ssl_mode = "require".into();
-        assert!(s.check().unwrap_err().message.contains("不加密"));
+        assert!(s.check().is_ok());
+        s.ssl_mode = "verify-full".into();
+        assert!(s.check().is_ok(), "the system's trusted roots");
+        s.root_cert = Some("C:\\证书\\没有这个.crt".into());
+        assert!(s.check().unwrap_err().message.contains("找不到根证书文件"));
+    }
+
+    #[test]
+    fn the_encryption_asked_for_goes_into_the_url() {
+        let url = office().url("pw");
+        assert!(url.contains("sslmode=disable"), "{url}");
+        let mut s = office();
+        s.ssl_mode = "require".into();
+        s.root_cert = Some("ignored.crt".into());
+        let url = s.url("pw");
+        assert!(
+            url.contains("sslmode=require") && !url.contains("sslrootcert"),
+            "{url}"
+        );
+        s.ssl_mode = "verify-full".into();
+        s.root_cert = Some("C:\\办公室 证书\\ca.crt".into());
+        let url = s.url("pw");
+        assert!(url.contains("sslmode=verify-full"), "{url}");
+        assert!(
+            url.contains("sslrootcert=C%3A%5C"),
+            "the path percent-encoded: {url}"
+        );
     }
 
     #[test]

@@ -225,6 +225,42 @@ async fn two_pcs_on_one_server_database() {
     let refused = wait_text(a, "#server-error", |t| !t.is_empty()).await;
     assert!(refused.contains("用户名或密码"), "{refused}");
     assert!(!refused.contains("not-the-password"));
+
+    // Encrypted with the certificate checked: the throw-away cluster's certificate is its own,
+    // so it is refused until the office's root certificate is named, then the link is encrypted.
+    type_value(a, "#server-password", &password).await;
+    assert!(!find(a, "#server-root-cert")
+        .await
+        .is_displayed()
+        .await
+        .unwrap());
+    choose(a, "#server-ssl", "verify-full").await;
+    assert!(find(a, "#server-root-cert")
+        .await
+        .is_displayed()
+        .await
+        .unwrap());
+    click(a, "#server-test").await;
+    let refused = wait_text(a, "#server-error", |t| t.contains("证书")).await;
+    assert!(refused.contains("根证书"), "{refused}");
+    // (The blocking client on a thread of its own, off the test's runtime.)
+    let cert: String = std::thread::spawn(|| {
+        let url = std::env::var("HUCE_TEST_PG").unwrap();
+        let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        admin.query_one("SHOW ssl_cert_file", &[]).unwrap().get(0)
+    })
+    .join()
+    .unwrap();
+    type_value(a, "#server-root-cert", &cert).await;
+    click(a, "#server-test").await;
+    let told = wait_text(a, "#server-result", |t| t.starts_with("连接成功")).await;
+    assert!(told.contains("连接已加密"), "{told}");
+    let png = a.screenshot_as_png().await.unwrap();
+    std::fs::write(output_dir().join("e2e-server-dialog-tls.png"), png).unwrap();
+    choose(a, "#server-ssl", "disable").await;
+    click(a, "#server-test").await;
+    let told = wait_text(a, "#server-result", |t| t.contains("连接未加密")).await;
+    assert!(told.starts_with("连接成功"), "{told}");
     click(a, "#server-cancel").await;
 
     for s in pcs {

@@ -13,6 +13,7 @@ export class ServerDialog {
     $('server-cancel').addEventListener('click', () => this.dialog.close());
     $('server-test').addEventListener('click', () => this.test());
     $('server-local').addEventListener('click', () => this.leave());
+    $('server-ssl').addEventListener('change', () => this.showRootCert());
     $('server-form').addEventListener('submit', (e) => {
       e.preventDefault();
       this.use();
@@ -29,6 +30,8 @@ export class ServerDialog {
     $('server-password').value = '';
     $('server-password').placeholder = s ? '（已保存，不改可不填）' : '';
     $('server-ssl').value = s?.ssl_mode ?? 'disable';
+    $('server-root-cert').value = s?.root_cert ?? '';
+    this.showRootCert();
     $('server-local').hidden = !s;
     $('server-result').textContent = status.engine === 'server' ? `现在连接的是服务器：${status.name}` : `现在使用的是本机文件：${status.name}`;
     $('server-error').textContent = '';
@@ -43,7 +46,13 @@ export class ServerDialog {
       database: $('server-database').value.trim(),
       user: $('server-user').value.trim(),
       ssl_mode: $('server-ssl').value,
+      root_cert: $('server-root-cert').value.trim() || null,
     };
+  }
+
+  /** The root certificate matters only when the certificate is checked. */
+  showRootCert() {
+    $('server-root-cert-row').hidden = $('server-ssl').value !== 'verify-full';
   }
 
   async busy(button, work) {

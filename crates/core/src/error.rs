@@ -95,6 +95,11 @@ impl From<postgres::Error> for Error {
                 ),
             },
             None if e.is_closed() => "和服务器的连接断开了。数据没有被部分写入；请检查网络后重试。".to_string(),
+            None if e.to_string().contains("does not support TLS") => "服务器没有开启 SSL 加密。请让管理员在服务器上开启 SSL（postgresql.conf 中 ssl = on 并配好证书），或在连接设置中选“不加密”并通过办公室局域网或 VPN 连接。".to_string(),
+            None if e.to_string().contains("TLS") => format!(
+                "和服务器建立加密连接失败：服务器的证书没有通过校验（{}）。请确认填写的服务器地址就是证书上的名称，并向管理员要服务器的根证书（填入“根证书文件”，或装入 Windows 的受信任根证书）；只需加密而不校验证书时，选“加密（不校验证书）”。",
+                short(&e.to_string())
+            ),
             None => format!(
                 "连不上服务器数据库（{}）。请确认服务器电脑已开机、PostgreSQL 服务在运行、地址和端口正确，并且防火墙允许本机连接。",
                 short(&e.to_string())

@@ -80,6 +80,11 @@ pub async fn server_test(
         settings.check()?;
         let password = password_for(&settings, &password)?;
         let mut server = huce_core::server::connect(&settings.url(&password))?;
+        let link = match server.encrypted() {
+            Some(true) => "连接已加密",
+            Some(false) => "连接未加密",
+            None => "",
+        };
         let message = match server.schema_version()? {
             Some(v) if v == huce_core::db::SCHEMA_VERSION => {
                 let conn = server.into_conn();
@@ -90,9 +95,16 @@ pub async fn server_test(
                     settings.name()
                 )
             }
-            Some(v) => format!(
-                "连接成功，但服务器上的数据是第 {v} 版结构，本程序是第 {} 版：请先把各台电脑的程序升级到同一版本。",
+            Some(v) if v > huce_core::db::SCHEMA_VERSION => format!(
+                "连接成功，但服务器上的数据是第 {v} 版结构，比本程序（第 {} 版）新：请先把这台电脑的程序升级到与其他电脑相同的版本。",
                 huce_core::db::SCHEMA_VERSION
+            ),
+            Some(v) if v >= huce_core::db::POSTGRES_BASE_VERSION => format!(
+                "连接成功：服务器上的数据是旧版程序的第 {v} 版结构。点“连接并使用”后会升级到第 {} 版（数据都保留）；之后其他电脑也要换成本版程序才能连接。",
+                huce_core::db::SCHEMA_VERSION
+            ),
+            Some(v) => format!(
+                "连接成功，但服务器上的数据是第 {v} 版结构，太旧，本程序无法升级。请管理员用 huce pull 拉取副本后在新建的空数据库上重新推送。"
             ),
             None if server.tables()?.is_empty() => format!(
                 "连接成功：服务器上的数据库 {} 是空的。点“连接并使用”后会建好数据表，然后请建立管理员账户（或由管理员用 huce push 推送本机数据）。",
@@ -102,6 +114,11 @@ pub async fn server_test(
                 "连接成功，但数据库 {} 里有别的数据，不是本程序的。请换一个数据库名，或请管理员新建一个空数据库。",
                 settings.name()
             ),
+        };
+        let message = if link.is_empty() {
+            message
+        } else {
+            format!("{message}（{link}）")
         };
         Ok(Told { message })
     })

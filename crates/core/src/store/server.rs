@@ -84,11 +84,136 @@ fn redacted(url: &str) -> String {
 }
 
 /// Connects with `postgres://user:password@host:port/database` (or `host=… dbname=…`).
+///
+/// `sslmode` takes libpq's words: `disable`; `prefer` and `require` encrypt without checking the
+/// server's certificate (as libpq does); `verify-ca` checks it against the system's trusted
+/// certificates or the `sslrootcert` file, and `verify-full` also checks that it names the host.
 pub fn connect(url: &str) -> Result<Server> {
-    let config = parse(url)?;
+    let (url, tls) = Tls::take_from(url);
+    let config = parse(&url)?;
     let name = name_of_config(&config);
-    let client = crate::store::sql::blocking(|| config.connect(postgres::NoTls))?;
+    let client = if config.get_ssl_mode() == postgres::config::SslMode::Disable {
+        crate::store::sql::blocking(|| config.connect(postgres::NoTls))?
+    } else {
+        let connector = tls.connector()?;
+        crate::store::sql::blocking(|| config.connect(connector))?
+    };
     Ok(Server { client, name })
+}
+
+/// What the URL asks of the encryption beyond what the client's own parser knows.
+#[derive(Debug, Default, PartialEq)]
+struct Tls {
+    /// Check the certificate's chain (`verify-ca`, `verify-full`).
+    verify_chain: bool,
+    /// Check that the certificate names the host (`verify-full`).
+    verify_host: bool,
+    /// `sslrootcert`: the office's root certificate, PEM or DER.
+    root: Option<PathBuf>,
+}
+
+impl Tls {
+    /// The URL without `sslrootcert` and with `verify-ca` / `verify-full` as `require` (the
+    /// client knows only disable/prefer/require), and what they asked for.
+    fn take_from(url: &str) -> (String, Tls) {
+        let mut tls = Tls::default();
+        let uri = url.contains("://");
+        let mut rest = Vec::new();
+        let (head, params): (&str, Vec<&str>) = if uri {
+            match url.split_once('?') {
+                Some((h, q)) => (h, q.split('&').collect()),
+                None => (url, Vec::new()),
+            }
+        } else {
+            ("", url.split_whitespace().collect())
+        };
+        for p in params {
+            match p.split_once('=') {
+                Some(("sslmode", "verify-full")) => {
+                    tls.verify_chain = true;
+                    tls.verify_host = true;
+                    rest.push("sslmode=require".to_string());
+                }
+                Some(("sslmode", "verify-ca")) => {
+                    tls.verify_chain = true;
+                    rest.push("sslmode=require".to_string());
+                }
+                Some(("sslrootcert", path)) if !path.is_empty() => {
+                    let path = if uri {
+                        percent_decode(path)
+                    } else {
+                        path.to_string()
+                    };
+                    tls.root = Some(PathBuf::from(path));
+                }
+                _ => rest.push(p.to_string()),
+            }
+        }
+        let url = if uri {
+            if rest.is_empty() {
+                head.to_string()
+            } else {
+                format!("{head}?{}", rest.join("&"))
+            }
+        } else {
+            rest.join(" ")
+        };
+        (url, tls)
+    }
+
+    fn connector(&self) -> Result<postgres_native_tls::MakeTlsConnector> {
+        let mut builder = native_tls::TlsConnector::builder();
+        if let Some(path) = &self.root {
+            let bytes = std::fs::read(path).map_err(|e| {
+                Error::Invalid(format!(
+                    "读不到根证书文件“{}”（{e}）。请确认文件位置，或不填根证书文件而把证书装入系统的受信任根证书。",
+                    path.display()
+                ))
+            })?;
+            let cert = native_tls::Certificate::from_pem(&bytes)
+                .or_else(|_| native_tls::Certificate::from_der(&bytes))
+                .map_err(|e| {
+                    Error::Invalid(format!(
+                        "根证书文件“{}”不是证书（{e}）。请向管理员要服务器的根证书（.crt 或 .pem 文件）。",
+                        path.display()
+                    ))
+                })?;
+            builder.add_root_certificate(cert);
+        }
+        builder.danger_accept_invalid_certs(!self.verify_chain);
+        builder.danger_accept_invalid_hostnames(!self.verify_host);
+        let connector = builder.build().map_err(|e| {
+            Error::Server(format!(
+                "本机无法建立加密连接（{e}）。请改用“不加密”并通过办公室局域网或 VPN 连接，或联系管理员。"
+            ))
+        })?;
+        Ok(postgres_native_tls::MakeTlsConnector::new(connector))
+    }
+}
+
+/// `%XX` decoded (a path in a URL's query).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn parse(url: &str) -> Result<postgres::Config> {
@@ -189,6 +314,19 @@ impl Server {
         }
         tx.commit()?;
         Ok(SetUp::Upgraded(from))
+    }
+
+    /// Whether this connection is encrypted (none when the server does not say, as a database
+    /// without PostgreSQL's statistics views may not).
+    pub fn encrypted(&mut self) -> Option<bool> {
+        self.client
+            .query_opt(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .ok()
+            .flatten()
+            .map(|r| r.get(0))
     }
 
     /// The tables in the database's current schema.

@@ -13,7 +13,8 @@ pub(crate) struct TestDb {
     _scratch: Option<crate::server::Scratch>,
 }
 
-/// Whether this run is on the server.
+/// Whether this run is on the server (never under Windows, whose run is on the file).
+#[cfg_attr(windows, allow(dead_code))]
 pub(crate) fn on_server() -> bool {
     !cfg!(windows) && std::env::var("HUCE_TEST_ENGINE").is_ok_and(|e| e == "server")
 }
