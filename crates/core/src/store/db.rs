@@ -9,7 +9,6 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-pub(crate) use super::conn::in_parallel;
 pub use super::conn::{atomically, check_integrity, configure, lock, open_file};
 pub use super::schema::{
     migrate, migrate_to, open_in_memory, postgres_schema, schema_version, Migration,

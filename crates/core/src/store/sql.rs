@@ -214,7 +214,7 @@ pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// Two reads at once on the file (`here` on `conn`, `there` on a second read-only connection,
-/// [`crate::store::db::in_parallel`]), for the heavy reports on 2 cores; on the server, one after
+/// [`crate::store::conn::in_parallel`]), for the heavy reports on 2 cores; on the server, one after
 /// the other on the same handle.
 pub(crate) fn in_parallel<A, B: Send>(
     conn: Db<'_>,
@@ -222,7 +222,7 @@ pub(crate) fn in_parallel<A, B: Send>(
     there: impl FnOnce(Db<'_>) -> Result<B> + Send,
 ) -> Result<(A, B)> {
     match conn {
-        Db::File(c) => crate::store::db::in_parallel(
+        Db::File(c) => crate::store::conn::in_parallel(
             c,
             |c| here(Db::File(c)),
             |second| there(Db::File(second)),

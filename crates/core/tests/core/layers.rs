@@ -2,7 +2,7 @@
 //! the layers below it (or from within itself), and no cycle between modules.
 //!
 //! ```text
-//! error, model, rng, search_keys          the base: everyone may use them
+//! error, fast_map, model, rng, search_keys   the base: everyone may use them
 //! store      ← access ← places ← fieldwork ← reports ← print ← demo
 //!                              ← ledger_io ↙
 //! ```
@@ -17,6 +17,7 @@ use std::path::Path;
 /// and what is in its own folder.
 const RANKS: &[(&str, u8)] = &[
     ("error", 0),
+    ("fast_map", 0),
     ("model", 0),
     ("rng", 0),
     ("search_keys", 0),
