@@ -1,8 +1,8 @@
--- The schema a database has after every migration (huce-core, schema version 15).
+-- The schema a database has after every migration (huce-core, schema version 16).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 15;
+PRAGMA user_version = 16;
 
 -- trigger households_row_version
 CREATE TRIGGER households_row_version AFTER UPDATE ON households
@@ -382,6 +382,14 @@ CREATE TABLE toilets (
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL, first_inspected_on TEXT, first_rechecked_on TEXT,
     UNIQUE (household_id, seq)
+) STRICT;
+
+-- table unknown_logins
+CREATE TABLE unknown_logins (
+    name_key     TEXT PRIMARY KEY,
+    failures     INTEGER NOT NULL,
+    locked_until TEXT,
+    last_at      TEXT NOT NULL
 ) STRICT;
 
 -- table village_groups

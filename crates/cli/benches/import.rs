@@ -5,7 +5,8 @@
 //! sqlite3 shell's `.import`, and the time calamine takes just to parse the .xlsx.
 //!
 //! Targets (the import issue): import ≤ 3 s and ≤ 2× (sqlite3 floor + xlsx parse); re-import ≤ 3 s.
-//! `HUCE_BENCH_ROWS` changes the size.
+//! `HUCE_BENCH_ROWS` changes the size. With `HUCE_BENCH_PG` set to a PostgreSQL URL, the same
+//! file is also imported into a server database beside the file's figures (#18: ≤ 2 ×).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -171,4 +172,58 @@ fn main() {
         "target: re-import ≤ 3 s → {}",
         if reimport_s <= 3.0 { "met" } else { "NOT MET" }
     );
+    on_the_server(&dir, &xlsx, import_s, reimport_s);
+}
+
+/// #18: the same file imported into a server database (PostgreSQL) set up for an empty town,
+/// side by side with the file's figures from this run, when `HUCE_BENCH_PG` names a server
+/// (`bash scripts/pg-cluster.sh start` prints one). Target: ≤ 2 × the file's import.
+fn on_the_server(dir: &Path, xlsx: &Path, file_s: f64, file_again_s: f64) {
+    let Ok(url) = std::env::var("HUCE_BENCH_PG") else {
+        println!("(server: set HUCE_BENCH_PG to a PostgreSQL URL to compare; skipped)");
+        return;
+    };
+    let schema = "bench_import";
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .unwrap();
+    let target = format!("{url}?options=-c%20search_path%3D{schema}");
+    let empty = dir.join("empty.db");
+    huce_core::db::open(&empty, chrono::Local::now().naive_local()).unwrap();
+    huce(&["push", "--db", s(&empty), "--to", &target]);
+    let args = |more: &[&'static str]| {
+        let mut a = vec!["import", s(xlsx), "--server", &target, "--report-resources"];
+        a.extend_from_slice(more);
+        a
+    };
+    let (server_s, server_kb) = resources(&huce(&args(&["--create-places"])));
+    let again = huce(&args(&[]));
+    assert!(
+        again.contains("新增 0，更新 0"),
+        "a re-import must change nothing:\n{again}"
+    );
+    let (again_s, _) = resources(&again);
+    println!(
+        "[server] import into an empty town: {server_s:.2} s ({:.2} × the file's {file_s:.2} s), peak memory {:.0} MB",
+        server_s / file_s,
+        server_kb as f64 / 1024.0
+    );
+    println!(
+        "[server] re-import (all unchanged): {again_s:.2} s ({:.2} × the file's {file_again_s:.2} s)",
+        again_s / file_again_s
+    );
+    println!(
+        "target: server import ≤ 2 × the file's → {}",
+        if server_s <= 2.0 * file_s {
+            "met"
+        } else {
+            "NOT MET"
+        }
+    );
+    admin
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
 }

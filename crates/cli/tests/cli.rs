@@ -248,6 +248,21 @@ fn import_dry_run_then_commit_with_problem_rows() {
     }
 }
 
+/// The villages, households and toilets `huce stats` counts in the database file `p`: what a
+/// ledger carries (empty 社 and the field work do not travel in a ledger).
+fn ledger_stats(p: &Path) -> Vec<String> {
+    let t = run_ok(huce().arg("stats").arg(p));
+    t.lines()
+        .filter(|l| l.contains("户厕") && !l.starts_with("入户核查"))
+        .map(|l| {
+            l.split(['，', '：'])
+                .filter(|part| !part.contains("个社") && !part.starts_with("社 "))
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect()
+}
+
 #[test]
 fn export_then_import_into_a_new_database() {
     let dir = tempfile::tempdir().unwrap();
@@ -275,20 +290,7 @@ fn export_then_import_into_a_new_database() {
             .arg(&copy)
             .arg("--create-places"),
     );
-    let stats = |p: &Path| {
-        let t = run_ok(huce().arg("stats").arg(p));
-        // Empty 社 and the field work do not travel in a ledger, so compare villages,
-        // households and toilets.
-        t.lines()
-            .filter(|l| l.contains("户厕") && !l.starts_with("入户核查"))
-            .map(|l| {
-                l.split(['，', '：'])
-                    .filter(|part| !part.contains("个社") && !part.starts_with("社 "))
-                    .collect::<Vec<_>>()
-                    .join("|")
-            })
-            .collect::<Vec<_>>()
-    };
+    let stats = ledger_stats;
     let of_demo = stats(&demo);
     assert_eq!(
         of_demo.len(),
@@ -948,6 +950,65 @@ fn push_to_the_server_and_pull_back() {
         .find(|p| p.extension().is_some_and(|e| e == "dump"))
         .expect("the dump file");
     assert!(std::fs::read(&dump).unwrap().starts_with(b"PGDMP"));
+    admin
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
+}
+
+/// #18: `huce import --server` writes a ledger into the town's server database as into a file:
+/// a pulled copy counts the same villages, households and toilets as the town exported. An
+/// empty server database (no town set up yet) is refused with what to do first.
+#[cfg(not(windows))]
+#[test]
+fn import_a_ledger_into_the_server() {
+    let (dir, demo) = demo_town();
+    let url = std::env::var("HUCE_TEST_PG")
+        .expect("HUCE_TEST_PG names the test server: bash scripts/pg-cluster.sh start");
+    let schema = format!("cli_import{}", std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .unwrap();
+    let target = format!("{url}?options=-c%20search_path%3D{schema}");
+    let xlsx = dir.path().join("台账.xlsx");
+    run_ok(
+        huce()
+            .args(["export", "ledger", "--full", "--db"])
+            .arg(&demo)
+            .arg("--out")
+            .arg(&xlsx),
+    );
+    let import = || {
+        let mut c = huce();
+        c.arg("import")
+            .arg(&xlsx)
+            .args(["--server", &target, "--create-places"]);
+        c
+    };
+    let err = run_err(&mut import());
+    assert!(
+        err.contains("还是空的") && err.contains("huce push"),
+        "{err}"
+    );
+
+    let empty = dir.path().join("空的.db");
+    open_db(&empty);
+    run_ok(
+        huce()
+            .args(["push", "--db"])
+            .arg(&empty)
+            .args(["--to", &target]),
+    );
+    let out = run_ok(&mut import());
+    assert!(out.starts_with("已导入"), "{out}");
+    let again = run_ok(&mut import());
+    assert!(again.contains("新增 0，更新 0"), "nothing changes: {again}");
+
+    let copy = dir.path().join("拉取的副本.db");
+    run_ok(huce().args(["pull", "--from", &target, "--out"]).arg(&copy));
+    assert_eq!(ledger_stats(&demo), ledger_stats(&copy));
     admin
         .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
         .unwrap();

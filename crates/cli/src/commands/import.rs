@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::Datelike;
 use huce_core::import::apply::{
-    import_file, write_problem_rows, BaselineList, ImportOptions, ImportReport, Mode,
+    import_file, import_into, write_problem_rows, BaselineList, ImportOptions, ImportReport, Mode,
 };
 use huce_core::Result;
 
@@ -16,8 +16,12 @@ pub struct ImportArgs {
     /// 要导入的文件
     file: PathBuf,
     /// 数据库文件
+    #[arg(long, required_unless_present = "server", conflicts_with = "server")]
+    db: Option<PathBuf>,
+    /// 导入到服务器上的数据库（PostgreSQL）：postgres://用户名:密码@服务器地址:端口/数据库名。
+    /// 服务器不在导入前备份：它的备份是办公室安排的定时 pg_dump
     #[arg(long)]
-    db: PathBuf,
+    server: Option<String>,
     /// 只检查、预览，不写入数据库
     #[arg(long)]
     dry_run: bool,
@@ -47,7 +51,6 @@ pub struct ImportArgs {
 
 pub fn run(a: ImportArgs) -> Result<()> {
     let started = std::time::Instant::now();
-    let mut conn = open_existing(&a.db)?;
     let opts = ImportOptions {
         sheet: a.sheet,
         columns: None,
@@ -58,15 +61,48 @@ pub fn run(a: ImportArgs) -> Result<()> {
         current_year: now_local().year() as i64,
         list: a.list,
     };
-    let mode = if a.dry_run {
-        Mode::DryRun
-    } else {
-        Mode::Commit {
-            backup_dir: huce_core::paths::backup_dir(&a.db),
-            stamp: now_local().format("%Y%m%d-%H%M%S").to_string(),
+    let stamp = now_local().format("%Y%m%d-%H%M%S").to_string();
+    let r = match (&a.db, &a.server) {
+        (Some(db), _) => {
+            let mode = if a.dry_run {
+                Mode::DryRun
+            } else {
+                Mode::Commit {
+                    backup_dir: huce_core::paths::backup_dir(db),
+                    stamp,
+                }
+            };
+            import_file(
+                &mut open_existing(db)?,
+                &a.file,
+                &opts,
+                &mode,
+                &mut |_, _| {},
+            )?
         }
+        (None, Some(url)) => {
+            let mode = if a.dry_run {
+                Mode::DryRun
+            } else {
+                // Not used on the server: its backups are its scheduled dumps.
+                Mode::Commit {
+                    backup_dir: PathBuf::new(),
+                    stamp,
+                }
+            };
+            let mut server = huce_core::server::connect(url)?;
+            if server.schema_version()?.is_none() {
+                return Err(huce_core::Error::Invalid(format!(
+                    "服务器上的数据库 {} 还是空的，没有镇的基础数据。请先用 huce push 推送本镇的数据库文件，或在程序里连接这个服务器完成初始设置，再导入台账。",
+                    server.name
+                )));
+            }
+            server.set_up()?;
+            let conn = server.into_conn();
+            import_into(&conn, &a.file, &opts, &mode, &mut |_, _| {})?
+        }
+        (None, None) => unreachable!("clap requires --db or --server"),
     };
-    let r = import_file(&mut conn, &a.file, &opts, &mode, &mut |_, _| {})?;
     print_report(&r);
     if let Some(out) = a.problems_out {
         if r.problems.is_empty() {

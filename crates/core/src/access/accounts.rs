@@ -14,7 +14,7 @@ use crate::access::permissions::{self, Action};
 use crate::error::{Error, Result};
 use crate::model::Role;
 use crate::store::audit;
-use crate::store::sql::{Db, Engine, Optional, Row};
+use crate::store::sql::{Db, Optional, Row};
 
 /// Failed logins in a row before the account is locked.
 pub const MAX_FAILURES: i64 = 5;
@@ -488,51 +488,50 @@ fn record_failure(
     Ok(until)
 }
 
-/// Failed logins with user names that do not exist, counted on this connection the way an
-/// account's are, so an unknown name answers exactly like a real one (also when "locked").
-/// The count is kept in a temporary table of the connection (on the server, of its session),
-/// by the name in lower case, as account names are told apart.
+/// Failed logins with user names that do not exist, counted in the database the way an
+/// account's are (a count raised in the row, locked at [`MAX_FAILURES`]), so an unknown name
+/// answers exactly like a real one, also when "locked" and also from another PC. The name is
+/// kept only as [`unknown_name_key`]; rows a day past their last failure are dropped.
 fn unknown_name_failure(
     db: Db<'_>,
     username: &str,
     now: &str,
 ) -> Result<Option<DateTime<FixedOffset>>> {
-    db.execute_batch(match db.engine() {
-        Engine::File => {
-            "CREATE TEMP TABLE IF NOT EXISTS huce_unknown_logins (
-                 username TEXT PRIMARY KEY, failures INTEGER NOT NULL, locked_until TEXT)"
-        }
-        Engine::Server => {
-            "CREATE TEMP TABLE IF NOT EXISTS huce_unknown_logins (
-                 username TEXT PRIMARY KEY, failures BIGINT NOT NULL, locked_until TEXT)"
-        }
-    })?;
     let at = parse_time(now).ok_or_else(|| Error::Invalid(format!("时间“{now}”格式不对。")))?;
-    // Both engines look in the connection's temporary tables first.
-    let row: Option<(i64, Option<String>)> = db
+    db.execute(
+        "DELETE FROM unknown_logins WHERE last_at < ?1",
+        [(at - Duration::days(1)).to_rfc3339()],
+    )?;
+    let key = unknown_name_key(db, username)?;
+    let until: Option<String> = db
         .query_row(
-            "SELECT failures, locked_until FROM huce_unknown_logins WHERE username = lower(?1)",
-            [username],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            "SELECT locked_until FROM unknown_logins WHERE name_key = ?1",
+            [&key],
+            |r| r.get(0),
         )
-        .optional()?;
-    if let Some(until) = row
-        .as_ref()
-        .and_then(|r| r.1.as_deref())
-        .and_then(parse_time)
-    {
+        .optional()?
+        .flatten();
+    if let Some(until) = until.as_deref().and_then(parse_time) {
         if at < until {
             return Ok(Some(until));
         }
     }
-    let failures = row.map_or(0, |r| r.0) + 1;
+    let failures: i64 = db.query_row(
+        "INSERT INTO unknown_logins (name_key, failures, locked_until, last_at) VALUES (?1, 1, NULL, ?2)
+         ON CONFLICT (name_key) DO UPDATE
+         SET failures = unknown_logins.failures + 1, locked_until = NULL, last_at = excluded.last_at
+         RETURNING failures",
+        params![key, now],
+        |r| r.get(0),
+    )?;
     let locked = failures >= MAX_FAILURES;
     let until = locked.then(|| at + Duration::minutes(LOCK_MINUTES));
-    db.execute(
-        "INSERT INTO huce_unknown_logins (username, failures, locked_until) VALUES (lower(?1), ?2, ?3)
-         ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
-        params![username, if locked { 0 } else { failures }, until.map(|u| u.to_rfc3339())],
-    )?;
+    if let Some(until) = until {
+        db.execute(
+            "UPDATE unknown_logins SET failures = 0, locked_until = ?2 WHERE name_key = ?1",
+            params![key, until.to_rfc3339()],
+        )?;
+    }
     // The name typed is not recorded: it may be a password typed into the wrong box, and the
     // log is read by many and never cleaned.
     audit::append(
@@ -545,6 +544,23 @@ fn unknown_name_failure(
         serde_json::json!({}),
     )?;
     Ok(until)
+}
+
+/// What an unknown user name is counted under: the first 16 bytes of SHA-256 over the
+/// database's random identity and the name in lower case (names are told apart without regard
+/// to case). Keyed by the identity, a name typed by mistake cannot be looked up by hashing
+/// guesses without the database, and the same name counts alike on every PC.
+fn unknown_name_key(db: Db<'_>, username: &str) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let id = crate::store::anchors::database_id(db)?.unwrap_or_default();
+    let mut h = Sha256::new();
+    h.update(id.as_bytes());
+    h.update([0x1f]);
+    h.update(username.to_lowercase().as_bytes());
+    Ok(h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// Spends the effort of one password check, so that an answer takes as long whether or not

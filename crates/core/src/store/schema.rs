@@ -718,6 +718,19 @@ BEGIN
 END;
 "#;
 
+/// Version 16: failed logins with user names that do not exist, counted in the database (not
+/// on one connection), so an unknown name locks on every PC as a real account does and trying
+/// names from two PCs tells nothing. The name is kept only as a keyed hash (it may be a
+/// password typed into the wrong box); rows are dropped a day after their last failure.
+const V16_UNKNOWN_LOGINS: &str = r#"
+CREATE TABLE unknown_logins (
+    name_key     TEXT PRIMARY KEY,
+    failures     INTEGER NOT NULL,
+    locked_until TEXT,
+    last_at      TEXT NOT NULL
+) STRICT;
+"#;
+
 /// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
 pub const APPLICATION_ID: i64 = 0x4855_4345;
 
@@ -801,6 +814,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "每个户厕的首次排查日期和首次镇级复核日期，全区进度调度更快",
         step: Step::Sql(V15_FIRST_INSPECTIONS),
     },
+    Migration {
+        version: 16,
+        description: "不存在的用户名登录失败的次数记在数据库里，几台电脑上一样锁定",
+        step: Step::Sql(V16_UNKNOWN_LOGINS),
+    },
 ];
 
 /// The schema version this program writes.
@@ -816,7 +834,18 @@ pub const POSTGRES_BASE_VERSION: i64 = 14;
 /// The migrations after [`POSTGRES_BASE_VERSION`] in PostgreSQL's words, under the file's
 /// numbers: a new server database runs them all after the base, an older one those it lacks
 /// (see [`crate::store::server::Server::set_up`]).
-pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[(15, V15_FIRST_INSPECTIONS_PG)];
+pub const POSTGRES_MIGRATIONS: &[(i64, &str)] =
+    &[(15, V15_FIRST_INSPECTIONS_PG), (16, V16_UNKNOWN_LOGINS_PG)];
+
+/// Version 16 on the server: as [`V16_UNKNOWN_LOGINS`].
+const V16_UNKNOWN_LOGINS_PG: &str = r#"
+CREATE TABLE unknown_logins (
+    name_key     TEXT PRIMARY KEY,
+    failures     BIGINT NOT NULL,
+    locked_until TEXT,
+    last_at      TEXT NOT NULL
+);
+"#;
 
 /// Version 15 on the server: as [`V15_FIRST_INSPECTIONS`], the three triggers sharing one
 /// function.

@@ -1144,7 +1144,8 @@ fn two_pcs_signing_one_result_at_once_leave_one_signature_and_say_who() {
 
 /// #18 (1): a server database set up by the previous program (version 14) is brought up to
 /// this one's by the first PC that opens it, in one transaction: version 15 keeps each
-/// toilet's first inspection, written from the inspections already there.
+/// toilet's first inspection, written from the inspections already there; version 16 counts
+/// unknown user names in the database.
 #[test]
 fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
     let town = demo_town(300, 9);
@@ -1160,6 +1161,7 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
          DROP INDEX toilets_first_inspections;
          ALTER TABLE toilets DROP COLUMN first_inspected_on;
          ALTER TABLE toilets DROP COLUMN first_rechecked_on;
+         DROP TABLE unknown_logins;
          UPDATE huce_schema SET version = 14;",
     )
     .unwrap();
@@ -1170,6 +1172,14 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
         .unwrap()
         .get(0);
     assert_eq!(version, db::SCHEMA_VERSION);
+    let err =
+        huce_core::accounts::login(&conn, "nobody", "wrong-pass1", "2026-11-29T10:00:00+08:00")
+            .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        huce_core::accounts::WRONG_LOGIN,
+        "unknown names are counted"
+    );
     // The same kept days as the file's, and the same 进度调度.
     let days = |sql: &str| -> Vec<(i64, Option<String>, Option<String>)> {
         huce_core::sql::Db::Server(&conn)

@@ -505,3 +505,60 @@ fn the_demo_town_generates_the_same_on_the_server() {
     let err = huce_core::demo::generate_on(Db::Server(&on_server), options, AT).unwrap_err();
     assert_eq!(err.code(), "database_not_empty", "{err}");
 }
+
+/// Five failed logins with a name that does not exist lock that name on every PC, as they lock
+/// a real account: from a second connection (a second PC on the server, a second program on
+/// the same file) the name answers "locked" in any case, so trying names on two PCs tells
+/// nothing. The name itself is kept nowhere in the database.
+#[test]
+fn an_unknown_name_locked_on_one_pc_is_locked_on_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("town.db");
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .unwrap();
+    let file_a = huce_core::db::open(&path, now).unwrap();
+    let file_b = huce_core::db::open(&path, now).unwrap();
+    let (scratch, server_a) = pushed(&demo_town(5, 1));
+    let server_b = huce_core::sql::ServerConn::new(
+        postgres::Client::connect(&scratch.url(), postgres::NoTls).unwrap(),
+    );
+    for (a, b) in [
+        (Db::File(&file_a), Db::File(&file_b)),
+        (Db::Server(&server_a), Db::Server(&server_b)),
+    ] {
+        for i in 0..5 {
+            let err = accounts::login(a, "Nobody-Secret9", "wrong-pass1", AT).unwrap_err();
+            assert_eq!(
+                err.to_string().contains("已被锁定"),
+                i == 4,
+                "try {i} on {:?}: {err}",
+                a.engine()
+            );
+        }
+        let err = accounts::login(b, "nobody-secret9", "wrong-pass1", AT).unwrap_err();
+        assert!(err.to_string().contains("已被锁定"), "{err}");
+        // Once the lock is over the name answers as a wrong password again, on both.
+        let err = accounts::login(b, "NOBODY-SECRET9", "wrong-pass1", LATER).unwrap_err();
+        assert_eq!(err.to_string(), accounts::WRONG_LOGIN);
+        let kept: i64 = a
+            .query_row(
+                "SELECT count(*) FROM unknown_logins WHERE lower(name_key) LIKE '%secret%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 0, "the name is kept only as a keyed hash");
+        // A day after the last failure the count is gone.
+        let _ = accounts::login(
+            a,
+            "someone-else",
+            "wrong-pass1",
+            "2026-11-30T10:21:00+08:00",
+        );
+        let rows: i64 = a
+            .query_row("SELECT count(*) FROM unknown_logins", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1, "only the newest name is still counted");
+    }
+}
