@@ -830,8 +830,15 @@ impl Bulk {
     ) -> Result<i64> {
         let db = db.into();
         let id = insert_household_in(db, h, village_id, now)?;
-        insert_keys(db, id, &h.head_name)?;
-        self.next_seq.insert(id, 1);
+        match db.engine() {
+            Engine::File => {
+                insert_keys(db, id, &h.head_name)?;
+                self.next_seq.insert(id, 1);
+            }
+            // On the server a statement is a round trip: the keys wait for `finish`, which
+            // writes hundreds in one statement.
+            Engine::Server => self.add_keys(id, h),
+        }
         Ok(id)
     }
 
@@ -871,7 +878,11 @@ impl Bulk {
         // sorted data is one pass).
         self.keys.sort();
         self.keys.dedup();
-        let mut stmt = db.into().prepare_cached(
+        let db = db.into();
+        if db.engine() == Engine::Server {
+            return insert_keys_together(db, &self.keys);
+        }
+        let mut stmt = db.prepare_cached(
             "INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         )?;
         for (id, key) in &self.keys {
@@ -880,6 +891,30 @@ impl Bulk {
         Ok(())
     }
 }
+
+/// Search keys in statements of [`KEYS_TOGETHER`] rows each (the server's way: one round trip
+/// for hundreds of keys instead of one a key).
+fn insert_keys_together(db: Db<'_>, keys: &[(i64, String)]) -> Result<()> {
+    for chunk in keys.chunks(KEYS_TOGETHER) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO household_search (term, household_id) VALUES {} ON CONFLICT DO NOTHING",
+            rows.join(", ")
+        );
+        let values: Vec<&dyn rusqlite::ToSql> = chunk
+            .iter()
+            .flat_map(|(id, key)| [key as &dyn rusqlite::ToSql, id as &dyn rusqlite::ToSql])
+            .collect();
+        db.execute(&sql, &values)?;
+    }
+    Ok(())
+}
+
+/// Rows in one statement of [`insert_keys_together`] (two parameters each, well under the
+/// server's limit of 65,535).
+const KEYS_TOGETHER: usize = 1000;
 
 fn next_toilet_seq(db: Db<'_>, household_id: i64) -> Result<i64> {
     // An index lookup, not MAX(): the aggregate form was re-prepared on every call.

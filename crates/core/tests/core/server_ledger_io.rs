@@ -584,3 +584,47 @@ fn a_new_server_database_has_the_problem_items_of_a_new_file() {
     assert_eq!(set_up, huce_core::server::SetUp::Ready);
     assert_eq!(problem_items(&again, true).unwrap(), on_file);
 }
+
+/// A whole town's ledger imported into an empty town on the server (as after pushing a new
+/// town's empty file, whose statistics say every table is empty): the same rows as on the file.
+/// The statistics are taken again as the households double (else every insert's foreign-key
+/// check scans all households written before it), and the search keys go a thousand to a
+/// statement.
+#[test]
+fn a_whole_ledger_into_an_empty_town_leaves_the_same_rows_on_the_server() {
+    let town = demo_town(2600, 5);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("全镇台账.xlsx");
+    export::toilet_ledger(&town, Scope::Town, Personal::Full, &path, "2026-11-29").unwrap();
+    let conn = huce_core::db::open_in_memory().unwrap();
+    let (scratch, on_server) = pushed(&conn);
+    let server = Db::Server(&on_server);
+    for d in [Db::File(&conn), server] {
+        huce_core::audit::set_actor(d, "测试员").unwrap();
+    }
+    let commit = Mode::Commit {
+        backup_dir: dir.path().join("备份"),
+        stamp: "20261129-100000".into(),
+    };
+    let whole = ImportOptions {
+        create_places: true,
+        ..opts()
+    };
+    let on_file = import_into(&conn, &path, &whole, &commit, &mut |_, _| {}).unwrap();
+    let there = import_into(server, &path, &whole, &commit, &mut |_, _| {}).unwrap();
+    assert_eq!(outcome(&on_file), outcome(&there));
+    assert_eq!(there.households_new, 2600, "{:#?}", there.problems);
+    let counted: i64 = server
+        .query_row(
+            "SELECT CAST(reltuples AS bigint) FROM pg_class
+             WHERE relname = 'households' AND relnamespace = CAST(current_schema() AS regnamespace)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        counted >= 2000,
+        "the statistics were taken again as the town filled: {counted}"
+    );
+    assert_same_but_backups(&conn, &scratch, server);
+}

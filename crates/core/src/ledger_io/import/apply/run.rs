@@ -349,6 +349,7 @@ pub(super) fn apply_rows(
     let mut file_questionable: FastMap<i64, String> = FastMap::default();
     let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
     let mut bulk = households::Bulk::new();
+    let mut growth = Growth::new(homes.count);
     let source = format!("导入：{}", report.file_name);
     let mut log = ChangeLog::new(tx);
     let col = |f: Field| column_header(columns, headers, f);
@@ -579,6 +580,7 @@ pub(super) fn apply_rows(
                         is_resident: v.is_resident.unwrap_or(true),
                     };
                     let id = bulk.insert_household_now_in(tx, &new, village_id, &opts.now)?;
+                    growth.household_added(tx)?;
                     if let Some(idn) = &v.id_number {
                         homes.by_id_number.insert(idn.clone(), id);
                         homes.with_id.insert(id);
@@ -965,4 +967,41 @@ fn record(
         &flag.message,
         origin,
     )
+}
+
+/// On the server, the planner's picture of the tables an import fills, kept up as they grow.
+/// A town's database pushed or set up empty has statistics saying its tables are empty, and
+/// the plans the server keeps for the rest of the session (the foreign-key checks of every
+/// insert among them) are made for that: a full scan, nothing to scan. Filled in one
+/// transaction, each insert would then scan every household written before it. So whenever the
+/// households have doubled since the statistics were taken, they are taken again (ANALYZE sees
+/// the transaction's own rows), and the kept plans are made anew for the size they are.
+struct Growth {
+    /// Households when the statistics were last taken (or at the start).
+    counted: usize,
+    added: usize,
+}
+
+/// Below this many new households a full scan costs nothing worth a round of statistics.
+const GROWTH_FIRST: usize = 1000;
+
+impl Growth {
+    fn new(households: usize) -> Growth {
+        Growth {
+            counted: households,
+            added: 0,
+        }
+    }
+
+    fn household_added(&mut self, db: Db<'_>) -> Result<()> {
+        self.added += 1;
+        if db.engine() == sql::Engine::Server && self.added >= self.counted.max(GROWTH_FIRST) {
+            db.execute_batch(
+                "ANALYZE households, toilets, household_search, pending_checks, change_log",
+            )?;
+            self.counted += self.added;
+            self.added = 0;
+        }
+        Ok(())
+    }
 }
