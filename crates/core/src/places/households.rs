@@ -378,6 +378,11 @@ fn prefix_end(prefix: &str) -> String {
 struct Filter {
     sql: String,
     values: Vec<(&'static str, rusqlite::types::Value)>,
+    /// The count of matches from the search keys alone, when nothing but a name part or
+    /// pinyin initials narrows the whole town: every key belongs to a household (deleting one
+    /// deletes its keys), so the households need not be read, and a search by two letters of
+    /// pinyin matching thousands counts them in the index instead of looking each one up.
+    keys_count: Option<&'static str>,
 }
 
 impl Filter {
@@ -454,12 +459,30 @@ impl Filter {
                 values.push((":lo", Text(lo)));
             }
         }
+        let nothing_else = scope == Scope::Town
+            && extra.sample.is_none()
+            && extra.households.is_none()
+            && extra.check.is_none()
+            && extra.case.is_none();
+        let keys_count = match query {
+            Query::NamePart(part) if nothing_else && part.chars().count() <= 2 => Some(
+                "SELECT COUNT(DISTINCT household_id) FROM household_search WHERE term = :term",
+            ),
+            Query::PinyinInitials(_) if nothing_else => Some(
+                "SELECT COUNT(DISTINCT household_id) FROM household_search WHERE term >= :lo AND term < :hi",
+            ),
+            _ => None,
+        };
         let sql = if clauses.is_empty() {
             "1 = 1".to_string()
         } else {
             clauses.join(" AND ")
         };
-        Filter { sql, values }
+        Filter {
+            sql,
+            values,
+            keys_count,
+        }
     }
 
     fn params(&self) -> Vec<(&str, &dyn rusqlite::ToSql)> {
@@ -522,7 +545,10 @@ pub fn list_in<'a>(
     let limit = limit.clamp(1, MAX_PAGE);
     let offset = offset.max(0);
     let (count_sql, count_params) = numbered(
-        &format!("SELECT COUNT(*) FROM households h WHERE {}", filter.sql),
+        &match filter.keys_count {
+            Some(sql) => sql.to_string(),
+            None => format!("SELECT COUNT(*) FROM households h WHERE {}", filter.sql),
+        },
         &filter.params(),
     )?;
     let total: i64 = db.query_row(&count_sql, &count_params, |r| r.get(0))?;

@@ -269,3 +269,29 @@ fn duplicate_id_number_is_refused() {
         "the same ID number (x and X alike) must not belong to two households"
     );
 }
+
+/// A search of the whole town by a name part or pinyin initials is counted from the search
+/// keys alone; the count is still the number of households listed, and the sum of the same
+/// search's counts in each village (counted from the households).
+#[test]
+fn a_town_search_counts_what_it_lists_and_what_its_villages_count() {
+    let conn = crate::engine::demo(400, 3);
+    let tree = households::tree(conn.db()).unwrap();
+    for q in ["建", "国", "秀英", "明", "z", "zj", "l", "wm", "zjg"] {
+        let town = households::list(conn.db(), Scope::Town, q, Disclosure::Full, 0, 500).unwrap();
+        assert_eq!(town.total as usize, town.rows.len(), "{q}");
+        let in_villages: i64 = tree
+            .villages
+            .iter()
+            .map(|v| {
+                households::list(conn.db(), Scope::Village(v.id), q, Disclosure::Full, 0, 1)
+                    .unwrap()
+                    .total
+            })
+            .sum();
+        assert_eq!(town.total, in_villages, "{q}");
+        if matches!(q, "z" | "l" | "明") {
+            assert!(town.total > 5, "{q} matches households in this town");
+        }
+    }
+}
