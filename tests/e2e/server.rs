@@ -8,15 +8,16 @@ use super::keying::{form_id, next_form, open_first_listed, Keys};
 use super::*;
 
 /// A schema of its own on the test server, dropped when done; the URL the apps connect with.
-struct ServerTown {
+pub(crate) struct ServerTown {
     /// Taken (and closed) in `drop`, off the test's async thread.
     client: Option<postgres::Client>,
     schema: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl ServerTown {
-    fn new(households: usize) -> ServerTown {
+    /// A schema of its own on the test server, empty; the URL to reach it.
+    fn empty() -> (postgres::Client, String, String) {
         let base = std::env::var("HUCE_TEST_PG").expect(
             "HUCE_TEST_PG names the test server: start one with `bash scripts/pg-cluster.sh start` \
              (scripts/test.sh does)",
@@ -29,6 +30,11 @@ impl ServerTown {
             ))
             .unwrap();
         let url = format!("{base}?options=-c%20search_path%3D{schema}");
+        (client, schema, url)
+    }
+
+    fn new(households: usize) -> ServerTown {
+        let (client, schema, url) = ServerTown::empty();
         // The first PC to reach the empty database sets it up; the town is then made on it.
         let (conn, _) = huce_core::server::open(&url).unwrap();
         let db = huce_core::sql::Db::Server(&conn);
@@ -49,8 +55,32 @@ impl ServerTown {
         }
     }
 
+    /// The town in the database file `db` (with its photos), pushed to the server as an office
+    /// moving to the server does (`huce push`).
+    pub(crate) fn pushed(db: &Path) -> ServerTown {
+        tokio::task::block_in_place(|| ServerTown::pushed_now(db))
+    }
+
+    fn pushed_now(db: &Path) -> ServerTown {
+        let (client, schema, url) = ServerTown::empty();
+        let file = huce_core::db::open(db, chrono::Local::now().naive_local()).unwrap();
+        let mut server = huce_core::server::connect(&url).unwrap();
+        huce_core::server::push(
+            &file,
+            &huce_core::paths::photo_dir(db),
+            &mut server,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        ServerTown {
+            client: Some(client),
+            schema,
+            url,
+        }
+    }
+
     /// Runs `f` on a connection of its own (the blocking client, off the test's async thread).
-    fn db<T>(&self, f: impl FnOnce(huce_core::sql::Db<'_>) -> T) -> T {
+    pub(crate) fn db<T>(&self, f: impl FnOnce(huce_core::sql::Db<'_>) -> T) -> T {
         tokio::task::block_in_place(|| {
             let (conn, _) = huce_core::server::open(&self.url).unwrap();
             f(huce_core::sql::Db::Server(&conn))
