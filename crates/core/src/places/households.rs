@@ -378,11 +378,12 @@ fn prefix_end(prefix: &str) -> String {
 struct Filter {
     sql: String,
     values: Vec<(&'static str, rusqlite::types::Value)>,
-    /// The count of matches from the search keys alone, when nothing but a name part or
-    /// pinyin initials narrows the whole town: every key belongs to a household (deleting one
-    /// deletes its keys), so the households need not be read, and a search by two letters of
-    /// pinyin matching thousands counts them in the index instead of looking each one up.
-    keys_count: Option<&'static str>,
+    /// The search keys' own condition, when nothing but a name part or pinyin initials narrows
+    /// the town, a village or a 社: every key belongs to a household (deleting one deletes its
+    /// keys) and carries its village and 社 in the list's order, so the matches are counted and
+    /// a page of them taken from the keys alone; only the page's households are read (a search
+    /// by two letters of pinyin matches thousands in a district).
+    keys: Option<String>,
 }
 
 impl Filter {
@@ -459,18 +460,22 @@ impl Filter {
                 values.push((":lo", Text(lo)));
             }
         }
-        let nothing_else = scope == Scope::Town
-            && extra.sample.is_none()
+        let nothing_else = extra.sample.is_none()
             && extra.households.is_none()
             && extra.check.is_none()
             && extra.case.is_none();
-        let keys_count = match query {
-            Query::NamePart(part) if nothing_else && part.chars().count() <= 2 => Some(
-                "SELECT COUNT(DISTINCT household_id) FROM household_search WHERE term = :term",
-            ),
-            Query::PinyinInitials(_) if nothing_else => Some(
-                "SELECT COUNT(DISTINCT household_id) FROM household_search WHERE term >= :lo AND term < :hi",
-            ),
+        let place = match scope {
+            Scope::Town => "",
+            Scope::Village(_) => " AND village_id = :scope",
+            Scope::Group(_) => " AND group_id = :scope",
+        };
+        let keys = match query {
+            Query::NamePart(part) if nothing_else && part.chars().count() <= 2 => {
+                Some(format!("term = :term{place}"))
+            }
+            Query::PinyinInitials(_) if nothing_else => {
+                Some(format!("term >= :lo AND term < :hi{place}"))
+            }
             _ => None,
         };
         let sql = if clauses.is_empty() {
@@ -478,11 +483,7 @@ impl Filter {
         } else {
             clauses.join(" AND ")
         };
-        Filter {
-            sql,
-            values,
-            keys_count,
-        }
+        Filter { sql, values, keys }
     }
 
     fn params(&self) -> Vec<(&str, &dyn rusqlite::ToSql)> {
@@ -545,25 +546,41 @@ pub fn list_in<'a>(
     let limit = limit.clamp(1, MAX_PAGE);
     let offset = offset.max(0);
     let (count_sql, count_params) = numbered(
-        &match filter.keys_count {
-            Some(sql) => sql.to_string(),
+        &match &filter.keys {
+            Some(keys) => {
+                format!("SELECT COUNT(DISTINCT household_id) FROM household_search WHERE {keys}")
+            }
             None => format!("SELECT COUNT(*) FROM households h WHERE {}", filter.sql),
         },
         &filter.params(),
     )?;
     let total: i64 = db.query_row(&count_sql, &count_params, |r| r.get(0))?;
-    let sql = format!(
-        "SELECT h.id, h.head_name, v.name, g.name, h.id_number, h.category, h.is_resident,
-                (SELECT COUNT(*) FROM toilets t WHERE t.household_id = h.id),
-                {CHECK_STATE_SQL}
-         FROM households h
-         JOIN villages v ON v.id = h.village_id
-         JOIN village_groups g ON g.id = h.group_id
-         WHERE {}
-         ORDER BY h.village_id, h.group_id, h.id
-         LIMIT :limit OFFSET :offset",
-        filter.sql
-    );
+    const COLUMNS: &str =
+        "h.id, h.head_name, v.name, g.name, h.id_number, h.category, h.is_resident,
+                (SELECT COUNT(*) FROM toilets t WHERE t.household_id = h.id)";
+    let sql = match &filter.keys {
+        Some(keys) => format!(
+            "SELECT {COLUMNS}, {CHECK_STATE_SQL}
+             FROM (SELECT DISTINCT village_id, group_id, household_id FROM household_search
+                   WHERE {keys}
+                   ORDER BY village_id, group_id, household_id
+                   LIMIT :limit OFFSET :offset) p
+             JOIN households h ON h.id = p.household_id
+             JOIN villages v ON v.id = h.village_id
+             JOIN village_groups g ON g.id = h.group_id
+             ORDER BY p.village_id, p.group_id, p.household_id"
+        ),
+        None => format!(
+            "SELECT {COLUMNS}, {CHECK_STATE_SQL}
+             FROM households h
+             JOIN villages v ON v.id = h.village_id
+             JOIN village_groups g ON g.id = h.group_id
+             WHERE {}
+             ORDER BY h.village_id, h.group_id, h.id
+             LIMIT :limit OFFSET :offset",
+            filter.sql
+        ),
+    };
     let mut params = filter.params();
     params.push((":limit", &limit));
     params.push((":offset", &offset));
@@ -757,24 +774,27 @@ pub fn add_group<'a>(
 /// Inserts a household and its search keys; `now` is an ISO timestamp.
 pub fn insert_household<'a>(db: impl Into<Db<'a>>, h: &NewHousehold, now: &str) -> Result<i64> {
     let db = db.into();
-    let id = insert_household_row(db, h, now)?;
-    insert_keys(db, id, &h.head_name)?;
+    let (id, village_id) = insert_household_row(db, h, now)?;
+    insert_keys(db, id, village_id, h.group_id, &h.head_name)?;
     Ok(id)
 }
 
+/// The statement writing one search key: the key, the household, its village and 社.
+pub(crate) const INSERT_KEY: &str =
+    "INSERT INTO household_search (term, household_id, village_id, group_id) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT DO NOTHING";
+
 /// Writes the search keys of a household's head.
-fn insert_keys(db: Db<'_>, id: i64, head_name: &str) -> Result<()> {
-    let mut keys = db.prepare_cached(
-        "INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-    )?;
+fn insert_keys(db: Db<'_>, id: i64, village_id: i64, group_id: i64, head_name: &str) -> Result<()> {
+    let mut keys = db.prepare_cached(INSERT_KEY)?;
     for key in search_keys::household_keys(head_name) {
-        keys.execute(params![key, id])?;
+        keys.execute(params![key, id, village_id, group_id])?;
     }
     Ok(())
 }
 
-/// The household row alone, without its search keys.
-fn insert_household_row(db: Db<'_>, h: &NewHousehold, now: &str) -> Result<i64> {
+/// The household row alone, without its search keys; its id and village.
+fn insert_household_row(db: Db<'_>, h: &NewHousehold, now: &str) -> Result<(i64, i64)> {
     let village_id: i64 = db
         .prepare_cached("SELECT village_id FROM village_groups WHERE id = ?1")?
         .query_row([h.group_id], |r| r.get(0))
@@ -785,7 +805,7 @@ fn insert_household_row(db: Db<'_>, h: &NewHousehold, now: &str) -> Result<i64> 
                 h.group_id, h.head_name
             ))
         })?;
-    insert_household_in(db, h, village_id, now)
+    Ok((insert_household_in(db, h, village_id, now)?, village_id))
 }
 
 /// The household row, its group's village already known (the foreign key still checks it).
@@ -822,8 +842,8 @@ fn insert_household_in(db: Db<'_>, h: &NewHousehold, village_id: i64, now: &str)
 /// without a lookup. Call `finish` before committing.
 #[derive(Default)]
 pub struct Bulk {
-    /// (household, key): in the order the households were written.
-    keys: Vec<(i64, String)>,
+    /// (household, key, village, 社): in the order the households were written.
+    keys: Vec<(i64, String, i64, i64)>,
     next_seq: std::collections::HashMap<i64, i64>,
 }
 
@@ -838,8 +858,8 @@ impl Bulk {
         h: &NewHousehold,
         now: &str,
     ) -> Result<i64> {
-        let id = insert_household_row(db.into(), h, now)?;
-        self.add_keys(id, h);
+        let (id, village_id) = insert_household_row(db.into(), h, now)?;
+        self.add_keys(id, village_id, h);
         Ok(id)
     }
 
@@ -858,21 +878,21 @@ impl Bulk {
         let id = insert_household_in(db, h, village_id, now)?;
         match db.engine() {
             Engine::File => {
-                insert_keys(db, id, &h.head_name)?;
+                insert_keys(db, id, village_id, h.group_id, &h.head_name)?;
                 self.next_seq.insert(id, 1);
             }
             // On the server a statement is a round trip: the keys wait for `finish`, which
             // writes hundreds in one statement.
-            Engine::Server => self.add_keys(id, h),
+            Engine::Server => self.add_keys(id, village_id, h),
         }
         Ok(id)
     }
 
-    fn add_keys(&mut self, id: i64, h: &NewHousehold) {
+    fn add_keys(&mut self, id: i64, village_id: i64, h: &NewHousehold) {
         self.keys.extend(
             search_keys::household_keys(&h.head_name)
                 .into_iter()
-                .map(|k| (id, k)),
+                .map(|k| (id, k, village_id, h.group_id)),
         );
         self.next_seq.insert(id, 1);
     }
@@ -908,11 +928,9 @@ impl Bulk {
         if db.engine() == Engine::Server {
             return insert_keys_together(db, &self.keys);
         }
-        let mut stmt = db.prepare_cached(
-            "INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        )?;
-        for (id, key) in &self.keys {
-            stmt.execute(params![key, id])?;
+        let mut stmt = db.prepare_cached(INSERT_KEY)?;
+        for (id, key, village_id, group_id) in &self.keys {
+            stmt.execute(params![key, id, village_id, group_id])?;
         }
         Ok(())
     }
@@ -920,25 +938,36 @@ impl Bulk {
 
 /// Search keys in statements of [`KEYS_TOGETHER`] rows each (the server's way: one round trip
 /// for hundreds of keys instead of one a key).
-fn insert_keys_together(db: Db<'_>, keys: &[(i64, String)]) -> Result<()> {
+fn insert_keys_together(db: Db<'_>, keys: &[(i64, String, i64, i64)]) -> Result<()> {
     for chunk in keys.chunks(KEYS_TOGETHER) {
         let rows: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
+            .map(|i| {
+                let n = 4 * i;
+                format!("(?{}, ?{}, ?{}, ?{})", n + 1, n + 2, n + 3, n + 4)
+            })
             .collect();
         let sql = format!(
-            "INSERT INTO household_search (term, household_id) VALUES {} ON CONFLICT DO NOTHING",
+            "INSERT INTO household_search (term, household_id, village_id, group_id) VALUES {}
+             ON CONFLICT DO NOTHING",
             rows.join(", ")
         );
         let values: Vec<&dyn rusqlite::ToSql> = chunk
             .iter()
-            .flat_map(|(id, key)| [key as &dyn rusqlite::ToSql, id as &dyn rusqlite::ToSql])
+            .flat_map(|(id, key, village_id, group_id)| {
+                [
+                    key as &dyn rusqlite::ToSql,
+                    id as &dyn rusqlite::ToSql,
+                    village_id as &dyn rusqlite::ToSql,
+                    group_id as &dyn rusqlite::ToSql,
+                ]
+            })
             .collect();
         db.execute(&sql, &values)?;
     }
     Ok(())
 }
 
-/// Rows in one statement of [`insert_keys_together`] (two parameters each, well under the
+/// Rows in one statement of [`insert_keys_together`] (four parameters each, well under the
 /// server's limit of 65,535).
 const KEYS_TOGETHER: usize = 1000;
 

@@ -731,6 +731,32 @@ CREATE TABLE unknown_logins (
 ) STRICT;
 "#;
 
+/// Version 17: the search keys carry their household's village and 社, and are kept in list
+/// order (key, village, 社, household): a search of the whole town or a village by a name part
+/// or pinyin initials takes its page of households, in the list's order, from the keys alone,
+/// instead of reading every matching household to sort them (thousands for two letters of
+/// pinyin in a district). A household moved to another 社 takes its keys along.
+const V17_SEARCH_IN_ORDER: &str = r#"
+CREATE TABLE household_search_in_order (
+    term         TEXT NOT NULL,
+    household_id INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+    village_id   INTEGER NOT NULL,
+    group_id     INTEGER NOT NULL,
+    PRIMARY KEY (term, village_id, group_id, household_id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO household_search_in_order (term, household_id, village_id, group_id)
+SELECT s.term, s.household_id, h.village_id, h.group_id
+FROM household_search s JOIN households h ON h.id = s.household_id;
+DROP TABLE household_search;
+ALTER TABLE household_search_in_order RENAME TO household_search;
+CREATE INDEX household_search_by_household ON household_search(household_id);
+CREATE TRIGGER household_search_follows_household AFTER UPDATE OF village_id, group_id ON households
+BEGIN
+    UPDATE household_search SET village_id = NEW.village_id, group_id = NEW.group_id
+    WHERE household_id = NEW.id;
+END;
+"#;
+
 /// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
 pub const APPLICATION_ID: i64 = 0x4855_4345;
 
@@ -819,6 +845,12 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "不存在的用户名登录失败的次数记在数据库里，几台电脑上一样锁定",
         step: Step::Sql(V16_UNKNOWN_LOGINS),
     },
+    Migration {
+        version: 17,
+        description:
+            "查找用的关键字带上农户所在的行政村和社，按名册顺序存放，全镇按姓名或拼音查找更快",
+        step: Step::Sql(V17_SEARCH_IN_ORDER),
+    },
 ];
 
 /// The schema version this program writes.
@@ -834,8 +866,31 @@ pub const POSTGRES_BASE_VERSION: i64 = 14;
 /// The migrations after [`POSTGRES_BASE_VERSION`] in PostgreSQL's words, under the file's
 /// numbers: a new server database runs them all after the base, an older one those it lacks
 /// (see [`crate::store::server::Server::set_up`]).
-pub const POSTGRES_MIGRATIONS: &[(i64, &str)] =
-    &[(15, V15_FIRST_INSPECTIONS_PG), (16, V16_UNKNOWN_LOGINS_PG)];
+pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
+    (15, V15_FIRST_INSPECTIONS_PG),
+    (16, V16_UNKNOWN_LOGINS_PG),
+    (17, V17_SEARCH_IN_ORDER_PG),
+];
+
+/// Version 17 on the server: as [`V17_SEARCH_IN_ORDER`], the table changed in place.
+const V17_SEARCH_IN_ORDER_PG: &str = r#"
+ALTER TABLE household_search ADD COLUMN village_id BIGINT;
+ALTER TABLE household_search ADD COLUMN group_id BIGINT;
+UPDATE household_search s SET village_id = h.village_id, group_id = h.group_id
+FROM households h WHERE h.id = s.household_id;
+ALTER TABLE household_search ALTER COLUMN village_id SET NOT NULL;
+ALTER TABLE household_search ALTER COLUMN group_id SET NOT NULL;
+ALTER TABLE household_search DROP CONSTRAINT household_search_pkey;
+ALTER TABLE household_search ADD PRIMARY KEY (term, village_id, group_id, household_id);
+CREATE FUNCTION household_search_follows_household() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE household_search SET village_id = NEW.village_id, group_id = NEW.group_id
+    WHERE household_id = NEW.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER household_search_follows_household AFTER UPDATE OF village_id, group_id ON households
+FOR EACH ROW EXECUTE FUNCTION household_search_follows_household();
+"#;
 
 /// Version 16 on the server: as [`V16_UNKNOWN_LOGINS`].
 const V16_UNKNOWN_LOGINS_PG: &str = r#"

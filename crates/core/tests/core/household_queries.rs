@@ -295,3 +295,36 @@ fn a_town_search_counts_what_it_lists_and_what_its_villages_count() {
         }
     }
 }
+
+/// A household moved to another 社 (as an import moves one) is found there by its name and
+/// pinyin, in that 社's place in the list, and no longer in the 社 it left.
+#[test]
+fn a_household_moved_to_another_group_is_found_there() {
+    let f = fixture();
+    let moved: i64 = f
+        .conn
+        .query_row(
+            "SELECT id FROM households WHERE head_name = '曾建华'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    f.conn
+        .execute(
+            "UPDATE households SET group_id = ?1, village_id = ?2 WHERE id = ?3",
+            [f.g2, f.v1, moved],
+        )
+        .unwrap();
+    assert_eq!(names(&f.conn, Scope::Group(f.g2), "建华"), ["曾建华"]);
+    assert_eq!(names(&f.conn, Scope::Group(f.g2), "zjh"), ["曾建华"]);
+    assert!(names(&f.conn, Scope::Group(f.g1), "建华").is_empty());
+    // In the town's list it now comes after 1社's households.
+    assert_eq!(
+        names(&f.conn, Scope::Village(f.v1), "zj"),
+        ["张建国", "曾建华"]
+    );
+    assert_eq!(
+        names(&f.conn, Scope::Town, "建"),
+        ["张建国", "曾建华", "张建国"]
+    );
+}

@@ -30,12 +30,14 @@ fn database_at(version: i64) -> Connection {
             [],
         )
         .unwrap();
+        // From version 17 the keys carry the household's village and 社.
+        let insert = if version >= 17 {
+            "INSERT INTO household_search (term, household_id, village_id, group_id) VALUES (?1, 1, 1, 1)"
+        } else {
+            "INSERT INTO household_search (term, household_id) VALUES (?1, 1)"
+        };
         for key in huce_core::search_keys::household_keys("曾建国") {
-            conn.execute(
-                "INSERT INTO household_search (term, household_id) VALUES (?1, 1)",
-                [key],
-            )
-            .unwrap();
+            conn.execute(insert, [key]).unwrap();
         }
     }
     conn
@@ -58,6 +60,27 @@ fn every_earlier_version_upgrades_to_current_and_keeps_data() {
             expected,
             "data written at version {start} must survive the upgrade"
         );
+        if start >= 2 {
+            // The search keys written then carry the household's village and 社 now.
+            let places: Vec<(i64, i64)> = conn
+                .prepare("SELECT DISTINCT village_id, group_id FROM household_search")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(places, [(1, 1)], "from version {start}");
+            let found = households::list(
+                &conn,
+                Scope::Village(1),
+                "建国",
+                households::Disclosure::Full,
+                0,
+                10,
+            )
+            .unwrap();
+            assert_eq!(found.total, 1, "from version {start}");
+        }
         if start >= 1 {
             // Search keys must exist for rows written before search existed.
             for q in ["曾", "建国", "zjg", "002X"] {

@@ -1145,7 +1145,8 @@ fn two_pcs_signing_one_result_at_once_leave_one_signature_and_say_who() {
 /// #18 (1): a server database set up by the previous program (version 14) is brought up to
 /// this one's by the first PC that opens it, in one transaction: version 15 keeps each
 /// toilet's first inspection, written from the inspections already there; version 16 counts
-/// unknown user names in the database.
+/// unknown user names in the database; version 17 gives the search keys their households'
+/// places.
 #[test]
 fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
     let town = demo_town(300, 9);
@@ -1162,6 +1163,12 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
          ALTER TABLE toilets DROP COLUMN first_inspected_on;
          ALTER TABLE toilets DROP COLUMN first_rechecked_on;
          DROP TABLE unknown_logins;
+         DROP TRIGGER household_search_follows_household ON households;
+         DROP FUNCTION household_search_follows_household();
+         ALTER TABLE household_search DROP CONSTRAINT household_search_pkey;
+         ALTER TABLE household_search DROP COLUMN village_id;
+         ALTER TABLE household_search DROP COLUMN group_id;
+         ALTER TABLE household_search ADD PRIMARY KEY (term, household_id);
          UPDATE huce_schema SET version = 14;",
     )
     .unwrap();
@@ -1179,6 +1186,27 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
         err.to_string(),
         huce_core::accounts::WRONG_LOGIN,
         "unknown names are counted"
+    );
+    let search = |db: huce_core::sql::Db<'_>| {
+        huce_core::households::list(
+            db,
+            huce_core::households::Scope::Town,
+            "zj",
+            huce_core::households::Disclosure::Full,
+            0,
+            50,
+        )
+        .unwrap()
+    };
+    let (there, here) = (
+        search(huce_core::sql::Db::Server(&conn)),
+        search(huce_core::sql::Db::File(file)),
+    );
+    assert!(there.total > 0);
+    assert_eq!(
+        (there.total, format!("{:?}", there.rows)),
+        (here.total, format!("{:?}", here.rows)),
+        "the keys found and listed in order as on the file"
     );
     // The same kept days as the file's, and the same 进度调度.
     let days = |sql: &str| -> Vec<(i64, Option<String>, Option<String>)> {

@@ -160,11 +160,14 @@ pub(super) fn update_household(
     if let Some(name) = v.head_name.as_ref().filter(|n| **n != old_name) {
         // A new head of household (户主变更): keep the search keys in step.
         tx.execute("DELETE FROM household_search WHERE household_id = ?1", [id])?;
-        let mut keys = tx.prepare_cached(
-            "INSERT INTO household_search (term, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        let (village_id, group_id): (i64, i64) = tx.query_row(
+            "SELECT village_id, group_id FROM households WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        let mut keys = tx.prepare_cached(crate::places::households::INSERT_KEY)?;
         for key in search_keys::household_keys(name) {
-            keys.execute(params![key, id])?;
+            keys.execute(params![key, id, village_id, group_id])?;
         }
     }
     Ok(changed)
