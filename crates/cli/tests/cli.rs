@@ -884,6 +884,41 @@ fn summary_writes_the_year_end_draft_as_docx() {
     assert!(err.contains("年-月-日"), "{err}");
 }
 
+/// A schema of its own on the throw-away cluster named by HUCE_TEST_PG (scripts/test.sh starts
+/// it), dropped when the test ends (also when it fails); `url` reaches it.
+#[cfg(not(windows))]
+struct ServerSchema {
+    admin: postgres::Client,
+    schema: String,
+    url: String,
+}
+
+#[cfg(not(windows))]
+impl ServerSchema {
+    fn new(prefix: &str) -> ServerSchema {
+        let base = std::env::var("HUCE_TEST_PG")
+            .expect("HUCE_TEST_PG names the test server: bash scripts/pg-cluster.sh start");
+        let schema = format!("{prefix}{}", std::process::id());
+        let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
+            .unwrap();
+        let url = format!("{base}?options=-c%20search_path%3D{schema}");
+        ServerSchema { admin, schema, url }
+    }
+}
+
+#[cfg(not(windows))]
+impl Drop for ServerSchema {
+    fn drop(&mut self) {
+        let _ = self
+            .admin
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+    }
+}
+
 /// #18 (4): `huce push` into an empty server database and `huce pull` back into a new file, each
 /// reporting counts; a database that is not empty and a file that exists are refused. Runs on the
 /// throw-away cluster named by HUCE_TEST_PG (scripts/test.sh starts it).
@@ -891,16 +926,8 @@ fn summary_writes_the_year_end_draft_as_docx() {
 #[test]
 fn push_to_the_server_and_pull_back() {
     let (dir, db) = demo_town();
-    let url = std::env::var("HUCE_TEST_PG")
-        .expect("HUCE_TEST_PG names the test server: bash scripts/pg-cluster.sh start");
-    let schema = format!("cli{}", std::process::id());
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-        ))
-        .unwrap();
-    let target = format!("{url}?options=-c%20search_path%3D{schema}");
+    let server = ServerSchema::new("cli");
+    let target = server.url.clone();
     let households: i64 = rusqlite::Connection::open(&db)
         .unwrap()
         .query_row("SELECT count(*) FROM households", [], |r| r.get(0))
@@ -950,9 +977,7 @@ fn push_to_the_server_and_pull_back() {
         .find(|p| p.extension().is_some_and(|e| e == "dump"))
         .expect("the dump file");
     assert!(std::fs::read(&dump).unwrap().starts_with(b"PGDMP"));
-    admin
-        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-        .unwrap();
+    drop(server);
 }
 
 /// #18: `huce import --server` writes a ledger into the town's server database as into a file:
@@ -962,16 +987,8 @@ fn push_to_the_server_and_pull_back() {
 #[test]
 fn import_a_ledger_into_the_server() {
     let (dir, demo) = demo_town();
-    let url = std::env::var("HUCE_TEST_PG")
-        .expect("HUCE_TEST_PG names the test server: bash scripts/pg-cluster.sh start");
-    let schema = format!("cli_import{}", std::process::id());
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-        ))
-        .unwrap();
-    let target = format!("{url}?options=-c%20search_path%3D{schema}");
+    let server = ServerSchema::new("cli_import");
+    let target = server.url.clone();
     let xlsx = dir.path().join("台账.xlsx");
     run_ok(
         huce()
@@ -1009,7 +1026,5 @@ fn import_a_ledger_into_the_server() {
     let copy = dir.path().join("拉取的副本.db");
     run_ok(huce().args(["pull", "--from", &target, "--out"]).arg(&copy));
     assert_eq!(ledger_stats(&demo), ledger_stats(&copy));
-    admin
-        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-        .unwrap();
+    drop(server);
 }
