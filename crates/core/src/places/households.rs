@@ -866,7 +866,8 @@ impl Bulk {
     /// Inserts a household with its search keys written at once, for a caller that knows the
     /// village of the household's 社 (an import holds all places in memory). An import that
     /// matches as it goes measured faster this way: the keys are written while the next rows
-    /// are still being read. Its toilets still skip the lookup.
+    /// are still being read. On the server the keys wait for `finish` instead (a statement is a
+    /// round trip there). Its toilets still skip the lookup.
     pub fn insert_household_now_in<'a>(
         &mut self,
         db: impl Into<Db<'a>>,
