@@ -27,7 +27,7 @@ pub use fieldwork::{
     working,
 };
 pub use ledger_io::{export, import, pending};
-pub use places::{households, idcard, town};
+pub use places::{bulk, households, idcard, town};
 pub use reports::{compare, progress, sampling};
 pub use store::{anchors, audit, backup, db, paths, server, settings, sql, versions};
 

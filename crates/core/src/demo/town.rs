@@ -227,7 +227,7 @@ fn write_town_in(
     settings::set(tx, settings::KEY_TOWN, "石鱼镇")?;
     settings::set(tx, settings::KEY_DEMO, "1")?;
     let mut used_ids = HashSet::with_capacity(opts.households);
-    let mut bulk = households::Bulk::new();
+    let mut bulk = crate::places::bulk::Bulk::new();
     let mut summary = DemoSummary {
         villages: 0,
         groups: 0,

@@ -785,7 +785,13 @@ pub(crate) const INSERT_KEY: &str =
      ON CONFLICT DO NOTHING";
 
 /// Writes the search keys of a household's head.
-fn insert_keys(db: Db<'_>, id: i64, village_id: i64, group_id: i64, head_name: &str) -> Result<()> {
+pub(super) fn insert_keys(
+    db: Db<'_>,
+    id: i64,
+    village_id: i64,
+    group_id: i64,
+    head_name: &str,
+) -> Result<()> {
     let mut keys = db.prepare_cached(INSERT_KEY)?;
     for key in search_keys::household_keys(head_name) {
         keys.execute(params![key, id, village_id, group_id])?;
@@ -794,7 +800,7 @@ fn insert_keys(db: Db<'_>, id: i64, village_id: i64, group_id: i64, head_name: &
 }
 
 /// The household row alone, without its search keys; its id and village.
-fn insert_household_row(db: Db<'_>, h: &NewHousehold, now: &str) -> Result<(i64, i64)> {
+pub(super) fn insert_household_row(db: Db<'_>, h: &NewHousehold, now: &str) -> Result<(i64, i64)> {
     let village_id: i64 = db
         .prepare_cached("SELECT village_id FROM village_groups WHERE id = ?1")?
         .query_row([h.group_id], |r| r.get(0))
@@ -808,10 +814,60 @@ fn insert_household_row(db: Db<'_>, h: &NewHousehold, now: &str) -> Result<(i64,
     Ok((insert_household_in(db, h, village_id, now)?, village_id))
 }
 
-/// The household row, its group's village already known (the foreign key still checks it).
-fn insert_household_in(db: Db<'_>, h: &NewHousehold, village_id: i64, now: &str) -> Result<i64> {
+/// The head's name, the ID number and the ID number reversed as a new household's row holds
+/// them (the name trimmed, the ID number normalised).
+pub(crate) fn written_forms(h: &NewHousehold) -> (&str, Option<String>, Option<String>) {
     let id_number = h.id_number.as_deref().map(idcard::normalize);
-    let id_rev: Option<String> = id_number.as_deref().map(|s| s.chars().rev().collect());
+    let id_rev = id_number.as_deref().map(|s| s.chars().rev().collect());
+    (h.head_name.trim(), id_number, id_rev)
+}
+
+/// A new household's columns with their server types, for writing many rows at once
+/// ([`crate::places::bulk`]): the id first, then the values `insert_household_in` binds.
+pub(super) const NEW_HOUSEHOLD_COLUMNS: &[(&str, &str)] = &[
+    ("id", "bigint"),
+    ("village_id", "bigint"),
+    ("group_id", "bigint"),
+    ("head_name", "text"),
+    ("id_number", "text"),
+    ("id_number_rev", "text"),
+    ("phone", "text"),
+    ("address", "text"),
+    ("registered_pop", "bigint"),
+    ("resident_pop", "bigint"),
+    ("category", "text"),
+    ("is_resident", "bigint"),
+    ("created_at", "text"),
+    ("updated_at", "text"),
+];
+
+/// A new toilet's columns with their server types, as [`NEW_HOUSEHOLD_COLUMNS`].
+pub(super) const NEW_TOILET_COLUMNS: &[(&str, &str)] = &[
+    ("id", "bigint"),
+    ("household_id", "bigint"),
+    ("seq", "bigint"),
+    ("tech_mode", "text"),
+    ("location", "text"),
+    ("build_year", "bigint"),
+    ("subsidized", "bigint"),
+    ("subsidy_year", "bigint"),
+    ("subsidy_amount_fen", "bigint"),
+    ("project_name", "text"),
+    ("is_sanitary", "bigint"),
+    ("use_status", "text"),
+    ("baseline_source", "text"),
+    ("created_at", "text"),
+    ("updated_at", "text"),
+];
+
+/// The household row, its group's village already known (the foreign key still checks it).
+pub(super) fn insert_household_in(
+    db: Db<'_>,
+    h: &NewHousehold,
+    village_id: i64,
+    now: &str,
+) -> Result<i64> {
+    let (head_name, id_number, id_rev) = written_forms(h);
     // Plain VALUES (no INSERT … SELECT, no subqueries) with numbered parameters: bulk imports
     // run this statement hundreds of thousands of times and it must never need re-preparing.
     let new_id = db.prepare_cached(
@@ -822,7 +878,7 @@ fn insert_household_in(db: Db<'_>, h: &NewHousehold, village_id: i64, now: &str)
     .query_row(params![
         village_id,
         h.group_id,
-        h.head_name.trim(),
+        head_name,
         id_number,
         id_rev,
         h.phone,
@@ -836,143 +892,7 @@ fn insert_household_in(db: Db<'_>, h: &NewHousehold, village_id: i64, now: &str)
     Ok(new_id)
 }
 
-/// Many households and toilets written in one transaction (imports, the demo town): search keys
-/// are collected and inserted in sorted order by [`Bulk::finish`] — sequential B-tree appends
-/// instead of random inserts — and toilets of households created here get their number
-/// without a lookup. Call `finish` before committing.
-#[derive(Default)]
-pub struct Bulk {
-    /// (household, key, village, 社): in the order the households were written.
-    keys: Vec<(i64, String, i64, i64)>,
-    next_seq: std::collections::HashMap<i64, i64>,
-}
-
-impl Bulk {
-    pub fn new() -> Bulk {
-        Bulk::default()
-    }
-
-    pub fn insert_household<'a>(
-        &mut self,
-        db: impl Into<Db<'a>>,
-        h: &NewHousehold,
-        now: &str,
-    ) -> Result<i64> {
-        let (id, village_id) = insert_household_row(db.into(), h, now)?;
-        self.add_keys(id, village_id, h);
-        Ok(id)
-    }
-
-    /// Inserts a household with its search keys written at once, for a caller that knows the
-    /// village of the household's 社 (an import holds all places in memory). An import that
-    /// matches as it goes measured faster this way: the keys are written while the next rows
-    /// are still being read. On the server the keys wait for `finish` instead (a statement is a
-    /// round trip there). Its toilets still skip the lookup.
-    pub fn insert_household_now_in<'a>(
-        &mut self,
-        db: impl Into<Db<'a>>,
-        h: &NewHousehold,
-        village_id: i64,
-        now: &str,
-    ) -> Result<i64> {
-        let db = db.into();
-        let id = insert_household_in(db, h, village_id, now)?;
-        match db.engine() {
-            Engine::File => {
-                insert_keys(db, id, village_id, h.group_id, &h.head_name)?;
-                self.next_seq.insert(id, 1);
-            }
-            // On the server a statement is a round trip: the keys wait for `finish`, which
-            // writes hundreds in one statement.
-            Engine::Server => self.add_keys(id, village_id, h),
-        }
-        Ok(id)
-    }
-
-    fn add_keys(&mut self, id: i64, village_id: i64, h: &NewHousehold) {
-        self.keys.extend(
-            search_keys::household_keys(&h.head_name)
-                .into_iter()
-                .map(|k| (id, k, village_id, h.group_id)),
-        );
-        self.next_seq.insert(id, 1);
-    }
-
-    pub fn insert_toilet<'a>(
-        &mut self,
-        db: impl Into<Db<'a>>,
-        household_id: i64,
-        t: &NewToilet,
-        now: &str,
-    ) -> Result<i64> {
-        let db = db.into();
-        let seq = match self.next_seq.get(&household_id) {
-            Some(seq) => *seq,
-            None => next_toilet_seq(db, household_id)?,
-        };
-        let id = insert_toilet_row(db, household_id, seq, t, now)?;
-        self.next_seq.insert(household_id, seq + 1);
-        Ok(id)
-    }
-
-    /// Writes the collected search keys in household order: the foreign-key check of each key
-    /// and the by-household index then walk the households in order (term order, which only
-    /// the search B-tree itself prefers, measured about twice as slow). One row a statement:
-    /// a statement of many rows on a table with a foreign key keeps a statement journal, and
-    /// that measured slower still.
-    pub fn finish<'a>(mut self, db: impl Into<Db<'a>>) -> Result<()> {
-        // Already in order when the households were written in id order (a stable sort of
-        // sorted data is one pass).
-        self.keys.sort();
-        self.keys.dedup();
-        let db = db.into();
-        if db.engine() == Engine::Server {
-            return insert_keys_together(db, &self.keys);
-        }
-        let mut stmt = db.prepare_cached(INSERT_KEY)?;
-        for (id, key, village_id, group_id) in &self.keys {
-            stmt.execute(params![key, id, village_id, group_id])?;
-        }
-        Ok(())
-    }
-}
-
-/// Search keys in statements of [`KEYS_TOGETHER`] rows each (the server's way: one round trip
-/// for hundreds of keys instead of one a key).
-fn insert_keys_together(db: Db<'_>, keys: &[(i64, String, i64, i64)]) -> Result<()> {
-    for chunk in keys.chunks(KEYS_TOGETHER) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let n = 4 * i;
-                format!("(?{}, ?{}, ?{}, ?{})", n + 1, n + 2, n + 3, n + 4)
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO household_search (term, household_id, village_id, group_id) VALUES {}
-             ON CONFLICT DO NOTHING",
-            rows.join(", ")
-        );
-        let values: Vec<&dyn rusqlite::ToSql> = chunk
-            .iter()
-            .flat_map(|(id, key, village_id, group_id)| {
-                [
-                    key as &dyn rusqlite::ToSql,
-                    id as &dyn rusqlite::ToSql,
-                    village_id as &dyn rusqlite::ToSql,
-                    group_id as &dyn rusqlite::ToSql,
-                ]
-            })
-            .collect();
-        db.execute(&sql, &values)?;
-    }
-    Ok(())
-}
-
-/// Rows in one statement of [`insert_keys_together`] (four parameters each, well under the
-/// server's limit of 65,535).
-const KEYS_TOGETHER: usize = 1000;
-
-fn next_toilet_seq(db: Db<'_>, household_id: i64) -> Result<i64> {
+pub(super) fn next_toilet_seq(db: Db<'_>, household_id: i64) -> Result<i64> {
     // An index lookup, not MAX(): the aggregate form was re-prepared on every call.
     let last: Option<i64> = db
         .prepare_cached(
@@ -995,7 +915,7 @@ pub fn insert_toilet<'a>(
     insert_toilet_row(db, household_id, seq, t, now)
 }
 
-fn insert_toilet_row(
+pub(super) fn insert_toilet_row(
     db: Db<'_>,
     household_id: i64,
     seq: i64,

@@ -417,7 +417,8 @@ fn a_toilet(subsidized: Option<bool>) -> NewToilet {
 /// the personal data (audited); the same rows after, and the same details read back.
 #[test]
 fn households_and_toilets_are_written_on_the_server_as_on_the_file() {
-    use huce_core::households::{self, Bulk, Disclosure};
+    use huce_core::bulk::Bulk;
+    use huce_core::households::{self, Disclosure};
     let conn = demo_town(15, 6);
     let (scratch, on_server) = pushed(&conn);
     let story = |db: Db<'_>| -> Vec<String> {

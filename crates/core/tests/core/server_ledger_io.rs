@@ -628,3 +628,79 @@ fn a_whole_ledger_into_an_empty_town_leaves_the_same_rows_on_the_server() {
     );
     assert_same_but_backups(&conn, &scratch, server);
 }
+
+/// Households new in a ledger whose second row says something else than their first (another
+/// phone number, another 社) end the same on the server as on the file: the change is written
+/// over the row the first one wrote, which on the server was still waiting to be written.
+#[test]
+fn a_new_household_changed_by_its_second_row_ends_the_same_on_the_server() {
+    let town = demo_town(80, 9);
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("导出.xlsx");
+    export::toilet_ledger(&town, Scope::Town, Personal::Full, &exported, "2026-11-29").unwrap();
+    let mut rows: Vec<Vec<String>> = workbook(&exported)[0]
+        .1
+        .iter()
+        .map(|r| r.iter().map(|c| c.0.clone()).collect())
+        .collect();
+    let header = rows[2].clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (village, group, id, phone) = (col("行政村"), col("社"), col("身份证号"), col("联系电话"));
+    // Second rows of households on two rows, with an ID number (it finds the household).
+    let seconds: Vec<usize> = (4..rows.len())
+        .filter(|&i| !rows[i][id].is_empty() && rows[i][id] == rows[i - 1][id])
+        .collect();
+    assert!(seconds.len() >= 2, "two households with two toilets");
+    rows[seconds[0]][phone] = "13912345678".into();
+    let moved = seconds[1];
+    let other = (3..rows.len())
+        .find(|&j| rows[j][village] == rows[moved][village] && rows[j][group] != rows[moved][group])
+        .map(|j| rows[j][group].clone())
+        .expect("another 社 of the village");
+    rows[moved][group] = other.clone();
+    let path = dir.path().join("新台账.xlsx");
+    write_xlsx(&path, &rows);
+
+    let conn = huce_core::db::open_in_memory().unwrap();
+    let (scratch, on_server) = pushed(&conn);
+    let server = Db::Server(&on_server);
+    for d in [Db::File(&conn), server] {
+        huce_core::audit::set_actor(d, "测试员").unwrap();
+    }
+    let commit = Mode::Commit {
+        backup_dir: dir.path().join("备份"),
+        stamp: "20261129-100000".into(),
+    };
+    let whole = ImportOptions {
+        create_places: true,
+        ..opts()
+    };
+    let on_file = import_into(&conn, &path, &whole, &commit, &mut |_, _| {}).unwrap();
+    let there = import_into(server, &path, &whole, &commit, &mut |_, _| {}).unwrap();
+    assert_eq!(outcome(&on_file), outcome(&there));
+    for d in [Db::File(&conn), server] {
+        let phone_now: Option<String> = d
+            .query_row(
+                "SELECT phone FROM households WHERE id_number = ?1",
+                [&rows[seconds[0]][id]],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            phone_now.as_deref(),
+            Some("13912345678"),
+            "{:?}",
+            d.engine()
+        );
+        let group_now: String = d
+            .query_row(
+                "SELECT g.name FROM households h JOIN village_groups g ON g.id = h.group_id
+                 WHERE h.id_number = ?1",
+                [&rows[moved][id]],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(group_now, other, "{:?}", d.engine());
+    }
+    assert_same_but_backups(&conn, &scratch, server);
+}

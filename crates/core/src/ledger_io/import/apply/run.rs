@@ -23,6 +23,7 @@ use crate::ledger_io::import::headers::{Field, HeaderMatch};
 use crate::ledger_io::import::normalize::GroupName;
 use crate::ledger_io::pending::open::{OpenChecks, Origin};
 use crate::model::{BaselineSource, HouseholdCategory, NewHousehold, NewToilet, TechMode};
+use crate::places::bulk::Bulk;
 use crate::places::households;
 use crate::store::backup;
 use crate::store::sql::{self, Db};
@@ -348,7 +349,7 @@ pub(super) fn apply_rows(
     let mut deferred: FastMap<(i64, Field), RowFlag> = FastMap::default();
     let mut file_questionable: FastMap<i64, String> = FastMap::default();
     let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
-    let mut bulk = households::Bulk::new();
+    let mut bulk = Bulk::new();
     let mut growth = Growth::new(homes.count);
     let source = format!("导入：{}", report.file_name);
     let mut log = ChangeLog::new(tx);
@@ -529,6 +530,7 @@ pub(super) fn apply_rows(
                     )?;
                     let changed = update_household(
                         tx,
+                        &mut || bulk.ready(tx, id),
                         &mut log,
                         id,
                         group_id,
@@ -580,7 +582,10 @@ pub(super) fn apply_rows(
                         is_resident: v.is_resident.unwrap_or(true),
                     };
                     let id = bulk.insert_household_now_in(tx, &new, village_id, &opts.now)?;
-                    growth.household_added(tx)?;
+                    // A later row of this household compares with what was written, which on
+                    // the server may still be queued.
+                    stored.new_household(id, &new);
+                    growth.household_added(tx, &mut bulk)?;
                     if let Some(idn) = &v.id_number {
                         homes.by_id_number.insert(idn.clone(), id);
                         homes.with_id.insert(id);
@@ -652,6 +657,10 @@ pub(super) fn apply_rows(
                 }
                 // A household created by this import has no toilets but the ones it adds. A
                 // subsidy row finds its toilet by the subsidy record, not by its place.
+                if !new_household {
+                    // Its toilets are read next: those this file added may still be queued.
+                    bulk.ready(tx, household_id)?;
+                }
                 let existing = if new_household {
                     None
                 } else if let Some(m) = merge.as_mut() {
@@ -719,6 +728,7 @@ pub(super) fn apply_rows(
                         )?;
                         if update_fields(
                             tx,
+                            &mut || bulk.ready(tx, household_id),
                             &mut log,
                             "toilets",
                             "toilet",
@@ -768,6 +778,7 @@ pub(super) fn apply_rows(
                     }
                 };
                 for f in flags.iter().filter(|f| f.field.is_toilet()) {
+                    bulk.ready(tx, household_id)?;
                     record(tx, &mut open, household_id, Some(toilet_id), f, &origin)?;
                     recorded.push(f.clone());
                 }
@@ -776,6 +787,9 @@ pub(super) fn apply_rows(
     }
     let mut waiting: Vec<((i64, Field), RowFlag)> = deferred.into_iter().collect();
     waiting.sort_by_key(|(_, f)| f.row);
+    if !waiting.is_empty() {
+        bulk.flush(tx)?;
+    }
     for ((household_id, _), f) in waiting {
         let origin = Origin {
             batch_id,
@@ -786,6 +800,7 @@ pub(super) fn apply_rows(
         recorded.push(f);
     }
     bulk.finish(tx)?;
+    growth.finish(tx)?;
     if let Some(m) = merge {
         m.finish(tx, report)?;
     }
@@ -834,9 +849,10 @@ fn mark_no_toilet(
 ) -> Result<()> {
     let mut ids: Vec<i64> = in_file.keys().copied().collect();
     ids.sort_unstable();
-    // Each household's mark, toilet count and first toilet. On the server, one statement for
-    // them all (a round trip a household would be the slow part of a re-import); on the file,
-    // an index lookup each.
+    // Each stored household's mark, toilet count and first toilet (a household this import
+    // created has no mark and only the toilets of its rows). On the server, one statement
+    // for them all (a round trip a household would be the slow part of a re-import); on the
+    // file, an index lookup each.
     const FACTS: &str = "SELECT h.id, h.no_toilet,
                 (SELECT count(*) FROM toilets t WHERE t.household_id = h.id),
                 (SELECT t.id FROM toilets t WHERE t.household_id = h.id ORDER BY t.seq LIMIT 1)
@@ -844,7 +860,8 @@ fn mark_no_toilet(
     type Facts = (bool, i64, Option<i64>);
     let mut known: FastMap<i64, Facts> = FastMap::default();
     if let Db::Server(_) = tx {
-        let json = serde_json::to_string(&ids).expect("ids serialise");
+        let stored: Vec<i64> = ids.iter().copied().filter(|id| !in_file[id].new).collect();
+        let json = serde_json::to_string(&stored).expect("ids serialise");
         tx.for_each(
             &format!("{FACTS}h.id IN ({})", sql::json_ids(tx.engine(), "?1")),
             [json],
@@ -854,10 +871,13 @@ fn mark_no_toilet(
             },
         )?;
     }
+    // The households whose mark changes, by their new mark: one statement each at the end.
+    let mut marked: [Vec<i64>; 2] = [Vec::new(), Vec::new()];
     for id in ids {
         let h = in_file.get_mut(&id).expect("listed above");
         let (was, toilets, first) = match known.remove(&id) {
             Some(facts) => facts,
+            None if h.new => (false, h.toilet_rows, None),
             None => tx.query_row(&format!("{FACTS}h.id = ?1"), [id], |r| {
                 Ok((r.get(1)?, r.get(2)?, r.get(3)?))
             })?,
@@ -888,10 +908,7 @@ fn mark_no_toilet(
         if now == was {
             continue;
         }
-        tx.execute(
-            "UPDATE households SET no_toilet = ?1, updated_at = ?2 WHERE id = ?3",
-            rusqlite::params![now, opts.now, id],
-        )?;
+        marked[usize::from(now)].push(id);
         if !h.new {
             h.changed = true;
             log.add(rusqlite::params![
@@ -906,6 +923,19 @@ fn mark_no_toilet(
                 batch_id
             ])?;
         }
+    }
+    for (mark, ids) in marked.iter().enumerate() {
+        if ids.is_empty() {
+            continue;
+        }
+        let json = serde_json::to_string(ids).expect("ids serialise");
+        tx.execute(
+            &format!(
+                "UPDATE households SET no_toilet = ?1, updated_at = ?2 WHERE id IN ({})",
+                sql::json_ids(tx.engine(), "?3")
+            ),
+            rusqlite::params![mark as i64, opts.now, json],
+        )?;
     }
     Ok(())
 }
@@ -974,12 +1004,17 @@ fn record(
 /// the plans the server keeps for the rest of the session (the foreign-key checks of every
 /// insert among them) are made for that: a full scan, nothing to scan. Filled in one
 /// transaction, each insert would then scan every household written before it. So whenever the
-/// households have doubled since the statistics were taken, they are taken again (ANALYZE sees
-/// the transaction's own rows), and the kept plans are made anew for the size they are.
+/// households have doubled since the statistics were taken, those of the tables the inserts'
+/// foreign keys look up (社, households, toilets) are taken again (ANALYZE sees the
+/// transaction's own rows), and the kept plans are made anew for the size they are. The other
+/// tables the import fills (search keys, 待核实, change log) are looked at once, at the end,
+/// for whoever searches them next.
 struct Growth {
     /// Households when the statistics were last taken (or at the start).
     counted: usize,
     added: usize,
+    /// Whether the town grew enough to take statistics at all.
+    analyzed: bool,
 }
 
 /// Below this many new households a full scan costs nothing worth a round of statistics.
@@ -990,15 +1025,24 @@ impl Growth {
         Growth {
             counted: households,
             added: 0,
+            analyzed: false,
         }
     }
 
-    fn household_added(&mut self, db: Db<'_>) -> Result<()> {
+    /// The statistics of the other tables the import filled, when it grew the town.
+    fn finish(self, db: Db<'_>) -> Result<()> {
+        if self.analyzed {
+            db.execute_batch("ANALYZE household_search, pending_checks, change_log")?;
+        }
+        Ok(())
+    }
+
+    fn household_added(&mut self, db: Db<'_>, bulk: &mut Bulk) -> Result<()> {
         self.added += 1;
         if db.engine() == sql::Engine::Server && self.added >= self.counted.max(GROWTH_FIRST) {
-            db.execute_batch(
-                "ANALYZE households, toilets, household_search, pending_checks, change_log",
-            )?;
+            bulk.flush(db)?;
+            db.execute_batch("ANALYZE village_groups (id), households (id), toilets (id)")?;
+            self.analyzed = true;
             self.counted += self.added;
             self.added = 0;
         }

@@ -1,10 +1,13 @@
 //! What the database holds for the rows an import compares with, packed to keep memory small.
 
 use rusqlite::params;
-use rusqlite::types::Value;
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::ToSql;
 
 use super::types::{FastMap, FastSet};
 use crate::error::Result;
+use crate::model::NewHousehold;
+use crate::places::households::written_forms;
 use crate::store::sql::{Db, Optional, Row};
 
 /// The stored columns an import compares, in the order [`Stored`] holds them.
@@ -174,6 +177,33 @@ impl Stored {
         let values = unpack(&packed);
         self.households.insert(id, packed);
         Ok(values)
+    }
+
+    /// A household this import wrote, as its row holds it.
+    pub(super) fn new_household(&mut self, id: i64, h: &NewHousehold) {
+        let (head_name, id_number, _) = written_forms(h);
+        let values: [&dyn ToSql; 9] = [
+            &head_name,
+            &id_number,
+            &h.phone,
+            &h.address,
+            &h.registered_pop,
+            &h.resident_pop,
+            &h.category,
+            &h.is_resident,
+            &h.group_id,
+        ];
+        // Every column here is text or an integer, which bind as themselves.
+        let outputs: Vec<ToSqlOutput<'_>> = values
+            .iter()
+            .map(|v| v.to_sql().unwrap_or(ToSqlOutput::Owned(Value::Null)))
+            .collect();
+        let refs = outputs.iter().map(|o| match o {
+            ToSqlOutput::Borrowed(r) => *r,
+            ToSqlOutput::Owned(v) => ValueRef::from(v),
+            _ => ValueRef::Null,
+        });
+        self.households.insert(id, pack(refs));
     }
 
     pub(super) fn set_household(&mut self, id: i64, values: &[Value]) {

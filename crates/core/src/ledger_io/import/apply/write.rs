@@ -98,6 +98,7 @@ static ONE_CHANGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| Cha
 #[allow(clippy::too_many_arguments)]
 pub(super) fn update_household(
     tx: Db<'_>,
+    ready: &mut dyn FnMut() -> Result<()>,
     log: &mut ChangeLog<'_>,
     id: i64,
     group_id: i64,
@@ -117,6 +118,7 @@ pub(super) fn update_household(
     };
     let mut changed = update_fields(
         tx,
+        ready,
         log,
         "households",
         "household",
@@ -135,6 +137,7 @@ pub(super) fn update_household(
         _ => 0,
     };
     if current_group != group_id {
+        ready()?;
         tx.execute(
             "UPDATE households SET group_id = ?1, village_id = (SELECT village_id FROM village_groups WHERE id = ?1), updated_at = ?2 WHERE id = ?3",
             params![group_id, opts.now, id],
@@ -159,6 +162,7 @@ pub(super) fn update_household(
     }
     if let Some(name) = v.head_name.as_ref().filter(|n| **n != old_name) {
         // A new head of household (户主变更): keep the search keys in step.
+        ready()?;
         tx.execute("DELETE FROM household_search WHERE household_id = ?1", [id])?;
         let (village_id, group_id): (i64, i64) = tx.query_row(
             "SELECT village_id, group_id FROM households WHERE id = ?1",
@@ -177,9 +181,11 @@ pub(super) fn update_household(
 /// values of `columns`), logging each change and keeping `current` in step. `table` and the
 /// columns come from this module only, never from input. `pending` names the columns whose
 /// 待核实 value this row settles: the change log's old value is what the earlier ledger wrote.
+/// `ready` is called before each write (a row queued on the server is written first).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn update_fields(
     tx: Db<'_>,
+    ready: &mut dyn FnMut() -> Result<()>,
     log: &mut ChangeLog<'_>,
     table: &'static str,
     entity: &'static str,
@@ -203,6 +209,7 @@ pub(super) fn update_fields(
             continue;
         }
         let old = std::mem::replace(&mut current[i], f.value.clone());
+        ready()?;
         tx.execute(
             &format!(
                 "UPDATE {table} SET {} = ?1, updated_at = ?2 WHERE id = ?3",
