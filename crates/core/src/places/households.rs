@@ -822,42 +822,42 @@ pub(crate) fn written_forms(h: &NewHousehold) -> (&str, Option<String>, Option<S
     (h.head_name.trim(), id_number, id_rev)
 }
 
-/// A new household's columns with their server types, for writing many rows at once
+/// A new household's columns, for writing many rows at once
 /// ([`crate::places::bulk`]): the id first, then the values `insert_household_in` binds.
-pub(super) const NEW_HOUSEHOLD_COLUMNS: &[(&str, &str)] = &[
-    ("id", "bigint"),
-    ("village_id", "bigint"),
-    ("group_id", "bigint"),
-    ("head_name", "text"),
-    ("id_number", "text"),
-    ("id_number_rev", "text"),
-    ("phone", "text"),
-    ("address", "text"),
-    ("registered_pop", "bigint"),
-    ("resident_pop", "bigint"),
-    ("category", "text"),
-    ("is_resident", "bigint"),
-    ("created_at", "text"),
-    ("updated_at", "text"),
+pub(super) const NEW_HOUSEHOLD_COLUMNS: &[&str] = &[
+    "id",
+    "village_id",
+    "group_id",
+    "head_name",
+    "id_number",
+    "id_number_rev",
+    "phone",
+    "address",
+    "registered_pop",
+    "resident_pop",
+    "category",
+    "is_resident",
+    "created_at",
+    "updated_at",
 ];
 
-/// A new toilet's columns with their server types, as [`NEW_HOUSEHOLD_COLUMNS`].
-pub(super) const NEW_TOILET_COLUMNS: &[(&str, &str)] = &[
-    ("id", "bigint"),
-    ("household_id", "bigint"),
-    ("seq", "bigint"),
-    ("tech_mode", "text"),
-    ("location", "text"),
-    ("build_year", "bigint"),
-    ("subsidized", "bigint"),
-    ("subsidy_year", "bigint"),
-    ("subsidy_amount_fen", "bigint"),
-    ("project_name", "text"),
-    ("is_sanitary", "bigint"),
-    ("use_status", "text"),
-    ("baseline_source", "text"),
-    ("created_at", "text"),
-    ("updated_at", "text"),
+/// A new toilet's columns, as [`NEW_HOUSEHOLD_COLUMNS`].
+pub(super) const NEW_TOILET_COLUMNS: &[&str] = &[
+    "id",
+    "household_id",
+    "seq",
+    "tech_mode",
+    "location",
+    "build_year",
+    "subsidized",
+    "subsidy_year",
+    "subsidy_amount_fen",
+    "project_name",
+    "is_sanitary",
+    "use_status",
+    "baseline_source",
+    "created_at",
+    "updated_at",
 ];
 
 /// The household row, its group's village already known (the foreign key still checks it).

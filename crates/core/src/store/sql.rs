@@ -567,6 +567,16 @@ impl ServerConn {
         Ok(blocking(|| self.client.borrow_mut().execute(&stmt, &refs))? as usize)
     }
 
+    fn copy_in(&self, sql: &str, rows: &[u8]) -> Result<u64> {
+        blocking(|| {
+            let mut client = self.client.borrow_mut();
+            let mut writer = client.copy_in(sql)?;
+            // A failed write leaves the reason on the connection: `finish` reports it.
+            let _ = std::io::Write::write_all(&mut writer, rows);
+            Ok(writer.finish()?)
+        })
+    }
+
     fn batch(&self, sql: &str) -> Result<()> {
         Ok(blocking(|| self.client.borrow_mut().batch_execute(sql))?)
     }
@@ -684,6 +694,17 @@ impl<'a> Db<'a> {
             .query_row(sql, params, |_| Ok(()))
             .optional()?
             .is_some())
+    }
+
+    /// Server only: rows for `COPY … FROM STDIN` in its text format (tab-separated columns,
+    /// `\N` for NULL, one row a line), sent in one go; the rows written.
+    pub fn copy_in(&self, sql: &str, rows: &[u8]) -> Result<u64> {
+        match self {
+            Db::File(_) => Err(Error::Invalid(
+                "程序内部错误：本机数据库文件不用 COPY 写入。请联系开发人员。".into(),
+            )),
+            Db::Server(s) => s.copy_in(sql, rows),
+        }
     }
 
     /// Runs statements with no parameters and no rows (`;`-separated).

@@ -632,6 +632,8 @@ fn a_whole_ledger_into_an_empty_town_leaves_the_same_rows_on_the_server() {
 /// Households new in a ledger whose second row says something else than their first (another
 /// phone number, another 社) end the same on the server as on the file: the change is written
 /// over the row the first one wrote, which on the server was still waiting to be written.
+/// And text the server's bulk format has to escape (line breaks in a cell, tabs,
+/// backslashes) arrives as written.
 #[test]
 fn a_new_household_changed_by_its_second_row_ends_the_same_on_the_server() {
     let town = demo_town(80, 9);
@@ -652,6 +654,14 @@ fn a_new_household_changed_by_its_second_row_ends_the_same_on_the_server() {
         .collect();
     assert!(seconds.len() >= 2, "two households with two toilets");
     rows[seconds[0]][phone] = "13912345678".into();
+    // Text that the server's bulk format must escape: a line break within a cell (Alt+Enter in
+    // Excel), a tab, backslashes, and what would end its data if it were not escaped.
+    let address = col("住址");
+    let written = "重庆市铜梁区石鱼镇\n老房子\t后面 C:\\路\\.\r\n\\.\n\\N";
+    let first_single = (3..rows.len())
+        .find(|&i| !seconds.contains(&i) && !seconds.contains(&(i + 1)))
+        .expect("a household on one row");
+    rows[first_single][address] = written.into();
     let moved = seconds[1];
     let other = (3..rows.len())
         .find(|&j| rows[j][village] == rows[moved][village] && rows[j][group] != rows[moved][group])
@@ -701,6 +711,18 @@ fn a_new_household_changed_by_its_second_row_ends_the_same_on_the_server() {
             )
             .unwrap();
         assert_eq!(group_now, other, "{:?}", d.engine());
+        let address_now: String = d
+            .query_row(
+                "SELECT address FROM households WHERE head_name = ?1 AND address LIKE '%老房子%'",
+                [&rows[first_single][col("户主姓名")]],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(
+            address_now.contains("C:\\路\\.") && address_now.contains("\\N"),
+            "{:?}: {address_now:?}",
+            d.engine()
+        );
     }
     assert_same_but_backups(&conn, &scratch, server);
 }
