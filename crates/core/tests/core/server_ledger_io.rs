@@ -47,6 +47,17 @@ fn workbook(path: &Path) -> Vec<(String, Rows)> {
         .collect()
 }
 
+/// The town's whole 改厕台账 exported into `dir`, as its rows of cell texts.
+fn exported_rows(conn: &Connection, dir: &Path) -> Vec<Vec<String>> {
+    let exported = dir.join("导出.xlsx");
+    export::toilet_ledger(conn, Scope::Town, Personal::Full, &exported, "2026-11-29").unwrap();
+    workbook(&exported)[0]
+        .1
+        .iter()
+        .map(|r| r.iter().map(|c| c.0.clone()).collect())
+        .collect()
+}
+
 fn write_xlsx(path: &Path, rows: &[Vec<String>]) {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
@@ -101,13 +112,7 @@ fn outcome(r: &ImportReport) -> serde_json::Value {
 /// (待核实), 无厕所 written for a household that has a toilet, and a village that
 /// is not in the town (rejected). No row adds a household.
 fn corrected_ledger(conn: &Connection, dir: &Path) -> std::path::PathBuf {
-    let exported = dir.join("导出.xlsx");
-    export::toilet_ledger(conn, Scope::Town, Personal::Full, &exported, "2026-11-29").unwrap();
-    let mut rows: Vec<Vec<String>> = workbook(&exported)[0]
-        .1
-        .iter()
-        .map(|r| r.iter().map(|c| c.0.clone()).collect())
-        .collect();
+    let mut rows = exported_rows(conn, dir);
     let header = rows[2].clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let (village, group, name, id, phone, mode, year) = (
@@ -529,13 +534,7 @@ fn a_corrected_mapping_is_remembered_on_the_server() {
 fn a_ledger_changing_most_households_leaves_the_same_rows_on_the_server() {
     let conn = demo_town(400, 21);
     let dir = tempfile::tempdir().unwrap();
-    let exported = dir.path().join("导出.xlsx");
-    export::toilet_ledger(&conn, Scope::Town, Personal::Full, &exported, "2026-11-29").unwrap();
-    let mut rows: Vec<Vec<String>> = workbook(&exported)[0]
-        .1
-        .iter()
-        .map(|r| r.iter().map(|c| c.0.clone()).collect())
-        .collect();
+    let mut rows = exported_rows(&conn, dir.path());
     let col = |name: &str| rows[2].iter().position(|h| h == name).unwrap();
     let (phone, address) = (col("联系电话"), col("住址"));
     for row in rows.iter_mut().skip(3) {
@@ -585,6 +584,38 @@ fn a_new_server_database_has_the_problem_items_of_a_new_file() {
     assert_eq!(problem_items(&again, true).unwrap(), on_file);
 }
 
+/// A new file and an empty town pushed to the server, the ledger at `path` imported into
+/// both (new villages and 社 created): the file, the server's scratch schema and a handle on
+/// it, and the server's report (the same as the file's).
+fn into_empty_towns(
+    path: &Path,
+    dir: &Path,
+) -> (
+    Connection,
+    crate::server::Scratch,
+    huce_core::sql::ServerConn,
+    ImportReport,
+) {
+    let conn = huce_core::db::open_in_memory().unwrap();
+    let (scratch, on_server) = pushed(&conn);
+    let server = Db::Server(&on_server);
+    for d in [Db::File(&conn), server] {
+        huce_core::audit::set_actor(d, "测试员").unwrap();
+    }
+    let commit = Mode::Commit {
+        backup_dir: dir.join("备份"),
+        stamp: "20261129-100000".into(),
+    };
+    let whole = ImportOptions {
+        create_places: true,
+        ..opts()
+    };
+    let on_file = import_into(&conn, path, &whole, &commit, &mut |_, _| {}).unwrap();
+    let there = import_into(server, path, &whole, &commit, &mut |_, _| {}).unwrap();
+    assert_eq!(outcome(&on_file), outcome(&there));
+    (conn, scratch, on_server, there)
+}
+
 /// A whole town's ledger imported into an empty town on the server (as after pushing a new
 /// town's empty file, whose statistics say every table is empty): the same rows as on the file.
 /// The statistics are taken again as the households double (else every insert's foreign-key
@@ -596,23 +627,8 @@ fn a_whole_ledger_into_an_empty_town_leaves_the_same_rows_on_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("全镇台账.xlsx");
     export::toilet_ledger(&town, Scope::Town, Personal::Full, &path, "2026-11-29").unwrap();
-    let conn = huce_core::db::open_in_memory().unwrap();
-    let (scratch, on_server) = pushed(&conn);
+    let (conn, scratch, on_server, there) = into_empty_towns(&path, dir.path());
     let server = Db::Server(&on_server);
-    for d in [Db::File(&conn), server] {
-        huce_core::audit::set_actor(d, "测试员").unwrap();
-    }
-    let commit = Mode::Commit {
-        backup_dir: dir.path().join("备份"),
-        stamp: "20261129-100000".into(),
-    };
-    let whole = ImportOptions {
-        create_places: true,
-        ..opts()
-    };
-    let on_file = import_into(&conn, &path, &whole, &commit, &mut |_, _| {}).unwrap();
-    let there = import_into(server, &path, &whole, &commit, &mut |_, _| {}).unwrap();
-    assert_eq!(outcome(&on_file), outcome(&there));
     assert_eq!(there.households_new, 2600, "{:#?}", there.problems);
     let counted: i64 = server
         .query_row(
@@ -638,13 +654,7 @@ fn a_whole_ledger_into_an_empty_town_leaves_the_same_rows_on_the_server() {
 fn a_new_household_changed_by_its_second_row_ends_the_same_on_the_server() {
     let town = demo_town(80, 9);
     let dir = tempfile::tempdir().unwrap();
-    let exported = dir.path().join("导出.xlsx");
-    export::toilet_ledger(&town, Scope::Town, Personal::Full, &exported, "2026-11-29").unwrap();
-    let mut rows: Vec<Vec<String>> = workbook(&exported)[0]
-        .1
-        .iter()
-        .map(|r| r.iter().map(|c| c.0.clone()).collect())
-        .collect();
+    let mut rows = exported_rows(&town, dir.path());
     let header = rows[2].clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let (village, group, id, phone) = (col("行政村"), col("社"), col("身份证号"), col("联系电话"));
@@ -671,23 +681,8 @@ fn a_new_household_changed_by_its_second_row_ends_the_same_on_the_server() {
     let path = dir.path().join("新台账.xlsx");
     write_xlsx(&path, &rows);
 
-    let conn = huce_core::db::open_in_memory().unwrap();
-    let (scratch, on_server) = pushed(&conn);
+    let (conn, scratch, on_server, _) = into_empty_towns(&path, dir.path());
     let server = Db::Server(&on_server);
-    for d in [Db::File(&conn), server] {
-        huce_core::audit::set_actor(d, "测试员").unwrap();
-    }
-    let commit = Mode::Commit {
-        backup_dir: dir.path().join("备份"),
-        stamp: "20261129-100000".into(),
-    };
-    let whole = ImportOptions {
-        create_places: true,
-        ..opts()
-    };
-    let on_file = import_into(&conn, &path, &whole, &commit, &mut |_, _| {}).unwrap();
-    let there = import_into(server, &path, &whole, &commit, &mut |_, _| {}).unwrap();
-    assert_eq!(outcome(&on_file), outcome(&there));
     for d in [Db::File(&conn), server] {
         let phone_now: Option<String> = d
             .query_row(
