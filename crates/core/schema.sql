@@ -1,14 +1,20 @@
--- The schema a database has after every migration (huce-core, schema version 17).
+-- The schema a database has after every migration (huce-core, schema version 18).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 17;
+PRAGMA user_version = 18;
 
 -- trigger household_search_follows_household
 CREATE TRIGGER household_search_follows_household AFTER UPDATE OF village_id, group_id ON households
 BEGIN
     UPDATE household_search SET village_id = NEW.village_id, group_id = NEW.group_id
     WHERE household_id = NEW.id;
+END;
+
+-- trigger household_search_goes_with_household
+CREATE TRIGGER household_search_goes_with_household AFTER DELETE ON households
+BEGIN
+    DELETE FROM household_search WHERE household_id = OLD.id;
 END;
 
 -- trigger households_row_version
@@ -140,7 +146,7 @@ CREATE TABLE change_log (
 -- table household_search
 CREATE TABLE "household_search" (
     term         TEXT NOT NULL,
-    household_id INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+    household_id INTEGER NOT NULL,
     village_id   INTEGER NOT NULL,
     group_id     INTEGER NOT NULL,
     PRIMARY KEY (term, village_id, group_id, household_id)

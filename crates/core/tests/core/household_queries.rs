@@ -328,3 +328,36 @@ fn a_household_moved_to_another_group_is_found_there() {
         ["张建国", "曾建华", "张建国"]
     );
 }
+
+/// A household deleted takes its search keys along (they carry no foreign key since schema 18:
+/// a trigger deletes them), so a search neither finds nor counts it.
+#[test]
+fn a_deleted_household_leaves_no_search_keys() {
+    let f = fixture();
+    let gone: i64 = f
+        .conn
+        .query_row(
+            "SELECT id FROM households WHERE head_name = '曾建华'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let keys = |id: i64| -> i64 {
+        f.conn
+            .query_row(
+                "SELECT count(*) FROM household_search WHERE household_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert!(keys(gone) > 0);
+    f.conn
+        .execute("DELETE FROM toilets WHERE household_id = ?1", [gone])
+        .unwrap();
+    f.conn
+        .execute("DELETE FROM households WHERE id = ?1", [gone])
+        .unwrap();
+    assert_eq!(keys(gone), 0);
+    assert!(names(&f.conn, Scope::Town, "zjh").is_empty());
+}

@@ -1163,6 +1163,10 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
          ALTER TABLE toilets DROP COLUMN first_inspected_on;
          ALTER TABLE toilets DROP COLUMN first_rechecked_on;
          DROP TABLE unknown_logins;
+         DROP TRIGGER household_search_goes_with_household ON households;
+         DROP FUNCTION household_search_goes_with_household();
+         ALTER TABLE household_search ADD FOREIGN KEY (household_id)
+           REFERENCES households(id) ON DELETE CASCADE;
          DROP TRIGGER household_search_follows_household ON households;
          DROP FUNCTION household_search_follows_household();
          ALTER TABLE household_search DROP CONSTRAINT household_search_pkey;
@@ -1179,6 +1183,15 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
         .unwrap()
         .get(0);
     assert_eq!(version, db::SCHEMA_VERSION);
+    let keys_checked: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_constraint
+             WHERE conrelid = CAST('household_search' AS regclass) AND contype = 'f'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(keys_checked, 0, "the search keys' foreign key is gone (18)");
     let err =
         huce_core::accounts::login(&conn, "nobody", "wrong-pass1", "2026-11-29T10:00:00+08:00")
             .unwrap_err();
