@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+#[path = "../../core/benches/common/summary.rs"]
+mod summary;
+
 fn huce(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_huce"))
         .args(args)
@@ -172,7 +175,32 @@ fn main() {
         "target: re-import ≤ 3 s → {}",
         if reimport_s <= 3.0 { "met" } else { "NOT MET" }
     );
+    // #19's targets, beside their anchors from this run.
+    let floor = floor_s.map(|f| f + parse_s);
+    summary::add(
+        &format!("import {} rows into an empty file", data.len()),
+        import_s,
+        "s",
+        floor.map(|value| summary::Anchor {
+            name: "sqlite3 .import + calamine parse",
+            value,
+        }),
+        "≤ 1.5 × the anchor",
+        floor.is_some_and(|f| import_s <= 1.5 * f),
+    );
+    summary::add(
+        "re-import, all unchanged (file)",
+        reimport_s,
+        "s",
+        Some(summary::Anchor {
+            name: "calamine parse",
+            value: parse_s,
+        }),
+        "≤ 1.2 × the anchor",
+        reimport_s <= 1.2 * parse_s,
+    );
     on_the_server(&dir, &xlsx, import_s, reimport_s);
+    summary::print();
 }
 
 /// #18: the same file imported into a server database (PostgreSQL) set up for an empty town,
@@ -214,6 +242,17 @@ fn on_the_server(dir: &Path, xlsx: &Path, file_s: f64, file_again_s: f64) {
     println!(
         "[server] re-import (all unchanged): {again_s:.2} s ({:.2} × the file's {file_again_s:.2} s)",
         again_s / file_again_s
+    );
+    summary::add(
+        "import into an empty town (server)",
+        server_s,
+        "s",
+        Some(summary::Anchor {
+            name: "the file's import",
+            value: file_s,
+        }),
+        "≤ 2 × the anchor",
+        server_s <= 2.0 * file_s,
     );
     println!(
         "target: server import ≤ 2 × the file's → {}",

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+#[path = "../../core/benches/common/summary.rs"]
+mod summary;
+
 fn huce(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_huce"))
         .args(args)
@@ -90,11 +93,28 @@ fn main() {
     let ledger = dir.join("ledger.pdf");
     let out = huce(&["print", "toilet-ledger", "--db", s(&db), "-o", s(&ledger)]);
     let (lwall, lrss) = resources(&out);
+    let ledger_pages = pages(&ledger);
+    summary::add(
+        &format!("改厕台账 of a town, {ledger_pages} pages: time"),
+        lwall,
+        "s",
+        None,
+        "≤ 3 s",
+        lwall <= 3.0,
+    );
+    summary::add(
+        &format!("改厕台账 of a town, {ledger_pages} pages: peak memory"),
+        (lrss / 1024) as f64,
+        "MB",
+        None,
+        "≤ 200 MB",
+        lrss / 1024 <= 200,
+    );
     println!(
         "改厕台账 of the town: {lwall:.2} s, {:.2} MB, peak memory {} MB, {} pages",
         std::fs::metadata(&ledger).unwrap().len() as f64 / 1e6,
         lrss / 1024,
-        pages(&ledger)
+        ledger_pages
     );
 
     // The demo town of 9,000 households: its whole 入户排查表 run, one page per toilet.
@@ -150,6 +170,26 @@ fn main() {
             None
         }
     };
+    // #19: at least 10 × faster than Chromium, and no bigger than 3 MB.
+    summary::add(
+        "1,000 notices",
+        wall,
+        "s",
+        ratio.map(|_| summary::Anchor {
+            name: "headless Chromium, same notices",
+            value: chrome_s,
+        }),
+        "≥ 10 × faster (ratio ≤ 0.10)",
+        ratio.is_some_and(|r| r >= 10.0),
+    );
+    summary::add(
+        "1,000 notices: file size",
+        size,
+        "MB",
+        None,
+        "≤ 3 MB",
+        size <= 3.0,
+    );
     let ok_time = wall <= 3.0;
     let ok_size = size <= 3.0;
     let ok_ratio = ratio.is_none_or(|r| r >= 4.0);
@@ -158,4 +198,5 @@ fn main() {
         ratio.map_or("not measured".into(), |r| format!("{r:.1}×")),
         if ok_time && ok_size && ok_ratio { "met" } else { "NOT MET" }
     );
+    summary::print();
 }

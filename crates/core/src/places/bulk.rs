@@ -32,6 +32,8 @@ use crate::store::sql::{Db, Engine};
 
 /// Rows written at a time on the server (a thousand households is about 200 KB).
 const TOGETHER: usize = 1000;
+/// A search key's columns.
+const KEY_COLUMNS: &[&str] = &["term", "household_id", "village_id", "group_id"];
 /// Search keys written at a time on the server (about six a household).
 const KEYS_TOGETHER: usize = 6000;
 /// The first block of ids taken ahead; each next block is twice as big, up to [`TOGETHER`]:
@@ -45,6 +47,8 @@ pub struct Bulk {
     next_seq: FastMap<i64, i64>,
     households: Queue,
     toilets: Queue,
+    /// The search keys of the queued households, in their order (server only).
+    household_keys: Queue,
     /// Households whose row, or a toilet of theirs, is queued.
     waiting: FastSet<i64>,
     household_ids: Ids,
@@ -64,6 +68,7 @@ impl Bulk {
             next_seq: FastMap::default(),
             households: Queue::new("households", households::NEW_HOUSEHOLD_COLUMNS),
             toilets: Queue::new("toilets", households::NEW_TOILET_COLUMNS),
+            household_keys: Queue::new("household_search", KEY_COLUMNS),
             waiting: FastSet::default(),
             household_ids: Ids::new("households"),
             toilet_ids: Ids::new("toilets"),
@@ -120,7 +125,13 @@ impl Bulk {
                     &now,
                     &now,
                 ])?;
-                self.add_keys(id, village_id, h);
+                // Straight into the queue: a household's keys come deduplicated, and the
+                // households in id order.
+                for key in search_keys::household_keys(&h.head_name) {
+                    self.household_keys
+                        .push(&[&key, &id, &village_id, &h.group_id])?;
+                }
+                self.next_seq.insert(id, 1);
                 self.waiting.insert(id);
                 self.full(db)?;
                 Ok(id)
@@ -197,6 +208,7 @@ impl Bulk {
         }
         self.households.write(db)?;
         self.toilets.write(db)?;
+        self.household_keys.write(db)?;
         self.write_keys(db)?;
         self.waiting.clear();
         Ok(())
@@ -234,10 +246,7 @@ impl Bulk {
     fn write_keys(&mut self, db: Db<'_>) -> Result<()> {
         self.keys.sort();
         self.keys.dedup();
-        let mut queue = Queue::new(
-            "household_search",
-            &["term", "household_id", "village_id", "group_id"],
-        );
+        let mut queue = Queue::new("household_search", KEY_COLUMNS);
         for (id, key, village_id, group_id) in self.keys.drain(..) {
             queue.push(&[&key, &id, &village_id, &group_id])?;
             if queue.rows >= KEYS_TOGETHER {
