@@ -26,7 +26,7 @@ pub struct PrintRequest {
 pub struct PrintResult {
     pub path: String,
     pub pages: usize,
-    pub bytes: usize,
+    pub bytes: u64,
     pub warnings: Vec<String>,
     /// What the run left out and why (notices of undecided or 立行立改 cases).
     pub notes: Vec<String>,
@@ -64,7 +64,9 @@ fn write_pdf(
     })?;
     let path = dir.join(name);
     let tmp = path.with_extension("part");
-    std::fs::write(&tmp, &printed.bytes)
+    printed
+        .pdf
+        .save(&tmp)
         .and_then(|()| std::fs::rename(&tmp, &path))
         .map_err(|source| huce_core::Error::Io {
             path: path.clone(),
@@ -110,7 +112,7 @@ pub async fn print_manual(app: AppHandle, open: bool) -> Result<PrintResult, Api
     Ok(PrintResult {
         path: path.display().to_string(),
         pages: printed.pages,
-        bytes: printed.bytes.len(),
+        bytes: printed.pdf.len(),
         warnings: printed.warnings,
         notes: printed.notes,
         open_error,
@@ -203,7 +205,7 @@ pub async fn print_document(
     Ok(PrintResult {
         path: path.display().to_string(),
         pages: printed.pages,
-        bytes: printed.bytes.len(),
+        bytes: printed.pdf.len(),
         warnings: printed.warnings,
         notes: printed.notes,
         open_error,

@@ -124,7 +124,7 @@ pub fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
 
 /// Writes a printed document and tells its warnings (a photo that could not be placed, …).
 pub fn write_printed(path: &Path, printed: &Printed) -> Result<()> {
-    write_file(path, &printed.bytes)?;
+    printed.save(path)?;
     for w in &printed.warnings {
         eprintln!("注意：{w}");
     }

@@ -136,7 +136,7 @@ pub fn run(a: PrintArgs) -> Result<()> {
     println!(
         "已生成 {} 页，{:.1} MB，用时 {:.2} 秒 → {}",
         printed.pages,
-        printed.bytes.len() as f64 / 1e6,
+        printed.pdf.len() as f64 / 1e6,
         started.elapsed().as_secs_f64(),
         out.display()
     );

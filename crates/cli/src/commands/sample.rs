@@ -7,7 +7,7 @@ use huce_core::households::Scope;
 use huce_core::sampling::{self, SampleSize, SampleSpec};
 use huce_core::{Error, Result};
 
-use super::common::{now, open_existing, today, village_scope, write_file};
+use super::common::{now, open_existing, today, village_scope};
 
 #[derive(clap::Args)]
 pub struct SampleArgs {
@@ -88,7 +88,7 @@ pub fn run(a: SampleArgs) -> Result<()> {
     if let Some(out) = a.out {
         let out = huce_core::paths::output_file(&out.to_string_lossy(), "pdf", &a.db)?;
         let printed = huce_core::print::sample_list(&conn, sample.id, &today())?;
-        write_file(&out, &printed.bytes)?;
+        printed.save(&out)?;
         println!("样本清单 {} 页 → {}", printed.pages, out.display());
     }
     Ok(())

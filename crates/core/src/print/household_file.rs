@@ -42,7 +42,7 @@ pub fn household_files<'a>(
         household_pages(&mut doc, conn, &town, id, photo_dir, today)?;
     }
     doc.each_page(|d, page, n, total| page_footer(d, page, n, total, false));
-    Ok(finished(doc))
+    finished(doc)
 }
 
 fn household_pages(

@@ -5,7 +5,7 @@ use crate::store::sql::Db;
 use rusqlite::params;
 
 use super::layout::{Column, Doc};
-use super::page::{chinese_date, scope_filter, table_document, Printed};
+use super::page::{chinese_date, scope_filter, table_document, Printed, TablePages};
 use crate::error::Result;
 use crate::fieldwork::rectification::{self, LedgerFilter};
 use crate::model::{CaseState, TechMode};
@@ -72,7 +72,9 @@ pub fn problem_ledger<'a>(
     table_document(doc, &title, &subtitle, &columns, &rows, true, |_, _| {})
 }
 
-/// 改厕台账: every toilet of the place with its baseline and its current field status.
+/// 改厕台账: every toilet of the place with its baseline and its current field status. A
+/// town's runs to a thousand pages and more: each row goes to its page as it is read, and each
+/// page to the file when the next begins, so memory does not grow with the town (#19).
 pub fn toilet_ledger<'a>(
     db: impl Into<Db<'a>>,
     scope: Scope,
@@ -82,27 +84,56 @@ pub fn toilet_ledger<'a>(
     let conn = db.into();
     let town = TownSettings::load(conn)?;
     let (filter, id) = scope_filter(scope);
+    let from = format!(
+        "FROM toilets t JOIN households h ON h.id = t.household_id
+         JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
+         WHERE {filter}"
+    );
+    let count: i64 = conn.query_row(&format!("SELECT count(*) {from}"), params![id], |r| {
+        r.get(0)
+    })?;
     let mut stmt = conn.prepare(&format!(
         "SELECT v.name, g.name, h.head_name, h.id_number, t.seq, t.tech_mode, t.location, t.build_year,
                 t.subsidized, t.subsidy_year, t.use_status,
                 (SELECT count(*) FROM inspections i WHERE i.toilet_id = t.id),
                 (SELECT r.state FROM rectifications r WHERE r.toilet_id = t.id ORDER BY r.id DESC LIMIT 1)
-         FROM toilets t JOIN households h ON h.id = t.household_id
-         JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
-         WHERE {filter}
+         {from}
          ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq"
     ))?;
+    let columns = [
+        Column::center("序号", 0.55),
+        Column::left("行政村·社", 1.3),
+        Column::left("户主", 0.8),
+        Column::left("身份证号", 1.75),
+        Column::center("户厕", 0.45),
+        Column::left("技术模式", 1.4),
+        Column::center("位置", 0.5),
+        Column::center("建设年度", 0.7),
+        Column::center("财政补助", 0.65),
+        Column::center("补助年度", 0.7),
+        Column::center("使用状态", 1.1),
+        Column::left("核查与整改", 1.4),
+    ];
+    let title = format!("{}农村改厕台账", town.town_name);
+    let subtitle = format!(
+        "{} · 共 {} 个户厕 · 制表日期：{}",
+        scope_title,
+        count,
+        chinese_date(today)
+    );
     let mut doc = Doc::new("改厕台账", true, 15.0);
     doc.bottom = doc.height - doc.margin - 16.0;
-    let mut rows = Vec::new();
+    let mut pages = TablePages::start(doc, &title, &subtitle, &columns);
+    let mut n = 0;
     stmt.for_each(params![id], |r| {
         let name: String = r.get(2)?;
-        doc.check(&format!("农户{name}"), &name);
+        pages.doc().check(&format!("农户{name}"), &name);
         let yes_no = |b: Option<bool>| b.map_or("—", |b| if b { "是" } else { "否" });
         let state: Option<CaseState> = r.get(12)?;
         let inspected: i64 = r.get(11)?;
-        rows.push(vec![
-            (rows.len() + 1).to_string(),
+        n += 1;
+        pages.row(&[
+            n.to_string(),
             format!("{}{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?),
             name,
             r.get::<_, Option<String>>(3)?
@@ -132,26 +163,5 @@ pub fn toilet_ledger<'a>(
         ]);
         Ok(())
     })?;
-    let columns = [
-        Column::center("序号", 0.55),
-        Column::left("行政村·社", 1.3),
-        Column::left("户主", 0.8),
-        Column::left("身份证号", 1.75),
-        Column::center("户厕", 0.45),
-        Column::left("技术模式", 1.4),
-        Column::center("位置", 0.5),
-        Column::center("建设年度", 0.7),
-        Column::center("财政补助", 0.65),
-        Column::center("补助年度", 0.7),
-        Column::center("使用状态", 1.1),
-        Column::left("核查与整改", 1.4),
-    ];
-    let title = format!("{}农村改厕台账", town.town_name);
-    let subtitle = format!(
-        "{} · 共 {} 个户厕 · 制表日期：{}",
-        scope_title,
-        rows.len(),
-        chinese_date(today)
-    );
-    table_document(doc, &title, &subtitle, &columns, &rows, true, |_, _| {})
+    pages.finish(true)
 }

@@ -152,5 +152,5 @@ pub fn manual_pdf(picture_of: &dyn Fn(&str) -> Option<Vec<u8>>, today: &str) -> 
     if doc.page_count() == 0 {
         return Err(Error::Invalid("使用手册没有内容。".into()));
     }
-    Ok(super::page::finished(doc))
+    super::page::finished(doc)
 }

@@ -329,7 +329,7 @@ pub fn notices<'a>(
         notes.push(past_deadline_note(&past_deadline));
     }
     Ok(Printed {
-        bytes: doc.finish(),
+        pdf: doc.finish().map_err(super::page::temporary_file_error)?,
         pages,
         warnings,
         notes,

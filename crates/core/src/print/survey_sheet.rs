@@ -343,5 +343,5 @@ pub fn survey_sheets<'a>(
         let m = d.margin;
         d.text_at(page, m, y, &printed_on, Face::Regular, 9.0);
     });
-    Ok(finished(doc))
+    finished(doc)
 }

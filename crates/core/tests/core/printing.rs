@@ -210,7 +210,7 @@ fn notices_name_every_household_exactly_one_page_each() {
     let pdf = dir.path().join("告知单.pdf");
     let mut calls = 0;
     let printed = print::notices(&t.db, &t.cases, TODAY, &mut |_, _| calls += 1).unwrap();
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     assert_eq!(printed.pages, t.cases.len(), "one notice per page");
     assert!(calls > t.cases.len(), "progress is reported");
 
@@ -234,9 +234,9 @@ fn notices_name_every_household_exactly_one_page_each() {
         );
     }
     assert!(
-        printed.bytes.len() < 600_000,
+        printed.pdf.len() < 600_000,
         "subset fonts keep the file small: {} bytes",
-        printed.bytes.len()
+        printed.pdf.len()
     );
 
     let text = tool("pdftotext", &["-layout", s(&pdf), "-"]);
@@ -294,7 +294,7 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
     let printed =
         print::problem_ledger(&t.db, &filter(Scope::Town), TODAY, "石鱼镇（全镇）").unwrap();
     let pdf = dir.path().join("问题厕所台账.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     assert!(
         printed.pages >= 2,
         "the town's ledger runs over pages: {}",
@@ -341,7 +341,7 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
 
     let printed = print::toilet_ledger(&t.db, Scope::Village(t.village), TODAY, "石鱼村").unwrap();
     let pdf = dir.path().join("改厕台账.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
     assert!(text.contains("农村改厕台账") && text.contains("技术模式"));
     assert_eq!(
@@ -363,7 +363,7 @@ fn ledgers_repeat_their_header_on_every_page_and_count_pages() {
     )
     .unwrap();
     let pdf = dir.path().join("签字背书表.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
     assert_eq!(
         missing_names(&text),
@@ -411,7 +411,7 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
     let printed = print::notices(&t.db, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("n.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
     assert!(text.contains("请于石鱼镇规定时间内完成整改"), "{text}");
     assert!(text.contains("023-45678901"));
@@ -495,7 +495,7 @@ fn a_household_file_has_its_inspections_cases_and_upright_photos() {
 
     let printed = print::household_file(&t.db, household, &photo_dir, TODAY).unwrap();
     let pdf = dir.path().join("户档案.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
     for words in [
         "农村户厕档案（一户一档）",
@@ -536,7 +536,7 @@ fn a_household_file_has_its_inspections_cases_and_upright_photos() {
     let both = print::household_files(&t.db, &[household, other], &photo_dir, TODAY).unwrap();
     assert_eq!(both.pages, printed.pages + one.pages);
     let pdf2 = dir.path().join("户档案-两户.pdf");
-    std::fs::write(&pdf2, &both.bytes).unwrap();
+    both.save(&pdf2).unwrap();
     let text2 = tool("pdftotext", &[s(&pdf2), "-"]);
     assert_eq!(
         text2.matches("农村户厕档案（一户一档）").count(),
@@ -566,7 +566,7 @@ fn a_household_file_has_its_inspections_cases_and_upright_photos() {
         huce_core::sql::Engine::Server => {
             assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
             let pdf = dir.path().join("户档案-无文件夹.pdf");
-            std::fs::write(&pdf, &printed.bytes).unwrap();
+            printed.save(&pdf).unwrap();
             let images = tool("pdfimages", &["-list", s(&pdf)]);
             assert_eq!(images.lines().skip(2).count(), 1, "{images}");
         }
@@ -593,7 +593,7 @@ fn rare_names_print_on_household_files_sample_lists_and_check_sheets() {
     let printed = print::household_files(&t.db, &households, &dir.path().join("p"), TODAY).unwrap();
     assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
     let pdf = dir.path().join("户档案.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
     assert_eq!(missing_names(&text), Vec::<&str>::new(), "household files");
 
@@ -618,7 +618,7 @@ fn rare_names_print_on_household_files_sample_lists_and_check_sheets() {
         ),
     ] {
         let pdf = dir.path().join(format!("{name}.pdf"));
-        std::fs::write(&pdf, &printed.bytes).unwrap();
+        printed.save(&pdf).unwrap();
         let text = tool("pdftotext", &[s(&pdf), "-"]);
         assert_eq!(missing_names(&text), Vec::<&str>::new(), "{name}");
     }
@@ -634,7 +634,7 @@ fn the_notice_cites_the_towns_real_plan() {
         let printed = print::notices(db, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let pdf = dir.path().join("n.pdf");
-        std::fs::write(&pdf, &printed.bytes).unwrap();
+        printed.save(&pdf).unwrap();
         tool("pdftotext", &[s(&pdf), "-"]).replace(['\n', ' '], "")
     };
     let defaults = NoticeSettings::load(&t.db).unwrap();
@@ -691,7 +691,7 @@ fn each_category_has_its_own_notice_and_the_undecided_none() {
     let words = |printed: &print::Printed| {
         let dir = tempfile::tempdir().unwrap();
         let pdf = dir.path().join("n.pdf");
-        std::fs::write(&pdf, &printed.bytes).unwrap();
+        printed.save(&pdf).unwrap();
         tool("pdftotext", &[s(&pdf), "-"]).replace(['\n', ' '], "")
     };
     let town_funded = print::notices(&t.db, &t.cases[..1], TODAY, &mut |_, _| {}).unwrap();
@@ -707,7 +707,7 @@ fn each_category_has_its_own_notice_and_the_undecided_none() {
     assert!(!text.contains("纳入全区改厕计划，由政府"), "{text}");
     let district = print::notices(&t.db, &t.cases[1..2], TODAY, &mut |_, _| {}).unwrap();
     let pdf = out_dir().join("notice-district.pdf");
-    std::fs::write(&pdf, &district.bytes).unwrap();
+    district.save(&pdf).unwrap();
     render(&pdf, "notice-district", &[1]);
     let text = words(&district);
     for w in [
@@ -850,7 +850,7 @@ fn an_acceptance_sheet_has_the_verifier_and_the_heads_confirmation() {
     assert_eq!(printed.pages, 2, "the pending case has no 验收单");
     assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
     let pdf = out_dir().join("acceptance.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     render(&pdf, "acceptance", &[1, 2]);
     let page = |n: usize| {
         tool(
@@ -962,7 +962,7 @@ fn an_immediate_fix_gets_a_short_onsite_slip_not_a_notice() {
         "three slips, two to a page; the planned case has none"
     );
     let pdf = out_dir().join("onsite-slips.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     render(&pdf, "onsite-slips", &[1]);
     let text = tool("pdftotext", &["-f", "1", "-l", "1", s(&pdf), "-"]).replace(['\n', ' '], "");
     for w in [
@@ -990,7 +990,7 @@ fn the_manual_prints_every_task_with_its_picture() {
     let printed = print::manual_pdf(&read, TODAY).unwrap();
     assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
     let pdf = out_dir().join("manual.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     render(&pdf, "manual", &[1, 2]);
     let text = tool("pdftotext", &[s(&pdf), "-"]).replace(['\n', ' '], "");
     for section in print::MANUAL {
@@ -1008,7 +1008,7 @@ fn the_manual_prints_every_task_with_its_picture() {
 
     let without = print::manual_pdf(&|_| None, TODAY).unwrap();
     let path = out_dir().join("manual-without.pdf");
-    std::fs::write(&path, &without.bytes).unwrap();
+    without.save(&path).unwrap();
     let text = tool("pdftotext", &[s(&path), "-"]).replace(['\n', ' '], "");
     assert!(text.contains("（截图“accounts”缺失）"), "{text}");
 }
@@ -1022,7 +1022,7 @@ fn a_notice_whose_deadline_has_passed_says_so() {
     let pdf = dir.path().join("过期.pdf");
     // Printed in the season: the deadlines (2025) are ahead.
     let printed = print::notices(&t.db, &t.cases, "2022-10-01", &mut |_, _| {}).unwrap();
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     let text = tool("pdftotext", &["-layout", s(&pdf), "-"]);
     assert!(!text.contains("此时限已过"), "{text}");
     assert!(
@@ -1032,7 +1032,7 @@ fn a_notice_whose_deadline_has_passed_says_so() {
     );
     // Printed in 2026: every deadline has passed.
     let printed = print::notices(&t.db, &t.cases, "2026-11-29", &mut |_, _| {}).unwrap();
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     let text = tool("pdftotext", &[s(&pdf), "-"]);
     assert_eq!(
         text.matches("此时限已过").count(),
@@ -1110,7 +1110,7 @@ fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
     assert!(calls >= 2, "progress is told");
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("入户排查表.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     let text = tool("pdftotext", &["-layout", s(&pdf), "-"]);
     let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     for words in [
@@ -1163,7 +1163,7 @@ fn survey_sheets_are_prefilled_per_toilet_with_the_forms_keys() {
     assert!(!text.contains('〓') || printed.warnings.iter().any(|w| w.contains("𠮷")));
     // The printed form around the values is stored once for the pages that draw it alike; the
     // page of the long address draws it lower, from its own copy, with nothing lost.
-    let loaded = lopdf::Document::load_mem(&printed.bytes).unwrap();
+    let loaded = lopdf::Document::load_mem(&printed.bytes().unwrap()).unwrap();
     let parts: Vec<Vec<lopdf::ObjectId>> = loaded
         .get_pages()
         .into_values()

@@ -41,7 +41,7 @@ fn the_bulletin_prints_every_village_and_the_towns_numbers() {
         let printed = print::bulletin(&t.db, month, TODAY).unwrap();
         assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
         let pdf = dir.path().join(format!("月通报-{month}.pdf"));
-        std::fs::write(&pdf, &printed.bytes).unwrap();
+        printed.save(&pdf).unwrap();
         let p = progress::progress(&t.db, as_of).unwrap();
 
         let info = tool("pdfinfo", &[s(&pdf)]);
@@ -316,7 +316,7 @@ fn check_sheets_are_one_page_per_sampled_toilet_in_the_samples_order() {
     assert_eq!(printed.pages, sample.toilets.len(), "one page per toilet");
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("现场核查表.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     let info = tool("pdfinfo", &[s(&pdf)]);
     assert!(info.contains("595.28 x 841.89 pts (A4)"), "{info}");
     assert!(info.contains(&format!("Pages:           {}", sample.toilets.len())));
@@ -434,7 +434,7 @@ fn the_bulletin_lists_the_cases_reported_to_the_district() {
     let words = |month: &str| {
         let printed = print::bulletin(&t.db, month, TODAY).unwrap();
         let pdf = dir.path().join(format!("{month}.pdf"));
-        std::fs::write(&pdf, &printed.bytes).unwrap();
+        printed.save(&pdf).unwrap();
         (
             pdf.clone(),
             tool("pdftotext", &[s(&pdf), "-"]).replace([' ', '\n'], ""),

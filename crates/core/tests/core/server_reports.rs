@@ -16,7 +16,7 @@ const TODAY: &str = "2026-11-29";
 fn pdf_text(p: &Printed) -> String {
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("doc.pdf");
-    std::fs::write(&pdf, &p.bytes).unwrap();
+    p.save(&pdf).unwrap();
     let out = std::process::Command::new("pdftotext")
         .args(["-layout", pdf.to_str().unwrap(), "-"])
         .output()

@@ -100,7 +100,7 @@ fn review_then_responsible_then_locked_until_unlocked_with_a_reason() {
         .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let pdf = dir.path().join("签字背书表.pdf");
-        std::fs::write(&pdf, &printed.bytes).unwrap();
+        printed.save(&pdf).unwrap();
         let out = std::process::Command::new("pdftotext")
             .arg(&pdf)
             .arg("-")

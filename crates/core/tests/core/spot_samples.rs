@@ -154,7 +154,7 @@ fn the_sample_list_prints_its_seed_and_method() {
     let printed = huce_core::print::sample_list(&db, s.id, "2026-11-29").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("抽查样本.pdf");
-    std::fs::write(&pdf, &printed.bytes).unwrap();
+    printed.save(&pdf).unwrap();
     let out = std::process::Command::new("pdftotext")
         .arg(&pdf)
         .arg("-")

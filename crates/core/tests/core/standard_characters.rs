@@ -172,7 +172,7 @@ fn standard_characters_survive_import_search_export_and_print() {
             printed.warnings
         );
         let pdf = dir.path().join("改厕台账.pdf");
-        std::fs::write(&pdf, &printed.bytes).unwrap();
+        printed.save(&pdf).unwrap();
         let text = tool("pdftotext", &[s(&pdf), "-"]);
         let missing: Vec<&String> = names.iter().filter(|n| !text.contains(*n)).collect();
         assert!(missing.is_empty(), "not in the PDF's text: {missing:?}");

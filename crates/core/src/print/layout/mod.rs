@@ -5,13 +5,18 @@
 //! Coordinates here are points from the top-left corner of the page; printpdf's origin is the
 //! bottom-left, converted only when an op is written.
 
+use std::collections::{BTreeMap, HashMap};
+
 use printpdf::{
     Color, FontId, Line, LineDashPattern, LinePoint, Op, PdfDocument, PdfFontHandle, PdfPage,
     PdfSaveOptions, Point, Pt, Rgb, TextItem,
 };
 use text::{bold, regular};
 
+mod file;
 mod text;
+
+pub use file::PdfBytes;
 
 pub use text::{face_for, measure, missing_chars, wrap, Face, MISSING_MARK};
 
@@ -34,7 +39,22 @@ pub struct Doc {
     pub width: f32,
     pub height: f32,
     pub margin: f32,
+    /// The document's title (the file's properties show it).
+    title: String,
+    /// Each page's drawing not yet written out (a finished page is written when the next one
+    /// starts; what is drawn on it later, such as 第 x 页 共 y 页, is written at the end).
     pages: Vec<Vec<Op>>,
+    /// The file as written so far, and each page's content streams in it.
+    out: file::PdfOut,
+    contents: Vec<Vec<u32>>,
+    /// Pages before this one are written (what is drawn on them later waits for the end).
+    written: usize,
+    /// The distinct shared blocks written (see [`Doc::begin_shared`]).
+    blocks: HashMap<Vec<u8>, u32>,
+    /// The glyphs each face has drawn (regular, bold), for the font subsets.
+    used: [BTreeMap<u16, String>; 2],
+    /// The photos placed, by printpdf's image id, with their size in pixels.
+    images: HashMap<String, (f32, f32)>,
     /// Distance from the top of the current page to where the next block goes.
     pub y: f32,
     /// Lowest y a block may reach on a page (leaves room for the footer).
@@ -45,8 +65,6 @@ pub struct Doc {
     has_images: bool,
     /// A block drawn the same on many pages is open (see [`Doc::begin_shared`]).
     shared_open: bool,
-    /// Some page has such a block: the file stores each distinct one once.
-    has_shared: bool,
 }
 
 /// The marked-content tag around a block drawn alike on many pages; the finished file keeps
@@ -71,13 +89,19 @@ impl Doc {
             width,
             height,
             margin,
+            title: title.to_string(),
             pages: Vec::new(),
+            out: file::PdfOut::new(),
+            contents: Vec::new(),
+            written: 0,
+            blocks: HashMap::new(),
+            used: [BTreeMap::new(), BTreeMap::new()],
+            images: HashMap::new(),
             y: margin,
             bottom: height - margin,
             warnings: Vec::new(),
             has_images: false,
             shared_open: false,
-            has_shared: false,
         }
     }
 
@@ -103,6 +127,12 @@ impl Doc {
             },
             Op::SetOutlineThickness { pt: Pt(0.6) },
         ]);
+        self.contents.push(Vec::new());
+        let last = self.pages.len() - 1;
+        for page in self.written..last {
+            self.write_page(page);
+        }
+        self.written = self.written.max(last);
         self.y = self.margin;
         if continues {
             self.begin_shared();
@@ -120,7 +150,6 @@ impl Doc {
             tag: SHARED_TAG.into(),
         });
         self.shared_open = true;
-        self.has_shared = true;
     }
 
     /// Ends the block [`Doc::begin_shared`] started.
@@ -139,6 +168,7 @@ impl Doc {
     fn ops(&mut self, page: usize) -> &mut Vec<Op> {
         if self.pages.is_empty() {
             self.pages.push(Vec::new());
+            self.contents.push(Vec::new());
         }
         &mut self.pages[page]
     }
@@ -381,6 +411,7 @@ impl Doc {
         };
         let id = self.doc.add_image(&raw);
         self.has_images = true;
+        self.images.insert(id.0.clone(), (w, h));
         let page_h = self.height;
         let scale = width / w;
         self.ops(page).push(Op::UseXobject {
@@ -407,16 +438,98 @@ impl Doc {
         }
     }
 
-    /// The finished PDF (fonts subset to the characters used).
-    pub fn finish(self) -> Vec<u8> {
+    /// Writes what is drawn on `page` and not written yet as the page's next content streams:
+    /// each shared block once for the whole document, the rest as the page's own.
+    fn write_page(&mut self, page: usize) {
+        let ops = std::mem::take(&mut self.pages[page]);
+        if ops.is_empty() {
+            return;
+        }
+        let names = [self.regular.0.clone(), self.bold.0.clone()];
+        let mut fonts = file::Fonts {
+            faces: [(&names[0], Face::Regular), (&names[1], Face::Bold)],
+            used: &mut self.used,
+        };
+        let is_begin =
+            |op: &Op| matches!(op, Op::BeginMarkedContent { tag } if tag.as_str() == SHARED_TAG);
+        let mut at = 0;
+        while at < ops.len() {
+            let (shared, end) = if is_begin(&ops[at]) {
+                let end = ops[at..]
+                    .iter()
+                    .position(|op| matches!(op, Op::EndMarkedContent))
+                    .map_or(ops.len(), |i| at + i + 1);
+                (true, end)
+            } else {
+                let end = ops[at..]
+                    .iter()
+                    .position(is_begin)
+                    .map_or(ops.len(), |i| at + i);
+                (false, end)
+            };
+            let bytes = file::encode(&ops[at..end], &mut fonts, &self.images);
+            at = end;
+            let id = if shared {
+                match self.blocks.get(&bytes) {
+                    Some(id) => *id,
+                    None => {
+                        let id = self.out.new_stream(&bytes);
+                        self.blocks.insert(bytes, id);
+                        id
+                    }
+                }
+            } else {
+                self.out.new_stream(&bytes)
+            };
+            self.contents[page].push(id);
+        }
+    }
+
+    /// The finished PDF. The pages are already written; what is left is what they share: the
+    /// fonts, subset to the glyphs used, and the photos, which printpdf writes (from one page
+    /// that draws every glyph and photo once, whose resources every page then uses), the page
+    /// tree and the cross-reference table.
+    pub fn finish(mut self) -> std::io::Result<PdfBytes> {
+        self.end_shared();
+        for page in 0..self.pages.len() {
+            self.write_page(page);
+        }
         let (w, h) = (self.width, self.height);
         let mm = |pt: f32| printpdf::Mm(pt * 25.4 / 72.0);
-        let pages: Vec<PdfPage> = self
-            .pages
-            .into_iter()
-            .map(|ops| PdfPage::new(mm(w), mm(h), ops))
-            .collect();
-        let mut doc = self.doc;
+        let mut ops = Vec::new();
+        let mut expected: Vec<u8> = Vec::new();
+        for (face, font) in [(Face::Regular, &self.regular), (Face::Bold, &self.bold)] {
+            let used = &self.used[face as usize];
+            if used.is_empty() {
+                continue;
+            }
+            ops.push(Op::StartTextSection);
+            ops.push(Op::SetFont {
+                font: PdfFontHandle::External(font.clone()),
+                size: Pt(10.0),
+            });
+            let glyphs = used
+                .iter()
+                .map(|(gid, s)| {
+                    expected.extend_from_slice(&text::code(face, *gid).to_be_bytes());
+                    printpdf::Codepoint {
+                        gid: *gid,
+                        offset: 0.0,
+                        cid: Some(s.clone()),
+                    }
+                })
+                .collect();
+            ops.push(Op::ShowText {
+                items: vec![TextItem::GlyphIds(glyphs)],
+            });
+            ops.push(Op::EndTextSection);
+        }
+        for id in self.images.keys() {
+            ops.push(Op::UseXobject {
+                id: printpdf::XObjectId(id.clone()),
+                transform: printpdf::XObjectTransform::default(),
+            });
+        }
         let options = PdfSaveOptions {
             subset_fonts: true,
             image_optimization: self.has_images.then(|| printpdf::ImageOptimizationOptions {
@@ -426,89 +539,122 @@ impl Doc {
             }),
             ..PdfSaveOptions::default()
         };
-        let mut pdf = doc
-            .with_pages(pages)
+        let shared = self
+            .doc
+            .with_pages(vec![PdfPage::new(mm(w), mm(h), ops)])
             .to_lopdf_document(&options, &mut Vec::new());
-        if self.has_shared {
-            share_blocks(&mut pdf);
+        let Some(page) = shared.get_pages().into_values().next() else {
+            return Err(std::io::Error::other("printpdf wrote no page"));
+        };
+        // printpdf wrote the same glyphs with the same codes as the pages have.
+        let content = shared.get_page_content(page);
+        if hex_strings(&content) != expected {
+            return Err(std::io::Error::other(
+                "字体子集的字形编码与页面不一致，无法生成正确的 PDF（程序缺陷，请联系开发人员）。",
+            ));
         }
-        pdf.compress();
-        let mut out = Vec::new();
-        pdf.save_to(&mut out)
-            .expect("writing a PDF to memory cannot fail");
-        out
+        let resources = shared
+            .get_dictionary(page)
+            .and_then(|d| d.get(b"Resources"))
+            .cloned()
+            .unwrap_or(lopdf::Object::Dictionary(lopdf::Dictionary::new()));
+        let resources = self.out.copy_from(&shared, &[resources]).remove(0);
+        let mut out = std::mem::replace(&mut self.out, file::PdfOut::new());
+        let resources_id = match resources {
+            lopdf::Object::Reference((n, _)) => n,
+            dict => {
+                let id = out.reserve();
+                let mut text = Vec::new();
+                file::write_object(&mut text, &dict);
+                out.object(id, &text);
+                id
+            }
+        };
+
+        let pages_id = out.reserve();
+        let mut kids = Vec::with_capacity(self.contents.len());
+        let mut page_text = Vec::new();
+        for parts in &self.contents {
+            let id = out.reserve();
+            page_text.clear();
+            page_text.extend_from_slice(
+                format!(
+                    "<</Type/Page/Parent {pages_id} 0 R/Resources {resources_id} 0 R/Contents ["
+                )
+                .as_bytes(),
+            );
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    page_text.push(b' ');
+                }
+                page_text.extend_from_slice(format!("{part} 0 R").as_bytes());
+            }
+            page_text.extend_from_slice(b"]>>");
+            out.object(id, &page_text);
+            kids.push(id);
+        }
+        let mut tree = format!("<</Type/Pages/Count {}/MediaBox [0 0 ", kids.len()).into_bytes();
+        file::number(&mut tree, w);
+        tree.push(b' ');
+        file::number(&mut tree, h);
+        tree.extend_from_slice(b"]/Kids [");
+        for (i, kid) in kids.iter().enumerate() {
+            if i > 0 {
+                tree.push(b' ');
+            }
+            tree.extend_from_slice(format!("{kid} 0 R").as_bytes());
+        }
+        tree.extend_from_slice(b"]>>");
+        out.object(pages_id, &tree);
+        let catalog = out.reserve();
+        out.object(
+            catalog,
+            format!("<</Type/Catalog/Pages {pages_id} 0 R/PageLayout/OneColumn>>").as_bytes(),
+        );
+        let info = out.reserve();
+        let mut info_text = b"<</Title ".to_vec();
+        let title: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(self.title.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        file::write_object(
+            &mut info_text,
+            &lopdf::Object::String(title, lopdf::StringFormat::Hexadecimal),
+        );
+        info_text.extend_from_slice(b"/Producer (huce)>>");
+        out.object(info, &info_text);
+        out.finish(catalog, info)
     }
 }
 
-/// Moves every block between `/HuceShared BMC` and its `EMC` out of its page's content stream
-/// into a stream of its own, one per distinct block, and lists the parts in the page's
-/// /Contents array (a viewer reads the array as one stream, so the page draws as before).
-fn share_blocks(pdf: &mut lopdf::Document) {
-    use lopdf::{Object, Stream};
-    use std::collections::HashMap;
-    let begin = format!("/{SHARED_TAG} BMC\n").into_bytes();
-    let end: &[u8] = b"\nEMC\n";
-    let find = |hay: &[u8], needle: &[u8], from: usize| {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|i| i + from)
-    };
-    let mut blocks: HashMap<Vec<u8>, lopdf::ObjectId> = HashMap::new();
-    for page_id in pdf.get_pages().into_values() {
-        let Ok(contents_id) = pdf
-            .get_dictionary(page_id)
-            .and_then(|d| d.get(b"Contents"))
-            .and_then(Object::as_reference)
-        else {
-            continue;
-        };
-        let Ok(Object::Stream(stream)) = pdf.get_object(contents_id) else {
-            continue;
-        };
-        let content = stream.content.clone();
-        let dict = stream.dict.clone();
-        let mut parts: Vec<(bool, std::ops::Range<usize>)> = Vec::new();
-        let mut at = 0;
-        while let Some(start) = find(&content, &begin, at) {
-            let Some(stop) = find(&content, end, start) else {
-                break;
-            };
-            let stop = stop + end.len();
-            parts.push((false, at..start));
-            parts.push((true, start..stop));
-            at = stop;
-        }
-        if parts.is_empty() {
-            continue;
-        }
-        parts.push((false, at..content.len()));
-        let mut refs = Vec::new();
-        for (shared, range) in parts {
-            let bytes = &content[range];
-            if bytes.is_empty() {
-                continue;
+/// The bytes of every hexadecimal string in a content stream, in order (the text's codes).
+fn hex_strings(content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < content.len() {
+        if content[i] == b'<' && content.get(i + 1) != Some(&b'<') {
+            let end = content[i..]
+                .iter()
+                .position(|&b| b == b'>')
+                .map_or(content.len(), |e| i + e);
+            let digits: Vec<u8> = content[i + 1..end]
+                .iter()
+                .filter(|b| b.is_ascii_hexdigit())
+                .copied()
+                .collect();
+            for pair in digits.chunks(2) {
+                let text = std::str::from_utf8(pair).unwrap_or("0");
+                let v = u8::from_str_radix(text, 16).unwrap_or(0);
+                out.push(if pair.len() == 1 { v << 4 } else { v });
             }
-            let part = Stream::new(dict.clone(), bytes.to_vec());
-            let id = if shared {
-                match blocks.get(bytes) {
-                    Some(id) => *id,
-                    None => {
-                        let id = pdf.add_object(part);
-                        blocks.insert(bytes.to_vec(), id);
-                        id
-                    }
-                }
-            } else {
-                pdf.add_object(part)
-            };
-            refs.push(Object::Reference(id));
-        }
-        pdf.objects.remove(&contents_id);
-        if let Ok(page) = pdf.get_dictionary_mut(page_id) {
-            page.set("Contents", Object::Array(refs));
+            i = end + 1;
+        } else if content[i] == b'<' {
+            i += 2;
+        } else {
+            i += 1;
         }
     }
+    out
 }
 
 /// A table column.
@@ -539,6 +685,7 @@ impl Column {
 }
 
 /// Table settings.
+#[derive(Debug, Clone)]
 pub struct TableStyle {
     /// Draw the column titles (repeated on every page).
     pub header: bool,
@@ -562,17 +709,46 @@ impl Doc {
     /// Draws a table at the cursor. Cells wrap and grow; a row that does not fit goes to the next
     /// page (a row taller than a page is split line by line); the header row is repeated on
     /// every page the table reaches. `on_new_page` draws what goes above the table on a new page.
-    pub fn table(
+    pub fn table<R: AsRef<[String]>>(
         &mut self,
         columns: &[Column],
-        rows: &[Vec<String>],
+        rows: impl IntoIterator<Item = R>,
         style: &TableStyle,
         on_new_page: &mut dyn FnMut(&mut Doc),
     ) {
+        let mut table = Table::start(self, columns, style, on_new_page);
+        for row in rows {
+            table.row(self, row.as_ref(), on_new_page);
+        }
+    }
+}
+
+/// A table drawn a row at a time ([`Doc::table`] draws one from a list): a long table need not
+/// hold its rows, each goes to the page as it is read.
+pub struct Table {
+    widths: Vec<f32>,
+    aligns: Vec<Align>,
+    header_lines: Vec<Vec<String>>,
+    header_h: f32,
+    line_h: f32,
+    style: TableStyle,
+    /// Where the table's rows begin on the current page.
+    top: f32,
+}
+
+impl Table {
+    /// Starts a table at the cursor (on a new page when not even one row fits below it) and
+    /// draws its header row.
+    pub fn start(
+        doc: &mut Doc,
+        columns: &[Column],
+        style: &TableStyle,
+        on_new_page: &mut dyn FnMut(&mut Doc),
+    ) -> Table {
         let total: f32 = columns.iter().map(|c| c.weight).sum();
         let widths: Vec<f32> = columns
             .iter()
-            .map(|c| c.weight / total * self.inner_width())
+            .map(|c| c.weight / total * doc.inner_width())
             .collect();
         let line_h = style.size * 1.45;
         let header_lines: Vec<Vec<String>> = columns
@@ -590,18 +766,37 @@ impl Doc {
         let header_h =
             header_lines.iter().map(Vec::len).max().unwrap_or(1) as f32 * style.header_size * 1.45
                 + 2.0 * style.padding;
+        let mut table = Table {
+            widths,
+            aligns: columns.iter().map(|c| c.align).collect(),
+            header_lines,
+            header_h,
+            line_h,
+            style: style.clone(),
+            top: 0.0,
+        };
+        if doc.pages.is_empty() {
+            doc.new_page();
+            on_new_page(doc);
+        }
+        if doc.y + header_h + line_h + 2.0 * style.padding > doc.bottom {
+            doc.new_page();
+            on_new_page(doc);
+        }
+        table.draw_header(doc);
+        table
+    }
 
-        let draw_header = |doc: &mut Doc| {
-            if !style.header {
-                return;
-            }
+    fn draw_header(&mut self, doc: &mut Doc) {
+        let style = &self.style;
+        if style.header {
             let page = doc.current();
             let mut x = doc.margin;
             let y = doc.y;
-            for (lines, w) in header_lines.iter().zip(&widths) {
-                doc.rect(page, x, y, *w, header_h, false);
+            for (lines, w) in self.header_lines.iter().zip(&self.widths) {
+                doc.rect(page, x, y, *w, self.header_h, false);
                 let block = lines.len() as f32 * style.header_size * 1.45;
-                let mut ty = y + (header_h - block) / 2.0 + style.header_size * 0.2;
+                let mut ty = y + (self.header_h - block) / 2.0 + style.header_size * 0.2;
                 for l in lines {
                     doc.text_in(
                         page,
@@ -617,72 +812,63 @@ impl Doc {
                 }
                 x += w;
             }
-            doc.y += header_h;
-        };
+            doc.y += self.header_h;
+        }
+        self.top = doc.y;
+    }
 
-        if self.pages.is_empty() {
-            self.new_page();
-            on_new_page(self);
-        }
-        if self.y + header_h + line_h + 2.0 * style.padding > self.bottom {
-            self.new_page();
-            on_new_page(self);
-        }
-        draw_header(self);
-        let mut table_top = self.y;
-        for row in rows {
-            let mut cells: Vec<Vec<String>> = row
-                .iter()
-                .zip(&widths)
-                .map(|(t, w)| wrap(t, Face::Regular, style.size, w - 2.0 * style.padding))
-                .collect();
-            loop {
-                let need = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
-                let room = ((self.bottom - self.y - 2.0 * style.padding) / line_h).floor() as usize;
-                let take = if need <= room {
-                    need
-                } else if self.y <= table_top + 0.01 && room >= 1 {
-                    room // taller than a whole page: split it line by line
-                } else {
-                    self.new_page();
-                    on_new_page(self);
-                    draw_header(self);
-                    table_top = self.y;
-                    continue;
-                };
-                let h = take as f32 * line_h + 2.0 * style.padding;
-                let page = self.current();
-                let mut x = self.margin;
-                let y = self.y;
-                for ((lines, w), c) in cells.iter_mut().zip(&widths).zip(columns) {
-                    self.rect(page, x, y, *w, h, false);
-                    let mut ty = y + style.padding + (line_h - style.size) / 2.0;
-                    for l in lines.iter().take(take) {
-                        self.text_in(
-                            page,
-                            x + style.padding,
-                            w - 2.0 * style.padding,
-                            ty,
-                            l,
-                            Face::Regular,
-                            style.size,
-                            c.align,
-                        );
-                        ty += line_h;
-                    }
-                    let done = lines.len().min(take);
-                    lines.drain(..done);
-                    x += w;
+    /// Draws one row below the last.
+    pub fn row(&mut self, doc: &mut Doc, row: &[String], on_new_page: &mut dyn FnMut(&mut Doc)) {
+        let (size, padding, line_h) = (self.style.size, self.style.padding, self.line_h);
+        let mut cells: Vec<Vec<String>> = row
+            .iter()
+            .zip(&self.widths)
+            .map(|(t, w)| wrap(t, Face::Regular, size, w - 2.0 * padding))
+            .collect();
+        loop {
+            let need = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            let room = ((doc.bottom - doc.y - 2.0 * padding) / line_h).floor() as usize;
+            let take = if need <= room {
+                need
+            } else if doc.y <= self.top + 0.01 && room >= 1 {
+                room // taller than a whole page: split it line by line
+            } else {
+                doc.new_page();
+                on_new_page(doc);
+                self.draw_header(doc);
+                continue;
+            };
+            let h = take as f32 * line_h + 2.0 * padding;
+            let page = doc.current();
+            let mut x = doc.margin;
+            let y = doc.y;
+            for ((lines, w), align) in cells.iter_mut().zip(&self.widths).zip(&self.aligns) {
+                doc.rect(page, x, y, *w, h, false);
+                let mut ty = y + padding + (line_h - size) / 2.0;
+                for l in lines.iter().take(take) {
+                    doc.text_in(
+                        page,
+                        x + padding,
+                        w - 2.0 * padding,
+                        ty,
+                        l,
+                        Face::Regular,
+                        size,
+                        *align,
+                    );
+                    ty += line_h;
                 }
-                self.y += h;
-                if cells.iter().all(Vec::is_empty) {
-                    break;
-                }
-                self.new_page();
-                on_new_page(self);
-                draw_header(self);
-                table_top = self.y;
+                let done = lines.len().min(take);
+                lines.drain(..done);
+                x += w;
             }
+            doc.y += h;
+            if cells.iter().all(Vec::is_empty) {
+                break;
+            }
+            doc.new_page();
+            on_new_page(doc);
+            self.draw_header(doc);
         }
     }
 }
@@ -724,7 +910,7 @@ mod tests {
             doc.end_shared();
             doc.paragraph("签字：", Face::Regular, 10.0, false);
         }
-        let pages = page_parts(&doc.finish());
+        let pages = page_parts(&doc.finish().unwrap().read().unwrap());
         assert_eq!(pages.len(), 4);
         for (parts, _) in &pages {
             assert_eq!(
@@ -757,7 +943,7 @@ mod tests {
             doc.paragraph(&format!("第{i}行"), Face::Regular, 10.0, false);
         }
         doc.end_shared();
-        let pages = page_parts(&doc.finish());
+        let pages = page_parts(&doc.finish().unwrap().read().unwrap());
         assert!(pages.len() >= 2, "{} pages", pages.len());
         for (_, content) in &pages {
             assert_eq!(count(content, b"BMC"), 1);

@@ -80,6 +80,22 @@ pub(super) fn glyph(face: Face, c: char) -> Option<u16> {
     }
 }
 
+/// The code a content stream writes for glyph `gid` of `face`. The bundled faces are CID-keyed
+/// CFF fonts: a glyph is written as its CID in the font's charset, and the subset printpdf
+/// embeds keeps every glyph's CID (it only leaves glyphs out), so a page's codes are known as
+/// soon as the page is drawn, before the document knows every glyph it uses
+/// ([`super::Doc::finish`] checks this against printpdf's own writing of the same glyphs).
+pub(super) fn code(face: Face, gid: u16) -> u16 {
+    static MAPS: OnceLock<[Option<std::collections::BTreeMap<u16, u16>>; 2]> = OnceLock::new();
+    let maps = MAPS.get_or_init(|| {
+        [REGULAR_BYTES, BOLD_BYTES].map(|bytes| printpdf::cff_charset_gid_to_cid_map(bytes, 0))
+    });
+    maps[face as usize]
+        .as_ref()
+        .and_then(|m| m.get(&gid).copied())
+        .unwrap_or(gid)
+}
+
 /// Which face draws `c` when `face` is wanted: the face itself, else the regular face (the bold
 /// one holds GB2312 only), else none.
 pub fn face_for(c: char, face: Face) -> Option<Face> {

@@ -556,7 +556,7 @@ fn worklists_count_print_and_export_the_households_to_visit() {
     #[cfg(not(windows))]
     {
         let pdf = dir.path().join("工作清单.pdf");
-        std::fs::write(&pdf, &printed.bytes).unwrap();
+        printed.save(&pdf).unwrap();
         let text = crate::printing::tool("pdftotext", &[crate::printing::s(&pdf), "-"]);
         assert!(
             text.contains("工作清单：有问题未定类") && text.contains("曾玥"),
@@ -719,7 +719,7 @@ fn households_and_toilets_found_at_the_door_are_recorded_and_counted() {
     {
         let dir = tempfile::tempdir().unwrap();
         let pdf = dir.path().join("月通报.pdf");
-        std::fs::write(&pdf, &printed.bytes).unwrap();
+        printed.save(&pdf).unwrap();
         let text: String = crate::printing::tool("pdftotext", &[crate::printing::s(&pdf), "-"])
             .chars()
             .filter(|c| !c.is_whitespace())

@@ -509,7 +509,7 @@ fn the_worklist_prints_and_exports_by_village() {
             print_document(&t, &req, dir.path(), crate::fixed_time(), &mut |_, _| {}).unwrap();
         assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
         let pdf = dir.path().join(format!("待核实清单-{title}.pdf"));
-        std::fs::write(&pdf, &printed.bytes).unwrap();
+        printed.save(&pdf).unwrap();
         #[cfg(not(windows))]
         {
             use crate::printing::{s, tool};
