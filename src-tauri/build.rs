@@ -11,6 +11,7 @@ fn main() {
         .capabilities_path_pattern("../capabilities/**/*")
         .app_manifest(tauri_build::AppManifest::new().commands(&[
             "app_info",
+            "after_start_status",
             "vocabularies",
             "load_demo",
             "save_town_names",

@@ -31,6 +31,7 @@ async function call(command, args) {
 const SESSION_CODES = new Set(['not_logged_in', 'session_expired', 'must_change_password']);
 
 export const appInfo = () => call('app_info');
+export const afterStartStatus = () => call('after_start_status');
 export const vocabularies = () => call('vocabularies');
 export const loadDemo = () => call('load_demo');
 export const villageTree = () => call('village_tree');

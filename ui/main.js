@@ -487,6 +487,63 @@ $('open-export').addEventListener('click', () => {
   exportDialog.open(scope, title.replace('（全镇）', '')).catch(showError);
 });
 
+/** A file found damaged after the start: nothing else shows, the latest good backup is offered. */
+function showDamaged(error) {
+  $('login-screen').hidden = true;
+  $('workbench').hidden = true;
+  for (const d of document.querySelectorAll('dialog[open]')) d.close();
+  recovery.show({ code: 'damaged', message: error.message });
+}
+document.addEventListener('huce:damaged', (e) => showDamaged(e.detail));
+
+const AFTER_START = {
+  quick_check: () => '正在检查数据库…',
+  full_check: () => '正在全面检查数据库…',
+  backup: (s) => `正在做今天的自动备份 ${s.total ? Math.floor((100 * s.done) / s.total) : 0}%`,
+  verify_backup: () => '正在校验今天的备份…',
+};
+
+/**
+ * The header says what the checks of the file and the day's first backup are doing (they run
+ * after the window shows, #21), until they are done; a failed backup stays there in red.
+ */
+async function followAfterStart() {
+  const el = $('after-start');
+  let shown = false;
+  for (;;) {
+    let s;
+    try {
+      s = await ipc.afterStartStatus();
+    } catch {
+      return;
+    }
+    const text = AFTER_START[s.stage];
+    if (text) {
+      el.hidden = false;
+      el.textContent = text(s);
+      el.title = '数据库的完整性检查和每天第一次打开时的自动备份在后台进行，可以照常登录和工作。';
+      shown = true;
+    } else if (s.stage === 'damaged') {
+      el.hidden = true;
+      showDamaged({ message: s.message });
+      return;
+    } else if (s.stage === 'backup_failed') {
+      el.hidden = false;
+      el.classList.add('failed');
+      el.textContent = '今天的自动备份没有完成';
+      el.title = `${s.message}\n数据没有受影响。可以在“管理 → 备份”中点“立即备份”再试。`;
+      return;
+    } else {
+      if (shown) {
+        el.textContent = '数据库检查完毕';
+        setTimeout(() => { el.hidden = true; }, 3000);
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 400));
+  }
+}
+
 async function start() {
   try {
     setVocabularies(await ipc.vocabularies());
@@ -497,6 +554,7 @@ async function start() {
       recovery.show(info.open_error, info.engine === 'server');
       return;
     }
+    followAfterStart();
     await session.ensureLogin();
     await reload();
   } catch (err) {

@@ -24,8 +24,8 @@ pub fn access(command: &str) -> Option<Access> {
     Some(match command {
         // recover_database only acts when the file was found damaged at start (no login is
         // possible then: the accounts are in the damaged file).
-        "app_info" | "vocabularies" | "auth_status" | "login" | "create_first_admin"
-        | "recover_database" => Public,
+        "app_info" | "after_start_status" | "vocabularies" | "auth_status" | "login"
+        | "create_first_admin" | "recover_database" => Public,
         // Which database this PC works on: before login too (the first PC on an empty server
         // has no account there); server_use and server_leave check themselves that nothing is
         // open, the open database has no accounts, or an administrator is logged in.
@@ -229,6 +229,7 @@ mod tests {
     const EXPECTED: &[(&str, &str)] = &[
         // The frame and the login screen.
         ("app_info", "公"),
+        ("after_start_status", "公"),
         ("vocabularies", "公"),
         ("auth_status", "公"),
         ("login", "公"),

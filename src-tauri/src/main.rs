@@ -110,15 +110,18 @@ fn main() {
             fit_to_work_area(app.handle());
             let path = state::database_path(app.handle())?;
             let state = state::AppState::open(path);
-            if let Err(e) = state.daily_backup() {
-                // Not fatal: the user is told in the backup dialog's list; work goes on.
-                eprintln!("每日自动备份失败：{}", e.message);
-            }
             app.manage(state);
+            // The file's checks and the day's first backup run beside the window (#21): the
+            // login waits only for the quick check, the header shows how far they are.
+            let handle = app.handle().clone();
+            std::thread::Builder::new()
+                .name("checks-after-start".into())
+                .spawn(move || handle.state::<state::AppState>().check_after_start())?;
             Ok(())
         })
         .invoke_handler(guarded(tauri::generate_handler![
             commands::app::app_info,
+            commands::app::after_start_status,
             commands::app::vocabularies,
             commands::app::load_demo,
             commands::app::save_town_names,

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use huce_core::accounts::Account;
@@ -23,6 +23,14 @@ pub fn now() -> String {
 /// The present local time, for backups, file names and printed dates.
 pub fn now_local() -> chrono::NaiveDateTime {
     chrono::Local::now().naive_local()
+}
+
+/// [`AppState::wait_writable`] off the async runtime's threads.
+pub async fn writable(app: &AppHandle) -> Result<(), ApiError> {
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || app.state::<AppState>().wait_writable())
+        .await
+        .map_err(|_| ApiError::internal())?
 }
 
 /// File name of the embedded default database inside the per-user app-data folder.
@@ -71,6 +79,34 @@ pub struct AppState {
     /// Held while this window has the database file open, so a second program cannot open it
     /// too (none while it works on a server).
     lock: Mutex<Option<std::fs::File>>,
+    /// The checks and the daily backup that run after the window shows (#21).
+    checking: (Mutex<Checking>, Condvar),
+}
+
+/// Where the checks after the start are (see [`AppState::check_after_start`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Checking {
+    /// Not started yet, or under way at this step.
+    Under(huce_core::backup::AfterStart),
+    /// Both checks passed; the daily backup taken or already there.
+    Passed,
+    /// Nothing to check: the PC works on the server (its backups are the server's).
+    NotNeeded,
+    /// A check found the file damaged (the message says what to do).
+    Damaged(String),
+    /// The checks passed, the daily backup failed (the message says why).
+    BackupFailed(String),
+}
+
+impl Checking {
+    /// Whether the file may be written: the quick check has passed and nothing found damage.
+    fn writable(&self) -> Option<Result<(), String>> {
+        match self {
+            Checking::Under(huce_core::backup::AfterStart::QuickCheck) => None,
+            Checking::Damaged(m) => Some(Err(m.clone())),
+            _ => Some(Ok(())),
+        }
+    }
 }
 
 /// The open database, locked for one command. Core functions take it as they take a
@@ -140,6 +176,10 @@ impl AppState {
             session: Mutex::new(None),
             idle_minutes: AtomicI64::new(huce_core::accounts::DEFAULT_IDLE_MINUTES),
             lock: Mutex::new(None),
+            checking: (
+                Mutex::new(Checking::Under(huce_core::backup::AfterStart::QuickCheck)),
+                Condvar::new(),
+            ),
         };
         let opened = match std::env::var("HUCE_SERVER_URL")
             .ok()
@@ -152,12 +192,83 @@ impl AppState {
                     *state.server.lock().unwrap_or_else(|e| e.into_inner()) = Some(settings);
                     opened
                 }
-                Ok(None) => state.open_file(),
+                Ok(None) => state.open_file_unchecked(),
                 Err(e) => Err(e),
             },
         };
+        if !matches!(opened, Ok(Store::File(_))) {
+            state.set_checking(Checking::NotNeeded);
+        }
         state.replace(opened);
         state
+    }
+
+    fn set_checking(&self, now: Checking) {
+        let (status, changed) = &self.checking;
+        *status.lock().unwrap_or_else(|e| e.into_inner()) = now;
+        changed.notify_all();
+    }
+
+    /// Where the checks after the start are.
+    pub fn checking(&self) -> Checking {
+        self.checking
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Waits until the file may be written (its quick check has passed): what writes before
+    /// login (logging in, the first administrator, switching databases) calls this first, so a
+    /// damaged file is reported before anything is written to it.
+    pub fn wait_writable(&self) -> Result<(), ApiError> {
+        let (status, changed) = &self.checking;
+        let mut now = status.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            match now.writable() {
+                Some(Ok(())) => return Ok(()),
+                Some(Err(message)) => {
+                    return Err(ApiError {
+                        code: "damaged".into(),
+                        message,
+                    })
+                }
+                None => now = changed.wait(now).unwrap_or_else(|e| e.into_inner()),
+            }
+        }
+    }
+
+    /// The checks of the local file and its daily backup, on connections of their own (run on
+    /// a thread of its own once the window shows). A damaged file is put out of use: the
+    /// window then offers the latest good backup.
+    pub fn check_after_start(&self) {
+        if !matches!(
+            &*self.db.lock().unwrap_or_else(|e| e.into_inner()),
+            Ok(Store::File(_))
+        ) {
+            self.set_checking(Checking::NotNeeded);
+            return;
+        }
+        let result = huce_core::backup::check_then_back_up(
+            &self.path,
+            &self.backup_dir(),
+            now_local(),
+            &mut |step| self.set_checking(Checking::Under(step)),
+        );
+        match result {
+            Ok(_) => self.set_checking(Checking::Passed),
+            Err(e @ huce_core::Error::Damaged(_)) => {
+                let e = ApiError::from(e);
+                self.set_checking(Checking::Damaged(e.message.clone()));
+                self.set_session(None);
+                self.replace(Err(e));
+            }
+            Err(e) => {
+                let e = ApiError::from(e);
+                eprintln!("每日自动备份失败：{}", e.message);
+                self.set_checking(Checking::BackupFailed(e.message));
+            }
+        }
     }
 
     /// Puts `opened` in place of the open database (a switch between databases ends the
@@ -170,8 +281,21 @@ impl AppState {
         }
     }
 
-    /// Opens the local file at `self.path` (and holds its lock).
+    /// Opens the local file at `self.path` (and holds its lock), checked whole before it is
+    /// used (a switch back from the server).
     pub fn open_file(&self) -> Result<Store, ApiError> {
+        let opened = self.open_file_with(true);
+        self.set_checking(Checking::Passed);
+        opened
+    }
+
+    /// [`AppState::open_file`] at the start: the checks come after the window shows
+    /// ([`AppState::check_after_start`]).
+    fn open_file_unchecked(&self) -> Result<Store, ApiError> {
+        self.open_file_with(false)
+    }
+
+    fn open_file_with(&self, checked: bool) -> Result<Store, ApiError> {
         let path = &self.path;
         let mut lock = None;
         let db = (|| -> Result<rusqlite::Connection, ApiError> {
@@ -185,7 +309,11 @@ impl AppState {
             }
             lock = Some(huce_core::db::lock(path)?);
             // A damaged file is never used: the UI offers the latest good backup instead.
-            Ok(huce_core::db::open_checked(path, now_local())?)
+            Ok(if checked {
+                huce_core::db::open_checked(path, now_local())?
+            } else {
+                huce_core::db::open_reporting_damage(path, now_local())?
+            })
         })();
         *self.lock.lock().unwrap_or_else(|e| e.into_inner()) = lock;
         db.map(Store::File)
@@ -278,20 +406,6 @@ impl AppState {
         if let Ok(mut s) = self.session.lock() {
             *s = account.map(|a| (a, Instant::now()));
         }
-    }
-
-    /// The day's backup at the first start of the day (recorded as done by 系统).
-    pub fn daily_backup(&self) -> Result<(), ApiError> {
-        let conn = self.conn()?;
-        // On the server, the backups are the server's scheduled dumps.
-        let Store::File(file) = &*conn else {
-            return Ok(());
-        };
-        huce_core::audit::set_actor(&conn, "系统（每日自动备份）")?;
-        let result = huce_core::backup::daily_if_due(file, &self.backup_dir(), now_local());
-        huce_core::audit::set_actor(&conn, huce_core::audit::NOBODY)?;
-        result?;
-        Ok(())
     }
 
     /// Whether the database was found damaged at start.

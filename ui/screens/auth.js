@@ -47,6 +47,12 @@ export class LoginScreen {
       $('login-password').value = '';
       this.done(account);
     } catch (err) {
+      if (err.code === 'damaged') {
+        // The check after the start found the file damaged: the window offers a backup instead.
+        $('login-screen').hidden = true;
+        document.dispatchEvent(new CustomEvent('huce:damaged', { detail: err }));
+        return;
+      }
       $('login-error').textContent = err.message;
       $('login-password').select();
     }

@@ -56,6 +56,41 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, ApiError> {
     })
 }
 
+/// How far the checks of the file and the daily backup after the start are, for the header.
+#[derive(Serialize)]
+pub struct AfterStartStatus {
+    /// quick_check, full_check, backup, verify_backup, passed, not_needed, damaged,
+    /// backup_failed.
+    pub stage: &'static str,
+    /// Pages of the backup copied, of all.
+    pub done: u64,
+    pub total: u64,
+    /// What went wrong (damaged, backup_failed).
+    pub message: Option<String>,
+}
+
+#[tauri::command]
+pub async fn after_start_status(state: State<'_, AppState>) -> Result<AfterStartStatus, ApiError> {
+    use crate::state::Checking;
+    use huce_core::backup::AfterStart;
+    let status = |stage, done, total, message| AfterStartStatus {
+        stage,
+        done,
+        total,
+        message,
+    };
+    Ok(match state.checking() {
+        Checking::Under(AfterStart::QuickCheck) => status("quick_check", 0, 0, None),
+        Checking::Under(AfterStart::FullCheck) => status("full_check", 0, 0, None),
+        Checking::Under(AfterStart::Backup { done, total }) => status("backup", done, total, None),
+        Checking::Under(AfterStart::VerifyBackup) => status("verify_backup", 0, 0, None),
+        Checking::Passed => status("passed", 0, 0, None),
+        Checking::NotNeeded => status("not_needed", 0, 0, None),
+        Checking::Damaged(m) => status("damaged", 0, 0, Some(m)),
+        Checking::BackupFailed(m) => status("backup_failed", 0, 0, Some(m)),
+    })
+}
+
 #[tauri::command]
 pub async fn vocabularies() -> Vec<Vocabulary> {
     model::vocabularies()

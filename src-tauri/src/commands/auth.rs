@@ -46,9 +46,11 @@ pub async fn auth_status(state: State<'_, AppState>) -> Result<AuthStatus, ApiEr
 /// The first start: creates the administrator and logs them in.
 #[tauri::command]
 pub async fn create_first_admin(
+    app: AppHandle,
     state: State<'_, AppState>,
     input: AccountInput,
 ) -> Result<Account, ApiError> {
+    crate::state::writable(&app).await?;
     let conn = state.conn()?;
     accounts::create_first_admin(&conn, &input, &now())?;
     let account = accounts::login(
@@ -64,10 +66,12 @@ pub async fn create_first_admin(
 
 #[tauri::command]
 pub async fn login(
+    app: AppHandle,
     state: State<'_, AppState>,
     username: String,
     password: String,
 ) -> Result<Account, ApiError> {
+    crate::state::writable(&app).await?;
     let conn = state.conn()?;
     let account = accounts::login(&conn, &username, &password, &now())?;
     state.set_idle_minutes(accounts::idle_minutes(&conn)?);

@@ -135,6 +135,7 @@ pub async fn server_use(
     password: String,
 ) -> Result<Told, ApiError> {
     blocking(app, move |state| {
+        state.wait_writable()?;
         may_switch(state)?;
         let password = password_for(&settings, &password)?;
         let store = crate::state::open_server(&settings, Some(&password))?;
@@ -158,6 +159,7 @@ pub async fn server_use(
 #[tauri::command]
 pub async fn server_leave(app: AppHandle) -> Result<Told, ApiError> {
     blocking(app, |state| {
+        state.wait_writable()?;
         may_switch(state)?;
         if let Some(old) = state.server() {
             server_link::forget_password(&old);

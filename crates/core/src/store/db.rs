@@ -56,6 +56,15 @@ pub fn open(path: &Path, now: chrono::NaiveDateTime) -> Result<Connection> {
 /// Opens `path` and checks it: a file SQLite finds corrupt (on open, while migrating or in
 /// `integrity_check`) is reported as [`Error::Damaged`], so the app can offer a backup.
 pub fn open_checked(path: &Path, now: chrono::NaiveDateTime) -> Result<Connection> {
+    let conn = open_reporting_damage(path, now)?;
+    check_integrity(&conn)?;
+    Ok(conn)
+}
+
+/// [`open`], a file SQLite finds corrupt on open or while migrating reported as
+/// [`Error::Damaged`], without reading the whole file: the app's start, whose checks run after
+/// the window shows ([`crate::store::backup::check_then_back_up`]).
+pub fn open_reporting_damage(path: &Path, now: chrono::NaiveDateTime) -> Result<Connection> {
     let corrupt = |e: &rusqlite::Error| {
         matches!(
             e.sqlite_error_code(),
@@ -69,6 +78,5 @@ pub fn open_checked(path: &Path, now: chrono::NaiveDateTime) -> Result<Connectio
         Error::Sqlite(ref source) if corrupt(source) => Error::Damaged(source.to_string()),
         e => e,
     })?;
-    check_integrity(&conn)?;
     Ok(conn)
 }

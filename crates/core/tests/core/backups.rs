@@ -241,3 +241,139 @@ fn a_damaged_database_is_reported_and_recovered_from_the_latest_good_backup() {
         .unwrap();
     assert_eq!(n, households);
 }
+
+/// #21: after the start the file is checked (quick, then whole) and the day's first backup is
+/// taken, each step told as it starts, on connections of their own: the app's connection writes
+/// meanwhile (here between two steps of the copy) and the backup is still a whole, checked
+/// snapshot; the second start of the day checks and takes no second backup.
+#[test]
+fn the_checks_after_the_start_then_the_days_first_backup_while_the_app_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huce.db");
+    let backups = dir.path().join("backups");
+    let conn = small_town(&path);
+    let before: i64 = conn
+        .query_row("SELECT count(*) FROM staff", [], |r| r.get(0))
+        .unwrap();
+    let mut steps = Vec::new();
+    let mut wrote = false;
+    let taken = backup::check_then_back_up(&path, &backups, at("2026-11-29 08:00:00"), &mut |s| {
+        if matches!(s, backup::AfterStart::Backup { done, .. } if done > 0) && !wrote {
+            // The window's own connection saves something while the copy is under way.
+            audit::set_actor(&conn, "测试").unwrap();
+            staff::add_staff(
+                &conn,
+                &StaffInput {
+                    name: "新来的".into(),
+                    unit: "石鱼镇".into(),
+                    phone: None,
+                    roles: String::new(),
+                    active: true,
+                },
+                NOW,
+            )
+            .unwrap();
+            wrote = true;
+        }
+        steps.push(s);
+    })
+    .unwrap()
+    .expect("the day's first backup");
+    assert!(wrote, "the copy reported its pages: {steps:?}");
+    assert_eq!(steps[0], backup::AfterStart::QuickCheck);
+    assert_eq!(steps[1], backup::AfterStart::FullCheck);
+    assert!(
+        matches!(steps[2], backup::AfterStart::Backup { .. }),
+        "{steps:?}"
+    );
+    assert_eq!(steps.last(), Some(&backup::AfterStart::VerifyBackup));
+    let pages: Vec<(u64, u64)> = steps
+        .iter()
+        .filter_map(|s| match s {
+            backup::AfterStart::Backup { done, total } => Some((*done, *total)),
+            _ => None,
+        })
+        .collect();
+    assert!(pages.windows(2).all(|w| w[0].0 <= w[1].0), "{pages:?}");
+    let (done, total) = *pages.last().unwrap();
+    assert_eq!(done, total, "the copy ends whole");
+    // The backup is the snapshot the copy began with: whole, without the later row.
+    backup::verify(&taken).unwrap();
+    let copy = Connection::open(&taken).unwrap();
+    let n: i64 = copy
+        .query_row("SELECT count(*) FROM staff", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, before);
+    let now: i64 = conn
+        .query_row("SELECT count(*) FROM staff", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(now, before + 1, "the window's row is in the file");
+    // The backup is in the log, by 系统.
+    let by: String = conn
+        .query_row(
+            "SELECT actor FROM audit_log WHERE action = 'backup' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(by, backup::DAILY_ACTOR);
+
+    // Later the same day: checked again, no second daily backup.
+    let mut again = Vec::new();
+    let second = backup::check_then_back_up(&path, &backups, at("2026-11-29 14:00:00"), &mut |s| {
+        again.push(s)
+    })
+    .unwrap();
+    assert_eq!(second, None);
+    assert_eq!(
+        again,
+        vec![
+            backup::AfterStart::QuickCheck,
+            backup::AfterStart::FullCheck
+        ]
+    );
+}
+
+/// A file damaged in the middle is found by the quick check after the start, and no backup is
+/// made of it.
+#[test]
+fn a_damaged_file_is_found_after_the_start_and_not_backed_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huce.db");
+    let backups = dir.path().join("backups");
+    // The page the toilets table starts from (opening the file does not read it).
+    let (root, page_size) = {
+        let conn = small_town(&path);
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+        let root: i64 = conn
+            .query_row(
+                "SELECT rootpage FROM sqlite_schema WHERE name = 'toilets'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        (root as usize, size as usize)
+    };
+    let mut bytes = std::fs::read(&path).unwrap();
+    let start = (root - 1) * page_size;
+    bytes[start..start + page_size].fill(0x5a);
+    std::fs::write(&path, &bytes).unwrap();
+    // The window opens it: reading the schema does not read the damaged page.
+    let _app = db::open_reporting_damage(&path, crate::fixed_time()).unwrap();
+    let mut steps = Vec::new();
+    let err = backup::check_then_back_up(&path, &backups, at("2026-11-29 08:00:00"), &mut |s| {
+        steps.push(s)
+    })
+    .expect_err("the damage is found");
+    assert_eq!(err.code(), "damaged", "{err}");
+    assert!(err.to_string().contains("恢复最近的完好备份"), "{err}");
+    assert_eq!(steps, vec![backup::AfterStart::QuickCheck]);
+    assert!(
+        backup::list(&backups).map_or(true, |l| l.is_empty()),
+        "no backup of a damaged file"
+    );
+}

@@ -54,10 +54,14 @@ pub(super) fn full_here(e: Error, place: &Path) -> Error {
 pub(super) fn write_checked(
     conn: &Connection,
     dest: &Path,
+    progress: &mut dyn FnMut(Copying),
     record: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
     let part = part_path(dest);
-    let written = copy_to(conn, &part).and_then(|()| verify(&part));
+    let written = copy_with_progress(conn, &part, progress).and_then(|()| {
+        progress(Copying::Verifying);
+        verify(&part)
+    });
     if let Err(e) = written {
         discard(&part);
         return Err(full_here(e, dest.parent().unwrap_or(dest)));
@@ -97,11 +101,28 @@ pub(super) fn anchor(
 
 /// Copies the open database to `dest` and verifies the copy with `PRAGMA integrity_check`.
 pub fn backup_to(conn: &Connection, dest: &Path) -> Result<()> {
-    write_checked(conn, dest, || Ok(()))
+    write_checked(conn, dest, &mut |_| {}, || Ok(()))
+}
+
+/// How far a backup has got, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copying {
+    /// Pages copied of the database's pages.
+    Pages { done: u64, total: u64 },
+    /// The copy is being checked (`integrity_check`).
+    Verifying,
 }
 
 /// Copies the open database to `dest`, unverified: call [`verify`] before relying on it.
 pub fn copy_to(conn: &Connection, dest: &Path) -> Result<()> {
+    copy_with_progress(conn, dest, &mut |_| {})
+}
+
+fn copy_with_progress(
+    conn: &Connection,
+    dest: &Path,
+    progress: &mut dyn FnMut(Copying),
+) -> Result<()> {
     if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     }
@@ -109,10 +130,36 @@ pub fn copy_to(conn: &Connection, dest: &Path) -> Result<()> {
         path: dest.to_path_buf(),
         source,
     })?;
-    {
-        let b = rusqlite::backup::Backup::new(conn, &mut target)?;
-        b.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
+    // One read transaction over all the steps: every step copies the same snapshot, and the
+    // other connections' writes (which WAL lets go on meanwhile) do not restart the copy.
+    let own_read = conn.is_autocommit();
+    if own_read {
+        conn.execute_batch("BEGIN DEFERRED; SELECT count(*) FROM sqlite_schema;")?;
     }
+    let copied = (|| -> Result<()> {
+        use rusqlite::backup::StepResult;
+        let b = rusqlite::backup::Backup::new(conn, &mut target)?;
+        // 4 MB a step (at the usual 4 kB pages): a step holds the source's read lock only
+        // that long, and the bar moves often enough.
+        loop {
+            let step = b.step(1024)?;
+            let p = b.progress();
+            progress(Copying::Pages {
+                done: (p.pagecount - p.remaining).max(0) as u64,
+                total: p.pagecount.max(0) as u64,
+            });
+            match step {
+                StepResult::Done => break,
+                StepResult::More => {}
+                _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+        Ok(())
+    })();
+    if own_read {
+        let _ = conn.execute_batch("COMMIT");
+    }
+    copied?;
     // The copy carries the source's WAL flag; a backup is one self-contained file.
     let _: String = target.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
     drop(target);

@@ -10,19 +10,21 @@
 //! changes — and never lets the rotation touch the file being restored.
 
 mod copy;
+mod daily;
 mod folder;
 mod names;
 mod restore;
 mod rotation;
 
-pub use copy::{backup_to, copy_to, verify};
+pub use copy::{backup_to, copy_to, verify, Copying};
+pub use daily::{check_then_back_up, AfterStart, DAILY_ACTOR};
 pub use folder::{copy_photos, database_to_folder, to_folder, FolderBackup, PhotoCopy};
 pub use names::{
     list, new_backup_path, part_path, BackupFile, Reason, KEEP_DAILY, KEEP_EVENTS, KEEP_WEEKLY,
     PART,
 };
 pub use restore::{inspect, recover, restore, BackupInfo};
-pub use rotation::{daily_if_due, rotate, take};
+pub use rotation::{daily_due, daily_if_due, rotate, take, take_with_progress};
 
 #[cfg(test)]
 mod tests {

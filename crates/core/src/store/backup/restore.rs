@@ -207,7 +207,7 @@ pub fn restore(
         }
     }
     let replaced = crate::store::audit::head(&*conn)?;
-    let safety = take_keeping(conn, dir, Reason::BeforeRestore, now, &[from])?;
+    let safety = take_keeping(conn, dir, Reason::BeforeRestore, now, &[from], &mut |_| {})?;
     crate::store::audit::set_actor(&copy, &crate::store::audit::actor(&*conn)?)?;
     crate::store::audit::append(
         &copy,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use rusqlite::Connection;
 
-use super::copy::{anchor, io_err, write_checked};
+use super::copy::{anchor, io_err, write_checked, Copying};
 use super::names::{
     list, new_backup_path, parse_name, Reason, KEEP_DAILY, KEEP_EVENTS, KEEP_WEEKLY, PART,
 };
@@ -14,7 +14,18 @@ use crate::error::Result;
 
 /// Takes a verified backup into `dir` and records it in the audit log.
 pub fn take(conn: &Connection, dir: &Path, reason: Reason, now: NaiveDateTime) -> Result<PathBuf> {
-    take_keeping(conn, dir, reason, now, &[])
+    take_keeping(conn, dir, reason, now, &[], &mut |_| {})
+}
+
+/// [`take`], telling `progress` how far the copy has got.
+pub fn take_with_progress(
+    conn: &Connection,
+    dir: &Path,
+    reason: Reason,
+    now: NaiveDateTime,
+    progress: &mut dyn FnMut(Copying),
+) -> Result<PathBuf> {
+    take_keeping(conn, dir, reason, now, &[], progress)
 }
 
 /// [`take`], and the rotation that follows never removes the files in `keep`.
@@ -24,6 +35,7 @@ pub(super) fn take_keeping(
     reason: Reason,
     now: NaiveDateTime,
     keep: &[&Path],
+    progress: &mut dyn FnMut(Copying),
 ) -> Result<PathBuf> {
     let dest = new_backup_path(
         dir,
@@ -32,7 +44,7 @@ pub(super) fn take_keeping(
     );
     // The backup holds the log up to here (its own entry comes after the copy).
     let held = crate::store::audit::head(conn)?;
-    write_checked(conn, &dest, || {
+    write_checked(conn, &dest, progress, || {
         crate::store::audit::append(
             conn,
             &crate::store::audit::at_text(now),
@@ -60,14 +72,17 @@ pub(super) fn take_keeping(
 
 /// The day's backup, once a day (at the first start of the day).
 pub fn daily_if_due(conn: &Connection, dir: &Path, now: NaiveDateTime) -> Result<Option<PathBuf>> {
-    let today = now.date();
-    let done = list(dir)?.iter().any(|b| {
-        b.reason == Reason::Daily && parse_name(&b.name).is_some_and(|(at, _)| at.date() == today)
-    });
-    if done {
+    if !daily_due(dir, now.date())? {
         return Ok(None);
     }
     take(conn, dir, Reason::Daily, now).map(Some)
+}
+
+/// Whether `dir` has no daily backup of `today` yet.
+pub fn daily_due(dir: &Path, today: NaiveDate) -> Result<bool> {
+    Ok(!list(dir)?.iter().any(|b| {
+        b.reason == Reason::Daily && parse_name(&b.name).is_some_and(|(at, _)| at.date() == today)
+    }))
 }
 
 /// Deletes the backups the rotation no longer keeps: daily ones beyond the newest of each of
