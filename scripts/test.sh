@@ -9,6 +9,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The startup benchmark and its minimal Tauri app are built only with their feature: lint them too.
+cargo clippy -p huce-app --all-targets --features bench-minimal --locked -- -D warnings
 HUCE_TEST_PG="$(bash scripts/pg-cluster.sh start)"
 export HUCE_TEST_PG
 trap 'bash scripts/pg-cluster.sh stop' EXIT

@@ -11,10 +11,11 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+#[path = "common/district.rs"]
+mod district;
 #[path = "common/summary.rs"]
 mod summary;
 
-use huce_core::demo::{self, DemoOptions};
 use huce_core::households::{self, Scope};
 use huce_core::inspections::{self, InspectionInput, ProblemInput};
 use huce_core::model::{Cause, HouseholdStatus, InspectionKind};
@@ -75,40 +76,8 @@ fn time<T>(f: impl FnOnce() -> T) -> (Duration, T) {
 
 fn main() {
     // `cargo bench` passes `--bench`; ignore arguments.
-    let households: usize = std::env::var("HUCE_BENCH_HOUSEHOLDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(262_000);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/huce-bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("town-{households}-v{}.db", db::SCHEMA_VERSION));
-    if !path.exists() {
-        let tmp = path.with_extension("tmp");
-        let _ = std::fs::remove_file(&tmp);
-        let mut conn = db::open(&tmp, chrono::Local::now().naive_local()).unwrap();
-        let (t, s) = time(|| {
-            demo::generate(
-                &mut conn,
-                DemoOptions {
-                    households,
-                    seed: 1,
-                },
-                "2026-11-29T00:00:00+08:00",
-            )
-            .unwrap()
-        });
-        drop(conn);
-        for ext in ["tmp-wal", "tmp-shm"] {
-            let _ = std::fs::remove_file(path.with_extension(ext));
-        }
-        std::fs::rename(&tmp, &path).unwrap();
-        println!(
-            "built demo town: {} households, {} toilets in {:.1} s",
-            s.households,
-            s.toilets,
-            t.as_secs_f64()
-        );
-    }
+    let path = district::district_file(&dir);
 
     let mut all_ok = true;
     let mut samples = Vec::new();

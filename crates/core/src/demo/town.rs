@@ -143,6 +143,10 @@ pub fn generate(conn: &mut Connection, opts: DemoOptions, now: &str) -> Result<D
 /// towns with it). The same seed gives the same town on both.
 pub fn generate_on<'a>(db: impl Into<Db<'a>>, opts: DemoOptions, now: &str) -> Result<DemoSummary> {
     let db = db.into();
+    crate::store::sql::with_bulk_cache(db, || generate_with(db, opts, now))
+}
+
+fn generate_with(db: Db<'_>, opts: DemoOptions, now: &str) -> Result<DemoSummary> {
     let (existing, _) = households::counts(db)?;
     if existing > 0 {
         return Err(Error::DatabaseNotEmpty {

@@ -72,6 +72,22 @@ pub fn problem_ledger<'a>(
     table_document(doc, &title, &subtitle, &columns, &rows, true, |_, _| {})
 }
 
+/// The 改厕台账's columns.
+pub(crate) const TOILET_LEDGER_COLUMNS: [Column; 12] = [
+    Column::center("序号", 0.55),
+    Column::left("行政村·社", 1.3),
+    Column::left("户主", 0.8),
+    Column::left("身份证号", 1.75),
+    Column::center("户厕", 0.45),
+    Column::left("技术模式", 1.4),
+    Column::center("位置", 0.5),
+    Column::center("建设年度", 0.7),
+    Column::center("财政补助", 0.65),
+    Column::center("补助年度", 0.7),
+    Column::center("使用状态", 1.1),
+    Column::left("核查与整改", 1.4),
+];
+
 /// 改厕台账: every toilet of the place with its baseline and its current field status. A
 /// town's runs to a thousand pages and more: each row goes to its page as it is read, and each
 /// page to the file when the next begins, so memory does not grow with the town (#19).
@@ -100,20 +116,7 @@ pub fn toilet_ledger<'a>(
          {from}
          ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq"
     ))?;
-    let columns = [
-        Column::center("序号", 0.55),
-        Column::left("行政村·社", 1.3),
-        Column::left("户主", 0.8),
-        Column::left("身份证号", 1.75),
-        Column::center("户厕", 0.45),
-        Column::left("技术模式", 1.4),
-        Column::center("位置", 0.5),
-        Column::center("建设年度", 0.7),
-        Column::center("财政补助", 0.65),
-        Column::center("补助年度", 0.7),
-        Column::center("使用状态", 1.1),
-        Column::left("核查与整改", 1.4),
-    ];
+    let columns = TOILET_LEDGER_COLUMNS;
     let title = format!("{}农村改厕台账", town.town_name);
     let subtitle = format!(
         "{} · 共 {} 个户厕 · 制表日期：{}",

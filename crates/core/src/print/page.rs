@@ -217,20 +217,7 @@ mod tests {
     /// A ledger of about `pages` pages drawn a row at a time, like the 改厕台账 (names and places
     /// from one pool of characters, so a long run uses no more glyphs than a short one).
     fn ledger_of(pages: usize) -> (PdfBytes, usize) {
-        let columns = [
-            Column::center("序号", 0.55),
-            Column::left("行政村·社", 1.3),
-            Column::left("户主", 0.8),
-            Column::left("身份证号", 1.75),
-            Column::center("户厕", 0.45),
-            Column::left("技术模式", 1.4),
-            Column::center("位置", 0.5),
-            Column::center("建设年度", 0.7),
-            Column::center("财政补助", 0.65),
-            Column::center("补助年度", 0.7),
-            Column::center("使用状态", 1.1),
-            Column::left("核查与整改", 1.4),
-        ];
+        let columns = crate::print::ledgers::TOILET_LEDGER_COLUMNS;
         let pool: Vec<char> = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤明华国建平志英秀芳玉兰桂春文德荣"
             .chars()
             .collect();

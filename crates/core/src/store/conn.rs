@@ -34,12 +34,20 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_prepared_statement_cache_capacity(64);
     // In-memory databases answer "memory"; files switch to WAL and stay there.
     let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    // A 32 MB page cache keeps bulk inserts into the search-key B-tree from thrashing.
-    conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32000;",
-    )?;
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{CACHE_KB};"
+    ))?;
     register_functions(conn)
 }
+
+/// The page cache of a connection for everyday work, in kB: what a screen reads (a village's
+/// households, a search) stays in it; the whole district does not, and need not (#21: the
+/// window's memory should not grow with the file).
+pub const CACHE_KB: i64 = 8_000;
+
+/// The page cache while writing in bulk (an import, the demo data), in kB: it keeps the inserts
+/// into the search-key B-tree from thrashing.
+pub const BULK_CACHE_KB: i64 = 32_000;
 
 /// SQL functions the schema relies on, and PostgreSQL's `greatest` and `least` (SQLite's
 /// scalar `max` and `min` have other names there), so one SQL text serves both engines.

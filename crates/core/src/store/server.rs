@@ -689,6 +689,11 @@ fn pull_into(
     progress: &mut dyn FnMut(&str, u64),
 ) -> Result<CopyReport> {
     let mut conn = crate::store::db::open(part, now)?;
+    // A new file written in bulk: the large page cache (the connection is closed after).
+    conn.execute_batch(&format!(
+        "PRAGMA cache_size = -{}",
+        crate::store::conn::BULK_CACHE_KB
+    ))?;
     let tables = file_tables(&conn)?;
     let mut report = CopyReport::default();
     let tx = conn.transaction()?;

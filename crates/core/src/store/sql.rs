@@ -71,6 +71,24 @@ impl ServerConn {
     }
 }
 
+/// Runs `f` with the bulk page cache on a file connection, then back to the everyday one.
+pub fn with_bulk_cache<T>(db: Db<'_>, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let Db::File(conn) = db else {
+        return f();
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA cache_size = -{}",
+        crate::store::conn::BULK_CACHE_KB
+    ))?;
+    let out = f();
+    // Only a smaller cache: what it read stays valid either way.
+    let _ = conn.execute_batch(&format!(
+        "PRAGMA cache_size = -{}",
+        crate::store::conn::CACHE_KB
+    ));
+    out
+}
+
 /// A borrowed handle on one engine's connection; cheap to copy and pass down.
 #[derive(Clone, Copy)]
 pub enum Db<'a> {

@@ -50,6 +50,16 @@ pub fn import_into<'a>(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
     let db = db.into();
+    crate::store::sql::with_bulk_cache(db, || import_with(db, path, opts, mode, progress))
+}
+
+fn import_with(
+    db: Db<'_>,
+    path: &Path,
+    opts: &ImportOptions,
+    mode: &Mode,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport> {
     let mut reader = RowReader::spawn(path, opts.sheet.clone(), true);
     let opened = reader.opened()?;
     let file_name = path
