@@ -3,7 +3,7 @@
 //! finished bytes stay in memory while the document is small and move to a temporary file once it
 //! grows, so the file itself does not grow the program's memory either. What only the whole
 //! document knows (the page tree, the fonts subset to the glyphs used, the photos) is written at
-//! the end; the fonts and photos by printpdf itself (see [`super::Doc::finish`]).
+//! the end; the fonts and photos by printpdf itself (see `Doc::finish` in the layout).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -74,23 +74,25 @@ enum Sink {
     },
 }
 
-/// A temporary file no other print run (of this or another process) can be using.
+/// A temporary file no other print run (of this or another process) is using: named after the
+/// process and a count, the first name not taken (one a crashed run left behind is skipped).
 fn temporary_file() -> io::Result<(std::fs::File, PathBuf)> {
     static RUN: AtomicU64 = AtomicU64::new(0);
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let path = std::env::temp_dir().join(format!(
-        "huce-print-{}-{stamp}-{}.pdf.part",
-        std::process::id(),
-        RUN.fetch_add(1, Ordering::Relaxed)
-    ));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
-    Ok((file, path))
+    loop {
+        let n = RUN.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("huce-print-{}-{n}.pdf.part", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => return Ok((file, path)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 10_000 => continue,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Writes numbered objects one after another and the cross-reference table at the end. Writing
@@ -390,13 +392,15 @@ pub(super) fn number(out: &mut Vec<u8>, v: f32) {
 
 /// How a page's drawing names its fonts and writes their glyphs.
 pub(super) struct Fonts<'a> {
-    /// By printpdf's font id (the resource name): which of the two faces it is.
-    pub faces: [(&'a str, super::Face); 2],
+    /// The faces' printpdf font ids (their resource names), by face number.
+    pub names: [&'a str; 2],
+    /// The code a content stream writes for a glyph of a face.
+    pub code: &'a dyn Fn(usize, u16) -> u16,
     /// The glyphs each face has drawn, with the text each stands for (for copying and search).
     pub used: &'a mut [BTreeMap<u16, String>; 2],
 }
 
-/// The content stream of `ops` (printpdf's drawing operations, as [`super::Doc`] records them):
+/// The content stream of `ops` (printpdf's drawing operations, as the layout's `Doc` records them):
 /// the same operators printpdf writes, text as the glyphs' codes in the embedded font.
 pub(super) fn encode(
     ops: &[Op],
@@ -404,7 +408,7 @@ pub(super) fn encode(
     images: &HashMap<String, (f32, f32)>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(ops.len() * 24);
-    let mut face = super::Face::Regular;
+    let mut face = 0usize;
     let nums = |out: &mut Vec<u8>, vs: &[f32], op: &str| {
         for v in vs {
             number(out, *v);
@@ -473,9 +477,9 @@ pub(super) fn encode(
             }
             Op::SetFont { font, size } => {
                 let name_of = font.get_resource_name();
-                if let Some((n, f)) = fonts.faces.iter().find(|(n, _)| *n == name_of) {
-                    face = *f;
-                    name(&mut out, n.as_bytes());
+                if let Some(f) = fonts.names.iter().position(|n| *n == name_of) {
+                    face = f;
+                    name(&mut out, fonts.names[f].as_bytes());
                     out.push(b' ');
                     nums(&mut out, &[size.0], "Tf");
                 }
@@ -486,8 +490,8 @@ pub(super) fn encode(
                 for item in items {
                     if let TextItem::GlyphIds(glyphs) = item {
                         for g in glyphs {
-                            codes.extend_from_slice(&super::text::code(face, g.gid).to_be_bytes());
-                            fonts.used[face as usize]
+                            codes.extend_from_slice(&(fonts.code)(face, g.gid).to_be_bytes());
+                            fonts.used[face]
                                 .entry(g.gid)
                                 .or_insert_with(|| g.cid.clone().unwrap_or_default());
                         }

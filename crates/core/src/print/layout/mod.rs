@@ -446,8 +446,12 @@ impl Doc {
             return;
         }
         let names = [self.regular.0.clone(), self.bold.0.clone()];
+        let code = |face: usize, gid: u16| {
+            text::code(if face == 1 { Face::Bold } else { Face::Regular }, gid)
+        };
         let mut fonts = file::Fonts {
-            faces: [(&names[0], Face::Regular), (&names[1], Face::Bold)],
+            names: [&names[0], &names[1]],
+            code: &code,
             used: &mut self.used,
         };
         let is_begin =
