@@ -509,6 +509,8 @@ const AFTER_START = {
  */
 async function followAfterStart() {
   const el = $('after-start');
+  // On the login card too (it covers the header): only the quick check holds the login back.
+  const card = $('login-checking');
   let shown = false;
   for (;;) {
     let s;
@@ -518,6 +520,11 @@ async function followAfterStart() {
       return;
     }
     const text = AFTER_START[s.stage];
+    card.hidden = !text;
+    card.textContent = {
+      quick_check: '正在检查数据库文件，检查完即可登录（大的文件要几秒钟）…',
+      full_check: '数据库的全面检查在后台进行，可以照常登录。',
+    }[s.stage] ?? '今天的自动备份在后台进行，可以照常登录。';
     if (text) {
       el.hidden = false;
       el.textContent = text(s);
