@@ -10,9 +10,26 @@ pub fn huce() -> Command {
     Command::new(env!("CARGO_BIN_EXE_huce"))
 }
 
+/// Runs `cmd` to its end. A process the system could not start is tried again, twice: Wine,
+/// where the Windows build's tests run, now and then fails to create one ("Internal error",
+/// OS error 1359) before `huce` runs at all. What `huce` itself does is never retried.
+fn output(cmd: &mut Command) -> std::process::Output {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match cmd.output() {
+            Ok(out) => return out,
+            Err(e) if tries < 3 && e.raw_os_error() == Some(1359) => {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+            Err(e) => panic!("huce runs: {e:?}"),
+        }
+    }
+}
+
 /// Runs `cmd`, which must succeed, and returns what it printed (panics with its stderr).
 pub fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("huce runs");
+    let out = output(cmd);
     assert!(
         out.status.success(),
         "{cmd:?} failed: {}",
@@ -24,7 +41,7 @@ pub fn run_ok(cmd: &mut Command) -> String {
 /// Runs `cmd`, which must fail as `huce` fails (exit code 1, a Chinese "错误：" message), and
 /// returns its stderr.
 pub fn run_err(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("huce runs");
+    let out = output(cmd);
     let err = String::from_utf8(out.stderr).expect("stderr is UTF-8");
     assert_eq!(
         out.status.code(),
