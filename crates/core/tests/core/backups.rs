@@ -5,7 +5,6 @@ use std::path::Path;
 
 use huce_core::backup::{self, Reason};
 use huce_core::demo::{self, DemoOptions};
-use huce_core::staff::{self, StaffInput};
 use huce_core::{audit, db};
 use rusqlite::Connection;
 
@@ -27,21 +26,6 @@ fn small_town(path: &Path) -> Connection {
     conn
 }
 
-fn add_staff(conn: &Connection, name: &str) {
-    staff::add_staff(
-        conn,
-        &StaffInput {
-            name: name.into(),
-            unit: "石鱼镇".into(),
-            phone: None,
-            roles: String::new(),
-            active: true,
-        },
-        NOW,
-    )
-    .unwrap();
-}
-
 #[test]
 fn a_restore_gives_back_exactly_what_was_backed_up() {
     let dir = tempfile::tempdir().unwrap();
@@ -56,7 +40,7 @@ fn a_restore_gives_back_exactly_what_was_backed_up() {
     );
 
     // Work after the backup …
-    add_staff(&conn, "备份后");
+    crate::add_person(&conn, "备份后");
     assert_ne!(dump(&conn), before);
 
     // … is undone by the restore, and kept in the 恢复前 backup.
@@ -265,7 +249,7 @@ fn the_checks_after_the_start_then_the_days_first_backup_while_the_app_writes() 
         if matches!(s, backup::AfterStart::Backup { done, .. } if done > 0) && !wrote {
             // The window's own connection saves something while the copy is under way.
             audit::set_actor(&conn, "测试").unwrap();
-            add_staff(&conn, "新来的");
+            crate::add_person(&conn, "新来的");
             wrote = true;
         }
         steps.push(s);

@@ -57,6 +57,22 @@ pub fn local() -> huce_core::accounts::Account {
     huce_core::accounts::Account::local("测试员")
 }
 
+/// A staff member of 石鱼镇 named `name`, active, without roles; their id.
+pub fn add_person<'a>(db: impl Into<huce_core::sql::Db<'a>>, name: &str) -> i64 {
+    huce_core::staff::add_staff(
+        db,
+        &huce_core::staff::StaffInput {
+            name: name.into(),
+            unit: "石鱼镇".into(),
+            phone: None,
+            roles: String::new(),
+            active: true,
+        },
+        NOW,
+    )
+    .unwrap()
+}
+
 /// The first administrator, as the first start of the app makes it (admin / shiyu2022).
 pub fn first_admin<'a>(db: impl Into<huce_core::sql::Db<'a>>) -> huce_core::accounts::Account {
     huce_core::accounts::create_first_admin(

@@ -11,7 +11,6 @@ use huce_core::inspections::{self, InspectionInput, OnSiteClose, ProblemInput};
 use huce_core::model::*;
 use huce_core::rectification::{self, Decision, MoveInput};
 use huce_core::signoff::{self, Step};
-use huce_core::staff::{self, StaffInput};
 
 const TODAY: &str = "2026-11-29";
 
@@ -24,21 +23,6 @@ struct Office {
     zhao: i64,
     chen: i64,
     admin: Account,
-}
-
-fn person(conn: &TestDb, name: &str) -> i64 {
-    staff::add_staff(
-        conn,
-        &StaffInput {
-            name: name.into(),
-            unit: "石鱼镇".into(),
-            phone: None,
-            roles: String::new(),
-            active: true,
-        },
-        NOW,
-    )
-    .unwrap()
 }
 
 fn office() -> Office {
@@ -91,10 +75,10 @@ fn office() -> Office {
         .unwrap();
         toilets.push(t);
     }
-    let li = person(&conn, "李明");
-    let wang = person(&conn, "王芳");
-    let zhao = person(&conn, "赵晓昇");
-    let chen = person(&conn, "陈红");
+    let li = crate::add_person(&conn, "李明");
+    let wang = crate::add_person(&conn, "王芳");
+    let zhao = crate::add_person(&conn, "赵晓昇");
+    let chen = crate::add_person(&conn, "陈红");
     let admin = crate::first_admin(&conn);
     Office {
         conn,

@@ -237,8 +237,55 @@ impl PdfOut {
         roots
     }
 
+    /// Writes the page tree (each page's content streams in order, every page with the
+    /// `resources` object), the catalog, the document's title, then the cross-reference table:
+    /// the finished file.
+    pub(super) fn finish(
+        mut self,
+        pages: &[Vec<u32>],
+        resources: u32,
+        (width, height): (f32, f32),
+        title: &str,
+    ) -> io::Result<PdfBytes> {
+        let tree = self.reserve();
+        let mut kids = Vec::with_capacity(pages.len());
+        for parts in pages {
+            let id = self.reserve();
+            let mut text =
+                format!("<</Type/Page/Parent {tree} 0 R/Resources {resources} 0 R/Contents ")
+                    .into_bytes();
+            references(&mut text, parts);
+            text.extend_from_slice(b">>");
+            self.object(id, &text);
+            kids.push(id);
+        }
+        let mut text = format!("<</Type/Pages/Count {}/MediaBox [0 0 ", kids.len()).into_bytes();
+        number(&mut text, width);
+        text.push(b' ');
+        number(&mut text, height);
+        text.extend_from_slice(b"]/Kids ");
+        references(&mut text, &kids);
+        text.extend_from_slice(b">>");
+        self.object(tree, &text);
+        let catalog = self.reserve();
+        self.object(
+            catalog,
+            format!("<</Type/Catalog/Pages {tree} 0 R/PageLayout/OneColumn>>").as_bytes(),
+        );
+        let info = self.reserve();
+        let mut text = b"<</Title ".to_vec();
+        let utf16: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(title.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        hex_string(&mut text, &utf16);
+        text.extend_from_slice(b"/Producer (huce)>>");
+        self.object(info, &text);
+        self.close(catalog, info)
+    }
+
     /// Writes the cross-reference table and trailer; the finished file.
-    pub(super) fn finish(mut self, root: u32, info: u32) -> io::Result<PdfBytes> {
+    fn close(mut self, root: u32, info: u32) -> io::Result<PdfBytes> {
         let start = self.pos;
         let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", self.offsets.len() + 1);
         for offset in &self.offsets {
@@ -280,6 +327,18 @@ fn deflate(data: &[u8]) -> Vec<u8> {
     z.write_all(data)
         .expect("compressing into memory cannot fail");
     z.finish().expect("compressing into memory cannot fail")
+}
+
+/// `[1 0 R 2 0 R …]`.
+fn references(out: &mut Vec<u8>, ids: &[u32]) {
+    out.push(b'[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        out.extend_from_slice(format!("{id} 0 R").as_bytes());
+    }
+    out.push(b']');
 }
 
 fn renumbered(o: &Object, number: &mut dyn FnMut(ObjectId) -> u32) -> Object {
@@ -553,7 +612,7 @@ mod tests {
             let id = out.reserve();
             out.object(id, &chunk);
         }
-        let pdf = out.finish(1, 2).unwrap();
+        let pdf = out.close(1, 2).unwrap();
         let path = match &*pdf.0 {
             Stored::File { path, .. } => path.clone(),
             Stored::Memory(_) => panic!("1.5 MB stayed in memory"),

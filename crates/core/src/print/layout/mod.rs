@@ -215,32 +215,18 @@ impl Doc {
             } else {
                 regular.clone()
             };
-            ops.push(Op::StartTextSection);
-            ops.push(Op::SetFont {
-                font: PdfFontHandle::External(id),
-                size: Pt(size),
-            });
-            ops.push(Op::SetTextCursor {
-                pos: Point {
-                    x: Pt(cx),
-                    y: Pt(height - baseline),
-                },
-            });
             // Glyph ids from our own table, with the character for copying and searching: the
             // PDF writer then has nothing to look up (its lookup searches the whole character
             // map for every character of every page).
             let glyphs = s
                 .chars()
-                .map(|c| printpdf::Codepoint {
-                    gid: text::glyph(f, c).unwrap_or(0),
-                    offset: 0.0,
-                    cid: Some(c.to_string()),
-                })
+                .map(|c| (text::glyph(f, c).unwrap_or(0), c.to_string()))
                 .collect();
-            ops.push(Op::ShowText {
-                items: vec![TextItem::GlyphIds(glyphs)],
-            });
-            ops.push(Op::EndTextSection);
+            let at = Point {
+                x: Pt(cx),
+                y: Pt(height - baseline),
+            };
+            glyph_run(ops, id, size, Some(at), glyphs);
             cx += measure(&s, f, size);
         }
     }
@@ -507,26 +493,14 @@ impl Doc {
             if used.is_empty() {
                 continue;
             }
-            ops.push(Op::StartTextSection);
-            ops.push(Op::SetFont {
-                font: PdfFontHandle::External(font.clone()),
-                size: Pt(10.0),
-            });
             let glyphs = used
                 .iter()
                 .map(|(gid, s)| {
                     expected.extend_from_slice(&text::code(face, *gid).to_be_bytes());
-                    printpdf::Codepoint {
-                        gid: *gid,
-                        offset: 0.0,
-                        cid: Some(s.clone()),
-                    }
+                    (*gid, s.clone())
                 })
                 .collect();
-            ops.push(Op::ShowText {
-                items: vec![TextItem::GlyphIds(glyphs)],
-            });
-            ops.push(Op::EndTextSection);
+            glyph_run(&mut ops, font.clone(), 10.0, None, glyphs);
         }
         for id in self.images.keys() {
             ops.push(Op::UseXobject {
@@ -562,73 +536,54 @@ impl Doc {
             .and_then(|d| d.get(b"Resources"))
             .cloned()
             .unwrap_or(lopdf::Object::Dictionary(lopdf::Dictionary::new()));
-        let resources = self.out.copy_from(&shared, &[resources]).remove(0);
-        let mut out = std::mem::replace(&mut self.out, file::PdfOut::new());
-        let resources_id = match resources {
+        let resources = match self.out.copy_from(&shared, &[resources]).remove(0) {
             lopdf::Object::Reference((n, _)) => n,
             dict => {
-                let id = out.reserve();
+                let id = self.out.reserve();
                 let mut text = Vec::new();
                 file::write_object(&mut text, &dict);
-                out.object(id, &text);
+                self.out.object(id, &text);
                 id
             }
         };
-
-        let pages_id = out.reserve();
-        let mut kids = Vec::with_capacity(self.contents.len());
-        let mut page_text = Vec::new();
-        for parts in &self.contents {
-            let id = out.reserve();
-            page_text.clear();
-            page_text.extend_from_slice(
-                format!(
-                    "<</Type/Page/Parent {pages_id} 0 R/Resources {resources_id} 0 R/Contents ["
-                )
-                .as_bytes(),
-            );
-            for (i, part) in parts.iter().enumerate() {
-                if i > 0 {
-                    page_text.push(b' ');
-                }
-                page_text.extend_from_slice(format!("{part} 0 R").as_bytes());
-            }
-            page_text.extend_from_slice(b"]>>");
-            out.object(id, &page_text);
-            kids.push(id);
-        }
-        let mut tree = format!("<</Type/Pages/Count {}/MediaBox [0 0 ", kids.len()).into_bytes();
-        file::number(&mut tree, w);
-        tree.push(b' ');
-        file::number(&mut tree, h);
-        tree.extend_from_slice(b"]/Kids [");
-        for (i, kid) in kids.iter().enumerate() {
-            if i > 0 {
-                tree.push(b' ');
-            }
-            tree.extend_from_slice(format!("{kid} 0 R").as_bytes());
-        }
-        tree.extend_from_slice(b"]>>");
-        out.object(pages_id, &tree);
-        let catalog = out.reserve();
-        out.object(
-            catalog,
-            format!("<</Type/Catalog/Pages {pages_id} 0 R/PageLayout/OneColumn>>").as_bytes(),
-        );
-        let info = out.reserve();
-        let mut info_text = b"<</Title ".to_vec();
-        let title: Vec<u8> = [0xFE, 0xFF]
-            .into_iter()
-            .chain(self.title.encode_utf16().flat_map(u16::to_be_bytes))
-            .collect();
-        file::write_object(
-            &mut info_text,
-            &lopdf::Object::String(title, lopdf::StringFormat::Hexadecimal),
-        );
-        info_text.extend_from_slice(b"/Producer (huce)>>");
-        out.object(info, &info_text);
-        out.finish(catalog, info)
+        let Doc {
+            out,
+            contents,
+            title,
+            ..
+        } = self;
+        out.finish(&contents, resources, (w, h), &title)
     }
+}
+
+/// One text section drawing `glyphs` (glyph id, the text it stands for) in `font` at `at`.
+fn glyph_run(
+    ops: &mut Vec<Op>,
+    font: FontId,
+    size: f32,
+    at: Option<Point>,
+    glyphs: Vec<(u16, String)>,
+) {
+    ops.push(Op::StartTextSection);
+    ops.push(Op::SetFont {
+        font: PdfFontHandle::External(font),
+        size: Pt(size),
+    });
+    if let Some(pos) = at {
+        ops.push(Op::SetTextCursor { pos });
+    }
+    let glyphs = glyphs
+        .into_iter()
+        .map(|(gid, text)| printpdf::Codepoint {
+            gid,
+            offset: 0.0,
+            cid: Some(text),
+        })
+        .collect();
+    ops.push(Op::ShowText {
+        items: vec![TextItem::GlyphIds(glyphs)],
+    });
+    ops.push(Op::EndTextSection);
 }
 
 /// The bytes of every hexadecimal string in a content stream, in order (the text's codes).
