@@ -63,6 +63,14 @@ fn memory_kb(pid: u32) -> (u64, u64) {
             let t = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok()?;
             let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
             parts.push(format!("{} {} MB", comm.trim(), field(&t, "Pss:") / 1024));
+            // HUCE_BENCH_SMAPS=<dir>: each process's mappings, for finding where memory goes.
+            if let Some(dir) = std::env::var_os("HUCE_BENCH_SMAPS") {
+                let _ = std::fs::create_dir_all(&dir);
+                let _ = std::fs::copy(
+                    format!("/proc/{p}/smaps"),
+                    Path::new(&dir).join(format!("{pid}-{}-{p}.smaps", comm.trim())),
+                );
+            }
             Some((field(&t, "Pss:"), field(&t, "Rss:")))
         })
         .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
@@ -106,9 +114,16 @@ struct Start {
     rss_kb: u64,
 }
 
+/// The binary to start: the one this run built, or another build of it named by `var` (e.g. the
+/// shipped `dist` profile's).
+fn binary(var: &str, built: &str) -> PathBuf {
+    std::env::var_os(var).map_or_else(|| PathBuf::from(built), PathBuf::from)
+}
+
 /// Starts the workbench on `db`, logs in, waits for the workbench and the checks after the start.
 async fn start_workbench(db: &Path) -> Start {
-    let app = Path::new(env!("CARGO_BIN_EXE_huce-app"));
+    let app = binary("HUCE_BENCH_APP", env!("CARGO_BIN_EXE_huce-app"));
+    let app = app.as_path();
     let s = start_binary(app, &["--db", db.to_str().unwrap()], db, &[]).await;
     let usable = until(
         &s,
@@ -144,6 +159,14 @@ async fn start_workbench(db: &Path) -> Start {
     )
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
+    if std::env::var_os("HUCE_BENCH_QUICK").is_some() {
+        let n = s
+            .driver
+            .execute("return document.getElementsByTagName('*').length;", vec![])
+            .await
+            .map(|r| r.json().clone());
+        println!("  elements in the page: {n:?}");
+    }
     let (pss_kb, rss_kb) = memory_kb(pid_of(db.to_str().unwrap()));
     let _ = s.driver.clone().quit().await;
     Start {
@@ -155,7 +178,8 @@ async fn start_workbench(db: &Path) -> Start {
 
 /// Starts the minimal app: until its page shows, and its memory two seconds later.
 async fn start_minimal(marker_dir: &Path) -> Start {
-    let app = Path::new(env!("CARGO_BIN_EXE_minimal-tauri"));
+    let app = binary("HUCE_BENCH_MINIMAL", env!("CARGO_BIN_EXE_minimal-tauri"));
+    let app = app.as_path();
     let s = start_binary(app, &[], marker_dir, &[]).await;
     let usable = until(&s, "return !!document.getElementById('ready');").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -205,8 +229,11 @@ async fn run() {
     let dir = root.join("startup");
     std::fs::create_dir_all(&dir).unwrap();
 
+    // HUCE_BENCH_QUICK=1: one start of each, the district only (while looking for memory).
+    let quick = std::env::var_os("HUCE_BENCH_QUICK").is_some();
+    let repeat = if quick { 1 } else { 3 };
     let mut minimal = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..repeat {
         minimal.push(start_minimal(&dir).await);
     }
     let min_usable = median(minimal.iter().map(|s| s.usable.as_secs_f64()).collect());
@@ -236,15 +263,18 @@ async fn run() {
 
     for (name, source) in [
         ("demo town (9,000 households)", town),
-        ("district file (262,000 households)", district),
+        ("district file (262,000 households)", district.clone()),
     ] {
+        if quick && source != district {
+            continue;
+        }
         let size = std::fs::metadata(&source).map_or(0, |m| m.len()) as f64 / 1e6;
         let db = prepared(&source, &dir.join("run"));
         // The first start of the day takes the daily backup behind the window; later starts
         // find it there.
         let first = start_workbench(&db).await;
         let mut later = Vec::new();
-        for _ in 0..3 {
+        for _ in 0..repeat {
             later.push(start_workbench(&db).await);
         }
         let later_usable = median(later.iter().map(|s| s.usable.as_secs_f64()).collect());

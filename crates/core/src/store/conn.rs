@@ -144,25 +144,34 @@ pub fn lock(path: &Path) -> Result<std::fs::File> {
 }
 
 /// Runs `f` as one unit: everything it writes is kept, or (on an error) nothing is. Inside a
-/// transaction it is a savepoint of it; outside, a transaction of its own.
+/// transaction it is a savepoint of it; outside, a transaction of its own, begun as a writer
+/// (`BEGIN IMMEDIATE`): while another connection writes (the day's backup recording itself, an
+/// import from the command line) it waits its busy timeout for the file. A transaction begun
+/// as a reader could not wait: SQLite refuses at once a reader that wants to write while
+/// another connection holds the write lock.
 pub fn atomically<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    conn.execute_batch("SAVEPOINT huce_atomic")?;
+    let outermost = conn.is_autocommit();
+    let (begin, commit, undo) = if outermost {
+        ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+    } else {
+        (
+            "SAVEPOINT huce_atomic",
+            "RELEASE huce_atomic",
+            "ROLLBACK TO huce_atomic; RELEASE huce_atomic",
+        )
+    };
+    conn.execute_batch(begin)?;
     let done = f(conn);
     // Some errors (a full disk among them) make SQLite roll back the whole transaction, and
     // the savepoint with it; then there is nothing left to end.
     if !conn.is_autocommit() {
-        let end = if done.is_ok() {
-            "RELEASE huce_atomic"
-        } else {
-            "ROLLBACK TO huce_atomic; RELEASE huce_atomic"
-        };
-        let ended = conn.execute_batch(end);
+        let ended = conn.execute_batch(if done.is_ok() { commit } else { undo });
         if done.is_ok() {
             if let Err(e) = ended {
                 // The commit itself failed (a constraint checked at commit, a busy file): undo,
                 // so that no transaction stays open on the shared connection.
                 if !conn.is_autocommit() {
-                    let _ = conn.execute_batch("ROLLBACK TO huce_atomic; RELEASE huce_atomic");
+                    let _ = conn.execute_batch(undo);
                 }
                 return Err(e.into());
             }

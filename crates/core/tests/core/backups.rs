@@ -234,6 +234,48 @@ fn a_damaged_database_is_reported_and_recovered_from_the_latest_good_backup() {
 /// taken, each step told as it starts, on connections of their own: the app's connection writes
 /// meanwhile (here between two steps of the copy) and the backup is still a whole, checked
 /// snapshot; the second start of the day checks and takes no second backup.
+/// An import holds the write lock for longer than a window's save waits (5 s) just as the day's
+/// backup, copied and checked, wants to write its audit entry: the backup waits for the import
+/// instead of failing (it runs behind the window; nobody waits for it).
+#[test]
+fn the_days_backup_waits_for_a_long_import_to_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huce.db");
+    let backups = dir.path().join("backups");
+    drop(small_town(&path));
+    let hold = std::time::Duration::from_secs(6);
+    let mut import = None;
+    let taken = backup::check_then_back_up(&path, &backups, at("2026-11-29 08:00:00"), &mut |s| {
+        if s == backup::AfterStart::VerifyBackup && import.is_none() {
+            let (locked, wait) = std::sync::mpsc::channel();
+            let path = path.clone();
+            import = Some(std::thread::spawn(move || {
+                let conn = Connection::open(&path).unwrap();
+                conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+                locked.send(()).unwrap();
+                std::thread::sleep(hold);
+                conn.execute_batch("COMMIT").unwrap();
+                std::time::Instant::now()
+            }));
+            wait.recv().unwrap();
+        }
+    })
+    .expect("the day's backup waits for the import and is taken")
+    .expect("the day's first backup");
+    let import_ended = import.expect("the import began").join().unwrap();
+    assert!(std::time::Instant::now() >= import_ended);
+    backup::verify(&taken).unwrap();
+    let conn = db::open(&path, crate::fixed_time()).unwrap();
+    let logged: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'backup' AND actor = ?1",
+            [backup::DAILY_ACTOR],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(logged, 1, "the backup is in the log");
+}
+
 #[test]
 fn the_checks_after_the_start_then_the_days_first_backup_while_the_app_writes() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,6 +14,9 @@ use super::names::Reason;
 use super::rotation::{daily_due, take_with_progress};
 use crate::error::{Error, Result};
 
+/// How long the day's backup waits to write its audit entry while another connection writes.
+const BACKUP_WAITS: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
 /// Who the daily backup's audit entry names.
 pub const DAILY_ACTOR: &str = "系统（每日自动备份）";
 
@@ -79,6 +82,9 @@ pub fn check_then_back_up(
     }
     let conn = crate::store::conn::open_file(path)?;
     conn.execute_batch("PRAGMA cache_size = -2000")?;
+    // Nobody waits for this backup: its audit entry waits for a long import to end rather than
+    // failing after the 5 s a window's save waits.
+    conn.busy_timeout(BACKUP_WAITS)?;
     crate::store::audit::set_actor(&conn, DAILY_ACTOR)?;
     take_with_progress(&conn, dir, Reason::Daily, now, &mut |p| {
         report(match p {
