@@ -1,8 +1,8 @@
--- The schema a database has after every migration (huce-core, schema version 18).
+-- The schema a database has after every migration (huce-core, schema version 19).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 18;
+PRAGMA user_version = 19;
 
 -- trigger household_search_follows_household
 CREATE TRIGGER household_search_follows_household AFTER UPDATE OF village_id, group_id ON households
@@ -98,6 +98,28 @@ BEGIN
         first_rechecked_on = (SELECT min(i.inspected_on) FROM inspections i
                               WHERE i.toilet_id = toilets.id AND i.kind = 'town_recheck')
     WHERE id = OLD.toilet_id;
+END;
+
+-- trigger toilets_follow_household
+CREATE TRIGGER toilets_follow_household AFTER UPDATE OF village_id ON households
+WHEN NEW.village_id IS NOT OLD.village_id
+BEGIN
+    UPDATE toilets SET village_id = NEW.village_id WHERE household_id = NEW.id;
+END;
+
+-- trigger toilets_village_when_added
+CREATE TRIGGER toilets_village_when_added AFTER INSERT ON toilets
+WHEN NEW.village_id IS NULL
+BEGIN
+    UPDATE toilets SET village_id = (SELECT village_id FROM households WHERE id = NEW.household_id)
+    WHERE id = NEW.id;
+END;
+
+-- trigger toilets_village_when_moved
+CREATE TRIGGER toilets_village_when_moved AFTER UPDATE OF household_id ON toilets
+BEGIN
+    UPDATE toilets SET village_id = (SELECT village_id FROM households WHERE id = NEW.household_id)
+    WHERE id = NEW.id;
 END;
 
 -- table accounts
@@ -395,7 +417,7 @@ CREATE TABLE toilets (
     use_status         TEXT CHECK ((use_status = 'in_use' OR use_status = 'idle' OR use_status = 'unusable' OR use_status = 'demolished')),
     baseline_source    TEXT NOT NULL CHECK ((baseline_source = 'survey' OR baseline_source = 'subsidy' OR baseline_source = 'field')),
     created_at         TEXT NOT NULL,
-    updated_at         TEXT NOT NULL, first_inspected_on TEXT, first_rechecked_on TEXT,
+    updated_at         TEXT NOT NULL, first_inspected_on TEXT, first_rechecked_on TEXT, village_id INTEGER,
     UNIQUE (household_id, seq)
 ) STRICT;
 
@@ -482,5 +504,5 @@ CREATE UNIQUE INDEX signoffs_active ON signoffs(inspection_id, step) WHERE clear
 -- index signoffs_by_inspection
 CREATE INDEX signoffs_by_inspection ON signoffs(inspection_id, step);
 
--- index toilets_first_inspections
-CREATE INDEX toilets_first_inspections ON toilets(household_id, first_inspected_on, first_rechecked_on);
+-- index toilets_by_village_first_inspections
+CREATE INDEX toilets_by_village_first_inspections ON toilets(village_id, first_inspected_on, first_rechecked_on);

@@ -307,9 +307,8 @@ fn server_benches(conn: &rusqlite::Connection, villages: &[i64]) -> bool {
             report.summary()
         );
     }
-    let on_server = huce_core::sql::ServerConn::new(
-        postgres::Client::connect(&target, postgres::NoTls).unwrap(),
-    );
+    // As the app opens it (a second connection for the reports' two reads at once).
+    let (on_server, _) = huce_core::server::open(&target).unwrap();
     let db = huce_core::sql::Db::from(&on_server);
     let (t, tree) = time(|| households::tree(db).unwrap());
     println!(

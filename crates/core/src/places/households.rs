@@ -925,8 +925,9 @@ pub(super) fn insert_toilet_row(
     let new_id = db.prepare_cached(
         "INSERT INTO toilets (household_id, seq, tech_mode, location, build_year, subsidized, subsidy_year,
                               subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source,
-                              created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13) RETURNING id",
+                              created_at, updated_at, village_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13,
+                 (SELECT village_id FROM households WHERE id = ?1)) RETURNING id",
     )?
     .query_row(params![
         household_id,

@@ -592,27 +592,17 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
 }
 
 /// The facts on the embedded file: households and toilets streamed from their covering indexes
-/// into arrays indexed by row id (cheaper there than SQLite's grouping), the cases' moves
-/// replayed in order.
+/// (cheaper there than SQLite's grouping), the cases' moves replayed in order.
 fn streamed_facts(
     conn: Db<'_>,
     day: &str,
     index: &FastMap<i64, usize>,
     villages: &mut [Counts],
 ) -> Result<FirstDays> {
-    // Household → village (the covering index), toilet → village through it.
-    let mut household_village: Vec<usize> = Vec::new();
-    conn.for_each("SELECT id, village_id FROM households", [], |r| {
-        let (id, v): (i64, i64) = (r.get(0)?, r.get(1)?);
-        let Some(&vx) = index.get(&v) else {
-            return Ok(());
-        };
-        let id = usize::try_from(id).unwrap_or(0);
-        if household_village.len() <= id {
-            household_village.resize(id + 1, usize::MAX);
+    conn.for_each("SELECT village_id FROM households", [], |r| {
+        if let Some(&vx) = index.get(&r.get::<_, i64>(0)?) {
+            villages[vx].households += 1;
         }
-        household_village[id] = vx;
-        villages[vx].households += 1;
         Ok(())
     })?;
     conn.for_each(
@@ -625,21 +615,18 @@ fn streamed_facts(
             Ok(())
         },
     )?;
-    // Each toilet's first inspection and first town re-check (kept on the toilet by triggers),
-    // read from their covering index: toilets per village, and per village and first day.
+    // Each toilet's village, first inspection and first town re-check (kept on the toilet by
+    // triggers), read from their covering index: toilets per village, and per village and
+    // first day.
     let mut per_day: FastMap<(usize, [u8; 10]), (i64, i64)> = FastMap::default();
     let before = |on: &[u8]| day_key(on) <= day_key(day.as_bytes());
     conn.for_each(
-        "SELECT household_id, first_inspected_on, first_rechecked_on FROM toilets",
+        "SELECT village_id, first_inspected_on, first_rechecked_on FROM toilets",
         [],
         |r| {
-            let vx = usize::try_from(r.get::<_, i64>(0)?)
-                .ok()
-                .and_then(|h| household_village.get(h).copied())
-                .unwrap_or(usize::MAX);
-            if vx == usize::MAX {
+            let Some(&vx) = r.get::<_, Option<i64>>(0)?.and_then(|v| index.get(&v)) else {
                 return Ok(());
-            }
+            };
             villages[vx].toilets += 1;
             let Some(first) = r
                 .get_ref(1)?
@@ -662,10 +649,15 @@ fn streamed_facts(
             Ok(())
         },
     )?;
-    Ok(per_day
+    Ok(first_days(per_day))
+}
+
+/// (village, first day) → (toilets, of them re-checked) as the rows the totals are made of.
+fn first_days(per_day: FastMap<(usize, [u8; 10]), (i64, i64)>) -> FirstDays {
+    per_day
         .into_iter()
         .map(|((vx, on), (n, re))| (vx, String::from_utf8_lossy(&on).into_owned(), n, re))
-        .collect())
+        .collect()
 }
 
 /// A `YYYY-MM-DD` day as a fixed key (ISO days order as bytes).
@@ -736,46 +728,60 @@ fn case_facts(
 }
 
 /// The facts on the server: grouped there, so a few thousand totals cross the network
-/// instead of every toilet's rows.
+/// instead of every toilet's rows; each from one covering index, the toilets' without joining
+/// their households (schema version 19).
 fn grouped_facts(
     conn: Db<'_>,
     day: &str,
     index: &FastMap<i64, usize>,
     villages: &mut [Counts],
 ) -> Result<FirstDays> {
-    let village = |id: i64| index.get(&id).copied();
+    let village = |id: Option<i64>| id.and_then(|id| index.get(&id).copied());
     conn.for_each(
-        "SELECT village_id, count(*), sum(CASE WHEN no_toilet = 1 THEN 1 ELSE 0 END)
-         FROM households GROUP BY village_id",
+        "SELECT village_id, count(*) FROM households GROUP BY village_id",
         [],
         |r| {
             if let Some(vx) = village(r.get(0)?) {
                 villages[vx].households = r.get(1)?;
-                villages[vx].no_toilet = r.get(2)?;
             }
             Ok(())
         },
     )?;
-    // Toilets per village and first inspection day (none: not inspected by the date).
-    let mut first_days = Vec::new();
     conn.for_each(
-        "SELECT h.village_id, CASE WHEN t.first_inspected_on <= ?1 THEN t.first_inspected_on END,
-                count(*), count(CASE WHEN t.first_rechecked_on <= ?1 THEN 1 END)
-         FROM toilets t JOIN households h ON h.id = t.household_id
-         GROUP BY 1, 2",
+        "SELECT village_id, count(*) FROM households WHERE no_toilet = 1 GROUP BY village_id",
+        [],
+        |r| {
+            if let Some(vx) = village(r.get(0)?) {
+                villages[vx].no_toilet = r.get(1)?;
+            }
+            Ok(())
+        },
+    )?;
+    // Toilets per village and first inspection day; a day after the date is not inspected yet.
+    let today = day_key(day.as_bytes());
+    let mut per_day: FastMap<(usize, [u8; 10]), (i64, i64)> = FastMap::default();
+    conn.for_each(
+        "SELECT village_id, first_inspected_on, count(*),
+                count(*) FILTER (WHERE first_rechecked_on <= ?1)
+         FROM toilets GROUP BY 1, 2",
         [day],
         |r| {
             if let Some(vx) = village(r.get(0)?) {
                 let n: i64 = r.get(2)?;
                 villages[vx].toilets += n;
                 if let Some(on) = r.get::<_, Option<String>>(1)? {
-                    first_days.push((vx, on, n, r.get(3)?));
+                    let on = day_key(on.as_bytes());
+                    if on <= today {
+                        let e = per_day.entry((vx, on)).or_default();
+                        e.0 += n;
+                        e.1 += r.get::<_, i64>(3)?;
+                    }
                 }
             }
             Ok(())
         },
     )?;
-    Ok(first_days)
+    Ok(first_days(per_day))
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub struct Server {
     client: postgres::Client,
     /// `host:port/database`, for messages (never the password).
     pub name: String,
+    /// What it was opened with, to open a second connection for two reads at once.
+    url: String,
 }
 
 /// What [`Server::set_up`] found.
@@ -91,6 +93,7 @@ fn redacted(url: &str) -> String {
 /// server's certificate (as libpq does); `verify-ca` checks it against the system's trusted
 /// certificates or the `sslrootcert` file, and `verify-full` also checks that it names the host.
 pub fn connect(url: &str) -> Result<Server> {
+    let given = url.to_string();
     let (url, tls) = Tls::take_from(url);
     let config = parse(&url)?;
     let name = name_of_config(&config);
@@ -100,7 +103,11 @@ pub fn connect(url: &str) -> Result<Server> {
         let connector = tls.connector()?;
         crate::store::sql::blocking(|| config.connect(connector))?
     };
-    Ok(Server { client, name })
+    Ok(Server {
+        client,
+        name,
+        url: given,
+    })
 }
 
 /// What the URL asks of the encryption beyond what the client's own parser knows.
@@ -260,7 +267,9 @@ impl Server {
 
     /// The connection as the domain code's handle.
     pub fn into_conn(self) -> crate::store::sql::ServerConn {
+        let url = self.url;
         crate::store::sql::ServerConn::new(self.client)
+            .reopened_with(Box::new(move || connect(&url).map(Server::into_client)))
     }
 
     /// Makes an empty server database ready for a town: the schema at this program's version,

@@ -28,6 +28,9 @@ pub enum Engine {
     Server,
 }
 
+/// Opens another connection to the database a [`ServerConn`] speaks to.
+pub type Reopen = Box<dyn Fn() -> Result<postgres::Client> + Send>;
+
 /// A server connection with what the handle keeps beside it: prepared statements by SQL text,
 /// and how deep the open transactions are.
 pub struct ServerConn {
@@ -36,6 +39,12 @@ pub struct ServerConn {
     depth: RefCell<u32>,
     /// Who this PC's changes are recorded as (the file keeps it in a temporary table).
     actor: RefCell<Option<String>>,
+    /// Opens another connection to the same database: a second one for two reads at once (the
+    /// heavy reports), opened at the first such read and kept.
+    reopen: Option<Reopen>,
+    second: RefCell<Option<Box<ServerConn>>>,
+    /// The server refused a second connection once: the reads go one after the other.
+    single: std::cell::Cell<bool>,
 }
 
 impl ServerConn {
@@ -45,7 +54,34 @@ impl ServerConn {
             statements: RefCell::new(HashMap::new()),
             depth: RefCell::new(0),
             actor: RefCell::new(None),
+            reopen: None,
+            second: RefCell::new(None),
+            single: std::cell::Cell::new(false),
         }
+    }
+
+    /// The same, able to open a second connection with `reopen` for two reads at once.
+    pub fn reopened_with(mut self, reopen: Reopen) -> ServerConn {
+        self.reopen = Some(reopen);
+        self
+    }
+
+    /// The second connection for a read beside this one's, outside a transaction only (it
+    /// would not see the transaction's changes); none when the server refuses it.
+    fn take_second(&self) -> Option<Box<ServerConn>> {
+        if *self.depth.borrow() > 0 || self.single.get() {
+            return None;
+        }
+        if let Some(second) = self.second.borrow_mut().take() {
+            if !second.is_closed() {
+                return Some(second);
+            }
+        }
+        let opened = (self.reopen.as_ref()?)().map(|c| Box::new(ServerConn::new(c)));
+        if opened.is_err() {
+            self.single.set(true);
+        }
+        opened.ok()
     }
 
     pub fn actor(&self) -> Option<String> {
@@ -64,6 +100,7 @@ impl ServerConn {
         *self.client.borrow_mut() = client;
         self.statements.borrow_mut().clear();
         *self.depth.borrow_mut() = 0;
+        self.second.borrow_mut().take();
     }
 
     pub fn set_actor(&self, actor: &str) {
@@ -231,9 +268,10 @@ pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// Two reads at once on the file (`here` on `conn`, `there` on a second read-only connection,
-/// [`crate::store::conn::in_parallel`]), for the heavy reports on 2 cores; on the server, one after
-/// the other on the same handle.
+/// Two reads at once, for the heavy reports: `here` on `conn`, `there` on a second connection —
+/// on the file a read-only one ([`crate::store::conn::in_parallel`]), on the server the handle's
+/// second connection (kept for the next time; one after the other on the same connection inside
+/// a transaction, or when the server refuses a second).
 pub(crate) fn in_parallel<A, B: Send>(
     conn: Db<'_>,
     here: impl FnOnce(Db<'_>) -> Result<A>,
@@ -245,7 +283,22 @@ pub(crate) fn in_parallel<A, B: Send>(
             |c| here(Db::File(c)),
             |second| there(Db::File(second)),
         ),
-        Db::Server(_) => Ok((here(conn)?, there(conn)?)),
+        Db::Server(s) => {
+            let Some(second) = s.take_second() else {
+                return Ok((here(conn)?, there(conn)?));
+            };
+            let (a, b) = std::thread::scope(|scope| {
+                let other = scope.spawn(move || {
+                    let b = there(Db::Server(&second));
+                    (second, b)
+                });
+                let a = here(conn);
+                let (second, b) = other.join().expect("the second read does not panic");
+                *s.second.borrow_mut() = Some(second);
+                (a, b)
+            });
+            Ok((a?, b?))
+        }
     }
 }
 
@@ -460,33 +513,33 @@ impl<'a> PgFromSql<'a> for Numeric {
 
 /// A server column as the value the file would hold.
 fn read(row: &postgres::Row, i: usize) -> Result<Value> {
-    let ty = row.columns()[i].type_().clone();
+    let ty = row.columns()[i].type_();
     let some = |v: Option<Value>| v.unwrap_or(Value::Null);
-    Ok(if ty == Type::INT8 {
+    Ok(if *ty == Type::INT8 {
         some(row.try_get::<_, Option<i64>>(i)?.map(Value::Integer))
-    } else if ty == Type::INT4 {
+    } else if *ty == Type::INT4 {
         some(
             row.try_get::<_, Option<i32>>(i)?
                 .map(|v| Value::Integer(v.into())),
         )
-    } else if ty == Type::INT2 {
+    } else if *ty == Type::INT2 {
         some(
             row.try_get::<_, Option<i16>>(i)?
                 .map(|v| Value::Integer(v.into())),
         )
-    } else if ty == Type::BOOL {
+    } else if *ty == Type::BOOL {
         some(
             row.try_get::<_, Option<bool>>(i)?
                 .map(|v| Value::Integer(v.into())),
         )
-    } else if ty == Type::FLOAT8 {
+    } else if *ty == Type::FLOAT8 {
         some(row.try_get::<_, Option<f64>>(i)?.map(Value::Real))
-    } else if ty == Type::FLOAT4 {
+    } else if *ty == Type::FLOAT4 {
         some(
             row.try_get::<_, Option<f32>>(i)?
                 .map(|v| Value::Real(v.into())),
         )
-    } else if ty == Type::NUMERIC {
+    } else if *ty == Type::NUMERIC {
         some(row.try_get::<_, Option<Numeric>>(i)?.map(|n| {
             if n.1 && n.0.abs() < 9.0e15 {
                 Value::Integer(n.0 as i64)
@@ -494,7 +547,7 @@ fn read(row: &postgres::Row, i: usize) -> Result<Value> {
                 Value::Real(n.0)
             }
         }))
-    } else if ty == Type::BYTEA {
+    } else if *ty == Type::BYTEA {
         some(row.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Blob))
     } else {
         some(row.try_get::<_, Option<String>>(i)?.map(Value::Text))

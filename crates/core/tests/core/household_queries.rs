@@ -329,6 +329,69 @@ fn a_household_moved_to_another_group_is_found_there() {
     );
 }
 
+/// Each toilet carries its household's village (schema 19, so that 进度调度 groups the
+/// toilets without the households): written with the toilet, given by the database to a toilet
+/// written without it, and moved with its household to another village.
+#[test]
+fn a_toilet_carries_its_households_village() {
+    let f = fixture();
+    let agree = |conn: &TestDb| {
+        crate::count(
+            conn,
+            "SELECT count(*) FROM toilets t JOIN households h ON h.id = t.household_id
+             WHERE t.village_id = h.village_id",
+        )
+    };
+    assert_eq!(agree(&f.conn), 6);
+    let moved: i64 = f
+        .conn
+        .query_row(
+            "SELECT id FROM households WHERE head_name = '曾建华'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let other_group: i64 = f
+        .conn
+        .query_row(
+            "SELECT id FROM village_groups WHERE village_id = ?1",
+            [f.v2],
+            |r| r.get(0),
+        )
+        .unwrap();
+    f.conn
+        .execute(
+            "UPDATE households SET group_id = ?1, village_id = ?2 WHERE id = ?3",
+            [other_group, f.v2, moved],
+        )
+        .unwrap();
+    assert_eq!(agree(&f.conn), 6);
+    let there = format!(
+        "SELECT count(*) FROM toilets WHERE household_id = {moved} AND village_id = {}",
+        f.v2
+    );
+    assert_eq!(crate::count(&f.conn, &there), 1);
+    // Another program's toilet, written without the village.
+    f.conn
+        .execute(
+            "INSERT INTO toilets (household_id, seq, baseline_source, created_at, updated_at)
+             VALUES (?1, 2, 'field', '2026-11-29', '2026-11-29')",
+            [moved],
+        )
+        .unwrap();
+    assert_eq!(crate::count(&f.conn, &there), 2);
+    assert_eq!(agree(&f.conn), 7);
+    // Back to its first 社: both toilets go along.
+    f.conn
+        .execute(
+            "UPDATE households SET group_id = ?1, village_id = ?2 WHERE id = ?3",
+            [f.g1, f.v1, moved],
+        )
+        .unwrap();
+    assert_eq!(crate::count(&f.conn, &there), 0);
+    assert_eq!(agree(&f.conn), 7);
+}
+
 /// A household deleted takes its search keys along (they carry no foreign key since schema 18:
 /// a trigger deletes them), so a search neither finds nor counts it.
 #[test]

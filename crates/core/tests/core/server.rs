@@ -1146,7 +1146,7 @@ fn two_pcs_signing_one_result_at_once_leave_one_signature_and_say_who() {
 /// this one's by the first PC that opens it, in one transaction: version 15 keeps each
 /// toilet's first inspection, written from the inspections already there; version 16 counts
 /// unknown user names in the database; version 17 gives the search keys their households'
-/// places.
+/// places; version 19 each toilet its household's village.
 #[test]
 fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
     let town = demo_town(300, 9);
@@ -1155,11 +1155,16 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
     // Back to version 14 as the previous program left it.
     let mut c = scratch_client(&scratch);
     c.batch_execute(
-        "DROP TRIGGER toilets_first_inspection_added ON inspections;
+        "DROP TRIGGER toilets_village_when_added ON toilets;
+         DROP TRIGGER toilets_village_when_moved ON toilets;
+         DROP TRIGGER toilets_follow_household ON households;
+         DROP FUNCTION toilets_take_village();
+         DROP FUNCTION toilets_follow_household();
+         ALTER TABLE toilets DROP COLUMN village_id;
+         DROP TRIGGER toilets_first_inspection_added ON inspections;
          DROP TRIGGER toilets_first_inspection_changed ON inspections;
          DROP TRIGGER toilets_first_inspection_removed ON inspections;
          DROP FUNCTION toilets_first_inspections();
-         DROP INDEX toilets_first_inspections;
          ALTER TABLE toilets DROP COLUMN first_inspected_on;
          ALTER TABLE toilets DROP COLUMN first_rechecked_on;
          DROP TABLE unknown_logins;
@@ -1227,6 +1232,16 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
             .query_map(sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
     };
+    // Each toilet's village (19), from its household, as on the file.
+    let villages = |db: huce_core::sql::Db<'_>| -> Vec<(i64, Option<i64>)> {
+        db.query_map("SELECT id, village_id FROM toilets ORDER BY id", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap()
+    };
+    let on_server = villages(huce_core::sql::Db::Server(&conn));
+    assert!(on_server.iter().all(|(_, v)| v.is_some()));
+    assert_eq!(on_server, villages(huce_core::sql::Db::File(file)));
     let sql = "SELECT id, first_inspected_on, first_rechecked_on FROM toilets ORDER BY id";
     let on_server = days(sql);
     assert!(on_server.iter().any(|(_, first, _)| first.is_some()));
