@@ -45,6 +45,9 @@ pub struct Bulk {
     /// (household, key, village, 社): in the order the households were written.
     keys: Vec<(i64, String, i64, i64)>,
     next_seq: FastMap<i64, i64>,
+    /// The village of each household written here, for its toilets' rows (on the server they
+    /// go in a `COPY`, where the database would otherwise look each one up by trigger).
+    village_of: FastMap<i64, i64>,
     households: Queue,
     toilets: Queue,
     /// The search keys of the queued households, in their order (server only).
@@ -66,6 +69,7 @@ impl Bulk {
         Bulk {
             keys: Vec::new(),
             next_seq: FastMap::default(),
+            village_of: FastMap::default(),
             households: Queue::new("households", households::NEW_HOUSEHOLD_COLUMNS),
             toilets: Queue::new("toilets", households::NEW_TOILET_COLUMNS),
             household_keys: Queue::new("household_search", KEY_COLUMNS),
@@ -132,6 +136,7 @@ impl Bulk {
                         .push(&[&key, &id, &village_id, &h.group_id])?;
                 }
                 self.next_seq.insert(id, 1);
+                self.village_of.insert(id, village_id);
                 self.waiting.insert(id);
                 self.full(db)?;
                 Ok(id)
@@ -146,6 +151,7 @@ impl Bulk {
                 .map(|k| (id, k, village_id, h.group_id)),
         );
         self.next_seq.insert(id, 1);
+        self.village_of.insert(id, village_id);
     }
 
     /// Inserts a toilet as its household's next one; queued on the server.
@@ -182,6 +188,7 @@ impl Bulk {
                     &t.baseline_source,
                     &now,
                     &now,
+                    &self.village_of.get(&household_id).copied(),
                 ])?;
                 self.waiting.insert(household_id);
                 self.full(db)?;

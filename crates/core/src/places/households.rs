@@ -858,6 +858,7 @@ pub(super) const NEW_TOILET_COLUMNS: &[&str] = &[
     "baseline_source",
     "created_at",
     "updated_at",
+    "village_id",
 ];
 
 /// The household row, its group's village already known (the foreign key still checks it).
