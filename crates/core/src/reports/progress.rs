@@ -701,9 +701,12 @@ fn case_facts(
     // The moves in the order they happened: read as they lie and sorted here, which is
     // cheaper than SQLite's sort.
     let mut moves: Vec<([u8; 10], i64, usize, CaseState)> = Vec::new();
+    // A case begins 待整改 (pending): the opening that says so moves nothing and is not read
+    // (a third of the moves; and an opening dated after a move no longer undoes it).
     conn.for_each(
         "SELECT happened_on, id, rectification_id, to_state FROM rectification_events
-         WHERE to_state IS NOT NULL AND happened_on <= ?1",
+         WHERE to_state IS NOT NULL AND happened_on <= ?1
+           AND NOT (kind = 'opened' AND to_state = 'pending')",
         [day],
         |r| {
             if let Some(&case) = by_id.get(&r.get::<_, i64>(2)?) {

@@ -10,8 +10,11 @@ fn count(t: &TestDb, sql: &str, village: i64, day: &str) -> i64 {
 }
 
 /// The state of a case on ?2, written independently of the core: the latest move up to it.
+/// A case's state on the day: its last move by then (an opening to 待整改 moves nothing; a case
+/// begins there).
 const STATE_ON: &str = "coalesce((SELECT e.to_state FROM rectification_events e
     WHERE e.rectification_id = r.id AND e.to_state IS NOT NULL AND e.happened_on <= ?2
+      AND NOT (e.kind = 'opened' AND e.to_state = 'pending')
     ORDER BY e.happened_on DESC, e.id DESC LIMIT 1), 'pending')";
 
 #[test]
@@ -310,4 +313,36 @@ fn the_dashboard_of_a_file_read_on_two_connections_is_the_same() {
         assert!(a.town.problems > 0 && a.town.closed > 0, "{day}");
         assert_eq!(a, progress::progress(&memory, day).unwrap(), "{day}");
     }
+}
+
+/// A case whose opening was recorded with a later date than a move (a date keyed in late) keeps
+/// that move: a case begins 待整改, and its opening moves nothing, so it does not undo the
+/// close-out before it (the replay used to put the case back to 待整改 on the opening's day).
+#[test]
+fn an_opening_dated_after_a_move_does_not_undo_it() {
+    let t = engine::demo(600, 3);
+    let day = "2026-11-29";
+    let before = progress::progress(&t, day).unwrap();
+    assert!(before.town.closed > 0);
+    let case: i64 = t
+        .query_row(
+            "SELECT rectification_id FROM rectification_events
+             WHERE to_state = 'closed' AND happened_on < ?1 ORDER BY id LIMIT 1",
+            [day],
+            |r| r.get(0),
+        )
+        .unwrap();
+    t.execute(
+        "UPDATE rectification_events SET happened_on = ?1
+         WHERE rectification_id = ?2 AND kind = 'opened'",
+        rusqlite::params![day, case],
+    )
+    .unwrap();
+    let after = progress::progress(&t, day).unwrap();
+    assert_eq!(after.town.closed, before.town.closed);
+    assert_eq!(
+        after.timeline.last().map(|p| p.closed),
+        before.timeline.last().map(|p| p.closed),
+        "no reopening on the opening's day"
+    );
 }
