@@ -77,6 +77,17 @@ fn fixture() -> Fixture {
     }
 }
 
+/// 曾建华's household (1社 of 石鱼村): the one the tests move and delete.
+fn zeng(f: &Fixture) -> i64 {
+    f.conn
+        .query_row(
+            "SELECT id FROM households WHERE head_name = '曾建华'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 fn names(conn: &TestDb, scope: Scope, q: &str) -> Vec<String> {
     households::list(
         conn,
@@ -301,14 +312,7 @@ fn a_town_search_counts_what_it_lists_and_what_its_villages_count() {
 #[test]
 fn a_household_moved_to_another_group_is_found_there() {
     let f = fixture();
-    let moved: i64 = f
-        .conn
-        .query_row(
-            "SELECT id FROM households WHERE head_name = '曾建华'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let moved = zeng(&f);
     f.conn
         .execute(
             "UPDATE households SET group_id = ?1, village_id = ?2 WHERE id = ?3",
@@ -343,14 +347,7 @@ fn a_toilet_carries_its_households_village() {
         )
     };
     assert_eq!(agree(&f.conn), 6);
-    let moved: i64 = f
-        .conn
-        .query_row(
-            "SELECT id FROM households WHERE head_name = '曾建华'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let moved = zeng(&f);
     let other_group: i64 = f
         .conn
         .query_row(
@@ -397,14 +394,7 @@ fn a_toilet_carries_its_households_village() {
 #[test]
 fn a_deleted_household_leaves_no_search_keys() {
     let f = fixture();
-    let gone: i64 = f
-        .conn
-        .query_row(
-            "SELECT id FROM households WHERE head_name = '曾建华'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let gone = zeng(&f);
     let keys = |id: i64| -> i64 {
         f.conn
             .query_row(
