@@ -102,7 +102,14 @@ fn short(v: f64) -> String {
 /// This run's file: one per `cargo bench` (the parent process), dropped when it is a day old
 /// (a process id comes round again).
 fn run_file() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/huce-bench/summary");
+    // The workspace's target folder, whichever package's benchmark this is (`src-tauri` is
+    // one level down, `crates/*` two).
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest
+        .ancestors()
+        .find(|d| d.join("Cargo.lock").exists())
+        .unwrap_or(&manifest);
+    let dir = root.join("target/huce-bench/summary");
     let run = std::env::var("HUCE_BENCH_RUN").unwrap_or_else(|_| parent().to_string());
     let path = dir.join(format!("run-{run}.tsv"));
     let stale = std::fs::metadata(&path)
