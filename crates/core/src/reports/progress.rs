@@ -605,16 +605,7 @@ fn streamed_facts(
         }
         Ok(())
     })?;
-    conn.for_each(
-        "SELECT village_id, count(*) FROM households WHERE no_toilet = 1 GROUP BY village_id",
-        [],
-        |r| {
-            if let Some(&vx) = index.get(&r.get::<_, i64>(0)?) {
-                villages[vx].no_toilet = r.get(1)?;
-            }
-            Ok(())
-        },
-    )?;
+    no_toilet_by_village(conn, index, villages)?;
     // Each toilet's village, first inspection and first town re-check (kept on the toilet by
     // triggers), read from their covering index: toilets per village, and per village and
     // first day.
@@ -650,6 +641,25 @@ fn streamed_facts(
         },
     )?;
     Ok(first_days(per_day))
+}
+
+/// The households without a toilet in each village (a few, from their own index; the same on
+/// both engines).
+fn no_toilet_by_village(
+    conn: Db<'_>,
+    index: &FastMap<i64, usize>,
+    villages: &mut [Counts],
+) -> Result<()> {
+    conn.for_each(
+        "SELECT village_id, count(*) FROM households WHERE no_toilet = 1 GROUP BY village_id",
+        [],
+        |r| {
+            if let Some(&vx) = index.get(&r.get::<_, i64>(0)?) {
+                villages[vx].no_toilet = r.get(1)?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// (village, first day) → (toilets, of them re-checked) as the rows the totals are made of.
@@ -750,16 +760,7 @@ fn grouped_facts(
             Ok(())
         },
     )?;
-    conn.for_each(
-        "SELECT village_id, count(*) FROM households WHERE no_toilet = 1 GROUP BY village_id",
-        [],
-        |r| {
-            if let Some(vx) = village(r.get(0)?) {
-                villages[vx].no_toilet = r.get(1)?;
-            }
-            Ok(())
-        },
-    )?;
+    no_toilet_by_village(conn, index, villages)?;
     // Toilets per village and first inspection day; a day after the date is not inspected yet.
     let today = day_key(day.as_bytes());
     let mut per_day: FastMap<(usize, [u8; 10]), (i64, i64)> = FastMap::default();
