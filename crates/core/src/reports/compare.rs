@@ -4,6 +4,7 @@
 //! where an office-only survey (办公室摸排) or a careless group is.
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 
 use serde::Serialize;
 
@@ -147,7 +148,7 @@ struct Visit {
 struct ToiletRow<'a> {
     id: i64,
     place: &'a Place,
-    visits: Vec<Visit>,
+    visits: &'a [Visit],
 }
 
 fn yes_no(b: Option<bool>) -> String {
@@ -201,39 +202,69 @@ struct Place {
     group_id: i64,
     seq: i64,
     use_status: Option<UseStatus>,
+    /// Where the household head's name is in [`Places::heads`].
+    head: (u32, u32),
 }
 
 /// Every toilet of `scope` with its place, indexed by toilet id (ids are dense: rows are
-/// never deleted).
-fn places(conn: Db<'_>, scope: Scope) -> Result<Vec<Option<Place>>> {
-    let (filter, id) = match scope {
-        // Uses ?1 as the others do (one value bound whatever the scope, of a type the server
-        // can tell).
-        Scope::Town => ("?1 = 0", 0),
-        Scope::Village(v) => ("h.village_id = ?1", v),
-        Scope::Group(g) => ("h.group_id = ?1", g),
-    };
-    let max: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM toilets", [], |r| r.get(0))?;
-    let mut out = vec![None; usize::try_from(max).unwrap_or(0) + 1];
-    let sql = format!(
-        "SELECT t.id, t.seq, t.use_status, h.id, h.village_id, h.group_id
-         FROM toilets t JOIN households h ON h.id = t.household_id
-         WHERE {filter}"
-    );
-    conn.for_each(&sql, [id], |r| {
-        let id: i64 = r.get(0)?;
-        if let Some(slot) = usize::try_from(id).ok().and_then(|i| out.get_mut(i)) {
-            *slot = Some(Place {
-                seq: r.get(1)?,
-                use_status: r.get(2)?,
-                household_id: r.get(3)?,
-                village_id: r.get(4)?,
-                group_id: r.get(5)?,
-            });
-        }
-        Ok(())
-    })?;
-    Ok(out)
+/// never deleted), and the household heads' names the places point into.
+struct Places {
+    of: Vec<Option<Place>>,
+    heads: String,
+}
+
+impl Places {
+    fn read(conn: Db<'_>, scope: Scope) -> Result<Self> {
+        let (filter, id) = match scope {
+            // Uses ?1 as the others do (one value bound whatever the scope, of a type the
+            // server can tell).
+            Scope::Town => ("?1 = 0", 0),
+            Scope::Village(v) => ("h.village_id = ?1", v),
+            Scope::Group(g) => ("h.group_id = ?1", g),
+        };
+        let max: i64 =
+            conn.query_row("SELECT coalesce(max(id), 0) FROM toilets", [], |r| r.get(0))?;
+        let mut of = vec![None; usize::try_from(max).unwrap_or(0) + 1];
+        let mut heads = String::new();
+        // The household's row is read for its place anyway: its head's name costs no lookup
+        // here, where reading it afterwards for each difference would.
+        let sql = format!(
+            "SELECT t.id, t.seq, t.use_status, h.id, h.village_id, h.group_id, h.head_name
+             FROM toilets t JOIN households h ON h.id = t.household_id
+             WHERE {filter}"
+        );
+        conn.for_each(&sql, [id], |r| {
+            let id: i64 = r.get(0)?;
+            if let Some(slot) = usize::try_from(id).ok().and_then(|i| of.get_mut(i)) {
+                let start = heads.len() as u32;
+                heads.push_str(r.get_ref(6)?.as_str().map_err(rusqlite::Error::from)?);
+                *slot = Some(Place {
+                    seq: r.get(1)?,
+                    use_status: r.get(2)?,
+                    household_id: r.get(3)?,
+                    village_id: r.get(4)?,
+                    group_id: r.get(5)?,
+                    head: (start, heads.len() as u32),
+                });
+            }
+            Ok(())
+        })?;
+        Ok(Places { of, heads })
+    }
+
+    fn get(&self, toilet: i64) -> Option<&Place> {
+        usize::try_from(toilet)
+            .ok()
+            .and_then(|i| self.of.get(i))?
+            .as_ref()
+    }
+
+    /// The head's name of the household at `place`.
+    fn head(&self, place: &Place) -> &str {
+        self.heads
+            .get(place.head.0 as usize..place.head.1 as usize)
+            .unwrap_or_default()
+    }
 }
 
 /// Every inspection, grouped by toilet and in date order.
@@ -260,54 +291,28 @@ fn visits(conn: Db<'_>) -> Result<Visits> {
         },
     )?;
     flat.sort_unstable_by_key(|a| (a.0, a.1.on, a.1.id));
-    let mut toilets: Vec<(i64, Vec<Visit>)> = Vec::new();
-    for (toilet, visit) in flat {
+    let mut toilets: Vec<(i64, Range<usize>)> = Vec::new();
+    for (i, (toilet, _)) in flat.iter().enumerate() {
         match toilets.last_mut() {
-            Some((t, list)) if *t == toilet => list.push(visit),
-            _ => toilets.push((toilet, vec![visit])),
+            Some((t, range)) if t == toilet => range.end = i + 1,
+            _ => toilets.push((*toilet, i..i + 1)),
         }
     }
-    Ok(toilets)
+    Ok(Visits {
+        all: flat.into_iter().map(|(_, v)| v).collect(),
+        toilets,
+    })
 }
 
-/// Reads the places of `scope` and every inspection at once: the places on a second,
-/// read-only connection when the database is a file (the two scans take about as long each).
-/// Toilet id with its inspections in date order.
-type Visits = Vec<(i64, Vec<Visit>)>;
-
-fn load(conn: Db<'_>, scope: Scope) -> Result<(Visits, Vec<Option<Place>>)> {
-    sql::in_parallel(conn, visits, |second| places(second, scope))
-}
-
-/// The latest inspection of each kind, in the order 村级 → 镇级 → 区级.
-fn latest(t: &ToiletRow) -> Vec<usize> {
-    InspectionKind::ALL
-        .iter()
-        .filter_map(|kind| t.visits.iter().rposition(|v| v.kind == *kind))
-        .collect()
-}
-
-/// Compares the inspections of every toilet in `scope`.
-pub fn compare<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Comparison> {
-    let conn = db.into();
-    let (visits, places) = load(conn, scope)?;
-    let mut toilets: Vec<ToiletRow> = visits
-        .into_iter()
-        .filter_map(|(id, visits)| {
-            let place = usize::try_from(id)
-                .ok()
-                .and_then(|i| places.get(i))?
-                .as_ref()?;
-            Some(ToiletRow { id, place, visits })
-        })
-        .collect();
-    // Problems of the compared inspections (those of toilets with two kinds or more).
-    let mut wanted: HashMap<i64, (usize, usize)> = HashMap::new();
-    for (ti, t) in toilets.iter().enumerate() {
-        let l = latest(t);
-        if l.len() >= 2 {
-            for vi in l {
-                wanted.insert(t.visits[vi].id, (ti, vi));
+/// The problems found by the inspections that are compared with another (the latest of each
+/// kind, on toilets checked by two kinds or more), read into `visits`.
+fn problems(conn: Db<'_>, visits: &mut Visits) -> Result<()> {
+    let mut wanted: HashMap<i64, usize> = HashMap::new();
+    for (_, range) in &visits.toilets {
+        let l = latest(&visits.all[range.clone()]);
+        if l.len >= 2 {
+            for &vi in l.as_slice() {
+                wanted.insert(visits.all[range.start + vi].id, range.start + vi);
             }
         }
     }
@@ -316,14 +321,166 @@ pub fn compare<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Comparison> {
          FROM inspection_problems p JOIN problem_items pi ON pi.id = p.item_id",
         [],
         |r| {
-            if let Some(&(ti, vi)) = wanted.get(&r.get::<_, i64>(0)?) {
-                let v = &mut toilets[ti].visits[vi];
+            if let Some(&vi) = wanted.get(&r.get::<_, i64>(0)?) {
+                let v = &mut visits.all[vi];
                 v.problems.insert(r.get(1)?);
                 v.stops_use |= r.get::<_, bool>(2)?;
             }
             Ok(())
         },
+    )
+}
+
+/// Every inspection, by toilet and in date order; each toilet (by id) with its inspections'
+/// range in `all`.
+struct Visits {
+    all: Vec<Visit>,
+    toilets: Vec<(i64, Range<usize>)>,
+}
+
+/// Who made each inspection, read in one pass: the inspection groups (their staff ids, sorted)
+/// and, by inspection id, the group that made it.
+struct Members {
+    /// (inspection id, index into `sets`), by inspection id.
+    of: Vec<(i64, u32)>,
+    sets: Vec<Vec<i64>>,
+    index: HashMap<Vec<i64>, u32>,
+    /// Each set's name: its members' names in name order, joined by 、.
+    names: Vec<String>,
+}
+
+impl Members {
+    /// The (inspection, staff) rows of the inspections up to `last` (`upper` false) or after
+    /// it: the two halves are read at once.
+    fn rows(conn: Db<'_>, last: i64, upper: bool) -> Result<Vec<(i64, i64)>> {
+        let mut rows: Vec<(i64, i64)> = Vec::new();
+        let sql = if upper {
+            "SELECT inspection_id, staff_id FROM inspection_members WHERE inspection_id > ?1"
+        } else {
+            "SELECT inspection_id, staff_id FROM inspection_members WHERE inspection_id <= ?1"
+        };
+        conn.for_each(sql, [last], |r| {
+            rows.push((r.get(0)?, r.get(1)?));
+            Ok(())
+        })?;
+        Ok(rows)
+    }
+
+    fn new(conn: Db<'_>, mut rows: Vec<(i64, i64)>) -> Result<Self> {
+        rows.sort_unstable();
+        let mut staff_names: HashMap<i64, String> = HashMap::new();
+        conn.for_each("SELECT id, name FROM staff", [], |r| {
+            staff_names.insert(r.get(0)?, r.get(1)?);
+            Ok(())
+        })?;
+        let mut m = Members {
+            of: Vec::new(),
+            sets: Vec::new(),
+            index: HashMap::new(),
+            names: Vec::new(),
+        };
+        let mut staff: Vec<i64> = Vec::new();
+        for chunk in rows.chunk_by(|a, b| a.0 == b.0) {
+            staff.clear();
+            staff.extend(chunk.iter().map(|r| r.1));
+            let set = match m.index.get(staff.as_slice()) {
+                Some(&i) => i,
+                None => {
+                    let i = m.sets.len() as u32;
+                    let mut names: Vec<&str> = staff
+                        .iter()
+                        .filter_map(|s| staff_names.get(s).map(String::as_str))
+                        .collect();
+                    names.sort_unstable();
+                    m.names.push(names.join("、"));
+                    m.index.insert(staff.clone(), i);
+                    m.sets.push(staff.clone());
+                    i
+                }
+            };
+            m.of.push((chunk[0].0, set));
+        }
+        Ok(m)
+    }
+
+    /// The group that made `inspection`, if anyone is recorded.
+    fn set_of(&self, inspection: i64) -> Option<u32> {
+        self.of
+            .binary_search_by_key(&inspection, |e| e.0)
+            .ok()
+            .map(|i| self.of[i].1)
+    }
+}
+
+/// The latest inspection of each kind, in the order 村级 → 镇级 → 区级 (kept on the stack:
+/// it is asked for every toilet of the district).
+struct Latest {
+    at: [usize; InspectionKind::ALL.len()],
+    len: usize,
+}
+
+impl Latest {
+    fn as_slice(&self) -> &[usize] {
+        &self.at[..self.len]
+    }
+}
+
+fn latest(visits: &[Visit]) -> Latest {
+    let mut l = Latest {
+        at: [0; InspectionKind::ALL.len()],
+        len: 0,
+    };
+    for kind in InspectionKind::ALL {
+        if let Some(i) = visits.iter().rposition(|v| v.kind == *kind) {
+            l.at[l.len] = i;
+            l.len += 1;
+        }
+    }
+    l
+}
+
+/// Compares the inspections of every toilet in `scope`.
+///
+/// Reads every inspection (with the problems of those compared) on one connection while the
+/// places of `scope` and the inspection groups are read on a second (on the file a read-only
+/// one), so the district's comparison is a few scans, two at a time.
+pub fn compare<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Comparison> {
+    let conn = db.into();
+    // The inspection groups are read half on each connection.
+    let half: i64 = conn.query_row(
+        "SELECT coalesce(max(id), 0) / 2 FROM inspections",
+        [],
+        |r| r.get(0),
     )?;
+    let ((visits, upper), (places, lower)) = sql::in_parallel(
+        conn,
+        |conn| {
+            let mut visits = visits(conn)?;
+            problems(conn, &mut visits)?;
+            Ok((visits, Members::rows(conn, half, true)?))
+        },
+        |second| {
+            Ok((
+                Places::read(second, scope)?,
+                Members::rows(second, half, false)?,
+            ))
+        },
+    )?;
+    let mut rows = lower;
+    rows.extend(upper);
+    let members = Members::new(conn, rows)?;
+    let toilets: Vec<ToiletRow> = visits
+        .toilets
+        .iter()
+        .filter_map(|(id, range)| {
+            let place = places.get(*id)?;
+            Some(ToiletRow {
+                id: *id,
+                place,
+                visits: &visits.all[range.clone()],
+            })
+        })
+        .collect();
     let mut village_names: Vec<(i64, String)> = Vec::new();
     conn.for_each(
         "SELECT id, name FROM villages ORDER BY sort_order, id",
@@ -379,7 +536,7 @@ pub fn compare<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Comparison> {
             Ok(())
         },
     )?;
-    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(toilets.len());
     let mut villages: Vec<Option<Rate>> = vec![None; village_names.len()];
     for t in &toilets {
         let Some(&vx) = village_index.get(&t.place.village_id) else {
@@ -389,7 +546,15 @@ pub fn compare<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Comparison> {
             name: village_names[vx].1.clone(),
             ..Rate::default()
         });
-        let latest: Vec<&Visit> = latest(t).into_iter().map(|i| &t.visits[i]).collect();
+        let at = latest(t.visits);
+        let Some(first) = t.visits.first() else {
+            continue;
+        };
+        let mut kept = [first; InspectionKind::ALL.len()];
+        for (k, &i) in at.as_slice().iter().enumerate() {
+            kept[k] = &t.visits[i];
+        }
+        let latest = &kept[..at.len];
         let compared = latest.len() >= 2 || (t.place.use_status.is_some() && !latest.is_empty());
         if !compared {
             continue;
@@ -484,59 +649,11 @@ pub fn compare<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Comparison> {
         });
     }
 
-    // The inspection groups and the household heads, read at once.
-    let rated: Vec<i64> = outcomes.iter().filter_map(|o| o.rated).collect();
-    let differing: Vec<i64> = outcomes
-        .iter()
-        .filter(|o| !o.found.is_empty())
-        .map(|o| o.toilet.place.household_id)
-        .collect();
-    let (members, heads) = sql::in_parallel(
-        conn,
-        |conn| {
-            let mut members: HashMap<i64, (String, Vec<i64>)> = HashMap::new();
-            for_ids(
-                conn,
-                "SELECT m.inspection_id, s.name, s.id FROM inspection_members m
-                 JOIN staff s ON s.id = m.staff_id
-                 WHERE m.inspection_id IN (IDS)
-                 ORDER BY m.inspection_id, s.name",
-                rated.iter().copied(),
-                |r| {
-                    let (names, ids) = members.entry(r.get(0)?).or_default();
-                    if !names.is_empty() {
-                        names.push('、');
-                    }
-                    names.push_str(r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?);
-                    ids.push(r.get(2)?);
-                    Ok(())
-                },
-            )?;
-            Ok(members)
-        },
-        |conn| {
-            let mut heads: HashMap<i64, String> = HashMap::new();
-            for_ids(
-                conn,
-                "SELECT id, head_name FROM households WHERE id IN (IDS)",
-                differing.iter().copied(),
-                |r| {
-                    heads.insert(r.get(0)?, r.get(1)?);
-                    Ok(())
-                },
-            )?;
-            Ok(heads)
-        },
-    )?;
-    // Sorted by village, 社, household and toilet.
-    type Key = (usize, (i64, i64), i64, i64);
-    let mut differences: Vec<(Key, Difference)> = Vec::new();
     let mut groups: HashMap<String, Rate> = HashMap::new();
-    for o in outcomes {
+    for o in &outcomes {
         let rate = villages[o.village]
             .as_mut()
             .expect("village rate made above");
-        let place = o.toilet.place;
         rate.baseline_compared += 1;
         if o.found.len() > o.between_checks {
             rate.baseline_differing += 1;
@@ -547,52 +664,62 @@ pub fn compare<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Comparison> {
                 rate.differing += 1;
             }
             rate.toilets.push(o.toilet.id);
-            rate.households.push(place.household_id);
-            let (who, ids) = members.get(&inspection).cloned().unwrap_or_default();
-            let g = groups.entry(who).or_insert_with_key(|m| Rate {
-                name: m.clone(),
-                staff: {
-                    let mut ids = ids;
-                    ids.sort_unstable();
-                    ids
-                },
-                ..Rate::default()
-            });
+            rate.households.push(o.toilet.place.household_id);
+            let set = members.set_of(inspection);
+            let who = set.map_or("", |s| members.names[s as usize].as_str());
+            let g = match groups.get_mut(who) {
+                Some(g) => g,
+                None => groups.entry(who.to_string()).or_insert_with(|| Rate {
+                    name: who.to_string(),
+                    staff: set.map_or_else(Vec::new, |s| members.sets[s as usize].clone()),
+                    ..Rate::default()
+                }),
+            };
             g.compared += 1;
             if o.between_checks > 0 {
                 g.differing += 1;
             }
         }
-        let (group_name, group_sort) = group_names
-            .get(&place.group_id)
-            .cloned()
-            .unwrap_or_default();
-        for (k, (left, right, field, a, b)) in o.found.into_iter().enumerate() {
-            differences.push((
-                (
-                    o.village,
-                    (group_sort, place.group_id),
-                    place.household_id,
-                    place.seq,
-                ),
-                Difference {
-                    household_id: place.household_id,
-                    head_name: heads.get(&place.household_id).cloned().unwrap_or_default(),
-                    village_name: village_names[o.village].1.clone(),
-                    group_name: group_name.clone(),
-                    toilet_seq: place.seq,
-                    left,
-                    right,
-                    field,
-                    left_value: a,
-                    right_value: b,
-                    between_checks: k < o.between_checks,
-                },
-            ));
+    }
+    // The toilets with differences, sorted by village, 社, household and toilet (a stable sort:
+    // ties keep the order of the toilet ids).
+    let no_group = (String::new(), 0);
+    let group_of = |id: i64| group_names.get(&id).unwrap_or(&no_group);
+    let mut differing: Vec<&mut Outcome> = outcomes
+        .iter_mut()
+        .filter(|o| !o.found.is_empty())
+        .collect();
+    differing.sort_by_cached_key(|o| {
+        let place = o.toilet.place;
+        (
+            o.village,
+            (group_of(place.group_id).1, place.group_id),
+            place.household_id,
+            place.seq,
+        )
+    });
+    let mut differences: Vec<Difference> = Vec::new();
+    for o in differing {
+        let place = o.toilet.place;
+        let group_name = &group_of(place.group_id).0;
+        let head_name = places.head(place);
+        for (k, (left, right, field, a, b)) in std::mem::take(&mut o.found).into_iter().enumerate()
+        {
+            differences.push(Difference {
+                household_id: place.household_id,
+                head_name: head_name.to_string(),
+                village_name: village_names[o.village].1.clone(),
+                group_name: group_name.clone(),
+                toilet_seq: place.seq,
+                left,
+                right,
+                field,
+                left_value: a,
+                right_value: b,
+                between_checks: k < o.between_checks,
+            });
         }
     }
-    differences.sort_by_key(|a| a.0);
-    let differences: Vec<Difference> = differences.into_iter().map(|(_, d)| d).collect();
     let w = WorkingValues::load(conn)?;
     let villages: Vec<Rate> = villages
         .into_iter()
@@ -606,7 +733,7 @@ pub fn compare<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Comparison> {
         .filter(|g| g.level == "bad" && !g.staff.is_empty())
         .map(|g| g.staff.clone())
         .collect();
-    let mut batches = group_batches(conn, &bad)?;
+    let mut batches = group_batches(conn, &visits, &places, &members, &bad)?;
     for g in groups.iter_mut() {
         if let Some(batch) = batches.remove(&g.staff) {
             (g.toilets, g.households) = batch;
@@ -640,49 +767,69 @@ pub fn difference_kind(d: &Difference) -> &'static str {
 type Batch = (Vec<i64>, Vec<i64>);
 
 /// The batch of each group in `wanted` (its sorted staff ids): the toilets (and households)
-/// whose 村级自查 was made by exactly that group, sorted. One pass over the village self-checks
-/// whatever the number of groups (a whole district has hundreds).
-fn group_batches(conn: Db<'_>, wanted: &[Vec<i64>]) -> Result<HashMap<Vec<i64>, Batch>> {
-    use std::collections::{BTreeSet, HashSet};
-    let mut found: HashMap<Vec<i64>, (BTreeSet<i64>, BTreeSet<i64>)> = HashMap::new();
-    if wanted.is_empty() {
+/// whose 村级自查 was made by exactly that group, sorted, wherever they are (a group may have
+/// checked outside `scope`). From the inspections and groups already read; the households of
+/// toilets outside the scope's places are looked up.
+fn group_batches(
+    conn: Db<'_>,
+    visits: &Visits,
+    places: &Places,
+    members: &Members,
+    wanted: &[Vec<i64>],
+) -> Result<HashMap<Vec<i64>, Batch>> {
+    let sets: HashMap<u32, &Vec<i64>> = wanted
+        .iter()
+        .filter_map(|w| members.index.get(w).map(|&i| (i, w)))
+        .collect();
+    if sets.is_empty() {
         return Ok(HashMap::new());
     }
-    let wanted: HashSet<&[i64]> = wanted.iter().map(Vec::as_slice).collect();
-    // The inspection being read: (id, toilet, household, its group so far).
-    let mut current: Option<(i64, i64, i64, Vec<i64>)> = None;
-    let mut flush = |c: Option<(i64, i64, i64, Vec<i64>)>| {
-        if let Some((_, toilet, household, staff)) = c {
-            if wanted.contains(staff.as_slice()) {
-                let e = found.entry(staff).or_default();
-                e.0.insert(toilet);
-                e.1.insert(household);
+    let mut toilets: HashMap<u32, Vec<i64>> = HashMap::new();
+    for (toilet, range) in &visits.toilets {
+        for v in &visits.all[range.clone()] {
+            if v.kind != InspectionKind::VillageSelf {
+                continue;
+            }
+            if let Some(set) = members.set_of(v.id).filter(|s| sets.contains_key(s)) {
+                let batch = toilets.entry(set).or_default();
+                if batch.last() != Some(toilet) {
+                    batch.push(*toilet);
+                }
             }
         }
-    };
-    conn.for_each(
-        "SELECT i.id, i.toilet_id, t.household_id, m.staff_id FROM inspections i
-         JOIN toilets t ON t.id = i.toilet_id
-         JOIN inspection_members m ON m.inspection_id = i.id
-         WHERE i.kind = 'village_self'
-         ORDER BY i.id, m.staff_id",
-        [],
-        |r| {
-            let id: i64 = r.get(0)?;
-            if current.as_ref().is_none_or(|c| c.0 != id) {
-                flush(current.take());
-                current = Some((id, r.get(1)?, r.get(2)?, Vec::new()));
-            }
-            if let Some(c) = current.as_mut() {
-                c.3.push(r.get(3)?);
-            }
-            Ok(())
-        },
-    )?;
-    flush(current);
-    Ok(found
+    }
+    let household_of = |t: i64| places.get(t).map(|p| p.household_id);
+    let mut elsewhere: HashMap<i64, i64> = HashMap::new();
+    let outside: Vec<i64> = toilets
+        .values()
+        .flatten()
+        .copied()
+        .filter(|t| household_of(*t).is_none())
+        .collect();
+    if !outside.is_empty() {
+        for_ids(
+            conn,
+            "SELECT id, household_id FROM toilets WHERE id IN (IDS)",
+            outside.into_iter(),
+            |r| {
+                elsewhere.insert(r.get(0)?, r.get(1)?);
+                Ok(())
+            },
+        )?;
+    }
+    Ok(toilets
         .into_iter()
-        .map(|(k, (t, h))| (k, (t.into_iter().collect(), h.into_iter().collect())))
+        .map(|(set, mut toilets)| {
+            toilets.sort_unstable();
+            toilets.dedup();
+            let mut households: Vec<i64> = toilets
+                .iter()
+                .filter_map(|t| household_of(*t).or_else(|| elsewhere.get(t).copied()))
+                .collect();
+            households.sort_unstable();
+            households.dedup();
+            (sets[&set].clone(), (toilets, households))
+        })
         .collect())
 }
 

@@ -180,9 +180,15 @@ pub fn atomically<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>
     done
 }
 
+/// How much of the file the two readers of a heavy report map into memory: their scans then
+/// read the pages where they lie instead of copying each into SQLite's cache (a quarter
+/// faster on the district). Only while the report runs: pages touched stay in the process's
+/// memory as long as they are mapped.
+const REPORT_MAP_BYTES: i64 = 1 << 30;
+
 /// Runs two reads at once: `here` on `conn`, `there` on a second, read-only connection to the
-/// same file (for the heavy reports on 2 cores). An in-memory database runs them one after the
-/// other on `conn`.
+/// same file (for the heavy reports on 2 cores), both reading the file mapped into memory
+/// ([`REPORT_MAP_BYTES`]). An in-memory database runs them one after the other on `conn`.
 pub(crate) fn in_parallel<A, B>(
     conn: &Connection,
     here: impl FnOnce(&Connection) -> Result<A>,
@@ -202,9 +208,17 @@ where
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
             second.busy_timeout(std::time::Duration::from_secs(5))?;
+            second.pragma_update(None, "mmap_size", REPORT_MAP_BYTES)?;
             there(&second)
         });
+        let mapped = conn
+            .pragma_update(None, "mmap_size", REPORT_MAP_BYTES)
+            .is_ok();
         let a = here(conn);
+        if mapped {
+            // Back to reading through the page cache; a failure here only leaves the mapping.
+            let _ = conn.pragma_update(None, "mmap_size", 0);
+        }
         let b = other.join().expect("the second reader does not panic");
         Ok((a?, b?))
     })
