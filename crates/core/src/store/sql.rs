@@ -43,7 +43,8 @@ pub struct ServerConn {
     /// heavy reports), opened at the first such read and kept.
     reopen: Option<Reopen>,
     second: RefCell<Option<Box<ServerConn>>>,
-    /// The server refused a second connection once: the reads go one after the other.
+    /// The server refused a second connection: the reads go one after the other until the
+    /// handle reconnects.
     single: std::cell::Cell<bool>,
 }
 
@@ -95,12 +96,13 @@ impl ServerConn {
 
     /// A new connection in place of a lost one: same actor, no statements prepared yet, no
     /// transaction open (the one that was open when the line dropped was rolled back by the
-    /// server).
+    /// server). A second connection the server refused before is asked for again.
     pub fn replace_client(&self, client: postgres::Client) {
         *self.client.borrow_mut() = client;
         self.statements.borrow_mut().clear();
         *self.depth.borrow_mut() = 0;
         self.second.borrow_mut().take();
+        self.single.set(false);
     }
 
     pub fn set_actor(&self, actor: &str) {

@@ -93,6 +93,47 @@ fn progress_reads_the_same_from_the_server() {
     assert_same_rows(&all_rows(&conn), &pulled_rows(&scratch));
 }
 
+/// A server that refused the second connection (the heavy reports' two reads at once) is
+/// asked again after the line was lost and the handle reconnected: the refusal is not kept for
+/// the rest of the session. Meanwhile, and after, the reports read the same.
+#[test]
+fn a_refused_second_connection_is_asked_for_again_after_a_reconnection() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let conn = demo_town(120, 5);
+    let (scratch, _) = pushed(&conn);
+    let asked = Arc::new(AtomicUsize::new(0));
+    let url = scratch.url();
+    let counted = Arc::clone(&asked);
+    let on_server = huce_core::sql::ServerConn::new(crate::server::scratch_client(&scratch))
+        .reopened_with(Box::new(move || {
+            if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                Err(huce_core::Error::Invalid("连接数已满".into()))
+            } else {
+                huce_core::server::connect(&url).map(huce_core::server::Server::into_client)
+            }
+        }));
+    let expected = compare::compare(&conn, Scope::Town).unwrap();
+    for _ in 0..2 {
+        assert_eq!(compare::compare(&on_server, Scope::Town).unwrap(), expected);
+    }
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        1,
+        "refused once, then one read after the other without asking each time"
+    );
+    on_server.replace_client(crate::server::scratch_client(&scratch));
+    for _ in 0..2 {
+        assert_eq!(compare::compare(&on_server, Scope::Town).unwrap(), expected);
+    }
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        2,
+        "asked again after the reconnection, and the second connection kept"
+    );
+}
+
 /// 多方比对: the differences, the villages' and the inspection groups' rates (with the batches
 /// of the groups to re-check) read the same on the server, for the town, a village and a 社,
 /// from a database file (the two readers at once) and from the server (one after the other).
