@@ -339,6 +339,12 @@ fn side_by_side(file: huce_core::sql::Db<'_>, server: huce_core::sql::Db<'_>) ->
         })
     };
     let (dash_file, dash_server) = (dash(file), dash(server));
+    let comparison = |d: huce_core::sql::Db<'_>| {
+        best_of(3, || {
+            huce_core::compare::compare(d, Scope::Town).unwrap();
+        })
+    };
+    let (cmp_file, cmp_server) = (comparison(file), comparison(server));
     // The first 1,000 open cases with a notice due, the same on both (the same town).
     let run =
         huce_core::print::notice_cases(file, &LedgerFilter::all_of(Scope::Town), as_of).unwrap();
@@ -365,6 +371,17 @@ fn side_by_side(file: huce_core::sql::Db<'_>, server: huce_core::sql::Db<'_>) ->
         dash_server <= 100.0,
     );
     summary::add(
+        "comparison, whole district (server)",
+        cmp_server,
+        "ms",
+        Some(summary::Anchor {
+            name: "the file",
+            value: cmp_file,
+        }),
+        "≤ 100 ms (#19)",
+        cmp_server <= 100.0,
+    );
+    summary::add(
         &format!("{} notices (server)", ids.len()),
         notes_server,
         "ms",
@@ -381,6 +398,11 @@ fn side_by_side(file: huce_core::sql::Db<'_>, server: huce_core::sql::Db<'_>) ->
         "进度调度 dashboard, whole town   {dash_file:>8.1} ms {dash_server:>8.1} ms {:>6.2}×   server ≤ 300 ms: {}",
         dash_server / dash_file,
         if dash_ok { "ok" } else { "OVER" }
+    );
+    println!(
+        "多方比对 comparison, whole town   {cmp_file:>8.1} ms {cmp_server:>8.1} ms {:>6.2}×   ≤ 100 ms: {}",
+        cmp_server / cmp_file,
+        if cmp_server <= 100.0 { "ok" } else { "OVER" }
     );
     let notes_ok = notes_server <= notes_file * 1.2;
     println!(
