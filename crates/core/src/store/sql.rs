@@ -200,7 +200,7 @@ impl<'a> From<&'a std::sync::MutexGuard<'_, Store>> for Db<'a> {
 /// One row, read the same way from either engine.
 pub enum Row<'r> {
     File(&'r rusqlite::Row<'r>),
-    Server(Vec<Value>),
+    Server(&'r postgres::Row),
 }
 
 /// A column by its position (the shape of rusqlite's `get::<_, T>(i)`, so ported code reads the
@@ -221,22 +221,20 @@ impl Row<'_> {
         let idx_at = idx.position();
         match self {
             Row::File(r) => r.get(idx),
-            Row::Server(values) => {
+            Row::Server(row) => {
                 let idx = idx_at;
-                let v = values
-                    .get(idx)
-                    .ok_or(rusqlite::Error::InvalidColumnIndex(idx))?;
-                T::column_result(ValueRef::from(v)).map_err(|e| match e {
+                let v = value_ref(row, idx)?;
+                T::column_result(v).map_err(|e| match e {
                     rusqlite::types::FromSqlError::InvalidType => {
                         rusqlite::Error::InvalidColumnType(
                             idx,
                             format!("column {idx}"),
-                            ValueRef::from(v).data_type(),
+                            v.data_type(),
                         )
                     }
                     other => rusqlite::Error::FromSqlConversionFailure(
                         idx,
-                        ValueRef::from(v).data_type(),
+                        v.data_type(),
                         Box::new(other),
                     ),
                 })
@@ -250,10 +248,7 @@ impl Row<'_> {
     pub fn get_ref(&self, idx: usize) -> rusqlite::Result<ValueRef<'_>> {
         match self {
             Row::File(r) => r.get_ref(idx),
-            Row::Server(values) => values
-                .get(idx)
-                .map(ValueRef::from)
-                .ok_or(rusqlite::Error::InvalidColumnIndex(idx)),
+            Row::Server(row) => value_ref(row, idx),
         }
     }
 }
@@ -513,47 +508,61 @@ impl<'a> PgFromSql<'a> for Numeric {
     }
 }
 
-/// A server column as the value the file would hold.
-fn read(row: &postgres::Row, i: usize) -> Result<Value> {
-    let ty = row.columns()[i].type_();
-    let some = |v: Option<Value>| v.unwrap_or(Value::Null);
-    Ok(if *ty == Type::INT8 {
-        some(row.try_get::<_, Option<i64>>(i)?.map(Value::Integer))
+/// A server column as the value the file would hold, borrowed from the row (text and bytes are
+/// not copied: a report reads hundreds of thousands of them).
+fn value_ref(row: &postgres::Row, i: usize) -> rusqlite::Result<ValueRef<'_>> {
+    let ty = row
+        .columns()
+        .get(i)
+        .ok_or(rusqlite::Error::InvalidColumnIndex(i))?
+        .type_();
+    let failed = |e: postgres::Error| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Null, Box::new(e))
+    };
+    let v = if *ty == Type::INT8 {
+        row.try_get::<_, Option<i64>>(i)
+            .map_err(failed)?
+            .map(ValueRef::Integer)
     } else if *ty == Type::INT4 {
-        some(
-            row.try_get::<_, Option<i32>>(i)?
-                .map(|v| Value::Integer(v.into())),
-        )
+        row.try_get::<_, Option<i32>>(i)
+            .map_err(failed)?
+            .map(|v| ValueRef::Integer(v.into()))
     } else if *ty == Type::INT2 {
-        some(
-            row.try_get::<_, Option<i16>>(i)?
-                .map(|v| Value::Integer(v.into())),
-        )
+        row.try_get::<_, Option<i16>>(i)
+            .map_err(failed)?
+            .map(|v| ValueRef::Integer(v.into()))
     } else if *ty == Type::BOOL {
-        some(
-            row.try_get::<_, Option<bool>>(i)?
-                .map(|v| Value::Integer(v.into())),
-        )
+        row.try_get::<_, Option<bool>>(i)
+            .map_err(failed)?
+            .map(|v| ValueRef::Integer(v.into()))
     } else if *ty == Type::FLOAT8 {
-        some(row.try_get::<_, Option<f64>>(i)?.map(Value::Real))
+        row.try_get::<_, Option<f64>>(i)
+            .map_err(failed)?
+            .map(ValueRef::Real)
     } else if *ty == Type::FLOAT4 {
-        some(
-            row.try_get::<_, Option<f32>>(i)?
-                .map(|v| Value::Real(v.into())),
-        )
+        row.try_get::<_, Option<f32>>(i)
+            .map_err(failed)?
+            .map(|v| ValueRef::Real(v.into()))
     } else if *ty == Type::NUMERIC {
-        some(row.try_get::<_, Option<Numeric>>(i)?.map(|n| {
-            if n.1 && n.0.abs() < 9.0e15 {
-                Value::Integer(n.0 as i64)
-            } else {
-                Value::Real(n.0)
-            }
-        }))
+        row.try_get::<_, Option<Numeric>>(i)
+            .map_err(failed)?
+            .map(|n| {
+                if n.1 && n.0.abs() < 9.0e15 {
+                    ValueRef::Integer(n.0 as i64)
+                } else {
+                    ValueRef::Real(n.0)
+                }
+            })
     } else if *ty == Type::BYTEA {
-        some(row.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Blob))
+        row.try_get::<_, Option<&[u8]>>(i)
+            .map_err(failed)?
+            .map(ValueRef::Blob)
     } else {
-        some(row.try_get::<_, Option<String>>(i)?.map(Value::Text))
-    })
+        row.try_get::<_, Option<&str>>(i)
+            .map_err(failed)?
+            .map(|s| ValueRef::Text(s.as_bytes()))
+    };
+    Ok(v.unwrap_or(ValueRef::Null))
 }
 
 impl ServerConn {
@@ -684,10 +693,7 @@ impl<'a> Db<'a> {
             Db::Server(s) => {
                 let rows = s.run(sql, params)?;
                 let first = rows.first().ok_or_else(no_rows)?;
-                let values = (0..first.len())
-                    .map(|i| read(first, i))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(f(&Row::Server(values))?)
+                Ok(f(&Row::Server(first))?)
             }
         }
     }
@@ -710,12 +716,7 @@ impl<'a> Db<'a> {
             Db::Server(s) => s
                 .run(sql, params)?
                 .iter()
-                .map(|r| {
-                    let values = (0..r.len())
-                        .map(|i| read(r, i))
-                        .collect::<Result<Vec<_>>>()?;
-                    Ok(f(&Row::Server(values))?)
-                })
+                .map(|r| Ok(f(&Row::Server(r))?))
                 .collect(),
         }
     }
@@ -751,10 +752,7 @@ impl<'a> Db<'a> {
             }
             Db::Server(s) => {
                 for r in s.run(sql, params)? {
-                    let values = (0..r.len())
-                        .map(|i| read(&r, i))
-                        .collect::<Result<Vec<_>>>()?;
-                    f(&Row::Server(values))?;
+                    f(&Row::Server(&r))?;
                 }
                 Ok(())
             }
