@@ -382,15 +382,16 @@ struct Case {
     village: usize,
     category: Option<Category>,
     planned: Option<String>,
-    opened_on: String,
+    /// The day it was opened ([`day_key`]).
+    opened_on: Day,
     state: CaseState,
 }
 
 /// (village index, day, toilets first inspected that day, of them re-checked by the town)
-type FirstDays = Vec<(usize, String, i64, i64)>;
+type FirstDays = Vec<(usize, Day, i64, i64)>;
 
 /// (day, +1 for a case closed out that day, −1 for one reopened)
-type Closings = Vec<(String, i64)>;
+type Closings = Vec<(Day, i64)>;
 
 /// What the counts are made of, as read from the database. The households, toilets and
 /// no-toilet households of each village go straight into the villages' counts.
@@ -443,7 +444,7 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
     };
 
     // date → (inspected, problems, closed) changes
-    let mut changes: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    let mut changes: BTreeMap<Day, (i64, i64, i64)> = BTreeMap::new();
     for (vx, on, n, re) in facts.first_days {
         villages[vx].inspected += n;
         villages[vx].rechecked += re;
@@ -462,7 +463,7 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
                 .to_string()
         });
     for case in &facts.cases {
-        changes.entry(case.opened_on.clone()).or_default().1 += 1;
+        changes.entry(case.opened_on).or_default().1 += 1;
         let v = &mut villages[case.village];
         v.problems += 1;
         match case.category {
@@ -483,7 +484,7 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
             || (case.category == Some(Category::ImmediateFix)
                 && immediate_cutoff
                     .as_deref()
-                    .is_some_and(|c| case.opened_on.as_str() < c));
+                    .is_some_and(|c| case.opened_on.as_slice() < c.as_bytes()));
         if case.state != CaseState::Closed && late {
             v.overdue += 1;
         }
@@ -522,7 +523,7 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
         b += dp;
         c += dc;
         timeline.push(Point {
-            date: d,
+            date: day_text(&d),
             inspected: a,
             problems: b,
             closed: c,
@@ -663,19 +664,28 @@ fn no_toilet_by_village(
 }
 
 /// (village, first day) → (toilets, of them re-checked) as the rows the totals are made of.
-fn first_days(per_day: FastMap<(usize, [u8; 10]), (i64, i64)>) -> FirstDays {
+fn first_days(per_day: FastMap<(usize, Day), (i64, i64)>) -> FirstDays {
     per_day
         .into_iter()
-        .map(|((vx, on), (n, re))| (vx, String::from_utf8_lossy(&on).into_owned(), n, re))
+        .map(|((vx, on), (n, re))| (vx, on, n, re))
         .collect()
 }
 
+/// A day as a fixed key: `YYYY-MM-DD`, ordered as bytes, without an allocation per row.
+type Day = [u8; 10];
+
 /// A `YYYY-MM-DD` day as a fixed key (ISO days order as bytes).
-fn day_key(on: &[u8]) -> [u8; 10] {
+fn day_key(on: &[u8]) -> Day {
     let mut key = [0u8; 10];
     let n = on.len().min(10);
     key[..n].copy_from_slice(&on[..n]);
     key
+}
+
+/// The day a key was made of.
+fn day_text(key: &Day) -> String {
+    let end = key.iter().position(|&b| b == 0).unwrap_or(key.len());
+    String::from_utf8_lossy(&key[..end]).into_owned()
 }
 
 /// The cases opened by the date, their state on it replayed from their moves, and the days
@@ -702,7 +712,7 @@ fn case_facts(
                 village: vx,
                 category: r.get(2)?,
                 planned: r.get(3)?,
-                opened_on: r.get(4)?,
+                opened_on: day_key(r.get_ref(4)?.as_bytes().map_err(rusqlite::Error::from)?),
                 state: CaseState::Pending,
             });
             Ok(())
@@ -710,7 +720,7 @@ fn case_facts(
     )?;
     // The moves in the order they happened: read as they lie and sorted here, which is
     // cheaper than SQLite's sort.
-    let mut moves: Vec<([u8; 10], i64, usize, CaseState)> = Vec::new();
+    let mut moves: Vec<(Day, i64, usize, CaseState)> = Vec::new();
     // A case begins 待整改 (pending): the opening that says so moves nothing and is not read
     // (a third of the moves; and an opening dated after a move no longer undoes it).
     conn.for_each(
@@ -732,7 +742,6 @@ fn case_facts(
         let was_closed = case.state == CaseState::Closed;
         let now_closed = to == CaseState::Closed;
         if was_closed != now_closed {
-            let on = String::from_utf8_lossy(&on).into_owned();
             closings.push((on, if now_closed { 1 } else { -1 }));
         }
         case.state = to;
