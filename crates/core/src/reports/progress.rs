@@ -610,7 +610,7 @@ fn streamed_facts(
     // Each toilet's village, first inspection and first town re-check (kept on the toilet by
     // triggers), read from their covering index: toilets per village, and per village and
     // first day.
-    let mut per_day: FastMap<(usize, [u8; 10]), (i64, i64)> = FastMap::default();
+    let mut per_day: FastMap<(usize, Day), (i64, i64)> = FastMap::default();
     let before = |on: &[u8]| day_key(on) <= day_key(day.as_bytes());
     conn.for_each(
         "SELECT village_id, first_inspected_on, first_rechecked_on FROM toilets",
@@ -772,7 +772,7 @@ fn grouped_facts(
     no_toilet_by_village(conn, index, villages)?;
     // Toilets per village and first inspection day; a day after the date is not inspected yet.
     let today = day_key(day.as_bytes());
-    let mut per_day: FastMap<(usize, [u8; 10]), (i64, i64)> = FastMap::default();
+    let mut per_day: FastMap<(usize, Day), (i64, i64)> = FastMap::default();
     conn.for_each(
         "SELECT village_id, first_inspected_on, count(*),
                 count(*) FILTER (WHERE first_rechecked_on <= ?1)
