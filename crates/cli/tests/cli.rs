@@ -1021,7 +1021,10 @@ fn import_a_ledger_into_the_server() {
     let out = run_ok(&mut import());
     assert!(out.starts_with("已导入"), "{out}");
     let again = run_ok(&mut import());
-    assert!(again.contains("新增 0，更新 0"), "nothing changes: {again}");
+    assert!(
+        again.contains("农户：新增 0，更新 0，") && again.contains("户厕：新增 0，更新 0，"),
+        "nothing changes: {again}"
+    );
 
     let copy = dir.path().join("拉取的副本.db");
     run_ok(huce().args(["pull", "--from", &target, "--out"]).arg(&copy));

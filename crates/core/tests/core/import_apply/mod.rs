@@ -461,6 +461,87 @@ fn a_namesake_with_another_id_is_another_household() {
     );
 }
 
+/// Two heads of one name in one 社, on two rows of the same ledger: one with an ID number, one
+/// without, each with his own address and phone. They are two households whichever comes first,
+/// and importing the same ledger again changes nothing (the second row used to be taken for the
+/// first household, so each import wrote one's address over the other's and back).
+#[test]
+fn namesakes_on_one_ledger_stay_two_households_and_a_reimport_changes_nothing() {
+    let header: &[&str] = &[
+        "行政村",
+        "社",
+        "户主姓名",
+        "身份证号",
+        "联系电话",
+        "住址",
+        "户籍人口",
+    ];
+    let without: &[&str] = &[
+        "石鱼村",
+        "1社",
+        "何光荣",
+        "",
+        "15853687870",
+        "石鱼村1社40号",
+        "4",
+    ];
+    let with: &[&str] = &[
+        "石鱼村",
+        "1社",
+        "何光荣",
+        "11010519491231002X",
+        "15162102371",
+        "石鱼村1社64号",
+        "2",
+    ];
+    for (order, rows) in [
+        ("无证号在前", [without, with]),
+        ("有证号在前", [with, without]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let t = crate::engine::fresh();
+        let path = dir.path().join("ledger.xlsx");
+        write_xlsx(&path, &[header, rows[0], rows[1]]);
+        let first = run(&t, &path, &opts(true), true, dir.path());
+        assert_eq!(first.households_new, 2, "{order}: {:#?}", first.problems);
+        assert_eq!(first.rows_rejected, 0, "{order}: {:#?}", first.problems);
+        let mut stored: Vec<(Option<String>, Option<String>)> = t
+            .prepare("SELECT id_number, address FROM households ORDER BY address")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        stored.sort();
+        assert_eq!(
+            stored,
+            vec![
+                (None, Some("石鱼村1社40号".to_string())),
+                (
+                    Some("11010519491231002X".to_string()),
+                    Some("石鱼村1社64号".to_string())
+                ),
+            ],
+            "{order}"
+        );
+        let logged = change_log(&t).len();
+        for again in 1..=2 {
+            let r = run(&t, &path, &opts(false), true, dir.path());
+            assert_eq!(
+                r.rows_rejected, 0,
+                "{order}, import {again}: {:#?}",
+                r.problems
+            );
+            assert_eq!(
+                (r.households_new, r.households_updated, r.fields_changed),
+                (0, 0, 0),
+                "{order}, import {again} of the same ledger: {:?}",
+                &change_log(&t)[logged..]
+            );
+        }
+    }
+}
+
 /// One row of `change_log`: entity, id, field, old and new value.
 type Change = (String, i64, String, Option<String>, Option<String>);
 

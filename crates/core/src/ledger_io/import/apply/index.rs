@@ -14,6 +14,41 @@ pub(super) struct FileHousehold {
     pub(super) given: u32,
     /// The last row of this file that said the household has no toilet (技术模式 无厕所).
     pub(super) no_toilet_row: Option<usize>,
+    /// The phone and address this file first gave the household: a later row of the same name
+    /// that gives others is a namesake, not this household again.
+    pub(super) phone: Option<Box<str>>,
+    pub(super) address: Option<Box<str>>,
+}
+
+impl FileHousehold {
+    pub(super) fn new(new: bool) -> FileHousehold {
+        FileHousehold {
+            toilet_rows: 0,
+            new,
+            changed: false,
+            given: 0,
+            no_toilet_row: None,
+            phone: None,
+            address: None,
+        }
+    }
+
+    /// Keeps the phone and address a row gives, where this file gave none before.
+    pub(super) fn note_given(&mut self, phone: Option<&str>, address: Option<&str>) {
+        if self.phone.is_none() {
+            self.phone = phone.map(Box::from);
+        }
+        if self.address.is_none() {
+            self.address = address.map(Box::from);
+        }
+    }
+
+    /// Whether a row giving this phone and address cannot be this household: the file already
+    /// gave it another phone or another address.
+    pub(super) fn contradicted_by(&self, phone: Option<&str>, address: Option<&str>) -> bool {
+        let differs = |mine: &Option<Box<str>>, theirs: Option<&str>| matches!((mine.as_deref(), theirs), (Some(a), Some(b)) if a != b);
+        differs(&self.phone, phone) || differs(&self.address, address)
+    }
 }
 
 pub(super) struct Places {

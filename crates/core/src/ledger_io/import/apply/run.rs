@@ -490,8 +490,10 @@ pub(super) fn apply_rows(
             let matched = match by_id {
                 Some(id) => Some(id),
                 None => {
-                    // A same-name household that already has another ID number is another person.
-                    let candidates: Vec<i64> = homes
+                    // A same-name household that already has another ID number is another person,
+                    // and so is one an earlier row of this file gave another phone or address.
+                    let (phone, address) = (v.phone.as_deref(), v.address.as_deref());
+                    let mut candidates: Vec<i64> = homes
                         .by_name
                         .get(&(group_id, name.clone()))
                         .map(|c| {
@@ -508,9 +510,18 @@ pub(super) fn apply_rows(
                                                 .is_none_or(|w| w == q)
                                     }
                                 })
+                                .filter(|h| {
+                                    in_file
+                                        .get(h)
+                                        .is_none_or(|f| !f.contradicted_by(phone, address))
+                                })
                                 .collect()
                         })
                         .unwrap_or_default();
+                    if candidates.len() > 1 {
+                        candidates =
+                            same_address_or_phone(tx, &mut stored, candidates, phone, address)?;
+                    }
                     match candidates.as_slice() {
                         [] => None,
                         [one] => Some(*one),
@@ -557,13 +568,9 @@ pub(super) fn apply_rows(
                         homes.by_id_number.insert(idn.clone(), id);
                         homes.with_id.insert(id);
                     }
-                    let entry = in_file.entry(id).or_insert(FileHousehold {
-                        toilet_rows: 0,
-                        new: false,
-                        changed: false,
-                        given: 0,
-                        no_toilet_row: None,
-                    });
+                    let entry = in_file
+                        .entry(id)
+                        .or_insert_with(|| FileHousehold::new(false));
                     entry.changed |= changed;
                     id
                 }
@@ -605,16 +612,7 @@ pub(super) fn apply_rows(
                         .entry((group_id, name.clone()))
                         .or_default()
                         .push(id);
-                    in_file.insert(
-                        id,
-                        FileHousehold {
-                            toilet_rows: 0,
-                            new: true,
-                            changed: false,
-                            given: 0,
-                            no_toilet_row: None,
-                        },
-                    );
+                    in_file.insert(id, FileHousehold::new(true));
                     id
                 }
             };
@@ -634,6 +632,7 @@ pub(super) fn apply_rows(
                 .get_mut(&household_id)
                 .expect("household recorded above");
             in_this_file.given |= given;
+            in_this_file.note_given(v.phone.as_deref(), v.address.as_deref());
             let given = in_this_file.given;
             if !deferred.is_empty() {
                 deferred.retain(|(h, f), _| *h != household_id || f.bit() & given == 0);
@@ -846,6 +845,38 @@ pub(super) fn apply_rows(
 /// toilet (stored, or a toilet row of this file) is not, and a stored household whose only word
 /// in the file is 无厕所 while it has toilets gets a 待核实 entry on its first toilet (was it
 /// demolished?). Each change of the mark is in the change log.
+/// Of several households of one name in one 社, the one with the row's address, else the one
+/// with its phone; all of them when neither tells one apart.
+fn same_address_or_phone(
+    db: Db<'_>,
+    stored: &mut Stored,
+    candidates: Vec<i64>,
+    phone: Option<&str>,
+    address: Option<&str>,
+) -> Result<Vec<i64>> {
+    use super::stored::HOUSEHOLD_COLUMNS;
+    let column = |name: &str| {
+        HOUSEHOLD_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .expect("a stored household column")
+    };
+    for (given, at) in [(address, column("address")), (phone, column("phone"))] {
+        let Some(given) = given else { continue };
+        let mut same = Vec::new();
+        for &h in &candidates {
+            if matches!(&stored.household(db, h)?[at], rusqlite::types::Value::Text(t) if t == given)
+            {
+                same.push(h);
+            }
+        }
+        if same.len() == 1 {
+            return Ok(same);
+        }
+    }
+    Ok(candidates)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn mark_no_toilet(
     tx: Db<'_>,
