@@ -235,6 +235,89 @@ fn random_bytes_never_panic() {
     );
 }
 
+/// A ledger as a village keeps it by hand: a title merged across, the 行政村 merged down the whole
+/// sheet (a blank row inside it), each 社 down its rows, and a household's own columns (序号, 户主,
+/// 身份证号) down the rows of its two toilets, and one 技术模式 down two households' rows.
+pub(crate) fn write_merged_ledger(path: &Path) {
+    let mut book = Workbook::new();
+    let s = book.add_worksheet();
+    s.set_name("摸排").unwrap();
+    let f = Format::new();
+    s.merge_range(0, 0, 0, 5, "石鱼镇农村户厕摸排台账", &f)
+        .unwrap();
+    for (c, h) in ["序号", "行政村", "社", "户主姓名", "身份证号", "技术模式"]
+        .iter()
+        .enumerate()
+    {
+        s.write_string(1, c as u16, *h).unwrap();
+    }
+    s.merge_range(2, 1, 7, 1, "石鱼村", &f).unwrap();
+    s.merge_range(2, 2, 4, 2, "1社", &f).unwrap();
+    s.merge_range(2, 0, 3, 0, "1", &f).unwrap();
+    s.merge_range(2, 3, 3, 3, "张建国", &f).unwrap();
+    s.merge_range(2, 4, 3, 4, "11010519491231002X", &f).unwrap();
+    s.write_string(2, 5, "三格式").unwrap();
+    s.write_string(3, 5, "沼气池").unwrap();
+    s.write_number(4, 0, 2).unwrap();
+    s.write_string(4, 3, "李四").unwrap();
+    s.write_string(4, 5, "双瓮").unwrap();
+    // Row 6 is blank, inside the 行政村's block.
+    s.merge_range(6, 2, 7, 2, "2社", &f).unwrap();
+    s.write_number(6, 0, 3).unwrap();
+    s.write_string(6, 3, "王五").unwrap();
+    s.write_string(6, 4, "440524188001010014").unwrap();
+    s.merge_range(6, 5, 7, 5, "三格式", &f).unwrap();
+    s.write_number(7, 0, 4).unwrap();
+    s.write_string(7, 3, "赵六").unwrap();
+    s.merge_range(8, 0, 8, 5, "以下空白", &f).unwrap();
+    book.save(path).unwrap();
+}
+
+/// Merged cells read as a person sees them: the value of a block merged down belongs to every row
+/// of it (a blank row stays blank); a block merged across keeps its value in its first cell. The
+/// streamed rows are the rows read whole.
+#[test]
+fn cells_merged_down_belong_to_every_row_of_their_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("merged.xlsx");
+    write_merged_ledger(&path);
+    let whole = read_file(&path).unwrap();
+    let rows = texts(&whole[0]);
+    let want: Vec<Vec<&str>> = vec![
+        vec!["石鱼镇农村户厕摸排台账"],
+        vec!["序号", "行政村", "社", "户主姓名", "身份证号", "技术模式"],
+        vec![
+            "1",
+            "石鱼村",
+            "1社",
+            "张建国",
+            "11010519491231002X",
+            "三格式",
+        ],
+        vec![
+            "1",
+            "石鱼村",
+            "1社",
+            "张建国",
+            "11010519491231002X",
+            "沼气池",
+        ],
+        vec!["2", "石鱼村", "1社", "李四", "", "双瓮"],
+        vec![],
+        vec!["3", "石鱼村", "2社", "王五", "440524188001010014", "三格式"],
+        vec!["4", "石鱼村", "2社", "赵六", "", "三格式"],
+        vec!["以下空白"],
+    ];
+    assert_eq!(rows, want);
+    let mut streamed = huce_core::import::read::Workbook::open(&path, true).unwrap();
+    let mut rows = streamed.rows(&path, "摸排").unwrap();
+    let mut got = Vec::new();
+    while let huce_core::import::read::NextRow::Row(r) = rows.next_row().unwrap() {
+        got.push(r);
+    }
+    assert_eq!(got, whole[0].rows);
+}
+
 #[test]
 fn streamed_rows_are_the_rows_read_whole() {
     // Leading empty rows and columns, gaps, cells of spaces at a row's end, shared and inline

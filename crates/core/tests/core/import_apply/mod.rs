@@ -542,6 +542,45 @@ fn namesakes_on_one_ledger_stay_two_households_and_a_reimport_changes_nothing() 
     }
 }
 
+/// A ledger with merged cells (the 行政村 down the sheet, each 社 down its rows, a household down
+/// its toilets' rows) imports whole: every row finds its village, 社 and household.
+#[test]
+fn a_ledger_with_cells_merged_down_imports_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    let path = dir.path().join("merged.xlsx");
+    crate::import_files::write_merged_ledger(&path);
+    let r = run(&t, &path, &opts(true), true, dir.path());
+    assert_eq!(r.rows_rejected, 0, "{:#?}", r.problems);
+    assert_eq!(
+        (r.households_new, r.toilets_new),
+        (4, 5),
+        "{:#?}",
+        r.problems
+    );
+    let per_household: Vec<(String, String, i64)> = t
+        .prepare(
+            "SELECT h.head_name, g.name, count(t.id) FROM households h
+             JOIN village_groups g ON g.id = h.group_id
+             LEFT JOIN toilets t ON t.household_id = h.id
+             GROUP BY h.id ORDER BY h.id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        per_household,
+        vec![
+            ("张建国".to_string(), "1社".to_string(), 2),
+            ("李四".to_string(), "1社".to_string(), 1),
+            ("王五".to_string(), "2社".to_string(), 1),
+            ("赵六".to_string(), "2社".to_string(), 1),
+        ]
+    );
+}
+
 /// One row of `change_log`: entity, id, field, old and new value.
 type Change = (String, i64, String, Option<String>, Option<String>);
 

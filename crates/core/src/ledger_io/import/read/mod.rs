@@ -182,12 +182,27 @@ fn check_position(row: u32, col: u32) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Every sheet of an opened workbook, read whole.
-fn read_book(book: &mut Sheets<Cursor<Vec<u8>>>) -> std::result::Result<Vec<Sheet>, String> {
+/// Every sheet of an opened workbook, read whole. `merges` says whether an .xlsx file has merged
+/// cells at all (see [`xlsx_has_merges`]).
+fn read_book(
+    book: &mut Sheets<Cursor<Vec<u8>>>,
+    merges: bool,
+) -> std::result::Result<Vec<Sheet>, String> {
     let mut sheets = Vec::new();
     let mut budget = MAX_CELLS;
     for name in book.sheet_names() {
-        let rows = if let Sheets::Xlsx(x) = &mut *book {
+        let mut down = match &mut *book {
+            Sheets::Xlsx(x) if merges => match x.merge_cells_by_sheet_name(&name) {
+                Ok(regions) => MergedDown::new(regions),
+                Err(XlsxError::NotAWorksheet(_)) => MergedDown::default(),
+                Err(e) => return Err(e.to_string()),
+            },
+            Sheets::Xls(x) => {
+                MergedDown::new(x.merge_cells_by_sheet_name(&name).unwrap_or_default())
+            }
+            _ => MergedDown::default(),
+        };
+        let mut rows = if let Sheets::Xlsx(x) = &mut *book {
             match x.worksheet_cells_reader(&name) {
                 Ok(mut reader) => read_xlsx_sheet(&mut reader, &mut budget)?,
                 Err(XlsxError::NotAWorksheet(_)) => Vec::new(),
@@ -207,9 +222,112 @@ fn read_book(book: &mut Sheets<Cursor<Vec<u8>>>) -> std::result::Result<Vec<Shee
                 rows
             }
         };
+        for (r, row) in rows.iter_mut().enumerate() {
+            let before = row.len();
+            down.fill(r as u32, row);
+            budget = budget
+                .checked_sub(row.len() - before)
+                .ok_or_else(too_many_cells)?;
+        }
         sheets.push(Sheet { name, rows });
     }
     Ok(sheets)
+}
+
+/// Cells merged down (a block more than one row high), read as a person sees them: the value of
+/// the block's top cell belongs to every row of the block, in the block's first column (a ledger
+/// merges a village down its households, a household down its toilets). A block merged across
+/// only keeps its value in its first cell, and a blank row inside a block stays blank. Rows are
+/// given to [`MergedDown::fill`] in order, each once.
+#[derive(Default)]
+struct MergedDown {
+    /// (first row, last row, column) of each block, by first row.
+    blocks: Vec<(u32, u32, u32)>,
+    next: usize,
+    /// The blocks being filled: (column, last row, value).
+    open: Vec<(u32, u32, Cell)>,
+}
+
+impl MergedDown {
+    fn new(regions: Vec<calamine::Dimensions>) -> MergedDown {
+        let mut blocks: Vec<(u32, u32, u32)> = regions
+            .iter()
+            .filter(|d| d.end.0 > d.start.0 && d.start.1 < MAX_COLUMNS)
+            .map(|d| (d.start.0, d.end.0, d.start.1))
+            .collect();
+        blocks.sort_unstable();
+        MergedDown {
+            blocks,
+            next: 0,
+            open: Vec::new(),
+        }
+    }
+
+    /// Fills row `r` from the blocks above it, then notes the blocks that start on it.
+    fn fill(&mut self, r: u32, cells: &mut Vec<Cell>) {
+        if self.blocks.is_empty() {
+            return;
+        }
+        self.open.retain(|(_, last, _)| *last >= r);
+        let blank = |c: Option<&Cell>| c.is_none_or(|c| c.text.trim().is_empty());
+        if !cells.iter().all(|c| blank(Some(c))) {
+            for (col, _, value) in &self.open {
+                if blank(cells.get(*col as usize)) {
+                    place(cells, *col, value.clone());
+                }
+            }
+        }
+        while let Some(&(first, last, col)) = self.blocks.get(self.next) {
+            if first > r {
+                break;
+            }
+            self.next += 1;
+            if first < r || blank(cells.get(col as usize)) {
+                continue;
+            }
+            self.open.retain(|(c, _, _)| *c != col);
+            self.open.push((col, last, cells[col as usize].clone()));
+        }
+    }
+}
+
+/// Whether any sheet of an .xlsx file has merged cells: its parts are inflated and searched for
+/// the element, a fraction of the time calamine takes to find them (it parses every element of
+/// the sheet), so a workbook without any, the usual export, costs only this.
+fn xlsx_has_merges(bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    let needle = b"mergeCell";
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut buf = vec![0u8; 1 << 18];
+    for i in 0..zip.len() {
+        let Ok(mut part) = zip.by_index(i) else {
+            continue;
+        };
+        let Ok(name) = part.name().map(|n| n.to_ascii_lowercase()) else {
+            continue;
+        };
+        if !name.ends_with(".xml") || name.ends_with("sharedstrings.xml") {
+            continue;
+        }
+        // The end of each chunk is kept, so a name split between two chunks is found too.
+        let mut kept = 0;
+        loop {
+            let n = match part.read(&mut buf[kept..]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let end = kept + n;
+            if finder.find(&buf[..end]).is_some() {
+                return true;
+            }
+            kept = end.min(needle.len() - 1);
+            buf.copy_within(end - kept..end, 0);
+        }
+    }
+    false
 }
 
 /// Checks a spreadsheet's bytes before calamine reads them (see [`check_xlsx`], [`check_xls`]).
@@ -225,9 +343,10 @@ fn read_spreadsheet(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
     check_spreadsheet(path, &bytes)?;
     // calamine is third-party code fed untrusted bytes: a panic in it must not take the app down.
     let result = std::panic::catch_unwind(move || -> std::result::Result<Vec<Sheet>, String> {
+        let merges = xlsx_has_merges(&bytes);
         let mut book =
             calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-        read_book(&mut book)
+        read_book(&mut book, merges)
     });
     match result {
         Ok(Ok(sheets)) => Ok(sheets),
@@ -332,7 +451,8 @@ pub struct Workbook {
 }
 
 enum Book {
-    Xlsx(Box<Xlsx<Cursor<Vec<u8>>>>),
+    /// The workbook, and whether it has merged cells at all.
+    Xlsx(Box<Xlsx<Cursor<Vec<u8>>>>, bool),
     Read(Vec<Sheet>),
 }
 
@@ -357,18 +477,19 @@ impl Workbook {
             });
         }
         check_spreadsheet(path, &bytes)?;
+        let merges = xlsx_has_merges(&bytes);
         let book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
             .map_err(|e| broken(path, &e.to_string()))?;
         let inner = match book {
-            Sheets::Xlsx(x) => Book::Xlsx(Box::new(x)),
-            mut other => Book::Read(read_book(&mut other).map_err(|e| broken(path, &e))?),
+            Sheets::Xlsx(x) => Book::Xlsx(Box::new(x), merges),
+            mut other => Book::Read(read_book(&mut other, merges).map_err(|e| broken(path, &e))?),
         };
         Ok(Workbook { inner })
     }
 
     pub fn sheet_names(&self) -> Vec<String> {
         match &self.inner {
-            Book::Xlsx(x) => x.sheet_names(),
+            Book::Xlsx(x, _) => x.sheet_names(),
             Book::Read(sheets) => sheets.iter().map(|s| s.name.clone()).collect(),
         }
     }
@@ -376,7 +497,15 @@ impl Workbook {
     /// The rows of the sheet called `name`, from the first.
     pub fn rows(&mut self, path: &Path, name: &str) -> Result<Rows<'_>> {
         match &mut self.inner {
-            Book::Xlsx(x) => {
+            Book::Xlsx(x, merges) => {
+                let down = match *merges {
+                    true => match x.merge_cells_by_sheet_name(name) {
+                        Ok(regions) => MergedDown::new(regions),
+                        Err(XlsxError::NotAWorksheet(_)) => MergedDown::default(),
+                        Err(e) => return Err(broken(path, &e.to_string())),
+                    },
+                    false => MergedDown::default(),
+                };
                 let reader = match x.worksheet_cells_reader(name) {
                     Ok(reader) => Some(reader),
                     // A chart sheet reads as an empty sheet, as in `worksheet_range`.
@@ -394,6 +523,7 @@ impl Workbook {
                         collecting: None,
                         ready: None,
                         done: false,
+                        down,
                     })),
                     hint,
                     path: path.to_path_buf(),
@@ -436,6 +566,7 @@ struct XlsxRows<'a> {
     /// A complete row, handed out when `next` reaches it.
     ready: Option<(u32, Vec<Cell>)>,
     done: bool,
+    down: MergedDown,
 }
 
 impl Rows<'_> {
@@ -458,17 +589,20 @@ impl Rows<'_> {
 impl XlsxRows<'_> {
     /// Rows as `worksheet_range` lays them out: calamine's empty cells are skipped, every row
     /// up to the last one with a cell is handed out (empty rows as empty), cells are placed by
-    /// their column, and trailing empty cells are dropped.
+    /// their column, and trailing empty cells are dropped; then cells merged down are filled.
     fn next_row(&mut self) -> std::result::Result<NextRow, String> {
         loop {
             if let Some((r, _)) = &self.ready {
                 if self.next < *r {
+                    let mut cells = Vec::new();
+                    self.down.fill(self.next, &mut cells);
                     self.next += 1;
-                    return Ok(NextRow::Row(Vec::new()));
+                    return Ok(NextRow::Row(cells));
                 }
                 let (_, mut cells) = self.ready.take().expect("checked above");
-                self.next += 1;
                 trim_row(&mut cells);
+                self.down.fill(self.next, &mut cells);
+                self.next += 1;
                 return Ok(NextRow::Row(cells));
             }
             if self.done {
