@@ -321,10 +321,11 @@ pub(super) fn parse_row(
     let mut v = Values::default();
     let mut flags = Vec::new();
     let header_at = |i: usize| headers.get(i).cloned().unwrap_or_default();
+    let empty = Cell::default();
     for (i, field) in columns.iter().enumerate() {
         let Some(field) = field else { continue };
-        let cell = cells.get(i).cloned().unwrap_or_default();
-        if let Err(message) = parse_field(*field, &cell, year_max, &mut v) {
+        let cell = cells.get(i).unwrap_or(&empty);
+        if let Err(message) = parse_field(*field, cell, year_max, &mut v) {
             let written = norm::clean(&cell.text);
             let short = cut(&written, WRITTEN_MAX);
             // The message quotes the value (cleaned, maybe without its spaces): quote it short.

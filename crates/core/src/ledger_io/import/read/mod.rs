@@ -630,7 +630,9 @@ impl XlsxRows<'_> {
                 Some((row, cells)) if *row == r => place(cells, c, cell_from_ref(value)),
                 Some((row, _)) if *row > r => return Ok(NextRow::Unordered),
                 _ => {
-                    let mut cells = Vec::new();
+                    // Rows of a ledger are about as wide as the one before.
+                    let width = self.collecting.as_ref().map_or(0, |(_, cells)| cells.len());
+                    let mut cells = Vec::with_capacity(width.max(c as usize + 1));
                     place(&mut cells, c, cell_from_ref(value));
                     self.ready = self.collecting.replace((r, cells));
                 }
