@@ -108,9 +108,17 @@ pub fn group(text: &str) -> Option<GroupName> {
     }
 }
 
-/// A village name: cleaned; "石鱼" and "石鱼村" are the same village, so a missing 村 is added.
+/// A village name: cleaned; "石鱼" and "石鱼村" are the same village, so a missing 村 is added;
+/// the village committee (石鱼村委会, 石鱼村村民委员会) is the village.
 pub fn village(text: &str) -> Option<String> {
     let t: String = clean(text).chars().filter(|c| !c.is_whitespace()).collect();
+    let t = match ["村民委员会", "村委会", "村委"]
+        .iter()
+        .find_map(|committee| t.strip_suffix(committee))
+    {
+        Some(named) if !named.is_empty() => named.to_string(),
+        _ => t,
+    };
     if t.is_empty() {
         None
     } else if t.ends_with('村') || t.ends_with("社区") || t.ends_with("居委会") {
@@ -118,6 +126,41 @@ pub fn village(text: &str) -> Option<String> {
     } else {
         Some(format!("{t}村"))
     }
+}
+
+/// A place written after the places above it ("重庆市铜梁区石鱼镇石鱼村"): `prefixes` (the city,
+/// district and town names, in that order) are taken off its front where written, and nothing
+/// else; the place itself is never taken off.
+pub fn without_prefixes<'a>(text: &'a str, prefixes: &[String]) -> &'a str {
+    let mut rest = text;
+    for p in prefixes.iter().filter(|p| !p.is_empty()) {
+        match rest.strip_prefix(p.as_str()) {
+            Some(r) if !r.is_empty() => rest = r,
+            _ => {}
+        }
+    }
+    rest
+}
+
+/// A 社 written with its village in front ("石鱼村3社", "石鱼3组", "石鱼镇石鱼村三社"), as the
+/// numbered 社 of `village`; any other 社 name as it was.
+pub fn group_in_village(g: GroupName, village: &str, prefixes: &[String]) -> GroupName {
+    if g.number.is_some() {
+        return g;
+    }
+    let rest = without_prefixes(&g.name, prefixes);
+    let stem = village
+        .strip_suffix('村')
+        .filter(|s| !s.is_empty())
+        .unwrap_or(village);
+    [village, stem]
+        .iter()
+        .find_map(|v| {
+            rest.strip_prefix(v)
+                .and_then(group)
+                .filter(|n| n.number.is_some())
+        })
+        .unwrap_or(g)
 }
 
 /// A year written as 2019, 2019年, 2019.0, 2019-05-01, 2019/5/1, 2019年5月, 2019.05.
@@ -451,6 +494,42 @@ mod tests {
         }
         assert_eq!(name(" 张 三 "), Some("张三".into()));
         assert_eq!(name("  "), None);
+    }
+
+    #[test]
+    fn villages_and_groups_as_offices_write_them() {
+        for (written, want) in [
+            ("石鱼村", "石鱼村"),
+            ("石鱼", "石鱼村"),
+            ("石鱼村委会", "石鱼村"),
+            ("石鱼村村委会", "石鱼村"),
+            ("石鱼村村民委员会", "石鱼村"),
+            ("新市社区", "新市社区"),
+        ] {
+            assert_eq!(
+                village(written).as_deref(),
+                Some(want),
+                "village({written:?})"
+            );
+        }
+        let prefixes: Vec<String> = ["重庆市", "铜梁区", "石鱼镇"].map(String::from).to_vec();
+        for (written, want) in [
+            ("重庆市铜梁区石鱼镇石鱼村", "石鱼村"),
+            ("铜梁区石鱼镇石鱼村", "石鱼村"),
+            ("石鱼镇石鱼村", "石鱼村"),
+            ("石鱼镇", "石鱼镇"),
+            ("新市村", "新市村"),
+            ("石鱼村", "石鱼村"),
+        ] {
+            assert_eq!(without_prefixes(written, &prefixes), want, "{written:?}");
+        }
+        let g = |t: &str| group_in_village(group(t).unwrap(), "石鱼村", &prefixes);
+        assert_eq!(g("石鱼村3社").name, "3社");
+        assert_eq!(g("石鱼三组").name, "3社");
+        assert_eq!(g("石鱼镇石鱼村第三村民小组").name, "3社");
+        assert_eq!(g("3社").name, "3社");
+        assert_eq!(g("大湾社").name, "大湾社", "a named 社 keeps its name");
+        assert_eq!(g("石鱼村大湾社").name, "石鱼村大湾社");
     }
 
     /// The one-pass `clean` is the definition: half-width, then the words joined by one space.

@@ -581,6 +581,59 @@ fn a_ledger_with_cells_merged_down_imports_every_row() {
     );
 }
 
+/// The 行政村 and 社 as offices write them: with the town and district in front, as the village
+/// committee (村委会, 村民委员会), the 社 with its village in front. Every row finds 石鱼村 3社.
+#[test]
+fn villages_and_groups_written_with_their_town_or_committee_find_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    huce_core::town::save_names(&t, "铜梁区", "石鱼镇", crate::NOW).unwrap();
+    let header: &[&str] = &["行政村", "社", "户主姓名"];
+    let first = dir.path().join("first.xlsx");
+    write_xlsx(&first, &[header, &["石鱼村", "3社", "张三"]]);
+    run(&t, &first, &opts(true), true, dir.path());
+    let written: &[[&str; 2]] = &[
+        ["石鱼镇石鱼村", "3社"],
+        ["重庆市铜梁区石鱼镇石鱼村", "三社"],
+        ["铜梁区石鱼镇石鱼", "3组"],
+        ["石鱼村委会", "第三村民小组"],
+        ["石鱼村村民委员会", "三组"],
+        ["石鱼村", "石鱼村3社"],
+        ["石鱼", "石鱼3组"],
+        ["石鱼村", "石鱼镇石鱼村三社"],
+    ];
+    let names: Vec<String> = (1..=written.len()).map(|i| format!("李{i}")).collect();
+    let mut rows: Vec<Vec<&str>> = vec![header.to_vec()];
+    for (w, name) in written.iter().zip(&names) {
+        rows.push(vec![w[0], w[1], name.as_str()]);
+    }
+    let rows: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+    let second = dir.path().join("second.xlsx");
+    write_xlsx(&second, &rows);
+    let r = run(&t, &second, &opts(false), true, dir.path());
+    assert_eq!(r.rows_rejected, 0, "{:#?}", r.problems);
+    assert_eq!(r.households_new, written.len());
+    let places: Vec<(String, String, i64)> = t
+        .prepare(
+            "SELECT v.name, g.name, count(*) FROM households h
+             JOIN village_groups g ON g.id = h.group_id JOIN villages v ON v.id = h.village_id
+             GROUP BY v.id, g.id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        places,
+        vec![(
+            "石鱼村".to_string(),
+            "3社".to_string(),
+            1 + written.len() as i64
+        )]
+    );
+}
+
 /// One row of `change_log`: entity, id, field, old and new value.
 type Change = (String, i64, String, Option<String>, Option<String>);
 

@@ -99,6 +99,8 @@ pub(super) struct Plan {
     pub(super) headers: Vec<String>,
     pub(super) default_village: Option<String>,
     pub(super) current_year: i64,
+    /// The names written before a village in front of it: the city, district and town.
+    pub(super) place_prefixes: Vec<String>,
 }
 
 /// One data row after the checks that need only the file.
@@ -525,6 +527,16 @@ impl<'p> Checker<'p> {
         }
         if ditto(Field::Group) {
             v.group = self.last_group.clone();
+        }
+        // "石鱼镇石鱼村", "石鱼村3社": the village and the 社 without the places written before them.
+        if let Some(written) = &v.village {
+            let bare = norm::without_prefixes(written, &plan.place_prefixes);
+            if bare.len() < written.len() {
+                v.village = norm::village(bare);
+            }
+        }
+        if let (Some(g), Some(village)) = (v.group.take(), &v.village) {
+            v.group = Some(norm::group_in_village(g, village, &plan.place_prefixes));
         }
         self.last_village = v.village.clone();
         self.last_group = v.group.clone();

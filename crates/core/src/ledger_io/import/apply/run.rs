@@ -129,6 +129,7 @@ fn import_with(
         headers: headers.clone(),
         default_village: opts.default_village.clone(),
         current_year: opts.current_year,
+        place_prefixes: place_prefixes(db)?,
     };
     // The reader checks rows from here on, while the backup is taken.
     reader.start(plan.clone());
@@ -239,6 +240,17 @@ fn import_with(
         }
         Flow::Unordered => unreachable!("the whole-sheet reader hands out rows in order"),
     }
+}
+
+/// The names an office may write in front of a village: the city, the district and the town
+/// (those set in 镇设置).
+fn place_prefixes(db: Db<'_>) -> Result<Vec<String>> {
+    use crate::store::settings::{get, KEY_DISTRICT, KEY_TOWN};
+    let mut prefixes = vec!["重庆市".to_string()];
+    for key in [KEY_DISTRICT, KEY_TOWN] {
+        prefixes.extend(get(db, key)?.map(|name| name.trim().to_string()));
+    }
+    Ok(prefixes)
 }
 
 /// Imports the rows as one unit: kept when committing, undone after a dry run (which so
