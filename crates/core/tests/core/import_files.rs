@@ -318,6 +318,46 @@ fn cells_merged_down_belong_to_every_row_of_their_block() {
     assert_eq!(got, whole[0].rows);
 }
 
+/// A two-row header whose single-column names are merged down over both rows (as in most office
+/// ledgers) is found as before: the lower row, every column named.
+#[test]
+fn a_two_row_header_merged_down_is_found_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("header.xlsx");
+    let mut book = Workbook::new();
+    let s = book.add_worksheet();
+    let f = Format::new();
+    s.merge_range(0, 0, 0, 4, "石鱼镇农村户厕摸排台账", &f)
+        .unwrap();
+    for (c, h) in ["行政村", "社", "户主姓名"].iter().enumerate() {
+        s.merge_range(1, c as u16, 2, c as u16, h, &f).unwrap();
+    }
+    s.merge_range(1, 3, 1, 4, "户厕情况", &f).unwrap();
+    s.write_string(2, 3, "技术模式").unwrap();
+    s.write_string(2, 4, "建设年份").unwrap();
+    for (c, v) in ["石鱼村", "3社", "张建国", "三格式", "2019"]
+        .iter()
+        .enumerate()
+    {
+        s.write_string(3, c as u16, *v).unwrap();
+    }
+    book.save(&path).unwrap();
+    let rows = texts(&read_file(&path).unwrap()[0]);
+    let header = find_header(&rows).unwrap();
+    assert_eq!(header.header_row, 2);
+    assert_eq!(
+        header.columns,
+        vec![
+            Some(Field::Village),
+            Some(Field::Group),
+            Some(Field::HeadName),
+            Some(Field::TechMode),
+            Some(Field::BuildYear)
+        ]
+    );
+    assert_eq!(rows[3], ["石鱼村", "3社", "张建国", "三格式", "2019"]);
+}
+
 #[test]
 fn streamed_rows_are_the_rows_read_whole() {
     // Leading empty rows and columns, gaps, cells of spaces at a row's end, shared and inline
