@@ -563,7 +563,7 @@ fn a_ledger_with_cells_merged_down_imports_every_row() {
             "SELECT h.head_name, g.name, count(t.id) FROM households h
              JOIN village_groups g ON g.id = h.group_id
              LEFT JOIN toilets t ON t.household_id = h.id
-             GROUP BY h.id ORDER BY h.id",
+             GROUP BY h.id, g.id ORDER BY h.id",
         )
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
