@@ -446,5 +446,34 @@ async fn import_a_ledger_into_an_empty_database() {
     click(d, "#import-commit").await;
     wait_text(d, "#import-summary", |t| t.contains("已导入")).await;
     click(d, "#import-close").await;
+
+    // Two heads of one name in one 社, each with his own address: two households, and the
+    // preview asks the clerk to check the second.
+    let namesakes = db.parent().unwrap().join("同名.csv");
+    let first17 = "51010219800101123";
+    let id = format!(
+        "{first17}{}",
+        huce_core::idcard::check_char(first17).unwrap()
+    );
+    std::fs::write(
+        &namesakes,
+        format!(
+            "行政村,社,户主姓名,身份证号,住址,技术模式\n\
+             {village},{group},何光荣,,{village}{group}40号,三格式\n\
+             {village},{group},何光荣,{id},{village}{group}64号,三格式\n"
+        ),
+    )
+    .unwrap();
+    click(d, "#open-import").await;
+    type_value(d, "#import-path", namesakes.to_str().unwrap()).await;
+    click(d, "#import-check").await;
+    wait_text(d, "#import-counts", |t| t.contains("农户：新增 2")).await;
+    let note = wait_text(d, "#import-namesakes", |t| !t.is_empty()).await;
+    assert_eq!(
+        note,
+        "同名另户 1 行（与前面同社同名的户主住址或电话不同，按另一户新增，请核实）：第 3 行"
+    );
+    screenshot(&s, "e2e-import-namesakes.png").await;
+    click(d, "#import-close").await;
     s.driver.clone().quit().await.unwrap();
 }

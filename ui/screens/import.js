@@ -127,6 +127,9 @@ export class ImportDialog {
       r.rows_skipped ? el('div', { id: 'import-skipped', title: r.skipped.map((k) => `第 ${k.row} 行：${k.message}`).join('\n') },
         `跳过合计行和表格说明 ${r.rows_skipped} 行：`, r.skipped.slice(0, 5).map((k) => `第 ${k.row} 行`).join('、'),
         r.skipped.length > 5 ? ' 等' : '') : null,
+      r.namesakes.length ? el('div', { id: 'import-namesakes', class: 'flagged', title: r.namesakes.map((k) => `第 ${k.row} 行：${k.message}`).join('\n') },
+        `同名另户 ${r.namesakes.length} 行（与前面同社同名的户主住址或电话不同，按另一户新增，请核实）：`,
+        r.namesakes.slice(0, 5).map((k) => `第 ${k.row} 行`).join('、'), r.namesakes.length > 5 ? ' 等' : '') : null,
       el('div', { id: 'import-counts' }, `农户：新增 ${r.households_new}，更新 ${r.households_updated}，无变化 ${r.households_unchanged}；`
         + `户厕：新增 ${r.toilets_new}，更新 ${r.toilets_updated}，无变化 ${r.toilets_unchanged}；修改字段 ${r.fields_changed} 处`),
     ];

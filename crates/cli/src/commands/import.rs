@@ -158,6 +158,9 @@ fn print_report(r: &ImportReport) {
     for k in &r.skipped {
         println!("第 {} 行：{}", k.row, k.message);
     }
+    for k in &r.namesakes {
+        println!("第 {} 行：{}", k.row, k.message);
+    }
     println!(
         "农户：新增 {}，更新 {}，无变化 {}；户厕：新增 {}，更新 {}，无变化 {}；修改字段 {} 处",
         r.households_new,

@@ -505,6 +505,16 @@ fn namesakes_on_one_ledger_stay_two_households_and_a_reimport_changes_nothing() 
         let first = run(&t, &path, &opts(true), true, dir.path());
         assert_eq!(first.households_new, 2, "{order}: {:#?}", first.problems);
         assert_eq!(first.rows_rejected, 0, "{order}: {:#?}", first.problems);
+        // The second is told apart by what the rows give, and the clerk is asked to check it.
+        assert_eq!(first.namesakes.len(), 1, "{order}: {:#?}", first.namesakes);
+        assert_eq!(first.namesakes[0].row, 3);
+        assert!(
+            first.namesakes[0]
+                .message
+                .contains("与第 2 行的“何光荣”同在石鱼村1社，但住址不同：按另一户新增"),
+            "{order}: {}",
+            first.namesakes[0].message
+        );
         let mut stored: Vec<(Option<String>, Option<String>)> = t
             .prepare("SELECT id_number, address FROM households ORDER BY address")
             .unwrap()
@@ -532,6 +542,7 @@ fn namesakes_on_one_ledger_stay_two_households_and_a_reimport_changes_nothing() 
                 "{order}, import {again}: {:#?}",
                 r.problems
             );
+            assert!(r.namesakes.is_empty(), "{order}: {:#?}", r.namesakes);
             assert_eq!(
                 (r.households_new, r.households_updated, r.fields_changed),
                 (0, 0, 0),

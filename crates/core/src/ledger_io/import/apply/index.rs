@@ -7,6 +7,8 @@ use crate::store::sql::Db;
 
 /// The household a row belongs to, as far as this file is concerned.
 pub(super) struct FileHousehold {
+    /// The first row of the file that names the household.
+    pub(super) first_row: usize,
     pub(super) toilet_rows: i64,
     pub(super) new: bool,
     pub(super) changed: bool,
@@ -21,8 +23,10 @@ pub(super) struct FileHousehold {
 }
 
 impl FileHousehold {
-    pub(super) fn new(new: bool) -> FileHousehold {
+    /// The household as the file's row `row` first names it; `new` when the import creates it.
+    pub(super) fn new(new: bool, row: usize) -> FileHousehold {
         FileHousehold {
+            first_row: row,
             toilet_rows: 0,
             new,
             changed: false,
@@ -43,11 +47,21 @@ impl FileHousehold {
         }
     }
 
-    /// Whether a row giving this phone and address cannot be this household: the file already
-    /// gave it another phone or another address.
-    pub(super) fn contradicted_by(&self, phone: Option<&str>, address: Option<&str>) -> bool {
+    /// What makes a row giving this phone and address another household than this one: the
+    /// file already gave it another address or another phone (the column's name), else None.
+    pub(super) fn contradicted_by(
+        &self,
+        phone: Option<&str>,
+        address: Option<&str>,
+    ) -> Option<&'static str> {
         let differs = |mine: &Option<Box<str>>, theirs: Option<&str>| matches!((mine.as_deref(), theirs), (Some(a), Some(b)) if a != b);
-        differs(&self.phone, phone) || differs(&self.address, address)
+        if differs(&self.address, address) {
+            Some("住址")
+        } else if differs(&self.phone, phone) {
+            Some("联系电话")
+        } else {
+            None
+        }
     }
 }
 

@@ -494,7 +494,9 @@ pub(super) fn apply_rows(
                 .iter()
                 .find(|f| f.field == Field::IdNumber)
                 .map(|f| f.written.clone());
-            // The household: by ID number, else by 户主 + 社.
+            // The household: by ID number, else by 户主 + 社. A same-name household of an
+            // earlier row of this file that this row contradicts: (its row, what differs).
+            let mut namesake: Option<(usize, &str)> = None;
             let by_id = v
                 .id_number
                 .as_ref()
@@ -522,10 +524,15 @@ pub(super) fn apply_rows(
                                                 .is_none_or(|w| w == q)
                                     }
                                 })
-                                .filter(|h| {
-                                    in_file
-                                        .get(h)
-                                        .is_none_or(|f| !f.contradicted_by(phone, address))
+                                .filter(|h| match in_file.get(h) {
+                                    Some(f) => match f.contradicted_by(phone, address) {
+                                        Some(differs) => {
+                                            namesake.get_or_insert((f.first_row, differs));
+                                            false
+                                        }
+                                        None => true,
+                                    },
+                                    None => true,
                                 })
                                 .collect()
                         })
@@ -582,7 +589,7 @@ pub(super) fn apply_rows(
                     }
                     let entry = in_file
                         .entry(id)
-                        .or_insert_with(|| FileHousehold::new(false));
+                        .or_insert_with(|| FileHousehold::new(false, row));
                     entry.changed |= changed;
                     id
                 }
@@ -624,7 +631,17 @@ pub(super) fn apply_rows(
                         .entry((group_id, name.clone()))
                         .or_default()
                         .push(id);
-                    in_file.insert(id, FileHousehold::new(true));
+                    in_file.insert(id, FileHousehold::new(true, row));
+                    if let Some((first, differs)) = namesake {
+                        report.namesakes.push(RowProblem {
+                            row,
+                            column: col(Field::HeadName),
+                            message: format!(
+                                "与第 {first} 行的“{name}”同在{}，但{differs}不同：按另一户新增，请核实是否为同一户",
+                                places.names.get(&group_id).cloned().unwrap_or_default()
+                            ),
+                        });
+                    }
                     id
                 }
             };

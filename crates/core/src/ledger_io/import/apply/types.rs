@@ -109,6 +109,9 @@ pub struct ImportReport {
     pub flags: Vec<RowFlag>,
     /// The rows skipped as totals or notes, with what they said.
     pub skipped: Vec<RowProblem>,
+    /// Rows imported as a new household although an earlier row of the file names a head of the
+    /// same name in the same 社 whose address or phone differs (同名另户): to be checked.
+    pub namesakes: Vec<RowProblem>,
     /// The columns came from a mapping saved when a file with the same header was imported.
     pub used_saved_mapping: bool,
     /// The list the file was read as.
