@@ -310,12 +310,24 @@ fn cells_merged_down_belong_to_every_row_of_their_block() {
     ];
     assert_eq!(rows, want);
     let mut streamed = huce_core::import::read::Workbook::open(&path, true).unwrap();
-    let mut rows = streamed.rows(&path, "摸排").unwrap();
+    assert_eq!(streamed_rows(&mut streamed, &path, "摸排"), whole[0].rows);
+}
+
+/// Every row of one sheet as the streaming reader hands them out.
+fn streamed_rows(
+    book: &mut huce_core::import::read::Workbook,
+    path: &Path,
+    sheet: &str,
+) -> Vec<Vec<Cell>> {
+    let mut rows = book.rows(path, sheet).unwrap();
     let mut got = Vec::new();
-    while let huce_core::import::read::NextRow::Row(r) = rows.next_row().unwrap() {
-        got.push(r);
+    loop {
+        match rows.next_row().unwrap() {
+            huce_core::import::read::NextRow::Row(r) => got.push(r),
+            huce_core::import::read::NextRow::End => return got,
+            huce_core::import::read::NextRow::Unordered => panic!("rows are in order"),
+        }
     }
-    assert_eq!(got, whole[0].rows);
 }
 
 /// A two-row header whose single-column names are merged down over both rows (as in most office
@@ -391,15 +403,7 @@ fn streamed_rows_are_the_rows_read_whole() {
         whole.iter().map(|s| s.name.clone()).collect::<Vec<_>>()
     );
     for sheet in &whole {
-        let mut rows = streamed.rows(&path, &sheet.name).unwrap();
-        let mut got = Vec::new();
-        loop {
-            match rows.next_row().unwrap() {
-                huce_core::import::read::NextRow::Row(r) => got.push(r),
-                huce_core::import::read::NextRow::End => break,
-                huce_core::import::read::NextRow::Unordered => panic!("rows are in order"),
-            }
-        }
+        let got = streamed_rows(&mut streamed, &path, &sheet.name);
         assert_eq!(got, sheet.rows, "sheet {}", sheet.name);
     }
 }

@@ -43,6 +43,16 @@ fn run(t: &TestDb, path: &Path, o: &ImportOptions, commit: bool, backups: &Path)
         .unwrap_or_else(|e| panic!("import of {} failed: {e}", path.display()))
 }
 
+/// The rows of a query of two texts and a count.
+fn two_names_and_a_count(t: &TestDb, sql: &str) -> Vec<(String, String, i64)> {
+    t.prepare(sql)
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 /// The change log as (field, old, new), oldest first.
 fn change_log(t: &TestDb) -> Vec<(String, Option<String>, Option<String>)> {
     t.prepare("SELECT field, old_value, new_value FROM change_log ORDER BY id")
@@ -569,18 +579,13 @@ fn a_ledger_with_cells_merged_down_imports_every_row() {
         "{:#?}",
         r.problems
     );
-    let per_household: Vec<(String, String, i64)> = t
-        .prepare(
-            "SELECT h.head_name, g.name, count(t.id) FROM households h
-             JOIN village_groups g ON g.id = h.group_id
-             LEFT JOIN toilets t ON t.household_id = h.id
-             GROUP BY h.id, g.id ORDER BY h.id",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let per_household = two_names_and_a_count(
+        &t,
+        "SELECT h.head_name, g.name, count(t.id) FROM households h
+         JOIN village_groups g ON g.id = h.group_id
+         LEFT JOIN toilets t ON t.household_id = h.id
+         GROUP BY h.id, g.id ORDER BY h.id",
+    );
     assert_eq!(
         per_household,
         vec![
@@ -624,17 +629,12 @@ fn villages_and_groups_written_with_their_town_or_committee_find_their_place() {
     let r = run(&t, &second, &opts(false), true, dir.path());
     assert_eq!(r.rows_rejected, 0, "{:#?}", r.problems);
     assert_eq!(r.households_new, written.len());
-    let places: Vec<(String, String, i64)> = t
-        .prepare(
-            "SELECT v.name, g.name, count(*) FROM households h
-             JOIN village_groups g ON g.id = h.group_id JOIN villages v ON v.id = h.village_id
-             GROUP BY v.id, g.id",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let places = two_names_and_a_count(
+        &t,
+        "SELECT v.name, g.name, count(*) FROM households h
+         JOIN village_groups g ON g.id = h.group_id JOIN villages v ON v.id = h.village_id
+         GROUP BY v.id, g.id",
+    );
     assert_eq!(
         places,
         vec![(
