@@ -475,5 +475,29 @@ async fn import_a_ledger_into_an_empty_database() {
     );
     screenshot(&s, "e2e-import-namesakes.png").await;
     click(d, "#import-close").await;
+
+    // A workbook with a sheet per village and no 行政村 column: the first sheet with a header
+    // is checked, its rows belong to the village its name says, and after its import the next
+    // sheet is chosen in the dialog.
+    let by_village = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/ledger-by-village.xlsx")
+        .canonicalize()
+        .unwrap();
+    click(d, "#open-import").await;
+    type_value(d, "#import-path", by_village.to_str().unwrap()).await;
+    click(d, "#import-check").await;
+    wait_text(d, "#import-sheet-village", |t| t.contains("“石鱼村”")).await;
+    let sheets = text_now(d, "#import-sheets").await;
+    assert!(sheets.contains("本文件有 3 个工作表"), "{sheets}");
+    wait_text(d, "#import-counts", |t| t.contains("农户：新增 2")).await;
+    screenshot(&s, "e2e-import-sheets.png").await;
+    click(d, "#import-commit").await;
+    wait_text(d, "#import-summary", |t| t.contains("已导入")).await;
+    choose(d, "#import-sheet", "太平村").await;
+    wait_text(d, "#import-sheet-village", |t| t.contains("“太平村”")).await;
+    wait_text(d, "#import-counts", |t| t.contains("农户：新增 1")).await;
+    click(d, "#import-commit").await;
+    wait_text(d, "#import-summary", |t| t.contains("已导入")).await;
+    click(d, "#import-close").await;
     s.driver.clone().quit().await.unwrap();
 }

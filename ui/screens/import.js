@@ -15,13 +15,35 @@ export class ImportDialog {
     this.columns = null; // the user's corrected mapping, or null for the detected one
     this.report = null;
     $('import-pick').addEventListener('click', () => this.pick());
-    // A new check starts from the file as it is: detected sheet and columns, not the last file's.
+    // A new check starts from the file as it is: its detected columns, and its detected sheet
+    // unless one was chosen for this file.
     $('import-check').addEventListener('click', () => this.checkAgain());
     $('import-commit').addEventListener('click', () => this.commit());
     $('import-close').addEventListener('click', () => $('import-dialog').close());
     $('import-save-problems').addEventListener('click', () => this.saveProblems());
     $('import-list').addEventListener('change', () => { if (this.report && !this.report.committed) this.checkAgain(); });
     $('import-path').addEventListener('keydown', (e) => { if (e.key === 'Enter') this.checkAgain(); });
+    // A workbook of several sheets (often one per village) is imported a sheet at a time.
+    $('import-sheet').addEventListener('change', () => {
+      this.columns = null;
+      this.sheet = $('import-sheet').value;
+      this.preview();
+    });
+  }
+
+  /** Forgets the sheets of the last file (another file, or the dialog opened again). */
+  resetSheets() {
+    this.sheet = null;
+    this.sheetsOf = null;
+    $('import-sheet-label').hidden = true;
+  }
+
+  /** Offers the file's sheets when it has more than one. */
+  showSheets(r) {
+    this.sheetsOf = $('import-path').value.trim();
+    this.sheet = r.sheet_name;
+    $('import-sheet').replaceChildren(...r.sheets.map((name) => el('option', { value: name, selected: name === r.sheet_name }, name)));
+    $('import-sheet-label').hidden = r.sheets.length < 2;
   }
 
   async open(villages, emptyDatabase) {
@@ -30,6 +52,7 @@ export class ImportDialog {
     select.replaceChildren(el('option', { value: '' }, '（文件中有行政村列）'), ...villages.map((v) => el('option', { value: v }, v)));
     $('import-create').checked = emptyDatabase;
     this.reset();
+    this.resetSheets();
     $('import-dialog').showModal();
     $('import-path').focus();
   }
@@ -37,6 +60,8 @@ export class ImportDialog {
   checkAgain() {
     this.columns = null;
     this.report = null;
+    // The sheet chosen stays chosen for the same file (its village may just have been named).
+    if (this.sheetsOf !== $('import-path').value.trim()) this.resetSheets();
     this.preview();
   }
 
@@ -56,7 +81,7 @@ export class ImportDialog {
       defaultVillage: $('import-village').value,
       createPlaces: $('import-create').checked,
       list: $('import-list').value,
-      sheet: this.report?.sheet_name ?? null,
+      sheet: this.sheet ?? this.report?.sheet_name ?? null,
     };
   }
 
@@ -67,6 +92,7 @@ export class ImportDialog {
         $('import-path').value = path;
         this.columns = null;
         this.report = null;
+        this.resetSheets();
         await this.preview();
       }
     } catch (err) {
@@ -104,8 +130,8 @@ export class ImportDialog {
       return;
     }
     try {
-      const sheet = this.report?.sheet_name;
-      this.report = await this.busy('正在检查…', () => ipc.importPreview({ ...this.request(), sheet }));
+      this.report = await this.busy('正在检查…', () => ipc.importPreview(this.request()));
+      this.showSheets(this.report);
       this.showReport(this.report);
     } catch (err) {
       this.reset();
@@ -118,6 +144,9 @@ export class ImportDialog {
     const ok = r.rows_total - r.rows_rejected;
     const summary = [
       el('div', {}, `文件：${r.file_name}　工作表：${r.sheet_name}　表头在第 ${r.header_row} 行${r.used_saved_mapping ? '（套用了上次保存的列对应关系）' : ''}`),
+      r.sheets.length > 1 ? el('div', { id: 'import-sheets' }, `本文件有 ${r.sheets.length} 个工作表，一次导入一个：`
+        + `${r.committed ? '可以在上面“工作表”里选下一个，检查后导入。' : '导入本表后，在上面“工作表”里选下一个。'}`) : null,
+      r.village_from_sheet ? el('div', { id: 'import-sheet-village' }, `本表没有“行政村”列：各行属于工作表名所说的行政村“${r.village_from_sheet}”。`) : null,
       el('div', { id: 'import-tally' }, `数据 ${r.rows_total} 行（另有空行 ${r.rows_blank}）：`,
         el('b', { id: 'import-ok' }, `导入 ${ok} 行`), '，其中 ',
         el('span', { id: 'import-flagged', class: r.rows_flagged ? 'flagged' : '' }, `待核实 ${r.rows_flagged} 行`),

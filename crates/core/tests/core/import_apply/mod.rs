@@ -645,6 +645,76 @@ fn villages_and_groups_written_with_their_town_or_committee_find_their_place() {
     );
 }
 
+/// A workbook with a sheet per village, without a 行政村 column: a sheet named after a village
+/// is that village's; one whose name says nothing must be given its village.
+pub(crate) fn write_sheet_per_village(path: &Path) {
+    let mut book = Workbook::new();
+    let notes = book.add_worksheet();
+    notes.set_name("填表说明").unwrap();
+    notes
+        .write_string(0, 0, "每个行政村一张表，逐户逐厕填写。")
+        .unwrap();
+    for (sheet, heads) in [
+        ("石鱼村", &["张一", "张二"][..]),
+        ("太平村", &["李一"][..]),
+        ("Sheet4", &["王一"][..]),
+    ] {
+        let s = book.add_worksheet();
+        s.set_name(sheet).unwrap();
+        for (c, h) in ["社", "户主姓名", "技术模式"].iter().enumerate() {
+            s.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, head) in heads.iter().enumerate() {
+            s.write_string(r as u32 + 1, 0, "1社").unwrap();
+            s.write_string(r as u32 + 1, 1, *head).unwrap();
+            s.write_string(r as u32 + 1, 2, "三格式").unwrap();
+        }
+    }
+    book.save(path).unwrap();
+}
+
+#[test]
+fn a_sheet_named_after_a_village_is_that_villages() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    let path = dir.path().join("各村.xlsx");
+    write_sheet_per_village(&path);
+    // The first sheet with a header; its village is created (the first import of the town).
+    let first = run(&t, &path, &opts(true), true, dir.path());
+    assert_eq!(first.sheet_name, "石鱼村");
+    assert_eq!(first.village_from_sheet.as_deref(), Some("石鱼村"));
+    assert_eq!(first.households_new, 2, "{:#?}", first.problems);
+    let sheet = |name: &str, create: bool| ImportOptions {
+        sheet: Some(name.into()),
+        ..opts(create)
+    };
+    let second = run(&t, &path, &sheet("太平村", true), true, dir.path());
+    assert_eq!(second.village_from_sheet.as_deref(), Some("太平村"));
+    // A sheet whose name is no village needs its village named.
+    let mode = Mode::DryRun;
+    let err = import_into(&t, &path, &sheet("Sheet4", true), &mode, &mut |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("缺少必需的列：行政村"), "{err}");
+    let named = ImportOptions {
+        default_village: Some("太平村".into()),
+        ..sheet("Sheet4", false)
+    };
+    let third = run(&t, &path, &named, true, dir.path());
+    assert_eq!(third.village_from_sheet, None);
+    let places = two_names_and_a_count(
+        &t,
+        "SELECT v.name, g.name, count(*) FROM households h
+         JOIN village_groups g ON g.id = h.group_id JOIN villages v ON v.id = h.village_id
+         GROUP BY v.id, g.id ORDER BY v.id",
+    );
+    assert_eq!(
+        places,
+        vec![
+            ("石鱼村".to_string(), "1社".to_string(), 2),
+            ("太平村".to_string(), "1社".to_string(), 2)
+        ]
+    );
+}
+
 /// One row of `change_log`: entity, id, field, old and new value.
 type Change = (String, i64, String, Option<String>, Option<String>);
 

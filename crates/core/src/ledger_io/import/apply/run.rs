@@ -20,7 +20,7 @@ use super::values::{household_fields, toilet_fields, FieldValue};
 use super::write::{update_fields, update_household, ChangeLog};
 use crate::error::{Error, Result};
 use crate::ledger_io::import::headers::{Field, HeaderMatch};
-use crate::ledger_io::import::normalize::GroupName;
+use crate::ledger_io::import::normalize::{self as norm, GroupName};
 use crate::ledger_io::pending::open::{OpenChecks, Origin};
 use crate::model::{BaselineSource, HouseholdCategory, NewHousehold, NewToilet, TechMode};
 use crate::places::bulk::Bulk;
@@ -114,7 +114,17 @@ fn import_with(
     if !has(Field::Group) {
         missing.push("社");
     }
-    if !has(Field::Village) && opts.default_village.is_none() {
+    // A workbook with a sheet per village: a sheet without a 行政村 column is the village its
+    // name says, when the town has that village (or the import may create it).
+    let place_prefixes = place_prefixes(db)?;
+    let mut default_village = opts.default_village.clone();
+    let mut village_from_sheet = None;
+    if !has(Field::Village) && default_village.is_none() {
+        village_from_sheet =
+            village_of_sheet(db, &sheet_name, &place_prefixes, opts.create_places)?;
+        default_village = village_from_sheet.clone();
+    }
+    if !has(Field::Village) && default_village.is_none() {
         missing.push("行政村（或在导入时指定本文件所属的行政村）");
     }
     if !missing.is_empty() {
@@ -127,9 +137,9 @@ fn import_with(
         header_row: header.header_row,
         columns: columns.clone(),
         headers: headers.clone(),
-        default_village: opts.default_village.clone(),
+        default_village,
         current_year: opts.current_year,
-        place_prefixes: place_prefixes(db)?,
+        place_prefixes,
     };
     // The reader checks rows from here on, while the backup is taken.
     reader.start(plan.clone());
@@ -141,6 +151,7 @@ fn import_with(
         header_row: header.header_row + 1,
         columns: columns_info(&headers, &columns),
         used_saved_mapping,
+        village_from_sheet,
         ..Default::default()
     };
 
@@ -251,6 +262,29 @@ fn place_prefixes(db: Db<'_>) -> Result<Vec<String>> {
         prefixes.extend(get(db, key)?.map(|name| name.trim().to_string()));
     }
     Ok(prefixes)
+}
+
+/// The village a sheet's name gives ("石鱼村", "石鱼镇石鱼村"): one the town has, or, when the
+/// import may create villages, a name that says it is a village (…村, …社区).
+fn village_of_sheet(
+    db: Db<'_>,
+    sheet: &str,
+    prefixes: &[String],
+    create_places: bool,
+) -> Result<Option<String>> {
+    let Some(name) =
+        norm::village(sheet).and_then(|v| norm::village(norm::without_prefixes(&v, prefixes)))
+    else {
+        return Ok(None);
+    };
+    let known: i64 = db.query_row(
+        "SELECT count(*) FROM villages WHERE name = ?1",
+        params![name],
+        |r| r.get(0),
+    )?;
+    let written = sheet.trim();
+    let says_village = written.ends_with('村') || written.ends_with("社区");
+    Ok((known > 0 || (create_places && says_village)).then_some(name))
 }
 
 /// Imports the rows as one unit: kept when committing, undone after a dry run (which so

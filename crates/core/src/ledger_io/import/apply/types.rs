@@ -114,6 +114,9 @@ pub struct ImportReport {
     pub namesakes: Vec<RowProblem>,
     /// The columns came from a mapping saved when a file with the same header was imported.
     pub used_saved_mapping: bool,
+    /// The sheet has no 行政村 column and its name is the village of its rows (a workbook with
+    /// a sheet per village).
+    pub village_from_sheet: Option<String>,
     /// The list the file was read as.
     pub list: BaselineList,
     /// A subsidy list's match against the stored survey list (查缺补漏).
