@@ -166,7 +166,12 @@ export class ImportDialog {
     if (r.new_groups.length) summary.push(el('div', {}, `将新建社：${r.new_groups.slice(0, 30).join('、')}${r.new_groups.length > 30 ? ` 等 ${r.new_groups.length} 个` : ''}`));
     summary.push(el('div', { id: 'import-list-kind' }, `名单类型：${LIST_LABELS[r.list] ?? r.list}${$('import-list').value === 'auto' ? '（按列自动识别，可在上面改选）' : ''}`));
     if (r.merge) summary.push(this.mergeBox(r.merge));
-    if (r.committed) summary.unshift(el('div', { class: 'done' }, `✔ 已导入。导入前的备份：${r.backup_path ?? ''}`));
+    if (r.committed) {
+      const backup = r.backup_path ? `导入前的备份：${r.backup_path}`
+        : r.backup_not_needed ? '本次没有改动任何数据，不需要另做备份。'
+          : '数据在服务器上，由服务器的定时备份保护。';
+      summary.unshift(el('div', { class: 'done', id: 'import-done' }, `✔ 已导入。${backup}`));
+    }
     $('import-summary').replaceChildren(...summary.filter(Boolean));
 
     $('import-mapping').replaceChildren(...r.columns.map((c) => {

@@ -302,6 +302,25 @@ fn export_then_import_into_a_new_database() {
         stats(&copy),
         "the same villages, households and toilets"
     );
+    // The same ledger again changes nothing: it is recorded, and takes no backup.
+    let backups = || {
+        huce_core::paths::backup_dir(&copy)
+            .read_dir()
+            .unwrap()
+            .count()
+    };
+    let taken = backups();
+    let again = run_ok(huce().arg("import").arg(&xlsx).arg("--db").arg(&copy));
+    assert!(
+        again.contains("户厕：新增 0，更新 0，")
+            && again.contains("本次没有改动任何数据，不需要另做备份"),
+        "{again}"
+    );
+    assert_eq!(
+        backups(),
+        taken,
+        "no backup for an import that changes nothing"
+    );
 
     let masked = dir.path().join("masked.xlsx");
     let text = run_ok(

@@ -235,5 +235,7 @@ fn print_report(r: &ImportReport) {
     }
     if let Some(b) = &r.backup_path {
         println!("导入前的备份：{b}");
+    } else if r.backup_not_needed {
+        println!("本次没有改动任何数据，不需要另做备份。");
     }
 }

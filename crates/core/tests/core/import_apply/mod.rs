@@ -1,6 +1,7 @@
 //! Importing ledgers into a real database: the fixture .xls, corrected files, re-imports,
 //! unknown places, and the export → import round trip.
 
+mod backup_before;
 mod exports;
 mod flags;
 mod merge;

@@ -3,10 +3,12 @@
 //! recording every changed field as old → new in `change_log`.
 //!
 //! A dry run and a commit run the same code inside one transaction; the dry run rolls it back,
-//! so the preview is exactly what the commit will do. A commit takes a verified backup first.
+//! so the preview is exactly what the commit will do. A commit that changes anything takes a
+//! verified backup of the file as it was before (see `pre_backup`).
 
 mod index;
 mod merge;
+mod pre_backup;
 mod problem_rows;
 mod reader;
 mod run;

@@ -600,19 +600,6 @@ pub(super) fn with_flags(mut problems: Vec<RowProblem>, flags: Vec<RowFlag>) -> 
     problems
 }
 
-/// Waits for the check of the backup copy, if one is running; its error if it failed.
-pub(super) fn backup_checked(
-    verified: &mut Option<std::thread::JoinHandle<Result<()>>>,
-) -> Result<()> {
-    match verified.take().map(|h| h.join()) {
-        None => Ok(()),
-        Some(Ok(checked)) => checked,
-        Some(Err(_)) => Err(Error::Invalid(
-            "备份文件写入后无法校验。原数据库没有被改动；请检查磁盘空间后重试。".into(),
-        )),
-    }
-}
-
 /// The header of the column holding `f`, or the field's name when no column does.
 pub(super) fn column_header(columns: &[Option<Field>], headers: &[String], f: Field) -> String {
     columns

@@ -1,6 +1,6 @@
 //! One import from start to end: the reader thread's rows matched to the database and written
-//! in one transaction, after a verified backup when committing (on the database file; the
-//! server's backups are its own scheduled dumps).
+//! in one transaction, with a verified backup of the file as it was before when committing
+//! changes (on the database file; the server's backups are its own scheduled dumps).
 
 use std::path::Path;
 
@@ -8,9 +8,10 @@ use rusqlite::{params, Connection};
 
 use super::index::{FileHousehold, Households, Places};
 use super::merge::Merge;
+use super::pre_backup::PreBackup;
 use super::reader::{
-    backup_checked, column_header, columns_info, header_texts, Checked, Chosen, Flow, Msg, Plan,
-    RowReader, ValidRow,
+    column_header, columns_info, header_texts, Checked, Chosen, Flow, Msg, Plan, RowReader,
+    ValidRow,
 };
 use super::stored::{Stored, TOILET_COLUMNS};
 use super::types::RowFlag;
@@ -141,7 +142,7 @@ fn import_with(
         current_year: opts.current_year,
         place_prefixes,
     };
-    // The reader checks rows from here on, while the backup is taken.
+    // The reader checks rows from here on.
     reader.start(plan.clone());
 
     let mut report = ImportReport {
@@ -155,36 +156,15 @@ fn import_with(
         ..Default::default()
     };
 
-    // The copy is checked (a full integrity check, the slow part) on a thread of its own while
-    // the rows are written; the import commits only once the check has passed.
-    let mut verified = None;
-    if let (Mode::Commit { backup_dir, stamp }, Db::File(conn)) = (mode, db) {
-        let dest = backup::new_backup_path(backup_dir, stamp, "导入前");
-        // Written under the `.part` name; it gets its real name once checked.
-        let part = backup::part_path(&dest);
-        if let Err(e) = backup::copy_to(conn, &part) {
-            let _ = std::fs::remove_file(&part);
-            return Err(e);
-        }
-        report.backup_path = Some(dest.display().to_string());
-        verified = Some(
-            std::thread::Builder::new()
-                .name("backup-check".into())
-                .spawn(move || {
-                    let checked = backup::verify(&part).and_then(|()| {
-                        std::fs::rename(&part, &dest).map_err(|source| Error::Io {
-                            path: dest.clone(),
-                            source,
-                        })
-                    });
-                    if checked.is_err() {
-                        let _ = std::fs::remove_file(&part);
-                    }
-                    checked
-                })
-                .expect("start the backup check thread"),
-        );
-    }
+    // The file as it is now is held for the backup, taken once the import changes something
+    // (see `pre_backup`); the import commits only once that backup has been checked.
+    let mut pre = match (mode, db) {
+        (Mode::Commit { backup_dir, stamp }, Db::File(conn)) => Some(PreBackup::hold(
+            conn,
+            backup::new_backup_path(backup_dir, stamp, "导入前"),
+        )?),
+        _ => None,
+    };
 
     // A bigger page cache while the import runs: matching and updating touch the whole table.
     // (The server sizes its own.)
@@ -206,7 +186,7 @@ fn import_with(
         &headers,
         opts,
         mode,
-        &mut verified,
+        &mut pre,
         &mut report,
         progress,
     );
@@ -225,7 +205,7 @@ fn import_with(
                 &headers,
                 opts,
                 mode,
-                &mut verified,
+                &mut pre,
                 &mut report,
                 progress,
             )
@@ -233,7 +213,7 @@ fn import_with(
     }
     drop(reader);
     // Never leave the check running (an error above may have left it unjoined).
-    let checked = backup_checked(&mut verified);
+    let checked = pre.as_mut().map_or(Ok(()), PreBackup::checked);
     if let Some((conn, cache)) = cache {
         conn.pragma_update(None, "cache_size", cache)?;
     }
@@ -244,12 +224,20 @@ fn import_with(
         Flow::Unreadable(e) => {
             // The file broke after the backup was taken: nothing changed, so the backup only
             // adds clutter (a file unreadable at the start never gets one).
-            if let Some(backup) = &report.backup_path {
+            if let Some(backup) = pre.as_ref().and_then(PreBackup::path) {
                 let _ = std::fs::remove_file(backup);
             }
             Err(e)
         }
         Flow::Unordered => unreachable!("the whole-sheet reader hands out rows in order"),
+    }
+}
+
+/// The rows changed on the database file's connection so far (none counted on the server).
+fn changes(db: Db<'_>) -> Option<u64> {
+    match db {
+        Db::File(conn) => Some(conn.total_changes()),
+        Db::Server(_) => None,
     }
 }
 
@@ -298,7 +286,7 @@ pub(super) fn import_in_transaction(
     headers: &[String],
     opts: &ImportOptions,
     mode: &Mode,
-    verified: &mut Option<std::thread::JoinHandle<Result<()>>>,
+    pre: &mut Option<PreBackup>,
     report: &mut ImportReport,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Flow> {
@@ -312,15 +300,29 @@ pub(super) fn import_in_transaction(
                 "INSERT INTO import_batches (at, actor, file_name, sheet_name, rows_total, rows_rejected, households_new,
                                              households_updated, toilets_new, toilets_updated, backup_path)
                  VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, ?5) RETURNING id",
-                params![opts.now, opts.actor, file_name, report.sheet_name, report.backup_path],
+                params![opts.now, opts.actor, file_name, report.sheet_name, None::<String>],
                 |r| r.get::<_, i64>(0),
             )?)
         } else {
             None
         };
+        // Whether the rows have changed anything, the batch's own record aside: then the
+        // backup of the file as it was is taken, while the rest is written.
+        let recorded = changes(tx);
+        let mut wrote = || {
+            if let Some(p) = pre.as_mut().filter(|_| changes(tx) > recorded) {
+                p.take();
+            }
+        };
         let flow = apply_rows(
-            tx, reader, rows_hint, columns, headers, opts, batch_id, report, progress,
+            tx, reader, rows_hint, columns, headers, opts, batch_id, report, &mut wrote, progress,
         )?;
+        wrote();
+        report.backup_path = pre
+            .as_ref()
+            .and_then(PreBackup::path)
+            .map(|p| p.display().to_string());
+        report.backup_not_needed = pre.is_some() && report.backup_path.is_none();
         let Some(id) = batch_id.filter(|_| matches!(flow, Flow::Done)) else {
             // A dry run, or a sheet to read again: nothing it did stays.
             undone = Some(flow);
@@ -328,7 +330,8 @@ pub(super) fn import_in_transaction(
         };
         tx.execute(
             "UPDATE import_batches SET rows_total = ?1, rows_rejected = ?2, households_new = ?3, households_updated = ?4,
-                                      toilets_new = ?5, toilets_updated = ?6, rows_flagged = ?8 WHERE id = ?7",
+                                      toilets_new = ?5, toilets_updated = ?6, rows_flagged = ?8, backup_path = ?9
+             WHERE id = ?7",
             params![
                 report.rows_total as i64,
                 report.rows_rejected as i64,
@@ -337,7 +340,8 @@ pub(super) fn import_in_transaction(
                 report.toilets_new as i64,
                 report.toilets_updated as i64,
                 id,
-                report.rows_flagged as i64
+                report.rows_flagged as i64,
+                report.backup_path
             ],
         )?;
         if opts.columns.is_some() {
@@ -366,7 +370,7 @@ pub(super) fn import_in_transaction(
                 "backup": report.backup_path,
             }),
         )?;
-        backup_checked(verified)?;
+        pre.as_mut().map_or(Ok(()), PreBackup::checked)?;
         Ok(id)
     });
     match (kept, undone) {
@@ -390,6 +394,7 @@ pub(super) fn apply_rows(
     opts: &ImportOptions,
     batch_id: Option<i64>,
     report: &mut ImportReport,
+    wrote: &mut dyn FnMut(),
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Flow> {
     let mut places = Places::load(tx)?;
@@ -856,6 +861,7 @@ pub(super) fn apply_rows(
                 }
             }
         }
+        wrote();
     }
     let mut waiting: Vec<((i64, Field), RowFlag)> = deferred.into_iter().collect();
     waiting.sort_by_key(|(_, f)| f.row);

@@ -122,7 +122,11 @@ pub struct ImportReport {
     /// A subsidy list's match against the stored survey list (查缺补漏).
     pub merge: Option<MergeReport>,
     pub committed: bool,
+    /// The backup of the database file taken before the import changed it.
     pub backup_path: Option<String>,
+    /// Committed on the database file without a backup: the import changed nothing but the
+    /// record that it ran.
+    pub backup_not_needed: bool,
     pub batch_id: Option<i64>,
 }
 
