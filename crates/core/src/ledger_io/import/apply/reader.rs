@@ -59,15 +59,16 @@ pub(super) fn header_texts(rows: &[Vec<Cell>], header: &HeaderMatch) -> Vec<Stri
 // ---------------------------------------------------------------------------------------------
 // Reading and checking rows on a thread of their own
 //
-// The file is parsed, and every row normalised and checked against the rest of the file, on a
-// reader thread while this thread backs the database up and writes the rows already checked:
-// the import takes about as long as the slower of the two instead of their sum. Everything the
-// reader does depends on the file alone; matching and writing stay on the database's thread.
+// The file is parsed on a reader thread, and every row normalised and checked against the rest
+// of the file on a check thread, while the database's thread matches and writes the rows
+// already checked: the import takes about as long as the slowest of the three instead of their
+// sum. Everything the reader and the checks do depends on the file alone; matching and writing
+// stay on the database's thread.
 
 /// The rows searched for the header (and one more, for a header of two rows).
 pub(super) const HEAD_ROWS: usize = crate::ledger_io::import::headers::HEADER_SEARCH_ROWS + 1;
 /// Rows sent to the writer at a time, and how many such batches may wait: the reader runs
-/// ahead while the backup is taken, with a bounded amount of memory.
+/// ahead of the writer with a bounded amount of memory.
 pub(super) const BATCH_ROWS: usize = 512;
 pub(super) const BATCHES_AHEAD: usize = 256;
 
@@ -297,37 +298,91 @@ pub(super) fn read_rows(
     let Ok(plan) = plan_rx.recv() else {
         return Ok(());
     };
-    let mut checker = Checker::new(&plan);
-    let mut batch = Vec::with_capacity(BATCH_ROWS);
-    let send = |batch: &mut Vec<Checked>| -> bool {
-        let full = std::mem::replace(batch, Vec::with_capacity(BATCH_ROWS));
-        tx.send(Msg::Rows(full)).is_ok()
-    };
-    for cells in head.into_iter().skip(plan.header_row + 1) {
-        batch.push(checker.check(&cells));
-    }
+    // The rows are parsed here and checked on a thread of their own: on two cores the parse,
+    // the checks and the writer's matching each get most of a core, and an import takes about
+    // as long as the slowest of the three.
+    let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<Raw>(RAW_AHEAD);
+    std::thread::scope(|s| {
+        let plan = &plan;
+        std::thread::Builder::new()
+            .name("import-checks".into())
+            .spawn_scoped(s, move || check_rows(plan, &raw_rx, tx))
+            .expect("start the import check thread");
+        let parsed = parse_rows(&mut rows, head, head_len, plan.header_row, &raw_tx);
+        let last = match parsed {
+            Ok(Some(last)) => last,
+            // The checks hung up: so did the writer.
+            Ok(None) => return Ok(()),
+            Err(e) => Raw::Failed(e),
+        };
+        let _ = raw_tx.send(last);
+        Ok(())
+    })
+}
+
+/// Rows parsed, on their way to the checks; how the sheet ended.
+enum Raw {
+    Rows(Vec<Vec<Cell>>),
+    End,
+    Unordered,
+    Failed(Error),
+}
+
+/// Parsed batches that may wait for the checks (which are faster than the parse).
+const RAW_AHEAD: usize = 16;
+
+/// Sends the data rows of the head, then the rows below it, in batches; the last message
+/// (`None` when the checks hung up).
+fn parse_rows(
+    rows: &mut Rows,
+    head: Vec<Vec<Cell>>,
+    head_len: usize,
+    header_row: usize,
+    raw_tx: &std::sync::mpsc::SyncSender<Raw>,
+) -> Result<Option<Raw>> {
+    let mut batch: Vec<Vec<Cell>> = head.into_iter().skip(header_row + 1).collect();
     // The rows below the head (when the header row is in the head, all of them are data).
     if head_len == HEAD_ROWS {
         loop {
-            let cells = match rows.next_row()? {
-                NextRow::Row(r) => r,
+            match rows.next_row()? {
+                NextRow::Row(r) => batch.push(r),
                 NextRow::End => break,
-                NextRow::Unordered => {
-                    let _ = tx.send(Msg::Unordered);
-                    return Ok(());
+                NextRow::Unordered => return Ok(Some(Raw::Unordered)),
+            }
+            if batch.len() == BATCH_ROWS {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                if raw_tx.send(Raw::Rows(full)).is_err() {
+                    return Ok(None);
                 }
-            };
-            batch.push(checker.check(&cells));
-            if batch.len() == BATCH_ROWS && !send(&mut batch) {
-                return Ok(());
             }
         }
     }
-    if !batch.is_empty() && !send(&mut batch) {
-        return Ok(());
+    if !batch.is_empty() && raw_tx.send(Raw::Rows(batch)).is_err() {
+        return Ok(None);
     }
-    let _ = tx.send(Msg::End);
-    Ok(())
+    Ok(Some(Raw::End))
+}
+
+/// The check thread: checks the parsed rows in order and sends them to the writer, then how
+/// the sheet ended. Returns quietly when the writer hangs up.
+fn check_rows(
+    plan: &Plan,
+    raw_rx: &std::sync::mpsc::Receiver<Raw>,
+    tx: &std::sync::mpsc::SyncSender<Msg>,
+) {
+    let mut checker = Checker::new(plan);
+    while let Ok(raw) = raw_rx.recv() {
+        let msg = match raw {
+            Raw::Rows(rows) => Msg::Rows(rows.iter().map(|cells| checker.check(cells)).collect()),
+            Raw::End => Msg::End,
+            Raw::Unordered => Msg::Unordered,
+            Raw::Failed(e) => Msg::Failed(e),
+        };
+        let last = !matches!(msg, Msg::Rows(_));
+        if tx.send(msg).is_err() || last {
+            return;
+        }
+    }
 }
 
 /// Row labels of totals: a cell that is one of these, or (outside the 户主 column) ends with one
