@@ -34,9 +34,9 @@ pub enum AfterStart {
     VerifyBackup,
 }
 
-/// The database's own pages as a reader sees them; a small page cache (the checks read every
-/// page once, and the app's own connection keeps the large one).
-fn reader(path: &Path) -> Result<Connection> {
+/// The database's own pages as a reader sees them; a small page cache (the checks and copies
+/// read every page once, and the app's own connection keeps the large one).
+pub(crate) fn reader(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,

@@ -17,6 +17,7 @@ mod restore;
 mod rotation;
 
 pub use copy::{backup_to, copy_to, verify, Copying};
+pub(crate) use daily::reader;
 pub use daily::{check_then_back_up, AfterStart, DAILY_ACTOR};
 pub use folder::{copy_photos, database_to_folder, to_folder, FolderBackup, PhotoCopy};
 pub use names::{

@@ -58,6 +58,16 @@ fn counts(path: &Path, year: i64) -> (i64, i64, i64) {
     .unwrap()
 }
 
+/// The backup an import's record names.
+fn recorded_backup(conn: &Connection, import: &ImportReport) -> Option<String> {
+    conn.query_row(
+        "SELECT backup_path FROM import_batches WHERE id = ?1",
+        [import.batch_id.unwrap()],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
 fn backup_files(dir: &Path) -> usize {
     std::fs::read_dir(dir).map_or(0, |d| d.count())
 }
@@ -105,13 +115,7 @@ fn the_backup_before_an_import_is_the_file_as_it_was_and_none_when_nothing_chang
         1,
         "no second backup, no leftover part"
     );
-    let recorded: Option<String> = conn
-        .query_row(
-            "SELECT backup_path FROM import_batches WHERE id = ?1",
-            [again.batch_id.unwrap()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let recorded = recorded_backup(&conn, &again);
     assert_eq!(recorded, None, "the import is recorded, without a backup");
 
     // A ledger whose last row was corrected: a backup of the file as it was before.
@@ -124,12 +128,6 @@ fn the_backup_before_an_import_is_the_file_as_it_was_and_none_when_nothing_chang
     assert_eq!(counts(Path::new(&before), 2019), (n as i64, n as i64, 0));
     assert_eq!(counts(&db_path, 2019), (n as i64, n as i64, 1));
     assert_eq!(backup_files(&backups), 2);
-    let recorded: Option<String> = conn
-        .query_row(
-            "SELECT backup_path FROM import_batches WHERE id = ?1",
-            [fixed.batch_id.unwrap()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let recorded = recorded_backup(&conn, &fixed);
     assert_eq!(recorded.as_deref(), Some(before.as_str()));
 }

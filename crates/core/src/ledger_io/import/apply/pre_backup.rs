@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 use crate::store::backup;
@@ -36,19 +36,8 @@ impl PreBackup {
         let file = conn.path().filter(|p| !p.is_empty()).map(PathBuf::from);
         match file {
             Some(file) if conn.is_autocommit() => {
-                let held = Connection::open_with_flags(
-                    &file,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )
-                .map_err(|source| Error::Open {
-                    path: file.clone(),
-                    source,
-                })?;
-                held.busy_timeout(std::time::Duration::from_secs(5))?;
-                // The copy reads every page once; the import's connection keeps the big cache.
-                held.execute_batch(
-                    "PRAGMA cache_size = -2000; BEGIN DEFERRED; SELECT count(*) FROM sqlite_schema;",
-                )?;
+                let held = backup::reader(&file)?;
+                held.execute_batch("BEGIN DEFERRED; SELECT count(*) FROM sqlite_schema;")?;
                 Ok(PreBackup {
                     dest,
                     state: State::Held(held),
