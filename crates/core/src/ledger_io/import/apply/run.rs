@@ -298,9 +298,9 @@ pub(super) fn import_in_transaction(
         let batch_id = if matches!(mode, Mode::Commit { .. }) {
             Some(tx.query_row(
                 "INSERT INTO import_batches (at, actor, file_name, sheet_name, rows_total, rows_rejected, households_new,
-                                             households_updated, toilets_new, toilets_updated, backup_path)
-                 VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0, ?5) RETURNING id",
-                params![opts.now, opts.actor, file_name, report.sheet_name, None::<String>],
+                                             households_updated, toilets_new, toilets_updated)
+                 VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, 0) RETURNING id",
+                params![opts.now, opts.actor, file_name, report.sheet_name],
                 |r| r.get::<_, i64>(0),
             )?)
         } else {
@@ -910,10 +910,6 @@ pub(super) fn apply_rows(
     Ok(Flow::Done)
 }
 
-/// 无厕所户: a household of this file with a 无厕所 row and no toilet is marked; one that has a
-/// toilet (stored, or a toilet row of this file) is not, and a stored household whose only word
-/// in the file is 无厕所 while it has toilets gets a 待核实 entry on its first toilet (was it
-/// demolished?). Each change of the mark is in the change log.
 /// Of several households of one name in one 社, the one with the row's address, else the one
 /// with its phone; all of them when neither tells one apart.
 fn same_address_or_phone(
@@ -946,6 +942,10 @@ fn same_address_or_phone(
     Ok(candidates)
 }
 
+/// 无厕所户: a household of this file with a 无厕所 row and no toilet is marked; one that has a
+/// toilet (stored, or a toilet row of this file) is not, and a stored household whose only word
+/// in the file is 无厕所 while it has toilets gets a 待核实 entry on its first toilet (was it
+/// demolished?). Each change of the mark is in the change log.
 #[allow(clippy::too_many_arguments)]
 fn mark_no_toilet(
     tx: Db<'_>,

@@ -192,11 +192,7 @@ fn read_book(
     let mut budget = MAX_CELLS;
     for name in book.sheet_names() {
         let mut down = match &mut *book {
-            Sheets::Xlsx(x) if merges => match x.merge_cells_by_sheet_name(&name) {
-                Ok(regions) => MergedDown::new(regions),
-                Err(XlsxError::NotAWorksheet(_)) => MergedDown::default(),
-                Err(e) => return Err(e.to_string()),
-            },
+            Sheets::Xlsx(x) => MergedDown::of_xlsx(x, &name, merges)?,
             Sheets::Xls(x) => {
                 MergedDown::new(x.merge_cells_by_sheet_name(&name).unwrap_or_default())
             }
@@ -260,6 +256,23 @@ impl MergedDown {
             blocks,
             next: 0,
             open: Vec::new(),
+        }
+    }
+
+    /// The blocks of an .xlsx sheet; none without looking when the file has no merged cells
+    /// (`merges`, see [`xlsx_has_merges`]) or the sheet is a chart.
+    fn of_xlsx(
+        x: &mut Xlsx<Cursor<Vec<u8>>>,
+        sheet: &str,
+        merges: bool,
+    ) -> std::result::Result<MergedDown, String> {
+        if !merges {
+            return Ok(MergedDown::default());
+        }
+        match x.merge_cells_by_sheet_name(sheet) {
+            Ok(regions) => Ok(MergedDown::new(regions)),
+            Err(XlsxError::NotAWorksheet(_)) => Ok(MergedDown::default()),
+            Err(e) => Err(e.to_string()),
         }
     }
 
@@ -498,14 +511,7 @@ impl Workbook {
     pub fn rows(&mut self, path: &Path, name: &str) -> Result<Rows<'_>> {
         match &mut self.inner {
             Book::Xlsx(x, merges) => {
-                let down = match *merges {
-                    true => match x.merge_cells_by_sheet_name(name) {
-                        Ok(regions) => MergedDown::new(regions),
-                        Err(XlsxError::NotAWorksheet(_)) => MergedDown::default(),
-                        Err(e) => return Err(broken(path, &e.to_string())),
-                    },
-                    false => MergedDown::default(),
-                };
+                let down = MergedDown::of_xlsx(x, name, *merges).map_err(|e| broken(path, &e))?;
                 let reader = match x.worksheet_cells_reader(name) {
                     Ok(reader) => Some(reader),
                     // A chart sheet reads as an empty sheet, as in `worksheet_range`.
