@@ -223,7 +223,8 @@ async fn browse_demo_town_by_village_and_group() {
     })
     .await;
 
-    // Fast clicks through the town and every village: each view ends on the last village clicked;
+    // Fast clicks through the town and every village in view (the tree scrolled to its top):
+    // each view ends on the last village clicked;
     // a late answer for the place clicked before (the town's is the slowest) never replaces it (the ledger's rows and counts, the
     // comparison's differences).
     for (view, rows) in [
@@ -233,7 +234,10 @@ async fn browse_demo_town_by_village_and_group() {
         click(d, view).await;
         let last = d
             .execute(
-                "const nodes = [...document.querySelectorAll(\"[data-node^='village:']\")];
+                "const tree = document.getElementById('tree');
+                 tree.scrollTop = 0;
+                 tree.dispatchEvent(new Event('scroll'));
+                 const nodes = [...document.querySelectorAll(\"[data-node^='village:']\")];
                  const town = document.querySelector(\"[data-node='town']\");
                  for (const n of nodes) { town.click(); n.click(); }
                  return nodes[nodes.length - 1].querySelector('.node-name').textContent;",
@@ -499,5 +503,122 @@ async fn import_a_ledger_into_an_empty_database() {
     click(d, "#import-commit").await;
     wait_text(d, "#import-summary", |t| t.contains("已导入")).await;
     click(d, "#import-close").await;
+    s.driver.clone().quit().await.unwrap();
+}
+
+/// A tree of hundreds of villages (a district file) builds only the rows in view: the last
+/// village is reached by scrolling and by the keyboard, and the selected row stays built (it
+/// holds the focus) when the tree is scrolled away from it (#21: memory that grows with the file).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_district_tree_builds_only_the_rows_in_view() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("huce.db");
+    const VILLAGES: i64 = 300;
+    let (first_village, last_village) = {
+        let mut conn = huce_core::db::open(&db, chrono::Local::now().naive_local()).unwrap();
+        make_admin_on(&conn);
+        let tx = conn.transaction().unwrap();
+        let mut ids = Vec::new();
+        for v in 1..=VILLAGES {
+            let village = huce_core::households::add_village(&*tx, &format!("第{v}村"), v).unwrap();
+            ids.push(village);
+            let group = huce_core::households::add_group(&*tx, village, "1社", Some(1), 1).unwrap();
+            huce_core::households::insert_household(
+                &*tx,
+                &huce_core::model::NewHousehold {
+                    group_id: group,
+                    head_name: format!("户主{v}"),
+                    id_number: None,
+                    phone: None,
+                    address: None,
+                    registered_pop: None,
+                    resident_pop: None,
+                    category: huce_core::model::HouseholdCategory::Ordinary,
+                    is_resident: true,
+                },
+                "2026-11-29T09:00:00+08:00",
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+        (ids[0], ids[ids.len() - 1])
+    };
+    let s = start_app(&db).await;
+    let d = &s.driver;
+    log_in(d, ADMIN.0, ADMIN.1).await;
+    let first_node = format!("[data-node='village:{first_village}']");
+    find(d, &first_node).await;
+    let built = |d: &WebDriver| {
+        let d = d.clone();
+        async move {
+            d.execute(
+                "return document.querySelectorAll('#tree .node').length;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .json()
+            .as_i64()
+            .unwrap()
+        }
+    };
+    let first = built(d).await;
+    assert!(
+        first > 10 && first < 120,
+        "{first} of {} rows built",
+        VILLAGES + 1
+    );
+    let size = find(d, &first_node)
+        .await
+        .attr("aria-setsize")
+        .await
+        .unwrap();
+    assert_eq!(size.as_deref(), Some("300"));
+
+    // Scrolled to the end, the last village is there to click.
+    d.execute(
+        "const t = document.getElementById('tree'); t.scrollTop = t.scrollHeight;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let last = format!("[data-node='village:{last_village}']");
+    click(d, &last).await;
+    wait_text(d, "#scope-title", |t| t == format!("第{VILLAGES}村")).await;
+    assert!(built(d).await < 120);
+
+    // The keyboard moves through the rows: ↓ to the last village's 社 (opened by the click),
+    // then ↑ ↑ to the village before it.
+    d.action_chain()
+        .send_keys(Key::Down)
+        .perform()
+        .await
+        .unwrap();
+    wait_text(d, "#scope-title", |t| t == format!("第{VILLAGES}村 1社")).await;
+    d.action_chain()
+        .send_keys(Key::Up + Key::Up)
+        .perform()
+        .await
+        .unwrap();
+    wait_text(d, "#scope-title", |t| t == format!("第{}村", VILLAGES - 1)).await;
+
+    // Scrolled back to the top, the selected village is still built and focused.
+    d.execute("document.getElementById('tree').scrollTop = 0;", vec![])
+        .await
+        .unwrap();
+    find(d, &first_node).await;
+    let focused = d
+        .execute("return document.activeElement.dataset.node;", vec![])
+        .await
+        .unwrap()
+        .json()
+        .clone();
+    assert_eq!(
+        focused,
+        serde_json::json!(format!("village:{}", last_village - 1)),
+        "the village before the last is selected and holds the focus"
+    );
+    screenshot(&s, "e2e-district-tree.png").await;
     s.driver.clone().quit().await.unwrap();
 }
