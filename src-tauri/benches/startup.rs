@@ -66,9 +66,12 @@ fn memory_kb(pid: u32) -> (u64, u64) {
             // HUCE_BENCH_SMAPS=<dir>: each process's mappings, for finding where memory goes.
             if let Some(dir) = std::env::var_os("HUCE_BENCH_SMAPS") {
                 let _ = std::fs::create_dir_all(&dir);
+                static SEEN: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
+                let n = SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let _ = std::fs::copy(
                     format!("/proc/{p}/smaps"),
-                    Path::new(&dir).join(format!("{pid}-{}-{p}.smaps", comm.trim())),
+                    Path::new(&dir).join(format!("{n:02}-{pid}-{}-{p}.smaps", comm.trim())),
                 );
             }
             Some((field(&t, "Pss:"), field(&t, "Rss:")))
@@ -131,6 +134,11 @@ async fn start_workbench(db: &Path) -> Start {
          return !!l && !l.hidden && document.activeElement === document.getElementById('login-username');",
     )
     .await;
+    if std::env::var_os("HUCE_BENCH_QUICK").is_some() {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        print!("  at the login screen:");
+        memory_kb(pid_of(db.to_str().unwrap()));
+    }
     let d = &s.driver;
     d.find(By::Id("login-username"))
         .await
@@ -229,7 +237,8 @@ async fn run() {
     let dir = root.join("startup");
     std::fs::create_dir_all(&dir).unwrap();
 
-    // HUCE_BENCH_QUICK=1: one start of each, the district only (while looking for memory).
+    // HUCE_BENCH_QUICK=1: one start of each, the district only (while looking for memory);
+    // HUCE_BENCH_QUICK=demo: the demo town only.
     let quick = std::env::var_os("HUCE_BENCH_QUICK").is_some();
     let repeat = if quick { 1 } else { 3 };
     let mut minimal = Vec::new();
@@ -265,7 +274,8 @@ async fn run() {
         ("demo town (9,000 households)", town),
         ("district file (262,000 households)", district.clone()),
     ] {
-        if quick && source != district {
+        let demo_only = std::env::var_os("HUCE_BENCH_QUICK").is_some_and(|q| q == "demo");
+        if quick && (source != district) != demo_only {
             continue;
         }
         let size = std::fs::metadata(&source).map_or(0, |m| m.len()) as f64 / 1e6;
