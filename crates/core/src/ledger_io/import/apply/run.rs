@@ -24,7 +24,7 @@ use crate::ledger_io::import::headers::{Field, HeaderMatch};
 use crate::ledger_io::import::normalize::{self as norm, GroupName};
 use crate::ledger_io::pending::open::{OpenChecks, Origin};
 use crate::model::{BaselineSource, HouseholdCategory, NewHousehold, NewToilet, TechMode};
-use crate::places::bulk::Bulk;
+use crate::places::bulk::{Bulk, LaterIndexes};
 use crate::places::households;
 use crate::store::backup;
 use crate::store::sql::{self, Db};
@@ -314,6 +314,7 @@ pub(super) fn import_in_transaction(
                 p.take();
             }
         };
+        let later = LaterIndexes::drop_if_empty(tx)?;
         let flow = apply_rows(
             tx, reader, rows_hint, columns, headers, opts, batch_id, report, &mut wrote, progress,
         )?;
@@ -328,6 +329,7 @@ pub(super) fn import_in_transaction(
             undone = Some(flow);
             return Err(Error::Invalid("导入未提交。".into()));
         };
+        later.build(tx)?;
         tx.execute(
             "UPDATE import_batches SET rows_total = ?1, rows_rejected = ?2, households_new = ?3, households_updated = ?4,
                                       toilets_new = ?5, toilets_updated = ?6, rows_flagged = ?8, backup_path = ?9
