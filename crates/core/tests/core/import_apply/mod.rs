@@ -716,6 +716,16 @@ fn a_sheet_named_after_a_village_is_that_villages() {
     );
 }
 
+/// A ledger's header: place, head, ID number, phone and the toilet's technical mode.
+const PLACE_NAME_ID_PHONE_MODE: &[&str] = &[
+    "行政村",
+    "社",
+    "户主姓名",
+    "身份证号",
+    "联系电话",
+    "技术模式",
+];
+
 /// An import into an empty database writes its households, toilets and search keys before the
 /// indexes on them and builds those after (#19): the same indexes stand afterwards, whole, and
 /// every household is found by its head's name, in the 社 where it ends (a second row of the
@@ -746,14 +756,7 @@ fn a_first_import_builds_its_indexes_after_the_rows_and_every_head_is_found() {
     assert!(before
         .iter()
         .any(|(name, _)| name == "households_by_village"));
-    let header: &[&str] = &[
-        "行政村",
-        "社",
-        "户主姓名",
-        "身份证号",
-        "联系电话",
-        "技术模式",
-    ];
+    let header = PLACE_NAME_ID_PHONE_MODE;
     let path = dir.path().join("a.xlsx");
     write_xlsx(
         &path,
@@ -859,14 +862,7 @@ type Change = (String, i64, String, Option<String>, Option<String>);
 /// database): a second toilet, a household named twice, a move to another 社, a new head.
 #[test]
 fn updates_are_the_same_read_whole_or_row_by_row() {
-    let header: &[&str] = &[
-        "行政村",
-        "社",
-        "户主姓名",
-        "身份证号",
-        "联系电话",
-        "技术模式",
-    ];
+    let header = PLACE_NAME_ID_PHONE_MODE;
     let first: &[&[&str]] = &[
         header,
         &[
