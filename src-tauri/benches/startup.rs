@@ -240,6 +240,7 @@ async fn run() {
     // HUCE_BENCH_QUICK=1: one start of each, the district only (while looking for memory);
     // HUCE_BENCH_QUICK=demo: the demo town only.
     let quick = std::env::var_os("HUCE_BENCH_QUICK").is_some();
+    let demo_only = std::env::var_os("HUCE_BENCH_QUICK").is_some_and(|q| q == "demo");
     let repeat = if quick { 1 } else { 3 };
     let mut minimal = Vec::new();
     for _ in 0..repeat {
@@ -274,7 +275,6 @@ async fn run() {
         ("demo town (9,000 households)", town),
         ("district file (262,000 households)", district.clone()),
     ] {
-        let demo_only = std::env::var_os("HUCE_BENCH_QUICK").is_some_and(|q| q == "demo");
         if quick && (source != district) != demo_only {
             continue;
         }
