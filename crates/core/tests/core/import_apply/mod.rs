@@ -1129,3 +1129,87 @@ fn a_household_without_a_toilet_is_marked_on_the_household_not_a_toilet_row() {
         "{log:?}"
     );
 }
+
+/// #19: a file about as big as the town is compared with everything stored, read up front
+/// (their 无厕所 marks and toilets too); a small one looks households up as it goes. Both end
+/// the same: a household with two toilets written 无厕所 gets its 待核实 entry on its first
+/// toilet, and one marked 无厕所 and written so again stays marked with nothing logged.
+#[test]
+fn a_household_written_without_a_toilet_ends_the_same_from_a_whole_town_or_a_few_rows() {
+    let header: &[&str] = &["行政村", "社", "户主姓名", "技术模式", "是否卫生厕所"];
+    let others = [
+        "赵一", "钱二", "孙三", "周四", "吴五", "郑六", "冯七", "陈八", "褚九", "卫十",
+    ];
+    let mut town: Vec<Vec<&str>> = vec![
+        vec!["石鱼村", "3社", "王五", "三格式", "是"],
+        vec!["石鱼村", "3社", "王五", "双瓮式", "是"],
+        vec!["石鱼村", "3社", "钱七", "无厕所", "否"],
+    ];
+    for name in others {
+        town.push(vec!["石鱼村", "3社", name, "三格式", "是"]);
+    }
+    let written = |rows: &[Vec<&'static str>]| -> Vec<Vec<&'static str>> {
+        let mut all = vec![header.to_vec()];
+        all.extend(rows.iter().cloned());
+        all
+    };
+    let second_whole: Vec<Vec<&str>> = town
+        .iter()
+        .skip(2)
+        .cloned()
+        .chain([vec!["石鱼村", "3社", "王五", "无厕所", "否"]])
+        .collect();
+    let second_few: Vec<Vec<&str>> = vec![
+        vec!["石鱼村", "3社", "钱七", "无厕所", "否"],
+        vec!["石鱼村", "3社", "王五", "无厕所", "否"],
+    ];
+    for (what, second) in [("whole town", &second_whole), ("two rows", &second_few)] {
+        let dir = tempfile::tempdir().unwrap();
+        let t = crate::engine::fresh();
+        let first = dir.path().join("first.xlsx");
+        let rows = written(&town);
+        write_xlsx(&first, &rows.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        let r = run(&t, &first, &opts(true), true, dir.path());
+        assert_eq!((r.households_new, r.toilets_new), (12, 12), "{what}");
+        let logged_before = change_log(&t).len();
+
+        let path = dir.path().join("second.xlsx");
+        let rows = written(second);
+        write_xlsx(&path, &rows.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        let r = run(&t, &path, &opts(false), true, dir.path());
+        let row = second.len() + 1;
+        assert!(
+            r.flags
+                .iter()
+                .any(|f| f.message.contains("本户已有 2 个户厕") && f.row == row),
+            "{what}: {:?}",
+            r.flags
+        );
+        let (seq, no_toilet, toilets): (i64, bool, i64) = t
+            .query_row(
+                "SELECT t.seq, h.no_toilet, (SELECT count(*) FROM toilets x WHERE x.household_id = h.id)
+                 FROM pending_checks p JOIN toilets t ON t.id = p.toilet_id
+                 JOIN households h ON h.id = p.household_id
+                 WHERE h.head_name = '王五' AND p.resolved_at IS NULL",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((seq, no_toilet, toilets), (1, false, 2), "{what}");
+        let marked: bool = t
+            .query_row(
+                "SELECT no_toilet FROM households WHERE head_name = '钱七'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(marked, "{what}");
+        let log = change_log(&t);
+        assert!(
+            log[logged_before..]
+                .iter()
+                .all(|(field, _, _)| field != "无厕所户"),
+            "{what}: {log:?}"
+        );
+    }
+}

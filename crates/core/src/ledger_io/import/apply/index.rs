@@ -116,32 +116,35 @@ pub(super) struct Households {
 }
 
 impl Households {
-    pub(super) fn load(db: Db<'_>) -> Result<Households> {
-        let mut h = Households {
+    pub(super) fn new() -> Households {
+        Households {
             count: 0,
             by_id_number: FastMap::default(),
             by_name: FastMap::default(),
             with_id: FastSet::default(),
-        };
+        }
+    }
+
+    pub(super) fn load(db: Db<'_>) -> Result<Households> {
+        let mut h = Households::new();
         db.for_each(
             "SELECT id, group_id, head_name, id_number FROM households",
             [],
             |r| {
-                let (id, group, name, idn) = (
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                );
-                h.count += 1;
-                if let Some(idn) = idn {
-                    h.by_id_number.insert(idn, id);
-                    h.with_id.insert(id);
-                }
-                h.by_name.entry((group, name)).or_default().push(id);
+                h.add(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
                 Ok(())
             },
         )?;
         Ok(h)
+    }
+
+    /// One stored household, as [`Households::load`] reads it.
+    pub(super) fn add(&mut self, id: i64, group: i64, name: String, id_number: Option<String>) {
+        self.count += 1;
+        if let Some(idn) = id_number {
+            self.by_id_number.insert(idn, id);
+            self.with_id.insert(id);
+        }
+        self.by_name.entry((group, name)).or_default().push(id);
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection};
 
-use super::index::{FileHousehold, Households, Places};
+use super::index::{FileHousehold, Places};
 use super::merge::Merge;
 use super::pre_backup::PreBackup;
 use super::reader::{
@@ -400,11 +400,7 @@ pub(super) fn apply_rows(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Flow> {
     let mut places = Places::load(tx)?;
-    let mut homes = Households::load(tx)?;
-    // A file about as big as the town (a re-import, a corrected ledger) is compared with
-    // everything stored, read in two table scans instead of a few lookups a row.
-    let preload = rows_hint.saturating_mul(4) >= homes.count;
-    let mut stored = Stored::load(tx, preload)?;
+    let (mut homes, mut stored) = Stored::load(tx, rows_hint)?;
     let mut open = OpenChecks::load(tx)?;
     // 待核实 values: of toilets, recorded as their rows are written; of households, when the
     // file has ended (see below). And the questionable ID numbers of this file's households.
@@ -886,6 +882,7 @@ pub(super) fn apply_rows(
     }
     mark_no_toilet(
         tx,
+        &stored,
         &mut in_file,
         &mut open,
         batch_id,
@@ -951,6 +948,7 @@ fn same_address_or_phone(
 #[allow(clippy::too_many_arguments)]
 fn mark_no_toilet(
     tx: Db<'_>,
+    stored: &Stored,
     in_file: &mut FastMap<i64, FileHousehold>,
     open: &mut OpenChecks,
     batch_id: Option<i64>,
@@ -962,18 +960,26 @@ fn mark_no_toilet(
     let mut ids: Vec<i64> = in_file.keys().copied().collect();
     ids.sort_unstable();
     // Each stored household's mark, toilet count and first toilet (a household this import
-    // created has no mark and only the toilets of its rows). On the server, one statement
-    // for them all (a round trip a household would be the slow part of a re-import); on the
-    // file, an index lookup each.
+    // created has no mark and only the toilets of its rows): as read with everything stored
+    // (a re-import), else on the server one statement for them all (a round trip a household
+    // would be the slow part of a re-import) and on the file an index lookup each.
     const FACTS: &str = "SELECT h.id, h.no_toilet,
                 (SELECT count(*) FROM toilets t WHERE t.household_id = h.id),
                 (SELECT t.id FROM toilets t WHERE t.household_id = h.id ORDER BY t.seq LIMIT 1)
          FROM households h WHERE ";
     type Facts = (bool, i64, Option<i64>);
     let mut known: FastMap<i64, Facts> = FastMap::default();
-    if let Db::Server(_) = tx {
-        let stored: Vec<i64> = ids.iter().copied().filter(|id| !in_file[id].new).collect();
-        let json = serde_json::to_string(&stored).expect("ids serialise");
+    let mut unknown: Vec<i64> = Vec::new();
+    for &id in ids.iter().filter(|id| !in_file[id].new) {
+        match stored.facts(id) {
+            Some(facts) => {
+                known.insert(id, facts);
+            }
+            None => unknown.push(id),
+        }
+    }
+    if let (Db::Server(_), false) = (tx, unknown.is_empty()) {
+        let json = serde_json::to_string(&unknown).expect("ids serialise");
         tx.for_each(
             &format!("{FACTS}h.id IN ({})", sql::json_ids(tx.engine(), "?1")),
             [json],

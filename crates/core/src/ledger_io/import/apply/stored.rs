@@ -4,6 +4,7 @@ use rusqlite::params;
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::ToSql;
 
+use super::index::Households;
 use super::types::{FastMap, FastSet};
 use crate::error::Result;
 use crate::model::NewHousehold;
@@ -45,6 +46,18 @@ pub(super) struct Stored {
     pub(super) all_toilets: bool,
     /// Households that got a toilet in this import (their new toilets are not in `toilets`).
     pub(super) toilets_added: FastSet<i64>,
+    /// Read with everything stored: each household's 无厕所 mark, toilet count and first
+    /// toilet, as [`Stored::facts`] gives them.
+    facts: FastMap<i64, HouseholdFacts>,
+}
+
+/// A stored household's 无厕所 mark, how many toilets it has and its first toilet (lowest seq:
+/// (seq, id)).
+#[derive(Clone, Copy, Default)]
+struct HouseholdFacts {
+    no_toilet: bool,
+    toilets: i64,
+    first: Option<(i64, i64)>,
 }
 
 /// (household, seq) of a toilet, which [`Stored`] maps to (toilet id, packed values).
@@ -122,23 +135,50 @@ pub(super) fn packed_row(r: &Row, from: usize, n: usize) -> rusqlite::Result<Box
 }
 
 impl Stored {
-    pub(super) fn load(db: Db<'_>, all: bool) -> Result<Stored> {
+    /// The stored households by name and ID number, and what [`Stored`] reads for a file of
+    /// `rows` rows: everything stored when the file is about as big as the town (a re-import,
+    /// a corrected ledger: two table scans, the households' also making their index, beat a
+    /// few lookups a row), else nothing until asked.
+    pub(super) fn load(db: Db<'_>, rows: usize) -> Result<(Households, Stored)> {
+        let count: i64 = db.query_row("SELECT count(*) FROM households", [], |r| r.get(0))?;
+        let all = rows.saturating_mul(4) >= usize::try_from(count).unwrap_or(usize::MAX);
+        let mut homes = Households::new();
+        let stored = Stored::read(db, all, &mut homes)?;
+        if !all {
+            homes = Households::load(db)?;
+        }
+        Ok((homes, stored))
+    }
+
+    /// Everything stored when `all`, each household also added to `homes`.
+    fn read(db: Db<'_>, all: bool, homes: &mut Households) -> Result<Stored> {
         let mut s = Stored {
             households: FastMap::default(),
             toilets: FastMap::default(),
             all_toilets: all,
             toilets_added: FastSet::default(),
+            facts: FastMap::default(),
         };
         if all {
+            let n = HOUSEHOLD_COLUMNS.len();
             db.for_each(
                 &format!(
-                    "SELECT id, {} FROM households",
+                    "SELECT id, {}, no_toilet FROM households",
                     HOUSEHOLD_COLUMNS.join(", ")
                 ),
                 [],
                 |r| {
-                    s.households
-                        .insert(r.get(0)?, packed_row(r, 1, HOUSEHOLD_COLUMNS.len())?);
+                    let id = r.get(0)?;
+                    // head_name, id_number and group_id: HOUSEHOLD_COLUMNS 0, 1 and 8.
+                    homes.add(id, r.get(9)?, r.get(1)?, r.get(2)?);
+                    s.households.insert(id, packed_row(r, 1, n)?);
+                    s.facts.insert(
+                        id,
+                        HouseholdFacts {
+                            no_toilet: r.get(n + 1)?,
+                            ..HouseholdFacts::default()
+                        },
+                    );
                     Ok(())
                 },
             )?;
@@ -149,15 +189,32 @@ impl Stored {
                 ),
                 [],
                 |r| {
+                    let (household, seq, id) = (r.get(0)?, r.get(1)?, r.get(2)?);
                     s.toilets.insert(
-                        (r.get(0)?, r.get(1)?),
-                        (r.get(2)?, packed_row(r, 3, TOILET_COLUMNS.len())?),
+                        (household, seq),
+                        (id, packed_row(r, 3, TOILET_COLUMNS.len())?),
                     );
+                    let f = s.facts.entry(household).or_default();
+                    f.toilets += 1;
+                    if f.first.is_none_or(|(first, _)| seq < first) {
+                        f.first = Some((seq, id));
+                    }
                     Ok(())
                 },
             )?;
         }
         Ok(s)
+    }
+
+    /// A stored household's 无厕所 mark, toilet count and first toilet as they are now, when
+    /// everything stored was read and this import added no toilet to it (an import never
+    /// moves, removes or marks a toilet before [`Stored::facts`] is asked); else None.
+    pub(super) fn facts(&self, household_id: i64) -> Option<(bool, i64, Option<i64>)> {
+        if !self.all_toilets || self.toilets_added.contains(&household_id) {
+            return None;
+        }
+        let f = self.facts.get(&household_id)?;
+        Some((f.no_toilet, f.toilets, f.first.map(|(_, id)| id)))
     }
 
     /// The stored values of a household ([`HOUSEHOLD_COLUMNS`]).
