@@ -871,26 +871,40 @@ pub(super) fn insert_household_in(
     let (head_name, id_number, id_rev) = written_forms(h);
     // Plain VALUES (no INSERT … SELECT, no subqueries) with numbered parameters: bulk imports
     // run this statement hundreds of thousands of times and it must never need re-preparing.
-    let new_id = db.prepare_cached(
+    inserted(
+        db,
         "INSERT INTO households (village_id, group_id, head_name, id_number, id_number_rev, phone, address,
                                  registered_pop, resident_pop, category, is_resident, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
-    )?
-    .query_row(params![
-        village_id,
-        h.group_id,
-        head_name,
-        id_number,
-        id_rev,
-        h.phone,
-        h.address,
-        h.registered_pop,
-        h.resident_pop,
-        h.category,
-        h.is_resident,
-        now,
-    ], |r| r.get::<_, i64>(0))?;
-    Ok(new_id)
+        params![
+            village_id,
+            h.group_id,
+            head_name,
+            id_number,
+            id_rev,
+            h.phone,
+            h.address,
+            h.registered_pop,
+            h.resident_pop,
+            h.category,
+            h.is_resident,
+            now,
+        ],
+    )
+}
+
+/// Runs an `INSERT … RETURNING id` of one row and gives the id. On the file the statement
+/// runs without its `RETURNING` and the id is the connection's last rowid: SQLite's
+/// `RETURNING` keeps its rows in a temporary table first, a cost every imported row paid.
+fn inserted(db: Db<'_>, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<i64> {
+    match db {
+        Db::File(c) => {
+            let plain = sql.strip_suffix(" RETURNING id").unwrap_or(sql);
+            c.prepare_cached(plain)?.execute(params)?;
+            Ok(c.last_insert_rowid())
+        }
+        Db::Server(_) => db.prepare_cached(sql)?.query_row(params, |r| r.get(0)),
+    }
 }
 
 pub(super) fn next_toilet_seq(db: Db<'_>, household_id: i64) -> Result<i64> {
@@ -923,29 +937,29 @@ pub(super) fn insert_toilet_row(
     t: &NewToilet,
     now: &str,
 ) -> Result<i64> {
-    let new_id = db.prepare_cached(
+    inserted(
+        db,
         "INSERT INTO toilets (household_id, seq, tech_mode, location, build_year, subsidized, subsidy_year,
                               subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source,
                               created_at, updated_at, village_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13,
                  (SELECT village_id FROM households WHERE id = ?1)) RETURNING id",
-    )?
-    .query_row(params![
-        household_id,
-        seq,
-        t.tech_mode,
-        t.location,
-        t.build_year,
-        t.subsidized,
-        t.subsidy_year,
-        t.subsidy_amount_fen,
-        t.project_name,
-        t.is_sanitary,
-        t.use_status,
-        t.baseline_source,
-        now,
-    ], |r| r.get::<_, i64>(0))?;
-    Ok(new_id)
+        params![
+            household_id,
+            seq,
+            t.tech_mode,
+            t.location,
+            t.build_year,
+            t.subsidized,
+            t.subsidy_year,
+            t.subsidy_amount_fen,
+            t.project_name,
+            t.is_sanitary,
+            t.use_status,
+            t.baseline_source,
+            now,
+        ],
+    )
 }
 
 /// Households and toilets in the whole database.
