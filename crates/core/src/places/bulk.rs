@@ -215,6 +215,9 @@ impl Bulk {
     /// them as it changes those of any stored household.
     pub fn ready<'a>(&mut self, db: impl Into<Db<'a>>, household_id: i64) -> Result<()> {
         let db = db.into();
+        // The caller may move the household to another village: its later toilets take the
+        // village from its row (by trigger on the server), not from what was noted here.
+        self.village_of.remove(&household_id);
         if let Some((village_id, group_id, keys)) = self.keys_waiting.remove(&household_id) {
             let mut stmt = db.prepare_cached(INSERT_KEY)?;
             for key in keys {

@@ -1130,6 +1130,57 @@ fn a_household_without_a_toilet_is_marked_on_the_household_not_a_toilet_row() {
     );
 }
 
+/// A household this file creates and then moves to another village by a later row: every
+/// toilet of it ends in the village it ends in, the toilet of the moving row too (on the
+/// server the new toilets go in bulk with their village).
+#[test]
+fn a_new_household_moved_to_another_village_takes_all_its_toilets_along() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    let id = |first17: &str| {
+        format!(
+            "{first17}{}",
+            huce_core::idcard::check_char(first17).unwrap()
+        )
+    };
+    let (zhang, li) = (id("50022419700101123"), id("50022419800202234"));
+    let header: &[&str] = &["行政村", "社", "户主姓名", "身份证号", "技术模式"];
+    let path = dir.path().join("moved.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            header,
+            &["石鱼村", "3社", "张三", &zhang, "三格式"],
+            &["石鱼村", "3社", "李四", &li, "三格式"],
+            &["新桥村", "1社", "张三", &zhang, "双瓮式"],
+            &["新桥村", "1社", "张三", &zhang, "双瓮式"],
+        ],
+    );
+    run(&t, &path, &opts(true), true, dir.path());
+    let (village, toilets): (String, i64) = t
+        .query_row(
+            "SELECT v.name, (SELECT count(*) FROM toilets x WHERE x.household_id = h.id)
+             FROM households h JOIN villages v ON v.id = h.village_id WHERE h.head_name = '张三'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(village, "新桥村");
+    assert!(toilets >= 2, "{toilets}");
+    let astray: i64 = t
+        .query_row(
+            "SELECT count(*) FROM toilets x JOIN households h ON h.id = x.household_id
+             WHERE coalesce(x.village_id, 0) <> h.village_id",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        astray, 0,
+        "toilets left in another village than their household's"
+    );
+}
+
 /// #19: a file about as big as the town is compared with everything stored, read up front
 /// (their 无厕所 marks and toilets too); a small one looks households up as it goes. Both end
 /// the same: a household with two toilets written 无厕所 gets its 待核实 entry on its first
