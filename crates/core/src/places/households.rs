@@ -927,7 +927,7 @@ pub fn insert_toilet<'a>(
 ) -> Result<i64> {
     let db = db.into();
     let seq = next_toilet_seq(db, household_id)?;
-    insert_toilet_row(db, household_id, seq, t, now)
+    insert_toilet_row(db, household_id, seq, t, now, None)
 }
 
 pub(super) fn insert_toilet_row(
@@ -936,14 +936,16 @@ pub(super) fn insert_toilet_row(
     seq: i64,
     t: &NewToilet,
     now: &str,
+    village_id: Option<i64>,
 ) -> Result<i64> {
+    // The village when the caller knows it (a bulk import), else the household's.
     inserted(
         db,
         "INSERT INTO toilets (household_id, seq, tech_mode, location, build_year, subsidized, subsidy_year,
                               subsidy_amount_fen, project_name, is_sanitary, use_status, baseline_source,
                               created_at, updated_at, village_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13,
-                 (SELECT village_id FROM households WHERE id = ?1)) RETURNING id",
+                 coalesce(?14, (SELECT village_id FROM households WHERE id = ?1))) RETURNING id",
         params![
             household_id,
             seq,
@@ -958,6 +960,7 @@ pub(super) fn insert_toilet_row(
             t.use_status,
             t.baseline_source,
             now,
+            village_id,
         ],
     )
 }

@@ -407,7 +407,8 @@ pub(super) fn apply_rows(
     let mut recorded: Vec<RowFlag> = Vec::new();
     let mut deferred: FastMap<(i64, Field), RowFlag> = FastMap::default();
     let mut file_questionable: FastMap<i64, String> = FastMap::default();
-    let mut in_file: FastMap<i64, FileHousehold> = FastMap::default();
+    let mut in_file: FastMap<i64, FileHousehold> =
+        FastMap::with_capacity_and_hasher(rows_hint.min(1 << 20), Default::default());
     let mut bulk = Bulk::new();
     let mut growth = Growth::new(homes.count);
     let source = format!("导入：{}", report.file_name);
