@@ -480,6 +480,36 @@ async fn import_a_ledger_into_an_empty_database() {
     screenshot(&s, "e2e-import-namesakes.png").await;
     click(d, "#import-close").await;
 
+    // A stored household's ID number under another head's name: 户主变更, listed in the
+    // preview for the clerk to check (a mistyped ID number looks the same).
+    let (village, group, id_number): (String, String, String) = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row(
+            "SELECT v.name, g.name, h.id_number FROM households h
+             JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
+             WHERE h.id_number IS NOT NULL ORDER BY h.id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    };
+    let new_head = db.parent().unwrap().join("户主变更.csv");
+    std::fs::write(
+        &new_head,
+        format!("行政村,社,户主姓名,身份证号\n{village},{group},新户主甲,{id_number}\n"),
+    )
+    .unwrap();
+    click(d, "#open-import").await;
+    type_value(d, "#import-path", new_head.to_str().unwrap()).await;
+    click(d, "#import-check").await;
+    wait_text(d, "#import-counts", |t| t.contains("农户：新增 0，更新 1")).await;
+    let note = wait_text(d, "#import-new-heads", |t| !t.is_empty()).await;
+    assert_eq!(
+        note,
+        "户主变更 1 户（身份证号与已有农户相同、户主姓名不同，按户主变更更新户主，请核实不是身份证号写错）：第 2 行"
+    );
+    click(d, "#import-close").await;
+
     // A workbook with a sheet per village and no 行政村 column: the first sheet with a header
     // is checked, its rows belong to the village its name says, and after its import the next
     // sheet is chosen in the dialog.

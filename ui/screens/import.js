@@ -159,6 +159,9 @@ export class ImportDialog {
       r.namesakes.length ? el('div', { id: 'import-namesakes', class: 'flagged', title: r.namesakes.map((k) => `第 ${k.row} 行：${k.message}`).join('\n') },
         `同名另户 ${r.namesakes.length} 行（与前面同社同名的户主住址或电话不同，按另一户新增，请核实）：`,
         r.namesakes.slice(0, 5).map((k) => `第 ${k.row} 行`).join('、'), r.namesakes.length > 5 ? ' 等' : '') : null,
+      r.new_heads.length ? el('div', { id: 'import-new-heads', class: 'flagged', title: r.new_heads.map((k) => `第 ${k.row} 行：${k.message}`).join('\n') },
+        `户主变更 ${r.new_heads.length} 户（身份证号与已有农户相同、户主姓名不同，按户主变更更新户主，请核实不是身份证号写错）：`,
+        r.new_heads.slice(0, 5).map((k) => `第 ${k.row} 行`).join('、'), r.new_heads.length > 5 ? ' 等' : '') : null,
       el('div', { id: 'import-counts' }, `农户：新增 ${r.households_new}，更新 ${r.households_updated}，无变化 ${r.households_unchanged}；`
         + `户厕：新增 ${r.toilets_new}，更新 ${r.toilets_updated}，无变化 ${r.toilets_unchanged}；修改字段 ${r.fields_changed} 处`),
     ];

@@ -158,7 +158,7 @@ fn print_report(r: &ImportReport) {
     for k in &r.skipped {
         println!("第 {} 行：{}", k.row, k.message);
     }
-    for k in &r.namesakes {
+    for k in r.namesakes.iter().chain(&r.new_heads) {
         println!("第 {} 行：{}", k.row, k.message);
     }
     println!(

@@ -1161,6 +1161,61 @@ fn a_household_without_a_toilet_is_marked_on_the_household_not_a_toilet_row() {
     );
 }
 
+/// A later ledger that gives a stored household's ID number under another head's name is taken
+/// as 户主变更 (the head changed). The report lists each such row with both names, in the
+/// preview already: a mistyped ID number would otherwise rename another family's household
+/// unseen. A re-import of the same ledger lists nothing.
+#[test]
+fn a_new_head_under_a_stored_id_number_is_listed_for_checking() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    let header = PLACE_NAME_ID_PHONE_MODE;
+    let first = dir.path().join("first.xlsx");
+    write_xlsx(
+        &first,
+        &[
+            header,
+            &["石鱼村", "1社", "王五", "440524188001010014", "", "三格式"],
+            &["石鱼村", "2社", "李四", "", "", "双瓮"],
+        ],
+    );
+    run(&t, &first, &opts(true), true, dir.path());
+    assert!(run(&t, &first, &opts(false), false, dir.path())
+        .new_heads
+        .is_empty());
+
+    let second = dir.path().join("second.xlsx");
+    write_xlsx(
+        &second,
+        &[
+            header,
+            &["石鱼村", "2社", "李四", "", "", "双瓮"],
+            &["石鱼村", "1社", "王六", "440524188001010014", "", "三格式"],
+        ],
+    );
+    let head = |t: &TestDb| -> String {
+        t.query_row(
+            "SELECT head_name FROM households WHERE id_number = '440524188001010014'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    for commit in [false, true] {
+        let r = run(&t, &second, &opts(false), commit, dir.path());
+        assert_eq!(r.new_heads.len(), 1, "{:#?}", r.new_heads);
+        assert_eq!(r.new_heads[0].row, 3);
+        let message = &r.new_heads[0].message;
+        assert!(
+            message.contains("王五") && message.contains("王六") && message.contains("户主变更"),
+            "{message}"
+        );
+        assert_eq!(head(&t), if commit { "王六" } else { "王五" });
+    }
+    let again = run(&t, &second, &opts(false), true, dir.path());
+    assert!(again.new_heads.is_empty(), "{:#?}", again.new_heads);
+}
+
 /// A household this file creates and then moves to another village by a later row: every
 /// toilet of it ends in the village it ends in, the toilet of the moving row too (on the
 /// server the new toilets go in bulk with their village).

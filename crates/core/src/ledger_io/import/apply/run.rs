@@ -606,7 +606,7 @@ pub(super) fn apply_rows(
                         &flags,
                         opts,
                     )?;
-                    let changed = update_household(
+                    let (changed, old_head) = update_household(
                         tx,
                         &mut || bulk.ready(tx, id),
                         &mut log,
@@ -621,6 +621,16 @@ pub(super) fn apply_rows(
                         &mut stored,
                         &settled,
                     )?;
+                    if let Some(old) = old_head {
+                        report.new_heads.push(RowProblem {
+                            row,
+                            column: col(Field::HeadName),
+                            message: format!(
+                                "身份证号与已有农户“{old}”（{}）相同：按户主变更，户主改为“{name}”；如是身份证号写错，请更正后重新导入",
+                                places.names.get(&group_id).cloned().unwrap_or_default()
+                            ),
+                        });
+                    }
                     if let Some(idn) = &v.id_number {
                         homes.by_id_number.insert(idn.clone(), id);
                         homes.with_id.insert(id);

@@ -112,6 +112,9 @@ pub struct ImportReport {
     /// Rows imported as a new household although an earlier row of the file names a head of the
     /// same name in the same 社 whose address or phone differs (同名另户): to be checked.
     pub namesakes: Vec<RowProblem>,
+    /// Rows that give a stored household's ID number under another head's name, taken as
+    /// 户主变更 (the head's name updated): to be checked, a mistyped ID number looks the same.
+    pub new_heads: Vec<RowProblem>,
     /// The columns came from a mapping saved when a file with the same header was imported.
     pub used_saved_mapping: bool,
     /// The sheet has no 行政村 column and its name is the village of its rows (a workbook with
