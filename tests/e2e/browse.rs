@@ -508,6 +508,7 @@ async fn import_a_ledger_into_an_empty_database() {
         note,
         "户主变更 1 户（身份证号与已有农户相同、户主姓名不同，按户主变更更新户主，请核实不是身份证号写错）：第 2 行"
     );
+    screenshot(&s, "e2e-import-new-heads.png").await;
     click(d, "#import-close").await;
 
     // A workbook with a sheet per village and no 行政村 column: the first sheet with a header
