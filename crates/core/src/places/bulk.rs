@@ -32,6 +32,9 @@ use crate::places::households::{
 use crate::search_keys;
 use crate::store::sql::{Db, Engine};
 
+/// Where a search key points: (village, 社, household), in the order of its table's key.
+type KeyPlace = (i64, i64, i64);
+
 /// Rows written at a time on the server (a thousand households is about 200 KB).
 const TOGETHER: usize = 1000;
 /// A search key's columns.
@@ -265,21 +268,40 @@ impl Bulk {
         if db.engine() == Engine::Server {
             return self.flush(db);
         }
-        for (id, (village_id, group_id, keys)) in std::mem::take(&mut self.keys_waiting) {
-            self.keys
-                .extend(keys.into_iter().map(|k| (id, k, village_id, group_id)));
-        }
         // In the order of the table's primary key (term, village, 社, household): each key is
         // appended at the end of the B-tree (#19: the first import of 100,000 rows measured
-        // 4–5 % faster than keys written household by household).
-        self.keys
-            .sort_unstable_by(|a, b| (&a.1, a.2, a.3, a.0).cmp(&(&b.1, b.2, b.3, b.0)));
-        self.keys.dedup();
-        // The file's own statement, prepared once for all the keys (half a million for a
-        // town of 90,000 households).
+        // 4–5 % faster than keys written household by household). Gathered by term first: a
+        // sort of the distinct terms and of each term's few places (integers) instead of one
+        // of every key (half a million for a town of 90,000 households, 0.2 s of the import).
+        let mut by_term: FastMap<String, Vec<KeyPlace>> = FastMap::default();
+        for (id, (village_id, group_id, keys)) in std::mem::take(&mut self.keys_waiting) {
+            for key in keys {
+                by_term
+                    .entry(key)
+                    .or_default()
+                    .push((village_id, group_id, id));
+            }
+        }
+        for (id, key, village_id, group_id) in std::mem::take(&mut self.keys) {
+            by_term
+                .entry(key)
+                .or_default()
+                .push((village_id, group_id, id));
+        }
+        let mut terms: Vec<(String, Vec<KeyPlace>)> = by_term.into_iter().collect();
+        terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // The file's own statement, prepared once; each term bound once for its places.
         let mut stmt = db.file("写入检索词")?.prepare_cached(INSERT_KEY)?;
-        for (id, key, village_id, group_id) in &self.keys {
-            stmt.execute(params![key, id, village_id, group_id])?;
+        for (term, mut places) in terms {
+            places.sort_unstable();
+            places.dedup();
+            stmt.raw_bind_parameter(1, &term)?;
+            for (village_id, group_id, id) in places {
+                stmt.raw_bind_parameter(2, id)?;
+                stmt.raw_bind_parameter(3, village_id)?;
+                stmt.raw_bind_parameter(4, group_id)?;
+                stmt.raw_execute()?;
+            }
         }
         Ok(())
     }
