@@ -259,10 +259,9 @@ impl Bulk {
         Ok(())
     }
 
-    /// Writes what is still queued and the collected search keys, in household order: the
-    /// by-household index then grows at its end (term order, which only the search B-tree
-    /// itself prefers, measured about twice as slow). On the file one row a statement: a
-    /// statement of many rows kept a statement journal, and that measured slower still.
+    /// Writes what is still queued and the collected search keys: on the file in the order of
+    /// their table's key (see below), one row a statement (a statement of many rows kept a
+    /// statement journal, and that measured slower).
     pub fn finish<'a>(mut self, db: impl Into<Db<'a>>) -> Result<()> {
         let db = db.into();
         if db.engine() == Engine::Server {
