@@ -1216,6 +1216,56 @@ fn a_new_head_under_a_stored_id_number_is_listed_for_checking() {
     assert!(again.new_heads.is_empty(), "{:#?}", again.new_heads);
 }
 
+/// A later ledger that moves a stored household to another 社, or names its new head (its ID
+/// number found it), and gives its next toilet on a row without the ID number: that row is
+/// the same household, found by its 社 and head as they now are, not a new household.
+#[test]
+fn a_household_moved_or_renamed_by_one_row_is_found_by_the_next_row_without_its_id() {
+    let header = PLACE_NAME_ID_PHONE_MODE;
+    let id = "440524188001010014";
+    for (what, second_name, second_group) in [("renamed", "王六", "1社"), ("moved", "王五", "2社")]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let t = crate::engine::fresh();
+        let first = dir.path().join("first.xlsx");
+        write_xlsx(
+            &first,
+            &[
+                header,
+                &["石鱼村", "1社", "王五", id, "", "三格式"],
+                &["石鱼村", "2社", "李四", "", "", "双瓮"],
+            ],
+        );
+        run(&t, &first, &opts(true), true, dir.path());
+        let second = dir.path().join("second.xlsx");
+        write_xlsx(
+            &second,
+            &[
+                header,
+                &["石鱼村", second_group, second_name, id, "", "三格式"],
+                &["石鱼村", second_group, second_name, "", "", "沼气池"],
+            ],
+        );
+        let r = run(&t, &second, &opts(false), true, dir.path());
+        assert_eq!(
+            (r.households_new, r.toilets_new, r.rows_rejected),
+            (0, 1, 0),
+            "{what}: {:#?}",
+            r.problems
+        );
+        let (households, toilets): (i64, i64) = t
+            .query_row(
+                "SELECT (SELECT count(*) FROM households),
+                        (SELECT count(*) FROM toilets x JOIN households h ON h.id = x.household_id
+                         WHERE h.id_number = ?1)",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((households, toilets), (2, 2), "{what}");
+    }
+}
+
 /// A household this file creates and then moves to another village by a later row: every
 /// toilet of it ends in the village it ends in, the toilet of the moving row too (on the
 /// server the new toilets go in bulk with their village).

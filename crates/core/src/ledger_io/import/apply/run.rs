@@ -606,7 +606,7 @@ pub(super) fn apply_rows(
                         &flags,
                         opts,
                     )?;
-                    let (changed, old_head) = update_household(
+                    let (changed, old_group, old_head) = update_household(
                         tx,
                         &mut || bulk.ready(tx, id),
                         &mut log,
@@ -621,15 +621,28 @@ pub(super) fn apply_rows(
                         &mut stored,
                         &settled,
                     )?;
-                    if let Some(old) = old_head {
+                    let head = v.head_name.as_ref().unwrap_or(&old_head);
+                    if *head != old_head {
                         report.new_heads.push(RowProblem {
                             row,
                             column: col(Field::HeadName),
                             message: format!(
-                                "身份证号与已有农户“{old}”（{}）相同：按户主变更，户主改为“{name}”；如是身份证号写错，请更正后重新导入",
+                                "身份证号与已有农户“{old_head}”（{}）相同：按户主变更，户主改为“{head}”；如是身份证号写错，请更正后重新导入",
                                 places.names.get(&group_id).cloned().unwrap_or_default()
                             ),
                         });
+                    }
+                    // Moved, or a new head: later rows without the ID number find the
+                    // household under its 社 and head as they are now.
+                    if (old_group, &old_head) != (group_id, head) {
+                        if let Some(ids) = homes.by_name.get_mut(&(old_group, old_head.clone())) {
+                            ids.retain(|h| *h != id);
+                        }
+                        homes
+                            .by_name
+                            .entry((group_id, head.clone()))
+                            .or_default()
+                            .push(id);
                     }
                     if let Some(idn) = &v.id_number {
                         homes.by_id_number.insert(idn.clone(), id);

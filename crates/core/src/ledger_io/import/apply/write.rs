@@ -94,8 +94,8 @@ impl<'a> ChangeLog<'a> {
 static ONE_CHANGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| ChangeLog::insert(1));
 
 /// Updates the household's fields that the row gives and that differ, and moves it to another
-/// 社 when the row says so. Returns whether anything changed, and the head's name replaced
-/// when the row gives another (户主变更).
+/// 社 when the row says so. Returns whether anything changed, and the 社 and head's name the
+/// household had before the row (the row may have moved it, or named a new head: 户主变更).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn update_household(
     tx: Db<'_>,
@@ -111,7 +111,7 @@ pub(super) fn update_household(
     report: &mut ImportReport,
     stored: &mut Stored,
     pending: &[(&'static str, String)],
-) -> Result<(bool, Option<String>)> {
+) -> Result<(bool, i64, String)> {
     let mut current = stored.household(tx, id)?;
     let old_name = match &current[0] {
         Value::Text(name) => name.clone(),
@@ -174,9 +174,8 @@ pub(super) fn update_household(
         for key in search_keys::household_keys(name) {
             keys.execute(params![key, id, village_id, group_id])?;
         }
-        return Ok((changed, Some(old_name)));
     }
-    Ok((changed, None))
+    Ok((changed, current_group, old_name))
 }
 
 /// Writes the given fields of one row where they differ from what is stored (`current`, the
