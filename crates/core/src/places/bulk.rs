@@ -272,16 +272,13 @@ impl Bulk {
         // 4–5 % faster than keys written household by household). Gathered by term first: a
         // sort of the distinct terms and of each term's few places (integers) instead of one
         // of every key (half a million for a town of 90,000 households, 0.2 s of the import).
+        let waiting = std::mem::take(&mut self.keys_waiting).into_iter().flat_map(
+            |(id, (village_id, group_id, keys))| {
+                keys.into_iter().map(move |k| (id, k, village_id, group_id))
+            },
+        );
         let mut by_term: FastMap<String, Vec<KeyPlace>> = FastMap::default();
-        for (id, (village_id, group_id, keys)) in std::mem::take(&mut self.keys_waiting) {
-            for key in keys {
-                by_term
-                    .entry(key)
-                    .or_default()
-                    .push((village_id, group_id, id));
-            }
-        }
-        for (id, key, village_id, group_id) in std::mem::take(&mut self.keys) {
+        for (id, key, village_id, group_id) in waiting.chain(std::mem::take(&mut self.keys)) {
             by_term
                 .entry(key)
                 .or_default()

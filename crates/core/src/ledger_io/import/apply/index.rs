@@ -138,13 +138,33 @@ impl Households {
         Ok(h)
     }
 
-    /// One stored household, as [`Households::load`] reads it.
+    /// One household: stored, as [`Households::load`] reads it, or written by this import.
     pub(super) fn add(&mut self, id: i64, group: i64, name: String, id_number: Option<String>) {
         self.count += 1;
         if let Some(idn) = id_number {
-            self.by_id_number.insert(idn, id);
-            self.with_id.insert(id);
+            self.note_id(id, idn);
         }
         self.by_name.entry((group, name)).or_default().push(id);
+    }
+
+    /// The household has (now) this ID number.
+    pub(super) fn note_id(&mut self, id: i64, id_number: String) {
+        self.by_id_number.insert(id_number, id);
+        self.with_id.insert(id);
+    }
+
+    /// The household moved from one 社 and head's name to another (a move, 户主变更): later
+    /// rows find it under what it is now.
+    pub(super) fn refile(&mut self, id: i64, from: (i64, &str), to: (i64, &str)) {
+        if from == to {
+            return;
+        }
+        if let Some(ids) = self.by_name.get_mut(&(from.0, from.1.to_string())) {
+            ids.retain(|h| *h != id);
+        }
+        self.by_name
+            .entry((to.0, to.1.to_string()))
+            .or_default()
+            .push(id);
     }
 }

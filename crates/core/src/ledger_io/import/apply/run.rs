@@ -632,21 +632,9 @@ pub(super) fn apply_rows(
                             ),
                         });
                     }
-                    // Moved, or a new head: later rows without the ID number find the
-                    // household under its 社 and head as they are now.
-                    if (old_group, &old_head) != (group_id, head) {
-                        if let Some(ids) = homes.by_name.get_mut(&(old_group, old_head.clone())) {
-                            ids.retain(|h| *h != id);
-                        }
-                        homes
-                            .by_name
-                            .entry((group_id, head.clone()))
-                            .or_default()
-                            .push(id);
-                    }
+                    homes.refile(id, (old_group, &old_head), (group_id, head));
                     if let Some(idn) = &v.id_number {
-                        homes.by_id_number.insert(idn.clone(), id);
-                        homes.with_id.insert(id);
+                        homes.note_id(id, idn.clone());
                     }
                     let entry = in_file
                         .entry(id)
@@ -683,15 +671,7 @@ pub(super) fn apply_rows(
                     // the server may still be queued.
                     stored.new_household(id, &new);
                     growth.household_added(tx, &mut bulk)?;
-                    if let Some(idn) = &v.id_number {
-                        homes.by_id_number.insert(idn.clone(), id);
-                        homes.with_id.insert(id);
-                    }
-                    homes
-                        .by_name
-                        .entry((group_id, name.clone()))
-                        .or_default()
-                        .push(id);
+                    homes.add(id, group_id, name.clone(), v.id_number.clone());
                     in_file.insert(id, FileHousehold::new(true, row));
                     if let Some((first, differs)) = namesake {
                         report.namesakes.push(RowProblem {
