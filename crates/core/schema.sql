@@ -1,8 +1,106 @@
--- The schema a database has after every migration (huce-core, schema version 19).
+-- The schema a database has after every migration (huce-core, schema version 20).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 19;
+PRAGMA user_version = 20;
+
+-- trigger compare_after_correction
+CREATE TRIGGER compare_after_correction AFTER INSERT ON change_log
+WHEN NEW.entity = 'toilet' AND NEW.source LIKE '入户核查%'
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id) VALUES (NEW.entity_id);
+END;
+
+-- trigger compare_after_household_changed
+CREATE TRIGGER compare_after_household_changed
+AFTER UPDATE OF village_id, group_id, head_name ON households
+WHEN NEW.village_id IS NOT OLD.village_id OR NEW.group_id IS NOT OLD.group_id
+  OR NEW.head_name IS NOT OLD.head_name
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id)
+    SELECT DISTINCT i.toilet_id FROM toilets t JOIN inspections i ON i.toilet_id = t.id
+    WHERE t.household_id = NEW.id;
+END;
+
+-- trigger compare_after_inspection_added
+CREATE TRIGGER compare_after_inspection_added AFTER INSERT ON inspections
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id) VALUES (NEW.toilet_id);
+END;
+
+-- trigger compare_after_inspection_changed
+CREATE TRIGGER compare_after_inspection_changed
+AFTER UPDATE OF toilet_id, kind, inspected_on, household_status, in_normal_use ON inspections
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id) VALUES (OLD.toilet_id), (NEW.toilet_id);
+END;
+
+-- trigger compare_after_inspection_removed
+CREATE TRIGGER compare_after_inspection_removed AFTER DELETE ON inspections
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id) VALUES (OLD.toilet_id);
+END;
+
+-- trigger compare_after_member_added
+CREATE TRIGGER compare_after_member_added AFTER INSERT ON inspection_members
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id)
+    SELECT toilet_id FROM inspections WHERE id = NEW.inspection_id;
+END;
+
+-- trigger compare_after_member_changed
+CREATE TRIGGER compare_after_member_changed AFTER UPDATE ON inspection_members
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id)
+    SELECT toilet_id FROM inspections WHERE id = OLD.inspection_id OR id = NEW.inspection_id;
+END;
+
+-- trigger compare_after_member_removed
+CREATE TRIGGER compare_after_member_removed AFTER DELETE ON inspection_members
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id)
+    SELECT toilet_id FROM inspections WHERE id = OLD.inspection_id;
+END;
+
+-- trigger compare_after_problem_added
+CREATE TRIGGER compare_after_problem_added AFTER INSERT ON inspection_problems
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id)
+    SELECT toilet_id FROM inspections WHERE id = NEW.inspection_id;
+END;
+
+-- trigger compare_after_problem_changed
+CREATE TRIGGER compare_after_problem_changed
+AFTER UPDATE OF inspection_id, item_id, stops_use ON inspection_problems
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id)
+    SELECT toilet_id FROM inspections WHERE id = OLD.inspection_id OR id = NEW.inspection_id;
+END;
+
+-- trigger compare_after_problem_item_renamed
+CREATE TRIGGER compare_after_problem_item_renamed AFTER UPDATE OF name ON problem_items
+WHEN NEW.name IS NOT OLD.name
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id)
+    SELECT DISTINCT i.toilet_id FROM inspection_problems p JOIN inspections i ON i.id = p.inspection_id
+    WHERE p.item_id = NEW.id;
+END;
+
+-- trigger compare_after_problem_removed
+CREATE TRIGGER compare_after_problem_removed AFTER DELETE ON inspection_problems
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id)
+    SELECT toilet_id FROM inspections WHERE id = OLD.inspection_id;
+END;
+
+-- trigger compare_after_toilet_changed
+CREATE TRIGGER compare_after_toilet_changed AFTER UPDATE OF seq, use_status, household_id ON toilets
+WHEN NEW.seq IS NOT OLD.seq OR NEW.use_status IS NOT OLD.use_status
+  OR NEW.household_id IS NOT OLD.household_id
+BEGIN
+    INSERT OR IGNORE INTO compare_pending (toilet_id)
+    SELECT NEW.id WHERE EXISTS (SELECT 1 FROM inspections WHERE toilet_id = NEW.id);
+END;
 
 -- trigger household_search_follows_household
 CREATE TRIGGER household_search_follows_household AFTER UPDATE OF village_id, group_id ON households
@@ -163,6 +261,60 @@ CREATE TABLE change_log (
     new_value  TEXT,
     source     TEXT NOT NULL,
     import_batch_id INTEGER REFERENCES import_batches(id)
+) STRICT;
+
+-- table compare_counts
+CREATE TABLE compare_counts (
+    village_id        INTEGER NOT NULL,
+    group_id          INTEGER NOT NULL,
+    rated_set         TEXT,
+    toilets           INTEGER NOT NULL,
+    baseline_compared INTEGER NOT NULL,
+    baseline_differs  INTEGER NOT NULL,
+    between_checks    INTEGER NOT NULL
+) STRICT;
+
+-- table compare_differences
+CREATE TABLE compare_differences (
+    toilet_id      INTEGER NOT NULL,
+    position       INTEGER NOT NULL,
+    household_id   INTEGER NOT NULL,
+    village_id     INTEGER NOT NULL,
+    group_id       INTEGER NOT NULL,
+    toilet_seq     INTEGER NOT NULL,
+    head_name      TEXT NOT NULL,
+    left_side      TEXT NOT NULL,
+    right_side     TEXT NOT NULL,
+    field          TEXT NOT NULL,
+    left_value     TEXT NOT NULL,
+    right_value    TEXT NOT NULL,
+    between_checks INTEGER NOT NULL,
+    PRIMARY KEY (toilet_id, position)
+) STRICT;
+
+-- table compare_pending
+CREATE TABLE compare_pending (
+    toilet_id INTEGER PRIMARY KEY
+) STRICT;
+
+-- table compare_self_checks
+CREATE TABLE compare_self_checks (
+    staff_set    TEXT NOT NULL,
+    toilet_id    INTEGER NOT NULL,
+    household_id INTEGER NOT NULL,
+    PRIMARY KEY (staff_set, toilet_id)
+) STRICT;
+
+-- table compare_toilets
+CREATE TABLE compare_toilets (
+    toilet_id         INTEGER PRIMARY KEY,
+    household_id      INTEGER NOT NULL,
+    village_id        INTEGER NOT NULL,
+    group_id          INTEGER NOT NULL,
+    baseline_compared INTEGER NOT NULL,
+    baseline_differs  INTEGER NOT NULL,
+    rated_set         TEXT,
+    between_checks    INTEGER NOT NULL
 ) STRICT;
 
 -- table household_search
@@ -456,6 +608,18 @@ CREATE INDEX audit_log_by_entity ON audit_log(entity, entity_id, id);
 -- index change_log_by_entity
 CREATE INDEX change_log_by_entity ON change_log(entity, entity_id, id);
 
+-- index compare_counts_by_group
+CREATE INDEX compare_counts_by_group ON compare_counts(group_id);
+
+-- index compare_self_checks_by_toilet
+CREATE INDEX compare_self_checks_by_toilet ON compare_self_checks(toilet_id);
+
+-- index compare_toilets_by_group
+CREATE INDEX compare_toilets_by_group ON compare_toilets(group_id, village_id, rated_set, baseline_compared, baseline_differs, between_checks);
+
+-- index compare_toilets_by_village
+CREATE INDEX compare_toilets_by_village ON compare_toilets(village_id, rated_set);
+
 -- index household_search_by_household
 CREATE INDEX household_search_by_household ON household_search(household_id);
 
@@ -473,6 +637,9 @@ CREATE UNIQUE INDEX households_id_number ON households(id_number) WHERE id_numbe
 
 -- index households_no_toilet
 CREATE INDEX households_no_toilet ON households(village_id) WHERE no_toilet = 1;
+
+-- index inspection_members_by_staff
+CREATE INDEX inspection_members_by_staff ON inspection_members(staff_id, inspection_id);
 
 -- index inspections_by_toilet
 CREATE INDEX inspections_by_toilet ON inspections(toilet_id, id);

@@ -108,7 +108,30 @@ fn main() {
     );
     all_ok &= field_work(&path, &villages, &mut rng);
 
-    // 多方比对 of the whole district (target ≤ 100 ms, #19).
+    // 多方比对 of the whole district (target ≤ 100 ms, #19). What each toilet's checks say is
+    // kept; worked out for every toilet once (after the upgrade that keeps it), then only for
+    // the toilets changed.
+    let (t, _) = time(|| {
+        huce_core::compare::rebuild(&conn).unwrap();
+        huce_core::compare::compare(&conn, Scope::Town).unwrap()
+    });
+    println!(
+        "(comparison worked out afresh for every toilet, once: {:.0} ms)",
+        t.as_secs_f64() * 1e3
+    );
+    // A clerk corrects one inspection and opens 比对抽查 again (and once more to put it back).
+    let flip = "UPDATE inspections SET in_normal_use = 1 - in_normal_use
+                WHERE id = (SELECT max(id) FROM inspections WHERE in_normal_use IS NOT NULL)";
+    let mut samples = Vec::new();
+    for _ in 0..4 {
+        conn.execute(flip, []).unwrap();
+        samples.push(time(|| huce_core::compare::compare(&conn, Scope::Town).unwrap()).0);
+    }
+    all_ok &= report_against(
+        "comparison after one inspection changed",
+        samples,
+        Duration::from_millis(100),
+    );
     let mut samples = Vec::new();
     let mut found = 0;
     for _ in 0..5 {
@@ -345,6 +368,19 @@ fn side_by_side(file: huce_core::sql::Db<'_>, server: huce_core::sql::Db<'_>) ->
         })
     };
     let (cmp_file, cmp_server) = (comparison(file), comparison(server));
+    // After a clerk changed one inspection: that toilet worked out again first.
+    let changed = |d: huce_core::sql::Db<'_>| {
+        best_of(3, || {
+            d.execute(
+                "UPDATE inspections SET in_normal_use = 1 - in_normal_use
+                 WHERE id = (SELECT max(id) FROM inspections WHERE in_normal_use IS NOT NULL)",
+                [],
+            )
+            .unwrap();
+            huce_core::compare::compare(d, Scope::Town).unwrap();
+        })
+    };
+    let (changed_file, changed_server) = (changed(file), changed(server));
     // The first 1,000 open cases with a notice due, the same on both (the same town).
     let run =
         huce_core::print::notice_cases(file, &LedgerFilter::all_of(Scope::Town), as_of).unwrap();
@@ -382,6 +418,17 @@ fn side_by_side(file: huce_core::sql::Db<'_>, server: huce_core::sql::Db<'_>) ->
         cmp_server <= 100.0,
     );
     summary::add(
+        "comparison after one inspection changed (server)",
+        changed_server,
+        "ms",
+        Some(summary::Anchor {
+            name: "the file",
+            value: changed_file,
+        }),
+        "≤ 100 ms (#19)",
+        changed_server <= 100.0,
+    );
+    summary::add(
         &format!("{} notices (server)", ids.len()),
         notes_server,
         "ms",
@@ -403,6 +450,11 @@ fn side_by_side(file: huce_core::sql::Db<'_>, server: huce_core::sql::Db<'_>) ->
         "多方比对 comparison, whole town   {cmp_file:>8.1} ms {cmp_server:>8.1} ms {:>6.2}×   ≤ 100 ms: {}",
         cmp_server / cmp_file,
         if cmp_server <= 100.0 { "ok" } else { "OVER" }
+    );
+    println!(
+        "多方比对 after one change        {changed_file:>8.1} ms {changed_server:>8.1} ms {:>6.2}×   ≤ 100 ms: {}",
+        changed_server / changed_file,
+        if changed_server <= 100.0 { "ok" } else { "OVER" }
     );
     let notes_ok = notes_server <= notes_file * 1.2;
     println!(

@@ -399,6 +399,55 @@ impl LaterIndexes {
     }
 }
 
+/// Rows of one table written in bulk on either engine (derived tables rebuilt in one go, such
+/// as the kept 多方比对): on the file a cached insert a row, on the server queued and sent
+/// with `COPY` a few megabytes at a time. Call [`Rows::finish`].
+pub(crate) struct Rows<'a> {
+    db: Db<'a>,
+    insert: String,
+    queue: Option<Queue>,
+}
+
+/// Bytes of COPY data sent at a time by [`Rows`].
+const ROWS_AT_A_TIME: usize = 4 << 20;
+
+impl<'a> Rows<'a> {
+    pub(crate) fn new(db: Db<'a>, table: &str, columns: &[&str]) -> Rows<'a> {
+        let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        Rows {
+            db,
+            insert: format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                columns.join(", "),
+                marks.join(", ")
+            ),
+            queue: (db.engine() == Engine::Server).then(|| Queue::new(table, columns)),
+        }
+    }
+
+    pub(crate) fn push(&mut self, values: &[&dyn ToSql]) -> Result<()> {
+        match &mut self.queue {
+            None => {
+                self.db.execute(&self.insert, values)?;
+            }
+            Some(q) => {
+                q.push(values)?;
+                if q.data.len() >= ROWS_AT_A_TIME {
+                    q.write(self.db)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(mut self) -> Result<()> {
+        match &mut self.queue {
+            None => Ok(()),
+            Some(q) => q.write(self.db),
+        }
+    }
+}
+
 /// Rows of one table waiting on the server, in the text format of `COPY … FROM STDIN` (the
 /// server's fastest way in: measured faster than the same rows as one JSON parameter).
 struct Queue {

@@ -191,7 +191,8 @@ const REPORT_MAP_BYTES: i64 = 1 << 30;
 
 /// Runs two reads at once: `here` on `conn`, `there` on a second, read-only connection to the
 /// same file (for the heavy reports on 2 cores), both reading the file mapped into memory
-/// ([`REPORT_MAP_BYTES`]). An in-memory database runs them one after the other on `conn`.
+/// ([`REPORT_MAP_BYTES`]). An in-memory database, or a connection inside a transaction (whose
+/// changes a second connection would not see), runs them one after the other on `conn`.
 pub(crate) fn in_parallel<A, B>(
     conn: &Connection,
     here: impl FnOnce(&Connection) -> Result<A>,
@@ -201,7 +202,7 @@ where
     B: Send,
 {
     let file = conn.path().filter(|p| !p.is_empty()).map(PathBuf::from);
-    let Some(file) = file else {
+    let Some(file) = file.filter(|_| conn.is_autocommit()) else {
         return Ok((here(conn)?, there(conn)?));
     };
     std::thread::scope(|s| {

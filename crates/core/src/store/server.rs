@@ -382,10 +382,13 @@ impl Server {
 }
 
 /// The tables of a database file in an order their foreign keys allow, with their columns.
+/// The kept 多方比对 (`compare_*`) is not copied: the copy's triggers mark what they write and
+/// [`KEPT_AFRESH`] marks every inspected toilet, so it is worked out again where it lands.
 fn file_tables(conn: &Connection) -> Result<Vec<(String, Vec<String>)>> {
     let names: Vec<String> = conn
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+               AND name NOT LIKE 'compare\\_%' ESCAPE '\\'
              ORDER BY name",
         )?
         .query_map([], |r| r.get(0))?
@@ -424,6 +427,15 @@ fn file_tables(conn: &Connection) -> Result<Vec<(String, Vec<String>)>> {
         })
         .collect()
 }
+
+/// After a copy: the kept 多方比对 emptied and every inspected toilet marked (see
+/// [`crate::compare::rebuild`]).
+const KEPT_AFRESH: &str = "DELETE FROM compare_differences;
+    DELETE FROM compare_toilets;
+    DELETE FROM compare_counts;
+    DELETE FROM compare_self_checks;
+    DELETE FROM compare_pending;
+    INSERT INTO compare_pending (toilet_id) SELECT DISTINCT toilet_id FROM inspections;";
 
 /// Copies the rows of `tables` of the file `conn` into the server's (fresh) tables, in their
 /// order; the server's next ids follow the copied ones.
@@ -599,6 +611,7 @@ pub fn push(
     let mut tx = server.client.transaction()?;
     tx.batch_execute(&postgres_schema())?;
     report.tables = copy_tables(conn, &tables, &mut tx, progress)?;
+    tx.batch_execute(KEPT_AFRESH)?;
     // The photos' bytes, so every PC sees them.
     let insert = tx.prepare("INSERT INTO photo_blobs (hash, bytes) VALUES ($1, $2)")?;
     let mut stmt = conn.prepare("SELECT hash, file_name FROM photos ORDER BY hash")?;
@@ -758,6 +771,7 @@ fn pull_into(
     progress("photo_blobs", report.photos);
     drop(photos);
     read.commit()?;
+    tx.execute_batch(KEPT_AFRESH)?;
     tx.commit()?;
     crate::store::db::check_integrity(&conn)?;
     report.audit_entries = refuse_unverified(&conn, "拉取的数据库")?;

@@ -339,6 +339,16 @@ pub fn json_ids(engine: Engine, param: &str) -> String {
     }
 }
 
+/// SQL for the texts in the JSON array bound as `param` (`["a", "b"]`), for `x IN (…)`.
+pub fn json_texts(engine: Engine, param: &str) -> String {
+    match engine {
+        Engine::File => format!("SELECT value FROM json_each({param})"),
+        Engine::Server => format!(
+            "SELECT value FROM json_array_elements_text(CAST(CAST({param} AS text) AS json))"
+        ),
+    }
+}
+
 /// `:name` parameters turned into numbered ones (`?1`, in order of first use), with their
 /// values in that order: the handle binds by position on both engines.
 pub fn numbered<'p>(

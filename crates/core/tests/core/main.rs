@@ -4,6 +4,7 @@
 mod accounts;
 mod audit_log;
 mod backups;
+mod compare_kept;
 mod demo_town;
 mod engine;
 mod field_work;

@@ -1146,7 +1146,8 @@ fn two_pcs_signing_one_result_at_once_leave_one_signature_and_say_who() {
 /// this one's by the first PC that opens it, in one transaction: version 15 keeps each
 /// toilet's first inspection, written from the inspections already there; version 16 counts
 /// unknown user names in the database; version 17 gives the search keys their households'
-/// places; version 19 each toilet its household's village.
+/// places; version 19 each toilet its household's village; version 20 keeps 多方比对 per
+/// toilet, every inspected toilet marked to be worked out.
 #[test]
 fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
     let town = demo_town(300, 9);
@@ -1154,6 +1155,38 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
     let (scratch, _) = pushed(file);
     // Back to version 14 as the previous program left it.
     let mut c = scratch_client(&scratch);
+    let mut undo_20 = String::new();
+    for (table, triggers) in [
+        (
+            "inspections",
+            "inspection_added inspection_changed inspection_removed",
+        ),
+        (
+            "inspection_problems",
+            "problem_added problem_changed problem_removed",
+        ),
+        (
+            "inspection_members",
+            "member_added member_changed member_removed",
+        ),
+        ("problem_items", "problem_item_renamed"),
+        ("toilets", "toilet_changed"),
+        ("households", "household_changed"),
+        ("change_log", "correction"),
+    ] {
+        for t in triggers.split(' ') {
+            undo_20.push_str(&format!("DROP TRIGGER compare_after_{t} ON {table};\n"));
+        }
+    }
+    undo_20.push_str(
+        "DROP FUNCTION compare_after_inspection(), compare_after_inspection_part(),
+           compare_after_problem_item_renamed(), compare_after_toilet_changed(),
+           compare_after_household_changed(), compare_after_correction(), compare_mark(bigint);
+         DROP TABLE compare_pending, compare_toilets, compare_differences, compare_counts,
+           compare_self_checks;
+         DROP INDEX inspection_members_by_staff;",
+    );
+    c.batch_execute(&undo_20).unwrap();
     c.batch_execute(
         "DROP TRIGGER toilets_village_when_added ON toilets;
          DROP TRIGGER toilets_village_when_moved ON toilets;
@@ -1254,6 +1287,25 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
     assert_eq!(
         huce_core::progress::progress(huce_core::sql::Db::Server(&conn), "2026-11-29").unwrap(),
         huce_core::progress::progress(file, "2026-11-29").unwrap()
+    );
+    // Every inspected toilet marked (20), and the same 多方比对 as the file's.
+    let marked: i64 = c
+        .query_one("SELECT count(*) FROM compare_pending", &[])
+        .unwrap()
+        .get(0);
+    let inspected: i64 = file
+        .query_row(
+            "SELECT count(DISTINCT toilet_id) FROM inspections",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(inspected > 0);
+    assert_eq!(marked, inspected);
+    let whole = huce_core::households::Scope::Town;
+    assert_eq!(
+        huce_core::compare::compare(huce_core::sql::Db::Server(&conn), whole).unwrap(),
+        huce_core::compare::compare(file, whole).unwrap()
     );
     drop(conn);
     let (_, again) = huce_core::server::open(&scratch.url()).unwrap();
