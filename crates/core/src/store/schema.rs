@@ -1079,9 +1079,11 @@ pub const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (20, V20_COMPARE_KEPT_PG),
 ];
 
-/// Version 20 on the server: as [`V20_COMPARE_KEPT`]. A mark taken by another PC's comparison
-/// (deleted, not yet committed) makes a new mark of the same toilet wait for that comparison
-/// and be written after it (`DO UPDATE` locks the row; `DO NOTHING` would be lost with it).
+/// Version 20 on the server: as [`V20_COMPARE_KEPT`]. A mark is written with `DO UPDATE`, which
+/// locks it even when the toilet is marked already: a comparison taking the mark then waits for
+/// the unit of work that changed the toilet and reads its change (with `DO NOTHING` it would
+/// take the mark at once and miss the change). A mark a comparison has taken (deleted, not yet
+/// committed) makes a new mark of the toilet wait for that comparison and be written after it.
 const V20_COMPARE_KEPT_PG: &str = r#"
 CREATE TABLE compare_pending (
     toilet_id BIGINT PRIMARY KEY

@@ -1379,3 +1379,117 @@ fn percent(s: &str) -> String {
         })
         .collect()
 }
+
+/// #19: 多方比对 kept on the server while another PC saves. PC 1's comparison has taken the
+/// marks (its refresh not yet committed) when PC 2 changes one of those toilets: PC 2 waits
+/// for PC 1 and marks the toilet again, so PC 1's next comparison shows PC 2's change; nothing
+/// is lost between the two.
+#[test]
+fn a_change_saved_while_another_pc_compares_is_in_the_next_comparison() {
+    use huce_core::households::Scope;
+    let conn = demo_town(120, 5);
+    let (scratch, first) = pushed(&conn);
+    let pc1 = huce_core::sql::Db::Server(&first);
+    huce_core::compare::rebuild(pc1).unwrap();
+    let check: i64 = pc1
+        .query_row(
+            "SELECT max(id) FROM inspections WHERE in_normal_use IS NOT NULL AND kind = 'town_recheck'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let (taken, saved) = (
+        std::sync::mpsc::channel::<()>(),
+        std::sync::mpsc::channel::<()>(),
+    );
+    std::thread::scope(|s| {
+        let url = scratch.url();
+        let pc2 = s.spawn(move || {
+            let second = huce_core::sql::ServerConn::new(
+                postgres::Client::connect(&url, postgres::NoTls).unwrap(),
+            );
+            taken.1.recv().unwrap();
+            // Waits on PC 1's refresh, which holds the toilet's mark.
+            huce_core::sql::Db::Server(&second)
+                .execute(
+                    "UPDATE inspections SET in_normal_use = 1 - in_normal_use WHERE id = ?1",
+                    [check],
+                )
+                .unwrap();
+            saved.0.send(()).unwrap();
+        });
+        pc1.atomically(|db| {
+            huce_core::compare::compare(db, Scope::Town)?;
+            taken.0.send(()).unwrap();
+            // PC 2 is held until this commits.
+            let waited = saved
+                .1
+                .recv_timeout(std::time::Duration::from_millis(500))
+                .is_err();
+            assert!(waited, "PC 2's mark waits for PC 1's refresh");
+            Ok(())
+        })
+        .unwrap();
+        saved.1.recv().unwrap();
+        pc2.join().unwrap();
+    });
+    let marked: i64 = pc1
+        .query_row("SELECT count(*) FROM compare_pending", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        marked, 1,
+        "PC 2's toilet is marked again after PC 1 committed"
+    );
+    let kept = huce_core::compare::compare(pc1, Scope::Town).unwrap();
+    huce_core::compare::rebuild(pc1).unwrap();
+    assert_eq!(kept, huce_core::compare::compare(pc1, Scope::Town).unwrap());
+}
+
+/// #19: the other order. A toilet is already marked when PC 2 changes it again in a unit of
+/// work still open; PC 1's comparison waits for PC 2 to commit (PC 2's mark locked the row)
+/// and so works out the toilet with PC 2's change, instead of taking the old mark and missing it.
+#[test]
+fn a_comparison_waits_for_a_change_of_a_marked_toilet_being_saved() {
+    use huce_core::households::Scope;
+    let conn = demo_town(120, 5);
+    let (scratch, first) = pushed(&conn);
+    let pc1 = huce_core::sql::Db::Server(&first);
+    huce_core::compare::compare(pc1, Scope::Town).unwrap();
+    let check: i64 = pc1
+        .query_row(
+            "SELECT max(id) FROM inspections WHERE in_normal_use IS NOT NULL AND kind = 'town_recheck'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let flip = "UPDATE inspections SET in_normal_use = 1 - in_normal_use WHERE id = ?1";
+    // Marked, not yet worked out.
+    pc1.execute(flip, [check]).unwrap();
+    let changing = std::sync::mpsc::channel::<()>();
+    let kept = std::thread::scope(|s| {
+        let url = scratch.url();
+        s.spawn(move || {
+            let second = huce_core::sql::ServerConn::new(
+                postgres::Client::connect(&url, postgres::NoTls).unwrap(),
+            );
+            huce_core::sql::Db::Server(&second)
+                .atomically(|db| {
+                    db.execute(flip, [check])?;
+                    db.execute(flip, [check])?;
+                    db.execute(flip, [check])?;
+                    changing.0.send(()).unwrap();
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    Ok(())
+                })
+                .unwrap();
+        });
+        changing.1.recv().unwrap();
+        huce_core::compare::compare(pc1, Scope::Town).unwrap()
+    });
+    huce_core::compare::rebuild(pc1).unwrap();
+    assert_eq!(
+        kept,
+        huce_core::compare::compare(pc1, Scope::Town).unwrap(),
+        "the comparison made while PC 2 saved shows PC 2's change"
+    );
+}

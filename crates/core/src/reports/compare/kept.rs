@@ -12,10 +12,11 @@
 //! tables: a few thousand rows for a district instead of every inspection.
 //!
 //! On the server two PCs may refresh or write at once. Refreshes take turns (an advisory
-//! lock). A PC that changes a toilet whose mark a refresh has taken (deleted, not yet
-//! committed) waits for that refresh to commit and then marks the toilet again (its trigger's
-//! `ON CONFLICT … DO UPDATE` locks the row), so its change is worked out by the next refresh,
-//! never lost between the two.
+//! lock). A trigger's mark is written with `ON CONFLICT … DO UPDATE`, which locks the row even
+//! when the toilet is marked already: a refresh taking that mark waits for the changing unit of
+//! work to commit and then reads its change. A PC that changes a toilet whose mark a refresh
+//! has taken (deleted, not yet committed) waits for that refresh and marks the toilet again, so
+//! the next refresh works it out. Either way no change is lost between the two.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
