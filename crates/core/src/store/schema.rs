@@ -946,6 +946,16 @@ BEGIN
 END;
 "#;
 
+/// The kept 多方比对 (version 20) emptied and every inspected toilet marked, so the next
+/// comparison works them all out again: `compare::rebuild`, and push and pull, which do not copy
+/// the kept tables. The same SQL on both engines.
+pub(crate) const KEPT_COMPARISON_AFRESH: &str = "DELETE FROM compare_differences;
+    DELETE FROM compare_toilets;
+    DELETE FROM compare_counts;
+    DELETE FROM compare_self_checks;
+    DELETE FROM compare_pending;
+    INSERT INTO compare_pending (toilet_id) SELECT DISTINCT toilet_id FROM inspections;";
+
 /// SQLite's application id of this program's files (`PRAGMA application_id`): "HUCE".
 pub const APPLICATION_ID: i64 = 0x4855_4345;
 

@@ -17,7 +17,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::store::schema::{
-    postgres_migration, postgres_schema, POSTGRES_BASE_VERSION, SCHEMA_VERSION,
+    postgres_migration, postgres_schema, KEPT_COMPARISON_AFRESH, POSTGRES_BASE_VERSION,
+    SCHEMA_VERSION,
 };
 
 /// A connection to the server database.
@@ -383,7 +384,8 @@ impl Server {
 
 /// The tables of a database file in an order their foreign keys allow, with their columns.
 /// The kept 多方比对 (`compare_*`) is not copied: the copy's triggers mark what they write and
-/// [`KEPT_AFRESH`] marks every inspected toilet, so it is worked out again where it lands.
+/// [`KEPT_COMPARISON_AFRESH`] marks every inspected toilet, so it is worked out again where it
+/// lands.
 fn file_tables(conn: &Connection) -> Result<Vec<(String, Vec<String>)>> {
     let names: Vec<String> = conn
         .prepare(
@@ -427,15 +429,6 @@ fn file_tables(conn: &Connection) -> Result<Vec<(String, Vec<String>)>> {
         })
         .collect()
 }
-
-/// After a copy: the kept 多方比对 emptied and every inspected toilet marked (see
-/// [`crate::compare::rebuild`]).
-const KEPT_AFRESH: &str = "DELETE FROM compare_differences;
-    DELETE FROM compare_toilets;
-    DELETE FROM compare_counts;
-    DELETE FROM compare_self_checks;
-    DELETE FROM compare_pending;
-    INSERT INTO compare_pending (toilet_id) SELECT DISTINCT toilet_id FROM inspections;";
 
 /// Copies the rows of `tables` of the file `conn` into the server's (fresh) tables, in their
 /// order; the server's next ids follow the copied ones.
@@ -611,7 +604,7 @@ pub fn push(
     let mut tx = server.client.transaction()?;
     tx.batch_execute(&postgres_schema())?;
     report.tables = copy_tables(conn, &tables, &mut tx, progress)?;
-    tx.batch_execute(KEPT_AFRESH)?;
+    tx.batch_execute(KEPT_COMPARISON_AFRESH)?;
     // The photos' bytes, so every PC sees them.
     let insert = tx.prepare("INSERT INTO photo_blobs (hash, bytes) VALUES ($1, $2)")?;
     let mut stmt = conn.prepare("SELECT hash, file_name FROM photos ORDER BY hash")?;
@@ -771,7 +764,7 @@ fn pull_into(
     progress("photo_blobs", report.photos);
     drop(photos);
     read.commit()?;
-    tx.execute_batch(KEPT_AFRESH)?;
+    tx.execute_batch(KEPT_COMPARISON_AFRESH)?;
     tx.commit()?;
     crate::store::db::check_integrity(&conn)?;
     report.audit_entries = refuse_unverified(&conn, "拉取的数据库")?;

@@ -36,16 +36,7 @@ const SCAN_FROM: usize = 20_000;
 /// copy between engines, or to check that what is kept is what a fresh comparison finds).
 pub fn rebuild<'a>(db: impl Into<Db<'a>>) -> Result<()> {
     let db = db.into();
-    db.atomically(|db| {
-        db.execute_batch(
-            "DELETE FROM compare_differences;
-             DELETE FROM compare_toilets;
-             DELETE FROM compare_counts;
-             DELETE FROM compare_self_checks;
-             DELETE FROM compare_pending;
-             INSERT INTO compare_pending (toilet_id) SELECT DISTINCT toilet_id FROM inspections;",
-        )
-    })
+    db.atomically(|db| db.execute_batch(crate::store::schema::KEPT_COMPARISON_AFRESH))
 }
 
 /// Works out the marked toilets again (see the module documentation). Nothing to do is one
@@ -68,7 +59,7 @@ pub(crate) fn refresh(db: Db<'_>) -> Result<()> {
             return Ok(());
         }
         marked.sort_unstable();
-        let ids = json_list(marked.iter().copied());
+        let ids = json_list(&marked);
         let only = if marked.len() > SCAN_FROM {
             Only::All
         } else {
@@ -147,7 +138,7 @@ fn recount(db: Db<'_>, all: bool, groups: &[i64]) -> Result<()> {
     if groups.is_empty() {
         return Ok(());
     }
-    let list = json_list(groups.iter().copied());
+    let list = json_list(groups);
     let of = format!("group_id IN ({})", sql::json_ids(db.engine(), "?1"));
     db.execute(&format!("DELETE FROM compare_counts WHERE {of}"), [&list])?;
     db.execute(
@@ -188,16 +179,8 @@ impl Only {
 }
 
 /// The ids as a JSON array, for [`sql::json_ids`].
-pub(super) fn json_list(ids: impl Iterator<Item = i64>) -> String {
-    let mut list = String::from("[");
-    for (i, id) in ids.enumerate() {
-        if i > 0 {
-            list.push(',');
-        }
-        list.push_str(&id.to_string());
-    }
-    list.push(']');
-    list
+pub(super) fn json_list(ids: &[i64]) -> String {
+    serde_json::to_string(ids).expect("ids serialise")
 }
 
 /// Where a toilet is and what the baseline says of it.
@@ -368,7 +351,7 @@ fn problems(db: Db<'_>, only: &Only, visits: &mut Visits) -> Result<()> {
     }
     let only = match only {
         Only::All => Only::All,
-        Only::Ids(_) => Only::Ids(json_list(wanted.keys().copied())),
+        Only::Ids(_) => Only::Ids(json_list(&wanted.keys().copied().collect::<Vec<_>>())),
     };
     only.for_each(
         db,
@@ -548,7 +531,7 @@ fn members(
     }
     let only = match only {
         Only::All => Only::All,
-        Only::Ids(_) => Only::Ids(json_list(staff.keys().copied())),
+        Only::Ids(_) => Only::Ids(json_list(&staff.keys().copied().collect::<Vec<_>>())),
     };
     only.for_each(
         db,

@@ -391,7 +391,7 @@ fn village_batches(conn: Db<'_>, scope: Scope, bad: &[i64]) -> Result<HashMap<i6
              WHERE village_id IN ({}) AND rated_set IS NOT NULL AND {filter}",
             sql::json_ids(conn.engine(), "?1")
         ),
-        params![json_list(bad.iter().copied()), id],
+        params![json_list(bad), id],
         |r| {
             let batch = batches.entry(r.get(0)?).or_default();
             batch.0.push(r.get(1)?);
@@ -433,8 +433,7 @@ fn group_batches(conn: Db<'_>, wanted: &[Vec<i64>]) -> Result<HashMap<Vec<i64>, 
             ids.join(",")
         })
         .collect();
-    let list =
-        serde_json::to_string(&texts).map_err(|e| crate::error::Error::Invalid(e.to_string()))?;
+    let list = serde_json::to_string(&texts).expect("texts serialise");
     let mut by_text: HashMap<String, Batch> = HashMap::new();
     conn.for_each(
         &format!(
