@@ -273,7 +273,20 @@ pub fn find_header(rows: &[Vec<String>]) -> Option<HeaderMatch> {
     let mut header_row = best;
     if let Some(next) = rows.get(best + 1) {
         let below = map(next);
-        if score(&below) >= 1 && !below.contains(&Some(Field::HeadName)) {
+        // The lower row of a merged header is blank under 户主 (merged down) and names what
+        // it says; a first household's row has a name there, and answers that may be header
+        // words too (常住, 卫生厕所) among values that are not.
+        let head = columns.iter().position(|c| *c == Some(Field::HeadName));
+        let blank_under_head = head
+            .and_then(|i| next.get(i))
+            .is_none_or(|c| c.trim().is_empty());
+        let filled = next.iter().filter(|c| !c.trim().is_empty()).count();
+        let header_like = 2 * score(&below) >= filled;
+        if score(&below) >= 1
+            && !below.contains(&Some(Field::HeadName))
+            && blank_under_head
+            && header_like
+        {
             columns.resize(columns.len().max(below.len()), None);
             for (i, f) in below.into_iter().enumerate() {
                 if f.is_some() {
@@ -411,6 +424,21 @@ mod tests {
             ],
             "the lower row names the columns under the merged cells"
         );
+    }
+
+    #[test]
+    fn a_first_data_row_whose_answer_is_a_header_word_is_data() {
+        for answer in ["常住", "卫生厕所", "财政补助"] {
+            let rows = vec![
+                row(&["序号", "行政村", "社", "户主姓名", "身份证号", "备注"]),
+                row(&["1", "石鱼村", "1社", "邱一", "11010519491231002X", answer]),
+                row(&["2", "石鱼村", "1社", "邱二", "110105194912310030", ""]),
+            ];
+            let h = find_header(&rows).unwrap();
+            assert_eq!(h.header_row, 0, "{answer}: 邱一's row is data");
+            assert_eq!(h.columns.len(), 6);
+            assert_eq!(h.columns[5], None, "{answer}: 备注 stays unmapped");
+        }
     }
 
     #[test]

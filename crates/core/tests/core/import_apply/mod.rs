@@ -1070,6 +1070,68 @@ fn total_and_note_rows_are_skipped_with_a_note() {
     assert!(said[5..].iter().all(|s| s.1.contains("签字行")), "{said:?}");
 }
 
+/// Ledgers as village clerks make them (found in review): an answer that is also a header word
+/// (常住) in the first data row does not make that row a second header row, a header repeated
+/// above the next village's block is skipped, and a subtotal written in the 户主 column
+/// (小计（2户）, 共2户) is not a household. Every household of the file is imported, no more.
+#[test]
+fn header_words_in_the_data_and_repeated_headers_are_not_households_nor_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("分村块台账.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            &["序号", "行政村", "社", "户主姓名", "是否常住", "技术模式"],
+            &["1", "石鱼村", "1社", "邱一", "常住", "三格式化粪池"],
+            &["2", "石鱼村", "1社", "邱二", "外出", "三格式化粪池"],
+            &["", "", "", "小计（2户）", "", ""],
+            &["序号", "村", "组", "户主", "是否常住", "技术模式"],
+            &["1", "太平村", "2社", "王三", "常住", "双瓮式"],
+            &["2", "太平村", "2社", "王四", "常住", "双瓮式"],
+            &["", "", "", "共2户", "", ""],
+        ],
+    );
+    let t = crate::engine::fresh();
+    let r = run(&t, &path, &opts(true), true, &dir.path().join("b"));
+    assert_eq!(
+        r.header_row, 1,
+        "the header is the first row; 常住 below it is an answer"
+    );
+    assert_eq!(r.problems, vec![], "no problem rows");
+    let names: Vec<String> = t
+        .prepare("SELECT head_name FROM households ORDER BY head_name")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        names,
+        ["王三", "王四", "邱一", "邱二"],
+        "every household, no more"
+    );
+    let villages: i64 = t
+        .query_row("SELECT count(*) FROM villages", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(villages, 2, "no village named after a header cell");
+    assert_eq!((r.rows_total, r.households_new), (4, 4));
+    let said: Vec<(usize, &str)> = r
+        .skipped
+        .iter()
+        .map(|s| (s.row, s.message.as_str()))
+        .collect();
+    assert_eq!(said.len(), 3, "{said:?}");
+    assert!(
+        said[0].0 == 4 && said[0].1.contains("合计行（“小计（2户）”）"),
+        "{said:?}"
+    );
+    assert!(said[1].0 == 5 && said[1].1.contains("表头"), "{said:?}");
+    assert!(
+        said[2].0 == 8 && said[2].1.contains("合计行（“共2户”）"),
+        "{said:?}"
+    );
+}
+
 /// #15: a ledger row whose 技术模式 says 无厕所 is about the household: no toilet row (so no
 /// 户厕数 and no 排查率 denominator), the household marked 无厕所户, the export writes it back the
 /// same; a later row with a real toilet clears the mark, and a household that has toilets but

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use super::types::{cell_key, ColumnInfo, FastMap, Fnv, RowFlag, RowProblem};
 use super::values::{is_ditto, parse_row, Values};
 use crate::error::{Error, Result};
-use crate::ledger_io::import::headers::{find_header, Field, HeaderMatch};
+use crate::ledger_io::import::headers::{find_header, match_header, Field, HeaderMatch};
 use crate::ledger_io::import::normalize::{self as norm};
 use crate::ledger_io::import::read::{Cell, NextRow, Rows, Workbook};
 
@@ -414,6 +414,31 @@ const NOTE_STARTS: [&str; 22] = [
     "备注：",
 ];
 
+/// Whether the text of a 户主 cell is a total rather than a name: 合计, 小计（2户）, 合计：3户,
+/// 共2户, 2户 (a name never starts with a total word followed by a count, nor is a count of
+/// households; 王小计 is a name).
+fn is_total_in_name_column(text: &str) -> bool {
+    let counted = |rest: &str| {
+        rest.is_empty()
+            || rest.starts_with([':', '：', '(', '（'])
+            || rest.starts_with(|c: char| c.is_ascii_digit() || ('０'..='９').contains(&c))
+    };
+    if TOTAL_WORDS
+        .iter()
+        .chain(&["共"])
+        .any(|w| text.strip_prefix(w).is_some_and(counted))
+    {
+        return true;
+    }
+    // 2户, 共计 12 户: digits and 户 only.
+    let digits = text.trim_end_matches('户').trim_start_matches(['共', '计']);
+    text.ends_with('户')
+        && !digits.is_empty()
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+}
+
 /// Whether a row is a total or a note rather than a household: judged by its first non-empty
 /// cell (and its 户主 cell for totals). Returns the message that says what was skipped.
 pub(super) fn note_row(cells: &[Cell], columns: &[Option<Field>]) -> Option<String> {
@@ -442,9 +467,36 @@ pub(super) fn note_row(cells: &[Cell], columns: &[Option<Field>]) -> Option<Stri
             })
     }) || head_col
         .and_then(|i| cells.get(i))
-        .is_some_and(|c| TOTAL_WORDS.contains(&squeeze(c).as_str()));
+        .is_some_and(|c| is_total_in_name_column(&squeeze(c)));
     if total {
         return Some(format!("合计行（“{shown}”），不是农户，已跳过"));
+    }
+    // The header again, above the next village's block (户主 or 户主姓名, 村 or 行政村 …).
+    let names_own_column = |i: usize, c: &Cell| {
+        columns
+            .get(i)
+            .copied()
+            .flatten()
+            .is_some_and(|f| match_header(&c.text) == Some(f))
+    };
+    let headers = cells
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| names_own_column(*i, c))
+        .count();
+    if headers >= 2
+        || head_col.and_then(|i| cells.get(i).map(|c| names_own_column(i, c))) == Some(true)
+    {
+        let shown: String = cells
+            .iter()
+            .map(|c| c.text.trim())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(30)
+            .collect();
+        return Some(format!("重复的表头行（“{shown}”），不是农户，已跳过"));
     }
     let raw: String = cells[first_col]
         .text
