@@ -213,3 +213,61 @@ fn the_subsidy_list_is_matched_by_its_record_and_the_gaps_are_reported() {
     assert_eq!(as_survey.list, BaselineList::Survey);
     assert!(as_survey.merge.is_none());
 }
+
+/// Found in review: a village's survey ledger with 项目名称 and 补助金额 columns, blank for the
+/// households that had no subsidy, is a survey ledger, not a subsidy list: only the toilet the
+/// file says was subsidised is recorded as subsidised.
+#[test]
+fn a_survey_ledger_with_subsidy_columns_left_blank_is_not_a_subsidy_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    let path = dir.path().join("石鱼村摸排台账.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            &[
+                "序号",
+                "行政村",
+                "社",
+                "户主姓名",
+                "技术模式",
+                "建设年度",
+                "项目名称",
+                "补助金额",
+            ],
+            &[
+                "1",
+                "石鱼村",
+                "1社",
+                "杨一",
+                "三格式化粪池",
+                "2016",
+                "2016年改厕项目",
+                "1000",
+            ],
+            &["2", "石鱼村", "1社", "杨二", "非卫生厕所", "", "", ""],
+            &["3", "石鱼村", "1社", "杨三", "三格式化粪池", "2020", "", ""],
+        ],
+    );
+    let r = run(&t, &path, &opts(true), true, &dir.path().join("b"));
+    assert_eq!(r.list, BaselineList::Survey, "recognised by its rows");
+    let subsidized: Vec<(String, Option<bool>)> = t
+        .prepare(
+            "SELECT h.head_name, t.subsidized FROM toilets t JOIN households h ON h.id = t.household_id
+             ORDER BY h.head_name",
+        )
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        subsidized,
+        [
+            ("杨一".to_string(), Some(true)),
+            ("杨三".to_string(), None),
+            ("杨二".to_string(), None)
+        ],
+        "no subsidy the file does not give"
+    );
+}

@@ -145,7 +145,13 @@ fn import_with(
     // The reader checks rows from here on.
     reader.start(plan.clone());
 
+    // Which list the file is, from its columns and its first rows.
+    let list = opts.list.of_file(
+        &columns,
+        head.get(header.header_row + 1..).unwrap_or_default(),
+    );
     let mut report = ImportReport {
+        list,
         file_name: file_name.clone(),
         sheet_name,
         sheets: sheet_names,
@@ -414,8 +420,8 @@ pub(super) fn apply_rows(
     let source = format!("导入：{}", report.file_name);
     let mut log = ChangeLog::new(tx);
     let col = |f: Field| column_header(columns, headers, f);
-    // A subsidy list is merged into the stored toilets (查缺补漏), not written row by row.
-    report.list = opts.list.of_file(columns);
+    // A subsidy list is merged into the stored toilets (查缺补漏), not written row by row
+    // (`report.list`: recognised when the header was read, see `import_with`).
     let mut merge = (report.list == BaselineList::Subsidy).then(Merge::default);
     let mut k = 0;
     loop {

@@ -156,15 +156,32 @@ impl BaselineList {
         }
     }
 
-    /// The list a file is: as told, or recognised by its columns (a subsidy list names the
-    /// project or the amount, and says nothing of the toilet's use).
-    pub fn of_file(self, columns: &[Option<Field>]) -> BaselineList {
+    /// The list a file is: as told, or recognised by its columns and its first rows (`rows`:
+    /// the data rows read with the header). A subsidy list names the project or the amount,
+    /// says nothing of the toilet's use, and gives the subsidy on every row: a ledger whose
+    /// household has none of project, amount and subsidy year is a survey ledger with
+    /// subsidy columns, filled where there was one.
+    pub fn of_file(self, columns: &[Option<Field>], rows: &[Vec<Cell>]) -> BaselineList {
         let has = |f: Field| columns.contains(&Some(f));
+        let blank = |row: &Vec<Cell>, f: Field| {
+            columns
+                .iter()
+                .position(|c| *c == Some(f))
+                .and_then(|i| row.get(i))
+                .is_none_or(|c| c.text.trim().is_empty())
+        };
+        let unsubsidised_household = rows.iter().any(|row| {
+            !blank(row, Field::HeadName)
+                && [Field::ProjectName, Field::SubsidyAmount, Field::SubsidyYear]
+                    .into_iter()
+                    .all(|f| blank(row, f))
+        });
         match self {
             BaselineList::Auto
                 if (has(Field::ProjectName) || has(Field::SubsidyAmount))
                     && !has(Field::UseStatus)
-                    && !has(Field::IsSanitary) =>
+                    && !has(Field::IsSanitary)
+                    && !unsubsidised_household =>
             {
                 BaselineList::Subsidy
             }
