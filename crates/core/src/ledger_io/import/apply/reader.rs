@@ -414,6 +414,12 @@ const NOTE_STARTS: [&str; 22] = [
     "备注：",
 ];
 
+/// Whether a column's header names a row number (序号, 编号), counted on by every row.
+fn is_row_number(header: &str) -> bool {
+    let key = crate::ledger_io::import::headers::header_key(header).to_lowercase();
+    matches!(key.as_str(), "序号" | "编号" | "序" | "行号" | "no" | "no.")
+}
+
 /// Whether the text of a 户主 cell is a total rather than a name: 合计, 小计（2户）, 合计：3户,
 /// 共2户, 2户 (a name never starts with a total word followed by a count, nor is a count of
 /// households; 王小计 is a name).
@@ -523,6 +529,9 @@ pub(super) fn note_row(cells: &[Cell], columns: &[Option<Field>]) -> Option<Stri
 pub(super) struct Checker<'p> {
     pub(super) plan: &'p Plan,
     pub(super) mapped_cols: Vec<usize>,
+    /// Whether each column is imported or a row number (序号): the other columns (备注 …)
+    /// also tell two rows apart.
+    pub(super) not_compared: Vec<bool>,
     /// The row's mapped cells as compared for duplicates, for every row so far: one string
     /// (see [`Checker::key`]) and each row's span of it.
     pub(super) keys: String,
@@ -546,6 +555,17 @@ impl<'p> Checker<'p> {
                 .enumerate()
                 .filter(|(_, f)| f.is_some())
                 .map(|(i, _)| i)
+                .collect(),
+            not_compared: plan
+                .columns
+                .iter()
+                .zip(
+                    plan.headers
+                        .iter()
+                        .map(String::as_str)
+                        .chain(std::iter::repeat("")),
+                )
+                .map(|(f, h)| f.is_some() || is_row_number(h))
                 .collect(),
             keys: String::new(),
             spans: Vec::new(),
@@ -592,6 +612,22 @@ impl<'p> Checker<'p> {
             self.keys.truncate(start);
             self.spans.push((start, start));
             return Checked::Blank;
+        }
+        // Then the other filled cells (备注 …), each after its column's number.
+        for (i, cell) in cells.iter().enumerate() {
+            if self.not_compared.get(i).copied().unwrap_or(false)
+                || cell_key(Some(cell)).next().is_none()
+            {
+                continue;
+            }
+            self.keys.push_str(&format!("\0\u{2}{i}\0\0"));
+            for c in cell_key(Some(cell)) {
+                self.keys.push(c);
+                if c == '\0' {
+                    self.keys.push('\u{1}');
+                }
+            }
+            self.keys.push_str("\0\0");
         }
         let key = &self.keys[start..];
         let mut hasher = Fnv::default();
