@@ -62,10 +62,18 @@ fn shown(field: &str, written: String, reason: String, disclosure: Disclosure) -
         (Disclosure::Masked, "phone") => idcard::mask_phone(&written),
         _ => return (written, reason),
     };
+    // Where the reason quotes it; a short value (18, 023) also occurs in the reason's own
+    // instructions (应为 18 位, 座机写成 023-12345678), which stay as they are. A longer one is
+    // masked wherever it is, so that no reason shows the number unmasked.
     let reason = if written.is_empty() {
         reason
     } else {
-        reason.replace(&written, &masked)
+        let reason = reason.replace(&format!("“{written}”"), &format!("“{masked}”"));
+        if written.chars().count() >= 7 {
+            reason.replace(&written, &masked)
+        } else {
+            reason
+        }
     };
     (masked, reason)
 }
@@ -192,4 +200,35 @@ pub fn by_village<'a>(db: impl Into<Db<'a>>) -> Result<Vec<VillagePending>> {
         }
     }
     Ok(villages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found in review: a short wrong value masked everywhere it occurred in the reason, and
+    /// the reason's own instructions with it (应为 ** 位, 座机写成 ***-12345678).
+    #[test]
+    fn a_masked_value_is_masked_where_the_reason_quotes_it_not_in_its_instructions() {
+        let id_reason = crate::ledger_io::import::normalize::IdProblem::Malformed.message("18");
+        let (written, reason) = shown("id_number", "18".into(), id_reason, Disclosure::Masked);
+        assert_eq!(written, "**");
+        assert_eq!(reason, "身份证号“**”格式不对：应为 18 位，最后一位可以是 X");
+        let phone_reason = crate::ledger_io::import::normalize::phone("023").unwrap_err();
+        let (written, reason) = shown("phone", "023".into(), phone_reason, Disclosure::Masked);
+        assert_eq!(written, "***");
+        assert_eq!(
+            reason,
+            "联系电话“***”不对：手机号应为 11 位，座机写成 023-12345678"
+        );
+        // A whole number is masked wherever the reason has it.
+        let long = "5002241990010112";
+        let (_, reason) = shown(
+            "id_number",
+            long.into(),
+            format!("身份证号{long}不对"),
+            Disclosure::Masked,
+        );
+        assert!(!reason.contains(long), "{reason}");
+    }
 }
