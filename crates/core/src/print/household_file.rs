@@ -128,9 +128,30 @@ fn household_pages(
     );
 
     let yes_no = |b: Option<bool>| b.map_or("—", |b| if b { "是" } else { "否" }).to_string();
-    for t in &h.toilets {
-        doc.y += 10.0;
-        doc.paragraph(&format!("二、第 {} 个户厕", t.seq), Face::Bold, 12.0, false);
+    doc.y += 10.0;
+    doc.paragraph("二、户厕情况", Face::Bold, 12.0, false);
+    if h.toilets.is_empty() {
+        doc.paragraph(
+            if h.no_toilet {
+                "本户无厕所（无厕所户）。"
+            } else {
+                "本户尚未登记户厕。"
+            },
+            Face::Regular,
+            10.5,
+            false,
+        );
+    }
+    for (k, t) in h.toilets.iter().enumerate() {
+        if k > 0 {
+            doc.y += 10.0;
+        }
+        doc.paragraph(
+            &format!("（{}）第 {} 个户厕", ordinal(k + 1), t.seq),
+            Face::Bold,
+            11.5,
+            false,
+        );
         doc.table(
             &four,
             &[
@@ -187,13 +208,21 @@ fn household_pages(
         }
         for i in inspections.iter().rev() {
             let result = if i.household_status != crate::model::HouseholdStatus::Normal {
-                i.household_status.label().to_string()
+                match i
+                    .status_note
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                {
+                    Some(note) => format!("{}（{note}）", i.household_status.label()),
+                    None => i.household_status.label().to_string(),
+                }
             } else if i.has_problems {
                 i.problems
                     .iter()
                     .map(|p| {
                         format!(
-                            "{}（{}{}）",
+                            "{}（{}{}{}）",
                             p.name,
                             if p.stops_use {
                                 "影响使用"
@@ -202,6 +231,12 @@ fn household_pages(
                             },
                             p.cause
                                 .map(|c| format!("，{}", c.label()))
+                                .unwrap_or_default(),
+                            p.remarks
+                                .as_deref()
+                                .map(str::trim)
+                                .filter(|r| !r.is_empty())
+                                .map(|r| format!("，{r}"))
                                 .unwrap_or_default()
                         )
                     })
@@ -223,6 +258,14 @@ fn household_pages(
                 10.5,
                 false,
             );
+            if let Some(remarks) = i
+                .remarks
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+            {
+                doc.paragraph(&format!("　备注：{remarks}"), Face::Regular, 10.0, false);
+            }
             for c in &i.corrections {
                 doc.paragraph(
                     &format!(
@@ -390,5 +433,17 @@ fn photos(doc: &mut Doc, conn: Db<'_>, dir: &std::path::Path, hashes: &[String],
             x += w + gap;
         }
         doc.y += tallest + 6.0;
+    }
+}
+
+/// 一, 二, … 十九, 二十 …: the number of a subsection, （一）.
+fn ordinal(n: usize) -> String {
+    const DIGITS: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        1..=9 => DIGITS[n].to_string(),
+        10 => "十".to_string(),
+        11..=19 => format!("十{}", DIGITS[n - 10]),
+        20..=99 => format!("{}十{}", DIGITS[n / 10], DIGITS[n % 10]),
+        _ => n.to_string(),
     }
 }

@@ -9,6 +9,8 @@ mod demo_town;
 mod engine;
 mod field_work;
 mod hostile_files;
+#[cfg(not(windows))]
+mod household_files;
 mod household_queries;
 mod import_apply;
 mod import_files;

@@ -1,0 +1,78 @@
+//! The printed household file (户档案, 一户一档) as a district spot check reads it, found in
+//! review: every toilet numbered as its own section, the remarks of the inspection and of each
+//! problem kept, and a household without a toilet saying so.
+
+use std::path::Path;
+
+use huce_core::print;
+
+use crate::engine::TestDb;
+
+const TODAY: &str = "2026-11-29";
+
+fn text_of(t: &TestDb, household: i64, dir: &Path) -> String {
+    let printed = print::household_file(t, household, &dir.join("photos"), TODAY).unwrap();
+    let pdf = dir.join(format!("户档案-{household}.pdf"));
+    printed.save(&pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(out.status.success());
+    // Lines as laid out, joined: a remark may wrap.
+    String::from_utf8(out.stdout).unwrap().replace('\n', "")
+}
+
+#[test]
+fn a_household_file_numbers_its_toilets_keeps_the_remarks_and_says_when_there_is_no_toilet() {
+    let t = crate::engine::demo(300, 7);
+    let dir = tempfile::tempdir().unwrap();
+    // A household with two toilets, the first inspected with a problem.
+    let (household, inspection, item): (i64, i64, i64) = t
+        .query_row(
+            "SELECT t.household_id, i.id, p.item_id FROM inspection_problems p
+             JOIN inspections i ON i.id = p.inspection_id
+             JOIN toilets t ON t.id = i.toilet_id
+             WHERE (SELECT count(*) FROM toilets o WHERE o.household_id = t.household_id) >= 2
+             ORDER BY t.household_id, i.id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    t.execute(
+        "UPDATE inspections SET remarks = '户主在外务工，由其母亲代为确认' WHERE id = ?1",
+        [inspection],
+    )
+    .unwrap();
+    t.execute(
+        "UPDATE inspection_problems SET remarks = '池壁东侧裂缝约30厘米' WHERE inspection_id = ?1 AND item_id = ?2",
+        [inspection, item],
+    )
+    .unwrap();
+    let text = text_of(&t, household, dir.path());
+    for words in [
+        "二、户厕情况",
+        "（一）第 1 个户厕",
+        "（二）第 2 个户厕",
+        "户主在外务工，由其母亲代为确认",
+        "池壁东侧裂缝约30厘米",
+    ] {
+        assert!(text.contains(words), "{words} missing: {text}");
+    }
+    assert_eq!(
+        text.matches("二、").count(),
+        1,
+        "one section of toilets: {text}"
+    );
+
+    let no_toilet: i64 = t
+        .query_row(
+            "SELECT id FROM households WHERE no_toilet = 1 ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let text = text_of(&t, no_toilet, dir.path());
+    assert!(text.contains("二、户厕情况"), "{text}");
+    assert!(text.contains("本户无厕所"), "{text}");
+}
