@@ -482,7 +482,29 @@ pub fn use_status(text: &str) -> Parsed<UseStatus> {
         ("已拆除", UseStatus::Demolished),
         ("拆除", UseStatus::Demolished),
     ];
+    let t: String = clean(text).chars().filter(|c| !c.is_whitespace()).collect();
+    // Under 是否正常使用: 是 is in use; 否 does not say whether it is idle or broken.
+    match t.as_str() {
+        "是" | "√" => return Ok(Some(UseStatus::InUse)),
+        "否" | "×" => {
+            return Err(format!(
+                "使用状态“{t}”没有说明是闲置还是无法使用，请填写：闲置、无法使用 或 已拆除"
+            ))
+        }
+        _ => {}
+    }
     lookup(text, TABLE, "使用状态", "正常使用、闲置、无法使用、已拆除")
+}
+
+/// Whether a toilet is sanitary: yes/no ([`yes_no`]) or the answer written out (卫生厕所,
+/// 非卫生厕所), as a 是否卫生厕所 column often has it.
+pub fn sanitary(text: &str) -> Parsed<bool> {
+    let t: String = clean(text).chars().filter(|c| !c.is_whitespace()).collect();
+    match t.as_str() {
+        "卫生厕所" | "卫生户厕" | "卫生" => Ok(Some(true)),
+        "非卫生厕所" | "非卫生户厕" | "非卫生" | "不卫生" => Ok(Some(false)),
+        _ => yes_no(text),
+    }
 }
 
 pub fn category(text: &str) -> Parsed<HouseholdCategory> {
@@ -693,6 +715,25 @@ mod tests {
             assert!(year(bad, 2026).is_err(), "{bad} must be refused");
         }
         assert!(year("2030", 2026).unwrap_err().contains("1949 到 2026"));
+    }
+
+    /// Found in review: the answers ledgers give under 是否正常使用 and 是否卫生厕所.
+    #[test]
+    fn answers_under_yes_no_headers_of_use_and_sanitary() {
+        assert_eq!(use_status("是"), Ok(Some(UseStatus::InUse)));
+        let no = use_status("否").unwrap_err();
+        assert!(no.contains("闲置") && no.contains("无法使用"), "{no}");
+        for (t, want) in [
+            ("卫生厕所", true),
+            ("卫生户厕", true),
+            ("非卫生厕所", false),
+            ("非卫生", false),
+            ("是", true),
+            ("否", false),
+        ] {
+            assert_eq!(sanitary(t), Ok(Some(want)), "{t}");
+        }
+        assert!(sanitary("不知道").is_err());
     }
 
     #[test]

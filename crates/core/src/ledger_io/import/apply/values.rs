@@ -258,7 +258,7 @@ pub(crate) fn parse_field(
         Field::Subsidized => v.subsidized = norm::yes_no(t)?,
         Field::SubsidyYear => v.subsidy_year = norm::year(t, year_max)?,
         Field::SubsidyAmount => v.subsidy_amount_fen = norm::amount_fen(t)?,
-        Field::IsSanitary => v.is_sanitary = norm::yes_no(t)?,
+        Field::IsSanitary => v.is_sanitary = norm::sanitary(t)?,
         Field::UseStatus => v.use_status = norm::use_status(t)?,
     }
     Ok(())
