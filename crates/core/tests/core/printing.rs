@@ -1241,3 +1241,416 @@ fn a_long_run_of_notices_keeps_its_order_across_batches() {
     assert_eq!(many.notices, expected);
     assert_eq!(many.pages, expected.len());
 }
+
+/// A household of the town's first 社 whose one toilet was found with the first `n` problem
+/// items (each with `remark` when given), its case 纳入全区改厕计划: the case.
+fn case_with_problems(t: &Town, head: &str, n: usize, remark: Option<&str>) -> i64 {
+    let tree = households::tree(&t.db).unwrap();
+    let group = tree.villages[0].groups[0].id;
+    let staff: Vec<i64> = staff::list_staff(&t.db, false)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let h = households::insert_household(
+        &t.db,
+        &NewHousehold {
+            group_id: group,
+            head_name: head.into(),
+            id_number: None,
+            phone: Some("13800005678".into()),
+            address: None,
+            registered_pop: Some(4),
+            resident_pop: Some(4),
+            category: HouseholdCategory::Ordinary,
+            is_resident: true,
+        },
+        NOW,
+    )
+    .unwrap();
+    let toilet = households::insert_toilet(
+        &t.db,
+        h,
+        &NewToilet {
+            tech_mode: Some(TechMode::ThreeCompartment),
+            location: Some(Location::Yard),
+            build_year: Some(2018),
+            subsidized: Some(true),
+            subsidy_year: Some(2018),
+            subsidy_amount_fen: Some(120_000),
+            project_name: None,
+            is_sanitary: Some(true),
+            use_status: Some(UseStatus::InUse),
+            baseline_source: BaselineSource::Subsidy,
+        },
+        NOW,
+    )
+    .unwrap();
+    let items = huce_core::problem_items::problem_items(&t.db, false).unwrap();
+    assert!(items.len() >= n, "{} problem items", items.len());
+    let problems = items
+        .iter()
+        .take(n)
+        .map(|i| ProblemInput {
+            item_id: i.id,
+            stops_use: i.stops_use,
+            cause: i.stops_use.then_some(Cause::Construction),
+            remarks: remark.map(str::to_string),
+        })
+        .collect();
+    let saved = inspections::save(
+        &t.db,
+        &crate::local(),
+        &InspectionInput {
+            toilet_id: toilet,
+            kind: InspectionKind::VillageSelf,
+            inspected_on: "2026-09-20".into(),
+            members: vec![staff[0], staff[1]],
+            household_status: HouseholdStatus::Normal,
+            status_note: None,
+            in_normal_use: Some(false),
+            no_problem: false,
+            problems,
+            photos: vec![],
+            corrections: vec![],
+            remarks: None,
+            recorded_by: staff[2],
+            decision: Some(Decision {
+                category: Some(Category::PlanDistrict),
+                override_reason: Some("问题较多，纳入全区改厕计划整体整改".into()),
+                measures: Some("拆除重建三格式化粪池".into()),
+                responsible: Some("王强".into()),
+                planned_month: Some("2027-06".into()),
+                funding: Some("区级农村改厕资金".into()),
+            }),
+            close_on_site: None,
+        },
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    saved.case_id.unwrap()
+}
+
+/// A word of `pdftotext -bbox`: its box in points from the page's top-left, and its text.
+#[derive(Debug, Clone)]
+struct Word {
+    x0: f32,
+    y0: f32,
+    x1: f32,
+    y1: f32,
+    text: String,
+}
+
+impl Word {
+    /// The boxes cross by more than a hair (neighbours on a line may touch).
+    fn overlaps(&self, o: &Word) -> bool {
+        self.x0.max(o.x0) + 1.0 < self.x1.min(o.x1) && self.y0.max(o.y0) + 1.0 < self.y1.min(o.y1)
+    }
+}
+
+/// The words of each page of `pdf`.
+fn page_words(pdf: &Path) -> Vec<Vec<Word>> {
+    let html = tool("pdftotext", &["-bbox", s(pdf), "-"]);
+    let mut pages: Vec<Vec<Word>> = Vec::new();
+    for line in html.lines() {
+        let line = line.trim();
+        if line.starts_with("<page ") {
+            pages.push(Vec::new());
+        } else if let Some(rest) = line.strip_prefix("<word ") {
+            let attr = |name: &str| -> f32 {
+                rest.split(&format!("{name}=\""))
+                    .nth(1)
+                    .and_then(|v| v.split('"').next())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_else(|| panic!("no {name} in {line}"))
+            };
+            let text = rest
+                .split_once('>')
+                .and_then(|(_, t)| t.strip_suffix("</word>"))
+                .unwrap_or_default()
+                .to_string();
+            let word = Word {
+                x0: attr("xMin"),
+                y0: attr("yMin"),
+                x1: attr("xMax"),
+                y1: attr("yMax"),
+                text,
+            };
+            pages.last_mut().expect("a word inside a page").push(word);
+        }
+    }
+    pages
+}
+
+/// A page's lines from the top: words whose tops are within 2 points, joined left to right
+/// without spaces, with the line's top and bottom.
+fn page_lines(words: &[Word]) -> Vec<(f32, f32, String)> {
+    let mut sorted = words.to_vec();
+    sorted.sort_by(|a, b| a.y0.total_cmp(&b.y0));
+    let mut lines: Vec<Vec<Word>> = Vec::new();
+    for w in sorted {
+        match lines.last_mut() {
+            Some(l) if (l[0].y0 - w.y0).abs() < 2.0 => l.push(w),
+            _ => lines.push(vec![w]),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|mut l| {
+            l.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+            let top = l.iter().map(|w| w.y0).fold(f32::MAX, f32::min);
+            let bottom = l.iter().map(|w| w.y1).fold(f32::MIN, f32::max);
+            let text = l
+                .into_iter()
+                .flat_map(|w| w.text.chars().collect::<Vec<_>>());
+            (top, bottom, text.filter(|c| !c.is_whitespace()).collect())
+        })
+        .collect()
+}
+
+/// Checks a printed case paper of one case (`pdf`): no word is drawn over another; every page
+/// carries `number` and the household head's name, and, when the paper runs past a page,
+/// 第 x 页 共 y 页; lines starting with each of `text` and then of `together` follow in this
+/// order, each once in the whole paper, those of `together` all on the last page. Returns the
+/// number of pages.
+fn check_case_paper(
+    pdf: &Path,
+    number: &str,
+    head: &str,
+    text: &[&str],
+    together: &[&str],
+) -> usize {
+    let pages = page_words(pdf);
+    let total = pages.len();
+    assert!(total > 0, "{pdf:?} has pages");
+    let mut all: Vec<(usize, f32, f32, String)> = Vec::new();
+    for (p, words) in pages.iter().enumerate() {
+        for (i, a) in words.iter().enumerate() {
+            for b in &words[i + 1..] {
+                assert!(
+                    !a.overlaps(b),
+                    "page {}: “{}” is drawn over “{}”",
+                    p + 1,
+                    a.text,
+                    b.text
+                );
+            }
+        }
+        let lines = page_lines(words);
+        let text: String = lines.iter().map(|l| l.2.as_str()).collect();
+        assert!(
+            text.contains(number),
+            "page {} has no {number}: {text}",
+            p + 1
+        );
+        assert!(text.contains(head), "page {} has no {head}: {text}", p + 1);
+        let page_number = format!("第{}页共{total}页", p + 1);
+        assert_eq!(
+            text.contains(&page_number),
+            total > 1,
+            "page {} of {total}: {page_number}? {text}",
+            p + 1
+        );
+        all.extend(
+            lines
+                .into_iter()
+                .map(|(top, bottom, l)| (p, top, bottom, l)),
+        );
+    }
+    let find = |what: &str| -> usize {
+        let at: Vec<usize> = (0..all.len())
+            .filter(|&i| all[i].3.starts_with(what))
+            .collect();
+        assert_eq!(
+            at.len(),
+            1,
+            "“{what}” once: {:?}",
+            all.iter().map(|l| &l.3).collect::<Vec<_>>()
+        );
+        at[0]
+    };
+    let mut last = find(text[0]);
+    for (k, what) in text[1..].iter().chain(together).enumerate() {
+        let at = find(what);
+        assert!(
+            at > last,
+            "“{what}” comes after “{}”: {}",
+            all[last].3,
+            all[at].3
+        );
+        if k + 1 >= text.len() {
+            assert_eq!(all[at].0, total - 1, "“{what}” is on the last page");
+        }
+        last = at;
+    }
+    total
+}
+
+/// A seal box (80 × 52 points around “（盖章）”, its text 20 points below the box's top) and a
+/// cut line (through the middle of its label, across the page) cross no word of their page.
+fn check_seal_and_cut_line(pdf: &Path) {
+    let pages = page_words(pdf);
+    for (p, words) in pages.iter().enumerate() {
+        for seal in words.iter().filter(|w| w.text == "（盖章）") {
+            let centre = (seal.x0 + seal.x1) / 2.0;
+            let top = seal.y0 - 18.0;
+            let bx = Word {
+                x0: centre - 40.0,
+                y0: top,
+                x1: centre + 40.0,
+                y1: top + 52.0,
+                text: "盖章框".into(),
+            };
+            for w in words.iter().filter(|w| w.text != seal.text) {
+                assert!(
+                    !bx.overlaps(w),
+                    "page {}: the seal box crosses “{}”",
+                    p + 1,
+                    w.text
+                );
+            }
+        }
+        for label in words.iter().filter(|w| w.text.starts_with("沿此线剪开")) {
+            let y = (label.y0 + label.y1) / 2.0;
+            for w in words.iter().filter(|w| !std::ptr::eq(*w, label)) {
+                assert!(
+                    !(w.y0 < y && y < w.y1),
+                    "page {}: the cut line crosses “{}”",
+                    p + 1,
+                    w.text
+                );
+            }
+        }
+    }
+}
+
+/// A notice of many problems — or of fewer with long remarks — flows over as many pages as it
+/// needs: the seal and date, the cut line and the 回执 follow the text together, on a page that
+/// says whose notice it is, and nothing is drawn over anything. A short notice stays one page.
+#[test]
+fn a_long_notice_keeps_its_seal_cut_line_and_receipt_together_after_the_text() {
+    let t = town();
+    let items = huce_core::problem_items::problem_items(&t.db, false).unwrap();
+    let remark = "现场查看发现该处存在明显缺陷，农户反映已有较长时间，需要按要求整改到位";
+    let dir = tempfile::tempdir().unwrap();
+    let mut shown = Vec::new();
+    for (head, n, remark) in [
+        ("甲二问", 2, None),
+        ("乙八问", 8, None),
+        ("丙十六问", 16, None),
+        ("丁十八问", 18, None),
+        ("戊二十问", 20, None),
+        ("己卅五问", 35, Some(remark)),
+    ] {
+        let n = n.min(items.len());
+        let case = case_with_problems(&t, head, n, remark);
+        let printed = print::notices(&t.db, &[case], TODAY, &mut |_, _| {}).unwrap();
+        assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
+        let pdf = dir.path().join(format!("告知单-{n}.pdf"));
+        printed.save(&pdf).unwrap();
+        let last = format!("{n}.{}（", items[n - 1].name);
+        let pages = check_case_paper(
+            &pdf,
+            &format!("编号：石鱼镇-{case:06}"),
+            head,
+            &[&last, "二、整改要求"],
+            &[
+                "联系人：",
+                "（盖章）",
+                "铜梁区石鱼镇人民政府",
+                "2026年11月29日",
+                "沿此线剪开",
+                "回执",
+                "本户已收到编号为",
+                "户主（签字或按手印）",
+            ],
+        );
+        check_seal_and_cut_line(&pdf);
+        assert_eq!(printed.pages, pages);
+        if n <= 2 {
+            assert_eq!(pages, 1, "a short notice is one page");
+        }
+        shown.push((pdf, n, pages));
+    }
+    for (pdf, n, pages) in shown {
+        render(
+            &pdf,
+            &format!("notice-{n}-problems"),
+            &(1..=pages).collect::<Vec<_>>(),
+        );
+    }
+}
+
+/// A 验收单 of many problems flows the same way: 三、验收意见, 四、户主确认 and the town's seal
+/// with the print date follow the text together, on a page that says whose sheet it is.
+#[test]
+fn a_long_acceptance_sheet_keeps_its_confirmation_and_seal_together_after_the_text() {
+    use huce_core::rectification::{self, MoveInput};
+    let t = town();
+    let items = huce_core::problem_items::problem_items(&t.db, false).unwrap();
+    let staff: Vec<i64> = staff::list_staff(&t.db, false)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let remark = "现场查看发现该处存在明显缺陷，农户反映已有较长时间，需要按要求整改到位";
+    let dir = tempfile::tempdir().unwrap();
+    for (head, n, remark) in [
+        ("甲二问", 2, None),
+        ("乙十二问", 12, None),
+        ("丙十六问", 16, None),
+        ("丁二十问", 20, None),
+        ("戊卅五问", 35, Some(remark)),
+    ] {
+        let n = n.min(items.len());
+        let case = case_with_problems(&t, head, n, remark);
+        rectification::move_case(
+            &t.db,
+            &crate::local(),
+            &MoveInput {
+                case_id: case,
+                to: CaseState::AwaitingAcceptance,
+                actor_id: staff[0],
+                date: "2026-11-10".into(),
+                remark: None,
+                verifier_id: None,
+                photo: None,
+                head_confirmed: false,
+                unconfirmed_reason: None,
+                scan: None,
+            },
+            TODAY,
+            NOW,
+        )
+        .unwrap();
+        let printed = print::acceptance_sheets(&t.db, &[case], TODAY).unwrap();
+        let pdf = dir.path().join(format!("验收单-{n}.pdf"));
+        printed.save(&pdf).unwrap();
+        let last = format!("{n}.{}（", items[n - 1].name);
+        let pages = check_case_paper(
+            &pdf,
+            &format!("编号：石鱼镇-{case:06}（验收）"),
+            head,
+            &[&last, "二、整改情况"],
+            &[
+                "三、验收意见",
+                "验收结论",
+                "验收人（签字）",
+                "四、户主确认",
+                "户主（签字或按手印）",
+                "铜梁区石鱼镇人民政府（盖章）",
+                "打印日期：2026年11月29日",
+            ],
+        );
+        assert_eq!(printed.pages, pages);
+        if n <= 2 {
+            assert_eq!(pages, 1, "a short sheet is one page");
+        }
+        render(
+            &pdf,
+            &format!("acceptance-{n}-problems"),
+            &(1..=pages).collect::<Vec<_>>(),
+        );
+    }
+}
