@@ -4,7 +4,7 @@
 use crate::store::sql::{Db, Optional};
 
 use super::layout::{self, Align, Column, Doc, Face, TableStyle};
-use super::page::{chinese_date, month_text, town_title, Printed};
+use super::page::{chinese_date, month_text, paper_pages, town_title, Printed};
 use super::settings::NoticeSettings;
 use crate::error::Result;
 use crate::fieldwork::rectification::{self, LedgerFilter};
@@ -273,8 +273,8 @@ pub fn open_cases_among<'a>(db: impl Into<Db<'a>>, ids: &[i64]) -> Result<Notice
     Ok(run)
 }
 
-/// 整改告知单: one page per case, in the order given. `progress(done, total)` is called as pages
-/// are laid out.
+/// 整改告知单: one per case, in the order given; a page each unless a case's problems run past
+/// it. `progress(done, total)` is called as pages are laid out.
 pub fn notices<'a>(
     db: impl Into<Db<'a>>,
     case_ids: &[i64],
@@ -398,7 +398,7 @@ fn notice_page(
     problems: &[String],
     today: &str,
 ) {
-    let page = doc.page_count() - 1;
+    let first = doc.page_count() - 1;
     let (m, w) = (doc.margin, doc.inner_width());
     let who = format!("农户{}（{}{}）", d.head_name, d.village, d.group);
     doc.check(&who, &d.head_name);
@@ -406,7 +406,7 @@ fn notice_page(
     let number = crate::fieldwork::paper::notice_number(&town.town_name, d.case_id);
     let number_line = format!("编号：{number}");
     doc.text_in(
-        page,
+        first,
         m,
         w,
         doc.y,
@@ -461,7 +461,7 @@ fn notice_page(
         11.0,
         false,
     );
-    // 责任人 and the money on one line: a notice stays one page with its 回执.
+    // 责任人 and the money on one line: a short notice stays one page with its 回执.
     let funding = d
         .funding
         .as_deref()
@@ -489,6 +489,29 @@ fn notice_page(
             settings.phone.trim()
         )
     };
+    let receipt = format!(
+        "本户已收到编号为{number}的《农村户厕问题整改告知单》，知晓{}{}户主{}家第{}个户厕存在的问题，{}。",
+        d.village, d.group, d.head_name, d.seq, promise(category)
+    );
+    let signature = "户主（签字或按手印）：________________        日期：______年____月____日";
+
+    // The 联系人 line, the seal and date, the cut line and the 回执 stay together after the
+    // text: on a new page when they do not fit below it.
+    let block = 2.0
+        + doc.paragraph_height(&contact, Face::Regular, 11.0, false)
+        + 8.0
+        + SEAL_TO_CUT
+        // From the cut line to the 回执's title, the title and the space below it.
+        + 14.0
+        + 14.0
+        + 10.0
+        + doc.paragraph_height(&receipt, Face::Regular, 11.0, true)
+        + 16.0
+        + doc.paragraph_height(signature, Face::Regular, 11.0, false);
+    if doc.y + block > doc.bottom {
+        doc.new_page();
+    }
+    let page = doc.page_count() - 1;
     doc.y += 2.0;
     doc.paragraph(&contact, Face::Regular, 11.0, false);
 
@@ -531,7 +554,7 @@ fn notice_page(
 
     // 回执 below the cut line, at the foot of the page.
     let cut_y = doc.height - m - 150.0;
-    let cut_y = cut_y.max(seal_y + 100.0);
+    let cut_y = cut_y.max(seal_y + SEAL_TO_CUT);
     let label = "沿此线剪开，回执由村（社）收回";
     let label_w = layout::measure(label, Face::Regular, 8.0) + 16.0;
     let gap_x = m + (w - label_w) / 2.0;
@@ -549,33 +572,34 @@ fn notice_page(
     );
     doc.y = cut_y + 14.0;
     doc.centered("回　　执", Face::Bold, 14.0, 10.0);
-    doc.paragraph(
-        &format!(
-            "本户已收到编号为{number}的《农村户厕问题整改告知单》，知晓{}{}户主{}家第{}个户厕存在的问题，{}。",
-            d.village, d.group, d.head_name, d.seq, promise(category)
-        ),
-        Face::Regular,
-        11.0,
-        true,
-    );
+    doc.paragraph(&receipt, Face::Regular, 11.0, true);
     doc.y += 16.0;
-    doc.paragraph(
-        "户主（签字或按手印）：________________        日期：______年____月____日",
-        Face::Regular,
-        11.0,
-        false,
+    doc.paragraph(signature, Face::Regular, 11.0, false);
+
+    // A notice that ran past its first page says whose it is on every page.
+    paper_pages(
+        doc,
+        first,
+        &format!(
+            "{}农村户厕问题整改告知单（续）　户主：{}",
+            town.town_name, d.head_name
+        ),
+        &number_line,
     );
 }
 
+/// From the top of the seal box to the cut line, at least.
+const SEAL_TO_CUT: f32 = 100.0;
+
 /// The head of a case's paper from `top`: its number with `suffix` at the right, the title in
-/// `size` points, and the household table.
+/// `size` points, and the household table. Returns the number as printed.
 pub(super) fn case_head(
     doc: &mut Doc,
     town_name: &str,
     d: &NoticeData,
     top: f32,
     (suffix, title, size): (&str, &str, f32),
-) {
+) -> String {
     let page = doc.page_count() - 1;
     let (m, w) = (doc.margin, doc.inner_width());
     let who = format!("农户{}（{}{}）", d.head_name, d.village, d.group);
@@ -594,6 +618,7 @@ pub(super) fn case_head(
         size * 0.75,
     );
     household_table(doc, d, &who);
+    number
 }
 
 /// The household and its toilet as a small table (the notice's and the 验收单's head).

@@ -98,6 +98,35 @@ pub(crate) fn page_footer(doc: &mut Doc, page: usize, n: usize, total: usize, si
     );
 }
 
+/// Marks the pages of one case's paper (a notice, a 验收单) that ran past its first page, which
+/// is `first` (the paper ends on the last page so far): every page after the first carries
+/// `title` at the left and `number` at the right where the first page has its number, and every
+/// page of the paper its own 第 x 页 共 y 页 at the foot. A one-page paper is left as it is.
+pub(crate) fn paper_pages(doc: &mut Doc, first: usize, title: &str, number: &str) {
+    let total = doc.page_count().saturating_sub(first);
+    if total < 2 {
+        return;
+    }
+    let (m, w) = (doc.margin, doc.inner_width());
+    for k in 0..total {
+        let page = first + k;
+        if k > 0 {
+            doc.text_in(page, m, w, m - 18.0, title, Face::Regular, 9.0, Align::Left);
+            doc.text_in(
+                page,
+                m,
+                w,
+                m - 18.0,
+                number,
+                Face::Regular,
+                9.0,
+                Align::Right,
+            );
+        }
+        page_footer(doc, page, k + 1, total, false);
+    }
+}
+
 /// A titled table over as many pages as it needs, given a row at a time (a long ledger is not
 /// held in memory): the title and subtitle head every page, then 第 x 页 共 y 页.
 pub(crate) struct TablePages<'t> {

@@ -253,16 +253,32 @@ impl Doc {
         self.text_at(page, left, top, text, face, size);
     }
 
-    /// Writes a wrapped paragraph at the cursor, moving to a new page when it runs out.
-    pub fn paragraph(&mut self, text: &str, face: Face, size: f32, indent_first: bool) {
-        let width = self.inner_width();
-        let line_h = size * 1.75;
+    /// The lines [`Doc::paragraph`] writes for `text`.
+    fn paragraph_lines(
+        &self,
+        text: &str,
+        face: Face,
+        size: f32,
+        indent_first: bool,
+    ) -> Vec<String> {
         let text = if indent_first {
             format!("\u{3000}\u{3000}{text}")
         } else {
             text.to_string()
         };
-        for line in wrap(&text, face, size, width) {
+        wrap(&text, face, size, self.inner_width())
+    }
+
+    /// The height [`Doc::paragraph`] takes for `text` on one page: what a block that must stay
+    /// together measures before it is drawn.
+    pub fn paragraph_height(&self, text: &str, face: Face, size: f32, indent_first: bool) -> f32 {
+        self.paragraph_lines(text, face, size, indent_first).len() as f32 * size * 1.75
+    }
+
+    /// Writes a wrapped paragraph at the cursor, moving to a new page when it runs out.
+    pub fn paragraph(&mut self, text: &str, face: Face, size: f32, indent_first: bool) {
+        let line_h = size * 1.75;
+        for line in self.paragraph_lines(text, face, size, indent_first) {
             if self.y + line_h > self.bottom {
                 self.new_page();
             }
