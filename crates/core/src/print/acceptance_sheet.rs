@@ -6,7 +6,7 @@ use crate::store::sql::{Db, Optional};
 
 use super::layout::{Align, Doc, Face};
 use super::notice::{case_head, NoticeReader};
-use super::page::{chinese_date, town_title, Printed};
+use super::page::{chinese_date, paper_pages, town_title, Printed};
 use crate::error::{Error, Result};
 use crate::fieldwork::rectification::{self, LedgerFilter};
 use crate::model::{CaseState, Category};
@@ -74,7 +74,7 @@ pub fn acceptance_cases<'a>(
         .collect())
 }
 
-/// 验收单: one page per case, in the order given.
+/// 验收单: one per case, in the order given; a page each unless a case's problems run past it.
 pub fn acceptance_sheets<'a>(
     db: impl Into<Db<'a>>,
     case_ids: &[i64],
@@ -99,10 +99,10 @@ pub fn acceptance_sheets<'a>(
             continue;
         }
         doc.new_page();
-        let page = doc.page_count() - 1;
+        let first = doc.page_count() - 1;
         let (m, w) = (doc.margin, doc.inner_width());
         let top = m - 18.0;
-        case_head(
+        let number = case_head(
             &mut doc,
             &town.town_name,
             &d,
@@ -130,83 +130,24 @@ pub fn acceptance_sheets<'a>(
             None => "整改完成：______年____月____日".into(),
         };
         doc.paragraph(&fixed, Face::Regular, 11.0, false);
-        doc.y += 4.0;
 
-        doc.paragraph("三、验收意见", Face::Bold, 11.5, false);
-        match &a.closed {
-            Some((on, verifier)) => {
-                doc.paragraph(
-                    &format!(
-                        "经现场验收，上述问题已整改到位，验收合格，同意销号（{}）。",
-                        chinese_date(on)
-                    ),
-                    Face::Regular,
-                    11.0,
-                    true,
-                );
-                doc.y += 10.0;
-                doc.paragraph(
-                    &format!(
-                        "验收人：{}（签字）________________        日期：______年____月____日",
-                        verifier.as_deref().unwrap_or("")
-                    ),
-                    Face::Regular,
-                    11.0,
-                    false,
-                );
-            }
-            None => {
-                doc.paragraph(
-                    "验收结论（请圈选）：合格，同意销号 ／ 不合格，继续整改",
-                    Face::Regular,
-                    11.0,
-                    false,
-                );
-                doc.paragraph(
-                    "不合格的原因和要求：________________________________________________",
-                    Face::Regular,
-                    11.0,
-                    false,
-                );
-                doc.y += 10.0;
-                doc.paragraph(
-                    "验收人（签字）：________________  ________________        日期：______年____月____日",
-                    Face::Regular,
-                    11.0,
-                    false,
-                );
-            }
+        // 三、验收意见, 四、户主确认 and the town's seal stay together after the text: on a new
+        // page when they do not fit below it.
+        let closing = signing_block(&a, d.seq);
+        let height: f32 = closing
+            .iter()
+            .map(|p| p.before + doc.paragraph_height(&p.text, p.face, p.size, p.indent))
+            .sum();
+        if doc.y + height + SEAL_HEIGHT > doc.bottom {
+            doc.new_page();
         }
-        doc.y += 10.0;
-
-        doc.paragraph("四、户主确认", Face::Bold, 11.5, false);
-        doc.paragraph(
-            &format!(
-                "本户第{}个户厕的上述问题已整改，我已知晓验收结果，同意销号。",
-                d.seq
-            ),
-            Face::Regular,
-            11.0,
-            true,
-        );
-        doc.y += 14.0;
-        doc.paragraph(
-            "户主（签字或按手印）：________________        日期：______年____月____日",
-            Face::Regular,
-            11.0,
-            false,
-        );
-        if let (Some(false), Some(why)) = (a.head_confirmed, &a.unconfirmed_reason) {
-            doc.y += 6.0;
-            doc.paragraph(
-                &format!("户主未签字确认，原因：{why}"),
-                Face::Regular,
-                10.5,
-                false,
-            );
+        for p in &closing {
+            doc.y += p.before;
+            doc.paragraph(&p.text, p.face, p.size, p.indent);
         }
 
         // The town's seal at the foot.
+        let page = doc.page_count() - 1;
         let y = (doc.height - m - 80.0).max(doc.y + 20.0);
         doc.text_in(
             page,
@@ -228,6 +169,17 @@ pub fn acceptance_sheets<'a>(
             10.0,
             Align::Center,
         );
+
+        // A sheet that ran past its first page says whose it is on every page.
+        paper_pages(
+            &mut doc,
+            first,
+            &format!(
+                "{}农村户厕问题整改验收单（续）　户主：{}",
+                town.town_name, d.head_name
+            ),
+            &number,
+        );
     }
     let pages = doc.page_count();
     if pages == 0 {
@@ -236,4 +188,106 @@ pub fn acceptance_sheets<'a>(
         ));
     }
     super::page::finished(doc)
+}
+
+/// From the last line above the seal to the foot of its print date, at least.
+const SEAL_HEIGHT: f32 = 20.0 + 18.0 + 12.0;
+
+/// A paragraph of the sheet's signing block: the space above it and what [`Doc::paragraph`]
+/// takes.
+struct Para {
+    before: f32,
+    text: String,
+    face: Face,
+    size: f32,
+    indent: bool,
+}
+
+fn para(before: f32, text: impl Into<String>, face: Face, size: f32, indent: bool) -> Para {
+    Para {
+        before,
+        text: text.into(),
+        face,
+        size,
+        indent,
+    }
+}
+
+/// 三、验收意见 (the verifier's conclusion and signature) and 四、户主确认 (the household head's
+/// signature, or why the head did not sign) of toilet number `seq`.
+fn signing_block(a: &Acceptance, seq: i64) -> Vec<Para> {
+    let r = Face::Regular;
+    let mut block = vec![para(4.0, "三、验收意见", Face::Bold, 11.5, false)];
+    match &a.closed {
+        Some((on, verifier)) => {
+            block.push(para(
+                0.0,
+                format!(
+                    "经现场验收，上述问题已整改到位，验收合格，同意销号（{}）。",
+                    chinese_date(on)
+                ),
+                r,
+                11.0,
+                true,
+            ));
+            block.push(para(
+                10.0,
+                format!(
+                    "验收人：{}（签字）________________        日期：______年____月____日",
+                    verifier.as_deref().unwrap_or("")
+                ),
+                r,
+                11.0,
+                false,
+            ));
+        }
+        None => {
+            block.push(para(
+                0.0,
+                "验收结论（请圈选）：合格，同意销号 ／ 不合格，继续整改",
+                r,
+                11.0,
+                false,
+            ));
+            block.push(para(
+                0.0,
+                "不合格的原因和要求：________________________________________________",
+                r,
+                11.0,
+                false,
+            ));
+            block.push(para(
+                10.0,
+                "验收人（签字）：________________  ________________        日期：______年____月____日",
+                r,
+                11.0,
+                false,
+            ));
+        }
+    }
+    block.push(para(10.0, "四、户主确认", Face::Bold, 11.5, false));
+    block.push(para(
+        0.0,
+        format!("本户第{seq}个户厕的上述问题已整改，我已知晓验收结果，同意销号。"),
+        r,
+        11.0,
+        true,
+    ));
+    block.push(para(
+        14.0,
+        "户主（签字或按手印）：________________        日期：______年____月____日",
+        r,
+        11.0,
+        false,
+    ));
+    if let (Some(false), Some(why)) = (a.head_confirmed, &a.unconfirmed_reason) {
+        block.push(para(
+            6.0,
+            format!("户主未签字确认，原因：{why}"),
+            r,
+            10.5,
+            false,
+        ));
+    }
+    block
 }
