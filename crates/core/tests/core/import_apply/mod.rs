@@ -1179,6 +1179,61 @@ fn toilets_alike_but_for_a_remark_are_two_toilets_and_a_repeated_row_is_one() {
     );
 }
 
+/// Found in review: an amount column headed in 万元 gives its amounts in 万元 (0.12 is 1,200
+/// 元); a cell with its own unit keeps it.
+#[test]
+fn an_amount_column_headed_in_wan_yuan_is_read_in_wan_yuan() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("补助万元.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            &[
+                "行政村",
+                "社",
+                "户主姓名",
+                "技术模式",
+                "是否财政补助",
+                "补助年度",
+                "补助金额（万元）",
+            ],
+            &[
+                "石鱼村",
+                "1社",
+                "冉一",
+                "三格式化粪池",
+                "是",
+                "2016",
+                "0.12",
+            ],
+            &[
+                "石鱼村",
+                "1社",
+                "冉二",
+                "三格式化粪池",
+                "是",
+                "2016",
+                "1500元",
+            ],
+        ],
+    );
+    let t = crate::engine::fresh();
+    let r = run(&t, &path, &opts(true), true, &dir.path().join("b"));
+    assert_eq!(r.problems, vec![]);
+    let amounts = two_names_and_a_count(
+        &t,
+        "SELECT h.head_name, '', t.subsidy_amount_fen FROM toilets t
+         JOIN households h ON h.id = t.household_id ORDER BY h.head_name",
+    );
+    assert_eq!(
+        amounts,
+        [
+            ("冉一".into(), "".into(), 120_000),
+            ("冉二".into(), "".into(), 150_000)
+        ]
+    );
+}
+
 /// #15: a ledger row whose 技术模式 says 无厕所 is about the household: no toilet row (so no
 /// 户厕数 and no 排查率 denominator), the household marked 无厕所户, the export writes it back the
 /// same; a later row with a real toilet clears the mark, and a household that has toilets but

@@ -324,9 +324,25 @@ pub(super) fn parse_row(
     let empty = Cell::default();
     for (i, field) in columns.iter().enumerate() {
         let Some(field) = field else { continue };
-        let cell = cells.get(i).unwrap_or(&empty);
+        let mut cell = cells.get(i).unwrap_or(&empty);
+        // 补助金额（万元）: an amount without its own unit is in the header's 万元.
+        let in_wan;
+        if *field == Field::SubsidyAmount
+            && headers
+                .get(i)
+                .is_some_and(|h| crate::ledger_io::import::headers::header_key(h).contains("万元"))
+        {
+            let t = cell.text.trim();
+            if !t.is_empty() && !t.ends_with(['元', '万']) {
+                in_wan = Cell {
+                    text: format!("{t}万元"),
+                    ..cell.clone()
+                };
+                cell = &in_wan;
+            }
+        }
         if let Err(message) = parse_field(*field, cell, year_max, &mut v) {
-            let written = norm::clean(&cell.text);
+            let written = norm::clean(&cells.get(i).unwrap_or(&empty).text);
             let short = cut(&written, WRITTEN_MAX);
             // The message quotes the value (cleaned, maybe without its spaces): quote it short.
             let squeezed: String = written.chars().filter(|c| !c.is_whitespace()).collect();
