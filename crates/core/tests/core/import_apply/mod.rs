@@ -800,6 +800,14 @@ fn a_first_import_builds_its_indexes_after_the_rows_and_every_head_is_found() {
                 "",
                 "三格式",
             ],
+            &[
+                "太平村",
+                "一社",
+                "赵钱孙",
+                "11010519491231002X",
+                "",
+                "三格式",
+            ],
         ],
     );
     // A preview changes nothing, indexes and constraints included.
@@ -810,12 +818,17 @@ fn a_first_import_builds_its_indexes_after_the_rows_and_every_head_is_found() {
     let r = run(&t, &path, &opts(true), true, dir.path());
     assert_eq!(
         (r.households_new, r.toilets_new, r.rows_rejected),
-        (3, 5, 1),
+        (3, 5, 2),
         "{:#?}",
         r.problems
     );
     assert!(
         r.problems[0].message.contains("户主姓名不同"),
+        "{:#?}",
+        r.problems
+    );
+    assert!(
+        r.problems[1].message.contains("同一户不能在两个地方"),
         "{:#?}",
         r.problems
     );
@@ -854,11 +867,10 @@ fn a_first_import_builds_its_indexes_after_the_rows_and_every_head_is_found() {
         .total
     };
     assert_eq!(
-        found_in(group_of("太平村", "2社"), "zqs"),
+        found_in(group_of("太平村", "1社"), "zqs"),
         1,
-        "moved by its second row"
+        "in its 社, written two ways; the row putting it in another 社 refused"
     );
-    assert_eq!(found_in(group_of("太平村", "1社"), "zqs"), 0);
     assert_eq!(indexes(&t), before);
     assert_eq!(constraints(&t), constraints_before);
     if t.engine() == Engine::File {
@@ -1234,6 +1246,45 @@ fn an_amount_column_headed_in_wan_yuan_is_read_in_wan_yuan() {
     );
 }
 
+/// Found in review: one ID number in two villages of the same file is a contradiction to check,
+/// not a move of the household; the same 社 written two ways is the same place.
+#[test]
+fn one_id_number_in_two_places_of_a_file_is_refused_not_a_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("同证两地.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            &["行政村", "社", "户主姓名", "身份证号", "技术模式"],
+            &[
+                "石鱼村",
+                "1社",
+                "罗一",
+                "11010519491231002X",
+                "三格式化粪池",
+            ],
+            &["石鱼", "一社", "罗一", "11010519491231002X", "双瓮式"],
+            &["太平村", "2社", "罗一", "11010519491231002X", "三瓮式"],
+        ],
+    );
+    let t = crate::engine::fresh();
+    let r = run(&t, &path, &opts(true), true, &dir.path().join("b"));
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert_eq!(r.problems[0].row, 4);
+    assert!(
+        r.problems[0].message.contains("第 2 行") && r.problems[0].message.contains("石鱼村1社"),
+        "{:?}",
+        r.problems
+    );
+    let toilets = two_names_and_a_count(
+        &t,
+        "SELECT v.name, g.name, count(t.id) FROM households h
+         JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
+         JOIN toilets t ON t.household_id = h.id GROUP BY v.name, g.name",
+    );
+    assert_eq!(toilets, [("石鱼村".into(), "1社".into(), 2)]);
+}
+
 /// #15: a ledger row whose 技术模式 says 无厕所 is about the household: no toilet row (so no
 /// 户厕数 and no 排查率 denominator), the household marked 无厕所户, the export writes it back the
 /// same; a later row with a real toilet clears the mark, and a household that has toilets but
@@ -1430,11 +1481,12 @@ fn a_household_moved_or_renamed_by_one_row_is_found_by_the_next_row_without_its_
     }
 }
 
-/// A household this file creates and then moves to another village by a later row: every
-/// toilet of it ends in the village it ends in, the toilet of the moving row too (on the
-/// server the new toilets go in bulk with their village).
+/// A household this file creates, put in another village by a later row of the same file: the
+/// later rows are refused (one household is not in two places, found in review; they used to
+/// move it), and every toilet is in its household's village (on the server the new toilets go
+/// in bulk with their village).
 #[test]
-fn a_new_household_moved_to_another_village_takes_all_its_toilets_along() {
+fn a_new_household_put_in_another_village_by_a_later_row_stays_with_its_toilets() {
     let dir = tempfile::tempdir().unwrap();
     let t = crate::engine::fresh();
     let id = |first17: &str| {
@@ -1456,7 +1508,13 @@ fn a_new_household_moved_to_another_village_takes_all_its_toilets_along() {
             &["新桥村", "1社", "张三", &zhang, "双瓮式"],
         ],
     );
-    run(&t, &path, &opts(true), true, dir.path());
+    let r = run(&t, &path, &opts(true), true, dir.path());
+    assert_eq!(
+        r.problems.iter().map(|p| p.row).collect::<Vec<_>>(),
+        [4, 5],
+        "{:?}",
+        r.problems
+    );
     let (village, toilets): (String, i64) = t
         .query_row(
             "SELECT v.name, (SELECT count(*) FROM toilets x WHERE x.household_id = h.id)
@@ -1465,8 +1523,8 @@ fn a_new_household_moved_to_another_village_takes_all_its_toilets_along() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert_eq!(village, "新桥村");
-    assert!(toilets >= 2, "{toilets}");
+    assert_eq!(village, "石鱼村");
+    assert_eq!(toilets, 1);
     let astray: i64 = t
         .query_row(
             "SELECT count(*) FROM toilets x JOIN households h ON h.id = x.household_id

@@ -538,7 +538,8 @@ pub(super) struct Checker<'p> {
     pub(super) spans: Vec<(usize, usize)>,
     /// Rows by the hash of their key; equal hashes are compared in full.
     pub(super) seen_rows: FastMap<u64, Vec<usize>>,
-    pub(super) seen_ids: FastMap<String, (usize, String)>,
+    /// The first row of each ID number, with its head's name and its place (村社).
+    pub(super) seen_ids: FastMap<String, (usize, String, String)>,
     pub(super) k: usize,
     /// The place of the row above, for a "同上" under 行政村 or 社.
     pub(super) last_village: Option<String>,
@@ -709,14 +710,34 @@ impl<'p> Checker<'p> {
             );
         }
         if let Some(idn) = &v.id_number {
+            // Where the row puts the household: its village (石鱼 = 石鱼村 = 石鱼村委会) and 社.
+            let village = v.village.as_deref().unwrap_or_default();
+            let village = village
+                .strip_suffix("村委会")
+                .or_else(|| village.strip_suffix("村民委员会"))
+                .unwrap_or(village);
+            let village = village.strip_suffix('村').unwrap_or(village);
+            let place = format!(
+                "{village}村{}",
+                v.group
+                    .as_ref()
+                    .map(|g| g.name.as_str())
+                    .unwrap_or_default()
+            );
             match self.seen_ids.get(idn) {
-                Some((first, other)) if *other != name => reject(
+                Some((first, other, _)) if *other != name => reject(
                     &mut problems,
                     self.col(Field::IdNumber),
                     format!("身份证号与第 {first} 行相同，但户主姓名不同（“{other}”和“{name}”），请核对是哪一户"),
                 ),
-                _ => {
-                    self.seen_ids.insert(idn.clone(), (row, name.clone()));
+                Some((first, _, there)) if *there != place => reject(
+                    &mut problems,
+                    self.col(Field::IdNumber),
+                    format!("身份证号与第 {first} 行相同，但第 {first} 行在{there}、本行在{place}：同一户不能在两个地方，请核对"),
+                ),
+                Some(_) => {}
+                None => {
+                    self.seen_ids.insert(idn.clone(), (row, name.clone(), place));
                 }
             }
         }
