@@ -33,13 +33,14 @@ pub(super) struct NoticeData {
     pub(super) responsible: Option<String>,
     pub(super) planned_month: Option<String>,
     pub(super) funding: Option<String>,
+    pub(super) state: CaseState,
 }
 
 /// The columns of a case's notice, read by [`notice_row`].
 const NOTICE_COLUMNS: &str =
     "SELECT r.id, h.head_name, h.id_number, h.phone, v.name, g.name, h.address, t.seq, t.tech_mode,
             t.build_year, t.subsidized, t.subsidy_year, i.inspected_on, i.id, r.category,
-            r.measures, r.responsible, r.planned_month, r.funding
+            r.measures, r.responsible, r.planned_month, r.funding, r.state
      FROM rectifications r
      JOIN households h ON h.id = r.household_id
      JOIN villages v ON v.id = r.village_id
@@ -68,6 +69,7 @@ fn notice_row(r: &crate::store::sql::Row<'_>) -> rusqlite::Result<NoticeData> {
         responsible: r.get(16)?,
         planned_month: r.get(17)?,
         funding: r.get(18)?,
+        state: r.get(19)?,
     })
 }
 
@@ -166,8 +168,9 @@ impl<'a, 'i> NoticeReader<'a, 'i> {
 }
 
 /// The cases a notice run covers, and those it leaves out: a notice is due for a planned case
-/// (纳入全区改厕计划, 镇筹资农户自改) not closed out; a 立行立改 case is fixed on the spot and
-/// needs none; an undecided case gets one once its category is confirmed.
+/// (纳入全区改厕计划, 镇筹资农户自改) not yet rectified; a 立行立改 case is fixed on the spot and
+/// needs none; an undecided case gets one once its category is confirmed; a case rectified and
+/// waiting for the town's acceptance needs its 验收单, not a notice to rectify.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NoticeRun {
     pub cases: Vec<i64>,
@@ -175,11 +178,14 @@ pub struct NoticeRun {
     pub undecided: usize,
     /// Open 立行立改 cases (no notice is due).
     pub immediate: usize,
+    /// Cases rectified and waiting for acceptance (已整改待验收).
+    pub awaiting: usize,
 }
 
 impl NoticeRun {
-    fn take(&mut self, id: i64, category: Option<Category>) {
+    fn take(&mut self, id: i64, category: Option<Category>, state: CaseState) {
         match category {
+            _ if state == CaseState::AwaitingAcceptance => self.awaiting += 1,
             None => self.undecided += 1,
             Some(Category::ImmediateFix) => self.immediate += 1,
             Some(_) => self.cases.push(id),
@@ -199,6 +205,12 @@ impl NoticeRun {
             notes.push(format!(
                 "{} 户属立行立改，现场整改，不需告知单",
                 self.immediate
+            ));
+        }
+        if self.awaiting > 0 {
+            notes.push(format!(
+                "{} 户已整改待验收，不再打印告知单（请打印整改验收单）",
+                self.awaiting
             ));
         }
         notes
@@ -233,7 +245,7 @@ pub fn notice_cases<'a>(
         .into_iter()
         .filter(|r| r.state != CaseState::Closed)
     {
-        run.take(r.case_id, r.category);
+        run.take(r.case_id, r.category, r.state);
     }
     Ok(run)
 }
@@ -243,7 +255,7 @@ pub fn notice_cases<'a>(
 pub fn open_cases_among<'a>(db: impl Into<Db<'a>>, ids: &[i64]) -> Result<NoticeRun> {
     let conn = db.into();
     let mut stmt = conn.prepare_cached(
-        "SELECT r.id, v.sort_order, g.sort_order, r.household_id, r.category FROM rectifications r
+        "SELECT r.id, v.sort_order, g.sort_order, r.household_id, r.category, r.state FROM rectifications r
          JOIN villages v ON v.id = r.village_id JOIN village_groups g ON g.id = r.group_id
          WHERE r.id = ?1 AND r.state <> 'closed'",
     )?;
@@ -257,6 +269,7 @@ pub fn open_cases_among<'a>(db: impl Into<Db<'a>>, ids: &[i64]) -> Result<Notice
                     r.get::<_, i64>(3)?,
                     r.get::<_, i64>(0)?,
                     r.get::<_, Option<Category>>(4)?,
+                    r.get::<_, CaseState>(5)?,
                 ))
             })
             .optional()?
@@ -268,7 +281,7 @@ pub fn open_cases_among<'a>(db: impl Into<Db<'a>>, ids: &[i64]) -> Result<Notice
     found.dedup_by_key(|r| r.3);
     let mut run = NoticeRun::default();
     for r in found {
-        run.take(r.3, r.4);
+        run.take(r.3, r.4, r.5);
     }
     Ok(run)
 }
@@ -302,9 +315,9 @@ pub fn notices<'a>(
             continue;
         };
         let category = match d.category {
-            Some(c) if c.is_planned() => c,
+            Some(c) if c.is_planned() && d.state != CaseState::AwaitingAcceptance => c,
             other => {
-                left.take(d.case_id, other);
+                left.take(d.case_id, other, d.state);
                 continue;
             }
         };

@@ -76,3 +76,38 @@ fn a_household_file_numbers_its_toilets_keeps_the_remarks_and_says_when_there_is
     assert!(text.contains("二、户厕情况"), "{text}");
     assert!(text.contains("本户无厕所"), "{text}");
 }
+
+/// Found in review: a case fixed and waiting for the town's acceptance (已整改待验收) got a
+/// 整改告知单 telling the farmer to rectify it, "此时限已过" when its month had passed. A notice
+/// run leaves such cases out and says so; the 验收单 is their paper.
+#[test]
+fn a_case_awaiting_acceptance_gets_no_notice() {
+    use huce_core::households::Scope;
+    use huce_core::rectification::LedgerFilter;
+    let t = crate::engine::demo(300, 7);
+    let awaiting: Vec<i64> = t
+        .prepare(
+            "SELECT id FROM rectifications WHERE state = 'awaiting_acceptance'
+             AND category IN ('plan_district', 'plan_town_funded') ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        !awaiting.is_empty(),
+        "the demo town has cases awaiting acceptance"
+    );
+    let run = print::notice_cases(&t, &LedgerFilter::all_of(Scope::Town), TODAY).unwrap();
+    assert!(run.cases.iter().all(|c| !awaiting.contains(c)), "{run:?}");
+    assert!(
+        run.left_out().iter().any(|n| n.contains("已整改待验收")),
+        "{:?}",
+        run.left_out()
+    );
+    let picked = print::open_cases_among(&t, &awaiting).unwrap();
+    assert!(picked.cases.is_empty(), "{picked:?}");
+    let err = print::notices(&t, &awaiting, TODAY, &mut |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("已整改待验收"), "{err}");
+}

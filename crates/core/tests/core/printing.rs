@@ -433,7 +433,7 @@ fn the_notice_text_is_the_offices_own_and_nothing_closed_is_noticed_again() {
         )
         .unwrap();
     assert_eq!(
-        (cases.cases.len() + cases.undecided + cases.immediate) as i64,
+        (cases.cases.len() + cases.undecided + cases.immediate + cases.awaiting) as i64,
         all - closed
     );
     assert!(print::notices(&t.db, &[], TODAY, &mut |_, _| {}).is_err());
@@ -737,13 +737,15 @@ fn each_category_has_its_own_notice_and_the_undecided_none() {
     let run = print::notice_cases(&t.db, &filter(Scope::Town), TODAY).unwrap();
     let count =
         |sql: &str| -> usize { t.db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as usize };
-    let undecided =
-        count("SELECT COUNT(*) FROM rectifications WHERE state <> 'closed' AND category IS NULL");
+    // (A case rectified and waiting for acceptance gets its 验收单, not a notice.)
+    let undecided = count(
+        "SELECT COUNT(*) FROM rectifications WHERE state NOT IN ('closed', 'awaiting_acceptance') AND category IS NULL",
+    );
     let immediate = count(
-        "SELECT COUNT(*) FROM rectifications WHERE state <> 'closed' AND category = 'immediate_fix'",
+        "SELECT COUNT(*) FROM rectifications WHERE state NOT IN ('closed', 'awaiting_acceptance') AND category = 'immediate_fix'",
     );
     let planned = count(
-        "SELECT COUNT(*) FROM rectifications WHERE state <> 'closed' AND category IN ('plan_district', 'plan_town_funded')",
+        "SELECT COUNT(*) FROM rectifications WHERE state NOT IN ('closed', 'awaiting_acceptance') AND category IN ('plan_district', 'plan_town_funded')",
     );
     assert!(
         undecided > 0 && immediate > 0 && planned > 0,
