@@ -1285,6 +1285,89 @@ fn one_id_number_in_two_places_of_a_file_is_refused_not_a_move() {
     assert_eq!(toilets, [("石鱼村".into(), "1社".into(), 2)]);
 }
 
+/// Found in review: a roster of people (as the 防返贫监测 platform exports it: a row per family
+/// member, with 与户主关系) is read a household per head: the members' rows are skipped with a
+/// note, and a member's ID number never becomes the head's.
+#[test]
+fn a_roster_of_people_is_read_a_household_per_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("人员名单.xlsx");
+    write_xlsx(
+        &path,
+        &[
+            &[
+                "序号",
+                "行政村",
+                "社",
+                "户主姓名",
+                "姓名",
+                "与户主关系",
+                "证件号码",
+            ],
+            &[
+                "1",
+                "石鱼村",
+                "1社",
+                "唐一",
+                "唐一",
+                "户主",
+                "11010519491231002X",
+            ],
+            &[
+                "2",
+                "石鱼村",
+                "1社",
+                "唐一",
+                "王桂英",
+                "配偶",
+                "110105195001010012",
+            ],
+            &[
+                "3",
+                "石鱼村",
+                "1社",
+                "唐一",
+                "唐小明",
+                "之子",
+                "110105198001010013",
+            ],
+            &[
+                "4",
+                "石鱼村",
+                "1社",
+                "唐二",
+                "唐二",
+                "本人",
+                "110105196001010017",
+            ],
+        ],
+    );
+    let t = crate::engine::fresh();
+    let r = run(&t, &path, &opts(true), true, &dir.path().join("b"));
+    assert_eq!(r.problems, vec![]);
+    let heads = two_names_and_a_count(
+        &t,
+        "SELECT head_name, id_number, 0 FROM households ORDER BY head_name",
+    );
+    assert_eq!(
+        heads,
+        [
+            ("唐一".into(), "11010519491231002X".into(), 0),
+            ("唐二".into(), "110105196001010017".into(), 0)
+        ]
+    );
+    let said: Vec<(usize, &str)> = r
+        .skipped
+        .iter()
+        .map(|s| (s.row, s.message.as_str()))
+        .collect();
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert!(
+        said[0].0 == 3 && said[0].1.contains("与户主关系：配偶"),
+        "{said:?}"
+    );
+}
+
 /// #15: a ledger row whose 技术模式 says 无厕所 is about the household: no toilet row (so no
 /// 户厕数 and no 排查率 denominator), the household marked 无厕所户, the export writes it back the
 /// same; a later row with a real toilet clears the mark, and a household that has toilets but

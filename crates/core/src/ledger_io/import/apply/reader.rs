@@ -532,6 +532,8 @@ pub(super) struct Checker<'p> {
     /// Whether each column is imported or a row number (序号): the other columns (备注 …)
     /// also tell two rows apart.
     pub(super) not_compared: Vec<bool>,
+    /// The 与户主关系 column of a roster of people (a row per family member), if any.
+    pub(super) relation_col: Option<usize>,
     /// The row's mapped cells as compared for duplicates, for every row so far: one string
     /// (see [`Checker::key`]) and each row's span of it.
     pub(super) keys: String,
@@ -568,6 +570,12 @@ impl<'p> Checker<'p> {
                 )
                 .map(|(f, h)| f.is_some() || is_row_number(h))
                 .collect(),
+            relation_col: plan.headers.iter().position(|h| {
+                matches!(
+                    crate::ledger_io::import::headers::header_key(h).as_str(),
+                    "与户主关系" | "与户主的关系" | "家庭关系" | "成员关系"
+                )
+            }),
             keys: String::new(),
             spans: Vec::new(),
             seen_rows: FastMap::default(),
@@ -587,7 +595,13 @@ impl<'p> Checker<'p> {
         let k = self.k;
         self.k += 1;
         let row = self.plan.header_row + 2 + k;
-        if let Some(message) = note_row(cells, &self.plan.columns) {
+        let member = self
+            .relation_col
+            .and_then(|i| cells.get(i))
+            .map(|c| norm::clean(&c.text))
+            .filter(|r| !r.is_empty() && !matches!(r.as_str(), "户主" | "本人" | "户主本人"))
+            .map(|r| format!("家庭成员的行（与户主关系：{r}），不是户主，已跳过"));
+        if let Some(message) = note_row(cells, &self.plan.columns).or(member) {
             self.spans.push((self.keys.len(), self.keys.len()));
             return Checked::Skipped(RowProblem {
                 row,
