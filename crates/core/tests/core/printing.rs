@@ -1656,3 +1656,276 @@ fn a_long_acceptance_sheet_keeps_its_confirmation_and_seal_together_after_the_te
         );
     }
 }
+
+/// The words of each page joined without spaces (pdftotext's reading order).
+fn page_texts(pdf: &Path, pages: usize) -> Vec<String> {
+    (1..=pages)
+        .map(|p| {
+            tool(
+                "pdftotext",
+                &["-f", &p.to_string(), "-l", &p.to_string(), s(pdf), "-"],
+            )
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
+        })
+        .collect()
+}
+
+/// 区级抽查现场核查表 are one page each, whatever a household brings: a long address (36
+/// characters takes three lines of its cell), an address longer than any cell can hold (cut,
+/// marked with …), a last inspection of every problem with a long 农户状态 note. Every page is
+/// a whole sheet — its title and sample line, the household, the signatures above the footer —
+/// nothing is drawn over anything, and the sheets are as many as the pages.
+#[test]
+fn check_sheets_with_long_addresses_and_findings_are_one_page_each() {
+    let t = town();
+    let items = huce_core::problem_items::problem_items(&t.db, false).unwrap();
+    let household_of = |case: i64| -> i64 {
+        t.db.query_row(
+            "SELECT household_id FROM rectifications WHERE id = ?1",
+            [case],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let long = "重庆市铜梁区石鱼镇石鱼村1社石板桥大庙子沟老院子下湾组团第二排左起第三户";
+    assert_eq!(long.chars().count(), 36);
+    let longest = format!("{long}（原石鱼乡石板桥村四组，二〇一五年并村后门牌未更新，门前有大黄葛树和晒坝，从村道岔口往山上步行约一公里）");
+    let many = case_with_problems(&t, "多问户", items.len(), Some("现场查看存在明显缺陷"));
+    let set_address = |case: i64, address: &str| {
+        t.db.execute(
+            "UPDATE households SET address = ?1 WHERE id = ?2",
+            rusqlite::params![address, household_of(case)],
+        )
+        .unwrap();
+    };
+    set_address(t.cases[0], long);
+    set_address(t.cases[1], &longest);
+    set_address(many, long);
+    t.db.execute(
+        "UPDATE inspections SET household_status = 'other', status_note = ?1
+         WHERE id = (SELECT inspection_id FROM rectifications WHERE id = ?2)",
+        rusqlite::params![
+            "户主长期在外务工，房屋由其兄代管，核查时由其兄代为确认；化粪池盖板被杂物覆盖未能打开查看，约定下次入户时再查",
+            many,
+        ],
+    )
+    .unwrap();
+
+    let spec = huce_core::sampling::SampleSpec {
+        villages: vec![t.village],
+        size: huce_core::sampling::SampleSize::Percent(100.0),
+        min_per_village: 0,
+        oversample_problems: false,
+        batch: None,
+        seed: None,
+    };
+    let sample = huce_core::sampling::draw(&t.db, &spec, "李明", NOW).unwrap();
+    let sheets = sample.toilets.len();
+    let printed = print::check_sheets(&t.db, sample.id, TODAY).unwrap();
+    let pdf = out_dir().join("check-sheets-long.pdf");
+    printed.save(&pdf).unwrap();
+    let info = tool("pdfinfo", &[s(&pdf)]);
+    assert!(
+        info.contains(&format!("Pages:           {sheets}\n")),
+        "{sheets} sheets: {info}"
+    );
+    assert_eq!(printed.pages, sheets, "one page a sheet");
+
+    let words = page_words(&pdf);
+    let texts = page_texts(&pdf, sheets);
+    let mut shown = Vec::new();
+    for (p, words) in words.iter().enumerate() {
+        for (i, a) in words.iter().enumerate() {
+            for b in &words[i + 1..] {
+                assert!(
+                    !a.overlaps(b),
+                    "page {}: “{}” is drawn over “{}”",
+                    p + 1,
+                    a.text,
+                    b.text
+                );
+            }
+        }
+        let text = &texts[p];
+        for w in [
+            "石鱼镇农村户厕区级抽查现场核查表".to_string(),
+            format!("第{}/{sheets}个户厕", p + 1),
+            "一、农户和户厕".into(),
+            "二、最近一次核查".into(),
+            "三、抽查核实".into(),
+            "问题说明及备注".into(),
+        ] {
+            assert!(text.contains(&w), "page {}: {w}? {text}", p + 1);
+        }
+        // The signatures end the sheet, above its footer.
+        let lines = page_lines(words);
+        let line = |what: &str| {
+            let at: Vec<&(f32, f32, String)> =
+                lines.iter().filter(|l| l.2.starts_with(what)).collect();
+            assert_eq!(at.len(), 1, "page {}: “{what}” once: {lines:?}", p + 1);
+            at[0].clone()
+        };
+        let checker = line("抽查人（签字）");
+        let head = line("户主（签字或按手印）");
+        let footer = line("打印日期");
+        assert!(checker.1 < head.0, "page {}", p + 1);
+        assert!(
+            head.1 < footer.0,
+            "page {}: the signatures end above the footer",
+            p + 1
+        );
+        if [RARE[0], RARE[1], "多问户"]
+            .iter()
+            .any(|h| text.contains(h))
+        {
+            shown.push(p + 1);
+        }
+    }
+    let page_of = |head: &str| {
+        texts
+            .iter()
+            .position(|t| t.contains(head))
+            .unwrap_or_else(|| panic!("{head} has a sheet"))
+    };
+    // A long address is printed whole; one longer than its cell can hold is cut, visibly.
+    assert!(
+        texts[page_of(RARE[0])].contains(long),
+        "{}",
+        texts[page_of(RARE[0])]
+    );
+    assert!(texts[page_of("多问户")].contains(long));
+    let cut = &texts[page_of(RARE[1])];
+    let start: String = long.chars().take(18).collect();
+    assert!(cut.contains(&start), "{cut}");
+    assert!(cut.contains('…'), "a cut address says so: {cut}");
+    assert!(!cut.contains(&longest), "{cut}");
+    render(&pdf, "check-sheets-long", &shown);
+}
+
+/// A household head's 立行立改 case found with the first `n` problem items (each with
+/// `remark`): the case.
+fn onsite_case(t: &Town, head: &str, n: usize, remark: Option<&str>) -> i64 {
+    let case = case_with_problems(t, head, n, remark);
+    let staff = staff::list_staff(&t.db, false).unwrap()[0].id;
+    huce_core::rectification::decide(
+        &t.db,
+        &crate::local(),
+        case,
+        &Decision {
+            category: Some(Category::ImmediateFix),
+            override_reason: Some("问题当场整改".into()),
+            measures: None,
+            responsible: None,
+            planned_month: None,
+            funding: None,
+        },
+        staff,
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    case
+}
+
+/// 现场整改确认单 two to a page, when a slip is long: a slip that does not fit below the cut
+/// line starts a new page; one longer than a page goes on with its number and head's name on
+/// the next; each slip's signatures stay with it on one page, after its problems.
+#[test]
+fn a_long_onsite_slip_starts_a_page_and_keeps_its_signatures() {
+    let t = town();
+    let items = huce_core::problem_items::problem_items(&t.db, false).unwrap();
+    let remark = "现场查看发现该处存在明显缺陷，农户反映已有较长时间，已当场整改到位";
+    let slips = [
+        ("甲短单", onsite_case(&t, "甲短单", 2, None)),
+        ("乙长单", onsite_case(&t, "乙长单", 12, Some(remark))),
+        ("丙短单", onsite_case(&t, "丙短单", 1, None)),
+        ("丁短单", onsite_case(&t, "丁短单", 2, None)),
+        (
+            "戊超长单",
+            onsite_case(&t, "戊超长单", items.len(), Some(remark)),
+        ),
+        ("己短单", onsite_case(&t, "己短单", 2, None)),
+    ];
+    let ids: Vec<i64> = slips.iter().map(|s| s.1).collect();
+    let printed = print::onsite_slips(&t.db, &ids).unwrap();
+    let pdf = out_dir().join("onsite-slips-long.pdf");
+    printed.save(&pdf).unwrap();
+    check_seal_and_cut_line(&pdf);
+    let pages = page_words(&pdf);
+    assert_eq!(printed.pages, pages.len());
+
+    // Every line in order, with its page.
+    let mut all: Vec<(usize, String)> = Vec::new();
+    for (p, words) in pages.iter().enumerate() {
+        for (i, a) in words.iter().enumerate() {
+            for b in &words[i + 1..] {
+                assert!(
+                    !a.overlaps(b),
+                    "page {}: “{}” is drawn over “{}”",
+                    p + 1,
+                    a.text,
+                    b.text
+                );
+            }
+        }
+        all.extend(page_lines(words).into_iter().map(|l| (p, l.2)));
+    }
+    let page_text: Vec<String> = (0..pages.len())
+        .map(|p| {
+            all.iter()
+                .filter(|l| l.0 == p)
+                .map(|l| l.1.as_str())
+                .collect()
+        })
+        .collect();
+    let starts: Vec<usize> = slips
+        .iter()
+        .map(|(_, case)| {
+            let number = format!("编号：石鱼镇-{case:06}（现场）");
+            let at: Vec<usize> = (0..all.len())
+                .filter(|&i| all[i].1.ends_with(&number))
+                .collect();
+            assert!(!at.is_empty(), "{number}: {all:?}");
+            at[0]
+        })
+        .collect();
+    for (k, (head, case)) in slips.iter().enumerate() {
+        let number = format!("编号：石鱼镇-{case:06}（现场）");
+        let end = starts.get(k + 1).copied().unwrap_or(all.len());
+        let own = &all[starts[k]..end];
+        let find = |what: &str| -> usize {
+            let at: Vec<usize> = (0..own.len())
+                .filter(|&i| own[i].1.starts_with(what))
+                .collect();
+            assert_eq!(at.len(), 1, "{head}: “{what}” once: {own:?}");
+            at[0]
+        };
+        let order = [
+            find("核查发现的问题"),
+            find("现场整改"),
+            find("核查人（签字）"),
+            find("户主确认"),
+            find("户主（签字或按手印）"),
+        ];
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{head}: {own:?}");
+        // The signatures stay together, and with the slip.
+        let sign_page = own[order[2]].0;
+        assert_eq!(own[order[4]].0, sign_page, "{head}: signatures on one page");
+        // Every page the slip reaches says whose slip it is.
+        for p in own[0].0..=sign_page {
+            assert!(
+                page_text[p].contains(&number) && page_text[p].contains(head),
+                "{head}: page {} has no {number} or name: {}",
+                p + 1,
+                page_text[p]
+            );
+        }
+    }
+    render(
+        &pdf,
+        "onsite-slips-long",
+        &(1..=pages.len()).collect::<Vec<_>>(),
+    );
+}
