@@ -716,6 +716,29 @@ fn a_sheet_named_after_a_village_is_that_villages() {
     );
 }
 
+/// Found in review: a sheet named after its village committee (高楼村委会) is that village's.
+#[test]
+fn a_sheet_named_after_a_village_committee_is_that_villages() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    let path = dir.path().join("村委会.xlsx");
+    let mut book = Workbook::new();
+    let s = book.add_worksheet();
+    s.set_name("高楼村委会").unwrap();
+    for (r, row) in [["社", "户主姓名", "技术模式"], ["1社", "冯一", "三格式"]]
+        .iter()
+        .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            s.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    book.save(&path).unwrap();
+    let r = run(&t, &path, &opts(true), true, dir.path());
+    assert_eq!(r.village_from_sheet.as_deref(), Some("高楼村"));
+    assert_eq!(r.households_new, 1);
+}
+
 /// A ledger's header: place, head, ID number, phone and the toilet's technical mode.
 const PLACE_NAME_ID_PHONE_MODE: &[&str] = &[
     "行政村",

@@ -277,7 +277,9 @@ fn village_of_sheet(
         |r| r.get(0),
     )?;
     let written = sheet.trim();
-    let says_village = written.ends_with('村') || written.ends_with("社区");
+    let says_village = ["村", "社区", "村委会", "村民委员会", "居委会", "居民委员会"]
+        .iter()
+        .any(|end| written.ends_with(end));
     Ok((known > 0 || (create_places && says_village)).then_some(name))
 }
 
