@@ -799,6 +799,47 @@ fn import_names_the_total_and_note_rows_it_skips() {
     );
 }
 
+/// Found in review: `huce import` says which sheets of a workbook it did not import, and which
+/// columns it did not read (a phone or a year under a header it does not know was lost
+/// without a word).
+#[test]
+fn import_names_the_sheets_and_columns_it_leaves() {
+    let (dir, db) = empty_town();
+    let text = run_ok(
+        huce()
+            .arg("import")
+            .arg(fixture("ledger-by-village.xlsx"))
+            .arg("--db")
+            .arg(&db)
+            .arg("--create-places")
+            .arg("--dry-run"),
+    );
+    assert!(
+        text.contains("本文件还有 2 个工作表没有导入：填表说明、太平村"),
+        "{text}"
+    );
+    let csv = dir.path().join("台账.csv");
+    std::fs::write(
+        &csv,
+        "序号,行政村,社,户主姓名,户主联系电话,改厕户类型\n1,石鱼村,1社,张三,13812345678,一般户\n",
+    )
+    .unwrap();
+    let text = run_ok(
+        huce()
+            .arg("import")
+            .arg(&csv)
+            .arg("--db")
+            .arg(&db)
+            .arg("--create-places")
+            .arg("--dry-run"),
+    );
+    assert!(
+        text.contains("未识别、不导入的列：户主联系电话，改厕户类型"),
+        "{text}"
+    );
+    assert!(!text.contains("工作表没有导入"), "{text}");
+}
+
 /// #17 (1): `huce import --list subsidy` merges the 财政补助改厕名单 into the stored survey
 /// list and says what is on one list only.
 #[test]

@@ -147,6 +147,34 @@ fn print_report(r: &ImportReport) {
         .filter_map(|c| c.field_label.map(|f| format!("{}→{f}", c.header)))
         .collect();
     println!("识别的列：{}", cols.join("，"));
+    let unread: Vec<&str> = r
+        .columns
+        .iter()
+        .filter(|c| {
+            let h = c.header.trim();
+            c.field_label.is_none() && !h.is_empty() && !matches!(h, "序号" | "编号" | "序")
+        })
+        .map(|c| c.header.as_str())
+        .collect();
+    if !unread.is_empty() {
+        println!(
+            "未识别、不导入的列：{}（如果其中有要导入的内容，请把表头改成本程序认得的名称，例如“联系电话”“建设（改造）年度”，或在工作台的导入界面里指定）",
+            unread.join("，")
+        );
+    }
+    let others: Vec<&str> = r
+        .sheets
+        .iter()
+        .map(String::as_str)
+        .filter(|s| *s != r.sheet_name)
+        .collect();
+    if !others.is_empty() {
+        println!(
+            "本文件还有 {} 个工作表没有导入：{}。一次导入一个工作表，请用 --sheet 指定后分别导入",
+            others.len(),
+            others.join("、")
+        );
+    }
     println!(
         "数据行 {}（空行 {}）：导入 {} 行，其中 {} 行有待核实的内容；未导入 {} 行",
         r.rows_total,
