@@ -282,8 +282,14 @@ pub fn generate(db: Db<'_>, seed: u64, now: &str) -> Result<FieldSummary> {
         };
         let decision = Decision {
             category: Some(category),
+            // Why the rules proposed nothing, as the office would write it for this toilet.
             override_reason: proposal.category.is_none().then(|| {
-                "未享受财政补助（或补助年度不详），经镇村研究由农户自改、镇给予适当补助".into()
+                if t.subsidized == Some(true) {
+                    "财政补助修建，但方案没有规定这种情形的类别（问题原因为其他，或建设年度不详），经镇村研究由农户自改、镇给予适当补助"
+                        .into()
+                } else {
+                    "未享受财政补助（或补助年度不详），经镇村研究由农户自改、镇给予适当补助".into()
+                }
             }),
             measures: planned.then(|| "按技术规范维修或重建，整改后由镇农业服务中心验收".into()),
             responsible: planned.then(|| team.cadre_name.clone()),

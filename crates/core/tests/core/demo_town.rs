@@ -260,3 +260,27 @@ fn the_demo_field_work_obeys_the_ledger_rules() {
     assert!(n("SELECT count(*) FROM rectifications WHERE category IS NULL") > 0);
     assert!(n("SELECT count(*) FROM staff") >= 12 * 3);
 }
+
+/// Found in review: a demo case of a subsidised toilet was decided "未享受财政补助", which its
+/// notice then contradicted (财政补助 是). The reason given fits the toilet.
+#[test]
+fn a_demo_decision_gives_a_reason_that_fits_the_toilet() {
+    let t = town(2_000, 11);
+    let contradicting: i64 = t
+        .query_row(
+            "SELECT count(*) FROM rectifications r JOIN toilets x ON x.id = r.toilet_id
+             WHERE x.subsidized = 1 AND r.override_reason LIKE '%未享受财政补助%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(contradicting, 0);
+    let overridden: i64 = t
+        .query_row(
+            "SELECT count(*) FROM rectifications WHERE override_reason IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(overridden > 0);
+}
