@@ -271,6 +271,22 @@ pub fn find_header(rows: &[Vec<String>]) -> Option<HeaderMatch> {
         .max_by_key(|(i, cols)| (score(cols), std::cmp::Reverse(*i)))?;
     let mut columns = cols;
     let mut header_row = best;
+    // The upper row of a two-row header whose lower row has the names (户主 among them): its
+    // fields over the lower row's blank cells (行政村, 社 spanning both rows; merged in the
+    // spreadsheet, or not any more once saved as CSV).
+    if let Some(above) = best.checked_sub(1).and_then(|i| rows.get(i)) {
+        let upper = map(above);
+        if !upper.contains(&Some(Field::HeadName)) {
+            for (i, f) in upper.into_iter().enumerate() {
+                let Some(f) = f else { continue };
+                let blank_below = rows[best].get(i).is_none_or(|c| c.trim().is_empty());
+                if blank_below && !columns.contains(&Some(f)) {
+                    columns.resize(columns.len().max(i + 1), None);
+                    columns[i] = Some(f);
+                }
+            }
+        }
+    }
     if let Some(next) = rows.get(best + 1) {
         let below = map(next);
         // The lower row of a merged header is blank under 户主 (merged down) and names what
@@ -423,6 +439,40 @@ mod tests {
                 Some(Field::SubsidyAmount)
             ],
             "the lower row names the columns under the merged cells"
+        );
+    }
+
+    /// Found in review: a two-row header saved as CSV (the merges gone): 行政村 and 社 are only
+    /// in the upper row, blank below, and the lower row has the names.
+    #[test]
+    fn a_two_row_header_without_merges_keeps_the_upper_rows_columns() {
+        let rows = vec![
+            row(&["石鱼镇2022年农村户厕问题摸排台账"]),
+            row(&["序号", "行政村", "社", "户主信息", "", "户厕情况", ""]),
+            row(&["", "", "", "姓名", "身份证号", "技术模式", "建设年份"]),
+            row(&[
+                "1",
+                "石鱼村",
+                "1社",
+                "张一",
+                "11010519491231002X",
+                "三格式",
+                "2019",
+            ]),
+        ];
+        let h = find_header(&rows).unwrap();
+        assert_eq!(h.header_row, 2);
+        assert_eq!(
+            h.columns,
+            vec![
+                None,
+                Some(Field::Village),
+                Some(Field::Group),
+                Some(Field::HeadName),
+                Some(Field::IdNumber),
+                Some(Field::TechMode),
+                Some(Field::BuildYear)
+            ]
         );
     }
 

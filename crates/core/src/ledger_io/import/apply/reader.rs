@@ -31,7 +31,21 @@ pub(super) fn header_texts(rows: &[Vec<Cell>], header: &HeaderMatch) -> Vec<Stri
             .map(|r| r.iter().map(|c| norm::clean(&c.text)).collect())
             .unwrap_or_default()
     };
-    let lower = row(header.header_row);
+    let mut lower = row(header.header_row);
+    // A column named only by the row above (行政村 over a blank cell, see `find_header`).
+    if let Some(above) = header.header_row.checked_sub(1).map(row) {
+        for (i, field) in header.columns.iter().enumerate() {
+            let named_above = above.get(i).filter(|t| {
+                field.is_some() && crate::ledger_io::import::headers::match_header(t) == *field
+            });
+            if let Some(text) = named_above {
+                if lower.get(i).is_none_or(|l| l.is_empty()) {
+                    lower.resize(lower.len().max(i + 1), String::new());
+                    lower[i] = text.clone();
+                }
+            }
+        }
+    }
     let two_rows = header.header_row > 0
         && rows.get(header.header_row - 1).is_some_and(|r| {
             r.iter().any(|c| {
