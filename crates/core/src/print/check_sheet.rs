@@ -159,8 +159,180 @@ struct Sheet<'a> {
     items: &'a [ProblemItem],
 }
 
+/// How tightly a sheet is set. A sheet is one page: the first of [`FITS`] that fits is
+/// printed, and past the last the last inspection is cut to the lines there is room for.
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    /// Each cell of the household table is held to [`CELL_LINES`] lines: a longer text is set
+    /// smaller with its lines closer, and cut (marked …) only when not even that holds it.
+    cells: bool,
+    /// The space between the parts and between the remark lines gives way.
+    tight: bool,
+    /// The last inspection's type size.
+    last_size: f32,
+    /// The last inspection cut to this many lines, its end marked.
+    last_lines: Option<usize>,
+}
+
+/// As an ordinary sheet is set, then tighter step by step.
+const FITS: [Fit; 4] = [
+    Fit {
+        cells: false,
+        tight: false,
+        last_size: 10.0,
+        last_lines: None,
+    },
+    Fit {
+        cells: true,
+        tight: false,
+        last_size: 10.0,
+        last_lines: None,
+    },
+    Fit {
+        cells: true,
+        tight: true,
+        last_size: 10.0,
+        last_lines: None,
+    },
+    Fit {
+        cells: true,
+        tight: true,
+        last_size: 9.0,
+        last_lines: None,
+    },
+];
+
+/// The lines a cell of the household table may take when its cells are fitted.
+const CELL_LINES: usize = 2;
+/// The smallest type a long cell is set in before it is cut.
+const MIN_CELL_SIZE: f32 = 7.0;
+/// The closest a long cell's lines come, in times the type size (the table's own are 1.45):
+/// the lines' boxes, as a reader or a search of the PDF sees them, still do not cross.
+const MIN_CELL_LINE: f32 = 1.32;
+/// What ends a text cut to fit.
+const CUT_MARK: &str = "…";
+
+/// `text` set within `lines` lines of `size` type in a cell `width` wide: at `size` when it
+/// takes no more lines; otherwise smaller, with its lines closer, down to [`MIN_CELL_SIZE`];
+/// past that cut, the cut marked. Returns the size, the line height and the lines.
+fn fit_cell(text: &str, width: f32, size: f32, lines: usize) -> (f32, f32, Vec<String>) {
+    let room = lines as f32 * size * 1.45;
+    let mut s = size;
+    while s >= MIN_CELL_SIZE {
+        let wrapped = layout::wrap(text, Face::Regular, s, width);
+        let line_h = (room / wrapped.len().max(1) as f32).min(s * 1.45);
+        if line_h >= s * MIN_CELL_LINE {
+            return (s, line_h, wrapped);
+        }
+        s -= 0.5;
+    }
+    let (s, line_h) = (MIN_CELL_SIZE, MIN_CELL_SIZE * MIN_CELL_LINE);
+    let mut wrapped = layout::wrap(text, Face::Regular, s, width);
+    wrapped.truncate(((room / line_h).floor() as usize).max(1));
+    if let Some(last) = wrapped.last_mut() {
+        cut_to(last, width, s);
+    }
+    (s, line_h, wrapped)
+}
+
+/// Shortens `line` until it and [`CUT_MARK`] fit `width`, and marks it.
+fn cut_to(line: &mut String, width: f32, size: f32) {
+    while !line.is_empty()
+        && layout::measure(&format!("{line}{CUT_MARK}"), Face::Regular, size) > width
+    {
+        line.pop();
+    }
+    line.push_str(CUT_MARK);
+}
+
+/// The household table with each cell held to [`CELL_LINES`] lines ([`fit_cell`]), drawn as
+/// [`Doc::table`] draws one whose cells need no fitting.
+fn fitted_table(doc: &mut Doc, weights: &[f32], rows: &[Vec<String>], style: &TableStyle) {
+    let page = doc.page_count() - 1;
+    let total: f32 = weights.iter().sum();
+    let widths: Vec<f32> = weights
+        .iter()
+        .map(|w| w / total * doc.inner_width())
+        .collect();
+    let padding = style.padding;
+    for row in rows {
+        let cells: Vec<(f32, f32, Vec<String>)> = row
+            .iter()
+            .zip(&widths)
+            .map(|(text, w)| fit_cell(text, w - 2.0 * padding, style.size, CELL_LINES))
+            .collect();
+        let h = cells
+            .iter()
+            .map(|(_, line_h, lines)| lines.len() as f32 * line_h)
+            .fold(style.size * 1.45, f32::max)
+            + 2.0 * padding;
+        let (mut x, y) = (doc.margin, doc.y);
+        for ((size, line_h, lines), w) in cells.iter().zip(&widths) {
+            doc.rect(page, x, y, *w, h, false);
+            let mut ty = y + padding + (line_h - size) / 2.0;
+            for l in lines {
+                doc.text_at(page, x + padding, ty, l, Face::Regular, *size);
+                ty += line_h;
+            }
+            x += w;
+        }
+        doc.y += h;
+    }
+}
+
+/// Draws the last inspection's text at the cursor, in `size` type, cut to `lines` lines when
+/// given (the cut marked: the household's file has it all).
+fn last_inspection_text(doc: &mut Doc, text: &str, size: f32, lines: Option<usize>) {
+    let Some(keep) = lines else {
+        doc.paragraph(text, Face::Regular, size, false);
+        return;
+    };
+    let width = doc.inner_width();
+    let mut wrapped = layout::wrap(text, Face::Regular, size, width);
+    if wrapped.len() > keep {
+        wrapped.truncate(keep.max(1));
+        if let Some(last) = wrapped.last_mut() {
+            cut_to(last, width, size);
+        }
+    }
+    for line in wrapped {
+        doc.paragraph(&line, Face::Regular, size, false);
+    }
+}
+
+/// A sheet on a new page, set by the first of [`FITS`] that fits it there.
 fn sheet_page(doc: &mut Doc, s: &Sheet) {
     doc.new_page();
+    let mut over = 0.0;
+    for fit in FITS {
+        match doc.draw_within_page(|d| draw_sheet(d, s, fit)) {
+            Ok(()) => return,
+            Err(o) => over = o,
+        }
+    }
+    // Even the tightest is too long: the last inspection gives up the lines it went over by.
+    let tightest = FITS[FITS.len() - 1];
+    let size = tightest.last_size;
+    let lines = layout::wrap(
+        &last_inspection(s.last),
+        Face::Regular,
+        size,
+        doc.inner_width(),
+    )
+    .len();
+    let drop = (over / (size * 1.75)).ceil() as usize;
+    let fit = Fit {
+        last_lines: Some(lines.saturating_sub(drop).max(1)),
+        ..tightest
+    };
+    if doc.draw_within_page(|d| draw_sheet(d, s, fit)).is_err() {
+        // Only a sheet whose fixed parts overrun a page (a very long checklist) gets here:
+        // printed whole, over two pages.
+        draw_sheet(doc, s, fit);
+    }
+}
+
+fn draw_sheet(doc: &mut Doc, s: &Sheet, fit: Fit) {
     let h = s.household;
     let t = s.toilet;
     doc.check(&format!("农户{}", h.head_name), &h.head_name);
@@ -234,23 +406,26 @@ fn sheet_page(doc: &mut Doc, s: &Sheet) {
     if let Some(a) = &h.address {
         doc.check(&format!("农户{}的住址", h.head_name), a);
     }
-    doc.table(
-        &[col(1.0), col(2.2), col(1.1), col(2.1)],
-        &rows,
-        &TableStyle {
-            header: false,
-            size: 10.0,
-            header_size: 10.0,
-            padding: 3.5,
-        },
-        &mut |_| {},
-    );
+    let weights = [1.0, 2.2, 1.1, 2.1];
+    let style = TableStyle {
+        header: false,
+        size: 10.0,
+        header_size: 10.0,
+        padding: 3.5,
+    };
+    if fit.cells {
+        fitted_table(doc, &weights, &rows, &style);
+    } else {
+        doc.table(&weights.map(col), &rows, &style, &mut |_| {});
+    }
+    // The space between the parts: less on a tight sheet.
+    let gap = |space: f32| if fit.tight { space - 4.0 } else { space };
 
-    doc.y += 8.0;
+    doc.y += gap(8.0);
     doc.paragraph("二、最近一次核查", Face::Bold, 11.5, false);
-    doc.paragraph(&last_inspection(s.last), Face::Regular, 10.0, false);
+    last_inspection_text(doc, &last_inspection(s.last), fit.last_size, fit.last_lines);
 
-    doc.y += 8.0;
+    doc.y += gap(8.0);
     doc.paragraph("三、抽查核实（抽查人现场填写）", Face::Bold, 11.5, false);
     doc.y += 2.0;
     let statuses: Vec<&str> = HouseholdStatus::ALL.iter().map(|s| s.label()).collect();
@@ -266,16 +441,16 @@ fn sheet_page(doc: &mut Doc, s: &Sheet) {
     doc.y -= 4.0;
     checklist(doc, s.items, false);
 
-    doc.y += 10.0;
+    doc.y += gap(10.0);
     doc.paragraph("问题说明及备注：", Face::Bold, 10.5, false);
     let page = doc.page_count() - 1;
     let (m, w) = (doc.margin, doc.inner_width());
     for _ in 0..3 {
-        doc.y += 20.0;
+        doc.y += gap(20.0);
         let y = doc.y;
         doc.line(page, m, y, m + w, y, 0.4, false);
     }
-    doc.y += 22.0;
+    doc.y += gap(22.0);
     doc.paragraph(
         "抽查人（签字）：________________    ________________        抽查日期：______年____月____日",
         Face::Regular,
@@ -335,4 +510,34 @@ pub fn check_sheets<'a>(db: impl Into<Db<'a>>, sample_id: i64, today: &str) -> R
         d.text_at(page, m, y, &printed_on, Face::Regular, 9.0);
     });
     finished(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_cell_is_set_smaller_then_cut_visibly() {
+        let width = 168.0;
+        // What fits two lines is as the table sets it.
+        let (size, line_h, lines) = fit_cell("重庆市铜梁区石鱼镇石鱼村1社", width, 10.0, 2);
+        assert_eq!((size, line_h, lines.len()), (10.0, 14.5, 1));
+        // Three lines at 10 points: smaller, in the room of two.
+        let long = "重庆市铜梁区石鱼镇石鱼村1社石板桥大庙子沟老院子下湾组团第二排左起第三户";
+        let (size, line_h, lines) = fit_cell(long, width, 10.0, 2);
+        assert!((MIN_CELL_SIZE..10.0).contains(&size), "{size}");
+        assert!(lines.len() as f32 * line_h <= 29.0 + 0.01);
+        assert_eq!(lines.concat(), long, "nothing is cut");
+        // Past what the smallest type holds: cut, and the cut marked.
+        let longest = long.repeat(3);
+        let (size, line_h, lines) = fit_cell(&longest, width, 10.0, 2);
+        assert_eq!(size, MIN_CELL_SIZE);
+        assert!(lines.len() as f32 * line_h <= 29.0 + 0.01);
+        let shown = lines.concat();
+        assert!(shown.ends_with(CUT_MARK), "{shown}");
+        assert!(longest.starts_with(shown.trim_end_matches(CUT_MARK)));
+        for l in &lines {
+            assert!(layout::measure(l, Face::Regular, size) <= width, "{l}");
+        }
+    }
 }

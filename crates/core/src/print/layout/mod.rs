@@ -288,6 +288,35 @@ impl Doc {
         }
     }
 
+    /// Draws what `draw` draws from the cursor if it all fits on the current page, above
+    /// [`Doc::bottom`], and returns `Ok`. Otherwise it takes all of it back (the page and the
+    /// cursor are as before) and returns how far past the bottom it went: a block whose size
+    /// is not known before it is drawn (a table's wrapped cells) is tried, and drawn again
+    /// tighter or elsewhere. `draw` must not start a page.
+    pub fn draw_within_page(&mut self, draw: impl FnOnce(&mut Doc)) -> Result<(), f32> {
+        let page = self.current();
+        let (pages, ops, y, bottom, warnings) = (
+            self.pages.len(),
+            self.pages.get(page).map_or(0, Vec::len),
+            self.y,
+            self.bottom,
+            self.warnings.len(),
+        );
+        // Nothing moves to a new page while it is tried.
+        self.bottom = f32::INFINITY;
+        draw(self);
+        self.bottom = bottom;
+        debug_assert_eq!(self.pages.len(), pages, "a tried block started a page");
+        if self.y <= bottom || self.pages.len() != pages {
+            return Ok(());
+        }
+        let over = self.y - bottom;
+        self.pages[page].truncate(ops);
+        self.warnings.truncate(warnings);
+        self.y = y;
+        Err(over)
+    }
+
     /// A centred line (titles).
     pub fn centered(&mut self, text: &str, face: Face, size: f32, space_after: f32) {
         let (page, margin, width, y) = (self.current(), self.margin, self.inner_width(), self.y);
@@ -924,6 +953,34 @@ mod tests {
             assert_eq!(count(content, b"BMC"), 1);
             assert_eq!(count(content, b"EMC"), 1);
         }
+    }
+
+    #[test]
+    fn a_block_tried_on_a_page_is_drawn_when_it_fits_and_taken_back_when_not() {
+        let mut doc = Doc::new("表", false, 15.0);
+        doc.new_page();
+        doc.paragraph("第一行", Face::Regular, 10.0, false);
+        let y = doc.y;
+        assert_eq!(
+            doc.draw_within_page(|d| d.paragraph("第二行", Face::Regular, 10.0, false)),
+            Ok(())
+        );
+        assert_eq!(doc.y, y + 17.5);
+        let (y, ops) = (doc.y, doc.pages[0].len());
+        let over = doc
+            .draw_within_page(|d| {
+                d.check("住址", "王𠮷");
+                for _ in 0..60 {
+                    d.paragraph("长长的一行", Face::Regular, 10.0, false);
+                }
+            })
+            .unwrap_err();
+        assert!(
+            (over - (y + 60.0 * 17.5 - doc.bottom)).abs() < 0.01,
+            "{over}"
+        );
+        assert_eq!((doc.y, doc.pages[0].len(), doc.page_count()), (y, ops, 1));
+        assert!(doc.warnings.is_empty(), "{:?}", doc.warnings);
     }
 
     #[test]
