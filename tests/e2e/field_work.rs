@@ -481,11 +481,13 @@ async fn inspect_and_close_out(on_server: bool) {
     let count =
         |sql: &str| -> i64 { saved.read(|db| db.query_row(sql, [village], |r| r.get(0)).unwrap()) };
     let open_cases = count(
-        "SELECT count(*) FROM rectifications WHERE village_id = ?1 AND state <> 'closed'
+        "SELECT count(*) FROM rectifications WHERE village_id = ?1
+           AND state NOT IN ('closed', 'awaiting_acceptance')
            AND category IN ('plan_district', 'plan_town_funded')",
     );
     let undecided = count(
-        "SELECT count(*) FROM rectifications WHERE village_id = ?1 AND state <> 'closed' AND category IS NULL",
+        "SELECT count(*) FROM rectifications WHERE village_id = ?1
+           AND state NOT IN ('closed', 'awaiting_acceptance') AND category IS NULL",
     );
     assert!(undecided > 0, "the demo village has undecided cases");
     assert!(

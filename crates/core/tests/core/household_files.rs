@@ -110,4 +110,31 @@ fn a_case_awaiting_acceptance_gets_no_notice() {
     assert!(picked.cases.is_empty(), "{picked:?}");
     let err = print::notices(&t, &awaiting, TODAY, &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("已整改待验收"), "{err}");
+    // Nor is it listed as a notice still to print (告知单未打印) in the problem ledger.
+    let never_printed: Vec<i64> = t
+        .prepare(
+            "SELECT r.id FROM rectifications r WHERE r.state = 'awaiting_acceptance'
+             AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.rectification_id = r.id)",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!never_printed.is_empty());
+    let page = huce_core::rectification::ledger(
+        &t,
+        &LedgerFilter::all_of(Scope::Town),
+        TODAY,
+        0,
+        i64::MAX,
+    )
+    .unwrap();
+    for r in page
+        .rows
+        .iter()
+        .filter(|r| never_printed.contains(&r.case_id))
+    {
+        assert_eq!(r.paper, None, "case {}", r.case_id);
+    }
 }

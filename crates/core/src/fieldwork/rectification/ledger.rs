@@ -97,6 +97,7 @@ pub(crate) const PAPER_STATE_SQL: &str = "(CASE
     WHEN EXISTS (SELECT 1 FROM notices n WHERE n.rectification_id = r.id AND n.receipt_on IS NOT NULL) THEN 'returned'
     WHEN EXISTS (SELECT 1 FROM notices n WHERE n.rectification_id = r.id AND n.delivered_on IS NOT NULL) THEN 'receipt_missing'
     WHEN r.category IS NULL OR r.category = 'immediate_fix' THEN NULL
+    WHEN r.state IN ('awaiting_acceptance', 'closed') THEN NULL
     WHEN EXISTS (SELECT 1 FROM notices n WHERE n.rectification_id = r.id) THEN 'undelivered'
     ELSE 'unprinted' END)";
 
