@@ -3,7 +3,7 @@
 
 use crate::store::sql::{Db, Optional};
 
-use super::layout::{self, Align, Column, Doc, Face, TableStyle};
+use super::layout::{Align, Column, Doc, Face, TableStyle};
 use super::page::{chinese_date, month_text, paper_pages, town_title, Printed};
 use super::settings::NoticeSettings;
 use crate::error::Result;
@@ -568,21 +568,7 @@ fn notice_page(
     // 回执 below the cut line, at the foot of the page.
     let cut_y = doc.height - m - 150.0;
     let cut_y = cut_y.max(seal_y + SEAL_TO_CUT);
-    let label = "沿此线剪开，回执由村（社）收回";
-    let label_w = layout::measure(label, Face::Regular, 8.0) + 16.0;
-    let gap_x = m + (w - label_w) / 2.0;
-    doc.line(page, m, cut_y, gap_x, cut_y, 0.6, true);
-    doc.line(page, gap_x + label_w, cut_y, m + w, cut_y, 0.6, true);
-    doc.text_in(
-        page,
-        m,
-        w,
-        cut_y - 4.5,
-        label,
-        Face::Regular,
-        8.0,
-        Align::Center,
-    );
+    doc.cut_line(page, cut_y, "沿此线剪开，回执由村（社）收回");
     doc.y = cut_y + 14.0;
     doc.centered("回　　执", Face::Bold, 14.0, 10.0);
     doc.paragraph(&receipt, Face::Regular, 11.0, true);

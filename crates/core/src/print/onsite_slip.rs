@@ -4,7 +4,7 @@
 
 use crate::store::sql::{Db, Optional};
 
-use super::layout::{self, Align, Doc, Face};
+use super::layout::{Doc, Face};
 use super::notice::{case_head, NoticeData, NoticeReader};
 use super::page::{chinese_date, paper_pages, Printed};
 use crate::error::{Error, Result};
@@ -123,23 +123,8 @@ fn draw_slip(doc: &mut Doc, town_name: &str, slip: &Slip, top: f32) -> String {
 /// The dashed line across the middle of the page that the two slips are cut apart at.
 fn cut_line(doc: &mut Doc) {
     let page = doc.page_count() - 1;
-    let (m, w) = (doc.margin, doc.inner_width());
     let half = doc.height / 2.0;
-    let label = "沿此线剪开";
-    let label_w = layout::measure(label, Face::Regular, 8.0) + 16.0;
-    let gap_x = m + (w - label_w) / 2.0;
-    doc.line(page, m, half, gap_x, half, 0.6, true);
-    doc.line(page, gap_x + label_w, half, m + w, half, 0.6, true);
-    doc.text_in(
-        page,
-        m,
-        w,
-        half - 4.5,
-        label,
-        Face::Regular,
-        8.0,
-        Align::Center,
-    );
+    doc.cut_line(page, half, "沿此线剪开");
 }
 
 /// 现场整改确认单, two to a page, in the order given: a slip goes below the cut line when the

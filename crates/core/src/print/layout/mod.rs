@@ -324,6 +324,26 @@ impl Doc {
         self.y += size + space_after;
     }
 
+    /// A dashed line across the page at `y` with `label` in a gap in its middle, where a
+    /// paper is cut apart (沿此线剪开).
+    pub fn cut_line(&mut self, page: usize, y: f32, label: &str) {
+        let (m, w) = (self.margin, self.inner_width());
+        let label_w = measure(label, Face::Regular, 8.0) + 16.0;
+        let gap_x = m + (w - label_w) / 2.0;
+        self.line(page, m, y, gap_x, y, 0.6, true);
+        self.line(page, gap_x + label_w, y, m + w, y, 0.6, true);
+        self.text_in(
+            page,
+            m,
+            w,
+            y - 4.5,
+            label,
+            Face::Regular,
+            8.0,
+            Align::Center,
+        );
+    }
+
     /// A straight line in points from the top-left; `dash` draws it dashed.
     #[allow(clippy::too_many_arguments)]
     pub fn line(
