@@ -491,22 +491,12 @@ pub(super) fn note_row(cells: &[Cell], columns: &[Option<Field>]) -> Option<Stri
     if total {
         return Some(format!("合计行（“{shown}”），不是农户，已跳过"));
     }
-    // The header again, above the next village's block (户主 or 户主姓名, 村 or 行政村 …).
-    let names_own_column = |i: usize, c: &Cell| {
-        columns
-            .get(i)
-            .copied()
-            .flatten()
-            .is_some_and(|f| match_header(&c.text) == Some(f))
-    };
-    let headers = cells
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| names_own_column(*i, c))
-        .count();
-    if headers >= 2
-        || head_col.and_then(|i| cells.get(i).map(|c| names_own_column(i, c))) == Some(true)
-    {
+    // The header again, above the next village's block: 户主 (or 户主姓名, 姓名) in the 户主
+    // column. (One look-up a row: the other cells are not read unless it is.)
+    let repeated_header = head_col
+        .and_then(|i| cells.get(i))
+        .is_some_and(|c| match_header(&c.text) == Some(Field::HeadName));
+    if repeated_header {
         let shown: String = cells
             .iter()
             .map(|c| c.text.trim())

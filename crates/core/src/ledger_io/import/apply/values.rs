@@ -327,11 +327,7 @@ pub(super) fn parse_row(
         let mut cell = cells.get(i).unwrap_or(&empty);
         // 补助金额（万元）: an amount without its own unit is in the header's 万元.
         let in_wan;
-        if *field == Field::SubsidyAmount
-            && headers
-                .get(i)
-                .is_some_and(|h| crate::ledger_io::import::headers::header_key(h).contains("万元"))
-        {
+        if *field == Field::SubsidyAmount && headers.get(i).is_some_and(|h| h.contains("万元")) {
             let t = cell.text.trim();
             if !t.is_empty() && !t.ends_with(['元', '万']) {
                 in_wan = Cell {
