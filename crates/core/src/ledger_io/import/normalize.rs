@@ -16,6 +16,10 @@ pub fn clean(text: &str) -> String {
     for c in text.chars().map(half_width) {
         if c.is_whitespace() {
             space = !out.is_empty();
+        } else if invisible(c) {
+            // Nothing a person sees: a zero-width space would make 王​五 another name than
+            // 王五, a direction override turns a name around on screen, a control character
+            // (NUL, ESC) has no place in a ledger.
         } else {
             if space {
                 out.push(' ');
@@ -25,6 +29,21 @@ pub fn clean(text: &str) -> String {
         }
     }
     out
+}
+
+/// Control characters and the invisible format characters: zero-width spaces and joiners,
+/// direction marks, embeddings, overrides and isolates, word joiners, the BOM, soft hyphens.
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 /// One character as [`clean`] sees it: full-width ASCII to half-width, wide spaces to a space.
@@ -583,15 +602,21 @@ mod tests {
         assert_eq!(g("石鱼村大湾社").name, "石鱼村大湾社");
     }
 
-    /// The one-pass `clean` is the definition: half-width, then the words joined by one space.
+    /// The one-pass `clean` is the definition: half-width, nothing invisible, then the words
+    /// joined by one space.
     #[test]
     fn clean_is_half_width_words_joined_by_one_space() {
         let pieces = [
             "", " ", "\u{3000}", "\u{00A0}", "\n", "\r\n", "\t", "\u{2028}", "\u{FEFF}", "张",
-            "３", "Ａ", "ｘ", "（", "a", "〇", "𠀀", "\u{FF5E}", "\u{FF5F}", "  ",
+            "\u{200B}", "\0", "\u{202E}", "３", "Ａ", "ｘ", "（", "a", "〇", "𠀀", "\u{FF5E}",
+            "\u{FF5F}", "  ",
         ];
         let reference = |t: &str| {
-            let half: String = t.chars().map(half_width).collect();
+            let half: String = t
+                .chars()
+                .map(half_width)
+                .filter(|c| c.is_whitespace() || !invisible(*c))
+                .collect();
             half.split_whitespace().collect::<Vec<_>>().join(" ")
         };
         let mut seed = 7u64;
@@ -715,6 +740,22 @@ mod tests {
             assert!(year(bad, 2026).is_err(), "{bad} must be refused");
         }
         assert!(year("2030", 2026).unwrap_err().contains("1949 到 2026"));
+    }
+
+    /// Found in review: invisible and control characters in a name made "王\u{200b}五" another
+    /// household than 王五, turned 李四五 around on screen (U+202E), and stored a NUL.
+    #[test]
+    fn invisible_and_control_characters_are_dropped() {
+        assert_eq!(clean("王\u{200b}五"), "王五");
+        assert_eq!(name("李\u{202e}四五"), Some("李四五".into()));
+        assert_eq!(clean("张\0三\u{7}"), "张三");
+        assert_eq!(clean("\u{feff}石鱼村\u{1b}[31m"), "石鱼村[31m");
+        assert_eq!(clean("王\u{2060}五\u{ad}"), "王五");
+        assert_eq!(
+            clean("张三\t李四\n"),
+            "张三 李四",
+            "tabs and line breaks stay spaces"
+        );
     }
 
     /// Found in review: the answers ledgers give under 是否正常使用 and 是否卫生厕所.
