@@ -1391,6 +1391,43 @@ fn a_roster_of_people_is_read_a_household_per_head() {
     );
 }
 
+/// Found in review: a 户主姓名 of 200,000 characters took 20 s (a 10 MB one never ended), and a
+/// village of 200,000 characters was created. A name, village or 社 longer than any real one
+/// refuses its row; an over-long address waits on 待核实.
+#[test]
+fn names_and_places_longer_than_any_real_one_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("超长.xlsx");
+    let long_name = "张".repeat(5_000);
+    let long_village = format!("{}村", "石".repeat(300));
+    let long_address = "重庆市铜梁区石鱼镇".repeat(40);
+    write_xlsx(
+        &path,
+        &[
+            &["行政村", "社", "户主姓名", "住址"],
+            &["石鱼村", "1社", &long_name, ""],
+            &[&long_village, "1社", "王五", ""],
+            &["石鱼村", "2社", "赵六", &long_address],
+            &["石鱼村", "2社", "阿卜杜热合曼·阿卜杜拉", ""],
+        ],
+    );
+    let t = crate::engine::fresh();
+    let r = run(&t, &path, &opts(true), true, &dir.path().join("b"));
+    let rows: Vec<usize> = r.problems.iter().map(|p| p.row).collect();
+    assert!(rows.contains(&2) && rows.contains(&3), "{:?}", r.problems);
+    assert!(
+        r.problems.iter().any(|p| p.message.contains("太长")),
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(r.households_new, 2, "{:?}", r.problems);
+    assert_eq!(r.rows_flagged, 1, "the address waits on 待核实");
+    let villages: i64 = t
+        .query_row("SELECT count(*) FROM villages", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(villages, 1);
+}
+
 /// #15: a ledger row whose 技术模式 says 无厕所 is about the household: no toilet row (so no
 /// 户厕数 and no 排查率 denominator), the household marked 无厕所户, the export writes it back the
 /// same; a later row with a real toilet clears the mark, and a household that has toilets but

@@ -222,6 +222,13 @@ pub(crate) fn display_stored(column: &str, v: &Value) -> Option<String> {
 
 /// Parses one cell of `field` into `v`; the message says what is wrong with it. A masked ID or
 /// phone number (from a masked export) means "not given", never a wrong value.
+/// The longest 户主姓名 taken (a minority name with its · is about 20 characters).
+const MAX_NAME_CHARS: usize = 40;
+/// The longest 行政村 or 社 taken, with what offices write before it (重庆市铜梁区石鱼镇石鱼村村民委员会).
+const MAX_PLACE_CHARS: usize = 60;
+/// The longest 住址 or 项目名称 taken.
+const MAX_TEXT_CHARS: usize = 200;
+
 pub(crate) fn parse_field(
     field: Field,
     cell: &Cell,
@@ -234,6 +241,23 @@ pub(crate) fn parse_field(
     // nothing new said.
     if !field.is_toilet() && is_ditto(t) {
         return Ok(());
+    }
+    // Longer than any real one (a name of 10 MB took the import minutes): said, not kept.
+    let limit = match field {
+        Field::HeadName => Some((MAX_NAME_CHARS, "户主姓名")),
+        Field::Village => Some((MAX_PLACE_CHARS, "行政村")),
+        Field::Group => Some((MAX_PLACE_CHARS, "社")),
+        Field::Address => Some((MAX_TEXT_CHARS, "住址")),
+        Field::ProjectName => Some((MAX_TEXT_CHARS, "项目名称")),
+        _ => None,
+    };
+    if let Some((max, what)) = limit {
+        let n = t.chars().take(max + 1).count();
+        if n > max {
+            return Err(format!(
+                "{what}太长（超过 {max} 个字），不像台账里的{what}，请核对这一格"
+            ));
+        }
     }
     match field {
         Field::Village => v.village = norm::village(t),
