@@ -296,9 +296,7 @@ fn write_ledger(
     let town = TownSettings::load(db)?;
     let mut book = Workbook::new();
     let sheet = book.add_worksheet_with_constant_memory().map_err(&e)?;
-    sheet
-        .set_name(title.chars().take(31).collect::<String>())
-        .map_err(&e)?;
+    sheet.set_name(sheet_name(title)).map_err(&e)?;
     let (filter, scope_id) = scope_filter(scope);
     let (households, toilets): (i64, i64) = db.query_row(
         &format!("SELECT COUNT(*), (SELECT COUNT(*) FROM toilets t JOIN households h ON h.id = t.household_id WHERE {filter}) FROM households h WHERE {filter}"),
@@ -423,6 +421,25 @@ pub fn template_sources() -> Vec<&'static str> {
 const TEMPLATE_PREFIX: &str = "export_template:";
 
 /// Saves (or replaces) a template after checking it.
+/// A worksheet name Excel takes for `title`: none of \ / ? * : [ ], not starting or ending
+/// with an apostrophe, not Excel's own History, at most 31 characters.
+fn sheet_name(title: &str) -> String {
+    let name: String = title
+        .chars()
+        .map(|c| match c {
+            '\\' | '/' | '?' | '*' | ':' | '[' | ']' => '_',
+            c => c,
+        })
+        .collect();
+    let name = name.trim().trim_matches('\'');
+    let name = if name.is_empty() || name.eq_ignore_ascii_case("history") {
+        format!("{name}（导出）")
+    } else {
+        name.to_string()
+    };
+    name.chars().take(31).collect()
+}
+
 pub fn save_template<'a>(db: impl Into<Db<'a>>, t: &ExportTemplate, now: &str) -> Result<()> {
     let name = t.name.trim();
     if name.is_empty() || name.chars().count() > 40 {

@@ -264,3 +264,35 @@ fn a_template_carries_the_latest_check_and_case() {
         .iter()
         .any(|r| !cell(r, 4).is_empty() && cell(r, 3) != "无问题" && !cell(r, 3).is_empty()));
 }
+
+/// Found in review: a template named 防返贫平台/2026版 was saved but could not export (an
+/// English error: a sheet name may not hold /), and one named History gave a sheet Excel
+/// reserves. The sheet gets a name Excel takes; the template keeps its own.
+#[test]
+fn a_template_named_with_characters_a_sheet_cannot_have_still_exports() {
+    use huce_core::export::{ExportTemplate, TemplateColumn};
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::demo(20, 9);
+    for name in ["防返贫平台/2026版", "History", "[平台]:导出*?'"] {
+        let template = ExportTemplate {
+            name: name.into(),
+            columns: vec![TemplateColumn {
+                source: "户主姓名".into(),
+                header: "户主".into(),
+            }],
+        };
+        export::save_template(&t, &template, crate::NOW).unwrap();
+        let path = dir.path().join("导出.xlsx");
+        export::with_template(&t, name, Scope::Town, Personal::Full, &path, "2026-11-29")
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let sheets = huce_core::import::read::read_file(&path).unwrap();
+        let sheet = &sheets[0].name;
+        assert!(
+            !sheet.eq_ignore_ascii_case("history")
+                && !sheet.contains(['/', '\\', '[', ']', ':', '*', '?'])
+                && !sheet.starts_with('\'')
+                && !sheet.ends_with('\''),
+            "{name} → {sheet}"
+        );
+    }
+}
