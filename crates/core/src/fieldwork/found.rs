@@ -51,11 +51,11 @@ pub struct FoundHousehold {
     pub toilet: Option<FoundToilet>,
 }
 
+/// A typed field as the import keeps one: nothing invisible, spaces collapsed; None if empty.
 fn filled(s: &Option<String>) -> Option<String> {
     s.as_deref()
-        .map(str::trim)
+        .map(crate::ledger_io::import::normalize::clean)
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
 }
 
 fn check_year(y: Option<i64>, what: &str, this_year: i64) -> Result<()> {
@@ -110,7 +110,9 @@ pub fn add_household<'a>(
 ) -> Result<i64> {
     let conn = db.into();
     by.require(Action::RecordInspection)?;
-    let name = h.head_name.trim();
+    // As the import keeps a name: nothing invisible, no inner spaces.
+    let name = crate::ledger_io::import::normalize::name(&h.head_name).unwrap_or_default();
+    let name = name.as_str();
     if name.is_empty() || name.chars().count() > 20 {
         return Err(Error::Invalid("请填写户主姓名（不超过 20 个字）。".into()));
     }

@@ -729,6 +729,18 @@ fn households_and_toilets_found_at_the_door_are_recorded_and_counted() {
             "{text}"
         );
     }
+    // A name typed or pasted with invisible characters is stored as it reads (found in review:
+    // 王​五 and 王五 were two households).
+    let pasted =
+        found::add_household(&t.db, &by, &found("王\u{200b}五\u{202e}", None, None), now).unwrap();
+    let stored: String =
+        t.db.query_row(
+            "SELECT head_name FROM households WHERE id = ?1",
+            [pasted],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, "王五");
 }
 
 /// A small JPEG of `shade`, with `taken` as its EXIF time when given.
