@@ -451,3 +451,130 @@ fn fuzzing_the_readers_and_normalisers_finds_no_panic() {
     );
     assert!(files > 50, "the run did some work ({files} files)");
 }
+
+/// A workbook whose one shared string, `text`, fills `cells` cells below a header (Excel and
+/// rust_xlsxwriter store a repeated text once, in the shared-string table). The text is put
+/// into the table afterwards: rust_xlsxwriter refuses one longer than Excel allows.
+fn repeated_string_xlsx(path: &Path, text: &str, cells: u32) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["行政村", "所在社", "户主姓名"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for i in 0..cells {
+        sheet
+            .write_string(1 + i / 3, (i % 3) as u16, "长文字占位")
+            .unwrap();
+    }
+    book.save(path).unwrap();
+    let mut p = parts(&std::fs::read(path).unwrap());
+    let sst = p
+        .iter_mut()
+        .find(|(n, _)| n == "xl/sharedStrings.xml")
+        .expect("a shared-string table");
+    sst.1 = String::from_utf8(sst.1.clone())
+        .unwrap()
+        .replace("长文字占位", text)
+        .into_bytes();
+    std::fs::write(path, pack(&p)).unwrap();
+}
+
+#[test]
+fn a_shared_string_longer_than_excel_allows_repeated_in_many_cells_is_refused() {
+    // The review's amp.xlsx in small: 100,000 characters (300 KB) shared by 200 cells, which
+    // read as 60 MB of text (the real file's 120,000 cells: 36 GB).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("长文字.xlsx");
+    repeated_string_xlsx(&path, &"石".repeat(100_000), 200);
+    assert!(
+        std::fs::metadata(&path).unwrap().len() < 50_000,
+        "a small file"
+    );
+    let errors = read_both(&path);
+    assert_eq!(errors.len(), 2, "refused both ways: {errors:?}");
+    for e in errors {
+        assert!(
+            e.contains("第 2 行第 1 列")
+                && e.contains("32767")
+                && e.contains("没有读取")
+                && e.contains("另存为"),
+            "the cell, Excel's limit and what to do are named: {e}"
+        );
+    }
+    // The longest text Excel keeps in a cell still reads.
+    let fine = dir.path().join("满格.xlsx");
+    repeated_string_xlsx(&fine, &"石".repeat(32_767), 3);
+    let sheets = read_file(&fine).expect("a cell of 32,767 characters reads");
+    assert_eq!(sheets[0].rows[1][2].text.chars().count(), 32_767);
+    assert!(read_streamed(&fine).is_empty());
+}
+
+/// Reads a CSV file both ways and returns the errors (as [`read_both`]), after checking it is
+/// small enough to have passed the size limit.
+fn refusals_of_csv(path: &Path) -> Vec<String> {
+    assert!(std::fs::metadata(path).unwrap().len() < read::MAX_FILE_BYTES);
+    read_both(path)
+}
+
+#[test]
+fn a_csv_row_wider_than_the_column_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("宽表.csv");
+    let mut text = String::from("行政村,所在社,户主姓名\n石鱼村,1社,张三");
+    text.push_str(&",x".repeat(read::MAX_COLUMNS as usize));
+    text.push('\n');
+    std::fs::write(&path, &text).unwrap();
+    let errors = refusals_of_csv(&path);
+    assert_eq!(errors.len(), 2, "refused both ways: {errors:?}");
+    for e in errors {
+        assert!(
+            e.contains("第 2 行")
+                && e.contains(&format!("{}", read::MAX_COLUMNS))
+                && e.contains("没有读取")
+                && e.contains("拆分"),
+            "the row, the limit and what to do are named: {e}"
+        );
+    }
+    // A row exactly as wide as the limit reads.
+    let fine = dir.path().join("满宽.csv");
+    let mut text = String::from("户主姓名");
+    text.push_str(&",x".repeat(read::MAX_COLUMNS as usize - 1));
+    std::fs::write(&fine, &text).unwrap();
+    assert_eq!(read_file(&fine).unwrap()[0].rows[0].len(), 1000);
+}
+
+#[test]
+fn a_csv_with_more_rows_than_excel_is_refused() {
+    // 1,048,577 short rows: 2 MB that the old reader held as a million rows.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("长表.csv");
+    let mut text = String::from("行政村,所在社,户主姓名\n");
+    text.push_str(&"a\n".repeat(read::MAX_ROWS as usize));
+    std::fs::write(&path, &text).unwrap();
+    let errors = refusals_of_csv(&path);
+    assert_eq!(errors.len(), 2, "refused both ways: {errors:?}");
+    for e in errors {
+        assert!(
+            e.contains(&format!("{}", read::MAX_ROWS))
+                && e.contains("没有读取")
+                && e.contains("拆分"),
+            "the limit and what to do are named: {e}"
+        );
+    }
+}
+
+#[test]
+fn a_csv_cell_longer_than_excel_allows_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("长格.csv");
+    let text = format!("户主姓名,住址\n张三,\"{}\n", "石".repeat(40_000));
+    std::fs::write(&path, &text).unwrap();
+    let errors = refusals_of_csv(&path);
+    assert_eq!(errors.len(), 2, "refused both ways: {errors:?}");
+    for e in errors {
+        assert!(
+            e.contains("第 2 行第 2 列") && e.contains("32767") && e.contains("引号"),
+            "the cell, the limit and the likely cause are named: {e}"
+        );
+    }
+}

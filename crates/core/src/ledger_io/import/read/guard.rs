@@ -32,6 +32,15 @@ pub const MAX_SHARED_STRINGS: u64 = 20_000_000;
 /// width each row reaches; for .xls the block calamine lays each sheet out in). A district's
 /// ledger of 300,000 rows × 25 columns needs 7.5 million.
 pub const MAX_CELLS: usize = 12_000_000;
+/// Excel's own limit on the characters in one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+/// The bytes of text (UTF-8) a workbook read whole, or one sheet read row by row, may hold as
+/// its cells are made: one shared string may be repeated in every cell, so the unpacked size of
+/// the file does not bound it. The import benchmark's 99,460 rows hold 18 MB.
+pub const MAX_TEXT_BYTES: usize = 256 << 20;
+/// The bytes one row of a CSV file may take: the csv reader holds a row whole before it can be
+/// checked (a row of 50 million commas would need gigabytes). A ledger's row is well under 1 KB.
+pub const MAX_CSV_ROW_BYTES: usize = 4 << 20;
 
 pub(super) static CAUGHT_PANICS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
@@ -52,6 +61,29 @@ pub(crate) fn count_caught_panic() {
 pub(super) fn too_large(path: &Path, what: &str) -> Error {
     Error::Invalid(format!(
         "文件“{}”{what}，远超一个镇的台账，可能已损坏或被改动过，没有读取。请用 Excel 或 WPS 打开后检查、另存为 .xlsx 再导入。",
+        path.display()
+    ))
+}
+
+/// The message for a file whose cells, as they are read, hold more than any ledger: made or
+/// changed by another program, or a ledger that should be imported in parts.
+pub(super) fn too_much(path: &Path, what: &str) -> Error {
+    Error::Invalid(format!(
+        "文件“{}”{what}，超出一个台账可能的大小，可能是其他程序生成或改动过的，没有读取。请用 Excel 或 WPS 打开后检查、另存为 .xlsx 再导入；内容确实这么多的，请按行政村拆分成几个文件分别导入。",
+        path.display()
+    ))
+}
+
+/// The message for a cell longer than Excel keeps (`row`, `col` from 1); in a CSV file the usual
+/// cause is a quotation mark left open, which joins what follows into one cell.
+pub(super) fn cell_too_long(path: &Path, row: u64, col: u64, chars: usize, csv: bool) -> Error {
+    let cause = if csv {
+        "CSV 文件中有引号没有成对时，后面的内容会连成一格，请检查引号是否成对，或"
+    } else {
+        "可能是其他程序生成或改动过的。请"
+    };
+    Error::Invalid(format!(
+        "文件“{}”第 {row} 行第 {col} 列的单元格有 {chars} 个字，超过 Excel 一个单元格最多能放的 {MAX_CELL_CHARS} 个字，没有读取。{cause}用 Excel 或 WPS 打开后检查、另存为 .xlsx 再导入。",
         path.display()
     ))
 }
@@ -493,8 +525,4 @@ pub(super) fn check_dimensions(path: &Path, data: &[u8]) -> Result<()> {
         return Err(broken(path, "工作表的行范围不对"));
     }
     Ok(())
-}
-
-pub(super) fn too_many_cells() -> String {
-    format!("表格的内容占了 {MAX_CELLS} 个以上的单元格，超出台账可能的大小")
 }

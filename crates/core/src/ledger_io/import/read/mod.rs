@@ -10,14 +10,18 @@ use std::path::Path;
 use calamine::{Data, DataRef, Reader, Sheets, Xlsx, XlsxError};
 
 use crate::error::{Error, Result};
-use guard::{broken, check_xls, check_xlsx, too_many_cells};
+use budget::{check_cell_text, Budget, Limits, Refusal, LEDGER};
+use guard::{broken, check_xls, check_xlsx, MAX_CSV_ROW_BYTES};
 
+mod budget;
 mod guard;
+#[cfg(test)]
+mod limit_tests;
 
 pub(crate) use guard::count_caught_panic;
 pub use guard::{
-    caught_panics, MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_PART_BYTES, MAX_ROWS,
-    MAX_SHARED_STRINGS, MAX_SHARED_STRINGS_BYTES, MAX_UNPACKED_BYTES,
+    caught_panics, MAX_CELLS, MAX_CELL_CHARS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_PART_BYTES,
+    MAX_ROWS, MAX_SHARED_STRINGS, MAX_SHARED_STRINGS_BYTES, MAX_TEXT_BYTES, MAX_UNPACKED_BYTES,
 };
 
 /// One cell as read. `text` is what a person would see; `numeric` is true when the spreadsheet
@@ -111,8 +115,31 @@ fn cell_from(data: &Data) -> Cell {
     }
 }
 
-/// The same cell as [`cell_from`] gives for the `Data` calamine would have made of it.
-fn cell_from_ref(data: &DataRef) -> Cell {
+/// The same cell as [`cell_from`] gives for the `Data` calamine would have made of it, at `row`,
+/// `col` (from 0): a text longer than Excel allows is refused and every text is counted against
+/// `budget` before it is copied (one shared string may be repeated in every cell).
+fn cell_from_ref(
+    data: &DataRef,
+    row: u32,
+    col: u32,
+    budget: &mut Budget,
+) -> std::result::Result<Cell, Refusal> {
+    let text = match data {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.as_str(),
+        DataRef::SharedString(s) => s,
+        other => {
+            let cell = cell_from_scalar(other);
+            budget.text(cell.text.len())?;
+            return Ok(cell);
+        }
+    };
+    check_cell_text(text, row, col)?;
+    budget.text(text.len())?;
+    Ok(Cell::text(text))
+}
+
+/// [`cell_from_ref`] unchecked (it is called for the values that are not text).
+fn cell_from_scalar(data: &DataRef) -> Cell {
     match data {
         DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
             Cell::text(s.as_str())
@@ -136,16 +163,12 @@ fn trim_row(cells: &mut Vec<Cell>) {
 
 /// The rows of one .xlsx sheet read cell by cell (never as calamine's dense range, which is as
 /// big as the area the cells span): cells are placed by position, whatever their order. Row
-/// slots and cells count against `budget`, the whole workbook's.
+/// slots, cells and their text count against `budget`, the whole workbook's.
 fn read_xlsx_sheet(
     reader: &mut calamine::XlsxCellReader<'_, Cursor<Vec<u8>>>,
-    budget: &mut usize,
-) -> std::result::Result<Vec<Vec<Cell>>, String> {
+    budget: &mut Budget,
+) -> std::result::Result<Vec<Vec<Cell>>, Refusal> {
     let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let mut spend = |n: usize| -> std::result::Result<(), String> {
-        *budget = budget.checked_sub(n).ok_or_else(too_many_cells)?;
-        Ok(())
-    };
     while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
         let value = cell.get_value();
         if matches!(value, DataRef::Empty) {
@@ -153,16 +176,16 @@ fn read_xlsx_sheet(
         }
         let (r, c) = cell.get_position();
         check_position(r, c)?;
-        let (r, c) = (r as usize, c as usize);
-        if rows.len() <= r {
-            spend(r + 1 - rows.len())?;
-            rows.resize(r + 1, Vec::new());
+        let (row, col) = (r as usize, c as usize);
+        if rows.len() <= row {
+            budget.cells(row + 1 - rows.len())?;
+            rows.resize(row + 1, Vec::new());
         }
-        let row = &mut rows[r];
-        if row.len() <= c {
-            spend(c + 1 - row.len())?;
+        if rows[row].len() <= col {
+            budget.cells(col + 1 - rows[row].len())?;
         }
-        place(row, c as u32, cell_from_ref(value));
+        let cell = cell_from_ref(value, r, c, budget)?;
+        place(&mut rows[row], c, cell);
     }
     for row in &mut rows {
         trim_row(row);
@@ -187,9 +210,10 @@ fn check_position(row: u32, col: u32) -> std::result::Result<(), String> {
 fn read_book(
     book: &mut Sheets<Cursor<Vec<u8>>>,
     merges: bool,
-) -> std::result::Result<Vec<Sheet>, String> {
+    limits: Limits,
+) -> std::result::Result<Vec<Sheet>, Refusal> {
     let mut sheets = Vec::new();
-    let mut budget = MAX_CELLS;
+    let mut budget = Budget::new(limits);
     for name in book.sheet_names() {
         let mut down = match &mut *book {
             Sheets::Xlsx(x) => MergedDown::of_xlsx(x, &name, merges)?,
@@ -202,7 +226,7 @@ fn read_book(
             match x.worksheet_cells_reader(&name) {
                 Ok(mut reader) => read_xlsx_sheet(&mut reader, &mut budget)?,
                 Err(XlsxError::NotAWorksheet(_)) => Vec::new(),
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.to_string().into()),
             }
         } else {
             {
@@ -211,7 +235,12 @@ fn read_book(
                 let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); row0 as usize];
                 for r in range.rows() {
                     let mut cells = vec![Cell::default(); col0 as usize];
-                    cells.extend(r.iter().map(cell_from));
+                    for data in r {
+                        let cell = cell_from(data);
+                        check_cell_text(&cell.text, rows.len() as u32, cells.len() as u32)?;
+                        budget.text(cell.text.len())?;
+                        cells.push(cell);
+                    }
                     trim_row(&mut cells);
                     rows.push(cells);
                 }
@@ -220,10 +249,9 @@ fn read_book(
         };
         for (r, row) in rows.iter_mut().enumerate() {
             let before = row.len();
-            down.fill(r as u32, row);
-            budget = budget
-                .checked_sub(row.len() - before)
-                .ok_or_else(too_many_cells)?;
+            let text = down.fill(r as u32, row);
+            budget.cells(row.len() - before)?;
+            budget.text(text)?;
         }
         sheets.push(Sheet { name, rows });
     }
@@ -276,16 +304,19 @@ impl MergedDown {
         }
     }
 
-    /// Fills row `r` from the blocks above it, then notes the blocks that start on it.
-    fn fill(&mut self, r: u32, cells: &mut Vec<Cell>) {
+    /// Fills row `r` from the blocks above it, then notes the blocks that start on it. Returns
+    /// the bytes of text it copied into the row.
+    fn fill(&mut self, r: u32, cells: &mut Vec<Cell>) -> usize {
         if self.blocks.is_empty() {
-            return;
+            return 0;
         }
         self.open.retain(|(_, last, _)| *last >= r);
         let blank = |c: Option<&Cell>| c.is_none_or(|c| c.text.trim().is_empty());
+        let mut copied = 0;
         if !cells.iter().all(|c| blank(Some(c))) {
             for (col, _, value) in &self.open {
                 if blank(cells.get(*col as usize)) {
+                    copied += value.text.len();
                     place(cells, *col, value.clone());
                 }
             }
@@ -301,6 +332,7 @@ impl MergedDown {
             self.open.retain(|(c, _, _)| *c != col);
             self.open.push((col, last, cells[col as usize].clone()));
         }
+        copied
     }
 }
 
@@ -352,18 +384,18 @@ fn check_spreadsheet(path: &Path, bytes: &[u8]) -> Result<()> {
     }
 }
 
-fn read_spreadsheet(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
+fn read_spreadsheet(path: &Path, bytes: Vec<u8>, limits: Limits) -> Result<Vec<Sheet>> {
     check_spreadsheet(path, &bytes)?;
     // calamine is third-party code fed untrusted bytes: a panic in it must not take the app down.
-    let result = std::panic::catch_unwind(move || -> std::result::Result<Vec<Sheet>, String> {
+    let result = std::panic::catch_unwind(move || -> std::result::Result<Vec<Sheet>, Refusal> {
         let merges = xlsx_has_merges(&bytes);
         let mut book =
             calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-        read_book(&mut book, merges)
+        read_book(&mut book, merges, limits)
     });
     match result {
         Ok(Ok(sheets)) => Ok(sheets),
-        Ok(Err(detail)) => Err(broken(path, &detail)),
+        Ok(Err(refusal)) => Err(refusal.into_error(path, false)),
         Err(_) => {
             count_caught_panic();
             Err(broken(path, "读取时出错"))
@@ -371,17 +403,86 @@ fn read_spreadsheet(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
     }
 }
 
-fn read_csv(text: &str, name: &str) -> Result<Sheet> {
+/// The bytes of a CSV text as the csv reader reads them, never past `end`, which the reading
+/// loop moves on a row at a time: the reader holds a row whole before it can be checked, so
+/// one row may take at most [`MAX_CSV_ROW_BYTES`].
+struct RowCapped<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    end: usize,
+}
+
+impl RowCapped<'_> {
+    /// Whether reading stopped at `end`, inside a row too long.
+    fn stopped(&self) -> bool {
+        self.at >= self.end && self.at < self.bytes.len()
+    }
+}
+
+impl std::io::Read for RowCapped<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.stopped() {
+            return Err(std::io::Error::other("row too long"));
+        }
+        let end = self.end.min(self.bytes.len());
+        let n = buf.len().min(end.saturating_sub(self.at));
+        buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// The rows of a CSV text, refused as soon as they pass what a ledger can hold: Excel's rows,
+/// [`MAX_COLUMNS`], Excel's characters in a cell, and `limits` (cells and text, as a workbook).
+fn read_csv(path: &Path, text: &str, name: &str, limits: Limits) -> Result<Sheet> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            Error::Invalid(format!("CSV 文件第 {} 行格式有误（{e}）。请检查引号是否成对，或在 Excel 中另存为 .xlsx 后导入。", i + 1))
-        })?;
-        rows.push(record.iter().map(Cell::text).collect());
+        .from_reader(RowCapped {
+            bytes: text.as_bytes(),
+            at: 0,
+            end: MAX_CSV_ROW_BYTES,
+        });
+    let mut budget = Budget::new(limits);
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let refuse = |refusal: Refusal| refusal.into_error(path, true);
+    loop {
+        let row = rows.len() as u64 + 1;
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(_) if reader.get_ref().stopped() => {
+                return Err(refuse(Refusal::TooMuch(format!(
+                    "第 {row} 行的内容超过 {}（台账一行不到 1 KB，这一行的列太多或文字太长；CSV 文件中有引号没有成对时，后面的内容也会连成一行）",
+                    budget::size_text(MAX_CSV_ROW_BYTES)
+                ))));
+            }
+            Err(e) => {
+                return Err(Error::Invalid(format!("CSV 文件第 {row} 行格式有误（{e}）。请检查引号是否成对，或在 Excel 中另存为 .xlsx 后导入。")));
+            }
+        }
+        if rows.len() >= MAX_ROWS as usize {
+            return Err(refuse(Refusal::TooMuch(format!(
+                "有 {MAX_ROWS} 行以上（Excel 一个工作表最多 {MAX_ROWS} 行）"
+            ))));
+        }
+        if record.len() > MAX_COLUMNS as usize {
+            return Err(refuse(Refusal::TooMuch(format!(
+                "第 {row} 行有 {} 列（台账最多 {MAX_COLUMNS} 列）",
+                record.len()
+            ))));
+        }
+        budget.cells(1 + record.len()).map_err(refuse)?;
+        budget.text(record.as_slice().len()).map_err(refuse)?;
+        let mut cells = Vec::with_capacity(record.len());
+        for (col, field) in record.iter().enumerate() {
+            check_cell_text(field, row as u32 - 1, col as u32).map_err(refuse)?;
+            cells.push(Cell::text(field));
+        }
+        rows.push(cells);
+        let at = reader.position().byte() as usize;
+        reader.get_mut().end = at.saturating_add(MAX_CSV_ROW_BYTES);
     }
     Ok(Sheet {
         name: name.to_string(),
@@ -415,13 +516,18 @@ fn is_spreadsheet(bytes: &[u8]) -> bool {
 
 /// Reads every sheet of an import file (a CSV file has one).
 pub fn read_file(path: &Path) -> Result<Vec<Sheet>> {
-    let bytes = read_bytes(path)?;
-    read_bytes_as_sheets(path, bytes)
+    read_file_within(path, LEDGER)
 }
 
-fn read_bytes_as_sheets(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
+/// [`read_file`] with `limits` (tests lower them).
+fn read_file_within(path: &Path, limits: Limits) -> Result<Vec<Sheet>> {
+    let bytes = read_bytes(path)?;
+    read_bytes_as_sheets(path, bytes, limits)
+}
+
+fn read_bytes_as_sheets(path: &Path, bytes: Vec<u8>, limits: Limits) -> Result<Vec<Sheet>> {
     if is_spreadsheet(&bytes) {
-        return read_spreadsheet(path, bytes);
+        return read_spreadsheet(path, bytes, limits);
     }
     let ext = path
         .extension()
@@ -449,7 +555,7 @@ fn read_bytes_as_sheets(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
         .and_then(|s| s.to_str())
         .unwrap_or("CSV")
         .to_string();
-    Ok(vec![read_csv(&text, &name)?])
+    Ok(vec![read_csv(path, &text, &name, limits)?])
 }
 
 /// An import file opened for reading one sheet row by row. The sheets of an .xlsx file are
@@ -461,6 +567,7 @@ fn read_bytes_as_sheets(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
 /// parser fed untrusted bytes) the caller turns into an error.
 pub struct Workbook {
     inner: Book,
+    limits: Limits,
 }
 
 enum Book {
@@ -483,10 +590,17 @@ impl Workbook {
     /// Opens `path`. With `stream` false every format is read whole first (the fallback for an
     /// .xlsx sheet whose rows are out of order).
     pub fn open(path: &Path, stream: bool) -> Result<Workbook> {
+        Workbook::open_within(path, stream, LEDGER)
+    }
+
+    /// [`Workbook::open`] with `limits`, for the workbook read whole or for each sheet read row
+    /// by row (tests lower them).
+    fn open_within(path: &Path, stream: bool, limits: Limits) -> Result<Workbook> {
         let bytes = read_bytes(path)?;
         if !stream || !bytes.starts_with(b"PK\x03\x04") {
             return Ok(Workbook {
-                inner: Book::Read(read_bytes_as_sheets(path, bytes)?),
+                inner: Book::Read(read_bytes_as_sheets(path, bytes, limits)?),
+                limits,
             });
         }
         check_spreadsheet(path, &bytes)?;
@@ -495,9 +609,11 @@ impl Workbook {
             .map_err(|e| broken(path, &e.to_string()))?;
         let inner = match book {
             Sheets::Xlsx(x) => Book::Xlsx(Box::new(x), merges),
-            mut other => Book::Read(read_book(&mut other, merges).map_err(|e| broken(path, &e))?),
+            mut other => Book::Read(
+                read_book(&mut other, merges, limits).map_err(|e| e.into_error(path, false))?,
+            ),
         };
-        Ok(Workbook { inner })
+        Ok(Workbook { inner, limits })
     }
 
     pub fn sheet_names(&self) -> Vec<String> {
@@ -530,6 +646,7 @@ impl Workbook {
                         ready: None,
                         done: false,
                         down,
+                        budget: Budget::new(self.limits),
                     })),
                     hint,
                     path: path.to_path_buf(),
@@ -573,6 +690,8 @@ struct XlsxRows<'a> {
     ready: Option<(u32, Vec<Cell>)>,
     done: bool,
     down: MergedDown,
+    /// The sheet's cells and text so far (as [`read_book`] counts a workbook's).
+    budget: Budget,
 }
 
 impl Rows<'_> {
@@ -587,7 +706,7 @@ impl Rows<'_> {
                 Some(r) => NextRow::Row(r.clone()),
                 None => NextRow::End,
             }),
-            RowsInner::Xlsx(x) => x.next_row().map_err(|e| broken(&self.path, &e)),
+            RowsInner::Xlsx(x) => x.next_row().map_err(|e| e.into_error(&self.path, false)),
         }
     }
 }
@@ -596,20 +715,14 @@ impl XlsxRows<'_> {
     /// Rows as `worksheet_range` lays them out: calamine's empty cells are skipped, every row
     /// up to the last one with a cell is handed out (empty rows as empty), cells are placed by
     /// their column, and trailing empty cells are dropped; then cells merged down are filled.
-    fn next_row(&mut self) -> std::result::Result<NextRow, String> {
+    fn next_row(&mut self) -> std::result::Result<NextRow, Refusal> {
         loop {
             if let Some((r, _)) = &self.ready {
                 if self.next < *r {
-                    let mut cells = Vec::new();
-                    self.down.fill(self.next, &mut cells);
-                    self.next += 1;
-                    return Ok(NextRow::Row(cells));
+                    return self.hand_out(Vec::new());
                 }
-                let (_, mut cells) = self.ready.take().expect("checked above");
-                trim_row(&mut cells);
-                self.down.fill(self.next, &mut cells);
-                self.next += 1;
-                return Ok(NextRow::Row(cells));
+                let (_, cells) = self.ready.take().expect("checked above");
+                return self.hand_out(cells);
             }
             if self.done {
                 return Ok(NextRow::End);
@@ -633,17 +746,32 @@ impl XlsxRows<'_> {
                 return Ok(NextRow::Unordered);
             }
             match &mut self.collecting {
-                Some((row, cells)) if *row == r => place(cells, c, cell_from_ref(value)),
+                Some((row, cells)) if *row == r => {
+                    place(cells, c, cell_from_ref(value, r, c, &mut self.budget)?)
+                }
                 Some((row, _)) if *row > r => return Ok(NextRow::Unordered),
                 _ => {
                     // Rows of a ledger are about as wide as the one before.
                     let width = self.collecting.as_ref().map_or(0, |(_, cells)| cells.len());
                     let mut cells = Vec::with_capacity(width.max(c as usize + 1));
-                    place(&mut cells, c, cell_from_ref(value));
+                    place(&mut cells, c, cell_from_ref(value, r, c, &mut self.budget)?);
                     self.ready = self.collecting.replace((r, cells));
                 }
             }
         }
+    }
+
+    /// Hands out the next row, its cells counted as [`read_book`] counts them: a slot for the
+    /// row and the width it reached, then the cells filled from merged blocks and their text.
+    fn hand_out(&mut self, mut cells: Vec<Cell>) -> std::result::Result<NextRow, Refusal> {
+        self.budget.cells(1 + cells.len())?;
+        trim_row(&mut cells);
+        let before = cells.len();
+        let text = self.down.fill(self.next, &mut cells);
+        self.budget.cells(cells.len() - before)?;
+        self.budget.text(text)?;
+        self.next += 1;
+        Ok(NextRow::Row(cells))
     }
 }
 
