@@ -223,6 +223,27 @@ fn xls_declaring(dir: &Path, rows: u32) -> PathBuf {
     path
 }
 
+/// Found in review: a workbook saved with an opening password (an OLE file holding the
+/// encrypted package) was called damaged ("找不到工作簿数据"); it says it has a password.
+#[test]
+fn a_workbook_with_a_password_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("加密台账.xlsx");
+    let mut cfb = cfb::create(&path).unwrap();
+    cfb.create_stream("/EncryptionInfo")
+        .unwrap()
+        .write_all(&[4, 0, 4, 0, 0x40, 0, 0, 0])
+        .unwrap();
+    cfb.create_stream("/EncryptedPackage")
+        .unwrap()
+        .write_all(&[0u8; 4096])
+        .unwrap();
+    cfb.flush().unwrap();
+    for e in read_both(&path) {
+        assert!(e.contains("密码") && e.contains("另存"), "{e}");
+    }
+}
+
 #[test]
 fn an_xls_declaring_four_billion_rows_is_refused_not_aborted() {
     let dir = tempfile::tempdir().unwrap();

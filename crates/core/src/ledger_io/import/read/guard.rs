@@ -191,6 +191,12 @@ pub(super) fn check_xls(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Read;
     let mut cfb =
         cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|e| broken(path, &e.to_string()))?;
+    if cfb.is_stream("/EncryptedPackage") {
+        return Err(Error::Invalid(format!(
+            "文件“{}”设有打开密码（已加密），本程序读不了。请在 Excel 或 WPS 中输入密码打开，去掉密码后另存为 .xlsx，再导入。",
+            path.display()
+        )));
+    }
     let stream_name = ["/Workbook", "/Book"]
         .into_iter()
         .find(|n| cfb.is_stream(n))
