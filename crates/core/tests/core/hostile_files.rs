@@ -223,6 +223,18 @@ fn xls_declaring(dir: &Path, rows: u32) -> PathBuf {
     path
 }
 
+/// Found in review: a folder given as the ledger was "Is a directory (os error 21)" with advice
+/// about disk space.
+#[test]
+fn a_folder_given_as_a_ledger_says_it_is_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let errors = read_both(dir.path());
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    for e in errors {
+        assert!(e.contains("是一个文件夹"), "{e}");
+    }
+}
+
 /// Found in review: a workbook saved with an opening password (an OLE file holding the
 /// encrypted package) was called damaged ("找不到工作簿数据"); it says it has a password.
 #[test]
@@ -239,7 +251,9 @@ fn a_workbook_with_a_password_says_so() {
         .write_all(&[0u8; 4096])
         .unwrap();
     cfb.flush().unwrap();
-    for e in read_both(&path) {
+    let errors = read_both(&path);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    for e in errors {
         assert!(e.contains("密码") && e.contains("另存"), "{e}");
     }
 }

@@ -496,7 +496,14 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(io)?.len();
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_dir() {
+        return Err(Error::Invalid(format!(
+            "“{}”是一个文件夹，不是台账文件。请选择文件夹里的 .xlsx、.xls 或 .csv 文件。",
+            path.display()
+        )));
+    }
+    let size = meta.len();
     if size > MAX_FILE_BYTES {
         return Err(Error::Invalid(format!(
             "文件“{}”太大（{:.0} MB），超过 {} MB，不像是一个镇的台账。请检查是否选错了文件，或按行政村拆分后分别导入。",
