@@ -257,7 +257,9 @@ impl AppState {
         );
         match result {
             Ok(_) => self.set_checking(Checking::Passed),
-            Err(e @ huce_core::Error::Damaged(_)) => {
+            // A file with a schema object that is not this program's (a trigger someone added)
+            // is put out of use like a damaged one: the window offers the latest good backup.
+            Err(e @ (huce_core::Error::Damaged(_) | huce_core::Error::Tampered(_))) => {
                 let e = ApiError::from(e);
                 self.set_checking(Checking::Damaged(e.message.clone()));
                 self.set_session(None);
@@ -408,9 +410,9 @@ impl AppState {
         }
     }
 
-    /// Whether the database was found damaged at start.
+    /// Whether the database was found damaged (or changed outside the program) at start.
     pub fn damaged(&self) -> bool {
-        matches!(&*self.db.lock().unwrap_or_else(|e| e.into_inner()), Err(e) if e.code == "damaged")
+        matches!(&*self.db.lock().unwrap_or_else(|e| e.into_inner()), Err(e) if e.code == "damaged" || e.code == "tampered")
     }
 
     /// Where automatic backups go: `backups/` beside the database.

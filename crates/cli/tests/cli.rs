@@ -1091,3 +1091,53 @@ fn import_a_ledger_into_the_server() {
     assert_eq!(ledger_stats(&demo), ledger_stats(&copy));
     drop(server);
 }
+
+/// `huce verify` on another program's file refuses it in Chinese and leaves its bytes as they
+/// were (no WAL, no tables added); on a town file with a trigger added outside the program it
+/// names the trigger, and `huce backup` makes no backup of it.
+#[test]
+fn verify_refuses_another_programs_file_and_names_an_added_trigger() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("x.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x)")
+        .unwrap();
+    let before = std::fs::read(&other).unwrap();
+    let err = run_err(huce().args(["verify", "--db"]).arg(&other));
+    assert!(
+        err.contains("不是本程序的数据库文件") && err.contains("没有被改动"),
+        "{err}"
+    );
+    assert!(!err.contains("通过"), "{err}");
+    assert_eq!(std::fs::read(&other).unwrap(), before, "x.db is untouched");
+    assert!(!dir.path().join("x.db-wal").exists());
+    assert!(!dir.path().join("x.db-shm").exists());
+
+    let db = dir.path().join("town.db");
+    run_ok(
+        huce()
+            .args(["demo", "--households", "50", "--seed", "3", "--out"])
+            .arg(&db),
+    );
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER households_audit_guard AFTER INSERT ON households BEGIN
+                 UPDATE households SET head_name = 'x' || NEW.head_name WHERE id = NEW.id;
+             END",
+        )
+        .unwrap();
+    let err = run_err(huce().args(["verify", "--db"]).arg(&db));
+    assert!(
+        err.contains("households_audit_guard") && err.contains("管理员"),
+        "{err}"
+    );
+    let err = run_err(huce().args(["backup", "--db"]).arg(&db));
+    assert!(err.contains("households_audit_guard"), "{err}");
+    let backups = huce_core::paths::backup_dir(&db);
+    let made: Vec<_> = std::fs::read_dir(&backups)
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(made.is_empty(), "no backup claims success: {made:?}");
+}

@@ -74,6 +74,11 @@ pub enum Error {
 
     #[error("数据库文件已损坏（SQLite 报告：{}）。程序没有使用它，也没有改动它。请用“恢复最近的完好备份”恢复，损坏的文件会被另存，交给管理员检查。", short(.0))]
     Damaged(String),
+
+    /// The file's schema objects are not this program's (a trigger added by someone): the
+    /// message names the object and says what to do.
+    #[error("{0}")]
+    Tampered(String),
 }
 
 impl From<postgres::Error> for Error {
@@ -170,6 +175,7 @@ impl Error {
             Error::Login(_) => "login",
             Error::AlreadyOpen(_) => "already_open",
             Error::Damaged(_) => "damaged",
+            Error::Tampered(_) => "tampered",
             Error::Conflict(_) => "conflict",
         }
     }

@@ -17,8 +17,11 @@ pub use super::schema::{
 use crate::error::{Error, Result};
 
 /// Opens (creating if needed) the database file and brings its schema up to date.
-/// `now` names the 升级前 backup of an older database and dates its audit entry.
+/// `now` names the 升级前 backup of an older database and dates its audit entry. Another
+/// program's file is refused before anything writes to it
+/// ([`crate::store::identity::check_before_open`]).
 pub fn open(path: &Path, now: chrono::NaiveDateTime) -> Result<Connection> {
+    crate::store::identity::check_before_open(path)?;
     let conn = open_file(path)?;
     // An older database is backed up (升级前) before its schema changes.
     let version = schema_version(&conn)?;
@@ -54,10 +57,13 @@ pub fn open(path: &Path, now: chrono::NaiveDateTime) -> Result<Connection> {
 }
 
 /// Opens `path` and checks it: a file SQLite finds corrupt (on open, while migrating or in
-/// `integrity_check`) is reported as [`Error::Damaged`], so the app can offer a backup.
+/// `integrity_check`) is reported as [`Error::Damaged`], so the app can offer a backup; a
+/// schema object that is not this program's (a trigger added by someone) as
+/// [`Error::Tampered`].
 pub fn open_checked(path: &Path, now: chrono::NaiveDateTime) -> Result<Connection> {
     let conn = open_reporting_damage(path, now)?;
     check_integrity(&conn)?;
+    crate::store::identity::check_objects(&conn, path, "")?;
     Ok(conn)
 }
 

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backup;
 pub mod conn;
 pub mod db;
+pub mod identity;
 pub mod paths;
 pub mod schema;
 pub mod server;

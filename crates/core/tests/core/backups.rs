@@ -396,3 +396,191 @@ fn a_damaged_file_is_found_after_the_start_and_not_backed_up() {
         "no backup of a damaged file"
     );
 }
+
+/// The SHA-256 of a file's bytes.
+fn checksum(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+/// `name` with `suffix` appended (`x.db` → `x.db-wal`).
+fn beside(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(suffix);
+    name.into()
+}
+
+/// A database given to open that is not this program's (another program's tables, a schema
+/// version of ours without our tables, another program's application id, a file in WAL mode)
+/// is refused in Chinese before anything writes to it: its bytes stay as they were, no WAL
+/// switch, no -wal or -shm beside it, no 升级前 backup. An empty file, a file without tables
+/// and an old file of ours (application id 0, our tables) are opened as before.
+#[test]
+fn a_file_of_another_program_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = |name: &str, sql: &str| {
+        let path = dir.path().join(name);
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(sql).unwrap();
+        drop(c);
+        path
+    };
+    let files = [
+        foreign("plain.db", "CREATE TABLE t (x); INSERT INTO t VALUES (1);"),
+        foreign(
+            "version3.db",
+            "CREATE TABLE t (x); INSERT INTO t VALUES (1); PRAGMA user_version = 3;",
+        ),
+        foreign(
+            "version20.db",
+            "CREATE TABLE notes (x); PRAGMA user_version = 20;",
+        ),
+        foreign(
+            "other_id.db",
+            "CREATE TABLE settings (key, value); CREATE TABLE villages (x);
+             CREATE TABLE households (x); CREATE TABLE toilets (x);
+             PRAGMA user_version = 4; PRAGMA application_id = 305419896;",
+        ),
+        foreign(
+            "wal.db",
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1);",
+        ),
+        foreign("marked_empty.db", "PRAGMA application_id = 305419896;"),
+    ];
+    for path in &files {
+        assert!(
+            !beside(path, "-wal").exists(),
+            "{path:?} starts without a WAL"
+        );
+        let before = checksum(path);
+        let err = db::open(path, crate::fixed_time()).expect_err("not ours");
+        let text = err.to_string();
+        assert!(
+            text.contains("不是本程序的数据库文件")
+                && text.contains("没有被改动")
+                && text.contains("huce.db"),
+            "{path:?}: {text}"
+        );
+        assert!(!text.contains("no such table"), "{path:?}: {text}");
+        assert_eq!(checksum(path), before, "{path:?}: its bytes are untouched");
+        for side in ["-wal", "-shm", "-journal"] {
+            assert!(
+                !beside(path, side).exists(),
+                "{path:?}: nothing left beside it ({side})"
+            );
+        }
+        assert!(
+            !dir.path().join("backups").exists(),
+            "{path:?}: no 升级前 backup of another program's file"
+        );
+        // The checks that open a file whole refuse it alike.
+        let err = db::open_checked(path, crate::fixed_time()).expect_err("not ours");
+        assert!(err.to_string().contains("不是本程序的数据库文件"), "{err}");
+        assert_eq!(checksum(path), before, "{path:?}: its bytes are untouched");
+    }
+
+    // Opened as before: an empty file, a file with no tables, an old file of ours.
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let no_tables = foreign("no_tables.db", "PRAGMA user_version = 0;");
+    let old = dir.path().join("old").join("huce.db");
+    std::fs::create_dir_all(old.parent().unwrap()).unwrap();
+    {
+        let c = Connection::open(&old).unwrap();
+        db::configure(&c).unwrap();
+        db::migrate_to(&c, 5).unwrap();
+        let id: i64 = c
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(id, 0, "files before schema 8 carry no application id");
+    }
+    for path in [&empty, &no_tables, &old] {
+        let conn = db::open(path, crate::fixed_time()).unwrap();
+        assert_eq!(db::schema_version(&conn).unwrap(), db::SCHEMA_VERSION);
+        let id: i64 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(id, db::APPLICATION_ID, "{path:?}");
+    }
+}
+
+/// A trigger, view, table or index added to the live file (a trigger that renames every
+/// imported household) is named by every check: opening the file whole (`huce verify`), the
+/// checks after the app's start and the verification of every backup, so no backup of it
+/// claims success. A good backup can still be restored over it (its 恢复前 copy keeps the file
+/// as it was, for the administrator).
+#[test]
+fn an_object_added_to_the_live_file_is_named_and_no_backup_of_it_claims_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huce.db");
+    let backups = dir.path().join("backups");
+    let mut conn = small_town(&path);
+    audit::set_actor(&conn, "管理员（admin）").unwrap();
+    let good = backup::take(&conn, &backups, Reason::Manual, at("2026-11-28 08:00:00")).unwrap();
+    let good_dump = dump(&conn);
+    let added = [
+        (
+            "CREATE TRIGGER households_audit_guard AFTER INSERT ON households BEGIN
+                 UPDATE households SET head_name = 'x' || NEW.head_name WHERE id = NEW.id;
+             END",
+            "DROP TRIGGER households_audit_guard",
+            "触发器 households_audit_guard",
+        ),
+        (
+            "CREATE VIEW everyone AS SELECT * FROM households",
+            "DROP VIEW everyone",
+            "视图 everyone",
+        ),
+        ("CREATE TABLE stash (x)", "DROP TABLE stash", "表 stash"),
+        (
+            "CREATE INDEX households_by_phone ON households(phone)",
+            "DROP INDEX households_by_phone",
+            "索引 households_by_phone",
+        ),
+    ];
+    for (create, drop_it, named) in added {
+        conn.execute_batch(create).unwrap();
+        let said = |e: huce_core::Error| {
+            let text = e.to_string();
+            assert!(
+                text.contains(named) && text.contains("改动") && text.contains("管理员"),
+                "{named}: {text}"
+            );
+            assert_eq!(e.code(), "tampered", "{named}: {text}");
+        };
+        said(db::open_checked(&path, crate::fixed_time()).expect_err("named by the check"));
+        said(
+            backup::check_then_back_up(&path, &backups, at("2026-11-29 08:00:00"), &mut |_| {})
+                .expect_err("named after the start"),
+        );
+        said(
+            backup::take(&conn, &backups, Reason::Manual, at("2026-11-29 08:05:00"))
+                .expect_err("no backup claims success"),
+        );
+        // The copy an import takes before it writes is checked by `verify`.
+        let part = dir.path().join("import.db.part");
+        backup::copy_to(&conn, &part).unwrap();
+        said(backup::verify(&part).expect_err("the import's backup is refused"));
+        std::fs::remove_file(&part).unwrap();
+        let names: Vec<String> = backup::list(&backups)
+            .unwrap()
+            .into_iter()
+            .map(|b| b.name)
+            .collect();
+        assert_eq!(names.len(), 1, "{named}: only the good backup: {names:?}");
+        let left: Vec<_> = std::fs::read_dir(&backups)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 1, "{named}: nothing half-made left: {left:?}");
+        conn.execute_batch(drop_it).unwrap();
+    }
+    db::open_checked(&path, crate::fixed_time()).expect("untouched again: passes");
+
+    // Restored over a tampered file: the good backup's content, the file passes again.
+    conn.execute_batch(added[0].0).unwrap();
+    backup::restore(&mut conn, &good, &backups, None, at("2026-11-29 09:00:00")).unwrap();
+    assert_eq!(dump(&conn), good_dump);
+    drop(conn);
+    db::open_checked(&path, crate::fixed_time()).expect("the restored file passes");
+}

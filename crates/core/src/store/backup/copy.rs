@@ -51,16 +51,25 @@ pub(super) fn full_here(e: Error, place: &Path) -> Error {
 /// two leaves a recorded `.part`, never a whole file nobody recorded. (Renaming inside the
 /// entry's transaction left a window, between the rename and the commit, that the crash test
 /// found.) A rename that fails leaves the entry, and the error says the backup was not made.
+/// With `objects`, the copy's schema objects must be exactly this program's ([`verify`]);
+/// without, only its integrity is checked (the 恢复前 copy of a file about to be replaced,
+/// kept as it was for the administrator).
 pub(super) fn write_checked(
     conn: &Connection,
     dest: &Path,
+    objects: bool,
     progress: &mut dyn FnMut(Copying),
     record: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
     let part = part_path(dest);
     let written = copy_with_progress(conn, &part, progress).and_then(|()| {
         progress(Copying::Verifying);
-        verify(&part)
+        let of = conn.path().filter(|p| !p.is_empty()).map(Path::new);
+        let copy = verify_integrity(&part)?;
+        if objects {
+            check_copy_objects(&copy, &part, of)?;
+        }
+        Ok(())
     });
     if let Err(e) = written {
         discard(&part);
@@ -101,7 +110,7 @@ pub(super) fn anchor(
 
 /// Copies the open database to `dest` and verifies the copy with `PRAGMA integrity_check`.
 pub fn backup_to(conn: &Connection, dest: &Path) -> Result<()> {
-    write_checked(conn, dest, &mut |_| {}, || Ok(()))
+    write_checked(conn, dest, true, &mut |_| {}, || Ok(()))
 }
 
 /// How far a backup has got, for a progress bar.
@@ -166,8 +175,36 @@ fn copy_with_progress(
     Ok(())
 }
 
-/// Opens a backup read-only and runs `PRAGMA integrity_check` on it.
+/// Opens a backup read-only and checks it: `PRAGMA integrity_check`, and for a copy at this
+/// program's schema version that its schema objects are exactly this program's (a copy of a
+/// file someone added a trigger to is no good backup).
 pub fn verify(path: &Path) -> Result<()> {
+    let copy = verify_integrity(path)?;
+    check_copy_objects(&copy, path, None)
+}
+
+/// The copy at `path` (of the database `of`) has exactly this program's schema objects; a copy
+/// of an older schema version (the 升级前 backup) is not compared.
+fn check_copy_objects(copy: &Connection, path: &Path, of: Option<&Path>) -> Result<()> {
+    if crate::store::schema::schema_version(copy)? != crate::store::schema::SCHEMA_VERSION {
+        return Ok(());
+    }
+    let Some(what) = crate::store::identity::unexpected_object(copy)? else {
+        return Ok(());
+    };
+    let file = match of {
+        Some(db) => format!("数据库“{}”", db.display()),
+        None => format!("刚复制的备份“{}”", path.display()),
+    };
+    Err(Error::Tampered(format!(
+        "{file}里{}，数据库文件可能被别的程序或别人改动过。这次备份没有做成（不留下可能被改动过的备份），原数据库没有被改动。请把数据库文件交给管理员检查；查明之前不要再导入或修改数据。",
+        what.describe()
+    )))
+}
+
+/// Opens a backup read-only and runs `PRAGMA integrity_check` on it; the connection, for more
+/// checks.
+pub(super) fn verify_integrity(path: &Path) -> Result<Connection> {
     let conn =
         Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|source| {
             Error::Open {
@@ -184,7 +221,7 @@ pub fn verify(path: &Path) -> Result<()> {
             ))
         })?;
     if result == "ok" {
-        Ok(())
+        Ok(conn)
     } else {
         Err(Error::Invalid(format!(
             "备份文件“{}”校验不通过（{result}）。原数据库没有被改动；请检查磁盘空间后重试，或选择其他备份。",

@@ -1,7 +1,8 @@
-//! What a PC does with its database file after the window shows (#21): `PRAGMA quick_check`,
-//! the full `integrity_check`, then the day's first backup, each on a connection of its own, so
-//! the window and the login are usable meanwhile. The caller lets nothing write to the file
-//! before the quick check has passed, and stops using it when either check finds damage.
+//! What a PC does with its database file after the window shows (#21): `PRAGMA quick_check`
+//! and the schema objects compared with this program's, the full `integrity_check`, then the
+//! day's first backup, each on a connection of its own, so the window and the login are usable
+//! meanwhile. The caller lets nothing write to the file before the quick check has passed, and
+//! stops using it when a check finds damage or an object that is not this program's.
 
 use std::path::{Path, PathBuf};
 
@@ -62,9 +63,10 @@ fn check(conn: &Connection, pragma: &str) -> Result<()> {
     }
 }
 
-/// Checks the file at `path` (quick, then full) and takes the day's first backup into `dir` when
-/// there is none yet; `report` is told each step as it starts. Damage is [`Error::Damaged`];
-/// the backup's own failures are its errors. The backup, when one was taken.
+/// Checks the file at `path` (quick and its schema objects against this program's, then full)
+/// and takes the day's first backup into `dir` when there is none yet; `report` is told each
+/// step as it starts. Damage is [`Error::Damaged`], an object that is not this program's
+/// [`Error::Tampered`]; the backup's own failures are its errors. The backup, when one was taken.
 pub fn check_then_back_up(
     path: &Path,
     dir: &Path,
@@ -74,6 +76,9 @@ pub fn check_then_back_up(
     report(AfterStart::QuickCheck);
     let conn = reader(path)?;
     check(&conn, "quick_check")?;
+    // A trigger, view, table or index someone added (one that renames every imported household)
+    // is named before anything writes to the file or backs it up; it reads only the schema.
+    crate::store::identity::check_objects(&conn, path, "程序没有再使用它，也没有备份它。")?;
     report(AfterStart::FullCheck);
     check(&conn, "integrity_check")?;
     drop(conn);

@@ -171,7 +171,7 @@ pub fn database_to_folder(
     );
     let held = crate::store::audit::head(conn)?;
     let (copied, present) = (photos.copied, photos.present);
-    write_checked(conn, &dest, &mut |_| {}, || {
+    write_checked(conn, &dest, true, &mut |_| {}, || {
         crate::store::audit::append(
             conn,
             &crate::store::audit::at_text(now),

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 
-use super::copy::{anchor, copy_to, discard, full_here, io_err, verify};
+use super::copy::{anchor, copy_to, discard, full_here, io_err, verify_integrity};
 use super::names::{list, Reason};
 use super::rotation::take_keeping;
 use crate::error::{Error, Result};
@@ -49,24 +49,11 @@ pub(super) fn not_ours(from: &Path) -> Error {
 /// program's database, not newer than the program, and have an active administrator after
 /// migration. Nothing outside the scratch copy changes.
 pub(super) fn check_and_migrate(scratch: &Connection, from: &Path) -> Result<BackupInfo> {
-    let app_id: i64 = scratch.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-    let version = crate::store::schema::schema_version(scratch)?;
-    let has = |t: &str| -> Result<bool> {
-        Ok(scratch.query_row(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
-            [t],
-            |r| r.get(0),
-        )?)
-    };
-    let shaped = has("settings")? && has("villages")? && has("households")? && has("toilets")?;
-    let ours = match app_id {
-        crate::store::schema::APPLICATION_ID => true,
-        0 => shaped && version >= 1,
-        _ => false,
-    };
-    if !ours {
+    use crate::store::identity::{owner, unexpected_object, Owner};
+    if owner(scratch)? != Owner::Ours {
         return Err(not_ours(from));
     }
+    let version = crate::store::schema::schema_version(scratch)?;
     if version > crate::store::schema::SCHEMA_VERSION {
         return Err(Error::Invalid(format!(
             "备份“{}”是更新版本的程序写的（数据库结构第 {version} 版，本程序只到第 {} 版），不能用本程序恢复。现在的数据库没有被改动；请先安装最新版本的程序。",
@@ -77,25 +64,11 @@ pub(super) fn check_and_migrate(scratch: &Connection, from: &Path) -> Result<Bac
     crate::store::schema::migrate(scratch)?;
     // Exactly this program's tables, indexes and triggers: a crafted file could carry a trigger
     // that changes later records behind the audit log's back.
-    let objects = |c: &Connection| -> Result<std::collections::BTreeSet<(String, String, String)>> {
-        Ok(c.prepare(
-            "SELECT type, name, coalesce(sql, '') FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?)
-    };
-    let expected = objects(&crate::store::schema::open_in_memory()?)?;
-    let found = objects(scratch)?;
-    if let Some((kind, name, _)) = found.difference(&expected).next() {
+    if let Some(what) = unexpected_object(scratch)? {
         return Err(Error::Invalid(format!(
-            "备份“{}”里有本程序没有的数据库对象（{kind} {name}），可能被改动过，不能用来恢复。现在的数据库没有被改动；请选择其他备份，并把这个文件交给管理员检查。",
-            from.display()
-        )));
-    }
-    if let Some((kind, name, _)) = expected.difference(&found).next() {
-        return Err(Error::Invalid(format!(
-            "备份“{}”缺少本程序的数据库对象（{kind} {name}），可能被改动过，不能用来恢复。现在的数据库没有被改动；请选择其他备份。",
-            from.display()
+            "备份“{}”里{}，可能被改动过，不能用来恢复。现在的数据库没有被改动；请选择其他备份，并把这个文件交给管理员检查。",
+            from.display(),
+            what.describe()
         )));
     }
     let get = |key: &str| -> Result<String> {
@@ -141,7 +114,7 @@ impl Drop for Scratch {
 }
 
 pub(super) fn scratch_copy(from: &Path, dir: &Path, now: NaiveDateTime) -> Result<Scratch> {
-    verify(from)?;
+    verify_integrity(from)?;
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     // Its own name, also for two checks of one file at once (a double click).
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -162,7 +135,7 @@ pub(super) fn scratch_copy(from: &Path, dir: &Path, now: NaiveDateTime) -> Resul
             }
         })?;
     copy_to(&source, &scratch.path).map_err(|e| full_here(e, dir))?;
-    verify(&scratch.path)?;
+    verify_integrity(&scratch.path)?;
     Ok(scratch)
 }
 

@@ -44,7 +44,10 @@ pub(super) fn take_keeping(
     );
     // The backup holds the log up to here (its own entry comes after the copy).
     let held = crate::store::audit::head(conn)?;
-    write_checked(conn, &dest, progress, || {
+    // The 恢复前 copy keeps the file about to be replaced as it was, also one someone changed
+    // (a restore is how a tampered file is put right); every other backup must be whole.
+    let objects = reason != Reason::BeforeRestore;
+    write_checked(conn, &dest, objects, progress, || {
         crate::store::audit::append(
             conn,
             &crate::store::audit::at_text(now),
