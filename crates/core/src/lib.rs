@@ -18,6 +18,7 @@ pub mod reports;
 pub mod rng;
 pub mod search_keys;
 pub mod store;
+pub mod text;
 
 // Short paths for the app and the command line (`huce_core::audit`, …). Inside the core, modules
 // are named by their folder (`crate::store::audit`); the layer test holds that.

@@ -54,7 +54,7 @@ pub struct FoundHousehold {
 /// A typed field as the import keeps one: nothing invisible, spaces collapsed; None if empty.
 fn filled(s: &Option<String>) -> Option<String> {
     s.as_deref()
-        .map(crate::ledger_io::import::normalize::clean)
+        .map(crate::text::clean)
         .filter(|s| !s.is_empty())
 }
 
@@ -111,7 +111,7 @@ pub fn add_household<'a>(
     let conn = db.into();
     by.require(Action::RecordInspection)?;
     // As the import keeps a name: nothing invisible, no inner spaces.
-    let name = crate::ledger_io::import::normalize::name(&h.head_name).unwrap_or_default();
+    let name = crate::text::name(&h.head_name).unwrap_or_default();
     let name = name.as_str();
     if name.is_empty() || name.chars().count() > 20 {
         return Err(Error::Invalid("请填写户主姓名（不超过 20 个字）。".into()));

@@ -21,6 +21,7 @@ const RANKS: &[(&str, u8)] = &[
     ("model", 0),
     ("rng", 0),
     ("search_keys", 0),
+    ("text", 0),
     ("store", 1),
     ("access", 2),
     ("places", 3),

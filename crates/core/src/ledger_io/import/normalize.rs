@@ -7,59 +7,7 @@ use crate::places::idcard;
 
 pub type Parsed<T> = Result<Option<T>, String>;
 
-/// Full-width ASCII (０-９, Ａ-Ｚ, （）…) to half-width, ideographic space to space, trimmed, and
-/// runs of whitespace (including line breaks inside a cell) collapsed to one space.
-pub fn clean(text: &str) -> String {
-    // One pass, one allocation: every cell of an import goes through here.
-    let mut out = String::with_capacity(text.len());
-    let mut space = false;
-    for c in text.chars().map(half_width) {
-        if c.is_whitespace() {
-            space = !out.is_empty();
-        } else if invisible(c) {
-            // Nothing a person sees: a zero-width space would make 王​五 another name than
-            // 王五, a direction override turns a name around on screen, a control character
-            // (NUL, ESC) has no place in a ledger.
-        } else {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Control characters and the invisible format characters: zero-width spaces and joiners,
-/// direction marks, embeddings, overrides and isolates, word joiners, the BOM, soft hyphens.
-fn invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{00AD}'
-                | '\u{200B}'..='\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{FEFF}'
-        )
-}
-
-/// One character as [`clean`] sees it: full-width ASCII to half-width, wide spaces to a space.
-pub fn half_width(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' | '\u{00A0}' => ' ',
-        _ => c,
-    }
-}
-
-/// A person's name: cleaned, with all inner spaces removed ("张 三" → "张三").
-pub fn name(text: &str) -> Option<String> {
-    let n: String = clean(text).chars().filter(|c| !c.is_whitespace()).collect();
-    (!n.is_empty()).then_some(n)
-}
+pub use crate::text::{clean, half_width, name};
 
 /// The value of a Chinese numeral from 0 to 99 (一, 十二, 二十一, 两, 〇).
 pub fn chinese_number(text: &str) -> Option<i64> {
@@ -549,6 +497,7 @@ pub fn category(text: &str) -> Parsed<HouseholdCategory> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::invisible;
 
     #[test]
     fn clean_cases() {
