@@ -534,7 +534,14 @@ mod tests {
     fn a_database_from_a_newer_program_is_refused_with_advice() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("huce.db");
+        // This program's file (its application id), written by a newer version.
         let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(
+            None,
+            "application_id",
+            huce_core::store::schema::APPLICATION_ID,
+        )
+        .unwrap();
         conn.pragma_update(None, "user_version", huce_core::db::SCHEMA_VERSION + 5)
             .unwrap();
         drop(conn);
