@@ -29,16 +29,25 @@ pub fn clean(text: &str) -> String {
 /// Control characters and the invisible format characters: zero-width spaces and joiners,
 /// direction marks, embeddings, overrides and isolates, word joiners, the BOM, soft hyphens.
 pub(crate) fn invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{00AD}'
-                | '\u{200B}'..='\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{FEFF}'
-        )
+    // Every cell of an import passes here: most characters are CJK or ASCII, decided by a
+    // comparison or two. The control characters (category Cc) are U+0000–U+001F and
+    // U+007F–U+009F.
+    let u = c as u32;
+    if u < 0x20 || (0x7F..=0x9F).contains(&u) {
+        return true;
+    }
+    if u < 0xAD || (0x3000..0xFEFF).contains(&u) {
+        return false;
+    }
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// One character as [`clean`] sees it: full-width ASCII to half-width, wide spaces to a space.
@@ -54,4 +63,28 @@ pub fn half_width(c: char) -> char {
 pub fn name(text: &str) -> Option<String> {
     let n: String = clean(text).chars().filter(|c| !c.is_whitespace()).collect();
     (!n.is_empty()).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quick test is the definition: the control characters and the listed format ones.
+    #[test]
+    fn invisible_is_exactly_the_controls_and_the_listed_format_characters() {
+        let listed = |c: char| {
+            matches!(
+                c,
+                '\u{00AD}'
+                    | '\u{200B}'..='\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2060}'..='\u{2064}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{FEFF}'
+            )
+        };
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(invisible(c), c.is_control() || listed(c), "{:?}", c);
+        }
+    }
 }
