@@ -151,8 +151,9 @@ fn print_report(r: &ImportReport) {
         .columns
         .iter()
         .filter(|c| {
-            let h = c.header.trim();
-            c.field_label.is_none() && !h.is_empty() && !matches!(h, "序号" | "编号" | "序")
+            c.field_label.is_none()
+                && !c.header.trim().is_empty()
+                && !huce_core::import::headers::is_row_number(&c.header)
         })
         .map(|c| c.header.as_str())
         .collect();

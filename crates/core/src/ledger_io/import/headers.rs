@@ -223,6 +223,13 @@ pub fn key_chars(text: &str) -> impl Iterator<Item = char> + '_ {
         .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '★' | ':' | '：'))
 }
 
+/// Whether a column's header names a row number (序号, 编号), counted on by every row and
+/// never imported.
+pub fn is_row_number(header: &str) -> bool {
+    let key = header_key(header).to_lowercase();
+    matches!(key.as_str(), "序号" | "编号" | "序" | "行号" | "no" | "no.")
+}
+
 /// The field a header cell names, if any.
 pub fn match_header(text: &str) -> Option<Field> {
     let key = header_key(text);

@@ -428,12 +428,6 @@ const NOTE_STARTS: [&str; 22] = [
     "备注：",
 ];
 
-/// Whether a column's header names a row number (序号, 编号), counted on by every row.
-fn is_row_number(header: &str) -> bool {
-    let key = crate::ledger_io::import::headers::header_key(header).to_lowercase();
-    matches!(key.as_str(), "序号" | "编号" | "序" | "行号" | "no" | "no.")
-}
-
 /// Whether the text of a 户主 cell is a total rather than a name: 合计, 小计（2户）, 合计：3户,
 /// 共2户, 2户 (a name never starts with a total word followed by a count, nor is a count of
 /// households; 王小计 is a name).
@@ -572,7 +566,7 @@ impl<'p> Checker<'p> {
                         .map(String::as_str)
                         .chain(std::iter::repeat("")),
                 )
-                .map(|(f, h)| f.is_some() || is_row_number(h))
+                .map(|(f, h)| f.is_some() || crate::ledger_io::import::headers::is_row_number(h))
                 .collect(),
             relation_col: plan.headers.iter().position(|h| {
                 matches!(
@@ -728,15 +722,11 @@ impl<'p> Checker<'p> {
             );
         }
         if let Some(idn) = &v.id_number {
-            // Where the row puts the household: its village (石鱼 = 石鱼村 = 石鱼村委会) and 社.
-            let village = v.village.as_deref().unwrap_or_default();
-            let village = village
-                .strip_suffix("村委会")
-                .or_else(|| village.strip_suffix("村民委员会"))
-                .unwrap_or(village);
-            let village = village.strip_suffix('村').unwrap_or(village);
+            // Where the row puts the household: its village as `norm::village` wrote it (石鱼 =
+            // 石鱼村 = 石鱼村委会) and its 社 (一社 = 1社).
             let place = format!(
-                "{village}村{}",
+                "{}{}",
+                v.village.as_deref().unwrap_or_default(),
                 v.group
                     .as_ref()
                     .map(|g| g.name.as_str())
