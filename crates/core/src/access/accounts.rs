@@ -169,8 +169,9 @@ fn verify_password(password: &str, stored: &str) -> bool {
 }
 
 fn clean(input: &AccountInput) -> Result<(String, String)> {
-    let username = input.username.trim().to_string();
-    let display = input.display_name.trim().to_string();
+    // Nothing invisible, full-width to half-width, as every name typed in the app.
+    let username = crate::text::clean(&input.username);
+    let display = crate::text::clean(&input.display_name);
     if username.is_empty()
         || username.chars().count() > 20
         || username.contains(char::is_whitespace)
@@ -264,10 +265,8 @@ pub fn create_first_admin<'a>(
             active: true,
             ..input.clone()
         };
-        audit::set_actor(
-            db,
-            &format!("{}（{}）", input.display_name.trim(), input.username.trim()),
-        )?;
+        let (username, display) = clean(&input)?;
+        audit::set_actor(db, &format!("{display}（{username}）"))?;
         insert(db, &input, false, now)
     })
 }
@@ -586,7 +585,8 @@ pub fn login<'a>(
     now: &str,
 ) -> Result<Account> {
     let db = db.into();
-    let username = username.trim();
+    // As the name was saved: a name typed with the input method in full-width mode is found.
+    let username = &crate::text::clean(username);
     let row: Option<(Account, String)> = db
         .query_row(
             &format!(

@@ -78,7 +78,8 @@ pub fn get_staff<'a>(db: impl Into<Db<'a>>, id: i64) -> Result<Staff> {
 }
 
 fn clean(input: &StaffInput) -> Result<StaffInput> {
-    let name = input.name.trim().to_string();
+    // Cleaned as an imported name is: nothing invisible, full-width to half-width, no spaces.
+    let name = crate::text::name(&input.name).unwrap_or_default();
     if name.is_empty() {
         return Err(Error::Invalid("请填写工作人员的姓名。".into()));
     }
@@ -90,9 +91,8 @@ fn clean(input: &StaffInput) -> Result<StaffInput> {
     let phone = input
         .phone
         .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string);
+        .map(|p| crate::text::clean(p).replace(' ', ""))
+        .filter(|p| !p.is_empty());
     if let Some(p) = &phone {
         if !p.chars().all(|c| c.is_ascii_digit() || c == '-') || p.len() < 7 {
             return Err(Error::Invalid(format!(
@@ -102,9 +102,9 @@ fn clean(input: &StaffInput) -> Result<StaffInput> {
     }
     Ok(StaffInput {
         name,
-        unit: input.unit.trim().to_string(),
+        unit: crate::text::clean(&input.unit),
         phone,
-        roles: input.roles.trim().to_string(),
+        roles: crate::text::clean(&input.roles),
         active: input.active,
     })
 }

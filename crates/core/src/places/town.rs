@@ -12,8 +12,9 @@ pub fn save_names<'a>(
     town_name: &str,
     now: &str,
 ) -> Result<TownSettings> {
-    let district = district_name.trim();
-    let town = town_name.trim();
+    // Nothing invisible, no spaces: the names head every printed document.
+    let district = &crate::text::name(district_name).unwrap_or_default();
+    let town = &crate::text::name(town_name).unwrap_or_default();
     for (what, value, example) in [
         ("区（县）名称", district, "铜梁区"),
         ("镇（乡）名称", town, "石鱼镇"),

@@ -315,3 +315,74 @@ fn the_idle_logout_time_is_an_administrators_setting() {
         "forbidden"
     );
 }
+
+/// Names typed or pasted into the app's forms (staff, accounts, the town's names) are cleaned as
+/// the import cleans a ledger's cells: an invisible character kept would make 王​五 a second
+/// person beside 王五, a name print with a blank on the 签字背书表, a user name never match.
+#[test]
+fn names_typed_in_the_forms_are_cleaned_as_the_import_cleans_them() {
+    let conn = crate::engine::fresh();
+    let staff_in = |name: &str, unit: &str, phone: &str| huce_core::staff::StaffInput {
+        name: name.into(),
+        unit: unit.into(),
+        phone: Some(phone.into()),
+        roles: "排查\u{200B}人".into(),
+        active: true,
+    };
+    let id = huce_core::staff::add_staff(
+        &conn,
+        &staff_in(
+            "王\u{200B}五",
+            "石鱼镇\u{200E}农服中心",
+            "１３８０００００００１",
+        ),
+        T0,
+    )
+    .unwrap();
+    let s = huce_core::staff::get_staff(&conn, id).unwrap();
+    assert_eq!(
+        (
+            s.name.as_str(),
+            s.unit.as_str(),
+            s.phone.as_deref(),
+            s.roles.as_str()
+        ),
+        ("王五", "石鱼镇农服中心", Some("13800000001"), "排查人")
+    );
+    let err = huce_core::staff::add_staff(
+        &conn,
+        &staff_in("王五", "石鱼镇农服中心", "13800000002"),
+        T0,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("已经在工作人员名单中"), "{err}");
+    let err = huce_core::staff::add_staff(
+        &conn,
+        &staff_in("\u{200B}\u{FEFF}", "石鱼镇", "13800000003"),
+        T0,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("请填写工作人员的姓名"), "{err}");
+
+    let admin = accounts::create_first_admin(
+        &conn,
+        &input("ad\u{200B}min", "李\u{202E}四", Role::Admin, "shiyu2022"),
+        T0,
+    )
+    .unwrap();
+    assert_eq!(
+        (admin.username.as_str(), admin.display_name.as_str()),
+        ("admin", "李四")
+    );
+    accounts::login(&conn, "admin", "shiyu2022", T0).unwrap();
+    // Typed with the input method in full-width mode.
+    accounts::login(&conn, "ａｄｍｉｎ", "shiyu2022", T0).unwrap();
+
+    let t = huce_core::town::save_names(&conn, "铜梁区\u{FEFF}", "石鱼\u{200B}镇", T0).unwrap();
+    assert_eq!(
+        (t.district_name.as_str(), t.town_name.as_str()),
+        ("铜梁区", "石鱼镇")
+    );
+}
