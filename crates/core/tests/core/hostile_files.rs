@@ -41,7 +41,7 @@ fn ledger_xlsx(dir: &Path) -> Vec<u8> {
 }
 
 /// The parts of a zip archive, in order.
-fn parts(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn parts(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     (0..zip.len())
         .map(|i| {
@@ -54,7 +54,7 @@ fn parts(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 }
 
 /// A zip archive of `parts`, deflated.
-fn pack(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn pack(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);

@@ -84,7 +84,8 @@ fn xlsx_with_title_rows() {
         sheets[0].rows[3][4],
         Cell {
             text: "440524188001010000".into(),
-            numeric: true
+            numeric: true,
+            uncalculated: false,
         },
         "a numeric ID is flagged as numeric"
     );

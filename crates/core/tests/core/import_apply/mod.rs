@@ -5,6 +5,7 @@ mod backup_before;
 mod exports;
 mod flags;
 mod merge;
+mod read_notes;
 
 use std::path::Path;
 

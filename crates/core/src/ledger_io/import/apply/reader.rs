@@ -143,6 +143,8 @@ pub(super) enum Msg {
     /// The rows of the sheet are stored out of order: read it again, whole.
     Unordered,
     Failed(Error),
+    /// A note for the report about the file as a whole (sent before `End`).
+    Note(String),
 }
 
 /// How applying the rows ended, short of a database error.
@@ -320,7 +322,7 @@ pub(super) fn read_rows(
         let plan = &plan;
         std::thread::Builder::new()
             .name("import-checks".into())
-            .spawn_scoped(s, move || check_rows(plan, &raw_rx, tx))
+            .spawn_scoped(s, move || check_rows(path, plan, &raw_rx, tx))
             .expect("start the import check thread");
         let parsed = parse_rows(&mut rows, head, head_len, plan.header_row, &raw_tx);
         let last = match parsed {
@@ -377,9 +379,11 @@ fn parse_rows(
     Ok(Some(Raw::End))
 }
 
-/// The check thread: checks the parsed rows in order and sends them to the writer, then how
-/// the sheet ended. Returns quietly when the writer hangs up.
+/// The check thread: checks the parsed rows in order and sends them to the writer, then what
+/// the file as a whole needs to say and how the sheet ended. Returns quietly when the writer
+/// hangs up.
 fn check_rows(
+    path: &Path,
     plan: &Plan,
     raw_rx: &std::sync::mpsc::Receiver<Raw>,
     tx: &std::sync::mpsc::SyncSender<Msg>,
@@ -387,8 +391,21 @@ fn check_rows(
     let mut checker = Checker::new(plan);
     while let Ok(raw) = raw_rx.recv() {
         let msg = match raw {
-            Raw::Rows(rows) => Msg::Rows(rows.iter().map(|cells| checker.check(cells)).collect()),
-            Raw::End => Msg::End,
+            Raw::Rows(rows) => {
+                let checked = rows.iter().map(|cells| checker.check(cells)).collect();
+                match checker.uncalculated.refusal(path, plan) {
+                    Some(e) => Msg::Failed(e),
+                    None => Msg::Rows(checked),
+                }
+            }
+            Raw::End => {
+                if let Some(note) = checker.uncalculated.note(plan) {
+                    if tx.send(Msg::Note(note)).is_err() {
+                        return;
+                    }
+                }
+                Msg::End
+            }
             Raw::Unordered => Msg::Unordered,
             Raw::Failed(e) => Msg::Failed(e),
         };
@@ -396,6 +413,84 @@ fn check_rows(
         if tx.send(msg).is_err() || last {
             return;
         }
+    }
+}
+
+/// What it takes to find the household a row is about: a formula without its result in one of
+/// these columns refuses the file (the rows cannot be told apart); elsewhere it is noted.
+const KEY_FIELDS: [Field; 4] = [
+    Field::Village,
+    Field::Group,
+    Field::HeadName,
+    Field::IdNumber,
+];
+
+/// The imported cells that are formulas saved without their results (see
+/// [`Cell::uncalculated`]): read as empty, they are not answers left blank.
+#[derive(Default)]
+pub(super) struct Uncalculated {
+    /// The first row with such a cell in a key column, and those columns.
+    key: Option<(usize, Vec<usize>)>,
+    /// Each other column with such cells: (column, how many, the first row).
+    answers: Vec<(usize, usize, usize)>,
+}
+
+impl Uncalculated {
+    /// Notes the cells of `row` that are formulas without results, in the imported columns.
+    fn count(&mut self, plan: &Plan, cells: &[Cell], row: usize) {
+        let mut keys = Vec::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let Some(field) = plan.columns.get(i).copied().flatten() else {
+                continue;
+            };
+            if !cell.uncalculated {
+                continue;
+            }
+            if KEY_FIELDS.contains(&field) {
+                keys.push(i);
+            } else if let Some(seen) = self.answers.iter_mut().find(|(c, _, _)| *c == i) {
+                seen.1 += 1;
+            } else {
+                self.answers.push((i, 1, row));
+            }
+        }
+        if !keys.is_empty() && self.key.is_none() {
+            self.key = Some((row, keys));
+        }
+    }
+
+    /// The columns' headers, each in quotes.
+    fn named(plan: &Plan, cols: impl Iterator<Item = usize>) -> String {
+        cols.map(|i| {
+            let header = plan.headers.get(i).map(String::as_str).unwrap_or_default();
+            let field = plan.columns.get(i).copied().flatten();
+            let shown = match field {
+                Some(f) if header.is_empty() => f.label(),
+                _ => header,
+            };
+            format!("“{shown}”")
+        })
+        .collect()
+    }
+
+    /// The file refused: a key column is formulas without results.
+    fn refusal(&self, path: &Path, plan: &Plan) -> Option<Error> {
+        let (row, cols) = self.key.as_ref()?;
+        Some(Error::Invalid(format!(
+            "文件“{}”第 {row} 行的{}是公式，文件里没有保存计算结果，读出来是空的，没有导入。这样的文件通常是其他程序生成、没有在 Excel 中保存过的。请在 Excel（或 WPS）中打开该文件、保存后再导入。",
+            path.display(),
+            Uncalculated::named(plan, cols.iter().copied())
+        )))
+    }
+
+    /// The note for the report: answer columns with formulas without results.
+    fn note(&self, plan: &Plan) -> Option<String> {
+        let first = self.answers.iter().map(|(_, _, row)| *row).min()?;
+        let total: usize = self.answers.iter().map(|(_, n, _)| n).sum();
+        Some(format!(
+            "{}列有 {total} 个单元格是公式，文件里没有保存计算结果（第 {first} 行起），这些单元格没有导入（已有的内容不变）。这样的文件通常是其他程序生成、没有在 Excel 中保存过的：请在 Excel（或 WPS）中打开该文件、保存后再导入。",
+            Uncalculated::named(plan, self.answers.iter().map(|(c, _, _)| *c))
+        ))
     }
 }
 
@@ -544,6 +639,8 @@ pub(super) struct Checker<'p> {
     /// The place of the row above, for a "同上" under 行政村 or 社.
     pub(super) last_village: Option<String>,
     pub(super) last_group: Option<norm::GroupName>,
+    /// The imported cells that are formulas without their results.
+    pub(super) uncalculated: Uncalculated,
 }
 
 impl<'p> Checker<'p> {
@@ -581,6 +678,7 @@ impl<'p> Checker<'p> {
             k: 0,
             last_village: None,
             last_group: None,
+            uncalculated: Uncalculated::default(),
         }
     }
 
@@ -593,6 +691,9 @@ impl<'p> Checker<'p> {
         let k = self.k;
         self.k += 1;
         let row = self.plan.header_row + 2 + k;
+        if cells.iter().any(|c| c.uncalculated) {
+            self.uncalculated.count(self.plan, cells, row);
+        }
         let member = self
             .relation_col
             .and_then(|i| cells.get(i))

@@ -432,6 +432,10 @@ pub(super) fn apply_rows(
             Msg::End => break,
             Msg::Unordered => return Ok(Flow::Unordered),
             Msg::Failed(e) => return Ok(Flow::Unreadable(e)),
+            Msg::Note(note) => {
+                report.notes.push(note);
+                continue;
+            }
             Msg::Opened(_) => continue,
         };
         for checked in batch {

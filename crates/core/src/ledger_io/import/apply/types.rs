@@ -115,6 +115,9 @@ pub struct ImportReport {
     /// Rows that give a stored household's ID number under another head's name, taken as
     /// 户主变更 (the head's name updated): to be checked, a mistyped ID number looks the same.
     pub new_heads: Vec<RowProblem>,
+    /// What the clerk should know about the file as a whole (formulas saved without their
+    /// results, hidden rows imported), each a sentence.
+    pub notes: Vec<String>,
     /// The columns came from a mapping saved when a file with the same header was imported.
     pub used_saved_mapping: bool,
     /// The sheet has no 行政村 column and its name is the village of its rows (a workbook with

@@ -25,18 +25,29 @@ pub use guard::{
 };
 
 /// One cell as read. `text` is what a person would see; `numeric` is true when the spreadsheet
-/// stored a number (so an ID number in it has already lost digits).
+/// stored a number (so an ID number in it has already lost digits). `uncalculated` is true for
+/// a formula saved without its result (a workbook written by a program and never opened and
+/// saved in Excel): its text is empty, but nobody left it blank.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cell {
     pub text: String,
     pub numeric: bool,
+    pub uncalculated: bool,
 }
 
 impl Cell {
     pub fn text(s: impl Into<String>) -> Cell {
         Cell {
             text: s.into(),
-            numeric: false,
+            ..Cell::default()
+        }
+    }
+
+    /// A formula without its result.
+    fn uncalculated() -> Cell {
+        Cell {
+            uncalculated: true,
+            ..Cell::default()
         }
     }
 }
@@ -98,10 +109,12 @@ fn cell_from(data: &Data) -> Cell {
         Data::Int(i) => Cell {
             text: i.to_string(),
             numeric: true,
+            ..Cell::default()
         },
         Data::Float(f) => Cell {
             text: number_text(*f),
             numeric: true,
+            ..Cell::default()
         },
         Data::Bool(b) => Cell::text(if *b { "是" } else { "否" }),
         Data::DateTime(dt) => match dt.as_datetime() {
@@ -109,6 +122,7 @@ fn cell_from(data: &Data) -> Cell {
             None => Cell {
                 text: number_text(dt.as_f64()),
                 numeric: true,
+                ..Cell::default()
             },
         },
         Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::text(s.clone()),
@@ -154,9 +168,13 @@ fn cell_from_scalar(data: &DataRef) -> Cell {
     }
 }
 
-/// Drops the empty cells at the end of a row, as every reader here does.
+/// Drops the empty cells at the end of a row, as every reader here does (a formula without its
+/// result is not empty).
 fn trim_row(cells: &mut Vec<Cell>) {
-    while cells.last().is_some_and(|c| c.text.trim().is_empty()) {
+    while cells
+        .last()
+        .is_some_and(|c| c.text.trim().is_empty() && !c.uncalculated)
+    {
         cells.pop();
     }
 }
@@ -169,12 +187,16 @@ fn read_xlsx_sheet(
     budget: &mut Budget,
 ) -> std::result::Result<Vec<Vec<Cell>>, Refusal> {
     let mut rows: Vec<Vec<Cell>> = Vec::new();
-    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
-        let value = cell.get_value();
-        if matches!(value, DataRef::Empty) {
-            continue;
-        }
-        let (r, c) = cell.get_position();
+    while let Some(cell) = reader
+        .next_cell_with_formula_metadata()
+        .map_err(|e| e.to_string())?
+    {
+        let (value, uncalculated) = match (&cell.value, &cell.formula) {
+            (DataRef::Empty, None) => continue,
+            (DataRef::Empty, Some(_)) => (&cell.value, true),
+            (value, _) => (value, false),
+        };
+        let (r, c) = cell.pos;
         check_position(r, c)?;
         let (row, col) = (r as usize, c as usize);
         if rows.len() <= row {
@@ -184,7 +206,11 @@ fn read_xlsx_sheet(
         if rows[row].len() <= col {
             budget.cells(col + 1 - rows[row].len())?;
         }
-        let cell = cell_from_ref(value, r, c, budget)?;
+        let cell = if uncalculated {
+            Cell::uncalculated()
+        } else {
+            cell_from_ref(value, r, c, budget)?
+        };
         place(&mut rows[row], c, cell);
     }
     for row in &mut rows {
@@ -738,30 +764,37 @@ impl XlsxRows<'_> {
                 self.done = true;
                 continue;
             };
-            let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? else {
+            let Some(cell) = reader
+                .next_cell_with_formula_metadata()
+                .map_err(|e| e.to_string())?
+            else {
                 self.done = true;
                 self.ready = self.collecting.take();
                 continue;
             };
-            let value = cell.get_value();
-            if matches!(value, DataRef::Empty) {
-                continue;
-            }
-            let (r, c) = cell.get_position();
+            let uncalculated = match (&cell.value, &cell.formula) {
+                (DataRef::Empty, None) => continue,
+                (DataRef::Empty, Some(_)) => true,
+                _ => false,
+            };
+            let (r, c) = cell.pos;
             check_position(r, c)?;
             if r < self.next {
                 return Ok(NextRow::Unordered);
             }
+            let made = if uncalculated {
+                Cell::uncalculated()
+            } else {
+                cell_from_ref(&cell.value, r, c, &mut self.budget)?
+            };
             match &mut self.collecting {
-                Some((row, cells)) if *row == r => {
-                    place(cells, c, cell_from_ref(value, r, c, &mut self.budget)?)
-                }
+                Some((row, cells)) if *row == r => place(cells, c, made),
                 Some((row, _)) if *row > r => return Ok(NextRow::Unordered),
                 _ => {
                     // Rows of a ledger are about as wide as the one before.
                     let width = self.collecting.as_ref().map_or(0, |(_, cells)| cells.len());
                     let mut cells = Vec::with_capacity(width.max(c as usize + 1));
-                    place(&mut cells, c, cell_from_ref(value, r, c, &mut self.budget)?);
+                    place(&mut cells, c, made);
                     self.ready = self.collecting.replace((r, cells));
                 }
             }

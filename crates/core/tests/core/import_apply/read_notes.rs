@@ -1,0 +1,125 @@
+//! What the readers tell the clerk about a file whose cells are not what they look like:
+//! formulas saved without their results, a CSV with rows in two encodings, hidden rows and
+//! hidden columns of an .xlsx.
+
+use std::path::Path;
+
+use huce_core::households;
+use huce_core::import::apply::{import_into, Mode};
+use rust_xlsxwriter::Workbook;
+
+use super::{opts, run};
+use crate::hostile_files::{pack, parts};
+
+/// Rewrites the first sheet's XML of the workbook at `path` with `edit`.
+fn edit_sheet(path: &Path, edit: impl Fn(String) -> String) {
+    let mut p = parts(&std::fs::read(path).unwrap());
+    let sheet = p
+        .iter_mut()
+        .find(|(n, _)| n == "xl/worksheets/sheet1.xml")
+        .unwrap();
+    sheet.1 = edit(String::from_utf8(sheet.1.clone()).unwrap()).into_bytes();
+    std::fs::write(path, pack(&p)).unwrap();
+}
+
+/// The cached results of every formula taken out, as a program that writes formulas without
+/// calculating them leaves them.
+fn without_results(xml: String) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml.as_str();
+    while let Some(at) = rest.find("</f><v>") {
+        out.push_str(&rest[..at + 4]);
+        let after = &rest[at + 4..];
+        rest = &after[after.find("</v>").unwrap() + 4..];
+    }
+    out.push_str(rest);
+    out
+}
+
+const HEADER: [&str; 5] = ["行政村", "所在社", "户主姓名", "技术模式", "建设年份"];
+
+/// A ledger of `rows` households whose columns in `formulas` are formulas, their results taken
+/// out unless `results`.
+fn ledger_with_formulas(path: &Path, rows: u32, formulas: &[u16], results: bool) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in HEADER.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=rows {
+        let values = [
+            "石鱼村".to_string(),
+            format!("{}社", r % 3 + 1),
+            format!("户主{r}"),
+            "三格式化粪池".to_string(),
+            "2019".to_string(),
+        ];
+        for (c, v) in values.iter().enumerate() {
+            let c = c as u16;
+            if formulas.contains(&c) {
+                let f = rust_xlsxwriter::Formula::new(format!("=\"{v}\"")).set_result(v);
+                sheet.write_formula(r, c, f).unwrap();
+            } else if c == 4 {
+                sheet.write_number(r, c, 2019.0).unwrap();
+            } else {
+                sheet.write_string(r, c, v).unwrap();
+            }
+        }
+    }
+    book.save(path).unwrap();
+    if !results {
+        edit_sheet(path, without_results);
+    }
+}
+
+#[test]
+fn head_names_that_are_formulas_without_results_refuse_the_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    let path = dir.path().join("程序生成.xlsx");
+    ledger_with_formulas(&path, 30, &[2], false);
+    let mode = Mode::Commit {
+        backup_dir: dir.path().join("备份"),
+        stamp: "20261129-100000".into(),
+    };
+    let e = import_into(&t, &path, &opts(true), &mode, &mut |_, _| {})
+        .expect_err("a file whose names are not there is refused")
+        .to_string();
+    assert!(
+        e.contains("公式")
+            && e.contains("户主姓名")
+            && e.contains("请在 Excel（或 WPS）中打开该文件、保存后再导入"),
+        "{e}"
+    );
+    assert_eq!(e.matches("公式").count(), 1, "said once: {e}");
+    assert_eq!(households::counts(&t).unwrap(), (0, 0), "nothing written");
+}
+
+#[test]
+fn answers_that_are_formulas_without_results_are_named_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    let path = dir.path().join("程序生成.xlsx");
+    ledger_with_formulas(&path, 30, &[3], false);
+    let r = run(&t, &path, &opts(true), false, dir.path());
+    assert_eq!(
+        (r.rows_total, r.rows_rejected),
+        (30, 0),
+        "{:#?}",
+        r.problems
+    );
+    let said: Vec<&String> = r.notes.iter().filter(|n| n.contains("公式")).collect();
+    assert_eq!(said.len(), 1, "one note for the file: {:#?}", r.notes);
+    assert!(
+        said[0].contains("“技术模式”")
+            && said[0].contains("30 个")
+            && said[0].contains("请在 Excel（或 WPS）中打开该文件、保存后再导入"),
+        "{}",
+        said[0]
+    );
+    // A file whose formulas carry their results says nothing.
+    let fine = dir.path().join("已保存.xlsx");
+    ledger_with_formulas(&fine, 30, &[2, 3], true);
+    let r = run(&t, &fine, &opts(true), false, dir.path());
+    assert!(r.notes.is_empty(), "{:#?}", r.notes);
+}
