@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::accounts::Account;
 use crate::access::permissions::Action;
 use crate::error::{Error, Result};
+use crate::model::{Category, HouseholdStatus, InspectionKind};
 use crate::places::households::Scope;
 use crate::store::audit;
 use crate::store::sql::{Db, Optional};
@@ -94,13 +95,18 @@ pub fn refuse_if_locked<'a>(db: impl Into<Db<'a>>, inspection_id: i64) -> Result
     Ok(())
 }
 
-/// The latest inspection of every toilet in `scope` — what the 签字背书表 lists.
-pub fn latest_in<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Vec<i64>> {
-    let (filter, id) = match scope {
+/// The condition on `h` (households) of `scope`, and the value bound to its `?1`.
+fn scope_filter(scope: Scope) -> (&'static str, i64) {
+    match scope {
         Scope::Town => ("?1 = 0", 0),
         Scope::Village(v) => ("h.village_id = ?1", v),
         Scope::Group(g) => ("h.group_id = ?1", g),
-    };
+    }
+}
+
+/// The latest inspection of every toilet in `scope` — what the 签字背书表 lists.
+pub fn latest_in<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Vec<i64>> {
+    let (filter, id) = scope_filter(scope);
     // The latest inspection is named in a derived table: the server does not let WHERE use a
     // column alias of the same SELECT.
     Ok(db
@@ -115,6 +121,100 @@ pub fn latest_in<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Vec<i64>> {
         ))?
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+/// One toilet's line on the 签字背书表: its latest result and who stands behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetRow {
+    pub village_id: i64,
+    pub village: String,
+    pub group: String,
+    pub head_name: String,
+    pub seq: i64,
+    pub inspected_on: String,
+    pub kind: InspectionKind,
+    pub status: HouseholdStatus,
+    pub has_problems: bool,
+    /// The problems found, named and joined with 、.
+    pub problems: Option<String>,
+    /// The category of the toilet's latest case.
+    pub category: Option<Category>,
+    /// The inspection group (排查人): staff id and name, in the staff's order.
+    pub inspectors: Vec<(i64, String)>,
+    pub review: Option<Signature>,
+    pub responsible: Option<Signature>,
+}
+
+/// The 签字背书表's lines of `scope`: the latest result of every inspected toilet, in village,
+/// 社, household and toilet order (a village's lines together).
+pub fn sheet_rows<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Vec<SheetRow>> {
+    let (filter, id) = scope_filter(scope);
+    let signature = |step: &str| {
+        format!(
+            "(SELECT so.signer FROM signoffs so
+               WHERE so.inspection_id = i.id AND so.step = '{step}' AND so.cleared_at IS NULL),
+             (SELECT so.signed_at FROM signoffs so
+               WHERE so.inspection_id = i.id AND so.step = '{step}' AND so.cleared_at IS NULL)"
+        )
+    };
+    let conn = db.into();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT v.id, v.name, g.name, h.head_name, t.seq, i.inspected_on, i.kind,
+                i.household_status, i.has_problems,
+                (SELECT string_agg(pi.name, '、' ORDER BY p.item_id) FROM inspection_problems p
+                   JOIN problem_items pi ON pi.id = p.item_id WHERE p.inspection_id = i.id),
+                (SELECT r.category FROM rectifications r WHERE r.toilet_id = t.id
+                   ORDER BY r.id DESC LIMIT 1),
+                (SELECT string_agg(CAST(m.staff_id AS TEXT) || ' ' || s.name, '、' ORDER BY m.staff_id)
+                   FROM inspection_members m JOIN staff s ON s.id = m.staff_id
+                   WHERE m.inspection_id = i.id),
+                {}, {}
+         FROM toilets t JOIN households h ON h.id = t.household_id
+         JOIN villages v ON v.id = h.village_id
+         JOIN village_groups g ON g.id = h.group_id
+         JOIN inspections i ON i.id = (SELECT max(x.id) FROM inspections x WHERE x.toilet_id = t.id)
+         WHERE {filter}
+         ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq",
+        signature("review"),
+        signature("responsible")
+    ))?;
+    let mut rows = Vec::new();
+    stmt.for_each(params![id], |r| {
+        let members: Option<String> = r.get(11)?;
+        let signed = |at: usize| -> rusqlite::Result<Option<Signature>> {
+            Ok(match (r.get::<_, Option<String>>(at)?, r.get(at + 1)?) {
+                (Some(signer), Some(signed_at)) => Some(Signature { signer, signed_at }),
+                _ => None,
+            })
+        };
+        rows.push(SheetRow {
+            village_id: r.get(0)?,
+            village: r.get(1)?,
+            group: r.get(2)?,
+            head_name: r.get(3)?,
+            seq: r.get(4)?,
+            inspected_on: r.get(5)?,
+            kind: r.get(6)?,
+            status: r.get(7)?,
+            has_problems: r.get(8)?,
+            problems: r.get(9)?,
+            category: r.get(10)?,
+            // "id name" pairs: the id tells two namesakes apart.
+            inspectors: members
+                .as_deref()
+                .unwrap_or("")
+                .split('、')
+                .filter_map(|m| {
+                    let (id, name) = m.split_once(' ')?;
+                    Some((id.parse().ok()?, name.to_string()))
+                })
+                .collect(),
+            review: signed(12)?,
+            responsible: signed(14)?,
+        });
+        Ok(())
+    })?;
+    Ok(rows)
 }
 
 /// Counts for a scope: results, reviewed, signed by the 负责人.

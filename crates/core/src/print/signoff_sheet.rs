@@ -1,18 +1,40 @@
-//! 签字背书表 of a village or 社: the latest result of every toilet, who signed in the app, and the
-//! audit log's 核对值 at printing.
+//! 签字背书表 of a village or 社: the latest result of every toilet, who signed in the app, the
+//! signature lines and the audit log's 核对值 at printing. Printed for the whole town it is a
+//! sheet per village, each ending with the village's own signatures.
 
 use crate::store::sql::Db;
-use rusqlite::params;
 
-use super::layout::{Column, Doc, Face};
-use super::page::{chinese_date, scope_filter, table_document, Printed};
+use super::layout::{measure, wrap, Column, Doc, Face, Table, TableStyle};
+use super::page::{chinese_date, finished, page_footer, Printed};
 use crate::error::Result;
-use crate::model::{Category, InspectionKind};
+use crate::fieldwork::signoff::{self, SheetRow, Signature};
 use crate::places::households::Scope;
 use crate::store::settings::TownSettings;
 
-/// 签字背书表 of a village or 社: every inspected toilet with its latest result, and the
-/// signature lines 排查人 / 审核人 / 负责人 — the inspectors on record named, the pen's space left.
+const COLUMNS: [Column; 12] = [
+    Column::center("序号", 0.5),
+    Column::center("社", 0.6),
+    Column::left("户主", 0.8),
+    Column::center("户厕", 0.45),
+    Column::center("核查日期", 0.95),
+    Column::center("核查类别", 0.8),
+    Column::center("核查结果", 0.8),
+    Column::left("发现的问题", 2.0),
+    Column::left("整改类别", 1.3),
+    Column::left("排查人", 1.2),
+    Column::left("审核（系统内）", 1.0),
+    Column::left("负责人（系统内）", 1.0),
+];
+
+/// The last rows of a sheet kept on one page with its signatures.
+const KEEP_WITH_SIGNATURES: usize = 2;
+
+/// 签字背书表 of a village or 社 (`scope_title` names it), or of the town: a sheet per village.
+/// Each sheet lists every inspected toilet with its latest result, then the signature lines
+/// 排查人 / 审核人 / 负责人 — every inspector named on the sheet on a line of his or her own
+/// with the rows inspected, and so every 审核人 and 负责人 when several signed in the app — kept
+/// on one page with the sheet's last rows. Every page carries the title and the place, and its
+/// 第 x 页 共 y 页 within its sheet.
 pub fn signoff_sheet<'a>(
     db: impl Into<Db<'a>>,
     scope: Scope,
@@ -22,111 +44,12 @@ pub fn signoff_sheet<'a>(
     let conn = db.into();
     let today = &now.format("%Y-%m-%d").to_string();
     let town = TownSettings::load(conn)?;
-    let (filter, id) = scope_filter(scope);
-    let mut stmt = conn.prepare(&format!(
-        "SELECT g.name, h.head_name, t.seq, i.inspected_on, i.kind, i.household_status, i.has_problems,
-                (SELECT string_agg(pi.name, '、' ORDER BY p.item_id) FROM inspection_problems p JOIN problem_items pi ON pi.id = p.item_id
-                  WHERE p.inspection_id = i.id),
-                (SELECT r.category FROM rectifications r WHERE r.toilet_id = t.id ORDER BY r.id DESC LIMIT 1),
-                (SELECT string_agg(s.name, '、' ORDER BY m.staff_id) FROM inspection_members m JOIN staff s ON s.id = m.staff_id
-                  WHERE m.inspection_id = i.id),
-                (SELECT so.signer || ' ' || substr(so.signed_at, 6, 5) FROM signoffs so
-                  WHERE so.inspection_id = i.id AND so.step = 'review' AND so.cleared_at IS NULL),
-                (SELECT so.signer || ' ' || substr(so.signed_at, 6, 5) FROM signoffs so
-                  WHERE so.inspection_id = i.id AND so.step = 'responsible' AND so.cleared_at IS NULL)
-         FROM toilets t JOIN households h ON h.id = t.household_id
-         JOIN village_groups g ON g.id = h.group_id
-         JOIN inspections i ON i.id = (SELECT max(x.id) FROM inspections x WHERE x.toilet_id = t.id)
-         WHERE {filter}
-         ORDER BY g.sort_order, g.id, h.id, t.seq"
-    ))?;
-    let mut doc = Doc::new("签字背书表", true, 15.0);
-    doc.bottom = doc.height - doc.margin - 16.0;
-    let mut rows = Vec::new();
-    let mut inspectors: Vec<String> = Vec::new();
-    // Who signed in the app, by step.
-    let mut reviewers: Vec<String> = Vec::new();
-    let mut leaders: Vec<String> = Vec::new();
-    stmt.for_each(params![id], |r| {
-        let name: String = r.get(1)?;
-        doc.check(&format!("农户{name}"), &name);
-        let kind: InspectionKind = r.get(4)?;
-        let status: crate::model::HouseholdStatus = r.get(5)?;
-        let has: bool = r.get(6)?;
-        let problems: Option<String> = r.get(7)?;
-        let category: Option<Category> = r.get(8)?;
-        let members: Option<String> = r.get(9)?;
-        let reviewed: Option<String> = r.get(10)?;
-        let responsible: Option<String> = r.get(11)?;
-        for (signed, list) in [(&reviewed, &mut reviewers), (&responsible, &mut leaders)] {
-            if let Some(name) = signed.as_deref().and_then(|s| s.split(' ').next()) {
-                if !list.iter().any(|x| x == name) {
-                    list.push(name.to_string());
-                }
-            }
-        }
-        for m in members
-            .as_deref()
-            .unwrap_or("")
-            .split('、')
-            .filter(|s| !s.is_empty())
-        {
-            if !inspectors.iter().any(|x| x == m) {
-                inspectors.push(m.to_string());
-            }
-        }
-        let result = if status != crate::model::HouseholdStatus::Normal {
-            status.label().to_string()
-        } else if has {
-            "有问题".to_string()
-        } else {
-            "无问题".to_string()
-        };
-        rows.push(vec![
-            (rows.len() + 1).to_string(),
-            r.get::<_, String>(0)?,
-            name,
-            r.get::<_, i64>(2)?.to_string(),
-            r.get::<_, String>(3)?,
-            kind.label().to_string(),
-            result,
-            problems.unwrap_or_default(),
-            category
-                .map_or(if has { "待确定" } else { "—" }, |c| c.label())
-                .to_string(),
-            members.unwrap_or_default(),
-            reviewed.unwrap_or_default(),
-            responsible.unwrap_or_default(),
-        ]);
-        Ok(())
-    })?;
+    let rows = signoff::sheet_rows(conn, scope)?;
     if rows.is_empty() {
         return Err(crate::Error::Invalid(format!(
             "{scope_title}还没有核查记录，没有可以签字背书的内容。"
         )));
     }
-    let columns = [
-        Column::center("序号", 0.5),
-        Column::center("社", 0.6),
-        Column::left("户主", 0.8),
-        Column::center("户厕", 0.45),
-        Column::center("核查日期", 0.95),
-        Column::center("核查类别", 0.8),
-        Column::center("核查结果", 0.8),
-        Column::left("发现的问题", 2.0),
-        Column::left("整改类别", 1.3),
-        Column::left("排查人", 1.2),
-        Column::left("审核（系统内）", 1.0),
-        Column::left("负责人（系统内）", 1.0),
-    ];
-    let title = format!("{}农村户厕问题摸排签字背书表", town.town_name);
-    let subtitle = format!(
-        "{} · 已核查户厕 {} 个 · 制表日期：{}",
-        scope_title,
-        rows.len(),
-        chinese_date(today)
-    );
-    let names = inspectors.join("、");
     // The audit log's head, printed as an anchor a person can check later (see `anchors`), and
     // recorded beside the database file.
     let anchor = crate::store::audit::head(conn)?;
@@ -146,77 +69,347 @@ pub fn signoff_sheet<'a>(
             &format!("打印签字背书表（{scope_title}）"),
         );
     }
-    table_document(
-        doc,
-        &title,
-        &subtitle,
-        &columns,
-        &rows,
-        false,
-        |doc, head| {
-            // Signatures: 谁排查、谁审核、谁负责.
-            let block = 140.0;
-            if doc.y + block > doc.bottom {
+    let anchor = anchor.map(|(id, hash)| {
+        format!(
+            "操作日志核对值（打印时）：{}。日后可在程序“操作日志”中输入核对，一致说明打印之后到这一条为止的记录没有被改动。",
+            crate::store::anchors::printed(id, &hash)
+        )
+    });
+
+    let mut doc = Doc::new("签字背书表", true, 15.0);
+    doc.bottom = doc.height - doc.margin - 16.0;
+    let title = format!("{}农村户厕问题摸排签字背书表", town.town_name);
+    // Each sheet's first page and page count.
+    let mut sheets = Vec::new();
+    for village in rows.chunk_by(|a, b| a.village_id == b.village_id) {
+        let place = match scope {
+            Scope::Town => village[0].village.as_str(),
+            _ => scope_title,
+        };
+        let first = doc.page_count();
+        sheet(&mut doc, &title, place, village, today, anchor.as_deref());
+        sheets.push((first, doc.page_count() - first));
+    }
+    for (first, pages) in sheets {
+        for k in 0..pages {
+            page_footer(&mut doc, first + k, k + 1, pages, false);
+        }
+    }
+    finished(doc)
+}
+
+/// One place's sheet from a new page: the table, then the signatures on one page with its
+/// last rows.
+fn sheet(
+    doc: &mut Doc,
+    title: &str,
+    place: &str,
+    rows: &[SheetRow],
+    today: &str,
+    anchor: Option<&str>,
+) {
+    let subtitle = format!(
+        "{place} · 已核查户厕 {} 个 · 制表日期：{}",
+        rows.len(),
+        chinese_date(today)
+    );
+    let mut head = |d: &mut Doc| {
+        d.centered(title, Face::Bold, 16.0, 6.0);
+        d.centered(&subtitle, Face::Regular, 9.5, 8.0);
+    };
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            doc.check(&format!("农户{}", r.head_name), &r.head_name);
+            row_cells(k + 1, r)
+        })
+        .collect();
+    let block = Signatures::of(rows, anchor);
+    for (_, name) in rows.iter().flat_map(|r| &r.inspectors) {
+        doc.check("排查人", name);
+    }
+
+    doc.new_page();
+    head(doc);
+    let mut table = Table::start(doc, &COLUMNS, &TableStyle::default(), &mut head);
+    let (body, last) = cells.split_at(cells.len() - cells.len().min(KEEP_WITH_SIGNATURES));
+    for row in body {
+        table.row(doc, row, &mut head);
+    }
+    let fits = doc.draw_within_page(|d| {
+        for row in last {
+            table.row(d, row, &mut |_| {});
+        }
+        block.draw(d, &mut |_| {});
+    });
+    if fits.is_err() {
+        // The last rows go over with the signatures (unless they are all the sheet has: then
+        // the signatures follow them over as many pages as they need).
+        if !body.is_empty() {
+            table.break_page(doc, &mut head);
+        }
+        for row in last {
+            table.row(doc, row, &mut head);
+        }
+        block.draw(doc, &mut head);
+    }
+}
+
+fn row_cells(number: usize, r: &SheetRow) -> Vec<String> {
+    let result = if r.status != crate::model::HouseholdStatus::Normal {
+        r.status.label().to_string()
+    } else if r.has_problems {
+        "有问题".to_string()
+    } else {
+        "无问题".to_string()
+    };
+    let signed = |s: &Option<Signature>| {
+        s.as_ref().map_or_else(String::new, |s| {
+            format!("{} {}", s.signer, s.signed_at.get(5..10).unwrap_or(""))
+        })
+    };
+    vec![
+        number.to_string(),
+        r.group.clone(),
+        r.head_name.clone(),
+        r.seq.to_string(),
+        r.inspected_on.clone(),
+        r.kind.label().to_string(),
+        result,
+        r.problems.clone().unwrap_or_default(),
+        r.category
+            .map_or(if r.has_problems { "待确定" } else { "—" }, |c| {
+                c.label()
+            })
+            .to_string(),
+        r.inspectors
+            .iter()
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+            .join("、"),
+        signed(&r.review),
+        signed(&r.responsible),
+    ]
+}
+
+/// Who signs for which rows (序号 on the sheet).
+struct Signer {
+    name: String,
+    rows: Vec<usize>,
+}
+
+/// The people of `rows` by `who` (a key and a name; none: not on record), in order of first
+/// appearance; and the rows with nobody.
+fn signers<K: PartialEq>(
+    rows: &[SheetRow],
+    who: impl Fn(&SheetRow) -> Vec<(K, String)>,
+) -> (Vec<(K, Signer)>, Vec<usize>) {
+    let mut found: Vec<(K, Signer)> = Vec::new();
+    let mut nobody = Vec::new();
+    for (k, r) in rows.iter().enumerate() {
+        let people = who(r);
+        if people.is_empty() {
+            nobody.push(k + 1);
+        }
+        for (key, name) in people {
+            match found.iter_mut().find(|(x, _)| *x == key) {
+                Some((_, s)) => s.rows.push(k + 1),
+                None => found.push((
+                    key,
+                    Signer {
+                        name,
+                        rows: vec![k + 1],
+                    },
+                )),
+            }
+        }
+    }
+    (found, nobody)
+}
+
+/// Row numbers as ranges: 1-5、9、12-14.
+fn ranges(rows: &[usize]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let mut j = i;
+        while j + 1 < rows.len() && rows[j + 1] == rows[j] + 1 {
+            j += 1;
+        }
+        parts.push(if j > i {
+            format!("{}-{}", rows[i], rows[j])
+        } else {
+            rows[i].to_string()
+        });
+        i = j + 1;
+    }
+    parts.join("、")
+}
+
+/// A line of the signature block.
+enum SignLine {
+    /// Text alone (the statement, a heading, the 核对值), in `size` points.
+    Text(String, f32),
+    /// A role signing as one: its label, then the blanks for the pen.
+    One(String),
+    /// A person signing for rows: the name, the rows, then the blanks for the pen.
+    Person(String, String),
+}
+
+/// The pen's blanks after a name.
+const PEN: &str = "签字：________________    日期：______年____月____日";
+/// The type size of the signature lines.
+const SIGN_SIZE: f32 = 10.5;
+/// The height of a line signed by hand.
+const SIGN_LINE: f32 = 26.0;
+
+/// The signature block of a sheet: 谁排查、谁审核、谁负责.
+struct Signatures {
+    lines: Vec<SignLine>,
+}
+
+impl Signatures {
+    fn of(rows: &[SheetRow], anchor: Option<&str>) -> Signatures {
+        let mut lines = vec![SignLine::Text(
+            "以上核查结果经本人逐户逐厕核实，真实准确。谁排查、谁审核、谁负责。".into(),
+            SIGN_SIZE,
+        )];
+        let person = |s: &Signer| {
+            SignLine::Person(
+                s.name.clone(),
+                format!("序号 {}（共 {} 个）", ranges(&s.rows), s.rows.len()),
+            )
+        };
+        // 排查人: each inspector on record for the rows of his or her group.
+        let (inspectors, unknown) = signers(rows, |r| r.inspectors.clone());
+        if inspectors.is_empty() {
+            lines.push(SignLine::One("排查人".into()));
+        } else {
+            lines.push(SignLine::Text(
+                "排查人（每人对本人参加排查的户厕签字负责）：".into(),
+                SIGN_SIZE,
+            ));
+            lines.extend(inspectors.iter().map(|(_, s)| person(s)));
+            if !unknown.is_empty() {
+                lines.push(person(&Signer {
+                    name: "（未记录排查人）".into(),
+                    rows: unknown,
+                }));
+            }
+        }
+        // 审核人 and 负责人: one line for the role, or one per person who signed in the app
+        // when several did.
+        for (label, each, step) in [
+            (
+                "审核人",
+                "审核人（每人对本人在系统内审核的户厕签字）：",
+                (|r| &r.review) as fn(&SheetRow) -> &Option<Signature>,
+            ),
+            (
+                "负责人（包村镇领导）",
+                "负责人（包村镇领导，每人对本人在系统内签过的户厕签字）：",
+                |r| &r.responsible,
+            ),
+        ] {
+            let (signed, unsigned) = signers(rows, |r| {
+                step(r)
+                    .as_ref()
+                    .map(|s| (s.signer.clone(), s.signer.clone()))
+                    .into_iter()
+                    .collect()
+            });
+            match signed.as_slice() {
+                [] => lines.push(SignLine::One(label.into())),
+                [(name, _)] => lines.push(SignLine::One(format!("{label}（系统内已签：{name}）"))),
+                _ => {
+                    lines.push(SignLine::Text(each.into(), SIGN_SIZE));
+                    lines.extend(signed.iter().map(|(_, s)| person(s)));
+                    if !unsigned.is_empty() {
+                        lines.push(person(&Signer {
+                            name: "（系统内未签）".into(),
+                            rows: unsigned,
+                        }));
+                    }
+                }
+            }
+        }
+        if let Some(a) = anchor {
+            lines.push(SignLine::Text(a.into(), 9.0));
+        }
+        Signatures { lines }
+    }
+
+    /// Draws the block at the cursor; a line that does not fit goes to a new page, headed by
+    /// `head`.
+    fn draw(&self, doc: &mut Doc, head: &mut dyn FnMut(&mut Doc)) {
+        let (m, w) = (doc.margin, doc.inner_width());
+        let indent = 2.0 * SIGN_SIZE;
+        let pen_x = m + w - measure(PEN, Face::Regular, SIGN_SIZE);
+        // The names' column: as wide as the widest name, within reason.
+        let name_w = self
+            .lines
+            .iter()
+            .filter_map(|l| match l {
+                SignLine::Person(name, _) => Some(measure(name, Face::Regular, SIGN_SIZE)),
+                _ => None,
+            })
+            .fold(0.0, f32::max)
+            .min(8.0 * SIGN_SIZE)
+            + SIGN_SIZE;
+        let rows_x = m + indent + name_w;
+        let text_h = SIGN_SIZE * 1.5;
+        doc.y += 14.0;
+        for line in &self.lines {
+            // What the line draws: (x, width, lines) of each text, and its height.
+            let parts: Vec<(f32, Vec<String>)> = match line {
+                SignLine::Text(text, size) => {
+                    let lines = wrap(text, Face::Regular, *size, w);
+                    let h = lines.len() as f32 * size * 1.75;
+                    if doc.y + h > doc.bottom {
+                        doc.new_page();
+                        head(doc);
+                    }
+                    doc.paragraph(text, Face::Regular, *size, false);
+                    continue;
+                }
+                SignLine::One(label) => {
+                    let text = format!("{label}{PEN}");
+                    vec![(m, wrap(&text, Face::Regular, SIGN_SIZE, w))]
+                }
+                SignLine::Person(name, rows) => vec![
+                    (
+                        m + indent,
+                        wrap(name, Face::Regular, SIGN_SIZE, name_w - SIGN_SIZE),
+                    ),
+                    (
+                        rows_x,
+                        wrap(rows, Face::Regular, SIGN_SIZE, pen_x - rows_x - SIGN_SIZE),
+                    ),
+                    (pen_x, vec![PEN.to_string()]),
+                ],
+            };
+            let n = parts.iter().map(|(_, l)| l.len()).max().unwrap_or(1);
+            let h = SIGN_LINE.max(n as f32 * text_h + (SIGN_LINE - text_h));
+            if doc.y + h > doc.bottom {
                 doc.new_page();
                 head(doc);
             }
-            doc.y += 14.0;
-            doc.paragraph(
-                "以上核查结果经本人逐户逐厕核实，真实准确。谁排查、谁审核、谁负责。",
-                Face::Regular,
-                10.5,
-                false,
-            );
-            doc.y += 6.0;
-            doc.check("排查人", &names);
-            doc.paragraph(
-                &format!(
-                "排查人（{}）签字：________________________________    日期：______年____月____日",
-                if names.is_empty() { "—" } else { &names }
-            ),
-                Face::Regular,
-                10.5,
-                false,
-            );
-            doc.y += 8.0;
-            let in_app = |names: &[String]| {
-                if names.is_empty() {
-                    String::new()
-                } else {
-                    format!("（系统内已签：{}）", names.join("、"))
+            let page = doc.page_count() - 1;
+            let top = doc.y + (SIGN_LINE - SIGN_SIZE) / 2.0;
+            for (x, lines) in parts {
+                for (k, l) in lines.iter().enumerate() {
+                    doc.text_at(
+                        page,
+                        x,
+                        top + k as f32 * text_h,
+                        l,
+                        Face::Regular,
+                        SIGN_SIZE,
+                    );
                 }
-            };
-            doc.paragraph(
-                &format!(
-                    "审核人{}签字：________________________    日期：______年____月____日",
-                    in_app(&reviewers)
-                ),
-                Face::Regular,
-                10.5,
-                false,
-            );
-            doc.y += 8.0;
-            doc.paragraph(
-                &format!(
-                    "负责人（包村镇领导）{}签字：________________________    日期：______年____月____日",
-                    in_app(&leaders)
-                ),
-                Face::Regular,
-                10.5,
-                false,
-            );
-            if let Some((id, hash)) = &anchor {
-                doc.y += 8.0;
-                doc.paragraph(
-                    &format!(
-                        "操作日志核对值（打印时）：{}。日后可在程序“操作日志”中输入核对，一致说明打印之后到这一条为止的记录没有被改动。",
-                        crate::store::anchors::printed(*id, hash)
-                    ),
-                    Face::Regular,
-                    9.0,
-                    false,
-                );
             }
-        },
-    )
+            doc.y += h;
+        }
+    }
 }

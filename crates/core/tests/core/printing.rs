@@ -1244,6 +1244,45 @@ fn a_long_run_of_notices_keeps_its_order_across_batches() {
     assert_eq!(many.pages, expected.len());
 }
 
+/// A household of `group` headed by `head` with one toilet, a 三格式化粪池 built with subsidy in
+/// `year`: the toilet.
+fn household_with_toilet(t: &Town, group: i64, head: &str, phone: Option<&str>, year: i64) -> i64 {
+    let h = households::insert_household(
+        &t.db,
+        &NewHousehold {
+            group_id: group,
+            head_name: head.into(),
+            id_number: None,
+            phone: phone.map(str::to_string),
+            address: None,
+            registered_pop: Some(4),
+            resident_pop: Some(4),
+            category: HouseholdCategory::Ordinary,
+            is_resident: true,
+        },
+        NOW,
+    )
+    .unwrap();
+    households::insert_toilet(
+        &t.db,
+        h,
+        &NewToilet {
+            tech_mode: Some(TechMode::ThreeCompartment),
+            location: Some(Location::Yard),
+            build_year: Some(year),
+            subsidized: Some(true),
+            subsidy_year: Some(year),
+            subsidy_amount_fen: Some(120_000),
+            project_name: None,
+            is_sanitary: Some(true),
+            use_status: Some(UseStatus::InUse),
+            baseline_source: BaselineSource::Subsidy,
+        },
+        NOW,
+    )
+    .unwrap()
+}
+
 /// A household of the town's first 社 whose one toilet was found with the first `n` problem
 /// items (each with `remark` when given), its case 纳入全区改厕计划: the case.
 fn case_with_problems(t: &Town, head: &str, n: usize, remark: Option<&str>) -> i64 {
@@ -1254,40 +1293,7 @@ fn case_with_problems(t: &Town, head: &str, n: usize, remark: Option<&str>) -> i
         .iter()
         .map(|s| s.id)
         .collect();
-    let h = households::insert_household(
-        &t.db,
-        &NewHousehold {
-            group_id: group,
-            head_name: head.into(),
-            id_number: None,
-            phone: Some("13800005678".into()),
-            address: None,
-            registered_pop: Some(4),
-            resident_pop: Some(4),
-            category: HouseholdCategory::Ordinary,
-            is_resident: true,
-        },
-        NOW,
-    )
-    .unwrap();
-    let toilet = households::insert_toilet(
-        &t.db,
-        h,
-        &NewToilet {
-            tech_mode: Some(TechMode::ThreeCompartment),
-            location: Some(Location::Yard),
-            build_year: Some(2018),
-            subsidized: Some(true),
-            subsidy_year: Some(2018),
-            subsidy_amount_fen: Some(120_000),
-            project_name: None,
-            is_sanitary: Some(true),
-            use_status: Some(UseStatus::InUse),
-            baseline_source: BaselineSource::Subsidy,
-        },
-        NOW,
-    )
-    .unwrap();
+    let toilet = household_with_toilet(t, group, head, Some("13800005678"), 2018);
     let items = huce_core::problem_items::problem_items(&t.db, false).unwrap();
     assert!(items.len() >= n, "{} problem items", items.len());
     let problems = items
@@ -1932,4 +1938,284 @@ fn a_long_onsite_slip_starts_a_page_and_keeps_its_signatures() {
         "onsite-slips-long",
         &(1..=pages.len()).collect::<Vec<_>>(),
     );
+}
+
+/// A household of `group` whose one toilet was inspected (no problem) by `members`: the
+/// inspection's toilet.
+fn inspected_by(t: &Town, group: i64, head: &str, members: &[i64], day: &str) -> i64 {
+    let toilet = household_with_toilet(t, group, head, None, 2019);
+    inspections::save(
+        &t.db,
+        &crate::local(),
+        &InspectionInput {
+            toilet_id: toilet,
+            kind: InspectionKind::VillageSelf,
+            inspected_on: day.into(),
+            members: members.to_vec(),
+            household_status: HouseholdStatus::Normal,
+            status_note: None,
+            in_normal_use: Some(true),
+            no_problem: true,
+            problems: vec![],
+            photos: vec![],
+            corrections: vec![],
+            remarks: None,
+            recorded_by: members[0],
+            decision: None,
+            close_on_site: None,
+        },
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    toilet
+}
+
+/// The lines of every page of `pdf` (see [`page_lines`]), with the page's number from 0.
+fn all_lines(pdf: &Path) -> Vec<Vec<String>> {
+    page_words(pdf)
+        .iter()
+        .map(|w| page_lines(w).into_iter().map(|l| l.2).collect())
+        .collect()
+}
+
+/// A 签字背书表's paper, page by page, as the checker reads it: every page carries the title,
+/// its place and its own 第 x 页 共 y 页 (numbered within `place`'s sheet, which starts on page
+/// `first`); the signature block (from “以上核查结果” to “负责人”) is on the last page of
+/// the place's sheet, under the table's header and at least one of its rows. Returns the
+/// place's pages' lines.
+fn check_signoff_part(lines: &[Vec<String>], first: usize, place: &str) -> Vec<String> {
+    let total = (first..lines.len())
+        .take_while(|&p| p == first || !lines[p].iter().any(|l| l.contains("第1页共")))
+        .count();
+    let mut own = Vec::new();
+    for (k, page) in lines[first..first + total].iter().enumerate() {
+        let text: String = page.concat();
+        assert!(
+            text.contains("农村户厕问题摸排签字背书表"),
+            "page {}: {text}",
+            first + k + 1
+        );
+        assert!(
+            text.contains(place),
+            "page {} has no {place}: {text}",
+            first + k + 1
+        );
+        assert!(
+            text.contains(&format!("第{}页共{total}页", k + 1)),
+            "page {} is page {} of {total} of {place}: {text}",
+            first + k + 1,
+            k + 1
+        );
+        own.extend(page.iter().cloned());
+    }
+    let last = &lines[first + total - 1];
+    let at = |what: &str| -> usize {
+        let found: Vec<usize> = (0..last.len())
+            .filter(|&i| last[i].starts_with(what))
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "{place}: “{what}” once on its last page: {last:?}"
+        );
+        found[0]
+    };
+    let header = at("序号社户主");
+    let block = at("以上核查结果经本人");
+    let leader = at("负责人（包村镇领导）");
+    assert!(
+        header + 1 < block && block < leader,
+        "{place}: the signatures follow rows of the table on their page: {last:?}"
+    );
+    for page in &lines[first..first + total - 1] {
+        assert!(
+            !page.iter().any(|l| l.starts_with("以上核查结果经本人")),
+            "{place}: one signature block, at the end"
+        );
+    }
+    own
+}
+
+/// 谁排查、谁审核、谁负责: on a village's 签字背书表 every inspector named on it signs on a line
+/// of his or her own, naming the rows (序号) he or she inspected; so does each of several
+/// reviewers who signed in the app. Printed for the whole town, every village's part is a sheet
+/// of its own — headed with the village on every page, numbered within it — that ends with its
+/// own 排查人 / 审核人 / 负责人 block. The block stays on one page with the last rows of the
+/// table, whatever the number of rows (it never stands alone on a page).
+#[test]
+fn the_signoff_sheet_has_a_line_per_inspector_and_a_block_per_village() {
+    use huce_core::accounts::{self, AccountInput};
+    use huce_core::signoff::{self, Step};
+    let t = town();
+    let dir = tempfile::tempdir().unwrap();
+    let inspectors_of = |scope: &str, id: i64| -> Vec<String> {
+        let mut stmt = t
+            .db
+            .prepare(&format!(
+                "SELECT DISTINCT s.name FROM inspection_members m JOIN staff s ON s.id = m.staff_id
+                 JOIN toilets t ON t.id = (SELECT toilet_id FROM inspections WHERE id = m.inspection_id)
+                 JOIN households h ON h.id = t.household_id
+                 WHERE {scope} = ?1
+                   AND m.inspection_id = (SELECT max(x.id) FROM inspections x WHERE x.toilet_id = t.id)
+                 ORDER BY s.name"
+            ))
+            .unwrap();
+        stmt.query_map([id], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+
+    // Two reviewers signed the village's results in the app, each a part.
+    let admin = crate::first_admin(&t.db);
+    let reviewer = |user: &str, name: &str| {
+        accounts::add(
+            &t.db,
+            &admin,
+            &AccountInput {
+                username: user.into(),
+                display_name: name.into(),
+                role: Role::Reviewer,
+                staff_id: None,
+                password: Some("shiyu2022".into()),
+                active: true,
+            },
+            NOW,
+        )
+        .unwrap()
+    };
+    let (first, second) = (reviewer("sha", "审核员甲"), reviewer("shb", "审核员乙"));
+    let ids = signoff::latest_in(&t.db, Scope::Village(t.village)).unwrap();
+    let half = ids.len() / 2;
+    signoff::sign(&t.db, &first, &ids[..half], Step::Review, NOW).unwrap();
+    signoff::sign(&t.db, &second, &ids[half..], Step::Review, NOW).unwrap();
+
+    let village_name: String =
+        t.db.query_row(
+            "SELECT name FROM villages WHERE id = ?1",
+            [t.village],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let printed = print::signoff_sheet(
+        &t.db,
+        Scope::Village(t.village),
+        crate::fixed_time(),
+        &village_name,
+    )
+    .unwrap();
+    // (王𠮷 of the town's households has a character no font has: said, and only that.)
+    assert!(
+        printed.warnings.iter().all(|w| w.contains("王𠮷")),
+        "{:?}",
+        printed.warnings
+    );
+    let pdf = dir.path().join("签字背书表-村.pdf");
+    printed.save(&pdf).unwrap();
+    let lines = all_lines(&pdf);
+    assert_eq!(lines.len(), printed.pages);
+    let own = check_signoff_part(&lines, 0, &village_name);
+    let inspectors = inspectors_of("h.village_id", t.village);
+    assert!(inspectors.len() >= 3, "several inspectors: {inspectors:?}");
+    let signs = |who: &str| -> Vec<&String> {
+        own.iter()
+            .filter(|l| l.starts_with(who) && l.contains("签字：") && l.contains("日期："))
+            .collect()
+    };
+    for name in inspectors
+        .iter()
+        .map(String::as_str)
+        .chain(["审核员甲", "审核员乙"])
+    {
+        let found = signs(name);
+        assert_eq!(found.len(), 1, "{name} signs on a line of his own: {own:?}");
+        assert!(
+            found[0].contains("序号"),
+            "{name}'s line names his rows: {}",
+            found[0]
+        );
+    }
+    render(&pdf, "signoff-village", &[printed.pages]);
+
+    // The whole town: a sheet per village, each with its own signatures.
+    let printed =
+        print::signoff_sheet(&t.db, Scope::Town, crate::fixed_time(), "石鱼镇（全镇）").unwrap();
+    let pdf = dir.path().join("签字背书表-全镇.pdf");
+    printed.save(&pdf).unwrap();
+    let lines = all_lines(&pdf);
+    assert_eq!(lines.len(), printed.pages);
+    let villages: Vec<(i64, String)> = {
+        let mut stmt =
+            t.db.prepare(
+                "SELECT v.id, v.name FROM villages v WHERE EXISTS (
+                     SELECT 1 FROM inspections i JOIN toilets t ON t.id = i.toilet_id
+                     JOIN households h ON h.id = t.household_id WHERE h.village_id = v.id)
+                 ORDER BY v.sort_order, v.id",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    assert!(villages.len() >= 2, "{villages:?}");
+    let leaders = lines
+        .iter()
+        .flatten()
+        .filter(|l| l.starts_with("负责人（包村镇领导）"))
+        .count();
+    assert_eq!(leaders, villages.len(), "a 负责人 line per village");
+    let mut first = 0;
+    for (id, name) in &villages {
+        let own = check_signoff_part(&lines, first, name);
+        first += lines[first..]
+            .iter()
+            .skip(1)
+            .position(|p| p.iter().any(|l| l.contains("第1页共")))
+            .map_or(lines.len() - first, |n| n + 1);
+        for inspector in inspectors_of("h.village_id", *id) {
+            assert!(
+                own.iter()
+                    .any(|l| l.starts_with(&inspector) && l.contains("签字：")),
+                "{name}: {inspector} signs on the village's sheet: {own:?}"
+            );
+        }
+    }
+    assert_eq!(
+        first,
+        lines.len(),
+        "every page belongs to a village's sheet"
+    );
+    render(&pdf, "signoff-town", &[1, printed.pages]);
+
+    // However many rows a 社 has, its signatures are not left alone on a page.
+    let staff: Vec<i64> = staff::list_staff(&t.db, false)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let village = huce_core::households::add_village(&t.db, "新建村", 99).unwrap();
+    let group = huce_core::households::add_group(&t.db, village, "1社", Some(1), 1).unwrap();
+    for n in 1..=40 {
+        let members = [staff[n % 4], staff[4 + n % 3]];
+        inspected_by(&t, group, &format!("新户{n}"), &members, "2026-10-08");
+        if n < 10 {
+            continue;
+        }
+        let printed =
+            print::signoff_sheet(&t.db, Scope::Group(group), crate::fixed_time(), "新建村1社")
+                .unwrap();
+        let pdf = dir.path().join(format!("签字背书表-{n}.pdf"));
+        printed.save(&pdf).unwrap();
+        let lines = all_lines(&pdf);
+        check_signoff_part(&lines, 0, "新建村1社");
+        if n == 40 {
+            render(
+                &pdf,
+                "signoff-group",
+                &(1..=printed.pages).collect::<Vec<_>>(),
+            );
+        }
+    }
 }

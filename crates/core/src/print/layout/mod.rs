@@ -857,9 +857,7 @@ impl Table {
             } else if doc.y <= self.top + 0.01 && room >= 1 {
                 room // taller than a whole page: split it line by line
             } else {
-                doc.new_page();
-                on_new_page(doc);
-                self.draw_header(doc);
+                self.break_page(doc, on_new_page);
                 continue;
             };
             let h = take as f32 * line_h + 2.0 * padding;
@@ -890,10 +888,17 @@ impl Table {
             if cells.iter().all(Vec::is_empty) {
                 break;
             }
-            doc.new_page();
-            on_new_page(doc);
-            self.draw_header(doc);
+            self.break_page(doc, on_new_page);
         }
+    }
+
+    /// Goes on with the table on a new page: `on_new_page` draws what goes above it there, then
+    /// the header row. The rows below it are drawn there (the last rows of a table move so with
+    /// what must follow them on their page).
+    pub fn break_page(&mut self, doc: &mut Doc, on_new_page: &mut dyn FnMut(&mut Doc)) {
+        doc.new_page();
+        on_new_page(doc);
+        self.draw_header(doc);
     }
 }
 
