@@ -408,3 +408,70 @@ fn streamed_rows_are_the_rows_read_whole() {
         assert_eq!(got, sheet.rows, "sheet {}", sheet.name);
     }
 }
+
+#[test]
+fn a_csv_with_rows_in_two_encodings_names_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        "行政村,所在社,户主姓名,技术模式",
+        "石鱼村,一社,张建国,三格式化粪池",
+        "石鱼村,二社,李秀英,双瓮漏斗式",
+        "太平村,三社,王德福,三格式化粪池",
+        "太平村,四社,赵小红,无厕所",
+    ];
+    let gbk = |s: &str| encoding_rs::GB18030.encode(s).0.into_owned();
+    // A UTF-8 file (with or without BOM) into which row 4 was pasted from a GBK file.
+    for bom in [false, true] {
+        let mut bytes = if bom {
+            vec![0xEF, 0xBB, 0xBF]
+        } else {
+            Vec::new()
+        };
+        for (i, line) in lines.iter().enumerate() {
+            let line = format!("{line}\r\n");
+            if i == 3 {
+                bytes.extend(gbk(&line));
+            } else {
+                bytes.extend(line.as_bytes());
+            }
+        }
+        let path = dir.path().join(format!("混合{bom}.csv"));
+        std::fs::write(&path, &bytes).unwrap();
+        let e = read_file(&path).expect_err("refused").to_string();
+        assert!(
+            e.contains("第 4 行不是 UTF-8 编码")
+                && e.contains("UTF-8")
+                && e.contains("GBK")
+                && e.contains("另存为"),
+            "{e}"
+        );
+    }
+    // A GBK file into which row 2 was pasted from a UTF-8 file.
+    let mut bytes = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let line = format!("{line}\r\n");
+        if i == 1 {
+            bytes.extend(line.as_bytes());
+        } else {
+            bytes.extend(gbk(&line));
+        }
+    }
+    let path = dir.path().join("混合gbk.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    let e = read_file(&path).expect_err("refused").to_string();
+    assert!(
+        e.contains("第 2 行是 UTF-8 编码") && e.contains("GBK"),
+        "{e}"
+    );
+    // Either encoding whole reads.
+    let whole = lines.join("\r\n");
+    for (name, bytes) in [
+        ("utf8.csv", whole.as_bytes().to_vec()),
+        ("gbk.csv", gbk(&whole)),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let rows = texts(&read_file(&path).unwrap()[0]);
+        assert_eq!(rows[3][2], "王德福", "{name}");
+    }
+}

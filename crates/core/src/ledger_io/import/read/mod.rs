@@ -94,6 +94,58 @@ pub fn decode_text(bytes: &[u8]) -> (String, TextEncoding) {
     }
 }
 
+/// Refuses CSV bytes in two encodings: rows in GBK pasted into a UTF-8 file (with or without
+/// BOM), or rows in UTF-8 pasted into a GBK file. Decoded as one encoding, the other rows would
+/// be garbled (and a garbled header is not found). Only a file that is not UTF-8 whole is looked
+/// at line by line.
+fn check_one_encoding(path: &Path, bytes: &[u8]) -> Result<()> {
+    let bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
+    let text = if bom { &bytes[3..] } else { bytes };
+    if bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || std::str::from_utf8(text).is_ok()
+    {
+        return Ok(());
+    }
+    // Each line (from 1) that is not UTF-8, and each that is UTF-8 with Chinese in it (three
+    // characters or more: a line of GBK is UTF-8 by chance only when very short).
+    let mut not_utf8 = Vec::new();
+    let mut utf8 = Vec::new();
+    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
+        match std::str::from_utf8(line) {
+            Err(_) => not_utf8.push(i + 1),
+            Ok(s) if s.chars().filter(|c| !c.is_ascii()).nth(2).is_some() => utf8.push(i + 1),
+            Ok(_) => {}
+        }
+    }
+    let rows = |lines: &[usize]| -> String {
+        let shown: Vec<String> = lines.iter().take(5).map(|n| n.to_string()).collect();
+        let more = if lines.len() > 5 {
+            format!(" 等 {} 行", lines.len())
+        } else {
+            String::new()
+        };
+        format!("第 {} 行{more}", shown.join("、"))
+    };
+    let what = if bom || utf8.len() >= not_utf8.len() {
+        format!(
+            "{}不是 UTF-8 编码（其他各行是 UTF-8），可能是从另一个文件复制粘贴过来的（那个文件多半是 GBK 编码）",
+            rows(&not_utf8)
+        )
+    } else if !utf8.is_empty() {
+        format!(
+            "{}是 UTF-8 编码，其他各行是 GBK 编码，可能是从另一个文件复制粘贴过来的",
+            rows(&utf8)
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::Invalid(format!(
+        "文件“{}”{what}。一个 CSV 文件只能用一种编码，否则这些行读出来是乱码，所以没有读取。请用 Excel 或 WPS 打开，核对这些行后把整个文件另存为 UTF-8 编码的 CSV（或另存为 .xlsx），或整个文件都用 GBK 编码，再导入。",
+        path.display()
+    )))
+}
+
 fn number_text(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
@@ -582,6 +634,7 @@ fn read_bytes_as_sheets(path: &Path, bytes: Vec<u8>, limits: Limits) -> Result<V
             path.display()
         )));
     }
+    check_one_encoding(path, &bytes)?;
     let (text, _) = decode_text(&bytes);
     let name = path
         .file_stem()
