@@ -63,7 +63,7 @@ enum Command {
     Bulletin(bulletin::BulletinArgs),
     /// 工作总结初稿（.docx，用 WPS 或 Word 修改）：全年排查、问题、分类整改、销号、比对和各村、逐月情况
     Summary(bulletin::SummaryArgs),
-    /// 问题厕所台账：各行政村问题户厕数和整改进度（待整改、整改中、待验收、已销号、逾期）
+    /// 问题厕所台账：各行政村问题户厕数和整改进度（待整改、整改中、待验收、已销号、逾期未整改、逾期待验收）
     Ledger(ledger::LedgerArgs),
     /// 待核实清单：导入时写得不对或无法识别、暂时留空的内容，按村社列出，或 --out 导出 Excel
     Pending(pending::PendingArgs),

@@ -519,7 +519,7 @@ fn field_work(path: &std::path::Path, villages: &[i64], rng: &mut Rng) -> bool {
             scope: Scope::Village(rng.pick(villages)),
             category: Some("plan_district".into()),
             state: None,
-            overdue_only: true,
+            overdue: Some(huce_core::model::Overdue::Unrectified),
             paper: None,
             escalated_only: false,
             sort: LedgerSort::Planned,

@@ -200,6 +200,26 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// Why an open case past its deadline (计划完成时间, or the town's days for 立行立改) is
+    /// late, and whose the delay is: the farmer's rectification (待整改, 整改中), or the town's
+    /// acceptance of a toilet already rectified (已整改待验收). The two are never one 逾期.
+    Overdue, "逾期" {
+        Unrectified = "unrectified", "逾期未整改";
+        AwaitingAcceptance = "awaiting_acceptance", "逾期待验收";
+    }
+);
+
+impl Overdue {
+    /// SQL: the states of case `r` this kind of lateness is about.
+    fn states_sql(self) -> &'static str {
+        match self {
+            Overdue::Unrectified => "(r.state = 'pending' OR r.state = 'in_progress')",
+            Overdue::AwaitingAcceptance => "r.state = 'awaiting_acceptance'",
+        }
+    }
+}
+
+vocabulary!(
     /// 角色 of a login account (DOMAIN: accountability).
     Role, "角色" {
         Admin = "admin", "管理员";
@@ -237,6 +257,7 @@ pub fn vocabularies() -> Vec<Vocabulary> {
         Cause::vocab_entry(),
         Category::vocab_entry(),
         CaseState::vocab_entry(),
+        Overdue::vocab_entry(),
         Role::vocab_entry(),
     ]
 }
@@ -325,15 +346,38 @@ pub struct NewToilet {
     pub baseline_source: BaselineSource,
 }
 
-/// SQL: whether case `r` is overdue on the day bound as `param` (`YYYY-MM-DD`): open, and
-/// planned for a month before the day's month, or 立行立改 found before `cutoff` (SQL for the
-/// day the town's working days before, in the engine's words: `store::sql::days_before`). A
-/// condition on either engine (0/1 on the file, a boolean on the server), for WHERE, FILTER or
-/// a column.
-pub fn overdue_sql(param: &str, cutoff: &str) -> String {
+/// SQL: whether case `r`'s deadline has passed on the day bound as `param` (`YYYY-MM-DD`),
+/// whatever its state: planned for a month before the day's month, or 立行立改 found before
+/// `cutoff` (SQL for the day the town's working days before, in the engine's words:
+/// `store::sql::days_before`). Never NULL (a case without a category or month is not late).
+fn past_deadline_sql(param: &str, cutoff: &str) -> String {
     format!(
-        "(CASE WHEN r.state <> 'closed' AND ((r.planned_month IS NOT NULL AND r.planned_month < substr({param}, 1, 7))
-          OR (r.category = 'immediate_fix' AND r.opened_on < {cutoff})) THEN 1 ELSE 0 END = 1)"
+        "(CASE WHEN (r.planned_month IS NOT NULL AND r.planned_month < substr({param}, 1, 7))
+          OR (r.category = 'immediate_fix' AND r.opened_on < {cutoff}) THEN 1 ELSE 0 END = 1)"
+    )
+}
+
+/// SQL: whether case `r` is overdue of `kind` on the day bound as `param` (see
+/// `past_deadline_sql`): 逾期未整改 when not rectified, 逾期待验收 when rectified and not yet
+/// accepted; a closed case is neither. A condition on either engine (0/1 on the file, a boolean
+/// on the server), for WHERE, FILTER or a column.
+pub fn overdue_sql(kind: Overdue, param: &str, cutoff: &str) -> String {
+    format!(
+        "({} AND {})",
+        kind.states_sql(),
+        past_deadline_sql(param, cutoff)
+    )
+}
+
+/// SQL: case `r`'s [`Overdue`] code on the day bound as `param`, NULL when it is not overdue.
+pub fn overdue_code_sql(param: &str, cutoff: &str) -> String {
+    format!(
+        "(CASE WHEN r.state = 'closed' OR NOT {late} THEN NULL
+               WHEN {awaiting} THEN '{a}' ELSE '{u}' END)",
+        late = past_deadline_sql(param, cutoff),
+        awaiting = Overdue::AwaitingAcceptance.states_sql(),
+        a = Overdue::AwaitingAcceptance.code(),
+        u = Overdue::Unrectified.code(),
     )
 }
 

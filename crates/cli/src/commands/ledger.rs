@@ -24,10 +24,10 @@ pub fn run(a: LedgerArgs) -> Result<()> {
         .unwrap_or_else(|| now_local().format("%Y-%m-%d").to_string());
     let rows = village_counts(&conn, &day)?;
     let total = VillageCounts::town_total(&rows);
-    println!("行政村\t问题户厕\t待确定类别\t待整改\t整改中\t待验收\t已销号\t逾期\t销号率");
+    println!("行政村\t问题户厕\t待确定类别\t待整改\t整改中\t待验收\t已销号\t逾期未整改\t逾期待验收\t销号率");
     for v in rows.iter().chain([&total]) {
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             v.village_name,
             v.total,
             v.undecided,
@@ -35,7 +35,8 @@ pub fn run(a: LedgerArgs) -> Result<()> {
             v.in_progress,
             v.awaiting,
             v.closed,
-            v.overdue,
+            v.overdue_unrectified,
+            v.overdue_awaiting,
             v.close_out
         );
     }

@@ -177,22 +177,26 @@ pub enum CaseList {
     Undecided,
     /// 待验收: rectified, awaiting acceptance.
     AwaitingAcceptance,
-    /// 逾期: an open case past its deadline on `ListFilter::today`.
+    /// 逾期未整改: a case past its deadline on `ListFilter::today`, not rectified.
     Overdue,
+    /// 逾期待验收: a case rectified and past its deadline, the town's acceptance late.
+    OverdueAwaiting,
 }
 
 impl CaseList {
-    pub const ALL: [CaseList; 3] = [
+    pub const ALL: [CaseList; 4] = [
         CaseList::Undecided,
         CaseList::AwaitingAcceptance,
         CaseList::Overdue,
+        CaseList::OverdueAwaiting,
     ];
 
     pub fn label(self) -> &'static str {
         match self {
             CaseList::Undecided => "有问题未定类",
             CaseList::AwaitingAcceptance => "待验收",
-            CaseList::Overdue => "逾期",
+            CaseList::Overdue => crate::model::Overdue::Unrectified.label(),
+            CaseList::OverdueAwaiting => crate::model::Overdue::AwaitingAcceptance.label(),
         }
     }
 
@@ -200,7 +204,12 @@ impl CaseList {
         let cond = match self {
             CaseList::Undecided => "r.state <> 'closed' AND r.category IS NULL".to_string(),
             CaseList::AwaitingAcceptance => "r.state = 'awaiting_acceptance'".to_string(),
-            CaseList::Overdue => crate::model::overdue_sql(
+            CaseList::Overdue | CaseList::OverdueAwaiting => crate::model::overdue_sql(
+                if self == CaseList::Overdue {
+                    crate::model::Overdue::Unrectified
+                } else {
+                    crate::model::Overdue::AwaitingAcceptance
+                },
                 ":today",
                 &crate::store::sql::days_before(engine, ":today", immediate_days),
             ),
@@ -417,7 +426,7 @@ impl Filter {
         if let Some(case) = extra.case {
             case_clause = case.sql(extra.immediate_days, engine);
             clauses.push(&case_clause);
-            if case == CaseList::Overdue {
+            if matches!(case, CaseList::Overdue | CaseList::OverdueAwaiting) {
                 values.push((":today", Text(extra.today.clone().unwrap_or_default())));
             }
         }

@@ -45,7 +45,7 @@ fn summary(p: &Progress) -> Vec<String> {
         out.push("排查中尚未发现问题厕所。".into());
     } else {
         out.push(format!(
-            "排查发现问题厕所{}个，其中立行立改{}个、纳入全区改厕计划{}个、镇筹资农户自改{}个、整改类别待定{}个；已完成整改{}个，已验收销号{}个，销号率{}；逾期未完成整改{}个。",
+            "排查发现问题厕所{}个，其中立行立改{}个、纳入全区改厕计划{}个、镇筹资农户自改{}个、整改类别待定{}个；已完成整改{}个，已验收销号{}个，销号率{}；逾期未整改{}个，已整改但逾期待验收{}个。",
             t.problems,
             t.immediate_fix,
             t.plan_district,
@@ -54,7 +54,8 @@ fn summary(p: &Progress) -> Vec<String> {
             t.rectified,
             t.closed,
             t.rates.closed,
-            t.overdue
+            t.overdue_unrectified,
+            t.overdue_awaiting
         ));
     }
     let n = p.ranking.len();
@@ -222,7 +223,7 @@ fn ranking(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
     doc.paragraph("三、各村综合进度排名", Face::Bold, 12.0, false);
     doc.paragraph(
         &format!(
-            "排名按综合进度从高到低：综合进度 = （排查率 + 销号率）÷ 2。排查率 = 已排查户厕数 ÷ 户厕总数；销号率 = 已销号问题厕所数 ÷ 问题厕所数；没有问题厕所的村没有销号率，综合进度只看排查率。问题发现率 = 问题厕所数 ÷ 已排查户厕数，全镇为 {}，明显低于全镇的村请核实是否漏报。综合进度相同的村名次并列。“进度情况”对照镇工作方案各阶段的进度要求。",
+            "排名按综合进度从高到低：综合进度 = （排查率 + 销号率）÷ 2。排查率 = 已排查户厕数 ÷ 户厕总数；销号率 = 已销号问题厕所数 ÷ 问题厕所数；没有问题厕所的村没有销号率，综合进度只看排查率。逾期待验收（农户已整改，超过计划完成时间镇里尚未验收销号）的问题厕所在排名时按已销号计，村不因镇里验收滞后降低名次。问题发现率 = 问题厕所数 ÷ 已排查户厕数，全镇为 {}，明显低于全镇的村请核实是否漏报。综合进度相同的村名次并列。“进度情况”对照镇工作方案各阶段的进度要求。",
             p.town.rates.found
         ),
         Face::Regular,
@@ -235,8 +236,9 @@ fn ranking(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
         Column::right("排查率", 0.7),
         Column::right("问题发现率", 0.8),
         Column::right("销号率", 0.7),
+        Column::right("逾期待验收", 0.8),
         Column::right("综合进度", 0.75),
-        Column::left("进度情况", 3.7),
+        Column::left("进度情况", 3.6),
     ];
     let rows: Vec<Vec<String>> = p
         .ranking
@@ -249,6 +251,7 @@ fn ranking(doc: &mut Doc, p: &Progress, head: &dyn Fn(&mut Doc)) {
                 v.rates.inspected.clone(),
                 found_beside_town(v, &p.town),
                 v.rates.closed.clone(),
+                v.overdue_awaiting.to_string(),
                 v.rates.score.clone(),
                 if v.behind.is_empty() {
                     "按计划推进".into()

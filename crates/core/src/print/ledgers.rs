@@ -55,7 +55,12 @@ pub fn problem_ledger<'a>(
                 r.problems.clone(),
                 r.category
                     .map_or("待确定".into(), |c| c.label().to_string()),
-                r.state.label().to_string() + if r.overdue { "（逾期）" } else { "" },
+                // 待整改（逾期未整改）, or 已整改待验收（逾期待验收）: the town's acceptance
+                // is late, not the farmer. The lateness on a line of its own.
+                match r.overdue {
+                    Some(late) => format!("{}\n（{}）", r.state.label(), late.label()),
+                    None => r.state.label().to_string(),
+                },
                 r.planned_month.clone().unwrap_or_else(|| "—".into()),
                 r.responsible.clone().unwrap_or_default(),
                 r.inspected_on.clone(),

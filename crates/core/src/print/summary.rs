@@ -24,7 +24,9 @@ pub struct SummaryNumbers {
     pub inspected: i64,
     pub problems: i64,
     pub closed: i64,
-    pub overdue: i64,
+    /// 逾期未整改 and 逾期待验收 (rectified, the town's acceptance late).
+    pub overdue_unrectified: i64,
+    pub overdue_awaiting: i64,
     pub escalated: usize,
     pub between_checks: usize,
     pub baseline: usize,
@@ -170,7 +172,7 @@ pub fn summary_docx<'a>(db: impl Into<Db<'a>>, as_of: &str, path: &Path) -> Resu
         .collect();
     doc = doc.add_table(table(&["部位", "问题", "户厕数"], &item_rows));
     doc = doc.add_paragraph(heading("三、分类整改和销号")).add_paragraph(para(&format!(
-        "问题户厕中，{} {} 个，{} {} 个，{} {} 个，尚待确定类别 {} 个。已整改 {} 个，其中已验收销号 {} 个，销号率 {}；逾期未整改 {} 个；报区人居办研究解决 {} 个。",
+        "问题户厕中，{} {} 个，{} {} 个，{} {} 个，尚待确定类别 {} 个。已整改 {} 个，其中已验收销号 {} 个，销号率 {}；逾期未整改 {} 个，已整改但逾期待验收 {} 个；报区人居办研究解决 {} 个。",
         Category::ImmediateFix.label(),
         t.immediate_fix,
         Category::PlanDistrict.label(),
@@ -181,7 +183,8 @@ pub fn summary_docx<'a>(db: impl Into<Db<'a>>, as_of: &str, path: &Path) -> Resu
         t.rectified,
         t.closed,
         t.rates.closed,
-        t.overdue,
+        t.overdue_unrectified,
+        t.overdue_awaiting,
         escalated.len()
     )));
     doc = doc.add_paragraph(heading("四、复核比对和查缺补漏")).add_paragraph(para(&format!(
@@ -207,7 +210,8 @@ pub fn summary_docx<'a>(db: impl Into<Db<'a>>, as_of: &str, path: &Path) -> Resu
                 v.problems.to_string(),
                 v.closed.to_string(),
                 v.rates.closed.clone(),
-                v.overdue.to_string(),
+                v.overdue_unrectified.to_string(),
+                v.overdue_awaiting.to_string(),
             ]
         })
         .collect();
@@ -221,7 +225,8 @@ pub fn summary_docx<'a>(db: impl Into<Db<'a>>, as_of: &str, path: &Path) -> Resu
             "问题户厕",
             "已销号",
             "销号率",
-            "逾期",
+            "逾期未整改",
+            "逾期待验收",
         ],
         &village_rows,
     ));
@@ -282,7 +287,8 @@ pub fn summary_docx<'a>(db: impl Into<Db<'a>>, as_of: &str, path: &Path) -> Resu
         inspected: t.inspected,
         problems: t.problems,
         closed: t.closed,
-        overdue: t.overdue,
+        overdue_unrectified: t.overdue_unrectified,
+        overdue_awaiting: t.overdue_awaiting,
         escalated: escalated.len(),
         between_checks: between,
         baseline,

@@ -1,4 +1,4 @@
-//! 工作清单: the households of a worklist (未核查, 待复核, 有问题未定类, 待验收, 逾期 …) of a place,
+//! 工作清单: the households of a worklist (未核查, 待复核, 有问题未定类, 待验收, 逾期未整改, 逾期待验收 …) of a place,
 //! as the household list shows them, with a column for the result of the visit.
 
 use crate::store::sql::Db;

@@ -13,7 +13,10 @@ use crate::store::settings::TownSettings;
 use crate::store::sql::Db;
 
 /// The bulletin table's columns: header, weight in the PDF, width in Excel.
-pub const BULLETIN_COLUMNS: [(&str, f32, f64); 15] = [
+///
+/// 逾期 is two columns: 逾期未整改 (the farmer's rectification is late) and 逾期待验收 (rectified,
+/// the town's acceptance is late); together they are every open case past its deadline.
+pub const BULLETIN_COLUMNS: [(&str, f32, f64); 16] = [
     ("村", 1.3, 12.0),
     ("户数", 0.8, 8.0),
     ("厕所数", 0.8, 8.0),
@@ -27,7 +30,8 @@ pub const BULLETIN_COLUMNS: [(&str, f32, f64); 15] = [
     ("已整改", 0.8, 8.0),
     ("已销号", 0.8, 8.0),
     ("销号率", 0.85, 9.0),
-    ("逾期", 0.7, 7.0),
+    ("逾期未整改", 0.75, 10.0),
+    ("逾期待验收", 0.75, 10.0),
     ("排名", 0.6, 7.0),
 ];
 
@@ -71,7 +75,8 @@ pub fn bulletin_cells(c: &Counts, rank: Option<usize>) -> Vec<Cell> {
             None => Cell::Text("—".into()),
             Some(p) => Cell::Percent(p),
         },
-        Cell::Count(c.overdue),
+        Cell::Count(c.overdue_unrectified),
+        Cell::Count(c.overdue_awaiting),
         rank.map_or_else(|| Cell::Text("—".into()), |r| Cell::Count(r as i64)),
     ]
 }
@@ -135,7 +140,7 @@ pub fn bulletin_xlsx<'a>(
         "月通报",
         &format!("{}农村户厕问题摸排整改工作月通报", town.town_name),
         &format!(
-            "{}年{}月　统计截至 {as_of}　导出日期：{today}　排名按综合进度 =（排查率 + 销号率）÷ 2",
+            "{}年{}月　统计截至 {as_of}　导出日期：{today}　排名按综合进度 =（排查率 + 销号率）÷ 2，逾期待验收的按已销号计（镇里验收滞后不降低村的名次）",
             as_of.get(..4).unwrap_or(&as_of),
             as_of.get(5..7).unwrap_or("").trim_start_matches('0')
         ),

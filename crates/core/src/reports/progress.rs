@@ -41,10 +41,18 @@ pub struct Counts {
     /// Cases rectified: awaiting acceptance or closed out on the date.
     pub rectified: i64,
     pub closed: i64,
-    /// Open on the date with a planned month before the date's month.
-    pub overdue: i64,
-    /// 综合进度, in per cent: the mean of the inspection rate and the close-out rate; for a
-    /// place without problem toilets, which has no close-out rate, the inspection rate alone.
+    /// 逾期未整改: on the date past the deadline (a planned month before the date's month, or
+    /// 立行立改 older than the town's days) and not rectified (待整改, 整改中).
+    pub overdue_unrectified: i64,
+    /// 逾期待验收: on the date past the deadline, rectified and not yet accepted (已整改待验收):
+    /// the town's close-out is late, not the farmer. With `overdue_unrectified`, every open case
+    /// past its deadline.
+    pub overdue_awaiting: i64,
+    /// 综合进度, in per cent: the mean of the inspection rate and the close-out rate as ranked
+    /// ([`Counts::ranked_closed_percent`]: a case waiting past its deadline for the town's
+    /// acceptance counts as closed out, so a village is not ranked down for the town's late
+    /// acceptance); for a place without problem toilets, which has no close-out rate, the
+    /// inspection rate alone.
     pub score: f64,
     /// 1 = best; equal scores share a rank.
     pub rank: usize,
@@ -87,13 +95,18 @@ impl Counts {
         } else if self.undecided > 0 {
             let n = self.undecided;
             (n, format!("{n} 个问题待确定类别"), Worklist::Undecided)
-        } else if self.overdue > 0 {
-            let n = self.overdue;
-            (n, format!("{n} 个问题逾期未销号"), Worklist::Overdue)
+        } else if self.overdue_unrectified > 0 {
+            let n = self.overdue_unrectified;
+            (n, format!("{n} 个问题逾期未整改"), Worklist::Overdue)
         } else if awaiting > 0 {
+            let late = self.overdue_awaiting;
             (
                 awaiting,
-                format!("{awaiting} 个户厕已整改待验收销号"),
+                if late > 0 {
+                    format!("{awaiting} 个户厕已整改待验收销号（{late} 个已逾期待验收）")
+                } else {
+                    format!("{awaiting} 个户厕已整改待验收销号")
+                },
                 Worklist::AwaitingAcceptance,
             )
         } else if open > 0 {
@@ -112,13 +125,19 @@ impl Counts {
     pub fn closed_percent(&self) -> Option<f64> {
         (self.problems > 0).then(|| percent(self.closed, self.problems))
     }
+    /// The close-out rate the ranking takes: closed out, and rectified cases waiting past their
+    /// deadline for the town's acceptance (逾期待验收: the town's delay, not the village's), of
+    /// the problem cases; none when there are no problem toilets.
+    pub fn ranked_closed_percent(&self) -> Option<f64> {
+        (self.problems > 0).then(|| percent(self.closed + self.overdue_awaiting, self.problems))
+    }
     /// 问题发现率: problem toilets of the inspected ones.
     pub fn found_percent(&self) -> f64 {
         percent(self.problems, self.inspected)
     }
     /// The score and the rates' texts, once the counts are complete.
     fn finish(&mut self) {
-        self.score = match self.closed_percent() {
+        self.score = match self.ranked_closed_percent() {
             Some(closed) => (self.inspected_percent() + closed) / 2.0,
             None => self.inspected_percent(),
         };
@@ -146,7 +165,8 @@ impl Counts {
         self.plan_town_funded += o.plan_town_funded;
         self.rectified += o.rectified;
         self.closed += o.closed;
-        self.overdue += o.overdue;
+        self.overdue_unrectified += o.overdue_unrectified;
+        self.overdue_awaiting += o.overdue_awaiting;
     }
 }
 
@@ -472,21 +492,21 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
             Some(Category::PlanDistrict) => v.plan_district += 1,
             Some(Category::PlanTownFunded) => v.plan_town_funded += 1,
         }
-        match case.state {
-            CaseState::Closed => {
-                v.rectified += 1;
-                v.closed += 1;
-            }
-            CaseState::AwaitingAcceptance => v.rectified += 1,
-            _ => {}
-        }
         let late = case.planned.as_deref().is_some_and(|p| p < month)
             || (case.category == Some(Category::ImmediateFix)
                 && immediate_cutoff
                     .as_deref()
                     .is_some_and(|c| case.opened_on.as_slice() < c.as_bytes()));
-        if case.state != CaseState::Closed && late {
-            v.overdue += 1;
+        match case.state {
+            CaseState::Closed => {
+                v.rectified += 1;
+                v.closed += 1;
+            }
+            CaseState::AwaitingAcceptance => {
+                v.rectified += 1;
+                v.overdue_awaiting += i64::from(late);
+            }
+            CaseState::Pending | CaseState::InProgress => v.overdue_unrectified += i64::from(late),
         }
     }
 
@@ -810,7 +830,7 @@ mod next_tests {
             undecided: 12,
             rectified: 5,
             closed: 2,
-            overdue: 4,
+            overdue_unrectified: 4,
             ..Counts::default()
         };
         let next = |c: &Counts| c.next_action().map(|n| (n.text, n.list));
@@ -825,7 +845,7 @@ mod next_tests {
         );
         c.undecided = 0;
         assert_eq!(next(&c).unwrap().1, Worklist::Overdue);
-        c.overdue = 0;
+        c.overdue_unrectified = 0;
         assert_eq!(
             next(&c),
             Some((
@@ -833,6 +853,17 @@ mod next_tests {
                 Worklist::AwaitingAcceptance
             ))
         );
+        // Rectified and waiting past the deadline: the town's acceptance is late, not the
+        // farmer's rectification.
+        c.overdue_awaiting = 2;
+        assert_eq!(
+            next(&c),
+            Some((
+                "3 个户厕已整改待验收销号（2 个已逾期待验收）".into(),
+                Worklist::AwaitingAcceptance
+            ))
+        );
+        c.overdue_awaiting = 0;
         c.closed = 5;
         assert_eq!(
             next(&c),

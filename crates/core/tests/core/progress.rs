@@ -21,6 +21,11 @@ const STATE_ON: &str = "coalesce((SELECT e.to_state FROM rectification_events e
 fn dashboard_numbers_match_direct_sql_counts() {
     let t = engine::demo(1500, 7);
     let week_before = huce_core::sql::days_before(t.engine(), "?2", 7);
+    // Past the deadline on ?2: 逾期未整改 when not rectified, 逾期待验收 when rectified and not
+    // yet accepted.
+    let late = format!(
+        "(r.planned_month < substr(?2, 1, 7) OR (r.category = 'immediate_fix' AND r.opened_on < {week_before}))"
+    );
     let cases = "FROM rectifications r JOIN inspections i ON i.id = r.inspection_id
          WHERE r.village_id = ?1 AND r.opened_on <= ?2";
     for day in [
@@ -48,7 +53,8 @@ fn dashboard_numbers_match_direct_sql_counts() {
                 q(&format!("SELECT count(*) {cases} AND r.category = 'plan_town_funded'")),
                 q(&format!("SELECT count(*) {cases} AND {STATE_ON} IN ('awaiting_acceptance', 'closed')")),
                 q(&format!("SELECT count(*) {cases} AND {STATE_ON} = 'closed'")),
-                q(&format!("SELECT count(*) {cases} AND {STATE_ON} <> 'closed' AND (r.planned_month < substr(?2, 1, 7) OR (r.category = 'immediate_fix' AND r.opened_on < {week_before}))")),
+                q(&format!("SELECT count(*) {cases} AND {STATE_ON} IN ('pending', 'in_progress') AND {late}")),
+                q(&format!("SELECT count(*) {cases} AND {STATE_ON} = 'awaiting_acceptance' AND {late}")),
             ];
             let got = [
                 v.households,
@@ -62,7 +68,8 @@ fn dashboard_numbers_match_direct_sql_counts() {
                 v.plan_town_funded,
                 v.rectified,
                 v.closed,
-                v.overdue,
+                v.overdue_unrectified,
+                v.overdue_awaiting,
             ];
             assert_eq!(got, expected, "{} on {day}", v.name);
         }
@@ -91,7 +98,7 @@ fn dashboard_numbers_match_direct_sql_counts() {
     let early = progress::progress(&t, "2022-09-10").unwrap();
     assert_eq!((early.town.inspected, early.town.problems), (0, 0));
     let late = progress::progress(&t, "2026-11-29").unwrap();
-    assert!(late.town.inspected > 0 && late.town.closed > 0 && late.town.overdue > 0);
+    assert!(late.town.inspected > 0 && late.town.closed > 0 && late.town.overdue_unrectified > 0);
     // The phases against the date: the inspection phase is over, and a village that has not
     // inspected every toilet is marked behind.
     let inspection = late
@@ -173,9 +180,15 @@ fn finding_nothing_is_not_a_perfect_close_out() {
         v.inspected_percent()
     );
     assert_eq!(v.rates.found, "0.0%");
-    // A village with problems: the mean of the two, and its finding rate.
+    // A village with problems: the mean of the two, and its finding rate. The close-out the
+    // ranking takes counts a case waiting past its deadline for the town's acceptance
+    // (逾期待验收) as closed: the village is not ranked down for the town's late acceptance.
     let busy = p.villages.iter().find(|v| v.problems > 0).unwrap();
-    let closed = busy.closed_percent().unwrap();
+    let closed = busy.ranked_closed_percent().unwrap();
+    assert_eq!(
+        closed,
+        huce_core::model::percent(busy.closed + busy.overdue_awaiting, busy.problems)
+    );
     assert!((busy.score - (busy.inspected_percent() + closed) / 2.0).abs() < 1e-9);
     assert_eq!(
         busy.rates.found,

@@ -21,11 +21,11 @@ fn assert_fonts_embedded(pdf: &std::path::Path) {
     }
 }
 
-/// The cells of the table row whose first cell is `first` (a line of 15 words).
+/// The cells of the table row whose first cell is `first` (a line of 16 words).
 fn row_tokens<'a>(text: &'a str, first: &str) -> Vec<&'a str> {
     text.lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())
-        .find(|w| w.len() == 15 && w[0] == first)
+        .find(|w| w.len() == 16 && w[0] == first)
         .unwrap_or_else(|| panic!("no table row for {first}:\n{text}"))
 }
 
@@ -210,7 +210,7 @@ fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
     let cell = |row: usize, col: usize| r.get((row, col)).cloned().unwrap_or(Data::Empty);
     assert!(text(&cell(0, 0)).contains("月通报"));
     assert!(text(&cell(1, 0)).contains("2022-10-31"));
-    let headers: Vec<String> = (0..15).map(|c| text(&cell(2, c))).collect();
+    let headers: Vec<String> = (0..16).map(|c| text(&cell(2, c))).collect();
     assert_eq!(
         headers,
         huce_core::reports::bulletin::BULLETIN_COLUMNS
@@ -235,9 +235,10 @@ fn the_bulletin_and_comparison_workbooks_hold_the_cores_numbers() {
             Some(c) => assert!((num(&cell(row, 12)) - c / 100.0).abs() < 1e-9),
             None => assert_eq!(text(&cell(row, 12)), "—"),
         }
-        assert_eq!(num(&cell(row, 13)), v.overdue as f64);
+        assert_eq!(num(&cell(row, 13)), v.overdue_unrectified as f64);
+        assert_eq!(num(&cell(row, 14)), v.overdue_awaiting as f64);
         if i < p.villages.len() {
-            assert_eq!(num(&cell(row, 14)), v.rank as f64);
+            assert_eq!(num(&cell(row, 15)), v.rank as f64);
         }
     }
     assert_eq!(r.height(), 3 + rows, "nothing below the total");
@@ -537,6 +538,10 @@ fn the_year_end_summary_is_a_docx_libreoffice_opens() {
         (n.inspected, n.problems, n.closed),
         (p.town.inspected, p.town.problems, p.town.closed)
     );
+    assert_eq!(
+        (n.overdue_unrectified, n.overdue_awaiting),
+        (p.town.overdue_unrectified, p.town.overdue_awaiting)
+    );
     assert!(n.months >= 1);
     assert!(!dir.path().join("工作总结.docx.part").exists());
     // Opened and converted by LibreOffice headless, with its own throw-away profile.
@@ -566,6 +571,12 @@ fn the_year_end_summary_is_a_docx_libreoffice_opens() {
         format!("已入户排查户厕{}个", p.town.inspected),
         format!("排查发现问题户厕{}个", p.town.problems),
         format!("已验收销号{}个", p.town.closed),
+        // 逾期 told apart: the farmer's late rectification, the town's late acceptance.
+        format!(
+            "逾期未整改{}个，已整改但逾期待验收{}个",
+            p.town.overdue_unrectified, p.town.overdue_awaiting
+        ),
+        "逾期待验收".into(),
         "五、各村情况".into(),
         "六、逐月进展".into(),
         p.villages[0].name.clone(),
@@ -573,4 +584,164 @@ fn the_year_end_summary_is_a_docx_libreoffice_opens() {
         assert!(text.contains(&words), "{words} missing: {text}");
     }
     render(&pdf, "summary", &[1]);
+}
+
+/// A problem rectified and waiting past its deadline for the town's acceptance is 逾期待验收 on
+/// paper, apart from 逾期未整改: the printed 问题厕所台账's state, the district's .xlsx, the
+/// bulletin's table (two columns that add up to every open case past its deadline), its summary
+/// and its ranking, which counts the town's late acceptance as closed out for the village.
+#[test]
+fn late_acceptance_is_printed_apart_from_late_rectification() {
+    use huce_core::model::{CaseState, Overdue};
+    use huce_core::rectification::{self, LedgerFilter, MoveInput};
+    let t = town();
+    let staff: i64 =
+        t.db.query_row("SELECT min(id) FROM staff", [], |r| r.get(0))
+            .unwrap();
+    // Two of the printing town's cases (planned for 2025, all of them late today) were
+    // rectified in May 2025; the town has not accepted them.
+    let waiting = [t.cases[0], t.cases[1]];
+    for case_id in waiting {
+        for (to, date) in [
+            (CaseState::InProgress, "2025-03-01"),
+            (CaseState::AwaitingAcceptance, "2025-05-10"),
+        ] {
+            rectification::move_case(
+                &t.db,
+                &crate::local(),
+                &MoveInput {
+                    case_id,
+                    to,
+                    actor_id: staff,
+                    date: date.into(),
+                    remark: None,
+                    verifier_id: None,
+                    photo: None,
+                    head_confirmed: false,
+                    unconfirmed_reason: None,
+                    scan: None,
+                },
+                TODAY,
+                NOW,
+            )
+            .unwrap();
+        }
+    }
+    let all = LedgerFilter::all_of(Scope::Town);
+    let page = rectification::ledger(&t.db, &all, TODAY, 0, i64::MAX).unwrap();
+    let late_of = |id: i64| page.rows.iter().find(|r| r.case_id == id).unwrap().overdue;
+    assert_eq!(late_of(t.cases[0]), Some(Overdue::AwaitingAcceptance));
+    assert_eq!(late_of(t.cases[2]), Some(Overdue::Unrectified));
+    let p = progress::progress(&t.db, TODAY).unwrap();
+    assert!(p.town.overdue_awaiting >= 2, "{:?}", p.town);
+    assert!(p.town.overdue_unrectified > 0, "{:?}", p.town);
+    assert_eq!(
+        (p.town.overdue_unrectified, p.town.overdue_awaiting),
+        (page.town.overdue_unrectified, page.town.overdue_awaiting),
+        "月调度 and the ledger agree"
+    );
+    assert_eq!(
+        p.town.overdue_unrectified + p.town.overdue_awaiting,
+        page.rows.iter().filter(|r| r.overdue.is_some()).count() as i64,
+        "together every open case past its deadline"
+    );
+    for v in &p.villages {
+        let ranked = v.ranked_closed_percent();
+        assert_eq!(
+            ranked,
+            (v.problems > 0)
+                .then(|| huce_core::model::percent(v.closed + v.overdue_awaiting, v.problems))
+        );
+        let want = match ranked {
+            Some(c) => (v.inspected_percent() + c) / 2.0,
+            None => v.inspected_percent(),
+        };
+        assert!((v.score - want).abs() < 1e-9, "{}", v.name);
+    }
+
+    // The printed ledger: each late case says whose the delay is.
+    let dir = tempfile::tempdir().unwrap();
+    let printed = print::problem_ledger(&t.db, &all, TODAY, "石鱼镇（全镇）").unwrap();
+    let pdf = dir.path().join("问题厕所台账.pdf");
+    printed.save(&pdf).unwrap();
+    let flat = tool("pdftotext", &[s(&pdf), "-"]).replace(char::is_whitespace, "");
+    for w in ["已整改待验收（逾期待验收）", "待整改（逾期未整改）"] {
+        assert!(flat.contains(w), "{w} on the ledger");
+    }
+    assert!(!flat.contains("（逾期）"), "no bare 逾期 on the ledger");
+    let first = tool("pdftotext", &["-f", "1", "-l", "1", s(&pdf), "-"]);
+    assert!(first.contains("问题厕所台账"));
+    render(&pdf, "problem-ledger-late", &[1]);
+
+    // The district's sheet: 是否逾期 says which.
+    let xlsx = dir.path().join("问题厕所台账.xlsx");
+    huce_core::reports::problem_ledger::problem_ledger_xlsx(
+        &t.db,
+        &all,
+        "全镇",
+        TODAY,
+        &xlsx,
+        "2026-11-29T10:00:00+08:00",
+    )
+    .unwrap();
+    let r = sheet(&xlsx, "问题厕所台账");
+    let column = huce_core::reports::problem_ledger::COLUMNS
+        .iter()
+        .position(|c| c.0 == "是否逾期")
+        .unwrap();
+    let marks: Vec<String> = (3..r.height())
+        .map(|row| match r.get((row, column)) {
+            Some(Data::String(s)) => s.clone(),
+            _ => String::new(),
+        })
+        .collect();
+    let n = |w: &str| marks.iter().filter(|m| *m == w).count() as i64;
+    assert_eq!(n("逾期待验收"), p.town.overdue_awaiting);
+    assert_eq!(n("逾期未整改"), p.town.overdue_unrectified);
+    assert_eq!(n("逾期"), 0);
+
+    // The bulletin: two columns, the summary's words, the ranking's rule.
+    let printed = print::bulletin(&t.db, "2026-11", TODAY).unwrap();
+    let pdf = dir.path().join("月通报.pdf");
+    printed.save(&pdf).unwrap();
+    let text = tool("pdftotext", &["-layout", s(&pdf), "-"]);
+    let total = row_tokens(&text, "全镇合计");
+    assert_eq!(
+        (total[13], total[14]),
+        (
+            p.town.overdue_unrectified.to_string().as_str(),
+            p.town.overdue_awaiting.to_string().as_str()
+        ),
+        "{total:?}"
+    );
+    let flat = text.replace(char::is_whitespace, "");
+    for w in [
+        "逾期未整改".to_string(),
+        "逾期待验收".to_string(),
+        format!(
+            "逾期未整改{}个，已整改但逾期待验收{}个",
+            p.town.overdue_unrectified, p.town.overdue_awaiting
+        ),
+        "在排名时按已销号计，村不因镇里验收滞后降低名次".to_string(),
+        "综合进度=（排查率+销号率）÷2".to_string(),
+    ] {
+        assert!(flat.contains(&w), "{w} on the bulletin");
+    }
+    assert!(!flat.contains("逾期未完成整改"), "the old words");
+    let pages: Vec<usize> = (1..=printed.pages).collect();
+    render(&pdf, "bulletin-late-acceptance", &pages);
+
+    // The Excel bulletin says the ranking's rule too.
+    let xlsx = dir.path().join("月通报.xlsx");
+    huce_core::reports::bulletin::bulletin_xlsx(&t.db, "2026-11", TODAY, &xlsx).unwrap();
+    let r = sheet(&xlsx, "月通报");
+    assert!(
+        text_of(&r, 1, 0).contains("逾期待验收的按已销号计"),
+        "{}",
+        text_of(&r, 1, 0)
+    );
+}
+
+fn text_of(r: &calamine::Range<Data>, row: usize, col: usize) -> String {
+    text(r.get((row, col)).unwrap_or(&Data::Empty))
 }

@@ -743,10 +743,12 @@ fn the_problem_ledger_reads_the_same_from_the_server() {
                 ..LedgerFilter::all_of(scope)
             });
         }
-        filters.push(LedgerFilter {
-            overdue_only: true,
-            ..LedgerFilter::all_of(scope)
-        });
+        for kind in huce_core::model::Overdue::ALL {
+            filters.push(LedgerFilter {
+                overdue: Some(*kind),
+                ..LedgerFilter::all_of(scope)
+            });
+        }
         filters.push(LedgerFilter {
             escalated_only: true,
             ..LedgerFilter::all_of(scope)
@@ -769,7 +771,7 @@ fn the_problem_ledger_reads_the_same_from_the_server() {
     let overdue = rectification::ledger(
         &conn,
         &LedgerFilter {
-            overdue_only: true,
+            overdue: Some(huce_core::model::Overdue::Unrectified),
             ..LedgerFilter::all_of(Scope::Town)
         },
         "2026-11-29",

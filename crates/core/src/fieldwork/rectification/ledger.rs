@@ -7,7 +7,7 @@ use crate::store::sql::{Db, Engine, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{rate_text, CaseState, Category, TechMode};
+use crate::model::{rate_text, CaseState, Category, Overdue, TechMode};
 use crate::places::households::Scope;
 
 /// Which cases the ledger shows.
@@ -19,8 +19,10 @@ pub struct LedgerFilter {
     pub category: Option<String>,
     #[serde(default)]
     pub state: Option<CaseState>,
+    /// Only the cases overdue of this kind: 逾期未整改 (not rectified) or 逾期待验收 (rectified,
+    /// the town's acceptance late).
     #[serde(default)]
-    pub overdue_only: bool,
+    pub overdue: Option<Overdue>,
     /// Where the case's notice is: `undelivered` also finds notices never printed.
     #[serde(default)]
     pub paper: Option<PaperState>,
@@ -38,7 +40,7 @@ impl LedgerFilter {
             scope,
             category: None,
             state: None,
-            overdue_only: false,
+            overdue: None,
             paper: None,
             escalated_only: false,
             sort: LedgerSort::Place,
@@ -133,7 +135,8 @@ pub struct LedgerRow {
     pub state_since: String,
     pub planned_month: Option<String>,
     pub responsible: Option<String>,
-    pub overdue: bool,
+    /// Past its deadline and open: not rectified, or rectified and not yet accepted.
+    pub overdue: Option<Overdue>,
     /// Where the notice is (None when no notice is due).
     pub paper: Option<PaperState>,
     /// A later check found the problem gone: acceptance is proposed.
@@ -153,7 +156,11 @@ pub struct VillageCounts {
     pub in_progress: i64,
     pub awaiting: i64,
     pub closed: i64,
-    pub overdue: i64,
+    /// 逾期未整改: past the deadline, not rectified (待整改, 整改中).
+    pub overdue_unrectified: i64,
+    /// 逾期待验收: rectified, the town's acceptance past the deadline. With
+    /// `overdue_unrectified`, every open case past its deadline.
+    pub overdue_awaiting: i64,
     /// 销号率 as shown ([`crate::model::rate_text`]: "—" without problem toilets).
     pub close_out: String,
 }
@@ -172,7 +179,8 @@ impl VillageCounts {
             t.in_progress += v.in_progress;
             t.awaiting += v.awaiting;
             t.closed += v.closed;
-            t.overdue += v.overdue;
+            t.overdue_unrectified += v.overdue_unrectified;
+            t.overdue_awaiting += v.overdue_awaiting;
         }
         t.close_out = rate_text(t.closed, t.total);
         t
@@ -189,11 +197,23 @@ pub struct LedgerPage {
     pub town: VillageCounts,
 }
 
-/// Whether case `r` is overdue on the day bound as `?{day}` (see [`crate::model::overdue_sql`]).
-pub(crate) fn overdue_sql(day: usize, immediate_days: i64, engine: Engine) -> String {
+/// The cutoff day of an open 立行立改 case for the day bound as `?{day}`.
+fn cutoff_sql(day: usize, immediate_days: i64, engine: Engine) -> (String, String) {
     let param = format!("?{day}");
     let cutoff = crate::store::sql::days_before(engine, &param, immediate_days);
-    crate::model::overdue_sql(&param, &cutoff)
+    (param, cutoff)
+}
+
+/// Whether case `r` is overdue of `kind` on the day bound as `?{day}` (see
+/// [`crate::model::overdue_sql`]).
+pub(crate) fn overdue_sql(
+    kind: Overdue,
+    day: usize,
+    immediate_days: i64,
+    engine: Engine,
+) -> String {
+    let (param, cutoff) = cutoff_sql(day, immediate_days, engine);
+    crate::model::overdue_sql(kind, &param, &cutoff)
 }
 
 /// Refuses a `today` that is not a date (a month would silently switch off the day rule).
@@ -219,7 +239,8 @@ pub fn ledger<'a>(
     check_day(today)?;
     let db = db.into();
     let days = crate::fieldwork::working::WorkingValues::load(db)?.immediate_overdue_days;
-    let overdue_case = overdue_sql(2, days, db.engine());
+    let (param, cutoff) = cutoff_sql(2, days, db.engine());
+    let overdue_code = crate::model::overdue_code_sql(&param, &cutoff);
     let (place, place_id) = match f.scope {
         Scope::Town => ("1 = 1", 0),
         Scope::Village(v) => ("r.village_id = ?1", v),
@@ -240,10 +261,9 @@ pub fn ledger<'a>(
         Some(s) => format!("r.state = '{}'", s.code()),
         None => "1 = 1".into(),
     };
-    let overdue = if f.overdue_only {
-        overdue_case.as_str()
-    } else {
-        "1 = 1"
+    let overdue = match f.overdue {
+        Some(kind) => crate::model::overdue_sql(kind, &param, &cutoff),
+        None => "1 = 1".into(),
     };
     let paper = match f.paper {
         None => "1 = 1".to_string(),
@@ -287,7 +307,7 @@ pub fn ledger<'a>(
          WHERE {filter}
          ORDER BY {order}
          LIMIT ?3 OFFSET ?4",
-        od = overdue_case
+        od = overdue_code
     );
     let rows = db.query_map(&sql, params![place_id, today, limit, offset], ledger_row)?;
     let villages = village_counts(db, today)?;
@@ -342,10 +362,12 @@ pub fn village_counts<'a>(db: impl Into<Db<'a>>, today: &str) -> Result<Vec<Vill
                 count(r.id) FILTER (WHERE r.state = 'in_progress'),
                 count(r.id) FILTER (WHERE r.state = 'awaiting_acceptance'),
                 count(r.id) FILTER (WHERE r.state = 'closed'),
+                count(r.id) FILTER (WHERE {}),
                 count(r.id) FILTER (WHERE {})
          FROM villages v LEFT JOIN rectifications r ON r.village_id = v.id
          GROUP BY v.id ORDER BY v.sort_order, v.id",
-            overdue_sql(1, days, db.engine())
+            overdue_sql(Overdue::Unrectified, 1, days, db.engine()),
+            overdue_sql(Overdue::AwaitingAcceptance, 1, days, db.engine())
         ),
         [&today],
         |r| {
@@ -358,7 +380,8 @@ pub fn village_counts<'a>(db: impl Into<Db<'a>>, today: &str) -> Result<Vec<Vill
                 in_progress: r.get(5)?,
                 awaiting: r.get(6)?,
                 closed: r.get(7)?,
-                overdue: r.get(8)?,
+                overdue_unrectified: r.get(8)?,
+                overdue_awaiting: r.get(9)?,
                 close_out: rate_text(r.get(7)?, r.get(2)?),
             })
         },

@@ -265,11 +265,11 @@ fn a_problem_moves_through_the_ledger_to_its_close_out_and_can_be_reopened() {
 
     // Overdue: planned for 2023-06, still open in 2026-11.
     let mut od = all(Scope::Town);
-    od.overdue_only = true;
+    od.overdue = Some(Overdue::Unrectified);
     let page = ledger(&t, od);
     assert_eq!(page.total, 1);
-    assert!(page.rows[0].overdue);
-    assert_eq!(shiyu(&page).overdue, 1);
+    assert_eq!(page.rows[0].overdue, Some(Overdue::Unrectified));
+    assert_eq!(shiyu(&page).overdue_unrectified, 1);
 }
 
 #[test]
@@ -528,19 +528,22 @@ fn an_immediate_fix_still_open_after_the_towns_days_is_overdue() {
         .unwrap();
     let overdue_on = |day: &str| {
         let mut only = all(Scope::Town);
-        only.overdue_only = true;
+        only.overdue = Some(Overdue::Unrectified);
         let page = rectification::ledger(&t.db, &only, day, 0, 10).unwrap();
-        let counted = page.town.overdue;
+        let counted = page.town.overdue_unrectified;
         let progress = huce_core::progress::progress(&t.db, day)
             .unwrap()
             .town
-            .overdue;
+            .overdue_unrectified;
         assert_eq!(
             page.total, counted,
             "{day}: the filter and the counts agree"
         );
         assert_eq!(progress, counted, "{day}: 月调度 and the ledger agree");
-        assert!(page.rows.iter().all(|r| r.overdue && r.case_id == case_id));
+        assert!(page
+            .rows
+            .iter()
+            .all(|r| r.overdue == Some(Overdue::Unrectified) && r.case_id == case_id));
         counted
     };
     assert_eq!(overdue_on("2026-11-27"), 0, "7 days: not yet");
@@ -732,4 +735,195 @@ fn the_plan_horizon_is_a_setting_and_a_month_cannot_precede_the_inspection() {
     assert!(err.to_string().contains("2027-12"), "{err}");
     w.plan_horizon = "2027-13".into();
     assert!(w.save(&t.db, &crate::local(), NOW).is_err());
+}
+
+/// A problem rectified before its deadline and still waiting for the town's acceptance after it
+/// is 逾期待验收 (the town's close-out is late), never 逾期未整改 like a problem nobody fixed:
+/// the ledger's rows, its filter and its village counts, 月调度's numbers and its ranking, and
+/// the household worklists all tell the two apart; together they are every open case past its
+/// deadline.
+#[test]
+fn a_rectified_case_waiting_past_its_deadline_is_late_acceptance_not_late_rectification() {
+    let t = town();
+    let open = |toilet: i64, category: Category| {
+        let mut f = form(&t, toilet);
+        f.problems = vec![leak(&t)];
+        let case_id = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW)
+            .unwrap()
+            .case_id
+            .unwrap();
+        let decision = Decision {
+            category: Some(category),
+            override_reason: None,
+            measures: Some("重建化粪池".into()),
+            responsible: Some("李明".into()),
+            planned_month: Some("2023-06".into()),
+            funding: Some("区级改厕资金".into()),
+        };
+        rectification::decide(&t.db, &crate::local(), case_id, &decision, t.li, TODAY, NOW)
+            .unwrap();
+        mv(
+            &t,
+            case_id,
+            CaseState::InProgress,
+            t.li,
+            "2022-10-01",
+            None,
+            None,
+        )
+        .unwrap();
+        case_id
+    };
+    // Nobody finished the first; the second was rectified in May 2023, before its deadline
+    // (June 2023), and the town has not accepted it since.
+    let unfixed = open(t.t2016, Category::PlanDistrict);
+    // 曾玥's toilet was seen and has nothing wrong: the village has inspected every toilet.
+    let mut fine = form(&t, t.unsupported);
+    fine.no_problem = true;
+    fine.in_normal_use = Some(true);
+    inspections::save(&t.db, &crate::local(), &fine, TODAY, NOW).unwrap();
+    let waiting = open(t.t2019, Category::PlanTownFunded);
+    mv(
+        &t,
+        waiting,
+        CaseState::AwaitingAcceptance,
+        t.wang,
+        "2023-05-20",
+        None,
+        None,
+    )
+    .unwrap();
+
+    // The ledger's rows and its filter.
+    let page = ledger(&t, all(Scope::Town));
+    let row = |id: i64| page.rows.iter().find(|r| r.case_id == id).unwrap();
+    assert_eq!(row(unfixed).overdue, Some(Overdue::Unrectified));
+    assert_eq!(row(waiting).overdue, Some(Overdue::AwaitingAcceptance));
+    assert_eq!(Overdue::Unrectified.label(), "逾期未整改");
+    assert_eq!(Overdue::AwaitingAcceptance.label(), "逾期待验收");
+    for (kind, id) in [
+        (Overdue::Unrectified, unfixed),
+        (Overdue::AwaitingAcceptance, waiting),
+    ] {
+        let mut f = all(Scope::Town);
+        f.overdue = Some(kind);
+        let only = ledger(&t, f);
+        assert_eq!(
+            only.rows.iter().map(|r| r.case_id).collect::<Vec<_>>(),
+            [id],
+            "{kind:?}"
+        );
+    }
+
+    // The village's counts and the town's 合计: one of each, two open cases past the deadline.
+    let village = page
+        .villages
+        .iter()
+        .find(|v| v.village_id == t.village)
+        .unwrap();
+    assert_eq!(
+        (village.overdue_unrectified, village.overdue_awaiting),
+        (1, 1)
+    );
+    assert_eq!(
+        (page.town.overdue_unrectified, page.town.overdue_awaiting),
+        (1, 1)
+    );
+    assert_eq!(
+        page.town.overdue_unrectified + page.town.overdue_awaiting,
+        page.town.pending + page.town.in_progress + page.town.awaiting,
+        "every open case here is past its deadline"
+    );
+
+    // 月调度 says the same, and its next step for the village is the farmer's late work.
+    let p = huce_core::progress::progress(&t.db, TODAY).unwrap();
+    let v = p
+        .villages
+        .iter()
+        .find(|v| v.village_id == t.village)
+        .unwrap();
+    assert_eq!((v.overdue_unrectified, v.overdue_awaiting), (1, 1));
+    assert_eq!(
+        (p.town.overdue_unrectified, p.town.overdue_awaiting),
+        (1, 1)
+    );
+    assert_eq!(v.next.as_ref().unwrap().text, "1 个问题逾期未整改");
+    // The ranking: the case waiting past its deadline for the town's acceptance counts for the
+    // village as closed out (every toilet inspected; 1 of 2 problems done).
+    let expected = (100.0 + 50.0) / 2.0;
+    assert!(
+        (v.score - expected).abs() < 1e-9,
+        "{} vs {expected}",
+        v.score
+    );
+    assert_eq!(
+        v.rates.closed, "0.0%",
+        "the 销号率 itself stays closed of problems"
+    );
+    // Before the deadline the rectified case is not late, and it is not closed out yet.
+    let before = huce_core::progress::progress(&t.db, "2023-06-30").unwrap();
+    let b = before
+        .villages
+        .iter()
+        .find(|v| v.village_id == t.village)
+        .unwrap();
+    assert_eq!((b.overdue_unrectified, b.overdue_awaiting), (0, 0));
+    assert!((b.score - 50.0).abs() < 1e-9, "{}", b.score);
+    // Once the farmer's case is rectified too, the next step is the town's late acceptance.
+    mv(
+        &t,
+        unfixed,
+        CaseState::AwaitingAcceptance,
+        t.wang,
+        "2026-11-20",
+        None,
+        None,
+    )
+    .unwrap();
+    let p = huce_core::progress::progress(&t.db, TODAY).unwrap();
+    let v = p
+        .villages
+        .iter()
+        .find(|v| v.village_id == t.village)
+        .unwrap();
+    assert_eq!((v.overdue_unrectified, v.overdue_awaiting), (0, 2));
+    assert_eq!(
+        v.next.as_ref().unwrap().text,
+        "2 个户厕已整改待验收销号（2 个已逾期待验收）"
+    );
+    mv(
+        &t,
+        unfixed,
+        CaseState::InProgress,
+        t.li,
+        "2026-11-21",
+        Some("验收不通过"),
+        None,
+    )
+    .unwrap();
+
+    // The household worklists: 逾期未整改 and 逾期待验收 apart.
+    let counts = households::worklist_counts(&t.db, Scope::Town, TODAY, 7).unwrap();
+    let count = |code: &str| counts.iter().find(|(c, _)| c == code).unwrap().1;
+    assert_eq!((count("overdue"), count("overdue_awaiting")), (1, 1));
+    let names = |case| {
+        households::list_all(
+            &t.db,
+            Scope::Town,
+            &households::ListFilter {
+                case: Some(case),
+                today: Some(TODAY.into()),
+                immediate_days: 7,
+                ..households::ListFilter::default()
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|r| r.head_name)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(names(households::CaseList::Overdue), ["张建国"]);
+    assert_eq!(names(households::CaseList::OverdueAwaiting), ["张建国"]);
+    assert_eq!(households::CaseList::Overdue.label(), "逾期未整改");
+    assert_eq!(households::CaseList::OverdueAwaiting.label(), "逾期待验收");
 }
