@@ -80,7 +80,7 @@ export const previewProposal = (toiletId, problems, corrections) =>
 /** householdId, householdVersion: the household as the form showed it (a change saved meanwhile elsewhere is refused). */
 export const saveInspection = (input, householdId = null, householdVersion = null) => call('save_inspection', { input, householdId, householdVersion });
 export const fieldFile = (householdId) => call('field_file', { householdId });
-/** filter: {scope, category, state, overdue_only, sort} */
+/** filter: {scope, category, state, overdue ('unrectified' | 'awaiting_acceptance' | null), paper, escalated_only, sort} */
 export const problemLedger = (filter, offset, limit) => call('problem_ledger', { filter, offset, limit });
 export const rectificationCase = (id) => call('rectification_case', { id });
 export const decideCategory = (caseId, decision, actorId, caseVersion = null) => call('decide_category', { caseId, decision, actorId, caseVersion });

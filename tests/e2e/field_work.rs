@@ -448,7 +448,7 @@ async fn inspect_and_close_out(on_server: bool) {
         village_count(d, village, 2).await,
         village_count(d, village, 7).await,
     );
-    let css = format!("#counts-table tr[data-village='{village}'] td:nth-child(9)");
+    let css = format!("#counts-table tr[data-village='{village}'] td:nth-child(10)");
     let rate = wait_text(d, &css, |t| t.ends_with('%')).await;
     assert_eq!(rate, huce_core::model::rate_text(closed, total));
     screenshot(&s, &format!("{prefix}e2e-case-closed.png")).await;

@@ -12,7 +12,7 @@ const PAGE = 100;
 
 /** The ledger filter with nothing narrowed: every problem toilet of `scope`, by place. Print
  *  dialogs opened outside the ledger get this one. */
-export const defaultFilter = (scope = { kind: 'town' }) => ({ scope, category: null, state: null, overdue_only: false, paper: null, escalated_only: false, sort: 'place' });
+export const defaultFilter = (scope = { kind: 'town' }) => ({ scope, category: null, state: null, overdue: null, paper: null, escalated_only: false, sort: 'place' });
 
 const MOVE_TEXT = {
   in_progress: '开始整改',
@@ -93,7 +93,7 @@ export class ProblemLedger {
   showWorklist(list) {
     $('ledger-category').value = list === 'undecided' ? 'undecided' : '';
     $('ledger-state').value = list === 'awaiting_acceptance' || list === 'in_progress' ? list : '';
-    $('ledger-overdue').checked = list === 'overdue';
+    $('ledger-overdue').value = list === 'overdue' ? 'unrectified' : '';
     $('ledger-paper').value = '';
     $('ledger-escalated').checked = false;
   }
@@ -103,7 +103,7 @@ export class ProblemLedger {
       scope: this.scope,
       category: $('ledger-category').value || null,
       state: $('ledger-state').value || null,
-      overdue_only: $('ledger-overdue').checked,
+      overdue: $('ledger-overdue').value || null,
       paper: $('ledger-paper').value || null,
       escalated_only: $('ledger-escalated').checked,
       sort: $('ledger-sort').value,
@@ -140,17 +140,18 @@ export class ProblemLedger {
     },
     el('td', {}, v.village_name), el('td', {}, v.total), el('td', {}, v.undecided), el('td', {}, v.pending),
     el('td', {}, v.in_progress), el('td', {}, v.awaiting), el('td', {}, v.closed),
-    el('td', { class: v.overdue ? 'bad' : '' }, v.overdue),
+    el('td', { class: v.overdue_unrectified ? 'bad' : '' }, v.overdue_unrectified),
+    el('td', {}, v.overdue_awaiting),
     el('td', {}, v.close_out));
     $('village-counts').replaceChildren(el('table', { class: 'counts-table', id: 'counts-table' },
-      el('thead', {}, el('tr', {}, ['行政村', '问题户厕', '待确定类别', '待整改', '整改中', '待验收', '已销号', '逾期', '销号率'].map((h) => el('th', {}, h)))),
+      el('thead', {}, el('tr', {}, ['行政村', '问题户厕', '待确定类别', '待整改', '整改中', '待验收', '已销号', '逾期未整改', '逾期待验收', '销号率'].map((h) => el('th', {}, h)))),
       el('tbody', {}, villages.map((v) => row(v, false)), row(total, true))));
   }
 
   renderRows(page) {
     $('ledger-rows').replaceChildren(...page.rows.map((r) => el('tr', {
       dataset: { case: r.case_id, household: r.household_id },
-      class: `${r.case_id === this.caseId ? 'selected' : ''}${r.overdue ? ' overdue' : ''}`,
+      class: `${r.case_id === this.caseId ? 'selected' : ''}${r.overdue ? ` overdue-${r.overdue}` : ''}`,
       title: '单击查看整改记录，双击打开农户档案',
     },
     el('td', { class: 'pick' }, el('input', { type: 'checkbox', class: 'pick', dataset: { case: r.case_id }, checked: this.picked.has(r.case_id), title: '选中后可以只打印所选的告知单' })),
@@ -163,7 +164,8 @@ export class ProblemLedger {
     el('td', { class: 'cat-cell' }, categoryText(r)),
     el('td', { class: 'problems-cell', title: r.problems }, r.stops_use ? el('span', { class: 'sev stop' }, '影响使用') : null, r.problems),
     el('td', {}, `第${r.toilet_seq}个 ${label('TechMode', r.tech_mode)}`),
-    el('td', {}, r.planned_month ?? '—', r.overdue ? el('span', { class: 'bad' }, ' 逾期') : null),
+    // 逾期未整改 (the farmer's work is late) in red; 逾期待验收 (the town's acceptance is late) apart.
+    el('td', {}, r.planned_month ?? '—', r.overdue ? el('span', { class: r.overdue === 'unrectified' ? 'bad' : 'late-acceptance' }, ` ${label('Overdue', r.overdue)}`) : null),
     el('td', {}, r.inspected_on))));
     if (!page.rows.length) {
       $('ledger-rows').append(el('tr', {}, el('td', { colspan: 9, class: 'list-none' }, '没有符合条件的问题户厕。')));

@@ -80,7 +80,7 @@ export class PrintDialog {
     $('print-folder').textContent = settings.folder;
     $('print-scope').textContent = caseIds
       ? `${caseIds.length === 1 ? `这个问题户厕（${scopeTitle}）` : `台账中选中的 ${caseIds.length} 个问题户厕`}${kinds.includes('problem_ledger') ? `；问题厕所台账：${scopeTitle}` : ''}`
-      : `范围：${scopeTitle}${filter.category || filter.state || filter.overdue_only || filter.paper || filter.escalated_only ? '（按台账当前的筛选条件）' : ''}`;
+      : `范围：${scopeTitle}${filter.category || filter.state || filter.overdue || filter.paper || filter.escalated_only ? '（按台账当前的筛选条件）' : ''}`;
     fill($('print-kinds'), kinds.map((k, i) => el('label', { class: 'check' },
       el('input', { type: 'radio', name: 'print-kind', value: k, checked: i === 0, id: `print-kind-${k}` }),
       el('b', {}, KINDS[k][0]), el('span', { class: 'hint-inline' }, KINDS[k][1]))));

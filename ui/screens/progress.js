@@ -56,7 +56,8 @@ export class Dashboard {
       tile('问题厕所', t.problems.toLocaleString('zh-CN'), `立行立改 ${t.immediate_fix} · 计划整改 ${t.plan_district + t.plan_town_funded} · 待定 ${t.undecided}`),
       tile('已整改', t.rectified.toLocaleString('zh-CN')),
       tile('已销号', t.closed.toLocaleString('zh-CN'), `销号率 ${t.rates.closed}`),
-      tile('逾期未整改', t.overdue.toLocaleString('zh-CN'), null, t.overdue > 0 ? 'bad' : ''));
+      tile('逾期未整改', t.overdue_unrectified.toLocaleString('zh-CN'), '已过计划完成时间', t.overdue_unrectified > 0 ? 'bad' : ''),
+      tile('逾期待验收', t.overdue_awaiting.toLocaleString('zh-CN'), '已整改，镇里未按期验收'));
 
     fill($('progress-phases'), p.phases.map((s) => {
       const late = s.behind.length > 0;
@@ -89,7 +90,7 @@ export class Dashboard {
     const row = (v, isTown) => el('tr', { class: `${isTown ? 'total' : ''} ${v.behind.length ? 'behind' : ''}`, dataset: isTown ? {} : { village: v.village_id }, title: v.behind.join('\n') },
       el('td', {}, v.name), num(v.households), num(v.toilets), num(v.inspected), num(v.rates.inspected),
       num(v.problems), num(v.immediate_fix), num(v.plan_district), num(v.plan_town_funded), num(v.undecided),
-      num(v.rectified), num(v.closed), num(v.rates.closed), el('td', { class: `num ${v.overdue ? 'bad' : ''}` }, v.overdue),
+      num(v.rectified), num(v.closed), num(v.rates.closed), el('td', { class: `num ${v.overdue_unrectified ? 'bad' : ''}` }, v.overdue_unrectified), num(v.overdue_awaiting),
       num(isTown ? '' : v.rank), el('td', { class: 'behind-cell' }, v.behind.length ? '滞后' : ''),
       el('td', { class: 'next-cell' }, v.next
         ? el('button', { type: 'button', class: 'link next-action', dataset: { list: v.next.list, village: isTown ? '' : v.village_id }, title: '打开这份清单' }, v.next.text)
