@@ -1141,3 +1141,91 @@ fn verify_refuses_another_programs_file_and_names_an_added_trigger() {
         .unwrap_or_default();
     assert!(made.is_empty(), "no backup claims success: {made:?}");
 }
+
+/// Found in review: `huce import` had no way to set a column by hand, as the app's import
+/// dialog has: a phone under 户主联系电话, or a ledger whose header the program does not know
+/// at all, could not be imported from the command line. `--column 表头=字段` (or a column
+/// letter) sets it; the mapping is remembered for the next file of that layout.
+#[test]
+fn import_takes_columns_set_by_hand() {
+    let (dir, db) = empty_town();
+    let csv = dir.path().join("台账.csv");
+    std::fs::write(
+        &csv,
+        "序号,行政村,社,户主姓名,户主联系电话,改厕户类型\n1,石鱼村,1社,张三,13812345678,一般户\n",
+    )
+    .unwrap();
+    let import = |file: &Path, columns: &[&str]| {
+        let mut c = huce();
+        c.arg("import")
+            .arg(file)
+            .arg("--db")
+            .arg(&db)
+            .arg("--create-places");
+        for col in columns {
+            c.arg("--column").arg(col);
+        }
+        c
+    };
+    let err = run_err(&mut import(&csv, &["户主联系电话=电话号码吗"]));
+    assert!(
+        err.contains("“电话号码吗”不是") && err.contains("联系电话"),
+        "{err}"
+    );
+    let err = run_err(&mut import(&csv, &["手机号=联系电话"]));
+    assert!(
+        err.contains("没有表头为“手机号”的列") && err.contains("E 户主联系电话"),
+        "{err}"
+    );
+    let text = run_ok(&mut import(&csv, &["户主联系电话=联系电话", "F=不导入"]));
+    assert!(text.contains("户主联系电话→联系电话"), "{text}");
+    assert!(!text.contains("未识别、不导入的列"), "{text}");
+    let phone: String = open_db(&db)
+        .query_row(
+            "SELECT phone FROM households WHERE head_name = '张三'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(phone, "13812345678");
+
+    // The next file of the same layout: the mapping set by hand is remembered.
+    let next = dir.path().join("台账二.csv");
+    std::fs::write(
+        &next,
+        "序号,行政村,社,户主姓名,户主联系电话,改厕户类型\n1,石鱼村,1社,李四,13912345678,一般户\n",
+    )
+    .unwrap();
+    run_ok(&mut import(&next, &[]));
+    let phone: String = open_db(&db)
+        .query_row(
+            "SELECT phone FROM households WHERE head_name = '李四'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(phone, "13912345678");
+
+    // A header the program does not know at all: the columns by their letters.
+    let odd = dir.path().join("自制表.csv");
+    std::fs::write(&odd, "甲,乙,丙,丁\n高楼村,2社,王五,三格式化粪池\n").unwrap();
+    let err = run_err(&mut import(&odd, &[]));
+    assert!(
+        err.contains("没有找到表头") && err.contains("--column"),
+        "{err}"
+    );
+    let text = run_ok(&mut import(
+        &odd,
+        &["A=行政村", "B=社", "C=户主姓名", "D=技术模式"],
+    ));
+    assert!(text.contains("丙→户主姓名"), "{text}");
+    let mode: String = open_db(&db)
+        .query_row(
+            "SELECT t.tech_mode FROM toilets t JOIN households h ON h.id = t.household_id
+             WHERE h.head_name = '王五'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!mode.is_empty());
+}

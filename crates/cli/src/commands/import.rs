@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use chrono::Datelike;
 use huce_core::import::apply::{
-    import_file, import_into, write_problem_rows, BaselineList, ImportOptions, ImportReport, Mode,
+    import_file, import_into, write_problem_rows, BaselineList, ColumnInfo, ImportOptions,
+    ImportReport, Mode,
 };
+use huce_core::import::headers::{header_key, match_header, Field};
 use huce_core::Result;
 
 use super::common::{now, now_local, open_existing, peak_rss_kb, resources_line};
@@ -34,6 +36,11 @@ pub struct ImportArgs {
     /// 要导入的工作表名称（默认：第一个能识别表头的工作表）
     #[arg(long)]
     sheet: Option<String>,
+    /// 手动指定一列导入为哪一项：表头=项目（例如 --column "户主联系电话=联系电话"），
+    /// 或列号=项目（--column D=联系电话）；项目写“不导入”则这一列不导入。可写多次。
+    /// 指定的对应关系会记住，下次同样表头的文件自动沿用
+    #[arg(long = "column", value_name = "列=项目")]
+    columns: Vec<String>,
     /// 把有问题的行导出到这个 .xlsx 文件，发回村里改正
     #[arg(long)]
     problems_out: Option<PathBuf>,
@@ -51,59 +58,45 @@ pub struct ImportArgs {
 
 pub fn run(a: ImportArgs) -> Result<()> {
     let started = std::time::Instant::now();
-    let opts = ImportOptions {
-        sheet: a.sheet,
+    let mut opts = ImportOptions {
+        sheet: a.sheet.clone(),
         columns: None,
-        default_village: a.village,
+        default_village: a.village.clone(),
         create_places: a.create_places,
-        actor: a.actor,
+        actor: a.actor.clone(),
         now: now(),
         current_year: now_local().year() as i64,
         list: a.list,
     };
     let stamp = now_local().format("%Y%m%d-%H%M%S").to_string();
-    let r = match (&a.db, &a.server) {
-        (Some(db), _) => {
-            let mode = if a.dry_run {
-                Mode::DryRun
-            } else {
-                Mode::Commit {
-                    backup_dir: huce_core::paths::backup_dir(db),
-                    stamp,
-                }
-            };
-            import_file(
-                &mut open_existing(db)?,
-                &a.file,
-                &opts,
-                &mode,
-                &mut |_, _| {},
-            )?
-        }
-        (None, Some(url)) => {
-            let mode = if a.dry_run {
-                Mode::DryRun
-            } else {
-                // Not used on the server: its backups are its scheduled dumps.
-                Mode::Commit {
-                    backup_dir: PathBuf::new(),
-                    stamp,
-                }
-            };
-            let mut server = huce_core::server::connect(url)?;
-            if server.schema_version()?.is_none() {
-                return Err(huce_core::Error::Invalid(format!(
-                    "服务器上的数据库 {} 还是空的，没有镇的基础数据。请先用 huce push 推送本镇的数据库文件，或在程序里连接这个服务器完成初始设置，再导入台账。",
-                    server.name
-                )));
-            }
-            server.set_up()?;
-            let conn = server.into_conn();
-            import_into(&conn, &a.file, &opts, &mode, &mut |_, _| {})?
-        }
-        (None, None) => unreachable!("clap requires --db or --server"),
-    };
-    print_report(&r);
+    // The columns set to 不导入 by hand: not listed as unread.
+    let mut left_by_hand = Vec::new();
+    if !a.columns.is_empty() {
+        let by_hand = a
+            .columns
+            .iter()
+            .map(|c| by_hand(c))
+            .collect::<Result<Vec<_>>>()?;
+        // The columns as the program reads them, from a preview; then the ones set by hand.
+        let columns = match import(&a, &opts, true, &stamp) {
+            Ok(r) => r.columns,
+            // No header the program knows: only column letters can name the columns. (Any
+            // other reason to refuse the file comes again from the import itself.)
+            Err(_) if by_hand.iter().all(|(c, _)| letters(c).is_some()) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let (columns, left) = set_by_hand(&columns, &by_hand)?;
+        opts.columns = Some(columns);
+        left_by_hand = left;
+    }
+    let r = import(&a, &opts, a.dry_run, &stamp);
+    let r = r.map_err(|e| match e {
+        huce_core::Error::Invalid(m) if m.contains("没有找到表头") => huce_core::Error::Invalid(
+            format!("{m}用命令行导入时，用 --column 按列号指定各列，例如 --column A=行政村 --column B=社 --column C=户主姓名。"),
+        ),
+        e => e,
+    })?;
+    print_report(&r, &left_by_hand);
     if let Some(out) = a.problems_out {
         if r.problems.is_empty() {
             println!("没有问题行，未生成 {}", out.display());
@@ -118,6 +111,147 @@ pub fn run(a: ImportArgs) -> Result<()> {
     Ok(())
 }
 
+/// One `--column` as given: what names the column (its header or its letters) and the field,
+/// `None` for 不导入.
+fn by_hand(text: &str) -> Result<(String, Option<Field>)> {
+    let Some((column, field)) = text.split_once(['=', '＝']) else {
+        return Err(huce_core::Error::Invalid(format!(
+            "--column “{text}”的写法不对：请写成 表头=项目，例如 --column \"户主联系电话=联系电话\"，或 --column D=联系电话。"
+        )));
+    };
+    let (column, field) = (column.trim(), field.trim());
+    if matches!(field, "不导入" | "忽略" | "不要") {
+        return Ok((column.to_string(), None));
+    }
+    match match_header(field) {
+        Some(f) => Ok((column.to_string(), Some(f))),
+        None => {
+            let fields: Vec<String> = Field::ALL.iter().map(|f| f.title()).collect();
+            Err(huce_core::Error::Invalid(format!(
+                "--column “{text}”：“{field}”不是本程序导入的项目。可以写的项目：{}，或“不导入”。",
+                fields.join("、")
+            )))
+        }
+    }
+}
+
+/// The 0-based column of Excel's column letters (`A`, `D`, `AB`), if `text` is such.
+fn letters(text: &str) -> Option<usize> {
+    let t = text.trim().to_ascii_uppercase();
+    if t.is_empty() || t.len() > 3 || !t.chars().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let n = t
+        .chars()
+        .fold(0usize, |n, c| n * 26 + (c as usize - 'A' as usize + 1));
+    Some(n - 1)
+}
+
+/// Excel's letters of the 0-based column `i`.
+fn column_letters(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push((b'A' + (i % 26) as u8) as char);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.iter().rev().collect()
+}
+
+/// The mapping of every column: as detected, with the columns set by hand (a header the sheet
+/// has, else column letters); and the columns set to 不导入. A field set by hand is taken off
+/// any other column.
+fn set_by_hand(
+    detected: &[ColumnInfo],
+    by_hand: &[(String, Option<Field>)],
+) -> Result<(Vec<Option<Field>>, Vec<usize>)> {
+    let mut columns: Vec<Option<Field>> = detected.iter().map(|c| c.field).collect();
+    let mut left = Vec::new();
+    for (column, field) in by_hand {
+        let key = header_key(column);
+        let index = detected
+            .iter()
+            .find(|c| !key.is_empty() && header_key(&c.header) == key)
+            .map(|c| c.index)
+            .or_else(|| letters(column))
+            .ok_or_else(|| {
+                let list: Vec<String> = detected
+                    .iter()
+                    .filter(|c| !c.header.trim().is_empty())
+                    .map(|c| format!("{} {}", column_letters(c.index), c.header))
+                    .collect();
+                huce_core::Error::Invalid(format!(
+                    "--column：本表没有表头为“{column}”的列。本表的列：{}。可以写表头，也可以写列号（例如 D）。",
+                    list.join("，")
+                ))
+            })?;
+        if columns.len() <= index {
+            columns.resize(index + 1, None);
+        }
+        if field.is_some() {
+            for c in columns.iter_mut().filter(|c| *c == field) {
+                *c = None;
+            }
+        }
+        columns[index] = *field;
+        if field.is_none() {
+            left.push(index);
+        }
+    }
+    Ok((columns, left))
+}
+
+/// Imports (or, `dry_run`, previews) into the file or the server the arguments name.
+fn import(
+    a: &ImportArgs,
+    opts: &ImportOptions,
+    dry_run: bool,
+    stamp: &str,
+) -> Result<ImportReport> {
+    match (&a.db, &a.server) {
+        (Some(db), _) => {
+            let mode = if dry_run {
+                Mode::DryRun
+            } else {
+                Mode::Commit {
+                    backup_dir: huce_core::paths::backup_dir(db),
+                    stamp: stamp.to_string(),
+                }
+            };
+            import_file(
+                &mut open_existing(db)?,
+                &a.file,
+                opts,
+                &mode,
+                &mut |_, _| {},
+            )
+        }
+        (None, Some(url)) => {
+            let mode = if dry_run {
+                Mode::DryRun
+            } else {
+                // Not used on the server: its backups are its scheduled dumps.
+                Mode::Commit {
+                    backup_dir: PathBuf::new(),
+                    stamp: stamp.to_string(),
+                }
+            };
+            let mut server = huce_core::server::connect(url)?;
+            if server.schema_version()?.is_none() {
+                return Err(huce_core::Error::Invalid(format!(
+                    "服务器上的数据库 {} 还是空的，没有镇的基础数据。请先用 huce push 推送本镇的数据库文件，或在程序里连接这个服务器完成初始设置，再导入台账。",
+                    server.name
+                )));
+            }
+            server.set_up()?;
+            import_into(&server.into_conn(), &a.file, opts, &mode, &mut |_, _| {})
+        }
+        (None, None) => unreachable!("clap requires --db or --server"),
+    }
+}
+
 fn parse_list(s: &str) -> std::result::Result<BaselineList, String> {
     match s {
         "auto" => Ok(BaselineList::Auto),
@@ -130,7 +264,7 @@ fn parse_list(s: &str) -> std::result::Result<BaselineList, String> {
 /// The shown problems at most; the rest go to `--problems-out`.
 const PROBLEMS_SHOWN: usize = 100;
 
-fn print_report(r: &ImportReport) {
+fn print_report(r: &ImportReport, left_by_hand: &[usize]) {
     println!(
         "{}：工作表“{}”，表头在第 {} 行",
         if r.committed {
@@ -152,6 +286,7 @@ fn print_report(r: &ImportReport) {
         .iter()
         .filter(|c| {
             c.field_label.is_none()
+                && !left_by_hand.contains(&c.index)
                 && !c.header.trim().is_empty()
                 && !huce_core::import::headers::is_row_number(&c.header)
         })
