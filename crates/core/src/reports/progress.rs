@@ -220,6 +220,22 @@ impl Measure {
             Measure::CloseOut => c.closed_percent().unwrap_or(100.0),
         }
     }
+    /// A village's value, as its ranking takes it: its rectified cases waiting past their
+    /// deadline for the town's acceptance (逾期待验收) count as closed out, so the town's late
+    /// acceptance does not put the village behind schedule.
+    fn of_village(self, c: &Counts) -> f64 {
+        match self {
+            Measure::CloseOut => c.ranked_closed_percent().unwrap_or(100.0),
+            _ => self.of(c),
+        }
+    }
+    /// The label of [`Measure::of_village`]'s value for `c`.
+    fn village_label(self, c: &Counts) -> &'static str {
+        match self {
+            Measure::CloseOut if c.overdue_awaiting > 0 => "销号率（逾期待验收按已销号计）",
+            _ => self.label(),
+        }
+    }
 }
 
 /// One phase of the town's plan (DOMAIN: the work, step by step).
@@ -570,7 +586,7 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
                 let expected = p.target * elapsed / 100.0;
                 let behind: Vec<String> = villages
                     .iter()
-                    .filter(|v| v.toilets > 0 && m.of(v) + 1e-9 < expected)
+                    .filter(|v| v.toilets > 0 && m.of_village(v) + 1e-9 < expected)
                     .map(|v| v.name.clone())
                     .collect();
                 (Some(expected), Some(m.of(&town)), behind)
@@ -584,8 +600,8 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, as_of: &str) -> Result<Progress> {
                 v.behind.push(format!(
                     "{}：{}{}，应达 {}",
                     p.name,
-                    m.label(),
-                    percent_text(m.of(v)),
+                    m.village_label(v),
+                    percent_text(m.of_village(v)),
                     percent_text(expected.unwrap_or(0.0))
                 ));
             }

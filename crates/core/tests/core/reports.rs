@@ -722,7 +722,7 @@ fn late_acceptance_is_printed_apart_from_late_rectification() {
             "逾期未整改{}个，已整改但逾期待验收{}个",
             p.town.overdue_unrectified, p.town.overdue_awaiting
         ),
-        "在排名时按已销号计，村不因镇里验收滞后降低名次".to_string(),
+        "在排名和“进度情况”中按已销号计，村不因镇里验收滞后降低名次或列为滞后".to_string(),
         "综合进度=（排查率+销号率）÷2".to_string(),
     ] {
         assert!(flat.contains(&w), "{w} on the bulletin");

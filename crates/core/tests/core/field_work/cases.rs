@@ -860,6 +860,15 @@ fn a_rectified_case_waiting_past_its_deadline_is_late_acceptance_not_late_rectif
         v.rates.closed, "0.0%",
         "the 销号率 itself stays closed of problems"
     );
+    let behind = v
+        .behind
+        .iter()
+        .find(|b| b.starts_with("问题整改（销号）"))
+        .expect("behind: one problem is not rectified");
+    assert!(
+        behind.contains("销号率（逾期待验收按已销号计）50.0%，应达 100.0%"),
+        "{behind}"
+    );
     // Before the deadline the rectified case is not late, and it is not closed out yet.
     let before = huce_core::progress::progress(&t.db, "2023-06-30").unwrap();
     let b = before
@@ -890,6 +899,31 @@ fn a_rectified_case_waiting_past_its_deadline_is_late_acceptance_not_late_rectif
     assert_eq!(
         v.next.as_ref().unwrap().text,
         "2 个户厕已整改待验收销号（2 个已逾期待验收）"
+    );
+    // Nor is the village behind the plan's close-out phase for the town's late acceptance,
+    // while the town's own 销号率 stays what it is.
+    let close_out = p
+        .phases
+        .iter()
+        .find(|s| s.phase.measure == Some(huce_core::progress::Measure::CloseOut))
+        .unwrap();
+    assert_eq!(close_out.state, "已结束");
+    assert!(
+        !close_out.behind.contains(&v.name),
+        "{:?}",
+        close_out.behind
+    );
+    assert!(
+        !v.behind
+            .iter()
+            .any(|b| b.starts_with(&close_out.phase.name)),
+        "{:?}",
+        v.behind
+    );
+    assert_eq!(
+        close_out.actual,
+        Some(0.0),
+        "the town has closed out nothing"
     );
     mv(
         &t,
