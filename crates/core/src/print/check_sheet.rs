@@ -4,7 +4,7 @@
 
 use crate::store::sql::Db;
 
-use super::layout::{self, Align, Column, Doc, Face, TableStyle};
+use super::layout::{self, Align, Doc, Face, TableStyle};
 use super::page::{chinese_date, finished, page_footer, Printed};
 use crate::error::{Error, Result};
 use crate::fieldwork::inspections::InspectionRecord;
@@ -204,81 +204,6 @@ const FITS: [Fit; 4] = [
 
 /// The lines a cell of the household table may take when its cells are fitted.
 const CELL_LINES: usize = 2;
-/// The smallest type a long cell is set in before it is cut.
-const MIN_CELL_SIZE: f32 = 7.0;
-/// The closest a long cell's lines come, in times the type size (the table's own are 1.45):
-/// the lines' boxes, as a reader or a search of the PDF sees them, still do not cross.
-const MIN_CELL_LINE: f32 = 1.32;
-/// What ends a text cut to fit.
-const CUT_MARK: &str = "…";
-
-/// `text` set within `lines` lines of `size` type in a cell `width` wide: at `size` when it
-/// takes no more lines; otherwise smaller, with its lines closer, down to [`MIN_CELL_SIZE`];
-/// past that cut, the cut marked. Returns the size, the line height and the lines.
-fn fit_cell(text: &str, width: f32, size: f32, lines: usize) -> (f32, f32, Vec<String>) {
-    let room = lines as f32 * size * 1.45;
-    let mut s = size;
-    while s >= MIN_CELL_SIZE {
-        let wrapped = layout::wrap(text, Face::Regular, s, width);
-        let line_h = (room / wrapped.len().max(1) as f32).min(s * 1.45);
-        if line_h >= s * MIN_CELL_LINE {
-            return (s, line_h, wrapped);
-        }
-        s -= 0.5;
-    }
-    let (s, line_h) = (MIN_CELL_SIZE, MIN_CELL_SIZE * MIN_CELL_LINE);
-    let mut wrapped = layout::wrap(text, Face::Regular, s, width);
-    wrapped.truncate(((room / line_h).floor() as usize).max(1));
-    if let Some(last) = wrapped.last_mut() {
-        cut_to(last, width, s);
-    }
-    (s, line_h, wrapped)
-}
-
-/// Shortens `line` until it and [`CUT_MARK`] fit `width`, and marks it.
-fn cut_to(line: &mut String, width: f32, size: f32) {
-    while !line.is_empty()
-        && layout::measure(&format!("{line}{CUT_MARK}"), Face::Regular, size) > width
-    {
-        line.pop();
-    }
-    line.push_str(CUT_MARK);
-}
-
-/// The household table with each cell held to [`CELL_LINES`] lines ([`fit_cell`]), drawn as
-/// [`Doc::table`] draws one whose cells need no fitting.
-fn fitted_table(doc: &mut Doc, weights: &[f32], rows: &[Vec<String>], style: &TableStyle) {
-    let page = doc.page_count() - 1;
-    let total: f32 = weights.iter().sum();
-    let widths: Vec<f32> = weights
-        .iter()
-        .map(|w| w / total * doc.inner_width())
-        .collect();
-    let padding = style.padding;
-    for row in rows {
-        let cells: Vec<(f32, f32, Vec<String>)> = row
-            .iter()
-            .zip(&widths)
-            .map(|(text, w)| fit_cell(text, w - 2.0 * padding, style.size, CELL_LINES))
-            .collect();
-        let h = cells
-            .iter()
-            .map(|(_, line_h, lines)| lines.len() as f32 * line_h)
-            .fold(style.size * 1.45, f32::max)
-            + 2.0 * padding;
-        let (mut x, y) = (doc.margin, doc.y);
-        for ((size, line_h, lines), w) in cells.iter().zip(&widths) {
-            doc.rect(page, x, y, *w, h, false);
-            let mut ty = y + padding + (line_h - size) / 2.0;
-            for l in lines {
-                doc.text_at(page, x + padding, ty, l, Face::Regular, *size);
-                ty += line_h;
-            }
-            x += w;
-        }
-        doc.y += h;
-    }
-}
 
 /// Draws the last inspection's text at the cursor, in `size` type, cut to `lines` lines when
 /// given (the cut marked: the household's file has it all).
@@ -292,7 +217,7 @@ fn last_inspection_text(doc: &mut Doc, text: &str, size: f32, lines: Option<usiz
     if wrapped.len() > keep {
         wrapped.truncate(keep.max(1));
         if let Some(last) = wrapped.last_mut() {
-            cut_to(last, width, size);
+            layout::cut_to(last, Face::Regular, width, size);
         }
     }
     for line in wrapped {
@@ -363,7 +288,6 @@ fn draw_sheet(doc: &mut Doc, s: &Sheet, fit: Fit) {
     doc.paragraph("一、农户和户厕（台账底数）", Face::Bold, 11.5, false);
     let unknown = || "未登记".to_string();
     let yes_no = |b: Option<bool>| b.map_or("未登记", |b| if b { "是" } else { "否" });
-    let col = |weight| Column::left("", weight);
     let rows = vec![
         vec![
             "行政村·社".into(),
@@ -413,11 +337,7 @@ fn draw_sheet(doc: &mut Doc, s: &Sheet, fit: Fit) {
         header_size: 10.0,
         padding: 3.5,
     };
-    if fit.cells {
-        fitted_table(doc, &weights, &rows, &style);
-    } else {
-        doc.table(&weights.map(col), &rows, &style, &mut |_| {});
-    }
+    doc.plain_table(&weights, &rows, &style, fit.cells.then_some(CELL_LINES));
     // The space between the parts: less on a tight sheet.
     let gap = |space: f32| if fit.tight { space - 4.0 } else { space };
 
@@ -510,34 +430,4 @@ pub fn check_sheets<'a>(db: impl Into<Db<'a>>, sample_id: i64, today: &str) -> R
         d.text_at(page, m, y, &printed_on, Face::Regular, 9.0);
     });
     finished(doc)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_long_cell_is_set_smaller_then_cut_visibly() {
-        let width = 168.0;
-        // What fits two lines is as the table sets it.
-        let (size, line_h, lines) = fit_cell("重庆市铜梁区石鱼镇石鱼村1社", width, 10.0, 2);
-        assert_eq!((size, line_h, lines.len()), (10.0, 14.5, 1));
-        // Three lines at 10 points: smaller, in the room of two.
-        let long = "重庆市铜梁区石鱼镇石鱼村1社石板桥大庙子沟老院子下湾组团第二排左起第三户";
-        let (size, line_h, lines) = fit_cell(long, width, 10.0, 2);
-        assert!((MIN_CELL_SIZE..10.0).contains(&size), "{size}");
-        assert!(lines.len() as f32 * line_h <= 29.0 + 0.01);
-        assert_eq!(lines.concat(), long, "nothing is cut");
-        // Past what the smallest type holds: cut, and the cut marked.
-        let longest = long.repeat(3);
-        let (size, line_h, lines) = fit_cell(&longest, width, 10.0, 2);
-        assert_eq!(size, MIN_CELL_SIZE);
-        assert!(lines.len() as f32 * line_h <= 29.0 + 0.01);
-        let shown = lines.concat();
-        assert!(shown.ends_with(CUT_MARK), "{shown}");
-        assert!(longest.starts_with(shown.trim_end_matches(CUT_MARK)));
-        for l in &lines {
-            assert!(layout::measure(l, Face::Regular, size) <= width, "{l}");
-        }
-    }
 }

@@ -109,13 +109,14 @@ fn sheet(
     anchor: Option<&str>,
 ) {
     let subtitle = format!(
-        "{place} · 已核查户厕 {} 个 · 制表日期：{}",
+        " · 已核查户厕 {} 个 · 制表日期：{}",
         rows.len(),
         chinese_date(today)
     );
+    // A long place name is set smaller, then cut; the count and the date stay whole.
     let mut head = |d: &mut Doc| {
         d.centered(title, Face::Bold, 16.0, 6.0);
-        d.centered(&subtitle, Face::Regular, 9.5, 8.0);
+        d.centered_parts(place, &subtitle, Face::Regular, 9.5, 8.0);
     };
     let cells: Vec<Vec<String>> = rows
         .iter()
@@ -137,21 +138,35 @@ fn sheet(
     for row in body {
         table.row(doc, row, &mut head);
     }
-    let fits = doc.draw_within_page(|d| {
-        for row in last {
-            table.row(d, row, &mut |_| {});
+    let together = |d: &mut Doc, table: &mut Table| {
+        d.draw_within_page(|d| {
+            for row in last {
+                table.row(d, row, &mut |_| {});
+            }
+            block.draw(d, &mut |_| {});
+        })
+    };
+    if together(doc, &mut table).is_ok() {
+        return;
+    }
+    // The last rows go over with the signatures (unless they are all the sheet has).
+    if !body.is_empty() {
+        table.break_page(doc, &mut head);
+        if together(doc, &mut table).is_ok() {
+            return;
         }
-        block.draw(d, &mut |_| {});
-    });
-    if fits.is_err() {
-        // The last rows go over with the signatures (unless they are all the sheet has: then
-        // the signatures follow them over as many pages as they need).
-        if !body.is_empty() {
-            table.break_page(doc, &mut head);
-        }
-        for row in last {
-            table.row(doc, row, &mut head);
-        }
+    }
+    // Rows too tall for that: the rows, then the signatures together on a page of their own
+    // when they do not fit below them (over pages only when taller than a page).
+    for row in last {
+        table.row(doc, row, &mut head);
+    }
+    if doc
+        .draw_within_page(|d| block.draw(d, &mut |_| {}))
+        .is_err()
+    {
+        doc.new_page();
+        head(doc);
         block.draw(doc, &mut head);
     }
 }

@@ -42,8 +42,26 @@ struct ToiletLine {
 
 const BLANK: &str = "____________";
 
+/// A sheet on a new page. A sheet is one page: when a long address or name would push it
+/// over, the household table's cells are held to two lines each (set smaller, then cut).
 fn sheet(doc: &mut Doc, town: &TownSettings, items: &[ProblemItem], l: &Line) {
     doc.new_page();
+    for fitted in [false, true] {
+        if doc
+            .draw_within_page(|d| draw_sheet(d, town, items, l, fitted))
+            .is_ok()
+        {
+            return;
+        }
+    }
+    // Not even so (a checklist longer than a page): printed whole, over two pages.
+    draw_sheet(doc, town, items, l, true);
+}
+
+/// The lines a cell of the household table takes when its cells are fitted.
+const CELL_LINES: usize = 2;
+
+fn draw_sheet(doc: &mut Doc, town: &TownSettings, items: &[ProblemItem], l: &Line, fitted: bool) {
     if !l.head_name.is_empty() {
         doc.check(&format!("农户{}", l.head_name), &l.head_name);
     }
@@ -63,15 +81,14 @@ fn sheet(doc: &mut Doc, town: &TownSettings, items: &[ProblemItem], l: &Line) {
         None if l.household_id.is_some() => "台账中本户没有户厕".into(),
         None => "户厕情况现场填写".into(),
     };
-    doc.centered(
-        &format!(
-            "{} · {which} · {number}",
-            if l.place.is_empty() {
-                "______村______社"
-            } else {
-                &l.place
-            }
-        ),
+    // A long place name is set smaller, then cut: the sheet's number stays whole.
+    doc.centered_parts(
+        if l.place.is_empty() {
+            "______村______社"
+        } else {
+            &l.place
+        },
+        &format!(" · {which} · {number}"),
         Face::Regular,
         9.5,
         8.0,
@@ -134,21 +151,17 @@ fn sheet(doc: &mut Doc, town: &TownSettings, items: &[ProblemItem], l: &Line) {
     if let Some(a) = &l.address {
         doc.check(&format!("农户{}的住址", l.head_name), a);
     }
-    let col = |weight| Column::left("", weight);
     // Where the table ends when no cell wraps: the form below starts there on every such page,
     // so the file keeps one copy of it (a long address pushes it down on its own page).
     let plain_end = doc.y + rows.len() as f32 * (9.5 * 1.45 + 2.0 * 3.0);
-    doc.table(
-        &[col(1.1), col(2.2), col(1.3), col(1.9)],
-        &rows,
-        &TableStyle {
-            header: false,
-            size: 9.5,
-            header_size: 9.5,
-            padding: 3.0,
-        },
-        &mut |_| {},
-    );
+    let weights = [1.1, 2.2, 1.3, 1.9];
+    let style = TableStyle {
+        header: false,
+        size: 9.5,
+        header_size: 9.5,
+        padding: 3.0,
+    };
+    doc.plain_table(&weights, &rows, &style, fitted.then_some(CELL_LINES));
     if doc.y <= plain_end + 0.5 {
         doc.y = plain_end;
     }

@@ -2219,3 +2219,131 @@ fn the_signoff_sheet_has_a_line_per_inspector_and_a_block_per_village() {
         }
     }
 }
+
+/// Every word of every page of `pdf` lies on its page, inside a band of `inner` points from
+/// each edge, and no word is drawn over another (by more than the font's descent).
+fn words_on_their_pages(pdf: &Path, inner: f32, what: &str) {
+    let html = tool("pdftotext", &["-bbox", s(pdf), "-"]);
+    let size = |name: &str| -> f32 {
+        html.split(&format!("<page {name}=\""))
+            .nth(1)
+            .or_else(|| html.split(&format!(" {name}=\"")).nth(1))
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no page {name}"))
+    };
+    let (width, height) = (size("width"), size("height"));
+    for (p, words) in page_words(pdf).iter().enumerate() {
+        for (i, a) in words.iter().enumerate() {
+            assert!(
+                a.x0 >= inner && a.x1 <= width - inner && a.y0 >= inner && a.y1 <= height - inner,
+                "{what}, page {}: “{}” runs off the page ({:.0}–{:.0} of {width:.0} points)",
+                p + 1,
+                a.text,
+                a.x0,
+                a.x1
+            );
+            for b in &words[i + 1..] {
+                // (Boxes by the font's ascent and descent: a title's reaches 1.4 points into the
+                // line below it, where no glyph is.)
+                let crosses =
+                    a.x0.max(b.x0) + 1.0 < a.x1.min(b.x1) && a.y0.max(b.y0) + 2.0 < a.y1.min(b.y1);
+                assert!(
+                    !crosses,
+                    "{what}, page {}: “{}” is drawn over “{}”",
+                    p + 1,
+                    a.text,
+                    b.text
+                );
+            }
+        }
+    }
+}
+
+/// Names as long as the office may give them — a town of 20 characters (the settings' limit),
+/// a village and a 社 of 60 (the import's limit), a household head of 40 (the import's limit)
+/// with an address of 200 (the import's limit) — fit the lines that print them: the titles and
+/// sub-headers are set smaller, then cut with …, never run off the page or over other text.
+/// The 入户排查表 keeps its 表号 and stays one page a toilet.
+#[test]
+fn names_at_the_limits_fit_the_titles_and_sub_headers() {
+    let t = town();
+    let fill = |start: &str, n: usize| -> String {
+        let pool = "石板桥大庙子沟老院子下湾组团坝上新街口黄葛树晒坝岔路";
+        start.chars().chain(pool.chars().cycle()).take(n).collect()
+    };
+    let town_name = fill("石鱼", 19) + "镇";
+    huce_core::town::save_names(&t.db, "铜梁区", &town_name, NOW).unwrap();
+    let village_name = fill("长名", 59) + "村";
+    let group_name = fill("长名", 59) + "社";
+    let head = fill("欧阳", 40);
+    let address = fill("重庆市铜梁区", 200);
+    for (n, name) in [
+        (60, &village_name),
+        (60, &group_name),
+        (40, &head),
+        (200, &address),
+    ] {
+        assert_eq!(name.chars().count(), n);
+    }
+    let village = huce_core::households::add_village(&t.db, &village_name, 98).unwrap();
+    let group = huce_core::households::add_group(&t.db, village, &group_name, Some(1), 1).unwrap();
+    let staff: Vec<i64> = staff::list_staff(&t.db, false)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let toilet = inspected_by(&t, group, &head, &staff[..2], "2026-10-08");
+    let household: i64 =
+        t.db.query_row(
+            "SELECT household_id FROM toilets WHERE id = ?1",
+            [toilet],
+            |r| r.get(0),
+        )
+        .unwrap();
+    t.db.execute(
+        "UPDATE households SET address = ?1 WHERE id = ?2",
+        rusqlite::params![address, household],
+    )
+    .unwrap();
+    let place = format!("{village_name}{group_name}");
+    let dir = tempfile::tempdir().unwrap();
+
+    let printed =
+        print::survey_sheets(&t.db, Scope::Group(group), 1, TODAY, &mut |_, _| {}).unwrap();
+    let pdf = dir.path().join("入户排查表.pdf");
+    printed.save(&pdf).unwrap();
+    assert_eq!(printed.pages, 2, "one page for the toilet, one blank");
+    assert!(printed.warnings.is_empty(), "{:?}", printed.warnings);
+    words_on_their_pages(&pdf, 10.0, "入户排查表");
+    let first: String = page_texts(&pdf, 1).remove(0);
+    assert!(first.contains(&format!("表号{household}-1")), "{first}");
+    let start: String = village_name.chars().take(10).collect();
+    assert!(first.contains(&start), "the place begins the line: {first}");
+    assert!(first.contains('…'), "the cut is marked: {first}");
+    render(&pdf, "survey-sheet-long-names", &[1]);
+
+    let printed = print::household_file(&t.db, household, dir.path(), TODAY).unwrap();
+    let pdf = dir.path().join("农户档案.pdf");
+    printed.save(&pdf).unwrap();
+    words_on_their_pages(&pdf, 10.0, "农户档案");
+    render(&pdf, "household-file-long-names", &[1]);
+
+    for (scope, title, name) in [
+        (Scope::Group(group), place.as_str(), "group"),
+        (Scope::Town, "全镇", "town"),
+    ] {
+        let printed = print::signoff_sheet(&t.db, scope, crate::fixed_time(), title).unwrap();
+        let pdf = dir.path().join(format!("签字背书表-{name}.pdf"));
+        printed.save(&pdf).unwrap();
+        words_on_their_pages(&pdf, 10.0, "签字背书表");
+        if name == "group" {
+            render(&pdf, "signoff-long-names", &[1]);
+        }
+    }
+
+    let printed = print::pending_list(&t.db, Scope::Group(group), &place, TODAY).unwrap();
+    let pdf = dir.path().join("待核实清单.pdf");
+    printed.save(&pdf).unwrap();
+    words_on_their_pages(&pdf, 10.0, "待核实清单");
+}

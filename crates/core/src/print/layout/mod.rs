@@ -14,9 +14,11 @@ use printpdf::{
 use text::{bold, regular};
 
 mod file;
+mod fit;
 mod text;
 
 pub use file::PdfBytes;
+pub use fit::{cut_to, fit_line, fit_lines, CUT_MARK, MIN_FIT_SIZE};
 
 pub use text::{face_for, measure, missing_chars, wrap, Face, MISSING_MARK};
 
@@ -317,11 +319,96 @@ impl Doc {
         Err(over)
     }
 
-    /// A centred line (titles).
+    /// A centred line (titles): one too long for the line is set smaller, then cut (the cut
+    /// marked), in the space the line has.
     pub fn centered(&mut self, text: &str, face: Face, size: f32, space_after: f32) {
+        self.centered_parts(text, "", face, size, space_after);
+    }
+
+    /// A centred line of `head` then `tail` (a place's name, then its numbers): one too long
+    /// for the line is set smaller, then `head` is cut and `tail` kept whole ([`fit_line`]),
+    /// on the baseline and in the space of the line at `size`.
+    pub fn centered_parts(
+        &mut self,
+        head: &str,
+        tail: &str,
+        face: Face,
+        size: f32,
+        space_after: f32,
+    ) {
         let (page, margin, width, y) = (self.current(), self.margin, self.inner_width(), self.y);
-        self.text_in(page, margin, width, y, text, face, size, Align::Center);
+        let text = format!("{head}{tail}");
+        if measure(&text, face, size) <= width {
+            self.text_in(page, margin, width, y, &text, face, size, Align::Center);
+        } else {
+            let (s, line) = fit_line(head, tail, face, size, width);
+            let top = y + (size - s) * 0.88;
+            self.text_in(page, margin, width, top, &line, face, s, Align::Center);
+        }
         self.y += size + space_after;
+    }
+
+    /// A table without a header row (label and value cells) whose columns take `weights` of
+    /// the width: drawn as [`Doc::table`] draws one, or, given `lines`, with every cell held to
+    /// that many lines ([`Doc::fitted_table`]).
+    pub fn plain_table(
+        &mut self,
+        weights: &[f32],
+        rows: &[Vec<String>],
+        style: &TableStyle,
+        lines: Option<usize>,
+    ) {
+        match lines {
+            Some(lines) => self.fitted_table(weights, rows, style, lines),
+            None => {
+                let columns: Vec<Column> = weights.iter().map(|w| Column::left("", *w)).collect();
+                self.table(&columns, rows, style, &mut |_| {});
+            }
+        }
+    }
+
+    /// A table without a header row whose every cell is held to `lines` lines ([`fit_lines`]),
+    /// drawn at the cursor as [`Doc::table`] draws one whose cells need no fitting (the rows
+    /// stay on this page). Column widths are shares of the page's width, as [`Column`] weights.
+    pub fn fitted_table(
+        &mut self,
+        weights: &[f32],
+        rows: &[Vec<String>],
+        style: &TableStyle,
+        lines: usize,
+    ) {
+        let page = self.current();
+        let total: f32 = weights.iter().sum();
+        let widths: Vec<f32> = weights
+            .iter()
+            .map(|w| w / total * self.inner_width())
+            .collect();
+        let padding = style.padding;
+        for row in rows {
+            let cells: Vec<(f32, f32, Vec<String>)> = row
+                .iter()
+                .zip(&widths)
+                .map(|(text, w)| {
+                    fit_lines(text, Face::Regular, w - 2.0 * padding, style.size, lines)
+                })
+                .collect();
+            let h = cells
+                .iter()
+                .map(|(_, line_h, lines)| lines.len() as f32 * line_h)
+                .fold(style.size * 1.45, f32::max)
+                + 2.0 * padding;
+            let (mut x, y) = (self.margin, self.y);
+            for ((size, line_h, lines), w) in cells.iter().zip(&widths) {
+                self.rect(page, x, y, *w, h, false);
+                let mut ty = y + padding + (line_h - size) / 2.0;
+                for l in lines {
+                    self.text_at(page, x + padding, ty, l, Face::Regular, *size);
+                    ty += line_h;
+                }
+                x += w;
+            }
+            self.y += h;
+        }
     }
 
     /// A dashed line across the page at `y` with `label` in a gap in its middle, where a
