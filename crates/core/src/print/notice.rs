@@ -34,13 +34,19 @@ pub(super) struct NoticeData {
     pub(super) planned_month: Option<String>,
     pub(super) funding: Option<String>,
     pub(super) state: CaseState,
+    /// The phone of the 责任人 in the staff list: the one active staff member of that name
+    /// with a phone (none when nobody or several of that name have one).
+    pub(super) responsible_phone: Option<String>,
 }
 
 /// The columns of a case's notice, read by [`notice_row`].
 const NOTICE_COLUMNS: &str =
     "SELECT r.id, h.head_name, h.id_number, h.phone, v.name, g.name, h.address, t.seq, t.tech_mode,
             t.build_year, t.subsidized, t.subsidy_year, i.inspected_on, i.id, r.category,
-            r.measures, r.responsible, r.planned_month, r.funding, r.state
+            r.measures, r.responsible, r.planned_month, r.funding, r.state,
+            (SELECT CASE WHEN count(DISTINCT s.phone) = 1 THEN min(s.phone) END FROM staff s
+              WHERE s.active = 1 AND s.phone IS NOT NULL AND s.phone <> ''
+                AND s.name = replace(trim(r.responsible), ' ', ''))
      FROM rectifications r
      JOIN households h ON h.id = r.household_id
      JOIN villages v ON v.id = r.village_id
@@ -70,6 +76,7 @@ fn notice_row(r: &crate::store::sql::Row<'_>) -> rusqlite::Result<NoticeData> {
         planned_month: r.get(17)?,
         funding: r.get(18)?,
         state: r.get(19)?,
+        responsible_phone: r.get(20)?,
     })
 }
 
@@ -377,6 +384,7 @@ pub fn notices_html<'a>(db: impl Into<Db<'a>>, case_ids: &[i64], today: &str) ->
             continue;
         };
         let body = settings.body(category, &town.town_name);
+        let (contact_name, contact_phone) = contact(&settings, &d);
         html.push_str(&format!(
             "<div class=p><div style=\"text-align:right;font-size:9pt\">编号：{}-{:06}</div><h1>{}农村户厕问题整改告知单</h1><b>{}（户主）：</b>\
              <table><tr><td>户主<td>{}<td>身份证号<td>{}</tr><tr><td>行政村·社<td>{}{}<td>联系电话<td>{}</tr>\
@@ -392,7 +400,7 @@ pub fn notices_html<'a>(db: impl Into<Db<'a>>, case_ids: &[i64], today: &str) ->
             chinese_date(&d.inspected_on),
             problems.iter().enumerate().map(|(i, p)| format!("<p>{}. {}</p>", i + 1, esc(p))).collect::<String>(),
             category.label(), esc(d.measures.as_deref().unwrap_or("")), month_text(&d.planned_month),
-            esc(&body), esc(&settings.contact), esc(&settings.phone), esc(&town_title(&town)), chinese_date(today),
+            esc(&body), esc(&contact_name), esc(&contact_phone), esc(&town_title(&town)), chinese_date(today),
             esc(&town.town_name), d.case_id, promise(category),
         ));
     }
@@ -493,15 +501,20 @@ fn notice_page(
     doc.paragraph(&line, Face::Regular, 11.0, false);
     doc.y += 4.0;
     doc.paragraph(body_text, Face::Regular, 11.0, true);
-    let contact = if settings.contact.trim().is_empty() {
-        "联系人：____________    联系电话：________________".to_string()
-    } else {
-        format!(
-            "联系人：{}    联系电话：{}",
-            settings.contact.trim(),
-            settings.phone.trim()
-        )
-    };
+    let (name, phone) = contact(settings, d);
+    let contact = format!(
+        "联系人：{}    联系电话：{}",
+        if name.is_empty() {
+            "____________"
+        } else {
+            &name
+        },
+        if phone.is_empty() {
+            "________________"
+        } else {
+            &phone
+        }
+    );
     let receipt = format!(
         "本户已收到编号为{number}的《农村户厕问题整改告知单》，知晓{}{}户主{}家第{}个户厕存在的问题，{}。",
         d.village, d.group, d.head_name, d.seq, promise(category)
@@ -585,6 +598,20 @@ fn notice_page(
         ),
         &number_line,
     );
+}
+
+/// Whom the household contacts, and the phone: the office's own (打印设置) when it set either;
+/// else the case's 责任人 when the staff list gives a phone for that name; else nothing (blank
+/// lines on the paper, to fill in by hand).
+fn contact(settings: &NoticeSettings, d: &NoticeData) -> (String, String) {
+    let (name, phone) = (settings.contact.trim(), settings.phone.trim());
+    if !name.is_empty() || !phone.is_empty() {
+        return (name.to_string(), phone.to_string());
+    }
+    match (&d.responsible, &d.responsible_phone) {
+        (Some(who), Some(phone)) => (who.trim().to_string(), phone.clone()),
+        _ => (String::new(), String::new()),
+    }
 }
 
 /// From the top of the seal box to the cut line, at least.

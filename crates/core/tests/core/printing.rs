@@ -2347,3 +2347,75 @@ fn names_at_the_limits_fit_the_titles_and_sub_headers() {
     printed.save(&pdf).unwrap();
     words_on_their_pages(&pdf, 10.0, "待核实清单");
 }
+
+/// The 联系人 line of a notice whose case has `responsible` as its 责任人.
+fn contact_line_for(t: &Town, head: &str, responsible: &str) -> String {
+    let case = case_with_problems(t, head, 1, None);
+    t.db.execute(
+        "UPDATE rectifications SET responsible = ?1 WHERE id = ?2",
+        rusqlite::params![responsible, case],
+    )
+    .unwrap();
+    let printed = print::notices(&t.db, &[case], TODAY, &mut |_, _| {}).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("告知单.pdf");
+    printed.save(&pdf).unwrap();
+    let lines = all_lines(&pdf).concat();
+    let found: Vec<&String> = lines.iter().filter(|l| l.starts_with("联系人：")).collect();
+    assert_eq!(found.len(), 1, "{lines:?}");
+    if head == "覃联系" {
+        render(&pdf, "notice-contact", &[1]);
+    }
+    found[0].clone()
+}
+
+/// The 联系人 and 电话 of a notice: the office's own (打印设置) when it set them; otherwise the
+/// case's 责任人 when the staff list has one such person with a phone; otherwise blank lines
+/// to fill in by hand. (No setting holds an office phone of the town.)
+#[test]
+fn a_notice_names_the_responsible_person_and_phone_when_the_office_set_no_contact() {
+    let t = town();
+    let add = |name: &str, unit: &str, phone: Option<&str>| {
+        staff::add_staff(
+            &t.db,
+            &staff::StaffInput {
+                name: name.into(),
+                unit: unit.into(),
+                phone: phone.map(str::to_string),
+                roles: String::new(),
+                active: true,
+            },
+            NOW,
+        )
+        .unwrap()
+    };
+    add("覃责任", "石鱼镇农业服务中心", Some("13912345678"));
+    add("冉无电话", "石鱼镇", None);
+    add("向同名", "石鱼镇", Some("13900000001"));
+    add("向同名", "石鱼村", Some("13900000002"));
+    assert_eq!(
+        NoticeSettings::load(&t.db).unwrap().contact,
+        "",
+        "the office set no contact"
+    );
+    let blank = |line: &str| line.starts_with("联系人：____") && line.contains("联系电话：____");
+
+    let line = contact_line_for(&t, "覃联系", "覃责任");
+    assert_eq!(line, "联系人：覃责任联系电话：13912345678");
+    // No phone, nobody of that name, two of that name: blank lines for the pen.
+    for (head, who) in [
+        ("冉无号", "冉无电话"),
+        ("无此人", "不在名单"),
+        ("两同名", "向同名"),
+    ] {
+        let line = contact_line_for(&t, head, who);
+        assert!(blank(&line), "{who}: {line}");
+    }
+    // The office's own contact comes first.
+    let mut settings = NoticeSettings::load(&t.db).unwrap();
+    settings.contact = "镇农业服务中心 刘主任".into();
+    settings.phone = "023-45678901".into();
+    settings.save(&t.db, NOW).unwrap();
+    let line = contact_line_for(&t, "办公室", "覃责任");
+    assert_eq!(line, "联系人：镇农业服务中心刘主任联系电话：023-45678901");
+}
