@@ -1,7 +1,7 @@
 //! What every printed document shares: the finished document, the town's title, dates and
 //! months in Chinese, page footers and a titled table over as many pages as it needs.
 
-use super::layout::{Align, Column, Doc, Face, Table, TableStyle};
+use super::layout::{fit_line, measure, Align, Column, Doc, Face, Table, TableStyle};
 use crate::error::Result;
 use crate::places::households::Scope;
 use crate::store::settings::TownSettings;
@@ -108,10 +108,28 @@ pub(crate) fn paper_pages(doc: &mut Doc, first: usize, title: &str, number: &str
         return;
     }
     let (m, w) = (doc.margin, doc.inner_width());
+    // The title beside the number: a long one (a head's name of 40 characters) is set
+    // smaller, then cut, so that it runs neither off the page nor over the number; whose paper
+    // it is (after the title's 　) goes last.
+    let room = w - measure(number, Face::Regular, 9.0) - 18.0;
+    let (size, title) = if measure(title, Face::Regular, 9.0) <= room {
+        (9.0, title.to_string())
+    } else {
+        match title.split_once('　') {
+            Some((paper, whose)) => {
+                match fit_line(paper, &format!("　{whose}"), Face::Regular, 9.0, room) {
+                    (s, line) if line.ends_with(whose) => (s, line),
+                    _ => fit_line(whose, "", Face::Regular, 9.0, room),
+                }
+            }
+            None => fit_line(title, "", Face::Regular, 9.0, room),
+        }
+    };
     for k in 0..total {
         let page = first + k;
         if k > 0 {
-            doc.text_in(page, m, w, m - 18.0, title, Face::Regular, 9.0, Align::Left);
+            let top = m - 18.0 + (9.0 - size) * 0.88;
+            doc.text_in(page, m, w, top, &title, Face::Regular, size, Align::Left);
             doc.text_in(
                 page,
                 m,

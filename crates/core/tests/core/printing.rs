@@ -2419,3 +2419,50 @@ fn a_notice_names_the_responsible_person_and_phone_when_the_office_set_no_contac
     let line = contact_line_for(&t, "办公室", "覃责任");
     assert_eq!(line, "联系人：镇农业服务中心刘主任联系电话：023-45678901");
 }
+
+/// A notice running past its first page names its household on every page beside its number:
+/// a head's name of 40 characters (the import's limit) in a town of 20 is set smaller, then
+/// cut, and runs neither off the page nor over the number.
+#[test]
+fn a_long_notices_running_head_fits_beside_its_number() {
+    let t = town();
+    let town_name: String = "石鱼板桥大庙子沟老院子下湾组团坝上新"
+        .chars()
+        .take(19)
+        .collect::<String>()
+        + "镇";
+    huce_core::town::save_names(&t.db, "铜梁区", &town_name, NOW).unwrap();
+    let head: String = "欧阳石板桥大庙子沟老院子下湾组团坝上新街口黄葛树晒坝岔路"
+        .chars()
+        .cycle()
+        .take(40)
+        .collect();
+    let items = huce_core::problem_items::problem_items(&t.db, false).unwrap();
+    let case = case_with_problems(
+        &t,
+        &head,
+        items.len(),
+        Some("现场查看发现该处存在明显缺陷，需要整改"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let printed = print::notices(&t.db, &[case], TODAY, &mut |_, _| {}).unwrap();
+    assert!(printed.pages >= 2, "{} pages", printed.pages);
+    let pdf = dir.path().join("告知单.pdf");
+    printed.save(&pdf).unwrap();
+    words_on_their_pages(&pdf, 10.0, "告知单");
+    let texts = page_texts(&pdf, printed.pages);
+    let start: String = head.chars().take(12).collect();
+    for (p, text) in texts.iter().enumerate() {
+        assert!(
+            text.contains(&format!("-{case:06}")),
+            "page {}: {text}",
+            p + 1
+        );
+        assert!(
+            text.contains(&start),
+            "page {} names the head: {text}",
+            p + 1
+        );
+    }
+    render(&pdf, "notice-long-head", &[2]);
+}

@@ -57,8 +57,21 @@ pub fn fit_line(head: &str, tail: &str, face: Face, size: f32, width: f32) -> (f
     if lines.len() == 1 && lines[0] == whole {
         return (s, whole);
     }
+    let room = width - measure(tail, face, s);
+    if room
+        < measure(
+            &format!("{}{CUT_MARK}", head.chars().next().unwrap_or(' ')),
+            face,
+            s,
+        )
+    {
+        // Not even the tail fits: the whole line is cut at its end.
+        let mut line = whole;
+        cut_to(&mut line, face, width, s);
+        return (s, line);
+    }
     let mut head = head.to_string();
-    cut_to(&mut head, face, width - measure(tail, face, s), s);
+    cut_to(&mut head, face, room, s);
     (s, format!("{head}{tail}"))
 }
 
@@ -113,6 +126,14 @@ mod tests {
         assert_eq!(size, MIN_FIT_SIZE);
         assert!(line.ends_with(&format!("{CUT_MARK}{tail}")), "{line}");
         assert!(place.starts_with(line.trim_end_matches(tail).trim_end_matches(CUT_MARK)));
+        assert!(measure(&line, Face::Regular, size) <= width);
+        // A tail wider than the line: the line cut at its end.
+        let tail = tail.repeat(8);
+        let (size, line) = fit_line("石鱼村", &tail, Face::Regular, 9.5, width);
+        assert!(
+            line.starts_with("石鱼村") && line.ends_with(CUT_MARK),
+            "{line}"
+        );
         assert!(measure(&line, Face::Regular, size) <= width);
     }
 }
