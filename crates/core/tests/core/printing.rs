@@ -2346,6 +2346,34 @@ fn names_at_the_limits_fit_the_titles_and_sub_headers() {
     let pdf = dir.path().join("待核实清单.pdf");
     printed.save(&pdf).unwrap();
     words_on_their_pages(&pdf, 10.0, "待核实清单");
+
+    // And where the names stand in tables, cells and running heads.
+    let case = case_with_problems(&t, &head, 2, None);
+    let spec = huce_core::sampling::SampleSpec {
+        villages: vec![village],
+        size: huce_core::sampling::SampleSize::Percent(100.0),
+        min_per_village: 0,
+        oversample_problems: false,
+        batch: None,
+        seed: None,
+    };
+    let sample = huce_core::sampling::draw(&t.db, &spec, "李明", NOW).unwrap();
+    for (printed, what) in [
+        (
+            print::toilet_ledger(&t.db, Scope::Group(group), TODAY, &place),
+            "改厕台账",
+        ),
+        (
+            print::notices(&t.db, &[case], TODAY, &mut |_, _| {}),
+            "整改告知单",
+        ),
+        (print::sample_list(&t.db, sample.id, TODAY), "抽查名单"),
+        (print::check_sheets(&t.db, sample.id, TODAY), "现场核查表"),
+    ] {
+        let pdf = dir.path().join(format!("{what}.pdf"));
+        printed.unwrap().save(&pdf).unwrap();
+        words_on_their_pages(&pdf, 10.0, what);
+    }
 }
 
 /// The 联系人 line of a notice whose case has `responsible` as its 责任人.
