@@ -199,6 +199,19 @@ pub(crate) fn town() -> Town {
     Town { db, village, cases }
 }
 
+/// A 区级抽查 sample of every toilet of `village`, drawn by 李明.
+fn whole_village_sample(t: &Town, village: i64) -> huce_core::sampling::Sample {
+    let spec = huce_core::sampling::SampleSpec {
+        villages: vec![village],
+        size: huce_core::sampling::SampleSize::Percent(100.0),
+        min_per_village: 0,
+        oversample_problems: false,
+        batch: None,
+        seed: None,
+    };
+    huce_core::sampling::draw(&t.db, &spec, "李明", NOW).unwrap()
+}
+
 fn filter(scope: Scope) -> LedgerFilter {
     LedgerFilter::all_of(scope)
 }
@@ -598,15 +611,7 @@ fn rare_names_print_on_household_files_sample_lists_and_check_sheets() {
     assert_eq!(missing_names(&text), Vec::<&str>::new(), "household files");
 
     // The whole village drawn (the rare-name households are among its toilets).
-    let spec = huce_core::sampling::SampleSpec {
-        villages: vec![t.village],
-        size: huce_core::sampling::SampleSize::Percent(100.0),
-        min_per_village: 0,
-        oversample_problems: false,
-        batch: None,
-        seed: None,
-    };
-    let sample = huce_core::sampling::draw(&t.db, &spec, "李明", NOW).unwrap();
+    let sample = whole_village_sample(&t, t.village);
     for (name, printed) in [
         (
             "样本清单",
@@ -1719,15 +1724,7 @@ fn check_sheets_with_long_addresses_and_findings_are_one_page_each() {
     )
     .unwrap();
 
-    let spec = huce_core::sampling::SampleSpec {
-        villages: vec![t.village],
-        size: huce_core::sampling::SampleSize::Percent(100.0),
-        min_per_village: 0,
-        oversample_problems: false,
-        batch: None,
-        seed: None,
-    };
-    let sample = huce_core::sampling::draw(&t.db, &spec, "李明", NOW).unwrap();
+    let sample = whole_village_sample(&t, t.village);
     let sheets = sample.toilets.len();
     let printed = print::check_sheets(&t.db, sample.id, TODAY).unwrap();
     let pdf = out_dir().join("check-sheets-long.pdf");
@@ -2349,15 +2346,7 @@ fn names_at_the_limits_fit_the_titles_and_sub_headers() {
 
     // And where the names stand in tables, cells and running heads.
     let case = case_with_problems(&t, &head, 2, None);
-    let spec = huce_core::sampling::SampleSpec {
-        villages: vec![village],
-        size: huce_core::sampling::SampleSize::Percent(100.0),
-        min_per_village: 0,
-        oversample_problems: false,
-        batch: None,
-        seed: None,
-    };
-    let sample = huce_core::sampling::draw(&t.db, &spec, "李明", NOW).unwrap();
+    let sample = whole_village_sample(&t, village);
     for (printed, what) in [
         (
             print::toilet_ledger(&t.db, Scope::Group(group), TODAY, &place),
