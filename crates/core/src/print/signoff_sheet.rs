@@ -19,11 +19,12 @@ const COLUMNS: [Column; 12] = [
     Column::center("核查日期", 0.95),
     Column::center("核查类别", 0.8),
     Column::center("核查结果", 0.8),
-    Column::left("发现的问题", 2.0),
+    Column::left("发现的问题", 1.75),
     Column::left("整改类别", 1.3),
     Column::left("排查人", 1.2),
-    Column::left("审核（系统内）", 1.0),
-    Column::left("负责人（系统内）", 1.0),
+    // Wide enough for their titles on one line.
+    Column::left("审核（系统内）", 1.15),
+    Column::left("负责人（系统内）", 1.3),
 ];
 
 /// The last rows of a sheet kept on one page with its signatures.
