@@ -131,6 +131,14 @@ fn sheet(
     for (_, name) in rows.iter().flat_map(|r| &r.inspectors) {
         doc.check("排查人", name);
     }
+    for (step, signed) in rows
+        .iter()
+        .flat_map(|r| [("审核人", &r.review), ("负责人", &r.responsible)])
+    {
+        if let Some(s) = signed {
+            doc.check(step, &s.signer);
+        }
+    }
 
     doc.new_page();
     head(doc);
@@ -427,5 +435,17 @@ impl Signatures {
             }
             doc.y += h;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ranges;
+
+    #[test]
+    fn row_numbers_are_written_as_ranges() {
+        assert_eq!(ranges(&[1, 2, 3, 5, 7, 8, 10]), "1-3、5、7-8、10");
+        assert_eq!(ranges(&[4]), "4");
+        assert_eq!(ranges(&[]), "");
     }
 }
