@@ -173,14 +173,17 @@ fn a_zip_bomb_is_refused_before_it_is_unpacked() {
     }
 }
 
-/// A minimal BIFF8 workbook: globals naming one sheet whose DIMENSIONS record declares
-/// `rows` rows, in a compound file (as Excel 97–2003 writes it).
-fn xls_declaring(dir: &Path, rows: u32) -> PathBuf {
-    fn record(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
-        out.extend_from_slice(&kind.to_le_bytes());
-        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
-        out.extend_from_slice(data);
-    }
+/// One BIFF record.
+fn biff_record(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
+    out.extend_from_slice(&kind.to_le_bytes());
+    out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+    out.extend_from_slice(data);
+}
+
+/// A minimal BIFF8 workbook at `path`, in a compound file (as Excel 97–2003 writes it): globals
+/// naming one sheet, with `globals` (records) after the code page, and `sheet` (records)
+/// between the sheet's BOF and EOF.
+fn xls_with(path: &Path, globals_extra: &[u8], sheet_body: &[u8]) {
     let bof = |dt: u16| {
         let mut d = vec![0u8; 16];
         d[0..2].copy_from_slice(&0x0600u16.to_le_bytes());
@@ -189,8 +192,8 @@ fn xls_declaring(dir: &Path, rows: u32) -> PathBuf {
     };
     let name = "台账";
     let mut globals = Vec::new();
-    record(&mut globals, 0x0809, &bof(0x0005));
-    record(&mut globals, 0x0042, &1200u16.to_le_bytes()); // CODEPAGE: UTF-16
+    biff_record(&mut globals, 0x0809, &bof(0x0005));
+    biff_record(&mut globals, 0x0042, &1200u16.to_le_bytes()); // CODEPAGE: UTF-16
     let sheet_ptr = globals.len() + 4; // lbPlyPos, patched below
     let mut boundsheet = vec![0u8; 6];
     boundsheet.push(name.chars().count() as u8);
@@ -198,29 +201,115 @@ fn xls_declaring(dir: &Path, rows: u32) -> PathBuf {
     for u in name.encode_utf16() {
         boundsheet.extend_from_slice(&u.to_le_bytes());
     }
-    record(&mut globals, 0x0085, &boundsheet);
-    record(&mut globals, 0x000A, &[]);
+    biff_record(&mut globals, 0x0085, &boundsheet);
+    globals.extend_from_slice(globals_extra);
+    biff_record(&mut globals, 0x000A, &[]);
     let offset = globals.len() as u32;
     globals[sheet_ptr..sheet_ptr + 4].copy_from_slice(&offset.to_le_bytes());
-    let mut sheet = Vec::new();
-    record(&mut sheet, 0x0809, &bof(0x0010));
-    let mut dims = Vec::new();
-    dims.extend_from_slice(&0u32.to_le_bytes());
-    dims.extend_from_slice(&rows.to_le_bytes());
-    dims.extend_from_slice(&0u16.to_le_bytes());
-    dims.extend_from_slice(&255u16.to_le_bytes());
-    dims.extend_from_slice(&0u16.to_le_bytes());
-    record(&mut sheet, 0x0200, &dims);
-    record(&mut sheet, 0x000A, &[]);
-    globals.extend(sheet);
-    let path = dir.join(format!("声明{rows}行.xls"));
-    let mut cfb = cfb::create(&path).unwrap();
+    biff_record(&mut globals, 0x0809, &bof(0x0010));
+    globals.extend_from_slice(sheet_body);
+    biff_record(&mut globals, 0x000A, &[]);
+    // Version 3 (512-byte sectors), as Excel writes it: calamine reads no other.
+    let file = std::fs::File::create(path).unwrap();
+    let mut cfb = cfb::CompoundFile::create_with_version(cfb::Version::V3, file).unwrap();
     cfb.create_stream("/Workbook")
         .unwrap()
         .write_all(&globals)
         .unwrap();
     cfb.flush().unwrap();
+}
+
+/// A DIMENSIONS record (BIFF8) of `rows` rows from the first and the columns A to `last_col`.
+fn xls_dimensions(rows: u32, last_col: u16) -> Vec<u8> {
+    let mut dims = Vec::new();
+    dims.extend_from_slice(&0u32.to_le_bytes());
+    dims.extend_from_slice(&rows.to_le_bytes());
+    dims.extend_from_slice(&0u16.to_le_bytes());
+    dims.extend_from_slice(&last_col.to_le_bytes());
+    dims.extend_from_slice(&0u16.to_le_bytes());
+    let mut out = Vec::new();
+    biff_record(&mut out, 0x0200, &dims);
+    out
+}
+
+/// A minimal BIFF8 workbook whose one sheet's DIMENSIONS record declares `rows` rows.
+fn xls_declaring(dir: &Path, rows: u32) -> PathBuf {
+    let path = dir.join(format!("声明{rows}行.xls"));
+    xls_with(&path, &[], &xls_dimensions(rows, 255));
     path
+}
+
+/// A minimal BIFF8 workbook whose shared-string table holds one string of `chars` characters
+/// (石, stored as UTF-16, continued over CONTINUE records as Excel splits it), and whose sheet
+/// has `cells` cells that all refer to it (LABELSST), four to a row.
+fn xls_sharing(dir: &Path, chars: usize, cells: u32) -> PathBuf {
+    const MAX_DATA: usize = 8224;
+    let mut sst = Vec::new();
+    let mut data = Vec::new();
+    data.extend_from_slice(&cells.to_le_bytes()); // cstTotal
+    data.extend_from_slice(&1u32.to_le_bytes()); // cstUnique
+    data.extend_from_slice(&(chars as u16).to_le_bytes());
+    data.push(1); // fHighByte: UTF-16
+    let unit = "石".encode_utf16().next().unwrap().to_le_bytes();
+    let mut left = chars;
+    loop {
+        let n = left.min((MAX_DATA - data.len()) / 2);
+        for _ in 0..n {
+            data.extend_from_slice(&unit);
+        }
+        left -= n;
+        let kind = if sst.is_empty() { 0x00FC } else { 0x003C };
+        biff_record(&mut sst, kind, &data);
+        if left == 0 {
+            break;
+        }
+        // A string continued: the next record starts with its flags.
+        data = vec![1];
+    }
+    let mut sheet = xls_dimensions(cells / 4 + 1, 4);
+    for i in 0..cells {
+        let mut label = Vec::new();
+        label.extend_from_slice(&((i / 4) as u16).to_le_bytes());
+        label.extend_from_slice(&((i % 4) as u16).to_le_bytes());
+        label.extend_from_slice(&0u16.to_le_bytes()); // ixfe
+        label.extend_from_slice(&0u32.to_le_bytes()); // isst
+        biff_record(&mut sheet, 0x00FD, &label);
+    }
+    let path = dir.join(format!("共享{chars}字{cells}格.xls"));
+    xls_with(&path, &sst, &sheet);
+    path
+}
+
+#[test]
+fn an_xls_repeating_one_long_shared_string_is_refused_before_it_is_copied() {
+    let dir = tempfile::tempdir().unwrap();
+    // Under the budget it reads, every cell the string.
+    let fine = xls_sharing(dir.path(), 9_000, 10);
+    let sheets = read_file(&fine).unwrap();
+    assert_eq!(sheets[0].rows.len(), 3);
+    assert_eq!(sheets[0].rows[2][1].text, "石".repeat(9_000));
+    // 32,000 characters (96 KB) in 10,000 cells: almost 1 GB of text from a file of 200 KB.
+    let path = xls_sharing(dir.path(), 32_000, 10_000);
+    assert!(std::fs::metadata(&path).unwrap().len() < 300_000);
+    let t = Instant::now();
+    let errors = read_both(&path);
+    let took = t.elapsed();
+    assert_eq!(errors.len(), 2, "both readers refuse it: {errors:?}");
+    for e in errors {
+        assert!(
+            e.contains("文字合计超过 256 MB") && e.contains("没有读取") && e.contains("另存为"),
+            "{e}"
+        );
+    }
+    assert!(took < Duration::from_secs(1), "refused in {took:?}");
+    // A shared string longer than a cell can hold, in one cell: refused by its place.
+    let long = xls_sharing(dir.path(), 40_000, 1);
+    for e in read_both(&long) {
+        assert!(
+            e.contains("第 1 行第 1 列") && e.contains("40000 个字"),
+            "{e}"
+        );
+    }
 }
 
 /// Found in review: a folder given as the ledger was "Is a directory (os error 21)" with advice

@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use super::guard::{broken, cell_too_long, too_much, MAX_CELLS, MAX_CELL_CHARS, MAX_TEXT_BYTES};
+use super::guard::{
+    broken, cell_too_long, text_past, too_much, MAX_CELLS, MAX_CELL_CHARS, MAX_TEXT_BYTES,
+};
 use crate::error::Error;
 
 /// The most a read may make: cells (row slots and the width each row reaches, plus cells filled
@@ -49,22 +51,11 @@ impl Budget {
     }
 
     pub(super) fn text(&mut self, bytes: usize) -> Result<(), Refusal> {
-        self.text = self.text.checked_sub(bytes).ok_or_else(|| {
-            Refusal::TooMuch(format!(
-                "的文字合计超过 {}（同一段文字被大量单元格重复引用时也会这样）",
-                size_text(self.limits.text)
-            ))
-        })?;
+        self.text = self
+            .text
+            .checked_sub(bytes)
+            .ok_or_else(|| Refusal::TooMuch(text_past(self.limits.text)))?;
         Ok(())
-    }
-}
-
-/// A size in bytes as people read it: whole MB, or KB below 1 MB.
-pub(super) fn size_text(bytes: usize) -> String {
-    if bytes >= 1 << 20 {
-        format!("{} MB", bytes >> 20)
-    } else {
-        format!("{} KB", bytes >> 10)
     }
 }
 

@@ -74,6 +74,23 @@ pub(super) fn too_much(path: &Path, what: &str) -> Error {
     ))
 }
 
+/// A size in bytes as people read it: whole MB, or KB below 1 MB.
+pub(super) fn size_text(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MB", bytes >> 20)
+    } else {
+        format!("{} KB", bytes >> 10)
+    }
+}
+
+/// What [`too_much`] says of a file whose cells' text passes `limit` bytes.
+pub(super) fn text_past(limit: usize) -> String {
+    format!(
+        "的文字合计超过 {}（同一段文字被大量单元格重复引用时也会这样）",
+        size_text(limit)
+    )
+}
+
 /// The message for a cell longer than Excel keeps (`row`, `col` from 1); in a CSV file the usual
 /// cause is a quotation mark left open, which joins what follows into one cell.
 pub(super) fn cell_too_long(path: &Path, row: u64, col: u64, chars: usize, csv: bool) -> Error {
@@ -185,8 +202,11 @@ pub(super) fn declared_number(xml: &str, name: &str) -> Option<u64> {
 /// Checks an .xls (BIFF) workbook before calamine reads it, record by record the way calamine
 /// walks them (the globals, then each sheet from where the globals say it starts): fields
 /// calamine reads without checking must be there (sheet positions inside the stream, the two
-/// bytes of a code page or date mode, a MULRK's column range), and DIMENSIONS must stay within
-/// BIFF8's 65,536 rows × 256 columns (calamine reserves room for the declared range).
+/// bytes of a code page or date mode, a MULRK's column range), DIMENSIONS must stay within
+/// BIFF8's 65,536 rows × 256 columns (calamine reserves room for the declared range), and the
+/// text the cells that refer to a shared string (LABELSST) are given must stay within
+/// [`MAX_CELL_CHARS`] a cell and [`MAX_TEXT_BYTES`] in all (calamine copies the string into
+/// every such cell as it opens the file).
 pub(super) fn check_xls(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Read;
     let mut cfb =
@@ -207,6 +227,8 @@ pub(super) fn check_xls(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| broken(path, &e.to_string()))?;
     let bad = |what: &str| broken(path, what);
     let mut sheets = Vec::new();
+    // The characters of each shared string.
+    let mut shared: Vec<u16> = Vec::new();
     // BIFF8 (Excel 97 and later) unless the BOF says an earlier version (as calamine reads it).
     let mut biff8 = true;
     for BiffRecord { kind, data, cont } in biff_records(&stream, 0) {
@@ -220,7 +242,12 @@ pub(super) fn check_xls(path: &Path, bytes: &[u8]) -> Result<()> {
                 None => return Err(bad("记录不完整")),
             },
             // SST: the shared strings, read past their end by calamine when malformed.
-            0x00FC if !sst_is_safe(data, &cont) => return Err(bad("共享文字表不完整")),
+            0x00FC => {
+                shared.clear();
+                if !sst_strings(data, &cont, &mut shared) {
+                    return Err(bad("共享文字表不完整"));
+                }
+            }
             // FilePass, CodePage, DateMode, ExternSheet: a 16-bit field first.
             0x002F | 0x0042 | 0x0022 | 0x0017 if data.len() < 2 => return Err(bad("记录不完整")),
             // BoundSheet8: where a sheet starts in the stream, its state and type, its name.
@@ -239,6 +266,9 @@ pub(super) fn check_xls(path: &Path, bytes: &[u8]) -> Result<()> {
     // calamine lays every sheet out as one dense block (as large as the larger of its declared
     // range and the area its cells span), all sheets at once: together they stay in budget.
     let mut cells: u64 = 0;
+    // The UTF-8 bytes the cells referring to shared strings are given, at most three a
+    // character (what a UTF-16 unit or a byte of a code page takes at most).
+    let mut text: u64 = 0;
     for start in sheets {
         let mut span: Option<(u16, u16, u16, u16)> = None;
         let mut declared: u64 = 0;
@@ -264,6 +294,26 @@ pub(super) fn check_xls(path: &Path, bytes: &[u8]) -> Result<()> {
             }
             if kind == 0x0200 {
                 declared = declared.max(declared_cells(data));
+            }
+            // LabelSst: a row, a column, a format, the shared string's index.
+            if kind == 0x00FD {
+                let at = le_u32(data, 6).and_then(|i| shared.get(i as usize));
+                if let (Some(&chars), Some(row), Some(col)) = (at, le_u16(data, 0), le_u16(data, 2))
+                {
+                    if chars as usize > MAX_CELL_CHARS {
+                        return Err(cell_too_long(
+                            path,
+                            row as u64 + 1,
+                            col as u64 + 1,
+                            chars as usize,
+                            false,
+                        ));
+                    }
+                    text += 3 * chars as u64;
+                    if text > MAX_TEXT_BYTES as u64 {
+                        return Err(too_much(path, &text_past(MAX_TEXT_BYTES)));
+                    }
+                }
             }
             match kind {
                 0x0809 if data.len() < 2 => return Err(bad("记录不完整")),
@@ -383,8 +433,8 @@ pub(super) fn biff_records(stream: &[u8], start: usize) -> impl Iterator<Item = 
 /// Walks a shared-string table (SST) the way calamine reads it and tells whether calamine
 /// would index past the data (its string reader reads the rich-text and extension counts, and
 /// the first byte of a continued string, without checking). Errors calamine reports itself
-/// are fine here.
-pub(super) fn sst_is_safe(data: &[u8], cont: &[&[u8]]) -> bool {
+/// are fine here. Puts the characters of each string read whole in `chars`.
+pub(super) fn sst_strings(data: &[u8], cont: &[&[u8]], chars: &mut Vec<u16>) -> bool {
     let mut chunks = cont.iter().copied();
     let Some(mut d) = data.get(8..) else {
         return true;
@@ -397,6 +447,7 @@ pub(super) fn sst_is_safe(data: &[u8], cont: &[&[u8]]) -> bool {
             }
             // An empty string at the start of a chunk reads as "" (no bytes consumed).
             if d.is_empty() {
+                chars.push(0);
                 continue;
             }
         }
@@ -447,6 +498,7 @@ pub(super) fn sst_is_safe(data: &[u8], cont: &[&[u8]]) -> bool {
                 }
             }
         }
+        chars.push(cch);
         // Rich-text runs and the extension block are skipped across chunks.
         for mut skip in [runs.saturating_mul(4), ext] {
             while skip > 0 {

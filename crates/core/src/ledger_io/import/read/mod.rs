@@ -533,7 +533,7 @@ fn read_csv(path: &Path, text: &str, name: &str, limits: Limits) -> Result<Sheet
             Err(_) if reader.get_ref().stopped() => {
                 return Err(refuse(Refusal::TooMuch(format!(
                     "第 {row} 行的内容超过 {}（台账一行不到 1 KB，这一行的列太多或文字太长；CSV 文件中有引号没有成对时，后面的内容也会连成一行）",
-                    budget::size_text(MAX_CSV_ROW_BYTES)
+                    guard::size_text(MAX_CSV_ROW_BYTES)
                 ))));
             }
             Err(e) => {
