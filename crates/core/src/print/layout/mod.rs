@@ -197,7 +197,7 @@ impl Doc {
     pub fn text_at(&mut self, page: usize, x: f32, top: f32, text: &str, face: Face, size: f32) {
         let baseline = top + size * 0.88;
         let mut runs: Vec<(Face, String)> = Vec::new();
-        for c in text.chars() {
+        for c in text::drawn(text) {
             let (f, c) = match face_for(c, face) {
                 Some(f) => (f, c),
                 None => (Face::Regular, MISSING_MARK),
@@ -1105,6 +1105,25 @@ mod tests {
         assert_eq!(face_for('䶮', Face::Bold), Some(Face::Regular));
         // An Extension B character is in neither: it is reported, not drawn silently.
         assert_eq!(missing_chars("王𠮷"), vec!['𠮷']);
+    }
+
+    /// Found in review: a remark or name typed with an invisible character (a zero-width
+    /// space pasted from a web page, a direction mark, a tab) printed as 〓 — with a note asking
+    /// the clerk to write by hand a character nobody can see, or none at all for the tab.
+    #[test]
+    fn invisible_characters_print_as_nothing_and_a_tab_as_a_space() {
+        let size = 10.0;
+        let plain = measure("王五 李四", Face::Regular, size);
+        let typed = "王\u{200B}五\t李\u{200E}四\u{FEFF}";
+        assert_eq!(missing_chars(typed), Vec::<char>::new());
+        assert!((measure(typed, Face::Regular, size) - plain).abs() < 0.01);
+        let mut doc = Doc::new("表", false, 15.0);
+        doc.new_page();
+        doc.check("备注", typed);
+        doc.paragraph(typed, Face::Regular, size, false);
+        assert!(doc.warnings.is_empty(), "{:?}", doc.warnings);
+        // Drawn as measured: the line is as wide as 王五 李四.
+        assert_eq!(text::drawn(typed).collect::<String>(), "王五 李四");
     }
 
     #[test]

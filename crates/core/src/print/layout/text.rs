@@ -111,10 +111,24 @@ pub fn face_for(c: char, face: Face) -> Option<Face> {
     None
 }
 
+/// The characters of `text` as they are drawn: a tab (or another control that spaces) as a
+/// space, nothing for a character nobody sees (a zero-width space, a direction mark, a
+/// control character): printed, those were 〓 marks asking for a character by hand.
+pub fn drawn(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().filter_map(|c| {
+        if c.is_whitespace() && c.is_control() {
+            Some(' ')
+        } else if crate::text::invisible(c) {
+            None
+        } else {
+            Some(c)
+        }
+    })
+}
+
 /// The characters of `text` that no bundled face can draw.
 pub fn missing_chars(text: &str) -> Vec<char> {
-    let mut out: Vec<char> = text
-        .chars()
+    let mut out: Vec<char> = drawn(text)
         .filter(|c| !c.is_whitespace() && face_for(*c, Face::Regular).is_none())
         .collect();
     out.dedup();
@@ -134,7 +148,7 @@ pub(super) fn advance(c: char, face: Face, size: f32) -> f32 {
 
 /// The width of `text` in points.
 pub fn measure(text: &str, face: Face, size: f32) -> f32 {
-    text.chars().map(|c| advance(c, face, size)).sum()
+    drawn(text).map(|c| advance(c, face, size)).sum()
 }
 
 /// Characters that must not begin a line (Chinese line-breaking rules, 避头点).
