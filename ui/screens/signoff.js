@@ -43,9 +43,10 @@ export class SignoffDialog {
     $('signoff-error').textContent = '';
     try {
       const r = await ipc.signResults(this.place.scope, null, step);
-      toast(r.own_skipped
-        ? `已签字 ${r.signed} 个核查结果。另有 ${r.own_skipped} 个是您本人录入或参加排查的，须由另一位审核人审核。`
-        : `已签字 ${r.signed} 个核查结果。`, 'info');
+      const own = step === 'review'
+        ? `另有 ${r.own_skipped} 个是您本人录入或参加排查的，须由另一位审核人审核。`
+        : `另有 ${r.own_skipped} 个是您本人录入、参加排查或审核的，须由另一位负责人签字。`;
+      toast(r.own_skipped ? `已签字 ${r.signed} 个核查结果。${own}` : `已签字 ${r.signed} 个核查结果。`, 'info');
       await this.render();
     } catch (err) {
       $('signoff-error').textContent = err.message;

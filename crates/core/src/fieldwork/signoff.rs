@@ -246,25 +246,49 @@ pub fn progress<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Progress> {
 pub struct Signed {
     /// Results signed now.
     pub signed: usize,
-    /// Results the reviewer recorded or inspected themselves, left for another reviewer
-    /// (谁排查、谁审核 are different people).
+    /// Results the signer recorded or inspected themselves (or, signing as 负责人, reviewed),
+    /// left for another person (谁排查、谁审核、谁负责 are different people).
     pub own_skipped: usize,
 }
 
 /// Whether `who` recorded the inspection (by login account or as the staff member named) or
-/// was in its inspection group.
+/// was in its inspection group. An account not linked to the staff list is its person by
+/// name: a reviewer's account made without the link is not a way round 谁排查、谁审核.
 fn took_part(conn: Db<'_>, who: &Account, inspection_id: i64) -> Result<bool> {
+    let unlinked_name = who.staff_id.is_none().then_some(who.display_name.as_str());
     conn.prepare_cached(
-        // A NULL account or staff member matches nothing (`= NULL` is never true); the
+        // A NULL account, staff member or name matches nothing (`= NULL` is never true); the
         // server cannot type a parameter first met in `?2 IS NOT NULL`.
         "SELECT EXISTS (SELECT 1 FROM inspections i WHERE i.id = ?1 AND (
                  i.account_id = ?2
               OR i.recorded_by = ?3
               OR EXISTS (SELECT 1 FROM inspection_members m
-                         WHERE m.inspection_id = i.id AND m.staff_id = ?3)))",
+                         WHERE m.inspection_id = i.id AND m.staff_id = ?3)
+              OR EXISTS (SELECT 1 FROM staff s WHERE s.name = ?4 AND (s.id = i.recorded_by
+                         OR s.id IN (SELECT m.staff_id FROM inspection_members m
+                                     WHERE m.inspection_id = i.id)))))",
     )?
     .query_row(
-        params![inspection_id, who.account_id(), who.staff_id],
+        params![inspection_id, who.account_id(), who.staff_id, unlinked_name],
+        |r| r.get(0),
+    )
+}
+
+/// Whether `who` is the person who reviewed the inspection (the same account, the same staff
+/// member behind another account, or the same name): 谁审核、谁负责 are two people.
+fn reviewed_it(conn: Db<'_>, who: &Account, inspection_id: i64) -> Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM signoffs so LEFT JOIN accounts a ON a.id = so.account_id
+                        WHERE so.inspection_id = ?1 AND so.step = 'review' AND so.cleared_at IS NULL
+                          AND (so.account_id = ?2 OR a.staff_id = ?3 OR so.signer = ?4))",
+    )?
+    .query_row(
+        params![
+            inspection_id,
+            who.account_id(),
+            who.staff_id,
+            who.display_name
+        ],
         |r| r.get(0),
     )
 }
@@ -327,7 +351,9 @@ fn sign_in(tx: Db<'_>, who: &Account, ids: &[i64], step: Step, now: &str) -> Res
                 "核查记录 {id} 还没有审核。负责人要在审核人签字之后签字；请先请审核人审核。"
             )));
         }
-        if step == Step::Review && took_part(tx, who, id)? {
+        // 谁排查、谁审核、谁负责: three people. What this person inspected, recorded or (as
+        // 负责人) reviewed is left for another.
+        if took_part(tx, who, id)? || (step == Step::Responsible && reviewed_it(tx, who, id)?) {
             own_skipped += 1;
             continue;
         }
@@ -378,10 +404,16 @@ fn sign_in(tx: Db<'_>, who: &Account, ids: &[i64], step: Step, now: &str) -> Res
         }
     }
     if signed.is_empty() && own_skipped > 0 {
-        return Err(Error::Invalid(format!(
-            "这 {own_skipped} 条核查结果是{}本人录入或参加排查的。谁排查、谁审核要分开：请由另一位审核人审核签字。",
-            who.display_name
-        )));
+        return Err(Error::Invalid(match step {
+            Step::Review => format!(
+                "这 {own_skipped} 条核查结果是{}本人录入或参加排查的。谁排查、谁审核要分开：请由另一位审核人审核签字。",
+                who.display_name
+            ),
+            Step::Responsible => format!(
+                "这 {own_skipped} 条核查结果是{}本人录入、参加排查或审核的。谁排查、谁审核、谁负责要分开：请由另一位负责人签字。",
+                who.display_name
+            ),
+        }));
     }
     Ok(Signed {
         signed: signed.len(),

@@ -192,3 +192,74 @@ fn review_then_responsible_then_locked_until_unlocked_with_a_reason() {
     );
     assert!(audit::verify(&conn).unwrap().ok());
 }
+
+/// Found in review: 谁排查、谁审核、谁负责 are three people. A 审核人 account not linked to the
+/// staff list reviewed a result its own person had inspected (the check compared only the
+/// staff link); a 镇领导 signed as 负责人 a result he had inspected, or had reviewed himself
+/// under a second account. Such results are left for another person, and counted.
+#[test]
+fn one_person_does_not_inspect_review_and_answer_for_the_same_result() {
+    let (conn, admin, reviewer, _) = setup();
+    let village: i64 = conn
+        .query_row("SELECT id FROM villages ORDER BY id LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let ids = signoff::latest_in(&conn, Scope::Village(village)).unwrap();
+    let first = ids[0];
+    let (member_id, member): (i64, String) = conn
+        .query_row(
+            "SELECT s.id, s.name FROM inspection_members m JOIN staff s ON s.id = m.staff_id
+             WHERE m.inspection_id = ?1 ORDER BY s.id LIMIT 1",
+            [first],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let add = |u: &str, n: &str, role, staff_id| {
+        accounts::add(
+            &conn,
+            &admin,
+            &AccountInput {
+                username: u.into(),
+                display_name: n.into(),
+                role,
+                staff_id,
+                password: Some("shiyu2022".into()),
+                active: true,
+            },
+            NOW,
+        )
+        .unwrap()
+    };
+    // The member, as a reviewer without a link to the staff list.
+    let unlinked = add("member-sh", &member, Role::Reviewer, None);
+    let err = signoff::sign(&conn, &unlinked, &[first], Step::Review, NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("请由另一位审核人审核签字"),
+        "{member} reviewed own result: {err}"
+    );
+
+    // The member, as a 镇领导: not 负责人 for a result he inspected.
+    signoff::sign(&conn, &reviewer, &ids, Step::Review, NOW).unwrap();
+    let leader = add("member-ld", &member, Role::Leader, Some(member_id));
+    let err = signoff::sign(&conn, &leader, &[first], Step::Responsible, NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("请由另一位负责人签字"),
+        "{member} answers for own result: {err}"
+    );
+
+    // The reviewer's person under a second account (镇领导): not 负责人 for what he reviewed.
+    let twice = add("sh-ld", &reviewer.display_name, Role::Leader, None);
+    let others: Vec<i64> = ids[1..].to_vec();
+    let err = signoff::sign(&conn, &twice, &others, Step::Responsible, NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("这 {} 条核查结果", others.len())) && err.contains("审核"),
+        "the reviewer signed as 负责人 too: {err}"
+    );
+}
