@@ -276,11 +276,34 @@ impl AppState {
     /// Puts `opened` in place of the open database (a switch between databases ends the
     /// session: the accounts are the other database's).
     pub fn replace(&self, opened: Result<Store, ApiError>) {
+        self.set_session(None);
+        self.put(opened);
+    }
+
+    fn put(&self, opened: Result<Store, ApiError>) {
         let mut db = self.db.lock().unwrap_or_else(|e| e.into_inner());
         *db = opened;
         if !matches!(&*db, Ok(Store::File(_))) {
             *self.lock.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
+    }
+
+    /// Lets the open database go (and the file's lock), the session kept: the same database is
+    /// opened again next ([`AppState::reconnect`]).
+    pub fn let_go(&self) {
+        self.put(Err(ApiError::internal()));
+    }
+
+    /// Puts the same database, opened again, in place: the session goes on, and the new
+    /// connection records its changes as the session's (it starts knowing nobody).
+    pub fn reconnect(&self, opened: Result<Store, ApiError>) {
+        let actor = self.session().map(|me| me.actor());
+        if let (Ok(store), Some(actor)) = (&opened, &actor) {
+            if huce_core::audit::set_actor(store, actor).is_err() {
+                self.set_session(None);
+            }
+        }
+        self.put(opened);
     }
 
     /// Opens the local file at `self.path` (and holds its lock), checked whole before it is
@@ -556,6 +579,32 @@ mod tests {
 #[cfg(test)]
 mod idle_tests {
     use super::*;
+
+    /// Found in review: 重试连接 put a new connection in place while the session went on, and
+    /// the new connection did not know who was logged in: every change after it was recorded
+    /// as made by nobody (（未登录）). The same database again keeps the session and its name.
+    #[test]
+    fn a_connection_made_again_records_changes_as_the_session_still_logged_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(dir.path().join("huce.db"));
+        let me = huce_core::accounts::Account::local("李明");
+        state.set_session(Some(me.clone()));
+        {
+            let conn = state.conn().unwrap();
+            huce_core::audit::set_actor(&*conn, &me.actor()).unwrap();
+        }
+        state.let_go();
+        let again = state.open_file();
+        state.reconnect(again);
+        let conn = state.conn().unwrap();
+        assert_eq!(huce_core::audit::actor(&*conn).unwrap(), me.actor());
+        drop(conn);
+        // Another database (a switch): the session ends, as the accounts are the other's.
+        state.replace(Err(ApiError::internal()));
+        let other = state.open_file();
+        state.replace(other);
+        assert!(state.session().is_none());
+    }
 
     #[test]
     fn a_session_idle_longer_than_the_setting_ends_with_a_message() {

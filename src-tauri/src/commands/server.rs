@@ -187,12 +187,17 @@ pub async fn server_leave(app: AppHandle) -> Result<Told, ApiError> {
 #[tauri::command]
 pub async fn server_retry(app: AppHandle) -> Result<Told, ApiError> {
     blocking(app, |state| {
+        // The same database again: whoever is logged in stays so, and is the one its changes
+        // are recorded as.
         let opened: Result<Store, ApiError> = match state.server() {
             Some(settings) => crate::state::open_server(&settings, None),
-            None => state.open_file(),
+            None => {
+                state.let_go();
+                state.open_file()
+            }
         };
         let result = opened.as_ref().map(|_| ()).map_err(Clone::clone);
-        state.replace(opened);
+        state.reconnect(opened);
         result?;
         Ok(Told {
             message: "已连接。".into(),
