@@ -266,6 +266,16 @@ pub const HEADER_SEARCH_ROWS: usize = 30;
 /// the household head and one other. When the row below also names fields (a merged two-row
 /// header), its names fill and override the columns of the upper row.
 pub fn find_header(rows: &[Vec<String>]) -> Option<HeaderMatch> {
+    find_header_with(rows, &|_| false)
+}
+
+/// [`find_header`] for a sheet whose columns may be hidden in Excel (`hidden(i)`): a field named
+/// by a hidden column and a visible one is taken from the visible one (a hidden column is
+/// usually an older copy kept out of sight).
+pub fn find_header_with(
+    rows: &[Vec<String>],
+    hidden: &dyn Fn(usize) -> bool,
+) -> Option<HeaderMatch> {
     let map =
         |row: &Vec<String>| -> Vec<Option<Field>> { row.iter().map(|c| match_header(c)).collect() };
     let score = |cols: &[Option<Field>]| cols.iter().filter(|c| c.is_some()).count();
@@ -319,12 +329,14 @@ pub fn find_header(rows: &[Vec<String>]) -> Option<HeaderMatch> {
             header_row = best + 1;
         }
     }
-    // A field mapped twice keeps its first column; the user can change it in the preview.
+    // A field mapped twice keeps its first visible column (its first column when all are
+    // hidden); the user can change it in the preview.
     let mut seen = std::collections::HashSet::new();
-    for c in columns.iter_mut() {
-        if let Some(f) = *c {
+    let visible = (0..columns.len()).filter(|&i| !hidden(i));
+    for i in visible.chain((0..columns.len()).filter(|&i| hidden(i))) {
+        if let Some(f) = columns[i] {
             if !seen.insert(f) {
-                *c = None;
+                columns[i] = None;
             }
         }
     }

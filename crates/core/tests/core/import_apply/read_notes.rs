@@ -123,3 +123,77 @@ fn answers_that_are_formulas_without_results_are_named_in_the_report() {
     let r = run(&t, &fine, &opts(true), false, dir.path());
     assert!(r.notes.is_empty(), "{:#?}", r.notes);
 }
+
+/// A ledger with two 户主姓名 columns, the first hidden (the names before they were corrected),
+/// and rows 3 and 5 hidden (households the office has dealt with).
+fn ledger_with_hidden_parts(path: &Path) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["行政村", "所在社", "户主姓名", "户主姓名", "技术模式"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=6u32 {
+        sheet.write_string(r, 0, "石鱼村").unwrap();
+        sheet.write_string(r, 1, format!("{r}社")).unwrap();
+        sheet.write_string(r, 2, format!("旧名{r}")).unwrap();
+        sheet.write_string(r, 3, format!("户主{r}")).unwrap();
+        sheet.write_string(r, 4, "三格式化粪池").unwrap();
+    }
+    sheet.set_column_hidden(2).unwrap();
+    sheet.set_row_hidden(2).unwrap();
+    sheet.set_row_hidden(4).unwrap();
+    book.save(path).unwrap();
+}
+
+#[test]
+fn a_hidden_column_loses_to_a_visible_one_and_hidden_rows_are_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    let path = dir.path().join("隐藏.xlsx");
+    ledger_with_hidden_parts(&path);
+    let r = run(&t, &path, &opts(true), true, &dir.path().join("备份"));
+    let heads: Vec<Option<&str>> = r.columns.iter().map(|c| c.field_label).collect();
+    assert_eq!(
+        heads,
+        vec![
+            Some("行政村"),
+            Some("社"),
+            None,
+            Some("户主姓名"),
+            Some("技术模式")
+        ],
+        "the visible 户主姓名 column is imported"
+    );
+    assert_eq!(
+        (r.households_new, r.rows_rejected),
+        (6, 0),
+        "{:#?}",
+        r.problems
+    );
+    let names: Vec<String> = t
+        .prepare("SELECT head_name FROM households ORDER BY head_name")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        names,
+        (1..=6).map(|i| format!("户主{i}")).collect::<Vec<_>>()
+    );
+    let said: Vec<&String> = r.notes.iter().filter(|n| n.contains("隐藏")).collect();
+    assert_eq!(said.len(), 1, "{:#?}", r.notes);
+    assert!(
+        said[0].contains("第 3、5 行在 Excel 中是隐藏的，已一并导入"),
+        "{}",
+        said[0]
+    );
+    // A file without hidden rows says nothing of them.
+    let plain = dir.path().join("不隐藏.xlsx");
+    ledger_with_formulas(&plain, 5, &[], true);
+    let r = run(&t, &plain, &opts(true), false, dir.path());
+    assert!(r.notes.is_empty(), "{:#?}", r.notes);
+}

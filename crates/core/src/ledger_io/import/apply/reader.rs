@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use super::types::{cell_key, ColumnInfo, FastMap, Fnv, RowFlag, RowProblem};
 use super::values::{is_ditto, parse_row, Values};
 use crate::error::{Error, Result};
-use crate::ledger_io::import::headers::{find_header, match_header, Field, HeaderMatch};
+use crate::ledger_io::import::headers::{
+    find_header, find_header_with, match_header, Field, HeaderMatch,
+};
 use crate::ledger_io::import::normalize::{self as norm};
 use crate::ledger_io::import::read::{Cell, NextRow, Rows, Workbook};
 
@@ -297,8 +299,10 @@ pub(super) fn read_rows(
         drop(rows);
         return read_rows(path, sheet, false, tx, plan_rx);
     };
-    let header = find_header(&texts(&head));
+    // A hidden column loses to a visible one naming the same field.
+    let header = find_header_with(&texts(&head), &|c| rows.hidden().column(c as u32));
     let rows_hint = rows.rows_hint();
+    let hidden_rows = rows.hidden().rows.clone();
     let head_len = head.len();
     if tx
         .send(opened(Chosen::Sheet {
@@ -322,7 +326,7 @@ pub(super) fn read_rows(
         let plan = &plan;
         std::thread::Builder::new()
             .name("import-checks".into())
-            .spawn_scoped(s, move || check_rows(path, plan, &raw_rx, tx))
+            .spawn_scoped(s, move || check_rows(path, plan, &hidden_rows, &raw_rx, tx))
             .expect("start the import check thread");
         let parsed = parse_rows(&mut rows, head, head_len, plan.header_row, &raw_tx);
         let last = match parsed {
@@ -385,21 +389,42 @@ fn parse_rows(
 fn check_rows(
     path: &Path,
     plan: &Plan,
+    hidden_rows: &[u32],
     raw_rx: &std::sync::mpsc::Receiver<Raw>,
     tx: &std::sync::mpsc::SyncSender<Msg>,
 ) {
     let mut checker = Checker::new(plan);
+    // The rows hidden in Excel (from 0) still ahead, and those imported (as Excel numbers them).
+    let mut hidden = hidden_rows.iter().copied().peekable();
+    let mut hidden_imported: Vec<usize> = Vec::new();
     while let Ok(raw) = raw_rx.recv() {
         let msg = match raw {
             Raw::Rows(rows) => {
-                let checked = rows.iter().map(|cells| checker.check(cells)).collect();
+                let checked = rows
+                    .iter()
+                    .map(|cells| {
+                        let checked = checker.check(cells);
+                        // The row just checked, from 0 as the sheet counts them.
+                        let at = (plan.header_row + checker.k) as u32;
+                        while hidden.next_if(|&r| r < at).is_some() {}
+                        if hidden.next_if_eq(&at).is_some() && matches!(checked, Checked::Valid(_))
+                        {
+                            hidden_imported.push(at as usize + 1);
+                        }
+                        checked
+                    })
+                    .collect();
                 match checker.uncalculated.refusal(path, plan) {
                     Some(e) => Msg::Failed(e),
                     None => Msg::Rows(checked),
                 }
             }
             Raw::End => {
-                if let Some(note) = checker.uncalculated.note(plan) {
+                let notes = [
+                    checker.uncalculated.note(plan),
+                    hidden_note(&hidden_imported),
+                ];
+                for note in notes.into_iter().flatten() {
                     if tx.send(Msg::Note(note)).is_err() {
                         return;
                     }
@@ -414,6 +439,22 @@ fn check_rows(
             return;
         }
     }
+}
+
+/// The note for rows hidden in Excel that were imported (`rows` as Excel numbers them).
+fn hidden_note(rows: &[usize]) -> Option<String> {
+    if rows.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = rows.iter().take(10).map(usize::to_string).collect();
+    let which = if rows.len() > shown.len() {
+        format!("第 {} 行等共 {} 行", shown.join("、"), rows.len())
+    } else {
+        format!("第 {} 行", shown.join("、"))
+    };
+    Some(format!(
+        "{which}在 Excel 中是隐藏的，已一并导入（隐藏的行常是已经处理过的）。请在 Excel 中取消隐藏，核对这些行是否应当导入。"
+    ))
 }
 
 /// What it takes to find the household a row is about: a formula without its result in one of

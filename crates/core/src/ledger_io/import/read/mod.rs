@@ -15,8 +15,12 @@ use guard::{broken, check_xls, check_xlsx, MAX_CSV_ROW_BYTES};
 
 mod budget;
 mod guard;
+mod hidden;
 #[cfg(test)]
 mod limit_tests;
+
+pub use hidden::Hidden;
+use hidden::Scan;
 
 pub(crate) use guard::count_caught_panic;
 pub use guard::{
@@ -284,7 +288,7 @@ fn check_position(row: u32, col: u32) -> std::result::Result<(), String> {
 }
 
 /// Every sheet of an opened workbook, read whole. `merges` says whether an .xlsx file has merged
-/// cells at all (see [`xlsx_has_merges`]).
+/// cells at all (see [`hidden::scan`]).
 fn read_book(
     book: &mut Sheets<Cursor<Vec<u8>>>,
     merges: bool,
@@ -366,7 +370,7 @@ impl MergedDown {
     }
 
     /// The blocks of an .xlsx sheet; none without looking when the file has no merged cells
-    /// (`merges`, see [`xlsx_has_merges`]) or the sheet is a chart.
+    /// (`merges`, see [`hidden::scan`]) or the sheet is a chart.
     fn of_xlsx(
         x: &mut Xlsx<Cursor<Vec<u8>>>,
         sheet: &str,
@@ -414,45 +418,6 @@ impl MergedDown {
     }
 }
 
-/// Whether any sheet of an .xlsx file has merged cells: its parts are inflated and searched for
-/// the element, a fraction of the time calamine takes to find them (it parses every element of
-/// the sheet), so a workbook without any, the usual export, costs only this.
-fn xlsx_has_merges(bytes: &[u8]) -> bool {
-    use std::io::Read;
-    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return false;
-    };
-    let needle = b"mergeCell";
-    let finder = memchr::memmem::Finder::new(needle);
-    let mut buf = vec![0u8; 1 << 18];
-    for i in 0..zip.len() {
-        let Ok(mut part) = zip.by_index(i) else {
-            continue;
-        };
-        let Ok(name) = part.name().map(|n| n.to_ascii_lowercase()) else {
-            continue;
-        };
-        if !name.ends_with(".xml") || name.ends_with("sharedstrings.xml") {
-            continue;
-        }
-        // The end of each chunk is kept, so a name split between two chunks is found too.
-        let mut kept = 0;
-        loop {
-            let n = match part.read(&mut buf[kept..]) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            let end = kept + n;
-            if finder.find(&buf[..end]).is_some() {
-                return true;
-            }
-            kept = end.min(needle.len() - 1);
-            buf.copy_within(end - kept..end, 0);
-        }
-    }
-    false
-}
-
 /// Checks a spreadsheet's bytes before calamine reads them (see [`check_xlsx`], [`check_xls`]).
 fn check_spreadsheet(path: &Path, bytes: &[u8]) -> Result<()> {
     if bytes.starts_with(b"PK\x03\x04") {
@@ -466,7 +431,7 @@ fn read_spreadsheet(path: &Path, bytes: Vec<u8>, limits: Limits) -> Result<Vec<S
     check_spreadsheet(path, &bytes)?;
     // calamine is third-party code fed untrusted bytes: a panic in it must not take the app down.
     let result = std::panic::catch_unwind(move || -> std::result::Result<Vec<Sheet>, Refusal> {
-        let merges = xlsx_has_merges(&bytes);
+        let merges = hidden::scan(&bytes, false).merges;
         let mut book =
             calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| e.to_string())?;
         read_book(&mut book, merges, limits)
@@ -654,6 +619,8 @@ fn read_bytes_as_sheets(path: &Path, bytes: Vec<u8>, limits: Limits) -> Result<V
 pub struct Workbook {
     inner: Book,
     limits: Limits,
+    /// An .xlsx file's merged cells and hidden rows and columns.
+    scan: Scan,
 }
 
 enum Book {
@@ -683,23 +650,37 @@ impl Workbook {
     /// by row (tests lower them).
     fn open_within(path: &Path, stream: bool, limits: Limits) -> Result<Workbook> {
         let bytes = read_bytes(path)?;
-        if !stream || !bytes.starts_with(b"PK\x03\x04") {
+        let xlsx = bytes.starts_with(b"PK\x03\x04");
+        if !stream || !xlsx {
+            // (An .xlsx file read whole is searched for what is hidden on its own.)
+            let scan = if xlsx {
+                check_spreadsheet(path, &bytes)?;
+                hidden::scan(&bytes, true)
+            } else {
+                Scan::default()
+            };
             return Ok(Workbook {
                 inner: Book::Read(read_bytes_as_sheets(path, bytes, limits)?),
                 limits,
+                scan,
             });
         }
         check_spreadsheet(path, &bytes)?;
-        let merges = xlsx_has_merges(&bytes);
+        let scan = hidden::scan(&bytes, true);
         let book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
             .map_err(|e| broken(path, &e.to_string()))?;
         let inner = match book {
-            Sheets::Xlsx(x) => Book::Xlsx(Box::new(x), merges),
+            Sheets::Xlsx(x) => Book::Xlsx(Box::new(x), scan.merges),
             mut other => Book::Read(
-                read_book(&mut other, merges, limits).map_err(|e| e.into_error(path, false))?,
+                read_book(&mut other, scan.merges, limits)
+                    .map_err(|e| e.into_error(path, false))?,
             ),
         };
-        Ok(Workbook { inner, limits })
+        Ok(Workbook {
+            inner,
+            limits,
+            scan,
+        })
     }
 
     pub fn sheet_names(&self) -> Vec<String> {
@@ -711,6 +692,7 @@ impl Workbook {
 
     /// The rows of the sheet called `name`, from the first.
     pub fn rows(&mut self, path: &Path, name: &str) -> Result<Rows<'_>> {
+        let hidden = self.scan.of(name);
         match &mut self.inner {
             Book::Xlsx(x, merges) => {
                 let down = MergedDown::of_xlsx(x, name, *merges).map_err(|e| broken(path, &e))?;
@@ -736,6 +718,7 @@ impl Workbook {
                     })),
                     hint,
                     path: path.to_path_buf(),
+                    hidden,
                 })
             }
             Book::Read(sheets) => {
@@ -748,6 +731,7 @@ impl Workbook {
                     hint: rows.len(),
                     inner: RowsInner::Read(rows.iter()),
                     path: path.to_path_buf(),
+                    hidden,
                 })
             }
         }
@@ -759,6 +743,8 @@ pub struct Rows<'a> {
     inner: RowsInner<'a>,
     hint: usize,
     path: std::path::PathBuf,
+    /// The sheet's rows and columns hidden in Excel (.xlsx only).
+    hidden: &'a Hidden,
 }
 
 enum RowsInner<'a> {
@@ -784,6 +770,11 @@ impl Rows<'_> {
     /// How many rows the sheet says it has (for progress only; 0 when unknown).
     pub fn rows_hint(&self) -> usize {
         self.hint
+    }
+
+    /// The rows and columns hidden in Excel (none but in an .xlsx file).
+    pub fn hidden(&self) -> &Hidden {
+        self.hidden
     }
 
     pub fn next_row(&mut self) -> Result<NextRow> {
