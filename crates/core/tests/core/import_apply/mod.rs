@@ -2,6 +2,7 @@
 //! unknown places, and the export → import round trip.
 
 mod backup_before;
+mod door;
 mod exports;
 mod flags;
 mod merge;

@@ -13,12 +13,12 @@ use super::reader::{
     column_header, columns_info, header_texts, Checked, Chosen, Flow, Msg, Plan, RowReader,
     ValidRow,
 };
-use super::stored::{Stored, TOILET_COLUMNS};
+use super::stored::{Door, Stored, TOILET_COLUMNS};
 use super::types::RowFlag;
 use super::types::{BaselineList, MergeLine};
 use super::types::{FastMap, FastSet, ImportOptions, ImportReport, Mode, RowProblem};
 use super::values::{household_fields, toilet_fields, FieldValue};
-use super::write::{update_fields, update_household, ChangeLog};
+use super::write::{door_note, update_fields, update_household, ChangeLog};
 use crate::error::{Error, Result};
 use crate::ledger_io::import::headers::{Field, HeaderMatch};
 use crate::ledger_io::import::normalize::{self as norm, GroupName};
@@ -425,6 +425,8 @@ pub(super) fn apply_rows(
     // A subsidy list is merged into the stored toilets (查缺补漏), not written row by row
     // (`report.list`: recognised when the header was read, see `import_with`).
     let mut merge = (report.list == BaselineList::Subsidy).then(Merge::default);
+    // The toilet fields field work established: read when a row first differs from one.
+    let mut door = Door::default();
     let mut k = 0;
     loop {
         let batch = match reader.recv() {
@@ -832,11 +834,22 @@ pub(super) fn apply_rows(
                             batch_id,
                             report,
                             &settled,
+                            Some(&mut door),
                         )? {
                             stored.set_toilet(household_id, seq, toilet_id, &current);
                             report.toilets_updated += 1;
                         } else {
                             report.toilets_unchanged += 1;
+                        }
+                        if !door.kept.is_empty() {
+                            for (column, written, at_door, how) in door.kept.drain(..) {
+                                let field = Field::of_column(column).expect("a toilet field");
+                                report.kept_from_door.push(RowProblem {
+                                    row,
+                                    column: col(field),
+                                    message: door_note(&written, at_door.as_deref(), how),
+                                });
+                            }
                         }
                         toilet_id
                     }

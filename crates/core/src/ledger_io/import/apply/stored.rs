@@ -308,3 +308,102 @@ impl Stored {
         self.toilets_added.insert(household_id);
     }
 }
+
+/// The change log's source of what field work wrote (`fieldwork::inspections` names a
+/// correction "入户核查（村级自查，核查记录 12）", `fieldwork::found::SOURCE` a record added at the
+/// door; the import stands beside `fieldwork` and does not use it).
+const DOOR_SOURCE: &str = "入户核查";
+const FOUND_SOURCE: &str = "入户核查新增";
+
+/// How field work established a toilet field's stored value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum AtDoor {
+    /// An inspection corrected it (核对、修正), and nothing but field work changed it since.
+    Corrected,
+    /// The toilet was added at the door (入户核查新增) with this value, never changed since.
+    Found,
+}
+
+/// The toilet fields whose stored value field work established at the door: a ledger never
+/// overwrites them (the door outranks an old ledger; a reviewed record is locked besides). Read
+/// with one statement when a row first gives a toilet field another value than the stored one,
+/// so a re-import that changes nothing never reads it; kept in step with what the import writes.
+#[derive(Default)]
+pub(super) struct Door {
+    read: bool,
+    /// Per toilet that field work touched: each field label of its change log with whether its
+    /// last change was made at the door.
+    last: FastMap<i64, Vec<(String, bool)>>,
+    /// Toilets added at the door.
+    found: FastSet<i64>,
+    /// The fields of the current row kept as stored: (column, what the ledger wrote, the
+    /// stored value as a person reads it, how the door set it).
+    pub(super) kept: Vec<(&'static str, String, Option<String>, AtDoor)>,
+}
+
+impl Door {
+    /// Whether the stored value `stored` of a toilet's field (`label` as the change log names
+    /// it) was established at the door, and how.
+    pub(super) fn at_door(
+        &mut self,
+        db: Db<'_>,
+        toilet_id: i64,
+        label: &str,
+        stored: &Value,
+    ) -> Result<Option<AtDoor>> {
+        if !self.read {
+            self.load(db)?;
+        }
+        let last = self
+            .last
+            .get(&toilet_id)
+            .and_then(|fields| fields.iter().rev().find(|(f, _)| f == label));
+        Ok(match last {
+            Some((_, true)) => Some(AtDoor::Corrected),
+            Some((_, false)) => None,
+            None if self.found.contains(&toilet_id) && *stored != Value::Null => {
+                Some(AtDoor::Found)
+            }
+            None => None,
+        })
+    }
+
+    /// The import wrote a toilet's field: the value is the ledger's now.
+    pub(super) fn written(&mut self, toilet_id: i64, label: &str) {
+        if self.read {
+            self.last
+                .entry(toilet_id)
+                .or_default()
+                .push((label.to_string(), false));
+        }
+    }
+
+    /// The change log of every toilet field work touched (corrections: source 入户核查（…）;
+    /// toilets added at the door: 入户核查新增), oldest first.
+    fn load(&mut self, db: Db<'_>) -> Result<()> {
+        db.for_each(
+            "SELECT c.entity_id, c.field, c.source FROM change_log c
+             WHERE c.entity = 'toilet' AND c.entity_id IN
+                   (SELECT d.entity_id FROM change_log d
+                    WHERE d.entity = 'toilet' AND d.source LIKE '入户核查%')
+             ORDER BY c.id",
+            [],
+            |r| {
+                let (id, field, source): (i64, String, Option<String>) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?);
+                let source = source.unwrap_or_default();
+                if source == FOUND_SOURCE {
+                    if field == "新增户厕" {
+                        self.found.insert(id);
+                    }
+                } else {
+                    let door = source.starts_with(DOOR_SOURCE);
+                    self.last.entry(id).or_default().push((field, door));
+                }
+                Ok(())
+            },
+        )?;
+        self.read = true;
+        Ok(())
+    }
+}

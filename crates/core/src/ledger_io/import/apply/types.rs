@@ -115,6 +115,10 @@ pub struct ImportReport {
     /// Rows that give a stored household's ID number under another head's name, taken as
     /// 户主变更 (the head's name updated): to be checked, a mistyped ID number looks the same.
     pub new_heads: Vec<RowProblem>,
+    /// Values of the file left as they are because field work established the stored value at
+    /// the door (an inspection's correction, a toilet added at the door): per row and field,
+    /// what the ledger wrote, what the door found, and what to do if the ledger is right.
+    pub kept_from_door: Vec<RowProblem>,
     /// What the clerk should know about the file as a whole (formulas saved without their
     /// results, hidden rows imported), each a sentence.
     pub notes: Vec<String>,

@@ -4,7 +4,7 @@ use rusqlite::params;
 use rusqlite::types::{FromSql, ToSql, ToSqlOutput, Value};
 
 use super::index::Places;
-use super::stored::{Stored, HOUSEHOLD_COLUMNS};
+use super::stored::{AtDoor, Door, Stored, HOUSEHOLD_COLUMNS};
 use super::types::{ImportOptions, ImportReport};
 use super::values::{display_stored, household_fields, FieldValue, Values};
 use crate::error::Result;
@@ -132,6 +132,7 @@ pub(super) fn update_household(
         batch_id,
         report,
         pending,
+        None,
     )?;
     let current_group = match current[8] {
         Value::Integer(g) => g,
@@ -182,7 +183,9 @@ pub(super) fn update_household(
 /// values of `columns`), logging each change and keeping `current` in step. `table` and the
 /// columns come from this module only, never from input. `pending` names the columns whose
 /// 待核实 value this row settles: the change log's old value is what the earlier ledger wrote.
-/// `ready` is called before each write (a row queued on the server is written first).
+/// `ready` is called before each write (a row queued on the server is written first). With
+/// `door` (a toilet's fields), a value that differs is first asked whether field work
+/// established the stored one: then it is kept, and listed in `door.kept`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn update_fields(
     tx: Db<'_>,
@@ -199,6 +202,7 @@ pub(super) fn update_fields(
     batch_id: Option<i64>,
     report: &mut ImportReport,
     pending: &[(&'static str, String)],
+    mut door: Option<&mut Door>,
 ) -> Result<bool> {
     let mut changed = false;
     for f in fields {
@@ -208,6 +212,14 @@ pub(super) fn update_fields(
             .expect("every imported field is a stored column");
         if current[i] == f.value {
             continue;
+        }
+        if let Some(door) = door.as_deref_mut() {
+            if let Some(how) = door.at_door(tx, id, f.label, &current[i])? {
+                let stored = display_stored(f.column, &current[i]);
+                door.kept.push((f.column, f.display.clone(), stored, how));
+                continue;
+            }
+            door.written(id, f.label);
         }
         let old = std::mem::replace(&mut current[i], f.value.clone());
         ready()?;
@@ -259,4 +271,16 @@ pub(crate) fn pending_old(written: &str, stored: Option<&str>) -> String {
         None => format!("{written}（待核实）"),
         Some(s) => format!("{s}（台账又写作“{written}”，待核实）"),
     }
+}
+
+/// What the report says of a ledger value kept out because field work established the stored
+/// value at the door: what the ledger wrote, what the door found, and what to do if the ledger
+/// is right (an inspection's correction is the one way to change it).
+pub(super) fn door_note(written: &str, stored: Option<&str>, how: AtDoor) -> String {
+    let door = match (how, stored) {
+        (AtDoor::Corrected, Some(s)) => format!("入户核查已核实为“{s}”"),
+        (AtDoor::Found, Some(s)) => format!("入户核查新增户厕时记为“{s}”"),
+        (_, None) => "入户核查已核实为空".to_string(),
+    };
+    format!("台账写“{written}”，{door}，未改动；如台账正确，请在入户核查中更正")
 }
