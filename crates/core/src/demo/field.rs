@@ -55,6 +55,15 @@ fn add_person(
     }
 }
 
+/// What a verifier writes on a 销号 (验收情况), chosen by the case's number so the seed's draws
+/// stay as they were.
+const ACCEPTANCE_REMARKS: [&str; 4] = [
+    "入户查看，已按要求整改到位，能正常使用",
+    "复查无渗漏，池盖完好，能正常使用",
+    "冲水正常，厕屋整洁，验收合格",
+    "现场查看整改到位，户主认可",
+];
+
 fn date(rng: &mut Rng, from: chrono::NaiveDate, days: i64) -> chrono::NaiveDate {
     from + chrono::Days::new(rng.below(days as u64 + 1))
 }
@@ -323,7 +332,9 @@ pub fn generate(db: Db<'_>, seed: u64, now: &str) -> Result<FieldSummary> {
                 to,
                 actor_id: actor,
                 date: day(when),
-                remark: None,
+                // 销号 records how it was verified: what the verifier found at the door.
+                remark: (to == CaseState::Closed)
+                    .then(|| ACCEPTANCE_REMARKS[(case as usize) % ACCEPTANCE_REMARKS.len()].into()),
                 verifier_id: verifier,
                 photo: None,
                 // Most heads sign the 验收单; now and then one is away and a relative signs.

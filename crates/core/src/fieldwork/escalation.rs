@@ -28,17 +28,20 @@ struct Current {
     state: CaseState,
     escalated_on: Option<String>,
     replied_on: Option<String>,
+    /// When the problem was found (the case opened).
+    opened_on: Option<String>,
 }
 
 fn current(conn: Db<'_>, case_id: i64) -> Result<Current> {
     conn.query_row(
-        "SELECT state, escalated_on, replied_on FROM rectifications WHERE id = ?1",
+        "SELECT state, escalated_on, replied_on, opened_on FROM rectifications WHERE id = ?1",
         [case_id],
         |r| {
             Ok(Current {
                 state: r.get(0)?,
                 escalated_on: r.get(1)?,
                 replied_on: r.get(2)?,
+                opened_on: r.get(3)?,
             })
         },
     )
@@ -116,6 +119,19 @@ pub fn escalate<'a>(
             ));
         }
         check_date(&input.date, "上报日期", today)?;
+        // Not before the problem was found, nor before the district's answer to an earlier report.
+        if let Some(opened) = c.opened_on.as_deref().filter(|o| input.date.as_str() < *o) {
+            return Err(Error::Invalid(format!(
+                "上报日期 {} 早于发现这个问题的日期 {opened}，请核对。",
+                input.date
+            )));
+        }
+        if let Some(replied) = c.replied_on.as_deref().filter(|r| input.date.as_str() < *r) {
+            return Err(Error::Invalid(format!(
+                "上报日期 {} 早于区人居办上次答复的日期 {replied}，请核对。",
+                input.date
+            )));
+        }
         crate::access::staff::get_staff(conn, by.signs_as(input.actor_id))?;
         conn.prepare_cached(
             "UPDATE rectifications SET escalated_on = ?2, escalation_reason = ?3,

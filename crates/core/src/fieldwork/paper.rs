@@ -357,7 +357,8 @@ pub fn record_receipt<'a>(
     })
 }
 
-/// Attaches the scan of the signed 验收单 to a closed case.
+/// Attaches the scan of the signed 验收单 to a closed case that has none. A case with a scan
+/// keeps it: replacing it needs a reason ([`replace_acceptance_scan`]).
 pub fn attach_acceptance_scan<'a>(
     db: impl Into<Db<'a>>,
     by: &Account,
@@ -365,41 +366,87 @@ pub fn attach_acceptance_scan<'a>(
     scan: &str,
     now: &str,
 ) -> Result<()> {
+    replace_acceptance_scan(db, by, case_id, scan, None, now)
+}
+
+/// Attaches the scan of the signed 验收单 to a closed case, or replaces the one it has, which
+/// needs `reason` (at least 2 characters). Either is a step in the case's history and an audit
+/// entry; a replacement keeps old → new and the reason, and the old file stays stored (nothing is
+/// deleted).
+pub fn replace_acceptance_scan<'a>(
+    db: impl Into<Db<'a>>,
+    by: &Account,
+    case_id: i64,
+    scan: &str,
+    reason: Option<&str>,
+    now: &str,
+) -> Result<()> {
     let conn = db.into();
     by.require(Action::HandleCase)?;
     conn.atomically(|conn| {
         check_scan(conn, &Some(scan.to_string()))?;
-        let state: Option<CaseState> = conn
+        let case: Option<(CaseState, Option<String>)> = conn
             .query_row(
-                "SELECT state FROM rectifications WHERE id = ?1",
+                "SELECT state, acceptance_scan FROM rectifications WHERE id = ?1",
                 [case_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        match state {
+        let old = match case {
             None => {
                 return Err(Error::Invalid(format!(
                     "找不到编号为 {case_id} 的整改记录，请刷新问题台账后重试。"
                 )))
             }
-            Some(CaseState::Closed) => {}
+            Some((CaseState::Closed, old)) => old,
             Some(_) => {
                 return Err(Error::Invalid(
                     "验收单扫描件在销号之后附上：这个问题还没有销号。".into(),
                 ))
             }
+        };
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if old.as_deref() == Some(scan) {
+            return Err(Error::Invalid(
+                "所选文件就是这个问题已附的验收单扫描件，不需要再附。".into(),
+            ));
         }
+        if old.is_some() && reason.map_or(0, |r| r.chars().count()) < 2 {
+            return Err(Error::Invalid(
+                "这个问题已附验收单扫描件。要换成另一份，请写明更换原因（例如：原扫描件不清楚，重新扫描）；原扫描件仍会保留。"
+                    .into(),
+            ));
+        }
+        let reason = reason.filter(|_| old.is_some());
         conn.prepare_cached("UPDATE rectifications SET acceptance_scan = ?2 WHERE id = ?1")?
             .execute(params![case_id, scan])?;
-        crate::store::audit::append(
-            conn,
-            now,
-            "case.acceptance_scan",
-            "rectification",
-            case_id,
-            &format!("整改记录 {case_id} 附上签字的验收单扫描件"),
-            serde_json::json!({ "scan": scan }),
+        // The person of the account when it is linked to one, else who keyed in the 销号.
+        let closer: i64 = conn.query_row(
+            "SELECT actor_id FROM rectification_events
+             WHERE rectification_id = ?1 AND to_state = 'closed' ORDER BY id DESC LIMIT 1",
+            [case_id],
+            |r| r.get(0),
         )?;
-        Ok(())
+        let actor = by.signs_as(closer);
+        let remark = match reason {
+            Some(r) => format!("更换签字的验收单扫描件，原因：{r}（原扫描件保留）"),
+            None => "附上签字的验收单扫描件".to_string(),
+        };
+        let today = now.get(..10).unwrap_or(now);
+        let step = SideStep {
+            case_id,
+            // The schema's kinds name no paper of the close-out; `plan` (reserved, never used
+            // otherwise) is this entry: the screens and the 户档案 call it 验收单扫描件.
+            kind: "plan",
+            actor,
+            on: today,
+            remark: &remark,
+            // The scan may be a PDF: it is the case's 验收单, not a photo of the history.
+            photo: None,
+            action: "case.acceptance_scan",
+            summary: format!("整改记录 {case_id} {remark}"),
+            detail: serde_json::json!({ "scan": [old, scan], "reason": reason }),
+        };
+        rectification::record_side_step(conn, by, step, now)
     })
 }

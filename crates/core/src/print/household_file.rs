@@ -347,6 +347,7 @@ fn household_pages(
                     ("delivered", _, _) => "告知单送达".to_string(),
                     ("receipt", _, _) => "回执收回".to_string(),
                     ("recheck", _, _) => "复核更新问题".to_string(),
+                    ("plan", _, _) => "验收单扫描件".to_string(),
                     ("escalated", _, _) => "报区人居办研究解决".to_string(),
                     ("reply", _, _) => "区人居办答复".to_string(),
                     (_, Some(a), Some(b)) => format!("{} → {}", a.label(), b.label()),

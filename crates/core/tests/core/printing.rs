@@ -810,7 +810,7 @@ fn an_acceptance_sheet_has_the_verifier_and_the_heads_confirmation() {
                 to,
                 actor_id: actor,
                 date: date.into(),
-                remark: None,
+                remark: (to == CaseState::Closed).then(|| "复核无渗漏".to_string()),
                 verifier_id: verifier,
                 photo: None,
                 head_confirmed: confirmed,
@@ -935,12 +935,12 @@ fn an_immediate_fix_gets_a_short_onsite_slip_not_a_notice() {
         )
         .unwrap();
     }
-    let mv = |to, actor, verifier| huce_core::rectification::MoveInput {
+    let mv = |to: CaseState, actor, verifier| huce_core::rectification::MoveInput {
         case_id: t.cases[0],
         to,
         actor_id: actor,
         date: "2022-09-20".into(),
-        remark: None,
+        remark: (to == CaseState::Closed).then(|| "当场查看，已整改到位".to_string()),
         verifier_id: verifier,
         photo: None,
         head_confirmed: true,

@@ -324,7 +324,7 @@ fn who_did_it_comes_from_the_login_not_from_the_form() {
         to: CaseState::Closed,
         actor_id: o.zhao,
         date: TODAY.into(),
-        remark: None,
+        remark: Some("复核无渗漏".into()),
         verifier_id: Some(verifier),
         photo: None,
         head_confirmed: true,

@@ -69,6 +69,26 @@ pub struct Decision {
     pub funding: Option<String>,
 }
 
+/// A [`Decision`] as the case panel sends it: with, when an earlier plan's 计划完成时间 is moved
+/// later, the reason (延期原因).
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+pub struct DecisionInput {
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// 延期原因: required when the case's planned month moves later.
+    #[serde(default)]
+    pub delay_reason: Option<String>,
+}
+
+impl From<Decision> for DecisionInput {
+    fn from(decision: Decision) -> Self {
+        DecisionInput {
+            decision,
+            delay_reason: None,
+        }
+    }
+}
+
 fn filled(s: &Option<String>) -> Option<String> {
     s.as_deref()
         .map(str::trim)
@@ -268,8 +288,10 @@ pub(crate) struct Followed<'a> {
 /// The case follows a later inspection of its toilet (in the caller's transaction): with
 /// problems, the case's current problems and the rules' proposal become the new ones; with none,
 /// acceptance is proposed — never done by itself. The earlier findings stay in the history, with
-/// who changed what. An inspection dated before the case's current one changes nothing.
-/// Returns whether the case changed.
+/// who changed what. An inspection dated before the case's current one changes nothing. A check
+/// that still finds problems on or after the day the fix was recorded, while the case waits for
+/// acceptance, takes it back to 整改中 as a failed acceptance does (验收不通过): it cannot be
+/// closed out without a new fix. Returns whether the case changed.
 pub(crate) fn follow_inspection(
     conn: Db<'_>,
     by: &Account,
@@ -287,21 +309,34 @@ pub(crate) fn follow_inspection(
             .query_row([inspection], |r| r.get::<_, Option<String>>(0))?
             .unwrap_or_default())
     };
-    let (current, current_on, old_proposed, category): (
+    let (current, current_on, old_proposed, category, state, since): (
         i64,
         String,
         Option<Category>,
         Option<Category>,
+        CaseState,
+        String,
     ) = conn.query_row(
-        "SELECT r.inspection_id, i.inspected_on, r.proposed_category, r.category
+        "SELECT r.inspection_id, i.inspected_on, r.proposed_category, r.category, r.state,
+                r.state_since
              FROM rectifications r JOIN inspections i ON i.id = r.inspection_id WHERE r.id = ?1",
         [case_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        },
     )?;
     if f.on < current_on.as_str() {
         return Ok(false);
     }
     let what = format!("{}（{}）", f.kind.label(), f.on);
+    let mut found = None;
     let remark = if f.clear {
         conn.prepare_cached("UPDATE rectifications SET clear_inspection_id = ?2 WHERE id = ?1")?
             .execute(params![case_id, f.inspection_id])?;
@@ -329,6 +364,7 @@ pub(crate) fn follow_inspection(
                 remark.push_str("，请核对已确定的整改类别");
             }
         }
+        found = Some(new);
         remark
     };
     let step = SideStep {
@@ -343,7 +379,65 @@ pub(crate) fn follow_inspection(
         detail: serde_json::json!({ "inspection_id": f.inspection_id, "clear": f.clear }),
     };
     record_side_step(conn, by, step, now)?;
+    // The fix was recorded, and a check on or after that day still finds the problem.
+    let fixed_on = since.get(..10).unwrap_or(&since);
+    if let (Some(found), CaseState::AwaitingAcceptance) = (found, state) {
+        if f.on >= fixed_on {
+            let why = format!("{what}仍发现问题：{found}");
+            take_back(conn, by, case_id, f, actor, &why, now)?;
+        }
+    }
     Ok(true)
+}
+
+/// Takes a case waiting for acceptance back to 整改中 because a later check still found the
+/// problem (see [`follow_inspection`]): the move, its reason, the audit entry, as 验收不通过.
+fn take_back(
+    conn: Db<'_>,
+    by: &Account,
+    case_id: i64,
+    f: &Followed,
+    actor: i64,
+    why: &str,
+    now: &str,
+) -> Result<()> {
+    let (from, to) = (CaseState::AwaitingAcceptance, CaseState::InProgress);
+    conn.prepare_cached(
+        "UPDATE rectifications SET state = ?2, state_since = ?3, head_confirmed = NULL,
+            unconfirmed_reason = NULL, acceptance_scan = NULL WHERE id = ?1",
+    )?
+    .execute(params![case_id, to, f.on])?;
+    let moved = Event {
+        kind: "move",
+        from: Some(from),
+        to: Some(to),
+        actor,
+        on: f.on,
+        remark: Some(why),
+        verifier: None,
+        photo: None,
+        account: by.account_id(),
+    };
+    add_event(conn, case_id, moved, now)?;
+    crate::store::audit::append(
+        conn,
+        now,
+        "case.move",
+        "rectification",
+        case_id,
+        &format!(
+            "整改记录 {case_id} 由“{}”改为“{}”（{}），{why}",
+            from.label(),
+            to.label(),
+            f.on
+        ),
+        serde_json::json!({
+            "state": [from.code(), to.code()],
+            "date": f.on,
+            "inspection_id": f.inspection_id,
+        }),
+    )?;
+    Ok(())
 }
 
 /// The open case of a toilet (any state but 已销号), if there is one.
@@ -359,7 +453,8 @@ pub fn open_case_of<'a>(db: impl Into<Db<'a>>, toilet_id: i64) -> Result<Option<
 
 /// Confirms or overrides the category and records the plan, as `by` (whose role must handle
 /// cases; an account linked to a staff member decides as that person, whatever `actor` says).
-/// Runs in the caller's transaction.
+/// Runs in the caller's transaction. A plan that moves its 计划完成时间 later needs a reason: see
+/// [`decide_with_in`].
 pub fn decide_in<'a>(
     db: impl Into<Db<'a>>,
     by: &Account,
@@ -369,16 +464,54 @@ pub fn decide_in<'a>(
     today: &str,
     now: &str,
 ) -> Result<()> {
+    let d = DecisionInput::from(d.clone());
+    decide_with_in(db, by, case_id, &d, actor, today, now)
+}
+
+/// The plan of a case as it stands: 整改措施, 责任人, 计划完成时间, 资金来源.
+struct Plan {
+    measures: Option<String>,
+    responsible: Option<String>,
+    month: Option<String>,
+    funding: Option<String>,
+}
+
+/// [`decide_in`] with the reason for a later deadline (延期原因). A case decided before keeps its
+/// old plan in the history and the audit log (old → new for every field that changes); moving
+/// its 计划完成时间 later — which can take an overdue case out of 逾期 — needs that reason,
+/// recorded with it; an earlier or the same month needs none.
+pub fn decide_with_in<'a>(
+    db: impl Into<Db<'a>>,
+    by: &Account,
+    case_id: i64,
+    input: &DecisionInput,
+    actor: i64,
+    today: &str,
+    now: &str,
+) -> Result<()> {
     let conn = db.into();
+    let d = &input.decision;
     by.require(Action::HandleCase)?;
     let actor = by.signs_as(actor);
     let case = case_core(conn, case_id)?;
     let actor_name = crate::access::staff::get_staff(conn, actor)?.name;
-    let (inspection, inspected_on): (i64, String) = conn.query_row(
-        "SELECT r.inspection_id, i.inspected_on FROM rectifications r
-         JOIN inspections i ON i.id = r.inspection_id WHERE r.id = ?1",
+    let (inspection, inspected_on, old): (i64, String, Plan) = conn.query_row(
+        "SELECT r.inspection_id, i.inspected_on, r.measures, r.responsible, r.planned_month,
+                r.funding
+         FROM rectifications r JOIN inspections i ON i.id = r.inspection_id WHERE r.id = ?1",
         [case_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                Plan {
+                    measures: r.get(2)?,
+                    responsible: r.get(3)?,
+                    month: r.get(4)?,
+                    funding: r.get(5)?,
+                },
+            ))
+        },
     )?;
     crate::fieldwork::signoff::refuse_if_locked(conn, inspection)?;
     if case.state == CaseState::Closed {
@@ -400,21 +533,21 @@ pub fn decide_in<'a>(
             None => "方案对这种情况没有规定类别，由人工确定时需要写明理由。".into(),
         }));
     }
-    let (measures, responsible, month, funding) = (
-        filled(&d.measures),
-        filled(&d.responsible),
-        filled(&d.planned_month),
-        filled(&d.funding),
-    );
+    let new = Plan {
+        measures: filled(&d.measures),
+        responsible: filled(&d.responsible),
+        month: filled(&d.planned_month),
+        funding: filled(&d.funding),
+    };
     if category.is_planned() {
         let mut missing = Vec::new();
-        if measures.is_none() {
+        if new.measures.is_none() {
             missing.push("整改措施");
         }
-        if responsible.is_none() {
+        if new.responsible.is_none() {
             missing.push("责任人");
         }
-        if month.is_none() {
+        if new.month.is_none() {
             missing.push("计划完成时间");
         }
         if !missing.is_empty() {
@@ -425,9 +558,22 @@ pub fn decide_in<'a>(
             )));
         }
     }
-    if let Some(m) = &month {
+    if let Some(m) = &new.month {
         let horizon = crate::fieldwork::working::WorkingValues::load(conn)?.plan_horizon;
         check_month(m, inspected_on.get(..7).unwrap_or(""), &horizon)?;
+    }
+    // A deadline moved later needs its reason (延期原因); the reason is kept only then.
+    let delayed = match (&old.month, &new.month) {
+        (Some(o), Some(n)) if n > o => Some((o.clone(), n.clone())),
+        _ => None,
+    };
+    let delay_reason = delayed.as_ref().and(filled(&input.delay_reason));
+    if let Some((o, n)) = &delayed {
+        if delay_reason.as_deref().map_or(0, |r| r.chars().count()) < 2 {
+            return Err(Error::Invalid(format!(
+                "计划完成时间由 {o} 推后到 {n}，要写明延期原因（例如：汛期无法施工，顺延至枯水期）。不延期请仍填 {o} 或更早的年月。"
+            )));
+        }
     }
     conn.prepare_cached(
         "UPDATE rectifications SET category = ?2, override_reason = ?3, confirmed_by = ?4,
@@ -444,18 +590,42 @@ pub fn decide_in<'a>(
         },
         actor,
         now,
-        measures,
-        responsible,
-        month,
-        funding
+        new.measures,
+        new.responsible,
+        new.month,
+        new.funding
     ])?;
-    let remark = match (case.category, case.proposed == Some(category)) {
+    // What an earlier decision's plan had and this one changes, as people read it.
+    let mut changes = Vec::new();
+    if case.category.is_some() {
+        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "（空）".into());
+        for (label, o, n) in [
+            ("整改措施", &old.measures, &new.measures),
+            ("责任人", &old.responsible, &new.responsible),
+            ("计划完成时间", &old.month, &new.month),
+            ("资金来源", &old.funding, &new.funding),
+        ] {
+            if o != n {
+                let mut change = format!("{label}由“{}”改为“{}”", shown(o), shown(n));
+                if label == "计划完成时间" {
+                    if let Some(r) = &delay_reason {
+                        change.push_str(&format!("，延期原因：{r}"));
+                    }
+                }
+                changes.push(change);
+            }
+        }
+    }
+    let mut remark = match (case.category, case.proposed == Some(category)) {
         (Some(old), _) if old != category => format!(
             "{actor_name}把类别由“{}”改为“{}”{}",
             old.label(),
             category.label(),
             reason.map(|r| format!("，理由：{r}")).unwrap_or_default()
         ),
+        (Some(_), _) if !changes.is_empty() => {
+            format!("{actor_name}修改整改方案（类别“{}”不变）", category.label())
+        }
         (_, true) => format!("{actor_name}确认方案建议的类别“{}”", category.label()),
         (_, false) => format!(
             "{actor_name}确定类别“{}”（方案建议：{}），理由：{}",
@@ -464,6 +634,11 @@ pub fn decide_in<'a>(
             reason.unwrap_or_default()
         ),
     };
+    if !changes.is_empty() {
+        let same = case.category == Some(category);
+        remark.push(if same { '：' } else { '；' });
+        remark.push_str(&changes.join("；"));
+    }
     let decided = Event {
         kind: "category",
         from: None,
@@ -485,10 +660,11 @@ pub fn decide_in<'a>(
         &remark,
         serde_json::json!({
             "category": [case.category.map(|c| c.label()), category.label()],
-            "measures": measures,
-            "responsible": responsible,
-            "planned_month": month,
-            "funding": funding,
+            "measures": [old.measures, new.measures],
+            "responsible": [old.responsible, new.responsible],
+            "planned_month": [old.month, new.month],
+            "funding": [old.funding, new.funding],
+            "delay_reason": delay_reason,
         }),
     )?;
     Ok(())
@@ -580,7 +756,14 @@ pub fn move_in<'a>(
         let Some(v) = m.verifier_id else {
             return Err(Error::Invalid("销号要选择验收人。".into()));
         };
-        let v_name = crate::access::staff::get_staff(conn, v)?.name;
+        let verifier_staff = crate::access::staff::get_staff(conn, v)?;
+        if !verifier_staff.active {
+            return Err(Error::Invalid(format!(
+                "{}已停用（不在在岗名单中），不能作为验收人。请选择在岗的工作人员。",
+                verifier_staff.name
+            )));
+        }
+        let v_name = verifier_staff.name;
         // Who recorded the fix: the staff member named, and the person of the login account
         // that keyed it in (when that account is linked to one).
         let recorder: Option<(i64, Option<i64>)> = conn
@@ -605,6 +788,13 @@ pub fn move_in<'a>(
         if !m.head_confirmed && why.as_deref().map_or(0, |r| r.chars().count()) < 2 {
             return Err(Error::Invalid(
                 "户主没有在验收单上签字确认的，销号要写明原因（例如：户主外出务工，由其子女代为确认）。户主已确认的，请勾选“户主已签字确认”。".into(),
+            ));
+        }
+        // How it was verified: an after-photo, what the verifier found, or the signed sheet.
+        let said = remark.as_deref().is_some_and(|r| r.chars().count() >= 2);
+        if m.photo.is_none() && m.scan.is_none() && !said {
+            return Err(Error::Invalid(
+                "销号要记录是怎样验收的：请附整改后照片，或在“验收情况”中写明验收情况（例如：复核无渗漏，能正常使用），或附签字的验收单扫描件，至少一项。".into(),
             ));
         }
         if let Some(h) = &m.scan {
@@ -723,6 +913,20 @@ pub fn decide<'a>(
 ) -> Result<()> {
     let conn = db.into();
     conn.atomically(|conn| decide_in(conn, by, case_id, d, actor, today, now))
+}
+
+/// [`decide_with_in`] in its own transaction: a decision with its 延期原因.
+pub fn decide_with<'a>(
+    db: impl Into<Db<'a>>,
+    by: &Account,
+    case_id: i64,
+    d: &DecisionInput,
+    actor: i64,
+    today: &str,
+    now: &str,
+) -> Result<()> {
+    let conn = db.into();
+    conn.atomically(|conn| decide_with_in(conn, by, case_id, d, actor, today, now))
 }
 
 /// One dated move of a case, as its history shows it.

@@ -676,7 +676,7 @@ fn a_case_the_town_cannot_fix_is_reported_to_the_district_with_a_reason() {
         CaseState::Closed,
         t.li,
         "2023-05-12",
-        None,
+        Some("复核无渗漏"),
         Some(t.zhao),
     )
     .unwrap();
@@ -717,9 +717,29 @@ fn the_plan_horizon_is_a_setting_and_a_month_cannot_precede_the_inspection() {
             NOW,
         )
     };
-    // 2026 and later months are accepted up to 2030-12 by default.
+    // 2026 and later months are accepted up to 2030-12 by default (a later one than decided
+    // before with a 延期原因).
     decide("2027-06").unwrap();
-    decide("2030-12").unwrap();
+    rectification::decide_with(
+        &t.db,
+        &crate::local(),
+        case_id,
+        &rectification::DecisionInput {
+            decision: Decision {
+                category: Some(Category::PlanDistrict),
+                override_reason: None,
+                measures: Some("重建化粪池".into()),
+                responsible: Some("李明".into()),
+                planned_month: Some("2030-12".into()),
+                funding: None,
+            },
+            delay_reason: Some("等待区级改厕计划".into()),
+        },
+        t.li,
+        TODAY,
+        NOW,
+    )
+    .unwrap();
     let err = decide("2031-01").unwrap_err();
     assert!(err.to_string().contains("2030-12"), "{err}");
     // A month before the inspection's is refused, saying which.
@@ -960,4 +980,437 @@ fn a_rectified_case_waiting_past_its_deadline_is_late_acceptance_not_late_rectif
     assert_eq!(names(households::CaseList::OverdueAwaiting), ["张建国"]);
     assert_eq!(households::CaseList::Overdue.label(), "逾期未整改");
     assert_eq!(households::CaseList::OverdueAwaiting.label(), "逾期待验收");
+}
+
+/// A planned case on the 2016 toilet, found by the village's self-check of 2022-09-20 and
+/// decided for 2023-06.
+fn decided_case(t: &Town) -> i64 {
+    let mut f = form(t, t.t2016);
+    f.problems = vec![leak(t)];
+    let case_id = inspections::save(&t.db, &crate::local(), &f, TODAY, NOW)
+        .unwrap()
+        .case_id
+        .unwrap();
+    rectification::decide(
+        &t.db,
+        &crate::local(),
+        case_id,
+        &plan_for("2023-06"),
+        t.li,
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    case_id
+}
+
+fn plan_for(month: &str) -> Decision {
+    Decision {
+        category: Some(Category::PlanDistrict),
+        override_reason: None,
+        measures: Some("重建化粪池".into()),
+        responsible: Some("李明".into()),
+        planned_month: Some(month.into()),
+        funding: None,
+    }
+}
+
+/// [`decided_case`], its fix recorded by 王芳 on 2022-10-10: awaiting acceptance.
+fn fixed_case(t: &Town) -> i64 {
+    let case_id = decided_case(t);
+    mv(
+        t,
+        case_id,
+        CaseState::AwaitingAcceptance,
+        t.wang,
+        "2022-10-10",
+        Some("化粪池已重建"),
+        None,
+    )
+    .unwrap();
+    case_id
+}
+
+/// A 销号 by 李明 with the head's confirmation and nothing else.
+fn bare_close(case_id: i64, verifier: i64, date: &str) -> MoveInput {
+    MoveInput {
+        case_id,
+        to: CaseState::Closed,
+        actor_id: 0,
+        date: date.into(),
+        remark: None,
+        verifier_id: Some(verifier),
+        photo: None,
+        head_confirmed: true,
+        unconfirmed_reason: None,
+        scan: None,
+    }
+}
+
+fn last_audit(t: &Town, action: &str) -> (String, String) {
+    t.db.query_row(
+        "SELECT summary, detail FROM audit_log WHERE action = ?1 ORDER BY id DESC LIMIT 1",
+        [action],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
+/// Review (2): a decided plan changed later keeps old → new in the case's history and the audit
+/// log; a deadline (计划完成时间) pushed later — which can take an overdue case out of 逾期 —
+/// needs a 延期原因, recorded; an earlier or the same one needs none.
+#[test]
+fn a_deadline_pushed_back_needs_a_reason_and_a_changed_plan_keeps_its_old_values() {
+    let t = town();
+    let case_id = decided_case(&t);
+    let mut od = all(Scope::Town);
+    od.overdue = Some(Overdue::Unrectified);
+    assert_eq!(ledger(&t, od.clone()).total, 1, "2023-06 is long past");
+
+    let err = rectification::decide(
+        &t.db,
+        &crate::local(),
+        case_id,
+        &plan_for("2030-12"),
+        t.li,
+        TODAY,
+        NOW,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("延期原因"), "{err}");
+    assert_eq!(
+        rectification::case(&t.db, case_id)
+            .unwrap()
+            .planned_month
+            .as_deref(),
+        Some("2023-06"),
+        "nothing changed"
+    );
+    assert_eq!(ledger(&t, od.clone()).total, 1, "still overdue");
+
+    // With the reason, the plan moves; history and log keep what it was and why it moved.
+    let later = |month: &str, why: Option<&str>| rectification::DecisionInput {
+        decision: Decision {
+            funding: Some("区级改厕资金".into()),
+            responsible: Some("王芳".into()),
+            ..plan_for(month)
+        },
+        delay_reason: why.map(str::to_string),
+    };
+    let err = rectification::decide_with(
+        &t.db,
+        &crate::local(),
+        case_id,
+        &later("2030-12", Some(" ")),
+        t.li,
+        TODAY,
+        NOW,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("延期原因"), "{err}");
+    rectification::decide_with(
+        &t.db,
+        &crate::local(),
+        case_id,
+        &later("2030-12", Some("地下水位高，待区里研究技术模式")),
+        t.li,
+        TODAY,
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(ledger(&t, od).total, 0, "the new deadline is ahead");
+    let c = rectification::case(&t.db, case_id).unwrap();
+    assert_eq!(
+        (c.planned_month.as_deref(), c.responsible.as_deref()),
+        (Some("2030-12"), Some("王芳"))
+    );
+    let said = c.events.last().unwrap().remark.clone().unwrap();
+    for w in [
+        "修改整改方案",
+        "计划完成时间由“2023-06”改为“2030-12”，延期原因：地下水位高，待区里研究技术模式",
+        "责任人由“李明”改为“王芳”",
+        "资金来源由“（空）”改为“区级改厕资金”",
+    ] {
+        assert!(said.contains(w), "{w}: {said}");
+    }
+    assert!(!said.contains("整改措施"), "unchanged: {said}");
+    let (summary, detail) = last_audit(&t, "case.decide");
+    assert_eq!(summary, said);
+    let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
+    assert_eq!(
+        detail["planned_month"],
+        serde_json::json!(["2023-06", "2030-12"])
+    );
+    assert_eq!(detail["responsible"], serde_json::json!(["李明", "王芳"]));
+    assert_eq!(
+        detail["delay_reason"],
+        serde_json::json!("地下水位高，待区里研究技术模式")
+    );
+
+    // An earlier month needs no reason; nor does the same one (and a reason given is not kept).
+    for month in ["2027-06", "2027-06"] {
+        rectification::decide_with(
+            &t.db,
+            &crate::local(),
+            case_id,
+            &later(month, Some("提前完成")),
+            t.li,
+            TODAY,
+            NOW,
+        )
+        .unwrap();
+        let (_, detail) = last_audit(&t, "case.decide");
+        let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
+        assert_eq!(detail["delay_reason"], serde_json::Value::Null);
+    }
+    let c = rectification::case(&t.db, case_id).unwrap();
+    let remarks: Vec<&str> = c
+        .events
+        .iter()
+        .rev()
+        .take(2)
+        .map(|e| e.remark.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        remarks,
+        [
+            "李明确认方案建议的类别“计划整改·纳入全区改厕计划”",
+            "李明修改整改方案（类别“计划整改·纳入全区改厕计划”不变）：计划完成时间由“2030-12”改为“2027-06”"
+        ]
+    );
+    assert!(huce_core::audit::verify(&t.db).unwrap().ok());
+}
+
+/// Review (6): 销号 records how it was verified — an after-photo, a remark on the acceptance, or
+/// the scan of the signed 验收单, at least one.
+#[test]
+fn a_close_out_needs_a_photo_a_remark_or_the_signed_sheet() {
+    let t = town();
+    let case_id = fixed_case(&t);
+    let mut close = bare_close(case_id, t.zhao, "2022-10-12");
+    close.actor_id = t.li;
+    let err = rectification::move_case(&t.db, &crate::local(), &close, TODAY, NOW).unwrap_err();
+    for w in ["整改后照片", "验收情况", "验收单扫描件"] {
+        assert!(err.to_string().contains(w), "{w}: {err}");
+    }
+    close.remark = Some(" 好 ".into());
+    assert!(
+        rectification::move_case(&t.db, &crate::local(), &close, TODAY, NOW).is_err(),
+        "one character says nothing"
+    );
+    assert_eq!(
+        rectification::case(&t.db, case_id).unwrap().state,
+        CaseState::AwaitingAcceptance
+    );
+
+    // An after-photo alone is enough, and the close-out keeps it.
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("整改后.jpg");
+    std::fs::write(&src, b"\xFF\xD8\xFF\xE0 after the fix").unwrap();
+    let photo = huce_core::photos::store(&t.db, &tmp.path().join("photos"), &src, NOW).unwrap();
+    close.remark = None;
+    close.photo = Some(photo.hash.clone());
+    rectification::move_case(&t.db, &crate::local(), &close, TODAY, NOW).unwrap();
+    let c = rectification::case(&t.db, case_id).unwrap();
+    assert_eq!(c.state, CaseState::Closed);
+    assert_eq!(
+        c.events.last().unwrap().photo.as_deref(),
+        Some(photo.hash.as_str())
+    );
+
+    // So is the signed sheet's scan alone, or what the verifier found.
+    for (how, days) in [
+        ("scan", ["2022-10-20", "2022-10-25", "2022-10-28"]),
+        ("remark", ["2022-11-01", "2022-11-05", "2022-11-08"]),
+    ] {
+        mv(
+            &t,
+            case_id,
+            CaseState::InProgress,
+            t.li,
+            days[0],
+            Some("区级抽查发现仍渗漏"),
+            None,
+        )
+        .unwrap();
+        mv(
+            &t,
+            case_id,
+            CaseState::AwaitingAcceptance,
+            t.wang,
+            days[1],
+            None,
+            None,
+        )
+        .unwrap();
+        let mut close = bare_close(case_id, t.zhao, days[2]);
+        close.actor_id = t.li;
+        if how == "scan" {
+            let sheet = tmp.path().join("验收单.pdf");
+            std::fs::write(&sheet, b"%PDF-1.4 signed").unwrap();
+            let scan =
+                huce_core::photos::store_scan(&t.db, &tmp.path().join("photos"), &sheet, NOW)
+                    .unwrap();
+            close.scan = Some(scan.hash);
+        } else {
+            close.remark = Some("复核无渗漏，能正常使用".into());
+        }
+        rectification::move_case(&t.db, &crate::local(), &close, TODAY, NOW).unwrap();
+    }
+    let c = rectification::case(&t.db, case_id).unwrap();
+    assert_eq!(
+        c.events.last().unwrap().remark.as_deref(),
+        Some("复核无渗漏，能正常使用（户主已签字确认）")
+    );
+}
+
+/// The town's re-check (王芳, 赵晓昇) of the 2016 toilet on `on`, finding the leak.
+fn town_recheck(t: &Town, on: &str) -> InspectionInput {
+    let mut f = form(t, t.t2016);
+    f.problems = vec![leak(t)];
+    f.kind = InspectionKind::TownRecheck;
+    f.inspected_on = on.into();
+    f.members = vec![t.wang, t.zhao];
+    f
+}
+
+/// Review (9): a later check the case follows that still finds the problem, while the case waits
+/// for acceptance, takes it back to 整改中 as a failed acceptance does: it cannot be closed out
+/// without a new fix.
+#[test]
+fn a_later_check_that_still_finds_the_problem_takes_a_rectified_case_back() {
+    let t = town();
+    let case_id = fixed_case(&t);
+    let recheck = town_recheck(&t, "2022-10-15");
+    let saved = inspections::save(&t.db, &crate::local(), &recheck, TODAY, NOW).unwrap();
+    assert!(saved.case_followed);
+    let mut close = bare_close(case_id, t.zhao, "2022-10-16");
+    close.actor_id = t.li;
+    close.remark = Some("验收合格".into());
+    let err = rectification::move_case(&t.db, &crate::local(), &close, TODAY, NOW).unwrap_err();
+    assert!(err.to_string().contains("已整改待验收"), "{err}");
+    let c = rectification::case(&t.db, case_id).unwrap();
+    assert_eq!(c.state, CaseState::InProgress);
+    assert_eq!(c.state_since, "2022-10-15");
+    let kinds: Vec<&str> = c.events.iter().map(|e| e.kind.as_str()).collect();
+    assert!(kinds.ends_with(&["move", "recheck", "move"]), "{kinds:?}");
+    let back = c.events.last().unwrap();
+    assert_eq!(
+        (back.from_state, back.to_state, back.happened_on.as_str()),
+        (
+            Some(CaseState::AwaitingAcceptance),
+            Some(CaseState::InProgress),
+            "2022-10-15"
+        )
+    );
+    assert_eq!(
+        back.remark.as_deref(),
+        Some("镇级复核（2022-10-15）仍发现问题：渗漏")
+    );
+    let (summary, _) = last_audit(&t, "case.move");
+    assert!(
+        summary.contains(
+            "由“已整改待验收”改为“整改中”（2022-10-15），镇级复核（2022-10-15）仍发现问题：渗漏"
+        ),
+        "{summary}"
+    );
+    // A new fix, then its acceptance.
+    mv(
+        &t,
+        case_id,
+        CaseState::AwaitingAcceptance,
+        t.wang,
+        "2022-10-20",
+        Some("重新砌筑"),
+        None,
+    )
+    .unwrap();
+    close.date = "2022-10-22".into();
+    rectification::move_case(&t.db, &crate::local(), &close, TODAY, NOW).unwrap();
+}
+
+/// Review (9), the other side: a check dated before the fix was recorded (keyed in late) found
+/// the problem before the fix, and a check that finds it gone proposes acceptance: neither takes
+/// the case back.
+#[test]
+fn a_check_from_before_the_fix_or_a_clear_one_leaves_a_rectified_case_waiting() {
+    let t = town();
+    let case_id = fixed_case(&t);
+    let mut recheck = town_recheck(&t, "2022-10-05");
+    assert!(
+        inspections::save(&t.db, &crate::local(), &recheck, TODAY, NOW)
+            .unwrap()
+            .case_followed
+    );
+    assert_eq!(
+        rectification::case(&t.db, case_id).unwrap().state,
+        CaseState::AwaitingAcceptance
+    );
+    recheck.inspected_on = "2022-10-12".into();
+    recheck.problems = vec![];
+    recheck.no_problem = true;
+    recheck.in_normal_use = Some(true);
+    assert!(
+        inspections::save(&t.db, &crate::local(), &recheck, TODAY, NOW)
+            .unwrap()
+            .case_followed
+    );
+    let c = rectification::case(&t.db, case_id).unwrap();
+    assert_eq!(c.state, CaseState::AwaitingAcceptance);
+    assert_eq!(c.clear_check.as_deref(), Some("镇级复核（2022-10-12）"));
+}
+
+/// Review (10): a staff member taken off the list (停用) verifies no close-out, as they join no
+/// inspection group.
+#[test]
+fn a_retired_staff_member_cannot_verify_a_close_out() {
+    let t = town();
+    let case_id = fixed_case(&t);
+    let zhao = staff::get_staff(&t.db, t.zhao).unwrap();
+    staff::update_staff(
+        &t.db,
+        t.zhao,
+        &StaffInput {
+            name: zhao.name,
+            unit: zhao.unit,
+            phone: zhao.phone,
+            roles: zhao.roles,
+            active: false,
+        },
+        NOW,
+    )
+    .unwrap();
+    let mut close = bare_close(case_id, t.zhao, TODAY);
+    close.actor_id = t.li;
+    close.remark = Some("复查无渗漏".into());
+    let err = rectification::move_case(&t.db, &crate::local(), &close, TODAY, NOW).unwrap_err();
+    assert!(err.to_string().contains("已停用"), "{err}");
+    assert!(err.to_string().contains("验收人"), "{err}");
+    close.verifier_id = Some(t.li);
+    rectification::move_case(&t.db, &crate::local(), &close, TODAY, NOW).unwrap();
+}
+
+/// Review (11): a case is reported to the district (报区人居办研究解决) no earlier than the problem
+/// was found.
+#[test]
+fn an_escalation_cannot_be_dated_before_the_problem_was_found() {
+    use huce_core::escalation::{self, EscalationInput};
+    let t = town();
+    let case_id = decided_case(&t);
+    let input = |date: &str| EscalationInput {
+        case_id,
+        date: date.into(),
+        actor_id: t.li,
+        text: "地下水位高，现有技术模式都不适宜".into(),
+    };
+    let err =
+        escalation::escalate(&t.db, &crate::local(), &input("2020-01-01"), TODAY, NOW).unwrap_err();
+    assert!(err.to_string().contains("2022-09-20"), "{err}");
+    escalation::escalate(&t.db, &crate::local(), &input("2022-09-20"), TODAY, NOW).unwrap();
+    escalation::record_reply(&t.db, &crate::local(), &input("2022-11-01"), TODAY, NOW).unwrap();
+    // Reported again: not before the district answered the first report.
+    let err =
+        escalation::escalate(&t.db, &crate::local(), &input("2022-10-01"), TODAY, NOW).unwrap_err();
+    assert!(err.to_string().contains("2022-11-01"), "{err}");
+    escalation::escalate(&t.db, &crate::local(), &input("2022-11-01"), TODAY, NOW).unwrap();
 }

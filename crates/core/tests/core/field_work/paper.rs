@@ -255,18 +255,22 @@ fn a_notice_is_registered_when_printed_handed_out_and_its_receipt_comes_back_wit
         ]
     );
 
-    // A changed category marks the delivered notice as outdated.
-    rectification::decide(
+    // A changed category marks the delivered notice as outdated (its later deadline with the
+    // reason for it).
+    rectification::decide_with(
         &t.db,
         &by,
         case_id,
-        &Decision {
-            category: Some(Category::PlanTownFunded),
-            override_reason: Some("区计划名额已满，改为镇筹资".into()),
-            measures: Some("更换化粪池".into()),
-            responsible: Some("李明".into()),
-            planned_month: Some("2025-10".into()),
-            funding: Some("镇补助 800 元".into()),
+        &rectification::DecisionInput {
+            decision: Decision {
+                category: Some(Category::PlanTownFunded),
+                override_reason: Some("区计划名额已满，改为镇筹资".into()),
+                measures: Some("更换化粪池".into()),
+                responsible: Some("李明".into()),
+                planned_month: Some("2025-10".into()),
+                funding: Some("镇补助 800 元".into()),
+            },
+            delay_reason: Some("改为镇筹资，农户自改需重新排期".into()),
         },
         t.li,
         TODAY,
@@ -320,7 +324,8 @@ fn a_close_out_records_the_heads_confirmation_or_why_not_and_the_signed_sheet() 
                 to,
                 actor_id: actor,
                 date: date.into(),
-                remark: None,
+                // 销号 says how it was verified.
+                remark: (to == CaseState::Closed).then(|| "复核无渗漏".to_string()),
                 verifier_id: verifier,
                 photo: None,
                 head_confirmed: confirmed,
@@ -394,7 +399,7 @@ fn a_close_out_records_the_heads_confirmation_or_why_not_and_the_signed_sheet() 
     assert_eq!(c.acceptance_scan.as_deref(), Some(scan.hash.as_str()));
     assert_eq!(
         c.events.last().unwrap().remark.as_deref(),
-        Some("户主未确认：户主外出务工，由其子代签")
+        Some("复核无渗漏（户主未确认：户主外出务工，由其子代签）")
     );
 
     // Reopened, the confirmation belongs to the old close-out; a new one is confirmed.
@@ -448,7 +453,7 @@ fn a_close_out_records_the_heads_confirmation_or_why_not_and_the_signed_sheet() 
     );
     assert_eq!(
         c.events.last().unwrap().remark.as_deref(),
-        Some("户主已签字确认")
+        Some("复核无渗漏（户主已签字确认）")
     );
     // The signed sheet is scanned later.
     paper::attach_acceptance_scan(&t.db, &by, case_id, &scan.hash, NOW).unwrap();
@@ -466,4 +471,91 @@ fn a_scan_that_is_a_pdf_is_no_inspection_photo() {
     f.problems = vec![leak(&t)];
     f.photos = vec![scan.hash];
     refused(&t, &f, "照片没有保存成功");
+}
+
+/// Review (7): the signed 验收单's scan of a closed case is not replaced silently: a replacement
+/// needs a reason and keeps the old file and old → new in the audit log and the case's history.
+#[test]
+fn replacing_the_signed_sheets_scan_needs_a_reason_and_keeps_the_old_one() {
+    let t = town();
+    let case_id = planned_case(&t);
+    let by = crate::local();
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = tmp.path().join("photos");
+    let store = |name: &str, bytes: &[u8]| {
+        huce_core::photos::store_scan(&t.db, &photos, &scan_file(tmp.path(), name, bytes), NOW)
+            .unwrap()
+            .hash
+    };
+    let (first, second) = (
+        store("a.pdf", b"%PDF-1.4 the signed sheet"),
+        store("b.pdf", b"%PDF-1.4 another sheet"),
+    );
+    let mut m = MoveInput {
+        case_id,
+        to: CaseState::AwaitingAcceptance,
+        actor_id: t.wang,
+        date: "2025-05-10".into(),
+        remark: None,
+        verifier_id: None,
+        photo: None,
+        head_confirmed: false,
+        unconfirmed_reason: None,
+        scan: None,
+    };
+    rectification::move_case(&t.db, &by, &m, TODAY, NOW).unwrap();
+    m.to = CaseState::Closed;
+    m.actor_id = t.li;
+    m.date = "2025-05-12".into();
+    m.verifier_id = Some(t.zhao);
+    m.head_confirmed = true;
+    m.scan = Some(first.clone());
+    rectification::move_case(&t.db, &by, &m, TODAY, NOW).unwrap();
+
+    let err = paper::attach_acceptance_scan(&t.db, &by, case_id, &second, NOW).unwrap_err();
+    assert!(err.to_string().contains("更换原因"), "{err}");
+    let c = rectification::case(&t.db, case_id).unwrap();
+    assert_eq!(c.acceptance_scan.as_deref(), Some(first.as_str()));
+    let err = paper::replace_acceptance_scan(&t.db, &by, case_id, &second, Some(" 换 "), NOW)
+        .unwrap_err();
+    assert!(err.to_string().contains("更换原因"), "{err}");
+    let err = paper::replace_acceptance_scan(&t.db, &by, case_id, &first, Some("重新扫描"), NOW)
+        .unwrap_err();
+    assert!(err.to_string().contains("就是"), "{err}");
+
+    // With a reason: the new file, old → new and why in the log and the history; the old file
+    // stays stored.
+    paper::replace_acceptance_scan(
+        &t.db,
+        &by,
+        case_id,
+        &second,
+        Some("原扫描件缺户主签字页"),
+        NOW,
+    )
+    .unwrap();
+    let c = rectification::case(&t.db, case_id).unwrap();
+    assert_eq!(c.acceptance_scan.as_deref(), Some(second.as_str()));
+    let e = c.events.last().unwrap();
+    assert_eq!(
+        (e.kind.as_str(), e.actor.as_str(), e.happened_on.as_str()),
+        ("plan", "李明", &NOW[..10])
+    );
+    assert_eq!(
+        e.remark.as_deref(),
+        Some("更换签字的验收单扫描件，原因：原扫描件缺户主签字页（原扫描件保留）")
+    );
+    let (summary, detail): (String, String) =
+        t.db.query_row(
+            "SELECT summary, detail FROM audit_log WHERE action = 'case.acceptance_scan'
+             ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(summary.contains("原扫描件缺户主签字页"), "{summary}");
+    let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
+    assert_eq!(detail["scan"], serde_json::json!([first, second]));
+    assert!(huce_core::photos::get(&t.db, &first).unwrap().is_some());
+    assert!(huce_core::audit::verify(&t.db).unwrap().ok());
 }
