@@ -4,6 +4,7 @@
 mod cases;
 mod forms;
 mod paper;
+mod second_entries;
 
 use huce_core::households::{self, Scope};
 use huce_core::inspections::{self, CorrectionInput, InspectionInput, OnSiteClose, ProblemInput};
