@@ -281,6 +281,38 @@ fn text(s: &Option<String>) -> Option<String> {
 /// (摸底调查, 2013 年以来财政补助的户厕) are the baseline, imported, never keyed in as inspections.
 pub const CAMPAIGN_START: &str = "2022-01-01";
 
+/// Refuses a form that would take the place of a reviewed (locked) result: another inspection
+/// of the same kind of the same toilet dated the same day as, or before, a reviewed one. Saved,
+/// it would become the toilet's result — the case would follow it and the 签字背书表 list it —
+/// so the locked category could change with no unlock. A later check, or another kind of check
+/// (镇级复核, 区级抽查) the same day, is a result of its own. While the first is not reviewed a
+/// second entry of the same day is allowed: a saved inspection is never edited, so keying the
+/// form in again is how a wrongly keyed one is put right (both stay in the household's file).
+fn refuse_replacing_a_reviewed_result(conn: Db<'_>, f: &InspectionInput) -> Result<()> {
+    let same: Vec<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT id, inspected_on FROM inspections
+             WHERE toilet_id = ?1 AND kind = ?2 AND inspected_on >= ?3
+             ORDER BY inspected_on DESC, id DESC",
+        )?
+        .query_map(params![f.toilet_id, f.kind, f.inspected_on], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, on) in same {
+        let Some(review) = crate::fieldwork::signoff::state(conn, id)?.review else {
+            continue;
+        };
+        let kind = f.kind.label();
+        return Err(Error::Invalid(format!(
+            "这个户厕 {on} 的{kind}（核查记录 {id}）已由审核人{}于 {} 审核签字，已锁定；不能再录入同一天或更早的{kind}来代替它。如是重复录入，不用保存；确需修改，请审核人解锁并写明原因后修改原记录（解锁后重新录入这份核查表，再重新审核）。",
+            review.signer,
+            review.signed_at.get(..10).unwrap_or(&review.signed_at)
+        )));
+    }
+    Ok(())
+}
+
 /// Checks a form without saving it; every refusal says what to fix.
 pub fn validate<'a>(db: impl Into<Db<'a>>, f: &InspectionInput, today: &str) -> Result<()> {
     let conn = db.into();
@@ -292,6 +324,7 @@ pub fn validate<'a>(db: impl Into<Db<'a>>, f: &InspectionInput, today: &str) -> 
             f.inspected_on
         )));
     }
+    refuse_replacing_a_reviewed_result(conn, f)?;
     let mut members = f.members.clone();
     members.sort_unstable();
     members.dedup();

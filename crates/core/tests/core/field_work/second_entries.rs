@@ -1,7 +1,149 @@
-//! What a form may not do to results and evidence already recorded: be dated before the
-//! campaign began.
+//! What a form may not do to results and evidence already recorded: replace a reviewed (locked)
+//! result by keying the same check in again, or be dated before the campaign began.
+
+use huce_core::accounts::{self, Account, AccountInput};
+use huce_core::signoff::{self, Step};
 
 use super::*;
+
+/// A 审核人 account (not linked to a staff member, so not one of the inspection group).
+fn reviewer(t: &Town) -> Account {
+    let admin = crate::first_admin(&t.db);
+    accounts::add(
+        &t.db,
+        &admin,
+        &AccountInput {
+            username: "shenhe".into(),
+            display_name: "审核员甲".into(),
+            role: Role::Reviewer,
+            staff_id: None,
+            password: Some("shiyu2022".into()),
+            active: true,
+        },
+        NOW,
+    )
+    .unwrap()
+}
+
+fn plan_district() -> Decision {
+    Decision {
+        category: Some(Category::PlanDistrict),
+        override_reason: None,
+        measures: Some("重建化粪池".into()),
+        responsible: Some("李明".into()),
+        planned_month: Some("2023-06".into()),
+        funding: None,
+    }
+}
+
+fn immediate() -> Decision {
+    Decision {
+        category: Some(Category::ImmediateFix),
+        override_reason: Some("小毛病".into()),
+        ..Decision::default()
+    }
+}
+
+fn refused_with(t: &Town, f: &InspectionInput, words: &[&str]) -> String {
+    let before = count(&t.db, "inspections");
+    let err = inspections::save(&t.db, &crate::local(), f, TODAY, NOW)
+        .unwrap_err()
+        .to_string();
+    for w in words {
+        assert!(err.contains(w), "expected “{w}” in: {err}");
+    }
+    assert_eq!(
+        count(&t.db, "inspections"),
+        before,
+        "a refused form saves nothing"
+    );
+    err
+}
+
+/// Review probe (3): a reviewed 村级自查's category is locked; keying the same form in again (same
+/// toilet, kind and day) made a new unreviewed result the case followed, and the category could
+/// be changed without an unlock — the reviewed result also dropped off the 签字背书表. Now that
+/// entry, and one dated earlier, is refused until a reviewer unlocks the result with a reason.
+#[test]
+fn a_same_day_second_entry_cannot_replace_a_reviewed_result() {
+    let t = town();
+    let admin = crate::local();
+    let mut f = form(&t, t.t2016);
+    f.problems = vec![leak(&t)];
+    let first = inspections::save(&t.db, &admin, &f, TODAY, NOW).unwrap();
+    let case = first.case_id.unwrap();
+    rectification::decide(&t.db, &admin, case, &plan_district(), t.li, TODAY, NOW).unwrap();
+    let reviewer = reviewer(&t);
+    signoff::sign(&t.db, &reviewer, &[first.inspection_id], Step::Review, NOW).unwrap();
+    assert!(
+        rectification::decide(&t.db, &admin, case, &immediate(), t.li, TODAY, NOW).is_err(),
+        "the reviewed category is locked"
+    );
+
+    // The same form again, and one dated before the reviewed result.
+    let err = refused_with(&t, &f, &["已锁定", "审核人解锁并写明原因后修改原记录"]);
+    assert!(
+        err.contains("村级自查") && err.contains("2022-09-20"),
+        "{err}"
+    );
+    let mut earlier = f.clone();
+    earlier.inspected_on = "2022-09-18".into();
+    refused_with(&t, &earlier, &["已锁定"]);
+    assert!(
+        rectification::decide(&t.db, &admin, case, &immediate(), t.li, TODAY, NOW).is_err(),
+        "still locked"
+    );
+    let rows = signoff::sheet_rows(&t.db, Scope::Village(t.village)).unwrap();
+    assert!(
+        rows.iter().any(|r| r.review.is_some()),
+        "the reviewed result stays on the 签字背书表"
+    );
+
+    // Another toilet of the same household is another result.
+    let mut other_toilet = form(&t, t.t2019);
+    other_toilet.in_normal_use = Some(true);
+    other_toilet.no_problem = true;
+    inspections::save(&t.db, &admin, &other_toilet, TODAY, NOW).unwrap();
+    // The town's re-check of the same toilet the same day is another kind of result.
+    let mut recheck = f.clone();
+    recheck.kind = InspectionKind::TownRecheck;
+    recheck.members = vec![t.wang, t.zhao];
+    inspections::save(&t.db, &admin, &recheck, TODAY, NOW).unwrap();
+    let mut spot = recheck.clone();
+    spot.kind = InspectionKind::DistrictSpot;
+    inspections::save(&t.db, &admin, &spot, TODAY, NOW).unwrap();
+    // A later 村级自查 of this toilet is a new result, which the case follows.
+    let mut later = f.clone();
+    later.inspected_on = "2022-10-08".into();
+    assert!(
+        inspections::save(&t.db, &admin, &later, TODAY, NOW)
+            .unwrap()
+            .case_followed
+    );
+
+    // Unlocked with a reason, the result can be keyed in again.
+    signoff::unlock(&t.db, &reviewer, first.inspection_id, "问题填错", NOW).unwrap();
+    inspections::save(&t.db, &admin, &f, TODAY, NOW).unwrap();
+}
+
+/// Decision: a second 村级自查 of the same toilet on the same day while the first is not reviewed
+/// is how a form keyed in wrongly is put right (a saved inspection is never edited): it is saved,
+/// the case follows it, and both stay in the household's file.
+#[test]
+fn an_unreviewed_result_keyed_in_again_the_same_day_is_replaced() {
+    let t = town();
+    let admin = crate::local();
+    let mut f = form(&t, t.t2016);
+    f.problems = vec![leak(&t)];
+    let first = inspections::save(&t.db, &admin, &f, TODAY, NOW).unwrap();
+    let mut right = f.clone();
+    right.problems = vec![minor(&t)];
+    right.in_normal_use = Some(true);
+    let second = inspections::save(&t.db, &admin, &right, TODAY, NOW).unwrap();
+    assert_eq!(second.existing_case_id, first.case_id);
+    assert!(second.case_followed);
+    assert_eq!(count(&t.db, "inspections"), 2, "both entries are kept");
+}
 
 /// Review probe (12): an inspection dated 2015 was saved — the earliest date allowed was
 /// 2013-01-01 although the message said the work began in 2022 (the seed plan is of 2022).
