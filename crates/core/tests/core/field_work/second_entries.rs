@@ -1,5 +1,6 @@
 //! What a form may not do to results and evidence already recorded: replace a reviewed (locked)
-//! result by keying the same check in again, or be dated before the campaign began.
+//! result by keying the same check in again, use one photo as evidence for two households, or be
+//! dated before the campaign began.
 
 use huce_core::accounts::{self, Account, AccountInput};
 use huce_core::signoff::{self, Step};
@@ -143,6 +144,82 @@ fn an_unreviewed_result_keyed_in_again_the_same_day_is_replaced() {
     assert_eq!(second.existing_case_id, first.case_id);
     assert!(second.case_followed);
     assert_eq!(count(&t.db, "inspections"), 2, "both entries are kept");
+}
+
+fn stored_photo(t: &Town, dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
+    let src = dir.join(name);
+    std::fs::write(&src, bytes).unwrap();
+    huce_core::photos::store(&t.db, &dir.join("photos"), &src, NOW)
+        .unwrap()
+        .hash
+}
+
+/// Review probe (8): the same photo (same content) saved on the forms of two households was
+/// accepted; the photo import flags exactly this (同一张照片用在另一户). The form now refuses it,
+/// naming the household the photo is evidence for. The same household's other toilet may use it.
+#[test]
+fn one_photo_cannot_be_evidence_for_two_households() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = town();
+    let admin = crate::local();
+    let hash = stored_photo(&t, dir.path(), "厕所.png", b"\x89PNG\r\n\x1a\n one toilet");
+    let mut a = form(&t, t.t2016);
+    a.problems = vec![leak(&t)];
+    a.photos = vec![hash.clone()];
+    inspections::save(&t.db, &admin, &a, TODAY, NOW).unwrap();
+
+    // 曾玥's toilet (another household of the same 社).
+    let mut b = form(&t, t.unsupported);
+    b.in_normal_use = Some(true);
+    b.no_problem = true;
+    b.photos = vec![hash.clone()];
+    let before = count(&t.db, "inspection_photos");
+    let err = inspections::save(&t.db, &admin, &b, TODAY, NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("石鱼村3社 张建国") && err.contains("照片"),
+        "{err}"
+    );
+    assert_eq!(count(&t.db, "inspection_photos"), before);
+
+    // 张建国's other toilet, and a later check of the same toilet: the same household.
+    let mut same_household = form(&t, t.t2019);
+    same_household.in_normal_use = Some(true);
+    same_household.no_problem = true;
+    same_household.photos = vec![hash.clone()];
+    inspections::save(&t.db, &admin, &same_household, TODAY, NOW).unwrap();
+    let mut later = a.clone();
+    later.inspected_on = "2022-10-08".into();
+    inspections::save(&t.db, &admin, &later, TODAY, NOW).unwrap();
+
+    // A photo of the fix (整改后照片) of 张建国's case is evidence for his household too.
+    let fixed_photo = stored_photo(&t, dir.path(), "整改后.png", b"\x89PNG\r\n\x1a\n fixed");
+    let case = rectification::open_case_of(&t.db, t.t2016)
+        .unwrap()
+        .unwrap();
+    rectification::decide(&t.db, &admin, case, &plan_district(), t.li, TODAY, NOW).unwrap();
+    let fixed = MoveInput {
+        case_id: case,
+        to: CaseState::AwaitingAcceptance,
+        actor_id: t.li,
+        date: "2022-10-10".into(),
+        remark: Some("已重建".into()),
+        verifier_id: None,
+        photo: Some(fixed_photo.clone()),
+        head_confirmed: false,
+        unconfirmed_reason: None,
+        scan: None,
+    };
+    rectification::move_case(&t.db, &admin, &fixed, TODAY, NOW).unwrap();
+    let mut c = form(&t, t.no_year);
+    c.in_normal_use = Some(true);
+    c.no_problem = true;
+    c.photos = vec![fixed_photo];
+    let err = inspections::save(&t.db, &admin, &c, TODAY, NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("石鱼村3社 张建国"), "{err}");
 }
 
 /// Review probe (12): an inspection dated 2015 was saved — the earliest date allowed was
