@@ -162,6 +162,10 @@ export class ImportDialog {
       r.new_heads.length ? el('div', { id: 'import-new-heads', class: 'flagged', title: r.new_heads.map((k) => `第 ${k.row} 行：${k.message}`).join('\n') },
         `户主变更 ${r.new_heads.length} 户（身份证号与已有农户相同、户主姓名不同，按户主变更更新户主，请核实不是身份证号写错）：`,
         r.new_heads.slice(0, 5).map((k) => `第 ${k.row} 行`).join('、'), r.new_heads.length > 5 ? ' 等' : '') : null,
+      r.kept_from_door.length ? el('div', { id: 'import-kept-from-door', class: 'flagged', title: r.kept_from_door.map((k) => `第 ${k.row} 行【${k.column}】${k.message}`).join('\n') },
+        `入户核查已核实、未按台账改动 ${r.kept_from_door.length} 项（台账与入户核查不一致，保留入户核查的值；如台账正确，请在入户核查中更正）：`,
+        r.kept_from_door.slice(0, 5).map((k) => `第 ${k.row} 行${k.column}`).join('、'), r.kept_from_door.length > 5 ? ' 等' : '') : null,
+      ...r.notes.map((n) => el('div', { class: 'flagged import-note' }, n)),
       el('div', { id: 'import-counts' }, `农户：新增 ${r.households_new}，更新 ${r.households_updated}，无变化 ${r.households_unchanged}；`
         + `户厕：新增 ${r.toilets_new}，更新 ${r.toilets_updated}，无变化 ${r.toilets_unchanged}；修改字段 ${r.fields_changed} 处`),
     ];

@@ -1230,3 +1230,37 @@ fn import_takes_columns_set_by_hand() {
         .unwrap();
     assert!(!mode.is_empty());
 }
+
+/// What the import says about the file as a whole (hidden rows imported, formulas without
+/// their results) was in the report but `huce import` did not print it.
+#[test]
+fn import_prints_what_it_says_about_the_whole_file() {
+    let (dir, db) = empty_town();
+    let path = dir.path().join("隐藏行.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["行政村", "社", "户主姓名", "技术模式"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=4u32 {
+        sheet.write_string(r, 0, "石鱼村").unwrap();
+        sheet.write_string(r, 1, "1社").unwrap();
+        sheet.write_string(r, 2, format!("户主{r}")).unwrap();
+        sheet.write_string(r, 3, "三格式化粪池").unwrap();
+    }
+    sheet.set_row_hidden(2).unwrap();
+    book.save(&path).unwrap();
+    let text = run_ok(
+        huce()
+            .arg("import")
+            .arg(&path)
+            .arg("--db")
+            .arg(&db)
+            .arg("--create-places")
+            .arg("--dry-run"),
+    );
+    assert!(
+        text.contains("注意：") && text.contains("第 3 行") && text.contains("隐藏"),
+        "{text}"
+    );
+}

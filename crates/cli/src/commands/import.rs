@@ -350,6 +350,9 @@ fn print_report(r: &ImportReport, left_by_hand: &[usize]) {
             r.flags.len() - PROBLEMS_SHOWN
         );
     }
+    for n in &r.notes {
+        println!("注意：{n}");
+    }
     for k in &r.kept_from_door {
         println!("  第 {} 行【{}】{}", k.row, k.column, k.message);
     }
