@@ -83,6 +83,7 @@ export const fieldFile = (householdId) => call('field_file', { householdId });
 /** filter: {scope, category, state, overdue ('unrectified' | 'awaiting_acceptance' | null), paper, escalated_only, sort} */
 export const problemLedger = (filter, offset, limit) => call('problem_ledger', { filter, offset, limit });
 export const rectificationCase = (id) => call('rectification_case', { id });
+/** decision: {category, override_reason, measures, responsible, planned_month, funding, delay_reason} */
 export const decideCategory = (caseId, decision, actorId, caseVersion = null) => call('decide_category', { caseId, decision, actorId, caseVersion });
 /** input: {case_id, to, actor_id, date, remark, verifier_id, photo} */
 export const moveCase = (input, caseVersion = null) => call('move_case', { input, caseVersion });
@@ -90,7 +91,8 @@ export const storeScan = (path) => call('store_scan', { path });
 export const openScan = (hash) => call('open_scan', { hash });
 export const recordNoticeDelivery = (input) => call('record_notice_delivery', { input });
 export const recordNoticeReceipt = (input) => call('record_notice_receipt', { input });
-export const attachAcceptanceScan = (caseId, scan) => call('attach_acceptance_scan', { caseId, scan });
+/** Attaches the signed 验收单's scan to a closed case; replacing one needs `reason`. */
+export const attachAcceptanceScan = (caseId, scan, reason = null) => call('attach_acceptance_scan', { caseId, scan, reason });
 export const householdNotices = (householdId) => call('household_notices', { householdId });
 export const escalateCase = (input) => call('escalate_case', { input });
 export const recordEscalationReply = (input) => call('record_escalation_reply', { input });

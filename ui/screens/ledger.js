@@ -300,7 +300,8 @@ export class ProblemLedger {
         field('扫描件', c.acceptance_scan ? '' : '未附', 'case-acceptance-scan-state', c.acceptance_scan ? scanLink(c.acceptance_scan, '查看验收单扫描件') : null)) : null,
       el('div', { class: 'moves' },
         el('button', { type: 'button', class: 'tool', id: 'case-print-acceptance', onclick: () => this.onPrintCase?.(['acceptance_sheets'], c.id, this.caseTitle) }, '打印验收单'),
-        closed && !c.acceptance_scan ? el('button', { type: 'button', class: 'tool', id: 'case-acceptance-scan', onclick: () => this.paperForm(c, 'acceptance', '附验收单扫描件') }, '附验收单扫描件…') : null),
+        closed && !c.acceptance_scan ? el('button', { type: 'button', class: 'tool', id: 'case-acceptance-scan', onclick: () => this.paperForm(c, 'acceptance', '附验收单扫描件') }, '附验收单扫描件…') : null,
+        closed && c.acceptance_scan ? el('button', { type: 'button', class: 'tool', id: 'case-acceptance-rescan', onclick: () => this.paperForm(c, 'acceptance', '更换验收单扫描件') }, '更换扫描件…') : null),
       el('div', { id: 'case-acceptance-form' }));
   }
 
@@ -356,6 +357,7 @@ export class ProblemLedger {
       scanOnly ? null : el('label', {}, kind === 'deliver' ? '送达日期' : '回执收回日期', el('input', { ...DATE_FIELD, id: 'paper-date', value: today() })),
       kind === 'deliver' ? el('label', {}, '送达人', staffSelect({ id: 'paper-actor' }, operatorId())) : null,
       kind === 'deliver' ? null : scanPicker('paper-scan', kind === 'acceptance' ? '签字的验收单扫描件（PDF 或照片）' : '签字回执的扫描件（PDF 或照片，可以以后补附）'),
+      kind === 'acceptance' && c.acceptance_scan ? el('label', {}, '更换原因（必填，原扫描件仍保留）', el('input', { id: 'paper-reason', placeholder: '例如：原扫描件不清楚，重新扫描' })) : null,
       el('p', { class: 'form-error', id: 'paper-error', role: 'alert' }),
       el('div', { class: 'dialog-buttons' },
         el('button', { type: 'button', onclick: () => $(host).replaceChildren() }, '取消'),
@@ -371,7 +373,7 @@ export class ProblemLedger {
       let updated;
       if (kind === 'acceptance') {
         if (!scan) { $('paper-error').textContent = '请选择验收单的扫描件。'; return; }
-        updated = await ipc.attachAcceptanceScan(c.id, scan);
+        updated = await ipc.attachAcceptanceScan(c.id, scan, $('paper-reason')?.value.trim() || null);
       } else {
         const input = { case_id: c.id, date: $('paper-date')?.value ?? today(), actor_id: actor, scan };
         updated = kind === 'deliver' ? await ipc.recordNoticeDelivery(input) : await ipc.recordNoticeReceipt(input);
@@ -396,6 +398,7 @@ export class ProblemLedger {
       case 'delivered': return '告知单送达';
       case 'receipt': return '回执收回';
       case 'recheck': return '复核更新问题';
+      case 'plan': return '验收单扫描件';
       case 'escalated': return '报区人居办研究解决';
       case 'reply': return '区人居办答复';
       case 'reopen': return `重新打开：${label('CaseState', e.from_state)} → ${label('CaseState', e.to_state)}`;
@@ -420,7 +423,8 @@ export class ProblemLedger {
           el('label', {}, '整改措施', el('input', { id: 'case-measures', value: c.measures ?? '' })),
           el('label', {}, '责任人', el('input', { id: 'case-responsible', value: c.responsible ?? '' })),
           el('label', {}, '计划完成（年-月）', el('input', { id: 'case-month', placeholder: '2027-06', maxlength: 7, value: c.planned_month ?? '' })),
-          el('label', {}, '资金来源', el('input', { id: 'case-funding', value: c.funding ?? '' }))) : null,
+          el('label', {}, '资金来源', el('input', { id: 'case-funding', value: c.funding ?? '' })),
+          c.planned_month ? el('label', {}, '延期原因（计划完成时间推后时必填）', el('input', { id: 'case-delay-reason' })) : null) : null,
         el('p', { class: 'form-error', id: 'case-decision-error', role: 'alert' }),
         el('button', { type: 'button', class: 'primary small', id: 'case-decide', onclick: () => this.decide(c) }, c.category ? '保存类别' : '确认类别'));
     };
@@ -440,6 +444,7 @@ export class ProblemLedger {
         responsible: v('case-responsible'),
         planned_month: v('case-month'),
         funding: v('case-funding'),
+        delay_reason: v('case-delay-reason'),
       }, actor, c.row_version ?? null);
       toast('已确定整改类别。', 'info');
       await this.afterChange(updated);
@@ -456,7 +461,7 @@ export class ProblemLedger {
       el('h4', {}, text),
       el('label', {}, needVerifier ? '验收日期' : '日期', el('input', { ...DATE_FIELD, id: 'move-date', value: today() })),
       needVerifier ? el('label', {}, '验收人（不能是登记整改完成的人）', staffSelect({ id: 'move-verifier' }, null, '（请选择）', villageFirst(this.page?.rows.find((r) => r.case_id === c.id)?.village_name))) : null,
-      el('label', {}, back ? '原因（必填）' : '说明', el('input', { id: 'move-remark', placeholder: needVerifier ? '例如：复核无渗漏' : '' })),
+      el('label', {}, needVerifier ? '验收情况（或附整改后照片、验收单扫描件，至少一项）' : back ? '原因（必填）' : '说明', el('input', { id: 'move-remark', placeholder: needVerifier ? '例如：复核无渗漏，能正常使用' : '' })),
       needVerifier ? el('label', { class: 'check' }, el('input', { type: 'checkbox', id: 'move-head-confirmed', onchange: (e) => { $('move-unconfirmed-row').hidden = e.target.checked; } }), '户主已在验收单上签字确认') : null,
       needVerifier ? el('label', { id: 'move-unconfirmed-row' }, '户主未确认的原因（未勾选上一项时必填）', el('input', { id: 'move-unconfirmed-reason', placeholder: '例如：户主外出务工，由其子女代签' })) : null,
       needVerifier ? scanPicker('move-scan', '签字的验收单扫描件（PDF 或照片，可以以后补附）') : null,

@@ -11,7 +11,7 @@ use huce_core::inspections::{
 use huce_core::paper::{self, CaseFile, NoticeEntry, PaperInput};
 use huce_core::photos::{self, Photo};
 use huce_core::problem_items::{self, ProblemItem, ProblemItemInput};
-use huce_core::rectification::{self, Decision, LedgerFilter, LedgerPage, MoveInput};
+use huce_core::rectification::{self, DecisionInput, LedgerFilter, LedgerPage, MoveInput};
 use huce_core::rules::Proposal;
 use huce_core::search_keys::{self, Keyed};
 use huce_core::staff::{self, Staff, StaffInput};
@@ -238,14 +238,14 @@ pub async fn rectification_case(state: State<'_, AppState>, id: i64) -> Result<C
 pub async fn decide_category(
     state: State<'_, AppState>,
     case_id: i64,
-    decision: Decision,
+    decision: DecisionInput,
     actor_id: i64,
     case_version: Option<i64>,
 ) -> Result<CaseFile, ApiError> {
     let me = state.account()?;
     let conn = state.conn()?;
     versions::checked(&conn, Versioned::Case, case_id, case_version, |db| {
-        rectification::decide(db, &me, case_id, &decision, actor_id, &today(), &now())
+        rectification::decide_with(db, &me, case_id, &decision, actor_id, &today(), &now())
     })?;
     Ok(paper::case_file(&conn, case_id)?)
 }
@@ -319,16 +319,17 @@ pub async fn record_notice_receipt(
     Ok(paper::case_file(&conn, input.case_id)?)
 }
 
-/// Attaches the scan of the signed 验收单 to a closed case.
+/// Attaches the scan of the signed 验收单 to a closed case, or replaces it (with a reason).
 #[tauri::command]
 pub async fn attach_acceptance_scan(
     state: State<'_, AppState>,
     case_id: i64,
     scan: String,
+    reason: Option<String>,
 ) -> Result<CaseFile, ApiError> {
     let me = state.account()?;
     let conn = state.conn()?;
-    paper::attach_acceptance_scan(&conn, &me, case_id, &scan, &now())?;
+    paper::replace_acceptance_scan(&conn, &me, case_id, &scan, reason.as_deref(), &now())?;
     Ok(paper::case_file(&conn, case_id)?)
 }
 

@@ -679,6 +679,8 @@ pub struct MoveInput {
     pub actor_id: i64,
     /// When it happened (for 销号: the verification date), `YYYY-MM-DD`.
     pub date: String,
+    /// A remark: for a move back the reason; for 销号 the 验收情况 (a 销号 needs it, the
+    /// after-photo or the 验收单's scan).
     #[serde(default)]
     pub remark: Option<String>,
     /// 验收人, for 销号: not the person who recorded the rectification.
