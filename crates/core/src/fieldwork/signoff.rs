@@ -107,13 +107,14 @@ fn scope_filter(scope: Scope) -> (&'static str, i64) {
 /// The latest inspection of every toilet in `scope` — what the 签字背书表 lists.
 pub fn latest_in<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Vec<i64>> {
     let (filter, id) = scope_filter(scope);
-    // The latest inspection is named in a derived table: the server does not let WHERE use a
-    // column alias of the same SELECT.
+    // The latest inspection (by its date, then record number, as everywhere) is named in a
+    // derived table: the server does not let WHERE use a column alias of the same SELECT.
     Ok(db
         .into()
         .prepare(&format!(
             "SELECT l.i FROM (
-                 SELECT (SELECT max(x.id) FROM inspections x WHERE x.toilet_id = t.id) AS i,
+                 SELECT (SELECT x.id FROM inspections x WHERE x.toilet_id = t.id
+                                          ORDER BY x.inspected_on DESC, x.id DESC LIMIT 1) AS i,
                         h.group_id AS g, h.id AS hid, t.seq AS seq
                  FROM toilets t JOIN households h ON h.id = t.household_id
                  WHERE {filter}) l
@@ -172,7 +173,8 @@ pub fn sheet_rows<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Vec<SheetRo
          FROM toilets t JOIN households h ON h.id = t.household_id
          JOIN villages v ON v.id = h.village_id
          JOIN village_groups g ON g.id = h.group_id
-         JOIN inspections i ON i.id = (SELECT max(x.id) FROM inspections x WHERE x.toilet_id = t.id)
+         JOIN inspections i ON i.id = (SELECT x.id FROM inspections x WHERE x.toilet_id = t.id
+                                          ORDER BY x.inspected_on DESC, x.id DESC LIMIT 1)
          WHERE {filter}
          ORDER BY v.sort_order, v.id, g.sort_order, g.id, h.id, t.seq",
         signature("review"),

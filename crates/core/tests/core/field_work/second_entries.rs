@@ -237,3 +237,42 @@ fn an_inspection_cannot_be_dated_before_the_campaign() {
     f.inspected_on = "2022-01-01".into();
     inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
 }
+
+/// Found in review: the 签字背书表 took a toilet's latest result by record number, everything
+/// else by its date (then record number): a 镇级复核 keyed in later but dated before the
+/// reviewed 村级自查 became the sheet's line and pushed the reviewed result off it.
+#[test]
+fn the_signoff_sheet_takes_a_toilets_latest_result_by_date() {
+    let t = town();
+    let admin = crate::local();
+    let mut f = form(&t, t.t2016);
+    f.problems = vec![leak(&t)];
+    let reviewed = inspections::save(&t.db, &admin, &f, TODAY, NOW).unwrap();
+    signoff::sign(
+        &t.db,
+        &reviewer(&t),
+        &[reviewed.inspection_id],
+        Step::Review,
+        NOW,
+    )
+    .unwrap();
+    let mut earlier = form(&t, t.t2016);
+    earlier.problems = vec![leak(&t)];
+    earlier.kind = InspectionKind::TownRecheck;
+    earlier.inspected_on = "2022-09-18".into();
+    let keyed_later = inspections::save(&t.db, &admin, &earlier, TODAY, NOW).unwrap();
+    assert!(keyed_later.inspection_id > reviewed.inspection_id);
+    let village: i64 = t
+        .db
+        .query_row("SELECT h.village_id FROM households h JOIN toilets t ON t.household_id = h.id WHERE t.id = ?1", [t.t2016], |r| r.get(0))
+        .unwrap();
+    let ids = signoff::latest_in(&t.db, huce_core::households::Scope::Village(village)).unwrap();
+    assert!(ids.contains(&reviewed.inspection_id), "{ids:?}");
+    assert!(!ids.contains(&keyed_later.inspection_id), "{ids:?}");
+    let rows = signoff::sheet_rows(&t.db, huce_core::households::Scope::Village(village)).unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r.inspected_on == "2022-09-20" && r.kind == InspectionKind::VillageSelf),
+        "the reviewed result is the sheet's line"
+    );
+}
