@@ -316,7 +316,7 @@ fn refuse_replacing_a_reviewed_result(conn: Db<'_>, f: &InspectionInput) -> Resu
 /// Refuses a photo that is already evidence for another household — on one of its inspections
 /// or as a photo of its fix (整改后照片) — naming that household (村社 户主). The photo import
 /// flags the same (同一张照片用在另一户); the same household's other toilets and checks may use it.
-fn refuse_another_households_photo(
+pub(crate) fn refuse_another_households_photo(
     conn: Db<'_>,
     toilet_id: i64,
     hash: &str,

@@ -808,13 +808,21 @@ pub fn move_in<'a>(
         }
     }
     if let Some(p) = &m.photo {
-        if !crate::fieldwork::photos::get(conn, p)?
-            .is_some_and(|p| crate::fieldwork::photos::is_image(&p.file_name))
-        {
-            return Err(Error::Invalid(
-                "所选照片没有保存成功，请重新选择照片。".into(),
-            ));
-        }
+        let photo = crate::fieldwork::photos::get(conn, p)?
+            .filter(|p| crate::fieldwork::photos::is_image(&p.file_name))
+            .ok_or_else(|| Error::Invalid("所选照片没有保存成功，请重新选择照片。".into()))?;
+        // Evidence of this household's fix only: not a photo of another household's toilet.
+        let toilet_id: i64 = conn.query_row(
+            "SELECT toilet_id FROM rectifications WHERE id = ?1",
+            [m.case_id],
+            |r| r.get(0),
+        )?;
+        crate::fieldwork::inspections::refuse_another_households_photo(
+            conn,
+            toilet_id,
+            p,
+            &photo.original_name,
+        )?;
     }
     let kind = if case.state == CaseState::Closed {
         "reopen"

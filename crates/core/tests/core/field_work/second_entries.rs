@@ -276,3 +276,54 @@ fn the_signoff_sheet_takes_a_toilets_latest_result_by_date() {
         "the reviewed result is the sheet's line"
     );
 }
+
+/// Found in review (the other half of the photo check): a photo already evidence on another
+/// household's inspection was taken as the 整改后照片 of this household's case.
+#[test]
+fn another_households_photo_cannot_be_the_photo_of_a_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = town();
+    let admin = crate::local();
+    let hash = stored_photo(
+        &t,
+        dir.path(),
+        "曾玥家.png",
+        b"\x89PNG\r\n\x1a\n zeng's toilet",
+    );
+    let mut b = form(&t, t.unsupported);
+    b.in_normal_use = Some(true);
+    b.no_problem = true;
+    b.photos = vec![hash.clone()];
+    inspections::save(&t.db, &admin, &b, TODAY, NOW).unwrap();
+
+    let mut a = form(&t, t.t2016);
+    a.problems = vec![leak(&t)];
+    let case = inspections::save(&t.db, &admin, &a, TODAY, NOW)
+        .unwrap()
+        .case_id
+        .unwrap();
+    rectification::decide(&t.db, &admin, case, &plan_district(), t.li, TODAY, NOW).unwrap();
+    let fixed = MoveInput {
+        case_id: case,
+        to: CaseState::AwaitingAcceptance,
+        actor_id: t.li,
+        date: "2022-10-10".into(),
+        remark: Some("已重建".into()),
+        verifier_id: None,
+        photo: Some(hash.clone()),
+        head_confirmed: false,
+        unconfirmed_reason: None,
+        scan: None,
+    };
+    let err = rectification::move_case(&t.db, &admin, &fixed, TODAY, NOW)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("石鱼村3社 曾玥") && err.contains("照片"),
+        "{err}"
+    );
+    assert_eq!(
+        rectification::case(&t.db, case).unwrap().state,
+        CaseState::Pending
+    );
+}
