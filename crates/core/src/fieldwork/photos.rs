@@ -278,6 +278,49 @@ pub fn data_url(bytes: &[u8], mime: &str) -> String {
     out
 }
 
+/// Refuses a photo that is already evidence for another household — on one of its inspections
+/// or as a photo of its fix (整改后照片) — naming that household (村社 户主). The photo import
+/// flags the same (同一张照片用在另一户); the same household's other toilets and checks may use it.
+pub(crate) fn refuse_another_households_photo(
+    conn: Db<'_>,
+    toilet_id: i64,
+    hash: &str,
+    original_name: &str,
+) -> Result<()> {
+    // Where else the photo is evidence: an inspection (its kind and id) or a case's step (the
+    // case's id), with the household and the day.
+    let other: Option<(String, String, Option<crate::model::InspectionKind>, i64)> = conn
+        .prepare_cached(
+            "SELECT v.name || g.name || ' ' || h.head_name, u.on_day, u.kind, u.record FROM (
+                 SELECT t.household_id AS household_id, i.inspected_on AS on_day, i.kind AS kind,
+                        i.id AS record
+                 FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id
+                 JOIN toilets t ON t.id = i.toilet_id WHERE p.hash = ?1
+                 UNION ALL
+                 SELECT t.household_id, e.happened_on, NULL, r.id
+                 FROM rectification_events e JOIN rectifications r ON r.id = e.rectification_id
+                 JOIN toilets t ON t.id = r.toilet_id WHERE e.photo_hash = ?1) u
+             JOIN households h ON h.id = u.household_id
+             JOIN villages v ON v.id = h.village_id JOIN village_groups g ON g.id = h.group_id
+             WHERE u.household_id <> (SELECT household_id FROM toilets WHERE id = ?2)
+             ORDER BY u.on_day, u.record LIMIT 1",
+        )?
+        .query_row(params![hash, toilet_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    if let Some((household, on, kind, record)) = other {
+        let what = match kind {
+            Some(kind) => format!("{on} {}，核查记录 {record}", kind.label()),
+            None => format!("{on} 整改后照片，整改记录 {record}"),
+        };
+        return Err(Error::Invalid(format!(
+            "照片“{original_name}”已用在另一户：{household}（{what}）。同一张照片不能作为两户的证据：请核对这张照片拍的是哪一户，删除它后选择本户的照片。"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -817,7 +817,7 @@ pub fn move_in<'a>(
             [m.case_id],
             |r| r.get(0),
         )?;
-        crate::fieldwork::inspections::refuse_another_households_photo(
+        crate::fieldwork::photos::refuse_another_households_photo(
             conn,
             toilet_id,
             p,
