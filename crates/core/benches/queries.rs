@@ -259,6 +259,15 @@ fn list_benches(
         Box::new(move |r| (Scope::Town, r.pick(&parts).to_string())),
         rng,
     );
+    // One character: the range of keys that begin with it (a name keeps no key of each single
+    // character since #19's import work), the common surnames matching thousands.
+    let characters = ["王", "张", "李", "建", "国", "华", "明", "英", "刘", "陈"];
+    all_ok &= bench(
+        "1-character name part, whole town",
+        300,
+        Box::new(move |r| (Scope::Town, r.pick(&characters).to_string())),
+        rng,
+    );
     let initials = [
         "zjg", "lxy", "wdm", "cgr", "yzq", "zyl", "lmh", "hsh", "zcc", "tgf", "zj", "lm",
     ];

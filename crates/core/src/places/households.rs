@@ -443,6 +443,15 @@ impl Filter {
         }
         match query {
             Query::All => {}
+            Query::NamePart(part) if part.chars().count() == 1 => {
+                // Every character begins one of a name's keys (`search_keys::name_grams`).
+                let lo = format!("{}{part}", search_keys::NAME_PREFIX);
+                clauses.push(
+                    "h.id IN (SELECT household_id FROM household_search WHERE term >= :lo AND term < :hi)",
+                );
+                values.push((":hi", Text(prefix_end(&lo))));
+                values.push((":lo", Text(lo)));
+            }
             Query::NamePart(part) => {
                 let chars: Vec<char> = part.chars().collect();
                 let gram: String = chars.iter().take(2).collect();
@@ -479,8 +488,11 @@ impl Filter {
             Scope::Group(_) => " AND group_id = :scope",
         };
         let keys = match query {
-            Query::NamePart(part) if nothing_else && part.chars().count() <= 2 => {
+            Query::NamePart(part) if nothing_else && part.chars().count() == 2 => {
                 Some(format!("term = :term{place}"))
+            }
+            Query::NamePart(part) if nothing_else && part.chars().count() == 1 => {
+                Some(format!("term >= :lo AND term < :hi{place}"))
             }
             Query::PinyinInitials(_) if nothing_else => {
                 Some(format!("term >= :lo AND term < :hi{place}"))

@@ -414,3 +414,65 @@ fn a_deleted_household_leaves_no_search_keys() {
     assert_eq!(keys(gone), 0);
     assert!(names(&f.conn, Scope::Town, "zjh").is_empty());
 }
+
+/// A one-character search finds the character wherever it stands in the name (first, in the
+/// middle, last, twice), each household once and counted as listed, in the town and in a
+/// village; a name's keys are its two-character parts and its last character (#19), and a file
+/// written before, with a key for every single character as well, is searched the same.
+#[test]
+fn a_one_character_search_finds_the_character_anywhere_in_the_name() {
+    let f = fixture();
+    for (g, name) in [(f.g2, "王小王"), (f.g1, "小明")] {
+        households::insert_household(&f.conn, &household(g, name, None, None), NOW).unwrap();
+    }
+    let search = |scope: Scope, q: &str| {
+        let page = households::list(f.conn.db(), scope, q, Disclosure::Full, 0, 100).unwrap();
+        let names: Vec<String> = page.rows.into_iter().map(|r| r.head_name).collect();
+        assert_eq!(page.total as usize, names.len(), "search {q:?} in {scope:?}");
+        names
+    };
+    let cases: Vec<(Scope, &str, Vec<&str>)> = vec![
+        (Scope::Town, "张", vec!["张建国", "张建国"]),
+        (Scope::Town, "曾", vec!["曾建华"]),
+        (Scope::Town, "建", vec!["张建国", "曾建华", "张建国"]),
+        (Scope::Town, "国", vec!["张建国", "张建国"]),
+        (Scope::Town, "王", vec!["王小王", "王100%_"]),
+        (Scope::Town, "小", vec!["小明", "王小王"]),
+        (Scope::Village(f.v1), "王", vec!["王小王"]),
+        (Scope::Village(f.v2), "王", vec!["王100%_"]),
+        (Scope::Group(f.g1), "明", vec!["小明"]),
+        (Scope::Town, "_", vec!["王100%_"]),
+        (Scope::Town, "雄", vec!["单雄信"]),
+        (Scope::Town, "李", vec![]),
+    ];
+    for (scope, q, want) in &cases {
+        assert_eq!(search(*scope, q), *want, "search {q:?} in {scope:?}");
+    }
+    let keys_of = |name: &str| -> Vec<String> {
+        f.conn
+            .db()
+            .query_map(
+                "SELECT s.term FROM household_search s JOIN households h ON h.id = s.household_id
+                 WHERE h.head_name = ?1 AND s.term LIKE 'n%' ORDER BY s.term",
+                [name],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(keys_of("曾建华"), ["n华", "n建华", "n曾建"]);
+    // The keys an earlier program wrote: every single character too.
+    f.conn
+        .execute(
+            "INSERT INTO household_search (term, household_id, village_id, group_id)
+             SELECT 'n' || substr(head_name, n.i, 1), id, village_id, group_id
+             FROM households, (SELECT 1 AS i UNION ALL SELECT 2 UNION ALL SELECT 3) n
+             WHERE n.i <= length(head_name)
+             ON CONFLICT DO NOTHING",
+            [],
+        )
+        .unwrap();
+    assert_eq!(keys_of("曾建华"), ["n华", "n建", "n建华", "n曾", "n曾建"]);
+    for (scope, q, want) in &cases {
+        assert_eq!(search(*scope, q), *want, "earlier keys: {q:?} in {scope:?}");
+    }
+}
