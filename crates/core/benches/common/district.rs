@@ -1,5 +1,5 @@
 //! The district-sized demo file the benchmarks share (262,000 households ≈ 300,000 toilets, or
-//! `HUCE_BENCH_HOUSEHOLDS`), built once per schema version under `target/huce-bench/`.
+//! `HUCE_BENCH_HOUSEHOLDS`), built once per schema version (and form of search keys) under `target/huce-bench/`.
 //!
 //! Included by path (`#[path = …] mod district;`) in the benchmarks that use it.
 
@@ -18,7 +18,9 @@ pub fn district_file(dir: &Path) -> PathBuf {
         .and_then(|s| s.parse().ok())
         .unwrap_or(262_000);
     std::fs::create_dir_all(dir).unwrap();
-    let path = dir.join(format!("town-{households}-v{}.db", db::SCHEMA_VERSION));
+    // `k2`: the search keys as written since #19 (two-character parts and the last character);
+    // a file of the same schema version with the earlier keys is not measured again.
+    let path = dir.join(format!("town-{households}-v{}-k2.db", db::SCHEMA_VERSION));
     if !path.exists() {
         let tmp = path.with_extension("tmp");
         let _ = std::fs::remove_file(&tmp);

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::model::{HouseholdCategory, NewHousehold, NewToilet, Toilet};
 use crate::places::idcard;
 use crate::search_keys::{self, Query};
-use crate::store::sql::{json_ids, numbered, Db, Engine, Optional};
+use crate::store::sql::{json_ids, numbered, Db, Engine, Optional, Row};
 
 /// The largest page the list returns at once.
 pub const MAX_PAGE: i64 = 500;
@@ -393,6 +393,9 @@ struct Filter {
     /// a page of them taken from the keys alone; only the page's households are read (a search
     /// by two letters of pinyin matches thousands in a district).
     keys: Option<String>,
+    /// Whether `keys` is a range of terms (one character of a name, pinyin initials): its rows
+    /// come in the order of the terms, not the list's, and one household can match twice.
+    keys_are_a_range: bool,
 }
 
 impl Filter {
@@ -499,12 +502,18 @@ impl Filter {
             }
             _ => None,
         };
+        let keys_are_a_range = keys.as_deref().is_some_and(|k| k.contains(":lo"));
         let sql = if clauses.is_empty() {
             "1 = 1".to_string()
         } else {
             clauses.join(" AND ")
         };
-        Filter { sql, values, keys }
+        Filter {
+            sql,
+            values,
+            keys,
+            keys_are_a_range,
+        }
     }
 
     fn params(&self) -> Vec<(&str, &dyn rusqlite::ToSql)> {
@@ -566,6 +575,15 @@ pub fn list_in<'a>(
     let filter = Filter::new(scope, &query, extra, db.engine());
     let limit = limit.clamp(1, MAX_PAGE);
     let offset = offset.max(0);
+    if let (Some(keys), true) = (&filter.keys, filter.keys_are_a_range) {
+        let (total, rows) = page_of_a_key_range(db, keys, &filter.params(), offset, limit)?;
+        return Ok(HouseholdPage {
+            total,
+            offset,
+            rows,
+            note,
+        });
+    }
     let (count_sql, count_params) = numbered(
         &match &filter.keys {
             Some(keys) => {
@@ -576,12 +594,9 @@ pub fn list_in<'a>(
         &filter.params(),
     )?;
     let total: i64 = db.query_row(&count_sql, &count_params, |r| r.get(0))?;
-    const COLUMNS: &str =
-        "h.id, h.head_name, v.name, g.name, h.id_number, h.category, h.is_resident,
-                (SELECT COUNT(*) FROM toilets t WHERE t.household_id = h.id)";
     let sql = match &filter.keys {
         Some(keys) => format!(
-            "SELECT {COLUMNS}, {CHECK_STATE_SQL}
+            "SELECT {LIST_COLUMNS}, {CHECK_STATE_SQL}
              FROM (SELECT DISTINCT village_id, group_id, household_id FROM household_search
                    WHERE {keys}
                    ORDER BY village_id, group_id, household_id
@@ -592,7 +607,7 @@ pub fn list_in<'a>(
              ORDER BY p.village_id, p.group_id, p.household_id"
         ),
         None => format!(
-            "SELECT {COLUMNS}, {CHECK_STATE_SQL}
+            "SELECT {LIST_COLUMNS}, {CHECK_STATE_SQL}
              FROM households h
              JOIN villages v ON v.id = h.village_id
              JOIN village_groups g ON g.id = h.group_id
@@ -606,25 +621,76 @@ pub fn list_in<'a>(
     params.push((":limit", &limit));
     params.push((":offset", &offset));
     let (sql, params) = numbered(&sql, &params)?;
-    let rows = db.query_map(&sql, &params, |r| {
-        Ok(HouseholdRow {
-            id: r.get(0)?,
-            head_name: r.get(1)?,
-            village_name: r.get(2)?,
-            group_name: r.get(3)?,
-            id_number_masked: r.get::<_, Option<String>>(4)?.map(|s| idcard::mask_id(&s)),
-            category: r.get(5)?,
-            is_resident: r.get(6)?,
-            toilet_count: r.get(7)?,
-            check: CheckState::from_code(&r.get::<_, String>(8)?),
-        })
-    })?;
+    let rows = db.query_map(&sql, &params, household_row)?;
     Ok(HouseholdPage {
         total,
         offset,
         rows,
         note,
     })
+}
+
+/// The columns of a [`HouseholdRow`], read by [`household_row`].
+const LIST_COLUMNS: &str =
+    "h.id, h.head_name, v.name, g.name, h.id_number, h.category, h.is_resident,
+     (SELECT COUNT(*) FROM toilets t WHERE t.household_id = h.id)";
+
+fn household_row(r: &Row<'_>) -> rusqlite::Result<HouseholdRow> {
+    Ok(HouseholdRow {
+        id: r.get(0)?,
+        head_name: r.get(1)?,
+        village_name: r.get(2)?,
+        group_name: r.get(3)?,
+        id_number_masked: r.get::<_, Option<String>>(4)?.map(|s| idcard::mask_id(&s)),
+        category: r.get(5)?,
+        is_resident: r.get(6)?,
+        toilet_count: r.get(7)?,
+        check: CheckState::from_code(&r.get::<_, String>(8)?),
+    })
+}
+
+/// The count and one page of the households whose search keys fall in a range of terms (one
+/// character of a name: thousands in a district): the matches' places are read once, in the
+/// terms' order, and sorted and counted here, where SQL would read them twice (to count, then
+/// to page) and sort them into a temporary B-tree each time; only the page's households are
+/// read.
+fn page_of_a_key_range(
+    db: Db<'_>,
+    keys: &str,
+    params: &[(&str, &dyn rusqlite::ToSql)],
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<HouseholdRow>)> {
+    let (sql, positional) = numbered(
+        &format!("SELECT village_id, group_id, household_id FROM household_search WHERE {keys}"),
+        params,
+    )?;
+    let mut places: Vec<(i64, i64, i64)> =
+        db.query_map(&sql, &positional, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    places.sort_unstable();
+    places.dedup();
+    let page: Vec<i64> = places
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .map(|p| p.2)
+        .collect();
+    let total = places.len() as i64;
+    if page.is_empty() {
+        return Ok((total, Vec::new()));
+    }
+    let ids = serde_json::to_string(&page).expect("ids serialise");
+    let sql = format!(
+        "SELECT {LIST_COLUMNS}, {CHECK_STATE_SQL}
+         FROM households h
+         JOIN villages v ON v.id = h.village_id
+         JOIN village_groups g ON g.id = h.group_id
+         WHERE h.id IN ({})
+         ORDER BY h.village_id, h.group_id, h.id",
+        json_ids(db.engine(), ":page")
+    );
+    let (sql, positional) = numbered(&sql, &[(":page", &ids as &dyn rusqlite::ToSql)])?;
+    Ok((total, db.query_map(&sql, &positional, household_row)?))
 }
 
 // ---------------------------------------------------------------------------------------------

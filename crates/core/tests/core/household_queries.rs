@@ -428,7 +428,11 @@ fn a_one_character_search_finds_the_character_anywhere_in_the_name() {
     let search = |scope: Scope, q: &str| {
         let page = households::list(f.conn.db(), scope, q, Disclosure::Full, 0, 100).unwrap();
         let names: Vec<String> = page.rows.into_iter().map(|r| r.head_name).collect();
-        assert_eq!(page.total as usize, names.len(), "search {q:?} in {scope:?}");
+        assert_eq!(
+            page.total as usize,
+            names.len(),
+            "search {q:?} in {scope:?}"
+        );
         names
     };
     let cases: Vec<(Scope, &str, Vec<&str>)> = vec![
