@@ -1,8 +1,8 @@
--- The schema a database has after every migration (huce-core, schema version 20).
+-- The schema a database has after every migration (huce-core, schema version 21).
 -- Written by the test `migrations::the_schema_is_the_committed_schema` with
 -- HUCE_WRITE_SCHEMA=1; review its diff with every new migration.
 PRAGMA application_id = 1213547333;
-PRAGMA user_version = 20;
+PRAGMA user_version = 21;
 
 -- trigger compare_after_correction
 CREATE TRIGGER compare_after_correction AFTER INSERT ON change_log
@@ -106,13 +106,16 @@ END;
 CREATE TRIGGER household_search_follows_household AFTER UPDATE OF village_id, group_id ON households
 BEGIN
     UPDATE household_search SET village_id = NEW.village_id, group_id = NEW.group_id
-    WHERE household_id = NEW.id;
+    WHERE term IN (SELECT value FROM json_each(OLD.search_terms))
+      AND village_id = OLD.village_id AND group_id = OLD.group_id AND household_id = OLD.id;
 END;
 
 -- trigger household_search_goes_with_household
 CREATE TRIGGER household_search_goes_with_household AFTER DELETE ON households
 BEGIN
-    DELETE FROM household_search WHERE household_id = OLD.id;
+    DELETE FROM household_search
+    WHERE term IN (SELECT value FROM json_each(OLD.search_terms))
+      AND village_id = OLD.village_id AND group_id = OLD.group_id AND household_id = OLD.id;
 END;
 
 -- trigger households_row_version
@@ -341,7 +344,7 @@ CREATE TABLE households (
                    CHECK (category = 'poverty_alleviated' OR category = 'monitored' OR category = 'ordinary'),
     is_resident    INTEGER NOT NULL DEFAULT 1 CHECK ((is_resident = 0 OR is_resident = 1)),
     created_at     TEXT NOT NULL,
-    updated_at     TEXT NOT NULL, id_number_rev TEXT, no_toilet INTEGER NOT NULL DEFAULT 0 CHECK (no_toilet = 0 OR no_toilet = 1), row_version INTEGER NOT NULL DEFAULT 1,
+    updated_at     TEXT NOT NULL, id_number_rev TEXT, no_toilet INTEGER NOT NULL DEFAULT 0 CHECK (no_toilet = 0 OR no_toilet = 1), row_version INTEGER NOT NULL DEFAULT 1, search_terms TEXT NOT NULL DEFAULT '[]',
     FOREIGN KEY (group_id, village_id) REFERENCES village_groups(id, village_id)
 ) STRICT;
 
@@ -619,9 +622,6 @@ CREATE INDEX compare_toilets_by_group ON compare_toilets(group_id, village_id, r
 
 -- index compare_toilets_by_village
 CREATE INDEX compare_toilets_by_village ON compare_toilets(village_id, rated_set);
-
--- index household_search_by_household
-CREATE INDEX household_search_by_household ON household_search(household_id);
 
 -- index households_by_group
 CREATE INDEX households_by_group ON households(group_id, id);

@@ -95,8 +95,12 @@ impl Bulk {
         h: &NewHousehold,
         now: &str,
     ) -> Result<i64> {
-        let (id, village_id) = insert_household_row(db.into(), h, now)?;
-        self.add_keys(id, village_id, h);
+        let keys = search_keys::household_keys(&h.head_name);
+        let (id, village_id) = insert_household_row(db.into(), h, &keys, now)?;
+        self.keys
+            .extend(keys.into_iter().map(|k| (id, k, village_id, h.group_id)));
+        self.next_seq.insert(id, 1);
+        self.village_of.insert(id, village_id);
         Ok(id)
     }
 
@@ -113,15 +117,9 @@ impl Bulk {
         let db = db.into();
         match db.engine() {
             Engine::File => {
-                let id = insert_household_in(db, h, village_id, now)?;
-                self.keys_waiting.insert(
-                    id,
-                    (
-                        village_id,
-                        h.group_id,
-                        search_keys::household_keys(&h.head_name),
-                    ),
-                );
+                let keys = search_keys::household_keys(&h.head_name);
+                let id = insert_household_in(db, h, village_id, &keys, now)?;
+                self.keys_waiting.insert(id, (village_id, h.group_id, keys));
                 self.next_seq.insert(id, 1);
                 self.village_of.insert(id, village_id);
                 Ok(id)
@@ -129,6 +127,8 @@ impl Bulk {
             Engine::Server => {
                 let id = self.household_ids.take(db)?;
                 let (head_name, id_number, id_rev) = households::written_forms(h);
+                let keys = search_keys::household_keys(&h.head_name);
+                let terms = households::terms_of(&keys);
                 self.households.push(&[
                     &id,
                     &village_id,
@@ -144,10 +144,11 @@ impl Bulk {
                     &h.is_resident,
                     &now,
                     &now,
+                    &terms,
                 ])?;
                 // Straight into the queue: a household's keys come deduplicated, and the
                 // households in id order.
-                for key in search_keys::household_keys(&h.head_name) {
+                for key in keys {
                     self.household_keys
                         .push(&[&key, &id, &village_id, &h.group_id])?;
                 }
@@ -158,16 +159,6 @@ impl Bulk {
                 Ok(id)
             }
         }
-    }
-
-    fn add_keys(&mut self, id: i64, village_id: i64, h: &NewHousehold) {
-        self.keys.extend(
-            search_keys::household_keys(&h.head_name)
-                .into_iter()
-                .map(|k| (id, k, village_id, h.group_id)),
-        );
-        self.next_seq.insert(id, 1);
-        self.village_of.insert(id, village_id);
     }
 
     /// Inserts a toilet as its household's next one; queued on the server.

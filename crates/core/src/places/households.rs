@@ -861,8 +861,9 @@ pub fn add_group<'a>(
 /// Inserts a household and its search keys; `now` is an ISO timestamp.
 pub fn insert_household<'a>(db: impl Into<Db<'a>>, h: &NewHousehold, now: &str) -> Result<i64> {
     let db = db.into();
-    let (id, village_id) = insert_household_row(db, h, now)?;
-    insert_keys(db, id, village_id, h.group_id, &h.head_name)?;
+    let keys = search_keys::household_keys(&h.head_name);
+    let (id, village_id) = insert_household_row(db, h, &keys, now)?;
+    write_keys(db, id, village_id, h.group_id, &keys)?;
     Ok(id)
 }
 
@@ -871,23 +872,57 @@ pub(crate) const INSERT_KEY: &str =
     "INSERT INTO household_search (term, household_id, village_id, group_id) VALUES (?1, ?2, ?3, ?4)
      ON CONFLICT DO NOTHING";
 
-/// Writes the search keys of a household's head.
-pub(super) fn insert_keys(
-    db: Db<'_>,
-    id: i64,
-    village_id: i64,
-    group_id: i64,
-    head_name: &str,
-) -> Result<()> {
-    let mut keys = db.prepare_cached(INSERT_KEY)?;
-    for key in search_keys::household_keys(head_name) {
-        keys.execute(params![key, id, village_id, group_id])?;
+/// Writes a household's search keys (those its row lists).
+fn write_keys(db: Db<'_>, id: i64, village_id: i64, group_id: i64, keys: &[String]) -> Result<()> {
+    let mut insert = db.prepare_cached(INSERT_KEY)?;
+    for key in keys {
+        insert.execute(params![key, id, village_id, group_id])?;
     }
     Ok(())
 }
 
-/// The household row alone, without its search keys; its id and village.
-pub(super) fn insert_household_row(db: Db<'_>, h: &NewHousehold, now: &str) -> Result<(i64, i64)> {
+/// The keys a household's row lists (`search_terms`), as the row holds them.
+pub(crate) fn terms_of(keys: &[String]) -> String {
+    serde_json::to_string(keys).expect("strings serialise")
+}
+
+/// Gives a household the search keys of a new head's name (户主变更): the keys its row lists are
+/// deleted by their primary key, the new ones written and listed.
+pub(crate) fn replace_keys(db: Db<'_>, id: i64, head_name: &str) -> Result<()> {
+    let (village_id, group_id, listed): (i64, i64, String) = db.query_row(
+        "SELECT village_id, group_id, search_terms FROM households WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    match serde_json::from_str::<Vec<String>>(&listed) {
+        Ok(old) => {
+            let mut delete = db.prepare_cached(
+                "DELETE FROM household_search
+                 WHERE term = ?1 AND village_id = ?2 AND group_id = ?3 AND household_id = ?4",
+            )?;
+            for term in old {
+                delete.execute(params![term, village_id, group_id, id])?;
+            }
+        }
+        // A list someone else's program spoiled: the keys are looked for in the whole table.
+        Err(_) => {
+            db.execute("DELETE FROM household_search WHERE household_id = ?1", [id])?;
+        }
+    }
+    let keys = search_keys::household_keys(head_name);
+    db.prepare_cached("UPDATE households SET search_terms = ?1 WHERE id = ?2")?
+        .execute(params![terms_of(&keys), id])?;
+    write_keys(db, id, village_id, group_id, &keys)
+}
+
+/// The household row alone, without its search keys (`keys`, which it lists); its id and
+/// village.
+pub(super) fn insert_household_row(
+    db: Db<'_>,
+    h: &NewHousehold,
+    keys: &[String],
+    now: &str,
+) -> Result<(i64, i64)> {
     let village_id: i64 = db
         .prepare_cached("SELECT village_id FROM village_groups WHERE id = ?1")?
         .query_row([h.group_id], |r| r.get(0))
@@ -898,7 +933,10 @@ pub(super) fn insert_household_row(db: Db<'_>, h: &NewHousehold, now: &str) -> R
                 h.group_id, h.head_name
             ))
         })?;
-    Ok((insert_household_in(db, h, village_id, now)?, village_id))
+    Ok((
+        insert_household_in(db, h, village_id, keys, now)?,
+        village_id,
+    ))
 }
 
 /// The head's name, the ID number and the ID number reversed as a new household's row holds
@@ -926,6 +964,7 @@ pub(super) const NEW_HOUSEHOLD_COLUMNS: &[&str] = &[
     "is_resident",
     "created_at",
     "updated_at",
+    "search_terms",
 ];
 
 /// A new toilet's columns, as [`NEW_HOUSEHOLD_COLUMNS`].
@@ -948,11 +987,13 @@ pub(super) const NEW_TOILET_COLUMNS: &[&str] = &[
     "village_id",
 ];
 
-/// The household row, its group's village already known (the foreign key still checks it).
+/// The household row, its group's village already known (the foreign key still checks it),
+/// listing its search keys `keys` (written by the caller).
 pub(super) fn insert_household_in(
     db: Db<'_>,
     h: &NewHousehold,
     village_id: i64,
+    keys: &[String],
     now: &str,
 ) -> Result<i64> {
     let (head_name, id_number, id_rev) = written_forms(h);
@@ -961,8 +1002,9 @@ pub(super) fn insert_household_in(
     inserted(
         db,
         "INSERT INTO households (village_id, group_id, head_name, id_number, id_number_rev, phone, address,
-                                 registered_pop, resident_pop, category, is_resident, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
+                                 registered_pop, resident_pop, category, is_resident, created_at, updated_at,
+                                 search_terms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13) RETURNING id",
         params![
             village_id,
             h.group_id,
@@ -976,6 +1018,7 @@ pub(super) fn insert_household_in(
             h.category,
             h.is_resident,
             now,
+            terms_of(keys),
         ],
     )
 }

@@ -39,6 +39,14 @@ fn database_at(version: i64) -> Connection {
         for key in huce_core::search_keys::household_keys("曾建国") {
             conn.execute(insert, [key]).unwrap();
         }
+        if version >= 21 {
+            // From version 21 the household's row lists its keys.
+            conn.execute(
+                "UPDATE households SET search_terms = (SELECT json_group_array(term) FROM household_search)",
+                [],
+            )
+            .unwrap();
+        }
     }
     conn
 }
@@ -456,4 +464,64 @@ fn version_15_keeps_each_toilets_first_inspection_from_those_already_there() {
         (Some("2022-09-20".into()), Some("2022-10-03".into()))
     );
     assert_eq!(days(2), (None, None));
+}
+
+/// File only: version 21 lists each household's search keys on its row, those an earlier
+/// program wrote (a key for every single character) included, and drops the keys' index by
+/// household: a household moved to another 社 takes every key along, one deleted leaves none.
+#[test]
+fn version_21_lists_every_key_a_household_has_and_moves_and_deletes_them_all() {
+    let conn = database_at(20);
+    conn.execute_batch(
+        "INSERT INTO household_search (term, household_id, village_id, group_id)
+           VALUES ('n曾', 1, 1, 1), ('n建', 1, 1, 1), ('n国', 1, 1, 1)
+           ON CONFLICT DO NOTHING;
+         INSERT INTO villages (id, name) VALUES (2, '太平村');
+         INSERT INTO village_groups (id, village_id, name, number) VALUES (2, 2, '1社', 1);",
+    )
+    .unwrap();
+    let keys = |village: i64| -> Vec<String> {
+        conn.prepare(
+            "SELECT term FROM household_search WHERE household_id = 1 AND village_id = ?1 ORDER BY term",
+        )
+        .unwrap()
+        .query_map([village], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    let before = keys(1);
+    assert!(before.len() > huce_core::search_keys::household_keys("曾建国").len());
+    db::migrate(&conn).unwrap();
+    let listed: String = conn
+        .query_row(
+            "SELECT search_terms FROM households WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut listed: Vec<String> = serde_json::from_str(&listed).unwrap();
+    listed.sort();
+    assert_eq!(listed, before);
+    let index: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'household_search_by_household'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(index, 0, "the keys' copy by household is gone");
+    conn.execute(
+        "UPDATE households SET village_id = 2, group_id = 2 WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    assert!(keys(1).is_empty(), "no key stays in the 社 it left");
+    assert_eq!(keys(2), before);
+    conn.execute_batch("DELETE FROM toilets; DELETE FROM households WHERE id = 1;")
+        .unwrap();
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM household_search", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
 }

@@ -1149,7 +1149,8 @@ fn two_pcs_signing_one_result_at_once_leave_one_signature_and_say_who() {
 /// toilet's first inspection, written from the inspections already there; version 16 counts
 /// unknown user names in the database; version 17 gives the search keys their households'
 /// places; version 19 each toilet its household's village; version 20 keeps 多方比对 per
-/// toilet, every inspected toilet marked to be worked out.
+/// toilet, every inspected toilet marked to be worked out; version 21 lists each household's
+/// search keys on its row.
 #[test]
 fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
     let town = demo_town(300, 9);
@@ -1157,6 +1158,11 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
     let (scratch, _) = pushed(file);
     // Back to version 14 as the previous program left it.
     let mut c = scratch_client(&scratch);
+    c.batch_execute(
+        "ALTER TABLE households DROP COLUMN search_terms;
+         CREATE INDEX household_search_by_household ON household_search(household_id);",
+    )
+    .unwrap();
     let mut undo_20 = String::new();
     for (table, triggers) in [
         (
@@ -1261,6 +1267,25 @@ fn a_server_database_of_the_previous_version_is_upgraded_by_the_first_pc() {
         (here.total, format!("{:?}", here.rows)),
         "the keys found and listed in order as on the file"
     );
+    // Each household lists its keys on its row (21), the same as the file's.
+    let listed = |db: huce_core::sql::Db<'_>| -> Vec<(i64, Vec<String>)> {
+        db.query_map(
+            "SELECT id, search_terms FROM households ORDER BY id",
+            [],
+            |r| Ok((r.get(0)?, r.get::<_, String>(1)?)),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|(id, terms)| {
+            let mut terms: Vec<String> = serde_json::from_str(&terms).unwrap();
+            terms.sort();
+            (id, terms)
+        })
+        .collect()
+    };
+    let on_server = listed(huce_core::sql::Db::Server(&conn));
+    assert!(on_server.iter().all(|(_, terms)| !terms.is_empty()));
+    assert_eq!(on_server, listed(huce_core::sql::Db::File(file)));
     // The same kept days as the file's, and the same 进度调度.
     let days = |sql: &str| -> Vec<(i64, Option<String>, Option<String>)> {
         huce_core::sql::Db::Server(&conn)

@@ -8,7 +8,6 @@ use super::stored::{AtDoor, Door, Stored, HOUSEHOLD_COLUMNS};
 use super::types::{ImportOptions, ImportReport};
 use super::values::{display_stored, household_fields, FieldValue, Values};
 use crate::error::Result;
-use crate::search_keys;
 use crate::store::sql::Db;
 
 /// The change log of one import. On the file each change is written as it is made; on the
@@ -165,16 +164,7 @@ pub(super) fn update_household(
     if let Some(name) = v.head_name.as_ref().filter(|n| **n != old_name) {
         // A new head of household (户主变更): keep the search keys in step.
         ready()?;
-        tx.execute("DELETE FROM household_search WHERE household_id = ?1", [id])?;
-        let (village_id, group_id): (i64, i64) = tx.query_row(
-            "SELECT village_id, group_id FROM households WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let mut keys = tx.prepare_cached(crate::places::households::INSERT_KEY)?;
-        for key in search_keys::household_keys(name) {
-            keys.execute(params![key, id, village_id, group_id])?;
-        }
+        crate::places::households::replace_keys(tx, id, name)?;
     }
     Ok((changed, current_group, old_name))
 }
