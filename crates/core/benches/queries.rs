@@ -546,10 +546,7 @@ fn field_work(path: &std::path::Path, villages: &[i64], rng: &mut Rng) -> bool {
     let photo_dir = dir.join("photos");
     let mut store = Vec::new();
     for i in 0..2 {
-        let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
-        bytes.extend((0..3_000_000).map(|_| rng.below(256) as u8));
-        let file = dir.join(format!("IMG_{i}.jpg"));
-        std::fs::write(&file, &bytes).unwrap();
+        let file = fake_photo(&dir.join(format!("IMG_{i}.jpg")), 3_000_000, rng);
         let (t, p) =
             time(|| photos::store(&conn, &photo_dir, &file, "2026-11-29T10:00:00+08:00").unwrap());
         store.push(t);
@@ -581,10 +578,7 @@ fn field_work(path: &std::path::Path, villages: &[i64], rng: &mut Rng) -> bool {
     for i in 0..200 {
         let mut two = Vec::new();
         for j in 0..2 {
-            let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
-            bytes.extend((0..65_536).map(|_| rng.below(256) as u8));
-            let file = dir.join(format!("IMG_{i}_{j}.jpg"));
-            std::fs::write(&file, &bytes).unwrap();
+            let file = fake_photo(&dir.join(format!("IMG_{i}_{j}.jpg")), 65_536, rng);
             two.push(
                 photos::store(&conn, &photo_dir, &file, "2026-11-29T10:00:00+08:00")
                     .unwrap()
@@ -659,4 +653,12 @@ fn field_work(path: &std::path::Path, villages: &[i64], rng: &mut Rng) -> bool {
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
     ok
+}
+
+/// A "photo" of `size` bytes at `path`: a JPEG header and a random body.
+fn fake_photo(path: &std::path::Path, size: usize, rng: &mut Rng) -> std::path::PathBuf {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend((0..size).map(|_| rng.below(256) as u8));
+    std::fs::write(path, &bytes).unwrap();
+    path.to_path_buf()
 }
