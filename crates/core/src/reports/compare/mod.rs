@@ -306,7 +306,9 @@ pub fn compare<'a>(db: impl Into<Db<'a>>, scope: Scope) -> Result<Comparison> {
     let no_group = (String::new(), 0);
     let group_of = |id: i64| group_names.get(&id).unwrap_or(&no_group);
     found.retain(|(k, _)| village_index.contains_key(&k.0));
-    found.sort_unstable_by_key(|(k, _)| {
+    // Each difference's place worked out once (two look-ups), not at every comparison of the
+    // sort (#19: 30,000 differences of a district, a fifth of the comparison's time).
+    found.sort_by_cached_key(|(k, _)| {
         (
             village_index[&k.0],
             (group_of(k.1).1, k.1),
