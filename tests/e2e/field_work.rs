@@ -272,8 +272,8 @@ async fn inspect_and_close_out(on_server: bool) {
     click(d, "#view-ledger").await;
     click(d, &format!("#counts-table tr[data-village='{village}'] td")).await;
     wait_text(d, "#ledger-title", |t| t.contains('村')).await;
-    assert_eq!(village_count(d, village, 2).await, total_before + 1);
-    assert_eq!(village_count(d, village, 4).await, pending_before + 1);
+    village_count_becomes(d, village, 2, total_before + 1).await;
+    village_count_becomes(d, village, 4, pending_before + 1).await;
     let rows = d
         .query(By::Css("#ledger-rows tr[data-case]"))
         .wait(WAIT, POLL)
@@ -441,8 +441,8 @@ async fn inspect_and_close_out(on_server: bool) {
     ] {
         assert!(words.contains(w), "{w}: {words}");
     }
-    assert_eq!(village_count(d, village, 7).await, closed_before + 1);
-    assert_eq!(village_count(d, village, 4).await, pending_before);
+    village_count_becomes(d, village, 7, closed_before + 1).await;
+    village_count_becomes(d, village, 4, pending_before).await;
     // 销号率 as the core words it (one decimal), not rounded again by the screen.
     let (total, closed) = (
         village_count(d, village, 2).await,

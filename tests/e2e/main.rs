@@ -247,6 +247,13 @@ async fn village_count(driver: &WebDriver, village: i64, column: usize) -> i64 {
         .unwrap()
 }
 
+/// Waits until the village's count in `column` reads `want`: the table shown before a change
+/// stays until the view's new counts arrive (on the server a moment later).
+async fn village_count_becomes(driver: &WebDriver, village: i64, column: usize, want: i64) {
+    let css = format!("#counts-table tr[data-village='{village}'] td:nth-child({column})");
+    wait_text(driver, &css, |t| t.parse::<i64>() == Ok(want)).await;
+}
+
 const ADMIN: (&str, &str) = ("admin", "shiyu2022");
 
 /// The administrator account, made with the core before the app starts (as after a first
