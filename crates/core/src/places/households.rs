@@ -444,18 +444,29 @@ impl Filter {
                 values.push((":scope", Integer(id)));
             }
         }
-        match query {
-            Query::All => {}
+        // The keys that begin with one character of a name (every character begins one of a
+        // name's keys: `search_keys::name_grams`) or with pinyin initials.
+        let key_range = match query {
             Query::NamePart(part) if part.chars().count() == 1 => {
-                // Every character begins one of a name's keys (`search_keys::name_grams`).
-                let lo = format!("{}{part}", search_keys::NAME_PREFIX);
+                Some(format!("{}{part}", search_keys::NAME_PREFIX))
+            }
+            Query::PinyinInitials(initials) => {
+                Some(format!("{}{initials}", search_keys::PINYIN_PREFIX))
+            }
+            _ => None,
+        };
+        let keys_are_a_range = key_range.is_some();
+        match (query, key_range) {
+            (_, Some(lo)) => {
                 clauses.push(
                     "h.id IN (SELECT household_id FROM household_search WHERE term >= :lo AND term < :hi)",
                 );
                 values.push((":hi", Text(prefix_end(&lo))));
                 values.push((":lo", Text(lo)));
             }
-            Query::NamePart(part) => {
+            // Pinyin initials are always a range (above).
+            (Query::All | Query::PinyinInitials(_), None) => {}
+            (Query::NamePart(part), None) => {
                 let chars: Vec<char> = part.chars().collect();
                 let gram: String = chars.iter().take(2).collect();
                 clauses
@@ -466,15 +477,7 @@ impl Filter {
                     values.push((":like", Text(format!("%{}%", like_escape(part)))));
                 }
             }
-            Query::PinyinInitials(initials) => {
-                let lo = format!("{}{initials}", search_keys::PINYIN_PREFIX);
-                clauses.push(
-                    "h.id IN (SELECT household_id FROM household_search WHERE term >= :lo AND term < :hi)",
-                );
-                values.push((":hi", Text(prefix_end(&lo))));
-                values.push((":lo", Text(lo)));
-            }
-            Query::IdTail(tail) => {
+            (Query::IdTail(tail), None) => {
                 let lo: String = tail.chars().rev().collect();
                 clauses.push("h.id_number_rev IS NOT NULL AND h.id_number_rev >= :lo AND h.id_number_rev < :hi");
                 values.push((":hi", Text(prefix_end(&lo))));
@@ -491,18 +494,13 @@ impl Filter {
             Scope::Group(_) => " AND group_id = :scope",
         };
         let keys = match query {
-            Query::NamePart(part) if nothing_else && part.chars().count() == 2 => {
+            _ if !nothing_else => None,
+            _ if keys_are_a_range => Some(format!("term >= :lo AND term < :hi{place}")),
+            Query::NamePart(part) if part.chars().count() == 2 => {
                 Some(format!("term = :term{place}"))
-            }
-            Query::NamePart(part) if nothing_else && part.chars().count() == 1 => {
-                Some(format!("term >= :lo AND term < :hi{place}"))
-            }
-            Query::PinyinInitials(_) if nothing_else => {
-                Some(format!("term >= :lo AND term < :hi{place}"))
             }
             _ => None,
         };
-        let keys_are_a_range = keys.as_deref().is_some_and(|k| k.contains(":lo"));
         let sql = if clauses.is_empty() {
             "1 = 1".to_string()
         } else {
