@@ -199,18 +199,7 @@ fn one_photo_cannot_be_evidence_for_two_households() {
         .unwrap()
         .unwrap();
     rectification::decide(&t.db, &admin, case, &plan_district(), t.li, TODAY, NOW).unwrap();
-    let fixed = MoveInput {
-        case_id: case,
-        to: CaseState::AwaitingAcceptance,
-        actor_id: t.li,
-        date: "2022-10-10".into(),
-        remark: Some("已重建".into()),
-        verifier_id: None,
-        photo: Some(fixed_photo.clone()),
-        head_confirmed: false,
-        unconfirmed_reason: None,
-        scan: None,
-    };
+    let fixed = rebuilt(&t, case, &fixed_photo);
     rectification::move_case(&t.db, &admin, &fixed, TODAY, NOW).unwrap();
     let mut c = form(&t, t.no_year);
     c.in_normal_use = Some(true);
@@ -303,18 +292,7 @@ fn another_households_photo_cannot_be_the_photo_of_a_fix() {
         .case_id
         .unwrap();
     rectification::decide(&t.db, &admin, case, &plan_district(), t.li, TODAY, NOW).unwrap();
-    let fixed = MoveInput {
-        case_id: case,
-        to: CaseState::AwaitingAcceptance,
-        actor_id: t.li,
-        date: "2022-10-10".into(),
-        remark: Some("已重建".into()),
-        verifier_id: None,
-        photo: Some(hash.clone()),
-        head_confirmed: false,
-        unconfirmed_reason: None,
-        scan: None,
-    };
+    let fixed = rebuilt(&t, case, &hash);
     let err = rectification::move_case(&t.db, &admin, &fixed, TODAY, NOW)
         .unwrap_err()
         .to_string();
@@ -326,4 +304,20 @@ fn another_households_photo_cannot_be_the_photo_of_a_fix() {
         rectification::case(&t.db, case).unwrap().state,
         CaseState::Pending
     );
+}
+
+/// The case rebuilt (已整改待验收) on 2022-10-10 by 李, with `photo` as its 整改后照片.
+fn rebuilt(t: &Town, case: i64, photo: &str) -> MoveInput {
+    MoveInput {
+        case_id: case,
+        to: CaseState::AwaitingAcceptance,
+        actor_id: t.li,
+        date: "2022-10-10".into(),
+        remark: Some("已重建".into()),
+        verifier_id: None,
+        photo: Some(photo.to_string()),
+        head_confirmed: false,
+        unconfirmed_reason: None,
+        scan: None,
+    }
 }
