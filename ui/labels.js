@@ -20,3 +20,6 @@ export const yesNo = (v) => (v === null || v === undefined ? '—' : v ? '是' :
 export function entries(name) {
   return [...(maps.get(name) ?? new Map()).entries()];
 }
+
+/** The town's name until 本镇设置 gives one (the core's placeholder). */
+export const UNSET_TOWN = '（未设置镇名）';

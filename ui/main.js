@@ -3,32 +3,15 @@
 
 import { $, toast } from './dom.js';
 import * as ipc from './ipc.js';
-import { setVocabularies } from './labels.js';
-import { latest, normalizeDate } from './util.js';
+import { UNSET_TOWN, setVocabularies } from './labels.js';
+import { latest, normalizeDate, onFirstUse } from './util.js';
 import { PlaceTree } from './screens/tree.js';
 import { HouseholdList } from './screens/list.js';
 import { renderDetail } from './screens/detail.js';
-import { ManualDialog } from './screens/manual.js';
-import { ImportDialog } from './screens/import.js';
-import { ExportDialog } from './screens/export.js';
-import { InspectionForm } from './screens/inspection.js';
 import { ProblemLedger, defaultFilter } from './screens/ledger.js';
-import { ItemsDialog, StaffDialog } from './screens/lists.js';
-import { PrintDialog } from './screens/print.js';
 import { initOperator, reloadStaff, setDatabase } from './people.js';
 import { Session } from './session.js';
-import { Dashboard } from './screens/progress.js';
-import { Checks } from './screens/checks.js';
-import { AccountsDialog, AuditDialog } from './screens/auth.js';
-import { BackupDialog } from './screens/backups.js';
-import { SignoffDialog } from './screens/signoff.js';
-import { PendingDialog } from './screens/pending.js';
-import { SettingsDialog, UNSET_TOWN } from './screens/settings.js';
-import { RecoveryScreen } from './screens/recovery.js';
-import { ServerDialog } from './screens/server.js';
 import { DemoLoader } from './screens/demo.js';
-import { FoundDialog } from './screens/found.js';
-import { PhotoImportDialog } from './screens/photo_import.js';
 
 const showError = (err) => toast(err.message || String(err));
 
@@ -61,7 +44,7 @@ function loadView() {
 // The details pane: household `id` with its inspections and problem cases.
 const beginDetail = latest();
 const showDetail = (d, file, pending = []) => renderDetail($('detail'), d, file, (index) => inspection.open(d, index).catch(showError), () => printHousehold(d),
-  pending, () => pendingDialog.open(townLabel(), `group:${d.group_id}`).catch(showError), () => foundDialog.openToilet(d));
+  pending, () => pendingDialog.open(townLabel(), `group:${d.group_id}`).catch(showError), () => foundDialog.openToilet(d).catch(showError));
 async function showHousehold(id) {
   const current = beginDetail();
   try {
@@ -93,7 +76,7 @@ const list = new HouseholdList({
 });
 list.bindSearch($('search'));
 
-const inspection = new InspectionForm({
+const inspection = onFirstUse(() => import('./screens/inspection.js').then((m) => new m.InspectionForm({
   onSaved: async (saved, household) => {
     const current = beginDetail();
     // The worklists' counts and the list's 核查 column follow each save; a household worked
@@ -114,7 +97,13 @@ const inspection = new InspectionForm({
     continueEntry = true;
     await list.select(next);
   },
-});
+  onQueueMove: (h) => {
+    const current = beginDetail();
+    Promise.all([ipc.fieldFile(h.id), ipc.householdPending(h.id)])
+      .then(([file, pending]) => { if (current()) showDetail(h, file, pending); })
+      .catch(showError);
+  },
+})));
 
 const ledger = new ProblemLedger({
   onOpenHousehold: (id) => openHousehold(id),
@@ -123,7 +112,7 @@ const ledger = new ProblemLedger({
   onPrintCase: (kinds, caseId, title) => printDialog.open(kinds, ledger.filter(), title, null, [caseId]).catch(showError),
 });
 
-const dashboard = new Dashboard({
+const dashboard = onFirstUse(() => import('./screens/progress.js').then((m) => new m.Dashboard({
   onOpenVillage: (villageId) => {
     setView('ledger');
     tree.select(`village:${villageId}`, true);
@@ -144,8 +133,7 @@ const dashboard = new Dashboard({
     tree.select(node, true);
   },
   onPrintBulletin: (month) => printDialog.open(['bulletin'], defaultFilter(), townLabel(), null, null, { month }).catch(showError),
-});
-dashboard.bindRows();
+})));
 
 // 区级抽查 entry from a sample: the list shows the sample's households, the form goes through the
 // sampled toilets in the sample's order.
@@ -203,20 +191,14 @@ async function showWorklistCounts(scope) {
     }
   } catch { /* the counts are a help; the list works without them */ }
 }
-inspection.onQueueMove = (h) => {
-  const current = beginDetail();
-  Promise.all([ipc.fieldFile(h.id), ipc.householdPending(h.id)])
-    .then(([file, pending]) => { if (current()) showDetail(h, file, pending); })
-    .catch(showError);
-};
 
-const checks = new Checks({
+const checks = onFirstUse(() => import('./screens/checks.js').then((m) => new m.Checks({
   onOpenHousehold: (id) => openHousehold(id).catch(showError),
   onEnterSample: (queue, pos) => enterSample(queue, pos),
   onListBatch: (households, title) => listBatch(households, title),
   villages: () => currentTree?.villages ?? [],
   onPrint: (kind, sampleId) => printDialog.open([kind], defaultFilter(), `第${sampleId}号抽查样本`, null, null, { sample_id: sampleId }).catch(showError),
-});
+})));
 
 const VIEWS = ['households', 'ledger', 'progress', 'checks'];
 
@@ -252,26 +234,26 @@ async function openHousehold(id) {
   await showHousehold(id);
 }
 
-const printDialog = new PrintDialog();
+const printDialog = onFirstUse(() => import('./screens/print.js').then((m) => new m.PrintDialog()));
 
-const photoImport = new PhotoImportDialog({
+const photoImport = onFirstUse(() => import('./screens/photo_import.js').then((m) => new m.PhotoImportDialog({
   onImported: async () => { if (list.selectedId) await showHousehold(list.selectedId); },
-});
-$('open-photo-import').addEventListener('click', () => photoImport.open());
+})));
+$('open-photo-import').addEventListener('click', () => photoImport.open().catch(showError));
 
 // 查缺补漏: households and toilets found at the door.
-const foundDialog = new FoundDialog({
+const foundDialog = onFirstUse(() => import('./screens/found.js').then((m) => new m.FoundDialog({
   onAdded: async (householdId) => {
     await reload();
     await showHousehold(householdId);
   },
-});
+})));
 $('open-found').addEventListener('click', () => {
   const groups = (currentTree?.villages ?? []).flatMap((v) => v.groups.map((g) => ({ id: g.id, label: `${v.name}${g.name}` })));
   if (!groups.length) { toast('还没有行政村和社，请先导入台账。'); return; }
   const key = tree.selected ?? '';
   const chosen = key.startsWith('group:') ? Number(key.slice(6)) : groups[0].id;
-  foundDialog.openHousehold(groups, chosen);
+  foundDialog.openHousehold(groups, chosen).catch(showError);
 });
 function printHousehold(d) {
   printDialog.open(['household_file'], defaultFilter(), `${d.village_name}${d.group_name}${d.head_name}`, d.id).catch(showError);
@@ -286,8 +268,8 @@ $('ledger-print').addEventListener('click', () => {
 });
 
 initOperator();
-const staffDialog = new StaffDialog();
-const itemsDialog = new ItemsDialog();
+const staffDialog = onFirstUse(() => import('./screens/lists.js').then((m) => new m.StaffDialog()));
+const itemsDialog = onFirstUse(() => import('./screens/lists.js').then((m) => new m.ItemsDialog()));
 // Dates are 年-月-日 everywhere: what is typed as 2026/11/29 or 20261129 becomes 2026-11-29 before
 // any screen reads it (capture: this runs before the field's own handlers).
 document.addEventListener('change', (e) => {
@@ -300,7 +282,7 @@ document.addEventListener('change', (e) => {
   }
 }, true);
 
-const manualDialog = new ManualDialog();
+const manualDialog = onFirstUse(() => import('./screens/manual.js').then((m) => new m.ManualDialog()));
 $('open-manual').addEventListener('click', () => manualDialog.open().catch(showError));
 
 // 管理 ▾: the administrative dialogs in one menu, so the header never needs a wide window.
@@ -395,34 +377,34 @@ document.addEventListener('huce:second-instance', (e) => {
 });
 
 // Dialogs.
-const accountsDialog = new AccountsDialog();
-const auditDialog = new AuditDialog();
+const accountsDialog = onFirstUse(() => import('./screens/auth.js').then((m) => new m.AccountsDialog()));
+const auditDialog = onFirstUse(() => import('./screens/auth.js').then((m) => new m.AuditDialog()));
 $('open-accounts').addEventListener('click', () => accountsDialog.open().catch(showError));
 $('open-audit').addEventListener('click', () => auditDialog.open().catch(showError));
 
-const signoffDialog = new SignoffDialog({
+const signoffDialog = onFirstUse(() => import('./screens/signoff.js').then((m) => new m.SignoffDialog({
   onPrint: (scope, title) => printDialog.open(['signoff'], defaultFilter(scope), title).catch(showError),
-});
+})));
 $('open-signoff').addEventListener('click', () => signoffDialog.open(selectedPlace()).catch(showError));
 document.addEventListener('huce:signatures-changed', () => {
   if (list.selectedIndex >= 0) list.select(list.selectedIndex);
 });
 
-const backupDialog = new BackupDialog({
+const backupDialog = onFirstUse(() => import('./screens/backups.js').then((m) => new m.BackupDialog({
   canRestore: () => session.allowed.has('restore'),
   // The restored file has its own accounts: everyone logs in again.
   onRestored: (message) => session.relogin(message).catch(showError),
-});
+})));
 $('open-backup').addEventListener('click', () => backupDialog.open().catch(showError));
 
-const pendingDialog = new PendingDialog({
+const pendingDialog = onFirstUse(() => import('./screens/pending.js').then((m) => new m.PendingDialog({
   onPrint: (scope, title) => printDialog.open(['pending_list'], defaultFilter(scope), title).catch(showError),
   onChanged: async () => {
     await showPendingCount();
     if (list.selectedIndex >= 0) list.select(list.selectedIndex);
   },
   mayCorrect: () => session.allowed.has('correct_ledger'),
-});
+})));
 $('open-pending').addEventListener('click', () => {
   const { scope } = selectedPlace();
   pendingDialog.open(townLabel(), scope.kind === 'town' ? null : `${scope.kind}:${scope.id}`).catch(showError);
@@ -436,10 +418,10 @@ async function showPendingCount() {
   $('open-pending').textContent = `待核实 ${n} 项`;
 }
 
-const recovery = new RecoveryScreen();
+const recovery = onFirstUse(() => import('./screens/recovery.js').then((m) => new m.RecoveryScreen()));
 // A switch of databases starts the window afresh: the login and everything shown are the other
 // database's.
-const serverDialog = new ServerDialog({ onSwitched: async () => window.location.reload() });
+const serverDialog = onFirstUse(() => import('./screens/server.js').then((m) => new m.ServerDialog({ onSwitched: async () => window.location.reload() })));
 $('login-server').addEventListener('click', () => serverDialog.open().catch(showError));
 $('open-server').addEventListener('click', () => serverDialog.open().catch(showError));
 $('server-change').addEventListener('click', () => serverDialog.open().catch(showError));
@@ -457,7 +439,7 @@ $('server-retry').addEventListener('click', async () => {
 });
 new DemoLoader({ onLoaded: reload });
 
-const settingsDialog = new SettingsDialog({
+const settingsDialog = onFirstUse(() => import('./screens/settings.js').then((m) => new m.SettingsDialog({
   onSaved: async (town, idle) => {
     info.town = town;
     session.idleMinutes = idle;
@@ -466,16 +448,16 @@ const settingsDialog = new SettingsDialog({
     tree.show(currentTree, townLabel());
     $('scope-title').textContent = selectedPlace().title;
   },
-});
+})));
 $('open-settings').addEventListener('click', () => { if (opened()) settingsDialog.open(info.town, session.idleMinutes).catch(showError); });
 
-const importDialog = new ImportDialog({
+const importDialog = onFirstUse(() => import('./screens/import.js').then((m) => new m.ImportDialog({
   onImported: async () => {
     await reload();
     if (info.town?.town_name === UNSET_TOWN) toast('导入完成。请点右上角“设置”填写区、镇名称，它们会印在文书上。', 'info');
   },
-});
-const exportDialog = new ExportDialog();
+})));
+const exportDialog = onFirstUse(() => import('./screens/export.js').then((m) => new m.ExportDialog()));
 const openImport = () => {
   const villages = (currentTree?.villages ?? []).map((v) => v.name);
   importDialog.open(villages, villages.length === 0).catch(showError);
@@ -492,7 +474,7 @@ function showDamaged(error) {
   $('login-screen').hidden = true;
   $('workbench').hidden = true;
   for (const d of document.querySelectorAll('dialog[open]')) d.close();
-  recovery.show({ code: 'damaged', message: error.message });
+  recovery.show({ code: 'damaged', message: error.message }).catch(showError);
 }
 document.addEventListener('huce:damaged', (e) => showDamaged(e.detail));
 
@@ -558,7 +540,7 @@ async function start() {
     setDatabase(info.db_path);
     showHeader();
     if (info.open_error) {
-      recovery.show(info.open_error, info.engine === 'server');
+      recovery.show(info.open_error, info.engine === 'server').catch(showError);
       return;
     }
     followAfterStart();

@@ -37,3 +37,19 @@ export function normalizeDate(value) {
   const m = s.match(/^(\d{4})-(\d{1,2})-(\d{1,2})$/) ?? s.match(/^(\d{4})(\d{2})(\d{2})$/);
   return m ? `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}` : value.trim();
 }
+
+/**
+ * A screen made on its first use (#21: the window holds only the code of what has been opened).
+ * `make()` loads the screen's module and builds it, once; every method called on the returned
+ * stand-in waits for that and returns a promise of the method's result.
+ *
+ *   const print = onFirstUse(() => import('./screens/print.js').then((m) => new m.PrintDialog()));
+ *   print.open(kinds, filter, title).catch(showError);
+ */
+export function onFirstUse(make) {
+  let made = null;
+  const screen = () => (made ??= make());
+  return new Proxy({}, {
+    get: (_, name) => (name === 'then' ? undefined : (...args) => screen().then((s) => s[name](...args))),
+  });
+}

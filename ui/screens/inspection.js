@@ -73,11 +73,13 @@ function emptyState(last, origin, kind) {
 }
 
 export class InspectionForm {
-  /** onSaved(saved, household) after each save; onNext() → true when it moved to another household. */
-  constructor({ onSaved, onNextHousehold }) {
+  /** onSaved(saved, household) after each save; onNext() → true when it moved to another household;
+   *  onQueueMove(household) when a sample's form moved to another household. */
+  constructor({ onSaved, onNextHousehold, onQueueMove }) {
     this.dialog = $('inspection-dialog');
     this.onSaved = onSaved;
     this.onNextHousehold = onNextHousehold;
+    this.onQueueMove = onQueueMove;
     this.items = [];
     this.fields = [];
     this.dialog.addEventListener('keydown', (e) => this.onKey(e));

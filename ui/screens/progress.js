@@ -30,6 +30,7 @@ export class Dashboard {
     $('progress-bulletin-xlsx').addEventListener('click', () => this.exportBulletin().catch((e) => toast(e.message)));
     $('progress-summary').addEventListener('click', () => this.exportSummary().catch((e) => toast(e.message)));
     $('phases-cancel').addEventListener('click', () => $('phases-dialog').close());
+    this.bindRows();
     $('phases-add').addEventListener('click', () => $('phases-rows').append(this.phaseRow({ name: '', start: '', end: '', measure: null, target: 100 })));
     $('phases-form').addEventListener('submit', (e) => { e.preventDefault(); this.savePhases(); });
   }

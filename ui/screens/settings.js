@@ -3,9 +3,7 @@
 
 import { $, toast } from '../dom.js';
 import * as ipc from '../ipc.js';
-
-/** The town name the core stores until someone sets the real one. */
-export const UNSET_TOWN = '（未设置镇名）';
+import { UNSET_TOWN } from '../labels.js';
 
 export class SettingsDialog {
   /** onSaved(town, idleMinutes): the saved names and idle time, for the header and the tree. */
