@@ -50,6 +50,10 @@ export class Checks {
     $('sample-form').addEventListener('submit', (e) => { e.preventDefault(); this.draw(); });
     $('sample-cancel').addEventListener('click', () => $('sample-dialog').close());
     $('sample-reproduce').addEventListener('click', () => this.reproduce().catch((e) => toast(e.message)));
+    // A number field's first value is set here, not in index.html: one there makes WebKit load its
+    // number formats at the start (#21).
+    $('sample-size').value = '10';
+    $('sample-min').value = '5';
     for (const id of ['sample-size-kind', 'sample-size']) $(id).addEventListener('input', () => this.sizeHint());
     $('sample-print-list').addEventListener('click', () => this.print('sample_list'));
     $('sample-print-sheets').addEventListener('click', () => this.print('check_sheets'));

@@ -25,6 +25,7 @@ const KINDS = {
 export class PrintDialog {
   constructor() {
     this.dialog = $('print-dialog');
+    $('print-blanks').value = '5'; // set here, not in index.html (see checks.js)
     $('print-close').addEventListener('click', () => this.dialog.close());
     $('print-go').addEventListener('click', () => this.go());
     $('print-xlsx').addEventListener('click', () => this.exportList());
