@@ -4,7 +4,9 @@
 //! memory once the workbench shows and the checks after the start are done. For the demo town
 //! (9,000 households) and the district file (262,000 households), each on the first start of a
 //! day (the daily backup then runs behind the window) and on later starts; beside a minimal
-//! Tauri 2 app (`src-tauri/minimal/`) built in the same run and started the same way.
+//! Tauri 2 app (`src-tauri/minimal/`) built in the same run and started the same way. Both are
+//! the shipped build (the `dist` profile, which the run builds; `HUCE_BENCH_APP` and
+//! `HUCE_BENCH_MINIMAL` name other builds to measure instead).
 //!
 //! Memory is the proportional set size (PSS) of the app and every process it started (WebKit's
 //! web and network processes), so libraries shared between them count once.
@@ -117,15 +119,42 @@ struct Start {
     rss_kb: u64,
 }
 
-/// The binary to start: the one this run built, or another build of it named by `var` (e.g. the
-/// shipped `dist` profile's).
-fn binary(var: &str, built: &str) -> PathBuf {
-    std::env::var_os(var).map_or_else(|| PathBuf::from(built), PathBuf::from)
+/// The binary to start: the one named by `var`, else `name` as shipped: built here with the
+/// `dist` profile (Cargo.toml: size-optimised, whole-program optimisation), the minimal app
+/// too, so both are measured as a user would run them.
+fn binary(var: &str, name: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(var) {
+        return PathBuf::from(path);
+    }
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
+        println!(
+            "building both apps with the shipped `dist` profile (the first time takes minutes)…"
+        );
+        let status =
+            std::process::Command::new(std::env::var_os("CARGO").unwrap_or("cargo".into()))
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .args(["build", "--locked", "--profile", "dist", "-p", "huce-app"])
+                .args([
+                    "--features",
+                    "bench-minimal",
+                    "--bin",
+                    "huce-app",
+                    "--bin",
+                    "minimal-tauri",
+                ])
+                .status()
+                .expect("cargo runs");
+        assert!(status.success(), "the dist build failed");
+    });
+    // This run's release binaries are in <target>/release; the dist ones beside them.
+    let release = Path::new(env!("CARGO_BIN_EXE_huce-app")).parent().unwrap();
+    release.with_file_name("dist").join(name)
 }
 
 /// Starts the workbench on `db`, logs in, waits for the workbench and the checks after the start.
 async fn start_workbench(db: &Path) -> Start {
-    let app = binary("HUCE_BENCH_APP", env!("CARGO_BIN_EXE_huce-app"));
+    let app = binary("HUCE_BENCH_APP", "huce-app");
     let app = app.as_path();
     let s = start_binary(app, &["--db", db.to_str().unwrap()], db, &[]).await;
     let usable = until(
@@ -186,7 +215,7 @@ async fn start_workbench(db: &Path) -> Start {
 
 /// Starts the minimal app: until its page shows, and its memory two seconds later.
 async fn start_minimal(marker_dir: &Path) -> Start {
-    let app = binary("HUCE_BENCH_MINIMAL", env!("CARGO_BIN_EXE_minimal-tauri"));
+    let app = binary("HUCE_BENCH_MINIMAL", "minimal-tauri");
     let app = app.as_path();
     let s = start_binary(app, &[], marker_dir, &[]).await;
     let usable = until(&s, "return !!document.getElementById('ready');").await;
