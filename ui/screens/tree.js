@@ -10,8 +10,8 @@ const counts = (n) => `${n.households}户 · ${n.toilets}厕`;
 
 /** A row's height in px; `.tree .node` in styles.css has the same. */
 const ROW_HEIGHT = 30;
-/** Rows built above and below the visible ones (a town's tree is built whole). */
-const OVERSCAN = 30;
+/** Rows built above and below the visible ones, as in the household list. */
+const OVERSCAN = 8;
 
 export class PlaceTree {
   constructor(container, onSelect) {
