@@ -39,19 +39,28 @@ export async function reloadStaff() {
   for (const fn of listeners) fn(staff);
 }
 
-function renderOperator() {
+/**
+ * The header's choice of operator. Until it is opened (clicked, or reached with the keyboard) it
+ * holds only the chosen person: a district's staff runs to a thousand names, which the window
+ * need not keep while nobody looks at them (#21).
+ */
+function renderOperator(everyone = false) {
   const select = $('operator');
   const current = operatorId();
+  const shown = everyone ? staff : staff.filter((s) => s.id === current);
   select.replaceChildren(
     el('option', { value: '' }, staff.length ? '（请选择）' : '（先添加工作人员）'),
-    ...staff.map((s) => el('option', { value: s.id, selected: s.id === current }, `${s.name}${s.unit ? `（${s.unit}）` : ''}`)),
+    ...shown.map((s) => el('option', { value: s.id, selected: s.id === current }, `${s.name}${s.unit ? `（${s.unit}）` : ''}`)),
   );
+  select.dataset.everyone = everyone ? 'yes' : 'no';
   select.classList.toggle('unset', !current);
   select.disabled = !!linked && current === linked;
   select.title = select.disabled ? '登录账户关联了这位工作人员，记录都署他的名字' : '';
 }
 
 export function initOperator() {
+  const open = () => { if ($('operator').dataset.everyone !== 'yes') renderOperator(true); };
+  for (const kind of ['mousedown', 'focus', 'keydown']) $('operator').addEventListener(kind, open);
   $('operator').addEventListener('change', (e) => {
     if (e.target.value) localStorage.setItem(KEY(), e.target.value);
     else localStorage.removeItem(KEY());

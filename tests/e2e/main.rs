@@ -202,7 +202,9 @@ async fn choose(driver: &WebDriver, css: &str, value: &str) {
     let e = find(driver, css).await;
     driver
         .execute(
-            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+            // Pressed first, as a person opens the list (the header's 当前操作人 fills it then).
+            "arguments[0].dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+             arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
             vec![e.to_json().unwrap(), serde_json::json!(value)],
         )
         .await
