@@ -21,7 +21,7 @@ let linked = null;
 export function linkOperator(staffId) {
   linked = staffId ?? null;
   if (linked) localStorage.setItem(KEY(), String(linked));
-  if (staff.length) renderOperator();
+  if (staff.length) renderOperator(operatorOpened());
 }
 
 export const activeStaff = () => staff;
@@ -35,7 +35,7 @@ export function operatorId() {
 
 export async function reloadStaff() {
   staff = await ipc.staffList(false);
-  renderOperator();
+  renderOperator(operatorOpened());
   for (const fn of listeners) fn(staff);
 }
 
@@ -44,6 +44,9 @@ export async function reloadStaff() {
  * holds only the chosen person: a district's staff runs to a thousand names, which the window
  * need not keep while nobody looks at them (#21).
  */
+/** Whether the header's list has been opened (and holds everyone) since the last pick. */
+const operatorOpened = () => $('operator').dataset.everyone === 'yes';
+
 function renderOperator(everyone = false) {
   const select = $('operator');
   const current = operatorId();
@@ -59,7 +62,7 @@ function renderOperator(everyone = false) {
 }
 
 export function initOperator() {
-  const open = () => { if ($('operator').dataset.everyone !== 'yes') renderOperator(true); };
+  const open = () => { if (!operatorOpened()) renderOperator(true); };
   for (const kind of ['mousedown', 'focus', 'keydown']) $('operator').addEventListener(kind, open);
   $('operator').addEventListener('change', (e) => {
     if (e.target.value) localStorage.setItem(KEY(), e.target.value);

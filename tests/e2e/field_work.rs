@@ -144,7 +144,7 @@ async fn inspect_and_close_out(on_server: bool) {
         "only the chosen person before the list is opened"
     );
     d.execute(
-        "document.getElementById('operator').dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));",
+        "document.getElementById('operator').dispatchEvent(new FocusEvent('focus'));",
         Vec::new(),
     )
     .await

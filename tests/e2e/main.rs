@@ -202,8 +202,10 @@ async fn choose(driver: &WebDriver, css: &str, value: &str) {
     let e = find(driver, css).await;
     driver
         .execute(
-            // Pressed first, as a person opens the list (the header's 当前操作人 fills it then).
-            "arguments[0].dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+            // Reached first, as a person reaches the field (the header's 当前操作人 fills its list
+            // then). Not a synthetic mousedown: WebKit opens a select's native menu for it, and
+            // the menu later sets its own value.
+            "arguments[0].dispatchEvent(new FocusEvent('focus'));
              arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
             vec![e.to_json().unwrap(), serde_json::json!(value)],
         )
