@@ -226,6 +226,22 @@ async fn text_now(driver: &WebDriver, css: &str) -> String {
     }
 }
 
+/// Clicks a checkbox until it is unchecked (a click toggles: one left checked by an earlier step
+/// would be checked again).
+async fn uncheck(driver: &WebDriver, css: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(e) = driver.find(By::Css(css)).await {
+            if e.prop("checked").await.ok().flatten().as_deref() == Some("false") {
+                return;
+            }
+        }
+        click(driver, css).await;
+        tokio::time::sleep(POLL).await;
+        assert!(Instant::now() < deadline, "{css} could not be unchecked");
+    }
+}
+
 /// Clicks a checkbox or radio button until it is checked (a click that lands while the form
 /// re-renders is lost, as it would be for a person, who would click again).
 async fn check(driver: &WebDriver, css: &str) {

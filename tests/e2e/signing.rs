@@ -114,7 +114,7 @@ async fn a_reviewer_then_a_leader_sign_a_village() {
     );
     click(d, "#signoff-print").await;
     check(d, "#print-kind-signoff").await;
-    click(d, "#print-open").await;
+    uncheck(d, "#print-open").await;
     click(d, "#print-go").await;
     wait_text(d, "#print-result", |t| t.contains("已生成")).await;
     let text = pdf_text_of(&db.parent().unwrap().join("文书"), "签字背书表")
