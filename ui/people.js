@@ -39,21 +39,24 @@ export async function reloadStaff() {
   for (const fn of listeners) fn(staff);
 }
 
+/** Whether the header's list has been opened (and holds everyone) since the last pick. */
+const operatorOpened = () => $('operator').dataset.everyone === 'yes';
+
+/** A staff member as the pickers show them: name (unit). */
+const staffLabel = (s) => s.name + (s.unit ? `（${s.unit}）` : '');
+
 /**
  * The header's choice of operator. Until it is opened (clicked, or reached with the keyboard) it
  * holds only the chosen person: a district's staff runs to a thousand names, which the window
  * need not keep while nobody looks at them (#21).
  */
-/** Whether the header's list has been opened (and holds everyone) since the last pick. */
-const operatorOpened = () => $('operator').dataset.everyone === 'yes';
-
 function renderOperator(everyone = false) {
   const select = $('operator');
   const current = operatorId();
   const shown = everyone ? staff : staff.filter((s) => s.id === current);
   select.replaceChildren(
     el('option', { value: '' }, staff.length ? '（请选择）' : '（先添加工作人员）'),
-    ...shown.map((s) => el('option', { value: s.id, selected: s.id === current }, `${s.name}${s.unit ? `（${s.unit}）` : ''}`)),
+    ...shown.map((s) => el('option', { value: s.id, selected: s.id === current }, staffLabel(s))),
   );
   select.dataset.everyone = everyone ? 'yes' : 'no';
   select.classList.toggle('unset', !current);
@@ -76,5 +79,5 @@ export function staffSelect(attrs, selected, blank = '（请选择）', order = 
   const people = order ? [...staff].sort(order) : staff;
   return el('select', attrs,
     el('option', { value: '' }, blank),
-    ...people.map((s) => el('option', { value: s.id, selected: s.id === selected }, s.name + (s.unit ? `（${s.unit}）` : ''))));
+    ...people.map((s) => el('option', { value: s.id, selected: s.id === selected }, staffLabel(s))));
 }
