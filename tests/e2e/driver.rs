@@ -59,30 +59,46 @@ pub(crate) fn display() -> (String, Option<Proc>) {
             return (d, None);
         }
     }
-    let n = (90..200)
-        .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
-        .expect("a free X display number");
-    let name = format!(":{n}");
-    let child = Command::new("Xvfb")
+    let (name, proc) = private_xvfb();
+    (name, Some(proc))
+}
+
+/// An Xvfb of its own: one that chooses a free display number itself and says which
+/// (`-displayfd`) once it takes connections. Tests start them side by side, and a number picked
+/// here from the free sockets could be picked by two at once: the second Xvfb then exits, both
+/// apps share the first one's display, and the first test's end takes the other's window with it.
+pub(crate) fn private_xvfb() -> (String, Proc) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new("Xvfb")
         .args([
-            name.as_str(),
+            "-displayfd",
+            "1",
             "-screen",
             "0",
             "1440x900x24",
             "-nolisten",
             "tcp",
         ])
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("Xvfb must be installed (Debian package xvfb)");
+    let stdout = child.stdout.take().expect("Xvfb's standard output");
     let proc = Proc(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-        assert!(Instant::now() < deadline, "Xvfb did not start on {name}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (name, Some(proc))
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("Xvfb did not say its display number within 20 s");
+    let n: u32 = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("Xvfb did not start (it said {line:?})"));
+    (format!(":{n}"), proc)
 }
 
 pub(crate) fn tauri_driver() -> PathBuf {
@@ -240,5 +256,45 @@ pub(crate) async fn start_binary(
         _bus_proc: bus_proc,
         _bus_dir: bus_dir,
         _xvfb: xvfb,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tests start their displays side by side: each must get one of its own, and keep it.
+    #[test]
+    fn private_displays_started_together_are_distinct_and_stay_up() {
+        let go = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let started: Vec<(String, Proc)> = (0..4)
+            .map(|_| {
+                let go = go.clone();
+                std::thread::spawn(move || {
+                    go.wait();
+                    private_xvfb()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        let mut names: Vec<&str> = started.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 4, "one display each: {names:?}");
+        std::thread::sleep(Duration::from_millis(500));
+        for (name, mut proc) in started {
+            assert!(
+                proc.0.try_wait().unwrap().is_none(),
+                "the Xvfb for {name} is still running"
+            );
+            // Each display takes a client (xdpyinfo-free: the socket answers).
+            let n = name.trim_start_matches(':');
+            assert!(
+                std::os::unix::net::UnixStream::connect(format!("/tmp/.X11-unix/X{n}")).is_ok(),
+                "{name} takes connections"
+            );
+        }
     }
 }
