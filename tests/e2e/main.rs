@@ -526,3 +526,43 @@ fn demo_database(
     huce_core::demo::generate(&mut conn, options, "2026-11-29T09:00:00+08:00").unwrap();
     (db, conn)
 }
+
+/// The harness itself.
+mod harness {
+    use super::*;
+
+    /// Tests start their displays side by side: each must get one of its own, and keep it.
+    #[test]
+    fn private_displays_started_together_are_distinct_and_stay_up() {
+        let go = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let started: Vec<(String, Proc)> = (0..4)
+            .map(|_| {
+                let go = go.clone();
+                std::thread::spawn(move || {
+                    go.wait();
+                    private_xvfb()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        let mut names: Vec<&str> = started.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 4, "one display each: {names:?}");
+        std::thread::sleep(Duration::from_millis(500));
+        for (name, mut proc) in started {
+            assert!(
+                proc.0.try_wait().unwrap().is_none(),
+                "the Xvfb for {name} is still running"
+            );
+            // Each display takes a client (xdpyinfo-free: the socket answers).
+            let n = name.trim_start_matches(':');
+            assert!(
+                std::os::unix::net::UnixStream::connect(format!("/tmp/.X11-unix/X{n}")).is_ok(),
+                "{name} takes connections"
+            );
+        }
+    }
+}
