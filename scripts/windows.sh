@@ -9,12 +9,15 @@ export PATH="$HOME/.cargo/bin:$PATH"
 TARGET=x86_64-pc-windows-gnu
 VERSION=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' tauri.conf.json)
 OUT_DIR=target/windows
+step() { echo "== windows.sh $(date -u +%T) (+${SECONDS}s): $*"; }
 mkdir -p "$OUT_DIR"
 
+step "the app, dist profile"
 # 1. The app, with the size-optimised `dist` profile (Cargo.toml).
 cargo build --locked --profile dist --target "$TARGET" -p huce-app
 EXE="target/$TARGET/dist/huce-app.exe"
 
+step "the installer"
 # 2. The installer, at most 25 MB.
 SETUP="$OUT_DIR/户厕摸排整改工作台-$VERSION-setup.exe"
 makensis -V2 -INPUTCHARSET UTF8 \
@@ -28,6 +31,7 @@ if [ "$SIZE" -gt $((25 * 1024 * 1024)) ]; then
   exit 1
 fi
 
+step "the installer under Wine"
 # 3. Wine: a fresh prefix, the installer run silently for this user, then uninstalled.
 export WINEPREFIX="$(pwd)/target/wine-prefix"
 export WINEDEBUG=-all
@@ -51,6 +55,7 @@ sleep 2
 test ! -f "$INSTALLED/huce-app.exe" || { echo "windows: the uninstaller left the app" >&2; exit 1; }
 echo "windows: the installer installs per user (no administrator) and uninstalls under Wine"
 
+step "the core's and the CLI's tests under Wine"
 # 4. The core's and the CLI's tests, as Windows programs under Wine (paths with Chinese
 #    characters and spaces, the database in %APPDATA%, file locking, a backup to another
 #    drive letter; the CLI's demo, import, export, print, sample and verify commands).
