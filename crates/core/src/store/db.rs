@@ -12,7 +12,8 @@ use rusqlite::Connection;
 pub use super::conn::{atomically, check_integrity, configure, lock, open_file};
 pub use super::schema::{
     migrate, migrate_to, open_in_memory, postgres_schema, schema_version, Migration,
-    APPLICATION_ID, MIGRATIONS, POSTGRES_BASE_VERSION, SCHEMA_VERSION,
+    APPLICATION_ID, MIGRATIONS, POSTGRES_BASE_VERSION, POSTGRES_CODE_POINT_ORDER,
+    POSTGRES_NOT_IN_CODE_POINT_ORDER, SCHEMA_VERSION,
 };
 use crate::error::{Error, Result};
 

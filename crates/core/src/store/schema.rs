@@ -1422,14 +1422,63 @@ pub fn postgres_migration(version: i64) -> Option<String> {
 }
 
 /// The whole schema for a new server database, at [`SCHEMA_VERSION`]: the base and every later
-/// migration. A test holds it to the file's schema, table for table.
+/// migration, its text compared in code-point order ([`POSTGRES_CODE_POINT_ORDER`]). A test
+/// holds it to the file's schema, table for table.
 pub fn postgres_schema() -> String {
     let mut sql = POSTGRES_BASE.to_string();
     for v in POSTGRES_BASE_VERSION + 1..=SCHEMA_VERSION {
         sql.push_str(&postgres_migration(v).expect("every version has its server migration"));
     }
+    sql.push_str(POSTGRES_CODE_POINT_ORDER);
     sql
 }
+
+/// The text columns of the current schema's tables that do not compare in code-point order.
+pub const POSTGRES_NOT_IN_CODE_POINT_ORDER: &str = r#"
+SELECT count(*) FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+  AND a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> 0
+  AND a.attcollation <> (SELECT oid FROM pg_collation
+                         WHERE collname = 'C' AND collnamespace = 'pg_catalog'::regnamespace)
+"#;
+
+/// Every text column of the current schema's tables compared in code-point order (`COLLATE
+/// "C"`), as the file compares it (SQLite's BINARY): the search keys' ranges (one character, pinyin
+/// initials, an ID number's last digits) and every ordering depend on it. A database made with
+/// an installer's defaults compares as its system's language does — Chinese by pinyin — and a
+/// one-character range then misses names. The triggers that name a column are made again
+/// around the change (PostgreSQL refuses to change a column a trigger names).
+pub const POSTGRES_CODE_POINT_ORDER: &str = r#"
+DO $$
+DECLARE
+    c_order oid := (SELECT oid FROM pg_collation
+                    WHERE collname = 'C' AND collnamespace = 'pg_catalog'::regnamespace);
+    tbl record;
+    trg record;
+    defs text[];
+    def text;
+BEGIN
+    FOR tbl IN
+        SELECT c.oid AS rel,
+               string_agg(format('ALTER COLUMN %I TYPE %s COLLATE "C"', a.attname,
+                                 format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum) AS alters
+        FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+          AND a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> 0 AND a.attcollation <> c_order
+        GROUP BY c.oid
+    LOOP
+        defs := ARRAY(SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t
+                      WHERE t.tgrelid = tbl.rel AND NOT t.tgisinternal ORDER BY t.tgname);
+        FOR trg IN SELECT t.tgname FROM pg_trigger t WHERE t.tgrelid = tbl.rel AND NOT t.tgisinternal LOOP
+            EXECUTE format('DROP TRIGGER %I ON %s', trg.tgname, tbl.rel::regclass);
+        END LOOP;
+        EXECUTE format('ALTER TABLE %s %s', tbl.rel::regclass, tbl.alters);
+        FOREACH def IN ARRAY defs LOOP
+            EXECUTE def;
+        END LOOP;
+    END LOOP;
+END $$;
+"#;
 
 /// An in-memory database with the real migrations (for tests, and as the schema a restored
 /// file is held against).

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::store::schema::{
     postgres_migration, postgres_schema, KEPT_COMPARISON_AFRESH, POSTGRES_BASE_VERSION,
-    SCHEMA_VERSION,
+    POSTGRES_CODE_POINT_ORDER, POSTGRES_NOT_IN_CODE_POINT_ORDER, SCHEMA_VERSION,
 };
 
 /// A connection to the server database.
@@ -279,6 +279,30 @@ impl Server {
     /// set up at this version is left as it is; one at another version, or holding tables that
     /// are not this program's, is refused.
     pub fn set_up(&mut self) -> Result<SetUp> {
+        let set_up = self.set_up_schema()?;
+        self.code_point_order()?;
+        Ok(set_up)
+    }
+
+    /// A database set up by a program before this one kept the database's own text order (see
+    /// [`POSTGRES_CODE_POINT_ORDER`]): the first PC to connect changes it, once, while the others
+    /// wait on the lock.
+    fn code_point_order(&mut self) -> Result<()> {
+        let off: i64 = self
+            .client
+            .query_one(POSTGRES_NOT_IN_CODE_POINT_ORDER, &[])?
+            .get(0);
+        if off == 0 {
+            return Ok(());
+        }
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock(4855434501)", &[])?;
+        tx.batch_execute(POSTGRES_CODE_POINT_ORDER)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn set_up_schema(&mut self) -> Result<SetUp> {
         match self.schema_version()? {
             Some(v) if v == SCHEMA_VERSION => return Ok(SetUp::Ready),
             Some(v) if v > SCHEMA_VERSION => {

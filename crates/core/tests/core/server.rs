@@ -1520,3 +1520,174 @@ fn a_comparison_waits_for_a_change_of_a_marked_toilet_being_saved() {
         "the comparison made while PC 2 saved shows PC 2's change"
     );
 }
+
+/// A database of its own on the test cluster that compares text as Chinese does (ICU `zh`, by
+/// pinyin), as one made with a Windows installer's defaults on a Chinese system does; dropped
+/// when done.
+struct ChineseOrderDatabase {
+    admin: postgres::Client,
+    name: String,
+    url: String,
+}
+
+impl ChineseOrderDatabase {
+    fn new() -> ChineseOrderDatabase {
+        let base = std::env::var("HUCE_TEST_PG").unwrap();
+        let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+        let name = format!(
+            "zh{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        );
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} LOCALE_PROVIDER icu ICU_LOCALE 'zh' LOCALE 'C' TEMPLATE template0"
+            ))
+            .unwrap();
+        let (server, _) = base.rsplit_once('/').unwrap();
+        // Plain under Wine, as [`Scratch::url`] says why.
+        let plain = if cfg!(windows) {
+            "?sslmode=disable"
+        } else {
+            ""
+        };
+        let url = format!("{server}/{name}{plain}");
+        let mut probe = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let pinyin: bool = probe.query_one("SELECT '张' < '丁'", &[]).unwrap().get(0);
+        assert!(!pinyin, "the database compares 张 and 丁 by pinyin");
+        ChineseOrderDatabase { admin, name, url }
+    }
+}
+
+impl Drop for ChineseOrderDatabase {
+    fn drop(&mut self) {
+        let _ = self
+            .admin
+            .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", self.name));
+    }
+}
+
+/// The text columns of the database at `url` that do not compare in code-point order.
+fn not_in_code_point_order(url: &str) -> i64 {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    c.query_one(huce_core::db::POSTGRES_NOT_IN_CODE_POINT_ORDER, &[])
+        .unwrap()
+        .get(0)
+}
+
+/// A town pushed to a server database that compares text as Chinese does finds what the file
+/// finds, for every kind of search: one character of a name anywhere in it, pinyin initials of
+/// every length, two characters, a whole name, an ID number's last digits; and sorts names as
+/// the file does.
+#[test]
+fn a_server_database_ordering_text_as_chinese_searches_and_sorts_as_the_file() {
+    let conn = demo_town(300, 21);
+    let zh = ChineseOrderDatabase::new();
+    let mut server = huce_core::server::connect(&zh.url).unwrap();
+    let photos = tempfile::tempdir().unwrap();
+    huce_core::server::push(&conn, photos.path(), &mut server, &mut |_, _| {}).unwrap();
+    assert_eq!(not_in_code_point_order(&zh.url), 0);
+    let on_server = huce_core::sql::ServerConn::new(
+        postgres::Client::connect(&zh.url, postgres::NoTls).unwrap(),
+    );
+
+    let people: Vec<(String, Option<String>)> = conn
+        .prepare("SELECT head_name, id_number FROM households ORDER BY id LIMIT 12")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut searches: Vec<String> = Vec::new();
+    for (name, id) in &people {
+        let chars: Vec<char> = name.chars().collect();
+        searches.extend(chars.iter().map(|c| c.to_string()));
+        searches.push(chars[..2].iter().collect());
+        searches.push(name.clone());
+        let initials = huce_core::search_keys::initials_variants(name)[0].clone();
+        for n in 1..=initials.len() {
+            searches.push(initials[..n].to_string());
+        }
+        if let Some(id) = id {
+            searches.push(id[id.len() - 4..].to_string());
+        }
+    }
+    use huce_core::households::{self, Disclosure, ListFilter, Scope};
+    let mut found = 0;
+    for search in &searches {
+        let filter = ListFilter::default();
+        let a = households::list_in(
+            &conn,
+            Scope::Town,
+            search,
+            &filter,
+            Disclosure::Masked,
+            0,
+            500,
+        )
+        .unwrap();
+        let b = households::list_in(
+            &on_server,
+            Scope::Town,
+            search,
+            &filter,
+            Disclosure::Masked,
+            0,
+            500,
+        )
+        .unwrap();
+        assert!(
+            a.total > 0,
+            "{search:?} finds its own household in the file"
+        );
+        assert_eq!(a, b, "search {search:?}");
+        found += a.total;
+    }
+    assert!(found > searches.len() as i64, "{found} households found");
+
+    // Lists ordered by name come in the file's order: the staff (the header's 当前操作人, the
+    // pickers), as every PC and every printed list shows them.
+    let file_staff = huce_core::staff::list_staff(&conn, true).unwrap();
+    assert!(file_staff.len() > 10);
+    assert_eq!(
+        huce_core::staff::list_staff(&on_server, true).unwrap(),
+        file_staff
+    );
+}
+
+/// A server database that a program before this one set up keeps the database's own text order;
+/// the first PC to connect with this one changes every text column to code-point order and keeps
+/// every trigger (a trigger naming a column is made again around the change).
+#[test]
+fn a_server_database_set_up_in_its_own_text_order_is_changed_to_code_points() {
+    let zh = ChineseOrderDatabase::new();
+    let mut c = postgres::Client::connect(&zh.url, postgres::NoTls).unwrap();
+    let before = db::postgres_schema().replace(db::POSTGRES_CODE_POINT_ORDER, "");
+    c.batch_execute(&before).unwrap();
+    let triggers = |c: &mut postgres::Client| -> Vec<String> {
+        c.query(
+            "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid
+             WHERE r.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal
+             ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+    };
+    let had = triggers(&mut c);
+    assert!(had.iter().any(|t| t.contains("UPDATE OF")), "{had:?}");
+    assert!(not_in_code_point_order(&zh.url) > 20);
+
+    let (_, set_up) = huce_core::server::open(&zh.url).unwrap();
+    assert!(matches!(set_up, huce_core::server::SetUp::Ready));
+    assert_eq!(not_in_code_point_order(&zh.url), 0);
+    assert_eq!(triggers(&mut c), had, "every trigger, as it was");
+    // The next PC finds nothing to change.
+    huce_core::server::open(&zh.url).unwrap();
+    assert_eq!(not_in_code_point_order(&zh.url), 0);
+}
