@@ -1,6 +1,6 @@
 //! What the readers tell the clerk about a file whose cells are not what they look like:
 //! formulas saved without their results, a CSV with rows in two encodings, hidden rows and
-//! hidden columns of an .xlsx.
+//! hidden columns of an .xlsx or an .xls.
 
 use std::path::Path;
 
@@ -154,7 +154,18 @@ fn a_hidden_column_loses_to_a_visible_one_and_hidden_rows_are_noted() {
     let t = crate::engine::fresh();
     let path = dir.path().join("隐藏.xlsx");
     ledger_with_hidden_parts(&path);
-    let r = run(&t, &path, &opts(true), true, &dir.path().join("备份"));
+    hidden_parts_are_handled(&t, &path, dir.path());
+    // A file without hidden rows says nothing of them.
+    let plain = dir.path().join("不隐藏.xlsx");
+    ledger_with_formulas(&plain, 5, &[], true);
+    let r = run(&t, &plain, &opts(true), false, dir.path());
+    assert!(r.notes.is_empty(), "{:#?}", r.notes);
+}
+
+/// The ledger of [`ledger_with_hidden_parts`] (in whichever format) imported: the visible
+/// 户主姓名 column wins, every row is imported, and one note names the hidden rows.
+fn hidden_parts_are_handled(t: &crate::engine::TestDb, path: &Path, dir: &Path) {
+    let r = run(t, path, &opts(true), true, &dir.join("备份"));
     let heads: Vec<Option<&str>> = r.columns.iter().map(|c| c.field_label).collect();
     assert_eq!(
         heads,
@@ -191,9 +202,27 @@ fn a_hidden_column_loses_to_a_visible_one_and_hidden_rows_are_noted() {
         "{}",
         said[0]
     );
-    // A file without hidden rows says nothing of them.
-    let plain = dir.path().join("不隐藏.xlsx");
-    ledger_with_formulas(&plain, 5, &[], true);
-    let r = run(&t, &plain, &opts(true), false, dir.path());
-    assert!(r.notes.is_empty(), "{:#?}", r.notes);
+}
+
+/// The same ledger saved as an Excel 97–2003 .xls (`tests/fixtures/make_xls.py`, by xlwt):
+/// its hidden column and rows are found in the ROW and COLINFO records.
+#[test]
+fn an_xls_ledgers_hidden_column_and_rows_are_treated_as_an_xlsx_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    hidden_parts_are_handled(&t, &crate::fixture("ledger-hidden.xls"), dir.path());
+    // The legacy ledger hides nothing and says nothing of it.
+    let t = crate::engine::fresh();
+    let r = run(
+        &t,
+        &crate::fixture("ledger-legacy.xls"),
+        &opts(true),
+        false,
+        dir.path(),
+    );
+    assert!(
+        !r.notes.iter().any(|n| n.contains("隐藏")),
+        "{:#?}",
+        r.notes
+    );
 }

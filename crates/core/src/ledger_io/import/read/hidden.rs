@@ -1,11 +1,14 @@
 //! What calamine does not say about an .xlsx sheet, found by searching its inflated parts for a
 //! few words instead of parsing them: whether any sheet has merged cells, and which rows and
 //! columns of each sheet are hidden (`<row r="5" hidden="1">`, `<col min="3" max="3"
-//! hidden="1"/>`). The search is a fraction of what calamine takes to parse a sheet.
+//! hidden="1"/>`). The search is a fraction of what calamine takes to parse a sheet. An .xls
+//! file's hidden rows and columns are read from its ROW and COLINFO records ([`scan_xls`]).
 
 use std::io::{Cursor, Read};
 
 use memchr::memmem::Finder;
+
+use super::guard::{biff_records, le_u16, le_u32, BiffRecord, MAX_FILE_BYTES};
 
 /// The rows and columns of one sheet hidden in Excel, counted from 0 (rows in order).
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -133,6 +136,110 @@ pub(super) fn scan(bytes: &[u8], hidden: bool) -> Scan {
             .collect();
     }
     found
+}
+
+/// What is hidden in the sheets of an .xls workbook (BIFF8, Excel 97 and later): the rows whose
+/// ROW record says they have no height (fDyZero), the columns whose COLINFO record says fHidden.
+/// Sheets are named as calamine names them (BIFF8 names are UTF-16, or Latin-1 compressed).
+/// An earlier BIFF, or a stream that does not hold together, says nothing is hidden (calamine
+/// and the checks before it say what is wrong with it).
+pub(super) fn scan_xls(bytes: &[u8]) -> Scan {
+    let mut found = Scan::default();
+    let Ok(mut cfb) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
+        return found;
+    };
+    let Some(stream_name) = ["/Workbook", "/Book"]
+        .into_iter()
+        .find(|n| cfb.is_stream(n))
+    else {
+        return found;
+    };
+    let mut stream = Vec::new();
+    if cfb
+        .open_stream(stream_name)
+        .and_then(|s| s.take(MAX_FILE_BYTES).read_to_end(&mut stream))
+        .is_err()
+    {
+        return found;
+    }
+    let mut sheets: Vec<(String, usize)> = Vec::new();
+    for BiffRecord { kind, data, .. } in biff_records(&stream, 0) {
+        match kind {
+            0x0809 if le_u16(data, 0) != Some(0x0600) => return found,
+            // BoundSheet8: where the sheet starts, its state and type, its name.
+            0x0085 => {
+                if let (Some(pos), Some(name)) = (le_u32(data, 0), short_string(data.get(6..))) {
+                    sheets.push((name, pos as usize));
+                }
+            }
+            0x000A => break,
+            _ => {}
+        }
+    }
+    for (name, start) in sheets {
+        let mut seen = Hidden::default();
+        // A sheet's substream may hold others (an embedded chart's BOF … EOF).
+        let mut depth = 0usize;
+        for BiffRecord { kind, data, .. } in biff_records(&stream, start) {
+            match kind {
+                0x0809 => depth += 1,
+                0x000A => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                // Row: its number, …, then its flags (bit 5: fDyZero, the row is hidden).
+                0x0208 if depth == 1 => {
+                    if let (Some(row), Some(flags)) = (le_u16(data, 0), le_u32(data, 12)) {
+                        if flags & 0x20 != 0 {
+                            seen.rows.push(row as u32);
+                        }
+                    }
+                }
+                // ColInfo: the first and last column, width, format, then flags (bit 0: fHidden).
+                0x007D if depth == 1 => {
+                    if let (Some(first), Some(last), Some(flags)) =
+                        (le_u16(data, 0), le_u16(data, 2), le_u16(data, 8))
+                    {
+                        if flags & 1 != 0 {
+                            seen.columns.push((first as u32, last.max(first) as u32));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if depth == 0 {
+                // The offset did not point at the sheet's BOF.
+                break;
+            }
+        }
+        if !seen.is_empty() {
+            seen.rows.sort_unstable();
+            seen.rows.dedup();
+            found.hidden.push((name, seen));
+        }
+    }
+    found
+}
+
+/// A BIFF8 ShortXLUnicodeString: a count of characters, a flag (bit 0: UTF-16, else one byte a
+/// character), the characters.
+fn short_string(data: Option<&[u8]>) -> Option<String> {
+    let data = data?;
+    let count = *data.first()? as usize;
+    let wide = data.get(1)? & 1 != 0;
+    let chars = data.get(2..)?;
+    if wide {
+        let units: Vec<u16> = chars
+            .chunks_exact(2)
+            .take(count)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        Some(String::from_utf16_lossy(&units))
+    } else {
+        Some(chars.iter().take(count).map(|&b| b as char).collect())
+    }
 }
 
 /// Notes the row or columns whose tag holds `hidden="` at `at` in `data`, when it says 1 or

@@ -619,7 +619,7 @@ fn read_bytes_as_sheets(path: &Path, bytes: Vec<u8>, limits: Limits) -> Result<V
 pub struct Workbook {
     inner: Book,
     limits: Limits,
-    /// An .xlsx file's merged cells and hidden rows and columns.
+    /// An .xlsx file's merged cells and hidden rows and columns (an .xls file's hidden ones).
     scan: Scan,
 }
 
@@ -656,6 +656,9 @@ impl Workbook {
             let scan = if xlsx {
                 check_spreadsheet(path, &bytes)?;
                 hidden::scan(&bytes, true)
+            } else if is_spreadsheet(&bytes) {
+                check_spreadsheet(path, &bytes)?;
+                hidden::scan_xls(&bytes)
             } else {
                 Scan::default()
             };
@@ -743,7 +746,7 @@ pub struct Rows<'a> {
     inner: RowsInner<'a>,
     hint: usize,
     path: std::path::PathBuf,
-    /// The sheet's rows and columns hidden in Excel (.xlsx only).
+    /// The sheet's rows and columns hidden in Excel (.xlsx and .xls).
     hidden: &'a Hidden,
 }
 
@@ -772,7 +775,7 @@ impl Rows<'_> {
         self.hint
     }
 
-    /// The rows and columns hidden in Excel (none but in an .xlsx file).
+    /// The rows and columns hidden in Excel (none in a CSV file).
     pub fn hidden(&self) -> &Hidden {
         self.hidden
     }
