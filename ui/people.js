@@ -61,12 +61,35 @@ function renderOperator(everyone = false) {
   select.dataset.everyone = everyone ? 'yes' : 'no';
   select.classList.toggle('unset', !current);
   select.disabled = !!linked && current === linked;
-  select.title = select.disabled ? '登录账户关联了这位工作人员，记录都署他的名字' : '';
+  select.title = select.disabled ? '登录账户关联了这位工作人员，记录都署他的名字' : '可直接输入姓名的拼音首字母查找，如 zjg';
+}
+
+/** The letters typed on the header's list, and when the last came. */
+const typed = { text: '', at: 0 };
+
+/**
+ * Typing letters on the header's list (not opened) picks the first person whose name's pinyin
+ * initials begin with them (zjg → 张建国), as a Windows list jumps by its first letters: a
+ * district's thousand names are not scrolled through. A pause of a second starts afresh.
+ */
+function pickByInitials(e) {
+  if (e.ctrlKey || e.altKey || e.metaKey || e.isComposing || !/^[a-z]$/i.test(e.key)) return;
+  e.preventDefault();
+  const now = Date.now();
+  typed.text = (now - typed.at < 1000 ? typed.text : '') + e.key.toLowerCase();
+  typed.at = now;
+  const hit = staff.find((s) => (s.initials ?? []).some((i) => i.startsWith(typed.text)));
+  const select = $('operator');
+  if (hit && select.value !== String(hit.id)) {
+    select.value = String(hit.id);
+    select.dispatchEvent(new Event('change'));
+  }
 }
 
 export function initOperator() {
   const open = () => { if (!operatorOpened()) renderOperator(true); };
   for (const kind of ['mousedown', 'focus', 'keydown']) $('operator').addEventListener(kind, open);
+  $('operator').addEventListener('keydown', pickByInitials);
   $('operator').addEventListener('change', (e) => {
     if (e.target.value) localStorage.setItem(KEY(), e.target.value);
     else localStorage.removeItem(KEY());

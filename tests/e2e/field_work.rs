@@ -153,6 +153,31 @@ async fn inspect_and_close_out(on_server: bool) {
     assert!(options().await > 2, "everyone once the list is opened");
     screenshot(&s, &format!("{prefix}e2e-staff.png")).await;
     click(d, "#staff-close").await;
+    // Letters typed on the list pick the first person (in the list's order) whose name's pinyin
+    // initials begin with them: 周玥 is zy.
+    let labels: Vec<String> = serde_json::from_value(
+        d.execute(
+            "return [...document.querySelectorAll('#operator option')].map((o) => o.textContent);",
+            Vec::new(),
+        )
+        .await
+        .unwrap()
+        .json()
+        .clone(),
+    )
+    .unwrap();
+    let first_zy = labels
+        .iter()
+        .find(|l| {
+            let name = l.split('（').next().unwrap();
+            huce_core::search_keys::initials_variants(name)
+                .iter()
+                .any(|i| i.starts_with("zy"))
+        })
+        .cloned()
+        .expect("周玥 is on the list");
+    find(d, "#operator").await.send_keys("zy").await.unwrap();
+    wait_text(d, "#operator option:checked", |t| t == first_zy).await;
     choose(d, "#operator", &clerk.to_string()).await;
 
     // The village's counts before.
