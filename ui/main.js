@@ -201,9 +201,12 @@ const checks = onFirstUse(() => import('./screens/checks.js').then((m) => new m.
 })));
 
 const VIEWS = ['households', 'ledger', 'progress', 'checks'];
+/** The view last asked for (a lazily built one is shown once its screen is built). */
+let wanted = null;
 
 function setView(next) {
   view = next;
+  wanted = next;
   const isLedger = next === 'ledger';
   $('ledger-pane').hidden = !isLedger;
   $('case-pane').hidden = !isLedger;
@@ -220,8 +223,21 @@ function setView(next) {
 }
 
 for (const v of VIEWS) {
-  $(`view-${v}`).addEventListener('click', () => {
+  $(`view-${v}`).addEventListener('click', async () => {
     if (view === v || (v !== 'households' && !opened())) return;
+    wanted = v;
+    // The progress and checks screens load on first use: their pane is shown when they are
+    // built, or a click on one of its buttons in between would be lost.
+    const lazy = { progress: dashboard, checks }[v];
+    if (lazy) {
+      try {
+        await lazy.ready();
+      } catch (err) {
+        showError(err);
+        return;
+      }
+      if (wanted !== v || view === v) return;
+    }
     setView(v);
     // Back to the households: the list keeps its selection unless the place changed meanwhile.
     if (v === 'households' && JSON.stringify(selectedPlace().scope) === JSON.stringify(list.scope)) return;

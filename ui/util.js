@@ -50,6 +50,11 @@ export function onFirstUse(make) {
   let made = null;
   const screen = () => (made ??= make());
   return new Proxy({}, {
-    get: (_, name) => (name === 'then' ? undefined : (...args) => screen().then((s) => s[name](...args))),
+    get: (_, name) => {
+      if (name === 'then') return undefined;
+      // `ready()`: the screen built (a view is shown only then, so its buttons answer at once).
+      if (name === 'ready') return () => screen().then(() => undefined);
+      return (...args) => screen().then((s) => s[name](...args));
+    },
   });
 }

@@ -27,6 +27,22 @@ async fn dashboard_comparison_and_a_spot_check_sample() {
     find(d, "[data-node^='village:']").await;
     choose(d, "#operator", &clerk.to_string()).await;
 
+    // A view whose screen loads on first use is shown once the screen is built: right after the
+    // click, before its module can have loaded, the pane is still hidden (a click on one of its
+    // buttons in between was lost: the 工作总结 button, seen on a loaded machine).
+    let shown_at_once = d
+        .execute(
+            "document.getElementById('view-progress').click();
+             return !document.getElementById('progress-pane').hidden;",
+            Vec::new(),
+        )
+        .await
+        .unwrap()
+        .json()
+        .as_bool()
+        .unwrap();
+    assert!(!shown_at_once, "the 进度调度 pane waits for its screen");
+
     // 进度调度: the town's row carries the core's numbers; every village has a row.
     click(d, "#view-progress").await;
     wait_text(d, "#progress-status", |t| t.contains(&today)).await;
