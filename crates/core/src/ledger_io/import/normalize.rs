@@ -130,16 +130,18 @@ pub fn group_in_village(g: GroupName, village: &str, prefixes: &[String]) -> Gro
         .unwrap_or(g)
 }
 
-/// A year written as 2019, 2019年, 2019年度, 2019.0, 2019-05-01, 2019/5/1, 2019年5月, 2019.05.
-/// Years outside 1949..=`max_year` are refused as implausible, and so is what is not one year
-/// (2013年以前, 2016-2017, 2019年左右).
+/// A year written as 2019, 2019年, 2019年度, 2019.0, 2019-05-01, 2019/5/1, 2019年5月, 2019.05,
+/// or in Chinese numerals as 二〇一九年 (二零一九年五月). Years outside 1949..=`max_year` are refused
+/// as implausible, and so is what is not one year (2013年以前, 2016-2017, 2019年左右).
 pub fn year(text: &str, max_year: i64) -> Parsed<i64> {
-    let t = clean(text);
-    if t.is_empty() {
+    let written = clean(text);
+    if written.is_empty() {
         return Ok(None);
     }
-    let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let rest = t.strip_prefix(digits.as_str()).unwrap_or("");
+    let t = written.as_str();
+    let ascii = year_in_ascii_digits(t);
+    let digits: String = ascii.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let rest = ascii.strip_prefix(digits.as_str()).unwrap_or("");
     let plain_number = rest.is_empty() || rest == ".0" || rest == "年" || rest == "年度";
     let date_like = month_and_day(rest);
     if digits.len() == 4 && (plain_number || date_like) {
@@ -152,7 +154,25 @@ pub fn year(text: &str, max_year: i64) -> Parsed<i64> {
     Err(format!("“{t}”不是年份，请写成 2019 或 2019年"))
 }
 
-/// Whether what follows a year is a month and maybe a day: -05-01, /5/1, .05, 年5月, 年5月1日.
+/// A year whose four digits are Chinese numerals (二〇一九, 二零一九) with them as ASCII digits;
+/// any other text as it is.
+fn year_in_ascii_digits(t: &str) -> std::borrow::Cow<'_, str> {
+    let head: String = t.chars().take(4).collect();
+    let digits: Option<String> = head
+        .chars()
+        .map(|c| match c {
+            '十' | '两' => None,
+            c => chinese_number(&c.to_string()).map(|d| char::from(b'0' + d as u8)),
+        })
+        .collect();
+    match digits {
+        Some(d) if d.len() == 4 => std::borrow::Cow::Owned(d + &t[head.len()..]),
+        _ => std::borrow::Cow::Borrowed(t),
+    }
+}
+
+/// Whether what follows a year is a month and maybe a day: -05-01, /5/1, .05, 年5月, 年5月1日,
+/// 年五月, 年十二月三十一日.
 fn month_and_day(rest: &str) -> bool {
     let number = |s: &str, max: u32| {
         (1..=2).contains(&s.len())
@@ -163,8 +183,11 @@ fn month_and_day(rest: &str) -> bool {
         let Some((month, day)) = cn.split_once('月') else {
             return false;
         };
-        return number(month, 12)
-            && (day.is_empty() || day.strip_suffix('日').is_some_and(|d| number(d, 31)));
+        let either = |s: &str, max: i64| {
+            number(s, max as u32) || chinese_number(s).is_some_and(|n| (1..=max).contains(&n))
+        };
+        return either(month, 12)
+            && (day.is_empty() || day.strip_suffix('日').is_some_and(|d| either(d, 31)));
     }
     let Some(sep) = rest.chars().next().filter(|c| matches!(c, '-' | '/' | '.')) else {
         return false;
@@ -668,6 +691,13 @@ mod tests {
             ("2019年5月1日", 2019),
             ("2019-5", 2019),
             ("2019-05-01 08:30:00", 2019),
+            // In Chinese numerals, as a village's ledger may write it.
+            ("二〇一九", 2019),
+            ("二零一七年", 2017),
+            ("二〇一八年度", 2018),
+            ("二〇一九年五月", 2019),
+            ("二〇一九年十二月三十一日", 2019),
+            ("2019年十月", 2019),
         ];
         for (t, want) in ok {
             assert_eq!(year(t, 2026), Ok(Some(want)), "{t}");
@@ -685,7 +715,17 @@ mod tests {
         ] {
             assert!(year(vague, 2026).is_err(), "{vague} must be refused");
         }
-        for bad in ["19", "二〇一九", "2030", "1900", "43466", "去年"] {
+        for bad in [
+            "19",
+            "一九",
+            "二〇三〇",
+            "二〇一九年十三月",
+            "二十一九",
+            "2030",
+            "1900",
+            "43466",
+            "去年",
+        ] {
             assert!(year(bad, 2026).is_err(), "{bad} must be refused");
         }
         assert!(year("2030", 2026).unwrap_err().contains("1949 到 2026"));
