@@ -204,6 +204,55 @@ fn hidden_parts_are_handled(t: &crate::engine::TestDb, path: &Path, dir: &Path) 
     );
 }
 
+/// A column hidden in Excel that is the only one of its field is imported, and the report says
+/// which (it is often one the office hid as not for use); a hidden column no field is taken
+/// from says nothing.
+#[test]
+fn a_hidden_column_that_is_the_only_one_of_its_field_is_imported_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = crate::engine::fresh();
+    let path = dir.path().join("隐藏身份证号.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["行政村", "所在社", "户主姓名", "身份证号", "备用", "技术模式"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=3u32 {
+        sheet.write_string(r, 0, "石鱼村").unwrap();
+        sheet.write_string(r, 1, "1社").unwrap();
+        sheet.write_string(r, 2, format!("户主{r}")).unwrap();
+        let id = format!("11010519491231{:03}", 100 + r);
+        let check = huce_core::idcard::check_char(&id).unwrap();
+        sheet.write_string(r, 3, format!("{id}{check}")).unwrap();
+        sheet.write_string(r, 4, "x").unwrap();
+        sheet.write_string(r, 5, "三格式化粪池").unwrap();
+    }
+    sheet.set_column_hidden(3).unwrap();
+    sheet.set_column_hidden(4).unwrap();
+    book.save(&path).unwrap();
+    let r = run(&t, &path, &opts(true), true, &dir.path().join("备份"));
+    assert_eq!((r.households_new, r.rows_rejected), (3, 0), "{:#?}", r.problems);
+    let ids: i64 = t
+        .query_row(
+            "SELECT count(*) FROM households WHERE id_number IS NOT NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(ids, 3, "the hidden 身份证号 column is imported");
+    let said: Vec<&String> = r.notes.iter().filter(|n| n.contains("隐藏")).collect();
+    assert_eq!(said.len(), 1, "{:#?}", r.notes);
+    assert!(
+        said[0].contains("第 4 列“身份证号”（身份证号）在 Excel 中是隐藏的"),
+        "{}",
+        said[0]
+    );
+    assert!(!said[0].contains("备用"), "{}", said[0]);
+}
+
 /// The same ledger saved as an Excel 97–2003 .xls (`tests/fixtures/make_xls.py`, by xlwt):
 /// its hidden column and rows are found in the ROW and COLINFO records.
 #[test]

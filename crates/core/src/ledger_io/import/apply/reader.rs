@@ -9,7 +9,7 @@ use crate::ledger_io::import::headers::{
     find_header, find_header_with, match_header, Field, HeaderMatch,
 };
 use crate::ledger_io::import::normalize::{self as norm};
-use crate::ledger_io::import::read::{Cell, NextRow, Rows, Workbook};
+use crate::ledger_io::import::read::{Cell, Hidden, NextRow, Rows, Workbook};
 
 pub(super) fn columns_info(headers: &[String], columns: &[Option<Field>]) -> Vec<ColumnInfo> {
     (0..headers.len().max(columns.len()))
@@ -302,7 +302,8 @@ pub(super) fn read_rows(
     // A hidden column loses to a visible one naming the same field.
     let header = find_header_with(&texts(&head), &|c| rows.hidden().column(c as u32));
     let rows_hint = rows.rows_hint();
-    let hidden_rows = rows.hidden().rows.clone();
+    let hidden = rows.hidden().clone();
+    let hidden_rows = hidden.rows.clone();
     let head_len = head.len();
     if tx
         .send(opened(Chosen::Sheet {
@@ -318,6 +319,7 @@ pub(super) fn read_rows(
     let Ok(plan) = plan_rx.recv() else {
         return Ok(());
     };
+    let columns_note = hidden_columns_note(&plan, &hidden);
     // The rows are parsed here and checked on a thread of their own: on two cores the parse,
     // the checks and the writer's matching each get most of a core, and an import takes about
     // as long as the slowest of the three.
@@ -326,7 +328,9 @@ pub(super) fn read_rows(
         let plan = &plan;
         std::thread::Builder::new()
             .name("import-checks".into())
-            .spawn_scoped(s, move || check_rows(path, plan, &hidden_rows, &raw_rx, tx))
+            .spawn_scoped(s, move || {
+                check_rows(path, plan, &hidden_rows, columns_note, &raw_rx, tx)
+            })
             .expect("start the import check thread");
         let parsed = parse_rows(&mut rows, head, head_len, plan.header_row, &raw_tx);
         let last = match parsed {
@@ -390,6 +394,7 @@ fn check_rows(
     path: &Path,
     plan: &Plan,
     hidden_rows: &[u32],
+    columns_note: Option<String>,
     raw_rx: &std::sync::mpsc::Receiver<Raw>,
     tx: &std::sync::mpsc::SyncSender<Msg>,
 ) {
@@ -423,6 +428,7 @@ fn check_rows(
                 let notes = [
                     checker.uncalculated.note(plan),
                     hidden_note(&hidden_imported),
+                    columns_note.clone(),
                 ];
                 for note in notes.into_iter().flatten() {
                     if tx.send(Msg::Note(note)).is_err() {
@@ -454,6 +460,30 @@ fn hidden_note(rows: &[usize]) -> Option<String> {
     };
     Some(format!(
         "{which}在 Excel 中是隐藏的，已一并导入（隐藏的行常是已经处理过的）。请在 Excel 中取消隐藏，核对这些行是否应当导入。"
+    ))
+}
+
+/// The note for columns hidden in Excel that fields are imported from (a hidden column loses
+/// to a visible one naming the same field, so these are the only ones of their field, or the
+/// clerk's choice).
+fn hidden_columns_note(plan: &Plan, hidden: &Hidden) -> Option<String> {
+    let taken: Vec<String> = plan
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| hidden.column(*i as u32))
+        .filter_map(|(i, field)| {
+            let field = (*field)?;
+            let header = plan.headers.get(i).map_or("", String::as_str);
+            Some(format!("第 {} 列“{header}”（{}）", i + 1, field.label()))
+        })
+        .collect();
+    if taken.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{}在 Excel 中是隐藏的，已按此导入。请在 Excel 中取消隐藏，核对这些列是否是要导入的内容。",
+        taken.join("、")
     ))
 }
 
