@@ -8,7 +8,8 @@ use std::path::Path;
 
 use crate::store::sql::Db;
 use docx_rs::{
-    AlignmentType, Docx, Paragraph, Run, RunFonts, Table, TableCell, TableRow, WidthType,
+    AlignmentType, Docx, Paragraph, Run, RunFonts, Table, TableCell, TableLayoutType, TableRow,
+    WidthType,
 };
 
 use crate::error::{Error, Result};
@@ -53,19 +54,76 @@ fn heading(text: &str) -> Paragraph {
     Paragraph::new().add_run(run(text, 28, true))
 }
 
+/// The width of the text line of the page (A4, docx-rs's margins), in twentieths of a point.
+const LINE_DXA: usize = 11906 - 2 * 1701;
+
+/// How wide `text` is at the tables' 10.5 pt (a CJK character a full em, other characters
+/// about half of one, a little over for `%`), with the cell's margins.
+fn text_dxa(text: &str) -> usize {
+    text.chars()
+        .map(|c| if c.is_ascii() { 120 } else { 215 })
+        .sum::<usize>()
+        + 2 * 108
+        + 40
+}
+
+/// Column widths for a table on the line: each column as wide as its widest cell, so numbers
+/// and rates stay on one line (LibreOffice and WPS keep the widths a file gives them), and what
+/// is left of the line shared out among the headers that need more (a header may wrap; it is
+/// CJK and breaks between characters). Only cells wider than the line together are narrowed.
+fn column_widths(headers: &[&str], rows: &[Vec<String>]) -> Vec<usize> {
+    let cells: Vec<usize> = (0..headers.len())
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|t| text_dxa(t))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let need: usize = cells.iter().sum();
+    if need >= LINE_DXA {
+        return cells.iter().map(|w| w * LINE_DXA / need).collect();
+    }
+    let short: Vec<usize> = headers
+        .iter()
+        .zip(&cells)
+        .map(|(h, c)| text_dxa(h).saturating_sub(*c))
+        .collect();
+    let wanted: usize = short.iter().sum();
+    let spare = LINE_DXA - need;
+    cells
+        .iter()
+        .zip(&short)
+        .map(|(c, s)| c + if wanted == 0 { 0 } else { s * spare.min(wanted) / wanted })
+        .collect()
+}
+
 fn table(headers: &[&str], rows: &[Vec<String>]) -> Table {
-    let cell = |t: &str, bold: bool| {
+    let widths = column_widths(headers, rows);
+    let cell = |t: &str, bold: bool, w: usize| {
         TableCell::new()
             .add_paragraph(Paragraph::new().add_run(run(t, 21, bold)))
-            .width(1200, WidthType::Dxa)
+            .width(w, WidthType::Dxa)
     };
     let mut out = vec![TableRow::new(
-        headers.iter().map(|h| cell(h, true)).collect(),
+        headers
+            .iter()
+            .zip(&widths)
+            .map(|(h, w)| cell(h, true, *w))
+            .collect(),
     )];
     for r in rows {
-        out.push(TableRow::new(r.iter().map(|t| cell(t, false)).collect()));
+        out.push(TableRow::new(
+            r.iter()
+                .zip(&widths)
+                .map(|(t, w)| cell(t, false, *w))
+                .collect(),
+        ));
     }
     Table::new(out)
+        .set_grid(widths)
+        .layout(TableLayoutType::Fixed)
 }
 
 /// Problems of the open and closed cases by part and item: (part, item, toilets).

@@ -583,6 +583,31 @@ fn the_year_end_summary_is_a_docx_libreoffice_opens() {
     ] {
         assert!(text.contains(&words), "{words} missing: {text}");
     }
+    // The village table's numbers and rates stay on their village's line (equal columns made
+    // "100.0%" wrap in LibreOffice).
+    let layout = tool("pdftotext", &["-layout", s(&pdf), "-"]);
+    for v in &p.villages {
+        let line = layout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(v.name.as_str()))
+            .unwrap_or_else(|| panic!("{}'s line: {layout}", v.name));
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            cells[1..],
+            [
+                v.households.to_string(),
+                v.toilets.to_string(),
+                v.inspected.to_string(),
+                v.rates.inspected.clone(),
+                v.problems.to_string(),
+                v.closed.to_string(),
+                v.rates.closed.clone(),
+                v.overdue_unrectified.to_string(),
+                v.overdue_awaiting.to_string(),
+            ],
+            "{line}"
+        );
+    }
     render(&pdf, "summary", &[1]);
 }
 
