@@ -40,9 +40,12 @@ export class PhotoImportDialog {
   show(plan, done = false) {
     const counts = {};
     for (const l of plan.lines) counts[l.fate] = (counts[l.fate] ?? 0) + 1;
-    $('photo-summary').textContent = `${done ? '已导入' : '可以导入'} ${plan.attach} 张；`
+    // Photos attached whose EXIF day is not the inspection's: said, and marked like the others.
+    const apart = plan.lines.filter((l) => l.fate === 'attach' && l.note).length;
+    $('photo-summary').textContent = `${done ? '已导入' : '可以导入'} ${plan.attach} 张`
+      + (apart ? `（其中 ${apart} 张拍摄日期与核查日期不符，请核实）` : '') + '；'
       + Object.entries(counts).filter(([f]) => f !== 'attach').map(([f, n]) => `${FATES[f]} ${n} 张`).join('，');
-    fill($('photo-rows'), plan.lines.map((l) => el('tr', { class: l.fate === 'attach' ? '' : 'rate-warn' },
+    fill($('photo-rows'), plan.lines.map((l) => el('tr', { class: l.fate === 'attach' && !l.note ? '' : 'rate-warn' },
       el('td', {}, l.file), el('td', {}, l.household || '—'), el('td', {}, l.taken_at ?? '—'),
       el('td', {}, FATES[l.fate]), el('td', {}, l.note))));
   }

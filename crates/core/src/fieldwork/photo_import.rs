@@ -160,6 +160,26 @@ fn taken_at(path: &Path) -> Option<String> {
     Some(format!("{date} {}", time.get(..5)?))
 }
 
+/// The note for a photo taken more than a day before or after the inspection it goes to: a
+/// photo of an earlier visit passed off as this one is what a check of 办公室摸排 looks for, and
+/// a later one may be of the rectification. Still attached: the clerk decides.
+fn taken_apart(taken_at: Option<&str>, inspected_on: &str) -> Option<String> {
+    let day = |t: &str| chrono::NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok();
+    let (taken, inspected) = (day(taken_at?)?, day(inspected_on)?);
+    let days = (taken - inspected).num_days();
+    let taken_on = taken.format("%Y-%m-%d");
+    match days {
+        -1..=1 => None,
+        d if d < 0 => Some(format!(
+            "拍摄于 {taken_on}，比这户最近一次核查（{inspected_on}）早 {} 天：请核实是否是这次入户拍的",
+            -d
+        )),
+        d => Some(format!(
+            "拍摄于 {taken_on}，比这户最近一次核查（{inspected_on}）晚 {d} 天：如是整改照片，请在整改记录中上传"
+        )),
+    }
+}
+
 fn hash_of(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| {
         Error::Invalid(format!(
@@ -197,7 +217,7 @@ pub fn plan<'a>(db: impl Into<Db<'a>>, folder: &Path) -> Result<PhotoPlan> {
     }
     let mut lines = Vec::new();
     let mut latest = conn.prepare_cached(
-        "SELECT i.id FROM inspections i JOIN toilets t ON t.id = i.toilet_id
+        "SELECT i.id, i.inspected_on FROM inspections i JOIN toilets t ON t.id = i.toilet_id
          WHERE t.household_id = ?1 ORDER BY i.inspected_on DESC, i.id DESC LIMIT 1",
     )?;
     let mut attached = conn.prepare_cached(
@@ -230,20 +250,24 @@ pub fn plan<'a>(db: impl Into<Db<'a>>, folder: &Path) -> Result<PhotoPlan> {
             Ok((id, who)) => {
                 line.household_id = Some(id);
                 line.household = who;
-                let inspection: Option<i64> = latest.query_row([id], |r| r.get(0)).optional()?;
+                let inspection: Option<(i64, String)> = latest
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
                 match inspection {
                     None => {
                         line.fate = PhotoFate::NoInspection;
                         line.note = "这户还没有核查记录，请先录入核查表再导入照片".into();
                     }
-                    Some(i) if crate::fieldwork::signoff::refuse_if_locked(conn, i).is_err() => {
+                    Some((i, _)) if crate::fieldwork::signoff::refuse_if_locked(conn, i).is_err() => {
                         line.fate = PhotoFate::NoInspection;
                         line.inspection_id = Some(i);
                         line.note = "这户最近的核查结果已审核签字锁定，不能再添照片".into();
                     }
-                    Some(i) => {
+                    Some((i, inspected_on)) => {
                         line.inspection_id = Some(i);
                         line.fate = PhotoFate::Attach;
+                        line.note = taken_apart(line.taken_at.as_deref(), &inspected_on)
+                            .unwrap_or_default();
                     }
                 }
                 // The same content already with another household's inspection.

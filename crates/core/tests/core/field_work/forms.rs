@@ -869,3 +869,44 @@ fn photos_named_by_household_are_attached_to_its_latest_inspection() {
     assert_eq!(p.lines[0].fate, PhotoFate::TwoHouseholds);
     assert!(p.lines[0].note.contains("另一户"), "{}", p.lines[0].note);
 }
+
+/// A photo taken days before the inspection it goes to (an earlier visit's, passed off as this
+/// one?) or days after it (the rectification's?) is still attached, with a note saying how far
+/// apart; one taken the day after says nothing.
+#[test]
+fn a_photo_taken_days_away_from_its_inspection_is_noted() {
+    use huce_core::fieldwork::photo_import::{self, PhotoFate};
+    let t = town();
+    let mut f = form(&t, t.t2016);
+    f.no_problem = true;
+    f.in_normal_use = Some(true);
+    assert_eq!(f.inspected_on, "2022-09-20");
+    inspections::save(&t.db, &crate::local(), &f, TODAY, NOW).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, shade, taken) in [
+        ("张建国.jpg", 10, "2022:09:21 08:00:00"),
+        ("张建国-2.jpg", 60, "2021:09:20 10:00:00"),
+        ("张建国-3.jpg", 110, "2022:10:20 09:00:00"),
+    ] {
+        std::fs::write(dir.path().join(name), phone_photo(shade, Some(taken))).unwrap();
+    }
+    let plan = photo_import::plan(&t.db, dir.path()).unwrap();
+    let line = |file: &str| plan.lines.iter().find(|l| l.file == file).unwrap().clone();
+    for file in ["张建国.jpg", "张建国-2.jpg", "张建国-3.jpg"] {
+        assert_eq!(line(file).fate, PhotoFate::Attach, "{file}");
+    }
+    assert_eq!(plan.attach, 3);
+    assert_eq!(line("张建国.jpg").note, "", "a day apart says nothing");
+    let before = line("张建国-2.jpg").note;
+    assert!(
+        before.contains("拍摄于 2021-09-20")
+            && before.contains("核查（2022-09-20）早 365 天")
+            && before.contains("是否是这次入户拍的"),
+        "{before}"
+    );
+    let after = line("张建国-3.jpg").note;
+    assert!(
+        after.contains("晚 30 天") && after.contains("整改记录"),
+        "{after}"
+    );
+}
