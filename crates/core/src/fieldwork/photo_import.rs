@@ -258,7 +258,9 @@ pub fn plan<'a>(db: impl Into<Db<'a>>, folder: &Path) -> Result<PhotoPlan> {
                         line.fate = PhotoFate::NoInspection;
                         line.note = "这户还没有核查记录，请先录入核查表再导入照片".into();
                     }
-                    Some((i, _)) if crate::fieldwork::signoff::refuse_if_locked(conn, i).is_err() => {
+                    Some((i, _))
+                        if crate::fieldwork::signoff::refuse_if_locked(conn, i).is_err() =>
+                    {
                         line.fate = PhotoFate::NoInspection;
                         line.inspection_id = Some(i);
                         line.note = "这户最近的核查结果已审核签字锁定，不能再添照片".into();

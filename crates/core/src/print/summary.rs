@@ -57,11 +57,12 @@ fn heading(text: &str) -> Paragraph {
 /// The width of the text line of the page (A4, docx-rs's margins), in twentieths of a point.
 const LINE_DXA: usize = 11906 - 2 * 1701;
 
-/// How wide `text` is at the tables' 10.5 pt (a CJK character a full em, other characters
-/// about half of one, a little over for `%`), with the cell's margins.
+/// How wide `text` is at the tables' 10.5 pt, with the cell's margins: a CJK character a full
+/// em, another one about 0.7 em — as wide as the widest serif face that stands in for Times
+/// New Roman (DejaVu Serif where Times is not installed; its `%` is almost an em).
 fn text_dxa(text: &str) -> usize {
     text.chars()
-        .map(|c| if c.is_ascii() { 120 } else { 215 })
+        .map(|c| if c.is_ascii() { 150 } else { 215 })
         .sum::<usize>()
         + 2 * 108
         + 40
@@ -95,7 +96,13 @@ fn column_widths(headers: &[&str], rows: &[Vec<String>]) -> Vec<usize> {
     cells
         .iter()
         .zip(&short)
-        .map(|(c, s)| c + if wanted == 0 { 0 } else { s * spare.min(wanted) / wanted })
+        .map(|(c, s)| {
+            c + if wanted == 0 {
+                0
+            } else {
+                s * spare.min(wanted) / wanted
+            }
+        })
         .collect()
 }
 

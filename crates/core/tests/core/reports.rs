@@ -583,6 +583,7 @@ fn the_year_end_summary_is_a_docx_libreoffice_opens() {
     ] {
         assert!(text.contains(&words), "{words} missing: {text}");
     }
+    render(&pdf, "summary", &[1, 2]);
     // The village table's numbers and rates stay on their village's line (equal columns made
     // "100.0%" wrap in LibreOffice).
     let layout = tool("pdftotext", &["-layout", s(&pdf), "-"]);
@@ -608,7 +609,6 @@ fn the_year_end_summary_is_a_docx_libreoffice_opens() {
             "{line}"
         );
     }
-    render(&pdf, "summary", &[1]);
 }
 
 /// A problem rectified and waiting past its deadline for the town's acceptance is 逾期待验收 on

@@ -214,9 +214,16 @@ fn a_hidden_column_that_is_the_only_one_of_its_field_is_imported_with_a_note() {
     let path = dir.path().join("隐藏身份证号.xlsx");
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    for (c, h) in ["行政村", "所在社", "户主姓名", "身份证号", "备用", "技术模式"]
-        .iter()
-        .enumerate()
+    for (c, h) in [
+        "行政村",
+        "所在社",
+        "户主姓名",
+        "身份证号",
+        "备用",
+        "技术模式",
+    ]
+    .iter()
+    .enumerate()
     {
         sheet.write_string(0, c as u16, *h).unwrap();
     }
@@ -234,7 +241,12 @@ fn a_hidden_column_that_is_the_only_one_of_its_field_is_imported_with_a_note() {
     sheet.set_column_hidden(4).unwrap();
     book.save(&path).unwrap();
     let r = run(&t, &path, &opts(true), true, &dir.path().join("备份"));
-    assert_eq!((r.households_new, r.rows_rejected), (3, 0), "{:#?}", r.problems);
+    assert_eq!(
+        (r.households_new, r.rows_rejected),
+        (3, 0),
+        "{:#?}",
+        r.problems
+    );
     let ids: i64 = t
         .query_row(
             "SELECT count(*) FROM households WHERE id_number IS NOT NULL",
