@@ -47,7 +47,22 @@ pub(super) async fn next_form(d: &WebDriver, before: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
         let error = text_now(d, "#insp-error").await;
-        assert!(error.is_empty(), "the form was not saved: {error}");
+        if !error.is_empty() {
+            // What the form shows, for a refusal that should not have come (seen once on a
+            // loaded machine: 正常使用 unanswered after it was ticked).
+            let shown = d
+                .execute(
+                    "return JSON.stringify({
+                       in_use: document.querySelector('#insp-in_use-1')?.checked,
+                       none: document.querySelector('#insp-result-none')?.checked,
+                       title: document.querySelector('#insp-title')?.textContent,
+                       open: [...document.querySelectorAll('dialog[open]')].map((x) => x.id) });",
+                    Vec::new(),
+                )
+                .await
+                .map(|r| r.json().clone());
+            panic!("the form was not saved: {error} (the form: {shown:?})");
+        }
         if form_id(d).await != before {
             return;
         }

@@ -96,13 +96,7 @@ fn column_widths(headers: &[&str], rows: &[Vec<String>]) -> Vec<usize> {
     cells
         .iter()
         .zip(&short)
-        .map(|(c, s)| {
-            c + if wanted == 0 {
-                0
-            } else {
-                s * spare.min(wanted) / wanted
-            }
-        })
+        .map(|(c, s)| c + (s * spare.min(wanted)).checked_div(wanted).unwrap_or(0))
         .collect()
 }
 
