@@ -9,6 +9,15 @@ use std::collections::BTreeMap;
 use huce_core::db;
 use rusqlite::Connection;
 
+/// A name no other test of any run has: `prefix`, the process, the time in nanoseconds.
+fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}{}_{nanos}", std::process::id())
+}
+
 /// A schema of its own in the test database, dropped when done.
 pub(crate) struct Scratch {
     client: postgres::Client,
@@ -41,14 +50,7 @@ impl Scratch {
         );
         let mut client = postgres::Client::connect(&url, postgres::NoTls)
             .unwrap_or_else(|e| panic!("the test server at {url} answers: {e}"));
-        let name = format!(
-            "t{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        );
+        let name = unique_name("t");
         client
             .batch_execute(&format!("CREATE SCHEMA {name}; SET search_path TO {name};"))
             .unwrap();
@@ -1534,14 +1536,7 @@ impl ChineseOrderDatabase {
     fn new() -> ChineseOrderDatabase {
         let base = std::env::var("HUCE_TEST_PG").unwrap();
         let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-        let name = format!(
-            "zh{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        );
+        let name = unique_name("zh");
         admin
             .batch_execute(&format!(
                 "CREATE DATABASE {name} LOCALE_PROVIDER icu ICU_LOCALE 'zh' LOCALE 'C' TEMPLATE template0"
