@@ -303,7 +303,6 @@ pub(super) fn read_rows(
     let header = find_header_with(&texts(&head), &|c| rows.hidden().column(c as u32));
     let rows_hint = rows.rows_hint();
     let hidden = rows.hidden().clone();
-    let hidden_rows = hidden.rows.clone();
     let head_len = head.len();
     if tx
         .send(opened(Chosen::Sheet {
@@ -329,7 +328,7 @@ pub(super) fn read_rows(
         std::thread::Builder::new()
             .name("import-checks".into())
             .spawn_scoped(s, move || {
-                check_rows(path, plan, &hidden_rows, columns_note, &raw_rx, tx)
+                check_rows(path, plan, &hidden.rows, columns_note, &raw_rx, tx)
             })
             .expect("start the import check thread");
         let parsed = parse_rows(&mut rows, head, head_len, plan.header_row, &raw_tx);
